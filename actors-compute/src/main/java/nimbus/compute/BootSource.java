@@ -1,0 +1,17 @@
+package nimbus.compute;
+
+import java.util.Optional;
+import nimbus.cluster.CborSerializable;
+
+/**
+ * What a host boots a server from, resolved from its image when the server is created: a root
+ * disk image, or a kernel and ramdisk for direct kernel boot, or both. Paths are on the host.
+ */
+public record BootSource(String imageId, Optional<String> disk, Optional<String> diskFormat,
+    Optional<String> kernel, Optional<String> ramdisk) implements CborSerializable {
+
+  public static BootSource none(String imageId) {
+    return new BootSource(imageId, Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty());
+  }
+}

@@ -1,0 +1,33 @@
+package nimbus.compute;
+
+import java.sql.Connection;
+import java.time.Clock;
+import nimbus.cluster.Entities;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideProjection;
+import nimbus.config.ComputeSettings;
+import org.apache.pekko.actor.typed.ActorSystem;
+import java.util.Optional;
+
+/** Registers the compute entities and their read side on a node. */
+public final class Compute {
+  private Compute() {}
+
+  /** On every node: servers and hosts reachable through sharding (hosted on control nodes). */
+  public static void init(ActorSystem<?> system, ComputeSettings settings, Clock clock) {
+    HostDirectory directory = HostDirectory.get(system);
+    HostGateway hosts = new ShardedHostGateway(system, settings, clock);
+    Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
+        ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
+    Entities.init(system, HostEntity.TYPE_KEY, ctx ->
+        HostEntity.create(ctx.getEntityId(), directory::publish, clock));
+  }
+
+  /** On control nodes: the read-side tables and the projections that fill them. */
+  public static void initReadSide(ActorSystem<?> system) throws Exception {
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      ServerListProjection.createTable(c);
+    }
+    ReadSideProjection.run(system, ServerListProjection.NAME, ServerEntity.TAG, ServerListProjection::new);
+  }
+}

@@ -1,0 +1,34 @@
+package nimbus.compute;
+
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import nimbus.cluster.CborSerializable;
+
+/**
+ * What a host's node agent is asked to do. Every command is idempotent: the agent makes the
+ * host match it and reports the outcome to the server's entity, so a command sent twice (after
+ * a timeout or a crash) does no harm. Open (not sealed) so the agent can add its own internal
+ * messages to its protocol.
+ */
+public interface HostAgentCommand extends CborSerializable {
+
+  String serverId();
+
+  /** Make the server's domain exist (and run, if {@code start}); report {@code Spawned}. */
+  record SpawnServer(String serverId, String name, Resources resources, BootSource boot,
+      boolean start) implements HostAgentCommand {}
+
+  record StopServer(String serverId) implements HostAgentCommand {}
+
+  record StartServer(String serverId) implements HostAgentCommand {}
+
+  record RebootServer(String serverId, boolean hard) implements HostAgentCommand {}
+
+  /** Remove the server's domain and its files; report {@code Destroyed}. */
+  record DestroyServer(String serverId) implements HostAgentCommand {}
+
+  /** Answer with the last {@code lines} lines of the serial console (all, if empty). */
+  record ReadConsole(String serverId, Optional<Integer> lines, ActorRef<StatusReply<String>> replyTo)
+      implements HostAgentCommand {}
+}

@@ -1,0 +1,186 @@
+package nimbus.compute;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Rejection;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * One hypervisor host: its inventory and the capacity claimed on it, by server id. It is the
+ * single writer of that capacity, so two servers can never claim the same room. It also relays
+ * commands to the host's agent, which registers here with every heartbeat.
+ */
+public final class HostEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<HostEntity.Command, HostEntity.Event, HostEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Host");
+  public static final String TAG = "host";
+
+  /** Messages a host understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** The agent's heartbeat: its inventory and where to reach it. */
+  public record ReportInventory(HostInventory inventory, ActorRef<HostAgentCommand> agent)
+      implements Command {}
+
+  /** Claim {@code resources} for a server; claiming again for the same server is a no-op. */
+  public record Claim(String serverId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record Release(String serverId) implements Command {}
+
+  /** Pass a command to this host's agent (dropped if no agent is connected: senders retry). */
+  public record ToAgent(HostAgentCommand command) implements Command {}
+
+  public record GetAllocations(ActorRef<StatusReply<Allocations>> replyTo) implements Command {}
+
+  /** The servers that hold capacity on a host. */
+  public record Allocations(List<String> serverIds) implements CborSerializable {}
+
+  /** Facts about a host. */
+  public sealed interface Event extends CborSerializable {}
+
+  public record InventoryReported(HostInventory inventory) implements Event {}
+
+  public record CapacityClaimed(String serverId, Resources resources) implements Event {}
+
+  public record CapacityReleased(String serverId) implements Event {}
+
+  /** A host's phases. */
+  public sealed interface State {}
+
+  /** No agent has reported yet: nothing can be claimed. */
+  public record Unregistered() implements State {}
+
+  public record Registered(HostInventory inventory, Map<String, Resources> allocations)
+      implements State {
+
+    Resources used() {
+      return allocations.values().stream().reduce(Resources.NONE, Resources::plus);
+    }
+
+    Optional<String> shortfall(Resources need) {
+      Resources free = inventory.capacity().minus(used());
+      if (need.ramMb() > free.ramMb()) return Optional.of("RAM: " + free.ramMb() + " MiB free");
+      if (need.vcpus() > free.vcpus()) return Optional.of("vCPUs: " + free.vcpus() + " free");
+      if (need.diskGb() > free.diskGb()) return Optional.of("disk: " + free.diskGb() + " GiB free");
+      return Optional.empty();
+    }
+
+    Registered with(String serverId, Optional<Resources> resources) {
+      Map<String, Resources> next = new HashMap<>(allocations);
+      resources.ifPresentOrElse(r -> next.put(serverId, r), () -> next.remove(serverId));
+      return new Registered(inventory, Map.copyOf(next));
+    }
+  }
+
+  public static Behavior<Command> create(String host, Consumer<HostSummary> publisher, Clock clock) {
+    return new HostEntity(host, publisher, clock);
+  }
+
+  private final String host;
+  private final Consumer<HostSummary> publisher;
+  private final Clock clock;
+  // The agent connection is not a fact worth persisting: the agent re-registers every heartbeat.
+  private ActorRef<HostAgentCommand> agent;
+  private Instant agentSeenAt = Instant.EPOCH;
+
+  private HostEntity(String host, Consumer<HostSummary> publisher, Clock clock) {
+    super(PersistenceId.of(TYPE_KEY.name(), host));
+    this.host = host;
+    this.publisher = publisher;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return new Unregistered();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forStateType(Unregistered.class)
+        .onCommand(Claim.class, (s, c) ->
+            Effect().reply(c.replyTo(), Rejection.conflict("Host " + host + " has not reported its inventory")))
+        .onCommand(GetAllocations.class, (s, c) ->
+            Effect().reply(c.replyTo(), StatusReply.success(new Allocations(List.of()))))
+        .onCommand(Release.class, (s, c) -> Effect().noReply());
+    builder.forStateType(Registered.class)
+        .onCommand(Claim.class, this::claim)
+        .onCommand(Release.class, (s, c) -> s.allocations().containsKey(c.serverId())
+            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::publish).thenNoReply()
+            : Effect().noReply())
+        .onCommand(GetAllocations.class, (s, c) -> Effect().reply(c.replyTo(),
+            StatusReply.success(new Allocations(List.copyOf(s.allocations().keySet())))));
+    builder.forAnyState()
+        .onCommand(ReportInventory.class, this::reportInventory)
+        .onCommand(ToAgent.class, (s, c) -> {
+          if (agent != null) agent.tell(c.command());
+          return Effect().noReply();
+        });
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> claim(Registered state, Claim cmd) {
+    Resources held = state.allocations().get(cmd.serverId());
+    if (held != null) return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    Optional<String> shortfall = state.shortfall(cmd.resources());
+    if (shortfall.isPresent()) {
+      return Effect().reply(cmd.replyTo(),
+          Rejection.conflict("Host " + host + " has too little " + shortfall.get()));
+    }
+    return Effect().persist(new CapacityClaimed(cmd.serverId(), cmd.resources()))
+        .thenRun(this::publish)
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> reportInventory(State state, ReportInventory cmd) {
+    agent = cmd.agent();
+    agentSeenAt = clock.instant();
+    boolean changed = !(state instanceof Registered r) || !r.inventory().equals(cmd.inventory());
+    if (changed) {
+      return Effect().persist(new InventoryReported(cmd.inventory())).thenRun(this::publish).thenNoReply();
+    }
+    publish(state);
+    return Effect().noReply();
+  }
+
+  private void publish(State state) {
+    if (state instanceof Registered r) {
+      publisher.accept(new HostSummary(host, r.inventory().capacity(), r.used(), agentSeenAt));
+    }
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder.forAnyState().onEvent(InventoryReported.class, (s, e) -> s instanceof Registered r
+        ? new Registered(e.inventory(), r.allocations())
+        : new Registered(e.inventory(), Map.of()));
+    builder.forStateType(Registered.class)
+        .onEvent(CapacityClaimed.class, (s, e) -> s.with(e.serverId(), Optional.of(e.resources())))
+        .onEvent(CapacityReleased.class, (s, e) -> s.with(e.serverId(), Optional.empty()));
+    return builder.build();
+  }
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(TAG);
+  }
+}

@@ -1,0 +1,23 @@
+package nimbus.compute;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * How a server reaches the hosts: choose candidates, claim capacity, release it and send work to
+ * a host's agent. One interface so the server's lifecycle can be tested on its own.
+ */
+public interface HostGateway {
+
+  /** Hosts that can take {@code need}, best first. */
+  List<String> candidates(Resources need, Set<String> excluded);
+
+  CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need);
+
+  void release(String host, String serverId);
+
+  void tellAgent(String host, HostAgentCommand command);
+}

@@ -1,0 +1,623 @@
+package nimbus.compute;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Rejection;
+import nimbus.config.ComputeSettings;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One server (a VM), keyed by its UUID: its whole life from BUILD to DELETED.
+ *
+ * <p>Every step is persisted before it is carried out, and every step in flight has a deadline:
+ * the entity re-sends the step to its host until the host reports the outcome, and past the
+ * deadline it moves on (reschedules, fails the task, or ends in ERROR with a reason). After a
+ * crash the entity is started again (remembered by its shard) and picks up the step it was in.
+ *
+ * <p>Programmatic use: send {@link Create}, {@link Get}, {@link Start}, {@link Stop},
+ * {@link Reboot}, {@link Delete} or {@link GetConsoleOutput} to
+ * {@code ClusterSharding.get(system).entityRefFor(ServerEntity.TYPE_KEY, serverId)}; errors come
+ * back as {@link StatusReply} errors readable with {@link Rejection#from}.
+ */
+public final class ServerEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Server");
+  public static final String TAG = "server";
+  static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
+
+  // ---------------------------------------------------------------- commands
+
+  /** Messages a server understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Create the server (idempotent: the same spec again answers with the server as it is). */
+  public record Create(ServerSpec spec, ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
+
+  public record Start(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Stop(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Reboot(boolean hard, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
+  public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record GetConsoleOutput(Optional<Integer> lines, ActorRef<StatusReply<String>> replyTo)
+      implements Command {}
+
+  /** What a host's agent reports about the server. */
+  public sealed interface HostReport extends Command {
+    String host();
+  }
+
+  public record Spawned(String host, PowerState power) implements HostReport {}
+
+  public record SpawnFailed(String host, String reason) implements HostReport {}
+
+  public record TaskDone(String host, Task task, PowerState power) implements HostReport {}
+
+  public record TaskFailedOnHost(String host, Task task, String reason) implements HostReport {}
+
+  public record Destroyed(String host) implements HostReport {}
+
+  /** The domain as the host sees it (lifecycle events and reconciliation). */
+  public record PowerObserved(String host, PowerState power, boolean exists) implements HostReport {}
+
+  record ScheduleNext() implements Command {}
+
+  record ClaimAnswered(String host, Optional<String> rejection) implements Command {}
+
+  record Tick() implements Command {}
+
+  record Idle() implements Command {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Facts in a server's life. */
+  public sealed interface Event extends CborSerializable {
+    Instant at();
+  }
+
+  public record ServerRequested(String serverId, ServerSpec spec, Instant at) implements Event {}
+
+  public record HostSelected(String host, Instant at) implements Event {}
+
+  /** The host could not take the server (claim refused, or the spawn failed there). */
+  public record HostRejected(String host, String reason, boolean spawnFailed, Instant at)
+      implements Event {}
+
+  public record ServerActivated(String host, PowerState power, Instant at) implements Event {}
+
+  public record BuildFailed(String reason, Instant at) implements Event {}
+
+  public record StopRequested(Instant at) implements Event {}
+
+  /** Stopped, on request or because the host saw the domain go down. */
+  public record ServerStopped(PowerState power, Instant at) implements Event {}
+
+  public record StartRequested(Instant at) implements Event {}
+
+  public record ServerStarted(Instant at) implements Event {}
+
+  public record RebootRequested(boolean hard, Instant at) implements Event {}
+
+  public record ServerRebooted(Instant at) implements Event {}
+
+  public record TaskFailed(Task task, String reason, Instant at) implements Event {}
+
+  public record DeleteRequested(Instant at) implements Event {}
+
+  public record ServerDeleted(Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- states
+
+  /** The facts every phase keeps. */
+  public record Server(String id, ServerSpec spec, Instant created, Instant updated,
+      Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault)
+      implements CborSerializable {
+
+    Server at(Instant when) {
+      return new Server(id, spec, created, when, host, power, launchedAt, fault);
+    }
+
+    Server onHost(Optional<String> h, PowerState p) {
+      return new Server(id, spec, created, updated, h, p, launchedAt, fault);
+    }
+
+    Server launched(Instant when) {
+      return new Server(id, spec, created, updated, host, power, Optional.of(when), fault);
+    }
+
+    Server failed(Fault f) {
+      return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f));
+    }
+
+    ServerView view(String vmState, Optional<Task> task) {
+      return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
+          ServerView.status(vmState, task), vmState, task.map(t -> t.novaName), power.code, host,
+          spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
+          fault);
+    }
+  }
+
+  /** A server's phases. */
+  public sealed interface State extends CborSerializable {}
+
+  public record NoServer() implements State {}
+
+  /** Looking for a host ({@code host} empty) or building on {@code host} since {@code since}. */
+  public record Building(Server server, Optional<String> host, List<String> excluded,
+      int spawnAttempts, Instant since) implements State {}
+
+  public record Active(Server server, Optional<Task> task, Instant since) implements State {}
+
+  public record Stopped(Server server, Optional<Task> task, Instant since) implements State {}
+
+  public record Errored(Server server) implements State {}
+
+  public record Deleting(Server server, String vmStateBefore, Instant since) implements State {}
+
+  public record Deleted(Server server) implements State {}
+
+  // ---------------------------------------------------------------- behavior
+
+  public static Behavior<Command> create(String serverId, HostGateway hosts,
+      ComputeSettings settings, Clock clock, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new ServerEntity(serverId, hosts, settings, clock, context, timers, shard)));
+  }
+
+  private final String serverId;
+  private final HostGateway hosts;
+  private final ComputeSettings settings;
+  private final Clock clock;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
+
+  private ServerEntity(String serverId, HostGateway hosts, ComputeSettings settings, Clock clock,
+      ActorContext<Command> context, TimerScheduler<Command> timers,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    super(PersistenceId.of(TYPE_KEY.name(), serverId));
+    this.serverId = serverId;
+    this.hosts = hosts;
+    this.settings = settings;
+    this.clock = clock;
+    this.context = context;
+    this.timers = timers;
+    this.shard = shard;
+    context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoServer();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    noServer(builder);
+    building(builder);
+    active(builder);
+    stopped(builder);
+    builder.forStateType(Errored.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), s.server().view("error", Optional.empty())))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), "error", c.replyTo()));
+    deleting(builder);
+    builder.forStateType(Deleted.class)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
+            Rejection.conflict("Server " + serverId + " was deleted")))
+        .onCommand(Idle.class, (s, c) -> passivate());
+    anyState(builder);
+    return builder.build();
+  }
+
+  private void noServer(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(NoServer.class)
+        .onCommand(Create.class, (s, c) -> Effect()
+            .persist(new ServerRequested(serverId, c.spec(), now()))
+            .thenRun(this::drive)
+            .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
+        .onCommand(GetConsoleOutput.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Idle.class, (s, c) -> passivate());
+  }
+
+  private void building(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Building.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Delete.class, (s, c) -> delete(s.server().onHost(s.host(), PowerState.NOSTATE),
+            "building", c.replyTo()))
+        .onCommand(ScheduleNext.class, this::scheduleNext)
+        .onCommand(ClaimAnswered.class, this::claimAnswered)
+        .onCommand(Spawned.class, (s, c) -> c.host().equals(s.host().orElse(null))
+            ? Effect().persist(new ServerActivated(c.host(), c.power(), now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(SpawnFailed.class, (s, c) -> c.host().equals(s.host().orElse(null))
+            ? rejectHost(s, c.reason(), true)
+            : Effect().noReply())
+        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.buildTimeout())
+            ? rejectHost(s, "Build timed out on host " + s.host().orElse("?"), true)
+            : Effect().none().thenRun(this::drive).thenNoReply());
+  }
+
+  private ReplyEffect<Event, State> scheduleNext(Building s, ScheduleNext c) {
+    if (s.host().isPresent()) return Effect().noReply();
+    List<String> candidates =
+        hosts.candidates(s.server().spec().flavor().resources(), Set.copyOf(s.excluded()));
+    if (candidates.isEmpty()) {
+      String reason = s.spawnAttempts() == 0
+          ? "No valid host was found. There are not enough hosts available."
+          : "No valid host was found. Exceeded maximum number of retries: " + lastReason(s);
+      return Effect().persist(new BuildFailed(reason, now())).thenRun(this::drive).thenNoReply();
+    }
+    return Effect().persist(new HostSelected(candidates.get(0), now())).thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> claimAnswered(Building s, ClaimAnswered c) {
+    if (!c.host().equals(s.host().orElse(null))) return Effect().noReply();
+    if (c.rejection().isPresent()) return rejectHost(s, c.rejection().get(), false);
+    return Effect().none().thenRun(next -> hosts.tellAgent(c.host(), spawnCommand(s.server(), true)))
+        .thenNoReply();
+  }
+
+  /** The current host cannot build the server: release it and try the next, or give up. */
+  private ReplyEffect<Event, State> rejectHost(Building s, String reason, boolean spawnFailed) {
+    String host = s.host().orElseThrow();
+    if (spawnFailed) {
+      // leave nothing half-built behind on the host we are leaving
+      hosts.tellAgent(host, new HostAgentCommand.DestroyServer(serverId));
+    }
+    hosts.release(host, serverId);
+    List<Event> events = new ArrayList<>();
+    events.add(new HostRejected(host, reason, spawnFailed, now()));
+    int attempts = s.spawnAttempts() + (spawnFailed ? 1 : 0);
+    if (attempts >= settings.maxBuildAttempts()) {
+      events.add(new BuildFailed("No valid host was found. Exceeded maximum number of retries: "
+          + reason, now()));
+    }
+    return Effect().persist(events).thenRun(this::drive).thenNoReply();
+  }
+
+  private void active(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Active.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Stop.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("stop", s.task().get()))
+            : accept(new StopRequested(now()), c.replyTo()))
+        .onCommand(Reboot.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("reboot", s.task().get()))
+            : accept(new RebootRequested(c.hard(), now()), c.replyTo()))
+        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), "active", c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> {
+          if (s.task().isEmpty() || c.task() != s.task().get()) return Effect().noReply();
+          Event done = c.task() == Task.POWERING_OFF
+              ? new ServerStopped(c.power(), now()) : new ServerRebooted(now());
+          return Effect().persist(done).thenRun(this::drive).thenNoReply();
+        })
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
+        .onCommand(PowerObserved.class, this::observedWhileActive)
+        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
+  }
+
+  private ReplyEffect<Event, State> observedWhileActive(Active s, PowerObserved c) {
+    if (!c.host().equals(s.server().host().orElse(null))) return Effect().noReply();
+    if (!c.exists()) {
+      // the host lost the domain (host reboot, test hypervisor restart): bring it back
+      return Effect().none()
+          .thenRun(next -> hosts.tellAgent(c.host(), spawnCommand(s.server(), true))).thenNoReply();
+    }
+    boolean rebooting = s.task().filter(t -> t != Task.POWERING_OFF).isPresent();
+    if (c.power().isOff() && !rebooting) {
+      return Effect().persist(new ServerStopped(c.power(), now())).thenRun(this::drive).thenNoReply();
+    }
+    return Effect().noReply();
+  }
+
+  private void stopped(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Stopped.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Start.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("start", s.task().get()))
+            : accept(new StartRequested(now()), c.replyTo()))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", "stopped")))
+        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", "stopped")))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), "stopped", c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
+            ? Effect().persist(new ServerStarted(now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
+        .onCommand(PowerObserved.class, (s, c) -> {
+          if (!c.host().equals(s.server().host().orElse(null)) || s.task().isPresent()) {
+            return Effect().noReply();
+          }
+          if (!c.exists()) {
+            return Effect().none().thenRun(n -> hosts.tellAgent(c.host(), spawnCommand(s.server(), false)))
+                .thenNoReply();
+          }
+          if (c.power() == PowerState.RUNNING) {
+            // Nova's rule: the database's stopped wins over a domain started behind its back
+            return Effect().none().thenRun(n -> hosts.tellAgent(c.host(),
+                new HostAgentCommand.StopServer(serverId))).thenNoReply();
+          }
+          return Effect().noReply();
+        })
+        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
+  }
+
+  private void deleting(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Deleting.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(Destroyed.class, (s, c) -> c.host().equals(s.server().host().orElse(null))
+            ? Effect().persist(new ServerDeleted(now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.taskTimeout())
+            // The host does not answer: the server is deleted all the same, and the host's
+            // reconciler removes the domain when it is back (its capacity is released now).
+            ? Effect().persist(new ServerDeleted(now())).thenRun(this::drive).thenNoReply()
+            : Effect().none().thenRun(this::drive).thenNoReply());
+  }
+
+  private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forAnyState()
+        .onCommand(Create.class, (s, c) -> {
+          Server server = serverOf(s);
+          return server.spec().equals(c.spec())
+              ? reply(c.replyTo(), view(s))
+              : Effect().reply(c.replyTo(), Rejection.conflict("Server " + serverId + " already exists"));
+        })
+        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", vmState(s))))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", vmState(s))))
+        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", vmState(s))))
+        .onCommand(GetConsoleOutput.class, (s, c) -> {
+          Optional<String> host = serverOf(s).host();
+          if (host.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(""));
+          hosts.tellAgent(host.get(), new HostAgentCommand.ReadConsole(serverId, c.lines(), c.replyTo()));
+          return Effect().noReply();
+        })
+        // reports that do not fit the current phase are late duplicates
+        .onCommand(HostReport.class, (s, c) -> Effect().noReply())
+        .onCommand(ScheduleNext.class, (s, c) -> Effect().noReply())
+        .onCommand(ClaimAnswered.class, (s, c) -> Effect().noReply())
+        .onCommand(Tick.class, (s, c) -> Effect().noReply())
+        .onCommand(Idle.class, (s, c) -> Effect().noReply());
+  }
+
+  // ---------------------------------------------------------------- helpers of the handlers
+
+  private ReplyEffect<Event, State> accept(Event event, ActorRef<StatusReply<Done>> replyTo) {
+    return Effect().persist(event).thenRun(this::drive).thenReply(replyTo, s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> delete(Server server, String vmStateBefore,
+      ActorRef<StatusReply<Done>> replyTo) {
+    List<Event> events = new ArrayList<>();
+    events.add(new DeleteRequested(now()));
+    if (server.host().isEmpty()) events.add(new ServerDeleted(now()));
+    return Effect().persist(events).thenRun(this::drive).thenReply(replyTo, s -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> taskFailed(Optional<Task> task, TaskFailedOnHost c) {
+    if (task.isEmpty() || task.get() != c.task()) return Effect().noReply();
+    return Effect().persist(new TaskFailed(c.task(), c.reason(), now())).thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> taskTick(Optional<Task> task, Instant since) {
+    if (task.isEmpty()) return Effect().noReply();
+    if (expired(since, settings.taskTimeout())) {
+      return Effect().persist(new TaskFailed(task.get(), "Timed out waiting for the host", now()))
+          .thenRun(this::drive).thenNoReply();
+    }
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> passivate() {
+    shard.ifPresent(s -> s.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> reply(ActorRef<StatusReply<ServerView>> to, ServerView view) {
+    return Effect().reply(to, StatusReply.success(view));
+  }
+
+  private <T> StatusReply<T> notFound() {
+    return Rejection.notFound("Instance " + serverId + " could not be found.");
+  }
+
+  private <T> StatusReply<T> wrongState(String action, String vmState) {
+    return Rejection.conflict("Cannot '" + action + "' instance " + serverId
+        + " while it is in vm_state " + vmState);
+  }
+
+  private <T> StatusReply<T> busy(String action, Task task) {
+    return Rejection.conflict("Cannot '" + action + "' instance " + serverId
+        + " while it is in task_state " + task.novaName);
+  }
+
+  private boolean expired(Instant since, Duration timeout) {
+    return clock.instant().isAfter(since.plus(timeout));
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  private static String lastReason(Building s) {
+    return s.excluded().isEmpty() ? "" : "last host " + s.excluded().get(s.excluded().size() - 1);
+  }
+
+  private HostAgentCommand.SpawnServer spawnCommand(Server server, boolean start) {
+    return new HostAgentCommand.SpawnServer(serverId, server.spec().name(),
+        server.spec().flavor().resources(), server.spec().boot(), start);
+  }
+
+  // ---------------------------------------------------------------- carrying out the current step
+
+  /**
+   * Carries out the step the server is in (idempotently, so it may run again after a timeout or a
+   * recovery) and keeps the retry timer running exactly while a step is in flight.
+   */
+  private void drive(State state) {
+    boolean busy = false;
+    if (state instanceof Building b) {
+      busy = true;
+      if (b.host().isEmpty()) {
+        context.getSelf().tell(new ScheduleNext());
+      } else {
+        String host = b.host().get();
+        context.pipeToSelf(hosts.claim(host, serverId, b.server().spec().flavor().resources()),
+            (reply, failure) -> new ClaimAnswered(host, claimRejection(host, reply, failure)));
+      }
+    } else if (state instanceof Active a && a.task().isPresent()) {
+      busy = true;
+      Task t = a.task().get();
+      hosts.tellAgent(a.server().host().orElseThrow(), t == Task.POWERING_OFF
+          ? new HostAgentCommand.StopServer(serverId)
+          : new HostAgentCommand.RebootServer(serverId, t == Task.REBOOTING_HARD));
+    } else if (state instanceof Stopped s && s.task().isPresent()) {
+      busy = true;
+      hosts.tellAgent(s.server().host().orElseThrow(), new HostAgentCommand.StartServer(serverId));
+    } else if (state instanceof Deleting d) {
+      busy = true;
+      d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
+    } else if (state instanceof Deleted || state instanceof Errored) {
+      serverOf(state).host().ifPresent(h -> hosts.release(h, serverId));
+    }
+    if (busy && !timers.isTimerActive("step")) {
+      timers.startTimerWithFixedDelay("step", new Tick(), settings.stepRetryInterval());
+    } else if (!busy) {
+      timers.cancel("step");
+    }
+  }
+
+  private static Optional<String> claimRejection(String host, StatusReply<Done> reply, Throwable failure) {
+    if (failure != null) return Optional.of("claim on " + host + " unanswered: " + failure.getMessage());
+    if (reply.isError()) return Optional.of(Rejection.from(reply.getError()).message());
+    return Optional.empty();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::drive).build();
+  }
+
+  // ---------------------------------------------------------------- events applied
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder.forStateType(NoServer.class)
+        .onEvent(ServerRequested.class, (s, e) -> new Building(new Server(e.serverId(), e.spec(),
+            e.at(), e.at(), Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty()),
+            Optional.empty(), List.of(), 0, e.at()));
+    builder.forStateType(Building.class)
+        .onEvent(HostSelected.class, (s, e) -> new Building(s.server().at(e.at()),
+            Optional.of(e.host()), s.excluded(), s.spawnAttempts(), e.at()))
+        .onEvent(HostRejected.class, (s, e) -> {
+          List<String> excluded = new ArrayList<>(s.excluded());
+          excluded.add(e.host());
+          return new Building(s.server().at(e.at()), Optional.empty(), List.copyOf(excluded),
+              s.spawnAttempts() + (e.spawnFailed() ? 1 : 0), e.at());
+        })
+        .onEvent(ServerActivated.class, (s, e) -> new Active(
+            s.server().onHost(Optional.of(e.host()), e.power()).launched(e.at()).at(e.at()),
+            Optional.empty(), e.at()))
+        .onEvent(BuildFailed.class, (s, e) -> new Errored(s.server()
+            .onHost(Optional.empty(), PowerState.NOSTATE).failed(new Fault(500, e.reason(), e.at())).at(e.at())));
+    builder.forStateType(Active.class)
+        .onEvent(StopRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.POWERING_OFF), e.at()))
+        .onEvent(RebootRequested.class, (s, e) -> new Active(s.server().at(e.at()),
+            Optional.of(e.hard() ? Task.REBOOTING_HARD : Task.REBOOTING), e.at()))
+        .onEvent(ServerRebooted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
+        .onEvent(ServerStopped.class, (s, e) -> new Stopped(
+            s.server().onHost(s.server().host(), e.power()).at(e.at()), Optional.empty(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> new Active(s.server().at(e.at()), Optional.empty(), e.at()));
+    builder.forStateType(Stopped.class)
+        .onEvent(StartRequested.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.of(Task.POWERING_ON), e.at()))
+        .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()));
+    builder.forAnyState()
+        .onEvent(DeleteRequested.class, (s, e) -> new Deleting(serverOf(s).at(e.at()), vmState(s), e.at()))
+        .onEvent(ServerDeleted.class, (s, e) -> new Deleted(serverOf(s).at(e.at())));
+    return builder.build();
+  }
+
+  private static Server running(Server server, Instant at) {
+    return server.onHost(server.host(), PowerState.RUNNING).at(at);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+
+  // ---------------------------------------------------------------- reading a state
+
+  static Server serverOf(State state) {
+    if (state instanceof Building b) return b.server();
+    if (state instanceof Active a) return a.server();
+    if (state instanceof Stopped s) return s.server();
+    if (state instanceof Errored e) return e.server();
+    if (state instanceof Deleting d) return d.server();
+    if (state instanceof Deleted d) return d.server();
+    throw new IllegalStateException("no server yet");
+  }
+
+  static String vmState(State state) {
+    if (state instanceof Building) return "building";
+    if (state instanceof Active) return "active";
+    if (state instanceof Stopped) return "stopped";
+    if (state instanceof Errored) return "error";
+    if (state instanceof Deleting d) return d.vmStateBefore();
+    if (state instanceof Deleted) return "deleted";
+    return "none";
+  }
+
+  static Optional<Task> task(State state) {
+    if (state instanceof Building b) return Optional.of(b.host().isEmpty() ? Task.SCHEDULING : Task.SPAWNING);
+    if (state instanceof Active a) return a.task();
+    if (state instanceof Stopped s) return s.task();
+    if (state instanceof Deleting) return Optional.of(Task.DELETING);
+    return Optional.empty();
+  }
+
+  static ServerView view(State state) {
+    return serverOf(state).view(vmState(state), task(state));
+  }
+}

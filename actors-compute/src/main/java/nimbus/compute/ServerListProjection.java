@@ -1,0 +1,103 @@
+package nimbus.compute;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.cluster.ReadSideSession;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+
+/**
+ * Keeps the {@code server_list} table (what server lists and filters read) in step with server
+ * events. A batch loads each server's row once, applies its events in order and writes it back,
+ * in the projection's transaction.
+ */
+public final class ServerListProjection
+    extends JdbcHandler<List<EventEnvelope<ServerEntity.Event>>, ReadSideSession> {
+
+  public static final String NAME = "server-list";
+
+  static final String DDL = """
+      CREATE TABLE IF NOT EXISTS server_list (
+        id VARCHAR(36) PRIMARY KEY,
+        project_id VARCHAR(64) NOT NULL,
+        name VARCHAR(255) NOT NULL,
+        status VARCHAR(16) NOT NULL,
+        host VARCHAR(255),
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        row_json TEXT NOT NULL)""";
+  static final String INDEX =
+      "CREATE INDEX IF NOT EXISTS server_list_project ON server_list (project_id, created_at)";
+
+  private final ObjectMapper json = ReadSideJson.MAPPER;
+
+  /** Creates the table if it is missing. */
+  public static void createTable(Connection connection) throws SQLException {
+    try (var st = connection.createStatement()) {
+      st.execute(DDL);
+      st.execute(INDEX);
+    }
+  }
+
+  @Override
+  public void process(ReadSideSession session, List<EventEnvelope<ServerEntity.Event>> envelopes)
+      throws Exception {
+    session.withConnection(connection -> {
+      Map<String, ServerRow> rows = new LinkedHashMap<>();
+      Map<String, Boolean> isNew = new LinkedHashMap<>();
+      for (EventEnvelope<ServerEntity.Event> envelope : envelopes) {
+        ServerEntity.Event event = envelope.event();
+        String id = serverIdOf(envelope.persistenceId());
+        if (event instanceof ServerEntity.ServerRequested requested) {
+          rows.put(id, ServerRow.requested(requested));
+          isNew.putIfAbsent(id, true);
+          continue;
+        }
+        ServerRow row = rows.containsKey(id) ? rows.get(id) : load(connection, id).orElse(null);
+        if (row == null) continue; // created before this table existed: nothing to update
+        isNew.putIfAbsent(id, false);
+        rows.put(id, row.apply(event));
+      }
+      for (var entry : rows.entrySet()) save(connection, entry.getValue(), isNew.get(entry.getKey()));
+      return null;
+    });
+  }
+
+  private Optional<ServerRow> load(Connection c, String id) throws Exception {
+    try (PreparedStatement st = c.prepareStatement("SELECT row_json FROM server_list WHERE id = ?")) {
+      st.setString(1, id);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() ? Optional.of(json.readValue(rs.getString(1), ServerRow.class)) : Optional.empty();
+      }
+    }
+  }
+
+  private void save(Connection c, ServerRow row, boolean insert) throws Exception {
+    String sql = insert
+        ? "INSERT INTO server_list (project_id, name, status, host, created_at, updated_at, row_json, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        : "UPDATE server_list SET project_id = ?, name = ?, status = ?, host = ?, created_at = ?, updated_at = ?, row_json = ? WHERE id = ?";
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      st.setString(1, row.spec().projectId());
+      st.setString(2, row.spec().name());
+      st.setString(3, row.status());
+      st.setString(4, row.host().orElse(null));
+      st.setTimestamp(5, Timestamp.from(row.created()));
+      st.setTimestamp(6, Timestamp.from(row.updated()));
+      st.setString(7, json.writeValueAsString(row));
+      st.setString(8, row.id());
+      st.executeUpdate();
+    }
+  }
+
+  static String serverIdOf(String persistenceId) {
+    return persistenceId.substring(persistenceId.indexOf('|') + 1);
+  }
+}

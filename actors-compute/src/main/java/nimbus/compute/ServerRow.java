@@ -1,0 +1,59 @@
+package nimbus.compute;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A server as the read side keeps it: the request it was created with plus the columns lists
+ * filter on. {@link #apply} follows each event the way {@link ServerEntity} does, so a listed
+ * server shows what the server itself would show.
+ */
+public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Task> task,
+    PowerState power, Optional<String> host, Instant created, Instant updated,
+    Optional<Instant> launchedAt, Optional<Fault> fault) {
+
+  public static ServerRow requested(ServerEntity.ServerRequested e) {
+    return new ServerRow(e.serverId(), e.spec(), "building", Optional.of(Task.SCHEDULING),
+        PowerState.NOSTATE, Optional.empty(), e.at(), e.at(), Optional.empty(), Optional.empty());
+  }
+
+  public ServerRow apply(ServerEntity.Event event) {
+    Instant at = event.at();
+    if (event instanceof ServerEntity.HostSelected) return with(vmState, Optional.of(Task.SPAWNING), power, at);
+    if (event instanceof ServerEntity.HostRejected) return with(vmState, Optional.of(Task.SCHEDULING), power, at);
+    if (event instanceof ServerEntity.ServerActivated e) {
+      return new ServerRow(id, spec, "active", Optional.empty(), e.power(), Optional.of(e.host()),
+          created, at, Optional.of(at), fault);
+    }
+    if (event instanceof ServerEntity.BuildFailed e) {
+      return new ServerRow(id, spec, "error", Optional.empty(), PowerState.NOSTATE, Optional.empty(),
+          created, at, launchedAt, Optional.of(new Fault(500, e.reason(), at)));
+    }
+    if (event instanceof ServerEntity.StopRequested) return with("active", Optional.of(Task.POWERING_OFF), power, at);
+    if (event instanceof ServerEntity.ServerStopped e) return with("stopped", Optional.empty(), e.power(), at);
+    if (event instanceof ServerEntity.StartRequested) return with("stopped", Optional.of(Task.POWERING_ON), power, at);
+    if (event instanceof ServerEntity.ServerStarted) return with("active", Optional.empty(), PowerState.RUNNING, at);
+    if (event instanceof ServerEntity.RebootRequested e) {
+      return with("active", Optional.of(e.hard() ? Task.REBOOTING_HARD : Task.REBOOTING), power, at);
+    }
+    if (event instanceof ServerEntity.ServerRebooted) return with("active", Optional.empty(), PowerState.RUNNING, at);
+    if (event instanceof ServerEntity.TaskFailed) return with(vmState, Optional.empty(), power, at);
+    if (event instanceof ServerEntity.DeleteRequested) return with(vmState, Optional.of(Task.DELETING), power, at);
+    if (event instanceof ServerEntity.ServerDeleted) return with("deleted", Optional.empty(), power, at);
+    return this;
+  }
+
+  private ServerRow with(String vm, Optional<Task> t, PowerState p, Instant at) {
+    return new ServerRow(id, spec, vm, t, p, host, created, at, launchedAt, fault);
+  }
+
+  public String status() {
+    return ServerView.status(vmState, task);
+  }
+
+  public ServerView view() {
+    return new ServerView(id, spec.name(), spec.projectId(), spec.userId(), status(), vmState,
+        task.map(t -> t.novaName), power.code, host, spec.flavor(), spec.boot().imageId(),
+        spec.metadata(), created, updated, launchedAt, fault);
+  }
+}

@@ -1,0 +1,50 @@
+package nimbus.compute;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import nimbus.config.ComputeSettings;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/** The hosts as host entities in the cluster, ranked from this node's {@link HostDirectory}. */
+public final class ShardedHostGateway implements HostGateway {
+  private final ClusterSharding sharding;
+  private final HostDirectory directory;
+  private final ComputeSettings settings;
+  private final Clock clock;
+  private final Duration askTimeout;
+
+  public ShardedHostGateway(ActorSystem<?> system, ComputeSettings settings, Clock clock) {
+    this.sharding = ClusterSharding.get(system);
+    this.directory = HostDirectory.get(system);
+    this.settings = settings;
+    this.clock = clock;
+    this.askTimeout = settings.stepRetryInterval();
+  }
+
+  @Override
+  public List<String> candidates(Resources need, Set<String> excluded) {
+    return directory.candidates(need, excluded, settings, clock);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need) {
+    return sharding.entityRefFor(HostEntity.TYPE_KEY, host)
+        .ask(replyTo -> new HostEntity.Claim(serverId, need, replyTo), askTimeout);
+  }
+
+  @Override
+  public void release(String host, String serverId) {
+    sharding.entityRefFor(HostEntity.TYPE_KEY, host).tell(new HostEntity.Release(serverId));
+  }
+
+  @Override
+  public void tellAgent(String host, HostAgentCommand command) {
+    sharding.entityRefFor(HostEntity.TYPE_KEY, host).tell(new HostEntity.ToAgent(command));
+  }
+}

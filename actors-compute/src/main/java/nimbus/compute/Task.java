@@ -1,0 +1,18 @@
+package nimbus.compute;
+
+/** Work in progress on a server, with Nova's {@code task_state} names. */
+public enum Task {
+  SCHEDULING("scheduling"),
+  SPAWNING("spawning"),
+  POWERING_OFF("powering-off"),
+  POWERING_ON("powering-on"),
+  REBOOTING("rebooting"),
+  REBOOTING_HARD("rebooting_hard"),
+  DELETING("deleting");
+
+  public final String novaName;
+
+  Task(String novaName) {
+    this.novaName = novaName;
+  }
+}

@@ -1,0 +1,46 @@
+package nimbus.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+
+/** The journal and read-side database: embedded H2 by default, PostgreSQL in production. */
+public record DatabaseSettings(Kind kind, String url, String user, String password,
+    int maxConnections) {
+
+  /** Database engines Nimbus runs on. */
+  public enum Kind { H2, POSTGRESQL }
+
+  static DatabaseSettings from(Config c, Path dataDir) {
+    Kind kind = switch (c.getString("kind")) {
+      case "h2" -> Kind.H2;
+      case "postgresql" -> Kind.POSTGRESQL;
+      default -> throw new SettingsException("nimbus.database.kind",
+          "unknown database '" + c.getString("kind") + "'", "use h2 or postgresql");
+    };
+    String url = c.getString("url");
+    if (url.isBlank()) {
+      if (kind == Kind.POSTGRESQL) {
+        throw new SettingsException("nimbus.database.url", "no URL for PostgreSQL",
+            "set it, e.g. jdbc:postgresql://db:5432/nimbus");
+      }
+      url = "jdbc:h2:file:" + dataDir.resolve("db/nimbus") + ";DATABASE_TO_UPPER=false";
+    }
+    String expected = kind == Kind.H2 ? "jdbc:h2:" : "jdbc:postgresql:";
+    if (!url.startsWith(expected)) {
+      throw new SettingsException("nimbus.database.url", "'" + url + "' is not a "
+          + kind.name().toLowerCase() + " URL", "start it with " + expected);
+    }
+    int max = c.getInt("max-connections");
+    if (max < 2) {
+      throw new SettingsException("nimbus.database.max-connections", max + " is too few",
+          "use at least 2");
+    }
+    return new DatabaseSettings(kind, url, c.getString("user"), c.getString("password"), max);
+  }
+
+  /** Never print the password. */
+  @Override
+  public String toString() {
+    return "DatabaseSettings[" + kind + ", " + url + ", user=" + user + "]";
+  }
+}

@@ -1,0 +1,88 @@
+package nimbus.config;
+
+import com.typesafe.config.Config;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/** This machine as a hypervisor host: its name, its libvirt connection and its ratios. */
+public record HostSettings(
+    String name,
+    String hypervisorUri,
+    String domainType,
+    Path instancesDir,
+    Duration heartbeatInterval,
+    Duration reconcileInterval,
+    Duration gracefulShutdownTimeout,
+    double cpuAllocationRatio,
+    double ramAllocationRatio,
+    double diskAllocationRatio,
+    int diskGb) {
+
+  private static final Set<String> SCHEMES =
+      Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
+
+  static HostSettings from(Config c, Path dataDir) {
+    String uri = c.getString("hypervisor-uri");
+    String scheme = schemeOf(uri);
+    String domainType = c.getString("domain-type");
+    if (domainType.equals("auto")) domainType = scheme.equals("test") ? "test" : "qemu";
+    if (!Set.of("test", "qemu", "kvm").contains(domainType)) {
+      throw new SettingsException("nimbus.host.domain-type", "unknown type '" + domainType + "'",
+          "use auto, qemu, kvm or test");
+    }
+    String instances = c.getString("instances-dir");
+    return new HostSettings(
+        c.getString("name").isBlank() ? localHostName() : c.getString("name"),
+        uri,
+        domainType,
+        instances.isBlank() ? dataDir.resolve("instances") : Path.of(instances).toAbsolutePath(),
+        positive(c, "heartbeat-interval"),
+        positive(c, "reconcile-interval"),
+        c.getDuration("graceful-shutdown-timeout"),
+        ratio(c, "cpu-allocation-ratio"),
+        ratio(c, "ram-allocation-ratio"),
+        ratio(c, "disk-allocation-ratio"),
+        c.getInt("disk-gb"));
+  }
+
+  private static String schemeOf(String uri) {
+    try {
+      URI parsed = new URI(uri);
+      String scheme = parsed.getScheme();
+      if (scheme != null && SCHEMES.contains(scheme)) return scheme.startsWith("qemu") ? "qemu" : scheme;
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw new SettingsException("nimbus.host.hypervisor-uri", "'" + uri + "' is not a libvirt URI",
+        "use test:///default or qemu:///system");
+  }
+
+  private static Duration positive(Config c, String key) {
+    Duration d = c.getDuration(key);
+    if (d.isNegative() || d.isZero()) {
+      throw new SettingsException("nimbus.host." + key, d + " is not positive", "use e.g. 2s");
+    }
+    return d;
+  }
+
+  private static double ratio(Config c, String key) {
+    double r = c.getDouble(key);
+    if (r <= 0) {
+      throw new SettingsException("nimbus.host." + key, r + " is not positive", "use e.g. 1.0");
+    }
+    return r;
+  }
+
+  private static String localHostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

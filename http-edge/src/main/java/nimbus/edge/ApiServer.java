@@ -1,0 +1,116 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import nimbus.compute.ServerListing;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.config.ApiSettings;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+
+/**
+ * The HTTP API of a control node: every OpenStack service path-prefixed on one port
+ * ({@code /compute/v2.1}, later {@code /identity}, {@code /network}, ...), plus {@code /healthz}
+ * and {@code /readyz}. Every response carries an {@code x-openstack-request-id}.
+ */
+public final class ApiServer extends AllDirectives {
+  private final ApiSettings settings;
+  private final ServerRoutes servers;
+  private final Readiness readiness;
+
+  public ApiServer(ActorSystem<?> system, ApiSettings settings, Readiness readiness) {
+    this.settings = settings;
+    this.readiness = readiness;
+    Executor blocking = blockingExecutor(system);
+    this.servers = new ServerRoutes(ClusterSharding.get(system),
+        new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
+  }
+
+  public static Executor blockingExecutor(ActorSystem<?> system) {
+    return system.dispatchers().lookup(DispatcherSelector.fromConfig("nimbus-blocking-dispatcher"));
+  }
+
+  public CompletionStage<ServerBinding> bind(ActorSystem<?> system) {
+    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(route());
+  }
+
+  public Route route() {
+    return respondWithHeader(RawHeader.create("x-openstack-request-id", "req-" + UUID.randomUUID()), () ->
+        handleExceptions(exceptions(), () ->
+            handleRejections(rejections(), () ->
+                withSizeLimit(settings.maxBodyBytes(), () -> concat(
+                    path("healthz", () -> get(() -> complete(status(200, "ok")))),
+                    path("readyz", () -> get(this::ready)),
+                    pathPrefix("compute", () -> extractUri(uri -> compute(baseUrl(uri, "compute")))))))));
+  }
+
+  private Route compute(String baseUrl) {
+    RequestContext ctx = RequestContext.ADMIN;
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
+        pathPrefix("v2.1", () -> concat(
+            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
+            servers.route(ctx, baseUrl))));
+  }
+
+  private Route ready() {
+    return onSuccess(readiness.check(), checks -> {
+      boolean ok = checks.values().stream().allMatch(Boolean::booleanValue);
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.put("ready", ok);
+      body.set("checks", Json.MAPPER.valueToTree(checks));
+      return complete(Json.response(ok ? 200 : 503, body));
+    });
+  }
+
+  private static HttpResponse status(int code, String status) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("status", status);
+    return Json.response(code, body);
+  }
+
+  private static String baseUrl(Uri uri, String service) {
+    return uri.scheme() + "://" + uri.host().address() + ":" + uri.port() + "/" + service;
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> complete(NovaErrors.response(413,
+            "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.")))
+        .matchAny(e -> {
+          ApiError error = Failures.toApiError(e);
+          return complete(NovaErrors.response(error.status, error.getMessage()));
+        })
+        .build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.newBuilder()
+        .handleAll(MethodRejection.class, (List<MethodRejection> rs) ->
+            complete(NovaErrors.response(405, "The method is not allowed for this resource.")))
+        .handle(MalformedRequestContentRejection.class, r ->
+            complete(NovaErrors.response(400, "Malformed request body: " + r.message())))
+        .handle(UnsupportedRequestContentTypeRejection.class, r ->
+            complete(NovaErrors.response(415, "Unsupported Content-Type")))
+        .handleNotFound(complete(NovaErrors.response(404, "The resource could not be found.")))
+        .build()
+        .seal();
+  }
+}

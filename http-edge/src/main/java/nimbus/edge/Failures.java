@@ -1,0 +1,50 @@
+package nimbus.edge;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import nimbus.cluster.Rejection;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns whatever failed behind a route into the status and message the client gets. */
+final class Failures {
+  private static final Logger log = LoggerFactory.getLogger(Failures.class);
+
+  private Failures() {}
+
+  static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static Rejection rejection(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof StatusReply.ErrorMessage) return Rejection.from(t);
+    return new Rejection(Rejection.Kind.UNAVAILABLE, "unexpected");
+  }
+
+  static RuntimeException rethrow(Throwable e) {
+    Throwable t = unwrap(e);
+    return t instanceof RuntimeException r ? r : new CompletionException(t);
+  }
+
+  /** The status and message for a failure; unexpected ones are logged, never shown. */
+  static ApiError toApiError(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof ApiError api) return api;
+    if (t instanceof StatusReply.ErrorMessage) {
+      Rejection r = Rejection.from(t);
+      return new ApiError(r.kind().httpStatus, r.message());
+    }
+    if (t instanceof TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+      return new ApiError(503, "The service did not answer in time; try again.");
+    }
+    log.error("request failed unexpectedly", t);
+    return new ApiError(500, "Unexpected API Error. The failure is logged with this request.");
+  }
+}

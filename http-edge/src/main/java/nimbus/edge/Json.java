@@ -1,0 +1,37 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** JSON in and out of the API. */
+public final class Json {
+  public static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  /** Parses a request body; anything but a JSON object is a 400. */
+  public static JsonNode parseObject(String body) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw ApiError.badRequest("Malformed request body: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.badRequest("Malformed request body: a JSON object is required");
+    }
+    return node;
+  }
+
+  public static HttpResponse response(int status, JsonNode body) {
+    try {
+      return HttpResponse.create().withStatus(status)
+          .withEntity(ContentTypes.APPLICATION_JSON, MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+}

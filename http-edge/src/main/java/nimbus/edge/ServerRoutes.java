@@ -1,0 +1,294 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import nimbus.compute.Flavor;
+import nimbus.compute.ServerEntity;
+import nimbus.compute.ServerListing;
+import nimbus.compute.ServerSpec;
+import nimbus.compute.ServerView;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Nova's {@code /servers} API: create, list, show, delete and the server actions, with Nova's
+ * request checks, response shapes and status codes.
+ */
+final class ServerRoutes extends AllDirectives {
+  private static final Set<String> CREATE_FIELDS = Set.of("name", "imageRef", "flavorRef",
+      "metadata", "networks", "min_count", "max_count", "return_reservation_id", "adminPass",
+      "security_groups", "availability_zone", "key_name", "user_data", "config_drive",
+      "OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "description");
+  private static final Set<String> STATUSES = Set.of("ACTIVE", "BUILD", "DELETED", "ERROR",
+      "HARD_REBOOT", "REBOOT", "SHUTOFF", "UNKNOWN");
+  private static final int MAX_LIMIT = 1000;
+
+  private final ClusterSharding sharding;
+  private final ServerListing listing;
+  private final BootSources bootSources;
+  private final Executor blocking;
+  private final Duration timeout;
+  private final SecureRandom random = new SecureRandom();
+
+  ServerRoutes(ClusterSharding sharding, ServerListing listing, Executor blocking, Duration timeout) {
+    this.sharding = sharding;
+    this.listing = listing;
+    this.bootSources = new BootSources(sharding, timeout);
+    this.blocking = blocking;
+    this.timeout = timeout;
+  }
+
+  /** The routes under {@code /compute/v2.1/servers}; {@code baseUrl} ends with /compute. */
+  Route route(RequestContext ctx, String baseUrl) {
+    return pathPrefix("servers", () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, baseUrl)))),
+            post(() -> body(b -> respond(() -> create(ctx, b, baseUrl)))))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, baseUrl))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> respond(() -> show(ctx, id, baseUrl))),
+                delete(() -> respond(() -> delete(ctx, id))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
+  }
+
+  // ------------------------------------------------------------------ create
+
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
+    JsonNode server = Fields.object(Json.parseObject(body), "server");
+    Fields.onlyKnown(server, "server", CREATE_FIELDS);
+    String name = Fields.name(server, "name");
+    String imageRef = Ids.lastSegment(Fields.requiredString(server, "imageRef", 255));
+    if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
+    String flavorRef = Ids.lastSegment(Fields.reference(server, "flavorRef"));
+    Flavor flavor = Flavor.byId(flavorRef)
+        .orElseThrow(() -> ApiError.badRequest("Flavor " + flavorRef + " could not be found."));
+    Map<String, String> metadata = Fields.metadata(server, "metadata");
+    checkNetworks(server.get("networks"));
+    String id = UUID.randomUUID().toString();
+    return bootSources.resolve(imageRef)
+        .thenCompose(boot -> server(id).<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(
+            new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot, metadata), replyTo), timeout))
+        .thenApply(view -> {
+          ObjectNode created = Json.MAPPER.createObjectNode();
+          ObjectNode s = created.putObject("server");
+          s.put("id", view.id());
+          s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
+          s.put("OS-DCF:diskConfig", "MANUAL");
+          s.putArray("security_groups").addObject().put("name", "default");
+          s.put("adminPass", adminPass());
+          return Json.response(202, created)
+              .addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
+        });
+  }
+
+  /** Nova 2.1 takes "auto", "none" or a list of {uuid, port, fixed_ip}; networks come later. */
+  private static void checkNetworks(JsonNode networks) {
+    if (networks == null) return;
+    if (networks.isTextual() && Set.of("auto", "none").contains(networks.asText())) return;
+    if (!networks.isArray()) throw Fields.wrongType("networks", networks, "array");
+    for (JsonNode n : networks) {
+      if (!n.isObject()) throw Fields.wrongType("networks", n, "object");
+      Fields.onlyKnown(n, "networks", Set.of("uuid", "port", "fixed_ip", "tag"));
+    }
+  }
+
+  private String adminPass() {
+    byte[] bytes = new byte[9];
+    random.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  // ------------------------------------------------------------------ read
+
+  private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
+    return visible(ctx, id).thenApply(view -> {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.set("server", ServerJson.detail(view, baseUrl));
+      return Json.response(200, body);
+    });
+  }
+
+  /** The server, if it exists and the caller's project may see it (404 otherwise). */
+  private CompletionStage<ServerView> visible(RequestContext ctx, String id) {
+    if (!Ids.isUuid(id)) throw notFound(id);
+    return server(id).<ServerView>askWithStatus(ServerEntity.Get::new, timeout).thenApply(view -> {
+      if (!ctx.isAdmin() && !view.projectId().equals(ctx.projectId())) throw notFound(id);
+      return view;
+    });
+  }
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q,
+      boolean detail, String baseUrl) {
+    ServerListing.Query query = listQuery(ctx, q);
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return listing.list(query);
+      } catch (ServerListing.MarkerNotFound e) {
+        throw ApiError.badRequest(e.getMessage());
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException("server list query failed", e);
+      }
+    }, blocking).thenApply(servers -> {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      ArrayNode array = body.putArray("servers");
+      for (ServerView s : servers) {
+        array.add(detail ? ServerJson.detail(s, baseUrl) : ServerJson.summary(s, baseUrl));
+      }
+      if (servers.size() == query.limit() && !servers.isEmpty()) {
+        String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
+            + "&marker=" + servers.get(servers.size() - 1).id();
+        body.putArray("servers_links").addObject().put("rel", "next").put("href", next);
+      }
+      return Json.response(200, body);
+    });
+  }
+
+  private static ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q) {
+    int limit = MAX_LIMIT;
+    if (q.containsKey("limit")) {
+      try {
+        limit = Integer.parseInt(q.get("limit"));
+      } catch (NumberFormatException e) {
+        throw ApiError.badRequest("limit param must be an integer");
+      }
+      if (limit < 0) throw ApiError.badRequest("limit param must be positive");
+      limit = Math.min(limit, MAX_LIMIT);
+    }
+    Optional<String> status = Optional.ofNullable(q.get("status")).map(String::toUpperCase);
+    if (status.isPresent() && !STATUSES.contains(status.get())) {
+      throw ApiError.badRequest("Invalid status value");
+    }
+    boolean allTenants = ctx.isAdmin() && isTrue(q.get("all_tenants"));
+    Optional<String> host = ctx.isAdmin() ? Optional.ofNullable(q.get("host")) : Optional.empty();
+    return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
+        status, Optional.ofNullable(q.get("name")), host, status.filter("DELETED"::equals).isPresent(),
+        limit, Optional.ofNullable(q.get("marker")));
+  }
+
+  private static boolean isTrue(String value) {
+    return value != null && (value.isEmpty() || Set.of("1", "true", "yes", "on").contains(value.toLowerCase()));
+  }
+
+  // ------------------------------------------------------------------ delete and actions
+
+  private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+    return visible(ctx, id)
+        .thenCompose(v -> server(id).<Done>askWithStatus(ServerEntity.Delete::new, timeout))
+        .thenApply(done -> HttpResponse.create().withStatus(204));
+  }
+
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body) {
+    JsonNode request = Json.parseObject(body);
+    if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
+    String action = request.fieldNames().next();
+    JsonNode args = request.get(action);
+    return switch (action) {
+      case "os-start" -> accepted(ctx, id, ServerEntity.Start::new);
+      case "os-stop" -> accepted(ctx, id, ServerEntity.Stop::new);
+      case "reboot" -> {
+        boolean hard = rebootType(args);
+        yield accepted(ctx, id, replyTo -> new ServerEntity.Reboot(hard, replyTo));
+      }
+      case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
+      default -> throw ApiError.badRequest("There is no such action: " + action);
+    };
+  }
+
+  private static boolean rebootType(JsonNode args) {
+    if (args == null || !args.isObject()) throw Fields.wrongType("reboot", args, "object");
+    Fields.onlyKnown(args, "reboot", Set.of("type"));
+    String type = Fields.requiredString(args, "type", 4);
+    return switch (type) {
+      case "HARD", "Hard", "hard" -> true;
+      case "SOFT", "Soft", "soft" -> false;
+      default -> throw Fields.invalid("type", args.get("type"),
+          "'" + type + "' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']");
+    };
+  }
+
+  private CompletionStage<HttpResponse> accepted(RequestContext ctx, String id,
+      Function<ActorRef<StatusReply<Done>>, ServerEntity.Command> command) {
+    return visible(ctx, id)
+        .thenCompose(v -> server(id).<Done>askWithStatus(command::apply, timeout))
+        .thenApply(done -> HttpResponse.create().withStatus(202));
+  }
+
+  private CompletionStage<HttpResponse> consoleOutput(RequestContext ctx, String id, JsonNode args) {
+    if (args == null || !args.isObject()) throw Fields.wrongType("os-getConsoleOutput", args, "object");
+    Fields.onlyKnown(args, "os-getConsoleOutput", Set.of("length"));
+    Optional<Integer> lines = consoleLength(args.get("length"));
+    return visible(ctx, id)
+        .thenCompose(v -> server(id).<String>askWithStatus(
+            replyTo -> new ServerEntity.GetConsoleOutput(lines, replyTo), timeout))
+        .thenApply(output -> {
+          ObjectNode body = Json.MAPPER.createObjectNode();
+          body.put("output", output);
+          return Json.response(200, body);
+        });
+  }
+
+  /** Nova takes an integer or a numeric string; -1 or null means the whole log. */
+  private static Optional<Integer> consoleLength(JsonNode length) {
+    if (length == null || length.isNull()) return Optional.empty();
+    int value;
+    if (length.isIntegralNumber()) {
+      value = length.asInt();
+    } else if (length.isTextual() && length.asText().matches("-?[0-9]{1,9}")) {
+      value = Integer.parseInt(length.asText());
+    } else {
+      throw Fields.wrongType("length", length, "integer, string");
+    }
+    if (value < -1) throw Fields.invalid("length", length, value + " is less than the minimum of -1");
+    return value == -1 ? Optional.empty() : Optional.of(value);
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private EntityRef<ServerEntity.Command> server(String id) {
+    return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
+  }
+
+  private static ApiError notFound(String id) {
+    return ApiError.notFound("Instance " + id + " could not be found.");
+  }
+
+  private Route body(Function<String, Route> inner) {
+    return entity(Unmarshaller.entityToString(), inner);
+  }
+
+  /** Runs a handler; any failure, thrown now or later, becomes a Nova error response. */
+  private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> handler) {
+    CompletionStage<HttpResponse> response;
+    try {
+      response = handler.get();
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    return completeWithFuture(response.exceptionally(e -> {
+      ApiError error = Failures.toApiError(e);
+      return NovaErrors.response(error.status, error.getMessage());
+    }));
+  }
+}

@@ -1,0 +1,133 @@
+package nimbus.node;
+
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import nimbus.cluster.NimbusNode;
+import nimbus.compute.Compute;
+import nimbus.compute.HostDirectory;
+import nimbus.compute.HostSummary;
+import nimbus.config.NimbusSettings;
+import nimbus.config.Ports;
+import nimbus.config.Role;
+import nimbus.config.SettingsException;
+import nimbus.edge.ApiServer;
+import nimbus.edge.Readiness;
+import nimbus.node.agent.HostAgent;
+import nimbus.node.agent.ProcessRunner;
+import nimbus.node.agent.ServerOperations;
+import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.hypervisor.HypervisorException;
+import nimbus.node.hypervisor.LibvirtHypervisor;
+import nimbus.storage.ImageSeeds;
+import nimbus.storage.Storage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * One running Nimbus node with the parts its roles call for: entities and API on control
+ * nodes, the host agent on compute nodes. The {@code nimbus} launcher and the tests start nodes
+ * through here.
+ */
+public final class Node implements AutoCloseable {
+  private final NimbusSettings settings;
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Hypervisor hypervisor;
+
+  private Node(NimbusSettings settings, ActorSystem<Void> system, ServerBinding binding,
+      Hypervisor hypervisor) {
+    this.settings = settings;
+    this.system = system;
+    this.binding = binding;
+    this.hypervisor = hypervisor;
+  }
+
+  /** Starts a node; a setting that cannot work stops it with a {@link SettingsException}. */
+  public static Node start(NimbusSettings settings, Config extra) {
+    if (settings.has(Role.CONTROL)) {
+      Ports.requireFree("nimbus.api.port", settings.api().host(), settings.api().port());
+    }
+    Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
+    Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
+    Clock clock = Clock.systemUTC();
+    ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
+      Compute.init(sys, settings.compute(), clock);
+      Storage.init(sys);
+      if (settings.has(Role.CONTROL)) {
+        try {
+          Compute.initReadSide(sys);
+        } catch (Exception e) {
+          throw new IllegalStateException("read side: " + e.getMessage(), e);
+        }
+      }
+      if (hypervisor != null) {
+        Executor blocking = ApiServer.blockingExecutor(sys);
+        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner());
+        sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, blocking),
+            "host-agent", Props.empty());
+      }
+    });
+    ServerBinding binding = null;
+    try {
+      if (settings.has(Role.CONTROL)) {
+        ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
+        Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
+            () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));
+        binding = new ApiServer(system, settings.api(), readiness).bind(system)
+            .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      system.terminate();
+      if (hypervisor != null) hypervisor.close();
+      throw new IllegalStateException("cannot start the API: " + e.getMessage(), e);
+    }
+    return new Node(settings, system, binding, hypervisor);
+  }
+
+  private static Hypervisor connect(NimbusSettings settings) {
+    try {
+      return new LibvirtHypervisor(settings.host().hypervisorUri());
+    } catch (HypervisorException e) {
+      throw new SettingsException("nimbus.host.hypervisor-uri", e.getMessage(),
+          "start libvirtd (./nimbus test sets it up) or use test:///default");
+    }
+  }
+
+  private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {
+    Instant recent = Instant.now().minus(settings.compute().hostDownAfter());
+    return HostDirectory.get(system).hosts().stream()
+        .filter(h -> h.host().equals(settings.host().name()))
+        .map(HostSummary::agentSeenAt)
+        .anyMatch(t -> t.isAfter(recent));
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public NimbusSettings settings() {
+    return settings;
+  }
+
+  /** The API's URL, e.g. http://127.0.0.1:8774 (control nodes). */
+  public String apiUrl() {
+    return "http://" + settings.api().host() + ":" + binding.localAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    if (binding != null) binding.unbind();
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // shutting down regardless
+    }
+    if (hypervisor != null) hypervisor.close();
+  }
+}

@@ -1,0 +1,313 @@
+package nimbus.node.agent;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import nimbus.compute.HostAgentCommand;
+import nimbus.compute.HostAgentCommand.DestroyServer;
+import nimbus.compute.HostAgentCommand.ReadConsole;
+import nimbus.compute.HostAgentCommand.RebootServer;
+import nimbus.compute.HostAgentCommand.SpawnServer;
+import nimbus.compute.HostAgentCommand.StartServer;
+import nimbus.compute.HostAgentCommand.StopServer;
+import nimbus.compute.HostEntity;
+import nimbus.compute.HostInventory;
+import nimbus.compute.PowerState;
+import nimbus.compute.Resources;
+import nimbus.compute.ServerEntity;
+import nimbus.compute.Task;
+import nimbus.config.HostSettings;
+import nimbus.node.hypervisor.Hypervisor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The node agent of one hypervisor host. It reports the host's inventory to its
+ * {@link HostEntity} with every heartbeat, carries out server commands (one at a time per
+ * server, in arrival order) and reports each outcome to the server's entity; libvirt lifecycle
+ * events become power-state reports. On start and periodically it reconciles: domains of
+ * servers that no longer hold capacity here are removed, and every server that does is told
+ * what the host sees, so its entity can restore what is missing.
+ *
+ * <p>Hypervisor calls run on the blocking executor; the actor only keeps the bookkeeping.
+ */
+public final class HostAgent {
+
+  /** What the agent reacts to. */
+  public interface Message {}
+
+  record Received(HostAgentCommand command) implements Message {}
+
+  record Finished(String serverId, HostAgentCommand command, Optional<ServerEntity.HostReport> report)
+      implements Message {}
+
+  record Heartbeat() implements Message {}
+
+  record Reconcile() implements Message {}
+
+  record Reconciled(Map<String, PowerState> domains, List<String> allocated) implements Message {}
+
+  record ReconcileFailed(String reason) implements Message {}
+
+  record DomainChanged(String domainName) implements Message {}
+
+  record FactsRead(Hypervisor.HostFacts facts) implements Message {}
+
+  record FactsFailed(String reason) implements Message {}
+
+  public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
+      ServerOperations operations, Executor blocking) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
+        new HostAgent(ctx, timers, settings, hypervisor, operations, blocking).starting(stash))));
+  }
+
+  private final ActorContext<Message> ctx;
+  private final TimerScheduler<Message> timers;
+  private final HostSettings settings;
+  private final Hypervisor hypervisor;
+  private final ServerOperations operations;
+  private final Executor blocking;
+  private final ClusterSharding sharding;
+  private final ActorRef<HostAgentCommand> inbox;
+  private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
+  private final Map<String, HostAgentCommand> running = new HashMap<>();
+  private HostInventory inventory;
+
+  private HostAgent(ActorContext<Message> ctx, TimerScheduler<Message> timers, HostSettings settings,
+      Hypervisor hypervisor, ServerOperations operations, Executor blocking) {
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = settings;
+    this.hypervisor = hypervisor;
+    this.operations = operations;
+    this.blocking = blocking;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
+  }
+
+  private Behavior<Message> starting(StashBuffer<Message> stash) {
+    ActorRef<Message> self = ctx.getSelf();
+    onBlocking(hypervisor::facts, FactsRead::new, e -> new FactsFailed(e.getMessage()));
+    return Behaviors.receive(Message.class)
+        .onMessage(FactsRead.class, m -> {
+          inventory = inventoryOf(m.facts());
+          hypervisor.onLifecycleEvent(name -> self.tell(new DomainChanged(name)));
+          self.tell(new Heartbeat());
+          timers.startTimerWithFixedDelay("heartbeat", new Heartbeat(), settings.heartbeatInterval());
+          // the first reconciliation waits one beat, so the host entity knows the agent first
+          timers.startTimerWithFixedDelay("reconcile", new Reconcile(), settings.heartbeatInterval(),
+              settings.reconcileInterval());
+          ctx.getLog().info("host {} ready: {} {} with {} CPUs and {} MiB", settings.name(),
+              m.facts().type(), m.facts().version(), m.facts().cpus(), m.facts().memoryMb());
+          return stash.unstashAll(running());
+        })
+        .onMessage(FactsFailed.class, m -> {
+          throw new IllegalStateException("host " + settings.name() + ": " + m.reason());
+        })
+        .onMessage(Message.class, m -> {
+          stash.stash(m); // handled once the host's facts are in
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Message> running() {
+    return Behaviors.receive(Message.class)
+        .onMessage(Heartbeat.class, m -> {
+          host().tell(new HostEntity.ReportInventory(inventory, inbox));
+          return Behaviors.same();
+        })
+        .onMessage(Received.class, m -> {
+          accept(m.command());
+          return Behaviors.same();
+        })
+        .onMessage(Finished.class, this::finished)
+        .onMessage(DomainChanged.class, m -> {
+          ServerOperations.serverIdOf(m.domainName()).ifPresent(this::observe);
+          return Behaviors.same();
+        })
+        .onMessage(Reconcile.class, m -> {
+          reconcile();
+          return Behaviors.same();
+        })
+        .onMessage(Reconciled.class, this::reconciled)
+        .onMessage(Ignored.class, m -> Behaviors.same())
+        .onMessage(ReconcileFailed.class, m -> {
+          ctx.getLog().warn("reconciliation of host {} failed: {}", settings.name(), m.reason());
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private void accept(HostAgentCommand command) {
+    if (command instanceof ReadConsole read) {
+      onBlocking(() -> operations.console(read.serverId(), read.lines()), output -> {
+        read.replyTo().tell(StatusReply.success(output));
+        return null;
+      }, e -> {
+        read.replyTo().tell(StatusReply.error("UNAVAILABLE: console of " + read.serverId() + ": " + e.getMessage()));
+        return null;
+      });
+      return;
+    }
+    String id = command.serverId();
+    Deque<HostAgentCommand> queue = queued.computeIfAbsent(id, k -> new ArrayDeque<>());
+    // a retry of what runs or waits already adds nothing
+    if (command.equals(running.get(id)) || queue.contains(command)) return;
+    queue.addLast(command);
+    runNext(id);
+  }
+
+  private void runNext(String serverId) {
+    if (running.containsKey(serverId)) return;
+    Deque<HostAgentCommand> queue = queued.get(serverId);
+    if (queue == null || queue.isEmpty()) {
+      queued.remove(serverId);
+      return;
+    }
+    HostAgentCommand command = queue.removeFirst();
+    running.put(serverId, command);
+    onBlocking(() -> Optional.of(execute(command)),
+        report -> new Finished(serverId, command, report),
+        e -> new Finished(serverId, command, Optional.of(failure(command, e))));
+  }
+
+  private Behavior<Message> finished(Finished m) {
+    running.remove(m.serverId());
+    m.report().ifPresent(r -> server(m.serverId()).tell(r));
+    runNext(m.serverId());
+    return Behaviors.same();
+  }
+
+  /** Blocking: carries out one command and says what happened. */
+  private ServerEntity.HostReport execute(HostAgentCommand command) throws Exception {
+    String host = settings.name();
+    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c));
+    if (command instanceof StopServer c) {
+      return new ServerEntity.TaskDone(host, Task.POWERING_OFF, operations.stop(c.serverId()));
+    }
+    if (command instanceof StartServer c) {
+      return new ServerEntity.TaskDone(host, Task.POWERING_ON, operations.start(c.serverId()));
+    }
+    if (command instanceof RebootServer c) {
+      return new ServerEntity.TaskDone(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING,
+          operations.reboot(c.serverId(), c.hard()));
+    }
+    if (command instanceof DestroyServer c) {
+      operations.destroy(c.serverId());
+      return new ServerEntity.Destroyed(host);
+    }
+    throw new IllegalArgumentException("unknown command " + command.getClass().getSimpleName());
+  }
+
+  private ServerEntity.HostReport failure(HostAgentCommand command, Throwable e) {
+    String host = settings.name();
+    String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+    ctx.getLog().warn("{} of server {} failed on {}: {}", command.getClass().getSimpleName(),
+        command.serverId(), host, reason);
+    if (command instanceof SpawnServer) return new ServerEntity.SpawnFailed(host, reason);
+    if (command instanceof StopServer) return new ServerEntity.TaskFailedOnHost(host, Task.POWERING_OFF, reason);
+    if (command instanceof StartServer) return new ServerEntity.TaskFailedOnHost(host, Task.POWERING_ON, reason);
+    if (command instanceof RebootServer c) {
+      return new ServerEntity.TaskFailedOnHost(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING, reason);
+    }
+    // a failed destroy is retried by the entity; the report it waits for is Destroyed
+    return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
+  }
+
+  // ------------------------------------------------------------------ observing the host
+
+  private void observe(String serverId) {
+    if (running.containsKey(serverId)) return; // the command's own report says it
+    onBlocking(() -> operations.state(serverId), state -> {
+      server(serverId).tell(new ServerEntity.PowerObserved(settings.name(),
+          state.orElse(PowerState.NOSTATE), state.isPresent()));
+      return null;
+    }, e -> null);
+  }
+
+  private void reconcile() {
+    ActorRef<Message> self = ctx.getSelf();
+    CompletableFuture.supplyAsync(operations::servers, blocking)
+        .thenCompose(domains -> host()
+            .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, settings.heartbeatInterval().multipliedBy(5))
+            .thenApply(a -> new Reconciled(domains, a.serverIds())))
+        .whenComplete((r, e) -> self.tell(e == null ? r : new ReconcileFailed(String.valueOf(e.getMessage()))));
+  }
+
+  private Behavior<Message> reconciled(Reconciled m) {
+    Set<String> allocated = new HashSet<>(m.allocated());
+    for (String id : m.domains().keySet()) {
+      if (!allocated.contains(id) && !running.containsKey(id)) {
+        ctx.getLog().info("removing orphan domain of server {} from host {}", id, settings.name());
+        accept(new DestroyServer(id));
+      }
+    }
+    for (String id : allocated) {
+      if (running.containsKey(id) || queued.containsKey(id)) continue;
+      PowerState power = m.domains().get(id);
+      server(id).tell(new ServerEntity.PowerObserved(settings.name(),
+          power == null ? PowerState.NOSTATE : power, power != null));
+    }
+    return Behaviors.same();
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private HostInventory inventoryOf(Hypervisor.HostFacts facts) {
+    return new HostInventory(facts.type(), facts.version(), settings.name(),
+        new Resources(facts.cpus(), (int) facts.memoryMb(), settings.diskGb()),
+        settings.cpuAllocationRatio(), settings.ramAllocationRatio(), settings.diskAllocationRatio());
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<HostEntity.Command> host() {
+    return sharding.entityRefFor(HostEntity.TYPE_KEY, settings.name());
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ServerEntity.Command> server(String id) {
+    return sharding.entityRefFor(ServerEntity.TYPE_KEY, id);
+  }
+
+  private interface Blocking<T> {
+    T call() throws Exception;
+  }
+
+  /** Runs {@code work} on the blocking executor and sends its outcome to this actor. */
+  private <T> void onBlocking(Blocking<T> work, java.util.function.Function<T, Message> done,
+      java.util.function.Function<Throwable, Message> failed) {
+    CompletableFuture<T> future = CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, blocking);
+    ctx.pipeToSelf(future, (value, error) -> {
+      Message m = error == null ? done.apply(value) : failed.apply(unwrap(error));
+      return m == null ? new Ignored() : m;
+    });
+  }
+
+  record Ignored() implements Message {}
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+}

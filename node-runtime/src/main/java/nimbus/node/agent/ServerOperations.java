@@ -1,0 +1,144 @@
+package nimbus.node.agent;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import nimbus.compute.BootSource;
+import nimbus.compute.HostAgentCommand.SpawnServer;
+import nimbus.compute.PowerState;
+import nimbus.config.HostSettings;
+import nimbus.node.hypervisor.DomainSpec;
+import nimbus.node.hypervisor.DomainXml;
+import nimbus.node.hypervisor.Hypervisor;
+
+/**
+ * What the agent does on the host for one server, each step idempotent: files under the
+ * instances directory, the domain through the hypervisor. Blocking: runs on the blocking
+ * dispatcher.
+ */
+public final class ServerOperations {
+  static final String DOMAIN_PREFIX = "nimbus-";
+  private static final long CONSOLE_TAIL_BYTES = 1 << 20;
+
+  private final Hypervisor hypervisor;
+  private final HostSettings settings;
+  private final ProcessRunner processes;
+
+  public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes) {
+    this.hypervisor = hypervisor;
+    this.settings = settings;
+    this.processes = processes;
+  }
+
+  static String domainName(String serverId) {
+    return DOMAIN_PREFIX + serverId;
+  }
+
+  static Optional<String> serverIdOf(String domainName) {
+    return domainName.startsWith(DOMAIN_PREFIX)
+        ? Optional.of(domainName.substring(DOMAIN_PREFIX.length())) : Optional.empty();
+  }
+
+  private Path instanceDir(String serverId) {
+    return settings.instancesDir().resolve(serverId);
+  }
+
+  public PowerState spawn(SpawnServer c) throws IOException {
+    Path dir = Files.createDirectories(instanceDir(c.serverId()));
+    BootSource boot = c.boot();
+    boolean real = !settings.domainType().equals("test");
+    Optional<Path> kernel = boot.kernel().map(Path::of);
+    Optional<Path> ramdisk = boot.ramdisk().map(Path::of);
+    if (real) {
+      for (Optional<Path> file : List.of(kernel, ramdisk, boot.disk().map(Path::of))) {
+        if (file.isPresent() && !Files.isReadable(file.get())) {
+          throw new IllegalStateException("Image file " + file.get() + " is not on host " + settings.name());
+        }
+      }
+    }
+    Optional<Path> disk = Optional.empty();
+    if (boot.disk().isPresent()) {
+      Path overlay = dir.resolve("disk");
+      if (real && !Files.exists(overlay)) {
+        processes.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F",
+            boot.diskFormat().orElse("qcow2"), "-b", boot.disk().get(), overlay.toString(),
+            Math.max(1, c.resources().diskGb()) + "G"), Duration.ofSeconds(60));
+      }
+      disk = Optional.of(overlay);
+    }
+    String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
+    DomainSpec spec = new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
+        c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
+        dir.resolve("console.log"));
+    hypervisor.define(spec.name(), DomainXml.of(spec));
+    if (c.start()) hypervisor.start(spec.name());
+    return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
+  }
+
+  public PowerState stop(String serverId) {
+    hypervisor.stop(domainName(serverId), settings.gracefulShutdownTimeout());
+    return hypervisor.state(domainName(serverId)).orElse(PowerState.NOSTATE);
+  }
+
+  public PowerState start(String serverId) {
+    hypervisor.start(domainName(serverId));
+    return hypervisor.state(domainName(serverId)).orElse(PowerState.NOSTATE);
+  }
+
+  /** Soft: the guest is asked to power off first (Nova's clean reboot); hard: forced at once. */
+  public PowerState reboot(String serverId, boolean hard) {
+    String name = domainName(serverId);
+    hypervisor.stop(name, hard ? Duration.ZERO : settings.gracefulShutdownTimeout());
+    hypervisor.start(name);
+    return hypervisor.state(name).orElse(PowerState.NOSTATE);
+  }
+
+  public void destroy(String serverId) throws IOException {
+    hypervisor.remove(domainName(serverId));
+    Path dir = instanceDir(serverId);
+    if (Files.exists(dir)) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** The power state of every server domain on this host, by server id. */
+  public Map<String, PowerState> servers() {
+    Map<String, PowerState> out = new HashMap<>();
+    hypervisor.domains(DOMAIN_PREFIX).forEach((name, power) ->
+        serverIdOf(name).ifPresent(id -> out.put(id, power)));
+    return out;
+  }
+
+  public Optional<PowerState> state(String serverId) {
+    return hypervisor.state(domainName(serverId));
+  }
+
+  /** The end of the serial console log: the last {@code lines} lines, or the last MiB. */
+  public String console(String serverId, Optional<Integer> lines) throws IOException {
+    Path log = instanceDir(serverId).resolve("console.log");
+    if (!Files.exists(log)) return "";
+    String text;
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      long start = Math.max(0, file.length() - CONSOLE_TAIL_BYTES);
+      byte[] bytes = new byte[(int) (file.length() - start)];
+      file.seek(start);
+      file.readFully(bytes);
+      text = new String(bytes, StandardCharsets.UTF_8);
+    }
+    if (lines.isEmpty()) return text;
+    String[] all = text.split("\n", -1);
+    int keep = Math.min(lines.get(), all.length);
+    return String.join("\n", java.util.Arrays.copyOfRange(all, all.length - keep, all.length));
+  }
+}

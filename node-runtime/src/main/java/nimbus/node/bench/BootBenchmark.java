@@ -1,0 +1,161 @@
+package nimbus.node.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import nimbus.config.NimbusSettings;
+import nimbus.node.Node;
+import nimbus.storage.ImageSeeds;
+
+/**
+ * {@code nimbus bench boot}: starts an all-in-one node on a fresh embedded database
+ * ({@code test:///default} hypervisor), creates servers through the HTTP API and measures
+ * servers per second from the first create until all are ACTIVE, and the latency of create and
+ * of show.
+ */
+public final class BootBenchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private BootBenchmark() {}
+
+  public static int run(String what, Map<String, String> options) throws Exception {
+    if (!what.equals("boot")) {
+      System.err.println("usage: nimbus bench boot [--servers N] [--concurrency N] [--reads N]");
+      return 2;
+    }
+    int servers = Integer.parseInt(options.getOrDefault("servers", "1000"));
+    int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "32"));
+    int reads = Integer.parseInt(options.getOrDefault("reads", "5000"));
+    Path data = Files.createTempDirectory("nimbus-bench");
+    NimbusSettings settings = NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(Map.of(
+        "nimbus.data-dir", data.toString(),
+        "nimbus.api.port", 0,
+        "nimbus.cluster.port", 0,
+        // room for every server on the one simulated host
+        "nimbus.host.ram-allocation-ratio", 1000.0,
+        "nimbus.host.cpu-allocation-ratio", 1000.0)));
+    long startNanos = System.nanoTime();
+    try (Node node = Node.start(settings, ConfigFactory.empty())) {
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      String api = node.apiUrl();
+      awaitReady(http, api);
+      System.out.printf("node ready in %.1f s%n", (System.nanoTime() - startNanos) / 1e9);
+      String body = "{\"server\": {\"name\": \"bench\", \"imageRef\": \"" + ImageSeeds.idOf("nimbus-test-guest")
+          + "\", \"flavorRef\": \"42\"}}";
+      List<Long> createLatency = Collections.synchronizedList(new ArrayList<>());
+      List<String> ids = Collections.synchronizedList(new ArrayList<>());
+      long t0 = System.nanoTime();
+      runConcurrently(servers, concurrency, i -> {
+        long s = System.nanoTime();
+        return http.sendAsync(post(api + "/compute/v2.1/servers", body), HttpResponse.BodyHandlers.ofString())
+            .thenAccept(r -> {
+              createLatency.add(System.nanoTime() - s);
+              if (r.statusCode() != 202) throw new IllegalStateException("create: " + r.statusCode() + " " + r.body());
+              ids.add(read(r.body()).path("server").path("id").asText());
+            });
+      });
+      long created = System.nanoTime();
+      int active = awaitAllActive(http, api, ids);
+      long done = System.nanoTime();
+      List<Long> showLatency = Collections.synchronizedList(new ArrayList<>());
+      runConcurrently(reads, concurrency, i -> {
+        long s = System.nanoTime();
+        return http.sendAsync(get(api + "/compute/v2.1/servers/" + ids.get(i % ids.size())),
+            HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
+              showLatency.add(System.nanoTime() - s);
+              if (r.statusCode() != 200) throw new IllegalStateException("show: " + r.statusCode());
+            });
+      });
+      System.out.printf("servers: %d created in %.2f s, %d ACTIVE after %.2f s -> %.0f servers/s%n",
+          servers, (created - t0) / 1e9, active, (done - t0) / 1e9, active / ((done - t0) / 1e9));
+      System.out.printf("create latency: p50 %.2f ms, p99 %.2f ms (concurrency %d)%n",
+          percentile(createLatency, 50), percentile(createLatency, 99), concurrency);
+      System.out.printf("show latency:   p50 %.2f ms, p99 %.2f ms (%d reads, concurrency %d)%n",
+          percentile(showLatency, 50), percentile(showLatency, 99), reads, concurrency);
+      Runtime rt = Runtime.getRuntime();
+      System.out.printf("heap used: %d MiB%n", (rt.totalMemory() - rt.freeMemory()) >> 20);
+      return active == servers ? 0 : 1;
+    }
+  }
+
+  private static void awaitReady(HttpClient http, String api) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = http.send(get(api + "/readyz"), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) return;
+      Thread.sleep(50); // polling a readiness endpoint of another component
+    }
+    throw new IllegalStateException("node not ready within 60 s");
+  }
+
+  /** Waits until no server is in BUILD, then counts the ACTIVE ones through paged lists. */
+  private static int awaitAllActive(HttpClient http, String api, List<String> ids) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      int active = 0;
+      for (String id : ids) {
+        HttpResponse<String> r = http.send(get(api + "/compute/v2.1/servers/" + id), HttpResponse.BodyHandlers.ofString());
+        String status = read(r.body()).path("server").path("status").asText();
+        if (status.equals("BUILD")) break;
+        if (status.equals("ACTIVE")) active++;
+        else throw new IllegalStateException("server " + id + " ended " + status + ": " + r.body());
+      }
+      if (active == ids.size()) return active;
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("servers still building after 5 minutes");
+  }
+
+  interface Step {
+    CompletableFuture<Void> start(int i);
+  }
+
+  private static void runConcurrently(int count, int concurrency, Step step) throws Exception {
+    Semaphore permits = new Semaphore(concurrency);
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      permits.acquire();
+      all.add(step.start(i).whenComplete((v, e) -> permits.release()));
+    }
+    CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).join();
+  }
+
+  private static HttpRequest post(String url, String body) {
+    return HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
+  private static HttpRequest get(String url) {
+    return HttpRequest.newBuilder(URI.create(url)).GET().build();
+  }
+
+  private static JsonNode read(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (Exception e) {
+      throw new IllegalStateException("not JSON: " + body, e);
+    }
+  }
+
+  private static double percentile(List<Long> nanos, int p) {
+    List<Long> sorted = new ArrayList<>(nanos);
+    Collections.sort(sorted);
+    if (sorted.isEmpty()) return Double.NaN;
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, index)) / 1e6;
+  }
+}

@@ -1,0 +1,9 @@
+package nimbus.node.hypervisor;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Everything a domain definition needs, already resolved to paths on this host. */
+public record DomainSpec(String name, String uuid, String domainType, int vcpus, int ramMb,
+    Optional<Path> kernel, Optional<Path> ramdisk, String cmdline, Optional<Path> disk,
+    Path consoleLog) {}

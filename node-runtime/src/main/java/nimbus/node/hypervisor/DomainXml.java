@@ -1,0 +1,52 @@
+package nimbus.node.hypervisor;
+
+/**
+ * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
+ * given, a virtio root disk when a disk is given, the serial console to a file (that file is
+ * what the console-output API reads), no graphics (headless).
+ */
+public final class DomainXml {
+  private DomainXml() {}
+
+  public static String of(DomainSpec spec) {
+    StringBuilder x = new StringBuilder();
+    x.append("<domain type='").append(spec.domainType()).append("'>\n");
+    x.append("  <name>").append(escape(spec.name())).append("</name>\n");
+    x.append("  <uuid>").append(spec.uuid()).append("</uuid>\n");
+    x.append("  <memory unit='MiB'>").append(spec.ramMb()).append("</memory>\n");
+    x.append("  <vcpu>").append(spec.vcpus()).append("</vcpu>\n");
+    x.append("  <os>\n");
+    x.append("    <type arch='x86_64'").append(spec.domainType().equals("test") ? "" : " machine='pc'")
+        .append(">hvm</type>\n");
+    spec.kernel().ifPresent(k -> {
+      x.append("    <kernel>").append(escape(k.toString())).append("</kernel>\n");
+      spec.ramdisk().ifPresent(r -> x.append("    <initrd>").append(escape(r.toString())).append("</initrd>\n"));
+      x.append("    <cmdline>").append(escape(spec.cmdline())).append("</cmdline>\n");
+    });
+    if (spec.kernel().isEmpty()) x.append("    <boot dev='hd'/>\n");
+    x.append("  </os>\n");
+    x.append("  <on_poweroff>destroy</on_poweroff>\n");
+    x.append("  <on_reboot>restart</on_reboot>\n");
+    x.append("  <on_crash>destroy</on_crash>\n");
+    x.append("  <devices>\n");
+    spec.disk().ifPresent(d -> {
+      x.append("    <disk type='file' device='disk'>\n");
+      x.append("      <driver name='qemu' type='qcow2'/>\n");
+      x.append("      <source file='").append(escape(d.toString())).append("'/>\n");
+      x.append("      <target dev='vda' bus='virtio'/>\n");
+      x.append("    </disk>\n");
+    });
+    x.append("    <serial type='file'>\n");
+    x.append("      <source path='").append(escape(spec.consoleLog().toString())).append("'/>\n");
+    x.append("      <target port='0'/>\n");
+    x.append("    </serial>\n");
+    x.append("  </devices>\n");
+    x.append("</domain>\n");
+    return x.toString();
+  }
+
+  static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("'", "&apos;").replace("\"", "&quot;");
+  }
+}

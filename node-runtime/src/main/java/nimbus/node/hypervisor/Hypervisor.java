@@ -1,0 +1,41 @@
+package nimbus.node.hypervisor;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import nimbus.compute.PowerState;
+
+/**
+ * The hypervisor of this host, as the agent needs it. Every call blocks: call it on the
+ * blocking dispatcher, never on an actor thread.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+  /** What libvirt says about this machine. */
+  record HostFacts(String type, long version, int cpus, long memoryMb) {}
+
+  HostFacts facts();
+
+  /** Power state of every domain whose name starts with {@code prefix}. */
+  Map<String, PowerState> domains(String prefix);
+
+  Optional<PowerState> state(String name);
+
+  /** Defines the domain unless one of that name exists. */
+  void define(String name, String xml);
+
+  /** Starts the domain unless it runs. */
+  void start(String name);
+
+  /** Asks the guest to power off, waits up to the timeout, then forces it off. */
+  void stop(String name, java.time.Duration graceful);
+
+  /** Forces the domain off (if running) and removes its definition (if defined). */
+  void remove(String name);
+
+  /** Called (on the hypervisor's event thread) with a domain's name when its state changes. */
+  void onLifecycleEvent(Consumer<String> listener);
+
+  @Override
+  void close();
+}

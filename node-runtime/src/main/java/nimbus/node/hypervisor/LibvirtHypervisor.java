@@ -1,0 +1,228 @@
+package nimbus.node.hypervisor;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import nimbus.compute.PowerState;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.Library;
+import org.libvirt.LibvirtException;
+import org.libvirt.NodeInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hypervisor through libvirt-java: one connection (libvirt connections are thread-safe),
+ * lifecycle events from libvirt's event loop on a daemon thread of its own.
+ */
+public final class LibvirtHypervisor implements Hypervisor {
+  private static final Logger log = LoggerFactory.getLogger(LibvirtHypervisor.class);
+  private static volatile boolean eventLoopStarted;
+
+  private final Connect connect;
+  private final String uri;
+
+  public LibvirtHypervisor(String uri) {
+    this.uri = uri;
+    startEventLoop();
+    try {
+      this.connect = new Connect(uri, false);
+    } catch (LibvirtException e) {
+      throw new HypervisorException("cannot connect to " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** libvirt wants its event loop registered before the first connection, once per process. */
+  private static synchronized void startEventLoop() {
+    if (eventLoopStarted) return;
+    try {
+      Library.initEventLoop();
+    } catch (LibvirtException e) {
+      throw new HypervisorException("cannot start libvirt's event loop: " + e.getMessage(), e);
+    }
+    Thread loop = new Thread(() -> {
+      try {
+        Library.runEventLoop();
+      } catch (LibvirtException | InterruptedException e) {
+        log.warn("libvirt event loop ended: {}", e.getMessage());
+      }
+    }, "libvirt-events");
+    loop.setDaemon(true);
+    loop.start();
+    eventLoopStarted = true;
+  }
+
+  @Override
+  public HostFacts facts() {
+    return call(() -> {
+      NodeInfo info = connect.nodeInfo();
+      return new HostFacts(connect.getType(), connect.getVersion(), info.cpus, info.memory / 1024);
+    });
+  }
+
+  @Override
+  public Map<String, PowerState> domains(String prefix) {
+    return call(() -> {
+      Map<String, PowerState> out = new HashMap<>();
+      for (Domain d : connect.listAllDomains(0)) {
+        try {
+          String name = d.getName();
+          if (name.startsWith(prefix)) out.put(name, powerState(d.getInfo().state));
+        } finally {
+          d.free();
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Optional<PowerState> state(String name) {
+    return call(() -> {
+      Optional<Domain> d = lookup(name);
+      try {
+        return d.isPresent() ? Optional.of(powerState(d.get().getInfo().state)) : Optional.empty();
+      } finally {
+        free(d);
+      }
+    });
+  }
+
+  @Override
+  public void define(String name, String xml) {
+    run(() -> {
+      Optional<Domain> d = lookup(name);
+      if (d.isPresent()) {
+        free(d);
+      } else {
+        connect.domainDefineXML(xml).free();
+      }
+    });
+  }
+
+  @Override
+  public void start(String name) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        if (d.isActive() == 0) d.create();
+      } finally {
+        d.free();
+      }
+    });
+  }
+
+  @Override
+  public void stop(String name, Duration graceful) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        if (d.isActive() != 0 && !graceful.isZero()) {
+          d.shutdown();
+          long deadline = System.nanoTime() + graceful.toNanos();
+          while (d.isActive() != 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // on a blocking thread
+          }
+        }
+        if (d.isActive() != 0) d.destroy();
+      } finally {
+        d.free();
+      }
+    });
+  }
+
+  @Override
+  public void remove(String name) {
+    run(() -> {
+      Optional<Domain> d = lookup(name);
+      try {
+        if (d.isPresent()) {
+          if (d.get().isActive() != 0) d.get().destroy();
+          d.get().undefine();
+        }
+      } finally {
+        free(d);
+      }
+    });
+  }
+
+  @Override
+  public void onLifecycleEvent(Consumer<String> listener) {
+    run(() -> connect.addLifecycleListener((domain, event) -> {
+      try {
+        listener.accept(domain.getName());
+      } catch (LibvirtException e) {
+        log.debug("lifecycle event for an unnamed domain: {}", e.getMessage());
+      }
+      return 0;
+    }));
+  }
+
+  @Override
+  public void close() {
+    try {
+      connect.close();
+    } catch (LibvirtException e) {
+      log.debug("closing {}: {}", uri, e.getMessage());
+    }
+  }
+
+  static PowerState powerState(DomainInfo.DomainState state) {
+    return switch (state) {
+      case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> PowerState.RUNNING;
+      case VIR_DOMAIN_PAUSED -> PowerState.PAUSED;
+      case VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTOFF -> PowerState.SHUTDOWN;
+      case VIR_DOMAIN_CRASHED -> PowerState.CRASHED;
+      case VIR_DOMAIN_PMSUSPENDED -> PowerState.SUSPENDED;
+      default -> PowerState.NOSTATE;
+    };
+  }
+
+  private interface LibvirtCall<T> {
+    T get() throws LibvirtException;
+  }
+
+  private interface LibvirtRun {
+    void run() throws LibvirtException;
+  }
+
+  private Optional<Domain> lookup(String name) throws LibvirtException {
+    try {
+      return Optional.of(connect.domainLookupByName(name));
+    } catch (LibvirtException e) {
+      if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private Domain require(String name) throws LibvirtException {
+    return lookup(name).orElseThrow(() -> new HypervisorException("no domain " + name, null));
+  }
+
+  private static void free(Optional<Domain> d) throws LibvirtException {
+    if (d.isPresent()) d.get().free();
+  }
+
+  private static <T> T call(LibvirtCall<T> f) {
+    try {
+      return f.get();
+    } catch (LibvirtException e) {
+      throw new HypervisorException(e.getMessage(), e);
+    }
+  }
+
+  private static void run(LibvirtRun f) {
+    call(() -> {
+      f.run();
+      return null;
+    });
+  }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Build the bootable test guest of RECIPES.md section 2 from Debian packages (no internet needed
+# beyond the Debian mirror): a Debian cloud kernel plus a busybox initramfs that prints
+# GUEST-BOOTED, tries DHCP on eth0, prints GUEST-READY and drops to a shell on ttyS0.
+# Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
+# Idempotent: does nothing while both outputs are newer than this script; downloaded .debs are
+# kept in OUTDIR/.cache.
+set -euo pipefail
+
+OUTDIR=${1:-./data/guest}
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+CACHE=$OUTDIR/.cache
+# virtio drivers are modules in the cloud kernel; this is their dependency (= load) order.
+MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk"
+
+die() { echo "build-test-guest: $*" >&2; exit 1; }
+
+if [ "$OUTDIR/vmlinuz" -nt "$SELF" ] && [ "$OUTDIR/initrd.img" -nt "$SELF" ]; then
+  echo "build-test-guest: $OUTDIR/vmlinuz and initrd.img are up to date"
+  exit 0
+fi
+
+for tool in apt-cache apt-get dpkg cpio gzip; do
+  command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+
+# Highest ABI number of the cloud kernel the apt lists know. `apt-get download` needs apt
+# lists too, so refresh them once if the search finds nothing (fresh containers have none).
+latest_kernel() {
+  apt-cache search '^linux-image-6.1.0-[0-9]+-cloud-amd64$' | awk '{print $1}' | sort -V | tail -1
+}
+kpkg=$(latest_kernel)
+if [ -z "$kpkg" ]; then
+  apt-get update -qq >/dev/null || die "apt-get update failed (run as root?)"
+  kpkg=$(latest_kernel)
+  [ -n "$kpkg" ] || die "no linux-image-6.1.0-*-cloud-amd64 package known to apt"
+fi
+
+mkdir -p "$CACHE"
+# Work inside OUTDIR so the final renames are atomic (same filesystem).
+tmp=$(mktemp -d "$OUTDIR/.build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# Download into the temp dir and move into the cache only when complete, so an interrupted
+# download never poisons the cache. The sandbox user option silences apt's "_apt cannot access
+# the directory" warning when running as root in a private temp dir.
+fetch_deb() {  # $1 = package name -> prints path of the cached .deb
+  local pkg=$1 deb
+  deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+  if [ -z "$deb" ]; then
+    mkdir -p "$tmp/dl"
+    (cd "$tmp/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) \
+      || die "apt-get download $pkg failed"
+    deb=$(find "$tmp/dl" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+    [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
+    mv "$deb" "$CACHE/"
+    deb=$CACHE/$(basename "$deb")
+  fi
+  echo "$deb"
+}
+kdeb=$(fetch_deb "$kpkg")
+bbdeb=$(fetch_deb busybox-static)
+# Older kernel ABIs are never used again: drop them from the cache.
+find "$CACHE" -maxdepth 1 -name 'linux-image-*.deb' ! -name "${kpkg}_*.deb" -delete
+
+dpkg -x "$kdeb" "$tmp/k"
+dpkg -x "$bbdeb" "$tmp/bb"
+
+ir=$tmp/ir
+mkdir -p "$ir"/{bin,sbin,proc,sys,dev,lib/modules,etc,tmp,usr/share/udhcpc}
+cp "$tmp/bb/bin/busybox" "$ir/bin/"
+
+# Bookworm ships plain .ko files, but newer kernels compress them (.ko.xz/.ko.zst/.ko.gz) and
+# busybox insmod may not decompress: always store plain .ko in the initramfs.
+for m in $MODULES; do
+  src=$(find "$tmp/k/lib/modules" \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
+  [ -n "$src" ] || die "module $m not found in $kpkg"
+  case $src in
+    *.ko)     cp "$src" "$ir/lib/modules/$m.ko" ;;
+    *.ko.xz)  xz -dc "$src"   > "$ir/lib/modules/$m.ko" ;;
+    *.ko.zst) zstd -qdc "$src" > "$ir/lib/modules/$m.ko" ;;
+    *.ko.gz)  gzip -dc "$src" > "$ir/lib/modules/$m.ko" ;;
+    *) die "unknown module format: $src" ;;
+  esac
+done
+
+cat > "$ir/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in $MODULES; do insmod /lib/modules/\$m.ko; done
+ip link set lo up; ip link set eth0 up
+echo GUEST-BOOTED
+# No NIC or no DHCP server must not stop the boot: READY is printed either way.
+udhcpc -i eth0 -n -q -t 10 -T 1 -s /usr/share/udhcpc/default.script || echo "udhcpc: no lease"
+echo GUEST-READY; exec sh
+EOF
+
+cat > "$ir/usr/share/udhcpc/default.script" <<'EOF'
+#!/bin/sh
+[ "$1" = bound ] && ip addr add $ip/${mask:-24} dev $interface && \
+  [ -n "$router" ] && ip route add default via $router
+exit 0
+EOF
+chmod +x "$ir/init" "$ir/usr/share/udhcpc/default.script"
+
+# Owner root in the archive whoever builds it; then replace the outputs atomically.
+(cd "$ir" && find . | cpio --quiet -o -H newc -R 0:0 | gzip -1) > "$tmp/initrd.img"
+cp "$tmp"/k/boot/vmlinuz-* "$tmp/vmlinuz"
+mv "$tmp/vmlinuz" "$OUTDIR/vmlinuz"
+mv "$tmp/initrd.img" "$OUTDIR/initrd.img"
+
+echo "build-test-guest: built $OUTDIR/vmlinuz and initrd.img from $kpkg"
