@@ -1,5 +1,7 @@
 package nimbus.compute;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -11,6 +13,14 @@ import nimbus.cluster.CborSerializable;
  * a timeout or a crash) does no harm. Open (not sealed) so the agent can add its own internal
  * messages to its protocol.
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = HostAgentCommand.SpawnServer.class, name = "spawn"),
+    @JsonSubTypes.Type(value = HostAgentCommand.StopServer.class, name = "stop"),
+    @JsonSubTypes.Type(value = HostAgentCommand.StartServer.class, name = "start"),
+    @JsonSubTypes.Type(value = HostAgentCommand.RebootServer.class, name = "reboot"),
+    @JsonSubTypes.Type(value = HostAgentCommand.DestroyServer.class, name = "destroy"),
+    @JsonSubTypes.Type(value = HostAgentCommand.ReadConsole.class, name = "console")})
 public interface HostAgentCommand extends CborSerializable {
 
   String serverId();

@@ -62,7 +62,7 @@ public final class HostEntity
   public record CapacityReleased(String serverId) implements Event {}
 
   /** A host's phases. */
-  public sealed interface State {}
+  public sealed interface State extends CborSerializable {}
 
   /** No agent has reported yet: nothing can be claimed. */
   public record Unregistered() implements State {}

@@ -172,7 +172,7 @@ public final class ServerEntity
 
   /** Looking for a host ({@code host} empty) or building on {@code host} since {@code since}. */
   public record Building(Server server, Optional<String> host, List<String> excluded,
-      int spawnAttempts, Instant since) implements State {}
+      int spawnAttempts, Optional<String> lastFailure, Instant since) implements State {}
 
   public record Active(Server server, Optional<Task> task, Instant since) implements State {}
 
@@ -280,7 +280,8 @@ public final class ServerEntity
     if (candidates.isEmpty()) {
       String reason = s.spawnAttempts() == 0
           ? "No valid host was found. There are not enough hosts available."
-          : "No valid host was found. Exceeded maximum number of retries: " + lastReason(s);
+          : "No valid host was found. Exhausted all hosts available for retrying build failures: "
+              + s.lastFailure().orElse("");
       return Effect().persist(new BuildFailed(reason, now())).thenRun(this::drive).thenNoReply();
     }
     return Effect().persist(new HostSelected(candidates.get(0), now())).thenRun(this::drive).thenNoReply();
@@ -478,10 +479,6 @@ public final class ServerEntity
     return clock.instant();
   }
 
-  private static String lastReason(Building s) {
-    return s.excluded().isEmpty() ? "" : "last host " + s.excluded().get(s.excluded().size() - 1);
-  }
-
   private HostAgentCommand.SpawnServer spawnCommand(Server server, boolean start) {
     return new HostAgentCommand.SpawnServer(serverId, server.spec().name(),
         server.spec().flavor().resources(), server.spec().boot(), start);
@@ -545,15 +542,15 @@ public final class ServerEntity
     builder.forStateType(NoServer.class)
         .onEvent(ServerRequested.class, (s, e) -> new Building(new Server(e.serverId(), e.spec(),
             e.at(), e.at(), Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty()),
-            Optional.empty(), List.of(), 0, e.at()));
+            Optional.empty(), List.of(), 0, Optional.empty(), e.at()));
     builder.forStateType(Building.class)
         .onEvent(HostSelected.class, (s, e) -> new Building(s.server().at(e.at()),
-            Optional.of(e.host()), s.excluded(), s.spawnAttempts(), e.at()))
+            Optional.of(e.host()), s.excluded(), s.spawnAttempts(), s.lastFailure(), e.at()))
         .onEvent(HostRejected.class, (s, e) -> {
           List<String> excluded = new ArrayList<>(s.excluded());
           excluded.add(e.host());
           return new Building(s.server().at(e.at()), Optional.empty(), List.copyOf(excluded),
-              s.spawnAttempts() + (e.spawnFailed() ? 1 : 0), e.at());
+              s.spawnAttempts() + (e.spawnFailed() ? 1 : 0), Optional.of(e.reason()), e.at());
         })
         .onEvent(ServerActivated.class, (s, e) -> new Active(
             s.server().onHost(Optional.of(e.host()), e.power()).launched(e.at()).at(e.at()),

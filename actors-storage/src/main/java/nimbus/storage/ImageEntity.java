@@ -50,7 +50,7 @@ public final class ImageEntity
   public record ImageRegistered(Image image) implements Event {}
 
   /** An image's phases. */
-  public sealed interface State {}
+  public sealed interface State extends CborSerializable {}
 
   public record Unknown() implements State {}
 

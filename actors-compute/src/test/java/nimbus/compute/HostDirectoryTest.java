@@ -1,0 +1,45 @@
+package nimbus.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import nimbus.config.ComputeSettings;
+import org.junit.jupiter.api.Test;
+
+/** Filtering and weighing of hosts. */
+class HostDirectoryTest {
+  private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  private final List<HostSummary> hosts = List.of(
+      new HostSummary("big", new Resources(8, 8192, 100), new Resources(0, 1024, 0), now),
+      new HostSummary("small", new Resources(8, 4096, 100), new Resources(0, 0, 0), now),
+      new HostSummary("full", new Resources(8, 4096, 100), new Resources(8, 0, 0), now),
+      new HostSummary("down", new Resources(8, 65536, 100), new Resources(0, 0, 0), now.minusSeconds(60)));
+  private final Resources need = new Resources(1, 512, 1);
+
+  private ComputeSettings settings(ComputeSettings.Weigher weigher) {
+    ComputeSettings d = ComputeSettings.defaults();
+    return new ComputeSettings(d.buildTimeout(), d.taskTimeout(), d.stepRetryInterval(),
+        d.maxBuildAttempts(), weigher, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void spreadPrefersTheMostFreeRamAndSkipsFullAndDownHosts() {
+    assertEquals(List.of("big", "small"),
+        HostDirectory.rank(hosts, need, Set.of(), settings(ComputeSettings.Weigher.SPREAD), now));
+  }
+
+  @Test
+  void packPrefersTheLeastFreeRam() {
+    assertEquals(List.of("small", "big"),
+        HostDirectory.rank(hosts, need, Set.of(), settings(ComputeSettings.Weigher.PACK), now));
+  }
+
+  @Test
+  void excludedHostsAreNotCandidates() {
+    assertEquals(List.of("small"),
+        HostDirectory.rank(hosts, need, Set.of("big"), settings(ComputeSettings.Weigher.SPREAD), now));
+  }
+}

@@ -1,0 +1,320 @@
+package nimbus.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import nimbus.cluster.Rejection;
+import nimbus.config.ComputeSettings;
+import nimbus.testing.ManualClock;
+import nimbus.testing.TestConfig;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The server lifecycle, driven message by message against a scripted set of hosts. */
+class ServerEntityTest {
+  private static ActorTestKit testKit;
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final ComputeSettings settings = new ComputeSettings(Duration.ofSeconds(60),
+      Duration.ofSeconds(30), Duration.ofMillis(200), 2, ComputeSettings.Weigher.SPREAD,
+      Duration.ofSeconds(10));
+  private ScriptedHosts hosts;
+  private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
+  private String id;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config().withFallback(TestConfig.serialization()));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void fresh() {
+    hosts = new ScriptedHosts();
+    id = UUID.randomUUID().toString();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        ServerEntity.create(id, hosts, settings, clock, Optional.empty()));
+  }
+
+  private static ServerSpec spec() {
+    return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
+        BootSource.none("img"), Map.of("role", "web"));
+  }
+
+  private ServerView create() {
+    var result = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
+    assertInstanceOf(ServerEntity.ServerRequested.class, result.event());
+    return result.reply().getValue();
+  }
+
+  private ServerView get() {
+    return kit.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new).reply().getValue();
+  }
+
+  private void awaitStatus(String status) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(status, get().status());
+      return null;
+    });
+  }
+
+  private void activeOn(String host) {
+    hosts.up(host);
+    create();
+    hosts.awaitCommand(host, HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned(host, PowerState.RUNNING));
+    awaitStatus("ACTIVE");
+  }
+
+  @Test
+  void buildsOnTheBestHostAndBecomesActive() {
+    hosts.up("h1");
+    ServerView building = create();
+    assertEquals("BUILD", building.status());
+    assertEquals(Optional.of("scheduling"), building.taskState());
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    assertEquals(List.of("h1"), hosts.claimedOn());
+    assertEquals("spawning", get().taskState().orElseThrow());
+
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    ServerView active = get();
+    assertEquals("ACTIVE", active.status());
+    assertEquals(Optional.of("h1"), active.host());
+    assertEquals(PowerState.RUNNING.code, active.powerState());
+    assertTrue(active.launchedAt().isPresent());
+  }
+
+  @Test
+  void endsInErrorWhenNoHostFits() {
+    create();
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().startsWith("No valid host was found"));
+  }
+
+  @Test
+  void aRefusedClaimMovesToTheNextHost() {
+    hosts.up("h1");
+    hosts.up("h2");
+    hosts.refuseClaimsOn("h1");
+    create();
+    hosts.awaitCommand("h2", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h2", PowerState.RUNNING));
+    assertEquals(Optional.of("h2"), get().host());
+  }
+
+  @Test
+  void aFailedSpawnReschedulesThenGivesUpWithTheReason() {
+    hosts.up("h1");
+    hosts.up("h2");
+    create();
+    String first = hosts.awaitSpawnOnAnyBut("");
+    kit.runCommand(new ServerEntity.SpawnFailed(first, "disk full"));
+    assertTrue(hosts.released().contains(first));
+    String second = hosts.awaitSpawnOnAnyBut(first);
+    kit.runCommand(new ServerEntity.SpawnFailed(second, "kernel missing"));
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("kernel missing"));
+    assertTrue(hosts.released().contains(second));
+  }
+
+  @Test
+  void aBuildThatNeverAnswersTimesOut() {
+    hosts.up("h1");
+    create();
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    clock.advance(settings.buildTimeout().plusSeconds(1));
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("timed out"));
+    assertTrue(hosts.released().contains("h1"));
+  }
+
+  @Test
+  void recoversMidBuildAndCarriesOn() {
+    hosts.up("h1");
+    create();
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    hosts.clearCommands();
+    kit.restart();
+    // the restarted entity claims again (idempotent) and re-sends the spawn
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+  }
+
+  @Test
+  void stopStartAndReboot() {
+    activeOn("h1");
+    var stop = kit.<StatusReply<Done>>runCommand(ServerEntity.Stop::new);
+    assertTrue(stop.reply().isSuccess());
+    assertEquals("powering-off", get().taskState().orElseThrow());
+    hosts.awaitCommand("h1", HostAgentCommand.StopServer.class);
+    var again = kit.<StatusReply<Done>>runCommand(ServerEntity.Stop::new);
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(again.reply().getError()).kind());
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.POWERING_OFF, PowerState.SHUTDOWN));
+    assertEquals("SHUTOFF", get().status());
+
+    var startWhileStopped = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Reboot(false, r));
+    assertTrue(startWhileStopped.reply().isError());
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Start::new);
+    hosts.awaitCommand("h1", HostAgentCommand.StartServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.POWERING_ON, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Reboot(true, r));
+    assertEquals("HARD_REBOOT", get().status());
+    hosts.awaitCommand("h1", HostAgentCommand.RebootServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBOOTING_HARD, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+  }
+
+  @Test
+  void aDomainThatWentDownOnTheHostMakesTheServerShutoff() {
+    activeOn("h1");
+    kit.runCommand(new ServerEntity.PowerObserved("h1", PowerState.SHUTDOWN, true));
+    assertEquals("SHUTOFF", get().status());
+    assertEquals(PowerState.SHUTDOWN.code, get().powerState());
+  }
+
+  @Test
+  void aDomainTheHostLostIsSpawnedAgain() {
+    activeOn("h1");
+    hosts.clearCommands();
+    kit.runCommand(new ServerEntity.PowerObserved("h1", PowerState.NOSTATE, false));
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    assertTrue(spawn.start());
+    assertEquals("ACTIVE", get().status());
+  }
+
+  @Test
+  void deleteDestroysOnTheHostThenReleasesAndDisappears() {
+    activeOn("h1");
+    var delete = kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    assertTrue(delete.reply().isSuccess());
+    assertEquals("deleting", get().taskState().orElseThrow());
+    hosts.awaitCommand("h1", HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed("h1"));
+    var gone = kit.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new);
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(gone.reply().getError()).kind());
+    assertTrue(hosts.released().contains("h1"));
+    assertInstanceOf(ServerEntity.Deleted.class, kit.getState());
+  }
+
+  @Test
+  void deleteWithAnUnresponsiveHostStillEndsDeleted() {
+    activeOn("h1");
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    clock.advance(settings.taskTimeout().plusSeconds(1));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertInstanceOf(ServerEntity.Deleted.class, kit.getState());
+      return null;
+    });
+  }
+
+  @Test
+  void createIsIdempotentAndUnknownServersAreNotFound() {
+    hosts.up("h1");
+    create();
+    var again = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
+    assertTrue(again.reply().isSuccess());
+    assertTrue(again.hasNoEvents());
+
+    var other = EventSourcedBehaviorTestKit.<ServerEntity.Command, ServerEntity.Event, ServerEntity.State>create(
+        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, settings, clock, Optional.empty()));
+    var missing = other.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new);
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(missing.reply().getError()).kind());
+  }
+
+  /** Hosts as a test scripts them: which are up, which refuse claims, what they were told. */
+  static final class ScriptedHosts implements HostGateway {
+    private final List<String> up = new CopyOnWriteArrayList<>();
+    private final Set<String> refusing = ConcurrentHashMap.newKeySet();
+    private final List<String> claims = new CopyOnWriteArrayList<>();
+    private final List<String> releases = new CopyOnWriteArrayList<>();
+    private final List<Map.Entry<String, HostAgentCommand>> commands = new CopyOnWriteArrayList<>();
+
+    void up(String host) {
+      up.add(host);
+    }
+
+    void refuseClaimsOn(String host) {
+      refusing.add(host);
+    }
+
+    List<String> claimedOn() {
+      return List.copyOf(new java.util.LinkedHashSet<>(claims));
+    }
+
+    List<String> released() {
+      return releases;
+    }
+
+    void clearCommands() {
+      commands.clear();
+    }
+
+    <T extends HostAgentCommand> T awaitCommand(String host, Class<T> type) {
+      TestProbe<Object> probe = testKit.createTestProbe();
+      return probe.awaitAssert(Duration.ofSeconds(5), () -> commands.stream()
+          .filter(e -> e.getKey().equals(host) && type.isInstance(e.getValue()))
+          .map(e -> type.cast(e.getValue()))
+          .findFirst().orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " to " + host)));
+    }
+
+    /** The host a spawn was sent to, other than {@code notThis}. */
+    String awaitSpawnOnAnyBut(String notThis) {
+      TestProbe<Object> probe = testKit.createTestProbe();
+      return probe.awaitAssert(Duration.ofSeconds(5), () -> commands.stream()
+          .filter(e -> e.getValue() instanceof HostAgentCommand.SpawnServer && !e.getKey().equals(notThis))
+          .map(Map.Entry::getKey)
+          .findFirst().orElseThrow(() -> new AssertionError("no spawn")));
+    }
+
+    @Override
+    public List<String> candidates(Resources need, Set<String> excluded) {
+      List<String> out = new ArrayList<>(up);
+      out.removeAll(excluded);
+      return out;
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need) {
+      claims.add(host);
+      return CompletableFuture.completedFuture(refusing.contains(host)
+          ? Rejection.conflict("Host " + host + " has too little RAM") : StatusReply.ack());
+    }
+
+    @Override
+    public void release(String host, String serverId) {
+      releases.add(host);
+    }
+
+    @Override
+    public void tellAgent(String host, HostAgentCommand command) {
+      commands.add(Map.entry(host, command));
+    }
+  }
+}

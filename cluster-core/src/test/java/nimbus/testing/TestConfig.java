@@ -1,0 +1,36 @@
+package nimbus.testing;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import nimbus.config.NimbusSettings;
+
+/** Settings and Pekko configuration for tests: free ports, a private in-memory database. */
+public final class TestConfig {
+  private TestConfig() {}
+
+  /** Serialization as in production, for the persistence test kits (which check it). */
+  public static Config serialization() {
+    return ConfigFactory.parseString("""
+        pekko.actor.serialization-bindings { "nimbus.cluster.CborSerializable" = jackson-cbor }
+        pekko.actor.serialize-messages = off
+        """);
+  }
+
+  /** An all-in-one node on a fresh in-memory H2 database, test:///default, free ports. */
+  public static NimbusSettings allInOne(Path dataDir, Map<String, Object> overrides) {
+    String db = "jdbc:h2:mem:nimbus-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
+    Config base = ConfigFactory.parseMap(Map.of(
+        "nimbus.data-dir", dataDir.toString(),
+        "nimbus.database.url", db,
+        "nimbus.api.port", 0,
+        "nimbus.cluster.port", 0,
+        "nimbus.host.name", "host-" + UUID.randomUUID().toString().substring(0, 8),
+        "nimbus.host.heartbeat-interval", "200ms",
+        "nimbus.compute.step-retry-interval", "300ms"));
+    return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides).withFallback(base));
+  }
+}
