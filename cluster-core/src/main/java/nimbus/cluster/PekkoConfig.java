@@ -37,6 +37,9 @@ public final class PekkoConfig {
             "pekko.projection.jdbc.dialect", pg ? "postgres-dialect" : "h2-dialect"))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
+        // only control nodes touch the journal; start it with the node, not on first use
+        .withValue("pekko.persistence.journal.auto-start-journals", ConfigValueFactory.fromIterable(
+            settings.has(Role.CONTROL) ? List.of("jdbc-journal") : List.of()))
         .withValue("pekko-persistence-jdbc.shared-databases.slick", ConfigValueFactory.fromMap(Map.of(
             "profile", pg ? "slick.jdbc.PostgresProfile$" : "slick.jdbc.H2Profile$",
             "db", Map.of(

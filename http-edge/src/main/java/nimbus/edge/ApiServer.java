@@ -80,6 +80,11 @@ public final class ApiServer extends AllDirectives {
     });
   }
 
+  private HttpResponse tooLarge() {
+    return NovaErrors.response(413,
+        "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.");
+  }
+
   private static HttpResponse status(int code, String status) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("status", status);
@@ -92,8 +97,7 @@ public final class ApiServer extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> complete(NovaErrors.response(413,
-            "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.")))
+        .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
         .matchAny(e -> {
           ApiError error = Failures.toApiError(e);
           return complete(NovaErrors.response(error.status, error.getMessage()));
@@ -105,8 +109,9 @@ public final class ApiServer extends AllDirectives {
     return RejectionHandler.newBuilder()
         .handleAll(MethodRejection.class, (List<MethodRejection> rs) ->
             complete(NovaErrors.response(405, "The method is not allowed for this resource.")))
-        .handle(MalformedRequestContentRejection.class, r ->
-            complete(NovaErrors.response(400, "Malformed request body: " + r.message())))
+        .handle(MalformedRequestContentRejection.class, r -> complete(r.getCause() instanceof EntityStreamSizeException
+            ? tooLarge()
+            : NovaErrors.response(400, "Malformed request body.")))
         .handle(UnsupportedRequestContentTypeRejection.class, r ->
             complete(NovaErrors.response(415, "Unsupported Content-Type")))
         .handleNotFound(complete(NovaErrors.response(404, "The resource could not be found.")))

@@ -110,6 +110,16 @@ public final class Node implements AutoCloseable {
     return system;
   }
 
+  /** This node's hypervisor connection (compute nodes), for tests that act behind Nimbus's back. */
+  Hypervisor hypervisor() {
+    return hypervisor;
+  }
+
+  /** The port this node's cluster traffic uses (useful when configured as 0). */
+  public int clusterPort() {
+    return org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().getPort().get();
+  }
+
   public NimbusSettings settings() {
     return settings;
   }

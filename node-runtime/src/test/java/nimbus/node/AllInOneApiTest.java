@@ -1,0 +1,219 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import nimbus.compute.PowerState;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * An all-in-one node in this JVM (H2 in memory, libvirt {@code test:///default}) driven through
+ * its real HTTP API, checked against what libvirt really holds.
+ */
+class AllInOneApiTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  @TempDir
+  static Path data;
+  private static Node node;
+  private static Api api;
+
+  @BeforeAll
+  static void start() {
+    node = Node.start(TestConfig.allInOne(data, Map.of(
+        "nimbus.host.reconcile-interval", "1s",
+        "nimbus.api.max-body-bytes", 4096)), ConfigFactory.empty());
+    api = new Api(node.apiUrl());
+    Eventually.until(WAIT, () -> api.get("/readyz").status() == 200);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static PowerState domain(String serverId) {
+    return node.hypervisor().state("nimbus-" + serverId).orElse(null);
+  }
+
+  @Test
+  void aServerGoesThroughItsWholeLifeAndLibvirtFollows() {
+    String id = api.createServer("life", "42");
+    JsonNode active = api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals("active", active.path("OS-EXT-STS:vm_state").asText());
+    assertEquals(1, active.path("OS-EXT-STS:power_state").asInt());
+    assertEquals(node.settings().host().name(), active.path("OS-EXT-SRV-ATTR:host").asText());
+    assertEquals("42", active.path("flavor").path("id").asText());
+    assertEquals(PowerState.RUNNING, domain(id));
+
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers").body().path("servers")
+        .findValuesAsText("id").contains(id));
+    // the list comes from the read side, which follows the entity within moments
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/detail?status=ACTIVE").body()
+        .path("servers").findValuesAsText("id").contains(id));
+
+    assertEquals(202, api.action(id, "{\"os-stop\": null}"));
+    api.awaitStatus(id, "SHUTOFF", WAIT);
+    assertEquals(PowerState.SHUTDOWN, domain(id));
+    assertEquals(409, api.action(id, "{\"os-stop\": null}"));
+
+    assertEquals(202, api.action(id, "{\"os-start\": null}"));
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(PowerState.RUNNING, domain(id));
+
+    assertEquals(202, api.action(id, "{\"reboot\": {\"type\": \"HARD\"}}"));
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(PowerState.RUNNING, domain(id));
+
+    JsonNode console = api.post("/compute/v2.1/servers/" + id + "/action",
+        "{\"os-getConsoleOutput\": {\"length\": 10}}").body();
+    assertTrue(console.has("output"));
+
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/" + id).status() == 404);
+    assertEquals(null, domain(id));
+    Eventually.until(WAIT, () -> !api.get("/compute/v2.1/servers").body().path("servers")
+        .findValuesAsText("id").contains(id));
+  }
+
+  @Test
+  void aDomainStoppedBehindNimbussBackShowsShutoffWithinASecond() {
+    String id = api.createServer("behind-back", "42");
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    node.hypervisor().stop("nimbus-" + id, Duration.ZERO);
+    api.awaitStatus(id, "SHUTOFF", Duration.ofSeconds(1));
+    api.delete("/compute/v2.1/servers/" + id);
+  }
+
+  @Test
+  void theReconcilerRemovesDomainsNoServerOwns() {
+    String orphan = "nimbus-" + UUID.randomUUID();
+    node.hypervisor().define(orphan, "<domain type='test'><name>" + orphan
+        + "</name><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>");
+    node.hypervisor().start(orphan);
+    Eventually.until(WAIT, () -> node.hypervisor().state(orphan).isEmpty());
+    // libvirt's own domain is not Nimbus's to remove
+    assertTrue(node.hypervisor().state("test").isPresent());
+  }
+
+  @Test
+  void listsPageWithLimitAndMarker() {
+    String a = api.createServer("page-a", "42");
+    String b = api.createServer("page-b", "42");
+    String c = api.createServer("page-c", "42");
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers?name=page-").body()
+        .path("servers").size() == 3);
+    JsonNode first = api.get("/compute/v2.1/servers?name=page-&limit=2").body();
+    assertEquals(2, first.path("servers").size());
+    String next = first.path("servers_links").get(0).path("href").asText();
+    String marker = next.substring(next.indexOf("marker=") + 7);
+    JsonNode second = api.get("/compute/v2.1/servers?name=page-&limit=2&marker=" + marker).body();
+    assertEquals(1, second.path("servers").size());
+    assertEquals(3, Stream.concat(first.path("servers").findValuesAsText("id").stream(),
+        second.path("servers").findValuesAsText("id").stream()).distinct().count());
+    Stream.of(a, b, c).forEach(id -> api.delete("/compute/v2.1/servers/" + id));
+  }
+
+  static Stream<Arguments> badRequests() {
+    String image = Api.TEST_IMAGE;
+    String ok = "\"imageRef\": \"" + image + "\", \"flavorRef\": \"42\"";
+    return Stream.of(
+        Arguments.of("malformed JSON", "POST", "/compute/v2.1/servers", "{\"server\": {", 400, "badRequest"),
+        Arguments.of("not an object", "POST", "/compute/v2.1/servers", "[1, 2]", 400, "badRequest"),
+        Arguments.of("no server", "POST", "/compute/v2.1/servers", "{}", 400, "badRequest"),
+        Arguments.of("missing name", "POST", "/compute/v2.1/servers", "{\"server\": {" + ok + "}}", 400, "badRequest"),
+        Arguments.of("name not a string", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": 5, " + ok + "}}", 400, "badRequest"),
+        Arguments.of("empty name", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"\", " + ok + "}}", 400, "badRequest"),
+        Arguments.of("name with spaces around", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \" x \", " + ok + "}}", 400, "badRequest"),
+        Arguments.of("missing imageRef", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"flavorRef\": \"42\"}}", 400, "badRequest"),
+        Arguments.of("imageRef not a uuid", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \"nope\", \"flavorRef\": \"42\"}}", 400, "badRequest"),
+        Arguments.of("unknown image", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \"" + UUID.randomUUID() + "\", \"flavorRef\": \"42\"}}", 400, "badRequest"),
+        Arguments.of("unknown flavor", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \"" + image + "\", \"flavorRef\": \"999\"}}", 400, "badRequest"),
+        Arguments.of("flavorRef wrong type", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \"" + image + "\", \"flavorRef\": [1]}}", 400, "badRequest"),
+        Arguments.of("metadata not an object", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", " + ok + ", \"metadata\": 3}}", 400, "badRequest"),
+        Arguments.of("metadata value not a string", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", " + ok + ", \"metadata\": {\"a\": 1}}}", 400, "badRequest"),
+        Arguments.of("unknown field", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", " + ok + ", \"colour\": \"red\"}}", 400, "badRequest"),
+        Arguments.of("networks wrong type", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", " + ok + ", \"networks\": 7}}", 400, "badRequest"),
+        Arguments.of("oversized body", "POST", "/compute/v2.1/servers", "{\"server\": {\"name\": \"" + "x".repeat(8000) + "\"}}", 413, "overLimit"),
+        Arguments.of("unknown server", "GET", "/compute/v2.1/servers/" + UUID.randomUUID(), null, 404, "itemNotFound"),
+        Arguments.of("id not a uuid", "GET", "/compute/v2.1/servers/not-a-uuid", null, 404, "itemNotFound"),
+        Arguments.of("delete unknown server", "DELETE", "/compute/v2.1/servers/" + UUID.randomUUID(), null, 404, "itemNotFound"),
+        Arguments.of("action on unknown server", "POST", "/compute/v2.1/servers/" + UUID.randomUUID() + "/action", "{\"os-start\": null}", 404, "itemNotFound"),
+        Arguments.of("unknown path", "GET", "/compute/v2.1/nothing-here", null, 404, "itemNotFound"),
+        Arguments.of("wrong method", "PATCH", "/compute/v2.1/servers", "{}", 405, "badMethod"),
+        Arguments.of("bad limit", "GET", "/compute/v2.1/servers?limit=abc", null, 400, "badRequest"),
+        Arguments.of("negative limit", "GET", "/compute/v2.1/servers?limit=-1", null, 400, "badRequest"),
+        Arguments.of("bad status filter", "GET", "/compute/v2.1/servers?status=SLEEPING", null, 400, "badRequest"),
+        Arguments.of("unknown marker", "GET", "/compute/v2.1/servers?marker=" + UUID.randomUUID(), null, 400, "badRequest"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRequests")
+  void badInputGetsANovaError(String what, String method, String path, String body, int status, String kind) {
+    Api.Reply reply = switch (method) {
+      case "GET" -> api.get(path);
+      case "DELETE" -> api.delete(path);
+      case "POST" -> api.post(path, body);
+      default -> api.send(method, path, body);
+    };
+    assertEquals(status, reply.status(), what + ": " + reply.raw());
+    assertEquals(status, reply.body().path(kind).path("code").asInt(), what + ": " + reply.raw());
+    assertFalse(reply.body().path(kind).path("message").asText().isBlank(), what);
+    assertFalse(reply.raw().contains("Exception"), what + " leaks internals: " + reply.raw());
+  }
+
+  static Stream<Arguments> badActions() {
+    return Stream.of(
+        Arguments.of("unknown action", "{\"os-fly\": null}"),
+        Arguments.of("two actions", "{\"os-start\": null, \"os-stop\": null}"),
+        Arguments.of("reboot without type", "{\"reboot\": {}}"),
+        Arguments.of("reboot with bad type", "{\"reboot\": {\"type\": \"GENTLE\"}}"),
+        Arguments.of("reboot not an object", "{\"reboot\": \"HARD\"}"),
+        Arguments.of("console length not a number", "{\"os-getConsoleOutput\": {\"length\": \"ten\"}}"),
+        Arguments.of("console length below -1", "{\"os-getConsoleOutput\": {\"length\": -5}}"),
+        Arguments.of("malformed JSON", "{\"os-start\""));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badActions")
+  void badActionsGetABadRequest(String what, String body) {
+    String id = sharedServer();
+    Api.Reply reply = api.post("/compute/v2.1/servers/" + id + "/action", body);
+    assertEquals(400, reply.status(), what + ": " + reply.raw());
+    assertEquals(400, reply.body().path("badRequest").path("code").asInt(), what);
+  }
+
+  private static String shared;
+
+  private static synchronized String sharedServer() {
+    if (shared == null) {
+      shared = api.createServer("target", "42");
+      api.awaitStatus(shared, "ACTIVE", WAIT);
+    }
+    return shared;
+  }
+
+  @Test
+  void healthAndVersionDocuments() {
+    assertEquals(200, api.get("/healthz").status());
+    JsonNode ready = api.get("/readyz").body();
+    assertTrue(ready.path("ready").asBoolean(), ready.toString());
+    JsonNode version = api.get("/compute/v2.1").body().path("version");
+    assertEquals("v2.1", version.path("id").asText());
+    assertEquals("CURRENT", version.path("status").asText());
+  }
+}

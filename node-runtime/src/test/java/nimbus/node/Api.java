@@ -1,0 +1,88 @@
+package nimbus.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import nimbus.storage.ImageSeeds;
+
+/** A small HTTP client for the API tests: real requests, JSON answers. */
+final class Api {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String TEST_IMAGE = ImageSeeds.idOf("nimbus-test-guest");
+
+  record Reply(int status, JsonNode body, String raw) {}
+
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+
+  Api(String baseUrl) {
+    this.base = baseUrl;
+  }
+
+  Reply get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  Reply delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
+  Reply post(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Reply send(String method, String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private Reply send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+      return new Reply(r.statusCode(), body, r.body());
+    } catch (Exception e) {
+      throw new AssertionError("request failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Creates a server and answers its id. */
+  String createServer(String name, String flavor) {
+    Reply r = post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
+        + TEST_IMAGE + "\", \"flavorRef\": \"" + flavor + "\"}}");
+    if (r.status() != 202) throw new AssertionError("create answered " + r.status() + ": " + r.raw());
+    return r.body().path("server").path("id").asText();
+  }
+
+  String status(String id) {
+    return get("/compute/v2.1/servers/" + id).body().path("server").path("status").asText();
+  }
+
+  JsonNode server(String id) {
+    return get("/compute/v2.1/servers/" + id).body().path("server");
+  }
+
+  /** Waits until the server shows {@code status}; fails at once if it ends in ERROR instead. */
+  JsonNode awaitStatus(String id, String status, Duration timeout) {
+    return Eventually.await(timeout, () -> {
+      JsonNode s = server(id);
+      String now = s.path("status").asText();
+      if (now.equals("ERROR") && !status.equals("ERROR")) {
+        throw new IllegalStateException("server " + id + " is in ERROR: " + s.path("fault"));
+      }
+      return now.equals(status) ? s : null;
+    });
+  }
+
+  int action(String id, String body) {
+    return post("/compute/v2.1/servers/" + id + "/action", body).status();
+  }
+}
