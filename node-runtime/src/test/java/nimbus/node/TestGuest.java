@@ -1,0 +1,36 @@
+package nimbus.node;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The bootable test guest that {@code ./nimbus test} builds (scripts/build-test-guest.sh). */
+final class TestGuest {
+  private TestGuest() {}
+
+  static Path dir() {
+    String env = System.getenv("NIMBUS_TEST_GUEST");
+    Path dir = env != null ? Path.of(env) : Path.of("..", "data", "guest").toAbsolutePath().normalize();
+    if (!Files.isReadable(dir.resolve("vmlinuz")) || !Files.isReadable(dir.resolve("initrd.img"))) {
+      throw new IllegalStateException("no test guest in " + dir
+          + ": run ./nimbus test (it builds one) or scripts/build-test-guest.sh " + dir);
+    }
+    return dir;
+  }
+
+  /** Settings for a node that runs real TCG guests on this machine's libvirtd. */
+  static Map<String, Object> realHost() {
+    Path guest = dir();
+    return Map.of(
+        "nimbus.host.hypervisor-uri", "qemu:///system",
+        "nimbus.host.domain-type", "qemu",
+        "nimbus.host.graceful-shutdown-timeout", "2s",
+        "nimbus.images", List.of(Map.of(
+            "name", "nimbus-test-guest",
+            "kernel", guest.resolve("vmlinuz").toString(),
+            "ramdisk", guest.resolve("initrd.img").toString(),
+            "disk", "",
+            "disk-format", "qcow2")));
+  }
+}
