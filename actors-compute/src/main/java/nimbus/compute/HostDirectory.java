@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
 public final class HostDirectory implements Extension {
   private final Map<String, HostSummary> hosts = new ConcurrentHashMap<>();
   private final ActorRef<Topic.Command<HostSummary>> topic;
+  private final Instant startedAt = Instant.now();
 
   private HostDirectory(ActorSystem<?> system) {
     topic = system.systemActorOf(Topic.create(HostSummary.class, "nimbus-hosts"), "nimbus-hosts",
@@ -44,6 +45,11 @@ public final class HostDirectory implements Extension {
   public void publish(HostSummary summary) {
     hosts.merge(summary.host(), summary, HostDirectory::newer);
     topic.tell(Topic.publish(summary));
+  }
+
+  /** When this node began to listen for hosts. */
+  public Instant startedAt() {
+    return startedAt;
   }
 
   public Collection<HostSummary> hosts() {

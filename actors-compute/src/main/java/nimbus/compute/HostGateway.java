@@ -15,6 +15,12 @@ public interface HostGateway {
   /** Hosts that can take {@code need}, best first. */
   List<String> candidates(Resources need, Set<String> excluded);
 
+  /**
+   * Whether this node has heard from the hosts long enough that no candidate means no host
+   * (right after a node starts, its view is still filling).
+   */
+  boolean settled();
+
   CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need);
 
   void release(String host, String serverId);

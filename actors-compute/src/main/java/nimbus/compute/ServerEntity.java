@@ -268,8 +268,8 @@ public final class ServerEntity
         .onCommand(SpawnFailed.class, (s, c) -> c.host().equals(s.host().orElse(null))
             ? rejectHost(s, c.reason(), true)
             : Effect().noReply())
-        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.buildTimeout())
-            ? rejectHost(s, "Build timed out on host " + s.host().orElse("?"), true)
+        .onCommand(Tick.class, (s, c) -> s.host().isPresent() && expired(s.since(), settings.buildTimeout())
+            ? rejectHost(s, "Build timed out on host " + s.host().get(), true)
             : Effect().none().thenRun(this::drive).thenNoReply());
   }
 
@@ -277,6 +277,9 @@ public final class ServerEntity
     if (s.host().isPresent()) return Effect().noReply();
     List<String> candidates =
         hosts.candidates(s.server().spec().flavor().resources(), Set.copyOf(s.excluded()));
+    if (candidates.isEmpty() && !hosts.settled()) {
+      return Effect().noReply(); // the next tick asks again, once the hosts have reported
+    }
     if (candidates.isEmpty()) {
       String reason = s.spawnAttempts() == 0
           ? "No valid host was found. There are not enough hosts available."

@@ -33,6 +33,11 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
+  public boolean settled() {
+    return clock.instant().isAfter(directory.startedAt().plus(settings.hostDownAfter()));
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need) {
     return sharding.entityRefFor(HostEntity.TYPE_KEY, host)
         .ask(replyTo -> new HostEntity.Claim(serverId, need, replyTo), askTimeout);

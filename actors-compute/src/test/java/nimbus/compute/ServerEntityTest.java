@@ -116,6 +116,15 @@ class ServerEntityTest {
   }
 
   @Test
+  void rightAfterANodeStartsItWaitsForHostsToReport() {
+    hosts.settled = false;
+    create();
+    hosts.up("late");
+    hosts.awaitCommand("late", HostAgentCommand.SpawnServer.class);
+    assertEquals("BUILD", get().status());
+  }
+
+  @Test
   void aRefusedClaimMovesToTheNextHost() {
     hosts.up("h1");
     hosts.up("h2");
@@ -251,6 +260,7 @@ class ServerEntityTest {
   /** Hosts as a test scripts them: which are up, which refuse claims, what they were told. */
   static final class ScriptedHosts implements HostGateway {
     private final List<String> up = new CopyOnWriteArrayList<>();
+    volatile boolean settled = true;
     private final Set<String> refusing = ConcurrentHashMap.newKeySet();
     private final List<String> claims = new CopyOnWriteArrayList<>();
     private final List<String> releases = new CopyOnWriteArrayList<>();
@@ -298,6 +308,11 @@ class ServerEntityTest {
       List<String> out = new ArrayList<>(up);
       out.removeAll(excluded);
       return out;
+    }
+
+    @Override
+    public boolean settled() {
+      return settled;
     }
 
     @Override

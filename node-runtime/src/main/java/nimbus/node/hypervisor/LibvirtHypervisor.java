@@ -11,6 +11,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 import org.libvirt.Error.ErrorNumber;
+import org.libvirt.ErrorCallback;
 import org.libvirt.Library;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class LibvirtHypervisor implements Hypervisor {
   private static final Logger log = LoggerFactory.getLogger(LibvirtHypervisor.class);
   private static volatile boolean eventLoopStarted;
+  // held for the life of the process: libvirt calls it from native code
+  private static final ErrorCallback SILENT_ERRORS = new ErrorCallback();
 
   private final Connect connect;
   private final String uri;
@@ -42,6 +45,8 @@ public final class LibvirtHypervisor implements Hypervisor {
   private static synchronized void startEventLoop() {
     if (eventLoopStarted) return;
     try {
+      // errors reach us as exceptions; libvirt's default handler would also print them to stderr
+      Connect.setErrorCallback(SILENT_ERRORS);
       Library.initEventLoop();
     } catch (LibvirtException e) {
       throw new HypervisorException("cannot start libvirt's event loop: " + e.getMessage(), e);
@@ -74,6 +79,8 @@ public final class LibvirtHypervisor implements Hypervisor {
         try {
           String name = d.getName();
           if (name.startsWith(prefix)) out.put(name, powerState(d.getInfo().state));
+        } catch (LibvirtException e) {
+          if (!isNoDomain(e)) throw e; // removed between the listing and this look
         } finally {
           d.free();
         }
@@ -196,11 +203,13 @@ public final class LibvirtHypervisor implements Hypervisor {
     try {
       return Optional.of(connect.domainLookupByName(name));
     } catch (LibvirtException e) {
-      if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
-        return Optional.empty();
-      }
+      if (isNoDomain(e)) return Optional.empty();
       throw e;
     }
+  }
+
+  private static boolean isNoDomain(LibvirtException e) {
+    return e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN;
   }
 
   private Domain require(String name) throws LibvirtException {
