@@ -74,15 +74,9 @@ public record NimbusSettings(
           ComputeSettings.from(c.getConfig("compute")),
           ImageSeed.listFrom(c));
     } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
-      throw new SettingsException(settingOf(e), firstLine(e.getMessage()),
+      throw new SettingsException("configuration", firstLine(e.getMessage()),
           "see config/src/main/resources/reference.conf for its form");
     }
-  }
-
-  private static String settingOf(ConfigException e) {
-    String msg = e.getMessage();
-    int colon = msg.lastIndexOf(": ");
-    return colon > 0 ? "configuration" : msg;
   }
 
   static String firstLine(String message) {

@@ -2,6 +2,8 @@ package nimbus.node.hypervisor;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
@@ -15,6 +17,7 @@ import org.libvirt.ErrorCallback;
 import org.libvirt.Library;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.event.LifecycleListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +32,7 @@ public final class LibvirtHypervisor implements Hypervisor {
   private static final ErrorCallback SILENT_ERRORS = new ErrorCallback();
 
   private final Connect connect;
+  private final List<LifecycleListener> listeners = new CopyOnWriteArrayList<>();
   private final String uri;
 
   public LibvirtHypervisor(String uri) {
@@ -161,19 +165,23 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   @Override
   public void onLifecycleEvent(Consumer<String> listener) {
-    run(() -> connect.addLifecycleListener((domain, event) -> {
+    LifecycleListener lifecycle = (domain, event) -> {
       try {
         listener.accept(domain.getName());
       } catch (LibvirtException e) {
         log.debug("lifecycle event for an unnamed domain: {}", e.getMessage());
       }
       return 0;
-    }));
+    };
+    run(() -> connect.addLifecycleListener(lifecycle));
+    listeners.add(lifecycle);
   }
 
   @Override
   public void close() {
     try {
+      // no callback may arrive for a closed connection
+      for (LifecycleListener l : listeners) connect.removeLifecycleListener(l);
       connect.close();
     } catch (LibvirtException e) {
       log.debug("closing {}: {}", uri, e.getMessage());

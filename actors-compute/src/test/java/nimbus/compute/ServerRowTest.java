@@ -1,0 +1,51 @@
+package nimbus.compute;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The read side's row follows every event the way the server entity shows it. */
+class ServerRowTest {
+  private final Instant t = Instant.parse("2026-01-01T00:00:00Z");
+  private final ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(),
+      BootSource.none("img"), Map.of());
+
+  private ServerRow after(List<ServerEntity.Event> events) {
+    ServerRow row = ServerRow.requested(new ServerEntity.ServerRequested("id", spec, t));
+    for (ServerEntity.Event e : events) row = row.apply(e);
+    return row;
+  }
+
+  @Test
+  void followsALifeFromRequestToDeletion() {
+    assertEquals("BUILD", after(List.of()).status());
+    assertEquals(Optional.of(Task.SPAWNING), after(List.of(new ServerEntity.HostSelected("h", t))).task());
+    ServerRow active = after(List.of(new ServerEntity.HostSelected("h", t),
+        new ServerEntity.ServerActivated("h", PowerState.RUNNING, t)));
+    assertEquals("ACTIVE", active.status());
+    assertEquals(Optional.of("h"), active.host());
+    assertEquals("REBOOT", active.apply(new ServerEntity.RebootRequested(false, t)).status());
+    assertEquals("HARD_REBOOT", active.apply(new ServerEntity.RebootRequested(true, t)).status());
+    ServerRow stopped = active.apply(new ServerEntity.StopRequested(t))
+        .apply(new ServerEntity.ServerStopped(PowerState.SHUTDOWN, t));
+    assertEquals("SHUTOFF", stopped.status());
+    assertEquals(PowerState.SHUTDOWN, stopped.power());
+    ServerRow failedStart = stopped.apply(new ServerEntity.StartRequested(t))
+        .apply(new ServerEntity.TaskFailed(Task.POWERING_ON, "host down", t));
+    assertEquals("SHUTOFF", failedStart.status());
+    assertEquals(Optional.empty(), failedStart.task());
+    assertEquals("DELETED", stopped.apply(new ServerEntity.DeleteRequested(t))
+        .apply(new ServerEntity.ServerDeleted(t)).status());
+  }
+
+  @Test
+  void aFailedBuildCarriesItsFault() {
+    ServerRow row = after(List.of(new ServerEntity.BuildFailed("No valid host was found.", t)));
+    assertEquals("ERROR", row.status());
+    assertEquals("No valid host was found.", row.view().fault().orElseThrow().message());
+  }
+}

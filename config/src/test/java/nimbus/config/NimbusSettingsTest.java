@@ -1,0 +1,96 @@
+package nimbus.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Settings are typed and checked; a bad one is one line that names it and the fix. */
+class NimbusSettingsTest {
+  @TempDir
+  Path dir;
+
+  private static NimbusSettings load(Map<String, Object> overrides) {
+    return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides));
+  }
+
+  @Test
+  void defaultsDescribeAnAllInOneNodeOnTheEmbeddedDatabase() {
+    NimbusSettings s = load(Map.of());
+    assertTrue(s.has(Role.CONTROL) && s.has(Role.COMPUTE));
+    assertEquals(DatabaseSettings.Kind.H2, s.database().kind());
+    assertTrue(s.database().url().startsWith("jdbc:h2:file:" + s.dataDir()));
+    assertEquals("test:///default", s.host().hypervisorUri());
+    assertEquals("test", s.host().domainType());
+    assertEquals(8774, s.api().port());
+    assertTrue(s.cluster().seedNodes().isEmpty());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "nimbus.roles          | [storage]             | nimbus.roles: unknown role 'storage'",
+      "nimbus.cluster.seed-nodes | [\"10.0.0.1\"]    | nimbus.cluster.seed-nodes: '10.0.0.1' is not HOST:PORT",
+      "nimbus.cluster.seed-nodes | [\"h:99999\"]     | nimbus.cluster.seed-nodes: 99999 is not a TCP port",
+      "nimbus.host.hypervisor-uri | \"vmware://x\"   | nimbus.host.hypervisor-uri: 'vmware://x' is not a libvirt URI",
+      "nimbus.host.hypervisor-uri | \"::\"           | nimbus.host.hypervisor-uri: '::' is not a libvirt URI",
+      "nimbus.database.kind  | mysql                 | nimbus.database.kind: unknown database 'mysql'",
+      "nimbus.api.port       | 70000                 | nimbus.api.port: 70000 is not a TCP port",
+      "nimbus.compute.weigher | random               | nimbus.compute.weigher: unknown weigher 'random'"})
+  void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
+    SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
+        Optional.empty(), ConfigFactory.parseString(key + " = " + value)));
+    assertTrue(e.getMessage().startsWith(message), e.getMessage());
+    assertTrue(e.getMessage().contains("; "), "names a fix: " + e.getMessage());
+    assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  @Test
+  void aPortInUseIsNamed() throws IOException {
+    try (ServerSocket busy = new ServerSocket(0)) {
+      SettingsException e = assertThrows(SettingsException.class,
+          () -> Ports.requireFree("nimbus.api.port", "127.0.0.1", busy.getLocalPort()));
+      assertTrue(e.getMessage().startsWith("nimbus.api.port: 127.0.0.1:" + busy.getLocalPort() + " is already in use"));
+    }
+  }
+
+  @Test
+  void aConfigFileOverridesDefaultsAndTheCommandLineOverridesTheFile() throws IOException {
+    Path file = Files.writeString(dir.resolve("n.conf"),
+        "nimbus { api.port = 9000, cluster.port = 2600, database { kind = postgresql, url = \"jdbc:postgresql://db/n\" } }");
+    NimbusSettings s = NimbusSettings.load(Optional.of(file), ConfigFactory.parseString("nimbus.api.port = 9100"));
+    assertEquals(9100, s.api().port());
+    assertEquals(2600, s.cluster().port());
+    assertEquals(DatabaseSettings.Kind.POSTGRESQL, s.database().kind());
+    assertTrue(!s.database().toString().contains("nimbus\"") && !s.database().toString().contains("password="),
+        "no password in toString: " + s.database());
+  }
+
+  @Test
+  void anUnreadableOrBrokenFileIsNamed() throws IOException {
+    SettingsException missing = assertThrows(SettingsException.class,
+        () -> NimbusSettings.load(Optional.of(dir.resolve("nope.conf")), ConfigFactory.empty()));
+    assertTrue(missing.getMessage().startsWith("--config: cannot read"));
+    Path broken = Files.writeString(dir.resolve("broken.conf"), "nimbus { api.port = ");
+    SettingsException syntax = assertThrows(SettingsException.class,
+        () -> NimbusSettings.load(Optional.of(broken), ConfigFactory.empty()));
+    assertTrue(syntax.getMessage().startsWith("--config:"), syntax.getMessage());
+  }
+
+  @Test
+  void joinAddressesParse() {
+    assertEquals(new HostPort("10.1.2.3", 2551), HostPort.parse("--join", "10.1.2.3:2551"));
+    assertEquals(new HostPort("::1", 2551), HostPort.parse("--join", "[::1]:2551"));
+    assertEquals("[::1]:2551", HostPort.parse("--join", "[::1]:2551").toString());
+  }
+}

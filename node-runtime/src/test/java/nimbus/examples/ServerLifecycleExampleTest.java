@@ -1,0 +1,47 @@
+package nimbus.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import nimbus.config.HostPort;
+import nimbus.node.Node;
+import nimbus.testing.TestConfig;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The example joins a running node as a second cluster member and drives a server by messages. */
+class ServerLifecycleExampleTest {
+  @TempDir
+  Path data;
+
+  @Test
+  void aClientNodeCreatesStopsAndDeletesAServerByMessagesAlone() throws Exception {
+    try (Node node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty())) {
+      ActorSystem<Void> client = ServerLifecycleExample.joinAsClient(
+          new HostPort("127.0.0.1", node.clusterPort()));
+      try {
+        List<String> seen = ServerLifecycleExample.run(client, Duration.ofSeconds(30));
+        assertEquals(4, seen.size(), seen.toString());
+        assertTrue(seen.get(0).startsWith("created ") && seen.get(0).endsWith(" BUILD"), seen.get(0));
+        assertEquals("reached ACTIVE", seen.get(1));
+        assertEquals("reached SHUTOFF", seen.get(2));
+        String id = seen.get(0).split(" ")[1];
+        assertEquals("deleted " + id, seen.get(3));
+        // the node's own API agrees: the server is gone
+        int status = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.apiUrl() + "/compute/v2.1/servers/" + id)).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        assertEquals(404, status);
+      } finally {
+        client.terminate();
+        client.getWhenTerminated().toCompletableFuture().get();
+      }
+    }
+  }
+}

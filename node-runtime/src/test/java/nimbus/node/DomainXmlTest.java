@@ -1,0 +1,56 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.Optional;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPathFactory;
+import nimbus.node.hypervisor.DomainSpec;
+import nimbus.node.hypervisor.DomainXml;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.xml.sax.InputSource;
+
+/** The domain XML builder: well-formed, headless, booting what the spec says. */
+class DomainXmlTest {
+
+  private static String xpath(String xml, String expression) throws Exception {
+    Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new InputSource(new StringReader(xml)));
+    return XPathFactory.newInstance().newXPath().evaluate(expression, doc);
+  }
+
+  @Test
+  void directKernelBootWithASerialConsoleFile() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-1", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "qemu",
+        2, 128, Optional.of(Path.of("/img/vmlinuz")), Optional.of(Path.of("/img/initrd.img")),
+        "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log")));
+    assertEquals("qemu", xpath(xml, "/domain/@type"));
+    assertEquals("128", xpath(xml, "/domain/memory"));
+    assertEquals("MiB", xpath(xml, "/domain/memory/@unit"));
+    assertEquals("2", xpath(xml, "/domain/vcpu"));
+    assertEquals("pc", xpath(xml, "/domain/os/type/@machine"));
+    assertEquals("/img/vmlinuz", xpath(xml, "/domain/os/kernel"));
+    assertEquals("/img/initrd.img", xpath(xml, "/domain/os/initrd"));
+    assertEquals("/inst/1/console.log", xpath(xml, "/domain/devices/serial/source/@path"));
+    assertEquals("", xpath(xml, "/domain/devices/graphics"));
+    assertEquals("", xpath(xml, "/domain/devices/disk"));
+  }
+
+  @Test
+  void aRootDiskBootsFromTheDiskAndNamesAreEscaped() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-<&>", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "test",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/1/disk")),
+        Path.of("/inst/1/console.log")));
+    assertEquals("nimbus-<&>", xpath(xml, "/domain/name"));
+    assertEquals("hd", xpath(xml, "/domain/os/boot/@dev"));
+    assertEquals("/inst/1/disk", xpath(xml, "/domain/devices/disk/source/@file"));
+    assertEquals("vda", xpath(xml, "/domain/devices/disk/target/@dev"));
+    assertFalse(xml.contains("machine="), "the test driver takes no machine type");
+    assertTrue(xml.contains("<on_crash>destroy</on_crash>"));
+  }
+}
