@@ -88,6 +88,8 @@ public final class Main {
           + settings.host().hypervisorUri() + ", data in " + settings.dataDir() + ")");
       System.out.println("  API:      " + node.apiUrl() + "/compute/v2.1");
       System.out.println("  health:   " + node.apiUrl() + "/readyz");
+      settings.images().forEach(image -> System.out.println("  image:    " + image.name() + " "
+          + nimbus.storage.ImageSeeds.idOf(image.name())));
       System.out.println("Press Ctrl-C to stop.");
     } else {
       System.out.println("Nimbus " + String.join("+", roles) + " node started"
