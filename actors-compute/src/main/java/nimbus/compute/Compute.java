@@ -20,7 +20,7 @@ public final class Compute {
     Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
         ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->
-        HostEntity.create(ctx.getEntityId(), directory::publish, clock));
+        HostEntity.create(ctx.getEntityId(), directory::publish));
   }
 
   /** On control nodes: the read-side tables and the projections that fill them. */

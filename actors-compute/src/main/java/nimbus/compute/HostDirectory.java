@@ -18,33 +18,59 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 
 /**
- * This node's view of every host, kept current by the summaries host entities publish on a
- * cluster topic. The scheduler filters and weighs hosts from it without asking anyone; since it
- * may be a moment stale, the claim on the host entity has the last word.
+ * This node's view of every host, kept current by two cluster topics: the capacity summaries
+ * host entities publish after every change, and the agents' heartbeats (a host is up while its
+ * beats arrive, timed by this node's own clock). The scheduler filters and weighs hosts from it
+ * without asking anyone; since it may be a moment stale, the claim on the host entity has the
+ * last word.
  */
 public final class HostDirectory implements Extension {
   private final Map<String, HostSummary> hosts = new ConcurrentHashMap<>();
-  private final ActorRef<Topic.Command<HostSummary>> topic;
+  private final Map<String, Instant> beats = new ConcurrentHashMap<>();
+  private final Map<String, ActorRef<HostAgentCommand>> agents = new ConcurrentHashMap<>();
+  private final ActorRef<Topic.Command<HostSummary>> summaries;
+  private final ActorRef<Topic.Command<HostBeat>> heartbeats;
   private final Instant startedAt = Instant.now();
 
   private HostDirectory(ActorSystem<?> system) {
-    topic = system.systemActorOf(Topic.create(HostSummary.class, "nimbus-hosts"), "nimbus-hosts",
-        Props.empty());
-    ActorRef<HostSummary> subscriber = system.systemActorOf(Behaviors.receiveMessage(summary -> {
-      hosts.merge(summary.host(), summary, HostDirectory::newer);
+    summaries = system.systemActorOf(Topic.create(HostSummary.class, "nimbus-hosts"),
+        "nimbus-hosts", Props.empty());
+    heartbeats = system.systemActorOf(Topic.create(HostBeat.class, "nimbus-host-beats"),
+        "nimbus-host-beats", Props.empty());
+    summaries.tell(Topic.subscribe(system.systemActorOf(Behaviors.<HostSummary>receiveMessage(s -> {
+      hosts.put(s.host(), s);
       return Behaviors.same();
-    }), "nimbus-host-directory", Props.empty());
-    topic.tell(Topic.subscribe(subscriber));
+    }), "nimbus-host-summaries", Props.empty())));
+    heartbeats.tell(Topic.subscribe(system.systemActorOf(Behaviors.<HostBeat>receiveMessage(b -> {
+      beats.put(b.host(), Instant.now());
+      agents.put(b.host(), b.agent());
+      return Behaviors.same();
+    }), "nimbus-host-liveness", Props.empty())));
   }
 
   public static HostDirectory get(ActorSystem<?> system) {
     return Id.INSTANCE.apply(system);
   }
 
-  /** Tells every node's directory about a host (and this one at once). */
+  /** Tells every node's directory what a host offers and has claimed. */
   public void publish(HostSummary summary) {
-    hosts.merge(summary.host(), summary, HostDirectory::newer);
-    topic.tell(Topic.publish(summary));
+    summaries.tell(Topic.publish(summary));
+  }
+
+  /** Tells every node's directory that a host's agent is alive, and where it is. */
+  public void beat(String host, ActorRef<HostAgentCommand> agent) {
+    heartbeats.tell(Topic.publish(new HostBeat(host, agent)));
+  }
+
+  /** The agent of a host, once one of its beats arrived. */
+  public java.util.Optional<ActorRef<HostAgentCommand>> agent(String host) {
+    return java.util.Optional.ofNullable(agents.get(host));
+  }
+
+  /** Whether a beat of the host arrived within {@code within}. */
+  public boolean isUp(String host, java.time.Duration within) {
+    Instant last = beats.get(host);
+    return last != null && last.isAfter(Instant.now().minus(within));
   }
 
   /** When this node began to listen for hosts. */
@@ -59,28 +85,21 @@ public final class HostDirectory implements Extension {
   /** Hosts that are up and fit {@code need}, best first by the configured weigher. */
   public List<String> candidates(Resources need, Set<String> excluded, ComputeSettings settings,
       Clock clock) {
-    return rank(hosts.values(), need, excluded, settings, clock.instant());
+    return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, settings);
   }
 
-  static List<String> rank(Collection<HostSummary> hosts, Resources need, Set<String> excluded,
-      ComputeSettings settings, Instant now) {
-    Instant upSince = now.minus(settings.hostDownAfter());
+  static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
+      Resources need, Set<String> excluded, ComputeSettings settings) {
     Comparator<HostSummary> byFreeRam = Comparator.comparingInt(h -> h.free().ramMb());
     Comparator<HostSummary> order =
         settings.weigher() == ComputeSettings.Weigher.SPREAD ? byFreeRam.reversed() : byFreeRam;
     return hosts.stream()
         .filter(h -> !excluded.contains(h.host()))
-        .filter(h -> h.agentSeenAt().isAfter(upSince))
+        .filter(h -> up.test(h.host()))
         .filter(h -> h.fits(need))
         .sorted(order.thenComparing(HostSummary::host))
         .map(HostSummary::host)
         .toList();
-  }
-
-  private static HostSummary newer(HostSummary a, HostSummary b) {
-    // Summaries from one host entity can arrive out of order across nodes; keep the newest beat,
-    // but let a same-beat summary (a claim or release) replace the older usage.
-    return b.agentSeenAt().isBefore(a.agentSeenAt()) ? a : b;
   }
 
   private static final class Id extends ExtensionId<HostDirectory> {

@@ -1,7 +1,5 @@
 package nimbus.compute;
 
-import java.time.Clock;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +20,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * One hypervisor host: its inventory and the capacity claimed on it, by server id. It is the
- * single writer of that capacity, so two servers can never claim the same room. It also relays
- * commands to the host's agent, which registers here with every heartbeat.
+ * single writer of that capacity, so two servers can never claim the same room.
  */
 public final class HostEntity
     extends EventSourcedBehaviorWithEnforcedReplies<HostEntity.Command, HostEntity.Event, HostEntity.State> {
@@ -34,18 +31,14 @@ public final class HostEntity
   /** Messages a host understands. */
   public sealed interface Command extends CborSerializable {}
 
-  /** The agent's heartbeat: its inventory and where to reach it. */
-  public record ReportInventory(HostInventory inventory, ActorRef<HostAgentCommand> agent)
-      implements Command {}
+  /** The agent's report of what the host offers, sent with every heartbeat. */
+  public record ReportInventory(HostInventory inventory) implements Command {}
 
   /** Claim {@code resources} for a server; claiming again for the same server is a no-op. */
   public record Claim(String serverId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
   public record Release(String serverId) implements Command {}
-
-  /** Pass a command to this host's agent (dropped if no agent is connected: senders retry). */
-  public record ToAgent(HostAgentCommand command) implements Command {}
 
   public record GetAllocations(ActorRef<StatusReply<Allocations>> replyTo) implements Command {}
 
@@ -67,44 +60,43 @@ public final class HostEntity
   /** No agent has reported yet: nothing can be claimed. */
   public record Unregistered() implements State {}
 
-  public record Registered(HostInventory inventory, Map<String, Resources> allocations)
+  /** Reporting: its inventory and, by server id, what each server holds ({@code used} is their sum). */
+  public record Registered(HostInventory inventory, Map<String, Resources> allocations, Resources used)
       implements State {
 
-    Resources used() {
-      return allocations.values().stream().reduce(Resources.NONE, Resources::plus);
-    }
-
     Optional<String> shortfall(Resources need) {
-      Resources free = inventory.capacity().minus(used());
+      Resources free = inventory.capacity().minus(used);
       if (need.ramMb() > free.ramMb()) return Optional.of("RAM: " + free.ramMb() + " MiB free");
       if (need.vcpus() > free.vcpus()) return Optional.of("vCPUs: " + free.vcpus() + " free");
       if (need.diskGb() > free.diskGb()) return Optional.of("disk: " + free.diskGb() + " GiB free");
       return Optional.empty();
     }
 
-    Registered with(String serverId, Optional<Resources> resources) {
+    // Copies the map: events apply one at a time and states must stay immutable.
+    Registered claimed(String serverId, Resources resources) {
       Map<String, Resources> next = new HashMap<>(allocations);
-      resources.ifPresentOrElse(r -> next.put(serverId, r), () -> next.remove(serverId));
-      return new Registered(inventory, Map.copyOf(next));
+      next.put(serverId, resources);
+      return new Registered(inventory, next, used.plus(resources));
+    }
+
+    Registered released(String serverId) {
+      Map<String, Resources> next = new HashMap<>(allocations);
+      Resources freed = next.remove(serverId);
+      return new Registered(inventory, next, freed == null ? used : used.minus(freed));
     }
   }
 
-  public static Behavior<Command> create(String host, Consumer<HostSummary> publisher, Clock clock) {
-    return new HostEntity(host, publisher, clock);
+  public static Behavior<Command> create(String host, Consumer<HostSummary> publisher) {
+    return new HostEntity(host, publisher);
   }
 
   private final String host;
   private final Consumer<HostSummary> publisher;
-  private final Clock clock;
-  // The agent connection is not a fact worth persisting: the agent re-registers every heartbeat.
-  private ActorRef<HostAgentCommand> agent;
-  private Instant agentSeenAt = Instant.EPOCH;
 
-  private HostEntity(String host, Consumer<HostSummary> publisher, Clock clock) {
+  private HostEntity(String host, Consumer<HostSummary> publisher) {
     super(PersistenceId.of(TYPE_KEY.name(), host));
     this.host = host;
     this.publisher = publisher;
-    this.clock = clock;
   }
 
   @Override
@@ -129,11 +121,7 @@ public final class HostEntity
         .onCommand(GetAllocations.class, (s, c) -> Effect().reply(c.replyTo(),
             StatusReply.success(new Allocations(List.copyOf(s.allocations().keySet())))));
     builder.forAnyState()
-        .onCommand(ReportInventory.class, this::reportInventory)
-        .onCommand(ToAgent.class, (s, c) -> {
-          if (agent != null) agent.tell(c.command());
-          return Effect().noReply();
-        });
+        .onCommand(ReportInventory.class, this::reportInventory);
     return builder.build();
   }
 
@@ -151,8 +139,6 @@ public final class HostEntity
   }
 
   private ReplyEffect<Event, State> reportInventory(State state, ReportInventory cmd) {
-    agent = cmd.agent();
-    agentSeenAt = clock.instant();
     boolean changed = !(state instanceof Registered r) || !r.inventory().equals(cmd.inventory());
     if (changed) {
       return Effect().persist(new InventoryReported(cmd.inventory())).thenRun(this::publish).thenNoReply();
@@ -163,7 +149,7 @@ public final class HostEntity
 
   private void publish(State state) {
     if (state instanceof Registered r) {
-      publisher.accept(new HostSummary(host, r.inventory().capacity(), r.used(), agentSeenAt));
+      publisher.accept(new HostSummary(host, r.inventory().capacity(), r.used()));
     }
   }
 
@@ -171,11 +157,11 @@ public final class HostEntity
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
     builder.forAnyState().onEvent(InventoryReported.class, (s, e) -> s instanceof Registered r
-        ? new Registered(e.inventory(), r.allocations())
-        : new Registered(e.inventory(), Map.of()));
+        ? new Registered(e.inventory(), r.allocations(), r.used())
+        : new Registered(e.inventory(), Map.of(), Resources.NONE));
     builder.forStateType(Registered.class)
-        .onEvent(CapacityClaimed.class, (s, e) -> s.with(e.serverId(), Optional.of(e.resources())))
-        .onEvent(CapacityReleased.class, (s, e) -> s.with(e.serverId(), Optional.empty()));
+        .onEvent(CapacityClaimed.class, (s, e) -> s.claimed(e.serverId(), e.resources()))
+        .onEvent(CapacityReleased.class, (s, e) -> s.released(e.serverId()));
     return builder.build();
   }
 

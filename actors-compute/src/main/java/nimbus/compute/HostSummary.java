@@ -1,10 +1,9 @@
 package nimbus.compute;
 
-import java.time.Instant;
 import nimbus.cluster.CborSerializable;
 
-/** One host as the scheduler sees it: what it can still take, and when its agent was last heard. */
-public record HostSummary(String host, Resources capacity, Resources used, Instant agentSeenAt)
+/** One host's capacity as the scheduler sees it: what it offers and what is claimed. */
+public record HostSummary(String host, Resources capacity, Resources used)
     implements CborSerializable {
 
   public Resources free() {

@@ -90,7 +90,8 @@ public final class ServerEntity
 
   record ScheduleNext() implements Command {}
 
-  record ClaimAnswered(String host, Optional<String> rejection) implements Command {}
+  /** The host's answer to a claim; {@code rejection} empty means granted. */
+  record ClaimAnswered(String host, Optional<String> rejection, boolean unanswered) implements Command {}
 
   record Tick() implements Command {}
 
@@ -199,6 +200,10 @@ public final class ServerEntity
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
+  // Where the claim on the current host stands. Not persisted: after a restart the entity
+  // simply claims again (claims are idempotent).
+  private boolean claiming;
+  private boolean claimed;
 
   private ServerEntity(String serverId, HostGateway hosts, ComputeSettings settings, Clock clock,
       ActorContext<Command> context, TimerScheduler<Command> timers,
@@ -287,12 +292,17 @@ public final class ServerEntity
               + s.lastFailure().orElse("");
       return Effect().persist(new BuildFailed(reason, now())).thenRun(this::drive).thenNoReply();
     }
+    claiming = false;
+    claimed = false;
     return Effect().persist(new HostSelected(candidates.get(0), now())).thenRun(this::drive).thenNoReply();
   }
 
   private ReplyEffect<Event, State> claimAnswered(Building s, ClaimAnswered c) {
     if (!c.host().equals(s.host().orElse(null))) return Effect().noReply();
+    claiming = false;
+    if (c.unanswered()) return Effect().noReply(); // a busy host: the next tick claims again
     if (c.rejection().isPresent()) return rejectHost(s, c.rejection().get(), false);
+    claimed = true;
     return Effect().none().thenRun(next -> hosts.tellAgent(c.host(), spawnCommand(s.server(), true)))
         .thenNoReply();
   }
@@ -305,6 +315,8 @@ public final class ServerEntity
       hosts.tellAgent(host, new HostAgentCommand.DestroyServer(serverId));
     }
     hosts.release(host, serverId);
+    claiming = false;
+    claimed = false;
     List<Event> events = new ArrayList<>();
     events.add(new HostRejected(host, reason, spawnFailed, now()));
     int attempts = s.spawnAttempts() + (spawnFailed ? 1 : 0);
@@ -499,10 +511,15 @@ public final class ServerEntity
       busy = true;
       if (b.host().isEmpty()) {
         context.getSelf().tell(new ScheduleNext());
-      } else {
+      } else if (claimed) {
+        hosts.tellAgent(b.host().get(), spawnCommand(b.server(), true));
+      } else if (!claiming) {
         String host = b.host().get();
+        claiming = true;
         context.pipeToSelf(hosts.claim(host, serverId, b.server().spec().flavor().resources()),
-            (reply, failure) -> new ClaimAnswered(host, claimRejection(host, reply, failure)));
+            (reply, failure) -> new ClaimAnswered(host,
+                failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
+                failure != null));
       }
     } else if (state instanceof Active a && a.task().isPresent()) {
       busy = true;
@@ -524,12 +541,6 @@ public final class ServerEntity
     } else if (!busy) {
       timers.cancel("step");
     }
-  }
-
-  private static Optional<String> claimRejection(String host, StatusReply<Done> reply, Throwable failure) {
-    if (failure != null) return Optional.of("claim on " + host + " unanswered: " + failure.getMessage());
-    if (reply.isError()) return Optional.of(Rejection.from(reply.getError()).message());
-    return Optional.empty();
   }
 
   @Override

@@ -24,7 +24,8 @@ public final class ShardedHostGateway implements HostGateway {
     this.directory = HostDirectory.get(system);
     this.settings = settings;
     this.clock = clock;
-    this.askTimeout = settings.stepRetryInterval();
+    // a claim waits behind the host's other claims; it is only re-sent after this long
+    this.askTimeout = settings.stepRetryInterval().multipliedBy(3);
   }
 
   @Override
@@ -50,6 +51,7 @@ public final class ShardedHostGateway implements HostGateway {
 
   @Override
   public void tellAgent(String host, HostAgentCommand command) {
-    sharding.entityRefFor(HostEntity.TYPE_KEY, host).tell(new HostEntity.ToAgent(command));
+    // straight to the agent: it dedupes, and a command lost on the way is sent again
+    directory.agent(host).ifPresent(agent -> agent.tell(command));
   }
 }

@@ -3,7 +3,6 @@ package nimbus.compute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import nimbus.config.ComputeSettings;
@@ -11,12 +10,12 @@ import org.junit.jupiter.api.Test;
 
 /** Filtering and weighing of hosts. */
 class HostDirectoryTest {
-  private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
   private final List<HostSummary> hosts = List.of(
-      new HostSummary("big", new Resources(8, 8192, 100), new Resources(0, 1024, 0), now),
-      new HostSummary("small", new Resources(8, 4096, 100), new Resources(0, 0, 0), now),
-      new HostSummary("full", new Resources(8, 4096, 100), new Resources(8, 0, 0), now),
-      new HostSummary("down", new Resources(8, 65536, 100), new Resources(0, 0, 0), now.minusSeconds(60)));
+      new HostSummary("big", new Resources(8, 8192, 100), new Resources(0, 1024, 0)),
+      new HostSummary("small", new Resources(8, 4096, 100), new Resources(0, 0, 0)),
+      new HostSummary("full", new Resources(8, 4096, 100), new Resources(8, 0, 0)),
+      new HostSummary("down", new Resources(8, 65536, 100), new Resources(0, 0, 0)));
+  private final java.util.function.Predicate<String> up = h -> !h.equals("down");
   private final Resources need = new Resources(1, 512, 1);
 
   private ComputeSettings settings(ComputeSettings.Weigher weigher) {
@@ -28,18 +27,18 @@ class HostDirectoryTest {
   @Test
   void spreadPrefersTheMostFreeRamAndSkipsFullAndDownHosts() {
     assertEquals(List.of("big", "small"),
-        HostDirectory.rank(hosts, need, Set.of(), settings(ComputeSettings.Weigher.SPREAD), now));
+        HostDirectory.rank(hosts, up, need, Set.of(), settings(ComputeSettings.Weigher.SPREAD)));
   }
 
   @Test
   void packPrefersTheLeastFreeRam() {
     assertEquals(List.of("small", "big"),
-        HostDirectory.rank(hosts, need, Set.of(), settings(ComputeSettings.Weigher.PACK), now));
+        HostDirectory.rank(hosts, up, need, Set.of(), settings(ComputeSettings.Weigher.PACK)));
   }
 
   @Test
   void excludedHostsAreNotCandidates() {
     assertEquals(List.of("small"),
-        HostDirectory.rank(hosts, need, Set.of("big"), settings(ComputeSettings.Weigher.SPREAD), now));
+        HostDirectory.rank(hosts, up, need, Set.of("big"), settings(ComputeSettings.Weigher.SPREAD)));
   }
 }

@@ -3,14 +3,12 @@ package nimbus.compute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import nimbus.cluster.Rejection;
 import nimbus.testing.TestConfig;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +21,6 @@ class HostEntityTest {
   private static ActorTestKit testKit;
   private final List<HostSummary> published = new CopyOnWriteArrayList<>();
   private EventSourcedBehaviorTestKit<HostEntity.Command, HostEntity.Event, HostEntity.State> kit;
-  private TestProbe<HostAgentCommand> agent;
 
   @BeforeAll
   static void start() {
@@ -39,11 +36,10 @@ class HostEntityTest {
   void fresh() {
     published.clear();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        HostEntity.create("h" + System.nanoTime(), published::add, Clock.systemUTC()));
-    agent = testKit.createTestProbe();
+        HostEntity.create("h" + System.nanoTime(), published::add));
     // 2 CPUs x 2.0, 1024 MiB x 1.0, 10 GiB
     kit.runCommand(new HostEntity.ReportInventory(new HostInventory("QEMU", 1, "10.0.0.1",
-        new Resources(2, 1024, 10), 2.0, 1.0, 1.0), agent.getRef()));
+        new Resources(2, 1024, 10), 2.0, 1.0, 1.0)));
   }
 
   private StatusReply<Done> claim(String server, int vcpus, int ram) {
@@ -77,11 +73,5 @@ class HostEntityTest {
     assertTrue(claim("b", 1, 1).isSuccess());
     var allocations = kit.<StatusReply<HostEntity.Allocations>>runCommand(HostEntity.GetAllocations::new);
     assertEquals(List.of("b"), allocations.reply().getValue().serverIds());
-  }
-
-  @Test
-  void relaysCommandsToItsAgent() {
-    kit.runCommand(new HostEntity.ToAgent(new HostAgentCommand.StopServer("s1")));
-    assertEquals(new HostAgentCommand.StopServer("s1"), agent.receiveMessage());
   }
 }

@@ -24,7 +24,7 @@ public final class Main {
       usage: nimbus up [--hypervisor URI] [--config FILE]
              nimbus control [--join HOST:PORT] [--config FILE]
              nimbus compute --join HOST:PORT [--config FILE] [--hypervisor URI]
-             nimbus bench boot [--servers N] [--concurrency N] [--reads N]""";
+             nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--config FILE]""";
 
   private Main() {}
 
@@ -45,6 +45,9 @@ public final class Main {
       System.err.println(USAGE);
       return 2;
     }
+    if (args[0].equals("bench")) {
+      return BootBenchmark.run(args.length > 1 ? args[1] : "", options(args, 2));
+    }
     Map<String, String> options = options(args, 1);
     return switch (args[0]) {
       case "up" -> serve(List.of("control", "compute"), options, true);
@@ -53,7 +56,6 @@ public final class Main {
         if (!options.containsKey("join")) throw new SettingsException("--join", "missing", "give the HOST:PORT of a control node");
         yield serve(List.of("compute"), options, false);
       }
-      case "bench" -> BootBenchmark.run(args.length > 1 ? args[1] : "", options(args, 2));
       default -> {
         System.err.println(USAGE);
         yield 2;

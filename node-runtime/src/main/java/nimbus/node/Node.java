@@ -3,13 +3,11 @@ package nimbus.node;
 import com.typesafe.config.Config;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import nimbus.cluster.NimbusNode;
 import nimbus.compute.Compute;
 import nimbus.compute.HostDirectory;
-import nimbus.compute.HostSummary;
 import nimbus.config.NimbusSettings;
 import nimbus.config.Ports;
 import nimbus.config.Role;
@@ -99,11 +97,10 @@ public final class Node implements AutoCloseable {
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {
-    Instant recent = Instant.now().minus(settings.compute().hostDownAfter());
-    return HostDirectory.get(system).hosts().stream()
-        .filter(h -> h.host().equals(settings.host().name()))
-        .map(HostSummary::agentSeenAt)
-        .anyMatch(t -> t.isAfter(recent));
+    HostDirectory directory = HostDirectory.get(system);
+    String host = settings.host().name();
+    return directory.isUp(host, settings.compute().hostDownAfter())
+        && directory.hosts().stream().anyMatch(h -> h.host().equals(host));
   }
 
   public ActorSystem<Void> system() {

@@ -17,6 +17,7 @@ import nimbus.compute.HostAgentCommand.RebootServer;
 import nimbus.compute.HostAgentCommand.SpawnServer;
 import nimbus.compute.HostAgentCommand.StartServer;
 import nimbus.compute.HostAgentCommand.StopServer;
+import nimbus.compute.HostDirectory;
 import nimbus.compute.HostEntity;
 import nimbus.compute.HostInventory;
 import nimbus.compute.PowerState;
@@ -81,6 +82,7 @@ public final class HostAgent {
   private final ServerOperations operations;
   private final Executor blocking;
   private final ClusterSharding sharding;
+  private final HostDirectory directory;
   private final ActorRef<HostAgentCommand> inbox;
   private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
   private final Map<String, HostAgentCommand> running = new HashMap<>();
@@ -95,6 +97,7 @@ public final class HostAgent {
     this.operations = operations;
     this.blocking = blocking;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
   }
 
@@ -127,7 +130,8 @@ public final class HostAgent {
   private Behavior<Message> running() {
     return Behaviors.receive(Message.class)
         .onMessage(Heartbeat.class, m -> {
-          host().tell(new HostEntity.ReportInventory(inventory, inbox));
+          host().tell(new HostEntity.ReportInventory(inventory));
+          directory.beat(settings.name(), inbox);
           return Behaviors.same();
         })
         .onMessage(Received.class, m -> {

@@ -34,20 +34,23 @@ public final class BootBenchmark {
 
   public static int run(String what, Map<String, String> options) throws Exception {
     if (!what.equals("boot")) {
-      System.err.println("usage: nimbus bench boot [--servers N] [--concurrency N] [--reads N]");
+      System.err.println("usage: nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--config FILE]");
       return 2;
     }
     int servers = Integer.parseInt(options.getOrDefault("servers", "1000"));
     int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "32"));
     int reads = Integer.parseInt(options.getOrDefault("reads", "5000"));
+    int readConcurrency = Integer.parseInt(options.getOrDefault("read-concurrency", "1"));
     Path data = Files.createTempDirectory("nimbus-bench");
-    NimbusSettings settings = NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(Map.of(
+    NimbusSettings settings = NimbusSettings.load(
+        Optional.ofNullable(options.get("config")).map(Path::of), ConfigFactory.parseMap(Map.of(
         "nimbus.data-dir", data.toString(),
         "nimbus.api.port", 0,
         "nimbus.cluster.port", 0,
         // room for every server on the one simulated host
         "nimbus.host.ram-allocation-ratio", 1000.0,
-        "nimbus.host.cpu-allocation-ratio", 1000.0)));
+        "nimbus.host.cpu-allocation-ratio", 1000.0,
+        "nimbus.host.disk-allocation-ratio", 1000.0)));
     long startNanos = System.nanoTime();
     try (Node node = Node.start(settings, ConfigFactory.empty())) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -72,7 +75,7 @@ public final class BootBenchmark {
       int active = awaitAllActive(http, api, ids);
       long done = System.nanoTime();
       List<Long> showLatency = Collections.synchronizedList(new ArrayList<>());
-      runConcurrently(reads, concurrency, i -> {
+      runConcurrently(reads, readConcurrency, i -> {
         long s = System.nanoTime();
         return http.sendAsync(get(api + "/compute/v2.1/servers/" + ids.get(i % ids.size())),
             HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
@@ -85,7 +88,7 @@ public final class BootBenchmark {
       System.out.printf("create latency: p50 %.2f ms, p99 %.2f ms (concurrency %d)%n",
           percentile(createLatency, 50), percentile(createLatency, 99), concurrency);
       System.out.printf("show latency:   p50 %.2f ms, p99 %.2f ms (%d reads, concurrency %d)%n",
-          percentile(showLatency, 50), percentile(showLatency, 99), reads, concurrency);
+          percentile(showLatency, 50), percentile(showLatency, 99), reads, readConcurrency);
       Runtime rt = Runtime.getRuntime();
       System.out.printf("heap used: %d MiB%n", (rt.totalMemory() - rt.freeMemory()) >> 20);
       return active == servers ? 0 : 1;
@@ -102,20 +105,32 @@ public final class BootBenchmark {
     throw new IllegalStateException("node not ready within 60 s");
   }
 
-  /** Waits until no server is in BUILD, then counts the ACTIVE ones through paged lists. */
+  /**
+   * Waits until the list of ACTIVE servers holds them all (a read-side query, so it costs the
+   * node one page per poll rather than one show per server), failing on the first ERROR.
+   */
   private static int awaitAllActive(HttpClient http, String api, List<String> ids) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (System.nanoTime() < deadline) {
+      JsonNode errors = read(http.send(get(api + "/compute/v2.1/servers?status=ERROR&limit=1"),
+          HttpResponse.BodyHandlers.ofString()).body());
+      if (errors.path("servers").size() > 0) {
+        String id = errors.path("servers").get(0).path("id").asText();
+        throw new IllegalStateException("server " + id + " ended in ERROR: " + read(http.send(
+            get(api + "/compute/v2.1/servers/" + id), HttpResponse.BodyHandlers.ofString()).body())
+            .path("server").path("fault").path("message").asText());
+      }
       int active = 0;
-      for (String id : ids) {
-        HttpResponse<String> r = http.send(get(api + "/compute/v2.1/servers/" + id), HttpResponse.BodyHandlers.ofString());
-        String status = read(r.body()).path("server").path("status").asText();
-        if (status.equals("BUILD")) break;
-        if (status.equals("ACTIVE")) active++;
-        else throw new IllegalStateException("server " + id + " ended " + status + ": " + r.body());
+      String marker = "";
+      while (true) {
+        JsonNode page = read(http.send(get(api + "/compute/v2.1/servers?status=ACTIVE&limit=1000" + marker),
+            HttpResponse.BodyHandlers.ofString()).body()).path("servers");
+        active += page.size();
+        if (page.size() < 1000) break;
+        marker = "&marker=" + page.get(page.size() - 1).path("id").asText();
       }
       if (active == ids.size()) return active;
-      Thread.sleep(20);
+      Thread.sleep(50); // polling the API, as a client would
     }
     throw new IllegalStateException("servers still building after 5 minutes");
   }
