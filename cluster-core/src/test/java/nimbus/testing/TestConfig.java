@@ -10,6 +10,9 @@ import nimbus.config.NimbusSettings;
 
 /** Settings and Pekko configuration for tests: free ports, a private in-memory database. */
 public final class TestConfig {
+  /** The first admin's password in tests' nodes. */
+  public static final String ADMIN_PASSWORD = "nimbus-test-admin";
+
   private TestConfig() {}
 
   /** Serialization as in production, for the persistence test kits (which check it). */
@@ -30,7 +33,8 @@ public final class TestConfig {
         "nimbus.cluster.port", 0,
         "nimbus.host.name", "host-" + UUID.randomUUID().toString().substring(0, 8),
         "nimbus.host.heartbeat-interval", "200ms",
-        "nimbus.compute.step-retry-interval", "300ms"));
+        "nimbus.compute.step-retry-interval", "300ms",
+        "nimbus.identity.admin-password", ADMIN_PASSWORD));
     return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides).withFallback(base));
   }
 }

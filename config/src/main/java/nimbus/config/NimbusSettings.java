@@ -23,6 +23,7 @@ public record NimbusSettings(
     ApiSettings api,
     HostSettings host,
     ComputeSettings compute,
+    IdentitySettings identity,
     List<ImageSeed> images) {
 
   public boolean has(Role role) {
@@ -72,6 +73,7 @@ public record NimbusSettings(
           ApiSettings.from(c.getConfig("api")),
           HostSettings.from(c.getConfig("host"), dataDir),
           ComputeSettings.from(c.getConfig("compute")),
+          IdentitySettings.from(c.getConfig("identity")),
           ImageSeed.listFrom(c));
     } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
       throw new SettingsException("configuration", firstLine(e.getMessage()),

@@ -2,6 +2,9 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
+import nimbus.edge.identity.IdentityRoutes;
+import nimbus.edge.identity.IdentityService;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -34,10 +37,17 @@ public final class ApiServer extends AllDirectives {
   private final ApiSettings settings;
   private final ServerRoutes servers;
   private final Readiness readiness;
+  private final IdentityService identity;
+  private final IdentityRoutes identityRoutes;
+  private final Optional<String> publicUrl;
 
-  public ApiServer(ActorSystem<?> system, ApiSettings settings, Readiness readiness) {
+  public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
+      Optional<String> publicUrl, Readiness readiness) {
     this.settings = settings;
     this.readiness = readiness;
+    this.identity = identity;
+    this.identityRoutes = new IdentityRoutes(identity);
+    this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.servers = new ServerRoutes(ClusterSharding.get(system),
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
@@ -58,16 +68,36 @@ public final class ApiServer extends AllDirectives {
                 withSizeLimit(settings.maxBodyBytes(), () -> concat(
                     path("healthz", () -> get(() -> complete(status(200, "ok")))),
                     path("readyz", () -> get(this::ready)),
-                    pathPrefix("compute", () -> extractUri(uri -> compute(baseUrl(uri, "compute")))))))));
+                    extractUri(uri -> {
+                      String api = publicUrl.orElseGet(() -> apiBase(uri));
+                      return concat(
+                          identityRoutes.route(api),
+                          pathPrefix("compute", () -> compute(api + "/compute")));
+                    }))))));
   }
 
   private Route compute(String baseUrl) {
-    RequestContext ctx = RequestContext.ADMIN;
     return concat(
         pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            servers.route(ctx, baseUrl))));
+            projectScoped(ctx -> servers.route(ctx, baseUrl)))));
+  }
+
+  /**
+   * Runs {@code inner} for the project of the request's token; a missing, invalid, expired,
+   * revoked or unscoped token gets 401 (in Keystone's format, as keystonemiddleware answers).
+   */
+  private Route projectScoped(java.util.function.Function<RequestContext, Route> inner) {
+    return optionalHeaderValueByName("X-Auth-Token", token -> {
+      RequestContext ctx;
+      try {
+        ctx = identity.contextOf(token.orElse(""));
+      } catch (ApiError e) {
+        return complete(IdentityRoutes.error(401, e.getMessage()));
+      }
+      return inner.apply(ctx);
+    });
   }
 
   private Route ready() {
@@ -91,8 +121,8 @@ public final class ApiServer extends AllDirectives {
     return Json.response(code, body);
   }
 
-  private static String baseUrl(Uri uri, String service) {
-    return uri.scheme() + "://" + uri.host().address() + ":" + uri.port() + "/" + service;
+  private static String apiBase(Uri uri) {
+    return uri.scheme() + "://" + uri.host().address() + ":" + uri.port();
   }
 
   private ExceptionHandler exceptions() {

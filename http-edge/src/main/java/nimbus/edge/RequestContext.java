@@ -12,6 +12,8 @@ public record RequestContext(String projectId, String userId, Set<String> roles)
     return roles.contains("admin");
   }
 
-  /** The only caller until identity arrives: the cloud's admin in the admin project. */
-  public static final RequestContext ADMIN = new RequestContext("admin", "admin", Set.of("admin"));
+  /** Members (and admins) may change things in their project; readers may only look. */
+  public boolean canWrite() {
+    return roles.contains("member") || roles.contains("admin");
+  }
 }

@@ -25,17 +25,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Location;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Nova's {@code /servers} API: create, list, show, delete and the server actions, with Nova's
  * request checks, response shapes and status codes.
  */
-final class ServerRoutes extends AllDirectives {
+final class ServerRoutes extends ServiceRoutes {
   private static final Set<String> CREATE_FIELDS = Set.of("name", "imageRef", "flavorRef",
       "metadata", "networks", "min_count", "max_count", "return_reservation_id", "adminPass",
       "security_groups", "availability_zone", "key_name", "user_data", "config_drive",
@@ -52,6 +50,7 @@ final class ServerRoutes extends AllDirectives {
   private final SecureRandom random = new SecureRandom();
 
   ServerRoutes(ClusterSharding sharding, ServerListing listing, Executor blocking, Duration timeout) {
+    super(NovaErrors::response);
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
@@ -76,6 +75,7 @@ final class ServerRoutes extends AllDirectives {
   // ------------------------------------------------------------------ create
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
+    requireWriter(ctx, "create");
     JsonNode server = Fields.object(Json.parseObject(body), "server");
     Fields.onlyKnown(server, "server", CREATE_FIELDS);
     String name = Fields.name(server, "name");
@@ -194,6 +194,7 @@ final class ServerRoutes extends AllDirectives {
   // ------------------------------------------------------------------ delete and actions
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+    requireWriter(ctx, "delete");
     return visible(ctx, id)
         .thenCompose(v -> server(id).<Done>askWithStatus(ServerEntity.Delete::new, timeout))
         .thenApply(done -> HttpResponse.create().withStatus(204));
@@ -204,6 +205,7 @@ final class ServerRoutes extends AllDirectives {
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
     JsonNode args = request.get(action);
+    requireWriter(ctx, action);
     return switch (action) {
       case "os-start" -> accepted(ctx, id, ServerEntity.Start::new);
       case "os-stop" -> accepted(ctx, id, ServerEntity.Stop::new);
@@ -270,25 +272,14 @@ final class ServerRoutes extends AllDirectives {
     return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
   }
 
+  /** Nova's default policy: readers read, members and admins act. */
+  private static void requireWriter(RequestContext ctx, String action) {
+    if (!ctx.canWrite()) {
+      throw new ApiError(403, "Policy doesn't allow os_compute_api:servers:" + action + " to be performed.");
+    }
+  }
+
   private static ApiError notFound(String id) {
     return ApiError.notFound("Instance " + id + " could not be found.");
-  }
-
-  private Route body(Function<String, Route> inner) {
-    return entity(Unmarshaller.entityToString(), inner);
-  }
-
-  /** Runs a handler; any failure, thrown now or later, becomes a Nova error response. */
-  private Route respond(java.util.function.Supplier<CompletionStage<HttpResponse>> handler) {
-    CompletionStage<HttpResponse> response;
-    try {
-      response = handler.get();
-    } catch (RuntimeException e) {
-      response = CompletableFuture.failedFuture(e);
-    }
-    return completeWithFuture(response.exceptionally(e -> {
-      ApiError error = Failures.toApiError(e);
-      return NovaErrors.response(error.status, error.getMessage());
-    }));
   }
 }

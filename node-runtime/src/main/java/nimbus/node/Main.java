@@ -86,10 +86,18 @@ public final class Main {
     CountDownLatch stopped = new CountDownLatch(1);
     node.system().getWhenTerminated().thenRun(stopped::countDown);
     if (allInOne) {
+      Path clouds = CloudsYaml.write(settings, node.apiUrl(), node.generatedAdminPassword());
       System.out.println("Nimbus is up (roles control + compute, hypervisor "
           + settings.host().hypervisorUri() + ", data in " + settings.dataDir() + ")");
-      System.out.println("  API:      " + node.apiUrl() + "/compute/v2.1");
+      System.out.println("  identity: " + node.apiUrl() + "/identity/v3");
+      System.out.println("  compute:  " + node.apiUrl() + "/compute/v2.1");
       System.out.println("  health:   " + node.apiUrl() + "/readyz");
+      System.out.println("  admin:    user admin, project admin, domain Default, password "
+          + node.generatedAdminPassword().map(p -> p + "  (generated now: shown this once)")
+              .orElse(settings.identity().adminPassword().isPresent()
+                  ? "from NIMBUS_ADMIN_PASSWORD / nimbus.identity.admin-password"
+                  : "as printed at the first start (also in " + clouds + ")"));
+      System.out.println("  CLI:      export OS_CLIENT_CONFIG_FILE=" + clouds + " OS_CLOUD=nimbus; openstack token issue");
       settings.images().forEach(image -> System.out.println("  image:    " + image.name() + " "
           + nimbus.storage.ImageSeeds.idOf(image.name())));
       System.out.println("Press Ctrl-C to stop.");

@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import nimbus.cluster.Entities;
 import nimbus.cluster.NimbusNode;
 import nimbus.compute.Compute;
 import nimbus.compute.HostDirectory;
@@ -14,6 +16,11 @@ import nimbus.config.Role;
 import nimbus.config.SettingsException;
 import nimbus.edge.ApiServer;
 import nimbus.edge.Readiness;
+import nimbus.edge.identity.IdentityEntity;
+import nimbus.edge.identity.IdentityService;
+import nimbus.edge.identity.Revocations;
+import nimbus.edge.identity.TokenCodec;
+import nimbus.edge.identity.TokenKeys;
 import nimbus.node.agent.HostAgent;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
@@ -36,13 +43,15 @@ public final class Node implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final Hypervisor hypervisor;
+  private final Optional<String> generatedAdminPassword;
 
   private Node(NimbusSettings settings, ActorSystem<Void> system, ServerBinding binding,
-      Hypervisor hypervisor) {
+      Hypervisor hypervisor, Optional<String> generatedAdminPassword) {
     this.settings = settings;
     this.system = system;
     this.binding = binding;
     this.hypervisor = hypervisor;
+    this.generatedAdminPassword = generatedAdminPassword;
   }
 
   /** Starts a node; a setting that cannot work stops it with a {@link SettingsException}. */
@@ -56,6 +65,7 @@ public final class Node implements AutoCloseable {
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys);
+      Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
       if (settings.has(Role.CONTROL)) {
         try {
           Compute.initReadSide(sys);
@@ -71,20 +81,25 @@ public final class Node implements AutoCloseable {
       }
     });
     ServerBinding binding = null;
+    Optional<String> generated = Optional.empty();
     try {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
+        IdentityService identity = new IdentityService(system, settings.identity(),
+            new TokenCodec(TokenKeys.load(settings.identity(), settings.dataDir())),
+            ApiServer.blockingExecutor(system), settings.api().askTimeout());
+        generated = identity.bootstrap().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
             () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));
-        binding = new ApiServer(system, settings.api(), readiness).bind(system)
-            .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(), readiness)
+            .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {
       system.terminate();
       if (hypervisor != null) hypervisor.close();
       throw new IllegalStateException("cannot start the API: " + e.getMessage(), e);
     }
-    return new Node(settings, system, binding, hypervisor);
+    return new Node(settings, system, binding, hypervisor, generated);
   }
 
   private static Hypervisor connect(NimbusSettings settings) {
@@ -115,6 +130,11 @@ public final class Node implements AutoCloseable {
   /** The port this node's cluster traffic uses (useful when configured as 0). */
   public int clusterPort() {
     return org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().getPort().get();
+  }
+
+  /** The first admin's password if this start generated it (show it once); else empty. */
+  public Optional<String> generatedAdminPassword() {
+    return generatedAdminPassword;
   }
 
   public NimbusSettings settings() {

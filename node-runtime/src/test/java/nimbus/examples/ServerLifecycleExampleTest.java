@@ -33,11 +33,13 @@ class ServerLifecycleExampleTest {
         assertEquals("reached SHUTOFF", seen.get(2));
         String id = seen.get(0).split(" ")[1];
         assertEquals("deleted " + id, seen.get(3));
-        // the node's own API agrees: the server is gone
-        int status = java.net.http.HttpClient.newHttpClient().send(
-            java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.apiUrl() + "/compute/v2.1/servers/" + id)).build(),
-            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-        assertEquals(404, status);
+        // the node itself agrees: the server is gone
+        var reply = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+            .entityRefFor(nimbus.compute.ServerEntity.TYPE_KEY, id)
+            .<nimbus.compute.ServerView>askWithStatus(nimbus.compute.ServerEntity.Get::new, Duration.ofSeconds(10))
+            .toCompletableFuture();
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, reply::get);
+        assertEquals(nimbus.cluster.Rejection.Kind.NOT_FOUND, nimbus.cluster.Rejection.from(failure.getCause()).kind());
       } finally {
         client.terminate();
         client.getWhenTerminated().toCompletableFuture().get();

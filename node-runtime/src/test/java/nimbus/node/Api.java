@@ -14,14 +14,36 @@ final class Api {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TEST_IMAGE = ImageSeeds.idOf("nimbus-test-guest");
 
-  record Reply(int status, JsonNode body, String raw) {}
+  record Reply(int status, JsonNode body, String raw, java.net.http.HttpHeaders headers) {}
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
+  private volatile String token = "";
 
   Api(String baseUrl) {
     this.base = baseUrl;
+  }
+
+  /** This client, logged in as {@code user} of {@code project} (domain Default). */
+  Api as(String user, String password, String project) {
+    Api other = new Api(base);
+    Reply r = other.post("/identity/v3/auth/tokens", """
+        {"auth": {"identity": {"methods": ["password"], "password": {"user":
+          {"name": "%s", "domain": {"name": "Default"}, "password": "%s"}}},
+         "scope": {"project": {"name": "%s", "domain": {"name": "Default"}}}}}""".formatted(user, password, project));
+    if (r.status() != 201) throw new AssertionError("login of " + user + " answered " + r.status() + ": " + r.raw());
+    other.token = r.headers().firstValue("X-Subject-Token").orElseThrow();
+    return other;
+  }
+
+  /** This client, logged in as the test cloud's admin. */
+  Api asAdmin() {
+    return as("admin", nimbus.testing.TestConfig.ADMIN_PASSWORD, "admin");
+  }
+
+  String token() {
+    return token;
   }
 
   Reply get(String path) {
@@ -45,10 +67,11 @@ final class Api {
 
   private Reply send(HttpRequest.Builder request) {
     try {
+      if (!token.isEmpty()) request.header("X-Auth-Token", token);
       HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonNode body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
-      return new Reply(r.statusCode(), body, r.body());
+      return new Reply(r.statusCode(), body, r.body(), r.headers());
     } catch (Exception e) {
       throw new AssertionError("request failed: " + e.getMessage(), e);
     }

@@ -31,6 +31,7 @@ class CrashRecoveryTest {
   @TempDir
   Path dir;
   private Process process;
+  private String apiUrl;
   private Api api;
   private final List<String> mine = new ArrayList<>();
 
@@ -109,20 +110,22 @@ class CrashRecoveryTest {
         "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
         "nimbus.node.Main", "up", "--config", config.toString());
     process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Api anonymous = new Api(apiUrl);
     try {
       Eventually.until(Duration.ofSeconds(60), () -> {
         if (!process.isAlive()) throw new IllegalStateException("node exited: " + Files.readString(log));
-        return api.get("/readyz").status() == 200;
+        return anonymous.get("/readyz").status() == 200;
       });
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "\n" + Files.readString(log), e);
     }
+    api = anonymous.asAdmin();
   }
 
   private Path writeConfig() throws IOException {
     Path guest = TestGuest.dir();
     int apiPort = freePort();
-    api = new Api("http://127.0.0.1:" + apiPort);
+    apiUrl = "http://127.0.0.1:" + apiPort;
     String conf = """
         nimbus {
           data-dir = "%s"
@@ -137,10 +140,11 @@ class CrashRecoveryTest {
             graceful-shutdown-timeout = 0s
           }
           compute.step-retry-interval = 1s
+          identity.admin-password = "%s"
           images = [{ name = "nimbus-test-guest", kernel = "%s", ramdisk = "%s", disk = "", disk-format = qcow2 }]
         }
         """.formatted(dir.resolve("data"), apiPort, freePort(), UUID.randomUUID().toString().substring(0, 8),
-        guest.resolve("vmlinuz"), guest.resolve("initrd.img"));
+        nimbus.testing.TestConfig.ADMIN_PASSWORD, guest.resolve("vmlinuz"), guest.resolve("initrd.img"));
     Path file = dir.resolve("nimbus.conf");
     Files.writeString(file, conf);
     return file;

@@ -27,8 +27,9 @@ class RealGuestTest {
   @BeforeAll
   static void start() {
     node = Node.start(TestConfig.allInOne(data, TestGuest.realHost()), ConfigFactory.empty());
-    api = new Api(node.apiUrl());
-    Eventually.until(Duration.ofSeconds(30), () -> api.get("/readyz").status() == 200);
+    Api anonymous = new Api(node.apiUrl());
+    Eventually.until(Duration.ofSeconds(30), () -> anonymous.get("/readyz").status() == 200);
+    api = anonymous.asAdmin();
   }
 
   @AfterAll

@@ -29,6 +29,8 @@ import nimbus.storage.ImageSeeds;
  */
 public final class BootBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BENCH_PASSWORD = java.util.UUID.randomUUID().toString();
+  private static volatile String token = "";
 
   private BootBenchmark() {}
 
@@ -50,12 +52,14 @@ public final class BootBenchmark {
         // room for every server on the one simulated host
         "nimbus.host.ram-allocation-ratio", 1000.0,
         "nimbus.host.cpu-allocation-ratio", 1000.0,
-        "nimbus.host.disk-allocation-ratio", 1000.0)));
+        "nimbus.host.disk-allocation-ratio", 1000.0,
+        "nimbus.identity.admin-password", BENCH_PASSWORD)));
     long startNanos = System.nanoTime();
     try (Node node = Node.start(settings, ConfigFactory.empty())) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       String api = node.apiUrl();
       awaitReady(http, api);
+      token = login(http, api);
       System.out.printf("node ready in %.1f s%n", (System.nanoTime() - startNanos) / 1e9);
       String body = "{\"server\": {\"name\": \"bench\", \"imageRef\": \"" + ImageSeeds.idOf("nimbus-test-guest")
           + "\", \"flavorRef\": \"42\"}}";
@@ -149,13 +153,23 @@ public final class BootBenchmark {
     CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).join();
   }
 
+  private static String login(HttpClient http, String api) throws Exception {
+    HttpResponse<String> r = http.send(post(api + "/identity/v3/auth/tokens", """
+        {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin",
+          "domain": {"id": "default"}, "password": "%s"}}},
+         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""".formatted(BENCH_PASSWORD)),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 201) throw new IllegalStateException("login: " + r.statusCode());
+    return r.headers().firstValue("X-Subject-Token").orElseThrow();
+  }
+
   private static HttpRequest post(String url, String body) {
     return HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        .header("X-Auth-Token", token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
   private static HttpRequest get(String url) {
-    return HttpRequest.newBuilder(URI.create(url)).GET().build();
+    return HttpRequest.newBuilder(URI.create(url)).header("X-Auth-Token", token).GET().build();
   }
 
   private static JsonNode read(String body) {

@@ -1,0 +1,38 @@
+package nimbus.edge;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/** What every service's routes share: request bodies, and failures in the service's error format. */
+public abstract class ServiceRoutes extends AllDirectives {
+  private final BiFunction<Integer, String, HttpResponse> errorFormat;
+
+  protected ServiceRoutes(BiFunction<Integer, String, HttpResponse> errorFormat) {
+    this.errorFormat = errorFormat;
+  }
+
+  protected Route body(Function<String, Route> inner) {
+    return entity(Unmarshaller.entityToString(), inner);
+  }
+
+  /** Runs a handler; any failure, thrown now or later, becomes the service's error response. */
+  protected Route respond(Supplier<CompletionStage<HttpResponse>> handler) {
+    CompletionStage<HttpResponse> response;
+    try {
+      response = handler.get();
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    return completeWithFuture(response.exceptionally(e -> {
+      ApiError error = Failures.toApiError(e);
+      return errorFormat.apply(error.status, error.getMessage());
+    }));
+  }
+}

@@ -1,0 +1,487 @@
+package nimbus.edge.identity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import nimbus.edge.ApiError;
+import nimbus.edge.Json;
+import nimbus.edge.ServiceRoutes;
+import nimbus.edge.identity.IdentityEntity.Assignment;
+import nimbus.edge.identity.IdentityEntity.Directory;
+import nimbus.edge.identity.IdentityEntity.Domain;
+import nimbus.edge.identity.IdentityEntity.Project;
+import nimbus.edge.identity.IdentityEntity.Role;
+import nimbus.edge.identity.IdentityEntity.User;
+import nimbus.edge.identity.IdentityService.ProjectRef;
+import nimbus.edge.identity.IdentityService.UserRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Keystone's v3 API under {@code /identity}: version discovery, tokens (issue, validate, revoke)
+ * and the identity catalog (domains, projects, users, roles, role assignments). Changes to the
+ * catalog need an admin token; a user may read itself and its own projects.
+ */
+public final class IdentityRoutes extends ServiceRoutes {
+  private final IdentityService identity;
+
+  public IdentityRoutes(IdentityService identity) {
+    super(KeystoneJson::error);
+    this.identity = identity;
+  }
+
+  /** Keystone's error body, which keystonemiddleware also answers other services' 401s with. */
+  public static HttpResponse error(int status, String message) {
+    return KeystoneJson.error(status, message);
+  }
+
+  /** {@code apiBase} is the API's root URL (the catalog's endpoints hang off it). */
+  public Route route(String apiBase) {
+    String base = apiBase + "/identity/v3";
+    return pathPrefix("identity", () -> concat(
+        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, versions(apiBase, true))))),
+        pathPrefix("v3", () -> concat(
+            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, versions(apiBase, false))))),
+            pathPrefix("auth", () -> auth(apiBase, base)),
+            authenticated(token -> catalogRoutes(token, base))))));
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  private Route auth(String apiBase, String base) {
+    return concat(
+        path("tokens", () -> concat(
+            post(() -> body(b -> respond(() -> issue(b, apiBase)))),
+            authenticated(caller -> headerValueByName("X-Subject-Token", subject -> concat(
+                get(() -> respond(() -> validate(caller, subject, apiBase, true))),
+                head(() -> respond(() -> validate(caller, subject, apiBase, false))),
+                delete(() -> respond(() -> revoke(caller, subject)))))))),
+        path("catalog", () -> get(() -> authenticated(caller -> complete(catalogBody(caller, apiBase))))),
+        path("projects", () -> get(() -> authenticated(caller -> respond(() -> myProjects(caller, base))))));
+  }
+
+  private CompletionStage<HttpResponse> issue(String text, String apiBase) {
+    JsonNode auth = Json.parseObject(text).path("auth");
+    if (!auth.isObject()) throw ApiError.badRequest("Expecting to find auth in request body.");
+    JsonNode identityNode = auth.path("identity");
+    JsonNode methods = identityNode.path("methods");
+    if (!methods.isArray() || methods.isEmpty()) throw ApiError.badRequest("Expecting to find identity.methods in auth.");
+    Optional<ProjectRef> scope = scopeOf(auth.path("scope"));
+    String method = methods.get(0).asText();
+    CompletionStage<IdentityService.Issued> issued;
+    if (method.equals("password")) {
+      JsonNode user = identityNode.path("password").path("user");
+      if (!user.isObject() || !user.path("password").isTextual()) {
+        throw ApiError.badRequest("Expecting to find password.user with a password in identity.");
+      }
+      JsonNode domain = user.path("domain");
+      issued = identity.authenticate(new UserRef(text(user, "id"), text(user, "name"), text(domain, "id"),
+          text(domain, "name")), user.path("password").asText(), scope);
+    } else if (method.equals("token")) {
+      String existing = identityNode.path("token").path("id").asText("");
+      Token token = identity.validate(existing).orElseThrow(IdentityService::unauthorized);
+      issued = identity.rescope(token, scope);
+    } else {
+      throw new ApiError(401, "Unsupported authentication method: " + method);
+    }
+    return issued.thenApply(i -> Json.response(201, KeystoneJson.token(i.token(), i.directory(), apiBase))
+        .addHeader(RawHeader.create("X-Subject-Token", i.text())));
+  }
+
+  private static Optional<ProjectRef> scopeOf(JsonNode scope) {
+    if (scope.isMissingNode() || scope.isNull() || (scope.isTextual() && scope.asText().equals("unscoped"))) {
+      return Optional.empty();
+    }
+    JsonNode project = scope.path("project");
+    if (!project.isObject()) throw ApiError.badRequest("Only project scope is supported.");
+    JsonNode domain = project.path("domain");
+    return Optional.of(new ProjectRef(text(project, "id"), text(project, "name"), text(domain, "id"), text(domain, "name")));
+  }
+
+  private CompletionStage<HttpResponse> validate(Token caller, String subject, String apiBase, boolean withBody) {
+    Token token = identity.validate(subject)
+        .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
+    if (!token.userId().equals(caller.userId()) && !caller.hasRole("admin")) {
+      throw new ApiError(403, "You are not authorized to perform the requested action: identity:validate_token.");
+    }
+    return identity.directory().thenApply(d -> {
+      HttpResponse r = withBody ? Json.response(200, KeystoneJson.token(token, d, apiBase)) : HttpResponse.create().withStatus(200);
+      return r.addHeader(RawHeader.create("X-Subject-Token", subject));
+    });
+  }
+
+  private CompletionStage<HttpResponse> revoke(Token caller, String subject) {
+    Token token = identity.validate(subject)
+        .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
+    if (!token.userId().equals(caller.userId()) && !caller.hasRole("admin")) {
+      throw new ApiError(403, "You are not authorized to perform the requested action: identity:revoke_token.");
+    }
+    return identity.revoke(token).thenApply(done -> HttpResponse.create().withStatus(204));
+  }
+
+  /** A token is never echoed: errors name only a short digest of it. */
+  private static String fingerprint(String token) {
+    return Integer.toHexString(token.hashCode());
+  }
+
+  private HttpResponse catalogBody(Token caller, String apiBase) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.set("catalog", caller.projectId().map(p -> KeystoneJson.catalog(apiBase, p)).orElse(Json.MAPPER.createArrayNode()));
+    body.putObject("links").put("self", apiBase + "/identity/v3/auth/catalog");
+    return Json.response(200, body);
+  }
+
+  private CompletionStage<HttpResponse> myProjects(Token caller, String base) {
+    return identity.directory().thenApply(d -> {
+      ArrayNode items = Json.MAPPER.createArrayNode();
+      d.projects().values().stream().filter(p -> !d.rolesOn(caller.userId(), p.id()).isEmpty())
+          .sorted(Comparator.comparing(Project::name)).forEach(p -> items.add(KeystoneJson.project(p, base)));
+      return Json.response(200, KeystoneJson.list("projects", items, base + "/auth/projects"));
+    });
+  }
+
+  // ------------------------------------------------------------------ the catalog of identities
+
+  private Route catalogRoutes(Token caller, String base) {
+    return concat(
+        resource("domains", caller, base, this::listDomains, this::showDomain, this::createDomain, this::updateDomain,
+            id -> r -> new IdentityEntity.DeleteDomain(id, r)),
+        pathPrefix("projects", () -> concat(
+            pathPrefix(PathMatchers.segment().slash("users").slash(PathMatchers.segment()).slash("roles"),
+                (project, user) -> grants(caller, project, user, base)),
+            resourceRoutes("projects", caller, base, this::listProjects, this::showProject, this::createProject,
+                this::updateProject, id -> r -> new IdentityEntity.DeleteProject(id, r)))),
+        resource("users", caller, base, this::listUsers, this::showUser, this::createUser, this::updateUser,
+            id -> r -> new IdentityEntity.DeleteUser(id, r)),
+        resource("roles", caller, base, this::listRoles, this::showRole, this::createRole, this::updateRole,
+            id -> r -> new IdentityEntity.DeleteRole(id, r)),
+        path("role_assignments", () -> get(() -> parameterMap(q -> respond(() -> assignments(caller, q, base))))));
+  }
+
+  interface Lister {
+    HttpResponse list(Directory d, Map<String, String> query, Token caller, String base);
+  }
+
+  interface Shower {
+    HttpResponse show(Directory d, String id, Token caller, String base);
+  }
+
+  interface Writer {
+    CompletionStage<HttpResponse> write(Directory d, String id, JsonNode body, String base);
+  }
+
+  private Route resource(String name, Token caller, String base, Lister list, Shower show, Writer create,
+      Writer update, Function<String, Function<org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>, IdentityEntity.Command>> delete) {
+    return pathPrefix(name, () -> resourceRoutes(name, caller, base, list, show, create, update, delete));
+  }
+
+  private Route resourceRoutes(String name, Token caller, String base, Lister list, Shower show, Writer create,
+      Writer update, Function<String, Function<org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>, IdentityEntity.Command>> delete) {
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> parameterMap(q -> respond(() -> identity.directory().thenApply(d -> list.list(d, q, caller, base))))),
+            post(() -> body(b -> respond(() -> admin(caller, name).thenCompose(d -> create.write(d, null, Json.parseObject(b), base))))))),
+        path(PathMatchers.segment(), id -> concat(
+            get(() -> respond(() -> identity.directory().thenApply(d -> show.show(d, id, caller, base)))),
+            patch(() -> body(b -> respond(() -> admin(caller, name).thenCompose(d -> update.write(d, id, Json.parseObject(b), base))))),
+            delete(() -> respond(() -> admin(caller, name)
+                .thenCompose(d -> identity.change(delete.apply(id)))
+                .thenApply(done -> HttpResponse.create().withStatus(204)))))));
+  }
+
+  private CompletionStage<Directory> admin(Token caller, String what) {
+    requireAdmin(caller, what);
+    return identity.directory();
+  }
+
+  private static void requireAdmin(Token caller, String what) {
+    if (!caller.hasRole("admin")) {
+      throw new ApiError(403, "You are not authorized to perform the requested action: identity:" + what + ".");
+    }
+  }
+
+  // domains
+
+  private HttpResponse listDomains(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_domains");
+    return listOf("domains", d.domains().values().stream().filter(x -> matches(q, "name", x.name()))
+        .filter(x -> matchesBool(q, "enabled", x.enabled())).sorted(Comparator.comparing(Domain::name))
+        .map(x -> KeystoneJson.domain(x, base)), base + "/domains");
+  }
+
+  private HttpResponse showDomain(Directory d, String id, Token caller, String base) {
+    requireAdmin(caller, "get_domain");
+    Domain x = Optional.ofNullable(d.domains().get(id)).orElseThrow(() -> notFound("domain", id));
+    return one("domain", KeystoneJson.domain(x, base));
+  }
+
+  private CompletionStage<HttpResponse> createDomain(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(body, "domain");
+    Domain x = new Domain(IdentityEntity.newId(), requiredName(in), in.path("description").asText(""),
+        in.path("enabled").asBoolean(true));
+    return save(r -> new IdentityEntity.SaveDomain(x, true, r), 201, "domain", KeystoneJson.domain(x, base));
+  }
+
+  private CompletionStage<HttpResponse> updateDomain(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(body, "domain");
+    Domain old = Optional.ofNullable(d.domains().get(id)).orElseThrow(() -> notFound("domain", id));
+    Domain x = new Domain(id, in.path("name").asText(old.name()), in.path("description").asText(old.description()),
+        in.path("enabled").asBoolean(old.enabled()));
+    return save(r -> new IdentityEntity.SaveDomain(x, false, r), 200, "domain", KeystoneJson.domain(x, base));
+  }
+
+  // projects
+
+  private HttpResponse listProjects(Directory d, Map<String, String> q, Token caller, String base) {
+    boolean admin = caller.hasRole("admin");
+    return listOf("projects", d.projects().values().stream()
+        .filter(p -> admin || !d.rolesOn(caller.userId(), p.id()).isEmpty())
+        .filter(p -> matches(q, "name", p.name()) && matches(q, "domain_id", p.domainId()))
+        .filter(p -> matchesBool(q, "enabled", p.enabled()))
+        .sorted(Comparator.comparing(Project::name)).map(p -> KeystoneJson.project(p, base)), base + "/projects");
+  }
+
+  private HttpResponse showProject(Directory d, String id, Token caller, String base) {
+    Project p = Optional.ofNullable(d.projects().get(id))
+        .filter(x -> caller.hasRole("admin") || !d.rolesOn(caller.userId(), x.id()).isEmpty())
+        .orElseThrow(() -> notFound("project", id));
+    return one("project", KeystoneJson.project(p, base));
+  }
+
+  private CompletionStage<HttpResponse> createProject(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(body, "project");
+    Project p = new Project(IdentityEntity.newId(), requiredName(in),
+        in.path("domain_id").asText(IdentityEntity.DEFAULT_DOMAIN), in.path("description").asText(""),
+        in.path("enabled").asBoolean(true));
+    return save(r -> new IdentityEntity.SaveProject(p, true, r), 201, "project", KeystoneJson.project(p, base));
+  }
+
+  private CompletionStage<HttpResponse> updateProject(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(body, "project");
+    Project old = Optional.ofNullable(d.projects().get(id)).orElseThrow(() -> notFound("project", id));
+    Project p = new Project(id, in.path("name").asText(old.name()), old.domainId(),
+        in.path("description").asText(old.description()), in.path("enabled").asBoolean(old.enabled()));
+    return save(r -> new IdentityEntity.SaveProject(p, false, r), 200, "project", KeystoneJson.project(p, base));
+  }
+
+  // users
+
+  private HttpResponse listUsers(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_users");
+    return listOf("users", d.users().values().stream()
+        .filter(u -> matches(q, "name", u.name()) && matches(q, "domain_id", u.domainId()))
+        .filter(u -> matchesBool(q, "enabled", u.enabled()))
+        .sorted(Comparator.comparing(User::name)).map(u -> KeystoneJson.user(u, base)), base + "/users");
+  }
+
+  private HttpResponse showUser(Directory d, String id, Token caller, String base) {
+    User u = Optional.ofNullable(d.users().get(id))
+        .filter(x -> caller.hasRole("admin") || x.id().equals(caller.userId()))
+        .orElseThrow(() -> notFound("user", id));
+    return one("user", KeystoneJson.user(u, base));
+  }
+
+  private CompletionStage<HttpResponse> createUser(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(body, "user");
+    String name = requiredName(in);
+    Optional<String> password = text(in, "password");
+    Optional<String> project = text(in, "default_project_id");
+    if (project.isPresent() && !d.projects().containsKey(project.get())) throw notFound("project", project.get());
+    return CompletableFuture.supplyAsync(() -> password.map(identity::hash).orElse("!"), identity.blocking())
+        .thenCompose(hash -> {
+          User u = new User(IdentityEntity.newId(), name, in.path("domain_id").asText(IdentityEntity.DEFAULT_DOMAIN),
+              hash, in.path("enabled").asBoolean(true), project, in.path("description").asText(""));
+          return save(r -> new IdentityEntity.SaveUser(u, true, r), 201, "user", KeystoneJson.user(u, base));
+        });
+  }
+
+  private CompletionStage<HttpResponse> updateUser(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(body, "user");
+    User old = Optional.ofNullable(d.users().get(id)).orElseThrow(() -> notFound("user", id));
+    Optional<String> password = text(in, "password");
+    return CompletableFuture.supplyAsync(() -> password.map(identity::hash).orElse(old.passwordHash()), identity.blocking())
+        .thenCompose(hash -> {
+          User u = new User(id, in.path("name").asText(old.name()), old.domainId(), hash,
+              in.path("enabled").asBoolean(old.enabled()),
+              text(in, "default_project_id").or(old::defaultProjectId), in.path("description").asText(old.description()));
+          return save(r -> new IdentityEntity.SaveUser(u, false, r), 200, "user", KeystoneJson.user(u, base));
+        });
+  }
+
+  // roles
+
+  private HttpResponse listRoles(Directory d, Map<String, String> q, Token caller, String base) {
+    return listOf("roles", d.roles().values().stream().filter(r -> matches(q, "name", r.name()))
+        .sorted(Comparator.comparing(Role::name)).map(r -> KeystoneJson.role(r, base)), base + "/roles");
+  }
+
+  private HttpResponse showRole(Directory d, String id, Token caller, String base) {
+    Role r = Optional.ofNullable(d.roles().get(id)).orElseThrow(() -> notFound("role", id));
+    return one("role", KeystoneJson.role(r, base));
+  }
+
+  private CompletionStage<HttpResponse> createRole(Directory d, String unused, JsonNode body, String base) {
+    Role r = new Role(IdentityEntity.newId(), requiredName(member(body, "role")));
+    return save(x -> new IdentityEntity.SaveRole(r, true, x), 201, "role", KeystoneJson.role(r, base));
+  }
+
+  private CompletionStage<HttpResponse> updateRole(Directory d, String id, JsonNode body, String base) {
+    Role old = Optional.ofNullable(d.roles().get(id)).orElseThrow(() -> notFound("role", id));
+    Role r = new Role(id, member(body, "role").path("name").asText(old.name()));
+    return save(x -> new IdentityEntity.SaveRole(r, false, x), 200, "role", KeystoneJson.role(r, base));
+  }
+
+  // role assignments
+
+  private Route grants(Token caller, String project, String user, String base) {
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> respond(() -> identity.directory().thenApply(d -> {
+          requireAdmin(caller, "list_grants");
+          return listOf("roles", d.assignments().stream()
+              .filter(a -> a.projectId().equals(project) && a.userId().equals(user))
+              .map(a -> d.roles().get(a.roleId())).filter(r -> r != null)
+              .map(r -> KeystoneJson.role(r, base)), base + "/projects/" + project + "/users/" + user + "/roles");
+        })))),
+        path(PathMatchers.segment(), role -> {
+          Assignment a = new Assignment(user, project, role);
+          return concat(
+              put(() -> respond(() -> admin(caller, "create_grant")
+                  .thenCompose(d -> identity.change(r -> new IdentityEntity.Assign(a, r)))
+                  .thenApply(done -> HttpResponse.create().withStatus(204)))),
+              delete(() -> respond(() -> admin(caller, "revoke_grant")
+                  .thenCompose(d -> identity.change(r -> new IdentityEntity.Unassign(a, r)))
+                  .thenApply(done -> HttpResponse.create().withStatus(204)))),
+              head(() -> respond(() -> identity.directory().thenApply(d -> {
+                requireAdmin(caller, "check_grant");
+                if (!d.assignments().contains(a)) throw ApiError.notFound("Could not find role assignment.");
+                return HttpResponse.create().withStatus(204);
+              }))),
+              get(() -> respond(() -> identity.directory().thenApply(d -> {
+                requireAdmin(caller, "check_grant");
+                if (!d.assignments().contains(a)) throw ApiError.notFound("Could not find role assignment.");
+                return HttpResponse.create().withStatus(204);
+              }))));
+        }));
+  }
+
+  private CompletionStage<HttpResponse> assignments(Token caller, Map<String, String> q, String base) {
+    return identity.directory().thenApply(d -> {
+      boolean own = q.containsKey("user.id") && q.get("user.id").equals(caller.userId());
+      if (!own) requireAdmin(caller, "list_role_assignments");
+      boolean names = q.containsKey("include_names") && !q.get("include_names").equalsIgnoreCase("false")
+          && !q.get("include_names").equals("0");
+      ArrayNode items = Json.MAPPER.createArrayNode();
+      for (Assignment a : d.assignments()) {
+        if (!matches(q, "user.id", a.userId()) || !matches(q, "scope.project.id", a.projectId())
+            || !matches(q, "role.id", a.roleId())) {
+          continue;
+        }
+        ObjectNode o = items.addObject();
+        ObjectNode role = o.putObject("role").put("id", a.roleId());
+        ObjectNode user = o.putObject("user").put("id", a.userId());
+        ObjectNode project = o.putObject("scope").putObject("project").put("id", a.projectId());
+        if (names) {
+          Optional.ofNullable(d.roles().get(a.roleId())).ifPresent(r -> role.put("name", r.name()));
+          Optional.ofNullable(d.users().get(a.userId())).ifPresent(u -> {
+            user.put("name", u.name());
+            user.putObject("domain").put("id", u.domainId()).put("name", domainName(d, u.domainId()));
+          });
+          Optional.ofNullable(d.projects().get(a.projectId())).ifPresent(p -> {
+            project.put("name", p.name());
+            project.putObject("domain").put("id", p.domainId()).put("name", domainName(d, p.domainId()));
+          });
+        }
+        o.putObject("links").put("assignment", base + "/projects/" + a.projectId() + "/users/" + a.userId()
+            + "/roles/" + a.roleId());
+      }
+      return Json.response(200, KeystoneJson.list("role_assignments", items, base + "/role_assignments"));
+    });
+  }
+
+  private static String domainName(Directory d, String id) {
+    return Optional.ofNullable(d.domains().get(id)).map(Domain::name).orElse("");
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** Runs {@code inner} with the caller's valid token (any scope); 401 otherwise. */
+  private Route authenticated(Function<Token, Route> inner) {
+    return optionalHeaderValueByName("X-Auth-Token", header -> {
+      Optional<Token> token = header.flatMap(identity::validate);
+      return token.map(inner).orElseGet(() -> complete(KeystoneJson.error(401, IdentityService.UNAUTHORIZED)));
+    });
+  }
+
+  private CompletionStage<HttpResponse> save(
+      Function<org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>, IdentityEntity.Command> command,
+      int status, String key, ObjectNode view) {
+    return identity.change(command).thenApply(done -> one(key, view).withStatus(status));
+  }
+
+  private static HttpResponse one(String key, ObjectNode view) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.set(key, view);
+    return Json.response(200, body);
+  }
+
+  private static HttpResponse listOf(String key, Stream<ObjectNode> items, String self) {
+    ArrayNode array = Json.MAPPER.createArrayNode();
+    items.forEach(array::add);
+    return Json.response(200, KeystoneJson.list(key, array, self));
+  }
+
+  private static JsonNode member(JsonNode body, String key) {
+    JsonNode in = body.path(key);
+    if (!in.isObject()) throw ApiError.badRequest("Expecting to find " + key + " in request body.");
+    return in;
+  }
+
+  private static String requiredName(JsonNode in) {
+    JsonNode name = in.path("name");
+    if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 255) {
+      throw ApiError.badRequest("Invalid input for field 'name': a name of 1 to 255 characters is required.");
+    }
+    return name.asText();
+  }
+
+  private static Optional<String> text(JsonNode node, String field) {
+    JsonNode v = node.path(field);
+    return v.isTextual() && !v.asText().isEmpty() ? Optional.of(v.asText()) : Optional.empty();
+  }
+
+  private static boolean matches(Map<String, String> q, String key, String value) {
+    return !q.containsKey(key) || q.get(key).equals(value);
+  }
+
+  private static boolean matchesBool(Map<String, String> q, String key, boolean value) {
+    return !q.containsKey(key) || Boolean.parseBoolean(q.get(key)) == value;
+  }
+
+  private static ApiError notFound(String kind, String id) {
+    return ApiError.notFound("Could not find " + kind + ": " + id + ".");
+  }
+
+  private static ObjectNode versions(String apiBase, boolean all) {
+    ObjectNode v = Json.MAPPER.createObjectNode();
+    v.put("id", "v3.14").put("status", "stable").put("updated", "2020-04-07T00:00:00Z");
+    v.putArray("links").addObject().put("rel", "self").put("href", apiBase + "/identity/v3/");
+    v.putArray("media-types").addObject().put("base", "application/json")
+        .put("type", "application/vnd.openstack.identity-v3+json");
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (all) {
+      body.putObject("versions").putArray("values").add(v);
+    } else {
+      body.set("version", v);
+    }
+    return body;
+  }
+}

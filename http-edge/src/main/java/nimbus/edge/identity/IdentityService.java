@@ -1,0 +1,196 @@
+package nimbus.edge.identity;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import nimbus.config.IdentitySettings;
+import nimbus.edge.ApiError;
+import nimbus.edge.RequestContext;
+import nimbus.edge.identity.IdentityEntity.Directory;
+import nimbus.edge.identity.IdentityEntity.Project;
+import nimbus.edge.identity.IdentityEntity.User;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Authentication and tokens: checks passwords (on the blocking dispatcher: the hash is slow on
+ * purpose), applies the lockout, issues tokens and validates them without any remote call.
+ */
+public final class IdentityService {
+  static final String UNAUTHORIZED = "The request you have made requires authentication.";
+
+  /** Who logs in: a user by id, or by name in a domain (by id or name). */
+  public record UserRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
+      Optional<String> domainName) {}
+
+  /** The project a token is for (empty: unscoped). */
+  public record ProjectRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
+      Optional<String> domainName) {}
+
+  /** A token just issued: its text, what it says, and the catalog it was issued from. */
+  public record Issued(String text, Token token, Directory directory) {}
+
+  private final EntityRef<IdentityEntity.Command> entity;
+  private final IdentitySettings settings;
+  private final TokenCodec codec;
+  private final PasswordHasher hasher = new PasswordHasher();
+  private final Revocations revocations;
+  private final Executor blocking;
+  private final Duration timeout;
+  private final String dummyHash;
+
+  public IdentityService(ActorSystem<?> system, IdentitySettings settings, TokenCodec codec,
+      Executor blocking, Duration timeout) {
+    this.entity = ClusterSharding.get(system).entityRefFor(IdentityEntity.TYPE_KEY, IdentityEntity.ENTITY_ID);
+    this.settings = settings;
+    this.codec = codec;
+    this.revocations = Revocations.get(system);
+    this.blocking = blocking;
+    this.timeout = timeout;
+    // checked when the user does not exist, so both answers take as long
+    this.dummyHash = hasher.hash("nimbus-no-such-user");
+  }
+
+  /**
+   * Creates the first admin if the catalog is new. Answers the password when it was generated
+   * here (to be shown once); empty when it came from the settings or the catalog existed.
+   */
+  public CompletionStage<Optional<String>> bootstrap() {
+    Optional<String> configured = settings.adminPassword();
+    String password = configured.orElseGet(IdentityService::generatePassword);
+    return CompletableFuture.supplyAsync(() -> hasher.hash(password), blocking)
+        .thenCompose(hash -> entity.<Boolean>askWithStatus(r -> new IdentityEntity.Bootstrap(hash, r), timeout))
+        .thenCompose(created -> directory().thenApply(d -> {
+          revocations.load(d);
+          return created && configured.isEmpty() ? Optional.of(password) : Optional.<String>empty();
+        }));
+  }
+
+  static String generatePassword() {
+    byte[] bytes = new byte[18];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  public CompletionStage<Directory> directory() {
+    return entity.askWithStatus(IdentityEntity.GetDirectory::new, timeout);
+  }
+
+  /** Sends a change to the catalog. */
+  public CompletionStage<Done> change(Function<ActorRef<StatusReply<Done>>, IdentityEntity.Command> command) {
+    return entity.askWithStatus(command::apply, timeout);
+  }
+
+  public String hash(String password) {
+    return hasher.hash(password);
+  }
+
+  public Executor blocking() {
+    return blocking;
+  }
+
+  /** Password authentication; any failure is a 401 that does not say which part was wrong. */
+  public CompletionStage<Issued> authenticate(UserRef userRef, String password, Optional<ProjectRef> scope) {
+    return directory().thenCompose(d -> {
+      Optional<User> user = find(d, userRef);
+      String hash = user.map(User::passwordHash).orElse(dummyHash);
+      return CompletableFuture.supplyAsync(() -> hasher.verify(password, hash), blocking).thenApply(ok -> {
+        if (user.isEmpty()) throw unauthorized();
+        User u = user.get();
+        Instant locked = d.lockedUntil().get(u.id());
+        if (locked != null && locked.isAfter(Instant.now())) {
+          throw new ApiError(401, "The account is locked for user: " + u.id() + ".");
+        }
+        if (!ok) {
+          entity.tell(new IdentityEntity.LoginFailed(u.id(), settings.lockoutFailureAttempts(), settings.lockoutDuration()));
+          throw unauthorized();
+        }
+        if (!u.enabled() || !d.domains().containsKey(u.domainId()) || !d.domains().get(u.domainId()).enabled()) {
+          throw unauthorized();
+        }
+        entity.tell(new IdentityEntity.LoginSucceeded(u.id()));
+        return issue(d, u, scope, List.of("password"));
+      });
+    });
+  }
+
+  /** Re-scopes an existing token (Keystone's "token" method). */
+  public CompletionStage<Issued> rescope(Token existing, Optional<ProjectRef> scope) {
+    return directory().thenApply(d -> {
+      User u = d.users().get(existing.userId());
+      if (u == null || !u.enabled()) throw unauthorized();
+      return issue(d, u, scope, List.of("token"));
+    });
+  }
+
+  private Issued issue(Directory d, User u, Optional<ProjectRef> scope, List<String> methods) {
+    Optional<String> projectId = Optional.empty();
+    List<String> roles = List.of();
+    if (scope.isPresent()) {
+      Project p = findProject(d, scope.get())
+          .orElseThrow(() -> new ApiError(401, "Could not find the project to scope to."));
+      roles = d.rolesOn(u.id(), p.id());
+      if (roles.isEmpty() || !p.enabled()) {
+        throw new ApiError(401, "User " + u.id() + " has no access to project " + p.id() + ".");
+      }
+      projectId = Optional.of(p.id());
+    }
+    Instant now = Instant.now();
+    Token token = new Token(u.id(), projectId, roles, now, now.plus(settings.tokenExpiry()),
+        IdentityEntity.newId().substring(0, 22), methods);
+    return new Issued(codec.encode(token), token, d);
+  }
+
+  /** The token a string holds if it is genuine, unexpired and not revoked. No I/O. */
+  public Optional<Token> validate(String text) {
+    if (text == null || text.isEmpty()) return Optional.empty();
+    return codec.decode(text)
+        .filter(t -> t.expiresAt().isAfter(Instant.now()))
+        .filter(t -> !revocations.isRevoked(t));
+  }
+
+  /** The request context of a project-scoped token (401 for anything else). */
+  public RequestContext contextOf(String tokenText) {
+    Token t = validate(tokenText).orElseThrow(IdentityService::unauthorized);
+    if (t.projectId().isEmpty()) throw unauthorized();
+    return new RequestContext(t.projectId().get(), t.userId(), java.util.Set.copyOf(t.roles()));
+  }
+
+  public CompletionStage<Done> revoke(Token token) {
+    return change(r -> new IdentityEntity.RevokeToken(token.auditId(), token.expiresAt(), r));
+  }
+
+  static Optional<User> find(Directory d, UserRef ref) {
+    if (ref.id().isPresent()) return Optional.ofNullable(d.users().get(ref.id().get()));
+    Optional<String> domain = domainOf(d, ref.domainId(), ref.domainName());
+    if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
+    return d.userByName(ref.name().get(), domain.get());
+  }
+
+  static Optional<Project> findProject(Directory d, ProjectRef ref) {
+    if (ref.id().isPresent()) return Optional.ofNullable(d.projects().get(ref.id().get()));
+    Optional<String> domain = domainOf(d, ref.domainId(), ref.domainName());
+    if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
+    return d.projectByName(ref.name().get(), domain.get());
+  }
+
+  private static Optional<String> domainOf(Directory d, Optional<String> id, Optional<String> name) {
+    if (id.isPresent()) return id.filter(d.domains()::containsKey);
+    return name.flatMap(d::domainByName).map(IdentityEntity.Domain::id);
+  }
+
+  static ApiError unauthorized() {
+    return new ApiError(401, UNAUTHORIZED);
+  }
+}
