@@ -40,6 +40,7 @@ public final class ApiServer extends AllDirectives {
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
   private final Optional<String> publicUrl;
+  private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
       Optional<String> publicUrl, Readiness readiness) {
@@ -62,7 +63,8 @@ public final class ApiServer extends AllDirectives {
   }
 
   public Route route() {
-    return respondWithHeader(RawHeader.create("x-openstack-request-id", "req-" + UUID.randomUUID()), () ->
+    // a fresh id for every response (a header built here once would repeat on all of them)
+    return mapResponse(r -> r.addHeader(RawHeader.create("x-openstack-request-id", "req-" + UUID.randomUUID())), () ->
         handleExceptions(exceptions(), () ->
             handleRejections(rejections(), () ->
                 withSizeLimit(settings.maxBodyBytes(), () -> concat(
@@ -72,6 +74,7 @@ public final class ApiServer extends AllDirectives {
                       String api = publicUrl.orElseGet(() -> apiBase(uri));
                       return concat(
                           identityRoutes.route(api),
+                          OTHER_VERSIONS.route(api),
                           pathPrefix("compute", () -> compute(api + "/compute")));
                     }))))));
   }
@@ -81,7 +84,7 @@ public final class ApiServer extends AllDirectives {
         pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            projectScoped(ctx -> servers.route(ctx, baseUrl)))));
+            ComputeVersions.negotiate(this, () -> projectScoped(ctx -> servers.route(ctx, baseUrl))))));
   }
 
   /**

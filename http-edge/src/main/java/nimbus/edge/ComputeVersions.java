@@ -1,6 +1,13 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /** Nova's version documents: the API is v2.1, microversions 2.1 to 2.1 for now. */
 final class ComputeVersions {
@@ -8,6 +15,41 @@ final class ComputeVersions {
   static final String MAX = "2.1";
 
   private ComputeVersions() {}
+
+  private static final List<HttpHeader> ANSWER = List.of(
+      RawHeader.create("X-OpenStack-Nova-API-Version", MAX),
+      RawHeader.create("OpenStack-API-Version", "compute " + MAX),
+      RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"));
+
+  /**
+   * Microversion negotiation: a request may ask for a version with
+   * {@code OpenStack-API-Version: compute 2.x} or {@code X-OpenStack-Nova-API-Version: 2.x};
+   * every answer says which version it speaks. Asking for one outside the range gets 406.
+   */
+  static Route negotiate(AllDirectives d, Supplier<Route> inner) {
+    return d.optionalHeaderValueByName("OpenStack-API-Version", generic ->
+        d.optionalHeaderValueByName("X-OpenStack-Nova-API-Version", legacy -> {
+          Optional<String> asked = generic.filter(v -> v.trim().startsWith("compute "))
+              .map(v -> v.trim().substring("compute ".length()).trim()).or(() -> legacy.map(String::trim));
+          if (asked.isPresent() && !asked.get().equals("latest")) {
+            if (!asked.get().matches("\\d+\\.\\d+")) {
+              return d.complete(NovaErrors.response(400, "Invalid API version request: " + asked.get()));
+            }
+            if (compare(asked.get(), MIN) < 0 || compare(asked.get(), MAX) > 0) {
+              return d.complete(NovaErrors.response(406, "Version " + asked.get()
+                  + " is not supported by the API. Minimum is " + MIN + " and maximum is " + MAX + "."));
+            }
+          }
+          return d.respondWithHeaders(ANSWER, inner);
+        }));
+  }
+
+  private static int compare(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    int major = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
+    return major != 0 ? major : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
+  }
 
   static ObjectNode all(String baseUrl) {
     ObjectNode body = Json.MAPPER.createObjectNode();

@@ -46,6 +46,25 @@ final class Api {
     return token;
   }
 
+  /** A client that sends {@code token} (valid or not) as its X-Auth-Token. */
+  Api withToken(String token) {
+    Api other = new Api(base);
+    other.token = token;
+    return other;
+  }
+
+  /** Creates a project and a user with {@code role} on it (as admin); answers the user's id. */
+  String createUserInProject(String user, String password, String project, String role) {
+    String projectId = post("/identity/v3/projects", "{\"project\": {\"name\": \"" + project + "\"}}")
+        .body().path("project").path("id").asText();
+    String userId = post("/identity/v3/users", "{\"user\": {\"name\": \"" + user + "\", \"password\": \""
+        + password + "\", \"default_project_id\": \"" + projectId + "\"}}").body().path("user").path("id").asText();
+    String roleId = get("/identity/v3/roles?name=" + role).body().path("roles").get(0).path("id").asText();
+    Reply grant = put("/identity/v3/projects/" + projectId + "/users/" + userId + "/roles/" + roleId);
+    if (grant.status() != 204) throw new AssertionError("grant answered " + grant.status() + ": " + grant.raw());
+    return userId;
+  }
+
   Reply get(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
   }
@@ -58,6 +77,24 @@ final class Api {
     return send(HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Reply put(String path) {
+    return send("PUT", path, null);
+  }
+
+  Reply patch(String path, String body) {
+    return send("PATCH", path, body);
+  }
+
+  /** A request about the token {@code subject} (Keystone's X-Subject-Token). */
+  Reply sendWithSubject(String method, String subject) {
+    return sendWithHeader(method, "/identity/v3/auth/tokens", "X-Subject-Token", subject);
+  }
+
+  Reply sendWithHeader(String method, String path, String header, String value) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header(header, value)
+        .method(method, HttpRequest.BodyPublishers.noBody()));
   }
 
   Reply send(String method, String path, String body) {

@@ -1,0 +1,31 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Version discovery of the services still to come (network, volume, image), in each service's
+ * own document format, so clients find them in the catalog and learn what they speak.
+ */
+final class OtherVersions extends AllDirectives {
+
+  Route route(String apiBase) {
+    return concat(
+        pathPrefix("network", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200,
+            versions("v2.0", "CURRENT", apiBase + "/network/v2.0/", null, null)))))),
+        pathPrefix("volume", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300,
+            versions("v3.0", "CURRENT", apiBase + "/volume/v3/", "3.0", "3.0")))))),
+        pathPrefix("image", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300,
+            versions("v2.0", "CURRENT", apiBase + "/image/v2/", null, null)))))));
+  }
+
+  private static ObjectNode versions(String id, String status, String href, String min, String max) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode v = body.putArray("versions").addObject();
+    v.put("id", id).put("status", status);
+    if (max != null) v.put("version", max).put("min_version", min);
+    v.putArray("links").addObject().put("rel", "self").put("href", href);
+    return body;
+  }
+}

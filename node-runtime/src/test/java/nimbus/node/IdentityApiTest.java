@@ -1,0 +1,224 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Keystone tokens and tenancy over real HTTP: what gets in, what stays out, in which format. */
+class IdentityApiTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  @TempDir
+  static Path data;
+  private static Node node;
+  private static Api anonymous;
+  private static Api admin;
+
+  @BeforeAll
+  static void start() {
+    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.identity.lockout-failure-attempts", 3)),
+        ConfigFactory.empty());
+    anonymous = new Api(node.apiUrl());
+    Eventually.until(WAIT, () -> anonymous.get("/readyz").status() == 200);
+    admin = anonymous.asAdmin();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static void assertKeystoneError(Api.Reply r, int status) {
+    assertEquals(status, r.status(), r.raw());
+    assertEquals(status, r.body().path("error").path("code").asInt(), r.raw());
+    assertFalse(r.body().path("error").path("message").asText().isBlank(), r.raw());
+  }
+
+  private static Api.Reply login(String user, String password) {
+    return anonymous.post("/identity/v3/auth/tokens", """
+        {"auth": {"identity": {"methods": ["password"], "password": {"user":
+          {"name": "%s", "domain": {"id": "default"}, "password": "%s"}}}}}""".formatted(user, password));
+  }
+
+  @Test
+  void aTokenCarriesUserProjectRolesAndTheCatalog() {
+    Api.Reply r = anonymous.post("/identity/v3/auth/tokens", """
+        {"auth": {"identity": {"methods": ["password"], "password": {"user":
+          {"name": "admin", "domain": {"name": "Default"}, "password": "%s"}}},
+         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""".formatted(TestConfig.ADMIN_PASSWORD));
+    assertEquals(201, r.status(), r.raw());
+    String token = r.headers().firstValue("X-Subject-Token").orElseThrow();
+    JsonNode t = r.body().path("token");
+    assertEquals("admin", t.path("user").path("name").asText());
+    assertEquals("admin", t.path("project").path("name").asText());
+    assertTrue(t.path("roles").findValuesAsText("name").contains("admin"));
+    assertEquals(5, t.path("catalog").size());
+    assertTrue(t.path("expires_at").asText().endsWith("Z"));
+    assertKeystoneError(anonymous.get("/identity/v3/auth/tokens"), 401);
+    Api.Reply check = new Api(node.apiUrl()).withToken(token).get("/compute/v2.1/servers");
+    assertEquals(200, check.status(), check.raw());
+  }
+
+  @Test
+  void wrongPasswordsAndUnknownUsersGetTheSame401() {
+    assertKeystoneError(login("admin", "wrong"), 401);
+    assertKeystoneError(login("nobody-" + UUID.randomUUID(), "wrong"), 401);
+    assertEquals(login("admin", "wrong").body().path("error").path("message"),
+        login("nobody", "x").body().path("error").path("message"));
+  }
+
+  @Test
+  void computeNeedsAValidProjectToken() {
+    assertKeystoneError(anonymous.get("/compute/v2.1/servers"), 401);
+    assertKeystoneError(anonymous.withToken("garbage").get("/compute/v2.1/servers"), 401);
+    String tampered = admin.token().substring(0, admin.token().length() - 2) + "AA";
+    assertKeystoneError(anonymous.withToken(tampered).get("/compute/v2.1/servers"), 401);
+    String unscoped = login("admin", TestConfig.ADMIN_PASSWORD).headers().firstValue("X-Subject-Token").orElseThrow();
+    assertKeystoneError(anonymous.withToken(unscoped).get("/compute/v2.1/servers"), 401);
+  }
+
+  @Test
+  void aRevokedTokenStopsWorking() {
+    Api victim = anonymous.asAdmin();
+    assertEquals(200, victim.get("/compute/v2.1/servers").status());
+    Api.Reply byHeader = victim.sendWithSubject("DELETE", victim.token());
+    assertEquals(204, byHeader.status(), byHeader.raw());
+    assertKeystoneError(victim.get("/compute/v2.1/servers"), 401);
+    assertEquals(404, admin.sendWithSubject("GET", victim.token()).status());
+  }
+
+  @Test
+  void aTokenIsValidatedWithoutADatabaseAndShowsItsBody() {
+    Api.Reply r = admin.sendWithSubject("GET", admin.token());
+    assertEquals(200, r.status(), r.raw());
+    assertEquals("admin", r.body().path("token").path("user").path("name").asText());
+    assertEquals(200, admin.sendWithSubject("HEAD", admin.token()).status());
+  }
+
+  @Test
+  void projectsDoNotSeeEachOthersServers() {
+    String p1 = unique("p1");
+    String p2 = unique("p2");
+    admin.createUserInProject(p1 + "-user", "pw-one", p1, "member");
+    admin.createUserInProject(p2 + "-user", "pw-two", p2, "member");
+    Api one = anonymous.as(p1 + "-user", "pw-one", p1);
+    Api two = anonymous.as(p2 + "-user", "pw-two", p2);
+    String mine = one.createServer("mine", "42");
+    one.awaitStatus(mine, "ACTIVE", WAIT);
+    assertEquals(404, two.get("/compute/v2.1/servers/" + mine).status());
+    assertEquals(404, two.delete("/compute/v2.1/servers/" + mine).status());
+    assertEquals(404, two.action(mine, "{\"os-stop\": null}"));
+    assertEquals(404, two.post("/compute/v2.1/servers/" + mine + "/action", "{\"os-getConsoleOutput\": {}}").status());
+    Eventually.until(WAIT, () -> one.get("/compute/v2.1/servers").body().path("servers").findValuesAsText("id").contains(mine));
+    assertFalse(two.get("/compute/v2.1/servers").body().path("servers").findValuesAsText("id").contains(mine));
+    assertFalse(two.get("/compute/v2.1/servers?all_tenants=1").body().path("servers").findValuesAsText("id").contains(mine));
+    // the admin sees every project's servers when asking for all of them
+    Eventually.until(WAIT, () -> admin.get("/compute/v2.1/servers?all_tenants=1").body().path("servers")
+        .findValuesAsText("id").contains(mine));
+    assertEquals("ACTIVE", one.status(mine));
+    assertEquals(204, one.delete("/compute/v2.1/servers/" + mine).status());
+  }
+
+  @Test
+  void membersAndReadersAreKeptToTheirRoles() {
+    String p = unique("roles");
+    admin.createUserInProject(p + "-member", "pw-m", p, "member");
+    Api member = anonymous.as(p + "-member", "pw-m", p);
+    assertKeystoneError(member.get("/identity/v3/users"), 403);
+    assertKeystoneError(member.post("/identity/v3/projects", "{\"project\": {\"name\": \"sneaky\"}}"), 403);
+    assertKeystoneError(member.get("/identity/v3/role_assignments"), 403);
+
+    String r = unique("ro");
+    admin.createUserInProject(r + "-reader", "pw-r", r, "reader");
+    Api reader = anonymous.as(r + "-reader", "pw-r", r);
+    assertEquals(200, reader.get("/compute/v2.1/servers").status());
+    Api.Reply create = reader.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}}");
+    assertEquals(403, create.status(), create.raw());
+    assertEquals(403, create.body().path("forbidden").path("code").asInt());
+  }
+
+  @Test
+  void badIdentityRequestsGetKeystoneErrors() {
+    assertKeystoneError(anonymous.post("/identity/v3/auth/tokens", "{\"auth\": "), 400);
+    assertKeystoneError(anonymous.post("/identity/v3/auth/tokens", "[1]"), 400);
+    assertKeystoneError(anonymous.post("/identity/v3/auth/tokens", "{\"auth\": {}}"), 400);
+    assertKeystoneError(anonymous.post("/identity/v3/auth/tokens",
+        "{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": {\"user\": {\"name\": \"admin\"}}}}}"), 400);
+    assertKeystoneError(admin.post("/identity/v3/projects", "{\"project\": {}}"), 400);
+    assertKeystoneError(admin.post("/identity/v3/projects", "{\"project\": {\"name\": \"admin\"}}"), 409);
+    assertKeystoneError(admin.get("/identity/v3/projects/" + UUID.randomUUID()), 404);
+    assertKeystoneError(admin.put("/identity/v3/projects/nope/users/nope/roles/nope"), 404);
+  }
+
+  @Test
+  void repeatedFailuresLockTheUserOut() {
+    String p = unique("lock");
+    admin.createUserInProject(p + "-user", "right", p, "member");
+    for (int i = 0; i < 3; i++) assertKeystoneError(login(p + "-user", "wrong"), 401);
+    Api.Reply locked = login(p + "-user", "right");
+    assertKeystoneError(locked, 401);
+    assertTrue(locked.body().path("error").path("message").asText().contains("locked"), locked.raw());
+  }
+
+  @Test
+  void changingAPasswordRevokesTheUsersTokens() {
+    String p = unique("pwchange");
+    String userId = admin.createUserInProject(p + "-user", "old", p, "member");
+    Api user = anonymous.as(p + "-user", "old", p);
+    assertEquals(200, user.get("/compute/v2.1/servers").status());
+    assertEquals(200, admin.patch("/identity/v3/users/" + userId, "{\"user\": {\"password\": \"new\"}}").status());
+    assertKeystoneError(user.get("/compute/v2.1/servers"), 401);
+    assertEquals(201, login(p + "-user", "new").status());
+  }
+
+  @Test
+  void microversionsAreNegotiated() {
+    Api.Reply ok = admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "2.1");
+    assertEquals(200, ok.status());
+    assertEquals("compute 2.1", ok.headers().firstValue("OpenStack-API-Version").orElse(""));
+    assertEquals(406, admin.sendWithHeader("GET", "/compute/v2.1/servers", "OpenStack-API-Version", "compute 2.99").status());
+    assertEquals(400, admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "two").status());
+    assertEquals(200, admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "latest").status());
+  }
+
+  @Test
+  void everyServiceHasAVersionDocumentAndEveryResponseItsOwnRequestId() {
+    assertEquals(300, anonymous.get("/identity").status());
+    assertEquals("v3.14", anonymous.get("/identity/v3").body().path("version").path("id").asText());
+    assertEquals("v2.0", anonymous.get("/network").body().path("versions").get(0).path("id").asText());
+    assertEquals("v3.0", anonymous.get("/volume").body().path("versions").get(0).path("id").asText());
+    assertEquals("v2.0", anonymous.get("/image").body().path("versions").get(0).path("id").asText());
+    String a = anonymous.get("/healthz").headers().firstValue("x-openstack-request-id").orElseThrow();
+    String b = anonymous.get("/healthz").headers().firstValue("x-openstack-request-id").orElseThrow();
+    assertNotEquals(a, b);
+  }
+
+  @Test
+  void expiredTokensAreRefused(@TempDir Path other) {
+    try (Node shortLived = Node.start(TestConfig.allInOne(other, Map.of("nimbus.identity.token-expiry", "2s")),
+        ConfigFactory.empty())) {
+      Api anon = new Api(shortLived.apiUrl());
+      Eventually.until(WAIT, () -> anon.get("/readyz").status() == 200);
+      Api user = anon.asAdmin();
+      assertEquals(200, user.get("/compute/v2.1/servers").status());
+      Eventually.until(Duration.ofSeconds(10), () -> user.get("/compute/v2.1/servers").status() == 401);
+    }
+  }
+}
