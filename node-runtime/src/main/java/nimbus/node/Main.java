@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import nimbus.config.HostPort;
 import nimbus.config.NimbusSettings;
 import nimbus.config.SettingsException;
-import nimbus.node.bench.BootBenchmark;
+import nimbus.node.bench.Benchmarks;
 
 /**
  * The {@code nimbus} executable: {@code up} (all-in-one), {@code control} and {@code compute}
@@ -24,7 +24,7 @@ public final class Main {
       usage: nimbus up [--hypervisor URI] [--config FILE]
              nimbus control [--join HOST:PORT] [--config FILE]
              nimbus compute --join HOST:PORT [--config FILE] [--hypervisor URI]
-             nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--config FILE]""";
+             """ + "       " + Benchmarks.USAGE;
 
   private Main() {}
 
@@ -46,7 +46,7 @@ public final class Main {
       return 2;
     }
     if (args[0].equals("bench")) {
-      return BootBenchmark.run(args.length > 1 ? args[1] : "", options(args, 2));
+      return Benchmarks.run(args.length > 1 ? args[1] : "", options(args, 2));
     }
     Map<String, String> options = options(args, 1);
     return switch (args[0]) {

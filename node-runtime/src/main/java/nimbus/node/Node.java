@@ -44,9 +44,11 @@ public final class Node implements AutoCloseable {
   private final ServerBinding binding;
   private final Hypervisor hypervisor;
   private final Optional<String> generatedAdminPassword;
+  private final IdentityService identity;
 
   private Node(NimbusSettings settings, ActorSystem<Void> system, ServerBinding binding,
-      Hypervisor hypervisor, Optional<String> generatedAdminPassword) {
+      Hypervisor hypervisor, Optional<String> generatedAdminPassword, IdentityService identity) {
+    this.identity = identity;
     this.settings = settings;
     this.system = system;
     this.binding = binding;
@@ -82,10 +84,11 @@ public final class Node implements AutoCloseable {
     });
     ServerBinding binding = null;
     Optional<String> generated = Optional.empty();
+    IdentityService identity = null;
     try {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
-        IdentityService identity = new IdentityService(system, settings.identity(),
+        identity = new IdentityService(system, settings.identity(),
             new TokenCodec(TokenKeys.load(settings.identity(), settings.dataDir())),
             ApiServer.blockingExecutor(system), settings.api().askTimeout());
         generated = identity.bootstrap().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -99,7 +102,7 @@ public final class Node implements AutoCloseable {
       if (hypervisor != null) hypervisor.close();
       throw new IllegalStateException("cannot start the API: " + e.getMessage(), e);
     }
-    return new Node(settings, system, binding, hypervisor, generated);
+    return new Node(settings, system, binding, hypervisor, generated, identity);
   }
 
   private static Hypervisor connect(NimbusSettings settings) {
@@ -130,6 +133,11 @@ public final class Node implements AutoCloseable {
   /** The port this node's cluster traffic uses (useful when configured as 0). */
   public int clusterPort() {
     return org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().getPort().get();
+  }
+
+  /** Authentication and tokens (control nodes). */
+  public IdentityService identity() {
+    return identity;
   }
 
   /** The first admin's password if this start generated it (show it once); else empty. */

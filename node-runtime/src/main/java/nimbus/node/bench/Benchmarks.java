@@ -1,0 +1,23 @@
+package nimbus.node.bench;
+
+import java.util.Map;
+
+/** {@code nimbus bench boot|tokens [--option value]...}: see BENCHMARKS.md. */
+public final class Benchmarks {
+  public static final String USAGE = """
+      nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--config FILE]
+             nimbus bench tokens [--issues N] [--concurrency N] [--validations N] [--config FILE]""";
+
+  private Benchmarks() {}
+
+  public static int run(String which, Map<String, String> options) throws Exception {
+    return switch (which) {
+      case "boot" -> BootBenchmark.run(options);
+      case "tokens" -> TokenBenchmark.run(options);
+      default -> {
+        System.err.println("usage: " + USAGE);
+        yield 2;
+      }
+    };
+  }
+}

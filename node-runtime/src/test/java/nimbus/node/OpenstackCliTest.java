@@ -1,0 +1,135 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code openstack} CLI (Debian's python3-openstackclient) against an all-in-one node:
+ * tokens, the catalog, the project/user/role workflow, and two users of two projects who cannot
+ * see each other's servers.
+ */
+class OpenstackCliTest {
+  @TempDir
+  static Path data;
+  private static Node node;
+  private static Path clouds;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty());
+    Api anonymous = new Api(node.apiUrl());
+    Eventually.until(Duration.ofSeconds(15), () -> anonymous.get("/readyz").status() == 200);
+    clouds = data.resolve("clouds.yaml");
+    StringBuilder yaml = new StringBuilder("clouds:\n");
+    cloud(yaml, "admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
+    cloud(yaml, "one", "cli-user-one", "pw-one", "cli-one");
+    cloud(yaml, "two", "cli-user-two", "pw-two", "cli-two");
+    Files.writeString(clouds, yaml);
+  }
+
+  private static void cloud(StringBuilder yaml, String cloud, String user, String password, String project) {
+    yaml.append("""
+          %s:
+            auth:
+              auth_url: %s/identity/v3
+              username: %s
+              password: "%s"
+              project_name: %s
+              user_domain_name: Default
+              project_domain_name: Default
+            region_name: RegionOne
+            identity_api_version: 3
+        """.formatted(cloud, node.apiUrl(), user, password, project));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  /** Runs {@code openstack --os-cloud CLOUD ARGS...}; fails with the CLI's own words if it fails. */
+  private static String cli(String cloud, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("openstack", "--os-cloud", cloud));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("OS_CLIENT_CONFIG_FILE", clouds.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("OS_") && !k.equals("OS_CLIENT_CONFIG_FILE"));
+    Process p = pb.start();
+    p.getOutputStream().close();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("openstack " + String.join(" ", args) + " did not finish");
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), "openstack " + String.join(" ", args) + ":\n" + out);
+    return out;
+  }
+
+  private static JsonNode json(String cloud, String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-f", "json"));
+    return Api.JSON.readTree(cli(cloud, all.toArray(String[]::new)));
+  }
+
+  @Test
+  void theCliWorksTheIdentityAndKeepsProjectsApart() throws Exception {
+    JsonNode token = json("admin", "token", "issue");
+    assertFalse(token.path("id").asText().isEmpty());
+    assertFalse(token.path("project_id").asText().isEmpty());
+
+    JsonNode catalog = json("admin", "catalog", "list");
+    List<String> types = catalog.findValuesAsText("Type");
+    assertTrue(types.containsAll(List.of("identity", "compute", "network", "volumev3", "image")), types.toString());
+
+    String one = json("admin", "project", "create", "cli-one").path("id").asText();
+    json("admin", "project", "create", "--description", "second", "cli-two");
+    JsonNode user = json("admin", "user", "create", "--project", "cli-one", "--password", "pw-one", "cli-user-one");
+    assertEquals(one, user.path("default_project_id").asText());
+    json("admin", "user", "create", "--project", "cli-two", "--password", "pw-two", "cli-user-two");
+    cli("admin", "role", "add", "--project", "cli-one", "--user", "cli-user-one", "member");
+    cli("admin", "role", "add", "--project", "cli-two", "--user", "cli-user-two", "member");
+    JsonNode assignments = json("admin", "role", "assignment", "list", "--user", "cli-user-one",
+        "--project", "cli-one", "--names");
+    assertEquals(1, assignments.size(), assignments.toString());
+    assertEquals("member", assignments.get(0).path("Role").asText());
+    assertEquals("cli-user-one@Default", assignments.get(0).path("User").asText());
+    assertTrue(json("admin", "project", "list").findValuesAsText("Name").containsAll(List.of("admin", "cli-one", "cli-two")));
+    assertTrue(json("admin", "user", "list").findValuesAsText("Name").containsAll(List.of("admin", "cli-user-one", "cli-user-two")));
+    assertEquals("cli-two", json("admin", "project", "show", "cli-two").path("name").asText());
+
+    // each user logs in with the CLI, creates a server and lists only its own
+    Api http = new Api(node.apiUrl());
+    String serverOne = http.withToken(json("one", "token", "issue").path("id").asText()).createServer("one-server", "42");
+    String serverTwo = http.withToken(json("two", "token", "issue").path("id").asText()).createServer("two-server", "42");
+    Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne)
+        && json("two", "server", "list", "-n").findValuesAsText("ID").contains(serverTwo));
+    List<String> seenByOne = json("one", "server", "list", "-n").findValuesAsText("ID");
+    List<String> seenByTwo = json("two", "server", "list", "-n").findValuesAsText("ID");
+    assertFalse(seenByOne.contains(serverTwo), seenByOne.toString());
+    assertFalse(seenByTwo.contains(serverOne), seenByTwo.toString());
+
+    // taking the role away locks the user out of its project
+    cli("admin", "role", "remove", "--project", "cli-two", "--user", "cli-user-two", "member");
+    assertTrue(json("admin", "role", "assignment", "list", "--user", "cli-user-two", "--names").isEmpty());
+    cli("admin", "user", "delete", "cli-user-two");
+    cli("admin", "project", "delete", "cli-two");
+    assertFalse(json("admin", "project", "list").findValuesAsText("Name").contains("cli-two"));
+  }
+}
