@@ -1,0 +1,101 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import nimbus.compute.HostDirectory;
+import nimbus.compute.HostSummary;
+import nimbus.compute.PowerState;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real cluster in one JVM: a control node, and two hypervisor hosts that join it as compute
+ * nodes (each with a libvirt test driver of its own). Servers created through the control
+ * node's API are spread over both hosts, and every command reaches the right host's agent
+ * across the cluster.
+ */
+class ClusterJoinTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  @TempDir
+  static Path data;
+  private static Node control;
+  private static final Map<String, Node> hosts = new HashMap<>();
+  private static Api api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Map<String, Object> controlOnly = new HashMap<>();
+    controlOnly.put("nimbus.roles", List.of("control"));
+    control = Node.start(TestConfig.allInOne(data.resolve("control"), controlOnly), ConfigFactory.empty());
+    for (String name : List.of("hv-a", "hv-b")) {
+      Path driver = Files.writeString(data.resolve(name + ".xml"), """
+          <node>
+            <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
+            <memory>8388608</memory>
+          </node>
+          """);
+      Map<String, Object> compute = new HashMap<>();
+      compute.put("nimbus.roles", List.of("compute"));
+      compute.put("nimbus.host.name", name);
+      compute.put("nimbus.host.hypervisor-uri", "test://" + driver);
+      compute.put("nimbus.cluster.seed-nodes", List.of("127.0.0.1:" + control.clusterPort()));
+      hosts.put(name, Node.start(TestConfig.allInOne(data.resolve(name), compute), ConfigFactory.empty()));
+    }
+    Api anonymous = new Api(control.apiUrl());
+    Eventually.until(WAIT, () -> anonymous.get("/readyz").status() == 200);
+    api = anonymous.asAdmin();
+  }
+
+  @AfterAll
+  static void stop() {
+    hosts.values().forEach(Node::close);
+    control.close();
+  }
+
+  @Test
+  void serversSpreadOverTheHostsThatJoinedAndObeyAcrossTheCluster() {
+    // both hosts have reported their inventory to the control node
+    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().stream()
+        .map(HostSummary::host).toList().containsAll(List.of("hv-a", "hv-b")));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) ids.add(api.createServer("spread-" + i, "42"));
+    Set<String> used = new HashSet<>();
+    for (String id : ids) {
+      JsonNode s = api.awaitStatus(id, "ACTIVE", WAIT);
+      String host = s.path("OS-EXT-SRV-ATTR:host").asText();
+      used.add(host);
+      assertEquals(PowerState.RUNNING, hosts.get(host).hypervisor().state("nimbus-" + id).orElse(null),
+          "the domain runs on the host the API names");
+    }
+    assertEquals(Set.of("hv-a", "hv-b"), used, "the spread weigher uses both hosts");
+
+    String first = ids.get(0);
+    Node host = hosts.get(api.server(first).path("OS-EXT-SRV-ATTR:host").asText());
+    assertEquals(202, api.action(first, "{\"os-stop\": null}"));
+    api.awaitStatus(first, "SHUTOFF", WAIT);
+    assertEquals(PowerState.SHUTDOWN, host.hypervisor().state("nimbus-" + first).orElse(null));
+    JsonNode console = api.post("/compute/v2.1/servers/" + first + "/action", "{\"os-getConsoleOutput\": {}}").body();
+    assertTrue(console.has("output"), console.toString());
+
+    for (String id : ids) assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> ids.stream().allMatch(id -> api.get("/compute/v2.1/servers/" + id).status() == 404));
+    for (String id : ids) {
+      hosts.values().forEach(n -> assertTrue(n.hypervisor().state("nimbus-" + id).isEmpty()));
+    }
+  }
+}
