@@ -36,6 +36,8 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 public final class ApiServer extends AllDirectives {
   private final ApiSettings settings;
   private final ServerRoutes servers;
+  private final FlavorRoutes flavors = new FlavorRoutes();
+  private final ImageRoutes images;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -50,6 +52,7 @@ public final class ApiServer extends AllDirectives {
     this.identityRoutes = new IdentityRoutes(identity);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
+    this.images = new ImageRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.servers = new ServerRoutes(ClusterSharding.get(system),
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
   }
@@ -75,7 +78,8 @@ public final class ApiServer extends AllDirectives {
                       return concat(
                           identityRoutes.route(api),
                           OTHER_VERSIONS.route(api),
-                          pathPrefix("compute", () -> compute(api + "/compute")));
+                          pathPrefix("compute", () -> compute(api + "/compute")),
+                          pathPrefix("image", () -> projectScoped(images::route)));
                     }))))));
   }
 
@@ -84,7 +88,9 @@ public final class ApiServer extends AllDirectives {
         pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            ComputeVersions.negotiate(this, () -> projectScoped(ctx -> servers.route(ctx, baseUrl))))));
+            ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
+                servers.route(ctx, baseUrl),
+                flavors.route(baseUrl)))))));
   }
 
   /**
@@ -118,6 +124,19 @@ public final class ApiServer extends AllDirectives {
         "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.");
   }
 
+  /** An unknown path, in the error format of the service it falls under. */
+  private static HttpResponse notFound(String path) {
+    String message = "The resource could not be found.";
+    if (path.startsWith("/identity")) return IdentityRoutes.error(404, message);
+    if (path.startsWith("/image")) return ImageRoutes.error(404, message);
+    if (path.startsWith("/network")) {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.putObject("NeutronError").put("type", "HTTPNotFound").put("message", message).put("detail", "");
+      return Json.response(404, body);
+    }
+    return NovaErrors.response(404, message);
+  }
+
   private static HttpResponse status(int code, String status) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("status", status);
@@ -147,7 +166,7 @@ public final class ApiServer extends AllDirectives {
             : NovaErrors.response(400, "Malformed request body.")))
         .handle(UnsupportedRequestContentTypeRejection.class, r ->
             complete(NovaErrors.response(415, "Unsupported Content-Type")))
-        .handleNotFound(complete(NovaErrors.response(404, "The resource could not be found.")))
+        .handleNotFound(extractUri(uri -> complete(notFound(uri.path()))))
         .build()
         .seal();
   }

@@ -205,6 +205,10 @@ class IdentityApiTest {
     assertEquals("v2.0", anonymous.get("/network").body().path("versions").get(0).path("id").asText());
     assertEquals("v3.0", anonymous.get("/volume").body().path("versions").get(0).path("id").asText());
     assertEquals("v2.0", anonymous.get("/image").body().path("versions").get(0).path("id").asText());
+    // unknown paths answer in the format of the service they fall under
+    assertEquals(404, admin.get("/network/v2.0/nothing").body().path("NeutronError").isObject() ? 404 : 0);
+    assertEquals(404, admin.get("/identity/v3/nothing").body().path("error").path("code").asInt());
+    assertEquals(404, admin.get("/compute/v2.1/nothing").body().path("itemNotFound").path("code").asInt());
     String a = anonymous.get("/healthz").headers().firstValue("x-openstack-request-id").orElseThrow();
     String b = anonymous.get("/healthz").headers().firstValue("x-openstack-request-id").orElseThrow();
     assertNotEquals(a, b);

@@ -114,10 +114,12 @@ class OpenstackCliTest {
     assertTrue(json("admin", "user", "list").findValuesAsText("Name").containsAll(List.of("admin", "cli-user-one", "cli-user-two")));
     assertEquals("cli-two", json("admin", "project", "show", "cli-two").path("name").asText());
 
-    // each user logs in with the CLI, creates a server and lists only its own
-    Api http = new Api(node.apiUrl());
-    String serverOne = http.withToken(json("one", "token", "issue").path("id").asText()).createServer("one-server", "42");
-    String serverTwo = http.withToken(json("two", "token", "issue").path("id").asText()).createServer("two-server", "42");
+    // each user creates a server with the CLI and lists only its own
+    String serverOne = json("one", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--wait", "one-server").path("id").asText();
+    String serverTwo = json("two", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--wait", "two-server").path("id").asText();
+    assertEquals("ACTIVE", json("one", "server", "show", serverOne).path("status").asText());
     Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne)
         && json("two", "server", "list", "-n").findValuesAsText("ID").contains(serverTwo));
     List<String> seenByOne = json("one", "server", "list", "-n").findValuesAsText("ID");
@@ -125,7 +127,19 @@ class OpenstackCliTest {
     assertFalse(seenByOne.contains(serverTwo), seenByOne.toString());
     assertFalse(seenByTwo.contains(serverOne), seenByTwo.toString());
 
+    // the server's life through the CLI
+    cli("one", "server", "stop", serverOne);
+    Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("SHUTOFF"));
+    cli("one", "server", "start", serverOne);
+    Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("ACTIVE"));
+    cli("one", "server", "reboot", "--hard", "--wait", serverOne);
+    cli("one", "console", "log", "show", serverOne);
+    cli("one", "server", "delete", "--wait", serverOne);
+    assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));
+    assertTrue(json("admin", "flavor", "list").findValuesAsText("Name").contains("m1.nano"));
+
     // taking the role away locks the user out of its project
+    cli("two", "server", "delete", "--wait", serverTwo);
     cli("admin", "role", "remove", "--project", "cli-two", "--user", "cli-user-two", "member");
     assertTrue(json("admin", "role", "assignment", "list", "--user", "cli-user-two", "--names").isEmpty());
     cli("admin", "user", "delete", "cli-user-two");
