@@ -93,6 +93,8 @@ ip link set lo up; ip link set eth0 up
 echo GUEST-BOOTED
 # No NIC or no DHCP server must not stop the boot: READY is printed either way.
 udhcpc -i eth0 -n -q -t 10 -T 1 -s /usr/share/udhcpc/default.script || echo "udhcpc: no lease"
+# the address DHCP gave (empty without one), for tests that check the network
+echo "GUEST-IP \$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}')"
 echo GUEST-READY; exec sh
 EOF
 

@@ -21,7 +21,10 @@ public record HostSettings(
     double cpuAllocationRatio,
     double ramAllocationRatio,
     double diskAllocationRatio,
-    int diskGb) {
+    int diskGb,
+    String dataplane,
+    String bridge,
+    String cidr) {
 
   private static final Set<String> SCHEMES =
       Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
@@ -47,7 +50,10 @@ public record HostSettings(
         ratio(c, "cpu-allocation-ratio"),
         ratio(c, "ram-allocation-ratio"),
         ratio(c, "disk-allocation-ratio"),
-        c.getInt("disk-gb"));
+        c.getInt("disk-gb"),
+        dataplane(c.getString("dataplane"), scheme),
+        bridge(c.getString("local-network.bridge")),
+        cidr(c.getString("local-network.cidr")));
   }
 
   private static String schemeOf(String uri) {
@@ -60,6 +66,31 @@ public record HostSettings(
     }
     throw new SettingsException("nimbus.host.hypervisor-uri", "'" + uri + "' is not a libvirt URI",
         "use test:///default or qemu:///system");
+  }
+
+  private static String dataplane(String value, String scheme) {
+    return switch (value) {
+      case "auto" -> scheme.equals("test") ? "recording" : "linux";
+      case "linux", "recording" -> value;
+      default -> throw new SettingsException("nimbus.host.dataplane", "unknown dataplane '" + value + "'",
+          "use auto, linux or recording");
+    };
+  }
+
+  private static String bridge(String name) {
+    if (!name.matches("[a-zA-Z0-9_-]{1,15}")) {
+      throw new SettingsException("nimbus.host.local-network.bridge", "'" + name + "' is not an interface name",
+          "use 1 to 15 letters, digits, - or _");
+    }
+    return name;
+  }
+
+  private static String cidr(String cidr) {
+    if (!cidr.matches("(\\d{1,3}\\.){3}\\d{1,3}/(1[6-9]|2[0-8])")) {
+      throw new SettingsException("nimbus.host.local-network.cidr", "'" + cidr + "' is not an IPv4 CIDR of /16 to /28",
+          "write it as e.g. 10.99.0.0/24");
+    }
+    return cidr;
   }
 
   private static Duration positive(Config c, String key) {

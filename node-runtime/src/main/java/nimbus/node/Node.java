@@ -24,6 +24,10 @@ import nimbus.edge.identity.TokenKeys;
 import nimbus.node.agent.HostAgent;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
+import nimbus.node.dataplane.Dataplane;
+import nimbus.node.dataplane.LinuxDataplane;
+import nimbus.node.dataplane.LocalNetwork;
+import nimbus.node.dataplane.RecordingDataplane;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.HypervisorException;
 import nimbus.node.hypervisor.LibvirtHypervisor;
@@ -63,6 +67,7 @@ public final class Node implements AutoCloseable {
     }
     Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
     Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
+    Dataplane dataplane = settings.has(Role.COMPUTE) ? dataplane(settings) : null;
     Clock clock = Clock.systemUTC();
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
@@ -77,7 +82,7 @@ public final class Node implements AutoCloseable {
       }
       if (hypervisor != null) {
         Executor blocking = ApiServer.blockingExecutor(sys);
-        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner());
+        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane);
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, blocking),
             "host-agent", Props.empty());
       }
@@ -112,6 +117,25 @@ public final class Node implements AutoCloseable {
       throw new SettingsException("nimbus.host.hypervisor-uri", e.getMessage(),
           "start libvirtd (./nimbus test sets it up) or use test:///default");
     }
+  }
+
+  /** The host's dataplane, its local network made before anything is scheduled here. */
+  private static Dataplane dataplane(NimbusSettings settings) {
+    LocalNetwork network = new LocalNetwork(settings.host().bridge(), settings.host().cidr());
+    if (settings.host().dataplane().equals("recording")) {
+      RecordingDataplane recording = new RecordingDataplane(network);
+      recording.ensureLocalNetwork();
+      return recording;
+    }
+    LinuxDataplane linux = new LinuxDataplane(network, Optional.empty(), new ProcessRunner(),
+        settings.dataDir().resolve("dataplane"));
+    try {
+      linux.ensureLocalNetwork();
+    } catch (IllegalStateException e) {
+      throw new SettingsException("nimbus.host.dataplane", "the linux dataplane failed: " + e.getMessage(),
+          "run as root with iproute2 and dnsmasq installed, or set it to recording");
+    }
+    return linux;
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {

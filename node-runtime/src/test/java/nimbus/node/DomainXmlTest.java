@@ -28,7 +28,7 @@ class DomainXmlTest {
   void directKernelBootWithASerialConsoleFile() throws Exception {
     String xml = DomainXml.of(new DomainSpec("nimbus-1", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "qemu",
         2, 128, Optional.of(Path.of("/img/vmlinuz")), Optional.of(Path.of("/img/initrd.img")),
-        "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log")));
+        "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log"), Optional.of("nimbus0")));
     assertEquals("qemu", xpath(xml, "/domain/@type"));
     assertEquals("128", xpath(xml, "/domain/memory"));
     assertEquals("MiB", xpath(xml, "/domain/memory/@unit"));
@@ -39,18 +39,21 @@ class DomainXmlTest {
     assertEquals("/inst/1/console.log", xpath(xml, "/domain/devices/serial/source/@path"));
     assertEquals("", xpath(xml, "/domain/devices/graphics"));
     assertEquals("", xpath(xml, "/domain/devices/disk"));
+    assertEquals("nimbus0", xpath(xml, "/domain/devices/interface[@type='bridge']/source/@bridge"));
+    assertEquals("virtio", xpath(xml, "/domain/devices/interface/model/@type"));
   }
 
   @Test
   void aRootDiskBootsFromTheDiskAndNamesAreEscaped() throws Exception {
     String xml = DomainXml.of(new DomainSpec("nimbus-<&>", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "test",
         1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/1/disk")),
-        Path.of("/inst/1/console.log")));
+        Path.of("/inst/1/console.log"), Optional.empty()));
     assertEquals("nimbus-<&>", xpath(xml, "/domain/name"));
     assertEquals("hd", xpath(xml, "/domain/os/boot/@dev"));
     assertEquals("/inst/1/disk", xpath(xml, "/domain/devices/disk/source/@file"));
     assertEquals("vda", xpath(xml, "/domain/devices/disk/target/@dev"));
     assertFalse(xml.contains("machine="), "the test driver takes no machine type");
     assertTrue(xml.contains("<on_crash>destroy</on_crash>"));
+    assertEquals("", xpath(xml, "/domain/devices/interface"));
   }
 }

@@ -48,6 +48,8 @@ class RealGuestTest {
     api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
     Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
     assertTrue(console(id).contains("GUEST-BOOTED"));
+    // its NIC on the host-local network got an address from the host's dnsmasq
+    assertTrue(console(id).matches("(?s).*GUEST-IP 10\\.99\\.0\\.\\d+/24.*"), console(id));
     String tail = api.post("/compute/v2.1/servers/" + id + "/action",
         "{\"os-getConsoleOutput\": {\"length\": 3}}").body().path("output").asText();
     assertTrue(tail.split("\n").length <= 3, tail);

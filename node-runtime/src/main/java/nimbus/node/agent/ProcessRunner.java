@@ -2,6 +2,8 @@ package nimbus.node.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +13,11 @@ public final class ProcessRunner {
 
   public String run(List<String> command, Duration timeout) {
     Process process;
+    Path out;
     try {
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      // output to a file, not a pipe: a daemon (dnsmasq) may keep a pipe open after its parent exits
+      out = Files.createTempFile("nimbus-cmd", ".out");
+      process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     } catch (IOException e) {
       throw new IllegalStateException(command.get(0) + " cannot run: " + e.getMessage(), e);
     }
@@ -22,7 +27,7 @@ public final class ProcessRunner {
         process.destroyForcibly();
         throw new IllegalStateException(command.get(0) + " took longer than " + timeout);
       }
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      String output = Files.readString(out, StandardCharsets.UTF_8).strip();
       if (process.exitValue() != 0) {
         throw new IllegalStateException(String.join(" ", command.subList(0, Math.min(3, command.size())))
             + " failed: " + output);
@@ -34,6 +39,12 @@ public final class ProcessRunner {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
       throw new IllegalStateException(command.get(0) + " interrupted", e);
+    } finally {
+      try {
+        Files.deleteIfExists(out);
+      } catch (IOException e) {
+        // a temporary file left behind
+      }
     }
   }
 }

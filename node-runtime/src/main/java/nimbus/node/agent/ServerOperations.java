@@ -16,6 +16,7 @@ import nimbus.compute.BootSource;
 import nimbus.compute.HostAgentCommand.SpawnServer;
 import nimbus.compute.PowerState;
 import nimbus.config.HostSettings;
+import nimbus.node.dataplane.Dataplane;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.DomainXml;
 import nimbus.node.hypervisor.Hypervisor;
@@ -32,11 +33,14 @@ public final class ServerOperations {
   private final Hypervisor hypervisor;
   private final HostSettings settings;
   private final ProcessRunner processes;
+  private final Dataplane dataplane;
 
-  public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes) {
+  public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes,
+      Dataplane dataplane) {
     this.hypervisor = hypervisor;
     this.settings = settings;
     this.processes = processes;
+    this.dataplane = dataplane;
   }
 
   static String domainName(String serverId) {
@@ -78,7 +82,7 @@ public final class ServerOperations {
     String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
     DomainSpec spec = new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"));
+        dir.resolve("console.log"), dataplane.serverBridge());
     hypervisor.define(spec.name(), DomainXml.of(spec));
     if (c.start()) hypervisor.start(spec.name());
     return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);

@@ -6,4 +6,4 @@ import java.util.Optional;
 /** Everything a domain definition needs, already resolved to paths on this host. */
 public record DomainSpec(String name, String uuid, String domainType, int vcpus, int ramMb,
     Optional<Path> kernel, Optional<Path> ramdisk, String cmdline, Optional<Path> disk,
-    Path consoleLog) {}
+    Path consoleLog, Optional<String> bridge) {}

@@ -2,8 +2,9 @@ package nimbus.node.hypervisor;
 
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
- * given, a virtio root disk when a disk is given, the serial console to a file (that file is
- * what the console-output API reads), no graphics (headless).
+ * given, a virtio root disk when a disk is given, a virtio NIC on the bridge if one is given,
+ * the serial console to a file (that file is what the console-output API reads), no graphics
+ * (headless).
  */
 public final class DomainXml {
   private DomainXml() {}
@@ -35,6 +36,12 @@ public final class DomainXml {
       x.append("      <source file='").append(escape(d.toString())).append("'/>\n");
       x.append("      <target dev='vda' bus='virtio'/>\n");
       x.append("    </disk>\n");
+    });
+    spec.bridge().ifPresent(b -> {
+      x.append("    <interface type='bridge'>\n");
+      x.append("      <source bridge='").append(escape(b)).append("'/>\n");
+      x.append("      <model type='virtio'/>\n");
+      x.append("    </interface>\n");
     });
     x.append("    <serial type='file'>\n");
     x.append("      <source path='").append(escape(spec.consoleLog().toString())).append("'/>\n");
