@@ -1,0 +1,121 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import nimbus.compute.HostDirectory;
+import nimbus.compute.HostEntity;
+import nimbus.compute.HostSummary;
+import nimbus.config.HostSettings;
+import nimbus.edge.ApiServer;
+import nimbus.node.agent.HostAgent;
+import nimbus.node.agent.ProcessRunner;
+import nimbus.node.agent.ServerOperations;
+import nimbus.node.dataplane.LocalNetwork;
+import nimbus.node.dataplane.RecordingDataplane;
+import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.hypervisor.LibvirtHypervisor;
+import nimbus.testing.TestConfig;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No over-allocation under concurrency: 200 creates at once onto five hosts with room for
+ * exactly 100 servers end with exactly 100 ACTIVE and 100 in ERROR (no valid host), no host
+ * holds more than its capacity, and nothing is left in BUILD.
+ */
+class NoOverAllocationTest {
+  private static final int HOSTS = 5;
+  private static final int PER_HOST = 20; // 20 x m1.nano (128 MiB) = 2560 MiB of RAM per host
+  @TempDir
+  static Path data;
+  private static Node control;
+  private static final List<Hypervisor> hypervisors = new ArrayList<>();
+  private static Api api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    control = Node.start(TestConfig.allInOne(data.resolve("control"), Map.of("nimbus.roles", List.of("control"))),
+        ConfigFactory.empty());
+    // five hypervisor hosts, each an agent in this node with a libvirt test driver of its own
+    for (int i = 0; i < HOSTS; i++) {
+      Path driver = Files.writeString(data.resolve("host" + i + ".xml"), """
+          <node>
+            <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>16</cores><threads>1</threads></cpu>
+            <memory>%d</memory>
+          </node>
+          """.formatted(PER_HOST * 128 * 1024));
+      Map<String, Object> host = new HashMap<>();
+      host.put("nimbus.host.name", "small-" + i);
+      host.put("nimbus.host.hypervisor-uri", "test://" + driver);
+      HostSettings settings = TestConfig.allInOne(data.resolve("host" + i), host).host();
+      Hypervisor hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
+      hypervisors.add(hypervisor);
+      ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
+          new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())));
+      control.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
+          ApiServer.blockingExecutor(control.system())), "agent-" + i, Props.empty());
+    }
+    Api anonymous = new Api(control.apiUrl());
+    Eventually.until(Duration.ofSeconds(20), () -> anonymous.get("/readyz").status() == 200);
+    api = anonymous.asAdmin();
+    Eventually.until(Duration.ofSeconds(20), () -> HostDirectory.get(control.system()).hosts().stream()
+        .map(HostSummary::host).filter(h -> h.startsWith("small-")).count() == HOSTS);
+  }
+
+  @AfterAll
+  static void stop() {
+    control.close();
+    hypervisors.forEach(Hypervisor::close);
+  }
+
+  @Test
+  void twoHundredCreatesOntoRoomForOneHundred() throws Exception {
+    List<CompletableFuture<String>> creates = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      int n = i;
+      creates.add(CompletableFuture.supplyAsync(() -> api.createServer("crowd-" + n, "42")));
+    }
+    List<String> ids = creates.stream().map(CompletableFuture::join).toList();
+
+    Map<String, Integer> byStatus = Eventually.await(Duration.ofSeconds(90), () -> {
+      Map<String, Integer> counts = new HashMap<>();
+      for (String id : ids) counts.merge(api.status(id), 1, Integer::sum);
+      return counts.containsKey("BUILD") ? null : counts;
+    });
+    assertEquals(Map.of("ACTIVE", 100, "ERROR", 100), byStatus);
+    for (String id : ids) {
+      JsonNode s = api.server(id);
+      if (s.path("status").asText().equals("ERROR")) {
+        assertTrue(s.path("fault").path("message").asText().startsWith("No valid host was found"), s.toString());
+      }
+    }
+
+    // each host: its claims within its capacity, and libvirt holding exactly the claimed servers
+    ClusterSharding sharding = ClusterSharding.get(control.system());
+    int domains = 0;
+    for (int i = 0; i < HOSTS; i++) {
+      List<String> claimed = sharding.entityRefFor(HostEntity.TYPE_KEY, "small-" + i)
+          .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, Duration.ofSeconds(10))
+          .toCompletableFuture().get().serverIds();
+      assertEquals(PER_HOST, claimed.size(), "host small-" + i + " is full and no fuller");
+      assertEquals(PER_HOST, hypervisors.get(i).domains("nimbus-").size());
+      domains += claimed.size();
+    }
+    assertEquals(100, domains);
+  }
+}
