@@ -37,9 +37,7 @@ class AllInOneApiTest {
     node = Node.start(TestConfig.allInOne(data, Map.of(
         "nimbus.host.reconcile-interval", "1s",
         "nimbus.api.max-body-bytes", 4096)), ConfigFactory.empty());
-    Api anonymous = new Api(node.apiUrl());
-    Eventually.until(WAIT, () -> anonymous.get("/readyz").status() == 200);
-    api = anonymous.asAdmin();
+    api = Api.adminOf(node);
   }
 
   @AfterAll

@@ -25,6 +25,13 @@ final class Api {
     this.base = baseUrl;
   }
 
+  /** Waits until the node is ready, then answers a client logged in as the cloud's admin. */
+  static Api adminOf(Node node) {
+    Api anonymous = new Api(node.apiUrl());
+    Eventually.until(Duration.ofSeconds(30), () -> anonymous.get("/readyz").status() == 200);
+    return anonymous.asAdmin();
+  }
+
   /** This client, logged in as {@code user} of {@code project} (domain Default). */
   Api as(String user, String password, String project) {
     Api other = new Api(base);

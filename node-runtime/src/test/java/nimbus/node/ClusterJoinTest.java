@@ -56,9 +56,7 @@ class ClusterJoinTest {
       compute.put("nimbus.cluster.seed-nodes", List.of("127.0.0.1:" + control.clusterPort()));
       hosts.put(name, Node.start(TestConfig.allInOne(data.resolve(name), compute), ConfigFactory.empty()));
     }
-    Api anonymous = new Api(control.apiUrl());
-    Eventually.until(WAIT, () -> anonymous.get("/readyz").status() == 200);
-    api = anonymous.asAdmin();
+    api = Api.adminOf(control);
   }
 
   @AfterAll

@@ -30,9 +30,8 @@ class IdentityApiTest {
   static void start() {
     node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.identity.lockout-failure-attempts", 3)),
         ConfigFactory.empty());
+    admin = Api.adminOf(node);
     anonymous = new Api(node.apiUrl());
-    Eventually.until(WAIT, () -> anonymous.get("/readyz").status() == 200);
-    admin = anonymous.asAdmin();
   }
 
   @AfterAll
@@ -218,9 +217,7 @@ class IdentityApiTest {
   void expiredTokensAreRefused(@TempDir Path other) {
     try (Node shortLived = Node.start(TestConfig.allInOne(other, Map.of("nimbus.identity.token-expiry", "2s")),
         ConfigFactory.empty())) {
-      Api anon = new Api(shortLived.apiUrl());
-      Eventually.until(WAIT, () -> anon.get("/readyz").status() == 200);
-      Api user = anon.asAdmin();
+      Api user = Api.adminOf(shortLived);
       assertEquals(200, user.get("/compute/v2.1/servers").status());
       Eventually.until(Duration.ofSeconds(10), () -> user.get("/compute/v2.1/servers").status() == 401);
     }

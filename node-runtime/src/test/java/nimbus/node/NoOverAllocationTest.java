@@ -70,9 +70,7 @@ class NoOverAllocationTest {
       control.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
           ApiServer.blockingExecutor(control.system())), "agent-" + i, Props.empty());
     }
-    Api anonymous = new Api(control.apiUrl());
-    Eventually.until(Duration.ofSeconds(20), () -> anonymous.get("/readyz").status() == 200);
-    api = anonymous.asAdmin();
+    api = Api.adminOf(control);
     Eventually.until(Duration.ofSeconds(20), () -> HostDirectory.get(control.system()).hosts().stream()
         .map(HostSummary::host).filter(h -> h.startsWith("small-")).count() == HOSTS);
   }

@@ -34,8 +34,7 @@ class OpenstackCliTest {
   @BeforeAll
   static void start() throws Exception {
     node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty());
-    Api anonymous = new Api(node.apiUrl());
-    Eventually.until(Duration.ofSeconds(15), () -> anonymous.get("/readyz").status() == 200);
+    Api.adminOf(node); // ready, and the admin can log in
     clouds = data.resolve("clouds.yaml");
     StringBuilder yaml = new StringBuilder("clouds:\n");
     cloud(yaml, "admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");

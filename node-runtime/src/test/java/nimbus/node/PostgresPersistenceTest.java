@@ -41,18 +41,14 @@ class PostgresPersistenceTest {
     String id;
     try (Node node = Node.start(TestConfig.allInOne(data, postgres(host)), ConfigFactory.empty())) {
       assertEquals(DatabaseSettings.Kind.POSTGRESQL, node.settings().database().kind());
-      Api anonymous = new Api(node.apiUrl());
-      Eventually.until(Duration.ofSeconds(30), () -> anonymous.get("/readyz").status() == 200);
-      Api api = anonymous.asAdmin();
+      Api api = Api.adminOf(node);
       id = api.createServer("on-postgres", "42");
       api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(30));
       Eventually.until(Duration.ofSeconds(15), () -> api.get("/compute/v2.1/servers?name=on-postgres")
           .body().path("servers").findValuesAsText("id").contains(id));
     }
     try (Node node = Node.start(TestConfig.allInOne(data, postgres(host)), ConfigFactory.empty())) {
-      Api anonymous = new Api(node.apiUrl());
-      Eventually.until(Duration.ofSeconds(30), () -> anonymous.get("/readyz").status() == 200);
-      Api api = anonymous.asAdmin();
+      Api api = Api.adminOf(node);
       assertEquals("ACTIVE", api.status(id));
       // the restarted host agent finds the domain gone (test:///default lives in memory) and
       // the server's entity has it spawned again

@@ -27,9 +27,7 @@ class RealGuestTest {
   @BeforeAll
   static void start() {
     node = Node.start(TestConfig.allInOne(data, TestGuest.realHost()), ConfigFactory.empty());
-    Api anonymous = new Api(node.apiUrl());
-    Eventually.until(Duration.ofSeconds(30), () -> anonymous.get("/readyz").status() == 200);
-    api = anonymous.asAdmin();
+    api = Api.adminOf(node);
   }
 
   @AfterAll
