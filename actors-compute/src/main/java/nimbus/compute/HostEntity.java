@@ -149,7 +149,7 @@ public final class HostEntity
 
   private void publish(State state) {
     if (state instanceof Registered r) {
-      publisher.accept(new HostSummary(host, r.inventory().capacity(), r.used()));
+      publisher.accept(new HostSummary(host, r.inventory(), r.used(), r.allocations().size()));
     }
   }
 

@@ -2,12 +2,20 @@ package nimbus.compute;
 
 import nimbus.cluster.CborSerializable;
 
-/** One host's capacity as the scheduler sees it: what it offers and what is claimed. */
-public record HostSummary(String host, Resources capacity, Resources used)
+/**
+ * One host as the scheduler and the hypervisors API see it: what it offers, what is claimed and
+ * by how many servers.
+ */
+public record HostSummary(String host, HostInventory inventory, Resources used, int servers)
     implements CborSerializable {
 
+  /** What servers may claim in all: the inventory times the allocation ratios. */
+  public Resources capacity() {
+    return inventory.capacity();
+  }
+
   public Resources free() {
-    return capacity.minus(used);
+    return capacity().minus(used);
   }
 
   public boolean fits(Resources need) {

@@ -11,12 +11,16 @@ import org.junit.jupiter.api.Test;
 /** Filtering and weighing of hosts. */
 class HostDirectoryTest {
   private final List<HostSummary> hosts = List.of(
-      new HostSummary("big", new Resources(8, 8192, 100), new Resources(0, 1024, 0)),
-      new HostSummary("small", new Resources(8, 4096, 100), new Resources(0, 0, 0)),
-      new HostSummary("full", new Resources(8, 4096, 100), new Resources(8, 0, 0)),
-      new HostSummary("down", new Resources(8, 65536, 100), new Resources(0, 0, 0)));
+      summary("big", new Resources(8, 8192, 100), new Resources(0, 1024, 0)),
+      summary("small", new Resources(8, 4096, 100), new Resources(0, 0, 0)),
+      summary("full", new Resources(8, 4096, 100), new Resources(8, 0, 0)),
+      summary("down", new Resources(8, 65536, 100), new Resources(0, 0, 0)));
   private final java.util.function.Predicate<String> up = h -> !h.equals("down");
   private final Resources need = new Resources(1, 512, 1);
+
+  private static HostSummary summary(String host, Resources capacity, Resources used) {
+    return new HostSummary(host, new HostInventory("QEMU", 1, "10.0.0.1", capacity, 1.0, 1.0, 1.0), used, 0);
+  }
 
   private ComputeSettings settings(ComputeSettings.Weigher weigher) {
     ComputeSettings d = ComputeSettings.defaults();

@@ -53,7 +53,10 @@ class HostEntityTest {
     StatusReply<Done> refused = claim("c", 1, 1);
     assertEquals(Rejection.Kind.CONFLICT, Rejection.from(refused.getError()).kind());
     assertTrue(Rejection.from(refused.getError()).message().contains("RAM"));
-    assertEquals(new Resources(4, 1024, 2), published.get(published.size() - 1).used());
+    HostSummary last = published.get(published.size() - 1);
+    assertEquals(new Resources(4, 1024, 2), last.used());
+    assertEquals(2, last.servers());
+    assertEquals(new Resources(4, 1024, 10), last.capacity());
   }
 
   @Test

@@ -1,7 +1,9 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.List;
+import nimbus.compute.HostDirectory;
 import java.util.Optional;
 import nimbus.edge.identity.IdentityRoutes;
 import nimbus.edge.identity.IdentityService;
@@ -38,6 +40,7 @@ public final class ApiServer extends AllDirectives {
   private final ServerRoutes servers;
   private final FlavorRoutes flavors = new FlavorRoutes();
   private final ImageRoutes images;
+  private final HostRoutes hosts;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -45,7 +48,8 @@ public final class ApiServer extends AllDirectives {
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
-      Optional<String> publicUrl, Readiness readiness) {
+      Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness) {
+    this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter);
     this.settings = settings;
     this.readiness = readiness;
     this.identity = identity;
@@ -90,7 +94,8 @@ public final class ApiServer extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
             ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
                 servers.route(ctx, baseUrl),
-                flavors.route(baseUrl)))))));
+                flavors.route(baseUrl),
+                hosts.route(ctx)))))));
   }
 
   /**

@@ -99,7 +99,8 @@ public final class Node implements AutoCloseable {
         generated = identity.bootstrap().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
             () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));
-        binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(), readiness)
+        binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(),
+            settings.compute().hostDownAfter(), readiness)
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {

@@ -82,6 +82,25 @@ class ClusterJoinTest {
     }
     assertEquals(Set.of("hv-a", "hv-b"), used, "the spread weigher uses both hosts");
 
+    // the hypervisors API sees both hosts and what runs on them
+    JsonNode hypervisors = api.get("/compute/v2.1/os-hypervisors/detail").body().path("hypervisors");
+    assertEquals(List.of("hv-a", "hv-b"), hypervisors.findValuesAsText("hypervisor_hostname"));
+    int running = 0;
+    for (JsonNode h : hypervisors) {
+      assertEquals("up", h.path("state").asText());
+      assertEquals(4, h.path("vcpus").asInt());
+      assertEquals(8192, h.path("memory_mb").asInt());
+      running += h.path("running_vms").asInt();
+      assertEquals(h, api.get("/compute/v2.1/os-hypervisors/" + h.path("id").asInt()).body().path("hypervisor"));
+    }
+    assertEquals(ids.size(), running);
+    JsonNode stats = api.get("/compute/v2.1/os-hypervisors/statistics").body().path("hypervisor_statistics");
+    assertEquals(2, stats.path("count").asInt());
+    assertEquals(ids.size() * 128, stats.path("memory_mb_used").asInt());
+    JsonNode zone = api.get("/compute/v2.1/os-availability-zone/detail").body().path("availabilityZoneInfo").get(0);
+    assertEquals("nova", zone.path("zoneName").asText());
+    assertTrue(zone.path("hosts").has("hv-a") && zone.path("hosts").has("hv-b"));
+
     String first = ids.get(0);
     Node host = hosts.get(api.server(first).path("OS-EXT-SRV-ATTR:host").asText());
     assertEquals(202, api.action(first, "{\"os-stop\": null}"));

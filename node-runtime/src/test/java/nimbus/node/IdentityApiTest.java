@@ -142,6 +142,9 @@ class IdentityApiTest {
     assertKeystoneError(member.get("/identity/v3/users"), 403);
     assertKeystoneError(member.post("/identity/v3/projects", "{\"project\": {\"name\": \"sneaky\"}}"), 403);
     assertKeystoneError(member.get("/identity/v3/role_assignments"), 403);
+    assertEquals(403, member.get("/compute/v2.1/os-hypervisors").body().path("forbidden").path("code").asInt());
+    assertEquals("nova", member.get("/compute/v2.1/os-availability-zone").body()
+        .path("availabilityZoneInfo").get(0).path("zoneName").asText());
 
     String r = unique("ro");
     admin.createUserInProject(r + "-reader", "pw-r", r, "reader");

@@ -136,6 +136,9 @@ class OpenstackCliTest {
     cli("one", "server", "delete", "--wait", serverOne);
     assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));
     assertTrue(json("admin", "flavor", "list").findValuesAsText("Name").contains("m1.nano"));
+    assertEquals(List.of(node.settings().host().name()),
+        json("admin", "hypervisor", "list").findValuesAsText("Hypervisor Hostname"));
+    assertTrue(json("admin", "availability", "zone", "list", "--compute").findValuesAsText("Zone Name").contains("nova"));
 
     // taking the role away locks the user out of its project
     cli("two", "server", "delete", "--wait", serverTwo);
