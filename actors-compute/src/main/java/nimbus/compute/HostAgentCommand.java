@@ -20,6 +20,10 @@ import nimbus.cluster.CborSerializable;
     @JsonSubTypes.Type(value = HostAgentCommand.StartServer.class, name = "start"),
     @JsonSubTypes.Type(value = HostAgentCommand.RebootServer.class, name = "reboot"),
     @JsonSubTypes.Type(value = HostAgentCommand.DestroyServer.class, name = "destroy"),
+    @JsonSubTypes.Type(value = HostAgentCommand.PauseServer.class, name = "pause"),
+    @JsonSubTypes.Type(value = HostAgentCommand.UnpauseServer.class, name = "unpause"),
+    @JsonSubTypes.Type(value = HostAgentCommand.SuspendServer.class, name = "suspend"),
+    @JsonSubTypes.Type(value = HostAgentCommand.ResumeServer.class, name = "resume"),
     @JsonSubTypes.Type(value = HostAgentCommand.ReadConsole.class, name = "console")})
 public interface HostAgentCommand extends CborSerializable {
 
@@ -34,6 +38,17 @@ public interface HostAgentCommand extends CborSerializable {
   record StartServer(String serverId) implements HostAgentCommand {}
 
   record RebootServer(String serverId, boolean hard) implements HostAgentCommand {}
+
+  /** Freeze the guest in memory (libvirt suspend). */
+  record PauseServer(String serverId) implements HostAgentCommand {}
+
+  record UnpauseServer(String serverId) implements HostAgentCommand {}
+
+  /** Save the guest's memory to disk and stop it (libvirt managed save). */
+  record SuspendServer(String serverId) implements HostAgentCommand {}
+
+  /** Start the guest again from its saved memory. */
+  record ResumeServer(String serverId) implements HostAgentCommand {}
 
   /** Remove the server's domain and its files; report {@code Destroyed}. */
   record DestroyServer(String serverId) implements HostAgentCommand {}

@@ -64,6 +64,14 @@ public final class ServerEntity
 
   public record Reboot(boolean hard, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  public record Pause(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Unpause(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Suspend(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Resume(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -129,6 +137,22 @@ public final class ServerEntity
 
   public record ServerRebooted(Instant at) implements Event {}
 
+  public record PauseRequested(Instant at) implements Event {}
+
+  public record ServerPaused(Instant at) implements Event {}
+
+  public record UnpauseRequested(Instant at) implements Event {}
+
+  public record ServerUnpaused(Instant at) implements Event {}
+
+  public record SuspendRequested(Instant at) implements Event {}
+
+  public record ServerSuspended(Instant at) implements Event {}
+
+  public record ResumeRequested(Instant at) implements Event {}
+
+  public record ServerResumed(Instant at) implements Event {}
+
   public record TaskFailed(Task task, String reason, Instant at) implements Event {}
 
   public record DeleteRequested(Instant at) implements Event {}
@@ -178,6 +202,12 @@ public final class ServerEntity
   public record Active(Server server, Optional<Task> task, Instant since) implements State {}
 
   public record Stopped(Server server, Optional<Task> task, Instant since) implements State {}
+
+  /** Frozen in memory on its host. */
+  public record Paused(Server server, Optional<Task> task, Instant since) implements State {}
+
+  /** Memory saved to disk on its host, not running. */
+  public record Suspended(Server server, Optional<Task> task, Instant since) implements State {}
 
   public record Errored(Server server) implements State {}
 
@@ -231,6 +261,7 @@ public final class ServerEntity
     building(builder);
     active(builder);
     stopped(builder);
+    paused(builder);
     builder.forStateType(Errored.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), s.server().view("error", Optional.empty())))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), "error", c.replyTo()));
@@ -336,12 +367,22 @@ public final class ServerEntity
         .onCommand(Reboot.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("reboot", s.task().get()))
             : accept(new RebootRequested(c.hard(), now()), c.replyTo()))
+        .onCommand(Pause.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("pause", s.task().get()))
+            : accept(new PauseRequested(now()), c.replyTo()))
+        .onCommand(Suspend.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("suspend", s.task().get()))
+            : accept(new SuspendRequested(now()), c.replyTo()))
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), "active", c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
           if (s.task().isEmpty() || c.task() != s.task().get()) return Effect().noReply();
-          Event done = c.task() == Task.POWERING_OFF
-              ? new ServerStopped(c.power(), now()) : new ServerRebooted(now());
+          Event done = switch (c.task()) {
+            case POWERING_OFF -> new ServerStopped(c.power(), now());
+            case PAUSING -> new ServerPaused(now());
+            case SUSPENDING -> new ServerSuspended(now());
+            default -> new ServerRebooted(now());
+          };
           return Effect().persist(done).thenRun(this::drive).thenNoReply();
         })
         .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
@@ -357,6 +398,7 @@ public final class ServerEntity
       return Effect().none()
           .thenRun(next -> hosts.tellAgent(c.host(), spawnCommand(s.server(), true))).thenNoReply();
     }
+    // a domain going down on purpose (reboot, suspend) is not a stop
     boolean rebooting = s.task().filter(t -> t != Task.POWERING_OFF).isPresent();
     if (c.power().isOff() && !rebooting) {
       return Effect().persist(new ServerStopped(c.power(), now())).thenRun(this::drive).thenNoReply();
@@ -396,6 +438,34 @@ public final class ServerEntity
         .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
   }
 
+  /** Paused and suspended servers: the one way back to ACTIVE, or delete. */
+  private void paused(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Paused.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Unpause.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("unpause", s.task().get()))
+            : accept(new UnpauseRequested(now()), c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), "paused", c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
+            ? Effect().persist(new ServerUnpaused(now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
+        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
+    b.forStateType(Suspended.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Resume.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("resume", s.task().get()))
+            : accept(new ResumeRequested(now()), c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), "suspended", c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
+            ? Effect().persist(new ServerResumed(now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
+        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
+  }
+
   private void deleting(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Deleting.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
@@ -421,6 +491,10 @@ public final class ServerEntity
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", vmState(s))))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", vmState(s))))
         .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", vmState(s))))
+        .onCommand(Pause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("pause", vmState(s))))
+        .onCommand(Unpause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("unpause", vmState(s))))
+        .onCommand(Suspend.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("suspend", vmState(s))))
+        .onCommand(Resume.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resume", vmState(s))))
         .onCommand(GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = serverOf(s).host();
           if (host.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(""));
@@ -523,10 +597,18 @@ public final class ServerEntity
       }
     } else if (state instanceof Active a && a.task().isPresent()) {
       busy = true;
-      Task t = a.task().get();
-      hosts.tellAgent(a.server().host().orElseThrow(), t == Task.POWERING_OFF
-          ? new HostAgentCommand.StopServer(serverId)
-          : new HostAgentCommand.RebootServer(serverId, t == Task.REBOOTING_HARD));
+      hosts.tellAgent(a.server().host().orElseThrow(), switch (a.task().get()) {
+        case POWERING_OFF -> new HostAgentCommand.StopServer(serverId);
+        case PAUSING -> new HostAgentCommand.PauseServer(serverId);
+        case SUSPENDING -> new HostAgentCommand.SuspendServer(serverId);
+        default -> new HostAgentCommand.RebootServer(serverId, a.task().get() == Task.REBOOTING_HARD);
+      });
+    } else if (state instanceof Paused p && p.task().isPresent()) {
+      busy = true;
+      hosts.tellAgent(p.server().host().orElseThrow(), new HostAgentCommand.UnpauseServer(serverId));
+    } else if (state instanceof Suspended p && p.task().isPresent()) {
+      busy = true;
+      hosts.tellAgent(p.server().host().orElseThrow(), new HostAgentCommand.ResumeServer(serverId));
     } else if (state instanceof Stopped s && s.task().isPresent()) {
       busy = true;
       hosts.tellAgent(s.server().host().orElseThrow(), new HostAgentCommand.StartServer(serverId));
@@ -578,7 +660,21 @@ public final class ServerEntity
         .onEvent(ServerRebooted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(ServerStopped.class, (s, e) -> new Stopped(
             s.server().onHost(s.server().host(), e.power()).at(e.at()), Optional.empty(), e.at()))
-        .onEvent(TaskFailed.class, (s, e) -> new Active(s.server().at(e.at()), Optional.empty(), e.at()));
+        .onEvent(TaskFailed.class, (s, e) -> new Active(s.server().at(e.at()), Optional.empty(), e.at()))
+        .onEvent(PauseRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.PAUSING), e.at()))
+        .onEvent(SuspendRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.SUSPENDING), e.at()))
+        .onEvent(ServerPaused.class, (s, e) -> new Paused(
+            s.server().onHost(s.server().host(), PowerState.PAUSED).at(e.at()), Optional.empty(), e.at()))
+        .onEvent(ServerSuspended.class, (s, e) -> new Suspended(
+            s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()));
+    builder.forStateType(Paused.class)
+        .onEvent(UnpauseRequested.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.of(Task.UNPAUSING), e.at()))
+        .onEvent(ServerUnpaused.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.empty(), e.at()));
+    builder.forStateType(Suspended.class)
+        .onEvent(ResumeRequested.class, (s, e) -> new Suspended(s.server().at(e.at()), Optional.of(Task.RESUMING), e.at()))
+        .onEvent(ServerResumed.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> new Suspended(s.server().at(e.at()), Optional.empty(), e.at()));
     builder.forStateType(Stopped.class)
         .onEvent(StartRequested.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.of(Task.POWERING_ON), e.at()))
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
@@ -604,6 +700,8 @@ public final class ServerEntity
     if (state instanceof Building b) return b.server();
     if (state instanceof Active a) return a.server();
     if (state instanceof Stopped s) return s.server();
+    if (state instanceof Paused p) return p.server();
+    if (state instanceof Suspended p) return p.server();
     if (state instanceof Errored e) return e.server();
     if (state instanceof Deleting d) return d.server();
     if (state instanceof Deleted d) return d.server();
@@ -614,6 +712,8 @@ public final class ServerEntity
     if (state instanceof Building) return "building";
     if (state instanceof Active) return "active";
     if (state instanceof Stopped) return "stopped";
+    if (state instanceof Paused) return "paused";
+    if (state instanceof Suspended) return "suspended";
     if (state instanceof Errored) return "error";
     if (state instanceof Deleting d) return d.vmStateBefore();
     if (state instanceof Deleted) return "deleted";
@@ -624,6 +724,8 @@ public final class ServerEntity
     if (state instanceof Building b) return Optional.of(b.host().isEmpty() ? Task.SCHEDULING : Task.SPAWNING);
     if (state instanceof Active a) return a.task();
     if (state instanceof Stopped s) return s.task();
+    if (state instanceof Paused p) return p.task();
+    if (state instanceof Suspended p) return p.task();
     if (state instanceof Deleting) return Optional.of(Task.DELETING);
     return Optional.empty();
   }

@@ -37,6 +37,15 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
       return with("active", Optional.of(e.hard() ? Task.REBOOTING_HARD : Task.REBOOTING), power, at);
     }
     if (event instanceof ServerEntity.ServerRebooted) return with("active", Optional.empty(), PowerState.RUNNING, at);
+    if (event instanceof ServerEntity.PauseRequested) return with("active", Optional.of(Task.PAUSING), power, at);
+    if (event instanceof ServerEntity.ServerPaused) return with("paused", Optional.empty(), PowerState.PAUSED, at);
+    if (event instanceof ServerEntity.UnpauseRequested) return with("paused", Optional.of(Task.UNPAUSING), power, at);
+    if (event instanceof ServerEntity.SuspendRequested) return with("active", Optional.of(Task.SUSPENDING), power, at);
+    if (event instanceof ServerEntity.ServerSuspended) return with("suspended", Optional.empty(), PowerState.SUSPENDED, at);
+    if (event instanceof ServerEntity.ResumeRequested) return with("suspended", Optional.of(Task.RESUMING), power, at);
+    if (event instanceof ServerEntity.ServerUnpaused || event instanceof ServerEntity.ServerResumed) {
+      return with("active", Optional.empty(), PowerState.RUNNING, at);
+    }
     if (event instanceof ServerEntity.TaskFailed) return with(vmState, Optional.empty(), power, at);
     if (event instanceof ServerEntity.DeleteRequested) return with(vmState, Optional.of(Task.DELETING), power, at);
     if (event instanceof ServerEntity.ServerDeleted) return with("deleted", Optional.empty(), power, at);

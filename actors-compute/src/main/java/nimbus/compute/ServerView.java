@@ -37,6 +37,8 @@ public record ServerView(
         default -> "ACTIVE";
       }).orElse("ACTIVE");
       case "stopped" -> "SHUTOFF";
+      case "paused" -> "PAUSED";
+      case "suspended" -> "SUSPENDED";
       case "error" -> "ERROR";
       case "deleted" -> "DELETED";
       default -> "UNKNOWN";

@@ -8,6 +8,10 @@ public enum Task {
   POWERING_ON("powering-on"),
   REBOOTING("rebooting"),
   REBOOTING_HARD("rebooting_hard"),
+  PAUSING("pausing"),
+  UNPAUSING("unpausing"),
+  SUSPENDING("suspending"),
+  RESUMING("resuming"),
   DELETING("deleting");
 
   public final String novaName;

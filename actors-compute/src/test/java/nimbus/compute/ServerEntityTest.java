@@ -201,6 +201,35 @@ class ServerEntityTest {
   }
 
   @Test
+  void pauseUnpauseSuspendResume() {
+    activeOn("h1");
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.Pause::new).reply().isSuccess());
+    assertEquals("pausing", get().taskState().orElseThrow());
+    hosts.awaitCommand("h1", HostAgentCommand.PauseServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.PAUSING, PowerState.PAUSED));
+    assertEquals("PAUSED", get().status());
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.Suspend::new).reply().isError());
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Unpause::new);
+    hosts.awaitCommand("h1", HostAgentCommand.UnpauseServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.UNPAUSING, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Suspend::new);
+    hosts.awaitCommand("h1", HostAgentCommand.SuspendServer.class);
+    // the domain stopping while it is being suspended is no stop
+    kit.runCommand(new ServerEntity.PowerObserved("h1", PowerState.SHUTDOWN, true));
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.SUSPENDING, PowerState.SUSPENDED));
+    assertEquals("SUSPENDED", get().status());
+    assertEquals(PowerState.SUSPENDED.code, get().powerState());
+    kit.restart();
+    assertEquals("SUSPENDED", get().status());
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Resume::new);
+    hosts.awaitCommand("h1", HostAgentCommand.ResumeServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.RESUMING, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+  }
+
+  @Test
   void aDomainThatWentDownOnTheHostMakesTheServerShutoff() {
     activeOn("h1");
     kit.runCommand(new ServerEntity.PowerObserved("h1", PowerState.SHUTDOWN, true));

@@ -39,7 +39,7 @@ final class ServerRoutes extends ServiceRoutes {
       "security_groups", "availability_zone", "key_name", "user_data", "config_drive",
       "OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "description");
   private static final Set<String> STATUSES = Set.of("ACTIVE", "BUILD", "DELETED", "ERROR",
-      "HARD_REBOOT", "REBOOT", "SHUTOFF", "UNKNOWN");
+      "HARD_REBOOT", "REBOOT", "SHUTOFF", "PAUSED", "SUSPENDED", "UNKNOWN");
   private static final int MAX_LIMIT = 1000;
 
   private final ClusterSharding sharding;
@@ -213,6 +213,10 @@ final class ServerRoutes extends ServiceRoutes {
         boolean hard = rebootType(args);
         yield accepted(ctx, id, replyTo -> new ServerEntity.Reboot(hard, replyTo));
       }
+      case "pause" -> accepted(ctx, id, ServerEntity.Pause::new);
+      case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
+      case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
+      case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };

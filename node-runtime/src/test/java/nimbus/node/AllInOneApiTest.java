@@ -78,6 +78,21 @@ class AllInOneApiTest {
     api.awaitStatus(id, "ACTIVE", WAIT);
     assertEquals(PowerState.RUNNING, domain(id));
 
+    assertEquals(202, api.action(id, "{\"pause\": null}"));
+    api.awaitStatus(id, "PAUSED", WAIT);
+    assertEquals(PowerState.PAUSED, domain(id));
+    assertEquals(409, api.action(id, "{\"os-stop\": null}"));
+    assertEquals(202, api.action(id, "{\"unpause\": null}"));
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(PowerState.RUNNING, domain(id));
+
+    assertEquals(202, api.action(id, "{\"suspend\": null}"));
+    api.awaitStatus(id, "SUSPENDED", WAIT);
+    assertEquals(PowerState.SHUTDOWN, domain(id), "saved to disk and stopped");
+    assertEquals(202, api.action(id, "{\"resume\": null}"));
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(PowerState.RUNNING, domain(id));
+
     JsonNode console = api.post("/compute/v2.1/servers/" + id + "/action",
         "{\"os-getConsoleOutput\": {\"length\": 10}}").body();
     assertTrue(console.has("output"));

@@ -132,6 +132,10 @@ class OpenstackCliTest {
     cli("one", "server", "start", serverOne);
     Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("ACTIVE"));
     cli("one", "server", "reboot", "--hard", "--wait", serverOne);
+    cli("one", "server", "pause", serverOne);
+    Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("PAUSED"));
+    cli("one", "server", "unpause", serverOne);
+    Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("ACTIVE"));
     cli("one", "console", "log", "show", serverOne);
     cli("one", "server", "delete", "--wait", serverOne);
     assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));

@@ -212,6 +212,18 @@ public final class HostAgent {
       return new ServerEntity.TaskDone(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING,
           operations.reboot(c.serverId(), c.hard()));
     }
+    if (command instanceof HostAgentCommand.PauseServer c) {
+      return new ServerEntity.TaskDone(host, Task.PAUSING, operations.pause(c.serverId()));
+    }
+    if (command instanceof HostAgentCommand.UnpauseServer c) {
+      return new ServerEntity.TaskDone(host, Task.UNPAUSING, operations.unpause(c.serverId()));
+    }
+    if (command instanceof HostAgentCommand.SuspendServer c) {
+      return new ServerEntity.TaskDone(host, Task.SUSPENDING, operations.suspend(c.serverId()));
+    }
+    if (command instanceof HostAgentCommand.ResumeServer c) {
+      return new ServerEntity.TaskDone(host, Task.RESUMING, operations.resume(c.serverId()));
+    }
     if (command instanceof DestroyServer c) {
       operations.destroy(c.serverId());
       return new ServerEntity.Destroyed(host);
@@ -230,6 +242,10 @@ public final class HostAgent {
     if (command instanceof RebootServer c) {
       return new ServerEntity.TaskFailedOnHost(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING, reason);
     }
+    if (command instanceof HostAgentCommand.PauseServer) return new ServerEntity.TaskFailedOnHost(host, Task.PAUSING, reason);
+    if (command instanceof HostAgentCommand.UnpauseServer) return new ServerEntity.TaskFailedOnHost(host, Task.UNPAUSING, reason);
+    if (command instanceof HostAgentCommand.SuspendServer) return new ServerEntity.TaskFailedOnHost(host, Task.SUSPENDING, reason);
+    if (command instanceof HostAgentCommand.ResumeServer) return new ServerEntity.TaskFailedOnHost(host, Task.RESUMING, reason);
     // a failed destroy is retried by the entity; the report it waits for is Destroyed
     return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
   }

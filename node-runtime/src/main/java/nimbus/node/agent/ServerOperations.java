@@ -106,6 +106,26 @@ public final class ServerOperations {
     return hypervisor.state(name).orElse(PowerState.NOSTATE);
   }
 
+  public PowerState pause(String serverId) {
+    hypervisor.pause(domainName(serverId));
+    return hypervisor.state(domainName(serverId)).orElse(PowerState.NOSTATE);
+  }
+
+  public PowerState unpause(String serverId) {
+    hypervisor.unpause(domainName(serverId));
+    return hypervisor.state(domainName(serverId)).orElse(PowerState.NOSTATE);
+  }
+
+  /** Suspended: memory saved to disk, domain stopped (resume restores it). */
+  public PowerState suspend(String serverId) {
+    hypervisor.save(domainName(serverId));
+    return PowerState.SUSPENDED;
+  }
+
+  public PowerState resume(String serverId) {
+    return start(serverId);
+  }
+
   public void destroy(String serverId) throws IOException {
     hypervisor.remove(domainName(serverId));
     Path dir = instanceDir(serverId);

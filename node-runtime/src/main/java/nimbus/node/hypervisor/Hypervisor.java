@@ -30,6 +30,15 @@ public interface Hypervisor extends AutoCloseable {
   /** Asks the guest to power off, waits up to the timeout, then forces it off. */
   void stop(String name, java.time.Duration graceful);
 
+  /** Freezes a running domain in memory. */
+  void pause(String name);
+
+  /** Lets a paused domain run again. */
+  void unpause(String name);
+
+  /** Saves a running domain's memory to disk and stops it; {@link #start} restores it. */
+  void save(String name);
+
   /** Forces the domain off (if running) and removes its definition (if defined). */
   void remove(String name);
 

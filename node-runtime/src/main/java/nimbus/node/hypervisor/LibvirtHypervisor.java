@@ -149,13 +149,49 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
+  public void pause(String name) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        if (d.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.suspend();
+      } finally {
+        d.free();
+      }
+    });
+  }
+
+  @Override
+  public void unpause(String name) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        if (d.getInfo().state == DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.resume();
+      } finally {
+        d.free();
+      }
+    });
+  }
+
+  @Override
+  public void save(String name) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        if (d.isActive() != 0) d.managedSave();
+      } finally {
+        d.free();
+      }
+    });
+  }
+
+  @Override
   public void remove(String name) {
     run(() -> {
       Optional<Domain> d = lookup(name);
       try {
         if (d.isPresent()) {
           if (d.get().isActive() != 0) d.get().destroy();
-          d.get().undefine();
+          d.get().undefine(Domain.UndefineFlags.MANAGED_SAVE); // a suspended one has a saved image
         }
       } finally {
         free(d);
