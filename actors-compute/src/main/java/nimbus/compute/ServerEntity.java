@@ -72,6 +72,13 @@ public final class ServerEntity
 
   public record Resume(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** Locked servers refuse actions from anyone but an admin (the API checks the flag). */
+  public record Lock(boolean locked, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Rename(String name, ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
+
+  public record GetActions(ActorRef<StatusReply<Actions>> replyTo) implements Command {}
+
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -153,6 +160,12 @@ public final class ServerEntity
 
   public record ServerResumed(Instant at) implements Event {}
 
+  public record ServerLocked(Instant at) implements Event {}
+
+  public record ServerUnlocked(Instant at) implements Event {}
+
+  public record ServerRenamed(String name, Instant at) implements Event {}
+
   public record TaskFailed(Task task, String reason, Instant at) implements Event {}
 
   public record DeleteRequested(Instant at) implements Event {}
@@ -163,32 +176,78 @@ public final class ServerEntity
 
   /** The facts every phase keeps. */
   public record Server(String id, ServerSpec spec, Instant created, Instant updated,
-      Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault)
-      implements CborSerializable {
+      Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
+      boolean locked, List<InstanceAction> actions) implements CborSerializable {
+
+    static Server requested(String id, ServerSpec spec, Instant at) {
+      return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
+          Optional.empty(), false, List.of(new InstanceAction("create", at, Optional.empty())));
+    }
 
     Server at(Instant when) {
-      return new Server(id, spec, created, when, host, power, launchedAt, fault);
+      return new Server(id, spec, created, when, host, power, launchedAt, fault, locked, actions);
     }
 
     Server onHost(Optional<String> h, PowerState p) {
-      return new Server(id, spec, created, updated, h, p, launchedAt, fault);
+      return new Server(id, spec, created, updated, h, p, launchedAt, fault, locked, actions);
     }
 
     Server launched(Instant when) {
-      return new Server(id, spec, created, updated, host, power, Optional.of(when), fault);
+      return new Server(id, spec, created, updated, host, power, Optional.of(when), fault, locked, actions);
     }
 
     Server failed(Fault f) {
-      return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f));
+      return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), locked, actions);
+    }
+
+    Server renamed(String name) {
+      return new Server(id, spec.withName(name), created, updated, host, power, launchedAt, fault, locked, actions);
+    }
+
+    Server locked(boolean lock) {
+      return new Server(id, spec, created, updated, host, power, launchedAt, fault, lock, actions);
+    }
+
+    /** The history with this event in it: requests start actions, failures mark the last one. */
+    Server recording(Event e) {
+      List<InstanceAction> next = new ArrayList<>(actions);
+      Optional<String> action = actionOf(e);
+      if (action.isPresent()) {
+        next.add(new InstanceAction(action.get(), e.at(), Optional.empty()));
+      } else if ((e instanceof TaskFailed || e instanceof BuildFailed) && !next.isEmpty()) {
+        next.set(next.size() - 1, next.get(next.size() - 1).failed());
+      } else {
+        return this;
+      }
+      return new Server(id, spec, created, updated, host, power, launchedAt, fault, locked, List.copyOf(next));
     }
 
     ServerView view(String vmState, Optional<Task> task) {
       return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
           ServerView.status(vmState, task), vmState, task.map(t -> t.novaName), power.code, host,
           spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-          fault);
+          fault, locked);
     }
   }
+
+  /** Nova's action name for a request event. */
+  static Optional<String> actionOf(Event e) {
+    String name = null;
+    if (e instanceof StopRequested) name = "stop";
+    else if (e instanceof StartRequested) name = "start";
+    else if (e instanceof RebootRequested) name = "reboot";
+    else if (e instanceof PauseRequested) name = "pause";
+    else if (e instanceof UnpauseRequested) name = "unpause";
+    else if (e instanceof SuspendRequested) name = "suspend";
+    else if (e instanceof ResumeRequested) name = "resume";
+    else if (e instanceof ServerLocked) name = "lock";
+    else if (e instanceof ServerUnlocked) name = "unlock";
+    else if (e instanceof DeleteRequested) name = "delete";
+    return Optional.ofNullable(name);
+  }
+
+  /** A server's history (Nova's instance actions), oldest first. */
+  public record Actions(List<InstanceAction> actions) implements CborSerializable {}
 
   /** A server's phases. */
   public sealed interface State extends CborSerializable {}
@@ -269,6 +328,9 @@ public final class ServerEntity
     builder.forStateType(Deleted.class)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Lock.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Rename.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(GetActions.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
             Rejection.conflict("Server " + serverId + " was deleted")))
         .onCommand(Idle.class, (s, c) -> passivate());
@@ -288,6 +350,9 @@ public final class ServerEntity
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Lock.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Rename.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(GetActions.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Idle.class, (s, c) -> passivate());
   }
 
@@ -482,6 +547,14 @@ public final class ServerEntity
 
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forAnyState()
+        .onCommand(Lock.class, (s, c) -> serverOf(s).locked() == c.locked()
+            ? Effect().reply(c.replyTo(), StatusReply.ack())
+            : Effect().persist(c.locked() ? new ServerLocked(now()) : new ServerUnlocked(now()))
+                .thenReply(c.replyTo(), next -> StatusReply.ack()))
+        .onCommand(Rename.class, (s, c) -> Effect().persist(new ServerRenamed(c.name(), now()))
+            .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
+        .onCommand(GetActions.class, (s, c) -> Effect().reply(c.replyTo(),
+            StatusReply.success(new Actions(serverOf(s).actions()))))
         .onCommand(Create.class, (s, c) -> {
           Server server = serverOf(s);
           return server.spec().equals(c.spec())
@@ -632,12 +705,20 @@ public final class ServerEntity
 
   // ---------------------------------------------------------------- events applied
 
+  /** Each phase's events, then the server's history updated with the event. */
   @Override
   public EventHandler<State, Event> eventHandler() {
+    EventHandler<State, Event> phases = phaseEvents();
+    return (state, event) -> {
+      State next = phases.apply(state, event);
+      return next instanceof NoServer ? next : with(next, serverOf(next).recording(event));
+    };
+  }
+
+  private EventHandler<State, Event> phaseEvents() {
     var builder = newEventHandlerBuilder();
     builder.forStateType(NoServer.class)
-        .onEvent(ServerRequested.class, (s, e) -> new Building(new Server(e.serverId(), e.spec(),
-            e.at(), e.at(), Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty()),
+        .onEvent(ServerRequested.class, (s, e) -> new Building(Server.requested(e.serverId(), e.spec(), e.at()),
             Optional.empty(), List.of(), 0, Optional.empty(), e.at()));
     builder.forStateType(Building.class)
         .onEvent(HostSelected.class, (s, e) -> new Building(s.server().at(e.at()),
@@ -680,9 +761,24 @@ public final class ServerEntity
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()));
     builder.forAnyState()
+        .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(true).at(e.at())))
+        .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(false).at(e.at())))
+        .onEvent(ServerRenamed.class, (s, e) -> with(s, serverOf(s).renamed(e.name()).at(e.at())))
         .onEvent(DeleteRequested.class, (s, e) -> new Deleting(serverOf(s).at(e.at()), vmState(s), e.at()))
         .onEvent(ServerDeleted.class, (s, e) -> new Deleted(serverOf(s).at(e.at())));
     return builder.build();
+  }
+
+  /** The same phase with a changed server (for events that do not change the phase). */
+  static State with(State s, Server server) {
+    if (s instanceof Building b) return new Building(server, b.host(), b.excluded(), b.spawnAttempts(), b.lastFailure(), b.since());
+    if (s instanceof Active a) return new Active(server, a.task(), a.since());
+    if (s instanceof Stopped x) return new Stopped(server, x.task(), x.since());
+    if (s instanceof Paused p) return new Paused(server, p.task(), p.since());
+    if (s instanceof Suspended p) return new Suspended(server, p.task(), p.since());
+    if (s instanceof Errored) return new Errored(server);
+    if (s instanceof Deleting d) return new Deleting(server, d.vmStateBefore(), d.since());
+    return s;
   }
 
   private static Server running(Server server, Instant at) {

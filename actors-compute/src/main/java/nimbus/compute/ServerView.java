@@ -25,7 +25,8 @@ public record ServerView(
     Instant created,
     Instant updated,
     Optional<Instant> launchedAt,
-    Optional<Fault> fault) implements CborSerializable {
+    Optional<Fault> fault,
+    boolean locked) implements CborSerializable {
 
   /** Nova's status for a vm_state and task_state. */
   public static String status(String vmState, Optional<Task> task) {

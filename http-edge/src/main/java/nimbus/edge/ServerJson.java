@@ -63,6 +63,7 @@ final class ServerJson {
     o.put("OS-EXT-STS:vm_state", s.vmState());
     o.put("OS-EXT-STS:task_state", s.taskState().orElse(null));
     o.put("OS-EXT-STS:power_state", s.powerState());
+    o.put("locked", s.locked());
     o.putArray("os-extended-volumes:volumes_attached");
     o.putArray("security_groups").addObject().put("name", "default");
     s.fault().ifPresent(f -> {

@@ -14,7 +14,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import nimbus.compute.Flavor;
+import nimbus.compute.InstanceAction;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
@@ -68,8 +72,10 @@ final class ServerRoutes extends ServiceRoutes {
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> show(ctx, id, baseUrl))),
+                put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b))))),
+            path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id))))))));
   }
 
   // ------------------------------------------------------------------ create
@@ -86,21 +92,52 @@ final class ServerRoutes extends ServiceRoutes {
         .orElseThrow(() -> ApiError.badRequest("Flavor " + flavorRef + " could not be found."));
     Map<String, String> metadata = Fields.metadata(server, "metadata");
     checkNetworks(server.get("networks"));
-    String id = UUID.randomUUID().toString();
-    return bootSources.resolve(imageRef)
-        .thenCompose(boot -> server(id).<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(
-            new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot, metadata), replyTo), timeout))
-        .thenApply(view -> {
-          ObjectNode created = Json.MAPPER.createObjectNode();
-          ObjectNode s = created.putObject("server");
-          s.put("id", view.id());
-          s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
-          s.put("OS-DCF:diskConfig", "MANUAL");
-          s.putArray("security_groups").addObject().put("name", "default");
-          s.put("adminPass", adminPass());
-          return Json.response(202, created)
-              .addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
-        });
+    Fields.optionalString(server, "availability_zone", 255).filter(z -> !z.equals("nova")).ifPresent(z -> {
+      throw ApiError.badRequest("The requested availability zone is not available");
+    });
+    int min = count(server, "min_count", 1);
+    int max = count(server, "max_count", min);
+    if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
+    boolean reservation = server.path("return_reservation_id").asBoolean(false);
+    return bootSources.resolve(imageRef).thenCompose(boot -> {
+      // Nova names the servers of one request name-1, name-2, ... when there are several
+      List<CompletableFuture<ServerView>> created = new ArrayList<>();
+      for (int i = 1; i <= max; i++) {
+        String each = max == 1 ? name : name + "-" + i;
+        ServerSpec spec = new ServerSpec(each, ctx.projectId(), ctx.userId(), flavor, boot, metadata);
+        created.add(server(UUID.randomUUID().toString())
+            .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(spec, replyTo), timeout).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0])).thenApply(v -> created.get(0).join());
+    }).thenApply(view -> {
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      if (reservation) {
+        out.put("reservation_id", "r-" + view.id().substring(0, 8));
+        return Json.response(202, out);
+      }
+      ObjectNode s = out.putObject("server");
+      s.put("id", view.id());
+      s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
+      s.put("OS-DCF:diskConfig", "MANUAL");
+      s.putArray("security_groups").addObject().put("name", "default");
+      s.put("adminPass", adminPass());
+      return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
+    });
+  }
+
+  private static int count(JsonNode server, String field, int otherwise) {
+    JsonNode n = server.get(field);
+    if (n == null) return otherwise;
+    int value;
+    if (n.isIntegralNumber()) {
+      value = n.asInt();
+    } else if (n.isTextual() && n.asText().matches("[0-9]{1,4}")) {
+      value = Integer.parseInt(n.asText());
+    } else {
+      throw Fields.wrongType(field, n, "integer");
+    }
+    if (value < 1 || value > 100) throw Fields.invalid(field, n, "must be from 1 to 100");
+    return value;
   }
 
   /** Nova 2.1 takes "auto", "none" or a list of {uuid, port, fixed_ip}; networks come later. */
@@ -193,9 +230,49 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ delete and actions
 
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, String baseUrl) {
+    requireWriter(ctx, "update");
+    JsonNode server = Fields.object(Json.parseObject(body), "server");
+    Fields.onlyKnown(server, "server", Set.of("name", "description", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"));
+    Optional<String> name = server.has("name") ? Optional.of(Fields.name(server, "name")) : Optional.empty();
+    return unlocked(ctx, id).thenCompose(view -> name.isEmpty()
+            ? CompletableFuture.completedFuture(view)
+            : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
+        .thenApply(view -> {
+          ObjectNode out = Json.MAPPER.createObjectNode();
+          out.set("server", ServerJson.detail(view, baseUrl));
+          return Json.response(200, out);
+        });
+  }
+
+  private CompletionStage<HttpResponse> actions(RequestContext ctx, String id) {
+    return visible(ctx, id)
+        .thenCompose(view -> server(id).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
+            .thenApply(history -> {
+              ObjectNode out = Json.MAPPER.createObjectNode();
+              ArrayNode list = out.putArray("instanceActions");
+              List<InstanceAction> newestFirst = new ArrayList<>(history.actions());
+              Collections.reverse(newestFirst);
+              for (InstanceAction a : newestFirst) {
+                list.addObject().put("action", a.action()).put("instance_uuid", id).putNull("request_id")
+                    .put("user_id", view.userId()).put("project_id", view.projectId())
+                    .put("start_time", a.startTime().toString()).put("message", a.message().orElse(null));
+              }
+              return Json.response(200, out);
+            }));
+  }
+
+  /** The server, if visible and not locked against this caller (Nova: admins pass a lock). */
+  private CompletionStage<ServerView> unlocked(RequestContext ctx, String id) {
+    return visible(ctx, id).thenApply(view -> {
+      if (view.locked() && !ctx.isAdmin()) throw new ApiError(409, "Instance " + id + " is locked");
+      return view;
+    });
+  }
+
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
     requireWriter(ctx, "delete");
-    return visible(ctx, id)
+    return unlocked(ctx, id)
         .thenCompose(v -> server(id).<Done>askWithStatus(ServerEntity.Delete::new, timeout))
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
@@ -217,6 +294,10 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
+      case "lock" -> visible(ctx, id).thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(true, r), timeout))
+          .thenApply(done -> HttpResponse.create().withStatus(202));
+      case "unlock" -> visible(ctx, id).thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(false, r), timeout))
+          .thenApply(done -> HttpResponse.create().withStatus(202));
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };
@@ -236,7 +317,7 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> accepted(RequestContext ctx, String id,
       Function<ActorRef<StatusReply<Done>>, ServerEntity.Command> command) {
-    return visible(ctx, id)
+    return unlocked(ctx, id)
         .thenCompose(v -> server(id).<Done>askWithStatus(command::apply, timeout))
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -102,6 +103,42 @@ class AllInOneApiTest {
     assertEquals(null, domain(id));
     Eventually.until(WAIT, () -> !api.get("/compute/v2.1/servers").body().path("servers")
         .findValuesAsText("id").contains(id));
+  }
+
+  @Test
+  void locksRenamesHistoriesAndSeveralAtOnce() {
+    api.createUserInProject("locker", "pw-lock", "locking", "member");
+    Api member = new Api(node.apiUrl()).as("locker", "pw-lock", "locking");
+    String id = member.createServer("to-lock", "42");
+    member.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(202, member.action(id, "{\"lock\": null}"));
+    assertTrue(member.server(id).path("locked").asBoolean());
+    assertEquals(409, member.action(id, "{\"os-stop\": null}"));
+    assertEquals(409, member.delete("/compute/v2.1/servers/" + id).status());
+    assertEquals(202, api.action(id, "{\"os-stop\": null}"), "an admin passes a lock");
+    api.awaitStatus(id, "SHUTOFF", WAIT);
+    assertEquals(202, member.action(id, "{\"unlock\": null}"));
+
+    Api.Reply renamed = member.send("PUT", "/compute/v2.1/servers/" + id, "{\"server\": {\"name\": \"renamed\"}}");
+    assertEquals(200, renamed.status(), renamed.raw());
+    assertEquals("renamed", member.server(id).path("name").asText());
+    assertEquals(400, member.send("PUT", "/compute/v2.1/servers/" + id, "{\"server\": {\"name\": 5}}").status());
+
+    JsonNode history = member.get("/compute/v2.1/servers/" + id + "/os-instance-actions").body().path("instanceActions");
+    assertEquals(List.of("unlock", "stop", "lock", "create"), history.findValuesAsText("action"));
+    assertEquals(204, member.delete("/compute/v2.1/servers/" + id).status());
+
+    Api.Reply three = member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"many\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"min_count\": 3, \"max_count\": 3}}");
+    assertEquals(202, three.status(), three.raw());
+    Eventually.until(WAIT, () -> member.get("/compute/v2.1/servers?name=many-").body().path("servers")
+        .findValuesAsText("name").containsAll(List.of("many-1", "many-2", "many-3")));
+    member.get("/compute/v2.1/servers?name=many-").body().path("servers").findValuesAsText("id")
+        .forEach(s -> member.delete("/compute/v2.1/servers/" + s));
+    assertEquals(400, member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"mars\"}}").status());
+    assertEquals(400, member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"min_count\": 2, \"max_count\": 1}}").status());
   }
 
   @Test
