@@ -226,7 +226,7 @@ public final class ServerEntity
       return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
           ServerView.status(vmState, task), vmState, task.map(t -> t.novaName), power.code, host,
           spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-          fault, locked);
+          fault, locked, spec.keyName());
     }
   }
 

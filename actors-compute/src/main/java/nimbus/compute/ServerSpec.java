@@ -1,13 +1,14 @@
 package nimbus.compute;
 
 import java.util.Map;
+import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
 /** What a user asked for when creating a server (already checked by whoever sends it). */
 public record ServerSpec(String name, String projectId, String userId, Flavor flavor,
-    BootSource boot, Map<String, String> metadata) implements CborSerializable {
+    BootSource boot, Map<String, String> metadata, Optional<String> keyName) implements CborSerializable {
 
   public ServerSpec withName(String newName) {
-    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata);
+    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName);
   }
 }

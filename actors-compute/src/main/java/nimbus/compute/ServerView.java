@@ -26,7 +26,8 @@ public record ServerView(
     Instant updated,
     Optional<Instant> launchedAt,
     Optional<Fault> fault,
-    boolean locked) implements CborSerializable {
+    boolean locked,
+    Optional<String> keyName) implements CborSerializable {
 
   /** Nova's status for a vm_state and task_state. */
   public static String status(String vmState, Optional<Task> task) {

@@ -62,7 +62,7 @@ class ServerEntityTest {
 
   private static ServerSpec spec() {
     return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
-        BootSource.none("img"), Map.of("role", "web"));
+        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"));
   }
 
   private ServerView create() {

@@ -41,6 +41,7 @@ public final class ApiServer extends AllDirectives {
   private final FlavorRoutes flavors = new FlavorRoutes();
   private final ImageRoutes images;
   private final HostRoutes hosts;
+  private final KeypairRoutes keypairs;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -57,6 +58,7 @@ public final class ApiServer extends AllDirectives {
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.images = new ImageRoutes(ClusterSharding.get(system), settings.askTimeout());
+    this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
     this.servers = new ServerRoutes(ClusterSharding.get(system),
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
   }
@@ -95,6 +97,7 @@ public final class ApiServer extends AllDirectives {
             ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
                 servers.route(ctx, baseUrl),
                 flavors.route(baseUrl),
+                keypairs.route(ctx),
                 hosts.route(ctx)))))));
   }
 

@@ -50,7 +50,7 @@ final class ServerJson {
     o.put("progress", s.status().equals("ACTIVE") ? 100 : 0);
     o.put("OS-EXT-AZ:availability_zone", "nova");
     o.put("config_drive", "");
-    o.putNull("key_name");
+    o.put("key_name", s.keyName().orElse(null));
     if (s.launchedAt().isPresent()) {
       o.put("OS-SRV-USG:launched_at", USAGE_TIME.format(s.launchedAt().get()));
     } else {

@@ -19,6 +19,8 @@ import java.util.Collections;
 import java.util.List;
 import nimbus.compute.Flavor;
 import nimbus.compute.InstanceAction;
+import nimbus.compute.Keypair;
+import nimbus.compute.KeypairsEntity;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
@@ -99,12 +101,13 @@ final class ServerRoutes extends ServiceRoutes {
     int max = count(server, "max_count", min);
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
     boolean reservation = server.path("return_reservation_id").asBoolean(false);
-    return bootSources.resolve(imageRef).thenCompose(boot -> {
+    Optional<String> keyName = Fields.optionalString(server, "key_name", 255);
+    return keyExists(ctx, keyName).thenCompose(k -> bootSources.resolve(imageRef)).thenCompose(boot -> {
       // Nova names the servers of one request name-1, name-2, ... when there are several
       List<CompletableFuture<ServerView>> created = new ArrayList<>();
       for (int i = 1; i <= max; i++) {
         String each = max == 1 ? name : name + "-" + i;
-        ServerSpec spec = new ServerSpec(each, ctx.projectId(), ctx.userId(), flavor, boot, metadata);
+        ServerSpec spec = new ServerSpec(each, ctx.projectId(), ctx.userId(), flavor, boot, metadata, keyName);
         created.add(server(UUID.randomUUID().toString())
             .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(spec, replyTo), timeout).toCompletableFuture());
       }
@@ -123,6 +126,18 @@ final class ServerRoutes extends ServiceRoutes {
       s.put("adminPass", adminPass());
       return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
     });
+  }
+
+  /** Nova refuses a key_name the user has no keypair of. */
+  private CompletionStage<Void> keyExists(RequestContext ctx, Optional<String> keyName) {
+    if (keyName.isEmpty()) return CompletableFuture.completedFuture(null);
+    return sharding.entityRefFor(KeypairsEntity.TYPE_KEY, ctx.userId())
+        .<Keypair>askWithStatus(r -> new KeypairsEntity.Get(keyName.get(), r), timeout)
+        .handle((k, e) -> {
+          if (e != null) throw Failures.rejection(e).kind() == nimbus.cluster.Rejection.Kind.NOT_FOUND
+              ? ApiError.badRequest("Invalid key_name provided.") : Failures.rethrow(e);
+          return null;
+        });
   }
 
   private static int count(JsonNode server, String field, int otherwise) {

@@ -65,7 +65,8 @@ public final class ServerLifecycleExample {
     EntityRef<ServerEntity.Command> server =
         ClusterSharding.get(system).entityRefFor(ServerEntity.TYPE_KEY, id);
     ServerSpec spec = new ServerSpec("from-java", "admin", "example", Flavor.byId("42").orElseThrow(),
-        BootSource.none(ImageSeeds.idOf("nimbus-test-guest")), Map.of("made-by", "ServerLifecycleExample"));
+        BootSource.none(ImageSeeds.idOf("nimbus-test-guest")), Map.of("made-by", "ServerLifecycleExample"),
+        Optional.empty());
 
     ServerView created = server.<ServerView>askWithStatus(r -> new ServerEntity.Create(spec, r), ASK)
         .toCompletableFuture().get();

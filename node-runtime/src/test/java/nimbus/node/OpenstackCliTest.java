@@ -113,9 +113,21 @@ class OpenstackCliTest {
     assertTrue(json("admin", "user", "list").findValuesAsText("Name").containsAll(List.of("admin", "cli-user-one", "cli-user-two")));
     assertEquals("cli-two", json("admin", "project", "show", "cli-two").path("name").asText());
 
+    // keypairs: one generated (its private key is printed once), one imported
+    assertTrue(cli("one", "keypair", "create", "generated").contains("BEGIN PRIVATE KEY"));
+    Path publicKey = Files.writeString(data.resolve("imported.pub"),
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O test@nimbus\n");
+    assertEquals("ea:e3:38:49:07:86:61:f4:61:71:31:be:fa:8a:af:2b", json("one", "keypair", "create",
+        "--public-key", publicKey.toString(), "imported").path("fingerprint").asText());
+    assertEquals(List.of("generated", "imported"), json("one", "keypair", "list").findValuesAsText("Name"));
+    assertTrue(json("two", "keypair", "list").isEmpty(), "keypairs are their user's own");
+
     // each user creates a server with the CLI and lists only its own
     String serverOne = json("one", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
-        "--wait", "one-server").path("id").asText();
+        "--key-name", "imported", "--wait", "one-server").path("id").asText();
+    assertEquals("imported", json("one", "server", "show", serverOne).path("key_name").asText());
+    cli("one", "keypair", "delete", "generated");
+    assertEquals(List.of("imported"), json("one", "keypair", "list").findValuesAsText("Name"));
     String serverTwo = json("two", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
         "--wait", "two-server").path("id").asText();
     assertEquals("ACTIVE", json("one", "server", "show", serverOne).path("status").asText());
