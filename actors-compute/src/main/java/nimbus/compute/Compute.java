@@ -16,7 +16,7 @@ public final class Compute {
   /** On every node: servers and hosts reachable through sharding (hosted on control nodes). */
   public static void init(ActorSystem<?> system, ComputeSettings settings, Clock clock) {
     HostDirectory directory = HostDirectory.get(system);
-    HostGateway hosts = new ShardedHostGateway(system, settings, clock);
+    HostGateway hosts = new ShardedHostGateway(system, settings);
     Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
         ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
     Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));

@@ -1,6 +1,5 @@
 package nimbus.compute;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
@@ -73,9 +72,9 @@ public final class HostDirectory implements Extension {
     return last != null && last.isAfter(Instant.now().minus(within));
   }
 
-  /** When this node began to listen for hosts. */
-  public Instant startedAt() {
-    return startedAt;
+  /** Whether this node has listened for hosts at least this long (so its view is complete). */
+  public boolean listeningFor(java.time.Duration time) {
+    return Instant.now().isAfter(startedAt.plus(time));
   }
 
   public Collection<HostSummary> hosts() {
@@ -83,8 +82,7 @@ public final class HostDirectory implements Extension {
   }
 
   /** Hosts that are up and fit {@code need}, best first by the configured weigher. */
-  public List<String> candidates(Resources need, Set<String> excluded, ComputeSettings settings,
-      Clock clock) {
+  public List<String> candidates(Resources need, Set<String> excluded, ComputeSettings settings) {
     return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, settings);
   }
 

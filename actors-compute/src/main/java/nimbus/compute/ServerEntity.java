@@ -72,8 +72,11 @@ public final class ServerEntity
 
   public record Resume(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Locked servers refuse actions from anyone but an admin (the API checks the flag). */
-  public record Lock(boolean locked, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Locks ({@code locked}) or unlocks the server. A locked server refuses actions from anyone
+   * but an admin, and a lock an admin set only an admin lifts (the API checks both).
+   */
+  public record Lock(boolean locked, boolean byAdmin, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record Rename(String name, ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
 
@@ -160,7 +163,7 @@ public final class ServerEntity
 
   public record ServerResumed(Instant at) implements Event {}
 
-  public record ServerLocked(Instant at) implements Event {}
+  public record ServerLocked(boolean byAdmin, Instant at) implements Event {}
 
   public record ServerUnlocked(Instant at) implements Event {}
 
@@ -177,35 +180,36 @@ public final class ServerEntity
   /** The facts every phase keeps. */
   public record Server(String id, ServerSpec spec, Instant created, Instant updated,
       Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
-      boolean locked, List<InstanceAction> actions) implements CborSerializable {
+      Optional<String> lockedBy, List<InstanceAction> actions) implements CborSerializable {
 
     static Server requested(String id, ServerSpec spec, Instant at) {
       return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
-          Optional.empty(), false, List.of(new InstanceAction("create", at, Optional.empty())));
+          Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())));
     }
 
     Server at(Instant when) {
-      return new Server(id, spec, created, when, host, power, launchedAt, fault, locked, actions);
+      return new Server(id, spec, created, when, host, power, launchedAt, fault, lockedBy, actions);
     }
 
     Server onHost(Optional<String> h, PowerState p) {
-      return new Server(id, spec, created, updated, h, p, launchedAt, fault, locked, actions);
+      return new Server(id, spec, created, updated, h, p, launchedAt, fault, lockedBy, actions);
     }
 
     Server launched(Instant when) {
-      return new Server(id, spec, created, updated, host, power, Optional.of(when), fault, locked, actions);
+      return new Server(id, spec, created, updated, host, power, Optional.of(when), fault, lockedBy, actions);
     }
 
     Server failed(Fault f) {
-      return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), locked, actions);
+      return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), lockedBy, actions);
     }
 
     Server renamed(String name) {
-      return new Server(id, spec.withName(name), created, updated, host, power, launchedAt, fault, locked, actions);
+      return new Server(id, spec.withName(name), created, updated, host, power, launchedAt, fault, lockedBy, actions);
     }
 
-    Server locked(boolean lock) {
-      return new Server(id, spec, created, updated, host, power, launchedAt, fault, lock, actions);
+    /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */
+    Server locked(Optional<String> by) {
+      return new Server(id, spec, created, updated, host, power, launchedAt, fault, by, actions);
     }
 
     /** The history with this event in it: requests start actions, failures mark the last one. */
@@ -219,14 +223,14 @@ public final class ServerEntity
       } else {
         return this;
       }
-      return new Server(id, spec, created, updated, host, power, launchedAt, fault, locked, List.copyOf(next));
+      return new Server(id, spec, created, updated, host, power, launchedAt, fault, lockedBy, List.copyOf(next));
     }
 
     ServerView view(String vmState, Optional<Task> task) {
       return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
           ServerView.status(vmState, task), vmState, task.map(t -> t.novaName), power.code, host,
           spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-          fault, locked, spec.keyName());
+          fault, lockedBy, spec.keyName());
     }
   }
 
@@ -323,7 +327,8 @@ public final class ServerEntity
     paused(builder);
     builder.forStateType(Errored.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), s.server().view("error", Optional.empty())))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), "error", c.replyTo()));
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
+        .onCommand(Idle.class, (s, c) -> passivate());
     deleting(builder);
     builder.forStateType(Deleted.class)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -359,8 +364,7 @@ public final class ServerEntity
   private void building(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Building.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
-        .onCommand(Delete.class, (s, c) -> delete(s.server().onHost(s.host(), PowerState.NOSTATE),
-            "building", c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(placed(s), c.replyTo()))
         .onCommand(ScheduleNext.class, this::scheduleNext)
         .onCommand(ClaimAnswered.class, this::claimAnswered)
         .onCommand(Spawned.class, (s, c) -> c.host().equals(s.host().orElse(null))
@@ -439,7 +443,7 @@ public final class ServerEntity
             ? Effect().reply(c.replyTo(), busy("suspend", s.task().get()))
             : accept(new SuspendRequested(now()), c.replyTo()))
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), "active", c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
           if (s.task().isEmpty() || c.task() != s.task().get()) return Effect().noReply();
           Event done = switch (c.task()) {
@@ -479,7 +483,7 @@ public final class ServerEntity
             : accept(new StartRequested(now()), c.replyTo()))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", "stopped")))
         .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", "stopped")))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), "stopped", c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? Effect().persist(new ServerStarted(now())).thenRun(this::drive).thenNoReply()
             : Effect().noReply())
@@ -510,7 +514,7 @@ public final class ServerEntity
         .onCommand(Unpause.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("unpause", s.task().get()))
             : accept(new UnpauseRequested(now()), c.replyTo()))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), "paused", c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? Effect().persist(new ServerUnpaused(now())).thenRun(this::drive).thenNoReply()
             : Effect().noReply())
@@ -522,7 +526,7 @@ public final class ServerEntity
         .onCommand(Resume.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("resume", s.task().get()))
             : accept(new ResumeRequested(now()), c.replyTo()))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), "suspended", c.replyTo()))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? Effect().persist(new ServerResumed(now())).thenRun(this::drive).thenNoReply()
             : Effect().noReply())
@@ -547,9 +551,9 @@ public final class ServerEntity
 
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forAnyState()
-        .onCommand(Lock.class, (s, c) -> serverOf(s).locked() == c.locked()
+        .onCommand(Lock.class, (s, c) -> serverOf(s).lockedBy().isPresent() == c.locked()
             ? Effect().reply(c.replyTo(), StatusReply.ack())
-            : Effect().persist(c.locked() ? new ServerLocked(now()) : new ServerUnlocked(now()))
+            : Effect().persist(c.locked() ? new ServerLocked(c.byAdmin(), now()) : new ServerUnlocked(now()))
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
         .onCommand(Rename.class, (s, c) -> Effect().persist(new ServerRenamed(c.name(), now()))
             .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
@@ -588,8 +592,7 @@ public final class ServerEntity
     return Effect().persist(event).thenRun(this::drive).thenReply(replyTo, s -> StatusReply.ack());
   }
 
-  private ReplyEffect<Event, State> delete(Server server, String vmStateBefore,
-      ActorRef<StatusReply<Done>> replyTo) {
+  private ReplyEffect<Event, State> delete(Server server, ActorRef<StatusReply<Done>> replyTo) {
     List<Event> events = new ArrayList<>();
     events.add(new DeleteRequested(now()));
     if (server.host().isEmpty()) events.add(new ServerDeleted(now()));
@@ -761,12 +764,20 @@ public final class ServerEntity
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()));
     builder.forAnyState()
-        .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(true).at(e.at())))
-        .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(false).at(e.at())))
+        .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
+        .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.empty()).at(e.at())))
         .onEvent(ServerRenamed.class, (s, e) -> with(s, serverOf(s).renamed(e.name()).at(e.at())))
-        .onEvent(DeleteRequested.class, (s, e) -> new Deleting(serverOf(s).at(e.at()), vmState(s), e.at()))
+        .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), vmState(s), e.at()))
         .onEvent(ServerDeleted.class, (s, e) -> new Deleted(serverOf(s).at(e.at())));
     return builder.build();
+  }
+
+  /**
+   * The server with the host it is on, or being built on: a delete during a build must destroy
+   * and release there too.
+   */
+  static Server placed(State s) {
+    return s instanceof Building b ? b.server().onHost(b.host(), PowerState.NOSTATE) : serverOf(s);
   }
 
   /** The same phase with a changed server (for events that do not change the phase). */

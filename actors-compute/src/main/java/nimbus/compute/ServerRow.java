@@ -10,11 +10,11 @@ import java.util.Optional;
  */
 public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Task> task,
     PowerState power, Optional<String> host, Instant created, Instant updated,
-    Optional<Instant> launchedAt, Optional<Fault> fault, boolean locked) {
+    Optional<Instant> launchedAt, Optional<Fault> fault, Optional<String> lockedBy) {
 
   public static ServerRow requested(ServerEntity.ServerRequested e) {
     return new ServerRow(e.serverId(), e.spec(), "building", Optional.of(Task.SCHEDULING),
-        PowerState.NOSTATE, Optional.empty(), e.at(), e.at(), Optional.empty(), Optional.empty(), false);
+        PowerState.NOSTATE, Optional.empty(), e.at(), e.at(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   public ServerRow apply(ServerEntity.Event event) {
@@ -23,11 +23,11 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
     if (event instanceof ServerEntity.HostRejected) return with(vmState, Optional.of(Task.SCHEDULING), power, at);
     if (event instanceof ServerEntity.ServerActivated e) {
       return new ServerRow(id, spec, "active", Optional.empty(), e.power(), Optional.of(e.host()),
-          created, at, Optional.of(at), fault, locked);
+          created, at, Optional.of(at), fault, lockedBy);
     }
     if (event instanceof ServerEntity.BuildFailed e) {
       return new ServerRow(id, spec, "error", Optional.empty(), PowerState.NOSTATE, Optional.empty(),
-          created, at, launchedAt, Optional.of(new Fault(500, e.reason(), at)), locked);
+          created, at, launchedAt, Optional.of(new Fault(500, e.reason(), at)), lockedBy);
     }
     if (event instanceof ServerEntity.StopRequested) return with("active", Optional.of(Task.POWERING_OFF), power, at);
     if (event instanceof ServerEntity.ServerStopped e) return with("stopped", Optional.empty(), e.power(), at);
@@ -48,11 +48,14 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
     }
     if (event instanceof ServerEntity.TaskFailed) return with(vmState, Optional.empty(), power, at);
     if (event instanceof ServerEntity.ServerRenamed e) {
-      return new ServerRow(id, spec.withName(e.name()), vmState, task, power, host, created, at, launchedAt, fault, locked);
+      return new ServerRow(id, spec.withName(e.name()), vmState, task, power, host, created, at, launchedAt, fault, lockedBy);
     }
-    if (event instanceof ServerEntity.ServerLocked || event instanceof ServerEntity.ServerUnlocked) {
+    if (event instanceof ServerEntity.ServerLocked e) {
       return new ServerRow(id, spec, vmState, task, power, host, created, at, launchedAt, fault,
-          event instanceof ServerEntity.ServerLocked);
+          Optional.of(e.byAdmin() ? "admin" : "owner"));
+    }
+    if (event instanceof ServerEntity.ServerUnlocked) {
+      return new ServerRow(id, spec, vmState, task, power, host, created, at, launchedAt, fault, Optional.empty());
     }
     if (event instanceof ServerEntity.DeleteRequested) return with(vmState, Optional.of(Task.DELETING), power, at);
     if (event instanceof ServerEntity.ServerDeleted) return with("deleted", Optional.empty(), power, at);
@@ -60,7 +63,7 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
   }
 
   private ServerRow with(String vm, Optional<Task> t, PowerState p, Instant at) {
-    return new ServerRow(id, spec, vm, t, p, host, created, at, launchedAt, fault, locked);
+    return new ServerRow(id, spec, vm, t, p, host, created, at, launchedAt, fault, lockedBy);
   }
 
   public String status() {
@@ -70,6 +73,6 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
   public ServerView view() {
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(), status(), vmState,
         task.map(t -> t.novaName), power.code, host, spec.flavor(), spec.boot().imageId(),
-        spec.metadata(), created, updated, launchedAt, fault, locked, spec.keyName());
+        spec.metadata(), created, updated, launchedAt, fault, lockedBy, spec.keyName());
   }
 }

@@ -26,8 +26,12 @@ public record ServerView(
     Instant updated,
     Optional<Instant> launchedAt,
     Optional<Fault> fault,
-    boolean locked,
+    Optional<String> lockedBy,
     Optional<String> keyName) implements CborSerializable {
+
+  public boolean locked() {
+    return lockedBy.isPresent();
+  }
 
   /** Nova's status for a vm_state and task_state. */
   public static String status(String vmState, Optional<Task> task) {

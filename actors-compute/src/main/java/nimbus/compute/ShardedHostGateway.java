@@ -1,6 +1,5 @@
 package nimbus.compute;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -16,26 +15,24 @@ public final class ShardedHostGateway implements HostGateway {
   private final ClusterSharding sharding;
   private final HostDirectory directory;
   private final ComputeSettings settings;
-  private final Clock clock;
   private final Duration askTimeout;
 
-  public ShardedHostGateway(ActorSystem<?> system, ComputeSettings settings, Clock clock) {
+  public ShardedHostGateway(ActorSystem<?> system, ComputeSettings settings) {
     this.sharding = ClusterSharding.get(system);
     this.directory = HostDirectory.get(system);
     this.settings = settings;
-    this.clock = clock;
     // a claim waits behind the host's other claims; it is only re-sent after this long
     this.askTimeout = settings.stepRetryInterval().multipliedBy(3);
   }
 
   @Override
   public List<String> candidates(Resources need, Set<String> excluded) {
-    return directory.candidates(need, excluded, settings, clock);
+    return directory.candidates(need, excluded, settings);
   }
 
   @Override
   public boolean settled() {
-    return clock.instant().isAfter(directory.startedAt().plus(settings.hostDownAfter()));
+    return directory.listeningFor(settings.hostDownAfter());
   }
 
   @Override

@@ -262,6 +262,18 @@ class ServerEntityTest {
   }
 
   @Test
+  void deleteDuringABuildDestroysAndReleasesOnTheBuildingHost() {
+    hosts.up("h1");
+    create();
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    hosts.awaitCommand("h1", HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed("h1"));
+    assertInstanceOf(ServerEntity.Deleted.class, kit.getState());
+    assertTrue(hosts.released().contains("h1"));
+  }
+
+  @Test
   void deleteWithAnUnresponsiveHostStillEndsDeleted() {
     activeOn("h1");
     kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);

@@ -22,10 +22,11 @@ final class BootSources {
     this.timeout = timeout;
   }
 
-  CompletionStage<BootSource> resolve(String imageId) {
-    return image(imageId).thenCompose(image -> {
-      CompletableFuture<Optional<String>> kernel = location(image.property("kernel_id"));
-      CompletableFuture<Optional<String>> ramdisk = location(image.property("ramdisk_id"));
+  /** What the image boots, if {@code projectId} may use it (public, or its own). */
+  CompletionStage<BootSource> resolve(String imageId, String projectId) {
+    return image(imageId, projectId).thenCompose(image -> {
+      CompletableFuture<Optional<String>> kernel = location(image.property("kernel_id"), projectId);
+      CompletableFuture<Optional<String>> ramdisk = location(image.property("ramdisk_id"), projectId);
       boolean rootDisk = image.diskFormat().equals("qcow2") || image.diskFormat().equals("raw");
       return kernel.thenCombine(ramdisk, (k, r) -> new BootSource(image.id(),
           rootDisk ? image.location() : Optional.empty(),
@@ -33,14 +34,23 @@ final class BootSources {
     });
   }
 
-  private CompletableFuture<Optional<String>> location(Optional<String> imageId) {
-    if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
-    return image(imageId.get()).thenApply(ImageEntity.Image::location).toCompletableFuture();
+  /** A project may use public images and its own. */
+  static boolean visible(ImageEntity.Image image, String projectId) {
+    return image.visibility().equals("public") || image.ownerProjectId().equals(projectId);
   }
 
-  private CompletionStage<ImageEntity.Image> image(String id) {
+  private CompletableFuture<Optional<String>> location(Optional<String> imageId, String projectId) {
+    if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+    return image(imageId.get(), projectId).thenApply(ImageEntity.Image::location).toCompletableFuture();
+  }
+
+  private CompletionStage<ImageEntity.Image> image(String id, String projectId) {
     return sharding.entityRefFor(ImageEntity.TYPE_KEY, id)
         .<ImageEntity.Image>askWithStatus(ImageEntity.Get::new, timeout)
+        .thenApply(image -> {
+          if (!visible(image, projectId)) throw ApiError.badRequest("Can not find requested image");
+          return image;
+        })
         .exceptionally(e -> {
           if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND) {
             throw ApiError.badRequest("Can not find requested image");

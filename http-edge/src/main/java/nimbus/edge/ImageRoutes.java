@@ -34,7 +34,7 @@ final class ImageRoutes extends ServiceRoutes {
         path(PathMatchers.segment(), id -> get(() -> respond(() -> sharding.entityRefFor(ImageEntity.TYPE_KEY, id)
             .<ImageEntity.Image>askWithStatus(ImageEntity.Get::new, timeout)
             .thenApply(image -> {
-              if (!image.visibility().equals("public") && !image.ownerProjectId().equals(ctx.projectId())) {
+              if (!BootSources.visible(image, ctx.projectId())) {
                 throw ApiError.notFound("No image found with ID " + id);
               }
               return Json.response(200, view(image));

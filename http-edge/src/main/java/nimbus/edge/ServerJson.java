@@ -17,6 +17,8 @@ final class ServerJson {
   private static final DateTimeFormatter USAGE_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
+  private static final String NO_VALID_HOST = "No valid host was found.";
+
   private ServerJson() {}
 
   /** The short form of lists: id, name, links. */
@@ -28,7 +30,11 @@ final class ServerJson {
     return o;
   }
 
-  static ObjectNode detail(ServerView s, String baseUrl) {
+  /**
+   * The full view. Where a server runs is for admins only (Nova's policy): others see neither
+   * host names nor the scheduler's reasons, only the per-project {@code hostId}.
+   */
+  static ObjectNode detail(ServerView s, String baseUrl, boolean admin) {
     ObjectNode o = summary(s, baseUrl);
     o.put("status", s.status());
     o.put("tenant_id", s.projectId());
@@ -57,20 +63,24 @@ final class ServerJson {
       o.putNull("OS-SRV-USG:launched_at");
     }
     o.putNull("OS-SRV-USG:terminated_at");
-    o.put("OS-EXT-SRV-ATTR:host", s.host().orElse(null));
-    o.put("OS-EXT-SRV-ATTR:hypervisor_hostname", s.host().orElse(null));
-    o.put("OS-EXT-SRV-ATTR:instance_name", "nimbus-" + s.id());
+    if (admin) {
+      o.put("OS-EXT-SRV-ATTR:host", s.host().orElse(null));
+      o.put("OS-EXT-SRV-ATTR:hypervisor_hostname", s.host().orElse(null));
+      o.put("OS-EXT-SRV-ATTR:instance_name", "nimbus-" + s.id());
+    }
     o.put("OS-EXT-STS:vm_state", s.vmState());
     o.put("OS-EXT-STS:task_state", s.taskState().orElse(null));
     o.put("OS-EXT-STS:power_state", s.powerState());
     o.put("locked", s.locked());
+    if (s.locked()) o.put("locked_by", s.lockedBy().get());
     o.putArray("os-extended-volumes:volumes_attached");
     o.putArray("security_groups").addObject().put("name", "default");
     s.fault().ifPresent(f -> {
       ObjectNode fault = o.putObject("fault");
       fault.put("code", f.code());
       fault.put("created", isoTime(f.created()));
-      fault.put("message", f.message());
+      fault.put("message", admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
+          : NO_VALID_HOST + " There are not enough hosts available.");
     });
     return o;
   }

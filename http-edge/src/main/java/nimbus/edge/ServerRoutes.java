@@ -3,9 +3,7 @@ package nimbus.edge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -53,7 +51,6 @@ final class ServerRoutes extends ServiceRoutes {
   private final BootSources bootSources;
   private final Executor blocking;
   private final Duration timeout;
-  private final SecureRandom random = new SecureRandom();
 
   ServerRoutes(ClusterSharding sharding, ServerListing listing, Executor blocking, Duration timeout) {
     super(NovaErrors::response);
@@ -102,7 +99,7 @@ final class ServerRoutes extends ServiceRoutes {
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
     boolean reservation = server.path("return_reservation_id").asBoolean(false);
     Optional<String> keyName = Fields.optionalString(server, "key_name", 255);
-    return keyExists(ctx, keyName).thenCompose(k -> bootSources.resolve(imageRef)).thenCompose(boot -> {
+    return keyExists(ctx, keyName).thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId())).thenCompose(boot -> {
       // Nova names the servers of one request name-1, name-2, ... when there are several
       List<CompletableFuture<ServerView>> created = new ArrayList<>();
       for (int i = 1; i <= max; i++) {
@@ -123,7 +120,6 @@ final class ServerRoutes extends ServiceRoutes {
       s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
       s.put("OS-DCF:diskConfig", "MANUAL");
       s.putArray("security_groups").addObject().put("name", "default");
-      s.put("adminPass", adminPass());
       return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
     });
   }
@@ -166,18 +162,12 @@ final class ServerRoutes extends ServiceRoutes {
     }
   }
 
-  private String adminPass() {
-    byte[] bytes = new byte[9];
-    random.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
   // ------------------------------------------------------------------ read
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
     return visible(ctx, id).thenApply(view -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.set("server", ServerJson.detail(view, baseUrl));
+      body.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
       return Json.response(200, body);
     });
   }
@@ -206,7 +196,7 @@ final class ServerRoutes extends ServiceRoutes {
       ObjectNode body = Json.MAPPER.createObjectNode();
       ArrayNode array = body.putArray("servers");
       for (ServerView s : servers) {
-        array.add(detail ? ServerJson.detail(s, baseUrl) : ServerJson.summary(s, baseUrl));
+        array.add(detail ? ServerJson.detail(s, baseUrl, ctx.isAdmin()) : ServerJson.summary(s, baseUrl));
       }
       if (servers.size() == query.limit() && !servers.isEmpty()) {
         String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
@@ -255,7 +245,7 @@ final class ServerRoutes extends ServiceRoutes {
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
           ObjectNode out = Json.MAPPER.createObjectNode();
-          out.set("server", ServerJson.detail(view, baseUrl));
+          out.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
           return Json.response(200, out);
         });
   }
@@ -275,6 +265,16 @@ final class ServerRoutes extends ServiceRoutes {
               }
               return Json.response(200, out);
             }));
+  }
+
+  /** Nova's lock rule: an owner may lift its own lock, only an admin lifts an admin's. */
+  private CompletionStage<HttpResponse> lock(RequestContext ctx, String id, boolean lock) {
+    return visible(ctx, id).thenCompose(view -> {
+      if (!lock && view.lockedBy().filter("admin"::equals).isPresent() && !ctx.isAdmin()) {
+        throw new ApiError(409, "Instance " + id + " was locked by an admin; only an admin can unlock it");
+      }
+      return server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(lock, ctx.isAdmin(), r), timeout);
+    }).thenApply(done -> HttpResponse.create().withStatus(202));
   }
 
   /** The server, if visible and not locked against this caller (Nova: admins pass a lock). */
@@ -309,10 +309,8 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
-      case "lock" -> visible(ctx, id).thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(true, r), timeout))
-          .thenApply(done -> HttpResponse.create().withStatus(202));
-      case "unlock" -> visible(ctx, id).thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(false, r), timeout))
-          .thenApply(done -> HttpResponse.create().withStatus(202));
+      case "lock" -> lock(ctx, id, true);
+      case "unlock" -> lock(ctx, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };

@@ -104,6 +104,8 @@ public final class Main {
     } else {
       System.out.println("Nimbus " + String.join("+", roles) + " node started"
           + (settings.has(nimbus.config.Role.CONTROL) ? ", API " + node.apiUrl() : ""));
+      node.generatedAdminPassword().ifPresent(p -> System.out.println(
+          "  admin:    user admin, project admin, domain Default, password " + p + "  (generated now: shown this once)"));
     }
     stopped.await();
     return 0;

@@ -34,6 +34,7 @@ import nimbus.node.hypervisor.LibvirtHypervisor;
 import nimbus.storage.ImageSeeds;
 import nimbus.storage.Storage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
@@ -64,6 +65,11 @@ public final class Node implements AutoCloseable {
   public static Node start(NimbusSettings settings, Config extra) {
     if (settings.has(Role.CONTROL)) {
       Ports.requireFree("nimbus.api.port", settings.api().host(), settings.api().port());
+      if (!settings.cluster().seedNodes().isEmpty() && settings.identity().tokenKeys().isEmpty()) {
+        // a key generated here would be this node's alone: its tokens would fail on the others
+        throw new SettingsException("nimbus.identity.token-keys", "a control node joining a cluster has no token keys",
+            "give every control node the same keys (head -c32 /dev/urandom | base64)");
+      }
     }
     Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
     Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
@@ -95,7 +101,8 @@ public final class Node implements AutoCloseable {
         ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
         identity = new IdentityService(system, settings.identity(),
             new TokenCodec(TokenKeys.load(settings.identity(), settings.dataDir())),
-            ApiServer.blockingExecutor(system), settings.api().askTimeout());
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("nimbus-password-dispatcher")),
+            settings.api().askTimeout());
         generated = identity.bootstrap().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
             () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));

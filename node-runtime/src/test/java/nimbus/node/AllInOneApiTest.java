@@ -118,6 +118,10 @@ class AllInOneApiTest {
     assertEquals(202, api.action(id, "{\"os-stop\": null}"), "an admin passes a lock");
     api.awaitStatus(id, "SHUTOFF", WAIT);
     assertEquals(202, member.action(id, "{\"unlock\": null}"));
+    assertEquals(202, api.action(id, "{\"lock\": null}"));
+    assertEquals("admin", member.server(id).path("locked_by").asText());
+    assertEquals(409, member.action(id, "{\"unlock\": null}"), "an admin's lock is the admin's to lift");
+    assertEquals(202, api.action(id, "{\"unlock\": null}"));
 
     Api.Reply renamed = member.send("PUT", "/compute/v2.1/servers/" + id, "{\"server\": {\"name\": \"renamed\"}}");
     assertEquals(200, renamed.status(), renamed.raw());
@@ -125,7 +129,7 @@ class AllInOneApiTest {
     assertEquals(400, member.send("PUT", "/compute/v2.1/servers/" + id, "{\"server\": {\"name\": 5}}").status());
 
     JsonNode history = member.get("/compute/v2.1/servers/" + id + "/os-instance-actions").body().path("instanceActions");
-    assertEquals(List.of("unlock", "stop", "lock", "create"), history.findValuesAsText("action"));
+    assertEquals(List.of("unlock", "lock", "unlock", "stop", "lock", "create"), history.findValuesAsText("action"));
     assertEquals(204, member.delete("/compute/v2.1/servers/" + id).status());
 
     Api.Reply three = member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"many\", \"imageRef\": \""

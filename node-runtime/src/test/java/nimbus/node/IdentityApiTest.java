@@ -131,6 +131,9 @@ class IdentityApiTest {
     Eventually.until(WAIT, () -> admin.get("/compute/v2.1/servers?all_tenants=1").body().path("servers")
         .findValuesAsText("id").contains(mine));
     assertEquals("ACTIVE", one.status(mine));
+    // where a server runs is for admins to know
+    assertTrue(one.server(mine).path("OS-EXT-SRV-ATTR:host").isMissingNode());
+    assertFalse(admin.server(mine).path("OS-EXT-SRV-ATTR:host").isMissingNode());
     assertEquals(204, one.delete("/compute/v2.1/servers/" + mine).status());
   }
 
@@ -188,6 +191,29 @@ class IdentityApiTest {
     assertEquals(200, admin.patch("/identity/v3/users/" + userId, "{\"user\": {\"password\": \"new\"}}").status());
     assertKeystoneError(user.get("/compute/v2.1/servers"), 401);
     assertEquals(201, login(p + "-user", "new").status());
+  }
+
+  @Test
+  void deletingAProjectRevokesItsTokens() {
+    String p = unique("doomed");
+    admin.createUserInProject(p + "-user", "pw-d", p, "member");
+    Api user = anonymous.as(p + "-user", "pw-d", p);
+    assertEquals(200, user.get("/compute/v2.1/servers").status());
+    String projectId = admin.get("/identity/v3/projects?name=" + p).body().path("projects").get(0).path("id").asText();
+    assertEquals(204, admin.delete("/identity/v3/projects/" + projectId).status());
+    assertKeystoneError(user.get("/compute/v2.1/servers"), 401);
+  }
+
+  @Test
+  void aRescopedTokenKeepsTheExpiryOfTheOneItCameFrom() {
+    Api.Reply first = login("admin", TestConfig.ADMIN_PASSWORD);
+    String unscoped = first.headers().firstValue("X-Subject-Token").orElseThrow();
+    Api.Reply scoped = anonymous.post("/identity/v3/auth/tokens", """
+        {"auth": {"identity": {"methods": ["token"], "token": {"id": "%s"}},
+         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""".formatted(unscoped));
+    assertEquals(201, scoped.status(), scoped.raw());
+    assertEquals(first.body().path("token").path("expires_at"), scoped.body().path("token").path("expires_at"));
+    assertEquals(first.body().path("token").path("audit_ids"), scoped.body().path("token").path("audit_ids"));
   }
 
   @Test

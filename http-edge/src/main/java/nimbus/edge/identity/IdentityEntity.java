@@ -53,10 +53,19 @@ public final class IdentityEntity
   public record Directory(Map<String, Domain> domains, Map<String, Project> projects,
       Map<String, User> users, Map<String, Role> roles, List<Assignment> assignments,
       Map<String, Instant> userTokensRevokedBefore, Map<String, Instant> revokedTokens,
-      Map<String, Instant> lockedUntil) implements CborSerializable {
+      Map<String, Instant> lockedUntil, Map<String, Instant> projectTokensRevokedBefore)
+      implements CborSerializable {
+
+    /** A snapshot from before a field existed reads that field as null: make it empty. */
+    public Directory {
+      userTokensRevokedBefore = userTokensRevokedBefore == null ? Map.of() : userTokensRevokedBefore;
+      revokedTokens = revokedTokens == null ? Map.of() : revokedTokens;
+      lockedUntil = lockedUntil == null ? Map.of() : lockedUntil;
+      projectTokensRevokedBefore = projectTokensRevokedBefore == null ? Map.of() : projectTokensRevokedBefore;
+    }
 
     static Directory empty() {
-      return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of());
+      return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     public Optional<User> userByName(String name, String domainId) {
@@ -92,7 +101,7 @@ public final class IdentityEntity
         UnaryOperator<Map<String, User>> u, UnaryOperator<Map<String, Role>> r,
         UnaryOperator<List<Assignment>> a) {
       return new Directory(d.apply(domains), p.apply(projects), u.apply(users), r.apply(roles),
-          a.apply(assignments), userTokensRevokedBefore, revokedTokens, lockedUntil);
+          a.apply(assignments), userTokensRevokedBefore, revokedTokens, lockedUntil, projectTokensRevokedBefore);
     }
   }
 
@@ -164,6 +173,9 @@ public final class IdentityEntity
   /** Every token of the user issued before {@code before} is invalid (password, roles changed). */
   public record UserTokensRevoked(String userId, Instant before) implements Event {}
 
+  /** Every token scoped to the project issued before {@code before} is invalid (project gone or disabled). */
+  public record ProjectTokensRevoked(String projectId, Instant before) implements Event {}
+
   // ---------------------------------------------------------------- states
 
   /** The catalog's phases. */
@@ -213,13 +225,13 @@ public final class IdentityEntity
         .onCommand(SaveRole.class, (s, c) -> save(s, c.role(), c.create(), c.replyTo()))
         .onCommand(DeleteDomain.class, this::deleteDomain)
         .onCommand(DeleteProject.class, (s, c) -> s.directory().projects().containsKey(c.id())
-            ? persistAndAck(List.of(new ProjectDeleted(c.id())), c.replyTo())
+            ? persistAndAck(List.of(new ProjectDeleted(c.id()), new ProjectTokensRevoked(c.id(), Instant.now())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find project: " + c.id() + ".")))
         .onCommand(DeleteUser.class, (s, c) -> s.directory().users().containsKey(c.id())
             ? persistAndAck(List.of(new UserDeleted(c.id()), new UserTokensRevoked(c.id(), Instant.now())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find user: " + c.id() + ".")))
         .onCommand(DeleteRole.class, (s, c) -> s.directory().roles().containsKey(c.id())
-            ? persistAndAck(List.of(new RoleDeleted(c.id())), c.replyTo())
+            ? persistAndAck(roleDeleted(s.directory(), c.id()), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find role: " + c.id() + ".")))
         .onCommand(Assign.class, this::assign)
         .onCommand(Unassign.class, (s, c) -> s.directory().assignments().contains(c.assignment())
@@ -246,7 +258,7 @@ public final class IdentityEntity
     Instant now = Instant.now();
     lockedUntil.values().removeIf(t -> t.isBefore(now));
     return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-        d.userTokensRevokedBefore(), d.revokedTokens(), Map.copyOf(lockedUntil));
+        d.userTokensRevokedBefore(), d.revokedTokens(), Map.copyOf(lockedUntil), d.projectTokensRevokedBefore());
   }
 
   private ReplyEffect<Event, State> bootstrap(NotBootstrapped s, Bootstrap c) {
@@ -292,6 +304,14 @@ public final class IdentityEntity
           + conflict.get() + ". Duplicate entry found."));
     }
     List<Event> events = new ArrayList<>(List.of(event));
+    if (!create && event instanceof ProjectSaved p && !p.project().enabled()) {
+      events.add(new ProjectTokensRevoked(p.project().id(), Instant.now()));
+    }
+    if (!create && event instanceof DomainSaved dom && !dom.domain().enabled()) {
+      // a disabled domain's users may no longer act
+      d.users().values().stream().filter(u -> u.domainId().equals(dom.domain().id()))
+          .forEach(u -> events.add(new UserTokensRevoked(u.id(), Instant.now())));
+    }
     if (!create && event instanceof UserSaved u) {
       User before = d.users().get(u.user().id());
       boolean credentialsChanged = before != null
@@ -299,6 +319,14 @@ public final class IdentityEntity
       if (credentialsChanged) events.add(new UserTokensRevoked(u.user().id(), Instant.now()));
     }
     return persistAndAck(events, replyTo);
+  }
+
+  /** The role goes, with its assignments; tokens carrying it are revoked. */
+  private static List<Event> roleDeleted(Directory d, String roleId) {
+    List<Event> events = new ArrayList<>(List.of(new RoleDeleted(roleId)));
+    d.assignments().stream().filter(a -> a.roleId().equals(roleId)).map(Assignment::userId).distinct()
+        .forEach(user -> events.add(new UserTokensRevoked(user, Instant.now())));
+    return events;
   }
 
   private ReplyEffect<Event, State> deleteDomain(Ready s, DeleteDomain c) {
@@ -327,7 +355,8 @@ public final class IdentityEntity
   private ReplyEffect<Event, State> persistAndAck(List<Event> events, ActorRef<StatusReply<Done>> replyTo) {
     return Effect().persist(events)
         .thenRun(st -> events.stream()
-            .filter(e -> e instanceof TokenRevoked || e instanceof UserTokensRevoked)
+            .filter(e -> e instanceof TokenRevoked || e instanceof UserTokensRevoked
+                || e instanceof ProjectTokensRevoked)
             .forEach(onRevocation))
         .thenReply(replyTo, st -> StatusReply.ack());
   }
@@ -377,13 +406,19 @@ public final class IdentityEntity
       revoked.values().removeIf(expiry -> expiry.isBefore(now)); // expired tokens need no entry
       revoked.put(x.auditId(), x.expiresAt());
       return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          d.userTokensRevokedBefore(), Map.copyOf(revoked), d.lockedUntil());
+          d.userTokensRevokedBefore(), Map.copyOf(revoked), d.lockedUntil(), d.projectTokensRevokedBefore());
     }
     if (e instanceof UserTokensRevoked x) {
       Map<String, Instant> before = new HashMap<>(d.userTokensRevokedBefore());
       before.put(x.userId(), x.before());
       return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          Map.copyOf(before), d.revokedTokens(), d.lockedUntil());
+          Map.copyOf(before), d.revokedTokens(), d.lockedUntil(), d.projectTokensRevokedBefore());
+    }
+    if (e instanceof ProjectTokensRevoked x) {
+      Map<String, Instant> before = new HashMap<>(d.projectTokensRevokedBefore());
+      before.put(x.projectId(), x.before());
+      return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
+          d.userTokensRevokedBefore(), d.revokedTokens(), d.lockedUntil(), Map.copyOf(before));
     }
     return d;
   }

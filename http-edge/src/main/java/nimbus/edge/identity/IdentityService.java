@@ -3,6 +3,7 @@ package nimbus.edge.identity;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -120,21 +121,29 @@ public final class IdentityService {
           throw unauthorized();
         }
         entity.tell(new IdentityEntity.LoginSucceeded(u.id()));
-        return issue(d, u, scope, List.of("password"));
+        // tokens keep milliseconds: what a token says must be what it was issued with
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        return issue(d, u, scope, List.of("password"), now.plus(settings.tokenExpiry()),
+            IdentityEntity.newId().substring(0, 22));
       });
     });
   }
 
-  /** Re-scopes an existing token (Keystone's "token" method). */
+  /**
+   * Re-scopes an existing token (Keystone's "token" method). The new token ends when the old
+   * one does and shares its audit id, so a stolen token cannot be renewed, and revoking either
+   * revokes both.
+   */
   public CompletionStage<Issued> rescope(Token existing, Optional<ProjectRef> scope) {
     return directory().thenApply(d -> {
       User u = d.users().get(existing.userId());
       if (u == null || !u.enabled()) throw unauthorized();
-      return issue(d, u, scope, List.of("token"));
+      return issue(d, u, scope, List.of("token"), existing.expiresAt(), existing.auditId());
     });
   }
 
-  private Issued issue(Directory d, User u, Optional<ProjectRef> scope, List<String> methods) {
+  private Issued issue(Directory d, User u, Optional<ProjectRef> scope, List<String> methods,
+      Instant expiresAt, String auditId) {
     Optional<String> projectId = Optional.empty();
     List<String> roles = List.of();
     if (scope.isPresent()) {
@@ -146,9 +155,8 @@ public final class IdentityService {
       }
       projectId = Optional.of(p.id());
     }
-    Instant now = Instant.now();
-    Token token = new Token(u.id(), projectId, roles, now, now.plus(settings.tokenExpiry()),
-        IdentityEntity.newId().substring(0, 22), methods);
+    Token token = new Token(u.id(), projectId, roles, Instant.now().truncatedTo(ChronoUnit.MILLIS),
+        expiresAt, auditId, methods);
     return new Issued(codec.encode(token), token, d);
   }
 

@@ -19,11 +19,16 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  */
 public final class Revocations implements Extension {
 
-  /** A revocation as broadcast: one token (by audit id) or all of a user's tokens before a time. */
-  public record Revoked(String tokenAuditId, String userId, Instant at) implements CborSerializable {}
+  /**
+   * A revocation as broadcast: one token (by audit id), or all tokens of a user, or scoped to a
+   * project, issued before a time. Exactly one of the three ids is set.
+   */
+  public record Revoked(String tokenAuditId, String userId, String projectId, Instant at)
+      implements CborSerializable {}
 
   private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
   private final Map<String, Instant> usersBefore = new ConcurrentHashMap<>();
+  private final Map<String, Instant> projectsBefore = new ConcurrentHashMap<>();
   private final ActorRef<Topic.Command<Revoked>> topic;
 
   private Revocations(ActorSystem<?> system) {
@@ -40,27 +45,33 @@ public final class Revocations implements Extension {
 
   /** Broadcasts a persisted revocation event to every node (this one included). */
   public void publish(IdentityEntity.Event event) {
+    Revoked r;
     if (event instanceof IdentityEntity.TokenRevoked t) {
-      Revoked r = new Revoked(t.auditId(), "", t.expiresAt());
-      record(r);
-      topic.tell(Topic.publish(r));
+      r = new Revoked(t.auditId(), "", "", t.expiresAt());
     } else if (event instanceof IdentityEntity.UserTokensRevoked u) {
-      Revoked r = new Revoked("", u.userId(), u.before());
-      record(r);
-      topic.tell(Topic.publish(r));
+      r = new Revoked("", u.userId(), "", u.before());
+    } else if (event instanceof IdentityEntity.ProjectTokensRevoked p) {
+      r = new Revoked("", "", p.projectId(), p.before());
+    } else {
+      return;
     }
+    record(r);
+    topic.tell(Topic.publish(r));
   }
 
   /** Takes in the revocations the catalog holds (at start). */
   public void load(IdentityEntity.Directory directory) {
-    directory.revokedTokens().forEach((id, expiry) -> record(new Revoked(id, "", expiry)));
-    directory.userTokensRevokedBefore().forEach((user, before) -> record(new Revoked("", user, before)));
+    directory.revokedTokens().forEach((id, expiry) -> record(new Revoked(id, "", "", expiry)));
+    directory.userTokensRevokedBefore().forEach((user, before) -> record(new Revoked("", user, "", before)));
+    directory.projectTokensRevokedBefore().forEach((project, before) -> record(new Revoked("", "", project, before)));
   }
 
   public boolean isRevoked(Token token) {
     if (tokens.containsKey(token.auditId())) return true;
     Instant before = usersBefore.get(token.userId());
-    return before != null && !token.issuedAt().isAfter(before);
+    if (before != null && !token.issuedAt().isAfter(before)) return true;
+    Instant projectBefore = token.projectId().map(projectsBefore::get).orElse(null);
+    return projectBefore != null && !token.issuedAt().isAfter(projectBefore);
   }
 
   private void record(Revoked r) {
@@ -68,8 +79,10 @@ public final class Revocations implements Extension {
       tokens.put(r.tokenAuditId(), r.at());
       Instant now = Instant.now();
       tokens.values().removeIf(expiry -> expiry.isBefore(now));
-    } else {
+    } else if (!r.userId().isEmpty()) {
       usersBefore.merge(r.userId(), r.at(), (a, b) -> a.isAfter(b) ? a : b);
+    } else {
+      projectsBefore.merge(r.projectId(), r.at(), (a, b) -> a.isAfter(b) ? a : b);
     }
   }
 

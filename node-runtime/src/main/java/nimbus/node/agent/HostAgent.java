@@ -52,14 +52,15 @@ public final class HostAgent {
 
   record Received(HostAgentCommand command) implements Message {}
 
-  record Finished(String serverId, HostAgentCommand command, Optional<ServerEntity.HostReport> report)
+  record Finished(String serverId, HostAgentCommand command, ServerEntity.HostReport report)
       implements Message {}
 
   record Heartbeat() implements Message {}
 
   record Reconcile() implements Message {}
 
-  record Reconciled(Map<String, PowerState> domains, List<String> allocated) implements Message {}
+  /** What the host held when the reconciliation started reading it ({@code readAt}, nanoTime). */
+  record Reconciled(Map<String, PowerState> domains, List<String> allocated, long readAt) implements Message {}
 
   record ReconcileFailed(String reason) implements Message {}
 
@@ -86,6 +87,8 @@ public final class HostAgent {
   private final ActorRef<HostAgentCommand> inbox;
   private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
   private final Map<String, HostAgentCommand> running = new HashMap<>();
+  // when each server's last command finished: a reading of the host older than that is stale
+  private final Map<String, Long> lastFinished = new HashMap<>();
   private HostInventory inventory;
 
   private HostAgent(ActorContext<Message> ctx, TimerScheduler<Message> timers, HostSettings settings,
@@ -103,11 +106,13 @@ public final class HostAgent {
 
   private Behavior<Message> starting(StashBuffer<Message> stash) {
     ActorRef<Message> self = ctx.getSelf();
-    onBlocking(hypervisor::facts, FactsRead::new, e -> new FactsFailed(e.getMessage()));
+    onBlocking(() -> {
+      hypervisor.onLifecycleEvent(name -> self.tell(new DomainChanged(name)));
+      return hypervisor.facts();
+    }, FactsRead::new, e -> new FactsFailed(e.getMessage()));
     return Behaviors.receive(Message.class)
         .onMessage(FactsRead.class, m -> {
           inventory = inventoryOf(m.facts());
-          hypervisor.onLifecycleEvent(name -> self.tell(new DomainChanged(name)));
           self.tell(new Heartbeat());
           timers.startTimerWithFixedDelay("heartbeat", new Heartbeat(), settings.heartbeatInterval());
           // the first reconciliation waits one beat, so the host entity knows the agent first
@@ -186,49 +191,56 @@ public final class HostAgent {
     }
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
-    onBlocking(() -> Optional.of(execute(command)),
+    onBlocking(() -> execute(command),
         report -> new Finished(serverId, command, report),
-        e -> new Finished(serverId, command, Optional.of(failure(command, e))));
+        e -> new Finished(serverId, command, failure(command, e)));
   }
 
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
-    m.report().ifPresent(r -> server(m.serverId()).tell(r));
+    if (m.report() instanceof ServerEntity.Destroyed) {
+      lastFinished.remove(m.serverId());
+    } else {
+      lastFinished.put(m.serverId(), System.nanoTime());
+    }
+    server(m.serverId()).tell(m.report());
     runNext(m.serverId());
     return Behaviors.same();
+  }
+
+  /** The server task a power command carries out. */
+  private static Task taskOf(HostAgentCommand command) {
+    if (command instanceof StopServer) return Task.POWERING_OFF;
+    if (command instanceof StartServer) return Task.POWERING_ON;
+    if (command instanceof RebootServer c) return c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING;
+    if (command instanceof HostAgentCommand.PauseServer) return Task.PAUSING;
+    if (command instanceof HostAgentCommand.UnpauseServer) return Task.UNPAUSING;
+    if (command instanceof HostAgentCommand.SuspendServer) return Task.SUSPENDING;
+    if (command instanceof HostAgentCommand.ResumeServer) return Task.RESUMING;
+    throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
   /** Blocking: carries out one command and says what happened. */
   private ServerEntity.HostReport execute(HostAgentCommand command) throws Exception {
     String host = settings.name();
+    String id = command.serverId();
     if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c));
-    if (command instanceof StopServer c) {
-      return new ServerEntity.TaskDone(host, Task.POWERING_OFF, operations.stop(c.serverId()));
-    }
-    if (command instanceof StartServer c) {
-      return new ServerEntity.TaskDone(host, Task.POWERING_ON, operations.start(c.serverId()));
-    }
-    if (command instanceof RebootServer c) {
-      return new ServerEntity.TaskDone(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING,
-          operations.reboot(c.serverId(), c.hard()));
-    }
-    if (command instanceof HostAgentCommand.PauseServer c) {
-      return new ServerEntity.TaskDone(host, Task.PAUSING, operations.pause(c.serverId()));
-    }
-    if (command instanceof HostAgentCommand.UnpauseServer c) {
-      return new ServerEntity.TaskDone(host, Task.UNPAUSING, operations.unpause(c.serverId()));
-    }
-    if (command instanceof HostAgentCommand.SuspendServer c) {
-      return new ServerEntity.TaskDone(host, Task.SUSPENDING, operations.suspend(c.serverId()));
-    }
-    if (command instanceof HostAgentCommand.ResumeServer c) {
-      return new ServerEntity.TaskDone(host, Task.RESUMING, operations.resume(c.serverId()));
-    }
-    if (command instanceof DestroyServer c) {
-      operations.destroy(c.serverId());
+    if (command instanceof DestroyServer) {
+      operations.destroy(id);
       return new ServerEntity.Destroyed(host);
     }
-    throw new IllegalArgumentException("unknown command " + command.getClass().getSimpleName());
+    Task task = taskOf(command);
+    PowerState power = switch (task) {
+      case POWERING_OFF -> operations.stop(id);
+      case POWERING_ON -> operations.start(id);
+      case REBOOTING, REBOOTING_HARD -> operations.reboot(id, task == Task.REBOOTING_HARD);
+      case PAUSING -> operations.pause(id);
+      case UNPAUSING -> operations.unpause(id);
+      case SUSPENDING -> operations.suspend(id);
+      case RESUMING -> operations.resume(id);
+      default -> throw new IllegalArgumentException("unexpected task " + task);
+    };
+    return new ServerEntity.TaskDone(host, task, power);
   }
 
   private ServerEntity.HostReport failure(HostAgentCommand command, Throwable e) {
@@ -237,54 +249,57 @@ public final class HostAgent {
     ctx.getLog().warn("{} of server {} failed on {}: {}", command.getClass().getSimpleName(),
         command.serverId(), host, reason);
     if (command instanceof SpawnServer) return new ServerEntity.SpawnFailed(host, reason);
-    if (command instanceof StopServer) return new ServerEntity.TaskFailedOnHost(host, Task.POWERING_OFF, reason);
-    if (command instanceof StartServer) return new ServerEntity.TaskFailedOnHost(host, Task.POWERING_ON, reason);
-    if (command instanceof RebootServer c) {
-      return new ServerEntity.TaskFailedOnHost(host, c.hard() ? Task.REBOOTING_HARD : Task.REBOOTING, reason);
-    }
-    if (command instanceof HostAgentCommand.PauseServer) return new ServerEntity.TaskFailedOnHost(host, Task.PAUSING, reason);
-    if (command instanceof HostAgentCommand.UnpauseServer) return new ServerEntity.TaskFailedOnHost(host, Task.UNPAUSING, reason);
-    if (command instanceof HostAgentCommand.SuspendServer) return new ServerEntity.TaskFailedOnHost(host, Task.SUSPENDING, reason);
-    if (command instanceof HostAgentCommand.ResumeServer) return new ServerEntity.TaskFailedOnHost(host, Task.RESUMING, reason);
     // a failed destroy is retried by the entity; the report it waits for is Destroyed
-    return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
+    if (command instanceof DestroyServer) return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
+    return new ServerEntity.TaskFailedOnHost(host, taskOf(command), reason);
   }
 
   // ------------------------------------------------------------------ observing the host
 
   private void observe(String serverId) {
     if (running.containsKey(serverId)) return; // the command's own report says it
+    long readAt = System.nanoTime();
     onBlocking(() -> operations.state(serverId), state -> {
-      server(serverId).tell(new ServerEntity.PowerObserved(settings.name(),
-          state.orElse(PowerState.NOSTATE), state.isPresent()));
+      // a command that finished while we looked has reported the newer truth
+      if (!changedSince(serverId, readAt) && !running.containsKey(serverId)) {
+        server(serverId).tell(new ServerEntity.PowerObserved(settings.name(),
+            state.orElse(PowerState.NOSTATE), state.isPresent()));
+      }
       return null;
     }, e -> null);
   }
 
   private void reconcile() {
     ActorRef<Message> self = ctx.getSelf();
+    long readAt = System.nanoTime();
     CompletableFuture.supplyAsync(operations::servers, blocking)
         .thenCompose(domains -> host()
             .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, settings.heartbeatInterval().multipliedBy(5))
-            .thenApply(a -> new Reconciled(domains, a.serverIds())))
+            .thenApply(a -> new Reconciled(domains, a.serverIds(), readAt)))
         .whenComplete((r, e) -> self.tell(e == null ? r : new ReconcileFailed(String.valueOf(e.getMessage()))));
   }
 
   private Behavior<Message> reconciled(Reconciled m) {
     Set<String> allocated = new HashSet<>(m.allocated());
     for (String id : m.domains().keySet()) {
-      if (!allocated.contains(id) && !running.containsKey(id)) {
+      if (!allocated.contains(id) && !running.containsKey(id) && !changedSince(id, m.readAt())) {
         ctx.getLog().info("removing orphan domain of server {} from host {}", id, settings.name());
         accept(new DestroyServer(id));
       }
     }
     for (String id : allocated) {
-      if (running.containsKey(id) || queued.containsKey(id)) continue;
+      if (running.containsKey(id) || queued.containsKey(id) || changedSince(id, m.readAt())) continue;
       PowerState power = m.domains().get(id);
       server(id).tell(new ServerEntity.PowerObserved(settings.name(),
           power == null ? PowerState.NOSTATE : power, power != null));
     }
     return Behaviors.same();
+  }
+
+  /** Whether a command of this server finished after {@code nanoTime}: a reading from then is stale. */
+  private boolean changedSince(String serverId, long nanoTime) {
+    Long finished = lastFinished.get(serverId);
+    return finished != null && finished - nanoTime > 0;
   }
 
   // ------------------------------------------------------------------ plumbing

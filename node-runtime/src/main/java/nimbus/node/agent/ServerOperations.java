@@ -47,9 +47,13 @@ public final class ServerOperations {
     return DOMAIN_PREFIX + serverId;
   }
 
+  private static final java.util.regex.Pattern SERVER_DOMAIN =
+      java.util.regex.Pattern.compile("nimbus-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+
+  /** The server a domain belongs to: only names Nimbus gives (prefix and a server UUID) count. */
   static Optional<String> serverIdOf(String domainName) {
-    return domainName.startsWith(DOMAIN_PREFIX)
-        ? Optional.of(domainName.substring(DOMAIN_PREFIX.length())) : Optional.empty();
+    java.util.regex.Matcher m = SERVER_DOMAIN.matcher(domainName);
+    return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   private Path instanceDir(String serverId) {

@@ -79,15 +79,18 @@ public final class LibvirtHypervisor implements Hypervisor {
   public Map<String, PowerState> domains(String prefix) {
     return call(() -> {
       Map<String, PowerState> out = new HashMap<>();
-      for (Domain d : connect.listAllDomains(0)) {
-        try {
-          String name = d.getName();
-          if (name.startsWith(prefix)) out.put(name, powerState(d.getInfo().state));
-        } catch (LibvirtException e) {
-          if (!isNoDomain(e)) throw e; // removed between the listing and this look
-        } finally {
-          d.free();
+      Domain[] all = connect.listAllDomains(0);
+      try {
+        for (Domain d : all) {
+          try {
+            String name = d.getName();
+            if (name.startsWith(prefix)) out.put(name, powerState(d.getInfo().state));
+          } catch (LibvirtException e) {
+            if (!isNoDomain(e)) throw e; // removed between the listing and this look
+          }
         }
+      } finally {
+        for (Domain d : all) d.free();
       }
       return out;
     });
@@ -218,9 +221,14 @@ public final class LibvirtHypervisor implements Hypervisor {
     try {
       // no callback may arrive for a closed connection
       for (LifecycleListener l : listeners) connect.removeLifecycleListener(l);
-      connect.close();
     } catch (LibvirtException e) {
-      log.debug("closing {}: {}", uri, e.getMessage());
+      log.debug("removing listeners of {}: {}", uri, e.getMessage());
+    } finally {
+      try {
+        connect.close();
+      } catch (LibvirtException e) {
+        log.debug("closing {}: {}", uri, e.getMessage());
+      }
     }
   }
 
