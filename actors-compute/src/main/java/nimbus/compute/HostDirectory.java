@@ -86,7 +86,8 @@ public final class HostDirectory implements Extension {
     return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, settings);
   }
 
-  static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
+  /** The scheduler's decision: filter the hosts that are up and fit, order them by the weigher. */
+  public static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
       Resources need, Set<String> excluded, ComputeSettings settings) {
     Comparator<HostSummary> byFreeRam = Comparator.comparingInt(h -> h.free().ramMb());
     Comparator<HostSummary> order =

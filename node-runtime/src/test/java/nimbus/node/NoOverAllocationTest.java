@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,17 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostEntity;
 import nimbus.compute.HostSummary;
-import nimbus.config.HostSettings;
-import nimbus.edge.ApiServer;
-import nimbus.node.agent.HostAgent;
-import nimbus.node.agent.ProcessRunner;
-import nimbus.node.agent.ServerOperations;
-import nimbus.node.dataplane.LocalNetwork;
-import nimbus.node.dataplane.RecordingDataplane;
-import nimbus.node.hypervisor.Hypervisor;
-import nimbus.node.hypervisor.LibvirtHypervisor;
 import nimbus.testing.TestConfig;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,32 +33,13 @@ class NoOverAllocationTest {
   @TempDir
   static Path data;
   private static Node control;
-  private static final List<Hypervisor> hypervisors = new ArrayList<>();
+  private static SimulatedHosts hosts;
   private static Api api;
 
   @BeforeAll
   static void start() throws Exception {
-    control = Node.start(TestConfig.allInOne(data.resolve("control"), Map.of("nimbus.roles", List.of("control"))),
-        ConfigFactory.empty());
-    // five hypervisor hosts, each an agent in this node with a libvirt test driver of its own
-    for (int i = 0; i < HOSTS; i++) {
-      Path driver = Files.writeString(data.resolve("host" + i + ".xml"), """
-          <node>
-            <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>16</cores><threads>1</threads></cpu>
-            <memory>%d</memory>
-          </node>
-          """.formatted(PER_HOST * 128 * 1024));
-      Map<String, Object> host = new HashMap<>();
-      host.put("nimbus.host.name", "small-" + i);
-      host.put("nimbus.host.hypervisor-uri", "test://" + driver);
-      HostSettings settings = TestConfig.allInOne(data.resolve("host" + i), host).host();
-      Hypervisor hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
-      hypervisors.add(hypervisor);
-      ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
-          new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())));
-      control.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
-          ApiServer.blockingExecutor(control.system())), "agent-" + i, Props.empty());
-    }
+    control = Node.start(TestConfig.allInOne(data, Map.of("nimbus.roles", List.of("control"))), ConfigFactory.empty());
+    hosts = new SimulatedHosts(control, "small", HOSTS, 16, PER_HOST * 128);
     api = Api.adminOf(control);
     Eventually.until(Duration.ofSeconds(20), () -> HostDirectory.get(control.system()).hosts().stream()
         .map(HostSummary::host).filter(h -> h.startsWith("small-")).count() == HOSTS);
@@ -78,7 +48,7 @@ class NoOverAllocationTest {
   @AfterAll
   static void stop() {
     control.close();
-    hypervisors.forEach(Hypervisor::close);
+    hosts.close();
   }
 
   @Test
@@ -111,7 +81,7 @@ class NoOverAllocationTest {
           .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, Duration.ofSeconds(10))
           .toCompletableFuture().get().serverIds();
       assertEquals(PER_HOST, claimed.size(), "host small-" + i + " is full and no fuller");
-      assertEquals(PER_HOST, hypervisors.get(i).domains("nimbus-").size());
+      assertEquals(PER_HOST, hosts.hypervisor(i).domains("nimbus-").size());
       domains += claimed.size();
     }
     assertEquals(100, domains);

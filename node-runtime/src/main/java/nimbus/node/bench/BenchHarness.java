@@ -30,6 +30,7 @@ final class BenchHarness implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   final Node node;
+  private final nimbus.node.SimulatedHosts simulated;
   final String api;
   final String password = UUID.randomUUID().toString();
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -46,6 +47,8 @@ final class BenchHarness implements AutoCloseable {
     NimbusSettings s = NimbusSettings.load(Optional.ofNullable(options.get("config")).map(Path::of),
         ConfigFactory.parseMap(all));
     node = Node.start(s, ConfigFactory.empty());
+    int hosts = Integer.parseInt(options.getOrDefault("hosts", "0"));
+    simulated = hosts > 0 ? new nimbus.node.SimulatedHosts(node, "sim", hosts, 64, 65536) : null;
     api = node.apiUrl();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (http.send(get("/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
@@ -54,6 +57,15 @@ final class BenchHarness implements AutoCloseable {
     }
     System.out.printf("node ready in %.1f s%n", (System.nanoTime() - start) / 1e9);
     token = login().headers().firstValue("X-Subject-Token").orElseThrow();
+  }
+
+  /** Waits until {@code count} hosts have reported to this node. */
+  void awaitHosts(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (nimbus.compute.HostDirectory.get(node.system()).hosts().size() < count) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException(count + " hosts not up within 60 s");
+      Thread.sleep(50); // waiting for the hosts' first heartbeats
+    }
   }
 
   HttpResponse<String> login() throws Exception {
@@ -124,5 +136,6 @@ final class BenchHarness implements AutoCloseable {
   @Override
   public void close() {
     node.close();
+    if (simulated != null) simulated.close();
   }
 }

@@ -5,8 +5,9 @@ import java.util.Map;
 /** {@code nimbus bench boot|tokens [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
-      nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--config FILE]
-             nimbus bench tokens [--issues N] [--concurrency N] [--validations N] [--config FILE]""";
+      nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
+             nimbus bench tokens [--issues N] [--concurrency N] [--validations N] [--config FILE]
+             nimbus bench scheduler [--hosts N] [--decisions N]""";
 
   private Benchmarks() {}
 
@@ -14,6 +15,7 @@ public final class Benchmarks {
     return switch (which) {
       case "boot" -> BootBenchmark.run(options);
       case "tokens" -> TokenBenchmark.run(options);
+      case "scheduler" -> SchedulerBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);
         yield 2;

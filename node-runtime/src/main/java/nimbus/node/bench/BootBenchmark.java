@@ -22,11 +22,16 @@ final class BootBenchmark {
     int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "16"));
     int reads = Integer.parseInt(options.getOrDefault("reads", "5000"));
     int readConcurrency = Integer.parseInt(options.getOrDefault("read-concurrency", "1"));
-    // room for every server on the one simulated host
-    try (BenchHarness h = new BenchHarness(options, Map.of(
+    int hosts = Integer.parseInt(options.getOrDefault("hosts", "0"));
+    // room for every server: on this node's own host, or on --hosts N simulated ones (then
+    // this node is control only)
+    Map<String, Object> settings = new java.util.HashMap<>(Map.of(
         "nimbus.host.ram-allocation-ratio", 1000.0,
         "nimbus.host.cpu-allocation-ratio", 1000.0,
-        "nimbus.host.disk-allocation-ratio", 1000.0))) {
+        "nimbus.host.disk-allocation-ratio", 1000.0));
+    if (hosts > 0) settings.put("nimbus.roles", java.util.List.of("control"));
+    try (BenchHarness h = new BenchHarness(options, settings)) {
+      if (hosts > 0) h.awaitHosts(hosts);
       String body = "{\"server\": {\"name\": \"bench\", \"imageRef\": \""
           + ImageSeeds.idOf("nimbus-test-guest") + "\", \"flavorRef\": \"42\"}}";
       List<String> ids = Collections.synchronizedList(new ArrayList<>());
