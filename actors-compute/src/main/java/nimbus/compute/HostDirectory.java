@@ -92,13 +92,16 @@ public final class HostDirectory implements Extension {
     Comparator<HostSummary> byFreeRam = Comparator.comparingInt(h -> h.free().ramMb());
     Comparator<HostSummary> order =
         settings.weigher() == ComputeSettings.Weigher.SPREAD ? byFreeRam.reversed() : byFreeRam;
-    return hosts.stream()
+    List<HostSummary> fit = new java.util.ArrayList<>(hosts.stream()
         .filter(h -> !excluded.contains(h.host()))
         .filter(h -> up.test(h.host()))
         .filter(h -> h.fits(need))
-        .sorted(order.thenComparing(HostSummary::host))
-        .map(HostSummary::host)
-        .toList();
+        .toList());
+    // equal hosts in random order (the sort keeps it): servers scheduled at the same moment
+    // from the same view do not all pick the first name
+    java.util.Collections.shuffle(fit, java.util.concurrent.ThreadLocalRandom.current());
+    fit.sort(order);
+    return fit.stream().map(HostSummary::host).toList();
   }
 
   private static final class Id extends ExtensionId<HostDirectory> {

@@ -72,17 +72,16 @@ public final class HostEntity
       return Optional.empty();
     }
 
-    // Copies the map: events apply one at a time and states must stay immutable.
+    // The allocations map is changed in place, by the event handler only: copying it for every
+    // claim made each claim cost as much as the host's whole allocation list.
     Registered claimed(String serverId, Resources resources) {
-      Map<String, Resources> next = new HashMap<>(allocations);
-      next.put(serverId, resources);
-      return new Registered(inventory, next, used.plus(resources));
+      allocations.put(serverId, resources);
+      return new Registered(inventory, allocations, used.plus(resources));
     }
 
     Registered released(String serverId) {
-      Map<String, Resources> next = new HashMap<>(allocations);
-      Resources freed = next.remove(serverId);
-      return new Registered(inventory, next, freed == null ? used : used.minus(freed));
+      Resources freed = allocations.remove(serverId);
+      return new Registered(inventory, allocations, freed == null ? used : used.minus(freed));
     }
   }
 
@@ -158,7 +157,7 @@ public final class HostEntity
     var builder = newEventHandlerBuilder();
     builder.forAnyState().onEvent(InventoryReported.class, (s, e) -> s instanceof Registered r
         ? new Registered(e.inventory(), r.allocations(), r.used())
-        : new Registered(e.inventory(), Map.of(), Resources.NONE));
+        : new Registered(e.inventory(), new HashMap<>(), Resources.NONE));
     builder.forStateType(Registered.class)
         .onEvent(CapacityClaimed.class, (s, e) -> s.claimed(e.serverId(), e.resources()))
         .onEvent(CapacityReleased.class, (s, e) -> s.released(e.serverId()));

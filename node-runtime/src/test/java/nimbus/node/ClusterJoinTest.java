@@ -71,7 +71,11 @@ class ClusterJoinTest {
     Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().stream()
         .map(HostSummary::host).toList().containsAll(List.of("hv-a", "hv-b")));
     List<String> ids = new ArrayList<>();
-    for (int i = 0; i < 6; i++) ids.add(api.createServer("spread-" + i, "42"));
+    // one after another: the spread is then exact (creates at the same moment see the same view)
+    for (int i = 0; i < 6; i++) {
+      ids.add(api.createServer("spread-" + i, "42"));
+      api.awaitStatus(ids.get(i), "ACTIVE", WAIT);
+    }
     Set<String> used = new HashSet<>();
     for (String id : ids) {
       JsonNode s = api.awaitStatus(id, "ACTIVE", WAIT);

@@ -244,7 +244,7 @@ class IdentityApiTest {
 
   @Test
   void expiredTokensAreRefused(@TempDir Path other) {
-    try (Node shortLived = Node.start(TestConfig.allInOne(other, Map.of("nimbus.identity.token-expiry", "2s")),
+    try (Node shortLived = Node.start(TestConfig.allInOne(other, Map.of("nimbus.identity.token-expiry", "3s")),
         ConfigFactory.empty())) {
       Api user = Api.adminOf(shortLived);
       assertEquals(200, user.get("/compute/v2.1/servers").status());
