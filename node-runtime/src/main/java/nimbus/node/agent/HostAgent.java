@@ -155,7 +155,10 @@ public final class HostAgent {
         .onMessage(Reconciled.class, this::reconciled)
         .onMessage(Ignored.class, m -> Behaviors.same())
         .onMessage(ReconcileFailed.class, m -> {
-          ctx.getLog().warn("reconciliation of host {} failed: {}", settings.name(), m.reason());
+          // while the node shuts down, a reconciliation cut short is expected
+          if (org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isEmpty()) {
+            ctx.getLog().warn("reconciliation of host {} failed: {}", settings.name(), m.reason());
+          }
           return Behaviors.same();
         })
         .build();
