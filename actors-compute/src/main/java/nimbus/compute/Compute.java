@@ -19,6 +19,7 @@ public final class Compute {
     HostGateway hosts = new ShardedHostGateway(system, settings);
     Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
         ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
+    Entities.init(system, FlavorCatalogEntity.TYPE_KEY, ctx -> FlavorCatalogEntity.create());
     Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->
         HostEntity.create(ctx.getEntityId(), directory::publish));

@@ -38,7 +38,7 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 public final class ApiServer extends AllDirectives {
   private final ApiSettings settings;
   private final ServerRoutes servers;
-  private final FlavorRoutes flavors = new FlavorRoutes();
+  private final FlavorRoutes flavors;
   private final ImageRoutes images;
   private final HostRoutes hosts;
   private final KeypairRoutes keypairs;
@@ -58,8 +58,9 @@ public final class ApiServer extends AllDirectives {
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.images = new ImageRoutes(ClusterSharding.get(system), settings.askTimeout());
+    this.flavors = new FlavorRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
-    this.servers = new ServerRoutes(ClusterSharding.get(system),
+    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors,
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
   }
 
@@ -96,7 +97,7 @@ public final class ApiServer extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
             ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
                 servers.route(ctx, baseUrl),
-                flavors.route(baseUrl),
+                flavors.route(ctx, baseUrl),
                 keypairs.route(ctx),
                 hosts.route(ctx)))))));
   }

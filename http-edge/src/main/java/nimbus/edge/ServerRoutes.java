@@ -52,8 +52,12 @@ final class ServerRoutes extends ServiceRoutes {
   private final Executor blocking;
   private final Duration timeout;
 
-  ServerRoutes(ClusterSharding sharding, ServerListing listing, Executor blocking, Duration timeout) {
+  private final FlavorRoutes flavors;
+
+  ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerListing listing, Executor blocking,
+      Duration timeout) {
     super(NovaErrors::response);
+    this.flavors = flavors;
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
@@ -87,8 +91,6 @@ final class ServerRoutes extends ServiceRoutes {
     String imageRef = Ids.lastSegment(Fields.requiredString(server, "imageRef", 255));
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     String flavorRef = Ids.lastSegment(Fields.reference(server, "flavorRef"));
-    Flavor flavor = Flavor.byId(flavorRef)
-        .orElseThrow(() -> ApiError.badRequest("Flavor " + flavorRef + " could not be found."));
     Map<String, String> metadata = Fields.metadata(server, "metadata");
     checkNetworks(server.get("networks"));
     Fields.optionalString(server, "availability_zone", 255).filter(z -> !z.equals("nova")).ifPresent(z -> {
@@ -99,29 +101,36 @@ final class ServerRoutes extends ServiceRoutes {
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
     boolean reservation = server.path("return_reservation_id").asBoolean(false);
     Optional<String> keyName = Fields.optionalString(server, "key_name", 255);
-    return keyExists(ctx, keyName).thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId())).thenCompose(boot -> {
-      // Nova names the servers of one request name-1, name-2, ... when there are several
-      List<CompletableFuture<ServerView>> created = new ArrayList<>();
-      for (int i = 1; i <= max; i++) {
-        String each = max == 1 ? name : name + "-" + i;
-        ServerSpec spec = new ServerSpec(each, ctx.projectId(), ctx.userId(), flavor, boot, metadata, keyName);
-        created.add(server(UUID.randomUUID().toString())
-            .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(spec, replyTo), timeout).toCompletableFuture());
-      }
-      return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0])).thenApply(v -> created.get(0).join());
-    }).thenApply(view -> {
-      ObjectNode out = Json.MAPPER.createObjectNode();
-      if (reservation) {
-        out.put("reservation_id", "r-" + view.id().substring(0, 8));
-        return Json.response(202, out);
-      }
-      ObjectNode s = out.putObject("server");
-      s.put("id", view.id());
-      s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
-      s.put("OS-DCF:diskConfig", "MANUAL");
-      s.putArray("security_groups").addObject().put("name", "default");
-      return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
-    });
+    return flavors.usable(ctx, flavorRef).thenCompose(flavor -> keyExists(ctx, keyName)
+            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
+            .thenCompose(boot -> createAll(
+                new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot, metadata, keyName), max)))
+        .thenApply(view -> created(view, reservation, baseUrl));
+  }
+
+  /** Creates {@code count} servers (Nova names several name-1, name-2, ...); answers the first. */
+  private CompletionStage<ServerView> createAll(ServerSpec spec, int count) {
+    List<CompletableFuture<ServerView>> created = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      ServerSpec each = count == 1 ? spec : spec.withName(spec.name() + "-" + i);
+      created.add(server(UUID.randomUUID().toString())
+          .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(each, replyTo), timeout).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0])).thenApply(v -> created.get(0).join());
+  }
+
+  private static HttpResponse created(ServerView view, boolean reservation, String baseUrl) {
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    if (reservation) {
+      out.put("reservation_id", "r-" + view.id().substring(0, 8));
+      return Json.response(202, out);
+    }
+    ObjectNode s = out.putObject("server");
+    s.put("id", view.id());
+    s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
+    s.put("OS-DCF:diskConfig", "MANUAL");
+    s.putArray("security_groups").addObject().put("name", "default");
+    return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
   }
 
   /** Nova refuses a key_name the user has no keypair of. */

@@ -146,6 +146,19 @@ class IdentityApiTest {
     assertKeystoneError(member.post("/identity/v3/projects", "{\"project\": {\"name\": \"sneaky\"}}"), 403);
     assertKeystoneError(member.get("/identity/v3/role_assignments"), 403);
     assertEquals(403, member.get("/compute/v2.1/os-hypervisors").body().path("forbidden").path("code").asInt());
+    assertEquals(403, member.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"mine\", \"ram\": 64, \"vcpus\": 1, \"disk\": 1}}").status());
+    // a private flavor: invisible and unusable without access, usable with it
+    String flavor = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + unique("priv")
+        + "\", \"ram\": 64, \"vcpus\": 1, \"disk\": 1, \"os-flavor-access:is_public\": false}}")
+        .body().path("flavor").path("id").asText();
+    assertEquals(404, member.get("/compute/v2.1/flavors/" + flavor).status());
+    Api.Reply denied = member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"" + flavor + "\"}}");
+    assertEquals(400, denied.status(), denied.raw());
+    String projectId = admin.get("/identity/v3/projects?name=" + p).body().path("projects").get(0).path("id").asText();
+    assertEquals(200, admin.post("/compute/v2.1/flavors/" + flavor + "/action",
+        "{\"addTenantAccess\": {\"tenant\": \"" + projectId + "\"}}").status());
+    assertEquals(64, member.get("/compute/v2.1/flavors/" + flavor).body().path("flavor").path("ram").asInt());
     assertEquals("nova", member.get("/compute/v2.1/os-availability-zone").body()
         .path("availabilityZoneInfo").get(0).path("zoneName").asText());
 

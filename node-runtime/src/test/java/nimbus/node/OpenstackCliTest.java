@@ -63,21 +63,25 @@ class OpenstackCliTest {
     node.close();
   }
 
-  /** Runs {@code openstack --os-cloud CLOUD ARGS...}; fails with the CLI's own words if it fails. */
+  /**
+   * Runs {@code openstack --os-cloud CLOUD ARGS...} and answers what it printed on stdout (its
+   * warnings go to stderr); fails with the CLI's own words if it fails.
+   */
   private static String cli(String cloud, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("openstack", "--os-cloud", cloud));
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    Path err = Files.createTempFile(data, "cli", ".err");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
     pb.environment().put("OS_CLIENT_CONFIG_FILE", clouds.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("OS_") && !k.equals("OS_CLIENT_CONFIG_FILE"));
     Process p = pb.start();
     p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(90, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("openstack " + String.join(" ", args) + " did not finish");
     }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), "openstack " + String.join(" ", args) + ":\n" + out);
+    assertEquals(0, p.exitValue(), "openstack " + String.join(" ", args) + ":\n" + out + Files.readString(err));
     return out;
   }
 
@@ -152,6 +156,14 @@ class OpenstackCliTest {
     cli("one", "server", "delete", "--wait", serverOne);
     assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));
     assertTrue(json("admin", "flavor", "list").findValuesAsText("Name").contains("m1.nano"));
+    // a private flavor that only project one may use
+    json("admin", "flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1", "--private", "cli.private");
+    cli("admin", "flavor", "set", "--project", "cli-one", "cli.private");
+    assertTrue(json("one", "flavor", "list").findValuesAsText("Name").contains("cli.private"));
+    assertFalse(json("two", "flavor", "list").findValuesAsText("Name").contains("cli.private"));
+    assertEquals(256, json("one", "flavor", "show", "cli.private").path("ram").asInt());
+    cli("admin", "flavor", "delete", "cli.private");
+    assertFalse(json("admin", "flavor", "list", "--all").findValuesAsText("Name").contains("cli.private"));
     assertEquals(List.of(node.settings().host().name()),
         json("admin", "hypervisor", "list").findValuesAsText("Hypervisor Hostname"));
     assertTrue(json("admin", "availability", "zone", "list", "--compute").findValuesAsText("Zone Name").contains("nova"));
