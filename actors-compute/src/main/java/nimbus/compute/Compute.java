@@ -19,6 +19,9 @@ public final class Compute {
     HostGateway hosts = new ShardedHostGateway(system, settings);
     Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
         ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
+    ProjectQuotaEntity.Limits quota = new ProjectQuotaEntity.Limits(settings.quotaInstances(),
+        settings.quotaCores(), settings.quotaRamMb());
+    Entities.init(system, ProjectQuotaEntity.TYPE_KEY, ctx -> ProjectQuotaEntity.create(ctx.getEntityId(), quota));
     Entities.init(system, FlavorCatalogEntity.TYPE_KEY, ctx -> FlavorCatalogEntity.create());
     Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->

@@ -7,8 +7,9 @@ import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * How a server reaches the hosts: choose candidates, claim capacity, release it and send work to
- * a host's agent. One interface so the server's lifecycle can be tested on its own.
+ * How a server reaches the rest of the cloud: choose candidate hosts, claim capacity and release
+ * it, send work to a host's agent, and give its project's quota back when it is gone. One
+ * interface so the server's lifecycle can be tested on its own.
  */
 public interface HostGateway {
 
@@ -24,6 +25,9 @@ public interface HostGateway {
   CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need);
 
   void release(String host, String serverId);
+
+  /** The server is deleted: its project's quota no longer counts it. */
+  void releaseQuota(String projectId, String serverId);
 
   void tellAgent(String host, HostAgentCommand command);
 }

@@ -693,6 +693,7 @@ public final class ServerEntity
       d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
     } else if (state instanceof Deleted || state instanceof Errored) {
       serverOf(state).host().ifPresent(h -> hosts.release(h, serverId));
+      if (state instanceof Deleted) hosts.releaseQuota(serverOf(state).spec().projectId(), serverId);
     }
     if (busy && !timers.isTimerActive("step")) {
       timers.startTimerWithFixedDelay("step", new Tick(), settings.stepRetryInterval());

@@ -47,6 +47,12 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
+  public void releaseQuota(String projectId, String serverId) {
+    sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
+        .tell(new ProjectQuotaEntity.Release(java.util.List.of(serverId)));
+  }
+
+  @Override
   public void tellAgent(String host, HostAgentCommand command) {
     // straight to the agent: it dedupes, and a command lost on the way is sent again
     directory.agent(host).ifPresent(agent -> agent.tell(command));

@@ -37,7 +37,7 @@ class ServerEntityTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ComputeSettings settings = new ComputeSettings(Duration.ofSeconds(60),
       Duration.ofSeconds(30), Duration.ofMillis(200), 2, ComputeSettings.Weigher.SPREAD,
-      Duration.ofSeconds(10));
+      Duration.ofSeconds(10), 10, 20, 51200);
   private ScriptedHosts hosts;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
@@ -259,6 +259,7 @@ class ServerEntityTest {
     assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(gone.reply().getError()).kind());
     assertTrue(hosts.released().contains("h1"));
     assertInstanceOf(ServerEntity.Deleted.class, kit.getState());
+    assertEquals(List.of("p1/" + id), hosts.quotaReleases);
   }
 
   @Test
@@ -305,6 +306,7 @@ class ServerEntityTest {
     private final Set<String> refusing = ConcurrentHashMap.newKeySet();
     private final List<String> claims = new CopyOnWriteArrayList<>();
     private final List<String> releases = new CopyOnWriteArrayList<>();
+    final List<String> quotaReleases = new CopyOnWriteArrayList<>();
     private final List<Map.Entry<String, HostAgentCommand>> commands = new CopyOnWriteArrayList<>();
 
     void up(String host) {
@@ -366,6 +368,11 @@ class ServerEntityTest {
     @Override
     public void release(String host, String serverId) {
       releases.add(host);
+    }
+
+    @Override
+    public void releaseQuota(String projectId, String serverId) {
+      quotaReleases.add(projectId + "/" + serverId);
     }
 
     @Override

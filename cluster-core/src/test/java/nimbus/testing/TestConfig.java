@@ -34,7 +34,10 @@ public final class TestConfig {
         "nimbus.host.name", "host-" + UUID.randomUUID().toString().substring(0, 8),
         "nimbus.host.heartbeat-interval", "200ms",
         "nimbus.compute.step-retry-interval", "300ms",
-        "nimbus.identity.admin-password", ADMIN_PASSWORD));
+        "nimbus.identity.admin-password", ADMIN_PASSWORD))
+        // tests create many servers in one project; the quota test sets its own limits
+        .withFallback(ConfigFactory.parseString(
+            "nimbus.compute.default-quota { instances = 100000, cores = 100000, ram-mb = 100000000 }"));
     return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides).withFallback(base));
   }
 }

@@ -10,7 +10,10 @@ public record ComputeSettings(
     Duration stepRetryInterval,
     int maxBuildAttempts,
     Weigher weigher,
-    Duration hostDownAfter) {
+    Duration hostDownAfter,
+    int quotaInstances,
+    int quotaCores,
+    int quotaRamMb) {
 
   /** Which host wins among those that fit. */
   public enum Weigher { SPREAD, PACK }
@@ -28,7 +31,8 @@ public record ComputeSettings(
           "use 1 or more");
     }
     return new ComputeSettings(c.getDuration("build-timeout"), c.getDuration("task-timeout"),
-        c.getDuration("step-retry-interval"), attempts, weigher, c.getDuration("host-down-after"));
+        c.getDuration("step-retry-interval"), attempts, weigher, c.getDuration("host-down-after"),
+        c.getInt("default-quota.instances"), c.getInt("default-quota.cores"), c.getInt("default-quota.ram-mb"));
   }
 
   /** Defaults, for tests and tools that do not read a file. */

@@ -42,6 +42,7 @@ public final class ApiServer extends AllDirectives {
   private final ImageRoutes images;
   private final HostRoutes hosts;
   private final KeypairRoutes keypairs;
+  private final QuotaRoutes quotas;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -59,6 +60,7 @@ public final class ApiServer extends AllDirectives {
     Executor blocking = blockingExecutor(system);
     this.images = new ImageRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.flavors = new FlavorRoutes(ClusterSharding.get(system), settings.askTimeout());
+    this.quotas = new QuotaRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
     this.servers = new ServerRoutes(ClusterSharding.get(system), flavors,
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
@@ -99,6 +101,7 @@ public final class ApiServer extends AllDirectives {
                 servers.route(ctx, baseUrl),
                 flavors.route(ctx, baseUrl),
                 keypairs.route(ctx),
+                quotas.route(ctx),
                 hosts.route(ctx)))))));
   }
 

@@ -19,6 +19,7 @@ import nimbus.compute.Flavor;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
 import nimbus.compute.KeypairsEntity;
+import nimbus.compute.ProjectQuotaEntity;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
@@ -108,15 +109,34 @@ final class ServerRoutes extends ServiceRoutes {
         .thenApply(view -> created(view, reservation, baseUrl));
   }
 
-  /** Creates {@code count} servers (Nova names several name-1, name-2, ...); answers the first. */
+  /**
+   * Creates {@code count} servers (Nova names several name-1, name-2, ...) once the project's
+   * quota has room for all of them; answers the first.
+   */
   private CompletionStage<ServerView> createAll(ServerSpec spec, int count) {
-    List<CompletableFuture<ServerView>> created = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      ServerSpec each = count == 1 ? spec : spec.withName(spec.name() + "-" + i);
-      created.add(server(UUID.randomUUID().toString())
-          .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(each, replyTo), timeout).toCompletableFuture());
+    List<String> ids = new ArrayList<>();
+    Map<String, nimbus.compute.Resources> need = new java.util.HashMap<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(UUID.randomUUID().toString());
+      need.put(ids.get(i), spec.flavor().resources());
     }
-    return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0])).thenApply(v -> created.get(0).join());
+    EntityRef<ProjectQuotaEntity.Command> quota = sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, spec.projectId());
+    return quota.<Done>askWithStatus(r -> new ProjectQuotaEntity.Reserve(need, r), timeout).thenCompose(reserved -> {
+      List<CompletableFuture<ServerView>> created = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ServerSpec each = count == 1 ? spec : spec.withName(spec.name() + "-" + (i + 1));
+        created.add(server(ids.get(i))
+            .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(each, replyTo), timeout).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0]))
+          .whenComplete((v, e) -> {
+            // servers that were never created give their reservation back
+            List<String> lost = new ArrayList<>();
+            for (int i = 0; i < count; i++) if (created.get(i).isCompletedExceptionally()) lost.add(ids.get(i));
+            if (!lost.isEmpty()) quota.tell(new ProjectQuotaEntity.Release(lost));
+          })
+          .thenApply(v -> created.get(0).join());
+    });
   }
 
   private static HttpResponse created(ServerView view, boolean reservation, String baseUrl) {

@@ -230,6 +230,37 @@ class IdentityApiTest {
   }
 
   @Test
+  void quotasKeepAProjectWithinItsLimits() {
+    String p = unique("quota");
+    admin.createUserInProject(p + "-user", "pw-q", p, "member");
+    Api user = anonymous.as(p + "-user", "pw-q", p);
+    String projectId = admin.get("/identity/v3/projects?name=" + p).body().path("projects").get(0).path("id").asText();
+    assertEquals(403, user.send("PUT", "/compute/v2.1/os-quota-sets/" + projectId,
+        "{\"quota_set\": {\"instances\": 100}}").status());
+    Api.Reply set = admin.send("PUT", "/compute/v2.1/os-quota-sets/" + projectId, "{\"quota_set\": {\"instances\": 2}}");
+    assertEquals(2, set.body().path("quota_set").path("instances").asInt(), set.raw());
+
+    String first = user.createServer("q-1", "42");
+    user.createServer("q-2", "42");
+    Api.Reply third = user.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"q-3\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}}");
+    assertEquals(403, third.status(), third.raw());
+    assertTrue(third.body().path("forbidden").path("message").asText().startsWith("Quota exceeded for instances"));
+    JsonNode limits = user.get("/compute/v2.1/limits").body().path("limits").path("absolute");
+    assertEquals(2, limits.path("maxTotalInstances").asInt());
+    assertEquals(2, limits.path("totalInstancesUsed").asInt());
+    assertEquals(256, limits.path("totalRAMUsed").asInt());
+    assertEquals(2, user.get("/compute/v2.1/os-quota-sets/" + projectId).body().path("quota_set").path("instances").asInt());
+
+    // a deleted server gives its share back
+    user.awaitStatus(first, "ACTIVE", WAIT);
+    assertEquals(204, user.delete("/compute/v2.1/servers/" + first).status());
+    Eventually.until(WAIT, () -> user.get("/compute/v2.1/limits").body().path("limits").path("absolute")
+        .path("totalInstancesUsed").asInt() == 1);
+    user.createServer("q-4", "42");
+  }
+
+  @Test
   void microversionsAreNegotiated() {
     Api.Reply ok = admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "2.1");
     assertEquals(200, ok.status());

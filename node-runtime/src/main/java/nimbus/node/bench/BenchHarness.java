@@ -43,6 +43,9 @@ final class BenchHarness implements AutoCloseable {
     all.put("nimbus.api.port", 0);
     all.put("nimbus.cluster.port", 0);
     all.put("nimbus.identity.admin-password", password);
+    all.put("nimbus.compute.default-quota.instances", Integer.MAX_VALUE);
+    all.put("nimbus.compute.default-quota.cores", Integer.MAX_VALUE);
+    all.put("nimbus.compute.default-quota.ram-mb", Integer.MAX_VALUE);
     long start = System.nanoTime();
     NimbusSettings s = NimbusSettings.load(Optional.ofNullable(options.get("config")).map(Path::of),
         ConfigFactory.parseMap(all));

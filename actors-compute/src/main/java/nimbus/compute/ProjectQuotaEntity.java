@@ -1,0 +1,141 @@
+package nimbus.compute;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Rejection;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * One project's compute quota: its limits and what its servers hold, by server id. Like a
+ * host's capacity, it has a single writer, so concurrent creates can never together pass the
+ * limit; a reservation for a server id is idempotent and is released when the server is deleted.
+ */
+public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedReplies<
+    ProjectQuotaEntity.Command, ProjectQuotaEntity.Event, ProjectQuotaEntity.Quota> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "ProjectQuota");
+
+  /** How many servers, vCPUs and MiB of RAM a project may hold. */
+  public record Limits(int instances, int cores, int ramMb) implements CborSerializable {}
+
+  /** Messages a project's quota understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Reserve room for these servers (all or none). */
+  public record Reserve(Map<String, Resources> servers, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Release(List<String> serverIds) implements Command {}
+
+  public record SetLimits(Limits limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<Quota>> replyTo) implements Command {}
+
+  /** Facts about a project's quota. */
+  public sealed interface Event extends CborSerializable {}
+
+  public record Reserved(Map<String, Resources> servers) implements Event {}
+
+  public record Released(List<String> serverIds) implements Event {}
+
+  public record LimitsSet(Limits limits) implements Event {}
+
+  /** The limits an admin set (empty: the cloud's defaults), the defaults, and what is held. */
+  public record Quota(Optional<Limits> limits, Limits defaults, Map<String, Resources> held)
+      implements CborSerializable {
+
+    public Limits effective() {
+      return limits.orElse(defaults);
+    }
+
+    public int instancesUsed() {
+      return held.size();
+    }
+
+    public Resources used() {
+      return held.values().stream().reduce(Resources.NONE, Resources::plus);
+    }
+  }
+
+  public static Behavior<Command> create(String projectId, Limits defaults) {
+    return new ProjectQuotaEntity(projectId, defaults);
+  }
+
+  private final Limits defaults;
+
+  private ProjectQuotaEntity(String projectId, Limits defaults) {
+    super(PersistenceId.of(TYPE_KEY.name(), projectId));
+    this.defaults = defaults;
+  }
+
+  @Override
+  public Quota emptyState() {
+    return new Quota(Optional.empty(), defaults, Map.of());
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, Quota> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Reserve.class, this::reserve)
+        .onCommand(Release.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
+            ? Effect().persist(new Released(c.serverIds())).thenNoReply()
+            : Effect().noReply())
+        .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits()))
+            .thenReply(c.replyTo(), StatusReply::success))
+        .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
+        .build();
+  }
+
+  private ReplyEffect<Event, Quota> reserve(Quota q, Reserve c) {
+    Map<String, Resources> fresh = new HashMap<>(c.servers());
+    fresh.keySet().removeAll(q.held().keySet());
+    if (fresh.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.ack());
+    Limits limits = q.effective();
+    Resources asked = fresh.values().stream().reduce(Resources.NONE, Resources::plus);
+    Resources used = q.used();
+    String over = null;
+    if (q.instancesUsed() + fresh.size() > limits.instances()) {
+      over = exceeded("instances", fresh.size(), q.instancesUsed(), limits.instances());
+    } else if (used.vcpus() + asked.vcpus() > limits.cores()) {
+      over = exceeded("cores", asked.vcpus(), used.vcpus(), limits.cores());
+    } else if (used.ramMb() + asked.ramMb() > limits.ramMb()) {
+      over = exceeded("ram", asked.ramMb(), used.ramMb(), limits.ramMb());
+    }
+    if (over != null) return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, over));
+    return Effect().persist(new Reserved(Map.copyOf(fresh))).thenReply(c.replyTo(), n -> StatusReply.ack());
+  }
+
+  /** Nova's wording. */
+  private static String exceeded(String what, int requested, int used, int limit) {
+    return "Quota exceeded for " + what + ": Requested " + requested + ", but already used " + used
+        + " of " + limit + " " + what;
+  }
+
+  @Override
+  public EventHandler<Quota, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(Reserved.class, (q, e) -> {
+          Map<String, Resources> next = new HashMap<>(q.held());
+          next.putAll(e.servers());
+          return new Quota(q.limits(), defaults, Map.copyOf(next));
+        })
+        .onEvent(Released.class, (q, e) -> {
+          Map<String, Resources> next = new HashMap<>(q.held());
+          e.serverIds().forEach(next::remove);
+          return new Quota(q.limits(), defaults, Map.copyOf(next));
+        })
+        .onEvent(LimitsSet.class, (q, e) -> new Quota(Optional.of(e.limits()), defaults, q.held()))
+        .build();
+  }
+}
