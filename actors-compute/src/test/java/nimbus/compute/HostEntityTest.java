@@ -24,7 +24,7 @@ class HostEntityTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config().withFallback(TestConfig.serialization()));
+    testKit = TestConfig.entityTestKit();
   }
 
   @AfterAll

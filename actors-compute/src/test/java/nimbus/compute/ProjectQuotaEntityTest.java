@@ -21,7 +21,7 @@ class ProjectQuotaEntityTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config().withFallback(TestConfig.serialization()));
+    testKit = TestConfig.entityTestKit();
   }
 
   @AfterAll

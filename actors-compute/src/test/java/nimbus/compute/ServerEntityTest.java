@@ -44,7 +44,7 @@ class ServerEntityTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config().withFallback(TestConfig.serialization()));
+    testKit = TestConfig.entityTestKit();
   }
 
   @AfterAll

@@ -23,6 +23,12 @@ public final class TestConfig {
         """);
   }
 
+  /** A test kit for entity tests with Pekko's EventSourcedBehaviorTestKit (shut it down after). */
+  public static org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit entityTestKit() {
+    return org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(
+        org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.config().withFallback(serialization()));
+  }
+
   /** An all-in-one node on a fresh in-memory H2 database, test:///default, free ports. */
   public static NimbusSettings allInOne(Path dataDir, Map<String, Object> overrides) {
     String db = "jdbc:h2:mem:nimbus-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";

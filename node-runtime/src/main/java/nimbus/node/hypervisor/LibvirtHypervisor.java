@@ -122,68 +122,43 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   @Override
   public void start(String name) {
-    run(() -> {
-      Domain d = require(name);
-      try {
-        if (d.isActive() == 0) d.create();
-      } finally {
-        d.free();
-      }
+    onDomain(name, d -> {
+      if (d.isActive() == 0) d.create();
     });
   }
 
   @Override
   public void stop(String name, Duration graceful) {
-    run(() -> {
-      Domain d = require(name);
-      try {
-        if (d.isActive() != 0 && !graceful.isZero()) {
-          d.shutdown();
-          long deadline = System.nanoTime() + graceful.toNanos();
-          while (d.isActive() != 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // on a blocking thread
-          }
+    onDomain(name, d -> {
+      if (d.isActive() != 0 && !graceful.isZero()) {
+        d.shutdown();
+        long deadline = System.nanoTime() + graceful.toNanos();
+        while (d.isActive() != 0 && System.nanoTime() < deadline) {
+          LockSupport.parkNanos(Duration.ofMillis(200).toNanos()); // on a blocking thread
         }
-        if (d.isActive() != 0) d.destroy();
-      } finally {
-        d.free();
       }
+      if (d.isActive() != 0) d.destroy();
     });
   }
 
   @Override
   public void pause(String name) {
-    run(() -> {
-      Domain d = require(name);
-      try {
-        if (d.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.suspend();
-      } finally {
-        d.free();
-      }
+    onDomain(name, d -> {
+      if (d.getInfo().state != DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.suspend();
     });
   }
 
   @Override
   public void unpause(String name) {
-    run(() -> {
-      Domain d = require(name);
-      try {
-        if (d.getInfo().state == DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.resume();
-      } finally {
-        d.free();
-      }
+    onDomain(name, d -> {
+      if (d.getInfo().state == DomainInfo.DomainState.VIR_DOMAIN_PAUSED) d.resume();
     });
   }
 
   @Override
   public void save(String name) {
-    run(() -> {
-      Domain d = require(name);
-      try {
-        if (d.isActive() != 0) d.managedSave();
-      } finally {
-        d.free();
-      }
+    onDomain(name, d -> {
+      if (d.isActive() != 0) d.managedSave();
     });
   }
 
@@ -249,6 +224,22 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   private interface LibvirtRun {
     void run() throws LibvirtException;
+  }
+
+  private interface DomainRun {
+    void run(Domain d) throws LibvirtException;
+  }
+
+  /** Runs {@code f} on the named domain (which must exist) and frees the handle after. */
+  private void onDomain(String name, DomainRun f) {
+    run(() -> {
+      Domain d = require(name);
+      try {
+        f.run(d);
+      } finally {
+        d.free();
+      }
+    });
   }
 
   private Optional<Domain> lookup(String name) throws LibvirtException {
