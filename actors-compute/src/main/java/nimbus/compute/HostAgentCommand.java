@@ -24,6 +24,7 @@ import nimbus.cluster.CborSerializable;
     @JsonSubTypes.Type(value = HostAgentCommand.UnpauseServer.class, name = "unpause"),
     @JsonSubTypes.Type(value = HostAgentCommand.SuspendServer.class, name = "suspend"),
     @JsonSubTypes.Type(value = HostAgentCommand.ResumeServer.class, name = "resume"),
+    @JsonSubTypes.Type(value = HostAgentCommand.RebuildServer.class, name = "rebuild"),
     @JsonSubTypes.Type(value = HostAgentCommand.ReadConsole.class, name = "console")})
 public interface HostAgentCommand extends CborSerializable {
 
@@ -49,6 +50,9 @@ public interface HostAgentCommand extends CborSerializable {
 
   /** Start the guest again from its saved memory. */
   record ResumeServer(String serverId) implements HostAgentCommand {}
+
+  /** Remove the domain and its disk, then spawn it afresh from {@code spawn}'s boot source. */
+  record RebuildServer(String serverId, SpawnServer spawn) implements HostAgentCommand {}
 
   /** Remove the server's domain and its files; report {@code Destroyed}. */
   record DestroyServer(String serverId) implements HostAgentCommand {}

@@ -82,6 +82,10 @@ public final class ServerEntity
 
   public record GetActions(ActorRef<StatusReply<Actions>> replyTo) implements Command {}
 
+  /** Rebuild an ACTIVE server from another (or the same) image: its disk starts afresh. */
+  public record Rebuild(BootSource boot, Optional<String> name, ActorRef<StatusReply<ServerView>> replyTo)
+      implements Command {}
+
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -169,6 +173,10 @@ public final class ServerEntity
 
   public record ServerRenamed(String name, Instant at) implements Event {}
 
+  public record RebuildRequested(BootSource boot, Optional<String> name, Instant at) implements Event {}
+
+  public record ServerRebuilt(Instant at) implements Event {}
+
   public record TaskFailed(Task task, String reason, Instant at) implements Event {}
 
   public record DeleteRequested(Instant at) implements Event {}
@@ -247,6 +255,7 @@ public final class ServerEntity
     else if (e instanceof ServerLocked) name = "lock";
     else if (e instanceof ServerUnlocked) name = "unlock";
     else if (e instanceof DeleteRequested) name = "delete";
+    else if (e instanceof RebuildRequested) name = "rebuild";
     return Optional.ofNullable(name);
   }
 
@@ -442,6 +451,10 @@ public final class ServerEntity
         .onCommand(Suspend.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("suspend", s.task().get()))
             : accept(new SuspendRequested(now()), c.replyTo()))
+        .onCommand(Rebuild.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("rebuild", s.task().get()))
+            : Effect().persist(new RebuildRequested(c.boot(), c.name(), now())).thenRun(this::drive)
+                .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
@@ -450,6 +463,7 @@ public final class ServerEntity
             case POWERING_OFF -> new ServerStopped(c.power(), now());
             case PAUSING -> new ServerPaused(now());
             case SUSPENDING -> new ServerSuspended(now());
+            case REBUILDING -> new ServerRebuilt(now());
             default -> new ServerRebooted(now());
           };
           return Effect().persist(done).thenRun(this::drive).thenNoReply();
@@ -572,6 +586,7 @@ public final class ServerEntity
         .onCommand(Unpause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("unpause", vmState(s))))
         .onCommand(Suspend.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("suspend", vmState(s))))
         .onCommand(Resume.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resume", vmState(s))))
+        .onCommand(Rebuild.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("rebuild", vmState(s))))
         .onCommand(GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = serverOf(s).host();
           if (host.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(""));
@@ -677,6 +692,7 @@ public final class ServerEntity
         case POWERING_OFF -> new HostAgentCommand.StopServer(serverId);
         case PAUSING -> new HostAgentCommand.PauseServer(serverId);
         case SUSPENDING -> new HostAgentCommand.SuspendServer(serverId);
+        case REBUILDING -> new HostAgentCommand.RebuildServer(serverId, spawnCommand(a.server(), true));
         default -> new HostAgentCommand.RebootServer(serverId, a.task().get() == Task.REBOOTING_HARD);
       });
     } else if (state instanceof Paused p && p.task().isPresent()) {
@@ -747,6 +763,13 @@ public final class ServerEntity
             s.server().onHost(s.server().host(), e.power()).at(e.at()), Optional.empty(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> new Active(s.server().at(e.at()), Optional.empty(), e.at()))
         .onEvent(PauseRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.PAUSING), e.at()))
+        .onEvent(RebuildRequested.class, (s, e) -> {
+          Server rebuilt = e.name().map(s.server()::renamed).orElse(s.server());
+          rebuilt = new Server(rebuilt.id(), rebuilt.spec().withBoot(e.boot()), rebuilt.created(), e.at(),
+              rebuilt.host(), rebuilt.power(), rebuilt.launchedAt(), rebuilt.fault(), rebuilt.lockedBy(), rebuilt.actions());
+          return new Active(rebuilt, Optional.of(Task.REBUILDING), e.at());
+        })
+        .onEvent(ServerRebuilt.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(SuspendRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.SUSPENDING), e.at()))
         .onEvent(ServerPaused.class, (s, e) -> new Paused(
             s.server().onHost(s.server().host(), PowerState.PAUSED).at(e.at()), Optional.empty(), e.at()))

@@ -47,6 +47,11 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
       return with("active", Optional.empty(), PowerState.RUNNING, at);
     }
     if (event instanceof ServerEntity.TaskFailed) return with(vmState, Optional.empty(), power, at);
+    if (event instanceof ServerEntity.RebuildRequested e) {
+      ServerSpec next = e.name().map(spec::withName).orElse(spec).withBoot(e.boot());
+      return new ServerRow(id, next, "active", Optional.of(Task.REBUILDING), power, host, created, at, launchedAt, fault, lockedBy);
+    }
+    if (event instanceof ServerEntity.ServerRebuilt) return with("active", Optional.empty(), PowerState.RUNNING, at);
     if (event instanceof ServerEntity.ServerRenamed e) {
       return new ServerRow(id, spec.withName(e.name()), vmState, task, power, host, created, at, launchedAt, fault, lockedBy);
     }

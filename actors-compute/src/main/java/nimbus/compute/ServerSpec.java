@@ -11,4 +11,8 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
   public ServerSpec withName(String newName) {
     return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName);
   }
+
+  public ServerSpec withBoot(BootSource newBoot) {
+    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName);
+  }
 }

@@ -12,6 +12,7 @@ public enum Task {
   UNPAUSING("unpausing"),
   SUSPENDING("suspending"),
   RESUMING("resuming"),
+  REBUILDING("rebuilding"),
   DELETING("deleting");
 
   public final String novaName;

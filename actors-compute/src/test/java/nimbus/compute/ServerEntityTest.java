@@ -230,6 +230,22 @@ class ServerEntityTest {
   }
 
   @Test
+  void rebuildRespawnsFromTheNewImage() {
+    activeOn("h1");
+    hosts.clearCommands();
+    BootSource other = BootSource.none("other-image");
+    var reply = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Rebuild(other, Optional.of("rebuilt"), r));
+    assertEquals("rebuilding", reply.reply().getValue().taskState().orElseThrow());
+    assertEquals("other-image", get().imageId());
+    assertEquals("rebuilt", get().name());
+    HostAgentCommand.RebuildServer rebuild = hosts.awaitCommand("h1", HostAgentCommand.RebuildServer.class);
+    assertEquals("other-image", rebuild.spawn().boot().imageId());
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBUILDING, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+    assertTrue(get().taskState().isEmpty());
+  }
+
+  @Test
   void aDomainThatWentDownOnTheHostMakesTheServerShutoff() {
     activeOn("h1");
     kit.runCommand(new ServerEntity.PowerObserved("h1", PowerState.SHUTDOWN, true));

@@ -78,7 +78,7 @@ final class ServerRoutes extends ServiceRoutes {
                 get(() -> respond(() -> show(ctx, id, baseUrl))),
                 put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id))))))));
   }
 
@@ -296,6 +296,24 @@ final class ServerRoutes extends ServiceRoutes {
             }));
   }
 
+  /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
+  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args, String baseUrl) {
+    if (args == null || !args.isObject()) throw Fields.wrongType("rebuild", args, "object");
+    Fields.onlyKnown(args, "rebuild", Set.of("imageRef", "name", "adminPass", "metadata", "preserve_ephemeral",
+        "OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "personality"));
+    String imageRef = Ids.lastSegment(Fields.requiredString(args, "imageRef", 255));
+    if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
+    Optional<String> name = args.has("name") ? Optional.of(Fields.name(args, "name")) : Optional.empty();
+    return unlocked(ctx, id)
+        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
+        .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
+        .thenApply(view -> {
+          ObjectNode out = Json.MAPPER.createObjectNode();
+          out.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
+          return Json.response(202, out);
+        });
+  }
+
   /** Nova's lock rule: an owner may lift its own lock, only an admin lifts an admin's. */
   private CompletionStage<HttpResponse> lock(RequestContext ctx, String id, boolean lock) {
     return visible(ctx, id).thenCompose(view -> {
@@ -321,7 +339,7 @@ final class ServerRoutes extends ServiceRoutes {
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, String baseUrl) {
     JsonNode request = Json.parseObject(body);
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
@@ -338,6 +356,7 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
+      case "rebuild" -> rebuild(ctx, id, args, baseUrl);
       case "lock" -> lock(ctx, id, true);
       case "unlock" -> lock(ctx, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);

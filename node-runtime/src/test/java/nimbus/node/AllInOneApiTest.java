@@ -94,6 +94,14 @@ class AllInOneApiTest {
     api.awaitStatus(id, "ACTIVE", WAIT);
     assertEquals(PowerState.RUNNING, domain(id));
 
+    Api.Reply rebuilt = api.post("/compute/v2.1/servers/" + id + "/action",
+        "{\"rebuild\": {\"imageRef\": \"" + Api.TEST_IMAGE + "\", \"name\": \"life-2\"}}");
+    assertEquals(202, rebuilt.status(), rebuilt.raw());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals("life-2", api.server(id).path("name").asText());
+    assertEquals(PowerState.RUNNING, domain(id));
+    assertEquals(400, api.post("/compute/v2.1/servers/" + id + "/action", "{\"rebuild\": {}}").status());
+
     JsonNode console = api.post("/compute/v2.1/servers/" + id + "/action",
         "{\"os-getConsoleOutput\": {\"length\": 10}}").body();
     assertTrue(console.has("output"));

@@ -220,6 +220,7 @@ public final class HostAgent {
     if (command instanceof HostAgentCommand.UnpauseServer) return Task.UNPAUSING;
     if (command instanceof HostAgentCommand.SuspendServer) return Task.SUSPENDING;
     if (command instanceof HostAgentCommand.ResumeServer) return Task.RESUMING;
+    if (command instanceof HostAgentCommand.RebuildServer) return Task.REBUILDING;
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
@@ -241,6 +242,10 @@ public final class HostAgent {
       case UNPAUSING -> operations.unpause(id);
       case SUSPENDING -> operations.suspend(id);
       case RESUMING -> operations.resume(id);
+      case REBUILDING -> {
+        operations.destroy(id); // the old disk goes; the new one comes from the new image
+        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn());
+      }
       default -> throw new IllegalArgumentException("unexpected task " + task);
     };
     return new ServerEntity.TaskDone(host, task, power);
