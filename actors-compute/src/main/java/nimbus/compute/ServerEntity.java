@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Rejection;
 import nimbus.config.ComputeSettings;
@@ -275,11 +276,20 @@ public final class ServerEntity
 
   public record Stopped(Server server, Optional<Task> task, Instant since) implements State {}
 
+  /** A phase that only waits to be woken (unpaused, resumed) or deleted. */
+  public sealed interface Resting extends State {
+    Server server();
+
+    Optional<Task> task();
+
+    Instant since();
+  }
+
   /** Frozen in memory on its host. */
-  public record Paused(Server server, Optional<Task> task, Instant since) implements State {}
+  public record Paused(Server server, Optional<Task> task, Instant since) implements Resting {}
 
   /** Memory saved to disk on its host, not running. */
-  public record Suspended(Server server, Optional<Task> task, Instant since) implements State {}
+  public record Suspended(Server server, Optional<Task> task, Instant since) implements Resting {}
 
   public record Errored(Server server) implements State {}
 
@@ -523,26 +533,22 @@ public final class ServerEntity
 
   /** Paused and suspended servers: the one way back to ACTIVE, or delete. */
   private void paused(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
-    b.forStateType(Paused.class)
+    resting(b, Paused.class, Unpause.class, Unpause::replyTo, "unpause", UnpauseRequested::new, ServerUnpaused::new);
+    resting(b, Suspended.class, Resume.class, Resume::replyTo, "resume", ResumeRequested::new, ServerResumed::new);
+  }
+
+  private <S extends Resting, W extends Command> void resting(
+      CommandHandlerWithReplyBuilder<Command, Event, State> b, Class<S> phase, Class<W> wake,
+      Function<W, ActorRef<StatusReply<Done>>> replyTo, String action,
+      Function<Instant, Event> requested, Function<Instant, Event> done) {
+    b.forStateType(phase)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
-        .onCommand(Unpause.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("unpause", s.task().get()))
-            : accept(new UnpauseRequested(now()), c.replyTo()))
+        .onCommand(wake, (s, c) -> s.task().isPresent()
+            ? Effect().reply(replyTo.apply(c), busy(action, s.task().get()))
+            : accept(requested.apply(now()), replyTo.apply(c)))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
-            ? Effect().persist(new ServerUnpaused(now())).thenRun(this::drive).thenNoReply()
-            : Effect().noReply())
-        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
-        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
-        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
-    b.forStateType(Suspended.class)
-        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
-        .onCommand(Resume.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("resume", s.task().get()))
-            : accept(new ResumeRequested(now()), c.replyTo()))
-        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
-        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
-            ? Effect().persist(new ServerResumed(now())).thenRun(this::drive).thenNoReply()
+            ? Effect().persist(done.apply(now())).thenRun(this::drive).thenNoReply()
             : Effect().noReply())
         .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
         .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
@@ -831,8 +837,7 @@ public final class ServerEntity
     if (state instanceof Building b) return b.server();
     if (state instanceof Active a) return a.server();
     if (state instanceof Stopped s) return s.server();
-    if (state instanceof Paused p) return p.server();
-    if (state instanceof Suspended p) return p.server();
+    if (state instanceof Resting r) return r.server();
     if (state instanceof Errored e) return e.server();
     if (state instanceof Deleting d) return d.server();
     if (state instanceof Deleted d) return d.server();
@@ -855,8 +860,7 @@ public final class ServerEntity
     if (state instanceof Building b) return Optional.of(b.host().isEmpty() ? Task.SCHEDULING : Task.SPAWNING);
     if (state instanceof Active a) return a.task();
     if (state instanceof Stopped s) return s.task();
-    if (state instanceof Paused p) return p.task();
-    if (state instanceof Suspended p) return p.task();
+    if (state instanceof Resting r) return r.task();
     if (state instanceof Deleting) return Optional.of(Task.DELETING);
     return Optional.empty();
   }

@@ -6,31 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import nimbus.cluster.Rejection;
-import nimbus.testing.TestConfig;
+import nimbus.testing.EntityTestSupport;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Capacity claims on one host: within inventory times ratio, idempotent, surviving restarts. */
-class HostEntityTest {
-  private static ActorTestKit testKit;
+class HostEntityTest extends EntityTestSupport {
   private final List<HostSummary> published = new CopyOnWriteArrayList<>();
   private EventSourcedBehaviorTestKit<HostEntity.Command, HostEntity.Event, HostEntity.State> kit;
-
-  @BeforeAll
-  static void start() {
-    testKit = TestConfig.entityTestKit();
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-  }
 
   @BeforeEach
   void fresh() {

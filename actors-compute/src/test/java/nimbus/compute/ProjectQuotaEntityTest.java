@@ -6,28 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import nimbus.cluster.Rejection;
-import nimbus.testing.TestConfig;
+import nimbus.testing.EntityTestSupport;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A project's quota: all-or-nothing reservations within the limits, idempotent, released on delete. */
-class ProjectQuotaEntityTest {
-  private static ActorTestKit testKit;
-
-  @BeforeAll
-  static void start() {
-    testKit = TestConfig.entityTestKit();
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-  }
+class ProjectQuotaEntityTest extends EntityTestSupport {
 
   private static StatusReply<Done> reserve(
       EventSourcedBehaviorTestKit<ProjectQuotaEntity.Command, ProjectQuotaEntity.Event, ProjectQuotaEntity.Quota> kit,

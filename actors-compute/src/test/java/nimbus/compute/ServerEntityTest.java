@@ -18,21 +18,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import nimbus.cluster.Rejection;
 import nimbus.config.ComputeSettings;
+import nimbus.testing.EntityTestSupport;
 import nimbus.testing.ManualClock;
-import nimbus.testing.TestConfig;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The server lifecycle, driven message by message against a scripted set of hosts. */
-class ServerEntityTest {
-  private static ActorTestKit testKit;
+class ServerEntityTest extends EntityTestSupport {
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ComputeSettings settings = new ComputeSettings(Duration.ofSeconds(60),
@@ -41,16 +37,6 @@ class ServerEntityTest {
   private ScriptedHosts hosts;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
-
-  @BeforeAll
-  static void start() {
-    testKit = TestConfig.entityTestKit();
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-  }
 
   @BeforeEach
   void fresh() {
