@@ -40,6 +40,7 @@ public record ServerView(
       case "active" -> task.map(t -> switch (t) {
         case REBOOTING -> "REBOOT";
         case REBOOTING_HARD -> "HARD_REBOOT";
+        case REBUILDING -> "REBUILD";
         default -> "ACTIVE";
       }).orElse("ACTIVE");
       case "stopped" -> "SHUTOFF";
