@@ -5,10 +5,14 @@ import nimbus.cluster.CborSerializable;
 
 /**
  * What a host boots a server from, resolved from its image when the server is created: a root
- * disk image, or a kernel and ramdisk for direct kernel boot, or both. Paths are on the host.
+ * disk image, or a kernel and ramdisk for direct kernel boot, or both. Each file is a path on
+ * the host (images registered from configuration) or {@code store:<sha512>}, a file of the
+ * image store that the host fetches and caches on first use.
  */
 public record BootSource(String imageId, Optional<String> disk, Optional<String> diskFormat,
     Optional<String> kernel, Optional<String> ramdisk) implements CborSerializable {
+
+  public static final String STORE_PREFIX = "store:";
 
   public static BootSource none(String imageId) {
     return new BootSource(imageId, Optional.empty(), Optional.empty(), Optional.empty(),

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideJson;
 
 /** Server lists from the read side: by project, filtered, newest first, a page at a time. */
 public final class ServerListing {

@@ -29,16 +29,16 @@ public final class ImageSeeds {
   }
 
   /** The images one seed becomes: kernel, ramdisk (if given) and the image that boots with them. */
-  public static List<ImageEntity.Image> imagesOf(ImageSeed seed, Instant now) {
-    List<ImageEntity.Image> images = new ArrayList<>();
+  public static List<Image> imagesOf(ImageSeed seed, Instant now) {
+    List<Image> images = new ArrayList<>();
     Map<String, String> properties = new HashMap<>();
     if (!seed.kernel().isBlank()) {
-      ImageEntity.Image kernel = image(seed.name() + "-kernel", "aki", "aki", Optional.of(seed.kernel()), Map.of(), now);
+      Image kernel = image(seed.name() + "-kernel", "aki", "aki", Optional.of(seed.kernel()), Map.of(), now);
       images.add(kernel);
       properties.put("kernel_id", kernel.id());
     }
     if (!seed.ramdisk().isBlank()) {
-      ImageEntity.Image ramdisk = image(seed.name() + "-ramdisk", "ari", "ari", Optional.of(seed.ramdisk()), Map.of(), now);
+      Image ramdisk = image(seed.name() + "-ramdisk", "ari", "ari", Optional.of(seed.ramdisk()), Map.of(), now);
       images.add(ramdisk);
       properties.put("ramdisk_id", ramdisk.id());
     }
@@ -54,18 +54,21 @@ public final class ImageSeeds {
     Instant now = Instant.now();
     List<CompletableFuture<?>> all = new ArrayList<>();
     for (ImageSeed seed : seeds) {
-      for (ImageEntity.Image image : imagesOf(seed, now)) {
+      for (Image image : imagesOf(seed, now)) {
         all.add(sharding.entityRefFor(ImageEntity.TYPE_KEY, image.id())
-            .<ImageEntity.Image>askWithStatus(replyTo -> new ImageEntity.Register(image, replyTo), timeout)
+            .<Image>askWithStatus(replyTo -> new ImageEntity.Register(image, replyTo), timeout)
             .toCompletableFuture());
       }
     }
     return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
   }
 
-  private static ImageEntity.Image image(String name, String diskFormat, String containerFormat,
+  private static Image image(String name, String diskFormat, String containerFormat,
       Optional<String> location, Map<String, String> properties, Instant now) {
-    return new ImageEntity.Image(idOf(name), name, diskFormat, containerFormat, location, "public",
-        ADMIN_PROJECT, Map.copyOf(properties), now);
+    ImageMetadata metadata = new ImageMetadata(name, diskFormat, containerFormat, "public", false, 0, 0,
+        properties, List.of());
+    // active at once: a seed's files are already on the hosts (an "ami" one boots by kernel alone)
+    return new Image(idOf(name), ADMIN_PROJECT, "active", metadata,
+        location, Optional.empty(), now, now);
   }
 }

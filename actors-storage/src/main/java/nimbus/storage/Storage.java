@@ -1,13 +1,25 @@
 package nimbus.storage;
 
+import java.sql.Connection;
+import java.time.Clock;
 import nimbus.cluster.Entities;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideProjection;
 import org.apache.pekko.actor.typed.ActorSystem;
 
-/** Registers the storage entities on a node. */
+/** Registers the storage entities and their read side on a node. */
 public final class Storage {
   private Storage() {}
 
-  public static void init(ActorSystem<?> system) {
-    Entities.init(system, ImageEntity.TYPE_KEY, ctx -> ImageEntity.create(ctx.getEntityId()));
+  public static void init(ActorSystem<?> system, Clock clock) {
+    Entities.init(system, ImageEntity.TYPE_KEY, ctx -> ImageEntity.create(ctx.getEntityId(), clock));
+  }
+
+  /** On control nodes: the image list table and the projection that fills it. */
+  public static void initReadSide(ActorSystem<?> system) throws Exception {
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      ImageListProjection.createTable(c);
+    }
+    ReadSideProjection.run(system, ImageListProjection.NAME, ImageEntity.TAG, ImageListProjection::new);
   }
 }

@@ -24,6 +24,7 @@ public record NimbusSettings(
     HostSettings host,
     ComputeSettings compute,
     IdentitySettings identity,
+    ImageStoreSettings imageStore,
     List<ImageSeed> images) {
 
   public boolean has(Role role) {
@@ -74,6 +75,7 @@ public record NimbusSettings(
           HostSettings.from(c.getConfig("host"), dataDir),
           ComputeSettings.from(c.getConfig("compute")),
           IdentitySettings.from(c.getConfig("identity")),
+          ImageStoreSettings.from(c.getConfig("image-store"), dataDir),
           ImageSeed.listFrom(c));
     } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
       throw new SettingsException("configuration", firstLine(e.getMessage()),

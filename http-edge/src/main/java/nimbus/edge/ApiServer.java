@@ -11,6 +11,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import nimbus.compute.ServerListing;
+import nimbus.storage.ImageListing;
+import nimbus.storage.ImageUploads;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.config.ApiSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,7 +52,8 @@ public final class ApiServer extends AllDirectives {
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
-      Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness) {
+      Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
+      Duration uploadTimeout) {
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter);
     this.settings = settings;
     this.readiness = readiness;
@@ -58,7 +61,8 @@ public final class ApiServer extends AllDirectives {
     this.identityRoutes = new IdentityRoutes(identity);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
-    this.images = new ImageRoutes(ClusterSharding.get(system), settings.askTimeout());
+    this.images = new ImageRoutes(ClusterSharding.get(system), new ImageListing(ReadSideDatabase.get(system)),
+        uploads, blocking, settings.askTimeout(), uploadTimeout);
     this.flavors = new FlavorRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.quotas = new QuotaRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());

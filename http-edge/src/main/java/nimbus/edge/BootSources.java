@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
 import nimbus.compute.BootSource;
+import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
@@ -29,26 +30,28 @@ final class BootSources {
       CompletableFuture<Optional<String>> ramdisk = location(image.property("ramdisk_id"), projectId);
       boolean rootDisk = image.diskFormat().equals("qcow2") || image.diskFormat().equals("raw");
       return kernel.thenCombine(ramdisk, (k, r) -> new BootSource(image.id(),
-          rootDisk ? image.location() : Optional.empty(),
+          rootDisk ? fileOf(image) : Optional.empty(),
           rootDisk ? Optional.of(image.diskFormat()) : Optional.empty(), k, r));
     });
   }
 
-  /** A project may use public images and its own. */
-  static boolean visible(ImageEntity.Image image, String projectId) {
-    return image.visibility().equals("public") || image.ownerProjectId().equals(projectId);
-  }
-
   private CompletableFuture<Optional<String>> location(Optional<String> imageId, String projectId) {
     if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
-    return image(imageId.get(), projectId).thenApply(ImageEntity.Image::location).toCompletableFuture();
+    return image(imageId.get(), projectId).thenApply(BootSources::fileOf).toCompletableFuture();
   }
 
-  private CompletionStage<ImageEntity.Image> image(String id, String projectId) {
+  /** Where a host finds an image's bytes: a file already on it, or the store's file by hash. */
+  static Optional<String> fileOf(Image image) {
+    if (image.location().isPresent()) return image.location();
+    return image.file().map(f -> BootSource.STORE_PREFIX + f.sha512());
+  }
+
+  private CompletionStage<Image> image(String id, String projectId) {
     return sharding.entityRefFor(ImageEntity.TYPE_KEY, id)
-        .<ImageEntity.Image>askWithStatus(ImageEntity.Get::new, timeout)
+        .<Image>askWithStatus(ImageEntity.Get::new, timeout)
         .thenApply(image -> {
-          if (!visible(image, projectId)) throw ApiError.badRequest("Can not find requested image");
+          if (!image.visibleTo(projectId)) throw ApiError.badRequest("Can not find requested image");
+          if (!image.status().equals("active")) throw ApiError.badRequest("Image " + id + " is not active.");
           return image;
         })
         .exceptionally(e -> {

@@ -37,6 +37,7 @@ final class Failures {
   static ApiError toApiError(Throwable e) {
     Throwable t = unwrap(e);
     if (t instanceof ApiError api) return api;
+    if (t instanceof nimbus.storage.ImageStore.TooLarge) return new ApiError(413, t.getMessage());
     if (t instanceof StatusReply.ErrorMessage) {
       Rejection r = Rejection.from(t);
       return new ApiError(r.kind().httpStatus, r.message());

@@ -1,56 +1,199 @@
 package nimbus.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
+import nimbus.storage.ImageListing;
+import nimbus.storage.ImageMetadata;
+import nimbus.storage.ImageUploads;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Glance v2's image show ({@code GET /image/v2/images/{id}}), enough for clients to resolve an
- * image reference. A project sees public images and its own.
+ * Glance v2's images: create, list (filters and pages), show, update (JSON patch), delete, and
+ * the file's upload and download, both streamed. A project sees public and community images
+ * and its own; it changes only its own (admins see and change all).
  */
 final class ImageRoutes extends ServiceRoutes {
-  private final ClusterSharding sharding;
-  private final Duration timeout;
+  private static final int DEFAULT_LIMIT = 25;
+  private static final int MAX_LIMIT = 1000;
 
-  ImageRoutes(ClusterSharding sharding, Duration timeout) {
+  private final ClusterSharding sharding;
+  private final ImageListing listing;
+  private final ImageUploads uploads;
+  private final Executor blocking;
+  private final Duration timeout;
+  private final Duration uploadTimeout;
+
+  ImageRoutes(ClusterSharding sharding, ImageListing listing, ImageUploads uploads, Executor blocking,
+      Duration timeout, Duration uploadTimeout) {
     super(ImageRoutes::error);
     this.sharding = sharding;
+    this.listing = listing;
+    this.uploads = uploads;
+    this.blocking = blocking;
     this.timeout = timeout;
+    this.uploadTimeout = uploadTimeout;
   }
 
   /** Glance's error body. */
   static HttpResponse error(int status, String message) {
     ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("code", status).put("title", status == 404 ? "Not Found" : "Error").put("message", message);
+    body.put("code", status).put("title", title(status)).put("message", message);
     return Json.response(status, body);
   }
 
-  Route route(RequestContext ctx) {
-    return pathPrefix(PathMatchers.segment("v2").slash("images"), () ->
-        path(PathMatchers.segment(), id -> get(() -> respond(() -> sharding.entityRefFor(ImageEntity.TYPE_KEY, id)
-            .<ImageEntity.Image>askWithStatus(ImageEntity.Get::new, timeout)
-            .thenApply(image -> {
-              if (!BootSources.visible(image, ctx.projectId())) {
-                throw ApiError.notFound("No image found with ID " + id);
-              }
-              return Json.response(200, view(image));
-            })))));
+  private static String title(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 409 -> "Conflict";
+      case 413 -> "Request Entity Too Large";
+      default -> "Error";
+    };
   }
 
-  private static ObjectNode view(ImageEntity.Image i) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", i.id()).put("name", i.name()).put("status", "active").put("visibility", i.visibility())
-        .put("protected", false).put("disk_format", i.diskFormat()).put("container_format", i.containerFormat())
-        .put("min_disk", 0).put("min_ram", 0).put("owner", i.ownerProjectId())
-        .put("created_at", ServerJson.isoTime(i.createdAt())).put("updated_at", ServerJson.isoTime(i.createdAt()))
-        .put("self", "/v2/images/" + i.id()).put("file", "/v2/images/" + i.id() + "/file")
-        .put("schema", "/v2/schemas/image").putNull("size").putNull("checksum");
-    o.putArray("tags");
-    i.properties().forEach(o::put);
-    return o;
+  Route route(RequestContext ctx) {
+    return pathPrefix(PathMatchers.segment("v2").slash("images"), () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q)))),
+            post(() -> body(b -> respond(() -> create(ctx, b)))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEnd(() -> concat(
+                get(() -> respond(() -> visible(ctx, id).thenApply(i -> Json.response(200, ImageJson.view(i))))),
+                patch(() -> body(b -> respond(() -> update(ctx, id, b)))),
+                delete(() -> respond(() -> delete(ctx, id))))),
+            path("file", () -> concat(
+                put(() -> withoutSizeLimit(() -> withRequestTimeout(uploadTimeout, () ->
+                    extractDataBytes(data -> respond(() -> owned(ctx, id)
+                        .thenCompose(i -> uploads.upload(id, data))
+                        .thenApply(i -> HttpResponse.create().withStatus(204))))))),
+                get(() -> respond(() -> visible(ctx, id).thenApply(this::download)))))))));
+  }
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q) {
+    int limit = DEFAULT_LIMIT;
+    if (q.containsKey("limit")) {
+      try {
+        limit = Integer.parseInt(q.get("limit"));
+      } catch (NumberFormatException e) {
+        throw ApiError.badRequest("limit param must be an integer");
+      }
+      if (limit < 0) throw ApiError.badRequest("limit param must be positive");
+    }
+    ImageListing.Query query = new ImageListing.Query(
+        ctx.isAdmin() ? Optional.empty() : Optional.of(ctx.projectId()),
+        Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
+        Optional.ofNullable(q.get("visibility")), Optional.ofNullable(q.get("owner")),
+        Math.min(limit, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
+    int pageSize = query.limit();
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return listing.list(query);
+      } catch (ImageListing.MarkerNotFound e) {
+        throw ApiError.badRequest(e.getMessage());
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }, blocking).thenApply(images -> {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      var array = body.putArray("images");
+      images.forEach(i -> array.add(ImageJson.view(i)));
+      body.put("first", "/v2/images").put("schema", "/v2/schemas/images");
+      if (pageSize > 0 && images.size() == pageSize) {
+        body.put("next", "/v2/images?marker=" + images.get(images.size() - 1).id() + "&limit=" + pageSize);
+      }
+      return Json.response(200, body);
+    });
+  }
+
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
+    if (!ctx.canWrite()) throw new ApiError(403, "You are not authorized to complete add_image action.");
+    JsonNode body = Json.parseObject(raw);
+    ImageMetadata metadata = ImageJson.created(body);
+    checkPublicize(ctx, metadata.visibility());
+    JsonNode requestedId = body.get("id");
+    if (requestedId != null && !(requestedId.isTextual() && Ids.isUuid(requestedId.asText()))) {
+      throw ApiError.badRequest("Invalid value for 'id': must be a UUID");
+    }
+    String id = requestedId != null ? requestedId.asText().toLowerCase() : UUID.randomUUID().toString();
+    Instant now = Instant.now();
+    Image image = new Image(id, ctx.projectId(), "queued", metadata, Optional.empty(), Optional.empty(), now, now);
+    return entity(id).<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout)
+        .thenApply(created -> Json.response(201, ImageJson.view(created)));
+  }
+
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
+    JsonNode patch;
+    try {
+      patch = Json.MAPPER.readTree(raw);
+    } catch (java.io.IOException e) {
+      throw ApiError.badRequest("Malformed JSON patch: " + e.getMessage());
+    }
+    return owned(ctx, id).thenCompose(image -> {
+      ImageMetadata next = ImageJson.patched(image, patch);
+      if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());
+      return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
+    }).thenApply(updated -> Json.response(200, ImageJson.view(updated)));
+  }
+
+  private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+    return owned(ctx, id)
+        .thenCompose(image -> entity(id).<Image>askWithStatus(ImageEntity.Delete::new, timeout))
+        .thenApply(deleted -> HttpResponse.create().withStatus(204));
+  }
+
+  private HttpResponse download(Image image) {
+    if (image.file().isEmpty()) return HttpResponse.create().withStatus(204);
+    var file = image.file().get();
+    return HttpResponse.create().withStatus(200)
+        .addHeader(RawHeader.create("Content-MD5", file.md5()))
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, file.size(),
+            uploads.store().read(file.sha512())
+                .orElseThrow(() -> new ApiError(404, "The file of image " + image.id() + " is missing from the store"))));
+  }
+
+  /** Publishing an image to every project is for admins (Glance's publicize_image). */
+  private static void checkPublicize(RequestContext ctx, String visibility) {
+    if (visibility.equals("public") && !ctx.isAdmin()) {
+      throw new ApiError(403, "You are not authorized to complete publicize_image action.");
+    }
+  }
+
+  /** The image, if this project may see it; 404 otherwise. */
+  private CompletionStage<Image> visible(RequestContext ctx, String id) {
+    return entity(id).<Image>askWithStatus(ImageEntity.Get::new, timeout).thenApply(image -> {
+      if (!ctx.isAdmin() && !image.visibleTo(ctx.projectId())) throw ApiError.notFound("No image found with ID " + id);
+      return image;
+    });
+  }
+
+  /** The image, if this project may change it: 403 for another's visible image, 404 otherwise. */
+  private CompletionStage<Image> owned(RequestContext ctx, String id) {
+    return visible(ctx, id).thenApply(image -> {
+      boolean mine = image.ownerProjectId().equals(ctx.projectId()) && ctx.canWrite();
+      if (!ctx.isAdmin() && !mine) throw new ApiError(403, "You are not permitted to modify image " + id + ".");
+      return image;
+    });
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> entity(String id) {
+    return sharding.entityRefFor(ImageEntity.TYPE_KEY, id);
   }
 }

@@ -22,6 +22,7 @@ import nimbus.edge.identity.Revocations;
 import nimbus.edge.identity.TokenCodec;
 import nimbus.edge.identity.TokenKeys;
 import nimbus.node.agent.HostAgent;
+import nimbus.node.agent.ImageCache;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.Dataplane;
@@ -31,7 +32,10 @@ import nimbus.node.dataplane.RecordingDataplane;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.HypervisorException;
 import nimbus.node.hypervisor.LibvirtHypervisor;
+import nimbus.storage.ImageFileService;
 import nimbus.storage.ImageSeeds;
+import nimbus.storage.ImageStore;
+import nimbus.storage.ImageUploads;
 import nimbus.storage.Storage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -77,18 +81,21 @@ public final class Node implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
-      Storage.init(sys);
+      Storage.init(sys, clock);
       Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
       if (settings.has(Role.CONTROL)) {
         try {
           Compute.initReadSide(sys);
+          Storage.initReadSide(sys);
         } catch (Exception e) {
           throw new IllegalStateException("read side: " + e.getMessage(), e);
         }
       }
       if (hypervisor != null) {
         Executor blocking = ApiServer.blockingExecutor(sys);
-        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane);
+        ImageCache images = new ImageCache(settings.host().instancesDir().resolve("_base"), sys,
+            settings.imageStore().uploadTimeout());
+        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane, images);
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, blocking),
             "host-agent", Props.empty());
       }
@@ -99,6 +106,9 @@ public final class Node implements AutoCloseable {
     try {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
+        ImageUploads uploads = new ImageUploads(system, ImageStore.at(settings.imageStore().dir()),
+            settings.imageStore().maxImageBytes(), settings.api().askTimeout());
+        system.systemActorOf(ImageFileService.create(uploads), "image-files", Props.empty());
         identity = new IdentityService(system, settings.identity(),
             new TokenCodec(TokenKeys.load(settings.identity(), settings.dataDir())),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("nimbus-password-dispatcher")),
@@ -107,7 +117,7 @@ public final class Node implements AutoCloseable {
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
             () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));
         binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(),
-            settings.compute().hostDownAfter(), readiness)
+            settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout())
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {

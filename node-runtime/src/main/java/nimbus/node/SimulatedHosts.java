@@ -3,11 +3,13 @@ package nimbus.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import nimbus.config.HostSettings;
 import nimbus.edge.ApiServer;
 import nimbus.node.agent.HostAgent;
+import nimbus.node.agent.ImageCache;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.LocalNetwork;
@@ -45,7 +47,8 @@ public final class SimulatedHosts implements AutoCloseable {
       hypervisors.add(hypervisor);
       names.add(name);
       ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
-          new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())));
+          new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),
+          new ImageCache(settings.instancesDir().resolve("_base"), node.system(), Duration.ofMinutes(5)));
       node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
           ApiServer.blockingExecutor(node.system())), "simulated-" + name, Props.empty());
     }

@@ -34,9 +34,11 @@ public final class ServerOperations {
   private final HostSettings settings;
   private final ProcessRunner processes;
   private final Dataplane dataplane;
+  private final ImageCache images;
 
   public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes,
-      Dataplane dataplane) {
+      Dataplane dataplane, ImageCache images) {
+    this.images = images;
     this.hypervisor = hypervisor;
     this.settings = settings;
     this.processes = processes;
@@ -64,22 +66,25 @@ public final class ServerOperations {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
     BootSource boot = c.boot();
     boolean real = !settings.domainType().equals("test");
-    Optional<Path> kernel = boot.kernel().map(Path::of);
-    Optional<Path> ramdisk = boot.ramdisk().map(Path::of);
+    Optional<Path> kernel = hostFile(boot.kernel());
+    Optional<Path> ramdisk = hostFile(boot.ramdisk());
+    Optional<Path> base = hostFile(boot.disk());
     if (real) {
-      for (Optional<Path> file : List.of(kernel, ramdisk, boot.disk().map(Path::of))) {
+      for (Optional<Path> file : List.of(kernel, ramdisk, base)) {
         if (file.isPresent() && !Files.isReadable(file.get())) {
           throw new IllegalStateException("Image file " + file.get() + " is not on host " + settings.name());
         }
       }
     }
     Optional<Path> disk = Optional.empty();
-    if (boot.disk().isPresent()) {
+    if (base.isPresent()) {
       Path overlay = dir.resolve("disk");
-      if (real && !Files.exists(overlay)) {
-        processes.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F",
-            boot.diskFormat().orElse("qcow2"), "-b", boot.disk().get(), overlay.toString(),
-            Math.max(1, c.resources().diskGb()) + "G"), Duration.ofSeconds(60));
+      // the root disk is a qcow2 overlay over the (shared, read-only) image file
+      if (!Files.exists(overlay) && Files.exists(base.get())) {
+        List<String> create = new java.util.ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F",
+            boot.diskFormat().orElse("qcow2"), "-b", base.get().toString(), overlay.toString()));
+        if (c.resources().diskGb() > 0) create.add(c.resources().diskGb() + "G");
+        processes.run(create, Duration.ofSeconds(60));
       }
       disk = Optional.of(overlay);
     }
@@ -90,6 +95,15 @@ public final class ServerOperations {
     hypervisor.define(spec.name(), DomainXml.of(spec));
     if (c.start()) hypervisor.start(spec.name());
     return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
+  }
+
+  /** A boot file on this host: a path as given, or a store file fetched into the cache. */
+  private Optional<Path> hostFile(Optional<String> ref) throws IOException {
+    if (ref.isEmpty()) return Optional.empty();
+    if (ref.get().startsWith(BootSource.STORE_PREFIX)) {
+      return Optional.of(images.file(ref.get().substring(BootSource.STORE_PREFIX.length())));
+    }
+    return Optional.of(Path.of(ref.get()));
   }
 
   public PowerState stop(String serverId) {

@@ -1,4 +1,4 @@
-package nimbus.compute;
+package nimbus.cluster;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,8 +7,8 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /** How read-side rows are stored as JSON. */
-final class ReadSideJson {
-  static final ObjectMapper MAPPER = new ObjectMapper()
+public final class ReadSideJson {
+  public static final ObjectMapper MAPPER = new ObjectMapper()
       .registerModule(new Jdk8Module())
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)

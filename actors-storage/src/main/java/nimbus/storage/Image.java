@@ -1,0 +1,61 @@
+package nimbus.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import nimbus.cluster.CborSerializable;
+
+/**
+ * An image as the image API shows it. {@code location} is a file already on the hosts
+ * (configured images); {@code file} is the uploaded file in the store.
+ */
+public record Image(String id, String ownerProjectId, String status, ImageMetadata metadata,
+    Optional<String> location, Optional<StoredFile> file, Instant createdAt, Instant updatedAt)
+    implements CborSerializable {
+
+  public String name() {
+    return metadata.name();
+  }
+
+  public String diskFormat() {
+    return metadata.diskFormat();
+  }
+
+  public String visibility() {
+    return metadata.visibility();
+  }
+
+  public Optional<String> property(String key) {
+    return Optional.ofNullable(metadata.properties().get(key));
+  }
+
+  /** Whether {@code projectId} may see and boot it: public and community images, and its own. */
+  public boolean visibleTo(String projectId) {
+    return visibility().equals("public") || visibility().equals("community") || ownerProjectId.equals(projectId);
+  }
+
+  /** Why this image cannot take {@code next} as its metadata, if it cannot. */
+  public Optional<String> refusal(ImageMetadata next) {
+    boolean formatsChanged = !Objects.equals(next.diskFormat(), metadata.diskFormat())
+        || !Objects.equals(next.containerFormat(), metadata.containerFormat());
+    if (formatsChanged && !status.equals("queued")) {
+      return Optional.of("Attribute container_format can be only replaced for a queued image.");
+    }
+    return Optional.empty();
+  }
+
+  /** The image after one of its events. */
+  public Image after(ImageEntity.Event event) {
+    Instant at = event.at();
+    if (event instanceof ImageEntity.MetadataUpdated e) return with(status, e.metadata(), file, at);
+    if (event instanceof ImageEntity.UploadStarted) return with("saving", metadata, file, at);
+    if (event instanceof ImageEntity.UploadFinished e) return with("active", metadata, Optional.of(e.file()), at);
+    if (event instanceof ImageEntity.UploadAborted) return with("queued", metadata, Optional.empty(), at);
+    if (event instanceof ImageEntity.ImageDeleted) return with("deleted", metadata, file, at);
+    return this;
+  }
+
+  private Image with(String s, ImageMetadata m, Optional<StoredFile> f, Instant at) {
+    return new Image(id, ownerProjectId, s, m, location, f, createdAt, at);
+  }
+}

@@ -1,0 +1,86 @@
+package nimbus.storage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideSession;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+
+/**
+ * Keeps the {@code image_list} table (what image lists and their filters read) in step with
+ * image events, applying each event exactly as the entity does ({@link Image#after}).
+ */
+public final class ImageListProjection
+    extends JdbcHandler<List<EventEnvelope<ImageEntity.Event>>, ReadSideSession> {
+
+  public static final String NAME = "image-list";
+
+  private static final String DDL = """
+      CREATE TABLE IF NOT EXISTS image_list (
+        id VARCHAR(36) PRIMARY KEY,
+        owner VARCHAR(64) NOT NULL,
+        visibility VARCHAR(16) NOT NULL,
+        name VARCHAR(255) NOT NULL,
+        status VARCHAR(16) NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        row_json TEXT NOT NULL)""";
+
+  public static void createTable(Connection connection) throws SQLException {
+    try (var st = connection.createStatement()) {
+      st.execute(DDL);
+      st.execute("CREATE INDEX IF NOT EXISTS image_list_created ON image_list (created_at)");
+    }
+  }
+
+  @Override
+  public void process(ReadSideSession session, List<EventEnvelope<ImageEntity.Event>> envelopes) throws Exception {
+    session.withConnection(connection -> {
+      Map<String, Optional<Image>> images = new LinkedHashMap<>();
+      for (EventEnvelope<ImageEntity.Event> envelope : envelopes) {
+        String id = envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1);
+        Optional<Image> before = images.containsKey(id) ? images.get(id) : load(connection, id);
+        if (before.isEmpty() && !(envelope.event() instanceof ImageEntity.ImageCreated)) continue;
+        ImageEntity.State next = ImageEntity.next(before, envelope.event());
+        images.put(id, Optional.of(((ImageEntity.Existing) next).image()));
+      }
+      for (var entry : images.entrySet()) save(connection, entry.getKey(), entry.getValue().orElseThrow());
+      return null;
+    });
+  }
+
+  private static Optional<Image> load(Connection c, String id) throws Exception {
+    try (PreparedStatement st = c.prepareStatement("SELECT row_json FROM image_list WHERE id = ?")) {
+      st.setString(1, id);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() ? Optional.of(ReadSideJson.MAPPER.readValue(rs.getString(1), Image.class)) : Optional.empty();
+      }
+    }
+  }
+
+  private static void save(Connection c, String id, Image image) throws Exception {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM image_list WHERE id = ?")) {
+      del.setString(1, id);
+      del.executeUpdate();
+    }
+    if (image.status().equals("deleted")) return;
+    try (PreparedStatement st = c.prepareStatement(
+        "INSERT INTO image_list (id, owner, visibility, name, status, created_at, row_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      st.setString(1, id);
+      st.setString(2, image.ownerProjectId());
+      st.setString(3, image.visibility());
+      st.setString(4, image.name());
+      st.setString(5, image.status());
+      st.setTimestamp(6, Timestamp.from(image.createdAt()));
+      st.setString(7, ReadSideJson.MAPPER.writeValueAsString(image));
+      st.executeUpdate();
+    }
+  }
+}

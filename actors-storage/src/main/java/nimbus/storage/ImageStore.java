@@ -1,0 +1,138 @@
+package nimbus.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.apache.pekko.stream.IOResult;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Image files on disk, content-addressed: a file is named by the SHA-512 of its bytes, so the
+ * same content is stored once and a name always means the same bytes. A write streams to a
+ * temporary file while hashing and then moves it into place, so a file under its name is
+ * always complete; nothing is ever held whole in memory.
+ */
+public final class ImageStore {
+  private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
+
+  private final Path files;
+  private final Path incoming;
+
+  private ImageStore(Path root) {
+    this.files = root.resolve("sha512");
+    this.incoming = root.resolve("incoming");
+  }
+
+  /** The store under {@code root}, with its directories made and stale partial writes removed. */
+  public static ImageStore at(Path root) {
+    ImageStore store = new ImageStore(root);
+    try {
+      Files.createDirectories(store.files);
+      Files.createDirectories(store.incoming);
+      try (var partial = Files.list(store.incoming)) {
+        for (Path p : partial.toList()) Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the image store at " + root, e);
+    }
+    return store;
+  }
+
+  /**
+   * Streams {@code data} into the store. Fails with {@link TooLarge} past {@code maxBytes};
+   * a failed write leaves nothing behind.
+   */
+  public CompletionStage<StoredFile> write(Source<ByteString, ?> data, long maxBytes, Materializer materializer) {
+    Path partial = incoming.resolve(UUID.randomUUID().toString());
+    Hashing hashing = new Hashing();
+    return data
+        .map(chunk -> {
+          hashing.add(chunk, maxBytes);
+          return chunk;
+        })
+        .toMat(FileIO.toPath(partial), Keep.right())
+        .run(materializer)
+        .handle((IOResult written, Throwable failure) -> {
+          try {
+            if (failure != null) throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+            StoredFile file = hashing.result();
+            Path target = files.resolve(file.sha512());
+            if (Files.exists(target)) {
+              Files.delete(partial); // the same bytes are already stored
+            } else {
+              Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return file;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          } finally {
+            try {
+              Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+              // removed at the next start
+            }
+          }
+        });
+  }
+
+  /** The stored file with this SHA-512, if the store has it. */
+  public Optional<Path> path(String sha512) {
+    if (!SHA512.matcher(sha512).matches()) return Optional.empty();
+    Path p = files.resolve(sha512);
+    return Files.exists(p) ? Optional.of(p) : Optional.empty();
+  }
+
+  /** The bytes of a stored file, streamed. */
+  public Optional<Source<ByteString, CompletionStage<IOResult>>> read(String sha512) {
+    return path(sha512).map(FileIO::fromPath);
+  }
+
+  /** An upload larger than the store accepts. */
+  public static final class TooLarge extends RuntimeException {
+    public TooLarge(long maxBytes) {
+      super("Image exceeds the storage quota: the largest image is " + maxBytes + " bytes");
+    }
+  }
+
+  /** MD5 and SHA-512 of a stream, computed as it passes. */
+  private static final class Hashing {
+    private final MessageDigest md5 = digest("MD5");
+    private final MessageDigest sha512 = digest("SHA-512");
+    private long size;
+
+    void add(ByteString chunk, long maxBytes) {
+      size += chunk.size();
+      if (size > maxBytes) throw new TooLarge(maxBytes);
+      for (java.nio.ByteBuffer b : chunk.getByteBuffers()) {
+        md5.update(b.duplicate());
+        sha512.update(b);
+      }
+    }
+
+    StoredFile result() {
+      HexFormat hex = HexFormat.of();
+      return new StoredFile(hex.formatHex(sha512.digest()), hex.formatHex(md5.digest()), size);
+    }
+
+    private static MessageDigest digest(String algorithm) {
+      try {
+        return MessageDigest.getInstance(algorithm);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(algorithm + " is part of every Java runtime", e);
+      }
+    }
+  }
+}

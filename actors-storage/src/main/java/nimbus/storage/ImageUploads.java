@@ -1,0 +1,57 @@
+package nimbus.storage;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Uploads an image's file: the image goes {@code saving}, the bytes stream into the store, and
+ * the image goes {@code active} with the file's size and hashes, or back to {@code queued} if
+ * the upload fails. Used by the image API's upload and by server snapshots.
+ */
+public final class ImageUploads {
+  private final ClusterSharding sharding;
+  private final ImageStore store;
+  private final long maxBytes;
+  private final Duration timeout;
+  private final Materializer materializer;
+
+  public ImageUploads(ActorSystem<?> system, ImageStore store, long maxBytes, Duration timeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.store = store;
+    this.maxBytes = maxBytes;
+    this.timeout = timeout;
+    this.materializer = Materializer.matFromSystem(system);
+  }
+
+  public ImageStore store() {
+    return store;
+  }
+
+  /** The image, active, once {@code data} is stored; a refused or failed upload fails. */
+  public CompletionStage<Image> upload(String imageId, Source<ByteString, ?> data) {
+    EntityRef<ImageEntity.Command> image = sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId);
+    return image.<Image>askWithStatus(ImageEntity.BeginUpload::new, timeout)
+        .thenCompose(saving -> store.write(data, maxBytes, materializer)
+            .handle((file, failure) -> failure == null
+                ? image.<Image>askWithStatus(r -> new ImageEntity.FinishUpload(file, r), timeout)
+                : image.<Image>askWithStatus(r -> new ImageEntity.AbortUpload(reason(failure), r), timeout)
+                    .thenCompose(queued -> CompletableFuture.<Image>failedFuture(cause(failure))))
+            .thenCompose(result -> result));
+  }
+
+  static Throwable cause(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  private static String reason(Throwable failure) {
+    Throwable t = cause(failure);
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

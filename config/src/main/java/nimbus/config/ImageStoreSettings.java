@@ -1,0 +1,23 @@
+package nimbus.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The image service's file store on control nodes: where image files live (named by their
+ * SHA-512), the largest file an upload may bring, and how long one upload may take.
+ */
+public record ImageStoreSettings(Path dir, long maxImageBytes, Duration uploadTimeout) {
+
+  static ImageStoreSettings from(Config c, Path dataDir) {
+    String dir = c.getString("dir");
+    long max = c.getBytes("max-image-size");
+    if (max < 1) {
+      throw new SettingsException("nimbus.image-store.max-image-size", "must be positive",
+          "give a size such as 100GiB");
+    }
+    return new ImageStoreSettings(dir.isBlank() ? dataDir.resolve("images") : Path.of(dir).toAbsolutePath(),
+        max, c.getDuration("upload-timeout"));
+  }
+}

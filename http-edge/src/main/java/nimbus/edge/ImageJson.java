@@ -1,0 +1,161 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import nimbus.storage.Image;
+import nimbus.storage.ImageMetadata;
+
+/**
+ * Glance v2's image documents: the view of an image, and the metadata a create body or a JSON
+ * patch asks for, with Glance's checks and wording.
+ */
+final class ImageJson {
+  /** What only the service sets. */
+  static final Set<String> READ_ONLY = Set.of("id", "status", "checksum", "os_hash_algo", "os_hash_value",
+      "size", "virtual_size", "created_at", "updated_at", "owner", "self", "file", "schema", "direct_url",
+      "locations", "location", "deleted", "deleted_at", "stores");
+  private static final Set<String> BASE = Set.of("name", "disk_format", "container_format", "visibility",
+      "protected", "min_disk", "min_ram", "tags", "os_hidden");
+
+  private ImageJson() {}
+
+  static ObjectNode view(Image i) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    ImageMetadata m = i.metadata();
+    o.put("id", i.id()).put("name", orNull(m.name())).put("status", i.status()).put("visibility", m.visibility())
+        .put("protected", m.deletionProtected()).put("os_hidden", false)
+        .put("disk_format", orNull(m.diskFormat())).put("container_format", orNull(m.containerFormat()))
+        .put("min_disk", m.minDisk()).put("min_ram", m.minRam()).put("owner", i.ownerProjectId());
+    if (i.file().isPresent()) {
+      o.put("size", i.file().get().size()).put("checksum", i.file().get().md5())
+          .put("os_hash_algo", "sha512").put("os_hash_value", i.file().get().sha512());
+    } else {
+      o.putNull("size").putNull("checksum").putNull("os_hash_algo").putNull("os_hash_value");
+    }
+    o.putNull("virtual_size");
+    var tags = o.putArray("tags");
+    m.tags().forEach(tags::add);
+    o.put("created_at", ServerJson.isoTime(i.createdAt())).put("updated_at", ServerJson.isoTime(i.updatedAt()))
+        .put("self", "/v2/images/" + i.id()).put("file", "/v2/images/" + i.id() + "/file")
+        .put("schema", "/v2/schemas/image");
+    m.properties().forEach(o::put);
+    return o;
+  }
+
+  private static String orNull(String s) {
+    return s.isEmpty() ? null : s;
+  }
+
+  /** The metadata of a new image from a create body (Glance's defaults for what is missing). */
+  static ImageMetadata created(JsonNode body) {
+    ObjectNode doc = Json.MAPPER.createObjectNode();
+    doc.put("name", "").put("disk_format", "").put("container_format", "").put("visibility", "shared")
+        .put("protected", false).put("min_disk", 0).put("min_ram", 0);
+    doc.putArray("tags");
+    body.fields().forEachRemaining(e -> {
+      if (READ_ONLY.contains(e.getKey()) && !e.getKey().equals("id")) throw readOnly(e.getKey());
+      if (!e.getKey().equals("id")) doc.set(e.getKey(), e.getValue());
+    });
+    return metadataOf(doc);
+  }
+
+  /** Applies a JSON patch (media type openstack-images-v2.1-json-patch) to an image. */
+  static ImageMetadata patched(Image image, JsonNode patch) {
+    if (!patch.isArray()) throw ApiError.badRequest("Request body must be a JSON array of operation objects.");
+    ObjectNode doc = (ObjectNode) view(image).deepCopy();
+    for (JsonNode op : patch) {
+      if (!op.isObject() || !op.path("op").isTextual() || !op.path("path").isTextual()) {
+        throw ApiError.badRequest("Operation objects must contain exactly one of \"op\" and \"path\".");
+      }
+      String kind = op.get("op").asText();
+      String path = op.get("path").asText();
+      if (!path.startsWith("/") || path.length() < 2 || path.indexOf('/', 1) > 0) {
+        throw ApiError.badRequest("Invalid JSON pointer for this resource: '" + path + "'");
+      }
+      String field = path.substring(1).replace("~1", "/").replace("~0", "~");
+      if (READ_ONLY.contains(field)) throw readOnly(field);
+      switch (kind) {
+        case "add", "replace" -> {
+          if (!op.has("value")) throw ApiError.badRequest("Operation \"" + kind + "\" requires a member named \"value\".");
+          if (kind.equals("replace") && !doc.has(field)) {
+            throw new ApiError(409, "Property " + field + " does not exist.");
+          }
+          doc.set(field, op.get("value"));
+        }
+        case "remove" -> {
+          if (BASE.contains(field)) throw new ApiError(403, "Attribute '" + field + "' cannot be removed.");
+          if (doc.remove(field) == null) throw new ApiError(409, "Property " + field + " does not exist.");
+        }
+        default -> throw ApiError.badRequest("Invalid operation: '" + kind + "'");
+      }
+    }
+    return metadataOf(doc);
+  }
+
+  private static ImageMetadata metadataOf(ObjectNode doc) {
+    String name = text(doc, "name", 255, true);
+    String disk = format(doc, "disk_format", ImageMetadata.DISK_FORMATS);
+    String container = format(doc, "container_format", ImageMetadata.CONTAINER_FORMATS);
+    String visibility = text(doc, "visibility", 16, false);
+    if (!ImageMetadata.VISIBILITIES.contains(visibility)) {
+      throw ApiError.badRequest("Invalid visibility value: " + visibility);
+    }
+    JsonNode prot = doc.get("protected");
+    if (!prot.isBoolean()) throw ApiError.badRequest("Invalid value for 'protected': must be a boolean");
+    int minDisk = count(doc, "min_disk");
+    int minRam = count(doc, "min_ram");
+    JsonNode tagsNode = doc.get("tags");
+    if (tagsNode == null || !tagsNode.isArray()) throw ApiError.badRequest("Invalid value for 'tags': must be an array");
+    List<String> tags = new ArrayList<>();
+    for (JsonNode t : tagsNode) {
+      if (!t.isTextual() || t.asText().length() > 255) throw ApiError.badRequest("Invalid tag: " + t);
+      if (!tags.contains(t.asText())) tags.add(t.asText());
+    }
+    Map<String, String> properties = new LinkedHashMap<>();
+    doc.fields().forEachRemaining(e -> {
+      if (BASE.contains(e.getKey()) || READ_ONLY.contains(e.getKey())) return;
+      if (e.getKey().isEmpty() || e.getKey().length() > 255) throw ApiError.badRequest("Invalid property name");
+      if (!e.getValue().isTextual()) {
+        throw ApiError.badRequest("Invalid value for property '" + e.getKey() + "': properties are strings");
+      }
+      if (e.getValue().asText().length() > 65535) throw ApiError.badRequest("Property '" + e.getKey() + "' is too long");
+      properties.put(e.getKey(), e.getValue().asText());
+    });
+    if (properties.size() > 128) throw new ApiError(413, "Maximum number of properties exceeded (128)");
+    return new ImageMetadata(name, disk, container, visibility, prot.asBoolean(), minDisk, minRam, properties, tags);
+  }
+
+  private static String text(ObjectNode doc, String field, int max, boolean nullable) {
+    JsonNode v = doc.get(field);
+    if (nullable && (v == null || v.isNull())) return "";
+    if (v == null || !v.isTextual()) throw ApiError.badRequest("Invalid value for '" + field + "': must be a string");
+    if (v.asText().length() > max) throw ApiError.badRequest("'" + field + "' is too long (at most " + max + ")");
+    return v.asText();
+  }
+
+  private static String format(ObjectNode doc, String field, Set<String> allowed) {
+    String value = text(doc, field, 32, true);
+    if (!value.isEmpty() && !allowed.contains(value)) {
+      throw ApiError.badRequest("Invalid value '" + value + "' for parameter '" + field + "': must be one of "
+          + new java.util.TreeSet<>(allowed));
+    }
+    return value;
+  }
+
+  private static int count(ObjectNode doc, String field) {
+    JsonNode v = doc.get(field);
+    if (v == null || !v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE) {
+      throw ApiError.badRequest("Invalid value for '" + field + "': must be a non-negative integer");
+    }
+    return v.asInt();
+  }
+
+  private static ApiError readOnly(String field) {
+    return new ApiError(403, "Attribute '" + field + "' is read-only.");
+  }
+}

@@ -1,0 +1,99 @@
+package nimbus.node.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import nimbus.storage.ImageFileService;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A host's copies of image store files, in {@code instances/_base} (where Nova keeps its image
+ * cache): fetched from the cluster's image file service on first use, checked against their
+ * SHA-512 before they are used, then shared by every server of the host as the backing file of
+ * its qcow2 overlay. Blocking: call it on the blocking dispatcher.
+ */
+public final class ImageCache {
+  private final Path dir;
+  private final ActorSystem<?> system;
+  private final Duration timeout;
+  private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
+  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+  public ImageCache(Path dir, ActorSystem<?> system, Duration timeout) {
+    this.dir = dir;
+    this.system = system;
+    this.timeout = timeout;
+  }
+
+  /** The cached file with this SHA-512, fetched first if the host does not have it. */
+  public Path file(String sha512) throws IOException {
+    if (!SHA512.matcher(sha512).matches()) throw new IOException("not an image file name: " + sha512);
+    Path cached = dir.resolve(sha512);
+    if (Files.exists(cached)) return cached;
+    Files.createDirectories(dir);
+    // one fetch per file: a second server booting the same image waits for the first
+    synchronized (locks.computeIfAbsent(sha512, k -> new Object())) {
+      if (!Files.exists(cached)) fetch(sha512, cached);
+    }
+    return cached;
+  }
+
+  private void fetch(String sha512, Path target) throws IOException {
+    Path partial = dir.resolve(sha512 + ".part-" + UUID.randomUUID());
+    try {
+      SourceRef<ByteString> source = open(sha512);
+      MessageDigest digest = MessageDigest.getInstance("SHA-512");
+      try (InputStream in = new DigestInputStream(source.getSource()
+          .runWith(StreamConverters.asInputStream(timeout), Materializer.matFromSystem(system)), digest)) {
+        Files.copy(in, partial);
+      }
+      String actual = HexFormat.of().formatHex(digest.digest());
+      if (!actual.equals(sha512)) throw new IOException("image file " + sha512 + " arrived corrupted");
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+  }
+
+  private SourceRef<ByteString> open(String sha512) throws IOException {
+    try {
+      Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+              system.receptionist(), r -> Receptionist.find(ImageFileService.KEY, r), timeout, system.scheduler())
+          .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Set<ActorRef<ImageFileService.Command>> services = listing.getServiceInstances(ImageFileService.KEY);
+      if (services.isEmpty()) throw new IOException("no image store is reachable from this host");
+      ActorRef<ImageFileService.Command> service = services.iterator().next();
+      return AskPattern.<ImageFileService.Command, org.apache.pekko.pattern.StatusReply<SourceRef<ByteString>>>ask(
+              service, r -> new ImageFileService.OpenFile(sha512, r), timeout, system.scheduler())
+          .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .getValue();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("cannot fetch image file " + sha512 + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while fetching image " + sha512);
+    } catch (org.apache.pekko.pattern.StatusReply.ErrorMessage e) {
+      throw new IOException(e.getMessage());
+    }
+  }
+}
