@@ -67,7 +67,7 @@ public final class ImageStore {
         .run(materializer)
         .handle((IOResult written, Throwable failure) -> {
           try {
-            if (failure != null) throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+            if (failure != null) throw tooLargeIn(failure).orElseGet(() -> new java.util.concurrent.CompletionException(failure));
             StoredFile file = hashing.result();
             Path target = files.resolve(file.sha512());
             if (Files.exists(target)) {
@@ -86,6 +86,14 @@ public final class ImageStore {
             }
           }
         });
+  }
+
+  /** The size limit's failure, if that is what failed the stream (file sinks wrap it). */
+  private static Optional<RuntimeException> tooLargeIn(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TooLarge tooLarge) return Optional.of(tooLarge);
+    }
+    return Optional.empty();
   }
 
   /** The stored file with this SHA-512, if the store has it. */

@@ -94,6 +94,29 @@ final class Api {
     return send("PATCH", path, body);
   }
 
+  /** Uploads {@code bytes} (an image file) with PUT. */
+  Reply putBytes(String path, byte[] bytes) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+  }
+
+  /** Downloads a body as bytes. */
+  HttpResponse<byte[]> getBytes(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("X-Auth-Token", token)
+          .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (Exception e) {
+      throw new AssertionError("request failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Sends a Glance JSON patch. */
+  Reply jsonPatch(String path, String ops) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/openstack-images-v2.1-json-patch")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(ops)));
+  }
+
   /** A request about the token {@code subject} (Keystone's X-Subject-Token). */
   Reply sendWithSubject(String method, String subject) {
     return sendWithHeader(method, "/identity/v3/auth/tokens", "X-Subject-Token", subject);

@@ -1,0 +1,97 @@
+package nimbus.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import nimbus.cluster.Rejection;
+import nimbus.testing.EntityTestSupport;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.Test;
+
+/** An image's life: queued, saving, active (or queued again after a failed upload), deleted. */
+class ImageEntityTest extends EntityTestSupport {
+  private static final StoredFile FILE = new StoredFile("ab".repeat(64), "cd".repeat(16), 42);
+
+  private EventSourcedBehaviorTestKit<ImageEntity.Command, ImageEntity.Event, ImageEntity.State> kit(String id) {
+    return EventSourcedBehaviorTestKit.create(testKit.system(), ImageEntity.create(id, Clock.systemUTC()));
+  }
+
+  private static Image queued(String id, boolean protect) {
+    ImageMetadata m = new ImageMetadata("img", "qcow2", "bare", "private", protect, 0, 0, Map.of("k", "v"), List.of());
+    return new Image(id, "project-a", "queued", m, Optional.empty(), Optional.empty(), Instant.now(), Instant.now());
+  }
+
+  private static StatusReply<Image> run(
+      EventSourcedBehaviorTestKit<ImageEntity.Command, ImageEntity.Event, ImageEntity.State> kit,
+      java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<StatusReply<Image>>, ImageEntity.Command> command) {
+    return kit.<StatusReply<Image>>runCommand(command::apply).reply();
+  }
+
+  @Test
+  void anUploadTakesAQueuedImageThroughSavingToActiveAndSurvivesARestart() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    assertEquals("queued", run(kit, r -> new ImageEntity.Create(queued(id, false), r)).getValue().status());
+    assertEquals("saving", run(kit, ImageEntity.BeginUpload::new).getValue().status());
+    StatusReply<Image> second = run(kit, ImageEntity.BeginUpload::new);
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(second.getError()).kind(), "one upload at a time");
+    Image active = run(kit, r -> new ImageEntity.FinishUpload(FILE, r)).getValue();
+    assertEquals("active", active.status());
+    assertEquals(Optional.of(FILE), active.file());
+    kit.restart();
+    assertInstanceOf(ImageEntity.Active.class, kit.getState());
+    assertEquals(FILE, ((ImageEntity.Active) kit.getState()).image().file().orElseThrow());
+    assertEquals(Rejection.Kind.CONFLICT,
+        Rejection.from(run(kit, ImageEntity.BeginUpload::new).getError()).kind(), "an active image keeps its file");
+  }
+
+  @Test
+  void aFailedUploadLeavesTheImageQueuedForAnother() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    run(kit, r -> new ImageEntity.Create(queued(id, false), r));
+    run(kit, ImageEntity.BeginUpload::new);
+    assertEquals("queued", run(kit, r -> new ImageEntity.AbortUpload("connection lost", r)).getValue().status());
+    assertEquals("saving", run(kit, ImageEntity.BeginUpload::new).getValue().status());
+  }
+
+  @Test
+  void metadataChangesKeepTheFileAndFormatsChangeOnlyWhileQueued() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    Image image = run(kit, r -> new ImageEntity.Create(queued(id, false), r)).getValue();
+    ImageMetadata raw = new ImageMetadata("renamed", "raw", "bare", "private", false, 1, 0, Map.of(), List.of("t"));
+    assertEquals("raw", run(kit, r -> new ImageEntity.UpdateMetadata(raw, r)).getValue().diskFormat());
+    run(kit, ImageEntity.BeginUpload::new);
+    run(kit, r -> new ImageEntity.FinishUpload(FILE, r));
+    StatusReply<Image> refused = run(kit, r -> new ImageEntity.UpdateMetadata(image.metadata(), r));
+    assertEquals(Rejection.Kind.FORBIDDEN, Rejection.from(refused.getError()).kind());
+    ImageMetadata renamed = new ImageMetadata("again", "raw", "bare", "private", false, 1, 0, Map.of("a", "b"), List.of());
+    Image updated = run(kit, r -> new ImageEntity.UpdateMetadata(renamed, r)).getValue();
+    assertEquals("again", updated.name());
+    assertEquals(Optional.of(FILE), updated.file());
+  }
+
+  @Test
+  void aProtectedImageIsNotDeletedAndADeletedOneIsGone() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    run(kit, r -> new ImageEntity.Create(queued(id, true), r));
+    assertEquals(Rejection.Kind.FORBIDDEN, Rejection.from(run(kit, ImageEntity.Delete::new).getError()).kind());
+    ImageMetadata unprotected = new ImageMetadata("img", "qcow2", "bare", "private", false, 0, 0, Map.of(), List.of());
+    run(kit, r -> new ImageEntity.UpdateMetadata(unprotected, r));
+    assertTrue(run(kit, ImageEntity.Delete::new).isSuccess());
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(run(kit, ImageEntity.Get::new).getError()).kind());
+    assertEquals(Rejection.Kind.NOT_FOUND,
+        Rejection.from(run(kit, r -> new ImageEntity.Create(queued(id, false), r)).getError()).kind(),
+        "a deleted image's id is not reused");
+  }
+}

@@ -1,0 +1,237 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import nimbus.node.agent.ProcessRunner;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image service (Glance v2) of an all-in-one node over real HTTP: the image lifecycle, the
+ * file's streamed upload and download with its hashes, lists, JSON patches, tenants, bad input,
+ * and a server booted from an uploaded image.
+ */
+class ImageApiTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String IMAGES = "/image/v2/images";
+  @TempDir
+  static Path data;
+  private static Node node;
+  private static Api admin;
+
+  @BeforeAll
+  static void start() {
+    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB")),
+        ConfigFactory.empty());
+    admin = Api.adminOf(node);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static JsonNode create(Api api, String body) {
+    Api.Reply r = api.post(IMAGES, body);
+    assertEquals(201, r.status(), r.raw());
+    return r.body();
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] bytes = new byte[size];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  private static String hex(String algorithm, byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+  }
+
+  @Test
+  void anUploadedFileComesBackWithGlancesHashes() throws Exception {
+    JsonNode image = create(admin, "{\"name\": \"blob\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}");
+    String id = image.path("id").asText();
+    assertEquals("queued", image.path("status").asText());
+    assertEquals("shared", image.path("visibility").asText(), "Glance's default visibility");
+    assertTrue(image.path("size").isNull());
+    assertEquals(204, admin.getBytes(IMAGES + "/" + id + "/file").statusCode(), "no data yet");
+
+    byte[] bytes = random(3_000_000, 1);
+    assertEquals(204, admin.putBytes(IMAGES + "/" + id + "/file", bytes).status());
+    JsonNode active = admin.get(IMAGES + "/" + id).body();
+    assertEquals("active", active.path("status").asText());
+    assertEquals(bytes.length, active.path("size").asLong());
+    assertEquals(hex("MD5", bytes), active.path("checksum").asText());
+    assertEquals("sha512", active.path("os_hash_algo").asText());
+    assertEquals(hex("SHA-512", bytes), active.path("os_hash_value").asText());
+
+    var download = admin.getBytes(IMAGES + "/" + id + "/file");
+    assertEquals(200, download.statusCode());
+    assertArrayEquals(bytes, download.body());
+    assertEquals(hex("MD5", bytes), download.headers().firstValue("Content-MD5").orElse(""));
+    assertEquals(409, admin.putBytes(IMAGES + "/" + id + "/file", bytes).status(), "an active image keeps its file");
+  }
+
+  @Test
+  void anUploadOverTheLimitIsRefusedAndTheImageStaysQueued() {
+    String id = create(admin, "{\"name\": \"huge\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}")
+        .path("id").asText();
+    Api.Reply refused = admin.putBytes(IMAGES + "/" + id + "/file", new byte[9 * 1024 * 1024]);
+    assertEquals(413, refused.status(), refused.raw());
+    assertEquals(413, refused.body().path("code").asInt(), "Glance's error format");
+    assertEquals("queued", admin.get(IMAGES + "/" + id).body().path("status").asText());
+    assertEquals(204, admin.putBytes(IMAGES + "/" + id + "/file", new byte[1024]).status(), "a second upload works");
+  }
+
+  @Test
+  void listsFilterAndPage() {
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(create(admin, "{\"name\": \"page-" + tag + "-" + i + "\", \"visibility\": \"private\"}").path("id").asText());
+    }
+    Eventually.until(WAIT, () -> admin.get(IMAGES + "?name=page-" + tag + "-4").body().path("images").size() == 1);
+    JsonNode one = admin.get(IMAGES + "?name=page-" + tag + "-2").body().path("images");
+    assertEquals(1, one.size());
+    assertEquals(ids.get(2), one.get(0).path("id").asText());
+
+    List<String> seen = new ArrayList<>();
+    String next = IMAGES + "?visibility=private&status=queued&limit=2";
+    while (next != null) {
+      JsonNode page = admin.get(next).body();
+      assertTrue(page.path("images").size() <= 2);
+      page.path("images").forEach(i -> seen.add(i.path("id").asText()));
+      next = page.has("next") ? "/image" + page.path("next").asText() : null;
+    }
+    assertTrue(seen.containsAll(ids), "every page together holds every image");
+    assertEquals(seen.size(), seen.stream().distinct().count(), "no image on two pages");
+    assertEquals(400, admin.get(IMAGES + "?marker=" + UUID.randomUUID()).status());
+    assertEquals(400, admin.get(IMAGES + "?limit=many").status());
+  }
+
+  @Test
+  void aJsonPatchChangesWhatOwnersMayChange() {
+    String id = create(admin, "{\"name\": \"patched\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", "
+        + "\"kernel_id\": \"k\"}").path("id").asText();
+    Api.Reply r = admin.jsonPatch(IMAGES + "/" + id, """
+        [{"op": "replace", "path": "/name", "value": "renamed"},
+         {"op": "add", "path": "/color", "value": "blue"},
+         {"op": "remove", "path": "/kernel_id"},
+         {"op": "replace", "path": "/min_ram", "value": 128},
+         {"op": "add", "path": "/tags", "value": ["a", "b"]}]""");
+    assertEquals(200, r.status(), r.raw());
+    JsonNode shown = admin.get(IMAGES + "/" + id).body();
+    assertEquals("renamed", shown.path("name").asText());
+    assertEquals("blue", shown.path("color").asText());
+    assertFalse(shown.has("kernel_id"));
+    assertEquals(128, shown.path("min_ram").asInt());
+    assertEquals(2, shown.path("tags").size());
+
+    assertEquals(403, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"replace\", \"path\": \"/status\", \"value\": \"active\"}]").status());
+    assertEquals(409, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"replace\", \"path\": \"/nothing\", \"value\": \"x\"}]").status());
+    assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"add\", \"path\": \"/n\", \"value\": 5}]").status());
+    assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"move\", \"path\": \"/name\"}]").status());
+    assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "{\"name\": \"x\"}").status());
+    assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"replace\", \"path\": \"/disk_format\", \"value\": \"floppy\"}]").status());
+    assertEquals("renamed", admin.get(IMAGES + "/" + id).body().path("name").asText(), "refused patches change nothing");
+  }
+
+  @Test
+  void badCreatesAreRefusedInGlancesFormat() {
+    Api.Reply malformed = admin.post(IMAGES, "{\"name\": ");
+    assertEquals(400, malformed.status());
+    assertEquals("Bad Request", malformed.body().path("title").asText());
+    assertEquals(400, admin.post(IMAGES, "{\"disk_format\": \"floppy\"}").status());
+    assertEquals(400, admin.post(IMAGES, "{\"visibility\": \"everyone\"}").status());
+    assertEquals(400, admin.post(IMAGES, "{\"min_disk\": -1}").status());
+    assertEquals(400, admin.post(IMAGES, "{\"id\": \"not-a-uuid\"}").status());
+    assertEquals(403, admin.post(IMAGES, "{\"status\": \"active\"}").status());
+    assertEquals(403, admin.post(IMAGES, "{\"size\": 5}").status());
+    String id = UUID.randomUUID().toString();
+    assertEquals(201, admin.post(IMAGES, "{\"id\": \"" + id + "\"}").status());
+    assertEquals(409, admin.post(IMAGES, "{\"id\": \"" + id + "\"}").status());
+    assertEquals(404, admin.get(IMAGES + "/" + UUID.randomUUID()).status());
+  }
+
+  @Test
+  void projectsSeeOnlyPublicImagesAndTheirOwn() {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    admin.createUserInProject("alice-" + suffix, "alice-pw-1", "images-a-" + suffix, "member");
+    admin.createUserInProject("bob-" + suffix, "bob-pw-1", "images-b-" + suffix, "member");
+    Api alice = admin.as("alice-" + suffix, "alice-pw-1", "images-a-" + suffix);
+    Api bob = admin.as("bob-" + suffix, "bob-pw-1", "images-b-" + suffix);
+
+    String mine = create(alice, "{\"name\": \"alice-private\", \"visibility\": \"private\"}").path("id").asText();
+    assertEquals(403, alice.post(IMAGES, "{\"name\": \"mine-for-all\", \"visibility\": \"public\"}").status(),
+        "publishing is for admins");
+    String pub = create(admin, "{\"name\": \"for-all-" + suffix + "\", \"visibility\": \"public\"}").path("id").asText();
+
+    assertEquals(200, alice.get(IMAGES + "/" + mine).status());
+    assertEquals(404, bob.get(IMAGES + "/" + mine).status(), "another project's image does not exist for bob");
+    assertEquals(404, bob.putBytes(IMAGES + "/" + mine + "/file", new byte[10]).status());
+    assertEquals(404, bob.delete(IMAGES + "/" + mine).status());
+    assertEquals(200, bob.get(IMAGES + "/" + pub).status());
+    assertEquals(403, bob.delete(IMAGES + "/" + pub).status(), "a public image is changed by its owner only");
+    assertEquals(403, bob.jsonPatch(IMAGES + "/" + pub, "[{\"op\": \"add\", \"path\": \"/x\", \"value\": \"y\"}]").status());
+
+    Eventually.until(WAIT, () -> bob.get(IMAGES + "?name=for-all-" + suffix).body().path("images").size() == 1);
+    List<String> bobSees = new ArrayList<>();
+    bob.get(IMAGES + "?limit=1000").body().path("images").forEach(i -> bobSees.add(i.path("id").asText()));
+    assertFalse(bobSees.contains(mine));
+    Eventually.until(WAIT, () -> alice.get(IMAGES + "?name=alice-private").body().path("images").size() == 1);
+  }
+
+  @Test
+  void aDeletedImageIsGoneAndAProtectedOneStays() {
+    String id = create(admin, "{\"name\": \"kept\", \"protected\": true}").path("id").asText();
+    assertEquals(403, admin.delete(IMAGES + "/" + id).status());
+    assertEquals(200, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"replace\", \"path\": \"/protected\", \"value\": false}]").status());
+    assertEquals(204, admin.delete(IMAGES + "/" + id).status());
+    assertEquals(404, admin.get(IMAGES + "/" + id).status());
+    Eventually.until(WAIT, () -> admin.get(IMAGES + "?name=kept").body().path("images").isEmpty());
+  }
+
+  @Test
+  void aServerBootsFromAnUploadedImageOverACachedBase() throws Exception {
+    Path file = data.resolve("root.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "64M"), Duration.ofSeconds(30));
+    byte[] bytes = Files.readAllBytes(file);
+    String imageId = create(admin, "{\"name\": \"root\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\"}")
+        .path("id").asText();
+    Api.Reply early = admin.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"too-early\", \"imageRef\": \""
+        + imageId + "\", \"flavorRef\": \"1\"}}");
+    assertEquals(400, early.status(), "a queued image boots nothing");
+    assertEquals(204, admin.putBytes(IMAGES + "/" + imageId + "/file", bytes).status());
+
+    Api.Reply created = admin.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"from-upload\", \"imageRef\": \""
+        + imageId + "\", \"flavorRef\": \"1\"}}");
+    assertEquals(202, created.status(), created.raw());
+    String serverId = created.body().path("server").path("id").asText();
+    admin.awaitStatus(serverId, "ACTIVE", WAIT);
+
+    Path base = node.settings().host().instancesDir().resolve("_base").resolve(hex("SHA-512", bytes));
+    assertArrayEquals(bytes, Files.readAllBytes(base), "the host cached the image file under its hash");
+    String info = new ProcessRunner().run(List.of("qemu-img", "info", "-U",
+        node.settings().host().instancesDir().resolve(serverId).resolve("disk").toString()), Duration.ofSeconds(30));
+    assertTrue(info.contains("backing file: " + base), info);
+    assertEquals(imageId, admin.server(serverId).path("image").path("id").asText());
+  }
+}
