@@ -25,6 +25,8 @@ import nimbus.cluster.CborSerializable;
     @JsonSubTypes.Type(value = HostAgentCommand.SuspendServer.class, name = "suspend"),
     @JsonSubTypes.Type(value = HostAgentCommand.ResumeServer.class, name = "resume"),
     @JsonSubTypes.Type(value = HostAgentCommand.RebuildServer.class, name = "rebuild"),
+    @JsonSubTypes.Type(value = HostAgentCommand.ResizeServer.class, name = "resize"),
+    @JsonSubTypes.Type(value = HostAgentCommand.SnapshotServer.class, name = "snapshot"),
     @JsonSubTypes.Type(value = HostAgentCommand.ReadConsole.class, name = "console")})
 public interface HostAgentCommand extends CborSerializable {
 
@@ -53,6 +55,15 @@ public interface HostAgentCommand extends CborSerializable {
 
   /** Remove the domain and its disk, then spawn it afresh from {@code spawn}'s boot source. */
   record RebuildServer(String serverId, SpawnServer spawn) implements HostAgentCommand {}
+
+  /**
+   * Give the server {@code spawn}'s resources in place: power off, redefine the domain, grow the
+   * root disk, power on again if {@code spawn.start()}. {@code task} is resizing or reverting.
+   */
+  record ResizeServer(String serverId, SpawnServer spawn, Task task) implements HostAgentCommand {}
+
+  /** Copy the server's root disk into the queued image {@code imageId} of the image service. */
+  record SnapshotServer(String serverId, String imageId) implements HostAgentCommand {}
 
   /** Remove the server's domain and its files; report {@code Destroyed}. */
   record DestroyServer(String serverId) implements HostAgentCommand {}

@@ -34,7 +34,10 @@ public final class HostEntity
   /** The agent's report of what the host offers, sent with every heartbeat. */
   public record ReportInventory(HostInventory inventory) implements Command {}
 
-  /** Claim {@code resources} for a server; claiming again for the same server is a no-op. */
+  /**
+   * Claim {@code resources} for a server; claiming the same again is a no-op, and claiming other
+   * resources for a server that holds some changes what it holds (resize).
+   */
   public record Claim(String serverId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
@@ -75,8 +78,8 @@ public final class HostEntity
     // The allocations map is changed in place, by the event handler only: copying it for every
     // claim made each claim cost as much as the host's whole allocation list.
     Registered claimed(String serverId, Resources resources) {
-      allocations.put(serverId, resources);
-      return new Registered(inventory, allocations, used.plus(resources));
+      Resources before = allocations.put(serverId, resources);
+      return new Registered(inventory, allocations, used.plus(resources).minus(before == null ? Resources.NONE : before));
     }
 
     Registered released(String serverId) {
@@ -126,8 +129,9 @@ public final class HostEntity
 
   private ReplyEffect<Event, State> claim(Registered state, Claim cmd) {
     Resources held = state.allocations().get(cmd.serverId());
-    if (held != null) return Effect().reply(cmd.replyTo(), StatusReply.ack());
-    Optional<String> shortfall = state.shortfall(cmd.resources());
+    if (cmd.resources().equals(held)) return Effect().reply(cmd.replyTo(), StatusReply.ack());
+    Resources need = held == null ? cmd.resources() : held.growthTo(cmd.resources());
+    Optional<String> shortfall = state.shortfall(need);
     if (shortfall.isPresent()) {
       return Effect().reply(cmd.replyTo(),
           Rejection.conflict("Host " + host + " has too little " + shortfall.get()));

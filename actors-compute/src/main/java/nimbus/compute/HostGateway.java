@@ -29,5 +29,8 @@ public interface HostGateway {
   /** The server is deleted: its project's quota no longer counts it. */
   void releaseQuota(String projectId, String serverId);
 
+  /** A resize ended: the server's project quota counts {@code resources} for it. */
+  void adjustQuota(String projectId, String serverId, Resources resources);
+
   void tellAgent(String host, HostAgentCommand command);
 }

@@ -33,10 +33,16 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   /** Messages a project's quota understands. */
   public sealed interface Command extends CborSerializable {}
 
-  /** Reserve room for these servers (all or none). */
+  /**
+   * Reserve room for these servers (all or none). A server that holds room already is resized:
+   * only its growth is checked against the limits.
+   */
   public record Reserve(Map<String, Resources> servers, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record Release(List<String> serverIds) implements Command {}
+
+  /** What a server holds is now {@code resources} (a resize ended); never refused. */
+  public record Adjust(String serverId, Resources resources) implements Command {}
 
   public record SetLimits(Limits limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
 
@@ -91,6 +97,10 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
         .onCommand(Release.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
             ? Effect().persist(new Released(c.serverIds())).thenNoReply()
             : Effect().noReply())
+        .onCommand(Adjust.class, (q, c) -> q.held().containsKey(c.serverId())
+                && !q.held().get(c.serverId()).equals(c.resources())
+            ? Effect().persist(new Reserved(Map.of(c.serverId(), c.resources()))).thenNoReply()
+            : Effect().noReply())
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits()))
             .thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
@@ -98,22 +108,25 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   }
 
   private ReplyEffect<Event, Quota> reserve(Quota q, Reserve c) {
-    Map<String, Resources> fresh = new HashMap<>(c.servers());
-    fresh.keySet().removeAll(q.held().keySet());
-    if (fresh.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.ack());
+    Map<String, Resources> changed = new HashMap<>(c.servers());
+    changed.entrySet().removeIf(e -> e.getValue().equals(q.held().get(e.getKey())));
+    if (changed.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.ack());
     Limits limits = q.effective();
-    Resources asked = fresh.values().stream().reduce(Resources.NONE, Resources::plus);
+    int newServers = (int) changed.keySet().stream().filter(id -> !q.held().containsKey(id)).count();
+    Resources asked = changed.entrySet().stream()
+        .map(e -> q.held().getOrDefault(e.getKey(), Resources.NONE).growthTo(e.getValue()))
+        .reduce(Resources.NONE, Resources::plus);
     Resources used = q.used();
     String over = null;
-    if (q.instancesUsed() + fresh.size() > limits.instances()) {
-      over = exceeded("instances", fresh.size(), q.instancesUsed(), limits.instances());
-    } else if (used.vcpus() + asked.vcpus() > limits.cores()) {
+    if (newServers > 0 && q.instancesUsed() + newServers > limits.instances()) {
+      over = exceeded("instances", newServers, q.instancesUsed(), limits.instances());
+    } else if (asked.vcpus() > 0 && used.vcpus() + asked.vcpus() > limits.cores()) {
       over = exceeded("cores", asked.vcpus(), used.vcpus(), limits.cores());
-    } else if (used.ramMb() + asked.ramMb() > limits.ramMb()) {
+    } else if (asked.ramMb() > 0 && used.ramMb() + asked.ramMb() > limits.ramMb()) {
       over = exceeded("ram", asked.ramMb(), used.ramMb(), limits.ramMb());
     }
     if (over != null) return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, over));
-    return Effect().persist(new Reserved(Map.copyOf(fresh))).thenReply(c.replyTo(), n -> StatusReply.ack());
+    return Effect().persist(new Reserved(Map.copyOf(changed))).thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
   /** Nova's wording. */

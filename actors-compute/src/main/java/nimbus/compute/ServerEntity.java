@@ -24,6 +24,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -87,6 +88,19 @@ public final class ServerEntity
   public record Rebuild(BootSource boot, Optional<String> name, ActorRef<StatusReply<ServerView>> replyTo)
       implements Command {}
 
+  /** Snapshot the server's root disk into the queued image {@code imageId} (ACTIVE or SHUTOFF). */
+  public record CreateImage(String imageId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Resize to {@code flavor} on the server's host; the server then waits in VERIFY_RESIZE for
+   * {@link ConfirmResize} or {@link RevertResize}.
+   */
+  public record Resize(Flavor flavor, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record ConfirmResize(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record RevertResize(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -115,6 +129,9 @@ public final class ServerEntity
 
   /** The host's answer to a claim; {@code rejection} empty means granted. */
   record ClaimAnswered(String host, Optional<String> rejection, boolean unanswered) implements Command {}
+
+  /** The host's answer to the claim for a resize. */
+  record ResizeClaimAnswered(Optional<String> rejection, boolean unanswered) implements Command {}
 
   record Tick() implements Command {}
 
@@ -180,6 +197,26 @@ public final class ServerEntity
 
   public record TaskFailed(Task task, String reason, Instant at) implements Event {}
 
+  public record SnapshotRequested(String imageId, Instant at) implements Event {}
+
+  public record ServerSnapshotted(Instant at) implements Event {}
+
+  public record ResizeRequested(Flavor flavor, Instant at) implements Event {}
+
+  /** The host holds room for the larger of the old and new flavors. */
+  public record ResizeClaimed(Instant at) implements Event {}
+
+  public record ServerResized(Flavor flavor, PowerState power, Instant at) implements Event {}
+
+  /** The resize did not happen; the server keeps its flavor. */
+  public record ResizeFailed(String reason, Instant at) implements Event {}
+
+  public record ResizeConfirmed(Instant at) implements Event {}
+
+  public record RevertRequested(Instant at) implements Event {}
+
+  public record ResizeReverted(Flavor flavor, PowerState power, Instant at) implements Event {}
+
   public record DeleteRequested(Instant at) implements Event {}
 
   public record ServerDeleted(Instant at) implements Event {}
@@ -212,6 +249,10 @@ public final class ServerEntity
       return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), lockedBy, actions);
     }
 
+    Server resizedTo(Flavor flavor) {
+      return new Server(id, spec.withFlavor(flavor), created, updated, host, power, launchedAt, fault, lockedBy, actions);
+    }
+
     Server renamed(String name) {
       return new Server(id, spec.withName(name), created, updated, host, power, launchedAt, fault, lockedBy, actions);
     }
@@ -227,7 +268,7 @@ public final class ServerEntity
       Optional<String> action = actionOf(e);
       if (action.isPresent()) {
         next.add(new InstanceAction(action.get(), e.at(), Optional.empty()));
-      } else if ((e instanceof TaskFailed || e instanceof BuildFailed) && !next.isEmpty()) {
+      } else if ((e instanceof TaskFailed || e instanceof BuildFailed || e instanceof ResizeFailed) && !next.isEmpty()) {
         next.set(next.size() - 1, next.get(next.size() - 1).failed());
       } else {
         return this;
@@ -257,6 +298,10 @@ public final class ServerEntity
     else if (e instanceof ServerUnlocked) name = "unlock";
     else if (e instanceof DeleteRequested) name = "delete";
     else if (e instanceof RebuildRequested) name = "rebuild";
+    else if (e instanceof SnapshotRequested) name = "createImage";
+    else if (e instanceof ResizeRequested) name = "resize";
+    else if (e instanceof ResizeConfirmed) name = "confirmResize";
+    else if (e instanceof RevertRequested) name = "revertResize";
     return Optional.ofNullable(name);
   }
 
@@ -290,6 +335,16 @@ public final class ServerEntity
 
   /** Memory saved to disk on its host, not running. */
   public record Suspended(Server server, Optional<Task> task, Instant since) implements Resting {}
+
+  /** Copying its root disk into an image; {@code powerOn}: it was ACTIVE (else SHUTOFF). */
+  public record Snapshotting(Server server, String imageId, boolean powerOn, Instant since) implements State {}
+
+  /** Being resized to {@code flavor} on its host: room claimed first (prep), then the resize. */
+  public record Resizing(Server server, Flavor flavor, boolean powerOn, Task task, Instant since) implements State {}
+
+  /** Resized (VERIFY_RESIZE) until confirmed, or reverted to {@code oldFlavor}. */
+  public record Resized(Server server, Flavor oldFlavor, boolean powerOn, Optional<Task> task, Instant since)
+      implements State {}
 
   public record Errored(Server server) implements State {}
 
@@ -344,6 +399,9 @@ public final class ServerEntity
     active(builder);
     stopped(builder);
     paused(builder);
+    snapshotting(builder);
+    resizing(builder);
+    resized(builder);
     builder.forStateType(Errored.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), s.server().view("error", Optional.empty())))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
@@ -465,6 +523,12 @@ public final class ServerEntity
             ? Effect().reply(c.replyTo(), busy("rebuild", s.task().get()))
             : Effect().persist(new RebuildRequested(c.boot(), c.name(), now())).thenRun(this::drive)
                 .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
+        .onCommand(CreateImage.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("createImage", s.task().get()))
+            : accept(new SnapshotRequested(c.imageId(), now()), c.replyTo()))
+        .onCommand(Resize.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("resize", s.task().get()))
+            : accept(new ResizeRequested(c.flavor(), now()), c.replyTo()))
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
@@ -506,6 +570,12 @@ public final class ServerEntity
             ? Effect().reply(c.replyTo(), busy("start", s.task().get()))
             : accept(new StartRequested(now()), c.replyTo()))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", "stopped")))
+        .onCommand(CreateImage.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("createImage", s.task().get()))
+            : accept(new SnapshotRequested(c.imageId(), now()), c.replyTo()))
+        .onCommand(Resize.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("resize", s.task().get()))
+            : accept(new ResizeRequested(c.flavor(), now()), c.replyTo()))
         .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", "stopped")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
@@ -555,6 +625,76 @@ public final class ServerEntity
         .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
   }
 
+  private void snapshotting(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Snapshotting.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> c.task() == Task.IMAGE_SNAPSHOT
+            ? Effect().persist(new ServerSnapshotted(now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(Optional.of(Task.IMAGE_SNAPSHOT), c))
+        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.snapshotTimeout())
+            ? Effect().persist(new TaskFailed(Task.IMAGE_SNAPSHOT, "Timed out waiting for the snapshot", now()))
+                .thenRun(this::drive).thenNoReply()
+            : Effect().none().thenRun(this::drive).thenNoReply());
+  }
+
+  private void resizing(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Resizing.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
+        .onCommand(ResizeClaimAnswered.class, (s, c) -> {
+          claiming = false;
+          if (s.task() != Task.RESIZE_PREP || c.unanswered()) return Effect().noReply();
+          if (c.rejection().isPresent()) {
+            return resizeEnded(new ResizeFailed("No valid host was found. " + c.rejection().get(), now()),
+                s.server(), s.server().spec().flavor()).thenNoReply();
+          }
+          return Effect().persist(new ResizeClaimed(now())).thenRun(this::drive).thenNoReply();
+        })
+        .onCommand(TaskDone.class, (s, c) -> s.task() == Task.RESIZE_MIGRATING && c.task() == Task.RESIZE_MIGRATING
+            ? Effect().persist(new ServerResized(s.flavor(), c.power(), now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> c.task() == s.task()
+            ? resizeEnded(new ResizeFailed(c.reason(), now()), s.server(), s.server().spec().flavor()).thenNoReply()
+            : Effect().noReply())
+        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.taskTimeout())
+            ? resizeEnded(new ResizeFailed("Timed out waiting for the host", now()), s.server(), s.server().spec().flavor())
+                .thenNoReply()
+            : Effect().none().thenRun(this::drive).thenNoReply());
+  }
+
+  private void resized(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Resized.class)
+        .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
+        .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
+        .onCommand(ConfirmResize.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("confirmResize", s.task().get()))
+            : resizeEnded(new ResizeConfirmed(now()), s.server(), s.server().spec().flavor())
+                .thenReply(c.replyTo(), next -> StatusReply.ack()))
+        .onCommand(RevertResize.class, (s, c) -> s.task().isPresent()
+            ? Effect().reply(c.replyTo(), busy("revertResize", s.task().get()))
+            : accept(new RevertRequested(now()), c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> s.task().isPresent() && c.task() == Task.RESIZE_REVERTING
+            ? resizeEnded(new ResizeReverted(s.oldFlavor(), c.power(), now()), s.server(), s.oldFlavor()).thenNoReply()
+            : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
+        .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? passivate() : Effect().noReply());
+  }
+
+  /**
+   * A resize is over (failed, confirmed or reverted): the host and the project's quota hold
+   * {@code flavor} for the server again, no longer the larger of the two.
+   */
+  private EffectBuilder<Event, State> resizeEnded(Event event, Server server, Flavor flavor) {
+    return Effect().persist(event).thenRun(next -> {
+      server.host().ifPresent(h -> hosts.claim(h, serverId, flavor.resources()));
+      hosts.adjustQuota(server.spec().projectId(), serverId, flavor.resources());
+      drive(next);
+    });
+  }
+
   private void deleting(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Deleting.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
@@ -593,6 +733,10 @@ public final class ServerEntity
         .onCommand(Suspend.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("suspend", vmState(s))))
         .onCommand(Resume.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resume", vmState(s))))
         .onCommand(Rebuild.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("rebuild", vmState(s))))
+        .onCommand(CreateImage.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("createImage", vmState(s))))
+        .onCommand(Resize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resize", vmState(s))))
+        .onCommand(ConfirmResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("confirmResize", vmState(s))))
+        .onCommand(RevertResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("revertResize", vmState(s))))
         .onCommand(GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = serverOf(s).host();
           if (host.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(""));
@@ -603,6 +747,7 @@ public final class ServerEntity
         .onCommand(HostReport.class, (s, c) -> Effect().noReply())
         .onCommand(ScheduleNext.class, (s, c) -> Effect().noReply())
         .onCommand(ClaimAnswered.class, (s, c) -> Effect().noReply())
+        .onCommand(ResizeClaimAnswered.class, (s, c) -> Effect().noReply())
         .onCommand(Tick.class, (s, c) -> Effect().noReply())
         .onCommand(Idle.class, (s, c) -> Effect().noReply());
   }
@@ -710,6 +855,26 @@ public final class ServerEntity
     } else if (state instanceof Stopped s && s.task().isPresent()) {
       busy = true;
       hosts.tellAgent(s.server().host().orElseThrow(), new HostAgentCommand.StartServer(serverId));
+    } else if (state instanceof Snapshotting s) {
+      busy = true;
+      hosts.tellAgent(s.server().host().orElseThrow(), new HostAgentCommand.SnapshotServer(serverId, s.imageId()));
+    } else if (state instanceof Resizing r) {
+      busy = true;
+      String host = r.server().host().orElseThrow();
+      if (r.task() == Task.RESIZE_PREP && !claiming) {
+        claiming = true;
+        Resources both = r.server().spec().flavor().resources().max(r.flavor().resources());
+        context.pipeToSelf(hosts.claim(host, serverId, both), (reply, failure) -> new ResizeClaimAnswered(
+            failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
+            failure != null));
+      } else if (r.task() == Task.RESIZE_MIGRATING) {
+        hosts.tellAgent(host, new HostAgentCommand.ResizeServer(serverId,
+            spawnCommand(r.server().resizedTo(r.flavor()), r.powerOn()), Task.RESIZE_MIGRATING));
+      }
+    } else if (state instanceof Resized r && r.task().isPresent()) {
+      busy = true;
+      hosts.tellAgent(r.server().host().orElseThrow(), new HostAgentCommand.ResizeServer(serverId,
+          spawnCommand(r.server().resizedTo(r.oldFlavor()), r.powerOn()), Task.RESIZE_REVERTING));
     } else if (state instanceof Deleting d) {
       busy = true;
       d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
@@ -780,7 +945,10 @@ public final class ServerEntity
         .onEvent(ServerPaused.class, (s, e) -> new Paused(
             s.server().onHost(s.server().host(), PowerState.PAUSED).at(e.at()), Optional.empty(), e.at()))
         .onEvent(ServerSuspended.class, (s, e) -> new Suspended(
-            s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()));
+            s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), true, e.at()))
+        .onEvent(ResizeRequested.class, (s, e) ->
+            new Resizing(s.server().at(e.at()), e.flavor(), true, Task.RESIZE_PREP, e.at()));
     builder.forStateType(Paused.class)
         .onEvent(UnpauseRequested.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.of(Task.UNPAUSING), e.at()))
         .onEvent(ServerUnpaused.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
@@ -792,7 +960,28 @@ public final class ServerEntity
     builder.forStateType(Stopped.class)
         .onEvent(StartRequested.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.of(Task.POWERING_ON), e.at()))
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
-        .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()));
+        .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), false, e.at()))
+        .onEvent(ResizeRequested.class, (s, e) ->
+            new Resizing(s.server().at(e.at()), e.flavor(), false, Task.RESIZE_PREP, e.at()));
+    builder.forStateType(Snapshotting.class)
+        .onEvent(ServerSnapshotted.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
+    builder.forStateType(Resizing.class)
+        .onEvent(ResizeClaimed.class, (s, e) ->
+            new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), Task.RESIZE_MIGRATING, e.at()))
+        .onEvent(ServerResized.class, (s, e) -> new Resized(
+            s.server().resizedTo(e.flavor()).onHost(s.server().host(), e.power()).at(e.at()),
+            s.server().spec().flavor(), s.powerOn(), Optional.empty(), e.at()))
+        .onEvent(ResizeFailed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
+    builder.forStateType(Resized.class)
+        .onEvent(ResizeConfirmed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))
+        .onEvent(RevertRequested.class, (s, e) ->
+            new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.of(Task.RESIZE_REVERTING), e.at()))
+        .onEvent(ResizeReverted.class, (s, e) -> settled(
+            s.server().resizedTo(e.flavor()).onHost(s.server().host(), e.power()).at(e.at()), s.powerOn(), e.at()))
+        .onEvent(TaskFailed.class, (s, e) ->
+            new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.empty(), e.at()));
     builder.forAnyState()
         .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
         .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.empty()).at(e.at())))
@@ -817,9 +1006,17 @@ public final class ServerEntity
     if (s instanceof Stopped x) return new Stopped(server, x.task(), x.since());
     if (s instanceof Paused p) return new Paused(server, p.task(), p.since());
     if (s instanceof Suspended p) return new Suspended(server, p.task(), p.since());
+    if (s instanceof Snapshotting x) return new Snapshotting(server, x.imageId(), x.powerOn(), x.since());
+    if (s instanceof Resizing x) return new Resizing(server, x.flavor(), x.powerOn(), x.task(), x.since());
+    if (s instanceof Resized x) return new Resized(server, x.oldFlavor(), x.powerOn(), x.task(), x.since());
     if (s instanceof Errored) return new Errored(server);
     if (s instanceof Deleting d) return new Deleting(server, d.vmStateBefore(), d.since());
     return s;
+  }
+
+  /** Back to ACTIVE or SHUTOFF, with no task, after a snapshot or a resize. */
+  private static State settled(Server server, boolean powerOn, Instant at) {
+    return powerOn ? new Active(server, Optional.empty(), at) : new Stopped(server, Optional.empty(), at);
   }
 
   private static Server running(Server server, Instant at) {
@@ -838,6 +1035,9 @@ public final class ServerEntity
     if (state instanceof Active a) return a.server();
     if (state instanceof Stopped s) return s.server();
     if (state instanceof Resting r) return r.server();
+    if (state instanceof Snapshotting x) return x.server();
+    if (state instanceof Resizing x) return x.server();
+    if (state instanceof Resized x) return x.server();
     if (state instanceof Errored e) return e.server();
     if (state instanceof Deleting d) return d.server();
     if (state instanceof Deleted d) return d.server();
@@ -850,6 +1050,9 @@ public final class ServerEntity
     if (state instanceof Stopped) return "stopped";
     if (state instanceof Paused) return "paused";
     if (state instanceof Suspended) return "suspended";
+    if (state instanceof Snapshotting x) return x.powerOn() ? "active" : "stopped";
+    if (state instanceof Resizing x) return x.powerOn() ? "active" : "stopped";
+    if (state instanceof Resized) return "resized";
     if (state instanceof Errored) return "error";
     if (state instanceof Deleting d) return d.vmStateBefore();
     if (state instanceof Deleted) return "deleted";
@@ -861,6 +1064,9 @@ public final class ServerEntity
     if (state instanceof Active a) return a.task();
     if (state instanceof Stopped s) return s.task();
     if (state instanceof Resting r) return r.task();
+    if (state instanceof Snapshotting) return Optional.of(Task.IMAGE_SNAPSHOT);
+    if (state instanceof Resizing x) return Optional.of(x.task());
+    if (state instanceof Resized x) return x.task();
     if (state instanceof Deleting) return Optional.of(Task.DELETING);
     return Optional.empty();
   }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideProjection;
 
 /** Server lists from the read side: by project, filtered, newest first, a page at a time. */
 public final class ServerListing {
@@ -18,15 +19,17 @@ public final class ServerListing {
   public record Query(Optional<String> projectId, Optional<String> status, Optional<String> name,
       Optional<String> host, boolean includeDeleted, int limit, Optional<String> marker) {}
 
+  private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
   public ServerListing(ReadSideDatabase database) {
     this.database = database;
   }
 
-  /** Blocking JDBC: call it on a blocking dispatcher. */
+  /** Blocking JDBC: call it on a blocking dispatcher. Sees every server change acknowledged before it. */
   public List<ServerView> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {
+      ReadSideProjection.awaitCaughtUp(c, ServerListProjection.NAME, ServerEntity.TAG, CATCH_UP_LIMIT);
       Optional<Timestamp> markerCreated = Optional.empty();
       if (q.marker().isPresent()) {
         markerCreated = createdAt(c, q.marker().get());

@@ -12,6 +12,10 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
     return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName);
   }
 
+  public ServerSpec withFlavor(Flavor newFlavor) {
+    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName);
+  }
+
   public ServerSpec withBoot(BootSource newBoot) {
     return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName);
   }

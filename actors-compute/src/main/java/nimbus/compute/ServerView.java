@@ -33,17 +33,20 @@ public record ServerView(
     return lockedBy.isPresent();
   }
 
-  /** Nova's status for a vm_state and task_state. */
+  /** Nova's status for a vm_state and task_state (nova.api.openstack.common's state map). */
   public static String status(String vmState, Optional<Task> task) {
+    Task t = task.orElse(null);
+    boolean resizing = t == Task.RESIZE_PREP || t == Task.RESIZE_MIGRATING;
     return switch (vmState) {
       case "building" -> "BUILD";
-      case "active" -> task.map(t -> switch (t) {
-        case REBOOTING -> "REBOOT";
-        case REBOOTING_HARD -> "HARD_REBOOT";
-        case REBUILDING -> "REBUILD";
-        default -> "ACTIVE";
-      }).orElse("ACTIVE");
-      case "stopped" -> "SHUTOFF";
+      case "active" -> {
+        if (t == Task.REBOOTING) yield "REBOOT";
+        if (t == Task.REBOOTING_HARD) yield "HARD_REBOOT";
+        if (t == Task.REBUILDING) yield "REBUILD";
+        yield resizing ? "RESIZE" : "ACTIVE";
+      }
+      case "stopped" -> resizing ? "RESIZE" : "SHUTOFF";
+      case "resized" -> t == Task.RESIZE_REVERTING ? "REVERT_RESIZE" : "VERIFY_RESIZE";
       case "paused" -> "PAUSED";
       case "suspended" -> "SUSPENDED";
       case "error" -> "ERROR";

@@ -53,6 +53,12 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
+  public void adjustQuota(String projectId, String serverId, Resources resources) {
+    sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
+        .tell(new ProjectQuotaEntity.Adjust(serverId, resources));
+  }
+
+  @Override
   public void tellAgent(String host, HostAgentCommand command) {
     // straight to the agent: it dedupes, and a command lost on the way is sent again
     directory.agent(host).ifPresent(agent -> agent.tell(command));

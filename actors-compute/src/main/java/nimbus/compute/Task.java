@@ -13,6 +13,10 @@ public enum Task {
   SUSPENDING("suspending"),
   RESUMING("resuming"),
   REBUILDING("rebuilding"),
+  RESIZE_PREP("resize_prep"),
+  RESIZE_MIGRATING("resize_migrating"),
+  RESIZE_REVERTING("resize_reverting"),
+  IMAGE_SNAPSHOT("image_snapshot"),
   DELETING("deleting");
 
   public final String novaName;

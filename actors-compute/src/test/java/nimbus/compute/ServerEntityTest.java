@@ -33,7 +33,7 @@ class ServerEntityTest extends EntityTestSupport {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ComputeSettings settings = new ComputeSettings(Duration.ofSeconds(60),
       Duration.ofSeconds(30), Duration.ofMillis(200), 2, ComputeSettings.Weigher.SPREAD,
-      Duration.ofSeconds(10), 10, 20, 51200);
+      Duration.ofSeconds(10), 10, 20, 51200, Duration.ofSeconds(90));
   private ScriptedHosts hosts;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
@@ -309,6 +309,7 @@ class ServerEntityTest extends EntityTestSupport {
     private final List<String> claims = new CopyOnWriteArrayList<>();
     private final List<String> releases = new CopyOnWriteArrayList<>();
     final List<String> quotaReleases = new CopyOnWriteArrayList<>();
+    final List<Resources> quotaAdjustments = new CopyOnWriteArrayList<>();
     private final List<Map.Entry<String, HostAgentCommand>> commands = new CopyOnWriteArrayList<>();
 
     void up(String host) {
@@ -375,6 +376,11 @@ class ServerEntityTest extends EntityTestSupport {
     @Override
     public void releaseQuota(String projectId, String serverId) {
       quotaReleases.add(projectId + "/" + serverId);
+    }
+
+    @Override
+    public void adjustQuota(String projectId, String serverId, Resources resources) {
+      quotaAdjustments.add(resources);
     }
 
     @Override

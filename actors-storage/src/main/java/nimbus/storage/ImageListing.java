@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideProjection;
 
 /** Image lists from the read side: what a project may see, filtered, newest first, by page. */
 public final class ImageListing {
@@ -28,15 +29,17 @@ public final class ImageListing {
     }
   }
 
+  private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
   public ImageListing(ReadSideDatabase database) {
     this.database = database;
   }
 
-  /** Blocking JDBC: call it on a blocking dispatcher. */
+  /** Blocking JDBC: call it on a blocking dispatcher. Sees every image change acknowledged before it. */
   public List<Image> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {
+      ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
       StringBuilder sql = new StringBuilder("SELECT row_json FROM image_list WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
       if (q.viewer().isPresent()) {

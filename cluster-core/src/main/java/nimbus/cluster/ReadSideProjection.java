@@ -1,6 +1,11 @@
 package nimbus.cluster;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -43,6 +48,39 @@ public final class ReadSideProjection {
         ShardedDaemonProcessSettings.create(system).withRole(Entities.CONTROL_ROLE),
         Optional.of(ProjectionBehavior.stopMessage()));
   }
+
+  /**
+   * Waits until projection {@code name} has processed every event tagged {@code tag} that is in
+   * the journal now, so that a read after it sees every write acknowledged before it (the
+   * read-your-writes a client expects when it creates something and then lists). Blocking:
+   * call it on a blocking dispatcher. Past {@code timeout} it returns: the read shows what the
+   * table has.
+   */
+  public static void awaitCaughtUp(Connection c, String name, String tag, Duration timeout) throws SQLException {
+    long written;
+    try (PreparedStatement st = c.prepareStatement("SELECT MAX(event_id) FROM event_tag WHERE tag = ?")) {
+      st.setString(1, tag);
+      try (ResultSet rs = st.executeQuery()) {
+        written = rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (PreparedStatement st = c.prepareStatement(
+        "SELECT current_offset FROM projection_offset_store WHERE projection_name = ? AND projection_key = ?")) {
+      st.setString(1, name);
+      st.setString(2, tag);
+      while (true) {
+        long processed = 0;
+        try (ResultSet rs = st.executeQuery()) {
+          if (rs.next()) processed = Long.parseLong(rs.getString(1));
+        }
+        if (processed >= written || System.nanoTime() > deadline) return;
+        LockSupport.parkNanos(CATCH_UP_POLL.toNanos());
+      }
+    }
+  }
+
+  private static final Duration CATCH_UP_POLL = Duration.ofMillis(10);
 
   static Supplier<ReadSideSession> sessions(ActorSystem<?> system) {
     ReadSideDatabase db = ReadSideDatabase.get(system);

@@ -13,7 +13,8 @@ public record ComputeSettings(
     Duration hostDownAfter,
     int quotaInstances,
     int quotaCores,
-    int quotaRamMb) {
+    int quotaRamMb,
+    Duration snapshotTimeout) {
 
   /** Which host wins among those that fit. */
   public enum Weigher { SPREAD, PACK }
@@ -32,7 +33,8 @@ public record ComputeSettings(
     }
     return new ComputeSettings(c.getDuration("build-timeout"), c.getDuration("task-timeout"),
         c.getDuration("step-retry-interval"), attempts, weigher, c.getDuration("host-down-after"),
-        c.getInt("default-quota.instances"), c.getInt("default-quota.cores"), c.getInt("default-quota.ram-mb"));
+        c.getInt("default-quota.instances"), c.getInt("default-quota.cores"), c.getInt("default-quota.ram-mb"),
+        c.getDuration("snapshot-timeout"));
   }
 
   /** Defaults, for tests and tools that do not read a file. */

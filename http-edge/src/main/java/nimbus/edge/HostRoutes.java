@@ -33,7 +33,15 @@ final class HostRoutes extends ServiceRoutes {
             pathEndOrSingleSlash(() -> now(() -> hypervisors(ctx, false))),
             path("detail", () -> now(() -> hypervisors(ctx, true))),
             path("statistics", () -> now(() -> statistics(ctx))),
-            path(PathMatchers.segment(), id -> now(() -> hypervisor(ctx, id))))),
+            path(PathMatchers.segment(), id -> now(() -> hypervisor(ctx, id))),
+            path(PathMatchers.segment().slash("uptime"), id -> now(() -> uptime(ctx, id))))),
+        // host aggregates are not made yet: the list is empty (the CLI reads it to show a hypervisor)
+        path("os-aggregates", () -> now(() -> {
+          admin(ctx, "os-aggregates:index");
+          ObjectNode body = Json.MAPPER.createObjectNode();
+          body.putArray("aggregates");
+          return Json.response(200, body);
+        })),
         pathPrefix("os-availability-zone", () -> concat(
             pathEndOrSingleSlash(() -> now(() -> zones(false))),
             path("detail", () -> now(() -> {
@@ -69,11 +77,21 @@ final class HostRoutes extends ServiceRoutes {
 
   private HttpResponse hypervisor(RequestContext ctx, String id) {
     admin(ctx, "os-hypervisors:show");
-    HostSummary h = hosts().stream().filter(x -> String.valueOf(idOf(x.host())).equals(id)).findFirst()
-        .orElseThrow(() -> ApiError.notFound("Hypervisor with ID '" + id + "' could not be found."));
     ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("hypervisor", detail(h));
+    body.set("hypervisor", detail(byId(id)));
     return Json.response(200, body);
+  }
+
+  /** Agents do not report the host's uptime line: Nova's answer for such a driver. */
+  private HttpResponse uptime(RequestContext ctx, String id) {
+    admin(ctx, "os-hypervisors:uptime");
+    byId(id);
+    return NovaErrors.response(501, "Virt driver does not implement uptime function.");
+  }
+
+  private HostSummary byId(String id) {
+    return hosts().stream().filter(x -> String.valueOf(idOf(x.host())).equals(id)).findFirst()
+        .orElseThrow(() -> ApiError.notFound("Hypervisor with ID '" + id + "' could not be found."));
   }
 
   private ObjectNode summary(HostSummary h) {

@@ -54,6 +54,8 @@ final class ServerRoutes extends ServiceRoutes {
   private final Duration timeout;
 
   private final FlavorRoutes flavors;
+  private final ServerSnapshots snapshots;
+  private final ServerResizes resizes;
 
   ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerListing listing, Executor blocking,
       Duration timeout) {
@@ -62,6 +64,8 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
+    this.snapshots = new ServerSnapshots(sharding, timeout);
+    this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
     this.timeout = timeout;
   }
@@ -360,6 +364,12 @@ final class ServerRoutes extends ServiceRoutes {
       case "lock" -> lock(ctx, id, true);
       case "unlock" -> lock(ctx, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
+      case "createImage" -> unlocked(ctx, id).thenCompose(view ->
+          snapshots.create(view, args, baseUrl.substring(0, baseUrl.lastIndexOf('/')) + "/image"));
+      case "resize" -> unlocked(ctx, id).thenCompose(view -> resizes.resize(ctx, view, args));
+      case "confirmResize" -> accepted(ctx, id, ServerEntity.ConfirmResize::new)
+          .thenApply(r -> HttpResponse.create().withStatus(204));
+      case "revertResize" -> accepted(ctx, id, ServerEntity.RevertResize::new);
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };
   }

@@ -23,6 +23,7 @@ import nimbus.edge.identity.TokenCodec;
 import nimbus.edge.identity.TokenKeys;
 import nimbus.node.agent.HostAgent;
 import nimbus.node.agent.ImageCache;
+import nimbus.node.agent.ImageStoreClient;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.Dataplane;
@@ -93,9 +94,9 @@ public final class Node implements AutoCloseable {
       }
       if (hypervisor != null) {
         Executor blocking = ApiServer.blockingExecutor(sys);
-        ImageCache images = new ImageCache(settings.host().instancesDir().resolve("_base"), sys,
-            settings.imageStore().uploadTimeout());
-        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane, images);
+        ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
+        ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
+            new ImageCache(settings.host().instancesDir().resolve("_base"), store), store);
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, blocking),
             "host-agent", Props.empty());
       }

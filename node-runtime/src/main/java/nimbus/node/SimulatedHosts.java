@@ -10,6 +10,7 @@ import nimbus.config.HostSettings;
 import nimbus.edge.ApiServer;
 import nimbus.node.agent.HostAgent;
 import nimbus.node.agent.ImageCache;
+import nimbus.node.agent.ImageStoreClient;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.LocalNetwork;
@@ -31,6 +32,7 @@ public final class SimulatedHosts implements AutoCloseable {
   public SimulatedHosts(Node node, String prefix, int count, int cpus, int ramMb) throws IOException {
     Path dir = Files.createDirectories(node.settings().dataDir().resolve("simulated-hosts"));
     HostSettings base = node.settings().host();
+    ImageStoreClient store = new ImageStoreClient(node.system(), Duration.ofMinutes(5));
     for (int i = 0; i < count; i++) {
       String name = prefix + "-" + i;
       Path driver = Files.writeString(dir.resolve(name + ".xml"), """
@@ -48,7 +50,7 @@ public final class SimulatedHosts implements AutoCloseable {
       names.add(name);
       ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
           new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),
-          new ImageCache(settings.instancesDir().resolve("_base"), node.system(), Duration.ofMinutes(5)));
+          new ImageCache(settings.instancesDir().resolve("_base"), store), store);
       node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
           ApiServer.blockingExecutor(node.system())), "simulated-" + name, Props.empty());
     }

@@ -221,6 +221,8 @@ public final class HostAgent {
     if (command instanceof HostAgentCommand.SuspendServer) return Task.SUSPENDING;
     if (command instanceof HostAgentCommand.ResumeServer) return Task.RESUMING;
     if (command instanceof HostAgentCommand.RebuildServer) return Task.REBUILDING;
+    if (command instanceof HostAgentCommand.ResizeServer c) return c.task();
+    if (command instanceof HostAgentCommand.SnapshotServer) return Task.IMAGE_SNAPSHOT;
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
@@ -232,6 +234,13 @@ public final class HostAgent {
     if (command instanceof DestroyServer) {
       operations.destroy(id);
       return new ServerEntity.Destroyed(host);
+    }
+    if (command instanceof HostAgentCommand.ResizeServer c) {
+      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn()));
+    }
+    if (command instanceof HostAgentCommand.SnapshotServer c) {
+      operations.snapshot(id, c.imageId());
+      return new ServerEntity.TaskDone(host, Task.IMAGE_SNAPSHOT, operations.state(id).orElse(PowerState.NOSTATE));
     }
     Task task = taskOf(command);
     PowerState power = switch (task) {

@@ -7,22 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import nimbus.storage.ImageFileService;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SourceRef;
-import org.apache.pekko.stream.javadsl.StreamConverters;
-import org.apache.pekko.util.ByteString;
 
 /**
  * A host's copies of image store files, in {@code instances/_base} (where Nova keeps its image
@@ -32,15 +20,13 @@ import org.apache.pekko.util.ByteString;
  */
 public final class ImageCache {
   private final Path dir;
-  private final ActorSystem<?> system;
-  private final Duration timeout;
+  private final ImageStoreClient store;
   private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
   private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-  public ImageCache(Path dir, ActorSystem<?> system, Duration timeout) {
+  public ImageCache(Path dir, ImageStoreClient store) {
     this.dir = dir;
-    this.system = system;
-    this.timeout = timeout;
+    this.store = store;
   }
 
   /** The cached file with this SHA-512, fetched first if the host does not have it. */
@@ -59,10 +45,8 @@ public final class ImageCache {
   private void fetch(String sha512, Path target) throws IOException {
     Path partial = dir.resolve(sha512 + ".part-" + UUID.randomUUID());
     try {
-      SourceRef<ByteString> source = open(sha512);
       MessageDigest digest = MessageDigest.getInstance("SHA-512");
-      try (InputStream in = new DigestInputStream(source.getSource()
-          .runWith(StreamConverters.asInputStream(timeout), Materializer.matFromSystem(system)), digest)) {
+      try (InputStream in = new DigestInputStream(store.open(sha512), digest)) {
         Files.copy(in, partial);
       }
       String actual = HexFormat.of().formatHex(digest.digest());
@@ -72,28 +56,6 @@ public final class ImageCache {
       throw new IllegalStateException(e);
     } finally {
       Files.deleteIfExists(partial);
-    }
-  }
-
-  private SourceRef<ByteString> open(String sha512) throws IOException {
-    try {
-      Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-              system.receptionist(), r -> Receptionist.find(ImageFileService.KEY, r), timeout, system.scheduler())
-          .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Set<ActorRef<ImageFileService.Command>> services = listing.getServiceInstances(ImageFileService.KEY);
-      if (services.isEmpty()) throw new IOException("no image store is reachable from this host");
-      ActorRef<ImageFileService.Command> service = services.iterator().next();
-      return AskPattern.<ImageFileService.Command, org.apache.pekko.pattern.StatusReply<SourceRef<ByteString>>>ask(
-              service, r -> new ImageFileService.OpenFile(sha512, r), timeout, system.scheduler())
-          .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .getValue();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("cannot fetch image file " + sha512 + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching image " + sha512);
-    } catch (org.apache.pekko.pattern.StatusReply.ErrorMessage e) {
-      throw new IOException(e.getMessage());
     }
   }
 }

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import nimbus.compute.BootSource;
 import nimbus.compute.HostAgentCommand.SpawnServer;
@@ -29,16 +31,19 @@ import nimbus.node.hypervisor.Hypervisor;
 public final class ServerOperations {
   static final String DOMAIN_PREFIX = "nimbus-";
   private static final long CONSOLE_TAIL_BYTES = 1 << 20;
+  private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
 
   private final Hypervisor hypervisor;
   private final HostSettings settings;
   private final ProcessRunner processes;
   private final Dataplane dataplane;
   private final ImageCache images;
+  private final ImageStoreClient store;
 
   public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes,
-      Dataplane dataplane, ImageCache images) {
+      Dataplane dataplane, ImageCache images, ImageStoreClient store) {
     this.images = images;
+    this.store = store;
     this.hypervisor = hypervisor;
     this.settings = settings;
     this.processes = processes;
@@ -49,12 +54,12 @@ public final class ServerOperations {
     return DOMAIN_PREFIX + serverId;
   }
 
-  private static final java.util.regex.Pattern SERVER_DOMAIN =
-      java.util.regex.Pattern.compile("nimbus-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+  private static final Pattern SERVER_DOMAIN =
+      Pattern.compile("nimbus-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
 
   /** The server a domain belongs to: only names Nimbus gives (prefix and a server UUID) count. */
   static Optional<String> serverIdOf(String domainName) {
-    java.util.regex.Matcher m = SERVER_DOMAIN.matcher(domainName);
+    Matcher m = SERVER_DOMAIN.matcher(domainName);
     return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
@@ -63,6 +68,73 @@ public final class ServerOperations {
   }
 
   public PowerState spawn(SpawnServer c) throws IOException {
+    DomainSpec spec = domainSpec(c);
+    hypervisor.define(spec.name(), DomainXml.of(spec));
+    if (c.start()) hypervisor.start(spec.name());
+    return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
+  }
+
+  /**
+   * Resizes in place: the guest is powered off, its domain redefined with {@code c}'s vCPUs and
+   * RAM, its root disk grown (never shrunk: a revert keeps the larger disk, whose guest file
+   * system is unchanged), and powered on again if {@code c.start()}.
+   */
+  public PowerState resize(SpawnServer c) throws IOException {
+    String name = domainName(c.serverId());
+    hypervisor.stop(name, settings.gracefulShutdownTimeout());
+    DomainSpec spec = domainSpec(c);
+    if (spec.disk().isPresent() && Files.exists(spec.disk().get()) && c.resources().diskGb() > 0) {
+      long wanted = c.resources().diskGb() * (1L << 30);
+      if (virtualSize(spec.disk().get()) < wanted) {
+        processes.run(List.of("qemu-img", "resize", "-q", spec.disk().get().toString(), String.valueOf(wanted)),
+            Duration.ofSeconds(60));
+      }
+    }
+    hypervisor.redefine(DomainXml.of(spec));
+    if (c.start()) hypervisor.start(name);
+    return hypervisor.state(name).orElse(PowerState.NOSTATE);
+  }
+
+  private long virtualSize(Path disk) {
+    String info = processes.run(List.of("qemu-img", "info", "-U", "--output=json", disk.toString()), Duration.ofSeconds(30));
+    Matcher m = VIRTUAL_SIZE.matcher(info);
+    if (!m.find()) throw new IllegalStateException("qemu-img info gave no virtual size for " + disk);
+    return Long.parseLong(m.group(1));
+  }
+
+  /**
+   * Copies the server's root disk (overlay and base, flattened) into the queued image
+   * {@code imageId}. A running guest is paused for the copy, so the image is one moment of its
+   * disk. A failed snapshot deletes its image, as Nova does.
+   */
+  public void snapshot(String serverId, String imageId) throws IOException {
+    Path disk = instanceDir(serverId).resolve("disk");
+    if (!Files.exists(disk)) {
+      store.discard(imageId);
+      throw new IllegalStateException("Server " + serverId + " has no root disk to snapshot on host " + settings.name());
+    }
+    String name = domainName(serverId);
+    Path copy = instanceDir(serverId).resolve("snapshot-" + imageId);
+    boolean pause = hypervisor.state(name).orElse(PowerState.NOSTATE) == PowerState.RUNNING;
+    try {
+      if (pause) hypervisor.pause(name);
+      try {
+        processes.run(List.of("qemu-img", "convert", "-U", "-O", "qcow2", disk.toString(), copy.toString()),
+            Duration.ofMinutes(30));
+      } finally {
+        if (pause) hypervisor.unpause(name);
+      }
+      store.upload(imageId, copy);
+    } catch (IOException | RuntimeException e) {
+      store.discard(imageId);
+      throw e;
+    } finally {
+      Files.deleteIfExists(copy);
+    }
+  }
+
+  /** The domain for a server: its boot files resolved on this host, its root disk overlay made. */
+  private DomainSpec domainSpec(SpawnServer c) throws IOException {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
     BootSource boot = c.boot();
     boolean real = !settings.domainType().equals("test");
@@ -89,12 +161,9 @@ public final class ServerOperations {
       disk = Optional.of(overlay);
     }
     String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
-    DomainSpec spec = new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
+    return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
         dir.resolve("console.log"), dataplane.serverBridge());
-    hypervisor.define(spec.name(), DomainXml.of(spec));
-    if (c.start()) hypervisor.start(spec.name());
-    return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
   }
 
   /** A boot file on this host: a path as given, or a store file fetched into the cache. */

@@ -24,6 +24,9 @@ public interface Hypervisor extends AutoCloseable {
   /** Defines the domain unless one of that name exists. */
   void define(String name, String xml);
 
+  /** Defines the domain, replacing the definition of one of that name (it takes effect at its next start). */
+  void redefine(String xml);
+
   /** Starts the domain unless it runs. */
   void start(String name);
 

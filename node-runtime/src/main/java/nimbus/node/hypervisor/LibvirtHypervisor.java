@@ -121,6 +121,11 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
+  public void redefine(String xml) {
+    run(() -> connect.domainDefineXML(xml).free());
+  }
+
+  @Override
   public void start(String name) {
     onDomain(name, d -> {
       if (d.isActive() == 0) d.create();

@@ -1,0 +1,90 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import nimbus.cluster.Rejection;
+import nimbus.compute.ServerEntity;
+import nimbus.compute.ServerView;
+import nimbus.storage.Image;
+import nimbus.storage.ImageEntity;
+import nimbus.storage.ImageMetadata;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+
+/**
+ * Nova's {@code createImage} action: a queued image is made in the image service (owned by the
+ * server's project, with its base image's boot properties), then the server copies its root
+ * disk into it. The answer names the image, which turns active when the copy is stored.
+ */
+final class ServerSnapshots {
+  private static final Set<String> INHERITED = Set.of("kernel_id", "ramdisk_id", "os_type", "os_distro",
+      "hw_disk_bus", "hw_vif_model");
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  ServerSnapshots(ClusterSharding sharding, Duration timeout) {
+    this.sharding = sharding;
+    this.timeout = timeout;
+  }
+
+  CompletionStage<HttpResponse> create(ServerView server, JsonNode args, String imageBaseUrl) {
+    if (args == null || !args.isObject()) throw Fields.wrongType("createImage", args, "object");
+    Fields.onlyKnown(args, "createImage", Set.of("name", "metadata"));
+    String name = Fields.name(args, "name");
+    Map<String, String> metadata = Fields.metadata(args, "metadata");
+    String imageId = UUID.randomUUID().toString();
+    return base(server.imageId())
+        .thenApply(base -> {
+          if (base.isPresent() && !(base.get().diskFormat().equals("qcow2") || base.get().diskFormat().equals("raw"))) {
+            throw new ApiError(409, "Cannot snapshot server " + server.id() + ": it boots a kernel and has no root disk");
+          }
+          Map<String, String> properties = new HashMap<>();
+          base.ifPresent(b -> b.metadata().properties().forEach((k, v) -> {
+            if (INHERITED.contains(k)) properties.put(k, v);
+          }));
+          properties.putAll(metadata);
+          properties.put("image_type", "snapshot");
+          properties.put("instance_uuid", server.id());
+          properties.put("base_image_ref", server.imageId());
+          properties.put("user_id", server.userId());
+          Instant now = Instant.now();
+          ImageMetadata m = new ImageMetadata(name, "qcow2", "bare", "private", false,
+              server.flavor().diskGb(), base.map(b -> b.metadata().minRam()).orElse(0), properties, List.of());
+          return new Image(imageId, server.projectId(), "queued", m, Optional.empty(), Optional.empty(), now, now);
+        })
+        .thenCompose(image -> sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
+            .<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout))
+        .thenCompose(image -> sharding.entityRefFor(ServerEntity.TYPE_KEY, server.id())
+            .<Done>askWithStatus(r -> new ServerEntity.CreateImage(imageId, r), timeout)
+            .exceptionallyCompose(refused -> {
+              // the server cannot snapshot now: its image would stay empty forever
+              return sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
+                  .<Image>askWithStatus(ImageEntity.Delete::new, timeout)
+                  .<Done>thenApply(deleted -> { throw Failures.rethrow(refused); });
+            }))
+        .thenApply(done -> HttpResponse.create().withStatus(202)
+            .addHeader(Location.create(imageBaseUrl + "/v2/images/" + imageId)));
+  }
+
+  /** The image the server was booted from, if the image service still has it. */
+  private CompletionStage<Optional<Image>> base(String imageId) {
+    return sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
+        .<Image>askWithStatus(ImageEntity.Get::new, timeout)
+        .handle((image, e) -> {
+          if (e == null) return Optional.of(image);
+          if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND) return Optional.empty();
+          throw Failures.rethrow(e);
+        });
+  }
+}

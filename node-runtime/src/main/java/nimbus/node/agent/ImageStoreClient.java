@@ -1,0 +1,83 @@
+package nimbus.node.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import nimbus.storage.Image;
+import nimbus.storage.ImageEntity;
+import nimbus.storage.ImageFileService;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.apache.pekko.stream.javadsl.StreamRefs;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A host's way to the image store: it streams image files from the cluster's image file
+ * service and streams snapshots into it. Blocking: call it on the blocking dispatcher.
+ */
+public final class ImageStoreClient {
+  private final ActorSystem<?> system;
+  private final Duration timeout;
+
+  public ImageStoreClient(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.timeout = timeout;
+  }
+
+  /** The stored file with this SHA-512, as a stream to read (and close). */
+  public InputStream open(String sha512) throws IOException {
+    SourceRef<ByteString> source = ask(r -> new ImageFileService.OpenFile(sha512, r), "fetch image file " + sha512);
+    return source.getSource().runWith(StreamConverters.asInputStream(timeout), Materializer.matFromSystem(system));
+  }
+
+  /** Uploads {@code file} as the data of the queued image {@code imageId}; answers the active image. */
+  public Image upload(String imageId, Path file) throws IOException {
+    SourceRef<ByteString> data = FileIO.fromPath(file).runWith(StreamRefs.sourceRef(), Materializer.matFromSystem(system));
+    return ask(r -> new ImageFileService.Upload(imageId, data, r), "upload image " + imageId);
+  }
+
+  /** Deletes an image whose data will never come (a failed snapshot), as Nova does. */
+  public void discard(String imageId) {
+    ClusterSharding.get(system).entityRefFor(ImageEntity.TYPE_KEY, imageId)
+        .<Image>askWithStatus(ImageEntity.Delete::new, timeout);
+  }
+
+  private <T> T ask(Function<ActorRef<StatusReply<T>>, ImageFileService.Command> message, String what)
+      throws IOException {
+    try {
+      Receptionist.Listing listing = wait(AskPattern.ask(system.receptionist(),
+          r -> Receptionist.find(ImageFileService.KEY, r), Duration.ofSeconds(10), system.scheduler()));
+      Set<ActorRef<ImageFileService.Command>> services = listing.getServiceInstances(ImageFileService.KEY);
+      if (services.isEmpty()) throw new IOException("cannot " + what + ": no image store is reachable from this host");
+      ActorRef<ImageFileService.Command> service = services.iterator().next();
+      StatusReply<T> reply = wait(AskPattern.<ImageFileService.Command, StatusReply<T>>ask(
+          service, message::apply, timeout, system.scheduler()));
+      if (reply.isError()) throw new IOException("cannot " + what + ": " + reply.getError().getMessage());
+      return reply.getValue();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot " + what + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + what);
+    }
+  }
+
+  private <T> T wait(CompletionStage<T> stage) throws InterruptedException, ExecutionException, TimeoutException {
+    return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}
