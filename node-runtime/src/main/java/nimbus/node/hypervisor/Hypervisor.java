@@ -21,6 +21,9 @@ public interface Hypervisor extends AutoCloseable {
 
   Optional<PowerState> state(String name);
 
+  /** The domain's definition (libvirt XML), if it exists. */
+  Optional<String> definition(String name);
+
   /** Defines the domain unless one of that name exists. */
   void define(String name, String xml);
 

@@ -109,6 +109,18 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
+  public Optional<String> definition(String name) {
+    return call(() -> {
+      Optional<Domain> d = lookup(name);
+      try {
+        return d.isPresent() ? Optional.of(d.get().getXMLDesc(0)) : Optional.empty();
+      } finally {
+        free(d);
+      }
+    });
+  }
+
+  @Override
   public void define(String name, String xml) {
     run(() -> {
       Optional<Domain> d = lookup(name);
