@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,5 +176,62 @@ class OpenstackCliTest {
     cli("admin", "user", "delete", "cli-user-two");
     cli("admin", "project", "delete", "cli-two");
     assertFalse(json("admin", "project", "list").findValuesAsText("Name").contains("cli-two"));
+  }
+
+  @Test
+  void theCliWorksImagesSnapshotsAndResizes() throws Exception {
+    // an image made from a file, as a user would upload one
+    Path file = data.resolve("cli-root.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
+    String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(Files.readAllBytes(file)));
+    String imageId = json("admin", "image", "create", "--file", file.toString(), "--disk-format", "qcow2",
+        "--container-format", "bare", "--public", "--property", "os_distro=nimbus", "cli-root").path("id").asText();
+    JsonNode image = json("admin", "image", "show", "cli-root");
+    assertEquals(imageId, image.path("id").asText());
+    assertEquals("active", image.path("status").asText());
+    assertEquals(md5, image.path("checksum").asText());
+    assertEquals(Files.size(file), image.path("size").asLong());
+    assertTrue(json("admin", "image", "list").findValuesAsText("Name").contains("cli-root"));
+    cli("admin", "image", "set", "--property", "purpose=cli-test", "cli-root");
+    assertTrue(json("admin", "image", "show", "cli-root").path("properties").toString().contains("cli-test"));
+    Path saved = data.resolve("cli-root.saved");
+    cli("admin", "image", "save", "--file", saved.toString(), "cli-root");
+    assertEquals(-1L, Files.mismatch(file, saved), "the downloaded image is the uploaded file");
+
+    json("admin", "flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1", "cli.one");
+    json("admin", "flavor", "create", "--ram", "512", "--vcpus", "2", "--disk", "2", "cli.two");
+    assertTrue(cli("admin", "keypair", "create", "cli-key").contains("BEGIN PRIVATE KEY"));
+
+    String server = json("admin", "server", "create", "--flavor", "cli.one", "--image", "cli-root",
+        "--key-name", "cli-key", "--wait", "cli-vm").path("id").asText();
+    JsonNode listed = json("admin", "server", "list", "--name", "cli-vm");
+    assertEquals("cli-root", listed.get(0).path("Image").asText(), "the list names the server's image");
+    assertEquals("cli.one", listed.get(0).path("Flavor").asText());
+    assertEquals("ACTIVE", json("admin", "server", "show", server).path("status").asText());
+
+    // a snapshot lands in the image service and is downloadable
+    JsonNode snapshot = json("admin", "server", "image", "create", "--name", "cli-snap", "--wait", server);
+    assertEquals("cli-snap", snapshot.path("name").asText());
+    JsonNode snap = json("admin", "image", "show", "cli-snap");
+    assertEquals("active", snap.path("status").asText());
+    assertTrue(snap.path("size").asLong() > 0);
+    assertTrue(snap.path("properties").toString().contains(server), "the snapshot names its server");
+
+    // resize, then confirm
+    cli("admin", "server", "resize", "--flavor", "cli.two", "--wait", server);
+    JsonNode resized = json("admin", "server", "show", server);
+    assertEquals("VERIFY_RESIZE", resized.path("status").asText());
+    cli("admin", "server", "resize", "confirm", server);
+    Eventually.until(Duration.ofSeconds(20), () -> json("admin", "server", "show", server).path("status").asText().equals("ACTIVE"));
+    assertTrue(json("admin", "server", "show", server).path("flavor").asText().startsWith("cli.two"));
+    String xml = node.hypervisor().definition("nimbus-" + server).orElseThrow();
+    assertTrue(xml.contains("<memory unit='KiB'>524288</memory>"), xml);
+    JsonNode hypervisor = json("admin", "hypervisor", "show", node.settings().host().name());
+    assertTrue(hypervisor.path("memory_mb_used").asInt() >= 512);
+
+    cli("admin", "server", "delete", "--wait", server);
+    assertFalse(json("admin", "server", "list").findValuesAsText("ID").contains(server));
+    cli("admin", "image", "delete", "cli-snap");
+    assertFalse(json("admin", "image", "list").findValuesAsText("Name").contains("cli-snap"));
   }
 }
