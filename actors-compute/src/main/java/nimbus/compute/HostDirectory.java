@@ -81,14 +81,26 @@ public final class HostDirectory implements Extension {
     return hosts.values();
   }
 
-  /** Hosts that are up and fit {@code need}, best first by the configured weigher. */
-  public List<String> candidates(Resources need, Set<String> excluded, ComputeSettings settings) {
-    return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, settings);
+  /** Hosts that are up, fit {@code need} and obey the group's policy, best first by the configured weigher. */
+  public List<String> candidates(Resources need, Set<String> excluded, java.util.Optional<Placement> placement,
+      ComputeSettings settings) {
+    return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, placement, settings);
   }
 
-  /** The scheduler's decision: filter the hosts that are up and fit, order them by the weigher. */
+  /**
+   * The scheduler's decision: filter the hosts that are up, fit and obey the server group's
+   * policy (anti-affinity: none of its members; affinity: where its members are, once one is
+   * placed), then order them by the weigher.
+   */
   public static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
-      Resources need, Set<String> excluded, ComputeSettings settings) {
+      Resources need, Set<String> excluded, java.util.Optional<Placement> placement, ComputeSettings settings) {
+    java.util.function.Predicate<HostSummary> obeysGroup = h -> true;
+    if (placement.isPresent()) {
+      String group = placement.get().groupId();
+      boolean placed = hosts.stream().anyMatch(h -> h.groups().contains(group));
+      obeysGroup = placement.get().apart() ? h -> !h.groups().contains(group)
+          : h -> !placed || h.groups().contains(group);
+    }
     Comparator<HostSummary> byFreeRam = Comparator.comparingInt(h -> h.free().ramMb());
     Comparator<HostSummary> order =
         settings.weigher() == ComputeSettings.Weigher.SPREAD ? byFreeRam.reversed() : byFreeRam;
@@ -96,6 +108,7 @@ public final class HostDirectory implements Extension {
         .filter(h -> !excluded.contains(h.host()))
         .filter(h -> up.test(h.host()))
         .filter(h -> h.fits(need))
+        .filter(obeysGroup)
         .toList());
     // equal hosts in random order (the sort keeps it): servers scheduled at the same moment
     // from the same view do not all pick the first name

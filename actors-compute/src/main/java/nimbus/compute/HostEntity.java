@@ -38,8 +38,8 @@ public final class HostEntity
    * Claim {@code resources} for a server; claiming the same again is a no-op, and claiming other
    * resources for a server that holds some changes what it holds (resize).
    */
-  public record Claim(String serverId, Resources resources, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+  public record Claim(String serverId, Resources resources, Optional<Placement> placement,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record Release(String serverId) implements Command {}
 
@@ -53,7 +53,7 @@ public final class HostEntity
 
   public record InventoryReported(HostInventory inventory) implements Event {}
 
-  public record CapacityClaimed(String serverId, Resources resources) implements Event {}
+  public record CapacityClaimed(String serverId, Resources resources, Optional<String> group) implements Event {}
 
   public record CapacityReleased(String serverId) implements Event {}
 
@@ -63,9 +63,12 @@ public final class HostEntity
   /** No agent has reported yet: nothing can be claimed. */
   public record Unregistered() implements State {}
 
-  /** Reporting: its inventory and, by server id, what each server holds ({@code used} is their sum). */
-  public record Registered(HostInventory inventory, Map<String, Resources> allocations, Resources used)
-      implements State {
+  /**
+   * Reporting: its inventory and, by server id, what each server holds ({@code used} is their
+   * sum) and the server group it is in.
+   */
+  public record Registered(HostInventory inventory, Map<String, Resources> allocations, Resources used,
+      Map<String, String> groups) implements State {
 
     Optional<String> shortfall(Resources need) {
       Resources free = inventory.capacity().minus(used);
@@ -77,14 +80,22 @@ public final class HostEntity
 
     // The allocations map is changed in place, by the event handler only: copying it for every
     // claim made each claim cost as much as the host's whole allocation list.
-    Registered claimed(String serverId, Resources resources) {
+    Registered claimed(String serverId, Resources resources, Optional<String> group) {
       Resources before = allocations.put(serverId, resources);
-      return new Registered(inventory, allocations, used.plus(resources).minus(before == null ? Resources.NONE : before));
+      group.ifPresent(g -> groups.put(serverId, g));
+      return new Registered(inventory, allocations, used.plus(resources).minus(before == null ? Resources.NONE : before),
+          groups);
     }
 
     Registered released(String serverId) {
       Resources freed = allocations.remove(serverId);
-      return new Registered(inventory, allocations, freed == null ? used : used.minus(freed));
+      groups.remove(serverId);
+      return new Registered(inventory, allocations, freed == null ? used : used.minus(freed), groups);
+    }
+
+    /** Whether another server of this anti-affinity group is here already. */
+    boolean holdsOtherMemberOf(String group, String serverId) {
+      return groups.entrySet().stream().anyMatch(e -> e.getValue().equals(group) && !e.getKey().equals(serverId));
     }
   }
 
@@ -132,11 +143,16 @@ public final class HostEntity
     if (cmd.resources().equals(held)) return Effect().reply(cmd.replyTo(), StatusReply.ack());
     Resources need = held == null ? cmd.resources() : held.growthTo(cmd.resources());
     Optional<String> shortfall = state.shortfall(need);
+    Optional<Placement> apart = cmd.placement().filter(Placement::apart);
+    if (apart.isPresent() && state.holdsOtherMemberOf(apart.get().groupId(), cmd.serverId())) {
+      return Effect().reply(cmd.replyTo(), Rejection.conflict("Host " + host
+          + " holds another member of anti-affinity server group " + apart.get().groupId()));
+    }
     if (shortfall.isPresent()) {
       return Effect().reply(cmd.replyTo(),
           Rejection.conflict("Host " + host + " has too little " + shortfall.get()));
     }
-    return Effect().persist(new CapacityClaimed(cmd.serverId(), cmd.resources()))
+    return Effect().persist(new CapacityClaimed(cmd.serverId(), cmd.resources(), cmd.placement().map(Placement::groupId)))
         .thenRun(this::publish)
         .thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
@@ -152,7 +168,8 @@ public final class HostEntity
 
   private void publish(State state) {
     if (state instanceof Registered r) {
-      publisher.accept(new HostSummary(host, r.inventory(), r.used(), r.allocations().size()));
+      publisher.accept(new HostSummary(host, r.inventory(), r.used(), r.allocations().size(),
+          java.util.Set.copyOf(r.groups().values())));
     }
   }
 
@@ -160,10 +177,10 @@ public final class HostEntity
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
     builder.forAnyState().onEvent(InventoryReported.class, (s, e) -> s instanceof Registered r
-        ? new Registered(e.inventory(), r.allocations(), r.used())
-        : new Registered(e.inventory(), new HashMap<>(), Resources.NONE));
+        ? new Registered(e.inventory(), r.allocations(), r.used(), r.groups())
+        : new Registered(e.inventory(), new HashMap<>(), Resources.NONE, new HashMap<>()));
     builder.forStateType(Registered.class)
-        .onEvent(CapacityClaimed.class, (s, e) -> s.claimed(e.serverId(), e.resources()))
+        .onEvent(CapacityClaimed.class, (s, e) -> s.claimed(e.serverId(), e.resources(), e.group()))
         .onEvent(CapacityReleased.class, (s, e) -> s.released(e.serverId()));
     return builder.build();
   }

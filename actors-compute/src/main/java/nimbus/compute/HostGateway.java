@@ -1,6 +1,7 @@
 package nimbus.compute;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -13,8 +14,8 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface HostGateway {
 
-  /** Hosts that can take {@code need}, best first. */
-  List<String> candidates(Resources need, Set<String> excluded);
+  /** Hosts that can take {@code need} and obey the server group's policy, best first. */
+  List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement);
 
   /**
    * Whether this node has heard from the hosts long enough that no candidate means no host
@@ -22,12 +23,15 @@ public interface HostGateway {
    */
   boolean settled();
 
-  CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need);
+  CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need, Optional<Placement> placement);
 
   void release(String host, String serverId);
 
   /** The server is deleted: its project's quota no longer counts it. */
   void releaseQuota(String projectId, String serverId);
+
+  /** The server is deleted: its server group no longer lists it. */
+  void leaveGroup(String projectId, String groupId, String serverId);
 
   /** A resize ended: the server's project quota counts {@code resources} for it. */
   void adjustQuota(String projectId, String serverId, Resources resources);

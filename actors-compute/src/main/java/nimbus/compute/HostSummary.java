@@ -1,12 +1,13 @@
 package nimbus.compute;
 
+import java.util.Set;
 import nimbus.cluster.CborSerializable;
 
 /**
  * One host as the scheduler and the hypervisors API see it: what it offers, what is claimed and
- * by how many servers.
+ * by how many servers, and the server groups those servers belong to.
  */
-public record HostSummary(String host, HostInventory inventory, Resources used, int servers)
+public record HostSummary(String host, HostInventory inventory, Resources used, int servers, Set<String> groups)
     implements CborSerializable {
 
   /** What servers may claim in all: the inventory times the allocation ratios. */

@@ -458,7 +458,7 @@ public final class ServerEntity
   private ReplyEffect<Event, State> scheduleNext(Building s, ScheduleNext c) {
     if (s.host().isPresent()) return Effect().noReply();
     List<String> candidates =
-        hosts.candidates(s.server().spec().flavor().resources(), Set.copyOf(s.excluded()));
+        hosts.candidates(s.server().spec().flavor().resources(), Set.copyOf(s.excluded()), s.server().spec().group());
     if (candidates.isEmpty() && !hosts.settled()) {
       return Effect().noReply(); // the next tick asks again, once the hosts have reported
     }
@@ -689,7 +689,7 @@ public final class ServerEntity
    */
   private EffectBuilder<Event, State> resizeEnded(Event event, Server server, Flavor flavor) {
     return Effect().persist(event).thenRun(next -> {
-      server.host().ifPresent(h -> hosts.claim(h, serverId, flavor.resources()));
+      server.host().ifPresent(h -> hosts.claim(h, serverId, flavor.resources(), server.spec().group()));
       hosts.adjustQuota(server.spec().projectId(), serverId, flavor.resources());
       drive(next);
     });
@@ -832,7 +832,7 @@ public final class ServerEntity
       } else if (!claiming) {
         String host = b.host().get();
         claiming = true;
-        context.pipeToSelf(hosts.claim(host, serverId, b.server().spec().flavor().resources()),
+        context.pipeToSelf(hosts.claim(host, serverId, b.server().spec().flavor().resources(), b.server().spec().group()),
             (reply, failure) -> new ClaimAnswered(host,
                 failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
                 failure != null));
@@ -864,7 +864,7 @@ public final class ServerEntity
       if (r.task() == Task.RESIZE_PREP && !claiming) {
         claiming = true;
         Resources both = r.server().spec().flavor().resources().max(r.flavor().resources());
-        context.pipeToSelf(hosts.claim(host, serverId, both), (reply, failure) -> new ResizeClaimAnswered(
+        context.pipeToSelf(hosts.claim(host, serverId, both, r.server().spec().group()), (reply, failure) -> new ResizeClaimAnswered(
             failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
             failure != null));
       } else if (r.task() == Task.RESIZE_MIGRATING) {
@@ -880,7 +880,11 @@ public final class ServerEntity
       d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
     } else if (state instanceof Deleted || state instanceof Errored) {
       serverOf(state).host().ifPresent(h -> hosts.release(h, serverId));
-      if (state instanceof Deleted) hosts.releaseQuota(serverOf(state).spec().projectId(), serverId);
+      if (state instanceof Deleted) {
+        ServerSpec spec = serverOf(state).spec();
+        hosts.releaseQuota(spec.projectId(), serverId);
+        spec.group().ifPresent(g -> hosts.leaveGroup(spec.projectId(), g.groupId(), serverId));
+      }
     }
     if (busy && !timers.isTimerActive("step")) {
       timers.startTimerWithFixedDelay("step", new Tick(), settings.stepRetryInterval());

@@ -4,19 +4,23 @@ import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
-/** What a user asked for when creating a server (already checked by whoever sends it). */
+/**
+ * What a user asked for when creating a server (already checked by whoever sends it); {@code group}
+ * is the server group it belongs to, if any.
+ */
 public record ServerSpec(String name, String projectId, String userId, Flavor flavor,
-    BootSource boot, Map<String, String> metadata, Optional<String> keyName) implements CborSerializable {
+    BootSource boot, Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group)
+    implements CborSerializable {
 
   public ServerSpec withName(String newName) {
-    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName);
+    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group);
   }
 
   public ServerSpec withFlavor(Flavor newFlavor) {
-    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName);
+    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group);
   }
 
   public ServerSpec withBoot(BootSource newBoot) {
-    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName);
+    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group);
   }
 }

@@ -2,6 +2,7 @@ package nimbus.compute;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import nimbus.config.ComputeSettings;
@@ -26,8 +27,8 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
-  public List<String> candidates(Resources need, Set<String> excluded) {
-    return directory.candidates(need, excluded, settings);
+  public List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement) {
+    return directory.candidates(need, excluded, placement, settings);
   }
 
   @Override
@@ -36,9 +37,10 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need) {
+  public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need,
+      Optional<Placement> placement) {
     return sharding.entityRefFor(HostEntity.TYPE_KEY, host)
-        .ask(replyTo -> new HostEntity.Claim(serverId, need, replyTo), askTimeout);
+        .ask(replyTo -> new HostEntity.Claim(serverId, need, placement, replyTo), askTimeout);
   }
 
   @Override
@@ -50,6 +52,11 @@ public final class ShardedHostGateway implements HostGateway {
   public void releaseQuota(String projectId, String serverId) {
     sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
         .tell(new ProjectQuotaEntity.Release(java.util.List.of(serverId)));
+  }
+
+  @Override
+  public void leaveGroup(String projectId, String groupId, String serverId) {
+    sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, projectId).tell(new ServerGroupsEntity.Leave(groupId, serverId));
   }
 
   @Override

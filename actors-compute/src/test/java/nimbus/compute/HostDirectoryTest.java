@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import nimbus.config.ComputeSettings;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,11 @@ class HostDirectoryTest {
   private final Resources need = new Resources(1, 512, 1);
 
   private static HostSummary summary(String host, Resources capacity, Resources used) {
-    return new HostSummary(host, new HostInventory("QEMU", 1, "10.0.0.1", capacity, 1.0, 1.0, 1.0), used, 0);
+    return summary(host, capacity, used, Set.of());
+  }
+
+  private static HostSummary summary(String host, Resources capacity, Resources used, Set<String> groups) {
+    return new HostSummary(host, new HostInventory("QEMU", 1, "10.0.0.1", capacity, 1.0, 1.0, 1.0), used, 0, groups);
   }
 
   private ComputeSettings settings(ComputeSettings.Weigher weigher) {
@@ -31,18 +36,34 @@ class HostDirectoryTest {
   @Test
   void spreadPrefersTheMostFreeRamAndSkipsFullAndDownHosts() {
     assertEquals(List.of("big", "small"),
-        HostDirectory.rank(hosts, up, need, Set.of(), settings(ComputeSettings.Weigher.SPREAD)));
+        HostDirectory.rank(hosts, up, need, Set.of(), Optional.empty(), settings(ComputeSettings.Weigher.SPREAD)));
   }
 
   @Test
   void packPrefersTheLeastFreeRam() {
     assertEquals(List.of("small", "big"),
-        HostDirectory.rank(hosts, up, need, Set.of(), settings(ComputeSettings.Weigher.PACK)));
+        HostDirectory.rank(hosts, up, need, Set.of(), Optional.empty(), settings(ComputeSettings.Weigher.PACK)));
   }
 
   @Test
   void excludedHostsAreNotCandidates() {
     assertEquals(List.of("small"),
-        HostDirectory.rank(hosts, up, need, Set.of("big"), settings(ComputeSettings.Weigher.SPREAD)));
+        HostDirectory.rank(hosts, up, need, Set.of("big"), Optional.empty(), settings(ComputeSettings.Weigher.SPREAD)));
+  }
+
+  @Test
+  void serverGroupsKeepTheirMembersApartOrTogether() {
+    Resources room = new Resources(8, 8192, 100);
+    List<HostSummary> grouped = List.of(
+        summary("a", room, Resources.NONE, Set.of("g-apart", "g-together")),
+        summary("b", room, Resources.NONE, Set.of("other")),
+        summary("c", room, Resources.NONE, Set.of()));
+    ComputeSettings spread = settings(ComputeSettings.Weigher.SPREAD);
+    assertEquals(Set.of("b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true, need, Set.of(),
+        Optional.of(new Placement("g-apart", Placement.ANTI_AFFINITY)), spread)));
+    assertEquals(List.of("a"), HostDirectory.rank(grouped, h -> true, need, Set.of(),
+        Optional.of(new Placement("g-together", Placement.AFFINITY)), spread));
+    assertEquals(Set.of("a", "b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true, need, Set.of(),
+        Optional.of(new Placement("g-new", Placement.AFFINITY)), spread)), "a new group may start anywhere");
   }
 }

@@ -29,7 +29,12 @@ class HostEntityTest extends EntityTestSupport {
   }
 
   private StatusReply<Done> claim(String server, int vcpus, int ram) {
-    return kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim(server, new Resources(vcpus, ram, 1), r)).reply();
+    return kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim(server, new Resources(vcpus, ram, 1), java.util.Optional.empty(), r)).reply();
+  }
+
+  private StatusReply<Done> claimIn(String server, String group) {
+    return kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim(server, new Resources(1, 1, 1),
+        java.util.Optional.of(new Placement(group, Placement.ANTI_AFFINITY)), r)).reply();
   }
 
   @Test
@@ -46,9 +51,33 @@ class HostEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aClaimOfOtherResourcesResizesWhatTheServerHolds() {
+    assertTrue(claim("a", 1, 512).isSuccess());
+    assertTrue(claim("a", 2, 1024).isSuccess(), "growing by what is free");
+    assertEquals(new Resources(2, 1024, 1), published.get(published.size() - 1).used());
+    assertTrue(claim("a", 3, 2048).isError(), "growing past the capacity");
+    assertTrue(claim("a", 1, 256).isSuccess(), "shrinking always fits");
+    assertEquals(new Resources(1, 256, 1), published.get(published.size() - 1).used());
+    assertEquals(1, published.get(published.size() - 1).servers());
+  }
+
+  @Test
+  void twoMembersOfAnAntiAffinityGroupNeverShareTheHost() {
+    assertTrue(claimIn("a", "g1").isSuccess());
+    StatusReply<Done> second = claimIn("b", "g1");
+    assertTrue(Rejection.from(second.getError()).message().contains("anti-affinity"));
+    assertTrue(claimIn("a", "g1").isSuccess(), "the member itself may claim again");
+    assertTrue(claimIn("c", "g2").isSuccess(), "another group is no obstacle");
+    assertEquals(java.util.Set.of("g1", "g2"), published.get(published.size() - 1).groups());
+    kit.runCommand(new HostEntity.Release("a"));
+    kit.restart();
+    assertTrue(claimIn("b", "g1").isSuccess(), "once the member left, another may come");
+  }
+
+  @Test
   void aRepeatedClaimTakesNothingMore() {
     assertTrue(claim("a", 1, 1024).isSuccess());
-    var again = kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim("a", new Resources(1, 1024, 1), r));
+    var again = kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim("a", new Resources(1, 1024, 1), java.util.Optional.empty(), r));
     assertTrue(again.reply().isSuccess());
     assertTrue(again.hasNoEvents());
   }

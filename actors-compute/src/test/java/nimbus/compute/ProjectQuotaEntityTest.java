@@ -43,4 +43,18 @@ class ProjectQuotaEntityTest extends EntityTestSupport {
     assertEquals(2, kit.getState().instancesUsed());
     assertEquals(new Resources(4, 512, 2), kit.getState().used());
   }
+
+  @Test
+  void aResizeIsCheckedForItsGrowthOnlyAndAdjustedWhenItEnds() {
+    var kit = EventSourcedBehaviorTestKit.<ProjectQuotaEntity.Command, ProjectQuotaEntity.Event, ProjectQuotaEntity.Quota>create(
+        testKit.system(), ProjectQuotaEntity.create("p-" + System.nanoTime(), new ProjectQuotaEntity.Limits(10, 4, 4096)));
+    assertTrue(reserve(kit, Map.of("a", new Resources(2, 2048, 1))).isSuccess());
+    assertTrue(reserve(kit, Map.of("a", new Resources(4, 4096, 1))).isSuccess(), "growing to the limit");
+    StatusReply<Done> over = reserve(kit, Map.of("a", new Resources(5, 4096, 1)));
+    assertEquals("Quota exceeded for cores: Requested 1, but already used 4 of 4 cores",
+        Rejection.from(over.getError()).message());
+    kit.runCommand(new ProjectQuotaEntity.Adjust("a", new Resources(2, 2048, 1)));
+    assertEquals(new Resources(2, 2048, 1), kit.getState().used());
+    assertEquals(1, kit.getState().instancesUsed());
+  }
 }

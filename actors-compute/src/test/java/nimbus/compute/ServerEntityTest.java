@@ -48,7 +48,7 @@ class ServerEntityTest extends EntityTestSupport {
 
   private static ServerSpec spec() {
     return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
-        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"));
+        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty());
   }
 
   private ServerView create() {
@@ -92,6 +92,72 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals(Optional.of("h1"), active.host());
     assertEquals(PowerState.RUNNING.code, active.powerState());
     assertTrue(active.launchedAt().isPresent());
+  }
+
+  @Test
+  void aResizeHoldsBothFlavorsUntilConfirmed() {
+    activeOn("h1");
+    Flavor small = Flavor.byId("42").orElseThrow();
+    Flavor tiny = Flavor.byId("1").orElseThrow();
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(tiny, r)).reply().isSuccess());
+    HostAgentCommand.ResizeServer resize = hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class);
+    assertEquals(small.resources().max(tiny.resources()), hosts.claimed.get(hosts.claimed.size() - 1));
+    assertEquals(tiny.resources(), resize.spawn().resources());
+    assertEquals("RESIZE", get().status());
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.RESIZE_MIGRATING, PowerState.RUNNING));
+    assertEquals("VERIFY_RESIZE", get().status());
+    assertEquals("1", get().flavor().id());
+    kit.restart();
+    assertEquals("VERIFY_RESIZE", get().status(), "a restart keeps the resize waiting");
+
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.ConfirmResize::new).reply().isSuccess());
+    assertEquals("ACTIVE", get().status());
+    assertEquals("1", get().flavor().id());
+    assertEquals(tiny.resources(), hosts.claimed.get(hosts.claimed.size() - 1), "the host now holds the new flavor only");
+    assertEquals(List.of(tiny.resources()), hosts.quotaAdjustments);
+  }
+
+  @Test
+  void aRevertedResizeGoesBackToTheOldFlavor() {
+    activeOn("h1");
+    Flavor tiny = Flavor.byId("1").orElseThrow();
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(tiny, r));
+    hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.RESIZE_MIGRATING, PowerState.RUNNING));
+    hosts.clearCommands();
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.RevertResize::new).reply().isSuccess());
+    assertEquals("REVERT_RESIZE", get().status());
+    HostAgentCommand.ResizeServer back = hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class);
+    assertEquals(Task.RESIZE_REVERTING, back.task());
+    assertEquals(Flavor.byId("42").orElseThrow().resources(), back.spawn().resources());
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.RESIZE_REVERTING, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+    assertEquals("42", get().flavor().id());
+  }
+
+  @Test
+  void aResizeTheHostCannotHoldEndsWhereItBegan() {
+    activeOn("h1");
+    hosts.refuseClaimsOn("h1");
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(Flavor.byId("1").orElseThrow(), r));
+    awaitStatus("ACTIVE");
+    assertEquals("42", get().flavor().id());
+    List<InstanceAction> actions = kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new)
+        .reply().getValue().actions();
+    assertEquals("resize", actions.get(actions.size() - 1).action());
+    assertEquals(Optional.of("Error"), actions.get(actions.size() - 1).message());
+  }
+
+  @Test
+  void aSnapshotRunsOnTheHostAndTheServerGoesBackToWhatItWas() {
+    activeOn("h1");
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage("image-1", r)).reply().isSuccess());
+    assertEquals(Optional.of("image_snapshot"), get().taskState());
+    assertEquals("image-1", hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class).imageId());
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.Stop::new).reply().isError(), "one task at a time");
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.IMAGE_SNAPSHOT, PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+    assertEquals(Optional.empty(), get().taskState());
   }
 
   @Test
@@ -310,6 +376,8 @@ class ServerEntityTest extends EntityTestSupport {
     private final List<String> releases = new CopyOnWriteArrayList<>();
     final List<String> quotaReleases = new CopyOnWriteArrayList<>();
     final List<Resources> quotaAdjustments = new CopyOnWriteArrayList<>();
+    final List<Resources> claimed = new CopyOnWriteArrayList<>();
+    final List<String> groupsLeft = new CopyOnWriteArrayList<>();
     private final List<Map.Entry<String, HostAgentCommand>> commands = new CopyOnWriteArrayList<>();
 
     void up(String host) {
@@ -350,7 +418,7 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public List<String> candidates(Resources need, Set<String> excluded) {
+    public List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement) {
       List<String> out = new ArrayList<>(up);
       out.removeAll(excluded);
       return out;
@@ -362,8 +430,10 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need) {
+    public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need,
+        Optional<Placement> placement) {
       claims.add(host);
+      claimed.add(need);
       return CompletableFuture.completedFuture(refusing.contains(host)
           ? Rejection.conflict("Host " + host + " has too little RAM") : StatusReply.ack());
     }
@@ -376,6 +446,11 @@ class ServerEntityTest extends EntityTestSupport {
     @Override
     public void releaseQuota(String projectId, String serverId) {
       quotaReleases.add(projectId + "/" + serverId);
+    }
+
+    @Override
+    public void leaveGroup(String projectId, String groupId, String serverId) {
+      groupsLeft.add(groupId);
     }
 
     @Override

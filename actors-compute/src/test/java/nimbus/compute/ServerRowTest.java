@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ServerRowTest {
   private final Instant t = Instant.parse("2026-01-01T00:00:00Z");
   private final ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(),
-      BootSource.none("img"), Map.of(), java.util.Optional.empty());
+      BootSource.none("img"), Map.of(), java.util.Optional.empty(), java.util.Optional.empty());
 
   private ServerRow after(List<ServerEntity.Event> events) {
     ServerRow row = ServerRow.requested(new ServerEntity.ServerRequested("id", spec, t));
@@ -47,5 +47,29 @@ class ServerRowTest {
     ServerRow row = after(List.of(new ServerEntity.BuildFailed("No valid host was found.", t)));
     assertEquals("ERROR", row.status());
     assertEquals("No valid host was found.", row.view().fault().orElseThrow().message());
+  }
+
+  @Test
+  void aResizeShowsItsStatusesAndTheNewFlavor() {
+    Flavor small = Flavor.byId("2").orElseThrow();
+    List<ServerEntity.Event> events = List.of(new ServerEntity.HostSelected("h", t),
+        new ServerEntity.ServerActivated("h", PowerState.RUNNING, t),
+        new ServerEntity.ResizeRequested(small, t));
+    assertEquals("RESIZE", after(events).status());
+    ServerRow verifying = after(append(events, new ServerEntity.ResizeClaimed(t),
+        new ServerEntity.ServerResized(small, PowerState.RUNNING, t)));
+    assertEquals("VERIFY_RESIZE", verifying.status());
+    assertEquals("2", verifying.spec().flavor().id());
+    assertEquals("ACTIVE", verifying.apply(new ServerEntity.ResizeConfirmed(t)).status());
+    ServerRow reverted = verifying.apply(new ServerEntity.RevertRequested(t))
+        .apply(new ServerEntity.ResizeReverted(spec.flavor(), PowerState.RUNNING, t));
+    assertEquals("ACTIVE", reverted.status());
+    assertEquals("1", reverted.spec().flavor().id());
+  }
+
+  private static List<ServerEntity.Event> append(List<ServerEntity.Event> events, ServerEntity.Event... more) {
+    List<ServerEntity.Event> all = new java.util.ArrayList<>(events);
+    all.addAll(List.of(more));
+    return all;
   }
 }

@@ -45,6 +45,7 @@ public final class ApiServer extends AllDirectives {
   private final HostRoutes hosts;
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
+  private final ServerGroupRoutes serverGroups;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -66,7 +67,8 @@ public final class ApiServer extends AllDirectives {
     this.flavors = new FlavorRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.quotas = new QuotaRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
-    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors,
+    this.serverGroups = new ServerGroupRoutes(ClusterSharding.get(system), settings.askTimeout());
+    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors, serverGroups,
         new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
   }
 
@@ -106,6 +108,7 @@ public final class ApiServer extends AllDirectives {
                 flavors.route(ctx, baseUrl),
                 keypairs.route(ctx),
                 quotas.route(ctx),
+                serverGroups.route(ctx),
                 hosts.route(ctx)))))));
   }
 

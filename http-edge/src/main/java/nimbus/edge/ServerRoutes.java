@@ -22,6 +22,7 @@ import nimbus.compute.KeypairsEntity;
 import nimbus.compute.ProjectQuotaEntity;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
+import nimbus.compute.ServerGroupsEntity;
 import nimbus.compute.ServerSpec;
 import nimbus.compute.ServerView;
 import org.apache.pekko.Done;
@@ -56,10 +57,12 @@ final class ServerRoutes extends ServiceRoutes {
   private final FlavorRoutes flavors;
   private final ServerSnapshots snapshots;
   private final ServerResizes resizes;
+  private final ServerGroupRoutes serverGroups;
 
-  ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerListing listing, Executor blocking,
-      Duration timeout) {
+  ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ServerListing listing,
+      Executor blocking, Duration timeout) {
     super(NovaErrors::response);
+    this.serverGroups = serverGroups;
     this.flavors = flavors;
     this.sharding = sharding;
     this.listing = listing;
@@ -90,7 +93,8 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
     requireWriter(ctx, "create");
-    JsonNode server = Fields.object(Json.parseObject(body), "server");
+    JsonNode request = Json.parseObject(body);
+    JsonNode server = Fields.object(request, "server");
     Fields.onlyKnown(server, "server", CREATE_FIELDS);
     String name = Fields.name(server, "name");
     String imageRef = Ids.lastSegment(Fields.requiredString(server, "imageRef", 255));
@@ -106,10 +110,11 @@ final class ServerRoutes extends ServiceRoutes {
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
     boolean reservation = server.path("return_reservation_id").asBoolean(false);
     Optional<String> keyName = Fields.optionalString(server, "key_name", 255);
-    return flavors.usable(ctx, flavorRef).thenCompose(flavor -> keyExists(ctx, keyName)
+    return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
+            .thenCompose(flavor -> keyExists(ctx, keyName)
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
-            .thenCompose(boot -> createAll(
-                new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot, metadata, keyName), max)))
+            .thenCompose(boot -> createAll(ctx, new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
+                metadata, keyName, group.map(ServerGroupsEntity.Group::placement)), group, max))))
         .thenApply(view -> created(view, reservation, baseUrl));
   }
 
@@ -117,7 +122,8 @@ final class ServerRoutes extends ServiceRoutes {
    * Creates {@code count} servers (Nova names several name-1, name-2, ...) once the project's
    * quota has room for all of them; answers the first.
    */
-  private CompletionStage<ServerView> createAll(ServerSpec spec, int count) {
+  private CompletionStage<ServerView> createAll(RequestContext ctx, ServerSpec spec,
+      Optional<ServerGroupsEntity.Group> group, int count) {
     List<String> ids = new ArrayList<>();
     Map<String, nimbus.compute.Resources> need = new java.util.HashMap<>();
     for (int i = 0; i < count; i++) {
@@ -125,7 +131,10 @@ final class ServerRoutes extends ServiceRoutes {
       need.put(ids.get(i), spec.flavor().resources());
     }
     EntityRef<ProjectQuotaEntity.Command> quota = sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, spec.projectId());
-    return quota.<Done>askWithStatus(r -> new ProjectQuotaEntity.Reserve(need, r), timeout).thenCompose(reserved -> {
+    return quota.<Done>askWithStatus(r -> new ProjectQuotaEntity.Reserve(need, r), timeout)
+        .thenCompose(reserved -> group.isEmpty() ? CompletableFuture.completedFuture(null)
+            : serverGroups.join(ctx, group.get(), ids))
+        .thenCompose(reserved -> {
       List<CompletableFuture<ServerView>> created = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         ServerSpec each = count == 1 ? spec : spec.withName(spec.name() + "-" + (i + 1));

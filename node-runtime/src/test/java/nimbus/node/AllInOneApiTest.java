@@ -279,4 +279,42 @@ class AllInOneApiTest {
     assertEquals("v2.1", version.path("id").asText());
     assertEquals("CURRENT", version.path("status").asText());
   }
+
+  @Test
+  void serverGroupsAreCheckedAndBelongToTheirProject() {
+    String group = "/compute/v2.1/os-server-groups";
+    assertEquals(400, api.post(group, "{\"server_group\": {\"name\": \"g\", \"policies\": [\"nearby\"]}}").status());
+    assertEquals(400, api.post(group, "{\"server_group\": {\"name\": \"g\", \"policies\": \"affinity\"}}").status());
+    assertEquals(400, api.post(group, "{\"server_group\": {\"policies\": [\"affinity\"]}}").status());
+    assertEquals(400, api.post(group, "{\"server_group\": {\"name\": \"g\", \"policies\": [\"affinity\"], \"x\": 1}}").status());
+    Api.Reply created = api.post(group, "{\"server_group\": {\"name\": \"g\", \"policies\": [\"anti-affinity\"]}}");
+    assertEquals(200, created.status(), created.raw());
+    String id = created.body().path("server_group").path("id").asText();
+    JsonNode shown = api.get(group + "/" + id).body().path("server_group");
+    assertEquals(1, shown.path("policies").size());
+    assertEquals("anti-affinity", shown.path("policies").get(0).asText());
+    assertTrue(api.get(group).body().path("server_groups").findValuesAsText("id").contains(id));
+    assertEquals(404, api.get(group + "/" + UUID.randomUUID()).status());
+
+    String hinted = "{\"server\": {\"name\": \"hinted\", \"imageRef\": \"" + Api.TEST_IMAGE
+        + "\", \"flavorRef\": \"42\"}, \"os:scheduler_hints\": {\"group\": \"%s\"}}";
+    assertEquals(400, api.post("/compute/v2.1/servers", hinted.formatted(UUID.randomUUID())).status(), "an unknown group");
+    assertEquals(400, api.post("/compute/v2.1/servers", hinted.formatted("not-a-uuid")).status());
+    api.createUserInProject("grouper", "grouper-pw-1", "groups-elsewhere", "member");
+    Api other = api.as("grouper", "grouper-pw-1", "groups-elsewhere");
+    assertEquals(404, other.get(group + "/" + id).status(), "another project's group does not exist for it");
+    assertEquals(400, other.post("/compute/v2.1/servers", hinted.formatted(id)).status());
+
+    Api.Reply member = api.post("/compute/v2.1/servers", hinted.formatted(id));
+    assertEquals(202, member.status(), member.raw());
+    String serverId = member.body().path("server").path("id").asText();
+    api.awaitStatus(serverId, "ACTIVE", WAIT);
+    JsonNode members = api.get(group + "/" + id).body().path("server_group").path("members");
+    assertEquals(1, members.size());
+    assertEquals(serverId, members.get(0).asText());
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + serverId).status());
+    Eventually.until(WAIT, () -> api.get(group + "/" + id).body().path("server_group").path("members").isEmpty());
+    assertEquals(204, api.delete(group + "/" + id).status());
+    assertEquals(404, api.get(group + "/" + id).status());
+  }
 }

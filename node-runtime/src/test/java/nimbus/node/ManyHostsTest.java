@@ -1,7 +1,9 @@
 package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +61,58 @@ class ManyHostsTest {
       awaitHosts(control);
       Map<String, Integer> perHost = place(api, 12);
       assertEquals(Map.of(4, 3), counts(perHost), perHost.toString());
+    }
+  }
+
+  @Test
+  void antiAffinityKeepsAHundredMembersCreatedAtOnceOnAHundredHosts() throws Exception {
+    try (Node control = controlWith(data, "pack");
+        SimulatedHosts hosts = new SimulatedHosts(control, "apart", HOSTS, 8, 4096)) {
+      Api api = Api.adminOf(control);
+      awaitHosts(control);
+      String group = api.post("/compute/v2.1/os-server-groups",
+          "{\"server_group\": {\"name\": \"apart\", \"policies\": [\"anti-affinity\"]}}").body()
+          .path("server_group").path("id").asText();
+      // pack would put them all on one host: the group's policy must win, even for concurrent creates
+      Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"member\", \"imageRef\": \""
+          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"min_count\": " + HOSTS + ", \"max_count\": " + HOSTS
+          + "}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}");
+      assertEquals(202, created.status(), created.raw());
+      JsonNode members = api.get("/compute/v2.1/os-server-groups/" + group).body().path("server_group").path("members");
+      assertEquals(HOSTS, members.size());
+      Map<String, Integer> perHost = new HashMap<>();
+      for (JsonNode member : members) {
+        String host = api.awaitStatus(member.asText(), "ACTIVE", Duration.ofSeconds(60)).path("OS-EXT-SRV-ATTR:host").asText();
+        perHost.merge(host, 1, Integer::sum);
+      }
+      assertEquals(Map.of(1, HOSTS), counts(perHost), "one member on each host");
+
+      String extra = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"one-too-many\", \"imageRef\": \""
+          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}")
+          .body().path("server").path("id").asText();
+      assertTrue(api.awaitStatus(extra, "ERROR", Duration.ofSeconds(30)).path("fault").path("message").asText()
+          .startsWith("No valid host was found"), "every host holds a member already");
+    }
+  }
+
+  @Test
+  void affinityPutsEveryMemberOnTheFirstOnesHost() throws Exception {
+    try (Node control = controlWith(data, "spread");
+        SimulatedHosts hosts = new SimulatedHosts(control, "together", HOSTS, 8, 4096)) {
+      Api api = Api.adminOf(control);
+      awaitHosts(control);
+      String group = api.post("/compute/v2.1/os-server-groups",
+          "{\"server_group\": {\"name\": \"together\", \"policies\": [\"affinity\"]}}").body()
+          .path("server_group").path("id").asText();
+      Map<String, Integer> perHost = new HashMap<>();
+      for (int i = 0; i < 5; i++) {
+        // spread would put each on another host: the group's policy must win
+        String id = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"near-" + i + "\", \"imageRef\": \""
+            + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}")
+            .body().path("server").path("id").asText();
+        perHost.merge(api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(20)).path("OS-EXT-SRV-ATTR:host").asText(), 1, Integer::sum);
+      }
+      assertEquals(1, perHost.size(), perHost.toString());
     }
   }
 

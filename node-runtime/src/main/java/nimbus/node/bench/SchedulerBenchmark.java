@@ -27,7 +27,7 @@ final class SchedulerBenchmark {
     for (int i = 0; i < hosts; i++) {
       Resources physical = new Resources(32, 131072, 2000);
       view.add(new HostSummary("host-" + i, new HostInventory("QEMU", 1, "10.0.0.1", physical, 4.0, 1.0, 1.0),
-          new Resources(random.nextInt(100), random.nextInt(131072), random.nextInt(2000)), 0));
+          new Resources(random.nextInt(100), random.nextInt(131072), random.nextInt(2000)), 0, Set.of()));
     }
     Resources need = new Resources(2, 4096, 40);
     ComputeSettings settings = ComputeSettings.defaults();
@@ -35,7 +35,7 @@ final class SchedulerBenchmark {
     int candidates = 0;
     for (int i = 0; i < decisions; i++) {
       long s = System.nanoTime();
-      candidates += HostDirectory.rank(view, h -> true, need, Set.of(), settings).size();
+      candidates += HostDirectory.rank(view, h -> true, need, Set.of(), java.util.Optional.empty(), settings).size();
       samples.add(System.nanoTime() - s);
     }
     List<Long> measured = samples.subList(decisions / 5, decisions); // past JIT warm-up
