@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -30,33 +27,16 @@ class OpenstackCliTest {
   @TempDir
   static Path data;
   private static Node node;
-  private static Path clouds;
+  private static OpenstackCli cli;
 
   @BeforeAll
   static void start() throws Exception {
     node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty());
     Api.adminOf(node); // ready, and the admin can log in
-    clouds = data.resolve("clouds.yaml");
-    StringBuilder yaml = new StringBuilder("clouds:\n");
-    cloud(yaml, "admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
-    cloud(yaml, "one", "cli-user-one", "pw-one", "cli-one");
-    cloud(yaml, "two", "cli-user-two", "pw-two", "cli-two");
-    Files.writeString(clouds, yaml);
-  }
-
-  private static void cloud(StringBuilder yaml, String cloud, String user, String password, String project) {
-    yaml.append("""
-          %s:
-            auth:
-              auth_url: %s/identity/v3
-              username: %s
-              password: "%s"
-              project_name: %s
-              user_domain_name: Default
-              project_domain_name: Default
-            region_name: RegionOne
-            identity_api_version: 3
-        """.formatted(cloud, node.apiUrl(), user, password, project));
+    cli = new OpenstackCli(node, data)
+        .cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin")
+        .cloud("one", "cli-user-one", "pw-one", "cli-one")
+        .cloud("two", "cli-user-two", "pw-two", "cli-two");
   }
 
   @AfterAll
@@ -64,32 +44,12 @@ class OpenstackCliTest {
     node.close();
   }
 
-  /**
-   * Runs {@code openstack --os-cloud CLOUD ARGS...} and answers what it printed on stdout (its
-   * warnings go to stderr); fails with the CLI's own words if it fails.
-   */
   private static String cli(String cloud, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openstack", "--os-cloud", cloud));
-    command.addAll(List.of(args));
-    Path err = Files.createTempFile(data, "cli", ".err");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
-    pb.environment().put("OS_CLIENT_CONFIG_FILE", clouds.toString());
-    pb.environment().keySet().removeIf(k -> k.startsWith("OS_") && !k.equals("OS_CLIENT_CONFIG_FILE"));
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("openstack " + String.join(" ", args) + " did not finish");
-    }
-    assertEquals(0, p.exitValue(), "openstack " + String.join(" ", args) + ":\n" + out + Files.readString(err));
-    return out;
+    return cli.run(cloud, args);
   }
 
   private static JsonNode json(String cloud, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("-f", "json"));
-    return Api.JSON.readTree(cli(cloud, all.toArray(String[]::new)));
+    return cli.json(cloud, args);
   }
 
   @Test

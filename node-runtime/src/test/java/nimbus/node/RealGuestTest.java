@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +65,36 @@ class RealGuestTest {
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
     Eventually.until(Duration.ofSeconds(30), () -> api.get("/compute/v2.1/servers/" + id).status() == 404);
     assertFalse(virshNames().contains("nimbus-" + id));
+  }
+
+  /**
+   * The image service's path end to end: the guest's kernel, ramdisk and a root disk are
+   * uploaded with the CLI (the root image names the others as kernel_id and ramdisk_id), the
+   * host fetches and caches them, and the guest that boots from them says GUEST-READY in the
+   * console log the CLI shows.
+   */
+  @Test
+  void aGuestBootsFromImagesUploadedWithTheCli() throws Exception {
+    OpenstackCli cli = new OpenstackCli(node, data).cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
+    Path root = data.resolve("uploaded-root.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", root.toString(), "64M"), Duration.ofSeconds(30));
+    String kernel = cli.json("admin", "image", "create", "--file", TestGuest.dir().resolve("vmlinuz").toString(),
+        "--disk-format", "aki", "--container-format", "aki", "uploaded-kernel").path("id").asText();
+    String ramdisk = cli.json("admin", "image", "create", "--file", TestGuest.dir().resolve("initrd.img").toString(),
+        "--disk-format", "ari", "--container-format", "ari", "uploaded-ramdisk").path("id").asText();
+    cli.json("admin", "image", "create", "--file", root.toString(), "--disk-format", "qcow2",
+        "--container-format", "bare", "--property", "kernel_id=" + kernel, "--property", "ramdisk_id=" + ramdisk,
+        "uploaded-guest");
+    String id = cli.json("admin", "server", "create", "--image", "uploaded-guest", "--flavor", "m1.nano", "--wait",
+        "from-uploads").path("id").asText();
+    Eventually.until(Duration.ofSeconds(90), () -> cli.run("admin", "console", "log", "show", id).contains("GUEST-READY"));
+
+    String sha512 = cli.json("admin", "image", "show", "uploaded-kernel").path("properties").path("os_hash_value").asText();
+    assertTrue(Files.exists(node.settings().host().instancesDir().resolve("_base").resolve(sha512)),
+        "the host cached the kernel under its hash");
+    String domain = node.hypervisor().definition("nimbus-" + id).orElseThrow();
+    assertTrue(domain.contains("_base/" + sha512), "the domain boots the cached kernel: " + domain);
+    cli.run("admin", "server", "delete", "--wait", id);
   }
 
   static List<String> virshNames() throws Exception {
