@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
+import org.apache.pekko.dispatch.Dispatchers;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.FileIO;
@@ -26,6 +29,7 @@ import org.apache.pekko.util.ByteString;
  * always complete; nothing is ever held whole in memory.
  */
 public final class ImageStore {
+  private static final int READ_CHUNK = 256 * 1024;
   private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
 
   private final Path files;
@@ -58,16 +62,29 @@ public final class ImageStore {
   public CompletionStage<StoredFile> write(Source<ByteString, ?> data, long maxBytes, Materializer materializer) {
     Path partial = incoming.resolve(UUID.randomUUID().toString());
     Hashing hashing = new Hashing();
+    // the two digests run as a pipeline on two threads (async boundaries), beside the file write:
+    // an upload then goes as fast as the slower digest, not as both one after the other
     return data
         .map(chunk -> {
-          hashing.add(chunk, maxBytes);
+          hashing.count(chunk, maxBytes);
+          hashing.md5(chunk);
           return chunk;
         })
+        .async()
+        .map(chunk -> {
+          hashing.sha512(chunk);
+          return chunk;
+        })
+        .async()
         .toMat(FileIO.toPath(partial), Keep.right())
         .run(materializer)
-        .handle((IOResult written, Throwable failure) -> {
+        // fsync and rename block: they run on Pekko's blocking I/O dispatcher, not a stream's thread
+        .handleAsync((IOResult written, Throwable failure) -> {
           try {
             if (failure != null) throw tooLargeIn(failure).orElseGet(() -> new java.util.concurrent.CompletionException(failure));
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+              channel.force(true); // an active image's file survives a crash
+            }
             StoredFile file = hashing.result();
             Path target = files.resolve(file.sha512());
             if (Files.exists(target)) {
@@ -85,7 +102,7 @@ public final class ImageStore {
               // removed at the next start
             }
           }
-        });
+        }, materializer.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()));
   }
 
   /** The size limit's failure, if that is what failed the stream (file sinks wrap it). */
@@ -105,7 +122,7 @@ public final class ImageStore {
 
   /** The bytes of a stored file, streamed. */
   public Optional<Source<ByteString, CompletionStage<IOResult>>> read(String sha512) {
-    return path(sha512).map(FileIO::fromPath);
+    return path(sha512).map(p -> FileIO.fromPath(p, READ_CHUNK));
   }
 
   /** An upload larger than the store accepts. */
@@ -115,19 +132,26 @@ public final class ImageStore {
     }
   }
 
-  /** MD5 and SHA-512 of a stream, computed as it passes. */
+  /**
+   * MD5 and SHA-512 of a stream, computed as it passes. Each digest is updated by one stage
+   * only, and the stream hands chunks from stage to stage, so no two threads share a digest.
+   */
   private static final class Hashing {
     private final MessageDigest md5 = digest("MD5");
     private final MessageDigest sha512 = digest("SHA-512");
     private long size;
 
-    void add(ByteString chunk, long maxBytes) {
+    void count(ByteString chunk, long maxBytes) {
       size += chunk.size();
       if (size > maxBytes) throw new TooLarge(maxBytes);
-      for (java.nio.ByteBuffer b : chunk.getByteBuffers()) {
-        md5.update(b.duplicate());
-        sha512.update(b);
-      }
+    }
+
+    void md5(ByteString chunk) {
+      for (java.nio.ByteBuffer b : chunk.getByteBuffers()) md5.update(b);
+    }
+
+    void sha512(ByteString chunk) {
+      for (java.nio.ByteBuffer b : chunk.getByteBuffers()) sha512.update(b);
     }
 
     StoredFile result() {

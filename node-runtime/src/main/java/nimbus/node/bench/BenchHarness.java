@@ -30,6 +30,7 @@ final class BenchHarness implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   final Node node;
+  private final Path dataDir;
   private final nimbus.node.SimulatedHosts simulated;
   final String api;
   final String password = UUID.randomUUID().toString();
@@ -39,7 +40,8 @@ final class BenchHarness implements AutoCloseable {
   /** Starts the node; {@code --config FILE} in {@code options} is laid under the bench's settings. */
   BenchHarness(Map<String, String> options, Map<String, Object> settings) throws Exception {
     Map<String, Object> all = new HashMap<>(settings);
-    all.put("nimbus.data-dir", Files.createTempDirectory("nimbus-bench").toString());
+    dataDir = Files.createTempDirectory("nimbus-bench");
+    all.put("nimbus.data-dir", dataDir.toString());
     all.put("nimbus.api.port", 0);
     all.put("nimbus.cluster.port", 0);
     all.put("nimbus.identity.admin-password", password);
@@ -137,8 +139,11 @@ final class BenchHarness implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void close() throws java.io.IOException {
     node.close();
     if (simulated != null) simulated.close();
+    try (var files = Files.walk(dataDir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 }

@@ -2,12 +2,13 @@ package nimbus.node.bench;
 
 import java.util.Map;
 
-/** {@code nimbus bench boot|tokens [--option value]...}: see BENCHMARKS.md. */
+/** {@code nimbus bench boot|tokens|scheduler|images [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
       nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
              nimbus bench tokens [--issues N] [--concurrency N] [--validations N] [--config FILE]
-             nimbus bench scheduler [--hosts N] [--decisions N]""";
+             nimbus bench scheduler [--hosts N] [--decisions N]
+             nimbus bench images [--size-mb N] [--rounds N] [--config FILE]""";
 
   private Benchmarks() {}
 
@@ -16,6 +17,7 @@ public final class Benchmarks {
       case "boot" -> BootBenchmark.run(options);
       case "tokens" -> TokenBenchmark.run(options);
       case "scheduler" -> SchedulerBenchmark.run(options);
+      case "images" -> ImageBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);
         yield 2;
