@@ -507,28 +507,20 @@ public final class ServerEntity
   private void active(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Active.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
-        .onCommand(Stop.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("stop", s.task().get()))
-            : accept(new StopRequested(now()), c.replyTo()))
-        .onCommand(Reboot.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("reboot", s.task().get()))
-            : accept(new RebootRequested(c.hard(), now()), c.replyTo()))
-        .onCommand(Pause.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("pause", s.task().get()))
-            : accept(new PauseRequested(now()), c.replyTo()))
-        .onCommand(Suspend.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("suspend", s.task().get()))
-            : accept(new SuspendRequested(now()), c.replyTo()))
+        .onCommand(Stop.class, (s, c) -> unlessBusy(s.task(), "stop", new StopRequested(now()), c.replyTo()))
+        .onCommand(Reboot.class, (s, c) -> unlessBusy(s.task(), "reboot",
+            new RebootRequested(c.hard(), now()), c.replyTo()))
+        .onCommand(Pause.class, (s, c) -> unlessBusy(s.task(), "pause", new PauseRequested(now()), c.replyTo()))
+        .onCommand(Suspend.class, (s, c) -> unlessBusy(s.task(), "suspend",
+            new SuspendRequested(now()), c.replyTo()))
         .onCommand(Rebuild.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("rebuild", s.task().get()))
             : Effect().persist(new RebuildRequested(c.boot(), c.name(), now())).thenRun(this::drive)
                 .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
-        .onCommand(CreateImage.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("createImage", s.task().get()))
-            : accept(new SnapshotRequested(c.imageId(), now()), c.replyTo()))
-        .onCommand(Resize.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("resize", s.task().get()))
-            : accept(new ResizeRequested(c.flavor(), now()), c.replyTo()))
+        .onCommand(CreateImage.class, (s, c) -> unlessBusy(s.task(), "createImage",
+            new SnapshotRequested(c.imageId(), now()), c.replyTo()))
+        .onCommand(Resize.class, (s, c) -> unlessBusy(s.task(), "resize",
+            new ResizeRequested(c.flavor(), now()), c.replyTo()))
         .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
@@ -566,16 +558,12 @@ public final class ServerEntity
   private void stopped(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Stopped.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
-        .onCommand(Start.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("start", s.task().get()))
-            : accept(new StartRequested(now()), c.replyTo()))
+        .onCommand(Start.class, (s, c) -> unlessBusy(s.task(), "start", new StartRequested(now()), c.replyTo()))
         .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", "stopped")))
-        .onCommand(CreateImage.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("createImage", s.task().get()))
-            : accept(new SnapshotRequested(c.imageId(), now()), c.replyTo()))
-        .onCommand(Resize.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("resize", s.task().get()))
-            : accept(new ResizeRequested(c.flavor(), now()), c.replyTo()))
+        .onCommand(CreateImage.class, (s, c) -> unlessBusy(s.task(), "createImage",
+            new SnapshotRequested(c.imageId(), now()), c.replyTo()))
+        .onCommand(Resize.class, (s, c) -> unlessBusy(s.task(), "resize",
+            new ResizeRequested(c.flavor(), now()), c.replyTo()))
         .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", "stopped")))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
@@ -672,9 +660,8 @@ public final class ServerEntity
             ? Effect().reply(c.replyTo(), busy("confirmResize", s.task().get()))
             : resizeEnded(new ResizeConfirmed(now()), s.server(), s.server().spec().flavor())
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
-        .onCommand(RevertResize.class, (s, c) -> s.task().isPresent()
-            ? Effect().reply(c.replyTo(), busy("revertResize", s.task().get()))
-            : accept(new RevertRequested(now()), c.replyTo()))
+        .onCommand(RevertResize.class, (s, c) -> unlessBusy(s.task(), "revertResize",
+            new RevertRequested(now()), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().isPresent() && c.task() == Task.RESIZE_REVERTING
             ? resizeEnded(new ResizeReverted(s.oldFlavor(), c.power(), now()), s.server(), s.oldFlavor()).thenNoReply()
             : Effect().noReply())
@@ -753,6 +740,12 @@ public final class ServerEntity
   }
 
   // ---------------------------------------------------------------- helpers of the handlers
+
+  /** Starts a task, unless one is under way (then 409, as Nova answers). */
+  private ReplyEffect<Event, State> unlessBusy(Optional<Task> task, String action, Event event,
+      ActorRef<StatusReply<Done>> replyTo) {
+    return task.isPresent() ? Effect().reply(replyTo, busy(action, task.get())) : accept(event, replyTo);
+  }
 
   private ReplyEffect<Event, State> accept(Event event, ActorRef<StatusReply<Done>> replyTo) {
     return Effect().persist(event).thenRun(this::drive).thenReply(replyTo, s -> StatusReply.ack());

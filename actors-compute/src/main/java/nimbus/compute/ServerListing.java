@@ -1,16 +1,14 @@
 package nimbus.compute;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
-import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
+import nimbus.cluster.ReadSideRows;
 
 /** Server lists from the read side: by project, filtered, newest first, a page at a time. */
 public final class ServerListing {
@@ -32,8 +30,8 @@ public final class ServerListing {
       ReadSideProjection.awaitCaughtUp(c, ServerListProjection.NAME, ServerEntity.TAG, CATCH_UP_LIMIT);
       Optional<Timestamp> markerCreated = Optional.empty();
       if (q.marker().isPresent()) {
-        markerCreated = createdAt(c, q.marker().get());
-        if (markerCreated.isEmpty()) throw new MarkerNotFound(q.marker().get());
+        markerCreated = Optional.of(ReadSideRows.markerCreatedAt(c, "server_list", q.marker().get(),
+            "marker [" + q.marker().get() + "] not found"));
       }
       StringBuilder sql = new StringBuilder("SELECT row_json FROM server_list WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
@@ -49,32 +47,7 @@ public final class ServerListing {
         args.add(q.marker().get());
       }
       sql.append(" ORDER BY created_at DESC, id ASC LIMIT ").append(q.limit());
-      try (PreparedStatement st = c.prepareStatement(sql.toString())) {
-        for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
-        List<ServerView> out = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) out.add(ReadSideJson.MAPPER.readValue(rs.getString(1), ServerRow.class).view());
-        }
-        return out;
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new SQLException("unreadable server row: " + e.getOriginalMessage(), e);
-      }
-    }
-  }
-
-  private static Optional<Timestamp> createdAt(Connection c, String id) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("SELECT created_at FROM server_list WHERE id = ?")) {
-      st.setString(1, id);
-      try (ResultSet rs = st.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getTimestamp(1)) : Optional.empty();
-      }
-    }
-  }
-
-  /** The page marker names no server this list could show. */
-  public static final class MarkerNotFound extends SQLException {
-    public MarkerNotFound(String marker) {
-      super("marker [" + marker + "] not found");
+      return ReadSideRows.select(c, sql, args, ServerRow.class).stream().map(ServerRow::view).toList();
     }
   }
 }

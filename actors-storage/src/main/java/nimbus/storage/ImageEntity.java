@@ -34,8 +34,10 @@ public final class ImageEntity
 
   // ---------------------------------------------------------------- commands
 
-  /** Messages an image understands. */
-  public sealed interface Command extends CborSerializable {}
+  /** Messages an image understands; each is answered with the image as it then is, or why not. */
+  public sealed interface Command extends CborSerializable {
+    ActorRef<StatusReply<Image>> replyTo();
+  }
 
   /** Creates the image in {@code queued} (or {@code active}, if it has a host-file location). */
   public record Create(Image image, ActorRef<StatusReply<Image>> replyTo) implements Command {}
@@ -123,14 +125,9 @@ public final class ImageEntity
     b.forStateType(NoImage.class)
         .onCommand(Create.class, (s, c) -> create(c.image(), c.replyTo()))
         .onCommand(Register.class, (s, c) -> create(c.image(), c.replyTo()))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(UpdateMetadata.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(BeginUpload.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(FinishUpload.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(AbortUpload.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(Command.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     b.forStateType(Deleted.class)
-        .onCommand(Command.class, (s, c) -> Effect().reply(replyTo(c), notFound()));
+        .onCommand(Command.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     b.forStateType(Queued.class)
         .onCommand(BeginUpload.class, (s, c) -> persist(new UploadStarted(now()), c.replyTo()));
     b.forStateType(Saving.class)
@@ -172,17 +169,6 @@ public final class ImageEntity
 
   private ReplyEffect<Event, State> persist(Event event, ActorRef<StatusReply<Image>> replyTo) {
     return Effect().persist(event).thenReply(replyTo, s -> StatusReply.success(((Existing) s).image()));
-  }
-
-  private static ActorRef<StatusReply<Image>> replyTo(Command c) {
-    if (c instanceof Create x) return x.replyTo();
-    if (c instanceof Register x) return x.replyTo();
-    if (c instanceof Get x) return x.replyTo();
-    if (c instanceof UpdateMetadata x) return x.replyTo();
-    if (c instanceof BeginUpload x) return x.replyTo();
-    if (c instanceof FinishUpload x) return x.replyTo();
-    if (c instanceof AbortUpload x) return x.replyTo();
-    return ((Delete) c).replyTo();
   }
 
   private <T> StatusReply<T> notFound() {

@@ -1,16 +1,14 @@
 package nimbus.storage;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
-import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
+import nimbus.cluster.ReadSideRows;
 
 /** Image lists from the read side: what a project may see, filtered, newest first, by page. */
 public final class ImageListing {
@@ -21,13 +19,6 @@ public final class ImageListing {
    */
   public record Query(Optional<String> viewer, Optional<String> name, Optional<String> status,
       Optional<String> visibility, Optional<String> owner, int limit, Optional<String> marker) {}
-
-  /** The page marker names no image this list could show. */
-  public static final class MarkerNotFound extends SQLException {
-    public MarkerNotFound(String marker) {
-      super("marker " + marker + " could not be found.");
-    }
-  }
 
   private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
@@ -55,32 +46,15 @@ public final class ImageListing {
       q.status().ifPresent(s -> { sql.append(" AND status = ?"); args.add(s); });
       q.owner().ifPresent(o -> { sql.append(" AND owner = ?"); args.add(o); });
       if (q.marker().isPresent()) {
-        Timestamp created = createdAt(c, q.marker().get()).orElseThrow(() -> new MarkerNotFound(q.marker().get()));
+        Timestamp created = ReadSideRows.markerCreatedAt(c, "image_list", q.marker().get(),
+            "marker " + q.marker().get() + " could not be found.");
         sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
         args.add(created);
         args.add(created);
         args.add(q.marker().get());
       }
       sql.append(" ORDER BY created_at DESC, id DESC LIMIT ").append(q.limit());
-      try (PreparedStatement st = c.prepareStatement(sql.toString())) {
-        for (int i = 0; i < args.size(); i++) st.setObject(i + 1, args.get(i));
-        List<Image> out = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) out.add(ReadSideJson.MAPPER.readValue(rs.getString(1), Image.class));
-        }
-        return out;
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new SQLException("unreadable image row: " + e.getOriginalMessage(), e);
-      }
-    }
-  }
-
-  private static Optional<Timestamp> createdAt(Connection c, String id) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("SELECT created_at FROM image_list WHERE id = ?")) {
-      st.setString(1, id);
-      try (ResultSet rs = st.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getTimestamp(1)) : Optional.empty();
-      }
+      return ReadSideRows.select(c, sql, args, Image.class);
     }
   }
 }

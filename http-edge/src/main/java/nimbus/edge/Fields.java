@@ -13,6 +13,20 @@ import java.util.Set;
 final class Fields {
   private Fields() {}
 
+  /** A list's {@code limit} parameter: {@code otherwise} if absent, at most {@code max}. */
+  static int limit(Map<String, String> query, int otherwise, int max) {
+    String given = query.get("limit");
+    if (given == null) return otherwise;
+    int limit;
+    try {
+      limit = Integer.parseInt(given);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("limit param must be an integer");
+    }
+    if (limit < 0) throw ApiError.badRequest("limit param must be positive");
+    return Math.min(limit, max);
+  }
+
   static JsonNode object(JsonNode parent, String field) {
     JsonNode node = parent.get(field);
     if (node == null) throw ApiError.badRequest("Invalid input: '" + field + "' is a required property");

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import nimbus.cluster.ReadSideRows;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageListing;
@@ -88,25 +89,16 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q) {
-    int limit = DEFAULT_LIMIT;
-    if (q.containsKey("limit")) {
-      try {
-        limit = Integer.parseInt(q.get("limit"));
-      } catch (NumberFormatException e) {
-        throw ApiError.badRequest("limit param must be an integer");
-      }
-      if (limit < 0) throw ApiError.badRequest("limit param must be positive");
-    }
     ImageListing.Query query = new ImageListing.Query(
         ctx.isAdmin() ? Optional.empty() : Optional.of(ctx.projectId()),
         Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
         Optional.ofNullable(q.get("visibility")), Optional.ofNullable(q.get("owner")),
-        Math.min(limit, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
+        Fields.limit(q, DEFAULT_LIMIT, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
     int pageSize = query.limit();
     return CompletableFuture.supplyAsync(() -> {
       try {
         return listing.list(query);
-      } catch (ImageListing.MarkerNotFound e) {
+      } catch (ReadSideRows.MarkerNotFound e) {
         throw ApiError.badRequest(e.getMessage());
       } catch (java.sql.SQLException e) {
         throw new IllegalStateException(e);

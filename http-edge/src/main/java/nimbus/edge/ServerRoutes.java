@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import nimbus.cluster.ReadSideRows;
 import nimbus.compute.Flavor;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
@@ -229,7 +230,7 @@ final class ServerRoutes extends ServiceRoutes {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return listing.list(query);
-      } catch (ServerListing.MarkerNotFound e) {
+      } catch (ReadSideRows.MarkerNotFound e) {
         throw ApiError.badRequest(e.getMessage());
       } catch (java.sql.SQLException e) {
         throw new IllegalStateException("server list query failed", e);
@@ -250,16 +251,7 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private static ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q) {
-    int limit = MAX_LIMIT;
-    if (q.containsKey("limit")) {
-      try {
-        limit = Integer.parseInt(q.get("limit"));
-      } catch (NumberFormatException e) {
-        throw ApiError.badRequest("limit param must be an integer");
-      }
-      if (limit < 0) throw ApiError.badRequest("limit param must be positive");
-      limit = Math.min(limit, MAX_LIMIT);
-    }
+    int limit = Fields.limit(q, MAX_LIMIT, MAX_LIMIT);
     Optional<String> status = Optional.ofNullable(q.get("status")).map(String::toUpperCase);
     if (status.isPresent() && !STATUSES.contains(status.get())) {
       throw ApiError.badRequest("Invalid status value");

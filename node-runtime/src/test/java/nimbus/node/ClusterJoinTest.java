@@ -1,5 +1,6 @@
 package nimbus.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.util.Set;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostSummary;
 import nimbus.compute.PowerState;
+import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,5 +120,51 @@ class ClusterJoinTest {
     for (String id : ids) {
       hosts.values().forEach(n -> assertTrue(n.hypervisor().state("nimbus-" + id).isEmpty()));
     }
+  }
+
+  /**
+   * Image files cross the cluster as streams: the compute node that boots an uploaded image
+   * fetches it from the control node's store into its cache, and a snapshot taken there streams
+   * back into the store.
+   */
+  @Test
+  void anUploadedImageTravelsToItsHostAndASnapshotComesBack() throws Exception {
+    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().size() == 2);
+    int serversBefore = serversOnHosts();
+    Path file = data.resolve("cluster-root.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
+    byte[] bytes = Files.readAllBytes(file);
+    String imageId = api.post("/image/v2/images", "{\"name\": \"cluster-root\", \"disk_format\": \"qcow2\", "
+        + "\"container_format\": \"bare\"}").body().path("id").asText();
+    assertEquals(204, api.putBytes("/image/v2/images/" + imageId + "/file", bytes).status());
+    String sha512 = api.get("/image/v2/images/" + imageId).body().path("os_hash_value").asText();
+
+    Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"remote-boot\", \"imageRef\": \""
+        + imageId + "\", \"flavorRef\": \"42\"}}");
+    assertEquals(202, created.status(), created.raw());
+    String id = created.body().path("server").path("id").asText();
+    Node host = hosts.get(api.awaitStatus(id, "ACTIVE", WAIT).path("OS-EXT-SRV-ATTR:host").asText());
+    Path cached = host.settings().host().instancesDir().resolve("_base").resolve(sha512);
+    assertArrayEquals(bytes, Files.readAllBytes(cached), "the host fetched the image from the control node");
+
+    Api.Reply snapshot = api.post("/compute/v2.1/servers/" + id + "/action", "{\"createImage\": {\"name\": \"remote-snap\"}}");
+    assertEquals(202, snapshot.status(), snapshot.raw());
+    String location = snapshot.headers().firstValue("Location").orElseThrow();
+    String snapshotId = location.substring(location.lastIndexOf('/') + 1);
+    JsonNode image = Eventually.await(WAIT, () -> {
+      JsonNode i = api.get("/image/v2/images/" + snapshotId).body();
+      return i.path("status").asText().equals("active") ? i : null;
+    });
+    byte[] snapped = api.getBytes("/image/v2/images/" + snapshotId + "/file").body();
+    assertEquals(image.path("size").asLong(), snapped.length);
+    assertEquals("QFI", new String(snapped, 0, 3, java.nio.charset.StandardCharsets.US_ASCII), "a qcow2 file");
+
+    // gone again, so the other test counts only its own servers
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> serversOnHosts() == serversBefore);
+  }
+
+  private static int serversOnHosts() {
+    return HostDirectory.get(control.system()).hosts().stream().mapToInt(HostSummary::servers).sum();
   }
 }

@@ -70,14 +70,9 @@ class ManyHostsTest {
         SimulatedHosts hosts = new SimulatedHosts(control, "apart", HOSTS, 8, 4096)) {
       Api api = Api.adminOf(control);
       awaitHosts(control);
-      String group = api.post("/compute/v2.1/os-server-groups",
-          "{\"server_group\": {\"name\": \"apart\", \"policies\": [\"anti-affinity\"]}}").body()
-          .path("server_group").path("id").asText();
+      String group = group(api, "anti-affinity");
       // pack would put them all on one host: the group's policy must win, even for concurrent creates
-      Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"member\", \"imageRef\": \""
-          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"min_count\": " + HOSTS + ", \"max_count\": " + HOSTS
-          + "}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}");
-      assertEquals(202, created.status(), created.raw());
+      createMembers(api, group, HOSTS);
       JsonNode members = api.get("/compute/v2.1/os-server-groups/" + group).body().path("server_group").path("members");
       assertEquals(HOSTS, members.size());
       Map<String, Integer> perHost = new HashMap<>();
@@ -87,9 +82,7 @@ class ManyHostsTest {
       }
       assertEquals(Map.of(1, HOSTS), counts(perHost), "one member on each host");
 
-      String extra = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"one-too-many\", \"imageRef\": \""
-          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}")
-          .body().path("server").path("id").asText();
+      String extra = createMembers(api, group, 1);
       assertTrue(api.awaitStatus(extra, "ERROR", Duration.ofSeconds(30)).path("fault").path("message").asText()
           .startsWith("No valid host was found"), "every host holds a member already");
     }
@@ -101,19 +94,30 @@ class ManyHostsTest {
         SimulatedHosts hosts = new SimulatedHosts(control, "together", HOSTS, 8, 4096)) {
       Api api = Api.adminOf(control);
       awaitHosts(control);
-      String group = api.post("/compute/v2.1/os-server-groups",
-          "{\"server_group\": {\"name\": \"together\", \"policies\": [\"affinity\"]}}").body()
-          .path("server_group").path("id").asText();
+      String group = group(api, "affinity");
       Map<String, Integer> perHost = new HashMap<>();
       for (int i = 0; i < 5; i++) {
         // spread would put each on another host: the group's policy must win
-        String id = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"near-" + i + "\", \"imageRef\": \""
-            + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}")
-            .body().path("server").path("id").asText();
+        String id = createMembers(api, group, 1);
         perHost.merge(api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(20)).path("OS-EXT-SRV-ATTR:host").asText(), 1, Integer::sum);
       }
       assertEquals(1, perHost.size(), perHost.toString());
     }
+  }
+
+  /** A new server group with {@code policy}; answers its id. */
+  private static String group(Api api, String policy) {
+    return api.post("/compute/v2.1/os-server-groups", "{\"server_group\": {\"name\": \"" + policy
+        + "\", \"policies\": [\"" + policy + "\"]}}").body().path("server_group").path("id").asText();
+  }
+
+  /** Creates {@code count} members of {@code group} in one request; answers the first's id. */
+  private static String createMembers(Api api, String group, int count) {
+    Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"member\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"min_count\": " + count + ", \"max_count\": " + count
+        + "}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}");
+    assertEquals(202, created.status(), created.raw());
+    return created.body().path("server").path("id").asText();
   }
 
   /** How many hosts hold each number of servers. */

@@ -51,10 +51,25 @@ public final class ImageStoreClient {
     return ask(r -> new ImageFileService.Upload(imageId, data, r), "upload image " + imageId);
   }
 
+  /** Whether the image has its data already (a snapshot sent again after it was taken). */
+  public boolean hasData(String imageId) throws IOException {
+    try {
+      return wait(image(imageId).<Image>askWithStatus(ImageEntity.Get::new, timeout)).status().equals("active");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot read image " + imageId + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading image " + imageId);
+    }
+  }
+
   /** Deletes an image whose data will never come (a failed snapshot), as Nova does. */
   public void discard(String imageId) {
-    ClusterSharding.get(system).entityRefFor(ImageEntity.TYPE_KEY, imageId)
-        .<Image>askWithStatus(ImageEntity.Delete::new, timeout);
+    image(imageId).<Image>askWithStatus(ImageEntity.Delete::new, timeout);
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> image(String imageId) {
+    return ClusterSharding.get(system).entityRefFor(ImageEntity.TYPE_KEY, imageId);
   }
 
   private <T> T ask(Function<ActorRef<StatusReply<T>>, ImageFileService.Command> message, String what)

@@ -108,6 +108,7 @@ public final class ServerOperations {
    * disk. A failed snapshot deletes its image, as Nova does.
    */
   public void snapshot(String serverId, String imageId) throws IOException {
+    if (store.hasData(imageId)) return; // taken already: this is the step sent again
     Path disk = instanceDir(serverId).resolve("disk");
     if (!Files.exists(disk)) {
       store.discard(imageId);
