@@ -1,6 +1,7 @@
 package nimbus.storage;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -8,14 +9,18 @@ import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One image of the image service, keyed by its UUID, with Glance's lifecycle: created
@@ -34,32 +39,38 @@ public final class ImageEntity
 
   // ---------------------------------------------------------------- commands
 
-  /** Messages an image understands; each is answered with the image as it then is, or why not. */
-  public sealed interface Command extends CborSerializable {
+  /** Messages an image understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** A request, answered with the image as it then is, or why not. */
+  public sealed interface Request extends Command {
     ActorRef<StatusReply<Image>> replyTo();
   }
 
+  /** An upload's time is up: if it has not finished, it never will (its client is gone). */
+  record UploadExpired() implements Command {}
+
   /** Creates the image in {@code queued} (or {@code active}, if it has a host-file location). */
-  public record Create(Image image, ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record Create(Image image, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   /** Creates the image unless it exists; a configuration seed registered at every start. */
-  public record Register(Image image, ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record Register(Image image, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
-  public record Get(ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record Get(ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   /** Replaces what users may change (the JSON patch is applied by the caller). */
-  public record UpdateMetadata(ImageMetadata metadata, ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record UpdateMetadata(ImageMetadata metadata, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   /** Starts an upload: only a {@code queued} image takes one. */
-  public record BeginUpload(ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record BeginUpload(ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   /** The upload's file is in the store: the image becomes active. */
-  public record FinishUpload(StoredFile file, ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record FinishUpload(StoredFile file, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   /** The upload failed: the image is {@code queued} again, ready for another upload. */
-  public record AbortUpload(String reason, ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record AbortUpload(String reason, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
-  public record Delete(ActorRef<StatusReply<Image>> replyTo) implements Command {}
+  public record Delete(ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   // ---------------------------------------------------------------- events
 
@@ -101,17 +112,39 @@ public final class ImageEntity
 
   // ---------------------------------------------------------------- behavior
 
-  public static Behavior<Command> create(String imageId, Clock clock) {
-    return new ImageEntity(imageId, clock);
+  private static final String UPLOAD_TIMER = "upload";
+
+  /** An image whose uploads must finish within {@code uploadTimeout}. */
+  public static Behavior<Command> create(String imageId, Clock clock, Duration uploadTimeout) {
+    return Behaviors.withTimers(timers -> new ImageEntity(imageId, clock, uploadTimeout, timers));
   }
 
   private final String imageId;
   private final Clock clock;
+  private final Duration uploadTimeout;
+  private final TimerScheduler<Command> timers;
 
-  private ImageEntity(String imageId, Clock clock) {
+  private ImageEntity(String imageId, Clock clock, Duration uploadTimeout, TimerScheduler<Command> timers) {
     super(PersistenceId.of(TYPE_KEY.name(), imageId));
     this.imageId = imageId;
     this.clock = clock;
+    this.uploadTimeout = uploadTimeout;
+    this.timers = timers;
+  }
+
+  private boolean expired(Saving s) {
+    return !now().isBefore(s.image().updatedAt().plus(uploadTimeout));
+  }
+
+  /** After a restart in saving, the upload's deadline still holds. */
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      if (state instanceof Saving s) {
+        Duration left = Duration.between(now(), s.image().updatedAt().plus(uploadTimeout));
+        timers.startSingleTimer(UPLOAD_TIMER, new UploadExpired(), left.isNegative() ? Duration.ZERO : left);
+      }
+    }).build();
   }
 
   @Override
@@ -125,14 +158,25 @@ public final class ImageEntity
     b.forStateType(NoImage.class)
         .onCommand(Create.class, (s, c) -> create(c.image(), c.replyTo()))
         .onCommand(Register.class, (s, c) -> create(c.image(), c.replyTo()))
-        .onCommand(Command.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     b.forStateType(Deleted.class)
-        .onCommand(Command.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     b.forStateType(Queued.class)
-        .onCommand(BeginUpload.class, (s, c) -> persist(new UploadStarted(now()), c.replyTo()));
+        .onCommand(BeginUpload.class, (s, c) -> Effect().persist(new UploadStarted(now()))
+            .thenRun(next -> timers.startSingleTimer(UPLOAD_TIMER, new UploadExpired(), uploadTimeout))
+            .thenReply(c.replyTo(), next -> StatusReply.success(((Existing) next).image())));
     b.forStateType(Saving.class)
         .onCommand(FinishUpload.class, (s, c) -> persist(new UploadFinished(c.file(), now()), c.replyTo()))
-        .onCommand(AbortUpload.class, (s, c) -> persist(new UploadAborted(c.reason(), now()), c.replyTo()));
+        .onCommand(AbortUpload.class, (s, c) -> persist(new UploadAborted(c.reason(), now()), c.replyTo()))
+        .onCommand(UploadExpired.class, (s, c) -> expired(s)
+            ? Effect().persist(new UploadAborted("The upload did not finish within " + uploadTimeout, now())).thenNoReply()
+            : Effect().noReply())
+        // a read after the deadline sees the image queued again, even before the timer fires
+        .onCommand(Get.class, (s, c) -> expired(s)
+            ? persist(new UploadAborted("The upload did not finish within " + uploadTimeout, now()), c.replyTo())
+            : Effect().reply(c.replyTo(), StatusReply.success(s.image())));
+    b.forAnyState()
+        .onCommand(UploadExpired.class, (s, c) -> Effect().noReply());
     existing(b);
     return b.build();
   }

@@ -2,6 +2,7 @@ package nimbus.storage;
 
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
 import nimbus.cluster.Entities;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
@@ -11,8 +12,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class Storage {
   private Storage() {}
 
-  public static void init(ActorSystem<?> system, Clock clock) {
-    Entities.init(system, ImageEntity.TYPE_KEY, ctx -> ImageEntity.create(ctx.getEntityId(), clock));
+  public static void init(ActorSystem<?> system, Clock clock, Duration uploadTimeout) {
+    Entities.init(system, ImageEntity.TYPE_KEY, ctx -> ImageEntity.create(ctx.getEntityId(), clock, uploadTimeout));
   }
 
   /** On control nodes: the image list table and the projection that fills it. */

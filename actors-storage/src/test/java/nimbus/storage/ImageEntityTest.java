@@ -21,7 +21,12 @@ class ImageEntityTest extends EntityTestSupport {
   private static final StoredFile FILE = new StoredFile("ab".repeat(64), "cd".repeat(16), 42);
 
   private EventSourcedBehaviorTestKit<ImageEntity.Command, ImageEntity.Event, ImageEntity.State> kit(String id) {
-    return EventSourcedBehaviorTestKit.create(testKit.system(), ImageEntity.create(id, Clock.systemUTC()));
+    return kit(id, java.time.Duration.ofHours(1));
+  }
+
+  private EventSourcedBehaviorTestKit<ImageEntity.Command, ImageEntity.Event, ImageEntity.State> kit(
+      String id, java.time.Duration uploadTimeout) {
+    return EventSourcedBehaviorTestKit.create(testKit.system(), ImageEntity.create(id, Clock.systemUTC(), uploadTimeout));
   }
 
   private static Image queued(String id, boolean protect) {
@@ -93,5 +98,29 @@ class ImageEntityTest extends EntityTestSupport {
     assertEquals(Rejection.Kind.NOT_FOUND,
         Rejection.from(run(kit, r -> new ImageEntity.Create(queued(id, false), r)).getError()).kind(),
         "a deleted image's id is not reused");
+  }
+
+  @Test
+  void anUploadWhoseClientVanishedEndsQueuedAtItsDeadline() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id, java.time.Duration.ofMillis(300));
+    run(kit, r -> new ImageEntity.Create(queued(id, false), r));
+    assertEquals("saving", run(kit, ImageEntity.BeginUpload::new).getValue().status());
+    testKit.createTestProbe().awaitAssert(java.time.Duration.ofSeconds(5), () -> {
+      assertInstanceOf(ImageEntity.Queued.class, kit.getState());
+      return null;
+    });
+    assertEquals(Rejection.Kind.CONFLICT,
+        Rejection.from(run(kit, r -> new ImageEntity.FinishUpload(FILE, r)).getError()).kind(), "too late");
+
+    // read after the deadline, before any timer fired: queued at once
+    nimbus.testing.ManualClock clock = new nimbus.testing.ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+    String other = UUID.randomUUID().toString();
+    var slow = EventSourcedBehaviorTestKit.<ImageEntity.Command, ImageEntity.Event, ImageEntity.State>create(
+        testKit.system(), ImageEntity.create(other, clock, java.time.Duration.ofHours(1)));
+    run(slow, r -> new ImageEntity.Create(queued(other, false), r));
+    run(slow, ImageEntity.BeginUpload::new);
+    clock.advance(java.time.Duration.ofHours(2));
+    assertEquals("queued", run(slow, ImageEntity.Get::new).getValue().status());
   }
 }

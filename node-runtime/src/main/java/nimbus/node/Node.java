@@ -82,7 +82,7 @@ public final class Node implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
-      Storage.init(sys, clock);
+      Storage.init(sys, clock, settings.imageStore().uploadTimeout());
       Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
       if (settings.has(Role.CONTROL)) {
         try {
