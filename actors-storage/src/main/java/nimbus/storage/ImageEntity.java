@@ -72,6 +72,15 @@ public final class ImageEntity
 
   public record Delete(ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
+  /** Shares a shared image with a project, whose answer is then pending. */
+  public record AddMember(String projectId, ActorRef<StatusReply<Image>> replyTo) implements Request {}
+
+  /** The member project's answer: accepted, rejected or pending. */
+  public record AnswerMember(String projectId, String status, ActorRef<StatusReply<Image>> replyTo)
+      implements Request {}
+
+  public record RemoveMember(String projectId, ActorRef<StatusReply<Image>> replyTo) implements Request {}
+
   // ---------------------------------------------------------------- events
 
   /** Facts in an image's life. */
@@ -90,6 +99,12 @@ public final class ImageEntity
   public record UploadAborted(String reason, Instant at) implements Event {}
 
   public record ImageDeleted(Instant at) implements Event {}
+
+  public record MemberAdded(String projectId, Instant at) implements Event {}
+
+  public record MemberAnswered(String projectId, String status, Instant at) implements Event {}
+
+  public record MemberRemoved(String projectId, Instant at) implements Event {}
 
   // ---------------------------------------------------------------- states
 
@@ -198,6 +213,24 @@ public final class ImageEntity
         .onCommand(FinishUpload.class, (s, c) -> Effect().reply(c.replyTo(),
             Rejection.conflict("Image " + imageId + " is not being uploaded")))
         .onCommand(AbortUpload.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.image())))
+        .onCommand(AddMember.class, (s, c) -> {
+          if (!s.image().visibility().equals("shared")) {
+            return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Only shared images have members."));
+          }
+          return s.image().members().containsKey(c.projectId())
+              ? Effect().reply(c.replyTo(), Rejection.conflict("Member " + c.projectId() + " already exists."))
+              : persist(new MemberAdded(c.projectId(), now()), c.replyTo());
+        })
+        .onCommand(AnswerMember.class, (s, c) -> {
+          if (!s.image().members().containsKey(c.projectId())) return Effect().reply(c.replyTo(), noMember(c.projectId()));
+          if (!ImageMember.STATUSES.contains(c.status())) {
+            return Effect().reply(c.replyTo(), Rejection.invalid("Invalid status: " + c.status()));
+          }
+          return persist(new MemberAnswered(c.projectId(), c.status(), now()), c.replyTo());
+        })
+        .onCommand(RemoveMember.class, (s, c) -> s.image().members().containsKey(c.projectId())
+            ? persist(new MemberRemoved(c.projectId(), now()), c.replyTo())
+            : Effect().reply(c.replyTo(), noMember(c.projectId())))
         .onCommand(Delete.class, (s, c) -> s.image().metadata().deletionProtected()
             ? Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN,
                 "Image " + imageId + " is protected and cannot be deleted."))
@@ -213,6 +246,10 @@ public final class ImageEntity
 
   private ReplyEffect<Event, State> persist(Event event, ActorRef<StatusReply<Image>> replyTo) {
     return Effect().persist(event).thenReply(replyTo, s -> StatusReply.success(((Existing) s).image()));
+  }
+
+  private <T> StatusReply<T> noMember(String projectId) {
+    return Rejection.notFound("Project " + projectId + " is not a member of image " + imageId);
   }
 
   private <T> StatusReply<T> notFound() {

@@ -33,10 +33,19 @@ public final class ImageListProjection
         created_at TIMESTAMP NOT NULL,
         row_json TEXT NOT NULL)""";
 
+  /** Who a shared image is shared with, and their answers (lists show accepted ones). */
+  private static final String MEMBERS_DDL = """
+      CREATE TABLE IF NOT EXISTS image_members (
+        image_id VARCHAR(36) NOT NULL,
+        project_id VARCHAR(64) NOT NULL,
+        status VARCHAR(16) NOT NULL,
+        PRIMARY KEY (image_id, project_id))""";
+
   public static void createTable(Connection connection) throws SQLException {
     try (var st = connection.createStatement()) {
       st.execute(DDL);
       st.execute("CREATE INDEX IF NOT EXISTS image_list_created ON image_list (created_at)");
+      st.execute(MEMBERS_DDL);
     }
   }
 
@@ -66,11 +75,22 @@ public final class ImageListProjection
   }
 
   private static void save(Connection c, String id, Image image) throws Exception {
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM image_list WHERE id = ?")) {
-      del.setString(1, id);
-      del.executeUpdate();
+    for (String delete : List.of("DELETE FROM image_list WHERE id = ?", "DELETE FROM image_members WHERE image_id = ?")) {
+      try (PreparedStatement del = c.prepareStatement(delete)) {
+        del.setString(1, id);
+        del.executeUpdate();
+      }
     }
     if (image.status().equals("deleted")) return;
+    try (PreparedStatement st = c.prepareStatement(
+        "INSERT INTO image_members (image_id, project_id, status) VALUES (?, ?, ?)")) {
+      for (var member : image.members().entrySet()) {
+        st.setString(1, id);
+        st.setString(2, member.getKey());
+        st.setString(3, member.getValue().status());
+        st.executeUpdate();
+      }
+    }
     try (PreparedStatement st = c.prepareStatement(
         "INSERT INTO image_list (id, owner, visibility, name, status, created_at, row_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       st.setString(1, id);

@@ -37,7 +37,10 @@ public final class ImageListing {
         if (q.visibility().filter("community"::equals).isPresent()) {
           sql.append(" AND visibility = 'community'");
         } else {
-          sql.append(" AND (visibility = 'public' OR owner = ?)");
+          // Glance's default list: public images, its own, and shared ones it accepted
+          sql.append(" AND (visibility = 'public' OR owner = ? OR (visibility = 'shared' AND id IN"
+              + " (SELECT image_id FROM image_members WHERE project_id = ? AND status = 'accepted')))");
+          args.add(q.viewer().get());
           args.add(q.viewer().get());
         }
       }

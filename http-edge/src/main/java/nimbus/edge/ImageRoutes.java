@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -40,6 +39,7 @@ final class ImageRoutes extends ServiceRoutes {
   private final Executor blocking;
   private final Duration timeout;
   private final Duration uploadTimeout;
+  private final ImageMemberRoutes members;
 
   ImageRoutes(ClusterSharding sharding, ImageListing listing, ImageUploads uploads, Executor blocking,
       Duration timeout, Duration uploadTimeout) {
@@ -50,6 +50,7 @@ final class ImageRoutes extends ServiceRoutes {
     this.blocking = blocking;
     this.timeout = timeout;
     this.uploadTimeout = uploadTimeout;
+    this.members = new ImageMemberRoutes(this::visible, this::owned, this::entity, timeout);
   }
 
   /** Glance's error body. */
@@ -80,6 +81,7 @@ final class ImageRoutes extends ServiceRoutes {
                 get(() -> respond(() -> visible(ctx, id).thenApply(i -> Json.response(200, ImageJson.view(i))))),
                 patch(() -> body(b -> respond(() -> update(ctx, id, b)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
+            pathPrefix("members", () -> members.route(ctx, id)),
             path("file", () -> concat(
                 put(() -> withoutSizeLimit(() -> withRequestTimeout(uploadTimeout, () ->
                     extractDataBytes(data -> respond(() -> owned(ctx, id)
@@ -169,7 +171,7 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   /** The image, if this project may see it; 404 otherwise. */
-  private CompletionStage<Image> visible(RequestContext ctx, String id) {
+  CompletionStage<Image> visible(RequestContext ctx, String id) {
     return entity(id).<Image>askWithStatus(ImageEntity.Get::new, timeout).thenApply(image -> {
       if (!ctx.isAdmin() && !image.visibleTo(ctx.projectId())) throw ApiError.notFound("No image found with ID " + id);
       return image;
@@ -177,7 +179,7 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   /** The image, if this project may change it: 403 for another's visible image, 404 otherwise. */
-  private CompletionStage<Image> owned(RequestContext ctx, String id) {
+  CompletionStage<Image> owned(RequestContext ctx, String id) {
     return visible(ctx, id).thenApply(image -> {
       boolean mine = image.ownerProjectId().equals(ctx.projectId()) && ctx.canWrite();
       if (!ctx.isAdmin() && !mine) throw new ApiError(403, "You are not permitted to modify image " + id + ".");
@@ -185,7 +187,7 @@ final class ImageRoutes extends ServiceRoutes {
     });
   }
 
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> entity(String id) {
+  org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> entity(String id) {
     return sharding.entityRefFor(ImageEntity.TYPE_KEY, id);
   }
 }

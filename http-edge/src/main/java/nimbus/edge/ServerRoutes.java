@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import nimbus.cluster.ReadSideRows;
-import nimbus.compute.Flavor;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
 import nimbus.compute.KeypairsEntity;

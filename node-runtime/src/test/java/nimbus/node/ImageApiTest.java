@@ -200,6 +200,46 @@ class ImageApiTest {
   }
 
   @Test
+  void aSharedImageReachesTheProjectsItIsSharedWithOnceTheyAccept() {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    admin.createUserInProject("owner-" + suffix, "owner-pw-1", "share-a-" + suffix, "member");
+    admin.createUserInProject("member-" + suffix, "member-pw-1", "share-b-" + suffix, "member");
+    admin.createUserInProject("other-" + suffix, "other-pw-1", "share-c-" + suffix, "member");
+    Api owner = admin.as("owner-" + suffix, "owner-pw-1", "share-a-" + suffix);
+    Api member = admin.as("member-" + suffix, "member-pw-1", "share-b-" + suffix);
+    Api other = admin.as("other-" + suffix, "other-pw-1", "share-c-" + suffix);
+    String memberProject = projectOf(member);
+
+    String privateId = create(owner, "{\"name\": \"not-shared\", \"visibility\": \"private\"}").path("id").asText();
+    assertEquals(403, owner.post(IMAGES + "/" + privateId + "/members", "{\"member\": \"" + memberProject + "\"}").status(),
+        "only shared images have members");
+    String id = create(owner, "{\"name\": \"shared-" + suffix + "\", \"visibility\": \"shared\"}").path("id").asText();
+    Api.Reply added = owner.post(IMAGES + "/" + id + "/members", "{\"member\": \"" + memberProject + "\"}");
+    assertEquals(200, added.status(), added.raw());
+    assertEquals("pending", added.body().path("status").asText());
+    assertEquals(409, owner.post(IMAGES + "/" + id + "/members", "{\"member\": \"" + memberProject + "\"}").status());
+
+    assertEquals(200, member.get(IMAGES + "/" + id).status(), "a member sees the image");
+    assertEquals(404, other.get(IMAGES + "/" + id).status(), "others do not");
+    assertTrue(member.get(IMAGES + "?name=shared-" + suffix).body().path("images").isEmpty(), "not listed until accepted");
+    String membership = IMAGES + "/" + id + "/members/" + memberProject;
+    assertEquals(403, owner.send("PUT", membership, "{\"status\": \"accepted\"}").status(), "the member answers, not the owner");
+    assertEquals(400, member.send("PUT", membership, "{\"status\": \"maybe\"}").status());
+    assertEquals(200, member.send("PUT", membership, "{\"status\": \"accepted\"}").status());
+    assertEquals(1, member.get(IMAGES + "?name=shared-" + suffix).body().path("images").size());
+    assertEquals(403, member.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"add\", \"path\": \"/x\", \"value\": \"y\"}]").status());
+    assertEquals(1, owner.get(IMAGES + "/" + id + "/members").body().path("members").size());
+
+    assertEquals(204, owner.delete(membership).status());
+    assertEquals(404, member.get(IMAGES + "/" + id).status(), "no longer a member");
+  }
+
+  /** The project a client's token is scoped to. */
+  private static String projectOf(Api api) {
+    return api.sendWithSubject("GET", api.token()).body().path("token").path("project").path("id").asText();
+  }
+
+  @Test
   void aDeletedImageIsGoneAndAProtectedOneStays() {
     String id = create(admin, "{\"name\": \"kept\", \"protected\": true}").path("id").asText();
     assertEquals(403, admin.delete(IMAGES + "/" + id).status());

@@ -54,7 +54,7 @@ public final class ImageStoreClient {
   /** Whether the image has its data already (a snapshot sent again after it was taken). */
   public boolean hasData(String imageId) throws IOException {
     try {
-      return wait(image(imageId).<Image>askWithStatus(ImageEntity.Get::new, timeout)).status().equals("active");
+      return await(image(imageId).<Image>askWithStatus(ImageEntity.Get::new, timeout)).status().equals("active");
     } catch (ExecutionException | TimeoutException e) {
       throw new IOException("cannot read image " + imageId + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -75,12 +75,12 @@ public final class ImageStoreClient {
   private <T> T ask(Function<ActorRef<StatusReply<T>>, ImageFileService.Command> message, String what)
       throws IOException {
     try {
-      Receptionist.Listing listing = wait(AskPattern.ask(system.receptionist(),
+      Receptionist.Listing listing = await(AskPattern.ask(system.receptionist(),
           r -> Receptionist.find(ImageFileService.KEY, r), Duration.ofSeconds(10), system.scheduler()));
       Set<ActorRef<ImageFileService.Command>> services = listing.getServiceInstances(ImageFileService.KEY);
       if (services.isEmpty()) throw new IOException("cannot " + what + ": no image store is reachable from this host");
       ActorRef<ImageFileService.Command> service = services.iterator().next();
-      StatusReply<T> reply = wait(AskPattern.<ImageFileService.Command, StatusReply<T>>ask(
+      StatusReply<T> reply = await(AskPattern.<ImageFileService.Command, StatusReply<T>>ask(
           service, message::apply, timeout, system.scheduler()));
       if (reply.isError()) throw new IOException("cannot " + what + ": " + reply.getError().getMessage());
       return reply.getValue();
@@ -92,7 +92,7 @@ public final class ImageStoreClient {
     }
   }
 
-  private <T> T wait(CompletionStage<T> stage) throws InterruptedException, ExecutionException, TimeoutException {
+  private <T> T await(CompletionStage<T> stage) throws InterruptedException, ExecutionException, TimeoutException {
     return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

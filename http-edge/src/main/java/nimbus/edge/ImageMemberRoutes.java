@@ -1,0 +1,108 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import nimbus.storage.Image;
+import nimbus.storage.ImageEntity;
+import nimbus.storage.ImageMember;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Glance v2's image members ({@code /v2/images/{id}/members}): the owner of a shared image
+ * shares it with projects; each member project accepts (the image then shows in its lists) or
+ * rejects it. A member sees only its own membership.
+ */
+final class ImageMemberRoutes extends ServiceRoutes {
+  private final BiFunction<RequestContext, String, CompletionStage<Image>> visible;
+  private final BiFunction<RequestContext, String, CompletionStage<Image>> owned;
+  private final Function<String, EntityRef<ImageEntity.Command>> entity;
+  private final Duration timeout;
+
+  ImageMemberRoutes(BiFunction<RequestContext, String, CompletionStage<Image>> visible,
+      BiFunction<RequestContext, String, CompletionStage<Image>> owned,
+      Function<String, EntityRef<ImageEntity.Command>> entity, Duration timeout) {
+    super(ImageRoutes::error);
+    this.visible = visible;
+    this.owned = owned;
+    this.entity = entity;
+    this.timeout = timeout;
+  }
+
+  Route route(RequestContext ctx, String imageId) {
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> respond(() -> visible.apply(ctx, imageId).thenApply(image -> list(ctx, image)))),
+            post(() -> body(b -> respond(() -> add(ctx, imageId, b)))))),
+        path(PathMatchers.segment(), member -> concat(
+            get(() -> respond(() -> visible.apply(ctx, imageId).thenApply(image -> {
+              if (!mayRead(ctx, image, member) || !image.members().containsKey(member)) {
+                throw ApiError.notFound("Project " + member + " is not a member of image " + imageId);
+              }
+              return Json.response(200, view(image, member));
+            }))),
+            put(() -> body(b -> respond(() -> answer(ctx, imageId, member, b)))),
+            delete(() -> respond(() -> owned.apply(ctx, imageId)
+                .thenCompose(image -> entity.apply(imageId)
+                    .<Image>askWithStatus(r -> new ImageEntity.RemoveMember(member, r), timeout))
+                .thenApply(image -> HttpResponse.create().withStatus(204)))))));
+  }
+
+  private HttpResponse list(RequestContext ctx, Image image) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    ArrayNode list = body.putArray("members");
+    for (Map.Entry<String, ImageMember> m : image.members().entrySet()) {
+      if (mayRead(ctx, image, m.getKey())) list.add(view(image, m.getKey()));
+    }
+    body.put("schema", "/v2/schemas/members");
+    return Json.response(200, body);
+  }
+
+  private CompletionStage<HttpResponse> add(RequestContext ctx, String imageId, String raw) {
+    JsonNode body = Json.parseObject(raw);
+    Fields.onlyKnown(body, "member", Set.of("member"));
+    String member = Fields.requiredString(body, "member", 64);
+    return owned.apply(ctx, imageId)
+        .thenCompose(image -> entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AddMember(member, r), timeout))
+        .thenApply(image -> Json.response(200, view(image, member)));
+  }
+
+  /** Only the member project answers for itself (Glance refuses the owner). */
+  private CompletionStage<HttpResponse> answer(RequestContext ctx, String imageId, String member, String raw) {
+    JsonNode body = Json.parseObject(raw);
+    // the SDK sends the member back whole; only its status may change
+    Fields.onlyKnown(body, "member", Set.of("status", "member", "member_id", "image_id", "created_at",
+        "updated_at", "schema"));
+    String status = Fields.requiredString(body, "status", 16);
+    if (!ImageMember.STATUSES.contains(status)) throw ApiError.badRequest("Invalid status: " + status);
+    return visible.apply(ctx, imageId).thenCompose(image -> {
+      if (!member.equals(ctx.projectId()) || !ctx.canWrite()) {
+        throw new ApiError(403, "You are not permitted to modify 'status' on this image member.");
+      }
+      return entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AnswerMember(member, status, r), timeout);
+    }).thenApply(image -> Json.response(200, view(image, member)));
+  }
+
+  /** The owner and admins see every member; a member sees itself. */
+  private static boolean mayRead(RequestContext ctx, Image image, String member) {
+    return ctx.isAdmin() || image.ownerProjectId().equals(ctx.projectId()) || member.equals(ctx.projectId());
+  }
+
+  private static ObjectNode view(Image image, String member) {
+    ImageMember m = image.members().get(member);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("image_id", image.id()).put("member_id", member).put("status", m.status())
+        .put("created_at", ServerJson.isoTime(m.createdAt())).put("updated_at", ServerJson.isoTime(m.updatedAt()))
+        .put("schema", "/v2/schemas/member");
+    return o;
+  }
+}
