@@ -81,19 +81,31 @@ public final class HostDirectory implements Extension {
     return hosts.values();
   }
 
-  /** Hosts that are up, fit {@code need} and obey the group's policy, best first by the configured weigher. */
-  public List<String> candidates(Resources need, Set<String> excluded, java.util.Optional<Placement> placement,
-      ComputeSettings settings) {
-    return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), need, excluded, placement, settings);
+  /** Hosts that are up and meet {@code demand}, best first by the configured weigher. */
+  public List<String> candidates(Demand demand, Set<String> excluded, ComputeSettings settings) {
+    return rank(hosts.values(), h -> isUp(h, settings.hostDownAfter()), demand, excluded, settings);
+  }
+
+  /** The availability zones hosts have reported, with their hosts. */
+  public java.util.Map<String, List<HostSummary>> zones() {
+    return hosts.values().stream().collect(java.util.stream.Collectors.groupingBy(
+        h -> h.inventory().availabilityZone(), java.util.TreeMap::new, java.util.stream.Collectors.toList()));
+  }
+
+  /** The zone of a host, once it has reported. */
+  public java.util.Optional<String> zoneOf(String host) {
+    return java.util.Optional.ofNullable(hosts.get(host)).map(h -> h.inventory().availabilityZone());
   }
 
   /**
-   * The scheduler's decision: filter the hosts that are up, fit and obey the server group's
-   * policy (anti-affinity: none of its members; affinity: where its members are, once one is
-   * placed), then order them by the weigher.
+   * The scheduler's decision: filter the hosts that are up, fit, are in the zone asked for and
+   * obey the server group's policy (anti-affinity: none of its members; affinity: where its
+   * members are, once one is placed), then order them by the weigher.
    */
   public static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
-      Resources need, Set<String> excluded, java.util.Optional<Placement> placement, ComputeSettings settings) {
+      Demand demand, Set<String> excluded, ComputeSettings settings) {
+    Resources need = demand.need();
+    java.util.Optional<Placement> placement = demand.group();
     java.util.function.Predicate<HostSummary> obeysGroup = h -> true;
     if (placement.isPresent()) {
       String group = placement.get().groupId();
@@ -108,6 +120,7 @@ public final class HostDirectory implements Extension {
         .filter(h -> !excluded.contains(h.host()))
         .filter(h -> up.test(h.host()))
         .filter(h -> h.fits(need))
+        .filter(h -> demand.zone().map(z -> z.equals(h.inventory().availabilityZone())).orElse(true))
         .filter(obeysGroup)
         .toList());
     // equal hosts in random order (the sort keeps it): servers scheduled at the same moment

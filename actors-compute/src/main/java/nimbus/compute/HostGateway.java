@@ -14,8 +14,8 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface HostGateway {
 
-  /** Hosts that can take {@code need} and obey the server group's policy, best first. */
-  List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement);
+  /** Hosts that meet the server's demand, best first. */
+  List<String> candidates(Demand demand, Set<String> excluded);
 
   /**
    * Whether this node has heard from the hosts long enough that no candidate means no host

@@ -4,11 +4,18 @@ import nimbus.cluster.CborSerializable;
 
 /**
  * What a host offers, as its agent reads it from the hypervisor, with the allocation ratios the
- * operator set for overcommit.
+ * operator set for overcommit, and the availability zone the operator put it in.
  */
 public record HostInventory(String hypervisorType, long hypervisorVersion, String hostIp,
     Resources physical, double cpuAllocationRatio, double ramAllocationRatio,
-    double diskAllocationRatio) implements CborSerializable {
+    double diskAllocationRatio, String availabilityZone) implements CborSerializable {
+
+  /** Nova's default zone, which hosts reported before zones could be set are in. */
+  public static final String DEFAULT_ZONE = "nova";
+
+  public HostInventory {
+    if (availabilityZone == null) availabilityZone = DEFAULT_ZONE;
+  }
 
   /** The capacity servers may claim: physical times ratio. */
   public Resources capacity() {

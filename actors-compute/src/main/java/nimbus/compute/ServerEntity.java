@@ -280,7 +280,7 @@ public final class ServerEntity
       return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
           ServerView.status(vmState, task), vmState, task.map(t -> t.novaName), power.code, host,
           spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-          fault, lockedBy, spec.keyName());
+          fault, lockedBy, spec.keyName(), spec.availabilityZone());
     }
   }
 
@@ -458,7 +458,7 @@ public final class ServerEntity
   private ReplyEffect<Event, State> scheduleNext(Building s, ScheduleNext c) {
     if (s.host().isPresent()) return Effect().noReply();
     List<String> candidates =
-        hosts.candidates(s.server().spec().flavor().resources(), Set.copyOf(s.excluded()), s.server().spec().group());
+        hosts.candidates(s.server().spec().demand(), Set.copyOf(s.excluded()));
     if (candidates.isEmpty() && !hosts.settled()) {
       return Effect().noReply(); // the next tick asks again, once the hosts have reported
     }

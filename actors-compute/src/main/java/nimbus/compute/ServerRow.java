@@ -96,6 +96,7 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
   public ServerView view() {
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(), status(), vmState,
         task.map(t -> t.novaName), power.code, host, spec.flavor(), spec.boot().imageId(),
-        spec.metadata(), created, updated, launchedAt, fault, lockedBy, spec.keyName());
+        spec.metadata(), created, updated, launchedAt, fault, lockedBy, spec.keyName(),
+        spec.availabilityZone());
   }
 }

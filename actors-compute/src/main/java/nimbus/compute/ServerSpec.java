@@ -6,21 +6,26 @@ import nimbus.cluster.CborSerializable;
 
 /**
  * What a user asked for when creating a server (already checked by whoever sends it); {@code group}
- * is the server group it belongs to, if any.
+ * is the server group it belongs to and {@code availabilityZone} the zone it asked for, if any.
  */
 public record ServerSpec(String name, String projectId, String userId, Flavor flavor,
-    BootSource boot, Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group)
-    implements CborSerializable {
+    BootSource boot, Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group,
+    Optional<String> availabilityZone) implements CborSerializable {
+
+  /** What the server asks of its host. */
+  public Demand demand() {
+    return new Demand(flavor.resources(), availabilityZone, group);
+  }
 
   public ServerSpec withName(String newName) {
-    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group);
+    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone);
   }
 
   public ServerSpec withFlavor(Flavor newFlavor) {
-    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group);
+    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone);
   }
 
   public ServerSpec withBoot(BootSource newBoot) {
-    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group);
+    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone);
   }
 }

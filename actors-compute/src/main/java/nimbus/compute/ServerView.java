@@ -27,7 +27,8 @@ public record ServerView(
     Optional<Instant> launchedAt,
     Optional<Fault> fault,
     Optional<String> lockedBy,
-    Optional<String> keyName) implements CborSerializable {
+    Optional<String> keyName,
+    Optional<String> availabilityZone) implements CborSerializable {
 
   public boolean locked() {
     return lockedBy.isPresent();

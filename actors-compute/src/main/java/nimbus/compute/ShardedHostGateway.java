@@ -27,8 +27,8 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
-  public List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement) {
-    return directory.candidates(need, excluded, placement, settings);
+  public List<String> candidates(Demand demand, Set<String> excluded) {
+    return directory.candidates(demand, excluded, settings);
   }
 
   @Override

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Events journaled before servers could join server groups lack the group; they must read as
- * "no group", not as a missing value.
+ * Events journaled before server groups and availability zones lack those fields; they must read
+ * as "no group" and the default zone, not as missing values.
  */
 class EarlierEventsTest {
   private static ActorTestKit kit;
@@ -50,10 +50,11 @@ class EarlierEventsTest {
   @Test
   void aServerRequestedBeforeGroupsHasNoGroup() throws Exception {
     ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
-        Map.of(), Optional.empty(), Optional.of(new Placement("g", Placement.AFFINITY)));
+        Map.of(), Optional.empty(), Optional.of(new Placement("g", Placement.AFFINITY)), Optional.of("az"));
     var read = (ServerEntity.ServerRequested) withoutField(
         new ServerEntity.ServerRequested("s", spec, Instant.now()), "group", "spec");
     assertEquals(Optional.empty(), read.spec().group());
+    assertEquals(Optional.of("az"), read.spec().availabilityZone());
     assertEquals("web", read.spec().name());
   }
 
@@ -62,5 +63,13 @@ class EarlierEventsTest {
     var read = (HostEntity.CapacityClaimed) withoutField(
         new HostEntity.CapacityClaimed("s", new Resources(1, 512, 1), Optional.of("g")), "group");
     assertEquals(Optional.empty(), read.group());
+  }
+
+  @Test
+  void aHostReportedBeforeZonesIsInTheDefaultZone() throws Exception {
+    var read = (HostEntity.InventoryReported) withoutField(new HostEntity.InventoryReported(
+        new HostInventory("QEMU", 1, "10.0.0.1", new Resources(2, 1024, 10), 1.0, 1.0, 1.0, "edge")),
+        "availabilityZone", "inventory");
+    assertEquals(HostInventory.DEFAULT_ZONE, read.inventory().availabilityZone());
   }
 }

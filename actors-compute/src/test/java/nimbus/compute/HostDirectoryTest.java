@@ -24,7 +24,8 @@ class HostDirectoryTest {
   }
 
   private static HostSummary summary(String host, Resources capacity, Resources used, Set<String> groups) {
-    return new HostSummary(host, new HostInventory("QEMU", 1, "10.0.0.1", capacity, 1.0, 1.0, 1.0), used, 0, groups);
+    String zone = host.equals("small") ? "edge" : "nova";
+    return new HostSummary(host, new HostInventory("QEMU", 1, "10.0.0.1", capacity, 1.0, 1.0, 1.0, zone), used, 0, groups);
   }
 
   private ComputeSettings settings(ComputeSettings.Weigher weigher) {
@@ -36,19 +37,27 @@ class HostDirectoryTest {
   @Test
   void spreadPrefersTheMostFreeRamAndSkipsFullAndDownHosts() {
     assertEquals(List.of("big", "small"),
-        HostDirectory.rank(hosts, up, need, Set.of(), Optional.empty(), settings(ComputeSettings.Weigher.SPREAD)));
+        HostDirectory.rank(hosts, up, Demand.of(need), Set.of(), settings(ComputeSettings.Weigher.SPREAD)));
+  }
+
+  @Test
+  void onlyHostsOfTheZoneAskedForAreCandidates() {
+    assertEquals(List.of("small"), HostDirectory.rank(hosts, up, new Demand(need, Optional.of("edge"), Optional.empty()),
+        Set.of(), settings(ComputeSettings.Weigher.SPREAD)));
+    assertEquals(List.of(), HostDirectory.rank(hosts, up, new Demand(need, Optional.of("elsewhere"), Optional.empty()),
+        Set.of(), settings(ComputeSettings.Weigher.SPREAD)));
   }
 
   @Test
   void packPrefersTheLeastFreeRam() {
     assertEquals(List.of("small", "big"),
-        HostDirectory.rank(hosts, up, need, Set.of(), Optional.empty(), settings(ComputeSettings.Weigher.PACK)));
+        HostDirectory.rank(hosts, up, Demand.of(need), Set.of(), settings(ComputeSettings.Weigher.PACK)));
   }
 
   @Test
   void excludedHostsAreNotCandidates() {
     assertEquals(List.of("small"),
-        HostDirectory.rank(hosts, up, need, Set.of("big"), Optional.empty(), settings(ComputeSettings.Weigher.SPREAD)));
+        HostDirectory.rank(hosts, up, Demand.of(need), Set.of("big"), settings(ComputeSettings.Weigher.SPREAD)));
   }
 
   @Test
@@ -59,11 +68,15 @@ class HostDirectoryTest {
         summary("b", room, Resources.NONE, Set.of("other")),
         summary("c", room, Resources.NONE, Set.of()));
     ComputeSettings spread = settings(ComputeSettings.Weigher.SPREAD);
-    assertEquals(Set.of("b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true, need, Set.of(),
-        Optional.of(new Placement("g-apart", Placement.ANTI_AFFINITY)), spread)));
-    assertEquals(List.of("a"), HostDirectory.rank(grouped, h -> true, need, Set.of(),
-        Optional.of(new Placement("g-together", Placement.AFFINITY)), spread));
-    assertEquals(Set.of("a", "b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true, need, Set.of(),
-        Optional.of(new Placement("g-new", Placement.AFFINITY)), spread)), "a new group may start anywhere");
+    assertEquals(Set.of("b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true,
+        inGroup("g-apart", Placement.ANTI_AFFINITY), Set.of(), spread)));
+    assertEquals(List.of("a"), HostDirectory.rank(grouped, h -> true,
+        inGroup("g-together", Placement.AFFINITY), Set.of(), spread));
+    assertEquals(Set.of("a", "b", "c"), Set.copyOf(HostDirectory.rank(grouped, h -> true,
+        inGroup("g-new", Placement.AFFINITY), Set.of(), spread)), "a new group may start anywhere");
+  }
+
+  private Demand inGroup(String group, String policy) {
+    return new Demand(need, Optional.empty(), Optional.of(new Placement(group, policy)));
   }
 }

@@ -25,7 +25,7 @@ class HostEntityTest extends EntityTestSupport {
         HostEntity.create("h" + System.nanoTime(), published::add));
     // 2 CPUs x 2.0, 1024 MiB x 1.0, 10 GiB
     kit.runCommand(new HostEntity.ReportInventory(new HostInventory("QEMU", 1, "10.0.0.1",
-        new Resources(2, 1024, 10), 2.0, 1.0, 1.0)));
+        new Resources(2, 1024, 10), 2.0, 1.0, 1.0, "nova")));
   }
 
   private StatusReply<Done> claim(String server, int vcpus, int ram) {

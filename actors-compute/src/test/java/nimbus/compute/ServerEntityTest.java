@@ -48,7 +48,7 @@ class ServerEntityTest extends EntityTestSupport {
 
   private static ServerSpec spec() {
     return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
-        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty());
+        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty(), Optional.empty());
   }
 
   private ServerView create() {
@@ -418,7 +418,7 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public List<String> candidates(Resources need, Set<String> excluded, Optional<Placement> placement) {
+    public List<String> candidates(Demand demand, Set<String> excluded) {
       List<String> out = new ArrayList<>(up);
       out.removeAll(excluded);
       return out;

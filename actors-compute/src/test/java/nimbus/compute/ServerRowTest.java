@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ServerRowTest {
   private final Instant t = Instant.parse("2026-01-01T00:00:00Z");
   private final ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(),
-      BootSource.none("img"), Map.of(), java.util.Optional.empty(), java.util.Optional.empty());
+      BootSource.none("img"), Map.of(), java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty());
 
   private ServerRow after(List<ServerEntity.Event> events) {
     ServerRow row = ServerRow.requested(new ServerEntity.ServerRequested("id", spec, t));

@@ -24,7 +24,8 @@ public record HostSettings(
     int diskGb,
     String dataplane,
     String bridge,
-    String cidr) {
+    String cidr,
+    String availabilityZone) {
 
   private static final Set<String> SCHEMES =
       Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
@@ -53,7 +54,16 @@ public record HostSettings(
         c.getInt("disk-gb"),
         dataplane(c.getString("dataplane"), scheme),
         bridge(c.getString("local-network.bridge")),
-        cidr(c.getString("local-network.cidr")));
+        cidr(c.getString("local-network.cidr")),
+        zone(c.getString("availability-zone")));
+  }
+
+  private static String zone(String zone) {
+    if (zone.isBlank() || zone.length() > 255 || zone.contains(":")) {
+      throw new SettingsException("nimbus.host.availability-zone", "'" + zone + "' is not a zone name",
+          "use a name of 1 to 255 characters without ':'");
+    }
+    return zone;
   }
 
   private static String schemeOf(String uri) {

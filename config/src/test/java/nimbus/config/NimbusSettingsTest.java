@@ -46,7 +46,9 @@ class NimbusSettingsTest {
       "nimbus.host.hypervisor-uri | \"::\"           | nimbus.host.hypervisor-uri: '::' is not a libvirt URI",
       "nimbus.database.kind  | mysql                 | nimbus.database.kind: unknown database 'mysql'",
       "nimbus.api.port       | 70000                 | nimbus.api.port: 70000 is not a TCP port",
-      "nimbus.compute.weigher | random               | nimbus.compute.weigher: unknown weigher 'random'"})
+      "nimbus.compute.weigher | random               | nimbus.compute.weigher: unknown weigher 'random'",
+      "nimbus.host.availability-zone | \"a:b\"      | nimbus.host.availability-zone: 'a:b' is not a zone name",
+      "nimbus.image-store.max-image-size | 0         | nimbus.image-store.max-image-size: must be positive"})
   void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
     SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
         Optional.empty(), ConfigFactory.parseString(key + " = " + value)));

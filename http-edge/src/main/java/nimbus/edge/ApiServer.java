@@ -69,7 +69,7 @@ public final class ApiServer extends AllDirectives {
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
     this.serverGroups = new ServerGroupRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.servers = new ServerRoutes(ClusterSharding.get(system), flavors, serverGroups,
-        new ServerListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout());
+        new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout());
   }
 
   public static Executor blockingExecutor(ActorSystem<?> system) {

@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Nova's view of the hosts: {@code os-hypervisors} (list, detail, show, statistics; admin only)
- * and {@code os-availability-zone}. All hosts are in the zone {@code nova} for now.
+ * and {@code os-availability-zone}: the zones are those the hosts report.
  */
 final class HostRoutes extends ServiceRoutes {
   private final HostDirectory directory;
@@ -133,20 +133,24 @@ final class HostRoutes extends ServiceRoutes {
     return Json.response(200, body);
   }
 
+  /** The zones hosts have reported (a zone is available while one of its hosts is up). */
   private HttpResponse zones(boolean detail) {
     ObjectNode body = Json.MAPPER.createObjectNode();
-    ObjectNode zone = body.putArray("availabilityZoneInfo").addObject();
-    zone.put("zoneName", "nova");
-    zone.putObject("zoneState").put("available", true);
-    if (detail) {
-      ObjectNode hosts = zone.putObject("hosts");
-      for (HostSummary h : hosts()) {
-        boolean up = directory.isUp(h.host(), downAfter);
-        hosts.putObject(h.host()).putObject("nova-compute").put("available", up).put("active", true).putNull("updated_at");
+    ArrayNode list = body.putArray("availabilityZoneInfo");
+    directory.zones().forEach((name, members) -> {
+      ObjectNode zone = list.addObject();
+      zone.put("zoneName", name);
+      zone.putObject("zoneState").put("available", members.stream().anyMatch(h -> directory.isUp(h.host(), downAfter)));
+      if (detail) {
+        ObjectNode hosts = zone.putObject("hosts");
+        for (HostSummary h : members) {
+          boolean up = directory.isUp(h.host(), downAfter);
+          hosts.putObject(h.host()).putObject("nova-compute").put("available", up).put("active", true).putNull("updated_at");
+        }
+      } else {
+        zone.putNull("hosts");
       }
-    } else {
-      zone.putNull("hosts");
-    }
+    });
     return Json.response(200, body);
   }
 }

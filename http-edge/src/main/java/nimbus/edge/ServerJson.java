@@ -34,7 +34,7 @@ final class ServerJson {
    * The full view. Where a server runs is for admins only (Nova's policy): others see neither
    * host names nor the scheduler's reasons, only the per-project {@code hostId}.
    */
-  static ObjectNode detail(ServerView s, String baseUrl, boolean admin) {
+  static ObjectNode detail(ServerView s, String zone, String baseUrl, boolean admin) {
     ObjectNode o = summary(s, baseUrl);
     o.put("status", s.status());
     o.put("tenant_id", s.projectId());
@@ -54,7 +54,7 @@ final class ServerJson {
     o.put("accessIPv6", "");
     o.put("OS-DCF:diskConfig", "MANUAL");
     o.put("progress", s.status().equals("ACTIVE") ? 100 : 0);
-    o.put("OS-EXT-AZ:availability_zone", "nova");
+    o.put("OS-EXT-AZ:availability_zone", zone);
     o.put("config_drive", "");
     o.put("key_name", s.keyName().orElse(null));
     if (s.launchedAt().isPresent()) {

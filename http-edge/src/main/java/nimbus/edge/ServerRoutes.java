@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import nimbus.cluster.ReadSideRows;
+import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
 import nimbus.compute.KeypairsEntity;
@@ -58,10 +59,12 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerSnapshots snapshots;
   private final ServerResizes resizes;
   private final ServerGroupRoutes serverGroups;
+  private final HostDirectory directory;
 
   ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ServerListing listing,
-      Executor blocking, Duration timeout) {
+      HostDirectory directory, Executor blocking, Duration timeout) {
     super(NovaErrors::response);
+    this.directory = directory;
     this.serverGroups = serverGroups;
     this.flavors = flavors;
     this.sharding = sharding;
@@ -102,9 +105,10 @@ final class ServerRoutes extends ServiceRoutes {
     String flavorRef = Ids.lastSegment(Fields.reference(server, "flavorRef"));
     Map<String, String> metadata = Fields.metadata(server, "metadata");
     checkNetworks(server.get("networks"));
-    Fields.optionalString(server, "availability_zone", 255).filter(z -> !z.equals("nova")).ifPresent(z -> {
+    Optional<String> zone = Fields.optionalString(server, "availability_zone", 255);
+    if (zone.isPresent() && !directory.zones().containsKey(zone.get())) {
       throw ApiError.badRequest("The requested availability zone is not available");
-    });
+    }
     int min = count(server, "min_count", 1);
     int max = count(server, "max_count", min);
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
@@ -114,7 +118,7 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(flavor -> keyExists(ctx, keyName)
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
             .thenCompose(boot -> createAll(ctx, new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
-                metadata, keyName, group.map(ServerGroupsEntity.Group::placement)), group, max))))
+                metadata, keyName, group.map(ServerGroupsEntity.Group::placement), zone), group, max))))
         .thenApply(view -> created(view, reservation, baseUrl));
   }
 
@@ -209,7 +213,7 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
     return visible(ctx, id).thenApply(view -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
+      body.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
       return Json.response(200, body);
     });
   }
@@ -238,7 +242,7 @@ final class ServerRoutes extends ServiceRoutes {
       ObjectNode body = Json.MAPPER.createObjectNode();
       ArrayNode array = body.putArray("servers");
       for (ServerView s : servers) {
-        array.add(detail ? ServerJson.detail(s, baseUrl, ctx.isAdmin()) : ServerJson.summary(s, baseUrl));
+        array.add(detail ? ServerJson.detail(s, zoneOf(s), baseUrl, ctx.isAdmin()) : ServerJson.summary(s, baseUrl));
       }
       if (servers.size() == query.limit() && !servers.isEmpty()) {
         String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
@@ -278,7 +282,7 @@ final class ServerRoutes extends ServiceRoutes {
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
           ObjectNode out = Json.MAPPER.createObjectNode();
-          out.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
+          out.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
           return Json.response(200, out);
         });
   }
@@ -313,7 +317,7 @@ final class ServerRoutes extends ServiceRoutes {
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
         .thenApply(view -> {
           ObjectNode out = Json.MAPPER.createObjectNode();
-          out.set("server", ServerJson.detail(view, baseUrl, ctx.isAdmin()));
+          out.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
           return Json.response(202, out);
         });
   }
@@ -423,6 +427,11 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   // ------------------------------------------------------------------ plumbing
+
+  /** The zone a server asked for, or else the zone of its host (empty until it has one). */
+  private String zoneOf(ServerView view) {
+    return view.availabilityZone().or(() -> view.host().flatMap(directory::zoneOf)).orElse("");
+  }
 
   private EntityRef<ServerEntity.Command> server(String id) {
     return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());

@@ -66,7 +66,7 @@ public final class ServerLifecycleExample {
         ClusterSharding.get(system).entityRefFor(ServerEntity.TYPE_KEY, id);
     ServerSpec spec = new ServerSpec("from-java", "admin", "example", Flavor.byId("42").orElseThrow(),
         BootSource.none(ImageSeeds.idOf("nimbus-test-guest")), Map.of("made-by", "ServerLifecycleExample"),
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), Optional.empty());
 
     ServerView created = server.<ServerView>askWithStatus(r -> new ServerEntity.Create(spec, r), ASK)
         .toCompletableFuture().get();

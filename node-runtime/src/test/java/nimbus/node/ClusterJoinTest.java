@@ -54,6 +54,7 @@ class ClusterJoinTest {
       Map<String, Object> compute = new HashMap<>();
       compute.put("nimbus.roles", List.of("compute"));
       compute.put("nimbus.host.name", name);
+      compute.put("nimbus.host.availability-zone", name.equals("hv-a") ? "zone-a" : "zone-b");
       compute.put("nimbus.host.hypervisor-uri", "test://" + driver);
       compute.put("nimbus.cluster.seed-nodes", List.of("127.0.0.1:" + control.clusterPort()));
       hosts.put(name, Node.start(TestConfig.allInOne(data.resolve(name), compute), ConfigFactory.empty()));
@@ -103,9 +104,9 @@ class ClusterJoinTest {
     JsonNode stats = api.get("/compute/v2.1/os-hypervisors/statistics").body().path("hypervisor_statistics");
     assertEquals(2, stats.path("count").asInt());
     assertEquals(ids.size() * 128, stats.path("memory_mb_used").asInt());
-    JsonNode zone = api.get("/compute/v2.1/os-availability-zone/detail").body().path("availabilityZoneInfo").get(0);
-    assertEquals("nova", zone.path("zoneName").asText());
-    assertTrue(zone.path("hosts").has("hv-a") && zone.path("hosts").has("hv-b"));
+    JsonNode zones = api.get("/compute/v2.1/os-availability-zone/detail").body().path("availabilityZoneInfo");
+    assertEquals(List.of("zone-a", "zone-b"), zones.findValuesAsText("zoneName"));
+    assertTrue(zones.get(0).path("hosts").has("hv-a") && zones.get(1).path("hosts").has("hv-b"));
 
     String first = ids.get(0);
     Node host = hosts.get(api.server(first).path("OS-EXT-SRV-ATTR:host").asText());
@@ -120,6 +121,26 @@ class ClusterJoinTest {
     for (String id : ids) {
       hosts.values().forEach(n -> assertTrue(n.hypervisor().state("nimbus-" + id).isEmpty()));
     }
+  }
+
+  @Test
+  void aServerThatAsksForAZoneLandsOnAHostOfThatZone() {
+    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().size() == 2);
+    int serversBefore = serversOnHosts();
+    for (String zone : List.of("zone-b", "zone-a", "zone-b")) {
+      Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"in-" + zone + "\", \"imageRef\": \""
+          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"" + zone + "\"}}");
+      assertEquals(202, created.status(), created.raw());
+      String id = created.body().path("server").path("id").asText();
+      JsonNode server = api.awaitStatus(id, "ACTIVE", WAIT);
+      assertEquals(zone.equals("zone-a") ? "hv-a" : "hv-b", server.path("OS-EXT-SRV-ATTR:host").asText());
+      assertEquals(zone, server.path("OS-EXT-AZ:availability_zone").asText());
+      assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+      Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/" + id).status() == 404);
+    }
+    assertEquals(400, api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"nowhere\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"zone-c\"}}").status());
+    Eventually.until(WAIT, () -> serversOnHosts() == serversBefore);
   }
 
   /**

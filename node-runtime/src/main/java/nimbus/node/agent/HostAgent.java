@@ -323,7 +323,8 @@ public final class HostAgent {
   private HostInventory inventoryOf(Hypervisor.HostFacts facts) {
     return new HostInventory(facts.type(), facts.version(), settings.name(),
         new Resources(facts.cpus(), (int) facts.memoryMb(), settings.diskGb()),
-        settings.cpuAllocationRatio(), settings.ramAllocationRatio(), settings.diskAllocationRatio());
+        settings.cpuAllocationRatio(), settings.ramAllocationRatio(), settings.diskAllocationRatio(),
+        settings.availabilityZone());
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<HostEntity.Command> host() {

@@ -26,7 +26,7 @@ final class SchedulerBenchmark {
     List<HostSummary> view = new ArrayList<>();
     for (int i = 0; i < hosts; i++) {
       Resources physical = new Resources(32, 131072, 2000);
-      view.add(new HostSummary("host-" + i, new HostInventory("QEMU", 1, "10.0.0.1", physical, 4.0, 1.0, 1.0),
+      view.add(new HostSummary("host-" + i, new HostInventory("QEMU", 1, "10.0.0.1", physical, 4.0, 1.0, 1.0, "nova"),
           new Resources(random.nextInt(100), random.nextInt(131072), random.nextInt(2000)), 0, Set.of()));
     }
     Resources need = new Resources(2, 4096, 40);
@@ -35,7 +35,7 @@ final class SchedulerBenchmark {
     int candidates = 0;
     for (int i = 0; i < decisions; i++) {
       long s = System.nanoTime();
-      candidates += HostDirectory.rank(view, h -> true, need, Set.of(), java.util.Optional.empty(), settings).size();
+      candidates += HostDirectory.rank(view, h -> true, nimbus.compute.Demand.of(need), Set.of(), settings).size();
       samples.add(System.nanoTime() - s);
     }
     List<Long> measured = samples.subList(decisions / 5, decisions); // past JIT warm-up
