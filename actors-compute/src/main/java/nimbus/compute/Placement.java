@@ -2,8 +2,11 @@ package nimbus.compute;
 
 import nimbus.cluster.CborSerializable;
 
-/** A server's server group and that group's policy, which the scheduler and the host obey. */
-public record Placement(String groupId, String policy) implements CborSerializable {
+/**
+ * A server's server group (of project {@code projectId}) and that group's policy, which the
+ * scheduler and the hosts obey.
+ */
+public record Placement(String projectId, String groupId, String policy) implements CborSerializable {
   public static final String AFFINITY = "affinity";
   public static final String ANTI_AFFINITY = "anti-affinity";
 

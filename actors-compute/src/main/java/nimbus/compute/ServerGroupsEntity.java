@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
@@ -27,16 +28,23 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "ServerGroups");
 
-  /** A server group. */
-  public record Group(String id, String name, String policy, String userId, List<String> members)
-      implements CborSerializable {
+  /**
+   * A server group; {@code host} is where an affinity group's members go, fixed by the first
+   * member placed and freed when the last one leaves.
+   */
+  public record Group(String id, String name, String policy, String userId, List<String> members,
+      Optional<String> host) implements CborSerializable {
 
-    public Placement placement() {
-      return new Placement(id, policy);
+    public Placement placement(String projectId) {
+      return new Placement(projectId, id, policy);
     }
 
     Group with(List<String> newMembers) {
-      return new Group(id, name, policy, userId, List.copyOf(newMembers));
+      return new Group(id, name, policy, userId, List.copyOf(newMembers), newMembers.isEmpty() ? Optional.empty() : host);
+    }
+
+    Group pinnedTo(String newHost) {
+      return new Group(id, name, policy, userId, members, Optional.of(newHost));
     }
   }
 
@@ -57,6 +65,13 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   /** A member was deleted. */
   public record Leave(String groupId, String serverId) implements Command {}
 
+  /**
+   * A member of an affinity group was placed on {@code host}: answers the group's host, which
+   * is {@code host} unless an earlier member fixed another (a group that is gone answers
+   * {@code host}: there is nothing to keep together).
+   */
+  public record Pin(String groupId, String host, ActorRef<StatusReply<String>> replyTo) implements Command {}
+
   /** Facts about a project's server groups. */
   public sealed interface Event extends CborSerializable {}
 
@@ -67,6 +82,8 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   public record MembersJoined(String groupId, List<String> serverIds) implements Event {}
 
   public record MemberLeft(String groupId, String serverId) implements Event {}
+
+  public record GroupPinned(String groupId, String host) implements Event {}
 
   /** The project's groups by id, oldest first. */
   public record Groups(Map<String, Group> byId) implements CborSerializable {}
@@ -96,6 +113,13 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
             ? Effect().persist(new GroupDeleted(c.groupId())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), notFound(c.groupId())))
         .onCommand(Join.class, this::join)
+        .onCommand(Pin.class, (g, c) -> {
+          Group group = g.byId().get(c.groupId());
+          if (group == null) return Effect().reply(c.replyTo(), StatusReply.success(c.host()));
+          if (group.host().isPresent()) return Effect().reply(c.replyTo(), StatusReply.success(group.host().get()));
+          return Effect().persist(new GroupPinned(c.groupId(), c.host()))
+              .thenReply(c.replyTo(), n -> StatusReply.success(c.host()));
+        })
         .onCommand(Leave.class, (g, c) -> g.byId().containsKey(c.groupId())
                 && g.byId().get(c.groupId()).members().contains(c.serverId())
             ? Effect().persist(new MemberLeft(c.groupId(), c.serverId())).thenNoReply()
@@ -132,6 +156,7 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
           members.addAll(e.serverIds());
           return changed(g, group.id(), group.with(members));
         })
+        .onEvent(GroupPinned.class, (g, e) -> changed(g, e.groupId(), g.byId().get(e.groupId()).pinnedTo(e.host())))
         .onEvent(MemberLeft.class, (g, e) -> {
           Group group = g.byId().get(e.groupId());
           List<String> members = new ArrayList<>(group.members());

@@ -2,6 +2,8 @@ package nimbus.compute;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import nimbus.cluster.Rejection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -39,8 +41,22 @@ public final class ShardedHostGateway implements HostGateway {
   @Override
   public CompletionStage<StatusReply<Done>> claim(String host, String serverId, Resources need,
       Optional<Placement> placement) {
-    return sharding.entityRefFor(HostEntity.TYPE_KEY, host)
+    CompletionStage<StatusReply<Done>> claimed = sharding.entityRefFor(HostEntity.TYPE_KEY, host)
         .ask(replyTo -> new HostEntity.Claim(serverId, need, placement, replyTo), askTimeout);
+    Optional<Placement> together = placement.filter(p -> !p.apart());
+    if (together.isEmpty()) return claimed;
+    // the host holds the room; the group decides whether it is the group's host (first one wins)
+    Placement p = together.get();
+    return claimed.thenCompose(reply -> reply.isError() ? CompletableFuture.completedFuture(reply)
+        : sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, p.projectId())
+            .<StatusReply<String>>ask(r -> new ServerGroupsEntity.Pin(p.groupId(), host, r), askTimeout)
+            .thenApply(pinned -> {
+              if (pinned.isSuccess() && !pinned.getValue().equals(host)) {
+                release(host, serverId);
+                return Rejection.conflict("Affinity server group " + p.groupId() + " is on host " + pinned.getValue());
+              }
+              return reply;
+            }));
   }
 
   @Override

@@ -50,7 +50,7 @@ class EarlierEventsTest {
   @Test
   void aServerRequestedBeforeGroupsHasNoGroup() throws Exception {
     ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
-        Map.of(), Optional.empty(), Optional.of(new Placement("g", Placement.AFFINITY)), Optional.of("az"));
+        Map.of(), Optional.empty(), Optional.of(new Placement("p", "g", Placement.AFFINITY)), Optional.of("az"));
     var read = (ServerEntity.ServerRequested) withoutField(
         new ServerEntity.ServerRequested("s", spec, Instant.now()), "group", "spec");
     assertEquals(Optional.empty(), read.spec().group());

@@ -77,6 +77,6 @@ class HostDirectoryTest {
   }
 
   private Demand inGroup(String group, String policy) {
-    return new Demand(need, Optional.empty(), Optional.of(new Placement(group, policy)));
+    return new Demand(need, Optional.empty(), Optional.of(new Placement("p", group, policy)));
   }
 }

@@ -34,7 +34,7 @@ class HostEntityTest extends EntityTestSupport {
 
   private StatusReply<Done> claimIn(String server, String group) {
     return kit.<StatusReply<Done>>runCommand(r -> new HostEntity.Claim(server, new Resources(1, 1, 1),
-        java.util.Optional.of(new Placement(group, Placement.ANTI_AFFINITY)), r)).reply();
+        java.util.Optional.of(new Placement("p", group, Placement.ANTI_AFFINITY)), r)).reply();
   }
 
   @Test

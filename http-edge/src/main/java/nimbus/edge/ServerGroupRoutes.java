@@ -94,7 +94,8 @@ final class ServerGroupRoutes extends ServiceRoutes {
     if (policies.size() != 1 || !policies.get(0).isTextual() || !POLICIES.contains(policies.get(0).asText())) {
       throw Fields.invalid("policies", policies, "must hold exactly one of " + POLICIES);
     }
-    Group created = new Group(UUID.randomUUID().toString(), name, policies.get(0).asText(), ctx.userId(), List.of());
+    Group created = new Group(UUID.randomUUID().toString(), name, policies.get(0).asText(), ctx.userId(), List.of(),
+        Optional.empty());
     return groups(ctx).<Group>askWithStatus(r -> new ServerGroupsEntity.Create(created, r), timeout)
         .thenApply(g -> one(g, ctx.projectId()));
   }

@@ -118,7 +118,7 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(flavor -> keyExists(ctx, keyName)
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
             .thenCompose(boot -> createAll(ctx, new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
-                metadata, keyName, group.map(ServerGroupsEntity.Group::placement), zone), group, max))))
+                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), group, max))))
         .thenApply(view -> created(view, reservation, baseUrl));
   }
 
