@@ -20,4 +20,10 @@ public record ImageMetadata(String name, String diskFormat, String containerForm
     properties = Map.copyOf(properties);
     tags = List.copyOf(tags);
   }
+
+  /** The same metadata with other tags. */
+  public ImageMetadata withTags(List<String> newTags) {
+    return new ImageMetadata(name, diskFormat, containerFormat, visibility, deletionProtected, minDisk, minRam,
+        properties, newTags);
+  }
 }

@@ -82,6 +82,9 @@ final class ImageRoutes extends ServiceRoutes {
                 patch(() -> body(b -> respond(() -> update(ctx, id, b)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
             pathPrefix("members", () -> members.route(ctx, id)),
+            path(PathMatchers.segment("tags").slash(PathMatchers.segment()), tag -> concat(
+                put(() -> respond(() -> tag(ctx, id, tag, true))),
+                delete(() -> respond(() -> tag(ctx, id, tag, false))))),
             path("file", () -> concat(
                 put(() -> withoutSizeLimit(() -> withRequestTimeout(uploadTimeout, () ->
                     extractDataBytes(data -> respond(() -> owned(ctx, id)
@@ -145,6 +148,18 @@ final class ImageRoutes extends ServiceRoutes {
       if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());
       return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
     }).thenApply(updated -> Json.response(200, ImageJson.view(updated)));
+  }
+
+  /** Glance's tag calls: add (idempotent) or remove one tag. */
+  private CompletionStage<HttpResponse> tag(RequestContext ctx, String id, String tag, boolean add) {
+    if (tag.isEmpty() || tag.length() > 255) throw ApiError.badRequest("Invalid tag: " + tag);
+    return owned(ctx, id).thenCompose(image -> {
+      java.util.List<String> tags = new java.util.ArrayList<>(image.metadata().tags());
+      if (!add && !tags.remove(tag)) throw ApiError.notFound("Tag " + tag + " not found");
+      if (add && !tags.contains(tag)) tags.add(tag);
+      ImageMetadata next = image.metadata().withTags(tags);
+      return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
+    }).thenApply(image -> HttpResponse.create().withStatus(204));
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {

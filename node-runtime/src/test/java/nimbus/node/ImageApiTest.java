@@ -152,6 +152,12 @@ class ImageApiTest {
     assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "{\"name\": \"x\"}").status());
     assertEquals(400, admin.jsonPatch(IMAGES + "/" + id, "[{\"op\": \"replace\", \"path\": \"/disk_format\", \"value\": \"floppy\"}]").status());
     assertEquals("renamed", admin.get(IMAGES + "/" + id).body().path("name").asText(), "refused patches change nothing");
+
+    assertEquals(204, admin.put(IMAGES + "/" + id + "/tags/gold").status());
+    assertEquals(204, admin.put(IMAGES + "/" + id + "/tags/gold").status(), "adding a tag again changes nothing");
+    assertEquals(204, admin.delete(IMAGES + "/" + id + "/tags/a").status());
+    assertEquals(404, admin.delete(IMAGES + "/" + id + "/tags/a").status());
+    assertEquals(List.of("b", "gold"), tags(admin.get(IMAGES + "/" + id).body()));
   }
 
   @Test
@@ -232,6 +238,12 @@ class ImageApiTest {
 
     assertEquals(204, owner.delete(membership).status());
     assertEquals(404, member.get(IMAGES + "/" + id).status(), "no longer a member");
+  }
+
+  private static List<String> tags(JsonNode image) {
+    List<String> out = new ArrayList<>();
+    image.path("tags").forEach(t -> out.add(t.asText()));
+    return out;
   }
 
   /** The project a client's token is scoped to. */
