@@ -7,10 +7,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import nimbus.cluster.ReadSideRows;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageListing;
@@ -100,15 +98,7 @@ final class ImageRoutes extends ServiceRoutes {
         Optional.ofNullable(q.get("visibility")), Optional.ofNullable(q.get("owner")),
         Fields.limit(q, DEFAULT_LIMIT, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
     int pageSize = query.limit();
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return listing.list(query);
-      } catch (ReadSideRows.MarkerNotFound e) {
-        throw ApiError.badRequest(e.getMessage());
-      } catch (java.sql.SQLException e) {
-        throw new IllegalStateException(e);
-      }
-    }, blocking).thenApply(images -> {
+    return readSide(() -> listing.list(query), blocking).thenApply(images -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
       var array = body.putArray("images");
       images.forEach(i -> array.add(ImageJson.view(i)));

@@ -15,7 +15,6 @@ import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import nimbus.cluster.ReadSideRows;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
@@ -230,15 +229,7 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q,
       boolean detail, String baseUrl) {
     ServerListing.Query query = listQuery(ctx, q);
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return listing.list(query);
-      } catch (ReadSideRows.MarkerNotFound e) {
-        throw ApiError.badRequest(e.getMessage());
-      } catch (java.sql.SQLException e) {
-        throw new IllegalStateException("server list query failed", e);
-      }
-    }, blocking).thenApply(servers -> {
+    return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
       ArrayNode array = body.putArray("servers");
       for (ServerView s : servers) {

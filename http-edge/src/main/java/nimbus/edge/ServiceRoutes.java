@@ -18,6 +18,24 @@ public abstract class ServiceRoutes extends AllDirectives {
     this.errorFormat = errorFormat;
   }
 
+  /** A read-side query: blocking JDBC. */
+  protected interface ReadSideQuery<T> {
+    T run() throws java.sql.SQLException;
+  }
+
+  /** Runs a read-side query on the blocking executor; a page marker that names no row is a 400. */
+  protected static <T> CompletionStage<T> readSide(ReadSideQuery<T> query, java.util.concurrent.Executor blocking) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return query.run();
+      } catch (nimbus.cluster.ReadSideRows.MarkerNotFound e) {
+        throw ApiError.badRequest(e.getMessage());
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException("read-side query failed", e);
+      }
+    }, blocking);
+  }
+
   protected Route body(Function<String, Route> inner) {
     return entity(Unmarshaller.entityToString(), inner);
   }
