@@ -38,6 +38,12 @@ final class Failures {
     Throwable t = unwrap(e);
     if (t instanceof ApiError api) return api;
     if (t instanceof nimbus.storage.ImageStore.TooLarge) return new ApiError(413, t.getMessage());
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      // the client's fault (it went away mid-body), not the service's: no error log
+      if (c instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
+        return ApiError.badRequest("The request body was cut off before its end.");
+      }
+    }
     if (t instanceof StatusReply.ErrorMessage) {
       Rejection r = Rejection.from(t);
       return new ApiError(r.kind().httpStatus, r.message());

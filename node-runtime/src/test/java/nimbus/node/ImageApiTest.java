@@ -102,6 +102,30 @@ class ImageApiTest {
   }
 
   @Test
+  void anUploadCutOffMidwayLeavesTheImageQueuedAndNoPartialFile() throws Exception {
+    String id = create(admin, "{\"name\": \"cut-off\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}")
+        .path("id").asText();
+    java.net.URI api = java.net.URI.create(node.apiUrl());
+    try (java.net.Socket socket = new java.net.Socket(api.getHost(), api.getPort())) {
+      var out = socket.getOutputStream();
+      out.write(("PUT " + IMAGES + "/" + id + "/file HTTP/1.1\r\nHost: " + api.getHost() + "\r\nX-Auth-Token: "
+          + admin.token() + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 4000000\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(random(500_000, 3));
+      out.flush();
+      Eventually.until(WAIT, () -> admin.get(IMAGES + "/" + id).body().path("status").asText().equals("saving"));
+    } // the client goes away with most of the file unsent
+    Eventually.until(WAIT, () -> admin.get(IMAGES + "/" + id).body().path("status").asText().equals("queued"));
+    Path store = node.settings().imageStore().dir();
+    Eventually.until(WAIT, () -> {
+      try (var partial = Files.list(store.resolve("incoming"))) {
+        return partial.findAny().isEmpty();
+      }
+    });
+    assertEquals(204, admin.putBytes(IMAGES + "/" + id + "/file", random(1000, 4)).status(), "it takes a new upload");
+  }
+
+  @Test
   void listsFilterAndPage() {
     String tag = UUID.randomUUID().toString().substring(0, 8);
     List<String> ids = new ArrayList<>();
