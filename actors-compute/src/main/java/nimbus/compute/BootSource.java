@@ -14,6 +14,11 @@ public record BootSource(String imageId, Optional<String> disk, Optional<String>
 
   public static final String STORE_PREFIX = "store:";
 
+  /** The same boot with another root disk file (empty: none), a qcow2 file. */
+  public BootSource withDisk(Optional<String> file) {
+    return new BootSource(imageId, file, file.map(f -> "qcow2"), kernel, ramdisk);
+  }
+
   public static BootSource none(String imageId) {
     return new BootSource(imageId, Optional.empty(), Optional.empty(), Optional.empty(),
         Optional.empty());

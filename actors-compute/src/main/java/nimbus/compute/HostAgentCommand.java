@@ -27,6 +27,7 @@ import nimbus.cluster.CborSerializable;
     @JsonSubTypes.Type(value = HostAgentCommand.RebuildServer.class, name = "rebuild"),
     @JsonSubTypes.Type(value = HostAgentCommand.ResizeServer.class, name = "resize"),
     @JsonSubTypes.Type(value = HostAgentCommand.SnapshotServer.class, name = "snapshot"),
+    @JsonSubTypes.Type(value = HostAgentCommand.ExportDisk.class, name = "export-disk"),
     @JsonSubTypes.Type(value = HostAgentCommand.ReadConsole.class, name = "console")})
 public interface HostAgentCommand extends CborSerializable {
 
@@ -64,6 +65,12 @@ public interface HostAgentCommand extends CborSerializable {
 
   /** Copy the server's root disk into the queued image {@code imageId} of the image service. */
   record SnapshotServer(String serverId, String imageId) implements HostAgentCommand {}
+
+  /**
+   * Power the server off and copy its root disk, flattened, into the image store (a resize
+   * moves it to another host); report {@code DiskExported}. The domain stays, stopped.
+   */
+  record ExportDisk(String serverId) implements HostAgentCommand {}
 
   /** Remove the server's domain and its files; report {@code Destroyed}. */
   record DestroyServer(String serverId) implements HostAgentCommand {}

@@ -122,6 +122,9 @@ public final class ServerEntity
 
   public record Destroyed(String host) implements HostReport {}
 
+  /** The server's root disk, flattened, is in the image store as {@code sha512} (none: no disk). */
+  public record DiskExported(String host, Optional<String> sha512) implements HostReport {}
+
   /** The domain as the host sees it (lifecycle events and reconciliation). */
   public record PowerObserved(String host, PowerState power, boolean exists) implements HostReport {}
 
@@ -130,8 +133,8 @@ public final class ServerEntity
   /** The host's answer to a claim; {@code rejection} empty means granted. */
   record ClaimAnswered(String host, Optional<String> rejection, boolean unanswered) implements Command {}
 
-  /** The host's answer to the claim for a resize. */
-  record ResizeClaimAnswered(Optional<String> rejection, boolean unanswered) implements Command {}
+  /** The answer of {@code host} to the claim for a resize. */
+  record ResizeClaimAnswered(String host, Optional<String> rejection, boolean unanswered) implements Command {}
 
   record Tick() implements Command {}
 
@@ -203,10 +206,17 @@ public final class ServerEntity
 
   public record ResizeRequested(Flavor flavor, Instant at) implements Event {}
 
-  /** The host holds room for the larger of the old and new flavors. */
+  /** The server's host has no room for the new flavor: the resize moves it to {@code host}. */
+  public record ResizeTargetSelected(String host, Instant at) implements Event {}
+
+  /** The host that will hold the resized server holds room for it. */
   public record ResizeClaimed(Instant at) implements Event {}
 
-  public record ServerResized(Flavor flavor, PowerState power, Instant at) implements Event {}
+  /** A moving server's root disk was copied into the image store (empty: it had none). */
+  public record DiskCopied(Optional<String> sha512, Instant at) implements Event {}
+
+  /** Resized; {@code host} is where it now runs, if it moved. */
+  public record ServerResized(Flavor flavor, PowerState power, Optional<String> host, Instant at) implements Event {}
 
   /** The resize did not happen; the server keeps its flavor. */
   public record ResizeFailed(String reason, Instant at) implements Event {}
@@ -215,7 +225,8 @@ public final class ServerEntity
 
   public record RevertRequested(Instant at) implements Event {}
 
-  public record ResizeReverted(Flavor flavor, PowerState power, Instant at) implements Event {}
+  /** Back to {@code flavor}; {@code host} is where it runs again, if it had moved. */
+  public record ResizeReverted(Flavor flavor, PowerState power, Optional<String> host, Instant at) implements Event {}
 
   public record DeleteRequested(Instant at) implements Event {}
 
@@ -339,12 +350,22 @@ public final class ServerEntity
   /** Copying its root disk into an image; {@code powerOn}: it was ACTIVE (else SHUTOFF). */
   public record Snapshotting(Server server, String imageId, boolean powerOn, Instant since) implements State {}
 
-  /** Being resized to {@code flavor} on its host: room claimed first (prep), then the resize. */
-  public record Resizing(Server server, Flavor flavor, boolean powerOn, Task task, Instant since) implements State {}
+  /**
+   * Being resized to {@code flavor}: room claimed first (prep), then the resize (migrating). In
+   * place on its host when the host has room; otherwise {@code move} takes it to another host.
+   */
+  public record Resizing(Server server, Flavor flavor, boolean powerOn, Task task, Optional<Move> move,
+      Instant since) implements State {}
 
-  /** Resized (VERIFY_RESIZE) until confirmed, or reverted to {@code oldFlavor}. */
-  public record Resized(Server server, Flavor oldFlavor, boolean powerOn, Optional<Task> task, Instant since)
-      implements State {}
+  /** A resize that moves the server from {@code source} to {@code target}; {@code boot}, once its disk is copied. */
+  public record Move(String source, String target, Optional<BootSource> boot) implements CborSerializable {}
+
+  /**
+   * Resized (VERIFY_RESIZE) until confirmed, or reverted to {@code oldFlavor}; {@code source} is
+   * the host it came from, which keeps its stopped domain until then.
+   */
+  public record Resized(Server server, Flavor oldFlavor, boolean powerOn, Optional<Task> task,
+      Optional<String> source, Instant since) implements State {}
 
   public record Errored(Server server) implements State {}
 
@@ -631,25 +652,59 @@ public final class ServerEntity
     b.forStateType(Resizing.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
-        .onCommand(ResizeClaimAnswered.class, (s, c) -> {
-          claiming = false;
-          if (s.task() != Task.RESIZE_PREP || c.unanswered()) return Effect().noReply();
-          if (c.rejection().isPresent()) {
-            return resizeEnded(new ResizeFailed("No valid host was found. " + c.rejection().get(), now()),
-                s.server(), s.server().spec().flavor()).thenNoReply();
-          }
-          return Effect().persist(new ResizeClaimed(now())).thenRun(this::drive).thenNoReply();
-        })
-        .onCommand(TaskDone.class, (s, c) -> s.task() == Task.RESIZE_MIGRATING && c.task() == Task.RESIZE_MIGRATING
-            ? Effect().persist(new ServerResized(s.flavor(), c.power(), now())).thenRun(this::drive).thenNoReply()
-            : Effect().noReply())
-        .onCommand(TaskFailedOnHost.class, (s, c) -> c.task() == s.task()
-            ? resizeEnded(new ResizeFailed(c.reason(), now()), s.server(), s.server().spec().flavor()).thenNoReply()
-            : Effect().noReply())
-        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.taskTimeout())
-            ? resizeEnded(new ResizeFailed("Timed out waiting for the host", now()), s.server(), s.server().spec().flavor())
+        .onCommand(ResizeClaimAnswered.class, this::resizeClaimAnswered)
+        .onCommand(TaskDone.class, (s, c) -> s.move().isEmpty() && s.task() == Task.RESIZE_MIGRATING
+                && c.task() == Task.RESIZE_MIGRATING
+            ? Effect().persist(new ServerResized(s.flavor(), c.power(), Optional.empty(), now())).thenRun(this::drive)
                 .thenNoReply()
+            : Effect().noReply())
+        .onCommand(DiskExported.class, (s, c) -> s.move().filter(m -> m.source().equals(c.host()) && m.boot().isEmpty())
+                .isPresent()
+            ? Effect().persist(new DiskCopied(c.sha512(), now())).thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(Spawned.class, (s, c) -> s.move().filter(m -> m.target().equals(c.host()) && m.boot().isPresent())
+                .isPresent()
+            ? Effect().persist(new ServerResized(s.flavor(), c.power(), Optional.of(c.host()), now()))
+                .thenRun(this::drive).thenNoReply()
+            : Effect().noReply())
+        .onCommand(SpawnFailed.class, (s, c) -> s.move().filter(m -> m.target().equals(c.host())).isPresent()
+            ? resizeFailed(s, c.reason()) : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> c.task() == s.task() ? resizeFailed(s, c.reason()) : Effect().noReply())
+        .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.taskTimeout())
+            ? resizeFailed(s, "Timed out waiting for the host")
             : Effect().none().thenRun(this::drive).thenNoReply());
+  }
+
+  /**
+   * The claim for a resize was answered. The server's own host refusing it is not the end: the
+   * resize then moves the server to the best other host that has room (Nova's resize).
+   */
+  private ReplyEffect<Event, State> resizeClaimAnswered(Resizing s, ResizeClaimAnswered c) {
+    String claimedOn = s.move().map(Move::target).orElse(s.server().host().orElseThrow());
+    if (s.task() != Task.RESIZE_PREP || !c.host().equals(claimedOn)) return Effect().noReply();
+    claiming = false;
+    if (c.unanswered()) return Effect().noReply();
+    if (c.rejection().isEmpty()) return Effect().persist(new ResizeClaimed(now())).thenRun(this::drive).thenNoReply();
+    if (s.move().isPresent()) return resizeFailed(s, "No valid host was found. " + c.rejection().get());
+    Demand demand = s.server().resizedTo(s.flavor()).spec().demand();
+    List<String> targets = hosts.candidates(demand, Set.of(claimedOn));
+    if (targets.isEmpty()) return resizeFailed(s, "No valid host was found. " + c.rejection().get());
+    return Effect().persist(new ResizeTargetSelected(targets.get(0), now())).thenRun(this::drive).thenNoReply();
+  }
+
+  /**
+   * A resize failed: the server keeps its flavor on its host, which holds that flavor only; a
+   * move gives its target's room back and powers the server on again at its source.
+   */
+  private ReplyEffect<Event, State> resizeFailed(Resizing s, String reason) {
+    context.getLog().info("resize of server {} to flavor {} failed: {}", serverId, s.flavor().id(), reason);
+    Server server = s.server();
+    return resizeEnded(new ResizeFailed(reason, now()), server, server.spec().flavor()).thenRun(next ->
+        s.move().ifPresent(m -> {
+          hosts.tellAgent(m.target(), new HostAgentCommand.DestroyServer(serverId));
+          hosts.release(m.target(), serverId);
+          if (m.boot().isPresent() && s.powerOn()) hosts.tellAgent(m.source(), new HostAgentCommand.StartServer(serverId));
+        })).thenNoReply();
   }
 
   private void resized(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
@@ -659,11 +714,30 @@ public final class ServerEntity
         .onCommand(ConfirmResize.class, (s, c) -> s.task().isPresent()
             ? Effect().reply(c.replyTo(), busy("confirmResize", s.task().get()))
             : resizeEnded(new ResizeConfirmed(now()), s.server(), s.server().spec().flavor())
+                // a moved server's source host lets its copy go
+                .thenRun(next -> s.source().ifPresent(source -> {
+                  hosts.tellAgent(source, new HostAgentCommand.DestroyServer(serverId));
+                  hosts.release(source, serverId);
+                }))
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
         .onCommand(RevertResize.class, (s, c) -> unlessBusy(s.task(), "revertResize",
             new RevertRequested(now()), c.replyTo()))
-        .onCommand(TaskDone.class, (s, c) -> s.task().isPresent() && c.task() == Task.RESIZE_REVERTING
-            ? resizeEnded(new ResizeReverted(s.oldFlavor(), c.power(), now()), s.server(), s.oldFlavor()).thenNoReply()
+        .onCommand(TaskDone.class, (s, c) -> s.task().isPresent() && s.source().isEmpty()
+                && c.task() == Task.RESIZE_REVERTING
+            ? resizeEnded(new ResizeReverted(s.oldFlavor(), c.power(), Optional.empty(), now()), s.server(), s.oldFlavor())
+                .thenNoReply()
+            : Effect().noReply())
+        // a moved server is reverted by removing it from its new host and starting it at its source
+        .onCommand(Destroyed.class, (s, c) -> s.task().isPresent() && s.source().isPresent()
+                && c.host().equals(s.server().host().orElse(null))
+            ? Effect().persist(new ResizeReverted(s.oldFlavor(), s.powerOn() ? PowerState.RUNNING : PowerState.SHUTDOWN,
+                    s.source(), now()))
+                .thenRun(next -> {
+                  hosts.release(c.host(), serverId);
+                  hosts.adjustQuota(s.server().spec().projectId(), serverId, s.oldFlavor().resources());
+                  if (s.powerOn()) hosts.tellAgent(s.source().get(), new HostAgentCommand.StartServer(serverId));
+                  drive(next);
+                }).thenNoReply()
             : Effect().noReply())
         .onCommand(TaskFailedOnHost.class, (s, c) -> taskFailed(s.task(), c))
         .onCommand(Tick.class, (s, c) -> taskTick(s.task(), s.since()))
@@ -853,21 +927,15 @@ public final class ServerEntity
       hosts.tellAgent(s.server().host().orElseThrow(), new HostAgentCommand.SnapshotServer(serverId, s.imageId()));
     } else if (state instanceof Resizing r) {
       busy = true;
-      String host = r.server().host().orElseThrow();
-      if (r.task() == Task.RESIZE_PREP && !claiming) {
-        claiming = true;
-        Resources both = r.server().spec().flavor().resources().max(r.flavor().resources());
-        context.pipeToSelf(hosts.claim(host, serverId, both, r.server().spec().group()), (reply, failure) -> new ResizeClaimAnswered(
-            failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
-            failure != null));
-      } else if (r.task() == Task.RESIZE_MIGRATING) {
-        hosts.tellAgent(host, new HostAgentCommand.ResizeServer(serverId,
-            spawnCommand(r.server().resizedTo(r.flavor()), r.powerOn()), Task.RESIZE_MIGRATING));
-      }
+      driveResize(r);
     } else if (state instanceof Resized r && r.task().isPresent()) {
       busy = true;
-      hosts.tellAgent(r.server().host().orElseThrow(), new HostAgentCommand.ResizeServer(serverId,
-          spawnCommand(r.server().resizedTo(r.oldFlavor()), r.powerOn()), Task.RESIZE_REVERTING));
+      if (r.source().isPresent()) {
+        hosts.tellAgent(r.server().host().orElseThrow(), new HostAgentCommand.DestroyServer(serverId));
+      } else {
+        hosts.tellAgent(r.server().host().orElseThrow(), new HostAgentCommand.ResizeServer(serverId,
+            spawnCommand(r.server().resizedTo(r.oldFlavor()), r.powerOn()), Task.RESIZE_REVERTING));
+      }
     } else if (state instanceof Deleting d) {
       busy = true;
       d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
@@ -883,6 +951,35 @@ public final class ServerEntity
       timers.startTimerWithFixedDelay("step", new Tick(), settings.stepRetryInterval());
     } else if (!busy) {
       timers.cancel("step");
+    }
+  }
+
+  /**
+   * The step of a resize: claim room (on the server's host for the larger flavor, or on the
+   * host it moves to for the new one), then resize in place, or copy the disk out of the source
+   * and spawn the server on the target from that copy.
+   */
+  private void driveResize(Resizing r) {
+    String source = r.server().host().orElseThrow();
+    Server resized = r.server().resizedTo(r.flavor());
+    if (r.task() == Task.RESIZE_PREP) {
+      if (claiming) return;
+      claiming = true;
+      String host = r.move().map(Move::target).orElse(source);
+      Resources need = r.move().isPresent() ? r.flavor().resources()
+          : r.server().spec().flavor().resources().max(r.flavor().resources());
+      context.pipeToSelf(hosts.claim(host, serverId, need, r.server().spec().group()), (reply, failure) ->
+          new ResizeClaimAnswered(host,
+              failure == null && reply.isError() ? Optional.of(Rejection.from(reply.getError()).message()) : Optional.empty(),
+              failure != null));
+    } else if (r.move().isEmpty()) {
+      hosts.tellAgent(source, new HostAgentCommand.ResizeServer(serverId, spawnCommand(resized, r.powerOn()),
+          Task.RESIZE_MIGRATING));
+    } else if (r.move().get().boot().isEmpty()) {
+      hosts.tellAgent(source, new HostAgentCommand.ExportDisk(serverId));
+    } else {
+      hosts.tellAgent(r.move().get().target(), new HostAgentCommand.SpawnServer(serverId, resized.spec().name(),
+          r.flavor().resources(), r.move().get().boot().get(), r.powerOn()));
     }
   }
 
@@ -945,7 +1042,7 @@ public final class ServerEntity
             s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()))
         .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), true, e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
-            new Resizing(s.server().at(e.at()), e.flavor(), true, Task.RESIZE_PREP, e.at()));
+            new Resizing(s.server().at(e.at()), e.flavor(), true, Task.RESIZE_PREP, Optional.empty(), e.at()));
     builder.forStateType(Paused.class)
         .onEvent(UnpauseRequested.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.of(Task.UNPAUSING), e.at()))
         .onEvent(ServerUnpaused.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
@@ -960,25 +1057,34 @@ public final class ServerEntity
         .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()))
         .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), false, e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
-            new Resizing(s.server().at(e.at()), e.flavor(), false, Task.RESIZE_PREP, e.at()));
+            new Resizing(s.server().at(e.at()), e.flavor(), false, Task.RESIZE_PREP, Optional.empty(), e.at()));
     builder.forStateType(Snapshotting.class)
         .onEvent(ServerSnapshotted.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
     builder.forStateType(Resizing.class)
+        .onEvent(ResizeTargetSelected.class, (s, e) -> new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(),
+            Task.RESIZE_PREP, Optional.of(new Move(s.server().host().orElseThrow(), e.host(), Optional.empty())), e.at()))
         .onEvent(ResizeClaimed.class, (s, e) ->
-            new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), Task.RESIZE_MIGRATING, e.at()))
+            new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), Task.RESIZE_MIGRATING, s.move(), e.at()))
+        .onEvent(DiskCopied.class, (s, e) -> {
+          Move m = s.move().orElseThrow();
+          BootSource boot = s.server().spec().boot().withDisk(e.sha512().map(sha -> BootSource.STORE_PREFIX + sha));
+          return new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), s.task(),
+              Optional.of(new Move(m.source(), m.target(), Optional.of(boot))), e.at());
+        })
         .onEvent(ServerResized.class, (s, e) -> new Resized(
-            s.server().resizedTo(e.flavor()).onHost(s.server().host(), e.power()).at(e.at()),
-            s.server().spec().flavor(), s.powerOn(), Optional.empty(), e.at()))
+            s.server().resizedTo(e.flavor()).onHost(e.host().or(() -> s.server().host()), e.power()).at(e.at()),
+            s.server().spec().flavor(), s.powerOn(), Optional.empty(), s.move().map(Move::source), e.at()))
         .onEvent(ResizeFailed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
     builder.forStateType(Resized.class)
         .onEvent(ResizeConfirmed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))
-        .onEvent(RevertRequested.class, (s, e) ->
-            new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.of(Task.RESIZE_REVERTING), e.at()))
+        .onEvent(RevertRequested.class, (s, e) -> new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(),
+            Optional.of(Task.RESIZE_REVERTING), s.source(), e.at()))
         .onEvent(ResizeReverted.class, (s, e) -> settled(
-            s.server().resizedTo(e.flavor()).onHost(s.server().host(), e.power()).at(e.at()), s.powerOn(), e.at()))
+            s.server().resizedTo(e.flavor()).onHost(e.host().or(() -> s.server().host()), e.power()).at(e.at()),
+            s.powerOn(), e.at()))
         .onEvent(TaskFailed.class, (s, e) ->
-            new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.empty(), e.at()));
+            new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.empty(), s.source(), e.at()));
     builder.forAnyState()
         .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
         .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.empty()).at(e.at())))
@@ -1004,8 +1110,8 @@ public final class ServerEntity
     if (s instanceof Paused p) return new Paused(server, p.task(), p.since());
     if (s instanceof Suspended p) return new Suspended(server, p.task(), p.since());
     if (s instanceof Snapshotting x) return new Snapshotting(server, x.imageId(), x.powerOn(), x.since());
-    if (s instanceof Resizing x) return new Resizing(server, x.flavor(), x.powerOn(), x.task(), x.since());
-    if (s instanceof Resized x) return new Resized(server, x.oldFlavor(), x.powerOn(), x.task(), x.since());
+    if (s instanceof Resizing x) return new Resizing(server, x.flavor(), x.powerOn(), x.task(), x.move(), x.since());
+    if (s instanceof Resized x) return new Resized(server, x.oldFlavor(), x.powerOn(), x.task(), x.source(), x.since());
     if (s instanceof Errored) return new Errored(server);
     if (s instanceof Deleting d) return new Deleting(server, d.vmStateBefore(), d.since());
     return s;

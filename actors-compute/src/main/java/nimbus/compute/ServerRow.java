@@ -56,11 +56,13 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
     if (event instanceof ServerEntity.ServerSnapshotted) return with(vmState, Optional.empty(), power, at);
     if (event instanceof ServerEntity.ResizeRequested) return with(vmState, Optional.of(Task.RESIZE_PREP), power, at);
     if (event instanceof ServerEntity.ResizeClaimed) return with(vmState, Optional.of(Task.RESIZE_MIGRATING), power, at);
-    if (event instanceof ServerEntity.ServerResized e) return resized(e.flavor(), "resized", e.power(), at);
+    if (event instanceof ServerEntity.ServerResized e) return resized(e.flavor(), "resized", e.power(), e.host(), at);
     if (event instanceof ServerEntity.ResizeFailed) return with(vmState, Optional.empty(), power, at);
     if (event instanceof ServerEntity.RevertRequested) return with(vmState, Optional.of(Task.RESIZE_REVERTING), power, at);
     if (event instanceof ServerEntity.ResizeConfirmed) return with(settledState(power), Optional.empty(), power, at);
-    if (event instanceof ServerEntity.ResizeReverted e) return resized(e.flavor(), settledState(e.power()), e.power(), at);
+    if (event instanceof ServerEntity.ResizeReverted e) {
+      return resized(e.flavor(), settledState(e.power()), e.power(), e.host(), at);
+    }
     if (event instanceof ServerEntity.ServerRenamed e) {
       return new ServerRow(id, spec.withName(e.name()), vmState, task, power, host, created, at, launchedAt, fault, lockedBy);
     }
@@ -81,8 +83,9 @@ public record ServerRow(String id, ServerSpec spec, String vmState, Optional<Tas
     return p == PowerState.RUNNING ? "active" : "stopped";
   }
 
-  private ServerRow resized(Flavor flavor, String vm, PowerState p, Instant at) {
-    return new ServerRow(id, spec.withFlavor(flavor), vm, Optional.empty(), p, host, created, at, launchedAt, fault, lockedBy);
+  private ServerRow resized(Flavor flavor, String vm, PowerState p, Optional<String> movedTo, Instant at) {
+    return new ServerRow(id, spec.withFlavor(flavor), vm, Optional.empty(), p, movedTo.or(() -> host), created, at,
+        launchedAt, fault, lockedBy);
   }
 
   private ServerRow with(String vm, Optional<Task> t, PowerState p, Instant at) {

@@ -149,6 +149,54 @@ class ServerEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aResizeTheHostCannotHoldMovesTheServerToAnotherHost() {
+    activeOn("h1");
+    hosts.up("h2");
+    hosts.refuseClaimsOn("h1");
+    Flavor tiny = Flavor.byId("1").orElseThrow();
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(tiny, r));
+    hosts.awaitCommand("h1", HostAgentCommand.ExportDisk.class);
+    assertEquals(tiny.resources(), hosts.claimed.get(hosts.claimed.size() - 1), "the target holds the new flavor");
+    kit.runCommand(new ServerEntity.DiskExported("h1", Optional.of("ab12")));
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h2", HostAgentCommand.SpawnServer.class);
+    assertEquals(Optional.of(BootSource.STORE_PREFIX + "ab12"), spawn.boot().disk(), "it boots the copied disk");
+    assertEquals(tiny.resources(), spawn.resources());
+    kit.runCommand(new ServerEntity.Spawned("h2", PowerState.RUNNING));
+    assertEquals("VERIFY_RESIZE", get().status());
+    assertEquals(Optional.of("h2"), get().host());
+    kit.restart();
+
+    hosts.clearCommands();
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.ConfirmResize::new).reply().isSuccess());
+    assertEquals("ACTIVE", get().status());
+    hosts.awaitCommand("h1", HostAgentCommand.DestroyServer.class);
+    assertTrue(hosts.released().contains("h1"), "the source gives its room back");
+  }
+
+  @Test
+  void aMovedServerRevertsToItsSource() {
+    activeOn("h1");
+    hosts.up("h2");
+    hosts.refuseClaimsOn("h1");
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(Flavor.byId("1").orElseThrow(), r));
+    hosts.awaitCommand("h1", HostAgentCommand.ExportDisk.class);
+    kit.runCommand(new ServerEntity.DiskExported("h1", Optional.empty()));
+    hosts.awaitCommand("h2", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h2", PowerState.RUNNING));
+    hosts.clearCommands();
+
+    kit.<StatusReply<Done>>runCommand(ServerEntity.RevertResize::new);
+    assertEquals("REVERT_RESIZE", get().status());
+    hosts.awaitCommand("h2", HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed("h2"));
+    assertEquals("ACTIVE", get().status());
+    assertEquals(Optional.of("h1"), get().host());
+    assertEquals("42", get().flavor().id());
+    hosts.awaitCommand("h1", HostAgentCommand.StartServer.class);
+    assertTrue(hosts.released().contains("h2"), "the target gives its room back");
+  }
+
+  @Test
   void aSnapshotRunsOnTheHostAndTheServerGoesBackToWhatItWas() {
     activeOn("h1");
     assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage("image-1", r)).reply().isSuccess());

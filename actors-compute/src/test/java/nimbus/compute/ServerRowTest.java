@@ -57,14 +57,16 @@ class ServerRowTest {
         new ServerEntity.ResizeRequested(small, t));
     assertEquals("RESIZE", after(events).status());
     ServerRow verifying = after(append(events, new ServerEntity.ResizeClaimed(t),
-        new ServerEntity.ServerResized(small, PowerState.RUNNING, t)));
+        new ServerEntity.ServerResized(small, PowerState.RUNNING, java.util.Optional.of("h2"), t)));
     assertEquals("VERIFY_RESIZE", verifying.status());
     assertEquals("2", verifying.spec().flavor().id());
+    assertEquals(java.util.Optional.of("h2"), verifying.host(), "it moved");
     assertEquals("ACTIVE", verifying.apply(new ServerEntity.ResizeConfirmed(t)).status());
     ServerRow reverted = verifying.apply(new ServerEntity.RevertRequested(t))
-        .apply(new ServerEntity.ResizeReverted(spec.flavor(), PowerState.RUNNING, t));
+        .apply(new ServerEntity.ResizeReverted(spec.flavor(), PowerState.RUNNING, java.util.Optional.of("h"), t));
     assertEquals("ACTIVE", reverted.status());
     assertEquals("1", reverted.spec().flavor().id());
+    assertEquals(java.util.Optional.of("h"), reverted.host(), "back where it came from");
   }
 
   private static List<ServerEntity.Event> append(List<ServerEntity.Event> events, ServerEntity.Event... more) {

@@ -27,6 +27,9 @@ public final class ImageFileService {
   /** Streams the stored file with this SHA-512 to the asker. */
   public record OpenFile(String sha512, ActorRef<StatusReply<SourceRef<ByteString>>> replyTo) implements Command {}
 
+  /** Keeps {@code data} in the store, not as any image's file (a disk moving between hosts). */
+  public record StoreFile(SourceRef<ByteString> data, ActorRef<StatusReply<StoredFile>> replyTo) implements Command {}
+
   /** Uploads {@code data} as the file of the queued image {@code imageId}; answers once it is active. */
   public record Upload(String imageId, SourceRef<ByteString> data, ActorRef<StatusReply<Image>> replyTo)
       implements Command {}
@@ -45,6 +48,12 @@ public final class ImageFileService {
             } else {
               m.replyTo().tell(StatusReply.success(file.get().runWith(StreamRefs.sourceRef(), materializer)));
             }
+            return Behaviors.same();
+          })
+          .onMessage(StoreFile.class, m -> {
+            uploads.storeFile(m.data().getSource()).whenComplete((file, failure) ->
+                m.replyTo().tell(failure == null ? StatusReply.success(file)
+                    : StatusReply.error(ImageUploads.cause(failure).getMessage())));
             return Behaviors.same();
           })
           .onMessage(Upload.class, m -> {

@@ -46,6 +46,11 @@ public final class ImageUploads {
             .thenCompose(result -> result));
   }
 
+  /** Streams {@code data} into the store as a file of its own (no image's). */
+  public CompletionStage<StoredFile> storeFile(Source<ByteString, ?> data) {
+    return store.write(data, maxBytes, materializer);
+  }
+
   static Throwable cause(Throwable t) {
     return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
   }

@@ -17,7 +17,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 /**
  * Nova's {@code resize} action: the new flavor must differ and must not shrink the root disk,
  * and the project's quota must hold the larger of the two flavors while the resize waits to be
- * confirmed or reverted.
+ * confirmed or reverted. Where the server goes (its host, or another) is the entity's to decide.
  */
 final class ServerResizes {
   private final ClusterSharding sharding;

@@ -162,14 +162,22 @@ final class Api {
 
   /** Waits until the server shows {@code status}; fails at once if it ends in ERROR instead. */
   JsonNode awaitStatus(String id, String status, Duration timeout) {
-    return Eventually.await(timeout, () -> {
-      JsonNode s = server(id);
-      String now = s.path("status").asText();
-      if (now.equals("ERROR") && !status.equals("ERROR")) {
-        throw new IllegalStateException("server " + id + " is in ERROR: " + s.path("fault"));
-      }
-      return now.equals(status) ? s : null;
-    });
+    JsonNode[] seen = {null};
+    try {
+      return Eventually.await(timeout, () -> {
+        JsonNode s = server(id);
+        seen[0] = s;
+        String now = s.path("status").asText();
+        if (now.equals("ERROR") && !status.equals("ERROR")) {
+          throw new IllegalStateException("server " + id + " is in ERROR: " + s.path("fault"));
+        }
+        return now.equals(status) ? s : null;
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError("server " + id + " not " + status + " within " + timeout + "; last seen "
+          + (seen[0] == null ? "nothing" : seen[0].path("status").asText() + "/" + seen[0].path("OS-EXT-STS:task_state")
+          + " on " + seen[0].path("OS-EXT-SRV-ATTR:host")), e);
+    }
   }
 
   int action(String id, String body) {

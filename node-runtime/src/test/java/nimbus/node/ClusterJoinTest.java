@@ -70,9 +70,7 @@ class ClusterJoinTest {
 
   @Test
   void serversSpreadOverTheHostsThatJoinedAndObeyAcrossTheCluster() {
-    // both hosts have reported their inventory to the control node
-    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().stream()
-        .map(HostSummary::host).toList().containsAll(List.of("hv-a", "hv-b")));
+    awaitHostsUp();
     List<String> ids = new ArrayList<>();
     // one after another: the spread is then exact (creates at the same moment see the same view)
     for (int i = 0; i < 6; i++) {
@@ -125,7 +123,7 @@ class ClusterJoinTest {
 
   @Test
   void aServerThatAsksForAZoneLandsOnAHostOfThatZone() {
-    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().size() == 2);
+    awaitHostsUp();
     int serversBefore = serversOnHosts();
     for (String zone : List.of("zone-b", "zone-a", "zone-b")) {
       Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"in-" + zone + "\", \"imageRef\": \""
@@ -144,13 +142,78 @@ class ClusterJoinTest {
   }
 
   /**
+   * A resize that its host has no room for moves the server: its disk is copied through the
+   * image store to the other host, which runs it; revert brings it back, confirm lets the
+   * source go.
+   */
+  @Test
+  void aResizeWithoutRoomOnItsHostMovesTheServer() throws Exception {
+    awaitHostsUp();
+    int serversBefore = serversOnHosts();
+    for (String[] f : new String[][] {{"mv.small", "1024", "1"}, {"mv.big", "5000", "2"}, {"mv.filler", "5000", "1"}}) {
+      api.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + f[0] + "\", \"id\": \"" + f[0]
+          + "\", \"vcpus\": 1, \"ram\": " + f[1] + ", \"disk\": " + f[2] + "}}");
+    }
+    Path file = data.resolve("moving-root.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
+    String imageId = api.post("/image/v2/images", "{\"name\": \"moving-root\", \"disk_format\": \"qcow2\", "
+        + "\"container_format\": \"bare\"}").body().path("id").asText();
+    assertEquals(204, api.putBytes("/image/v2/images/" + imageId + "/file", Files.readAllBytes(file)).status());
+
+    String id = boot("mover", imageId, "mv.small", null);
+    String source = api.server(id).path("OS-EXT-SRV-ATTR:host").asText();
+    String target = source.equals("hv-a") ? "hv-b" : "hv-a";
+    // fill the source so that the bigger flavor no longer fits there
+    String filler = boot("filler", Api.TEST_IMAGE, "mv.filler", source.equals("hv-a") ? "zone-a" : "zone-b");
+    assertEquals(source, api.server(filler).path("OS-EXT-SRV-ATTR:host").asText());
+
+    assertEquals(202, api.action(id, "{\"resize\": {\"flavorRef\": \"mv.big\"}}"));
+    JsonNode moved = api.awaitStatus(id, "VERIFY_RESIZE", WAIT);
+    assertEquals(target, moved.path("OS-EXT-SRV-ATTR:host").asText());
+    assertEquals(PowerState.RUNNING, hosts.get(target).hypervisor().state("nimbus-" + id).orElse(null));
+    assertEquals(PowerState.SHUTDOWN, hosts.get(source).hypervisor().state("nimbus-" + id).orElse(null),
+        "the source keeps its copy, stopped, until the resize is confirmed or reverted");
+    String info = new ProcessRunner().run(List.of("qemu-img", "info", "-U",
+        hosts.get(target).settings().host().instancesDir().resolve(id).resolve("disk").toString()), Duration.ofSeconds(30));
+    assertTrue(info.contains("_base/"), "the target's disk is an overlay over the copied disk: " + info);
+
+    assertEquals(202, api.action(id, "{\"revertResize\": null}"));
+    JsonNode back = api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(source, back.path("OS-EXT-SRV-ATTR:host").asText());
+    assertEquals("mv.small", back.path("flavor").path("id").asText());
+    Eventually.until(WAIT, () -> hosts.get(source).hypervisor().state("nimbus-" + id).orElse(null) == PowerState.RUNNING
+        && hosts.get(target).hypervisor().state("nimbus-" + id).isEmpty());
+
+    assertEquals(202, api.action(id, "{\"resize\": {\"flavorRef\": \"mv.big\"}}"));
+    api.awaitStatus(id, "VERIFY_RESIZE", WAIT);
+    assertEquals(204, api.post("/compute/v2.1/servers/" + id + "/action", "{\"confirmResize\": null}").status());
+    JsonNode confirmed = api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(target, confirmed.path("OS-EXT-SRV-ATTR:host").asText());
+    assertEquals("mv.big", confirmed.path("flavor").path("id").asText());
+    Eventually.until(WAIT, () -> hosts.get(source).hypervisor().state("nimbus-" + id).isEmpty());
+
+    for (String server : List.of(id, filler)) assertEquals(204, api.delete("/compute/v2.1/servers/" + server).status());
+    Eventually.until(WAIT, () -> serversOnHosts() == serversBefore);
+  }
+
+  private static String boot(String name, String image, String flavor, String zone) {
+    Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
+        + image + "\", \"flavorRef\": \"" + flavor + "\"" + (zone == null ? "" : ", \"availability_zone\": \"" + zone + "\"")
+        + "}}");
+    assertEquals(202, created.status(), created.raw());
+    String id = created.body().path("server").path("id").asText();
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    return id;
+  }
+
+  /**
    * Image files cross the cluster as streams: the compute node that boots an uploaded image
    * fetches it from the control node's store into its cache, and a snapshot taken there streams
    * back into the store.
    */
   @Test
   void anUploadedImageTravelsToItsHostAndASnapshotComesBack() throws Exception {
-    Eventually.until(WAIT, () -> HostDirectory.get(control.system()).hosts().size() == 2);
+    awaitHostsUp();
     int serversBefore = serversOnHosts();
     Path file = data.resolve("cluster-root.qcow2");
     new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
@@ -183,6 +246,13 @@ class ClusterJoinTest {
     // gone again, so the other test counts only its own servers
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
     Eventually.until(WAIT, () -> serversOnHosts() == serversBefore);
+  }
+
+  /** Both hosts have reported their inventory to the control node, and their heartbeats reach it. */
+  private static void awaitHostsUp() {
+    HostDirectory directory = HostDirectory.get(control.system());
+    Eventually.until(WAIT, () -> directory.hosts().size() == 2
+        && directory.isUp("hv-a", Duration.ofSeconds(2)) && directory.isUp("hv-b", Duration.ofSeconds(2)));
   }
 
   private static int serversOnHosts() {

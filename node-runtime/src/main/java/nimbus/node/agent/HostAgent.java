@@ -222,6 +222,7 @@ public final class HostAgent {
     if (command instanceof HostAgentCommand.RebuildServer) return Task.REBUILDING;
     if (command instanceof HostAgentCommand.ResizeServer c) return c.task();
     if (command instanceof HostAgentCommand.SnapshotServer) return Task.IMAGE_SNAPSHOT;
+    if (command instanceof HostAgentCommand.ExportDisk) return Task.RESIZE_MIGRATING;
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
@@ -236,6 +237,9 @@ public final class HostAgent {
     }
     if (command instanceof HostAgentCommand.ResizeServer c) {
       return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn()));
+    }
+    if (command instanceof HostAgentCommand.ExportDisk) {
+      return new ServerEntity.DiskExported(host, operations.exportDisk(id));
     }
     if (command instanceof HostAgentCommand.SnapshotServer c) {
       operations.snapshot(id, c.imageId());

@@ -51,6 +51,13 @@ public final class ImageStoreClient {
     return ask(r -> new ImageFileService.Upload(imageId, data, r), "upload image " + imageId);
   }
 
+  /** Keeps {@code file} in the image store (a disk moving to another host); answers its SHA-512. */
+  public String storeFile(Path file) throws IOException {
+    SourceRef<ByteString> data = FileIO.fromPath(file).runWith(StreamRefs.sourceRef(), Materializer.matFromSystem(system));
+    return this.<nimbus.storage.StoredFile>ask(r -> new ImageFileService.StoreFile(data, r), "store the disk " + file)
+        .sha512();
+  }
+
   /** Whether the image has its data already (a snapshot sent again after it was taken). */
   public boolean hasData(String imageId) throws IOException {
     try {

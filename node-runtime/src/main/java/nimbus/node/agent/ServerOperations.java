@@ -134,6 +134,25 @@ public final class ServerOperations {
     }
   }
 
+  /**
+   * Powers the server off and copies its root disk (overlay and base, flattened) into the image
+   * store, for the host a resize moves it to; answers the copy's SHA-512 (empty: no disk). The
+   * domain and its files stay until the resize is confirmed or reverted.
+   */
+  public Optional<String> exportDisk(String serverId) throws IOException {
+    hypervisor.stop(domainName(serverId), settings.gracefulShutdownTimeout());
+    Path disk = instanceDir(serverId).resolve("disk");
+    if (!Files.exists(disk)) return Optional.empty();
+    Path copy = instanceDir(serverId).resolve("moving-disk");
+    try {
+      processes.run(List.of("qemu-img", "convert", "-U", "-O", "qcow2", disk.toString(), copy.toString()),
+          Duration.ofMinutes(30));
+      return Optional.of(store.storeFile(copy));
+    } finally {
+      Files.deleteIfExists(copy);
+    }
+  }
+
   /** The domain for a server: its boot files resolved on this host, its root disk overlay made. */
   private DomainSpec domainSpec(SpawnServer c) throws IOException {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
