@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +18,8 @@ import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageFileService;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -31,12 +36,27 @@ import org.apache.pekko.util.ByteString;
  * service and streams snapshots into it. Blocking: call it on the blocking dispatcher.
  */
 public final class ImageStoreClient {
+  /** How long a host waits for the image file service to become known (a node that just started). */
+  private static final Duration FIND_SERVICE = Duration.ofSeconds(30);
+
   private final ActorSystem<?> system;
   private final Duration timeout;
+  // kept current by a receptionist subscription: a one-off find right after start can come back empty
+  private final AtomicReference<Set<ActorRef<ImageFileService.Command>>> services = new AtomicReference<>(Set.of());
+  private final CompletableFuture<Void> found = new CompletableFuture<>();
 
   public ImageStoreClient(ActorSystem<?> system, Duration timeout) {
     this.system = system;
     this.timeout = timeout;
+    system.systemActorOf(Behaviors.<Receptionist.Listing>setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(ImageFileService.KEY, ctx.getSelf()));
+      return Behaviors.receiveMessage(listing -> {
+        Set<ActorRef<ImageFileService.Command>> now = listing.getServiceInstances(ImageFileService.KEY);
+        services.set(now);
+        if (!now.isEmpty()) found.complete(null);
+        return Behaviors.same();
+      });
+    }), "image-store-client-" + UUID.randomUUID(), Props.empty());
   }
 
   /** The stored file with this SHA-512, as a stream to read (and close). */
@@ -82,11 +102,9 @@ public final class ImageStoreClient {
   private <T> T ask(Function<ActorRef<StatusReply<T>>, ImageFileService.Command> message, String what)
       throws IOException {
     try {
-      Receptionist.Listing listing = await(AskPattern.ask(system.receptionist(),
-          r -> Receptionist.find(ImageFileService.KEY, r), Duration.ofSeconds(10), system.scheduler()));
-      Set<ActorRef<ImageFileService.Command>> services = listing.getServiceInstances(ImageFileService.KEY);
-      if (services.isEmpty()) throw new IOException("cannot " + what + ": no image store is reachable from this host");
-      ActorRef<ImageFileService.Command> service = services.iterator().next();
+      Set<ActorRef<ImageFileService.Command>> known = knownServices();
+      if (known.isEmpty()) throw new IOException("cannot " + what + ": no image store is reachable from this host");
+      ActorRef<ImageFileService.Command> service = known.iterator().next();
       StatusReply<T> reply = await(AskPattern.<ImageFileService.Command, StatusReply<T>>ask(
           service, message::apply, timeout, system.scheduler()));
       if (reply.isError()) throw new IOException("cannot " + what + ": " + reply.getError().getMessage());
@@ -97,6 +115,16 @@ public final class ImageStoreClient {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted: " + what);
     }
+  }
+
+  /** The image file services known now, after waiting a while for the first if none is yet. */
+  private Set<ActorRef<ImageFileService.Command>> knownServices() throws InterruptedException, ExecutionException {
+    try {
+      found.get(FIND_SERVICE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return Set.of();
+    }
+    return services.get();
   }
 
   private <T> T await(CompletionStage<T> stage) throws InterruptedException, ExecutionException, TimeoutException {
