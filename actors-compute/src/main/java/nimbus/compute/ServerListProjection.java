@@ -32,6 +32,8 @@ public final class ServerListProjection
         name VARCHAR(255) NOT NULL,
         status VARCHAR(16) NOT NULL,
         host VARCHAR(255),
+        image_id VARCHAR(64),
+        flavor_id VARCHAR(255),
         created_at TIMESTAMP NOT NULL,
         updated_at TIMESTAMP NOT NULL,
         row_json TEXT NOT NULL)""";
@@ -40,11 +42,33 @@ public final class ServerListProjection
 
   private final ObjectMapper json = ReadSideJson.MAPPER;
 
-  /** Creates the table if it is missing. */
+  /** Creates the table if it is missing, and adds what later versions filter on. */
   public static void createTable(Connection connection) throws SQLException {
     try (var st = connection.createStatement()) {
       st.execute(DDL);
       st.execute(INDEX);
+      // tables of the first version lack the image and flavor columns: add and fill them
+      st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS image_id VARCHAR(64)");
+      st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS flavor_id VARCHAR(255)");
+    }
+    fillImageAndFlavor(connection);
+  }
+
+  private static void fillImageAndFlavor(Connection c) throws SQLException {
+    Map<String, ServerRow> rows = new LinkedHashMap<>();
+    try (PreparedStatement st = c.prepareStatement("SELECT id, row_json FROM server_list WHERE image_id IS NULL");
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) rows.put(rs.getString(1), ReadSideJson.MAPPER.readValue(rs.getString(2), ServerRow.class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SQLException("unreadable server row: " + e.getOriginalMessage(), e);
+    }
+    try (PreparedStatement st = c.prepareStatement("UPDATE server_list SET image_id = ?, flavor_id = ? WHERE id = ?")) {
+      for (var row : rows.entrySet()) {
+        st.setString(1, row.getValue().spec().boot().imageId());
+        st.setString(2, row.getValue().spec().flavor().id());
+        st.setString(3, row.getKey());
+        st.executeUpdate();
+      }
     }
   }
 
@@ -83,8 +107,10 @@ public final class ServerListProjection
 
   private void save(Connection c, ServerRow row, boolean insert) throws Exception {
     String sql = insert
-        ? "INSERT INTO server_list (project_id, name, status, host, created_at, updated_at, row_json, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        : "UPDATE server_list SET project_id = ?, name = ?, status = ?, host = ?, created_at = ?, updated_at = ?, row_json = ? WHERE id = ?";
+        ? "INSERT INTO server_list (project_id, name, status, host, created_at, updated_at, row_json, image_id, flavor_id, id)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        : "UPDATE server_list SET project_id = ?, name = ?, status = ?, host = ?, created_at = ?, updated_at = ?,"
+            + " row_json = ?, image_id = ?, flavor_id = ? WHERE id = ?";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       st.setString(1, row.spec().projectId());
       st.setString(2, row.spec().name());
@@ -93,7 +119,9 @@ public final class ServerListProjection
       st.setTimestamp(5, Timestamp.from(row.created()));
       st.setTimestamp(6, Timestamp.from(row.updated()));
       st.setString(7, json.writeValueAsString(row));
-      st.setString(8, row.id());
+      st.setString(8, row.spec().boot().imageId());
+      st.setString(9, row.spec().flavor().id());
+      st.setString(10, row.id());
       st.executeUpdate();
     }
   }

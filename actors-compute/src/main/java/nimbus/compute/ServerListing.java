@@ -15,7 +15,8 @@ public final class ServerListing {
 
   /** What a list asks for; empty fields do not filter. {@code marker} is the last id seen. */
   public record Query(Optional<String> projectId, Optional<String> status, Optional<String> name,
-      Optional<String> host, boolean includeDeleted, int limit, Optional<String> marker) {}
+      Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
+      Optional<String> marker) {}
 
   private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
@@ -38,6 +39,8 @@ public final class ServerListing {
       q.projectId().ifPresent(p -> { sql.append(" AND project_id = ?"); args.add(p); });
       q.status().ifPresent(s -> { sql.append(" AND status = ?"); args.add(s); });
       q.host().ifPresent(h -> { sql.append(" AND host = ?"); args.add(h); });
+      q.image().ifPresent(i -> { sql.append(" AND image_id = ?"); args.add(i); });
+      q.flavor().ifPresent(f -> { sql.append(" AND flavor_id = ?"); args.add(f); });
       q.name().ifPresent(n -> { sql.append(" AND name LIKE ?"); args.add("%" + n + "%"); });
       if (!q.includeDeleted()) sql.append(" AND status <> 'DELETED'");
       if (markerCreated.isPresent()) {

@@ -253,8 +253,9 @@ final class ServerRoutes extends ServiceRoutes {
     boolean allTenants = ctx.isAdmin() && isTrue(q.get("all_tenants"));
     Optional<String> host = ctx.isAdmin() ? Optional.ofNullable(q.get("host")) : Optional.empty();
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
-        status, Optional.ofNullable(q.get("name")), host, status.filter("DELETED"::equals).isPresent(),
-        limit, Optional.ofNullable(q.get("marker")));
+        status, Optional.ofNullable(q.get("name")), host,
+        Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
+        status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")));
   }
 
   private static boolean isTrue(String value) {

@@ -191,6 +191,19 @@ class AllInOneApiTest {
     Stream.of(a, b, c).forEach(id -> api.delete("/compute/v2.1/servers/" + id));
   }
 
+  @Test
+  void listsFilterByImageAndFlavor() {
+    String nano = api.createServer("filtered-nano", "42");
+    String micro = api.createServer("filtered-micro", "84");
+    assertEquals(List.of(micro), api.get("/compute/v2.1/servers?name=filtered-&flavor=84").body()
+        .path("servers").findValuesAsText("id"));
+    assertEquals(List.of(nano), api.get("/compute/v2.1/servers?name=filtered-&flavor=http://x/flavors/42").body()
+        .path("servers").findValuesAsText("id"), "a flavor link works as well as an id");
+    assertEquals(2, api.get("/compute/v2.1/servers?name=filtered-&image=" + Api.TEST_IMAGE).body().path("servers").size());
+    assertTrue(api.get("/compute/v2.1/servers?name=filtered-&image=" + UUID.randomUUID()).body().path("servers").isEmpty());
+    Stream.of(nano, micro).forEach(id -> api.delete("/compute/v2.1/servers/" + id));
+  }
+
   static Stream<Arguments> badRequests() {
     String image = Api.TEST_IMAGE;
     String ok = "\"imageRef\": \"" + image + "\", \"flavorRef\": \"42\"";
