@@ -88,7 +88,7 @@ public final class ServerEntity
   public record Rebuild(BootSource boot, Optional<String> name, ActorRef<StatusReply<ServerView>> replyTo)
       implements Command {}
 
-  /** Snapshot the server's root disk into the queued image {@code imageId} (ACTIVE or SHUTOFF). */
+  /** Snapshot the server's root disk into the queued image {@code imageId} (ACTIVE, SHUTOFF, PAUSED, SUSPENDED). */
   public record CreateImage(String imageId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /**
@@ -347,8 +347,11 @@ public final class ServerEntity
   /** Memory saved to disk on its host, not running. */
   public record Suspended(Server server, Optional<Task> task, Instant since) implements Resting {}
 
-  /** Copying its root disk into an image; {@code powerOn}: it was ACTIVE (else SHUTOFF). */
-  public record Snapshotting(Server server, String imageId, boolean powerOn, Instant since) implements State {}
+  /**
+   * Copying its root disk into an image; {@code vmState} is the phase it was in and returns to
+   * (active, stopped, paused or suspended).
+   */
+  public record Snapshotting(Server server, String imageId, String vmState, Instant since) implements State {}
 
   /**
    * Being resized to {@code flavor}: room claimed first (prep), then the resize (migrating). In
@@ -625,6 +628,8 @@ public final class ServerEntity
         .onCommand(wake, (s, c) -> s.task().isPresent()
             ? Effect().reply(replyTo.apply(c), busy(action, s.task().get()))
             : accept(requested.apply(now()), replyTo.apply(c)))
+        .onCommand(CreateImage.class, (s, c) -> unlessBusy(s.task(), "createImage",
+            new SnapshotRequested(c.imageId(), now()), c.replyTo()))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? Effect().persist(done.apply(now())).thenRun(this::drive).thenNoReply()
@@ -1040,9 +1045,12 @@ public final class ServerEntity
             s.server().onHost(s.server().host(), PowerState.PAUSED).at(e.at()), Optional.empty(), e.at()))
         .onEvent(ServerSuspended.class, (s, e) -> new Suspended(
             s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()))
-        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), true, e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), "active", e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
             new Resizing(s.server().at(e.at()), e.flavor(), true, Task.RESIZE_PREP, Optional.empty(), e.at()));
+    builder.forStateType(Resting.class)
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(),
+            s instanceof Paused ? "paused" : "suspended", e.at()));
     builder.forStateType(Paused.class)
         .onEvent(UnpauseRequested.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.of(Task.UNPAUSING), e.at()))
         .onEvent(ServerUnpaused.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
@@ -1055,12 +1063,12 @@ public final class ServerEntity
         .onEvent(StartRequested.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.of(Task.POWERING_ON), e.at()))
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()))
-        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), false, e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), "stopped", e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
             new Resizing(s.server().at(e.at()), e.flavor(), false, Task.RESIZE_PREP, Optional.empty(), e.at()));
     builder.forStateType(Snapshotting.class)
-        .onEvent(ServerSnapshotted.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))
-        .onEvent(TaskFailed.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
+        .onEvent(ServerSnapshotted.class, (s, e) -> snapshotOver(s, e.at()))
+        .onEvent(TaskFailed.class, (s, e) -> snapshotOver(s, e.at()));
     builder.forStateType(Resizing.class)
         .onEvent(ResizeTargetSelected.class, (s, e) -> new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(),
             Task.RESIZE_PREP, Optional.of(new Move(s.server().host().orElseThrow(), e.host(), Optional.empty())), e.at()))
@@ -1109,12 +1117,22 @@ public final class ServerEntity
     if (s instanceof Stopped x) return new Stopped(server, x.task(), x.since());
     if (s instanceof Paused p) return new Paused(server, p.task(), p.since());
     if (s instanceof Suspended p) return new Suspended(server, p.task(), p.since());
-    if (s instanceof Snapshotting x) return new Snapshotting(server, x.imageId(), x.powerOn(), x.since());
+    if (s instanceof Snapshotting x) return new Snapshotting(server, x.imageId(), x.vmState(), x.since());
     if (s instanceof Resizing x) return new Resizing(server, x.flavor(), x.powerOn(), x.task(), x.move(), x.since());
     if (s instanceof Resized x) return new Resized(server, x.oldFlavor(), x.powerOn(), x.task(), x.source(), x.since());
     if (s instanceof Errored) return new Errored(server);
     if (s instanceof Deleting d) return new Deleting(server, d.vmStateBefore(), d.since());
     return s;
+  }
+
+  /** Back to the phase a snapshot began in. */
+  private static State snapshotOver(Snapshotting s, Instant at) {
+    Server server = s.server().at(at);
+    return switch (s.vmState()) {
+      case "paused" -> new Paused(server, Optional.empty(), at);
+      case "suspended" -> new Suspended(server, Optional.empty(), at);
+      default -> settled(server, s.vmState().equals("active"), at);
+    };
   }
 
   /** Back to ACTIVE or SHUTOFF, with no task, after a snapshot or a resize. */
@@ -1153,7 +1171,7 @@ public final class ServerEntity
     if (state instanceof Stopped) return "stopped";
     if (state instanceof Paused) return "paused";
     if (state instanceof Suspended) return "suspended";
-    if (state instanceof Snapshotting x) return x.powerOn() ? "active" : "stopped";
+    if (state instanceof Snapshotting x) return x.vmState();
     if (state instanceof Resizing x) return x.powerOn() ? "active" : "stopped";
     if (state instanceof Resized) return "resized";
     if (state instanceof Errored) return "error";

@@ -209,6 +209,21 @@ class ServerEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aPausedServerIsSnapshottedAndStaysPaused() {
+    activeOn("h1");
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Pause::new);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.PAUSING, PowerState.PAUSED));
+    assertEquals("PAUSED", get().status());
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage("image-2", r)).reply().isSuccess());
+    assertEquals("PAUSED", get().status());
+    assertEquals(Optional.of("image_snapshot"), get().taskState());
+    hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class);
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.IMAGE_SNAPSHOT, PowerState.PAUSED));
+    assertEquals("PAUSED", get().status());
+    assertEquals(Optional.empty(), get().taskState());
+  }
+
+  @Test
   void endsInErrorWhenNoHostFits() {
     create();
     awaitStatus("ERROR");

@@ -190,6 +190,17 @@ class ResizeAndSnapshotApiTest {
     Eventually.until(WAIT, () -> api.get("/image/v2/images?name=cold").body().path("images")
         .findValuesAsText("status").contains("active"));
     api.awaitStatus(id, "SHUTOFF", WAIT);
+
+    // and a paused one, which stays paused
+    assertEquals(202, action(id, "{\"os-start\": null}").status());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals(202, action(id, "{\"pause\": null}").status());
+    api.awaitStatus(id, "PAUSED", WAIT);
+    assertEquals(202, action(id, "{\"createImage\": {\"name\": \"frozen\"}}").status());
+    Eventually.until(WAIT, () -> api.get("/image/v2/images?name=frozen").body().path("images")
+        .findValuesAsText("status").contains("active"));
+    Eventually.until(WAIT, () -> api.server(id).path("OS-EXT-STS:task_state").isNull());
+    assertEquals("PAUSED", api.status(id));
   }
 
   @Test
