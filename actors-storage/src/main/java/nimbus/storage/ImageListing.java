@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
@@ -25,6 +26,15 @@ public final class ImageListing {
 
   public ImageListing(ReadSideDatabase database) {
     this.database = database;
+  }
+
+  /** The SHA-512 of every image's file (images not deleted). Blocking JDBC. */
+  public Set<String> storedFiles() throws SQLException {
+    try (Connection c = database.connection()) {
+      ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
+      return ReadSideRows.select(c, "SELECT row_json FROM image_list", List.of(), Image.class).stream()
+          .flatMap(i -> i.file().stream()).map(StoredFile::sha512).collect(java.util.stream.Collectors.toSet());
+    }
   }
 
   /** Blocking JDBC: call it on a blocking dispatcher. Sees every image change acknowledged before it. */

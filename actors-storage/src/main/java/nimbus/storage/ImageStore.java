@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Set;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -89,6 +92,7 @@ public final class ImageStore {
             Path target = files.resolve(file.sha512());
             if (Files.exists(target)) {
               Files.delete(partial); // the same bytes are already stored
+              Files.setLastModifiedTime(target, FileTime.from(Instant.now())); // young again: see sweep
             } else {
               Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -111,6 +115,25 @@ public final class ImageStore {
       if (t instanceof TooLarge tooLarge) return Optional.of(tooLarge);
     }
     return Optional.empty();
+  }
+
+  /**
+   * Removes the stored files that are not in {@code keep} and were last written before
+   * {@code olderThan} (a file just stored or just shared again is kept: the image it is for may
+   * not be active yet). Blocking. Answers how many files went.
+   */
+  public int sweep(Set<String> keep, Instant olderThan) throws IOException {
+    int removed = 0;
+    try (var stored = Files.list(files)) {
+      for (Path p : stored.toList()) {
+        String name = p.getFileName().toString();
+        if (!keep.contains(name) && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
+          Files.deleteIfExists(p);
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   /** The stored file with this SHA-512, if the store has it. */

@@ -78,4 +78,27 @@ class ImageStoreTest {
     }
     assertTrue(store.path("../../etc/passwd").isEmpty(), "only hashes name files");
   }
+
+  @Test
+  void aSweepRemovesOldFilesNoImageHoldsAndKeepsTheRest(@TempDir Path root) throws Exception {
+    ImageStore store = ImageStore.at(root);
+    Materializer m = Materializer.matFromSystem(kit.system());
+    StoredFile held = store.write(chunks(new byte[] {1, 2, 3}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile free = store.write(chunks(new byte[] {4, 5, 6}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile young = store.write(chunks(new byte[] {7, 8, 9}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    java.time.Instant hourAgo = java.time.Instant.now().minus(java.time.Duration.ofHours(1));
+    for (StoredFile f : java.util.List.of(held, free)) {
+      Files.setLastModifiedTime(store.path(f.sha512()).orElseThrow(), java.nio.file.attribute.FileTime.from(hourAgo));
+    }
+
+    assertEquals(1, store.sweep(java.util.Set.of(held.sha512()), java.time.Instant.now().minusSeconds(60)));
+    assertTrue(store.path(held.sha512()).isPresent(), "an image holds it");
+    assertTrue(store.path(free.sha512()).isEmpty(), "old and free: gone");
+    assertTrue(store.path(young.sha512()).isPresent(), "too young to tell");
+
+    // stored again: the same bytes make an existing file young again
+    Files.setLastModifiedTime(store.path(held.sha512()).orElseThrow(), java.nio.file.attribute.FileTime.from(hourAgo));
+    store.write(chunks(new byte[] {1, 2, 3}, 3), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(0, store.sweep(java.util.Set.of(), java.time.Instant.now().minusSeconds(60)));
+  }
 }

@@ -6,9 +6,11 @@ import java.time.Duration;
 
 /**
  * The image service's file store on control nodes: where image files live (named by their
- * SHA-512), the largest file an upload may bring, and how long one upload may take.
+ * SHA-512), the largest file an upload may bring, how long one upload may take, and how often
+ * files no image holds are removed, once they are older than {@code keepUnreferenced}.
  */
-public record ImageStoreSettings(Path dir, long maxImageBytes, Duration uploadTimeout) {
+public record ImageStoreSettings(Path dir, long maxImageBytes, Duration uploadTimeout, Duration sweepInterval,
+    Duration keepUnreferenced) {
 
   static ImageStoreSettings from(Config c, Path dataDir) {
     String dir = c.getString("dir");
@@ -18,6 +20,6 @@ public record ImageStoreSettings(Path dir, long maxImageBytes, Duration uploadTi
           "give a size such as 100GiB");
     }
     return new ImageStoreSettings(dir.isBlank() ? dataDir.resolve("images") : Path.of(dir).toAbsolutePath(),
-        max, c.getDuration("upload-timeout"));
+        max, c.getDuration("upload-timeout"), c.getDuration("sweep-interval"), c.getDuration("keep-unreferenced"));
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import nimbus.cluster.Entities;
 import nimbus.cluster.NimbusNode;
+import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.Compute;
 import nimbus.compute.HostDirectory;
 import nimbus.config.NimbusSettings;
@@ -34,8 +35,10 @@ import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.HypervisorException;
 import nimbus.node.hypervisor.LibvirtHypervisor;
 import nimbus.storage.ImageFileService;
+import nimbus.storage.ImageListing;
 import nimbus.storage.ImageSeeds;
 import nimbus.storage.ImageStore;
+import nimbus.storage.ImageStoreSweeper;
 import nimbus.storage.ImageUploads;
 import nimbus.storage.Storage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -107,9 +110,13 @@ public final class Node implements AutoCloseable {
     try {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
-        ImageUploads uploads = new ImageUploads(system, ImageStore.at(settings.imageStore().dir()),
-            settings.imageStore().maxImageBytes(), settings.api().askTimeout());
+        ImageStore store = ImageStore.at(settings.imageStore().dir());
+        ImageUploads uploads = new ImageUploads(system, store, settings.imageStore().maxImageBytes(),
+            settings.api().askTimeout());
         system.systemActorOf(ImageFileService.create(uploads), "image-files", Props.empty());
+        system.systemActorOf(ImageStoreSweeper.create(store, new ImageListing(ReadSideDatabase.get(system)),
+            settings.imageStore().sweepInterval(), settings.imageStore().keepUnreferenced(),
+            ApiServer.blockingExecutor(system)), "image-store-sweeper", Props.empty());
         identity = new IdentityService(system, settings.identity(),
             new TokenCodec(TokenKeys.load(settings.identity(), settings.dataDir())),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("nimbus-password-dispatcher")),

@@ -39,7 +39,8 @@ class ImageApiTest {
 
   @BeforeAll
   static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB")),
+    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB",
+        "nimbus.image-store.sweep-interval", "300ms", "nimbus.image-store.keep-unreferenced", "2s")),
         ConfigFactory.empty());
     admin = Api.adminOf(node);
   }
@@ -273,6 +274,23 @@ class ImageApiTest {
   /** The project a client's token is scoped to. */
   private static String projectOf(Api api) {
     return api.sendWithSubject("GET", api.token()).body().path("token").path("project").path("id").asText();
+  }
+
+  @Test
+  void aDeletedImagesFileLeavesTheStoreWhileFilesOfOtherImagesStay() throws Exception {
+    byte[] bytes = random(70_000, 42);
+    String sha512 = hex("SHA-512", bytes);
+    String gone = create(admin, "{\"name\": \"swept\"}").path("id").asText();
+    String kept = create(admin, "{\"name\": \"kept-file\"}").path("id").asText();
+    assertEquals(204, admin.putBytes(IMAGES + "/" + gone + "/file", bytes).status());
+    byte[] other = random(70_000, 43);
+    assertEquals(204, admin.putBytes(IMAGES + "/" + kept + "/file", other).status());
+    Path stored = node.settings().imageStore().dir().resolve("sha512").resolve(sha512);
+    assertTrue(Files.exists(stored));
+
+    assertEquals(204, admin.delete(IMAGES + "/" + gone).status());
+    Eventually.until(WAIT, () -> !Files.exists(stored));
+    assertArrayEquals(other, admin.getBytes(IMAGES + "/" + kept + "/file").body(), "another image's file stays");
   }
 
   @Test
