@@ -25,7 +25,8 @@ public record HostSettings(
     String dataplane,
     String bridge,
     String cidr,
-    String availabilityZone) {
+    String availabilityZone,
+    Duration imageCacheKeep) {
 
   private static final Set<String> SCHEMES =
       Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
@@ -55,7 +56,8 @@ public record HostSettings(
         dataplane(c.getString("dataplane"), scheme),
         bridge(c.getString("local-network.bridge")),
         cidr(c.getString("local-network.cidr")),
-        zone(c.getString("availability-zone")));
+        zone(c.getString("availability-zone")),
+        c.getDuration("image-cache-keep"));
   }
 
   private static String zone(String zone) {

@@ -323,6 +323,8 @@ class ImageApiTest {
 
     Path base = node.settings().host().instancesDir().resolve("_base").resolve(hex("SHA-512", bytes));
     assertArrayEquals(bytes, Files.readAllBytes(base), "the host cached the image file under its hash");
+    assertEquals(List.of(hex("SHA-512", bytes)), Files.readAllLines(
+        node.settings().host().instancesDir().resolve(serverId).resolve("image-files")), "the server says what it uses");
     String info = new ProcessRunner().run(List.of("qemu-img", "info", "-U",
         node.settings().host().instancesDir().resolve(serverId).resolve("disk").toString()), Duration.ofSeconds(30));
     assertTrue(info.contains("backing file: " + base), info);

@@ -292,6 +292,10 @@ public final class HostAgent {
   private void reconcile() {
     ActorRef<Message> self = ctx.getSelf();
     long readAt = System.nanoTime();
+    onBlocking(() -> operations.evictUnusedImages(settings.imageCacheKeep()), removed -> {
+      if (removed > 0) ctx.getLog().info("image cache of host {}: removed {} unused files", settings.name(), removed);
+      return null;
+    }, e -> null);
     CompletableFuture.supplyAsync(operations::servers, blocking)
         .thenCompose(domains -> host()
             .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, settings.heartbeatInterval().multipliedBy(5))

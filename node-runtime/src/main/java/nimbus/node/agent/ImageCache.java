@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -33,13 +36,36 @@ public final class ImageCache {
   public Path file(String sha512) throws IOException {
     if (!SHA512.matcher(sha512).matches()) throw new IOException("not an image file name: " + sha512);
     Path cached = dir.resolve(sha512);
-    if (Files.exists(cached)) return cached;
-    Files.createDirectories(dir);
-    // one fetch per file: a second server booting the same image waits for the first
-    synchronized (locks.computeIfAbsent(sha512, k -> new Object())) {
-      if (!Files.exists(cached)) fetch(sha512, cached);
+    if (!Files.exists(cached)) {
+      Files.createDirectories(dir);
+      // one fetch per file: a second server booting the same image waits for the first
+      synchronized (locks.computeIfAbsent(sha512, k -> new Object())) {
+        if (!Files.exists(cached)) fetch(sha512, cached);
+      }
     }
+    Files.setLastModifiedTime(cached, FileTime.from(Instant.now())); // used now: see evict
     return cached;
+  }
+
+  /**
+   * Removes the cached files no server of this host uses ({@code inUse}) that were last used
+   * before {@code olderThan} (Nova's image cache manager does the same with its _base files).
+   * Answers how many went.
+   */
+  public int evict(Set<String> inUse, Instant olderThan) throws IOException {
+    if (!Files.isDirectory(dir)) return 0;
+    int removed = 0;
+    try (var cached = Files.list(dir)) {
+      for (Path p : cached.toList()) {
+        String name = p.getFileName().toString();
+        if (SHA512.matcher(name).matches() && !inUse.contains(name)
+            && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
+          Files.deleteIfExists(p);
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   private void fetch(String sha512, Path target) throws IOException {

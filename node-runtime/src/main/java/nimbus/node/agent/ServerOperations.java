@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +67,22 @@ public final class ServerOperations {
 
   private Path instanceDir(String serverId) {
     return settings.instancesDir().resolve(serverId);
+  }
+
+  /** Which cached image files a server's domain uses, one SHA-512 a line, beside its disk. */
+  private static final String USES = "image-files";
+
+  /** Removes cached image files no server here has used for {@code keep} (blocking). */
+  public int evictUnusedImages(Duration keep) throws IOException {
+    Set<String> inUse = new HashSet<>();
+    if (Files.isDirectory(settings.instancesDir())) {
+      try (Stream<Path> servers = Files.list(settings.instancesDir())) {
+        for (Path uses : servers.map(d -> d.resolve(USES)).filter(Files::exists).toList()) {
+          inUse.addAll(Files.readAllLines(uses));
+        }
+      }
+    }
+    return images.evict(inUse, java.time.Instant.now().minus(keep));
   }
 
   public PowerState spawn(SpawnServer c) throws IOException {
@@ -158,6 +176,11 @@ public final class ServerOperations {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
     BootSource boot = c.boot();
     boolean real = !settings.domainType().equals("test");
+    // recorded before the files are fetched, so eviction never takes a file a spawn is about to use
+    List<String> uses = Stream.of(boot.kernel(), boot.ramdisk(), boot.disk()).flatMap(Optional::stream)
+        .filter(ref -> ref.startsWith(BootSource.STORE_PREFIX))
+        .map(ref -> ref.substring(BootSource.STORE_PREFIX.length())).toList();
+    Files.write(dir.resolve(USES), uses);
     Optional<Path> kernel = hostFile(boot.kernel());
     Optional<Path> ramdisk = hostFile(boot.ramdisk());
     Optional<Path> base = hostFile(boot.disk());
