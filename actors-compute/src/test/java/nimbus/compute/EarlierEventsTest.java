@@ -8,36 +8,22 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import nimbus.testing.TestConfig;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import nimbus.testing.EntityTestSupport;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Events journaled before server groups and availability zones lack those fields; they must read
  * as "no group" and the default zone, not as missing values.
  */
-class EarlierEventsTest {
-  private static ActorTestKit kit;
+class EarlierEventsTest extends EntityTestSupport {
   private final ObjectMapper cbor = new ObjectMapper(new CBORFactory());
-
-  @BeforeAll
-  static void start() {
-    kit = ActorTestKit.create(TestConfig.serialization());
-  }
-
-  @AfterAll
-  static void stop() {
-    kit.shutdownTestKit();
-  }
 
   /** The event serialized as today, less one field of {@code path}, read back. */
   private Object withoutField(Object event, String field, String... path) throws Exception {
-    Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
+    Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
     var serializer = serialization.findSerializerFor(event);
     ObjectNode tree = (ObjectNode) cbor.readTree(serializer.toBinary(event));
     ObjectNode holder = tree;

@@ -7,26 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.util.Map;
 import java.util.Optional;
-import nimbus.testing.TestConfig;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import nimbus.testing.EntityTestSupport;
 import org.apache.pekko.serialization.SerializationExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A journal written by the first image service still recovers: its events read as today's. */
-class ImageRegisteredMigrationTest {
-  private static ActorTestKit kit;
-
-  @BeforeAll
-  static void start() {
-    kit = ActorTestKit.create(TestConfig.serialization());
-  }
-
-  @AfterAll
-  static void stop() {
-    kit.shutdownTestKit();
-  }
+class ImageRegisteredMigrationTest extends EntityTestSupport {
 
   @Test
   void anImageRegisteredEventReadsAsAnActiveImageCreated() throws Exception {
@@ -38,7 +24,7 @@ class ImageRegisteredMigrationTest {
         .putObject("properties").put("kernel_id", "k-1");
     byte[] bytes = cbor.writeValueAsBytes(old);
 
-    Object event = SerializationExtension.get(kit.system().classicSystem())
+    Object event = SerializationExtension.get(testKit.system().classicSystem())
         .deserialize(bytes, 33, "nimbus.storage.ImageEntity$ImageRegistered").get();
 
     ImageEntity.ImageCreated created = (ImageEntity.ImageCreated) event;
