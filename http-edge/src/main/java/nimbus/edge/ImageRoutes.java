@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import nimbus.storage.Image;
@@ -86,7 +87,7 @@ final class ImageRoutes extends ServiceRoutes {
             path("file", () -> concat(
                 put(() -> withoutSizeLimit(() -> withRequestTimeout(uploadTimeout, () ->
                     extractDataBytes(data -> respond(() -> owned(ctx, id)
-                        .thenCompose(i -> uploads.upload(id, data))
+                        .thenCompose(i -> uploads.upload(i.id(), data))
                         .thenApply(i -> HttpResponse.create().withStatus(204))))))),
                 get(() -> respond(() -> visible(ctx, id).thenApply(this::download)))))))));
   }
@@ -177,6 +178,8 @@ final class ImageRoutes extends ServiceRoutes {
 
   /** The image, if this project may see it; 404 otherwise. */
   CompletionStage<Image> visible(RequestContext ctx, String id) {
+    // clients look names up as ids first: those need no entity to say there is no such image
+    if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.notFound("No image found with ID " + id));
     return entity(id).<Image>askWithStatus(ImageEntity.Get::new, timeout).thenApply(image -> {
       if (!ctx.isAdmin() && !image.visibleTo(ctx.projectId())) throw ApiError.notFound("No image found with ID " + id);
       return image;
@@ -193,6 +196,6 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> entity(String id) {
-    return sharding.entityRefFor(ImageEntity.TYPE_KEY, id);
+    return sharding.entityRefFor(ImageEntity.TYPE_KEY, id.toLowerCase());
   }
 }
