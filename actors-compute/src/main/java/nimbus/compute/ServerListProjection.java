@@ -1,16 +1,14 @@
 package nimbus.compute;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
@@ -40,8 +38,6 @@ public final class ServerListProjection
   static final String INDEX =
       "CREATE INDEX IF NOT EXISTS server_list_project ON server_list (project_id, created_at)";
 
-  private final ObjectMapper json = ReadSideJson.MAPPER;
-
   /** Creates the table if it is missing, and adds what later versions filter on. */
   public static void createTable(Connection connection) throws SQLException {
     try (var st = connection.createStatement()) {
@@ -55,18 +51,13 @@ public final class ServerListProjection
   }
 
   private static void fillImageAndFlavor(Connection c) throws SQLException {
-    Map<String, ServerRow> rows = new LinkedHashMap<>();
-    try (PreparedStatement st = c.prepareStatement("SELECT id, row_json FROM server_list WHERE image_id IS NULL");
-        ResultSet rs = st.executeQuery()) {
-      while (rs.next()) rows.put(rs.getString(1), ReadSideJson.MAPPER.readValue(rs.getString(2), ServerRow.class));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new SQLException("unreadable server row: " + e.getOriginalMessage(), e);
-    }
+    List<ServerRow> rows = ReadSideRows.select(c, "SELECT row_json FROM server_list WHERE image_id IS NULL", List.of(),
+        ServerRow.class);
     try (PreparedStatement st = c.prepareStatement("UPDATE server_list SET image_id = ?, flavor_id = ? WHERE id = ?")) {
-      for (var row : rows.entrySet()) {
-        st.setString(1, row.getValue().spec().boot().imageId());
-        st.setString(2, row.getValue().spec().flavor().id());
-        st.setString(3, row.getKey());
+      for (ServerRow row : rows) {
+        st.setString(1, row.spec().boot().imageId());
+        st.setString(2, row.spec().flavor().id());
+        st.setString(3, row.id());
         st.executeUpdate();
       }
     }
@@ -80,13 +71,13 @@ public final class ServerListProjection
       Map<String, Boolean> isNew = new LinkedHashMap<>();
       for (EventEnvelope<ServerEntity.Event> envelope : envelopes) {
         ServerEntity.Event event = envelope.event();
-        String id = serverIdOf(envelope.persistenceId());
+        String id = ReadSideRows.entityIdOf(envelope.persistenceId());
         if (event instanceof ServerEntity.ServerRequested requested) {
           rows.put(id, ServerRow.requested(requested));
           isNew.putIfAbsent(id, true);
           continue;
         }
-        ServerRow row = rows.containsKey(id) ? rows.get(id) : load(connection, id).orElse(null);
+        ServerRow row = rows.containsKey(id) ? rows.get(id) : ReadSideRows.byId(connection, "server_list", id, ServerRow.class).orElse(null);
         if (row == null) continue; // created before this table existed: nothing to update
         isNew.putIfAbsent(id, false);
         rows.put(id, row.apply(event));
@@ -94,15 +85,6 @@ public final class ServerListProjection
       for (var entry : rows.entrySet()) save(connection, entry.getValue(), isNew.get(entry.getKey()));
       return null;
     });
-  }
-
-  private Optional<ServerRow> load(Connection c, String id) throws Exception {
-    try (PreparedStatement st = c.prepareStatement("SELECT row_json FROM server_list WHERE id = ?")) {
-      st.setString(1, id);
-      try (ResultSet rs = st.executeQuery()) {
-        return rs.next() ? Optional.of(json.readValue(rs.getString(1), ServerRow.class)) : Optional.empty();
-      }
-    }
   }
 
   private void save(Connection c, ServerRow row, boolean insert) throws Exception {
@@ -118,15 +100,11 @@ public final class ServerListProjection
       st.setString(4, row.host().orElse(null));
       st.setTimestamp(5, Timestamp.from(row.created()));
       st.setTimestamp(6, Timestamp.from(row.updated()));
-      st.setString(7, json.writeValueAsString(row));
+      st.setString(7, ReadSideJson.MAPPER.writeValueAsString(row));
       st.setString(8, row.spec().boot().imageId());
       st.setString(9, row.spec().flavor().id());
       st.setString(10, row.id());
       st.executeUpdate();
     }
-  }
-
-  static String serverIdOf(String persistenceId) {
-    return persistenceId.substring(persistenceId.indexOf('|') + 1);
   }
 }

@@ -2,7 +2,6 @@ package nimbus.storage;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.LinkedHashMap;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
@@ -54,8 +54,9 @@ public final class ImageListProjection
     session.withConnection(connection -> {
       Map<String, Optional<Image>> images = new LinkedHashMap<>();
       for (EventEnvelope<ImageEntity.Event> envelope : envelopes) {
-        String id = envelope.persistenceId().substring(envelope.persistenceId().indexOf('|') + 1);
-        Optional<Image> before = images.containsKey(id) ? images.get(id) : load(connection, id);
+        String id = ReadSideRows.entityIdOf(envelope.persistenceId());
+        Optional<Image> before = images.containsKey(id) ? images.get(id)
+            : ReadSideRows.byId(connection, "image_list", id, Image.class);
         if (before.isEmpty() && !(envelope.event() instanceof ImageEntity.ImageCreated)) continue;
         ImageEntity.State next = ImageEntity.next(before, envelope.event());
         images.put(id, Optional.of(((ImageEntity.Existing) next).image()));
@@ -63,15 +64,6 @@ public final class ImageListProjection
       for (var entry : images.entrySet()) save(connection, entry.getKey(), entry.getValue().orElseThrow());
       return null;
     });
-  }
-
-  private static Optional<Image> load(Connection c, String id) throws Exception {
-    try (PreparedStatement st = c.prepareStatement("SELECT row_json FROM image_list WHERE id = ?")) {
-      st.setString(1, id);
-      try (ResultSet rs = st.executeQuery()) {
-        return rs.next() ? Optional.of(ReadSideJson.MAPPER.readValue(rs.getString(1), Image.class)) : Optional.empty();
-      }
-    }
   }
 
   private static void save(Connection c, String id, Image image) throws Exception {

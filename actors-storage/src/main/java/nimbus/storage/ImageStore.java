@@ -16,7 +16,6 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 import org.apache.pekko.dispatch.Dispatchers;
 import org.apache.pekko.stream.IOResult;
 import org.apache.pekko.stream.Materializer;
@@ -33,7 +32,6 @@ import org.apache.pekko.util.ByteString;
  */
 public final class ImageStore {
   private static final int READ_CHUNK = 256 * 1024;
-  private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
 
   private final Path files;
   private final Path incoming;
@@ -138,7 +136,7 @@ public final class ImageStore {
 
   /** The stored file with this SHA-512, if the store has it. */
   public Optional<Path> path(String sha512) {
-    if (!SHA512.matcher(sha512).matches()) return Optional.empty();
+    if (!StoredFile.SHA512.matcher(sha512).matches()) return Optional.empty();
     Path p = files.resolve(sha512);
     return Files.exists(p) ? Optional.of(p) : Optional.empty();
   }

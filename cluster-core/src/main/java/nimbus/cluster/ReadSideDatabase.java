@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ExtensionId;
  */
 public final class ReadSideDatabase implements Extension {
   private final HikariDataSource dataSource;
-  private final boolean postgres;
 
   private ReadSideDatabase(ActorSystem<?> system) {
     Config db = system.settings().config().getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
@@ -26,12 +25,7 @@ public final class ReadSideDatabase implements Extension {
     config.setMaximumPoolSize(Math.max(2, db.getInt("maxConnections") / 2));
     config.setPoolName("nimbus-read-side");
     this.dataSource = new HikariDataSource(config);
-    this.postgres = db.getString("url").startsWith("jdbc:postgresql:");
     system.getWhenTerminated().thenRun(dataSource::close);
-  }
-
-  public boolean isPostgres() {
-    return postgres;
   }
 
   public Connection connection() throws SQLException {

@@ -31,6 +31,16 @@ public final class ReadSideRows {
     }
   }
 
+  /** The row {@code id} of {@code table}, read from its JSON as a {@code type}. */
+  public static <T> Optional<T> byId(Connection c, String table, String id, Class<T> type) throws SQLException {
+    return select(c, "SELECT row_json FROM " + table + " WHERE id = ?", List.of(id), type).stream().findFirst();
+  }
+
+  /** The entity id in a persistence id ({@code Type|id}): the row's id in a read-side table. */
+  public static String entityIdOf(String persistenceId) {
+    return persistenceId.substring(persistenceId.indexOf('|') + 1);
+  }
+
   /**
    * When the row {@code marker} of {@code table} was created: where the page after it begins.
    * A marker naming no row fails with {@link MarkerNotFound}, worded by {@code notFound}.

@@ -46,19 +46,23 @@ final class BootSources {
     return image.file().map(f -> BootSource.STORE_PREFIX + f.sha512());
   }
 
-  private CompletionStage<Image> image(String id, String projectId) {
+  /** The image, if the image service has it (whoever may see it). */
+  CompletionStage<Optional<Image>> find(String id) {
     return sharding.entityRefFor(ImageEntity.TYPE_KEY, id)
         .<Image>askWithStatus(ImageEntity.Get::new, timeout)
-        .thenApply(image -> {
-          if (!image.visibleTo(projectId)) throw ApiError.badRequest("Can not find requested image");
-          if (!image.status().equals("active")) throw ApiError.badRequest("Image " + id + " is not active.");
-          return image;
-        })
-        .exceptionally(e -> {
-          if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND) {
-            throw ApiError.badRequest("Can not find requested image");
-          }
+        .handle((image, e) -> {
+          if (e == null) return Optional.of(image);
+          if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND) return Optional.empty();
           throw Failures.rethrow(e);
         });
+  }
+
+  private CompletionStage<Image> image(String id, String projectId) {
+    return find(id).thenApply(found -> {
+      Image image = found.filter(i -> i.visibleTo(projectId))
+          .orElseThrow(() -> ApiError.badRequest("Can not find requested image"));
+      if (!image.status().equals("active")) throw ApiError.badRequest("Image " + id + " is not active.");
+      return image;
+    });
   }
 }

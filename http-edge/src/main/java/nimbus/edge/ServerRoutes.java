@@ -69,7 +69,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
-    this.snapshots = new ServerSnapshots(sharding, timeout);
+    this.snapshots = new ServerSnapshots(sharding, bootSources, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
     this.timeout = timeout;

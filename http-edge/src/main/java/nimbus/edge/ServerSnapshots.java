@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import nimbus.cluster.Rejection;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerView;
 import nimbus.storage.Image;
@@ -31,10 +30,12 @@ final class ServerSnapshots {
       "hw_disk_bus", "hw_vif_model");
 
   private final ClusterSharding sharding;
+  private final BootSources images;
   private final Duration timeout;
 
-  ServerSnapshots(ClusterSharding sharding, Duration timeout) {
+  ServerSnapshots(ClusterSharding sharding, BootSources images, Duration timeout) {
     this.sharding = sharding;
+    this.images = images;
     this.timeout = timeout;
   }
 
@@ -44,7 +45,8 @@ final class ServerSnapshots {
     String name = Fields.name(args, "name");
     Map<String, String> metadata = Fields.metadata(args, "metadata");
     String imageId = UUID.randomUUID().toString();
-    return base(server.imageId())
+    // the image the server was booted from, if the image service still has it
+    return images.find(server.imageId())
         .thenApply(base -> {
           if (base.isPresent() && !(base.get().diskFormat().equals("qcow2") || base.get().diskFormat().equals("raw"))) {
             throw new ApiError(409, "Cannot snapshot server " + server.id() + ": it boots a kernel and has no root disk");
@@ -77,14 +79,4 @@ final class ServerSnapshots {
             .addHeader(Location.create(imageBaseUrl + "/v2/images/" + imageId)));
   }
 
-  /** The image the server was booted from, if the image service still has it. */
-  private CompletionStage<Optional<Image>> base(String imageId) {
-    return sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
-        .<Image>askWithStatus(ImageEntity.Get::new, timeout)
-        .handle((image, e) -> {
-          if (e == null) return Optional.of(image);
-          if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND) return Optional.empty();
-          throw Failures.rethrow(e);
-        });
-  }
 }

@@ -46,6 +46,13 @@ class AllInOneApiTest {
     node.close();
   }
 
+  /** An action is accepted, the server reaches {@code status}, and libvirt's domain is {@code power}. */
+  private static void act(String id, String action, String status, PowerState power) {
+    assertEquals(202, api.action(id, action));
+    api.awaitStatus(id, status, WAIT);
+    assertEquals(power, domain(id), action);
+  }
+
   private static PowerState domain(String serverId) {
     return node.hypervisor().state("nimbus-" + serverId).orElse(null);
   }
@@ -66,33 +73,15 @@ class AllInOneApiTest {
     Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/detail?status=ACTIVE").body()
         .path("servers").findValuesAsText("id").contains(id));
 
-    assertEquals(202, api.action(id, "{\"os-stop\": null}"));
-    api.awaitStatus(id, "SHUTOFF", WAIT);
-    assertEquals(PowerState.SHUTDOWN, domain(id));
+    act(id, "{\"os-stop\": null}", "SHUTOFF", PowerState.SHUTDOWN);
     assertEquals(409, api.action(id, "{\"os-stop\": null}"));
-
-    assertEquals(202, api.action(id, "{\"os-start\": null}"));
-    api.awaitStatus(id, "ACTIVE", WAIT);
-    assertEquals(PowerState.RUNNING, domain(id));
-
-    assertEquals(202, api.action(id, "{\"reboot\": {\"type\": \"HARD\"}}"));
-    api.awaitStatus(id, "ACTIVE", WAIT);
-    assertEquals(PowerState.RUNNING, domain(id));
-
-    assertEquals(202, api.action(id, "{\"pause\": null}"));
-    api.awaitStatus(id, "PAUSED", WAIT);
-    assertEquals(PowerState.PAUSED, domain(id));
+    act(id, "{\"os-start\": null}", "ACTIVE", PowerState.RUNNING);
+    act(id, "{\"reboot\": {\"type\": \"HARD\"}}", "ACTIVE", PowerState.RUNNING);
+    act(id, "{\"pause\": null}", "PAUSED", PowerState.PAUSED);
     assertEquals(409, api.action(id, "{\"os-stop\": null}"));
-    assertEquals(202, api.action(id, "{\"unpause\": null}"));
-    api.awaitStatus(id, "ACTIVE", WAIT);
-    assertEquals(PowerState.RUNNING, domain(id));
-
-    assertEquals(202, api.action(id, "{\"suspend\": null}"));
-    api.awaitStatus(id, "SUSPENDED", WAIT);
-    assertEquals(PowerState.SHUTDOWN, domain(id), "saved to disk and stopped");
-    assertEquals(202, api.action(id, "{\"resume\": null}"));
-    api.awaitStatus(id, "ACTIVE", WAIT);
-    assertEquals(PowerState.RUNNING, domain(id));
+    act(id, "{\"unpause\": null}", "ACTIVE", PowerState.RUNNING);
+    act(id, "{\"suspend\": null}", "SUSPENDED", PowerState.SHUTDOWN); // saved to disk and stopped
+    act(id, "{\"resume\": null}", "ACTIVE", PowerState.RUNNING);
 
     Api.Reply rebuilt = api.post("/compute/v2.1/servers/" + id + "/action",
         "{\"rebuild\": {\"imageRef\": \"" + Api.TEST_IMAGE + "\", \"name\": \"life-2\"}}");

@@ -5,15 +5,15 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
+import nimbus.storage.StoredFile;
 
 /**
  * A host's copies of image store files, in {@code instances/_base} (where Nova keeps its image
@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 public final class ImageCache {
   private final Path dir;
   private final ImageStoreClient store;
-  private static final Pattern SHA512 = Pattern.compile("[0-9a-f]{128}");
   private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
   public ImageCache(Path dir, ImageStoreClient store) {
@@ -34,7 +33,7 @@ public final class ImageCache {
 
   /** The cached file with this SHA-512, fetched first if the host does not have it. */
   public Path file(String sha512) throws IOException {
-    if (!SHA512.matcher(sha512).matches()) throw new IOException("not an image file name: " + sha512);
+    if (!StoredFile.SHA512.matcher(sha512).matches()) throw new IOException("not an image file name: " + sha512);
     Path cached = dir.resolve(sha512);
     if (!Files.exists(cached)) {
       Files.createDirectories(dir);
@@ -58,7 +57,7 @@ public final class ImageCache {
     try (var cached = Files.list(dir)) {
       for (Path p : cached.toList()) {
         String name = p.getFileName().toString();
-        if (SHA512.matcher(name).matches() && !inUse.contains(name)
+        if (StoredFile.SHA512.matcher(name).matches() && !inUse.contains(name)
             && Files.getLastModifiedTime(p).toInstant().isBefore(olderThan)) {
           Files.deleteIfExists(p);
           removed++;
