@@ -69,6 +69,9 @@ public record Image(String id, String ownerProjectId, String status, ImageMetada
     if (event instanceof ImageEntity.UploadFinished e) return with("active", metadata, Optional.of(e.file()), at);
     if (event instanceof ImageEntity.UploadAborted) return with("queued", metadata, Optional.empty(), at);
     if (event instanceof ImageEntity.ImageDeleted) return with("deleted", metadata, file, at);
+    if (event instanceof ImageEntity.LocationMoved e) {
+      return new Image(id, ownerProjectId, status, metadata, Optional.of(e.location()), file, createdAt, at, members);
+    }
     Map<String, ImageMember> next = new HashMap<>(members);
     if (event instanceof ImageEntity.MemberAdded e) next.put(e.projectId(), new ImageMember("pending", at, at));
     if (event instanceof ImageEntity.MemberAnswered e) next.put(e.projectId(), next.get(e.projectId()).answered(e.status(), at));

@@ -53,7 +53,10 @@ public final class ImageEntity
   /** Creates the image in {@code queued} (or {@code active}, if it has a host-file location). */
   public record Create(Image image, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
-  /** Creates the image unless it exists; a configuration seed registered at every start. */
+  /**
+   * Creates the image unless it exists; a configuration seed registered at every start. A seed
+   * whose files moved (its configuration changed) takes the new location.
+   */
   public record Register(Image image, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   public record Get(ActorRef<StatusReply<Image>> replyTo) implements Request {}
@@ -105,6 +108,9 @@ public final class ImageEntity
   public record MemberAnswered(String projectId, String status, Instant at) implements Event {}
 
   public record MemberRemoved(String projectId, Instant at) implements Event {}
+
+  /** A configuration seed's host file is elsewhere now. */
+  public record LocationMoved(String location, Instant at) implements Event {}
 
   // ---------------------------------------------------------------- states
 
@@ -199,7 +205,10 @@ public final class ImageEntity
   private void existing(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(Existing.class)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.image())))
-        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.image())))
+        .onCommand(Register.class, (s, c) -> c.image().location().isPresent()
+            && !c.image().location().equals(s.image().location())
+            ? persist(new LocationMoved(c.image().location().get(), now()), c.replyTo())
+            : Effect().reply(c.replyTo(), StatusReply.success(s.image())))
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
             Rejection.conflict("Image ID " + imageId + " already exists")))
         .onCommand(UpdateMetadata.class, (s, c) -> {

@@ -59,6 +59,21 @@ class ImageEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aSeedRegisteredAgainIsUnchangedUnlessItsFilesMoved() {
+    nimbus.config.ImageSeed seed = new nimbus.config.ImageSeed("g", "./data/guest/vmlinuz", "", "", "qcow2");
+    Image kernel = ImageSeeds.imagesOf(seed, Instant.now()).get(0);
+    var kit = kit(kernel.id());
+    run(kit, r -> new ImageEntity.Register(kernel, r));
+    assertTrue(kit.<StatusReply<Image>>runCommand(r -> new ImageEntity.Register(kernel, r)).events().isEmpty());
+
+    Image moved = ImageSeeds.imagesOf(new nimbus.config.ImageSeed("g", "/abs/guest/vmlinuz", "", "", "qcow2"),
+        Instant.now()).get(0);
+    assertEquals(Optional.of("/abs/guest/vmlinuz"), run(kit, r -> new ImageEntity.Register(moved, r)).getValue().location());
+    kit.restart();
+    assertEquals(Optional.of("/abs/guest/vmlinuz"), ((ImageEntity.Active) kit.getState()).image().location());
+  }
+
+  @Test
   void aFailedUploadLeavesTheImageQueuedForAnother() {
     String id = UUID.randomUUID().toString();
     var kit = kit(id);

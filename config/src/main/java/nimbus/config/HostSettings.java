@@ -25,6 +25,7 @@ public record HostSettings(
     String dataplane,
     String bridge,
     String cidr,
+    Path dhcpDir,
     String availabilityZone,
     Duration imageCacheKeep) {
 
@@ -45,7 +46,7 @@ public record HostSettings(
         c.getString("name").isBlank() ? localHostName() : c.getString("name"),
         uri,
         domainType,
-        instances.isBlank() ? dataDir.resolve("instances") : Path.of(instances).toAbsolutePath(),
+        instances.isBlank() ? dataDir.resolve("instances") : Path.of(instances).toAbsolutePath().normalize(),
         positive(c, "heartbeat-interval"),
         positive(c, "reconcile-interval"),
         c.getDuration("graceful-shutdown-timeout"),
@@ -56,6 +57,7 @@ public record HostSettings(
         dataplane(c.getString("dataplane"), scheme),
         bridge(c.getString("local-network.bridge")),
         cidr(c.getString("local-network.cidr")),
+        Path.of(c.getString("local-network.dhcp-dir")).toAbsolutePath().normalize(),
         zone(c.getString("availability-zone")),
         c.getDuration("image-cache-keep"));
   }

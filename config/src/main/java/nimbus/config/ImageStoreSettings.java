@@ -19,7 +19,7 @@ public record ImageStoreSettings(Path dir, long maxImageBytes, Duration uploadTi
       throw new SettingsException("nimbus.image-store.max-image-size", "must be positive",
           "give a size such as 100GiB");
     }
-    return new ImageStoreSettings(dir.isBlank() ? dataDir.resolve("images") : Path.of(dir).toAbsolutePath(),
+    return new ImageStoreSettings(dir.isBlank() ? dataDir.resolve("images") : Path.of(dir).toAbsolutePath().normalize(),
         max, c.getDuration("upload-timeout"), c.getDuration("sweep-interval"), c.getDuration("keep-unreferenced"));
   }
 }

@@ -49,7 +49,9 @@ public record NimbusSettings(
     }
     Config merged;
     try {
-      merged = overrides.withFallback(fromFile).withFallback(ConfigFactory.defaultReference())
+      // The reference unresolved: its ${nimbus.data-dir} then follows a data-dir set by the file,
+      // the command line or NIMBUS_DATA_DIR, not the default it had on its own.
+      merged = overrides.withFallback(fromFile).withFallback(ConfigFactory.defaultReferenceUnresolved())
           .resolve();
     } catch (ConfigException e) {
       throw new SettingsException("configuration", firstLine(e.getMessage()), "fix the value");
@@ -57,7 +59,10 @@ public record NimbusSettings(
     return from(merged.getConfig("nimbus"));
   }
 
-  /** Settings from a resolved {@code nimbus} block. */
+  /**
+   * Settings from a resolved {@code nimbus} block. Every path is made absolute here, against the
+   * working directory at start, before anything uses it: libvirt and QEMU run elsewhere.
+   */
   public static NimbusSettings from(Config c) {
     try {
       Set<Role> roles = EnumSet.noneOf(Role.class);
@@ -76,7 +81,7 @@ public record NimbusSettings(
           ComputeSettings.from(c.getConfig("compute")),
           IdentitySettings.from(c.getConfig("identity")),
           ImageStoreSettings.from(c.getConfig("image-store"), dataDir),
-          ImageSeed.listFrom(c));
+          ImageSeed.listFrom(c, Path.of("").toAbsolutePath()));
     } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
       throw new SettingsException("configuration", firstLine(e.getMessage()),
           "see config/src/main/resources/reference.conf for its form");

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,32 @@ class NimbusSettingsTest {
     assertEquals(DatabaseSettings.Kind.POSTGRESQL, s.database().kind());
     assertTrue(!s.database().toString().contains("nimbus\"") && !s.database().toString().contains("password="),
         "no password in toString: " + s.database());
+  }
+
+  @Test
+  void everyPathFollowsTheDataDirOfAConfigFileAndIsAbsolute() throws IOException {
+    Path file = Files.writeString(dir.resolve("n.conf"), "nimbus.data-dir = \"relative/data\"");
+    NimbusSettings s = NimbusSettings.load(Optional.of(file), ConfigFactory.empty());
+    Path data = Path.of("relative/data").toAbsolutePath().normalize();
+    assertEquals(data, s.dataDir());
+    ImageSeed guest = s.images().get(0);
+    assertEquals(data.resolve("guest/vmlinuz").toString(), guest.kernel());
+    assertEquals(data.resolve("guest/initrd.img").toString(), guest.ramdisk());
+    assertEquals("", guest.disk());
+    assertEquals(data.resolve("instances"), s.host().instancesDir());
+    assertEquals(data.resolve("images"), s.imageStore().dir());
+    assertTrue(s.database().url().startsWith("jdbc:h2:file:" + data.resolve("db/nimbus") + ";"), s.database().url());
+    assertEquals(List.of(data.resolve("guest/vmlinuz"), data.resolve("guest/initrd.img")), guest.missingFiles());
+  }
+
+  @Test
+  void relativeSeedPathsAreTakenFromTheWorkingDirectory() {
+    NimbusSettings s = load(Map.of("nimbus.images", List.of(Map.of("name", "x", "kernel", "k/vmlinuz",
+        "ramdisk", "", "disk", "./d.qcow2", "disk-format", "qcow2"))));
+    Path cwd = Path.of("").toAbsolutePath();
+    assertEquals(cwd.resolve("k/vmlinuz").toString(), s.images().get(0).kernel());
+    assertEquals(cwd.resolve("d.qcow2").toString(), s.images().get(0).disk());
+    assertEquals(Path.of("data").toAbsolutePath(), load(Map.of()).dataDir());
   }
 
   @Test
