@@ -41,7 +41,8 @@ public final class ServerListing {
       q.host().ifPresent(h -> { sql.append(" AND host = ?"); args.add(h); });
       q.image().ifPresent(i -> { sql.append(" AND image_id = ?"); args.add(i); });
       q.flavor().ifPresent(f -> { sql.append(" AND flavor_id = ?"); args.add(f); });
-      q.name().ifPresent(n -> { sql.append(" AND name LIKE ?"); args.add("%" + n + "%"); });
+      // a regular expression, as in Nova; REGEXP_LIKE is H2's and PostgreSQL's (15+) alike
+      q.name().ifPresent(n -> { sql.append(" AND REGEXP_LIKE(name, ?)"); args.add(n); });
       if (!q.includeDeleted()) sql.append(" AND status <> 'DELETED'");
       if (markerCreated.isPresent()) {
         sql.append(" AND (created_at < ? OR (created_at = ? AND id > ?))");

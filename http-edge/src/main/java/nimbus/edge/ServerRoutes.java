@@ -253,9 +253,20 @@ final class ServerRoutes extends ServiceRoutes {
     boolean allTenants = ctx.isAdmin() && isTrue(q.get("all_tenants"));
     Optional<String> host = ctx.isAdmin() ? Optional.ofNullable(q.get("host")) : Optional.empty();
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
-        status, Optional.ofNullable(q.get("name")), host,
+        status, Optional.ofNullable(q.get("name")).map(ServerRoutes::namePattern), host,
         Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
         status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")));
+  }
+
+  /** Nova's name filter is a regular expression: one that does not compile is the client's error. */
+  private static String namePattern(String regex) {
+    if (regex.length() > 255) throw ApiError.badRequest("Invalid name filter: longer than 255 characters");
+    try {
+      java.util.regex.Pattern.compile(regex);
+      return regex;
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw ApiError.badRequest("Invalid regular expression for name: " + e.getDescription());
+    }
   }
 
   private static boolean isTrue(String value) {

@@ -134,6 +134,13 @@ class AllInOneApiTest {
     assertEquals(202, three.status(), three.raw());
     Eventually.until(WAIT, () -> member.get("/compute/v2.1/servers?name=many-").body().path("servers")
         .findValuesAsText("name").containsAll(List.of("many-1", "many-2", "many-3")));
+    // name is a regular expression, as in Nova (the CLI's --name says so)
+    assertEquals(List.of("many-2"), member.get("/compute/v2.1/servers?name=%5Emany-%5B2%5D%24").body()
+        .path("servers").findValuesAsText("name"));
+    assertEquals(List.of(), member.get("/compute/v2.1/servers?name=%5Eany").body().path("servers").findValuesAsText("name"));
+    Api.Reply badRegex = member.get("/compute/v2.1/servers?name=many(");
+    assertEquals(400, badRegex.status(), badRegex.raw());
+    assertTrue(badRegex.body().path("badRequest").path("message").asText().contains("regular expression"), badRegex.raw());
     member.get("/compute/v2.1/servers?name=many-").body().path("servers").findValuesAsText("id")
         .forEach(s -> member.delete("/compute/v2.1/servers/" + s));
     assertEquals(400, member.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
