@@ -11,9 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import nimbus.config.HostPort;
+import nimbus.config.ImageSeed;
 import nimbus.config.NimbusSettings;
 import nimbus.config.SettingsException;
 import nimbus.node.bench.Benchmarks;
+import nimbus.storage.ImageSeeds;
 
 /**
  * The {@code nimbus} executable: {@code up} (all-in-one), {@code control} and {@code compute}
@@ -98,8 +100,13 @@ public final class Main {
                   ? "from NIMBUS_ADMIN_PASSWORD / nimbus.identity.admin-password"
                   : "as printed at the first start (also in " + clouds + ")"));
       System.out.println("  CLI:      export OS_CLIENT_CONFIG_FILE=" + clouds + " OS_CLOUD=nimbus; openstack token issue");
-      settings.images().forEach(image -> System.out.println("  image:    " + image.name() + " "
-          + nimbus.storage.ImageSeeds.idOf(image.name())));
+      List<ImageSeed> registered = Node.availableSeeds(settings);
+      for (ImageSeed image : settings.images()) {
+        System.out.println("  image:    " + image.name() + " " + (registered.contains(image)
+            ? ImageSeeds.idOf(image.name())
+            : "not registered: " + image.missingFiles().get(0) + " is missing (./nimbus test builds the test guest,"
+                + " or: scripts/build-test-guest.sh " + image.missingFiles().get(0).getParent() + ")"));
+      }
       System.out.println("Press Ctrl-C to stop.");
     } else {
       System.out.println("Nimbus " + String.join("+", roles) + " node started"

@@ -5,12 +5,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.Entities;
 import nimbus.cluster.NimbusNode;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.Compute;
 import nimbus.compute.HostDirectory;
+import nimbus.config.ImageSeed;
 import nimbus.config.NimbusSettings;
 import nimbus.config.Ports;
 import nimbus.config.Role;
@@ -109,7 +111,7 @@ public final class Node implements AutoCloseable {
     IdentityService identity = null;
     try {
       if (settings.has(Role.CONTROL)) {
-        ImageSeeds.register(system, settings.images(), Duration.ofSeconds(30));
+        ImageSeeds.register(system, availableSeeds(settings), Duration.ofSeconds(30));
         ImageStore store = ImageStore.at(settings.imageStore().dir());
         ImageUploads uploads = new ImageUploads(system, store, settings.imageStore().maxImageBytes(),
             settings.api().askTimeout());
@@ -136,6 +138,15 @@ public final class Node implements AutoCloseable {
     return new Node(settings, system, binding, hypervisor, generated, identity);
   }
 
+  /**
+   * The seeds to register: all of them, except, on a node that is also their real host, those
+   * whose files are not here (every server from them would fail); {@code nimbus up} says why.
+   */
+  static List<ImageSeed> availableSeeds(NimbusSettings settings) {
+    boolean checkable = settings.has(Role.COMPUTE) && !settings.host().domainType().equals("test");
+    return settings.images().stream().filter(seed -> !checkable || seed.missingFiles().isEmpty()).toList();
+  }
+
   private static Hypervisor connect(NimbusSettings settings) {
     try {
       return new LibvirtHypervisor(settings.host().hypervisorUri());
@@ -154,7 +165,7 @@ public final class Node implements AutoCloseable {
       return recording;
     }
     LinuxDataplane linux = new LinuxDataplane(network, Optional.empty(), new ProcessRunner(),
-        settings.dataDir().resolve("dataplane"));
+        settings.host().dhcpDir());
     try {
       linux.ensureLocalNetwork();
     } catch (IllegalStateException e) {

@@ -28,7 +28,8 @@ class DomainXmlTest {
   void directKernelBootWithASerialConsoleFile() throws Exception {
     String xml = DomainXml.of(new DomainSpec("nimbus-1", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "qemu",
         2, 128, Optional.of(Path.of("/img/vmlinuz")), Optional.of(Path.of("/img/initrd.img")),
-        "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log"), Optional.of("nimbus0")));
+        "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log"),
+        Optional.of(new DomainSpec.Nic("nimbus0", "fa:16:3e:00:00:0a"))));
     assertEquals("qemu", xpath(xml, "/domain/@type"));
     assertEquals("128", xpath(xml, "/domain/memory"));
     assertEquals("MiB", xpath(xml, "/domain/memory/@unit"));
@@ -41,6 +42,7 @@ class DomainXmlTest {
     assertEquals("", xpath(xml, "/domain/devices/disk"));
     assertEquals("nimbus0", xpath(xml, "/domain/devices/interface[@type='bridge']/source/@bridge"));
     assertEquals("virtio", xpath(xml, "/domain/devices/interface/model/@type"));
+    assertEquals("fa:16:3e:00:00:0a", xpath(xml, "/domain/devices/interface/mac/@address"));
   }
 
   @Test

@@ -48,8 +48,11 @@ class RealGuestTest {
     api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
     Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
     assertTrue(console(id).contains("GUEST-BOOTED"));
-    // its NIC on the host-local network got an address from the host's dnsmasq
-    assertTrue(console(id).matches("(?s).*GUEST-IP 10\\.99\\.0\\.\\d+/24.*"), console(id));
+    // its NIC on the host-local network got its static lease from the host's dnsmasq
+    String[] lease = Files.readString(node.settings().host().dhcpDir().resolve("nimbus0/hosts/" + id))
+        .strip().split(",");
+    assertTrue(console(id).contains("GUEST-IP " + lease[1] + "/24"), lease[1] + " in " + console(id));
+    assertTrue(node.hypervisor().definition("nimbus-" + id).orElseThrow().contains("<mac address='" + lease[0] + "'/>"));
     String tail = api.post("/compute/v2.1/servers/" + id + "/action",
         "{\"os-getConsoleOutput\": {\"length\": 3}}").body().path("output").asText();
     assertTrue(tail.split("\n").length <= 3, tail);

@@ -59,7 +59,9 @@ public final class HostAgent {
   record Reconcile() implements Message {}
 
   /** What the host held when the reconciliation started reading it ({@code readAt}, nanoTime). */
-  record Reconciled(Map<String, PowerState> domains, List<String> allocated, long readAt) implements Message {}
+  /** What the host holds (domains, and DHCP leases by server id) and what its entity says is allocated. */
+  record Reconciled(Map<String, PowerState> domains, Set<String> leased, List<String> allocated, long readAt)
+      implements Message {}
 
   record ReconcileFailed(String reason) implements Message {}
 
@@ -296,10 +298,10 @@ public final class HostAgent {
       if (removed > 0) ctx.getLog().info("image cache of host {}: removed {} unused files", settings.name(), removed);
       return null;
     }, e -> null);
-    CompletableFuture.supplyAsync(operations::servers, blocking)
-        .thenCompose(domains -> host()
+    CompletableFuture.supplyAsync(() -> Map.entry(operations.servers(), operations.leasedServers()), blocking)
+        .thenCompose(held -> host()
             .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, settings.heartbeatInterval().multipliedBy(5))
-            .thenApply(a -> new Reconciled(domains, a.serverIds(), readAt)))
+            .thenApply(a -> new Reconciled(held.getKey(), held.getValue(), a.serverIds(), readAt)))
         .whenComplete((r, e) -> self.tell(e == null ? r : new ReconcileFailed(String.valueOf(e.getMessage()))));
   }
 
@@ -309,6 +311,16 @@ public final class HostAgent {
       if (!allocated.contains(id) && !running.containsKey(id) && !changedSince(id, m.readAt())) {
         ctx.getLog().info("removing orphan domain of server {} from host {}", id, settings.name());
         accept(new DestroyServer(id));
+      }
+    }
+    for (String id : m.leased()) {
+      if (!m.domains().containsKey(id) && !allocated.contains(id) && !running.containsKey(id)
+          && !queued.containsKey(id) && !changedSince(id, m.readAt())) {
+        ctx.getLog().info("releasing the orphan lease of server {} on host {}", id, settings.name());
+        onBlocking(() -> {
+          operations.release(id);
+          return null;
+        }, done -> null, e -> null);
       }
     }
     for (String id : allocated) {

@@ -206,7 +206,7 @@ public final class ServerOperations {
     String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"), dataplane.serverBridge());
+        dir.resolve("console.log"), dataplane.plug(c.serverId()).map(l -> new DomainSpec.Nic(l.bridge(), l.mac())));
   }
 
   /** A boot file on this host: a path as given, or a store file fetched into the cache. */
@@ -258,6 +258,7 @@ public final class ServerOperations {
 
   public void destroy(String serverId) throws IOException {
     hypervisor.remove(domainName(serverId));
+    dataplane.unplug(serverId);
     Path dir = instanceDir(serverId);
     if (Files.exists(dir)) {
       try (Stream<Path> files = Files.walk(dir)) {
@@ -272,6 +273,16 @@ public final class ServerOperations {
     hypervisor.domains(DOMAIN_PREFIX).forEach((name, power) ->
         serverIdOf(name).ifPresent(id -> out.put(id, power)));
     return out;
+  }
+
+  /** The servers that hold a DHCP lease on this host. */
+  public Set<String> leasedServers() {
+    return dataplane.leasedServers();
+  }
+
+  /** Lets a server's lease go (it has no domain here any more). */
+  public void release(String serverId) {
+    dataplane.unplug(serverId);
   }
 
   public Optional<PowerState> state(String serverId) {

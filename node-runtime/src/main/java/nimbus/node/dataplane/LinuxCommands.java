@@ -42,11 +42,25 @@ public final class LinuxCommands {
     return in(List.of("ip", "link", "set", "dev", network.bridge(), "up"));
   }
 
-  /** DHCP only (--port=0 turns DNS off), bound to the bridge alone. */
-  public List<String> startDnsmasq(Path pidFile, Path leaseFile) {
+  /**
+   * DHCP only (--port=0 turns DNS off), bound to the bridge alone, for static leases only: each
+   * server's MAC and address are a file in {@code hostsDir}, which dnsmasq reads as it appears.
+   * An address known in advance is offered at once (a dynamic one waits for a ping check).
+   */
+  public List<String> startDnsmasq(Path pidFile, Path leaseFile, Path hostsDir) {
     return in(List.of("dnsmasq", "--conf-file=/dev/null", "--interface=" + network.bridge(),
         "--except-interface=lo", "--bind-interfaces", "--port=0",
-        "--dhcp-range=" + network.dhcpStart() + "," + network.dhcpEnd() + ",12h",
-        "--pid-file=" + pidFile, "--dhcp-leasefile=" + leaseFile));
+        "--dhcp-range=" + network.address() + ",static," + network.netmask() + ",12h",
+        "--dhcp-hostsdir=" + hostsDir, "--pid-file=" + pidFile, "--dhcp-leasefile=" + leaseFile));
+  }
+
+  /** dnsmasq reads new host files by itself but forgets removed ones only when told (SIGHUP). */
+  public static List<String> reloadDnsmasq(long pid) {
+    return List.of("kill", "-HUP", String.valueOf(pid));
+  }
+
+  /** A server's line in dnsmasq's host files: that MAC gets that address. */
+  public static String dhcpHost(Lease lease) {
+    return lease.mac() + "," + lease.ip() + "\n";
   }
 }

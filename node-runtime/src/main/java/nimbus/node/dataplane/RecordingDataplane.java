@@ -3,6 +3,7 @@ package nimbus.node.dataplane;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,16 +27,27 @@ public final class RecordingDataplane implements Dataplane {
   @Override
   public void ensureLocalNetwork() {
     for (List<String> c : List.of(commands.addBridge(), commands.setAddress(), commands.bringUp(),
-        commands.startDnsmasq(Path.of("dnsmasq-" + network.bridge() + ".pid"),
-            Path.of("dnsmasq-" + network.bridge() + ".leases")))) {
+        commands.startDnsmasq(Path.of(network.bridge(), "dnsmasq.pid"), Path.of(network.bridge(), "dnsmasq.leases"),
+            Path.of(network.bridge(), "hosts")))) {
       recorded.add(c);
       log.info("dataplane (recording only): {}", String.join(" ", c));
     }
   }
 
+  /** No bridge, so no NIC: servers on a recording host have no network. */
   @Override
-  public Optional<String> serverBridge() {
+  public Optional<Lease> plug(String serverId) {
     return Optional.empty();
+  }
+
+  @Override
+  public void unplug(String serverId) {
+    // nothing was plugged
+  }
+
+  @Override
+  public Set<String> leasedServers() {
+    return Set.of();
   }
 
   /** What it would have run, in order. */

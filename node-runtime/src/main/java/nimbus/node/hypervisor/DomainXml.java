@@ -2,7 +2,7 @@ package nimbus.node.hypervisor;
 
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
- * given, a virtio root disk when a disk is given, a virtio NIC on the bridge if one is given,
+ * given, a virtio root disk when a disk is given, a virtio NIC (with its MAC) on the bridge if one is given,
  * the serial console to a file (that file is what the console-output API reads), no graphics
  * (headless).
  */
@@ -37,9 +37,10 @@ public final class DomainXml {
       x.append("      <target dev='vda' bus='virtio'/>\n");
       x.append("    </disk>\n");
     });
-    spec.bridge().ifPresent(b -> {
+    spec.nic().ifPresent(nic -> {
       x.append("    <interface type='bridge'>\n");
-      x.append("      <source bridge='").append(escape(b)).append("'/>\n");
+      x.append("      <mac address='").append(escape(nic.mac())).append("'/>\n");
+      x.append("      <source bridge='").append(escape(nic.bridge())).append("'/>\n");
       x.append("      <model type='virtio'/>\n");
       x.append("    </interface>\n");
     });
