@@ -96,6 +96,10 @@ final class BenchHarness implements AutoCloseable {
     return HttpRequest.newBuilder(URI.create(api + path)).header("X-Auth-Token", token).GET().build();
   }
 
+  HttpRequest delete(String path) {
+    return HttpRequest.newBuilder(URI.create(api + path)).header("X-Auth-Token", token).DELETE().build();
+  }
+
   JsonNode getJson(String path) throws Exception {
     return read(http.send(get(path), HttpResponse.BodyHandlers.ofString()).body());
   }
