@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the bootable test guest of RECIPES.md section 2 from Debian packages (no internet needed
+# Build the bootable test guest from Debian packages (no internet needed
 # beyond the Debian mirror): a Debian cloud kernel plus a busybox initramfs that prints
 # GUEST-BOOTED, tries DHCP on eth0, prints GUEST-READY and drops to a shell on ttyS0.
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make this machine a hypervisor host for Nimbus tests (libvirt + QEMU/TCG without systemd,
-# plus a local PostgreSQL 15 with role/db nimbus/nimbus_test). See RECIPES.md section 1.
+# plus a local PostgreSQL 15 with role/db nimbus/nimbus_test).
 # Idempotent: every step checks first. Quiet on success except one summary line.
 set -euo pipefail
 
@@ -49,7 +49,7 @@ fi
 # --- libvirt ----------------------------------------------------------------------------------
 # The QEMU driver resolves its compiled-in default user/group before reading qemu.conf and
 # refuses to start without them ("Failed to parse user/group 'libvirt-qemu'"); Debian's
-# libvirt-daemon-system would create them, but we don't install it. Recipe 1 omits the group.
+# libvirt-daemon-system would create them, but we don't install it. The group is needed too.
 getent group kvm >/dev/null || quiet groupadd -r kvm
 getent group libvirt-qemu >/dev/null || quiet groupadd -r libvirt-qemu
 id libvirt-qemu >/dev/null 2>&1 || quiet useradd -r -g kvm -M -s /usr/sbin/nologin libvirt-qemu

@@ -96,6 +96,19 @@ class NimbusSettingsTest {
   }
 
   @Test
+  void nimbusDataDirInTheEnvironmentMovesEveryPath() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), SettingsProbe.class.getName()).directory(dir.toFile());
+    pb.environment().put("NIMBUS_DATA_DIR", "var/nimbus");
+    Process p = pb.redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), out);
+    Path data = dir.toRealPath().resolve("var/nimbus");
+    assertEquals(List.of(data.toString(), data.resolve("guest/vmlinuz").toString(), data.resolve("instances").toString(),
+        data.resolve("images").toString()), out.lines().toList());
+  }
+
+  @Test
   void relativeSeedPathsAreTakenFromTheWorkingDirectory() {
     NimbusSettings s = load(Map.of("nimbus.images", List.of(Map.of("name", "x", "kernel", "k/vmlinuz",
         "ramdisk", "", "disk", "./d.qcow2", "disk-format", "qcow2"))));

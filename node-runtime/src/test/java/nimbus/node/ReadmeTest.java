@@ -140,6 +140,23 @@ class ReadmeTest {
         "openstack server delete --wait c-1");
   }
 
+  /** A block of commands without a marker would be one nobody runs: the README would drift again. */
+  @Test
+  void everyCommandBlockOfTheReadmeIsOneOfThese() throws IOException {
+    Matcher block = Pattern.compile("(<!-- tested: [a-z-]+ -->\\n)?```\\n(.*?)```", Pattern.DOTALL)
+        .matcher(Files.readString(REPO.resolve("README.md")));
+    int commandBlocks = 0;
+    while (block.find()) {
+      boolean commands = block.group(2).lines().anyMatch(l -> l.matches("^(\\./nimbus|openstack|curl|export) .*"));
+      if (!commands) continue;
+      commandBlocks++;
+      assertTrue(block.group(1) != null, "a command block the tests do not run:\n" + block.group(2));
+    }
+    assertEquals(BLOCKS.size(), commandBlocks);
+    assertEquals(Set.of("start", "cli", "images", "curl", "real-guest-up", "real-guest", "cluster"), BLOCKS.keySet(),
+        "each tested block is run by a test here");
+  }
+
   // ------------------------------------------------------------------ the README
 
   /** The fenced blocks that follow a {@code <!-- tested: NAME -->} line, by name. */
