@@ -251,6 +251,17 @@ class ServerEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aFailedSpawnOnTheOnlyHostEndsInErrorWithTheReason() {
+    hosts.up("h1");
+    create();
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.SpawnFailed("h1", "Image refused on this host"));
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("Image refused on this host"),
+        get().fault().orElseThrow().message());
+  }
+
+  @Test
   void aFailedSpawnReschedulesThenGivesUpWithTheReason() {
     hosts.up("h1");
     hosts.up("h2");

@@ -57,10 +57,12 @@ public final class ImageStore {
   }
 
   /**
-   * Streams {@code data} into the store. Fails with {@link TooLarge} past {@code maxBytes};
-   * a failed write leaves nothing behind.
+   * Streams {@code data} into the store. Fails with {@link TooLarge} past {@code maxBytes}, and
+   * with {@link ImageInspector.Refused} if the bytes are not safely of {@code diskFormat}; a
+   * failed write leaves nothing behind.
    */
-  public CompletionStage<StoredFile> write(Source<ByteString, ?> data, long maxBytes, Materializer materializer) {
+  public CompletionStage<StoredFile> write(Source<ByteString, ?> data, long maxBytes, String diskFormat,
+      Materializer materializer) {
     Path partial = incoming.resolve(UUID.randomUUID().toString());
     Hashing hashing = new Hashing();
     // the two digests run as a pipeline on two threads (async boundaries), beside the file write:
@@ -86,6 +88,7 @@ public final class ImageStore {
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
               channel.force(true); // an active image's file survives a crash
             }
+            ImageInspector.check(partial, diskFormat); // before the file is anyone's
             StoredFile file = hashing.result();
             Path target = files.resolve(file.sha512());
             if (Files.exists(target)) {

@@ -38,7 +38,7 @@ public final class ImageUploads {
   public CompletionStage<Image> upload(String imageId, Source<ByteString, ?> data) {
     EntityRef<ImageEntity.Command> image = sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId);
     return image.<Image>askWithStatus(ImageEntity.BeginUpload::new, timeout)
-        .thenCompose(saving -> store.write(data, maxBytes, materializer)
+        .thenCompose(saving -> store.write(data, maxBytes, saving.metadata().diskFormat(), materializer)
             .handle((file, failure) -> failure == null
                 ? image.<Image>askWithStatus(r -> new ImageEntity.FinishUpload(file, r), timeout)
                 : image.<Image>askWithStatus(r -> new ImageEntity.AbortUpload(reason(failure), r), timeout)
@@ -46,9 +46,9 @@ public final class ImageUploads {
             .thenCompose(result -> result));
   }
 
-  /** Streams {@code data} into the store as a file of its own (no image's). */
+  /** Streams {@code data}, a host's qcow2 disk, into the store as a file of its own (no image's). */
   public CompletionStage<StoredFile> storeFile(Source<ByteString, ?> data) {
-    return store.write(data, maxBytes, materializer);
+    return store.write(data, maxBytes, "qcow2", materializer);
   }
 
   static Throwable cause(Throwable t) {

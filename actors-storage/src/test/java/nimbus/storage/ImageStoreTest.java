@@ -47,14 +47,14 @@ class ImageStoreTest {
     new Random(7).nextBytes(bytes);
     ImageStore store = ImageStore.at(root);
     Materializer m = Materializer.matFromSystem(kit.system());
-    StoredFile file = store.write(chunks(bytes, 65536), 10_000_000, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile file = store.write(chunks(bytes, 65536), 10_000_000, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
     HexFormat hex = HexFormat.of();
     assertEquals(hex.formatHex(MessageDigest.getInstance("SHA-512").digest(bytes)), file.sha512());
     assertEquals(hex.formatHex(MessageDigest.getInstance("MD5").digest(bytes)), file.md5());
     assertEquals(bytes.length, file.size());
     assertArrayEquals(bytes, Files.readAllBytes(store.path(file.sha512()).orElseThrow()));
 
-    StoredFile again = store.write(chunks(bytes, 1000), 10_000_000, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile again = store.write(chunks(bytes, 1000), 10_000_000, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(file, again);
     try (var files = Files.list(root.resolve("sha512"))) {
       assertEquals(1, files.count(), "the same bytes are stored once");
@@ -69,7 +69,7 @@ class ImageStoreTest {
     ImageStore store = ImageStore.at(root);
     byte[] bytes = new byte[300_000];
     ExecutionException e = assertThrows(ExecutionException.class, () -> store
-        .write(chunks(bytes, 4096), 100_000, Materializer.matFromSystem(kit.system()))
+        .write(chunks(bytes, 4096), 100_000, "raw", Materializer.matFromSystem(kit.system()))
         .toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertInstanceOf(ImageStore.TooLarge.class, ImageUploads.cause(e.getCause()));
     try (var stored = Files.list(root.resolve("sha512")); var partial = Files.list(root.resolve("incoming"))) {
@@ -83,9 +83,9 @@ class ImageStoreTest {
   void aSweepRemovesOldFilesNoImageHoldsAndKeepsTheRest(@TempDir Path root) throws Exception {
     ImageStore store = ImageStore.at(root);
     Materializer m = Materializer.matFromSystem(kit.system());
-    StoredFile held = store.write(chunks(new byte[] {1, 2, 3}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    StoredFile free = store.write(chunks(new byte[] {4, 5, 6}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    StoredFile young = store.write(chunks(new byte[] {7, 8, 9}, 2), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile held = store.write(chunks(new byte[] {1, 2, 3}, 2), 100, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile free = store.write(chunks(new byte[] {4, 5, 6}, 2), 100, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StoredFile young = store.write(chunks(new byte[] {7, 8, 9}, 2), 100, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
     java.time.Instant hourAgo = java.time.Instant.now().minus(java.time.Duration.ofHours(1));
     for (StoredFile f : java.util.List.of(held, free)) {
       Files.setLastModifiedTime(store.path(f.sha512()).orElseThrow(), java.nio.file.attribute.FileTime.from(hourAgo));
@@ -98,7 +98,7 @@ class ImageStoreTest {
 
     // stored again: the same bytes make an existing file young again
     Files.setLastModifiedTime(store.path(held.sha512()).orElseThrow(), java.nio.file.attribute.FileTime.from(hourAgo));
-    store.write(chunks(new byte[] {1, 2, 3}, 3), 100, m).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    store.write(chunks(new byte[] {1, 2, 3}, 3), 100, "raw", m).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(0, store.sweep(java.util.Set.of(), java.time.Instant.now().minusSeconds(60)));
   }
 }

@@ -38,6 +38,7 @@ final class Failures {
     Throwable t = unwrap(e);
     if (t instanceof ApiError api) return api;
     if (t instanceof nimbus.storage.ImageStore.TooLarge) return new ApiError(413, t.getMessage());
+    if (t instanceof nimbus.storage.ImageInspector.Refused) return ApiError.badRequest(t.getMessage());
     for (Throwable c = t; c != null; c = c.getCause()) {
       // the client's fault (it went away mid-body), not the service's: no error log
       if (c instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {

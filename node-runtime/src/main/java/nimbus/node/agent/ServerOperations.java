@@ -24,6 +24,7 @@ import nimbus.node.dataplane.Dataplane;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.DomainXml;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.storage.ImageInspector;
 
 /**
  * What the agent does on the host for one server, each step idempotent: files under the
@@ -34,6 +35,8 @@ public final class ServerOperations {
   static final String DOMAIN_PREFIX = "nimbus-";
   private static final long CONSOLE_TAIL_BYTES = 1 << 20;
   private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\":\\s*(\\d+)");
+  /** The root disk formats this host boots: the ones whose bytes it can check to reference nothing else. */
+  private static final Set<String> BOOTABLE_DISK_FORMATS = Set.of("qcow2", "raw");
 
   private final Hypervisor hypervisor;
   private final HostSettings settings;
@@ -104,7 +107,7 @@ public final class ServerOperations {
     if (spec.disk().isPresent() && Files.exists(spec.disk().get()) && c.resources().diskGb() > 0) {
       long wanted = c.resources().diskGb() * (1L << 30);
       if (virtualSize(spec.disk().get()) < wanted) {
-        processes.run(List.of("qemu-img", "resize", "-q", spec.disk().get().toString(), String.valueOf(wanted)),
+        processes.run(List.of("qemu-img", "resize", "-q", "-f", "qcow2", spec.disk().get().toString(), String.valueOf(wanted)),
             Duration.ofSeconds(60));
       }
     }
@@ -114,7 +117,7 @@ public final class ServerOperations {
   }
 
   private long virtualSize(Path disk) {
-    String info = processes.run(List.of("qemu-img", "info", "-U", "--output=json", disk.toString()), Duration.ofSeconds(30));
+    String info = processes.run(List.of("qemu-img", "info", "-U", "-f", "qcow2", "--output=json", disk.toString()), Duration.ofSeconds(30));
     Matcher m = VIRTUAL_SIZE.matcher(info);
     if (!m.find()) throw new IllegalStateException("qemu-img info gave no virtual size for " + disk);
     return Long.parseLong(m.group(1));
@@ -138,7 +141,7 @@ public final class ServerOperations {
     try {
       if (pause) hypervisor.pause(name);
       try {
-        processes.run(List.of("qemu-img", "convert", "-U", "-O", "qcow2", disk.toString(), copy.toString()),
+        processes.run(List.of("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "qcow2", disk.toString(), copy.toString()),
             Duration.ofMinutes(30));
       } finally {
         if (pause) hypervisor.unpause(name);
@@ -163,7 +166,7 @@ public final class ServerOperations {
     if (!Files.exists(disk)) return Optional.empty();
     Path copy = instanceDir(serverId).resolve("moving-disk");
     try {
-      processes.run(List.of("qemu-img", "convert", "-U", "-O", "qcow2", disk.toString(), copy.toString()),
+      processes.run(List.of("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "qcow2", disk.toString(), copy.toString()),
           Duration.ofMinutes(30));
       return Optional.of(store.storeFile(copy));
     } finally {
@@ -184,6 +187,7 @@ public final class ServerOperations {
     Optional<Path> kernel = hostFile(boot.kernel());
     Optional<Path> ramdisk = hostFile(boot.ramdisk());
     Optional<Path> base = hostFile(boot.disk());
+    String diskFormat = boot.diskFormat().orElse("qcow2");
     if (real) {
       for (Optional<Path> file : List.of(kernel, ramdisk, base)) {
         if (file.isPresent() && !Files.isReadable(file.get())) {
@@ -191,13 +195,21 @@ public final class ServerOperations {
         }
       }
     }
+    if (base.isPresent() && !BOOTABLE_DISK_FORMATS.contains(diskFormat)) {
+      throw new IllegalStateException("Disk format " + diskFormat + " is not bootable here; convert the image to qcow2 or raw");
+    }
+    // the bytes are a tenant's: looked at again here, before QEMU or qemu-img opens them (also
+    // under the test driver, where qemu-img still builds and copies the disk)
+    inspect(kernel, "aki");
+    inspect(ramdisk, "ari");
+    inspect(base, diskFormat);
     Optional<Path> disk = Optional.empty();
     if (base.isPresent()) {
       Path overlay = dir.resolve("disk");
       // the root disk is a qcow2 overlay over the (shared, read-only) image file
       if (!Files.exists(overlay) && Files.exists(base.get())) {
         List<String> create = new java.util.ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F",
-            boot.diskFormat().orElse("qcow2"), "-b", base.get().toString(), overlay.toString()));
+            diskFormat, "-b", base.get().toString(), overlay.toString()));
         if (c.resources().diskGb() > 0) create.add(c.resources().diskGb() + "G");
         processes.run(create, Duration.ofSeconds(60));
       }
@@ -207,6 +219,15 @@ public final class ServerOperations {
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
         dir.resolve("console.log"), dataplane.plug(c.serverId()).map(l -> new DomainSpec.Nic(l.bridge(), l.mac())));
+  }
+
+  private static void inspect(Optional<Path> file, String declaredFormat) throws IOException {
+    if (file.isEmpty() || !Files.exists(file.get())) return; // the test driver boots without files
+    try {
+      ImageInspector.check(file.get(), declaredFormat);
+    } catch (ImageInspector.Refused e) {
+      throw new IllegalStateException("Image refused on this host: " + e.getMessage(), e);
+    }
   }
 
   /** A boot file on this host: a path as given, or a store file fetched into the cache. */
