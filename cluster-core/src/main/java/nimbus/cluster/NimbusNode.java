@@ -11,9 +11,9 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
 /**
- * Starts the ActorSystem of one Nimbus node: Pekko configured from the node's settings, the
- * journal schema in place before anything persists, and the node in its cluster (a node without
- * seed nodes founds one).
+ * Starts the ActorSystem of one Nimbus node: Pekko configured from the node's settings, its
+ * cluster credentials in place (a founding node makes them), the journal schema in place before
+ * anything persists, and the node in its cluster (a node without seed nodes founds one).
  */
 public final class NimbusNode {
   private NimbusNode() {}
@@ -24,6 +24,7 @@ public final class NimbusNode {
    */
   public static ActorSystem<Void> start(NimbusSettings settings, Config extra,
       Consumer<ActorSystem<Void>> services) {
+    ClusterTls.ensure(settings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), PekkoConfig.SYSTEM_NAME,
         PekkoConfig.of(settings, extra));
     try {

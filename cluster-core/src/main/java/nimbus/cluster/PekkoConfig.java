@@ -49,6 +49,7 @@ public final class PekkoConfig {
                 "driver", pg ? "org.postgresql.Driver" : "org.h2.Driver",
                 "numThreads", db.maxConnections(),
                 "maxConnections", db.maxConnections()))));
+    node = node.withFallback(ClusterTls.pekkoConfig(settings.cluster().tlsDir()));
     Config base = ConfigFactory.parseResourcesAnySyntax("nimbus-pekko");
     // load() resolves after layering, so ${...} in Pekko's reference.conf see our values.
     return ConfigFactory.load(extra.withFallback(node).withFallback(base)

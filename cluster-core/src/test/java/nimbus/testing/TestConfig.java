@@ -29,6 +29,23 @@ public final class TestConfig {
         org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.config().withFallback(serialization()));
   }
 
+  private static Path sharedTls;
+
+  /** One cluster CA and node certificate for every node of this test run (RSA keys take a while). */
+  public static synchronized Path sharedTls() {
+    if (sharedTls == null) {
+      try {
+        Path dir = java.nio.file.Files.createTempDirectory("nimbus-test-tls").resolve("tls");
+        nimbus.cluster.ClusterTls.createCa(dir);
+        nimbus.cluster.ClusterTls.issue(dir, dir);
+        sharedTls = dir;
+      } catch (Exception e) {
+        throw new IllegalStateException("test certificates: " + e.getMessage(), e);
+      }
+    }
+    return sharedTls;
+  }
+
   /** An all-in-one node on a fresh in-memory H2 database, test:///default, free ports. */
   public static NimbusSettings allInOne(Path dataDir, Map<String, Object> overrides) {
     String db = "jdbc:h2:mem:nimbus-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
@@ -40,7 +57,8 @@ public final class TestConfig {
         "nimbus.host.name", "host-" + UUID.randomUUID().toString().substring(0, 8),
         "nimbus.host.heartbeat-interval", "200ms",
         "nimbus.compute.step-retry-interval", "300ms",
-        "nimbus.identity.admin-password", ADMIN_PASSWORD))
+        "nimbus.identity.admin-password", ADMIN_PASSWORD,
+        "nimbus.cluster.tls-dir", sharedTls().toString()))
         // tests create many servers in one project; the quota test sets its own limits
         .withFallback(ConfigFactory.parseString(
             "nimbus.compute.default-quota { instances = 100000, cores = 100000, ram-mb = 100000000 }"));

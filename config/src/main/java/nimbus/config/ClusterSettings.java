@@ -1,11 +1,15 @@
 package nimbus.config;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Where this node listens for cluster traffic and which nodes it joins. */
-public record ClusterSettings(String hostname, int port, List<HostPort> seedNodes) {
+/**
+ * Where this node listens for cluster traffic, which nodes it joins, and where its TLS
+ * credentials are (the cluster's CA certificate, this node's certificate and key).
+ */
+public record ClusterSettings(String hostname, int port, List<HostPort> seedNodes, Path tlsDir) {
 
   static ClusterSettings from(Config c) {
     int port = Ports.check("nimbus.cluster.port", c.getInt("port"), true);
@@ -13,6 +17,7 @@ public record ClusterSettings(String hostname, int port, List<HostPort> seedNode
     for (String s : c.getStringList("seed-nodes")) {
       seeds.add(HostPort.parse("nimbus.cluster.seed-nodes", s));
     }
-    return new ClusterSettings(c.getString("hostname"), port, List.copyOf(seeds));
+    return new ClusterSettings(c.getString("hostname"), port, List.copyOf(seeds),
+        Path.of(c.getString("tls-dir")).toAbsolutePath().normalize());
   }
 }

@@ -2,6 +2,7 @@ package nimbus.examples;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * Java code inside the cluster, no HTTP: joins a Nimbus cluster as a client node, then creates,
  * stops and deletes a server by sending messages to its entity.
  *
- * <pre>java -cp ... nimbus.examples.ServerLifecycleExample CONTROL_HOST:2551</pre>
+ * <pre>java -cp ... nimbus.examples.ServerLifecycleExample CONTROL_HOST:2551 TLS_DIR</pre>
+ *
+ * <p>Cluster traffic is mutual TLS: {@code TLS_DIR} holds the client's credentials, made on a
+ * node of the cluster with {@code ./nimbus cert --out TLS_DIR}.
  */
 public final class ServerLifecycleExample {
   private static final Duration ASK = Duration.ofSeconds(30);
@@ -36,11 +40,12 @@ public final class ServerLifecycleExample {
   private ServerLifecycleExample() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 1) {
-      System.err.println("usage: ServerLifecycleExample HOST:PORT (a control node's cluster address)");
+    if (args.length != 2) {
+      System.err.println("usage: ServerLifecycleExample HOST:PORT TLS_DIR (a control node's cluster address, "
+          + "the credentials ./nimbus cert --out TLS_DIR made)");
       System.exit(2);
     }
-    ActorSystem<Void> system = joinAsClient(HostPort.parse("seed", args[0]));
+    ActorSystem<Void> system = joinAsClient(HostPort.parse("seed", args[0]), Path.of(args[1]));
     try {
       run(system, Duration.ofMinutes(2)).forEach(System.out::println);
     } finally {
@@ -48,10 +53,11 @@ public final class ServerLifecycleExample {
     }
   }
 
-  /** A client node: no shards and no agent, only proxies to the entities. */
-  public static ActorSystem<Void> joinAsClient(HostPort seed) {
+  /** A client node with the cluster's credentials in {@code tlsDir}: no shards, no agent, only proxies. */
+  public static ActorSystem<Void> joinAsClient(HostPort seed, Path tlsDir) {
     NimbusSettings settings = NimbusSettings.load(Optional.empty(), ConfigFactory.empty()
         .withValue("nimbus.roles", ConfigValueFactory.fromIterable(List.of("client")))
+        .withValue("nimbus.cluster.tls-dir", ConfigValueFactory.fromAnyRef(tlsDir.toString()))
         .withValue("nimbus.cluster.port", ConfigValueFactory.fromAnyRef(0))
         .withValue("nimbus.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of(seed.toString()))));
     return NimbusNode.start(settings, ConfigFactory.empty(),

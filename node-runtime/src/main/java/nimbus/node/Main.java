@@ -26,6 +26,7 @@ public final class Main {
       usage: nimbus up [--hypervisor URI] [--config FILE]
              nimbus control [--join HOST:PORT] [--config FILE]
              nimbus compute --join HOST:PORT [--config FILE] [--hypervisor URI]
+             nimbus cert --out DIR [--config FILE]
              """ + "       " + Benchmarks.USAGE;
 
   private Main() {}
@@ -54,6 +55,7 @@ public final class Main {
     return switch (args[0]) {
       case "up" -> serve(List.of("control", "compute"), options, true);
       case "control" -> serve(List.of("control"), options, false);
+      case "cert" -> cert(options);
       case "compute" -> {
         if (!options.containsKey("join")) throw new SettingsException("--join", "missing", "give the HOST:PORT of a control node");
         yield serve(List.of("compute"), options, false);
@@ -115,6 +117,22 @@ public final class Main {
           "  admin:    user admin, project admin, domain Default, password " + p + "  (generated now: shown this once)"));
     }
     stopped.await();
+    return 0;
+  }
+
+  /**
+   * A certificate for one more node (or a Java client) of this node's cluster, signed with the CA
+   * this node keeps: {@code DIR} gets ca.crt, node.crt and node.key, to be copied to the new
+   * node's {@code nimbus.cluster.tls-dir}.
+   */
+  private static int cert(Map<String, String> options) throws Exception {
+    if (!options.containsKey("out")) throw new SettingsException("--out", "missing", "give the directory to write to");
+    NimbusSettings settings = NimbusSettings.load(Optional.ofNullable(options.get("config")).map(Path::of),
+        ConfigFactory.empty());
+    Path out = Path.of(options.get("out")).toAbsolutePath();
+    nimbus.cluster.ClusterTls.issue(settings.cluster().tlsDir(), out);
+    System.out.println("wrote " + out + "/{ca.crt,node.crt,node.key}: copy it to the new node's "
+        + "nimbus.cluster.tls-dir (by default DATA_DIR/cluster-tls); node.key is secret");
     return 0;
   }
 

@@ -24,7 +24,7 @@ class ServerLifecycleExampleTest {
   void aClientNodeCreatesStopsAndDeletesAServerByMessagesAlone() throws Exception {
     try (Node node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty())) {
       ActorSystem<Void> client = ServerLifecycleExample.joinAsClient(
-          new HostPort("127.0.0.1", node.clusterPort()));
+          new HostPort("127.0.0.1", node.clusterPort()), node.settings().cluster().tlsDir());
       try {
         List<String> seen = ServerLifecycleExample.run(client, Duration.ofSeconds(30));
         assertEquals(4, seen.size(), seen.toString());

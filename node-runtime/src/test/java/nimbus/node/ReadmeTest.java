@@ -111,16 +111,24 @@ class ReadmeTest {
     assertTrue(Files.notExists(LEASES.resolve(id)), "the lease went with it");
   }
 
-  /** One control and one compute process joined as the README says; a real guest boots on the compute node. */
+  /**
+   * One control and one compute process joined as the README says, each from a checkout of its
+   * own (two machines): the compute node gets its credentials from {@code ./nimbus cert}, and a
+   * real guest boots on it.
+   */
   @Test
   void aControlNodeAndAComputeNodeThatJoinsIt() throws Exception {
-    Path root = checkout("cluster");
+    Path control = checkout("control");
+    Path compute = checkout("compute");
     List<String> lines = commands("cluster");
-    String printed = launch(root, lines.get(0)).awaitReady();
+    assertEquals(3, lines.size(), lines.toString());
+    String printed = launch(control, lines.get(0)).awaitReady();
     Matcher password = Pattern.compile("password (\\S+)  \\(generated now").matcher(printed);
     assertTrue(password.find(), printed);
-    launch(root, lines.get(1).replace("CONTROL_HOST", "127.0.0.1"));
-    Files.writeString(root.resolve("data/clouds.yaml"), """
+    run(control, Map.of(), Duration.ofMinutes(2), lines.get(1));
+    copyDir(control.resolve("node-tls"), compute.resolve("data/cluster-tls"));
+    launch(compute, lines.get(2).replace("CONTROL_HOST", "127.0.0.1"));
+    Files.writeString(control.resolve("data/clouds.yaml"), """
         clouds:
           nimbus:
             auth: {auth_url: "%s/identity/v3", username: admin, password: "%s", project_name: admin,
@@ -128,16 +136,25 @@ class ReadmeTest {
             identity_api_version: 3
         """.formatted(API, password.group(1)));
     JsonNode hypervisor = Eventually.await(Duration.ofSeconds(60), () -> {
-      JsonNode list = cli(root, "hypervisor", "list");
+      JsonNode list = cli(control, "hypervisor", "list");
       return list.size() == 1 && list.get(0).path("State").asText().equals("up") ? list.get(0) : null;
     });
-    JsonNode server = cli(root, "server", "create", "--flavor", "m1.nano", "--image", "nimbus-test-guest", "--wait", "c-1");
+    JsonNode server = cli(control, "server", "create", "--flavor", "m1.nano", "--image", "nimbus-test-guest", "--wait", "c-1");
     assertEquals(hypervisor.path("Hypervisor Hostname").asText(), server.path("OS-EXT-SRV-ATTR:host").asText());
-    Eventually.until(Duration.ofSeconds(90), () -> run(root, Map.of(), Duration.ofSeconds(60),
+    assertTrue(Files.isDirectory(compute.resolve("data/instances").resolve(server.path("id").asText())),
+        "the compute node's checkout holds the server");
+    Eventually.until(Duration.ofSeconds(90), () -> run(control, Map.of(), Duration.ofSeconds(60),
         "export OS_CLIENT_CONFIG_FILE=$PWD/data/clouds.yaml OS_CLOUD=nimbus",
         "openstack console log show c-1").contains("GUEST-READY"));
-    run(root, Map.of(), Duration.ofMinutes(2), "export OS_CLIENT_CONFIG_FILE=$PWD/data/clouds.yaml OS_CLOUD=nimbus",
+    run(control, Map.of(), Duration.ofMinutes(2), "export OS_CLIENT_CONFIG_FILE=$PWD/data/clouds.yaml OS_CLOUD=nimbus",
         "openstack server delete --wait c-1");
+  }
+
+  private static void copyDir(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    }
   }
 
   /** A block of commands without a marker would be one nobody runs: the README would drift again. */
