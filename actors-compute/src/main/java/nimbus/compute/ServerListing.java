@@ -31,7 +31,9 @@ public final class ServerListing {
       ReadSideProjection.awaitCaughtUp(c, ServerListProjection.NAME, ServerEntity.TAG, CATCH_UP_LIMIT);
       Optional<Timestamp> markerCreated = Optional.empty();
       if (q.marker().isPresent()) {
+        // only the caller's own servers can be markers: another project's ids stay unknowable
         markerCreated = Optional.of(ReadSideRows.markerCreatedAt(c, "server_list", q.marker().get(),
+            q.projectId().isPresent() ? "project_id = ?" : "1 = 1", q.projectId().<List<Object>>map(List::of).orElse(List.of()),
             "marker [" + q.marker().get() + "] not found"));
       }
       StringBuilder sql = new StringBuilder("SELECT row_json FROM server_list WHERE 1 = 1");

@@ -63,6 +63,9 @@ public final class ImageInspector {
    * format and must reference nothing outside the file. Throws {@link Refused} otherwise.
    */
   public static Format check(Path file, String declaredFormat) throws IOException {
+    if (declaredFormat.isEmpty()) {
+      throw new Refused("Properties disk_format, container_format must be set prior to saving data.");
+    }
     Set<Format> accepted = ACCEPTS.get(declaredFormat);
     if (accepted == null) throw new Refused("Disk format " + declaredFormat + " cannot be inspected");
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

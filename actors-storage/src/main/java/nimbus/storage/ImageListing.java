@@ -41,25 +41,28 @@ public final class ImageListing {
   public List<Image> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {
       ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
-      StringBuilder sql = new StringBuilder("SELECT row_json FROM image_list WHERE 1 = 1");
-      List<Object> args = new ArrayList<>();
+      // what the viewer may see; a marker outside it is as unknown as one that does not exist
+      String visible = "1 = 1";
+      List<Object> visibleArgs = new ArrayList<>();
       if (q.viewer().isPresent()) {
         if (q.visibility().filter("community"::equals).isPresent()) {
-          sql.append(" AND visibility = 'community'");
+          visible = "visibility = 'community'";
         } else {
           // Glance's default list: public images, its own, and shared ones it accepted
-          sql.append(" AND (visibility = 'public' OR owner = ? OR (visibility = 'shared' AND id IN"
-              + " (SELECT image_id FROM image_members WHERE project_id = ? AND status = 'accepted')))");
-          args.add(q.viewer().get());
-          args.add(q.viewer().get());
+          visible = "visibility = 'public' OR owner = ? OR (visibility = 'shared' AND id IN"
+              + " (SELECT image_id FROM image_members WHERE project_id = ? AND status = 'accepted'))";
+          visibleArgs.add(q.viewer().get());
+          visibleArgs.add(q.viewer().get());
         }
       }
+      StringBuilder sql = new StringBuilder("SELECT row_json FROM image_list WHERE (" + visible + ")");
+      List<Object> args = new ArrayList<>(visibleArgs);
       q.visibility().ifPresent(v -> { sql.append(" AND visibility = ?"); args.add(v); });
       q.name().ifPresent(n -> { sql.append(" AND name = ?"); args.add(n); });
       q.status().ifPresent(s -> { sql.append(" AND status = ?"); args.add(s); });
       q.owner().ifPresent(o -> { sql.append(" AND owner = ?"); args.add(o); });
       if (q.marker().isPresent()) {
-        Timestamp created = ReadSideRows.markerCreatedAt(c, "image_list", q.marker().get(),
+        Timestamp created = ReadSideRows.markerCreatedAt(c, "image_list", q.marker().get(), visible, visibleArgs,
             "marker " + q.marker().get() + " could not be found.");
         sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
         args.add(created);

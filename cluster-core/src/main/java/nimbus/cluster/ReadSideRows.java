@@ -44,9 +44,12 @@ public final class ReadSideRows {
   /**
    * When the row {@code marker} of {@code table} was created: where the page after it begins.
    * A marker naming no row fails with {@link MarkerNotFound}, worded by {@code notFound}.
+   * Only rows within {@code scope} (SQL over the table's columns, with {@code scopeArgs}) count,
+   * so a caller cannot learn whether ids outside what it may see exist.
    */
-  public static Timestamp markerCreatedAt(Connection c, String table, String marker, String notFound) throws SQLException {
-    return createdAt(c, table, marker).orElseThrow(() -> new MarkerNotFound(notFound));
+  public static Timestamp markerCreatedAt(Connection c, String table, String marker, String scope, List<Object> scopeArgs,
+      String notFound) throws SQLException {
+    return createdAt(c, table, marker, scope, scopeArgs).orElseThrow(() -> new MarkerNotFound(notFound));
   }
 
   /** The page marker names no row the list could show; the message is the API's wording. */
@@ -56,9 +59,11 @@ public final class ReadSideRows {
     }
   }
 
-  private static Optional<Timestamp> createdAt(Connection c, String table, String id) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("SELECT created_at FROM " + table + " WHERE id = ?")) {
+  private static Optional<Timestamp> createdAt(Connection c, String table, String id, String scope,
+      List<Object> scopeArgs) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT created_at FROM " + table + " WHERE id = ? AND (" + scope + ")")) {
       st.setString(1, id);
+      for (int i = 0; i < scopeArgs.size(); i++) st.setObject(i + 2, scopeArgs.get(i));
       try (ResultSet rs = st.executeQuery()) {
         return rs.next() ? Optional.of(rs.getTimestamp(1)) : Optional.empty();
       }

@@ -6,14 +6,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-/** Identity: the first admin's password, token lifetime and keys, login lockout. */
+/** Identity: the first admin's password, token lifetime and keys, login lockout, password length. */
 public record IdentitySettings(
     Optional<String> adminPassword,
     Duration tokenExpiry,
     List<byte[]> tokenKeys,
     int lockoutFailureAttempts,
     Duration lockoutDuration,
-    Optional<String> publicUrl) {
+    Optional<String> publicUrl,
+    int maxPasswordLength) {
 
   static IdentitySettings from(Config c) {
     Duration expiry = c.getDuration("token-expiry");
@@ -38,7 +39,8 @@ public record IdentitySettings(
     String url = c.getString("public-url");
     return new IdentitySettings(password.isEmpty() ? Optional.empty() : Optional.of(password), expiry, keys,
         Math.max(1, c.getInt("lockout-failure-attempts")), c.getDuration("lockout-duration"),
-        url.isBlank() ? Optional.empty() : Optional.of(url.replaceAll("/+$", "")));
+        url.isBlank() ? Optional.empty() : Optional.of(url.replaceAll("/+$", "")),
+        Math.max(8, c.getInt("max-password-length")));
   }
 
   /** Never print the password or the keys. */

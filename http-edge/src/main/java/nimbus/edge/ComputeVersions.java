@@ -44,11 +44,12 @@ final class ComputeVersions {
         }));
   }
 
+  /** Versions compared as numbers of any length: 2.99999999999 is a version, only not one we speak. */
   private static int compare(String a, String b) {
     String[] x = a.split("\\.");
     String[] y = b.split("\\.");
-    int major = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
-    return major != 0 ? major : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
+    int major = new java.math.BigInteger(x[0]).compareTo(new java.math.BigInteger(y[0]));
+    return major != 0 ? major : new java.math.BigInteger(x[1]).compareTo(new java.math.BigInteger(y[1]));
   }
 
   static ObjectNode all(String baseUrl) {

@@ -64,7 +64,13 @@ final class Fields {
     if (!name.strip().equals(name)) {
       throw invalid(field, parent.get(field), "has leading or trailing white space");
     }
+    if (hasControlCharacters(name)) throw invalid(field, parent.get(field), "has control characters");
     return name;
+  }
+
+  /** Names are for people: as Nova and Glance, no character a terminal would act on. */
+  static boolean hasControlCharacters(String s) {
+    return s.codePoints().anyMatch(Character::isISOControl);
   }
 
   /** A string or an integer (as flavorRef may be). */

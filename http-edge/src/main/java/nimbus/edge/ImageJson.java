@@ -19,7 +19,8 @@ final class ImageJson {
   static final Set<String> READ_ONLY = Set.of("id", "status", "checksum", "os_hash_algo", "os_hash_value",
       "size", "virtual_size", "created_at", "updated_at", "owner", "self", "file", "schema", "direct_url",
       "locations", "location", "deleted", "deleted_at", "stores");
-  private static final Set<String> BASE = Set.of("name", "disk_format", "container_format", "visibility",
+  /** What owners set as attributes of their own (never as properties). */
+  static final Set<String> BASE = Set.of("name", "disk_format", "container_format", "visibility",
       "protected", "min_disk", "min_ram", "tags", "os_hidden");
 
   private ImageJson() {}
@@ -43,7 +44,10 @@ final class ImageJson {
     o.put("created_at", ServerJson.isoTime(i.createdAt())).put("updated_at", ServerJson.isoTime(i.updatedAt()))
         .put("self", "/v2/images/" + i.id()).put("file", "/v2/images/" + i.id() + "/file")
         .put("schema", "/v2/schemas/image");
-    m.properties().forEach(o::put);
+    // a property never stands in for an attribute (a snapshot's metadata once could)
+    m.properties().forEach((k, v) -> {
+      if (!o.has(k)) o.put(k, v);
+    });
     return o;
   }
 
@@ -99,6 +103,7 @@ final class ImageJson {
 
   private static ImageMetadata metadataOf(ObjectNode doc) {
     String name = text(doc, "name", 255, true);
+    if (Fields.hasControlCharacters(name)) throw ApiError.badRequest("Invalid value for 'name': it has control characters");
     String disk = format(doc, "disk_format", ImageMetadata.DISK_FORMATS);
     String container = format(doc, "container_format", ImageMetadata.CONTAINER_FORMATS);
     String visibility = text(doc, "visibility", 16, false);

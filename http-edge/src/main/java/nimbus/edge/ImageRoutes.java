@@ -121,6 +121,11 @@ final class ImageRoutes extends ServiceRoutes {
       throw ApiError.badRequest("Invalid value for 'id': must be a UUID");
     }
     String id = requestedId != null ? requestedId.asText().toLowerCase() : UUID.randomUUID().toString();
+    if (UUID.fromString(id).version() == 3) {
+      // name-based ids are those of images the operator registers from configuration: a tenant
+      // who took one first would own the image every user boots by that name's id
+      throw ApiError.badRequest("Invalid value for 'id': name-based (version 3) UUIDs are reserved");
+    }
     Instant now = Instant.now();
     Image image = new Image(id, ctx.projectId(), "queued", metadata, Optional.empty(), Optional.empty(), now, now);
     return entity(id).<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout)
@@ -134,6 +139,7 @@ final class ImageRoutes extends ServiceRoutes {
     } catch (java.io.IOException e) {
       throw ApiError.badRequest("Malformed JSON patch: " + e.getMessage());
     }
+    if (patch != null) Json.requireNoNul(patch);
     return owned(ctx, id).thenCompose(image -> {
       ImageMetadata next = ImageJson.patched(image, patch);
       if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());

@@ -23,7 +23,24 @@ public final class Json {
     if (node == null || !node.isObject()) {
       throw ApiError.badRequest("Malformed request body: a JSON object is required");
     }
+    requireNoNul(node);
     return node;
+  }
+
+  /**
+   * Refuses a NUL anywhere in a request's strings: no OpenStack API has a use for one, and the
+   * read side's PostgreSQL cannot store it (a stored one would stop a projection for good).
+   */
+  static void requireNoNul(JsonNode node) {
+    java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>(java.util.List.of(node));
+    while (!todo.isEmpty()) {
+      JsonNode n = todo.pop();
+      if (n.isTextual() && n.asText().indexOf('\0') >= 0) throw ApiError.badRequest("Invalid input: a string holds a NUL character");
+      n.fieldNames().forEachRemaining(name -> {
+        if (name.indexOf('\0') >= 0) throw ApiError.badRequest("Invalid input: a name holds a NUL character");
+      });
+      n.elements().forEachRemaining(todo::push);
+    }
   }
 
   public static HttpResponse response(int status, JsonNode body) {

@@ -44,6 +44,11 @@ final class ServerSnapshots {
     Fields.onlyKnown(args, "createImage", Set.of("name", "metadata"));
     String name = Fields.name(args, "name");
     Map<String, String> metadata = Fields.metadata(args, "metadata");
+    for (String key : metadata.keySet()) {
+      if (ImageJson.READ_ONLY.contains(key) || ImageJson.BASE.contains(key)) {
+        throw ApiError.badRequest("Invalid metadata key '" + key + "': it is an attribute of the image, not a property");
+      }
+    }
     String imageId = UUID.randomUUID().toString();
     // the image the server was booted from, if the image service still has it
     return images.find(server.imageId())

@@ -82,6 +82,7 @@ public final class Node implements AutoCloseable {
       }
     }
     Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
+    PrivateFiles.protect(settings);
     Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
     Dataplane dataplane = settings.has(Role.COMPUTE) ? dataplane(settings) : null;
     Clock clock = Clock.systemUTC();

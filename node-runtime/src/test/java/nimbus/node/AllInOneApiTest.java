@@ -184,6 +184,18 @@ class AllInOneApiTest {
     assertEquals(1, second.path("servers").size());
     assertEquals(3, Stream.concat(first.path("servers").findValuesAsText("id").stream(),
         second.path("servers").findValuesAsText("id").stream()).distinct().count());
+    // another project's server is no marker there: it answers as an id that does not exist
+    api.createUserInProject("pager", "pw-pager", "paging", "member");
+    Api other = new Api(node.apiUrl()).as("pager", "pw-pager", "paging");
+    Api.Reply foreign = other.get("/compute/v2.1/servers?marker=" + a);
+    Api.Reply unknown = other.get("/compute/v2.1/servers?marker=" + UUID.randomUUID());
+    assertEquals(400, foreign.status(), foreign.raw());
+    assertEquals(unknown.raw().replaceAll("[0-9a-f-]{36}", "ID"), foreign.raw().replaceAll("[0-9a-f-]{36}", "ID"));
+    String privateImage = api.post("/image/v2/images", "{\"name\": \"private-marker\", \"visibility\": \"private\"}")
+        .body().path("id").asText();
+    Api.Reply foreignImage = other.get("/image/v2/images?marker=" + privateImage);
+    assertEquals(400, foreignImage.status(), foreignImage.raw());
+    assertEquals(200, api.get("/image/v2/images?marker=" + privateImage).status(), "its owner pages from it");
     Stream.of(a, b, c).forEach(id -> api.delete("/compute/v2.1/servers/" + id));
   }
 

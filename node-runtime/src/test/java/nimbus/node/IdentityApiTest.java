@@ -188,11 +188,27 @@ class IdentityApiTest {
   @Test
   void repeatedFailuresLockTheUserOut() {
     String p = unique("lock");
-    admin.createUserInProject(p + "-user", "right", p, "member");
+    String userId = admin.createUserInProject(p + "-user", "right", p, "member");
     for (int i = 0; i < 3; i++) assertKeystoneError(login(p + "-user", "wrong"), 401);
     Api.Reply locked = login(p + "-user", "right");
     assertKeystoneError(locked, 401);
     assertTrue(locked.body().path("error").path("message").asText().contains("locked"), locked.raw());
+    assertFalse(locked.raw().contains(userId), "an anonymous caller learns no user id: " + locked.raw());
+  }
+
+  @Test
+  void passwordsOverTheLimitAreRefusedBeforeTheyAreHashed() {
+    String p = unique("long");
+    admin.createUserInProject(p + "-user", "right", p, "member");
+    String huge = "x".repeat(1_000_000);
+    for (int i = 0; i < 5; i++) assertKeystoneError(login(p + "-user", huge), 401);
+    // five checked passwords would have locked the user out (three failures do): these never reached the hash
+    assertEquals(201, login(p + "-user", "right").status(), "a refused long password is no failed login");
+    Api.Reply tooLong = admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + p + "-2\", \"password\": \""
+        + "y".repeat(4097) + "\"}}");
+    assertKeystoneError(tooLong, 400);
+    assertEquals(201, admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + p + "-3\", \"password\": \""
+        + "y".repeat(4096) + "\"}}").status());
   }
 
   @Test
@@ -267,6 +283,11 @@ class IdentityApiTest {
     assertEquals("compute 2.1", ok.headers().firstValue("OpenStack-API-Version").orElse(""));
     assertEquals(406, admin.sendWithHeader("GET", "/compute/v2.1/servers", "OpenStack-API-Version", "compute 2.99").status());
     assertEquals(400, admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "two").status());
+    // once a 500 before authentication: a number too large for an int
+    Api.Reply huge = new Api(node.apiUrl()).sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version",
+        "2.99999999999");
+    assertEquals(406, huge.status(), huge.raw());
+    assertTrue(huge.raw().contains("Version 2.99999999999 is not supported by the API"), huge.raw());
     assertEquals(200, admin.sendWithHeader("GET", "/compute/v2.1/servers", "X-OpenStack-Nova-API-Version", "latest").status());
   }
 

@@ -200,6 +200,10 @@ class ImageApiTest {
     assertEquals(201, admin.post(IMAGES, "{\"id\": \"" + id + "\"}").status());
     assertEquals(409, admin.post(IMAGES, "{\"id\": \"" + id + "\"}").status());
     assertEquals(404, admin.get(IMAGES + "/" + UUID.randomUUID()).status());
+    // the id of an image the operator may register later cannot be taken first
+    Api.Reply preempted = admin.post(IMAGES, "{\"id\": \"" + nimbus.storage.ImageSeeds.idOf("ubuntu-24.04") + "\"}");
+    assertEquals(400, preempted.status(), preempted.raw());
+    assertTrue(preempted.body().path("message").asText().contains("reserved"), preempted.raw());
   }
 
   @Test
@@ -280,8 +284,13 @@ class ImageApiTest {
   void aDeletedImagesFileLeavesTheStoreWhileFilesOfOtherImagesStay() throws Exception {
     byte[] bytes = random(70_000, 42);
     String sha512 = hex("SHA-512", bytes);
-    String gone = create(admin, "{\"name\": \"swept\"}").path("id").asText();
-    String kept = create(admin, "{\"name\": \"kept-file\"}").path("id").asText();
+    String gone = create(admin, "{\"name\": \"swept\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}")
+        .path("id").asText();
+    String kept = create(admin, "{\"name\": \"kept-file\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}")
+        .path("id").asText();
+    String unformatted = create(admin, "{\"name\": \"no-format\"}").path("id").asText();
+    Api.Reply refused = admin.putBytes(IMAGES + "/" + unformatted + "/file", bytes);
+    assertEquals(400, refused.status(), "Glance wants the formats before the data: " + refused.raw());
     assertEquals(204, admin.putBytes(IMAGES + "/" + gone + "/file", bytes).status());
     byte[] other = random(70_000, 43);
     assertEquals(204, admin.putBytes(IMAGES + "/" + kept + "/file", other).status());

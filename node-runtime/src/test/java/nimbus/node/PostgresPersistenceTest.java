@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import nimbus.compute.PowerState;
@@ -46,6 +47,21 @@ class PostgresPersistenceTest {
       api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(30));
       Eventually.until(Duration.ofSeconds(15), () -> api.get("/compute/v2.1/servers?name=on-postgres")
           .body().path("servers").findValuesAsText("id").contains(id));
+
+      // a NUL once got into a name and stopped the projection on PostgreSQL for good
+      for (String name : List.of("nul\\u0000name", "escape\\u001b[2J", "bell\\u0007")) {
+        Api.Reply server = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name
+            + "\", \"imageRef\": \"" + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"}}");
+        assertEquals(400, server.status(), name + ": " + server.raw());
+        Api.Reply image = api.post("/image/v2/images", "{\"name\": \"" + name + "\"}");
+        assertEquals(400, image.status(), name + ": " + image.raw());
+      }
+      Api.Reply property = api.post("/image/v2/images", "{\"name\": \"p\", \"note\": \"a\\u0000b\"}");
+      assertEquals(400, property.status(), property.raw());
+      String after = api.createServer("after-the-attempts", "42");
+      Eventually.until(Duration.ofSeconds(15), () -> api.get("/compute/v2.1/servers?name=after-the-attempts")
+          .body().path("servers").findValuesAsText("id").contains(after));
+      api.delete("/compute/v2.1/servers/" + after);
     }
     try (Node node = Node.start(TestConfig.allInOne(data, postgres(host)), ConfigFactory.empty())) {
       Api api = Api.adminOf(node);

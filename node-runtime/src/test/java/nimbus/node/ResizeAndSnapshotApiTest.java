@@ -186,6 +186,11 @@ class ResizeAndSnapshotApiTest {
     // a stopped server is snapshotted too, and stays stopped
     assertEquals(202, action(id, "{\"os-stop\": null}").status());
     api.awaitStatus(id, "SHUTOFF", WAIT);
+    // metadata cannot pose as the image's own attributes (its owner, its hashes)
+    for (String reserved : java.util.List.of("owner", "checksum", "os_hash_value", "visibility", "status")) {
+      assertEquals(400, action(id, "{\"createImage\": {\"name\": \"spoof\", \"metadata\": {\"" + reserved
+          + "\": \"x\"}}}").status(), reserved);
+    }
     assertEquals(202, action(id, "{\"createImage\": {\"name\": \"cold\"}}").status());
     Eventually.until(WAIT, () -> api.get("/image/v2/images?name=cold").body().path("images")
         .findValuesAsText("status").contains("active"));

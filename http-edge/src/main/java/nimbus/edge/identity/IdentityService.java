@@ -94,6 +94,10 @@ public final class IdentityService {
   }
 
   public String hash(String password) {
+    if (password.length() > settings.maxPasswordLength()) {
+      throw ApiError.badRequest("Invalid input for field 'password': longer than " + settings.maxPasswordLength()
+          + " characters");
+    }
     return hasher.hash(password);
   }
 
@@ -103,6 +107,9 @@ public final class IdentityService {
 
   /** Password authentication; any failure is a 401 that does not say which part was wrong. */
   public CompletionStage<Issued> authenticate(UserRef userRef, String password, Optional<ProjectRef> scope) {
+    if (password.length() > settings.maxPasswordLength()) {
+      return CompletableFuture.failedFuture(unauthorized()); // never hashed: no password is that long
+    }
     return directory().thenCompose(d -> {
       Optional<User> user = find(d, userRef);
       String hash = user.map(User::passwordHash).orElse(dummyHash);
@@ -111,7 +118,7 @@ public final class IdentityService {
         User u = user.get();
         Instant locked = d.lockedUntil().get(u.id());
         if (locked != null && locked.isAfter(Instant.now())) {
-          throw new ApiError(401, "The account is locked for user: " + u.id() + ".");
+          throw new ApiError(401, "The account is temporarily locked.");
         }
         if (!ok) {
           entity.tell(new IdentityEntity.LoginFailed(u.id(), settings.lockoutFailureAttempts(), settings.lockoutDuration()));
