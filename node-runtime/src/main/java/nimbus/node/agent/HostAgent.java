@@ -58,8 +58,10 @@ public final class HostAgent {
 
   record Reconcile() implements Message {}
 
-  /** What the host held when the reconciliation started reading it ({@code readAt}, nanoTime). */
-  /** What the host holds (domains, and DHCP leases by server id) and what its entity says is allocated. */
+  /**
+   * What the host held when the reconciliation started reading it ({@code readAt}, nanoTime):
+   * domains and DHCP leases by server id; and what its entity says is allocated here.
+   */
   record Reconciled(Map<String, PowerState> domains, Set<String> leased, List<String> allocated, long readAt)
       implements Message {}
 
