@@ -19,6 +19,9 @@ public final class Compute {
     HostGateway hosts = new ShardedHostGateway(system, settings);
     Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
         ServerEntity.create(ctx.getEntityId(), hosts, settings, clock, Optional.of(ctx.getShard())));
+    ServerCreation.Steps creationSteps = new ShardedCreationSteps(system, settings.stepRetryInterval().multipliedBy(3));
+    Entities.initRemembered(system, ServerCreation.TYPE_KEY, ctx -> ServerCreation.create(ctx.getEntityId(),
+        creationSteps, clock, settings.stepRetryInterval(), Optional.of(ctx.getShard())));
     ProjectQuotaEntity.Limits quota = new ProjectQuotaEntity.Limits(settings.quotaInstances(),
         settings.quotaCores(), settings.quotaRamMb());
     Entities.init(system, ProjectQuotaEntity.TYPE_KEY, ctx -> ProjectQuotaEntity.create(ctx.getEntityId(), quota));

@@ -41,6 +41,9 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
 
   public record Release(List<String> serverIds) implements Command {}
 
+  /** {@link Release}, answered once done (a workflow's undo step waits for it). */
+  public record ReleaseConfirmed(List<String> serverIds, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** What a server holds is now {@code resources} (a resize ended); never refused. */
   public record Adjust(String serverId, Resources resources) implements Command {}
 
@@ -97,6 +100,9 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
         .onCommand(Release.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
             ? Effect().persist(new Released(c.serverIds())).thenNoReply()
             : Effect().noReply())
+        .onCommand(ReleaseConfirmed.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
+            ? Effect().persist(new Released(c.serverIds())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Adjust.class, (q, c) -> q.held().containsKey(c.serverId())
                 && !q.held().get(c.serverId()).equals(c.resources())
             ? Effect().persist(new Reserved(Map.of(c.serverId(), c.resources()))).thenNoReply()

@@ -78,11 +78,6 @@ final class ServerGroupRoutes extends ServiceRoutes {
     });
   }
 
-  /** Makes the new servers members of their group before they are scheduled. */
-  CompletionStage<Group> join(RequestContext ctx, Group group, List<String> serverIds) {
-    return groups(ctx).askWithStatus(r -> new ServerGroupsEntity.Join(group.id(), serverIds, r), timeout);
-  }
-
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     writer(ctx, "create");
     JsonNode group = Fields.object(Json.parseObject(raw), "server_group");

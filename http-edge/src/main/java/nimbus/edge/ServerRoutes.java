@@ -19,10 +19,9 @@ import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
 import nimbus.compute.KeypairsEntity;
-import nimbus.compute.ProjectQuotaEntity;
+import nimbus.compute.ServerCreation;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
-import nimbus.compute.ServerGroupsEntity;
 import nimbus.compute.ServerSpec;
 import nimbus.compute.ServerView;
 import org.apache.pekko.Done;
@@ -116,57 +115,35 @@ final class ServerRoutes extends ServiceRoutes {
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keyExists(ctx, keyName)
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
-            .thenCompose(boot -> createAll(ctx, new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
-                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), group, max))))
-        .thenApply(view -> created(view, reservation, baseUrl));
+            .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
+                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), max))))
+        .thenApply(id -> created(id, reservation, baseUrl));
   }
 
   /**
-   * Creates {@code count} servers (Nova names several name-1, name-2, ...) once the project's
-   * quota has room for all of them; answers the first.
+   * Creates {@code count} servers (Nova names several name-1, name-2, ...) through one durable
+   * {@link ServerCreation}: quota, group and servers as its persisted steps. Answers the first id.
    */
-  private CompletionStage<ServerView> createAll(RequestContext ctx, ServerSpec spec,
-      Optional<ServerGroupsEntity.Group> group, int count) {
+  private CompletionStage<String> createAll(ServerSpec spec, int count) {
     List<String> ids = new ArrayList<>();
-    Map<String, nimbus.compute.Resources> need = new java.util.HashMap<>();
-    for (int i = 0; i < count; i++) {
-      ids.add(UUID.randomUUID().toString());
-      need.put(ids.get(i), spec.flavor().resources());
-    }
-    EntityRef<ProjectQuotaEntity.Command> quota = sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, spec.projectId());
-    return quota.<Done>askWithStatus(r -> new ProjectQuotaEntity.Reserve(need, r), timeout)
-        .thenCompose(reserved -> group.isEmpty() ? CompletableFuture.completedFuture(null)
-            : serverGroups.join(ctx, group.get(), ids))
-        .thenCompose(reserved -> {
-      List<CompletableFuture<ServerView>> created = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSpec each = count == 1 ? spec : spec.withName(spec.name() + "-" + (i + 1));
-        created.add(server(ids.get(i))
-            .<ServerView>askWithStatus(replyTo -> new ServerEntity.Create(each, replyTo), timeout).toCompletableFuture());
-      }
-      return CompletableFuture.allOf(created.toArray(new CompletableFuture<?>[0]))
-          .whenComplete((v, e) -> {
-            // servers that were never created give their reservation back
-            List<String> lost = new ArrayList<>();
-            for (int i = 0; i < count; i++) if (created.get(i).isCompletedExceptionally()) lost.add(ids.get(i));
-            if (!lost.isEmpty()) quota.tell(new ProjectQuotaEntity.Release(lost));
-          })
-          .thenApply(v -> created.get(0).join());
-    });
+    for (int i = 0; i < count; i++) ids.add(UUID.randomUUID().toString());
+    return sharding.entityRefFor(ServerCreation.TYPE_KEY, UUID.randomUUID().toString())
+        .<ServerCreation.Created>askWithStatus(r -> new ServerCreation.Start(spec, ids, r), timeout)
+        .thenApply(created -> created.serverIds().get(0));
   }
 
-  private static HttpResponse created(ServerView view, boolean reservation, String baseUrl) {
+  private static HttpResponse created(String id, boolean reservation, String baseUrl) {
     ObjectNode out = Json.MAPPER.createObjectNode();
     if (reservation) {
-      out.put("reservation_id", "r-" + view.id().substring(0, 8));
+      out.put("reservation_id", "r-" + id.substring(0, 8));
       return Json.response(202, out);
     }
     ObjectNode s = out.putObject("server");
-    s.put("id", view.id());
-    s.set("links", ServerJson.links(baseUrl, "servers", view.id()));
+    s.put("id", id);
+    s.set("links", ServerJson.links(baseUrl, "servers", id));
     s.put("OS-DCF:diskConfig", "MANUAL");
     s.putArray("security_groups").addObject().put("name", "default");
-    return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + view.id()));
+    return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
 
   /** Nova refuses a key_name the user has no keypair of. */

@@ -15,6 +15,7 @@ import nimbus.cluster.Rejection;
 import nimbus.compute.BootSource;
 import nimbus.compute.Compute;
 import nimbus.compute.Flavor;
+import nimbus.compute.ServerCreation;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerSpec;
 import nimbus.compute.ServerView;
@@ -74,9 +75,10 @@ public final class ServerLifecycleExample {
         BootSource.none(ImageSeeds.idOf("nimbus-test-guest")), Map.of("made-by", "ServerLifecycleExample"),
         Optional.empty(), Optional.empty(), Optional.empty());
 
-    ServerView created = server.<ServerView>askWithStatus(r -> new ServerEntity.Create(spec, r), ASK)
-        .toCompletableFuture().get();
-    seen.add("created " + id + " " + created.status());
+    // through a ServerCreation, as the API does: the project's quota is reserved first
+    ClusterSharding.get(system).entityRefFor(ServerCreation.TYPE_KEY, UUID.randomUUID().toString())
+        .<ServerCreation.Created>askWithStatus(r -> new ServerCreation.Start(spec, List.of(id), r), ASK).toCompletableFuture().get();
+    seen.add("created " + id);
     seen.add("reached " + awaitStatus(server, "ACTIVE", timeout));
 
     server.askWithStatus(ServerEntity.Stop::new, ASK).toCompletableFuture().get();

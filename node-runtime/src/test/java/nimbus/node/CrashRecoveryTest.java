@@ -104,6 +104,39 @@ class CrashRecoveryTest {
     }
   }
 
+  /**
+   * The issue's reproduction: the node killed during a create of ten servers, once their quota
+   * is reserved. After the restart the request's workflow resumes, and the project's quota usage
+   * equals the servers that exist.
+   */
+  @Test
+  void killedDuringAMultiCreateTheQuotaStillMatchesWhatExists() throws Exception {
+    Path config = writeConfig();
+    start(config);
+    String body = "{\"server\": {\"name\": \"many\", \"imageRef\": \"" + Api.TEST_IMAGE
+        + "\", \"flavorRef\": \"42\", \"min_count\": 10, \"max_count\": 10}}";
+    CompletableFuture.runAsync(() -> api.post("/compute/v2.1/servers", body)); // its answer never comes
+    Eventually.until(Duration.ofSeconds(30), () -> instancesUsed() > 0);
+    process.destroyForcibly().waitFor(); // SIGKILL with the quota reserved and the servers not all made
+
+    start(config);
+    List<String> listed = Eventually.await(Duration.ofSeconds(60), () -> {
+      JsonNode servers = api.get("/compute/v2.1/servers/detail?name=%5Emany-").body().path("servers");
+      List<String> ids = new ArrayList<>();
+      servers.forEach(server -> ids.add(server.path("id").asText()));
+      boolean settled = servers.findValuesAsText("status").stream().noneMatch("BUILD"::equals);
+      if (settled && ids.size() == instancesUsed()) return ids;
+      throw new AssertionError(ids.size() + " servers " + servers.findValuesAsText("status") + ", quota holds "
+          + instancesUsed());
+    });
+    mine.addAll(listed);
+    assertEquals(10, listed.size(), "the workflow resumed and made every server");
+  }
+
+  private int instancesUsed() {
+    return api.get("/compute/v2.1/limits").body().path("limits").path("absolute").path("totalInstancesUsed").asInt();
+  }
+
   private void start(Path config) throws IOException {
     Path log = Files.createDirectories(Path.of("target", "crash-test")).resolve("node-" + System.nanoTime() + ".log");
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
