@@ -137,6 +137,32 @@ class IdentityApiTest {
     assertEquals(204, one.delete("/compute/v2.1/servers/" + mine).status());
   }
 
+  /** Keystone's old problem: the admin role on any project made a user the cloud's admin. */
+  @Test
+  void anAdminOfAProjectIsNoAdminOfTheCloud() {
+    String p = unique("demo");
+    String userId = admin.createUserInProject(p + "-boss", "pw-boss", p, "admin");
+    Api projectAdmin = anonymous.as(p + "-boss", "pw-boss", p);
+    String adminsServer = admin.createServer("admins-own", "42");
+
+    JsonNode all = projectAdmin.get("/compute/v2.1/servers?all_tenants=1").body();
+    assertFalse(all.path("servers").findValuesAsText("id").contains(adminsServer), all.toString());
+    assertEquals(404, projectAdmin.get("/compute/v2.1/servers/" + adminsServer).status());
+    assertEquals(403, projectAdmin.post("/compute/v2.1/flavors",
+        "{\"flavor\": {\"name\": \"" + p + "\", \"ram\": 64, \"vcpus\": 1, \"disk\": 1}}").status());
+    assertEquals(403, projectAdmin.get("/compute/v2.1/os-hypervisors").status());
+    String adminProject = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String adminRole = admin.get("/identity/v3/roles?name=admin").body().path("roles").get(0).path("id").asText();
+    assertKeystoneError(projectAdmin.put("/identity/v3/projects/" + adminProject + "/users/" + userId
+        + "/roles/" + adminRole), 403);
+    assertKeystoneError(projectAdmin.get("/identity/v3/users"), 403);
+    // in its own project it still acts: it creates servers there
+    String own = projectAdmin.createServer("project-admins", "42");
+    assertEquals(200, projectAdmin.get("/compute/v2.1/servers/" + own).status());
+    admin.delete("/compute/v2.1/servers/" + own);
+    admin.delete("/compute/v2.1/servers/" + adminsServer);
+  }
+
   @Test
   void membersAndReadersAreKeptToTheirRoles() {
     String p = unique("roles");

@@ -110,7 +110,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> validate(Token caller, String subject, String apiBase, boolean withBody) {
     Token token = identity.validate(subject)
         .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
-    if (!token.userId().equals(caller.userId()) && !caller.hasRole("admin")) {
+    if (!token.userId().equals(caller.userId()) && !identity.isCloudAdmin(caller)) {
       throw new ApiError(403, "You are not authorized to perform the requested action: identity:validate_token.");
     }
     return identity.directory().thenApply(d -> {
@@ -122,7 +122,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> revoke(Token caller, String subject) {
     Token token = identity.validate(subject)
         .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
-    if (!token.userId().equals(caller.userId()) && !caller.hasRole("admin")) {
+    if (!token.userId().equals(caller.userId()) && !identity.isCloudAdmin(caller)) {
       throw new ApiError(403, "You are not authorized to perform the requested action: identity:revoke_token.");
     }
     return identity.revoke(token).thenApply(done -> HttpResponse.create().withStatus(204));
@@ -203,8 +203,8 @@ public final class IdentityRoutes extends ServiceRoutes {
     return identity.directory();
   }
 
-  private static void requireAdmin(Token caller, String what) {
-    if (!caller.hasRole("admin")) {
+  private void requireAdmin(Token caller, String what) {
+    if (!identity.isCloudAdmin(caller)) {
       throw new ApiError(403, "You are not authorized to perform the requested action: identity:" + what + ".");
     }
   }
@@ -242,7 +242,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   // projects
 
   private HttpResponse listProjects(Directory d, Map<String, String> q, Token caller, String base) {
-    boolean admin = caller.hasRole("admin");
+    boolean admin = identity.isCloudAdmin(caller);
     return listOf("projects", d.projects().values().stream()
         .filter(p -> admin || !d.rolesOn(caller.userId(), p.id()).isEmpty())
         .filter(p -> matches(q, "name", p.name()) && matches(q, "domain_id", p.domainId()))
@@ -252,7 +252,7 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private HttpResponse showProject(Directory d, String id, Token caller, String base) {
     Project p = Optional.ofNullable(d.projects().get(id))
-        .filter(x -> caller.hasRole("admin") || !d.rolesOn(caller.userId(), x.id()).isEmpty())
+        .filter(x -> identity.isCloudAdmin(caller) || !d.rolesOn(caller.userId(), x.id()).isEmpty())
         .orElseThrow(() -> notFound("project", id));
     return one("project", KeystoneJson.project(p, base));
   }
@@ -285,7 +285,7 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private HttpResponse showUser(Directory d, String id, Token caller, String base) {
     User u = Optional.ofNullable(d.users().get(id))
-        .filter(x -> caller.hasRole("admin") || x.id().equals(caller.userId()))
+        .filter(x -> identity.isCloudAdmin(caller) || x.id().equals(caller.userId()))
         .orElseThrow(() -> notFound("user", id));
     return one("user", KeystoneJson.user(u, base));
   }

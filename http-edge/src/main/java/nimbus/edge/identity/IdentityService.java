@@ -74,6 +74,9 @@ public final class IdentityService {
         .thenCompose(hash -> entity.<Boolean>askWithStatus(r -> new IdentityEntity.Bootstrap(hash, r), timeout))
         .thenCompose(created -> directory().thenApply(d -> {
           revocations.load(d);
+          d.projects().values().stream()
+              .filter(p -> p.name().equals("admin") && p.domainId().equals(IdentityEntity.DEFAULT_DOMAIN))
+              .findFirst().ifPresent(p -> adminProjectId = p.id());
           return created && configured.isEmpty() ? Optional.of(password) : Optional.<String>empty();
         }));
   }
@@ -83,6 +86,9 @@ public final class IdentityService {
     new SecureRandom().nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
+
+  /** The cloud's admin project (the bootstrap's "admin" in the default domain), once known. */
+  private volatile String adminProjectId = "";
 
   public CompletionStage<Directory> directory() {
     return entity.askWithStatus(IdentityEntity.GetDirectory::new, timeout);
@@ -179,7 +185,15 @@ public final class IdentityService {
   public RequestContext contextOf(String tokenText) {
     Token t = validate(tokenText).orElseThrow(IdentityService::unauthorized);
     if (t.projectId().isEmpty()) throw unauthorized();
-    return new RequestContext(t.projectId().get(), t.userId(), java.util.Set.copyOf(t.roles()));
+    return new RequestContext(t.projectId().get(), t.userId(), java.util.Set.copyOf(t.roles()), isCloudAdmin(t));
+  }
+
+  /**
+   * Whether a token carries the cloud's own powers: the admin role on the cloud's admin project
+   * (Keystone's admin project). The admin role on any other project is that project's admin only.
+   */
+  public boolean isCloudAdmin(Token t) {
+    return t.hasRole("admin") && t.projectId().filter(adminProjectId::equals).isPresent();
   }
 
   public CompletionStage<Done> revoke(Token token) {
