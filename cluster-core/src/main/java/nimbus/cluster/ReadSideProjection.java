@@ -57,27 +57,34 @@ public final class ReadSideProjection {
    * table has.
    */
   public static void awaitCaughtUp(Connection c, String name, String tag, Duration timeout) throws SQLException {
-    long written;
+    long written = progress(c, name, tag).written();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (progress(c, name, tag).processed() < written && System.nanoTime() <= deadline) {
+      LockSupport.parkNanos(CATCH_UP_POLL.toNanos());
+    }
+  }
+
+  /** How far projection {@code name} is: the newest event with its tag, and the last one it applied. */
+  public record Progress(long written, long processed) {}
+
+  public static Progress progress(Connection c, String name, String tag) throws SQLException {
+    long written = 0;
     try (PreparedStatement st = c.prepareStatement("SELECT MAX(event_id) FROM event_tag WHERE tag = ?")) {
       st.setString(1, tag);
       try (ResultSet rs = st.executeQuery()) {
-        written = rs.next() ? rs.getLong(1) : 0;
+        if (rs.next()) written = rs.getLong(1);
       }
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long processed = 0;
     try (PreparedStatement st = c.prepareStatement(
         "SELECT current_offset FROM projection_offset_store WHERE projection_name = ? AND projection_key = ?")) {
       st.setString(1, name);
       st.setString(2, tag);
-      while (true) {
-        long processed = 0;
-        try (ResultSet rs = st.executeQuery()) {
-          if (rs.next()) processed = Long.parseLong(rs.getString(1));
-        }
-        if (processed >= written || System.nanoTime() > deadline) return;
-        LockSupport.parkNanos(CATCH_UP_POLL.toNanos());
+      try (ResultSet rs = st.executeQuery()) {
+        if (rs.next()) processed = Long.parseLong(rs.getString(1));
       }
     }
+    return new Progress(written, processed);
   }
 
   private static final Duration CATCH_UP_POLL = Duration.ofMillis(10);

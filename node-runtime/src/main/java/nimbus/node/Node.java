@@ -126,7 +126,10 @@ public final class Node implements AutoCloseable {
             settings.api().askTimeout());
         generated = identity.bootstrap().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
-            () -> !settings.has(Role.COMPUTE) || agentReported(system, settings));
+            () -> !settings.has(Role.COMPUTE) || agentReported(system, settings),
+            java.util.Map.of(nimbus.compute.ServerListProjection.NAME, nimbus.compute.ServerEntity.TAG,
+                nimbus.storage.ImageListProjection.NAME, nimbus.storage.ImageEntity.TAG),
+            settings.api().projectionStallAfter());
         binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(),
             settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout())
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
