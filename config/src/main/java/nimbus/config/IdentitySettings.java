@@ -14,7 +14,8 @@ public record IdentitySettings(
     int lockoutFailureAttempts,
     Duration lockoutDuration,
     Optional<String> publicUrl,
-    int maxPasswordLength) {
+    int maxPasswordLength,
+    int maxPendingPasswordChecks) {
 
   static IdentitySettings from(Config c) {
     Duration expiry = c.getDuration("token-expiry");
@@ -40,7 +41,8 @@ public record IdentitySettings(
     return new IdentitySettings(password.isEmpty() ? Optional.empty() : Optional.of(password), expiry, keys,
         Math.max(1, c.getInt("lockout-failure-attempts")), c.getDuration("lockout-duration"),
         url.isBlank() ? Optional.empty() : Optional.of(url.replaceAll("/+$", "")),
-        Math.max(8, c.getInt("max-password-length")));
+        Math.max(8, c.getInt("max-password-length")),
+        Math.max(1, c.getInt("max-pending-password-checks")));
   }
 
   /** Never print the password or the keys. */

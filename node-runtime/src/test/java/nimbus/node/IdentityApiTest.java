@@ -28,8 +28,8 @@ class IdentityApiTest {
 
   @BeforeAll
   static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.identity.lockout-failure-attempts", 3)),
-        ConfigFactory.empty());
+    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.identity.lockout-failure-attempts", 3,
+        "nimbus.identity.max-pending-password-checks", 4)), ConfigFactory.empty());
     admin = Api.adminOf(node);
     anonymous = new Api(node.apiUrl());
   }
@@ -220,6 +220,28 @@ class IdentityApiTest {
     assertKeystoneError(locked, 401);
     assertTrue(locked.body().path("error").path("message").asText().contains("locked"), locked.raw());
     assertFalse(locked.raw().contains(userId), "an anonymous caller learns no user id: " + locked.raw());
+  }
+
+  /** A flood of logins meets a bounded queue: the excess is answered 503 at once, the rest as usual. */
+  @Test
+  void aFloodOfLoginsIsAnsweredNotQueuedWithoutBound() throws Exception {
+    String p = unique("flood");
+    admin.createUserInProject(p + "-user", "right", p, "member");
+    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(60);
+    java.util.List<Api.Reply> replies;
+    try {
+      java.util.List<java.util.concurrent.Future<Api.Reply>> logins = new java.util.ArrayList<>();
+      for (int i = 0; i < 60; i++) logins.add(clients.submit(() -> login(unique("nobody"), "wrong")));
+      replies = new java.util.ArrayList<>();
+      for (var login : logins) replies.add(login.get());
+    } finally {
+      clients.shutdown();
+    }
+    java.util.Map<Integer, Long> statuses = replies.stream()
+        .collect(java.util.stream.Collectors.groupingBy(Api.Reply::status, java.util.stream.Collectors.counting()));
+    assertEquals(java.util.Set.of(401, 503), statuses.keySet(), statuses.toString());
+    assertKeystoneError(replies.stream().filter(r -> r.status() == 503).findFirst().orElseThrow(), 503);
+    assertEquals(201, login(p + "-user", "right").status(), "the node still serves logins");
   }
 
   @Test

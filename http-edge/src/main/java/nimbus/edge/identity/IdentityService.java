@@ -48,6 +48,8 @@ public final class IdentityService {
   private final PasswordHasher hasher = new PasswordHasher();
   private final Revocations revocations;
   private final Executor blocking;
+  /** Password checks running or queued: bounded, so a flood of logins cannot grow the queue. */
+  private final java.util.concurrent.Semaphore pendingChecks;
   private final Duration timeout;
   private final String dummyHash;
 
@@ -58,6 +60,7 @@ public final class IdentityService {
     this.codec = codec;
     this.revocations = Revocations.get(system);
     this.blocking = blocking;
+    this.pendingChecks = new java.util.concurrent.Semaphore(settings.maxPendingPasswordChecks());
     this.timeout = timeout;
     // checked when the user does not exist, so both answers take as long
     this.dummyHash = hasher.hash("nimbus-no-such-user");
@@ -119,7 +122,11 @@ public final class IdentityService {
     return directory().thenCompose(d -> {
       Optional<User> user = find(d, userRef);
       String hash = user.map(User::passwordHash).orElse(dummyHash);
-      return CompletableFuture.supplyAsync(() -> hasher.verify(password, hash), blocking).thenApply(ok -> {
+      if (!pendingChecks.tryAcquire()) {
+        throw new ApiError(503, "Too many logins at once; try again shortly.");
+      }
+      return CompletableFuture.supplyAsync(() -> hasher.verify(password, hash), blocking)
+          .whenComplete((ok, e) -> pendingChecks.release()).thenApply(ok -> {
         if (user.isEmpty()) throw unauthorized();
         User u = user.get();
         Instant locked = d.lockedUntil().get(u.id());
