@@ -22,6 +22,9 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 public final class KeypairsEntity
     extends EventSourcedBehaviorWithEnforcedReplies<KeypairsEntity.Command, KeypairsEntity.Event, KeypairsEntity.State> {
 
+  /** Nova's key_pairs quota: per user. */
+  static final int MAX_KEYPAIRS = 100;
+
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Keypairs");
 
   /** Messages a user's keypairs understand. */
@@ -65,9 +68,15 @@ public final class KeypairsEntity
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Add.class, (s, c) -> s.byName().containsKey(c.keypair().name())
-            ? Effect().reply(c.replyTo(), Rejection.conflict("Key pair '" + c.keypair().name() + "' already exists."))
-            : Effect().persist(new KeypairAdded(c.keypair())).thenReply(c.replyTo(), n -> StatusReply.success(c.keypair())))
+        .onCommand(Add.class, (s, c) -> {
+          if (s.byName().containsKey(c.keypair().name())) {
+            return Effect().reply(c.replyTo(), Rejection.conflict("Key pair '" + c.keypair().name() + "' already exists."));
+          }
+          if (s.byName().size() >= MAX_KEYPAIRS) {
+            return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Quota exceeded, too many key pairs."));
+          }
+          return Effect().persist(new KeypairAdded(c.keypair())).thenReply(c.replyTo(), n -> StatusReply.success(c.keypair()));
+        })
         .onCommand(Remove.class, (s, c) -> s.byName().containsKey(c.name())
             ? Effect().persist(new KeypairRemoved(c.name())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), notFound(c.name())))

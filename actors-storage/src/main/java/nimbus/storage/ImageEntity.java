@@ -34,6 +34,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 public final class ImageEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ImageEntity.Command, ImageEntity.Event, ImageEntity.State> {
 
+  /** Glance's image_member_quota. */
+  static final int MAX_MEMBERS = 128;
+
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Image");
   public static final String TAG = "image";
 
@@ -226,9 +229,14 @@ public final class ImageEntity
           if (!s.image().visibility().equals("shared")) {
             return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Only shared images have members."));
           }
-          return s.image().members().containsKey(c.projectId())
-              ? Effect().reply(c.replyTo(), Rejection.conflict("Member " + c.projectId() + " already exists."))
-              : persist(new MemberAdded(c.projectId(), now()), c.replyTo());
+          if (s.image().members().containsKey(c.projectId())) {
+            return Effect().reply(c.replyTo(), Rejection.conflict("Member " + c.projectId() + " already exists."));
+          }
+          if (s.image().members().size() >= MAX_MEMBERS) {
+            return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+                "Maximum number of image members exceeded (" + MAX_MEMBERS + ")"));
+          }
+          return persist(new MemberAdded(c.projectId(), now()), c.replyTo());
         })
         .onCommand(AnswerMember.class, (s, c) -> {
           if (!s.image().members().containsKey(c.projectId())) return Effect().reply(c.replyTo(), noMember(c.projectId()));

@@ -11,7 +11,7 @@ public record Rejection(Kind kind, String message) {
 
   /** Reasons to refuse, each with the HTTP status the edge answers with. */
   public enum Kind {
-    INVALID(400), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), UNAVAILABLE(503);
+    INVALID(400), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), TOO_MANY(413), UNAVAILABLE(503);
 
     public final int httpStatus;
 

@@ -154,6 +154,7 @@ final class ImageRoutes extends ServiceRoutes {
       java.util.List<String> tags = new java.util.ArrayList<>(image.metadata().tags());
       if (!add && !tags.remove(tag)) throw ApiError.notFound("Tag " + tag + " not found");
       if (add && !tags.contains(tag)) tags.add(tag);
+      if (tags.size() > ImageJson.MAX_TAGS) throw ImageJson.tooManyTags();
       ImageMetadata next = image.metadata().withTags(tags);
       return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
     }).thenApply(image -> HttpResponse.create().withStatus(204));

@@ -170,6 +170,22 @@ class AllInOneApiTest {
   }
 
   @Test
+  void aUserHoldsAtMostNovasHundredKeypairs() {
+    api.createUserInProject("keyring", "pw-keys", "keys", "member");
+    Api user = new Api(node.apiUrl()).as("keyring", "pw-keys", "keys");
+    String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O test@nimbus";
+    for (int i = 0; i < 100; i++) {
+      Api.Reply r = user.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"k" + i + "\", \"public_key\": \""
+          + key + "\"}}");
+      assertEquals(200, r.status(), r.raw());
+    }
+    Api.Reply refused = user.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"k100\", \"public_key\": \""
+        + key + "\"}}");
+    assertEquals(403, refused.status(), refused.raw());
+    assertTrue(refused.body().path("forbidden").path("message").asText().contains("too many key pairs"), refused.raw());
+  }
+
+  @Test
   void listsPageWithLimitAndMarker() {
     String a = api.createServer("page-a", "42");
     String b = api.createServer("page-b", "42");

@@ -126,6 +126,30 @@ class ImageApiTest {
     assertEquals(204, admin.putBytes(IMAGES + "/" + id + "/file", random(1000, 4)).status(), "it takes a new upload");
   }
 
+  /** Glance's limits on what one image may collect, with its 413; a huge tag list costs nothing much. */
+  @Test
+  void tagsAndMembersStopAtGlancesLimits() {
+    StringBuilder many = new StringBuilder("[");
+    for (int i = 0; i < 129; i++) many.append(i == 0 ? "" : ",").append("\"t").append(i).append('"');
+    Api.Reply tooMany = admin.post(IMAGES, "{\"name\": \"tagged\", \"tags\": " + many + "]}");
+    assertEquals(413, tooMany.status(), tooMany.raw());
+    String repeated = "[" + "\"same\",".repeat(50_000) + "\"same\"]";
+    JsonNode once = create(admin, "{\"name\": \"repeated\", \"tags\": " + repeated + "}");
+    assertEquals(List.of("same"), List.of(once.path("tags").get(0).asText()));
+    assertEquals(1, once.path("tags").size());
+    String id = once.path("id").asText();
+    for (int i = 1; i < 128; i++) assertEquals(204, admin.put(IMAGES + "/" + id + "/tags/t" + i).status());
+    assertEquals(413, admin.put(IMAGES + "/" + id + "/tags/one-more").status());
+
+    String shared = create(admin, "{\"name\": \"popular\", \"visibility\": \"shared\"}").path("id").asText();
+    for (int i = 0; i < 128; i++) {
+      assertEquals(200, admin.post(IMAGES + "/" + shared + "/members", "{\"member\": \"p" + i + "\"}").status());
+    }
+    Api.Reply member = admin.post(IMAGES + "/" + shared + "/members", "{\"member\": \"p128\"}");
+    assertEquals(413, member.status(), member.raw());
+    assertEquals(413, member.body().path("code").asInt(), "Glance's error format: " + member.raw());
+  }
+
   @Test
   void listsFilterAndPage() {
     String tag = UUID.randomUUID().toString().substring(0, 8);
