@@ -27,7 +27,8 @@ public final class Compute {
     Entities.init(system, ProjectQuotaEntity.TYPE_KEY, ctx -> ProjectQuotaEntity.create(ctx.getEntityId(), quota));
     Entities.init(system, FlavorCatalogEntity.TYPE_KEY, ctx -> FlavorCatalogEntity.create());
     Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));
-    Entities.init(system, ServerGroupsEntity.TYPE_KEY, ctx -> ServerGroupsEntity.create(ctx.getEntityId()));
+    Entities.init(system, ServerGroupsEntity.TYPE_KEY, ctx -> ServerGroupsEntity.create(ctx.getEntityId(),
+        settings.quotaServerGroups(), settings.quotaServerGroupMembers()));
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->
         HostEntity.create(ctx.getEntityId(), directory::publish));
   }

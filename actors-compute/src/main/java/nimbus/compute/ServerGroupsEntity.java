@@ -88,12 +88,18 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   /** The project's groups by id, oldest first. */
   public record Groups(Map<String, Group> byId) implements CborSerializable {}
 
-  public static Behavior<Command> create(String projectId) {
-    return new ServerGroupsEntity(projectId);
+  /** A project's groups: at most {@code maxGroups} of them, each of at most {@code maxMembers}. */
+  public static Behavior<Command> create(String projectId, int maxGroups, int maxMembers) {
+    return new ServerGroupsEntity(projectId, maxGroups, maxMembers);
   }
 
-  private ServerGroupsEntity(String projectId) {
+  private final int maxGroups;
+  private final int maxMembers;
+
+  private ServerGroupsEntity(String projectId, int maxGroups, int maxMembers) {
     super(PersistenceId.of(TYPE_KEY.name(), projectId));
+    this.maxGroups = maxGroups;
+    this.maxMembers = maxMembers;
   }
 
   @Override
@@ -104,9 +110,15 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   @Override
   public CommandHandlerWithReply<Command, Event, Groups> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Create.class, (g, c) -> g.byId().containsKey(c.group().id())
-            ? Effect().reply(c.replyTo(), Rejection.conflict("Server group " + c.group().id() + " exists"))
-            : Effect().persist(new GroupCreated(c.group())).thenReply(c.replyTo(), n -> StatusReply.success(c.group())))
+        .onCommand(Create.class, (g, c) -> {
+          if (g.byId().containsKey(c.group().id())) {
+            return Effect().reply(c.replyTo(), Rejection.conflict("Server group " + c.group().id() + " exists"));
+          }
+          if (g.byId().size() >= maxGroups) {
+            return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Quota exceeded, too many server groups."));
+          }
+          return Effect().persist(new GroupCreated(c.group())).thenReply(c.replyTo(), n -> StatusReply.success(c.group()));
+        })
         .onCommand(Get.class, (g, c) -> Effect().reply(c.replyTo(), found(g, c.groupId())))
         .onCommand(ListGroups.class, (g, c) -> Effect().reply(c.replyTo(), StatusReply.success(g)))
         .onCommand(Delete.class, (g, c) -> g.byId().containsKey(c.groupId())
@@ -132,6 +144,9 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
     if (group == null) return Effect().reply(c.replyTo(), notFound(c.groupId()));
     List<String> fresh = c.serverIds().stream().filter(id -> !group.members().contains(id)).toList();
     if (fresh.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(group));
+    if (group.members().size() + fresh.size() > maxMembers) {
+      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Quota exceeded, too many servers in group"));
+    }
     return Effect().persist(new MembersJoined(c.groupId(), fresh))
         .thenReply(c.replyTo(), n -> StatusReply.success(n.byId().get(c.groupId())));
   }

@@ -31,7 +31,7 @@ class HostDirectoryTest {
   private ComputeSettings settings(ComputeSettings.Weigher weigher) {
     ComputeSettings d = ComputeSettings.defaults();
     return new ComputeSettings(d.buildTimeout(), d.taskTimeout(), d.stepRetryInterval(),
-        d.maxBuildAttempts(), weigher, Duration.ofSeconds(10), 10, 20, 51200, d.snapshotTimeout());
+        d.maxBuildAttempts(), weigher, Duration.ofSeconds(10), 10, 20, 51200, d.snapshotTimeout(), 10, 10);
   }
 
   @Test

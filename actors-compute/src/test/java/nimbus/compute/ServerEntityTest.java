@@ -33,7 +33,7 @@ class ServerEntityTest extends EntityTestSupport {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ComputeSettings settings = new ComputeSettings(Duration.ofSeconds(60),
       Duration.ofSeconds(30), Duration.ofMillis(200), 2, ComputeSettings.Weigher.SPREAD,
-      Duration.ofSeconds(10), 10, 20, 51200, Duration.ofSeconds(90));
+      Duration.ofSeconds(10), 10, 20, 51200, Duration.ofSeconds(90), 10, 10);
   private ScriptedHosts hosts;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;

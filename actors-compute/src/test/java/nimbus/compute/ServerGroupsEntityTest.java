@@ -16,7 +16,7 @@ class ServerGroupsEntityTest extends EntityTestSupport {
   @Test
   void theFirstMemberPlacedFixesAnAffinityGroupsHostUntilTheLastOneLeaves() {
     var kit = EventSourcedBehaviorTestKit.<ServerGroupsEntity.Command, ServerGroupsEntity.Event, ServerGroupsEntity.Groups>create(
-        testKit.system(), ServerGroupsEntity.create("p-" + System.nanoTime()));
+        testKit.system(), ServerGroupsEntity.create("p-" + System.nanoTime(), 10, 10));
     var group = new ServerGroupsEntity.Group("g", "web", Placement.AFFINITY, "u", List.of(), Optional.empty());
     kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(r -> new ServerGroupsEntity.Create(group, r));
     kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(r -> new ServerGroupsEntity.Join("g", List.of("a", "b"), r));
@@ -32,6 +32,31 @@ class ServerGroupsEntityTest extends EntityTestSupport {
     assertTrue(kit.getState().byId().get("g").members().isEmpty());
     kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(r -> new ServerGroupsEntity.Join("g", List.of("c"), r));
     assertEquals("h2", pin(kit, "h2"), "an emptied group starts afresh");
+  }
+
+  @Test
+  void aProjectHasAtMostItsQuotaOfGroupsAndAGroupOfMembers() {
+    var kit = EventSourcedBehaviorTestKit.<ServerGroupsEntity.Command, ServerGroupsEntity.Event, ServerGroupsEntity.Groups>create(
+        testKit.system(), ServerGroupsEntity.create("p-" + System.nanoTime(), 2, 3));
+    for (String id : List.of("g1", "g2")) {
+      var group = new ServerGroupsEntity.Group(id, id, Placement.ANTI_AFFINITY, "u", List.of(), Optional.empty());
+      assertTrue(kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(r -> new ServerGroupsEntity.Create(group, r))
+          .reply().isSuccess());
+    }
+    var third = new ServerGroupsEntity.Group("g3", "g3", Placement.ANTI_AFFINITY, "u", List.of(), Optional.empty());
+    StatusReply<ServerGroupsEntity.Group> refused =
+        kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(r -> new ServerGroupsEntity.Create(third, r)).reply();
+    assertEquals(new nimbus.cluster.Rejection(nimbus.cluster.Rejection.Kind.FORBIDDEN,
+        "Quota exceeded, too many server groups."), nimbus.cluster.Rejection.from(refused.getError()));
+
+    assertTrue(kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(
+        r -> new ServerGroupsEntity.Join("g1", List.of("a", "b"), r)).reply().isSuccess());
+    var tooMany = kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(
+        r -> new ServerGroupsEntity.Join("g1", List.of("c", "d"), r));
+    assertTrue(tooMany.reply().isError());
+    assertTrue(tooMany.events().isEmpty(), "none of them joins");
+    assertTrue(kit.<StatusReply<ServerGroupsEntity.Group>>runCommand(
+        r -> new ServerGroupsEntity.Join("g1", List.of("a", "b", "c"), r)).reply().isSuccess(), "members already in count once");
   }
 
   private static String pin(

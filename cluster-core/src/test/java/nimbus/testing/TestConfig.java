@@ -61,7 +61,8 @@ public final class TestConfig {
         "nimbus.cluster.tls-dir", sharedTls().toString()))
         // tests create many servers in one project; the quota test sets its own limits
         .withFallback(ConfigFactory.parseString(
-            "nimbus.compute.default-quota { instances = 100000, cores = 100000, ram-mb = 100000000 }"));
+            "nimbus.compute.default-quota { instances = 100000, cores = 100000, ram-mb = 100000000,"
+                + " server-groups = 1000, server-group-members = 1000 }"));
     return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides).withFallback(base));
   }
 }

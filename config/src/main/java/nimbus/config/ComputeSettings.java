@@ -14,7 +14,9 @@ public record ComputeSettings(
     int quotaInstances,
     int quotaCores,
     int quotaRamMb,
-    Duration snapshotTimeout) {
+    Duration snapshotTimeout,
+    int quotaServerGroups,
+    int quotaServerGroupMembers) {
 
   /** Which host wins among those that fit. */
   public enum Weigher { SPREAD, PACK }
@@ -34,7 +36,8 @@ public record ComputeSettings(
     return new ComputeSettings(c.getDuration("build-timeout"), c.getDuration("task-timeout"),
         c.getDuration("step-retry-interval"), attempts, weigher, c.getDuration("host-down-after"),
         c.getInt("default-quota.instances"), c.getInt("default-quota.cores"), c.getInt("default-quota.ram-mb"),
-        c.getDuration("snapshot-timeout"));
+        c.getDuration("snapshot-timeout"), c.getInt("default-quota.server-groups"),
+        c.getInt("default-quota.server-group-members"));
   }
 
   /** Defaults, for tests and tools that do not read a file. */
