@@ -1,13 +1,24 @@
 package nimbus.config;
 
 import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The HTTP API: where it listens, how large a body may be, how long it waits for entities, and
  * how long a read-side projection may stand still behind the journal before readiness fails.
  */
-public record ApiSettings(String host, int port, long maxBodyBytes, Duration askTimeout, Duration projectionStallAfter) {
+public record ApiSettings(String host, int port, long maxBodyBytes, Duration askTimeout, Duration projectionStallAfter,
+    Optional<Tls> tls) {
+
+  /** The API's certificate and key, PEM files. */
+  public record Tls(Path certFile, Path keyFile) {}
+
+  public String scheme() {
+    return tls.isPresent() ? "https" : "http";
+  }
 
   static ApiSettings from(Config c) {
     long max = c.getBytes("max-body-bytes");
@@ -16,6 +27,22 @@ public record ApiSettings(String host, int port, long maxBodyBytes, Duration ask
           "allow at least 1 KiB");
     }
     return new ApiSettings(c.getString("host"), Ports.check("nimbus.api.port", c.getInt("port"), true),
-        max, c.getDuration("ask-timeout"), c.getDuration("projection-stall-after"));
+        max, c.getDuration("ask-timeout"), c.getDuration("projection-stall-after"), tls(c));
+  }
+
+  private static Optional<Tls> tls(Config c) {
+    String cert = c.getString("tls-cert-file");
+    String key = c.getString("tls-key-file");
+    if (cert.isBlank() && key.isBlank()) return Optional.empty();
+    if (cert.isBlank() || key.isBlank()) {
+      throw new SettingsException("nimbus.api.tls-cert-file", "HTTPS needs both a certificate and a key",
+          "set tls-cert-file and tls-key-file, or neither");
+    }
+    for (String file : java.util.List.of(cert, key)) {
+      if (!Files.isReadable(Path.of(file))) {
+        throw new SettingsException("nimbus.api.tls-cert-file", "cannot read " + file, "give readable PEM files");
+      }
+    }
+    return Optional.of(new Tls(Path.of(cert).toAbsolutePath(), Path.of(key).toAbsolutePath()));
   }
 }

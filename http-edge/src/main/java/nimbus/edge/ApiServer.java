@@ -76,8 +76,14 @@ public final class ApiServer extends AllDirectives {
     return system.dispatchers().lookup(DispatcherSelector.fromConfig("nimbus-blocking-dispatcher"));
   }
 
+  /** Listens: HTTPS when a certificate is configured, plain HTTP otherwise. */
   public CompletionStage<ServerBinding> bind(ActorSystem<?> system) {
-    return Http.get(system).newServerAt(settings.host(), settings.port()).bind(route());
+    var server = Http.get(system).newServerAt(settings.host(), settings.port());
+    if (settings.tls().isPresent()) {
+      server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(
+          ApiTls.context(settings.tls().get())));
+    }
+    return server.bind(route());
   }
 
   public Route route() {

@@ -83,6 +83,10 @@ public final class Node implements AutoCloseable {
     }
     Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
     PrivateFiles.protect(settings);
+    if (settings.has(Role.CONTROL) && settings.api().tls().isEmpty() && !isLoopback(settings.api().host())) {
+      org.slf4j.LoggerFactory.getLogger(Node.class).warn("the API listens on {} over plain HTTP: passwords and tokens cross "
+          + "the network readable; set nimbus.api.tls-cert-file and tls-key-file", settings.api().host());
+    }
     Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
     Dataplane dataplane = settings.has(Role.COMPUTE) ? dataplane(settings) : null;
     Clock clock = Clock.systemUTC();
@@ -140,6 +144,14 @@ public final class Node implements AutoCloseable {
       throw new IllegalStateException("cannot start the API: " + e.getMessage(), e);
     }
     return new Node(settings, system, binding, hypervisor, generated, identity);
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /**
@@ -216,7 +228,7 @@ public final class Node implements AutoCloseable {
 
   /** The API's URL, e.g. http://127.0.0.1:8774 (control nodes). */
   public String apiUrl() {
-    return "http://" + settings.api().host() + ":" + binding.localAddress().getPort();
+    return settings.api().scheme() + "://" + settings.api().host() + ":" + binding.localAddress().getPort();
   }
 
   @Override
