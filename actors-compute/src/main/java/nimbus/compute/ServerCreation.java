@@ -194,7 +194,6 @@ public final class ServerCreation
 
   private final Steps steps;
   private final Clock clock;
-  private final Duration retryInterval;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
@@ -215,7 +214,6 @@ public final class ServerCreation
     super(PersistenceId.of(TYPE_KEY.name(), requestId));
     this.steps = steps;
     this.clock = clock;
-    this.retryInterval = retryInterval;
     this.context = context;
     this.timers = timers;
     this.shard = shard;

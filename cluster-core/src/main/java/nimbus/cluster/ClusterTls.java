@@ -5,23 +5,19 @@ import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
@@ -105,8 +101,8 @@ public final class ClusterTls {
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     privateDir(dir);
-    writeSecret(dir.resolve(CA_KEY), pem("PRIVATE KEY", ca.getPrivate().getEncoded()));
-    write(dir.resolve(CA_CERT), pem("CERTIFICATE", sign(b, ca.getPrivate()).getEncoded()));
+    writeSecret(dir.resolve(CA_KEY), Pem.encode("PRIVATE KEY", ca.getPrivate().getEncoded()));
+    Files.writeString(dir.resolve(CA_CERT), Pem.encode("CERTIFICATE", sign(b, ca.getPrivate()).getEncoded()));
   }
 
   /**
@@ -121,8 +117,7 @@ public final class ClusterTls {
     }
     X509Certificate caCert = (X509Certificate) CertificateFactory.getInstance("X.509")
         .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(caDir.resolve(CA_CERT))));
-    PrivateKey caKey = KeyFactory.getInstance("RSA").generatePrivate(
-        new PKCS8EncodedKeySpec(unpem(Files.readString(caDir.resolve(CA_KEY)))));
+    PrivateKey caKey = Pem.privateKey(Files.readString(caDir.resolve(CA_KEY)));
     KeyPair node = rsa();
     X509v3CertificateBuilder b = builder(X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()),
         new X500Name("CN=" + NODE_NAME), NODE_LIFETIME, node);
@@ -134,8 +129,8 @@ public final class ClusterTls {
         new GeneralNames(new GeneralName(GeneralName.dNSName, NODE_NAME)));
     privateDir(out);
     if (!caDir.equals(out)) Files.copy(caDir.resolve(CA_CERT), out.resolve(CA_CERT), StandardCopyOption.REPLACE_EXISTING);
-    writeSecret(out.resolve(NODE_KEY), pem("PRIVATE KEY", node.getPrivate().getEncoded()));
-    write(out.resolve(NODE_CERT), pem("CERTIFICATE", sign(b, caKey).getEncoded()));
+    writeSecret(out.resolve(NODE_KEY), Pem.encode("PRIVATE KEY", node.getPrivate().getEncoded()));
+    Files.writeString(out.resolve(NODE_CERT), Pem.encode("CERTIFICATE", sign(b, caKey).getEncoded()));
   }
 
   private static KeyPair rsa() throws GeneralSecurityException {
@@ -160,23 +155,9 @@ public final class ClusterTls {
     }
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
-  }
-
-  private static byte[] unpem(String pem) {
-    return Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
-  }
-
   private static void privateDir(Path dir) throws IOException {
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-  }
-
-  private static void write(Path file, String text) throws IOException {
-    Files.writeString(file, text);
   }
 
   /** Readable by this user alone from the moment it exists. */

@@ -36,6 +36,7 @@ public final class LinuxDataplane implements Dataplane {
   private final ProcessRunner processes;
   private final Path stateDir;
   private final Path hostsDir;
+  private final Path pidFile;
 
   /** {@code dhcpDir}: where the bridges' leases are kept (a directory per bridge). */
   public LinuxDataplane(LocalNetwork network, Optional<String> netns, ProcessRunner processes, Path dhcpDir) {
@@ -44,6 +45,7 @@ public final class LinuxDataplane implements Dataplane {
     this.processes = processes;
     this.stateDir = dhcpDir.resolve(network.bridge());
     this.hostsDir = stateDir.resolve("hosts");
+    this.pidFile = stateDir.resolve("dnsmasq.pid");
   }
 
   @Override
@@ -56,7 +58,7 @@ public final class LinuxDataplane implements Dataplane {
     processes.run(commands.bringUp(), TIMEOUT);
     makeReadableByDnsmasq();
     if (dnsmasq().isEmpty()) {
-      processes.run(commands.startDnsmasq(stateDir.resolve("dnsmasq.pid"), stateDir.resolve("dnsmasq.leases"),
+      processes.run(commands.startDnsmasq(pidFile, stateDir.resolve("dnsmasq.leases"),
           hostsDir), TIMEOUT);
       log.info("DHCP for {} on {}: static leases from {}", network.cidr(), network.bridge(), hostsDir);
     }
@@ -111,6 +113,15 @@ public final class LinuxDataplane implements Dataplane {
     return found;
   }
 
+  /** The dnsmasq this dataplane started, by its pid file (ensureLocalNetwork made sure it is ours). */
+  private Optional<ProcessHandle> ourDnsmasq() {
+    try {
+      return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive);
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty(); // none running: it reads every host file when it starts
+    }
+  }
+
   @Override
   public synchronized Optional<Lease> plug(String serverId) {
     Path file = hostFile(serverId);
@@ -139,7 +150,7 @@ public final class LinuxDataplane implements Dataplane {
     } catch (IOException e) {
       throw new IllegalStateException("cannot remove the lease of server " + serverId + ": " + e.getMessage(), e);
     }
-    dnsmasq().ifPresent(p -> processes.run(LinuxCommands.reloadDnsmasq(p.pid()), TIMEOUT));
+    ourDnsmasq().ifPresent(p -> processes.run(LinuxCommands.reloadDnsmasq(p.pid()), TIMEOUT));
   }
 
   @Override
