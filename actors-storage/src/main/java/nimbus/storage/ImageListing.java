@@ -37,6 +37,14 @@ public final class ImageListing {
     }
   }
 
+  /** The images {@code owner} has, in any status. Blocking JDBC. */
+  public List<Image> owned(String owner) throws SQLException {
+    try (Connection c = database.connection()) {
+      ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
+      return ReadSideRows.select(c, "SELECT row_json FROM image_list WHERE owner = ?", List.of(owner), Image.class);
+    }
+  }
+
   /** Blocking JDBC: call it on a blocking dispatcher. Sees every image change acknowledged before it. */
   public List<Image> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {

@@ -152,7 +152,11 @@ public final class ImageStore {
   /** An upload larger than the store accepts. */
   public static final class TooLarge extends RuntimeException {
     public TooLarge(long maxBytes) {
-      super("Image exceeds the storage quota: the largest image is " + maxBytes + " bytes");
+      this("Image exceeds the storage quota: the largest image is " + maxBytes + " bytes");
+    }
+
+    public TooLarge(String message) {
+      super(message);
     }
   }
 

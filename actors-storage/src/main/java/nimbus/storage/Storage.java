@@ -12,8 +12,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class Storage {
   private Storage() {}
 
-  public static void init(ActorSystem<?> system, Clock clock, Duration uploadTimeout) {
+  public static void init(ActorSystem<?> system, Clock clock, Duration uploadTimeout, ImageQuotas.Limits limits) {
     Entities.init(system, ImageEntity.TYPE_KEY, ctx -> ImageEntity.create(ctx.getEntityId(), clock, uploadTimeout));
+    Entities.init(system, ImageQuotaEntity.TYPE_KEY,
+        ctx -> ImageQuotaEntity.create(ctx.getEntityId(), limits, uploadTimeout, clock));
   }
 
   /** On control nodes: the image list table and the projection that fills it. */

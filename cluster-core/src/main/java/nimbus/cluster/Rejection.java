@@ -40,6 +40,11 @@ public record Rejection(Kind kind, String message) {
     return StatusReply.error(kind.name() + ": " + message);
   }
 
+  /** The rejection as a failure to complete a future with, read back like a refused reply. */
+  public static RuntimeException failure(Kind kind, String message) {
+    return new StatusReply.ErrorMessage(kind.name() + ": " + message);
+  }
+
   /** Reads a rejection back from a StatusReply error (or any failure: then UNAVAILABLE). */
   public static Rejection from(Throwable error) {
     String text = error.getMessage() == null ? error.toString() : error.getMessage();

@@ -62,7 +62,8 @@ public final class TestConfig {
         // tests create many servers in one project; the quota test sets its own limits
         .withFallback(ConfigFactory.parseString(
             "nimbus.compute.default-quota { instances = 100000, cores = 100000, ram-mb = 100000000,"
-                + " server-groups = 1000, server-group-members = 1000 }"));
+                + " server-groups = 1000, server-group-members = 1000 }\n"
+                + "nimbus.image-store.quota { image-count-total = 100000, image-count-uploading = 1000 }"));
     return NimbusSettings.load(Optional.empty(), ConfigFactory.parseMap(overrides).withFallback(base));
   }
 }

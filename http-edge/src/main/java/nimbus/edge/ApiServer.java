@@ -68,7 +68,7 @@ public final class ApiServer extends AllDirectives {
     this.quotas = new QuotaRoutes(ClusterSharding.get(system), settings.askTimeout());
     this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
     this.serverGroups = new ServerGroupRoutes(ClusterSharding.get(system), settings.askTimeout());
-    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors, serverGroups,
+    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors, serverGroups, uploads.quotas(),
         new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout());
   }
 

@@ -14,6 +14,7 @@ import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageListing;
 import nimbus.storage.ImageMetadata;
+import nimbus.storage.ImageQuotas;
 import nimbus.storage.ImageUploads;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -71,6 +72,11 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   Route route(RequestContext ctx) {
+    return concat(path(PathMatchers.segment("v2").slash("info").slash("usage"),
+        () -> get(() -> respond(() -> usage(ctx)))), images(ctx));
+  }
+
+  private Route images(RequestContext ctx) {
     return pathPrefix(PathMatchers.segment("v2").slash("images"), () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q)))),
@@ -111,6 +117,21 @@ final class ImageRoutes extends ServiceRoutes {
     });
   }
 
+  /** Glance's quota usage of the caller's project (sizes in MiB, as the limits are given). */
+  private CompletionStage<HttpResponse> usage(RequestContext ctx) {
+    ImageQuotas.Limits limits = uploads.quotas().limits();
+    return uploads.quotas().usage(ctx.projectId()).thenApply(used -> {
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      ObjectNode usage = body.putObject("usage");
+      long mib = 1024 * 1024;
+      usage.putObject("image_size_total").put("limit", limits.sizeTotalBytes() / mib)
+          .put("usage", (used.sizeBytes() + mib - 1) / mib);
+      usage.putObject("image_count_total").put("limit", limits.countTotal()).put("usage", used.count());
+      usage.putObject("image_count_uploading").put("limit", limits.countUploading()).put("usage", used.uploading());
+      return Json.response(200, body);
+    });
+  }
+
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     if (!ctx.canWrite()) throw new ApiError(403, "You are not authorized to complete add_image action.");
     JsonNode body = Json.parseObject(raw);
@@ -128,7 +149,8 @@ final class ImageRoutes extends ServiceRoutes {
     }
     Instant now = Instant.now();
     Image image = new Image(id, ctx.projectId(), "queued", metadata, Optional.empty(), Optional.empty(), now, now);
-    return entity(id).<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout)
+    return uploads.quotas().checkRoomForImage(ctx.projectId())
+        .thenCompose(room -> entity(id).<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout))
         .thenApply(created -> Json.response(201, ImageJson.view(created)));
   }
 
@@ -163,7 +185,9 @@ final class ImageRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
     return owned(ctx, id)
         .thenCompose(image -> entity(id).<Image>askWithStatus(ImageEntity.Delete::new, timeout))
-        .thenApply(deleted -> HttpResponse.create().withStatus(204));
+        // the bytes of a just-uploaded image may still be held for the read side: they are free now
+        .thenCompose(deleted -> uploads.quotas().release(deleted.ownerProjectId(), id))
+        .thenApply(released -> HttpResponse.create().withStatus(204));
   }
 
   private HttpResponse download(Image image) {

@@ -24,6 +24,7 @@ import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
 import nimbus.compute.ServerView;
+import nimbus.storage.ImageQuotas;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -59,7 +60,8 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerGroupRoutes serverGroups;
   private final HostDirectory directory;
 
-  ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ServerListing listing,
+  ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ImageQuotas imageQuotas,
+      ServerListing listing,
       HostDirectory directory, Executor blocking, Duration timeout) {
     super(NovaErrors::response);
     this.directory = directory;
@@ -68,7 +70,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
-    this.snapshots = new ServerSnapshots(sharding, bootSources, timeout);
+    this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
     this.timeout = timeout;

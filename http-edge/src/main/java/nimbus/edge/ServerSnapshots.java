@@ -14,6 +14,7 @@ import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerView;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
+import nimbus.storage.ImageQuotas;
 import nimbus.storage.ImageMetadata;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -31,11 +32,13 @@ final class ServerSnapshots {
 
   private final ClusterSharding sharding;
   private final BootSources images;
+  private final ImageQuotas quotas;
   private final Duration timeout;
 
-  ServerSnapshots(ClusterSharding sharding, BootSources images, Duration timeout) {
+  ServerSnapshots(ClusterSharding sharding, BootSources images, ImageQuotas quotas, Duration timeout) {
     this.sharding = sharding;
     this.images = images;
+    this.quotas = quotas;
     this.timeout = timeout;
   }
 
@@ -51,7 +54,9 @@ final class ServerSnapshots {
     }
     String imageId = UUID.randomUUID().toString();
     // the image the server was booted from, if the image service still has it
-    return images.find(server.imageId())
+    // a snapshot is an image of the server's project, counted in its image_count_total
+    return quotas.checkRoomForImage(server.projectId())
+        .thenCompose(room -> images.find(server.imageId()))
         .thenApply(base -> {
           if (base.isPresent() && !(base.get().diskFormat().equals("qcow2") || base.get().diskFormat().equals("raw"))) {
             throw new ApiError(409, "Cannot snapshot server " + server.id() + ": it boots a kernel and has no root disk");

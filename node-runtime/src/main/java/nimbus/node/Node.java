@@ -41,6 +41,7 @@ import nimbus.storage.ImageListing;
 import nimbus.storage.ImageSeeds;
 import nimbus.storage.ImageStore;
 import nimbus.storage.ImageStoreSweeper;
+import nimbus.storage.ImageQuotas;
 import nimbus.storage.ImageUploads;
 import nimbus.storage.Storage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -92,7 +93,9 @@ public final class Node implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
-      Storage.init(sys, clock, settings.imageStore().uploadTimeout());
+      var quota = settings.imageStore().quota();
+      Storage.init(sys, clock, settings.imageStore().uploadTimeout(), new ImageQuotas.Limits(
+          quota.imageSizeTotalBytes(), quota.imageCountTotal(), quota.imageCountUploading()));
       Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
       if (settings.has(Role.CONTROL)) {
         try {
@@ -118,8 +121,12 @@ public final class Node implements AutoCloseable {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, availableSeeds(settings), Duration.ofSeconds(30));
         ImageStore store = ImageStore.at(settings.imageStore().dir());
+        var quota = settings.imageStore().quota();
+        ImageQuotas quotas = new ImageQuotas(system, new ImageListing(ReadSideDatabase.get(system)),
+            ApiServer.blockingExecutor(system), new ImageQuotas.Limits(quota.imageSizeTotalBytes(),
+                quota.imageCountTotal(), quota.imageCountUploading()), settings.api().askTimeout(), clock);
         ImageUploads uploads = new ImageUploads(system, store, settings.imageStore().maxImageBytes(),
-            settings.api().askTimeout());
+            settings.api().askTimeout(), quotas);
         system.systemActorOf(ImageFileService.create(uploads), "image-files", Props.empty());
         system.systemActorOf(ImageStoreSweeper.create(store, new ImageListing(ReadSideDatabase.get(system)),
             settings.imageStore().sweepInterval(), settings.imageStore().keepUnreferenced(),
