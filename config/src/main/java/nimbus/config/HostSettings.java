@@ -53,7 +53,7 @@ public record HostSettings(
         ratio(c, "cpu-allocation-ratio"),
         ratio(c, "ram-allocation-ratio"),
         ratio(c, "disk-allocation-ratio"),
-        c.getInt("disk-gb"),
+        diskGb(c.getString("disk-gb")),
         dataplane(c.getString("dataplane"), scheme),
         bridge(c.getString("local-network.bridge")),
         cidr(c.getString("local-network.cidr")),
@@ -113,6 +113,19 @@ public record HostSettings(
       throw new SettingsException("nimbus.host." + key, d + " is not positive", "use e.g. 2s");
     }
     return d;
+  }
+
+  /** 0 for auto: the agent measures the instances directory's filesystem. */
+  private static int diskGb(String value) {
+    if (value.equals("auto")) return 0;
+    try {
+      int gb = Integer.parseInt(value);
+      if (gb > 0) return gb;
+    } catch (NumberFormatException notANumber) {
+      // refused below
+    }
+    throw new SettingsException("nimbus.host.disk-gb", "'" + value + "' is neither auto nor a positive number",
+        "use auto (the size of the instances directory's filesystem) or a number of GiB");
   }
 
   private static double ratio(Config c, String key) {

@@ -49,7 +49,10 @@ class NimbusSettingsTest {
       "nimbus.api.port       | 70000                 | nimbus.api.port: 70000 is not a TCP port",
       "nimbus.compute.weigher | random               | nimbus.compute.weigher: unknown weigher 'random'",
       "nimbus.host.availability-zone | \"a:b\"      | nimbus.host.availability-zone: 'a:b' is not a zone name",
-      "nimbus.image-store.max-image-size | 0         | nimbus.image-store.max-image-size: must be positive"})
+      "nimbus.image-store.max-image-size | 0         | nimbus.image-store.max-image-size: must be positive",
+      "nimbus.image-store.quota.image-count-total | -1 | nimbus.image-store.quota.image-count-total: must not be negative",
+      "nimbus.host.disk-gb   | 0                     | nimbus.host.disk-gb: '0' is neither auto nor a positive number",
+      "nimbus.host.disk-gb   | lots                  | nimbus.host.disk-gb: 'lots' is neither auto nor a positive number"})
   void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
     SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
         Optional.empty(), ConfigFactory.parseString(key + " = " + value)));

@@ -69,7 +69,7 @@ class ClusterJoinTest {
   }
 
   @Test
-  void serversSpreadOverTheHostsThatJoinedAndObeyAcrossTheCluster() {
+  void serversSpreadOverTheHostsThatJoinedAndObeyAcrossTheCluster() throws Exception {
     awaitHostsUp();
     List<String> ids = new ArrayList<>();
     // one after another: the spread is then exact (creates at the same moment see the same view)
@@ -95,6 +95,9 @@ class ClusterJoinTest {
       assertEquals("up", h.path("state").asText());
       assertEquals(4, h.path("vcpus").asInt());
       assertEquals(8192, h.path("memory_mb").asInt());
+      Path instances = hosts.get(h.path("hypervisor_hostname").asText()).settings().host().instancesDir();
+      assertEquals(Files.getFileStore(instances).getTotalSpace() >> 30, h.path("local_gb").asLong(),
+          "the size of the filesystem its servers' disks are on");
       running += h.path("running_vms").asInt();
       assertEquals(h, api.get("/compute/v2.1/os-hypervisors/" + h.path("id").asInt()).body().path("hypervisor"));
     }

@@ -37,7 +37,8 @@ class DomainXmlTest {
     assertEquals("pc", xpath(xml, "/domain/os/type/@machine"));
     assertEquals("/img/vmlinuz", xpath(xml, "/domain/os/kernel"));
     assertEquals("/img/initrd.img", xpath(xml, "/domain/os/initrd"));
-    assertEquals("/inst/1/console.log", xpath(xml, "/domain/devices/serial/source/@path"));
+    assertEquals("pty", xpath(xml, "/domain/devices/serial/@type"));
+    assertEquals("/inst/1/console.log", xpath(xml, "/domain/devices/serial/log/@file"), "through virtlogd, which rotates it");
     assertEquals("", xpath(xml, "/domain/devices/graphics"));
     assertEquals("", xpath(xml, "/domain/devices/disk"));
     assertEquals("nimbus0", xpath(xml, "/domain/devices/interface[@type='bridge']/source/@bridge"));

@@ -71,6 +71,44 @@ class RealGuestTest {
   }
 
   /**
+   * A guest that writes to its console without end (here: 3 MB, typed into its shell through the
+   * console's pty) fills no disk: virtlogd rotates the log at its 2 MiB, and the API still reads
+   * the newest output.
+   */
+  @Test
+  void aFloodingGuestsConsoleLogIsRotatedAtItsCap() throws Exception {
+    String id = api.createServer("chatty", "42");
+    api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
+    Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
+    java.util.regex.Matcher pty = java.util.regex.Pattern.compile("<serial type='pty'>\\s*<source path='([^']+)'")
+        .matcher(node.hypervisor().definition("nimbus-" + id).orElseThrow());
+    assertTrue(pty.find(), "the running domain names its console's pty");
+    // QEMU passes the pty on only while someone holds it open, and a full pty would stall the
+    // guest's console: hold it, drain what the guest echoes there, type the command
+    try (var console = new java.io.RandomAccessFile(pty.group(1), "rw")) {
+      Thread drain = new Thread(() -> {
+        byte[] echoed = new byte[65536];
+        try {
+          while (console.read(echoed) >= 0) {
+            // discarded: the test reads the log
+          }
+        } catch (java.io.IOException closed) {
+          // the pty went with the test's file or the domain
+        }
+      }, "console-drain");
+      drain.setDaemon(true);
+      drain.start();
+      console.write("yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Eventually.until(Duration.ofSeconds(120), () -> console(id).contains("FLOOD-42"));
+    }
+    Path log = node.settings().host().instancesDir().resolve(id).resolve("console.log");
+    assertTrue(Files.size(log) <= 2 * 1024 * 1024, "the log is capped: " + Files.size(log));
+    assertTrue(Files.exists(log.resolveSibling("console.log.0")), "the older output was rotated out");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  /**
    * The image service's path end to end: the guest's kernel, ramdisk and a root disk are
    * uploaded with the CLI (the root image names the others as kernel_id and ramdisk_id), the
    * host fetches and caches them, and the guest that boots from them says GUEST-READY in the

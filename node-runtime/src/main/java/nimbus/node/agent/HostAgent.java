@@ -69,7 +69,8 @@ public final class HostAgent {
 
   record DomainChanged(String domainName) implements Message {}
 
-  record FactsRead(Hypervisor.HostFacts facts) implements Message {}
+  /** What the host has: the hypervisor's facts, and the GiB of its instances' filesystem. */
+  record FactsRead(Hypervisor.HostFacts facts, int diskGb) implements Message {}
 
   record FactsFailed(String reason) implements Message {}
 
@@ -111,11 +112,11 @@ public final class HostAgent {
     ActorRef<Message> self = ctx.getSelf();
     onBlocking(() -> {
       hypervisor.onLifecycleEvent(name -> self.tell(new DomainChanged(name)));
-      return hypervisor.facts();
-    }, FactsRead::new, e -> new FactsFailed(e.getMessage()));
+      return new FactsRead(hypervisor.facts(), settings.diskGb() > 0 ? settings.diskGb() : measuredDiskGb());
+    }, read -> read, e -> new FactsFailed(e.getMessage()));
     return Behaviors.receive(Message.class)
         .onMessage(FactsRead.class, m -> {
-          inventory = inventoryOf(m.facts());
+          inventory = inventoryOf(m.facts(), m.diskGb());
           self.tell(new Heartbeat());
           timers.startTimerWithFixedDelay("heartbeat", new Heartbeat(), settings.heartbeatInterval());
           // the first reconciliation waits one beat, so the host entity knows the agent first
@@ -342,11 +343,17 @@ public final class HostAgent {
 
   // ------------------------------------------------------------------ plumbing
 
-  private HostInventory inventoryOf(Hypervisor.HostFacts facts) {
+  private HostInventory inventoryOf(Hypervisor.HostFacts facts, int diskGb) {
     return new HostInventory(facts.type(), facts.version(), settings.name(),
-        new Resources(facts.cpus(), (int) facts.memoryMb(), settings.diskGb()),
+        new Resources(facts.cpus(), (int) facts.memoryMb(), diskGb),
         settings.cpuAllocationRatio(), settings.ramAllocationRatio(), settings.diskAllocationRatio(),
         settings.availabilityZone());
+  }
+
+  /** The size of the filesystem the instances directory is on, in whole GiB. Blocking. */
+  private int measuredDiskGb() throws java.io.IOException {
+    java.nio.file.Files.createDirectories(settings.instancesDir());
+    return (int) (java.nio.file.Files.getFileStore(settings.instancesDir()).getTotalSpace() >> 30);
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<HostEntity.Command> host() {

@@ -3,7 +3,7 @@ package nimbus.node.hypervisor;
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
  * given, a virtio root disk when a disk is given, a virtio NIC (with its MAC) on the bridge if one is given,
- * the serial console to a file (that file is what the console-output API reads), no graphics
+ * the serial console logged to a file by virtlogd (that file is what the console-output API reads), no graphics
  * (headless).
  */
 public final class DomainXml {
@@ -44,8 +44,11 @@ public final class DomainXml {
       x.append("      <model type='virtio'/>\n");
       x.append("    </interface>\n");
     });
-    x.append("    <serial type='file'>\n");
-    x.append("      <source path='").append(escape(spec.consoleLog().toString())).append("'/>\n");
+    // the console's output goes through virtlogd, which rotates the file at its max_size (2 MiB
+    // unless /etc/libvirt/virtlogd.conf says otherwise): a guest that writes without end cannot
+    // fill the host's disk, as it could through a plain file
+    x.append("    <serial type='pty'>\n");
+    x.append("      <log file='").append(escape(spec.consoleLog().toString())).append("' append='on'/>\n");
     x.append("      <target port='0'/>\n");
     x.append("    </serial>\n");
     x.append("  </devices>\n");
