@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -76,7 +77,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
   }
 
   private FlavorCatalogEntity() {
-    super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID));
+    super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID), Entities.JOURNAL_BACKOFF);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -107,7 +108,7 @@ public final class HostEntity
   private final Consumer<HostSummary> publisher;
 
   private HostEntity(String host, Consumer<HostSummary> publisher) {
-    super(PersistenceId.of(TYPE_KEY.name(), host));
+    super(PersistenceId.of(TYPE_KEY.name(), host), Entities.JOURNAL_BACKOFF);
     this.host = host;
     this.publisher = publisher;
   }

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -57,7 +58,7 @@ public final class KeypairsEntity
   }
 
   private KeypairsEntity(String userId) {
-    super(PersistenceId.of(TYPE_KEY.name(), userId));
+    super(PersistenceId.of(TYPE_KEY.name(), userId), Entities.JOURNAL_BACKOFF);
   }
 
   @Override

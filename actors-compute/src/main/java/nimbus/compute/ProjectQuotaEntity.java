@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -84,7 +85,7 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   private final Limits defaults;
 
   private ProjectQuotaEntity(String projectId, Limits defaults) {
-    super(PersistenceId.of(TYPE_KEY.name(), projectId));
+    super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
     this.defaults = defaults;
   }
 

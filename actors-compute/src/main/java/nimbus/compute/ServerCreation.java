@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -211,7 +212,7 @@ public final class ServerCreation
   private ServerCreation(String requestId, Steps steps, Clock clock, Duration retryInterval,
       ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
-    super(PersistenceId.of(TYPE_KEY.name(), requestId));
+    super(PersistenceId.of(TYPE_KEY.name(), requestId), Entities.JOURNAL_BACKOFF);
     this.steps = steps;
     this.clock = clock;
     this.context = context;

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import nimbus.config.ComputeSettings;
 import org.apache.pekko.Done;
@@ -399,7 +400,7 @@ public final class ServerEntity
   private ServerEntity(String serverId, HostGateway hosts, ComputeSettings settings, Clock clock,
       ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
-    super(PersistenceId.of(TYPE_KEY.name(), serverId));
+    super(PersistenceId.of(TYPE_KEY.name(), serverId), Entities.JOURNAL_BACKOFF);
     this.serverId = serverId;
     this.hosts = hosts;
     this.settings = settings;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -97,7 +98,7 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   private final int maxMembers;
 
   private ServerGroupsEntity(String projectId, int maxGroups, int maxMembers) {
-    super(PersistenceId.of(TYPE_KEY.name(), projectId));
+    super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
     this.maxGroups = maxGroups;
     this.maxMembers = maxMembers;
   }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -149,7 +150,7 @@ public final class ImageEntity
   private final TimerScheduler<Command> timers;
 
   private ImageEntity(String imageId, Clock clock, Duration uploadTimeout, TimerScheduler<Command> timers) {
-    super(PersistenceId.of(TYPE_KEY.name(), imageId));
+    super(PersistenceId.of(TYPE_KEY.name(), imageId), Entities.JOURNAL_BACKOFF);
     this.imageId = imageId;
     this.clock = clock;
     this.uploadTimeout = uploadTimeout;

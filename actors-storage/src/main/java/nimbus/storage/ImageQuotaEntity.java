@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -113,7 +114,7 @@ public final class ImageQuotaEntity
   private final Clock clock;
 
   private ImageQuotaEntity(String projectId, ImageQuotas.Limits limits, Duration uploadTimeout, Clock clock) {
-    super(PersistenceId.of(TYPE_KEY.name(), projectId));
+    super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
     this.projectId = projectId;
     this.limits = limits;
     this.uploadTimeout = uploadTimeout;

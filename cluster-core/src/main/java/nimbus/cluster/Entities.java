@@ -1,9 +1,12 @@
 package nimbus.cluster;
 
+import java.time.Duration;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -19,6 +22,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  */
 public final class Entities {
   public static final String CONTROL_ROLE = "control";
+
+  /**
+   * How an entity meets a journal that fails (its database down or unreachable): it restarts,
+   * later and later up to every few seconds, keeping the commands that arrive meanwhile, and
+   * recovers once the database is back. Without it, a failed write or replay stops the entity.
+   */
+  public static final BackoffSupervisorStrategy JOURNAL_BACKOFF =
+      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2);
 
   private Entities() {}
 

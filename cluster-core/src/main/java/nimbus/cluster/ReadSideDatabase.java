@@ -24,6 +24,8 @@ public final class ReadSideDatabase implements Extension {
     config.setPassword(db.getString("password"));
     config.setMaximumPoolSize(Math.max(2, db.getInt("maxConnections") / 2));
     config.setPoolName("nimbus-read-side");
+    // a database that is down fails a read within the API's ask timeout: the answer is a 503
+    config.setConnectionTimeout(3000);
     this.dataSource = new HikariDataSource(config);
     system.getWhenTerminated().thenRun(dataSource::close);
   }

@@ -89,6 +89,10 @@ public final class ApiServer extends AllDirectives {
   public Route route() {
     // a fresh id for every response (a header built here once would repeat on all of them)
     return mapResponse(r -> r.addHeader(RawHeader.create("x-openstack-request-id", "req-" + UUID.randomUUID())), () ->
+        // a request still unanswered at the server's request-timeout (a database that hangs)
+        // gets the service's own 503, not the server's plain-text one
+        withRequestTimeoutResponse(request -> errorFor(request.getUri().path(), 503,
+            "The service did not answer in time; try again."), () ->
         handleExceptions(exceptions(), () ->
             handleRejections(rejections(), () ->
                 withSizeLimit(settings.maxBodyBytes(), () -> concat(
@@ -101,7 +105,7 @@ public final class ApiServer extends AllDirectives {
                           OTHER_VERSIONS.route(api),
                           pathPrefix("compute", () -> compute(api + "/compute")),
                           pathPrefix("image", () -> projectScoped(images::route)));
-                    }))))));
+                    })))))));
   }
 
   private Route compute(String baseUrl) {
@@ -151,15 +155,20 @@ public final class ApiServer extends AllDirectives {
 
   /** An unknown path, in the error format of the service it falls under. */
   private static HttpResponse notFound(String path) {
-    String message = "The resource could not be found.";
-    if (path.startsWith("/identity")) return IdentityRoutes.error(404, message);
-    if (path.startsWith("/image")) return ImageRoutes.error(404, message);
+    return errorFor(path, 404, "The resource could not be found.");
+  }
+
+  /** An error in the format of the service {@code path} falls under. */
+  private static HttpResponse errorFor(String path, int status, String message) {
+    if (path.startsWith("/identity")) return IdentityRoutes.error(status, message);
+    if (path.startsWith("/image")) return ImageRoutes.error(status, message);
     if (path.startsWith("/network")) {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.putObject("NeutronError").put("type", "HTTPNotFound").put("message", message).put("detail", "");
-      return Json.response(404, body);
+      body.putObject("NeutronError").put("type", status == 404 ? "HTTPNotFound" : "HTTPServiceUnavailable")
+          .put("message", message).put("detail", "");
+      return Json.response(status, body);
     }
-    return NovaErrors.response(404, message);
+    return NovaErrors.response(status, message);
   }
 
   private static HttpResponse status(int code, String status) {

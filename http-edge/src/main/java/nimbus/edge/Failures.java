@@ -33,6 +33,17 @@ final class Failures {
     return t instanceof RuntimeException r ? r : new CompletionException(t);
   }
 
+  /** Whether a read-side query failed because the database could not be reached (SQL state class 08). */
+  private static boolean databaseUnavailable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.sql.SQLTransientConnectionException || c instanceof java.sql.SQLRecoverableException
+          || c instanceof java.sql.SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The status and message for a failure; unexpected ones are logged, never shown. */
   static ApiError toApiError(Throwable e) {
     Throwable t = unwrap(e);
@@ -45,6 +56,7 @@ final class Failures {
         return ApiError.badRequest("The request body was cut off before its end.");
       }
     }
+    if (databaseUnavailable(t)) return new ApiError(503, "The database is unavailable; try again.");
     if (t instanceof StatusReply.ErrorMessage) {
       Rejection r = Rejection.from(t);
       return new ApiError(r.kind().httpStatus, r.message());

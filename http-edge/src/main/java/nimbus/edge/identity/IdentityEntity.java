@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -195,7 +196,7 @@ public final class IdentityEntity
   private final Map<String, Instant> lockedUntil = new HashMap<>();
 
   private IdentityEntity(Consumer<Event> onRevocation) {
-    super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID));
+    super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID), Entities.JOURNAL_BACKOFF);
     this.onRevocation = onRevocation;
   }
 
