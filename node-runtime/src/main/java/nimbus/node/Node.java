@@ -97,6 +97,7 @@ public final class Node implements AutoCloseable {
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), new ImageQuotas.Limits(
           quota.imageSizeTotalBytes(), quota.imageCountTotal(), quota.imageCountUploading()));
       Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
+      if (settings.has(Role.CONTROL)) Revocations.get(sys).follow(sys, "jdbc-read-journal");
       if (settings.has(Role.CONTROL)) {
         try {
           Compute.initReadSide(sys);

@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,15 +32,10 @@ class JournalOutageTest {
 
   @Test
   void aDatabaseOutageDuringABurstOfCreatesLosesNothingAccepted() throws Exception {
-    Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.+)").matcher(System.getenv()
-        .getOrDefault("NIMBUS_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/nimbus_test"));
+    Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.+)").matcher(TestPostgres.URL);
     assertTrue(url.matches(), "a PostgreSQL URL with host and port");
     try (TcpProxy database = new TcpProxy(url.group(1), Integer.parseInt(url.group(2)))) {
-      Map<String, Object> settings = new HashMap<>();
-      settings.put("nimbus.database.kind", "postgresql");
-      settings.put("nimbus.database.url", "jdbc:postgresql://127.0.0.1:" + database.port() + "/" + url.group(3));
-      settings.put("nimbus.database.user", "nimbus");
-      settings.put("nimbus.database.password", "nimbus");
+      Map<String, Object> settings = TestPostgres.settings("jdbc:postgresql://127.0.0.1:" + database.port() + "/" + url.group(3));
       try (Node node = Node.start(TestConfig.allInOne(data, settings), ConfigFactory.empty())) {
         Api admin = Api.adminOf(node);
         String project = "outage-" + UUID.randomUUID().toString().substring(0, 8);

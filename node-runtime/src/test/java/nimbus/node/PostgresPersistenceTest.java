@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,12 +25,7 @@ class PostgresPersistenceTest {
   Path data;
 
   private Map<String, Object> postgres(String host) {
-    Map<String, Object> settings = new HashMap<>();
-    settings.put("nimbus.database.kind", "postgresql");
-    settings.put("nimbus.database.url", System.getenv().getOrDefault("NIMBUS_TEST_PG_URL",
-        "jdbc:postgresql://127.0.0.1:5432/nimbus_test"));
-    settings.put("nimbus.database.user", "nimbus");
-    settings.put("nimbus.database.password", "nimbus");
+    Map<String, Object> settings = TestPostgres.settings(TestPostgres.URL);
     settings.put("nimbus.host.name", host);
     return settings;
   }

@@ -53,16 +53,16 @@ public final class IdentityEntity
   /** The whole catalog, as queries read it. */
   public record Directory(Map<String, Domain> domains, Map<String, Project> projects,
       Map<String, User> users, Map<String, Role> roles, List<Assignment> assignments,
-      Map<String, Instant> userTokensRevokedBefore, Map<String, Instant> revokedTokens,
-      Map<String, Instant> lockedUntil, Map<String, Instant> projectTokensRevokedBefore)
+      Map<String, Integer> userTokenGenerations, Map<String, Instant> revokedTokens,
+      Map<String, Instant> lockedUntil, Map<String, Integer> projectTokenGenerations)
       implements CborSerializable {
 
     /** A snapshot from before a field existed reads that field as null: make it empty. */
     public Directory {
-      userTokensRevokedBefore = userTokensRevokedBefore == null ? Map.of() : userTokensRevokedBefore;
+      userTokenGenerations = userTokenGenerations == null ? Map.of() : userTokenGenerations;
       revokedTokens = revokedTokens == null ? Map.of() : revokedTokens;
       lockedUntil = lockedUntil == null ? Map.of() : lockedUntil;
-      projectTokensRevokedBefore = projectTokensRevokedBefore == null ? Map.of() : projectTokensRevokedBefore;
+      projectTokenGenerations = projectTokenGenerations == null ? Map.of() : projectTokenGenerations;
     }
 
     static Directory empty() {
@@ -102,7 +102,7 @@ public final class IdentityEntity
         UnaryOperator<Map<String, User>> u, UnaryOperator<Map<String, Role>> r,
         UnaryOperator<List<Assignment>> a) {
       return new Directory(d.apply(domains), p.apply(projects), u.apply(users), r.apply(roles),
-          a.apply(assignments), userTokensRevokedBefore, revokedTokens, lockedUntil, projectTokensRevokedBefore);
+          a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations);
     }
   }
 
@@ -171,11 +171,28 @@ public final class IdentityEntity
 
   public record TokenRevoked(String auditId, Instant expiresAt) implements Event {}
 
-  /** Every token of the user issued before {@code before} is invalid (password, roles changed). */
-  public record UserTokensRevoked(String userId, Instant before) implements Event {}
+  /**
+   * Every token of the user issued so far is invalid (password, roles changed): those carry a
+   * generation below {@code generation}. Events from before generations were numbered have 0.
+   */
+  public record UserTokensRevoked(String userId, Instant before, int generation) implements Event {}
 
-  /** Every token scoped to the project issued before {@code before} is invalid (project gone or disabled). */
-  public record ProjectTokensRevoked(String projectId, Instant before) implements Event {}
+  /** Every token scoped to the project issued so far is invalid (project gone or disabled). */
+  public record ProjectTokensRevoked(String projectId, Instant before, int generation) implements Event {}
+
+  /** The revocation generation after an event that names {@code explicit} (0: one more than before). */
+  static int generationAfter(Integer before, int explicit) {
+    int previous = before == null ? 0 : before;
+    return explicit > 0 ? Math.max(previous, explicit) : previous + 1;
+  }
+
+  private static UserTokensRevoked userRevoked(Directory d, String userId) {
+    return new UserTokensRevoked(userId, Instant.now(), d.userTokenGenerations().getOrDefault(userId, 0) + 1);
+  }
+
+  private static ProjectTokensRevoked projectRevoked(Directory d, String projectId) {
+    return new ProjectTokensRevoked(projectId, Instant.now(), d.projectTokenGenerations().getOrDefault(projectId, 0) + 1);
+  }
 
   // ---------------------------------------------------------------- states
 
@@ -226,10 +243,10 @@ public final class IdentityEntity
         .onCommand(SaveRole.class, (s, c) -> save(s, c.role(), c.create(), c.replyTo()))
         .onCommand(DeleteDomain.class, this::deleteDomain)
         .onCommand(DeleteProject.class, (s, c) -> s.directory().projects().containsKey(c.id())
-            ? persistAndAck(List.of(new ProjectDeleted(c.id()), new ProjectTokensRevoked(c.id(), Instant.now())), c.replyTo())
+            ? persistAndAck(List.of(new ProjectDeleted(c.id()), projectRevoked(s.directory(), c.id())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find project: " + c.id() + ".")))
         .onCommand(DeleteUser.class, (s, c) -> s.directory().users().containsKey(c.id())
-            ? persistAndAck(List.of(new UserDeleted(c.id()), new UserTokensRevoked(c.id(), Instant.now())), c.replyTo())
+            ? persistAndAck(List.of(new UserDeleted(c.id()), userRevoked(s.directory(), c.id())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find user: " + c.id() + ".")))
         .onCommand(DeleteRole.class, (s, c) -> s.directory().roles().containsKey(c.id())
             ? persistAndAck(roleDeleted(s.directory(), c.id()), c.replyTo())
@@ -237,7 +254,7 @@ public final class IdentityEntity
         .onCommand(Assign.class, this::assign)
         .onCommand(Unassign.class, (s, c) -> s.directory().assignments().contains(c.assignment())
             ? persistAndAck(List.of(new RoleUnassigned(c.assignment()),
-                new UserTokensRevoked(c.assignment().userId(), Instant.now())), c.replyTo())
+                userRevoked(s.directory(), c.assignment().userId())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find role assignment.")))
         .onCommand(RevokeToken.class, (s, c) -> persistAndAck(List.of(new TokenRevoked(c.auditId(), c.expiresAt())), c.replyTo()))
         .onCommand(LoginFailed.class, (s, c) -> {
@@ -259,7 +276,7 @@ public final class IdentityEntity
     Instant now = Instant.now();
     lockedUntil.values().removeIf(t -> t.isBefore(now));
     return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-        d.userTokensRevokedBefore(), d.revokedTokens(), Map.copyOf(lockedUntil), d.projectTokensRevokedBefore());
+        d.userTokenGenerations(), d.revokedTokens(), Map.copyOf(lockedUntil), d.projectTokenGenerations());
   }
 
   private ReplyEffect<Event, State> bootstrap(NotBootstrapped s, Bootstrap c) {
@@ -306,18 +323,18 @@ public final class IdentityEntity
     }
     List<Event> events = new ArrayList<>(List.of(event));
     if (!create && event instanceof ProjectSaved p && !p.project().enabled()) {
-      events.add(new ProjectTokensRevoked(p.project().id(), Instant.now()));
+      events.add(projectRevoked(d, p.project().id()));
     }
     if (!create && event instanceof DomainSaved dom && !dom.domain().enabled()) {
       // a disabled domain's users may no longer act
       d.users().values().stream().filter(u -> u.domainId().equals(dom.domain().id()))
-          .forEach(u -> events.add(new UserTokensRevoked(u.id(), Instant.now())));
+          .forEach(u -> events.add(userRevoked(d, u.id())));
     }
     if (!create && event instanceof UserSaved u) {
       User before = d.users().get(u.user().id());
       boolean credentialsChanged = before != null
           && (!before.passwordHash().equals(u.user().passwordHash()) || (before.enabled() && !u.user().enabled()));
-      if (credentialsChanged) events.add(new UserTokensRevoked(u.user().id(), Instant.now()));
+      if (credentialsChanged) events.add(userRevoked(d, u.user().id()));
     }
     return persistAndAck(events, replyTo);
   }
@@ -326,7 +343,7 @@ public final class IdentityEntity
   private static List<Event> roleDeleted(Directory d, String roleId) {
     List<Event> events = new ArrayList<>(List.of(new RoleDeleted(roleId)));
     d.assignments().stream().filter(a -> a.roleId().equals(roleId)).map(Assignment::userId).distinct()
-        .forEach(user -> events.add(new UserTokensRevoked(user, Instant.now())));
+        .forEach(user -> events.add(userRevoked(d, user)));
     return events;
   }
 
@@ -407,19 +424,19 @@ public final class IdentityEntity
       revoked.values().removeIf(expiry -> expiry.isBefore(now)); // expired tokens need no entry
       revoked.put(x.auditId(), x.expiresAt());
       return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          d.userTokensRevokedBefore(), Map.copyOf(revoked), d.lockedUntil(), d.projectTokensRevokedBefore());
+          d.userTokenGenerations(), Map.copyOf(revoked), d.lockedUntil(), d.projectTokenGenerations());
     }
     if (e instanceof UserTokensRevoked x) {
-      Map<String, Instant> before = new HashMap<>(d.userTokensRevokedBefore());
-      before.put(x.userId(), x.before());
+      Map<String, Integer> generations = new HashMap<>(d.userTokenGenerations());
+      generations.compute(x.userId(), (user, before) -> generationAfter(before, x.generation()));
       return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          Map.copyOf(before), d.revokedTokens(), d.lockedUntil(), d.projectTokensRevokedBefore());
+          Map.copyOf(generations), d.revokedTokens(), d.lockedUntil(), d.projectTokenGenerations());
     }
     if (e instanceof ProjectTokensRevoked x) {
-      Map<String, Instant> before = new HashMap<>(d.projectTokensRevokedBefore());
-      before.put(x.projectId(), x.before());
+      Map<String, Integer> generations = new HashMap<>(d.projectTokenGenerations());
+      generations.compute(x.projectId(), (project, before) -> generationAfter(before, x.generation()));
       return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          d.userTokensRevokedBefore(), d.revokedTokens(), d.lockedUntil(), Map.copyOf(before));
+          d.userTokenGenerations(), d.revokedTokens(), d.lockedUntil(), Map.copyOf(generations));
     }
     return d;
   }

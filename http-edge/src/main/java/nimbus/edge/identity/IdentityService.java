@@ -157,7 +157,12 @@ public final class IdentityService {
   public CompletionStage<Issued> rescope(Token existing, Optional<ProjectRef> scope) {
     return directory().thenApply(d -> {
       User u = d.users().get(existing.userId());
-      if (u == null || !u.enabled()) throw unauthorized();
+      // the catalog is the authority: a token revoked there is not renewed, even if this node
+      // had not heard of the revocation when it validated the token
+      if (u == null || !u.enabled()
+          || existing.userGeneration() < d.userTokenGenerations().getOrDefault(u.id(), 0)) {
+        throw unauthorized();
+      }
       return issue(d, u, scope, List.of("token"), existing.expiresAt(), existing.auditId());
     });
   }
@@ -176,7 +181,8 @@ public final class IdentityService {
       projectId = Optional.of(p.id());
     }
     Token token = new Token(u.id(), projectId, roles, Instant.now().truncatedTo(ChronoUnit.MILLIS),
-        expiresAt, auditId, methods);
+        expiresAt, auditId, methods, d.userTokenGenerations().getOrDefault(u.id(), 0),
+        projectId.map(p -> d.projectTokenGenerations().getOrDefault(p, 0)).orElse(0));
     return new Issued(codec.encode(token), token, d);
   }
 

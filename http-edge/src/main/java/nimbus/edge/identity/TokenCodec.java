@@ -24,7 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
  * an unknown key, does not open.
  */
 public final class TokenCodec {
-  private static final byte VERSION = 1;
+  // 2: with revocation generations (tokens of version 1 are refused: their holders log in again)
+  private static final byte VERSION = 2;
   private static final int NONCE_BYTES = 12;
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -87,6 +88,8 @@ public final class TokenCodec {
     out.writeUTF(t.auditId());
     out.writeByte(t.methods().size());
     for (String m : t.methods()) out.writeUTF(m);
+    out.writeInt(t.userGeneration());
+    out.writeInt(t.projectGeneration());
     return bytes.toByteArray();
   }
 
@@ -101,7 +104,9 @@ public final class TokenCodec {
     String audit = in.readUTF();
     List<String> methods = new ArrayList<>();
     for (int i = in.readByte(); i > 0; i--) methods.add(in.readUTF());
+    int userGeneration = in.readInt();
+    int projectGeneration = in.readInt();
     return new Token(user, project.isEmpty() ? Optional.empty() : Optional.of(project),
-        List.copyOf(roles), issued, expires, audit, List.copyOf(methods));
+        List.copyOf(roles), issued, expires, audit, List.copyOf(methods), userGeneration, projectGeneration);
   }
 }
