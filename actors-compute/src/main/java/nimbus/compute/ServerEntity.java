@@ -1,5 +1,7 @@
 package nimbus.compute;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandlerBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -320,7 +323,21 @@ public final class ServerEntity
   /** A server's history (Nova's instance actions), oldest first. */
   public record Actions(List<InstanceAction> actions) implements CborSerializable {}
 
-  /** A server's phases. */
+  /** A server's phases (named in JSON, as the read side stores them). */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "phase")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = NoServer.class, name = "none"),
+      @JsonSubTypes.Type(value = Building.class, name = "building"),
+      @JsonSubTypes.Type(value = Active.class, name = "active"),
+      @JsonSubTypes.Type(value = Stopped.class, name = "stopped"),
+      @JsonSubTypes.Type(value = Paused.class, name = "paused"),
+      @JsonSubTypes.Type(value = Suspended.class, name = "suspended"),
+      @JsonSubTypes.Type(value = Snapshotting.class, name = "snapshotting"),
+      @JsonSubTypes.Type(value = Resizing.class, name = "resizing"),
+      @JsonSubTypes.Type(value = Resized.class, name = "resized"),
+      @JsonSubTypes.Type(value = Errored.class, name = "error"),
+      @JsonSubTypes.Type(value = Deleting.class, name = "deleting"),
+      @JsonSubTypes.Type(value = Deleted.class, name = "deleted")})
   public sealed interface State extends CborSerializable {}
 
   public record NoServer() implements State {}
@@ -996,18 +1013,25 @@ public final class ServerEntity
 
   // ---------------------------------------------------------------- events applied
 
-  /** Each phase's events, then the server's history updated with the event. */
   @Override
   public EventHandler<State, Event> eventHandler() {
-    EventHandler<State, Event> phases = phaseEvents();
-    return (state, event) -> {
-      State next = phases.apply(state, event);
-      return next instanceof NoServer ? next : with(next, serverOf(next).recording(event));
-    };
+    return ServerEntity::next;
   }
 
-  private EventHandler<State, Event> phaseEvents() {
-    var builder = newEventHandlerBuilder();
+  private static final EventHandler<State, Event> PHASES = phaseEvents();
+
+  /**
+   * The one state function of a server: the phase an event leads to, with the server's history
+   * updated. Pure; the server list projection applies it to the same events, so a listed server
+   * is exactly what the entity holds.
+   */
+  public static State next(State state, Event event) {
+    State next = PHASES.apply(state, event);
+    return next instanceof NoServer ? next : with(next, serverOf(next).recording(event));
+  }
+
+  private static EventHandler<State, Event> phaseEvents() {
+    var builder = EventHandlerBuilder.<State, Event>builder();
     builder.forStateType(NoServer.class)
         .onEvent(ServerRequested.class, (s, e) -> new Building(Server.requested(e.serverId(), e.spec(), e.at()),
             Optional.empty(), List.of(), 0, Optional.empty(), e.at()));
@@ -1193,7 +1217,7 @@ public final class ServerEntity
     return Optional.empty();
   }
 
-  static ServerView view(State state) {
+  public static ServerView view(State state) {
     return serverOf(state).view(vmState(state), task(state));
   }
 }

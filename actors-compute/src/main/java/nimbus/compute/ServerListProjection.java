@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -22,6 +23,8 @@ public final class ServerListProjection
     extends JdbcHandler<List<EventEnvelope<ServerEntity.Event>>, ReadSideSession> {
 
   public static final String NAME = "server-list";
+  /** 2: rows hold the entity's state (1 held a copy the projection kept by rules of its own). */
+  static final int ROW_VERSION = 2;
 
   static final String DDL = """
       CREATE TABLE IF NOT EXISTS server_list (
@@ -38,27 +41,26 @@ public final class ServerListProjection
   static final String INDEX =
       "CREATE INDEX IF NOT EXISTS server_list_project ON server_list (project_id, created_at)";
 
-  /** Creates the table if it is missing, and adds what later versions filter on. */
+  /**
+   * Creates the table if it is missing. Rows of a version before {@link #ROW_VERSION} are dropped
+   * with the projection's offset, so the projection rebuilds them from the journal.
+   */
   public static void createTable(Connection connection) throws SQLException {
     try (var st = connection.createStatement()) {
       st.execute(DDL);
       st.execute(INDEX);
-      // tables of the first version lack the image and flavor columns: add and fill them
       st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS image_id VARCHAR(64)");
       st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS flavor_id VARCHAR(255)");
-    }
-    fillImageAndFlavor(connection);
-  }
-
-  private static void fillImageAndFlavor(Connection c) throws SQLException {
-    List<ServerRow> rows = ReadSideRows.select(c, "SELECT row_json FROM server_list WHERE image_id IS NULL", List.of(),
-        ServerRow.class);
-    try (PreparedStatement st = c.prepareStatement("UPDATE server_list SET image_id = ?, flavor_id = ? WHERE id = ?")) {
-      for (ServerRow row : rows) {
-        st.setString(1, row.spec().boot().imageId());
-        st.setString(2, row.spec().flavor().id());
-        st.setString(3, row.id());
-        st.executeUpdate();
+      st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS row_version INT");
+      boolean stale;
+      try (var rs = st.executeQuery("SELECT COUNT(*) FROM server_list WHERE row_version IS NULL OR row_version < "
+          + ROW_VERSION)) {
+        rs.next();
+        stale = rs.getLong(1) > 0;
+      }
+      if (stale) {
+        st.execute("DELETE FROM server_list");
+        ReadSideProjection.forgetOffset(connection, NAME);
       }
     }
   }
@@ -80,7 +82,7 @@ public final class ServerListProjection
         ServerRow row = rows.containsKey(id) ? rows.get(id) : ReadSideRows.byId(connection, "server_list", id, ServerRow.class).orElse(null);
         if (row == null) continue; // created before this table existed: nothing to update
         isNew.putIfAbsent(id, false);
-        rows.put(id, row.apply(event));
+        rows.put(id, row.after(event));
       }
       for (var entry : rows.entrySet()) save(connection, entry.getValue(), isNew.get(entry.getKey()));
       return null;
@@ -89,21 +91,23 @@ public final class ServerListProjection
 
   private void save(Connection c, ServerRow row, boolean insert) throws Exception {
     String sql = insert
-        ? "INSERT INTO server_list (project_id, name, status, host, created_at, updated_at, row_json, image_id, flavor_id, id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ? "INSERT INTO server_list (project_id, name, status, host, created_at, updated_at, row_json, image_id, flavor_id,"
+            + " row_version, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         : "UPDATE server_list SET project_id = ?, name = ?, status = ?, host = ?, created_at = ?, updated_at = ?,"
-            + " row_json = ?, image_id = ?, flavor_id = ? WHERE id = ?";
+            + " row_json = ?, image_id = ?, flavor_id = ?, row_version = ? WHERE id = ?";
+    ServerView view = row.view();
     try (PreparedStatement st = c.prepareStatement(sql)) {
-      st.setString(1, row.spec().projectId());
-      st.setString(2, row.spec().name());
-      st.setString(3, row.status());
-      st.setString(4, row.host().orElse(null));
-      st.setTimestamp(5, Timestamp.from(row.created()));
-      st.setTimestamp(6, Timestamp.from(row.updated()));
+      st.setString(1, view.projectId());
+      st.setString(2, view.name());
+      st.setString(3, view.status());
+      st.setString(4, view.host().orElse(null));
+      st.setTimestamp(5, Timestamp.from(view.created()));
+      st.setTimestamp(6, Timestamp.from(view.updated()));
       st.setString(7, ReadSideJson.MAPPER.writeValueAsString(row));
-      st.setString(8, row.spec().boot().imageId());
-      st.setString(9, row.spec().flavor().id());
-      st.setString(10, row.id());
+      st.setString(8, view.imageId());
+      st.setString(9, view.flavor().id());
+      st.setInt(10, ROW_VERSION);
+      st.setString(11, row.id());
       st.executeUpdate();
     }
   }

@@ -87,6 +87,14 @@ public final class ReadSideProjection {
     return new Progress(written, processed);
   }
 
+  /** Makes projection {@code name} start again from the journal's first event (its table rebuilt). */
+  public static void forgetOffset(Connection c, String name) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM projection_offset_store WHERE projection_name = ?")) {
+      st.setString(1, name);
+      st.executeUpdate();
+    }
+  }
+
   private static final Duration CATCH_UP_POLL = Duration.ofMillis(10);
 
   static Supplier<ReadSideSession> sessions(ActorSystem<?> system) {

@@ -18,6 +18,12 @@ public final class ReadSideSession implements JdbcSession {
     }
   }
 
+  /** A session on a connection of the caller's (tests drive a projection's handler directly). */
+  public ReadSideSession(Connection connection) throws SQLException {
+    this.connection = connection;
+    connection.setAutoCommit(false);
+  }
+
   @Override
   public <R> R withConnection(Function<Connection, R> func) throws Exception {
     return func.apply(connection);

@@ -35,7 +35,9 @@ public final class TestConfig {
   public static synchronized Path sharedTls() {
     if (sharedTls == null) {
       try {
-        Path dir = java.nio.file.Files.createTempDirectory("nimbus-test-tls").resolve("tls");
+        Path root = java.nio.file.Files.createTempDirectory("nimbus-test-tls");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root))); // the CA key goes with the run
+        Path dir = root.resolve("tls");
         nimbus.cluster.ClusterTls.createCa(dir);
         nimbus.cluster.ClusterTls.issue(dir, dir);
         sharedTls = dir;
@@ -44,6 +46,14 @@ public final class TestConfig {
       }
     }
     return sharedTls;
+  }
+
+  private static void deleteTree(Path root) {
+    try (var files = java.nio.file.Files.walk(root)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
+    } catch (java.io.IOException e) {
+      // a temporary directory: the system clears it eventually
+    }
   }
 
   /** An all-in-one node on a fresh in-memory H2 database, test:///default, free ports. */
