@@ -3,23 +3,25 @@ package nimbus.edge;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
-import nimbus.compute.HostDirectory;
 import java.util.Optional;
-import nimbus.edge.identity.IdentityRoutes;
-import nimbus.edge.identity.IdentityService;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.compute.HostDirectory;
 import nimbus.compute.ServerListing;
+import nimbus.config.ApiSettings;
+import nimbus.edge.identity.IdentityRoutes;
+import nimbus.edge.identity.IdentityService;
 import nimbus.storage.ImageListing;
 import nimbus.storage.ImageUploads;
-import nimbus.cluster.ReadSideDatabase;
-import nimbus.config.ApiSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -31,6 +33,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 
 /**
  * The HTTP API of a control node: every OpenStack service path-prefixed on one port
@@ -95,7 +98,7 @@ public final class ApiServer extends AllDirectives {
             "The service did not answer in time; try again."), () ->
         handleExceptions(exceptions(), () ->
             handleRejections(rejections(), () ->
-                withSizeLimit(settings.maxBodyBytes(), () -> concat(
+                withSizeLimit(settings.maxBodyBytes(), () -> drained(() -> concat(
                     path("healthz", () -> get(() -> complete(status(200, "ok")))),
                     path("readyz", () -> get(this::ready)),
                     extractUri(uri -> {
@@ -105,7 +108,7 @@ public final class ApiServer extends AllDirectives {
                           OTHER_VERSIONS.route(api),
                           pathPrefix("compute", () -> compute(api + "/compute")),
                           pathPrefix("image", () -> projectScoped(images::route)));
-                    })))))));
+                    }))))))));
   }
 
   private Route compute(String baseUrl) {
@@ -148,14 +151,8 @@ public final class ApiServer extends AllDirectives {
     });
   }
 
-  private HttpResponse tooLarge() {
-    return NovaErrors.response(413,
-        "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.");
-  }
-
-  /** An unknown path, in the error format of the service it falls under. */
-  private static HttpResponse notFound(String path) {
-    return errorFor(path, 404, "The resource could not be found.");
+  private String tooLarge() {
+    return "Request is too large: at most " + settings.maxBodyBytes() + " bytes are accepted.";
   }
 
   /** An error in the format of the service {@code path} falls under. */
@@ -183,10 +180,15 @@ public final class ApiServer extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
+        .match(EntityStreamSizeException.class, e -> inFormat(413, tooLarge()))
+        // a body over the limit, found as drained() reads it
+        .match(IllegalRequestException.class, e -> e.status().intValue() == 413
+            || e.info().summary().startsWith("Request too large")
+            ? inFormat(413, tooLarge())
+            : inFormat(e.status().intValue(), e.info().summary()))
         .matchAny(e -> {
           ApiError error = Failures.toApiError(e);
-          return complete(NovaErrors.response(error.status, error.getMessage()));
+          return inFormat(error.status, error.getMessage());
         })
         .build();
   }
@@ -194,14 +196,33 @@ public final class ApiServer extends AllDirectives {
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
         .handleAll(MethodRejection.class, (List<MethodRejection> rs) ->
-            complete(NovaErrors.response(405, "The method is not allowed for this resource.")))
-        .handle(MalformedRequestContentRejection.class, r -> complete(r.getCause() instanceof EntityStreamSizeException
-            ? tooLarge()
-            : NovaErrors.response(400, "Malformed request body.")))
-        .handle(UnsupportedRequestContentTypeRejection.class, r ->
-            complete(NovaErrors.response(415, "Unsupported Content-Type")))
-        .handleNotFound(extractUri(uri -> complete(notFound(uri.path()))))
+            inFormat(405, "The method is not allowed for this resource."))
+        .handle(MalformedRequestContentRejection.class, r -> r.getCause() instanceof EntityStreamSizeException
+            ? inFormat(413, tooLarge())
+            : inFormat(400, "Malformed request body."))
+        .handle(UnsupportedRequestContentTypeRejection.class, r -> inFormat(415, "Unsupported Content-Type"))
+        .handleNotFound(inFormat(404, "The resource could not be found."))
         .build()
         .seal();
   }
+
+  /** An error in the format of the service the request's path is under. */
+  private Route inFormat(int status, String message) {
+    return extractUri(uri -> complete(errorFor(uri.path(), status, message)));
+  }
+
+  /**
+   * Reads a request's whole body (within the size limit) before routing it. A route that answers
+   * without needing the body (a 401, a 404, a GET that came with one) would otherwise answer
+   * early, and Pekko then closes the connection: a client still sending loses the answer. Image
+   * file uploads stream, and are left alone.
+   */
+  private Route drained(Supplier<Route> inner) {
+    return extractRequest(request -> request.method() == HttpMethods.PUT
+        && IMAGE_FILE.matcher(request.getUri().path()).matches()
+        ? inner.get()
+        : toStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), inner));
+  }
+
+  private static final java.util.regex.Pattern IMAGE_FILE = java.util.regex.Pattern.compile("/image/v2/images/[^/]+/file");
 }

@@ -101,6 +101,12 @@ final class Fields {
     return Map.copyOf(out);
   }
 
+  /** An integral JSON number as an int; one beyond int's range is refused (asInt() reads 2^32 + 1 as 1). */
+  static int intValue(String field, JsonNode n) {
+    if (!n.canConvertToInt()) throw invalid(field, n, "is out of range");
+    return n.asInt();
+  }
+
   static ApiError wrongType(String field, JsonNode value, String type) {
     return invalid(field, value, value + " is not of type '" + type + "'");
   }

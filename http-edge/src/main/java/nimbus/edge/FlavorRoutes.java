@@ -119,7 +119,7 @@ final class FlavorRoutes extends ServiceRoutes {
     if (n == null) throw ApiError.badRequest("Invalid input: '" + field + "' is a required property");
     int v;
     if (n.isIntegralNumber()) {
-      v = n.asInt();
+      v = Fields.intValue(field, n);
     } else if (n.isTextual() && n.asText().matches("[0-9]{1,9}")) {
       v = Integer.parseInt(n.asText());
     } else {

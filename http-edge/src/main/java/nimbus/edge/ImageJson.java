@@ -163,7 +163,8 @@ final class ImageJson {
 
   private static int count(ObjectNode doc, String field) {
     JsonNode v = doc.get(field);
-    if (v == null || !v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE) {
+    // canConvertToInt: asLong() would read 2^64 + 1 as 1
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
       throw ApiError.badRequest("Invalid value for '" + field + "': must be a non-negative integer");
     }
     return v.asInt();

@@ -161,7 +161,7 @@ final class ImageRoutes extends ServiceRoutes {
     } catch (java.io.IOException e) {
       throw ApiError.badRequest("Malformed JSON patch: " + e.getMessage());
     }
-    if (patch != null) Json.requireNoNul(patch);
+    if (patch != null) Json.requireStorable(patch);
     return owned(ctx, id).thenCompose(image -> {
       ImageMetadata next = ImageJson.patched(image, patch);
       if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());
@@ -171,7 +171,9 @@ final class ImageRoutes extends ServiceRoutes {
 
   /** Glance's tag calls: add (idempotent) or remove one tag. */
   private CompletionStage<HttpResponse> tag(RequestContext ctx, String id, String tag, boolean add) {
-    if (tag.isEmpty() || tag.length() > 255) throw ApiError.badRequest("Invalid tag: " + tag);
+    if (tag.isEmpty() || tag.length() > 255 || Fields.hasControlCharacters(tag)) {
+      throw ApiError.badRequest("Invalid tag: it must be 1 to 255 characters, none of them control characters");
+    }
     return owned(ctx, id).thenCompose(image -> {
       java.util.List<String> tags = new java.util.ArrayList<>(image.metadata().tags());
       if (!add && !tags.remove(tag)) throw ApiError.notFound("Tag " + tag + " not found");

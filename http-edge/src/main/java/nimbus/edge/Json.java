@@ -23,23 +23,37 @@ public final class Json {
     if (node == null || !node.isObject()) {
       throw ApiError.badRequest("Malformed request body: a JSON object is required");
     }
-    requireNoNul(node);
+    requireStorable(node);
     return node;
   }
 
   /**
-   * Refuses a NUL anywhere in a request's strings: no OpenStack API has a use for one, and the
-   * read side's PostgreSQL cannot store it (a stored one would stop a projection for good).
+   * Refuses strings (values and names) the service cannot keep: a NUL, which no OpenStack API
+   * has a use for and the read side's PostgreSQL cannot store (a stored one would stop a
+   * projection for good); and a lone UTF-16 surrogate (a JSON escape such as "\ud800" that is
+   * no character), which the journal's CBOR cannot write: the entity's event would be rejected
+   * and the request answered 503 only when its ask timed out.
    */
-  static void requireNoNul(JsonNode node) {
+  static void requireStorable(JsonNode node) {
     java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>(java.util.List.of(node));
     while (!todo.isEmpty()) {
       JsonNode n = todo.pop();
-      if (n.isTextual() && n.asText().indexOf('\0') >= 0) throw ApiError.badRequest("Invalid input: a string holds a NUL character");
-      n.fieldNames().forEachRemaining(name -> {
-        if (name.indexOf('\0') >= 0) throw ApiError.badRequest("Invalid input: a name holds a NUL character");
-      });
+      if (n.isTextual()) requireStorable(n.asText(), "string");
+      n.fieldNames().forEachRemaining(name -> requireStorable(name, "name"));
       n.elements().forEachRemaining(todo::push);
+    }
+  }
+
+  private static void requireStorable(String s, String what) {
+    if (s.indexOf('\0') >= 0) throw ApiError.badRequest("Invalid input: a " + what + " holds a NUL character");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++; // a pair: one character beyond the Basic Multilingual Plane
+      } else if (Character.isSurrogate(c)) {
+        throw ApiError.badRequest("Invalid input: a " + what + " holds a lone surrogate (\\u"
+            + Integer.toHexString(c) + "), which is no Unicode character");
+      }
     }
   }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import nimbus.compute.ProjectQuotaEntity;
 import nimbus.compute.ProjectQuotaEntity.Limits;
 import nimbus.compute.ProjectQuotaEntity.Quota;
@@ -20,6 +22,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Instances, cores and RAM are enforced when servers are created.
  */
 final class QuotaRoutes extends ServiceRoutes {
+  private static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private final ClusterSharding sharding;
   private final Duration timeout;
 
@@ -32,11 +35,21 @@ final class QuotaRoutes extends ServiceRoutes {
   Route route(RequestContext ctx) {
     return concat(
         path("limits", () -> get(() -> respond(() -> quota(ctx.projectId()).thenApply(QuotaRoutes::limits)))),
-        pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), project -> concat(
+        pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), project -> projectId(project, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> readable(ctx, project).thenApply(q -> set(project, q.effective())))),
                 put(() -> body(b -> respond(() -> update(ctx, project, b)))))),
-            path("defaults", () -> get(() -> respond(() -> quota(project).thenApply(q -> set(project, q.defaults())))))))));
+            path("defaults", () -> get(() -> respond(() -> quota(project).thenApply(q -> set(project, q.defaults()))))))))));
+  }
+
+  /**
+   * A project id as Keystone makes them (at most 64 letters, digits, '-' and '_'): it names the
+   * quota's entity, whose journal cannot hold a longer id or a NUL (the save failed, and the
+   * request ended in a 503 when its ask timed out).
+   */
+  private Route projectId(String project, Supplier<Route> inner) {
+    return PROJECT_ID.matcher(project).matches() ? inner.get()
+        : complete(NovaErrors.response(400, "Invalid project id: at most 64 letters, digits, '-' and '_'."));
   }
 
   private EntityRef<ProjectQuotaEntity.Command> entity(String project) {
@@ -77,7 +90,7 @@ final class QuotaRoutes extends ServiceRoutes {
     if (!n.isIntegralNumber() && !(n.isTextual() && n.asText().matches("-?[0-9]{1,9}"))) {
       throw Fields.wrongType(field, n, "integer, string");
     }
-    int v = n.asInt();
+    int v = n.isIntegralNumber() ? Fields.intValue(field, n) : n.asInt();
     if (v < -1) throw Fields.invalid(field, n, v + " is less than the minimum of -1");
     return v == -1 ? Integer.MAX_VALUE : v; // -1 is Nova's "unlimited"
   }

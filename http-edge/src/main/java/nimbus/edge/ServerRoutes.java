@@ -165,7 +165,7 @@ final class ServerRoutes extends ServiceRoutes {
     if (n == null) return otherwise;
     int value;
     if (n.isIntegralNumber()) {
-      value = n.asInt();
+      value = Fields.intValue(field, n);
     } else if (n.isTextual() && n.asText().matches("[0-9]{1,4}")) {
       value = Integer.parseInt(n.asText());
     } else {
@@ -398,7 +398,7 @@ final class ServerRoutes extends ServiceRoutes {
     if (length == null || length.isNull()) return Optional.empty();
     int value;
     if (length.isIntegralNumber()) {
-      value = length.asInt();
+      value = Fields.intValue("length", length);
     } else if (length.isTextual() && length.asText().matches("-?[0-9]{1,9}")) {
       value = Integer.parseInt(length.asText());
     } else {

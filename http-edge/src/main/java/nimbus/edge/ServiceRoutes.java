@@ -1,5 +1,6 @@
 package nimbus.edge;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
@@ -7,8 +8,11 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 /** What every service's routes share: request bodies, and failures in the service's error format. */
 public abstract class ServiceRoutes extends AllDirectives {
@@ -36,8 +40,34 @@ public abstract class ServiceRoutes extends AllDirectives {
     }, blocking);
   }
 
+  /**
+   * The request's query parameters (what lists filter on), refused with a 400 in this service's
+   * format when one holds a NUL: no filter has a use for one, and PostgreSQL refuses one in a
+   * query's parameter (the read side's query failed, and the list with a 500).
+   */
+  @Override
+  public Route parameterMap(Function<Map<String, String>, Route> inner) {
+    return super.parameterMap(query -> query.entrySet().stream()
+        .anyMatch(p -> p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0)
+        ? complete(errorFormat.apply(400, "Invalid query: a parameter holds a NUL character"))
+        : inner.apply(query));
+  }
+
+  /**
+   * The request's body as text. One over the API's size limit (413) or one that cannot be read
+   * (400) is refused here, in this service's error format: past the routes only the API's
+   * generic handler would see it, and that one cannot tell which service was asked.
+   */
   protected Route body(Function<String, Route> inner) {
-    return entity(Unmarshaller.entityToString(), inner);
+    return handleRejections(unreadableBody(), () -> entity(Unmarshaller.entityToString(), inner));
+  }
+
+  private RejectionHandler unreadableBody() {
+    return RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, r -> complete(r.getCause() instanceof EntityStreamSizeException e
+            ? errorFormat.apply(413, "Request is too large: at most " + e.limit() + " bytes are accepted.")
+            : errorFormat.apply(400, "Malformed request body.")))
+        .build();
   }
 
   /** Runs a handler; any failure, thrown now or later, becomes the service's error response. */

@@ -1,0 +1,251 @@
+package nimbus.node;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
+
+/**
+ * The API's routes, each with what a valid request looks like, and the requests jqwik draws
+ * for them: the valid one, the valid one with a few values made wrong, and broken ones.
+ */
+final class FuzzRoutes {
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z]+)\\}");
+
+  /** A route: {@code {server}} and the like in its path are filled from {@link FuzzTargets#POOLS}. */
+  record Route(String method, String path, String body) {
+    Route(String method, String path) {
+      this(method, path, null);
+    }
+  }
+
+  private FuzzRoutes() {}
+
+  private static final String IDENTITY = "/identity/v3";
+  static final List<Route> IDENTITY_ROUTES = List.of(
+      new Route("GET", "/identity"), new Route("GET", IDENTITY),
+      new Route("GET", IDENTITY + "/auth/tokens"), new Route("HEAD", IDENTITY + "/auth/tokens"),
+      new Route("DELETE", IDENTITY + "/auth/tokens"),
+      new Route("GET", IDENTITY + "/auth/catalog"), new Route("GET", IDENTITY + "/auth/projects"),
+      new Route("GET", IDENTITY + "/domains"), new Route("GET", IDENTITY + "/domains/{domain}"),
+      new Route("POST", IDENTITY + "/domains", "{\"domain\": {\"name\": \"fuzz-domain\", \"description\": \"d\", \"enabled\": true}}"),
+      new Route("PATCH", IDENTITY + "/domains/{domain}", "{\"domain\": {\"description\": \"d\"}}"),
+      new Route("DELETE", IDENTITY + "/domains/{domain}"),
+      new Route("GET", IDENTITY + "/projects"), new Route("GET", IDENTITY + "/projects/{project}"),
+      new Route("POST", IDENTITY + "/projects", "{\"project\": {\"name\": \"fuzz-project\", \"domain_id\": \"default\", \"enabled\": true}}"),
+      new Route("PATCH", IDENTITY + "/projects/{project}", "{\"project\": {\"name\": \"renamed\", \"enabled\": false}}"),
+      new Route("DELETE", IDENTITY + "/projects/{project}"),
+      new Route("GET", IDENTITY + "/users"), new Route("GET", IDENTITY + "/users/{user}"),
+      new Route("POST", IDENTITY + "/users", "{\"user\": {\"name\": \"fuzz-user\", \"password\": \"pw\", "
+          + "\"default_project_id\": \"@{project.own}\", \"enabled\": true}}"),
+      new Route("PATCH", IDENTITY + "/users/{user}", "{\"user\": {\"password\": \"new-pw\", \"enabled\": false}}"),
+      new Route("DELETE", IDENTITY + "/users/{user}"),
+      new Route("GET", IDENTITY + "/roles"), new Route("GET", IDENTITY + "/roles/{role}"),
+      new Route("POST", IDENTITY + "/roles", "{\"role\": {\"name\": \"fuzz-role\"}}"),
+      new Route("PATCH", IDENTITY + "/roles/{role}", "{\"role\": {\"name\": \"renamed\"}}"),
+      new Route("DELETE", IDENTITY + "/roles/{role}"),
+      new Route("GET", IDENTITY + "/projects/{project}/users/{user}/roles"),
+      new Route("PUT", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
+      new Route("GET", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
+      new Route("HEAD", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
+      new Route("DELETE", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
+      new Route("GET", IDENTITY + "/role_assignments"));
+
+  /** Logins: slow on purpose (Argon2id), so a property of their own with fewer tries. */
+  static final List<Route> LOGIN_ROUTES = List.of(
+      new Route("POST", IDENTITY + "/auth/tokens", "{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": "
+          + "{\"user\": {\"name\": \"fuzzer\", \"domain\": {\"name\": \"Default\"}, \"password\": \"fuzzer-pw\"}}}, "
+          + "\"scope\": {\"project\": {\"name\": \"fuzz\", \"domain\": {\"name\": \"Default\"}}}}}"),
+      new Route("POST", IDENTITY + "/auth/tokens", "{\"auth\": {\"identity\": {\"methods\": [\"token\"], \"token\": "
+          + "{\"id\": \"@{token.fuzzer}\"}}, \"scope\": {\"project\": {\"id\": \"@{project.own}\"}}}}"));
+
+  private static final String COMPUTE = "/compute/v2.1";
+  private static final String SERVER = "{\"server\": {\"name\": \"fuzz\", \"imageRef\": \"" + Api.TEST_IMAGE
+      + "\", \"flavorRef\": \"42\", \"min_count\": 1, \"max_count\": 1, \"metadata\": {\"k\": \"v\"}, \"networks\": \"auto\", "
+      + "\"key_name\": \"@{keypair.own}\", \"availability_zone\": \"nova\"}, \"os:scheduler_hints\": {\"group\": \"@{group.own}\"}}";
+  static final List<Route> COMPUTE_ROUTES = List.of(
+      new Route("GET", "/compute"), new Route("GET", COMPUTE),
+      new Route("GET", COMPUTE + "/servers"), new Route("GET", COMPUTE + "/servers/detail"),
+      new Route("POST", COMPUTE + "/servers", SERVER),
+      new Route("GET", COMPUTE + "/servers/{server}"),
+      new Route("PUT", COMPUTE + "/servers/{server}", "{\"server\": {\"name\": \"renamed\", \"description\": \"d\"}}"),
+      new Route("DELETE", COMPUTE + "/servers/{server}"),
+      new Route("GET", COMPUTE + "/servers/{server}/os-instance-actions"),
+      action("{\"os-stop\": null}"), action("{\"os-start\": null}"), action("{\"reboot\": {\"type\": \"HARD\"}}"),
+      action("{\"pause\": null}"), action("{\"unpause\": null}"), action("{\"suspend\": null}"),
+      action("{\"resume\": null}"), action("{\"lock\": null}"), action("{\"unlock\": null}"),
+      action("{\"rebuild\": {\"imageRef\": \"" + Api.TEST_IMAGE + "\", \"name\": \"rebuilt\", \"metadata\": {\"k\": \"v\"}}}"),
+      action("{\"os-getConsoleOutput\": {\"length\": 10}}"),
+      action("{\"createImage\": {\"name\": \"snap\", \"metadata\": {\"k\": \"v\"}}}"),
+      action("{\"resize\": {\"flavorRef\": \"84\"}}"), action("{\"confirmResize\": null}"),
+      action("{\"revertResize\": null}"),
+      new Route("GET", COMPUTE + "/flavors"), new Route("GET", COMPUTE + "/flavors/detail"),
+      new Route("GET", COMPUTE + "/flavors/{flavor}"), new Route("DELETE", COMPUTE + "/flavors/{flavor}"),
+      new Route("POST", COMPUTE + "/flavors", "{\"flavor\": {\"name\": \"fuzz-flavor\", \"ram\": 64, \"vcpus\": 1, "
+          + "\"disk\": 1, \"id\": \"fuzz-flavor\", \"os-flavor-access:is_public\": false}}"),
+      new Route("GET", COMPUTE + "/flavors/{flavor}/os-extra_specs"),
+      new Route("POST", COMPUTE + "/flavors/{flavor}/os-extra_specs", "{\"extra_specs\": {\"k\": \"v\"}}"),
+      new Route("GET", COMPUTE + "/flavors/{flavor}/os-flavor-access"),
+      new Route("POST", COMPUTE + "/flavors/{flavor}/action", "{\"addTenantAccess\": {\"tenant\": \"@{project.other}\"}}"),
+      new Route("GET", COMPUTE + "/os-keypairs"), new Route("GET", COMPUTE + "/os-keypairs/{keypair}"),
+      new Route("DELETE", COMPUTE + "/os-keypairs/{keypair}"),
+      new Route("POST", COMPUTE + "/os-keypairs", "{\"keypair\": {\"name\": \"fuzz-key\", \"public_key\": \""
+          + FuzzTargets.PUBLIC_KEY + "\", \"type\": \"ssh\"}}"),
+      new Route("GET", COMPUTE + "/limits"),
+      new Route("GET", COMPUTE + "/os-quota-sets/{project}"), new Route("GET", COMPUTE + "/os-quota-sets/{project}/defaults"),
+      new Route("PUT", COMPUTE + "/os-quota-sets/{project}", "{\"quota_set\": {\"instances\": 6, \"cores\": 1000, \"ram\": 10000000}}"),
+      new Route("GET", COMPUTE + "/os-server-groups"), new Route("GET", COMPUTE + "/os-server-groups/{group}"),
+      new Route("DELETE", COMPUTE + "/os-server-groups/{group}"),
+      new Route("POST", COMPUTE + "/os-server-groups", "{\"server_group\": {\"name\": \"fuzz-group\", \"policies\": [\"affinity\"]}}"),
+      new Route("GET", COMPUTE + "/os-hypervisors"), new Route("GET", COMPUTE + "/os-hypervisors/detail"),
+      new Route("GET", COMPUTE + "/os-hypervisors/statistics"), new Route("GET", COMPUTE + "/os-hypervisors/{hypervisor}"),
+      new Route("GET", COMPUTE + "/os-hypervisors/{hypervisor}/uptime"), new Route("GET", COMPUTE + "/os-aggregates"),
+      new Route("GET", COMPUTE + "/os-availability-zone"), new Route("GET", COMPUTE + "/os-availability-zone/detail"));
+
+  private static final String IMAGES = "/image/v2/images";
+  static final List<Route> IMAGE_ROUTES = List.of(
+      new Route("GET", "/image"), new Route("GET", IMAGES),
+      new Route("POST", IMAGES, "{\"name\": \"fuzz\", \"disk_format\": \"raw\", \"container_format\": \"bare\", "
+          + "\"visibility\": \"private\", \"protected\": false, \"min_disk\": 0, \"min_ram\": 0, \"tags\": [\"a\"], \"prop\": \"v\"}"),
+      new Route("GET", IMAGES + "/{image}"), new Route("DELETE", IMAGES + "/{image}"),
+      new Route("PATCH", IMAGES + "/{image}", "[{\"op\": \"replace\", \"path\": \"/name\", \"value\": \"renamed\"}, "
+          + "{\"op\": \"add\", \"path\": \"/prop\", \"value\": \"v\"}, {\"op\": \"remove\", \"path\": \"/prop\"}]"),
+      new Route("GET", IMAGES + "/{image}/members"),
+      new Route("POST", IMAGES + "/{image}/members", "{\"member\": \"@{project.other}\"}"),
+      new Route("GET", IMAGES + "/{image}/members/{project}"), new Route("DELETE", IMAGES + "/{image}/members/{project}"),
+      new Route("PUT", IMAGES + "/{image}/members/{project}", "{\"status\": \"accepted\"}"),
+      new Route("PUT", IMAGES + "/{image}/tags/{tag}"), new Route("DELETE", IMAGES + "/{image}/tags/{tag}"),
+      new Route("GET", IMAGES + "/{image}/file"),
+      new Route("PUT", IMAGES + "/{image}/file", "{\"not\": \"a disk\"}"));
+
+  /** Fields that take an int ({@code %s}), each with who may set it. */
+  private static final Map<Route, FuzzRequest.Caller> INT_FIELDS = Map.of(
+      new Route("PUT", COMPUTE + "/os-quota-sets/0123456789abcdef0123456789abcdef",
+          "{\"quota_set\": {\"instances\": %s}}"), FuzzRequest.Caller.ADMIN,
+      new Route("POST", COMPUTE + "/flavors", "{\"flavor\": {\"name\": \"beyond-int\", \"ram\": %s, \"vcpus\": 1, "
+          + "\"disk\": 1}}"), FuzzRequest.Caller.ADMIN,
+      new Route("POST", COMPUTE + "/servers", "{\"server\": {\"name\": \"beyond-int\", \"imageRef\": \""
+          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"max_count\": %s}}"), FuzzRequest.Caller.FUZZER,
+      new Route("POST", COMPUTE + "/servers/@{server.own}/action", "{\"os-getConsoleOutput\": {\"length\": %s}}"),
+      FuzzRequest.Caller.FUZZER,
+      new Route("POST", IMAGES, "{\"name\": \"beyond-int\", \"min_disk\": %s}"), FuzzRequest.Caller.FUZZER);
+
+  /** Valid requests but for one int field, set to an integer beyond int's range (or long's). */
+  static Arbitrary<FuzzRequest> beyondInt() {
+    Arbitrary<String> number = Arbitraries.oneOf(
+        Arbitraries.longs().filter(l -> l != l.intValue()).map(String::valueOf),
+        Arbitraries.bigIntegers().between(BigInteger.TWO.pow(63), BigInteger.TWO.pow(80))
+            .map(b -> (b.testBit(0) ? "-" : "") + b),
+        Arbitraries.of("4294967297", "-4294967295", "18446744073709551617"));
+    return Combinators.combine(Arbitraries.of(INT_FIELDS.keySet()), number).as((route, n) ->
+        new FuzzRequest(route.method() + " " + route.path(), INT_FIELDS.get(route), route.method(), route.path(),
+            Map.of("Content-Type", "application/json"), route.body().formatted(n).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static Route action(String body) {
+    return new Route("POST", COMPUTE + "/servers/{server}/action", body);
+  }
+
+  /**
+   * Requests to {@code routes} by {@code caller}: the fuzzer aims at every target; the admin,
+   * who could change anything, only at ids that do not exist (so the targets stay as they are).
+   */
+  static Arbitrary<FuzzRequest> requests(List<Route> routes, FuzzRequest.Caller caller) {
+    boolean aimed = caller == FuzzRequest.Caller.FUZZER;
+    List<String> known = aimed ? FuzzTargets.POOLS.values().stream().flatMap(List::stream).toList()
+        : List.of("00000000-0000-4000-8000-000000000000");
+    return Arbitraries.of(routes).flatMap(route -> Combinators.combine(path(route.path(), aimed, known),
+            query(route, known), body(route, known), contentType(route), subjectToken(route, caller))
+        .as((path, query, body, type, subject) -> {
+          Map<String, String> headers = new TreeMap<>();
+          if (!type.isEmpty()) headers.put("Content-Type", type);
+          if (!subject.isEmpty()) headers.put("X-Subject-Token", subject);
+          return new FuzzRequest(route.method() + " " + route.path(), caller, route.method(), path + query, headers,
+              body.length == 0 ? null : body);
+        }));
+  }
+
+  /**
+   * Otherwise valid requests (the route's own body) with odd ids in every placeholder: what
+   * stands in a path reaches entity ids and queries unparsed.
+   */
+  static Arbitrary<FuzzRequest> withOddIds(List<Route> routes, FuzzRequest.Caller caller) {
+    return Arbitraries.of(routes).flatMap(route -> path(route.path(), false, List.of()).map(path ->
+        new FuzzRequest(route.method() + " " + route.path(), caller, route.method(), path,
+            route.body() == null ? Map.of() : Map.of("Content-Type", "application/json"),
+            route.body() == null ? null : route.body().getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /** Lists get a query string of odd parameters; other routes now and then. */
+  private static Arbitrary<String> query(Route route, List<String> known) {
+    return route.method().equals("GET") ? FuzzValues.queries(known) : Arbitraries.frequencyOf(
+        Tuple.of(4, Arbitraries.just("")), Tuple.of(1, FuzzValues.queries(known)));
+  }
+
+  /**
+   * The token a token route is about: another user's, or garbage; the fuzzer's own only to read
+   * (revoking it would end the test's session), and no real one for the admin (who may revoke it).
+   */
+  private static Arbitrary<String> subjectToken(Route route, FuzzRequest.Caller caller) {
+    if (!route.path().endsWith("/auth/tokens") || route.method().equals("POST")) return Arbitraries.just("");
+    Arbitrary<String> garbage = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(300),
+        Arbitraries.of("gAAAAA", "x".repeat(5000)));
+    if (caller == FuzzRequest.Caller.ADMIN) return garbage;
+    return route.method().equals("DELETE") ? Arbitraries.oneOf(garbage, Arbitraries.just("@{token.other}"))
+        : Arbitraries.oneOf(garbage, Arbitraries.of("@{token.other}", "@{token.fuzzer}"));
+  }
+
+  /** The path with each placeholder filled: aimed, mostly with known ids; else with odd ones only. */
+  private static Arbitrary<String> path(String template, boolean aimed, List<String> known) {
+    Matcher m = PLACEHOLDER.matcher(template);
+    List<String> literals = new ArrayList<>();
+    List<Arbitrary<String>> segments = new ArrayList<>();
+    int last = 0;
+    while (m.find()) {
+      literals.add(template.substring(last, m.start()));
+      segments.add(aimed ? FuzzValues.segments(FuzzTargets.POOLS.getOrDefault(m.group(1), known), known)
+          : FuzzValues.oddIds());
+      last = m.end();
+    }
+    String tail = template.substring(last);
+    if (segments.isEmpty()) return Arbitraries.just(template);
+    return Combinators.combine(segments).as(filled -> {
+      StringBuilder out = new StringBuilder();
+      for (int i = 0; i < filled.size(); i++) out.append(literals.get(i)).append(filled.get(i));
+      return out.append(tail).toString();
+    });
+  }
+
+  /** No body (empty) for most reads; for writes the valid body, a mutated one, or a broken one. */
+  private static Arbitrary<byte[]> body(Route route, List<String> known) {
+    if (route.body() == null) {
+      return Arbitraries.frequencyOf(
+          Tuple.of(9, Arbitraries.just(new byte[0])),
+          Tuple.of(1, FuzzValues.brokenBodies("{}")));
+    }
+    return Arbitraries.frequencyOf(
+        Tuple.of(1, Arbitraries.just(route.body().getBytes(StandardCharsets.UTF_8))),
+        Tuple.of(6, FuzzMutations.of(route.body(), known).map(s -> s.getBytes(StandardCharsets.UTF_8))),
+        Tuple.of(3, FuzzValues.brokenBodies(route.body())));
+  }
+
+  /** Mostly the type the route expects; now and then none (empty), or one it does not take. */
+  private static Arbitrary<String> contentType(Route route) {
+    String expected = route.path().endsWith("/file") ? "application/octet-stream"
+        : route.method().equals("PATCH") && route.path().startsWith("/image")
+            ? "application/openstack-images-v2.1-json-patch" : "application/json";
+    if (route.body() == null) return Arbitraries.of("", expected);
+    return Arbitraries.frequencyOf(
+        Tuple.of(12, Arbitraries.just(expected)),
+        Tuple.of(1, Arbitraries.of("", "text/plain", "application/json; charset=utf-16",
+            "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "garbage")));
+  }
+}

@@ -1,0 +1,149 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the fuzz test aims at: the fuzzing project's own resources and those of another project.
+ * Generated requests name them by marker ({@code @{server.own}}), resolved when a request is
+ * sent: the fuzzer may delete its own resources, and each property gets fresh ones.
+ */
+final class FuzzTargets {
+  private static final Pattern MARKER = Pattern.compile("@\\{([a-z]+\\.[a-z]+)\\}");
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  static final String PUBLIC_KEY =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O fuzz@nimbus";
+
+  /** Each placeholder of a route's path, and the markers it may be filled with. */
+  static final Map<String, List<String>> POOLS = Map.of(
+      "server", List.of("@{server.own}", "@{server.other}"),
+      "image", List.of("@{image.own}", "@{image.other}", "@{image.shared}", "@{image.public}"),
+      "keypair", List.of("@{keypair.own}", "@{keypair.other}"),
+      "group", List.of("@{group.own}", "@{group.other}"),
+      "project", List.of("@{project.own}", "@{project.other}"),
+      "user", List.of("@{user.own}", "@{user.other}"),
+      "role", List.of("@{role.member}"),
+      "domain", List.of("default"),
+      "flavor", List.of("42", "84", "1"),
+      "hypervisor", List.of("@{hypervisor.id}"));
+
+  final Api admin;
+  final Api fuzzer;
+  final Api other;
+  private final Map<String, String> ids = new ConcurrentHashMap<>();
+  private int generation;
+
+  private FuzzTargets(Api admin, Api fuzzer, Api other) {
+    this.admin = admin;
+    this.fuzzer = fuzzer;
+    this.other = other;
+  }
+
+  /**
+   * Two projects with a member each. The other one holds a server, a private image, an image
+   * shared with the fuzzing project, a keypair and a server group for the fuzzer to aim at.
+   */
+  static FuzzTargets create(Node node, Api admin) {
+    admin.createUserInProject("fuzzer", "fuzzer-pw", "fuzz", "member");
+    admin.createUserInProject("bystander", "bystander-pw", "bystanders", "member");
+    FuzzTargets t = new FuzzTargets(admin, new Api(node.apiUrl()).as("fuzzer", "fuzzer-pw", "fuzz"),
+        new Api(node.apiUrl()).as("bystander", "bystander-pw", "bystanders"));
+    t.ids.put("project.own", projectId(admin, "fuzz"));
+    t.ids.put("project.other", projectId(admin, "bystanders"));
+    t.ids.put("user.own", admin.get("/identity/v3/users?name=fuzzer").body().path("users").get(0).path("id").asText());
+    t.ids.put("user.other", admin.get("/identity/v3/users?name=bystander").body().path("users").get(0).path("id").asText());
+    t.ids.put("role.member", admin.get("/identity/v3/roles?name=member").body().path("roles").get(0).path("id").asText());
+    t.ids.put("image.public", Api.TEST_IMAGE);
+    t.ids.put("token.fuzzer", t.fuzzer.token());
+    t.ids.put("token.other", t.other.token());
+    t.ids.put("hypervisor.id", admin.get("/compute/v2.1/os-hypervisors").body().path("hypervisors").get(0).path("id").asText());
+
+    // servers the fuzzer manages to create stay few: past these, creates answer 403
+    t.setQuota(t.id("project.own"), 6);
+    t.setQuota(projectId(admin, "admin"), 4);
+
+    t.ids.put("server.other", t.other.createServer("bystanders-server", "42"));
+    t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
+    t.ids.put("image.shared", t.image(t.other, "bystanders-shared", "shared"));
+    expect(200, t.other.post("/image/v2/images/" + t.id("image.shared") + "/members",
+        "{\"member\": \"" + t.id("project.own") + "\"}"));
+    t.ids.put("keypair.other", t.keypair(t.other, "bystanders-key"));
+    t.ids.put("group.other", t.group(t.other, "bystanders-group"));
+    t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
+    return t;
+  }
+
+  /** Fresh resources of the fuzzing project's own, before each property (the last one's may be gone). */
+  void refreshOwn() {
+    generation++;
+    ids.put("server.own", fuzzer.createServer("fuzz-own-" + generation, "42"));
+    ids.put("image.own", image(fuzzer, "fuzz-own-" + generation, "private"));
+    ids.put("keypair.own", keypair(fuzzer, "fuzz-own-" + generation));
+    ids.put("group.own", group(fuzzer, "fuzz-own-" + generation));
+  }
+
+  /** Deletes every server of the fuzzing project and waits until they are gone and their quota freed. */
+  void deleteOwnServers() {
+    Eventually.until(WAIT, () -> {
+      JsonNode servers = fuzzer.get("/compute/v2.1/servers").body().path("servers");
+      // as admin: a server the fuzzer locked is still the test's to remove
+      servers.findValuesAsText("id").forEach(id -> admin.delete("/compute/v2.1/servers/" + id));
+      // the quota counts what the list (the read side) may not show yet
+      return servers.isEmpty() && fuzzer.get("/compute/v2.1/limits").body()
+          .path("limits").path("absolute").path("totalInstancesUsed").asInt(-1) == 0;
+    });
+  }
+
+  String id(String name) {
+    String id = ids.get(name);
+    if (id == null) throw new IllegalArgumentException("no target " + name);
+    return id;
+  }
+
+  /** {@code text} with each marker replaced by the id it stands for now. */
+  String resolve(String text) {
+    Matcher m = MARKER.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) m.appendReplacement(out, Matcher.quoteReplacement(id(m.group(1))));
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String projectId(Api admin, String name) {
+    return admin.get("/identity/v3/projects?name=" + name).body().path("projects").get(0).path("id").asText();
+  }
+
+  private void setQuota(String projectId, int instances) {
+    expect(200, admin.send("PUT", "/compute/v2.1/os-quota-sets/" + projectId,
+        "{\"quota_set\": {\"instances\": " + instances + ", \"cores\": 1000, \"ram\": 10000000}}"));
+  }
+
+  private String image(Api api, String name, String visibility) {
+    return expect(201, api.post("/image/v2/images", "{\"name\": \"" + name + "\", \"disk_format\": \"raw\", "
+        + "\"container_format\": \"bare\", \"visibility\": \"" + visibility + "\", \"tags\": [\"t\"]}")).path("id").asText();
+  }
+
+  private String keypair(Api api, String name) {
+    expect(200, api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name + "\", \"public_key\": \""
+        + PUBLIC_KEY + "\"}}"));
+    return name;
+  }
+
+  private String group(Api api, String name) {
+    return expect(200, api.post("/compute/v2.1/os-server-groups",
+        "{\"server_group\": {\"name\": \"" + name + "\", \"policies\": [\"affinity\"]}}"))
+        .path("server_group").path("id").asText();
+  }
+
+  static JsonNode expect(int status, Api.Reply r) {
+    assertEquals(status, r.status(), r.raw());
+    return r.body();
+  }
+}
