@@ -117,17 +117,20 @@ class ImageQuotaApiTest {
     String first = create(tenant, "first");
     String second = create(tenant, "second");
     String third = create(tenant, "third");
-    try (OpenUpload a = new OpenUpload(tenant, first); OpenUpload b = new OpenUpload(tenant, second)) {
+    // an upload holds its room as soon as its request arrives: the second starts after the first
+    try (OpenUpload a = new OpenUpload(tenant, first)) {
       a.send(MIB);
       Eventually.until(WAIT, () -> tenant.get(IMAGES + "/" + first).body().path("status").asText().equals("saving"));
-      b.send(MIB);
-      Eventually.until(WAIT, () -> tenant.get(IMAGES + "/" + second).body().path("status").asText().equals("saving"));
-      assertEquals(2, usage(tenant, "image_count_uploading").path("usage").asInt());
-      assertOverLimit(tenant.putBytes(IMAGES + "/" + third + "/file", new byte[1]), "image_count_uploading");
+      try (OpenUpload b = new OpenUpload(tenant, second)) {
+        b.send(MIB);
+        Eventually.until(WAIT, () -> tenant.get(IMAGES + "/" + second).body().path("status").asText().equals("saving"));
+        assertEquals(2, usage(tenant, "image_count_uploading").path("usage").asInt());
+        assertOverLimit(tenant.putBytes(IMAGES + "/" + third + "/file", new byte[1]), "image_count_uploading");
 
-      // the first holds room for the largest image (8 MiB), so the second had 2 MiB: its third fails
-      b.send(2 * MIB);
-      assertEquals(413, b.finish());
+        // the first holds room for the largest image (8 MiB), so the second had 2 MiB: its third fails
+        b.send(2 * MIB);
+        assertEquals(413, b.finish());
+      }
       assertEquals(204, a.finish());
     }
     assertEquals("queued", tenant.get(IMAGES + "/" + second).body().path("status").asText());
