@@ -218,8 +218,8 @@ public final class ApiServer extends AllDirectives {
    * file uploads stream, and are left alone.
    */
   private Route drained(Supplier<Route> inner) {
-    return extractRequest(request -> request.method() == HttpMethods.PUT
-        && IMAGE_FILE.matcher(request.getUri().path()).matches()
+    return extractRequest(request -> request.entity().isStrict() // nothing left to read (most requests)
+        || request.method() == HttpMethods.PUT && IMAGE_FILE.matcher(request.getUri().path()).matches()
         ? inner.get()
         : toStrictEntity(settings.askTimeout(), settings.maxBodyBytes(), inner));
   }
