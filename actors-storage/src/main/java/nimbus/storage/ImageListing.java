@@ -37,10 +37,13 @@ public final class ImageListing {
     }
   }
 
-  /** The images {@code owner} has, in any status. Blocking JDBC. */
-  public List<Image> owned(String owner) throws SQLException {
+  /**
+   * The images {@code owner} has, in any status; with {@code caughtUp}, after the read side has
+   * every change acknowledged before (else as it is now). Blocking JDBC.
+   */
+  public List<Image> owned(String owner, boolean caughtUp) throws SQLException {
     try (Connection c = database.connection()) {
-      ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
+      if (caughtUp) ReadSideProjection.awaitCaughtUp(c, ImageListProjection.NAME, ImageEntity.TAG, CATCH_UP_LIMIT);
       return ReadSideRows.select(c, "SELECT row_json FROM image_list WHERE owner = ?", List.of(owner), Image.class);
     }
   }

@@ -51,7 +51,7 @@ public final class ImageQuotas {
 
   /** Completes if {@code projectId} may have one more image; fails with a TOO_MANY rejection if not. */
   public CompletionStage<Done> checkRoomForImage(String projectId) {
-    return owned(projectId).thenApply(images -> {
+    return owned(projectId, true).thenApply(images -> {
       if (images.size() >= limits.countTotal()) {
         throw Rejection.failure(Rejection.Kind.TOO_MANY, "Project " + projectId
             + " is over a limit for image_count_total: limit " + limits.countTotal() + ", usage " + images.size());
@@ -62,7 +62,8 @@ public final class ImageQuotas {
 
   /** The bytes an upload of {@code imageId} may bring, held until it is settled or released. */
   CompletionStage<Long> hold(String projectId, String imageId, long maxImageBytes) {
-    return owned(projectId).thenCompose(images -> entity(projectId)
+    // the read side as it is: an upload it has not counted yet is still held (settled) here
+    return owned(projectId, false).thenCompose(images -> entity(projectId)
         .askWithStatus(r -> new ImageQuotaEntity.Hold(imageId, stored(images), maxImageBytes, r), timeout));
   }
 
@@ -77,7 +78,7 @@ public final class ImageQuotas {
 
   /** What {@code projectId} uses now. */
   public CompletionStage<Usage> usage(String projectId) {
-    return owned(projectId).thenCompose(images -> entity(projectId)
+    return owned(projectId, true).thenCompose(images -> entity(projectId)
         .<ImageQuotaEntity.Holds>ask(ImageQuotaEntity.Get::new, timeout)
         .thenApply(holds -> {
           Map<String, Long> stored = stored(images);
@@ -96,10 +97,10 @@ public final class ImageQuotas {
     return stored;
   }
 
-  private CompletionStage<List<Image>> owned(String projectId) {
+  private CompletionStage<List<Image>> owned(String projectId, boolean caughtUp) {
     return CompletableFuture.supplyAsync(() -> {
       try {
-        return listing.owned(projectId);
+        return listing.owned(projectId, caughtUp);
       } catch (java.sql.SQLException e) {
         throw new java.util.concurrent.CompletionException(e);
       }
