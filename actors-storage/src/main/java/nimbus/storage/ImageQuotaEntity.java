@@ -53,6 +53,9 @@ public final class ImageQuotaEntity
   /** The upload failed: its room is free again. */
   public record Release(String imageId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** The image is deleted: its bytes are free, even while the read side still lists it. */
+  public record Forget(String imageId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** The holds as they are. */
   public record Get(ActorRef<Holds> replyTo) implements Command {}
 
@@ -69,38 +72,65 @@ public final class ImageQuotaEntity
 
   public record UploadReleased(String imageId, Instant at) implements Event {}
 
+  public record ImageForgotten(String imageId, Instant until, Instant at) implements Event {}
+
   // ---------------------------------------------------------------- state
 
   /** One held upload: its bytes, whether it still runs, and when the hold lapses. */
   public record Held(long bytes, boolean uploading, Instant until) implements CborSerializable {}
 
-  /** The project's holds by image id. */
-  public record Holds(Map<String, Held> byImage) implements CborSerializable {
+  /**
+   * The project's holds by image id, and the images deleted lately (until the read side has
+   * dropped them too).
+   */
+  public record Holds(Map<String, Held> byImage, Map<String, Instant> gone) implements CborSerializable {
 
-    /** Holds still in force at {@code now}, except for images the read side already counts. */
-    Map<String, Held> live(Instant now, Map<String, Long> stored) {
-      Map<String, Held> live = new HashMap<>(byImage);
-      live.values().removeIf(h -> !h.until().isAfter(now));
-      live.keySet().removeAll(stored.keySet());
-      return live;
+    public Holds {
+      gone = gone == null ? Map.of() : gone;
     }
 
-    /** The state after {@code event}; lapsed holds go with it. */
+    /** What the project uses at {@code now}, given its {@code stored} images as the read side lists them. */
+    Usage usage(Instant now, Map<String, Long> stored, String except) {
+      Map<String, Long> counted = new HashMap<>(stored);
+      gone.forEach((id, until) -> {
+        if (until.isAfter(now)) counted.remove(id);
+      });
+      long bytes = counted.values().stream().mapToLong(Long::longValue).sum();
+      int uploading = 0;
+      for (var hold : byImage.entrySet()) {
+        Held h = hold.getValue();
+        if (!h.until().isAfter(now) || counted.containsKey(hold.getKey()) || hold.getKey().equals(except)) continue;
+        bytes += h.bytes();
+        if (h.uploading()) uploading++;
+      }
+      return new Usage(bytes, uploading);
+    }
+
+    /** The state after {@code event}; lapsed holds and marks go with it. */
     Holds after(Event event) {
       Map<String, Held> next = new HashMap<>(byImage);
       next.values().removeIf(h -> !h.until().isAfter(event.at()));
+      Map<String, Instant> nextGone = new HashMap<>(gone);
+      nextGone.values().removeIf(until -> !until.isAfter(event.at()));
       if (event instanceof UploadHeld e) next.put(e.imageId(), new Held(e.bytes(), true, e.until()));
       if (event instanceof UploadSettled e) next.put(e.imageId(), new Held(e.bytes(), false, e.until()));
       if (event instanceof UploadReleased e) next.remove(e.imageId());
-      return new Holds(Map.copyOf(next));
+      if (event instanceof ImageForgotten e) {
+        next.remove(e.imageId());
+        nextGone.put(e.imageId(), e.until());
+      }
+      return new Holds(Map.copyOf(next), Map.copyOf(nextGone));
     }
   }
+
+  /** Bytes in use (stored and held) and uploads running. */
+  public record Usage(long bytes, int uploading) {}
 
   // ---------------------------------------------------------------- behavior
 
   /**
-   * How long a finished upload stays held: the read side counts it well within this, and until
-   * then this hold does.
+   * How long a finished upload stays held, and a deleted image is known gone: the read side
+   * catches up well within this, and until then this entity answers for it.
    */
   static final Duration SETTLED_HOLD = Duration.ofMinutes(5);
 
@@ -123,7 +153,7 @@ public final class ImageQuotaEntity
 
   @Override
   public Holds emptyState() {
-    return new Holds(Map.of());
+    return new Holds(Map.of(), Map.of());
   }
 
   @Override
@@ -137,20 +167,19 @@ public final class ImageQuotaEntity
         .onCommand(Release.class, (s, c) -> s.byImage().containsKey(c.imageId())
             ? Effect().persist(new UploadReleased(c.imageId(), now())).thenReply(c.replyTo(), next -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(Forget.class, (s, c) -> Effect()
+            .persist(new ImageForgotten(c.imageId(), now().plus(SETTLED_HOLD), now()))
+            .thenReply(c.replyTo(), next -> StatusReply.ack()))
         .build();
   }
 
   private ReplyEffect<Event, Holds> hold(Holds s, Hold c) {
-    Map<String, Held> others = s.live(now(), c.stored());
-    others.remove(c.imageId());
-    long uploading = others.values().stream().filter(Held::uploading).count();
-    if (uploading >= limits.countUploading()) {
-      return Effect().reply(c.replyTo(), overLimit("image_count_uploading", limits.countUploading(), uploading));
+    Usage others = s.usage(now(), c.stored(), c.imageId());
+    if (others.uploading() >= limits.countUploading()) {
+      return Effect().reply(c.replyTo(), overLimit("image_count_uploading", limits.countUploading(), others.uploading()));
     }
-    long used = c.stored().values().stream().mapToLong(Long::longValue).sum()
-        + others.values().stream().mapToLong(Held::bytes).sum();
-    long room = limits.sizeTotalBytes() - used;
-    if (room <= 0) return Effect().reply(c.replyTo(), overLimit("image_size_total", limits.sizeTotalBytes(), used));
+    long room = limits.sizeTotalBytes() - others.bytes();
+    if (room <= 0) return Effect().reply(c.replyTo(), overLimit("image_size_total", limits.sizeTotalBytes(), others.bytes()));
     long allowed = Math.min(room, c.maxImageBytes());
     return Effect().persist(new UploadHeld(c.imageId(), allowed, now().plus(uploadTimeout), now()))
         .thenReply(c.replyTo(), next -> StatusReply.success(allowed));

@@ -71,9 +71,14 @@ public final class ImageQuotas {
     return entity(projectId).askWithStatus(r -> new ImageQuotaEntity.Settle(imageId, bytes, r), timeout);
   }
 
-  /** Frees what is held for {@code imageId}: its upload failed, or the image is gone. */
-  public CompletionStage<Done> release(String projectId, String imageId) {
+  /** Frees what is held for {@code imageId}: its upload failed. */
+  CompletionStage<Done> release(String projectId, String imageId) {
     return entity(projectId).askWithStatus(r -> new ImageQuotaEntity.Release(imageId, r), timeout);
+  }
+
+  /** Frees the bytes of {@code imageId}, deleted, before the read side drops it. */
+  public CompletionStage<Done> forget(String projectId, String imageId) {
+    return entity(projectId).askWithStatus(r -> new ImageQuotaEntity.Forget(imageId, r), timeout);
   }
 
   /** What {@code projectId} uses now. */
@@ -81,12 +86,8 @@ public final class ImageQuotas {
     return owned(projectId, true).thenCompose(images -> entity(projectId)
         .<ImageQuotaEntity.Holds>ask(ImageQuotaEntity.Get::new, timeout)
         .thenApply(holds -> {
-          Map<String, Long> stored = stored(images);
-          var live = holds.live(clock.instant(), stored);
-          long bytes = stored.values().stream().mapToLong(Long::longValue).sum()
-              + live.values().stream().mapToLong(ImageQuotaEntity.Held::bytes).sum();
-          int uploading = (int) live.values().stream().filter(ImageQuotaEntity.Held::uploading).count();
-          return new Usage(bytes, images.size(), uploading);
+          ImageQuotaEntity.Usage used = holds.usage(clock.instant(), stored(images), "");
+          return new Usage(used.bytes(), images.size(), used.uploading());
         }));
   }
 

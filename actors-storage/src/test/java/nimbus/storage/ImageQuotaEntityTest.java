@@ -56,4 +56,14 @@ class ImageQuotaEntityTest extends EntityTestSupport {
     assertEquals(8 * MIB, hold("c", Map.of()).getValue(), "the node that ran them died: their holds lapsed");
     assertEquals(1, kit.getState().byImage().size(), "lapsed holds leave the state");
   }
+
+  @Test
+  void aDeletedImagesBytesAreFreeBeforeTheReadSideDropsIt() {
+    Map<String, Long> stillListed = Map.of("deleted", 10 * MIB);
+    assertEquals(Rejection.Kind.TOO_MANY, refusal(hold("a", stillListed)));
+    kit.<StatusReply<org.apache.pekko.Done>>runCommand(r -> new ImageQuotaEntity.Forget("deleted", r));
+    assertEquals(8 * MIB, hold("a", stillListed).getValue());
+    kit.restart();
+    assertEquals(2 * MIB, hold("b", stillListed).getValue(), "known gone after a restart too");
+  }
 }

@@ -187,8 +187,8 @@ final class ImageRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
     return owned(ctx, id)
         .thenCompose(image -> entity(id).<Image>askWithStatus(ImageEntity.Delete::new, timeout))
-        // the bytes of a just-uploaded image may still be held for the read side: they are free now
-        .thenCompose(deleted -> uploads.quotas().release(deleted.ownerProjectId(), id))
+        // its bytes are free at once, before the read side drops the image
+        .thenCompose(deleted -> uploads.quotas().forget(deleted.ownerProjectId(), id))
         .thenApply(released -> HttpResponse.create().withStatus(204));
   }
 
