@@ -7,7 +7,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
-import nimbus.cluster.Entities;
 import nimbus.cluster.NimbusNode;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.Compute;
@@ -19,9 +18,8 @@ import nimbus.config.Role;
 import nimbus.config.SettingsException;
 import nimbus.edge.ApiServer;
 import nimbus.edge.Readiness;
-import nimbus.edge.identity.IdentityEntity;
+import nimbus.edge.identity.Identity;
 import nimbus.edge.identity.IdentityService;
-import nimbus.edge.identity.Revocations;
 import nimbus.edge.identity.TokenCodec;
 import nimbus.edge.identity.TokenKeys;
 import nimbus.node.agent.HostAgent;
@@ -96,8 +94,7 @@ public final class Node implements AutoCloseable {
       var quota = settings.imageStore().quota();
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), new ImageQuotas.Limits(
           quota.imageSizeTotalBytes(), quota.imageCountTotal(), quota.imageCountUploading()));
-      Entities.init(sys, IdentityEntity.TYPE_KEY, ctx -> IdentityEntity.create(Revocations.get(sys)::publish));
-      if (settings.has(Role.CONTROL)) Revocations.get(sys).follow(sys, "jdbc-read-journal");
+      Identity.init(sys, clock, settings.has(Role.CONTROL));
       if (settings.has(Role.CONTROL)) {
         try {
           Compute.initReadSide(sys);

@@ -222,6 +222,23 @@ class IdentityApiTest {
     assertFalse(locked.raw().contains(userId), "an anonymous caller learns no user id: " + locked.raw());
   }
 
+  /** Keystone's ignore_lockout_failure_attempts: the bootstrap admin has it, and an admin can give it to a user. */
+  @Test
+  void usersWithTheOptionAndTheBootstrapAdminAreNeverLockedOut() {
+    String p = unique("nolock");
+    String userId = admin.createUserInProject(p + "-user", "right", p, "member");
+    assertEquals(200, admin.patch("/identity/v3/users/" + userId,
+        "{\"user\": {\"options\": {\"ignore_lockout_failure_attempts\": true}}}").status());
+    assertTrue(admin.get("/identity/v3/users/" + userId).body().path("user").path("options")
+        .path("ignore_lockout_failure_attempts").asBoolean());
+    for (int i = 0; i < 4; i++) assertKeystoneError(login(p + "-user", "wrong"), 401);
+    assertEquals(201, login(p + "-user", "right").status(), "failures never lock this user out");
+    for (int i = 0; i < 4; i++) assertKeystoneError(login("admin", "wrong"), 401);
+    assertEquals(201, login("admin", TestConfig.ADMIN_PASSWORD).status(), "nor the cloud's first admin");
+    assertKeystoneError(admin.patch("/identity/v3/users/" + userId,
+        "{\"user\": {\"options\": {\"ignore_lockout_failure_attempts\": \"yes\"}}}"), 400);
+  }
+
   /**
    * 500 logins at once, each with a password of a megabyte: each is refused before its body is
    * held (413, or the connection closed behind it), the node keeps no memory of them, and other

@@ -39,8 +39,10 @@ class ImageApiTest {
 
   @BeforeAll
   static void start() {
+    // bodies up to 2 MiB: one test sends a megabyte of tags (to show they cost nothing much)
     node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB",
-        "nimbus.image-store.sweep-interval", "300ms", "nimbus.image-store.keep-unreferenced", "2s")),
+        "nimbus.image-store.sweep-interval", "300ms", "nimbus.image-store.keep-unreferenced", "2s",
+        "nimbus.api.max-body-bytes", 2 * 1024 * 1024)),
         ConfigFactory.empty());
     admin = Api.adminOf(node);
   }

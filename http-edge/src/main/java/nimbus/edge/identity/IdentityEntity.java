@@ -1,5 +1,6 @@
 package nimbus.edge.identity;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +29,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * assignments and token revocations. One entity holds it all, so names stay unique and an
  * assignment never points at something deleted; identity data is small and changes rarely, and
  * a snapshot every hundred events keeps its recovery short. Password hashing happens outside
- * (it is slow); failed logins are counted here, in memory, for the lockout.
+ * (it is slow); failed logins and lockouts are events here, so a restart keeps them. A login
+ * gets one user's record ({@link GetLogin}); reads get the catalog without password hashes.
  */
 public final class IdentityEntity
     extends EventSourcedBehaviorWithEnforcedReplies<IdentityEntity.Command, IdentityEntity.Event, IdentityEntity.State> {
@@ -43,8 +45,25 @@ public final class IdentityEntity
   public record Project(String id, String name, String domainId, String description, boolean enabled)
       implements CborSerializable {}
 
+  /**
+   * A user; {@code ignoreLockout} is Keystone's {@code ignore_lockout_failure_attempts} option
+   * (failed logins never lock this user out: the bootstrap admin has it).
+   */
   public record User(String id, String name, String domainId, String passwordHash, boolean enabled,
-      Optional<String> defaultProjectId, String description) implements CborSerializable {}
+      Optional<String> defaultProjectId, String description, boolean ignoreLockout) implements CborSerializable {
+
+    User withoutSecret() {
+      return new User(id, name, domainId, "", enabled, defaultProjectId, description, ignoreLockout);
+    }
+  }
+
+  /** Who logs in: a user by id, or by name in a domain (by id or name). */
+  public record UserRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
+      Optional<String> domainName) implements CborSerializable {}
+
+  /** The project a token is for (empty: unscoped). */
+  public record ProjectRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
+      Optional<String> domainName) implements CborSerializable {}
 
   public record Role(String id, String name) implements CborSerializable {}
 
@@ -54,8 +73,8 @@ public final class IdentityEntity
   public record Directory(Map<String, Domain> domains, Map<String, Project> projects,
       Map<String, User> users, Map<String, Role> roles, List<Assignment> assignments,
       Map<String, Integer> userTokenGenerations, Map<String, Instant> revokedTokens,
-      Map<String, Instant> lockedUntil, Map<String, Integer> projectTokenGenerations)
-      implements CborSerializable {
+      Map<String, Instant> lockedUntil, Map<String, Integer> projectTokenGenerations,
+      Map<String, Integer> failedLogins) implements CborSerializable {
 
     /** A snapshot from before a field existed reads that field as null: make it empty. */
     public Directory {
@@ -63,10 +82,60 @@ public final class IdentityEntity
       revokedTokens = revokedTokens == null ? Map.of() : revokedTokens;
       lockedUntil = lockedUntil == null ? Map.of() : lockedUntil;
       projectTokenGenerations = projectTokenGenerations == null ? Map.of() : projectTokenGenerations;
+      failedLogins = failedLogins == null ? Map.of() : failedLogins;
     }
 
     static Directory empty() {
-      return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of());
+      return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+          Map.of());
+    }
+
+    /** The catalog as reads see it: no password hash, no failed-login counts. */
+    Directory withoutSecrets() {
+      Map<String, User> users = new HashMap<>();
+      this.users.forEach((id, u) -> users.put(id, u.withoutSecret()));
+      return new Directory(domains, projects, Map.copyOf(users), roles, assignments, userTokenGenerations,
+          revokedTokens, lockedUntil, projectTokenGenerations, Map.of());
+    }
+
+    /**
+     * What a login of {@code ref} (into {@code scope}) needs and no more: that one user (with its
+     * hash) if it exists, the project, the domains and roles, the user's assignments, and its
+     * generations and lockout. Other users never leave the entity.
+     */
+    Directory forLogin(UserRef ref, Optional<ProjectRef> scope) {
+      Optional<User> user = find(ref);
+      Optional<Project> project = scope.flatMap(this::findProject);
+      String userId = user.map(User::id).orElse("");
+      return new Directory(domains, project.map(p -> Map.of(p.id(), p)).orElse(Map.of()),
+          user.map(u -> Map.of(u.id(), u)).orElse(Map.of()), roles,
+          assignments.stream().filter(a -> a.userId().equals(userId)).toList(),
+          only(userTokenGenerations, userId), Map.of(), only(lockedUntil, userId),
+          project.map(p -> only(projectTokenGenerations, p.id())).orElse(Map.of()), Map.of());
+    }
+
+    private static <V> Map<String, V> only(Map<String, V> map, String key) {
+      V value = map.get(key);
+      return value == null ? Map.of() : Map.of(key, value);
+    }
+
+    public Optional<User> find(UserRef ref) {
+      if (ref.id().isPresent()) return Optional.ofNullable(users.get(ref.id().get()));
+      Optional<String> domain = domainOf(ref.domainId(), ref.domainName());
+      if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
+      return userByName(ref.name().get(), domain.get());
+    }
+
+    public Optional<Project> findProject(ProjectRef ref) {
+      if (ref.id().isPresent()) return Optional.ofNullable(projects.get(ref.id().get()));
+      Optional<String> domain = domainOf(ref.domainId(), ref.domainName());
+      if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
+      return projectByName(ref.name().get(), domain.get());
+    }
+
+    private Optional<String> domainOf(Optional<String> id, Optional<String> name) {
+      if (id.isPresent()) return id.filter(domains::containsKey);
+      return name.flatMap(this::domainByName).map(Domain::id);
     }
 
     public Optional<User> userByName(String name, String domainId) {
@@ -102,7 +171,14 @@ public final class IdentityEntity
         UnaryOperator<Map<String, User>> u, UnaryOperator<Map<String, Role>> r,
         UnaryOperator<List<Assignment>> a) {
       return new Directory(d.apply(domains), p.apply(projects), u.apply(users), r.apply(roles),
-          a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations);
+          a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations, failedLogins);
+    }
+
+    /** The same catalog with other revocations or lockouts. */
+    Directory withAccess(Map<String, Integer> userGenerations, Map<String, Instant> revoked,
+        Map<String, Instant> locked, Map<String, Integer> projectGenerations, Map<String, Integer> failed) {
+      return new Directory(domains, projects, users, roles, assignments, userGenerations, revoked, locked,
+          projectGenerations, failed);
     }
   }
 
@@ -114,7 +190,12 @@ public final class IdentityEntity
   /** Creates the Default domain, standard roles, admin project and admin user once. */
   public record Bootstrap(String adminPasswordHash, ActorRef<StatusReply<Boolean>> replyTo) implements Command {}
 
+  /** The catalog for reads, without password hashes. */
   public record GetDirectory(ActorRef<StatusReply<Directory>> replyTo) implements Command {}
+
+  /** What a login needs (see {@link Directory#forLogin}): one user's record, never the directory. */
+  public record GetLogin(UserRef user, Optional<ProjectRef> scope, ActorRef<StatusReply<Directory>> replyTo)
+      implements Command {}
 
   /** Creates or changes a domain (by its id). */
   public record SaveDomain(Domain domain, boolean create, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -169,7 +250,17 @@ public final class IdentityEntity
 
   public record RoleUnassigned(Assignment assignment) implements Event {}
 
-  public record TokenRevoked(String auditId, Instant expiresAt) implements Event {}
+  /** One token revoked at {@code at} (empty in events from before it was recorded). */
+  public record TokenRevoked(String auditId, Instant expiresAt, Optional<Instant> at) implements Event {}
+
+  /** A failed login of the user, counted toward its lockout. */
+  public record LoginFailureCounted(String userId) implements Event {}
+
+  /** Enough failed logins in a row: the user is refused until {@code until}. */
+  public record UserLockedOut(String userId, Instant until) implements Event {}
+
+  /** A login succeeded: the failures before it no longer count. */
+  public record LoginFailuresCleared(String userId) implements Event {}
 
   /**
    * Every token of the user issued so far is invalid (password, roles changed): those carry a
@@ -186,12 +277,12 @@ public final class IdentityEntity
     return explicit > 0 ? Math.max(previous, explicit) : previous + 1;
   }
 
-  private static UserTokensRevoked userRevoked(Directory d, String userId) {
-    return new UserTokensRevoked(userId, Instant.now(), d.userTokenGenerations().getOrDefault(userId, 0) + 1);
+  private UserTokensRevoked userRevoked(Directory d, String userId) {
+    return new UserTokensRevoked(userId, clock.instant(), d.userTokenGenerations().getOrDefault(userId, 0) + 1);
   }
 
-  private static ProjectTokensRevoked projectRevoked(Directory d, String projectId) {
-    return new ProjectTokensRevoked(projectId, Instant.now(), d.projectTokenGenerations().getOrDefault(projectId, 0) + 1);
+  private ProjectTokensRevoked projectRevoked(Directory d, String projectId) {
+    return new ProjectTokensRevoked(projectId, clock.instant(), d.projectTokenGenerations().getOrDefault(projectId, 0) + 1);
   }
 
   // ---------------------------------------------------------------- states
@@ -203,17 +294,17 @@ public final class IdentityEntity
 
   public record Ready(Directory directory) implements State {}
 
-  public static Behavior<Command> create(Consumer<Event> onRevocation) {
-    return new IdentityEntity(onRevocation);
+  /** The catalog, whose commands read the time from {@code clock}; revocations go to {@code onRevocation} once persisted. */
+  public static Behavior<Command> create(Clock clock, Consumer<Event> onRevocation) {
+    return new IdentityEntity(clock, onRevocation);
   }
 
+  private final Clock clock;
   private final Consumer<Event> onRevocation;
-  // failed logins in a row, per user; a restart forgets them (as a lockout ends anyway)
-  private final Map<String, Integer> failures = new HashMap<>();
-  private final Map<String, Instant> lockedUntil = new HashMap<>();
 
-  private IdentityEntity(Consumer<Event> onRevocation) {
+  private IdentityEntity(Clock clock, Consumer<Event> onRevocation) {
     super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID), Entities.JOURNAL_BACKOFF);
+    this.clock = clock;
     this.onRevocation = onRevocation;
   }
 
@@ -234,9 +325,11 @@ public final class IdentityEntity
         .onCommand(Bootstrap.class, this::bootstrap)
         .onCommand(GetDirectory.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(Directory.empty())));
     b.forStateType(Ready.class)
-        .onCommand(Bootstrap.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(false)))
+        .onCommand(Bootstrap.class, this::adminIgnoresLockout)
         .onCommand(GetDirectory.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(
-            withLockouts(s.directory()))))
+            s.directory().withoutSecrets())))
+        .onCommand(GetLogin.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(
+            s.directory().forLogin(c.user(), c.scope()))))
         .onCommand(SaveDomain.class, (s, c) -> save(s, c.domain(), c.create(), c.replyTo()))
         .onCommand(SaveProject.class, (s, c) -> save(s, c.project(), c.create(), c.replyTo()))
         .onCommand(SaveUser.class, (s, c) -> save(s, c.user(), c.create(), c.replyTo()))
@@ -256,27 +349,33 @@ public final class IdentityEntity
             ? persistAndAck(List.of(new RoleUnassigned(c.assignment()),
                 userRevoked(s.directory(), c.assignment().userId())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find role assignment.")))
-        .onCommand(RevokeToken.class, (s, c) -> persistAndAck(List.of(new TokenRevoked(c.auditId(), c.expiresAt())), c.replyTo()))
-        .onCommand(LoginFailed.class, (s, c) -> {
-          int n = failures.merge(c.userId(), 1, Integer::sum);
-          if (n >= c.maxAttempts()) {
-            lockedUntil.put(c.userId(), Instant.now().plus(c.lockout()));
-            failures.remove(c.userId());
-          }
-          return Effect().noReply();
-        })
-        .onCommand(LoginSucceeded.class, (s, c) -> {
-          failures.remove(c.userId());
-          return Effect().noReply();
-        });
+        .onCommand(RevokeToken.class, (s, c) -> persistAndAck(List.of(
+            new TokenRevoked(c.auditId(), c.expiresAt(), Optional.of(clock.instant()))), c.replyTo()))
+        .onCommand(LoginFailed.class, this::loginFailed)
+        .onCommand(LoginSucceeded.class, (s, c) -> s.directory().failedLogins().containsKey(c.userId())
+            ? Effect().persist(new LoginFailuresCleared(c.userId())).thenNoReply()
+            : Effect().noReply());
     return b.build();
   }
 
-  private Directory withLockouts(Directory d) {
-    Instant now = Instant.now();
-    lockedUntil.values().removeIf(t -> t.isBefore(now));
-    return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-        d.userTokenGenerations(), d.revokedTokens(), Map.copyOf(lockedUntil), d.projectTokenGenerations());
+  /** Counts a failed login; the one that reaches {@code maxAttempts} locks the user out. */
+  private ReplyEffect<Event, State> loginFailed(Ready s, LoginFailed c) {
+    User user = s.directory().users().get(c.userId());
+    if (user == null || user.ignoreLockout()) return Effect().noReply();
+    int failures = s.directory().failedLogins().getOrDefault(c.userId(), 0) + 1;
+    return Effect().persist(failures >= c.maxAttempts()
+        ? new UserLockedOut(c.userId(), clock.instant().plus(c.lockout()))
+        : new LoginFailureCounted(c.userId())).thenNoReply();
+  }
+
+  /** The bootstrap admin of a catalog from before the option existed gets it. */
+  private ReplyEffect<Event, State> adminIgnoresLockout(Ready s, Bootstrap c) {
+    Optional<User> admin = s.directory().userByName("admin", DEFAULT_DOMAIN).filter(u -> !u.ignoreLockout());
+    if (admin.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(false));
+    User u = admin.get();
+    return Effect().persist(new UserSaved(new User(u.id(), u.name(), u.domainId(), u.passwordHash(), u.enabled(),
+            u.defaultProjectId(), u.description(), true)))
+        .thenReply(c.replyTo(), st -> StatusReply.success(false));
   }
 
   private ReplyEffect<Event, State> bootstrap(NotBootstrapped s, Bootstrap c) {
@@ -290,7 +389,7 @@ public final class IdentityEntity
     String user = newId();
     events.add(new ProjectSaved(new Project(project, "admin", DEFAULT_DOMAIN, "Bootstrap project", true)));
     events.add(new UserSaved(new User(user, "admin", DEFAULT_DOMAIN, c.adminPasswordHash(), true,
-        Optional.of(project), "The cloud's first administrator")));
+        Optional.of(project), "The cloud's first administrator", true)));
     events.add(new RoleAssigned(new Assignment(user, project, adminRole)));
     return Effect().persist(events).thenReply(c.replyTo(), st -> StatusReply.success(true));
   }
@@ -310,7 +409,12 @@ public final class IdentityEntity
     } else if (record instanceof User x) {
       if (!d.domains().containsKey(x.domainId())) return Effect().reply(replyTo, Rejection.notFound("Could not find domain: " + x.domainId() + "."));
       if (d.userByName(x.name(), x.domainId()).filter(o -> !o.id().equals(x.id())).isPresent()) conflict = Optional.of("user " + x.name());
-      event = new UserSaved(x);
+      User before = d.users().get(x.id());
+      // reads never see hashes: a change that brings none keeps the one stored
+      event = new UserSaved(x.passwordHash().isEmpty() && before != null
+          ? new User(x.id(), x.name(), x.domainId(), before.passwordHash(), x.enabled(), x.defaultProjectId(),
+              x.description(), x.ignoreLockout())
+          : x);
     } else if (record instanceof Role x) {
       if (d.roleByName(x.name()).filter(o -> !o.id().equals(x.id())).isPresent()) conflict = Optional.of("role " + x.name());
       event = new RoleSaved(x);
@@ -340,7 +444,7 @@ public final class IdentityEntity
   }
 
   /** The role goes, with its assignments; tokens carrying it are revoked. */
-  private static List<Event> roleDeleted(Directory d, String roleId) {
+  private List<Event> roleDeleted(Directory d, String roleId) {
     List<Event> events = new ArrayList<>(List.of(new RoleDeleted(roleId)));
     d.assignments().stream().filter(a -> a.roleId().equals(roleId)).map(Assignment::userId).distinct()
         .forEach(user -> events.add(userRevoked(d, user)));
@@ -418,25 +522,37 @@ public final class IdentityEntity
       });
     }
     if (e instanceof RoleUnassigned x) return d.with(same(), same(), same(), same(), without(x.assignment()::equals));
-    Instant now = Instant.now();
     if (e instanceof TokenRevoked x) {
       Map<String, Instant> revoked = new HashMap<>(d.revokedTokens());
-      revoked.values().removeIf(expiry -> expiry.isBefore(now)); // expired tokens need no entry
+      // tokens expired when this one was revoked need no entry (the event's time: replay is deterministic)
+      x.at().ifPresent(at -> revoked.values().removeIf(expiry -> expiry.isBefore(at)));
       revoked.put(x.auditId(), x.expiresAt());
-      return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          d.userTokenGenerations(), Map.copyOf(revoked), d.lockedUntil(), d.projectTokenGenerations());
+      return d.withAccess(d.userTokenGenerations(), Map.copyOf(revoked), d.lockedUntil(), d.projectTokenGenerations(),
+          d.failedLogins());
     }
     if (e instanceof UserTokensRevoked x) {
       Map<String, Integer> generations = new HashMap<>(d.userTokenGenerations());
       generations.compute(x.userId(), (user, before) -> generationAfter(before, x.generation()));
-      return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          Map.copyOf(generations), d.revokedTokens(), d.lockedUntil(), d.projectTokenGenerations());
+      return d.withAccess(Map.copyOf(generations), d.revokedTokens(), d.lockedUntil(), d.projectTokenGenerations(),
+          d.failedLogins());
     }
     if (e instanceof ProjectTokensRevoked x) {
       Map<String, Integer> generations = new HashMap<>(d.projectTokenGenerations());
       generations.compute(x.projectId(), (project, before) -> generationAfter(before, x.generation()));
-      return new Directory(d.domains(), d.projects(), d.users(), d.roles(), d.assignments(),
-          d.userTokenGenerations(), d.revokedTokens(), d.lockedUntil(), Map.copyOf(generations));
+      return d.withAccess(d.userTokenGenerations(), d.revokedTokens(), d.lockedUntil(), Map.copyOf(generations),
+          d.failedLogins());
+    }
+    if (e instanceof LoginFailureCounted x) {
+      return d.withAccess(d.userTokenGenerations(), d.revokedTokens(), d.lockedUntil(), d.projectTokenGenerations(),
+          put(x.userId(), d.failedLogins().getOrDefault(x.userId(), 0) + 1).apply(d.failedLogins()));
+    }
+    if (e instanceof UserLockedOut x) {
+      return d.withAccess(d.userTokenGenerations(), d.revokedTokens(), put(x.userId(), x.until()).apply(d.lockedUntil()),
+          d.projectTokenGenerations(), IdentityEntity.<Integer>remove(x.userId()).apply(d.failedLogins()));
+    }
+    if (e instanceof LoginFailuresCleared x) {
+      return d.withAccess(d.userTokenGenerations(), d.revokedTokens(), IdentityEntity.<Instant>remove(x.userId()).apply(d.lockedUntil()),
+          d.projectTokenGenerations(), IdentityEntity.<Integer>remove(x.userId()).apply(d.failedLogins()));
     }
     return d;
   }

@@ -19,8 +19,8 @@ import nimbus.edge.identity.IdentityEntity.Domain;
 import nimbus.edge.identity.IdentityEntity.Project;
 import nimbus.edge.identity.IdentityEntity.Role;
 import nimbus.edge.identity.IdentityEntity.User;
-import nimbus.edge.identity.IdentityService.ProjectRef;
-import nimbus.edge.identity.IdentityService.UserRef;
+import nimbus.edge.identity.IdentityEntity.ProjectRef;
+import nimbus.edge.identity.IdentityEntity.UserRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -299,20 +299,37 @@ public final class IdentityRoutes extends ServiceRoutes {
     return CompletableFuture.supplyAsync(() -> password.map(identity::hash).orElse("!"), identity.blocking())
         .thenCompose(hash -> {
           User u = new User(IdentityEntity.newId(), name, in.path("domain_id").asText(IdentityEntity.DEFAULT_DOMAIN),
-              hash, in.path("enabled").asBoolean(true), project, in.path("description").asText(""));
+              hash, in.path("enabled").asBoolean(true), project, in.path("description").asText(""),
+              ignoreLockout(in).orElse(false));
           return save(r -> new IdentityEntity.SaveUser(u, true, r), 201, "user", KeystoneJson.user(u, base));
         });
+  }
+
+  /** Keystone's user option {@code ignore_lockout_failure_attempts}, if the body sets it. */
+  private static Optional<Boolean> ignoreLockout(JsonNode user) {
+    JsonNode options = user.get("options");
+    if (options == null || options.isNull()) return Optional.empty();
+    if (!options.isObject()) throw ApiError.badRequest("Invalid input for field 'options': must be an object");
+    JsonNode value = options.get("ignore_lockout_failure_attempts");
+    if (value == null || value.isNull()) return Optional.empty();
+    if (!value.isBoolean()) {
+      throw ApiError.badRequest("Invalid input for field 'options.ignore_lockout_failure_attempts': must be a boolean");
+    }
+    return Optional.of(value.asBoolean());
   }
 
   private CompletionStage<HttpResponse> updateUser(Directory d, String id, JsonNode body, String base) {
     JsonNode in = member(body, "user");
     User old = Optional.ofNullable(d.users().get(id)).orElseThrow(() -> notFound("user", id));
     Optional<String> password = text(in, "password");
-    return CompletableFuture.supplyAsync(() -> password.map(identity::hash).orElse(old.passwordHash()), identity.blocking())
+    boolean ignoreLockout = ignoreLockout(in).orElse(old.ignoreLockout());
+    // no password: an empty hash, which the catalog reads as "keep the one stored"
+    return CompletableFuture.supplyAsync(() -> password.map(identity::hash).orElse(""), identity.blocking())
         .thenCompose(hash -> {
           User u = new User(id, in.path("name").asText(old.name()), old.domainId(), hash,
               in.path("enabled").asBoolean(old.enabled()),
-              text(in, "default_project_id").or(old::defaultProjectId), in.path("description").asText(old.description()));
+              text(in, "default_project_id").or(old::defaultProjectId), in.path("description").asText(old.description()),
+              ignoreLockout);
           return save(r -> new IdentityEntity.SaveUser(u, false, r), 200, "user", KeystoneJson.user(u, base));
         });
   }

@@ -16,7 +16,9 @@ import nimbus.edge.ApiError;
 import nimbus.edge.RequestContext;
 import nimbus.edge.identity.IdentityEntity.Directory;
 import nimbus.edge.identity.IdentityEntity.Project;
+import nimbus.edge.identity.IdentityEntity.ProjectRef;
 import nimbus.edge.identity.IdentityEntity.User;
+import nimbus.edge.identity.IdentityEntity.UserRef;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -30,14 +32,6 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class IdentityService {
   static final String UNAUTHORIZED = "The request you have made requires authentication.";
-
-  /** Who logs in: a user by id, or by name in a domain (by id or name). */
-  public record UserRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
-      Optional<String> domainName) {}
-
-  /** The project a token is for (empty: unscoped). */
-  public record ProjectRef(Optional<String> id, Optional<String> name, Optional<String> domainId,
-      Optional<String> domainName) {}
 
   /** A token just issued: its text, what it says, and the catalog it was issued from. */
   public record Issued(String text, Token token, Directory directory) {}
@@ -97,6 +91,11 @@ public final class IdentityService {
     return entity.askWithStatus(IdentityEntity.GetDirectory::new, timeout);
   }
 
+  /** What a login of {@code user} into {@code scope} needs: that user's record, not the catalog. */
+  private CompletionStage<Directory> login(UserRef user, Optional<ProjectRef> scope) {
+    return entity.askWithStatus(r -> new IdentityEntity.GetLogin(user, scope, r), timeout);
+  }
+
   /** Sends a change to the catalog. */
   public CompletionStage<Done> change(Function<ActorRef<StatusReply<Done>>, IdentityEntity.Command> command) {
     return entity.askWithStatus(command::apply, timeout);
@@ -119,8 +118,8 @@ public final class IdentityService {
     if (password.length() > settings.maxPasswordLength()) {
       return CompletableFuture.failedFuture(unauthorized()); // never hashed: no password is that long
     }
-    return directory().thenCompose(d -> {
-      Optional<User> user = find(d, userRef);
+    return login(userRef, scope).thenCompose(d -> {
+      Optional<User> user = d.find(userRef);
       String hash = user.map(User::passwordHash).orElse(dummyHash);
       if (!pendingChecks.tryAcquire()) {
         throw new ApiError(503, "Too many logins at once; try again shortly.");
@@ -155,7 +154,8 @@ public final class IdentityService {
    * revokes both.
    */
   public CompletionStage<Issued> rescope(Token existing, Optional<ProjectRef> scope) {
-    return directory().thenApply(d -> {
+    UserRef user = new UserRef(Optional.of(existing.userId()), Optional.empty(), Optional.empty(), Optional.empty());
+    return login(user, scope).thenApply(d -> {
       User u = d.users().get(existing.userId());
       // the catalog is the authority: a token revoked there is not renewed, even if this node
       // had not heard of the revocation when it validated the token
@@ -172,7 +172,7 @@ public final class IdentityService {
     Optional<String> projectId = Optional.empty();
     List<String> roles = List.of();
     if (scope.isPresent()) {
-      Project p = findProject(d, scope.get())
+      Project p = d.findProject(scope.get())
           .orElseThrow(() -> new ApiError(401, "Could not find the project to scope to."));
       roles = d.rolesOn(u.id(), p.id());
       if (roles.isEmpty() || !p.enabled()) {
@@ -211,25 +211,6 @@ public final class IdentityService {
 
   public CompletionStage<Done> revoke(Token token) {
     return change(r -> new IdentityEntity.RevokeToken(token.auditId(), token.expiresAt(), r));
-  }
-
-  static Optional<User> find(Directory d, UserRef ref) {
-    if (ref.id().isPresent()) return Optional.ofNullable(d.users().get(ref.id().get()));
-    Optional<String> domain = domainOf(d, ref.domainId(), ref.domainName());
-    if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
-    return d.userByName(ref.name().get(), domain.get());
-  }
-
-  static Optional<Project> findProject(Directory d, ProjectRef ref) {
-    if (ref.id().isPresent()) return Optional.ofNullable(d.projects().get(ref.id().get()));
-    Optional<String> domain = domainOf(d, ref.domainId(), ref.domainName());
-    if (ref.name().isEmpty() || domain.isEmpty()) return Optional.empty();
-    return d.projectByName(ref.name().get(), domain.get());
-  }
-
-  private static Optional<String> domainOf(Directory d, Optional<String> id, Optional<String> name) {
-    if (id.isPresent()) return id.filter(d.domains()::containsKey);
-    return name.flatMap(d::domainByName).map(IdentityEntity.Domain::id);
   }
 
   static ApiError unauthorized() {

@@ -69,7 +69,8 @@ final class KeystoneJson {
         .put("description", u.description());
     u.defaultProjectId().ifPresent(p -> o.put("default_project_id", p));
     o.putNull("password_expires_at");
-    o.putObject("options");
+    ObjectNode options = o.putObject("options");
+    if (u.ignoreLockout()) options.put("ignore_lockout_failure_attempts", true);
     o.putObject("links").put("self", base + "/users/" + u.id());
     return o;
   }
