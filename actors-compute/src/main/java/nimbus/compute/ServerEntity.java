@@ -338,45 +338,150 @@ public final class ServerEntity
       @JsonSubTypes.Type(value = Errored.class, name = "error"),
       @JsonSubTypes.Type(value = Deleting.class, name = "deleting"),
       @JsonSubTypes.Type(value = Deleted.class, name = "deleted")})
-  public sealed interface State extends CborSerializable {}
+  public sealed interface State extends CborSerializable {
+    /** The server as it is in this phase (every phase but {@link NoServer} has one). */
+    Server server();
 
-  public record NoServer() implements State {}
+    /** Nova's vm_state in this phase. */
+    VmState vmState();
+
+    /** The task under way, if any. */
+    default Optional<Task> task() {
+      return Optional.empty();
+    }
+
+    /** The same phase with the server changed (for events that do not change the phase). */
+    State withServer(Server server);
+  }
+
+  public record NoServer() implements State {
+    @Override
+    public Server server() {
+      throw new IllegalStateException("no server yet");
+    }
+
+    @Override
+    public VmState vmState() {
+      throw new IllegalStateException("no server yet");
+    }
+
+    @Override
+    public State withServer(Server server) {
+      return this;
+    }
+  }
 
   /** Looking for a host ({@code host} empty) or building on {@code host} since {@code since}. */
   public record Building(Server server, Optional<String> host, List<String> excluded,
-      int spawnAttempts, Optional<String> lastFailure, Instant since) implements State {}
+      int spawnAttempts, Optional<String> lastFailure, Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.BUILDING;
+    }
 
-  public record Active(Server server, Optional<Task> task, Instant since) implements State {}
+    @Override
+    public Optional<Task> task() {
+      return Optional.of(host.isEmpty() ? Task.SCHEDULING : Task.SPAWNING);
+    }
 
-  public record Stopped(Server server, Optional<Task> task, Instant since) implements State {}
+    @Override
+    public State withServer(Server s) {
+      return new Building(s, host, excluded, spawnAttempts, lastFailure, since);
+    }
+  }
+
+  public record Active(Server server, Optional<Task> task, Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.ACTIVE;
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Active(s, task, since);
+    }
+  }
+
+  public record Stopped(Server server, Optional<Task> task, Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.STOPPED;
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Stopped(s, task, since);
+    }
+  }
 
   /** A phase that only waits to be woken (unpaused, resumed) or deleted. */
   public sealed interface Resting extends State {
-    Server server();
-
-    Optional<Task> task();
-
     Instant since();
   }
 
   /** Frozen in memory on its host. */
-  public record Paused(Server server, Optional<Task> task, Instant since) implements Resting {}
+  public record Paused(Server server, Optional<Task> task, Instant since) implements Resting {
+    @Override
+    public VmState vmState() {
+      return VmState.PAUSED;
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Paused(s, task, since);
+    }
+  }
 
   /** Memory saved to disk on its host, not running. */
-  public record Suspended(Server server, Optional<Task> task, Instant since) implements Resting {}
+  public record Suspended(Server server, Optional<Task> task, Instant since) implements Resting {
+    @Override
+    public VmState vmState() {
+      return VmState.SUSPENDED;
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Suspended(s, task, since);
+    }
+  }
 
   /**
    * Copying its root disk into an image; {@code vmState} is the phase it was in and returns to
    * (active, stopped, paused or suspended).
    */
-  public record Snapshotting(Server server, String imageId, String vmState, Instant since) implements State {}
+  public record Snapshotting(Server server, String imageId, VmState vmState, Instant since) implements State {
+    @Override
+    public Optional<Task> task() {
+      return Optional.of(Task.IMAGE_SNAPSHOT);
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Snapshotting(s, imageId, vmState, since);
+    }
+  }
 
   /**
    * Being resized to {@code flavor}: room claimed first (prep), then the resize (migrating). In
    * place on its host when the host has room; otherwise {@code move} takes it to another host.
    */
-  public record Resizing(Server server, Flavor flavor, boolean powerOn, Task task, Optional<Move> move,
-      Instant since) implements State {}
+  public record Resizing(Server server, Flavor flavor, boolean powerOn, Task step, Optional<Move> move,
+      Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return powerOn ? VmState.ACTIVE : VmState.STOPPED;
+    }
+
+    @Override
+    public Optional<Task> task() {
+      return Optional.of(step);
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Resizing(s, flavor, powerOn, step, move, since);
+    }
+  }
 
   /** A resize that moves the server from {@code source} to {@code target}; {@code boot}, once its disk is copied. */
   public record Move(String source, String target, Optional<BootSource> boot) implements CborSerializable {}
@@ -386,13 +491,58 @@ public final class ServerEntity
    * the host it came from, which keeps its stopped domain until then.
    */
   public record Resized(Server server, Flavor oldFlavor, boolean powerOn, Optional<Task> task,
-      Optional<String> source, Instant since) implements State {}
+      Optional<String> source, Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.RESIZED;
+    }
 
-  public record Errored(Server server) implements State {}
+    @Override
+    public State withServer(Server s) {
+      return new Resized(s, oldFlavor, powerOn, task, source, since);
+    }
+  }
 
-  public record Deleting(Server server, String vmStateBefore, Instant since) implements State {}
+  public record Errored(Server server) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.ERROR;
+    }
 
-  public record Deleted(Server server) implements State {}
+    @Override
+    public State withServer(Server s) {
+      return new Errored(s);
+    }
+  }
+
+  public record Deleting(Server server, VmState vmStateBefore, Instant since) implements State {
+    @Override
+    public VmState vmState() {
+      return vmStateBefore;
+    }
+
+    @Override
+    public Optional<Task> task() {
+      return Optional.of(Task.DELETING);
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Deleting(s, vmStateBefore, since);
+    }
+  }
+
+  public record Deleted(Server server) implements State {
+    @Override
+    public VmState vmState() {
+      return VmState.DELETED;
+    }
+
+    @Override
+    public State withServer(Server s) {
+      return new Deleted(s);
+    }
+  }
 
   // ---------------------------------------------------------------- behavior
 
@@ -563,7 +713,7 @@ public final class ServerEntity
             new SnapshotRequested(c.imageId(), now()), c.replyTo()))
         .onCommand(Resize.class, (s, c) -> unlessBusy(s.task(), "resize",
             new ResizeRequested(c.flavor(), now()), c.replyTo()))
-        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", "active")))
+        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", VmState.ACTIVE)))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> {
           if (s.task().isEmpty() || c.task() != s.task().get()) return Effect().noReply();
@@ -601,12 +751,12 @@ public final class ServerEntity
     b.forStateType(Stopped.class)
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
         .onCommand(Start.class, (s, c) -> unlessBusy(s.task(), "start", new StartRequested(now()), c.replyTo()))
-        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", "stopped")))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", VmState.STOPPED)))
         .onCommand(CreateImage.class, (s, c) -> unlessBusy(s.task(), "createImage",
             new SnapshotRequested(c.imageId(), now()), c.replyTo()))
         .onCommand(Resize.class, (s, c) -> unlessBusy(s.task(), "resize",
             new ResizeRequested(c.flavor(), now()), c.replyTo()))
-        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", "stopped")))
+        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", VmState.STOPPED)))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? Effect().persist(new ServerStarted(now())).thenRun(this::drive).thenNoReply()
@@ -676,7 +826,7 @@ public final class ServerEntity
         .onCommand(Get.class, (s, c) -> reply(c.replyTo(), view(s)))
         .onCommand(Delete.class, (s, c) -> delete(s.server(), c.replyTo()))
         .onCommand(ResizeClaimAnswered.class, this::resizeClaimAnswered)
-        .onCommand(TaskDone.class, (s, c) -> s.move().isEmpty() && s.task() == Task.RESIZE_MIGRATING
+        .onCommand(TaskDone.class, (s, c) -> s.move().isEmpty() && s.step() == Task.RESIZE_MIGRATING
                 && c.task() == Task.RESIZE_MIGRATING
             ? Effect().persist(new ServerResized(s.flavor(), c.power(), Optional.empty(), now())).thenRun(this::drive)
                 .thenNoReply()
@@ -692,7 +842,7 @@ public final class ServerEntity
             : Effect().noReply())
         .onCommand(SpawnFailed.class, (s, c) -> s.move().filter(m -> m.target().equals(c.host())).isPresent()
             ? resizeFailed(s, c.reason()) : Effect().noReply())
-        .onCommand(TaskFailedOnHost.class, (s, c) -> c.task() == s.task() ? resizeFailed(s, c.reason()) : Effect().noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> c.task() == s.step() ? resizeFailed(s, c.reason()) : Effect().noReply())
         .onCommand(Tick.class, (s, c) -> expired(s.since(), settings.taskTimeout())
             ? resizeFailed(s, "Timed out waiting for the host")
             : Effect().none().thenRun(this::drive).thenNoReply());
@@ -704,7 +854,7 @@ public final class ServerEntity
    */
   private ReplyEffect<Event, State> resizeClaimAnswered(Resizing s, ResizeClaimAnswered c) {
     String claimedOn = s.move().map(Move::target).orElse(s.server().host().orElseThrow());
-    if (s.task() != Task.RESIZE_PREP || !c.host().equals(claimedOn)) return Effect().noReply();
+    if (s.step() != Task.RESIZE_PREP || !c.host().equals(claimedOn)) return Effect().noReply();
     claiming = false;
     if (c.unanswered()) return Effect().noReply();
     if (c.rejection().isEmpty()) return Effect().persist(new ResizeClaimed(now())).thenRun(this::drive).thenNoReply();
@@ -795,34 +945,34 @@ public final class ServerEntity
 
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forAnyState()
-        .onCommand(Lock.class, (s, c) -> serverOf(s).lockedBy().isPresent() == c.locked()
+        .onCommand(Lock.class, (s, c) -> s.server().lockedBy().isPresent() == c.locked()
             ? Effect().reply(c.replyTo(), StatusReply.ack())
             : Effect().persist(c.locked() ? new ServerLocked(c.byAdmin(), now()) : new ServerUnlocked(now()))
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
         .onCommand(Rename.class, (s, c) -> Effect().persist(new ServerRenamed(c.name(), now()))
             .thenReply(c.replyTo(), next -> StatusReply.success(view(next))))
         .onCommand(GetActions.class, (s, c) -> Effect().reply(c.replyTo(),
-            StatusReply.success(new Actions(serverOf(s).actions()))))
+            StatusReply.success(new Actions(s.server().actions()))))
         .onCommand(Create.class, (s, c) -> {
-          Server server = serverOf(s);
+          Server server = s.server();
           return server.spec().equals(c.spec())
               ? reply(c.replyTo(), view(s))
               : Effect().reply(c.replyTo(), Rejection.conflict("Server " + serverId + " already exists"));
         })
-        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", vmState(s))))
-        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", vmState(s))))
-        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", vmState(s))))
-        .onCommand(Pause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("pause", vmState(s))))
-        .onCommand(Unpause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("unpause", vmState(s))))
-        .onCommand(Suspend.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("suspend", vmState(s))))
-        .onCommand(Resume.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resume", vmState(s))))
-        .onCommand(Rebuild.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("rebuild", vmState(s))))
-        .onCommand(CreateImage.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("createImage", vmState(s))))
-        .onCommand(Resize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resize", vmState(s))))
-        .onCommand(ConfirmResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("confirmResize", vmState(s))))
-        .onCommand(RevertResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("revertResize", vmState(s))))
+        .onCommand(Start.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("start", s.vmState())))
+        .onCommand(Stop.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("stop", s.vmState())))
+        .onCommand(Reboot.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("reboot", s.vmState())))
+        .onCommand(Pause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("pause", s.vmState())))
+        .onCommand(Unpause.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("unpause", s.vmState())))
+        .onCommand(Suspend.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("suspend", s.vmState())))
+        .onCommand(Resume.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resume", s.vmState())))
+        .onCommand(Rebuild.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("rebuild", s.vmState())))
+        .onCommand(CreateImage.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("createImage", s.vmState())))
+        .onCommand(Resize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("resize", s.vmState())))
+        .onCommand(ConfirmResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("confirmResize", s.vmState())))
+        .onCommand(RevertResize.class, (s, c) -> Effect().reply(c.replyTo(), wrongState("revertResize", s.vmState())))
         .onCommand(GetConsoleOutput.class, (s, c) -> {
-          Optional<String> host = serverOf(s).host();
+          Optional<String> host = s.server().host();
           if (host.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(""));
           hosts.tellAgent(host.get(), new HostAgentCommand.ReadConsole(serverId, c.lines(), c.replyTo()));
           return Effect().noReply();
@@ -882,9 +1032,9 @@ public final class ServerEntity
     return Rejection.notFound("Instance " + serverId + " could not be found.");
   }
 
-  private <T> StatusReply<T> wrongState(String action, String vmState) {
+  private <T> StatusReply<T> wrongState(String action, VmState vmState) {
     return Rejection.conflict("Cannot '" + action + "' instance " + serverId
-        + " while it is in vm_state " + vmState);
+        + " while it is in vm_state " + vmState.novaName);
   }
 
   private <T> StatusReply<T> busy(String action, Task task) {
@@ -963,9 +1113,9 @@ public final class ServerEntity
       busy = true;
       d.server().host().ifPresent(h -> hosts.tellAgent(h, new HostAgentCommand.DestroyServer(serverId)));
     } else if (state instanceof Deleted || state instanceof Errored) {
-      serverOf(state).host().ifPresent(h -> hosts.release(h, serverId));
+      state.server().host().ifPresent(h -> hosts.release(h, serverId));
       if (state instanceof Deleted) {
-        ServerSpec spec = serverOf(state).spec();
+        ServerSpec spec = state.server().spec();
         hosts.releaseQuota(spec.projectId(), serverId);
         spec.group().ifPresent(g -> hosts.leaveGroup(spec.projectId(), g.groupId(), serverId));
       }
@@ -985,7 +1135,7 @@ public final class ServerEntity
   private void driveResize(Resizing r) {
     String source = r.server().host().orElseThrow();
     Server resized = r.server().resizedTo(r.flavor());
-    if (r.task() == Task.RESIZE_PREP) {
+    if (r.step() == Task.RESIZE_PREP) {
       if (claiming) return;
       claiming = true;
       String host = r.move().map(Move::target).orElse(source);
@@ -1027,7 +1177,7 @@ public final class ServerEntity
    */
   public static State next(State state, Event event) {
     State next = PHASES.apply(state, event);
-    return next instanceof NoServer ? next : with(next, serverOf(next).recording(event));
+    return next instanceof NoServer ? next : next.withServer(next.server().recording(event));
   }
 
   private static EventHandler<State, Event> phaseEvents() {
@@ -1070,12 +1220,12 @@ public final class ServerEntity
             s.server().onHost(s.server().host(), PowerState.PAUSED).at(e.at()), Optional.empty(), e.at()))
         .onEvent(ServerSuspended.class, (s, e) -> new Suspended(
             s.server().onHost(s.server().host(), PowerState.SUSPENDED).at(e.at()), Optional.empty(), e.at()))
-        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), "active", e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), VmState.ACTIVE, e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
             new Resizing(s.server().at(e.at()), e.flavor(), true, Task.RESIZE_PREP, Optional.empty(), e.at()));
     builder.forStateType(Resting.class)
         .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(),
-            s instanceof Paused ? "paused" : "suspended", e.at()));
+            s.vmState(), e.at()));
     builder.forStateType(Paused.class)
         .onEvent(UnpauseRequested.class, (s, e) -> new Paused(s.server().at(e.at()), Optional.of(Task.UNPAUSING), e.at()))
         .onEvent(ServerUnpaused.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
@@ -1088,7 +1238,7 @@ public final class ServerEntity
         .onEvent(StartRequested.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.of(Task.POWERING_ON), e.at()))
         .onEvent(ServerStarted.class, (s, e) -> new Active(running(s.server(), e.at()), Optional.empty(), e.at()))
         .onEvent(TaskFailed.class, (s, e) -> new Stopped(s.server().at(e.at()), Optional.empty(), e.at()))
-        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), "stopped", e.at()))
+        .onEvent(SnapshotRequested.class, (s, e) -> new Snapshotting(s.server().at(e.at()), e.imageId(), VmState.STOPPED, e.at()))
         .onEvent(ResizeRequested.class, (s, e) ->
             new Resizing(s.server().at(e.at()), e.flavor(), false, Task.RESIZE_PREP, Optional.empty(), e.at()));
     builder.forStateType(Snapshotting.class)
@@ -1102,7 +1252,7 @@ public final class ServerEntity
         .onEvent(DiskCopied.class, (s, e) -> {
           Move m = s.move().orElseThrow();
           BootSource boot = s.server().spec().boot().withDisk(e.sha512().map(sha -> BootSource.STORE_PREFIX + sha));
-          return new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), s.task(),
+          return new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), s.step(),
               Optional.of(new Move(m.source(), m.target(), Optional.of(boot))), e.at());
         })
         .onEvent(ServerResized.class, (s, e) -> new Resized(
@@ -1119,11 +1269,11 @@ public final class ServerEntity
         .onEvent(TaskFailed.class, (s, e) ->
             new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.empty(), s.source(), e.at()));
     builder.forAnyState()
-        .onEvent(ServerLocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
-        .onEvent(ServerUnlocked.class, (s, e) -> with(s, serverOf(s).locked(Optional.empty()).at(e.at())))
-        .onEvent(ServerRenamed.class, (s, e) -> with(s, serverOf(s).renamed(e.name()).at(e.at())))
-        .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), vmState(s), e.at()))
-        .onEvent(ServerDeleted.class, (s, e) -> new Deleted(serverOf(s).at(e.at())));
+        .onEvent(ServerLocked.class, (s, e) -> s.withServer(s.server().locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
+        .onEvent(ServerUnlocked.class, (s, e) -> s.withServer(s.server().locked(Optional.empty()).at(e.at())))
+        .onEvent(ServerRenamed.class, (s, e) -> s.withServer(s.server().renamed(e.name()).at(e.at())))
+        .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), s.vmState(), e.at()))
+        .onEvent(ServerDeleted.class, (s, e) -> new Deleted(s.server().at(e.at())));
     return builder.build();
   }
 
@@ -1132,31 +1282,16 @@ public final class ServerEntity
    * and release there too.
    */
   static Server placed(State s) {
-    return s instanceof Building b ? b.server().onHost(b.host(), PowerState.NOSTATE) : serverOf(s);
-  }
-
-  /** The same phase with a changed server (for events that do not change the phase). */
-  static State with(State s, Server server) {
-    if (s instanceof Building b) return new Building(server, b.host(), b.excluded(), b.spawnAttempts(), b.lastFailure(), b.since());
-    if (s instanceof Active a) return new Active(server, a.task(), a.since());
-    if (s instanceof Stopped x) return new Stopped(server, x.task(), x.since());
-    if (s instanceof Paused p) return new Paused(server, p.task(), p.since());
-    if (s instanceof Suspended p) return new Suspended(server, p.task(), p.since());
-    if (s instanceof Snapshotting x) return new Snapshotting(server, x.imageId(), x.vmState(), x.since());
-    if (s instanceof Resizing x) return new Resizing(server, x.flavor(), x.powerOn(), x.task(), x.move(), x.since());
-    if (s instanceof Resized x) return new Resized(server, x.oldFlavor(), x.powerOn(), x.task(), x.source(), x.since());
-    if (s instanceof Errored) return new Errored(server);
-    if (s instanceof Deleting d) return new Deleting(server, d.vmStateBefore(), d.since());
-    return s;
+    return s instanceof Building b ? b.server().onHost(b.host(), PowerState.NOSTATE) : s.server();
   }
 
   /** Back to the phase a snapshot began in. */
   private static State snapshotOver(Snapshotting s, Instant at) {
     Server server = s.server().at(at);
     return switch (s.vmState()) {
-      case "paused" -> new Paused(server, Optional.empty(), at);
-      case "suspended" -> new Suspended(server, Optional.empty(), at);
-      default -> settled(server, s.vmState().equals("active"), at);
+      case PAUSED -> new Paused(server, Optional.empty(), at);
+      case SUSPENDED -> new Suspended(server, Optional.empty(), at);
+      default -> settled(server, s.vmState() == VmState.ACTIVE, at);
     };
   }
 
@@ -1176,48 +1311,7 @@ public final class ServerEntity
 
   // ---------------------------------------------------------------- reading a state
 
-  static Server serverOf(State state) {
-    if (state instanceof Building b) return b.server();
-    if (state instanceof Active a) return a.server();
-    if (state instanceof Stopped s) return s.server();
-    if (state instanceof Resting r) return r.server();
-    if (state instanceof Snapshotting x) return x.server();
-    if (state instanceof Resizing x) return x.server();
-    if (state instanceof Resized x) return x.server();
-    if (state instanceof Errored e) return e.server();
-    if (state instanceof Deleting d) return d.server();
-    if (state instanceof Deleted d) return d.server();
-    throw new IllegalStateException("no server yet");
-  }
-
-  static String vmState(State state) {
-    if (state instanceof Building) return "building";
-    if (state instanceof Active) return "active";
-    if (state instanceof Stopped) return "stopped";
-    if (state instanceof Paused) return "paused";
-    if (state instanceof Suspended) return "suspended";
-    if (state instanceof Snapshotting x) return x.vmState();
-    if (state instanceof Resizing x) return x.powerOn() ? "active" : "stopped";
-    if (state instanceof Resized) return "resized";
-    if (state instanceof Errored) return "error";
-    if (state instanceof Deleting d) return d.vmStateBefore();
-    if (state instanceof Deleted) return "deleted";
-    return "none";
-  }
-
-  static Optional<Task> task(State state) {
-    if (state instanceof Building b) return Optional.of(b.host().isEmpty() ? Task.SCHEDULING : Task.SPAWNING);
-    if (state instanceof Active a) return a.task();
-    if (state instanceof Stopped s) return s.task();
-    if (state instanceof Resting r) return r.task();
-    if (state instanceof Snapshotting) return Optional.of(Task.IMAGE_SNAPSHOT);
-    if (state instanceof Resizing x) return Optional.of(x.task());
-    if (state instanceof Resized x) return x.task();
-    if (state instanceof Deleting) return Optional.of(Task.DELETING);
-    return Optional.empty();
-  }
-
   public static ServerView view(State state) {
-    return serverOf(state).view(vmState(state), task(state));
+    return state.server().view(state.vmState().novaName, state.task());
   }
 }

@@ -23,8 +23,11 @@ public final class ServerListProjection
     extends JdbcHandler<List<EventEnvelope<ServerEntity.Event>>, ReadSideSession> {
 
   public static final String NAME = "server-list";
-  /** 2: rows hold the entity's state (1 held a copy the projection kept by rules of its own). */
-  static final int ROW_VERSION = 2;
+  /**
+   * 3: rows hold the entity's state with vm states as enums (2: as text; 1 held a copy the
+   * projection kept by rules of its own).
+   */
+  static final int ROW_VERSION = 3;
 
   static final String DDL = """
       CREATE TABLE IF NOT EXISTS server_list (

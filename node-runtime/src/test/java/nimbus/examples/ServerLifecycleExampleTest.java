@@ -42,7 +42,13 @@ class ServerLifecycleExampleTest {
         assertEquals(nimbus.cluster.Rejection.Kind.NOT_FOUND, nimbus.cluster.Rejection.from(failure.getCause()).kind());
       } finally {
         client.terminate();
-        client.getWhenTerminated().toCompletableFuture().get();
+        try {
+          client.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException rare) {
+          // once seen in CI: the client's termination never completed after its coordinated
+          // shutdown timed out (no thread of ours was busy); what this test checks is done by then
+          org.slf4j.LoggerFactory.getLogger(getClass()).warn("the client actor system did not terminate within 30 s");
+        }
       }
     }
   }
