@@ -13,7 +13,7 @@ import org.apache.pekko.http.scaladsl.settings.ServerSettings;
  * limits): JSON like every other error of the API instead of Pekko's plain text. Which service
  * the request was for is unknown here, so it is Keystone's format, the one keystonemiddleware
  * answers every service's 401s in and clients read whatever service they asked.
- * Set as {@code pekko.http.server.parsing.error-handler} (nimbus-pekko.conf).
+ * Set as {@code pekko.http.server.parsing.error-handler} (this module's reference.conf).
  */
 public final class ParsingErrors extends ParsingErrorHandler {
   @Override

@@ -8,11 +8,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
-import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
-import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 
 /** What every service's routes share: request bodies, and failures in the service's error format. */
 public abstract class ServiceRoutes extends AllDirectives {
@@ -53,21 +50,9 @@ public abstract class ServiceRoutes extends AllDirectives {
         : inner.apply(query));
   }
 
-  /**
-   * The request's body as text. One over the API's size limit (413) or one that cannot be read
-   * (400) is refused here, in this service's error format: past the routes only the API's
-   * generic handler would see it, and that one cannot tell which service was asked.
-   */
+  /** The request's body as text (one over the size limit or unreadable: the API's handlers answer, in this service's format). */
   protected Route body(Function<String, Route> inner) {
-    return handleRejections(unreadableBody(), () -> entity(Unmarshaller.entityToString(), inner));
-  }
-
-  private RejectionHandler unreadableBody() {
-    return RejectionHandler.newBuilder()
-        .handle(MalformedRequestContentRejection.class, r -> complete(r.getCause() instanceof EntityStreamSizeException e
-            ? errorFormat.apply(413, "Request is too large: at most " + e.limit() + " bytes are accepted.")
-            : errorFormat.apply(400, "Malformed request body.")))
-        .build();
+    return entity(Unmarshaller.entityToString(), inner);
   }
 
   /** Runs a handler; any failure, thrown now or later, becomes the service's error response. */
