@@ -5,19 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import nimbus.compute.PowerState;
-import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,23 +23,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AllInOneApiTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of(
-        "nimbus.host.reconcile-interval", "1s",
-        "nimbus.api.max-body-bytes", 4096)), ConfigFactory.empty());
-    api = Api.adminOf(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(
+      "nimbus.host.reconcile-interval", "1s",
+      "nimbus.api.max-body-bytes", 4096), (n, a) -> {
+    node = n;
+    api = a;
+  });
 
   /** An action is accepted, the server reaches {@code status}, and libvirt's domain is {@code power}. */
   private static void act(String id, String action, String status, PowerState power) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -18,11 +17,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import nimbus.node.agent.ProcessRunner;
-import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The image service (Glance v2) of an all-in-one node over real HTTP: the image lifecycle, the
@@ -32,25 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageApiTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String IMAGES = "/image/v2/images";
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api admin;
-
-  @BeforeAll
-  static void start() {
-    // bodies up to 2 MiB: one test sends a megabyte of tags (to show they cost nothing much)
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB",
-        "nimbus.image-store.sweep-interval", "300ms", "nimbus.image-store.keep-unreferenced", "2s",
-        "nimbus.api.max-body-bytes", 2 * 1024 * 1024)),
-        ConfigFactory.empty());
-    admin = Api.adminOf(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  // bodies up to 2 MiB: one test sends a megabyte of tags (to show they cost nothing much)
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.image-store.max-image-size", "8MiB",
+      "nimbus.image-store.sweep-interval", "300ms", "nimbus.image-store.keep-unreferenced", "2s",
+      "nimbus.api.max-body-bytes", 2 * 1024 * 1024), (n, a) -> {
+    node = n;
+    admin = a;
+  });
 
   private static JsonNode create(Api api, String body) {
     Api.Reply r = api.post(IMAGES, body);
@@ -340,7 +327,7 @@ class ImageApiTest {
 
   @Test
   void aServerBootsFromAnUploadedImageOverACachedBase() throws Exception {
-    Path file = data.resolve("root.qcow2");
+    Path file = NODE.data().resolve("root.qcow2");
     new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "64M"), Duration.ofSeconds(30));
     byte[] bytes = Files.readAllBytes(file);
     String imageId = create(admin, "{\"name\": \"root\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\"}")

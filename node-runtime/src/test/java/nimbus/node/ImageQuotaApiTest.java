@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import nimbus.node.agent.ProcessRunner;
-import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each project's image quota (Glance's image_count_total, image_size_total and
@@ -35,23 +31,15 @@ class ImageQuotaApiTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final String IMAGES = "/image/v2/images";
   private static final int MIB = 1024 * 1024;
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api admin;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.image-store.max-image-size", "8MiB",
-        "nimbus.image-store.quota.image-size-total", "10MiB", "nimbus.image-store.quota.image-count-total", 4,
-        "nimbus.image-store.quota.image-count-uploading", 2)), ConfigFactory.empty());
-    admin = Api.adminOf(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.image-store.max-image-size", "8MiB",
+      "nimbus.image-store.quota.image-size-total", "10MiB", "nimbus.image-store.quota.image-count-total", 4,
+      "nimbus.image-store.quota.image-count-uploading", 2), (n, a) -> {
+    node = n;
+    admin = a;
+  });
 
   private static Api newProject() {
     String name = "quota-" + UUID.randomUUID().toString().substring(0, 8);
@@ -141,7 +129,7 @@ class ImageQuotaApiTest {
   @Test
   void aSnapshotCountsAsAnImageOfTheServersProject() throws Exception {
     Api tenant = newProject();
-    Path disk = data.resolve("root-" + UUID.randomUUID() + ".qcow2");
+    Path disk = NODE.data().resolve("root-" + UUID.randomUUID() + ".qcow2");
     new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "16M"),
         Duration.ofSeconds(30));
     Api.Reply image = tenant.post(IMAGES, "{\"name\": \"root\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\"}");

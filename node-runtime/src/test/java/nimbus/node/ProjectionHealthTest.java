@@ -3,19 +3,14 @@ package nimbus.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.ServerListProjection;
-import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A projection that cannot apply an event (here its table is gone, as a database refusing a row
@@ -23,22 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * once it can move again, readiness comes back.
  */
 class ProjectionHealthTest {
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.api.projection-stall-after", "1s")),
-        ConfigFactory.empty());
-    api = Api.adminOf(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.api.projection-stall-after", "1s"), (n, a) -> {
+    node = n;
+    api = a;
+  });
 
   private static void sql(String statement) throws Exception {
     try (Connection c = ReadSideDatabase.get(node.system()).connection(); Statement st = c.createStatement()) {

@@ -4,38 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real guest: a server created through the HTTP API on {@code qemu:///system} (TCG) boots the
  * test guest, and its serial console, read through Nova's os-getConsoleOutput, says GUEST-READY.
  */
 class RealGuestTest {
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api api;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data, TestGuest.realHost()), ConfigFactory.empty());
-    api = Api.adminOf(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(TestGuest.realHost(), (n, a) -> {
+    node = n;
+    api = a;
+  });
 
   private static String console(String id) {
     return api.post("/compute/v2.1/servers/" + id + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}")
@@ -116,8 +105,8 @@ class RealGuestTest {
    */
   @Test
   void aGuestBootsFromImagesUploadedWithTheCli() throws Exception {
-    OpenstackCli cli = new OpenstackCli(node, data).cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
-    Path root = data.resolve("uploaded-root.qcow2");
+    OpenstackCli cli = new OpenstackCli(node, NODE.data()).cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
+    Path root = NODE.data().resolve("uploaded-root.qcow2");
     new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", root.toString(), "64M"), Duration.ofSeconds(30));
     String kernel = cli.json("admin", "image", "create", "--file", TestGuest.dir().resolve("vmlinuz").toString(),
         "--disk-format", "aki", "--container-format", "aki", "uploaded-kernel").path("id").asText();
