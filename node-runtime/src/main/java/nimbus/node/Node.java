@@ -89,11 +89,12 @@ public final class Node implements AutoCloseable {
     Hypervisor hypervisor = settings.has(Role.COMPUTE) ? connect(settings) : null;
     Dataplane dataplane = settings.has(Role.COMPUTE) ? dataplane(settings) : null;
     Clock clock = Clock.systemUTC();
+    var quota = settings.imageStore().quota();
+    ImageQuotas.Limits imageLimits = new ImageQuotas.Limits(quota.imageSizeTotalBytes(), quota.imageCountTotal(),
+        quota.imageCountUploading());
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
-      var quota = settings.imageStore().quota();
-      Storage.init(sys, clock, settings.imageStore().uploadTimeout(), new ImageQuotas.Limits(
-          quota.imageSizeTotalBytes(), quota.imageCountTotal(), quota.imageCountUploading()));
+      Storage.init(sys, clock, settings.imageStore().uploadTimeout(), imageLimits);
       Identity.init(sys, clock, settings.has(Role.CONTROL));
       if (settings.has(Role.CONTROL)) {
         try {
@@ -119,10 +120,8 @@ public final class Node implements AutoCloseable {
       if (settings.has(Role.CONTROL)) {
         ImageSeeds.register(system, availableSeeds(settings), Duration.ofSeconds(30));
         ImageStore store = ImageStore.at(settings.imageStore().dir());
-        var quota = settings.imageStore().quota();
         ImageQuotas quotas = new ImageQuotas(system, new ImageListing(ReadSideDatabase.get(system)),
-            ApiServer.blockingExecutor(system), new ImageQuotas.Limits(quota.imageSizeTotalBytes(),
-                quota.imageCountTotal(), quota.imageCountUploading()), settings.api().askTimeout(), clock);
+            ApiServer.blockingExecutor(system), imageLimits, settings.api().askTimeout(), clock);
         ImageUploads uploads = new ImageUploads(system, store, settings.imageStore().maxImageBytes(),
             settings.api().askTimeout(), quotas);
         system.systemActorOf(ImageFileService.create(uploads), "image-files", Props.empty());
