@@ -161,11 +161,23 @@ public final class ApiServer extends AllDirectives {
     if (path.startsWith("/image")) return ImageRoutes.error(status, message);
     if (path.startsWith("/network")) {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.putObject("NeutronError").put("type", status == 404 ? "HTTPNotFound" : "HTTPServiceUnavailable")
-          .put("message", message).put("detail", "");
+      body.putObject("NeutronError").put("type", neutronType(status)).put("message", message).put("detail", "");
       return Json.response(status, body);
     }
     return NovaErrors.response(status, message);
+  }
+
+  /** Neutron names its errors by webob's exception classes. */
+  private static String neutronType(int status) {
+    return switch (status) {
+      case 400 -> "HTTPBadRequest";
+      case 404 -> "HTTPNotFound";
+      case 405 -> "HTTPMethodNotAllowed";
+      case 413 -> "HTTPRequestEntityTooLarge";
+      case 415 -> "HTTPUnsupportedMediaType";
+      case 503 -> "HTTPServiceUnavailable";
+      default -> "HTTPInternalServerError";
+    };
   }
 
   private static HttpResponse status(int code, String status) {
@@ -181,7 +193,8 @@ public final class ApiServer extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .match(EntityStreamSizeException.class, e -> inFormat(413, tooLarge()))
-        // a body over the limit, found as drained() reads it
+        // a body over the limit, found as drained() reads it: Pekko's toStrict fails so, with 400
+        // or 413 depending on where it noticed
         .match(IllegalRequestException.class, e -> e.status().intValue() == 413
             || e.info().summary().startsWith("Request too large")
             ? inFormat(413, tooLarge())

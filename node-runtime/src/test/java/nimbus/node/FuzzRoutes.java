@@ -112,7 +112,7 @@ final class FuzzRoutes {
 
   private static final String IMAGES = "/image/v2/images";
   static final List<Route> IMAGE_ROUTES = List.of(
-      new Route("GET", "/image"), new Route("GET", IMAGES),
+      new Route("GET", "/image"), new Route("GET", IMAGES), new Route("GET", "/image/v2/info/usage"),
       new Route("POST", IMAGES, "{\"name\": \"fuzz\", \"disk_format\": \"raw\", \"container_format\": \"bare\", "
           + "\"visibility\": \"private\", \"protected\": false, \"min_disk\": 0, \"min_ram\": 0, \"tags\": [\"a\"], \"prop\": \"v\"}"),
       new Route("GET", IMAGES + "/{image}"), new Route("DELETE", IMAGES + "/{image}"),
