@@ -4,12 +4,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
  * How a server reaches the rest of the cloud: choose candidate hosts, claim capacity and release
- * it, send work to a host's agent, and give its project's quota back when it is gone. One
+ * it, send work to a host's agent, hold its project's quota and give it back when it is gone. One
  * interface so the server's lifecycle can be tested on its own.
  */
 public interface HostGateway {
@@ -33,8 +34,11 @@ public interface HostGateway {
   /** The server is deleted: its server group no longer lists it. */
   void leaveGroup(String projectId, String groupId, String serverId);
 
-  /** A resize ended: the server's project quota counts {@code resources} for it. */
-  void adjustQuota(String projectId, String serverId, Resources resources);
+  /** A resize begins: the project's quota holds {@code resources} for the server (empty), or why not. */
+  CompletionStage<Optional<Rejection>> reserveQuota(String projectId, String serverId, Resources resources);
+
+  /** A resize ended: the project's quota counts {@code resources} for the server (never refused). */
+  CompletionStage<Done> settleQuota(String projectId, String serverId, Resources resources);
 
   void tellAgent(String host, HostAgentCommand command);
 }

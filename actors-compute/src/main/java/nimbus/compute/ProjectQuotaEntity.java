@@ -45,8 +45,8 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   /** {@link Release}, answered once done (a workflow's undo step waits for it). */
   public record ReleaseConfirmed(List<String> serverIds, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** What a server holds is now {@code resources} (a resize ended); never refused. */
-  public record Adjust(String serverId, Resources resources) implements Command {}
+  /** What a server holds is now {@code resources} (a resize ended); never refused, answered once done. */
+  public record Adjust(String serverId, Resources resources, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record SetLimits(Limits limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
 
@@ -106,8 +106,8 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Adjust.class, (q, c) -> q.held().containsKey(c.serverId())
                 && !q.held().get(c.serverId()).equals(c.resources())
-            ? Effect().persist(new Reserved(Map.of(c.serverId(), c.resources()))).thenNoReply()
-            : Effect().noReply())
+            ? Effect().persist(new Reserved(Map.of(c.serverId(), c.resources()))).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits()))
             .thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
+import nimbus.cluster.FaultInjection;
 import nimbus.cluster.Rejection;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -21,6 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.EventAdapter;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -346,5 +348,10 @@ public final class ServerCreation
   @Override
   public EventHandler<State, Event> eventHandler() {
     return ServerCreation::next;
+  }
+
+  @Override
+  public EventAdapter<Event, ?> eventAdapter() {
+    return FaultInjection.haltPoints(TYPE_KEY.name());
   }
 }

@@ -76,9 +76,15 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
-  public void adjustQuota(String projectId, String serverId, Resources resources) {
-    sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
-        .tell(new ProjectQuotaEntity.Adjust(serverId, resources));
+  public CompletionStage<Optional<Rejection>> reserveQuota(String projectId, String serverId, Resources resources) {
+    return Answers.refusalOf(sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
+        .<Done>askWithStatus(r -> new ProjectQuotaEntity.Reserve(java.util.Map.of(serverId, resources), r), askTimeout));
+  }
+
+  @Override
+  public CompletionStage<Done> settleQuota(String projectId, String serverId, Resources resources) {
+    return sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
+        .askWithStatus(r -> new ProjectQuotaEntity.Adjust(serverId, resources, r), askTimeout);
   }
 
   @Override

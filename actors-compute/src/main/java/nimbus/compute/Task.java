@@ -16,6 +16,7 @@ public enum Task {
   RESIZE_PREP("resize_prep"),
   RESIZE_MIGRATING("resize_migrating"),
   RESIZE_REVERTING("resize_reverting"),
+  RESIZE_CONFIRMING("resize_confirming"),
   IMAGE_SNAPSHOT("image_snapshot"),
   DELETING("deleting");
 

@@ -58,4 +58,12 @@ class EarlierEventsTest extends EntityTestSupport {
         "availabilityZone", "inventory");
     assertEquals(HostInventory.DEFAULT_ZONE, read.inventory().availabilityZone());
   }
+
+  @Test
+  void aSnapshotRequestedBeforeServersMadeTheirImagesHasNoImage() throws Exception {
+    var read = (ServerEntity.SnapshotRequested) withoutField(
+        new ServerEntity.SnapshotRequested("img", Optional.empty(), Instant.now()), "image");
+    assertEquals(Optional.empty(), read.image());
+    assertEquals("img", read.imageId());
+  }
 }

@@ -53,7 +53,7 @@ class ProjectQuotaEntityTest extends EntityTestSupport {
     StatusReply<Done> over = reserve(kit, Map.of("a", new Resources(5, 4096, 1)));
     assertEquals("Quota exceeded for cores: Requested 1, but already used 4 of 4 cores",
         Rejection.from(over.getError()).message());
-    kit.runCommand(new ProjectQuotaEntity.Adjust("a", new Resources(2, 2048, 1)));
+    kit.<StatusReply<Done>>runCommand(r -> new ProjectQuotaEntity.Adjust("a", new Resources(2, 2048, 1), r));
     assertEquals(new Resources(2, 2048, 1), kit.getState().used());
     assertEquals(1, kit.getState().instancesUsed());
   }

@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import nimbus.cluster.Rejection;
 import nimbus.config.ComputeSettings;
+import nimbus.storage.Image;
+import nimbus.storage.ImageMetadata;
 import nimbus.testing.EntityTestSupport;
 import nimbus.testing.ManualClock;
 import org.apache.pekko.Done;
@@ -35,6 +37,7 @@ class ServerEntityTest extends EntityTestSupport {
       Duration.ofSeconds(30), Duration.ofMillis(200), 2, ComputeSettings.Weigher.SPREAD,
       Duration.ofSeconds(10), 10, 20, 51200, Duration.ofSeconds(90), 10, 10);
   private ScriptedHosts hosts;
+  private final ScriptedImages images = new ScriptedImages();
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
 
@@ -43,7 +46,7 @@ class ServerEntityTest extends EntityTestSupport {
     hosts = new ScriptedHosts();
     id = UUID.randomUUID().toString();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        ServerEntity.create(id, hosts, settings, clock, Optional.empty()));
+        ServerEntity.create(id, hosts, images, settings, clock, Optional.empty()));
   }
 
   private static ServerSpec spec() {
@@ -199,7 +202,7 @@ class ServerEntityTest extends EntityTestSupport {
   @Test
   void aSnapshotRunsOnTheHostAndTheServerGoesBackToWhatItWas() {
     activeOn("h1");
-    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage("image-1", r)).reply().isSuccess());
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage(queuedImage("image-1"), r)).reply().isSuccess());
     assertEquals(Optional.of("image_snapshot"), get().taskState());
     assertEquals("image-1", hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class).imageId());
     assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.Stop::new).reply().isError(), "one task at a time");
@@ -214,13 +217,80 @@ class ServerEntityTest extends EntityTestSupport {
     kit.<StatusReply<Done>>runCommand(ServerEntity.Pause::new);
     kit.runCommand(new ServerEntity.TaskDone("h1", Task.PAUSING, PowerState.PAUSED));
     assertEquals("PAUSED", get().status());
-    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage("image-2", r)).reply().isSuccess());
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage(queuedImage("image-2"), r)).reply().isSuccess());
     assertEquals("PAUSED", get().status());
     assertEquals(Optional.of("image_snapshot"), get().taskState());
     hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class);
     kit.runCommand(new ServerEntity.TaskDone("h1", Task.IMAGE_SNAPSHOT, PowerState.PAUSED));
     assertEquals("PAUSED", get().status());
     assertEquals(Optional.empty(), get().taskState());
+  }
+
+  @Test
+  void aResizeOverTheQuotaIsRefusedAndLeavesNoTrace() {
+    activeOn("h1");
+    int claims = hosts.claimed.size();
+    hosts.quotaRefusal = Optional.of(new Rejection(Rejection.Kind.FORBIDDEN, "Quota exceeded for cores"));
+    StatusReply<Done> refused = kit.<StatusReply<Done>>runCommand(
+        r -> new ServerEntity.Resize(Flavor.byId("1").orElseThrow(), r)).reply();
+    assertEquals(Rejection.Kind.FORBIDDEN, Rejection.from(refused.getError()).kind());
+    assertEquals("ACTIVE", get().status());
+    assertEquals(claims, hosts.claimed.size(), "no host was asked for room");
+    List<InstanceAction> actions = kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new)
+        .reply().getValue().actions();
+    assertEquals(List.of("create"), actions.stream().map(InstanceAction::action).toList());
+  }
+
+  @Test
+  void aResizeHoldsItsQuotaBeforeItClaimsAndResumesThatStepAfterARestart() {
+    activeOn("h1");
+    Flavor tiny = Flavor.byId("1").orElseThrow();
+    Resources larger = Flavor.byId("42").orElseThrow().resources().max(tiny.resources());
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(tiny, r));
+    hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class);
+    assertEquals(List.of(larger), hosts.quotaReservations);
+    kit.restart();
+    hosts.clearCommands();
+    hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class); // the step in flight is sent again
+    assertEquals(List.of(larger), hosts.quotaReservations, "a held quota is not asked again");
+  }
+
+  @Test
+  void aSnapshotCreatesItsImageFirstAndDiscardsItWhenTheHostFails() {
+    activeOn("h1");
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage(queuedImage("image-3"), r))
+        .reply().isSuccess());
+    assertEquals(List.of("image-3"), images.created, "answered once the image exists");
+    hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class);
+    kit.runCommand(new ServerEntity.TaskFailedOnHost("h1", Task.IMAGE_SNAPSHOT, "disk full"));
+    awaitStatus("ACTIVE");
+    assertEquals(List.of("image-3"), images.discarded, "an image that will never have data goes");
+    List<InstanceAction> actions = kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new)
+        .reply().getValue().actions();
+    assertEquals(Optional.of("Error"), actions.get(actions.size() - 1).message());
+  }
+
+  @Test
+  void aSnapshotWhoseImageIsRefusedDoesNotHappen() {
+    activeOn("h1");
+    images.refusal = Optional.of(new Rejection(Rejection.Kind.TOO_MANY, "image_count_total exceeded"));
+    StatusReply<Done> refused = kit.<StatusReply<Done>>runCommand(
+        r -> new ServerEntity.CreateImage(queuedImage("image-4"), r)).reply();
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(refused.getError()).kind());
+    assertEquals("ACTIVE", get().status());
+    assertEquals(Optional.empty(), get().taskState());
+  }
+
+  @Test
+  void aServerDeletedMidSnapshotDiscardsTheImage() {
+    activeOn("h1");
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.CreateImage(queuedImage("image-5"), r));
+    hosts.awaitCommand("h1", HostAgentCommand.SnapshotServer.class);
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new).reply().isSuccess());
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(images.discarded.contains("image-5"));
+      return null;
+    });
   }
 
   @Test
@@ -436,9 +506,34 @@ class ServerEntityTest extends EntityTestSupport {
     assertTrue(again.hasNoEvents());
 
     var other = EventSourcedBehaviorTestKit.<ServerEntity.Command, ServerEntity.Event, ServerEntity.State>create(
-        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, settings, clock, Optional.empty()));
+        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, images, settings, clock, Optional.empty()));
     var missing = other.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new);
     assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(missing.reply().getError()).kind());
+  }
+
+  private static Image queuedImage(String imageId) {
+    Instant at = Instant.parse("2026-01-01T00:00:00Z");
+    return new Image(imageId, "p1", "queued", new ImageMetadata("snap", "qcow2", "bare", "private", false, 1, 0,
+        Map.of("image_type", "snapshot"), List.of()), Optional.empty(), Optional.empty(), at, at, Map.of());
+  }
+
+  /** The image service as a test scripts it: what was created and discarded, and whether creates are refused. */
+  static final class ScriptedImages implements SnapshotImages {
+    final List<String> created = new CopyOnWriteArrayList<>();
+    final List<String> discarded = new CopyOnWriteArrayList<>();
+    volatile Optional<Rejection> refusal = Optional.empty();
+
+    @Override
+    public CompletionStage<Optional<Rejection>> create(Image image) {
+      if (refusal.isEmpty()) created.add(image.id());
+      return CompletableFuture.completedFuture(refusal);
+    }
+
+    @Override
+    public CompletionStage<Done> discard(String imageId) {
+      discarded.add(imageId);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
   }
 
   /** Hosts as a test scripts them: which are up, which refuse claims, what they were told. */
@@ -450,6 +545,8 @@ class ServerEntityTest extends EntityTestSupport {
     private final List<String> releases = new CopyOnWriteArrayList<>();
     final List<String> quotaReleases = new CopyOnWriteArrayList<>();
     final List<Resources> quotaAdjustments = new CopyOnWriteArrayList<>();
+    final List<Resources> quotaReservations = new CopyOnWriteArrayList<>();
+    volatile Optional<Rejection> quotaRefusal = Optional.empty();
     final List<Resources> claimed = new CopyOnWriteArrayList<>();
     final List<String> groupsLeft = new CopyOnWriteArrayList<>();
     private final List<Map.Entry<String, HostAgentCommand>> commands = new CopyOnWriteArrayList<>();
@@ -528,8 +625,15 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public void adjustQuota(String projectId, String serverId, Resources resources) {
+    public CompletionStage<Optional<Rejection>> reserveQuota(String projectId, String serverId, Resources resources) {
+      quotaReservations.add(resources);
+      return CompletableFuture.completedFuture(quotaRefusal);
+    }
+
+    @Override
+    public CompletionStage<Done> settleQuota(String projectId, String serverId, Resources resources) {
       quotaAdjustments.add(resources);
+      return CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override

@@ -16,6 +16,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import nimbus.cluster.ReadSideRows;
+import nimbus.cluster.Rejection;
+import nimbus.storage.Image;
+import nimbus.storage.ImageMetadata;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -47,7 +50,11 @@ class ServerListProjectionTest {
     Flavor flavor = Flavor.byId(random.nextBoolean() ? "2" : "3").orElseThrow();
     PowerState power = random.nextBoolean() ? PowerState.RUNNING : PowerState.SHUTDOWN;
     Optional<String> moved = random.nextBoolean() ? Optional.of("host-b") : Optional.empty();
-    return List.of(new ServerEntity.HostSelected("host-a", at),
+    String imageId = "snap-" + random.nextInt(100);
+    Optional<Image> image = random.nextBoolean() ? Optional.empty() : Optional.of(new Image(imageId, "p", "queued",
+        new ImageMetadata("snap", "qcow2", "bare", "private", false, 1, 0, Map.of("image_type", "snapshot"), List.of()),
+        Optional.empty(), Optional.empty(), at, at, Map.of()));
+    return List.of(new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),
         new ServerEntity.BuildFailed("No valid host was found.", at),
@@ -63,8 +70,12 @@ class ServerListProjectionTest {
         new ServerEntity.RebuildRequested(BootSource.none("img-2"), Optional.of("rebuilt"), at),
         new ServerEntity.ServerRebuilt(at),
         new ServerEntity.TaskFailed(Task.POWERING_OFF, "the host said no", at),
-        new ServerEntity.SnapshotRequested("snap-" + random.nextInt(100), at), new ServerEntity.ServerSnapshotted(at),
-        new ServerEntity.ResizeRequested(flavor, at), new ServerEntity.ResizeTargetSelected("host-b", at),
+        new ServerEntity.SnapshotRequested(imageId, image, at), new ServerEntity.SnapshotImageCreated(at),
+        new ServerEntity.SnapshotRefused(Rejection.Kind.CONFLICT, "no image", at),
+        new ServerEntity.ServerSnapshotted(at), new ServerEntity.SnapshotImageDiscarded(at),
+        new ServerEntity.ResizeRequested(flavor, at), new ServerEntity.ResizeQuotaHeld(at),
+        new ServerEntity.ResizeRefused(Rejection.Kind.FORBIDDEN, "Quota exceeded", at),
+        new ServerEntity.ResizeTargetSelected("host-b", at), new ServerEntity.ResizeSettled(at),
         new ServerEntity.ResizeClaimed(at), new ServerEntity.DiskCopied(Optional.of("ab".repeat(64)), at),
         new ServerEntity.ServerResized(flavor, power, moved, at), new ServerEntity.ResizeFailed("no room", at),
         new ServerEntity.ResizeConfirmed(at), new ServerEntity.RevertRequested(at),

@@ -8,6 +8,7 @@ import java.util.Set;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -78,6 +79,12 @@ public final class ImageEntity
   public record AbortUpload(String reason, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
   public record Delete(ActorRef<StatusReply<Image>> replyTo) implements Request {}
+
+  /**
+   * Deletes the image unless it has its data: a snapshot's image that will never get it (the
+   * snapshot failed or its server was deleted). Answered once done, also when there was nothing to do.
+   */
+  public record Discard(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** Shares a shared image with a project, whose answer is then pending. */
   public record AddMember(String projectId, ActorRef<StatusReply<Image>> replyTo) implements Request {}
@@ -187,10 +194,12 @@ public final class ImageEntity
     b.forStateType(Deleted.class)
         .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     b.forStateType(Queued.class)
+        .onCommand(Discard.class, (s, c) -> discard(c))
         .onCommand(BeginUpload.class, (s, c) -> Effect().persist(new UploadStarted(now()))
             .thenRun(next -> timers.startSingleTimer(UPLOAD_TIMER, new UploadExpired(), uploadTimeout))
             .thenReply(c.replyTo(), next -> StatusReply.success(((Existing) next).image())));
     b.forStateType(Saving.class)
+        .onCommand(Discard.class, (s, c) -> discard(c))
         .onCommand(FinishUpload.class, (s, c) -> persist(new UploadFinished(c.file(), now()), c.replyTo()))
         .onCommand(AbortUpload.class, (s, c) -> persist(new UploadAborted(c.reason(), now()), c.replyTo()))
         .onCommand(UploadExpired.class, (s, c) -> expired(s)
@@ -201,7 +210,8 @@ public final class ImageEntity
             ? persist(new UploadAborted("The upload did not finish within " + uploadTimeout, now()), c.replyTo())
             : Effect().reply(c.replyTo(), StatusReply.success(s.image())));
     b.forAnyState()
-        .onCommand(UploadExpired.class, (s, c) -> Effect().noReply());
+        .onCommand(UploadExpired.class, (s, c) -> Effect().noReply())
+        .onCommand(Discard.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
     existing(b);
     return b.build();
   }
@@ -213,8 +223,9 @@ public final class ImageEntity
             && !c.image().location().equals(s.image().location())
             ? persist(new LocationMoved(c.image().location().get(), now()), c.replyTo())
             : Effect().reply(c.replyTo(), StatusReply.success(s.image())))
-        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
-            Rejection.conflict("Image ID " + imageId + " already exists")))
+        // the same create again (a workflow's retried step) answers with the image as it is
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), sameCreate(c.image(), s.image())
+            ? StatusReply.success(s.image()) : Rejection.conflict("Image ID " + imageId + " already exists")))
         .onCommand(UpdateMetadata.class, (s, c) -> {
           Optional<String> refused = s.image().refusal(c.metadata());
           return refused.isPresent()
@@ -260,6 +271,15 @@ public final class ImageEntity
       return Effect().reply(replyTo, Rejection.invalid("image id does not match its entity"));
     }
     return persist(new ImageCreated(image, image.createdAt()), replyTo);
+  }
+
+  private ReplyEffect<Event, State> discard(Discard c) {
+    return Effect().persist(new ImageDeleted(now())).thenReply(c.replyTo(), s -> StatusReply.ack());
+  }
+
+  private static boolean sameCreate(Image asked, Image existing) {
+    return asked.ownerProjectId().equals(existing.ownerProjectId()) && asked.createdAt().equals(existing.createdAt())
+        && asked.location().isEmpty() && existing.location().isEmpty();
   }
 
   private ReplyEffect<Event, State> persist(Event event, ActorRef<StatusReply<Image>> replyTo) {

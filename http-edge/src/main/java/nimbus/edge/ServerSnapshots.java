@@ -13,7 +13,6 @@ import java.util.concurrent.CompletionStage;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerView;
 import nimbus.storage.Image;
-import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageQuotas;
 import nimbus.storage.ImageMetadata;
 import org.apache.pekko.Done;
@@ -22,9 +21,11 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 
 /**
- * Nova's {@code createImage} action: a queued image is made in the image service (owned by the
- * server's project, with its base image's boot properties), then the server copies its root
- * disk into it. The answer names the image, which turns active when the copy is stored.
+ * Nova's {@code createImage} action: the edge checks the request and the project's image quota
+ * and describes the queued image (owned by the server's project, with its base image's boot
+ * properties); the server then makes that image and copies its root disk into it, as persisted
+ * steps that discard the image if the snapshot fails. The answer names the image, which turns
+ * active when the copy is stored.
  */
 final class ServerSnapshots {
   private static final Set<String> INHERITED = Set.of("kernel_id", "ramdisk_id", "os_type", "os_distro",
@@ -75,16 +76,8 @@ final class ServerSnapshots {
               server.flavor().diskGb(), base.map(b -> b.metadata().minRam()).orElse(0), properties, List.of());
           return new Image(imageId, server.projectId(), "queued", m, Optional.empty(), Optional.empty(), now, now);
         })
-        .thenCompose(image -> sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
-            .<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout))
         .thenCompose(image -> sharding.entityRefFor(ServerEntity.TYPE_KEY, server.id())
-            .<Done>askWithStatus(r -> new ServerEntity.CreateImage(imageId, r), timeout)
-            .exceptionallyCompose(refused -> {
-              // the server cannot snapshot now: its image would stay empty forever
-              return sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId)
-                  .<Image>askWithStatus(ImageEntity.Delete::new, timeout)
-                  .<Done>thenApply(deleted -> { throw Failures.rethrow(refused); });
-            }))
+            .<Done>askWithStatus(r -> new ServerEntity.CreateImage(image, r), timeout))
         .thenApply(done -> HttpResponse.create().withStatus(202)
             .addHeader(Location.create(imageBaseUrl + "/v2/images/" + imageId)));
   }

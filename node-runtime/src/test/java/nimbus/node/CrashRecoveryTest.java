@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   @TempDir
   Path dir;
-  private Process process;
+  private NodeProcess node;
   private String apiUrl;
   private Api api;
   private final List<String> mine = new ArrayList<>();
@@ -42,10 +41,7 @@ class CrashRecoveryTest {
       Eventually.until(Duration.ofSeconds(60), () -> mine.stream()
           .allMatch(id -> api.get("/compute/v2.1/servers/" + id).status() == 404));
     }
-    if (process != null) {
-      process.destroy();
-      process.waitFor();
-    }
+    if (node != null) node.close();
   }
 
   @Test
@@ -69,7 +65,7 @@ class CrashRecoveryTest {
     mine.addAll(burst);
     Set<String> buildingAtKill = burst.stream()
         .filter(id -> api.status(id).equals("BUILD")).collect(Collectors.toSet());
-    process.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no goodbyes
+    node.kill();
     assertFalse(buildingAtKill.isEmpty(), "the kill should catch servers in BUILD");
 
     start(config);
@@ -117,7 +113,7 @@ class CrashRecoveryTest {
         + "\", \"flavorRef\": \"42\", \"min_count\": 10, \"max_count\": 10}}";
     CompletableFuture.runAsync(() -> api.post("/compute/v2.1/servers", body)); // its answer never comes
     Eventually.until(Duration.ofSeconds(30), () -> instancesUsed() > 0);
-    process.destroyForcibly().waitFor(); // SIGKILL with the quota reserved and the servers not all made
+    node.kill(); // with the quota reserved and the servers not all made
 
     start(config);
     List<String> listed = Eventually.await(Duration.ofSeconds(60), () -> {
@@ -138,26 +134,13 @@ class CrashRecoveryTest {
   }
 
   private void start(Path config) throws IOException {
-    Path log = Files.createDirectories(Path.of("target", "crash-test")).resolve("node-" + System.nanoTime() + ".log");
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        "nimbus.node.Main", "up", "--config", config.toString());
-    process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Api anonymous = new Api(apiUrl);
-    try {
-      Eventually.until(Duration.ofSeconds(60), () -> {
-        if (!process.isAlive()) throw new IllegalStateException("node exited: " + Files.readString(log));
-        return anonymous.get("/readyz").status() == 200;
-      });
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "\n" + Files.readString(log), e);
-    }
-    api = anonymous.asAdmin();
+    node = NodeProcess.start(config, apiUrl);
+    api = node.admin;
   }
 
   private Path writeConfig() throws IOException {
     Path guest = TestGuest.dir();
-    int apiPort = freePort();
+    int apiPort = NodeProcess.freePort();
     apiUrl = "http://127.0.0.1:" + apiPort;
     String conf = """
         nimbus {
@@ -176,7 +159,7 @@ class CrashRecoveryTest {
           identity.admin-password = "%s"
           images = [{ name = "nimbus-test-guest", kernel = "%s", ramdisk = "%s", disk = "", disk-format = qcow2 }]
         }
-        """.formatted(dir.resolve("data"), apiPort, freePort(), UUID.randomUUID().toString().substring(0, 8),
+        """.formatted(dir.resolve("data"), apiPort, NodeProcess.freePort(), UUID.randomUUID().toString().substring(0, 8),
         nimbus.testing.TestConfig.ADMIN_PASSWORD, guest.resolve("vmlinuz"), guest.resolve("initrd.img"));
     Path file = dir.resolve("nimbus.conf");
     Files.writeString(file, conf);
@@ -189,11 +172,5 @@ class CrashRecoveryTest {
     String out = new String(p.getInputStream().readAllBytes()).strip();
     assertTrue(p.waitFor() == 0, out);
     return out;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

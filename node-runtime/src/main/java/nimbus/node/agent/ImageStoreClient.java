@@ -92,7 +92,7 @@ public final class ImageStoreClient {
 
   /** Deletes an image whose data will never come (a failed snapshot), as Nova does. */
   public void discard(String imageId) {
-    image(imageId).<Image>askWithStatus(ImageEntity.Delete::new, timeout);
+    image(imageId).<org.apache.pekko.Done>askWithStatus(ImageEntity.Discard::new, timeout);
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ImageEntity.Command> image(String imageId) {

@@ -98,11 +98,13 @@ public final class ServerOperations {
   /**
    * Resizes in place: the guest is powered off, its domain redefined with {@code c}'s vCPUs and
    * RAM, its root disk grown (never shrunk: a revert keeps the larger disk, whose guest file
-   * system is unchanged), and powered on again if {@code c.start()}.
+   * system is unchanged), and powered on again if {@code c.start()}. A domain the host lost (its
+   * reboot, a restart of the test hypervisor) is defined anew at the new size over the same disk.
    */
   public PowerState resize(SpawnServer c) throws IOException {
     String name = domainName(c.serverId());
-    hypervisor.stop(name, settings.gracefulShutdownTimeout());
+    boolean exists = hypervisor.state(name).isPresent();
+    if (exists) hypervisor.stop(name, settings.gracefulShutdownTimeout());
     DomainSpec spec = domainSpec(c);
     if (spec.disk().isPresent() && Files.exists(spec.disk().get()) && c.resources().diskGb() > 0) {
       long wanted = c.resources().diskGb() * (1L << 30);
@@ -111,7 +113,11 @@ public final class ServerOperations {
             Duration.ofSeconds(60));
       }
     }
-    hypervisor.redefine(DomainXml.of(spec));
+    if (exists) {
+      hypervisor.redefine(DomainXml.of(spec));
+    } else {
+      hypervisor.define(name, DomainXml.of(spec));
+    }
     if (c.start()) hypervisor.start(name);
     return hypervisor.state(name).orElse(PowerState.NOSTATE);
   }

@@ -1,0 +1,80 @@
+package nimbus.compute;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import nimbus.cluster.CborSerializable;
+
+/** The facts every phase of a {@link ServerEntity} keeps about its server. */
+public record Server(String id, ServerSpec spec, Instant created, Instant updated,
+    Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
+    Optional<String> lockedBy, List<InstanceAction> actions) implements CborSerializable {
+
+  static Server requested(String id, ServerSpec spec, Instant at) {
+    return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
+        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())));
+  }
+
+  Server at(Instant when) {
+    return new Server(id, spec, created, when, host, power, launchedAt, fault, lockedBy, actions);
+  }
+
+  Server withSpec(ServerSpec changed) {
+    return new Server(id, changed, created, updated, host, power, launchedAt, fault, lockedBy, actions);
+  }
+
+  Server onHost(Optional<String> h, PowerState p) {
+    return new Server(id, spec, created, updated, h, p, launchedAt, fault, lockedBy, actions);
+  }
+
+  Server launched(Instant when) {
+    return new Server(id, spec, created, updated, host, power, Optional.of(when), fault, lockedBy, actions);
+  }
+
+  Server failed(Fault f) {
+    return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), lockedBy, actions);
+  }
+
+  Server resizedTo(Flavor flavor) {
+    return withSpec(spec.withFlavor(flavor));
+  }
+
+  Server renamed(String name) {
+    return withSpec(spec.withName(name));
+  }
+
+  /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */
+  Server locked(Optional<String> by) {
+    return new Server(id, spec, created, updated, host, power, launchedAt, fault, by, actions);
+  }
+
+  private Server withActions(List<InstanceAction> changed) {
+    return new Server(id, spec, created, updated, host, power, launchedAt, fault, lockedBy, List.copyOf(changed));
+  }
+
+  /**
+   * The history with this event in it: requests start actions, failures mark the last one, and
+   * a request refused before it began leaves no action behind (as Nova checks before it records).
+   */
+  Server recording(ServerEntity.Event e) {
+    List<InstanceAction> next = new ArrayList<>(actions);
+    if (e instanceof ServerEntity.Request r) {
+      next.add(new InstanceAction(r.action(), e.at(), Optional.empty()));
+    } else if (e instanceof ServerEntity.Failure && !next.isEmpty()) {
+      next.set(next.size() - 1, next.get(next.size() - 1).failed());
+    } else if (e instanceof ServerEntity.Refusal && !next.isEmpty()) {
+      next.remove(next.size() - 1);
+    } else {
+      return this;
+    }
+    return withActions(next);
+  }
+
+  ServerView view(VmState vmState, Optional<Task> task) {
+    return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
+        ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
+        spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
+        fault, lockedBy, spec.keyName(), spec.availabilityZone());
+  }
+}

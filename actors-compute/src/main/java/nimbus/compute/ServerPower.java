@@ -1,0 +1,259 @@
+package nimbus.compute;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import nimbus.cluster.Rejection;
+import nimbus.compute.ServerEntity.Active;
+import nimbus.compute.ServerEntity.Command;
+import nimbus.compute.ServerEntity.Delete;
+import nimbus.compute.ServerEntity.Deleted;
+import nimbus.compute.ServerEntity.Deleting;
+import nimbus.compute.ServerEntity.Errored;
+import nimbus.compute.ServerEntity.Event;
+import nimbus.compute.ServerEntity.Get;
+import nimbus.compute.ServerEntity.Idle;
+import nimbus.compute.ServerEntity.Paused;
+import nimbus.compute.ServerEntity.PowerObserved;
+import nimbus.compute.ServerEntity.Resting;
+import nimbus.compute.ServerEntity.State;
+import nimbus.compute.ServerEntity.Stopped;
+import nimbus.compute.ServerEntity.Suspended;
+import nimbus.compute.ServerEntity.TaskDone;
+import nimbus.compute.ServerEntity.TaskFailedOnHost;
+import nimbus.compute.ServerEntity.Tick;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * A built server's power actions (stop, start, reboot, pause, suspend and their way back,
+ * rebuild), what its host observes of it, its deletion, and the answers every phase gives
+ * (lock, rename, history, console, and a clear refusal of what a phase does not allow).
+ */
+final class ServerPower {
+  private final ServerSteps steps;
+  private final EffectFactories<Event, State> effect;
+
+  ServerPower(ServerSteps steps) {
+    this.steps = steps;
+    this.effect = steps.effect();
+  }
+
+  void handlers(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    active(b);
+    stopped(b);
+    resting(b, Paused.class, ServerEntity.Unpause.class, ServerEntity.Unpause::replyTo, "unpause",
+        ServerEntity.UnpauseRequested::new, ServerEntity.ServerUnpaused::new);
+    resting(b, Suspended.class, ServerEntity.Resume.class, ServerEntity.Resume::replyTo, "resume",
+        ServerEntity.ResumeRequested::new, ServerEntity.ServerResumed::new);
+    b.forStateType(Errored.class)
+        .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(Idle.class, (s, c) -> steps.passivate());
+    deleting(b);
+    anyState(b);
+    steps.onStep(Active.class, a -> a.task().isPresent() && tell(a, switch (a.task().get()) {
+      case POWERING_OFF -> new HostAgentCommand.StopServer(steps.serverId);
+      case PAUSING -> new HostAgentCommand.PauseServer(steps.serverId);
+      case SUSPENDING -> new HostAgentCommand.SuspendServer(steps.serverId);
+      case REBUILDING -> new HostAgentCommand.RebuildServer(steps.serverId, steps.spawnCommand(a.server(), true));
+      default -> new HostAgentCommand.RebootServer(steps.serverId, a.task().get() == Task.REBOOTING_HARD);
+    }));
+    steps.onStep(Paused.class, p -> p.task().isPresent() && tell(p, new HostAgentCommand.UnpauseServer(steps.serverId)));
+    steps.onStep(Suspended.class, p -> p.task().isPresent() && tell(p, new HostAgentCommand.ResumeServer(steps.serverId)));
+    steps.onStep(Stopped.class, p -> p.task().isPresent() && tell(p, new HostAgentCommand.StartServer(steps.serverId)));
+    steps.onStep(Deleting.class, d -> {
+      d.server().host().ifPresent(h -> steps.hosts.tellAgent(h, new HostAgentCommand.DestroyServer(steps.serverId)));
+      d.discardImage().ifPresent(steps.images::discard);
+      return true;
+    });
+    steps.onStep(Errored.class, e -> {
+      e.server().host().ifPresent(h -> steps.hosts.release(h, steps.serverId));
+      return false;
+    });
+    steps.onStep(Deleted.class, d -> {
+      ServerSpec spec = d.server().spec();
+      d.server().host().ifPresent(h -> steps.hosts.release(h, steps.serverId));
+      steps.hosts.releaseQuota(spec.projectId(), steps.serverId);
+      spec.group().ifPresent(g -> steps.hosts.leaveGroup(spec.projectId(), g.groupId(), steps.serverId));
+      return false;
+    });
+  }
+
+  private boolean tell(State s, HostAgentCommand command) {
+    steps.hosts.tellAgent(s.server().host().orElseThrow(), command);
+    return true;
+  }
+
+  private void active(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Active.class)
+        .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(ServerEntity.Stop.class, (s, c) -> steps.unlessBusy(s.task(), "stop",
+            new ServerEntity.StopRequested(steps.now()), c.replyTo()))
+        .onCommand(ServerEntity.Reboot.class, (s, c) -> steps.unlessBusy(s.task(), "reboot",
+            new ServerEntity.RebootRequested(c.hard(), steps.now()), c.replyTo()))
+        .onCommand(ServerEntity.Pause.class, (s, c) -> steps.unlessBusy(s.task(), "pause",
+            new ServerEntity.PauseRequested(steps.now()), c.replyTo()))
+        .onCommand(ServerEntity.Suspend.class, (s, c) -> steps.unlessBusy(s.task(), "suspend",
+            new ServerEntity.SuspendRequested(steps.now()), c.replyTo()))
+        .onCommand(ServerEntity.Rebuild.class, (s, c) -> s.task().isPresent()
+            ? effect.reply(c.replyTo(), steps.busy("rebuild", s.task().get()))
+            : effect.persist(new ServerEntity.RebuildRequested(c.boot(), c.name(), steps.now())).thenRun(steps::drive)
+                .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
+        .onCommand(TaskDone.class, (s, c) -> {
+          if (s.task().isEmpty() || c.task() != s.task().get()) return effect.noReply();
+          Event done = switch (c.task()) {
+            case POWERING_OFF -> new ServerEntity.ServerStopped(c.power(), steps.now());
+            case PAUSING -> new ServerEntity.ServerPaused(steps.now());
+            case SUSPENDING -> new ServerEntity.ServerSuspended(steps.now());
+            case REBUILDING -> new ServerEntity.ServerRebuilt(steps.now());
+            default -> new ServerEntity.ServerRebooted(steps.now());
+          };
+          return steps.persist(done);
+        })
+        .onCommand(TaskFailedOnHost.class, (s, c) -> steps.taskFailed(s.task(), c))
+        .onCommand(PowerObserved.class, this::observedWhileActive)
+        .onCommand(Tick.class, (s, c) -> steps.taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? steps.passivate() : effect.noReply());
+  }
+
+  private ReplyEffect<Event, State> observedWhileActive(Active s, PowerObserved c) {
+    if (!c.host().equals(s.server().host().orElse(null))) return effect.noReply();
+    if (!c.exists()) {
+      // the host lost the domain (host reboot, test hypervisor restart): bring it back
+      return effect.none().thenRun(next -> steps.hosts.tellAgent(c.host(), steps.spawnCommand(s.server(), true)))
+          .thenNoReply();
+    }
+    // a domain going down on purpose (reboot, suspend) is not a stop
+    boolean rebooting = s.task().filter(t -> t != Task.POWERING_OFF).isPresent();
+    if (c.power().isOff() && !rebooting) return steps.persist(new ServerEntity.ServerStopped(c.power(), steps.now()));
+    return effect.noReply();
+  }
+
+  private void stopped(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Stopped.class)
+        .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(ServerEntity.Start.class, (s, c) -> steps.unlessBusy(s.task(), "start",
+            new ServerEntity.StartRequested(steps.now()), c.replyTo()))
+        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
+            ? steps.persist(new ServerEntity.ServerStarted(steps.now()))
+            : effect.noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> steps.taskFailed(s.task(), c))
+        .onCommand(PowerObserved.class, (s, c) -> {
+          if (!c.host().equals(s.server().host().orElse(null)) || s.task().isPresent()) return effect.noReply();
+          if (!c.exists()) {
+            return effect.none().thenRun(n -> steps.hosts.tellAgent(c.host(), steps.spawnCommand(s.server(), false)))
+                .thenNoReply();
+          }
+          if (c.power() == PowerState.RUNNING) {
+            // Nova's rule: the database's stopped wins over a domain started behind its back
+            return effect.none().thenRun(n -> steps.hosts.tellAgent(c.host(),
+                new HostAgentCommand.StopServer(steps.serverId))).thenNoReply();
+          }
+          return effect.noReply();
+        })
+        .onCommand(Tick.class, (s, c) -> steps.taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? steps.passivate() : effect.noReply());
+  }
+
+  /** Paused and suspended servers: the one way back to ACTIVE, or delete. */
+  private <S extends Resting, W extends Command> void resting(
+      CommandHandlerWithReplyBuilder<Command, Event, State> b, Class<S> phase, Class<W> wake,
+      Function<W, ActorRef<StatusReply<Done>>> replyTo, String action,
+      Function<Instant, Event> requested, Function<Instant, Event> done) {
+    b.forStateType(phase)
+        .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(wake, (s, c) -> steps.unlessBusy(s.task(), action, requested.apply(steps.now()), replyTo.apply(c)))
+        .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
+            ? steps.persist(done.apply(steps.now()))
+            : effect.noReply())
+        .onCommand(TaskFailedOnHost.class, (s, c) -> steps.taskFailed(s.task(), c))
+        .onCommand(Tick.class, (s, c) -> steps.taskTick(s.task(), s.since()))
+        .onCommand(Idle.class, (s, c) -> s.task().isEmpty() ? steps.passivate() : effect.noReply());
+  }
+
+  private void deleting(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Deleting.class)
+        .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(Delete.class, (s, c) -> effect.reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(ServerEntity.Destroyed.class, (s, c) -> c.host().equals(s.server().host().orElse(null))
+            ? steps.persist(new ServerEntity.ServerDeleted(steps.now()))
+            : effect.noReply())
+        .onCommand(Tick.class, (s, c) -> steps.expired(s.since(), steps.settings.taskTimeout())
+            // The host does not answer: the server is deleted all the same, and the host's
+            // reconciler removes the domain when it is back (its capacity is released now).
+            ? steps.persist(new ServerEntity.ServerDeleted(steps.now()))
+            : steps.driveAgain());
+    b.forStateType(Deleted.class)
+        .onCommand(Get.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.Rename.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.Create.class, (s, c) -> effect.reply(c.replyTo(),
+            Rejection.conflict("Server " + steps.serverId + " was deleted")))
+        .onCommand(Idle.class, (s, c) -> steps.passivate());
+  }
+
+  private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forAnyState()
+        .onCommand(Delete.class, (s, c) -> delete(s, c.replyTo()))
+        .onCommand(ServerEntity.Lock.class, (s, c) -> s.server().lockedBy().isPresent() == c.locked()
+            ? effect.reply(c.replyTo(), StatusReply.ack())
+            : effect.persist(c.locked() ? new ServerEntity.ServerLocked(c.byAdmin(), steps.now())
+                    : new ServerEntity.ServerUnlocked(steps.now()))
+                .thenReply(c.replyTo(), next -> StatusReply.ack()))
+        .onCommand(ServerEntity.Rename.class, (s, c) -> effect.persist(new ServerEntity.ServerRenamed(c.name(), steps.now()))
+            .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
+        .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(),
+            StatusReply.success(new ServerEntity.Actions(s.server().actions()))))
+        .onCommand(ServerEntity.Create.class, (s, c) -> s.server().spec().equals(c.spec())
+            ? effect.reply(c.replyTo(), StatusReply.success(ServerEntity.view(s)))
+            : effect.reply(c.replyTo(), Rejection.conflict("Server " + steps.serverId + " already exists")))
+        .onCommand(ServerEntity.Start.class, (s, c) -> refuse(c.replyTo(), "start", s))
+        .onCommand(ServerEntity.Stop.class, (s, c) -> refuse(c.replyTo(), "stop", s))
+        .onCommand(ServerEntity.Reboot.class, (s, c) -> refuse(c.replyTo(), "reboot", s))
+        .onCommand(ServerEntity.Pause.class, (s, c) -> refuse(c.replyTo(), "pause", s))
+        .onCommand(ServerEntity.Unpause.class, (s, c) -> refuse(c.replyTo(), "unpause", s))
+        .onCommand(ServerEntity.Suspend.class, (s, c) -> refuse(c.replyTo(), "suspend", s))
+        .onCommand(ServerEntity.Resume.class, (s, c) -> refuse(c.replyTo(), "resume", s))
+        .onCommand(ServerEntity.Rebuild.class, (s, c) -> effect.reply(c.replyTo(), steps.wrongState("rebuild", s.vmState())))
+        .onCommand(ServerEntity.CreateImage.class, (s, c) -> refuse(c.replyTo(), "createImage", s))
+        .onCommand(ServerEntity.Resize.class, (s, c) -> refuse(c.replyTo(), "resize", s))
+        .onCommand(ServerEntity.ConfirmResize.class, (s, c) -> refuse(c.replyTo(), "confirmResize", s))
+        .onCommand(ServerEntity.RevertResize.class, (s, c) -> refuse(c.replyTo(), "revertResize", s))
+        .onCommand(ServerEntity.GetConsoleOutput.class, (s, c) -> {
+          Optional<String> host = s.server().host();
+          if (host.isEmpty()) return effect.reply(c.replyTo(), StatusReply.success(""));
+          steps.hosts.tellAgent(host.get(), new HostAgentCommand.ReadConsole(steps.serverId, c.lines(), c.replyTo()));
+          return effect.noReply();
+        })
+        // reports and answers that do not fit the current phase are late duplicates
+        .onCommand(ServerEntity.HostReport.class, (s, c) -> effect.noReply())
+        .onCommand(ServerEntity.StepAnswered.class, (s, c) -> {
+          steps.answered(c);
+          return effect.noReply();
+        })
+        .onCommand(ServerEntity.ScheduleNext.class, (s, c) -> effect.noReply())
+        .onCommand(Tick.class, (s, c) -> effect.noReply())
+        .onCommand(Idle.class, (s, c) -> effect.noReply());
+  }
+
+  /** Not allowed in this phase (phases that allow it answer "busy" while a task is under way). */
+  private ReplyEffect<Event, State> refuse(ActorRef<StatusReply<Done>> replyTo, String action, State s) {
+    return effect.reply(replyTo, steps.wrongState(action, s.vmState()));
+  }
+
+  private ReplyEffect<Event, State> delete(State s, ActorRef<StatusReply<Done>> replyTo) {
+    Server server = ServerEntity.placed(s);
+    List<Event> events = new ArrayList<>();
+    events.add(new ServerEntity.DeleteRequested(steps.now()));
+    if (server.host().isEmpty()) events.add(new ServerEntity.ServerDeleted(steps.now()));
+    return effect.persist(events).thenRun(steps::drive).thenReply(replyTo, n -> StatusReply.ack());
+  }
+}

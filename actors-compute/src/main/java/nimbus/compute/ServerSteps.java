@@ -1,0 +1,202 @@
+package nimbus.compute;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import nimbus.cluster.Rejection;
+import nimbus.compute.ServerEntity.Command;
+import nimbus.compute.ServerEntity.Event;
+import nimbus.compute.ServerEntity.State;
+import nimbus.compute.ServerEntity.StepAnswered;
+import nimbus.config.ComputeSettings;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * What the handlers of one {@link ServerEntity} share: its collaborators, the clock, the step
+ * each phase carries out, and the effects and answers every concern uses.
+ *
+ * <p>Each concern registers, per phase, the step that phase carries out ({@link #onStep}); after
+ * every event and after recovery {@link #drive} runs it. Steps are idempotent, so they may run
+ * again after a timeout or a crash; a step asked of another entity is asked once at a time
+ * ({@link #ask}) and its answer comes back as a {@link StepAnswered}. The retry timer runs exactly
+ * while a step is in flight.
+ */
+final class ServerSteps {
+  final String serverId;
+  final HostGateway hosts;
+  final SnapshotImages images;
+  final ComputeSettings settings;
+  final ActorContext<Command> context;
+  private final Clock clock;
+  private final TimerScheduler<Command> timers;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
+  private final EffectFactories<Event, State> effect;
+  private final Map<Class<?>, Predicate<State>> steps = new HashMap<>();
+  /** Steps asked and not yet answered (in memory: after a crash they are asked again). */
+  private final Set<String> asking = new HashSet<>();
+  /** Clients waiting for a step's outcome (in memory: after a crash they ask again or time out). */
+  private final List<ActorRef<StatusReply<Done>>> waiting = new ArrayList<>();
+
+  ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ComputeSettings settings, Clock clock,
+      ActorContext<Command> context, TimerScheduler<Command> timers,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard, EffectFactories<Event, State> effect) {
+    this.serverId = serverId;
+    this.hosts = hosts;
+    this.images = images;
+    this.settings = settings;
+    this.clock = clock;
+    this.context = context;
+    this.timers = timers;
+    this.shard = shard;
+    this.effect = effect;
+  }
+
+  EffectFactories<Event, State> effect() {
+    return effect;
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /**
+   * The step of phase {@code phase}: carries it out and says whether it is in flight (then the
+   * retry timer ticks until the phase changes).
+   */
+  @SuppressWarnings("unchecked")
+  <S extends State> void onStep(Class<S> phase, Predicate<S> step) {
+    steps.put(phase, (Predicate<State>) step);
+  }
+
+  /** Carries out the step the server is in and keeps the retry timer running exactly while one is in flight. */
+  void drive(State state) {
+    Predicate<State> step = steps.get(state.getClass());
+    boolean busy = step != null && step.test(state);
+    if (busy && !timers.isTimerActive("step")) {
+      timers.startTimerWithFixedDelay("step", new ServerEntity.Tick(), settings.stepRetryInterval());
+    } else if (!busy) {
+      timers.cancel("step");
+    }
+  }
+
+  /** Asks another entity for a step, unless that step is asked already; the answer comes back as {@link StepAnswered}. */
+  void ask(String step, Supplier<CompletionStage<Optional<Rejection>>> answer) {
+    if (!asking.add(step)) return;
+    context.pipeToSelf(answer.get(), (refusal, failure) -> new StepAnswered(step,
+        failure == null ? refusal : Optional.empty(), failure != null));
+  }
+
+  /** The answer of a step has come (or its time ran out): it may be asked again. */
+  void answered(StepAnswered c) {
+    asking.remove(c.step());
+  }
+
+  /** Persists {@code event} and carries out the step the server is then in. */
+  ReplyEffect<Event, State> persist(Event event) {
+    return effect.persist(event).thenRun(this::drive).thenNoReply();
+  }
+
+  ReplyEffect<Event, State> persist(List<Event> events) {
+    return effect.persist(events).thenRun(this::drive).thenNoReply();
+  }
+
+  /** Carries out the current step again (a tick, or a report that changes nothing). */
+  ReplyEffect<Event, State> driveAgain() {
+    return effect.none().thenRun(this::drive).thenNoReply();
+  }
+
+  // ---------------------------------------------------------------- clients waiting for a step
+
+  void await(ActorRef<StatusReply<Done>> replyTo) {
+    waiting.add(replyTo);
+  }
+
+  /** Tells every waiting client the outcome. */
+  void answerWaiting(StatusReply<Done> outcome) {
+    waiting.forEach(to -> to.tell(outcome));
+    waiting.clear();
+  }
+
+  // ---------------------------------------------------------------- answers and helpers of the handlers
+
+  /** Starts a task, unless one is under way (then 409, as Nova answers). */
+  ReplyEffect<Event, State> unlessBusy(Optional<Task> task, String action, Event event,
+      ActorRef<StatusReply<Done>> replyTo) {
+    return task.isPresent() ? effect.reply(replyTo, busy(action, task.get())) : accept(event, replyTo);
+  }
+
+  ReplyEffect<Event, State> accept(Event event, ActorRef<StatusReply<Done>> replyTo) {
+    return effect.persist(event).thenRun(this::drive).thenReply(replyTo, s -> StatusReply.ack());
+  }
+
+  /** The host reports the task under way failed: the task ends, the server stays where it was. */
+  ReplyEffect<Event, State> taskFailed(Optional<Task> task, ServerEntity.TaskFailedOnHost c) {
+    if (task.isEmpty() || task.get() != c.task()) return effect.noReply();
+    return persist(new ServerEntity.TaskFailed(c.task(), c.reason(), now()));
+  }
+
+  /** A tick during a task: past its deadline it failed, else it is sent again. */
+  ReplyEffect<Event, State> taskTick(Optional<Task> task, Instant since) {
+    if (task.isEmpty()) return effect.noReply();
+    if (expired(since, settings.taskTimeout())) {
+      return persist(new ServerEntity.TaskFailed(task.get(), "Timed out waiting for the host", now()));
+    }
+    return driveAgain();
+  }
+
+  ReplyEffect<Event, State> reply(ActorRef<StatusReply<ServerView>> to, State state) {
+    return effect.reply(to, StatusReply.success(ServerEntity.view(state)));
+  }
+
+  ReplyEffect<Event, State> passivate() {
+    shard.ifPresent(s -> s.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+    return effect.noReply();
+  }
+
+  <T> StatusReply<T> notFound() {
+    return Rejection.notFound("Instance " + serverId + " could not be found.");
+  }
+
+  <T> StatusReply<T> wrongState(String action, VmState vmState) {
+    return Rejection.conflict("Cannot '" + action + "' instance " + serverId
+        + " while it is in vm_state " + vmState.novaName);
+  }
+
+  <T> StatusReply<T> busy(String action, Task task) {
+    return Rejection.conflict("Cannot '" + action + "' instance " + serverId
+        + " while it is in task_state " + task.novaName);
+  }
+
+  boolean expired(Instant since, Duration timeout) {
+    return clock.instant().isAfter(since.plus(timeout));
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  HostAgentCommand.SpawnServer spawnCommand(Server server, boolean start) {
+    return new HostAgentCommand.SpawnServer(serverId, server.spec().name(),
+        server.spec().flavor().resources(), server.spec().boot(), start);
+  }
+
+  /** Claims {@code need} on {@code host} for the server, as step {@code step}. */
+  void claim(String step, String host, Resources need, Server server) {
+    ask(step, () -> Answers.refusalOfReply(hosts.claim(host, serverId, need, server.spec().group())));
+  }
+}

@@ -1,0 +1,75 @@
+package nimbus.node;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An all-in-one node in a process of its own ({@code nimbus up}), for tests that kill it with
+ * SIGKILL and start it again on the same data. Its output goes to a log file under
+ * {@code target/crash-test}, shown when it fails to come up.
+ */
+final class NodeProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+  final Api admin;
+
+  private NodeProcess(Process process, Path log, Api admin) {
+    this.process = process;
+    this.log = log;
+    this.admin = admin;
+  }
+
+  /** Starts {@code nimbus up --config config} with the JVM options given and waits until it is ready. */
+  static NodeProcess start(Path config, String apiUrl, String... jvmOptions) throws IOException {
+    Path log = Files.createDirectories(Path.of("target", "crash-test")).resolve("node-" + System.nanoTime() + ".log");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED"));
+    command.addAll(List.of(jvmOptions));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "nimbus.node.Main", "up", "--config",
+        config.toString()));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Api anonymous = new Api(apiUrl);
+    try {
+      Eventually.until(Duration.ofSeconds(60), () -> {
+        if (!process.isAlive()) throw new IllegalStateException("node exited: " + Files.readString(log));
+        return anonymous.get("/readyz").status() == 200;
+      });
+    } catch (AssertionError e) {
+      process.destroyForcibly();
+      throw new AssertionError(e.getMessage() + "\n" + Files.readString(log), e);
+    }
+    return new NodeProcess(process, log, anonymous.asAdmin());
+  }
+
+  /** SIGKILL: no shutdown hooks, no goodbyes. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  /** Waits until the process has died on its own (a fault injected), and says how. */
+  int awaitDeath(Duration within) throws Exception {
+    if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new AssertionError("the node did not die within " + within + "\n" + Files.readString(log));
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    process.waitFor();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

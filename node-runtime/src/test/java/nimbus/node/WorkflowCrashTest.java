@@ -1,0 +1,181 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import nimbus.node.agent.ProcessRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's crash test: a node killed with SIGKILL at each step of a multi-create, a resize and
+ * a snapshot ({@code -Dnimbus.halt-before=Entity.Event} makes the process kill itself just before
+ * that step's event is written, so the step's work is done and not recorded), then started again
+ * on the same database. Afterwards every server is in a stable state, the project's quota usage
+ * equals the servers that exist, and no image is left queued without a snapshot behind it.
+ */
+class WorkflowCrashTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  @TempDir
+  Path dir;
+  private NodeProcess node;
+  private Path config;
+  private String apiUrl;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (node != null) node.close();
+  }
+
+  @ParameterizedTest(name = "killed before {0}")
+  @ValueSource(strings = {"ServerCreation.QuotaReserved", "ServerCreation.GroupJoined",
+      "ServerCreation.ServerCreated", "Server.HostClaimed"})
+  void aMultiCreateResumesAndTheQuotaMatchesWhatExists(String step) throws Exception {
+    startDyingBefore(step);
+    String group = api().post("/compute/v2.1/os-server-groups",
+        "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
+        .path("server_group").path("id").asText();
+    String body = "{\"server\": {\"name\": \"many\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\","
+        + " \"min_count\": 3, \"max_count\": 3}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
+    CompletableFuture.runAsync(() -> api().post("/compute/v2.1/servers", body)); // its answer may never come
+    restartAfterDeath();
+
+    List<JsonNode> servers = Eventually.await(WAIT, () -> {
+      List<JsonNode> listed = new ArrayList<>();
+      api().get("/compute/v2.1/servers/detail?name=%5Emany-").body().path("servers").forEach(listed::add);
+      boolean stable = listed.size() == 3 && listed.stream().allMatch(s -> s.path("status").asText().equals("ACTIVE"));
+      return stable ? listed : null;
+    });
+    assertQuotaHolds(servers.size(), servers.size() * 1, servers.size() * 512);
+    Set<String> ids = new TreeSet<>(servers.stream().map(s -> s.path("id").asText()).toList());
+    Set<String> members = new TreeSet<>();
+    api().get("/compute/v2.1/os-server-groups/" + group).body().path("server_group").path("members")
+        .forEach(m -> members.add(m.asText()));
+    assertEquals(ids, members, "the group lists exactly the servers that exist");
+  }
+
+  @ParameterizedTest(name = "killed before {0}")
+  @ValueSource(strings = {"Server.ResizeQuotaHeld", "Server.ResizeClaimed", "Server.ServerResized",
+      "Server.ResizeSettled"})
+  void aResizeResumesAndTheQuotaMatchesWhatExists(String step) throws Exception {
+    startDyingBefore(step);
+    String id = bootServer();
+    boolean dieOnConfirm = step.equals("Server.ResizeSettled");
+    if (dieOnConfirm) {
+      assertEquals(202, api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
+      api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
+      CompletableFuture.runAsync(() -> api().action(id, "{\"confirmResize\": null}"));
+    } else {
+      CompletableFuture.runAsync(() -> api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
+    }
+    restartAfterDeath();
+
+    if (!dieOnConfirm) {
+      api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
+      assertQuotaHolds(1, 1, 2048); // the larger of the two flavors, until the resize is confirmed
+      assertEquals(204, api().post("/compute/v2.1/servers/" + id + "/action", "{\"confirmResize\": null}").status());
+    }
+    JsonNode server = api().awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals("2", server.path("flavor").path("id").asText(server.path("flavor").path("original_name").asText()));
+    assertQuotaHolds(1, 1, 2048);
+  }
+
+  @ParameterizedTest(name = "killed before {0}")
+  @ValueSource(strings = {"Server.SnapshotImageCreated", "Server.ServerSnapshotted"})
+  void aSnapshotResumesAndLeavesNoQueuedImage(String step) throws Exception {
+    startDyingBefore(step);
+    String id = bootServer();
+    CompletableFuture.runAsync(() -> api().action(id, "{\"createImage\": {\"name\": \"crash-snap\"}}"));
+    restartAfterDeath();
+
+    Eventually.until(WAIT, () -> api().server(id).path("OS-EXT-STS:task_state").isNull());
+    assertEquals("ACTIVE", api().status(id));
+    List<String> snapshots = new ArrayList<>();
+    api().get("/image/v2/images").body().path("images").forEach(image -> {
+      if (image.path("image_type").asText().equals("snapshot")) snapshots.add(image.path("status").asText());
+    });
+    assertEquals(List.of("active"), snapshots, "the one snapshot was taken; nothing is left queued");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Api api() {
+    return node.admin;
+  }
+
+  private void startDyingBefore(String step) throws IOException {
+    config = writeConfig();
+    node = NodeProcess.start(config, apiUrl, "-Dnimbus.halt-before=" + step);
+  }
+
+  /** Waits for the node to kill itself at its step, then starts it again, without the fault. */
+  private void restartAfterDeath() throws Exception {
+    assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
+    node = NodeProcess.start(config, apiUrl);
+  }
+
+  /** Flavor 1 (1 vCPU, 512 MiB) over a small qcow2 image, ACTIVE. */
+  private String bootServer() throws IOException {
+    String body = "{\"server\": {\"name\": \"crash\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\"}}";
+    String id = api().post("/compute/v2.1/servers", body).body().path("server").path("id").asText();
+    api().awaitStatus(id, "ACTIVE", WAIT);
+    return id;
+  }
+
+  private String uploadImage() throws IOException {
+    Path file = dir.resolve("root.qcow2");
+    if (!Files.exists(file)) {
+      new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "64M"),
+          Duration.ofSeconds(30));
+    }
+    String id = api().post("/image/v2/images", "{\"name\": \"crash-root\", \"disk_format\": \"qcow2\", "
+        + "\"container_format\": \"bare\"}").body().path("id").asText();
+    assertEquals(204, api().putBytes("/image/v2/images/" + id + "/file", Files.readAllBytes(file)).status());
+    return id;
+  }
+
+  private void assertQuotaHolds(int instances, int cores, int ramMb) {
+    Eventually.until(WAIT, () -> {
+      JsonNode absolute = api().get("/compute/v2.1/limits").body().path("limits").path("absolute");
+      List<Integer> used = List.of(absolute.path("totalInstancesUsed").asInt(), absolute.path("totalCoresUsed").asInt(),
+          absolute.path("totalRAMUsed").asInt());
+      if (used.equals(List.of(instances, cores, ramMb))) return true;
+      throw new AssertionError("quota holds " + used + ", the servers " + List.of(instances, cores, ramMb));
+    });
+  }
+
+  private Path writeConfig() throws IOException {
+    int apiPort = NodeProcess.freePort();
+    apiUrl = "http://127.0.0.1:" + apiPort;
+    String conf = """
+        nimbus {
+          data-dir = "%s"
+          api.port = %d
+          cluster.port = %d
+          host {
+            name = "crash-%d"
+            heartbeat-interval = 300ms
+            graceful-shutdown-timeout = 0s
+          }
+          compute.step-retry-interval = 500ms
+          identity.admin-password = "%s"
+          images = []
+        }
+        """.formatted(dir.resolve("data"), apiPort, NodeProcess.freePort(), apiPort,
+        nimbus.testing.TestConfig.ADMIN_PASSWORD);
+    Path file = dir.resolve("nimbus.conf");
+    Files.writeString(file, conf);
+    return file;
+  }
+}
