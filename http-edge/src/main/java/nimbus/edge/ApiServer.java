@@ -1,6 +1,6 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -144,10 +144,7 @@ public final class ApiServer extends AllDirectives {
   private Route ready() {
     return onSuccess(readiness.check(), checks -> {
       boolean ok = checks.values().stream().allMatch(Boolean::booleanValue);
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      body.put("ready", ok);
-      body.set("checks", Json.MAPPER.valueToTree(checks));
-      return complete(Json.response(ok ? 200 : 503, body));
+      return complete(Json.response(ok ? 200 : 503, new ReadyView(ok, checks)));
     });
   }
 
@@ -160,9 +157,7 @@ public final class ApiServer extends AllDirectives {
     if (path.startsWith("/identity")) return IdentityRoutes.error(status, message);
     if (path.startsWith("/image")) return ImageRoutes.error(status, message);
     if (path.startsWith("/network")) {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      body.putObject("NeutronError").put("type", neutronType(status)).put("message", message).put("detail", "");
-      return Json.response(status, body);
+      return Json.response(status, Map.of("NeutronError", new NeutronError(neutronType(status), message, "")));
     }
     return NovaErrors.response(status, message);
   }
@@ -180,10 +175,14 @@ public final class ApiServer extends AllDirectives {
     };
   }
 
+  /** What {@code /readyz} answers: ready, and each check's result. */
+  record ReadyView(boolean ready, Map<String, Boolean> checks) {}
+
+  /** Neutron's error body. */
+  record NeutronError(String type, String message, String detail) {}
+
   private static HttpResponse status(int code, String status) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("status", status);
-    return Json.response(code, body);
+    return Json.response(code, Map.of("status", status));
   }
 
   private static String apiBase(Uri uri) {

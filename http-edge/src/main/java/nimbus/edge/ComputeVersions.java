@@ -1,7 +1,7 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -52,28 +52,16 @@ final class ComputeVersions {
     return major != 0 ? major : new java.math.BigInteger(x[1]).compareTo(new java.math.BigInteger(y[1]));
   }
 
-  static ObjectNode all(String baseUrl) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.putArray("versions").add(version(baseUrl));
-    return body;
+  static Map<String, List<VersionDoc>> all(String baseUrl) {
+    return Map.of("versions", List.of(version(baseUrl)));
   }
 
-  static ObjectNode current(String baseUrl) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("version", version(baseUrl));
-    return body;
+  static Map<String, VersionDoc> current(String baseUrl) {
+    return Map.of("version", version(baseUrl));
   }
 
-  private static ObjectNode version(String baseUrl) {
-    ObjectNode v = Json.MAPPER.createObjectNode();
-    v.put("id", "v2.1");
-    v.put("status", "CURRENT");
-    v.put("version", MAX);
-    v.put("min_version", MIN);
-    v.put("updated", "2013-07-23T11:33:21Z");
-    v.putArray("links").addObject().put("rel", "self").put("href", baseUrl + "/v2.1/");
-    v.putArray("media-types").addObject().put("base", "application/json")
-        .put("type", "application/vnd.openstack.compute+json;version=2.1");
-    return v;
+  private static VersionDoc version(String baseUrl) {
+    return VersionDoc.of("v2.1", "CURRENT", baseUrl + "/v2.1/").microversions(MIN, MAX)
+        .described("2013-07-23T11:33:21Z", "application/vnd.openstack.compute+json;version=2.1");
   }
 }

@@ -1,9 +1,10 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -84,11 +85,10 @@ final class FlavorRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, String baseUrl, boolean detail) {
     return catalog().thenApply(c -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      ArrayNode flavors = body.putArray("flavors");
+      List<Object> flavors = new ArrayList<>();
       c.sorted().stream().filter(e -> ctx.isAdmin() || e.usableBy(ctx.projectId()))
           .forEach(e -> flavors.add(detail ? detail(e, baseUrl) : summary(e.flavor(), baseUrl)));
-      return Json.response(200, body);
+      return Json.response(200, Map.of("flavors", flavors));
     });
   }
 
@@ -150,38 +150,37 @@ final class FlavorRoutes extends ServiceRoutes {
         .thenApply(FlavorRoutes::access);
   }
 
+  /** A flavor in lists: id, name, links. */
+  record Summary(String id, String name, List<Link> links) {}
+
+  /** A flavor in full (microversion 2.1). */
+  record Detail(String id, String name, List<Link> links, int ram, int vcpus, int disk,
+      @JsonProperty("OS-FLV-EXT-DATA:ephemeral") int ephemeral, String swap,
+      @JsonProperty("rxtx_factor") double rxtxFactor, @JsonProperty("os-flavor-access:is_public") boolean isPublic,
+      @JsonProperty("OS-FLV-DISABLED:disabled") boolean disabled) {}
+
+  record Access(@JsonProperty("flavor_id") String flavorId, @JsonProperty("tenant_id") String tenantId) {}
+
   private static HttpResponse access(Entry e) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode list = body.putArray("flavor_access");
-    e.projects().stream().sorted().forEach(p -> list.addObject().put("flavor_id", e.flavor().id()).put("tenant_id", p));
-    return Json.response(200, body);
+    return Json.response(200, Map.of("flavor_access",
+        e.projects().stream().sorted().map(p -> new Access(e.flavor().id(), p)).toList()));
   }
 
   private static HttpResponse specs(Entry e) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("extra_specs", Json.MAPPER.valueToTree(e.extraSpecs()));
-    return Json.response(200, body);
+    return Json.response(200, Map.of("extra_specs", e.extraSpecs()));
   }
 
-  private static HttpResponse one(String key, ObjectNode view) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set(key, view);
-    return Json.response(200, body);
+  private static HttpResponse one(String key, Object view) {
+    return Json.response(200, Map.of(key, view));
   }
 
-  private static ObjectNode summary(Flavor f, String baseUrl) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", f.id()).put("name", f.name());
-    o.set("links", ServerJson.links(baseUrl, "flavors", f.id()));
-    return o;
+  private static Summary summary(Flavor f, String baseUrl) {
+    return new Summary(f.id(), f.name(), ServerJson.links(baseUrl, "flavors", f.id()));
   }
 
-  private static ObjectNode detail(Entry e, String baseUrl) {
+  private static Detail detail(Entry e, String baseUrl) {
     Flavor f = e.flavor();
-    ObjectNode o = summary(f, baseUrl);
-    o.put("ram", f.ramMb()).put("vcpus", f.vcpus()).put("disk", f.diskGb())
-        .put("OS-FLV-EXT-DATA:ephemeral", 0).put("swap", "").put("rxtx_factor", 1.0)
-        .put("os-flavor-access:is_public", e.isPublic()).put("OS-FLV-DISABLED:disabled", false);
-    return o;
+    return new Detail(f.id(), f.name(), ServerJson.links(baseUrl, "flavors", f.id()), f.ramMb(), f.vcpus(),
+        f.diskGb(), 0, "", 1.0, e.isPublic(), false);
   }
 }

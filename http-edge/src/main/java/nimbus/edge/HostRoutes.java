@@ -1,10 +1,13 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostSummary;
@@ -38,9 +41,7 @@ final class HostRoutes extends ServiceRoutes {
         // host aggregates are not made yet: the list is empty (the CLI reads it to show a hypervisor)
         path("os-aggregates", () -> now(() -> {
           admin(ctx, "os-aggregates:index");
-          ObjectNode body = Json.MAPPER.createObjectNode();
-          body.putArray("aggregates");
-          return Json.response(200, body);
+          return Json.response(200, Map.of("aggregates", List.of()));
         })),
         pathPrefix("os-availability-zone", () -> concat(
             pathEndOrSingleSlash(() -> now(() -> zones(false))),
@@ -69,17 +70,13 @@ final class HostRoutes extends ServiceRoutes {
 
   private HttpResponse hypervisors(RequestContext ctx, boolean detail) {
     admin(ctx, "os-hypervisors:list");
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode list = body.putArray("hypervisors");
-    hosts().forEach(h -> list.add(detail ? detail(h) : summary(h)));
-    return Json.response(200, body);
+    return Json.response(200, Map.of("hypervisors",
+        hosts().stream().map(h -> detail ? detail(h) : summary(h)).toList()));
   }
 
   private HttpResponse hypervisor(RequestContext ctx, String id) {
     admin(ctx, "os-hypervisors:show");
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("hypervisor", detail(byId(id)));
-    return Json.response(200, body);
+    return Json.response(200, Map.of("hypervisor", detail(byId(id))));
   }
 
   /** Agents do not report the host's uptime line: Nova's answer for such a driver. */
@@ -94,26 +91,42 @@ final class HostRoutes extends ServiceRoutes {
         .orElseThrow(() -> ApiError.notFound("Hypervisor with ID '" + id + "' could not be found."));
   }
 
-  private ObjectNode summary(HostSummary h) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", idOf(h.host())).put("hypervisor_hostname", h.host())
-        .put("state", directory.isUp(h.host(), downAfter) ? "up" : "down").put("status", "enabled");
-    return o;
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record HypervisorSummary(int id, String hypervisorHostname, String state, String status) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Service(String host, int id, String disabledReason) {}
+
+  /** A hypervisor in full (microversion 2.1). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record HypervisorDetail(int id, String hypervisorHostname, String state, String status, int vcpus, int memoryMb,
+      int localGb, int vcpusUsed, int memoryMbUsed, int localGbUsed, int freeRamMb, int freeDiskGb, int runningVms,
+      int currentWorkload, int diskAvailableLeast, String hypervisorType, long hypervisorVersion, String hostIp,
+      String cpuInfo, Service service) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Statistics(int count, int vcpus, int memoryMb, int localGb, int vcpusUsed, int memoryMbUsed, int localGbUsed,
+      int freeRamMb, int freeDiskGb, int currentWorkload, int runningVms, int diskAvailableLeast) {}
+
+  /** An availability zone; {@code hosts} (null in the short form) maps each host to its compute service. */
+  record Zone(String zoneName, Map<String, Boolean> zoneState, Map<String, Map<String, ServiceState>> hosts) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record ServiceState(boolean available, boolean active, String updatedAt) {}
+
+  private HypervisorSummary summary(HostSummary h) {
+    return new HypervisorSummary(idOf(h.host()), h.host(), directory.isUp(h.host(), downAfter) ? "up" : "down",
+        "enabled");
   }
 
-  private ObjectNode detail(HostSummary h) {
-    ObjectNode o = summary(h);
+  private HypervisorDetail detail(HostSummary h) {
     Resources physical = h.inventory().physical();
-    o.put("vcpus", physical.vcpus()).put("memory_mb", physical.ramMb()).put("local_gb", physical.diskGb())
-        .put("vcpus_used", h.used().vcpus()).put("memory_mb_used", h.used().ramMb())
-        .put("local_gb_used", h.used().diskGb()).put("free_ram_mb", physical.ramMb() - h.used().ramMb())
-        .put("free_disk_gb", physical.diskGb() - h.used().diskGb()).put("running_vms", h.servers())
-        .put("current_workload", 0).put("disk_available_least", physical.diskGb() - h.used().diskGb())
-        .put("hypervisor_type", h.inventory().hypervisorType())
-        .put("hypervisor_version", h.inventory().hypervisorVersion())
-        .put("host_ip", h.inventory().hostIp()).put("cpu_info", "{}");
-    o.putObject("service").put("host", h.host()).put("id", idOf(h.host())).putNull("disabled_reason");
-    return o;
+    Resources used = h.used();
+    return new HypervisorDetail(idOf(h.host()), h.host(), directory.isUp(h.host(), downAfter) ? "up" : "down",
+        "enabled", physical.vcpus(), physical.ramMb(), physical.diskGb(), used.vcpus(), used.ramMb(), used.diskGb(),
+        physical.ramMb() - used.ramMb(), physical.diskGb() - used.diskGb(), h.servers(), 0,
+        physical.diskGb() - used.diskGb(), h.inventory().hypervisorType(), h.inventory().hypervisorVersion(),
+        h.inventory().hostIp(), "{}", new Service(h.host(), idOf(h.host()), null));
   }
 
   private HttpResponse statistics(RequestContext ctx) {
@@ -121,36 +134,26 @@ final class HostRoutes extends ServiceRoutes {
     List<HostSummary> all = hosts();
     Resources physical = all.stream().map(h -> h.inventory().physical()).reduce(Resources.NONE, Resources::plus);
     Resources used = all.stream().map(HostSummary::used).reduce(Resources.NONE, Resources::plus);
-    ObjectNode s = Json.MAPPER.createObjectNode();
-    s.put("count", all.size()).put("vcpus", physical.vcpus()).put("memory_mb", physical.ramMb())
-        .put("local_gb", physical.diskGb()).put("vcpus_used", used.vcpus()).put("memory_mb_used", used.ramMb())
-        .put("local_gb_used", used.diskGb()).put("free_ram_mb", physical.ramMb() - used.ramMb())
-        .put("free_disk_gb", physical.diskGb() - used.diskGb()).put("current_workload", 0)
-        .put("running_vms", all.stream().mapToInt(HostSummary::servers).sum())
-        .put("disk_available_least", physical.diskGb() - used.diskGb());
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("hypervisor_statistics", s);
-    return Json.response(200, body);
+    return Json.response(200, Map.of("hypervisor_statistics", new Statistics(all.size(), physical.vcpus(),
+        physical.ramMb(), physical.diskGb(), used.vcpus(), used.ramMb(), used.diskGb(), physical.ramMb() - used.ramMb(),
+        physical.diskGb() - used.diskGb(), 0, all.stream().mapToInt(HostSummary::servers).sum(),
+        physical.diskGb() - used.diskGb())));
   }
 
   /** The zones hosts have reported (a zone is available while one of its hosts is up). */
   private HttpResponse zones(boolean detail) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode list = body.putArray("availabilityZoneInfo");
+    List<Zone> zones = new ArrayList<>();
     directory.zones().forEach((name, members) -> {
-      ObjectNode zone = list.addObject();
-      zone.put("zoneName", name);
-      zone.putObject("zoneState").put("available", members.stream().anyMatch(h -> directory.isUp(h.host(), downAfter)));
+      Map<String, Map<String, ServiceState>> hosts = null;
       if (detail) {
-        ObjectNode hosts = zone.putObject("hosts");
+        hosts = new LinkedHashMap<>();
         for (HostSummary h : members) {
-          boolean up = directory.isUp(h.host(), downAfter);
-          hosts.putObject(h.host()).putObject("nova-compute").put("available", up).put("active", true).putNull("updated_at");
+          hosts.put(h.host(), Map.of("nova-compute", new ServiceState(directory.isUp(h.host(), downAfter), true, null)));
         }
-      } else {
-        zone.putNull("hosts");
       }
+      zones.add(new Zone(name, Map.of("available", members.stream().anyMatch(h -> directory.isUp(h.host(), downAfter))),
+          hosts));
     });
-    return Json.response(200, body);
+    return Json.response(200, Map.of("availabilityZoneInfo", zones));
   }
 }

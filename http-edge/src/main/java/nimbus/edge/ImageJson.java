@@ -1,11 +1,17 @@
 package nimbus.edge;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import nimbus.storage.Image;
 import nimbus.storage.ImageMetadata;
 
@@ -31,30 +37,38 @@ final class ImageJson {
     return new ApiError(413, "Maximum number of tags exceeded (" + MAX_TAGS + ")");
   }
 
-  static ObjectNode view(Image i) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    ImageMetadata m = i.metadata();
-    o.put("id", i.id()).put("name", orNull(m.name())).put("status", i.status()).put("visibility", m.visibility())
-        .put("protected", m.deletionProtected()).put("os_hidden", false)
-        .put("disk_format", orNull(m.diskFormat())).put("container_format", orNull(m.containerFormat()))
-        .put("min_disk", m.minDisk()).put("min_ram", m.minRam()).put("owner", i.ownerProjectId());
-    if (i.file().isPresent()) {
-      o.put("size", i.file().get().size()).put("checksum", i.file().get().md5())
-          .put("os_hash_algo", "sha512").put("os_hash_value", i.file().get().sha512());
-    } else {
-      o.putNull("size").putNull("checksum").putNull("os_hash_algo").putNull("os_hash_value");
+  /**
+   * Glance's image document: the attributes, then each property as a field of its own (a property
+   * never stands in for an attribute: a snapshot's metadata once could).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record View(String id, String name, String status, String visibility, @JsonProperty("protected") boolean isProtected,
+      boolean osHidden, String diskFormat, String containerFormat, int minDisk, int minRam, String owner, Long size,
+      String checksum, String osHashAlgo, String osHashValue, Long virtualSize, List<String> tags, String createdAt,
+      String updatedAt, String self, String file, String schema, @JsonIgnore Map<String, String> properties) {
+
+    @JsonAnyGetter
+    Map<String, String> propertiesAsFields() {
+      Map<String, String> shown = new TreeMap<>(properties);
+      shown.keySet().removeAll(ATTRIBUTES);
+      return shown;
     }
-    o.putNull("virtual_size");
-    var tags = o.putArray("tags");
-    m.tags().forEach(tags::add);
-    o.put("created_at", ServerJson.isoTime(i.createdAt())).put("updated_at", ServerJson.isoTime(i.updatedAt()))
-        .put("self", "/v2/images/" + i.id()).put("file", "/v2/images/" + i.id() + "/file")
-        .put("schema", "/v2/schemas/image");
-    // a property never stands in for an attribute (a snapshot's metadata once could)
-    m.properties().forEach((k, v) -> {
-      if (!o.has(k)) o.put(k, v);
-    });
-    return o;
+  }
+
+  /** The fields of {@link View} other than properties. */
+  private static final Set<String> ATTRIBUTES = Set.of("id", "name", "status", "visibility", "protected", "os_hidden",
+      "disk_format", "container_format", "min_disk", "min_ram", "owner", "size", "checksum", "os_hash_algo",
+      "os_hash_value", "virtual_size", "tags", "created_at", "updated_at", "self", "file", "schema");
+
+  static View view(Image i) {
+    ImageMetadata m = i.metadata();
+    var file = i.file();
+    return new View(i.id(), orNull(m.name()), i.status(), m.visibility(), m.deletionProtected(), false,
+        orNull(m.diskFormat()), orNull(m.containerFormat()), m.minDisk(), m.minRam(), i.ownerProjectId(),
+        file.map(f -> f.size()).orElse(null), file.map(f -> f.md5()).orElse(null),
+        file.map(f -> "sha512").orElse(null), file.map(f -> f.sha512()).orElse(null), null, m.tags(),
+        ServerJson.isoTime(i.createdAt()), ServerJson.isoTime(i.updatedAt()), "/v2/images/" + i.id(),
+        "/v2/images/" + i.id() + "/file", "/v2/schemas/image", m.properties());
   }
 
   private static String orNull(String s) {
@@ -77,7 +91,7 @@ final class ImageJson {
   /** Applies a JSON patch (media type openstack-images-v2.1-json-patch) to an image. */
   static ImageMetadata patched(Image image, JsonNode patch) {
     if (!patch.isArray()) throw ApiError.badRequest("Request body must be a JSON array of operation objects.");
-    ObjectNode doc = (ObjectNode) view(image).deepCopy();
+    ObjectNode doc = Json.MAPPER.valueToTree(view(image));
     for (JsonNode op : patch) {
       if (!op.isObject() || !op.path("op").isTextual() || !op.path("path").isTextual()) {
         throw ApiError.badRequest("Operation objects must contain exactly one of \"op\" and \"path\".");

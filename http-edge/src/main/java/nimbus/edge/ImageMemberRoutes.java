@@ -1,9 +1,11 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -58,13 +60,11 @@ final class ImageMemberRoutes extends ServiceRoutes {
   }
 
   private HttpResponse list(RequestContext ctx, Image image) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode list = body.putArray("members");
+    List<View> members = new ArrayList<>();
     for (Map.Entry<String, ImageMember> m : image.members().entrySet()) {
-      if (mayRead(ctx, image, m.getKey())) list.add(view(image, m.getKey()));
+      if (mayRead(ctx, image, m.getKey())) members.add(view(image, m.getKey()));
     }
-    body.put("schema", "/v2/schemas/members");
-    return Json.response(200, body);
+    return Json.response(200, Map.of("members", members, "schema", "/v2/schemas/members"));
   }
 
   private CompletionStage<HttpResponse> add(RequestContext ctx, String imageId, String raw) {
@@ -97,12 +97,13 @@ final class ImageMemberRoutes extends ServiceRoutes {
     return ctx.isAdmin() || image.ownerProjectId().equals(ctx.projectId()) || member.equals(ctx.projectId());
   }
 
-  private static ObjectNode view(Image image, String member) {
+  /** An image's member project and its answer. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record View(String imageId, String memberId, String status, String createdAt, String updatedAt, String schema) {}
+
+  private static View view(Image image, String member) {
     ImageMember m = image.members().get(member);
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("image_id", image.id()).put("member_id", member).put("status", m.status())
-        .put("created_at", ServerJson.isoTime(m.createdAt())).put("updated_at", ServerJson.isoTime(m.updatedAt()))
-        .put("schema", "/v2/schemas/member");
-    return o;
+    return new View(image.id(), member, m.status(), ServerJson.isoTime(m.createdAt()),
+        ServerJson.isoTime(m.updatedAt()), "/v2/schemas/member");
   }
 }

@@ -1,7 +1,9 @@
 package nimbus.edge;
 
+import java.util.List;
+import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -55,10 +57,17 @@ final class ImageRoutes extends ServiceRoutes {
 
   /** Glance's error body. */
   static HttpResponse error(int status, String message) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("code", status).put("title", title(status)).put("message", message);
-    return Json.response(status, body);
+    return Json.response(status, new Error(status, title(status), message));
   }
+
+  record Error(int code, String title, String message) {}
+
+  /** A page of images, and the next page's address if there may be one. */
+  @JsonInclude(JsonInclude.Include.NON_ABSENT)
+  record Page(List<ImageJson.View> images, String first, String schema, Optional<String> next) {}
+
+  /** One of Glance's quota usages. */
+  record Usage(long limit, long usage) {}
 
   private static String title(int status) {
     return switch (status) {
@@ -106,14 +115,11 @@ final class ImageRoutes extends ServiceRoutes {
         Fields.limit(q, DEFAULT_LIMIT, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
     int pageSize = query.limit();
     return readSide(() -> listing.list(query), blocking).thenApply(images -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      var array = body.putArray("images");
-      images.forEach(i -> array.add(ImageJson.view(i)));
-      body.put("first", "/v2/images").put("schema", "/v2/schemas/images");
-      if (pageSize > 0 && images.size() == pageSize) {
-        body.put("next", "/v2/images?marker=" + images.get(images.size() - 1).id() + "&limit=" + pageSize);
-      }
-      return Json.response(200, body);
+      Optional<String> next = pageSize > 0 && images.size() == pageSize
+          ? Optional.of("/v2/images?marker=" + images.get(images.size() - 1).id() + "&limit=" + pageSize)
+          : Optional.empty();
+      return Json.response(200, new Page(images.stream().map(ImageJson::view).toList(), "/v2/images",
+          "/v2/schemas/images", next));
     });
   }
 
@@ -121,14 +127,12 @@ final class ImageRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> usage(RequestContext ctx) {
     ImageQuotas.Limits limits = uploads.quotas().limits();
     return uploads.quotas().usage(ctx.projectId()).thenApply(used -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      ObjectNode usage = body.putObject("usage");
       long mib = 1024 * 1024;
-      usage.putObject("image_size_total").put("limit", limits.sizeTotalBytes() / mib)
-          .put("usage", (used.sizeBytes() + mib - 1) / mib);
-      usage.putObject("image_count_total").put("limit", limits.countTotal()).put("usage", used.count());
-      usage.putObject("image_count_uploading").put("limit", limits.countUploading()).put("usage", used.uploading());
-      return Json.response(200, body);
+      Map<String, Usage> usage = new LinkedHashMap<>();
+      usage.put("image_size_total", new Usage(limits.sizeTotalBytes() / mib, (used.sizeBytes() + mib - 1) / mib));
+      usage.put("image_count_total", new Usage(limits.countTotal(), used.count()));
+      usage.put("image_count_uploading", new Usage(limits.countUploading(), used.uploading()));
+      return Json.response(200, Map.of("usage", usage));
     });
   }
 

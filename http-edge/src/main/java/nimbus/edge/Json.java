@@ -3,12 +3,16 @@ package nimbus.edge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** JSON in and out of the API. */
+/**
+ * JSON in and out of the API. Responses are records (views named as each service names its
+ * fields) that Jackson writes; {@code Optional} fields marked to be left out when empty are.
+ */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  public static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new Jdk8Module());
 
   private Json() {}
 
@@ -57,7 +61,8 @@ public final class Json {
     }
   }
 
-  public static HttpResponse response(int status, JsonNode body) {
+  /** A response with {@code body} (a record, a map of records, or a tree) as JSON. */
+  public static HttpResponse response(int status, Object body) {
     try {
       return HttpResponse.create().withStatus(status)
           .withEntity(ContentTypes.APPLICATION_JSON, MAPPER.writeValueAsBytes(body));

@@ -1,10 +1,13 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -54,13 +57,8 @@ final class KeypairRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> list(RequestContext ctx) {
     return keypairs(ctx).<KeypairsEntity.Listing>askWithStatus(KeypairsEntity.ListAll::new, timeout).thenApply(l -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      ArrayNode items = body.putArray("keypairs");
-      for (Keypair k : l.keypairs()) {
-        items.addObject().putObject("keypair").put("name", k.name()).put("public_key", k.publicKey())
-            .put("fingerprint", k.fingerprint());
-      }
-      return Json.response(200, body);
+      return Json.response(200, Map.of("keypairs", l.keypairs().stream()
+          .map(k -> Map.of("keypair", new Listed(k.name(), k.publicKey(), k.fingerprint()))).toList()));
     });
   }
 
@@ -84,16 +82,24 @@ final class KeypairRoutes extends ServiceRoutes {
         });
   }
 
+  /** A key pair in lists. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Listed(String name, String publicKey, String fingerprint) {}
+
+  /** A key pair shown or made: the private key only in the answer to a create that generated it. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_ABSENT)
+  record Shown(String name, String publicKey, String fingerprint, String userId, Optional<String> privateKey,
+      @JsonUnwrapped Details details) {}
+
+  /** What a show adds (Nova's database fields). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  record Details(String createdAt, boolean deleted, String deletedAt, String updatedAt, int id) {}
+
   private static HttpResponse one(Keypair k, Optional<String> privateKey, boolean details) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ObjectNode o = body.putObject("keypair");
-    o.put("name", k.name()).put("public_key", k.publicKey()).put("fingerprint", k.fingerprint())
-        .put("user_id", k.userId());
-    privateKey.ifPresent(p -> o.put("private_key", p));
-    if (details) {
-      o.put("created_at", ServerJson.isoTime(k.createdAt())).put("deleted", false).putNull("deleted_at")
-          .putNull("updated_at").put("id", Math.abs(k.name().hashCode()) % 1_000_000);
-    }
-    return Json.response(200, body);
+    return Json.response(200, Map.of("keypair", new Shown(k.name(), k.publicKey(), k.fingerprint(), k.userId(),
+        privateKey, details ? new Details(ServerJson.isoTime(k.createdAt()), false, null, null,
+            Math.abs(k.name().hashCode()) % 1_000_000) : null)));
   }
 }

@@ -1,6 +1,5 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
@@ -16,11 +15,9 @@ public final class NovaErrors {
 
   private NovaErrors() {}
 
+  record Fault(int code, String message) {}
+
   public static HttpResponse response(int status, String message) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.putObject(NAMES.getOrDefault(status, "computeFault"))
-        .put("code", status)
-        .put("message", message);
-    return Json.response(status, body);
+    return Json.response(status, Map.of(NAMES.getOrDefault(status, "computeFault"), new Fault(status, message)));
   }
 }

@@ -1,6 +1,7 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -20,12 +21,8 @@ final class OtherVersions extends AllDirectives {
             versions("v2.0", "CURRENT", apiBase + "/image/v2/", null, null)))))));
   }
 
-  private static ObjectNode versions(String id, String status, String href, String min, String max) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ObjectNode v = body.putArray("versions").addObject();
-    v.put("id", id).put("status", status);
-    if (max != null) v.put("version", max).put("min_version", min);
-    v.putArray("links").addObject().put("rel", "self").put("href", href);
-    return body;
+  private static Map<String, List<VersionDoc>> versions(String id, String status, String href, String min, String max) {
+    VersionDoc v = VersionDoc.of(id, status, href);
+    return Map.of("versions", List.of(max == null ? v : v.microversions(min, max)));
   }
 }

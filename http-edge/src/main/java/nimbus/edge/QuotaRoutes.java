@@ -1,8 +1,11 @@
 package nimbus.edge;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -95,13 +98,22 @@ final class QuotaRoutes extends ServiceRoutes {
     return v == -1 ? Integer.MAX_VALUE : v; // -1 is Nova's "unlimited"
   }
 
+  /** A project's quota set (microversion 2.1). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record QuotaSet(String id, int instances, int cores, int ram, int metadataItems, int keyPairs, int serverGroups,
+      int serverGroupMembers, int injectedFiles, int injectedFileContentBytes, int injectedFilePathBytes) {}
+
+  /** The absolute limits and what the project uses of them. */
+  record Absolute(int maxTotalInstances, int maxTotalCores, int maxTotalRAMSize, int totalInstancesUsed,
+      int totalCoresUsed, int totalRAMUsed, int maxServerMeta, int maxImageMeta, int maxPersonality,
+      int maxPersonalitySize, int maxTotalKeypairs, int maxServerGroups, int maxServerGroupMembers,
+      int totalServerGroupsUsed) {}
+
+  record LimitsView(List<Object> rate, Absolute absolute) {}
+
   private static HttpResponse set(String project, Limits l) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.putObject("quota_set").put("id", project).put("instances", shown(l.instances()))
-        .put("cores", shown(l.cores())).put("ram", shown(l.ramMb())).put("metadata_items", 128)
-        .put("key_pairs", 100).put("server_groups", 10).put("server_group_members", 10)
-        .put("injected_files", 5).put("injected_file_content_bytes", 10240).put("injected_file_path_bytes", 255);
-    return Json.response(200, body);
+    return Json.response(200, Map.of("quota_set", new QuotaSet(project, shown(l.instances()), shown(l.cores()),
+        shown(l.ramMb()), 128, 100, 10, 10, 5, 10240, 255)));
   }
 
   private static int shown(int limit) {
@@ -110,16 +122,8 @@ final class QuotaRoutes extends ServiceRoutes {
 
   private static HttpResponse limits(Quota q) {
     Limits l = q.effective();
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    ObjectNode limits = body.putObject("limits");
-    limits.putArray("rate");
-    limits.putObject("absolute")
-        .put("maxTotalInstances", shown(l.instances())).put("maxTotalCores", shown(l.cores()))
-        .put("maxTotalRAMSize", shown(l.ramMb())).put("totalInstancesUsed", q.instancesUsed())
-        .put("totalCoresUsed", q.used().vcpus()).put("totalRAMUsed", q.used().ramMb())
-        .put("maxServerMeta", 128).put("maxImageMeta", 128).put("maxPersonality", 5)
-        .put("maxPersonalitySize", 10240).put("maxTotalKeypairs", 100).put("maxServerGroups", 10)
-        .put("maxServerGroupMembers", 10).put("totalServerGroupsUsed", 0);
-    return Json.response(200, body);
+    return Json.response(200, Map.of("limits", new LimitsView(List.of(), new Absolute(shown(l.instances()),
+        shown(l.cores()), shown(l.ramMb()), q.instancesUsed(), q.used().vcpus(), q.used().ramMb(), 128, 128, 5,
+        10240, 100, 10, 10, 0))));
   }
 }

@@ -1,10 +1,11 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -43,10 +44,8 @@ final class ServerGroupRoutes extends ServiceRoutes {
         pathEndOrSingleSlash(() -> concat(
             get(() -> respond(() -> groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
                 .thenApply(all -> {
-                  ObjectNode body = Json.MAPPER.createObjectNode();
-                  ArrayNode list = body.putArray("server_groups");
-                  all.byId().values().forEach(g -> list.add(view(g, ctx.projectId())));
-                  return Json.response(200, body);
+                  return Json.response(200, Map.of("server_groups",
+                      all.byId().values().stream().map(g -> view(g, ctx.projectId())).toList()));
                 }))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
         path(PathMatchers.segment(), id -> concat(
@@ -110,19 +109,16 @@ final class ServerGroupRoutes extends ServiceRoutes {
     }
   }
 
+  /** A server group (microversion 2.1: its policies as a list). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record View(String id, String name, String projectId, String userId, List<String> policies, List<String> members,
+      Map<String, String> metadata) {}
+
   private static HttpResponse one(Group g, String projectId) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("server_group", view(g, projectId));
-    return Json.response(200, body);
+    return Json.response(200, Map.of("server_group", view(g, projectId)));
   }
 
-  private static ObjectNode view(Group g, String projectId) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", g.id()).put("name", g.name()).put("project_id", projectId).put("user_id", g.userId());
-    o.putArray("policies").add(g.policy());
-    ArrayNode members = o.putArray("members");
-    g.members().forEach(members::add);
-    o.putObject("metadata");
-    return o;
+  private static View view(Group g, String projectId) {
+    return new View(g.id(), g.name(), projectId, g.userId(), List.of(g.policy()), g.members(), Map.of());
   }
 }

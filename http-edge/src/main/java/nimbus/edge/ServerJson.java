@@ -1,7 +1,8 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,9 +11,12 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import nimbus.compute.ServerView;
 
-/** Servers in Nova's JSON (microversion 2.1 shapes). */
+/** Servers in Nova's JSON (microversion 2.1 shapes), as records Jackson writes. */
 final class ServerJson {
   private static final DateTimeFormatter USAGE_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
@@ -22,80 +26,80 @@ final class ServerJson {
   private ServerJson() {}
 
   /** The short form of lists: id, name, links. */
-  static ObjectNode summary(ServerView s, String baseUrl) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", s.id());
-    o.put("name", s.name());
-    o.set("links", links(baseUrl, "servers", s.id()));
-    return o;
+  record Summary(String id, String name, List<Link> links) {}
+
+  /** An image or a flavor as a server refers to it. */
+  record Ref(String id, List<Link> links) {}
+
+  record Fault(int code, String created, String message) {}
+
+  record SecurityGroupRef(String name) {}
+
+  /** Where a server runs: admins only (Nova's policy). */
+  record Placement(@JsonProperty("OS-EXT-SRV-ATTR:host") String host,
+      @JsonProperty("OS-EXT-SRV-ATTR:hypervisor_hostname") String hypervisorHostname,
+      @JsonProperty("OS-EXT-SRV-ATTR:instance_name") String instanceName) {}
+
+  /** The full view; fields in the order Nova writes them. */
+  record Detail(String id, String name, List<Link> links, String status,
+      @JsonProperty("tenant_id") String tenantId, @JsonProperty("user_id") String userId,
+      Map<String, String> metadata, String hostId, Ref image, Ref flavor, String created, String updated,
+      Map<String, Object> addresses, String accessIPv4, String accessIPv6,
+      @JsonProperty("OS-DCF:diskConfig") String diskConfig, int progress,
+      @JsonProperty("OS-EXT-AZ:availability_zone") String availabilityZone,
+      @JsonProperty("config_drive") String configDrive, @JsonProperty("key_name") String keyName,
+      @JsonProperty("OS-SRV-USG:launched_at") String launchedAt,
+      @JsonProperty("OS-SRV-USG:terminated_at") String terminatedAt,
+      @JsonUnwrapped Placement placement,
+      @JsonProperty("OS-EXT-STS:vm_state") String vmState, @JsonProperty("OS-EXT-STS:task_state") String taskState,
+      @JsonProperty("OS-EXT-STS:power_state") int powerState, boolean locked,
+      @JsonProperty("locked_by") @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> lockedBy,
+      @JsonProperty("os-extended-volumes:volumes_attached") List<Object> volumesAttached,
+      @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups,
+      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Fault> fault) {}
+
+  /** The answer to a create: the new server's id and links. */
+  record Created(String id, List<Link> links, @JsonProperty("OS-DCF:diskConfig") String diskConfig,
+      @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups) {
+    Created(String id, String baseUrl) {
+      this(id, ServerJson.links(baseUrl, "servers", id), "MANUAL", List.of(new SecurityGroupRef("default")));
+    }
+  }
+
+  /** One entry of {@code os-instance-actions}. */
+  record Action(String action, @JsonProperty("instance_uuid") String instanceUuid,
+      @JsonProperty("request_id") String requestId, @JsonProperty("user_id") String userId,
+      @JsonProperty("project_id") String projectId, @JsonProperty("start_time") String startTime, String message) {}
+
+  static Summary summary(ServerView s, String baseUrl) {
+    return new Summary(s.id(), s.name(), links(baseUrl, "servers", s.id()));
   }
 
   /**
    * The full view. Where a server runs is for admins only (Nova's policy): others see neither
    * host names nor the scheduler's reasons, only the per-project {@code hostId}.
    */
-  static ObjectNode detail(ServerView s, String zone, String baseUrl, boolean admin) {
-    ObjectNode o = summary(s, baseUrl);
-    o.put("status", s.status());
-    o.put("tenant_id", s.projectId());
-    o.put("user_id", s.userId());
-    o.set("metadata", Json.MAPPER.valueToTree(s.metadata()));
-    o.put("hostId", hostId(s));
-    ObjectNode image = o.putObject("image");
-    image.put("id", s.imageId());
-    image.set("links", bookmark(baseUrl, "images", s.imageId()));
-    ObjectNode flavor = o.putObject("flavor");
-    flavor.put("id", s.flavor().id());
-    flavor.set("links", bookmark(baseUrl, "flavors", s.flavor().id()));
-    o.put("created", isoTime(s.created()));
-    o.put("updated", isoTime(s.updated()));
-    o.putObject("addresses");
-    o.put("accessIPv4", "");
-    o.put("accessIPv6", "");
-    o.put("OS-DCF:diskConfig", "MANUAL");
-    o.put("progress", s.status().equals("ACTIVE") ? 100 : 0);
-    o.put("OS-EXT-AZ:availability_zone", zone);
-    o.put("config_drive", "");
-    o.put("key_name", s.keyName().orElse(null));
-    if (s.launchedAt().isPresent()) {
-      o.put("OS-SRV-USG:launched_at", USAGE_TIME.format(s.launchedAt().get()));
-    } else {
-      o.putNull("OS-SRV-USG:launched_at");
-    }
-    o.putNull("OS-SRV-USG:terminated_at");
-    if (admin) {
-      o.put("OS-EXT-SRV-ATTR:host", s.host().orElse(null));
-      o.put("OS-EXT-SRV-ATTR:hypervisor_hostname", s.host().orElse(null));
-      o.put("OS-EXT-SRV-ATTR:instance_name", "nimbus-" + s.id());
-    }
-    o.put("OS-EXT-STS:vm_state", s.vmState());
-    o.put("OS-EXT-STS:task_state", s.taskState().orElse(null));
-    o.put("OS-EXT-STS:power_state", s.powerState());
-    o.put("locked", s.locked());
-    if (s.locked()) o.put("locked_by", s.lockedBy().get());
-    o.putArray("os-extended-volumes:volumes_attached");
-    o.putArray("security_groups").addObject().put("name", "default");
-    s.fault().ifPresent(f -> {
-      ObjectNode fault = o.putObject("fault");
-      fault.put("code", f.code());
-      fault.put("created", isoTime(f.created()));
-      fault.put("message", admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
-          : NO_VALID_HOST + " There are not enough hosts available.");
-    });
-    return o;
+  static Detail detail(ServerView s, String zone, String baseUrl, boolean admin) {
+    return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
+        s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
+        new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
+        isoTime(s.updated()), Map.of(), "", "", "MANUAL", s.status().equals("ACTIVE") ? 100 : 0, zone, "",
+        s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
+        admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
+        s.vmState(), s.taskState().orElse(null), s.powerState(), s.locked(),
+        s.locked() ? s.lockedBy() : Optional.empty(), List.of(), List.of(new SecurityGroupRef("default")),
+        s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
+            admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
+                : NO_VALID_HOST + " There are not enough hosts available.")));
   }
 
-  static ArrayNode links(String baseUrl, String collection, String id) {
-    ArrayNode links = Json.MAPPER.createArrayNode();
-    links.addObject().put("rel", "self").put("href", baseUrl + "/v2.1/" + collection + "/" + id);
-    links.addObject().put("rel", "bookmark").put("href", baseUrl + "/" + collection + "/" + id);
-    return links;
+  static List<Link> links(String baseUrl, String collection, String id) {
+    return List.of(Link.self(baseUrl + "/v2.1/" + collection + "/" + id),
+        Link.bookmark(baseUrl + "/" + collection + "/" + id));
   }
 
-  private static ArrayNode bookmark(String baseUrl, String collection, String id) {
-    ArrayNode links = Json.MAPPER.createArrayNode();
-    links.addObject().put("rel", "bookmark").put("href", baseUrl + "/" + collection + "/" + id);
-    return links;
+  private static List<Link> bookmark(String baseUrl, String collection, String id) {
+    return List.of(Link.bookmark(baseUrl + "/" + collection + "/" + id));
   }
 
   static String isoTime(Instant t) {

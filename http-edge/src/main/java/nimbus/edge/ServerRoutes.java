@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
@@ -135,17 +135,9 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private static HttpResponse created(String id, boolean reservation, String baseUrl) {
-    ObjectNode out = Json.MAPPER.createObjectNode();
-    if (reservation) {
-      out.put("reservation_id", "r-" + id.substring(0, 8));
-      return Json.response(202, out);
-    }
-    ObjectNode s = out.putObject("server");
-    s.put("id", id);
-    s.set("links", ServerJson.links(baseUrl, "servers", id));
-    s.put("OS-DCF:diskConfig", "MANUAL");
-    s.putArray("security_groups").addObject().put("name", "default");
-    return Json.response(202, out).addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
+    if (reservation) return Json.response(202, Map.of("reservation_id", "r-" + id.substring(0, 8)));
+    return Json.response(202, Map.of("server", new ServerJson.Created(id, baseUrl)))
+        .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
 
   /** Nova refuses a key_name the user has no keypair of. */
@@ -190,9 +182,7 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
     return visible(ctx, id).thenApply(view -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      body.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
-      return Json.response(200, body);
+      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
     });
   }
 
@@ -209,15 +199,13 @@ final class ServerRoutes extends ServiceRoutes {
       boolean detail, String baseUrl) {
     ServerListing.Query query = listQuery(ctx, q);
     return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
-      ObjectNode body = Json.MAPPER.createObjectNode();
-      ArrayNode array = body.putArray("servers");
-      for (ServerView s : servers) {
-        array.add(detail ? ServerJson.detail(s, zoneOf(s), baseUrl, ctx.isAdmin()) : ServerJson.summary(s, baseUrl));
-      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, ctx.isAdmin())
+          : ServerJson.summary(s, baseUrl)).toList());
       if (servers.size() == query.limit() && !servers.isEmpty()) {
         String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
             + "&marker=" + servers.get(servers.size() - 1).id();
-        body.putArray("servers_links").addObject().put("rel", "next").put("href", next);
+        body.put("servers_links", List.of(new Link("next", next)));
       }
       return Json.response(200, body);
     });
@@ -263,9 +251,7 @@ final class ServerRoutes extends ServiceRoutes {
             ? CompletableFuture.completedFuture(view)
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
-          ObjectNode out = Json.MAPPER.createObjectNode();
-          out.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
-          return Json.response(200, out);
+          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
         });
   }
 
@@ -273,16 +259,12 @@ final class ServerRoutes extends ServiceRoutes {
     return visible(ctx, id)
         .thenCompose(view -> server(id).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
             .thenApply(history -> {
-              ObjectNode out = Json.MAPPER.createObjectNode();
-              ArrayNode list = out.putArray("instanceActions");
-              List<InstanceAction> newestFirst = new ArrayList<>(history.actions());
-              Collections.reverse(newestFirst);
-              for (InstanceAction a : newestFirst) {
-                list.addObject().put("action", a.action()).put("instance_uuid", id).putNull("request_id")
-                    .put("user_id", view.userId()).put("project_id", view.projectId())
-                    .put("start_time", a.startTime().toString()).put("message", a.message().orElse(null));
+              List<ServerJson.Action> newestFirst = new ArrayList<>();
+              for (InstanceAction a : history.actions()) {
+                newestFirst.add(0, new ServerJson.Action(a.action(), id, null, view.userId(), view.projectId(),
+                    a.startTime().toString(), a.message().orElse(null)));
               }
-              return Json.response(200, out);
+              return Json.response(200, Map.of("instanceActions", newestFirst));
             }));
   }
 
@@ -298,9 +280,7 @@ final class ServerRoutes extends ServiceRoutes {
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
         .thenApply(view -> {
-          ObjectNode out = Json.MAPPER.createObjectNode();
-          out.set("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin()));
-          return Json.response(202, out);
+          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
         });
   }
 
@@ -387,9 +367,7 @@ final class ServerRoutes extends ServiceRoutes {
         .thenCompose(v -> server(id).<String>askWithStatus(
             replyTo -> new ServerEntity.GetConsoleOutput(lines, replyTo), timeout))
         .thenApply(output -> {
-          ObjectNode body = Json.MAPPER.createObjectNode();
-          body.put("output", output);
-          return Json.response(200, body);
+          return Json.response(200, Map.of("output", output));
         });
   }
 

@@ -3,7 +3,9 @@ package nimbus.edge.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +14,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import nimbus.edge.ApiError;
 import nimbus.edge.Json;
+import nimbus.edge.VersionDoc;
 import nimbus.edge.ServiceRoutes;
 import nimbus.edge.identity.IdentityEntity.Assignment;
 import nimbus.edge.identity.IdentityEntity.Directory;
@@ -134,18 +137,15 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private HttpResponse catalogBody(Token caller, String apiBase) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("catalog", caller.projectId().map(p -> KeystoneJson.catalog(apiBase, p)).orElse(Json.MAPPER.createArrayNode()));
-    body.putObject("links").put("self", apiBase + "/identity/v3/auth/catalog");
-    return Json.response(200, body);
+    return Json.response(200, Map.of(
+        "catalog", caller.projectId().map(p -> KeystoneJson.catalog(apiBase, p)).orElse(List.of()),
+        "links", new KeystoneJson.SelfLink(apiBase + "/identity/v3/auth/catalog")));
   }
 
   private CompletionStage<HttpResponse> myProjects(Token caller, String base) {
     return identity.directory().thenApply(d -> {
-      ArrayNode items = Json.MAPPER.createArrayNode();
-      d.projects().values().stream().filter(p -> !d.rolesOn(caller.userId(), p.id()).isEmpty())
-          .sorted(Comparator.comparing(Project::name)).forEach(p -> items.add(KeystoneJson.project(p, base)));
-      return Json.response(200, KeystoneJson.list("projects", items, base + "/auth/projects"));
+      return listOf("projects", d.projects().values().stream().filter(p -> !d.rolesOn(caller.userId(), p.id()).isEmpty())
+          .sorted(Comparator.comparing(Project::name)).map(p -> KeystoneJson.project(p, base)), base + "/auth/projects");
     });
   }
 
@@ -396,36 +396,27 @@ public final class IdentityRoutes extends ServiceRoutes {
       if (!own) requireAdmin(caller, "list_role_assignments");
       boolean names = q.containsKey("include_names") && !q.get("include_names").equalsIgnoreCase("false")
           && !q.get("include_names").equals("0");
-      ArrayNode items = Json.MAPPER.createArrayNode();
+      List<KeystoneJson.Assignment> items = new ArrayList<>();
       for (Assignment a : d.assignments()) {
         if (!matches(q, "user.id", a.userId()) || !matches(q, "scope.project.id", a.projectId())
             || !matches(q, "role.id", a.roleId())) {
           continue;
         }
-        ObjectNode o = items.addObject();
-        ObjectNode role = o.putObject("role").put("id", a.roleId());
-        ObjectNode user = o.putObject("user").put("id", a.userId());
-        ObjectNode project = o.putObject("scope").putObject("project").put("id", a.projectId());
+        KeystoneJson.Ref role = new KeystoneJson.Ref(a.roleId(), Optional.empty(), Optional.empty());
+        KeystoneJson.Ref user = new KeystoneJson.Ref(a.userId(), Optional.empty(), Optional.empty());
+        KeystoneJson.Ref project = new KeystoneJson.Ref(a.projectId(), Optional.empty(), Optional.empty());
         if (names) {
-          Optional.ofNullable(d.roles().get(a.roleId())).ifPresent(r -> role.put("name", r.name()));
-          Optional.ofNullable(d.users().get(a.userId())).ifPresent(u -> {
-            user.put("name", u.name());
-            user.putObject("domain").put("id", u.domainId()).put("name", domainName(d, u.domainId()));
-          });
-          Optional.ofNullable(d.projects().get(a.projectId())).ifPresent(p -> {
-            project.put("name", p.name());
-            project.putObject("domain").put("id", p.domainId()).put("name", domainName(d, p.domainId()));
-          });
+          role = Optional.ofNullable(d.roles().get(a.roleId())).map(r -> KeystoneJson.Ref.of(r.id(), r.name())).orElse(role);
+          user = Optional.ofNullable(d.users().get(a.userId())).map(u -> new KeystoneJson.Ref(u.id(),
+              Optional.of(u.name()), Optional.of(KeystoneJson.domainRef(d, u.domainId())))).orElse(user);
+          project = Optional.ofNullable(d.projects().get(a.projectId())).map(p -> new KeystoneJson.Ref(p.id(),
+              Optional.of(p.name()), Optional.of(KeystoneJson.domainRef(d, p.domainId())))).orElse(project);
         }
-        o.putObject("links").put("assignment", base + "/projects/" + a.projectId() + "/users/" + a.userId()
-            + "/roles/" + a.roleId());
+        items.add(new KeystoneJson.Assignment(role, user, Map.of("project", project), Map.of("assignment",
+            base + "/projects/" + a.projectId() + "/users/" + a.userId() + "/roles/" + a.roleId())));
       }
       return Json.response(200, KeystoneJson.list("role_assignments", items, base + "/role_assignments"));
     });
-  }
-
-  private static String domainName(Directory d, String id) {
-    return Optional.ofNullable(d.domains().get(id)).map(Domain::name).orElse("");
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -440,20 +431,16 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> save(
       Function<org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>, IdentityEntity.Command> command,
-      int status, String key, ObjectNode view) {
+      int status, String key, Object view) {
     return identity.change(command).thenApply(done -> one(key, view).withStatus(status));
   }
 
-  private static HttpResponse one(String key, ObjectNode view) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set(key, view);
-    return Json.response(200, body);
+  private static HttpResponse one(String key, Object view) {
+    return Json.response(200, Map.of(key, view));
   }
 
-  private static HttpResponse listOf(String key, Stream<ObjectNode> items, String self) {
-    ArrayNode array = Json.MAPPER.createArrayNode();
-    items.forEach(array::add);
-    return Json.response(200, KeystoneJson.list(key, array, self));
+  private static HttpResponse listOf(String key, Stream<?> items, String self) {
+    return Json.response(200, KeystoneJson.list(key, items.toList(), self));
   }
 
   private static JsonNode member(JsonNode body, String key) {
@@ -487,18 +474,10 @@ public final class IdentityRoutes extends ServiceRoutes {
     return ApiError.notFound("Could not find " + kind + ": " + id + ".");
   }
 
-  private static ObjectNode versions(String apiBase, boolean all) {
-    ObjectNode v = Json.MAPPER.createObjectNode();
-    v.put("id", "v3.14").put("status", "stable").put("updated", "2020-04-07T00:00:00Z");
-    v.putArray("links").addObject().put("rel", "self").put("href", apiBase + "/identity/v3/");
-    v.putArray("media-types").addObject().put("base", "application/json")
-        .put("type", "application/vnd.openstack.identity-v3+json");
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    if (all) {
-      body.putObject("versions").putArray("values").add(v);
-    } else {
-      body.set("version", v);
-    }
-    return body;
+  private static Map<String, ?> versions(String apiBase, boolean all) {
+    VersionDoc v = VersionDoc.of("v3.14", "stable", apiBase + "/identity/v3/")
+        .described("2020-04-07T00:00:00Z", "application/vnd.openstack.identity-v3+json");
+    return all ? Map.of("versions", Map.of("values", List.of(v))) : Map.of("version", v);
   }
+
 }

@@ -1,11 +1,14 @@
 package nimbus.edge.identity;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import nimbus.edge.Json;
 import nimbus.edge.identity.IdentityEntity.Directory;
 import nimbus.edge.identity.IdentityEntity.Domain;
@@ -14,7 +17,10 @@ import nimbus.edge.identity.IdentityEntity.Role;
 import nimbus.edge.identity.IdentityEntity.User;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** Keystone v3's JSON: resources, tokens, the service catalog and the error body. */
+/**
+ * Keystone v3's JSON: resources, tokens, the service catalog and the error body, as records
+ * Jackson writes (field names as Keystone spells them).
+ */
 final class KeystoneJson {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -23,120 +29,124 @@ final class KeystoneJson {
       413, "Request Entity Too Large", 500, "Internal Server Error", 503, "Service Unavailable");
 
   /** The catalog: service type, name and the path under the API's base URL. */
-  private static final String[][] SERVICES = {
-      {"identity", "keystone", "/identity/v3"},
-      {"compute", "nova", "/compute/v2.1"},
-      {"network", "neutron", "/network"},
-      {"volumev3", "cinderv3", "/volume/v3/%s"},
-      {"image", "glance", "/image"}};
+  private static final List<List<String>> SERVICES = List.of(
+      List.of("identity", "keystone", "/identity/v3"),
+      List.of("compute", "nova", "/compute/v2.1"),
+      List.of("network", "neutron", "/network"),
+      List.of("volumev3", "cinderv3", "/volume/v3/%s"),
+      List.of("image", "glance", "/image"));
 
   private KeystoneJson() {}
 
+  /** Keystone's error body. */
+  record Error(int code, String message, String title) {}
+
+  record SelfLink(String self) {}
+
+  /** A list's links: Keystone pages nothing, so previous and next are always null. */
+  record ListLinks(String self, String previous, String next) {}
+
+  record DomainView(String id, String name, String description, boolean enabled, List<String> tags,
+      Map<String, Object> options, SelfLink links) {}
+
+  record ProjectView(String id, String name, @JsonProperty("domain_id") String domainId, String description,
+      boolean enabled, @JsonProperty("is_domain") boolean isDomain, @JsonProperty("parent_id") String parentId,
+      List<String> tags, Map<String, Object> options, SelfLink links) {}
+
+  record UserView(String id, String name, @JsonProperty("domain_id") String domainId, boolean enabled,
+      String description,
+      @JsonProperty("default_project_id") @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> defaultProjectId,
+      @JsonProperty("password_expires_at") String passwordExpiresAt, Map<String, Object> options, SelfLink links) {}
+
+  record RoleView(String id, String name, @JsonProperty("domain_id") String domainId, String description,
+      Map<String, Object> options, SelfLink links) {}
+
+  /** A reference to a resource in a token or an assignment: id, and the name (and domain) where shown. */
+  @JsonInclude(JsonInclude.Include.NON_ABSENT)
+  record Ref(String id, Optional<String> name, Optional<Ref> domain) {
+    static Ref of(String id, String name) {
+      return new Ref(id, Optional.of(name), Optional.empty());
+    }
+  }
+
+  record TokenUser(String id, String name, @JsonInclude(JsonInclude.Include.NON_NULL) Ref domain,
+      @JsonProperty("password_expires_at") String passwordExpiresAt) {}
+
+  @JsonInclude(JsonInclude.Include.NON_ABSENT)
+  record TokenView(List<String> methods, TokenUser user, @JsonProperty("audit_ids") List<String> auditIds,
+      @JsonProperty("expires_at") String expiresAt, @JsonProperty("issued_at") String issuedAt,
+      Optional<Ref> project, @JsonProperty("is_domain") Optional<Boolean> isDomain, Optional<List<Ref>> roles,
+      Optional<List<Service>> catalog) {}
+
+  record Endpoint(String id, @JsonProperty("interface") String iface, @JsonProperty("region_id") String regionId,
+      String region, String url) {}
+
+  record Service(String id, String type, String name, List<Endpoint> endpoints) {}
+
+  /** One role assignment of a user on a project. */
+  record Assignment(Ref role, Ref user, Map<String, Ref> scope, Map<String, String> links) {}
+
   static HttpResponse error(int status, String message) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.putObject("error").put("code", status).put("message", message)
-        .put("title", TITLES.getOrDefault(status, "Error"));
-    return Json.response(status, body);
+    return Json.response(status, Map.of("error", new Error(status, message, TITLES.getOrDefault(status, "Error"))));
   }
 
   static String time(Instant t) {
     return TIME.format(t);
   }
 
-  static ObjectNode domain(Domain d, String base) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", d.id()).put("name", d.name()).put("description", d.description()).put("enabled", d.enabled());
-    o.putArray("tags");
-    o.putObject("options");
-    o.putObject("links").put("self", base + "/domains/" + d.id());
-    return o;
+  static DomainView domain(Domain d, String base) {
+    return new DomainView(d.id(), d.name(), d.description(), d.enabled(), List.of(), Map.of(),
+        new SelfLink(base + "/domains/" + d.id()));
   }
 
-  static ObjectNode project(Project p, String base) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", p.id()).put("name", p.name()).put("domain_id", p.domainId())
-        .put("description", p.description()).put("enabled", p.enabled()).put("is_domain", false)
-        .put("parent_id", p.domainId());
-    o.putArray("tags");
-    o.putObject("options");
-    o.putObject("links").put("self", base + "/projects/" + p.id());
-    return o;
+  static ProjectView project(Project p, String base) {
+    return new ProjectView(p.id(), p.name(), p.domainId(), p.description(), p.enabled(), false, p.domainId(),
+        List.of(), Map.of(), new SelfLink(base + "/projects/" + p.id()));
   }
 
-  static ObjectNode user(User u, String base) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", u.id()).put("name", u.name()).put("domain_id", u.domainId()).put("enabled", u.enabled())
-        .put("description", u.description());
-    u.defaultProjectId().ifPresent(p -> o.put("default_project_id", p));
-    o.putNull("password_expires_at");
-    ObjectNode options = o.putObject("options");
-    if (u.ignoreLockout()) options.put("ignore_lockout_failure_attempts", true);
-    o.putObject("links").put("self", base + "/users/" + u.id());
-    return o;
+  static UserView user(User u, String base) {
+    Map<String, Object> options = u.ignoreLockout() ? Map.of("ignore_lockout_failure_attempts", true) : Map.of();
+    return new UserView(u.id(), u.name(), u.domainId(), u.enabled(), u.description(), u.defaultProjectId(), null,
+        options, new SelfLink(base + "/users/" + u.id()));
   }
 
-  static ObjectNode role(Role r, String base) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("id", r.id()).put("name", r.name()).putNull("domain_id").putNull("description");
-    o.putObject("options");
-    o.putObject("links").put("self", base + "/roles/" + r.id());
-    return o;
+  static RoleView role(Role r, String base) {
+    return new RoleView(r.id(), r.name(), null, null, Map.of(), new SelfLink(base + "/roles/" + r.id()));
   }
 
-  static ObjectNode list(String key, ArrayNode items, String self) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set(key, items);
-    body.putObject("links").put("self", self).putNull("previous").putNull("next");
-    return body;
+  /** A list body: {@code {key: items, "links": {...}}}. */
+  static Map<String, Object> list(String key, List<?> items, String self) {
+    return Map.of(key, items, "links", new ListLinks(self, null, null));
   }
 
   /** The token body Keystone answers a POST (and a validation) with. */
-  static ObjectNode token(Token t, Directory d, String apiBase) {
-    ObjectNode token = Json.MAPPER.createObjectNode();
-    ArrayNode methods = token.putArray("methods");
-    t.methods().forEach(methods::add);
+  static Map<String, TokenView> token(Token t, Directory d, String apiBase) {
     User u = d.users().get(t.userId());
-    ObjectNode user = token.putObject("user");
-    user.put("id", t.userId()).put("name", u == null ? "" : u.name()).putNull("password_expires_at");
-    if (u != null) domainRef(user, d, u.domainId());
-    token.putArray("audit_ids").add(t.auditId());
-    token.put("expires_at", time(t.expiresAt()));
-    token.put("issued_at", time(t.issuedAt()));
-    t.projectId().ifPresent(pid -> {
+    TokenUser user = new TokenUser(t.userId(), u == null ? "" : u.name(),
+        u == null ? null : domainRef(d, u.domainId()), null);
+    Optional<Ref> project = t.projectId().map(pid -> {
       Project p = d.projects().get(pid);
-      ObjectNode project = token.putObject("project");
-      project.put("id", pid).put("name", p == null ? "" : p.name());
-      if (p != null) domainRef(project, d, p.domainId());
-      token.put("is_domain", false);
-      ArrayNode roles = token.putArray("roles");
-      for (String name : t.roles()) {
-        d.roleByName(name).ifPresent(r -> roles.addObject().put("id", r.id()).put("name", r.name()));
-      }
-      token.set("catalog", catalog(apiBase, pid));
+      return new Ref(pid, Optional.of(p == null ? "" : p.name()),
+          Optional.ofNullable(p).map(known -> domainRef(d, known.domainId())));
     });
-    ObjectNode body = Json.MAPPER.createObjectNode();
-    body.set("token", token);
-    return body;
+    List<Ref> roles = new ArrayList<>();
+    for (String name : t.roles()) d.roleByName(name).ifPresent(r -> roles.add(Ref.of(r.id(), r.name())));
+    return Map.of("token", new TokenView(t.methods(), user, List.of(t.auditId()), time(t.expiresAt()),
+        time(t.issuedAt()), project, project.map(p -> false), project.map(p -> List.copyOf(roles)),
+        t.projectId().map(pid -> catalog(apiBase, pid))));
   }
 
-  private static void domainRef(ObjectNode parent, Directory d, String domainId) {
+  static Ref domainRef(Directory d, String domainId) {
     Domain dom = d.domains().get(domainId);
-    parent.putObject("domain").put("id", domainId).put("name", dom == null ? "" : dom.name());
+    return Ref.of(domainId, dom == null ? "" : dom.name());
   }
 
-  static ArrayNode catalog(String apiBase, String projectId) {
-    ArrayNode catalog = Json.MAPPER.createArrayNode();
-    for (String[] s : SERVICES) {
-      ObjectNode service = catalog.addObject();
-      service.put("id", s[1]);
-      service.put("type", s[0]).put("name", s[1]);
-      ArrayNode endpoints = service.putArray("endpoints");
-      String url = apiBase + String.format(s[2], projectId);
-      for (String iface : new String[] {"public", "internal", "admin"}) {
-        endpoints.addObject().put("id", s[1] + "-" + iface).put("interface", iface)
-            .put("region_id", "RegionOne").put("region", "RegionOne").put("url", url);
-      }
-    }
-    return catalog;
+  static List<Service> catalog(String apiBase, String projectId) {
+    return SERVICES.stream().map(s -> {
+      String url = apiBase + String.format(s.get(2), projectId);
+      List<Endpoint> endpoints = List.of("public", "internal", "admin").stream()
+          .map(iface -> new Endpoint(s.get(1) + "-" + iface, iface, "RegionOne", "RegionOne", url)).toList();
+      return new Service(s.get(1), s.get(0), s.get(1), endpoints);
+    }).toList();
   }
 }
