@@ -9,10 +9,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import nimbus.storage.ImageInspector.Format;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,15 +24,8 @@ class ImageInspectorTest {
   Path dir;
 
   /** {@code qemu-img create -q ARGS FILE 1M}. */
-  private Path qemuImg(String name, String... args) throws Exception {
-    Path file = dir.resolve(name);
-    List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q"));
-    command.addAll(List.of(args));
-    command.addAll(List.of(file.toString(), "1M"));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, command + ": " + out);
-    return file;
+  private Path qemuImg(String name, String... args) {
+    return TestImages.create(dir.resolve(name), "1M", args);
   }
 
   private static String refusal(Path file, String declared) {

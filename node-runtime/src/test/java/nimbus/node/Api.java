@@ -2,10 +2,13 @@ package nimbus.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import nimbus.storage.ImageSeeds;
 
@@ -178,6 +181,22 @@ final class Api {
           + (seen[0] == null ? "nothing" : seen[0].path("status").asText() + "/" + seen[0].path("OS-EXT-STS:task_state")
           + " on " + seen[0].path("OS-EXT-SRV-ATTR:host")), e);
     }
+  }
+
+  /** Creates a queued image (container format bare) and answers its id. */
+  String createImage(String name, String diskFormat) {
+    Reply r = post("/image/v2/images", "{\"name\": \"" + name + "\", \"disk_format\": \"" + diskFormat
+        + "\", \"container_format\": \"bare\"}");
+    if (r.status() != 201) throw new AssertionError("image create answered " + r.status() + ": " + r.raw());
+    return r.body().path("id").asText();
+  }
+
+  /** Creates an image and uploads {@code file} as its data, as a user does; answers its id. */
+  String uploadImage(String name, String diskFormat, Path file) throws IOException {
+    String id = createImage(name, diskFormat);
+    Reply r = putBytes("/image/v2/images/" + id + "/file", Files.readAllBytes(file));
+    if (r.status() != 204) throw new AssertionError("image upload answered " + r.status() + ": " + r.raw());
+    return id;
   }
 
   int action(String id, String body) {

@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -27,7 +23,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.lifecycle.BeforeProperty;
 import net.jqwik.api.statistics.Statistics;
 import nimbus.node.FuzzRequest.Caller;
-import nimbus.testing.TestConfig;
 
 /**
  * A fuzz test of the whole API (issue 8): for every route of Keystone, Nova and Glance, jqwik
@@ -39,23 +34,25 @@ import nimbus.testing.TestConfig;
  */
 class ApiFuzzTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static Path data;
   private static Node node;
   private static FuzzTargets targets;
   private static FuzzClient client;
   private static Map<String, JsonNode> othersBefore;
+  // jqwik runs no JUnit extension: the container hooks below start and stop it
+  private static final RunningNode NODE = RunningNode.allInOne(Map.of(
+      // small, so oversized bodies cost little to send
+      "nimbus.api.max-body-bytes", 65536,
+      // an entity that stopped answering shows as a 503 before the client's own timeout
+      "nimbus.api.ask-timeout", "5s"), (n, a) -> {
+    node = n;
+    targets = FuzzTargets.create(n, a);
+    client = new FuzzClient(n.apiUrl(), targets);
+    othersBefore = othersResources();
+  });
 
   @BeforeContainer
   static void start() throws Exception {
-    data = Files.createTempDirectory("nimbus-fuzz");
-    node = Node.start(TestConfig.allInOne(data, Map.of(
-        // small, so oversized bodies cost little to send
-        "nimbus.api.max-body-bytes", 65536,
-        // an entity that stopped answering shows as a 503 before the client's own timeout
-        "nimbus.api.ask-timeout", "5s")), ConfigFactory.empty());
-    targets = FuzzTargets.create(node, Api.adminOf(node));
-    client = new FuzzClient(node.apiUrl(), targets);
-    othersBefore = othersResources();
+    NODE.start();
   }
 
   @AfterContainer
@@ -63,10 +60,7 @@ class ApiFuzzTest {
     try {
       if (node != null && targets != null) nodeIsStillHealthy();
     } finally {
-      if (node != null) node.close();
-      try (Stream<Path> files = Files.walk(data)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      NODE.stop();
     }
   }
 

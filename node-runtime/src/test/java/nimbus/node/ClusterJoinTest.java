@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +17,9 @@ import java.util.Set;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostSummary;
 import nimbus.compute.PowerState;
-import nimbus.node.agent.ProcessRunner;
-import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real cluster in one JVM: a control node, and two hypervisor hosts that join it as compute
@@ -33,39 +29,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterJoinTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  @TempDir
-  static Path data;
   private static Node control;
-  private static final Map<String, Node> hosts = new HashMap<>();
   private static Api api;
+  @RegisterExtension
+  static final RunningNode CLUSTER = RunningNode.allInOne(Map.of("nimbus.roles", List.of("control")), (n, a) -> {
+        control = n;
+        api = a;
+      })
+      .joinedBy("hv-a", dir -> computeHost(dir, "hv-a", "zone-a"))
+      .joinedBy("hv-b", dir -> computeHost(dir, "hv-b", "zone-b"));
+  private static final Map<String, Node> hosts = CLUSTER.joined();
 
-  @BeforeAll
-  static void start() throws Exception {
-    Map<String, Object> controlOnly = new HashMap<>();
-    controlOnly.put("nimbus.roles", List.of("control"));
-    control = Node.start(TestConfig.allInOne(data.resolve("control"), controlOnly), ConfigFactory.empty());
-    for (String name : List.of("hv-a", "hv-b")) {
-      Path driver = Files.writeString(data.resolve(name + ".xml"), """
-          <node>
-            <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
-            <memory>8388608</memory>
-          </node>
-          """);
-      Map<String, Object> compute = new HashMap<>();
-      compute.put("nimbus.roles", List.of("compute"));
-      compute.put("nimbus.host.name", name);
-      compute.put("nimbus.host.availability-zone", name.equals("hv-a") ? "zone-a" : "zone-b");
-      compute.put("nimbus.host.hypervisor-uri", "test://" + driver);
-      compute.put("nimbus.cluster.seed-nodes", List.of("127.0.0.1:" + control.clusterPort()));
-      hosts.put(name, Node.start(TestConfig.allInOne(data.resolve(name), compute), ConfigFactory.empty()));
-    }
-    api = Api.adminOf(control);
-  }
-
-  @AfterAll
-  static void stop() {
-    hosts.values().forEach(Node::close);
-    control.close();
+  /** A hypervisor host's settings: a libvirt test driver of its own, with 4 CPUs and 8 GiB. */
+  private static Map<String, Object> computeHost(Path dir, String name, String zone) throws IOException {
+    Path driver = Files.writeString(dir.resolve(name + ".xml"), """
+        <node>
+          <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
+          <memory>8388608</memory>
+        </node>
+        """);
+    return Map.of("nimbus.roles", List.of("compute"), "nimbus.host.name", name,
+        "nimbus.host.availability-zone", zone, "nimbus.host.hypervisor-uri", "test://" + driver);
   }
 
   @Test
@@ -157,11 +141,8 @@ class ClusterJoinTest {
       api.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + f[0] + "\", \"id\": \"" + f[0]
           + "\", \"vcpus\": 1, \"ram\": " + f[1] + ", \"disk\": " + f[2] + "}}");
     }
-    Path file = data.resolve("moving-root.qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
-    String imageId = api.post("/image/v2/images", "{\"name\": \"moving-root\", \"disk_format\": \"qcow2\", "
-        + "\"container_format\": \"bare\"}").body().path("id").asText();
-    assertEquals(204, api.putBytes("/image/v2/images/" + imageId + "/file", Files.readAllBytes(file)).status());
+    String imageId = api.uploadImage("moving-root", "qcow2",
+        TestImages.qcow2(CLUSTER.data().resolve("moving-root.qcow2"), "32M"));
 
     String id = boot("mover", imageId, "mv.small", null);
     String source = api.server(id).path("OS-EXT-SRV-ATTR:host").asText();
@@ -176,8 +157,7 @@ class ClusterJoinTest {
     assertEquals(PowerState.RUNNING, hosts.get(target).hypervisor().state("nimbus-" + id).orElse(null));
     assertEquals(PowerState.SHUTDOWN, hosts.get(source).hypervisor().state("nimbus-" + id).orElse(null),
         "the source keeps its copy, stopped, until the resize is confirmed or reverted");
-    String info = new ProcessRunner().run(List.of("qemu-img", "info", "-U",
-        hosts.get(target).settings().host().instancesDir().resolve(id).resolve("disk").toString()), Duration.ofSeconds(30));
+    String info = TestImages.info(hosts.get(target).settings().host().instancesDir().resolve(id).resolve("disk"));
     assertTrue(info.contains("_base/"), "the target's disk is an overlay over the copied disk: " + info);
 
     assertEquals(202, api.action(id, "{\"revertResize\": null}"));
@@ -218,12 +198,9 @@ class ClusterJoinTest {
   void anUploadedImageTravelsToItsHostAndASnapshotComesBack() throws Exception {
     awaitHostsUp();
     int serversBefore = serversOnHosts();
-    Path file = data.resolve("cluster-root.qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
+    Path file = TestImages.qcow2(CLUSTER.data().resolve("cluster-root.qcow2"), "32M");
     byte[] bytes = Files.readAllBytes(file);
-    String imageId = api.post("/image/v2/images", "{\"name\": \"cluster-root\", \"disk_format\": \"qcow2\", "
-        + "\"container_format\": \"bare\"}").body().path("id").asText();
-    assertEquals(204, api.putBytes("/image/v2/images/" + imageId + "/file", bytes).status());
+    String imageId = api.uploadImage("cluster-root", "qcow2", file);
     String sha512 = api.get("/image/v2/images/" + imageId).body().path("os_hash_value").asText();
 
     Api.Reply created = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"remote-boot\", \"imageRef\": \""

@@ -26,8 +26,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,16 +41,12 @@ class ClusterTlsTest {
   static Path data;
   private static Node node;
   private static final List<ActorSystem<?>> clients = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data.resolve("node"), Map.of()), ConfigFactory.empty());
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> node = n);
 
   @AfterAll
-  static void stop() {
-    clients.forEach(ActorSystem::terminate);
-    node.close();
+  static void stopClients() {
+    clients.forEach(ActorSystem::terminate); // before the node stops (JUnit runs this first)
   }
 
   private static HostPort seed() {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +15,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import nimbus.node.agent.ProcessRunner;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import nimbus.storage.StoredFile;
-import nimbus.testing.TestConfig;
+import nimbus.testing.TestImages;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,40 +39,25 @@ class CraftedImageTest {
   private static Api admin;
   private static Api tenant;
   private static Path secret;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data.resolve("node"), Map.of()), ConfigFactory.empty());
-    admin = Api.adminOf(node);
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    node = n;
+    admin = a;
     admin.createUserInProject("mallory", "mallory-password", "evil", "member");
     tenant = admin.as("mallory", "mallory-password", "evil");
     secret = node.settings().dataDir().resolve("token-keys");
-  }
+  });
 
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+  /** A 1 MiB qcow2 made with these further options, as the attacker makes it. */
   private static Path qemuImg(String name, String... options) {
-    Path file = data.resolve(name);
-    List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2"));
-    command.addAll(List.of(options));
-    command.addAll(List.of(file.toString(), "1M"));
-    new ProcessRunner().run(command, Duration.ofSeconds(30));
-    return file;
-  }
-
-  private static String createImage(String name, String diskFormat) {
-    Api.Reply r = tenant.post(IMAGES, "{\"name\": \"" + name + "\", \"disk_format\": \"" + diskFormat
-        + "\", \"container_format\": \"bare\"}");
-    assertEquals(201, r.status(), r.raw());
-    return r.body().path("id").asText();
+    List<String> all = new ArrayList<>(List.of("-f", "qcow2"));
+    all.addAll(List.of(options));
+    return TestImages.create(data.resolve(name), "1M", all.toArray(String[]::new));
   }
 
   /** Uploads the file as the format; answers Glance's refusal message. */
   private static String refusedUpload(Path file, String diskFormat) throws Exception {
-    String id = createImage(file.getFileName().toString(), diskFormat);
+    String id = tenant.createImage(file.getFileName().toString(), diskFormat);
     Api.Reply r = tenant.putBytes(IMAGES + "/" + id + "/file", Files.readAllBytes(file));
     assertEquals(400, r.status(), r.raw());
     assertEquals(400, r.body().path("code").asInt(), "Glance's error format: " + r.raw());
@@ -110,7 +92,7 @@ class CraftedImageTest {
     String sha512 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes));
     String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
     Files.write(node.settings().imageStore().dir().resolve("sha512").resolve(sha512), bytes);
-    String imageId = createImage("planted", "qcow2");
+    String imageId = tenant.createImage("planted", "qcow2");
     var image = ClusterSharding.get(node.system()).entityRefFor(ImageEntity.TYPE_KEY, imageId);
     image.<Image>askWithStatus(ImageEntity.BeginUpload::new, Duration.ofSeconds(5)).toCompletableFuture().get();
     image.<Image>askWithStatus(r -> new ImageEntity.FinishUpload(new StoredFile(sha512, md5, bytes.length), r),

@@ -12,32 +12,23 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Keystone tokens and tenancy over real HTTP: what gets in, what stays out, in which format. */
 class IdentityApiTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  @TempDir
-  static Path data;
   private static Node node;
   private static Api anonymous;
   private static Api admin;
-
-  @BeforeAll
-  static void start() {
-    node = Node.start(TestConfig.allInOne(data, Map.of("nimbus.identity.lockout-failure-attempts", 3,
-        "nimbus.identity.max-pending-password-checks", 4)), ConfigFactory.empty());
-    admin = Api.adminOf(node);
-    anonymous = new Api(node.apiUrl());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.identity.lockout-failure-attempts", 3,
+      "nimbus.identity.max-pending-password-checks", 4), (n, a) -> {
+    node = n;
+    admin = a;
+    anonymous = new Api(n.apiUrl());
+  });
 
   private static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import nimbus.node.agent.ProcessRunner;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -327,8 +327,7 @@ class ImageApiTest {
 
   @Test
   void aServerBootsFromAnUploadedImageOverACachedBase() throws Exception {
-    Path file = NODE.data().resolve("root.qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "64M"), Duration.ofSeconds(30));
+    Path file = TestImages.qcow2(NODE.data().resolve("root.qcow2"), "64M");
     byte[] bytes = Files.readAllBytes(file);
     String imageId = create(admin, "{\"name\": \"root\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\"}")
         .path("id").asText();
@@ -347,8 +346,7 @@ class ImageApiTest {
     assertArrayEquals(bytes, Files.readAllBytes(base), "the host cached the image file under its hash");
     assertEquals(List.of(hex("SHA-512", bytes)), Files.readAllLines(
         node.settings().host().instancesDir().resolve(serverId).resolve("image-files")), "the server says what it uses");
-    String info = new ProcessRunner().run(List.of("qemu-img", "info", "-U",
-        node.settings().host().instancesDir().resolve(serverId).resolve("disk").toString()), Duration.ofSeconds(30));
+    String info = TestImages.info(node.settings().host().instancesDir().resolve(serverId).resolve("disk"));
     assertTrue(info.contains("backing file: " + base), info);
     assertEquals(imageId, admin.server(serverId).path("image").path("id").asText());
   }

@@ -9,16 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
-import nimbus.node.agent.ProcessRunner;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -129,12 +126,8 @@ class ImageQuotaApiTest {
   @Test
   void aSnapshotCountsAsAnImageOfTheServersProject() throws Exception {
     Api tenant = newProject();
-    Path disk = NODE.data().resolve("root-" + UUID.randomUUID() + ".qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "16M"),
-        Duration.ofSeconds(30));
-    Api.Reply image = tenant.post(IMAGES, "{\"name\": \"root\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\"}");
-    String imageId = image.body().path("id").asText();
-    assertEquals(204, tenant.putBytes(IMAGES + "/" + imageId + "/file", Files.readAllBytes(disk)).status());
+    String imageId = tenant.uploadImage("root", "qcow2",
+        TestImages.qcow2(NODE.data().resolve("root-" + UUID.randomUUID() + ".qcow2"), "16M"));
     Api.Reply boot = tenant.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"snapped\", \"imageRef\": \""
         + imageId + "\", \"flavorRef\": \"1\"}}");
     assertEquals(202, boot.status(), boot.raw());

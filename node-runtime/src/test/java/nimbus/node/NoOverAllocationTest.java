@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,12 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostEntity;
 import nimbus.compute.HostSummary;
-import nimbus.testing.TestConfig;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * No over-allocation under concurrency: 200 creates at once onto five hosts with room for
@@ -30,25 +26,21 @@ import org.junit.jupiter.api.io.TempDir;
 class NoOverAllocationTest {
   private static final int HOSTS = 5;
   private static final int PER_HOST = 20; // 20 x m1.nano (128 MiB) = 2560 MiB of RAM per host
-  @TempDir
-  static Path data;
   private static Node control;
   private static SimulatedHosts hosts;
   private static Api api;
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.roles", List.of("control")), (n, a) -> {
+    control = n;
+    api = a;
+  });
 
   @BeforeAll
-  static void start() throws Exception {
-    control = Node.start(TestConfig.allInOne(data, Map.of("nimbus.roles", List.of("control"))), ConfigFactory.empty());
+  static void startHosts() throws Exception {
     hosts = new SimulatedHosts(control, "small", HOSTS, 16, PER_HOST * 128);
-    api = Api.adminOf(control);
+    NODE.closeAfter(hosts);
     Eventually.until(Duration.ofSeconds(20), () -> HostDirectory.get(control.system()).hosts().stream()
         .map(HostSummary::host).filter(h -> h.startsWith("small-")).count() == HOSTS);
-  }
-
-  @AfterAll
-  static void stop() {
-    control.close();
-    hosts.close();
   }
 
   @Test

@@ -5,18 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real {@code openstack} CLI (Debian's python3-openstackclient) against an all-in-one node:
@@ -24,25 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * see each other's servers.
  */
 class OpenstackCliTest {
-  @TempDir
-  static Path data;
   private static Node node;
   private static OpenstackCli cli;
-
-  @BeforeAll
-  static void start() throws Exception {
-    node = Node.start(TestConfig.allInOne(data, Map.of()), ConfigFactory.empty());
-    Api.adminOf(node); // ready, and the admin can log in
-    cli = new OpenstackCli(node, data)
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    node = n;
+    cli = new OpenstackCli(n, n.settings().dataDir())
         .cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin")
         .cloud("one", "cli-user-one", "pw-one", "cli-one")
         .cloud("two", "cli-user-two", "pw-two", "cli-two");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
+  });
 
   private static String cli(String cloud, String... args) throws Exception {
     return cli.run(cloud, args);
@@ -80,7 +68,7 @@ class OpenstackCliTest {
 
     // keypairs: one generated (its private key is printed once), one imported
     assertTrue(cli("one", "keypair", "create", "generated").contains("BEGIN PRIVATE KEY"));
-    Path publicKey = Files.writeString(data.resolve("imported.pub"),
+    Path publicKey = Files.writeString(NODE.data().resolve("imported.pub"),
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O test@nimbus\n");
     assertEquals("ea:e3:38:49:07:86:61:f4:61:71:31:be:fa:8a:af:2b", json("one", "keypair", "create",
         "--public-key", publicKey.toString(), "imported").path("fingerprint").asText());
@@ -141,8 +129,7 @@ class OpenstackCliTest {
   @Test
   void theCliWorksImagesSnapshotsAndResizes() throws Exception {
     // an image made from a file, as a user would upload one
-    Path file = data.resolve("cli-root.qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "32M"), Duration.ofSeconds(30));
+    Path file = TestImages.qcow2(NODE.data().resolve("cli-root.qcow2"), "32M");
     String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(Files.readAllBytes(file)));
     String imageId = json("admin", "image", "create", "--file", file.toString(), "--disk-format", "qcow2",
         "--container-format", "bare", "--public", "--property", "os_distro=nimbus", "cli-root").path("id").asText();
@@ -154,7 +141,7 @@ class OpenstackCliTest {
     assertTrue(json("admin", "image", "list").findValuesAsText("Name").contains("cli-root"));
     cli("admin", "image", "set", "--property", "purpose=cli-test", "cli-root");
     assertTrue(json("admin", "image", "show", "cli-root").path("properties").toString().contains("cli-test"));
-    Path saved = data.resolve("cli-root.saved");
+    Path saved = NODE.data().resolve("cli-root.saved");
     cli("admin", "image", "save", "--file", saved.toString(), "cli-root");
     assertEquals(-1L, Files.mismatch(file, saved), "the downloaded image is the uploaded file");
 

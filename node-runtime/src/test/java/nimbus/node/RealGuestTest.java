@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import nimbus.node.agent.ProcessRunner;
 import nimbus.testing.TestConfig;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -106,8 +106,7 @@ class RealGuestTest {
   @Test
   void aGuestBootsFromImagesUploadedWithTheCli() throws Exception {
     OpenstackCli cli = new OpenstackCli(node, NODE.data()).cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
-    Path root = NODE.data().resolve("uploaded-root.qcow2");
-    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", root.toString(), "64M"), Duration.ofSeconds(30));
+    Path root = TestImages.qcow2(NODE.data().resolve("uploaded-root.qcow2"), "64M");
     String kernel = cli.json("admin", "image", "create", "--file", TestGuest.dir().resolve("vmlinuz").toString(),
         "--disk-format", "aki", "--container-format", "aki", "uploaded-kernel").path("id").asText();
     String ramdisk = cli.json("admin", "image", "create", "--file", TestGuest.dir().resolve("initrd.img").toString(),

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a host command (qemu-img, ip, ...) and fails with its error output. Blocking. */
-public final class ProcessRunner {
+public final class ProcessRunner implements CommandRunner {
 
+  @Override
   public String run(List<String> command, Duration timeout) {
     Process process;
     Path out;

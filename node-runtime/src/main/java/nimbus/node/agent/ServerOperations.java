@@ -40,12 +40,12 @@ public final class ServerOperations {
 
   private final Hypervisor hypervisor;
   private final HostSettings settings;
-  private final ProcessRunner processes;
+  private final CommandRunner processes;
   private final Dataplane dataplane;
   private final ImageCache images;
   private final ImageStoreClient store;
 
-  public ServerOperations(Hypervisor hypervisor, HostSettings settings, ProcessRunner processes,
+  public ServerOperations(Hypervisor hypervisor, HostSettings settings, CommandRunner processes,
       Dataplane dataplane, ImageCache images, ImageStoreClient store) {
     this.images = images;
     this.store = store;

@@ -1,0 +1,235 @@
+package nimbus.node.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import nimbus.compute.BootSource;
+import nimbus.compute.HostAgentCommand.SpawnServer;
+import nimbus.compute.PowerState;
+import nimbus.compute.Resources;
+import nimbus.config.HostSettings;
+import nimbus.node.agent.ScriptedCommands.Call;
+import nimbus.node.dataplane.LocalNetwork;
+import nimbus.node.dataplane.RecordingDataplane;
+import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.hypervisor.LibvirtHypervisor;
+import nimbus.testing.TestImages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the agent does on the host for a server, with its commands scripted instead of run: the
+ * exact qemu-img commands of a spawn, a resize and a disk export, and what each reports when a
+ * command fails or runs too long. The domains are real, in a libvirt test driver of the test's
+ * own.
+ */
+class ServerOperationsTest {
+  private static final long GIB = 1L << 30;
+  @TempDir
+  Path dir;
+  private final ScriptedCommands commands = new ScriptedCommands();
+  private final String serverId = UUID.randomUUID().toString();
+  private final String domain = ServerOperations.domainName(serverId);
+  private Hypervisor hypervisor;
+  private ServerOperations operations;
+  private Path disk;
+
+  @BeforeEach
+  void host() throws IOException {
+    Path driver = Files.writeString(dir.resolve("host.xml"), """
+        <node>
+          <cpu><mhz>2000</mhz><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
+          <memory>8388608</memory>
+        </node>
+        """);
+    HostSettings settings = new HostSettings("ops-host", "test://" + driver, "test", dir.resolve("instances"),
+        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1.0, 1.0, 1.0, 10, "recording",
+        "nimbus-ops0", "10.99.0.0/24", dir.resolve("dhcp"), "nova", Duration.ofDays(1));
+    hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
+    // no image store: these servers boot from files on the host, and no step here reaches the store
+    operations = new ServerOperations(hypervisor, settings, commands,
+        new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),
+        new ImageCache(dir.resolve("instances/_base"), null), null);
+    disk = settings.instancesDir().resolve(serverId).resolve("disk");
+  }
+
+  @AfterEach
+  void close() {
+    hypervisor.close();
+  }
+
+  private SpawnServer server(int vcpus, int ramMb, int diskGb, Optional<Path> base, String diskFormat) {
+    BootSource boot = new BootSource("image", base.map(Path::toString), Optional.of(diskFormat),
+        Optional.empty(), Optional.empty());
+    return new SpawnServer(serverId, "vm", new Resources(vcpus, ramMb, diskGb), boot, true);
+  }
+
+  /** A running server whose overlay exists already, so that its spawn runs no command. */
+  private void running(int diskGb) throws IOException {
+    Files.createDirectories(disk.getParent());
+    Files.createFile(disk);
+    assertEquals(PowerState.RUNNING, operations.spawn(server(1, 128, diskGb, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals(List.of(), commands.calls(), "the overlay is there: nothing to make");
+  }
+
+  private Path qcow2Base() {
+    return TestImages.qcow2(dir.resolve("base.qcow2"), "1M");
+  }
+
+  private String definition() {
+    return hypervisor.definition(domain).orElseThrow();
+  }
+
+  private static Call qemuImgInfo(Path file) {
+    return new Call(List.of("qemu-img", "info", "-U", "-f", "qcow2", "--output=json", file.toString()),
+        Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aSpawnMakesAnOverlayOverTheImageAndRunsTheDomainOnIt() throws Exception {
+    Path base = qcow2Base();
+    commands.thenAnswer("");
+
+    assertEquals(PowerState.RUNNING, operations.spawn(server(1, 128, 1, Optional.of(base), "qcow2")));
+    assertEquals(List.of(new Call(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base.toString(),
+        disk.toString(), "1G"), Duration.ofSeconds(60))), commands.calls());
+    assertTrue(definition().contains("<source file='" + disk + "'/>"), definition());
+    assertEquals(List.of(), Files.readAllLines(disk.resolveSibling("image-files")), "no store file is in use");
+  }
+
+  @Test
+  void aRawImageWithoutADiskSizeGetsAnOverlayOfTheImagesOwnSize() throws Exception {
+    Path base = Files.write(dir.resolve("base.raw"), new byte[65536]);
+    commands.thenAnswer("");
+
+    assertEquals(PowerState.RUNNING, operations.spawn(server(1, 128, 0, Optional.of(base), "raw")));
+    assertEquals(List.of(new Call(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", base.toString(),
+        disk.toString()), Duration.ofSeconds(60))), commands.calls());
+  }
+
+  @Test
+  void aFailedOverlayFailsTheSpawnBeforeThereIsADomain() {
+    commands.thenFail("Could not open backing file");
+
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> operations.spawn(server(1, 128, 1, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals("qemu-img create -q failed: Could not open backing file", e.getMessage());
+    assertEquals(1, commands.calls().size());
+    assertEquals(Optional.empty(), hypervisor.state(domain));
+  }
+
+  @Test
+  void anOverlayThatTakesTooLongFailsTheSpawn() {
+    commands.thenTimeOut();
+
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> operations.spawn(server(1, 128, 1, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals("qemu-img took longer than PT1M", e.getMessage());
+    assertEquals(Optional.empty(), hypervisor.state(domain));
+  }
+
+  @Test
+  void anImageTheHostCannotBootOrThatIsCraftedRunsNoCommand() throws Exception {
+    IllegalStateException format = assertThrows(IllegalStateException.class,
+        () -> operations.spawn(server(1, 128, 1, Optional.of(qcow2Base()), "vmdk")));
+    assertEquals("Disk format vmdk is not bootable here; convert the image to qcow2 or raw", format.getMessage());
+
+    Path secret = Files.writeString(dir.resolve("secret"), "the host's keys");
+    Path crafted = TestImages.create(dir.resolve("leak.qcow2"), "1M", "-f", "qcow2", "-u", "-F", "raw",
+        "-b", secret.toString());
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> operations.spawn(server(1, 128, 1, Optional.of(crafted), "qcow2")));
+    assertEquals("Image refused on this host: qcow2 image has a backing file", refused.getMessage());
+
+    assertEquals(List.of(), commands.calls(), "qemu-img never opened either file");
+    assertEquals(Optional.empty(), hypervisor.state(domain));
+  }
+
+  @Test
+  void aResizeGrowsTheDiskAndRedefinesTheDomain() throws Exception {
+    running(1);
+    commands.thenAnswer("{\"virtual-size\": " + GIB + ", \"format\": \"qcow2\"}").thenAnswer("");
+
+    assertEquals(PowerState.RUNNING, operations.resize(server(2, 256, 2, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals(List.of(qemuImgInfo(disk), new Call(List.of("qemu-img", "resize", "-q", "-f", "qcow2", disk.toString(),
+        String.valueOf(2 * GIB)), Duration.ofSeconds(60))), commands.calls());
+    assertTrue(definition().contains(">2</vcpu>"), definition());
+    assertTrue(definition().contains(">262144</memory>"), definition());
+  }
+
+  @Test
+  void aResizeNeverShrinksTheDisk() throws Exception {
+    running(2);
+    commands.thenAnswer("{\"virtual-size\": " + 2 * GIB + "}");
+
+    assertEquals(PowerState.RUNNING, operations.resize(server(1, 256, 1, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals(List.of(qemuImgInfo(disk)), commands.calls());
+    assertTrue(definition().contains(">262144</memory>"), definition());
+  }
+
+  @Test
+  void aResizeWhoseDiskCannotGrowLeavesTheServerOffAsItWas() throws Exception {
+    running(1);
+    commands.thenAnswer("{\"virtual-size\": " + GIB + "}").thenTimeOut();
+
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> operations.resize(server(2, 256, 2, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals("qemu-img took longer than PT1M", e.getMessage());
+    assertEquals(2, commands.calls().size());
+    assertEquals(Optional.of(PowerState.SHUTDOWN), hypervisor.state(domain));
+    assertTrue(definition().contains(">1</vcpu>"), "the old size: " + definition());
+  }
+
+  @Test
+  void aResizeStopsWhenQemuImgNamesNoVirtualSize() throws Exception {
+    running(1);
+    commands.thenAnswer("{}");
+
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> operations.resize(server(2, 256, 2, Optional.of(qcow2Base()), "qcow2")));
+    assertEquals("qemu-img info gave no virtual size for " + disk, e.getMessage());
+    assertEquals(List.of(qemuImgInfo(disk)), commands.calls(), "no resize without the size");
+  }
+
+  @Test
+  void aServerWithoutADiskExportsNothing() throws Exception {
+    assertEquals(PowerState.RUNNING, operations.spawn(server(1, 128, 0, Optional.empty(), "qcow2")));
+
+    assertEquals(Optional.empty(), operations.exportDisk(serverId));
+    assertEquals(List.of(), commands.calls());
+    assertEquals(Optional.of(PowerState.SHUTDOWN), hypervisor.state(domain), "powered off for the move all the same");
+  }
+
+  @Test
+  void aFailedExportLeavesNoPartialCopy() throws Exception {
+    running(1);
+    Path copy = disk.resolveSibling("moving-disk");
+    commands.then(call -> {
+      try {
+        Files.writeString(copy, "half a disk"); // what a convert that dies half-way leaves
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+      throw ScriptedCommands.failed(call, "No space left on device");
+    });
+
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> operations.exportDisk(serverId));
+    assertEquals("qemu-img convert -U failed: No space left on device", e.getMessage());
+    assertEquals(List.of(new Call(List.of("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "qcow2", disk.toString(),
+        copy.toString()), Duration.ofMinutes(30))), commands.calls());
+    assertFalse(Files.exists(copy), "the partial copy is gone");
+    assertTrue(Files.exists(disk), "the disk itself stays");
+    assertEquals(Optional.of(PowerState.SHUTDOWN), hypervisor.state(domain));
+  }
+}
