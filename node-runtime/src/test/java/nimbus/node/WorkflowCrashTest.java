@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import nimbus.node.agent.ProcessRunner;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -135,14 +135,8 @@ class WorkflowCrashTest {
 
   private String uploadImage() throws IOException {
     Path file = dir.resolve("root.qcow2");
-    if (!Files.exists(file)) {
-      new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", file.toString(), "64M"),
-          Duration.ofSeconds(30));
-    }
-    String id = api().post("/image/v2/images", "{\"name\": \"crash-root\", \"disk_format\": \"qcow2\", "
-        + "\"container_format\": \"bare\"}").body().path("id").asText();
-    assertEquals(204, api().putBytes("/image/v2/images/" + id + "/file", Files.readAllBytes(file)).status());
-    return id;
+    if (!Files.exists(file)) TestImages.qcow2(file, "64M");
+    return api().uploadImage("crash-root", "qcow2", file);
   }
 
   private void assertQuotaHolds(int instances, int cores, int ramMb) {
