@@ -58,11 +58,11 @@ final class ServerJson {
       @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups,
       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Fault> fault) {}
 
-  /** The answer to a create: the new server's id and links. */
+  /** The answer to a create: the new server's id and links, and its admin password. */
   record Created(String id, List<Link> links, @JsonProperty("OS-DCF:diskConfig") String diskConfig,
-      @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups) {
-    Created(String id, String baseUrl) {
-      this(id, ServerJson.links(baseUrl, "servers", id), "MANUAL", List.of(new SecurityGroupRef("default")));
+      @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups, String adminPass) {
+    Created(String id, String adminPass, String baseUrl) {
+      this(id, ServerJson.links(baseUrl, "servers", id), "MANUAL", List.of(new SecurityGroupRef("default")), adminPass);
     }
   }
 

@@ -119,7 +119,7 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), max))))
-        .thenApply(id -> created(id, reservation, baseUrl));
+        .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
   }
 
   /**
@@ -134,9 +134,24 @@ final class ServerRoutes extends ServiceRoutes {
         .thenApply(created -> created.serverIds().get(0));
   }
 
-  private static HttpResponse created(String id, boolean reservation, String baseUrl) {
+  /**
+   * The server's admin password, as Nova answers a create: the one asked for, or a new random
+   * one. Nova's libvirt driver does not put it into the guest unless told to (inject_password),
+   * and neither does Nimbus; clients and tempest expect it in the answer.
+   */
+  private static String adminPass(JsonNode server) {
+    JsonNode asked = server.get("adminPass");
+    if (asked != null && asked.isTextual() && !asked.asText().isEmpty()) return asked.asText();
+    StringBuilder password = new StringBuilder();
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"; // Nova's, without look-alikes
+    for (int i = 0; i < 12; i++) password.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    return password.toString();
+  }
+
+  private static HttpResponse created(String id, boolean reservation, String adminPass, String baseUrl) {
     if (reservation) return Json.response(202, Map.of("reservation_id", "r-" + id.substring(0, 8)));
-    return Json.response(202, Map.of("server", new ServerJson.Created(id, baseUrl)))
+    return Json.response(202, Map.of("server", new ServerJson.Created(id, adminPass, baseUrl)))
         .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
 

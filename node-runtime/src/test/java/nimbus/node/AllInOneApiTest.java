@@ -90,6 +90,21 @@ class AllInOneApiTest {
   }
 
   @Test
+  void aCreateAnswersTheAdminPasswordAskedForOrANewOne() {
+    String body = "{\"server\": {\"name\": \"pw\", \"imageRef\": \"" + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"%s}}";
+    JsonNode made = api.post("/compute/v2.1/servers", body.formatted("")).body().path("server");
+    JsonNode asked = api.post("/compute/v2.1/servers", body.formatted(", \"adminPass\": \"s3cret-Pass\""))
+        .body().path("server");
+    assertTrue(made.path("adminPass").asText().matches("[A-Za-z0-9]{12}"), made.toString());
+    assertEquals("s3cret-Pass", asked.path("adminPass").asText());
+    for (JsonNode s : List.of(made, asked)) {
+      String id = s.path("id").asText();
+      api.awaitStatus(id, "ACTIVE", WAIT);
+      assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    }
+  }
+
+  @Test
   void locksRenamesHistoriesAndSeveralAtOnce() {
     api.createUserInProject("locker", "pw-lock", "locking", "member");
     Api member = new Api(node.apiUrl()).as("locker", "pw-lock", "locking");
