@@ -17,23 +17,26 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
   }
 
   Server at(Instant when) {
-    return new Server(id, spec, created, when, host, power, launchedAt, fault, lockedBy, actions);
+    return with(c -> c.updated = when);
   }
 
   Server withSpec(ServerSpec changed) {
-    return new Server(id, changed, created, updated, host, power, launchedAt, fault, lockedBy, actions);
+    return with(c -> c.spec = changed);
   }
 
   Server onHost(Optional<String> h, PowerState p) {
-    return new Server(id, spec, created, updated, h, p, launchedAt, fault, lockedBy, actions);
+    return with(c -> {
+      c.host = h;
+      c.power = p;
+    });
   }
 
   Server launched(Instant when) {
-    return new Server(id, spec, created, updated, host, power, Optional.of(when), fault, lockedBy, actions);
+    return with(c -> c.launchedAt = Optional.of(when));
   }
 
   Server failed(Fault f) {
-    return new Server(id, spec, created, updated, host, power, launchedAt, Optional.of(f), lockedBy, actions);
+    return with(c -> c.fault = Optional.of(f));
   }
 
   Server resizedTo(Flavor flavor) {
@@ -46,11 +49,41 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
 
   /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */
   Server locked(Optional<String> by) {
-    return new Server(id, spec, created, updated, host, power, launchedAt, fault, by, actions);
+    return with(c -> c.lockedBy = by);
   }
 
   private Server withActions(List<InstanceAction> changed) {
-    return new Server(id, spec, created, updated, host, power, launchedAt, fault, lockedBy, List.copyOf(changed));
+    return with(c -> c.actions = List.copyOf(changed));
+  }
+
+  /** A copy with some facts changed, named rather than by position. */
+  private Server with(java.util.function.Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return new Server(id, c.spec, created, c.updated, c.host, c.power, c.launchedAt, c.fault, c.lockedBy, c.actions);
+  }
+
+  /** The facts a copy may change. */
+  private static final class Copy {
+    ServerSpec spec;
+    Instant updated;
+    Optional<String> host;
+    PowerState power;
+    Optional<Instant> launchedAt;
+    Optional<Fault> fault;
+    Optional<String> lockedBy;
+    List<InstanceAction> actions;
+
+    Copy(Server s) {
+      spec = s.spec;
+      updated = s.updated;
+      host = s.host;
+      power = s.power;
+      launchedAt = s.launchedAt;
+      fault = s.fault;
+      lockedBy = s.lockedBy;
+      actions = s.actions;
+    }
   }
 
   /**
