@@ -112,16 +112,10 @@ final class ServerResize {
     if (!s.quotaHeld() && c.step().equals(QUOTA)) {
       if (c.refusal().isPresent()) {
         Rejection refusal = c.refusal().get();
-        return effect.persist(new ServerEntity.ResizeRefused(refusal.kind(), refusal.message(), steps.now()))
-            .thenRun(next -> {
-              steps.answerWaiting(Rejection.of(refusal.kind(), refusal.message()));
-              steps.drive(next);
-            }).thenNoReply();
+        return steps.persistAndAnswer(new ServerEntity.ResizeRefused(refusal.kind(), refusal.message(), steps.now()),
+            Rejection.of(refusal.kind(), refusal.message()));
       }
-      return effect.persist(new ServerEntity.ResizeQuotaHeld(steps.now())).thenRun(next -> {
-        steps.answerWaiting(StatusReply.ack());
-        steps.drive(next);
-      }).thenNoReply();
+      return steps.persistAndAnswer(new ServerEntity.ResizeQuotaHeld(steps.now()), StatusReply.ack());
     }
     String claimedOn = s.move().map(Move::target).orElse(s.server().host().orElseThrow());
     if (!s.quotaHeld() || s.step() != Task.RESIZE_PREP || !c.step().equals(CLAIM + claimedOn)) return effect.noReply();
@@ -138,10 +132,8 @@ final class ServerResize {
   /** The resize did not happen: the server keeps its flavor where it was ({@link ResizeEnding} tidies up). */
   private ReplyEffect<Event, State> failed(Resizing s, String reason) {
     steps.context.getLog().info("resize of server {} to flavor {} failed: {}", steps.serverId, s.flavor().id(), reason);
-    return effect.persist(new ServerEntity.ResizeFailed(reason, steps.now())).thenRun(next -> {
-      steps.answerWaiting(Rejection.unavailable(reason)); // only a client still waiting for the quota
-      steps.drive(next);
-    }).thenNoReply();
+    // only a client still waiting for the quota is told
+    return steps.persistAndAnswer(new ServerEntity.ResizeFailed(reason, steps.now()), Rejection.unavailable(reason));
   }
 
   private void resized(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
@@ -186,10 +178,7 @@ final class ServerResize {
         .onCommand(StepAnswered.class, (s, c) -> {
           steps.answered(c);
           if (c.unanswered() || !c.step().equals(SETTLE)) return effect.noReply();
-          return effect.persist(new ServerEntity.ResizeSettled(steps.now())).thenRun(next -> {
-            steps.answerWaiting(StatusReply.ack());
-            steps.drive(next);
-          }).thenNoReply();
+          return steps.persistAndAnswer(new ServerEntity.ResizeSettled(steps.now()), StatusReply.ack());
         })
         // the end takes a moment; a delete now would leave the host it left holding the server
         .onCommand(ServerEntity.Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.busy("delete", s.step())))

@@ -77,16 +77,10 @@ final class ServerSnapshot {
     if (s.step() == SnapshotStep.CREATING_IMAGE && c.step().equals(imageStep(s))) {
       if (c.refusal().isPresent()) {
         Rejection refusal = c.refusal().get();
-        return effect.persist(new ServerEntity.SnapshotRefused(refusal.kind(), refusal.message(), steps.now()))
-            .thenRun(next -> {
-              steps.answerWaiting(Rejection.of(refusal.kind(), refusal.message()));
-              steps.drive(next);
-            }).thenNoReply();
+        return steps.persistAndAnswer(new ServerEntity.SnapshotRefused(refusal.kind(), refusal.message(), steps.now()),
+            Rejection.of(refusal.kind(), refusal.message()));
       }
-      return effect.persist(new ServerEntity.SnapshotImageCreated(steps.now())).thenRun(next -> {
-        steps.answerWaiting(StatusReply.ack());
-        steps.drive(next);
-      }).thenNoReply();
+      return steps.persistAndAnswer(new ServerEntity.SnapshotImageCreated(steps.now()), StatusReply.ack());
     }
     if (s.step() == SnapshotStep.DISCARDING_IMAGE && c.step().equals(discardStep(s))) {
       return steps.persist(new ServerEntity.SnapshotImageDiscarded(steps.now()));
@@ -96,10 +90,8 @@ final class ServerSnapshot {
 
   /** The snapshot did not happen: its image is discarded (clients still waiting learn it failed). */
   private ReplyEffect<Event, State> failed(Snapshotting s, String reason) {
-    return effect.persist(new ServerEntity.TaskFailed(Task.IMAGE_SNAPSHOT, reason, steps.now())).thenRun(next -> {
-      steps.answerWaiting(Rejection.unavailable(reason));
-      steps.drive(next);
-    }).thenNoReply();
+    return steps.persistAndAnswer(new ServerEntity.TaskFailed(Task.IMAGE_SNAPSHOT, reason, steps.now()),
+        Rejection.unavailable(reason));
   }
 
   private static String imageStep(Snapshotting s) {

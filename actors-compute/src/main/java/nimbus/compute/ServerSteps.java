@@ -126,6 +126,14 @@ final class ServerSteps {
     waiting.add(replyTo);
   }
 
+  /** Persists {@code event}, tells the clients waiting for the step {@code outcome}, and drives on. */
+  ReplyEffect<Event, State> persistAndAnswer(Event event, StatusReply<Done> outcome) {
+    return effect.persist(event).thenRun(next -> {
+      answerWaiting(outcome);
+      drive(next);
+    }).thenNoReply();
+  }
+
   /** Tells every waiting client the outcome. */
   void answerWaiting(StatusReply<Done> outcome) {
     waiting.forEach(to -> to.tell(outcome));

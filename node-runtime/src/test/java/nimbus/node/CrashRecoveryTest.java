@@ -140,31 +140,23 @@ class CrashRecoveryTest {
 
   private Path writeConfig() throws IOException {
     Path guest = TestGuest.dir();
-    int apiPort = NodeProcess.freePort();
-    apiUrl = "http://127.0.0.1:" + apiPort;
-    String conf = """
-        nimbus {
-          data-dir = "%s"
-          api.port = %d
-          cluster.port = %d
-          host {
-            name = "crash-%s"
-            hypervisor-uri = "qemu:///system"
-            domain-type = qemu
-            heartbeat-interval = 500ms
-            reconcile-interval = 2s
-            graceful-shutdown-timeout = 0s
-          }
-          compute.step-retry-interval = 1s
-          identity.admin-password = "%s"
-          images = [{ name = "nimbus-test-guest", kernel = "%s", ramdisk = "%s", disk = "", disk-format = qcow2 }]
+    NodeProcess.Config config = NodeProcess.writeConfig(dir, """
+        host {
+          name = "crash-%s"
+          hypervisor-uri = "qemu:///system"
+          domain-type = qemu
+          heartbeat-interval = 500ms
+          reconcile-interval = 2s
+          graceful-shutdown-timeout = 0s
         }
-        """.formatted(dir.resolve("data"), apiPort, NodeProcess.freePort(), UUID.randomUUID().toString().substring(0, 8),
-        nimbus.testing.TestConfig.ADMIN_PASSWORD, guest.resolve("vmlinuz"), guest.resolve("initrd.img"));
-    Path file = dir.resolve("nimbus.conf");
-    Files.writeString(file, conf);
-    return file;
+        compute.step-retry-interval = 1s
+        images = [{ name = "nimbus-test-guest", kernel = "%s", ramdisk = "%s", disk = "", disk-format = qcow2 }]
+        """.formatted(UUID.randomUUID().toString().substring(0, 8), guest.resolve("vmlinuz"),
+        guest.resolve("initrd.img")));
+    apiUrl = config.apiUrl();
+    return config.file();
   }
+
 
   private static String domainState(String id) throws Exception {
     Process p = new ProcessBuilder(List.of("virsh", "-c", "qemu:///system", "domstate", "nimbus-" + id))

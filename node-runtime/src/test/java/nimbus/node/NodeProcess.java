@@ -67,6 +67,30 @@ final class NodeProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  /** A node's configuration file and the API address it will answer on. */
+  record Config(Path file, String apiUrl) {}
+
+  /**
+   * Writes {@code dir/nimbus.conf}: data in {@code dir/data}, free ports, the tests' admin
+   * password, and {@code settings} (HOCON inside {@code nimbus { }}).
+   */
+  static Config writeConfig(Path dir, String settings) throws IOException {
+    int apiPort = freePort();
+    String conf = """
+        nimbus {
+          data-dir = "%s"
+          api.port = %d
+          cluster.port = %d
+          identity.admin-password = "%s"
+        %s
+        }
+        """.formatted(dir.resolve("data"), apiPort, freePort(), nimbus.testing.TestConfig.ADMIN_PASSWORD,
+        settings.indent(2));
+    Path file = dir.resolve("nimbus.conf");
+    Files.writeString(file, conf);
+    return new Config(file, "http://127.0.0.1:" + apiPort);
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

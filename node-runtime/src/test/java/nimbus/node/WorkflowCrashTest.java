@@ -150,26 +150,17 @@ class WorkflowCrashTest {
   }
 
   private Path writeConfig() throws IOException {
-    int apiPort = NodeProcess.freePort();
-    apiUrl = "http://127.0.0.1:" + apiPort;
-    String conf = """
-        nimbus {
-          data-dir = "%s"
-          api.port = %d
-          cluster.port = %d
-          host {
-            name = "crash-%d"
-            heartbeat-interval = 300ms
-            graceful-shutdown-timeout = 0s
-          }
-          compute.step-retry-interval = 500ms
-          identity.admin-password = "%s"
-          images = []
+    NodeProcess.Config config = NodeProcess.writeConfig(dir, """
+        host {
+          name = "crash-%s"
+          heartbeat-interval = 300ms
+          graceful-shutdown-timeout = 0s
         }
-        """.formatted(dir.resolve("data"), apiPort, NodeProcess.freePort(), apiPort,
-        nimbus.testing.TestConfig.ADMIN_PASSWORD);
-    Path file = dir.resolve("nimbus.conf");
-    Files.writeString(file, conf);
-    return file;
+        compute.step-retry-interval = 500ms
+        images = []
+        """.formatted(dir.getFileName()));
+    apiUrl = config.apiUrl();
+    return config.file();
   }
+
 }
