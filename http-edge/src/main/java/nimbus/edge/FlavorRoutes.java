@@ -29,6 +29,11 @@ import org.apache.pekko.pattern.StatusReply;
  * specs. A project sees public flavors and the private ones it has access to; admins see all.
  */
 final class FlavorRoutes extends ServiceRoutes {
+  private static final RequestSchema CREATE = RequestSchema.named("flavor-create");
+  private static final RequestSchema EXTRA_SPECS = RequestSchema.named("flavor-extra-specs-create");
+  private static final RequestSchema GRANT = RequestSchema.named("flavor-action-addTenantAccess");
+  private static final RequestSchema REVOKE = RequestSchema.named("flavor-action-removeTenantAccess");
+
   private final EntityRef<FlavorCatalogEntity.Command> catalog;
   private final Duration timeout;
 
@@ -101,38 +106,21 @@ final class FlavorRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text, String baseUrl) {
     return admin(ctx, "create").thenCompose(x -> {
-      JsonNode in = Fields.object(Json.parseObject(text), "flavor");
-      Fields.onlyKnown(in, "flavor", Set.of("name", "ram", "vcpus", "disk", "id", "swap", "rxtx_factor",
-          "OS-FLV-EXT-DATA:ephemeral", "os-flavor-access:is_public", "description"));
-      String name = Fields.name(in, "name");
-      String id = Fields.optionalString(in, "id", 255).orElse(UUID.randomUUID().toString());
-      Flavor flavor = new Flavor(id, name, positive(in, "vcpus", 1), positive(in, "ram", 1), positive(in, "disk", 0));
-      boolean isPublic = !in.has("os-flavor-access:is_public") || in.get("os-flavor-access:is_public").asBoolean(true);
+      JsonNode in = CREATE.validate(Json.parseObject(text)).get("flavor");
+      String name = in.get("name").asText();
+      String id = Fields.text(in, "id").orElse(UUID.randomUUID().toString());
+      Flavor flavor = new Flavor(id, name, Fields.integer(in, "vcpus").orElseThrow(),
+          Fields.integer(in, "ram").orElseThrow(), Fields.integer(in, "disk").orElseThrow());
+      boolean isPublic = !in.has("os-flavor-access:is_public") || Fields.isTrue(in, "os-flavor-access:is_public");
       Entry entry = new Entry(flavor, isPublic, Set.of(), Map.of());
       return catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.Create(entry, r), timeout)
           .thenApply(e -> one("flavor", detail(e, baseUrl)));
     });
   }
 
-  private static int positive(JsonNode in, String field, int min) {
-    JsonNode n = in.get(field);
-    if (n == null) throw ApiError.badRequest("Invalid input: '" + field + "' is a required property");
-    int v;
-    if (n.isIntegralNumber()) {
-      v = Fields.intValue(field, n);
-    } else if (n.isTextual() && n.asText().matches("[0-9]{1,9}")) {
-      v = Integer.parseInt(n.asText());
-    } else {
-      throw Fields.wrongType(field, n, "integer, string");
-    }
-    if (v < min) throw Fields.invalid(field, n, v + " is less than the minimum of " + min);
-    return v;
-  }
-
   private CompletionStage<HttpResponse> setSpecs(RequestContext ctx, String id, String text) {
     return admin(ctx, "extra_specs").thenCompose(x -> {
-      JsonNode specs = Fields.object(Json.parseObject(text), "extra_specs");
-      Map<String, String> values = Fields.metadata(Json.MAPPER.createObjectNode().set("extra_specs", specs), "extra_specs");
+      Map<String, String> values = Fields.metadata(EXTRA_SPECS.validate(Json.parseObject(text)), "extra_specs");
       return catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.SetExtraSpecs(id, values, r), timeout)
           .thenApply(FlavorRoutes::specs);
     });
@@ -142,8 +130,8 @@ final class FlavorRoutes extends ServiceRoutes {
     JsonNode body = Json.parseObject(text);
     boolean grant = body.has("addTenantAccess");
     if (!grant && !body.has("removeTenantAccess")) throw ApiError.badRequest("There is no such action");
-    JsonNode args = Fields.object(body, grant ? "addTenantAccess" : "removeTenantAccess");
-    String project = Fields.requiredString(args, "tenant", 255);
+    String project = (grant ? GRANT : REVOKE).validate(body).path(grant ? "addTenantAccess" : "removeTenantAccess")
+        .get("tenant").asText();
     Function<ActorRef<StatusReply<Entry>>, FlavorCatalogEntity.Command> command =
         r -> new FlavorCatalogEntity.Access(id, project, grant, r);
     return admin(ctx, "access").thenCompose(x -> catalog.<Entry>askWithStatus(command::apply, timeout))

@@ -75,14 +75,23 @@ final class ImageJson {
     return s.isEmpty() ? null : s;
   }
 
-  /** The metadata of a new image from a create body (Glance's defaults for what is missing). */
+  /** Glance refuses a create body that sets what only the service sets (403), before its schema's checks. */
+  static void refuseReadOnly(JsonNode body) {
+    body.fieldNames().forEachRemaining(key -> {
+      if (READ_ONLY.contains(key) && !key.equals("id")) throw readOnly(key);
+    });
+  }
+
+  /**
+   * The metadata of a new image from a create body that passed {@link #refuseReadOnly} and
+   * image-create.json (Glance's defaults for what is missing).
+   */
   static ImageMetadata created(JsonNode body) {
     ObjectNode doc = Json.MAPPER.createObjectNode();
     doc.put("name", "").put("disk_format", "").put("container_format", "").put("visibility", "shared")
         .put("protected", false).put("min_disk", 0).put("min_ram", 0);
     doc.putArray("tags");
     body.fields().forEachRemaining(e -> {
-      if (READ_ONLY.contains(e.getKey()) && !e.getKey().equals("id")) throw readOnly(e.getKey());
       if (!e.getKey().equals("id")) doc.set(e.getKey(), e.getValue());
     });
     return metadataOf(doc);

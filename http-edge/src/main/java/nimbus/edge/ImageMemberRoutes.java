@@ -1,13 +1,11 @@
 package nimbus.edge;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -25,6 +23,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * rejects it. A member sees only its own membership.
  */
 final class ImageMemberRoutes extends ServiceRoutes {
+  private static final RequestSchema ADD = RequestSchema.named("image-member-create");
+  private static final RequestSchema ANSWER = RequestSchema.named("image-member-update");
+
   private final BiFunction<RequestContext, String, CompletionStage<Image>> visible;
   private final BiFunction<RequestContext, String, CompletionStage<Image>> owned;
   private final Function<String, EntityRef<ImageEntity.Command>> entity;
@@ -68,9 +69,7 @@ final class ImageMemberRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> add(RequestContext ctx, String imageId, String raw) {
-    JsonNode body = Json.parseObject(raw);
-    Fields.onlyKnown(body, "member", Set.of("member"));
-    String member = Fields.requiredString(body, "member", 64);
+    String member = ADD.validate(Json.parseObject(raw)).get("member").asText();
     return owned.apply(ctx, imageId)
         .thenCompose(image -> entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AddMember(member, r), timeout))
         .thenApply(image -> Json.response(200, view(image, member)));
@@ -78,12 +77,8 @@ final class ImageMemberRoutes extends ServiceRoutes {
 
   /** Only the member project answers for itself (Glance refuses the owner). */
   private CompletionStage<HttpResponse> answer(RequestContext ctx, String imageId, String member, String raw) {
-    JsonNode body = Json.parseObject(raw);
     // the SDK sends the member back whole; only its status may change
-    Fields.onlyKnown(body, "member", Set.of("status", "member", "member_id", "image_id", "created_at",
-        "updated_at", "schema"));
-    String status = Fields.requiredString(body, "status", 16);
-    if (!ImageMember.STATUSES.contains(status)) throw ApiError.badRequest("Invalid status: " + status);
+    String status = ANSWER.validate(Json.parseObject(raw)).get("status").asText();
     return visible.apply(ctx, imageId).thenCompose(image -> {
       if (!member.equals(ctx.projectId()) || !ctx.canWrite()) {
         throw new ApiError(403, "You are not permitted to modify 'status' on this image member.");

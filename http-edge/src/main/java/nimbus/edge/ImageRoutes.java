@@ -35,6 +35,8 @@ final class ImageRoutes extends ServiceRoutes {
   private static final int DEFAULT_LIMIT = 25;
   private static final int MAX_LIMIT = 1000;
 
+  private static final RequestSchema CREATE = RequestSchema.named("image-create");
+
   private final ClusterSharding sharding;
   private final ImageListing listing;
   private final ImageUploads uploads;
@@ -139,13 +141,10 @@ final class ImageRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     if (!ctx.canWrite()) throw new ApiError(403, "You are not authorized to complete add_image action.");
     JsonNode body = Json.parseObject(raw);
-    ImageMetadata metadata = ImageJson.created(body);
+    ImageJson.refuseReadOnly(body);
+    ImageMetadata metadata = ImageJson.created(CREATE.validate(body));
     checkPublicize(ctx, metadata.visibility());
-    JsonNode requestedId = body.get("id");
-    if (requestedId != null && !(requestedId.isTextual() && Ids.isUuid(requestedId.asText()))) {
-      throw ApiError.badRequest("Invalid value for 'id': must be a UUID");
-    }
-    String id = requestedId != null ? requestedId.asText().toLowerCase() : UUID.randomUUID().toString();
+    String id = Fields.text(body, "id").map(String::toLowerCase).orElse(UUID.randomUUID().toString());
     if (UUID.fromString(id).version() == 3) {
       // name-based ids are those of images the operator registers from configuration: a tenant
       // who took one first would own the image every user boots by that name's id

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -28,6 +27,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * answered once and kept nowhere), list, show, delete. Keypairs are the calling user's own.
  */
 final class KeypairRoutes extends ServiceRoutes {
+  private static final RequestSchema CREATE = RequestSchema.named("keypair-create");
+
   private final ClusterSharding sharding;
   private final Executor blocking;
   private final Duration timeout;
@@ -63,13 +64,9 @@ final class KeypairRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text) {
-    JsonNode in = Fields.object(Json.parseObject(text), "keypair");
-    Fields.onlyKnown(in, "keypair", Set.of("name", "public_key", "type"));
-    String name = Fields.name(in, "name");
-    if (!name.matches("[a-zA-Z0-9 ._@-]+")) {
-      throw Fields.invalid("name", in.get("name"), "has characters other than letters, digits, space, . _ @ -");
-    }
-    Optional<String> imported = Fields.optionalString(in, "public_key", 16384);
+    JsonNode in = CREATE.validate(Json.parseObject(text)).get("keypair");
+    String name = in.get("name").asText();
+    Optional<String> imported = Fields.text(in, "public_key");
     // generating an RSA key takes a moment of CPU: not on the route's thread
     return CompletableFuture.supplyAsync(() -> imported.map(k -> new SshKeys.Generated(k, null))
             .orElseGet(() -> SshKeys.generate("Generated-by-Nimbus")), blocking)

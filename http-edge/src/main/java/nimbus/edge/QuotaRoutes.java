@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -26,6 +25,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class QuotaRoutes extends ServiceRoutes {
   private static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final RequestSchema UPDATE = RequestSchema.named("quota-set-update");
+
   private final ClusterSharding sharding;
   private final Duration timeout;
 
@@ -74,10 +75,7 @@ final class QuotaRoutes extends ServiceRoutes {
     if (!ctx.isAdmin()) {
       throw new ApiError(403, "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.");
     }
-    JsonNode in = Fields.object(Json.parseObject(text), "quota_set");
-    Fields.onlyKnown(in, "quota_set", Set.of("instances", "cores", "ram", "force", "metadata_items", "key_pairs",
-        "server_groups", "server_group_members", "injected_files", "injected_file_content_bytes",
-        "injected_file_path_bytes"));
+    JsonNode in = UPDATE.validate(Json.parseObject(text)).get("quota_set");
     return quota(project).thenCompose(q -> {
       Limits now = q.effective();
       Limits next = new Limits(limit(in, "instances", now.instances()), limit(in, "cores", now.cores()),
@@ -88,14 +86,7 @@ final class QuotaRoutes extends ServiceRoutes {
   }
 
   private static int limit(JsonNode in, String field, int otherwise) {
-    JsonNode n = in.get(field);
-    if (n == null) return otherwise;
-    if (!n.isIntegralNumber() && !(n.isTextual() && n.asText().matches("-?[0-9]{1,9}"))) {
-      throw Fields.wrongType(field, n, "integer, string");
-    }
-    int v = n.isIntegralNumber() ? Fields.intValue(field, n) : n.asInt();
-    if (v < -1) throw Fields.invalid(field, n, v + " is less than the minimum of -1");
-    return v == -1 ? Integer.MAX_VALUE : v; // -1 is Nova's "unlimited"
+    return Fields.integer(in, field).map(v -> v == -1 ? Integer.MAX_VALUE : v).orElse(otherwise); // -1 is Nova's "unlimited"
   }
 
   /** A project's quota set (microversion 2.1). */

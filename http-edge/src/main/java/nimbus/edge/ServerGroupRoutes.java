@@ -7,12 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
-import nimbus.compute.Placement;
 import nimbus.compute.ServerGroupsEntity;
 import nimbus.compute.ServerGroupsEntity.Group;
 import org.apache.pekko.Done;
@@ -28,7 +26,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * project.
  */
 final class ServerGroupRoutes extends ServiceRoutes {
-  private static final Set<String> POLICIES = Set.of(Placement.AFFINITY, Placement.ANTI_AFFINITY);
+  private static final RequestSchema CREATE = RequestSchema.named("server-group-create");
 
   private final ClusterSharding sharding;
   private final Duration timeout;
@@ -59,15 +57,11 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   /** The group a create's scheduler hints name (in the caller's project), if they name one. */
   CompletionStage<Optional<Group>> hinted(RequestContext ctx, JsonNode request) {
+    // checked by server-create.json: hints are an object, a group is a uuid
     JsonNode hints = request.has("os:scheduler_hints") ? request.get("os:scheduler_hints")
-        : request.get("OS-SCH-HNT:scheduler_hints");
-    if (hints == null || hints.isNull()) return CompletableFuture.completedFuture(Optional.empty());
-    if (!hints.isObject()) throw Fields.wrongType("os:scheduler_hints", hints, "object");
+        : request.path("OS-SCH-HNT:scheduler_hints");
     JsonNode group = hints.get("group");
     if (group == null) return CompletableFuture.completedFuture(Optional.empty());
-    if (!group.isTextual() || !Ids.isUuid(group.asText())) {
-      throw Fields.invalid("group", group, "is not a 'uuid'");
-    }
     return find(ctx, group.asText()).handle((g, e) -> {
       if (e == null) return Optional.of(g);
       if (Failures.rejection(e).kind() == Rejection.Kind.NOT_FOUND || Failures.unwrap(e) instanceof ApiError) {
@@ -79,16 +73,10 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     writer(ctx, "create");
-    JsonNode group = Fields.object(Json.parseObject(raw), "server_group");
-    Fields.onlyKnown(group, "server_group", Set.of("name", "policies"));
-    String name = Fields.name(group, "name");
-    JsonNode policies = group.get("policies");
-    if (policies == null) throw ApiError.badRequest("Invalid input: 'policies' is a required property");
-    if (!policies.isArray()) throw Fields.wrongType("policies", policies, "array");
-    if (policies.size() != 1 || !policies.get(0).isTextual() || !POLICIES.contains(policies.get(0).asText())) {
-      throw Fields.invalid("policies", policies, "must hold exactly one of " + POLICIES);
-    }
-    Group created = new Group(UUID.randomUUID().toString(), name, policies.get(0).asText(), ctx.userId(), List.of(),
+    JsonNode group = CREATE.validate(Json.parseObject(raw)).get("server_group");
+    String name = group.get("name").asText();
+    String policy = group.get("policies").get(0).asText(); // affinity or anti-affinity, as Placement names them
+    Group created = new Group(UUID.randomUUID().toString(), name, policy, ctx.userId(), List.of(),
         Optional.empty());
     return groups(ctx).<Group>askWithStatus(r -> new ServerGroupsEntity.Create(created, r), timeout)
         .thenApply(g -> one(g, ctx.projectId()));

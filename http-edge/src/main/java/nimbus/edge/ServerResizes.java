@@ -2,7 +2,6 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import nimbus.compute.Flavor;
 import nimbus.compute.ServerEntity;
@@ -28,9 +27,7 @@ final class ServerResizes {
   }
 
   CompletionStage<HttpResponse> resize(RequestContext ctx, ServerView server, JsonNode args) {
-    if (args == null || !args.isObject()) throw Fields.wrongType("resize", args, "object");
-    Fields.onlyKnown(args, "resize", Set.of("flavorRef", "OS-DCF:diskConfig"));
-    String flavorRef = Ids.lastSegment(Fields.reference(args, "flavorRef"));
+    String flavorRef = Ids.lastSegment(args.get("flavorRef").asText()); // checked by server-action-resize.json
     Flavor old = server.flavor();
     return flavors.usable(ctx, flavorRef)
         .thenCompose(flavor -> {

@@ -1,8 +1,6 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,10 +40,12 @@ import org.apache.pekko.pattern.StatusReply;
  * request checks, response shapes and status codes.
  */
 final class ServerRoutes extends ServiceRoutes {
-  private static final Set<String> CREATE_FIELDS = Set.of("name", "imageRef", "flavorRef",
-      "metadata", "networks", "min_count", "max_count", "return_reservation_id", "adminPass",
-      "security_groups", "availability_zone", "key_name", "user_data", "config_drive",
-      "OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "description");
+  private static final RequestSchema CREATE = RequestSchema.named("server-create");
+  private static final RequestSchema UPDATE = RequestSchema.named("server-update");
+  /** Each action's body, by the action's name (schemas/server-action-NAME.json). */
+  private static final Map<String, RequestSchema> ACTIONS = Stream.of("os-start", "os-stop", "reboot", "pause",
+      "unpause", "suspend", "resume", "rebuild", "lock", "unlock", "os-getConsoleOutput", "createImage", "resize",
+      "confirmResize", "revertResize").collect(Collectors.toUnmodifiableMap(a -> a, a -> RequestSchema.named("server-action-" + a)));
   private static final Set<String> STATUSES = Set.of("ACTIVE", "BUILD", "DELETED", "ERROR",
       "HARD_REBOOT", "REBOOT", "SHUTOFF", "PAUSED", "SUSPENDED", "UNKNOWN");
   private static final int MAX_LIMIT = 1000;
@@ -96,24 +98,22 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
     requireWriter(ctx, "create");
-    JsonNode request = Json.parseObject(body);
-    JsonNode server = Fields.object(request, "server");
-    Fields.onlyKnown(server, "server", CREATE_FIELDS);
-    String name = Fields.name(server, "name");
-    String imageRef = Ids.lastSegment(Fields.requiredString(server, "imageRef", 255));
+    JsonNode request = CREATE.validate(Json.parseObject(body));
+    JsonNode server = request.get("server");
+    String name = server.get("name").asText();
+    String imageRef = Ids.lastSegment(server.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
-    String flavorRef = Ids.lastSegment(Fields.reference(server, "flavorRef"));
+    String flavorRef = Ids.lastSegment(server.get("flavorRef").asText());
     Map<String, String> metadata = Fields.metadata(server, "metadata");
-    checkNetworks(server.get("networks"));
-    Optional<String> zone = Fields.optionalString(server, "availability_zone", 255);
+    Optional<String> zone = Fields.text(server, "availability_zone");
     if (zone.isPresent() && !directory.zones().containsKey(zone.get())) {
       throw ApiError.badRequest("The requested availability zone is not available");
     }
-    int min = count(server, "min_count", 1);
-    int max = count(server, "max_count", min);
+    int min = Fields.integer(server, "min_count").orElse(1);
+    int max = Fields.integer(server, "max_count").orElse(min);
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
-    boolean reservation = server.path("return_reservation_id").asBoolean(false);
-    Optional<String> keyName = Fields.optionalString(server, "key_name", 255);
+    boolean reservation = Fields.isTrue(server, "return_reservation_id");
+    Optional<String> keyName = Fields.text(server, "key_name");
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keyExists(ctx, keyName)
             .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
@@ -165,32 +165,6 @@ final class ServerRoutes extends ServiceRoutes {
               ? ApiError.badRequest("Invalid key_name provided.") : Failures.rethrow(e);
           return null;
         });
-  }
-
-  private static int count(JsonNode server, String field, int otherwise) {
-    JsonNode n = server.get(field);
-    if (n == null) return otherwise;
-    int value;
-    if (n.isIntegralNumber()) {
-      value = Fields.intValue(field, n);
-    } else if (n.isTextual() && n.asText().matches("[0-9]{1,4}")) {
-      value = Integer.parseInt(n.asText());
-    } else {
-      throw Fields.wrongType(field, n, "integer");
-    }
-    if (value < 1 || value > 100) throw Fields.invalid(field, n, "must be from 1 to 100");
-    return value;
-  }
-
-  /** Nova 2.1 takes "auto", "none" or a list of {uuid, port, fixed_ip}; networks come later. */
-  private static void checkNetworks(JsonNode networks) {
-    if (networks == null) return;
-    if (networks.isTextual() && Set.of("auto", "none").contains(networks.asText())) return;
-    if (!networks.isArray()) throw Fields.wrongType("networks", networks, "array");
-    for (JsonNode n : networks) {
-      if (!n.isObject()) throw Fields.wrongType("networks", n, "object");
-      Fields.onlyKnown(n, "networks", Set.of("uuid", "port", "fixed_ip", "tag"));
-    }
   }
 
   // ------------------------------------------------------------------ read
@@ -259,9 +233,8 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, String baseUrl) {
     requireWriter(ctx, "update");
-    JsonNode server = Fields.object(Json.parseObject(body), "server");
-    Fields.onlyKnown(server, "server", Set.of("name", "description", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"));
-    Optional<String> name = server.has("name") ? Optional.of(Fields.name(server, "name")) : Optional.empty();
+    JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
+    Optional<String> name = Fields.text(server, "name");
     return unlocked(ctx, id).thenCompose(view -> name.isEmpty()
             ? CompletableFuture.completedFuture(view)
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
@@ -285,12 +258,9 @@ final class ServerRoutes extends ServiceRoutes {
 
   /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
   private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args, String baseUrl) {
-    if (args == null || !args.isObject()) throw Fields.wrongType("rebuild", args, "object");
-    Fields.onlyKnown(args, "rebuild", Set.of("imageRef", "name", "adminPass", "metadata", "preserve_ephemeral",
-        "OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "personality"));
-    String imageRef = Ids.lastSegment(Fields.requiredString(args, "imageRef", 255));
+    String imageRef = Ids.lastSegment(args.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
-    Optional<String> name = args.has("name") ? Optional.of(Fields.name(args, "name")) : Optional.empty();
+    Optional<String> name = Fields.text(args, "name");
     return unlocked(ctx, id)
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
@@ -330,6 +300,7 @@ final class ServerRoutes extends ServiceRoutes {
     String action = request.fieldNames().next();
     JsonNode args = request.get(action);
     requireWriter(ctx, action);
+    Optional.ofNullable(ACTIONS.get(action)).ifPresent(schema -> schema.validate(request));
     return switch (action) {
       case "os-start" -> accepted(ctx, id, ServerEntity.Start::new);
       case "os-stop" -> accepted(ctx, id, ServerEntity.Stop::new);
@@ -356,15 +327,7 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private static boolean rebootType(JsonNode args) {
-    if (args == null || !args.isObject()) throw Fields.wrongType("reboot", args, "object");
-    Fields.onlyKnown(args, "reboot", Set.of("type"));
-    String type = Fields.requiredString(args, "type", 4);
-    return switch (type) {
-      case "HARD", "Hard", "hard" -> true;
-      case "SOFT", "Soft", "soft" -> false;
-      default -> throw Fields.invalid("type", args.get("type"),
-          "'" + type + "' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']");
-    };
+    return args.get("type").asText().equalsIgnoreCase("hard");
   }
 
   private CompletionStage<HttpResponse> accepted(RequestContext ctx, String id,
@@ -375,30 +338,14 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> consoleOutput(RequestContext ctx, String id, JsonNode args) {
-    if (args == null || !args.isObject()) throw Fields.wrongType("os-getConsoleOutput", args, "object");
-    Fields.onlyKnown(args, "os-getConsoleOutput", Set.of("length"));
-    Optional<Integer> lines = consoleLength(args.get("length"));
+    // -1 (or no length) is the whole log
+    Optional<Integer> lines = Fields.integer(args, "length").filter(n -> n != -1);
     return visible(ctx, id)
         .thenCompose(v -> server(id).<String>askWithStatus(
             replyTo -> new ServerEntity.GetConsoleOutput(lines, replyTo), timeout))
         .thenApply(output -> {
           return Json.response(200, Map.of("output", output));
         });
-  }
-
-  /** Nova takes an integer or a numeric string; -1 or null means the whole log. */
-  private static Optional<Integer> consoleLength(JsonNode length) {
-    if (length == null || length.isNull()) return Optional.empty();
-    int value;
-    if (length.isIntegralNumber()) {
-      value = Fields.intValue("length", length);
-    } else if (length.isTextual() && length.asText().matches("-?[0-9]{1,9}")) {
-      value = Integer.parseInt(length.asText());
-    } else {
-      throw Fields.wrongType("length", length, "integer, string");
-    }
-    if (value < -1) throw Fields.invalid("length", length, value + " is less than the minimum of -1");
-    return value == -1 ? Optional.empty() : Optional.of(value);
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -44,9 +44,7 @@ final class ServerSnapshots {
   }
 
   CompletionStage<HttpResponse> create(ServerView server, JsonNode args, String imageBaseUrl) {
-    if (args == null || !args.isObject()) throw Fields.wrongType("createImage", args, "object");
-    Fields.onlyKnown(args, "createImage", Set.of("name", "metadata"));
-    String name = Fields.name(args, "name");
+    String name = args.get("name").asText(); // checked by server-action-createImage.json
     Map<String, String> metadata = Fields.metadata(args, "metadata");
     for (String key : metadata.keySet()) {
       if (ImageJson.READ_ONLY.contains(key) || ImageJson.BASE.contains(key)) {

@@ -1,8 +1,6 @@
 package nimbus.edge.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.stream.Stream;
 import nimbus.edge.ApiError;
 import nimbus.edge.Json;
 import nimbus.edge.VersionDoc;
+import nimbus.edge.RequestSchema;
 import nimbus.edge.ServiceRoutes;
 import nimbus.edge.identity.IdentityEntity.Assignment;
 import nimbus.edge.identity.IdentityEntity.Directory;
@@ -35,6 +34,16 @@ import org.apache.pekko.http.javadsl.server.Route;
  * catalog need an admin token; a user may read itself and its own projects.
  */
 public final class IdentityRoutes extends ServiceRoutes {
+  private static final RequestSchema TOKEN_ISSUE = RequestSchema.named("identity-auth-tokens");
+  private static final RequestSchema DOMAIN_CREATE = RequestSchema.named("identity-domain-create");
+  private static final RequestSchema DOMAIN_UPDATE = RequestSchema.named("identity-domain-update");
+  private static final RequestSchema PROJECT_CREATE = RequestSchema.named("identity-project-create");
+  private static final RequestSchema PROJECT_UPDATE = RequestSchema.named("identity-project-update");
+  private static final RequestSchema USER_CREATE = RequestSchema.named("identity-user-create");
+  private static final RequestSchema USER_UPDATE = RequestSchema.named("identity-user-update");
+  private static final RequestSchema ROLE_CREATE = RequestSchema.named("identity-role-create");
+  private static final RequestSchema ROLE_UPDATE = RequestSchema.named("identity-role-update");
+
   private final IdentityService identity;
 
   public IdentityRoutes(IdentityService identity) {
@@ -73,19 +82,16 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> issue(String text, String apiBase) {
-    JsonNode auth = Json.parseObject(text).path("auth");
-    if (!auth.isObject()) throw ApiError.badRequest("Expecting to find auth in request body.");
-    JsonNode identityNode = auth.path("identity");
-    JsonNode methods = identityNode.path("methods");
-    if (!methods.isArray() || methods.isEmpty()) throw ApiError.badRequest("Expecting to find identity.methods in auth.");
+    JsonNode auth = TOKEN_ISSUE.validate(Json.parseObject(text)).get("auth");
+    JsonNode identityNode = auth.get("identity");
+    JsonNode methods = identityNode.get("methods");
     Optional<ProjectRef> scope = scopeOf(auth.path("scope"));
     String method = methods.get(0).asText();
     CompletionStage<IdentityService.Issued> issued;
     if (method.equals("password")) {
       JsonNode user = identityNode.path("password").path("user");
-      if (!user.isObject() || !user.path("password").isTextual()) {
-        throw ApiError.badRequest("Expecting to find password.user with a password in identity.");
-      }
+      // the schema checks a user that is there; the password method needs one
+      if (user.isMissingNode()) throw ApiError.badRequest("Expecting to find password.user with a password in identity.");
       JsonNode domain = user.path("domain");
       issued = identity.authenticate(new UserRef(text(user, "id"), text(user, "name"), text(domain, "id"),
           text(domain, "name")), user.path("password").asText(), scope);
@@ -225,14 +231,14 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> createDomain(Directory d, String unused, JsonNode body, String base) {
-    JsonNode in = member(body, "domain");
-    Domain x = new Domain(IdentityEntity.newId(), requiredName(in), in.path("description").asText(""),
+    JsonNode in = member(DOMAIN_CREATE, body, "domain");
+    Domain x = new Domain(IdentityEntity.newId(), in.get("name").asText(), in.path("description").asText(""),
         in.path("enabled").asBoolean(true));
     return save(r -> new IdentityEntity.SaveDomain(x, true, r), 201, "domain", KeystoneJson.domain(x, base));
   }
 
   private CompletionStage<HttpResponse> updateDomain(Directory d, String id, JsonNode body, String base) {
-    JsonNode in = member(body, "domain");
+    JsonNode in = member(DOMAIN_UPDATE, body, "domain");
     Domain old = Optional.ofNullable(d.domains().get(id)).orElseThrow(() -> notFound("domain", id));
     Domain x = new Domain(id, in.path("name").asText(old.name()), in.path("description").asText(old.description()),
         in.path("enabled").asBoolean(old.enabled()));
@@ -258,15 +264,15 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> createProject(Directory d, String unused, JsonNode body, String base) {
-    JsonNode in = member(body, "project");
-    Project p = new Project(IdentityEntity.newId(), requiredName(in),
+    JsonNode in = member(PROJECT_CREATE, body, "project");
+    Project p = new Project(IdentityEntity.newId(), in.get("name").asText(),
         in.path("domain_id").asText(IdentityEntity.DEFAULT_DOMAIN), in.path("description").asText(""),
         in.path("enabled").asBoolean(true));
     return save(r -> new IdentityEntity.SaveProject(p, true, r), 201, "project", KeystoneJson.project(p, base));
   }
 
   private CompletionStage<HttpResponse> updateProject(Directory d, String id, JsonNode body, String base) {
-    JsonNode in = member(body, "project");
+    JsonNode in = member(PROJECT_UPDATE, body, "project");
     Project old = Optional.ofNullable(d.projects().get(id)).orElseThrow(() -> notFound("project", id));
     Project p = new Project(id, in.path("name").asText(old.name()), old.domainId(),
         in.path("description").asText(old.description()), in.path("enabled").asBoolean(old.enabled()));
@@ -291,8 +297,8 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> createUser(Directory d, String unused, JsonNode body, String base) {
-    JsonNode in = member(body, "user");
-    String name = requiredName(in);
+    JsonNode in = member(USER_CREATE, body, "user");
+    String name = in.get("name").asText();
     Optional<String> password = text(in, "password");
     Optional<String> project = text(in, "default_project_id");
     if (project.isPresent() && !d.projects().containsKey(project.get())) throw notFound("project", project.get());
@@ -305,21 +311,14 @@ public final class IdentityRoutes extends ServiceRoutes {
         });
   }
 
-  /** Keystone's user option {@code ignore_lockout_failure_attempts}, if the body sets it. */
+  /** Keystone's user option {@code ignore_lockout_failure_attempts}, if the body sets it (a boolean: the schema says so). */
   private static Optional<Boolean> ignoreLockout(JsonNode user) {
-    JsonNode options = user.get("options");
-    if (options == null || options.isNull()) return Optional.empty();
-    if (!options.isObject()) throw ApiError.badRequest("Invalid input for field 'options': must be an object");
-    JsonNode value = options.get("ignore_lockout_failure_attempts");
-    if (value == null || value.isNull()) return Optional.empty();
-    if (!value.isBoolean()) {
-      throw ApiError.badRequest("Invalid input for field 'options.ignore_lockout_failure_attempts': must be a boolean");
-    }
-    return Optional.of(value.asBoolean());
+    JsonNode value = user.path("options").path("ignore_lockout_failure_attempts");
+    return value.isBoolean() ? Optional.of(value.booleanValue()) : Optional.empty();
   }
 
   private CompletionStage<HttpResponse> updateUser(Directory d, String id, JsonNode body, String base) {
-    JsonNode in = member(body, "user");
+    JsonNode in = member(USER_UPDATE, body, "user");
     User old = Optional.ofNullable(d.users().get(id)).orElseThrow(() -> notFound("user", id));
     Optional<String> password = text(in, "password");
     boolean ignoreLockout = ignoreLockout(in).orElse(old.ignoreLockout());
@@ -347,13 +346,13 @@ public final class IdentityRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> createRole(Directory d, String unused, JsonNode body, String base) {
-    Role r = new Role(IdentityEntity.newId(), requiredName(member(body, "role")));
+    Role r = new Role(IdentityEntity.newId(), member(ROLE_CREATE, body, "role").get("name").asText());
     return save(x -> new IdentityEntity.SaveRole(r, true, x), 201, "role", KeystoneJson.role(r, base));
   }
 
   private CompletionStage<HttpResponse> updateRole(Directory d, String id, JsonNode body, String base) {
     Role old = Optional.ofNullable(d.roles().get(id)).orElseThrow(() -> notFound("role", id));
-    Role r = new Role(id, member(body, "role").path("name").asText(old.name()));
+    Role r = new Role(id, member(ROLE_UPDATE, body, "role").path("name").asText(old.name()));
     return save(x -> new IdentityEntity.SaveRole(r, false, x), 200, "role", KeystoneJson.role(r, base));
   }
 
@@ -443,18 +442,9 @@ public final class IdentityRoutes extends ServiceRoutes {
     return Json.response(200, KeystoneJson.list(key, items.toList(), self));
   }
 
-  private static JsonNode member(JsonNode body, String key) {
-    JsonNode in = body.path(key);
-    if (!in.isObject()) throw ApiError.badRequest("Expecting to find " + key + " in request body.");
-    return in;
-  }
-
-  private static String requiredName(JsonNode in) {
-    JsonNode name = in.path("name");
-    if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 255) {
-      throw ApiError.badRequest("Invalid input for field 'name': a name of 1 to 255 characters is required.");
-    }
-    return name.asText();
+  /** The body's {@code key} object, once the body matches {@code schema}. */
+  private static JsonNode member(RequestSchema schema, JsonNode body, String key) {
+    return schema.validate(body).get(key);
   }
 
   private static Optional<String> text(JsonNode node, String field) {
