@@ -246,9 +246,9 @@ class IdentityApiTest {
     flood(body, statuses);
     assertTrue(java.util.Set.of(413, 0).containsAll(statuses), "refused, never hashed: " + statuses);
     long kept = heapAfterGc() - before;
-    // the 500 connections' buffers (the node's and this client's) stay until they close: about
-    // 70 MiB here; the bodies, had they been held, would be 500 MB
-    assertTrue(kept < 128L * 1024 * 1024, "the node kept " + kept / 1024 / 1024 + " MiB of 500 MB sent");
+    // the 500 connections' buffers (the node's and this client's) stay until they close: 70 to
+    // 150 MiB here, with the collector's timing; the bodies, had they been held, would be 500 MB
+    assertTrue(kept < 256L * 1024 * 1024, "the node kept " + kept / 1024 / 1024 + " MiB of 500 MB sent");
     assertEquals(201, login("admin", TestConfig.ADMIN_PASSWORD).status(), "and still logs users in");
   }
 
