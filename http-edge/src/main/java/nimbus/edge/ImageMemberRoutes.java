@@ -24,18 +24,24 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class ImageMemberRoutes extends ServiceRoutes {
   private final BiFunction<RequestContext, String, CompletionStage<Image>> visible;
-  private final BiFunction<RequestContext, String, CompletionStage<Image>> owned;
+  private final Owned owned;
   private final Function<String, EntityRef<ImageEntity.Command>> entity;
   private final Duration timeout;
+  private final Policy policy;
 
-  ImageMemberRoutes(BiFunction<RequestContext, String, CompletionStage<Image>> visible,
-      BiFunction<RequestContext, String, CompletionStage<Image>> owned,
-      Function<String, EntityRef<ImageEntity.Command>> entity, Duration timeout) {
+  /** The image, if the caller passes a rule on it ({@link ImageRoutes#owned}). */
+  interface Owned {
+    CompletionStage<Image> apply(RequestContext ctx, String imageId, String rule);
+  }
+
+  ImageMemberRoutes(BiFunction<RequestContext, String, CompletionStage<Image>> visible, Owned owned,
+      Function<String, EntityRef<ImageEntity.Command>> entity, Duration timeout, Policy policy) {
     super(ImageRoutes::error);
     this.visible = visible;
     this.owned = owned;
     this.entity = entity;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx, String imageId) {
@@ -51,7 +57,7 @@ final class ImageMemberRoutes extends ServiceRoutes {
               return Json.response(200, view(image, member));
             }))),
             put(() -> body(b -> respond(() -> answer(ctx, imageId, member, b)))),
-            delete(() -> respond(() -> owned.apply(ctx, imageId)
+            delete(() -> respond(() -> owned.apply(ctx, imageId, "delete_member")
                 .thenCompose(image -> entity.apply(imageId)
                     .<Image>askWithStatus(r -> new ImageEntity.RemoveMember(member, r), timeout))
                 .thenApply(image -> HttpResponse.create().withStatus(204)))))));
@@ -71,7 +77,7 @@ final class ImageMemberRoutes extends ServiceRoutes {
     JsonNode body = Json.parseObject(raw);
     Fields.onlyKnown(body, "member", Set.of("member"));
     String member = Fields.requiredString(body, "member", 64);
-    return owned.apply(ctx, imageId)
+    return owned.apply(ctx, imageId, "add_member")
         .thenCompose(image -> entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AddMember(member, r), timeout))
         .thenApply(image -> Json.response(200, view(image, member)));
   }
@@ -85,16 +91,16 @@ final class ImageMemberRoutes extends ServiceRoutes {
     String status = Fields.requiredString(body, "status", 16);
     if (!ImageMember.STATUSES.contains(status)) throw ApiError.badRequest("Invalid status: " + status);
     return visible.apply(ctx, imageId).thenCompose(image -> {
-      if (!member.equals(ctx.projectId()) || !ctx.canWrite()) {
+      if (!policy.allows(ctx, "modify_member", Map.of("owner", image.ownerProjectId(), "member_id", member))) {
         throw new ApiError(403, "You are not permitted to modify 'status' on this image member.");
       }
       return entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AnswerMember(member, status, r), timeout);
     }).thenApply(image -> Json.response(200, view(image, member)));
   }
 
-  /** The owner and admins see every member; a member sees itself. */
-  private static boolean mayRead(RequestContext ctx, Image image, String member) {
-    return ctx.isAdmin() || image.ownerProjectId().equals(ctx.projectId()) || member.equals(ctx.projectId());
+  /** By default the owner and admins see every member; a member sees itself. */
+  private boolean mayRead(RequestContext ctx, Image image, String member) {
+    return policy.allows(ctx, "get_member", Map.of("owner", image.ownerProjectId(), "member_id", member));
   }
 
   private static ObjectNode view(Image image, String member) {

@@ -28,12 +28,14 @@ final class KeypairRoutes extends ServiceRoutes {
   private final ClusterSharding sharding;
   private final Executor blocking;
   private final Duration timeout;
+  private final Policy policy;
 
-  KeypairRoutes(ClusterSharding sharding, Executor blocking, Duration timeout) {
+  KeypairRoutes(ClusterSharding sharding, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.blocking = blocking;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
@@ -42,10 +44,16 @@ final class KeypairRoutes extends ServiceRoutes {
             get(() -> respond(() -> list(ctx))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
         path(PathMatchers.segment(), name -> concat(
-            get(() -> respond(() -> keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
-                .thenApply(k -> one(k, Optional.empty(), true)))),
-            delete(() -> respond(() -> keypairs(ctx).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
-                .thenApply(d -> HttpResponse.create().withStatus(202))))))));
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-keypairs:show");
+              return keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
+                  .thenApply(k -> one(k, Optional.empty(), true));
+            })),
+            delete(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-keypairs:delete");
+              return keypairs(ctx).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
+                  .thenApply(d -> HttpResponse.create().withStatus(202));
+            }))))));
   }
 
   private EntityRef<KeypairsEntity.Command> keypairs(RequestContext ctx) {
@@ -53,6 +61,7 @@ final class KeypairRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx) {
+    policy.enforce(ctx, "os_compute_api:os-keypairs:index");
     return keypairs(ctx).<KeypairsEntity.Listing>askWithStatus(KeypairsEntity.ListAll::new, timeout).thenApply(l -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
       ArrayNode items = body.putArray("keypairs");
@@ -65,6 +74,7 @@ final class KeypairRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text) {
+    policy.enforce(ctx, "os_compute_api:os-keypairs:create");
     JsonNode in = Fields.object(Json.parseObject(text), "keypair");
     Fields.onlyKnown(in, "keypair", Set.of("name", "public_key", "type"));
     String name = Fields.name(in, "name");

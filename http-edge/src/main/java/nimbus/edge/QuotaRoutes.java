@@ -3,6 +3,7 @@ package nimbus.edge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -25,21 +26,29 @@ final class QuotaRoutes extends ServiceRoutes {
   private static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Policy policy;
 
-  QuotaRoutes(ClusterSharding sharding, Duration timeout) {
+  QuotaRoutes(ClusterSharding sharding, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
     return concat(
-        path("limits", () -> get(() -> respond(() -> quota(ctx.projectId()).thenApply(QuotaRoutes::limits)))),
+        path("limits", () -> get(() -> respond(() -> {
+          policy.enforce(ctx, "os_compute_api:limits");
+          return quota(ctx.projectId()).thenApply(QuotaRoutes::limits);
+        }))),
         pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), project -> projectId(project, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> readable(ctx, project).thenApply(q -> set(project, q.effective())))),
                 put(() -> body(b -> respond(() -> update(ctx, project, b)))))),
-            path("defaults", () -> get(() -> respond(() -> quota(project).thenApply(q -> set(project, q.defaults()))))))))));
+            path("defaults", () -> get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults");
+              return quota(project).thenApply(q -> set(project, q.defaults()));
+            }))))))));
   }
 
   /**
@@ -61,16 +70,12 @@ final class QuotaRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<Quota> readable(RequestContext ctx, String project) {
-    if (!ctx.isAdmin() && !ctx.projectId().equals(project)) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.");
-    }
+    policy.enforce(ctx, "os_compute_api:os-quota-sets:show", Map.of("project_id", project));
     return quota(project);
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String project, String text) {
-    if (!ctx.isAdmin()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.");
-    }
+    policy.enforce(ctx, "os_compute_api:os-quota-sets:update", Map.of("project_id", project));
     JsonNode in = Fields.object(Json.parseObject(text), "quota_set");
     Fields.onlyKnown(in, "quota_set", Set.of("instances", "cores", "ram", "force", "metadata_items", "key_pairs",
         "server_groups", "server_group_members", "injected_files", "injected_file_content_bytes",

@@ -31,28 +31,36 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Policy policy;
 
-  ServerGroupRoutes(ClusterSharding sharding, Duration timeout) {
+  ServerGroupRoutes(ClusterSharding sharding, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
     return pathPrefix("os-server-groups", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> respond(() -> groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-server-groups:index");
+              return groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
                 .thenApply(all -> {
                   ObjectNode body = Json.MAPPER.createObjectNode();
                   ArrayNode list = body.putArray("server_groups");
                   all.byId().values().forEach(g -> list.add(view(g, ctx.projectId())));
                   return Json.response(200, body);
-                }))),
+                });
+            })),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
         path(PathMatchers.segment(), id -> concat(
-            get(() -> respond(() -> find(ctx, id).thenApply(g -> one(g, ctx.projectId())))),
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-server-groups:show");
+              return find(ctx, id).thenApply(g -> one(g, ctx.projectId()));
+            })),
             delete(() -> respond(() -> {
-              writer(ctx, "delete");
+              policy.enforce(ctx, "os_compute_api:os-server-groups:delete");
               return groups(ctx).<Done>askWithStatus(r -> new ServerGroupsEntity.Delete(id, r), timeout)
                   .thenApply(done -> HttpResponse.create().withStatus(204));
             }))))));
@@ -79,7 +87,7 @@ final class ServerGroupRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
-    writer(ctx, "create");
+    policy.enforce(ctx, "os_compute_api:os-server-groups:create");
     JsonNode group = Fields.object(Json.parseObject(raw), "server_group");
     Fields.onlyKnown(group, "server_group", Set.of("name", "policies"));
     String name = Fields.name(group, "name");
@@ -102,12 +110,6 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   private EntityRef<ServerGroupsEntity.Command> groups(RequestContext ctx) {
     return sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, ctx.projectId());
-  }
-
-  private static void writer(RequestContext ctx, String action) {
-    if (!ctx.canWrite()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-server-groups:" + action + " to be performed.");
-    }
   }
 
   private static HttpResponse one(Group g, String projectId) {
