@@ -45,8 +45,9 @@ final class Failures {
   }
 
   /**
-   * Whether something behind the route did not answer in time. Pekko's ask (AskTimeoutException),
-   * its streams' and connections' timeouts are all TimeoutExceptions; a request's streamed body
+   * Whether something behind the route did not answer in time. Pekko's typed ask fails with a
+   * TimeoutException, an EntityRef's ask with its subclass AskTimeoutException, and streams' and
+   * connections' timeouts are TimeoutExceptions too; a request's streamed body
    * that nothing subscribed to in time (an upload waiting on its image) fails with a stream's
    * SubscriptionTimeoutException, and a stream ref's with StreamRefSubscriptionTimeoutException.
    */
