@@ -8,10 +8,11 @@ import java.util.Optional;
 
 /**
  * The HTTP API: where it listens, how large a body may be, how long it waits for entities, and
- * how long a read-side projection may stand still behind the journal before readiness fails.
+ * how long a read-side projection may stand still behind the journal before readiness fails, and
+ * the operator's policy file (rules that override the API's defaults), if any.
  */
 public record ApiSettings(String host, int port, long maxBodyBytes, Duration askTimeout, Duration projectionStallAfter,
-    Optional<Tls> tls) {
+    Optional<Tls> tls, Optional<Path> policyFile) {
 
   /** The API's certificate and key, PEM files. */
   public record Tls(Path certFile, Path keyFile) {}
@@ -27,7 +28,19 @@ public record ApiSettings(String host, int port, long maxBodyBytes, Duration ask
           "allow at least 1 KiB");
     }
     return new ApiSettings(c.getString("host"), Ports.check("nimbus.api.port", c.getInt("port"), true),
-        max, c.getDuration("ask-timeout"), c.getDuration("projection-stall-after"), tls(c));
+        max, c.getDuration("ask-timeout"), c.getDuration("projection-stall-after"), tls(c), policyFile(c));
+  }
+
+  /** Only that the file is readable: its rules are checked by the API, which knows their names. */
+  private static Optional<Path> policyFile(Config c) {
+    String file = c.getString("policy-file");
+    if (file.isBlank()) return Optional.empty();
+    Path path = Path.of(file).toAbsolutePath();
+    if (!Files.isReadable(path)) {
+      throw new SettingsException("nimbus.api.policy-file", "cannot read " + file,
+          "give a readable JSON or HOCON file of rule names to check strings, or leave it empty");
+    }
+    return Optional.of(path);
   }
 
   private static Optional<Tls> tls(Config c) {

@@ -52,7 +52,8 @@ class NimbusSettingsTest {
       "nimbus.image-store.max-image-size | 0         | nimbus.image-store.max-image-size: must be positive",
       "nimbus.image-store.quota.image-count-total | -1 | nimbus.image-store.quota.image-count-total: must not be negative",
       "nimbus.host.disk-gb   | 0                     | nimbus.host.disk-gb: '0' is neither auto nor a positive number",
-      "nimbus.host.disk-gb   | lots                  | nimbus.host.disk-gb: 'lots' is neither auto nor a positive number"})
+      "nimbus.host.disk-gb   | lots                  | nimbus.host.disk-gb: 'lots' is neither auto nor a positive number",
+      "nimbus.api.policy-file | \"/no/such/policy.json\" | nimbus.api.policy-file: cannot read /no/such/policy.json"})
   void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
     SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
         Optional.empty(), ConfigFactory.parseString(key + " = " + value)));

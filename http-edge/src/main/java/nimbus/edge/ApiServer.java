@@ -55,24 +55,27 @@ public final class ApiServer extends AllDirectives {
   private final Optional<String> publicUrl;
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
+  /** {@code policy}: who may do what ({@link Policy#load}, checked before the node starts). */
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
       Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
-      Duration uploadTimeout) {
-    this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter);
+      Duration uploadTimeout, Policy policy) {
+    this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy);
     this.settings = settings;
     this.readiness = readiness;
     this.identity = identity;
-    this.identityRoutes = new IdentityRoutes(identity);
+    this.identityRoutes = new IdentityRoutes(identity, policy);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
-    this.images = new ImageRoutes(ClusterSharding.get(system), new ImageListing(ReadSideDatabase.get(system)),
-        uploads, blocking, settings.askTimeout(), uploadTimeout);
-    this.flavors = new FlavorRoutes(ClusterSharding.get(system), settings.askTimeout());
-    this.quotas = new QuotaRoutes(ClusterSharding.get(system), settings.askTimeout());
-    this.keypairs = new KeypairRoutes(ClusterSharding.get(system), blockingExecutor(system), settings.askTimeout());
-    this.serverGroups = new ServerGroupRoutes(ClusterSharding.get(system), settings.askTimeout());
-    this.servers = new ServerRoutes(ClusterSharding.get(system), flavors, serverGroups, uploads.quotas(),
-        new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout());
+    ClusterSharding sharding = ClusterSharding.get(system);
+    this.images = new ImageRoutes(sharding, new ImageListing(ReadSideDatabase.get(system)),
+        uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
+    this.flavors = new FlavorRoutes(sharding, settings.askTimeout(), policy);
+    this.quotas = new QuotaRoutes(sharding, settings.askTimeout(), policy);
+    this.keypairs = new KeypairRoutes(sharding, blocking, settings.askTimeout(), policy);
+    this.serverGroups = new ServerGroupRoutes(sharding, settings.askTimeout(), policy);
+    this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
+        new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout(),
+        policy);
   }
 
   public static Executor blockingExecutor(ActorSystem<?> system) {
@@ -89,6 +92,7 @@ public final class ApiServer extends AllDirectives {
     return server.bind(route());
   }
 
+  /** Every route of the API, as {@link #bind} serves them (tests run it without a port). */
   public Route route() {
     // a fresh id for every response (a header built here once would repeat on all of them)
     return mapResponse(r -> r.addHeader(RawHeader.create("x-openstack-request-id", "req-" + UUID.randomUUID())), () ->

@@ -44,6 +44,19 @@ final class Failures {
     return false;
   }
 
+  /**
+   * Whether something behind the route did not answer in time. Pekko's typed ask fails with a
+   * TimeoutException, an EntityRef's ask with its subclass AskTimeoutException, and streams' and
+   * connections' timeouts are TimeoutExceptions too; a request's streamed body
+   * that nothing subscribed to in time (an upload waiting on its image) fails with a stream's
+   * SubscriptionTimeoutException, and a stream ref's with StreamRefSubscriptionTimeoutException.
+   */
+  static boolean timedOut(Throwable t) {
+    return t instanceof TimeoutException
+        || t instanceof org.apache.pekko.stream.impl.SubscriptionTimeoutException
+        || t instanceof org.apache.pekko.stream.StreamRefSubscriptionTimeoutException;
+  }
+
   /** The status and message for a failure; unexpected ones are logged, never shown. */
   static ApiError toApiError(Throwable e) {
     Throwable t = unwrap(e);
@@ -61,7 +74,7 @@ final class Failures {
       Rejection r = Rejection.from(t);
       return new ApiError(r.kind().httpStatus, r.message());
     }
-    if (t instanceof TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+    if (timedOut(t)) {
       return new ApiError(503, "The service did not answer in time; try again.");
     }
     log.error("request failed unexpectedly", t);

@@ -36,18 +36,20 @@ final class FlavorRoutes extends ServiceRoutes {
 
   private final EntityRef<FlavorCatalogEntity.Command> catalog;
   private final Duration timeout;
+  private final Policy policy;
 
-  FlavorRoutes(ClusterSharding sharding, Duration timeout) {
+  FlavorRoutes(ClusterSharding sharding, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.catalog = sharding.entityRefFor(FlavorCatalogEntity.TYPE_KEY, FlavorCatalogEntity.ENTITY_ID);
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   /** The flavor a server of {@code ctx}'s project may be created with (400 otherwise). */
   CompletionStage<Flavor> usable(RequestContext ctx, String id) {
     return catalog().thenApply(c -> {
       Entry e = c.byId().get(id);
-      if (e == null || !(e.usableBy(ctx.projectId()) || ctx.isAdmin())) {
+      if (e == null || !(e.usableBy(ctx.projectId()) || seesAll(ctx))) {
         throw ApiError.badRequest("Flavor " + id + " could not be found.");
       }
       return e.flavor();
@@ -63,13 +65,13 @@ final class FlavorRoutes extends ServiceRoutes {
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> visible(ctx, id).thenApply(e -> one("flavor", detail(e, baseUrl))))),
-                delete(() -> respond(() -> admin(ctx, "delete").thenCompose(x ->
+                delete(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-manage:delete").thenCompose(x ->
                     catalog.<Done>askWithStatus(r -> new FlavorCatalogEntity.Delete(id, r), timeout))
                     .thenApply(d -> HttpResponse.create().withStatus(202)))))),
             path("os-extra_specs", () -> concat(
                 get(() -> respond(() -> visible(ctx, id).thenApply(FlavorRoutes::specs))),
                 post(() -> body(b -> respond(() -> setSpecs(ctx, id, b)))))),
-            path("os-flavor-access", () -> get(() -> respond(() -> admin(ctx, "access")
+            path("os-flavor-access", () -> get(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-access")
                 .thenCompose(x -> visible(ctx, id)).thenApply(FlavorRoutes::access)))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
   }
@@ -81,7 +83,7 @@ final class FlavorRoutes extends ServiceRoutes {
   private CompletionStage<Entry> visible(RequestContext ctx, String id) {
     return catalog().thenApply(c -> {
       Entry e = c.byId().get(id);
-      if (e == null || !(ctx.isAdmin() || e.usableBy(ctx.projectId()))) {
+      if (e == null || !(seesAll(ctx) || e.usableBy(ctx.projectId()))) {
         throw ApiError.notFound("Flavor " + id + " could not be found.");
       }
       return e;
@@ -91,21 +93,25 @@ final class FlavorRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, String baseUrl, boolean detail) {
     return catalog().thenApply(c -> {
       List<Object> flavors = new ArrayList<>();
-      c.sorted().stream().filter(e -> ctx.isAdmin() || e.usableBy(ctx.projectId()))
+      boolean all = seesAll(ctx);
+      c.sorted().stream().filter(e -> all || e.usableBy(ctx.projectId()))
           .forEach(e -> flavors.add(detail ? detail(e, baseUrl) : summary(e.flavor(), baseUrl)));
       return Json.response(200, Map.of("flavors", flavors));
     });
   }
 
-  private CompletionStage<Void> admin(RequestContext ctx, String what) {
-    if (!ctx.isAdmin()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-flavor-manage:" + what + " to be performed.");
-    }
+  /** Nova shows private flavors to admins (its context's is_admin). */
+  private boolean seesAll(RequestContext ctx) {
+    return policy.allows(ctx, "context_is_admin");
+  }
+
+  private CompletionStage<Void> admin(RequestContext ctx, String rule) {
+    policy.enforce(ctx, rule);
     return java.util.concurrent.CompletableFuture.completedFuture(null);
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text, String baseUrl) {
-    return admin(ctx, "create").thenCompose(x -> {
+    return admin(ctx, "os_compute_api:os-flavor-manage:create").thenCompose(x -> {
       JsonNode in = CREATE.validate(Json.parseObject(text)).get("flavor");
       String name = in.get("name").asText();
       String id = Fields.text(in, "id").orElse(UUID.randomUUID().toString());
@@ -119,7 +125,7 @@ final class FlavorRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> setSpecs(RequestContext ctx, String id, String text) {
-    return admin(ctx, "extra_specs").thenCompose(x -> {
+    return admin(ctx, "os_compute_api:os-flavor-extra-specs:create").thenCompose(x -> {
       Map<String, String> values = Fields.metadata(EXTRA_SPECS.validate(Json.parseObject(text)), "extra_specs");
       return catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.SetExtraSpecs(id, values, r), timeout)
           .thenApply(FlavorRoutes::specs);
@@ -134,7 +140,8 @@ final class FlavorRoutes extends ServiceRoutes {
         .get("tenant").asText();
     Function<ActorRef<StatusReply<Entry>>, FlavorCatalogEntity.Command> command =
         r -> new FlavorCatalogEntity.Access(id, project, grant, r);
-    return admin(ctx, "access").thenCompose(x -> catalog.<Entry>askWithStatus(command::apply, timeout))
+    String rule = "os_compute_api:os-flavor-access:" + (grant ? "add_tenant_access" : "remove_tenant_access");
+    return admin(ctx, rule).thenCompose(x -> catalog.<Entry>askWithStatus(command::apply, timeout))
         .thenApply(FlavorRoutes::access);
   }
 

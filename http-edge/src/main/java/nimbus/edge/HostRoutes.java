@@ -23,11 +23,13 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class HostRoutes extends ServiceRoutes {
   private final HostDirectory directory;
   private final Duration downAfter;
+  private final Policy policy;
 
-  HostRoutes(HostDirectory directory, Duration downAfter) {
+  HostRoutes(HostDirectory directory, Duration downAfter, Policy policy) {
     super(NovaErrors::response);
     this.directory = directory;
     this.downAfter = downAfter;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
@@ -40,23 +42,22 @@ final class HostRoutes extends ServiceRoutes {
             path(PathMatchers.segment().slash("uptime"), id -> now(() -> uptime(ctx, id))))),
         // host aggregates are not made yet: the list is empty (the CLI reads it to show a hypervisor)
         path("os-aggregates", () -> now(() -> {
-          admin(ctx, "os-aggregates:index");
+          policy.enforce(ctx, "os_compute_api:os-aggregates:index");
           return Json.response(200, Map.of("aggregates", List.of()));
         })),
         pathPrefix("os-availability-zone", () -> concat(
-            pathEndOrSingleSlash(() -> now(() -> zones(false))),
+            pathEndOrSingleSlash(() -> now(() -> {
+              policy.enforce(ctx, "os_compute_api:os-availability-zone:list");
+              return zones(false);
+            })),
             path("detail", () -> now(() -> {
-              admin(ctx, "os-availability-zone:detail");
+              policy.enforce(ctx, "os_compute_api:os-availability-zone:detail");
               return zones(true);
             }))))));
   }
 
   private Route now(java.util.function.Supplier<HttpResponse> response) {
     return respond(() -> CompletableFuture.completedFuture(response.get()));
-  }
-
-  private static void admin(RequestContext ctx, String rule) {
-    if (!ctx.isAdmin()) throw new ApiError(403, "Policy doesn't allow os_compute_api:" + rule + " to be performed.");
   }
 
   private List<HostSummary> hosts() {
@@ -69,19 +70,19 @@ final class HostRoutes extends ServiceRoutes {
   }
 
   private HttpResponse hypervisors(RequestContext ctx, boolean detail) {
-    admin(ctx, "os-hypervisors:list");
+    policy.enforce(ctx, detail ? "os_compute_api:os-hypervisors:list-detail" : "os_compute_api:os-hypervisors:list");
     return Json.response(200, Map.of("hypervisors",
         hosts().stream().map(h -> detail ? detail(h) : summary(h)).toList()));
   }
 
   private HttpResponse hypervisor(RequestContext ctx, String id) {
-    admin(ctx, "os-hypervisors:show");
+    policy.enforce(ctx, "os_compute_api:os-hypervisors:show");
     return Json.response(200, Map.of("hypervisor", detail(byId(id))));
   }
 
   /** Agents do not report the host's uptime line: Nova's answer for such a driver. */
   private HttpResponse uptime(RequestContext ctx, String id) {
-    admin(ctx, "os-hypervisors:uptime");
+    policy.enforce(ctx, "os_compute_api:os-hypervisors:uptime");
     byId(id);
     return NovaErrors.response(501, "Virt driver does not implement uptime function.");
   }
@@ -130,7 +131,7 @@ final class HostRoutes extends ServiceRoutes {
   }
 
   private HttpResponse statistics(RequestContext ctx) {
-    admin(ctx, "os-hypervisors:statistics");
+    policy.enforce(ctx, "os_compute_api:os-hypervisors:statistics");
     List<HostSummary> all = hosts();
     Resources physical = all.stream().map(h -> h.inventory().physical()).reduce(Resources.NONE, Resources::plus);
     Resources used = all.stream().map(HostSummary::used).reduce(Resources.NONE, Resources::plus);

@@ -27,18 +27,24 @@ final class ImageMemberRoutes extends ServiceRoutes {
   private static final RequestSchema ANSWER = RequestSchema.named("image-member-update");
 
   private final BiFunction<RequestContext, String, CompletionStage<Image>> visible;
-  private final BiFunction<RequestContext, String, CompletionStage<Image>> owned;
+  private final Owned owned;
   private final Function<String, EntityRef<ImageEntity.Command>> entity;
   private final Duration timeout;
+  private final Policy policy;
 
-  ImageMemberRoutes(BiFunction<RequestContext, String, CompletionStage<Image>> visible,
-      BiFunction<RequestContext, String, CompletionStage<Image>> owned,
-      Function<String, EntityRef<ImageEntity.Command>> entity, Duration timeout) {
+  /** The image, if the caller passes a rule on it ({@link ImageRoutes#owned}). */
+  interface Owned {
+    CompletionStage<Image> apply(RequestContext ctx, String imageId, String rule);
+  }
+
+  ImageMemberRoutes(BiFunction<RequestContext, String, CompletionStage<Image>> visible, Owned owned,
+      Function<String, EntityRef<ImageEntity.Command>> entity, Duration timeout, Policy policy) {
     super(ImageRoutes::error);
     this.visible = visible;
     this.owned = owned;
     this.entity = entity;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx, String imageId) {
@@ -54,7 +60,7 @@ final class ImageMemberRoutes extends ServiceRoutes {
               return Json.response(200, view(image, member));
             }))),
             put(() -> body(b -> respond(() -> answer(ctx, imageId, member, b)))),
-            delete(() -> respond(() -> owned.apply(ctx, imageId)
+            delete(() -> respond(() -> owned.apply(ctx, imageId, "delete_member")
                 .thenCompose(image -> entity.apply(imageId)
                     .<Image>askWithStatus(r -> new ImageEntity.RemoveMember(member, r), timeout))
                 .thenApply(image -> HttpResponse.create().withStatus(204)))))));
@@ -70,7 +76,7 @@ final class ImageMemberRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> add(RequestContext ctx, String imageId, String raw) {
     String member = ADD.validate(Json.parseObject(raw)).get("member").asText();
-    return owned.apply(ctx, imageId)
+    return owned.apply(ctx, imageId, "add_member")
         .thenCompose(image -> entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AddMember(member, r), timeout))
         .thenApply(image -> Json.response(200, view(image, member)));
   }
@@ -80,16 +86,16 @@ final class ImageMemberRoutes extends ServiceRoutes {
     // the SDK sends the member back whole; only its status may change
     String status = ANSWER.validate(Json.parseObject(raw)).get("status").asText();
     return visible.apply(ctx, imageId).thenCompose(image -> {
-      if (!member.equals(ctx.projectId()) || !ctx.canWrite()) {
+      if (!policy.allows(ctx, "modify_member", Map.of("owner", image.ownerProjectId(), "member_id", member))) {
         throw new ApiError(403, "You are not permitted to modify 'status' on this image member.");
       }
       return entity.apply(imageId).<Image>askWithStatus(r -> new ImageEntity.AnswerMember(member, status, r), timeout);
     }).thenApply(image -> Json.response(200, view(image, member)));
   }
 
-  /** The owner and admins see every member; a member sees itself. */
-  private static boolean mayRead(RequestContext ctx, Image image, String member) {
-    return ctx.isAdmin() || image.ownerProjectId().equals(ctx.projectId()) || member.equals(ctx.projectId());
+  /** By default the owner and admins see every member; a member sees itself. */
+  private boolean mayRead(RequestContext ctx, Image image, String member) {
+    return policy.allows(ctx, "get_member", Map.of("owner", image.ownerProjectId(), "member_id", member));
   }
 
   /** An image's member project and its answer. */

@@ -44,17 +44,19 @@ final class ImageRoutes extends ServiceRoutes {
   private final Duration timeout;
   private final Duration uploadTimeout;
   private final ImageMemberRoutes members;
+  private final Policy policy;
 
   ImageRoutes(ClusterSharding sharding, ImageListing listing, ImageUploads uploads, Executor blocking,
-      Duration timeout, Duration uploadTimeout) {
+      Duration timeout, Duration uploadTimeout, Policy policy) {
     super(ImageRoutes::error);
+    this.policy = policy;
     this.sharding = sharding;
     this.listing = listing;
     this.uploads = uploads;
     this.blocking = blocking;
     this.timeout = timeout;
     this.uploadTimeout = uploadTimeout;
-    this.members = new ImageMemberRoutes(this::visible, this::owned, this::entity, timeout);
+    this.members = new ImageMemberRoutes(this::visible, this::owned, this::entity, timeout, policy);
   }
 
   /** Glance's error body. */
@@ -103,7 +105,7 @@ final class ImageRoutes extends ServiceRoutes {
                 delete(() -> respond(() -> tag(ctx, id, tag, false))))),
             path("file", () -> concat(
                 put(() -> withoutSizeLimit(() -> withRequestTimeout(uploadTimeout, () ->
-                    extractDataBytes(data -> respond(() -> owned(ctx, id)
+                    extractDataBytes(data -> respond(() -> owned(ctx, id, "upload_image")
                         .thenCompose(i -> uploads.upload(i.id(), data))
                         .thenApply(i -> HttpResponse.create().withStatus(204))))))),
                 get(() -> respond(() -> visible(ctx, id).thenApply(this::download)))))))));
@@ -111,7 +113,7 @@ final class ImageRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q) {
     ImageListing.Query query = new ImageListing.Query(
-        ctx.isAdmin() ? Optional.empty() : Optional.of(ctx.projectId()),
+        seesAll(ctx) ? Optional.empty() : Optional.of(ctx.projectId()),
         Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
         Optional.ofNullable(q.get("visibility")), Optional.ofNullable(q.get("owner")),
         Fields.limit(q, DEFAULT_LIMIT, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
@@ -139,7 +141,7 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
-    if (!ctx.canWrite()) throw new ApiError(403, "You are not authorized to complete add_image action.");
+    policy.enforce(ctx, "add_image");
     JsonNode body = Json.parseObject(raw);
     ImageJson.refuseReadOnly(body);
     ImageMetadata metadata = ImageJson.created(CREATE.validate(body));
@@ -165,7 +167,7 @@ final class ImageRoutes extends ServiceRoutes {
       throw ApiError.badRequest("Malformed JSON patch: " + e.getMessage());
     }
     if (patch != null) Json.requireStorable(patch);
-    return owned(ctx, id).thenCompose(image -> {
+    return owned(ctx, id, "modify_image").thenCompose(image -> {
       ImageMetadata next = ImageJson.patched(image, patch);
       if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());
       return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
@@ -177,7 +179,7 @@ final class ImageRoutes extends ServiceRoutes {
     if (tag.isEmpty() || tag.length() > 255 || Fields.hasControlCharacters(tag)) {
       throw ApiError.badRequest("Invalid tag: it must be 1 to 255 characters, none of them control characters");
     }
-    return owned(ctx, id).thenCompose(image -> {
+    return owned(ctx, id, "modify_image").thenCompose(image -> {
       java.util.List<String> tags = new java.util.ArrayList<>(image.metadata().tags());
       if (!add && !tags.remove(tag)) throw ApiError.notFound("Tag " + tag + " not found");
       if (add && !tags.contains(tag)) tags.add(tag);
@@ -188,7 +190,7 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
-    return owned(ctx, id)
+    return owned(ctx, id, "delete_image")
         .thenCompose(image -> entity(id).<Image>askWithStatus(ImageEntity.Delete::new, timeout))
         // its bytes are free at once, before the read side drops the image
         .thenCompose(deleted -> uploads.quotas().forget(deleted.ownerProjectId(), id))
@@ -206,10 +208,13 @@ final class ImageRoutes extends ServiceRoutes {
   }
 
   /** Publishing an image to every project is for admins (Glance's publicize_image). */
-  private static void checkPublicize(RequestContext ctx, String visibility) {
-    if (visibility.equals("public") && !ctx.isAdmin()) {
-      throw new ApiError(403, "You are not authorized to complete publicize_image action.");
-    }
+  private void checkPublicize(RequestContext ctx, String visibility) {
+    if (visibility.equals("public")) policy.enforce(ctx, "publicize_image");
+  }
+
+  /** Glance shows admins every project's images (its context's is_admin). */
+  private boolean seesAll(RequestContext ctx) {
+    return policy.allows(ctx, "context_is_admin");
   }
 
   /** The image, if this project may see it; 404 otherwise. */
@@ -217,16 +222,20 @@ final class ImageRoutes extends ServiceRoutes {
     // clients look names up as ids first: those need no entity to say there is no such image
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.notFound("No image found with ID " + id));
     return entity(id).<Image>askWithStatus(ImageEntity.Get::new, timeout).thenApply(image -> {
-      if (!ctx.isAdmin() && !image.visibleTo(ctx.projectId())) throw ApiError.notFound("No image found with ID " + id);
+      if (!seesAll(ctx) && !image.visibleTo(ctx.projectId())) throw ApiError.notFound("No image found with ID " + id);
       return image;
     });
   }
 
-  /** The image, if this project may change it: 403 for another's visible image, 404 otherwise. */
-  CompletionStage<Image> owned(RequestContext ctx, String id) {
+  /**
+   * The image, if the caller passes {@code rule} on it (Glance's target: its owner): 403 for
+   * another's visible image, 404 otherwise.
+   */
+  CompletionStage<Image> owned(RequestContext ctx, String id, String rule) {
     return visible(ctx, id).thenApply(image -> {
-      boolean mine = image.ownerProjectId().equals(ctx.projectId()) && ctx.canWrite();
-      if (!ctx.isAdmin() && !mine) throw new ApiError(403, "You are not permitted to modify image " + id + ".");
+      if (!policy.allows(ctx, rule, Map.of("owner", image.ownerProjectId()))) {
+        throw new ApiError(403, "You are not permitted to modify image " + id + ".");
+      }
       return image;
     });
   }

@@ -32,12 +32,14 @@ final class KeypairRoutes extends ServiceRoutes {
   private final ClusterSharding sharding;
   private final Executor blocking;
   private final Duration timeout;
+  private final Policy policy;
 
-  KeypairRoutes(ClusterSharding sharding, Executor blocking, Duration timeout) {
+  KeypairRoutes(ClusterSharding sharding, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.blocking = blocking;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
@@ -46,10 +48,16 @@ final class KeypairRoutes extends ServiceRoutes {
             get(() -> respond(() -> list(ctx))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
         path(PathMatchers.segment(), name -> concat(
-            get(() -> respond(() -> keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
-                .thenApply(k -> one(k, Optional.empty(), true)))),
-            delete(() -> respond(() -> keypairs(ctx).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
-                .thenApply(d -> HttpResponse.create().withStatus(202))))))));
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-keypairs:show");
+              return keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
+                  .thenApply(k -> one(k, Optional.empty(), true));
+            })),
+            delete(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-keypairs:delete");
+              return keypairs(ctx).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
+                  .thenApply(d -> HttpResponse.create().withStatus(202));
+            }))))));
   }
 
   private EntityRef<KeypairsEntity.Command> keypairs(RequestContext ctx) {
@@ -57,6 +65,7 @@ final class KeypairRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx) {
+    policy.enforce(ctx, "os_compute_api:os-keypairs:index");
     return keypairs(ctx).<KeypairsEntity.Listing>askWithStatus(KeypairsEntity.ListAll::new, timeout).thenApply(l -> {
       return Json.response(200, Map.of("keypairs", l.keypairs().stream()
           .map(k -> Map.of("keypair", new Listed(k.name(), k.publicKey(), k.fingerprint()))).toList()));
@@ -64,6 +73,7 @@ final class KeypairRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text) {
+    policy.enforce(ctx, "os_compute_api:os-keypairs:create");
     JsonNode in = CREATE.validate(Json.parseObject(text)).get("keypair");
     String name = in.get("name").asText();
     Optional<String> imported = Fields.text(in, "public_key");

@@ -29,21 +29,29 @@ final class QuotaRoutes extends ServiceRoutes {
 
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Policy policy;
 
-  QuotaRoutes(ClusterSharding sharding, Duration timeout) {
+  QuotaRoutes(ClusterSharding sharding, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
     return concat(
-        path("limits", () -> get(() -> respond(() -> quota(ctx.projectId()).thenApply(QuotaRoutes::limits)))),
+        path("limits", () -> get(() -> respond(() -> {
+          policy.enforce(ctx, "os_compute_api:limits");
+          return quota(ctx.projectId()).thenApply(QuotaRoutes::limits);
+        }))),
         pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), project -> projectId(project, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> readable(ctx, project).thenApply(q -> set(project, q.effective())))),
                 put(() -> body(b -> respond(() -> update(ctx, project, b)))))),
-            path("defaults", () -> get(() -> respond(() -> quota(project).thenApply(q -> set(project, q.defaults()))))))))));
+            path("defaults", () -> get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults");
+              return quota(project).thenApply(q -> set(project, q.defaults()));
+            }))))))));
   }
 
   /**
@@ -65,16 +73,12 @@ final class QuotaRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<Quota> readable(RequestContext ctx, String project) {
-    if (!ctx.isAdmin() && !ctx.projectId().equals(project)) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.");
-    }
+    policy.enforce(ctx, "os_compute_api:os-quota-sets:show", Map.of("project_id", project));
     return quota(project);
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String project, String text) {
-    if (!ctx.isAdmin()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.");
-    }
+    policy.enforce(ctx, "os_compute_api:os-quota-sets:update", Map.of("project_id", project));
     JsonNode in = UPDATE.validate(Json.parseObject(text)).get("quota_set");
     return quota(project).thenCompose(q -> {
       Limits now = q.effective();

@@ -30,26 +30,34 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Policy policy;
 
-  ServerGroupRoutes(ClusterSharding sharding, Duration timeout) {
+  ServerGroupRoutes(ClusterSharding sharding, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   Route route(RequestContext ctx) {
     return pathPrefix("os-server-groups", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> respond(() -> groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-server-groups:index");
+              return groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
                 .thenApply(all -> {
                   return Json.response(200, Map.of("server_groups",
                       all.byId().values().stream().map(g -> view(g, ctx.projectId())).toList()));
-                }))),
+                });
+            })),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
         path(PathMatchers.segment(), id -> concat(
-            get(() -> respond(() -> find(ctx, id).thenApply(g -> one(g, ctx.projectId())))),
+            get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-server-groups:show");
+              return find(ctx, id).thenApply(g -> one(g, ctx.projectId()));
+            })),
             delete(() -> respond(() -> {
-              writer(ctx, "delete");
+              policy.enforce(ctx, "os_compute_api:os-server-groups:delete");
               return groups(ctx).<Done>askWithStatus(r -> new ServerGroupsEntity.Delete(id, r), timeout)
                   .thenApply(done -> HttpResponse.create().withStatus(204));
             }))))));
@@ -72,11 +80,11 @@ final class ServerGroupRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
-    writer(ctx, "create");
+    policy.enforce(ctx, "os_compute_api:os-server-groups:create");
     JsonNode group = CREATE.validate(Json.parseObject(raw)).get("server_group");
     String name = group.get("name").asText();
-    String policy = group.get("policies").get(0).asText(); // affinity or anti-affinity, as Placement names them
-    Group created = new Group(UUID.randomUUID().toString(), name, policy, ctx.userId(), List.of(),
+    String policyName = group.get("policies").get(0).asText(); // affinity or anti-affinity, as Placement names them
+    Group created = new Group(UUID.randomUUID().toString(), name, policyName, ctx.userId(), List.of(),
         Optional.empty());
     return groups(ctx).<Group>askWithStatus(r -> new ServerGroupsEntity.Create(created, r), timeout)
         .thenApply(g -> one(g, ctx.projectId()));
@@ -89,12 +97,6 @@ final class ServerGroupRoutes extends ServiceRoutes {
 
   private EntityRef<ServerGroupsEntity.Command> groups(RequestContext ctx) {
     return sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, ctx.projectId());
-  }
-
-  private static void writer(RequestContext ctx, String action) {
-    if (!ctx.canWrite()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:os-server-groups:" + action + " to be performed.");
-    }
   }
 
   /** A server group (microversion 2.1: its policies as a list). */

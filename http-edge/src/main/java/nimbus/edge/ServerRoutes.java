@@ -49,6 +49,19 @@ final class ServerRoutes extends ServiceRoutes {
   private static final Set<String> STATUSES = Set.of("ACTIVE", "BUILD", "DELETED", "ERROR",
       "HARD_REBOOT", "REBOOT", "SHUTOFF", "PAUSED", "SUSPENDED", "UNKNOWN");
   private static final int MAX_LIMIT = 1000;
+  /** Nova's policy rule of each server action. */
+  private static final Map<String, String> ACTION_RULES = Map.ofEntries(
+      Map.entry("os-start", "os_compute_api:servers:start"), Map.entry("os-stop", "os_compute_api:servers:stop"),
+      Map.entry("reboot", "os_compute_api:servers:reboot"), Map.entry("rebuild", "os_compute_api:servers:rebuild"),
+      Map.entry("pause", "os_compute_api:os-pause-server:pause"),
+      Map.entry("unpause", "os_compute_api:os-pause-server:unpause"),
+      Map.entry("suspend", "os_compute_api:os-suspend-server:suspend"),
+      Map.entry("resume", "os_compute_api:os-suspend-server:resume"),
+      Map.entry("lock", "os_compute_api:os-lock-server:lock"), Map.entry("unlock", "os_compute_api:os-lock-server:unlock"),
+      Map.entry("os-getConsoleOutput", "os_compute_api:os-console-output"),
+      Map.entry("createImage", "os_compute_api:servers:create_image"), Map.entry("resize", "os_compute_api:servers:resize"),
+      Map.entry("confirmResize", "os_compute_api:servers:confirm_resize"),
+      Map.entry("revertResize", "os_compute_api:servers:revert_resize"));
 
   private final ClusterSharding sharding;
   private final ServerListing listing;
@@ -61,11 +74,13 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerResizes resizes;
   private final ServerGroupRoutes serverGroups;
   private final HostDirectory directory;
+  private final Policy policy;
 
   ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ImageQuotas imageQuotas,
       ServerListing listing,
-      HostDirectory directory, Executor blocking, Duration timeout) {
+      HostDirectory directory, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
+    this.policy = policy;
     this.directory = directory;
     this.serverGroups = serverGroups;
     this.flavors = flavors;
@@ -97,7 +112,7 @@ final class ServerRoutes extends ServiceRoutes {
   // ------------------------------------------------------------------ create
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
-    requireWriter(ctx, "create");
+    policy.enforce(ctx, "os_compute_api:servers:create");
     JsonNode request = CREATE.validate(Json.parseObject(body));
     JsonNode server = request.get("server");
     String name = server.get("name").asText();
@@ -170,8 +185,9 @@ final class ServerRoutes extends ServiceRoutes {
   // ------------------------------------------------------------------ read
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
+    policy.enforce(ctx, "os_compute_api:servers:show");
     return visible(ctx, id).thenApply(view -> {
-      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
+      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
     });
   }
 
@@ -179,17 +195,18 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<ServerView> visible(RequestContext ctx, String id) {
     if (!Ids.isUuid(id)) throw notFound(id);
     return server(id).<ServerView>askWithStatus(ServerEntity.Get::new, timeout).thenApply(view -> {
-      if (!ctx.isAdmin() && !view.projectId().equals(ctx.projectId())) throw notFound(id);
+      if (!policy.allows(ctx, "context_is_admin") && !view.projectId().equals(ctx.projectId())) throw notFound(id);
       return view;
     });
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q,
       boolean detail, String baseUrl) {
-    ServerListing.Query query = listQuery(ctx, q);
+    policy.enforce(ctx, detail ? "os_compute_api:servers:detail" : "os_compute_api:servers:index");
+    ServerListing.Query query = listQuery(ctx, q, detail);
     return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, ctx.isAdmin())
+      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, extendedAttributes(ctx))
           : ServerJson.summary(s, baseUrl)).toList());
       if (servers.size() == query.limit() && !servers.isEmpty()) {
         String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
@@ -200,14 +217,17 @@ final class ServerRoutes extends ServiceRoutes {
     });
   }
 
-  private static ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q) {
+  private ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q, boolean detail) {
     int limit = Fields.limit(q, MAX_LIMIT, MAX_LIMIT);
     Optional<String> status = Optional.ofNullable(q.get("status")).map(String::toUpperCase);
     if (status.isPresent() && !STATUSES.contains(status.get())) {
       throw ApiError.badRequest("Invalid status value");
     }
-    boolean allTenants = ctx.isAdmin() && isTrue(q.get("all_tenants"));
-    Optional<String> host = ctx.isAdmin() ? Optional.ofNullable(q.get("host")) : Optional.empty();
+    // a filter the caller may not use is ignored, as before: not refused
+    boolean allTenants = isTrue(q.get("all_tenants"))
+        && policy.allows(ctx, "os_compute_api:servers:" + (detail ? "detail" : "index") + ":get_all_tenants");
+    Optional<String> host = policy.allows(ctx, "os_compute_api:servers:allow_all_filters")
+        ? Optional.ofNullable(q.get("host")) : Optional.empty();
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
         status, Optional.ofNullable(q.get("name")).map(ServerRoutes::namePattern), host,
         Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
@@ -232,18 +252,19 @@ final class ServerRoutes extends ServiceRoutes {
   // ------------------------------------------------------------------ delete and actions
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, String baseUrl) {
-    requireWriter(ctx, "update");
+    policy.enforce(ctx, "os_compute_api:servers:update");
     JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
     Optional<String> name = Fields.text(server, "name");
     return unlocked(ctx, id).thenCompose(view -> name.isEmpty()
             ? CompletableFuture.completedFuture(view)
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
-          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
+          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
         });
   }
 
   private CompletionStage<HttpResponse> actions(RequestContext ctx, String id) {
+    policy.enforce(ctx, "os_compute_api:os-instance-actions:list");
     return visible(ctx, id)
         .thenCompose(view -> server(id).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
             .thenApply(history -> {
@@ -265,30 +286,32 @@ final class ServerRoutes extends ServiceRoutes {
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
         .thenApply(view -> {
-          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, ctx.isAdmin())));
+          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
         });
   }
 
   /** Nova's lock rule: an owner may lift its own lock, only an admin lifts an admin's. */
   private CompletionStage<HttpResponse> lock(RequestContext ctx, String id, boolean lock) {
     return visible(ctx, id).thenCompose(view -> {
-      if (!lock && view.lockedBy().filter("admin"::equals).isPresent() && !ctx.isAdmin()) {
+      if (!lock && view.lockedBy().filter("admin"::equals).isPresent()
+          && !policy.allows(ctx, "os_compute_api:os-lock-server:unlock:unlock_override")) {
         throw new ApiError(409, "Instance " + id + " was locked by an admin; only an admin can unlock it");
       }
-      return server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(lock, ctx.isAdmin(), r), timeout);
+      boolean byAdmin = policy.allows(ctx, "context_is_admin");
+      return server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(lock, byAdmin, r), timeout);
     }).thenApply(done -> HttpResponse.create().withStatus(202));
   }
 
   /** The server, if visible and not locked against this caller (Nova: admins pass a lock). */
   private CompletionStage<ServerView> unlocked(RequestContext ctx, String id) {
     return visible(ctx, id).thenApply(view -> {
-      if (view.locked() && !ctx.isAdmin()) throw new ApiError(409, "Instance " + id + " is locked");
+      if (view.locked() && !policy.allows(ctx, "context_is_admin")) throw new ApiError(409, "Instance " + id + " is locked");
       return view;
     });
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
-    requireWriter(ctx, "delete");
+    policy.enforce(ctx, "os_compute_api:servers:delete");
     return unlocked(ctx, id)
         .thenCompose(v -> server(id).<Done>askWithStatus(ServerEntity.Delete::new, timeout))
         .thenApply(done -> HttpResponse.create().withStatus(204));
@@ -299,7 +322,8 @@ final class ServerRoutes extends ServiceRoutes {
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
     JsonNode args = request.get(action);
-    requireWriter(ctx, action);
+    // an action Nova lacks still needs a member, as before; it is refused as unknown below
+    policy.enforce(ctx, ACTION_RULES.getOrDefault(action, "project_member_or_admin"));
     Optional.ofNullable(ACTIONS.get(action)).ifPresent(schema -> schema.validate(request));
     return switch (action) {
       case "os-start" -> accepted(ctx, id, ServerEntity.Start::new);
@@ -359,11 +383,9 @@ final class ServerRoutes extends ServiceRoutes {
     return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
   }
 
-  /** Nova's default policy: readers read, members and admins act. */
-  private static void requireWriter(RequestContext ctx, String action) {
-    if (!ctx.canWrite()) {
-      throw new ApiError(403, "Policy doesn't allow os_compute_api:servers:" + action + " to be performed.");
-    }
+  /** Nova shows admins where a server runs (OS-EXT-SRV-ATTR). */
+  private boolean extendedAttributes(RequestContext ctx) {
+    return policy.allows(ctx, "os_compute_api:os-extended-server-attributes");
   }
 
   private static ApiError notFound(String id) {

@@ -17,6 +17,7 @@ import nimbus.config.Ports;
 import nimbus.config.Role;
 import nimbus.config.SettingsException;
 import nimbus.edge.ApiServer;
+import nimbus.edge.Policy;
 import nimbus.edge.Readiness;
 import nimbus.edge.identity.Identity;
 import nimbus.edge.identity.IdentityService;
@@ -80,6 +81,8 @@ public final class Node implements AutoCloseable {
             "give every control node the same keys (head -c32 /dev/urandom | base64)");
       }
     }
+    // a bad policy file stops the node before anything starts
+    Policy policy = settings.has(Role.CONTROL) ? Policy.load(settings.api().policyFile()) : Policy.defaults();
     Ports.requireFree("nimbus.cluster.port", settings.cluster().hostname(), settings.cluster().port());
     PrivateFiles.protect(settings);
     if (settings.has(Role.CONTROL) && settings.api().tls().isEmpty() && !isLoopback(settings.api().host())) {
@@ -139,7 +142,7 @@ public final class Node implements AutoCloseable {
                 nimbus.storage.ImageListProjection.NAME, nimbus.storage.ImageEntity.TAG),
             settings.api().projectionStallAfter());
         binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(),
-            settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout())
+            settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout(), policy)
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {

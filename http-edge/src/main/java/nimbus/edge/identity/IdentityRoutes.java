@@ -12,8 +12,9 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import nimbus.edge.ApiError;
 import nimbus.edge.Json;
-import nimbus.edge.VersionDoc;
+import nimbus.edge.Policy;
 import nimbus.edge.RequestSchema;
+import nimbus.edge.VersionDoc;
 import nimbus.edge.ServiceRoutes;
 import nimbus.edge.identity.IdentityEntity.Assignment;
 import nimbus.edge.identity.IdentityEntity.Directory;
@@ -45,10 +46,12 @@ public final class IdentityRoutes extends ServiceRoutes {
   private static final RequestSchema ROLE_UPDATE = RequestSchema.named("identity-role-update");
 
   private final IdentityService identity;
+  private final Policy policy;
 
-  public IdentityRoutes(IdentityService identity) {
+  public IdentityRoutes(IdentityService identity, Policy policy) {
     super(KeystoneJson::error);
     this.identity = identity;
+    this.policy = policy;
   }
 
   /** Keystone's error body, which keystonemiddleware also answers other services' 401s with. */
@@ -119,9 +122,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> validate(Token caller, String subject, String apiBase, boolean withBody) {
     Token token = identity.validate(subject)
         .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
-    if (!token.userId().equals(caller.userId()) && !identity.isCloudAdmin(caller)) {
-      throw new ApiError(403, "You are not authorized to perform the requested action: identity:validate_token.");
-    }
+    policy.enforce(identity.callerOf(caller), "identity:validate_token", Map.of("target.token.user_id", token.userId()));
     return identity.directory().thenApply(d -> {
       HttpResponse r = withBody ? Json.response(200, KeystoneJson.token(token, d, apiBase)) : HttpResponse.create().withStatus(200);
       return r.addHeader(RawHeader.create("X-Subject-Token", subject));
@@ -131,9 +132,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> revoke(Token caller, String subject) {
     Token token = identity.validate(subject)
         .orElseThrow(() -> ApiError.notFound("Could not find token: " + fingerprint(subject) + "."));
-    if (!token.userId().equals(caller.userId()) && !identity.isCloudAdmin(caller)) {
-      throw new ApiError(403, "You are not authorized to perform the requested action: identity:revoke_token.");
-    }
+    policy.enforce(identity.callerOf(caller), "identity:revoke_token", Map.of("target.token.user_id", token.userId()));
     return identity.revoke(token).thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
@@ -195,11 +194,13 @@ public final class IdentityRoutes extends ServiceRoutes {
     return concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> identity.directory().thenApply(d -> list.list(d, q, caller, base))))),
-            post(() -> body(b -> respond(() -> admin(caller, name).thenCompose(d -> create.write(d, null, Json.parseObject(b), base))))))),
+            post(() -> body(b -> respond(() -> admin(caller, "create_" + singular(name))
+                .thenCompose(d -> create.write(d, null, Json.parseObject(b), base))))))),
         path(PathMatchers.segment(), id -> concat(
             get(() -> respond(() -> identity.directory().thenApply(d -> show.show(d, id, caller, base)))),
-            patch(() -> body(b -> respond(() -> admin(caller, name).thenCompose(d -> update.write(d, id, Json.parseObject(b), base))))),
-            delete(() -> respond(() -> admin(caller, name)
+            patch(() -> body(b -> respond(() -> admin(caller, "update_" + singular(name))
+                .thenCompose(d -> update.write(d, id, Json.parseObject(b), base))))),
+            delete(() -> respond(() -> admin(caller, "delete_" + singular(name))
                 .thenCompose(d -> identity.change(delete.apply(id)))
                 .thenApply(done -> HttpResponse.create().withStatus(204)))))));
   }
@@ -209,10 +210,18 @@ public final class IdentityRoutes extends ServiceRoutes {
     return identity.directory();
   }
 
+  /** Keystone's rule {@code identity:<what>}, for the caller on its own project. */
   private void requireAdmin(Token caller, String what) {
-    if (!identity.isCloudAdmin(caller)) {
-      throw new ApiError(403, "You are not authorized to perform the requested action: identity:" + what + ".");
-    }
+    policy.enforce(identity.callerOf(caller), "identity:" + what);
+  }
+
+  private boolean allows(Token caller, String what, Map<String, String> target) {
+    return policy.allows(identity.callerOf(caller), "identity:" + what, target);
+  }
+
+  /** Keystone names its rules after one of a kind: "users" are create_user, ... */
+  private static String singular(String kind) {
+    return kind.substring(0, kind.length() - 1);
   }
 
   // domains
@@ -248,7 +257,7 @@ public final class IdentityRoutes extends ServiceRoutes {
   // projects
 
   private HttpResponse listProjects(Directory d, Map<String, String> q, Token caller, String base) {
-    boolean admin = identity.isCloudAdmin(caller);
+    boolean admin = allows(caller, "list_projects", Map.of());
     return listOf("projects", d.projects().values().stream()
         .filter(p -> admin || !d.rolesOn(caller.userId(), p.id()).isEmpty())
         .filter(p -> matches(q, "name", p.name()) && matches(q, "domain_id", p.domainId()))
@@ -258,7 +267,7 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private HttpResponse showProject(Directory d, String id, Token caller, String base) {
     Project p = Optional.ofNullable(d.projects().get(id))
-        .filter(x -> identity.isCloudAdmin(caller) || !d.rolesOn(caller.userId(), x.id()).isEmpty())
+        .filter(x -> allows(caller, "get_project", Map.of()) || !d.rolesOn(caller.userId(), x.id()).isEmpty())
         .orElseThrow(() -> notFound("project", id));
     return one("project", KeystoneJson.project(p, base));
   }
@@ -291,7 +300,7 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private HttpResponse showUser(Directory d, String id, Token caller, String base) {
     User u = Optional.ofNullable(d.users().get(id))
-        .filter(x -> identity.isCloudAdmin(caller) || x.id().equals(caller.userId()))
+        .filter(x -> allows(caller, "get_user", Map.of("target.user.id", x.id())))
         .orElseThrow(() -> notFound("user", id));
     return one("user", KeystoneJson.user(u, base));
   }
@@ -391,8 +400,9 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> assignments(Token caller, Map<String, String> q, String base) {
     return identity.directory().thenApply(d -> {
-      boolean own = q.containsKey("user.id") && q.get("user.id").equals(caller.userId());
-      if (!own) requireAdmin(caller, "list_role_assignments");
+      // a user may list its own (Keystone's target: the user.id filter)
+      policy.enforce(identity.callerOf(caller), "identity:list_role_assignments",
+          q.containsKey("user.id") ? Map.of("user.id", q.get("user.id")) : Map.of());
       boolean names = q.containsKey("include_names") && !q.get("include_names").equalsIgnoreCase("false")
           && !q.get("include_names").equals("0");
       List<KeystoneJson.Assignment> items = new ArrayList<>();

@@ -198,7 +198,12 @@ public final class IdentityService {
   public RequestContext contextOf(String tokenText) {
     Token t = validate(tokenText).orElseThrow(IdentityService::unauthorized);
     if (t.projectId().isEmpty()) throw unauthorized();
-    return new RequestContext(t.projectId().get(), t.userId(), java.util.Set.copyOf(t.roles()), isCloudAdmin(t));
+    return callerOf(t);
+  }
+
+  /** Who a valid token speaks for, as policy checks see it (an unscoped token: no project, ""). */
+  public RequestContext callerOf(Token t) {
+    return new RequestContext(t.projectId().orElse(""), t.userId(), java.util.Set.copyOf(t.roles()), isCloudAdmin(t));
   }
 
   /**

@@ -1,0 +1,119 @@
+package nimbus.edge;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The API's default rules, named as Nova, Glance and Keystone name them. The check strings are
+ * Nimbus's, not OpenStack's: they give exactly the powers the API has always given (the cloud's
+ * admin is the admin role on the admin project, not the admin role anywhere). Which project's
+ * resources a caller sees at all stays in the routes: another project's server is a 404 there.
+ */
+final class PolicyDefaults {
+  private PolicyDefaults() {}
+
+  private static final String ADMIN = "rule:admin_api";
+  private static final String MEMBER = "rule:project_member_or_admin";
+  private static final String READER = "rule:project_reader_or_admin";
+
+  static Map<String, String> rules() {
+    Map<String, String> r = new LinkedHashMap<>();
+    base(r);
+    servers(r);
+    compute(r);
+    images(r);
+    identity(r);
+    return r;
+  }
+
+  /** The rules the others are made of. */
+  private static void base(Map<String, String> r) {
+    r.put("admin_api", "is_admin:True"); // the cloud's admin: the admin role on the admin project
+    r.put("context_is_admin", "rule:admin_api"); // who sees and acts on every project's resources
+    // a project-scoped token always has a role on its project: every one of them reads
+    r.put("project_reader_api", "project_id:%(project_id)s");
+    r.put("project_member_api", "(role:member or role:admin) and project_id:%(project_id)s");
+    r.put("project_reader_or_admin", "rule:project_reader_api or rule:context_is_admin");
+    r.put("project_member_or_admin", "rule:project_member_api or rule:context_is_admin");
+    r.put("token_subject", "user_id:%(target.token.user_id)s");
+  }
+
+  private static void servers(Map<String, String> r) {
+    String servers = "os_compute_api:servers:";
+    for (String read : new String[] {"index", "detail", "show"}) r.put(servers + read, READER);
+    r.put(servers + "index:get_all_tenants", ADMIN);
+    r.put(servers + "detail:get_all_tenants", ADMIN);
+    r.put(servers + "allow_all_filters", ADMIN);
+    for (String act : new String[] {"create", "update", "delete", "start", "stop", "reboot", "rebuild", "resize",
+        "confirm_resize", "revert_resize", "create_image"}) {
+      r.put(servers + act, MEMBER);
+    }
+    r.put("os_compute_api:os-pause-server:pause", MEMBER);
+    r.put("os_compute_api:os-pause-server:unpause", MEMBER);
+    r.put("os_compute_api:os-suspend-server:suspend", MEMBER);
+    r.put("os_compute_api:os-suspend-server:resume", MEMBER);
+    r.put("os_compute_api:os-lock-server:lock", MEMBER);
+    r.put("os_compute_api:os-lock-server:unlock", MEMBER);
+    r.put("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN);
+    r.put("os_compute_api:os-console-output", MEMBER);
+    r.put("os_compute_api:os-instance-actions:list", READER);
+    r.put("os_compute_api:os-extended-server-attributes", ADMIN);
+  }
+
+  private static void compute(Map<String, String> r) {
+    r.put("os_compute_api:os-flavor-manage:create", ADMIN);
+    r.put("os_compute_api:os-flavor-manage:delete", ADMIN);
+    r.put("os_compute_api:os-flavor-extra-specs:create", ADMIN);
+    r.put("os_compute_api:os-flavor-access", ADMIN);
+    r.put("os_compute_api:os-flavor-access:add_tenant_access", ADMIN);
+    r.put("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN);
+    for (String h : new String[] {"list", "list-detail", "statistics", "show", "uptime"}) {
+      r.put("os_compute_api:os-hypervisors:" + h, ADMIN);
+    }
+    r.put("os_compute_api:os-aggregates:index", ADMIN);
+    r.put("os_compute_api:os-availability-zone:list", "@");
+    r.put("os_compute_api:os-availability-zone:detail", ADMIN);
+    r.put("os_compute_api:limits", "@");
+    r.put("os_compute_api:os-quota-sets:show", READER); // the target is the project asked about
+    r.put("os_compute_api:os-quota-sets:defaults", "@");
+    r.put("os_compute_api:os-quota-sets:update", ADMIN);
+    for (String k : new String[] {"index", "create", "show", "delete"}) {
+      r.put("os_compute_api:os-keypairs:" + k, "rule:context_is_admin or user_id:%(user_id)s");
+    }
+    r.put("os_compute_api:os-server-groups:index", READER);
+    r.put("os_compute_api:os-server-groups:show", READER);
+    r.put("os_compute_api:os-server-groups:create", MEMBER);
+    r.put("os_compute_api:os-server-groups:delete", MEMBER);
+  }
+
+  /** Glance's names; its targets name the image's owner and the member asked about. */
+  private static void images(Map<String, String> r) {
+    r.put("add_image", MEMBER);
+    String ownerOrAdmin = "rule:context_is_admin or (rule:project_member_api and project_id:%(owner)s)";
+    for (String change : new String[] {"modify_image", "delete_image", "upload_image", "add_member", "delete_member"}) {
+      r.put(change, ownerOrAdmin);
+    }
+    r.put("publicize_image", ADMIN);
+    r.put("get_member", "rule:context_is_admin or project_id:%(owner)s or project_id:%(member_id)s");
+    r.put("modify_member", "rule:project_member_api and project_id:%(member_id)s"); // the member answers alone
+  }
+
+  /** Keystone's names; its targets are as Keystone's ({@code target.user.id}, ...). */
+  private static void identity(Map<String, String> r) {
+    for (String kind : new String[] {"domain", "project", "user", "role"}) {
+      for (String verb : new String[] {"create_", "update_", "delete_"}) r.put("identity:" + verb + kind, ADMIN);
+    }
+    r.put("identity:list_domains", ADMIN);
+    r.put("identity:get_domain", ADMIN);
+    r.put("identity:list_projects", ADMIN); // every project; a user always lists its own
+    r.put("identity:get_project", ADMIN); // any project; a user always sees its own
+    r.put("identity:list_users", ADMIN);
+    r.put("identity:get_user", "rule:admin_api or user_id:%(target.user.id)s");
+    for (String grant : new String[] {"list_grants", "check_grant", "create_grant", "revoke_grant"}) {
+      r.put("identity:" + grant, ADMIN);
+    }
+    r.put("identity:list_role_assignments", "rule:admin_api or user_id:%(user.id)s");
+    r.put("identity:validate_token", "rule:admin_api or rule:token_subject");
+    r.put("identity:revoke_token", "rule:admin_api or rule:token_subject");
+  }
+}

@@ -1,0 +1,39 @@
+package nimbus.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/** Nova's quota sets and limits: a project reads its own; the admin reads and sets any. */
+class QuotaRoutesTest extends ApiRouteTest {
+
+  @Test
+  void aProjectReadsItsQuotaAndTheAdminSetsIt() {
+    JsonNode own = json(api.run(get("/compute/v2.1/os-quota-sets/" + project, reader)), 200);
+    assertEquals(project, own.path("quota_set").path("id").asText());
+    JsonNode set = json(api.run(put("/compute/v2.1/os-quota-sets/" + project, admin, "{\"quota_set\": {\"instances\": 7}}")), 200);
+    assertEquals(7, set.path("quota_set").path("instances").asInt());
+    JsonNode limits = json(api.run(get("/compute/v2.1/limits", member)), 200);
+    assertEquals(7, limits.path("limits").path("absolute").path("maxTotalInstances").asInt(), limits.toString());
+  }
+
+  @Test
+  void anotherProjectsQuotaAndChangesAreRefused() {
+    assertEquals("Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.",
+        novaError(api.run(get("/compute/v2.1/os-quota-sets/" + project, stranger)), 403, "forbidden"));
+    assertEquals("Policy doesn't allow os_compute_api:os-quota-sets:update to be performed.",
+        novaError(api.run(put("/compute/v2.1/os-quota-sets/" + project, member, "{\"quota_set\": {\"instances\": 100}}")),
+            403, "forbidden"));
+    assertEquals(200, api.run(get("/compute/v2.1/os-quota-sets/" + project, admin)).statusCode());
+  }
+
+  @Test
+  void aBadLimitOrProjectIdIsABadRequest() {
+    String message = novaError(api.run(put("/compute/v2.1/os-quota-sets/" + project, admin,
+        "{\"quota_set\": {\"instances\": -5}}")), 400, "badRequest");
+    assertTrue(message.contains("instances"), message);
+    novaError(api.run(get("/compute/v2.1/os-quota-sets/bad!id", admin)), 400, "badRequest");
+  }
+}

@@ -1,0 +1,39 @@
+package nimbus.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/** Nova's server groups: a project's own; members make and delete them, readers look. */
+class ServerGroupRoutesTest extends ApiRouteTest {
+  private static final String GROUP = "{\"server_group\": {\"name\": \"g\", \"policies\": [\"anti-affinity\"]}}";
+
+  @Test
+  void aMemberMakesAGroupAndAReaderSeesIt() {
+    JsonNode made = json(api.run(post("/compute/v2.1/os-server-groups", member, GROUP)), 200);
+    String id = made.path("server_group").path("id").asText();
+    assertEquals(project, made.path("server_group").path("project_id").asText());
+    JsonNode list = json(api.run(get("/compute/v2.1/os-server-groups", reader)), 200);
+    assertTrue(list.path("server_groups").findValuesAsText("id").contains(id), list.toString());
+    assertEquals(204, api.run(delete("/compute/v2.1/os-server-groups/" + id, member)).statusCode());
+  }
+
+  @Test
+  void aReaderMakesNoneAndAnotherProjectSeesNone() {
+    assertEquals("Policy doesn't allow os_compute_api:os-server-groups:create to be performed.",
+        novaError(api.run(post("/compute/v2.1/os-server-groups", reader, GROUP)), 403, "forbidden"));
+    String id = json(api.run(post("/compute/v2.1/os-server-groups", member, GROUP)), 200)
+        .path("server_group").path("id").asText();
+    novaError(api.run(get("/compute/v2.1/os-server-groups/" + id, stranger)), 404, "itemNotFound");
+    novaError(api.run(delete("/compute/v2.1/os-server-groups/" + id, reader)), 403, "forbidden");
+  }
+
+  @Test
+  void anUnknownPolicyIsABadRequest() {
+    String message = novaError(api.run(post("/compute/v2.1/os-server-groups", member,
+        "{\"server_group\": {\"name\": \"g\", \"policies\": [\"together\"]}}")), 400, "badRequest");
+    assertTrue(message.contains("policies"), message);
+  }
+}

@@ -1,0 +1,47 @@
+package nimbus.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import nimbus.storage.ImageSeeds;
+import org.junit.jupiter.api.Test;
+
+/** Nova's servers: members create and act, readers look, other projects see nothing. */
+class ServerRoutesTest extends ApiRouteTest {
+  private static final String IMAGE = ImageSeeds.idOf("nimbus-test-guest");
+
+  private static String server(String name) {
+    return "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \"" + IMAGE + "\", \"flavorRef\": \"1\"}}";
+  }
+
+  @Test
+  void aMemberCreatesAServerItsProjectSees() {
+    JsonNode created = json(api.run(post("/compute/v2.1/servers", member, server("s1"))), 202);
+    String id = created.path("server").path("id").asText();
+    JsonNode shown = json(api.run(get("/compute/v2.1/servers/" + id, reader)), 200);
+    assertEquals("s1", shown.path("server").path("name").asText());
+    assertEquals(project, shown.path("server").path("tenant_id").asText(), shown.toString());
+    assertTrue(json(api.run(get("/compute/v2.1/servers", reader)), 200).path("servers").isArray());
+  }
+
+  @Test
+  void readersActOnNothingAndOtherProjectsSeeNothing() {
+    assertEquals("Policy doesn't allow os_compute_api:servers:create to be performed.",
+        novaError(api.run(post("/compute/v2.1/servers", reader, server("no"))), 403, "forbidden"));
+    String id = json(api.run(post("/compute/v2.1/servers", member, server("s2"))), 202).path("server").path("id").asText();
+    assertEquals("Policy doesn't allow os_compute_api:servers:stop to be performed.",
+        novaError(api.run(post("/compute/v2.1/servers/" + id + "/action", reader, "{\"os-stop\": null}")), 403, "forbidden"));
+    novaError(api.run(get("/compute/v2.1/servers/" + id, stranger)), 404, "itemNotFound");
+    novaError(api.run(delete("/compute/v2.1/servers/" + id, stranger)), 404, "itemNotFound");
+    assertEquals(200, api.run(get("/compute/v2.1/servers/" + id, admin)).statusCode());
+  }
+
+  @Test
+  void aServerWithoutANameIsABadRequest() {
+    String message = novaError(api.run(post("/compute/v2.1/servers", member,
+        "{\"server\": {\"imageRef\": \"" + IMAGE + "\", \"flavorRef\": \"1\"}}")), 400, "badRequest");
+    assertTrue(message.contains("name"), message);
+    novaError(api.run(get("/compute/v2.1/servers?status=SLEEPING", member)), 400, "badRequest");
+  }
+}

@@ -1,0 +1,37 @@
+package nimbus.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.junit.jupiter.api.Test;
+
+/** Version discovery (no token needed), the compute microversion header, and the 401 of a missing token. */
+class VersionsRouteTest extends ApiRouteTest {
+
+  @Test
+  void versionsAreDiscoveredWithoutAToken() {
+    JsonNode all = json(api.run(HttpRequest.GET("/compute")), 300);
+    assertTrue(all.path("versions").isArray() && all.path("versions").size() > 0, all.toString());
+    assertEquals("v2.1", json(api.run(HttpRequest.GET("/compute/v2.1")), 200).path("version").path("id").asText());
+    assertEquals(300, api.run(HttpRequest.GET("/identity")).statusCode());
+    assertEquals("ok", json(api.run(HttpRequest.GET("/healthz")), 200).path("status").asText());
+  }
+
+  @Test
+  void aRequestWithoutATokenIsRefusedInKeystonesFormat() {
+    keystoneError(api.run(HttpRequest.GET("/compute/v2.1/servers")), 401);
+    keystoneError(api.run(get("/compute/v2.1/servers", "not-a-token")), 401);
+  }
+
+  @Test
+  void aMalformedOrUnknownMicroversionIsRefusedInNovasFormat() {
+    assertEquals("Invalid API version request: two",
+        novaError(api.run(get("/compute/v2.1/servers", member)
+            .addHeader(RawHeader.create("OpenStack-API-Version", "compute two"))), 400, "badRequest"));
+    novaError(api.run(get("/compute/v2.1/servers", member)
+        .addHeader(RawHeader.create("X-OpenStack-Nova-API-Version", "2.9999"))), 406, "notAcceptable");
+  }
+}
