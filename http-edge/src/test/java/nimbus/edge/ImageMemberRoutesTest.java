@@ -42,7 +42,7 @@ class ImageMemberRoutesTest extends ApiRouteTest {
   void anUnknownStatusIsABadRequest() {
     String id = sharedImage();
     json(api.run(post("/image/v2/images/" + id + "/members", member, "{\"member\": \"" + otherProject + "\"}")), 200);
-    assertEquals("Invalid status: maybe", glanceError(api.run(put("/image/v2/images/" + id + "/members/" + otherProject,
+    assertEquals("Invalid input for field/attribute status. Value: \"maybe\". does not have a value in the enumeration [\"pending\", \"accepted\", \"rejected\"]", glanceError(api.run(put("/image/v2/images/" + id + "/members/" + otherProject,
         stranger, "{\"status\": \"maybe\"}")), 400));
   }
 }

@@ -44,7 +44,7 @@ class ImageRoutesTest extends ApiRouteTest {
 
   @Test
   void aBadIdIsABadRequestInGlancesFormat() {
-    assertEquals("Invalid value for 'id': must be a UUID",
+    assertEquals("Invalid input for field/attribute id. Value: \"not-a-uuid\". must be a UUID",
         glanceError(api.run(post(IMAGES, member, "{\"id\": \"not-a-uuid\"}")), 400));
     JsonNode list = json(api.run(get(IMAGES, member)), 200);
     assertTrue(list.path("images").isArray(), list.toString());
