@@ -58,17 +58,24 @@ def area(test_id):
     return parts[2] if len(parts) > 2 and parts[0] == "tempest" and parts[1] == "api" else "other"
 
 
+REQUEST = re.compile(r"Request \((\w+):(\w+)\): (\d{3}) (\w+) (\S+)")
+
+
+def requests_in(lines, found):
+    for line in lines:
+        m = REQUEST.search(line)
+        if m:
+            found[(m.group(1), m.group(2))].append((int(m.group(3)), m.group(4), m.group(5)))
+    return found
+
+
 def requests_by_test(log_path):
-    """(Class, test) -> [(status, method, url)] from tempest.log's request lines."""
+    """(Class, test) -> [(status, method, url)] from tempest.log's request lines (setUpClass
+    has no captured log of its own)."""
     found = collections.defaultdict(list)
-    if not os.path.exists(log_path):
-        return found
-    line_re = re.compile(r"Request \((\w+):(\w+)\): (\d{3}) (\w+) (\S+)")
-    with open(log_path, errors="replace") as f:
-        for line in f:
-            m = line_re.search(line)
-            if m:
-                found[(m.group(1), m.group(2))].append((int(m.group(3)), m.group(4), m.group(5)))
+    if os.path.exists(log_path):
+        with open(log_path, errors="replace") as f:
+            requests_in(f, found)
     return found
 
 
@@ -85,10 +92,10 @@ def route(url):
     return path
 
 
-def normalise(text):
+def normalise(text, collapse=True):
     text = UUID.sub("<id>", text)
     # repr()s of whole responses in assertion messages: their shape is the same every time
-    while True:
+    while collapse:
         shorter = re.sub(r"\{[^{}]*\}", "{…}", re.sub(r"\[[^\[\]]*\]", "[…]", text))
         if shorter == text:
             break
@@ -135,11 +142,16 @@ def cause_of(test_id, record, requests):
         sig = "schema: %s%s%s" % (first.strip(),
                                   " [%s %s]" % (path.group(1), path.group(2)) if path else "",
                                   " at %s" % inst.group(1) if inst else "")
-        return normalise(sig), detail
+        # the schema path and the instance path name the field: kept whole
+        return normalise(sig, collapse=False), detail
     # an unexpected status: which request got it
     cls_test = re.match(r"(?:tempest\.[\w.]+\.)?(\w+)\.(\w+)$", short(test_id))
     m = re.match(r"(?:setUpClass|tearDownClass) \([\w.]+\.(\w+)\)$", test_id)
     key = (m.group(1), test_id.split(" ")[0]) if m else (cls_test.groups() if cls_test else None)
+    # the test's own captured log (OS_LOG_CAPTURE) is exact; tempest.log serves setUpClass
+    own = requests_in(details.get("pythonlogging:''", "").splitlines(), collections.defaultdict(list))
+    if key in own:
+        requests = own
     failing = [r for r in requests.get(key, []) if r[0] >= 400] if key else []
     expects_error = exc in ("NotFound", "BadRequest", "Conflict", "Forbidden", "Unauthorized",
                             "ServerFault", "UnexpectedResponseCode", "InvalidHttpSuccessCode",
