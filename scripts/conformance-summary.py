@@ -157,7 +157,11 @@ def cause_of(test_id, record, requests):
                             "ServerFault", "UnexpectedResponseCode", "InvalidHttpSuccessCode",
                             "OverLimit", "UnprocessableEntity", "NotImplemented")
     if expects_error and failing:
-        st, method, url = failing[-1]
+        # the request that got the status the exception stands for (not a later cleanup's)
+        code = {"BadRequest": 400, "Unauthorized": 401, "Forbidden": 403, "NotFound": 404,
+                "Conflict": 409, "OverLimit": 413, "ServerFault": 500}.get(exc)
+        same = [r for r in failing if r[0] == code]
+        st, method, url = (same or failing)[-1]
         return normalise("%s: %d %s %s%s" % (exc, st, method, route(url), said)), detail
     if exc == "InvalidHttpSuccessCode" and requests.get(key):
         st, method, url = requests[key][-1]
@@ -205,6 +209,7 @@ def main():
                 cause, detail = cause_of(fail_id, results[fail_id], requests)
                 cause = "setUpClass: " + cause
                 outcome[tid] = ("fail", cause)
+                causes[cause].append(tid)
             elif cls in class_skips:
                 outcome[tid] = ("skip", class_skips[cls])
             else:
