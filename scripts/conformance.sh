@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# ./nimbus conformance [--interop-only] [--regex REGEX]
+# Runs tempest's API tests for identity, compute and image against a fresh all-in-one node
+# (test:///default, temporary data dir, free ports), then writes the counts and the failures
+# grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
+#   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
+#   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
+# Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
+# temporary directory (node log, tempest workspace) for a look afterwards.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+INTEROP_LIST="${NIMBUS_INTEROP_LIST:-$ROOT/scripts/interop-2020.06-required-tests.txt}"
+CONCURRENCY="${NIMBUS_CONFORMANCE_CONCURRENCY:-2}"
+AREAS_REGEX='^tempest\.api\.(identity|compute|image)\.'
+# Debian's python has tempest and subunit; a python from PATH (pyenv, venvs) may not
+PY=/usr/bin/python3
+
+MODE=all
+REGEX=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --interop-only) MODE=interop ;;
+    --regex) MODE=regex; REGEX="$2"; shift ;;
+    *) echo "usage: ./nimbus conformance [--interop-only] [--regex REGEX]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# --- what the run needs: tempest (with stestr and subunit), qemu-img, curl, a JDK and Maven
+missing=()
+[ -x /usr/bin/tempest ] || missing+=(tempest)
+[ -x /usr/bin/subunit2csv ] || missing+=(subunit)
+command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; }
+  else
+    echo "conformance: install ${missing[*]} (apt-get install ${missing[*]}), or run as root" >&2
+    exit 1
+  fi
+fi
+
+# --- build without `mvn install`: install would replace the jars in ~/.m2 that other
+# checkouts of the project use; the launcher's class path file points at this tree's jars
+CLASSPATH_FILE="$ROOT/node-runtime/target/nimbus.classpath"
+stale() {
+  [ ! -f "$CLASSPATH_FILE" ] && return 0
+  [ -n "$(find "$ROOT" -path "$ROOT/data" -prune -o \( -name '*.java' -o -name 'pom.xml' -o -name '*.conf' -o -name '*.xml' \) \
+      -newer "$CLASSPATH_FILE" -not -path '*/target/*' -print -quit)" ]
+}
+if stale; then
+  echo "conformance: building..." >&2
+  # offline first: after one build everything is in ~/.m2, and the machine may have no network
+  (cd "$ROOT" && { mvn -B -q -o package -DskipTests || mvn -B -q package -DskipTests; })
+fi
+
+# --- a fresh node on free ports
+WORK=$(mktemp -d /tmp/nimbus-conformance.XXXXXX)
+NODE_PID=""
+stop_node() {
+  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+    kill "$NODE_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 1; done
+    kill -9 "$NODE_PID" 2>/dev/null || true
+  fi
+  [ -n "${WS_NAME:-}" ] && tempest workspace remove --name "$WS_NAME" >/dev/null 2>&1
+  if [ "${NIMBUS_CONFORMANCE_KEEP:-0}" = 1 ]; then
+    echo "conformance: kept $WORK (node.log, tempest workspace in ws/)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+# the node is stopped whatever happens: failures, Ctrl-C, a killed run
+trap stop_node EXIT
+trap 'exit 130' INT TERM
+
+read -r API_PORT CLUSTER_PORT < <($PY - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])
+EOF
+)
+ADMIN_PASSWORD=$($PY -c 'import secrets; print(secrets.token_urlsafe(24))')
+API="http://127.0.0.1:$API_PORT"
+mkdir -p "$WORK/data"
+cat > "$WORK/node.conf" <<EOF
+nimbus {
+  roles = [control, compute]
+  data-dir = "$WORK/data"
+  cluster { port = $CLUSTER_PORT }
+  api { host = "127.0.0.1", port = $API_PORT }
+  host {
+    hypervisor-uri = "test:///default"
+    # tempest keeps many small servers alive at once; the simulated host must not say NoValidHost
+    ram-allocation-ratio = 16.0
+    cpu-allocation-ratio = 16.0
+    disk-gb = 10000
+  }
+  identity { admin-password = "$ADMIN_PASSWORD" }
+  # no seeded test guest: tempest's images are uploaded through the API below
+  images = []
+}
+EOF
+chmod 600 "$WORK/node.conf"
+echo "conformance: starting a node on $API (log: $WORK/node.log)" >&2
+(cd "$WORK" && exec java ${NIMBUS_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
+    -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 \
+    -cp "$ROOT/node-runtime/target/classes:$(cat "$CLASSPATH_FILE")" \
+    nimbus.node.Main up --config "$WORK/node.conf" > "$WORK/node.log" 2>&1) &
+NODE_PID=$!
+for i in $(seq 1 120); do
+  curl -sf "$API/readyz" >/dev/null 2>&1 && break
+  kill -0 "$NODE_PID" 2>/dev/null || { echo "conformance: the node died; its log:" >&2; tail -50 "$WORK/node.log" >&2; exit 1; }
+  [ "$i" -eq 120 ] && { echo "conformance: the node was not ready in 120 s" >&2; tail -50 "$WORK/node.log" >&2; exit 1; }
+  sleep 1
+done
+
+# --- tempest's images: two distinct 64 MiB qcow2 files, public, uploaded through the API
+TOKEN=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' "$API/identity/v3/auth/tokens" -d @- <<EOF | tr -d '\r' | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}'
+{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin",
+  "domain": {"name": "Default"}, "password": "$ADMIN_PASSWORD"}}},
+  "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+EOF
+)
+[ -n "$TOKEN" ] || { echo "conformance: could not get an admin token" >&2; exit 1; }
+upload_image() {
+  local name=$1 file="$WORK/$1.qcow2" id
+  qemu-img create -q -f qcow2 "$file" 64M
+  id=$(curl -sf -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' "$API/image/v2/images" \
+    -d "{\"name\": \"$name\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", \"visibility\": \"public\"}" \
+    | $PY -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+  curl -sf -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$file" "$API/image/v2/images/$id/file" >/dev/null
+  echo "$id"
+}
+IMAGE_REF=$(upload_image conformance-image)
+IMAGE_REF_ALT=$(upload_image conformance-image-alt)
+
+# --- the tempest workspace and its configuration
+WS="$WORK/ws"
+# each run's workspace has its own name in tempest's registry (~/.tempest/workspace.yaml)
+WS_NAME=$(basename "$WORK")
+(cd "$WORK" && tempest init --name "$WS_NAME" ws >/dev/null)
+# init's logging.conf opens tempest.log with "w+" in every process (each worker, every later
+# tempest command), so the log would keep only the last one's lines: oslo.log appends instead
+rm -f "$WS/etc/logging.conf"
+TEMPEST_VERSION=$(tempest --version 2>&1)
+cat > "$WS/etc/tempest.conf" <<EOF
+[DEFAULT]
+log_dir = $WS
+log_file = tempest.log
+debug = true
+
+[auth]
+use_dynamic_credentials = true
+admin_username = admin
+admin_password = $ADMIN_PASSWORD
+admin_project_name = admin
+admin_domain_name = Default
+default_credentials_domain_name = Default
+create_isolated_networks = false
+
+[identity]
+uri_v3 = $API/identity/v3
+auth_version = v3
+region = RegionOne
+v3_endpoint_type = public
+disable_ssl_certificate_validation = true
+
+[identity-feature-enabled]
+api_v2 = false
+api_v3 = true
+api_v2_admin = false
+trust = false
+project_tags = false
+application_credentials = false
+access_rules = false
+security_compliance = false
+domain_specific_drivers = false
+
+[compute]
+image_ref = $IMAGE_REF
+image_ref_alt = $IMAGE_REF_ALT
+flavor_ref = 42
+flavor_ref_alt = 84
+min_compute_nodes = 1
+# test:///default builds in a moment; a hung wait should fail fast, not after tempest's 300 s
+build_timeout = 90
+build_interval = 1
+min_microversion = 2.1
+max_microversion = 2.1
+
+[compute-feature-enabled]
+# what Nimbus does (README: compute routes) and what it does not (yet)
+console_output = true
+resize = true
+snapshot = true
+pause = true
+suspend = true
+enable_instance_password = true
+change_password = false
+personality = false
+interface_attach = false
+disk_config = false
+shelve = false
+shelve_migrate = false
+cold_migration = false
+live_migration = false
+live_migrate_back_and_forth = false
+block_migration_for_live_migration = false
+rescue = false
+stable_rescue = false
+metadata_service = false
+config_drive = false
+vnc_console = false
+spice_console = false
+rdp_console = false
+serial_console = false
+attach_encrypted_volume = false
+swap_volume = false
+volume_multiattach = false
+hostname_fqdn_sanitization = false
+xenapi_apis = false
+ide_bus = false
+scheduler_enabled_filters = AvailabilityZoneFilter,ComputeFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
+
+[image]
+build_timeout = 90
+build_interval = 1
+container_formats = bare
+# tempest 33 uploads random bytes as each of disk_formats (ListUserImagesTest, and
+# disk_formats[0] elsewhere): Nimbus inspects uploads and refuses content that is not the
+# declared format, and random bytes are only valid raw (image_ref itself is a real qcow2)
+disk_formats = raw
+
+[image-feature-enabled]
+api_v2 = true
+api_v1 = false
+import_image = false
+os_glance_reserved = false
+manage_locations = false
+
+[network]
+public_network_id =
+floating_network_name =
+
+[network-feature-enabled]
+floating_ips = false
+
+[validation]
+run_validation = false
+
+[service_available]
+nova = true
+glance = true
+neutron = false
+cinder = false
+swift = false
+heat = false
+horizon = false
+EOF
+chmod 600 "$WS/etc/tempest.conf"
+
+# --- the run: one tempest at a time, at most NIMBUS_CONFORMANCE_CONCURRENCY workers
+INTEROP_FILE="$WORK/interop.txt"
+# the required tests of the three areas, one regex each, as tempest's --include-list reads them
+grep -oE 'tempest\.api\.(identity|compute|image)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
+case "$MODE" in
+  all) SELECT=(--regex "$AREAS_REGEX") ;;
+  interop) SELECT=(--include-list "$INTEROP_FILE") ;;
+  regex) SELECT=(--regex "$REGEX") ;;
+esac
+cd "$WS"
+# every test the selection names, so a class whose setUpClass failed still counts its tests
+case "$MODE" in
+  interop) stestr list --include-list "$INTEROP_FILE" > "$WORK/selected.txt" ;;
+  *) stestr list "${SELECT[1]}" > "$WORK/selected.txt" ;;
+esac
+echo "conformance: running $(wc -l < "$WORK/selected.txt") tests with concurrency $CONCURRENCY" >&2
+set +e
+# OS_LOG_CAPTURE: each failing test's details carry its own log lines as well
+OS_LOG_CAPTURE=1 tempest run "${SELECT[@]}" --concurrency "$CONCURRENCY" > "$WORK/tempest-run.log" 2>&1
+RUN_STATUS=$?
+set -e
+tail -15 "$WORK/tempest-run.log" >&2
+stestr last --subunit > "$WORK/results.subunit" 2>/dev/null || true
+subunit2csv < "$WORK/results.subunit" > "$WORK/results.csv" 2>/dev/null || true
+
+# --- the summary
+OUT="$ROOT/CONFORMANCE.md"
+[ "$MODE" = regex ] && OUT="$WORK/CONFORMANCE.md"
+$PY "$ROOT/scripts/conformance-summary.py" --subunit "$WORK/results.subunit" \
+  --selected "$WORK/selected.txt" --interop "$INTEROP_LIST" --areas-regex "$AREAS_REGEX" \
+  --mode "$MODE" --out "$OUT" --log "$WS/tempest.log" --tempest-version "$TEMPEST_VERSION"
+[ "$MODE" = regex ] && cat "$OUT"
+# a copy of the raw results next to the summary, for whoever fixes the causes
+mkdir -p "$ROOT/target/conformance"
+cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest-run.log" "$WS/tempest.log" "$WS/etc/tempest.conf" "$ROOT/target/conformance/" 2>/dev/null || true
+# the copy must not keep the generated admin password
+sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$ROOT/target/conformance/tempest.conf" 2>/dev/null || true
+echo "conformance: tempest exited $RUN_STATUS; summary in $OUT" >&2
