@@ -1,6 +1,7 @@
 package nimbus.edge;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
@@ -12,7 +13,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
  * fields) that Jackson writes; {@code Optional} fields marked to be left out when empty are.
  */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new Jdk8Module());
+  public static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new Jdk8Module())
+      // a number like 1e400 stays exact instead of becoming Infinity, which validators choke on
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private Json() {}
 

@@ -168,6 +168,15 @@ class RequestSchemaTest {
   }
 
   /** Every file loads (its $refs resolve): a broken one would stop the node at start. */
+  /** Found by the fuzz test: a number beyond a double (Infinity once parsed) broke an enum check into a 500. */
+  @Test
+  void aNumberTooLargeForADoubleIsABadRequest() {
+    ApiError huge = assertThrows(ApiError.class, () -> RequestSchema.named("image-create")
+        .validate(Json.parseObject("{\"name\": \"n\", \"disk_format\": 1e400}")));
+    assertEquals(400, huge.status);
+    assertTrue(huge.getMessage().contains("disk_format"), huge.getMessage());
+  }
+
   @Test
   void everySchemaFileLoads() throws IOException, URISyntaxException {
     Path dir = Path.of(RequestSchemaTest.class.getResource("/schemas").toURI());
