@@ -44,6 +44,9 @@ public final class HostEntity
 
   public record Release(String serverId) implements Command {}
 
+  /** {@link Release}, answered once done (a deleted server's release step waits for it). */
+  public record ReleaseConfirmed(String serverId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   public record GetAllocations(ActorRef<StatusReply<Allocations>> replyTo) implements Command {}
 
   /** The servers that hold capacity on a host. */
@@ -126,12 +129,17 @@ public final class HostEntity
             Effect().reply(c.replyTo(), Rejection.conflict("Host " + host + " has not reported its inventory")))
         .onCommand(GetAllocations.class, (s, c) ->
             Effect().reply(c.replyTo(), StatusReply.success(new Allocations(List.of()))))
-        .onCommand(Release.class, (s, c) -> Effect().noReply());
+        .onCommand(Release.class, (s, c) -> Effect().noReply())
+        .onCommand(ReleaseConfirmed.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
     builder.forStateType(Registered.class)
         .onCommand(Claim.class, this::claim)
         .onCommand(Release.class, (s, c) -> s.allocations().containsKey(c.serverId())
             ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::publish).thenNoReply()
             : Effect().noReply())
+        .onCommand(ReleaseConfirmed.class, (s, c) -> s.allocations().containsKey(c.serverId())
+            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::publish)
+                .thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(GetAllocations.class, (s, c) -> Effect().reply(c.replyTo(),
             StatusReply.success(new Allocations(List.copyOf(s.allocations().keySet())))));
     builder.forAnyState()

@@ -28,11 +28,11 @@ public interface HostGateway {
 
   void release(String host, String serverId);
 
-  /** The server is deleted: its project's quota no longer counts it. */
-  void releaseQuota(String projectId, String serverId);
-
-  /** The server is deleted: its server group no longer lists it. */
-  void leaveGroup(String projectId, String groupId, String serverId);
+  /**
+   * The server is deleted: its host's room, its project's quota and its place in its group are
+   * given back; done once all three have answered.
+   */
+  CompletionStage<Done> giveBack(ServerSpec spec, Optional<String> host, String serverId);
 
   /** A resize begins: the project's quota holds {@code resources} for the server (empty), or why not. */
   CompletionStage<Optional<Rejection>> reserveQuota(String projectId, String serverId, Resources resources);

@@ -302,6 +302,9 @@ public final class ServerEntity
 
   public record ServerDeleted(Instant at) implements Event {}
 
+  /** The deleted server's host room, quota and group place are given back (each acknowledged). */
+  public record ServerReleased(Instant at) implements Event {}
+
   /** A server's history (Nova's instance actions), oldest first. */
   public record Actions(List<InstanceAction> actions) implements CborSerializable {}
 
@@ -554,7 +557,8 @@ public final class ServerEntity
     }
   }
 
-  public record Deleted(Server server) implements State {
+  /** Deleted; {@code released} once what it held elsewhere is given back. */
+  public record Deleted(Server server, boolean released) implements State {
     @Override
     public VmState vmState() {
       return VmState.DELETED;
@@ -562,7 +566,7 @@ public final class ServerEntity
 
     @Override
     public State withServer(Server s) {
-      return new Deleted(s);
+      return new Deleted(s, released);
     }
   }
 
@@ -732,13 +736,15 @@ public final class ServerEntity
             new Resized(s.server().at(e.at()), s.oldFlavor(), s.powerOn(), Optional.empty(), s.source(), e.at()));
     builder.forStateType(ResizeEnding.class)
         .onEvent(ResizeSettled.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()));
+    builder.forStateType(Deleted.class)
+        .onEvent(ServerReleased.class, (s, e) -> new Deleted(s.server(), true));
     builder.forAnyState()
         .onEvent(ServerLocked.class, (s, e) -> s.withServer(s.server().locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
         .onEvent(ServerUnlocked.class, (s, e) -> s.withServer(s.server().locked(Optional.empty()).at(e.at())))
         .onEvent(ServerRenamed.class, (s, e) -> s.withServer(s.server().renamed(e.name()).at(e.at())))
         .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), s.vmState(),
             s instanceof Snapshotting snap ? Optional.of(snap.imageId()) : Optional.empty(), e.at()))
-        .onEvent(ServerDeleted.class, (s, e) -> new Deleted(s.server().at(e.at())));
+        .onEvent(ServerDeleted.class, (s, e) -> new Deleted(s.server().at(e.at()), false));
     return builder.build();
   }
 

@@ -66,6 +66,10 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
   /** A member was deleted. */
   public record Leave(String groupId, String serverId) implements Command {}
 
+  /** {@link Leave}, answered once done (a deleted server's release step waits for it). */
+  public record LeaveConfirmed(String groupId, String serverId, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /**
    * A member of an affinity group was placed on {@code host}: answers the group's host, which
    * is {@code host} unless an earlier member fixed another (a group that is gone answers
@@ -137,6 +141,10 @@ public final class ServerGroupsEntity extends EventSourcedBehaviorWithEnforcedRe
                 && g.byId().get(c.groupId()).members().contains(c.serverId())
             ? Effect().persist(new MemberLeft(c.groupId(), c.serverId())).thenNoReply()
             : Effect().noReply())
+        .onCommand(LeaveConfirmed.class, (g, c) -> g.byId().containsKey(c.groupId())
+                && g.byId().get(c.groupId()).members().contains(c.serverId())
+            ? Effect().persist(new MemberLeft(c.groupId(), c.serverId())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
         .build();
   }
 

@@ -37,6 +37,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * (lock, rename, history, console, and a clear refusal of what a phase does not allow).
  */
 final class ServerPower {
+  private static final String RELEASE = "release";
   private final ServerSteps steps;
   private final EffectFactories<Event, State> effect;
 
@@ -77,11 +78,10 @@ final class ServerPower {
       return false;
     });
     steps.onStep(Deleted.class, d -> {
-      ServerSpec spec = d.server().spec();
-      d.server().host().ifPresent(h -> steps.hosts.release(h, steps.serverId));
-      steps.hosts.releaseQuota(spec.projectId(), steps.serverId);
-      spec.group().ifPresent(g -> steps.hosts.leaveGroup(spec.projectId(), g.groupId(), steps.serverId));
-      return false;
+      if (d.released()) return false;
+      steps.ask(RELEASE, () -> steps.hosts.giveBack(d.server().spec(), d.server().host(), steps.serverId)
+          .thenApply(done -> Optional.<Rejection>empty()));
+      return true;
     });
   }
 
@@ -197,7 +197,14 @@ final class ServerPower {
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Create.class, (s, c) -> effect.reply(c.replyTo(),
             Rejection.conflict("Server " + steps.serverId + " was deleted")))
-        .onCommand(Idle.class, (s, c) -> steps.passivate());
+        .onCommand(ServerEntity.StepAnswered.class, (s, c) -> {
+          steps.answered(c);
+          return c.step().equals(RELEASE) && !c.unanswered() && !s.released()
+              ? steps.persist(new ServerEntity.ServerReleased(steps.now())) : effect.noReply();
+        })
+        .onCommand(ServerEntity.Tick.class, (s, c) -> steps.driveAgain())
+        // kept alive (and remembered) until what it held is given back
+        .onCommand(Idle.class, (s, c) -> s.released() ? steps.passivate() : effect.noReply());
   }
 
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {

@@ -65,14 +65,17 @@ public final class ShardedHostGateway implements HostGateway {
   }
 
   @Override
-  public void releaseQuota(String projectId, String serverId) {
-    sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, projectId)
-        .tell(new ProjectQuotaEntity.Release(java.util.List.of(serverId)));
-  }
-
-  @Override
-  public void leaveGroup(String projectId, String groupId, String serverId) {
-    sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, projectId).tell(new ServerGroupsEntity.Leave(groupId, serverId));
+  public CompletionStage<Done> giveBack(ServerSpec spec, Optional<String> host, String serverId) {
+    CompletionStage<Done> room = host.<CompletionStage<Done>>map(h -> sharding.entityRefFor(HostEntity.TYPE_KEY, h)
+        .askWithStatus(r -> new HostEntity.ReleaseConfirmed(serverId, r), askTimeout))
+        .orElse(CompletableFuture.completedFuture(Done.getInstance()));
+    CompletionStage<Done> quota = sharding.entityRefFor(ProjectQuotaEntity.TYPE_KEY, spec.projectId())
+        .askWithStatus(r -> new ProjectQuotaEntity.ReleaseConfirmed(List.of(serverId), r), askTimeout);
+    CompletionStage<Done> group = spec.group().<CompletionStage<Done>>map(g ->
+            sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, spec.projectId())
+                .askWithStatus(r -> new ServerGroupsEntity.LeaveConfirmed(g.groupId(), serverId, r), askTimeout))
+        .orElse(CompletableFuture.completedFuture(Done.getInstance()));
+    return room.thenCompose(a -> quota).thenCompose(b -> group);
   }
 
   @Override

@@ -472,6 +472,10 @@ class ServerEntityTest extends EntityTestSupport {
     assertTrue(hosts.released().contains("h1"));
     assertInstanceOf(ServerEntity.Deleted.class, kit.getState());
     assertEquals(List.of("p1/" + id), hosts.quotaReleases);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((ServerEntity.Deleted) kit.getState()).released(), "what it held is given back, as a step");
+      return null;
+    });
   }
 
   @Test
@@ -615,13 +619,11 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public void releaseQuota(String projectId, String serverId) {
-      quotaReleases.add(projectId + "/" + serverId);
-    }
-
-    @Override
-    public void leaveGroup(String projectId, String groupId, String serverId) {
-      groupsLeft.add(groupId);
+    public CompletionStage<Done> giveBack(ServerSpec spec, Optional<String> host, String serverId) {
+      host.ifPresent(releases::add);
+      quotaReleases.add(spec.projectId() + "/" + serverId);
+      spec.group().ifPresent(g -> groupsLeft.add(g.groupId()));
+      return CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override

@@ -80,7 +80,7 @@ class ServerListProjectionTest {
         new ServerEntity.ServerResized(flavor, power, moved, at), new ServerEntity.ResizeFailed("no room", at),
         new ServerEntity.ResizeConfirmed(at), new ServerEntity.RevertRequested(at),
         new ServerEntity.ResizeReverted(Flavor.byId("1").orElseThrow(), power, moved, at),
-        new ServerEntity.DeleteRequested(at), new ServerEntity.ServerDeleted(at));
+        new ServerEntity.DeleteRequested(at), new ServerEntity.ServerDeleted(at), new ServerEntity.ServerReleased(at));
   }
 
   /** A history the entity accepts: each event one its state function takes in the phase it is in. */
@@ -92,7 +92,8 @@ class ServerListProjectionTest {
     for (int step = 1; step < 40; step++) {
       List<ServerEntity.Event> accepted = new ArrayList<>();
       for (ServerEntity.Event e : everyEvent(random, T0.plus(Duration.ofSeconds(step)))) {
-        boolean deletion = e instanceof ServerEntity.DeleteRequested || e instanceof ServerEntity.ServerDeleted;
+        boolean deletion = e instanceof ServerEntity.DeleteRequested || e instanceof ServerEntity.ServerDeleted
+            || e instanceof ServerEntity.ServerReleased;
         if (deletion && step < 30) continue; // deleted early, a history would show little else
         try {
           ServerEntity.next(state, e);

@@ -108,6 +108,28 @@ class WorkflowCrashTest {
     assertEquals(List.of("active"), snapshots, "the one snapshot was taken; nothing is left queued");
   }
 
+  @ParameterizedTest(name = "killed before {0}")
+  @ValueSource(strings = {"Server.ServerDeleted", "Server.ServerReleased"})
+  void aDeleteResumesAndGivesBackWhatTheServerHeld(String step) throws Exception {
+    startDyingBefore(step);
+    String group = api().post("/compute/v2.1/os-server-groups",
+        "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
+        .path("server_group").path("id").asText();
+    String body = "{\"server\": {\"name\": \"gone\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\"},"
+        + " \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
+    String id = api().post("/compute/v2.1/servers", body).body().path("server").path("id").asText();
+    api().awaitStatus(id, "ACTIVE", WAIT);
+    CompletableFuture.runAsync(() -> api().delete("/compute/v2.1/servers/" + id));
+    restartAfterDeath();
+
+    Eventually.until(WAIT, () -> api().get("/compute/v2.1/servers/" + id).status() == 404);
+    assertQuotaHolds(0, 0, 0);
+    Eventually.until(WAIT, () -> api().get("/compute/v2.1/os-hypervisors/statistics").body()
+        .path("hypervisor_statistics").path("vcpus_used").asInt(-1) == 0);
+    assertEquals(0, api().get("/compute/v2.1/os-server-groups/" + group).body().path("server_group")
+        .path("members").size(), "the group no longer lists it");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private Api api() {
