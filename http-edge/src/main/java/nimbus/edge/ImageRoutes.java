@@ -119,11 +119,27 @@ final class ImageRoutes extends ServiceRoutes {
     int pageSize = query.limit();
     return readSide(() -> listing.list(query), blocking).thenApply(images -> {
       Optional<String> next = pageSize > 0 && images.size() == pageSize
-          ? Optional.of("/v2/images?marker=" + images.get(images.size() - 1).id() + "&limit=" + pageSize)
+          ? Optional.of(nextPage(q, images.get(images.size() - 1).id(), pageSize))
           : Optional.empty();
       return Json.response(200, new Page(images.stream().map(ImageJson::view).toList(), "/v2/images",
           "/v2/schemas/images", next));
     });
+  }
+
+  /** The next page's address: the same filters and order, after the last image of this page. */
+  private static String nextPage(Map<String, List<String>> q, String marker, int pageSize) {
+    StringBuilder next = new StringBuilder("/v2/images?marker=").append(marker).append("&limit=").append(pageSize);
+    q.forEach((name, values) -> {
+      if (name.equals("marker") || name.equals("limit")) return;
+      for (String value : values) {
+        next.append('&').append(encode(name)).append('=').append(encode(value));
+      }
+    });
+    return next.toString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Glance's quota usage of the caller's project (sizes in MiB, as the limits are given). */
