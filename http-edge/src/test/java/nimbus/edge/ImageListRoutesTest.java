@@ -68,7 +68,7 @@ class ImageListRoutesTest extends ApiRouteTest {
     assertEquals(List.of(empty, small, large), ids(MINE + "&sort_key=size&sort_dir=asc"));
     assertEquals(List.of(empty, small, large), ids(MINE + "&sort=disk_format:asc,name:desc"));
     assertEquals(List.of(empty, small, large), ids(MINE + "&sort_key=disk_format&sort_key=name&sort_dir=asc&sort_dir=desc"));
-    assertEquals(List.of(small, empty, large), ids(MINE + "&sort=name:desc"));
+    assertEquals(List.of(small, large, empty), ids(MINE + "&sort=name:desc"));
   }
 
   @Test
