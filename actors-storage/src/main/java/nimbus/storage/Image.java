@@ -68,7 +68,12 @@ public record Image(String id, String ownerProjectId, String status, ImageMetada
     if (event instanceof ImageEntity.UploadStarted) return with("saving", metadata, file, at);
     if (event instanceof ImageEntity.UploadFinished e) return with("active", metadata, Optional.of(e.file()), at);
     if (event instanceof ImageEntity.UploadAborted) return with("queued", metadata, Optional.empty(), at);
+    if (event instanceof ImageEntity.ImageDeactivated) return with("deactivated", metadata, file, at);
+    if (event instanceof ImageEntity.ImageReactivated) return with("active", metadata, file, at);
     if (event instanceof ImageEntity.ImageDeleted) return with("deleted", metadata, file, at);
+    if (event instanceof ImageEntity.OwnerChanged e) {
+      return new Image(id, e.owner(), status, metadata, location, file, createdAt, at, members);
+    }
     if (event instanceof ImageEntity.LocationMoved e) {
       return new Image(id, ownerProjectId, status, metadata, Optional.of(e.location()), file, createdAt, at, members);
     }

@@ -3,6 +3,8 @@ package nimbus.storage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
@@ -27,7 +29,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * One image of the image service, keyed by its UUID, with Glance's lifecycle: created
  * {@code queued}, {@code saving} while its file is uploaded, {@code active} once the file is in
- * the store (with its size and hashes), and deleted. Images registered from configuration
+ * the store (with its size and hashes), {@code deactivated} while its owner or an admin withholds
+ * its file, and deleted. Images registered from configuration
  * point at a file already on the hosts and are active at once.
  *
  * <p>The entity holds the record; the bytes are in the {@link ImageStore}, named by their
@@ -66,8 +69,16 @@ public final class ImageEntity
 
   public record Get(ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
-  /** Replaces what users may change (the JSON patch is applied by the caller). */
-  public record UpdateMetadata(ImageMetadata metadata, ActorRef<StatusReply<Image>> replyTo) implements Request {}
+  /**
+   * Replaces what users may change (the JSON patch is applied by the caller) and, if
+   * {@code owner} is not null, the owning project (only admins give one another's).
+   */
+  public record UpdateMetadata(ImageMetadata metadata, String owner, ActorRef<StatusReply<Image>> replyTo)
+      implements Request {
+    public UpdateMetadata(ImageMetadata metadata, ActorRef<StatusReply<Image>> replyTo) {
+      this(metadata, null, replyTo);
+    }
+  }
 
   /** Starts an upload: only a {@code queued} image takes one. */
   public record BeginUpload(ActorRef<StatusReply<Image>> replyTo) implements Request {}
@@ -95,6 +106,12 @@ public final class ImageEntity
 
   public record RemoveMember(String projectId, ActorRef<StatusReply<Image>> replyTo) implements Request {}
 
+  /** Glance's deactivate: an active image's file may no longer be downloaded (but by admins). */
+  public record Deactivate(ActorRef<StatusReply<Image>> replyTo) implements Request {}
+
+  /** Glance's reactivate: a deactivated image is active again. */
+  public record Reactivate(ActorRef<StatusReply<Image>> replyTo) implements Request {}
+
   // ---------------------------------------------------------------- events
 
   /** Facts in an image's life. */
@@ -119,6 +136,13 @@ public final class ImageEntity
   public record MemberAnswered(String projectId, String status, Instant at) implements Event {}
 
   public record MemberRemoved(String projectId, Instant at) implements Event {}
+
+  /** Another project owns the image (an admin gave it). */
+  public record OwnerChanged(String owner, Instant at) implements Event {}
+
+  public record ImageDeactivated(Instant at) implements Event {}
+
+  public record ImageReactivated(Instant at) implements Event {}
 
   /** A configuration seed's host file is elsewhere now. */
   public record LocationMoved(String location, Instant at) implements Event {}
@@ -230,7 +254,7 @@ public final class ImageEntity
           Optional<String> refused = s.image().refusal(c.metadata());
           return refused.isPresent()
               ? Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, refused.get()))
-              : persist(new MetadataUpdated(c.metadata(), now()), c.replyTo());
+              : update(s.image(), c);
         })
         .onCommand(BeginUpload.class, (s, c) -> Effect().reply(c.replyTo(),
             Rejection.conflict("Image status transition from " + s.image().status() + " to saving is not allowed")))
@@ -260,6 +284,10 @@ public final class ImageEntity
         .onCommand(RemoveMember.class, (s, c) -> s.image().members().containsKey(c.projectId())
             ? persist(new MemberRemoved(c.projectId(), now()), c.replyTo())
             : Effect().reply(c.replyTo(), noMember(c.projectId())))
+        .onCommand(Deactivate.class, (s, c) -> toggle(s.image(), "deactivate", "active", "deactivated",
+            new ImageDeactivated(now()), c.replyTo()))
+        .onCommand(Reactivate.class, (s, c) -> toggle(s.image(), "reactivate", "deactivated", "active",
+            new ImageReactivated(now()), c.replyTo()))
         .onCommand(Delete.class, (s, c) -> s.image().metadata().deletionProtected()
             ? Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN,
                 "Image " + imageId + " is protected and cannot be deleted."))
@@ -271,6 +299,26 @@ public final class ImageEntity
       return Effect().reply(replyTo, Rejection.invalid("image id does not match its entity"));
     }
     return persist(new ImageCreated(image, image.createdAt()), replyTo);
+  }
+
+  private ReplyEffect<Event, State> update(Image image, UpdateMetadata c) {
+    List<Event> events = new ArrayList<>(List.of(new MetadataUpdated(c.metadata(), now())));
+    if (c.owner() != null && !c.owner().equals(image.ownerProjectId())) events.add(new OwnerChanged(c.owner(), now()));
+    return Effect().persist(events).thenReply(c.replyTo(), s -> StatusReply.success(((Existing) s).image()));
+  }
+
+  /**
+   * Moves the image from {@code from} to {@code to} with {@code event}; already in {@code to} is
+   * no change (Glance's actions are idempotent), any other status is refused.
+   */
+  private ReplyEffect<Event, State> toggle(Image image, String action, String from, String to, Event event,
+      ActorRef<StatusReply<Image>> replyTo) {
+    if (image.status().equals(to)) return Effect().reply(replyTo, StatusReply.success(image));
+    if (!image.status().equals(from)) {
+      return Effect().reply(replyTo, Rejection.of(Rejection.Kind.FORBIDDEN,
+          "Not allowed to " + action + " image in status '" + image.status() + "'"));
+    }
+    return persist(event, replyTo);
   }
 
   private ReplyEffect<Event, State> discard(Discard c) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.ReadSideJson;
+import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -23,6 +24,13 @@ public final class ImageListProjection
 
   public static final String NAME = "image-list";
 
+  /**
+   * The rows' layout: 2 added the columns lists filter and sort on (formats, size, update time)
+   * and the tags table. Rows of an earlier version are dropped with the projection's offset, so
+   * the projection rebuilds them from the journal.
+   */
+  static final int ROW_VERSION = 2;
+
   private static final String DDL = """
       CREATE TABLE IF NOT EXISTS image_list (
         id VARCHAR(36) PRIMARY KEY,
@@ -32,6 +40,17 @@ public final class ImageListProjection
         status VARCHAR(16) NOT NULL,
         created_at TIMESTAMP NOT NULL,
         row_json TEXT NOT NULL)""";
+
+  /** Columns of row version 2 (absent from tables made before). */
+  private static final List<String> COLUMNS_V2 = List.of("disk_format VARCHAR(32)", "container_format VARCHAR(32)",
+      "size BIGINT", "updated_at TIMESTAMP", "row_version INT");
+
+  /** An image's tags, one a row: the tag filter looks them up by tag. */
+  private static final String TAGS_DDL = """
+      CREATE TABLE IF NOT EXISTS image_tags (
+        image_id VARCHAR(36) NOT NULL,
+        tag VARCHAR(255) NOT NULL,
+        PRIMARY KEY (image_id, tag))""";
 
   /** Who a shared image is shared with, and their answers (lists show accepted ones). */
   private static final String MEMBERS_DDL = """
@@ -45,7 +64,23 @@ public final class ImageListProjection
     try (var st = connection.createStatement()) {
       st.execute(DDL);
       st.execute("CREATE INDEX IF NOT EXISTS image_list_created ON image_list (created_at)");
+      for (String column : COLUMNS_V2) st.execute("ALTER TABLE image_list ADD COLUMN IF NOT EXISTS " + column);
+      // a project's own images, and the shared images it is a member of, are each list's scope
+      st.execute("CREATE INDEX IF NOT EXISTS image_list_owner ON image_list (owner, created_at)");
       st.execute(MEMBERS_DDL);
+      st.execute("CREATE INDEX IF NOT EXISTS image_members_project ON image_members (project_id, status)");
+      st.execute(TAGS_DDL);
+      st.execute("CREATE INDEX IF NOT EXISTS image_tags_tag ON image_tags (tag)");
+      boolean stale;
+      try (var rs = st.executeQuery("SELECT COUNT(*) FROM image_list WHERE row_version IS NULL OR row_version < "
+          + ROW_VERSION)) {
+        rs.next();
+        stale = rs.getLong(1) > 0;
+      }
+      if (stale) {
+        for (String table : List.of("image_list", "image_members", "image_tags")) st.execute("DELETE FROM " + table);
+        ReadSideProjection.forgetOffset(connection, NAME);
+      }
     }
   }
 
@@ -67,7 +102,8 @@ public final class ImageListProjection
   }
 
   private static void save(Connection c, String id, Image image) throws Exception {
-    for (String delete : List.of("DELETE FROM image_list WHERE id = ?", "DELETE FROM image_members WHERE image_id = ?")) {
+    for (String delete : List.of("DELETE FROM image_list WHERE id = ?", "DELETE FROM image_members WHERE image_id = ?",
+        "DELETE FROM image_tags WHERE image_id = ?")) {
       try (PreparedStatement del = c.prepareStatement(delete)) {
         del.setString(1, id);
         del.executeUpdate();
@@ -83,8 +119,16 @@ public final class ImageListProjection
         st.executeUpdate();
       }
     }
-    try (PreparedStatement st = c.prepareStatement(
-        "INSERT INTO image_list (id, owner, visibility, name, status, created_at, row_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement st = c.prepareStatement("INSERT INTO image_tags (image_id, tag) VALUES (?, ?)")) {
+      for (String tag : new java.util.LinkedHashSet<>(image.metadata().tags())) {
+        st.setString(1, id);
+        st.setString(2, tag);
+        st.executeUpdate();
+      }
+    }
+    try (PreparedStatement st = c.prepareStatement("INSERT INTO image_list (id, owner, visibility, name, status,"
+        + " created_at, row_json, disk_format, container_format, size, updated_at, row_version)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       st.setString(1, id);
       st.setString(2, image.ownerProjectId());
       st.setString(3, image.visibility());
@@ -92,6 +136,11 @@ public final class ImageListProjection
       st.setString(5, image.status());
       st.setTimestamp(6, Timestamp.from(image.createdAt()));
       st.setString(7, ReadSideJson.MAPPER.writeValueAsString(image));
+      st.setString(8, image.diskFormat());
+      st.setString(9, image.metadata().containerFormat());
+      st.setObject(10, image.file().map(StoredFile::size).orElse(null), java.sql.Types.BIGINT);
+      st.setTimestamp(11, Timestamp.from(image.updatedAt()));
+      st.setInt(12, ROW_VERSION);
       st.executeUpdate();
     }
   }

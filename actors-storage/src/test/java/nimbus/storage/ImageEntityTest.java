@@ -101,6 +101,38 @@ class ImageEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void onlyAnActiveImageIsDeactivatedAndOnlyADeactivatedOneReactivated() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    run(kit, r -> new ImageEntity.Create(queued(id, false), r));
+    assertEquals("Not allowed to deactivate image in status 'queued'",
+        Rejection.from(run(kit, ImageEntity.Deactivate::new).getError()).message());
+    run(kit, ImageEntity.BeginUpload::new);
+    run(kit, r -> new ImageEntity.FinishUpload(FILE, r));
+    assertEquals("deactivated", run(kit, ImageEntity.Deactivate::new).getValue().status());
+    assertTrue(kit.<StatusReply<Image>>runCommand(ImageEntity.Deactivate::new).events().isEmpty(), "already so: no change");
+    kit.restart();
+    assertEquals("deactivated", ((ImageEntity.Existing) kit.getState()).image().status());
+    Image active = run(kit, ImageEntity.Reactivate::new).getValue();
+    assertEquals("active", active.status());
+    assertEquals(Optional.of(FILE), active.file());
+    assertTrue(kit.<StatusReply<Image>>runCommand(ImageEntity.Reactivate::new).events().isEmpty());
+  }
+
+  @Test
+  void anUpdateMayGiveTheImageToAnotherProject() {
+    String id = UUID.randomUUID().toString();
+    var kit = kit(id);
+    Image image = run(kit, r -> new ImageEntity.Create(queued(id, false), r)).getValue();
+    assertEquals("project-b", run(kit, r -> new ImageEntity.UpdateMetadata(image.metadata(), "project-b", r))
+        .getValue().ownerProjectId());
+    kit.restart();
+    assertEquals("project-b", ((ImageEntity.Existing) kit.getState()).image().ownerProjectId());
+    assertEquals("project-b", run(kit, r -> new ImageEntity.UpdateMetadata(image.metadata(), r)).getValue()
+        .ownerProjectId(), "no owner given: the owner stays");
+  }
+
+  @Test
   void aProtectedImageIsNotDeletedAndADeletedOneIsGone() {
     String id = UUID.randomUUID().toString();
     var kit = kit(id);

@@ -200,4 +200,61 @@ class ImageListProjectionTest {
     assertEquals("queued", columns("i-1").get(3));
     assertEquals(List.of("p-2=pending"), members("i-1"));
   }
+
+  /** The columns lists filter and sort on beyond the first ones, and the image's tags. */
+  private List<Object> filterColumns(String id) throws Exception {
+    try (var st = c.prepareStatement("SELECT disk_format, container_format, size, updated_at FROM image_list WHERE id = ?")) {
+      st.setString(1, id);
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return java.util.Arrays.asList(rs.getString(1), rs.getString(2), rs.getObject(3), rs.getTimestamp(4));
+      }
+    }
+  }
+
+  private List<String> tags(String id) throws Exception {
+    try (var st = c.prepareStatement("SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag")) {
+      st.setString(1, id);
+      List<String> out = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) out.add(rs.getString(1));
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void formatsSizeTagsAndOwnerFollowTheImage() throws Exception {
+    ImageMetadata tagged = new ImageMetadata("t", "raw", "ovf", "private", false, 0, 0, Map.of(), List.of("b", "a"));
+    project(envelope("i-1", created("i-1", "private")));
+    assertEquals(java.util.Arrays.asList("qcow2", "bare", null, Timestamp.from(at(0))), filterColumns("i-1"));
+
+    project(envelope("i-1", new ImageEntity.MetadataUpdated(tagged, at(1))), envelope("i-1", new ImageEntity.UploadStarted(at(2))),
+        envelope("i-1", new ImageEntity.UploadFinished(FILE, at(3))), envelope("i-1", new ImageEntity.OwnerChanged("p-9", at(4))),
+        envelope("i-1", new ImageEntity.ImageDeactivated(at(5))));
+
+    assertEquals(List.of("raw", "ovf", 4096L, Timestamp.from(at(5))), filterColumns("i-1"));
+    assertEquals(List.of("a", "b"), tags("i-1"));
+    assertEquals(List.of("p-9", "private", "t", "deactivated", Timestamp.from(at(0))), columns("i-1"));
+    project(envelope("i-1", new ImageEntity.ImageDeleted(at(6))));
+    assertEquals(List.of(), tags("i-1"));
+  }
+
+  @Test
+  void rowsOfAnEarlierLayoutAreDroppedWithTheOffsetToBeRebuilt() throws Exception {
+    project(envelope("i-1", created("i-1", "private")));
+    try (var st = c.createStatement()) {
+      st.execute("CREATE TABLE projection_offset_store (projection_name VARCHAR(255), projection_key VARCHAR(255))");
+      st.execute("INSERT INTO projection_offset_store VALUES ('" + ImageListProjection.NAME + "', '0')");
+      st.execute("UPDATE image_list SET row_version = NULL"); // as rows written before the column was
+    }
+
+    ImageListProjection.createTable(c);
+
+    assertEquals(List.of(), columns("i-1"));
+    try (var st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM projection_offset_store")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1), "the projection starts again from the journal's first event");
+    }
+  }
 }

@@ -22,11 +22,17 @@ import nimbus.storage.ImageMetadata;
 final class ImageJson {
   /** What only the service sets. */
   static final Set<String> READ_ONLY = Set.of("id", "status", "checksum", "os_hash_algo", "os_hash_value",
-      "size", "virtual_size", "created_at", "updated_at", "owner", "self", "file", "schema", "direct_url",
-      "locations", "location", "deleted", "deleted_at", "stores");
-  /** What owners set as attributes of their own (never as properties). */
+      "size", "virtual_size", "created_at", "updated_at", "self", "file", "schema", "direct_url",
+      "locations", "stores");
+  /** What owners set as attributes of their own (never as properties); only admins give an image away. */
   static final Set<String> BASE = Set.of("name", "disk_format", "container_format", "visibility",
-      "protected", "min_disk", "min_ram", "tags", "os_hidden");
+      "protected", "min_disk", "min_ram", "tags", "os_hidden", "owner");
+  /** Glance's reserved names: neither attributes nor properties. */
+  private static final Set<String> RESERVED = Set.of("location", "deleted", "deleted_at");
+  /** The media types of Glance's two patch forms: JSON Schema draft 4's, and draft 10's (RFC 6902's). */
+  static final String PATCH_V20 = "application/openstack-images-v2.0-json-patch";
+  static final String PATCH_V21 = "application/openstack-images-v2.1-json-patch";
+  private static final List<String> OPERATIONS = List.of("add", "remove", "replace");
 
   /** Glance's image_tag_quota. */
   static final int MAX_TAGS = 128;
@@ -97,91 +103,128 @@ final class ImageJson {
     return metadataOf(doc);
   }
 
-  /** Applies a JSON patch (media type openstack-images-v2.1-json-patch) to an image. */
-  static ImageMetadata patched(Image image, JsonNode patch) {
-    if (!patch.isArray()) throw ApiError.badRequest("Request body must be a JSON array of operation objects.");
+  /** An image's metadata and owner after a patch. */
+  record Patched(ImageMetadata metadata, String owner) {}
+
+  /** One operation of a patch: its kind, the field it names, its value (null for a remove). */
+  private record Operation(String kind, String field, JsonNode value) {}
+
+  /**
+   * Applies a JSON patch in the form of {@code mediaType} (one of {@link #PATCH_V20} and
+   * {@link #PATCH_V21}) to an image, and checks the document it makes against Glance's image
+   * schema.
+   */
+  static Patched patched(Image image, JsonNode patch, String mediaType) {
+    if (patch == null || !patch.isArray()) {
+      throw ApiError.badRequest("Request body must be a JSON array of operation objects.");
+    }
     ObjectNode doc = Json.MAPPER.valueToTree(view(image));
-    for (JsonNode op : patch) {
-      if (!op.isObject() || !op.path("op").isTextual() || !op.path("path").isTextual()) {
-        throw ApiError.badRequest("Operation objects must contain exactly one of \"op\" and \"path\".");
-      }
-      String kind = op.get("op").asText();
-      String path = op.get("path").asText();
-      if (!path.startsWith("/") || path.length() < 2 || path.indexOf('/', 1) > 0) {
-        throw ApiError.badRequest("Invalid JSON pointer for this resource: '" + path + "'");
-      }
-      String field = path.substring(1).replace("~1", "/").replace("~0", "~");
-      if (READ_ONLY.contains(field)) throw readOnly(field);
-      switch (kind) {
+    for (JsonNode raw : patch) {
+      Operation op = operation(raw, mediaType.equals(PATCH_V20));
+      switch (op.kind()) {
         case "add", "replace" -> {
-          if (!op.has("value")) throw ApiError.badRequest("Operation \"" + kind + "\" requires a member named \"value\".");
-          if (kind.equals("replace") && !doc.has(field)) {
-            throw new ApiError(409, "Property " + field + " does not exist.");
+          if (op.kind().equals("replace") && !doc.has(op.field())) {
+            throw new ApiError(409, "Property " + op.field() + " does not exist.");
           }
-          doc.set(field, op.get("value"));
+          doc.set(op.field(), op.value());
         }
-        case "remove" -> {
-          if (BASE.contains(field)) throw new ApiError(403, "Attribute '" + field + "' cannot be removed.");
-          if (doc.remove(field) == null) throw new ApiError(409, "Property " + field + " does not exist.");
+        default -> {
+          if (BASE.contains(op.field())) throw new ApiError(403, "Attribute '" + op.field() + "' cannot be removed.");
+          if (doc.remove(op.field()) == null) throw new ApiError(409, "Property " + op.field() + " does not exist.");
         }
-        default -> throw ApiError.badRequest("Invalid operation: '" + kind + "'");
       }
     }
-    return metadataOf(doc);
+    ImageSchemas.IMAGE.validate(doc);
+    JsonNode owner = doc.get("owner");
+    if (!owner.isTextual() || owner.asText().isEmpty() || owner.asText().length() > MAX_OWNER) {
+      throw ApiError.badRequest("Invalid value for 'owner': a project id of 1 to " + MAX_OWNER + " characters");
+    }
+    return new Patched(metadataOf(doc), owner.asText());
   }
 
-  private static ImageMetadata metadataOf(ObjectNode doc) {
-    String name = text(doc, "name", 255, true);
-    if (Fields.hasControlCharacters(name)) throw ApiError.badRequest("Invalid value for 'name': it has control characters");
-    String disk = format(doc, "disk_format", ImageMetadata.DISK_FORMATS);
-    String container = format(doc, "container_format", ImageMetadata.CONTAINER_FORMATS);
-    String visibility = text(doc, "visibility", 16, false);
-    if (!ImageMetadata.VISIBILITIES.contains(visibility)) {
-      throw ApiError.badRequest("Invalid visibility value: " + visibility);
+  /** The longest project id an owner may be (the read side's column). */
+  static final int MAX_OWNER = 64;
+
+  /** One operation in Glance's draft-4 form ({@code {"replace": "/name", "value": ...}}) or RFC 6902's. */
+  private static Operation operation(JsonNode raw, boolean draft4) {
+    if (!raw.isObject()) throw ApiError.badRequest("Operations must be JSON objects.");
+    String kind;
+    JsonNode path;
+    if (draft4) {
+      List<String> named = OPERATIONS.stream().filter(raw::has).toList();
+      if (named.size() != 1) {
+        throw ApiError.badRequest("Operation objects must contain " + (named.isEmpty() ? "exactly" : "only")
+            + " one member named \"add\", \"remove\", or \"replace\".");
+      }
+      kind = named.get(0);
+      path = raw.get(kind);
+    } else {
+      JsonNode op = raw.get("op");
+      if (op == null) {
+        throw ApiError.badRequest("Unable to find `op` in JSON Schema change. It must be one of the following: "
+            + String.join(", ", OPERATIONS) + ".");
+      }
+      if (!op.isTextual() || !OPERATIONS.contains(op.asText())) {
+        throw ApiError.badRequest("Invalid operation: `" + op.asText() + "`. It must be one of the following: "
+            + String.join(", ", OPERATIONS) + ".");
+      }
+      kind = op.asText();
+      path = raw.get("path");
+      if (path == null) throw ApiError.badRequest("Unable to find 'path' in JSON Schema change");
     }
-    JsonNode prot = doc.get("protected");
-    if (!prot.isBoolean()) throw ApiError.badRequest("Invalid value for 'protected': must be a boolean");
+    String field = field(path);
+    if (READ_ONLY.contains(field)) throw readOnly(field);
+    if (RESERVED.contains(field)) throw new ApiError(403, "Attribute '" + field + "' is reserved.");
+    if (kind.equals("remove")) return new Operation(kind, field, null);
+    if (!raw.has("value")) throw ApiError.badRequest("Operation \"" + kind + "\" requires a member named \"value\".");
+    return new Operation(kind, field, raw.get("value"));
+  }
+
+  /** The one field a JSON pointer names (Glance's pointers name no deeper member of an image). */
+  private static String field(JsonNode path) {
+    if (!path.isTextual()) throw ApiError.badRequest("Pointer `" + path + "` does not start with \"/\".");
+    String pointer = path.asText();
+    if (!pointer.startsWith("/")) throw ApiError.badRequest("Pointer `" + pointer + "` does not start with \"/\".");
+    if (pointer.matches(".*~([^01].*)?")) {
+      throw ApiError.badRequest("Pointer `" + pointer + "` contains \"~\" not part of a recognized escape sequence.");
+    }
+    if (pointer.length() < 2 || pointer.indexOf('/', 1) > 0) {
+      throw ApiError.badRequest("Invalid JSON pointer for this resource: '" + pointer + "'");
+    }
+    return pointer.substring(1).replace("~1", "/").replace("~0", "~").strip();
+  }
+
+  /**
+   * The metadata of a document that passed its schema (image-create.json, or Glance's image
+   * schema for a patched one): what is left to check is what those schemas do not say.
+   */
+  private static ImageMetadata metadataOf(ObjectNode doc) {
+    String name = orEmpty(doc.get("name"));
+    if (Fields.hasControlCharacters(name)) throw ApiError.badRequest("Invalid value for 'name': it has control characters");
     int minDisk = count(doc, "min_disk");
     int minRam = count(doc, "min_ram");
-    JsonNode tagsNode = doc.get("tags");
-    if (tagsNode == null || !tagsNode.isArray()) throw ApiError.badRequest("Invalid value for 'tags': must be an array");
     // a set: de-duplicating in a list cost a request thread quadratic time on a large body
     java.util.Set<String> tags = new java.util.LinkedHashSet<>();
-    for (JsonNode t : tagsNode) {
-      if (!t.isTextual() || t.asText().length() > 255) throw ApiError.badRequest("Invalid tag: " + t);
-      tags.add(t.asText());
-    }
+    doc.get("tags").forEach(t -> tags.add(t.asText()));
     if (tags.size() > MAX_TAGS) throw tooManyTags();
     Map<String, String> properties = new LinkedHashMap<>();
     doc.fields().forEachRemaining(e -> {
       if (BASE.contains(e.getKey()) || READ_ONLY.contains(e.getKey())) return;
-      if (e.getKey().isEmpty() || e.getKey().length() > 255) throw ApiError.badRequest("Invalid property name");
-      if (!e.getValue().isTextual()) {
-        throw ApiError.badRequest("Invalid value for property '" + e.getKey() + "': properties are strings");
+      if (RESERVED.contains(e.getKey())) throw new ApiError(403, "Attribute '" + e.getKey() + "' is reserved.");
+      if (e.getKey().isEmpty() || e.getKey().length() > 255) {
+        throw ApiError.badRequest("Custom property should not be greater than 255 characters.");
       }
       if (e.getValue().asText().length() > 65535) throw ApiError.badRequest("Property '" + e.getKey() + "' is too long");
       properties.put(e.getKey(), e.getValue().asText());
     });
     if (properties.size() > 128) throw new ApiError(413, "Maximum number of properties exceeded (128)");
-    return new ImageMetadata(name, disk, container, visibility, prot.asBoolean(), minDisk, minRam, properties,
+    return new ImageMetadata(name, orEmpty(doc.get("disk_format")), orEmpty(doc.get("container_format")),
+        doc.get("visibility").asText(), doc.get("protected").asBoolean(), minDisk, minRam, properties,
         List.copyOf(tags));
   }
 
-  private static String text(ObjectNode doc, String field, int max, boolean nullable) {
-    JsonNode v = doc.get(field);
-    if (nullable && (v == null || v.isNull())) return "";
-    if (v == null || !v.isTextual()) throw ApiError.badRequest("Invalid value for '" + field + "': must be a string");
-    if (v.asText().length() > max) throw ApiError.badRequest("'" + field + "' is too long (at most " + max + ")");
-    return v.asText();
-  }
-
-  private static String format(ObjectNode doc, String field, Set<String> allowed) {
-    String value = text(doc, field, 32, true);
-    if (!value.isEmpty() && !allowed.contains(value)) {
-      throw ApiError.badRequest("Invalid value '" + value + "' for parameter '" + field + "': must be one of "
-          + new java.util.TreeSet<>(allowed));
-    }
-    return value;
+  private static String orEmpty(JsonNode text) {
+    return text == null || text.isNull() ? "" : text.asText();
   }
 
   private static int count(ObjectNode doc, String field) {

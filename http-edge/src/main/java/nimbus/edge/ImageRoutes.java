@@ -32,9 +32,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * and its own; it changes only its own (admins see and change all).
  */
 final class ImageRoutes extends ServiceRoutes {
-  private static final int DEFAULT_LIMIT = 25;
-  private static final int MAX_LIMIT = 1000;
-
   private static final RequestSchema CREATE = RequestSchema.named("image-create");
 
   private final ClusterSharding sharding;
@@ -45,6 +42,7 @@ final class ImageRoutes extends ServiceRoutes {
   private final Duration uploadTimeout;
   private final ImageMemberRoutes members;
   private final Policy policy;
+  private final ImageSchemas schemas = new ImageSchemas();
 
   ImageRoutes(ClusterSharding sharding, ImageListing listing, ImageUploads uploads, Executor blocking,
       Duration timeout, Duration uploadTimeout, Policy policy) {
@@ -80,26 +78,31 @@ final class ImageRoutes extends ServiceRoutes {
       case 404 -> "Not Found";
       case 409 -> "Conflict";
       case 413 -> "Request Entity Too Large";
+      case 415 -> "Unsupported Media Type";
       default -> "Error";
     };
   }
 
   Route route(RequestContext ctx) {
     return concat(path(PathMatchers.segment("v2").slash("info").slash("usage"),
-        () -> get(() -> respond(() -> usage(ctx)))), images(ctx));
+        () -> get(() -> respond(() -> usage(ctx)))), schemas.route(), images(ctx));
   }
 
   private Route images(RequestContext ctx) {
     return pathPrefix(PathMatchers.segment("v2").slash("images"), () -> concat(
-        pathEndOrSingleSlash(() -> concat(
-            get(() -> parameterMap(q -> respond(() -> list(ctx, q)))),
+        pathEnd(() -> concat(
+            get(() -> parameterLists(q -> respond(() -> list(ctx, q)))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
+        // an empty id names no image (Glance: 404 to every method)
+        pathSingleSlash(() -> complete(error(404, "The resource could not be found."))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEnd(() -> concat(
                 get(() -> respond(() -> visible(ctx, id).thenApply(i -> Json.response(200, ImageJson.view(i))))),
-                patch(() -> body(b -> respond(() -> update(ctx, id, b)))),
+                patch(() -> patchForm(form -> body(b -> respond(() -> update(ctx, id, b, form))))),
                 delete(() -> respond(() -> delete(ctx, id))))),
             pathPrefix("members", () -> members.route(ctx, id)),
+            path(PathMatchers.segment("actions").slash(PathMatchers.segment()), action ->
+                post(() -> respond(() -> action(ctx, id, action)))),
             path(PathMatchers.segment("tags").slash(PathMatchers.segment()), tag -> concat(
                 put(() -> respond(() -> tag(ctx, id, tag, true))),
                 delete(() -> respond(() -> tag(ctx, id, tag, false))))),
@@ -108,23 +111,35 @@ final class ImageRoutes extends ServiceRoutes {
                     extractDataBytes(data -> respond(() -> owned(ctx, id, "upload_image")
                         .thenCompose(i -> uploads.upload(i.id(), data))
                         .thenApply(i -> HttpResponse.create().withStatus(204))))))),
-                get(() -> respond(() -> visible(ctx, id).thenApply(this::download)))))))));
+                get(() -> respond(() -> visible(ctx, id).thenApply(i -> download(ctx, i))))))))));
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q) {
-    ImageListing.Query query = new ImageListing.Query(
-        seesAll(ctx) ? Optional.empty() : Optional.of(ctx.projectId()),
-        Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.ofNullable(q.get("visibility")), Optional.ofNullable(q.get("owner")),
-        Fields.limit(q, DEFAULT_LIMIT, MAX_LIMIT), Optional.ofNullable(q.get("marker")));
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, List<String>> q) {
+    ImageListing.Query query = ImageListParams.parse(q, seesAll(ctx) ? Optional.empty() : Optional.of(ctx.projectId()));
     int pageSize = query.limit();
     return readSide(() -> listing.list(query), blocking).thenApply(images -> {
       Optional<String> next = pageSize > 0 && images.size() == pageSize
-          ? Optional.of("/v2/images?marker=" + images.get(images.size() - 1).id() + "&limit=" + pageSize)
+          ? Optional.of(nextPage(q, images.get(images.size() - 1).id(), pageSize))
           : Optional.empty();
       return Json.response(200, new Page(images.stream().map(ImageJson::view).toList(), "/v2/images",
           "/v2/schemas/images", next));
     });
+  }
+
+  /** The next page's address: the same filters and order, after the last image of this page. */
+  private static String nextPage(Map<String, List<String>> q, String marker, int pageSize) {
+    StringBuilder next = new StringBuilder("/v2/images?marker=").append(marker).append("&limit=").append(pageSize);
+    q.forEach((name, values) -> {
+      if (name.equals("marker") || name.equals("limit")) return;
+      for (String value : values) {
+        next.append('&').append(encode(name)).append('=').append(encode(value));
+      }
+    });
+    return next.toString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Glance's quota usage of the caller's project (sizes in MiB, as the limits are given). */
@@ -146,6 +161,10 @@ final class ImageRoutes extends ServiceRoutes {
     ImageJson.refuseReadOnly(body);
     ImageMetadata metadata = ImageJson.created(CREATE.validate(body));
     checkPublicize(ctx, metadata.visibility());
+    String owner = Fields.text(body, "owner").orElse(ctx.projectId());
+    if (!owner.equals(ctx.projectId()) && !seesAll(ctx)) {
+      throw new ApiError(403, "You are not permitted to create images owned by '" + owner + "'.");
+    }
     String id = Fields.text(body, "id").map(String::toLowerCase).orElse(UUID.randomUUID().toString());
     if (UUID.fromString(id).version() == 3) {
       // name-based ids are those of images the operator registers from configuration: a tenant
@@ -153,24 +172,39 @@ final class ImageRoutes extends ServiceRoutes {
       throw ApiError.badRequest("Invalid value for 'id': name-based (version 3) UUIDs are reserved");
     }
     Instant now = Instant.now();
-    Image image = new Image(id, ctx.projectId(), "queued", metadata, Optional.empty(), Optional.empty(), now, now);
-    return uploads.quotas().checkRoomForImage(ctx.projectId())
+    Image image = new Image(id, owner, "queued", metadata, Optional.empty(), Optional.empty(), now, now);
+    return uploads.quotas().checkRoomForImage(owner)
         .thenCompose(room -> entity(id).<Image>askWithStatus(r -> new ImageEntity.Create(image, r), timeout))
         .thenApply(created -> Json.response(201, ImageJson.view(created)));
   }
 
-  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
+  /** The patch form the request's media type names; another media type is Glance's 415. */
+  private Route patchForm(java.util.function.Function<String, Route> inner) {
+    return extractRequestEntity(entity -> {
+      var type = entity.getContentType().mediaType();
+      String form = type.mainType() + "/" + type.subType();
+      if (form.equals(ImageJson.PATCH_V20) || form.equals(ImageJson.PATCH_V21)) return inner.apply(form);
+      return complete(error(415, "The media type " + form + " is not supported. Use " + ImageJson.PATCH_V21 + ".")
+          .addHeader(RawHeader.create("Accept-Patch", ImageJson.PATCH_V20 + ", " + ImageJson.PATCH_V21)));
+    });
+  }
+
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw, String form) {
     JsonNode patch;
     try {
       patch = Json.MAPPER.readTree(raw);
     } catch (java.io.IOException e) {
       throw ApiError.badRequest("Malformed JSON patch: " + e.getMessage());
     }
-    if (patch != null) Json.requireStorable(patch);
+    if (patch == null) throw ApiError.badRequest("Body expected in request.");
+    Json.requireStorable(patch);
     return owned(ctx, id, "modify_image").thenCompose(image -> {
-      ImageMetadata next = ImageJson.patched(image, patch);
-      if (!next.visibility().equals(image.visibility())) checkPublicize(ctx, next.visibility());
-      return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next, r), timeout);
+      ImageJson.Patched next = ImageJson.patched(image, patch, form);
+      if (!next.metadata().visibility().equals(image.visibility())) checkPublicize(ctx, next.metadata().visibility());
+      boolean givenAway = !next.owner().equals(image.ownerProjectId());
+      if (givenAway && !seesAll(ctx)) throw new ApiError(403, "You are not permitted to change the owner of image " + id + ".");
+      return entity(id).<Image>askWithStatus(r -> new ImageEntity.UpdateMetadata(next.metadata(),
+          givenAway ? next.owner() : null, r), timeout);
     }).thenApply(updated -> Json.response(200, ImageJson.view(updated)));
   }
 
@@ -197,7 +231,20 @@ final class ImageRoutes extends ServiceRoutes {
         .thenApply(released -> HttpResponse.create().withStatus(204));
   }
 
-  private HttpResponse download(Image image) {
+  /** Glance's deactivate and reactivate (the owner's or an admin's, as its policy names them). */
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String action) {
+    if (!action.equals("deactivate") && !action.equals("reactivate")) {
+      return CompletableFuture.failedFuture(ApiError.notFound("The resource could not be found."));
+    }
+    return owned(ctx, id, action).thenCompose(image -> entity(id).<Image>askWithStatus(r -> action.equals("deactivate")
+        ? new ImageEntity.Deactivate(r) : new ImageEntity.Reactivate(r), timeout))
+        .thenApply(image -> HttpResponse.create().withStatus(204));
+  }
+
+  private HttpResponse download(RequestContext ctx, Image image) {
+    if (image.status().equals("deactivated") && !seesAll(ctx)) {
+      throw new ApiError(403, "The requested image has been deactivated. Image data download is forbidden.");
+    }
     if (image.file().isEmpty()) return HttpResponse.create().withStatus(204);
     var file = image.file().get();
     return HttpResponse.create().withStatus(200)

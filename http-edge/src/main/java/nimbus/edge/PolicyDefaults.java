@@ -90,7 +90,8 @@ final class PolicyDefaults {
   private static void images(Map<String, String> r) {
     r.put("add_image", MEMBER);
     String ownerOrAdmin = "rule:context_is_admin or (rule:project_member_api and project_id:%(owner)s)";
-    for (String change : new String[] {"modify_image", "delete_image", "upload_image", "add_member", "delete_member"}) {
+    for (String change : new String[] {"modify_image", "delete_image", "upload_image", "add_member", "delete_member",
+        "deactivate", "reactivate"}) {
       r.put(change, ownerOrAdmin);
     }
     r.put("publicize_image", ADMIN);

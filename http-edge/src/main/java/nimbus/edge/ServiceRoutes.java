@@ -50,6 +50,23 @@ public abstract class ServiceRoutes extends AllDirectives {
         : inner.apply(query));
   }
 
+  /**
+   * The request's query parameters with every value of each, in the order given (a repeated
+   * parameter, such as Glance's {@code tag}, is several filters), refused as {@link #parameterMap}.
+   */
+  protected Route parameterLists(Function<Map<String, java.util.List<String>>, Route> inner) {
+    return parameterList(query -> {
+      Map<String, java.util.List<String>> lists = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, String> p : query) {
+        if (p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0) {
+          return complete(errorFormat.apply(400, "Invalid query: a parameter holds a NUL character"));
+        }
+        lists.computeIfAbsent(p.getKey(), k -> new java.util.ArrayList<>()).add(p.getValue());
+      }
+      return inner.apply(lists);
+    });
+  }
+
   /** The request's body as text (one over the size limit or unreadable: the API's handlers answer, in this service's format). */
   protected Route body(Function<String, Route> inner) {
     return entity(Unmarshaller.entityToString(), inner);

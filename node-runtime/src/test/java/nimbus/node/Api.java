@@ -113,10 +113,14 @@ final class Api {
     }
   }
 
-  /** Sends a Glance JSON patch. */
+  /** Sends a Glance JSON patch (RFC 6902's form). */
   Reply jsonPatch(String path, String ops) {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/openstack-images-v2.1-json-patch")
+    return jsonPatch(path, ops, "application/openstack-images-v2.1-json-patch");
+  }
+
+  /** Sends a Glance JSON patch in the form {@code mediaType} names. */
+  Reply jsonPatch(String path, String ops, String mediaType) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", mediaType)
         .method("PATCH", HttpRequest.BodyPublishers.ofString(ops)));
   }
 

@@ -124,7 +124,10 @@ final class FuzzRoutes {
       new Route("PUT", IMAGES + "/{image}/members/{project}", "{\"status\": \"accepted\"}"),
       new Route("PUT", IMAGES + "/{image}/tags/{tag}"), new Route("DELETE", IMAGES + "/{image}/tags/{tag}"),
       new Route("GET", IMAGES + "/{image}/file"),
-      new Route("PUT", IMAGES + "/{image}/file", "{\"not\": \"a disk\"}"));
+      new Route("PUT", IMAGES + "/{image}/file", "{\"not\": \"a disk\"}"),
+      new Route("POST", IMAGES + "/{image}/actions/deactivate"), new Route("POST", IMAGES + "/{image}/actions/reactivate"),
+      new Route("GET", "/image/v2/schemas/image"), new Route("GET", "/image/v2/schemas/images"),
+      new Route("GET", "/image/v2/schemas/member"), new Route("GET", "/image/v2/schemas/members"));
 
   /** Fields that take an int ({@code %s}), each with who may set it. */
   private static final Map<Route, FuzzRequest.Caller> INT_FIELDS = Map.of(

@@ -165,6 +165,34 @@ class ImageApiTest {
     assertEquals(400, admin.get(IMAGES + "?limit=many").status());
   }
 
+  /** What tempest's ListUserImagesTest and BasicOperationsImagesTest ask of a list and an image. */
+  @Test
+  void listsSortAndFilterBySizeAndImagesDeactivate() {
+    String tag = "sized-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> ids = new ArrayList<>();
+    for (int size : new int[] {3000, 1000, 2000}) {
+      String id = create(admin, "{\"disk_format\": \"raw\", \"container_format\": \"bare\", \"tags\": [\"" + tag + "\"]}")
+          .path("id").asText();
+      assertEquals(204, admin.putBytes(IMAGES + "/" + id + "/file", random(size, size)).status());
+      ids.add(id);
+    }
+    List<Long> sizes = new ArrayList<>();
+    admin.get(IMAGES + "?tag=" + tag + "&sort=size:desc").body().path("images").forEach(i -> sizes.add(i.path("size").asLong()));
+    assertEquals(List.of(3000L, 2000L, 1000L), sizes);
+    JsonNode between = admin.get(IMAGES + "?tag=" + tag + "&size_min=1500&size_max=2500").body().path("images");
+    assertEquals(1, between.size());
+    assertEquals(ids.get(2), between.get(0).path("id").asText());
+
+    String id = ids.get(0);
+    Api.Reply renamed = admin.jsonPatch(IMAGES + "/" + id, "[{\"replace\": \"/name\", \"value\": \"d4\"}]",
+        "application/openstack-images-v2.0-json-patch");
+    assertEquals(200, renamed.status(), renamed.raw());
+    assertEquals(204, admin.post(IMAGES + "/" + id + "/actions/deactivate", "").status());
+    assertEquals("deactivated", admin.get(IMAGES + "/" + id).body().path("status").asText());
+    assertEquals(204, admin.post(IMAGES + "/" + id + "/actions/reactivate", "").status());
+    assertEquals("active", admin.get(IMAGES + "/" + id).body().path("status").asText());
+  }
+
   @Test
   void aJsonPatchChangesWhatOwnersMayChange() {
     String id = create(admin, "{\"name\": \"patched\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", "
