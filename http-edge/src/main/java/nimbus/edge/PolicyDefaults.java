@@ -101,14 +101,22 @@ final class PolicyDefaults {
 
   /** Keystone's names; its targets are as Keystone's ({@code target.user.id}, ...). */
   private static void identity(Map<String, String> r) {
-    for (String kind : new String[] {"domain", "project", "user", "role"}) {
+    for (String kind : new String[] {"domain", "project", "user", "role", "region", "service", "endpoint"}) {
       for (String verb : new String[] {"create_", "update_", "delete_"}) r.put("identity:" + verb + kind, ADMIN);
     }
     r.put("identity:list_domains", ADMIN);
     r.put("identity:get_domain", ADMIN);
-    r.put("identity:list_projects", ADMIN); // every project; a user always lists its own
+    r.put("identity:list_projects", ADMIN); // every project; a user lists its own at /auth/projects
     r.put("identity:get_project", ADMIN); // any project; a user always sees its own
+    r.put("identity:list_user_projects", "rule:admin_api or user_id:%(target.user.id)s");
     r.put("identity:list_users", ADMIN);
+    // regions are no secret (Keystone lets anyone read them); services and endpoints are the admin's
+    r.put("identity:list_regions", "@");
+    r.put("identity:get_region", "@");
+    for (String kind : new String[] {"service", "endpoint"}) {
+      r.put("identity:list_" + kind + "s", ADMIN);
+      r.put("identity:get_" + kind, ADMIN);
+    }
     r.put("identity:get_user", "rule:admin_api or user_id:%(target.user.id)s");
     for (String grant : new String[] {"list_grants", "check_grant", "create_grant", "revoke_grant"}) {
       r.put("identity:" + grant, ADMIN);

@@ -69,6 +69,23 @@ class PolicyTest {
     assertTrue(p.allows(MEMBER, "os_compute_api:servers:delete"), "the rest are the defaults");
   }
 
+  /** What `./nimbus conformance` runs with: Keystone's legacy admin, the admin role on any project. */
+  @Test
+  void keystonesLegacyAdminMakesAProjectAdminACloudAdminWhereTheDefaultDoesNot() throws IOException {
+    Path file = Files.writeString(dir.resolve("policy.json"), "{\"admin_api\": \"role:admin or is_admin:True\"}");
+    Policy legacy = Policy.load(Optional.of(file));
+    Policy defaults = Policy.defaults();
+    for (String rule : new String[] {"context_is_admin", "os_compute_api:os-flavor-manage:create",
+        "os_compute_api:os-hypervisors:list", "os_compute_api:servers:detail:get_all_tenants", "publicize_image",
+        "identity:create_project", "identity:list_projects", "identity:create_grant", "identity:get_domain"}) {
+      assertTrue(legacy.allows(PROJECT_ADMIN, rule), rule);
+      assertFalse(defaults.allows(PROJECT_ADMIN, rule), rule);
+      assertFalse(legacy.allows(MEMBER, rule), "a member stays a member: " + rule);
+    }
+    assertTrue(legacy.allows(PROJECT_ADMIN, "os_compute_api:os-quota-sets:show", Map.of("project_id", "p2")));
+    assertTrue(legacy.allows(CLOUD_ADMIN, "os_compute_api:os-flavor-manage:create"));
+  }
+
   @Test
   void aPolicyYamlOfQuotedPairsReadsAsHocon() throws IOException {
     Path file = Files.writeString(dir.resolve("policy.yaml"), """

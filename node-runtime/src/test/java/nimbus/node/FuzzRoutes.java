@@ -57,7 +57,20 @@ final class FuzzRoutes {
       new Route("GET", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
       new Route("HEAD", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
       new Route("DELETE", IDENTITY + "/projects/{project}/users/{user}/roles/{role}"),
-      new Route("GET", IDENTITY + "/role_assignments"));
+      new Route("GET", IDENTITY + "/role_assignments"),
+      new Route("GET", IDENTITY + "/users/{user}/projects"),
+      new Route("GET", IDENTITY + "/regions"), new Route("GET", IDENTITY + "/regions/RegionOne"),
+      new Route("POST", IDENTITY + "/regions", "{\"region\": {\"description\": \"d\", \"parent_region_id\": \"RegionOne\"}}"),
+      new Route("PUT", IDENTITY + "/regions/fuzz-region", "{\"region\": {\"description\": \"d\"}}"),
+      new Route("PATCH", IDENTITY + "/regions/fuzz-region", "{\"region\": {\"parent_region_id\": \"RegionOne\"}}"),
+      new Route("DELETE", IDENTITY + "/regions/fuzz-region"),
+      new Route("GET", IDENTITY + "/services"), new Route("GET", IDENTITY + "/services/nova"),
+      new Route("POST", IDENTITY + "/services", "{\"service\": {\"type\": \"fuzz\", \"name\": \"fuzz\", \"enabled\": true}}"),
+      new Route("PATCH", IDENTITY + "/services/nova", "{\"service\": {\"description\": \"d\"}}"),
+      new Route("GET", IDENTITY + "/endpoints"), new Route("GET", IDENTITY + "/endpoints/nova-public"),
+      new Route("POST", IDENTITY + "/endpoints", "{\"endpoint\": {\"service_id\": \"nova\", \"interface\": \"internal\", "
+          + "\"url\": \"http://fuzz.example/v2\", \"region_id\": \"fuzz-region\", \"enabled\": true}}"),
+      new Route("PATCH", IDENTITY + "/endpoints/nova-admin", "{\"endpoint\": {\"enabled\": true}}"));
 
   /** Logins: slow on purpose (Argon2id), so a property of their own with fewer tries. */
   static final List<Route> LOGIN_ROUTES = List.of(

@@ -74,7 +74,7 @@ public final class IdentityEntity
       Map<String, User> users, Map<String, Role> roles, List<Assignment> assignments,
       Map<String, Integer> userTokenGenerations, Map<String, Instant> revokedTokens,
       Map<String, Instant> lockedUntil, Map<String, Integer> projectTokenGenerations,
-      Map<String, Integer> failedLogins) implements CborSerializable {
+      Map<String, Integer> failedLogins, ServiceCatalog catalog) implements CborSerializable {
 
     /** A snapshot from before a field existed reads that field as null: make it empty. */
     public Directory {
@@ -83,11 +83,12 @@ public final class IdentityEntity
       lockedUntil = lockedUntil == null ? Map.of() : lockedUntil;
       projectTokenGenerations = projectTokenGenerations == null ? Map.of() : projectTokenGenerations;
       failedLogins = failedLogins == null ? Map.of() : failedLogins;
+      catalog = catalog == null ? ServiceCatalog.empty() : catalog;
     }
 
     static Directory empty() {
       return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-          Map.of());
+          Map.of(), ServiceCatalog.empty());
     }
 
     /** The catalog as reads see it: no password hash, no failed-login counts. */
@@ -95,7 +96,7 @@ public final class IdentityEntity
       Map<String, User> users = new HashMap<>();
       this.users.forEach((id, u) -> users.put(id, u.withoutSecret()));
       return new Directory(domains, projects, Map.copyOf(users), roles, assignments, userTokenGenerations,
-          revokedTokens, lockedUntil, projectTokenGenerations, Map.of());
+          revokedTokens, lockedUntil, projectTokenGenerations, Map.of(), catalog);
     }
 
     /**
@@ -111,7 +112,7 @@ public final class IdentityEntity
           user.map(u -> Map.of(u.id(), u)).orElse(Map.of()), roles,
           assignments.stream().filter(a -> a.userId().equals(userId)).toList(),
           only(userTokenGenerations, userId), Map.of(), only(lockedUntil, userId),
-          project.map(p -> only(projectTokenGenerations, p.id())).orElse(Map.of()), Map.of());
+          project.map(p -> only(projectTokenGenerations, p.id())).orElse(Map.of()), Map.of(), catalog);
     }
 
     private static <V> Map<String, V> only(Map<String, V> map, String key) {
@@ -171,14 +172,20 @@ public final class IdentityEntity
         UnaryOperator<Map<String, User>> u, UnaryOperator<Map<String, Role>> r,
         UnaryOperator<List<Assignment>> a) {
       return new Directory(d.apply(domains), p.apply(projects), u.apply(users), r.apply(roles),
-          a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations, failedLogins);
+          a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations, failedLogins,
+          catalog);
+    }
+
+    Directory with(ServiceCatalog next) {
+      return new Directory(domains, projects, users, roles, assignments, userTokenGenerations, revokedTokens,
+          lockedUntil, projectTokenGenerations, failedLogins, next);
     }
 
     /** The same catalog with other revocations or lockouts. */
     Directory withAccess(Map<String, Integer> userGenerations, Map<String, Instant> revoked,
         Map<String, Instant> locked, Map<String, Integer> projectGenerations, Map<String, Integer> failed) {
       return new Directory(domains, projects, users, roles, assignments, userGenerations, revoked, locked,
-          projectGenerations, failed);
+          projectGenerations, failed, catalog);
     }
   }
 
@@ -218,6 +225,22 @@ public final class IdentityEntity
 
   public record Unassign(Assignment assignment, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  public record SaveRegion(ServiceCatalog.Region region, boolean create, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record DeleteRegion(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record SaveService(ServiceCatalog.Service service, boolean create, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record DeleteService(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Creates or changes an endpoint; a region it names that does not exist is created with it (as Keystone does). */
+  public record SaveEndpoint(ServiceCatalog.Endpoint endpoint, boolean create, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record DeleteEndpoint(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   public record RevokeToken(String auditId, Instant expiresAt, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** A login of this user failed (wrong password); enough of them lock the user out. */
@@ -249,6 +272,22 @@ public final class IdentityEntity
   public record RoleAssigned(Assignment assignment) implements Event {}
 
   public record RoleUnassigned(Assignment assignment) implements Event {}
+
+  /** The service catalog of a new cloud (or of one from before the catalog was state): Nimbus's own services. */
+  public record CatalogSeeded(ServiceCatalog catalog) implements Event {}
+
+  public record RegionSaved(ServiceCatalog.Region region) implements Event {}
+
+  public record RegionDeleted(String id) implements Event {}
+
+  public record ServiceSaved(ServiceCatalog.Service service) implements Event {}
+
+  /** The service and its endpoints are gone. */
+  public record ServiceDeleted(String id) implements Event {}
+
+  public record EndpointSaved(ServiceCatalog.Endpoint endpoint) implements Event {}
+
+  public record EndpointDeleted(String id) implements Event {}
 
   /** One token revoked at {@code at} (empty in events from before it was recorded). */
   public record TokenRevoked(String auditId, Instant expiresAt, Optional<Instant> at) implements Event {}
@@ -325,7 +364,7 @@ public final class IdentityEntity
         .onCommand(Bootstrap.class, this::bootstrap)
         .onCommand(GetDirectory.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(Directory.empty())));
     b.forStateType(Ready.class)
-        .onCommand(Bootstrap.class, this::adminIgnoresLockout)
+        .onCommand(Bootstrap.class, this::upgrade)
         .onCommand(GetDirectory.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(
             s.directory().withoutSecrets())))
         .onCommand(GetLogin.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(
@@ -349,6 +388,19 @@ public final class IdentityEntity
             ? persistAndAck(List.of(new RoleUnassigned(c.assignment()),
                 userRevoked(s.directory(), c.assignment().userId())), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find role assignment.")))
+        .onCommand(SaveRegion.class, (s, c) -> checked(s.directory().catalog().problemWith(c.region(), c.create()),
+            List.of(new RegionSaved(c.region())), c.replyTo()))
+        .onCommand(DeleteRegion.class, (s, c) -> checked(s.directory().catalog().problemDeletingRegion(c.id()),
+            List.of(new RegionDeleted(c.id())), c.replyTo()))
+        .onCommand(SaveService.class, (s, c) -> checked(s.directory().catalog().problemWith(c.service(), c.create()),
+            List.of(new ServiceSaved(c.service())), c.replyTo()))
+        .onCommand(DeleteService.class, (s, c) -> checked(s.directory().catalog().services().containsKey(c.id())
+            ? Optional.empty() : Optional.of(Rejection.notFound("Could not find service: " + c.id() + ".")),
+            List.of(new ServiceDeleted(c.id())), c.replyTo()))
+        .onCommand(SaveEndpoint.class, this::saveEndpoint)
+        .onCommand(DeleteEndpoint.class, (s, c) -> checked(s.directory().catalog().endpoints().containsKey(c.id())
+            ? Optional.empty() : Optional.of(Rejection.notFound("Could not find endpoint: " + c.id() + ".")),
+            List.of(new EndpointDeleted(c.id())), c.replyTo()))
         .onCommand(RevokeToken.class, (s, c) -> persistAndAck(List.of(
             new TokenRevoked(c.auditId(), c.expiresAt(), Optional.of(clock.instant()))), c.replyTo()))
         .onCommand(LoginFailed.class, this::loginFailed)
@@ -356,6 +408,20 @@ public final class IdentityEntity
             ? Effect().persist(new LoginFailuresCleared(c.userId())).thenNoReply()
             : Effect().noReply());
     return b.build();
+  }
+
+  /** The events, unless the catalog says why not. */
+  private ReplyEffect<Event, State> checked(Optional<StatusReply<Done>> problem, List<Event> events,
+      ActorRef<StatusReply<Done>> replyTo) {
+    return problem.isPresent() ? Effect().reply(replyTo, problem.get()) : persistAndAck(events, replyTo);
+  }
+
+  private ReplyEffect<Event, State> saveEndpoint(Ready s, SaveEndpoint c) {
+    ServiceCatalog catalog = s.directory().catalog();
+    List<Event> events = new ArrayList<>();
+    catalog.missingRegion(c.endpoint()).ifPresent(r -> events.add(new RegionSaved(r)));
+    events.add(new EndpointSaved(c.endpoint()));
+    return checked(catalog.problemWith(c.endpoint(), c.create()), events, c.replyTo());
   }
 
   /** Counts a failed login; the one that reaches {@code maxAttempts} locks the user out. */
@@ -368,14 +434,19 @@ public final class IdentityEntity
         : new LoginFailureCounted(c.userId())).thenNoReply();
   }
 
-  /** The bootstrap admin of a catalog from before the option existed gets it. */
-  private ReplyEffect<Event, State> adminIgnoresLockout(Ready s, Bootstrap c) {
-    Optional<User> admin = s.directory().userByName("admin", DEFAULT_DOMAIN).filter(u -> !u.ignoreLockout());
-    if (admin.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(false));
-    User u = admin.get();
-    return Effect().persist(new UserSaved(new User(u.id(), u.name(), u.domainId(), u.passwordHash(), u.enabled(),
-            u.defaultProjectId(), u.description(), true)))
-        .thenReply(c.replyTo(), st -> StatusReply.success(false));
+  /**
+   * A catalog from before: the bootstrap admin gets the lockout option, and the service catalog
+   * is seeded, if either had not been.
+   */
+  private ReplyEffect<Event, State> upgrade(Ready s, Bootstrap c) {
+    List<Event> events = new ArrayList<>();
+    s.directory().userByName("admin", DEFAULT_DOMAIN).filter(u -> !u.ignoreLockout()).ifPresent(u ->
+        events.add(new UserSaved(new User(u.id(), u.name(), u.domainId(), u.passwordHash(), u.enabled(),
+            u.defaultProjectId(), u.description(), true))));
+    // the services tokens always listed, now state an operator can change
+    if (!s.directory().catalog().seeded()) events.add(new CatalogSeeded(ServiceCatalog.seed()));
+    if (events.isEmpty()) return Effect().reply(c.replyTo(), StatusReply.success(false));
+    return Effect().persist(events).thenReply(c.replyTo(), st -> StatusReply.success(false));
   }
 
   private ReplyEffect<Event, State> bootstrap(NotBootstrapped s, Bootstrap c) {
@@ -391,6 +462,7 @@ public final class IdentityEntity
     events.add(new UserSaved(new User(user, "admin", DEFAULT_DOMAIN, c.adminPasswordHash(), true,
         Optional.of(project), "The cloud's first administrator", true)));
     events.add(new RoleAssigned(new Assignment(user, project, adminRole)));
+    events.add(new CatalogSeeded(ServiceCatalog.seed()));
     return Effect().persist(events).thenReply(c.replyTo(), st -> StatusReply.success(true));
   }
 
@@ -522,6 +594,13 @@ public final class IdentityEntity
       });
     }
     if (e instanceof RoleUnassigned x) return d.with(same(), same(), same(), same(), without(x.assignment()::equals));
+    if (e instanceof CatalogSeeded x) return d.with(x.catalog());
+    if (e instanceof RegionSaved x) return d.with(d.catalog().with(x.region()));
+    if (e instanceof RegionDeleted x) return d.with(d.catalog().withoutRegion(x.id()));
+    if (e instanceof ServiceSaved x) return d.with(d.catalog().with(x.service()));
+    if (e instanceof ServiceDeleted x) return d.with(d.catalog().withoutService(x.id()));
+    if (e instanceof EndpointSaved x) return d.with(d.catalog().with(x.endpoint()));
+    if (e instanceof EndpointDeleted x) return d.with(d.catalog().withoutEndpoint(x.id()));
     if (e instanceof TokenRevoked x) {
       Map<String, Instant> revoked = new HashMap<>(d.revokedTokens());
       // tokens expired when this one was revoked need no entry (the event's time: replay is deterministic)

@@ -44,6 +44,12 @@ public final class IdentityRoutes extends ServiceRoutes {
   private static final RequestSchema USER_UPDATE = RequestSchema.named("identity-user-update");
   private static final RequestSchema ROLE_CREATE = RequestSchema.named("identity-role-create");
   private static final RequestSchema ROLE_UPDATE = RequestSchema.named("identity-role-update");
+  private static final RequestSchema REGION_CREATE = RequestSchema.named("identity-region-create");
+  private static final RequestSchema REGION_UPDATE = RequestSchema.named("identity-region-update");
+  private static final RequestSchema SERVICE_CREATE = RequestSchema.named("identity-service-create");
+  private static final RequestSchema SERVICE_UPDATE = RequestSchema.named("identity-service-update");
+  private static final RequestSchema ENDPOINT_CREATE = RequestSchema.named("identity-endpoint-create");
+  private static final RequestSchema ENDPOINT_UPDATE = RequestSchema.named("identity-endpoint-update");
 
   private final IdentityService identity;
   private final Policy policy;
@@ -80,7 +86,7 @@ public final class IdentityRoutes extends ServiceRoutes {
                 get(() -> respond(() -> validate(caller, subject, apiBase, true))),
                 head(() -> respond(() -> validate(caller, subject, apiBase, false))),
                 delete(() -> respond(() -> revoke(caller, subject)))))))),
-        path("catalog", () -> get(() -> authenticated(caller -> complete(catalogBody(caller, apiBase))))),
+        path("catalog", () -> get(() -> authenticated(caller -> respond(() -> catalogBody(caller, apiBase))))),
         path("projects", () -> get(() -> authenticated(caller -> respond(() -> myProjects(caller, base))))));
   }
 
@@ -141,10 +147,10 @@ public final class IdentityRoutes extends ServiceRoutes {
     return Integer.toHexString(token.hashCode());
   }
 
-  private HttpResponse catalogBody(Token caller, String apiBase) {
-    return Json.response(200, Map.of(
-        "catalog", caller.projectId().map(p -> KeystoneJson.catalog(apiBase, p)).orElse(List.of()),
-        "links", new KeystoneJson.SelfLink(apiBase + "/identity/v3/auth/catalog")));
+  private CompletionStage<HttpResponse> catalogBody(Token caller, String apiBase) {
+    return identity.directory().thenApply(d -> Json.response(200, Map.of(
+        "catalog", caller.projectId().map(p -> KeystoneJson.catalog(d.catalog(), apiBase, p)).orElse(List.of()),
+        "links", new KeystoneJson.SelfLink(apiBase + "/identity/v3/auth/catalog"))));
   }
 
   private CompletionStage<HttpResponse> myProjects(Token caller, String base) {
@@ -165,10 +171,20 @@ public final class IdentityRoutes extends ServiceRoutes {
                 (project, user) -> grants(caller, project, user, base)),
             resourceRoutes("projects", caller, base, this::listProjects, this::showProject, this::createProject,
                 this::updateProject, id -> r -> new IdentityEntity.DeleteProject(id, r)))),
+        path(PathMatchers.segment("users").slash(PathMatchers.segment()).slash("projects"),
+            user -> get(() -> respond(() -> identity.directory().thenApply(d -> userProjects(d, user, caller, base))))),
         resource("users", caller, base, this::listUsers, this::showUser, this::createUser, this::updateUser,
             id -> r -> new IdentityEntity.DeleteUser(id, r)),
         resource("roles", caller, base, this::listRoles, this::showRole, this::createRole, this::updateRole,
             id -> r -> new IdentityEntity.DeleteRole(id, r)),
+        path(PathMatchers.segment("regions").slash(PathMatchers.segment()), id -> put(() -> body(b -> respond(() ->
+            admin(caller, "create_region").thenCompose(d -> createRegion(d, id, Json.parseObject(b), base)))))),
+        resource("regions", caller, base, this::listRegions, this::showRegion, this::createRegion, this::updateRegion,
+            id -> r -> new IdentityEntity.DeleteRegion(id, r)),
+        resource("services", caller, base, this::listServices, this::showService, this::createService,
+            this::updateService, id -> r -> new IdentityEntity.DeleteService(id, r)),
+        resource("endpoints", caller, base, this::listEndpoints, this::showEndpoint, this::createEndpoint,
+            this::updateEndpoint, id -> r -> new IdentityEntity.DeleteEndpoint(id, r)),
         path("role_assignments", () -> get(() -> parameterMap(q -> respond(() -> assignments(caller, q, base))))));
   }
 
@@ -256,10 +272,10 @@ public final class IdentityRoutes extends ServiceRoutes {
 
   // projects
 
+  /** Every project, for whom Keystone's rule allows it; a user lists its own at /auth/projects or /users/{id}/projects. */
   private HttpResponse listProjects(Directory d, Map<String, String> q, Token caller, String base) {
-    boolean admin = allows(caller, "list_projects", Map.of());
+    requireAdmin(caller, "list_projects");
     return listOf("projects", d.projects().values().stream()
-        .filter(p -> admin || !d.rolesOn(caller.userId(), p.id()).isEmpty())
         .filter(p -> matches(q, "name", p.name()) && matches(q, "domain_id", p.domainId()))
         .filter(p -> matchesBool(q, "enabled", p.enabled()))
         .sorted(Comparator.comparing(Project::name)).map(p -> KeystoneJson.project(p, base)), base + "/projects");
@@ -286,6 +302,14 @@ public final class IdentityRoutes extends ServiceRoutes {
     Project p = new Project(id, in.path("name").asText(old.name()), old.domainId(),
         in.path("description").asText(old.description()), in.path("enabled").asBoolean(old.enabled()));
     return save(r -> new IdentityEntity.SaveProject(p, false, r), 200, "project", KeystoneJson.project(p, base));
+  }
+
+  /** A user's projects: those it has a role on (Keystone's list_user_projects, the user itself or an admin). */
+  private HttpResponse userProjects(Directory d, String userId, Token caller, String base) {
+    policy.enforce(identity.callerOf(caller), "identity:list_user_projects", Map.of("target.user.id", userId));
+    return listOf("projects", d.projects().values().stream().filter(p -> !d.rolesOn(userId, p.id()).isEmpty())
+        .sorted(Comparator.comparing(Project::name)).map(p -> KeystoneJson.project(p, base)),
+        base + "/users/" + userId + "/projects");
   }
 
   // users
@@ -363,6 +387,114 @@ public final class IdentityRoutes extends ServiceRoutes {
     Role old = Optional.ofNullable(d.roles().get(id)).orElseThrow(() -> notFound("role", id));
     Role r = new Role(id, member(ROLE_UPDATE, body, "role").path("name").asText(old.name()));
     return save(x -> new IdentityEntity.SaveRole(r, false, x), 200, "role", KeystoneJson.role(r, base));
+  }
+
+  // the service catalog: regions, services, endpoints
+
+  private HttpResponse listRegions(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_regions");
+    return listOf("regions", d.catalog().regions().values().stream()
+        .filter(r -> matches(q, "parent_region_id", r.parentRegionId().orElse(null)))
+        .sorted(Comparator.comparing(ServiceCatalog.Region::id)).map(r -> KeystoneJson.region(r, base)), base + "/regions");
+  }
+
+  private HttpResponse showRegion(Directory d, String id, Token caller, String base) {
+    requireAdmin(caller, "get_region");
+    ServiceCatalog.Region r = Optional.ofNullable(d.catalog().regions().get(id)).orElseThrow(() -> notFound("region", id));
+    return one("region", KeystoneJson.region(r, base));
+  }
+
+  /** POST (the body may name the id) or PUT /regions/{id} (the path does). */
+  private CompletionStage<HttpResponse> createRegion(Directory d, String pathId, JsonNode body, String base) {
+    JsonNode in = member(REGION_CREATE, body, "region");
+    String id = pathId != null ? pathId : text(in, "id").orElseGet(IdentityEntity::newId);
+    ServiceCatalog.Region r = new ServiceCatalog.Region(id, in.path("description").asText(""), text(in, "parent_region_id"));
+    return save(x -> new IdentityEntity.SaveRegion(r, true, x), 201, "region", KeystoneJson.region(r, base));
+  }
+
+  private CompletionStage<HttpResponse> updateRegion(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(REGION_UPDATE, body, "region");
+    ServiceCatalog.Region old = Optional.ofNullable(d.catalog().regions().get(id)).orElseThrow(() -> notFound("region", id));
+    ServiceCatalog.Region r = new ServiceCatalog.Region(id, in.path("description").asText(old.description()),
+        in.has("parent_region_id") ? text(in, "parent_region_id") : old.parentRegionId());
+    return save(x -> new IdentityEntity.SaveRegion(r, false, x), 200, "region", KeystoneJson.region(r, base));
+  }
+
+  private HttpResponse listServices(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_services");
+    return listOf("services", d.catalog().services().values().stream()
+        .filter(s -> matches(q, "type", s.type()) && matches(q, "name", s.name().orElse(null)))
+        .sorted(Comparator.comparing(ServiceCatalog.Service::type).thenComparing(ServiceCatalog.Service::id))
+        .map(s -> KeystoneJson.service(s, base)), base + "/services");
+  }
+
+  private HttpResponse showService(Directory d, String id, Token caller, String base) {
+    requireAdmin(caller, "get_service");
+    ServiceCatalog.Service s = Optional.ofNullable(d.catalog().services().get(id)).orElseThrow(() -> notFound("service", id));
+    return one("service", KeystoneJson.service(s, base));
+  }
+
+  private CompletionStage<HttpResponse> createService(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(SERVICE_CREATE, body, "service");
+    ServiceCatalog.Service s = new ServiceCatalog.Service(IdentityEntity.newId(), in.get("type").asText(),
+        text(in, "name"), in.path("description").asText(""), in.path("enabled").asBoolean(true));
+    return save(x -> new IdentityEntity.SaveService(s, true, x), 201, "service", KeystoneJson.service(s, base));
+  }
+
+  private CompletionStage<HttpResponse> updateService(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(SERVICE_UPDATE, body, "service");
+    ServiceCatalog.Service old = Optional.ofNullable(d.catalog().services().get(id)).orElseThrow(() -> notFound("service", id));
+    ServiceCatalog.Service s = new ServiceCatalog.Service(id, in.path("type").asText(old.type()),
+        text(in, "name").or(old::name), in.path("description").asText(old.description()),
+        in.path("enabled").asBoolean(old.enabled()));
+    return save(x -> new IdentityEntity.SaveService(s, false, x), 200, "service", KeystoneJson.service(s, base));
+  }
+
+  private HttpResponse listEndpoints(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_endpoints");
+    return listOf("endpoints", d.catalog().endpoints().values().stream()
+        .filter(e -> matches(q, "interface", e.iface()) && matches(q, "service_id", e.serviceId()))
+        .filter(e -> matches(q, "region_id", e.regionId().orElse(null)))
+        .sorted(Comparator.comparing(ServiceCatalog.Endpoint::id))
+        .map(e -> KeystoneJson.endpoint(e, apiBaseOf(base), base)), base + "/endpoints");
+  }
+
+  private HttpResponse showEndpoint(Directory d, String id, Token caller, String base) {
+    requireAdmin(caller, "get_endpoint");
+    ServiceCatalog.Endpoint e = Optional.ofNullable(d.catalog().endpoints().get(id)).orElseThrow(() -> notFound("endpoint", id));
+    return one("endpoint", KeystoneJson.endpoint(e, apiBaseOf(base), base));
+  }
+
+  private CompletionStage<HttpResponse> createEndpoint(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(ENDPOINT_CREATE, body, "endpoint");
+    ServiceCatalog.Endpoint e = new ServiceCatalog.Endpoint(IdentityEntity.newId(), in.get("service_id").asText(),
+        in.get("interface").asText(), in.get("url").asText(), regionOf(in).orElse(Optional.empty()),
+        in.path("enabled").asBoolean(true));
+    return save(x -> new IdentityEntity.SaveEndpoint(e, true, x), 201, "endpoint",
+        KeystoneJson.endpoint(e, apiBaseOf(base), base));
+  }
+
+  private CompletionStage<HttpResponse> updateEndpoint(Directory d, String id, JsonNode body, String base) {
+    JsonNode in = member(ENDPOINT_UPDATE, body, "endpoint");
+    ServiceCatalog.Endpoint old = Optional.ofNullable(d.catalog().endpoints().get(id)).orElseThrow(() -> notFound("endpoint", id));
+    ServiceCatalog.Endpoint e = new ServiceCatalog.Endpoint(id, in.path("service_id").asText(old.serviceId()),
+        in.path("interface").asText(old.iface()), in.path("url").asText(old.url()), regionOf(in).orElse(old.regionId()),
+        in.path("enabled").asBoolean(old.enabled()));
+    return save(x -> new IdentityEntity.SaveEndpoint(e, false, x), 200, "endpoint",
+        KeystoneJson.endpoint(e, apiBaseOf(base), base));
+  }
+
+  /** The region a body gives (region_id, or the older region): empty if it gives none, an empty region if null. */
+  private static Optional<Optional<String>> regionOf(JsonNode endpoint) {
+    for (String field : List.of("region_id", "region")) {
+      if (endpoint.has(field)) return Optional.of(text(endpoint, field));
+    }
+    return Optional.empty();
+  }
+
+  /** The API's root URL, from the identity base under it. */
+  private static String apiBaseOf(String base) {
+    return base.substring(0, base.length() - "/identity/v3".length());
   }
 
   // role assignments

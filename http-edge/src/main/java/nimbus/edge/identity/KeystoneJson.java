@@ -28,14 +28,6 @@ final class KeystoneJson {
       403, "Forbidden", 404, "Not Found", 405, "Method Not Allowed", 409, "Conflict",
       413, "Request Entity Too Large", 500, "Internal Server Error", 503, "Service Unavailable");
 
-  /** The catalog: service type, name and the path under the API's base URL. */
-  private static final List<List<String>> SERVICES = List.of(
-      List.of("identity", "keystone", "/identity/v3"),
-      List.of("compute", "nova", "/compute/v2.1"),
-      List.of("network", "neutron", "/network"),
-      List.of("volumev3", "cinderv3", "/volume/v3/%s"),
-      List.of("image", "glance", "/image"));
-
   private KeystoneJson() {}
 
   /** Keystone's error body. */
@@ -82,6 +74,17 @@ final class KeystoneJson {
       String region, String url) {}
 
   record Service(String id, String type, String name, List<Endpoint> endpoints) {}
+
+  /** A service of the catalog (Keystone leaves out a name it was not given). */
+  record ServiceView(String id, String type, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> name,
+      String description, boolean enabled, SelfLink links) {}
+
+  /** An endpoint; {@code region} is Keystone's older name of {@code region_id}, which it still answers. */
+  record EndpointView(String id, @JsonProperty("interface") String iface, @JsonProperty("service_id") String serviceId,
+      String url, @JsonProperty("region_id") String regionId, String region, boolean enabled, SelfLink links) {}
+
+  record RegionView(String id, String description, @JsonProperty("parent_region_id") String parentRegionId,
+      SelfLink links) {}
 
   /** One role assignment of a user on a project. */
   record Assignment(Ref role, Ref user, Map<String, Ref> scope, Map<String, String> links) {}
@@ -133,7 +136,7 @@ final class KeystoneJson {
     for (String name : t.roles()) d.roleByName(name).ifPresent(r -> roles.add(Ref.of(r.id(), r.name())));
     return Map.of("token", new TokenView(t.methods(), user, List.of(t.auditId()), time(t.expiresAt()),
         time(t.issuedAt()), project, project.map(p -> false), project.map(p -> List.copyOf(roles)),
-        t.projectId().map(pid -> catalog(apiBase, pid))));
+        t.projectId().map(pid -> catalog(d.catalog(), apiBase, pid))));
   }
 
   static Ref domainRef(Directory d, String domainId) {
@@ -141,12 +144,31 @@ final class KeystoneJson {
     return Ref.of(domainId, dom == null ? "" : dom.name());
   }
 
-  static List<Service> catalog(String apiBase, String projectId) {
-    return SERVICES.stream().map(s -> {
-      String url = apiBase + String.format(s.get(2), projectId);
-      List<Endpoint> endpoints = List.of("public", "internal", "admin").stream()
-          .map(iface -> new Endpoint(s.get(1) + "-" + iface, iface, "RegionOne", "RegionOne", url)).toList();
-      return new Service(s.get(1), s.get(0), s.get(1), endpoints);
+  /** A project's catalog: the enabled services and endpoints, their URLs resolved for the project. */
+  static List<Service> catalog(ServiceCatalog c, String apiBase, String projectId) {
+    return c.enabled().stream().map(entry -> {
+      ServiceCatalog.Service s = entry.getKey();
+      List<Endpoint> endpoints = entry.getValue().stream().map(e -> new Endpoint(e.id(), e.iface(),
+          e.regionId().orElse(null), e.regionId().orElse(null),
+          ServiceCatalog.url(e.url(), apiBase, Optional.of(projectId)))).toList();
+      return new Service(s.id(), s.type(), s.name().orElse(""), endpoints);
     }).toList();
+  }
+
+  static ServiceView service(ServiceCatalog.Service s, String base) {
+    return new ServiceView(s.id(), s.type(), s.name(), s.description(), s.enabled(),
+        new SelfLink(base + "/services/" + s.id()));
+  }
+
+  /** An endpoint as stored: a relative URL under the API's base, substitutions left for the catalog. */
+  static EndpointView endpoint(ServiceCatalog.Endpoint e, String apiBase, String base) {
+    String region = e.regionId().orElse(null);
+    return new EndpointView(e.id(), e.iface(), e.serviceId(), ServiceCatalog.url(e.url(), apiBase, Optional.empty()),
+        region, region, e.enabled(), new SelfLink(base + "/endpoints/" + e.id()));
+  }
+
+  static RegionView region(ServiceCatalog.Region r, String base) {
+    return new RegionView(r.id(), r.description(), r.parentRegionId().orElse(null),
+        new SelfLink(base + "/regions/" + r.id()));
   }
 }

@@ -74,6 +74,45 @@ class IdentityEntityTest extends EntityTestSupport {
     assertFalse(directory().lockedUntil().containsKey("alice-id"), "failures in a row count; a success starts over");
   }
 
+  private StatusReply<Done> run(java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<StatusReply<Done>>, IdentityEntity.Command> command) {
+    return kit.<StatusReply<Done>>runCommand(command::apply).reply();
+  }
+
+  @Test
+  void theServiceCatalogIsSeededAndItsChangesKeepItWhole() {
+    ServiceCatalog seeded = directory().catalog();
+    assertTrue(seeded.seeded());
+    assertEquals("compute", seeded.services().get("nova").type());
+    assertEquals(15, seeded.endpoints().size(), "five services, three interfaces each");
+
+    var service = new ServiceCatalog.Service("s1", "thing", Optional.of("thing"), "", true);
+    assertTrue(run(r -> new IdentityEntity.SaveService(service, true, r)).isSuccess());
+    var endpoint = new ServiceCatalog.Endpoint("e1", "s1", "public", "http://x", Optional.of("RegionTwo"), true);
+    assertTrue(run(r -> new IdentityEntity.SaveEndpoint(endpoint, true, r)).isSuccess());
+    assertTrue(directory().catalog().regions().containsKey("RegionTwo"), "an endpoint's new region is created with it");
+    var orphan = new ServiceCatalog.Endpoint("e2", "no-such-service", "public", "http://x", Optional.empty(), true);
+    assertTrue(run(r -> new IdentityEntity.SaveEndpoint(orphan, true, r)).isError());
+
+    assertTrue(run(r -> new IdentityEntity.DeleteRegion("RegionTwo", r)).isError(), "an endpoint is in it");
+    var child = new ServiceCatalog.Region("child", "", Optional.of("RegionTwo"));
+    assertTrue(run(r -> new IdentityEntity.SaveRegion(child, true, r)).isSuccess());
+    var circle = new ServiceCatalog.Region("RegionTwo", "", Optional.of("child"));
+    assertTrue(run(r -> new IdentityEntity.SaveRegion(circle, false, r)).isError(), "its own grandparent");
+
+    assertTrue(run(r -> new IdentityEntity.DeleteService("s1", r)).isSuccess());
+    assertFalse(directory().catalog().endpoints().containsKey("e1"), "a service goes with its endpoints");
+    kit.restart();
+    assertEquals(seeded.services().size(), directory().catalog().services().size());
+    assertEquals(Optional.of("RegionTwo"), directory().catalog().regions().get("child").parentRegionId());
+  }
+
+  @Test
+  void aRelativeUrlIsUnderTheApiAndAProjectIsSubstituted() {
+    assertEquals("https://api:8080/volume/v3/p1", ServiceCatalog.url("/volume/v3/$(project_id)s", "https://api:8080", Optional.of("p1")));
+    assertEquals("http://x/v2/p1", ServiceCatalog.url("http://x/v2/%(tenant_id)s", "https://api", Optional.of("p1")));
+    assertEquals("https://api/volume/v3/$(project_id)s", ServiceCatalog.url("/volume/v3/$(project_id)s", "https://api", Optional.empty()));
+  }
+
   @Test
   void aReplayGivesTheSameStateWhenEverItRuns() {
     kit.<StatusReply<Done>>runCommand(r -> new IdentityEntity.RevokeToken("old", clock.instant().plusSeconds(60), r));
