@@ -56,17 +56,8 @@ public final class ServerListProjection
       st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS image_id VARCHAR(64)");
       st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS flavor_id VARCHAR(255)");
       st.execute("ALTER TABLE server_list ADD COLUMN IF NOT EXISTS row_version INT");
-      boolean stale;
-      try (var rs = st.executeQuery("SELECT COUNT(*) FROM server_list WHERE row_version IS NULL OR row_version < "
-          + ROW_VERSION)) {
-        rs.next();
-        stale = rs.getLong(1) > 0;
-      }
-      if (stale) {
-        st.execute("DELETE FROM server_list");
-        ReadSideProjection.forgetOffset(connection, NAME);
-      }
     }
+    ReadSideProjection.rebuildIfStale(connection, NAME, "server_list", ROW_VERSION, List.of("server_list"));
   }
 
   @Override

@@ -71,17 +71,9 @@ public final class ImageListProjection
       st.execute("CREATE INDEX IF NOT EXISTS image_members_project ON image_members (project_id, status)");
       st.execute(TAGS_DDL);
       st.execute("CREATE INDEX IF NOT EXISTS image_tags_tag ON image_tags (tag)");
-      boolean stale;
-      try (var rs = st.executeQuery("SELECT COUNT(*) FROM image_list WHERE row_version IS NULL OR row_version < "
-          + ROW_VERSION)) {
-        rs.next();
-        stale = rs.getLong(1) > 0;
-      }
-      if (stale) {
-        for (String table : List.of("image_list", "image_members", "image_tags")) st.execute("DELETE FROM " + table);
-        ReadSideProjection.forgetOffset(connection, NAME);
-      }
     }
+    ReadSideProjection.rebuildIfStale(connection, NAME, "image_list", ROW_VERSION,
+        List.of("image_list", "image_members", "image_tags"));
   }
 
   @Override

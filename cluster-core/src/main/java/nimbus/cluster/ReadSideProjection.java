@@ -87,6 +87,27 @@ public final class ReadSideProjection {
     return new Progress(written, processed);
   }
 
+  /**
+   * Rows of {@code table} written by an earlier version (their {@code row_version} below
+   * {@code rowVersion}) are dropped with all of {@code tables} and projection {@code name}'s
+   * offset, so the projection rebuilds them from the journal. Harmless once done.
+   */
+  public static void rebuildIfStale(Connection c, String name, String table, int rowVersion, List<String> tables)
+      throws SQLException {
+    try (var st = c.createStatement()) {
+      boolean stale;
+      try (var rs = st.executeQuery("SELECT COUNT(*) FROM " + table + " WHERE row_version IS NULL OR row_version < "
+          + rowVersion)) {
+        rs.next();
+        stale = rs.getLong(1) > 0;
+      }
+      if (stale) {
+        for (String t : tables) st.execute("DELETE FROM " + t);
+        forgetOffset(c, name);
+      }
+    }
+  }
+
   /** Makes projection {@code name} start again from the journal's first event (its table rebuilt). */
   public static void forgetOffset(Connection c, String name) throws SQLException {
     try (PreparedStatement st = c.prepareStatement("DELETE FROM projection_offset_store WHERE projection_name = ?")) {
