@@ -117,15 +117,16 @@ public final class ApiServer extends AllDirectives {
 
   private Route compute(String baseUrl) {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
+        // Nova answers its root with 200 (300 is for a request it cannot place)
+        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
-                servers.route(ctx, baseUrl),
+            ComputeVersions.negotiate(this, version -> projectScoped(ctx -> concat(
+                servers.route(ctx, version, baseUrl),
                 flavors.route(ctx, baseUrl),
                 keypairs.route(ctx),
                 quotas.route(ctx),
-                serverGroups.route(ctx),
+                serverGroups.route(ctx, version),
                 hosts.route(ctx)))))));
   }
 
