@@ -131,7 +131,7 @@ final class ServerRoutes extends ServiceRoutes {
     Optional<String> keyName = Fields.text(server, "key_name");
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keyExists(ctx, keyName)
-            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
+            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId(), flavor))
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), max))))
         .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
@@ -285,7 +285,7 @@ final class ServerRoutes extends ServiceRoutes {
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     Optional<String> name = Fields.text(args, "name");
     return unlocked(ctx, id)
-        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
+        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
         .thenApply(view -> {
           return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
