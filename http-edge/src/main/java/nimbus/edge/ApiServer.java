@@ -45,6 +45,7 @@ public final class ApiServer extends AllDirectives {
   private final ServerRoutes servers;
   private final FlavorRoutes flavors;
   private final ImageRoutes images;
+  private final ComputeImageRoutes computeImages;
   private final HostRoutes hosts;
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
@@ -67,8 +68,10 @@ public final class ApiServer extends AllDirectives {
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     ClusterSharding sharding = ClusterSharding.get(system);
-    this.images = new ImageRoutes(sharding, new ImageListing(ReadSideDatabase.get(system)),
-        uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
+    ImageListing imageListing = new ImageListing(ReadSideDatabase.get(system));
+    this.images = new ImageRoutes(sharding, imageListing, uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
+    this.computeImages = new ComputeImageRoutes(images, imageListing, uploads.quotas(), blocking,
+        settings.askTimeout(), policy);
     this.flavors = new FlavorRoutes(sharding, settings.askTimeout(), policy);
     this.quotas = new QuotaRoutes(sharding, settings.askTimeout(), policy);
     this.keypairs = new KeypairRoutes(sharding, blocking, settings.askTimeout(), policy);
@@ -124,6 +127,7 @@ public final class ApiServer extends AllDirectives {
             ComputeVersions.negotiate(this, version -> projectScoped(ctx -> concat(
                 servers.route(ctx, version, baseUrl),
                 flavors.route(ctx, baseUrl),
+                computeImages.route(ctx, baseUrl),
                 keypairs.route(ctx),
                 quotas.route(ctx),
                 serverGroups.route(ctx, version),
