@@ -47,6 +47,7 @@ public final class ApiServer extends AllDirectives {
   private final ImageRoutes images;
   private final ComputeImageRoutes computeImages;
   private final HostRoutes hosts;
+  private final ComputeServiceRoutes services;
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
   private final ServerGroupRoutes serverGroups;
@@ -61,6 +62,8 @@ public final class ApiServer extends AllDirectives {
       Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
       Duration uploadTimeout, Policy policy) {
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy);
+    this.services = new ComputeServiceRoutes(HostDirectory.get(system), hostDownAfter, controlHost(),
+        java.time.Clock.systemUTC(), policy);
     this.settings = settings;
     this.readiness = readiness;
     this.identity = identity;
@@ -79,6 +82,15 @@ public final class ApiServer extends AllDirectives {
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
         new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout(),
         policy);
+  }
+
+  /** The name this control node's scheduler and conductor services go by: the machine's. */
+  private static String controlHost() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   public static Executor blockingExecutor(ActorSystem<?> system) {
@@ -131,7 +143,8 @@ public final class ApiServer extends AllDirectives {
                 keypairs.route(ctx),
                 quotas.route(ctx),
                 serverGroups.route(ctx, version),
-                hosts.route(ctx)))))));
+                hosts.route(ctx),
+                services.route(ctx)))))));
   }
 
   /**

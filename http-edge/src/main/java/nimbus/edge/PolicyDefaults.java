@@ -71,6 +71,11 @@ final class PolicyDefaults {
       r.put("os_compute_api:os-hypervisors:" + h, ADMIN);
     }
     r.put("os_compute_api:os-aggregates:index", ADMIN);
+    r.put("os_compute_api:os-services:list", ADMIN);
+    r.put("os_compute_api:os-hosts:list", ADMIN);
+    r.put("os_compute_api:os-hosts:show", ADMIN);
+    r.put("os_compute_api:os-instance-usage-audit-log:list", ADMIN);
+    r.put("os_compute_api:os-instance-usage-audit-log:show", ADMIN);
     r.put("os_compute_api:os-availability-zone:list", "@");
     r.put("os_compute_api:os-availability-zone:detail", ADMIN);
     r.put("os_compute_api:limits", "@");
