@@ -45,7 +45,9 @@ public final class ApiServer extends AllDirectives {
   private final ServerRoutes servers;
   private final FlavorRoutes flavors;
   private final ImageRoutes images;
+  private final ComputeImageRoutes computeImages;
   private final HostRoutes hosts;
+  private final ComputeServiceRoutes services;
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
   private final ServerGroupRoutes serverGroups;
@@ -60,6 +62,8 @@ public final class ApiServer extends AllDirectives {
       Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
       Duration uploadTimeout, Policy policy) {
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy);
+    this.services = new ComputeServiceRoutes(HostDirectory.get(system), hostDownAfter, controlHost(),
+        java.time.Clock.systemUTC(), policy);
     this.settings = settings;
     this.readiness = readiness;
     this.identity = identity;
@@ -67,8 +71,10 @@ public final class ApiServer extends AllDirectives {
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     ClusterSharding sharding = ClusterSharding.get(system);
-    this.images = new ImageRoutes(sharding, new ImageListing(ReadSideDatabase.get(system)),
-        uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
+    ImageListing imageListing = new ImageListing(ReadSideDatabase.get(system));
+    this.images = new ImageRoutes(sharding, imageListing, uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
+    this.computeImages = new ComputeImageRoutes(images, imageListing, uploads.quotas(), blocking,
+        settings.askTimeout(), policy);
     this.flavors = new FlavorRoutes(sharding, settings.askTimeout(), policy);
     this.quotas = new QuotaRoutes(sharding, settings.askTimeout(), policy);
     this.keypairs = new KeypairRoutes(sharding, blocking, settings.askTimeout(), policy);
@@ -76,6 +82,15 @@ public final class ApiServer extends AllDirectives {
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
         new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout(),
         policy);
+  }
+
+  /** The name this control node's scheduler and conductor services go by: the machine's. */
+  private static String controlHost() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
   }
 
   public static Executor blockingExecutor(ActorSystem<?> system) {
@@ -117,16 +132,19 @@ public final class ApiServer extends AllDirectives {
 
   private Route compute(String baseUrl) {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300, ComputeVersions.all(baseUrl))))),
+        // Nova answers its root with 200 (300 is for a request it cannot place)
+        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            ComputeVersions.negotiate(this, () -> projectScoped(ctx -> concat(
-                servers.route(ctx, baseUrl),
+            ComputeVersions.negotiate(this, version -> projectScoped(ctx -> concat(
+                servers.route(ctx, version, baseUrl),
                 flavors.route(ctx, baseUrl),
+                computeImages.route(ctx, baseUrl),
                 keypairs.route(ctx),
                 quotas.route(ctx),
-                serverGroups.route(ctx),
-                hosts.route(ctx)))))));
+                serverGroups.route(ctx, version),
+                hosts.route(ctx),
+                services.route(ctx)))))));
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
 import nimbus.compute.BootSource;
+import nimbus.compute.Flavor;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -23,9 +24,13 @@ final class BootSources {
     this.timeout = timeout;
   }
 
-  /** What the image boots, if {@code projectId} may use it (public, or its own). */
-  CompletionStage<BootSource> resolve(String imageId, String projectId) {
+  /**
+   * What the image boots, if {@code projectId} may use it (public, or its own) and it fits
+   * {@code flavor} as Nova checks it.
+   */
+  CompletionStage<BootSource> resolve(String imageId, String projectId, Flavor flavor) {
     return image(imageId, projectId).thenCompose(image -> {
+      checkFits(image, flavor);
       CompletableFuture<Optional<String>> kernel = location(image.property("kernel_id"), projectId);
       CompletableFuture<Optional<String>> ramdisk = location(image.property("ramdisk_id"), projectId);
       boolean rootDisk = image.diskFormat().equals("qcow2") || image.diskFormat().equals("raw");
@@ -34,6 +39,30 @@ final class BootSources {
           rootDisk ? Optional.of(image.diskFormat()) : Optional.empty(), k, r));
     });
   }
+
+  /**
+   * Nova's checks of an image against the flavor (compute API's _validate_flavor_image): its
+   * min_ram, and on a local root disk (a flavor of 0 GB is not checked) its size and min_disk.
+   */
+  static void checkFits(Image image, Flavor flavor) {
+    if (flavor.ramMb() < image.metadata().minRam()) {
+      throw ApiError.badRequest("Flavor's memory is too small for requested image.");
+    }
+    long disk = flavor.diskGb() * GIB;
+    if (disk == 0) return;
+    long size = image.file().map(f -> f.size()).orElse(0L);
+    if (size > disk) {
+      throw ApiError.badRequest("Flavor's disk is too small for requested image. Flavor disk is " + disk
+          + " bytes, image is " + size + " bytes.");
+    }
+    long minDisk = image.metadata().minDisk() * GIB;
+    if (minDisk > disk) {
+      throw ApiError.badRequest("Flavor's disk is smaller than the minimum size specified in image metadata. "
+          + "Flavor disk is " + disk + " bytes, minimum size is " + minDisk + " bytes.");
+    }
+  }
+
+  private static final long GIB = 1024L * 1024 * 1024;
 
   private CompletableFuture<Optional<String>> location(Optional<String> imageId, String projectId) {
     if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());

@@ -3,7 +3,7 @@ package nimbus.edge;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -16,40 +16,39 @@ final class ComputeVersions {
 
   private ComputeVersions() {}
 
-  private static final List<HttpHeader> ANSWER = List.of(
-      RawHeader.create("X-OpenStack-Nova-API-Version", MAX),
-      RawHeader.create("OpenStack-API-Version", "compute " + MAX),
-      RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"));
+  /** Every answer names the version it speaks: the one negotiated. */
+  private static List<HttpHeader> answer(Microversion version) {
+    return List.of(
+        RawHeader.create("X-OpenStack-Nova-API-Version", version.toString()),
+        RawHeader.create("OpenStack-API-Version", "compute " + version),
+        RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"));
+  }
 
   /**
    * Microversion negotiation: a request may ask for a version with
    * {@code OpenStack-API-Version: compute 2.x} or {@code X-OpenStack-Nova-API-Version: 2.x};
    * every answer says which version it speaks. Asking for one outside the range gets 406.
    */
-  static Route negotiate(AllDirectives d, Supplier<Route> inner) {
+  static Route negotiate(AllDirectives d, Function<Microversion, Route> inner) {
     return d.optionalHeaderValueByName("OpenStack-API-Version", generic ->
         d.optionalHeaderValueByName("X-OpenStack-Nova-API-Version", legacy -> {
           Optional<String> asked = generic.filter(v -> v.trim().startsWith("compute "))
               .map(v -> v.trim().substring("compute ".length()).trim()).or(() -> legacy.map(String::trim));
+          // no header is the minimum, "latest" the maximum (Nova's rules)
+          Microversion version = Microversion.of(asked.isEmpty() ? MIN : asked.get().equals("latest") ? MAX : "0.0");
           if (asked.isPresent() && !asked.get().equals("latest")) {
             if (!asked.get().matches("\\d+\\.\\d+")) {
               return d.complete(NovaErrors.response(400, "Invalid API version request: " + asked.get()));
             }
-            if (compare(asked.get(), MIN) < 0 || compare(asked.get(), MAX) > 0) {
+            version = Microversion.of(asked.get());
+            if (version.compareTo(Microversion.of(MIN)) < 0 || version.compareTo(Microversion.of(MAX)) > 0) {
               return d.complete(NovaErrors.response(406, "Version " + asked.get()
                   + " is not supported by the API. Minimum is " + MIN + " and maximum is " + MAX + "."));
             }
           }
-          return d.respondWithHeaders(ANSWER, inner);
+          Microversion negotiated = version;
+          return d.respondWithHeaders(answer(negotiated), () -> inner.apply(negotiated));
         }));
-  }
-
-  /** Versions compared as numbers of any length: 2.99999999999 is a version, only not one we speak. */
-  private static int compare(String a, String b) {
-    String[] x = a.split("\\.");
-    String[] y = b.split("\\.");
-    int major = new java.math.BigInteger(x[0]).compareTo(new java.math.BigInteger(y[0]));
-    return major != 0 ? major : new java.math.BigInteger(x[1]).compareTo(new java.math.BigInteger(y[1]));
   }
 
   static Map<String, List<VersionDoc>> all(String baseUrl) {

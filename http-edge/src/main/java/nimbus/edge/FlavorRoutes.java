@@ -59,9 +59,9 @@ final class FlavorRoutes extends ServiceRoutes {
   Route route(RequestContext ctx, String baseUrl) {
     return pathPrefix("flavors", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> respond(() -> list(ctx, baseUrl, false))),
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q, baseUrl, false)))),
             post(() -> body(b -> respond(() -> create(ctx, b, baseUrl)))))),
-        path("detail", () -> get(() -> respond(() -> list(ctx, baseUrl, true)))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, baseUrl, true))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> visible(ctx, id).thenApply(e -> one("flavor", detail(e, baseUrl))))),
@@ -90,13 +90,21 @@ final class FlavorRoutes extends ServiceRoutes {
     });
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, String baseUrl, boolean detail) {
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, String baseUrl,
+      boolean detail) {
+    FlavorQuery query = FlavorQuery.of(q, ctx.projectId(), seesAll(ctx));
     return catalog().thenApply(c -> {
+      List<Entry> page = query.run(c);
       List<Object> flavors = new ArrayList<>();
-      boolean all = seesAll(ctx);
-      c.sorted().stream().filter(e -> all || e.usableBy(ctx.projectId()))
-          .forEach(e -> flavors.add(detail ? detail(e, baseUrl) : summary(e.flavor(), baseUrl)));
-      return Json.response(200, Map.of("flavors", flavors));
+      page.forEach(e -> flavors.add(detail ? detail(e, baseUrl) : summary(e.flavor(), baseUrl)));
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("flavors", flavors);
+      if (!page.isEmpty() && page.size() == query.limit()) { // Nova's next link: a full page may have a next
+        body.put("flavors_links", List.of(new Link("next", baseUrl + "/v2.1/flavors" + (detail ? "/detail" : "")
+            + "?limit=" + query.limit() + "&marker="
+            + java.net.URLEncoder.encode(page.get(page.size() - 1).flavor().id(), java.nio.charset.StandardCharsets.UTF_8))));
+      }
+      return Json.response(200, body);
     });
   }
 

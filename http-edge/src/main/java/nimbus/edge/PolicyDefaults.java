@@ -71,12 +71,18 @@ final class PolicyDefaults {
       r.put("os_compute_api:os-hypervisors:" + h, ADMIN);
     }
     r.put("os_compute_api:os-aggregates:index", ADMIN);
+    r.put("os_compute_api:os-services:list", ADMIN);
+    r.put("os_compute_api:os-hosts:list", ADMIN);
+    r.put("os_compute_api:os-hosts:show", ADMIN);
+    r.put("os_compute_api:os-instance-usage-audit-log:list", ADMIN);
+    r.put("os_compute_api:os-instance-usage-audit-log:show", ADMIN);
     r.put("os_compute_api:os-availability-zone:list", "@");
     r.put("os_compute_api:os-availability-zone:detail", ADMIN);
     r.put("os_compute_api:limits", "@");
     r.put("os_compute_api:os-quota-sets:show", READER); // the target is the project asked about
     r.put("os_compute_api:os-quota-sets:defaults", "@");
     r.put("os_compute_api:os-quota-sets:update", ADMIN);
+    r.put("os_compute_api:os-quota-class-sets:show", ADMIN);
     for (String k : new String[] {"index", "create", "show", "delete"}) {
       r.put("os_compute_api:os-keypairs:" + k, "rule:context_is_admin or user_id:%(user_id)s");
     }

@@ -51,7 +51,14 @@ final class QuotaRoutes extends ServiceRoutes {
             path("defaults", () -> get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults");
               return quota(project).thenApply(q -> set(project, q.defaults()));
-            }))))))));
+            }))))))),
+        // the default class is the cloud's defaults, the same in every project's quota; changing
+        // them is the operator's configuration (no PUT yet)
+        path(PathMatchers.segment("os-quota-class-sets").slash("default"), () -> get(() -> respond(() -> {
+          policy.enforce(ctx, "os_compute_api:os-quota-class-sets:show");
+          return quota(ctx.projectId()).thenApply(q -> Json.response(200,
+              Map.of("quota_class_set", ClassSet.of(q.defaults()))));
+        }))));
   }
 
   /**
@@ -93,22 +100,41 @@ final class QuotaRoutes extends ServiceRoutes {
     return Fields.integer(in, field).map(v -> v == -1 ? Integer.MAX_VALUE : v).orElse(otherwise); // -1 is Nova's "unlimited"
   }
 
+  /**
+   * Nova's nova-network quotas (fixed and floating IPs, security groups and their rules), still in
+   * its 2.1 answers up to 2.35: -1, as Nova answers them now (no limit it keeps or enforces).
+   */
+  private static final int NOVA_NETWORK = -1;
+
   /** A project's quota set (microversion 2.1). */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record QuotaSet(String id, int instances, int cores, int ram, int metadataItems, int keyPairs, int serverGroups,
-      int serverGroupMembers, int injectedFiles, int injectedFileContentBytes, int injectedFilePathBytes) {}
+  record QuotaSet(String id, int instances, int cores, int ram, int floatingIps, int fixedIps, int metadataItems,
+      int keyPairs, int securityGroups, int securityGroupRules, int serverGroups, int serverGroupMembers,
+      int injectedFiles, int injectedFileContentBytes, int injectedFilePathBytes) {}
+
+  /** The default quota class (2.1: as a quota set, without the server group quotas, as Nova). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record ClassSet(String id, int instances, int cores, int ram, int floatingIps, int fixedIps, int metadataItems,
+      int keyPairs, int securityGroups, int securityGroupRules, int injectedFiles, int injectedFileContentBytes,
+      int injectedFilePathBytes) {
+    static ClassSet of(Limits l) {
+      return new ClassSet("default", shown(l.instances()), shown(l.cores()), shown(l.ramMb()), NOVA_NETWORK,
+          NOVA_NETWORK, 128, 100, NOVA_NETWORK, NOVA_NETWORK, 5, 10240, 255);
+    }
+  }
 
   /** The absolute limits and what the project uses of them. */
   record Absolute(int maxTotalInstances, int maxTotalCores, int maxTotalRAMSize, int totalInstancesUsed,
       int totalCoresUsed, int totalRAMUsed, int maxServerMeta, int maxImageMeta, int maxPersonality,
       int maxPersonalitySize, int maxTotalKeypairs, int maxServerGroups, int maxServerGroupMembers,
-      int totalServerGroupsUsed) {}
+      int totalServerGroupsUsed, int maxTotalFloatingIps, int totalFloatingIpsUsed, int maxSecurityGroups,
+      int totalSecurityGroupsUsed, int maxSecurityGroupRules) {}
 
   record LimitsView(List<Object> rate, Absolute absolute) {}
 
   private static HttpResponse set(String project, Limits l) {
     return Json.response(200, Map.of("quota_set", new QuotaSet(project, shown(l.instances()), shown(l.cores()),
-        shown(l.ramMb()), 128, 100, 10, 10, 5, 10240, 255)));
+        shown(l.ramMb()), NOVA_NETWORK, NOVA_NETWORK, 128, 100, NOVA_NETWORK, NOVA_NETWORK, 10, 10, 5, 10240, 255)));
   }
 
   private static int shown(int limit) {
@@ -119,6 +145,6 @@ final class QuotaRoutes extends ServiceRoutes {
     Limits l = q.effective();
     return Json.response(200, Map.of("limits", new LimitsView(List.of(), new Absolute(shown(l.instances()),
         shown(l.cores()), shown(l.ramMb()), q.instancesUsed(), q.used().vcpus(), q.used().ramMb(), 128, 128, 5,
-        10240, 100, 10, 10, 0))));
+        10240, 100, 10, 10, 0, NOVA_NETWORK, 0, NOVA_NETWORK, 0, NOVA_NETWORK))));
   }
 }

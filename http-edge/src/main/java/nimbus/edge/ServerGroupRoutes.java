@@ -1,5 +1,6 @@
 package nimbus.edge;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -39,7 +40,7 @@ final class ServerGroupRoutes extends ServiceRoutes {
     this.policy = policy;
   }
 
-  Route route(RequestContext ctx) {
+  Route route(RequestContext ctx, Microversion version) {
     return pathPrefix("os-server-groups", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> respond(() -> {
@@ -47,14 +48,14 @@ final class ServerGroupRoutes extends ServiceRoutes {
               return groups(ctx).<ServerGroupsEntity.Groups>askWithStatus(ServerGroupsEntity.ListGroups::new, timeout)
                 .thenApply(all -> {
                   return Json.response(200, Map.of("server_groups",
-                      all.byId().values().stream().map(g -> view(g, ctx.projectId())).toList()));
+                      all.byId().values().stream().map(g -> view(g, ctx.projectId(), version)).toList()));
                 });
             })),
-            post(() -> body(b -> respond(() -> create(ctx, b)))))),
+            post(() -> body(b -> respond(() -> create(ctx, b, version)))))),
         path(PathMatchers.segment(), id -> concat(
             get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-server-groups:show");
-              return find(ctx, id).thenApply(g -> one(g, ctx.projectId()));
+              return find(ctx, id).thenApply(g -> one(g, ctx.projectId(), version));
             })),
             delete(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-server-groups:delete");
@@ -79,7 +80,7 @@ final class ServerGroupRoutes extends ServiceRoutes {
     });
   }
 
-  private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String raw, Microversion version) {
     policy.enforce(ctx, "os_compute_api:os-server-groups:create");
     JsonNode group = CREATE.validate(Json.parseObject(raw)).get("server_group");
     String name = group.get("name").asText();
@@ -87,7 +88,7 @@ final class ServerGroupRoutes extends ServiceRoutes {
     Group created = new Group(UUID.randomUUID().toString(), name, policyName, ctx.userId(), List.of(),
         Optional.empty());
     return groups(ctx).<Group>askWithStatus(r -> new ServerGroupsEntity.Create(created, r), timeout)
-        .thenApply(g -> one(g, ctx.projectId()));
+        .thenApply(g -> one(g, ctx.projectId(), version));
   }
 
   private CompletionStage<Group> find(RequestContext ctx, String id) {
@@ -99,16 +100,19 @@ final class ServerGroupRoutes extends ServiceRoutes {
     return sharding.entityRefFor(ServerGroupsEntity.TYPE_KEY, ctx.projectId());
   }
 
-  /** A server group (microversion 2.1: its policies as a list). */
+  /** A server group (its policies as a list, as up to 2.63); its owners only from 2.13, as Nova. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record View(String id, String name, String projectId, String userId, List<String> policies, List<String> members,
-      Map<String, String> metadata) {}
+  record View(String id, String name, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> projectId,
+      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> userId, List<String> policies,
+      List<String> members, Map<String, String> metadata) {}
 
-  private static HttpResponse one(Group g, String projectId) {
-    return Json.response(200, Map.of("server_group", view(g, projectId)));
+  private static HttpResponse one(Group g, String projectId, Microversion version) {
+    return Json.response(200, Map.of("server_group", view(g, projectId, version)));
   }
 
-  private static View view(Group g, String projectId) {
-    return new View(g.id(), g.name(), projectId, g.userId(), List.of(g.policy()), g.members(), Map.of());
+  static View view(Group g, String projectId, Microversion version) {
+    boolean owners = version.atLeast("2.13");
+    return new View(g.id(), g.name(), Optional.of(projectId).filter(p -> owners),
+        Optional.of(g.userId()).filter(u -> owners), List.of(g.policy()), g.members(), Map.of());
   }
 }

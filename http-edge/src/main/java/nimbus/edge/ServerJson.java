@@ -16,7 +16,11 @@ import java.util.Map;
 import java.util.Optional;
 import nimbus.compute.ServerView;
 
-/** Servers in Nova's JSON (microversion 2.1 shapes), as records Jackson writes. */
+/**
+ * Servers in Nova's JSON, as records Jackson writes: the fields of the request's microversion
+ * (2.1's, and {@code locked} from 2.9). Who locked a server stays inside: Nova shows no
+ * {@code locked_by}. {@code locked_reason} (2.73) waits for a lock that keeps its reason.
+ */
 final class ServerJson {
   private static final DateTimeFormatter USAGE_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
@@ -52,8 +56,8 @@ final class ServerJson {
       @JsonProperty("OS-SRV-USG:terminated_at") String terminatedAt,
       @JsonUnwrapped Placement placement,
       @JsonProperty("OS-EXT-STS:vm_state") String vmState, @JsonProperty("OS-EXT-STS:task_state") String taskState,
-      @JsonProperty("OS-EXT-STS:power_state") int powerState, boolean locked,
-      @JsonProperty("locked_by") @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> lockedBy,
+      @JsonProperty("OS-EXT-STS:power_state") int powerState,
+      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Boolean> locked,
       @JsonProperty("os-extended-volumes:volumes_attached") List<Object> volumesAttached,
       @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups,
       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Fault> fault) {}
@@ -79,15 +83,15 @@ final class ServerJson {
    * The full view. Where a server runs is for admins only (Nova's policy): others see neither
    * host names nor the scheduler's reasons, only the per-project {@code hostId}.
    */
-  static Detail detail(ServerView s, String zone, String baseUrl, boolean admin) {
+  static Detail detail(ServerView s, String zone, String baseUrl, boolean admin, Microversion version) {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
         s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
         isoTime(s.updated()), Map.of(), "", "", "MANUAL", s.status().equals("ACTIVE") ? 100 : 0, zone, "",
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
-        s.vmState(), s.taskState().orElse(null), s.powerState(), s.locked(),
-        s.locked() ? s.lockedBy() : Optional.empty(), List.of(), List.of(new SecurityGroupRef("default")),
+        s.vmState(), s.taskState().orElse(null), s.powerState(),
+        version.atLeast("2.9") ? Optional.of(s.locked()) : Optional.empty(), List.of(), List.of(new SecurityGroupRef("default")),
         s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));

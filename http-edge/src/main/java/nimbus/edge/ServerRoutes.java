@@ -94,18 +94,18 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   /** The routes under {@code /compute/v2.1/servers}; {@code baseUrl} ends with /compute. */
-  Route route(RequestContext ctx, String baseUrl) {
+  Route route(RequestContext ctx, Microversion version, String baseUrl) {
     return pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, baseUrl)))),
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
             post(() -> body(b -> respond(() -> create(ctx, b, baseUrl)))))),
-        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, baseUrl))))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, version, baseUrl))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
-                get(() -> respond(() -> show(ctx, id, baseUrl))),
-                put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
+                get(() -> respond(() -> show(ctx, id, version, baseUrl))),
+                put(() -> body(b -> respond(() -> update(ctx, id, b, version, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, version, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id))))))));
   }
 
@@ -131,7 +131,7 @@ final class ServerRoutes extends ServiceRoutes {
     Optional<String> keyName = Fields.text(server, "key_name");
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keyExists(ctx, keyName)
-            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId()))
+            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId(), flavor))
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), max))))
         .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
@@ -184,10 +184,10 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ read
 
-  private CompletionStage<HttpResponse> show(RequestContext ctx, String id, String baseUrl) {
+  private CompletionStage<HttpResponse> show(RequestContext ctx, String id, Microversion version, String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:show");
     return visible(ctx, id).thenApply(view -> {
-      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
+      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
     });
   }
 
@@ -201,12 +201,12 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q,
-      boolean detail, String baseUrl) {
+      boolean detail, Microversion version, String baseUrl) {
     policy.enforce(ctx, detail ? "os_compute_api:servers:detail" : "os_compute_api:servers:index");
     ServerListing.Query query = listQuery(ctx, q, detail);
     return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, extendedAttributes(ctx))
+      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, extendedAttributes(ctx), version)
           : ServerJson.summary(s, baseUrl)).toList());
       if (servers.size() == query.limit() && !servers.isEmpty()) {
         String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
@@ -251,7 +251,8 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ delete and actions
 
-  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, String baseUrl) {
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, Microversion version,
+      String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:update");
     JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
     Optional<String> name = Fields.text(server, "name");
@@ -259,7 +260,7 @@ final class ServerRoutes extends ServiceRoutes {
             ? CompletableFuture.completedFuture(view)
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
-          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
+          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
         });
   }
 
@@ -278,15 +279,16 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
-  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args, String baseUrl) {
+  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args, Microversion version,
+      String baseUrl) {
     String imageRef = Ids.lastSegment(args.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     Optional<String> name = Fields.text(args, "name");
     return unlocked(ctx, id)
-        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId()))
+        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
         .thenApply(view -> {
-          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx))));
+          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
         });
   }
 
@@ -317,7 +319,8 @@ final class ServerRoutes extends ServiceRoutes {
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, String baseUrl) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, Microversion version,
+      String baseUrl) {
     JsonNode request = Json.parseObject(body);
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
@@ -336,7 +339,7 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
-      case "rebuild" -> rebuild(ctx, id, args, baseUrl);
+      case "rebuild" -> rebuild(ctx, id, args, version, baseUrl);
       case "lock" -> lock(ctx, id, true);
       case "unlock" -> lock(ctx, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);

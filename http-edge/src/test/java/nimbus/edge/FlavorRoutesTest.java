@@ -47,4 +47,42 @@ class FlavorRoutesTest extends ApiRouteTest {
         "{\"flavor\": {\"name\": \"neg\", \"ram\": -1, \"vcpus\": 1, \"disk\": 1}}")), 400, "badRequest");
     assertTrue(message.contains("ram"), message);
   }
+
+  @Test
+  void listsFilterByMinimumsAndPageByFlavorId() {
+    String big = "f-" + UUID.randomUUID();
+    json(api.run(post("/compute/v2.1/flavors", admin, "{\"flavor\": {\"name\": \"" + big + "\", \"id\": \"" + big
+        + "\", \"ram\": 900000, \"vcpus\": 1, \"disk\": 900}}")), 200);
+    JsonNode large = json(api.run(get("/compute/v2.1/flavors/detail?minRam=900000&minDisk=900", member)), 200);
+    assertEquals(java.util.List.of(big), large.path("flavors").findValuesAsText("id"), large.toString());
+    assertEquals(0, json(api.run(get("/compute/v2.1/flavors?minDisk=901", member)), 200).path("flavors").size());
+
+    java.util.List<String> all = json(api.run(get("/compute/v2.1/flavors", member)), 200)
+        .path("flavors").findValuesAsText("id");
+    assertEquals(all.stream().sorted().toList(), all, "Nova sorts by flavorid");
+    JsonNode first = json(api.run(get("/compute/v2.1/flavors?limit=1", member)), 200);
+    assertEquals(java.util.List.of(all.get(0)), first.path("flavors").findValuesAsText("id"));
+    assertTrue(first.path("flavors_links").get(0).path("href").asText().contains("marker=" + all.get(0)), first.toString());
+    JsonNode rest = json(api.run(get("/compute/v2.1/flavors?marker=" + all.get(0), member)), 200);
+    assertEquals(all.subList(1, all.size()), rest.path("flavors").findValuesAsText("id"));
+    assertEquals("marker [no-such] not found",
+        novaError(api.run(get("/compute/v2.1/flavors?marker=no-such", member)), 400, "badRequest"));
+    novaError(api.run(get("/compute/v2.1/flavors?minRam=lots", member)), 400, "badRequest");
+  }
+
+  @Test
+  void anAdminListsPrivateFlavorsOnlyWhenAsked() {
+    String id = "f-" + UUID.randomUUID();
+    json(api.run(post("/compute/v2.1/flavors", admin, "{\"flavor\": {\"name\": \"" + id + "\", \"id\": \"" + id
+        + "\", \"ram\": 64, \"vcpus\": 1, \"disk\": 1, \"os-flavor-access:is_public\": false}}")), 200);
+    assertFalse(json(api.run(get("/compute/v2.1/flavors", admin)), 200).path("flavors").findValuesAsText("id").contains(id),
+        "Nova's default is the public flavors, for admins too");
+    JsonNode privates = json(api.run(get("/compute/v2.1/flavors?is_public=false", admin)), 200);
+    assertTrue(privates.path("flavors").findValuesAsText("id").contains(id), privates.toString());
+    assertFalse(privates.path("flavors").findValuesAsText("id").contains("1"), privates.toString());
+    assertTrue(json(api.run(get("/compute/v2.1/flavors?is_public=None", admin)), 200).path("flavors")
+        .findValuesAsText("id").containsAll(java.util.List.of(id, "1")));
+    assertFalse(json(api.run(get("/compute/v2.1/flavors?is_public=false", member)), 200).path("flavors")
+        .findValuesAsText("id").contains(id), "others' is_public is ignored");
+  }
 }

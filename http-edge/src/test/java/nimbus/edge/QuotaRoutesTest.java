@@ -36,4 +36,34 @@ class QuotaRoutesTest extends ApiRouteTest {
     assertTrue(message.contains("instances"), message);
     novaError(api.run(get("/compute/v2.1/os-quota-sets/bad!id", admin)), 400, "badRequest");
   }
+
+  @Test
+  void theNovaNetworkQuotasAreThereAsNovaAnswersThem() {
+    for (String path : new String[] {"/compute/v2.1/os-quota-sets/" + project,
+        "/compute/v2.1/os-quota-sets/" + project + "/defaults"}) {
+      JsonNode set = json(api.run(get(path, reader)), 200).path("quota_set");
+      for (String field : new String[] {"floating_ips", "fixed_ips", "security_groups", "security_group_rules"}) {
+        assertEquals(-1, set.path(field).asInt(0), path + " " + field + ": " + set);
+      }
+    }
+    JsonNode absolute = json(api.run(get("/compute/v2.1/limits", member)), 200).path("limits").path("absolute");
+    for (String field : new String[] {"maxSecurityGroupRules", "maxSecurityGroups", "maxTotalFloatingIps"}) {
+      assertEquals(-1, absolute.path(field).asInt(0), field + ": " + absolute);
+    }
+    for (String field : new String[] {"totalFloatingIpsUsed", "totalSecurityGroupsUsed"}) {
+      assertEquals(0, absolute.path(field).asInt(-1), field + ": " + absolute);
+    }
+  }
+
+  @Test
+  void theDefaultQuotaClassIsTheAdminsToRead() {
+    JsonNode set = json(api.run(get("/compute/v2.1/os-quota-class-sets/default", admin)), 200).path("quota_class_set");
+    assertEquals("default", set.path("id").asText());
+    JsonNode defaults = json(api.run(get("/compute/v2.1/os-quota-sets/" + project + "/defaults", reader)), 200)
+        .path("quota_set");
+    assertEquals(defaults.path("instances"), set.path("instances"), set.toString());
+    assertTrue(!set.has("server_groups") && set.has("floating_ips"), "Nova's 2.1 class set: " + set);
+    assertEquals("Policy doesn't allow os_compute_api:os-quota-class-sets:show to be performed.",
+        novaError(api.run(get("/compute/v2.1/os-quota-class-sets/default", member)), 403, "forbidden"));
+  }
 }

@@ -48,6 +48,8 @@ class RequestSchemaTest {
         Arguments.of("keypair-create", "{\"keypair\": {\"name\": \"my key@home\", \"type\": \"ssh\"}}"),
         Arguments.of("server-group-create", "{\"server_group\": {\"name\": \"g\", \"policies\": [\"anti-affinity\"]}}"),
         Arguments.of("quota-set-update", "{\"quota_set\": {\"instances\": -1, \"cores\": \"20\", \"force\": true}}"),
+        // Nova takes the nova-network quotas up to 2.35
+        Arguments.of("quota-set-update", "{\"quota_set\": {\"floating_ips\": 20, \"security_group_rules\": 20}}"),
         Arguments.of("image-create", "{\"name\": \"cirros\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", "
             + "\"visibility\": \"private\", \"min_disk\": 1, \"tags\": [\"a\"], \"os_distro\": \"cirros\", \"id\": \"" + IMAGE + "\"}"),
         Arguments.of("image-member-update", "{\"status\": \"accepted\", \"member_id\": \"p\", \"schema\": \"/v2/schemas/member\"}"),
@@ -121,7 +123,7 @@ class RequestSchemaTest {
             "field/attribute policies."),
         Arguments.of("quota-set-update", "{\"quota_set\": {\"instances\": -2}}", "field/attribute instances."),
         Arguments.of("quota-set-update", "{\"quota_set\": {\"instances\": \"-5\"}}", "field/attribute instances."),
-        Arguments.of("quota-set-update", "{\"quota_set\": {\"floating_ips\": 1}}", "'floating_ips'"),
+        Arguments.of("quota-set-update", "{\"quota_set\": {\"networks\": 1}}", "'networks'"),
         Arguments.of("image-create", "{\"disk_format\": \"floppy\"}", "field/attribute disk_format."),
         Arguments.of("image-create", "{\"visibility\": \"everyone\"}", "field/attribute visibility."),
         Arguments.of("image-create", "{\"min_disk\": -1}", "field/attribute min_disk."),

@@ -1,6 +1,7 @@
 package nimbus.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +15,9 @@ class ServerGroupRoutesTest extends ApiRouteTest {
   void aMemberMakesAGroupAndAReaderSeesIt() {
     JsonNode made = json(api.run(post("/compute/v2.1/os-server-groups", member, GROUP)), 200);
     String id = made.path("server_group").path("id").asText();
-    assertEquals(project, made.path("server_group").path("project_id").asText());
+    // Nova shows a group's project and user from 2.13 on only: tempest's 2.1 schema refuses them
+    assertFalse(made.path("server_group").has("project_id"), made.toString());
+    assertFalse(made.path("server_group").has("user_id"), made.toString());
     JsonNode list = json(api.run(get("/compute/v2.1/os-server-groups", reader)), 200);
     assertTrue(list.path("server_groups").findValuesAsText("id").contains(id), list.toString());
     assertEquals(204, api.run(delete("/compute/v2.1/os-server-groups/" + id, member)).statusCode());

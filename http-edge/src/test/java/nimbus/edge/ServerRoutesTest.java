@@ -1,6 +1,7 @@
 package nimbus.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +23,9 @@ class ServerRoutesTest extends ApiRouteTest {
     JsonNode shown = json(api.run(get("/compute/v2.1/servers/" + id, reader)), 200);
     assertEquals("s1", shown.path("server").path("name").asText());
     assertEquals(project, shown.path("server").path("tenant_id").asText(), shown.toString());
+    assertEquals(202, api.run(post("/compute/v2.1/servers/" + id + "/action", member, "{\"lock\": null}")).statusCode());
+    JsonNode locked = json(api.run(get("/compute/v2.1/servers/" + id, member)), 200).path("server");
+    assertFalse(locked.has("locked") || locked.has("locked_by"), "Nova 2.1 shows no lock: " + locked);
     assertTrue(json(api.run(get("/compute/v2.1/servers", reader)), 200).path("servers").isArray());
   }
 

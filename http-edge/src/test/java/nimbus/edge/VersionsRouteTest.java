@@ -13,8 +13,9 @@ class VersionsRouteTest extends ApiRouteTest {
 
   @Test
   void versionsAreDiscoveredWithoutAToken() {
-    JsonNode all = json(api.run(HttpRequest.GET("/compute")), 300);
+    JsonNode all = json(api.run(HttpRequest.GET("/compute")), 200);
     assertTrue(all.path("versions").isArray() && all.path("versions").size() > 0, all.toString());
+    assertEquals(all, json(api.run(HttpRequest.GET("/compute/")), 200), "Nova answers its root 200, with or without /");
     assertEquals("v2.1", json(api.run(HttpRequest.GET("/compute/v2.1")), 200).path("version").path("id").asText());
     assertEquals(300, api.run(HttpRequest.GET("/identity")).statusCode());
     assertEquals("ok", json(api.run(HttpRequest.GET("/healthz")), 200).path("status").asText());
@@ -33,5 +34,14 @@ class VersionsRouteTest extends ApiRouteTest {
             .addHeader(RawHeader.create("OpenStack-API-Version", "compute two"))), 400, "badRequest"));
     novaError(api.run(get("/compute/v2.1/servers", member)
         .addHeader(RawHeader.create("X-OpenStack-Nova-API-Version", "2.9999"))), 406, "notAcceptable");
+  }
+
+  @Test
+  void theAnswerNamesTheNegotiatedVersion() {
+    var latest = api.run(get("/compute/v2.1/servers", member)
+        .addHeader(RawHeader.create("OpenStack-API-Version", "compute latest")));
+    assertEquals("compute " + ComputeVersions.MAX, latest.response().getHeader("OpenStack-API-Version").get().value());
+    var none = api.run(get("/compute/v2.1/servers", member));
+    assertEquals(ComputeVersions.MIN, none.response().getHeader("X-OpenStack-Nova-API-Version").get().value());
   }
 }

@@ -121,7 +121,20 @@ final class FuzzRoutes {
       new Route("GET", COMPUTE + "/os-hypervisors"), new Route("GET", COMPUTE + "/os-hypervisors/detail"),
       new Route("GET", COMPUTE + "/os-hypervisors/statistics"), new Route("GET", COMPUTE + "/os-hypervisors/{hypervisor}"),
       new Route("GET", COMPUTE + "/os-hypervisors/{hypervisor}/uptime"), new Route("GET", COMPUTE + "/os-aggregates"),
-      new Route("GET", COMPUTE + "/os-availability-zone"), new Route("GET", COMPUTE + "/os-availability-zone/detail"));
+      new Route("GET", COMPUTE + "/os-availability-zone"), new Route("GET", COMPUTE + "/os-availability-zone/detail"),
+      new Route("GET", COMPUTE + "/os-quota-class-sets/default"),
+      new Route("GET", COMPUTE + "/os-services?binary=nova-compute"), new Route("GET", COMPUTE + "/os-hosts?zone=nova"),
+      new Route("GET", COMPUTE + "/os-instance_usage_audit_log"),
+      new Route("GET", COMPUTE + "/os-instance_usage_audit_log/2020-01-01%2000:00:00"),
+      // Nova's image proxy, over the image service's images
+      new Route("GET", COMPUTE + "/images?limit=2"), new Route("GET", COMPUTE + "/images/detail"),
+      new Route("GET", COMPUTE + "/images/{image}"), new Route("DELETE", COMPUTE + "/images/{image}"),
+      new Route("GET", COMPUTE + "/images/{image}/metadata"),
+      new Route("POST", COMPUTE + "/images/{image}/metadata", "{\"metadata\": {\"k\": \"v\"}}"),
+      new Route("PUT", COMPUTE + "/images/{image}/metadata", "{\"metadata\": {\"k\": \"v\"}}"),
+      new Route("GET", COMPUTE + "/images/{image}/metadata/k"),
+      new Route("PUT", COMPUTE + "/images/{image}/metadata/k", "{\"meta\": {\"k\": \"w\"}}"),
+      new Route("DELETE", COMPUTE + "/images/{image}/metadata/k"));
 
   private static final String IMAGES = "/image/v2/images";
   static final List<Route> IMAGE_ROUTES = List.of(

@@ -1,0 +1,161 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import nimbus.compute.HostDirectory;
+import nimbus.compute.HostSummary;
+import nimbus.compute.Resources;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Nova's admin views of its services (2.1): {@code os-services} (a nova-compute per host, and
+ * the control node's nova-scheduler and nova-conductor, whose work this node does),
+ * {@code os-hosts} (deprecated, still 2.1's) and {@code os-instance_usage_audit_log} (Nimbus runs
+ * no usage audit: every host is one it has not run on).
+ */
+final class ComputeServiceRoutes extends ServiceRoutes {
+  private static final List<String> CONTROL_SERVICES = List.of("nova-scheduler", "nova-conductor");
+  private static final DateTimeFormatter AUDIT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+  private final HostDirectory directory;
+  private final Duration downAfter;
+  private final String controlHost;
+  private final Clock clock;
+  private final Policy policy;
+
+  ComputeServiceRoutes(HostDirectory directory, Duration downAfter, String controlHost, Clock clock, Policy policy) {
+    super(NovaErrors::response);
+    this.directory = directory;
+    this.downAfter = downAfter;
+    this.controlHost = controlHost;
+    this.clock = clock;
+    this.policy = policy;
+  }
+
+  Route route(RequestContext ctx) {
+    return get(() -> concat(
+        path("os-services", () -> parameterMap(q -> now(() -> services(ctx, q)))),
+        pathPrefix("os-hosts", () -> concat(
+            pathEndOrSingleSlash(() -> parameterMap(q -> now(() -> hosts(ctx, q)))),
+            path(PathMatchers.segment(), host -> now(() -> host(ctx, host))))),
+        pathPrefix("os-instance_usage_audit_log", () -> concat(
+            pathEndOrSingleSlash(() -> now(() -> {
+              policy.enforce(ctx, "os_compute_api:os-instance-usage-audit-log:list");
+              return Json.response(200, Map.of("instance_usage_audit_logs", auditLog(LocalDateTime.now(clock))));
+            })),
+            path(PathMatchers.segment(), before -> now(() -> {
+              policy.enforce(ctx, "os_compute_api:os-instance-usage-audit-log:show");
+              return Json.response(200, Map.of("instance_usage_audit_log", auditLog(timestamp(before))));
+            }))))));
+  }
+
+  private Route now(Supplier<HttpResponse> response) {
+    return respond(() -> CompletableFuture.completedFuture(response.get()));
+  }
+
+  /** A service (2.1: a numeric id; forced_down waits for 2.11). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Service(int id, String binary, String host, String zone, String status, String state, String updatedAt,
+      String disabledReason) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Host(String hostName, String service, String zone) {}
+
+  record Resource(String host, String project, int cpu, @com.fasterxml.jackson.annotation.JsonProperty("memory_mb")
+      int memoryMb, @com.fasterxml.jackson.annotation.JsonProperty("disk_gb") int diskGb) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record AuditLog(List<String> hostsNotRun, Map<String, Object> log, int numHosts, int numHostsDone,
+      int numHostsNotRun, int numHostsRunning, String overallStatus, String periodBeginning, String periodEnding,
+      int totalErrors, int totalInstances) {}
+
+  private List<HostSummary> computes() {
+    return directory.hosts().stream().sorted(Comparator.comparing(HostSummary::host)).toList();
+  }
+
+  /**
+   * Every service; their heartbeats' times are the host directory's own, so {@code updated_at}
+   * is null (the schema's "not known"), and {@code state} says whether the host beats.
+   */
+  private List<Service> all() {
+    List<Service> services = new ArrayList<>();
+    for (String binary : CONTROL_SERVICES) {
+      services.add(new Service(HostRoutes.idOf(binary + "@" + controlHost), binary, controlHost, "internal",
+          "enabled", "up", null, null));
+    }
+    for (HostSummary h : computes()) {
+      services.add(new Service(HostRoutes.idOf(h.host()), "nova-compute", h.host(), zone(h.host()), "enabled",
+          directory.isUp(h.host(), downAfter) ? "up" : "down", null, null));
+    }
+    return services;
+  }
+
+  private String zone(String host) {
+    return directory.zoneOf(host).orElse("nova");
+  }
+
+  private HttpResponse services(RequestContext ctx, Map<String, String> q) {
+    policy.enforce(ctx, "os_compute_api:os-services:list");
+    Optional<String> binary = Optional.ofNullable(q.get("binary"));
+    Optional<String> host = Optional.ofNullable(q.get("host"));
+    return Json.response(200, Map.of("services", all().stream()
+        .filter(s -> binary.map(s.binary()::equals).orElse(true) && host.map(s.host()::equals).orElse(true))
+        .toList()));
+  }
+
+  /** os-hosts names a service by its topic: compute, scheduler, conductor. */
+  private HttpResponse hosts(RequestContext ctx, Map<String, String> q) {
+    policy.enforce(ctx, "os_compute_api:os-hosts:list");
+    Optional<String> zone = Optional.ofNullable(q.get("zone"));
+    return Json.response(200, Map.of("hosts", all().stream()
+        .map(s -> new Host(s.host(), s.binary().substring("nova-".length()), s.zone()))
+        .filter(h -> zone.map(h.zone()::equals).orElse(true)).toList()));
+  }
+
+  /** A compute host's resources: its total and what its servers use (Nova's per-project rows are not kept). */
+  private HttpResponse host(RequestContext ctx, String name) {
+    policy.enforce(ctx, "os_compute_api:os-hosts:show");
+    HostSummary h = computes().stream().filter(x -> x.host().equals(name)).findFirst()
+        .orElseThrow(() -> ApiError.notFound("Compute host " + name + " could not be found."));
+    Resources total = h.inventory().physical();
+    Resources used = h.used();
+    return Json.response(200, Map.of("host", List.of(
+        Map.of("resource", new Resource(name, "(total)", total.vcpus(), total.ramMb(), total.diskGb())),
+        Map.of("resource", new Resource(name, "(used_now)", used.vcpus(), used.ramMb(), used.diskGb())),
+        Map.of("resource", new Resource(name, "(used_max)", used.vcpus(), used.ramMb(), used.diskGb())))));
+  }
+
+  /** Nova's timestamp forms for the audit log's "before". */
+  private static LocalDateTime timestamp(String given) {
+    try {
+      return LocalDateTime.parse(given, given.contains(".")
+          ? DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS") : AUDIT_TIME);
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest("Invalid timestamp for date " + given);
+    }
+  }
+
+  /** The last audit period (Nova's default: a month) that ended before {@code before}, with no host's audit run. */
+  private AuditLog auditLog(LocalDateTime before) {
+    LocalDateTime end = before.withDayOfMonth(1).toLocalDate().atStartOfDay();
+    LocalDateTime begin = end.minusMonths(1);
+    List<String> hosts = computes().stream().map(HostSummary::host).toList();
+    String done = hosts.isEmpty() ? "ALL" : "0 of " + hosts.size();
+    return new AuditLog(hosts, Map.of(), hosts.size(), 0, hosts.size(), 0, done + " hosts done. 0 errors.",
+        AUDIT_TIME.format(begin), AUDIT_TIME.format(end), 0, 0);
+  }
+}

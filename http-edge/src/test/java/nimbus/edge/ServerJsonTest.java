@@ -1,0 +1,42 @@
+package nimbus.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.compute.Flavor;
+import nimbus.compute.ServerView;
+import org.junit.jupiter.api.Test;
+
+/** The server view by microversion: Nova adds {@code locked} at 2.9 and never shows who locked. */
+class ServerJsonTest {
+  private static final ServerView LOCKED_BY_ADMIN = new ServerView("8c8f7f4e-6b8e-4c1a-9a53-3b0f4f1f1a10", "s",
+      "p", "u", "ACTIVE", "active", Optional.empty(), 1, Optional.of("host-1"), new Flavor("42", "f", 1, 64, 1),
+      "image", Map.of(), Instant.EPOCH, Instant.EPOCH, Optional.of(Instant.EPOCH), Optional.empty(),
+      Optional.of("admin"), Optional.empty(), Optional.empty());
+
+  private static JsonNode render(String version) {
+    return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, "nova", "http://x/compute", true,
+        Microversion.of(version)));
+  }
+
+  @Test
+  void version21ShowsNoLock() {
+    JsonNode server = render("2.1");
+    assertFalse(server.has("locked"), server.toString());
+    assertFalse(server.has("locked_by"), server.toString());
+    assertEquals("ACTIVE", server.path("status").asText());
+  }
+
+  @Test
+  void version29ShowsWhetherLockedButNotByWhom() {
+    JsonNode server = render("2.9");
+    assertTrue(server.path("locked").asBoolean(), server.toString());
+    assertFalse(server.has("locked_by"), server.toString());
+    assertTrue(render("2.10").path("locked").isBoolean(), "2.10 is after 2.9, not before it");
+  }
+}
