@@ -505,6 +505,7 @@ class ServerEntityTest extends EntityTestSupport {
   void createIsIdempotentAndUnknownServersAreNotFound() {
     hosts.up("h1");
     create();
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class); // the claim's event is written before
     var again = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
     assertTrue(again.reply().isSuccess());
     assertTrue(again.hasNoEvents());

@@ -77,10 +77,13 @@ final class ComputeImageRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail,
       String baseUrl) {
     int limit = Fields.limit(q, MAX_LIMIT, MAX_LIMIT);
+    Map<String, List<String>> equal = new LinkedHashMap<>();
+    Optional.ofNullable(q.get("name")).ifPresent(name -> equal.put("name", List.of(name)));
+    Optional.ofNullable(q.get("status")).ifPresent(status -> equal.put("status", List.of(status.toLowerCase())));
     ImageListing.Query query = new ImageListing.Query(
-        policy.allows(ctx, "context_is_admin") ? Optional.empty() : Optional.of(ctx.projectId()),
-        Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")).map(String::toLowerCase),
-        Optional.empty(), Optional.empty(), limit, Optional.ofNullable(q.get("marker")));
+        policy.allows(ctx, "context_is_admin") ? Optional.empty() : Optional.of(ctx.projectId()), Optional.empty(),
+        equal, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), "accepted", List.of(), limit,
+        Optional.ofNullable(q.get("marker")));
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("images", found.stream().map(i -> detail ? ComputeImageJson.detail(i, baseUrl)
