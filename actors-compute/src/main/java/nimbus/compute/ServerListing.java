@@ -14,9 +14,13 @@ import nimbus.cluster.ReadSideRows;
 public final class ServerListing {
 
   /** What a list asks for; empty fields do not filter. {@code marker} is the last id seen. */
+  /**
+   * What a list asks for; empty fields do not filter. {@code changedSince}: servers changed at or
+   * after it, deleted ones included (Nova's {@code changes-since}).
+   */
   public record Query(Optional<String> projectId, Optional<String> status, Optional<String> name,
       Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
-      Optional<String> marker) {}
+      Optional<String> marker, Optional<java.time.Instant> changedSince) {}
 
   private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
@@ -45,7 +49,8 @@ public final class ServerListing {
       q.flavor().ifPresent(f -> { sql.append(" AND flavor_id = ?"); args.add(f); });
       // a regular expression, as in Nova; REGEXP_LIKE is H2's and PostgreSQL's (15+) alike
       q.name().ifPresent(n -> { sql.append(" AND REGEXP_LIKE(name, ?)"); args.add(n); });
-      if (!q.includeDeleted()) sql.append(" AND status <> 'DELETED'");
+      q.changedSince().ifPresent(t -> { sql.append(" AND updated_at >= ?"); args.add(Timestamp.from(t)); });
+      if (!q.includeDeleted() && q.changedSince().isEmpty()) sql.append(" AND status <> 'DELETED'");
       if (markerCreated.isPresent()) {
         sql.append(" AND (created_at < ? OR (created_at = ? AND id > ?))");
         args.add(markerCreated.get());

@@ -16,12 +16,18 @@ final class ComputeVersions {
 
   private ComputeVersions() {}
 
-  /** Every answer names the version it speaks: the one negotiated. */
+  /**
+   * Every answer names the version it speaks (the one negotiated) and carries a request id, as
+   * Nova's do (clients and tempest read {@code x-compute-request-id}).
+   */
   private static List<HttpHeader> answer(Microversion version) {
+    String requestId = "req-" + java.util.UUID.randomUUID();
     return List.of(
         RawHeader.create("X-OpenStack-Nova-API-Version", version.toString()),
         RawHeader.create("OpenStack-API-Version", "compute " + version),
-        RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"));
+        RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"),
+        RawHeader.create("x-compute-request-id", requestId),
+        RawHeader.create("x-openstack-request-id", requestId));
   }
 
   /**

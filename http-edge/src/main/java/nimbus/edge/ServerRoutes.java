@@ -203,6 +203,10 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q,
       boolean detail, Microversion version, String baseUrl) {
     policy.enforce(ctx, detail ? "os_compute_api:servers:detail" : "os_compute_api:servers:index");
+    if (q.containsKey("status") && !STATUSES.contains(q.get("status").toUpperCase())) {
+      // Nova before 2.38: a status no server can have matches no server
+      return CompletableFuture.completedFuture(Json.response(200, Map.of("servers", List.of())));
+    }
     ServerListing.Query query = listQuery(ctx, q, detail);
     return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -220,9 +224,6 @@ final class ServerRoutes extends ServiceRoutes {
   private ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q, boolean detail) {
     int limit = Fields.limit(q, MAX_LIMIT, MAX_LIMIT);
     Optional<String> status = Optional.ofNullable(q.get("status")).map(String::toUpperCase);
-    if (status.isPresent() && !STATUSES.contains(status.get())) {
-      throw ApiError.badRequest("Invalid status value");
-    }
     // a filter the caller may not use is ignored, as before: not refused
     boolean allTenants = isTrue(q.get("all_tenants"))
         && policy.allows(ctx, "os_compute_api:servers:" + (detail ? "detail" : "index") + ":get_all_tenants");
@@ -231,7 +232,21 @@ final class ServerRoutes extends ServiceRoutes {
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
         status, Optional.ofNullable(q.get("name")).map(ServerRoutes::namePattern), host,
         Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
-        status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")));
+        status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")),
+        Optional.ofNullable(q.get("changes-since")).map(ServerRoutes::changesSince));
+  }
+
+  /** An ISO 8601 time, with or without its zone (then UTC), as Nova reads {@code changes-since}. */
+  private static java.time.Instant changesSince(String text) {
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (java.time.format.DateTimeParseException withZone) {
+      try {
+        return java.time.LocalDateTime.parse(text).toInstant(java.time.ZoneOffset.UTC);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw ApiError.badRequest("Invalid filter field: changes-since.");
+      }
+    }
   }
 
   /** Nova's name filter is a regular expression: one that does not compile is the client's error. */

@@ -64,11 +64,11 @@ final class ServerSnapshots {
           base.ifPresent(b -> b.metadata().properties().forEach((k, v) -> {
             if (INHERITED.contains(k)) properties.put(k, v);
           }));
-          properties.putAll(metadata);
           properties.put("image_type", "snapshot");
           properties.put("instance_uuid", server.id());
           properties.put("base_image_ref", server.imageId());
           properties.put("user_id", server.userId());
+          properties.putAll(metadata); // the caller's metadata wins, as in Nova's _create_image
           Instant now = Instant.now();
           ImageMetadata m = new ImageMetadata(name, "qcow2", "bare", "private", false,
               server.flavor().diskGb(), base.map(b -> b.metadata().minRam()).orElse(0), properties, List.of());
