@@ -80,6 +80,24 @@ final class ServerJson {
   }
 
   /**
+   * The basic view Nova answers an update and a rebuild with (2.1: none of the extensions'
+   * fields); a rebuild's carries the admin password, as a create's does.
+   */
+  @JsonInclude(JsonInclude.Include.NON_ABSENT)
+  record Basic(String id, String name, List<Link> links, String status, @JsonProperty("tenant_id") String tenantId,
+      @JsonProperty("user_id") String userId, Map<String, String> metadata, String hostId, Ref image, Ref flavor,
+      String created, String updated, Map<String, Object> addresses, String accessIPv4, String accessIPv6,
+      @JsonProperty("OS-DCF:diskConfig") String diskConfig, int progress, Optional<Fault> fault,
+      Optional<String> adminPass) {}
+
+  static Basic basic(ServerView s, String baseUrl, boolean admin, Optional<String> adminPass) {
+    Detail d = detail(s, "", baseUrl, admin, Microversion.of(ComputeVersions.MIN));
+    return new Basic(d.id(), d.name(), d.links(), d.status(), d.tenantId(), d.userId(), d.metadata(), d.hostId(),
+        d.image(), d.flavor(), d.created(), d.updated(), d.addresses(), d.accessIPv4(), d.accessIPv6(),
+        d.diskConfig(), d.progress(), d.fault(), adminPass);
+  }
+
+  /**
    * The full view. Where a server runs is for admins only (Nova's policy): others see neither
    * host names nor the scheduler's reasons, only the per-project {@code hostId}.
    */

@@ -103,9 +103,9 @@ final class ServerRoutes extends ServiceRoutes {
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> show(ctx, id, version, baseUrl))),
-                put(() -> body(b -> respond(() -> update(ctx, id, b, version, baseUrl)))),
+                put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, version, baseUrl))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id))))))));
   }
 
@@ -266,7 +266,7 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ delete and actions
 
-  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, Microversion version,
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body,
       String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:update");
     JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
@@ -275,7 +275,8 @@ final class ServerRoutes extends ServiceRoutes {
             ? CompletableFuture.completedFuture(view)
             : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
         .thenApply(view -> {
-          return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
+          return Json.response(200, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx),
+              Optional.empty())));
         });
   }
 
@@ -294,7 +295,7 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
-  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args, Microversion version,
+  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args,
       String baseUrl) {
     String imageRef = Ids.lastSegment(args.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
@@ -302,9 +303,8 @@ final class ServerRoutes extends ServiceRoutes {
     return unlocked(ctx, id)
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
-        .thenApply(view -> {
-          return Json.response(202, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
-        });
+        .thenApply(view -> Json.response(202, Map.of("server", ServerJson.basic(view, baseUrl,
+            extendedAttributes(ctx), Optional.of(adminPass(args))))));
   }
 
   /** Nova's lock rule: an owner may lift its own lock, only an admin lifts an admin's. */
@@ -334,8 +334,7 @@ final class ServerRoutes extends ServiceRoutes {
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, Microversion version,
-      String baseUrl) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, String baseUrl) {
     JsonNode request = Json.parseObject(body);
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
@@ -354,7 +353,7 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
-      case "rebuild" -> rebuild(ctx, id, args, version, baseUrl);
+      case "rebuild" -> rebuild(ctx, id, args, baseUrl);
       case "lock" -> lock(ctx, id, true);
       case "unlock" -> lock(ctx, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);

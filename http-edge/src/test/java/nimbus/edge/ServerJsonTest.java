@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.compute.Flavor;
@@ -38,5 +39,22 @@ class ServerJsonTest {
     assertTrue(server.path("locked").asBoolean(), server.toString());
     assertFalse(server.has("locked_by"), server.toString());
     assertTrue(render("2.10").path("locked").isBoolean(), "2.10 is after 2.9, not before it");
+  }
+
+  /** tempest's update and rebuild schemas (2.1) allow none of the extensions' fields. */
+  @Test
+  void updatesAndRebuildsAnswerTheBasicView() {
+    JsonNode updated = Json.MAPPER.valueToTree(ServerJson.basic(LOCKED_BY_ADMIN, "http://x/compute", true,
+        Optional.empty()));
+    for (String field : List.of("id", "name", "status", "image", "flavor", "user_id", "tenant_id", "created",
+        "updated", "metadata", "links", "addresses", "hostId")) {
+      assertTrue(updated.has(field), field + " in " + updated);
+    }
+    assertFalse(updated.has("OS-EXT-STS:vm_state"), updated.toString());
+    assertFalse(updated.has("OS-EXT-SRV-ATTR:host"), "not even for an admin: " + updated);
+    assertFalse(updated.has("adminPass"), updated.toString());
+    JsonNode rebuilt = Json.MAPPER.valueToTree(ServerJson.basic(LOCKED_BY_ADMIN, "http://x/compute", false,
+        Optional.of("pw")));
+    assertEquals("pw", rebuilt.path("adminPass").asText());
   }
 }
