@@ -40,9 +40,7 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
    */
   public record Reserve(Map<String, Resources> servers, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  public record Release(List<String> serverIds) implements Command {}
-
-  /** {@link Release}, answered once done (a workflow's undo step waits for it). */
+  /** Gives back what these servers hold, answered once done (a create's undo, a delete's release). */
   public record ReleaseConfirmed(List<String> serverIds, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** What a server holds is now {@code resources} (a resize ended); never refused, answered once done. */
@@ -98,9 +96,6 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   public CommandHandlerWithReply<Command, Event, Quota> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Reserve.class, this::reserve)
-        .onCommand(Release.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
-            ? Effect().persist(new Released(c.serverIds())).thenNoReply()
-            : Effect().noReply())
         .onCommand(ReleaseConfirmed.class, (q, c) -> c.serverIds().stream().anyMatch(q.held()::containsKey)
             ? Effect().persist(new Released(c.serverIds())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))

@@ -111,10 +111,6 @@ final class ServerSteps {
     return effect.persist(event).thenRun(this::drive).thenNoReply();
   }
 
-  ReplyEffect<Event, State> persist(List<Event> events) {
-    return effect.persist(events).thenRun(this::drive).thenNoReply();
-  }
-
   /** Carries out the current step again (a tick, or a report that changes nothing). */
   ReplyEffect<Event, State> driveAgain() {
     return effect.none().thenRun(this::drive).thenNoReply();

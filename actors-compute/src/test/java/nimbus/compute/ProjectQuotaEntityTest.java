@@ -35,7 +35,7 @@ class ProjectQuotaEntityTest extends EntityTestSupport {
     assertEquals("Quota exceeded for instances: Requested 2, but already used 1 of 2 instances",
         Rejection.from(two.getError()).message());
     assertTrue(reserve(kit, Map.of("b", small)).isSuccess());
-    kit.runCommand(new ProjectQuotaEntity.Release(List.of("a")));
+    kit.<StatusReply<Done>>runCommand(r -> new ProjectQuotaEntity.ReleaseConfirmed(List.of("a"), r));
     kit.restart();
     assertTrue(reserve(kit, Map.of("c", new Resources(3, 256, 1))).isSuccess());
     StatusReply<Done> ram = reserve(kit, Map.of("d", new Resources(0, 2048, 1)));

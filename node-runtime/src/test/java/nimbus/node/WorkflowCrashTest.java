@@ -43,9 +43,7 @@ class WorkflowCrashTest {
       "ServerCreation.ServerCreated", "Server.HostClaimed"})
   void aMultiCreateResumesAndTheQuotaMatchesWhatExists(String step) throws Exception {
     startDyingBefore(step);
-    String group = api().post("/compute/v2.1/os-server-groups",
-        "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
-        .path("server_group").path("id").asText();
+    String group = createGroup();
     String body = "{\"server\": {\"name\": \"many\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\","
         + " \"min_count\": 3, \"max_count\": 3}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
     CompletableFuture.runAsync(() -> api().post("/compute/v2.1/servers", body)); // its answer may never come
@@ -112,9 +110,7 @@ class WorkflowCrashTest {
   @ValueSource(strings = {"Server.ServerDeleted", "Server.ServerReleased"})
   void aDeleteResumesAndGivesBackWhatTheServerHeld(String step) throws Exception {
     startDyingBefore(step);
-    String group = api().post("/compute/v2.1/os-server-groups",
-        "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
-        .path("server_group").path("id").asText();
+    String group = createGroup();
     String body = "{\"server\": {\"name\": \"gone\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\"},"
         + " \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
     String id = api().post("/compute/v2.1/servers", body).body().path("server").path("id").asText();
@@ -139,6 +135,12 @@ class WorkflowCrashTest {
   private void startDyingBefore(String step) throws IOException {
     config = writeConfig();
     node = NodeProcess.start(config, apiUrl, "-Dnimbus.halt-before=" + step);
+  }
+
+  private String createGroup() {
+    return api().post("/compute/v2.1/os-server-groups",
+        "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
+        .path("server_group").path("id").asText();
   }
 
   /** Waits for the node to kill itself at its step, then starts it again, without the fault. */
