@@ -23,6 +23,7 @@ public record NimbusSettings(
     ApiSettings api,
     HostSettings host,
     ComputeSettings compute,
+    NetworkSettings network,
     IdentitySettings identity,
     ImageStoreSettings imageStore,
     List<ImageSeed> images) {
@@ -79,6 +80,7 @@ public record NimbusSettings(
           ApiSettings.from(c.getConfig("api")),
           HostSettings.from(c.getConfig("host"), dataDir),
           ComputeSettings.from(c.getConfig("compute")),
+          NetworkSettings.from(c.getConfig("network")),
           IdentitySettings.from(c.getConfig("identity")),
           ImageStoreSettings.from(c.getConfig("image-store"), dataDir),
           ImageSeed.listFrom(c, Path.of("").toAbsolutePath()));

@@ -42,6 +42,7 @@ import nimbus.storage.ImageStore;
 import nimbus.storage.ImageStoreSweeper;
 import nimbus.storage.ImageQuotas;
 import nimbus.storage.ImageUploads;
+import nimbus.network.Networking;
 import nimbus.storage.Storage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -98,11 +99,13 @@ public final class Node implements AutoCloseable {
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), imageLimits);
+      Networking.init(sys, settings.network(), clock);
       Identity.init(sys, clock, settings.has(Role.CONTROL));
       if (settings.has(Role.CONTROL)) {
         try {
           Compute.initReadSide(sys);
           Storage.initReadSide(sys);
+          Networking.initReadSide(sys);
         } catch (Exception e) {
           throw new IllegalStateException("read side: " + e.getMessage(), e);
         }

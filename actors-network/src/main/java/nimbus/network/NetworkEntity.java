@@ -1,0 +1,428 @@
+package nimbus.network;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
+import nimbus.cluster.Rejection;
+import nimbus.cluster.StepDriver;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One Neutron network, keyed by its UUID, with its subnets and the addresses it has handed out.
+ * It is the single writer of its addresses: ports ask it for theirs ({@link AttachPort}), one at a
+ * time, so no address or MAC goes to two ports.
+ *
+ * <p>Its quota, its segmentation id and each subnet's quota are claimed as persisted steps
+ * (ARCHITECTURE.md, "The workflow pattern"): a create answers once both are held; a refused or
+ * deleted network gives back all it held, acknowledged, before it is gone.
+ */
+public final class NetworkEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<NetworkEntity.Command, NetworkEntity.Event, NetworkEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Network");
+  public static final String TAG = "network";
+
+  // ---------------------------------------------------------------- commands
+
+  /** Messages a network understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the network as {@code network} describes it ({@link Network#requested}); answered once usable. */
+  public record Create(Network network, ActorRef<StatusReply<Network>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<Network>> replyTo) implements Command {}
+
+  public record Update(NetworkAttributes attributes, ActorRef<StatusReply<Network>> replyTo) implements Command {}
+
+  /** Deletes the network and its subnets; refused while ports use it (409 NetworkInUse). */
+  public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Adds a subnet, answered once the project's quota holds it. */
+  public record AddSubnet(Subnet subnet, ActorRef<StatusReply<Subnet>> replyTo) implements Command {}
+
+  /** Replaces a subnet's changeable attributes ({@link Subnet#changed}). */
+  public record UpdateSubnet(Subnet subnet, ActorRef<StatusReply<Subnet>> replyTo) implements Command {}
+
+  /** Removes a subnet; refused while ports hold addresses in it (409 SubnetInUse). */
+  public record DeleteSubnet(String subnetId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Gives port {@code portId} its MAC and addresses ({@code ips} empty: the defaults, see
+   * {@link Ipam}). Idempotent: a port that has them gets the same again.
+   */
+  public record AttachPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
+      Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
+
+  /** Lets a port's addresses go; answered also when it held none. */
+  public record DetachPort(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** A step's answer. */
+  record StepAnswered(StepDriver.Answer answer) implements Command {}
+
+  /** Time to ask again the steps still unanswered. */
+  record Tick() implements Command {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Facts in a network's life. */
+  public sealed interface Event extends CborSerializable {
+    Instant at();
+  }
+
+  public record NetworkRequested(Network network, Instant at) implements Event {}
+
+  public record NetworkQuotaHeld(Instant at) implements Event {}
+
+  public record SegmentAllocated(int segmentationId, Instant at) implements Event {}
+
+  public record NetworkRefused(String reason, Instant at) implements Event {}
+
+  public record NetworkUpdated(NetworkAttributes attributes, Instant at) implements Event {}
+
+  public record NetworkDeleted(Instant at) implements Event {}
+
+  /** The project's quota no longer holds these (the network's own id among them, or subnets'). */
+  public record QuotaReleased(List<String> ids, Instant at) implements Event {}
+
+  public record SegmentReleased(Instant at) implements Event {}
+
+  public record SubnetRequested(Subnet subnet, Instant at) implements Event {}
+
+  public record SubnetAdded(String subnetId, Instant at) implements Event {}
+
+  public record SubnetRefused(String subnetId, String reason, Instant at) implements Event {}
+
+  public record SubnetUpdated(Subnet subnet, Instant at) implements Event {}
+
+  public record SubnetDeleted(String subnetId, Instant at) implements Event {}
+
+  public record PortAttached(String portId, Attachment attachment, Instant at) implements Event {}
+
+  public record PortDetached(String portId, Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- states
+
+  /** A network's phases; all but {@link NoNetwork} hold the network. */
+  public sealed interface State extends CborSerializable {}
+
+  public record NoNetwork() implements State {}
+
+  /** Phases with a network. */
+  public sealed interface Existing extends State {
+    Network network();
+  }
+
+  public record Creating(Network network) implements Existing {}
+
+  public record Active(Network network) implements Existing {}
+
+  public record Releasing(Network network) implements Existing {}
+
+  public record Gone(Network network) implements Existing {}
+
+  // ---------------------------------------------------------------- behavior
+
+  public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> new NetworkEntity(networkId, claims, clock,
+        context, new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new))));
+  }
+
+  private final String networkId;
+  private final NetworkClaims claims;
+  private final Clock clock;
+  private final StepDriver<Command> steps;
+  /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
+  private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
+  private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
+
+  private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
+      StepDriver<Command> steps) {
+    super(PersistenceId.of(TYPE_KEY.name(), networkId), Entities.JOURNAL_BACKOFF);
+    this.networkId = networkId;
+    this.claims = claims;
+    this.clock = clock;
+    this.steps = steps;
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoNetwork();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::drive).build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(NoNetwork.class)
+        .onCommand(Create.class, (s, c) -> {
+          if (!c.network().id().equals(networkId)) {
+            return Effect().reply(c.replyTo(), Rejection.invalid("network id does not match its entity"));
+          }
+          waitingCreate.add(c.replyTo());
+          return persist(new NetworkRequested(c.network(), now()));
+        })
+        .onCommand(DetachPort.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
+    b.forStateType(Creating.class)
+        .onCommand(Create.class, (s, c) -> {
+          waitingCreate.add(c.replyTo());
+          return Effect().noReply();
+        });
+    active(b);
+    b.forAnyState()
+        .onCommand(StepAnswered.class, this::answered)
+        .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s instanceof Existing e
+            && e.network().projectId().equals(c.network().projectId()) && !(s instanceof Gone || s instanceof Releasing)
+            ? StatusReply.success(e.network()) : Rejection.conflict("Network " + networkId + " already exists.")))
+        .onCommand(DetachPort.class, (s, c) -> detach(s, c))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(AddSubnet.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(UpdateSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id())))
+        .onCommand(DeleteSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnetId())))
+        .onCommand(AttachPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+    return b.build();
+  }
+
+  private void active(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Active.class)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.network())))
+        .onCommand(Update.class, (s, c) -> Effect().persist(new NetworkUpdated(c.attributes(), now()))
+            .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).network())))
+        .onCommand(Delete.class, (s, c) -> s.network().ports().isEmpty()
+            ? Effect().persist(new NetworkDeleted(now())).thenRun(this::drive).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
+                "Unable to complete operation on network " + networkId
+                    + ". There are one or more ports still in use on the network.")))
+        .onCommand(AddSubnet.class, this::addSubnet)
+        .onCommand(UpdateSubnet.class, this::updateSubnet)
+        .onCommand(DeleteSubnet.class, (s, c) -> {
+          if (s.network().subnet(c.subnetId()).isEmpty()) {
+            return Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnetId()));
+          }
+          boolean used = s.network().ports().values().stream()
+              .anyMatch(a -> a.fixedIps().stream().anyMatch(f -> f.subnetId().equals(c.subnetId())));
+          if (used) {
+            return Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "SubnetInUse",
+                "Unable to complete operation on subnet " + c.subnetId()
+                    + ": One or more ports have an IP allocation from this subnet."));
+          }
+          return Effect().persist(new SubnetDeleted(c.subnetId(), now())).thenRun(this::drive)
+              .thenReply(c.replyTo(), n -> StatusReply.ack());
+        })
+        .onCommand(AttachPort.class, this::attach);
+  }
+
+  private ReplyEffect<Event, State> addSubnet(Active s, AddSubnet c) {
+    Subnet subnet = c.subnet();
+    if (s.network().subnet(subnet.id()).isPresent()) return Effect().reply(c.replyTo(), StatusReply.success(
+        s.network().subnet(subnet.id()).get()));
+    Optional<String> problem = subnet.problem();
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), NetworkRefusal.invalid(problem.get()));
+    IpNet net = subnet.net();
+    List<Subnet> all = new ArrayList<>(s.network().subnets());
+    all.addAll(s.network().pendingSubnets());
+    for (Subnet other : all) {
+      if (other.id().equals(subnet.id())) {
+        waitingSubnets.put(subnet.id(), c.replyTo());
+        return Effect().noReply();
+      }
+      if (other.net().overlaps(net)) {
+        return Effect().reply(c.replyTo(), NetworkRefusal.invalid("Requested subnet with cidr: " + subnet.cidr()
+            + " for network: " + networkId + " overlaps with another subnet."));
+      }
+    }
+    waitingSubnets.put(subnet.id(), c.replyTo());
+    return persist(new SubnetRequested(subnet, now()));
+  }
+
+  private ReplyEffect<Event, State> updateSubnet(Active s, UpdateSubnet c) {
+    Optional<Subnet> old = s.network().subnet(c.subnet().id());
+    if (old.isEmpty()) return Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id()));
+    Optional<String> problem = c.subnet().problem();
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), NetworkRefusal.invalid(problem.get()));
+    return Effect().persist(new SubnetUpdated(c.subnet(), now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(c.subnet()));
+  }
+
+  private ReplyEffect<Event, State> attach(Active s, AttachPort c) {
+    Attachment held = s.network().ports().get(c.portId());
+    if (held != null) return Effect().reply(c.replyTo(), StatusReply.success(held));
+    Attachment attachment;
+    try {
+      attachment = Ipam.attach(s.network(), c.portId(), c.projectId(), c.deviceOwner(), c.mac(), c.ips(),
+          NetworkEntity::randomMac);
+    } catch (Ipam.Refused refused) {
+      return Effect().reply(c.replyTo(), Rejection.of(refused.rejection.kind(), refused.rejection.message()));
+    }
+    return Effect().persist(new PortAttached(c.portId(), attachment, now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(attachment));
+  }
+
+  private ReplyEffect<Event, State> detach(State s, DetachPort c) {
+    boolean held = s instanceof Existing e && e.network().ports().containsKey(c.portId());
+    return held
+        ? Effect().persist(new PortDetached(c.portId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+        : Effect().reply(c.replyTo(), StatusReply.ack());
+  }
+
+  /** OpenStack's prefix, so tools that know Neutron's ports recognise ours. */
+  static String randomMac() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return String.format("fa:16:3e:%02x:%02x:%02x", r.nextInt(256), r.nextInt(256), r.nextInt(256));
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** Asks whatever step the network is in; the retry timer runs exactly while one is in flight. */
+  private void drive(State state) {
+    boolean busy = false;
+    if (state instanceof Existing e) {
+      Network n = e.network();
+      if (n.phase() == Network.Phase.CREATING) {
+        busy = true;
+        if (!n.quotaHeld()) {
+          steps.ask("quota", () -> claims.reserve(n.projectId(), "network", networkId));
+        } else if (n.segment().pool().isPresent()) {
+          steps.ask("segment", () -> claims.allocateSegment(n.segment().pool().orElseThrow(), networkId,
+              n.segment().segmentationId()));
+        }
+      }
+      if (n.phase() == Network.Phase.ACTIVE) {
+        for (Subnet pending : n.pendingSubnets()) {
+          busy = true;
+          steps.ask("subnet:" + pending.id(), () -> claims.reserve(n.projectId(), "subnet", pending.id()));
+        }
+      }
+      if (n.phase() != Network.Phase.CREATING && !n.quotaToRelease().isEmpty()) {
+        busy = true;
+        steps.ask("release", () -> claims.release(n.projectId(), n.quotaToRelease()));
+      } else if (n.phase() == Network.Phase.RELEASING && n.segmentHeld()) {
+        busy = true;
+        steps.ask("segment-release", () -> claims.releaseSegment(n.segment().pool().orElseThrow(), networkId));
+      }
+    }
+    steps.keepTicking(busy);
+  }
+
+  private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
+    StepDriver.Answer a = c.answer();
+    steps.done(a);
+    if (a.unanswered() || !(s instanceof Existing e)) return Effect().none().thenRun(this::drive).thenNoReply();
+    Network n = e.network();
+    String step = a.step();
+    if (step.equals("quota") && n.phase() == Network.Phase.CREATING && !n.quotaHeld()) {
+      return a.accepted() ? persist(new NetworkQuotaHeld(now())) : refuse(a.refusal().get());
+    }
+    if (step.equals("segment") && n.phase() == Network.Phase.CREATING && !n.segmentHeld()) {
+      return a.accepted() ? persist(new SegmentAllocated(a.valueAs(Integer.class), now())) : refuse(a.refusal().get());
+    }
+    if (step.startsWith("subnet:")) {
+      String subnetId = step.substring("subnet:".length());
+      if (n.pendingSubnets().stream().noneMatch(p -> p.id().equals(subnetId))) return Effect().noReply();
+      ActorRef<StatusReply<Subnet>> client = waitingSubnets.remove(subnetId);
+      if (a.accepted()) {
+        return Effect().persist(new SubnetAdded(subnetId, now())).thenRun(next -> {
+          if (client != null) client.tell(StatusReply.success(((Existing) next).network().subnet(subnetId).orElseThrow()));
+          drive(next);
+        }).thenNoReply();
+      }
+      Rejection why = a.refusal().get();
+      return Effect().persist(new SubnetRefused(subnetId, why.message(), now())).thenRun(next -> {
+        if (client != null) client.tell(Rejection.of(why.kind(), why.message()));
+        drive(next);
+      }).thenNoReply();
+    }
+    if (step.equals("release") && a.accepted() && !n.quotaToRelease().isEmpty()) {
+      return persist(new QuotaReleased(n.quotaToRelease(), now()));
+    }
+    if (step.equals("segment-release") && a.accepted() && n.segmentHeld()) {
+      return persist(new SegmentReleased(now()));
+    }
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> refuse(Rejection why) {
+    return Effect().persist(new NetworkRefused(why.message(), now())).thenRun(next -> {
+      waitingCreate.forEach(to -> to.tell(Rejection.of(why.kind(), why.message())));
+      waitingCreate.clear();
+      drive(next);
+    }).thenNoReply();
+  }
+
+  /** Persists {@code event}, answers a waiting create once the network is usable, and drives on. */
+  private ReplyEffect<Event, State> persist(Event event) {
+    return Effect().persist(event).thenRun(next -> {
+      if (next instanceof Active a && !waitingCreate.isEmpty()) {
+        waitingCreate.forEach(to -> to.tell(StatusReply.success(a.network())));
+        waitingCreate.clear();
+      }
+      drive(next);
+    }).thenNoReply();
+  }
+
+  private <T> StatusReply<T> notFound() {
+    return NetworkRefusal.networkNotFound(networkId);
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  // ---------------------------------------------------------------- events applied
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return (state, event) -> next(state, event);
+  }
+
+  /** The phase an event leads to; shared with the read side, which replays the same events. */
+  public static State next(State before, Event event) {
+    if (event instanceof NetworkRequested e) return phaseOf(e.network());
+    if (!(before instanceof Existing existing)) throw new IllegalStateException("event before creation: " + event);
+    return phaseOf(existing.network().after(event));
+  }
+
+  private static State phaseOf(Network n) {
+    return switch (n.phase()) {
+      case CREATING -> new Creating(n);
+      case ACTIVE -> new Active(n);
+      case RELEASING -> new Releasing(n);
+      case GONE -> new Gone(n);
+    };
+  }
+
+  /** Addresses handed out are not part of what the read side lists. */
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof PortAttached || event instanceof PortDetached ? Set.of() : Set.of(TAG);
+  }
+}

@@ -1,0 +1,56 @@
+package nimbus.network;
+
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import nimbus.cluster.Entities;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideProjection;
+import nimbus.config.NetworkSettings;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/** Registers the network entities and their read side on a node. */
+public final class Networking {
+  private Networking() {}
+
+  public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock) {
+    NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT);
+    // networks and ports carry out steps: remembered, so a crash mid-step resumes them
+    Entities.initRemembered(system, NetworkEntity.TYPE_KEY,
+        ctx -> NetworkEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock));
+    Entities.initRemembered(system, PortEntity.TYPE_KEY,
+        ctx -> PortEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock));
+    Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
+        ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
+    Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));
+  }
+
+  /** A pool's ranges from the settings, by its name ({@link Segment#pool}). */
+  static org.apache.pekko.actor.typed.Behavior<SegmentPoolEntity.Command> pool(String name, NetworkSettings s) {
+    String type = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+    String physnet = name.contains(":") ? name.substring(name.indexOf(':') + 1) : "";
+    List<int[]> ranges = switch (type) {
+      case "vxlan" -> s.vniRanges();
+      case "gre" -> s.greRanges();
+      case "vlan" -> s.vlanRanges().getOrDefault(physnet, List.of());
+      case "flat" -> s.flatNetworks().contains(physnet) || s.flatNetworks().contains("*")
+          ? List.of(new int[] {0, 0}) : List.of();
+      default -> List.of();
+    };
+    long max = NetworkType.fromApi(type).map(NetworkType::maxSegmentationId).orElse(0L);
+    return SegmentPoolEntity.create(name, ranges.stream().map(r -> new SegmentPoolEntity.Range(r[0], r[1])).toList(), max);
+  }
+
+  /** On control nodes: the network, subnet and port tables and the projections that fill them. */
+  public static void initReadSide(ActorSystem<?> system) throws Exception {
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      NetworkListProjection.createTables(c);
+    }
+    ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
+    ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
+  }
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+}

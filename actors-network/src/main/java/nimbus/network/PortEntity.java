@@ -1,0 +1,292 @@
+package nimbus.network;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
+import nimbus.cluster.Rejection;
+import nimbus.cluster.StepDriver;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One Neutron port, keyed by its UUID. A create is a chain of persisted steps: the project's
+ * port quota, then its MAC and addresses from its network ({@link NetworkEntity.AttachPort}),
+ * answered once both are held. A refused or deleted port gives its addresses back to the network
+ * and its quota to the project, each acknowledged, before it is gone.
+ */
+public final class PortEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<PortEntity.Command, PortEntity.Event, PortEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Port");
+  public static final String TAG = "port";
+
+  // ---------------------------------------------------------------- commands
+
+  /** Messages a port understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the port as {@code port} describes it ({@link Port#requested}); answered once it has its addresses. */
+  public record Create(Port port, ActorRef<StatusReply<Port>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<Port>> replyTo) implements Command {}
+
+  public record Update(PortAttributes attributes, ActorRef<StatusReply<Port>> replyTo) implements Command {}
+
+  /** Binds the port to a host (empty: unbinds it); the host's agent plugs it. */
+  public record Bind(Optional<String> hostId, ActorRef<StatusReply<Port>> replyTo) implements Command {}
+
+  /** The host that holds the port reports it plugged ({@code ACTIVE}) or not ({@code DOWN}). */
+  public record ReportStatus(String status) implements Command {}
+
+  /** Deletes the port; answered at once, its addresses and quota go back as steps after. */
+  public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  record StepAnswered(StepDriver.Answer answer) implements Command {}
+
+  record Tick() implements Command {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Facts in a port's life. */
+  public sealed interface Event extends CborSerializable {
+    Instant at();
+  }
+
+  public record PortRequested(Port port, Instant at) implements Event {}
+
+  public record PortQuotaHeld(Instant at) implements Event {}
+
+  public record AddressesAssigned(Attachment attachment, Instant at) implements Event {}
+
+  public record PortRefused(String reason, Instant at) implements Event {}
+
+  public record PortUpdated(PortAttributes attributes, Instant at) implements Event {}
+
+  public record PortBound(Optional<String> hostId, Instant at) implements Event {}
+
+  public record PortStatusChanged(String status, Instant at) implements Event {}
+
+  public record PortDeleted(Instant at) implements Event {}
+
+  public record AddressesReleased(Instant at) implements Event {}
+
+  public record PortQuotaReleased(Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- states
+
+  /** A port's phases; all but {@link NoPort} hold the port. */
+  public sealed interface State extends CborSerializable {}
+
+  public record NoPort() implements State {}
+
+  public sealed interface Existing extends State {
+    Port port();
+  }
+
+  public record Creating(Port port) implements Existing {}
+
+  public record Ready(Port port) implements Existing {}
+
+  public record Releasing(Port port) implements Existing {}
+
+  public record Gone(Port port) implements Existing {}
+
+  // ---------------------------------------------------------------- behavior
+
+  public static Behavior<Command> create(String portId, NetworkClaims claims, Duration stepRetry, Clock clock) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> new PortEntity(portId, claims, clock,
+        new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new))));
+  }
+
+  private final String portId;
+  private final NetworkClaims claims;
+  private final Clock clock;
+  private final StepDriver<Command> steps;
+  private final List<ActorRef<StatusReply<Port>>> waitingCreate = new ArrayList<>();
+
+  private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps) {
+    super(PersistenceId.of(TYPE_KEY.name(), portId), Entities.JOURNAL_BACKOFF);
+    this.portId = portId;
+    this.claims = claims;
+    this.clock = clock;
+    this.steps = steps;
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoPort();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::drive).build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(NoPort.class)
+        .onCommand(Create.class, (s, c) -> {
+          if (!c.port().id().equals(portId)) {
+            return Effect().reply(c.replyTo(), Rejection.invalid("port id does not match its entity"));
+          }
+          waitingCreate.add(c.replyTo());
+          return persist(new PortRequested(c.port(), now()));
+        });
+    b.forStateType(Creating.class)
+        .onCommand(Create.class, (s, c) -> {
+          waitingCreate.add(c.replyTo());
+          return Effect().noReply();
+        });
+    b.forStateType(Ready.class)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.port())))
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s.port().projectId().equals(c.port().projectId())
+            ? StatusReply.success(s.port()) : Rejection.conflict("Port " + portId + " already exists.")))
+        .onCommand(Update.class, (s, c) -> Effect().persist(new PortUpdated(c.attributes(), now()))
+            .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
+        .onCommand(Bind.class, (s, c) -> s.port().hostId().equals(c.hostId())
+            ? Effect().reply(c.replyTo(), StatusReply.success(s.port()))
+            : Effect().persist(new PortBound(c.hostId(), now()))
+                .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
+        .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status()) || s.port().hostId().isEmpty()
+            ? Effect().noReply()
+            : Effect().persist(new PortStatusChanged(c.status(), now())).thenNoReply())
+        .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(this::drive)
+            .thenReply(c.replyTo(), n -> StatusReply.ack()));
+    b.forAnyState()
+        .onCommand(StepAnswered.class, this::answered)
+        .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Port " + portId + " already exists.")))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Bind.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+    return b.build();
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private void drive(State state) {
+    boolean busy = false;
+    if (state instanceof Existing e) {
+      Port p = e.port();
+      if (p.phase() == Port.Phase.CREATING) {
+        busy = true;
+        if (!p.quotaHeld()) {
+          steps.ask("quota", () -> claims.reserve(p.projectId(), "port", portId));
+        } else {
+          steps.ask("addresses", () -> claims.attachPort(p.networkId(), portId, p.projectId(),
+              p.attributes().deviceOwner(), p.requestedMac(), p.requestedIps()));
+        }
+      } else if (p.phase() == Port.Phase.RELEASING) {
+        busy = true;
+        if (p.addressesHeld()) {
+          steps.ask("release-addresses", () -> claims.detachPort(p.networkId(), portId));
+        } else {
+          steps.ask("release-quota", () -> claims.release(p.projectId(), List.of(portId)));
+        }
+      }
+    }
+    steps.keepTicking(busy);
+  }
+
+  private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
+    StepDriver.Answer a = c.answer();
+    steps.done(a);
+    if (a.unanswered() || !(s instanceof Existing e)) return Effect().none().thenRun(this::drive).thenNoReply();
+    Port p = e.port();
+    switch (a.step()) {
+      case "quota":
+        if (p.phase() == Port.Phase.CREATING && !p.quotaHeld()) {
+          return a.accepted() ? persist(new PortQuotaHeld(now())) : refuse(a.refusal().get());
+        }
+        break;
+      case "addresses":
+        if (p.phase() == Port.Phase.CREATING && p.quotaHeld()) {
+          return a.accepted() ? persist(new AddressesAssigned(a.valueAs(Attachment.class), now())) : refuse(a.refusal().get());
+        }
+        break;
+      case "release-addresses":
+        if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.addressesHeld()) return persist(new AddressesReleased(now()));
+        break;
+      case "release-quota":
+        if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.quotaHeld()) return persist(new PortQuotaReleased(now()));
+        break;
+      default:
+        break;
+    }
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> refuse(Rejection why) {
+    return Effect().persist(new PortRefused(why.message(), now())).thenRun(next -> {
+      waitingCreate.forEach(to -> to.tell(Rejection.of(why.kind(), why.message())));
+      waitingCreate.clear();
+      drive(next);
+    }).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> persist(Event event) {
+    return Effect().persist(event).thenRun(next -> {
+      if (next instanceof Ready r && !waitingCreate.isEmpty()) {
+        waitingCreate.forEach(to -> to.tell(StatusReply.success(r.port())));
+        waitingCreate.clear();
+      }
+      drive(next);
+    }).thenNoReply();
+  }
+
+  private <T> StatusReply<T> notFound() {
+    return NetworkRefusal.portNotFound(portId);
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  // ---------------------------------------------------------------- events applied
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return PortEntity::next;
+  }
+
+  /** The phase an event leads to; shared with the read side. */
+  public static State next(State before, Event event) {
+    if (event instanceof PortRequested e) return phaseOf(e.port());
+    if (!(before instanceof Existing existing)) throw new IllegalStateException("event before creation: " + event);
+    return phaseOf(existing.port().after(event));
+  }
+
+  private static State phaseOf(Port p) {
+    return switch (p.phase()) {
+      case CREATING -> new Creating(p);
+      case READY -> new Ready(p);
+      case RELEASING -> new Releasing(p);
+      case GONE -> new Gone(p);
+    };
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+}

@@ -1,0 +1,57 @@
+package nimbus.network;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/** {@link NetworkClaims} as messages to the sharded quota, pool and network entities. */
+public final class ShardedNetworkClaims implements NetworkClaims {
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public ShardedNetworkClaims(ClusterSharding sharding, Duration timeout) {
+    this.sharding = sharding;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> reserve(String projectId, String kind, String id) {
+    return sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new NetworkQuotaEntity.Reserve(kind, id, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> release(String projectId, List<String> ids) {
+    return sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new NetworkQuotaEntity.Release(ids, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Integer>> allocateSegment(String pool, String networkId, Optional<Integer> wanted) {
+    return sharding.entityRefFor(SegmentPoolEntity.TYPE_KEY, pool)
+        .ask(r -> new SegmentPoolEntity.Allocate(networkId, wanted, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseSegment(String pool, String networkId) {
+    return sharding.entityRefFor(SegmentPoolEntity.TYPE_KEY, pool)
+        .ask(r -> new SegmentPoolEntity.Release(networkId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Attachment>> attachPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.AttachPort(portId, projectId, deviceOwner, mac, ips, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.DetachPort(portId, r), timeout);
+  }
+}
