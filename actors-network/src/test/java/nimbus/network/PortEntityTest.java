@@ -1,0 +1,98 @@
+package nimbus.network;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import nimbus.cluster.Rejection;
+import nimbus.testing.EntityTestSupport;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A port's create and delete as persisted steps against scripted claims. */
+class PortEntityTest extends EntityTestSupport {
+  private final String id = UUID.randomUUID().toString();
+  private ScriptedClaims claims;
+  private EventSourcedBehaviorTestKit<PortEntity.Command, PortEntity.Event, PortEntity.State> kit;
+  private final Attachment attachment = new Attachment("p1", "fa:16:3e:00:00:01",
+      List.of(new FixedIp("s1", "10.0.0.5")), "");
+
+  @BeforeEach
+  void fresh() {
+    claims = new ScriptedClaims();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        PortEntity.create(id, claims, Duration.ofMillis(100), Clock.systemUTC()));
+  }
+
+  private TestProbe<StatusReply<Port>> create() {
+    TestProbe<StatusReply<Port>> client = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Create(Port.requested(id, "n1", "p1",
+        new PortAttributes("port", "", true, "", "", List.of(), true, List.of()), Optional.empty(), Optional.empty(),
+        Instant.now()), client.ref()));
+    return client;
+  }
+
+  private <S> S awaitState(Class<S> type) {
+    return testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> assertInstanceOf(type, kit.getState()));
+  }
+
+  @Test
+  void aCreateHoldsQuotaThenTakesItsAddressesAndAnswersWithThem() {
+    claims.accept("reserve port " + id);
+    claims.answer("attach " + id, attachment);
+    Port p = create().receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertEquals("fa:16:3e:00:00:01", p.macAddress());
+    assertEquals(attachment.fixedIps(), p.fixedIps());
+    assertEquals("DOWN", p.status());
+  }
+
+  @Test
+  void refusedAddressesGiveTheQuotaBack() {
+    claims.accept("reserve port " + id);
+    claims.refuse("attach " + id, Rejection.Kind.CONFLICT, "IpAddressGenerationFailure: No more IP addresses");
+    assertTrue(create().receiveMessage(Duration.ofSeconds(5)).getError().getMessage().contains("IpAddressGenerationFailure"));
+    claims.accept("detach " + id);
+    claims.accept("release [" + id + "]");
+    awaitState(PortEntity.Gone.class);
+  }
+
+  @Test
+  void aDeleteGivesBackAddressesThenQuotaResumingAfterARestart() {
+    claims.accept("reserve port " + id);
+    claims.answer("attach " + id, attachment);
+    create().receiveMessage(Duration.ofSeconds(5));
+    assertTrue(kit.<StatusReply<Done>>runCommand(PortEntity.Delete::new).reply().isSuccess());
+    awaitState(PortEntity.Releasing.class);
+    kit.restart();
+    claims.accept("detach " + id);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(!((PortEntity.Existing) kit.getState()).port().addressesHeld());
+      return null;
+    });
+    claims.accept("release [" + id + "]");
+    awaitState(PortEntity.Gone.class);
+    assertTrue(kit.<StatusReply<Port>>runCommand(PortEntity.Get::new).reply().isError());
+  }
+
+  @Test
+  void onlyABoundPortTakesTheHostsReport() {
+    claims.accept("reserve port " + id);
+    claims.answer("attach " + id, attachment);
+    create().receiveMessage(Duration.ofSeconds(5));
+    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
+    assertEquals("DOWN", ((PortEntity.Existing) kit.getState()).port().status());
+    kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.of("host-1"), to));
+    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
+    assertEquals("ACTIVE", ((PortEntity.Existing) kit.getState()).port().status());
+  }
+}
