@@ -2,6 +2,7 @@ package nimbus.compute;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -34,8 +35,13 @@ public interface HostAgentCommand extends CborSerializable {
   String serverId();
 
   /** Make the server's domain exist (and run, if {@code start}); report {@code Spawned}. */
+  /** Builds the server's domain, with a NIC per port (none: one on the host-local network, unless {@code hostLocal} is false). */
   record SpawnServer(String serverId, String name, Resources resources, BootSource boot,
-      boolean start) implements HostAgentCommand {}
+      boolean start, List<ServerPort> ports, boolean hostLocal) implements HostAgentCommand {
+    public SpawnServer {
+      if (ports == null) ports = List.of();
+    }
+  }
 
   record StopServer(String serverId) implements HostAgentCommand {}
 

@@ -9,11 +9,29 @@ import nimbus.cluster.CborSerializable;
 /** The facts every phase of a {@link ServerEntity} keeps about its server. */
 public record Server(String id, ServerSpec spec, Instant created, Instant updated,
     Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
-    Optional<String> lockedBy, List<InstanceAction> actions) implements CborSerializable {
+    Optional<String> lockedBy, List<InstanceAction> actions, List<ServerPort> ports) implements CborSerializable {
+
+  public Server {
+    if (ports == null) ports = List.of();
+  }
 
   static Server requested(String id, ServerSpec spec, Instant at) {
     return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
-        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())));
+        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())), List.of());
+  }
+
+  /** Whether the ports it asked for are made (a server on the host-local network has none to make). */
+  boolean portsAllocated() {
+    return spec.networks().nics().isEmpty() || !ports.isEmpty();
+  }
+
+  /** Whether its ports are all bound to {@code host}. */
+  boolean portsBoundTo(String host) {
+    return ports.stream().allMatch(p -> p.boundTo().equals(Optional.of(host)));
+  }
+
+  Server withPorts(List<ServerPort> changed) {
+    return with(c -> c.ports = List.copyOf(changed));
   }
 
   Server at(Instant when) {
@@ -60,7 +78,8 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
   private Server with(java.util.function.Consumer<Copy> change) {
     Copy c = new Copy(this);
     change.accept(c);
-    return new Server(id, c.spec, created, c.updated, c.host, c.power, c.launchedAt, c.fault, c.lockedBy, c.actions);
+    return new Server(id, c.spec, created, c.updated, c.host, c.power, c.launchedAt, c.fault, c.lockedBy, c.actions,
+        c.ports);
   }
 
   /** The facts a copy may change. */
@@ -73,6 +92,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     Optional<Fault> fault;
     Optional<String> lockedBy;
     List<InstanceAction> actions;
+    List<ServerPort> ports;
 
     Copy(Server s) {
       spec = s.spec;
@@ -83,6 +103,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
       fault = s.fault;
       lockedBy = s.lockedBy;
       actions = s.actions;
+      ports = s.ports;
     }
   }
 
@@ -108,6 +129,6 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-        fault, lockedBy, spec.keyName(), spec.availabilityZone());
+        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports);
   }
 }

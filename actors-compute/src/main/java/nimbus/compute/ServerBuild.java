@@ -22,13 +22,18 @@ import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * A server's build: {@code ServerRequested} → {@code HostSelected} → the claim on that host
- * ({@code HostClaimed}) → the spawn there → {@code ServerActivated}. A refused claim or a failed
+ * A server's build: {@code ServerRequested} → its ports made on their networks
+ * ({@code PortsAllocated}) → {@code HostSelected} → the claim on that host ({@code HostClaimed})
+ * → the ports bound to it ({@code PortsBound}) → the spawn there → {@code ServerActivated}. Ports
+ * that cannot be made end the build ({@code BuildFailed}); they go with the server's delete.
+ * A refused claim or a failed
  * spawn is {@code HostRejected} (the claim released, the half-built domain destroyed) and the
  * next candidate is tried, up to {@code max-build-attempts}, then {@code BuildFailed}.
  */
 final class ServerBuild {
   private static final String CLAIM = "claim:";
+  private static final String PORTS = "ports";
+  private static final String BIND = "bind:";
   private final ServerSteps steps;
   private final EffectFactories<Event, State> effect;
 
@@ -63,16 +68,28 @@ final class ServerBuild {
         .onCommand(ServerEntity.SpawnFailed.class, (s, c) -> c.host().equals(s.host().orElse(null))
             ? rejectHost(s, c.reason(), true)
             : effect.noReply())
-        .onCommand(ServerEntity.Tick.class, (s, c) -> s.host().isPresent()
-                && steps.expired(s.since(), steps.settings.buildTimeout())
-            ? rejectHost(s, "Build timed out on host " + s.host().get(), true)
-            : steps.driveAgain());
+        .onCommand(ServerEntity.Tick.class, (s, c) -> {
+          if (!s.server().portsAllocated() && steps.expired(s.since(), steps.settings.taskTimeout())) {
+            return steps.persist(new BuildFailed("Build of instance " + steps.serverId
+                + " aborted: timed out waiting for its ports", steps.now()));
+          }
+          return s.host().isPresent() && steps.expired(s.since(), steps.settings.buildTimeout())
+              ? rejectHost(s, "Build timed out on host " + s.host().get(), true)
+              : steps.driveAgain();
+        });
     steps.onStep(Building.class, this::build);
   }
 
   private boolean build(Building b) {
-    if (b.host().isEmpty()) {
+    Server server = b.server();
+    if (!server.portsAllocated()) {
+      steps.askFor(PORTS, () -> steps.ports.allocate(steps.serverId, server.spec().projectId(),
+          server.spec().networks().nics()));
+    } else if (b.host().isEmpty()) {
       steps.context.getSelf().tell(new ServerEntity.ScheduleNext());
+    } else if (b.claimed() && !server.portsBoundTo(b.host().get())) {
+      String host = b.host().get();
+      steps.ask(BIND + host, () -> Answers.refusalOfReply(steps.ports.bind(server.ports(), host)));
     } else if (b.claimed()) {
       steps.hosts.tellAgent(b.host().get(), steps.spawnCommand(b.server(), true));
     } else {
@@ -99,10 +116,27 @@ final class ServerBuild {
 
   private ReplyEffect<Event, State> claimAnswered(Building s, StepAnswered c) {
     steps.answered(c);
+    if (c.step().equals(PORTS)) return portsAnswered(s, c);
+    if (c.step().startsWith(BIND)) {
+      boolean current = s.host().isPresent() && c.step().equals(BIND + s.host().get()) && s.claimed();
+      if (!current || c.unanswered() || s.server().portsBoundTo(s.host().get())) return effect.noReply();
+      if (c.refusal().isPresent()) return steps.persist(new BuildFailed(c.refusal().get().message(), steps.now()));
+      return steps.persist(new ServerEntity.PortsBound(s.host().get(), steps.now()));
+    }
     if (s.host().isEmpty() || s.claimed() || !c.step().equals(CLAIM + s.host().get())) return effect.noReply();
     if (c.unanswered()) return effect.noReply(); // a busy host: the next tick claims again
     if (c.refusal().isPresent()) return rejectHost(s, c.refusal().get().message(), false);
     return steps.persist(new HostClaimed(s.host().get(), steps.now()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private ReplyEffect<Event, State> portsAnswered(Building s, StepAnswered c) {
+    if (s.server().portsAllocated() || c.unanswered()) return effect.noReply();
+    if (c.refusal().isPresent()) {
+      return steps.persist(new BuildFailed("Build of instance " + steps.serverId + " aborted: "
+          + c.refusal().get().message(), steps.now()));
+    }
+    return steps.persist(new ServerEntity.PortsAllocated((List<ServerPort>) c.value().orElseThrow(), steps.now()));
   }
 
   /** The current host cannot build the server: release it and try the next, or give up. */

@@ -145,7 +145,12 @@ public final class ServerEntity
    * The answer to a step asked of another entity ({@code step} names it, e.g. a claim on a host);
    * no refusal means done; {@code unanswered}: ask again at the next tick.
    */
-  record StepAnswered(String step, Optional<Rejection> refusal, boolean unanswered) implements Command {}
+  record StepAnswered(String step, Optional<Rejection> refusal, boolean unanswered, Optional<Object> value)
+      implements Command {
+    StepAnswered(String step, Optional<Rejection> refusal, boolean unanswered) {
+      this(step, refusal, unanswered, Optional.empty());
+    }
+  }
 
   record Tick() implements Command {}
 
@@ -196,6 +201,12 @@ public final class ServerEntity
   public record ServerRequested(String serverId, ServerSpec spec, Instant at) implements Event {}
 
   public record HostSelected(String host, Instant at) implements Event {}
+
+  /** The server's ports are made (or the user's claimed): it has its MACs and addresses. */
+  public record PortsAllocated(List<ServerPort> ports, Instant at) implements Event {}
+
+  /** The server's ports are bound to the host it is being built on. */
+  public record PortsBound(String host, Instant at) implements Event {}
 
   /** The selected host holds room for the server. */
   public record HostClaimed(String host, Instant at) implements Event {}
@@ -573,18 +584,19 @@ public final class ServerEntity
   // ---------------------------------------------------------------- behavior
 
   public static Behavior<Command> create(String serverId, HostGateway hosts, SnapshotImages images,
-      ComputeSettings settings, Clock clock, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+      ServerPorts ports, ComputeSettings settings, Clock clock, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new ServerEntity(serverId, hosts, images, settings, clock, context, timers, shard)));
+        new ServerEntity(serverId, hosts, images, ports, settings, clock, context, timers, shard)));
   }
 
   private final ServerSteps steps;
 
-  private ServerEntity(String serverId, HostGateway hosts, SnapshotImages images, ComputeSettings settings,
+  private ServerEntity(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports,
+      ComputeSettings settings,
       Clock clock, ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), serverId), Entities.JOURNAL_BACKOFF);
-    this.steps = new ServerSteps(serverId, hosts, images, settings, clock, context, timers, shard, Effect());
+    this.steps = new ServerSteps(serverId, hosts, images, ports, settings, clock, context, timers, shard, Effect());
     context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
   }
 
@@ -645,6 +657,11 @@ public final class ServerEntity
     builder.forStateType(Building.class)
         .onEvent(HostSelected.class, (s, e) -> new Building(s.server().at(e.at()),
             Optional.of(e.host()), false, s.excluded(), s.spawnAttempts(), s.lastFailure(), e.at()))
+        .onEvent(PortsAllocated.class, (s, e) -> new Building(s.server().withPorts(e.ports()).at(e.at()),
+            s.host(), s.claimed(), s.excluded(), s.spawnAttempts(), s.lastFailure(), s.since()))
+        .onEvent(PortsBound.class, (s, e) -> new Building(s.server()
+            .withPorts(s.server().ports().stream().map(p -> p.boundTo(e.host())).toList()).at(e.at()),
+            s.host(), s.claimed(), s.excluded(), s.spawnAttempts(), s.lastFailure(), s.since()))
         .onEvent(HostClaimed.class, (s, e) -> new Building(s.server().at(e.at()),
             s.host(), true, s.excluded(), s.spawnAttempts(), s.lastFailure(), s.since()))
         .onEvent(HostRejected.class, (s, e) -> {

@@ -24,11 +24,11 @@ public final class ServerListProjection
 
   public static final String NAME = "server-list";
   /**
-   * 4: the phases hold their workflow steps (the build's claim, the resize's quota and ending,
+   * 5: servers hold their ports; 4: the phases hold their workflow steps (the build's claim, the resize's quota and ending,
    * the snapshot's image); 3: vm states as enums (2: as text; 1 held a copy the projection kept
    * by rules of its own).
    */
-  static final int ROW_VERSION = 4;
+  static final int ROW_VERSION = 5;
 
   static final String DDL = """
       CREATE TABLE IF NOT EXISTS server_list (

@@ -79,8 +79,10 @@ final class ServerPower {
     });
     steps.onStep(Deleted.class, d -> {
       if (d.released()) return false;
-      steps.ask(RELEASE, () -> steps.hosts.giveBack(d.server().spec(), d.server().host(), steps.serverId)
-          .thenApply(done -> Optional.<Rejection>empty()));
+      ServerSpec spec = d.server().spec();
+      steps.ask(RELEASE, () -> steps.hosts.giveBack(spec, d.server().host(), steps.serverId)
+          .thenCombine(steps.ports.release(steps.serverId, spec.networks().nics()), (done, ports) -> ports)
+          .thenApply(ports -> ports.isError() ? Optional.of(Rejection.from(ports.getError())) : Optional.<Rejection>empty()));
       return true;
     });
   }
@@ -199,7 +201,7 @@ final class ServerPower {
             Rejection.conflict("Server " + steps.serverId + " was deleted")))
         .onCommand(ServerEntity.StepAnswered.class, (s, c) -> {
           steps.answered(c);
-          return c.step().equals(RELEASE) && !c.unanswered() && !s.released()
+          return c.step().equals(RELEASE) && !c.unanswered() && c.refusal().isEmpty() && !s.released()
               ? steps.persist(new ServerEntity.ServerReleased(steps.now())) : effect.noReply();
         })
         .onCommand(ServerEntity.Tick.class, (s, c) -> steps.driveAgain())

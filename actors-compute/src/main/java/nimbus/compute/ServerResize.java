@@ -101,7 +101,8 @@ final class ServerResize {
       steps.hosts.tellAgent(source, new HostAgentCommand.ExportDisk(steps.serverId));
     } else {
       steps.hosts.tellAgent(r.move().get().target(), new HostAgentCommand.SpawnServer(steps.serverId,
-          resized.spec().name(), r.flavor().resources(), r.move().get().boot().get(), r.powerOn()));
+          resized.spec().name(), r.flavor().resources(), r.move().get().boot().get(), r.powerOn(), resized.ports(),
+          resized.spec().networks().hostLocal()));
     }
     return true;
   }

@@ -10,7 +10,19 @@ import nimbus.cluster.CborSerializable;
  */
 public record ServerSpec(String name, String projectId, String userId, Flavor flavor,
     BootSource boot, Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group,
-    Optional<String> availabilityZone) implements CborSerializable {
+    Optional<String> availabilityZone, ServerNetworks networks) implements CborSerializable {
+
+  /** Servers asked for before tenant networks have no {@code networks}: the host-local one. */
+  public ServerSpec {
+    if (networks == null) networks = ServerNetworks.HOST_LOCAL;
+  }
+
+  /** A server on its host's local network. */
+  public ServerSpec(String name, String projectId, String userId, Flavor flavor, BootSource boot,
+      Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group,
+      Optional<String> availabilityZone) {
+    this(name, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone, ServerNetworks.HOST_LOCAL);
+  }
 
   /** What the server asks of its host. */
   public Demand demand() {
@@ -18,14 +30,14 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
   }
 
   public ServerSpec withName(String newName) {
-    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone);
+    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone, networks);
   }
 
   public ServerSpec withFlavor(Flavor newFlavor) {
-    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone);
+    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone, networks);
   }
 
   public ServerSpec withBoot(BootSource newBoot) {
-    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone);
+    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone, networks);
   }
 }

@@ -42,6 +42,7 @@ final class ServerSteps {
   final String serverId;
   final HostGateway hosts;
   final SnapshotImages images;
+  final ServerPorts ports;
   final ComputeSettings settings;
   final ActorContext<Command> context;
   private final Clock clock;
@@ -54,12 +55,14 @@ final class ServerSteps {
   /** Clients waiting for a step's outcome (in memory: after a crash they ask again or time out). */
   private final List<ActorRef<StatusReply<Done>>> waiting = new ArrayList<>();
 
-  ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ComputeSettings settings, Clock clock,
+  ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports, ComputeSettings settings,
+      Clock clock,
       ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard, EffectFactories<Event, State> effect) {
     this.serverId = serverId;
     this.hosts = hosts;
     this.images = images;
+    this.ports = ports;
     this.settings = settings;
     this.clock = clock;
     this.context = context;
@@ -99,6 +102,19 @@ final class ServerSteps {
     if (!asking.add(step)) return;
     context.pipeToSelf(answer.get(), (refusal, failure) -> new StepAnswered(step,
         failure == null ? refusal : Optional.empty(), failure != null));
+  }
+
+  /**
+   * Asks another entity for a step whose answer carries a value (the ports made), unless that step
+   * is asked already; the answer comes back as a {@link StepAnswered} with the value.
+   */
+  <T> void askFor(String step, Supplier<CompletionStage<StatusReply<T>>> answer) {
+    if (!asking.add(step)) return;
+    context.pipeToSelf(answer.get(), (reply, failure) -> failure != null
+        ? new StepAnswered(step, Optional.empty(), true)
+        : reply.isError()
+            ? new StepAnswered(step, Optional.of(Rejection.from(reply.getError())), false)
+            : new StepAnswered(step, Optional.empty(), false, Optional.ofNullable(reply.getValue())));
   }
 
   /** The answer of a step has come (or its time ran out): it may be asked again. */
@@ -196,7 +212,8 @@ final class ServerSteps {
 
   HostAgentCommand.SpawnServer spawnCommand(Server server, boolean start) {
     return new HostAgentCommand.SpawnServer(serverId, server.spec().name(),
-        server.spec().flavor().resources(), server.spec().boot(), start);
+        server.spec().flavor().resources(), server.spec().boot(), start, server.ports(),
+        server.spec().networks().hostLocal());
   }
 
   /** Claims {@code need} on {@code host} for the server, as step {@code step}. */

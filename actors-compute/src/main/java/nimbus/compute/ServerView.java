@@ -1,6 +1,7 @@
 package nimbus.compute;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
@@ -28,7 +29,12 @@ public record ServerView(
     Optional<Fault> fault,
     Optional<String> lockedBy,
     Optional<String> keyName,
-    Optional<String> availabilityZone) implements CborSerializable {
+    Optional<String> availabilityZone,
+    List<ServerPort> ports) implements CborSerializable {
+
+  public ServerView {
+    if (ports == null) ports = List.of();
+  }
 
   public boolean locked() {
     return lockedBy.isPresent();

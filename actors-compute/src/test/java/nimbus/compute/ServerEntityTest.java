@@ -1,5 +1,6 @@
 package nimbus.compute;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,15 +39,17 @@ class ServerEntityTest extends EntityTestSupport {
       Duration.ofSeconds(10), 10, 20, 51200, Duration.ofSeconds(90), 10, 10);
   private ScriptedHosts hosts;
   private final ScriptedImages images = new ScriptedImages();
+  private ScriptedPorts ports;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
 
   @BeforeEach
   void fresh() {
     hosts = new ScriptedHosts();
+    ports = new ScriptedPorts();
     id = UUID.randomUUID().toString();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        ServerEntity.create(id, hosts, images, settings, clock, Optional.empty()));
+        ServerEntity.create(id, hosts, images, ports, settings, clock, Optional.empty()));
   }
 
   private static ServerSpec spec() {
@@ -511,9 +514,97 @@ class ServerEntityTest extends EntityTestSupport {
     assertTrue(again.hasNoEvents());
 
     var other = EventSourcedBehaviorTestKit.<ServerEntity.Command, ServerEntity.Event, ServerEntity.State>create(
-        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, images, settings, clock, Optional.empty()));
+        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, images, ports, settings, clock,
+            Optional.empty()));
     var missing = other.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new);
     assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(missing.reply().getError()).kind());
+  }
+
+  // ---------------------------------------------------------------- ports
+
+  private static final NicRequest ON_NET1 = NicRequest.onNetwork("net1", Optional.empty());
+
+  private ServerView createOnNetworks(List<NicRequest> nics) {
+    ServerSpec s = spec();
+    ServerSpec withNics = new ServerSpec(s.name(), s.projectId(), s.userId(), s.flavor(), s.boot(), s.metadata(),
+        s.keyName(), s.group(), s.availabilityZone(), ServerNetworks.of(nics));
+    return kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(withNics, r)).reply().getValue();
+  }
+
+  @Test
+  void portsAreMadeBeforeSchedulingAndBoundToTheHostBeforeTheSpawn() {
+    hosts.up("h1");
+    createOnNetworks(List.of(ON_NET1));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(ports.asked.size() >= 2, "the allocation is asked until answered: " + ports.asked);
+      return null;
+    });
+    assertTrue(hosts.claimedOn().isEmpty(), "no host before the ports");
+    ports.answer = StatusReply.success(List.of(ports.port(id)));
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    assertEquals(List.of("bind h1"), ports.bound);
+    assertEquals(List.of(ports.port(id).boundTo("h1")), spawn.ports());
+    assertFalse(spawn.hostLocal());
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    assertEquals("10.0.0.5", get().ports().get(0).fixedIps().get(0).ipAddress());
+  }
+
+  @Test
+  void portsThatCannotBeMadeEndTheBuildAndGoWithTheDelete() {
+    hosts.up("h1");
+    createOnNetworks(List.of(ON_NET1));
+    ports.answer = Rejection.of(Rejection.Kind.CONFLICT, "IpAddressGenerationFailure: No more IP addresses available");
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("No more IP addresses available"));
+    assertTrue(hosts.claimedOn().isEmpty());
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((ServerEntity.Deleted) kit.getState()).released());
+      return null;
+    });
+    assertEquals(List.of("release " + id + " 1"), ports.released);
+  }
+
+  @Test
+  void portsThatNeverAnswerEndTheBuildAtTheTaskTimeout() {
+    hosts.up("h1");
+    createOnNetworks(List.of(ON_NET1));
+    clock.advance(settings.taskTimeout().plusSeconds(1));
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("timed out waiting for its ports"));
+  }
+
+  /** Answers the ports step as the test says (none yet: no answer, as a lost message); binds and releases succeed. */
+  static final class ScriptedPorts implements ServerPorts {
+    final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile StatusReply<List<ServerPort>> answer;
+
+    ServerPort port(String serverId) {
+      return new ServerPort(ServerPorts.portId(serverId, 0), "net1", "private", "fa:16:3e:00:00:05",
+          List.of(new nimbus.network.FixedIp("sub1", "10.0.0.5")), true, Optional.empty());
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<StatusReply<List<ServerPort>>> allocate(String serverId, String projectId,
+        List<NicRequest> nics) {
+      asked.add(serverId);
+      return answer != null ? java.util.concurrent.CompletableFuture.completedFuture(answer)
+          : java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer"));
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<StatusReply<Done>> bind(List<ServerPort> p, String host) {
+      bound.add("bind " + host);
+      return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics) {
+      if (!nics.isEmpty()) released.add("release " + serverId + " " + nics.size());
+      return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+    }
   }
 
   private static Image queuedImage(String imageId) {

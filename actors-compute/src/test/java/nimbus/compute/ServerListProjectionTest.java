@@ -54,7 +54,10 @@ class ServerListProjectionTest {
     Optional<Image> image = random.nextBoolean() ? Optional.empty() : Optional.of(new Image(imageId, "p", "queued",
         new ImageMetadata("snap", "qcow2", "bare", "private", false, 1, 0, Map.of("image_type", "snapshot"), List.of()),
         Optional.empty(), Optional.empty(), at, at, Map.of()));
-    return List.of(new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
+    ServerPort port = new ServerPort("port-" + random.nextInt(100), "net", "private", "fa:16:3e:00:00:01",
+        List.of(new nimbus.network.FixedIp("sub", "10.0.0." + (2 + random.nextInt(200)))), true, Optional.empty());
+    return List.of(new ServerEntity.PortsAllocated(List.of(port), at), new ServerEntity.PortsBound("host-a", at),
+        new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),
         new ServerEntity.BuildFailed("No valid host was found.", at),

@@ -55,6 +55,12 @@ public final class PortEntity
   /** The host that holds the port reports it plugged ({@code ACTIVE}) or not ({@code DOWN}). */
   public record ReportStatus(String status) implements Command {}
 
+  /** A server takes the port as its NIC: refused (409 PortInUse) while another device has it. */
+  public record ClaimDevice(String deviceId, String deviceOwner, ActorRef<StatusReply<Port>> replyTo) implements Command {}
+
+  /** The server {@code deviceId} lets the port go: no device, unbound; nothing if another device has it. */
+  public record ReleaseDevice(String deviceId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Deletes the port; answered at once, its addresses and quota go back as steps after. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -168,6 +174,20 @@ public final class PortEntity
         .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status()) || s.port().hostId().isEmpty()
             ? Effect().noReply()
             : Effect().persist(new PortStatusChanged(c.status(), now())).thenNoReply())
+        .onCommand(ClaimDevice.class, (s, c) -> {
+          PortAttributes a = s.port().attributes();
+          if (a.deviceId().equals(c.deviceId())) return Effect().reply(c.replyTo(), StatusReply.success(s.port()));
+          if (!a.deviceId().isEmpty()) {
+            return Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "PortInUse",
+                "Port " + portId + " is still in use."));
+          }
+          return Effect().persist(new PortUpdated(a.withDevice(c.deviceId(), c.deviceOwner()), now()))
+              .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port()));
+        })
+        .onCommand(ReleaseDevice.class, (s, c) -> s.port().attributes().deviceId().equals(c.deviceId())
+            ? Effect().persist(List.of(new PortUpdated(s.port().attributes().withDevice("", ""), now()),
+                new PortBound(Optional.empty(), now()))).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(this::drive)
             .thenReply(c.replyTo(), n -> StatusReply.ack()));
     b.forAnyState()
@@ -178,6 +198,8 @@ public final class PortEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Bind.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ClaimDevice.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ReleaseDevice.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     return b.build();
   }

@@ -72,7 +72,7 @@ class ServerOperationsTest {
   private SpawnServer server(int vcpus, int ramMb, int diskGb, Optional<Path> base, String diskFormat) {
     BootSource boot = new BootSource("image", base.map(Path::toString), Optional.of(diskFormat),
         Optional.empty(), Optional.empty());
-    return new SpawnServer(serverId, "vm", new Resources(vcpus, ramMb, diskGb), boot, true);
+    return new SpawnServer(serverId, "vm", new Resources(vcpus, ramMb, diskGb), boot, true, java.util.List.of(), true);
   }
 
   /** A running server whose overlay exists already, so that its spawn runs no command. */
