@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import nimbus.compute.ServerPort;
 import nimbus.compute.ServerView;
 
 /**
@@ -105,7 +106,7 @@ final class ServerJson {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
         s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
-        isoTime(s.updated()), Map.of(), "", "", "MANUAL", s.status().equals("ACTIVE") ? 100 : 0, zone, "",
+        isoTime(s.updated()), addresses(s), "", "", "MANUAL", s.status().equals("ACTIVE") ? 100 : 0, zone, "",
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
         s.vmState(), s.taskState().orElse(null), s.powerState(),
@@ -113,6 +114,22 @@ final class ServerJson {
         s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));
+  }
+
+  /** One address as Nova lists it under its network's name. */
+  record Address(int version, String addr, @JsonProperty("OS-EXT-IPS:type") String type,
+      @JsonProperty("OS-EXT-IPS-MAC:mac_addr") String macAddr) {}
+
+  /** A server's addresses by network name, each port's in order (Nova's {@code addresses}). */
+  static Map<String, Object> addresses(ServerView s) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (ServerPort p : s.ports()) {
+      @SuppressWarnings("unchecked")
+      List<Address> list = (List<Address>) out.computeIfAbsent(p.networkName(), n -> new java.util.ArrayList<Address>());
+      p.fixedIps().forEach(ip -> list.add(new Address(ip.ipAddress().contains(":") ? 6 : 4, ip.ipAddress(), "fixed",
+          p.macAddress())));
+    }
+    return out;
   }
 
   static List<Link> links(String baseUrl, String collection, String id) {

@@ -66,6 +66,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final ClusterSharding sharding;
   private final ServerListing listing;
   private final BootSources bootSources;
+  private final RequestedNetworks networks;
   private final Executor blocking;
   private final Duration timeout;
 
@@ -87,6 +88,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
+    this.networks = new RequestedNetworks(sharding, timeout);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
@@ -106,7 +108,10 @@ final class ServerRoutes extends ServiceRoutes {
                 put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
-            path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id))))))));
+            path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id)))),
+            pathPrefix("ips", () -> concat(
+                pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
+                path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));
   }
 
   // ------------------------------------------------------------------ create
@@ -131,9 +136,10 @@ final class ServerRoutes extends ServiceRoutes {
     Optional<String> keyName = Fields.text(server, "key_name");
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keyExists(ctx, keyName)
-            .thenCompose(k -> bootSources.resolve(imageRef, ctx.projectId(), flavor))
+            .thenCompose(k -> networks.resolve(ctx, Optional.ofNullable(server.get("networks")), max))
+            .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
-                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone), max))))
+                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics), max)))))
         .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
   }
 
@@ -188,6 +194,19 @@ final class ServerRoutes extends ServiceRoutes {
     policy.enforce(ctx, "os_compute_api:servers:show");
     return visible(ctx, id).thenApply(view -> {
       return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
+    });
+  }
+
+  /** Nova's {@code /servers/{id}/ips[/{network}]}: the addresses by network name, version and address only. */
+  private CompletionStage<HttpResponse> ips(RequestContext ctx, String id, Optional<String> network) {
+    policy.enforce(ctx, network.isEmpty() ? "os_compute_api:ips:index" : "os_compute_api:ips:show");
+    return visible(ctx, id).thenApply(view -> {
+      Map<String, Object> all = new java.util.LinkedHashMap<>();
+      ServerJson.addresses(view).forEach((name, list) -> all.put(name, ((List<?>) list).stream()
+          .map(a -> (ServerJson.Address) a).map(a -> Map.of("version", a.version(), "addr", a.addr())).toList()));
+      if (network.isEmpty()) return Json.response(200, Map.of("addresses", all));
+      if (!all.containsKey(network.get())) throw ApiError.notFound("Instance is not a member of specified network");
+      return Json.response(200, Map.of(network.get(), all.get(network.get())));
     });
   }
 

@@ -1,0 +1,106 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import nimbus.compute.NicRequest;
+import nimbus.compute.ServerNetworks;
+import nimbus.network.IpNet;
+import nimbus.network.Network;
+import nimbus.network.NetworkEntity;
+import nimbus.network.Port;
+import nimbus.network.PortEntity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * A server create's {@code networks}, checked as Nova checks them before it answers: each network
+ * exists and the project may use it, each port is the project's and free, a fixed address is
+ * an address; the same port twice is refused. Without {@code networks} (or {@code auto}) a server
+ * gets its host's local network; {@code none} gets it no NIC.
+ */
+final class RequestedNetworks {
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  RequestedNetworks(ClusterSharding sharding, Duration timeout) {
+    this.sharding = sharding;
+    this.timeout = timeout;
+  }
+
+  /** {@code count}: how many servers the request makes (a port or fixed address fits one only). */
+  CompletionStage<ServerNetworks> resolve(RequestContext ctx, Optional<JsonNode> networks, int count) {
+    if (networks.isEmpty() || networks.get().isTextual() && networks.get().asText().equals("auto")
+        || networks.get().isArray() && networks.get().isEmpty()) {
+      return CompletableFuture.completedFuture(ServerNetworks.HOST_LOCAL);
+    }
+    if (networks.get().isTextual()) return CompletableFuture.completedFuture(ServerNetworks.NONE);
+    List<NicRequest> nics = new ArrayList<>();
+    Set<String> ports = new HashSet<>();
+    for (JsonNode n : networks.get()) {
+      Optional<String> port = Fields.text(n, "port");
+      Optional<String> uuid = Fields.text(n, "uuid");
+      Optional<String> fixedIp = Fields.text(n, "fixed_ip");
+      if (port.isPresent()) {
+        if (fixedIp.isPresent()) {
+          throw ApiError.badRequest("Specified Fixed IP '" + fixedIp.get() + "' cannot be used with port '" + port.get()
+              + "': the two cannot be specified together.");
+        }
+        if (!ports.add(port.get())) {
+          throw ApiError.badRequest("Port ID '" + port.get() + "' was specified twice: you cannot attach a port multiple times.");
+        }
+        if (count > 1) {
+          throw ApiError.badRequest("Failed to launch instances: Unable to launch multiple instances with a single "
+              + "configured port ID. Please launch your instance one by one with different ports.");
+        }
+        nics.add(NicRequest.port(port.get()));
+        continue;
+      }
+      if (uuid.isEmpty()) throw ApiError.badRequest("Bad network format: missing 'uuid'");
+      if (!Ids.isUuid(uuid.get())) {
+        throw ApiError.badRequest("Bad networks format: network uuid is not in proper format (" + uuid.get() + ")");
+      }
+      if (fixedIp.isPresent() && IpNet.Address.parse(fixedIp.get()).isEmpty()) {
+        throw ApiError.badRequest("Invalid fixed IP address (" + fixedIp.get() + ")");
+      }
+      if (fixedIp.isPresent() && count > 1) {
+        throw ApiError.badRequest("Failed to launch instances: max_count cannot be greater than 1 if an fixed_ip is specified.");
+      }
+      nics.add(NicRequest.onNetwork(uuid.get(), fixedIp));
+    }
+    List<CompletableFuture<Void>> checks = nics.stream().map(nic -> check(ctx, nic).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(done -> ServerNetworks.of(nics));
+  }
+
+  private CompletionStage<Void> check(RequestContext ctx, NicRequest nic) {
+    if (nic.portId().isPresent()) {
+      String id = nic.portId().get();
+      return sharding.entityRefFor(PortEntity.TYPE_KEY, id).<StatusReply<Port>>ask(PortEntity.Get::new, timeout)
+          .thenAccept(r -> {
+            if (r.isError() || !r.getValue().projectId().equals(ctx.projectId())) {
+              throw ApiError.badRequest("Port id " + id + " could not be found.");
+            }
+            if (!r.getValue().attributes().deviceId().isEmpty()) throw new ApiError(409, "Port " + id + " is still in use.");
+            if (r.getValue().fixedIps().isEmpty()) {
+              throw ApiError.badRequest("Port " + id + " requires a FixedIP in order to be used.");
+            }
+          });
+    }
+    String id = nic.networkId().orElseThrow();
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, id).<StatusReply<Network>>ask(NetworkEntity.Get::new, timeout)
+        .thenAccept(r -> {
+          if (r.isError() || !r.getValue().visibleTo(ctx.projectId())) {
+            throw ApiError.badRequest("Network " + id + " could not be found.");
+          }
+          if (r.getValue().subnets().isEmpty()) {
+            throw ApiError.badRequest("Network " + id + " requires a subnet in order to boot instances on.");
+          }
+        });
+  }
+}
