@@ -17,8 +17,11 @@ public interface ServerPorts {
   /** The ports are bound to {@code host}, whose agent plugs them. */
   CompletionStage<StatusReply<Done>> bind(List<ServerPort> ports, String host);
 
-  /** The server is gone: the ports it made are deleted, the user's let go (unbound, no device). */
-  CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics);
+  /**
+   * The server is gone: the ports it made are deleted, the user's let go (unbound, no device,
+   * plugged nowhere); {@code ports} are those it had, if it got that far.
+   */
+  CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics, List<ServerPort> ports);
 
   /** The id of the port a server makes for its {@code index}th NIC. */
   static String portId(String serverId, int index) {

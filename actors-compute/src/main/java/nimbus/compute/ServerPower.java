@@ -81,7 +81,7 @@ final class ServerPower {
       if (d.released()) return false;
       ServerSpec spec = d.server().spec();
       steps.ask(RELEASE, () -> steps.hosts.giveBack(spec, d.server().host(), steps.serverId)
-          .thenCombine(steps.ports.release(steps.serverId, spec.networks().nics()), (done, ports) -> ports)
+          .thenCombine(steps.ports.release(steps.serverId, spec.networks().nics(), d.server().ports()), (done, ports) -> ports)
           .thenApply(ports -> ports.isError() ? Optional.of(Rejection.from(ports.getError())) : Optional.<Rejection>empty()));
       return true;
     });

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
+import nimbus.network.Attachment;
 import nimbus.network.IpRequest;
 import nimbus.network.Network;
 import nimbus.network.NetworkEntity;
@@ -26,10 +27,12 @@ final class ShardedServerPorts implements ServerPorts {
   static final String DEVICE_OWNER = "compute:nova";
 
   private final ClusterSharding sharding;
+  private final HostDirectory hosts;
   private final Duration timeout;
 
   ShardedServerPorts(ActorSystem<?> system, Duration timeout) {
     this.sharding = ClusterSharding.get(system);
+    this.hosts = HostDirectory.get(system);
     this.timeout = timeout;
   }
 
@@ -96,28 +99,52 @@ final class ShardedServerPorts implements ServerPorts {
     return CompletableFuture.completedFuture(reply);
   }
 
+  /** Each port is bound on its own entity, and placed on its network (whose hosts build tunnels to it). */
   @Override
   public CompletionStage<StatusReply<Done>> bind(List<ServerPort> ports, String host) {
-    List<CompletableFuture<StatusReply<Port>>> each = ports.stream().map(p -> sharding.entityRefFor(PortEntity.TYPE_KEY,
-        p.portId()).<StatusReply<Port>>ask(r -> new PortEntity.Bind(Optional.of(host), r), timeout).toCompletableFuture())
-        .toList();
+    Optional<String> underlay = hosts.hosts().stream().filter(h -> h.host().equals(host))
+        .map(h -> h.inventory().hostIp()).findFirst();
+    if (underlay.isEmpty()) {
+      return done(Rejection.unavailable("Host " + host + " has not reported its underlay address"));
+    }
+    var placement = Optional.of(new Attachment.Placement(host, underlay.get()));
+    List<CompletableFuture<? extends StatusReply<?>>> each = new ArrayList<>();
+    for (ServerPort p : ports) {
+      each.add(sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
+          .<StatusReply<Port>>ask(r -> new PortEntity.Bind(Optional.of(host), r), timeout).toCompletableFuture());
+      each.add(place(p.networkId(), p.portId(), placement).toCompletableFuture());
+    }
     return allAcknowledged(each);
   }
 
+  private CompletionStage<StatusReply<Done>> place(String networkId, String portId,
+      Optional<Attachment.Placement> placement) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.PlacePort(portId, placement, r), timeout);
+  }
+
   @Override
-  public CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics) {
+  public CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics, List<ServerPort> ports) {
     List<CompletableFuture<? extends StatusReply<?>>> each = new ArrayList<>();
     for (int i = 0; i < nics.size(); i++) {
       NicRequest nic = nics.get(i);
       var port = sharding.entityRefFor(PortEntity.TYPE_KEY, nic.portId().orElse(ServerPorts.portId(serverId, i)));
       each.add(nic.portId().isPresent()
           ? port.<StatusReply<Done>>ask(r -> new PortEntity.ReleaseDevice(serverId, r), timeout).toCompletableFuture()
+              .thenCompose(r -> r.isError() ? done(r) : unplace(nic.portId().get(), ports))
           // a port never made, or gone already, is as good as deleted
           : port.<StatusReply<Done>>ask(PortEntity.Delete::new, timeout)
               .thenApply(r -> r.isError() && Rejection.from(r.getError()).kind() == Rejection.Kind.NOT_FOUND
                   ? StatusReply.<Done>ack() : r).toCompletableFuture());
     }
     return allAcknowledged(each);
+  }
+
+  /** The user's port stays, plugged nowhere. */
+  private CompletableFuture<StatusReply<Done>> unplace(String portId, List<ServerPort> ports) {
+    return ports.stream().filter(p -> p.portId().equals(portId)).findFirst()
+        .map(p -> place(p.networkId(), portId, Optional.empty()).toCompletableFuture())
+        .orElseGet(() -> CompletableFuture.completedFuture(StatusReply.ack()));
   }
 
   private static CompletionStage<StatusReply<Done>> allAcknowledged(List<? extends CompletableFuture<? extends StatusReply<?>>> each) {

@@ -601,7 +601,8 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public java.util.concurrent.CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics) {
+    public java.util.concurrent.CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics,
+        List<ServerPort> had) {
       if (!nics.isEmpty()) released.add("release " + serverId + " " + nics.size());
       return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
     }

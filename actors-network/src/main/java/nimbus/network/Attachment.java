@@ -1,8 +1,24 @@
 package nimbus.network;
 
 import java.util.List;
+import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
-/** What a network holds for one of its ports: the port's project, MAC and addresses. */
-public record Attachment(String projectId, String macAddress, List<FixedIp> fixedIps, String deviceOwner)
-    implements CborSerializable {}
+/**
+ * What a network holds for one of its ports: the port's project, MAC and addresses, and the host
+ * it is plugged on (which hosts' agents use to build the network's tunnels and DHCP leases).
+ */
+public record Attachment(String projectId, String macAddress, List<FixedIp> fixedIps, String deviceOwner,
+    Optional<Placement> placement) implements CborSerializable {
+
+  public Attachment {
+    if (placement == null) placement = Optional.empty();
+  }
+
+  /** A port's host, by name and by its underlay address (where tunnels to it end). */
+  public record Placement(String host, String underlayAddress) implements CborSerializable {}
+
+  Attachment placed(Optional<Placement> where) {
+    return new Attachment(projectId, macAddress, fixedIps, deviceOwner, where);
+  }
+}

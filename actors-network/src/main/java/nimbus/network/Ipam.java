@@ -40,7 +40,7 @@ final class Ipam {
     List<FixedIp> ips = asked.isPresent()
         ? requested(net, asked.get(), deviceOwner)
         : defaults(net, chosenMac);
-    return new Attachment(projectId, chosenMac, List.copyOf(ips), deviceOwner);
+    return new Attachment(projectId, chosenMac, List.copyOf(ips), deviceOwner, Optional.empty());
   }
 
   private static String checkedMac(Network net, String mac) {

@@ -101,6 +101,10 @@ public record Network(String id, String projectId, NetworkAttributes attributes,
       next.put(e.portId(), e.attachment());
     } else if (event instanceof NetworkEntity.PortDetached e) {
       next.remove(e.portId());
+    } else if (event instanceof NetworkEntity.PortPlaced e && next.containsKey(e.portId())) {
+      next.put(e.portId(), next.get(e.portId()).placed(e.placement()));
+    } else if (event instanceof NetworkEntity.PortPlaced) {
+      return this;
     } else {
       throw new IllegalArgumentException("unknown event " + event);
     }

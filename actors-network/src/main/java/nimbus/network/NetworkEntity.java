@@ -19,6 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -76,6 +77,10 @@ public final class NetworkEntity
   public record AttachPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
       Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
 
+  /** The port is plugged on a host now (or, empty, on none); answered also for a port the network does not hold. */
+  public record PlacePort(String portId, Optional<Attachment.Placement> placement, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /** Lets a port's addresses go; answered also when it held none. */
   public record DetachPort(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -123,6 +128,8 @@ public final class NetworkEntity
 
   public record PortDetached(String portId, Instant at) implements Event {}
 
+  public record PortPlaced(String portId, Optional<Attachment.Placement> placement, Instant at) implements Event {}
+
   // ---------------------------------------------------------------- states
 
   /** A network's phases; all but {@link NoNetwork} hold the network. */
@@ -147,24 +154,28 @@ public final class NetworkEntity
 
   public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> new NetworkEntity(networkId, claims, clock,
-        context, new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new))));
+        context, new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new),
+        context.spawn(Topic.create(NetworkChanged.class, NetworkChanged.topic(networkId)), "hosts"))));
   }
 
   private final String networkId;
   private final NetworkClaims claims;
   private final Clock clock;
   private final StepDriver<Command> steps;
+  /** The hosts that carry the network listen here for its changes. */
+  private final ActorRef<Topic.Command<NetworkChanged>> hosts;
   /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
   private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
 
   private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
-      StepDriver<Command> steps) {
+      StepDriver<Command> steps, ActorRef<Topic.Command<NetworkChanged>> hosts) {
     super(PersistenceId.of(TYPE_KEY.name(), networkId), Entities.JOURNAL_BACKOFF);
     this.networkId = networkId;
     this.claims = claims;
     this.clock = clock;
     this.steps = steps;
+    this.hosts = hosts;
   }
 
   @Override
@@ -174,7 +185,7 @@ public final class NetworkEntity
 
   @Override
   public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::drive).build();
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::changed).build();
   }
 
   @Override
@@ -202,6 +213,12 @@ public final class NetworkEntity
             && e.network().projectId().equals(c.network().projectId()) && !(s instanceof Gone || s instanceof Releasing)
             ? StatusReply.success(e.network()) : Rejection.conflict("Network " + networkId + " already exists.")))
         .onCommand(DetachPort.class, (s, c) -> detach(s, c))
+        .onCommand(PlacePort.class, (s, c) -> {
+          Attachment a = s instanceof Existing e ? e.network().ports().get(c.portId()) : null;
+          return a == null || a.placement().equals(c.placement())
+              ? Effect().reply(c.replyTo(), StatusReply.ack())
+              : Effect().persist(new PortPlaced(c.portId(), c.placement(), now())).thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.ack());
+        })
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -216,9 +233,9 @@ public final class NetworkEntity
     b.forStateType(Active.class)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.network())))
         .onCommand(Update.class, (s, c) -> Effect().persist(new NetworkUpdated(c.attributes(), now()))
-            .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).network())))
+            .thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).network())))
         .onCommand(Delete.class, (s, c) -> s.network().ports().isEmpty()
-            ? Effect().persist(new NetworkDeleted(now())).thenRun(this::drive).thenReply(c.replyTo(), n -> StatusReply.ack())
+            ? Effect().persist(new NetworkDeleted(now())).thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
                 "Unable to complete operation on network " + networkId
                     + ". There are one or more ports still in use on the network.")))
@@ -235,7 +252,7 @@ public final class NetworkEntity
                 "Unable to complete operation on subnet " + c.subnetId()
                     + ": One or more ports have an IP allocation from this subnet."));
           }
-          return Effect().persist(new SubnetDeleted(c.subnetId(), now())).thenRun(this::drive)
+          return Effect().persist(new SubnetDeleted(c.subnetId(), now())).thenRun(this::changed)
               .thenReply(c.replyTo(), n -> StatusReply.ack());
         })
         .onCommand(AttachPort.class, this::attach);
@@ -269,7 +286,7 @@ public final class NetworkEntity
     if (old.isEmpty()) return Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id()));
     Optional<String> problem = c.subnet().problem();
     if (problem.isPresent()) return Effect().reply(c.replyTo(), NetworkRefusal.invalid(problem.get()));
-    return Effect().persist(new SubnetUpdated(c.subnet(), now()))
+    return Effect().persist(new SubnetUpdated(c.subnet(), now())).thenRun(this::changed)
         .thenReply(c.replyTo(), n -> StatusReply.success(c.subnet()));
   }
 
@@ -283,14 +300,14 @@ public final class NetworkEntity
     } catch (Ipam.Refused refused) {
       return Effect().reply(c.replyTo(), Rejection.of(refused.rejection.kind(), refused.rejection.message()));
     }
-    return Effect().persist(new PortAttached(c.portId(), attachment, now()))
+    return Effect().persist(new PortAttached(c.portId(), attachment, now())).thenRun(this::changed)
         .thenReply(c.replyTo(), n -> StatusReply.success(attachment));
   }
 
   private ReplyEffect<Event, State> detach(State s, DetachPort c) {
     boolean held = s instanceof Existing e && e.network().ports().containsKey(c.portId());
     return held
-        ? Effect().persist(new PortDetached(c.portId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+        ? Effect().persist(new PortDetached(c.portId(), now())).thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.ack())
         : Effect().reply(c.replyTo(), StatusReply.ack());
   }
 
@@ -301,6 +318,12 @@ public final class NetworkEntity
   }
 
   // ---------------------------------------------------------------- steps
+
+  /** After an event (and after recovery): the hosts that carry the network hear of it, and the steps go on. */
+  private void changed(State state) {
+    if (state instanceof Existing e) hosts.tell(Topic.publish(new NetworkChanged(e.network())));
+    drive(state);
+  }
 
   /** Asks whatever step the network is in; the retry timer runs exactly while one is in flight. */
   private void drive(State state) {
@@ -352,13 +375,13 @@ public final class NetworkEntity
       if (a.accepted()) {
         return Effect().persist(new SubnetAdded(subnetId, now())).thenRun(next -> {
           if (client != null) client.tell(StatusReply.success(((Existing) next).network().subnet(subnetId).orElseThrow()));
-          drive(next);
+          changed(next);
         }).thenNoReply();
       }
       Rejection why = a.refusal().get();
       return Effect().persist(new SubnetRefused(subnetId, why.message(), now())).thenRun(next -> {
         if (client != null) client.tell(Rejection.of(why.kind(), why.message()));
-        drive(next);
+        changed(next);
       }).thenNoReply();
     }
     if (step.equals("release") && a.accepted() && !n.quotaToRelease().isEmpty()) {
@@ -374,7 +397,7 @@ public final class NetworkEntity
     return Effect().persist(new NetworkRefused(why.message(), now())).thenRun(next -> {
       waitingCreate.forEach(to -> to.tell(Rejection.of(why.kind(), why.message())));
       waitingCreate.clear();
-      drive(next);
+      changed(next);
     }).thenNoReply();
   }
 
@@ -385,7 +408,7 @@ public final class NetworkEntity
         waitingCreate.forEach(to -> to.tell(StatusReply.success(a.network())));
         waitingCreate.clear();
       }
-      drive(next);
+      changed(next);
     }).thenNoReply();
   }
 
@@ -423,6 +446,7 @@ public final class NetworkEntity
   /** Addresses handed out are not part of what the read side lists. */
   @Override
   public Set<String> tagsFor(Event event) {
-    return event instanceof PortAttached || event instanceof PortDetached ? Set.of() : Set.of(TAG);
+    return event instanceof PortAttached || event instanceof PortDetached || event instanceof PortPlaced
+        ? Set.of() : Set.of(TAG);
   }
 }

@@ -196,6 +196,22 @@ class NetworkEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void hostsHearOfEveryChangeAndWhereEachPortIsPlugged() {
+    var listener = testKit.<NetworkChanged>createTestProbe();
+    var topic = testKit.spawn(org.apache.pekko.actor.typed.pubsub.Topic.create(NetworkChanged.class,
+        NetworkChanged.topic(id)));
+    topic.tell(org.apache.pekko.actor.typed.pubsub.Topic.subscribe(listener.ref()));
+    createVxlan();
+    attach("p", Optional.empty());
+    var where = Optional.of(new Attachment.Placement("host-1", "192.0.2.11"));
+    kit.<StatusReply<Done>>runCommand(to -> new NetworkEntity.PlacePort("p", where, to));
+    listener.fishForMessage(Duration.ofSeconds(5), m -> m.network().ports().containsKey("p")
+        && m.network().ports().get("p").placement().equals(where)
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  @Test
   void theReadSideFunctionAgreesWithTheEntity() {
     createVxlan();
     addSubnet(subnet("10.5.0.0/24", "10.5.0.1"));

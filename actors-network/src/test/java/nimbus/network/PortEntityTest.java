@@ -25,7 +25,7 @@ class PortEntityTest extends EntityTestSupport {
   private ScriptedClaims claims;
   private EventSourcedBehaviorTestKit<PortEntity.Command, PortEntity.Event, PortEntity.State> kit;
   private final Attachment attachment = new Attachment("p1", "fa:16:3e:00:00:01",
-      List.of(new FixedIp("s1", "10.0.0.5")), "");
+      List.of(new FixedIp("s1", "10.0.0.5")), "", Optional.empty());
 
   @BeforeEach
   void fresh() {
