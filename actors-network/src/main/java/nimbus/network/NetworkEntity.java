@@ -234,7 +234,7 @@ public final class NetworkEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.network())))
         .onCommand(Update.class, (s, c) -> Effect().persist(new NetworkUpdated(c.attributes(), now()))
             .thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).network())))
-        .onCommand(Delete.class, (s, c) -> s.network().ports().isEmpty()
+        .onCommand(Delete.class, (s, c) -> s.network().ports().values().stream().allMatch(NetworkEntity::isDhcp)
             ? Effect().persist(new NetworkDeleted(now())).thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
                 "Unable to complete operation on network " + networkId
@@ -245,14 +245,19 @@ public final class NetworkEntity
           if (s.network().subnet(c.subnetId()).isEmpty()) {
             return Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnetId()));
           }
-          boolean used = s.network().ports().values().stream()
+          boolean used = s.network().ports().values().stream().filter(a -> !isDhcp(a))
               .anyMatch(a -> a.fixedIps().stream().anyMatch(f -> f.subnetId().equals(c.subnetId())));
           if (used) {
             return Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "SubnetInUse",
                 "Unable to complete operation on subnet " + c.subnetId()
                     + ": One or more ports have an IP allocation from this subnet."));
           }
-          return Effect().persist(new SubnetDeleted(c.subnetId(), now())).thenRun(this::changed)
+          List<Event> events = new ArrayList<>();
+          if (s.network().ports().containsKey(dhcpPortId(c.subnetId()))) {
+            events.add(new PortDetached(dhcpPortId(c.subnetId()), now()));
+          }
+          events.add(new SubnetDeleted(c.subnetId(), now()));
+          return Effect().persist(events).thenRun(this::changed)
               .thenReply(c.replyTo(), n -> StatusReply.ack());
         })
         .onCommand(AttachPort.class, this::attach);
@@ -373,7 +378,9 @@ public final class NetworkEntity
       if (n.pendingSubnets().stream().noneMatch(p -> p.id().equals(subnetId))) return Effect().noReply();
       ActorRef<StatusReply<Subnet>> client = waitingSubnets.remove(subnetId);
       if (a.accepted()) {
-        return Effect().persist(new SubnetAdded(subnetId, now())).thenRun(next -> {
+        List<Event> events = new ArrayList<>(List.of(new SubnetAdded(subnetId, now())));
+        dhcpAddress(n.after(events.get(0)), subnetId).ifPresent(events::add);
+        return Effect().persist(events).thenRun(next -> {
           if (client != null) client.tell(StatusReply.success(((Existing) next).network().subnet(subnetId).orElseThrow()));
           changed(next);
         }).thenNoReply();
@@ -391,6 +398,33 @@ public final class NetworkEntity
       return persist(new SegmentReleased(now()));
     }
     return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  /** A port's id for the DHCP server's address in a subnet (an address no port can get). */
+  public static String dhcpPortId(String subnetId) {
+    return "dhcp:" + subnetId;
+  }
+
+  public static boolean isDhcp(Attachment a) {
+    return a.deviceOwner().equals(DHCP_OWNER);
+  }
+
+  static final String DHCP_OWNER = "network:dhcp";
+
+  /**
+   * A DHCP-served subnet's server address, taken from its pool as Neutron's DHCP port takes one:
+   * every host that carries the network answers DHCP from it. None if the pool is full.
+   */
+  private Optional<Event> dhcpAddress(Network n, String subnetId) {
+    Subnet s = n.subnet(subnetId).orElseThrow();
+    if (!s.enableDhcp() || s.autoAddressed()) return Optional.empty();
+    try {
+      Attachment a = Ipam.attach(n, dhcpPortId(subnetId), n.projectId(), DHCP_OWNER, Optional.empty(),
+          Optional.of(List.of(new IpRequest(Optional.of(subnetId), Optional.empty()))), NetworkEntity::randomMac);
+      return Optional.of(new PortAttached(dhcpPortId(subnetId), a, now()));
+    } catch (Ipam.Refused full) {
+      return Optional.empty();
+    }
   }
 
   private ReplyEffect<Event, State> refuse(Rejection why) {
