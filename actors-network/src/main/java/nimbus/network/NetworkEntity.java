@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
+import nimbus.cluster.FaultInjection;
 import nimbus.cluster.Rejection;
 import nimbus.cluster.StepDriver;
 import org.apache.pekko.Done;
@@ -22,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.EventAdapter;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -475,6 +477,12 @@ public final class NetworkEntity
       case RELEASING -> new Releasing(n);
       case GONE -> new Gone(n);
     };
+  }
+
+  /** Tests kill the process just before a chosen event is written ({@link FaultInjection}). */
+  @Override
+  public EventAdapter<Event, ?> eventAdapter() {
+    return FaultInjection.haltPoints(TYPE_KEY.name());
   }
 
   /** Addresses handed out are not part of what the read side lists. */

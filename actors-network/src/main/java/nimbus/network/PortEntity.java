@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
+import nimbus.cluster.FaultInjection;
 import nimbus.cluster.Rejection;
 import nimbus.cluster.StepDriver;
 import org.apache.pekko.Done;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.EventAdapter;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -305,6 +307,12 @@ public final class PortEntity
       case RELEASING -> new Releasing(p);
       case GONE -> new Gone(p);
     };
+  }
+
+  /** Tests kill the process just before a chosen event is written ({@link FaultInjection}). */
+  @Override
+  public EventAdapter<Event, ?> eventAdapter() {
+    return FaultInjection.haltPoints(TYPE_KEY.name());
   }
 
   @Override
