@@ -18,6 +18,8 @@ import nimbus.cluster.CborSerializable;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = HostAgentCommand.SpawnServer.class, name = "spawn"),
     @JsonSubTypes.Type(value = HostAgentCommand.StopServer.class, name = "stop"),
+    @JsonSubTypes.Type(value = HostAgentCommand.AttachNic.class, name = "attach-nic"),
+    @JsonSubTypes.Type(value = HostAgentCommand.DetachNic.class, name = "detach-nic"),
     @JsonSubTypes.Type(value = HostAgentCommand.StartServer.class, name = "start"),
     @JsonSubTypes.Type(value = HostAgentCommand.RebootServer.class, name = "reboot"),
     @JsonSubTypes.Type(value = HostAgentCommand.DestroyServer.class, name = "destroy"),
@@ -42,6 +44,12 @@ public interface HostAgentCommand extends CborSerializable {
       if (ports == null) ports = List.of();
     }
   }
+
+  /** Plugs a NIC on this port into the server's domain (running or not); answered with {@code NicPlugged}. */
+  record AttachNic(String serverId, ServerPort port) implements HostAgentCommand {}
+
+  /** Takes the NIC of this port out of the server's domain; answered with {@code NicUnplugged}. */
+  record DetachNic(String serverId, ServerPort port) implements HostAgentCommand {}
 
   record StopServer(String serverId) implements HostAgentCommand {}
 

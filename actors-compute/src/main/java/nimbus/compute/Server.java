@@ -9,15 +9,18 @@ import nimbus.cluster.CborSerializable;
 /** The facts every phase of a {@link ServerEntity} keeps about its server. */
 public record Server(String id, ServerSpec spec, Instant created, Instant updated,
     Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
-    Optional<String> lockedBy, List<InstanceAction> actions, List<ServerPort> ports) implements CborSerializable {
+    Optional<String> lockedBy, List<InstanceAction> actions, List<ServerPort> ports, Optional<NicChange> nicChange)
+    implements CborSerializable {
 
   public Server {
     if (ports == null) ports = List.of();
+    if (nicChange == null) nicChange = Optional.empty();
   }
 
   static Server requested(String id, ServerSpec spec, Instant at) {
     return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
-        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())), List.of());
+        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())), List.of(),
+        Optional.empty());
   }
 
   /** Whether the ports it asked for are made (a server on the host-local network has none to make). */
@@ -32,6 +35,28 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
 
   Server withPorts(List<ServerPort> changed) {
     return with(c -> c.ports = List.copyOf(changed));
+  }
+
+  Server changingNic(Optional<NicChange> change) {
+    return with(c -> c.nicChange = change);
+  }
+
+  /**
+   * Every port to give back when the server goes: those its create asked for (made or not, their
+   * ids are known), those it has, and the one being attached.
+   */
+  List<ServerPorts.PortRef> portsToRelease() {
+    java.util.Map<String, ServerPorts.PortRef> refs = new java.util.LinkedHashMap<>();
+    List<NicRequest> nics = spec.networks().nics();
+    for (int i = 0; i < nics.size(); i++) {
+      NicRequest nic = nics.get(i);
+      String portId = nic.portId().orElse(ServerPorts.portId(id, i));
+      refs.put(portId, new ServerPorts.PortRef(portId, Optional.empty(), nic.portId().isEmpty()));
+    }
+    for (ServerPort p : ports) refs.put(p.portId(), new ServerPorts.PortRef(p.portId(), Optional.of(p.networkId()), p.owned()));
+    nicChange.ifPresent(c -> refs.put(c.portId(), new ServerPorts.PortRef(c.portId(),
+        c.port().map(ServerPort::networkId), c.owned())));
+    return List.copyOf(refs.values());
   }
 
   Server at(Instant when) {
@@ -79,7 +104,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     Copy c = new Copy(this);
     change.accept(c);
     return new Server(id, c.spec, created, c.updated, c.host, c.power, c.launchedAt, c.fault, c.lockedBy, c.actions,
-        c.ports);
+        c.ports, c.nicChange);
   }
 
   /** The facts a copy may change. */
@@ -93,6 +118,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     Optional<String> lockedBy;
     List<InstanceAction> actions;
     List<ServerPort> ports;
+    Optional<NicChange> nicChange;
 
     Copy(Server s) {
       spec = s.spec;
@@ -104,6 +130,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
       lockedBy = s.lockedBy;
       actions = s.actions;
       ports = s.ports;
+      nicChange = s.nicChange;
     }
   }
 

@@ -112,6 +112,15 @@ public final class ServerEntity
 
   public record RevertResize(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Nova's os-interface attach: a NIC on a network (port {@code portId} made for it) or the user's
+   * port; answered once the host has plugged it (ACTIVE, PAUSED or SHUTOFF servers).
+   */
+  public record AttachNic(NicRequest nic, String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Nova's os-interface detach: answered once accepted; the port goes (or, the user's, stays unbound). */
+  public record DetachNic(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -124,6 +133,15 @@ public final class ServerEntity
   }
 
   public record Spawned(String host, PowerState power) implements HostReport {}
+
+  /** The host plugged the NIC of port {@code portId} into the domain. */
+  public record NicPlugged(String host, String portId) implements HostReport {}
+
+  /** The host could not plug it. */
+  public record NicPlugFailed(String host, String portId, String reason) implements HostReport {}
+
+  /** The host took the NIC out of the domain (or it was not there). */
+  public record NicUnplugged(String host, String portId) implements HostReport {}
 
   public record SpawnFailed(String host, String reason) implements HostReport {}
 
@@ -186,7 +204,9 @@ public final class ServerEntity
       Map.entry(ResizeRequested.class, "resize"),
       Map.entry(ResizeConfirmed.class, "confirmResize"),
       Map.entry(RevertRequested.class, "revertResize"),
-      Map.entry(DeleteRequested.class, "delete"));
+      Map.entry(DeleteRequested.class, "delete"),
+      Map.entry(NicAttachRequested.class, "attach_interface"),
+      Map.entry(NicDetachRequested.class, "detach_interface"));
 
   /** The action under way failed (its entry in the history says so). */
   public sealed interface Failure extends Event {}
@@ -207,6 +227,25 @@ public final class ServerEntity
 
   /** The server's ports are bound to the host it is being built on. */
   public record PortsBound(String host, Instant at) implements Event {}
+
+  public record NicAttachRequested(NicRequest nic, String portId, Instant at) implements Request {}
+
+  public record NicAllocated(ServerPort port, Instant at) implements Event {}
+
+  public record NicBound(Instant at) implements Event {}
+
+  public record NicAttached(Instant at) implements Event {}
+
+  /** The attach did not happen; what it made is given back. */
+  public record NicAttachFailed(String reason, Instant at) implements Failure {}
+
+  public record NicDetachRequested(String portId, Instant at) implements Request {}
+
+  /** The host took the NIC out of the domain. */
+  public record NicDetached(Instant at) implements Event {}
+
+  /** The port of the NIC change is given back: the change is over. */
+  public record NicReleased(Instant at) implements Event {}
 
   /** The selected host holds room for the server. */
   public record HostClaimed(String host, Instant at) implements Event {}
@@ -331,6 +370,7 @@ public final class ServerEntity
       @JsonSubTypes.Type(value = Paused.class, name = "paused"),
       @JsonSubTypes.Type(value = Suspended.class, name = "suspended"),
       @JsonSubTypes.Type(value = Snapshotting.class, name = "snapshotting"),
+      @JsonSubTypes.Type(value = ChangingNics.class, name = "changing-nics"),
       @JsonSubTypes.Type(value = Resizing.class, name = "resizing"),
       @JsonSubTypes.Type(value = Resized.class, name = "resized"),
       @JsonSubTypes.Type(value = ResizeEnding.class, name = "resize-ending"),
@@ -468,6 +508,22 @@ public final class ServerEntity
 
     Snapshotting at(SnapshotStep next, Instant at) {
       return new Snapshotting(server.at(at), imageId, image, next, vmState, at);
+    }
+  }
+
+  /** A NIC being attached or detached ({@link Server#nicChange}); then back to {@code vmState}. */
+  public record ChangingNics(Server server, VmState vmState, Instant since) implements State {
+    @Override
+    public State withServer(Server s) {
+      return new ChangingNics(s, vmState, since);
+    }
+
+    NicChange change() {
+      return server.nicChange().orElseThrow();
+    }
+
+    ChangingNics at(NicChange next, Instant at) {
+      return new ChangingNics(server.changingNic(Optional.of(next)).at(at), vmState, at);
     }
   }
 
@@ -610,6 +666,7 @@ public final class ServerEntity
     var builder = newCommandHandlerWithReplyBuilder();
     new ServerBuild(steps).handlers(builder);
     new ServerSnapshot(steps).handlers(builder);
+    new ServerNics(steps).handlers(builder);
     new ServerResize(steps).handlers(builder);
     new ServerPower(steps).handlers(builder);
     return builder.build();
@@ -720,6 +777,26 @@ public final class ServerEntity
         .onEvent(TaskFailed.class, (s, e) -> s.image().isPresent()
             ? s.at(SnapshotStep.DISCARDING_IMAGE, e.at()) : snapshotOver(s, e.at()))
         .onEvent(SnapshotImageDiscarded.class, (s, e) -> snapshotOver(s, e.at()));
+    for (Class<? extends State> phase : List.of(Active.class, Stopped.class, Paused.class)) {
+      builder.forStateType(phase)
+          .onEvent(NicAttachRequested.class, (s, e) -> new ChangingNics(s.server().changingNic(Optional.of(
+              new NicChange(true, Optional.of(e.nic()), e.portId(), Optional.empty(), NicChange.Step.ALLOCATING)))
+              .at(e.at()), s.vmState(), e.at()))
+          .onEvent(NicDetachRequested.class, (s, e) -> new ChangingNics(s.server().changingNic(Optional.of(
+              new NicChange(false, Optional.empty(), e.portId(), s.server().ports().stream()
+                  .filter(p -> p.portId().equals(e.portId())).findFirst(), NicChange.Step.UNPLUGGING))).at(e.at()),
+              s.vmState(), e.at()));
+    }
+    builder.forStateType(ChangingNics.class)
+        .onEvent(NicAllocated.class, (s, e) -> s.at(s.change().with(e.port(), NicChange.Step.BINDING), e.at()))
+        .onEvent(NicBound.class, (s, e) -> s.at(s.change().at(NicChange.Step.PLUGGING), e.at()))
+        .onEvent(NicAttached.class, (s, e) -> nicsSettled(s, s.change().port()
+            .map(p -> withPort(s.server(), p)).orElse(s.server()), e.at()))
+        .onEvent(NicAttachFailed.class, (s, e) -> s.at(s.change().at(s.change().step() == NicChange.Step.PLUGGING
+            ? NicChange.Step.UNPLUGGING : NicChange.Step.RELEASING), e.at()))
+        .onEvent(NicDetached.class, (s, e) -> new ChangingNics(withoutPort(s.server(), s.change().portId())
+            .changingNic(Optional.of(s.change().at(NicChange.Step.RELEASING))).at(e.at()), s.vmState(), e.at()))
+        .onEvent(NicReleased.class, (s, e) -> nicsSettled(s, s.server(), e.at()));
     builder.forStateType(Resizing.class)
         .onEvent(ResizeQuotaHeld.class, (s, e) -> new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), true,
             Task.RESIZE_PREP, s.move(), e.at()))
@@ -784,6 +861,26 @@ public final class ServerEntity
       case PAUSED -> new Paused(server, Optional.empty(), at);
       case SUSPENDED -> new Suspended(server, Optional.empty(), at);
       default -> settled(server, s.vmState() == VmState.ACTIVE, at);
+    };
+  }
+
+  private static Server withPort(Server server, ServerPort port) {
+    List<ServerPort> ports = new ArrayList<>(server.ports());
+    ports.add(port);
+    return server.withPorts(ports);
+  }
+
+  private static Server withoutPort(Server server, String portId) {
+    return server.withPorts(server.ports().stream().filter(p -> !p.portId().equals(portId)).toList());
+  }
+
+  /** The NIC change is over: back to the phase it began in. */
+  private static State nicsSettled(ChangingNics s, Server server, Instant at) {
+    Server done = server.changingNic(Optional.empty()).at(at);
+    return switch (s.vmState()) {
+      case PAUSED -> new Paused(done, Optional.empty(), at);
+      case STOPPED -> new Stopped(done, Optional.empty(), at);
+      default -> new Active(done, Optional.empty(), at);
     };
   }
 

@@ -11,17 +11,20 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface ServerPorts {
 
+  /** A port to give back: the server's own (deleted), or the user's (let go), with its network if known. */
+  record PortRef(String portId, java.util.Optional<String> networkId, boolean owned) {}
+
+  /** One more port of the server, with id {@code portId} if the server makes it (a NIC attached later). */
+  CompletionStage<StatusReply<ServerPort>> allocateOne(String serverId, String projectId, NicRequest nic, String portId);
+
   /** The server's ports: made on the networks asked for, or the user's ports claimed for it. */
   CompletionStage<StatusReply<List<ServerPort>>> allocate(String serverId, String projectId, List<NicRequest> nics);
 
   /** The ports are bound to {@code host}, whose agent plugs them. */
   CompletionStage<StatusReply<Done>> bind(List<ServerPort> ports, String host);
 
-  /**
-   * The server is gone: the ports it made are deleted, the user's let go (unbound, no device,
-   * plugged nowhere); {@code ports} are those it had, if it got that far.
-   */
-  CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics, List<ServerPort> ports);
+  /** The ports the server made are deleted, the user's let go (no device, unbound, plugged nowhere). */
+  CompletionStage<StatusReply<Done>> release(String serverId, List<PortRef> ports);
 
   /** The id of the port a server makes for its {@code index}th NIC. */
   static String portId(String serverId, int index) {

@@ -79,9 +79,8 @@ final class ServerPower {
     });
     steps.onStep(Deleted.class, d -> {
       if (d.released()) return false;
-      ServerSpec spec = d.server().spec();
-      steps.ask(RELEASE, () -> steps.hosts.giveBack(spec, d.server().host(), steps.serverId)
-          .thenCombine(steps.ports.release(steps.serverId, spec.networks().nics(), d.server().ports()), (done, ports) -> ports)
+      steps.ask(RELEASE, () -> steps.hosts.giveBack(d.server().spec(), d.server().host(), steps.serverId)
+          .thenCombine(steps.ports.release(steps.serverId, d.server().portsToRelease()), (done, ports) -> ports)
           .thenApply(ports -> ports.isError() ? Optional.of(Rejection.from(ports.getError())) : Optional.<Rejection>empty()));
       return true;
     });

@@ -41,11 +41,7 @@ final class ShardedServerPorts implements ServerPorts {
       List<NicRequest> nics) {
     List<CompletableFuture<StatusReply<ServerPort>>> each = new ArrayList<>();
     for (int i = 0; i < nics.size(); i++) {
-      NicRequest nic = nics.get(i);
-      CompletionStage<StatusReply<ServerPort>> one = nic.portId().isPresent()
-          ? claim(serverId, projectId, nic.portId().get())
-          : make(ServerPorts.portId(serverId, i), serverId, projectId, nic);
-      each.add(one.toCompletableFuture());
+      each.add(allocateOne(serverId, projectId, nics.get(i), ServerPorts.portId(serverId, i)).toCompletableFuture());
     }
     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(all -> {
       List<ServerPort> ports = new ArrayList<>();
@@ -56,6 +52,12 @@ final class ShardedServerPorts implements ServerPorts {
       }
       return StatusReply.success(List.copyOf(ports));
     });
+  }
+
+  @Override
+  public CompletionStage<StatusReply<ServerPort>> allocateOne(String serverId, String projectId, NicRequest nic,
+      String portId) {
+    return nic.portId().isPresent() ? claim(serverId, projectId, nic.portId().get()) : make(portId, serverId, projectId, nic);
   }
 
   /** A new port of the server on the network asked for. */
@@ -124,27 +126,20 @@ final class ShardedServerPorts implements ServerPorts {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics, List<ServerPort> ports) {
+  public CompletionStage<StatusReply<Done>> release(String serverId, List<PortRef> ports) {
     List<CompletableFuture<? extends StatusReply<?>>> each = new ArrayList<>();
-    for (int i = 0; i < nics.size(); i++) {
-      NicRequest nic = nics.get(i);
-      var port = sharding.entityRefFor(PortEntity.TYPE_KEY, nic.portId().orElse(ServerPorts.portId(serverId, i)));
-      each.add(nic.portId().isPresent()
-          ? port.<StatusReply<Done>>ask(r -> new PortEntity.ReleaseDevice(serverId, r), timeout).toCompletableFuture()
-              .thenCompose(r -> r.isError() ? done(r) : unplace(nic.portId().get(), ports))
+    for (PortRef ref : ports) {
+      var port = sharding.entityRefFor(PortEntity.TYPE_KEY, ref.portId());
+      each.add(ref.owned()
           // a port never made, or gone already, is as good as deleted
-          : port.<StatusReply<Done>>ask(PortEntity.Delete::new, timeout)
+          ? port.<StatusReply<Done>>ask(PortEntity.Delete::new, timeout)
               .thenApply(r -> r.isError() && Rejection.from(r.getError()).kind() == Rejection.Kind.NOT_FOUND
-                  ? StatusReply.<Done>ack() : r).toCompletableFuture());
+                  ? StatusReply.<Done>ack() : r).toCompletableFuture()
+          : port.<StatusReply<Done>>ask(r -> new PortEntity.ReleaseDevice(serverId, r), timeout).toCompletableFuture()
+              .thenCompose(r -> r.isError() || ref.networkId().isEmpty() ? done(r)
+                  : place(ref.networkId().get(), ref.portId(), Optional.empty())));
     }
     return allAcknowledged(each);
-  }
-
-  /** The user's port stays, plugged nowhere. */
-  private CompletableFuture<StatusReply<Done>> unplace(String portId, List<ServerPort> ports) {
-    return ports.stream().filter(p -> p.portId().equals(portId)).findFirst()
-        .map(p -> place(p.networkId(), portId, Optional.empty()).toCompletableFuture())
-        .orElseGet(() -> CompletableFuture.completedFuture(StatusReply.ack()));
   }
 
   private static CompletionStage<StatusReply<Done>> allAcknowledged(List<? extends CompletableFuture<? extends StatusReply<?>>> each) {

@@ -562,7 +562,7 @@ class ServerEntityTest extends EntityTestSupport {
       assertTrue(((ServerEntity.Deleted) kit.getState()).released());
       return null;
     });
-    assertEquals(List.of("release " + id + " 1"), ports.released);
+    assertEquals(List.of(ServerPorts.portId(id, 0) + " deleted"), ports.released);
   }
 
   @Test
@@ -572,6 +572,72 @@ class ServerEntityTest extends EntityTestSupport {
     clock.advance(settings.taskTimeout().plusSeconds(1));
     awaitStatus("ERROR");
     assertTrue(get().fault().orElseThrow().message().contains("timed out waiting for its ports"));
+  }
+
+  private ServerPort extraPort(String portId) {
+    return new ServerPort(portId, "net2", "second", "fa:16:3e:00:00:07",
+        List.of(new nimbus.network.FixedIp("sub2", "10.1.0.7")), true, Optional.empty());
+  }
+
+  private TestProbe<StatusReply<Done>> attachNic(String portId) {
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    kit.runCommand(new ServerEntity.AttachNic(NicRequest.onNetwork("net2", Optional.empty()), portId, client.ref()));
+    return client;
+  }
+
+  @Test
+  void aNicIsAttachedAsStepsAndTheClientAnsweredOncePlugged() {
+    activeOn("h1");
+    TestProbe<StatusReply<Done>> client = attachNic("p2");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(ports.asked.contains("p2"));
+      return null;
+    });
+    ports.oneAnswer = StatusReply.success(extraPort("p2"));
+    HostAgentCommand.AttachNic plug = hosts.awaitCommand("h1", HostAgentCommand.AttachNic.class);
+    assertEquals(Optional.of("h1"), plug.port().boundTo());
+    assertTrue(ports.bound.contains("bind h1"));
+    client.expectNoMessage(Duration.ofMillis(100));
+    kit.runCommand(new ServerEntity.NicPlugged("h1", "p2"));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+    assertEquals("ACTIVE", get().status());
+    assertEquals(List.of("p2"), get().ports().stream().map(ServerPort::portId).toList());
+    assertTrue(kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new).reply().getValue()
+        .actions().stream().anyMatch(a -> a.action().equals("attach_interface")));
+  }
+
+  @Test
+  void aNicTheHostCannotPlugIsTakenOutAndItsPortGivenBack() {
+    activeOn("h1");
+    ports.oneAnswer = StatusReply.success(extraPort("p3"));
+    TestProbe<StatusReply<Done>> client = attachNic("p3");
+    hosts.awaitCommand("h1", HostAgentCommand.AttachNic.class);
+    kit.runCommand(new ServerEntity.NicPlugFailed("h1", "p3", "no such bridge"));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).getError().getMessage().contains("no such bridge"));
+    hosts.awaitCommand("h1", HostAgentCommand.DetachNic.class);
+    kit.runCommand(new ServerEntity.NicUnplugged("h1", "p3"));
+    awaitStatus("ACTIVE");
+    assertEquals(List.of("p3 deleted"), ports.released);
+    assertTrue(get().ports().isEmpty());
+  }
+
+  @Test
+  void aDetachedNicIsUnpluggedThenItsPortDeletedAndADeleteGivesBackTheRest() {
+    activeOn("h1");
+    ports.oneAnswer = StatusReply.success(extraPort("p4"));
+    TestProbe<StatusReply<Done>> client = attachNic("p4");
+    hosts.awaitCommand("h1", HostAgentCommand.AttachNic.class);
+    kit.runCommand(new ServerEntity.NicPlugged("h1", "p4"));
+    client.receiveMessage(Duration.ofSeconds(5));
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachNic("p4", r)).reply().isSuccess());
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachNic("p4", r)).reply().isError(),
+        "one NIC change at a time");
+    hosts.awaitCommand("h1", HostAgentCommand.DetachNic.class);
+    kit.runCommand(new ServerEntity.NicUnplugged("h1", "p4"));
+    awaitStatus("ACTIVE");
+    assertEquals(List.of("p4 deleted"), ports.released);
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachNic("p4", r)).reply().isError(),
+        "no longer attached");
   }
 
   /** Answers the ports step as the test says (none yet: no answer, as a lost message); binds and releases succeed. */
@@ -600,10 +666,19 @@ class ServerEntityTest extends EntityTestSupport {
       return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
     }
 
+    volatile StatusReply<ServerPort> oneAnswer;
+
     @Override
-    public java.util.concurrent.CompletionStage<StatusReply<Done>> release(String serverId, List<NicRequest> nics,
-        List<ServerPort> had) {
-      if (!nics.isEmpty()) released.add("release " + serverId + " " + nics.size());
+    public java.util.concurrent.CompletionStage<StatusReply<ServerPort>> allocateOne(String serverId, String projectId,
+        NicRequest nic, String portId) {
+      asked.add(portId);
+      return oneAnswer != null ? java.util.concurrent.CompletableFuture.completedFuture(oneAnswer)
+          : java.util.concurrent.CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer"));
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<StatusReply<Done>> release(String serverId, List<PortRef> refs) {
+      refs.forEach(r -> released.add(r.portId() + (r.owned() ? " deleted" : " let go")));
       return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
     }
   }

@@ -57,6 +57,10 @@ class ServerListProjectionTest {
     ServerPort port = new ServerPort("port-" + random.nextInt(100), "net", "private", "fa:16:3e:00:00:01",
         List.of(new nimbus.network.FixedIp("sub", "10.0.0." + (2 + random.nextInt(200)))), true, Optional.empty());
     return List.of(new ServerEntity.PortsAllocated(List.of(port), at), new ServerEntity.PortsBound("host-a", at),
+        new ServerEntity.NicAttachRequested(NicRequest.onNetwork("net", Optional.empty()), "nic-" + random.nextInt(9), at),
+        new ServerEntity.NicAllocated(port, at), new ServerEntity.NicBound(at), new ServerEntity.NicAttached(at),
+        new ServerEntity.NicAttachFailed("the host said no", at), new ServerEntity.NicDetachRequested(port.portId(), at),
+        new ServerEntity.NicDetached(at), new ServerEntity.NicReleased(at),
         new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),
@@ -119,7 +123,7 @@ class ServerListProjectionTest {
     Random random = new Random(7);
     Set<Class<?>> seen = new HashSet<>();
     Map<String, List<ServerEntity.Event>> histories = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < 200; i++) histories.put("s-" + i, history("s-" + i, random, seen));
+    for (int i = 0; i < 400; i++) histories.put("s-" + i, history("s-" + i, random, seen));
     // interleave the servers' events as the journal would, then hand them over in random batches
     List<EventEnvelope<ServerEntity.Event>> journal = new ArrayList<>();
     Map<String, Integer> next = new java.util.HashMap<>();
