@@ -59,6 +59,10 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-instance-actions:list", READER);
     r.put("os_compute_api:ips:index", READER);
     r.put("os_compute_api:ips:show", READER);
+    r.put("os_compute_api:os-attach-interfaces:list", READER);
+    r.put("os_compute_api:os-attach-interfaces:show", READER);
+    r.put("os_compute_api:os-attach-interfaces:create", MEMBER);
+    r.put("os_compute_api:os-attach-interfaces:delete", MEMBER);
     r.put("os_compute_api:os-extended-server-attributes", ADMIN);
   }
 

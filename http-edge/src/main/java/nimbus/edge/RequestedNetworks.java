@@ -74,17 +74,22 @@ final class RequestedNetworks {
       }
       nics.add(NicRequest.onNetwork(uuid.get(), fixedIp));
     }
-    List<CompletableFuture<Void>> checks = nics.stream().map(nic -> check(ctx, nic).toCompletableFuture()).toList();
+    List<CompletableFuture<Void>> checks = nics.stream().map(nic -> check(ctx, nic, 400).toCompletableFuture()).toList();
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(done -> ServerNetworks.of(nics));
   }
 
-  private CompletionStage<Void> check(RequestContext ctx, NicRequest nic) {
+  /**
+   * Whether the NIC can be had: its port the project's, free and with an address, or its network
+   * usable by the project and with a subnet; {@code missing}: the status of an unknown one (a
+   * create's is 400, an attach's 404).
+   */
+  CompletionStage<Void> check(RequestContext ctx, NicRequest nic, int missing) {
     if (nic.portId().isPresent()) {
       String id = nic.portId().get();
       return sharding.entityRefFor(PortEntity.TYPE_KEY, id).<StatusReply<Port>>ask(PortEntity.Get::new, timeout)
           .thenAccept(r -> {
             if (r.isError() || !r.getValue().projectId().equals(ctx.projectId())) {
-              throw ApiError.badRequest("Port id " + id + " could not be found.");
+              throw new ApiError(missing, "Port id " + id + " could not be found.");
             }
             if (!r.getValue().attributes().deviceId().isEmpty()) throw new ApiError(409, "Port " + id + " is still in use.");
             if (r.getValue().fixedIps().isEmpty()) {
@@ -96,7 +101,7 @@ final class RequestedNetworks {
     return sharding.entityRefFor(NetworkEntity.TYPE_KEY, id).<StatusReply<Network>>ask(NetworkEntity.Get::new, timeout)
         .thenAccept(r -> {
           if (r.isError() || !r.getValue().visibleTo(ctx.projectId())) {
-            throw ApiError.badRequest("Network " + id + " could not be found.");
+            throw new ApiError(missing, "Network " + id + " could not be found.");
           }
           if (r.getValue().subnets().isEmpty()) {
             throw ApiError.badRequest("Network " + id + " requires a subnet in order to boot instances on.");

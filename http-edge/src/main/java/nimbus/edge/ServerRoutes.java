@@ -67,6 +67,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerListing listing;
   private final BootSources bootSources;
   private final RequestedNetworks networks;
+  private final ServerInterfaceRoutes interfaces;
   private final Executor blocking;
   private final Duration timeout;
 
@@ -89,6 +90,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
     this.networks = new RequestedNetworks(sharding, timeout);
+    this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
@@ -109,6 +111,7 @@ final class ServerRoutes extends ServiceRoutes {
                 delete(() -> respond(() -> delete(ctx, id))))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id)))),
+            interfaces.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
                 path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));

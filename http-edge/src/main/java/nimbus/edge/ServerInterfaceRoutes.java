@@ -1,0 +1,131 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import nimbus.compute.NicRequest;
+import nimbus.compute.ServerEntity;
+import nimbus.compute.ServerPort;
+import nimbus.compute.ServerView;
+import nimbus.network.Port;
+import nimbus.network.PortEntity;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Nova's {@code os-interface} on one server ({@code openstack server add port}, {@code remove
+ * port}): list, show, attach (answered once the host has plugged the NIC) and detach.
+ */
+final class ServerInterfaceRoutes extends ServiceRoutes {
+  private static final RequestSchema ATTACH = RequestSchema.named("interface-attach");
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final Policy policy;
+  private final RequestedNetworks networks;
+  /** The server if the caller may see it; the server if the caller may change it (unlocked). */
+  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> visible;
+  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked;
+
+  ServerInterfaceRoutes(ClusterSharding sharding, Duration timeout, Policy policy, RequestedNetworks networks,
+      BiFunction<RequestContext, String, CompletionStage<ServerView>> visible,
+      BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked) {
+    super(NovaErrors::response);
+    this.sharding = sharding;
+    this.timeout = timeout;
+    this.policy = policy;
+    this.networks = networks;
+    this.visible = visible;
+    this.unlocked = unlocked;
+  }
+
+  Route route(RequestContext ctx, String serverId) {
+    return pathPrefix("os-interface", () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> respond(() -> list(ctx, serverId))),
+            post(() -> body(b -> respond(() -> attach(ctx, serverId, b)))))),
+        path(PathMatchers.segment(), portId -> concat(
+            get(() -> respond(() -> show(ctx, serverId, portId))),
+            delete(() -> respond(() -> detach(ctx, serverId, portId)))))));
+  }
+
+  /** One NIC as Nova shows it. */
+  record Attachment(@JsonProperty("port_state") String portState, @JsonProperty("fixed_ips") List<FixedIp> fixedIps,
+      @JsonProperty("port_id") String portId, @JsonProperty("net_id") String netId,
+      @JsonProperty("mac_addr") String macAddr) {}
+
+  record FixedIp(@JsonProperty("subnet_id") String subnetId, @JsonProperty("ip_address") String ipAddress) {}
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, String serverId) {
+    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:list");
+    return visible.apply(ctx, serverId).thenCompose(view -> {
+      List<java.util.concurrent.CompletableFuture<Attachment>> each = view.ports().stream()
+          .map(p -> attachment(p).toCompletableFuture()).toList();
+      return java.util.concurrent.CompletableFuture.allOf(each.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .thenApply(all -> Json.response(200, Map.of("interfaceAttachments",
+              each.stream().map(java.util.concurrent.CompletableFuture::join).toList())));
+    });
+  }
+
+  private CompletionStage<HttpResponse> show(RequestContext ctx, String serverId, String portId) {
+    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:show");
+    return visible.apply(ctx, serverId).thenCompose(view -> attachment(portOf(view, portId)))
+        .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
+  }
+
+  private CompletionStage<HttpResponse> attach(RequestContext ctx, String serverId, String body) {
+    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:create");
+    JsonNode in = ATTACH.validate(Json.parseObject(body)).get("interfaceAttachment");
+    Optional<String> portId = Fields.text(in, "port_id");
+    Optional<String> netId = Fields.text(in, "net_id");
+    JsonNode ips = in.get("fixed_ips");
+    Optional<String> fixedIp = ips == null || ips.isEmpty() ? Optional.empty() : Fields.text(ips.get(0), "ip_address");
+    if (portId.isPresent() && netId.isPresent()) throw ApiError.badRequest("Must not input both network_id and port_id");
+    if (fixedIp.isPresent() && netId.isEmpty()) throw ApiError.badRequest("Must input network_id when request IP address");
+    if (portId.isEmpty() && netId.isEmpty()) {
+      throw ApiError.badRequest("Nimbus needs a net_id or a port_id to attach an interface");
+    }
+    NicRequest nic = portId.map(NicRequest::port).orElseGet(() -> NicRequest.onNetwork(netId.get(), fixedIp));
+    String newPort = portId.orElseGet(() -> UUID.randomUUID().toString());
+    return unlocked.apply(ctx, serverId)
+        .thenCompose(view -> networks.check(ctx, nic, 404))
+        .thenCompose(ok -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.AttachNic(nic, newPort, r), timeout))
+        .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, timeout))
+        .thenCompose(view -> attachment(portOf(view, newPort)))
+        .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
+  }
+
+  private CompletionStage<HttpResponse> detach(RequestContext ctx, String serverId, String portId) {
+    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:delete");
+    return unlocked.apply(ctx, serverId)
+        .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.DetachNic(portId, r), timeout))
+        .thenApply(done -> HttpResponse.create().withStatus(202));
+  }
+
+  private static ServerPort portOf(ServerView view, String portId) {
+    return view.ports().stream().filter(p -> p.portId().equals(portId)).findFirst()
+        .orElseThrow(() -> ApiError.notFound("Port " + portId + " is not attached"));
+  }
+
+  /** The NIC with its port's state now (DOWN until its host plugged it). */
+  private CompletionStage<Attachment> attachment(ServerPort p) {
+    return sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId()).<StatusReply<Port>>ask(PortEntity.Get::new, timeout)
+        .thenApply(r -> new Attachment(r.isSuccess() ? r.getValue().status() : "DOWN",
+            p.fixedIps().stream().map(f -> new FixedIp(f.subnetId(), f.ipAddress())).toList(), p.portId(),
+            p.networkId(), p.macAddress()));
+  }
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ServerEntity.Command> server(String id) {
+    return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
+  }
+}
