@@ -19,6 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -44,6 +45,8 @@ public final class NetworkEntity
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Network");
   public static final String TAG = "network";
+  /** Idle this long with no step in flight, a network stops (it is remembered only while it has work). */
+  static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
 
   // ---------------------------------------------------------------- commands
 
@@ -84,6 +87,9 @@ public final class NetworkEntity
 
   /** Time to ask again the steps still unanswered. */
   record Tick() implements Command {}
+
+  /** Nothing came for a while: stop unless a step is in flight. */
+  record Idle() implements Command {}
 
   // ---------------------------------------------------------------- events
 
@@ -146,25 +152,41 @@ public final class NetworkEntity
   // ---------------------------------------------------------------- behavior
 
   public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> new NetworkEntity(networkId, claims, clock,
-        context, new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new))));
+    return create(networkId, claims, stepRetry, clock, Optional.empty());
+  }
+
+  /**
+   * {@code shard}: where to ask to be passivated once idle. Without it, a remembered network would
+   * stay in memory for good, and so would one started by a read of an id that names nothing.
+   */
+  public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
+      return new NetworkEntity(networkId, claims, clock, context,
+          new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new), shard);
+    }));
   }
 
   private final String networkId;
   private final NetworkClaims claims;
   private final Clock clock;
   private final StepDriver<Command> steps;
+  private final ActorContext<Command> context;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
   private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
 
   private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
-      StepDriver<Command> steps) {
+      StepDriver<Command> steps, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), networkId), Entities.JOURNAL_BACKOFF);
     this.networkId = networkId;
     this.claims = claims;
     this.clock = clock;
     this.steps = steps;
+    this.context = context;
+    this.shard = shard;
   }
 
   @Override
@@ -198,6 +220,12 @@ public final class NetworkEntity
     b.forAnyState()
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Idle.class, (s, c) -> {
+          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty()) {
+            shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+          }
+          return Effect().noReply();
+        })
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s instanceof Existing e
             && e.network().projectId().equals(c.network().projectId()) && !(s instanceof Gone || s instanceof Releasing)
             ? StatusReply.success(e.network()) : Rejection.conflict("Network " + networkId + " already exists.")))
@@ -301,6 +329,14 @@ public final class NetworkEntity
   }
 
   // ---------------------------------------------------------------- steps
+
+  /** Whether a step is in flight: its quota, segment or a subnet claimed, or something to give back. */
+  private static boolean busy(State state) {
+    if (!(state instanceof Existing e)) return false;
+    Network n = e.network();
+    return n.phase() == Network.Phase.CREATING || n.phase() == Network.Phase.RELEASING
+        || !n.pendingSubnets().isEmpty() || !n.quotaToRelease().isEmpty();
+  }
 
   /** Asks whatever step the network is in; the retry timer runs exactly while one is in flight. */
   private void drive(State state) {
