@@ -135,7 +135,8 @@ public final class NetworkListing {
       // sorted: the same query text for the same filters
       new TreeMap<>(q.filters()).forEach((key, values) -> {
         String column = table.columns().get(key);
-        if (column == null) {
+        // a timestamp is compared as the API writes it (a text the database might not parse)
+        if (column == null || column.equals("created_at")) {
           inJava.put(key, values);
         } else if (values.isEmpty()) {
           where.and("1 = 0");

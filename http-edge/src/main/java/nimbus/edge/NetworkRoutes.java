@@ -139,8 +139,9 @@ final class NetworkRoutes extends NeutronResourceRoutes {
   private Segment segment(ObjectNode item) {
     Optional<String> typeName = Fields.text(item, "provider:network_type");
     Optional<String> physnet = Fields.text(item, "provider:physical_network");
-    Optional<Integer> id = Fields.text(item, "provider:segmentation_id").map(Long::parseLong)
-        .map(v -> v > Integer.MAX_VALUE ? -1 : v.intValue());
+    Optional<Integer> id = Fields.text(item, "provider:segmentation_id")
+        .map(t -> integer(item, "provider:segmentation_id", 0, 4294967295L))
+        .map(v -> v > Integer.MAX_VALUE ? -1 : v.intValue()); // beyond any type's range: refused below
     if (typeName.isEmpty()) {
       if (physnet.isPresent() || id.isPresent()) throw NeutronErrors.invalidInput("network_type required");
       return new Segment(NetworkType.fromApi(settings.tenantNetworkType()).orElseThrow(), Optional.empty(),

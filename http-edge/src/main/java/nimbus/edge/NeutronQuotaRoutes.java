@@ -129,7 +129,9 @@ final class NeutronQuotaRoutes extends ServiceRoutes {
     UPDATE.validateAsNeutron(body);
     Map<String, Integer> limits = new LinkedHashMap<>();
     quota.fields().forEachRemaining(e -> {
-      if (!OPTIONS.contains(e.getKey())) limits.put(e.getKey(), Integer.parseInt(e.getValue().asText()));
+      if (!OPTIONS.contains(e.getKey())) {
+        limits.put(e.getKey(), (int) NeutronResourceRoutes.integer(quota, e.getKey(), -1, Integer.MAX_VALUE));
+      }
     });
     boolean checkLimit = NeutronResourceRoutes.bool(quota, "check_limit", false);
     return quota(project).thenCompose(q -> {

@@ -110,6 +110,26 @@ abstract class NeutronResourceRoutes extends ServiceRoutes {
     return v.asText().equalsIgnoreCase("true") || v.asText().equals("1");
   }
 
+  /**
+   * An integer its schema has checked (a number, possibly written 4.0, or a string of digits);
+   * {@code min}..{@code max} bound it, else a 400 naming {@code field}.
+   */
+  protected static long integer(JsonNode item, String field, long min, long max) {
+    JsonNode v = item.get(field);
+    java.math.BigDecimal n;
+    try {
+      n = v.isNumber() ? v.decimalValue() : new java.math.BigDecimal(v.asText().trim());
+    } catch (NumberFormatException e) {
+      throw NeutronErrors.badRequest("Invalid input for " + field + ". Reason: '" + v.asText() + "' is not an integer.");
+    }
+    if (n.stripTrailingZeros().scale() > 0 || n.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+        || n.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+      throw NeutronErrors.badRequest("Invalid input for " + field + ". Reason: '" + v.asText()
+          + "' is not an integer from " + min + " to " + max + ".");
+    }
+    return n.longValueExact();
+  }
+
   /** A read-side query on the blocking executor; a marker that names nothing is Neutron's 404. */
   protected <T> CompletionStage<T> listed(ReadSideQuery<T> query) {
     return CompletableFuture.supplyAsync(() -> {

@@ -154,7 +154,7 @@ final class SubnetRoutes extends NeutronResourceRoutes {
     Optional<String> cidr = Fields.text(item, "cidr");
     if (cidr.isEmpty()) throw NeutronErrors.badRequest("subnets", "a subnetpool must be specified in the absence of a cidr");
     if (item.has("prefixlen")) throw NeutronErrors.badRequest("subnets", "cidr and prefixlen must not be supplied together");
-    int version = Integer.parseInt(item.get("ip_version").asText());
+    int version = (int) integer(item, "ip_version", 4, 6);
     IpNet net;
     try {
       net = IpNet.parse(cidr.get());
