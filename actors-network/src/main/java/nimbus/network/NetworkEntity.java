@@ -249,7 +249,8 @@ public final class NetworkEntity
             ? Effect().persist(new NetworkDeleted(now())).thenRun(this::drive).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
                 "Unable to complete operation on network " + networkId
-                    + ". There are one or more ports still in use on the network.")))
+                    + ". There are one or more ports still in use on the network, id for these ports is: "
+                    + String.join(",", new java.util.TreeSet<>(s.network().ports().keySet())) + ".")))
         .onCommand(AddSubnet.class, this::addSubnet)
         .onCommand(UpdateSubnet.class, this::updateSubnet)
         .onCommand(DeleteSubnet.class, (s, c) -> {

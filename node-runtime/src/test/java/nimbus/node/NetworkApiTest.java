@@ -92,6 +92,8 @@ class NetworkApiTest {
     Api.Reply inUse = alice.delete(V2 + "/networks/" + net);
     assertEquals(409, inUse.status(), inUse.raw());
     assertEquals("NetworkInUse", inUse.body().path("NeutronError").path("type").asText());
+    assertEquals("Unable to complete operation on network " + net + ". There are one or more ports still in use on "
+        + "the network, id for these ports is: " + port + ".", inUse.body().path("NeutronError").path("message").asText());
     assertEquals(204, alice.delete(V2 + "/ports/" + port).status());
     assertEquals(204, alice.delete(V2 + "/subnets/" + sub).status());
     assertEquals(204, alice.delete(V2 + "/networks/" + net).status());
