@@ -51,11 +51,6 @@ public final class NetworkListing {
       filters = Map.copyOf(filters);
       sort = List.copyOf(sort);
     }
-
-    /** Everything the viewer sees, in Neutron's default order (by id). */
-    public static <T> Query<T> all(Optional<String> viewer, Attributes<T> attributes) {
-      return new Query<>(viewer, Map.of(), Optional.empty(), attributes, List.of(), 0, Optional.empty(), false);
-    }
   }
 
   /** A resource kind's table: its SQL columns by API name, and what a viewer may see of it. */

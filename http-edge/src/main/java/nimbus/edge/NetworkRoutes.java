@@ -46,7 +46,8 @@ final class NetworkRoutes extends NeutronResourceRoutes {
     super(sharding, listing, blocking, timeout, policy);
     this.settings = settings;
     this.tags = new NeutronTags((ctx, id) -> visibleNetwork(ctx, id).thenApply(n -> n.attributes().tags()),
-        (ctx, id, next) -> owned(ctx, id, Map.of()).thenCompose(n -> update(id, withTags(n.attributes(), next)))
+        (ctx, id, next) -> owned(ctx, id, Json.MAPPER.createObjectNode(), "update_network")
+            .thenCompose(n -> update(id, withTags(n.attributes(), next)))
             .thenApply(n -> n.attributes().tags()));
   }
 
@@ -189,7 +190,7 @@ final class NetworkRoutes extends NeutronResourceRoutes {
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
     ObjectNode item = NetworkJson.ATTRIBUTES.updated(Json.parseObject(raw));
-    return owned(ctx, id, item).thenCompose(n -> {
+    return owned(ctx, id, item, "update_network").thenCompose(n -> {
       if (PROVIDER.stream().anyMatch(item::has)) {
         throw NeutronErrors.invalidInput("Plugin does not support updating provider attributes");
       }
@@ -208,20 +209,15 @@ final class NetworkRoutes extends NeutronResourceRoutes {
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
-    return owned(ctx, id, Map.of(), "delete_network").thenCompose(n -> entity(n.id())
+    return owned(ctx, id, Json.MAPPER.createObjectNode(), "delete_network").thenCompose(n -> entity(n.id())
         .<Done>askWithStatus(NetworkEntity.Delete::new, timeout))
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
-  /** The network, if the caller may change it ({@code update_network} and the rules of what it sets). */
-  private CompletionStage<Network> owned(RequestContext ctx, String id, Object set) {
-    return owned(ctx, id, set, "update_network");
-  }
-
-  private CompletionStage<Network> owned(RequestContext ctx, String id, Object set, String action) {
-    JsonNode changed = set instanceof JsonNode j ? j : Json.MAPPER.createObjectNode();
+  /** The network, if the caller may {@code action} it ({@code update_network}, and the rules of what {@code set} sets). */
+  private CompletionStage<Network> owned(RequestContext ctx, String id, JsonNode set, String action) {
     return visibleNetwork(ctx, id).thenApply(n -> {
-      policy.enforceChange(ctx, action, "get_network", NetworkJson.target(n), changed, NetworkJson.ATTRIBUTES.names(),
+      policy.enforceChange(ctx, action, "get_network", NetworkJson.target(n), set, NetworkJson.ATTRIBUTES.names(),
           "NetworkNotFound: Network " + id + " could not be found.");
       return n;
     });
