@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.EventAdapter;
@@ -47,6 +48,8 @@ public final class NetworkEntity
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Network");
   public static final String TAG = "network";
+  /** Idle this long with no step in flight, a network stops (it is remembered only while it has work). */
+  static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
 
   // ---------------------------------------------------------------- commands
 
@@ -91,6 +94,9 @@ public final class NetworkEntity
 
   /** Time to ask again the steps still unanswered. */
   record Tick() implements Command {}
+
+  /** Nothing came for a while: stop unless a step is in flight. */
+  record Idle() implements Command {}
 
   // ---------------------------------------------------------------- events
 
@@ -155,9 +161,21 @@ public final class NetworkEntity
   // ---------------------------------------------------------------- behavior
 
   public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> new NetworkEntity(networkId, claims, clock,
-        context, new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new),
-        context.spawn(Topic.create(NetworkChanged.class, NetworkChanged.topic(networkId)), "hosts"))));
+    return create(networkId, claims, stepRetry, clock, Optional.empty());
+  }
+
+  /**
+   * {@code shard}: where to ask to be passivated once idle. Without it, a remembered network would
+   * stay in memory for good, and so would one started by a read of an id that names nothing.
+   */
+  public static Behavior<Command> create(String networkId, NetworkClaims claims, Duration stepRetry, Clock clock,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
+      return new NetworkEntity(networkId, claims, clock, context,
+          new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new),
+          context.spawn(Topic.create(NetworkChanged.class, NetworkChanged.topic(networkId)), "hosts"), shard);
+    }));
   }
 
   private final String networkId;
@@ -166,18 +184,23 @@ public final class NetworkEntity
   private final StepDriver<Command> steps;
   /** The hosts that carry the network listen here for its changes. */
   private final ActorRef<Topic.Command<NetworkChanged>> hosts;
+  private final ActorContext<Command> context;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
   private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
 
   private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
-      StepDriver<Command> steps, ActorRef<Topic.Command<NetworkChanged>> hosts) {
+      StepDriver<Command> steps, ActorRef<Topic.Command<NetworkChanged>> hosts,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), networkId), Entities.JOURNAL_BACKOFF);
     this.networkId = networkId;
     this.claims = claims;
     this.clock = clock;
     this.steps = steps;
     this.hosts = hosts;
+    this.context = context;
+    this.shard = shard;
   }
 
   @Override
@@ -211,6 +234,12 @@ public final class NetworkEntity
     b.forAnyState()
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Idle.class, (s, c) -> {
+          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty()) {
+            shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+          }
+          return Effect().noReply();
+        })
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s instanceof Existing e
             && e.network().projectId().equals(c.network().projectId()) && !(s instanceof Gone || s instanceof Releasing)
             ? StatusReply.success(e.network()) : Rejection.conflict("Network " + networkId + " already exists.")))
@@ -240,7 +269,8 @@ public final class NetworkEntity
             ? Effect().persist(new NetworkDeleted(now())).thenRun(this::changed).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
                 "Unable to complete operation on network " + networkId
-                    + ". There are one or more ports still in use on the network.")))
+                    + ". There are one or more ports still in use on the network, id for these ports is: "
+                    + String.join(",", new java.util.TreeSet<>(s.network().ports().keySet())) + ".")))
         .onCommand(AddSubnet.class, this::addSubnet)
         .onCommand(UpdateSubnet.class, this::updateSubnet)
         .onCommand(DeleteSubnet.class, (s, c) -> {
@@ -330,6 +360,14 @@ public final class NetworkEntity
   private void changed(State state) {
     if (state instanceof Existing e) hosts.tell(Topic.publish(new NetworkChanged(e.network())));
     drive(state);
+  }
+
+  /** Whether a step is in flight: its quota, segment or a subnet claimed, or something to give back. */
+  private static boolean busy(State state) {
+    if (!(state instanceof Existing e)) return false;
+    Network n = e.network();
+    return n.phase() == Network.Phase.CREATING || n.phase() == Network.Phase.RELEASING
+        || !n.pendingSubnets().isEmpty() || !n.quotaToRelease().isEmpty();
   }
 
   /** Asks whatever step the network is in; the retry timer runs exactly while one is in flight. */

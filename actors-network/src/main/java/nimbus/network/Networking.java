@@ -19,9 +19,11 @@ public final class Networking {
     NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT);
     // networks and ports carry out steps: remembered, so a crash mid-step resumes them
     Entities.initRemembered(system, NetworkEntity.TYPE_KEY,
-        ctx -> NetworkEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock));
+        ctx -> NetworkEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
     Entities.initRemembered(system, PortEntity.TYPE_KEY,
-        ctx -> PortEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock));
+        ctx -> PortEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
     Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));

@@ -16,6 +16,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.EventAdapter;
@@ -38,6 +39,8 @@ public final class PortEntity
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Port");
   public static final String TAG = "port";
+  /** Idle this long with no step in flight, a port stops (it is remembered only while it has work). */
+  static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
 
   // ---------------------------------------------------------------- commands
 
@@ -69,6 +72,9 @@ public final class PortEntity
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
   record Tick() implements Command {}
+
+  /** Nothing came for a while: stop unless a step is in flight. */
+  record Idle() implements Command {}
 
   // ---------------------------------------------------------------- events
 
@@ -119,8 +125,18 @@ public final class PortEntity
   // ---------------------------------------------------------------- behavior
 
   public static Behavior<Command> create(String portId, NetworkClaims claims, Duration stepRetry, Clock clock) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> new PortEntity(portId, claims, clock,
-        new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new))));
+    return create(portId, claims, stepRetry, clock, Optional.empty());
+  }
+
+  /** {@code shard}: where to ask to be passivated once idle (see {@link NetworkEntity#create}). */
+  public static Behavior<Command> create(String portId, NetworkClaims claims, Duration stepRetry, Clock clock,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
+      return new PortEntity(portId, claims, clock,
+          new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new), () -> shard.ifPresent(
+              sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf()))));
+    }));
   }
 
   private final String portId;
@@ -128,13 +144,15 @@ public final class PortEntity
   private final Clock clock;
   private final StepDriver<Command> steps;
   private final List<ActorRef<StatusReply<Port>>> waitingCreate = new ArrayList<>();
+  private final Runnable passivate;
 
-  private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps) {
+  private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), portId), Entities.JOURNAL_BACKOFF);
     this.portId = portId;
     this.claims = claims;
     this.clock = clock;
     this.steps = steps;
+    this.passivate = passivate;
   }
 
   @Override
@@ -195,6 +213,12 @@ public final class PortEntity
     b.forAnyState()
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Idle.class, (s, c) -> {
+          boolean busy = s instanceof Existing e
+              && (e.port().phase() == Port.Phase.CREATING || e.port().phase() == Port.Phase.RELEASING);
+          if (!busy && waitingCreate.isEmpty()) passivate.run();
+          return Effect().noReply();
+        })
         .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Port " + portId + " already exists.")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))

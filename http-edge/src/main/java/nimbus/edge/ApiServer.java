@@ -12,8 +12,10 @@ import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.ServerListing;
 import nimbus.config.ApiSettings;
+import nimbus.config.NetworkSettings;
 import nimbus.edge.identity.IdentityRoutes;
 import nimbus.edge.identity.IdentityService;
+import nimbus.network.NetworkListing;
 import nimbus.storage.ImageListing;
 import nimbus.storage.ImageUploads;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,7 +39,7 @@ import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 
 /**
  * The HTTP API of a control node: every OpenStack service path-prefixed on one port
- * ({@code /compute/v2.1}, later {@code /identity}, {@code /network}, ...), plus {@code /healthz}
+ * ({@code /identity/v3}, {@code /compute/v2.1}, {@code /image/v2}, {@code /network/v2.0}, ...), plus {@code /healthz}
  * and {@code /readyz}. Every response carries an {@code x-openstack-request-id}.
  */
 public final class ApiServer extends AllDirectives {
@@ -51,6 +53,7 @@ public final class ApiServer extends AllDirectives {
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
   private final ServerGroupRoutes serverGroups;
+  private final NeutronRoutes neutron;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -60,7 +63,7 @@ public final class ApiServer extends AllDirectives {
   /** {@code policy}: who may do what ({@link Policy#load}, checked before the node starts). */
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
       Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
-      Duration uploadTimeout, Policy policy) {
+      Duration uploadTimeout, Policy policy, NetworkSettings network) {
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy);
     this.services = new ComputeServiceRoutes(HostDirectory.get(system), hostDownAfter, controlHost(),
         java.time.Clock.systemUTC(), policy);
@@ -82,6 +85,8 @@ public final class ApiServer extends AllDirectives {
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
         new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout(),
         policy);
+    this.neutron = new NeutronRoutes(sharding, new NetworkListing(ReadSideDatabase.get(system)), identity, blocking,
+        settings.askTimeout(), policy, network);
   }
 
   /** The name this control node's scheduler and conductor services go by: the machine's. */
@@ -126,6 +131,7 @@ public final class ApiServer extends AllDirectives {
                           identityRoutes.route(api),
                           OTHER_VERSIONS.route(api),
                           pathPrefix("compute", () -> compute(api + "/compute")),
+                          pathPrefix("network", () -> neutron.route(api + "/network", this::projectScoped)),
                           pathPrefix("image", () -> projectScoped(images::route)));
                     }))))))));
   }
@@ -178,30 +184,12 @@ public final class ApiServer extends AllDirectives {
   private static HttpResponse errorFor(String path, int status, String message) {
     if (path.startsWith("/identity")) return IdentityRoutes.error(status, message);
     if (path.startsWith("/image")) return ImageRoutes.error(status, message);
-    if (path.startsWith("/network")) {
-      return Json.response(status, Map.of("NeutronError", new NeutronError(neutronType(status), message, "")));
-    }
+    if (path.startsWith("/network")) return NeutronErrors.response(status, message);
     return NovaErrors.response(status, message);
-  }
-
-  /** Neutron names its errors by webob's exception classes. */
-  private static String neutronType(int status) {
-    return switch (status) {
-      case 400 -> "HTTPBadRequest";
-      case 404 -> "HTTPNotFound";
-      case 405 -> "HTTPMethodNotAllowed";
-      case 413 -> "HTTPRequestEntityTooLarge";
-      case 415 -> "HTTPUnsupportedMediaType";
-      case 503 -> "HTTPServiceUnavailable";
-      default -> "HTTPInternalServerError";
-    };
   }
 
   /** What {@code /readyz} answers: ready, and each check's result. */
   record ReadyView(boolean ready, Map<String, Boolean> checks) {}
-
-  /** Neutron's error body. */
-  record NeutronError(String type, String message, String detail) {}
 
   private static HttpResponse status(int code, String status) {
     return Json.response(code, Map.of("status", status));

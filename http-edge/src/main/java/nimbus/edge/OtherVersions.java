@@ -6,15 +6,13 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Version discovery of the services still to come (network, volume, image), in each service's
+ * Version discovery of the services still to come (volume) and of the image service, in each service's
  * own document format, so clients find them in the catalog and learn what they speak.
  */
 final class OtherVersions extends AllDirectives {
 
   Route route(String apiBase) {
     return concat(
-        pathPrefix("network", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200,
-            versions("v2.0", "CURRENT", apiBase + "/network/v2.0/", null, null)))))),
         pathPrefix("volume", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300,
             versions("v3.0", "CURRENT", apiBase + "/volume/v3/", "3.0", "3.0")))))),
         pathPrefix("image", () -> pathEndOrSingleSlash(() -> get(() -> complete(Json.response(300,

@@ -135,6 +135,11 @@ public final class Policy {
     return check(rule).test(ctx, full, this::check);
   }
 
+  /** Whether the table has {@code rule} (Neutron checks an attribute's rule only where one is defined). */
+  public boolean knows(String rule) {
+    return rules.containsKey(rule);
+  }
+
   private PolicyCheck check(String rule) {
     PolicyCheck c = rules.get(rule);
     // a rule the code names but the table lacks is a bug here, never the caller's

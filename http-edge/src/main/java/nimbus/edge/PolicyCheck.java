@@ -10,7 +10,8 @@ import java.util.function.Function;
  * One parsed check string, in the part of oslo.policy's syntax the API needs: {@code @} (always),
  * {@code !} (never), {@code rule:NAME}, {@code role:NAME}, {@code is_admin:True} (the cloud's
  * admin), {@code project_id:...} and {@code user_id:...} (the caller's, against a literal or a
- * {@code %(key)s} of the target), combined with {@code and}, {@code or}, {@code not} and
+ * {@code %(key)s} of the target), Neutron's {@code field:RESOURCE:ATTRIBUTE=VALUE} (the target's
+ * attribute, or {@code =~REGEX}), combined with {@code and}, {@code or}, {@code not} and
  * parentheses. An empty string, as in oslo, always passes.
  */
 sealed interface PolicyCheck {
@@ -70,6 +71,20 @@ sealed interface PolicyCheck {
     }
   }
 
+  /**
+   * Neutron's field check: the target's {@code attribute} (as the routes put it in the target, e.g.
+   * {@code shared} as "True" or "False") is {@code value} (case ignored, as Neutron converts), or
+   * matches it as a regular expression when written {@code =~REGEX}.
+   */
+  record Field(String attribute, String value) implements PolicyCheck {
+    public boolean test(RequestContext ctx, Map<String, String> target, Function<String, PolicyCheck> rules) {
+      String actual = target.get(attribute);
+      if (actual == null) return false;
+      return value.startsWith("~") ? java.util.regex.Pattern.compile(value.substring(1)).matcher(actual).find()
+          : value.equalsIgnoreCase(actual);
+    }
+  }
+
   record Not(PolicyCheck check) implements PolicyCheck {
     public boolean test(RequestContext ctx, Map<String, String> target, Function<String, PolicyCheck> rules) {
       return !check.test(ctx, target, rules);
@@ -110,7 +125,7 @@ sealed interface PolicyCheck {
 
   /** A recursive descent over oslo's grammar: or of ands of (not) atoms or parenthesised checks. */
   final class Parser {
-    private static final Set<String> ATTRIBUTES = Set.of("rule", "role", "is_admin", "project_id", "user_id");
+    private static final Set<String> ATTRIBUTES = Set.of("rule", "role", "is_admin", "project_id", "user_id", "field");
     private final List<String> tokens;
     private int next;
 
@@ -191,6 +206,7 @@ sealed interface PolicyCheck {
       }
       return switch (kind) {
         case "rule" -> new Rule(value);
+        case "field" -> field(value);
         case "role" -> new Role(value);
         case "is_admin" -> {
           if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
@@ -205,6 +221,16 @@ sealed interface PolicyCheck {
           yield new Match(kind, value);
         }
       };
+    }
+
+    /** {@code RESOURCE:ATTRIBUTE=VALUE}; the attribute may hold colons ({@code networks:router:external=True}). */
+    private static PolicyCheck field(String text) {
+      int colon = text.indexOf(':');
+      int equals = text.indexOf('=');
+      if (colon <= 0 || equals <= colon + 1 || equals == text.length() - 1) {
+        throw new IllegalArgumentException("'field:" + text + "' is not RESOURCE:ATTRIBUTE=VALUE");
+      }
+      return new Field(text.substring(colon + 1, equals), text.substring(equals + 1));
     }
 
     private boolean accept(String word) {

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The API's default rules, named as Nova, Glance and Keystone name them. The check strings are
+ * The API's default rules, named as Nova, Glance, Neutron and Keystone name them. The check strings are
  * Nimbus's, not OpenStack's: they give exactly the powers the API has always given (the cloud's
  * admin is the admin role on the admin project, not the admin role anywhere). Which project's
  * resources a caller sees at all stays in the routes: another project's server is a 404 there.
@@ -22,6 +22,7 @@ final class PolicyDefaults {
     servers(r);
     compute(r);
     images(r);
+    networks(r);
     identity(r);
     return r;
   }
@@ -109,6 +110,73 @@ final class PolicyDefaults {
     r.put("publicize_image", ADMIN);
     r.put("get_member", "rule:context_is_admin or project_id:%(owner)s or project_id:%(member_id)s");
     r.put("modify_member", "rule:project_member_api and project_id:%(member_id)s"); // the member answers alone
+  }
+
+  /**
+   * Neutron's names, with its deprecated defaults (Zed still honours them): a network's owner may
+   * do more on it than the projects it is shared with. Targets carry the resource's
+   * {@code project_id}, its network's owner ({@code network:tenant_id}), whether that network is
+   * {@code shared} or {@code router:external}, and a port's {@code device_owner}.
+   */
+  private static void networks(Map<String, String> r) {
+    r.put("admin_only", ADMIN);
+    r.put("regular_user", "");
+    r.put("network_owner", "project_id:%(network:tenant_id)s");
+    r.put("admin_or_network_owner", "rule:context_is_admin or rule:network_owner");
+    r.put("network_member", "rule:context_is_admin or ((role:member or role:admin) and rule:network_owner)");
+    r.put("shared", "field:networks:shared=True");
+    r.put("external", "field:networks:router:external=True");
+    r.put("network_device", "field:port:device_owner=~^network:");
+    r.put("create_network", MEMBER);
+    r.put("get_network", READER + " or rule:shared or rule:external");
+    r.put("update_network", MEMBER);
+    r.put("delete_network", MEMBER);
+    for (String verb : new String[] {"create_network:", "update_network:"}) {
+      for (String attr : new String[] {"shared", "router:external", "provider:network_type",
+          "provider:physical_network", "provider:segmentation_id"}) {
+        r.put(verb + attr, ADMIN);
+      }
+      r.put(verb + "port_security_enabled", MEMBER);
+    }
+    r.put("get_network:router:external", "rule:regular_user");
+    for (String attr : new String[] {"network_type", "physical_network", "segmentation_id"}) {
+      r.put("get_network:provider:" + attr, ADMIN);
+    }
+    // subnets belong to their network: its owner (a member) or the admin makes and changes them
+    r.put("create_subnet", "rule:network_member");
+    r.put("get_subnet", READER + " or rule:shared");
+    r.put("update_subnet", "rule:network_member");
+    r.put("delete_subnet", "rule:network_member");
+    ports(r);
+    r.put("get_quota", READER);
+    r.put("update_quota", ADMIN);
+    r.put("delete_quota", ADMIN);
+  }
+
+  private static void ports(Map<String, String> r) {
+    r.put("create_port", MEMBER);
+    r.put("get_port", READER + " or rule:network_owner");
+    r.put("update_port", MEMBER);
+    r.put("delete_port", MEMBER + " or rule:network_member");
+    for (String verb : new String[] {"create_port:", "update_port:"}) {
+      // a device owner that claims to be the network's own (network:dhcp, a router) is its owner's to set
+      r.put(verb + "device_owner", "not rule:network_device or rule:admin_or_network_owner");
+      r.put(verb + "fixed_ips", "rule:admin_or_network_owner or rule:shared");
+      r.put(verb + "fixed_ips:ip_address", "rule:admin_or_network_owner");
+      r.put(verb + "fixed_ips:subnet_id", "rule:admin_or_network_owner or rule:shared");
+      r.put(verb + "port_security_enabled", "rule:admin_or_network_owner");
+      r.put(verb + "binding:host_id", ADMIN);
+      r.put(verb + "binding:profile", ADMIN);
+      r.put(verb + "binding:vnic_type", MEMBER);
+      r.put(verb + "allowed_address_pairs", "rule:admin_or_network_owner");
+      r.put(verb + "allowed_address_pairs:ip_address", "rule:admin_or_network_owner");
+      r.put(verb + "allowed_address_pairs:mac_address", "rule:admin_or_network_owner");
+    }
+    r.put("create_port:mac_address", "rule:admin_or_network_owner");
+    r.put("update_port:mac_address", ADMIN);
+    for (String attr : new String[] {"vif_type", "vif_details", "host_id", "profile"}) {
+      r.put("get_port:binding:" + attr, ADMIN);
+    }
   }
 
   /** Keystone's names; its targets are as Keystone's ({@code target.user.id}, ...). */

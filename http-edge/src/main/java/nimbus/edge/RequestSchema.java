@@ -54,6 +54,22 @@ public final class RequestSchema {
     return body;
   }
 
+  /**
+   * Answers {@code body}, or throws Neutron's 400 for its first violation: "Invalid input for
+   * cidr. Reason: ..." (neutron-lib's validators word their failures so).
+   */
+  public JsonNode validateAsNeutron(JsonNode body) {
+    List<Error> errors = schema.validate(body);
+    if (errors.isEmpty()) return body;
+    Error error = errors.get(0);
+    String field = field(error.getInstanceLocation());
+    JsonNode value = error.getInstanceNode();
+    String echo = value == null || value.isContainerNode() ? "" : "'" + shortened(value.isTextual() ? value.asText()
+        : value.toString()) + "' is not valid: ";
+    throw NeutronErrors.badRequest(field.isEmpty() ? "Invalid input: " + error.getMessage()
+        : "Invalid input for " + field + ". Reason: " + echo + error.getMessage() + ".");
+  }
+
   static String message(Error error) {
     String field = field(error.getInstanceLocation());
     if (field.isEmpty()) return "Invalid input: " + error.getMessage();

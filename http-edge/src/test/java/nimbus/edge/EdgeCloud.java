@@ -17,6 +17,7 @@ import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.Compute;
 import nimbus.config.NimbusSettings;
 import nimbus.edge.identity.Identity;
+import nimbus.network.Networking;
 import nimbus.edge.identity.IdentityService;
 import nimbus.edge.identity.Token;
 import nimbus.edge.identity.TokenCodec;
@@ -60,10 +61,12 @@ final class EdgeCloud {
     system = NimbusNode.start(settings, ConfigFactory.empty(), sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), limits);
+      Networking.init(sys, settings.network(), clock);
       Identity.init(sys, clock, true);
       try {
         Compute.initReadSide(sys);
         Storage.initReadSide(sys);
+        Networking.initReadSide(sys);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -103,7 +106,7 @@ final class EdgeCloud {
     Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true, () -> true, Map.of(),
         settings.api().projectionStallAfter());
     return new ApiServer(system, settings.api(), identity, Optional.empty(), settings.compute().hostDownAfter(),
-        readiness, uploads, settings.imageStore().uploadTimeout(), policy).route();
+        readiness, uploads, settings.imageStore().uploadTimeout(), policy, settings.network()).route();
   }
 
   /** A token of the cloud's admin (the admin role on the admin project). */

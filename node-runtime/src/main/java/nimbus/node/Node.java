@@ -142,10 +142,13 @@ public final class Node implements AutoCloseable {
         Readiness readiness = new Readiness(system, ApiServer.blockingExecutor(system), true,
             () -> !settings.has(Role.COMPUTE) || agentReported(system, settings),
             java.util.Map.of(nimbus.compute.ServerListProjection.NAME, nimbus.compute.ServerEntity.TAG,
-                nimbus.storage.ImageListProjection.NAME, nimbus.storage.ImageEntity.TAG),
+                nimbus.storage.ImageListProjection.NAME, nimbus.storage.ImageEntity.TAG,
+                nimbus.network.NetworkListProjection.NETWORKS, nimbus.network.NetworkEntity.TAG,
+                nimbus.network.NetworkListProjection.PORTS, nimbus.network.PortEntity.TAG),
             settings.api().projectionStallAfter());
         binding = new ApiServer(system, settings.api(), identity, settings.identity().publicUrl(),
-            settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout(), policy)
+            settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout(), policy,
+            settings.network())
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {

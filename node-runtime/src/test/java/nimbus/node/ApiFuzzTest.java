@@ -90,6 +90,11 @@ class ApiFuzzTest {
     exchange(request);
   }
 
+  @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
+  void networksAnswerEveryRequestInNeutronsFormat(@ForAll("networks") FuzzRequest request) {
+    exchange(request);
+  }
+
   /** Each login checks a password with Argon2id, slow on purpose: fewer tries. */
   @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
   void loginsAnswerInKeystonesFormat(@ForAll("logins") FuzzRequest request) {
@@ -135,6 +140,11 @@ class ApiFuzzTest {
   }
 
   @Provide
+  Arbitrary<FuzzRequest> networks() {
+    return fuzzerAndAdmin(FuzzRoutes.NETWORK_ROUTES);
+  }
+
+  @Provide
   Arbitrary<FuzzRequest> logins() {
     return Arbitraries.oneOf(FuzzRoutes.requests(FuzzRoutes.LOGIN_ROUTES, Caller.NOBODY),
         FuzzRoutes.requests(FuzzRoutes.LOGIN_ROUTES, Caller.FUZZER));
@@ -149,14 +159,15 @@ class ApiFuzzTest {
   @Provide
   Arbitrary<FuzzRequest> oddIds() {
     List<FuzzRoutes.Route> withIds = Stream.of(FuzzRoutes.IDENTITY_ROUTES, FuzzRoutes.COMPUTE_ROUTES,
-        FuzzRoutes.IMAGE_ROUTES).flatMap(List::stream).filter(r -> r.path().contains("{")).toList();
+        FuzzRoutes.IMAGE_ROUTES, FuzzRoutes.NETWORK_ROUTES).flatMap(List::stream).filter(r -> r.path().contains("{")).toList();
     return Arbitraries.oneOf(FuzzRoutes.withOddIds(withIds, Caller.FUZZER), FuzzRoutes.withOddIds(withIds, Caller.ADMIN));
   }
 
   /** Reads without a token or with a bad one, odd API versions and Accept headers. */
   @Provide
   Arbitrary<FuzzRequest> oddHeaders() {
-    List<FuzzRoutes.Route> reads = Stream.of(FuzzRoutes.IDENTITY_ROUTES, FuzzRoutes.COMPUTE_ROUTES, FuzzRoutes.IMAGE_ROUTES)
+    List<FuzzRoutes.Route> reads = Stream.of(FuzzRoutes.IDENTITY_ROUTES, FuzzRoutes.COMPUTE_ROUTES, FuzzRoutes.IMAGE_ROUTES,
+            FuzzRoutes.NETWORK_ROUTES)
         .flatMap(List::stream).filter(r -> r.method().equals("GET")).toList();
     Arbitrary<String> token = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(400),
         Arbitraries.of("", "gAAAAA", "@{token.fuzzer}x", "x@{token.fuzzer}", "@{token.other}", "a".repeat(7000)));
@@ -203,18 +214,22 @@ class ApiFuzzTest {
     Api other = targets.other;
     String server = targets.id("server.other");
     JsonNode image = other.get("/image/v2/images/" + targets.id("image.other")).body();
-    return Map.of(
+    return Map.ofEntries(
         // Nova 2.1 shows no lock: a lock the fuzzer took shows in the actions below
-        "server", pick(other.server(server), "id", "name", "status", "metadata", "flavor", "image"),
+        Map.entry("server", pick(other.server(server), "id", "name", "status", "metadata", "flavor", "image")),
         // every action taken on it, even one undone since (a lock and an unlock included)
-        "server actions", other.get("/compute/v2.1/servers/" + server + "/os-instance-actions").body(),
-        "image", pick(image, "id", "name", "status", "visibility", "tags", "protected", "updated_at", "owner"),
-        "keypair", pick(other.get("/compute/v2.1/os-keypairs/" + targets.id("keypair.other")).body().path("keypair"),
-            "name", "fingerprint", "public_key"),
-        "group", other.get("/compute/v2.1/os-server-groups/" + targets.id("group.other")).body().path("server_group"),
-        "quota", other.get("/compute/v2.1/os-quota-sets/" + targets.id("project.other")).body(),
-        "project", other.get("/identity/v3/projects/" + targets.id("project.other")).body().path("project"),
-        "user", other.get("/identity/v3/users/" + targets.id("user.other")).body().path("user"));
+        Map.entry("server actions", other.get("/compute/v2.1/servers/" + server + "/os-instance-actions").body()),
+        Map.entry("image", pick(image, "id", "name", "status", "visibility", "tags", "protected", "updated_at", "owner")),
+        Map.entry("keypair", pick(other.get("/compute/v2.1/os-keypairs/" + targets.id("keypair.other")).body()
+            .path("keypair"), "name", "fingerprint", "public_key")),
+        Map.entry("group", other.get("/compute/v2.1/os-server-groups/" + targets.id("group.other")).body()
+            .path("server_group")),
+        Map.entry("quota", other.get("/compute/v2.1/os-quota-sets/" + targets.id("project.other")).body()),
+        Map.entry("project", other.get("/identity/v3/projects/" + targets.id("project.other")).body().path("project")),
+        Map.entry("user", other.get("/identity/v3/users/" + targets.id("user.other")).body().path("user")),
+        Map.entry("network", other.get("/network/v2.0/networks/" + targets.id("network.other")).body()),
+        Map.entry("subnet", other.get("/network/v2.0/subnets/" + targets.id("subnet.other")).body()),
+        Map.entry("port", other.get("/network/v2.0/ports/" + targets.id("port.other")).body()));
   }
 
   private static JsonNode pick(JsonNode from, String... fields) {

@@ -101,9 +101,21 @@ final class FuzzClient {
     // keystonemiddleware answers other services' 401s in Keystone's format; so does the API a
     // request too malformed to route (URI or headers too long), whose service is not known
     boolean keystone = request.service() == FuzzRequest.Service.IDENTITY || status == 401 || status == 414 || status == 431;
-    String wrong = keystone ? keystoneError(body, status)
-        : request.service() == FuzzRequest.Service.IMAGE ? glanceError(body, status) : novaError(body, status);
-    return wrong;
+    return keystone ? keystoneError(body, status) : switch (request.service()) {
+      case IMAGE -> glanceError(body, status);
+      case NETWORK -> neutronError(body);
+      default -> novaError(body, status);
+    };
+  }
+
+  /** {@code {"NeutronError": {"type": "NetworkNotFound", "message": "...", "detail": ""}}} */
+  private static String neutronError(JsonNode body) {
+    JsonNode e = body.path("NeutronError");
+    if (body.size() != 1 || !e.isObject()) return "not Neutron's error format";
+    if (!e.path("type").asText().matches("[A-Z][A-Za-z0-9]+")) return "an error without Neutron's type";
+    if (!e.path("message").isTextual() || e.path("message").asText().isBlank()) return "an error without a message";
+    if (!e.path("detail").isTextual()) return "an error without a detail";
+    return null;
   }
 
   /** {@code {"error": {"code": 404, "title": "Not Found", "message": "..."}}} */

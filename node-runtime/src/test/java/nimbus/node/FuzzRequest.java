@@ -13,7 +13,7 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
   enum Caller { FUZZER, ADMIN, NOBODY }
 
   /** The service a path belongs to, by its prefix: its errors come in that service's format. */
-  enum Service { IDENTITY, COMPUTE, IMAGE }
+  enum Service { IDENTITY, COMPUTE, IMAGE, NETWORK }
 
   FuzzRequest {
     headers = new TreeMap<>(headers);
@@ -23,6 +23,7 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
     if (path.startsWith("/identity")) return Service.IDENTITY;
     if (path.startsWith("/image")) return Service.IMAGE;
     if (path.startsWith("/compute")) return Service.COMPUTE;
+    if (path.startsWith("/network")) return Service.NETWORK;
     throw new IllegalStateException("no service for " + path);
   }
 

@@ -155,6 +155,45 @@ final class FuzzRoutes {
       new Route("GET", "/image/v2/schemas/image"), new Route("GET", "/image/v2/schemas/images"),
       new Route("GET", "/image/v2/schemas/member"), new Route("GET", "/image/v2/schemas/members"));
 
+  private static final String NETWORK = "/network/v2.0";
+  static final List<Route> NETWORK_ROUTES = List.of(
+      new Route("GET", "/network"), new Route("GET", NETWORK), new Route("GET", NETWORK + "/extensions"),
+      new Route("GET", NETWORK + "/extensions/provider"), new Route("GET", NETWORK + "/availability_zones"),
+      new Route("GET", NETWORK + "/networks?limit=2&sort_key=name&sort_dir=asc"),
+      new Route("GET", NETWORK + "/networks?mtu=1450&fields=id"),
+      new Route("POST", NETWORK + "/networks", "{\"network\": {\"name\": \"fuzz\", \"admin_state_up\": true, "
+          + "\"description\": \"d\", \"port_security_enabled\": true, \"availability_zone_hints\": [\"nova\"]}}"),
+      new Route("POST", NETWORK + "/networks", "{\"networks\": [{\"name\": \"fuzz-a\"}, {\"network\": {\"name\": "
+          + "\"fuzz-b\", \"provider:network_type\": \"vxlan\", \"provider:segmentation_id\": 77}}]}"),
+      new Route("GET", NETWORK + "/networks/{network}"),
+      new Route("PUT", NETWORK + "/networks/{network}", "{\"network\": {\"name\": \"renamed\", \"shared\": false}}"),
+      new Route("DELETE", NETWORK + "/networks/{network}"),
+      new Route("GET", NETWORK + "/networks/{network}/tags"),
+      new Route("PUT", NETWORK + "/networks/{network}/tags", "{\"tags\": [\"a\", \"b\"]}"),
+      new Route("PUT", NETWORK + "/networks/{network}/tags/{tag}"),
+      new Route("DELETE", NETWORK + "/networks/{network}/tags/{tag}"),
+      new Route("GET", NETWORK + "/subnets?ip_version=4&limit=1"),
+      new Route("POST", NETWORK + "/subnets", "{\"subnet\": {\"network_id\": \"@{network.own}\", \"ip_version\": 4, "
+          + "\"cidr\": \"10.77.0.0/24\", \"gateway_ip\": \"10.77.0.1\", \"allocation_pools\": [{\"start\": "
+          + "\"10.77.0.10\", \"end\": \"10.77.0.20\"}], \"dns_nameservers\": [\"8.8.8.8\"], \"host_routes\": "
+          + "[{\"destination\": \"10.9.0.0/16\", \"nexthop\": \"10.77.0.5\"}], \"enable_dhcp\": true}}"),
+      new Route("GET", NETWORK + "/subnets/{subnet}"),
+      new Route("PUT", NETWORK + "/subnets/{subnet}", "{\"subnet\": {\"name\": \"renamed\", \"gateway_ip\": null, "
+          + "\"allocation_pools\": [{\"start\": \"10.66.0.2\", \"end\": \"10.66.0.9\"}]}}"),
+      new Route("DELETE", NETWORK + "/subnets/{subnet}"),
+      new Route("GET", NETWORK + "/ports?fixed_ips=ip_address%3D10.66.0.2&fields=id&fields=fixed_ips"),
+      new Route("POST", NETWORK + "/ports", "{\"port\": {\"network_id\": \"@{network.own}\", \"name\": \"p\", "
+          + "\"fixed_ips\": [{\"subnet_id\": \"@{subnet.own}\"}], \"mac_address\": \"fa:16:3e:00:11:22\", "
+          + "\"allowed_address_pairs\": [{\"ip_address\": \"10.66.0.200\"}], \"device_owner\": \"compute:nova\"}}"),
+      new Route("GET", NETWORK + "/ports/{port}"),
+      new Route("PUT", NETWORK + "/ports/{port}", "{\"port\": {\"name\": \"renamed\", \"admin_state_up\": false, "
+          + "\"device_id\": \"d\", \"port_security_enabled\": false}}"),
+      new Route("DELETE", NETWORK + "/ports/{port}"),
+      new Route("GET", NETWORK + "/quotas"), new Route("GET", NETWORK + "/quotas/{project}"),
+      new Route("GET", NETWORK + "/quotas/{project}/details.json"),
+      new Route("PUT", NETWORK + "/quotas/{project}", "{\"quota\": {\"network\": 50, \"port\": 100}}"),
+      new Route("DELETE", NETWORK + "/quotas/{project}"));
+
   /** Fields that take an int ({@code %s}), each with who may set it. */
   private static final Map<Route, FuzzRequest.Caller> INT_FIELDS = Map.of(
       new Route("PUT", COMPUTE + "/os-quota-sets/0123456789abcdef0123456789abcdef",
@@ -165,7 +204,9 @@ final class FuzzRoutes {
           + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"max_count\": %s}}"), FuzzRequest.Caller.FUZZER,
       new Route("POST", COMPUTE + "/servers/@{server.own}/action", "{\"os-getConsoleOutput\": {\"length\": %s}}"),
       FuzzRequest.Caller.FUZZER,
-      new Route("POST", IMAGES, "{\"name\": \"beyond-int\", \"min_disk\": %s}"), FuzzRequest.Caller.FUZZER);
+      new Route("POST", IMAGES, "{\"name\": \"beyond-int\", \"min_disk\": %s}"), FuzzRequest.Caller.FUZZER,
+      new Route("PUT", NETWORK + "/quotas/0123456789abcdef0123456789abcdef", "{\"quota\": {\"port\": %s}}"),
+      FuzzRequest.Caller.ADMIN);
 
   /** Valid requests but for one int field, set to an integer beyond int's range (or long's). */
   static Arbitrary<FuzzRequest> beyondInt() {

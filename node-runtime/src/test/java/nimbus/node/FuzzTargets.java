@@ -22,17 +22,20 @@ final class FuzzTargets {
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O fuzz@nimbus";
 
   /** Each placeholder of a route's path, and the markers it may be filled with. */
-  static final Map<String, List<String>> POOLS = Map.of(
-      "server", List.of("@{server.own}", "@{server.other}"),
-      "image", List.of("@{image.own}", "@{image.other}", "@{image.shared}", "@{image.public}"),
-      "keypair", List.of("@{keypair.own}", "@{keypair.other}"),
-      "group", List.of("@{group.own}", "@{group.other}"),
-      "project", List.of("@{project.own}", "@{project.other}"),
-      "user", List.of("@{user.own}", "@{user.other}"),
-      "role", List.of("@{role.member}"),
-      "domain", List.of("default"),
-      "flavor", List.of("42", "84", "1"),
-      "hypervisor", List.of("@{hypervisor.id}"));
+  static final Map<String, List<String>> POOLS = Map.ofEntries(
+      Map.entry("server", List.of("@{server.own}", "@{server.other}")),
+      Map.entry("image", List.of("@{image.own}", "@{image.other}", "@{image.shared}", "@{image.public}")),
+      Map.entry("keypair", List.of("@{keypair.own}", "@{keypair.other}")),
+      Map.entry("group", List.of("@{group.own}", "@{group.other}")),
+      Map.entry("project", List.of("@{project.own}", "@{project.other}")),
+      Map.entry("user", List.of("@{user.own}", "@{user.other}")),
+      Map.entry("role", List.of("@{role.member}")),
+      Map.entry("domain", List.of("default")),
+      Map.entry("flavor", List.of("42", "84", "1")),
+      Map.entry("hypervisor", List.of("@{hypervisor.id}")),
+      Map.entry("network", List.of("@{network.own}", "@{network.other}", "@{network.shared}")),
+      Map.entry("subnet", List.of("@{subnet.own}", "@{subnet.other}", "@{subnet.shared}")),
+      Map.entry("port", List.of("@{port.own}", "@{port.other}")));
 
   final Api admin;
   final Api fuzzer;
@@ -76,6 +79,11 @@ final class FuzzTargets {
         "{\"member\": \"" + t.id("project.own") + "\"}"));
     t.ids.put("keypair.other", t.keypair(t.other, "bystanders-key"));
     t.ids.put("group.other", t.group(t.other, "bystanders-group"));
+    t.network(t.other, "other", "10.55.0.0/24");
+    t.ids.put("port.other", expect(201, t.other.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
+        + t.id("network.other") + "\"}}")).path("port").path("id").asText());
+    t.network(admin, "shared", "10.56.0.0/24");
+    expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;
   }
@@ -87,6 +95,18 @@ final class FuzzTargets {
     ids.put("image.own", image(fuzzer, "fuzz-own-" + generation, "private"));
     ids.put("keypair.own", keypair(fuzzer, "fuzz-own-" + generation));
     ids.put("group.own", group(fuzzer, "fuzz-own-" + generation));
+    network(fuzzer, "own", "10.66.0.0/24");
+    ids.put("port.own", expect(201, fuzzer.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
+        + id("network.own") + "\"}}")).path("port").path("id").asText());
+  }
+
+  /** A network with a subnet of {@code cidr}, as {@code network.WHO} and {@code subnet.WHO}. */
+  private void network(Api api, String who, String cidr) {
+    String network = expect(201, api.post("/network/v2.0/networks", "{\"network\": {\"name\": \"fuzz-" + who
+        + "\"}}")).path("network").path("id").asText();
+    ids.put("network." + who, network);
+    ids.put("subnet." + who, expect(201, api.post("/network/v2.0/subnets", "{\"subnet\": {\"network_id\": \""
+        + network + "\", \"ip_version\": 4, \"cidr\": \"" + cidr + "\"}}")).path("subnet").path("id").asText());
   }
 
   /** Deletes every server of the fuzzing project and waits until they are gone and their quota freed. */

@@ -1,0 +1,122 @@
+package nimbus.edge;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import nimbus.config.NetworkSettings;
+import nimbus.edge.identity.IdentityService;
+import nimbus.network.NetworkListing;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Neutron v2.0 under {@code /network}: its version documents, the extensions Nimbus implements,
+ * availability zones, and the networks, subnets, ports, tags and quotas of its route classes.
+ */
+final class NeutronRoutes extends AllDirectives {
+  /** One extension as Neutron lists it. */
+  record Extension(String name, String alias, String description, String updated, List<Link> links) {
+    static Extension of(String alias, String name, String description, String updated) {
+      return new Extension(name, alias, description, updated, List.of());
+    }
+  }
+
+  /**
+   * Exactly what is implemented (clients and tempest decide what to use from this list), with
+   * Neutron's own names, descriptions and dates.
+   */
+  static final List<Extension> EXTENSIONS = List.of(
+      Extension.of("quotas", "Quota management support", "Expose functions for quotas management per project",
+          "2012-07-29T10:00:00-00:00"),
+      Extension.of("quota_details", "Quota details management support",
+          "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"),
+      Extension.of("project-id", "project_id field enabled",
+          "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"),
+      Extension.of("standard-attr-description", "standard-attr-description",
+          "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"),
+      Extension.of("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all "
+          + "Neutron resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"),
+      Extension.of("standard-attr-revisions", "Resource revision numbers",
+          "This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"),
+      Extension.of("standard-attr-tag", "Tag support for resources with standard attribute: subnet, network, port",
+          "Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"),
+      Extension.of("net-mtu", "Network MTU", "Provides MTU attribute for a network resource.",
+          "2015-03-25T10:00:00-00:00"),
+      Extension.of("external-net", "Neutron external network", "Adds external network attribute to network resource.",
+          "2013-01-14T10:00:00-00:00"),
+      Extension.of("provider", "Provider Network", "Expose mapping of virtual networks to physical networks",
+          "2012-09-07T10:00:00-00:00"),
+      Extension.of("binding", "Port Binding", "Expose port bindings of a virtual port to external application",
+          "2014-02-03T10:00:00-00:00"),
+      Extension.of("port-security", "Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
+      Extension.of("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs",
+          "2013-07-23T10:00:00-00:00"),
+      Extension.of("availability_zone", "Availability Zone", "The availability zone extension.",
+          "2015-01-01T10:00:00-00:00"),
+      Extension.of("network_availability_zone", "Network Availability Zone", "Availability zone support for network.",
+          "2015-01-01T10:00:00-00:00"),
+      Extension.of("l2_adjacency", "L2 Adjacency", "Display L2 Adjacency for Neutron Networks.",
+          "2016-04-12T16:00:00-00:00"),
+      Extension.of("pagination", "Pagination support", "Extension that indicates that pagination is enabled.",
+          "2016-06-12T00:00:00-00:00"),
+      Extension.of("sorting", "Sorting support", "Extension that indicates that sorting is enabled.",
+          "2016-06-12T00:00:00-00:00"),
+      Extension.of("filter-validation", "Filter parameters validation", "Provides validation on filter parameters.",
+          "2018-07-04T10:00:00-00:00"),
+      Extension.of("ip-substring-filtering", "IP address substring filtering",
+          "Provides IP address substring filtering when listing ports", "2017-11-28T09:00:00-00:00"));
+
+  private final NetworkRoutes networks;
+  private final SubnetRoutes subnets;
+  private final PortRoutes ports;
+  private final NeutronQuotaRoutes quotas;
+
+  NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
+      Duration timeout, Policy policy, NetworkSettings settings) {
+    NeutronPolicy neutron = new NeutronPolicy(policy);
+    this.networks = new NetworkRoutes(sharding, listing, blocking, timeout, neutron, settings);
+    this.subnets = new SubnetRoutes(sharding, listing, blocking, timeout, neutron);
+    this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron);
+    this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
+  }
+
+  /**
+   * The routes under {@code /network} ({@code baseUrl} is its address); {@code projectScoped} runs
+   * a route for the caller's token, or answers 401.
+   */
+  Route route(String baseUrl, Function<Function<RequestContext, Route>, Route> projectScoped) {
+    String v2 = baseUrl + "/v2.0";
+    // pecan takes a ".json" suffix on any path as the format asked for (tempest sends .../details.json)
+    return mapUnmatchedPath(p -> p.endsWith(".json") ? p.substring(0, p.length() - ".json".length()) : p, () -> concat(
+        pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200,
+            Map.of("versions", List.of(VersionDoc.of("v2.0", "CURRENT", v2 + "/"))))))),
+        pathPrefix("v2.0", () -> projectScoped.apply(ctx -> concat(
+            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("resources", List.of(
+                resource("network", "networks", v2), resource("subnet", "subnets", v2),
+                resource("port", "ports", v2))))))),
+            pathPrefix("extensions", () -> concat(
+                pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
+                path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
+            path("availability_zones", () -> get(() -> complete(Json.response(200, Map.of("availability_zones",
+                List.of(Map.of("name", "nova", "resource", "network", "state", "available"))))))),
+            networks.route(ctx, v2),
+            subnets.route(ctx, v2),
+            ports.route(ctx, v2),
+            quotas.route(ctx))))));
+  }
+
+  private static Map<String, Object> resource(String name, String collection, String v2) {
+    return Map.of("name", name, "collection", collection, "links", List.of(Link.self(v2 + "/" + collection)));
+  }
+
+  private static org.apache.pekko.http.javadsl.model.HttpResponse extension(String alias) {
+    Optional<Extension> found = EXTENSIONS.stream().filter(e -> e.alias().equals(alias)).findFirst();
+    return found.map(e -> Json.response(200, Map.of("extension", e))).orElseGet(() -> NeutronErrors.response(404,
+        "Extension with alias " + alias + " does not exist"));
+  }
+}

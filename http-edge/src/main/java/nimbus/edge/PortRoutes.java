@@ -1,0 +1,292 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import nimbus.network.FixedIp;
+import nimbus.network.IpRequest;
+import nimbus.network.Network;
+import nimbus.network.NetworkEntity;
+import nimbus.network.NetworkListing;
+import nimbus.network.NetworkQuotaEntity;
+import nimbus.network.Port;
+import nimbus.network.PortAttributes;
+import nimbus.network.PortEntity;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Neutron's ports. A port is made on a network the caller may see; its entity holds its quota
+ * and gets its MAC and addresses from the network's entity, one port at a time, so no address
+ * goes to two ports. Its project sees it, and so does the owner of its network. Changing a port's
+ * addresses or MAC is not there yet (400).
+ */
+final class PortRoutes extends NeutronResourceRoutes {
+  private static final RequestSchema CREATE = RequestSchema.named("port-create");
+
+  private final NeutronTags tags;
+
+  PortRoutes(ClusterSharding sharding, NetworkListing listing, Executor blocking, Duration timeout,
+      NeutronPolicy policy) {
+    super(sharding, listing, blocking, timeout, policy);
+    this.tags = new NeutronTags((ctx, id) -> visible(ctx, id).thenApply(f -> f.port().attributes().tags()),
+        (ctx, id, next) -> owned(ctx, id, "update_port", Json.MAPPER.createObjectNode())
+            .thenCompose(f -> save(f.port(), withTags(f.port().attributes(), next), Optional.empty()))
+            .thenApply(p -> p.attributes().tags()));
+  }
+
+  /** A port, and its network's owner and sharing (what its policy rules read). */
+  private record Found(Port port, String networkOwner, boolean shared) {
+    Map<String, String> target() {
+      return PortJson.target(port, networkOwner, shared);
+    }
+  }
+
+  Route route(RequestContext ctx, String baseUrl) {
+    return pathPrefix("ports", () -> concat(
+        pathEnd(() -> concat(
+            get(() -> query(q -> respond(() -> list(ctx, q, baseUrl + "/ports")))),
+            post(() -> body(b -> respond(() -> create(ctx, b)))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEnd(() -> concat(
+                get(() -> query(q -> respond(() -> {
+                  NeutronQuery query = NeutronQuery.parse(q, PortJson.ATTRIBUTES, Set.of());
+                  return visible(ctx, id).thenApply(f -> one(200, "port", shown(ctx, f, query)));
+                }))),
+                put(() -> body(b -> respond(() -> update(ctx, id, b)))),
+                delete(() -> respond(() -> delete(ctx, id))))),
+            tags.route(ctx, id)))));
+  }
+
+  private ObjectNode shown(RequestContext ctx, Found f, NeutronQuery q) {
+    return q.fieldsOf(policy.visible(ctx, "port", PortJson.view(f.port()), f.target()));
+  }
+
+  // ---------------------------------------------------------------- list
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, List<Map.Entry<String, String>> params, String url) {
+    NeutronQuery q = NeutronQuery.parse(params, PortJson.ATTRIBUTES, Set.of("fixed_ips", "ip_address_substr"));
+    Optional<Predicate<Port>> matches = matches(q);
+    var query = q.listing(viewer(ctx), attributes(PortJson::view), matches);
+    return listed(() -> listing.ports(query)).thenApply(ports -> page("ports", ports.stream()
+        // binding:* are the admin's, whatever the port: no other target value matters to them
+        .map(p -> q.fieldsOf(policy.visible(ctx, "port", PortJson.view(p), PortJson.target(p, "", false))))
+        .toList(), q, url));
+  }
+
+  /**
+   * Address and tag filters: {@code fixed_ips=ip_address=A&fixed_ips=subnet_id=S} (all of them
+   * of one address), {@code ip_address_substr=10.0} (ip-substring-filtering), tags.
+   */
+  private static Optional<Predicate<Port>> matches(NeutronQuery q) {
+    List<Predicate<Port>> all = new ArrayList<>();
+    List<String> fixed = q.special().getOrDefault("fixed_ips", List.of());
+    if (!fixed.isEmpty()) {
+      List<Predicate<FixedIp>> conditions = new ArrayList<>();
+      for (String c : fixed) {
+        int eq = c.indexOf('=');
+        String key = eq < 0 ? c : c.substring(0, eq);
+        String value = eq < 0 ? "" : c.substring(eq + 1);
+        conditions.add(switch (key) {
+          case "ip_address" -> ip -> ip.ipAddress().equals(value);
+          case "subnet_id" -> ip -> ip.subnetId().equals(value);
+          case "ip_address_substr" -> ip -> ip.ipAddress().contains(value);
+          default -> throw NeutronErrors.badRequest("Invalid fixed_ips filter " + c);
+        });
+      }
+      all.add(p -> p.fixedIps().stream().anyMatch(ip -> conditions.stream().allMatch(c -> c.test(ip))));
+    }
+    for (String sub : q.special().getOrDefault("ip_address_substr", List.of())) {
+      all.add(p -> p.fixedIps().stream().anyMatch(ip -> ip.ipAddress().contains(sub)));
+    }
+    Map<String, List<String>> tagFilters = tagFilters(q);
+    if (!tagFilters.isEmpty()) all.add(p -> tagsMatch(p.attributes().tags(), tagFilters));
+    return all.stream().reduce(Predicate::and);
+  }
+
+  // ---------------------------------------------------------------- one port
+
+  /** The port, if the caller may see it (its own, or on its network); otherwise as absent. */
+  private CompletionStage<Found> visible(RequestContext ctx, String id) {
+    return port(id).thenCompose(p -> network(p.networkId()).handle((n, e) -> {
+      Found f = new Found(p, n == null ? "" : n.projectId(), n != null && n.attributes().shared());
+      if (!policy.allows(ctx, "get_port", f.target())) throw notFound("PortNotFound", "Port", id);
+      return f;
+    }));
+  }
+
+  private CompletionStage<Found> owned(RequestContext ctx, String id, String action, JsonNode set) {
+    return visible(ctx, id).thenApply(f -> {
+      policy.enforceChange(ctx, action, "get_port", f.target(), set, PortJson.ATTRIBUTES.names(),
+          "PortNotFound: Port " + id + " could not be found.");
+      return f;
+    });
+  }
+
+  private EntityRef<PortEntity.Command> entity(String id) {
+    return sharding.entityRefFor(PortEntity.TYPE_KEY, id);
+  }
+
+  // ---------------------------------------------------------------- create
+
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
+    JsonNode body = Json.parseObject(raw);
+    List<ObjectNode> items = PortJson.ATTRIBUTES.created(body);
+    for (ObjectNode item : items) CREATE.validateAsNeutron(item);
+    return createAll(ctx, items, 0, new ArrayList<>()).thenApply(made -> created("port", "ports",
+        made.stream().map(f -> policy.visible(ctx, "port", PortJson.view(f.port()), f.target())).toList(),
+        body.has("ports")));
+  }
+
+  /** In order, all or nothing: if one is refused, those made before it are deleted again. */
+  private CompletionStage<List<Found>> createAll(RequestContext ctx, List<ObjectNode> items, int next,
+      List<Found> made) {
+    if (next == items.size()) return CompletableFuture.completedFuture(made);
+    ObjectNode item = items.get(next);
+    return visibleNetwork(ctx, item.get("network_id").asText()).thenCompose(n -> {
+      Port p = requested(ctx, item, n);
+      return entity(p.id()).<Port>askWithStatus(r -> new PortEntity.Create(p, r), timeout)
+          .thenCompose(created -> bound(created, Fields.text(item, "binding:host_id").filter(h -> !h.isEmpty())))
+          .thenApply(created -> new Found(created, n.projectId(), n.attributes().shared()));
+    }).handle((created, failure) -> {
+      if (failure == null) {
+        made.add(created);
+        return createAll(ctx, items, next + 1, made);
+      }
+      made.forEach(f -> deleted(f.port()));
+      return CompletableFuture.<List<Found>>failedFuture(failure);
+    }).thenCompose(x -> x);
+  }
+
+  private Port requested(RequestContext ctx, ObjectNode item, Network n) {
+    String project = projectOf(ctx, item);
+    String deviceOwner = Fields.text(item, "device_owner").orElse("");
+    Map<String, String> target = Map.of("project_id", project, "tenant_id", project, "network:tenant_id",
+        n.projectId(), "shared", Boolean.toString(n.attributes().shared()), "device_owner", deviceOwner);
+    ObjectNode set = item.deepCopy();
+    if (deviceOwner.isEmpty()) set.remove("device_owner"); // its default: no rule to pass
+    policy.enforceCreate(ctx, "create_port", target, set, PortJson.ATTRIBUTES.names());
+    binding(item);
+    Optional<List<IpRequest>> ips = Optional.empty();
+    if (item.has("fixed_ips") && !item.get("fixed_ips").isNull()) {
+      List<IpRequest> asked = new ArrayList<>();
+      for (JsonNode ip : item.get("fixed_ips")) {
+        Optional<String> subnet = Fields.text(ip, "subnet_id");
+        Optional<String> address = Fields.text(ip, "ip_address");
+        if (subnet.isEmpty() && address.isEmpty()) {
+          throw NeutronErrors.invalidInput("IP allocation requires subnet_id or ip_address");
+        }
+        asked.add(new IpRequest(subnet, address));
+      }
+      if (!asked.isEmpty() && n.subnets().isEmpty()) {
+        throw NeutronErrors.invalidInput("IP allocation requires subnets for network");
+      }
+      ips = Optional.of(List.copyOf(asked));
+    }
+    PortAttributes attributes = new PortAttributes(Fields.text(item, "name").orElse(""),
+        Fields.text(item, "description").orElse(""), bool(item, "admin_state_up", true),
+        Fields.text(item, "device_id").orElse(""), deviceOwner, pairs(item.get("allowed_address_pairs")),
+        // a port's security follows its network's unless asked
+        bool(item, "port_security_enabled", n.attributes().portSecurityEnabled()), List.of());
+    Optional<String> mac = Fields.text(item, "mac_address").map(m -> m.replace('-', ':').toLowerCase());
+    return Port.requested(UUID.randomUUID().toString(), n.id(), project, attributes, mac, ips, Instant.now());
+  }
+
+  /** Hosts plug ports of the normal VNIC type only, and take no binding profile. */
+  private static void binding(JsonNode item) {
+    Optional<String> vnic = Fields.text(item, "binding:vnic_type");
+    if (vnic.isPresent() && !vnic.get().equals("normal")) {
+      throw NeutronErrors.invalidInput("binding:vnic_type '" + vnic.get() + "' is not supported: only normal is");
+    }
+    JsonNode profile = item.get("binding:profile");
+    if (profile != null && !profile.isNull() && !profile.isEmpty()) {
+      throw NeutronErrors.invalidInput("binding:profile is not supported");
+    }
+  }
+
+  private static List<PortAttributes.AddressPair> pairs(JsonNode array) {
+    List<PortAttributes.AddressPair> out = new ArrayList<>();
+    if (array != null && array.isArray()) {
+      // a pair without a MAC stands for the port's own, which it may not have yet: filled in by the view
+      array.forEach(p -> out.add(new PortAttributes.AddressPair(p.get("ip_address").asText(),
+          Fields.text(p, "mac_address").map(m -> m.replace('-', ':').toLowerCase()).orElse(""))));
+    }
+    return List.copyOf(out);
+  }
+
+  /** The port bound to {@code host} if one is asked (empty string: unbound). */
+  private CompletionStage<Port> bound(Port p, Optional<String> host) {
+    if (host.isEmpty()) return CompletableFuture.completedFuture(p);
+    Optional<String> to = host.filter(h -> !h.isEmpty());
+    return entity(p.id()).askWithStatus(r -> new PortEntity.Bind(to, r), timeout);
+  }
+
+  // ---------------------------------------------------------------- update, delete
+
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
+    ObjectNode item = PortJson.ATTRIBUTES.updated(Json.parseObject(raw));
+    return owned(ctx, id, "update_port", item).thenCompose(f -> {
+      CREATE.validateAsNeutron(item);
+      for (String unsupported : List.of("fixed_ips", "mac_address")) {
+        if (item.has(unsupported)) {
+          throw NeutronErrors.badRequest("ports", "changing a port's " + unsupported + " is not supported yet");
+        }
+      }
+      binding(item);
+      PortAttributes a = f.port().attributes();
+      PortAttributes next = new PortAttributes(Fields.text(item, "name").orElse(a.name()),
+          Fields.text(item, "description").orElse(a.description()), bool(item, "admin_state_up", a.adminStateUp()),
+          Fields.text(item, "device_id").orElse(a.deviceId()), Fields.text(item, "device_owner").orElse(a.deviceOwner()),
+          item.has("allowed_address_pairs") ? pairs(item.get("allowed_address_pairs")) : a.allowedAddressPairs(),
+          bool(item, "port_security_enabled", a.portSecurityEnabled()), a.tags());
+      return save(f.port(), next, Optional.ofNullable(item.get("binding:host_id")).map(JsonNode::asText))
+          .thenApply(p -> new Found(p, f.networkOwner(), f.shared()));
+    }).thenApply(f -> one(200, "port", policy.visible(ctx, "port", PortJson.view(f.port()), f.target())));
+  }
+
+  private CompletionStage<Port> save(Port p, PortAttributes next, Optional<String> host) {
+    return entity(p.id()).<Port>askWithStatus(r -> new PortEntity.Update(next, r), timeout)
+        .thenCompose(updated -> bound(updated, host));
+  }
+
+  private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+    return owned(ctx, id, "delete_port", Json.MAPPER.createObjectNode())
+        .thenCompose(f -> deleted(f.port()))
+        .thenApply(done -> HttpResponse.create().withStatus(204));
+  }
+
+  /**
+   * Deletes the port, and gives its addresses back to its network and its quota to its project
+   * before answering (the port's own steps then find both given back: each is idempotent). So a
+   * delete answered is done, as in Neutron: the network can be deleted and the quota used at once.
+   */
+  private CompletionStage<Done> deleted(Port p) {
+    return entity(p.id()).<Done>askWithStatus(PortEntity.Delete::new, timeout).thenCompose(d -> {
+      var detached = sharding.entityRefFor(NetworkEntity.TYPE_KEY, p.networkId())
+          .<Done>askWithStatus(r -> new NetworkEntity.DetachPort(p.id(), r), timeout);
+      var released = sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, p.projectId())
+          .<Done>askWithStatus(r -> new NetworkQuotaEntity.Release(List.of(p.id()), r), timeout);
+      return detached.thenCombine(released, (a, b) -> Done.getInstance());
+    });
+  }
+
+  private static PortAttributes withTags(PortAttributes a, List<String> tags) {
+    return new PortAttributes(a.name(), a.description(), a.adminStateUp(), a.deviceId(), a.deviceOwner(),
+        a.allowedAddressPairs(), a.portSecurityEnabled(), tags);
+  }
+}

@@ -1,0 +1,165 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Neutron's networks, subnets and ports through the real HTTP API of an all-in-one node: their
+ * whole life, projects kept apart, the port quota, and addresses handed out under a crowd of
+ * concurrent creates (never one address twice).
+ */
+class NetworkApiTest {
+  private static final String V2 = "/network/v2.0";
+  private static Api admin;
+  private static Api alice;
+  private static Api bob;
+  private static String aliceProject;
+
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    admin = a;
+    a.createUserInProject("net-alice", "pw-alice", "net-one", "member");
+    a.createUserInProject("net-bob", "pw-bob", "net-two", "member");
+    alice = a.as("net-alice", "pw-alice", "net-one");
+    bob = a.as("net-bob", "pw-bob", "net-two");
+    aliceProject = alice.get(V2 + "/quotas/project").body().path("project").path("project_id").asText();
+  });
+
+  private static String create(Api api, String collection, String resource, String body) {
+    Api.Reply r = api.post(V2 + "/" + collection, body);
+    assertEquals(201, r.status(), r.raw());
+    return r.body().path(resource).path("id").asText();
+  }
+
+  private static String network(Api api, String name) {
+    return create(api, "networks", "network", "{\"network\": {\"name\": \"" + name + "\"}}");
+  }
+
+  private static String subnet(Api api, String network, String cidr, String extra) {
+    return create(api, "subnets", "subnet", "{\"subnet\": {\"network_id\": \"" + network + "\", \"ip_version\": 4, "
+        + "\"cidr\": \"" + cidr + "\"" + extra + "}}");
+  }
+
+  private static Api.Reply port(Api api, String network) {
+    return api.post(V2 + "/ports", "{\"port\": {\"network_id\": \"" + network + "\"}}");
+  }
+
+  @Test
+  void networksSubnetsAndPortsLiveAndDieAndOtherProjectsSeeNone() {
+    String net = network(alice, "life");
+    String sub = subnet(alice, net, "10.10.0.0/24", ", \"name\": \"life-sub\"");
+    Api.Reply made = port(alice, net);
+    assertEquals(201, made.status(), made.raw());
+    String port = made.body().path("port").path("id").asText();
+    assertEquals("10.10.0.2", made.body().path("port").path("fixed_ips").get(0).path("ip_address").asText());
+
+    assertEquals(List.of(net), alice.get(V2 + "/networks?name=life").body().path("networks").findValuesAsText("id"));
+    assertEquals(List.of(sub), alice.get(V2 + "/subnets?network_id=" + net).body().path("subnets").findValuesAsText("id"));
+    assertEquals(List.of(port), alice.get(V2 + "/ports?network_id=" + net).body().path("ports").findValuesAsText("id"));
+    assertEquals("life-2", alice.send("PUT", V2 + "/networks/" + net, "{\"network\": {\"name\": \"life-2\"}}")
+        .body().path("network").path("name").asText());
+    assertEquals("life-sub-2", alice.send("PUT", V2 + "/subnets/" + sub, "{\"subnet\": {\"name\": \"life-sub-2\"}}")
+        .body().path("subnet").path("name").asText());
+    assertEquals("p", alice.send("PUT", V2 + "/ports/" + port, "{\"port\": {\"name\": \"p\"}}")
+        .body().path("port").path("name").asText());
+
+    // another project: nothing to see, nothing to touch, not even that they exist
+    Map<String, String> mine = Map.of("network", "/networks/" + net, "subnet", "/subnets/" + sub, "port", "/ports/" + port);
+    for (var e : mine.entrySet()) {
+      String path = V2 + e.getValue();
+      assertEquals(404, bob.get(path).status(), path);
+      assertEquals(404, bob.send("PUT", path, "{\"" + e.getKey() + "\": {\"name\": \"x\"}}").status(), path);
+      assertEquals(404, bob.delete(path).status(), path);
+    }
+    assertFalse(bob.get(V2 + "/networks").body().path("networks").findValuesAsText("id").contains(net));
+    assertFalse(bob.get(V2 + "/subnets").body().path("subnets").findValuesAsText("id").contains(sub));
+    assertFalse(bob.get(V2 + "/ports").body().path("ports").findValuesAsText("id").contains(port));
+    assertEquals(404, bob.post(V2 + "/ports", "{\"port\": {\"network_id\": \"" + net + "\"}}").status());
+
+    Api.Reply inUse = alice.delete(V2 + "/networks/" + net);
+    assertEquals(409, inUse.status(), inUse.raw());
+    assertEquals("NetworkInUse", inUse.body().path("NeutronError").path("type").asText());
+    assertEquals("Unable to complete operation on network " + net + ". There are one or more ports still in use on "
+        + "the network, id for these ports is: " + port + ".", inUse.body().path("NeutronError").path("message").asText());
+    assertEquals(204, alice.delete(V2 + "/ports/" + port).status());
+    assertEquals(204, alice.delete(V2 + "/subnets/" + sub).status());
+    assertEquals(204, alice.delete(V2 + "/networks/" + net).status());
+    assertEquals(404, alice.get(V2 + "/networks/" + net).status());
+    assertFalse(alice.get(V2 + "/networks").body().path("networks").findValuesAsText("id").contains(net));
+  }
+
+  @Test
+  void thePortQuotaHoldsAndAPortDeletedGivesItsPlaceBack() {
+    Api.Reply set = admin.send("PUT", V2 + "/quotas/" + aliceProject, "{\"quota\": {\"port\": 2}}");
+    assertEquals(200, set.status(), set.raw());
+    try {
+      String net = network(alice, "quota");
+      subnet(alice, net, "10.20.0.0/24", "");
+      String first = port(alice, net).body().path("port").path("id").asText();
+      assertEquals(201, port(alice, net).status());
+      Api.Reply third = port(alice, net);
+      assertEquals(409, third.status(), third.raw());
+      assertEquals("OverQuota", third.body().path("NeutronError").path("type").asText());
+      assertEquals("Quota exceeded for resources: ['port'].", third.body().path("NeutronError").path("message").asText());
+      assertEquals(204, alice.delete(V2 + "/ports/" + first).status());
+      Api.Reply next = port(alice, net);
+      assertEquals(201, next.status(), next.raw());
+      JsonNode usage = alice.get(V2 + "/quotas/" + aliceProject + "/details").body().path("quota").path("port");
+      assertEquals(2, usage.path("used").asInt(), usage.toString());
+    } finally {
+      assertEquals(204, admin.delete(V2 + "/quotas/" + aliceProject).status());
+    }
+  }
+
+  @Test
+  void twoHundredConcurrentPortsGetDistinctAddressesOrACleanRefusal() throws Exception {
+    String net = network(bob, "crowd");
+    // 150 addresses in the pool for 200 ports: both outcomes happen
+    subnet(bob, net, "10.30.0.0/24", ", \"allocation_pools\": [{\"start\": \"10.30.0.10\", \"end\": \"10.30.0.159\"}]");
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<Future<Api.Reply>> replies = new ArrayList<>();
+    try {
+      for (int i = 0; i < 200; i++) replies.add(pool.submit(() -> port(bob, net)));
+      List<String> addresses = new ArrayList<>();
+      int refused = 0;
+      for (Future<Api.Reply> f : replies) {
+        Api.Reply r = f.get();
+        if (r.status() == 201) {
+          JsonNode ips = r.body().path("port").path("fixed_ips");
+          assertEquals(1, ips.size(), r.raw());
+          addresses.add(ips.get(0).path("ip_address").asText());
+        } else {
+          assertEquals(409, r.status(), r.raw());
+          assertEquals("IpAddressGenerationFailure", r.body().path("NeutronError").path("type").asText(), r.raw());
+          assertEquals("No more IP addresses available on network " + net + ".",
+              r.body().path("NeutronError").path("message").asText());
+          refused++;
+        }
+      }
+      assertEquals(150, addresses.size());
+      assertEquals(50, refused);
+      Set<String> distinct = new HashSet<>(addresses);
+      assertEquals(150, distinct.size(), "an address went to two ports");
+      for (int host = 10; host <= 159; host++) assertTrue(distinct.contains("10.30.0." + host), "10.30.0." + host);
+      // the read side agrees: 150 ports, each with its own address
+      JsonNode listed = bob.get(V2 + "/ports?network_id=" + net + "&fields=fixed_ips").body().path("ports");
+      assertEquals(150, listed.size());
+      assertEquals(distinct, new HashSet<>(listed.findValuesAsText("ip_address")));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
