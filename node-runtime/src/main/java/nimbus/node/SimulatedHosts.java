@@ -44,7 +44,7 @@ public final class SimulatedHosts implements AutoCloseable {
       HostSettings settings = new HostSettings(name, "test://" + driver, "test", base.instancesDir().resolve(name),
           base.heartbeatInterval(), base.reconcileInterval(), base.gracefulShutdownTimeout(),
           base.cpuAllocationRatio(), base.ramAllocationRatio(), base.diskAllocationRatio(), base.diskGb(),
-          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep());
+          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep(), base.underlayAddress());
       Hypervisor hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
       hypervisors.add(hypervisor);
       names.add(name);
