@@ -15,6 +15,7 @@ import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.LocalNetwork;
 import nimbus.node.dataplane.RecordingDataplane;
+import nimbus.node.dataplane.RecordingTenantHost;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.LibvirtHypervisor;
 import org.apache.pekko.actor.typed.Props;
@@ -22,7 +23,7 @@ import org.apache.pekko.actor.typed.Props;
 /**
  * Many hypervisor hosts in one node, for scale tests and benchmarks: each is a real host agent
  * with a libvirt test driver of its own (a private in-process hypervisor described by a small
- * XML file), and a recording dataplane. To the cluster they are hosts like any other.
+ * XML file), and recording dataplanes (host-local and tenant networks). To the cluster they are hosts like any other.
  */
 public final class SimulatedHosts implements AutoCloseable {
   private final List<Hypervisor> hypervisors = new ArrayList<>();
@@ -51,7 +52,7 @@ public final class SimulatedHosts implements AutoCloseable {
       ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
           new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),
           new ImageCache(settings.instancesDir().resolve("_base"), store), store);
-      node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
+      node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations, new RecordingTenantHost(),
           ApiServer.blockingExecutor(node.system())), "simulated-" + name, Props.empty());
     }
   }
