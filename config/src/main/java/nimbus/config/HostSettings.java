@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 
-/** This machine as a hypervisor host: its name, its libvirt connection and its ratios. */
+/**
+ * This machine as a hypervisor host: its name, its libvirt connection and its ratios, and its
+ * underlay address (where other hosts' tunnels of tenant networks end).
+ */
 public record HostSettings(
     String name,
     String hypervisorUri,
@@ -27,7 +30,8 @@ public record HostSettings(
     String cidr,
     Path dhcpDir,
     String availabilityZone,
-    Duration imageCacheKeep) {
+    Duration imageCacheKeep,
+    String underlayAddress) {
 
   private static final Set<String> SCHEMES =
       Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
@@ -42,8 +46,10 @@ public record HostSettings(
           "use auto, qemu, kvm or test");
     }
     String instances = c.getString("instances-dir");
+    String name = c.getString("name").isBlank() ? localHostName() : c.getString("name");
+    String bridge = bridge(c.getString("local-network.bridge"));
     return new HostSettings(
-        c.getString("name").isBlank() ? localHostName() : c.getString("name"),
+        name,
         uri,
         domainType,
         instances.isBlank() ? dataDir.resolve("instances") : Path.of(instances).toAbsolutePath().normalize(),
@@ -55,11 +61,13 @@ public record HostSettings(
         ratio(c, "disk-allocation-ratio"),
         diskGb(c.getString("disk-gb")),
         dataplane(c.getString("dataplane"), scheme),
-        bridge(c.getString("local-network.bridge")),
+        bridge,
         cidr(c.getString("local-network.cidr")),
         Path.of(c.getString("local-network.dhcp-dir")).toAbsolutePath().normalize(),
         zone(c.getString("availability-zone")),
-        c.getDuration("image-cache-keep"));
+        c.getDuration("image-cache-keep"),
+        c.getString("underlay-address").isBlank()
+            ? Underlay.defaultAddress(name, bridge) : Underlay.literal(c.getString("underlay-address")));
   }
 
   private static String zone(String zone) {

@@ -53,6 +53,10 @@ class NimbusSettingsTest {
       "nimbus.image-store.quota.image-count-total | -1 | nimbus.image-store.quota.image-count-total: must not be negative",
       "nimbus.host.disk-gb   | 0                     | nimbus.host.disk-gb: '0' is neither auto nor a positive number",
       "nimbus.host.disk-gb   | lots                  | nimbus.host.disk-gb: 'lots' is neither auto nor a positive number",
+      "nimbus.host.underlay-address | \"host1.example\" | nimbus.host.underlay-address: 'host1.example' is not a host's IP address",
+      "nimbus.host.underlay-address | \"10.0.0.256\"  | nimbus.host.underlay-address: '10.0.0.256' is not a host's IP address",
+      "nimbus.host.underlay-address | \"0.0.0.0\"     | nimbus.host.underlay-address: '0.0.0.0' is not a host's IP address",
+      "nimbus.host.underlay-address | \"fd00::1::2\"  | nimbus.host.underlay-address: 'fd00::1::2' is not a host's IP address",
       "nimbus.api.policy-file | \"/no/such/policy.json\" | nimbus.api.policy-file: cannot read /no/such/policy.json"})
   void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
     SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
@@ -60,6 +64,24 @@ class NimbusSettingsTest {
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
     assertTrue(e.getMessage().contains("; "), "names a fix: " + e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  @Test
+  void theUnderlayAddressIsALiteralOrAnAddressOtherHostsCanReach() throws java.net.SocketException {
+    assertEquals("192.0.2.10", load(Map.of("nimbus.host.underlay-address", "192.0.2.10")).host().underlayAddress());
+    assertEquals("fd00::10", load(Map.of("nimbus.host.underlay-address", "fd00::10")).host().underlayAddress());
+    // "localhost" resolves to loopback only: the default is then an address of one of this machine's own interfaces
+    String byDefault = load(Map.of("nimbus.host.name", "localhost")).host().underlayAddress();
+    List<String> own = new java.util.ArrayList<>();
+    for (var i : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (!i.isUp() || i.isLoopback() || i.getName().equals("nimbus0") || i.getName().startsWith("nbr-")) continue;
+      i.inetAddresses().filter(a -> !a.isLinkLocalAddress()).forEach(a -> own.add(a.getHostAddress()));
+    }
+    if (own.isEmpty()) {
+      assertEquals("127.0.0.1", byDefault, "a machine with no other address");
+    } else {
+      assertTrue(own.contains(byDefault), byDefault + " is one of " + own);
+    }
   }
 
   @Test

@@ -31,7 +31,10 @@ import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.Dataplane;
 import nimbus.node.dataplane.LinuxDataplane;
 import nimbus.node.dataplane.LocalNetwork;
+import nimbus.node.dataplane.LinuxTenantHost;
 import nimbus.node.dataplane.RecordingDataplane;
+import nimbus.node.dataplane.RecordingTenantHost;
+import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.HypervisorException;
 import nimbus.node.hypervisor.LibvirtHypervisor;
@@ -115,7 +118,7 @@ public final class Node implements AutoCloseable {
         ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
         ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
             new ImageCache(settings.host().instancesDir().resolve("_base"), store), store);
-        sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, blocking),
+        sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings), blocking),
             "host-agent", Props.empty());
       }
     });
@@ -202,6 +205,14 @@ public final class Node implements AutoCloseable {
           "run as root with iproute2 and dnsmasq installed, or set it to recording");
     }
     return linux;
+  }
+
+  /** The host side of tenant networks: real with the linux dataplane, recorded only otherwise. */
+  private static TenantHost tenantHost(NimbusSettings settings) {
+    if (!settings.host().dataplane().equals("linux")) return new RecordingTenantHost();
+    // beside the host-local network's leases: the machine's, world-searchable for dnsmasq
+    return new LinuxTenantHost(new ProcessRunner(), settings.host().dhcpDir().resolve("networks"),
+        settings.host().underlayAddress(), settings.host().bridge());
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {

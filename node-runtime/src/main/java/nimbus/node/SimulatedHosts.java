@@ -15,6 +15,7 @@ import nimbus.node.agent.ProcessRunner;
 import nimbus.node.agent.ServerOperations;
 import nimbus.node.dataplane.LocalNetwork;
 import nimbus.node.dataplane.RecordingDataplane;
+import nimbus.node.dataplane.RecordingTenantHost;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.hypervisor.LibvirtHypervisor;
 import org.apache.pekko.actor.typed.Props;
@@ -22,7 +23,7 @@ import org.apache.pekko.actor.typed.Props;
 /**
  * Many hypervisor hosts in one node, for scale tests and benchmarks: each is a real host agent
  * with a libvirt test driver of its own (a private in-process hypervisor described by a small
- * XML file), and a recording dataplane. To the cluster they are hosts like any other.
+ * XML file), and recording dataplanes (host-local and tenant networks). To the cluster they are hosts like any other.
  */
 public final class SimulatedHosts implements AutoCloseable {
   private final List<Hypervisor> hypervisors = new ArrayList<>();
@@ -44,14 +45,14 @@ public final class SimulatedHosts implements AutoCloseable {
       HostSettings settings = new HostSettings(name, "test://" + driver, "test", base.instancesDir().resolve(name),
           base.heartbeatInterval(), base.reconcileInterval(), base.gracefulShutdownTimeout(),
           base.cpuAllocationRatio(), base.ramAllocationRatio(), base.diskAllocationRatio(), base.diskGb(),
-          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep());
+          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep(), base.underlayAddress());
       Hypervisor hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
       hypervisors.add(hypervisor);
       names.add(name);
       ServerOperations operations = new ServerOperations(hypervisor, settings, new ProcessRunner(),
           new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),
           new ImageCache(settings.instancesDir().resolve("_base"), store), store);
-      node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations,
+      node.system().systemActorOf(HostAgent.create(settings, hypervisor, operations, new RecordingTenantHost(),
           ApiServer.blockingExecutor(node.system())), "simulated-" + name, Props.empty());
     }
   }

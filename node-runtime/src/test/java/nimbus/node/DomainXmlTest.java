@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathFactory;
@@ -29,7 +30,7 @@ class DomainXmlTest {
     String xml = DomainXml.of(new DomainSpec("nimbus-1", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "qemu",
         2, 128, Optional.of(Path.of("/img/vmlinuz")), Optional.of(Path.of("/img/initrd.img")),
         "console=ttyS0", Optional.empty(), Path.of("/inst/1/console.log"),
-        Optional.of(new DomainSpec.Nic("nimbus0", "fa:16:3e:00:00:0a"))));
+        List.of(DomainSpec.Nic.local("nimbus0", "fa:16:3e:00:00:0a"))));
     assertEquals("qemu", xpath(xml, "/domain/@type"));
     assertEquals("128", xpath(xml, "/domain/memory"));
     assertEquals("MiB", xpath(xml, "/domain/memory/@unit"));
@@ -44,13 +45,31 @@ class DomainXmlTest {
     assertEquals("nimbus0", xpath(xml, "/domain/devices/interface[@type='bridge']/source/@bridge"));
     assertEquals("virtio", xpath(xml, "/domain/devices/interface/model/@type"));
     assertEquals("fa:16:3e:00:00:0a", xpath(xml, "/domain/devices/interface/mac/@address"));
+    assertEquals("", xpath(xml, "/domain/devices/interface/mtu"), "the host-local bridge's own MTU");
+    assertEquals("", xpath(xml, "/domain/devices/interface/target"), "a tap named by libvirt");
+  }
+
+  @Test
+  void eachTenantPortIsANicAtItsNetworksMtuWithItsTapNamed() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-2", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a12", "qemu",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.empty(), Path.of("/inst/2/console.log"), List.of(
+            new DomainSpec.Nic("nbr-a1a1a1a1000", "fa:16:3e:00:00:01", Optional.of(1450), Optional.of("ntp-5e7c0f1a-2b")),
+            new DomainSpec.Nic("nbr-b2b2b2b2000", "fa:16:3e:00:00:02", Optional.of(1500), Optional.of("ntp-6f8d1a2b-3c")))));
+    assertEquals("2", xpath(xml, "count(/domain/devices/interface[@type='bridge'])"));
+    assertEquals("nbr-a1a1a1a1000", xpath(xml, "/domain/devices/interface[1]/source/@bridge"));
+    assertEquals("fa:16:3e:00:00:01", xpath(xml, "/domain/devices/interface[1]/mac/@address"));
+    assertEquals("1450", xpath(xml, "/domain/devices/interface[1]/mtu/@size"));
+    assertEquals("ntp-5e7c0f1a-2b", xpath(xml, "/domain/devices/interface[1]/target/@dev"));
+    assertEquals("nbr-b2b2b2b2000", xpath(xml, "/domain/devices/interface[2]/source/@bridge"));
+    assertEquals("1500", xpath(xml, "/domain/devices/interface[2]/mtu/@size"));
+    assertEquals("ntp-6f8d1a2b-3c", xpath(xml, "/domain/devices/interface[2]/target/@dev"));
   }
 
   @Test
   void aRootDiskBootsFromTheDiskAndNamesAreEscaped() throws Exception {
     String xml = DomainXml.of(new DomainSpec("nimbus-<&>", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a11", "test",
         1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/1/disk")),
-        Path.of("/inst/1/console.log"), Optional.empty()));
+        Path.of("/inst/1/console.log"), List.of()));
     assertEquals("nimbus-<&>", xpath(xml, "/domain/name"));
     assertEquals("hd", xpath(xml, "/domain/os/boot/@dev"));
     assertEquals("/inst/1/disk", xpath(xml, "/domain/devices/disk/source/@file"));

@@ -24,7 +24,14 @@ import nimbus.compute.Resources;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.Task;
 import nimbus.config.HostSettings;
+import nimbus.compute.ServerPort;
+import nimbus.network.PortEntity;
+import nimbus.node.dataplane.TenantHost;
+import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.tenant.TenantNetworks;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -48,6 +55,9 @@ public final class HostAgent {
 
   /** What the agent reacts to. */
   public interface Message {}
+
+  /** How long plugging a server's ports may take: the network is asked, and its segment and DHCP made. */
+  private static final java.time.Duration PLUG_TIMEOUT = java.time.Duration.ofSeconds(60);
 
   record Received(HostAgentCommand command) implements Message {}
 
@@ -75,9 +85,9 @@ public final class HostAgent {
   record FactsFailed(String reason) implements Message {}
 
   public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
-      ServerOperations operations, Executor blocking) {
+      ServerOperations operations, TenantHost tenantHost, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
-        new HostAgent(ctx, timers, settings, hypervisor, operations, blocking).starting(stash))));
+        new HostAgent(ctx, timers, settings, hypervisor, operations, tenantHost, blocking).starting(stash))));
   }
 
   private final ActorContext<Message> ctx;
@@ -89,6 +99,7 @@ public final class HostAgent {
   private final ClusterSharding sharding;
   private final HostDirectory directory;
   private final ActorRef<HostAgentCommand> inbox;
+  private final ActorRef<TenantNetworks.Command> tenants;
   private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
   private final Map<String, HostAgentCommand> running = new HashMap<>();
   // when each server's last command finished: a reading of the host older than that is stale
@@ -96,7 +107,7 @@ public final class HostAgent {
   private HostInventory inventory;
 
   private HostAgent(ActorContext<Message> ctx, TimerScheduler<Message> timers, HostSettings settings,
-      Hypervisor hypervisor, ServerOperations operations, Executor blocking) {
+      Hypervisor hypervisor, ServerOperations operations, TenantHost tenantHost, Executor blocking) {
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
@@ -106,6 +117,7 @@ public final class HostAgent {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
+    this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking), "tenant-networks");
   }
 
   private Behavior<Message> starting(StashBuffer<Message> stash) {
@@ -198,13 +210,47 @@ public final class HostAgent {
     }
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
-    onBlocking(() -> execute(command),
-        report -> new Finished(serverId, command, report),
-        e -> new Finished(serverId, command, failure(command, e)));
+    // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
+    CompletableFuture<ServerEntity.HostReport> done = plug(command)
+        .thenApplyAsync(nics -> call(() -> execute(command, nics)), blocking);
+    if (command instanceof DestroyServer) {
+      done = done.thenCompose(report -> unplug(serverId).thenApply(unplugged -> report));
+    }
+    ctx.pipeToSelf(done, (report, e) -> new Finished(serverId, command, e == null ? report : failure(command, unwrap(e))));
+  }
+
+  /** The ports a command builds a domain with: the NICs it gets on their networks. */
+  private static List<ServerPort> portsOf(HostAgentCommand command) {
+    if (command instanceof SpawnServer c) return c.ports();
+    if (command instanceof HostAgentCommand.RebuildServer c) return c.spawn().ports();
+    if (command instanceof HostAgentCommand.ResizeServer c) return c.spawn().ports();
+    return List.of();
+  }
+
+  private CompletableFuture<List<DomainSpec.Nic>> plug(HostAgentCommand command) {
+    List<ServerPort> ports = portsOf(command);
+    if (ports.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    String name = command instanceof SpawnServer c ? c.name()
+        : command instanceof HostAgentCommand.RebuildServer c ? c.spawn().name()
+        : ((HostAgentCommand.ResizeServer) command).spawn().name();
+    return AskPattern.<TenantNetworks.Command, List<DomainSpec.Nic>>askWithStatus(tenants,
+        replyTo -> new TenantNetworks.Plug(command.serverId(), name, ports, replyTo), PLUG_TIMEOUT,
+        ctx.getSystem().scheduler()).toCompletableFuture();
+  }
+
+  private CompletableFuture<Done> unplug(String serverId) {
+    return AskPattern.<TenantNetworks.Command, Done>askWithStatus(tenants,
+        replyTo -> new TenantNetworks.Unplug(serverId, replyTo), PLUG_TIMEOUT, ctx.getSystem().scheduler())
+        .toCompletableFuture();
   }
 
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
+    if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
+      // its NICs are on their networks now: the ports say so (Neutron's port status)
+      portsOf(m.command()).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
+          .tell(new PortEntity.ReportStatus("ACTIVE")));
+    }
     if (m.report() instanceof ServerEntity.Destroyed) {
       lastFinished.remove(m.serverId());
     } else {
@@ -231,17 +277,17 @@ public final class HostAgent {
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
-  /** Blocking: carries out one command and says what happened. */
-  private ServerEntity.HostReport execute(HostAgentCommand command) throws Exception {
+  /** Blocking: carries out one command and says what happened; {@code nics}: its ports' NICs. */
+  private ServerEntity.HostReport execute(HostAgentCommand command, List<DomainSpec.Nic> nics) throws Exception {
     String host = settings.name();
     String id = command.serverId();
-    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c));
+    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c, nics));
     if (command instanceof DestroyServer) {
       operations.destroy(id);
       return new ServerEntity.Destroyed(host);
     }
     if (command instanceof HostAgentCommand.ResizeServer c) {
-      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn()));
+      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn(), nics));
     }
     if (command instanceof HostAgentCommand.ExportDisk) {
       return new ServerEntity.DiskExported(host, operations.exportDisk(id));
@@ -261,7 +307,7 @@ public final class HostAgent {
       case RESUMING -> operations.resume(id);
       case REBUILDING -> {
         operations.destroy(id); // the old disk goes; the new one comes from the new image
-        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn());
+        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn(), nics);
       }
       default -> throw new IllegalArgumentException("unexpected task " + task);
     };
@@ -301,7 +347,14 @@ public final class HostAgent {
       if (removed > 0) ctx.getLog().info("image cache of host {}: removed {} unused files", settings.name(), removed);
       return null;
     }, e -> null);
+    CompletableFuture<Set<String>> tenantPorts = AskPattern.<TenantNetworks.Command, Set<String>>ask(tenants,
+        TenantNetworks.GetServers::new, PLUG_TIMEOUT, ctx.getSystem().scheduler()).toCompletableFuture();
     CompletableFuture.supplyAsync(() -> Map.entry(operations.servers(), operations.leasedServers()), blocking)
+        .thenCombine(tenantPorts, (held, plugged) -> {
+          Set<String> leased = new HashSet<>(held.getValue());
+          leased.addAll(plugged);
+          return Map.entry(held.getKey(), leased);
+        })
         .thenCompose(held -> host()
             .<HostEntity.Allocations>askWithStatus(HostEntity.GetAllocations::new, settings.heartbeatInterval().multipliedBy(5))
             .thenApply(a -> new Reconciled(held.getKey(), held.getValue(), a.serverIds(), readAt)))
@@ -320,6 +373,7 @@ public final class HostAgent {
       if (!m.domains().containsKey(id) && !allocated.contains(id) && !running.containsKey(id)
           && !queued.containsKey(id) && !changedSince(id, m.readAt())) {
         ctx.getLog().info("releasing the orphan lease of server {} on host {}", id, settings.name());
+        tenants.tell(new TenantNetworks.Unplug(id, ctx.getSystem().ignoreRef()));
         onBlocking(() -> {
           operations.release(id);
           return null;
@@ -344,7 +398,7 @@ public final class HostAgent {
   // ------------------------------------------------------------------ plumbing
 
   private HostInventory inventoryOf(Hypervisor.HostFacts facts, int diskGb) {
-    return new HostInventory(facts.type(), facts.version(), settings.name(),
+    return new HostInventory(facts.type(), facts.version(), settings.underlayAddress(),
         new Resources(facts.cpus(), (int) facts.memoryMb(), diskGb),
         settings.cpuAllocationRatio(), settings.ramAllocationRatio(), settings.diskAllocationRatio(),
         settings.availabilityZone());
@@ -388,7 +442,19 @@ public final class HostAgent {
 
   record Ignored() implements Message {}
 
+  /** {@code work}'s value, its checked failure wrapped (for a stage of a future). */
+  private static <T> T call(Blocking<T> work) {
+    try {
+      return work.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
   private static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) e = e.getCause();
+    return e;
   }
 }

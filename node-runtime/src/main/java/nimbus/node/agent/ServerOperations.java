@@ -89,7 +89,12 @@ public final class ServerOperations {
   }
 
   public PowerState spawn(SpawnServer c) throws IOException {
-    DomainSpec spec = domainSpec(c);
+    return spawn(c, List.of());
+  }
+
+  /** {@code tenantNics}: the NICs of {@code c}'s ports, on their networks as this host has them plugged. */
+  public PowerState spawn(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
+    DomainSpec spec = domainSpec(c, tenantNics);
     hypervisor.define(spec.name(), DomainXml.of(spec));
     if (c.start()) hypervisor.start(spec.name());
     return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
@@ -102,10 +107,14 @@ public final class ServerOperations {
    * reboot, a restart of the test hypervisor) is defined anew at the new size over the same disk.
    */
   public PowerState resize(SpawnServer c) throws IOException {
+    return resize(c, List.of());
+  }
+
+  public PowerState resize(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
     String name = domainName(c.serverId());
     boolean exists = hypervisor.state(name).isPresent();
     if (exists) hypervisor.stop(name, settings.gracefulShutdownTimeout());
-    DomainSpec spec = domainSpec(c);
+    DomainSpec spec = domainSpec(c, tenantNics);
     if (spec.disk().isPresent() && Files.exists(spec.disk().get()) && c.resources().diskGb() > 0) {
       long wanted = c.resources().diskGb() * (1L << 30);
       if (virtualSize(spec.disk().get()) < wanted) {
@@ -181,7 +190,7 @@ public final class ServerOperations {
   }
 
   /** The domain for a server: its boot files resolved on this host, its root disk overlay made. */
-  private DomainSpec domainSpec(SpawnServer c) throws IOException {
+  private DomainSpec domainSpec(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
     BootSource boot = c.boot();
     boolean real = !settings.domainType().equals("test");
@@ -224,7 +233,20 @@ public final class ServerOperations {
     String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"), dataplane.plug(c.serverId()).map(l -> new DomainSpec.Nic(l.bridge(), l.mac())));
+        dir.resolve("console.log"), nics(c, tenantNics));
+  }
+
+  /** A NIC per port; with none, one on the host-local network if the server asked for it, else none. */
+  private List<DomainSpec.Nic> nics(SpawnServer c, List<DomainSpec.Nic> tenantNics) {
+    if (!c.ports().isEmpty()) {
+      if (tenantNics.size() != c.ports().size()) {
+        throw new IllegalStateException("server " + c.serverId() + " has " + c.ports().size()
+            + " ports but " + tenantNics.size() + " are plugged on host " + settings.name());
+      }
+      return tenantNics;
+    }
+    if (!c.hostLocal()) return List.of();
+    return dataplane.plug(c.serverId()).map(l -> DomainSpec.Nic.local(l.bridge(), l.mac())).stream().toList();
   }
 
   private static void inspect(Optional<Path> file, String declaredFormat) throws IOException {

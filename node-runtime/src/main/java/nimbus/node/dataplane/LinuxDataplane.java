@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
@@ -64,27 +63,9 @@ public final class LinuxDataplane implements Dataplane {
     }
   }
 
-  /**
-   * dnsmasq reads the host files after it has dropped root: without a path it may search, it
-   * would serve no lease at all, and say so only in a log nobody reads.
-   */
+  /** dnsmasq reads the host files after it has dropped root: it must be able to reach them. */
   private void makeReadableByDnsmasq() {
-    try {
-      Files.createDirectories(hostsDir);
-      Files.setPosixFilePermissions(hostsDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create " + hostsDir + ": " + e.getMessage(), e);
-    }
-    for (Path dir = hostsDir; dir != null; dir = dir.getParent()) {
-      try {
-        if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-          throw new IllegalStateException(dir + " is not searchable by others, so dnsmasq cannot read the leases in "
-              + hostsDir + " (chmod o+x, or set nimbus.host.local-network.dhcp-dir elsewhere)");
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the permissions of " + dir + ": " + e.getMessage(), e);
-      }
-    }
+    DnsmasqFiles.makeReadable(hostsDir);
   }
 
   /**

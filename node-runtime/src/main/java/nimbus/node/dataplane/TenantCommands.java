@@ -85,6 +85,62 @@ public final class TenantCommands {
     return in(List.of("ip", "-o", "link", "show", "dev", segment.bridge()));
   }
 
+  /** The VXLAN device's forwarding entries, its flooding entries ({@link #floodTo}) among them. */
+  public List<String> showFdb() {
+    return in(List.of("bridge", "fdb", "show", "dev", segment.vxlanDevice()));
+  }
+
+  /** The peers a VXLAN device floods to: its all-zeros entries in {@code bridge fdb show}'s output. */
+  public static Set<String> floodPeers(String fdbOutput) {
+    Set<String> peers = new LinkedHashSet<>();
+    for (String line : fdbOutput.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 3 && f[0].equals(ALL_ZEROS) && f[1].equals("dst")) peers.add(f[2]);
+    }
+    return peers;
+  }
+
+  /** The bridge's IPv4 addresses (the network's DHCP server addresses). */
+  public List<String> showAddresses() {
+    return in(List.of("ip", "-o", "-4", "addr", "show", "dev", segment.bridge()));
+  }
+
+  /** The addresses with prefix ({@code 10.0.0.2/24}) in {@code ip -o addr show}'s output. */
+  public static Set<String> addresses(String ipAddrOutput) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String line : ipAddrOutput.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      for (int i = 0; i + 1 < f.length; i++) {
+        if (f[i].equals("inet") || f[i].equals("inet6")) out.add(f[i + 1]);
+      }
+    }
+    return out;
+  }
+
+  /** {@code replace}, not {@code add}: running it again is harmless. */
+  public List<String> addAddress(String addressWithPrefix) {
+    return in(List.of("ip", "addr", "replace", addressWithPrefix, "dev", segment.bridge()));
+  }
+
+  public List<String> deleteAddress(String addressWithPrefix) {
+    return in(List.of("ip", "addr", "del", addressWithPrefix, "dev", segment.bridge()));
+  }
+
+  /**
+   * The bridge answers as the network's DHCP port: with that port's MAC, the same on every host,
+   * so a guest that moves keeps talking to the MAC it knows. Setting it also keeps the bridge's
+   * MAC from changing as ports come and go (it would follow its lowest port's).
+   */
+  public List<String> setMac(String mac) {
+    return in(List.of("ip", "link", "set", "dev", segment.bridge(), "address", mac));
+  }
+
+  /** Every device that joins the bridge to other hosts: the uplink, or a GRE tunnel per peer. */
+  public List<String> uplinks(Collection<String> peers) {
+    if (segment.type() == NetworkType.GRE) return peers.stream().sorted().map(segment::greDevice).toList();
+    return uplink().stream().toList();
+  }
+
   // --- plans --------------------------------------------------------------------------------
 
   /**

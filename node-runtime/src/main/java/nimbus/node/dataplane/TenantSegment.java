@@ -80,6 +80,14 @@ public record TenantSegment(String networkId, NetworkType type, Optional<Integer
 
   /** The network's bridge on this host, which its guests' taps and its uplink are ports of. */
   public String bridge() {
+    return bridgeOf(networkId);
+  }
+
+  /** The bridge of network {@code networkId}, whatever its type (known before the network is). */
+  public static String bridgeOf(String networkId) {
+    if (!ID.matcher(networkId).matches() || networkId.replace("-", "").length() < ID_CHARS) {
+      throw new IllegalArgumentException("a network id is a UUID, not " + networkId);
+    }
     return "nbr-" + networkId.replace("-", "").substring(0, ID_CHARS).toLowerCase();
   }
 

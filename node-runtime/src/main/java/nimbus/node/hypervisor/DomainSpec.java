@@ -1,13 +1,28 @@
 package nimbus.node.hypervisor;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything a domain definition needs, already resolved to paths on this host. */
 public record DomainSpec(String name, String uuid, String domainType, int vcpus, int ramMb,
     Optional<Path> kernel, Optional<Path> ramdisk, String cmdline, Optional<Path> disk,
-    Path consoleLog, Optional<Nic> nic) {
+    Path consoleLog, List<Nic> nics) {
 
-  /** A virtio NIC on a host bridge, with the MAC its DHCP lease is for. */
-  public record Nic(String bridge, String mac) {}
+  public DomainSpec {
+    nics = List.copyOf(nics);
+  }
+
+  /**
+   * A virtio NIC on a host bridge, with the MAC its DHCP lease is for; on a tenant network also
+   * the network's MTU (the guest's NIC and its tap are made at it) and the tap's name (so the
+   * agent knows which devices are its guests').
+   */
+  public record Nic(String bridge, String mac, Optional<Integer> mtu, Optional<String> tap) {
+
+    /** A NIC on the host-local network: the bridge's MTU, a tap named by libvirt. */
+    public static Nic local(String bridge, String mac) {
+      return new Nic(bridge, mac, Optional.empty(), Optional.empty());
+    }
+  }
 }

@@ -2,7 +2,8 @@ package nimbus.node.hypervisor;
 
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
- * given, a virtio root disk when a disk is given, a virtio NIC (with its MAC) on the bridge if one is given,
+ * given, a virtio root disk when a disk is given, a virtio NIC (with its MAC, and on tenant
+ * networks its MTU and tap name) on its bridge for each NIC given,
  * the serial console logged to a file by virtlogd (that file is what the console-output API reads), no graphics
  * (headless).
  */
@@ -37,13 +38,17 @@ public final class DomainXml {
       x.append("      <target dev='vda' bus='virtio'/>\n");
       x.append("    </disk>\n");
     });
-    spec.nic().ifPresent(nic -> {
+    for (DomainSpec.Nic nic : spec.nics()) {
       x.append("    <interface type='bridge'>\n");
       x.append("      <mac address='").append(escape(nic.mac())).append("'/>\n");
       x.append("      <source bridge='").append(escape(nic.bridge())).append("'/>\n");
+      nic.tap().ifPresent(tap -> x.append("      <target dev='").append(escape(tap)).append("'/>\n"));
       x.append("      <model type='virtio'/>\n");
+      // the guest learns the MTU from virtio and libvirt makes the tap at it, so a guest on an
+      // overlay never sends frames the tunnel must drop
+      nic.mtu().ifPresent(mtu -> x.append("      <mtu size='").append(mtu).append("'/>\n"));
       x.append("    </interface>\n");
-    });
+    }
     // the console's output goes through virtlogd, which rotates the file at its max_size (2 MiB
     // unless /etc/libvirt/virtlogd.conf says otherwise): a guest that writes without end cannot
     // fill the host's disk, as it could through a plain file

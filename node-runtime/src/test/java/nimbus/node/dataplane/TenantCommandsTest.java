@@ -183,4 +183,36 @@ class TenantCommandsTest {
         """;
     assertEquals(List.of("lo", BR, "ntp-c0ffee12-34"), List.copyOf(TenantCommands.deviceNames(output)));
   }
+
+  @Test
+  void theBridgeAnswersAsTheDhcpPortAndItsStateIsReadBack() {
+    TenantCommands vxlan = commands(segment(NetworkType.VXLAN, 1001, null, 1450));
+    assertEquals(cmd("bridge fdb show dev nvx-1001"), vxlan.showFdb());
+    assertEquals(cmd("ip -o -4 addr show dev " + BR), vxlan.showAddresses());
+    assertEquals(cmd("ip addr replace 10.1.0.2/24 dev " + BR), vxlan.addAddress("10.1.0.2/24"));
+    assertEquals(cmd("ip addr del 10.1.0.2/24 dev " + BR), vxlan.deleteAddress("10.1.0.2/24"));
+    assertEquals(cmd("ip link set dev " + BR + " address fa:16:3e:12:34:56"), vxlan.setMac("fa:16:3e:12:34:56"));
+    String fdb = """
+        33:33:00:00:00:01 self permanent
+        00:00:00:00:00:00 dst 10.0.0.12 self permanent
+        fa:16:3e:00:00:02 dst 10.0.0.12 self permanent
+        00:00:00:00:00:00 dst 10.0.0.13 self permanent
+        """;
+    assertEquals(Set.of("10.0.0.12", "10.0.0.13"), TenantCommands.floodPeers(fdb), "flooding entries only, not a port's");
+    assertEquals(Set.of(), TenantCommands.floodPeers(""));
+    String addr = "9: " + BR + "    inet 10.1.0.2/24 scope global " + BR + "\\       valid_lft forever preferred_lft forever\n"
+        + "9: " + BR + "    inet 10.2.0.2/28 scope global " + BR + "\\       valid_lft forever preferred_lft forever\n";
+    assertEquals(Set.of("10.1.0.2/24", "10.2.0.2/28"), TenantCommands.addresses(addr));
+  }
+
+  @Test
+  void theUplinksAreTheDevicesTowardsOtherHosts() {
+    assertEquals(List.of("nvx-1001"), commands(segment(NetworkType.VXLAN, 1001, null, 1450)).uplinks(List.of("10.0.0.12")));
+    assertEquals(List.of("nvl-100"), commands(segment(NetworkType.VLAN, 100, "physnet1", 1500)).uplinks(List.of()));
+    assertEquals(List.of("eth1"), commands(segment(NetworkType.FLAT, null, "physnet1", 1500)).uplinks(List.of()));
+    assertEquals(List.of(), commands(segment(NetworkType.LOCAL, null, null, 1500)).uplinks(List.of("10.0.0.12")));
+    TenantSegment gre = segment(NetworkType.GRE, 7, null, 1458);
+    assertEquals(List.of(gre.greDevice("10.0.0.12"), gre.greDevice("10.0.0.13")),
+        commands(gre).uplinks(List.of("10.0.0.13", "10.0.0.12")), "a tunnel per peer");
+  }
 }

@@ -1,0 +1,98 @@
+package nimbus.node.dataplane;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import nimbus.node.agent.CommandRunner;
+
+/**
+ * The tenant networks of a real Linux host: iproute2 devices ({@link TenantLinks}), a dnsmasq per
+ * network ({@link TenantDnsmasq}), nftables rules ({@link TenantFirewall}) and the record of
+ * plugged ports ({@link PortRecords}), all under {@code root} (the machine's DHCP directory), so
+ * they outlive the agent and its restarts.
+ */
+public final class LinuxTenantHost implements TenantHost {
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private final CommandRunner run;
+  private final Path root;
+  private final TenantLinks links;
+  private final TenantDnsmasq dnsmasq;
+  private final PortRecords records;
+  private Set<NetworkType> carries;
+
+  /** {@code localBridge}: the host-local network's bridge, left alone. */
+  public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge) {
+    this.run = run;
+    this.root = root;
+    this.links = new TenantLinks(run, underlay, localBridge);
+    this.dnsmasq = new TenantDnsmasq(run, root);
+    this.records = new PortRecords(root);
+  }
+
+  @Override
+  public synchronized Set<NetworkType> carries() {
+    if (carries == null) carries = new KernelFeatures(run).probe();
+    return carries;
+  }
+
+  @Override
+  public Map<String, List<TenantPort>> plugged() {
+    return records.readAll();
+  }
+
+  @Override
+  public void record(String networkId, List<TenantPort> ports) {
+    records.write(networkId, ports);
+  }
+
+  @Override
+  public void apply(HostNetwork network) {
+    NetworkType type = network.segment().type();
+    if (!carries().contains(type)) throw new IllegalStateException(refusal(type, carries()));
+    links.ensure(network);
+    dnsmasq.ensure(network);
+  }
+
+  /** Why a network of {@code type} cannot be here. */
+  public static String refusal(NetworkType type, Set<NetworkType> carried) {
+    return "this host's kernel cannot carry " + type.apiName() + " networks (it carries "
+        + (carried.isEmpty() ? "none" : carried.stream().map(NetworkType::apiName).sorted().collect(Collectors.joining(", ")))
+        + ")";
+  }
+
+  @Override
+  public void remove(String networkId, Optional<HostNetwork> last) {
+    dnsmasq.stop(networkId);
+    links.remove(networkId, last);
+  }
+
+  @Override
+  public void protect(List<HostNetwork> networks) {
+    String rules = networks.isEmpty() ? TenantFirewall.removal() : TenantFirewall.ruleset(networks.stream()
+        .map(n -> new TenantFirewall.Guard(links.commands(n.segment()).uplinks(n.peers()),
+            n.subnets().stream().map(DhcpSubnet::serverAddress).toList()))
+        .toList());
+    Path file = null;
+    try {
+      file = Files.writeString(Files.createTempFile("nimbus-nft", ".rules"), rules);
+      run.run(List.of("nft", "-f", file.toString()), TIMEOUT);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the firewall rules: " + e.getMessage(), e);
+    } finally {
+      if (file != null) file.toFile().delete();
+    }
+  }
+
+  @Override
+  public void sweep(List<HostNetwork> networks) {
+    links.sweep(networks);
+    dnsmasq.sweep(networks.stream().map(HostNetwork::networkId).collect(Collectors.toSet()));
+  }
+}

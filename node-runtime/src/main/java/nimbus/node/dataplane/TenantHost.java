@@ -1,0 +1,38 @@
+package nimbus.node.dataplane;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How a host makes its tenant networks real: devices, DHCP, firewall, and the record of the
+ * ports plugged here, which outlives the agent. Every call is idempotent. Blocking: call it on
+ * the blocking dispatcher, one call at a time.
+ */
+public interface TenantHost {
+
+  /** The network types this host can carry. */
+  Set<NetworkType> carries();
+
+  /** The ports plugged here, by network, as last recorded (after an agent restart: what it had). */
+  Map<String, List<TenantPort>> plugged();
+
+  /** Records the ports plugged here on a network (none: the network has none here any more). */
+  void record(String networkId, List<TenantPort> ports);
+
+  /** Makes the network as this host must have it: devices, peers, DHCP address and server, taps. */
+  void apply(HostNetwork network);
+
+  /** Removes the network from this host: its dnsmasq and its devices ({@code last}: as last applied, if known). */
+  void remove(String networkId, Optional<HostNetwork> last);
+
+  /** Replaces the firewall rules with those of these networks (the ones this host carries). */
+  void protect(List<HostNetwork> networks);
+
+  /**
+   * Removes what Nimbus made here for networks other than {@code networks} (whose ports are
+   * plugged here): devices, dnsmasq processes and their files.
+   */
+  void sweep(List<HostNetwork> networks);
+}

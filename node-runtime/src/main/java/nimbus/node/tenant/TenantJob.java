@@ -1,0 +1,69 @@
+package nimbus.node.tenant;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.node.dataplane.HostNetwork;
+import nimbus.node.dataplane.TenantHost;
+import nimbus.node.dataplane.TenantPort;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pass of the host's tenant networks over those changed since the last: each network's
+ * ports recorded, then the network made, refused or removed; then the firewall of all of them,
+ * and, at a reconciliation, the sweep of what none uses. A network's failure is its own: the
+ * others are made regardless. Blocking.
+ */
+final class TenantJob {
+  private static final Logger log = LoggerFactory.getLogger(TenantJob.class);
+
+  private TenantJob() {}
+
+  /**
+   * What to do with one network: record {@code ports}; then remove it ({@code gone}), fail with
+   * {@code refusal}, or make it as {@code plan} says (none: it is not known yet, so only recorded).
+   * {@code last}: as it was last made here, for its removal.
+   */
+  record Step(String networkId, List<TenantPort> ports, boolean gone, Optional<String> refusal,
+      Optional<HostNetwork> plan, Optional<HostNetwork> last) {}
+
+  /** The networks made as planned, and why the others failed, by network. */
+  record Outcome(Map<String, HostNetwork> applied, Map<String, String> failures) {}
+
+  /** {@code carried}: every network the host carries now (its firewall holds theirs alone). */
+  static Outcome run(TenantHost host, String hostName, List<Step> steps, List<HostNetwork> carried, boolean sweep) {
+    Map<String, HostNetwork> applied = new HashMap<>();
+    Map<String, String> failures = new HashMap<>();
+    for (Step s : steps) {
+      try {
+        host.record(s.networkId(), s.ports());
+        if (s.gone()) {
+          host.remove(s.networkId(), s.last());
+        } else if (s.refusal().isPresent()) {
+          failures.put(s.networkId(), s.refusal().get());
+        } else if (s.plan().isPresent()) {
+          host.apply(s.plan().get());
+          applied.put(s.networkId(), s.plan().get());
+        }
+      } catch (RuntimeException e) {
+        failures.put(s.networkId(), "Network " + s.networkId() + " on host " + hostName + ": " + e.getMessage());
+      }
+    }
+    try {
+      host.protect(carried);
+    } catch (RuntimeException e) {
+      // a network the host cannot firewall is not safe to plug guests on
+      steps.forEach(s -> failures.putIfAbsent(s.networkId(), "firewall of host " + hostName + ": " + e.getMessage()));
+    }
+    if (sweep) {
+      try {
+        host.sweep(carried);
+      } catch (RuntimeException e) {
+        log.warn("sweeping the tenant networks of host {} failed: {}", hostName, e.getMessage());
+      }
+    }
+    return new Outcome(Map.copyOf(applied), Map.copyOf(failures));
+  }
+}

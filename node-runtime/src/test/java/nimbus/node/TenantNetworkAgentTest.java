@@ -1,0 +1,317 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import nimbus.compute.ServerPorts;
+import nimbus.network.Attachment;
+import nimbus.network.Network;
+import nimbus.network.NetworkAttributes;
+import nimbus.network.NetworkEntity;
+import nimbus.network.NetworkType;
+import nimbus.network.Port;
+import nimbus.network.PortEntity;
+import nimbus.network.Segment;
+import nimbus.network.Subnet;
+import nimbus.node.agent.ProcessRunner;
+import nimbus.node.dataplane.KernelFeatures;
+import nimbus.node.dataplane.TenantSegment;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The host side of tenant networks on an all-in-one node: libvirt is {@code test:///default}
+ * (no taps), but the agent's networks are real: iproute2 devices, a dnsmasq per network and
+ * nftables, in this machine's root namespace (as root). Networks are made through their entities
+ * (the Neutron API is not here yet); servers through the compute API.
+ */
+class TenantNetworkAgentTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration ASK = Duration.ofSeconds(10);
+  /** The node's DHCP directory, its own (dnsmasq must be able to read it, so it is not private). */
+  private static final Path DHCP = dhcpDir();
+  private static final Path NETWORKS = DHCP.resolve("networks");
+  /** Its own host-local bridge too: the machine's nimbus0 and its dnsmasq are not this test's. */
+  private static final String LOCAL_BRIDGE = "ntat0";
+  private static final String PROJECT = "tenant-agent-test";
+  private static Node node;
+  private static Api api;
+  private static final List<String> networksMade = new ArrayList<>();
+  private static final List<String> devicesMade = new ArrayList<>();
+
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(
+      "nimbus.host.dataplane", "linux",
+      "nimbus.host.local-network.bridge", LOCAL_BRIDGE,
+      "nimbus.host.local-network.cidr", "10.97.0.0/24",
+      "nimbus.host.local-network.dhcp-dir", DHCP.toString(),
+      "nimbus.host.reconcile-interval", "2s"), (n, a) -> {
+        node = n;
+        api = a;
+        TenantNetworkAgentTest.NODE.closeAfter(TenantNetworkAgentTest::removeWhatIsLeft);
+      });
+
+  @Test
+  void aServerOnAVxlanNetworkIsPluggedServedAndUnpluggedByItsHost() throws Exception {
+    Network network = createNetwork("agent-net", NetworkType.VXLAN);
+    String net = network.id();
+    Subnet subnet = addSubnet(net, "10.77.0.0/24", "10.77.0.1", List.of("192.0.2.53"),
+        List.of(new Subnet.HostRoute("169.254.169.254/32", "10.77.0.5")));
+    Attachment dhcp = get(net).ports().get(NetworkEntity.dhcpPortId(subnet.id()));
+    String dhcpIp = dhcp.fixedIps().get(0).ipAddress();
+    String bridge = TenantSegment.bridgeOf(net);
+    String vxlan = "nvx-" + network.segment().segmentationId().orElseThrow();
+    devicesMade.add(vxlan);
+    String host = node.settings().host().name();
+
+    String id = createServer("Web_Server.1", net);
+    JsonNode active = api.awaitStatus(id, "ACTIVE", WAIT);
+    JsonNode address = active.path("addresses").path("agent-net").path(0);
+    String ip = address.path("addr").asText();
+    String mac = address.path("OS-EXT-IPS-MAC:mac_addr").asText();
+    assertTrue(ip.startsWith("10.77.0.") && !ip.equals(dhcpIp), "the server's address: " + active.path("addresses"));
+    String portId = ServerPorts.portId(id, 0);
+    Port port = Eventually.await(WAIT, () -> {
+      Port p = ask(portRef(portId), PortEntity.Get::new);
+      return p.status().equals("ACTIVE") ? p : null;
+    });
+    assertEquals(Optional.of(host), port.hostId(), "bound to the host that plugged it");
+
+    String domain = node.hypervisor().definition("nimbus-" + id).orElseThrow();
+    assertTrue(domain.contains("<source bridge='" + bridge + "'/>") && domain.contains("<mtu size='1450'/>")
+        && domain.contains("<target dev='" + TenantSegment.tapDevice(portId) + "'/>") && domain.contains(mac), domain);
+
+    String bridgeLink = sh("ip", "-d", "-o", "link", "show", "dev", bridge);
+    assertTrue(bridgeLink.contains(" mtu 1450 ") && bridgeLink.contains("link/ether " + dhcp.macAddress()),
+        "the bridge at the network's MTU, with the DHCP port's MAC: " + bridgeLink);
+    assertTrue(sh("ip", "-o", "-4", "addr", "show", "dev", bridge).contains(" inet " + dhcpIp + "/24 "),
+        "the bridge carries the DHCP address");
+    String vxlanLink = sh("ip", "-d", "-o", "link", "show", "dev", vxlan);
+    assertTrue(vxlanLink.contains(" mtu 1450 ") && vxlanLink.contains(" master " + bridge + " ")
+        && vxlanLink.contains("local " + node.settings().host().underlayAddress() + " ")
+        && vxlanLink.contains("dstport 4789") && vxlanLink.contains("nolearning"), vxlanLink);
+
+    Path dir = NETWORKS.resolve(net);
+    assertEquals(mac + "," + ip + ",web-server-1\n", Files.readString(dir.resolve("hosts").resolve(portId)),
+        "a static lease: the port's MAC gets its address and the server's sanitised name");
+    String options = Files.readString(dir.resolve("opts"));
+    assertTrue(options.contains("option:mtu,1450\n") && options.contains(",option:router,10.77.0.1\n")
+        && options.contains(",option:dns-server,192.0.2.53\n")
+        && options.contains(",option:classless-static-route,169.254.169.254/32,10.77.0.5,0.0.0.0/0,10.77.0.1\n"), options);
+    assertTrue(dnsmasqOf(net).isPresent(), "dnsmasq serves the network");
+    assertEquals(id + " " + portId + " " + mac + " " + ip + " web-server-1\n", Files.readString(dir.resolve("ports")),
+        "what an agent that restarts rebuilds from");
+
+    String bridgeRules = sh("nft", "list", "table", "bridge", "nimbus");
+    assertTrue(bridgeRules.contains("iifname \"" + vxlan + "\" udp dport { 67, 68 } drop")
+        && bridgeRules.contains("oifname \"" + vxlan + "\" arp daddr ip " + dhcpIp + " drop"), bridgeRules);
+    assertTrue(sh("nft", "list", "table", "inet", "nimbus").contains("iifname \"nbr-*\" drop"));
+
+    // a guest on the port (a namespace behind a veth named as the port's tap, as libvirt would make it)
+    String tap = TenantSegment.tapDevice(portId);
+    guest(tap, mac, bridge);
+    String lease = lease();
+    for (String expected : List.of("ip=" + ip + " ", "mtu=1450 ", "router=10.77.0.1 ", "dns=192.0.2.53 ",
+        "staticroutes=169.254.169.254/32 10.77.0.5 0.0.0.0/0 10.77.0.1 ", "hostname=web-server-1 ", "serverid=" + dhcpIp + " ")) {
+      assertTrue(lease.contains(expected), "the guest's lease has " + expected + ": " + lease);
+    }
+
+    // another host's port on the network: this host floods to it (l2population), until it leaves
+    String remote = UUID.randomUUID().toString();
+    TenantNetworkAgentTest.<NetworkEntity.Command, Attachment>ask(networkRef(net), r -> new NetworkEntity.AttachPort(
+        remote, PROJECT, "compute:nova", Optional.empty(), Optional.empty(), r));
+    TenantNetworkAgentTest.<NetworkEntity.Command, Done>ask(networkRef(net), r -> new NetworkEntity.PlacePort(remote,
+        Optional.of(new Attachment.Placement("other-host", "192.0.2.77")), r));
+    Eventually.until(WAIT, () -> sh("bridge", "fdb", "show", "dev", vxlan).contains("00:00:00:00:00:00 dst 192.0.2.77 "));
+    assertFalse(Files.exists(dir.resolve("hosts").resolve(remote)), "another host's port is that host's to serve");
+    TenantNetworkAgentTest.<NetworkEntity.Command, Done>ask(networkRef(net),
+        r -> new NetworkEntity.PlacePort(remote, Optional.empty(), r));
+    Eventually.until(WAIT, () -> !sh("bridge", "fdb", "show", "dev", vxlan).contains("192.0.2.77"));
+    TenantNetworkAgentTest.<NetworkEntity.Command, Done>ask(networkRef(net), r -> new NetworkEntity.DetachPort(remote, r));
+
+    // what the host loses is rebuilt, and what no network uses is removed, by the reconciler
+    String stray = "nbr-" + UUID.randomUUID().toString().replace("-", "").substring(0, 11);
+    sh("ip", "link", "add", "name", stray, "type", "bridge");
+    sh("ip", "link", "del", "dev", bridge);
+    dnsmasqOf(net).orElseThrow().destroy();
+    Eventually.until(WAIT, () -> run("ip", "-o", "link", "show", "dev", stray).exit != 0);
+    Eventually.until(WAIT, () -> sh("ip", "-o", "-4", "addr", "show", "dev", bridge).contains(" inet " + dhcpIp + "/24 ")
+        && sh("ip", "-d", "-o", "link", "show", "dev", vxlan).contains(" master " + bridge + " "));
+    Eventually.until(WAIT, () -> dnsmasqOf(net).isPresent());
+    Eventually.until(WAIT, () -> sh("ip", "-o", "link", "show", "dev", tap).contains(" master " + bridge + " "));
+    assertTrue(lease().contains("ip=" + ip + " "), "the guest is served again on the rebuilt network");
+
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    sh("ip", "netns", "del", GUEST); // libvirt removes the tap with the domain
+    Eventually.until(WAIT, () -> !Files.exists(dir.resolve("hosts").resolve(portId)));
+    Eventually.until(WAIT, () -> run("ip", "-o", "link", "show", "dev", bridge).exit != 0
+        && run("ip", "-o", "link", "show", "dev", vxlan).exit != 0 && dnsmasqOf(net).isEmpty()
+        && !Files.exists(dir));
+    Eventually.until(WAIT, () -> run("nft", "list", "table", "bridge", "nimbus").exit != 0
+        && run("nft", "list", "table", "inet", "nimbus").exit != 0);
+  }
+
+  @Test
+  void aNetworkTypeThisHostCannotCarryFailsTheServerWithTheReason() throws Exception {
+    Assumptions.assumeFalse(new KernelFeatures(new ProcessRunner()).probe().contains(nimbus.node.dataplane.NetworkType.GRE),
+        "this kernel carries GRE networks");
+    Network network = createNetwork("gre-net", NetworkType.GRE);
+    addSubnet(network.id(), "10.78.0.0/24", "10.78.0.1", List.of(), List.of());
+    String id = createServer("on-gre", network.id());
+    JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText().contains("cannot carry gre networks"), failed.path("fault").toString());
+    assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  // ------------------------------------------------------------------ a guest
+
+  private static final String GUEST = "ntat-guest";
+  private static Path leaseDir;
+
+  /** A guest's NIC: a namespace with an {@code eth0} of the port's MAC, its other end a tap on the bridge. */
+  private static void guest(String tap, String mac, String bridge) throws IOException {
+    run("ip", "netns", "del", GUEST); // a run killed half way left it
+    sh("ip", "netns", "add", GUEST);
+    sh("ip", "link", "add", tap, "mtu", "1450", "type", "veth", "peer", "name", "eth0", "address", mac, "netns", GUEST);
+    sh("ip", "link", "set", "dev", tap, "master", bridge, "up");
+    sh("ip", "netns", "exec", GUEST, "ip", "link", "set", "dev", "eth0", "up");
+    leaseDir = Files.createTempDirectory("ntat-lease");
+    Path script = leaseDir.resolve("script");
+    Files.writeString(script, "#!/bin/sh\n[ \"$1\" = bound ] && echo \"ip=$ip mtu=$mtu router=$router dns=$dns "
+        + "staticroutes=$staticroutes hostname=$hostname serverid=$serverid \" > " + leaseDir.resolve("lease") + "\nexit 0\n");
+    script.toFile().setExecutable(true);
+  }
+
+  /** What DHCP gives the guest now: busybox's udhcpc, asking for the MTU and routes too. */
+  private static String lease() throws IOException {
+    Files.deleteIfExists(leaseDir.resolve("lease"));
+    sh("ip", "netns", "exec", GUEST, "busybox", "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "1",
+        "-O", "mtu", "-O", "staticroutes", "-s", leaseDir.resolve("script").toString());
+    return Files.readString(leaseDir.resolve("lease"));
+  }
+
+  // ------------------------------------------------------------------ the network's side
+
+  private static Network createNetwork(String name, NetworkType type) throws Exception {
+    String id = UUID.randomUUID().toString();
+    networksMade.add(id);
+    Network asked = Network.requested(id, PROJECT, new NetworkAttributes(name, "", true, true, false, true, List.of(),
+        List.of()), new Segment(type, Optional.empty(), Optional.empty()), type.mtu(1500), Instant.now());
+    return ask(networkRef(id), r -> new NetworkEntity.Create(asked, r));
+  }
+
+  private static Subnet addSubnet(String networkId, String cidr, String gateway, List<String> dns,
+      List<Subnet.HostRoute> routes) throws Exception {
+    nimbus.network.IpNet net = nimbus.network.IpNet.parse(cidr);
+    Subnet s = new Subnet(UUID.randomUUID().toString(), networkId, PROJECT, "sub", "", 4, cidr, Optional.of(gateway),
+        Subnet.defaultPools(net, nimbus.network.IpNet.Address.parse(gateway)), true, dns, routes, Optional.empty(),
+        Optional.empty(), Optional.empty(), List.of(), Instant.now(), Instant.now(), 0);
+    return ask(networkRef(networkId), r -> new NetworkEntity.AddSubnet(s, r));
+  }
+
+  private static Network get(String networkId) throws Exception {
+    return ask(networkRef(networkId), NetworkEntity.Get::new);
+  }
+
+  private static String createServer(String name, String networkId) {
+    Api.Reply r = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"networks\": [{\"uuid\": \"" + networkId + "\"}]}}");
+    assertEquals(202, r.status(), r.raw());
+    return r.body().path("server").path("id").asText();
+  }
+
+  private static EntityRef<NetworkEntity.Command> networkRef(String id) {
+    return ClusterSharding.get(node.system()).entityRefFor(NetworkEntity.TYPE_KEY, id);
+  }
+
+  private static EntityRef<PortEntity.Command> portRef(String id) {
+    return ClusterSharding.get(node.system()).entityRefFor(PortEntity.TYPE_KEY, id);
+  }
+
+  private static <C, T> T ask(EntityRef<C> ref, Function<ActorRef<StatusReply<T>>, C> message) throws Exception {
+    return ref.askWithStatus(message::apply, ASK).toCompletableFuture().get(ASK.toSeconds() + 5, TimeUnit.SECONDS);
+  }
+
+  // ------------------------------------------------------------------ the host's side
+
+  private static Optional<ProcessHandle> dnsmasqOf(String networkId) {
+    String hosts = "--dhcp-hostsdir=" + NETWORKS.resolve(networkId).resolve("hosts");
+    return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(hosts))
+        .findFirst();
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError(String.join(" ", command) + " hangs");
+      return new Result(p.exitValue(), out);
+    } catch (IOException e) {
+      throw new AssertionError(command[0] + " cannot run: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** Runs a command that must succeed; answers its output. */
+  private static String sh(String... command) {
+    Result r = run(command);
+    if (r.exit != 0) throw new AssertionError(String.join(" ", command) + " failed: " + r.output);
+    return r.output;
+  }
+
+  private static Path dhcpDir() {
+    try {
+      return Files.createTempDirectory("ntat-dhcp", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * After the node (whose agent would build them again): the host-local network, and what a test
+   * that failed half way left of its networks.
+   */
+  static void removeWhatIsLeft() {
+    ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of).orElse(List.of())
+        .contains("--interface=" + LOCAL_BRIDGE)).forEach(ProcessHandle::destroy);
+    run("ip", "link", "del", "dev", LOCAL_BRIDGE);
+    run("ip", "netns", "del", GUEST);
+    if (leaseDir != null) run("rm", "-rf", leaseDir.toString());
+    for (String id : networksMade) {
+      dnsmasqOf(id).ifPresent(ProcessHandle::destroy);
+      run("ip", "link", "del", "dev", TenantSegment.bridgeOf(id));
+    }
+    devicesMade.forEach(device -> run("ip", "link", "del", "dev", device));
+    run("nft", "delete", "table", "bridge", "nimbus"); // the tables of this machine's one tenant agent: the node's
+    run("nft", "delete", "table", "inet", "nimbus");
+    run("rm", "-rf", DHCP.toString());
+  }
+}
