@@ -181,6 +181,35 @@ await_started() {
   fi
 }
 
+# Waits (up to $2 seconds) until the control node's API lists hosts 1..$1 as up hypervisors, as
+# the admin of its clouds.yaml: a user may ask for a host's zone as soon as up returns.
+await_hypervisors() {
+  python3 - "$STATE/control/data/clouds.yaml" "$1" "$2" <<'PY'
+import json, re, sys, time, urllib.request
+clouds, n, deadline = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
+text = open(clouds).read()
+auth_url = re.search(r"auth_url: (\S+)", text).group(1)
+password = json.loads(re.search(r"password: (\".*\")", text).group(1))
+body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": "admin", "domain": {"name": "Default"}, "password": password}}},
+    "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+def call(url, data=None, token=None):
+    req = urllib.request.Request(url, data=json.dumps(data).encode() if data else None,
+                                 headers={"Content-Type": "application/json", "X-Auth-Token": token or ""})
+    return urllib.request.urlopen(req, timeout=10)
+token = call(auth_url + "/auth/tokens", body).headers["X-Subject-Token"]
+api = auth_url[: -len("/identity/v3")] + "/compute/v2.1/os-hypervisors"
+want = {"host%d" % k for k in range(1, n + 1)}
+while True:
+    up = {h["hypervisor_hostname"] for h in json.load(call(api, token=token))["hypervisors"] if h["state"] == "up"}
+    if want <= up:
+        sys.exit(0)
+    if time.time() > deadline:
+        sys.exit("the control node sees %s up, not all of %s" % (sorted(up), sorted(want)))
+    time.sleep(0.5)
+PY
+}
+
 control_down() {
   stop_pid "$(pid_in "$STATE/control/node.pid")" 60 nimbus.node.Main
   rm -f "$STATE/control/node.pid"
@@ -419,7 +448,9 @@ cmd_up() {
   mkdir -p "$STATE"
   LOG="$STATE/namespace-hosts.log"
   underlay_up
+  local own_control=no
   if [ -z "$JOIN" ]; then
+    own_control=yes
     control_up
     JOIN="$CONTROL_ADDRESS:$CLUSTER_PORT"
     CERTS=${CERTS:-$STATE/control/data/cluster-tls}
@@ -452,9 +483,12 @@ cmd_up() {
   for k in "${started[@]}"; do
     await_started "$(host_dir "$k")" "the node of host$k" 120
   done
+  if [ "$own_control" = yes ]; then
+    await_hypervisors "$n" 60 || die "the hosts did not all report to the control node (logs: $STATE/host*/node.log)"
+  fi
   say "$n host(s) up, joining $JOIN: $(for k in $(seq 1 "$n"); do printf 'host%s (%s) ' "$k" "$(host_address "$k")"; done)"
   say "state and logs in $STATE; each host is an availability zone of its name"
-  if [ -f "$STATE/control/node.pid" ]; then
+  if [ "$own_control" = yes ]; then
     say "control node: API http://127.0.0.1:8774, cluster $JOIN; the CLI:"
     say "  export OS_CLIENT_CONFIG_FILE=$STATE/control/data/clouds.yaml OS_CLOUD=nimbus"
   fi
@@ -484,18 +518,20 @@ cmd_status() {
   fi
   if [ -f "$STATE/control/node.pid" ]; then
     if alive "$(pid_in "$STATE/control/node.pid")"; then
-      echo "control   up (pid $(pid_in "$STATE/control/node.pid"), API http://127.0.0.1:8774)"
+      echo "control   up    (pid $(pid_in "$STATE/control/node.pid"), API http://127.0.0.1:8774)"
     else
-      echo "control   DOWN (log $STATE/control/node.log)"; ok=1
+      echo "control   DOWN  (log $STATE/control/node.log)"; ok=1
     fi
   fi
   for k in $(host_numbers); do
     hd=$(host_dir "$k")
     if host_running "$k"; then
       guests=$(virsh_of "$k" list --all --name 2>/dev/null | grep -c . || true)
-      echo "host$k     up   $(host_address "$k")  libvirtd $(pid_in "$hd/libvirtd.pid"), node $(pid_in "$hd/node.pid"), $guests guest(s), joins $(cat "$STATE/join" 2>/dev/null)"
+      printf '%-9s up    ' "host$k"
+      echo "$(host_address "$k")  libvirtd $(pid_in "$hd/libvirtd.pid"), node $(pid_in "$hd/node.pid"), $guests guest(s), joins $(cat "$STATE/join" 2>/dev/null)"
     elif [ -e "/run/netns/host$k" ] || [ -s "$hd/node.pid" ]; then
-      echo "host$k     DOWN (partly: up or down again; logs in $hd)"; ok=1
+      printf '%-9s DOWN  ' "host$k"
+      echo "(partly: up or down again; logs in $hd)"; ok=1
     fi
   done
   return "$ok"
