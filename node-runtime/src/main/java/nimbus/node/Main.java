@@ -115,6 +115,10 @@ public final class Main {
           + (settings.has(nimbus.config.Role.CONTROL) ? ", API " + node.apiUrl() : ""));
       node.generatedAdminPassword().ifPresent(p -> System.out.println(
           "  admin:    user admin, project admin, domain Default, password " + p + "  (generated now: shown this once)"));
+      if (settings.has(nimbus.config.Role.CONTROL)) {
+        Path clouds = CloudsYaml.write(settings, node.apiUrl(), node.generatedAdminPassword());
+        System.out.println("  CLI:      export OS_CLIENT_CONFIG_FILE=" + clouds + " OS_CLOUD=nimbus; openstack token issue");
+      }
     }
     stopped.await();
     return 0;

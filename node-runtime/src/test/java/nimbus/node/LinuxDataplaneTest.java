@@ -31,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LinuxDataplaneTest {
   private final ProcessRunner run = new ProcessRunner();
   private final String netns = "nimbus-t-" + UUID.randomUUID().toString().substring(0, 8);
+  /** A second simulated host on this machine, for the test that needs two. */
+  private final String otherNetns = netns + "-b";
   private final LocalNetwork network = new LocalNetwork("nbr-test", "10.123.0.0/24");
   /** The machine's DHCP directory: dnsmasq must be able to read it once it has dropped root. */
   private Path state;
@@ -50,6 +52,9 @@ class LinuxDataplaneTest {
     ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("--interface=nbr-test "))
         .forEach(ProcessHandle::destroy);
     run.run(List.of("ip", "netns", "delete", netns), Duration.ofSeconds(10));
+    if (Files.exists(Path.of("/run/netns", otherNetns))) {
+      run.run(List.of("ip", "netns", "delete", otherNetns), Duration.ofSeconds(10));
+    }
     run.run(List.of("rm", "-rf", state.toString()), Duration.ofSeconds(10));
   }
 
@@ -92,6 +97,28 @@ class LinuxDataplaneTest {
     new LinuxDataplane(network, Optional.of(netns), run, other).ensureLocalNetwork();
     assertTrue(dnsmasq.onExit().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS) != null);
     assertTrue(dnsmasq().info().commandLine().orElse("").contains("--dhcp-hostsdir=" + other.resolve("nbr-test/hosts")));
+  }
+
+  /**
+   * Two hosts on one machine (network namespaces), each with a bridge of the same name and
+   * leases of its own: neither node takes the other's DHCP for a leftover of its own bridge.
+   */
+  @Test
+  void aDnsmasqOfAnotherHostsBridgeOfTheSameNameIsLeftAlone() throws Exception {
+    run.run(List.of("ip", "netns", "add", otherNetns), Duration.ofSeconds(10));
+    new LinuxDataplane(network, Optional.of(netns), run, Files.createDirectories(state.resolve("host-a")))
+        .ensureLocalNetwork();
+    ProcessHandle first = dnsmasq();
+    LinuxDataplane other = new LinuxDataplane(network, Optional.of(otherNetns), run,
+        Files.createDirectories(state.resolve("host-b")));
+    other.ensureLocalNetwork();
+    other.ensureLocalNetwork(); // and again, now that its own runs
+    List<ProcessHandle> both = ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains("--interface=nbr-test ")).toList();
+    assertEquals(2, both.size(), "one dnsmasq per host: " + both);
+    assertTrue(first.isAlive(), "the first host's dnsmasq still serves its bridge");
+    assertTrue(both.stream().anyMatch(p -> p.info().commandLine().orElse("")
+        .contains("--dhcp-hostsdir=" + state.resolve("host-b/nbr-test/hosts") + " ")));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,6 +46,12 @@ class ReadmeTest {
   @AfterEach
   void stopEverything() throws Exception {
     for (Launched node : launched) node.close();
+    // namespace hosts a failed run left up: nodes, guests, libvirtds, namespaces, bridge, cgroups
+    for (Path root : checkouts) {
+      if (Files.isDirectory(root.resolve("data/namespace-hosts"))) {
+        run(root, Map.of(), Duration.ofMinutes(3), "./nimbus hosts down");
+      }
+    }
     // guests left by a failed run must not outlive it
     for (Path root : checkouts) {
       Path instances = root.resolve("data/instances");
@@ -150,6 +157,36 @@ class ReadmeTest {
         "openstack server delete --wait c-1");
   }
 
+  /**
+   * Several hosts on this machine as the README says: the launcher makes the underlay, a control
+   * node and two namespace hosts; the CLI sees both up, a guest asked into host2's zone boots
+   * there; down leaves no node, namespace or bridge behind.
+   */
+  @Test
+  void severalHostsOnThisMachine() throws Exception {
+    Path root = checkout("hosts");
+    Path clouds = root.resolve("data/namespace-hosts/control/data/clouds.yaml");
+    run(root, Map.of("PYTHONWARNINGS", "ignore"), Duration.ofMinutes(5), BLOCKS.get("hosts"));
+    JsonNode hypervisors = cli(root, clouds, "hypervisor", "list");
+    assertEquals(List.of("host1", "host2"), hypervisors.findValuesAsText("Hypervisor Hostname"), hypervisors.toString());
+    assertEquals(List.of("up", "up"), hypervisors.findValuesAsText("State"));
+    JsonNode server = cli(root, clouds, "server", "show", "guest-2");
+    assertEquals("host2", server.path("OS-EXT-SRV-ATTR:host").asText());
+    Eventually.until(Duration.ofSeconds(90), () -> run(root, Map.of(), Duration.ofSeconds(60),
+        "export OS_CLIENT_CONFIG_FILE=" + clouds + " OS_CLOUD=nimbus",
+        "openstack console log show guest-2").contains("GUEST-READY"));
+    List<Long> pids = new ArrayList<>();
+    for (String node : List.of("control", "host1", "host2")) {
+      pids.add(Long.parseLong(Files.readString(root.resolve("data/namespace-hosts/" + node + "/node.pid")).strip()));
+    }
+
+    run(root, Map.of(), Duration.ofMinutes(3), BLOCKS.get("hosts-down"));
+    for (long pid : pids) assertTrue(ProcessHandle.of(pid).isEmpty(), "node " + pid + " stopped");
+    String namespaces = run(root, Map.of(), Duration.ofSeconds(30), "ip netns list");
+    assertFalse(namespaces.lines().anyMatch(l -> l.matches("host[12]( .*)?")), namespaces);
+    assertFalse(run(root, Map.of(), Duration.ofSeconds(30), "ip -o link show").contains("nul0"), "the bridge is gone");
+  }
+
   private static void copyDir(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {
@@ -170,7 +207,8 @@ class ReadmeTest {
       assertTrue(block.group(1) != null, "a command block the tests do not run:\n" + block.group(2));
     }
     assertEquals(BLOCKS.size(), commandBlocks);
-    assertEquals(Set.of("start", "cli", "images", "curl", "real-guest-up", "real-guest", "cluster"), BLOCKS.keySet(),
+    assertEquals(Set.of("start", "cli", "images", "curl", "real-guest-up", "real-guest", "cluster", "hosts",
+        "hosts-down"), BLOCKS.keySet(),
         "each tested block is run by a test here");
   }
 
@@ -247,8 +285,13 @@ class ReadmeTest {
 
   /** The {@code openstack} CLI as the README sets it up, with JSON output. */
   private static JsonNode cli(Path root, String... args) throws Exception {
+    return cli(root, root.resolve("data/clouds.yaml"), args);
+  }
+
+  /** The {@code openstack} CLI with the clouds.yaml {@code clouds}, JSON output. */
+  private static JsonNode cli(Path root, Path clouds, String... args) throws Exception {
     String command = "openstack " + String.join(" ", Stream.of(args).map(a -> "'" + a + "'").toList()) + " -f json";
-    String out = run(root, Map.of("OS_CLIENT_CONFIG_FILE", root.resolve("data/clouds.yaml").toString(),
+    String out = run(root, Map.of("OS_CLIENT_CONFIG_FILE", clouds.toString(),
         "OS_CLOUD", "nimbus", "PYTHONWARNINGS", "ignore"), Duration.ofSeconds(120), command + " 2>/dev/null");
     return Api.JSON.readTree(out);
   }

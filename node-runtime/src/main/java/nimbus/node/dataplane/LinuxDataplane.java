@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,6 +38,8 @@ public final class LinuxDataplane implements Dataplane {
   private final Path stateDir;
   private final Path hostsDir;
   private final Path pidFile;
+  /** The network namespace the bridge is in (bridges of the same name in others are other hosts'). */
+  private final Path namespace;
 
   /** {@code dhcpDir}: where the bridges' leases are kept (a directory per bridge). */
   public LinuxDataplane(LocalNetwork network, Optional<String> netns, ProcessRunner processes, Path dhcpDir) {
@@ -45,6 +49,7 @@ public final class LinuxDataplane implements Dataplane {
     this.stateDir = dhcpDir.resolve(network.bridge());
     this.hostsDir = stateDir.resolve("hosts");
     this.pidFile = stateDir.resolve("dnsmasq.pid");
+    this.namespace = netns.map(n -> Path.of("/run/netns", n)).orElse(Path.of("/proc/self/ns/net"));
   }
 
   @Override
@@ -70,7 +75,9 @@ public final class LinuxDataplane implements Dataplane {
 
   /**
    * Our dnsmasq, if it runs. Another one serving this bridge (left by an earlier node on this
-   * machine, with leases that are not ours) is stopped: two would answer the same request.
+   * machine, with leases that are not ours) is stopped: two would answer the same request. A
+   * dnsmasq in another network namespace serves another bridge, whatever its name (another
+   * simulated host's on this machine): it is not looked at.
    */
   private Optional<ProcessHandle> dnsmasq() {
     String ours = "--dhcp-hostsdir=" + hostsDir + " ";
@@ -78,7 +85,7 @@ public final class LinuxDataplane implements Dataplane {
     Optional<ProcessHandle> found = Optional.empty();
     for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
       String line = p.info().commandLine().orElse("") + " ";
-      if (!line.contains("dnsmasq") || !line.contains(bridge)) continue;
+      if (!line.contains("dnsmasq") || !line.contains(bridge) || !inOurNamespace(p)) continue;
       if (line.contains(ours) && found.isEmpty()) {
         found = Optional.of(p);
       } else {
@@ -92,6 +99,18 @@ public final class LinuxDataplane implements Dataplane {
       }
     }
     return found;
+  }
+
+  /** Whether {@code p} runs in this bridge's network namespace (no: it is gone, or we may not look). */
+  private boolean inOurNamespace(ProcessHandle p) {
+    try {
+      Object ours = Files.readAttributes(namespace, BasicFileAttributes.class).fileKey();
+      Object its = Files.readAttributes(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"),
+          BasicFileAttributes.class).fileKey();
+      return ours != null && ours.equals(its);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The dnsmasq this dataplane started, by its pid file (ensureLocalNetwork made sure it is ours). */
