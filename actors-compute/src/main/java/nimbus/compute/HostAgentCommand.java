@@ -45,11 +45,14 @@ public interface HostAgentCommand extends CborSerializable {
     }
   }
 
-  /** Plugs a NIC on this port into the server's domain (running or not); answered with {@code NicPlugged}. */
-  record AttachNic(String serverId, ServerPort port) implements HostAgentCommand {}
+  /**
+   * Plugs a NIC on {@code port} into the server's domain (running or not); {@code ports}: all the
+   * server's ports with it. Answered with {@code NicPlugged}.
+   */
+  record AttachNic(String serverId, String name, List<ServerPort> ports, ServerPort port) implements HostAgentCommand {}
 
-  /** Takes the NIC of this port out of the server's domain; answered with {@code NicUnplugged}. */
-  record DetachNic(String serverId, ServerPort port) implements HostAgentCommand {}
+  /** Takes the NIC of {@code port} out of the server's domain; {@code ports}: those it keeps. Answered with {@code NicUnplugged}. */
+  record DetachNic(String serverId, String name, List<ServerPort> ports, ServerPort port) implements HostAgentCommand {}
 
   record StopServer(String serverId) implements HostAgentCommand {}
 

@@ -88,9 +88,14 @@ final class ServerNics {
           server.spec().projectId(), change.request().orElseThrow(), change.portId()));
       case BINDING -> steps.ask(stepName("bind", change), () -> Answers.refusalOfReply(
           steps.ports.bind(List.of(change.port().orElseThrow()), host)));
-      case PLUGGING -> steps.hosts.tellAgent(host, new HostAgentCommand.AttachNic(steps.serverId,
-          change.port().orElseThrow().boundTo(host)));
+      case PLUGGING -> {
+        ServerPort port = change.port().orElseThrow().boundTo(host);
+        List<ServerPort> all = new java.util.ArrayList<>(server.ports());
+        all.add(port);
+        steps.hosts.tellAgent(host, new HostAgentCommand.AttachNic(steps.serverId, server.spec().name(), all, port));
+      }
       case UNPLUGGING -> steps.hosts.tellAgent(host, new HostAgentCommand.DetachNic(steps.serverId,
+          server.spec().name(), server.ports().stream().filter(p -> !p.portId().equals(change.portId())).toList(),
           change.port().orElseThrow()));
       case RELEASING -> steps.ask(stepName("release", change), () -> Answers.refusalOfReply(steps.ports.release(
           steps.serverId, List.of(new ServerPorts.PortRef(change.portId(), change.port().map(ServerPort::networkId),

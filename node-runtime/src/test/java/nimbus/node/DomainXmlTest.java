@@ -78,4 +78,18 @@ class DomainXmlTest {
     assertTrue(xml.contains("<on_crash>destroy</on_crash>"));
     assertEquals("", xpath(xml, "/domain/devices/interface"));
   }
+
+  @Test
+  void aNicIsAddedToAndTakenOutOfADefinitionByItsMac() {
+    String definition = "<domain>\n  <devices>\n    <interface type='bridge'>\n      <mac address='fa:16:3e:00:00:01'/>\n"
+        + "    </interface>\n  </devices>\n</domain>\n";
+    DomainSpec.Nic nic = new DomainSpec.Nic("nbr-x", "fa:16:3e:00:00:02", java.util.Optional.of(1450),
+        java.util.Optional.of("ntp-x"));
+    String with = DomainXml.withNic(definition, nic);
+    assertTrue(DomainXml.hasNic(with, "fa:16:3e:00:00:02") && DomainXml.hasNic(with, "fa:16:3e:00:00:01"), with);
+    assertEquals(with, DomainXml.withNic(with, nic), "idempotent");
+    String without = DomainXml.withoutNic(with, "fa:16:3e:00:00:02");
+    assertEquals(definition, without, "only that NIC goes");
+  }
+
 }

@@ -212,6 +212,48 @@ class TenantNetworkAgentTest {
     return Files.readString(leaseDir.resolve("lease"));
   }
 
+  @Test
+  void aNicIsAttachedToAStoppedServerOnItsNetworkAndDetachedAgain() throws Exception {
+    Network first = createNetwork("nic-net-a", NetworkType.VXLAN);
+    addSubnet(first.id(), "10.78.0.0/24", "10.78.0.1", List.of(), List.of());
+    Network second = createNetwork("nic-net-b", NetworkType.VXLAN);
+    addSubnet(second.id(), "10.79.0.0/24", "10.79.0.1", List.of(), List.of());
+    devicesMade.add("nvx-" + first.segment().segmentationId().orElseThrow());
+    devicesMade.add("nvx-" + second.segment().segmentationId().orElseThrow());
+    String id = createServer("nics", first.id());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    // stopped: the test driver has no hot-plug, so the domain's definition is what there is to see
+    assertEquals(202, api.action(id, "{\"os-stop\": null}"));
+    api.awaitStatus(id, "SHUTOFF", WAIT);
+    String path = "/compute/v2.1/servers/" + id + "/os-interface";
+
+    Api.Reply attached = api.post(path, "{\"interfaceAttachment\": {\"net_id\": \"" + second.id() + "\"}}");
+    assertEquals(200, attached.status(), attached.raw());
+    JsonNode nic = attached.body().path("interfaceAttachment");
+    String portId = nic.path("port_id").asText();
+    String mac = nic.path("mac_addr").asText();
+    assertEquals(second.id(), nic.path("net_id").asText());
+    assertTrue(nic.path("fixed_ips").path(0).path("ip_address").asText().startsWith("10.79.0."), nic.toString());
+    assertEquals(2, api.get(path).body().path("interfaceAttachments").size());
+    assertTrue(api.server(id).path("addresses").has("nic-net-b"), "the server lists its new address");
+    assertTrue(node.hypervisor().definition("nimbus-" + id).orElseThrow().contains("<mac address='" + mac + "'/>"),
+        "the domain has the NIC");
+    assertTrue(dnsmasqOf(second.id()).isPresent(), "the new NIC's network is served on this host");
+    Eventually.await(WAIT, () -> ask(portRef(portId), PortEntity.Get::new).status().equals("ACTIVE") ? true : null);
+
+    assertEquals(202, api.delete(path + "/" + portId).status());
+    Eventually.await(WAIT, () -> api.get(path).body().path("interfaceAttachments").size() == 1 ? true : null);
+    assertFalse(api.server(id).path("addresses").has("nic-net-b"));
+    assertFalse(node.hypervisor().definition("nimbus-" + id).orElseThrow().contains(mac), "the NIC is out of the domain");
+    Eventually.await(WAIT, () -> portRef(portId).<StatusReply<Port>>ask(PortEntity.Get::new, ASK)
+        .toCompletableFuture().get().isError() ? true : null);
+    Eventually.await(WAIT, () -> dnsmasqOf(second.id()).isEmpty() ? true : null);
+    assertEquals(404, api.delete(path + "/" + portId).status(), "a NIC detached is no longer there");
+
+    assertEquals("SHUTOFF", api.status(id), "back in the phase it was in");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
   // ------------------------------------------------------------------ the network's side
 
   private static Network createNetwork(String name, NetworkType type) throws Exception {

@@ -5,6 +5,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,7 @@ import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.tenant.TenantNetworks;
+import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -216,6 +218,11 @@ public final class HostAgent {
     if (command instanceof DestroyServer) {
       done = done.thenCompose(report -> unplug(serverId).thenApply(unplugged -> report));
     }
+    if (command instanceof HostAgentCommand.DetachNic c) {
+      // out of the guest first, then off its network: the server keeps the rest plugged
+      done = done.thenCompose(report -> (c.ports().isEmpty() ? unplug(serverId)
+          : replug(serverId, c.name(), c.ports()).thenApply(nics -> Done.getInstance())).thenApply(d -> report));
+    }
     ctx.pipeToSelf(done, (report, e) -> new Finished(serverId, command, e == null ? report : failure(command, unwrap(e))));
   }
 
@@ -224,6 +231,8 @@ public final class HostAgent {
     if (command instanceof SpawnServer c) return c.ports();
     if (command instanceof HostAgentCommand.RebuildServer c) return c.spawn().ports();
     if (command instanceof HostAgentCommand.ResizeServer c) return c.spawn().ports();
+    // a NIC is plugged on its network before it is attached; one detached stays until it is out of the guest
+    if (command instanceof HostAgentCommand.AttachNic c) return c.ports();
     return List.of();
   }
 
@@ -232,9 +241,16 @@ public final class HostAgent {
     if (ports.isEmpty()) return CompletableFuture.completedFuture(List.of());
     String name = command instanceof SpawnServer c ? c.name()
         : command instanceof HostAgentCommand.RebuildServer c ? c.spawn().name()
+        : command instanceof HostAgentCommand.AttachNic c ? c.name()
         : ((HostAgentCommand.ResizeServer) command).spawn().name();
     return AskPattern.<TenantNetworks.Command, List<DomainSpec.Nic>>askWithStatus(tenants,
         replyTo -> new TenantNetworks.Plug(command.serverId(), name, ports, replyTo), PLUG_TIMEOUT,
+        ctx.getSystem().scheduler()).toCompletableFuture();
+  }
+
+  private CompletableFuture<List<DomainSpec.Nic>> replug(String serverId, String name, List<ServerPort> ports) {
+    return AskPattern.<TenantNetworks.Command, List<DomainSpec.Nic>>askWithStatus(tenants,
+        replyTo -> new TenantNetworks.Plug(serverId, name, ports, replyTo), PLUG_TIMEOUT,
         ctx.getSystem().scheduler()).toCompletableFuture();
   }
 
@@ -246,7 +262,9 @@ public final class HostAgent {
 
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
-    if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
+    if (m.report() instanceof ServerEntity.NicPlugged plugged) {
+      sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus("ACTIVE"));
+    } else if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
       // its NICs are on their networks now: the ports say so (Neutron's port status)
       portsOf(m.command()).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
           .tell(new PortEntity.ReportStatus("ACTIVE")));
@@ -292,6 +310,17 @@ public final class HostAgent {
     if (command instanceof HostAgentCommand.ExportDisk) {
       return new ServerEntity.DiskExported(host, operations.exportDisk(id));
     }
+    if (command instanceof HostAgentCommand.AttachNic c) {
+      DomainSpec.Nic nic = nics.stream().filter(n -> n.mac().equals(c.port().macAddress())).findFirst()
+          .orElseThrow(() -> new IllegalStateException("port " + c.port().portId() + " is not plugged here"));
+      operations.attachNic(id, nic);
+      return new ServerEntity.NicPlugged(host, c.port().portId());
+    }
+    if (command instanceof HostAgentCommand.DetachNic c) {
+      operations.detachNic(id, new DomainSpec.Nic(TenantSegment.bridgeOf(c.port().networkId()), c.port().macAddress(),
+          Optional.empty(), Optional.of(TenantSegment.tapDevice(c.port().portId()))));
+      return new ServerEntity.NicUnplugged(host, c.port().portId());
+    }
     if (command instanceof HostAgentCommand.SnapshotServer c) {
       operations.snapshot(id, c.imageId());
       return new ServerEntity.TaskDone(host, Task.IMAGE_SNAPSHOT, operations.state(id).orElse(PowerState.NOSTATE));
@@ -320,6 +349,9 @@ public final class HostAgent {
     ctx.getLog().warn("{} of server {} failed on {}: {}", command.getClass().getSimpleName(),
         command.serverId(), host, reason);
     if (command instanceof SpawnServer) return new ServerEntity.SpawnFailed(host, reason);
+    if (command instanceof HostAgentCommand.AttachNic c) return new ServerEntity.NicPlugFailed(host, c.port().portId(), reason);
+    // a detach that failed is asked again by the server; what it sees meanwhile is its power
+    if (command instanceof HostAgentCommand.DetachNic) return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
     // a failed destroy is retried by the entity; the report it waits for is Destroyed
     if (command instanceof DestroyServer) return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
     return new ServerEntity.TaskFailedOnHost(host, taskOf(command), reason);

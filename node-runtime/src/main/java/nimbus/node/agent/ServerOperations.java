@@ -92,6 +92,16 @@ public final class ServerOperations {
     return spawn(c, List.of());
   }
 
+  /** Hot-plugs a NIC into the server's domain (and its definition), running or not. */
+  public void attachNic(String serverId, DomainSpec.Nic nic) {
+    hypervisor.attachNic(domainName(serverId), nic);
+  }
+
+  /** Takes a NIC out of the server's domain (and its definition). */
+  public void detachNic(String serverId, DomainSpec.Nic nic) {
+    hypervisor.detachNic(domainName(serverId), nic);
+  }
+
   /** {@code tenantNics}: the NICs of {@code c}'s ports, on their networks as this host has them plugged. */
   public PowerState spawn(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
     DomainSpec spec = domainSpec(c, tenantNics);

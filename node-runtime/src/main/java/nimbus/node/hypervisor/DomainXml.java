@@ -38,17 +38,7 @@ public final class DomainXml {
       x.append("      <target dev='vda' bus='virtio'/>\n");
       x.append("    </disk>\n");
     });
-    for (DomainSpec.Nic nic : spec.nics()) {
-      x.append("    <interface type='bridge'>\n");
-      x.append("      <mac address='").append(escape(nic.mac())).append("'/>\n");
-      x.append("      <source bridge='").append(escape(nic.bridge())).append("'/>\n");
-      nic.tap().ifPresent(tap -> x.append("      <target dev='").append(escape(tap)).append("'/>\n"));
-      x.append("      <model type='virtio'/>\n");
-      // the guest learns the MTU from virtio and libvirt makes the tap at it, so a guest on an
-      // overlay never sends frames the tunnel must drop
-      nic.mtu().ifPresent(mtu -> x.append("      <mtu size='").append(mtu).append("'/>\n"));
-      x.append("    </interface>\n");
-    }
+    for (DomainSpec.Nic nic : spec.nics()) x.append(nic(nic));
     // the console's output goes through virtlogd, which rotates the file at its max_size (2 MiB
     // unless /etc/libvirt/virtlogd.conf says otherwise): a guest that writes without end cannot
     // fill the host's disk, as it could through a plain file
@@ -65,4 +55,38 @@ public final class DomainXml {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("'", "&apos;").replace("\"", "&quot;");
   }
+
+  /** One NIC's {@code <interface>} element, as the domain has it and as it is hot-plugged. */
+  public static String nic(DomainSpec.Nic nic) {
+    StringBuilder x = new StringBuilder();
+    x.append("    <interface type='bridge'>\n");
+    x.append("      <mac address='").append(escape(nic.mac())).append("'/>\n");
+    x.append("      <source bridge='").append(escape(nic.bridge())).append("'/>\n");
+    nic.tap().ifPresent(tap -> x.append("      <target dev='").append(escape(tap)).append("'/>\n"));
+    x.append("      <model type='virtio'/>\n");
+    // the guest learns the MTU from virtio and libvirt makes the tap at it, so a guest on an
+    // overlay never sends frames the tunnel must drop
+    nic.mtu().ifPresent(mtu -> x.append("      <mtu size='").append(mtu).append("'/>\n"));
+    x.append("    </interface>\n");
+    return x.toString();
+  }
+
+  /** Whether a definition (libvirt's own XML) has a NIC of this MAC. */
+  public static boolean hasNic(String definition, String mac) {
+    return definition.contains("<mac address='" + mac.toLowerCase() + "'/>");
+  }
+
+  /** The definition with the NIC added (for a driver that cannot hot-plug into a definition). */
+  public static String withNic(String definition, DomainSpec.Nic nic) {
+    if (hasNic(definition, nic.mac())) return definition;
+    int end = definition.lastIndexOf("</devices>");
+    return definition.substring(0, end) + nic(nic) + "  " + definition.substring(end);
+  }
+
+  /** The definition without the NIC of that MAC. */
+  public static String withoutNic(String definition, String mac) {
+    return definition.replaceAll("(?s)\\s*<interface\\b(?:(?!</interface>).)*?<mac address='"
+        + java.util.regex.Pattern.quote(mac.toLowerCase()) + "'/>(?:(?!</interface>).)*?</interface>", "");
+  }
+
 }

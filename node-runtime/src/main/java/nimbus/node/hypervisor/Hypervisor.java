@@ -30,6 +30,15 @@ public interface Hypervisor extends AutoCloseable {
   /** Defines the domain, replacing the definition of one of that name (it takes effect at its next start). */
   void redefine(String xml);
 
+  /**
+   * Adds the NIC to the domain's definition and, if it runs, to the running guest (idempotent:
+   * a NIC of that MAC already there is left alone).
+   */
+  void attachNic(String name, DomainSpec.Nic nic);
+
+  /** Takes the NIC of that MAC out of the domain's definition and, if it runs, out of the guest (idempotent). */
+  void detachNic(String name, DomainSpec.Nic nic);
+
   /** Starts the domain unless it runs. */
   void start(String name);
 
