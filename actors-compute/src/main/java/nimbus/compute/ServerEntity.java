@@ -798,6 +798,8 @@ public final class ServerEntity
             .changingNic(Optional.of(s.change().at(NicChange.Step.RELEASING))).at(e.at()), s.vmState(), e.at()))
         .onEvent(NicReleased.class, (s, e) -> nicsSettled(s, s.server(), e.at()));
     builder.forStateType(Resizing.class)
+        .onEvent(PortsBound.class, (s, e) -> s.withServer(s.server()
+            .withPorts(s.server().ports().stream().map(p -> p.boundTo(e.host())).toList()).at(e.at())))
         .onEvent(ResizeQuotaHeld.class, (s, e) -> new Resizing(s.server().at(e.at()), s.flavor(), s.powerOn(), true,
             Task.RESIZE_PREP, s.move(), e.at()))
         .onEvent(ResizeRefused.class, (s, e) -> settled(s.server().at(e.at()), s.powerOn(), e.at()))

@@ -30,6 +30,7 @@ final class ServerResize {
   private static final String QUOTA = "resize-quota";
   private static final String CLAIM = "resize-claim:";
   private static final String SETTLE = "resize-settle";
+  private static final String BIND = "resize-bind:";
   private final ServerSteps steps;
   private final EffectFactories<Event, State> effect;
 
@@ -99,6 +100,10 @@ final class ServerResize {
           steps.spawnCommand(resized, r.powerOn()), Task.RESIZE_MIGRATING));
     } else if (r.move().get().boot().isEmpty()) {
       steps.hosts.tellAgent(source, new HostAgentCommand.ExportDisk(steps.serverId));
+    } else if (!server.portsBoundTo(r.move().get().target())) {
+      // its ports go with it: bound to the target (whose agent plugs them) before it is spawned there
+      String target = r.move().get().target();
+      steps.ask(BIND + target, () -> Answers.refusalOfReply(steps.ports.bind(server.ports(), target)));
     } else {
       steps.hosts.tellAgent(r.move().get().target(), new HostAgentCommand.SpawnServer(steps.serverId,
           resized.spec().name(), r.flavor().resources(), r.move().get().boot().get(), r.powerOn(), resized.ports(),
@@ -117,6 +122,10 @@ final class ServerResize {
             Rejection.of(refusal.kind(), refusal.message()));
       }
       return steps.persistAndAnswer(new ServerEntity.ResizeQuotaHeld(steps.now()), StatusReply.ack());
+    }
+    if (s.move().isPresent() && c.step().equals(BIND + s.move().get().target())) {
+      return c.refusal().isPresent() ? failed(s, c.refusal().get().message())
+          : steps.persist(new ServerEntity.PortsBound(s.move().get().target(), steps.now()));
     }
     String claimedOn = s.move().map(Move::target).orElse(s.server().host().orElseThrow());
     if (!s.quotaHeld() || s.step() != Task.RESIZE_PREP || !c.step().equals(CLAIM + claimedOn)) return effect.noReply();
@@ -199,8 +208,10 @@ final class ServerResize {
       steps.hosts.release(left, steps.serverId);
     });
     if (e.startHere()) steps.hosts.tellAgent(host, new HostAgentCommand.StartServer(steps.serverId));
+    // the ports are bound where the server now is (back at its source, after a moved one is reverted)
     steps.ask(SETTLE, () -> steps.hosts.claim(host, steps.serverId, keep, server.spec().group())
-        .thenCompose(claimed -> steps.hosts.settleQuota(server.spec().projectId(), steps.serverId, keep))
+        .thenCompose(claimed -> steps.ports.bind(server.ports(), host))
+        .thenCompose(bound -> steps.hosts.settleQuota(server.spec().projectId(), steps.serverId, keep))
         .thenApply(done -> Optional.<Rejection>empty()));
     return true;
   }

@@ -640,6 +640,31 @@ class ServerEntityTest extends EntityTestSupport {
         "no longer attached");
   }
 
+  @Test
+  void aMovedServersPortsAreBoundToItsTargetBeforeTheSpawnThereAndBackWhenReverted() {
+    hosts.up("h1");
+    createOnNetworks(List.of(ON_NET1));
+    ports.answer = StatusReply.success(List.of(ports.port(id)));
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    hosts.up("h2");
+    hosts.refuseClaimsOn("h1");
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(Flavor.byId("1").orElseThrow(), r));
+    hosts.awaitCommand("h1", HostAgentCommand.ExportDisk.class);
+    kit.runCommand(new ServerEntity.DiskExported("h1", Optional.empty()));
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h2", HostAgentCommand.SpawnServer.class);
+    assertEquals(List.of("bind h1", "bind h2"), ports.bound, "bound to the target before the spawn there");
+    assertEquals(Optional.of("h2"), spawn.ports().get(0).boundTo());
+    kit.runCommand(new ServerEntity.Spawned("h2", PowerState.RUNNING));
+    kit.<StatusReply<Done>>runCommand(ServerEntity.RevertResize::new);
+    hosts.awaitCommand("h2", HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed("h2"));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals("bind h1", ports.bound.get(ports.bound.size() - 1), "back where it is again");
+      return null;
+    });
+  }
+
   /** Answers the ports step as the test says (none yet: no answer, as a lost message); binds and releases succeed. */
   static final class ScriptedPorts implements ServerPorts {
     final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
