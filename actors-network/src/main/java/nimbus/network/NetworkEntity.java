@@ -270,7 +270,8 @@ public final class NetworkEntity
             : Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "NetworkInUse",
                 "Unable to complete operation on network " + networkId
                     + ". There are one or more ports still in use on the network, id for these ports is: "
-                    + String.join(",", new java.util.TreeSet<>(s.network().ports().keySet())) + ".")))
+                    + String.join(",", new java.util.TreeSet<>(s.network().ports().entrySet().stream()
+                        .filter(p -> !isDhcp(p.getValue())).map(Map.Entry::getKey).toList())) + ".")))
         .onCommand(AddSubnet.class, this::addSubnet)
         .onCommand(UpdateSubnet.class, this::updateSubnet)
         .onCommand(DeleteSubnet.class, (s, c) -> {

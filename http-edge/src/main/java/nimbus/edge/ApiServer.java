@@ -82,11 +82,11 @@ public final class ApiServer extends AllDirectives {
     this.quotas = new QuotaRoutes(sharding, settings.askTimeout(), policy);
     this.keypairs = new KeypairRoutes(sharding, blocking, settings.askTimeout(), policy);
     this.serverGroups = new ServerGroupRoutes(sharding, settings.askTimeout(), policy);
+    NetworkListing networkListing = new NetworkListing(ReadSideDatabase.get(system));
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
-        new ServerListing(ReadSideDatabase.get(system)), HostDirectory.get(system), blocking, settings.askTimeout(),
-        policy);
-    this.neutron = new NeutronRoutes(sharding, new NetworkListing(ReadSideDatabase.get(system)), identity, blocking,
-        settings.askTimeout(), policy, network);
+        new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), blocking,
+        settings.askTimeout(), policy);
+    this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
   }
 
   /** The name this control node's scheduler and conductor services go by: the machine's. */

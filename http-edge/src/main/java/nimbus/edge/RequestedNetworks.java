@@ -5,15 +5,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import nimbus.compute.NicRequest;
 import nimbus.compute.ServerNetworks;
 import nimbus.network.IpNet;
 import nimbus.network.Network;
 import nimbus.network.NetworkEntity;
+import nimbus.network.NetworkListing;
 import nimbus.network.Port;
 import nimbus.network.PortEntity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -22,15 +25,20 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * A server create's {@code networks}, checked as Nova checks them before it answers: each network
  * exists and the project may use it, each port is the project's and free, a fixed address is
- * an address; the same port twice is refused. Without {@code networks} (or {@code auto}) a server
- * gets its host's local network; {@code none} gets it no NIC.
+ * an address; the same port twice is refused. Without {@code networks} (or {@code auto}, or an
+ * empty list) a server gets the one network its project may use, and a project with several must
+ * name one (Nova's rule); a project with none gets its host's local network. {@code none} gets no NIC.
  */
 final class RequestedNetworks {
   private final ClusterSharding sharding;
+  private final NetworkListing listing;
+  private final Executor blocking;
   private final Duration timeout;
 
-  RequestedNetworks(ClusterSharding sharding, Duration timeout) {
+  RequestedNetworks(ClusterSharding sharding, NetworkListing listing, Executor blocking, Duration timeout) {
     this.sharding = sharding;
+    this.listing = listing;
+    this.blocking = blocking;
     this.timeout = timeout;
   }
 
@@ -38,7 +46,14 @@ final class RequestedNetworks {
   CompletionStage<ServerNetworks> resolve(RequestContext ctx, Optional<JsonNode> networks, int count) {
     if (networks.isEmpty() || networks.get().isTextual() && networks.get().asText().equals("auto")
         || networks.get().isArray() && networks.get().isEmpty()) {
-      return CompletableFuture.completedFuture(ServerNetworks.HOST_LOCAL);
+      return available(ctx).thenCompose(ids -> {
+        if (ids.isEmpty()) return CompletableFuture.completedFuture(ServerNetworks.HOST_LOCAL);
+        if (ids.size() > 1) {
+          throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.");
+        }
+        NicRequest only = NicRequest.onNetwork(ids.get(0), Optional.empty());
+        return check(ctx, only, 400).thenApply(ok -> ServerNetworks.of(List.of(only)));
+      });
     }
     if (networks.get().isTextual()) return CompletableFuture.completedFuture(ServerNetworks.NONE);
     List<NicRequest> nics = new ArrayList<>();
@@ -76,6 +91,20 @@ final class RequestedNetworks {
     }
     List<CompletableFuture<Void>> checks = nics.stream().map(nic -> check(ctx, nic, 400).toCompletableFuture()).toList();
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(done -> ServerNetworks.of(nics));
+  }
+
+  /** The networks a project may put servers on (Nova's: its own and the shared ones, not others' external ones). */
+  private CompletionStage<List<String>> available(RequestContext ctx) {
+    var query = new NetworkListing.Query<Network>(Optional.of(ctx.projectId()), Map.of(), Optional.empty(),
+        (n, key) -> null, List.of(), 0, Optional.empty(), false);
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return listing.networks(query).stream().filter(n -> n.attributes().shared() || !n.attributes().external())
+            .map(Network::id).toList();
+      } catch (java.sql.SQLException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, blocking);
   }
 
   /**

@@ -23,6 +23,7 @@ import nimbus.compute.ServerCreation;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
+import nimbus.network.NetworkListing;
 import nimbus.compute.ServerView;
 import nimbus.storage.ImageQuotas;
 import org.apache.pekko.Done;
@@ -79,7 +80,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final Policy policy;
 
   ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ImageQuotas imageQuotas,
-      ServerListing listing,
+      ServerListing listing, NetworkListing networkListing,
       HostDirectory directory, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.policy = policy;
@@ -89,7 +90,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
-    this.networks = new RequestedNetworks(sharding, timeout);
+    this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);

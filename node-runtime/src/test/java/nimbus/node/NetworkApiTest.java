@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -64,7 +65,8 @@ class NetworkApiTest {
     Api.Reply made = port(alice, net);
     assertEquals(201, made.status(), made.raw());
     String port = made.body().path("port").path("id").asText();
-    assertEquals("10.10.0.2", made.body().path("port").path("fixed_ips").get(0).path("ip_address").asText());
+    // .1 is the gateway, .2 the DHCP server's (as Neutron's DHCP port)
+    assertEquals("10.10.0.3", made.body().path("port").path("fixed_ips").get(0).path("ip_address").asText());
 
     assertEquals(List.of(net), alice.get(V2 + "/networks?name=life").body().path("networks").findValuesAsText("id"));
     assertEquals(List.of(sub), alice.get(V2 + "/subnets?network_id=" + net).body().path("subnets").findValuesAsText("id"));
@@ -101,6 +103,52 @@ class NetworkApiTest {
     assertFalse(alice.get(V2 + "/networks").body().path("networks").findValuesAsText("id").contains(net));
   }
 
+  private static Api.Reply server(Api api, String name, String networks) {
+    return api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"" + networks + "}}");
+  }
+
+  @Test
+  void serversGetTheirProjectsNetworkAsNovaGivesItAndTheirPortsGoWithThem() {
+    admin.createUserInProject("net-carol", "pw-carol", "net-three", "member");
+    Api carol = admin.as("net-carol", "pw-carol", "net-three");
+    String net = network(carol, "only");
+    subnet(carol, net, "10.40.0.0/24", "");
+    // no networks named, one network: that one (Nova's rule)
+    Api.Reply made = server(carol, "picked", "");
+    assertEquals(202, made.status(), made.raw());
+    String id = made.body().path("server").path("id").asText();
+    JsonNode active = carol.awaitStatus(id, "ACTIVE", Duration.ofSeconds(30));
+    String address = active.path("addresses").path("only").path(0).path("addr").asText();
+    assertTrue(address.startsWith("10.40.0."), active.path("addresses").toString());
+    assertEquals(address, carol.get("/compute/v2.1/servers/" + id + "/ips/only").body().path("only").path(0).path("addr")
+        .asText());
+    JsonNode ports = carol.get(V2 + "/ports?device_id=" + id).body().path("ports");
+    assertEquals(1, ports.size(), ports.toString());
+    assertEquals("compute:nova", ports.get(0).path("device_owner").asText());
+
+    // Nova's refusals: a malformed id, a network the project cannot see, two networks and none named
+    Api.Reply malformed = server(carol, "bad", ", \"networks\": [{\"uuid\": \"a-b-c-d-e-f-g-h-i-j\"}]");
+    assertEquals(400, malformed.status(), malformed.raw());
+    String bobs = network(bob, "not-carols");
+    subnet(bob, bobs, "10.41.0.0/24", "");
+    Api.Reply unseen = server(carol, "unseen", ", \"networks\": [{\"uuid\": \"" + bobs + "\"}]");
+    assertEquals(400, unseen.status(), unseen.raw());
+    assertEquals("Network " + bobs + " could not be found.", unseen.body().path("badRequest").path("message").asText());
+    String second = network(carol, "second");
+    subnet(carol, second, "10.42.0.0/24", "");
+    Api.Reply ambiguous = server(carol, "which", "");
+    assertEquals(409, ambiguous.status(), ambiguous.raw());
+    assertEquals("Multiple possible networks found, use a Network ID to be more specific.",
+        ambiguous.body().path("conflictingRequest").path("message").asText());
+
+    // the port it made goes with it, and the network can go then
+    assertEquals(204, carol.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.await(Duration.ofSeconds(30), () -> carol.get(V2 + "/ports?device_id=" + id).body().path("ports").isEmpty()
+        ? true : null);
+    assertEquals(204, carol.delete(V2 + "/networks/" + net).status());
+  }
+
   @Test
   void thePortQuotaHoldsAndAPortDeletedGivesItsPlaceBack() {
     Api.Reply set = admin.send("PUT", V2 + "/quotas/" + aliceProject, "{\"quota\": {\"port\": 2}}");
@@ -127,8 +175,9 @@ class NetworkApiTest {
   @Test
   void twoHundredConcurrentPortsGetDistinctAddressesOrACleanRefusal() throws Exception {
     String net = network(bob, "crowd");
-    // 150 addresses in the pool for 200 ports: both outcomes happen
-    subnet(bob, net, "10.30.0.0/24", ", \"allocation_pools\": [{\"start\": \"10.30.0.10\", \"end\": \"10.30.0.159\"}]");
+    // 150 addresses in the pool for 200 ports: both outcomes happen (no DHCP server to take one of them)
+    subnet(bob, net, "10.30.0.0/24", ", \"enable_dhcp\": false, "
+        + "\"allocation_pools\": [{\"start\": \"10.30.0.10\", \"end\": \"10.30.0.159\"}]");
     ExecutorService pool = Executors.newFixedThreadPool(50);
     List<Future<Api.Reply>> replies = new ArrayList<>();
     try {
