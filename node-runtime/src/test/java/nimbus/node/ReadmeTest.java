@@ -74,7 +74,8 @@ class ReadmeTest {
     String printed = up.awaitReady();
     assertTrue(printed.contains("image:    nimbus-test-guest " + Api.TEST_IMAGE), printed);
 
-    String out = run(root, Map.of(), Duration.ofMinutes(5), BLOCKS.get("cli"), BLOCKS.get("images"), BLOCKS.get("curl"));
+    String out = run(root, Map.of(), Duration.ofMinutes(5), BLOCKS.get("cli"), BLOCKS.get("images"),
+        BLOCKS.get("networks"), BLOCKS.get("curl"));
     assertTrue(out.contains("alice@Default"), out);
     assertEquals("member", cli(root, "role", "assignment", "list", "--project", "demo", "--user", "alice", "--names")
         .get(0).path("Role").asText());
@@ -92,6 +93,10 @@ class ReadmeTest {
     }
     assertEquals(1, hosts.size(), "an affinity group's members share a host: " + hosts);
     assertEquals(0, cli(root, "server", "list", "--name", "^api-1$").size(), "the curl block deleted its server");
+    JsonNode db = cli(root, "server", "show", "db-1");
+    assertTrue(db.path("addresses").toString().contains("10.123.0."), db.path("addresses").toString());
+    assertTrue(out.contains("private=10.123.0."), "the block shows the address: " + out);
+    assertEquals("", cli(root, "port", "show", "spare").path("device_id").asText(), "a port removed stays, unbound");
 
     up.close();
     launch(root, commands("start").get(0)).awaitReady();
@@ -207,7 +212,7 @@ class ReadmeTest {
       assertTrue(block.group(1) != null, "a command block the tests do not run:\n" + block.group(2));
     }
     assertEquals(BLOCKS.size(), commandBlocks);
-    assertEquals(Set.of("start", "cli", "images", "curl", "real-guest-up", "real-guest", "cluster", "hosts",
+    assertEquals(Set.of("start", "cli", "images", "networks", "curl", "real-guest-up", "real-guest", "cluster", "hosts",
         "hosts-down"), BLOCKS.keySet(),
         "each tested block is run by a test here");
   }
