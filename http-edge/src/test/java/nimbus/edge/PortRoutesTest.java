@@ -34,7 +34,8 @@ class PortRoutesTest extends ApiRouteTest {
     JsonNode made = port(member, ", \"name\": \"p1\"");
     assertEquals("DOWN", made.path("status").asText());
     assertTrue(made.path("mac_address").asText().startsWith("fa:16:3e:"), made.toString());
-    assertEquals("[{\"subnet_id\":\"" + subnet + "\",\"ip_address\":\"10.1.0.2\"}]", made.path("fixed_ips").toString());
+    assertEquals("[{\"subnet_id\":\"" + subnet + "\",\"ip_address\":\"10.1.0.3\"}]", made.path("fixed_ips").toString(),
+        ".1 is the gateway, .2 the DHCP server's");
     assertEquals("normal", made.path("binding:vnic_type").asText());
     assertFalse(made.has("binding:host_id"), "binding details are the admin's");
     String id = made.path("id").asText();

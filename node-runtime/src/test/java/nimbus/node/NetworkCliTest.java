@@ -61,7 +61,7 @@ class NetworkCliTest {
     String portId = port.path("id").asText();
     assertTrue(port.path("fixed_ips").toString().contains("10.0.0.42"), port.toString());
     JsonNode auto = json("user", "port", "create", "--network", netId, "cli-port-auto");
-    assertTrue(auto.path("fixed_ips").toString().contains("10.0.0.2"), auto.toString());
+    assertTrue(auto.path("fixed_ips").toString().contains("10.0.0.3"), auto.toString()); // .2: the DHCP server's
     List<String> ports = json("user", "port", "list").findValuesAsText("ID");
     assertTrue(ports.containsAll(List.of(portId, auto.path("id").asText())), ports.toString());
     assertEquals("DOWN", json("user", "port", "show", "cli-port").path("status").asText());

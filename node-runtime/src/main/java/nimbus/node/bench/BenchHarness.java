@@ -92,6 +92,11 @@ final class BenchHarness implements AutoCloseable {
         .header("X-Auth-Token", token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
+  HttpRequest put(String path, String body) {
+    return HttpRequest.newBuilder(URI.create(api + path)).header("Content-Type", "application/json")
+        .header("X-Auth-Token", token).PUT(HttpRequest.BodyPublishers.ofString(body)).build();
+  }
+
   HttpRequest get(String path) {
     return HttpRequest.newBuilder(URI.create(api + path)).header("X-Auth-Token", token).GET().build();
   }

@@ -2,14 +2,15 @@ package nimbus.node.bench;
 
 import java.util.Map;
 
-/** {@code nimbus bench boot|tokens|scheduler|images|guest [--option value]...}: see BENCHMARKS.md. */
+/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
       nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
              nimbus bench tokens [--issues N] [--concurrency N] [--validations N] [--config FILE]
              nimbus bench scheduler [--hosts N] [--decisions N]
              nimbus bench images [--size-mb N] [--rounds N] [--config FILE]
-             nimbus bench guest [--rounds N] [--guest DIR] [--config FILE]""";
+             nimbus bench guest [--rounds N] [--guest DIR] [--config FILE]
+             nimbus bench networks [--networks N] [--ports N] [--concurrency N] [--config FILE]""";
 
   private Benchmarks() {}
 
@@ -20,6 +21,7 @@ public final class Benchmarks {
       case "scheduler" -> SchedulerBenchmark.run(options);
       case "images" -> ImageBenchmark.run(options);
       case "guest" -> GuestBenchmark.run(options);
+      case "networks" -> NetworkBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);
         yield 2;
