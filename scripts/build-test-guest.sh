@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the bootable test guest from Debian packages (no internet needed
 # beyond the Debian mirror): a Debian cloud kernel plus a busybox initramfs that prints
-# GUEST-BOOTED, tries DHCP on eth0, prints GUEST-READY and drops to a shell on ttyS0.
+# GUEST-BOOTED, tries DHCP on eth0 (address and MTU), prints GUEST-IP, GUEST-MTU and GUEST-READY
+# and drops to a shell on ttyS0; with nimbus.ping=A,B on its kernel command line it pings those
+# addresses in the background and prints PING-OK/PING-FAIL and PING-MTU-OK/PING-MTU-FAIL per address.
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
 # Idempotent: does nothing while both outputs are newer than this script; downloaded .debs are
 # kept in OUTDIR/.cache.
@@ -95,13 +97,41 @@ echo GUEST-BOOTED
 udhcpc -i eth0 -n -q -t 10 -T 1 -s /usr/share/udhcpc/default.script || echo "udhcpc: no lease"
 # the address DHCP gave (empty without one), for tests that check the network
 echo "GUEST-IP \$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}')"
+echo "GUEST-MTU \$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+# nimbus.ping=A,B,... on the kernel command line (an image's os_command_line): ping each address
+# (but our own) for up to nimbus.pingwait seconds (default 20), then say PING-OK or PING-FAIL, and
+# after an OK whether a full 1450-byte packet (1422 bytes of data, DF: Linux's default) crosses
+self=\$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}' | cut -d/ -f1)
+peers=; pingwait=20
+for arg in \$(cat /proc/cmdline); do
+  case \$arg in
+    nimbus.ping=*) peers=\$(echo "\${arg#nimbus.ping=}" | tr , ' ') ;;
+    nimbus.pingwait=*) pingwait=\${arg#nimbus.pingwait=} ;;
+  esac
+done
+for peer in \$peers; do
+  [ "\$peer" = "\$self" ] && continue
+  (
+    end=\$((\$(date +%s) + pingwait))
+    while [ \$(date +%s) -lt \$end ]; do
+      if ping -c 1 -w 2 -W 1 \$peer >/dev/null 2>&1; then
+        echo "PING-OK \$peer"
+        if ping -c 1 -w 3 -W 2 -s 1422 \$peer >/dev/null 2>&1; then echo "PING-MTU-OK \$peer"; else echo "PING-MTU-FAIL \$peer"; fi
+        exit 0
+      fi
+    done
+    echo "PING-FAIL \$peer"
+  ) &
+done
 echo GUEST-READY; exec sh
 EOF
 
 cat > "$ir/usr/share/udhcpc/default.script" <<'EOF'
 #!/bin/sh
-[ "$1" = bound ] && ip addr add $ip/${mask:-24} dev $interface && \
-  [ -n "$router" ] && ip route add default via $router
+[ "$1" = bound ] || exit 0
+# the MTU DHCP gives (option 26) first, as a cloud image's DHCP client sets it
+[ -n "$mtu" ] && ip link set dev $interface mtu $mtu
+ip addr add $ip/${mask:-24} dev $interface && [ -n "$router" ] && ip route add default via $router
 exit 0
 EOF
 chmod +x "$ir/init" "$ir/usr/share/udhcpc/default.script"

@@ -7,16 +7,27 @@ import nimbus.cluster.CborSerializable;
  * What a host boots a server from, resolved from its image when the server is created: a root
  * disk image, or a kernel and ramdisk for direct kernel boot, or both. Each file is a path on
  * the host (images registered from configuration) or {@code store:<sha512>}, a file of the
- * image store that the host fetches and caches on first use.
+ * image store that the host fetches and caches on first use. {@code commandLine} is the image's
+ * {@code os_command_line}: as in Nova, it replaces the kernel command line of a direct kernel
+ * boot (so it names the console itself, {@code console=ttyS0}).
  */
 public record BootSource(String imageId, Optional<String> disk, Optional<String> diskFormat,
-    Optional<String> kernel, Optional<String> ramdisk) implements CborSerializable {
+    Optional<String> kernel, Optional<String> ramdisk, Optional<String> commandLine) implements CborSerializable {
 
   public static final String STORE_PREFIX = "store:";
 
+  public BootSource {
+    commandLine = commandLine == null ? Optional.empty() : commandLine; // recorded before it existed
+  }
+
+  public BootSource(String imageId, Optional<String> disk, Optional<String> diskFormat, Optional<String> kernel,
+      Optional<String> ramdisk) {
+    this(imageId, disk, diskFormat, kernel, ramdisk, Optional.empty());
+  }
+
   /** The same boot with another root disk file (empty: none), a qcow2 file. */
   public BootSource withDisk(Optional<String> file) {
-    return new BootSource(imageId, file, file.map(f -> "qcow2"), kernel, ramdisk);
+    return new BootSource(imageId, file, file.map(f -> "qcow2"), kernel, ramdisk, commandLine);
   }
 
   public static BootSource none(String imageId) {

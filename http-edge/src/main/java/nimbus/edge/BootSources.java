@@ -13,7 +13,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * Resolves a server's imageRef to what a host boots: the image's own file as root disk, and its
- * kernel_id and ramdisk_id images for direct kernel boot.
+ * kernel_id and ramdisk_id images for direct kernel boot, with its os_command_line.
  */
 final class BootSources {
   private final ClusterSharding sharding;
@@ -36,7 +36,8 @@ final class BootSources {
       boolean rootDisk = image.diskFormat().equals("qcow2") || image.diskFormat().equals("raw");
       return kernel.thenCombine(ramdisk, (k, r) -> new BootSource(image.id(),
           rootDisk ? fileOf(image) : Optional.empty(),
-          rootDisk ? Optional.of(image.diskFormat()) : Optional.empty(), k, r));
+          rootDisk ? Optional.of(image.diskFormat()) : Optional.empty(), k, r,
+          image.property("os_command_line").filter(line -> !line.isBlank())));
     });
   }
 

@@ -240,7 +240,8 @@ public final class ServerOperations {
       }
       disk = Optional.of(overlay);
     }
-    String cmdline = "console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : "");
+    // the image's os_command_line replaces the default, as in Nova's libvirt driver
+    String cmdline = boot.commandLine().orElse("console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : ""));
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
         dir.resolve("console.log"), nics(c, tenantNics));

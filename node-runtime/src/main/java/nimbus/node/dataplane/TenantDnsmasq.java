@@ -3,6 +3,7 @@ package nimbus.node.dataplane;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -137,8 +138,25 @@ final class TenantDnsmasq {
     }
   }
 
+  /**
+   * The dnsmasqs in this node's network namespace. Those in others serve other hosts (hosts on
+   * one machine), though their arguments name the same bridge and directory as ours: they are
+   * not ours to find, restart or stop.
+   */
   private static List<ProcessHandle> dnsmasqs() {
-    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("dnsmasq")).toList();
+    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
+    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("dnsmasq"))
+        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
+        .toList();
+  }
+
+  /** The identity of a network namespace (empty: the process is gone, or we may not look). */
+  private static Optional<Object> netns(Path file) {
+    try {
+      return Optional.ofNullable(Files.readAttributes(file, BasicFileAttributes.class).fileKey());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   private static List<String> arguments(ProcessHandle p) {

@@ -109,6 +109,23 @@ class ServerOperationsTest {
   }
 
   @Test
+  void theImagesCommandLineReplacesTheDefaultKernelCommandLine() throws Exception {
+    Path kernel = dir.resolve("vmlinuz"); // the test driver boots without the file
+    BootSource plain = new BootSource("image", Optional.empty(), Optional.empty(), Optional.of(kernel.toString()),
+        Optional.empty());
+    assertEquals(PowerState.RUNNING, operations.spawn(
+        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), plain, true, java.util.List.of(), true)));
+    assertTrue(definition().contains("<cmdline>console=ttyS0</cmdline>"), definition());
+    hypervisor.remove(domain);
+
+    BootSource told = new BootSource("image", Optional.empty(), Optional.empty(), Optional.of(kernel.toString()),
+        Optional.empty(), Optional.of("console=ttyS0 nimbus.ping=10.0.0.2 <x>"));
+    assertEquals(PowerState.RUNNING, operations.spawn(
+        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), told, true, java.util.List.of(), true)));
+    assertTrue(definition().contains("<cmdline>console=ttyS0 nimbus.ping=10.0.0.2 &lt;x&gt;</cmdline>"), definition());
+  }
+
+  @Test
   void aRawImageWithoutADiskSizeGetsAnOverlayOfTheImagesOwnSize() throws Exception {
     Path base = Files.write(dir.resolve("base.raw"), new byte[65536]);
     commands.thenAnswer("");

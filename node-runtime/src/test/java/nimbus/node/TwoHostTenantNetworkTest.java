@@ -1,0 +1,240 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import nimbus.cluster.ClusterTls;
+import nimbus.compute.ServerPorts;
+import nimbus.testing.TestConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The headline check of tenant networks, end to end on two hosts ({@link NamespaceHosts}: host1
+ * and host2, each its own namespace, libvirtd and compute node, joined over the underlay): on a
+ * VXLAN network made through the Neutron API, a real TCG guest on each host gets its lease from
+ * its own host's dnsmasq (the address the API shows, MTU 1450), and the two ping each other
+ * across the hosts, full-size packets too; a guest on another network of the same CIDR reaches
+ * neither; deleting the servers and networks leaves no Nimbus device and no tenant dnsmasq on
+ * either host.
+ *
+ * <p>The guests are told whom to ping on their kernel command line (the image's
+ * {@code os_command_line}, {@code nimbus.ping=A,B}), and say on their console what came of it
+ * ({@code PING-OK}, {@code PING-FAIL}, {@code PING-MTU-OK}: scripts/build-test-guest.sh).
+ */
+class TwoHostTenantNetworkTest {
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final String V2 = "/network/v2.0";
+  private static final String A = "10.77.0.21";
+  private static final String B = "10.77.0.22";
+  private static final String C = "10.77.0.23";
+  private static Path dir;
+  private static NamespaceHosts hosts;
+  private static Node control;
+  private static Api api;
+
+  @BeforeAll
+  static void startTheControlNodeAndTwoHosts() throws Exception {
+    dir = Files.createTempDirectory("nimbus-two-host-net");
+    hosts = NamespaceHosts.underlay(Path.of("target", "namespace-hosts").toAbsolutePath());
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("nimbus.roles", List.of("control"));
+    settings.put("nimbus.cluster.hostname", NamespaceHosts.CONTROL_ADDRESS);
+    settings.put("nimbus.images", TestGuest.realHost().get("nimbus.images"));
+    control = Node.start(TestConfig.allInOne(dir.resolve("control"), settings), ConfigFactory.empty());
+    api = Api.adminOf(control);
+    Path certs = dir.resolve("host-tls");
+    ClusterTls.issue(TestConfig.sharedTls(), certs);
+    hosts.up(2, NamespaceHosts.CONTROL_ADDRESS + ":" + control.clusterPort(), certs);
+  }
+
+  @AfterAll
+  static void stopEverything() throws Exception {
+    try {
+      if (hosts != null) hosts.close(); // guests, dnsmasqs, devices and namespaces go with the hosts
+    } finally {
+      if (control != null) control.close();
+      if (dir != null) {
+        try (var files = Files.walk(dir)) {
+          for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  @Test
+  void guestsOnTwoHostsShareAVxlanNetworkAndNoOtherAndLeaveNothing() throws Exception {
+    Eventually.until(WAIT, () -> {
+      JsonNode list = api.get("/compute/v2.1/os-hypervisors").body().path("hypervisors");
+      boolean allUp = list.size() == 2;
+      for (JsonNode h : list) allUp &= h.path("state").asText().equals("up");
+      return allUp;
+    });
+    String net = create("networks", "network", "{\"network\": {\"name\": \"shared\"}}");
+    assertEquals("vxlan", api.get(V2 + "/networks/" + net).body().path("network").path("provider:network_type").asText());
+    create("subnets", "subnet", subnet(net));
+    String other = create("networks", "network", "{\"network\": {\"name\": \"other\"}}");
+    create("subnets", "subnet", subnet(other));
+
+    // the two on the shared network ping each other for up to 2 minutes (they boot at their own pace)
+    commandLine("console=ttyS0 nimbus.ping=" + A + "," + B + " nimbus.pingwait=120");
+    String a = server("a-on-host1", "host1", net, A);
+    String b = server("b-on-host2", "host2", net, B);
+    Map<String, String> hostOf = Map.of(a, "host1", b, "host2");
+    for (String id : List.of(a, b)) {
+      JsonNode server = api.awaitStatus(id, "ACTIVE", WAIT);
+      assertEquals(hostOf.get(id), server.path("OS-EXT-SRV-ATTR:host").asText());
+      assertEquals(List.of("nimbus-" + id), hosts.domains(hostOf.get(id)), "the guest runs on its zone's host");
+    }
+    for (String id : List.of(a, b)) {
+      String address = id.equals(a) ? A : B;
+      JsonNode shown = api.get("/compute/v2.1/servers/" + id).body().path("server").path("addresses").path("shared");
+      assertEquals(address, shown.path(0).path("addr").asText(), "the API shows the fixed address: " + shown);
+      String mac = shown.path(0).path("OS-EXT-IPS-MAC:mac_addr").asText();
+      String console = Eventually.await(WAIT, () -> {
+        String out = console(id);
+        return out.contains("GUEST-READY") ? out : null;
+      });
+      assertTrue(console.contains("GUEST-IP " + address + "/24"), "the guest's lease is the API's address: " + console);
+      assertTrue(console.contains("GUEST-MTU 1450"), "and its MTU the network's (a test guest older than "
+          + "scripts/build-test-guest.sh prints none): " + console);
+      // its own host's dnsmasq answered it, the other's never heard of it (DHCP does not cross the uplinks)
+      String here = hostOf.get(id);
+      String there = here.equals("host1") ? "host2" : "host1";
+      Eventually.until(WAIT, () -> leases(here, net).contains(mac + " " + address + " "));
+      assertFalse(leases(there, net).contains(mac), there + " served no lease to the guest on " + here);
+      assertTrue(Files.exists(networkDir(here, net).resolve("hosts").resolve(ServerPorts.portId(id, 0))));
+      assertFalse(Files.exists(networkDir(there, net).resolve("hosts").resolve(ServerPorts.portId(id, 0))));
+    }
+    for (String[] pair : List.of(new String[] {a, B}, new String[] {b, A})) {
+      String id = pair[0];
+      String peer = pair[1];
+      String result = Eventually.await(Duration.ofSeconds(150), () -> {
+        String out = console(id);
+        return out.contains("PING-MTU-OK " + peer) || out.contains("PING-MTU-FAIL " + peer) || out.contains("PING-FAIL " + peer)
+            ? out : null;
+      });
+      assertTrue(result.contains("PING-OK " + peer) && result.contains("PING-MTU-OK " + peer),
+          "the guest on " + hostOf.get(id) + " reaches " + peer + " across the hosts, 1450-byte packets too: " + result);
+    }
+
+    // a guest on the other network, same CIDR, on host1 beside a: it reaches neither a nor b
+    commandLine("console=ttyS0 nimbus.ping=" + A + "," + B + " nimbus.pingwait=15");
+    String c = server("c-on-other", "host1", other, C);
+    api.awaitStatus(c, "ACTIVE", WAIT);
+    String isolated = Eventually.await(Duration.ofSeconds(120), () -> {
+      String out = console(c);
+      return (out.contains("PING-FAIL " + A) || out.contains("PING-OK " + A))
+          && (out.contains("PING-FAIL " + B) || out.contains("PING-OK " + B)) ? out : null;
+    });
+    assertTrue(isolated.contains("GUEST-IP " + C + "/24"), "the isolated guest has its network's lease: " + isolated);
+    assertTrue(isolated.contains("PING-FAIL " + A) && isolated.contains("PING-FAIL " + B)
+        && !isolated.contains("PING-OK"), "a network of the same CIDR reaches neither guest: " + isolated);
+    assertTrue(console(a).contains("PING-OK " + B), "while a and b are up on theirs");
+
+    // everything deleted: nothing of Nimbus's is left on either host
+    for (String id : List.of(a, b, c)) assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    for (String id : List.of(a, b, c)) {
+      Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/" + id).status() == 404);
+    }
+    for (String id : List.of(net, other)) {
+      Eventually.until(WAIT, () -> api.delete(V2 + "/networks/" + id).status() == 204);
+    }
+    for (String host : hosts.names()) {
+      Eventually.until(WAIT, () -> nimbusDevices(host).isEmpty() && tenantDnsmasqs(host).isEmpty());
+      assertEquals(List.of(), hosts.domains(host));
+      assertFalse(Files.exists(networkDir(host, net)) || Files.exists(networkDir(host, other)), "no records on " + host);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static String subnet(String network) {
+    return "{\"subnet\": {\"network_id\": \"" + network + "\", \"ip_version\": 4, \"cidr\": \"10.77.0.0/24\"}}";
+  }
+
+  private static String create(String collection, String resource, String body) {
+    Api.Reply r = api.post(V2 + "/" + collection, body);
+    assertEquals(201, r.status(), r.raw());
+    return r.body().path(resource).path("id").asText();
+  }
+
+  /** The test guest's image boots with this kernel command line from now on (Nova's os_command_line). */
+  private static void commandLine(String line) {
+    Api.Reply r = api.jsonPatch("/image/v2/images/" + Api.TEST_IMAGE,
+        "[{\"op\": \"add\", \"path\": \"/os_command_line\", \"value\": \"" + line + "\"}]");
+    assertEquals(200, r.status(), r.raw());
+  }
+
+  private static String server(String name, String zone, String network, String fixedIp) {
+    Api.Reply r = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"" + zone + "\", \"networks\": "
+        + "[{\"uuid\": \"" + network + "\", \"fixed_ip\": \"" + fixedIp + "\"}]}}");
+    assertEquals(202, r.status(), r.raw());
+    return r.body().path("server").path("id").asText();
+  }
+
+  private static String console(String id) {
+    return api.post("/compute/v2.1/servers/" + id + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}")
+        .body().path("output").asText().replace("\r", "");
+  }
+
+  /** Where a host keeps a network's DHCP files (its /var/lib/nimbus/dhcp/networks/ID). */
+  private static Path networkDir(String host, String network) {
+    return hosts.dir(host).resolve("lib-nimbus/dhcp/networks").resolve(network);
+  }
+
+  /** The leases the host's dnsmasq for the network has handed out ("EXPIRY MAC IP NAME ID" lines). */
+  private static String leases(String host, String network) throws Exception {
+    Path file = networkDir(host, network).resolve("dnsmasq.leases");
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
+  /** Nimbus's tenant devices in the host's namespace: bridges, VXLAN links and taps. */
+  private static List<String> nimbusDevices(String host) throws Exception {
+    List<String> found = new ArrayList<>();
+    for (String line : run("ip", "-n", host, "-o", "link", "show").lines().toList()) {
+      String name = line.split(":\\s+", 3)[1].split("@")[0];
+      if (name.startsWith("nbr-") || name.startsWith("nvx-") || name.startsWith("ntp-")) found.add(name);
+    }
+    return found;
+  }
+
+  /** The dnsmasqs in the host's namespace that serve a tenant network (not its host-local one). */
+  private static List<String> tenantDnsmasqs(String host) throws Exception {
+    List<String> found = new ArrayList<>();
+    for (String pid : run("ip", "netns", "pids", host).lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+      Path cmdline = Path.of("/proc", pid, "cmdline");
+      String command;
+      try {
+        command = Files.readString(cmdline).replace('\0', ' ');
+      } catch (java.io.IOException gone) {
+        continue;
+      }
+      if (command.contains("dnsmasq") && command.contains("/networks/")) found.add(pid + " " + command);
+    }
+    return found;
+  }
+
+  private static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed: " + out);
+    }
+    return out;
+  }
+}
