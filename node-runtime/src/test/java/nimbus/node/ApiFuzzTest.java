@@ -198,7 +198,7 @@ class ApiFuzzTest {
     assertEquals(200, ready.status(), ready.raw());
 
     Api fuzzer = targets.fuzzer;
-    String id = fuzzer.createServer("after-the-fuzz", "42");
+    String id = FuzzTargets.serverWithoutNic(fuzzer, "after-the-fuzz");
     fuzzer.awaitStatus(id, "ACTIVE", WAIT);
     Eventually.until(WAIT, () -> fuzzer.get("/compute/v2.1/servers").body().path("servers")
         .findValuesAsText("id").contains(id));
