@@ -3,6 +3,7 @@ package nimbus.compute;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -36,12 +37,18 @@ public interface HostAgentCommand extends CborSerializable {
 
   String serverId();
 
-  /** Make the server's domain exist (and run, if {@code start}); report {@code Spawned}. */
-  /** Builds the server's domain, with a NIC per port (none: one on the host-local network, unless {@code hostLocal} is false). */
+  /**
+   * Make the server's domain exist (and run, if {@code start}), with a NIC per port (none: one on
+   * the host-local network, unless {@code hostLocal} is false); report {@code Spawned}.
+   * {@code instance}: what its guest may read about itself.
+   */
   record SpawnServer(String serverId, String name, Resources resources, BootSource boot,
-      boolean start, List<ServerPort> ports, boolean hostLocal) implements HostAgentCommand {
+      boolean start, List<ServerPort> ports, boolean hostLocal, InstanceMetadata instance)
+      implements HostAgentCommand {
     public SpawnServer {
       if (ports == null) ports = List.of();
+      if (instance == null) instance = new InstanceMetadata(serverId, name, "", "nova", Map.of(),
+          Optional.empty(), Optional.empty(), Optional.empty(), false);
     }
   }
 

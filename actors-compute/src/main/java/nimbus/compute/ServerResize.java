@@ -107,7 +107,7 @@ final class ServerResize {
     } else {
       steps.hosts.tellAgent(r.move().get().target(), new HostAgentCommand.SpawnServer(steps.serverId,
           resized.spec().name(), r.flavor().resources(), r.move().get().boot().get(), r.powerOn(), resized.ports(),
-          resized.spec().networks().hostLocal()));
+          resized.spec().networks().hostLocal(), InstanceMetadata.of(steps.serverId, resized.spec())));
     }
     return true;
   }

@@ -72,7 +72,7 @@ class ServerOperationsTest {
   private SpawnServer server(int vcpus, int ramMb, int diskGb, Optional<Path> base, String diskFormat) {
     BootSource boot = new BootSource("image", base.map(Path::toString), Optional.of(diskFormat),
         Optional.empty(), Optional.empty());
-    return new SpawnServer(serverId, "vm", new Resources(vcpus, ramMb, diskGb), boot, true, java.util.List.of(), true);
+    return new SpawnServer(serverId, "vm", new Resources(vcpus, ramMb, diskGb), boot, true, java.util.List.of(), true, null);
   }
 
   /** A running server whose overlay exists already, so that its spawn runs no command. */
@@ -114,14 +114,14 @@ class ServerOperationsTest {
     BootSource plain = new BootSource("image", Optional.empty(), Optional.empty(), Optional.of(kernel.toString()),
         Optional.empty());
     assertEquals(PowerState.RUNNING, operations.spawn(
-        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), plain, true, java.util.List.of(), true)));
+        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), plain, true, java.util.List.of(), true, null)));
     assertTrue(definition().contains("<cmdline>console=ttyS0</cmdline>"), definition());
     hypervisor.remove(domain);
 
     BootSource told = new BootSource("image", Optional.empty(), Optional.empty(), Optional.of(kernel.toString()),
         Optional.empty(), Optional.of("console=ttyS0 nimbus.ping=10.0.0.2 <x>"));
     assertEquals(PowerState.RUNNING, operations.spawn(
-        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), told, true, java.util.List.of(), true)));
+        new SpawnServer(serverId, "vm", new Resources(1, 128, 0), told, true, java.util.List.of(), true, null)));
     assertTrue(definition().contains("<cmdline>console=ttyS0 nimbus.ping=10.0.0.2 &lt;x&gt;</cmdline>"), definition());
   }
 
