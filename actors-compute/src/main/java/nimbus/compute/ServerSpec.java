@@ -37,6 +37,10 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
     return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone, networks);
   }
 
+  public ServerSpec withMetadata(Map<String, String> newMetadata) {
+    return new ServerSpec(name, projectId, userId, flavor, boot, Map.copyOf(newMetadata), keyName, group, availabilityZone, networks);
+  }
+
   public ServerSpec withBoot(BootSource newBoot) {
     return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone, networks);
   }
