@@ -266,6 +266,8 @@ final class ServerPower {
         .onCommand(ServerEntity.Resize.class, (s, c) -> refuse(c.replyTo(), "resize", s))
         .onCommand(ServerEntity.ConfirmResize.class, (s, c) -> refuse(c.replyTo(), "confirmResize", s))
         .onCommand(ServerEntity.RevertResize.class, (s, c) -> refuse(c.replyTo(), "revertResize", s))
+        .onCommand(ServerEntity.AttachNic.class, (s, c) -> refuse(c.replyTo(), "attach_interface", s))
+        .onCommand(ServerEntity.DetachNic.class, (s, c) -> refuse(c.replyTo(), "detach_interface", s))
         .onCommand(ServerEntity.GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = s.server().host();
           if (host.isEmpty()) return effect.reply(c.replyTo(), StatusReply.success(""));

@@ -402,6 +402,18 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals(Map.of("kept", "yes"), get().metadata());
   }
 
+  /** Found by ApiFuzzTest: an interface change a building server cannot take is refused, not a crash. */
+  @Test
+  void nicChangesOutsideASettledStateAreRefused() {
+    hosts.up("h1");
+    create();
+    var detach = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachNic("port-1", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(detach.reply().getError()).kind());
+    var attach = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.AttachNic(
+        NicRequest.onNetwork("net-1", Optional.empty()), "port-2", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(attach.reply().getError()).kind());
+  }
+
   @Test
   void stopStartAndReboot() {
     activeOn("h1");
