@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
@@ -13,7 +14,8 @@ import nimbus.node.metadata.MetadataDocuments;
 
 /**
  * Writes a server's config drive: its metadata documents laid out in a scratch directory beside
- * the image, then {@link ConfigDriveImage#genisoimage} over them. The image replaces the old one
+ * the image (private to the agent's user, as the image is), then {@link ConfigDriveImage#genisoimage}
+ * over them. The image replaces the old one
  * only once whole, so a spawn sent again never leaves a half-written drive. Blocking.
  */
 final class ConfigDrive {
@@ -39,6 +41,8 @@ final class ConfigDrive {
       }
       Files.deleteIfExists(building);
       commands.run(ConfigDriveImage.genisoimage(tree, building), TIMEOUT);
+      // user data may hold a tenant's secrets: no other user of the host reads them (QEMU runs as root)
+      Files.setPosixFilePermissions(building, PosixFilePermissions.fromString("rw-------"));
       Files.move(building, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(building);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -111,6 +112,8 @@ class ConfigDriveAgentTest {
 
     Path iso = instance.resolve("disk.config");
     assertTrue(Files.isRegularFile(iso));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(iso)),
+        "the tenant's user data is no other host user's to read");
     List<String> command = commands.calls().get(0).command();
     assertEquals("genisoimage", command.get(0));
     assertEquals("config-2", command.get(command.indexOf("-V") + 1));
