@@ -115,7 +115,7 @@ public final class MetadataDocuments {
 
   /**
    * The files of a config drive, by their path in it ({@code openstack/latest/meta_data.json},
-   * {@code ec2/latest/meta-data.json}, ...), in the order Nova writes them.
+   * {@code ec2/latest/meta-data.json}, ...): the ones Nova's {@code metadata_for_config_drive} writes.
    */
   public Map<String, byte[]> configDriveFiles() {
     return Collections.unmodifiableMap(configDrive);
