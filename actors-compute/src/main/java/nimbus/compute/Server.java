@@ -3,6 +3,7 @@ package nimbus.compute;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
@@ -88,6 +89,10 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
 
   Server renamed(String name) {
     return withSpec(spec.withName(name));
+  }
+
+  Server withMetadata(Map<String, String> metadata) {
+    return withSpec(spec.withMetadata(metadata));
   }
 
   /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */

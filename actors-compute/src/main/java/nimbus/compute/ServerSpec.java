@@ -56,6 +56,12 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
         networks, publicKey, userData, configDrive);
   }
 
+  /** The spec with other metadata (the server-metadata routes): the guest's data stay. */
+  public ServerSpec withMetadata(Map<String, String> newMetadata) {
+    return new ServerSpec(name, projectId, userId, flavor, boot, Map.copyOf(newMetadata), keyName, group,
+        availabilityZone, networks, publicKey, userData, configDrive);
+  }
+
   /** The same server from another boot source: a rebuild keeps its user data, key and config drive. */
   public ServerSpec withBoot(BootSource newBoot) {
     return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone,

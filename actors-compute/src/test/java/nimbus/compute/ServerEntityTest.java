@@ -384,6 +384,36 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals("ACTIVE", get().status());
   }
 
+  private StatusReply<ServerEntity.Metadata> changeMetadata(Map<String, String> items, boolean replace,
+      Optional<String> delete) {
+    return kit.<StatusReply<ServerEntity.Metadata>>runCommand(r -> new ServerEntity.ChangeMetadata(items, replace, delete, r))
+        .reply();
+  }
+
+  @Test
+  void metadataChangesInSettledStatesOnlyAndSurvivesARestart() {
+    hosts.up("h1");
+    create();
+    assertEquals(Rejection.Kind.CONFLICT,
+        Rejection.from(changeMetadata(Map.of("a", "1"), false, Optional.empty()).getError()).kind(), "not while building");
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+
+    assertEquals(Map.of("role", "web", "a", "1"), changeMetadata(Map.of("a", "1"), false, Optional.empty()).getValue().items());
+    assertEquals(Map.of("b", "2"), changeMetadata(Map.of("b", "2"), true, Optional.empty()).getValue().items());
+    assertEquals(Map.of(), changeMetadata(Map.of(), false, Optional.of("b")).getValue().items());
+    assertEquals(Rejection.Kind.NOT_FOUND,
+        Rejection.from(changeMetadata(Map.of(), false, Optional.of("b")).getError()).kind());
+    Map<String, String> many = new java.util.HashMap<>();
+    for (int i = 0; i < 129; i++) many.put("k" + i, "v");
+    assertEquals(Rejection.Kind.FORBIDDEN, Rejection.from(changeMetadata(many, false, Optional.empty()).getError()).kind());
+
+    changeMetadata(Map.of("kept", "yes"), false, Optional.empty());
+    kit.restart();
+    assertEquals(Map.of("kept", "yes"), get().metadata());
+    assertTrue(get().configDrive(), "new metadata leave what the guest reads about itself");
+  }
+
   @Test
   void stopStartAndReboot() {
     activeOn("h1");

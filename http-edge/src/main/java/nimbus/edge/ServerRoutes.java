@@ -69,6 +69,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final BootSources bootSources;
   private final RequestedNetworks networks;
   private final ServerInterfaceRoutes interfaces;
+  private final ServerMetadataRoutes metadata;
   private final Executor blocking;
   private final Duration timeout;
 
@@ -92,6 +93,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.bootSources = new BootSources(sharding, timeout);
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
+    this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
@@ -113,6 +115,7 @@ final class ServerRoutes extends ServiceRoutes {
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id)))),
             interfaces.route(ctx, id),
+            metadata.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
                 path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));

@@ -57,4 +57,18 @@ class ServerJsonTest {
         Optional.of("pw")));
     assertEquals("pw", rebuilt.path("adminPass").asText());
   }
+
+  /** tempest's test_update_server_name: a stopped server's view has no {@code progress}, as Nova's. */
+  @Test
+  void progressIsShownOnlyWhereSomethingMayBeUnderWay() {
+    assertEquals(100, render("2.1").path("progress").asInt());
+    ServerView stopped = new ServerView(LOCKED_BY_ADMIN.id(), "s", "p", "u", "SHUTOFF", "stopped", Optional.empty(), 4,
+        Optional.of("host-1"), LOCKED_BY_ADMIN.flavor(), "image", Map.of(), Instant.EPOCH, Instant.EPOCH,
+        Optional.of(Instant.EPOCH), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), false);
+    JsonNode server = Json.MAPPER.valueToTree(ServerJson.detail(stopped, "nova", "http://x/compute", false,
+        Microversion.of("2.1")));
+    assertFalse(server.has("progress"), server.toString());
+    assertFalse(Json.MAPPER.valueToTree(ServerJson.basic(stopped, "http://x/compute", false, Optional.empty()))
+        .has("progress"));
+  }
 }

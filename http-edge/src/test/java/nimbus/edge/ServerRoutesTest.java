@@ -41,6 +41,17 @@ class ServerRoutesTest extends ApiRouteTest {
     assertEquals(200, api.run(get("/compute/v2.1/servers/" + id, admin)).statusCode());
   }
 
+  /** tempest's test_update_server_name: a non-ASCII name comes back as it was given. */
+  @Test
+  void aRenamedServerShowsItsNewNameAtOnce() {
+    String id = json(api.run(post("/compute/v2.1/servers", member, server("s3"))), 202).path("server").path("id").asText();
+    String name = "\u00CD\u00F1st\u00E1\u00F1c\u00E9-42";
+    JsonNode updated = json(api.run(put("/compute/v2.1/servers/" + id, member,
+        "{\"server\": {\"name\": \"" + name + "\"}}")), 200);
+    assertEquals(name, updated.path("server").path("name").asText());
+    assertEquals(name, json(api.run(get("/compute/v2.1/servers/" + id, member)), 200).path("server").path("name").asText());
+  }
+
   @Test
   void aServerWithoutANameIsABadRequest() {
     String message = novaError(api.run(post("/compute/v2.1/servers", member,

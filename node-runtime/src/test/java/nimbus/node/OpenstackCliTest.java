@@ -2,6 +2,7 @@ package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,6 +104,15 @@ class OpenstackCliTest {
     cli("one", "server", "unpause", serverOne);
     Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("ACTIVE"));
     cli("one", "console", "log", "show", serverOne);
+    // its metadata (Nova's server-metadata routes)
+    cli("one", "server", "set", "--property", "role=web", "--property", "tier=1", serverOne);
+    cli("one", "server", "unset", "--property", "tier", serverOne);
+    JsonNode properties = json("one", "server", "show", serverOne).path("properties");
+    assertEquals("web", properties.path("role").asText(), properties.toString());
+    assertFalse(properties.has("tier"), properties.toString());
+    AssertionError refused = assertThrows(AssertionError.class,
+        () -> cli("two", "server", "set", "--property", "role=mine", serverOne), "another project's server");
+    assertTrue(refused.getMessage().contains("No server with a name or ID"), refused.getMessage());
     cli("one", "server", "delete", "--wait", serverOne);
     assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));
     assertTrue(json("admin", "flavor", "list").findValuesAsText("Name").contains("m1.nano"));
