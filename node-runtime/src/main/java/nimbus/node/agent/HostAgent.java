@@ -30,6 +30,8 @@ import nimbus.network.PortEntity;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.metadata.GuestNetworks;
+import nimbus.node.metadata.GuestNic;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -213,8 +215,8 @@ public final class HostAgent {
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
     // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
-    CompletableFuture<ServerEntity.HostReport> done = plug(command)
-        .thenApplyAsync(nics -> call(() -> execute(command, nics)), blocking);
+    CompletableFuture<ServerEntity.HostReport> done = plug(command).thenCombine(guestNics(command), Plugged::new)
+        .thenApplyAsync(plugged -> call(() -> execute(command, plugged)), blocking);
     if (command instanceof DestroyServer) {
       done = done.thenCompose(report -> unplug(serverId).thenApply(unplugged -> report));
     }
@@ -234,6 +236,25 @@ public final class HostAgent {
     // a NIC is plugged on its network before it is attached; one detached stays until it is out of the guest
     if (command instanceof HostAgentCommand.AttachNic c) return c.ports();
     return List.of();
+  }
+
+  /** A command's ports: their NICs on this host, and as its guest's config drive describes them. */
+  private record Plugged(List<DomainSpec.Nic> nics, List<GuestNic> guestNics) {}
+
+  /** The spawn a command makes its domain from, if it makes one. */
+  private static Optional<SpawnServer> spawnOf(HostAgentCommand command) {
+    if (command instanceof SpawnServer c) return Optional.of(c);
+    if (command instanceof HostAgentCommand.RebuildServer c) return Optional.of(c.spawn());
+    if (command instanceof HostAgentCommand.ResizeServer c) return Optional.of(c.spawn());
+    return Optional.empty();
+  }
+
+  /** Only a server with a config drive needs its networks' subnets here (its network_data.json). */
+  private CompletableFuture<List<GuestNic>> guestNics(HostAgentCommand command) {
+    Optional<SpawnServer> spawn = spawnOf(command).filter(s -> s.instance().configDrive() && !s.ports().isEmpty());
+    if (spawn.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    return GuestNetworks.of(ClusterSharding.get(ctx.getSystem()), spawn.get().ports(), PLUG_TIMEOUT)
+        .toCompletableFuture();
   }
 
   private CompletableFuture<List<DomainSpec.Nic>> plug(HostAgentCommand command) {
@@ -295,17 +316,18 @@ public final class HostAgent {
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
-  /** Blocking: carries out one command and says what happened; {@code nics}: its ports' NICs. */
-  private ServerEntity.HostReport execute(HostAgentCommand command, List<DomainSpec.Nic> nics) throws Exception {
+  /** Blocking: carries out one command and says what happened; {@code plugged}: its ports. */
+  private ServerEntity.HostReport execute(HostAgentCommand command, Plugged plugged) throws Exception {
     String host = settings.name();
     String id = command.serverId();
-    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c, nics));
+    List<DomainSpec.Nic> nics = plugged.nics();
+    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c, nics, plugged.guestNics()));
     if (command instanceof DestroyServer) {
       operations.destroy(id);
       return new ServerEntity.Destroyed(host);
     }
     if (command instanceof HostAgentCommand.ResizeServer c) {
-      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn(), nics));
+      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn(), nics, plugged.guestNics()));
     }
     if (command instanceof HostAgentCommand.ExportDisk) {
       return new ServerEntity.DiskExported(host, operations.exportDisk(id));
@@ -336,7 +358,7 @@ public final class HostAgent {
       case RESUMING -> operations.resume(id);
       case REBUILDING -> {
         operations.destroy(id); // the old disk goes; the new one comes from the new image
-        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn(), nics);
+        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn(), nics, plugged.guestNics());
       }
       default -> throw new IllegalArgumentException("unexpected task " + task);
     };
