@@ -1,0 +1,131 @@
+package nimbus.node.dataplane;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import nimbus.node.agent.CommandRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata service's side of the host's tenant networks: a namespace per network
+ * ({@link MetadataNamespace}) and one haproxy for all of them ({@link MetadataProxy}), its files
+ * in {@code dir}. Made and removed with the networks, orphans swept. Blocking.
+ */
+final class TenantMetadata {
+  private static final Logger log = LoggerFactory.getLogger(TenantMetadata.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private final CommandRunner run;
+  private final Path dir;
+
+  TenantMetadata(CommandRunner run, Path dir) {
+    this.run = run;
+    this.dir = dir;
+  }
+
+  private Path config() {
+    return dir.resolve("haproxy.cfg");
+  }
+
+  private Path pidFile() {
+    return dir.resolve("haproxy.pid");
+  }
+
+  Set<String> namespaces() {
+    return MetadataNamespace.namespaceNames(run.run(MetadataNamespace.listNamespaces(), TIMEOUT));
+  }
+
+  void ensure(HostNetwork network) {
+    MetadataNamespace ns = new MetadataNamespace(network.networkId(), network.segment().mtu());
+    Set<String> devices = TenantCommands.deviceNames(run.run(List.of("ip", "-o", "link", "show"), TIMEOUT));
+    for (List<String> command : ns.ensure(namespaces(), devices, network.segment().bridge())) run.run(command, TIMEOUT);
+  }
+
+  void remove(String networkId) {
+    MetadataNamespace ns = new MetadataNamespace(networkId, 1280);
+    if (namespaces().contains(ns.name())) run.run(ns.remove(), TIMEOUT);
+  }
+
+  /** Removes the namespaces of networks not in {@code networkIds}. */
+  void sweep(Set<String> networkIds) {
+    Set<String> kept = networkIds.stream().map(id -> new MetadataNamespace(id, 1280).name()).collect(Collectors.toSet());
+    for (String name : namespaces()) {
+      if (MetadataNamespace.isMetadataNamespace(name) && !kept.contains(name)) {
+        log.info("removing namespace {}: no tenant network with ports on this host uses it", name);
+        run.run(List.of("ip", "netns", "delete", name), TIMEOUT);
+      }
+    }
+  }
+
+  /**
+   * The proxy serves these networks (those whose namespace exists: one missing would stop it
+   * from starting for all), restarted gracefully when its configuration changes; none: stopped.
+   */
+  void serve(List<HostNetwork> networks, int serverPort) {
+    Set<String> present = namespaces();
+    List<String> ids = networks.stream().map(HostNetwork::networkId)
+        .filter(id -> present.contains(new MetadataNamespace(id, 1280).name())).sorted().toList();
+    Optional<ProcessHandle> running = running();
+    if (ids.isEmpty()) {
+      running.ifPresent(TenantMetadata::end);
+      return;
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+    boolean changed = DnsmasqFiles.write(config(), MetadataProxy.config(ids, serverPort, pidFile()));
+    if (running.isPresent() && !changed) return;
+    run.run(List.of("haproxy", "-c", "-q", "-f", config().toString()), TIMEOUT);
+    run.run(MetadataProxy.start(config(), pidFile(),
+        running.map(p -> OptionalLong.of(p.pid())).orElse(OptionalLong.empty())), TIMEOUT);
+    log.info("metadata proxy for {} networks on this host, to the agent at 127.0.0.1:{}", ids.size(), serverPort);
+  }
+
+  /** Stops the proxy. */
+  void stop() {
+    running().ifPresent(TenantMetadata::end);
+  }
+
+  /** This host's haproxy, if it runs: the pid its file names, if that is a haproxy of our configuration in our namespace. */
+  private Optional<ProcessHandle> running() {
+    try {
+      if (!Files.exists(pidFile())) return Optional.empty();
+      long pid = Long.parseLong(Files.readString(pidFile()).strip());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(p -> p.info().command().orElse("").endsWith("haproxy"))
+          .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(config().toString()))
+          .filter(p -> Objects.equals(netns(Path.of("/proc/self/ns/net")), netns(Path.of("/proc", String.valueOf(pid), "ns", "net"))));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Object> netns(Path file) {
+    try {
+      return Optional.ofNullable(Files.readAttributes(file, BasicFileAttributes.class).fileKey());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void end(ProcessHandle p) {
+    p.destroy();
+    try {
+      p.onExit().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      p.destroyForcibly();
+    }
+  }
+}
