@@ -30,6 +30,7 @@ import nimbus.network.PortEntity;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.metadata.LocalGuests;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -88,8 +89,15 @@ public final class HostAgent {
 
   public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
       ServerOperations operations, TenantHost tenantHost, Executor blocking) {
+    return create(settings, hypervisor, operations, tenantHost, Optional.empty(), blocking);
+  }
+
+  /** {@code guests}: told of each server's metadata and ports here, for the metadata service. */
+  public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
+      ServerOperations operations, TenantHost tenantHost, Optional<ActorRef<LocalGuests.Command>> guests,
+      Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
-        new HostAgent(ctx, timers, settings, hypervisor, operations, tenantHost, blocking).starting(stash))));
+        new HostAgent(ctx, timers, settings, hypervisor, operations, tenantHost, guests, blocking).starting(stash))));
   }
 
   private final ActorContext<Message> ctx;
@@ -102,6 +110,7 @@ public final class HostAgent {
   private final HostDirectory directory;
   private final ActorRef<HostAgentCommand> inbox;
   private final ActorRef<TenantNetworks.Command> tenants;
+  private final Optional<ActorRef<LocalGuests.Command>> guests;
   private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
   private final Map<String, HostAgentCommand> running = new HashMap<>();
   // when each server's last command finished: a reading of the host older than that is stale
@@ -109,8 +118,10 @@ public final class HostAgent {
   private HostInventory inventory;
 
   private HostAgent(ActorContext<Message> ctx, TimerScheduler<Message> timers, HostSettings settings,
-      Hypervisor hypervisor, ServerOperations operations, TenantHost tenantHost, Executor blocking) {
+      Hypervisor hypervisor, ServerOperations operations, TenantHost tenantHost,
+      Optional<ActorRef<LocalGuests.Command>> guests, Executor blocking) {
     this.ctx = ctx;
+    this.guests = guests;
     this.timers = timers;
     this.settings = settings;
     this.hypervisor = hypervisor;
@@ -212,6 +223,7 @@ public final class HostAgent {
     }
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
+    tellGuests(command);
     // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
     CompletableFuture<ServerEntity.HostReport> done = plug(command)
         .thenApplyAsync(nics -> call(() -> execute(command, nics)), blocking);
@@ -260,8 +272,29 @@ public final class HostAgent {
         .toCompletableFuture();
   }
 
+  /**
+   * The metadata service learns of a guest before its domain starts (so its first request finds
+   * it), of its NICs as they change, and forgets it once its domain is gone.
+   */
+  private void tellGuests(HostAgentCommand command) {
+    if (guests.isEmpty()) return;
+    Optional<SpawnServer> spawn = command instanceof SpawnServer c ? Optional.of(c)
+        : command instanceof HostAgentCommand.RebuildServer c ? Optional.of(c.spawn())
+        : command instanceof HostAgentCommand.ResizeServer c ? Optional.of(c.spawn()) : Optional.empty();
+    spawn.ifPresent(c -> guests.get().tell(new LocalGuests.Remember(c.instance(), c.ports())));
+    if (command instanceof HostAgentCommand.AttachNic c) {
+      guests.get().tell(new LocalGuests.UpdatePorts(c.serverId(), c.ports()));
+    }
+  }
+
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
+    if (guests.isPresent()) {
+      if (m.report() instanceof ServerEntity.Destroyed) guests.get().tell(new LocalGuests.Forget(m.serverId()));
+      if (m.report() instanceof ServerEntity.NicUnplugged && m.command() instanceof HostAgentCommand.DetachNic c) {
+        guests.get().tell(new LocalGuests.UpdatePorts(c.serverId(), c.ports()));
+      }
+    }
     if (m.report() instanceof ServerEntity.NicPlugged plugged) {
       sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus("ACTIVE"));
     } else if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
