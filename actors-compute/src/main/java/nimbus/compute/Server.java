@@ -156,6 +156,6 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports);
+        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive());
   }
 }

@@ -54,8 +54,12 @@ class ServerEntityTest extends EntityTestSupport {
 
   private static ServerSpec spec() {
     return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
-        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty(), Optional.empty());
+        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty(), Optional.empty())
+        .withGuestData(Optional.of(PUBLIC_KEY), Optional.of(USER_DATA), true);
   }
+
+  private static final String PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9v me@host";
+  private static final String USER_DATA = "I2Nsb3VkLWNvbmZpZwo=";
 
   private ServerView create() {
     var result = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
@@ -88,8 +92,15 @@ class ServerEntityTest extends EntityTestSupport {
     ServerView building = create();
     assertEquals("BUILD", building.status());
     assertEquals(Optional.of("scheduling"), building.taskState());
-    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
     assertEquals(List.of("h1"), hosts.claimedOn());
+    // what the guest reads about itself goes to its host
+    assertEquals(id, spawn.instance().serverId());
+    assertEquals(Optional.of("my-key"), spawn.instance().keyName());
+    assertEquals(Optional.of(PUBLIC_KEY), spawn.instance().publicKey());
+    assertEquals(Optional.of(USER_DATA), spawn.instance().userData());
+    assertTrue(spawn.instance().configDrive());
+    assertTrue(building.configDrive());
     assertEquals("spawning", get().taskState().orElseThrow());
 
     kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
@@ -439,6 +450,11 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals("rebuilt", get().name());
     HostAgentCommand.RebuildServer rebuild = hosts.awaitCommand("h1", HostAgentCommand.RebuildServer.class);
     assertEquals("other-image", rebuild.spawn().boot().imageId());
+    // a rebuild keeps the user data, key and config drive (Nova's 2.1 rebuild cannot change them)
+    assertEquals(Optional.of(USER_DATA), rebuild.spawn().instance().userData());
+    assertEquals(Optional.of(PUBLIC_KEY), rebuild.spawn().instance().publicKey());
+    assertTrue(rebuild.spawn().instance().configDrive());
+    assertEquals("rebuilt", rebuild.spawn().instance().name());
     kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBUILDING, PowerState.RUNNING));
     assertEquals("ACTIVE", get().status());
     assertTrue(get().taskState().isEmpty());

@@ -18,7 +18,7 @@ class ServerJsonTest {
   private static final ServerView LOCKED_BY_ADMIN = new ServerView("8c8f7f4e-6b8e-4c1a-9a53-3b0f4f1f1a10", "s",
       "p", "u", "ACTIVE", "active", Optional.empty(), 1, Optional.of("host-1"), new Flavor("42", "f", 1, 64, 1),
       "image", Map.of(), Instant.EPOCH, Instant.EPOCH, Optional.of(Instant.EPOCH), Optional.empty(),
-      Optional.of("admin"), Optional.empty(), Optional.empty(), java.util.List.of());
+      Optional.of("admin"), Optional.empty(), Optional.empty(), java.util.List.of(), false);
 
   private static JsonNode render(String version) {
     return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, "nova", "http://x/compute", true,
