@@ -119,15 +119,15 @@ if [ "\$metadata" = 1 ]; then
     md=http://169.254.169.254
     end=\$((\$(date +%s) + 30)); ok=
     while [ \$(date +%s) -lt \$end ]; do
-      if wget -q -T 5 -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json \\
-         && wget -q -T 5 -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key; then ok=1; break; fi
+      if timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json \\
+         && timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key; then ok=1; break; fi
       sleep 1
     done
     if [ -n "\$ok" ]; then
       echo "META-HOSTNAME \$(sed -n 's/.*"hostname": *"\\([^"]*\\)".*/\\1/p' /tmp/meta_data.json)"
       echo "META-KEY \$(cat /tmp/openssh-key)"
     else
-      echo META-FAIL
+      echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";")"
     fi
   ) &
 fi

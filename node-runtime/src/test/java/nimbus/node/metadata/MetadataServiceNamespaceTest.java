@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * with curl; the guest of the other network, with the same address, reads its own; forged
  * headers change nothing. Everything it makes outside the networks is named {@code nmt-}.
  */
-class MetadataNamespaceTest {
+class MetadataServiceNamespaceTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final String CIDR = "10.78.0.0/24";
   private static final String SAME_IP = "10.78.0.5";
@@ -168,6 +168,9 @@ class MetadataNamespaceTest {
     assertTrue(b.contains("\"hostname\":\"guest-b\"") && b.contains(KEY_B), "the same address on the other network is another guest: " + b);
     assertFalse(b.contains(KEY_A) || b.contains("guest-a"), b);
     assertEquals("guest-b", curl(B, "/latest/meta-data/hostname").strip());
+    // as the test guest reads it (busybox's wget, no options but the output)
+    assertEquals(KEY_A, sh("ip netns exec " + A.netns() + " busybox wget -q -O - http://" + MetadataNamespace.ADDRESS
+        + "/latest/meta-data/public-keys/0/openssh-key").strip());
   }
 
   @Test
