@@ -51,8 +51,8 @@ public final class LinuxTenantHost implements TenantHost {
     this.links = new TenantLinks(run, underlay, localBridge);
     this.dnsmasq = new TenantDnsmasq(run, root, metadataPort.isPresent());
     this.records = new PortRecords(root);
-    // beside the networks' directories, under a name no network id has
-    this.metadata = new TenantMetadata(run, root.resolve("metadata-proxy"));
+    // beside the networks' directories (among them, the sweep of dnsmasq's files would take it)
+    this.metadata = new TenantMetadata(run, root.resolveSibling(root.getFileName() + "-metadata-proxy"));
     this.metadataPort = metadataPort;
   }
 

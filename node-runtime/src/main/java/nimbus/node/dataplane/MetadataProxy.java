@@ -46,10 +46,13 @@ public final class MetadataProxy {
     return text.toString();
   }
 
-  /** Starts haproxy as a daemon; {@code previous}: the pid of the one it replaces, which finishes its requests. */
-  public static List<String> start(Path config, Path pidFile, java.util.OptionalLong previous) {
+  /** Starts haproxy as a daemon; {@code previous}: the pids of those it replaces, which finish their requests. */
+  public static List<String> start(Path config, Path pidFile, List<Long> previous) {
     List<String> args = new java.util.ArrayList<>(List.of("haproxy", "-D", "-f", config.toString(), "-p", pidFile.toString()));
-    previous.ifPresent(pid -> args.addAll(List.of("-sf", String.valueOf(pid))));
+    if (!previous.isEmpty()) {
+      args.add("-sf");
+      previous.stream().sorted().forEach(pid -> args.add(String.valueOf(pid)));
+    }
     return args;
   }
 }

@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -75,9 +73,9 @@ final class TenantMetadata {
     Set<String> present = namespaces();
     List<String> ids = networks.stream().map(HostNetwork::networkId)
         .filter(id -> present.contains(new MetadataNamespace(id, 1280).name())).sorted().toList();
-    Optional<ProcessHandle> running = running();
+    List<ProcessHandle> running = running();
     if (ids.isEmpty()) {
-      running.ifPresent(TenantMetadata::end);
+      running.forEach(TenantMetadata::end);
       return;
     }
     try {
@@ -86,30 +84,30 @@ final class TenantMetadata {
       throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
     }
     boolean changed = DnsmasqFiles.write(config(), MetadataProxy.config(ids, serverPort, pidFile()));
-    if (running.isPresent() && !changed) return;
+    if (!running.isEmpty() && !changed) return;
     run.run(List.of("haproxy", "-c", "-q", "-f", config().toString()), TIMEOUT);
-    run.run(MetadataProxy.start(config(), pidFile(),
-        running.map(p -> OptionalLong.of(p.pid())).orElse(OptionalLong.empty())), TIMEOUT);
+    run.run(MetadataProxy.start(config(), pidFile(), running.stream().map(ProcessHandle::pid).toList()), TIMEOUT);
     log.info("metadata proxy for {} networks on this host, to the agent at 127.0.0.1:{}", ids.size(), serverPort);
   }
 
   /** Stops the proxy. */
   void stop() {
-    running().ifPresent(TenantMetadata::end);
+    running().forEach(TenantMetadata::end);
   }
 
-  /** This host's haproxy, if it runs: the pid its file names, if that is a haproxy of our configuration in our namespace. */
-  private Optional<ProcessHandle> running() {
-    try {
-      if (!Files.exists(pidFile())) return Optional.empty();
-      long pid = Long.parseLong(Files.readString(pidFile()).strip());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().command().orElse("").endsWith("haproxy"))
-          .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(config().toString()))
-          .filter(p -> Objects.equals(netns(Path.of("/proc/self/ns/net")), netns(Path.of("/proc", String.valueOf(pid), "ns", "net"))));
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
+  /**
+   * This host's haproxys: those of our configuration in our network namespace (hosts on one
+   * machine each have theirs, at the same path). Found by their command line, not the pid file,
+   * which a daemon may write after its parent has returned.
+   */
+  private List<ProcessHandle> running() {
+    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
+    String config = config().toString();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("haproxy"))
+        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(config))
+        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
+        .toList();
   }
 
   private static Optional<Object> netns(Path file) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The host's haproxy in front of the metadata server: its configuration and command line. */
@@ -56,8 +55,8 @@ class MetadataProxyTest {
 
   @Test
   void aNewProxyFinishesTheOldOnesRequests() {
-    assertEquals(List.of("haproxy", "-D", "-f", "/c", "-p", "/p"), MetadataProxy.start(Path.of("/c"), Path.of("/p"), OptionalLong.empty()));
-    assertEquals(List.of("haproxy", "-D", "-f", "/c", "-p", "/p", "-sf", "42"),
-        MetadataProxy.start(Path.of("/c"), Path.of("/p"), OptionalLong.of(42)));
+    assertEquals(List.of("haproxy", "-D", "-f", "/c", "-p", "/p"), MetadataProxy.start(Path.of("/c"), Path.of("/p"), List.of()));
+    assertEquals(List.of("haproxy", "-D", "-f", "/c", "-p", "/p", "-sf", "7", "42"),
+        MetadataProxy.start(Path.of("/c"), Path.of("/p"), List.of(42L, 7L)));
   }
 }
