@@ -52,7 +52,7 @@ public final class LinuxTenantHost implements TenantHost {
     this.dnsmasq = new TenantDnsmasq(run, root, metadataPort.isPresent());
     this.records = new PortRecords(root);
     // beside the networks' directories (among them, the sweep of dnsmasq's files would take it)
-    this.metadata = new TenantMetadata(run, root.resolveSibling(root.getFileName() + "-metadata-proxy"));
+    this.metadata = new TenantMetadata(run, root.resolveSibling(root.getFileName() + TenantMetadata.SUFFIX));
     this.metadataPort = metadataPort;
   }
 

@@ -26,7 +26,11 @@ final class TenantMetadata {
   private final CommandRunner run;
   private final Path dir;
 
+  /** How the proxy's directory is named, beside the networks' ({@code ROOT-metadata-proxy}). */
+  static final String SUFFIX = "-metadata-proxy";
+
   TenantMetadata(CommandRunner run, Path dir) {
+    if (!dir.getFileName().toString().endsWith(SUFFIX)) throw new IllegalArgumentException(dir + " does not end with " + SUFFIX);
     this.run = run;
     this.dir = dir;
   }
@@ -54,8 +58,23 @@ final class TenantMetadata {
     if (namespaces().contains(ns.name())) run.run(ns.remove(), TIMEOUT);
   }
 
-  /** Removes the namespaces of networks not in {@code networkIds}. */
+  /**
+   * Removes the namespaces of networks not in {@code networkIds}, and stops metadata proxies of
+   * this namespace that are not this node's (left by an earlier node with other files).
+   */
   void sweep(Set<String> networkIds) {
+    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
+    String config = config().toString();
+    ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("haproxy"))
+        .filter(p -> {
+          List<String> args = p.info().arguments().map(List::of).orElse(List.of());
+          return !args.contains(config) && args.stream().anyMatch(a -> a.endsWith(SUFFIX + "/haproxy.cfg"));
+        })
+        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
+        .forEach(p -> {
+          log.info("stopping haproxy {}: a metadata proxy that is not this node's", p.pid());
+          end(p);
+        });
     Set<String> kept = networkIds.stream().map(id -> new MetadataNamespace(id, 1280).name()).collect(Collectors.toSet());
     for (String name : namespaces()) {
       if (MetadataNamespace.isMetadataNamespace(name) && !kept.contains(name)) {
