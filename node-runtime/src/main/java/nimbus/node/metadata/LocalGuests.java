@@ -42,10 +42,11 @@ public final class LocalGuests {
   /** What the metadata server and the agent ask. */
   public interface Command {}
 
-  /** A server on this host (spawned, rebuilt, moved here), or its NICs changed: as it is now. */
-  public record Remember(InstanceMetadata instance, List<ServerPort> ports) implements Command {
+  /** A server on this host (spawned, rebuilt, moved here): what its guest may read, its ports and NICs. */
+  public record Remember(InstanceMetadata instance, List<ServerPort> ports, List<GuestNic> nics) implements Command {
     public Remember {
       ports = List.copyOf(ports);
+      nics = List.copyOf(nics);
     }
   }
 
@@ -58,10 +59,11 @@ public final class LocalGuests {
   /** The guest on this host whose port on {@code networkId} has the fixed IP {@code address}. */
   public record Find(String networkId, String address, ActorRef<Optional<Guest>> replyTo) implements Command {}
 
-  /** A server's guest: what it may read, and its ports. */
-  public record Guest(InstanceMetadata instance, List<ServerPort> ports) {
+  /** A server's guest: what it may read, its ports, and its NICs as its metadata describes them. */
+  public record Guest(InstanceMetadata instance, List<ServerPort> ports, List<GuestNic> nics) {
     public Guest {
       ports = List.copyOf(ports);
+      nics = nics == null ? List.of() : List.copyOf(nics);
     }
 
     boolean holds(String networkId, String address) {
@@ -108,12 +110,12 @@ public final class LocalGuests {
   private Behavior<Command> running() {
     return Behaviors.receive(Command.class)
         .onMessage(Remember.class, m -> {
-          keep(new Guest(m.instance(), m.ports()));
+          keep(new Guest(m.instance(), m.ports(), m.nics()));
           return Behaviors.same();
         })
         .onMessage(UpdatePorts.class, m -> {
           Guest known = guests.get(m.serverId());
-          if (known != null) keep(new Guest(known.instance(), m.ports()));
+          if (known != null) keep(new Guest(known.instance(), m.ports(), known.nics()));
           return Behaviors.same();
         })
         .onMessage(Forget.class, m -> {

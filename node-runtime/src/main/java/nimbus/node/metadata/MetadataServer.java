@@ -1,7 +1,6 @@
 package nimbus.node.metadata;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
@@ -49,8 +48,7 @@ public final class MetadataServer {
       CompletionStage<Optional<LocalGuests.Guest>> found = AskPattern.ask(guests,
           replyTo -> new LocalGuests.Find(network.get(), address.get(), replyTo), ASK_TIMEOUT, system.scheduler());
       return Directives.onSuccess(found, guest -> guest
-          // network_data.json's NICs need the subnets, which this host does not keep for its guests yet
-          .flatMap(g -> MetadataDocuments.of(g.instance(), List.of()).at(path))
+          .flatMap(g -> MetadataDocuments.of(g.instance(), g.nics()).at(path))
           .map(doc -> Directives.complete(HttpResponse.create().withEntity(contentType(doc.contentType()), doc.bytes())))
           .orElseGet(MetadataServer::notFound));
     }));

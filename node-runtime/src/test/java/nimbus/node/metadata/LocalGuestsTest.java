@@ -68,7 +68,10 @@ class LocalGuestsTest {
     ActorRef<LocalGuests.Command> guests = system.systemActorOf(LocalGuests.create(dir, system.executionContext()),
         "guests-1", Props.empty());
     String a = "aaaaaaaa-0000-4000-8000-00000000000a";
-    guests.tell(new LocalGuests.Remember(instance(a, "web-a"), List.of(port(NET, "10.0.0.5"))));
+    GuestNic nic = new GuestNic("33333333-0000-4000-8000-000000000005", "fa:16:3e:00:00:01", NET, 1450,
+        List.of(new GuestNic.Address("10.0.0.5", "10.0.0.0/24", Optional.of("10.0.0.1"), List.of("192.0.2.53"),
+            List.of(new GuestNic.Route("172.16.0.0/12", "10.0.0.9")), true, Optional.empty())));
+    guests.tell(new LocalGuests.Remember(instance(a, "web-a"), List.of(port(NET, "10.0.0.5")), List.of(nic)));
 
     assertEquals("web-a", find(guests, NET, "10.0.0.5").orElseThrow().instance().name());
     assertEquals(Optional.empty(), find(guests, NET, "10.0.0.6"), "another address of the network is nobody's");
@@ -82,6 +85,7 @@ class LocalGuestsTest {
         "guests-2", Props.empty());
     LocalGuests.Guest again = find(restarted, NET, "10.0.0.5").orElseThrow();
     assertEquals(instance(a, "web-a"), again.instance(), "read back whole after a restart");
+    assertEquals(List.of(nic), again.nics(), "its NICs too");
 
     guests.tell(new LocalGuests.Forget(a));
     assertEquals(Optional.empty(), find(guests, NET, "10.0.0.5"));
@@ -95,8 +99,8 @@ class LocalGuestsTest {
         "guests-3", Props.empty());
     String old = "bbbbbbbb-0000-4000-8000-00000000000b";
     String fresh = "cccccccc-0000-4000-8000-00000000000c";
-    guests.tell(new LocalGuests.Remember(instance(old, "stale"), List.of(port(NET, "10.0.0.7"))));
-    guests.tell(new LocalGuests.Remember(instance(fresh, "fresh"), List.of(port(NET, "10.0.0.7"))));
+    guests.tell(new LocalGuests.Remember(instance(old, "stale"), List.of(port(NET, "10.0.0.7")), List.of()));
+    guests.tell(new LocalGuests.Remember(instance(fresh, "fresh"), List.of(port(NET, "10.0.0.7")), List.of()));
     assertEquals("fresh", find(guests, NET, "10.0.0.7").orElseThrow().instance().name());
     guests.tell(new LocalGuests.UpdatePorts(fresh, List.of(port(NET, "10.0.0.8"))));
     assertEquals("fresh", find(guests, NET, "10.0.0.8").orElseThrow().instance().name(), "its NICs follow");

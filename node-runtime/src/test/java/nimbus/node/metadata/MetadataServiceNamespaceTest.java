@@ -103,8 +103,10 @@ class MetadataServiceNamespaceTest {
     host.apply(networkA);
     host.apply(networkB);
     host.serveMetadata(List.of(networkA, networkB));
-    guests.tell(new LocalGuests.Remember(instance(A, "guest-a", KEY_A), List.of(serverPort(A, SAME_IP))));
-    guests.tell(new LocalGuests.Remember(instance(B, "guest-b", KEY_B), List.of(serverPort(B, SAME_IP))));
+    guests.tell(new LocalGuests.Remember(instance(A, "guest-a", KEY_A), List.of(serverPort(A, SAME_IP)),
+        List.of(new GuestNic(A.portId(), A.mac(), NET_A, 1450, List.of(new GuestNic.Address(SAME_IP, CIDR,
+            Optional.of("10.78.0.1"), List.of(), List.of(), true, Optional.empty()))))));
+    guests.tell(new LocalGuests.Remember(instance(B, "guest-b", KEY_B), List.of(serverPort(B, SAME_IP)), List.of()));
     for (Guest g : List.of(A, B, INTRUDER)) attach(g);
   }
 
@@ -163,6 +165,7 @@ class MetadataServiceNamespaceTest {
     assertTrue(a.contains("\"hostname\":\"guest-a\"") && a.contains(KEY_A) && a.contains(A.serverId()), a);
     assertFalse(a.contains(KEY_B) || a.contains("guest-b"), a);
     assertEquals(KEY_A, curl(A, "/latest/meta-data/public-keys/0/openssh-key").strip());
+    assertTrue(curl(A, "/openstack/latest/network_data.json").contains(A.mac()), "network_data.json lists its NIC");
 
     String b = curl(B, "/openstack/latest/meta_data.json");
     assertTrue(b.contains("\"hostname\":\"guest-b\"") && b.contains(KEY_B), "the same address on the other network is another guest: " + b);
