@@ -351,7 +351,7 @@ class TenantNetworkAgentTest {
     for (String id : networksMade) {
       dnsmasqOf(id).ifPresent(ProcessHandle::destroy);
       run("ip", "link", "del", "dev", TenantSegment.bridgeOf(id));
-      run("ip", "netns", "del", new nimbus.node.dataplane.MetadataNamespace(id, 1450).name());
+      run("ip", "netns", "del", nimbus.node.dataplane.MetadataNamespace.nameOf(id));
     }
     // the node's metadata proxy, whose files are beside the networks'
     ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("haproxy")

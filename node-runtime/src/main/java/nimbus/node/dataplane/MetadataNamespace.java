@@ -33,7 +33,12 @@ public record MetadataNamespace(String networkId, int mtu) {
 
   /** The network namespace. */
   public String name() {
-    return "nm-" + shortId();
+    return nameOf(networkId);
+  }
+
+  /** The namespace of network {@code networkId}, whatever its MTU. */
+  public static String nameOf(String networkId) {
+    return "nm-" + TenantSegment.bridgeOf(networkId).substring("nbr-".length());
   }
 
   /** The veth's end on the host, a port of the network's bridge. */

@@ -34,9 +34,9 @@ public final class MetadataProxy {
     text.append("    timeout server 30s\n");
     text.append("    timeout http-request 10s\n");
     for (String id : networkIds.stream().map(String::toLowerCase).sorted().toList()) {
-      MetadataNamespace ns = new MetadataNamespace(id, 1280); // the MTU plays no part in its names
-      text.append("frontend ").append(ns.name()).append('\n');
-      text.append("    bind ").append(MetadataNamespace.ADDRESS).append(":80 namespace ").append(ns.name()).append('\n');
+      String ns = MetadataNamespace.nameOf(id);
+      text.append("frontend ").append(ns).append('\n');
+      text.append("    bind ").append(MetadataNamespace.ADDRESS).append(":80 namespace ").append(ns).append('\n');
       text.append("    http-request set-header ").append(NETWORK_HEADER).append(' ').append(id).append('\n');
       text.append("    http-request set-header ").append(ADDRESS_HEADER).append(" %[src]\n");
       text.append("    default_backend agent\n");

@@ -54,8 +54,8 @@ final class TenantMetadata {
   }
 
   void remove(String networkId) {
-    MetadataNamespace ns = new MetadataNamespace(networkId, 1280);
-    if (namespaces().contains(ns.name())) run.run(ns.remove(), TIMEOUT);
+    String name = MetadataNamespace.nameOf(networkId);
+    if (namespaces().contains(name)) run.run(List.of("ip", "netns", "delete", name), TIMEOUT);
   }
 
   /**
@@ -75,7 +75,7 @@ final class TenantMetadata {
           log.info("stopping haproxy {}: a metadata proxy that is not this node's", p.pid());
           end(p);
         });
-    Set<String> kept = networkIds.stream().map(id -> new MetadataNamespace(id, 1280).name()).collect(Collectors.toSet());
+    Set<String> kept = networkIds.stream().map(MetadataNamespace::nameOf).collect(Collectors.toSet());
     for (String name : namespaces()) {
       if (MetadataNamespace.isMetadataNamespace(name) && !kept.contains(name)) {
         log.info("removing namespace {}: no tenant network with ports on this host uses it", name);
@@ -91,7 +91,7 @@ final class TenantMetadata {
   void serve(List<HostNetwork> networks, int serverPort) {
     Set<String> present = namespaces();
     List<String> ids = networks.stream().map(HostNetwork::networkId)
-        .filter(id -> present.contains(new MetadataNamespace(id, 1280).name())).sorted().toList();
+        .filter(id -> present.contains(MetadataNamespace.nameOf(id))).sorted().toList();
     List<ProcessHandle> running = running();
     if (ids.isEmpty()) {
       running.forEach(TenantMetadata::end);
