@@ -31,6 +31,7 @@ import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,7 @@ class MetadataServiceNamespaceTest {
   private static Path dhcpScript;
   private static HostNetwork networkA;
   private static HostNetwork networkB;
+  private static CompletableFuture<ServerBinding> firstServer;
 
   @BeforeAll
   static void start() throws Exception {
@@ -81,8 +83,9 @@ class MetadataServiceNamespaceTest {
     ActorRef<LocalGuests.Command> guests = system.systemActorOf(
         LocalGuests.create(root.resolve("guests"), system.executionContext()), "local-guests",
         org.apache.pekko.actor.typed.Props.empty());
-    CompletableFuture<Integer> port = MetadataServer.bind(system, guests, 0)
-        .thenApply(b -> b.localAddress().getPort()).toCompletableFuture();
+    CompletableFuture<ServerBinding> bound = MetadataServer.bind(system, guests, 0).toCompletableFuture();
+    firstServer = bound;
+    CompletableFuture<Integer> port = bound.thenApply(b -> b.localAddress().getPort());
     host = new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", Optional.of(port));
     dhcpScript = Files.writeString(root.resolve("udhcpc.script"), """
         #!/bin/sh
@@ -194,6 +197,29 @@ class MetadataServiceNamespaceTest {
     assertFalse(forged.body().contains(KEY_A), forged.body());
     assertEquals("404", curlStatus(INTRUDER, "/latest/meta-data/public-keys/0/openssh-key",
         "-H", "X-Forwarded-For: " + SAME_IP).status());
+  }
+
+  @Test
+  void anAgentStartedAgainServesItsGuestsAtOnce() throws Exception {
+    lease(A);
+    Path kept = root.resolve("guests").resolve(A.serverId() + ".json");
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!Files.exists(kept)) { // written in the background
+      assertTrue(System.nanoTime() < end, "the guest is kept on disk");
+      Thread.sleep(20);
+    }
+    // the old agent's server is gone; the new one has heard of no guest, and listens elsewhere
+    firstServer.get(10, TimeUnit.SECONDS).unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    ActorRef<LocalGuests.Command> again = system.systemActorOf(
+        LocalGuests.create(root.resolve("guests"), system.executionContext()), "local-guests-again",
+        org.apache.pekko.actor.typed.Props.empty());
+    CompletableFuture<Integer> port = MetadataServer.bind(system, again, 0)
+        .thenApply(b -> b.localAddress().getPort()).toCompletableFuture();
+    new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", Optional.of(port))
+        .serveMetadata(List.of(networkA, networkB)); // the proxy follows the server to its new port
+
+    String a = curl(A, "/openstack/latest/meta_data.json");
+    assertTrue(a.contains("\"hostname\":\"guest-a\"") && a.contains(KEY_A), a);
   }
 
   /** The guest asks DHCP (once per guest: a lease it holds stays). */
