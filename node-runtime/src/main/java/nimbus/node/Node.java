@@ -212,7 +212,7 @@ public final class Node implements AutoCloseable {
     if (!settings.host().dataplane().equals("linux")) return new RecordingTenantHost();
     // beside the host-local network's leases: the machine's, world-searchable for dnsmasq
     return new LinuxTenantHost(new ProcessRunner(), settings.host().dhcpDir().resolve("networks"),
-        settings.host().underlayAddress(), settings.host().bridge());
+        settings.host().underlayAddress(), settings.host().bridge(), settings.host().physicalInterfaces());
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {

@@ -25,13 +25,19 @@ public final class LinuxTenantHost implements TenantHost {
   private final TenantLinks links;
   private final TenantDnsmasq dnsmasq;
   private final PortRecords records;
+  private final Map<String, String> physicalInterfaces;
   private Set<NetworkType> carries;
 
-  /** {@code localBridge}: the host-local network's bridge, left alone. */
-  public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge) {
+  /**
+   * {@code localBridge}: the host-local network's bridge, left alone; {@code physicalInterfaces}:
+   * this host's interface on each physical network (flat and VLAN networks leave by it).
+   */
+  public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge,
+      Map<String, String> physicalInterfaces) {
     this.run = run;
     this.root = root;
-    this.links = new TenantLinks(run, underlay, localBridge);
+    this.links = new TenantLinks(run, underlay, localBridge, physicalInterfaces);
+    this.physicalInterfaces = Map.copyOf(physicalInterfaces);
     this.dnsmasq = new TenantDnsmasq(run, root);
     this.records = new PortRecords(root);
   }
@@ -40,6 +46,14 @@ public final class LinuxTenantHost implements TenantHost {
   public synchronized Set<NetworkType> carries() {
     if (carries == null) carries = new KernelFeatures(run).probe();
     return carries;
+  }
+
+  @Override
+  public Optional<String> physicalNetworkRefusal(String physicalNetwork) {
+    if (physicalInterfaces.containsKey(physicalNetwork)) return Optional.empty();
+    return Optional.of("physical network " + physicalNetwork + " has no interface on this host"
+        + " (nimbus.host.physical-interfaces maps " + (physicalInterfaces.isEmpty() ? "none"
+        : String.join(", ", new java.util.TreeSet<>(physicalInterfaces.keySet()))) + ")");
   }
 
   @Override
