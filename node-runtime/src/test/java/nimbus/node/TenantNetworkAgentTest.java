@@ -55,6 +55,9 @@ class TenantNetworkAgentTest {
   /** Its own host-local bridge too: the machine's nimbus0 and its dnsmasq are not this test's. */
   private static final String LOCAL_BRIDGE = "ntat0";
   private static final String PROJECT = "tenant-agent-test";
+  /** This host's "physical" interface on {@link #PHYSNET}: one end of a veth the test makes. */
+  private static final String PHYSNET = "ntat-physnet";
+  private static final String PHYSICAL = "ntat-phys0";
   private static Node node;
   private static Api api;
   private static final List<String> networksMade = new ArrayList<>();
@@ -66,7 +69,10 @@ class TenantNetworkAgentTest {
       "nimbus.host.local-network.bridge", LOCAL_BRIDGE,
       "nimbus.host.local-network.cidr", "10.97.0.0/24",
       "nimbus.host.local-network.dhcp-dir", DHCP.toString(),
-      "nimbus.host.reconcile-interval", "2s"), (n, a) -> {
+      "nimbus.host.reconcile-interval", "2s",
+      "nimbus.host.physical-interfaces." + PHYSNET, PHYSICAL,
+      "nimbus.network.flat-networks", List.of(PHYSNET, "elsewhere"),
+      "nimbus.network.vlan-ranges." + PHYSNET, List.of("100:109")), (n, a) -> {
         node = n;
         api = a;
         TenantNetworkAgentTest.NODE.closeAfter(TenantNetworkAgentTest::removeWhatIsLeft);
@@ -185,6 +191,48 @@ class TenantNetworkAgentTest {
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
   }
 
+  @Test
+  void aFlatNetworkTakesThePhysicalInterfaceIntoItsBridge() throws Exception {
+    run("ip", "link", "del", "dev", PHYSICAL); // a run killed half way left it
+    sh("ip", "link", "add", PHYSICAL, "type", "veth", "peer", "name", "ntat-phys1");
+    devicesMade.add(PHYSICAL);
+    Network network = createNetwork("flat-net", new Segment(NetworkType.FLAT, Optional.of(PHYSNET), Optional.empty()));
+    addSubnet(network.id(), "10.76.0.0/24", "10.76.0.1", List.of(), List.of());
+    String id = createServer("on-flat", network.id());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    String link = sh("ip", "-o", "link", "show", "dev", PHYSICAL);
+    assertTrue(link.contains(" master " + TenantSegment.bridgeOf(network.id()) + " "), "the uplink: " + link);
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0);
+    assertEquals(0, run("ip", "-o", "link", "show", "dev", PHYSICAL).exit, "the physical interface is the operator's");
+  }
+
+  @Test
+  void aFlatNetworkOnAPhysicalNetworkThisHostHasNoInterfaceOnFailsTheServerWithTheReason() throws Exception {
+    Network network = createNetwork("flat-elsewhere", new Segment(NetworkType.FLAT, Optional.of("elsewhere"),
+        Optional.empty()));
+    addSubnet(network.id(), "10.75.0.0/24", "10.75.0.1", List.of(), List.of());
+    String id = createServer("on-elsewhere", network.id());
+    JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText()
+        .contains("physical network elsewhere has no interface on this host"), failed.path("fault").toString());
+    assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  @Test
+  void aVlanNetworkOnAKernelWithout8021qFailsTheServerWithTheReason() throws Exception {
+    Assumptions.assumeFalse(new KernelFeatures(new ProcessRunner()).probe().contains(nimbus.node.dataplane.NetworkType.VLAN),
+        "this kernel carries VLAN networks");
+    Network network = createNetwork("vlan-net", new Segment(NetworkType.VLAN, Optional.of(PHYSNET), Optional.empty()));
+    addSubnet(network.id(), "10.74.0.0/24", "10.74.0.1", List.of(), List.of());
+    String id = createServer("on-vlan", network.id());
+    JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText().contains("cannot carry vlan networks"), failed.path("fault").toString());
+    assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
   // ------------------------------------------------------------------ a guest
 
   private static final String GUEST = "ntat-guest";
@@ -257,10 +305,14 @@ class TenantNetworkAgentTest {
   // ------------------------------------------------------------------ the network's side
 
   private static Network createNetwork(String name, NetworkType type) throws Exception {
+    return createNetwork(name, new Segment(type, Optional.empty(), Optional.empty()));
+  }
+
+  private static Network createNetwork(String name, Segment segment) throws Exception {
     String id = UUID.randomUUID().toString();
     networksMade.add(id);
     Network asked = Network.requested(id, PROJECT, new NetworkAttributes(name, "", true, true, false, true, List.of(),
-        List.of()), new Segment(type, Optional.empty(), Optional.empty()), type.mtu(1500), Instant.now());
+        List.of()), segment, segment.type().mtu(1500), Instant.now());
     return ask(networkRef(id), r -> new NetworkEntity.Create(asked, r));
   }
 
