@@ -100,9 +100,12 @@ public final class TenantCommands {
     return peers;
   }
 
-  /** The bridge's IPv4 addresses (the network's DHCP server addresses). */
+  /**
+   * The bridge's global addresses (the network's DHCP server addresses, IPv4 and IPv6); its IPv6
+   * link-local address is the kernel's and not listed.
+   */
   public List<String> showAddresses() {
-    return in(List.of("ip", "-o", "-4", "addr", "show", "dev", segment.bridge()));
+    return in(List.of("ip", "-o", "addr", "show", "dev", segment.bridge(), "scope", "global"));
   }
 
   /** The addresses with prefix ({@code 10.0.0.2/24}) in {@code ip -o addr show}'s output. */
@@ -117,8 +120,14 @@ public final class TenantCommands {
     return out;
   }
 
-  /** {@code replace}, not {@code add}: running it again is harmless. */
+  /**
+   * {@code replace}, not {@code add}: running it again is harmless. An IPv6 address skips
+   * duplicate address detection: every host that carries the network holds the same one.
+   */
   public List<String> addAddress(String addressWithPrefix) {
+    if (addressWithPrefix.contains(":")) {
+      return in(List.of("ip", "addr", "replace", addressWithPrefix, "dev", segment.bridge(), "nodad"));
+    }
     return in(List.of("ip", "addr", "replace", addressWithPrefix, "dev", segment.bridge()));
   }
 

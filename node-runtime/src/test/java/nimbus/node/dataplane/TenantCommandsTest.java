@@ -188,8 +188,10 @@ class TenantCommandsTest {
   void theBridgeAnswersAsTheDhcpPortAndItsStateIsReadBack() {
     TenantCommands vxlan = commands(segment(NetworkType.VXLAN, 1001, null, 1450));
     assertEquals(cmd("bridge fdb show dev nvx-1001"), vxlan.showFdb());
-    assertEquals(cmd("ip -o -4 addr show dev " + BR), vxlan.showAddresses());
+    assertEquals(cmd("ip -o addr show dev " + BR + " scope global"), vxlan.showAddresses());
     assertEquals(cmd("ip addr replace 10.1.0.2/24 dev " + BR), vxlan.addAddress("10.1.0.2/24"));
+    assertEquals(cmd("ip addr replace 2001:db8::2/64 dev " + BR + " nodad"), vxlan.addAddress("2001:db8::2/64"),
+        "every host holds the network's IPv6 DHCP address: no duplicate detection");
     assertEquals(cmd("ip addr del 10.1.0.2/24 dev " + BR), vxlan.deleteAddress("10.1.0.2/24"));
     assertEquals(cmd("ip link set dev " + BR + " address fa:16:3e:12:34:56"), vxlan.setMac("fa:16:3e:12:34:56"));
     String fdb = """
