@@ -216,6 +216,10 @@ class TenantNetworkAgentTest {
     JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
     assertTrue(failed.path("fault").path("message").asText()
         .contains("physical network elsewhere has no interface on this host"), failed.path("fault").toString());
+    String portId = ServerPorts.portId(id, 0);
+    Eventually.until(WAIT, () -> ask(portRef(portId), PortEntity.Get::new).status().equals(PortEntity.BINDING_FAILED));
+    JsonNode port = api.get("/network/v2.0/ports/" + portId).body().path("port");
+    assertEquals("binding_failed", port.path("binding:vif_type").asText(), port.toString());
     assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
   }
@@ -230,6 +234,37 @@ class TenantNetworkAgentTest {
     JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
     assertTrue(failed.path("fault").path("message").asText().contains("cannot carry vlan networks"), failed.path("fault").toString());
     assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  @Test
+  void aGuestOnASlaacSubnetTakesItsPortsEui64FromItsHostsAdvertisements() throws Exception {
+    Network network = createNetwork("v6-net", NetworkType.VXLAN);
+    devicesMade.add("nvx-" + network.segment().segmentationId().orElseThrow());
+    addSubnet(network.id(), "10.73.0.0/24", "10.73.0.1", List.of(), List.of());
+    nimbus.network.IpNet prefix = nimbus.network.IpNet.parse("2001:db8:73::/64");
+    Subnet v6 = new Subnet(UUID.randomUUID().toString(), network.id(), PROJECT, "v6", "", 6, prefix.toString(),
+        Optional.of("2001:db8:73::1"), Subnet.defaultPools(prefix, nimbus.network.IpNet.Address.parse("2001:db8:73::1")),
+        true, List.of(), List.of(), Optional.of("slaac"), Optional.of("slaac"), Optional.empty(), List.of(), Instant.now(),
+        Instant.now(), 0);
+    TenantNetworkAgentTest.<NetworkEntity.Command, Subnet>ask(networkRef(network.id()), r -> new NetworkEntity.AddSubnet(v6, r));
+    String dhcpV6 = get(network.id()).ports().get(NetworkEntity.dhcpPortId(v6.id())).fixedIps().get(0).ipAddress();
+
+    String id = createServer("slaac-1", network.id());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    String portId = ServerPorts.portId(id, 0);
+    Attachment port = get(network.id()).ports().get(portId);
+    String eui64 = port.fixedIps().stream().filter(f -> f.subnetId().equals(v6.id())).findFirst().orElseThrow().ipAddress();
+    assertTrue(eui64.startsWith("2001:db8:73:0:") && eui64.contains("ff:fe"), "the port's EUI-64: " + port);
+    String bridge = TenantSegment.bridgeOf(network.id());
+    assertTrue(sh("ip", "-o", "addr", "show", "dev", bridge).contains(" inet6 " + dhcpV6 + "/64 "),
+        "the bridge carries the DHCP port's EUI-64, where advertisements come from");
+
+    guest(TenantSegment.tapDevice(portId), port.macAddress(), bridge);
+    Eventually.until(WAIT, () -> sh("ip", "netns", "exec", GUEST, "ip", "-o", "-6", "addr", "show", "dev", "eth0",
+        "scope", "global").contains(" " + eui64 + "/64 "));
+    assertEquals("1450", sh("ip", "netns", "exec", GUEST, "cat", "/proc/sys/net/ipv6/conf/eth0/mtu").trim(),
+        "the network's MTU, from the advertisements");
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
   }
 
