@@ -215,7 +215,11 @@ public final class HostAgent {
     // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
     CompletableFuture<ServerEntity.HostReport> done = plug(command)
         .handle((nics, refused) -> {
-          if (refused != null) throw new PortsRefused(unwrap(refused));
+          // an answer that never came is no refusal: the entity retries the command
+          if (refused != null && !(unwrap(refused) instanceof java.util.concurrent.TimeoutException)) {
+            throw new PortsRefused(unwrap(refused));
+          }
+          if (refused != null) throw new java.util.concurrent.CompletionException(unwrap(refused));
           return nics;
         })
         .thenApplyAsync(nics -> call(() -> execute(command, nics)), blocking);
