@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          dnsmasq-base iproute2 iputils-ping nftables busybox isc-dhcp-client cpio python3-openstackclient postgresql curl)
+          dnsmasq-base iproute2 iputils-ping nftables procps busybox isc-dhcp-client cpio python3-openstackclient postgresql curl)
 VIRSH=(virsh -q -c qemu:///system)
 PG_VERSION=15
 PG_CLUSTER=main

@@ -158,7 +158,10 @@ public final class TenantCommands {
    */
   public List<List<String>> ensure(Set<String> present) {
     List<List<String>> plan = new ArrayList<>();
-    if (!present.contains(segment.bridge())) plan.add(addBridge());
+    if (!present.contains(segment.bridge())) {
+      plan.add(addBridge());
+      plan.add(sameAddressesOnEveryHost());
+    }
     Optional<String> uplink = uplink();
     if (uplink.isPresent()) {
       String device = uplink.get();
@@ -244,6 +247,16 @@ public final class TenantCommands {
    */
   public List<String> addBridge() {
     return in(List.of("ip", "link", "add", "name", segment.bridge(), "mtu", mtu(), "type", "bridge"));
+  }
+
+  /**
+   * No duplicate address detection on the bridge, before it comes up: its IPv6 addresses (the
+   * link-local one from the DHCP port's MAC, which it takes, and the DHCP port's) are the same on
+   * every host that carries the network, so another host's bridge would otherwise answer the
+   * probe and leave this one without the addresses its router advertisements come from.
+   */
+  public List<String> sameAddressesOnEveryHost() {
+    return in(List.of("sysctl", "-qw", "net.ipv6.conf." + segment.bridge() + ".accept_dad=0"));
   }
 
   /**
