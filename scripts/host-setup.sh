@@ -5,8 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          dnsmasq-base iproute2 iputils-ping nftables haproxy busybox cpio python3-openstackclient postgresql curl
-          genisoimage)
+          dnsmasq-base iproute2 iputils-ping nftables haproxy procps busybox isc-dhcp-client cpio
+          python3-openstackclient postgresql curl genisoimage)
 VIRSH=(virsh -q -c qemu:///system)
 PG_VERSION=15
 PG_CLUSTER=main

@@ -30,17 +30,44 @@ final class Ipam {
     }
   }
 
+  /** Neutron's router interface owners: the only ports that take chosen addresses on SLAAC subnets. */
+  private static final Set<String> ROUTER_INTERFACES = Set.of("network:router_interface",
+      "network:ha_router_replicated_interface", "network:router_interface_distributed");
+  /** ... and, with SNAT's, the ports that get no EUI-64 address of their own there. */
+  private static final Set<String> ROUTER_INTERFACES_SNAT = Set.of("network:router_interface",
+      "network:ha_router_replicated_interface", "network:router_interface_distributed",
+      "network:router_centralized_snat");
+
   /**
    * The MAC and addresses of port {@code portId}: those asked for, or (none asked) one address of
-   * the first IPv4 and of the first stateful IPv6 subnet with room, plus one on every SLAAC subnet.
+   * the first IPv4 and of the first stateful IPv6 subnet with room; and, either way, its EUI-64
+   * address on every SLAAC and DHCPv6-stateless subnet (router interfaces excepted), as Neutron
+   * gives them.
    */
   static Attachment attach(Network net, String portId, String projectId, String deviceOwner, Optional<String> mac,
       Optional<List<IpRequest>> asked, Supplier<String> newMac) {
     String chosenMac = mac.map(m -> checkedMac(net, m)).orElseGet(() -> freshMac(net, newMac));
-    List<FixedIp> ips = asked.isPresent()
+    List<FixedIp> ips = new ArrayList<>(asked.isPresent()
         ? requested(net, asked.get(), deviceOwner)
-        : defaults(net, chosenMac);
+        : defaults(net));
+    if (!ROUTER_INTERFACES_SNAT.contains(deviceOwner)) {
+      for (Subnet s : net.subnets()) {
+        if (s.autoAddressed() && ips.stream().noneMatch(f -> f.subnetId().equals(s.id()))) {
+          ips.add(new FixedIp(s.id(), eui64(s, chosenMac)));
+        }
+      }
+    }
     return new Attachment(projectId, chosenMac, List.copyOf(ips), deviceOwner, Optional.empty());
+  }
+
+  /**
+   * The DHCP server's port on an auto-addressed subnet: a fresh MAC and its EUI-64 address there
+   * (the address dnsmasq's router advertisements come from).
+   */
+  static Attachment autoAddressedServer(Network net, Subnet s, String projectId, String deviceOwner,
+      Supplier<String> newMac) {
+    String mac = freshMac(net, newMac);
+    return new Attachment(projectId, mac, List.of(new FixedIp(s.id(), eui64(s, mac))), deviceOwner, Optional.empty());
   }
 
   private static String checkedMac(Network net, String mac) {
@@ -67,16 +94,13 @@ final class Ipam {
         "Unable to generate unique mac on network " + net.id() + ".");
   }
 
-  private static List<FixedIp> defaults(Network net, String mac) {
+  private static List<FixedIp> defaults(Network net) {
     List<FixedIp> out = new ArrayList<>();
     boolean v4 = false;
     boolean v6 = false;
     boolean wanted = false;
     for (Subnet s : net.subnets()) {
-      if (s.autoAddressed()) {
-        out.add(new FixedIp(s.id(), eui64(s, mac)));
-        continue;
-      }
+      if (s.autoAddressed()) continue; // its EUI-64 address comes with every port
       boolean taken = s.ipVersion() == 4 ? v4 : v6;
       if (taken) continue;
       wanted = true;
@@ -102,6 +126,14 @@ final class Ipam {
           .orElseGet(() -> r.ipAddress().flatMap(ip -> subnetHolding(net, ip)).orElseThrow(() -> new Refused(
               Rejection.Kind.INVALID, "InvalidInput", "Invalid input for operation: IP address "
                   + r.ipAddress().orElse("") + " is not a valid IP for any of the subnets on the specified network.")));
+      if (subnet.autoAddressed() && r.ipAddress().isPresent() && !ROUTER_INTERFACES.contains(deviceOwner)) {
+        throw new Refused(Rejection.Kind.INVALID, "AllocationOnAutoAddressSubnet", "IPv6 address " + r.ipAddress().get()
+            + " cannot be directly assigned to a port on subnet " + subnet.id()
+            + " as the subnet is configured for automatic addresses");
+      }
+      if (subnet.autoAddressed() && r.ipAddress().isEmpty() && !ROUTER_INTERFACES_SNAT.contains(deviceOwner)) {
+        continue; // the port gets its EUI-64 address there anyway
+      }
       FixedIp ip;
       if (r.ipAddress().isPresent()) {
         IpNet.Address a = IpNet.Address.parse(r.ipAddress().get()).filter(x -> subnet.net().contains(x))

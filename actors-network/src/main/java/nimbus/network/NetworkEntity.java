@@ -453,13 +453,19 @@ public final class NetworkEntity
   static final String DHCP_OWNER = "network:dhcp";
 
   /**
-   * A DHCP-served subnet's server address, taken from its pool as Neutron's DHCP port takes one:
-   * every host that carries the network answers DHCP from it. None if the pool is full.
+   * A DHCP-served subnet's server address, taken from its pool as Neutron's DHCP port takes one
+   * (on a SLAAC or DHCPv6-stateless subnet: the EUI-64 address of its MAC): every host that
+   * carries the network answers DHCP and sends router advertisements from it. None if the pool
+   * is full.
    */
   private Optional<Event> dhcpAddress(Network n, String subnetId) {
     Subnet s = n.subnet(subnetId).orElseThrow();
-    if (!s.enableDhcp() || s.autoAddressed()) return Optional.empty();
+    if (!s.enableDhcp()) return Optional.empty();
     try {
+      if (s.autoAddressed()) {
+        return Optional.of(new PortAttached(dhcpPortId(subnetId),
+            Ipam.autoAddressedServer(n, s, n.projectId(), DHCP_OWNER, NetworkEntity::randomMac), now()));
+      }
       Attachment a = Ipam.attach(n, dhcpPortId(subnetId), n.projectId(), DHCP_OWNER, Optional.empty(),
           Optional.of(List.of(new IpRequest(Optional.of(subnetId), Optional.empty()))), NetworkEntity::randomMac);
       return Optional.of(new PortAttached(dhcpPortId(subnetId), a, now()));

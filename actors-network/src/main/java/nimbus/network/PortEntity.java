@@ -57,8 +57,14 @@ public final class PortEntity
   /** Binds the port to a host (empty: unbinds it); the host's agent plugs it. */
   public record Bind(Optional<String> hostId, ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
-  /** The host that holds the port reports it plugged ({@code ACTIVE}) or not ({@code DOWN}). */
+  /**
+   * The host that holds the port reports it plugged ({@code ACTIVE}), not ({@code DOWN}), or
+   * that it cannot plug it ({@link #BINDING_FAILED}).
+   */
   public record ReportStatus(String status) implements Command {}
+
+  /** Neutron's status of a port its host cannot bind (the API shows {@code binding:vif_type} {@code binding_failed}). */
+  public static final String BINDING_FAILED = "ERROR";
 
   /** A server takes the port as its NIC: refused (409 PortInUse) while another device has it. */
   public record ClaimDevice(String deviceId, String deviceOwner, ActorRef<StatusReply<Port>> replyTo) implements Command {}

@@ -28,9 +28,19 @@ public record Subnet(String id, String networkId, String projectId, String name,
     return IpNet.parse(cidr);
   }
 
-  /** SLAAC and DHCPv6-stateless subnets: guests make their own addresses from the prefix and their MAC. */
+  /** Neutron's IPv6 modes ({@code ipv6_ra_mode}, {@code ipv6_address_mode}). */
+  public static final List<String> IPV6_MODES = List.of("dhcpv6-stateful", "dhcpv6-stateless", "slaac");
+
+  /**
+   * SLAAC and DHCPv6-stateless subnets (either mode says so, as Neutron reads them): guests make
+   * their own addresses from the prefix and their MAC, so a port's address there is its EUI-64.
+   */
   public boolean autoAddressed() {
-    return ipVersion == 6 && ipv6AddressMode.map(m -> m.equals("slaac") || m.equals("dhcpv6-stateless")).orElse(false);
+    return ipVersion == 6 && (autoMode(ipv6AddressMode) || autoMode(ipv6RaMode));
+  }
+
+  private static boolean autoMode(Optional<String> mode) {
+    return mode.map(m -> m.equals("slaac") || m.equals("dhcpv6-stateless")).orElse(false);
   }
 
   /** Whether {@code address} lies in one of the allocation pools. */
@@ -120,6 +130,8 @@ public record Subnet(String id, String networkId, String projectId, String name,
       return Optional.of("Gateway ip " + gatewayIp.get() + " conflicts with allocation pool "
           + allocationPools.stream().map(p -> p.start() + "-" + p.end()).toList() + ".");
     }
+    Optional<String> modes = ipv6ModesProblem(net);
+    if (modes.isPresent()) return modes;
     for (String dns : dnsNameservers) {
       if (IpNet.Address.parse(dns).isEmpty()) {
         return Optional.of("Invalid input for dns_nameservers. Reason: '" + dns + "' is not a valid nameserver.");
@@ -137,6 +149,38 @@ public record Subnet(String id, String networkId, String projectId, String name,
         ok = false;
       }
       if (!ok) return Optional.of("Invalid input for host_routes. Reason: '" + r + "' is not a valid route.");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Neutron's rules for the IPv6 modes: none on IPv4; only with DHCP on; both the same when
+   * both are given; a /64 where addresses are EUI-64 (the interface id takes the other 64 bits).
+   */
+  private Optional<String> ipv6ModesProblem(IpNet net) {
+    if (ipv6RaMode.filter(m -> !IPV6_MODES.contains(m)).isPresent()) {
+      return Optional.of("Invalid input for ipv6_ra_mode. Reason: " + ipv6RaMode.get() + " is not in valid_values.");
+    }
+    if (ipv6AddressMode.filter(m -> !IPV6_MODES.contains(m)).isPresent()) {
+      return Optional.of("Invalid input for ipv6_address_mode. Reason: " + ipv6AddressMode.get()
+          + " is not in valid_values.");
+    }
+    if (ipVersion == 4) {
+      if (ipv6RaMode.isPresent()) return Optional.of("ipv6_ra_mode is not valid when ip_version is 4");
+      if (ipv6AddressMode.isPresent()) return Optional.of("ipv6_address_mode is not valid when ip_version is 4");
+      return Optional.empty();
+    }
+    boolean anyMode = ipv6RaMode.isPresent() || ipv6AddressMode.isPresent();
+    if (anyMode && !enableDhcp) {
+      return Optional.of("ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False");
+    }
+    if (ipv6RaMode.isPresent() && ipv6AddressMode.isPresent() && !ipv6RaMode.equals(ipv6AddressMode)) {
+      return Optional.of("ipv6_ra_mode set to '" + ipv6RaMode.get() + "' with ipv6_address_mode set to '"
+          + ipv6AddressMode.get() + "' is not valid. If both attributes are set, they must be the same value");
+    }
+    if (autoAddressed() && net.prefix() != 64) {
+      return Optional.of("Invalid CIDR " + cidr + " for IPv6 address mode. OpenStack uses the EUI-64 address format, "
+          + "which requires the prefix to be /64");
     }
     return Optional.empty();
   }

@@ -7,11 +7,15 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * This machine as a hypervisor host: its name, its libvirt connection and its ratios, and its
- * underlay address (where other hosts' tunnels of tenant networks end).
+ * This machine as a hypervisor host: its name, its libvirt connection and its ratios, its
+ * underlay address (where other hosts' tunnels of tenant networks end), and its interface on
+ * each physical network (Neutron's {@code physical_interface_mappings}: where flat and VLAN
+ * networks leave the host).
  */
 public record HostSettings(
     String name,
@@ -31,7 +35,12 @@ public record HostSettings(
     Path dhcpDir,
     String availabilityZone,
     Duration imageCacheKeep,
-    String underlayAddress) {
+    String underlayAddress,
+    Map<String, String> physicalInterfaces) {
+
+  public HostSettings {
+    physicalInterfaces = Map.copyOf(physicalInterfaces);
+  }
 
   private static final Set<String> SCHEMES =
       Set.of("test", "qemu", "qemu+unix", "qemu+ssh", "qemu+tcp", "qemu+tls");
@@ -67,7 +76,27 @@ public record HostSettings(
         zone(c.getString("availability-zone")),
         c.getDuration("image-cache-keep"),
         c.getString("underlay-address").isBlank()
-            ? Underlay.defaultAddress(name, bridge) : Underlay.literal(c.getString("underlay-address")));
+            ? Underlay.defaultAddress(name, bridge) : Underlay.literal(c.getString("underlay-address")),
+        physicalInterfaces(c.getConfig("physical-interfaces")));
+  }
+
+  /** Physical network name to interface name, e.g. {@code physnet1 = eth1}. */
+  private static Map<String, String> physicalInterfaces(Config c) {
+    Map<String, String> out = new TreeMap<>();
+    for (var e : c.root().entrySet()) {
+      String key = "nimbus.host.physical-interfaces." + e.getKey();
+      Object value = e.getValue().unwrapped();
+      if (!(value instanceof String device) || !device.matches("[a-zA-Z0-9_.-]{1,15}")) {
+        throw new SettingsException(key, "'" + value + "' is not an interface name",
+            "name this host's interface on that physical network, e.g. physnet1 = eth1");
+      }
+      if (!e.getKey().matches("[a-zA-Z0-9_.-]{1,64}")) {
+        throw new SettingsException(key, "'" + e.getKey() + "' is not a physical network name",
+            "use 1 to 64 letters, digits, '.', '-' or '_'");
+      }
+      out.put(e.getKey(), device);
+    }
+    return out;
   }
 
   private static String zone(String zone) {

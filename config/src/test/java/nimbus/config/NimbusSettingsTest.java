@@ -57,6 +57,8 @@ class NimbusSettingsTest {
       "nimbus.host.underlay-address | \"10.0.0.256\"  | nimbus.host.underlay-address: '10.0.0.256' is not a host's IP address",
       "nimbus.host.underlay-address | \"0.0.0.0\"     | nimbus.host.underlay-address: '0.0.0.0' is not a host's IP address",
       "nimbus.host.underlay-address | \"fd00::1::2\"  | nimbus.host.underlay-address: 'fd00::1::2' is not a host's IP address",
+      "nimbus.host.physical-interfaces | {physnet1 = \"eth 1\"} | nimbus.host.physical-interfaces.physnet1: 'eth 1' is not an interface name",
+      "nimbus.host.physical-interfaces | {physnet1 = [eth1]} | nimbus.host.physical-interfaces.physnet1: '[eth1]' is not an interface name",
       "nimbus.api.policy-file | \"/no/such/policy.json\" | nimbus.api.policy-file: cannot read /no/such/policy.json"})
   void badSettingsStopStartupWithOneClearLine(String key, String value, String message) {
     SettingsException e = assertThrows(SettingsException.class, () -> NimbusSettings.load(
@@ -64,6 +66,14 @@ class NimbusSettingsTest {
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
     assertTrue(e.getMessage().contains("; "), "names a fix: " + e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  @Test
+  void physicalInterfacesMapPhysicalNetworksToThisHostsInterfaces() {
+    assertEquals(Map.of(), load(Map.of()).host().physicalInterfaces(), "none by default");
+    NimbusSettings s = NimbusSettings.load(Optional.empty(),
+        ConfigFactory.parseString("nimbus.host.physical-interfaces { physnet1 = eth1, provider = \"bond0.7\" }"));
+    assertEquals(Map.of("physnet1", "eth1", "provider", "bond0.7"), s.host().physicalInterfaces());
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import nimbus.network.Port;
+import nimbus.network.PortEntity;
 
 /**
  * A port as Neutron (Zed, ML2) shows it, with port-security, allowed-address-pairs and binding
@@ -59,8 +60,9 @@ final class PortJson {
         a.allowedAddressPairs().stream().map(x -> new AddressPairView(x.ipAddress(),
             x.macAddress() == null || x.macAddress().isEmpty() ? p.macAddress() : x.macAddress())).toList(),
         a.description(), "normal", p.hostId().orElse(""), Map.of(),
-        // Nimbus's hosts plug ports into Linux bridges
-        p.hostId().isPresent() ? "bridge" : "unbound", Map.of(), a.portSecurityEnabled(), a.tags(),
+        // Nimbus's hosts plug ports into Linux bridges, unless the host refused the port
+        p.hostId().isEmpty() ? "unbound" : p.status().equals(PortEntity.BINDING_FAILED) ? "binding_failed" : "bridge",
+        Map.of(), a.portSecurityEnabled(), a.tags(),
         NetworkJson.time(p.createdAt()), NetworkJson.time(p.updatedAt()), p.revisionNumber(), p.projectId()));
   }
 

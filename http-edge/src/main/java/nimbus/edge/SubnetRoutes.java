@@ -221,6 +221,10 @@ final class SubnetRoutes extends NeutronResourceRoutes {
     return owned(ctx, id, "update_subnet", item).thenCompose(f -> {
       UPDATE.validateAsNeutron(item);
       Subnet s = f.subnet();
+      boolean modes = s.ipv6RaMode().isPresent() || s.ipv6AddressMode().isPresent();
+      if (modes && !bool(item, "enable_dhcp", s.enableDhcp())) {
+        throw NeutronErrors.invalidInput("Cannot disable enable_dhcp with ipv6 attributes set");
+      }
       Optional<String> gateway = item.has("gateway_ip") ? Fields.text(item, "gateway_ip") : s.gatewayIp();
       List<Subnet.Pool> pools = item.hasNonNull("allocation_pools") ? pools(item.get("allocation_pools"))
           : s.allocationPools();

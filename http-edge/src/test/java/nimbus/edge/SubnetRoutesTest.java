@@ -72,6 +72,48 @@ class SubnetRoutesTest extends ApiRouteTest {
   }
 
   @Test
+  void ipv6SubnetsTakeNeutronsModesAndSlaacPortsTheirEui64() {
+    String net = network(member, false);
+    JsonNode slaac = json(api.run(post(SUBNETS, member, "{\"subnet\": {\"network_id\": \"" + net
+        + "\", \"ip_version\": 6, \"cidr\": \"2001:db8:5::/64\", \"ipv6_ra_mode\": \"slaac\", "
+        + "\"ipv6_address_mode\": \"slaac\"}}")), 201).path("subnet");
+    assertEquals("slaac", slaac.path("ipv6_ra_mode").asText());
+    assertEquals("slaac", slaac.path("ipv6_address_mode").asText());
+    assertEquals("2001:db8:5::1", slaac.path("gateway_ip").asText());
+    JsonNode port = json(api.run(post("/network/v2.0/ports", member, "{\"port\": {\"network_id\": \"" + net
+        + "\", \"mac_address\": \"fa:16:3e:12:34:56\"}}")), 201).path("port");
+    assertEquals("[{\"subnet_id\":\"" + slaac.path("id").asText() + "\",\"ip_address\":\"2001:db8:5:0:f816:3eff:fe12:3456\"}]",
+        port.path("fixed_ips").toString(), "the port's EUI-64 in the prefix");
+    String[] own = neutronError(api.run(post("/network/v2.0/ports", member, "{\"port\": {\"network_id\": \"" + net
+        + "\", \"fixed_ips\": [{\"ip_address\": \"2001:db8:5::10\"}]}}")), 400);
+    assertEquals("AllocationOnAutoAddressSubnet", own[0]);
+    assertEquals("Invalid input for operation: Cannot disable enable_dhcp with ipv6 attributes set.", neutronError(api.run(put(SUBNETS + "/"
+        + slaac.path("id").asText(), member, "{\"subnet\": {\"enable_dhcp\": false}}")), 400)[1]);
+
+    String other = network(member, false);
+    String v6 = "{\"subnet\": {\"network_id\": \"" + other + "\", \"ip_version\": 6, \"cidr\": \"2001:db8:6::/64\"";
+    assertEquals("Invalid input for operation: ipv6_ra_mode set to 'slaac' with ipv6_address_mode set to "
+        + "'dhcpv6-stateful' is not valid. If both attributes are set, they must be the same value.",
+        neutronError(api.run(post(SUBNETS, member, v6 + ", \"ipv6_ra_mode\": \"slaac\", "
+            + "\"ipv6_address_mode\": \"dhcpv6-stateful\"}}")), 400)[1]);
+    assertEquals("Invalid input for operation: ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is "
+        + "set to False.", neutronError(api.run(post(SUBNETS, member, v6 + ", \"ipv6_address_mode\": \"slaac\", "
+            + "\"enable_dhcp\": false}}")), 400)[1]);
+    assertEquals("Invalid input for operation: Invalid CIDR 2001:db8:7::/80 for IPv6 address mode. OpenStack uses the "
+        + "EUI-64 address format, which requires the prefix to be /64.", neutronError(api.run(post(SUBNETS, member,
+        v6.replace("2001:db8:6::/64", "2001:db8:7::/80") + ", \"ipv6_ra_mode\": \"dhcpv6-stateless\"}}")), 400)[1]);
+    String[] unknown = neutronError(api.run(post(SUBNETS, member, v6 + ", \"ipv6_ra_mode\": \"radvd\"}}")), 400);
+    assertEquals("HTTPBadRequest", unknown[0], "refused as Neutron's attribute validation refuses it");
+    assertTrue(unknown[1].startsWith("Invalid input for ipv6_ra_mode. Reason: ") && unknown[1].contains("radvd"), unknown[1]);
+    JsonNode stateful = json(api.run(post(SUBNETS, member, v6 + ", \"ipv6_address_mode\": \"dhcpv6-stateful\"}}")),
+        201).path("subnet");
+    JsonNode statefulPort = json(api.run(post("/network/v2.0/ports", member, "{\"port\": {\"network_id\": \""
+        + other + "\"}}")), 201).path("port");
+    assertTrue(statefulPort.path("fixed_ips").path(0).path("ip_address").asText().startsWith("2001:db8:6::"),
+        "stateful: from the pool, like IPv4: " + statefulPort + " on " + stateful);
+  }
+
+  @Test
   void onlyTheNetworksOwnerMakesSubnetsAndOthersSeeThemWhenShared() {
     String mine = network(member, false);
     assertEquals("NetworkNotFound", neutronError(api.run(post(SUBNETS, stranger, "{\"subnet\": {\"network_id\": \""

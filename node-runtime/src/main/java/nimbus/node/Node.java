@@ -221,7 +221,8 @@ public final class Node implements AutoCloseable {
     if (!settings.host().dataplane().equals("linux")) return new RecordingTenantHost();
     // beside the host-local network's leases: the machine's, world-searchable for dnsmasq
     return new LinuxTenantHost(new ProcessRunner(), settings.host().dhcpDir().resolve("networks"),
-        settings.host().underlayAddress(), settings.host().bridge(), Optional.of(metadataPort));
+        settings.host().underlayAddress(), settings.host().bridge(), settings.host().physicalInterfaces(),
+        Optional.of(metadataPort));
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {

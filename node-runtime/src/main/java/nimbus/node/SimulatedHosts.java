@@ -45,7 +45,8 @@ public final class SimulatedHosts implements AutoCloseable {
       HostSettings settings = new HostSettings(name, "test://" + driver, "test", base.instancesDir().resolve(name),
           base.heartbeatInterval(), base.reconcileInterval(), base.gracefulShutdownTimeout(),
           base.cpuAllocationRatio(), base.ramAllocationRatio(), base.diskAllocationRatio(), base.diskGb(),
-          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep(), base.underlayAddress());
+          "recording", base.bridge(), base.cidr(), base.dhcpDir(), base.availabilityZone(), base.imageCacheKeep(), base.underlayAddress(),
+          base.physicalInterfaces());
       Hypervisor hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
       hypervisors.add(hypervisor);
       names.add(name);

@@ -55,6 +55,9 @@ class TenantNetworkAgentTest {
   /** Its own host-local bridge too: the machine's nimbus0 and its dnsmasq are not this test's. */
   private static final String LOCAL_BRIDGE = "ntat0";
   private static final String PROJECT = "tenant-agent-test";
+  /** This host's "physical" interface on {@link #PHYSNET}: one end of a veth the test makes. */
+  private static final String PHYSNET = "ntat-physnet";
+  private static final String PHYSICAL = "ntat-phys0";
   private static Node node;
   private static Api api;
   private static final List<String> networksMade = new ArrayList<>();
@@ -66,7 +69,10 @@ class TenantNetworkAgentTest {
       "nimbus.host.local-network.bridge", LOCAL_BRIDGE,
       "nimbus.host.local-network.cidr", "10.97.0.0/24",
       "nimbus.host.local-network.dhcp-dir", DHCP.toString(),
-      "nimbus.host.reconcile-interval", "2s"), (n, a) -> {
+      "nimbus.host.reconcile-interval", "2s",
+      "nimbus.host.physical-interfaces." + PHYSNET, PHYSICAL,
+      "nimbus.network.flat-networks", List.of(PHYSNET, "elsewhere"),
+      "nimbus.network.vlan-ranges." + PHYSNET, List.of("100:109")), (n, a) -> {
         node = n;
         api = a;
         TenantNetworkAgentTest.NODE.closeAfter(TenantNetworkAgentTest::removeWhatIsLeft);
@@ -186,6 +192,83 @@ class TenantNetworkAgentTest {
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
   }
 
+  @Test
+  void aFlatNetworkTakesThePhysicalInterfaceIntoItsBridge() throws Exception {
+    run("ip", "link", "del", "dev", PHYSICAL); // a run killed half way left it
+    sh("ip", "link", "add", PHYSICAL, "type", "veth", "peer", "name", "ntat-phys1");
+    devicesMade.add(PHYSICAL);
+    Network network = createNetwork("flat-net", new Segment(NetworkType.FLAT, Optional.of(PHYSNET), Optional.empty()));
+    addSubnet(network.id(), "10.76.0.0/24", "10.76.0.1", List.of(), List.of());
+    String id = createServer("on-flat", network.id());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    String link = sh("ip", "-o", "link", "show", "dev", PHYSICAL);
+    assertTrue(link.contains(" master " + TenantSegment.bridgeOf(network.id()) + " "), "the uplink: " + link);
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0);
+    assertEquals(0, run("ip", "-o", "link", "show", "dev", PHYSICAL).exit, "the physical interface is the operator's");
+  }
+
+  @Test
+  void aFlatNetworkOnAPhysicalNetworkThisHostHasNoInterfaceOnFailsTheServerWithTheReason() throws Exception {
+    Network network = createNetwork("flat-elsewhere", new Segment(NetworkType.FLAT, Optional.of("elsewhere"),
+        Optional.empty()));
+    addSubnet(network.id(), "10.75.0.0/24", "10.75.0.1", List.of(), List.of());
+    String id = createServer("on-elsewhere", network.id());
+    JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText()
+        .contains("physical network elsewhere has no interface on this host"), failed.path("fault").toString());
+    String portId = ServerPorts.portId(id, 0);
+    Eventually.until(WAIT, () -> ask(portRef(portId), PortEntity.Get::new).status().equals(PortEntity.BINDING_FAILED));
+    JsonNode port = api.get("/network/v2.0/ports/" + portId).body().path("port");
+    assertEquals("binding_failed", port.path("binding:vif_type").asText(), port.toString());
+    assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  @Test
+  void aVlanNetworkOnAKernelWithout8021qFailsTheServerWithTheReason() throws Exception {
+    Assumptions.assumeFalse(new KernelFeatures(new ProcessRunner()).probe().contains(nimbus.node.dataplane.NetworkType.VLAN),
+        "this kernel carries VLAN networks");
+    Network network = createNetwork("vlan-net", new Segment(NetworkType.VLAN, Optional.of(PHYSNET), Optional.empty()));
+    addSubnet(network.id(), "10.74.0.0/24", "10.74.0.1", List.of(), List.of());
+    String id = createServer("on-vlan", network.id());
+    JsonNode failed = api.awaitStatus(id, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText().contains("cannot carry vlan networks"), failed.path("fault").toString());
+    assertTrue(run("ip", "-o", "link", "show", "dev", TenantSegment.bridgeOf(network.id())).exit != 0, "nothing was built");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
+  @Test
+  void aGuestOnASlaacSubnetTakesItsPortsEui64FromItsHostsAdvertisements() throws Exception {
+    Network network = createNetwork("v6-net", NetworkType.VXLAN);
+    devicesMade.add("nvx-" + network.segment().segmentationId().orElseThrow());
+    addSubnet(network.id(), "10.73.0.0/24", "10.73.0.1", List.of(), List.of());
+    nimbus.network.IpNet prefix = nimbus.network.IpNet.parse("2001:db8:73::/64");
+    Subnet v6 = new Subnet(UUID.randomUUID().toString(), network.id(), PROJECT, "v6", "", 6, prefix.toString(),
+        Optional.of("2001:db8:73::1"), Subnet.defaultPools(prefix, nimbus.network.IpNet.Address.parse("2001:db8:73::1")),
+        true, List.of(), List.of(), Optional.of("slaac"), Optional.of("slaac"), Optional.empty(), List.of(), Instant.now(),
+        Instant.now(), 0);
+    TenantNetworkAgentTest.<NetworkEntity.Command, Subnet>ask(networkRef(network.id()), r -> new NetworkEntity.AddSubnet(v6, r));
+    String dhcpV6 = get(network.id()).ports().get(NetworkEntity.dhcpPortId(v6.id())).fixedIps().get(0).ipAddress();
+
+    String id = createServer("slaac-1", network.id());
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    String portId = ServerPorts.portId(id, 0);
+    Attachment port = get(network.id()).ports().get(portId);
+    String eui64 = port.fixedIps().stream().filter(f -> f.subnetId().equals(v6.id())).findFirst().orElseThrow().ipAddress();
+    assertTrue(eui64.startsWith("2001:db8:73:0:") && eui64.contains("ff:fe"), "the port's EUI-64: " + port);
+    String bridge = TenantSegment.bridgeOf(network.id());
+    assertTrue(sh("ip", "-o", "addr", "show", "dev", bridge).contains(" inet6 " + dhcpV6 + "/64 "),
+        "the bridge carries the DHCP port's EUI-64, where advertisements come from");
+
+    guest(TenantSegment.tapDevice(portId), port.macAddress(), bridge);
+    Eventually.until(WAIT, () -> sh("ip", "netns", "exec", GUEST, "ip", "-o", "-6", "addr", "show", "dev", "eth0",
+        "scope", "global").contains(" " + eui64 + "/64 "));
+    assertEquals("1450", sh("ip", "netns", "exec", GUEST, "cat", "/proc/sys/net/ipv6/conf/eth0/mtu").trim(),
+        "the network's MTU, from the advertisements");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+  }
+
   // ------------------------------------------------------------------ a guest
 
   private static final String GUEST = "ntat-guest";
@@ -258,10 +341,14 @@ class TenantNetworkAgentTest {
   // ------------------------------------------------------------------ the network's side
 
   private static Network createNetwork(String name, NetworkType type) throws Exception {
+    return createNetwork(name, new Segment(type, Optional.empty(), Optional.empty()));
+  }
+
+  private static Network createNetwork(String name, Segment segment) throws Exception {
     String id = UUID.randomUUID().toString();
     networksMade.add(id);
     Network asked = Network.requested(id, PROJECT, new NetworkAttributes(name, "", true, true, false, true, List.of(),
-        List.of()), new Segment(type, Optional.empty(), Optional.empty()), type.mtu(1500), Instant.now());
+        List.of()), segment, segment.type().mtu(1500), Instant.now());
     return ask(networkRef(id), r -> new NetworkEntity.Create(asked, r));
   }
 

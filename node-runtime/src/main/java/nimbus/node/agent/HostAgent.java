@@ -226,7 +226,16 @@ public final class HostAgent {
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
     // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
-    CompletableFuture<ServerEntity.HostReport> done = plug(command).thenCombine(guestNics(command), Plugged::new)
+    CompletableFuture<ServerEntity.HostReport> done = plug(command)
+        .handle((nics, refused) -> {
+          // an answer that never came is no refusal: the entity retries the command
+          if (refused != null && !(unwrap(refused) instanceof java.util.concurrent.TimeoutException)) {
+            throw new PortsRefused(unwrap(refused));
+          }
+          if (refused != null) throw new java.util.concurrent.CompletionException(unwrap(refused));
+          return nics;
+        })
+        .thenCombine(guestNics(command), Plugged::new)
         .thenApply(plugged -> remember(command, plugged))
         .thenApplyAsync(plugged -> call(() -> execute(command, plugged)), blocking);
     if (command instanceof DestroyServer) {
@@ -403,6 +412,11 @@ public final class HostAgent {
   private ServerEntity.HostReport failure(HostAgentCommand command, Throwable e) {
     String host = settings.name();
     String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (e instanceof PortsRefused) {
+      // Neutron's failed binding: the ports say so too, not only the server
+      portsOf(command).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
+          .tell(new PortEntity.ReportStatus(PortEntity.BINDING_FAILED)));
+    }
     ctx.getLog().warn("{} of server {} failed on {}: {}", command.getClass().getSimpleName(),
         command.serverId(), host, reason);
     if (command instanceof SpawnServer) return new ServerEntity.SpawnFailed(host, reason);
@@ -539,6 +553,13 @@ public final class HostAgent {
       throw e;
     } catch (Exception e) {
       throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  /** This host cannot plug a command's ports (a network type or physical network it cannot carry). */
+  private static final class PortsRefused extends RuntimeException {
+    PortsRefused(Throwable why) {
+      super(why.getMessage(), why, false, false);
     }
   }
 

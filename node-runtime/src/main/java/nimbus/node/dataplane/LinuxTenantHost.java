@@ -33,22 +33,26 @@ public final class LinuxTenantHost implements TenantHost {
   private final PortRecords records;
   private final TenantMetadata metadata;
   private final Optional<CompletionStage<Integer>> metadataPort;
+  private final Map<String, String> physicalInterfaces;
   private Set<NetworkType> carries;
 
-  /** {@code localBridge}: the host-local network's bridge, left alone. No metadata service. */
+  /** {@code localBridge}: the host-local network's bridge, left alone. No physical networks, no metadata service. */
   public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge) {
-    this(run, root, underlay, localBridge, Optional.empty());
+    this(run, root, underlay, localBridge, Map.of(), Optional.empty());
   }
 
   /**
+   * {@code localBridge}: the host-local network's bridge, left alone; {@code physicalInterfaces}:
+   * this host's interface on each physical network (flat and VLAN networks leave by it);
    * {@code metadataPort}: the port of the agent's metadata server on the host's loopback, once it
    * listens; with it, every network gets the metadata service ({@link TenantMetadata}).
    */
   public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge,
-      Optional<CompletionStage<Integer>> metadataPort) {
+      Map<String, String> physicalInterfaces, Optional<CompletionStage<Integer>> metadataPort) {
     this.run = run;
     this.root = root;
-    this.links = new TenantLinks(run, underlay, localBridge);
+    this.links = new TenantLinks(run, underlay, localBridge, physicalInterfaces);
+    this.physicalInterfaces = Map.copyOf(physicalInterfaces);
     this.dnsmasq = new TenantDnsmasq(run, root, metadataPort.isPresent());
     this.records = new PortRecords(root);
     // beside the networks' directories (among them, the sweep of dnsmasq's files would take it)
@@ -60,6 +64,14 @@ public final class LinuxTenantHost implements TenantHost {
   public synchronized Set<NetworkType> carries() {
     if (carries == null) carries = new KernelFeatures(run).probe();
     return carries;
+  }
+
+  @Override
+  public Optional<String> physicalNetworkRefusal(String physicalNetwork) {
+    if (physicalInterfaces.containsKey(physicalNetwork)) return Optional.empty();
+    return Optional.of("physical network " + physicalNetwork + " has no interface on this host"
+        + " (nimbus.host.physical-interfaces maps " + (physicalInterfaces.isEmpty() ? "none"
+        : String.join(", ", new java.util.TreeSet<>(physicalInterfaces.keySet()))) + ")");
   }
 
   @Override

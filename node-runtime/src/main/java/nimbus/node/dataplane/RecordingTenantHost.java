@@ -20,6 +20,12 @@ public final class RecordingTenantHost implements TenantHost {
     return EnumSet.allOf(NetworkType.class);
   }
 
+  /** Every physical network too: nothing leaves this host anyway. */
+  @Override
+  public Optional<String> physicalNetworkRefusal(String physicalNetwork) {
+    return Optional.empty();
+  }
+
   @Override
   public Map<String, List<TenantPort>> plugged() {
     return Map.of();

@@ -100,9 +100,12 @@ public final class TenantCommands {
     return peers;
   }
 
-  /** The bridge's IPv4 addresses (the network's DHCP server addresses). */
+  /**
+   * The bridge's global addresses (the network's DHCP server addresses, IPv4 and IPv6); its IPv6
+   * link-local address is the kernel's and not listed.
+   */
   public List<String> showAddresses() {
-    return in(List.of("ip", "-o", "-4", "addr", "show", "dev", segment.bridge()));
+    return in(List.of("ip", "-o", "addr", "show", "dev", segment.bridge(), "scope", "global"));
   }
 
   /** The addresses with prefix ({@code 10.0.0.2/24}) in {@code ip -o addr show}'s output. */
@@ -117,8 +120,14 @@ public final class TenantCommands {
     return out;
   }
 
-  /** {@code replace}, not {@code add}: running it again is harmless. */
+  /**
+   * {@code replace}, not {@code add}: running it again is harmless. An IPv6 address skips
+   * duplicate address detection: every host that carries the network holds the same one.
+   */
   public List<String> addAddress(String addressWithPrefix) {
+    if (addressWithPrefix.contains(":")) {
+      return in(List.of("ip", "addr", "replace", addressWithPrefix, "dev", segment.bridge(), "nodad"));
+    }
     return in(List.of("ip", "addr", "replace", addressWithPrefix, "dev", segment.bridge()));
   }
 
@@ -149,7 +158,10 @@ public final class TenantCommands {
    */
   public List<List<String>> ensure(Set<String> present) {
     List<List<String>> plan = new ArrayList<>();
-    if (!present.contains(segment.bridge())) plan.add(addBridge());
+    if (!present.contains(segment.bridge())) {
+      plan.add(addBridge());
+      plan.add(sameAddressesOnEveryHost());
+    }
     Optional<String> uplink = uplink();
     if (uplink.isPresent()) {
       String device = uplink.get();
@@ -235,6 +247,16 @@ public final class TenantCommands {
    */
   public List<String> addBridge() {
     return in(List.of("ip", "link", "add", "name", segment.bridge(), "mtu", mtu(), "type", "bridge"));
+  }
+
+  /**
+   * No duplicate address detection on the bridge, before it comes up: its IPv6 addresses (the
+   * link-local one from the DHCP port's MAC, which it takes, and the DHCP port's) are the same on
+   * every host that carries the network, so another host's bridge would otherwise answer the
+   * probe and leave this one without the addresses its router advertisements come from.
+   */
+  public List<String> sameAddressesOnEveryHost() {
+    return in(List.of("sysctl", "-qw", "net.ipv6.conf." + segment.bridge() + ".accept_dad=0"));
   }
 
   /**

@@ -50,9 +50,14 @@ public final class TenantDhcp {
     List<String> args = new ArrayList<>(List.of("dnsmasq", "--conf-file=/dev/null",
         "--interface=" + network.segment().bridge(), "--except-interface=lo", "--bind-interfaces", "--port=0"));
     for (DhcpSubnet s : network.subnets()) {
+      if (s.isIpv6()) {
+        TenantDhcp6.range(s).ifPresent(args::add);
+        continue;
+      }
       LocalNetwork range = new LocalNetwork(network.segment().bridge(), s.cidr()); // its address arithmetic
       args.add("--dhcp-range=set:" + s.tag() + "," + range.address() + ",static," + range.netmask() + "," + LEASE_TIME);
     }
+    args.addAll(TenantDhcp6.advertisements(network));
     args.addAll(List.of("--dhcp-hostsdir=" + hostsDir(dir), "--dhcp-optsfile=" + optionsFile(dir),
         "--pid-file=" + pidFile(dir), "--dhcp-leasefile=" + dir.resolve("dnsmasq.leases")));
     return args;
@@ -77,6 +82,10 @@ public final class TenantDhcp {
     StringBuilder text = new StringBuilder();
     text.append("option:mtu,").append(network.segment().mtu()).append('\n');
     for (DhcpSubnet s : network.subnets()) {
+      if (s.isIpv6()) {
+        text.append(TenantDhcp6.options(s));
+        continue;
+      }
       String tag = "tag:" + s.tag() + ",";
       text.append(tag).append("option:router").append(s.gateway().map(g -> "," + g).orElse("")).append('\n');
       text.append(tag).append("option:dns-server");
@@ -96,9 +105,16 @@ public final class TenantDhcp {
     return text.toString();
   }
 
-  /** A port's static lease: that MAC gets that address and host name. Empty: DHCP gives it nothing. */
+  /**
+   * A port's static lease: that MAC gets that address (IPv4, and IPv6 in brackets for DHCPv6)
+   * and host name. Empty: DHCP gives it nothing.
+   */
   public static Optional<String> hostLine(TenantPort port) {
-    return port.ip().map(ip -> port.mac() + "," + ip + "," + port.hostname() + "\n");
+    if (port.ip().isEmpty() && port.ipv6().isEmpty()) return Optional.empty();
+    StringBuilder line = new StringBuilder(port.mac());
+    port.ip().ifPresent(ip -> line.append(',').append(ip));
+    port.ipv6().ifPresent(ip -> line.append(",[").append(ip).append(']'));
+    return Optional.of(line.append(',').append(port.hostname()).append('\n').toString());
   }
 
   /**

@@ -13,16 +13,19 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>bridge: every host answers DHCP for its own guests only, from the same address and MAC on
  *       every host (and the metadata service from 169.254.169.254 on every host), so neither DHCP
- *       (UDP 67 and 68) nor ARP for those addresses may cross a
- *       network's uplinks, in either direction: not to this host (input), not between its ports
- *       (forward), not from it (output);
+ *       (UDP 67 and 68; DHCPv6, 546 and 547) nor ARP for those addresses may cross a network's
+ *       uplinks, in either direction: not to this host (input), not between its ports (forward),
+ *       not from it (output); nor may this host's own router advertisements and duplicate address
+ *       probes (its IPv6 addresses are every host's) leave;
  *   <li>inet: guests reach nothing on the host but its DHCP servers: what arrives on a tenant
- *       bridge is dropped unless it is for UDP port 67.
+ *       bridge is dropped unless it is for UDP port 67 or 547, or IPv6 neighbour discovery and
+ *       router solicitation (which DHCPv6 and advertisements need).
  * </ul>
  */
 public final class TenantFirewall {
   public static final String TABLE = "nimbus";
   private static final String DHCP = "udp dport { 67, 68 }";
+  private static final String DHCP6 = "udp dport { 546, 547 }";
 
   private TenantFirewall() {}
 
@@ -48,6 +51,8 @@ public final class TenantFirewall {
     text.append("table inet ").append(TABLE).append(" {\n");
     text.append("\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n");
     text.append("\t\tiifname \"nbr-*\" udp dport 67 accept\n");
+    text.append("\t\tiifname \"nbr-*\" udp dport 547 accept\n");
+    text.append("\t\tiifname \"nbr-*\" icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept\n");
     text.append("\t\tiifname \"nbr-*\" drop\n");
     text.append("\t}\n}\n");
     return text.toString();
@@ -71,16 +76,24 @@ public final class TenantFirewall {
       for (String uplink : g.uplinks()) {
         if (in) rules(text, "iifname \"" + uplink + "\"", g);
         if (out) rules(text, "oifname \"" + uplink + "\"", g);
+        if (out && !in) ownIpv6(text, "oifname \"" + uplink + "\"");
       }
     }
     text.append("\t}\n");
   }
 
+  /** What only this host sends: its router advertisements, and probes for its own IPv6 addresses (from ::). */
+  private static void ownIpv6(StringBuilder text, String device) {
+    text.append("\t\t").append(device).append(" icmpv6 type nd-router-advert drop\n");
+    text.append("\t\t").append(device).append(" ip6 saddr :: icmpv6 type nd-neighbor-solicit drop\n");
+  }
+
   private static void rules(StringBuilder text, String device, Guard g) {
     text.append("\t\t").append(device).append(' ').append(DHCP).append(" drop\n");
-    if (g.dhcpAddresses().isEmpty()) return;
-    String addresses = g.dhcpAddresses().size() == 1 ? g.dhcpAddresses().get(0)
-        : g.dhcpAddresses().stream().collect(Collectors.joining(", ", "{ ", " }"));
+    text.append("\t\t").append(device).append(' ').append(DHCP6).append(" drop\n");
+    List<String> ipv4 = g.dhcpAddresses().stream().filter(a -> !a.contains(":")).toList();
+    if (ipv4.isEmpty()) return;
+    String addresses = ipv4.size() == 1 ? ipv4.get(0) : ipv4.stream().collect(Collectors.joining(", ", "{ ", " }"));
     text.append("\t\t").append(device).append(" arp saddr ip ").append(addresses).append(" drop\n");
     text.append("\t\t").append(device).append(" arp daddr ip ").append(addresses).append(" drop\n");
   }

@@ -15,6 +15,12 @@ public interface TenantHost {
   /** The network types this host can carry. */
   Set<NetworkType> carries();
 
+  /**
+   * Why this host cannot carry flat and VLAN networks of physical network {@code physicalNetwork}
+   * (it has no interface on it), if it cannot. Not blocking.
+   */
+  Optional<String> physicalNetworkRefusal(String physicalNetwork);
+
   /** The ports plugged here, by network, as last recorded (after an agent restart: what it had). */
   Map<String, List<TenantPort>> plugged();
 

@@ -23,17 +23,21 @@ final class TenantLinks {
   private final CommandRunner run;
   private final String underlay;
   private final String localBridge;
+  private final Map<String, String> physicalInterfaces;
 
-  /** {@code localBridge}: the host-local network's bridge, which is Nimbus's too but not a tenant network's. */
-  TenantLinks(CommandRunner run, String underlay, String localBridge) {
+  /**
+   * {@code localBridge}: the host-local network's bridge, which is Nimbus's too but not a tenant
+   * network's; {@code physicalInterfaces}: this host's interface on each physical network.
+   */
+  TenantLinks(CommandRunner run, String underlay, String localBridge, Map<String, String> physicalInterfaces) {
     this.run = run;
     this.underlay = underlay;
     this.localBridge = localBridge;
+    this.physicalInterfaces = Map.copyOf(physicalInterfaces);
   }
 
   TenantCommands commands(TenantSegment segment) {
-    // no provider interfaces yet: flat and VLAN networks are refused with the reason
-    return new TenantCommands(segment, underlay, Map.of(), Optional.empty());
+    return new TenantCommands(segment, underlay, physicalInterfaces, Optional.empty());
   }
 
   Set<String> devices() {

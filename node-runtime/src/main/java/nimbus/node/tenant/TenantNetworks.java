@@ -22,6 +22,7 @@ import nimbus.node.dataplane.LinuxTenantHost;
 import nimbus.node.dataplane.NetworkType;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.dataplane.TenantPort;
+import nimbus.node.dataplane.TenantSegment;
 import nimbus.node.hypervisor.DomainSpec;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -249,8 +250,10 @@ public final class TenantNetworks {
     String prefix = "Network " + networkId + " cannot be plugged on host " + settings.name() + ": ";
     if (n.get().phase() != Network.Phase.ACTIVE) return Optional.of(prefix + "it is " + n.get().phase());
     try {
-      NetworkType type = TenantPlan.segment(n.get()).type();
-      if (!carries.contains(type)) return Optional.of(prefix + LinuxTenantHost.refusal(type, carries));
+      TenantSegment segment = TenantPlan.segment(n.get());
+      if (!carries.contains(segment.type())) return Optional.of(prefix + LinuxTenantHost.refusal(segment.type(), carries));
+      Optional<String> noInterface = segment.physicalNetwork().flatMap(host::physicalNetworkRefusal);
+      if (noInterface.isPresent()) return Optional.of(prefix + noInterface.get());
     } catch (IllegalArgumentException e) {
       return Optional.of(prefix + e.getMessage());
     }

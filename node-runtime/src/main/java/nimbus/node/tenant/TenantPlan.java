@@ -46,9 +46,13 @@ final class TenantPlan {
       Attachment a = n.ports().get(p.portId());
       if (a == null || a.placement().filter(where -> !where.host().equals(host)).isPresent()) continue;
       Optional<String> ip = a.fixedIps().stream()
+          .filter(f -> subnets.stream().anyMatch(s -> !s.isIpv6() && s.subnetId().equals(f.subnetId())))
+          .map(FixedIp::ipAddress).findFirst();
+      Optional<String> ipv6 = a.fixedIps().stream()
+          .filter(f -> n.subnet(f.subnetId()).filter(s -> s.ipVersion() == 6 && !s.autoAddressed()).isPresent())
           .filter(f -> subnets.stream().anyMatch(s -> s.subnetId().equals(f.subnetId())))
           .map(FixedIp::ipAddress).findFirst();
-      served.add(new TenantPort(p.serverId(), p.portId(), a.macAddress(), ip, p.hostname()));
+      served.add(new TenantPort(p.serverId(), p.portId(), a.macAddress(), ip, p.hostname(), ipv6));
     }
     return new HostNetwork(segment(n), peers, subnets, dhcpMac, plugged, served);
   }
@@ -61,19 +65,24 @@ final class TenantPlan {
     return new TenantSegment(n.id(), NetworkType.of(type.apiName()), id, n.segment().physicalNetwork(), n.mtu());
   }
 
-  /** The IPv4 subnets with DHCP on and a DHCP address: those this host's dnsmasq serves. */
+  /**
+   * The subnets with DHCP on and a DHCP address: those this host's dnsmasq serves (IPv6 ones with
+   * their modes, which say what it sends them; their routes are the advertisements' business).
+   */
   private static List<DhcpSubnet> dhcpSubnets(Network n) {
     List<DhcpSubnet> out = new ArrayList<>();
     for (Subnet s : n.subnets()) {
       Attachment dhcp = n.ports().get(NetworkEntity.dhcpPortId(s.id()));
-      if (!s.enableDhcp() || s.ipVersion() != 4 || dhcp == null) continue;
+      if (!s.enableDhcp() || dhcp == null) continue;
       Optional<String> server = dhcp.fixedIps().stream().filter(f -> f.subnetId().equals(s.id()))
           .map(FixedIp::ipAddress).findFirst();
       if (server.isEmpty()) continue;
+      boolean v4 = s.ipVersion() == 4;
       out.add(new DhcpSubnet(s.id(), s.cidr(), server.get(), s.gatewayIp(),
-          s.dnsNameservers().stream().filter(TenantPlan::ipv4).toList(),
-          s.hostRoutes().stream().filter(r -> ipv4(r.nexthop()))
-              .map(r -> new DhcpSubnet.Route(r.destination(), r.nexthop())).toList()));
+          s.dnsNameservers().stream().filter(d -> ipv4(d) == v4).toList(),
+          v4 ? s.hostRoutes().stream().filter(r -> ipv4(r.nexthop()))
+              .map(r -> new DhcpSubnet.Route(r.destination(), r.nexthop())).toList() : List.of(),
+          v4 ? Optional.empty() : Optional.of(new DhcpSubnet.Ipv6Modes(s.ipv6RaMode(), s.ipv6AddressMode()))));
     }
     return out;
   }

@@ -63,7 +63,7 @@ class ConfigDriveAgentTest {
         """);
     HostSettings settings = new HostSettings("cd-host", "test://" + driver, "test", dir.resolve("instances"),
         Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1.0, 1.0, 1.0, 10, "recording",
-        "nimbus-cd0", "10.99.0.0/24", dir.resolve("dhcp"), "nova", Duration.ofDays(1), "192.0.2.10");
+        "nimbus-cd0", "10.99.0.0/24", dir.resolve("dhcp"), "nova", Duration.ofDays(1), "192.0.2.10", java.util.Map.of());
     hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
     operations = new ServerOperations(hypervisor, settings, commands,
         new RecordingDataplane(new LocalNetwork(settings.bridge(), settings.cidr())),

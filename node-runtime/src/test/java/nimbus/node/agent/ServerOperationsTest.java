@@ -55,7 +55,8 @@ class ServerOperationsTest {
         """);
     HostSettings settings = new HostSettings("ops-host", "test://" + driver, "test", dir.resolve("instances"),
         Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1.0, 1.0, 1.0, 10, "recording",
-        "nimbus-ops0", "10.99.0.0/24", dir.resolve("dhcp"), "nova", Duration.ofDays(1), "192.0.2.10");
+        "nimbus-ops0", "10.99.0.0/24", dir.resolve("dhcp"), "nova", Duration.ofDays(1), "192.0.2.10",
+        java.util.Map.of());
     hypervisor = new LibvirtHypervisor(settings.hypervisorUri());
     // no image store: these servers boot from files on the host, and no step here reaches the store
     operations = new ServerOperations(hypervisor, settings, commands,

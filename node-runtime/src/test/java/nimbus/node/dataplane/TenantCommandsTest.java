@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** The exact command lines for each network type, and the device names they use. */
 class TenantCommandsTest {
+  /** Every host holds the network's IPv6 addresses: none of them is probed for. */
+  private static final List<String> NO_DAD = List.of("sysctl", "-qw", "net.ipv6.conf.nbr-3f2a9c1d77b.accept_dad=0");
   private static final String NET = "3F2A9C1D-77B4-4E0A-9D21-5C6B7A8E9F00";
   private static final String BR = "nbr-3f2a9c1d77b";
   private static final String PORT = "c0ffee12-3456-4789-abcd-ef0123456789";
@@ -35,7 +37,7 @@ class TenantCommandsTest {
   void vxlanBuildsBridgeAndVxlanAndFloodsToEachPeer() {
     TenantCommands vxlan = commands(segment(NetworkType.VXLAN, 1001, null, 1450));
     assertEquals(List.of(
-        cmd("ip link add name " + BR + " mtu 1450 type bridge"),
+        cmd("ip link add name " + BR + " mtu 1450 type bridge"), NO_DAD,
         cmd("ip link add nvx-1001 mtu 1450 type vxlan id 1001 local 10.0.0.11 dstport 4789 nolearning"),
         cmd("ip link set dev nvx-1001 master " + BR),
         cmd("ip link set dev nvx-1001 up"),
@@ -61,7 +63,7 @@ class TenantCommandsTest {
   void flatEnslavesTheProviderInterfaceAndNeverDeletesIt() {
     TenantCommands flat = commands(segment(NetworkType.FLAT, null, "physnet1", 1500));
     assertEquals(List.of(
-        cmd("ip link add name " + BR + " mtu 1500 type bridge"),
+        cmd("ip link add name " + BR + " mtu 1500 type bridge"), NO_DAD,
         cmd("ip link set dev eth1 master " + BR),
         cmd("ip link set dev eth1 up"),
         cmd("ip link set dev " + BR + " up")), flat.ensure(Set.of("eth1")));
@@ -80,7 +82,7 @@ class TenantCommandsTest {
     TenantCommands vlan = commands(segment(NetworkType.VLAN, 100, "physnet1", 1500));
     assertEquals(cmd("ip link add link eth1 name nvl-100 mtu 1500 type vlan id 100"), vlan.addVlan());
     assertEquals(List.of(
-        cmd("ip link add name " + BR + " mtu 1500 type bridge"),
+        cmd("ip link add name " + BR + " mtu 1500 type bridge"), NO_DAD,
         cmd("ip link add link eth1 name nvl-100 mtu 1500 type vlan id 100"),
         cmd("ip link set dev nvl-100 master " + BR),
         cmd("ip link set dev nvl-100 up"),
@@ -101,7 +103,7 @@ class TenantCommandsTest {
         "the same network and peer always give the same name");
     assertNotEquals(toB, new TenantSegment("aaaaaaaa-0000-4000-8000-000000000000", NetworkType.GRE, Optional.of(77),
         Optional.empty(), 1458).greDevice("10.0.0.12"), "another network to the same peer has its own tunnel");
-    assertEquals(List.of(cmd("ip link add name " + BR + " mtu 1458 type bridge"), cmd("ip link set dev " + BR + " up")),
+    assertEquals(List.of(cmd("ip link add name " + BR + " mtu 1458 type bridge"), NO_DAD, cmd("ip link set dev " + BR + " up")),
         gre.ensure(Set.of()));
     assertEquals(List.of(
         cmd("ip link add " + toB + " mtu 1458 type gretap remote 10.0.0.12 local 10.0.0.11 key 77"),
@@ -120,7 +122,7 @@ class TenantCommandsTest {
   @Test
   void localIsABridgeAlone() {
     TenantCommands local = commands(segment(NetworkType.LOCAL, null, null, 1500));
-    assertEquals(List.of(cmd("ip link add name " + BR + " mtu 1500 type bridge"), cmd("ip link set dev " + BR + " up")),
+    assertEquals(List.of(cmd("ip link add name " + BR + " mtu 1500 type bridge"), NO_DAD, cmd("ip link set dev " + BR + " up")),
         local.ensure(Set.of()));
     assertEquals(List.of(), local.addPeer("10.0.0.12", Set.of()));
     assertEquals(List.of(cmd("ip link del dev " + BR)), local.teardown(Set.of(BR), List.of("10.0.0.12")));
@@ -188,8 +190,10 @@ class TenantCommandsTest {
   void theBridgeAnswersAsTheDhcpPortAndItsStateIsReadBack() {
     TenantCommands vxlan = commands(segment(NetworkType.VXLAN, 1001, null, 1450));
     assertEquals(cmd("bridge fdb show dev nvx-1001"), vxlan.showFdb());
-    assertEquals(cmd("ip -o -4 addr show dev " + BR), vxlan.showAddresses());
+    assertEquals(cmd("ip -o addr show dev " + BR + " scope global"), vxlan.showAddresses());
     assertEquals(cmd("ip addr replace 10.1.0.2/24 dev " + BR), vxlan.addAddress("10.1.0.2/24"));
+    assertEquals(cmd("ip addr replace 2001:db8::2/64 dev " + BR + " nodad"), vxlan.addAddress("2001:db8::2/64"),
+        "every host holds the network's IPv6 DHCP address: no duplicate detection");
     assertEquals(cmd("ip addr del 10.1.0.2/24 dev " + BR), vxlan.deleteAddress("10.1.0.2/24"));
     assertEquals(cmd("ip link set dev " + BR + " address fa:16:3e:12:34:56"), vxlan.setMac("fa:16:3e:12:34:56"));
     String fdb = """

@@ -79,6 +79,50 @@ class TenantDhcpTest {
     assertEquals(Optional.empty(), TenantDhcp.hostLine(noAddress), "no IPv4 address: nothing to lease");
   }
 
+  private static DhcpSubnet v6(String id, String cidr, String raMode, String addressMode, List<String> dns) {
+    return new DhcpSubnet(id, cidr, cidr.replace("::/64", "::2"), Optional.empty(), dns, List.of(),
+        Optional.of(new DhcpSubnet.Ipv6Modes(Optional.ofNullable(raMode), Optional.ofNullable(addressMode))));
+  }
+
+  @Test
+  void ipv6SubnetsGetTheRangeModeOfTheirNeutronModesAndAdvertisementsWithTheMtu() {
+    HostNetwork n = network(List.of(BARE, v6("sub-s", "2001:db8:1::/64", "slaac", "slaac", List.of()),
+        v6("sub-l", "2001:db8:2::/64", "dhcpv6-stateless", null, List.of()),
+        v6("sub-f", "2001:db8:3::/64", "dhcpv6-stateful", "dhcpv6-stateful", List.of()),
+        v6("sub-x", "2001:db8:4::/64", null, "slaac", List.of()),
+        v6("sub-n", "2001:db8:5::/64", null, null, List.of())), List.of());
+    List<String> args = TenantDhcp.arguments(n, DIR);
+    assertEquals(List.of("--dhcp-range=set:s-sub-b,10.2.0.0,static,255.255.255.240,86400s",
+        "--dhcp-range=set:s-sub-s,2001:db8:1::,ra-only,64,86400s",
+        "--dhcp-range=set:s-sub-l,2001:db8:2::,ra-stateless,64,86400s",
+        "--dhcp-range=set:s-sub-f,2001:db8:3::,static,64,86400s",
+        "--dhcp-range=set:s-sub-n,2001:db8:5::,static,64,86400s",
+        "--enable-ra", "--ra-param=" + BR + ",mtu:1450,30,0"), args.subList(6, 13),
+        "an external router advertises a SLAAC subnet without ra mode: nothing for it here; the host is no default router");
+    assertEquals(List.of(), TenantDhcp6.advertisements(network(List.of(BARE,
+        v6("sub-n", "2001:db8:5::/64", null, "dhcpv6-stateful", List.of())), List.of())), "no ra mode: no advertisements");
+  }
+
+  @Test
+  void ipv6OptionsAreNameServersButForSlaac() {
+    assertEquals("option:mtu,1450\n"
+        + "tag:s-sub-f,option6:dns-server,[2001:db8::53],[2001:db8::54]\n"
+        + "tag:s-sub-l,option6:dns-server\n",
+        TenantDhcp.options(network(List.of(v6("sub-s", "2001:db8:1::/64", "slaac", null, List.of("2001:db8::53")),
+            v6("sub-f", "2001:db8:3::/64", "dhcpv6-stateful", null, List.of("2001:db8::53", "2001:db8::54")),
+            v6("sub-l", "2001:db8:2::/64", null, "dhcpv6-stateless", List.of())), List.of())));
+  }
+
+  @Test
+  void aStatefulLeaseNamesTheIpv6AddressInBrackets() {
+    TenantPort both = new TenantPort("srv-1", "c0ffee12-3456-4789-abcd-ef0123456789", "fa:16:3e:12:34:56",
+        Optional.of("10.1.0.7"), "web-1", Optional.of("2001:db8:3::7"));
+    assertEquals(Optional.of("fa:16:3e:12:34:56,10.1.0.7,[2001:db8:3::7],web-1\n"), TenantDhcp.hostLine(both));
+    TenantPort v6Only = new TenantPort("srv-1", "c0ffee12-3456-4789-abcd-ef0123456789", "fa:16:3e:12:34:56",
+        Optional.empty(), "web-1", Optional.of("2001:db8:3::7"));
+    assertEquals(Optional.of("fa:16:3e:12:34:56,[2001:db8:3::7],web-1\n"), TenantDhcp.hostLine(v6Only));
+  }
+
   @Test
   void hostNamesAreServerNamesSanitisedAsNovaDoes() {
     Optional<String> ip = Optional.of("10.1.0.7");

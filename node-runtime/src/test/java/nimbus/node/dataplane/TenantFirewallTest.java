@@ -19,6 +19,9 @@ class TenantFirewallTest {
   Path dir;
 
   private static final TenantFirewall.Guard VXLAN = new TenantFirewall.Guard(List.of("nvx-1001"), List.of("10.1.0.2"));
+  /** An IPv4 and an IPv6 DHCP address: ARP rules are for the IPv4 one only. */
+  private static final TenantFirewall.Guard DUAL = new TenantFirewall.Guard(List.of("nvx-1003"),
+      List.of("10.4.0.2", "2001:db8:4::2"));
   private static final TenantFirewall.Guard GRE = new TenantFirewall.Guard(List.of("ngr-0123456789a", "ngr-0123456789b"),
       List.of("10.2.0.2", "10.3.0.2"));
 
@@ -33,29 +36,37 @@ class TenantFirewallTest {
         	chain input {
         		type filter hook input priority filter; policy accept;
         		iifname "nvx-1001" udp dport { 67, 68 } drop
+        		iifname "nvx-1001" udp dport { 546, 547 } drop
         		iifname "nvx-1001" arp saddr ip 10.1.0.2 drop
         		iifname "nvx-1001" arp daddr ip 10.1.0.2 drop
         	}
         	chain forward {
         		type filter hook forward priority filter; policy accept;
         		iifname "nvx-1001" udp dport { 67, 68 } drop
+        		iifname "nvx-1001" udp dport { 546, 547 } drop
         		iifname "nvx-1001" arp saddr ip 10.1.0.2 drop
         		iifname "nvx-1001" arp daddr ip 10.1.0.2 drop
         		oifname "nvx-1001" udp dport { 67, 68 } drop
+        		oifname "nvx-1001" udp dport { 546, 547 } drop
         		oifname "nvx-1001" arp saddr ip 10.1.0.2 drop
         		oifname "nvx-1001" arp daddr ip 10.1.0.2 drop
         	}
         	chain output {
         		type filter hook output priority filter; policy accept;
         		oifname "nvx-1001" udp dport { 67, 68 } drop
+        		oifname "nvx-1001" udp dport { 546, 547 } drop
         		oifname "nvx-1001" arp saddr ip 10.1.0.2 drop
         		oifname "nvx-1001" arp daddr ip 10.1.0.2 drop
+        		oifname "nvx-1001" icmpv6 type nd-router-advert drop
+        		oifname "nvx-1001" ip6 saddr :: icmpv6 type nd-neighbor-solicit drop
         	}
         }
         table inet nimbus {
         	chain input {
         		type filter hook input priority filter; policy accept;
         		iifname "nbr-*" udp dport 67 accept
+        		iifname "nbr-*" udp dport 547 accept
+        		iifname "nbr-*" icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } accept
         		iifname "nbr-*" drop
         	}
         }
@@ -72,6 +83,13 @@ class TenantFirewallTest {
   }
 
   @Test
+  void ipv6DhcpAddressesNeedNoArpRules() {
+    String rules = TenantFirewall.ruleset(List.of(DUAL));
+    assertTrue(rules.contains("\t\tiifname \"nvx-1003\" arp saddr ip 10.4.0.2 drop\n"), rules);
+    assertTrue(!rules.contains("2001:db8:4::2"), rules);
+  }
+
+  @Test
   void removingDeclaresBeforeDeletingSoItNeverFails() {
     assertEquals("""
         table bridge nimbus {}
@@ -83,7 +101,7 @@ class TenantFirewallTest {
 
   @Test
   void thisMachinesNftAcceptsTheRules() throws IOException {
-    for (String rules : List.of(TenantFirewall.ruleset(List.of(VXLAN, GRE)), TenantFirewall.ruleset(List.of()),
+    for (String rules : List.of(TenantFirewall.ruleset(List.of(VXLAN, GRE, DUAL)), TenantFirewall.ruleset(List.of()),
         TenantFirewall.removal())) {
       Path file = Files.writeString(dir.resolve("rules.nft"), rules);
       Shell.Result check = Shell.run(List.of("nft", "-c", "-f", file.toString()));

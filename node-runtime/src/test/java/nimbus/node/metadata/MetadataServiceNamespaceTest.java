@@ -86,7 +86,7 @@ class MetadataServiceNamespaceTest {
     CompletableFuture<ServerBinding> bound = MetadataServer.bind(system, guests, 0).toCompletableFuture();
     firstServer = bound;
     CompletableFuture<Integer> port = bound.thenApply(b -> b.localAddress().getPort());
-    host = new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", Optional.of(port));
+    host = new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", java.util.Map.of(), Optional.of(port));
     dhcpScript = Files.writeString(root.resolve("udhcpc.script"), """
         #!/bin/sh
         [ "$1" = bound ] || exit 0
@@ -215,7 +215,7 @@ class MetadataServiceNamespaceTest {
         org.apache.pekko.actor.typed.Props.empty());
     CompletableFuture<Integer> port = MetadataServer.bind(system, again, 0)
         .thenApply(b -> b.localAddress().getPort()).toCompletableFuture();
-    new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", Optional.of(port))
+    new LinuxTenantHost(run, root.resolve("networks"), "10.250.99.1", "nimbus0", java.util.Map.of(), Optional.of(port))
         .serveMetadata(List.of(networkA, networkB)); // the proxy follows the server to its new port
 
     String a = curl(A, "/openstack/latest/meta_data.json");

@@ -70,17 +70,20 @@ class TenantPlanTest {
   }
 
   @Test
-  void peersAreTheOtherHostsWithPortsAndDhcpServesTheIpv4SubnetsWithDhcp() {
+  void peersAreTheOtherHostsWithPortsAndDhcpServesTheSubnetsWithDhcp() {
     HostNetwork n = TenantPlan.of(network(NetworkType.VXLAN, Optional.of(1001), PORTS), List.of(plugged("mine")),
         HERE, UNDERLAY);
     assertEquals(Set.of("192.0.2.12", "192.0.2.13"), n.peers(), "each other host once, never this one");
     assertEquals(List.of(new DhcpSubnet("s-4", "10.1.0.0/24", "10.1.0.2", Optional.of("10.1.0.1"),
-        List.of("192.0.2.53"), List.of(new DhcpSubnet.Route("172.16.0.0/12", "10.1.0.6")))), n.subnets(),
-        "IPv4 with DHCP on only; IPv4 name servers and routes only");
+        List.of("192.0.2.53"), List.of(new DhcpSubnet.Route("172.16.0.0/12", "10.1.0.6"))),
+        new DhcpSubnet("s-6", "fd00:1::/64", "fd00:1::2", Optional.of("fd00:1::1"), List.of("2001:db8::53"), List.of(),
+            Optional.of(new DhcpSubnet.Ipv6Modes(Optional.empty(), Optional.empty())))), n.subnets(),
+        "with DHCP on only; each with the name servers of its version; IPv4's routes (IPv6 has no routes option)");
     assertEquals(Optional.of("fa:16:3e:00:00:d4"), n.dhcpMac());
     assertEquals(1450, n.segment().mtu());
-    assertEquals(List.of(new TenantPort("srv", "mine", "fa:16:3e:00:00:01", Optional.of("10.1.0.5"), "vm")), n.served(),
-        "served with the MAC and the DHCP subnet's address the network holds");
+    assertEquals(List.of(new TenantPort("srv", "mine", "fa:16:3e:00:00:01", Optional.of("10.1.0.5"), "vm",
+        Optional.of("fd00:1::5"))), n.served(),
+        "served with the MAC and the DHCP subnets' addresses the network holds (IPv6 without modes: stateful DHCPv6)");
   }
 
   @Test
