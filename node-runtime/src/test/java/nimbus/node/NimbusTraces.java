@@ -7,7 +7,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 import nimbus.node.dataplane.TenantFirewall;
 import nimbus.node.dataplane.TenantSegment;
@@ -15,16 +15,19 @@ import nimbus.node.dataplane.TenantSegment;
 /**
  * What Nimbus has made on one namespace host ({@link NamespaceHosts}), as sorted lines to compare:
  * its devices (the names {@link TenantSegment#isNimbusDevice} knows, each with the bridge it is a
- * port of), the flood entries of its VXLAN devices, the dnsmasqs running in the host (in its UTS
- * namespace, whatever network namespace they sit in) with their command lines, and the rules of
- * its nftables tables ({@link TenantFirewall#TABLE}). Names come from the naming code, so a
+ * port of), the flood entries of its VXLAN devices, the dnsmasqs and haproxys running in the host
+ * (in its UTS namespace, whatever network namespace they sit in) with their command lines, the
+ * host's own network namespaces, and the rules of its nftables tables ({@link TenantFirewall#TABLE}). Names come from the naming code, so a
  * device kind added there is listed here too.
  */
 final class NimbusTraces {
+  /** The daemons the agent runs for its networks: DHCP, and the metadata service's proxy. */
+  private static final List<String> DAEMONS = List.of("dnsmasq", "haproxy");
+
   private NimbusTraces() {}
 
   static List<String> of(NamespaceHosts hosts, String host) throws Exception {
-    TreeSet<String> lines = new TreeSet<>();
+    List<String> lines = new ArrayList<>(); // sorted at the end, duplicates kept: two daemons alike are two
     for (String link : run("ip", "-n", host, "-o", "link", "show").lines().toList()) {
       String name = link.split(":\\s+", 3)[1].split("@")[0];
       if (!TenantSegment.isNimbusDevice(name)) continue;
@@ -40,9 +43,18 @@ final class NimbusTraces {
     }
     Optional<Object> uts = namespace(hosts.libvirtd(host), "uts");
     for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
-      if (!p.info().command().orElse("").endsWith("dnsmasq")) continue;
+      String command = p.info().command().orElse("");
+      String daemon = command.substring(command.lastIndexOf('/') + 1);
+      if (!DAEMONS.contains(daemon)) continue;
       if (uts.isEmpty() || !uts.equals(namespace(p.pid(), "uts"))) continue;
-      p.info().arguments().ifPresent(args -> lines.add("dnsmasq " + String.join(" ", args)));
+      // haproxy's reload hands over with -sf OLD-PID: which pid it replaced is no difference in what runs
+      p.info().arguments().ifPresent(args -> lines.add(daemon + " " + String.join(" ", args).replaceAll(" -s[ft] [0-9 ]+$", "")));
+    }
+    Path namespaces = hosts.dir(host).resolve("run-netns"); // the host's own /run/netns
+    if (Files.isDirectory(namespaces)) {
+      try (var names = Files.list(namespaces)) {
+        names.forEach(n -> lines.add("netns " + n.getFileName()));
+      }
     }
     for (String table : run("ip", "netns", "exec", host, "nft", "list", "tables").lines().toList()) {
       String[] words = table.strip().split("\\s+");
@@ -52,6 +64,7 @@ final class NimbusTraces {
         }
       }
     }
+    Collections.sort(lines);
     return List.copyOf(lines);
   }
 
