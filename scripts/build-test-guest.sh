@@ -4,6 +4,7 @@
 # GUEST-BOOTED, tries DHCP on eth0 (address and MTU), prints GUEST-IP, GUEST-MTU and GUEST-READY
 # and drops to a shell on ttyS0; with nimbus.ping=A,B on its kernel command line it pings those
 # addresses in the background and prints PING-OK/PING-FAIL and PING-MTU-OK/PING-MTU-FAIL per address;
+# with nimbus.pingloop=S too it keeps pinging each reached address every S seconds (PING-OK or PING-LOST).
 # with nimbus.metadata=1 it reads its host name and public key from the metadata service and prints
 # META-HOSTNAME and META-KEY (or META-FAIL). Its DHCP client installs option 121 routes.
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
@@ -104,11 +105,12 @@ echo "GUEST-MTU \$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
 # (but our own) for up to nimbus.pingwait seconds (default 20), then say PING-OK or PING-FAIL, and
 # after an OK whether a full 1450-byte packet (1422 bytes of data, DF: Linux's default) crosses
 self=\$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}' | cut -d/ -f1)
-peers=; pingwait=20; metadata=
+peers=; pingwait=20; pingloop=; metadata=
 for arg in \$(cat /proc/cmdline); do
   case \$arg in
     nimbus.ping=*) peers=\$(echo "\${arg#nimbus.ping=}" | tr , ' ') ;;
     nimbus.pingwait=*) pingwait=\${arg#nimbus.pingwait=} ;;
+    nimbus.pingloop=*) pingloop=\${arg#nimbus.pingloop=} ;;
     nimbus.metadata=*) metadata=\${arg#nimbus.metadata=} ;;
   esac
 done
@@ -139,6 +141,11 @@ for peer in \$peers; do
       if ping -c 1 -w 2 -W 1 \$peer >/dev/null 2>&1; then
         echo "PING-OK \$peer"
         if ping -c 1 -w 3 -W 2 -s 1422 \$peer >/dev/null 2>&1; then echo "PING-MTU-OK \$peer"; else echo "PING-MTU-FAIL \$peer"; fi
+        # continuous mode (tests that break something while guests talk): one line per try
+        while [ -n "\$pingloop" ]; do
+          sleep \$pingloop
+          if ping -c 1 -w 2 -W 1 \$peer >/dev/null 2>&1; then echo "PING-OK \$peer"; else echo "PING-LOST \$peer"; fi
+        done
         exit 0
       fi
     done

@@ -22,7 +22,8 @@
 # State (configuration, logs, pids, each host's directories) is kept in $NIMBUS_HOSTS_DIR,
 # default data/namespace-hosts. The Java of a node: $NIMBUS_JAVA (default: java on the PATH),
 # class path $NIMBUS_CLASSPATH (default: the build's, as ./nimbus uses), options $NIMBUS_JAVA_OPTS.
-# `up` is idempotent (hosts that run are left alone, extra hosts are taken down), and `down`
+# `up` is idempotent (hosts that run are left alone, a host whose node alone is gone gets a new
+# node and keeps its guests, extra hosts are taken down), and `down`
 # stops the nodes, destroys the hosts' guests, stops their libvirtds, removes the namespaces,
 # the bridge and the cgroups it made (the hosts' mounts go with their namespaces).
 set -euo pipefail
@@ -306,6 +307,13 @@ host_running() {
   [ -e "/run/netns/host$1" ] && alive "$(pid_in "$hd/libvirtd.pid")" && alive "$(pid_in "$hd/node.pid")"
 }
 
+# Host K is up but for its node: namespace and libvirtd alive, the node not.
+host_without_node() {
+  local hd
+  hd=$(host_dir "$1")
+  [ -e "/run/netns/host$1" ] && alive "$(pid_in "$hd/libvirtd.pid")" && ! alive "$(pid_in "$hd/node.pid")"
+}
+
 # Makes host K's namespaces and daemons; returns once its libvirtd answers and its cache is warm.
 host_make() {
   local k=$1 hd address uuid
@@ -472,6 +480,13 @@ cmd_up() {
   done
   for k in $(seq 1 "$n"); do
     if host_running "$k"; then continue; fi
+    if host_without_node "$k"; then
+      # its node died (or was killed): a new one takes over the host as it is, guests and all
+      say "host$k: starting its node again (its libvirtd and guests run on)"
+      host_start_node "$k"
+      started+=("$k")
+      continue
+    fi
     if [ -e "/run/netns/host$k" ] && [ ! -d "$(host_dir "$k")" ]; then
       die "a network namespace host$k exists that $STATE did not make (another state directory's? see NIMBUS_HOSTS_DIR)"
     fi

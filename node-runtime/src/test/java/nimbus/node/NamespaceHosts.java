@@ -26,6 +26,8 @@ final class NamespaceHosts implements AutoCloseable {
 
   private final Path state;
   private int count;
+  private String join;
+  private Path certs;
 
   private NamespaceHosts(Path state) {
     this.state = state;
@@ -49,6 +51,8 @@ final class NamespaceHosts implements AutoCloseable {
    */
   void up(int n, String join, Path certs) throws Exception {
     count = n;
+    this.join = join;
+    this.certs = certs;
     script("up", String.valueOf(n), "--control-address", CONTROL_ADDRESS, "--join", join, "--certs", certs.toString());
   }
 
@@ -82,6 +86,29 @@ final class NamespaceHosts implements AutoCloseable {
       throw new AssertionError("virsh " + String.join(" ", args) + " of " + host + " failed: " + out);
     }
     return out;
+  }
+
+  /**
+   * Kills the host's node with SIGKILL, as a crash would, leaving its libvirtd, guests, devices
+   * and dnsmasqs as they are; returns once the process is gone.
+   */
+  void killNode(String host) throws Exception {
+    long pid = Long.parseLong(Files.readString(dir(host).resolve("node.pid")).strip());
+    ProcessHandle node = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("the node of " + host + " is not running"));
+    String command = Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline")); // Java's view is cut short
+    if (!command.contains("nimbus.node.Main")) throw new AssertionError("pid " + pid + " of " + host + " is not its node");
+    node.destroyForcibly(); // SIGKILL
+    node.onExit().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Starts the nodes that are not running again ({@code up} as before); the hosts' guests run on. */
+  void restartNodes() throws Exception {
+    up(count, join, certs);
+  }
+
+  /** The pid of the host's libvirtd (its namespaces are the host's). */
+  long libvirtd(String host) throws Exception {
+    return Long.parseLong(Files.readString(dir(host).resolve("libvirtd.pid")).strip());
   }
 
   /** What {@code namespace-hosts.sh status} says (it fails when something is down). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import nimbus.testing.TestConfig;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real {@code openstack} CLI (Debian's python3-openstackclient) on Neutron's networks,
- * subnets and ports of an all-in-one node, by name as users type them.
+ * subnets and ports of an all-in-one node, by name as users type them, and on servers' NICs:
+ * {@code server create --network}, {@code server add port} and {@code remove port}, the
+ * addresses {@code server show} lists.
  */
 class NetworkCliTest {
   private static OpenstackCli cli;
@@ -79,6 +82,38 @@ class NetworkCliTest {
     cli.run("user", "subnet", "delete", "cli-sub-2");
     assertFalse(json("user", "subnet", "list").findValuesAsText("ID").contains(subnetId));
     cli.run("user", "network", "delete", "cli-net-b");
+    assertFalse(json("user", "network", "list").findValuesAsText("ID").contains(netId));
+  }
+
+  @Test
+  void theCliPutsServersOnNetworksAndAddsAndRemovesPorts() throws Exception {
+    String netId = json("user", "network", "create", "cli-srv-net").path("id").asText();
+    json("user", "subnet", "create", "--network", "cli-srv-net", "--subnet-range", "10.3.0.0/24", "cli-srv-sub");
+    JsonNode server = json("user", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--network", "cli-srv-net", "--wait", "cli-srv");
+    String serverId = server.path("id").asText();
+    JsonNode shown = json("user", "server", "show", "cli-srv");
+    assertEquals("ACTIVE", shown.path("status").asText());
+    assertTrue(shown.path("addresses").toString().contains("cli-srv-net") && shown.path("addresses").toString().contains("10.3.0."),
+        "server show lists the address on its network: " + shown.path("addresses"));
+
+    String extra = json("user", "port", "create", "--network", netId, "--fixed-ip", "subnet=cli-srv-sub,ip-address=10.3.0.77",
+        "cli-extra").path("id").asText();
+    cli.run("user", "server", "add", "port", "cli-srv", "cli-extra");
+    Eventually.until(Duration.ofSeconds(30), () -> json("user", "server", "show", serverId).path("addresses").toString()
+        .contains("10.3.0.77"));
+    assertEquals(serverId, json("user", "port", "show", extra).path("device_id").asText());
+    cli.run("user", "server", "remove", "port", "cli-srv", "cli-extra");
+    Eventually.until(Duration.ofSeconds(30), () -> !json("user", "server", "show", serverId).path("addresses").toString()
+        .contains("10.3.0.77"));
+    Eventually.until(Duration.ofSeconds(30), () -> json("user", "port", "show", extra).path("device_id").asText().isEmpty());
+
+    cli.run("user", "server", "delete", "--wait", "cli-srv");
+    cli.run("user", "port", "delete", "cli-extra");
+    Eventually.until(Duration.ofSeconds(30), () -> {
+      cli.run("user", "network", "delete", "cli-srv-net"); // once the server's own port has gone with it
+      return true;
+    });
     assertFalse(json("user", "network", "list").findValuesAsText("ID").contains(netId));
   }
 }

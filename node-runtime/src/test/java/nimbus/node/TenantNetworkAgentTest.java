@@ -180,6 +180,41 @@ class TenantNetworkAgentTest {
   }
 
   @Test
+  void aDeletedPortsAddressIsLeasedAtOnceToTheNextPortThatHoldsIt() throws Exception {
+    Network network = createNetwork("reuse-net", NetworkType.VXLAN);
+    String net = network.id();
+    addSubnet(net, "10.80.0.0/24", "10.80.0.1", List.of(), List.of());
+    devicesMade.add("nvx-" + network.segment().segmentationId().orElseThrow());
+    String bridge = TenantSegment.bridgeOf(net);
+    String keeper = createServer("keeper", net); // the network stays on the host, and so does its dnsmasq
+    api.awaitStatus(keeper, "ACTIVE", WAIT);
+
+    String first = createServer("first", net);
+    JsonNode nic = api.awaitStatus(first, "ACTIVE", WAIT).path("addresses").path("reuse-net").path(0);
+    String ip = nic.path("addr").asText();
+    guest(TenantSegment.tapDevice(ServerPorts.portId(first, 0)), nic.path("OS-EXT-IPS-MAC:mac_addr").asText(), bridge);
+    assertTrue(lease().contains("ip=" + ip + " "), "the first port's guest has its lease");
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + first).status());
+    sh("ip", "netns", "del", GUEST);
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/" + first).status() == 404);
+
+    // the next port given that address has another MAC: dnsmasq leases it at once, not in 24 h
+    String next = Eventually.await(WAIT, () -> {
+      Api.Reply r = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"next\", \"imageRef\": \""
+          + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"networks\": [{\"uuid\": \"" + net + "\", \"fixed_ip\": \""
+          + ip + "\"}]}}");
+      return r.status() == 202 ? r.body().path("server").path("id").asText() : null; // once the address is free
+    });
+    JsonNode nextNic = api.awaitStatus(next, "ACTIVE", WAIT).path("addresses").path("reuse-net").path(0);
+    assertEquals(ip, nextNic.path("addr").asText());
+    guest(TenantSegment.tapDevice(ServerPorts.portId(next, 0)), nextNic.path("OS-EXT-IPS-MAC:mac_addr").asText(), bridge);
+    assertTrue(lease().contains("ip=" + ip + " "), "the next port's guest has the address's lease");
+
+    for (String id : List.of(next, keeper)) assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    sh("ip", "netns", "del", GUEST);
+  }
+
+  @Test
   void aNetworkTypeThisHostCannotCarryFailsTheServerWithTheReason() throws Exception {
     Assumptions.assumeFalse(new KernelFeatures(new ProcessRunner()).probe().contains(nimbus.node.dataplane.NetworkType.GRE),
         "this kernel carries GRE networks");

@@ -14,9 +14,11 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import nimbus.cluster.ClusterTls;
 import nimbus.compute.ServerPorts;
+import nimbus.node.dataplane.TenantSegment;
 import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +32,12 @@ import org.junit.jupiter.api.Test;
  * across the hosts, full-size packets too; a guest on another network of the same CIDR reaches
  * neither; deleting the servers and networks leaves no Nimbus device and no tenant dnsmasq on
  * either host.
+ *
+ * <p>On the way, host1's node (its agent) is killed with SIGKILL and started again while the two
+ * guests ping each other: the guests run on untouched, traffic never needs the agent, and the new
+ * agent leaves the host with exactly the devices, DHCP servers and rules its ports need (a stale
+ * bridge and VXLAN device with Nimbus's names, left behind while it was down, are removed; an
+ * operator's bridge is not). At the end every host has what it had before the networks were made.
  *
  * <p>The guests are told whom to ping on their kernel command line (the image's
  * {@code os_command_line}, {@code nimbus.ping=A,B}), and say on their console what came of it
@@ -87,6 +95,8 @@ class TwoHostTenantNetworkTest {
       for (JsonNode h : list) allUp &= h.path("state").asText().equals("up");
       return allUp;
     });
+    Map<String, List<String>> before = new HashMap<>();
+    for (String host : hosts.names()) before.put(host, NimbusTraces.of(hosts, host));
     String net = create("networks", "network", "{\"network\": {\"name\": \"shared\"}}");
     assertEquals("vxlan", api.get(V2 + "/networks/" + net).body().path("network").path("provider:network_type").asText());
     create("subnets", "subnet", subnet(net));
@@ -97,8 +107,9 @@ class TwoHostTenantNetworkTest {
     Map<String, String> keyOf = Map.of("a-on-host1", keypair("key-a", 'a'), "b-on-host2", keypair("key-b", 'b'),
         "c-on-other", keypair("key-c", 'c'));
 
-    // the two on the shared network ping each other for up to 2 minutes (they boot at their own pace)
-    commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=120");
+    // the two on the shared network ping each other for up to 2 minutes (they boot at their own
+    // pace), then on every 2 seconds
+    commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=120 nimbus.pingloop=2");
     String a = server("a-on-host1", "host1", net, A, "key-a");
     String b = server("b-on-host2", "host2", net, B, "key-b");
     Map<String, String> hostOf = Map.of(a, "host1", b, "host2");
@@ -138,6 +149,8 @@ class TwoHostTenantNetworkTest {
       assertTrue(result.contains("PING-OK " + peer) && result.contains("PING-MTU-OK " + peer),
           "the guest on " + hostOf.get(id) + " reaches " + peer + " across the hosts, 1450-byte packets too: " + result);
     }
+
+    agentOfHost1KilledAndRestarted(a, b);
 
     // a guest on the other network, same CIDR, on host1 beside a: it reaches neither a nor b
     commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=15");
@@ -181,9 +194,68 @@ class TwoHostTenantNetworkTest {
     for (String host : hosts.names()) {
       Eventually.until(WAIT, () -> nimbusDevices(host).isEmpty() && tenantDnsmasqs(host).isEmpty()
           && metadataNamespaces(host).isEmpty() && haproxies(host).isEmpty());
+      sameTraces(before.get(host), host);
       assertEquals(List.of(), hosts.domains(host));
       assertFalse(Files.exists(networkDir(host, net)) || Files.exists(networkDir(host, other)), "no records on " + host);
     }
+  }
+
+  /**
+   * Kills host1's node while a (there) and b (on host2) ping each other, leaves orphans with
+   * Nimbus's names and one without, and starts the node again.
+   */
+  private static void agentOfHost1KilledAndRestarted(String a, String b) throws Exception {
+    String domain = "nimbus-" + a;
+    String runningAs = hosts.virsh("host1", "domid", domain).strip();
+    Eventually.until(WAIT, () -> NimbusTraces.of(hosts, "host1").stream().anyMatch(l -> l.startsWith("flood ")));
+    List<String> made = NimbusTraces.of(hosts, "host1");
+    hosts.killNode("host1");
+
+    // what a host can be left with: a bridge of a network that is no more, a VXLAN device of a
+    // segment it no longer carries (both Nimbus's), and a bridge of the operator's own
+    String staleBridge = TenantSegment.bridgeOf(UUID.randomUUID().toString());
+    run("ip", "-n", "host1", "link", "add", staleBridge, "type", "bridge");
+    run("ip", "-n", "host1", "link", "add", "nvx-16000000", "type", "vxlan", "id", "16000000", "dstport", "4789",
+        "local", NamespaceHosts.address(1), "nolearning");
+    run("ip", "-n", "host1", "link", "add", "opbr0", "type", "bridge");
+    assertTrue(NimbusTraces.of(hosts, "host1").contains("device " + staleBridge));
+
+    // with no agent on host1, b still reaches a: the kernel carries the traffic
+    int heardByB = count(console(b), "PING-OK " + A);
+    Eventually.until(WAIT, () -> count(console(b), "PING-OK " + A) > heardByB + 1);
+
+    long restart = System.nanoTime();
+    hosts.restartNodes();
+    // the new agent answers for a again, and a still reaches b, with the same domain running
+    int heardByA = Eventually.await(WAIT, () -> {
+      Api.Reply r = api.post("/compute/v2.1/servers/" + a + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}");
+      return r.status() == 200 ? count(r.body().path("output").asText(), "PING-OK " + B) : null;
+    });
+    Eventually.until(WAIT, () -> count(console(a), "PING-OK " + B) > heardByA);
+    System.out.printf("host1's agent back (console through it, a new PING-OK from a) %.1f s after its restart began%n",
+        (System.nanoTime() - restart) / 1e9);
+    assertEquals(runningAs, hosts.virsh("host1", "domid", domain).strip(), "the guest ran on, untouched");
+    assertEquals("ACTIVE", api.awaitStatus(a, "ACTIVE", WAIT).path("status").asText());
+    String console = console(a) + console(b);
+    assertFalse(console.contains("PING-LOST"), "no ping was lost while host1's agent died and came back: " + console);
+
+    // and the host has what its ports need, no more: the orphans of Nimbus's names went, not the operator's bridge
+    sameTraces(made, "host1");
+    assertTrue(run("ip", "-n", "host1", "-o", "link", "show", "dev", "opbr0").contains("opbr0"), "the operator's bridge stays");
+    run("ip", "-n", "host1", "link", "del", "opbr0");
+  }
+
+  /** Waits until the host has these traces of Nimbus's; if it never does, shows how they differ. */
+  private static void sameTraces(List<String> expected, String host) throws Exception {
+    try {
+      Eventually.until(WAIT, () -> NimbusTraces.of(hosts, host).equals(expected));
+    } catch (AssertionError e) {
+      assertEquals(String.join("\n", expected), String.join("\n", NimbusTraces.of(hosts, host)), "what Nimbus has on " + host);
+    }
+  }
+
+  private static int count(String text, String line) {
+    return (int) text.lines().filter(l -> l.strip().equals(line)).count();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -2,7 +2,7 @@ package nimbus.node.bench;
 
 import java.util.Map;
 
-/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks [--option value]...}: see BENCHMARKS.md. */
+/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks|lease [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
       nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
@@ -10,7 +10,8 @@ public final class Benchmarks {
              nimbus bench scheduler [--hosts N] [--decisions N]
              nimbus bench images [--size-mb N] [--rounds N] [--config FILE]
              nimbus bench guest [--rounds N] [--guest DIR] [--config FILE]
-             nimbus bench networks [--networks N] [--ports N] [--concurrency N] [--config FILE]""";
+             nimbus bench networks [--networks N] [--ports N] [--concurrency N] [--config FILE]
+             nimbus bench lease [--rounds N] [--guest DIR] [--config FILE]""";
 
   private Benchmarks() {}
 
@@ -22,6 +23,7 @@ public final class Benchmarks {
       case "images" -> ImageBenchmark.run(options);
       case "guest" -> GuestBenchmark.run(options);
       case "networks" -> NetworkBenchmark.run(options);
+      case "lease" -> LeaseBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);
         yield 2;

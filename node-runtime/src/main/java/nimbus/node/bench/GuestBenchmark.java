@@ -86,13 +86,13 @@ final class GuestBenchmark {
     return BenchHarness.read(r.body()).path("server").path("id").asText();
   }
 
-  private static String consoleOf(BenchHarness h, String id) throws Exception {
+  static String consoleOf(BenchHarness h, String id) throws Exception {
     HttpResponse<String> r = h.http.send(h.post("/compute/v2.1/servers/" + id + "/action",
         "{\"os-getConsoleOutput\": {}}"), HttpResponse.BodyHandlers.ofString());
     return r.statusCode() == 200 ? BenchHarness.read(r.body()).path("output").asText() : "";
   }
 
-  private static void delete(BenchHarness h, String id) throws Exception {
+  static void delete(BenchHarness h, String id) throws Exception {
     h.http.send(h.delete("/compute/v2.1/servers/" + id), HttpResponse.BodyHandlers.discarding());
     long deadline = System.nanoTime() + READY_WITHIN.toNanos();
     while (h.http.send(h.get("/compute/v2.1/servers/" + id), HttpResponse.BodyHandlers.discarding()).statusCode() != 404) {

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * <p>Files, in the network's directory: {@code hosts/PORT-ID} (one static lease per port, read
  * as it appears; a change or removal needs SIGHUP), {@code opts} (the subnets' options, read again
  * on SIGHUP), and dnsmasq's pid and lease files. Changing the subnets changes the command line,
- * so dnsmasq is restarted then.
+ * so dnsmasq is restarted then; so is a port's removal that leaves a lease behind ({@link #leasesOf}).
  */
 public final class TenantDhcp {
   /** Neutron's default lease time ({@code dhcp_lease_duration}). */
@@ -25,6 +25,7 @@ public final class TenantDhcp {
   private static final Pattern SEPARATORS = Pattern.compile("[ _.]");
   private static final Pattern NOT_HOSTNAME = Pattern.compile("[^a-z0-9-]+");
   /** What dnsmasq reads as a lease time (or a keyword) instead of a name in a dhcp-host line. */
+  private static final Pattern MAC = Pattern.compile("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){5}");
   private static final Pattern READ_AS_OTHER = Pattern.compile("[0-9]+[a-z]?|infinite|ignore");
 
   private TenantDhcp() {}
@@ -39,6 +40,29 @@ public final class TenantDhcp {
 
   public static Path pidFile(Path dir) {
     return dir.resolve("dnsmasq.pid");
+  }
+
+  public static Path leaseFile(Path dir) {
+    return dir.resolve("dnsmasq.leases");
+  }
+
+  /**
+   * dnsmasq's lease file ({@code EXPIRY MAC IP NAME CLIENT-ID} lines) without the IPv4 leases of
+   * MACs none of {@code served} has. dnsmasq keeps a lease for its whole time after the port has
+   * gone, and will not give that address to the port that holds it next under another MAC ("not
+   * using configured address ... because it is leased to ..."): a deleted port's lease must go
+   * with it, as Neutron's DHCP agent releases it. Lines of other kinds (DHCPv6) stay as they are.
+   */
+  public static String leasesOf(String leaseFile, List<TenantPort> served) {
+    java.util.Set<String> macs = new java.util.HashSet<>();
+    served.forEach(p -> macs.add(p.mac().toLowerCase(Locale.ROOT)));
+    StringBuilder kept = new StringBuilder();
+    for (String line : leaseFile.lines().toList()) {
+      String[] fields = line.trim().split("\\s+");
+      boolean ipv4 = fields.length >= 3 && MAC.matcher(fields[1]).matches() && fields[2].indexOf(':') < 0;
+      if (!ipv4 || macs.contains(fields[1].toLowerCase(Locale.ROOT))) kept.append(line).append('\n');
+    }
+    return kept.toString();
   }
 
   /**
@@ -59,7 +83,7 @@ public final class TenantDhcp {
     }
     args.addAll(TenantDhcp6.advertisements(network));
     args.addAll(List.of("--dhcp-hostsdir=" + hostsDir(dir), "--dhcp-optsfile=" + optionsFile(dir),
-        "--pid-file=" + pidFile(dir), "--dhcp-leasefile=" + dir.resolve("dnsmasq.leases")));
+        "--pid-file=" + pidFile(dir), "--dhcp-leasefile=" + leaseFile(dir)));
     return args;
   }
 

@@ -56,13 +56,25 @@ final class TenantDnsmasq {
     }
     List<String> args = TenantDhcp.arguments(network, dir);
     Optional<ProcessHandle> running = running(network);
-    if (running.isPresent() && arguments(running.get()).equals(args.subList(1, args.size()))) {
+    Path leases = TenantDhcp.leaseFile(dir);
+    boolean leftLeases = !read(leases).equals(TenantDhcp.leasesOf(read(leases), network.served()));
+    if (running.isPresent() && !leftLeases && arguments(running.get()).equals(args.subList(1, args.size()))) {
       if (changed) run.run(LinuxCommands.reloadDnsmasq(running.get().pid()), TIMEOUT);
       return;
     }
-    running.ifPresent(TenantDnsmasq::end); // its subnets changed
+    // its subnets changed, or a port that went left its lease: dnsmasq reads leases only as it starts
+    running.ifPresent(TenantDnsmasq::end);
+    if (leftLeases) DnsmasqFiles.write(leases, TenantDhcp.leasesOf(read(leases), network.served()));
     run.run(args, TIMEOUT);
     log.info("DHCP for network {} on {}: static leases from {}", network.networkId(), network.segment().bridge(), hosts);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** A file per served port, named by it; others removed. Answers whether anything changed. */

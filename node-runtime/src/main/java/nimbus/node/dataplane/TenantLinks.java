@@ -53,7 +53,20 @@ final class TenantLinks {
     for (TenantPort port : network.ports()) {
       // libvirt joins a tap to its bridge when it makes it; one whose bridge was made again here
       // (the host lost it while its guest ran) must be joined again
-      if (present.contains(port.tap())) run.run(c.plug(port.portId()), TIMEOUT);
+      if (present.contains(port.tap())) plug(c, port);
+    }
+  }
+
+  /**
+   * Joins a port's tap to the bridge. Its guest may stop meanwhile (libvirt then removes the
+   * tap): a tap gone is no failure of the network, which the other ports and DHCP still need.
+   */
+  private void plug(TenantCommands c, TenantPort port) {
+    try {
+      run.run(c.plug(port.portId()), TIMEOUT);
+    } catch (IllegalStateException e) {
+      if (devices().contains(port.tap())) throw e;
+      log.debug("tap {} went while it was joined to its bridge (its guest stopped)", port.tap());
     }
   }
 

@@ -137,4 +137,25 @@ class TenantDhcpTest {
     assertEquals(63, TenantDhcp.hostname("a".repeat(80), ip).length());
     assertEquals("a", TenantDhcp.hostname("a" + "-".repeat(70) + "b", ip), "cut to 63, then no trailing hyphen");
   }
+
+  @Test
+  void theLeasesOfPortsThatWentAreDroppedAndOtherLinesKept() {
+    TenantPort stays = new TenantPort("s1", "p1", "fa:16:3e:00:00:01", Optional.of("10.1.0.4"), "one");
+    String leases = """
+        1796182222 fa:16:3e:00:00:01 10.1.0.4 one 01:fa:16:3e:00:00:01
+        1796182000 FA:16:3E:00:00:09 10.1.0.3 gone *
+        duid 00:01:00:01:2c:aa:bb:cc:fa:16:3e:00:00:aa
+        1796182333 1234 2001:db8::5 six 00:01:00:01:2c:aa:bb:cc:fa:16:3e:00:00:01
+        """;
+    assertEquals("""
+        1796182222 fa:16:3e:00:00:01 10.1.0.4 one 01:fa:16:3e:00:00:01
+        duid 00:01:00:01:2c:aa:bb:cc:fa:16:3e:00:00:aa
+        1796182333 1234 2001:db8::5 six 00:01:00:01:2c:aa:bb:cc:fa:16:3e:00:00:01
+        """, TenantDhcp.leasesOf(leases, List.of(stays)),
+        "the lease of the port that went is dropped (its address may go to a new port's MAC); DHCPv6 lines stay");
+    String kept = TenantDhcp.leasesOf(leases, List.of(stays, new TenantPort("s2", "p2", "fa:16:3e:00:00:09",
+        Optional.of("10.1.0.3"), "two")));
+    assertEquals(leases, kept, "nothing changes while every lease's port is served (MACs in any case)");
+    assertEquals("", TenantDhcp.leasesOf("", List.of(stays)));
+  }
 }
