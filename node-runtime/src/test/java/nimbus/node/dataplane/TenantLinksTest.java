@@ -34,7 +34,7 @@ class TenantLinksTest {
       }
       return "";
     };
-    assertDoesNotThrow(() -> new TenantLinks(host, "192.0.2.1", "nimbus0").ensure(NETWORK_HERE));
+    assertDoesNotThrow(() -> new TenantLinks(host, "192.0.2.1", "nimbus0", java.util.Map.of()).ensure(NETWORK_HERE));
   }
 
   @Test
@@ -46,7 +46,7 @@ class TenantLinksTest {
       }
       return "";
     };
-    assertThrows(IllegalStateException.class, () -> new TenantLinks(host, "192.0.2.1", "nimbus0").ensure(NETWORK_HERE));
+    assertThrows(IllegalStateException.class, () -> new TenantLinks(host, "192.0.2.1", "nimbus0", java.util.Map.of()).ensure(NETWORK_HERE));
   }
 
   /** {@code ip -o link show} of a host with the network's bridge and VXLAN device, and the tap if {@code withTap}. */
