@@ -74,6 +74,7 @@ class ServerListProjectionTest {
         new ServerEntity.ResumeRequested(at), new ServerEntity.ServerResumed(at),
         new ServerEntity.ServerLocked(random.nextBoolean(), at), new ServerEntity.ServerUnlocked(at),
         new ServerEntity.ServerRenamed("renamed-" + random.nextInt(100), at),
+        new ServerEntity.MetadataChanged(Map.of("role", "r" + random.nextInt(9)), at),
         new ServerEntity.RebuildRequested(BootSource.none("img-2"), Optional.of("rebuilt"), at),
         new ServerEntity.ServerRebuilt(at),
         new ServerEntity.TaskFailed(Task.POWERING_OFF, "the host said no", at),

@@ -43,27 +43,15 @@ class Ipv6DhcpNamespaceTest {
 
   @BeforeEach
   void makeHost() {
-    removeEverythingOurs(); // a run killed before its @AfterEach left these
+    Shell.removeAllNamed(PREFIX, ".*/(dnsmasq|dhclient)"); // a run killed before its @AfterEach left these
     root("ip netns add " + HOST);
     root("ip -n " + HOST + " link set dev lo up");
   }
 
   @AfterEach
   void removeHost() throws IOException {
-    removeEverythingOurs();
+    Shell.removeAllNamed(PREFIX, ".*/(dnsmasq|dhclient)");
     for (Path dir : dirs) Shell.run(List.of("rm", "-rf", dir.toString()));
-  }
-
-  /** dnsmasqs and dhclients first (their files are in our directories), then the namespaces and all in them. */
-  private void removeEverythingOurs() {
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream().anyMatch(a -> a.contains(PREFIX)))
-        .filter(p -> p.info().command().orElse("").matches(".*/(dnsmasq|dhclient)"))
-        .forEach(ProcessHandle::destroy);
-    for (String netns : Shell.namespaces()) {
-      if (netns.startsWith(PREFIX)) Shell.run(List.of("ip", "netns", "delete", netns));
-    }
-    assertFalse(Shell.namespaces().stream().anyMatch(n -> n.startsWith(PREFIX)), "namespaces of an earlier run are gone");
   }
 
   @Test

@@ -50,40 +50,18 @@ class Ipv6TwoHostNamespaceTest {
 
   @BeforeEach
   void makeUnderlay() {
-    removeEverythingOurs();
-    root("ip link add name " + UNDERLAY + " type bridge");
-    root("ip link set dev " + UNDERLAY + " up");
-    int n = 1;
-    for (Host host : List.of(host1, host2)) {
-      String rootEnd = PREFIX + "u" + n++;
-      root("ip netns add " + host.netns());
-      root("ip link add " + rootEnd + " type veth peer name ul0 netns " + host.netns());
-      root("ip link set dev " + rootEnd + " master " + UNDERLAY + " up");
-      root("ip -n " + host.netns() + " addr add " + host.underlay() + "/24 dev ul0");
-      root("ip -n " + host.netns() + " link set dev ul0 up");
-      root("ip -n " + host.netns() + " link set dev lo up");
-    }
+    Shell.removeAllNamed(PREFIX, ".*/dnsmasq");
+    Shell.underlay(UNDERLAY, PREFIX, new java.util.LinkedHashMap<>(java.util.Map.of(
+        host1.netns(), host1.underlay(), host2.netns(), host2.underlay())));
   }
 
   @AfterEach
   void removeUnderlay() {
-    removeEverythingOurs();
+    Shell.removeAllNamed(PREFIX, ".*/dnsmasq");
     for (Path dir : dirs) Shell.run(List.of("rm", "-rf", dir.toString()));
   }
 
-  private void removeEverythingOurs() {
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream().anyMatch(a -> a.contains(PREFIX)))
-        .filter(p -> p.info().command().orElse("").endsWith("/dnsmasq"))
-        .forEach(ProcessHandle::destroy);
-    for (String link : TenantCommands.deviceNames(Shell.run(List.of("ip", "-o", "link", "show")).output())) {
-      if (link.startsWith(PREFIX)) Shell.run(List.of("ip", "link", "del", "dev", link));
-    }
-    for (String netns : Shell.namespaces()) {
-      if (netns.startsWith(PREFIX)) Shell.run(List.of("ip", "netns", "delete", netns));
-    }
-    assertFalse(Shell.namespaces().stream().anyMatch(n -> n.startsWith(PREFIX)), "namespaces of an earlier run are gone");
-  }
+
 
   @Test
   void bothHostsAdvertiseTheSamePrefixToTheirOwnGuestsWhoReachEachOther() throws IOException {

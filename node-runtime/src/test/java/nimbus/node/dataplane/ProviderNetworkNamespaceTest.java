@@ -45,7 +45,7 @@ class ProviderNetworkNamespaceTest {
 
   @BeforeEach
   void makeProviderSwitch() {
-    removeEverythingOurs(); // a run killed before its @AfterEach left these
+    Shell.removeAllNamed(PREFIX); // a run killed before its @AfterEach left these
     root("ip link add name " + SWITCH + " type bridge");
     root("ip link set dev " + SWITCH + " up");
     int n = 1;
@@ -60,19 +60,10 @@ class ProviderNetworkNamespaceTest {
 
   @AfterEach
   void removeProviderSwitch() {
-    removeEverythingOurs();
+    Shell.removeAllNamed(PREFIX);
   }
 
-  private void removeEverythingOurs() {
-    for (String link : TenantCommands.deviceNames(Shell.run(List.of("ip", "-o", "link", "show")).output())) {
-      if (link.startsWith(PREFIX)) Shell.run(List.of("ip", "link", "del", "dev", link));
-    }
-    for (String netns : Shell.namespaces()) {
-      if (netns.startsWith(PREFIX)) Shell.run(List.of("ip", "netns", "delete", netns));
-    }
-    assertFalse(TenantCommands.deviceNames(Shell.run(List.of("ip", "-o", "link", "show")).output()).stream()
-        .anyMatch(l -> l.startsWith(PREFIX)), "links of an earlier run are gone");
-  }
+
 
   @Test
   void guestsOnTwoHostsMeetOnAFlatNetworkThroughTheirPhysicalInterfaces() {
@@ -84,19 +75,19 @@ class ProviderNetworkNamespaceTest {
       assertTrue(eth1.contains(" master " + flat.bridge() + " ") && eth1.contains(",UP"),
           "the physical interface is the bridge's uplink: " + eth1);
     }
-    assertPings(g1, g2.ip(), "a guest reaches the guest on the other host over the provider network");
-    assertPings(g2, g1.ip(), "and back");
-    assertPings(g1, g2.ip(), "untagged frames of the full MTU cross", "-M", "do", "-s", String.valueOf(1500 - 28));
+    Shell.assertPings(g1.netns(), g2.ip(), "a guest reaches the guest on the other host over the provider network");
+    Shell.assertPings(g2.netns(), g1.ip(), "and back");
+    Shell.assertPings(g1.netns(), g2.ip(), "untagged frames of the full MTU cross", "-M", "do", "-s", String.valueOf(1500 - 28));
 
     build(host1, g1); // the agent's reconciler does this every round
-    assertPings(g1, g2.ip(), "building again changes nothing");
+    Shell.assertPings(g1.netns(), g2.ip(), "building again changes nothing");
 
     TenantCommands c = commands(host1);
     for (List<String> command : c.teardown(devices(host1), List.of())) run.run(command, TIMEOUT);
     Set<String> left = devices(host1);
     assertFalse(left.contains(flat.bridge()), "the network is gone from host 1: " + left);
     assertTrue(left.contains("eth1"), "the physical interface is the operator's: it stays");
-    assertNoReply(g2, g1.ip(), "host 1 no longer carries the network");
+    Shell.assertNoReply(g2.netns(), g1.ip(), "host 1 no longer carries the network");
   }
 
   @Test
@@ -154,21 +145,9 @@ class ProviderNetworkNamespaceTest {
     run.run(List.of(command.split(" ")), TIMEOUT);
   }
 
-  private static Shell.Result ping(Guest from, String to, String... options) {
-    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", from.netns(), "ping", "-n", "-c", "3", "-W", "2"));
-    command.addAll(List.of(options));
-    command.add(to);
-    return Shell.run(command);
-  }
 
-  private static void assertPings(Guest from, String to, String why, String... options) {
-    Shell.Result ping = ping(from, to, options);
-    assertEquals(0, ping.exit(), why + " (" + from.ip() + " -> " + to + "):\n" + ping.output());
-  }
 
-  private static void assertNoReply(Guest from, String to, String why, String... options) {
-    Shell.Result ping = ping(from, to, options);
-    assertTrue(ping.exit() == 1 && ping.output().contains(" 0 received"),
-        why + " (" + from.ip() + " -> " + to + "):\n" + ping.output());
-  }
+
+
+
 }

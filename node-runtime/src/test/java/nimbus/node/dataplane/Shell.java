@@ -49,4 +49,77 @@ final class Shell {
   static List<String> namespaces() {
     return run(List.of("ip", "netns", "list")).output().lines().map(l -> l.split(" ")[0]).toList();
   }
+
+  /**
+   * Removes what a namespace test made, all named {@code prefix...}: first its processes whose
+   * command matches {@code processes} (their files are in the test's directories), then its
+   * links (a veth's root end goes only later, when the kernel gets round to a deleted
+   * namespace), then its namespaces and all in them.
+   */
+  static void removeAllNamed(String prefix) {
+    removeAllNamed(prefix, "");
+  }
+
+  static void removeAllNamed(String prefix, String processes) {
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream().anyMatch(a -> a.contains(prefix)))
+        .filter(p -> p.info().command().orElse("").matches(processes))
+        .forEach(ProcessHandle::destroy);
+    for (String link : TenantCommands.deviceNames(run(List.of("ip", "-o", "link", "show")).output())) {
+      if (link.startsWith(prefix)) run(List.of("ip", "link", "del", "dev", link));
+    }
+    for (String netns : namespaces()) {
+      if (netns.startsWith(prefix)) run(List.of("ip", "netns", "delete", netns));
+    }
+    if (namespaces().stream().anyMatch(n -> n.startsWith(prefix))) {
+      throw new AssertionError("namespaces of an earlier run are still there");
+    }
+  }
+
+  /**
+   * An underlay as hosts share one: bridge {@code bridge} in the root namespace, and for each
+   * host (namespace to its address) a new namespace joined to it by a veth ({@code ul0} inside,
+   * {@code prefix} + "u" + its number outside).
+   */
+  static void underlay(String bridge, String prefix, java.util.Map<String, String> hosts) {
+    mustRun("ip link add name " + bridge + " type bridge");
+    mustRun("ip link set dev " + bridge + " up");
+    int n = 1;
+    for (var host : hosts.entrySet()) {
+      String netns = host.getKey();
+      String rootEnd = prefix + "u" + n++;
+      mustRun("ip netns add " + netns);
+      mustRun("ip link add " + rootEnd + " type veth peer name ul0 netns " + netns);
+      mustRun("ip link set dev " + rootEnd + " master " + bridge + " up");
+      mustRun("ip -n " + netns + " addr add " + host.getValue() + "/24 dev ul0");
+      mustRun("ip -n " + netns + " link set dev ul0 up");
+      mustRun("ip -n " + netns + " link set dev lo up");
+    }
+  }
+
+  private static void mustRun(String command) {
+    Result result = run(List.of(command.split(" ")));
+    if (!result.ok()) throw new AssertionError(command + ": " + result.output());
+  }
+
+  /** Three pings from namespace {@code netns} to {@code to}, each answered within 2 s or not at all. */
+  static Result ping(String netns, String to, String... options) {
+    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns, "ping", "-n", "-c", "3", "-W", "2"));
+    command.addAll(List.of(options));
+    command.add(to);
+    return run(command);
+  }
+
+  static void assertPings(String netns, String to, String why, String... options) {
+    Result ping = ping(netns, to, options);
+    if (!ping.ok()) throw new AssertionError(why + " (" + netns + " -> " + to + "):\n" + ping.output());
+  }
+
+  /** ping's own verdict of no answer: exit 1 and its statistics line, not a ping that could not run. */
+  static void assertNoReply(String netns, String to, String why, String... options) {
+    Result ping = ping(netns, to, options);
+    if (ping.exit() != 1 || !ping.output().contains(" 0 received")) {
+      throw new AssertionError(why + " (" + netns + " -> " + to + "):\n" + ping.output());
+    }
+  }
 }

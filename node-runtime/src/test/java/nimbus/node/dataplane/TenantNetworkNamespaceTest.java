@@ -55,40 +55,14 @@ class TenantNetworkNamespaceTest {
 
   @BeforeEach
   void makeUnderlay() {
-    removeEverythingOurs(); // a run killed before its @AfterEach left these
-    root("ip link add name " + UNDERLAY + " type bridge");
-    root("ip link set dev " + UNDERLAY + " up");
-    int n = 1;
-    for (Host host : List.of(host1, host2)) {
-      String rootEnd = PREFIX + "u" + n++;
-      root("ip netns add " + host.netns());
-      root("ip link add " + rootEnd + " type veth peer name ul0 netns " + host.netns());
-      root("ip link set dev " + rootEnd + " master " + UNDERLAY + " up");
-      root("ip -n " + host.netns() + " addr add " + host.underlay() + "/24 dev ul0");
-      root("ip -n " + host.netns() + " link set dev ul0 up");
-      root("ip -n " + host.netns() + " link set dev lo up");
-    }
+    Shell.removeAllNamed(PREFIX); // a run killed before its @AfterEach left these
+    Shell.underlay(UNDERLAY, PREFIX, new java.util.LinkedHashMap<>(java.util.Map.of(
+        host1.netns(), host1.underlay(), host2.netns(), host2.underlay())));
   }
 
   @AfterEach
   void removeUnderlay() {
-    removeEverythingOurs();
-  }
-
-  /**
-   * Root-namespace links first (deleting a veth end deletes its peer at once; a namespace's
-   * links go only later, when the kernel gets round to the deleted namespace), then namespaces.
-   */
-  private void removeEverythingOurs() {
-    String links = Shell.run(List.of("ip", "-o", "link", "show")).output();
-    for (String link : TenantCommands.deviceNames(links)) {
-      if (link.startsWith(PREFIX)) Shell.run(List.of("ip", "link", "del", "dev", link));
-    }
-    for (String netns : Shell.namespaces()) {
-      if (netns.startsWith(PREFIX)) Shell.run(List.of("ip", "netns", "delete", netns));
-    }
-    assertFalse(TenantCommands.deviceNames(Shell.run(List.of("ip", "-o", "link", "show")).output()).stream()
-        .anyMatch(l -> l.startsWith(PREFIX)), "links of an earlier run are gone");
+    Shell.removeAllNamed(PREFIX);
   }
 
   @Test
@@ -96,19 +70,19 @@ class TenantNetworkNamespaceTest {
     build(netA, a1, a2);
     build(netB, b3, b4);
 
-    assertPings(a1, a2.ip(), "a guest reaches a guest on the other host");
-    assertPings(a2, a1.ip(), "and back");
-    assertPings(a1, a2.ip(), "a packet of the network's MTU crosses whole", "-M", "do", "-s", String.valueOf(MTU - 28));
-    assertNoReply(a1, a2.ip(), "one byte more is refused by the guest's own MTU", "-M", "do", "-s", String.valueOf(MTU - 27));
+    Shell.assertPings(a1.netns(), a2.ip(), "a guest reaches a guest on the other host");
+    Shell.assertPings(a2.netns(), a1.ip(), "and back");
+    Shell.assertPings(a1.netns(), a2.ip(), "a packet of the network's MTU crosses whole", "-M", "do", "-s", String.valueOf(MTU - 28));
+    Shell.assertNoReply(a1.netns(), a2.ip(), "one byte more is refused by the guest's own MTU", "-M", "do", "-s", String.valueOf(MTU - 27));
     guest(a1, "ip link set dev eth0 mtu 1500");
-    assertNoReply(a1, a2.ip(), "and, from a guest that thinks its MTU is 1500, does not cross the network",
+    Shell.assertNoReply(a1.netns(), a2.ip(), "and, from a guest that thinks its MTU is 1500, does not cross the network",
         "-M", "do", "-s", String.valueOf(MTU - 27));
     guest(a1, "ip link set dev eth0 mtu " + MTU);
 
-    assertPings(b3, b4.ip(), "the second network works across the hosts");
-    assertNoReply(b3, a1.ip(), "but reaches no guest of the first on the same host");
-    assertNoReply(b3, a2.ip(), "nor on the other host");
-    assertNoReply(a2, b4.ip(), "nor does the first reach the second's");
+    Shell.assertPings(b3.netns(), b4.ip(), "the second network works across the hosts");
+    Shell.assertNoReply(b3.netns(), a1.ip(), "but reaches no guest of the first on the same host");
+    Shell.assertNoReply(b3.netns(), a2.ip(), "nor on the other host");
+    Shell.assertNoReply(a2.netns(), b4.ip(), "nor does the first reach the second's");
   }
 
   @Test
@@ -128,15 +102,15 @@ class TenantNetworkNamespaceTest {
       String bridge = inHost(host, List.of("ip", "-o", "link", "show", "dev", netA.bridge()));
       assertTrue(bridge.contains(" mtu " + MTU + " ") && bridge.contains(",UP"), bridge);
     }
-    assertPings(a1, a2.ip(), "the first network still works");
+    Shell.assertPings(a1.netns(), a2.ip(), "the first network still works");
 
     TenantCommands b = host1.commands(netB);
     for (List<String> command : b.teardown(devices(host1), List.of(host2.underlay()))) run.run(command, TIMEOUT);
     Set<String> left = devices(host1);
     assertFalse(left.contains(netB.bridge()) || left.contains(netB.vxlanDevice()), "network B is gone: " + left);
     assertTrue(left.containsAll(List.of(netA.bridge(), netA.vxlanDevice())), "network A is still there: " + left);
-    assertNoReply(b4, b3.ip(), "B no longer reaches host 1");
-    assertPings(a2, a1.ip(), "A still does");
+    Shell.assertNoReply(b4.netns(), b3.ip(), "B no longer reaches host 1");
+    Shell.assertPings(a2.netns(), a1.ip(), "A still does");
   }
 
   /** The network on both hosts, a guest on each, and each host told where the other's guest is. */
@@ -184,22 +158,7 @@ class TenantNetworkNamespaceTest {
     run.run(List.of(command.split(" ")), TIMEOUT);
   }
 
-  private static Shell.Result ping(Guest from, String to, String... options) {
-    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", from.netns(), "ping", "-n", "-c", "3", "-W", "2"));
-    command.addAll(List.of(options));
-    command.add(to);
-    return Shell.run(command);
-  }
 
-  private static void assertPings(Guest from, String to, String why, String... options) {
-    Shell.Result ping = ping(from, to, options);
-    assertEquals(0, ping.exit(), why + " (" + from.ip() + " -> " + to + "):\n" + ping.output());
-  }
 
-  /** ping's own verdict of no answer: exit 1 and its statistics line, not a ping that could not run. */
-  private static void assertNoReply(Guest from, String to, String why, String... options) {
-    Shell.Result ping = ping(from, to, options);
-    assertTrue(ping.exit() == 1 && ping.output().contains(" 0 received"),
-        why + " (" + from.ip() + " -> " + to + "):\n" + ping.output());
-  }
+
 }
