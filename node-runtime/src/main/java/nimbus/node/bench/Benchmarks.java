@@ -30,4 +30,14 @@ public final class Benchmarks {
       }
     };
   }
+
+  /** The test guest of {@code options} ({@code guest}, else data/guest), if it has been built. */
+  static java.util.Optional<java.nio.file.Path> testGuest(Map<String, String> options) {
+    java.nio.file.Path guest = java.nio.file.Path.of(options.getOrDefault("guest", "data/guest")).toAbsolutePath();
+    if (java.nio.file.Files.isReadable(guest.resolve("vmlinuz")) && java.nio.file.Files.isReadable(guest.resolve("initrd.img"))) {
+      return java.util.Optional.of(guest);
+    }
+    System.err.println("no test guest in " + guest + ": run ./nimbus test or scripts/build-test-guest.sh " + guest);
+    return java.util.Optional.empty();
+  }
 }

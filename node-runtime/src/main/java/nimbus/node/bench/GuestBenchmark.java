@@ -31,11 +31,9 @@ final class GuestBenchmark {
 
   static int run(Map<String, String> options) throws Exception {
     int rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));
-    Path guest = Path.of(options.getOrDefault("guest", "data/guest")).toAbsolutePath();
-    if (!Files.isReadable(guest.resolve("vmlinuz")) || !Files.isReadable(guest.resolve("initrd.img"))) {
-      System.err.println("no test guest in " + guest + ": run ./nimbus test or scripts/build-test-guest.sh " + guest);
-      return 2;
-    }
+    java.util.Optional<Path> built = Benchmarks.testGuest(options);
+    if (built.isEmpty()) return 2;
+    Path guest = built.get();
     Map<String, Object> settings = Map.of(
         "nimbus.host.hypervisor-uri", "qemu:///system",
         "nimbus.host.domain-type", "qemu",

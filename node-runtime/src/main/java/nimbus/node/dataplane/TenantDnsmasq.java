@@ -3,7 +3,6 @@ package nimbus.node.dataplane;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import nimbus.node.agent.CommandRunner;
@@ -58,12 +56,12 @@ final class TenantDnsmasq {
     Optional<ProcessHandle> running = running(network);
     Path leases = TenantDhcp.leaseFile(dir);
     boolean leftLeases = !read(leases).equals(TenantDhcp.leasesOf(read(leases), network.served()));
-    if (running.isPresent() && !leftLeases && arguments(running.get()).equals(args.subList(1, args.size()))) {
+    if (running.isPresent() && !leftLeases && HostProcesses.arguments(running.get()).equals(args.subList(1, args.size()))) {
       if (changed) run.run(LinuxCommands.reloadDnsmasq(running.get().pid()), TIMEOUT);
       return;
     }
     // its subnets changed, or a port that went left its lease: dnsmasq reads leases only as it starts
-    running.ifPresent(TenantDnsmasq::end);
+    running.ifPresent(HostProcesses::end);
     if (leftLeases) DnsmasqFiles.write(leases, TenantDhcp.leasesOf(read(leases), network.served()));
     run.run(args, TIMEOUT);
     log.info("DHCP for network {} on {}: static leases from {}", network.networkId(), network.segment().bridge(), hosts);
@@ -103,14 +101,14 @@ final class TenantDnsmasq {
     String ours = "--dhcp-hostsdir=" + TenantDhcp.hostsDir(dir(network.networkId()));
     String bridge = "--interface=" + network.segment().bridge();
     Optional<ProcessHandle> found = Optional.empty();
-    for (ProcessHandle p : dnsmasqs()) {
-      List<String> args = arguments(p);
+    for (ProcessHandle p : HostProcesses.named("dnsmasq")) {
+      List<String> args = HostProcesses.arguments(p);
       if (!args.contains(bridge) && !args.contains(ours)) continue;
       if (args.contains(ours) && args.contains(bridge) && found.isEmpty()) {
         found = Optional.of(p);
       } else {
         log.info("stopping dnsmasq {} on {}: it serves leases other than this node's", p.pid(), network.segment().bridge());
-        end(p);
+        HostProcesses.end(p);
       }
     }
     return found;
@@ -119,7 +117,7 @@ final class TenantDnsmasq {
   /** Stops the network's dnsmasq and removes its files but the record of plugged ports. */
   void stop(String networkId) {
     String ours = "--dhcp-hostsdir=" + TenantDhcp.hostsDir(dir(networkId));
-    dnsmasqs().stream().filter(p -> arguments(p).contains(ours)).forEach(TenantDnsmasq::end);
+    HostProcesses.named("dnsmasq").stream().filter(p -> HostProcesses.arguments(p).contains(ours)).forEach(HostProcesses::end);
     Path dir = dir(networkId);
     if (!Files.isDirectory(dir)) return;
     try (Stream<Path> files = Files.walk(dir)) {
@@ -135,12 +133,12 @@ final class TenantDnsmasq {
   void sweep(Set<String> networkIds) {
     Set<String> kept = networkIds.stream().map(id -> "--dhcp-hostsdir=" + TenantDhcp.hostsDir(dir(id)))
         .collect(Collectors.toSet());
-    for (ProcessHandle p : dnsmasqs()) {
-      List<String> args = arguments(p);
+    for (ProcessHandle p : HostProcesses.named("dnsmasq")) {
+      List<String> args = HostProcesses.arguments(p);
       boolean tenant = args.stream().anyMatch(a -> a.startsWith("--interface=nbr-"));
       if (tenant && args.stream().noneMatch(kept::contains)) {
         log.info("stopping dnsmasq {}: it serves no tenant network with ports on this host", p.pid());
-        end(p);
+        HostProcesses.end(p);
       }
     }
     if (!Files.isDirectory(root)) return;
@@ -153,37 +151,7 @@ final class TenantDnsmasq {
     }
   }
 
-  /**
-   * The dnsmasqs in this node's network namespace. Those in others serve other hosts (hosts on
-   * one machine), though their arguments name the same bridge and directory as ours: they are
-   * not ours to find, restart or stop.
-   */
-  private static List<ProcessHandle> dnsmasqs() {
-    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
-    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("dnsmasq"))
-        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
-        .toList();
-  }
 
-  /** The identity of a network namespace (empty: the process is gone, or we may not look). */
-  private static Optional<Object> netns(Path file) {
-    try {
-      return Optional.ofNullable(Files.readAttributes(file, BasicFileAttributes.class).fileKey());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
 
-  private static List<String> arguments(ProcessHandle p) {
-    return p.info().arguments().map(List::of).orElse(List.of());
-  }
 
-  private static void end(ProcessHandle p) {
-    p.destroy();
-    try {
-      p.onExit().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      p.destroyForcibly();
-    }
-  }
 }

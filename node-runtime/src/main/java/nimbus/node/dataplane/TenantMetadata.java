@@ -3,12 +3,9 @@ package nimbus.node.dataplane;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import nimbus.node.agent.CommandRunner;
 import org.slf4j.Logger;
@@ -63,17 +60,15 @@ final class TenantMetadata {
    * this namespace that are not this node's (left by an earlier node with other files).
    */
   void sweep(Set<String> networkIds) {
-    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
     String config = config().toString();
-    ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("haproxy"))
+    HostProcesses.named("haproxy").stream()
         .filter(p -> {
-          List<String> args = p.info().arguments().map(List::of).orElse(List.of());
+          List<String> args = HostProcesses.arguments(p);
           return !args.contains(config) && args.stream().anyMatch(a -> a.endsWith(SUFFIX + "/haproxy.cfg"));
         })
-        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
         .forEach(p -> {
           log.info("stopping haproxy {}: a metadata proxy that is not this node's", p.pid());
-          end(p);
+          HostProcesses.end(p);
         });
     Set<String> kept = networkIds.stream().map(MetadataNamespace::nameOf).collect(Collectors.toSet());
     for (String name : namespaces()) {
@@ -94,7 +89,7 @@ final class TenantMetadata {
         .filter(id -> present.contains(MetadataNamespace.nameOf(id))).sorted().toList();
     List<ProcessHandle> running = running();
     if (ids.isEmpty()) {
-      running.forEach(TenantMetadata::end);
+      running.forEach(HostProcesses::end);
       return;
     }
     try {
@@ -111,7 +106,7 @@ final class TenantMetadata {
 
   /** Stops the proxy. */
   void stop() {
-    running().forEach(TenantMetadata::end);
+    running().forEach(HostProcesses::end);
   }
 
   /**
@@ -120,29 +115,11 @@ final class TenantMetadata {
    * which a daemon may write after its parent has returned.
    */
   private List<ProcessHandle> running() {
-    Optional<Object> ours = netns(Path.of("/proc/self/ns/net"));
     String config = config().toString();
-    return ProcessHandle.allProcesses()
-        .filter(p -> p.info().command().orElse("").endsWith("haproxy"))
-        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(config))
-        .filter(p -> ours.isPresent() && ours.equals(netns(Path.of("/proc", String.valueOf(p.pid()), "ns", "net"))))
-        .toList();
+    return HostProcesses.named("haproxy").stream().filter(p -> HostProcesses.arguments(p).contains(config)).toList();
   }
 
-  private static Optional<Object> netns(Path file) {
-    try {
-      return Optional.ofNullable(Files.readAttributes(file, BasicFileAttributes.class).fileKey());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
 
-  private static void end(ProcessHandle p) {
-    p.destroy();
-    try {
-      p.onExit().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      p.destroyForcibly();
-    }
-  }
+
+
 }
