@@ -204,6 +204,8 @@ public final class NetworkEntity
   /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
   private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
+  /** Clients waiting for a pool subnet's delete (in memory: after a crash they ask again). */
+  private final Map<String, ActorRef<StatusReply<Done>>> waitingReleases = new HashMap<>();
 
   private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
       StepDriver<Command> steps, ActorRef<Topic.Command<NetworkChanged>> hosts,
@@ -250,7 +252,7 @@ public final class NetworkEntity
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
-          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty()) {
+          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty() && waitingReleases.isEmpty()) {
             shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
           }
           return Effect().noReply();
@@ -307,6 +309,13 @@ public final class NetworkEntity
             events.add(new PortDetached(dhcpPortId(c.subnetId()), now()));
           }
           events.add(new SubnetDeleted(c.subnetId(), now()));
+          if (s.network().subnet(c.subnetId()).get().subnetpoolId().isPresent()) {
+            // answered once its CIDR is back in the pool, so the pool can go right after
+            return Effect().persist(events).thenRun(next -> {
+              waitingReleases.put(c.subnetId(), c.replyTo());
+              changed(next);
+            }).thenNoReply();
+          }
           return Effect().persist(events).thenRun(this::changed)
               .thenReply(c.replyTo(), n -> StatusReply.ack());
         })
@@ -455,7 +464,13 @@ public final class NetworkEntity
     if (step.startsWith("cidr-release:")) {
       String subnetId = step.substring("cidr-release:".length());
       boolean owed = n.cidrsToRelease().stream().anyMatch(claim -> claim.subnetId().equals(subnetId));
-      if (a.accepted() && owed) return persist(new SubnetCidrReleased(subnetId, now()));
+      if (a.accepted() && owed) {
+        return Effect().persist(new SubnetCidrReleased(subnetId, now())).thenRun(next -> {
+          ActorRef<StatusReply<Done>> client = waitingReleases.remove(subnetId);
+          if (client != null) client.tell(StatusReply.ack());
+          changed(next);
+        }).thenNoReply();
+      }
       return Effect().none().thenRun(this::drive).thenNoReply();
     }
     if (step.startsWith("subnet:")) {

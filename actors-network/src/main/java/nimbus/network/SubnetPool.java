@@ -24,8 +24,8 @@ public record SubnetPool(String id, String projectId, String name, String descri
   /** What an update may change; empty fields are left as they are. */
   public record Changes(Optional<String> name, Optional<String> description, Optional<List<String>> prefixes,
       Optional<Integer> defaultPrefixlen, Optional<Integer> minPrefixlen, Optional<Integer> maxPrefixlen,
-      Optional<Boolean> isDefault, Optional<Optional<Integer>> defaultQuota, Optional<List<String>> tags)
-      implements CborSerializable {}
+      Optional<Boolean> isDefault, Optional<Integer> defaultQuota, boolean defaultQuotaCleared,
+      Optional<List<String>> tags) implements CborSerializable {}
 
   /** A refusal in Neutron's words (its exception name, see {@link NetworkRefusal}). */
   public static final class Refused extends RuntimeException {
@@ -82,7 +82,8 @@ public record SubnetPool(String id, String projectId, String name, String descri
     int dflt = c.defaultPrefixlen().orElse(defaultPrefixlen);
     bounds(ipVersion, min, max, dflt);
     return new SubnetPool(id, projectId, c.name().orElse(name), c.description().orElse(description), ipVersion,
-        nextPrefixes, dflt, min, max, shared, c.isDefault().orElse(isDefault), c.defaultQuota().orElse(defaultQuota),
+        nextPrefixes, dflt, min, max, shared, c.isDefault().orElse(isDefault),
+        c.defaultQuotaCleared() ? Optional.empty() : c.defaultQuota().or(() -> defaultQuota),
         c.tags().orElse(tags), allocations, deleted, createdAt, at, revisionNumber + 1);
   }
 

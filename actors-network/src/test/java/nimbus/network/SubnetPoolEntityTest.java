@@ -139,8 +139,24 @@ class SubnetPoolEntityTest extends EntityTestSupport {
     assertEquals(kit.getState(), replayed);
   }
 
+  @Test
+  void commandsAndEventsSurviveSerialization() throws Exception {
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system());
+    SubnetPool pool = SubnetPool.checked(id, "p1", "pool", "", List.of("10.10.0.0/16"), Optional.of(24),
+        Optional.empty(), Optional.empty(), true, true, Optional.of(5), Instant.now());
+    for (Object o : List.<Object>of(new SubnetPoolEntity.PoolCreated(pool, Instant.now()), changes(List.of("10.0.0.0/8")),
+        new SubnetPool.Changes(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.of(false), Optional.empty(), true, Optional.of(List.of("t"))))) {
+      byte[] bytes = serialization.serialize(o).get();
+      Object back = serialization.deserialize(bytes, serialization.findSerializerFor(o).identifier(),
+          serialization.serializerFor(o.getClass()) instanceof org.apache.pekko.serialization.SerializerWithStringManifest m
+              ? m.manifest(o) : o.getClass().getName()).get();
+      assertEquals(o, back);
+    }
+  }
+
   private static SubnetPool.Changes changes(List<String> prefixes) {
     return new SubnetPool.Changes(Optional.empty(), Optional.empty(), Optional.of(prefixes), Optional.empty(),
-        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), false, Optional.empty());
   }
 }
