@@ -50,7 +50,8 @@ public record Port(String id, String networkId, String projectId, PortAttributes
     }
     if (event instanceof PortEntity.PortBound e) {
       return new Port(id, networkId, projectId, attributes, requestedMac, requestedIps, macAddress, fixedIps,
-          e.hostId(), e.hostId().isEmpty() ? "DOWN" : status, phase, quotaHeld, addressesHeld, createdAt, at,
+          // plugged nowhere yet on a new host (its agent reports ACTIVE once it has plugged it)
+          e.hostId(), e.hostId().equals(hostId) ? status : "DOWN", phase, quotaHeld, addressesHeld, createdAt, at,
           revisionNumber + 1);
     }
     if (event instanceof PortEntity.PortStatusChanged e) {

@@ -57,8 +57,11 @@ public final class PortEntity
   /** Binds the port to a host (empty: unbinds it); the host's agent plugs it. */
   public record Bind(Optional<String> hostId, ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
-  /** The host that holds the port reports it plugged ({@code ACTIVE}) or not ({@code DOWN}). */
-  public record ReportStatus(String status) implements Command {}
+  /**
+   * Host {@code host} reports the port plugged ({@code ACTIVE}) or unplugged ({@code DOWN}); only
+   * the host it is bound to is heard (a late report of a host it has left changes nothing).
+   */
+  public record ReportStatus(String host, String status) implements Command {}
 
   /** A server takes the port as its NIC: refused (409 PortInUse) while another device has it. */
   public record ClaimDevice(String deviceId, String deviceOwner, ActorRef<StatusReply<Port>> replyTo) implements Command {}
@@ -191,7 +194,8 @@ public final class PortEntity
             ? Effect().reply(c.replyTo(), StatusReply.success(s.port()))
             : Effect().persist(new PortBound(c.hostId(), now()))
                 .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
-        .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status()) || s.port().hostId().isEmpty()
+        .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status())
+            || !s.port().hostId().equals(Optional.of(c.host()))
             ? Effect().noReply()
             : Effect().persist(new PortStatusChanged(c.status(), now())).thenNoReply())
         .onCommand(ClaimDevice.class, (s, c) -> {

@@ -89,10 +89,32 @@ class PortEntityTest extends EntityTestSupport {
     claims.accept("reserve port " + id);
     claims.answer("attach " + id, attachment);
     create().receiveMessage(Duration.ofSeconds(5));
-    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
     assertEquals("DOWN", ((PortEntity.Existing) kit.getState()).port().status());
     kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.of("host-1"), to));
-    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
-    assertEquals("ACTIVE", ((PortEntity.Existing) kit.getState()).port().status());
+    assertEquals("DOWN", status(), "bound is not yet plugged");
+    kit.runCommand(new PortEntity.ReportStatus("host-2", "ACTIVE"));
+    assertEquals("DOWN", status(), "another host's report is not heard");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    assertEquals("ACTIVE", status());
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "DOWN"));
+    assertEquals("DOWN", status(), "unplugged");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    // moved: the old host's late report changes nothing, and the port waits for its new host
+    kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.of("host-2"), to));
+    assertEquals("DOWN", status(), "not plugged on its new host yet");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "DOWN"));
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    assertEquals("DOWN", status(), "a late report of the old host");
+    kit.runCommand(new PortEntity.ReportStatus("host-2", "ACTIVE"));
+    assertEquals("ACTIVE", status());
+    kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.empty(), to));
+    assertEquals("DOWN", status(), "unbound");
+    kit.restart();
+    assertEquals("DOWN", status());
+  }
+
+  private String status() {
+    return ((PortEntity.Existing) kit.getState()).port().status();
   }
 }

@@ -262,12 +262,15 @@ public final class HostAgent {
 
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
+    String host = settings.name();
     if (m.report() instanceof ServerEntity.NicPlugged plugged) {
-      sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus("ACTIVE"));
+      sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus(host, "ACTIVE"));
+    } else if (m.report() instanceof ServerEntity.NicUnplugged unplugged) {
+      sharding.entityRefFor(PortEntity.TYPE_KEY, unplugged.portId()).tell(new PortEntity.ReportStatus(host, "DOWN"));
     } else if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
       // its NICs are on their networks now: the ports say so (Neutron's port status)
       portsOf(m.command()).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
-          .tell(new PortEntity.ReportStatus("ACTIVE")));
+          .tell(new PortEntity.ReportStatus(host, "ACTIVE")));
     }
     if (m.report() instanceof ServerEntity.Destroyed) {
       lastFinished.remove(m.serverId());
