@@ -35,6 +35,10 @@ public interface NetworkClaims {
   CompletionStage<StatusReply<Attachment>> attachPort(String networkId, String portId, String projectId,
       String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips);
 
+  /** Other addresses and/or MAC for the port, in place of those it holds ({@link NetworkEntity.ReaddressPort}). */
+  CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips);
+
   /** The port's addresses go back to its network. */
   CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId);
 }

@@ -88,6 +88,13 @@ public final class NetworkEntity
   public record AttachPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
       Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
 
+  /**
+   * Replaces port {@code portId}'s addresses and/or MAC ({@code empty}: keep them) in one change:
+   * the new ones are checked against every other port's, an address it already holds may be kept.
+   */
+  public record ReaddressPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
+      Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
+
   /** The port is plugged on a host now (or, empty, on none); answered also for a port the network does not hold. */
   public record PlacePort(String portId, Optional<Attachment.Placement> placement, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
@@ -274,7 +281,8 @@ public final class NetworkEntity
         .onCommand(AddPoolSubnet.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(UpdateSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id())))
         .onCommand(DeleteSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnetId())))
-        .onCommand(AttachPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(AttachPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ReaddressPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     return b.build();
   }
 
@@ -319,7 +327,8 @@ public final class NetworkEntity
           return Effect().persist(events).thenRun(this::changed)
               .thenReply(c.replyTo(), n -> StatusReply.ack());
         })
-        .onCommand(AttachPort.class, this::attach);
+        .onCommand(AttachPort.class, this::attach)
+        .onCommand(ReaddressPort.class, this::readdress);
   }
 
   private ReplyEffect<Event, State> addSubnet(Active s, AddSubnet c) {
@@ -376,6 +385,21 @@ public final class NetworkEntity
     }
     return Effect().persist(new PortAttached(c.portId(), attachment, now())).thenRun(this::changed)
         .thenReply(c.replyTo(), n -> StatusReply.success(attachment));
+  }
+
+  private ReplyEffect<Event, State> readdress(Active s, ReaddressPort c) {
+    Attachment held = s.network().ports().get(c.portId());
+    if (held == null) return Effect().reply(c.replyTo(), NetworkRefusal.portNotFound(c.portId()));
+    Attachment next;
+    try {
+      next = Ipam.readdress(s.network(), c.portId(), held, c.mac(), c.ips());
+    } catch (Ipam.Refused refused) {
+      return Effect().reply(c.replyTo(), Rejection.of(refused.rejection.kind(), refused.rejection.message()));
+    }
+    if (next.equals(held)) return Effect().reply(c.replyTo(), StatusReply.success(held));
+    // one event: the old addresses go back exactly as the new ones are taken
+    return Effect().persist(new PortAttached(c.portId(), next, now())).thenRun(this::changed)
+        .thenReply(c.replyTo(), n -> StatusReply.success(next));
   }
 
   private ReplyEffect<Event, State> detach(State s, DetachPort c) {

@@ -162,7 +162,7 @@ public final class NetworkListProjection {
         st.setString(13, ReadSideJson.MAPPER.writeValueAsString(p));
         st.executeUpdate();
       }
-      if (p.phase() != Port.Phase.READY) return;
+      if (p.phase() != Port.Phase.READY && p.phase() != Port.Phase.READDRESSING) return;
       for (FixedIp ip : p.fixedIps()) {
         try (PreparedStatement st = c.prepareStatement(
             "INSERT INTO port_ips (port_id, subnet_id, ip_address) VALUES (?, ?, ?)")) {

@@ -112,7 +112,7 @@ public final class NetworkListing {
 
   /** Ports that have their addresses. Blocking JDBC. */
   public List<Port> ports(Query<Port> q) throws SQLException {
-    return list(PORTS, q, "phase = 'READY'", "PortNotFound: Port %s could not be found.");
+    return list(PORTS, q, "phase IN ('READY', 'READDRESSING')", "PortNotFound: Port %s could not be found.");
   }
 
   /** Subnet pools. Blocking JDBC. */

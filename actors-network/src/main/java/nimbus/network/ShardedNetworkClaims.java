@@ -63,6 +63,13 @@ public final class ShardedNetworkClaims implements NetworkClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.ReaddressPort(portId, projectId, deviceOwner, mac, ips, r), timeout);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId) {
     return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
         .ask(r -> new NetworkEntity.DetachPort(portId, r), timeout);

@@ -226,6 +226,38 @@ class NetworkEntityTest extends EntityTestSupport {
     assertNotEquals(0, ((NetworkEntity.Existing) replayed).network().revisionNumber());
   }
 
+  @Test
+  void aPortIsReaddressedAllOrNothing() {
+    createVxlan();
+    Subnet s = addSubnet(subnet("10.6.0.0/24", "10.6.0.1"));
+    IpRequest ten = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.10"));
+    IpRequest eleven = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.11"));
+    IpRequest twelve = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.12"));
+    attach("a", Optional.of(List.of(ten)));
+    attach("b", Optional.of(List.of(eleven)));
+    StatusReply<Attachment> clash = readdress("a", List.of(twelve, eleven));
+    assertTrue(clash.getError().getMessage().contains("IpAddressAlreadyAllocated"));
+    assertEquals("10.6.0.10", held("a").fixedIps().get(0).ipAddress(), "nothing changed");
+    assertTrue(attach("c", Optional.of(List.of(twelve))).isSuccess(), "nor was .12 taken");
+    // a subnet asked alone keeps the address held there; the MAC stays
+    String mac = held("a").macAddress();
+    Attachment both = readdress("a", List.of(new IpRequest(Optional.of(s.id()), Optional.empty()),
+        new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.20")))).getValue();
+    assertEquals(List.of("10.6.0.10", "10.6.0.20"), both.fixedIps().stream().map(FixedIp::ipAddress).toList());
+    assertEquals(mac, both.macAddress());
+    readdress("a", List.of(new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.20"))));
+    assertTrue(attach("d", Optional.of(List.of(ten))).isSuccess(), ".10 was given back");
+  }
+
+  private StatusReply<Attachment> readdress(String port, List<IpRequest> ips) {
+    return kit.<StatusReply<Attachment>>runCommand(to -> new NetworkEntity.ReaddressPort(port, "p1", "",
+        Optional.empty(), Optional.of(ips), to)).reply();
+  }
+
+  private Attachment held(String port) {
+    return ((NetworkEntity.Existing) kit.getState()).network().ports().get(port);
+  }
+
   private PoolSubnet fromPool(String pool) {
     Subnet template = subnet("0.0.0.0/0", "0.0.0.0");
     return new PoolSubnet(template, pool, Optional.empty(), Optional.of(26), false, false);

@@ -80,6 +80,12 @@ final class ScriptedClaims implements NetworkClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
+    return step("readdress " + portId);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId) {
     return step("detach " + portId);
   }
