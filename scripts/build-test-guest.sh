@@ -3,7 +3,9 @@
 # beyond the Debian mirror): a Debian cloud kernel plus a busybox initramfs that prints
 # GUEST-BOOTED, tries DHCP on eth0 (address and MTU), prints GUEST-IP, GUEST-MTU and GUEST-READY
 # and drops to a shell on ttyS0; with nimbus.ping=A,B on its kernel command line it pings those
-# addresses in the background and prints PING-OK/PING-FAIL and PING-MTU-OK/PING-MTU-FAIL per address.
+# addresses in the background and prints PING-OK/PING-FAIL and PING-MTU-OK/PING-MTU-FAIL per address;
+# with nimbus.metadata=1 it reads its host name and public key from the metadata service and prints
+# META-HOSTNAME and META-KEY (or META-FAIL). Its DHCP client installs option 121 routes.
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
 # Idempotent: does nothing while both outputs are newer than this script; downloaded .debs are
 # kept in OUTDIR/.cache.
@@ -94,7 +96,7 @@ for m in $MODULES; do insmod /lib/modules/\$m.ko; done
 ip link set lo up; ip link set eth0 up
 echo GUEST-BOOTED
 # No NIC or no DHCP server must not stop the boot: READY is printed either way.
-udhcpc -i eth0 -n -q -t 10 -T 1 -s /usr/share/udhcpc/default.script || echo "udhcpc: no lease"
+udhcpc -i eth0 -n -q -t 10 -T 1 -O staticroutes -s /usr/share/udhcpc/default.script || echo "udhcpc: no lease"
 # the address DHCP gave (empty without one), for tests that check the network
 echo "GUEST-IP \$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}')"
 echo "GUEST-MTU \$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
@@ -102,13 +104,33 @@ echo "GUEST-MTU \$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
 # (but our own) for up to nimbus.pingwait seconds (default 20), then say PING-OK or PING-FAIL, and
 # after an OK whether a full 1450-byte packet (1422 bytes of data, DF: Linux's default) crosses
 self=\$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}' | cut -d/ -f1)
-peers=; pingwait=20
+peers=; pingwait=20; metadata=
 for arg in \$(cat /proc/cmdline); do
   case \$arg in
     nimbus.ping=*) peers=\$(echo "\${arg#nimbus.ping=}" | tr , ' ') ;;
     nimbus.pingwait=*) pingwait=\${arg#nimbus.pingwait=} ;;
+    nimbus.metadata=*) metadata=\${arg#nimbus.metadata=} ;;
   esac
 done
+# nimbus.metadata=1: read the host name and public key from the metadata service (for up to 30 s),
+# then say META-HOSTNAME and META-KEY, or META-FAIL
+if [ "\$metadata" = 1 ]; then
+  (
+    md=http://169.254.169.254
+    end=\$((\$(date +%s) + 30)); ok=
+    while [ \$(date +%s) -lt \$end ]; do
+      if timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json \\
+         && timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key; then ok=1; break; fi
+      sleep 1
+    done
+    if [ -n "\$ok" ]; then
+      echo "META-HOSTNAME \$(sed -n 's/.*"hostname": *"\\([^"]*\\)".*/\\1/p' /tmp/meta_data.json)"
+      echo "META-KEY \$(cat /tmp/openssh-key)"
+    else
+      echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";")"
+    fi
+  ) &
+fi
 for peer in \$peers; do
   [ "\$peer" = "\$self" ] && continue
   (
@@ -131,7 +153,18 @@ cat > "$ir/usr/share/udhcpc/default.script" <<'EOF'
 [ "$1" = bound ] || exit 0
 # the MTU DHCP gives (option 26) first, as a cloud image's DHCP client sets it
 [ -n "$mtu" ] && ip link set dev $interface mtu $mtu
-ip addr add $ip/${mask:-24} dev $interface && [ -n "$router" ] && ip route add default via $router
+ip addr add $ip/${mask:-24} dev $interface || exit 0
+if [ -n "$staticroutes" ]; then
+  # option 121 (RFC 3442): destination and router pairs, router 0.0.0.0 on-link (the metadata
+  # service's route); a client that takes it ignores option 3, the default route is among them
+  set -- $staticroutes
+  while [ $# -ge 2 ]; do
+    if [ "$2" = 0.0.0.0 ]; then ip route add $1 dev $interface; else ip route add $1 via $2 dev $interface; fi
+    shift 2
+  done
+elif [ -n "$router" ]; then
+  ip route add default via $router
+fi
 exit 0
 EOF
 chmod +x "$ir/init" "$ir/usr/share/udhcpc/default.script"

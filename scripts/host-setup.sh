@@ -5,7 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          dnsmasq-base iproute2 iputils-ping nftables busybox cpio python3-openstackclient postgresql curl)
+          dnsmasq-base iproute2 iputils-ping nftables haproxy busybox cpio python3-openstackclient postgresql curl
+          genisoimage)
 VIRSH=(virsh -q -c qemu:///system)
 PG_VERSION=15
 PG_CLUSTER=main

@@ -8,7 +8,7 @@
 # Host K (hostK) is a network namespace joined to an underlay bridge (nul0) in the root namespace,
 # with address 10.252.0.(10+K)/24 (the bridge has 10.252.0.1, where the control node listens);
 # its own mount, UTS and cgroup namespaces with per-host /run/libvirt, /var/lib/libvirt,
-# /var/cache/libvirt, /var/log/libvirt, /etc/libvirt, /var/lib/nimbus and /etc/hosts; its own
+# /var/cache/libvirt, /var/log/libvirt, /etc/libvirt, /var/lib/nimbus, /run/netns and /etc/hosts; its own
 # virtlogd and libvirtd (real TCG guests); and its own Nimbus compute node, which joins the
 # cluster over the underlay. Each host is also an availability zone of its own name.
 #
@@ -312,6 +312,9 @@ host_make() {
   hd=$(host_dir "$k")
   address=$(host_address "$k")
   mkdir -p "$hd"/{run-libvirt,lib-libvirt,cache-libvirt,log-libvirt,etc-libvirt,lib-nimbus,data}
+  # the host's own named network namespaces (its metadata namespaces): names of a host that is
+  # gone are empty files that would keep `ip netns add` from making them again
+  rm -rf "$hd/run-netns" 2>/dev/null || true; mkdir -p "$hd/run-netns"
   chmod 755 "$hd/lib-nimbus"   # dnsmasq reads the leases under it after dropping root
   [ -s "$hd/host-uuid" ] || cat /proc/sys/kernel/random/uuid >"$hd/host-uuid"
   uuid=$(cat "$hd/host-uuid")
@@ -349,7 +352,8 @@ host_init() {
   local k=$1 hd pair mount type opts
   hd=$(host_dir "$k")
   for pair in run-libvirt:/run/libvirt lib-libvirt:/var/lib/libvirt cache-libvirt:/var/cache/libvirt \
-              log-libvirt:/var/log/libvirt etc-libvirt:/etc/libvirt lib-nimbus:/var/lib/nimbus; do
+              log-libvirt:/var/log/libvirt etc-libvirt:/etc/libvirt lib-nimbus:/var/lib/nimbus \
+              run-netns:/run/netns; do
     mkdir -p "${pair#*:}"
     mount --bind "$hd/${pair%%:*}" "${pair#*:}"
   done

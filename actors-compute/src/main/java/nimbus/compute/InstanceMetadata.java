@@ -24,8 +24,8 @@ public record InstanceMetadata(String serverId, String name, String projectId, S
   /** What the server's spec lets its guest see. */
   public static InstanceMetadata of(String serverId, ServerSpec spec) {
     return new InstanceMetadata(serverId, spec.name(), spec.projectId(),
-        spec.availabilityZone().orElse("nova"), spec.metadata(), spec.keyName(), Optional.empty(),
-        Optional.empty(), false);
+        spec.availabilityZone().orElse("nova"), spec.metadata(), spec.keyName(), spec.publicKey(),
+        spec.userData(), spec.configDrive());
   }
 
   /** The guest's host name, made from its display name as Nova's {@code sanitize_hostname} does. */

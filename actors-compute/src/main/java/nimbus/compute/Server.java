@@ -3,6 +3,7 @@ package nimbus.compute;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
@@ -90,6 +91,10 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return withSpec(spec.withName(name));
   }
 
+  Server withMetadata(Map<String, String> metadata) {
+    return withSpec(spec.withMetadata(metadata));
+  }
+
   /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */
   Server locked(Optional<String> by) {
     return with(c -> c.lockedBy = by);
@@ -156,6 +161,6 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports);
+        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive());
   }
 }

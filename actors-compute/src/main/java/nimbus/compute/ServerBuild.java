@@ -56,6 +56,9 @@ final class ServerBuild {
         .onCommand(ServerEntity.Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Rename.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.AttachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.DetachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Idle.class, (s, c) -> steps.passivate());
     b.forStateType(Building.class)

@@ -14,6 +14,7 @@ import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
 import nimbus.cluster.FaultInjection;
 import nimbus.cluster.Rejection;
+import nimbus.cluster.StepDriver;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -198,12 +199,10 @@ public final class ServerCreation
   private final Steps steps;
   private final Clock clock;
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final StepDriver<Command> driver;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   /** Clients waiting for the end: in memory only (after a crash they ask again or time out). */
   private final List<ActorRef<StatusReply<Created>>> waiting = new ArrayList<>();
-  /** Steps asked and not yet answered, so a tick does not ask twice at once. */
-  private final Set<String> asking = new java.util.HashSet<>();
 
   public static Behavior<Command> create(String requestId, Steps steps, Clock clock, Duration retryInterval,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
@@ -218,9 +217,9 @@ public final class ServerCreation
     this.steps = steps;
     this.clock = clock;
     this.context = context;
-    this.timers = timers;
+    this.driver = new StepDriver<>(context, timers, retryInterval, new Tick(),
+        a -> new StepAnswered(a.step(), a.refusal(), a.unanswered()));
     this.shard = shard;
-    timers.startTimerWithFixedDelay(new Tick(), retryInterval);
     context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
   }
 
@@ -250,7 +249,7 @@ public final class ServerCreation
     b.forStateType(Undoing.class)
         .onCommand(Start.class, (s, c) -> wait(c))
         .onCommand(StepAnswered.class, (s, c) -> {
-          asking.remove(c.step());
+          driver.done(c.step());
           return c.unanswered() ? Effect().noReply()
               : Effect().persist(new Undone(now())).thenRun(this::drive).thenNoReply();
         })
@@ -272,7 +271,7 @@ public final class ServerCreation
   }
 
   private ReplyEffect<Event, State> answered(Running s, StepAnswered c) {
-    asking.remove(c.step());
+    driver.done(c.step());
     if (c.unanswered()) return Effect().noReply(); // the next tick asks again
     Optional<Event> done = switch (s.step()) {
       case RESERVE_QUOTA -> c.step().equals(QUOTA) ? Optional.of(stepDone(c, new QuotaReserved(now()))) : Optional.empty();
@@ -303,6 +302,8 @@ public final class ServerCreation
 
   /** Carries out the step the state is in (after every event, after recovery, at every tick). */
   private void drive(State state) {
+    // ticks only while there is something to drive, so a finished creation may passivate once idle
+    driver.keepTicking(state instanceof Running || state instanceof Undoing);
     if (state instanceof Running r) {
       Request req = r.request();
       switch (r.step()) {
@@ -313,21 +314,16 @@ public final class ServerCreation
             .forEach(id -> ask(CREATE + id, () -> steps.create(id, req.specOf(id))));
       }
     } else if (state instanceof Undoing u) {
-      if (asking.add(UNDO)) {
-        context.pipeToSelf(steps.undo(u.request().spec().projectId(), u.request().spec().group().map(Placement::groupId),
-            u.serverIds()), (done, failure) -> new StepAnswered(UNDO, Optional.empty(), failure != null));
-      }
+      ask(UNDO, () -> steps.undo(u.request().spec().projectId(), u.request().spec().group().map(Placement::groupId),
+          u.serverIds()).thenApply(done -> Optional.empty()));
     } else if (state instanceof Finished f) {
-      timers.cancelAll(); // nothing left to drive: the entity may passivate once idle
       waiting.forEach(to -> to.tell(outcome(f)));
       waiting.clear();
     }
   }
 
   private void ask(String step, java.util.function.Supplier<CompletionStage<Optional<Rejection>>> answer) {
-    if (!asking.add(step)) return;
-    context.pipeToSelf(answer.get(), (refusal, failure) -> new StepAnswered(step,
-        failure == null ? refusal : Optional.empty(), failure != null));
+    driver.askRefusal(step, answer);
   }
 
   private static StatusReply<Created> outcome(Finished f) {

@@ -91,6 +91,17 @@ public final class ServerEntity
 
   public record GetActions(ActorRef<StatusReply<Actions>> replyTo) implements Command {}
 
+  /**
+   * Sets metadata items ({@code replace}: they become the whole metadata) or, given
+   * {@code delete}, removes that item; answered with the metadata after the change. Nova allows
+   * it only in a settled state, and at most 128 items.
+   */
+  public record ChangeMetadata(Map<String, String> items, boolean replace, Optional<String> delete,
+      ActorRef<StatusReply<Metadata>> replyTo) implements Command {}
+
+  /** A server's metadata items. */
+  public record Metadata(Map<String, String> items) implements CborSerializable {}
+
   /** Rebuild an ACTIVE server from another (or the same) image: its disk starts afresh. */
   public record Rebuild(BootSource boot, Optional<String> name, ActorRef<StatusReply<ServerView>> replyTo)
       implements Command {}
@@ -291,6 +302,9 @@ public final class ServerEntity
   public record ServerUnlocked(Instant at) implements Request {}
 
   public record ServerRenamed(String name, Instant at) implements Event {}
+
+  /** The server's metadata is now {@code metadata}. */
+  public record MetadataChanged(Map<String, String> metadata, Instant at) implements Event {}
 
   public record RebuildRequested(BootSource boot, Optional<String> name, Instant at) implements Request {}
 
@@ -838,6 +852,7 @@ public final class ServerEntity
         .onEvent(ServerLocked.class, (s, e) -> s.withServer(s.server().locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
         .onEvent(ServerUnlocked.class, (s, e) -> s.withServer(s.server().locked(Optional.empty()).at(e.at())))
         .onEvent(ServerRenamed.class, (s, e) -> s.withServer(s.server().renamed(e.name()).at(e.at())))
+        .onEvent(MetadataChanged.class, (s, e) -> s.withServer(s.server().withMetadata(e.metadata()).at(e.at())))
         .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), s.vmState(),
             s instanceof Snapshotting snap ? Optional.of(snap.imageId()) : Optional.empty(), e.at()))
         .onEvent(ServerDeleted.class, (s, e) -> new Deleted(s.server().at(e.at()), false));

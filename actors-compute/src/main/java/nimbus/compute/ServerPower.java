@@ -2,8 +2,12 @@ package nimbus.compute;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import nimbus.cluster.Rejection;
 import nimbus.compute.ServerEntity.Active;
@@ -195,6 +199,7 @@ final class ServerPower {
         .onCommand(Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Rename.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Create.class, (s, c) -> effect.reply(c.replyTo(),
             Rejection.conflict("Server " + steps.serverId + " was deleted")))
@@ -208,6 +213,31 @@ final class ServerPower {
         .onCommand(Idle.class, (s, c) -> s.released() ? steps.passivate() : effect.noReply());
   }
 
+  /** Nova's vm states in which metadata may change (and no task may be under way). */
+  private static final Set<VmState> METADATA_STATES =
+      EnumSet.of(VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED);
+  private static final int MAX_METADATA_ITEMS = 128;
+
+  private ReplyEffect<Event, State> changeMetadata(State s, ServerEntity.ChangeMetadata c) {
+    if (!METADATA_STATES.contains(s.vmState())) {
+      return effect.reply(c.replyTo(), steps.wrongState("update metadata", s.vmState()));
+    }
+    if (s.task().isPresent()) return effect.reply(c.replyTo(), steps.busy("update metadata", s.task().get()));
+    Map<String, String> current = s.server().spec().metadata();
+    Map<String, String> next = new HashMap<>(c.replace() ? Map.of() : current);
+    next.putAll(c.items());
+    if (c.delete().isPresent() && next.remove(c.delete().get()) == null) {
+      return effect.reply(c.replyTo(), Rejection.notFound("Metadata item was not found"));
+    }
+    if (next.size() > MAX_METADATA_ITEMS) {
+      return effect.reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN,
+          "Quota exceeded for metadata_items: Requested " + next.size() + ", but the limit is " + MAX_METADATA_ITEMS));
+    }
+    if (next.equals(current)) return effect.reply(c.replyTo(), StatusReply.success(new ServerEntity.Metadata(current)));
+    return effect.persist(new ServerEntity.MetadataChanged(next, steps.now()))
+        .thenReply(c.replyTo(), after -> StatusReply.success(new ServerEntity.Metadata(after.server().spec().metadata())));
+  }
+
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forAnyState()
         .onCommand(Delete.class, (s, c) -> delete(s, c.replyTo()))
@@ -218,6 +248,7 @@ final class ServerPower {
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
         .onCommand(ServerEntity.Rename.class, (s, c) -> effect.persist(new ServerEntity.ServerRenamed(c.name(), steps.now()))
             .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
+        .onCommand(ServerEntity.ChangeMetadata.class, this::changeMetadata)
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(),
             StatusReply.success(new ServerEntity.Actions(s.server().actions()))))
         .onCommand(ServerEntity.Create.class, (s, c) -> s.server().spec().equals(c.spec())
@@ -235,6 +266,8 @@ final class ServerPower {
         .onCommand(ServerEntity.Resize.class, (s, c) -> refuse(c.replyTo(), "resize", s))
         .onCommand(ServerEntity.ConfirmResize.class, (s, c) -> refuse(c.replyTo(), "confirmResize", s))
         .onCommand(ServerEntity.RevertResize.class, (s, c) -> refuse(c.replyTo(), "revertResize", s))
+        .onCommand(ServerEntity.AttachNic.class, (s, c) -> refuse(c.replyTo(), "attach_interface", s))
+        .onCommand(ServerEntity.DetachNic.class, (s, c) -> refuse(c.replyTo(), "detach_interface", s))
         .onCommand(ServerEntity.GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = s.server().host();
           if (host.isEmpty()) return effect.reply(c.replyTo(), StatusReply.success(""));

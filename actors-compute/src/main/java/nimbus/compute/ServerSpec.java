@@ -7,14 +7,23 @@ import nimbus.cluster.CborSerializable;
 /**
  * What a user asked for when creating a server (already checked by whoever sends it); {@code group}
  * is the server group it belongs to and {@code availabilityZone} the zone it asked for, if any.
+ * What its guest reads about itself: {@code publicKey}, the key pair's key as it was at create
+ * (the guest keeps it when the key pair is deleted, as in Nova), {@code userData} (base64, as
+ * given) and whether it asked for a {@code configDrive}.
  */
 public record ServerSpec(String name, String projectId, String userId, Flavor flavor,
     BootSource boot, Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group,
-    Optional<String> availabilityZone, ServerNetworks networks) implements CborSerializable {
+    Optional<String> availabilityZone, ServerNetworks networks, Optional<String> publicKey,
+    Optional<String> userData, boolean configDrive) implements CborSerializable {
 
-  /** Servers asked for before tenant networks have no {@code networks}: the host-local one. */
+  /**
+   * Servers asked for before tenant networks have no {@code networks}: the host-local one;
+   * before the metadata service, no key, no user data (and no config drive).
+   */
   public ServerSpec {
     if (networks == null) networks = ServerNetworks.HOST_LOCAL;
+    if (publicKey == null) publicKey = Optional.empty();
+    if (userData == null) userData = Optional.empty();
   }
 
   /** A server on its host's local network. */
@@ -24,20 +33,44 @@ public record ServerSpec(String name, String projectId, String userId, Flavor fl
     this(name, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone, ServerNetworks.HOST_LOCAL);
   }
 
+  /** A server without user data, config drive or captured key. */
+  public ServerSpec(String name, String projectId, String userId, Flavor flavor, BootSource boot,
+      Map<String, String> metadata, Optional<String> keyName, Optional<Placement> group,
+      Optional<String> availabilityZone, ServerNetworks networks) {
+    this(name, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone, networks,
+        Optional.empty(), Optional.empty(), false);
+  }
+
   /** What the server asks of its host. */
   public Demand demand() {
     return new Demand(flavor.resources(), availabilityZone, group);
   }
 
   public ServerSpec withName(String newName) {
-    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone, networks);
+    return new ServerSpec(newName, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone,
+        networks, publicKey, userData, configDrive);
   }
 
   public ServerSpec withFlavor(Flavor newFlavor) {
-    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone, networks);
+    return new ServerSpec(name, projectId, userId, newFlavor, boot, metadata, keyName, group, availabilityZone,
+        networks, publicKey, userData, configDrive);
   }
 
+  /** The spec with other metadata (the server-metadata routes): the guest's data stay. */
+  public ServerSpec withMetadata(Map<String, String> newMetadata) {
+    return new ServerSpec(name, projectId, userId, flavor, boot, Map.copyOf(newMetadata), keyName, group,
+        availabilityZone, networks, publicKey, userData, configDrive);
+  }
+
+  /** The same server from another boot source: a rebuild keeps its user data, key and config drive. */
   public ServerSpec withBoot(BootSource newBoot) {
-    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone, networks);
+    return new ServerSpec(name, projectId, userId, flavor, newBoot, metadata, keyName, group, availabilityZone,
+        networks, publicKey, userData, configDrive);
+  }
+
+  /** The spec with what its guest reads about itself. */
+  public ServerSpec withGuestData(Optional<String> newPublicKey, Optional<String> newUserData, boolean newConfigDrive) {
+    return new ServerSpec(name, projectId, userId, flavor, boot, metadata, keyName, group, availabilityZone,
+        networks, newPublicKey, newUserData, newConfigDrive);
   }
 }

@@ -5,15 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import nimbus.cluster.Rejection;
+import nimbus.cluster.StepDriver;
 import nimbus.compute.ServerEntity.Command;
 import nimbus.compute.ServerEntity.Event;
 import nimbus.compute.ServerEntity.State;
@@ -46,12 +45,10 @@ final class ServerSteps {
   final ComputeSettings settings;
   final ActorContext<Command> context;
   private final Clock clock;
-  private final TimerScheduler<Command> timers;
+  private final StepDriver<Command> driver;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   private final EffectFactories<Event, State> effect;
   private final Map<Class<?>, Predicate<State>> steps = new HashMap<>();
-  /** Steps asked and not yet answered (in memory: after a crash they are asked again). */
-  private final Set<String> asking = new HashSet<>();
   /** Clients waiting for a step's outcome (in memory: after a crash they ask again or time out). */
   private final List<ActorRef<StatusReply<Done>>> waiting = new ArrayList<>();
 
@@ -66,7 +63,8 @@ final class ServerSteps {
     this.settings = settings;
     this.clock = clock;
     this.context = context;
-    this.timers = timers;
+    this.driver = new StepDriver<>(context, timers, settings.stepRetryInterval(), new ServerEntity.Tick(),
+        a -> new StepAnswered(a.step(), a.refusal(), a.unanswered(), a.value()));
     this.shard = shard;
     this.effect = effect;
   }
@@ -89,19 +87,12 @@ final class ServerSteps {
   /** Carries out the step the server is in and keeps the retry timer running exactly while one is in flight. */
   void drive(State state) {
     Predicate<State> step = steps.get(state.getClass());
-    boolean busy = step != null && step.test(state);
-    if (busy && !timers.isTimerActive("step")) {
-      timers.startTimerWithFixedDelay("step", new ServerEntity.Tick(), settings.stepRetryInterval());
-    } else if (!busy) {
-      timers.cancel("step");
-    }
+    driver.keepTicking(step != null && step.test(state));
   }
 
   /** Asks another entity for a step, unless that step is asked already; the answer comes back as {@link StepAnswered}. */
   void ask(String step, Supplier<CompletionStage<Optional<Rejection>>> answer) {
-    if (!asking.add(step)) return;
-    context.pipeToSelf(answer.get(), (refusal, failure) -> new StepAnswered(step,
-        failure == null ? refusal : Optional.empty(), failure != null));
+    driver.askRefusal(step, answer);
   }
 
   /**
@@ -109,17 +100,12 @@ final class ServerSteps {
    * is asked already; the answer comes back as a {@link StepAnswered} with the value.
    */
   <T> void askFor(String step, Supplier<CompletionStage<StatusReply<T>>> answer) {
-    if (!asking.add(step)) return;
-    context.pipeToSelf(answer.get(), (reply, failure) -> failure != null
-        ? new StepAnswered(step, Optional.empty(), true)
-        : reply.isError()
-            ? new StepAnswered(step, Optional.of(Rejection.from(reply.getError())), false)
-            : new StepAnswered(step, Optional.empty(), false, Optional.ofNullable(reply.getValue())));
+    driver.ask(step, answer);
   }
 
   /** The answer of a step has come (or its time ran out): it may be asked again. */
   void answered(StepAnswered c) {
-    asking.remove(c.step());
+    driver.done(c.step());
   }
 
   /** Persists {@code event} and carries out the step the server is then in. */

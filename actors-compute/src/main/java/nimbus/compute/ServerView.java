@@ -30,7 +30,8 @@ public record ServerView(
     Optional<String> lockedBy,
     Optional<String> keyName,
     Optional<String> availabilityZone,
-    List<ServerPort> ports) implements CborSerializable {
+    List<ServerPort> ports,
+    boolean configDrive) implements CborSerializable {
 
   public ServerView {
     if (ports == null) ports = List.of();

@@ -45,6 +45,21 @@ class EarlierEventsTest extends EntityTestSupport {
   }
 
   @Test
+  void aServerRequestedBeforeTheMetadataServiceHasNoUserDataKeyOrConfigDrive() throws Exception {
+    ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
+        Map.of(), Optional.of("k"), Optional.empty(), Optional.empty())
+        .withGuestData(Optional.of("ssh-rsa AAAA"), Optional.of("aGk="), true);
+    Object event = new ServerEntity.ServerRequested("s", spec, Instant.now());
+    for (String field : new String[] {"publicKey", "userData", "configDrive"}) event = withoutField(event, field, "spec");
+    var read = (ServerEntity.ServerRequested) event;
+    assertEquals(Optional.empty(), read.spec().publicKey());
+    assertEquals(Optional.empty(), read.spec().userData());
+    assertEquals(false, read.spec().configDrive());
+    assertEquals(Optional.of("k"), read.spec().keyName());
+    assertEquals(InstanceMetadata.of("s", read.spec()).userData(), Optional.empty());
+  }
+
+  @Test
   void aClaimBeforeGroupsHasNoGroup() throws Exception {
     var read = (HostEntity.CapacityClaimed) withoutField(
         new HostEntity.CapacityClaimed("s", new Resources(1, 512, 1), Optional.of("g")), "group");

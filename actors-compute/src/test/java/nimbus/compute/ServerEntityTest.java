@@ -54,8 +54,12 @@ class ServerEntityTest extends EntityTestSupport {
 
   private static ServerSpec spec() {
     return new ServerSpec("web-1", "p1", "u1", Flavor.byId("42").orElseThrow(),
-        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty(), Optional.empty());
+        BootSource.none("img"), Map.of("role", "web"), Optional.of("my-key"), Optional.empty(), Optional.empty())
+        .withGuestData(Optional.of(PUBLIC_KEY), Optional.of(USER_DATA), true);
   }
+
+  private static final String PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9v me@host";
+  private static final String USER_DATA = "I2Nsb3VkLWNvbmZpZwo=";
 
   private ServerView create() {
     var result = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
@@ -88,8 +92,15 @@ class ServerEntityTest extends EntityTestSupport {
     ServerView building = create();
     assertEquals("BUILD", building.status());
     assertEquals(Optional.of("scheduling"), building.taskState());
-    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
     assertEquals(List.of("h1"), hosts.claimedOn());
+    // what the guest reads about itself goes to its host
+    assertEquals(id, spawn.instance().serverId());
+    assertEquals(Optional.of("my-key"), spawn.instance().keyName());
+    assertEquals(Optional.of(PUBLIC_KEY), spawn.instance().publicKey());
+    assertEquals(Optional.of(USER_DATA), spawn.instance().userData());
+    assertTrue(spawn.instance().configDrive());
+    assertTrue(building.configDrive());
     assertEquals("spawning", get().taskState().orElseThrow());
 
     kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
@@ -373,6 +384,48 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals("ACTIVE", get().status());
   }
 
+  private StatusReply<ServerEntity.Metadata> changeMetadata(Map<String, String> items, boolean replace,
+      Optional<String> delete) {
+    return kit.<StatusReply<ServerEntity.Metadata>>runCommand(r -> new ServerEntity.ChangeMetadata(items, replace, delete, r))
+        .reply();
+  }
+
+  @Test
+  void metadataChangesInSettledStatesOnlyAndSurvivesARestart() {
+    hosts.up("h1");
+    create();
+    assertEquals(Rejection.Kind.CONFLICT,
+        Rejection.from(changeMetadata(Map.of("a", "1"), false, Optional.empty()).getError()).kind(), "not while building");
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+
+    assertEquals(Map.of("role", "web", "a", "1"), changeMetadata(Map.of("a", "1"), false, Optional.empty()).getValue().items());
+    assertEquals(Map.of("b", "2"), changeMetadata(Map.of("b", "2"), true, Optional.empty()).getValue().items());
+    assertEquals(Map.of(), changeMetadata(Map.of(), false, Optional.of("b")).getValue().items());
+    assertEquals(Rejection.Kind.NOT_FOUND,
+        Rejection.from(changeMetadata(Map.of(), false, Optional.of("b")).getError()).kind());
+    Map<String, String> many = new java.util.HashMap<>();
+    for (int i = 0; i < 129; i++) many.put("k" + i, "v");
+    assertEquals(Rejection.Kind.FORBIDDEN, Rejection.from(changeMetadata(many, false, Optional.empty()).getError()).kind());
+
+    changeMetadata(Map.of("kept", "yes"), false, Optional.empty());
+    kit.restart();
+    assertEquals(Map.of("kept", "yes"), get().metadata());
+    assertTrue(get().configDrive(), "new metadata leave what the guest reads about itself");
+  }
+
+  /** Found by ApiFuzzTest: an interface change a building server cannot take is refused, not a crash. */
+  @Test
+  void nicChangesOutsideASettledStateAreRefused() {
+    hosts.up("h1");
+    create();
+    var detach = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachNic("port-1", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(detach.reply().getError()).kind());
+    var attach = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.AttachNic(
+        NicRequest.onNetwork("net-1", Optional.empty()), "port-2", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(attach.reply().getError()).kind());
+  }
+
   @Test
   void stopStartAndReboot() {
     activeOn("h1");
@@ -439,6 +492,11 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals("rebuilt", get().name());
     HostAgentCommand.RebuildServer rebuild = hosts.awaitCommand("h1", HostAgentCommand.RebuildServer.class);
     assertEquals("other-image", rebuild.spawn().boot().imageId());
+    // a rebuild keeps the user data, key and config drive (Nova's 2.1 rebuild cannot change them)
+    assertEquals(Optional.of(USER_DATA), rebuild.spawn().instance().userData());
+    assertEquals(Optional.of(PUBLIC_KEY), rebuild.spawn().instance().publicKey());
+    assertTrue(rebuild.spawn().instance().configDrive());
+    assertEquals("rebuilt", rebuild.spawn().instance().name());
     kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBUILDING, PowerState.RUNNING));
     assertEquals("ACTIVE", get().status());
     assertTrue(get().taskState().isEmpty());

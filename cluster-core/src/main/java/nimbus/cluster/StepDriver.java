@@ -71,9 +71,24 @@ public final class StepDriver<C> {
             : new Answer(step, Optional.empty(), Optional.ofNullable(r.getValue()), false)));
   }
 
+  /**
+   * Asks for step {@code step} unless it is asked already, of a gateway that reads the other
+   * entity's answer as its refusal, or none when it accepted.
+   */
+  public void askRefusal(String step, Supplier<? extends CompletionStage<Optional<Rejection>>> answer) {
+    if (!asking.add(step)) return;
+    context.pipeToSelf(answer.get(), (refusal, failure) -> answered.apply(
+        new Answer(step, failure == null ? refusal : Optional.empty(), Optional.empty(), failure != null)));
+  }
+
   /** The step's answer has come: it may be asked again. */
   public void done(Answer answer) {
-    asking.remove(answer.step());
+    done(answer.step());
+  }
+
+  /** Step {@code step}'s answer has come: it may be asked again. */
+  public void done(String step) {
+    asking.remove(step);
   }
 
   /** Keeps the retry timer running exactly while {@code busy}. */

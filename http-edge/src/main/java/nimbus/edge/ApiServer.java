@@ -32,6 +32,7 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -142,15 +143,22 @@ public final class ApiServer extends AllDirectives {
         pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            ComputeVersions.negotiate(this, version -> projectScoped(ctx -> concat(
-                servers.route(ctx, version, baseUrl),
-                flavors.route(ctx, baseUrl),
-                computeImages.route(ctx, baseUrl),
-                keypairs.route(ctx),
-                quotas.route(ctx),
-                serverGroups.route(ctx, version),
-                hosts.route(ctx),
-                services.route(ctx)))))));
+            ComputeVersions.negotiate(this, version -> computeApi(version, baseUrl)))),
+        pathPrefix(PathMatchers.segment("v2"), () -> concat( // a whole segment: not v2.1
+            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.legacy(baseUrl))))),
+            ComputeVersions.legacy(this, version -> computeApi(version, baseUrl)))));
+  }
+
+  private Route computeApi(Microversion version, String baseUrl) {
+    return projectScoped(ctx -> concat(
+        servers.route(ctx, version, baseUrl),
+        flavors.route(ctx, baseUrl),
+        computeImages.route(ctx, baseUrl),
+        keypairs.route(ctx),
+        quotas.route(ctx),
+        serverGroups.route(ctx, version),
+        hosts.route(ctx),
+        services.route(ctx)));
   }
 
   /**

@@ -23,8 +23,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * image service's own checks (which image a project sees, that only its owner changes it).
  */
 final class ComputeImageRoutes extends ServiceRoutes {
-  private static final RequestSchema SET = RequestSchema.named("image-metadata-set");
-  private static final RequestSchema ITEM = RequestSchema.named("image-metadata-item");
+  private static final RequestSchema SET = RequestSchema.named("metadata-set");
+  private static final RequestSchema ITEM = RequestSchema.named("metadata-item");
   private static final int MAX_LIMIT = 1000; // Nova's api.max_limit
   private static final int MAX_METADATA = 128; // Nova's metadata_items quota, as maxImageMeta says
 

@@ -9,7 +9,11 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** Nova's version documents: the API is v2.1, microversions 2.1 to 2.1 for now. */
+/**
+ * Nova's version documents: the API is v2.1, microversions 2.1 to 2.1 for now; v2.0 is listed
+ * first and served at {@code /v2/} by the same routes at 2.1, as Nova serves its legacy v2 API
+ * with the v2.1 code (clients that discover versions expect it: tempest checks the order).
+ */
 final class ComputeVersions {
   static final String MIN = "2.1";
   static final String MAX = "2.1";
@@ -21,12 +25,17 @@ final class ComputeVersions {
    * Nova's do (clients and tempest read {@code x-compute-request-id}).
    */
   private static List<HttpHeader> answer(Microversion version) {
-    String requestId = "req-" + java.util.UUID.randomUUID();
-    return List.of(
+    List<HttpHeader> headers = new java.util.ArrayList<>(List.of(
         RawHeader.create("X-OpenStack-Nova-API-Version", version.toString()),
         RawHeader.create("OpenStack-API-Version", "compute " + version),
-        RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"),
-        RawHeader.create("x-compute-request-id", requestId),
+        RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version")));
+    headers.addAll(requestId());
+    return headers;
+  }
+
+  private static List<HttpHeader> requestId() {
+    String requestId = "req-" + java.util.UUID.randomUUID();
+    return List.of(RawHeader.create("x-compute-request-id", requestId),
         RawHeader.create("x-openstack-request-id", requestId));
   }
 
@@ -57,12 +66,26 @@ final class ComputeVersions {
         }));
   }
 
+  /** The legacy v2 API speaks no microversions: its answers carry only the request id. */
+  static Route legacy(AllDirectives d, Function<Microversion, Route> inner) {
+    return d.respondWithHeaders(requestId(), () -> inner.apply(Microversion.of(MIN)));
+  }
+
   static Map<String, List<VersionDoc>> all(String baseUrl) {
-    return Map.of("versions", List.of(version(baseUrl)));
+    return Map.of("versions", List.of(legacyVersion(baseUrl), version(baseUrl)));
   }
 
   static Map<String, VersionDoc> current(String baseUrl) {
     return Map.of("version", version(baseUrl));
+  }
+
+  static Map<String, VersionDoc> legacy(String baseUrl) {
+    return Map.of("version", legacyVersion(baseUrl));
+  }
+
+  private static VersionDoc legacyVersion(String baseUrl) {
+    return VersionDoc.of("v2.0", "SUPPORTED", baseUrl + "/v2/").microversions("", "")
+        .described("2011-01-21T11:33:21Z", "application/vnd.openstack.compute+json;version=2");
   }
 
   private static VersionDoc version(String baseUrl) {

@@ -1,6 +1,7 @@
 package nimbus.edge;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,6 +66,11 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-attach-interfaces:create", MEMBER);
     r.put("os_compute_api:os-attach-interfaces:delete", MEMBER);
     r.put("os_compute_api:os-extended-server-attributes", ADMIN);
+    r.put("os_compute_api:server-metadata:index", READER);
+    r.put("os_compute_api:server-metadata:show", READER);
+    for (String write : List.of("create", "update", "update_all", "delete")) {
+      r.put("os_compute_api:server-metadata:" + write, MEMBER);
+    }
   }
 
   private static void compute(Map<String, String> r) {

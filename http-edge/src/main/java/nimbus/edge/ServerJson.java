@@ -50,7 +50,8 @@ final class ServerJson {
       @JsonProperty("tenant_id") String tenantId, @JsonProperty("user_id") String userId,
       Map<String, String> metadata, String hostId, Ref image, Ref flavor, String created, String updated,
       Map<String, Object> addresses, String accessIPv4, String accessIPv6,
-      @JsonProperty("OS-DCF:diskConfig") String diskConfig, int progress,
+      @JsonProperty("OS-DCF:diskConfig") String diskConfig,
+      @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> progress,
       @JsonProperty("OS-EXT-AZ:availability_zone") String availabilityZone,
       @JsonProperty("config_drive") String configDrive, @JsonProperty("key_name") String keyName,
       @JsonProperty("OS-SRV-USG:launched_at") String launchedAt,
@@ -88,7 +89,7 @@ final class ServerJson {
   record Basic(String id, String name, List<Link> links, String status, @JsonProperty("tenant_id") String tenantId,
       @JsonProperty("user_id") String userId, Map<String, String> metadata, String hostId, Ref image, Ref flavor,
       String created, String updated, Map<String, Object> addresses, String accessIPv4, String accessIPv6,
-      @JsonProperty("OS-DCF:diskConfig") String diskConfig, int progress, Optional<Fault> fault,
+      @JsonProperty("OS-DCF:diskConfig") String diskConfig, Optional<Integer> progress, Optional<Fault> fault,
       Optional<String> adminPass) {}
 
   static Basic basic(ServerView s, String baseUrl, boolean admin, Optional<String> adminPass) {
@@ -106,7 +107,8 @@ final class ServerJson {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
         s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
-        isoTime(s.updated()), addresses(s), "", "", "MANUAL", s.status().equals("ACTIVE") ? 100 : 0, zone, "",
+        isoTime(s.updated()), addresses(s), "", "", "MANUAL", progress(s.status()), zone,
+        s.configDrive() ? "True" : "",
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
         s.vmState(), s.taskState().orElse(null), s.powerState(),
@@ -115,6 +117,15 @@ final class ServerJson {
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));
   }
+
+  /** Nova shows {@code progress} only in the statuses where something may be under way. */
+  private static Optional<Integer> progress(String status) {
+    if (!PROGRESS_STATUSES.contains(status)) return Optional.empty();
+    return Optional.of(status.equals("ACTIVE") ? 100 : 0);
+  }
+
+  private static final java.util.Set<String> PROGRESS_STATUSES =
+      java.util.Set.of("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING");
 
   /** One address as Nova lists it under its network's name. */
   record Address(int version, String addr, @JsonProperty("OS-EXT-IPS:type") String type,

@@ -69,6 +69,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final BootSources bootSources;
   private final RequestedNetworks networks;
   private final ServerInterfaceRoutes interfaces;
+  private final ServerMetadataRoutes metadata;
   private final Executor blocking;
   private final Duration timeout;
 
@@ -92,6 +93,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.bootSources = new BootSources(sharding, timeout);
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
+    this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
@@ -113,6 +115,7 @@ final class ServerRoutes extends ServiceRoutes {
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
             path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id)))),
             interfaces.route(ctx, id),
+            metadata.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
                 path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));
@@ -138,12 +141,16 @@ final class ServerRoutes extends ServiceRoutes {
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
     boolean reservation = Fields.isTrue(server, "return_reservation_id");
     Optional<String> keyName = Fields.text(server, "key_name");
+    Optional<String> userData = userData(server);
+    // Nova keeps "True" or "" (its column is a string); a boolean is enough here
+    boolean configDrive = Fields.isTrue(server, "config_drive");
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
-            .thenCompose(flavor -> keyExists(ctx, keyName)
-            .thenCompose(k -> networks.resolve(ctx, Optional.ofNullable(server.get("networks")), max))
+            .thenCompose(flavor -> keypair(ctx, keyName)
+            .thenCompose(key -> networks.resolve(ctx, Optional.ofNullable(server.get("networks")), max)
             .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
-                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics), max)))))
+                metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,
+                key.map(Keypair::publicKey), userData, configDrive), max))))))
         .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
   }
 
@@ -180,16 +187,28 @@ final class ServerRoutes extends ServiceRoutes {
         .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
 
-  /** Nova refuses a key_name the user has no keypair of. */
-  private CompletionStage<Void> keyExists(RequestContext ctx, Optional<String> keyName) {
-    if (keyName.isEmpty()) return CompletableFuture.completedFuture(null);
+  /**
+   * The user's keypair of that name, whose key the server keeps (so its guest still sees it when
+   * the keypair is deleted). Nova refuses a key_name the user has no keypair of.
+   */
+  private CompletionStage<Optional<Keypair>> keypair(RequestContext ctx, Optional<String> keyName) {
+    if (keyName.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
     return sharding.entityRefFor(KeypairsEntity.TYPE_KEY, ctx.userId())
         .<Keypair>askWithStatus(r -> new KeypairsEntity.Get(keyName.get(), r), timeout)
         .handle((k, e) -> {
           if (e != null) throw Failures.rejection(e).kind() == nimbus.cluster.Rejection.Kind.NOT_FOUND
               ? ApiError.badRequest("Invalid key_name provided.") : Failures.rethrow(e);
-          return null;
+          return Optional.of(k);
         });
+  }
+
+  /** {@code user_data}, which Nova's schema wants in base64 (its length the schema checks). */
+  private static Optional<String> userData(JsonNode server) {
+    Optional<String> userData = Fields.text(server, "user_data");
+    userData.filter(u -> !UserData.isBase64(u)).ifPresent(u -> {
+      throw ApiError.badRequest(UserData.notBase64(u));
+    });
+    return userData;
   }
 
   // ------------------------------------------------------------------ read

@@ -18,7 +18,7 @@ class ServerJsonTest {
   private static final ServerView LOCKED_BY_ADMIN = new ServerView("8c8f7f4e-6b8e-4c1a-9a53-3b0f4f1f1a10", "s",
       "p", "u", "ACTIVE", "active", Optional.empty(), 1, Optional.of("host-1"), new Flavor("42", "f", 1, 64, 1),
       "image", Map.of(), Instant.EPOCH, Instant.EPOCH, Optional.of(Instant.EPOCH), Optional.empty(),
-      Optional.of("admin"), Optional.empty(), Optional.empty(), java.util.List.of());
+      Optional.of("admin"), Optional.empty(), Optional.empty(), java.util.List.of(), false);
 
   private static JsonNode render(String version) {
     return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, "nova", "http://x/compute", true,
@@ -56,5 +56,19 @@ class ServerJsonTest {
     JsonNode rebuilt = Json.MAPPER.valueToTree(ServerJson.basic(LOCKED_BY_ADMIN, "http://x/compute", false,
         Optional.of("pw")));
     assertEquals("pw", rebuilt.path("adminPass").asText());
+  }
+
+  /** tempest's test_update_server_name: a stopped server's view has no {@code progress}, as Nova's. */
+  @Test
+  void progressIsShownOnlyWhereSomethingMayBeUnderWay() {
+    assertEquals(100, render("2.1").path("progress").asInt());
+    ServerView stopped = new ServerView(LOCKED_BY_ADMIN.id(), "s", "p", "u", "SHUTOFF", "stopped", Optional.empty(), 4,
+        Optional.of("host-1"), LOCKED_BY_ADMIN.flavor(), "image", Map.of(), Instant.EPOCH, Instant.EPOCH,
+        Optional.of(Instant.EPOCH), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), false);
+    JsonNode server = Json.MAPPER.valueToTree(ServerJson.detail(stopped, "nova", "http://x/compute", false,
+        Microversion.of("2.1")));
+    assertFalse(server.has("progress"), server.toString());
+    assertFalse(Json.MAPPER.valueToTree(ServerJson.basic(stopped, "http://x/compute", false, Optional.empty()))
+        .has("progress"));
   }
 }

@@ -41,6 +41,17 @@ class ServerRoutesTest extends ApiRouteTest {
     assertEquals(200, api.run(get("/compute/v2.1/servers/" + id, admin)).statusCode());
   }
 
+  /** tempest's test_update_server_name: a non-ASCII name comes back as it was given. */
+  @Test
+  void aRenamedServerShowsItsNewNameAtOnce() {
+    String id = json(api.run(post("/compute/v2.1/servers", member, server("s3"))), 202).path("server").path("id").asText();
+    String name = "\u00CD\u00F1st\u00E1\u00F1c\u00E9-42";
+    JsonNode updated = json(api.run(put("/compute/v2.1/servers/" + id, member,
+        "{\"server\": {\"name\": \"" + name + "\"}}")), 200);
+    assertEquals(name, updated.path("server").path("name").asText());
+    assertEquals(name, json(api.run(get("/compute/v2.1/servers/" + id, member)), 200).path("server").path("name").asText());
+  }
+
   @Test
   void aServerWithoutANameIsABadRequest() {
     String message = novaError(api.run(post("/compute/v2.1/servers", member,
@@ -54,5 +65,45 @@ class ServerRoutesTest extends ApiRouteTest {
     var listed = json(api.run(get("/compute/v2.1/servers?status=SLEEPING", member)), 200);
     assertEquals(0, listed.path("servers").size(), listed.toString());
     novaError(api.run(get("/compute/v2.1/servers?changes-since=yesterday", member)), 400, "badRequest");
+  }
+
+  private static String serverWith(String name, String extra) {
+    return "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \"" + IMAGE + "\", \"flavorRef\": \"1\", "
+        + extra + "}}";
+  }
+
+  @Test
+  void userDataThatIsNotBase64IsNovasBadRequest() {
+    assertEquals("Invalid input for field/attribute user_data. Value: abc. 'abc' is not a 'base64'",
+        novaError(api.run(post("/compute/v2.1/servers", member, serverWith("u1", "\"user_data\": \"abc\""))),
+            400, "badRequest"));
+    assertEquals("Invalid input for field/attribute user_data. Value: aGk=é. 'aGk=é' is not a 'base64'",
+        novaError(api.run(post("/compute/v2.1/servers", member, serverWith("u2", "\"user_data\": \"aGk=é\""))),
+            400, "badRequest"));
+    String tooLong = "QUFB".repeat(16384);
+    String message = novaError(api.run(post("/compute/v2.1/servers", member,
+        serverWith("u3", "\"user_data\": \"" + tooLong + "\""))), 400, "badRequest");
+    assertTrue(message.startsWith("Invalid input for field/attribute user_data."), message);
+    assertTrue(message.length() < 300, "the error does not repeat 64 KiB of user data: " + message.length());
+    novaError(api.run(post("/compute/v2.1/servers", member, serverWith("u4", "\"user_data\": 5"))), 400, "badRequest");
+    novaError(api.run(post("/compute/v2.1/servers", member, serverWith("u5", "\"config_drive\": \"maybe\""))),
+        400, "badRequest");
+  }
+
+  @Test
+  void aServerWithAConfigDriveShowsIt() {
+    // base64 broken over lines, as "base64" writes it, is base64 to Nova
+    String id = json(api.run(post("/compute/v2.1/servers", member, serverWith("cd1",
+        "\"user_data\": \"I2Nsb3VkLWNvbmZpZwpob3N0\\nbmFtZTogeAo=\", \"config_drive\": \"true\""))), 202)
+        .path("server").path("id").asText();
+    assertEquals("True", json(api.run(get("/compute/v2.1/servers/" + id, member)), 200)
+        .path("server").path("config_drive").asText());
+    String plain = json(api.run(post("/compute/v2.1/servers", member, serverWith("cd2", "\"config_drive\": false"))), 202)
+        .path("server").path("id").asText();
+    JsonNode shown = json(api.run(get("/compute/v2.1/servers/" + plain, member)), 200).path("server");
+    assertTrue(shown.has("config_drive"), shown.toString());
+    assertEquals("", shown.path("config_drive").asText());
+    // Nova 2.1 shows no user data (OS-EXT-SRV-ATTR:user_data is 2.3's)
+    assertFalse(shown.has("OS-EXT-SRV-ATTR:user_data"), shown.toString());
   }
 }

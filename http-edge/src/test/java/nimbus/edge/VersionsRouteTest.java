@@ -17,8 +17,19 @@ class VersionsRouteTest extends ApiRouteTest {
     assertTrue(all.path("versions").isArray() && all.path("versions").size() > 0, all.toString());
     assertEquals(all, json(api.run(HttpRequest.GET("/compute/")), 200), "Nova answers its root 200, with or without /");
     assertEquals("v2.1", json(api.run(HttpRequest.GET("/compute/v2.1")), 200).path("version").path("id").asText());
+    assertEquals("v2.0", all.path("versions").path(0).path("id").asText(), "Nova lists v2.0 first");
+    assertEquals("v2.0", json(api.run(HttpRequest.GET("/compute/v2/")), 200).path("version").path("id").asText());
     assertEquals(300, api.run(HttpRequest.GET("/identity")).statusCode());
     assertEquals("ok", json(api.run(HttpRequest.GET("/healthz")), 200).path("status").asText());
+  }
+
+  @Test
+  void theLegacyV2ApiIsServedWithoutMicroversions() {
+    var legacy = api.run(get("/compute/v2/flavors", member));
+    assertEquals(json(api.run(get("/compute/v2.1/flavors", member)), 200), json(legacy, 200));
+    assertTrue(legacy.response().getHeader("OpenStack-API-Version").isEmpty(), "v2.0 negotiates nothing");
+    assertTrue(legacy.response().getHeader("x-compute-request-id").isPresent());
+    keystoneError(api.run(HttpRequest.GET("/compute/v2/servers")), 401);
   }
 
   @Test

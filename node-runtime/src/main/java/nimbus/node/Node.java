@@ -7,6 +7,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import nimbus.node.metadata.LocalGuests;
+import nimbus.node.metadata.MetadataServer;
+import org.apache.pekko.actor.typed.ActorRef;
 import nimbus.cluster.NimbusNode;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.compute.Compute;
@@ -118,8 +122,13 @@ public final class Node implements AutoCloseable {
         ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
         ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
             new ImageCache(settings.host().instancesDir().resolve("_base"), store), store);
-        sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings), blocking),
-            "host-agent", Props.empty());
+        // the metadata service: the host's guests as the agent knows them, served on its loopback
+        ActorRef<LocalGuests.Command> guests = sys.systemActorOf(
+            LocalGuests.create(settings.host().instancesDir().resolve("_metadata"), blocking), "local-guests", Props.empty());
+        CompletionStage<Integer> metadataPort = MetadataServer.bind(sys, guests, 0)
+            .thenApply(b -> b.localAddress().getPort());
+        sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings, metadataPort),
+                Optional.of(guests), blocking), "host-agent", Props.empty());
       }
     });
     ServerBinding binding = null;
@@ -208,11 +217,11 @@ public final class Node implements AutoCloseable {
   }
 
   /** The host side of tenant networks: real with the linux dataplane, recorded only otherwise. */
-  private static TenantHost tenantHost(NimbusSettings settings) {
+  private static TenantHost tenantHost(NimbusSettings settings, CompletionStage<Integer> metadataPort) {
     if (!settings.host().dataplane().equals("linux")) return new RecordingTenantHost();
     // beside the host-local network's leases: the machine's, world-searchable for dnsmasq
     return new LinuxTenantHost(new ProcessRunner(), settings.host().dhcpDir().resolve("networks"),
-        settings.host().underlayAddress(), settings.host().bridge());
+        settings.host().underlayAddress(), settings.host().bridge(), Optional.of(metadataPort));
   }
 
   private static boolean agentReported(ActorSystem<?> system, NimbusSettings settings) {

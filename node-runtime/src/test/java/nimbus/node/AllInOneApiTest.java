@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,6 +91,49 @@ class AllInOneApiTest {
     assertEquals(null, domain(id));
     Eventually.until(WAIT, () -> !api.get("/compute/v2.1/servers").body().path("servers")
         .findValuesAsText("id").contains(id));
+  }
+
+  /** A file of a server's config drive, read back from the ISO its host made. */
+  private static JsonNode fromConfigDrive(Path iso, String path) throws Exception {
+    Process p = new ProcessBuilder("isoinfo", "-R", "-i", iso.toString(), "-x", path).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertEquals(0, p.waitFor(), new String(out, StandardCharsets.UTF_8));
+    return Api.JSON.readTree(out);
+  }
+
+  @Test
+  void aServerWithAConfigDriveGetsItsMetadataAndKeepsItsKeyAfterTheKeypairGoes() throws Exception {
+    String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O cd@nimbus";
+    assertEquals(200, api.post("/compute/v2.1/os-keypairs",
+        "{\"keypair\": {\"name\": \"cd-key\", \"public_key\": \"" + key + "\"}}").status());
+    String body = "{\"server\": {\"name\": \"cd\", \"imageRef\": \"" + Api.TEST_IMAGE
+        + "\", \"flavorRef\": \"42\", \"key_name\": \"cd-key\", \"config_drive\": true, \"user_data\": \"%s\"}}";
+    Api.Reply bad = api.post("/compute/v2.1/servers", body.formatted("not base64!"));
+    assertEquals(400, bad.status(), bad.raw());
+    assertEquals("Invalid input for field/attribute user_data. Value: not base64!. 'not base64!' is not a 'base64'",
+        bad.body().path("badRequest").path("message").asText());
+
+    String userData = Base64.getEncoder().encodeToString("#cloud-config\n".getBytes(StandardCharsets.UTF_8));
+    String id = api.post("/compute/v2.1/servers", body.formatted(userData)).body().path("server").path("id").asText();
+    JsonNode active = api.awaitStatus(id, "ACTIVE", WAIT);
+    assertEquals("True", active.path("config_drive").asText());
+    Path iso = node.settings().host().instancesDir().resolve(id).resolve("disk.config");
+    JsonNode md = fromConfigDrive(iso, "/openstack/latest/meta_data.json");
+    assertEquals(id, md.path("uuid").asText());
+    assertEquals(key, md.path("public_keys").path("cd-key").asText());
+    assertTrue(node.hypervisor().definition("nimbus-" + id).orElseThrow().contains("<source file='" + iso + "'/>"));
+
+    // the key pair goes; the server keeps its key, and a rebuild writes it (and the user data) again
+    assertEquals(202, api.delete("/compute/v2.1/os-keypairs/cd-key").status());
+    Files.delete(iso);
+    assertEquals(202, api.action(id, "{\"rebuild\": {\"imageRef\": \"" + Api.TEST_IMAGE + "\"}}"));
+    Eventually.until(WAIT, () -> Files.exists(iso) && api.status(id).equals("ACTIVE"));
+    assertEquals(key, fromConfigDrive(iso, "/openstack/latest/meta_data.json").path("public_keys").path("cd-key").asText());
+    assertEquals(key, fromConfigDrive(iso, "/ec2/latest/meta-data.json").path("public-keys").path("0")
+        .path("openssh-key").asText());
+
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    Eventually.until(WAIT, () -> !Files.exists(iso));
   }
 
   @Test

@@ -80,6 +80,25 @@ class DomainXmlTest {
   }
 
   @Test
+  void aConfigDriveIsAReadOnlyCdromBesideTheRootDisk() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-3", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a13", "qemu",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/3/disk")),
+        Path.of("/inst/3/console.log"), List.of(), Optional.of(Path.of("/inst/3/disk.config"))));
+    assertEquals("2", xpath(xml, "count(/domain/devices/disk)"));
+    assertEquals("disk", xpath(xml, "/domain/devices/disk[1]/@device"), "the root disk stays the first, booted from");
+    assertEquals("vda", xpath(xml, "/domain/devices/disk[1]/target/@dev"));
+    assertEquals("cdrom", xpath(xml, "/domain/devices/disk[2]/@device"));
+    assertEquals("/inst/3/disk.config", xpath(xml, "/domain/devices/disk[2]/source/@file"));
+    assertEquals("raw", xpath(xml, "/domain/devices/disk[2]/driver/@type"), "an ISO is raw: QEMU never probes it");
+    assertEquals("ide", xpath(xml, "/domain/devices/disk[2]/target/@bus"));
+    assertEquals("1", xpath(xml, "count(/domain/devices/disk[2]/readonly)"));
+    String without = DomainXml.of(new DomainSpec("nimbus-3", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a13", "qemu",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/3/disk")),
+        Path.of("/inst/3/console.log"), List.of()));
+    assertEquals("0", xpath(without, "count(/domain/devices/disk[@device='cdrom'])"));
+  }
+
+  @Test
   void aNicIsAddedToAndTakenOutOfADefinitionByItsMac() {
     String definition = "<domain>\n  <devices>\n    <interface type='bridge'>\n      <mac address='fa:16:3e:00:00:01'/>\n"
         + "    </interface>\n  </devices>\n</domain>\n";

@@ -83,7 +83,8 @@ final class FuzzRoutes {
   private static final String COMPUTE = "/compute/v2.1";
   private static final String SERVER = "{\"server\": {\"name\": \"fuzz\", \"imageRef\": \"" + Api.TEST_IMAGE
       + "\", \"flavorRef\": \"42\", \"min_count\": 1, \"max_count\": 1, \"metadata\": {\"k\": \"v\"}, \"networks\": \"auto\", "
-      + "\"key_name\": \"@{keypair.own}\", \"availability_zone\": \"nova\"}, \"os:scheduler_hints\": {\"group\": \"@{group.own}\"}}";
+      + "\"key_name\": \"@{keypair.own}\", \"availability_zone\": \"nova\", \"user_data\": \"I2Nsb3VkLWNvbmZpZwo=\", "
+      + "\"config_drive\": true}, \"os:scheduler_hints\": {\"group\": \"@{group.own}\"}}";
   static final List<Route> COMPUTE_ROUTES = List.of(
       new Route("GET", "/compute"), new Route("GET", COMPUTE),
       new Route("GET", COMPUTE + "/servers"), new Route("GET", COMPUTE + "/servers/detail"),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,9 +29,11 @@ class NetworkApiTest {
   private static Api alice;
   private static Api bob;
   private static String aliceProject;
+  private static Node node;
 
   @RegisterExtension
   static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    node = n;
     admin = a;
     a.createUserInProject("net-alice", "pw-alice", "net-one", "member");
     a.createUserInProject("net-bob", "pw-bob", "net-two", "member");
@@ -106,6 +109,40 @@ class NetworkApiTest {
   private static Api.Reply server(Api api, String name, String networks) {
     return api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
         + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\"" + networks + "}}");
+  }
+
+  /** A server's config drive describes its port on its network as Nova's network_data.json does. */
+  @Test
+  void aConfigDriveDescribesTheServersPortsAndSubnets() throws Exception {
+    admin.createUserInProject("net-dave", "pw-dave", "net-four", "member");
+    Api dave = admin.as("net-dave", "pw-dave", "net-four");
+    String net = network(dave, "static");
+    subnet(dave, net, "10.50.0.0/24", ", \"enable_dhcp\": false, \"dns_nameservers\": [\"10.50.0.53\"], "
+        + "\"host_routes\": [{\"destination\": \"192.168.0.0/16\", \"nexthop\": \"10.50.0.254\"}]");
+    Api.Reply made = server(dave, "described", ", \"config_drive\": true");
+    assertEquals(202, made.status(), made.raw());
+    String id = made.body().path("server").path("id").asText();
+    dave.awaitStatus(id, "ACTIVE", Duration.ofSeconds(30));
+    JsonNode port = dave.get(V2 + "/ports?device_id=" + id).body().path("ports").get(0);
+
+    Path iso = node.settings().host().instancesDir().resolve(id).resolve("disk.config");
+    Process read = new ProcessBuilder("isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/network_data.json")
+        .redirectErrorStream(true).start();
+    JsonNode data = Api.JSON.readTree(read.getInputStream().readAllBytes());
+    assertEquals(0, read.waitFor());
+    JsonNode link = data.path("links").get(0);
+    assertEquals(port.path("mac_address").asText(), link.path("ethernet_mac_address").asText(), data.toString());
+    assertEquals(port.path("id").asText(), link.path("vif_id").asText());
+    assertEquals(1450, link.path("mtu").asInt(), "a VXLAN network's MTU");
+    JsonNode v4 = data.path("networks").get(0);
+    assertEquals("ipv4", v4.path("type").asText(), "no DHCP on the subnet: the address itself");
+    assertEquals(net, v4.path("network_id").asText());
+    assertEquals(port.path("fixed_ips").get(0).path("ip_address").asText(), v4.path("ip_address").asText());
+    assertEquals("255.255.255.0", v4.path("netmask").asText());
+    assertEquals("10.50.0.1", v4.path("routes").get(0).path("gateway").asText());
+    assertEquals("192.168.0.0", v4.path("routes").get(1).path("network").asText());
+    assertEquals("10.50.0.53", data.path("services").get(0).path("address").asText());
+    assertEquals(204, dave.delete("/compute/v2.1/servers/" + id).status());
   }
 
   @Test

@@ -2,9 +2,11 @@ package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,6 +104,15 @@ class OpenstackCliTest {
     cli("one", "server", "unpause", serverOne);
     Eventually.until(Duration.ofSeconds(20), () -> json("one", "server", "show", serverOne).path("status").asText().equals("ACTIVE"));
     cli("one", "console", "log", "show", serverOne);
+    // its metadata (Nova's server-metadata routes)
+    cli("one", "server", "set", "--property", "role=web", "--property", "tier=1", serverOne);
+    cli("one", "server", "unset", "--property", "tier", serverOne);
+    JsonNode properties = json("one", "server", "show", serverOne).path("properties");
+    assertEquals("web", properties.path("role").asText(), properties.toString());
+    assertFalse(properties.has("tier"), properties.toString());
+    AssertionError refused = assertThrows(AssertionError.class,
+        () -> cli("two", "server", "set", "--property", "role=mine", serverOne), "another project's server");
+    assertTrue(refused.getMessage().contains("No server with a name or ID"), refused.getMessage());
     cli("one", "server", "delete", "--wait", serverOne);
     assertFalse(json("one", "server", "list", "-n").findValuesAsText("ID").contains(serverOne));
     assertTrue(json("admin", "flavor", "list").findValuesAsText("Name").contains("m1.nano"));
@@ -124,6 +135,26 @@ class OpenstackCliTest {
     cli("admin", "user", "delete", "cli-user-two");
     cli("admin", "project", "delete", "cli-two");
     assertFalse(json("admin", "project", "list").findValuesAsText("Name").contains("cli-two"));
+  }
+
+  @Test
+  void theCliCreatesAServerWithUserDataAndAConfigDrive() throws Exception {
+    Path userData = Files.writeString(NODE.data().resolve("user-data.yaml"), "#cloud-config\nhostname: from-cli\n");
+    Path publicKey = Files.writeString(NODE.data().resolve("config-drive.pub"),
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O drive@nimbus\n");
+    json("admin", "keypair", "create", "--public-key", publicKey.toString(), "drive-key");
+    String id = json("admin", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--key-name", "drive-key", "--user-data", userData.toString(), "--config-drive", "True", "--wait",
+        "with-drive").path("id").asText();
+    assertEquals("True", json("admin", "server", "show", id).path("config_drive").asText());
+    // what the CLI sent arrived: the host's drive holds the user data as the file had it
+    Path iso = node.settings().host().instancesDir().resolve(id).resolve("disk.config");
+    Process read = new ProcessBuilder("isoinfo", "-R", "-i", iso.toString(), "-x", "/openstack/latest/user_data")
+        .redirectErrorStream(true).start();
+    assertEquals(Files.readString(userData), new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(0, read.waitFor());
+    cli("admin", "server", "delete", "--wait", id);
+    cli("admin", "keypair", "delete", "drive-key");
   }
 
   @Test

@@ -125,7 +125,8 @@ class TenantNetworkAgentTest {
 
     String bridgeRules = sh("nft", "list", "table", "bridge", "nimbus");
     assertTrue(bridgeRules.contains("iifname \"" + vxlan + "\" udp dport { 67, 68 } drop")
-        && bridgeRules.contains("oifname \"" + vxlan + "\" arp daddr ip " + dhcpIp + " drop"), bridgeRules);
+        && bridgeRules.contains("oifname \"" + vxlan + "\" arp daddr ip { " + dhcpIp + ", 169.254.169.254 } drop"),
+        "ARP for the DHCP server and the metadata service stays on this host: " + bridgeRules);
     assertTrue(sh("nft", "list", "table", "inet", "nimbus").contains("iifname \"nbr-*\" drop"));
 
     // a guest on the port (a namespace behind a veth named as the port's tap, as libvirt would make it)
@@ -365,7 +366,12 @@ class TenantNetworkAgentTest {
     for (String id : networksMade) {
       dnsmasqOf(id).ifPresent(ProcessHandle::destroy);
       run("ip", "link", "del", "dev", TenantSegment.bridgeOf(id));
+      run("ip", "netns", "del", nimbus.node.dataplane.MetadataNamespace.nameOf(id));
     }
+    // the node's metadata proxy, whose files are beside the networks'
+    ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("haproxy")
+        && p.info().arguments().map(List::of).orElse(List.of()).stream().anyMatch(a -> a.startsWith(DHCP.toString())))
+        .forEach(ProcessHandle::destroy);
     devicesMade.forEach(device -> run("ip", "link", "del", "dev", device));
     run("nft", "delete", "table", "bridge", "nimbus"); // the tables of this machine's one tenant agent: the node's
     run("nft", "delete", "table", "inet", "nimbus");

@@ -33,7 +33,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The guests are told whom to ping on their kernel command line (the image's
  * {@code os_command_line}, {@code nimbus.ping=A,B}), and say on their console what came of it
- * ({@code PING-OK}, {@code PING-FAIL}, {@code PING-MTU-OK}: scripts/build-test-guest.sh).
+ * ({@code PING-OK}, {@code PING-FAIL}, {@code PING-MTU-OK}: scripts/build-test-guest.sh). With
+ * {@code nimbus.metadata=1} each also reads its host name and its key pair's public key from the
+ * metadata service at 169.254.169.254 of its own host, and prints them ({@code META-HOSTNAME},
+ * {@code META-KEY}): each sees its own, none another's, the guest of the same-CIDR network on
+ * the same host too.
  */
 class TwoHostTenantNetworkTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -89,10 +93,14 @@ class TwoHostTenantNetworkTest {
     String other = create("networks", "network", "{\"network\": {\"name\": \"other\"}}");
     create("subnets", "subnet", subnet(other));
 
+    // each guest has a key pair of its own, which it reads from the metadata service
+    Map<String, String> keyOf = Map.of("a-on-host1", keypair("key-a", 'a'), "b-on-host2", keypair("key-b", 'b'),
+        "c-on-other", keypair("key-c", 'c'));
+
     // the two on the shared network ping each other for up to 2 minutes (they boot at their own pace)
-    commandLine("console=ttyS0 nimbus.ping=" + A + "," + B + " nimbus.pingwait=120");
-    String a = server("a-on-host1", "host1", net, A);
-    String b = server("b-on-host2", "host2", net, B);
+    commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=120");
+    String a = server("a-on-host1", "host1", net, A, "key-a");
+    String b = server("b-on-host2", "host2", net, B, "key-b");
     Map<String, String> hostOf = Map.of(a, "host1", b, "host2");
     for (String id : List.of(a, b)) {
       JsonNode server = api.awaitStatus(id, "ACTIVE", WAIT);
@@ -132,8 +140,8 @@ class TwoHostTenantNetworkTest {
     }
 
     // a guest on the other network, same CIDR, on host1 beside a: it reaches neither a nor b
-    commandLine("console=ttyS0 nimbus.ping=" + A + "," + B + " nimbus.pingwait=15");
-    String c = server("c-on-other", "host1", other, C);
+    commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=15");
+    String c = server("c-on-other", "host1", other, C, "key-c");
     api.awaitStatus(c, "ACTIVE", WAIT);
     String isolated = Eventually.await(Duration.ofSeconds(120), () -> {
       String out = console(c);
@@ -145,6 +153,23 @@ class TwoHostTenantNetworkTest {
         && !isolated.contains("PING-OK"), "a network of the same CIDR reaches neither guest: " + isolated);
     assertTrue(console(a).contains("PING-OK " + B), "while a and b are up on theirs");
 
+    // every guest read its own host name and public key from the metadata service of its own
+    // host and network, and nobody else's (c shares host1 and the CIDR with a)
+    Map<String, String> nameOf = Map.of(a, "a-on-host1", b, "b-on-host2", c, "c-on-other");
+    for (String id : List.of(a, b, c)) {
+      String name = nameOf.get(id);
+      String out = Eventually.await(WAIT, () -> {
+        String console = console(id);
+        return console.contains("META-KEY") || console.contains("META-FAIL") ? console : null;
+      });
+      assertTrue(out.contains("META-HOSTNAME " + name + "\n"), name + " reads its host name: " + out);
+      assertTrue(out.contains("META-KEY " + keyOf.get(name) + "\n"), name + " reads its public key: " + out);
+      for (String stranger : keyOf.keySet()) {
+        if (stranger.equals(name)) continue;
+        assertFalse(out.contains(stranger) || out.contains(keyOf.get(stranger)), name + " sees nothing of " + stranger);
+      }
+    }
+
     // everything deleted: nothing of Nimbus's is left on either host
     for (String id : List.of(a, b, c)) assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
     for (String id : List.of(a, b, c)) {
@@ -154,7 +179,8 @@ class TwoHostTenantNetworkTest {
       Eventually.until(WAIT, () -> api.delete(V2 + "/networks/" + id).status() == 204);
     }
     for (String host : hosts.names()) {
-      Eventually.until(WAIT, () -> nimbusDevices(host).isEmpty() && tenantDnsmasqs(host).isEmpty());
+      Eventually.until(WAIT, () -> nimbusDevices(host).isEmpty() && tenantDnsmasqs(host).isEmpty()
+          && metadataNamespaces(host).isEmpty() && haproxies(host).isEmpty());
       assertEquals(List.of(), hosts.domains(host));
       assertFalse(Files.exists(networkDir(host, net)) || Files.exists(networkDir(host, other)), "no records on " + host);
     }
@@ -179,9 +205,23 @@ class TwoHostTenantNetworkTest {
     assertEquals(200, r.status(), r.raw());
   }
 
-  private static String server(String name, String zone, String network, String fixedIp) {
+  /** Imports a key pair of the admin's: an Ed25519 public key of 32 bytes {@code fill}. */
+  private static String keypair(String name, char fill) {
+    byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer blob = java.nio.ByteBuffer.allocate(4 + type.length + 4 + 32);
+    blob.putInt(type.length).put(type).putInt(32);
+    while (blob.hasRemaining()) blob.put((byte) fill);
+    String key = "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.array()) + " " + name + "@nimbus";
+    Api.Reply r = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name
+        + "\", \"public_key\": \"" + key + "\"}}");
+    assertEquals(200, r.status(), r.raw());
+    return key;
+  }
+
+  private static String server(String name, String zone, String network, String fixedIp, String keyName) {
     Api.Reply r = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
-        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"" + zone + "\", \"networks\": "
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"key_name\": \"" + keyName
+        + "\", \"availability_zone\": \"" + zone + "\", \"networks\": "
         + "[{\"uuid\": \"" + network + "\", \"fixed_ip\": \"" + fixedIp + "\"}]}}");
     assertEquals(202, r.status(), r.raw());
     return r.body().path("server").path("id").asText();
@@ -213,18 +253,33 @@ class TwoHostTenantNetworkTest {
     return found;
   }
 
+  /** The metadata namespaces the host has (its own /run/netns: namespace-hosts.sh). */
+  private static List<String> metadataNamespaces(String host) throws Exception {
+    try (var files = Files.list(hosts.dir(host).resolve("run-netns"))) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("nm-")).toList();
+    }
+  }
+
+  /** The haproxy processes in the host's namespace (its metadata proxy). */
+  private static List<String> haproxies(String host) throws Exception {
+    return processes(host).stream().filter(c -> c.contains("haproxy")).toList();
+  }
+
   /** The dnsmasqs in the host's namespace that serve a tenant network (not its host-local one). */
   private static List<String> tenantDnsmasqs(String host) throws Exception {
+    return processes(host).stream().filter(c -> c.contains("dnsmasq") && c.contains("/networks/")).toList();
+  }
+
+  /** The command lines of the processes in the host's namespace, each after its pid. */
+  private static List<String> processes(String host) throws Exception {
     List<String> found = new ArrayList<>();
     for (String pid : run("ip", "netns", "pids", host).lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
       Path cmdline = Path.of("/proc", pid, "cmdline");
-      String command;
       try {
-        command = Files.readString(cmdline).replace('\0', ' ');
+        found.add(pid + " " + Files.readString(cmdline).replace('\0', ' '));
       } catch (java.io.IOException gone) {
-        continue;
+        // it ended while we looked
       }
-      if (command.contains("dnsmasq") && command.contains("/networks/")) found.add(pid + " " + command);
     }
     return found;
   }

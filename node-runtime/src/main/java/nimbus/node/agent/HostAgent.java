@@ -30,6 +30,9 @@ import nimbus.network.PortEntity;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.metadata.GuestNetworks;
+import nimbus.node.metadata.GuestNic;
+import nimbus.node.metadata.LocalGuests;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -88,8 +91,15 @@ public final class HostAgent {
 
   public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
       ServerOperations operations, TenantHost tenantHost, Executor blocking) {
+    return create(settings, hypervisor, operations, tenantHost, Optional.empty(), blocking);
+  }
+
+  /** {@code guests}: told of each server's metadata and ports here, for the metadata service. */
+  public static Behavior<Message> create(HostSettings settings, Hypervisor hypervisor,
+      ServerOperations operations, TenantHost tenantHost, Optional<ActorRef<LocalGuests.Command>> guests,
+      Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
-        new HostAgent(ctx, timers, settings, hypervisor, operations, tenantHost, blocking).starting(stash))));
+        new HostAgent(ctx, timers, settings, hypervisor, operations, tenantHost, guests, blocking).starting(stash))));
   }
 
   private final ActorContext<Message> ctx;
@@ -102,6 +112,7 @@ public final class HostAgent {
   private final HostDirectory directory;
   private final ActorRef<HostAgentCommand> inbox;
   private final ActorRef<TenantNetworks.Command> tenants;
+  private final Optional<ActorRef<LocalGuests.Command>> guests;
   private final Map<String, Deque<HostAgentCommand>> queued = new HashMap<>();
   private final Map<String, HostAgentCommand> running = new HashMap<>();
   // when each server's last command finished: a reading of the host older than that is stale
@@ -109,8 +120,10 @@ public final class HostAgent {
   private HostInventory inventory;
 
   private HostAgent(ActorContext<Message> ctx, TimerScheduler<Message> timers, HostSettings settings,
-      Hypervisor hypervisor, ServerOperations operations, TenantHost tenantHost, Executor blocking) {
+      Hypervisor hypervisor, ServerOperations operations, TenantHost tenantHost,
+      Optional<ActorRef<LocalGuests.Command>> guests, Executor blocking) {
     this.ctx = ctx;
+    this.guests = guests;
     this.timers = timers;
     this.settings = settings;
     this.hypervisor = hypervisor;
@@ -213,8 +226,9 @@ public final class HostAgent {
     HostAgentCommand command = queue.removeFirst();
     running.put(serverId, command);
     // a server's ports are plugged on their networks before its domain is made, and unplugged after it is gone
-    CompletableFuture<ServerEntity.HostReport> done = plug(command)
-        .thenApplyAsync(nics -> call(() -> execute(command, nics)), blocking);
+    CompletableFuture<ServerEntity.HostReport> done = plug(command).thenCombine(guestNics(command), Plugged::new)
+        .thenApply(plugged -> remember(command, plugged))
+        .thenApplyAsync(plugged -> call(() -> execute(command, plugged)), blocking);
     if (command instanceof DestroyServer) {
       done = done.thenCompose(report -> unplug(serverId).thenApply(unplugged -> report));
     }
@@ -234,6 +248,38 @@ public final class HostAgent {
     // a NIC is plugged on its network before it is attached; one detached stays until it is out of the guest
     if (command instanceof HostAgentCommand.AttachNic c) return c.ports();
     return List.of();
+  }
+
+  /** A command's ports: their NICs on this host, and as its guest's config drive describes them. */
+  private record Plugged(List<DomainSpec.Nic> nics, List<GuestNic> guestNics) {}
+
+  /** The spawn a command makes its domain from, if it makes one. */
+  private static Optional<SpawnServer> spawnOf(HostAgentCommand command) {
+    if (command instanceof SpawnServer c) return Optional.of(c);
+    if (command instanceof HostAgentCommand.RebuildServer c) return Optional.of(c.spawn());
+    if (command instanceof HostAgentCommand.ResizeServer c) return Optional.of(c.spawn());
+    return Optional.empty();
+  }
+
+  /** Only a server with a config drive needs its networks' subnets here (its network_data.json). */
+  private CompletableFuture<List<GuestNic>> guestNics(HostAgentCommand command) {
+    Optional<SpawnServer> spawn = spawnOf(command)
+        .filter(s -> (s.instance().configDrive() || guests.isPresent()) && !s.ports().isEmpty());
+    if (spawn.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    CompletableFuture<List<GuestNic>> nics = GuestNetworks.of(ClusterSharding.get(ctx.getSystem()), spawn.get().ports(),
+        PLUG_TIMEOUT).toCompletableFuture();
+    // a config drive needs them; the metadata service does without (network_data.json lists no NIC)
+    return spawn.get().instance().configDrive() ? nics : nics.exceptionally(e -> List.of());
+  }
+
+  /**
+   * The metadata service learns of a guest before its domain is made (so its first request finds
+   * it), with its ports and NICs.
+   */
+  private Plugged remember(HostAgentCommand command, Plugged plugged) {
+    guests.ifPresent(g -> spawnOf(command).ifPresent(c ->
+        g.tell(new LocalGuests.Remember(c.instance(), c.ports(), plugged.guestNics()))));
+    return plugged;
   }
 
   private CompletableFuture<List<DomainSpec.Nic>> plug(HostAgentCommand command) {
@@ -262,6 +308,16 @@ public final class HostAgent {
 
   private Behavior<Message> finished(Finished m) {
     running.remove(m.serverId());
+    // the metadata service follows its guests' NICs, and forgets a guest once its domain is gone
+    if (guests.isPresent()) {
+      if (m.report() instanceof ServerEntity.NicPlugged && m.command() instanceof HostAgentCommand.AttachNic c) {
+        guests.get().tell(new LocalGuests.UpdatePorts(c.serverId(), c.ports()));
+      }
+      if (m.report() instanceof ServerEntity.Destroyed) guests.get().tell(new LocalGuests.Forget(m.serverId()));
+      if (m.report() instanceof ServerEntity.NicUnplugged && m.command() instanceof HostAgentCommand.DetachNic c) {
+        guests.get().tell(new LocalGuests.UpdatePorts(c.serverId(), c.ports()));
+      }
+    }
     String host = settings.name();
     if (m.report() instanceof ServerEntity.NicPlugged plugged) {
       sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus(host, "ACTIVE"));
@@ -298,17 +354,18 @@ public final class HostAgent {
     throw new IllegalArgumentException("no task for " + command.getClass().getSimpleName());
   }
 
-  /** Blocking: carries out one command and says what happened; {@code nics}: its ports' NICs. */
-  private ServerEntity.HostReport execute(HostAgentCommand command, List<DomainSpec.Nic> nics) throws Exception {
+  /** Blocking: carries out one command and says what happened; {@code plugged}: its ports. */
+  private ServerEntity.HostReport execute(HostAgentCommand command, Plugged plugged) throws Exception {
     String host = settings.name();
     String id = command.serverId();
-    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c, nics));
+    List<DomainSpec.Nic> nics = plugged.nics();
+    if (command instanceof SpawnServer c) return new ServerEntity.Spawned(host, operations.spawn(c, nics, plugged.guestNics()));
     if (command instanceof DestroyServer) {
       operations.destroy(id);
       return new ServerEntity.Destroyed(host);
     }
     if (command instanceof HostAgentCommand.ResizeServer c) {
-      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn(), nics));
+      return new ServerEntity.TaskDone(host, c.task(), operations.resize(c.spawn(), nics, plugged.guestNics()));
     }
     if (command instanceof HostAgentCommand.ExportDisk) {
       return new ServerEntity.DiskExported(host, operations.exportDisk(id));
@@ -339,7 +396,7 @@ public final class HostAgent {
       case RESUMING -> operations.resume(id);
       case REBUILDING -> {
         operations.destroy(id); // the old disk goes; the new one comes from the new image
-        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn(), nics);
+        yield operations.spawn(((HostAgentCommand.RebuildServer) command).spawn(), nics, plugged.guestNics());
       }
       default -> throw new IllegalArgumentException("unexpected task " + task);
     };

@@ -24,6 +24,9 @@ import nimbus.node.dataplane.Dataplane;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.DomainXml;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.metadata.ConfigDriveImage;
+import nimbus.node.metadata.GuestNic;
+import nimbus.node.metadata.MetadataDocuments;
 import nimbus.storage.ImageInspector;
 
 /**
@@ -44,6 +47,7 @@ public final class ServerOperations {
   private final Dataplane dataplane;
   private final ImageCache images;
   private final ImageStoreClient store;
+  private final ConfigDrive configDrive;
 
   public ServerOperations(Hypervisor hypervisor, HostSettings settings, CommandRunner processes,
       Dataplane dataplane, ImageCache images, ImageStoreClient store) {
@@ -53,6 +57,7 @@ public final class ServerOperations {
     this.settings = settings;
     this.processes = processes;
     this.dataplane = dataplane;
+    this.configDrive = new ConfigDrive(processes);
   }
 
   static String domainName(String serverId) {
@@ -104,7 +109,15 @@ public final class ServerOperations {
 
   /** {@code tenantNics}: the NICs of {@code c}'s ports, on their networks as this host has them plugged. */
   public PowerState spawn(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
-    DomainSpec spec = domainSpec(c, tenantNics);
+    return spawn(c, tenantNics, List.of());
+  }
+
+  /**
+   * {@code guestNics}: the same ports as the guest's metadata describes them (its config drive's
+   * {@code network_data.json}).
+   */
+  public PowerState spawn(SpawnServer c, List<DomainSpec.Nic> tenantNics, List<GuestNic> guestNics) throws IOException {
+    DomainSpec spec = domainSpec(c, tenantNics, guestNics);
     hypervisor.define(spec.name(), DomainXml.of(spec));
     if (c.start()) hypervisor.start(spec.name());
     return hypervisor.state(spec.name()).orElse(PowerState.NOSTATE);
@@ -121,10 +134,14 @@ public final class ServerOperations {
   }
 
   public PowerState resize(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
+    return resize(c, tenantNics, List.of());
+  }
+
+  public PowerState resize(SpawnServer c, List<DomainSpec.Nic> tenantNics, List<GuestNic> guestNics) throws IOException {
     String name = domainName(c.serverId());
     boolean exists = hypervisor.state(name).isPresent();
     if (exists) hypervisor.stop(name, settings.gracefulShutdownTimeout());
-    DomainSpec spec = domainSpec(c, tenantNics);
+    DomainSpec spec = domainSpec(c, tenantNics, guestNics);
     if (spec.disk().isPresent() && Files.exists(spec.disk().get()) && c.resources().diskGb() > 0) {
       long wanted = c.resources().diskGb() * (1L << 30);
       if (virtualSize(spec.disk().get()) < wanted) {
@@ -199,8 +216,12 @@ public final class ServerOperations {
     }
   }
 
-  /** The domain for a server: its boot files resolved on this host, its root disk overlay made. */
-  private DomainSpec domainSpec(SpawnServer c, List<DomainSpec.Nic> tenantNics) throws IOException {
+  /**
+   * The domain for a server: its boot files resolved on this host, its root disk overlay made,
+   * its config drive written (anew each time: it says what the server is now).
+   */
+  private DomainSpec domainSpec(SpawnServer c, List<DomainSpec.Nic> tenantNics, List<GuestNic> guestNics)
+      throws IOException {
     Path dir = Files.createDirectories(instanceDir(c.serverId()));
     BootSource boot = c.boot();
     boolean real = !settings.domainType().equals("test");
@@ -242,9 +263,14 @@ public final class ServerOperations {
     }
     // the image's os_command_line replaces the default, as in Nova's libvirt driver
     String cmdline = boot.commandLine().orElse("console=ttyS0" + (disk.isPresent() ? " root=/dev/vda" : ""));
+    Optional<Path> drive = Optional.empty();
+    if (c.instance().configDrive()) {
+      drive = Optional.of(dir.resolve(ConfigDriveImage.FILE_NAME));
+      configDrive.write(MetadataDocuments.of(c.instance(), guestNics), drive.get());
+    }
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"), nics(c, tenantNics));
+        dir.resolve("console.log"), nics(c, tenantNics), drive);
   }
 
   /** A NIC per port; with none, one on the host-local network if the server asked for it, else none. */

@@ -4,16 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import nimbus.node.agent.CommandRunner;
 
 /**
  * The tenant networks of a real Linux host: iproute2 devices ({@link TenantLinks}), a dnsmasq per
- * network ({@link TenantDnsmasq}), nftables rules ({@link TenantFirewall}) and the record of
+ * network ({@link TenantDnsmasq}), the metadata service's namespaces and proxy
+ * ({@link TenantMetadata}), nftables rules ({@link TenantFirewall}) and the record of
  * plugged ports ({@link PortRecords}), all under {@code root} (the machine's DHCP directory), so
  * they outlive the agent and its restarts.
  */
@@ -25,15 +31,29 @@ public final class LinuxTenantHost implements TenantHost {
   private final TenantLinks links;
   private final TenantDnsmasq dnsmasq;
   private final PortRecords records;
+  private final TenantMetadata metadata;
+  private final Optional<CompletionStage<Integer>> metadataPort;
   private Set<NetworkType> carries;
 
-  /** {@code localBridge}: the host-local network's bridge, left alone. */
+  /** {@code localBridge}: the host-local network's bridge, left alone. No metadata service. */
   public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge) {
+    this(run, root, underlay, localBridge, Optional.empty());
+  }
+
+  /**
+   * {@code metadataPort}: the port of the agent's metadata server on the host's loopback, once it
+   * listens; with it, every network gets the metadata service ({@link TenantMetadata}).
+   */
+  public LinuxTenantHost(CommandRunner run, Path root, String underlay, String localBridge,
+      Optional<CompletionStage<Integer>> metadataPort) {
     this.run = run;
     this.root = root;
     this.links = new TenantLinks(run, underlay, localBridge);
-    this.dnsmasq = new TenantDnsmasq(run, root);
+    this.dnsmasq = new TenantDnsmasq(run, root, metadataPort.isPresent());
     this.records = new PortRecords(root);
+    // beside the networks' directories (among them, the sweep of dnsmasq's files would take it)
+    this.metadata = new TenantMetadata(run, root.resolveSibling(root.getFileName() + TenantMetadata.SUFFIX));
+    this.metadataPort = metadataPort;
   }
 
   @Override
@@ -57,6 +77,7 @@ public final class LinuxTenantHost implements TenantHost {
     NetworkType type = network.segment().type();
     if (!carries().contains(type)) throw new IllegalStateException(refusal(type, carries()));
     links.ensure(network);
+    if (metadataPort.isPresent()) metadata.ensure(network);
     dnsmasq.ensure(network);
   }
 
@@ -70,6 +91,7 @@ public final class LinuxTenantHost implements TenantHost {
   @Override
   public void remove(String networkId, Optional<HostNetwork> last) {
     dnsmasq.stop(networkId);
+    metadata.remove(networkId);
     links.remove(networkId, last);
   }
 
@@ -77,7 +99,7 @@ public final class LinuxTenantHost implements TenantHost {
   public void protect(List<HostNetwork> networks) {
     String rules = networks.isEmpty() ? TenantFirewall.removal() : TenantFirewall.ruleset(networks.stream()
         .map(n -> new TenantFirewall.Guard(links.commands(n.segment()).uplinks(n.peers()),
-            n.subnets().stream().map(DhcpSubnet::serverAddress).toList()))
+            localAddresses(n)))
         .toList());
     Path file = null;
     try {
@@ -90,9 +112,37 @@ public final class LinuxTenantHost implements TenantHost {
     }
   }
 
+  /**
+   * The addresses every host answers for itself on a network, whose ARP must not cross its
+   * uplinks: its DHCP servers' and, where this host serves it, the metadata service's.
+   */
+  private List<String> localAddresses(HostNetwork n) {
+    List<String> addresses = new ArrayList<>(n.subnets().stream().map(DhcpSubnet::serverAddress).toList());
+    if (metadataPort.isPresent()) addresses.add(MetadataNamespace.ADDRESS);
+    return addresses;
+  }
+
+  @Override
+  public void serveMetadata(List<HostNetwork> networks) {
+    if (metadataPort.isEmpty()) return;
+    int port;
+    try {
+      port = metadataPort.get().toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the metadata server", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the metadata server does not listen: " + e.getMessage(), e);
+    }
+    metadata.serve(networks, port);
+  }
+
   @Override
   public void sweep(List<HostNetwork> networks) {
     links.sweep(networks);
-    dnsmasq.sweep(networks.stream().map(HostNetwork::networkId).collect(Collectors.toSet()));
+    Set<String> ids = networks.stream().map(HostNetwork::networkId).collect(Collectors.toSet());
+    dnsmasq.sweep(ids);
+    metadata.sweep(metadataPort.isPresent() ? ids : Set.of());
+    if (networks.isEmpty() || metadataPort.isEmpty()) metadata.stop();
   }
 }

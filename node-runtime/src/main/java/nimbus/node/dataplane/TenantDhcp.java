@@ -65,6 +65,15 @@ public final class TenantDhcp {
    * added, because a client that takes option 121 ignores option 3 (RFC 3442).
    */
   public static String options(HostNetwork network) {
+    return options(network, false);
+  }
+
+  /**
+   * The options, and with {@code metadata} the route to the metadata service: on-link (router
+   * 0.0.0.0, RFC 3442), since each host answers for {@value MetadataNamespace#ADDRESS} itself
+   * ({@link MetadataNamespace}); a subnet's own route there (to a router of the user's) wins.
+   */
+  public static String options(HostNetwork network, boolean metadata) {
     StringBuilder text = new StringBuilder();
     text.append("option:mtu,").append(network.segment().mtu()).append('\n');
     for (DhcpSubnet s : network.subnets()) {
@@ -73,8 +82,11 @@ public final class TenantDhcp {
       text.append(tag).append("option:dns-server");
       s.dnsServers().forEach(d -> text.append(',').append(d));
       text.append('\n');
-      if (!s.routes().isEmpty()) {
+      boolean metadataRoute = metadata
+          && s.routes().stream().noneMatch(r -> r.destination().equals(MetadataNamespace.ADDRESS + "/32"));
+      if (!s.routes().isEmpty() || metadataRoute) {
         text.append(tag).append("option:classless-static-route");
+        if (metadataRoute) text.append(',').append(MetadataNamespace.ADDRESS).append("/32,0.0.0.0");
         s.routes().forEach(r -> text.append(',').append(r.destination()).append(',').append(r.nexthop()));
         boolean hasDefault = s.routes().stream().anyMatch(r -> r.destination().equals("0.0.0.0/0"));
         if (!hasDefault) s.gateway().ifPresent(g -> text.append(",0.0.0.0/0,").append(g));

@@ -30,10 +30,13 @@ final class TenantDnsmasq {
 
   private final CommandRunner run;
   private final Path root;
+  private final boolean metadata;
 
-  TenantDnsmasq(CommandRunner run, Path root) {
+  /** {@code metadata}: guests are told the route to the metadata service. */
+  TenantDnsmasq(CommandRunner run, Path root, boolean metadata) {
     this.run = run;
     this.root = root;
+    this.metadata = metadata;
   }
 
   Path dir(String networkId) {
@@ -45,7 +48,7 @@ final class TenantDnsmasq {
     Path hosts = TenantDhcp.hostsDir(dir);
     DnsmasqFiles.makeReadable(dir); // made first by the port records, maybe under a stricter umask
     DnsmasqFiles.makeReadable(hosts);
-    boolean changed = DnsmasqFiles.write(TenantDhcp.optionsFile(dir), TenantDhcp.options(network));
+    boolean changed = DnsmasqFiles.write(TenantDhcp.optionsFile(dir), TenantDhcp.options(network, metadata));
     changed |= writeLeases(hosts, network.served());
     if (network.subnets().isEmpty()) { // nothing to serve from: no address on the bridge
       stop(network.networkId());

@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>bridge: every host answers DHCP for its own guests only, from the same address and MAC on
- *       every host, so neither DHCP (UDP 67 and 68) nor ARP for a DHCP address may cross a
+ *       every host (and the metadata service from 169.254.169.254 on every host), so neither DHCP
+ *       (UDP 67 and 68) nor ARP for those addresses may cross a
  *       network's uplinks, in either direction: not to this host (input), not between its ports
  *       (forward), not from it (output);
  *   <li>inet: guests reach nothing on the host but its DHCP servers: what arrives on a tenant
@@ -25,7 +26,10 @@ public final class TenantFirewall {
 
   private TenantFirewall() {}
 
-  /** One network's devices towards other hosts, and its DHCP server addresses. */
+  /**
+   * One network's devices towards other hosts, and the addresses each host answers for itself
+   * there: its DHCP servers' and the metadata service's.
+   */
   public record Guard(List<String> uplinks, List<String> dhcpAddresses) {
     public Guard {
       uplinks = List.copyOf(uplinks);

@@ -31,6 +31,14 @@ public interface TenantHost {
   void protect(List<HostNetwork> networks);
 
   /**
+   * The metadata service answers on these networks (the ones this host carries, made by
+   * {@link #apply}), and on no other.
+   */
+  default void serveMetadata(List<HostNetwork> networks) {
+    // a host without the metadata service
+  }
+
+  /**
    * Removes what Nimbus made here for networks other than {@code networks} (whose ports are
    * plugged here): devices, dnsmasq processes and their files.
    */

@@ -4,13 +4,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything a domain definition needs, already resolved to paths on this host. */
+/**
+ * Everything a domain definition needs, already resolved to paths on this host; {@code configDrive}:
+ * the server's config drive image, if it has one.
+ */
 public record DomainSpec(String name, String uuid, String domainType, int vcpus, int ramMb,
     Optional<Path> kernel, Optional<Path> ramdisk, String cmdline, Optional<Path> disk,
-    Path consoleLog, List<Nic> nics) {
+    Path consoleLog, List<Nic> nics, Optional<Path> configDrive) {
 
   public DomainSpec {
     nics = List.copyOf(nics);
+    if (configDrive == null) configDrive = Optional.empty();
+  }
+
+  /** A domain without a config drive. */
+  public DomainSpec(String name, String uuid, String domainType, int vcpus, int ramMb, Optional<Path> kernel,
+      Optional<Path> ramdisk, String cmdline, Optional<Path> disk, Path consoleLog, List<Nic> nics) {
+    this(name, uuid, domainType, vcpus, ramMb, kernel, ramdisk, cmdline, disk, consoleLog, nics, Optional.empty());
   }
 
   /**

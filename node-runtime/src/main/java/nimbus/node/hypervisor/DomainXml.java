@@ -2,7 +2,7 @@ package nimbus.node.hypervisor;
 
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
- * given, a virtio root disk when a disk is given, a virtio NIC (with its MAC, and on tenant
+ * given, a virtio root disk when a disk is given, a read-only cdrom for a config drive, a virtio NIC (with its MAC, and on tenant
  * networks its MTU and tap name) on its bridge for each NIC given,
  * the serial console logged to a file by virtlogd (that file is what the console-output API reads), no graphics
  * (headless).
@@ -36,6 +36,16 @@ public final class DomainXml {
       x.append("      <driver name='qemu' type='qcow2'/>\n");
       x.append("      <source file='").append(escape(d.toString())).append("'/>\n");
       x.append("      <target dev='vda' bus='virtio'/>\n");
+      x.append("    </disk>\n");
+    });
+    // the config drive as Nova's libvirt driver attaches disk.config: a read-only IDE cdrom (the
+    // guest finds it by its label, config-2, whatever its device)
+    spec.configDrive().ifPresent(iso -> {
+      x.append("    <disk type='file' device='cdrom'>\n");
+      x.append("      <driver name='qemu' type='raw'/>\n");
+      x.append("      <source file='").append(escape(iso.toString())).append("'/>\n");
+      x.append("      <target dev='hdd' bus='ide'/>\n");
+      x.append("      <readonly/>\n");
       x.append("    </disk>\n");
     });
     for (DomainSpec.Nic nic : spec.nics()) x.append(nic(nic));

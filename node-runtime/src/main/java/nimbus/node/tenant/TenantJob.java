@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One pass of the host's tenant networks over those changed since the last: each network's
- * ports recorded, then the network made, refused or removed; then the firewall of all of them,
- * and, at a reconciliation, the sweep of what none uses. A network's failure is its own: the
+ * ports recorded, then the network made, refused or removed; then the firewall and the metadata
+ * service of all of them, and, at a reconciliation, the sweep of what none uses. A network's failure is its own: the
  * others are made regardless. Blocking.
  */
 final class TenantJob {
@@ -56,6 +56,12 @@ final class TenantJob {
     } catch (RuntimeException e) {
       // a network the host cannot firewall is not safe to plug guests on
       steps.forEach(s -> failures.putIfAbsent(s.networkId(), "firewall of host " + hostName + ": " + e.getMessage()));
+    }
+    try {
+      host.serveMetadata(carried);
+    } catch (RuntimeException e) {
+      // the networks carry traffic still; the next job tries again
+      log.warn("the metadata service of host {} failed: {}", hostName, e.getMessage());
     }
     if (sweep) {
       try {

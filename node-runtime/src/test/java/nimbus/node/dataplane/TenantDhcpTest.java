@@ -54,6 +54,22 @@ class TenantDhcpTest {
   }
 
   @Test
+  void withTheMetadataServiceGuestsAreToldItsRouteOnLinkBeforeTheirDefaultRoute() {
+    DhcpSubnet gatewayOnly = new DhcpSubnet("sub-d", "10.4.0.0/24", "10.4.0.2", Optional.of("10.4.0.1"), List.of(),
+        List.of());
+    String options = TenantDhcp.options(network(List.of(gatewayOnly, BARE), List.of()), true);
+    assertTrue(options.contains("tag:s-sub-d,option:classless-static-route,169.254.169.254/32,0.0.0.0,0.0.0.0/0,10.4.0.1\n"),
+        "on-link (router 0.0.0.0), and the default route kept: option 121 replaces option 3 " + options);
+    assertTrue(options.contains("tag:s-sub-b,option:classless-static-route,169.254.169.254/32,0.0.0.0\n"),
+        "a subnet without a gateway gets the metadata route alone: " + options);
+    assertTrue(TenantDhcp.options(network(List.of(WITH_ALL), List.of()), true).contains(
+        "tag:s-sub-a,option:classless-static-route,169.254.169.254/32,10.1.0.5,172.16.0.0/12,10.1.0.6,0.0.0.0/0,10.1.0.1\n"),
+        "the subnet's own route to the metadata address wins");
+    assertEquals(TenantDhcp.options(network(List.of(gatewayOnly), List.of())),
+        TenantDhcp.options(network(List.of(gatewayOnly), List.of()), false), "without the service: as before");
+  }
+
+  @Test
   void aLeaseGivesThePortsMacItsAddressAndItsServersName() {
     TenantPort port = new TenantPort("srv-1", "c0ffee12-3456-4789-abcd-ef0123456789", "fa:16:3e:12:34:56",
         Optional.of("10.1.0.7"), "web-1");
