@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Summarises a tempest run for CONFORMANCE.md (called by scripts/conformance.sh).
 
-Counts per area (identity, compute, image) for all the tests run and for the interop required
+Counts per area (identity, compute, image, network) for all the tests run and for the interop required
 ones, and groups failures by cause: the exception with its first message line, and for an
 unexpected status code the failing request (from tempest.log, ids replaced by placeholders), so
 one missing route or one schema field is one row however many tests it breaks.
@@ -18,7 +18,7 @@ import testtools
 
 START = "<!-- conformance:start -->"
 END = "<!-- conformance:end -->"
-AREAS = ("identity", "compute", "image")
+AREAS = ("identity", "compute", "image", "network")
 UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 ATTRS = re.compile(r"\[[^\]]*\]$")
 TEST_ID = re.compile(r"id-([0-9a-f-]{36})")
@@ -258,7 +258,7 @@ def main():
                     " --interop-only" if args.mode == "interop" else ""))
     lines.append("")
     if args.mode != "interop":
-        lines.append("### All API tests (`tempest.api.identity\\|compute\\|image`)")
+        lines.append("### All API tests (`tempest.api.identity\\|compute\\|image\\|network`)")
         lines.append("")
         lines.append("| area | tests | passed | failed | skipped | not run |")
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -271,7 +271,7 @@ def main():
             lines.append("| %s | %d | %d | %d | %d | %d |" % (a, len(tids), c["pass"], c["fail"], c["skip"], c["not run"]))
         lines.append("| **all** | %d | %d | %d | %d | %d |" % (total["n"], total["pass"], total["fail"], total["skip"], total["not run"]))
         lines.append("")
-    lines.append("### Interop 2020.06 required tests (identity, compute, image)")
+    lines.append("### Interop 2020.06 required tests (identity, compute, image, network)")
     lines.append("")
     lines.append("| area | required | passed | failed | skipped | not in this tempest |")
     lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -315,7 +315,7 @@ def main():
     block = "\n".join(lines)
 
     header = ("# OpenStack conformance\n\n"
-              "`./nimbus conformance` runs tempest's API tests for identity, compute and image against a\n"
+              "`./nimbus conformance` runs tempest's API tests for identity, compute, image and network against a\n"
               "fresh all-in-one node and rewrites the part of this file between the markers; the\n"
               "rest is written by hand.\n\n")
     text = open(args.out).read() if os.path.exists(args.out) else header + START + "\n" + END + "\n"

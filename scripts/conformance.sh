@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # ./nimbus conformance [--interop-only] [--regex REGEX]
-# Runs tempest's API tests for identity, compute and image against a fresh all-in-one node
+# Runs tempest's API tests for identity, compute, image and network against a fresh all-in-one node
 # (test:///default, temporary data dir, free ports), then writes the counts and the failures
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
 #   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
-# temporary directory (node log, tempest workspace) for a look afterwards.
+# temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_BUILD_LOCK=FILE
+# takes that lock (flock) around the build, for machines where several checkouts build at once.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 INTEROP_LIST="${NIMBUS_INTEROP_LIST:-$ROOT/scripts/interop-2020.06-required-tests.txt}"
 CONCURRENCY="${NIMBUS_CONFORMANCE_CONCURRENCY:-2}"
-AREAS_REGEX='^tempest\.api\.(identity|compute|image)\.'
+AREAS_REGEX='^tempest\.api\.(identity|compute|image|network)\.'
 # Debian's python has tempest and subunit; a python from PATH (pyenv, venvs) may not
 PY=/usr/bin/python3
 
@@ -55,7 +56,9 @@ stale() {
 if stale; then
   echo "conformance: building..." >&2
   # offline first: after one build everything is in ~/.m2, and the machine may have no network
-  (cd "$ROOT" && { mvn -B -q -o package -DskipTests || mvn -B -q package -DskipTests; })
+  LOCK=()
+  [ -n "${NIMBUS_BUILD_LOCK:-}" ] && LOCK=(flock "$NIMBUS_BUILD_LOCK")
+  (cd "$ROOT" && { "${LOCK[@]}" mvn -B -q -o package -DskipTests || "${LOCK[@]}" mvn -B -q package -DskipTests; })
 fi
 
 # --- a fresh node on free ports
@@ -149,6 +152,19 @@ upload_image() {
 IMAGE_REF=$(upload_image conformance-image)
 IMAGE_REF_ALT=$(upload_image conformance-image-alt)
 
+# --- the network tempest's servers use (compute.fixed_network_name): shared, with one subnet,
+# made by the admin, so every test project may put NICs on it
+api_post() {
+  curl -sf -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' "$API$1" -d "$2"
+}
+NETWORK_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-net", "shared": true}}' \
+  | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
+api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$NETWORK_ID\", \"ip_version\": 4,
+  \"cidr\": \"10.254.0.0/16\", \"name\": \"conformance-subnet\"}}" >/dev/null
+# the extensions tempest may use: exactly those Nimbus lists
+API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
+  | $PY -c 'import json, sys; print(",".join(e["alias"] for e in json.load(sys.stdin)["extensions"]))')
+
 # --- the tempest workspace and its configuration
 WS="$WORK/ws"
 # each run's workspace has its own name in tempest's registry (~/.tempest/workspace.yaml)
@@ -202,6 +218,7 @@ build_timeout = 90
 build_interval = 1
 min_microversion = 2.1
 max_microversion = 2.1
+fixed_network_name = conformance-net
 
 [compute-feature-enabled]
 # what Nimbus does (README: compute routes) and what it does not (yet)
@@ -256,9 +273,24 @@ manage_locations = false
 [network]
 public_network_id =
 floating_network_name =
+# tempest's own subnets (test projects' networks) and subnet pools (default_network)
+project_network_cidr = 10.100.0.0/16
+project_network_mask_bits = 28
+project_network_v6_cidr = 2001:db8::/48
+project_network_v6_mask_bits = 64
+default_network = 10.200.0.0/16
+shared_physical_network = false
+build_timeout = 90
+build_interval = 1
 
 [network-feature-enabled]
+# no routers, floating IPs or security groups yet (not listed: tempest skips their tests)
+api_extensions = $API_EXTENSIONS
 floating_ips = false
+ipv6 = true
+ipv6_subnet_attributes = true
+port_admin_state_change = true
+port_security = true
 
 [validation]
 run_validation = false
@@ -266,7 +298,7 @@ run_validation = false
 [service_available]
 nova = true
 glance = true
-neutron = false
+neutron = true
 cinder = false
 swift = false
 heat = false
@@ -277,7 +309,7 @@ chmod 600 "$WS/etc/tempest.conf"
 # --- the run: one tempest at a time, at most NIMBUS_CONFORMANCE_CONCURRENCY workers
 INTEROP_FILE="$WORK/interop.txt"
 # the required tests of the three areas, one regex each, as tempest's --include-list reads them
-grep -oE 'tempest\.api\.(identity|compute|image)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
+grep -oE 'tempest\.api\.(identity|compute|image|network)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
 case "$MODE" in
   all) SELECT=(--regex "$AREAS_REGEX") ;;
   interop) SELECT=(--include-list "$INTEROP_FILE") ;;

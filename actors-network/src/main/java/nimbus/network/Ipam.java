@@ -70,6 +70,41 @@ final class Ipam {
     return new Attachment(projectId, mac, List.of(new FixedIp(s.id(), eui64(s, mac))), deviceOwner, Optional.empty());
   }
 
+  /**
+   * Port {@code portId}'s new MAC and addresses in place of {@code held}: checked against every
+   * other port as a new port's would be; a subnet asked for without an address keeps the address
+   * the port holds there (as Neutron does). Its placement stays.
+   */
+  static Attachment readdress(Network net, String portId, Attachment held, Optional<String> mac,
+      Optional<List<IpRequest>> asked) {
+    java.util.Map<String, Attachment> others = new java.util.LinkedHashMap<>(net.ports());
+    others.remove(portId);
+    Network without = new Network(net.id(), net.projectId(), net.attributes(), net.segment(), net.mtu(), net.phase(),
+        net.quotaHeld(), net.segmentHeld(), net.subnets(), net.pendingSubnets(), java.util.Map.copyOf(others),
+        net.quotaToRelease(), net.createdAt(), net.updatedAt(), net.revisionNumber());
+    String chosenMac = mac.map(m -> checkedMac(without, m)).orElse(held.macAddress());
+    List<IpRequest> wanted = asked.orElseGet(() -> held.fixedIps().stream()
+        .map(f -> new IpRequest(Optional.of(f.subnetId()), Optional.of(f.ipAddress()))).toList());
+    List<IpRequest> keeping = new ArrayList<>();
+    Set<String> kept = new HashSet<>();
+    for (IpRequest r : wanted) {
+      if (r.ipAddress().isEmpty() && r.subnetId().isPresent()) {
+        Optional<FixedIp> mine = held.fixedIps().stream()
+            .filter(f -> f.subnetId().equals(r.subnetId().get()) && !kept.contains(f.ipAddress()))
+            .filter(f -> wanted.stream().noneMatch(w -> w.ipAddress().equals(Optional.of(f.ipAddress()))))
+            .findFirst();
+        if (mine.isPresent()) {
+          kept.add(mine.get().ipAddress());
+          keeping.add(new IpRequest(r.subnetId(), Optional.of(mine.get().ipAddress())));
+          continue;
+        }
+      }
+      keeping.add(r);
+    }
+    List<FixedIp> ips = requested(without, keeping, held.deviceOwner());
+    return new Attachment(held.projectId(), chosenMac, List.copyOf(ips), held.deviceOwner(), held.placement());
+  }
+
   private static String checkedMac(Network net, String mac) {
     if (!MAC.matcher(mac).matches() || (Integer.parseInt(mac.substring(0, 2), 16) & 1) == 1) {
       throw new Refused(Rejection.Kind.INVALID, "InvalidInput",

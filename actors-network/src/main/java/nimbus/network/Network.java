@@ -18,7 +18,26 @@ import nimbus.network.NetworkEntity.Event;
 public record Network(String id, String projectId, NetworkAttributes attributes, Segment segment, int mtu,
     Phase phase, boolean quotaHeld, boolean segmentHeld, List<Subnet> subnets, List<Subnet> pendingSubnets,
     Map<String, Attachment> ports, List<String> quotaToRelease, Instant createdAt, Instant updatedAt,
-    int revisionNumber) implements CborSerializable {
+    int revisionNumber, Map<String, PoolSubnet> subnetsAwaitingCidr, List<PoolClaim> cidrsToRelease)
+    implements CborSerializable {
+
+  /** A CIDR subnet {@code subnetId} took (or may have taken) from subnet pool {@code poolId}. */
+  public record PoolClaim(String poolId, String subnetId) implements CborSerializable {}
+
+  public Network {
+    // networks journaled before subnet pools have neither
+    subnetsAwaitingCidr = subnetsAwaitingCidr == null ? Map.of() : subnetsAwaitingCidr;
+    cidrsToRelease = cidrsToRelease == null ? List.of() : cidrsToRelease;
+  }
+
+  /** A network with no subnet pool work. */
+  public Network(String id, String projectId, NetworkAttributes attributes, Segment segment, int mtu,
+      Phase phase, boolean quotaHeld, boolean segmentHeld, List<Subnet> subnets, List<Subnet> pendingSubnets,
+      Map<String, Attachment> ports, List<String> quotaToRelease, Instant createdAt, Instant updatedAt,
+      int revisionNumber) {
+    this(id, projectId, attributes, segment, mtu, phase, quotaHeld, segmentHeld, subnets, pendingSubnets, ports,
+        quotaToRelease, createdAt, updatedAt, revisionNumber, Map.of(), List.of());
+  }
 
   /** Where a network is in its life. */
   public enum Phase {
@@ -59,14 +78,15 @@ public record Network(String id, String projectId, NetworkAttributes attributes,
     }
     if (event instanceof NetworkEntity.SegmentAllocated e) {
       return ready(new Network(id, projectId, attributes, segment.withId(e.segmentationId()), mtu, phase, quotaHeld,
-          true, subnets, pendingSubnets, ports, quotaToRelease, createdAt, at, revisionNumber + 1));
+          true, subnets, pendingSubnets, ports, quotaToRelease, createdAt, at, revisionNumber + 1, subnetsAwaitingCidr,
+          cidrsToRelease));
     }
     if (event instanceof NetworkEntity.NetworkRefused || event instanceof NetworkEntity.NetworkDeleted) {
       return releasing(at);
     }
     if (event instanceof NetworkEntity.NetworkUpdated e) {
       return new Network(id, projectId, e.attributes(), segment, mtu, phase, quotaHeld, segmentHeld, subnets,
-          pendingSubnets, ports, quotaToRelease, createdAt, at, revisionNumber + 1);
+          pendingSubnets, ports, quotaToRelease, createdAt, at, revisionNumber + 1, subnetsAwaitingCidr, cidrsToRelease);
     }
     if (event instanceof NetworkEntity.QuotaReleased e) {
       List<String> left = new ArrayList<>(quotaToRelease);
@@ -85,15 +105,31 @@ public record Network(String id, String projectId, NetworkAttributes attributes,
           minus(pendingSubnets, e.subnetId()), ports, quotaToRelease, at);
     }
     if (event instanceof NetworkEntity.SubnetRefused e) {
-      return with(phase, quotaHeld, segmentHeld, subnets, minus(pendingSubnets, e.subnetId()), ports,
-          quotaToRelease, at);
+      // a CIDR may have been given though the answer was lost: always given back
+      Network n = withPools(subnetsAwaitingCidr, plusClaims(cidrsToRelease, poolOf(e.subnetId()), e.subnetId()));
+      return n.withAwaiting(e.subnetId(), null).with(phase, quotaHeld, segmentHeld, subnets,
+          minus(pendingSubnets, e.subnetId()), ports, quotaToRelease, at);
+    }
+    if (event instanceof NetworkEntity.PoolSubnetRequested e) {
+      return withAwaiting(e.request().id(), e.request()).with(phase, quotaHeld, segmentHeld, subnets, pendingSubnets,
+          ports, quotaToRelease, at);
+    }
+    if (event instanceof NetworkEntity.SubnetCidrAllocated e) {
+      Subnet s = subnetsAwaitingCidr.get(e.subnetId()).subnet(e.cidr());
+      return withAwaiting(e.subnetId(), null).with(phase, quotaHeld, segmentHeld, subnets, plus(pendingSubnets, s),
+          ports, quotaToRelease, at);
+    }
+    if (event instanceof NetworkEntity.SubnetCidrReleased e) {
+      List<PoolClaim> left = cidrsToRelease.stream().filter(c -> !c.subnetId().equals(e.subnetId())).toList();
+      return gone(withPools(subnetsAwaitingCidr, left).with(phase, quotaHeld, segmentHeld, subnets, pendingSubnets,
+          ports, quotaToRelease, at));
     }
     if (event instanceof NetworkEntity.SubnetUpdated e) {
       return with(phase, quotaHeld, segmentHeld, replaced(subnets, e.subnet()), pendingSubnets, ports,
           quotaToRelease, at);
     }
     if (event instanceof NetworkEntity.SubnetDeleted e) {
-      return with(phase, quotaHeld, segmentHeld, minus(subnets, e.subnetId()), pendingSubnets, ports,
+      return withPools(subnetsAwaitingCidr, plusClaims(cidrsToRelease, poolOf(e.subnetId()), e.subnetId())).with(phase, quotaHeld, segmentHeld, minus(subnets, e.subnetId()), pendingSubnets, ports,
           plusId(quotaToRelease, e.subnetId()), at);
     }
     Map<String, Attachment> next = new LinkedHashMap<>(ports);
@@ -110,7 +146,8 @@ public record Network(String id, String projectId, NetworkAttributes attributes,
     }
     // addresses handed out are not part of the network's view: no new revision
     return new Network(id, projectId, attributes, segment, mtu, phase, quotaHeld, segmentHeld, subnets,
-        pendingSubnets, Map.copyOf(next), quotaToRelease, createdAt, updatedAt, revisionNumber);
+        pendingSubnets, Map.copyOf(next), quotaToRelease, createdAt, updatedAt, revisionNumber, subnetsAwaitingCidr,
+        cidrsToRelease);
   }
 
   /** Claimed all it needs: usable. */
@@ -126,18 +163,49 @@ public record Network(String id, String projectId, NetworkAttributes attributes,
     subnets.forEach(s -> release.add(s.id()));
     pendingSubnets.forEach(s -> release.add(s.id()));
     if (quotaHeld) release.add(id);
-    return gone(with(Phase.RELEASING, quotaHeld, segmentHeld, List.of(), List.of(), Map.of(), List.copyOf(release), at));
+    List<PoolClaim> claims = cidrsToRelease;
+    for (Subnet s : subnets) claims = plusClaims(claims, s.subnetpoolId(), s.id());
+    for (Subnet s : pendingSubnets) claims = plusClaims(claims, s.subnetpoolId(), s.id());
+    for (PoolSubnet s : subnetsAwaitingCidr.values()) claims = plusClaims(claims, Optional.of(s.poolId()), s.id());
+    return gone(withPools(Map.of(), claims).with(Phase.RELEASING, quotaHeld, segmentHeld, List.of(), List.of(), Map.of(), List.copyOf(release), at));
   }
 
   private Network gone(Network n) {
-    boolean done = n.phase == Phase.RELEASING && !n.quotaHeld && !n.segmentHeld && n.quotaToRelease.isEmpty();
+    boolean done = n.phase == Phase.RELEASING && !n.quotaHeld && !n.segmentHeld && n.quotaToRelease.isEmpty()
+        && n.cidrsToRelease.isEmpty();
     return done ? n.with(Phase.GONE, false, false, n.subnets, n.pendingSubnets, n.ports, n.quotaToRelease, n.updatedAt) : n;
+  }
+
+  /** The subnet pool subnet {@code subnetId} has (or asked) its CIDR from, if any. */
+  private Optional<String> poolOf(String subnetId) {
+    if (subnetsAwaitingCidr.containsKey(subnetId)) return Optional.of(subnetsAwaitingCidr.get(subnetId).poolId());
+    return java.util.stream.Stream.concat(subnets.stream(), pendingSubnets.stream())
+        .filter(s -> s.id().equals(subnetId)).findFirst().flatMap(Subnet::subnetpoolId);
+  }
+
+  private static List<PoolClaim> plusClaims(List<PoolClaim> claims, Optional<String> poolId, String subnetId) {
+    if (poolId.isEmpty() || claims.stream().anyMatch(c -> c.subnetId().equals(subnetId))) return claims;
+    List<PoolClaim> next = new ArrayList<>(claims);
+    next.add(new PoolClaim(poolId.get(), subnetId));
+    return List.copyOf(next);
+  }
+
+  /** {@code request} null: the subnet no longer waits for a CIDR. */
+  private Network withAwaiting(String subnetId, PoolSubnet request) {
+    Map<String, PoolSubnet> next = new LinkedHashMap<>(subnetsAwaitingCidr);
+    if (request == null) next.remove(subnetId); else next.put(subnetId, request);
+    return withPools(Map.copyOf(next), cidrsToRelease);
+  }
+
+  private Network withPools(Map<String, PoolSubnet> awaiting, List<PoolClaim> claims) {
+    return new Network(id, projectId, attributes, segment, mtu, phase, quotaHeld, segmentHeld, subnets, pendingSubnets,
+        ports, quotaToRelease, createdAt, updatedAt, revisionNumber, awaiting, claims);
   }
 
   private Network with(Phase phase, boolean quotaHeld, boolean segmentHeld, List<Subnet> subnets,
       List<Subnet> pendingSubnets, Map<String, Attachment> ports, List<String> quotaToRelease, Instant at) {
     return new Network(id, projectId, attributes, segment, mtu, phase, quotaHeld, segmentHeld, subnets, pendingSubnets,
-        ports, quotaToRelease, createdAt, at, revisionNumber + 1);
+        ports, quotaToRelease, createdAt, at, revisionNumber + 1, subnetsAwaitingCidr, cidrsToRelease);
   }
 
   private Subnet pending(String subnetId) {

@@ -24,8 +24,19 @@ public interface NetworkClaims {
 
   CompletionStage<StatusReply<Done>> releaseSegment(String pool, String networkId);
 
+  /** A CIDR of subnet pool {@code poolId} for the subnet ({@link SubnetPoolEntity.Allocate}). */
+  CompletionStage<StatusReply<String>> allocateCidr(String poolId, String subnetId, Optional<String> cidr,
+      Optional<Integer> prefixlen);
+
+  /** The subnet's CIDR goes back to its pool. */
+  CompletionStage<StatusReply<Done>> releaseCidr(String poolId, String subnetId);
+
   /** The port's MAC and addresses on its network ({@link NetworkEntity.AttachPort}). */
   CompletionStage<StatusReply<Attachment>> attachPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips);
+
+  /** Other addresses and/or MAC for the port, in place of those it holds ({@link NetworkEntity.ReaddressPort}). */
+  CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
       String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips);
 
   /** The port's addresses go back to its network. */

@@ -69,6 +69,12 @@ public final class NetworkEntity
   /** Adds a subnet, answered once the project's quota holds it. */
   public record AddSubnet(Subnet subnet, ActorRef<StatusReply<Subnet>> replyTo) implements Command {}
 
+  /**
+   * Adds a subnet whose CIDR comes from a subnet pool: the CIDR is taken from the pool as a step,
+   * then the quota; answered once both are held (given back if the subnet is refused).
+   */
+  public record AddPoolSubnet(PoolSubnet request, ActorRef<StatusReply<Subnet>> replyTo) implements Command {}
+
   /** Replaces a subnet's changeable attributes ({@link Subnet#changed}). */
   public record UpdateSubnet(Subnet subnet, ActorRef<StatusReply<Subnet>> replyTo) implements Command {}
 
@@ -80,6 +86,13 @@ public final class NetworkEntity
    * {@link Ipam}). Idempotent: a port that has them gets the same again.
    */
   public record AttachPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
+      Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
+
+  /**
+   * Replaces port {@code portId}'s addresses and/or MAC ({@code empty}: keep them) in one change:
+   * the new ones are checked against every other port's, an address it already holds may be kept.
+   */
+  public record ReaddressPort(String portId, String projectId, String deviceOwner, Optional<String> mac,
       Optional<List<IpRequest>> ips, ActorRef<StatusReply<Attachment>> replyTo) implements Command {}
 
   /** The port is plugged on a host now (or, empty, on none); answered also for a port the network does not hold. */
@@ -123,6 +136,15 @@ public final class NetworkEntity
   public record SegmentReleased(Instant at) implements Event {}
 
   public record SubnetRequested(Subnet subnet, Instant at) implements Event {}
+
+  /** A subnet asks a subnet pool for its CIDR. */
+  public record PoolSubnetRequested(PoolSubnet request, Instant at) implements Event {}
+
+  /** The pool gave it; the subnet now waits for its quota, as one with a CIDR of its own. */
+  public record SubnetCidrAllocated(String subnetId, String cidr, Instant at) implements Event {}
+
+  /** A deleted or refused subnet's CIDR is back in its pool. */
+  public record SubnetCidrReleased(String subnetId, Instant at) implements Event {}
 
   public record SubnetAdded(String subnetId, Instant at) implements Event {}
 
@@ -189,6 +211,8 @@ public final class NetworkEntity
   /** Clients waiting for the create, and for each subnet's (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Network>>> waitingCreate = new ArrayList<>();
   private final Map<String, ActorRef<StatusReply<Subnet>>> waitingSubnets = new HashMap<>();
+  /** Clients waiting for a pool subnet's delete (in memory: after a crash they ask again). */
+  private final Map<String, ActorRef<StatusReply<Done>>> waitingReleases = new HashMap<>();
 
   private NetworkEntity(String networkId, NetworkClaims claims, Clock clock, ActorContext<Command> context,
       StepDriver<Command> steps, ActorRef<Topic.Command<NetworkChanged>> hosts,
@@ -235,7 +259,7 @@ public final class NetworkEntity
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
-          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty()) {
+          if (!busy(s) && waitingCreate.isEmpty() && waitingSubnets.isEmpty() && waitingReleases.isEmpty()) {
             shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
           }
           return Effect().noReply();
@@ -254,9 +278,11 @@ public final class NetworkEntity
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(AddSubnet.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(AddPoolSubnet.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(UpdateSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id())))
         .onCommand(DeleteSubnet.class, (s, c) -> Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnetId())))
-        .onCommand(AttachPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(AttachPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ReaddressPort.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
     return b.build();
   }
 
@@ -273,6 +299,7 @@ public final class NetworkEntity
                     + String.join(",", new java.util.TreeSet<>(s.network().ports().entrySet().stream()
                         .filter(p -> !isDhcp(p.getValue())).map(Map.Entry::getKey).toList())) + ".")))
         .onCommand(AddSubnet.class, this::addSubnet)
+        .onCommand(AddPoolSubnet.class, this::addPoolSubnet)
         .onCommand(UpdateSubnet.class, this::updateSubnet)
         .onCommand(DeleteSubnet.class, (s, c) -> {
           if (s.network().subnet(c.subnetId()).isEmpty()) {
@@ -290,10 +317,18 @@ public final class NetworkEntity
             events.add(new PortDetached(dhcpPortId(c.subnetId()), now()));
           }
           events.add(new SubnetDeleted(c.subnetId(), now()));
+          if (s.network().subnet(c.subnetId()).get().subnetpoolId().isPresent()) {
+            // answered once its CIDR is back in the pool, so the pool can go right after
+            return Effect().persist(events).thenRun(next -> {
+              waitingReleases.put(c.subnetId(), c.replyTo());
+              changed(next);
+            }).thenNoReply();
+          }
           return Effect().persist(events).thenRun(this::changed)
               .thenReply(c.replyTo(), n -> StatusReply.ack());
         })
-        .onCommand(AttachPort.class, this::attach);
+        .onCommand(AttachPort.class, this::attach)
+        .onCommand(ReaddressPort.class, this::readdress);
   }
 
   private ReplyEffect<Event, State> addSubnet(Active s, AddSubnet c) {
@@ -319,6 +354,16 @@ public final class NetworkEntity
     return persist(new SubnetRequested(subnet, now()));
   }
 
+  private ReplyEffect<Event, State> addPoolSubnet(Active s, AddPoolSubnet c) {
+    String id = c.request().id();
+    Optional<Subnet> made = s.network().subnet(id);
+    if (made.isPresent()) return Effect().reply(c.replyTo(), StatusReply.success(made.get()));
+    waitingSubnets.put(id, c.replyTo());
+    boolean asked = s.network().subnetsAwaitingCidr().containsKey(id)
+        || s.network().pendingSubnets().stream().anyMatch(p -> p.id().equals(id));
+    return asked ? Effect().noReply() : persist(new PoolSubnetRequested(c.request(), now()));
+  }
+
   private ReplyEffect<Event, State> updateSubnet(Active s, UpdateSubnet c) {
     Optional<Subnet> old = s.network().subnet(c.subnet().id());
     if (old.isEmpty()) return Effect().reply(c.replyTo(), NetworkRefusal.subnetNotFound(c.subnet().id()));
@@ -340,6 +385,21 @@ public final class NetworkEntity
     }
     return Effect().persist(new PortAttached(c.portId(), attachment, now())).thenRun(this::changed)
         .thenReply(c.replyTo(), n -> StatusReply.success(attachment));
+  }
+
+  private ReplyEffect<Event, State> readdress(Active s, ReaddressPort c) {
+    Attachment held = s.network().ports().get(c.portId());
+    if (held == null) return Effect().reply(c.replyTo(), NetworkRefusal.portNotFound(c.portId()));
+    Attachment next;
+    try {
+      next = Ipam.readdress(s.network(), c.portId(), held, c.mac(), c.ips());
+    } catch (Ipam.Refused refused) {
+      return Effect().reply(c.replyTo(), Rejection.of(refused.rejection.kind(), refused.rejection.message()));
+    }
+    if (next.equals(held)) return Effect().reply(c.replyTo(), StatusReply.success(held));
+    // one event: the old addresses go back exactly as the new ones are taken
+    return Effect().persist(new PortAttached(c.portId(), next, now())).thenRun(this::changed)
+        .thenReply(c.replyTo(), n -> StatusReply.success(next));
   }
 
   private ReplyEffect<Event, State> detach(State s, DetachPort c) {
@@ -368,7 +428,8 @@ public final class NetworkEntity
     if (!(state instanceof Existing e)) return false;
     Network n = e.network();
     return n.phase() == Network.Phase.CREATING || n.phase() == Network.Phase.RELEASING
-        || !n.pendingSubnets().isEmpty() || !n.quotaToRelease().isEmpty();
+        || !n.pendingSubnets().isEmpty() || !n.quotaToRelease().isEmpty() || !n.subnetsAwaitingCidr().isEmpty()
+        || !n.cidrsToRelease().isEmpty();
   }
 
   /** Asks whatever step the network is in; the retry timer runs exactly while one is in flight. */
@@ -386,10 +447,19 @@ public final class NetworkEntity
         }
       }
       if (n.phase() == Network.Phase.ACTIVE) {
+        for (PoolSubnet asking : n.subnetsAwaitingCidr().values()) {
+          busy = true;
+          steps.ask("cidr:" + asking.id(), () -> claims.allocateCidr(asking.poolId(), asking.id(), asking.cidr(),
+              asking.prefixlen()));
+        }
         for (Subnet pending : n.pendingSubnets()) {
           busy = true;
           steps.ask("subnet:" + pending.id(), () -> claims.reserve(n.projectId(), "subnet", pending.id()));
         }
+      }
+      for (Network.PoolClaim claim : n.cidrsToRelease()) {
+        busy = true;
+        steps.ask("cidr-release:" + claim.subnetId(), () -> claims.releaseCidr(claim.poolId(), claim.subnetId()));
       }
       if (n.phase() != Network.Phase.CREATING && !n.quotaToRelease().isEmpty()) {
         busy = true;
@@ -413,6 +483,19 @@ public final class NetworkEntity
     }
     if (step.equals("segment") && n.phase() == Network.Phase.CREATING && !n.segmentHeld()) {
       return a.accepted() ? persist(new SegmentAllocated(a.valueAs(Integer.class), now())) : refuse(a.refusal().get());
+    }
+    if (step.startsWith("cidr:")) return cidrAnswered(n, step.substring("cidr:".length()), a);
+    if (step.startsWith("cidr-release:")) {
+      String subnetId = step.substring("cidr-release:".length());
+      boolean owed = n.cidrsToRelease().stream().anyMatch(claim -> claim.subnetId().equals(subnetId));
+      if (a.accepted() && owed) {
+        return Effect().persist(new SubnetCidrReleased(subnetId, now())).thenRun(next -> {
+          ActorRef<StatusReply<Done>> client = waitingReleases.remove(subnetId);
+          if (client != null) client.tell(StatusReply.ack());
+          changed(next);
+        }).thenNoReply();
+      }
+      return Effect().none().thenRun(this::drive).thenNoReply();
     }
     if (step.startsWith("subnet:")) {
       String subnetId = step.substring("subnet:".length());
@@ -439,6 +522,35 @@ public final class NetworkEntity
       return persist(new SegmentReleased(now()));
     }
     return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  /**
+   * The pool's answer to a subnet's CIDR: the subnet goes on to its quota, unless the CIDR overlaps
+   * another subnet of the network or the pool refused (then the subnet is refused, and a CIDR it
+   * may hold goes back).
+   */
+  private ReplyEffect<Event, State> cidrAnswered(Network n, String subnetId, StepDriver.Answer a) {
+    PoolSubnet asking = n.subnetsAwaitingCidr().get(subnetId);
+    if (asking == null) return Effect().none().thenRun(this::drive).thenNoReply();
+    Rejection why;
+    if (a.accepted()) {
+      String cidr = a.valueAs(String.class);
+      Subnet s = asking.subnet(cidr);
+      Optional<String> problem = s.problem();
+      boolean overlaps = java.util.stream.Stream.concat(n.subnets().stream(), n.pendingSubnets().stream())
+          .anyMatch(o -> o.net().overlaps(s.net()));
+      if (problem.isEmpty() && !overlaps) return persist(new SubnetCidrAllocated(subnetId, cidr, now()));
+      why = NetworkRefusal.rejection(Rejection.Kind.INVALID, "InvalidInput", "Invalid input for operation: "
+          + problem.orElse("Requested subnet with cidr: " + cidr + " for network: " + networkId
+              + " overlaps with another subnet."));
+    } else {
+      why = a.refusal().get();
+    }
+    ActorRef<StatusReply<Subnet>> client = waitingSubnets.remove(subnetId);
+    return Effect().persist(new SubnetRefused(subnetId, why.message(), now())).thenRun(next -> {
+      if (client != null) client.tell(Rejection.of(why.kind(), why.message()));
+      changed(next);
+    }).thenNoReply();
   }
 
   /** A port's id for the DHCP server's address in a subnet (an address no port can get). */

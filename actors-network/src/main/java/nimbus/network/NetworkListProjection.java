@@ -24,6 +24,7 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 public final class NetworkListProjection {
   public static final String NETWORKS = "network-list";
   public static final String PORTS = "port-list";
+  public static final String SUBNET_POOLS = "subnetpool-list";
   static final int ROW_VERSION = 1;
 
   private NetworkListProjection() {}
@@ -49,6 +50,11 @@ public final class NetworkListProjection {
       st.execute("""
           CREATE TABLE IF NOT EXISTS port_ips (
             port_id VARCHAR(36) NOT NULL, subnet_id VARCHAR(36) NOT NULL, ip_address VARCHAR(45) NOT NULL)""");
+      st.execute("""
+          CREATE TABLE IF NOT EXISTS subnetpool_list (
+            id VARCHAR(36) PRIMARY KEY, project_id VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL,
+            shared BOOLEAN NOT NULL, is_default BOOLEAN NOT NULL, ip_version INT NOT NULL,
+            created_at TIMESTAMP NOT NULL, row_version INT NOT NULL, row_json TEXT NOT NULL)""");
       st.execute("CREATE INDEX IF NOT EXISTS network_list_project ON network_list (project_id, created_at)");
       st.execute("CREATE INDEX IF NOT EXISTS subnet_list_network ON subnet_list (network_id)");
       st.execute("CREATE INDEX IF NOT EXISTS port_list_network ON port_list (network_id, created_at)");
@@ -56,6 +62,7 @@ public final class NetworkListProjection {
       st.execute("CREATE INDEX IF NOT EXISTS port_ips_port ON port_ips (port_id)");
     }
     ReadSideProjection.rebuildIfStale(c, NETWORKS, "network_list", ROW_VERSION, List.of("network_list", "subnet_list"));
+    ReadSideProjection.rebuildIfStale(c, SUBNET_POOLS, "subnetpool_list", ROW_VERSION, List.of("subnetpool_list"));
     ReadSideProjection.rebuildIfStale(c, PORTS, "port_list", ROW_VERSION, List.of("port_list", "port_ips"));
   }
 
@@ -155,7 +162,7 @@ public final class NetworkListProjection {
         st.setString(13, ReadSideJson.MAPPER.writeValueAsString(p));
         st.executeUpdate();
       }
-      if (p.phase() != Port.Phase.READY) return;
+      if (p.phase() != Port.Phase.READY && p.phase() != Port.Phase.READDRESSING) return;
       for (FixedIp ip : p.fixedIps()) {
         try (PreparedStatement st = c.prepareStatement(
             "INSERT INTO port_ips (port_id, subnet_id, ip_address) VALUES (?, ?, ?)")) {
@@ -164,6 +171,47 @@ public final class NetworkListProjection {
           st.setString(3, ip.ipAddress());
           st.executeUpdate();
         }
+      }
+    }
+  }
+
+  /** Subnet pools, listed until deleted. */
+  public static final class SubnetPools
+      extends JdbcHandler<List<EventEnvelope<SubnetPoolEntity.Event>>, ReadSideSession> {
+    @Override
+    public void process(ReadSideSession session, List<EventEnvelope<SubnetPoolEntity.Event>> envelopes)
+        throws Exception {
+      session.withConnection(c -> {
+        Map<String, SubnetPool> changed = new LinkedHashMap<>();
+        for (EventEnvelope<SubnetPoolEntity.Event> envelope : envelopes) {
+          String id = ReadSideRows.entityIdOf(envelope.persistenceId());
+          Optional<SubnetPool> before = changed.containsKey(id) ? Optional.of(changed.get(id))
+              : ReadSideRows.byId(c, "subnetpool_list", id, SubnetPool.class);
+          SubnetPoolEntity.Event event = envelope.event();
+          if (before.isEmpty() && !(event instanceof SubnetPoolEntity.PoolCreated)) continue;
+          changed.put(id, before.map(p -> p.after(event))
+              .orElseGet(() -> ((SubnetPoolEntity.PoolCreated) event).pool()));
+        }
+        for (SubnetPool p : changed.values()) save(c, p);
+        return null;
+      });
+    }
+
+    private static void save(Connection c, SubnetPool p) throws Exception {
+      delete(c, "DELETE FROM subnetpool_list WHERE id = ?", p.id());
+      if (p.deleted()) return;
+      try (PreparedStatement st = c.prepareStatement("INSERT INTO subnetpool_list (id, project_id, name, shared,"
+          + " is_default, ip_version, created_at, row_version, row_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        st.setString(1, p.id());
+        st.setString(2, p.projectId());
+        st.setString(3, p.name());
+        st.setBoolean(4, p.shared());
+        st.setBoolean(5, p.isDefault());
+        st.setInt(6, p.ipVersion());
+        st.setTimestamp(7, Timestamp.from(p.createdAt()));
+        st.setInt(8, ROW_VERSION);
+        st.setString(9, ReadSideJson.MAPPER.writeValueAsString(p));
+        st.executeUpdate();
       }
     }
   }

@@ -79,6 +79,13 @@ public final class NetworkListing {
       // its own, and every port on its networks (Neutron's network owner sees them)
       "(project_id = ? OR network_id IN (SELECT id FROM network_list WHERE project_id = ?))", 2);
 
+  private static final Table<SubnetPool> SUBNET_POOLS = new Table<>("subnetpool_list", SubnetPoolEntity.TAG,
+      NetworkListProjection.SUBNET_POOLS, SubnetPool.class, Map.of("id", "id", "name", "name",
+          "project_id", "project_id", "tenant_id", "project_id", "shared", "shared", "is_default", "is_default",
+          "ip_version", "ip_version", "created_at", "created_at"),
+      // its own and shared ones
+      "(project_id = ? OR shared)", 1);
+
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
@@ -105,7 +112,12 @@ public final class NetworkListing {
 
   /** Ports that have their addresses. Blocking JDBC. */
   public List<Port> ports(Query<Port> q) throws SQLException {
-    return list(PORTS, q, "phase = 'READY'", "PortNotFound: Port %s could not be found.");
+    return list(PORTS, q, "phase IN ('READY', 'READDRESSING')", "PortNotFound: Port %s could not be found.");
+  }
+
+  /** Subnet pools. Blocking JDBC. */
+  public List<SubnetPool> subnetPools(Query<SubnetPool> q) throws SQLException {
+    return list(SUBNET_POOLS, q, "1 = 1", "SubnetPoolNotFound: Subnet pool %s could not be found.");
   }
 
   /** The network subnet {@code subnetId} belongs to (its entity holds the subnet), if it exists. Blocking JDBC. */

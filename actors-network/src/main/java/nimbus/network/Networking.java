@@ -26,6 +26,7 @@ public final class Networking {
             java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
+    Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
     Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));
   }
 
@@ -51,6 +52,8 @@ public final class Networking {
       NetworkListProjection.createTables(c);
     }
     ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
+    ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
+        NetworkListProjection.SubnetPools::new);
     ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
   }
 

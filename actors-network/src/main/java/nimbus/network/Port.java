@@ -21,6 +21,8 @@ public record Port(String id, String networkId, String projectId, PortAttributes
     /** Its quota and addresses are being claimed. */
     CREATING,
     READY,
+    /** Usable, and asking its network for other addresses or another MAC ({@link PortEntity.ChangeAddresses}). */
+    READDRESSING,
     /** Refused or deleted: its addresses and quota are being given back. */
     RELEASING,
     GONE
@@ -50,13 +52,19 @@ public record Port(String id, String networkId, String projectId, PortAttributes
     }
     if (event instanceof PortEntity.PortBound e) {
       return new Port(id, networkId, projectId, attributes, requestedMac, requestedIps, macAddress, fixedIps,
-          e.hostId(), e.hostId().isEmpty() ? "DOWN" : status, phase, quotaHeld, addressesHeld, createdAt, at,
+          // plugged nowhere yet on a new host (its agent reports ACTIVE once it has plugged it)
+          e.hostId(), e.hostId().equals(hostId) ? status : "DOWN", phase, quotaHeld, addressesHeld, createdAt, at,
           revisionNumber + 1);
     }
     if (event instanceof PortEntity.PortStatusChanged e) {
       return new Port(id, networkId, projectId, attributes, requestedMac, requestedIps, macAddress, fixedIps, hostId,
           e.status(), phase, quotaHeld, addressesHeld, createdAt, at, revisionNumber + 1);
     }
+    if (event instanceof PortEntity.AddressChangeAsked e) {
+      return new Port(id, networkId, projectId, attributes, e.mac(), e.ips(), macAddress, fixedIps, hostId, status,
+          Phase.READDRESSING, quotaHeld, addressesHeld, createdAt, at, revisionNumber);
+    }
+    if (event instanceof PortEntity.AddressChangeRefused) return with(Phase.READY, quotaHeld, addressesHeld, updatedAt);
     if (event instanceof PortEntity.AddressesReleased) return gone(with(phase, quotaHeld, false, at));
     if (event instanceof PortEntity.PortQuotaReleased) return gone(with(phase, false, addressesHeld, at));
     throw new IllegalArgumentException("unknown event " + event);

@@ -58,10 +58,11 @@ public final class PortEntity
   public record Bind(Optional<String> hostId, ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
   /**
-   * The host that holds the port reports it plugged ({@code ACTIVE}), not ({@code DOWN}), or
-   * that it cannot plug it ({@link #BINDING_FAILED}).
+   * Host {@code host} reports the port plugged ({@code ACTIVE}), unplugged ({@code DOWN}), or
+   * that it cannot plug it ({@link #BINDING_FAILED}); only the host it is bound to is heard (a
+   * late report of a host it has left changes nothing).
    */
-  public record ReportStatus(String status) implements Command {}
+  public record ReportStatus(String host, String status) implements Command {}
 
   /** Neutron's status of a port its host cannot bind (the API shows {@code binding:vif_type} {@code binding_failed}). */
   public static final String BINDING_FAILED = "ERROR";
@@ -71,6 +72,15 @@ public final class PortEntity
 
   /** The server {@code deviceId} lets the port go: no device, unbound; nothing if another device has it. */
   public record ReleaseDevice(String deviceId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Gives the port other addresses ({@code ips}: each by subnet, address or both; an address it
+   * holds is kept) and/or another MAC, taken from its network as one change (all or nothing: the
+   * old ones go back only when the new ones are held). Answered once done; refused while another
+   * change is under way.
+   */
+  public record ChangeAddresses(Optional<String> mac, Optional<List<IpRequest>> ips,
+      ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
   /** Deletes the port; answered at once, its addresses and quota go back as steps after. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -104,6 +114,12 @@ public final class PortEntity
   public record PortStatusChanged(String status, Instant at) implements Event {}
 
   public record PortDeleted(Instant at) implements Event {}
+
+  /** Other addresses or another MAC are asked of the network (a step, until it answers). */
+  public record AddressChangeAsked(Optional<String> mac, Optional<List<IpRequest>> ips, Instant at) implements Event {}
+
+  /** The network refused them: the port keeps what it had. */
+  public record AddressChangeRefused(String reason, Instant at) implements Event {}
 
   public record AddressesReleased(Instant at) implements Event {}
 
@@ -150,6 +166,8 @@ public final class PortEntity
   private final Clock clock;
   private final StepDriver<Command> steps;
   private final List<ActorRef<StatusReply<Port>>> waitingCreate = new ArrayList<>();
+  /** The client of an address change (in memory: after a crash it asks again). */
+  private final List<ActorRef<StatusReply<Port>>> waitingChange = new ArrayList<>();
   private final Runnable passivate;
 
   private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps, Runnable passivate) {
@@ -197,7 +215,8 @@ public final class PortEntity
             ? Effect().reply(c.replyTo(), StatusReply.success(s.port()))
             : Effect().persist(new PortBound(c.hostId(), now()))
                 .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
-        .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status()) || s.port().hostId().isEmpty()
+        .onCommand(ReportStatus.class, (s, c) -> s.port().status().equals(c.status())
+            || !s.port().hostId().equals(Optional.of(c.host()))
             ? Effect().noReply()
             : Effect().persist(new PortStatusChanged(c.status(), now())).thenNoReply())
         .onCommand(ClaimDevice.class, (s, c) -> {
@@ -214,6 +233,16 @@ public final class PortEntity
             ? Effect().persist(List.of(new PortUpdated(s.port().attributes().withDevice("", ""), now()),
                 new PortBound(Optional.empty(), now()))).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(ChangeAddresses.class, (s, c) -> {
+          if (s.port().phase() == Port.Phase.READDRESSING) {
+            return Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "PortInUse",
+                "Port " + portId + " is changing its addresses."));
+          }
+          return Effect().persist(new AddressChangeAsked(c.mac(), c.ips(), now())).thenRun(next -> {
+            waitingChange.add(c.replyTo());
+            drive(next);
+          }).thenNoReply();
+        })
         .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(this::drive)
             .thenReply(c.replyTo(), n -> StatusReply.ack()));
     b.forAnyState()
@@ -221,8 +250,8 @@ public final class PortEntity
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
           boolean busy = s instanceof Existing e
-              && (e.port().phase() == Port.Phase.CREATING || e.port().phase() == Port.Phase.RELEASING);
-          if (!busy && waitingCreate.isEmpty()) passivate.run();
+              && e.port().phase() != Port.Phase.READY && e.port().phase() != Port.Phase.GONE;
+          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty()) passivate.run();
           return Effect().noReply();
         })
         .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
@@ -250,6 +279,10 @@ public final class PortEntity
           steps.ask("addresses", () -> claims.attachPort(p.networkId(), portId, p.projectId(),
               p.attributes().deviceOwner(), p.requestedMac(), p.requestedIps()));
         }
+      } else if (p.phase() == Port.Phase.READDRESSING) {
+        busy = true;
+        steps.ask("readdress", () -> claims.readdressPort(p.networkId(), portId, p.projectId(),
+            p.attributes().deviceOwner(), p.requestedMac(), p.requestedIps()));
       } else if (p.phase() == Port.Phase.RELEASING) {
         busy = true;
         if (p.addressesHeld()) {
@@ -276,6 +309,19 @@ public final class PortEntity
       case "addresses":
         if (p.phase() == Port.Phase.CREATING && p.quotaHeld()) {
           return a.accepted() ? persist(new AddressesAssigned(a.valueAs(Attachment.class), now())) : refuse(a.refusal().get());
+        }
+        break;
+      case "readdress":
+        if (p.phase() == Port.Phase.READDRESSING) {
+          Event outcome = a.accepted() ? new AddressesAssigned(a.valueAs(Attachment.class), now())
+              : new AddressChangeRefused(a.refusal().get().message(), now());
+          return Effect().persist(outcome).thenRun(next -> {
+            StatusReply<Port> reply = a.accepted() ? StatusReply.success(((Existing) next).port())
+                : Rejection.of(a.refusal().get().kind(), a.refusal().get().message());
+            waitingChange.forEach(to -> to.tell(reply));
+            waitingChange.clear();
+            drive(next);
+          }).thenNoReply();
         }
         break;
       case "release-addresses":
@@ -333,7 +379,7 @@ public final class PortEntity
   private static State phaseOf(Port p) {
     return switch (p.phase()) {
       case CREATING -> new Creating(p);
-      case READY -> new Ready(p);
+      case READY, READDRESSING -> new Ready(p);
       case RELEASING -> new Releasing(p);
       case GONE -> new Gone(p);
     };

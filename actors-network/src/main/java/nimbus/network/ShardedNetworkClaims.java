@@ -43,10 +43,30 @@ public final class ShardedNetworkClaims implements NetworkClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> allocateCidr(String poolId, String subnetId, Optional<String> cidr,
+      Optional<Integer> prefixlen) {
+    return sharding.entityRefFor(SubnetPoolEntity.TYPE_KEY, poolId)
+        .ask(r -> new SubnetPoolEntity.Allocate(subnetId, cidr, prefixlen, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseCidr(String poolId, String subnetId) {
+    return sharding.entityRefFor(SubnetPoolEntity.TYPE_KEY, poolId)
+        .ask(r -> new SubnetPoolEntity.Release(subnetId, r), timeout);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Attachment>> attachPort(String networkId, String portId, String projectId,
       String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
     return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
         .ask(r -> new NetworkEntity.AttachPort(portId, projectId, deviceOwner, mac, ips, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.ReaddressPort(portId, projectId, deviceOwner, mac, ips, r), timeout);
   }
 
   @Override

@@ -226,6 +226,107 @@ class NetworkEntityTest extends EntityTestSupport {
     assertNotEquals(0, ((NetworkEntity.Existing) replayed).network().revisionNumber());
   }
 
+  @Test
+  void aPortIsReaddressedAllOrNothing() {
+    createVxlan();
+    Subnet s = addSubnet(subnet("10.6.0.0/24", "10.6.0.1"));
+    IpRequest ten = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.10"));
+    IpRequest eleven = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.11"));
+    IpRequest twelve = new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.12"));
+    attach("a", Optional.of(List.of(ten)));
+    attach("b", Optional.of(List.of(eleven)));
+    StatusReply<Attachment> clash = readdress("a", List.of(twelve, eleven));
+    assertTrue(clash.getError().getMessage().contains("IpAddressAlreadyAllocated"));
+    assertEquals("10.6.0.10", held("a").fixedIps().get(0).ipAddress(), "nothing changed");
+    assertTrue(attach("c", Optional.of(List.of(twelve))).isSuccess(), "nor was .12 taken");
+    // a subnet asked alone keeps the address held there; the MAC stays
+    String mac = held("a").macAddress();
+    Attachment both = readdress("a", List.of(new IpRequest(Optional.of(s.id()), Optional.empty()),
+        new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.20")))).getValue();
+    assertEquals(List.of("10.6.0.10", "10.6.0.20"), both.fixedIps().stream().map(FixedIp::ipAddress).toList());
+    assertEquals(mac, both.macAddress());
+    readdress("a", List.of(new IpRequest(Optional.of(s.id()), Optional.of("10.6.0.20"))));
+    assertTrue(attach("d", Optional.of(List.of(ten))).isSuccess(), ".10 was given back");
+  }
+
+  private StatusReply<Attachment> readdress(String port, List<IpRequest> ips) {
+    return kit.<StatusReply<Attachment>>runCommand(to -> new NetworkEntity.ReaddressPort(port, "p1", "",
+        Optional.empty(), Optional.of(ips), to)).reply();
+  }
+
+  private Attachment held(String port) {
+    return ((NetworkEntity.Existing) kit.getState()).network().ports().get(port);
+  }
+
+  private PoolSubnet fromPool(String pool) {
+    Subnet template = subnet("0.0.0.0/0", "0.0.0.0");
+    return new PoolSubnet(template, pool, Optional.empty(), Optional.of(26), false, false);
+  }
+
+  @Test
+  void aPoolSubnetTakesItsCidrAsAStepThenItsQuota() {
+    createVxlan();
+    PoolSubnet asked = fromPool("pool1");
+    TestProbe<StatusReply<Subnet>> client = testKit.createTestProbe();
+    kit.runCommand(new NetworkEntity.AddPoolSubnet(asked, client.ref()));
+    // no answer from the pool yet: asked again until it answers
+    eventually(() -> assertTrue(
+        claims.asked.stream().filter(a -> a.equals("cidr pool1 " + asked.id())).count() >= 2));
+    claims.answer("cidr pool1 " + asked.id(), "10.9.0.64/26");
+    claims.accept("reserve subnet " + asked.id());
+    Subnet s = client.receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertEquals("10.9.0.64/26", s.cidr());
+    assertEquals(Optional.of("10.9.0.65"), s.gatewayIp());
+    assertEquals(List.of(new Subnet.Pool("10.9.0.66", "10.9.0.126")), s.allocationPools());
+    assertEquals(Optional.of("pool1"), s.subnetpoolId());
+    // deleting it gives the CIDR back to the pool, acknowledged
+    claims.accept("release [" + s.id() + "]");
+    claims.accept("release cidr pool1 " + s.id());
+    var deleted = kit.<StatusReply<Done>>runCommand(r -> new NetworkEntity.DeleteSubnet(s.id(), r)).reply();
+    assertTrue(deleted.isSuccess());
+    // answered only once the CIDR is back
+    assertTrue(((NetworkEntity.Existing) kit.getState()).network().cidrsToRelease().isEmpty());
+    assertTrue(claims.asked.contains("release cidr pool1 " + s.id()));
+  }
+
+  @Test
+  void aSubnetRefusedByItsQuotaGivesItsCidrBack() {
+    createVxlan();
+    PoolSubnet asked = fromPool("pool1");
+    claims.answer("cidr pool1 " + asked.id(), "10.9.0.0/26");
+    claims.refuse("reserve subnet " + asked.id(), Rejection.Kind.CONFLICT, "OverQuota: Quota exceeded for resources: ['subnet'].");
+    TestProbe<StatusReply<Subnet>> client = testKit.createTestProbe();
+    kit.runCommand(new NetworkEntity.AddPoolSubnet(asked, client.ref()));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).getError().getMessage().contains("OverQuota"));
+    claims.accept("release cidr pool1 " + asked.id());
+    eventually(() -> assertTrue(
+        ((NetworkEntity.Existing) kit.getState()).network().cidrsToRelease().isEmpty()));
+    assertTrue(((NetworkEntity.Existing) kit.getState()).network().subnets().isEmpty());
+  }
+
+  @Test
+  void aPoolsRefusalRefusesTheSubnetAndARestartMidStepResumes() {
+    createVxlan();
+    PoolSubnet asked = fromPool("pool1");
+    TestProbe<StatusReply<Subnet>> client = testKit.createTestProbe();
+    kit.runCommand(new NetworkEntity.AddPoolSubnet(asked, client.ref()));
+    kit.restart();
+    claims.refuse("cidr pool1 " + asked.id(), Rejection.Kind.CONFLICT,
+        "SubnetAllocationError: Failed to allocate subnet: Insufficient prefix space to allocate subnet size /26.");
+    claims.accept("release cidr pool1 " + asked.id());
+    eventually(() -> {
+      Network n = ((NetworkEntity.Existing) kit.getState()).network();
+      assertTrue(n.subnetsAwaitingCidr().isEmpty() && n.cidrsToRelease().isEmpty() && n.subnets().isEmpty());
+    });
+  }
+
+  private void eventually(Runnable check) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      check.run();
+      return null;
+    });
+  }
+
   private StatusReply<Attachment> attach(String port, Optional<List<IpRequest>> ips) {
     return kit.<StatusReply<Attachment>>runCommand(to -> new NetworkEntity.AttachPort(port, "p1", "", Optional.empty(), ips, to))
         .reply();

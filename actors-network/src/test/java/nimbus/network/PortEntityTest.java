@@ -85,14 +85,65 @@ class PortEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void anAddressChangeIsAStepAndARefusalKeepsTheOldAddresses() {
+    claims.accept("reserve port " + id);
+    claims.answer("attach " + id, attachment);
+    create().receiveMessage(Duration.ofSeconds(5));
+    Optional<List<IpRequest>> asked = Optional.of(List.of(new IpRequest(Optional.of("s1"), Optional.of("10.0.0.9"))));
+    TestProbe<StatusReply<Port>> client = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.ChangeAddresses(Optional.empty(), asked, client.ref()));
+    var busy = kit.<StatusReply<Port>>runCommand(r -> new PortEntity.ChangeAddresses(Optional.empty(), asked, r));
+    assertTrue(busy.reply().getError().getMessage().contains("PortInUse"), "one change at a time");
+    kit.restart(); // the step resumes after a crash
+    Attachment moved = new Attachment("p1", "fa:16:3e:00:00:01", List.of(new FixedIp("s1", "10.0.0.9")), "",
+        Optional.empty());
+    claims.answer("readdress " + id, moved);
+    awaitState(PortEntity.Ready.class);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(moved.fixedIps(), ((PortEntity.Existing) kit.getState()).port().fixedIps());
+      return null;
+    });
+    assertEquals(Port.Phase.READY, ((PortEntity.Existing) kit.getState()).port().phase());
+
+    claims.refuse("readdress " + id, nimbus.cluster.Rejection.Kind.CONFLICT, "IpAddressAlreadyAllocated: taken");
+    kit.runCommand(new PortEntity.ChangeAddresses(Optional.empty(), asked, client.ref()));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).getError().getMessage().contains("IpAddressAlreadyAllocated"));
+    Port kept = ((PortEntity.Existing) kit.getState()).port();
+    assertEquals(moved.fixedIps(), kept.fixedIps());
+    assertEquals(Port.Phase.READY, kept.phase());
+  }
+
+  @Test
   void onlyABoundPortTakesTheHostsReport() {
     claims.accept("reserve port " + id);
     claims.answer("attach " + id, attachment);
     create().receiveMessage(Duration.ofSeconds(5));
-    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
     assertEquals("DOWN", ((PortEntity.Existing) kit.getState()).port().status());
     kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.of("host-1"), to));
-    kit.runCommand(new PortEntity.ReportStatus("ACTIVE"));
-    assertEquals("ACTIVE", ((PortEntity.Existing) kit.getState()).port().status());
+    assertEquals("DOWN", status(), "bound is not yet plugged");
+    kit.runCommand(new PortEntity.ReportStatus("host-2", "ACTIVE"));
+    assertEquals("DOWN", status(), "another host's report is not heard");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    assertEquals("ACTIVE", status());
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "DOWN"));
+    assertEquals("DOWN", status(), "unplugged");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    // moved: the old host's late report changes nothing, and the port waits for its new host
+    kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.of("host-2"), to));
+    assertEquals("DOWN", status(), "not plugged on its new host yet");
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "DOWN"));
+    kit.runCommand(new PortEntity.ReportStatus("host-1", "ACTIVE"));
+    assertEquals("DOWN", status(), "a late report of the old host");
+    kit.runCommand(new PortEntity.ReportStatus("host-2", "ACTIVE"));
+    assertEquals("ACTIVE", status());
+    kit.<StatusReply<Port>>runCommand(to -> new PortEntity.Bind(Optional.empty(), to));
+    assertEquals("DOWN", status(), "unbound");
+    kit.restart();
+    assertEquals("DOWN", status());
+  }
+
+  private String status() {
+    return ((PortEntity.Existing) kit.getState()).port().status();
   }
 }

@@ -63,9 +63,26 @@ final class ScriptedClaims implements NetworkClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> allocateCidr(String poolId, String subnetId, Optional<String> cidr,
+      Optional<Integer> prefixlen) {
+    return step("cidr " + poolId + " " + subnetId);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseCidr(String poolId, String subnetId) {
+    return step("release cidr " + poolId + " " + subnetId);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Attachment>> attachPort(String networkId, String portId, String projectId,
       String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
     return step("attach " + portId);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Attachment>> readdressPort(String networkId, String portId, String projectId,
+      String deviceOwner, Optional<String> mac, Optional<List<IpRequest>> ips) {
+    return step("readdress " + portId);
   }
 
   @Override

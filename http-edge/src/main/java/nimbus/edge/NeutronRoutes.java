@@ -69,10 +69,15 @@ final class NeutronRoutes extends AllDirectives {
       Extension.of("filter-validation", "Filter parameters validation", "Provides validation on filter parameters.",
           "2018-07-04T10:00:00-00:00"),
       Extension.of("ip-substring-filtering", "IP address substring filtering",
-          "Provides IP address substring filtering when listing ports", "2017-11-28T09:00:00-00:00"));
+          "Provides IP address substring filtering when listing ports", "2017-11-28T09:00:00-00:00"),
+      Extension.of("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool",
+          "2015-03-30T10:00:00-00:00"),
+      Extension.of("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool "
+          + "as the default.", "2016-02-18T18:00:00-00:00"));
 
   private final NetworkRoutes networks;
   private final SubnetRoutes subnets;
+  private final SubnetPoolRoutes subnetPools;
   private final PortRoutes ports;
   private final NeutronQuotaRoutes quotas;
 
@@ -80,7 +85,8 @@ final class NeutronRoutes extends AllDirectives {
       Duration timeout, Policy policy, NetworkSettings settings) {
     NeutronPolicy neutron = new NeutronPolicy(policy);
     this.networks = new NetworkRoutes(sharding, listing, blocking, timeout, neutron, settings);
-    this.subnets = new SubnetRoutes(sharding, listing, blocking, timeout, neutron);
+    this.subnetPools = new SubnetPoolRoutes(sharding, listing, blocking, timeout, neutron);
+    this.subnets = new SubnetRoutes(sharding, listing, blocking, timeout, neutron, subnetPools);
     this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
   }
@@ -98,13 +104,15 @@ final class NeutronRoutes extends AllDirectives {
         pathPrefix("v2.0", () -> projectScoped.apply(ctx -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("resources", List.of(
                 resource("network", "networks", v2), resource("subnet", "subnets", v2),
-                resource("port", "ports", v2))))))),
+                resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2))))))),
             pathPrefix("extensions", () -> concat(
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
             path("availability_zones", () -> get(() -> complete(Json.response(200, Map.of("availability_zones",
                 List.of(Map.of("name", "nova", "resource", "network", "state", "available"))))))),
             networks.route(ctx, v2),
+            // before subnets: "subnets" is a prefix of "subnetpools"
+            subnetPools.route(ctx, v2),
             subnets.route(ctx, v2),
             ports.route(ctx, v2),
             quotas.route(ctx))))));

@@ -154,6 +154,16 @@ final class PolicyDefaults {
     r.put("update_subnet", "rule:network_member");
     r.put("delete_subnet", "rule:network_member");
     ports(r);
+    // subnet pools: a project's own, usable (not writable) by all when shared; only admins share one
+    // or make one the default
+    r.put("shared_subnetpools", "field:subnetpools:shared=True");
+    r.put("create_subnetpool", MEMBER);
+    r.put("create_subnetpool:shared", ADMIN);
+    r.put("create_subnetpool:is_default", ADMIN);
+    r.put("get_subnetpool", READER + " or rule:shared_subnetpools");
+    r.put("update_subnetpool", MEMBER);
+    r.put("update_subnetpool:is_default", ADMIN);
+    r.put("delete_subnetpool", MEMBER);
     r.put("get_quota", READER);
     r.put("update_quota", ADMIN);
     r.put("delete_quota", ADMIN);

@@ -182,22 +182,7 @@ final class PortRoutes extends NeutronResourceRoutes {
     if (deviceOwner.isEmpty()) set.remove("device_owner"); // its default: no rule to pass
     policy.enforceCreate(ctx, "create_port", target, set, PortJson.ATTRIBUTES.names());
     binding(item);
-    Optional<List<IpRequest>> ips = Optional.empty();
-    if (item.has("fixed_ips") && !item.get("fixed_ips").isNull()) {
-      List<IpRequest> asked = new ArrayList<>();
-      for (JsonNode ip : item.get("fixed_ips")) {
-        Optional<String> subnet = Fields.text(ip, "subnet_id");
-        Optional<String> address = Fields.text(ip, "ip_address");
-        if (subnet.isEmpty() && address.isEmpty()) {
-          throw NeutronErrors.invalidInput("IP allocation requires subnet_id or ip_address");
-        }
-        asked.add(new IpRequest(subnet, address));
-      }
-      if (!asked.isEmpty() && n.subnets().isEmpty()) {
-        throw NeutronErrors.invalidInput("IP allocation requires subnets for network");
-      }
-      ips = Optional.of(List.copyOf(asked));
-    }
+    Optional<List<IpRequest>> ips = ipRequests(item, n);
     PortAttributes attributes = new PortAttributes(Fields.text(item, "name").orElse(""),
         Fields.text(item, "description").orElse(""), bool(item, "admin_state_up", true),
         Fields.text(item, "device_id").orElse(""), deviceOwner, pairs(item.get("allowed_address_pairs")),
@@ -205,6 +190,24 @@ final class PortRoutes extends NeutronResourceRoutes {
         bool(item, "port_security_enabled", n.attributes().portSecurityEnabled()), List.of());
     Optional<String> mac = Fields.text(item, "mac_address").map(m -> m.replace('-', ':').toLowerCase());
     return Port.requested(UUID.randomUUID().toString(), n.id(), project, attributes, mac, ips, Instant.now());
+  }
+
+  /** The addresses a create or update asks for ({@code fixed_ips}), if it names them. */
+  private static Optional<List<IpRequest>> ipRequests(JsonNode item, Network n) {
+    if (!item.has("fixed_ips") || item.get("fixed_ips").isNull()) return Optional.empty();
+    List<IpRequest> asked = new ArrayList<>();
+    for (JsonNode ip : item.get("fixed_ips")) {
+      Optional<String> subnet = Fields.text(ip, "subnet_id");
+      Optional<String> address = Fields.text(ip, "ip_address");
+      if (subnet.isEmpty() && address.isEmpty()) {
+        throw NeutronErrors.invalidInput("IP allocation requires subnet_id or ip_address");
+      }
+      asked.add(new IpRequest(subnet, address));
+    }
+    if (!asked.isEmpty() && n.subnets().isEmpty()) {
+      throw NeutronErrors.invalidInput("IP allocation requires subnets for network");
+    }
+    return Optional.of(List.copyOf(asked));
   }
 
   /** Hosts plug ports of the normal VNIC type only, and take no binding profile. */
@@ -242,11 +245,6 @@ final class PortRoutes extends NeutronResourceRoutes {
     ObjectNode item = PortJson.ATTRIBUTES.updated(Json.parseObject(raw));
     return owned(ctx, id, "update_port", item).thenCompose(f -> {
       CREATE.validateAsNeutron(item);
-      for (String unsupported : List.of("fixed_ips", "mac_address")) {
-        if (item.has(unsupported)) {
-          throw NeutronErrors.badRequest("ports", "changing a port's " + unsupported + " is not supported yet");
-        }
-      }
       binding(item);
       PortAttributes a = f.port().attributes();
       PortAttributes next = new PortAttributes(Fields.text(item, "name").orElse(a.name()),
@@ -254,9 +252,29 @@ final class PortRoutes extends NeutronResourceRoutes {
           Fields.text(item, "device_id").orElse(a.deviceId()), Fields.text(item, "device_owner").orElse(a.deviceOwner()),
           item.has("allowed_address_pairs") ? pairs(item.get("allowed_address_pairs")) : a.allowedAddressPairs(),
           bool(item, "port_security_enabled", a.portSecurityEnabled()), a.tags());
-      return save(f.port(), next, Optional.ofNullable(item.get("binding:host_id")).map(JsonNode::asText))
+      return readdressed(f.port(), item).thenCompose(p -> save(p, next,
+              Optional.ofNullable(item.get("binding:host_id")).map(JsonNode::asText)))
           .thenApply(p -> new Found(p, f.networkOwner(), f.shared()));
     }).thenApply(f -> one(200, "port", policy.visible(ctx, "port", PortJson.view(f.port()), f.target())));
+  }
+
+  /**
+   * The port with the addresses and MAC the update asks for, taken from its network by the port's
+   * entity (all or nothing); unchanged if it asks for neither. Neutron changes a MAC only while the
+   * port is bound to no host (the host has plugged the old one).
+   */
+  private CompletionStage<Port> readdressed(Port p, JsonNode item) {
+    Optional<String> mac = Fields.text(item, "mac_address").map(m -> m.replace('-', ':').toLowerCase())
+        .filter(m -> !m.equals(p.macAddress()));
+    if (!item.hasNonNull("fixed_ips") && mac.isEmpty()) return CompletableFuture.completedFuture(p);
+    if (mac.isPresent() && p.hostId().isPresent()) {
+      throw NeutronErrors.error(409, "PortBound", "Unable to complete operation on port " + p.id()
+          + ", port is already bound, port type: bridge, old_mac " + p.macAddress() + ", new_mac " + mac.get() + ".");
+    }
+    return network(p.networkId()).thenCompose(n -> {
+      Optional<List<IpRequest>> ips = ipRequests(item, n);
+      return entity(p.id()).<Port>askWithStatus(r -> new PortEntity.ChangeAddresses(mac, ips, r), timeout);
+    });
   }
 
   private CompletionStage<Port> save(Port p, PortAttributes next, Optional<String> host) {

@@ -18,6 +18,7 @@ final class SubnetJson {
       .add("network_id", "PRFS", NeutronAttributes.Kind.STRING)
       .add("subnetpool_id", "PFS", NeutronAttributes.Kind.STRING)
       .add("prefixlen", "P", NeutronAttributes.Kind.INTEGER)
+      .add("use_default_subnetpool", "P", NeutronAttributes.Kind.BOOLEAN)
       .add("cidr", "PFS", NeutronAttributes.Kind.STRING)
       .add("gateway_ip", "PUFS", NeutronAttributes.Kind.STRING)
       .add("allocation_pools", "PU", NeutronAttributes.Kind.OTHER)

@@ -2,7 +2,6 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +17,9 @@ import nimbus.network.IpNet;
 import nimbus.network.Network;
 import nimbus.network.NetworkEntity;
 import nimbus.network.NetworkListing;
+import nimbus.network.PoolSubnet;
 import nimbus.network.Subnet;
+import nimbus.network.SubnetPool;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -29,18 +30,21 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Neutron's subnets. A subnet is part of its network's state (its entity hands out the
  * addresses), so a subnet is found by its network: the read side says which one holds it, and
  * the network's entity answers. Only the network's owner (a member) or an admin makes and
- * changes subnets; projects a network is shared with see them. Subnet pools are not there yet:
- * a subnet names its CIDR.
+ * changes subnets; projects a network is shared with see them. A subnet names its CIDR, or takes
+ * one from a subnet pool it may see ({@code subnetpool_id}, or {@code use_default_subnetpool}),
+ * which its network's entity asks the pool for as a step of its creation.
  */
 final class SubnetRoutes extends NeutronResourceRoutes {
   private static final RequestSchema CREATE = RequestSchema.named("subnet-create");
   private static final RequestSchema UPDATE = RequestSchema.named("subnet-update");
 
   private final NeutronTags tags;
+  private final SubnetPoolRoutes pools;
 
   SubnetRoutes(ClusterSharding sharding, NetworkListing listing, Executor blocking, Duration timeout,
-      NeutronPolicy policy) {
+      NeutronPolicy policy, SubnetPoolRoutes pools) {
     super(sharding, listing, blocking, timeout, policy);
+    this.pools = pools;
     this.tags = new NeutronTags((ctx, id) -> visible(ctx, id).thenApply(f -> f.subnet().tags()),
         (ctx, id, next) -> owned(ctx, id, "update_subnet").thenCompose(f -> {
           Subnet s = f.subnet();
@@ -130,6 +134,10 @@ final class SubnetRoutes extends NeutronResourceRoutes {
     ObjectNode item = items.get(next);
     String networkId = item.get("network_id").asText();
     return visibleNetwork(ctx, networkId).thenCompose(n -> {
+      if (item.hasNonNull("subnetpool_id") || bool(item, "use_default_subnetpool", false)) {
+        return fromPool(ctx, item, n).thenCompose(request -> sharding.entityRefFor(NetworkEntity.TYPE_KEY, n.id())
+            .<Subnet>askWithStatus(r -> new NetworkEntity.AddPoolSubnet(request, r), timeout));
+      }
       Subnet s = requested(ctx, item, n);
       return sharding.entityRefFor(NetworkEntity.TYPE_KEY, n.id())
           .<Subnet>askWithStatus(r -> new NetworkEntity.AddSubnet(s, r), timeout);
@@ -144,13 +152,62 @@ final class SubnetRoutes extends NeutronResourceRoutes {
     }).thenCompose(x -> x);
   }
 
-  private Subnet requested(RequestContext ctx, ObjectNode item, Network n) {
+  /**
+   * A subnet whose CIDR a pool gives: the pool named (one the caller may see) or the default one
+   * of the subnet's IP version; a CIDR named must then come from it, else a block of
+   * {@code prefixlen} (the pool's default length if not given).
+   */
+  private CompletionStage<PoolSubnet> fromPool(RequestContext ctx, ObjectNode item, Network n) {
+    String project = creator(ctx, item, n);
+    int version = (int) integer(item, "ip_version", 4, 6);
+    if (item.hasNonNull("subnetpool_id") && bool(item, "use_default_subnetpool", false)) {
+      throw NeutronErrors.badRequest("subnets", "subnetpool_id and use_default_subnetpool cannot both be specified");
+    }
+    if (item.hasNonNull("cidr") && item.hasNonNull("prefixlen")) {
+      throw NeutronErrors.badRequest("subnets", "cidr and prefixlen must not be supplied together");
+    }
+    Optional<String> cidr = Fields.text(item, "cidr");
+    if (cidr.isPresent()) {
+      try {
+        IpNet.parse(cidr.get());
+      } catch (IllegalArgumentException e) {
+        throw NeutronErrors.badRequest("Invalid input for cidr. Reason: " + e.getMessage() + ".");
+      }
+    }
+    Optional<Integer> prefixlen = item.hasNonNull("prefixlen")
+        ? Optional.of((int) integer(item, "prefixlen", 0, 128)) : Optional.empty();
+    CompletionStage<SubnetPool> pool = item.hasNonNull("subnetpool_id")
+        ? pools.visible(ctx, item.get("subnetpool_id").asText())
+        : pools.defaultPool(version).thenApply(p -> p.orElseThrow(() -> NeutronErrors.badRequest("subnets",
+            "No default subnetpool found for IPv" + version)));
+    return pool.thenApply(p -> {
+      if (p.ipVersion() != version) {
+        throw NeutronErrors.badRequest("subnets", "Cannot allocate IPv" + version + " subnet from IPv"
+            + p.ipVersion() + " subnet pool");
+      }
+      Instant now = Instant.now();
+      Optional<String> gateway = Fields.text(item, "gateway_ip");
+      List<Subnet.Pool> given = item.hasNonNull("allocation_pools") ? pools(item.get("allocation_pools")) : List.of();
+      Subnet template = new Subnet(UUID.randomUUID().toString(), n.id(), project, Fields.text(item, "name").orElse(""),
+          Fields.text(item, "description").orElse(""), version, "", gateway, given, bool(item, "enable_dhcp", true),
+          NetworkRoutes.strings(item.get("dns_nameservers")), routes(item.get("host_routes")),
+          Fields.text(item, "ipv6_ra_mode"), Fields.text(item, "ipv6_address_mode"), Optional.of(p.id()), List.of(),
+          now, now, 0);
+      return new PoolSubnet(template, p.id(), cidr, prefixlen, item.has("gateway_ip"), !given.isEmpty());
+    });
+  }
+
+  /** The subnet's project, once the caller may create a subnet on {@code n}. */
+  private String creator(RequestContext ctx, ObjectNode item, Network n) {
     String project = projectOf(ctx, item);
     Map<String, String> target = Map.of("project_id", project, "tenant_id", project, "network:tenant_id", n.projectId(),
         "shared", Boolean.toString(n.attributes().shared()));
     policy.enforceCreate(ctx, "create_subnet", target, item, SubnetJson.ATTRIBUTES.names());
-    Optional<String> pool = Fields.text(item, "subnetpool_id");
-    if (pool.isPresent()) throw notFound("SubnetPoolNotFound", "Subnet pool", pool.get()); // there are none yet
+    return project;
+  }
+
+  private Subnet requested(RequestContext ctx, ObjectNode item, Network n) {
+    String project = creator(ctx, item, n);
     Optional<String> cidr = Fields.text(item, "cidr");
     if (cidr.isEmpty()) throw NeutronErrors.badRequest("subnets", "a subnetpool must be specified in the absence of a cidr");
     if (item.has("prefixlen")) throw NeutronErrors.badRequest("subnets", "cidr and prefixlen must not be supplied together");
@@ -167,7 +224,7 @@ final class SubnetRoutes extends NeutronResourceRoutes {
         throw NeutronErrors.invalidInput(mode + " is not valid when ip_version is 4");
       }
     }
-    Optional<String> gateway = item.has("gateway_ip") ? Fields.text(item, "gateway_ip") : firstHost(net);
+    Optional<String> gateway = item.has("gateway_ip") ? Fields.text(item, "gateway_ip") : PoolSubnet.firstHost(net);
     List<Subnet.Pool> pools = item.hasNonNull("allocation_pools") ? pools(item.get("allocation_pools"))
         : Subnet.defaultPools(net, gateway.flatMap(IpNet.Address::parse));
     Instant now = Instant.now();
@@ -178,12 +235,6 @@ final class SubnetRoutes extends NeutronResourceRoutes {
         Optional.empty(), List.of(), now, now, 0);
     checked(s);
     return s;
-  }
-
-  /** Neutron's default gateway: the first address after the network's own. */
-  private static Optional<String> firstHost(IpNet net) {
-    BigInteger first = net.network().add(BigInteger.ONE);
-    return first.compareTo(net.last()) <= 0 ? Optional.of(net.at(first).toString()) : Optional.empty();
   }
 
   private static List<Subnet.Pool> pools(JsonNode array) {

@@ -57,14 +57,55 @@ class PortRoutesTest extends ApiRouteTest {
     assertEquals("p2", changed.path("name").asText());
     assertFalse(changed.path("admin_state_up").asBoolean());
     assertEquals(made.path("mac_address"), changed.path("allowed_address_pairs").get(0).path("mac_address"));
-    assertEquals("BadRequest", neutronError(api.run(put(PORTS + "/" + id, member,
-        "{\"port\": {\"fixed_ips\": []}}")), 400)[0]);
     assertEquals(409, api.run(delete(NetworkRoutesTest.NETWORKS + "/" + network, member)).statusCode());
     assertEquals(204, api.run(delete(PORTS + "/" + id, member)).statusCode());
     assertEquals(204, api.run(delete(PORTS + "/" + second.path("id").asText(), member)).statusCode());
     assertEquals("PortNotFound", neutronError(api.run(get(PORTS + "/" + id, member)), 404)[0]);
     // a delete answered is done: the network has no port left
     assertEquals(204, api.run(delete(NetworkRoutesTest.NETWORKS + "/" + network, member)).statusCode());
+  }
+
+  @Test
+  void aPortsAddressesAndMacChangeAllOrNothing() {
+    setUp(member);
+    JsonNode p = port(member, ", \"fixed_ips\": [{\"ip_address\": \"10.1.0.10\"}]");
+    String id = p.path("id").asText();
+    String other = port(member, ", \"fixed_ips\": [{\"ip_address\": \"10.1.0.11\"}]").path("id").asText();
+    String ip = "{\"subnet_id\": \"" + subnet + "\", \"ip_address\": \"%s\"}";
+    // a second address, the first kept (asked by subnet alone, as Neutron keeps it)
+    JsonNode two = json(api.run(put(PORTS + "/" + id, member, "{\"port\": {\"fixed_ips\": [{\"subnet_id\": \""
+        + subnet + "\"}, " + ip.formatted("10.1.0.20") + "]}}")), 200).path("port");
+    assertEquals(List.of("10.1.0.10", "10.1.0.20"), two.path("fixed_ips").findValuesAsText("ip_address"));
+    // one taken by another port: refused, and the port keeps both it had
+    assertEquals("IpAddressAlreadyAllocated", neutronError(api.run(put(PORTS + "/" + id, member,
+        "{\"port\": {\"fixed_ips\": [" + ip.formatted("10.1.0.30") + ", " + ip.formatted("10.1.0.11") + "]}}")),
+        409)[0]);
+    assertEquals(List.of("10.1.0.10", "10.1.0.20"), json(api.run(get(PORTS + "/" + id, member)), 200).path("port")
+        .path("fixed_ips").findValuesAsText("ip_address"));
+    assertTrue(json(api.run(get(PORTS + "?fixed_ips=ip_address%3D10.1.0.30", member)), 200).path("ports").isEmpty());
+    // down to one: the other goes back to the network, and another port can take it
+    json(api.run(put(PORTS + "/" + id, member, "{\"port\": {\"fixed_ips\": [" + ip.formatted("10.1.0.20")
+        + "]}}")), 200);
+    JsonNode took = json(api.run(put(PORTS + "/" + other, member, "{\"port\": {\"fixed_ips\": ["
+        + ip.formatted("10.1.0.10") + "]}}")), 200).path("port");
+    assertEquals(List.of("10.1.0.10"), took.path("fixed_ips").findValuesAsText("ip_address"));
+    // none at all
+    assertTrue(json(api.run(put(PORTS + "/" + id, member, "{\"port\": {\"fixed_ips\": []}}")), 200).path("port")
+        .path("fixed_ips").isEmpty());
+
+    // the MAC: the admin's to change (Neutron's policy), and only while the port is bound to no host
+    assertEquals("PolicyNotAuthorized", neutronError(api.run(put(PORTS + "/" + id, member,
+        "{\"port\": {\"mac_address\": \"fa:16:3e:aa:bb:cc\"}}")), 403)[0]);
+    assertEquals("fa:16:3e:aa:bb:cc", json(api.run(put(PORTS + "/" + id, admin,
+        "{\"port\": {\"mac_address\": \"FA-16-3E-AA-BB-CC\"}}")), 200).path("port").path("mac_address").asText());
+    assertEquals("MacAddressInUse", neutronError(api.run(put(PORTS + "/" + other, admin,
+        "{\"port\": {\"mac_address\": \"fa:16:3e:aa:bb:cc\"}}")), 409)[0]);
+    json(api.run(put(PORTS + "/" + id, admin, "{\"port\": {\"binding:host_id\": \"host-1\"}}")), 200);
+    assertEquals("PortBound", neutronError(api.run(put(PORTS + "/" + id, admin,
+        "{\"port\": {\"mac_address\": \"fa:16:3e:aa:bb:cd\"}}")), 409)[0]);
+    // another project's port is not there to re-address
+    assertEquals("PortNotFound", neutronError(api.run(put(PORTS + "/" + other, stranger, "{\"port\": {\"fixed_ips\": ["
+        + ip.formatted("10.1.0.40") + "]}}")), 404)[0]);
   }
 
   @Test

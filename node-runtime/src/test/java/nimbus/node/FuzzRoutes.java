@@ -195,7 +195,15 @@ final class FuzzRoutes {
       new Route("GET", NETWORK + "/ports/{port}"),
       new Route("PUT", NETWORK + "/ports/{port}", "{\"port\": {\"name\": \"renamed\", \"admin_state_up\": false, "
           + "\"device_id\": \"d\", \"port_security_enabled\": false}}"),
+      new Route("PUT", NETWORK + "/ports/{port}", "{\"port\": {\"fixed_ips\": [{\"subnet_id\": \"@{subnet.own}\"}, "
+          + "{\"ip_address\": \"10.66.0.77\"}], \"mac_address\": \"fa:16:3e:00:11:33\"}}"),
       new Route("DELETE", NETWORK + "/ports/{port}"),
+      new Route("GET", NETWORK + "/subnetpools?limit=2&sort_key=name&sort_dir=asc&is_default=false"),
+      new Route("POST", NETWORK + "/subnetpools", "{\"subnetpool\": {\"name\": \"fuzz\", \"prefixes\": "
+          + "[\"10.77.0.0/16\", \"10.78.0.0/24\"], \"default_prefixlen\": 24, \"min_prefixlen\": 8, \"max_prefixlen\": 28, "
+          + "\"is_default\": false, \"default_quota\": null, \"description\": \"d\"}}"),
+      new Route("POST", NETWORK + "/subnets", "{\"subnet\": {\"network_id\": \"@{network.own}\", \"ip_version\": 4, "
+          + "\"use_default_subnetpool\": true, \"prefixlen\": 26}}"),
       new Route("GET", NETWORK + "/quotas"), new Route("GET", NETWORK + "/quotas/{project}"),
       new Route("GET", NETWORK + "/quotas/{project}/details.json"),
       new Route("PUT", NETWORK + "/quotas/{project}", "{\"quota\": {\"network\": 50, \"port\": 100}}"),

@@ -73,6 +73,24 @@ class NetworkCliTest {
     assertEquals("cli-port-2", renamed.path("name").asText());
     assertEquals("mine", renamed.path("description").asText());
 
+    // a port's addresses change with `port set --fixed-ip` (all asked, the old one kept by its address)
+    cli.run("user", "port", "set", "--fixed-ip", "subnet=cli-sub-2,ip-address=10.0.0.43", "cli-port-2");
+    String both = json("user", "port", "show", portId).path("fixed_ips").toString();
+    assertTrue(both.contains("10.0.0.42") && both.contains("10.0.0.43"), both);
+
+    // a subnet from a subnet pool: a CIDR of the pool's default length, given back when the subnet goes
+    JsonNode pool = json("user", "subnet", "pool", "create", "--pool-prefix", "10.60.0.0/16", "--default-prefix-length",
+        "26", "cli-pool");
+    assertEquals("[\"10.60.0.0/16\"]", pool.path("prefixes").toString().replace(" ", ""));
+    JsonNode fromPool = json("user", "subnet", "create", "--network", "cli-net-b", "--subnet-pool", "cli-pool",
+        "cli-pool-sub");
+    assertEquals("10.60.0.0/26", fromPool.path("cidr").asText());
+    assertTrue(json("user", "subnet", "pool", "list").findValuesAsText("ID").contains(pool.path("id").asText()));
+    assertFalse(json("other", "subnet", "pool", "list").findValuesAsText("ID").contains(pool.path("id").asText()));
+    cli.run("user", "subnet", "delete", "cli-pool-sub");
+    cli.run("user", "subnet", "pool", "delete", "cli-pool");
+    assertFalse(json("user", "subnet", "pool", "list").findValuesAsText("ID").contains(pool.path("id").asText()));
+
     // another project sees none of it
     assertFalse(json("other", "network", "list").findValuesAsText("ID").contains(netId));
     assertFalse(json("other", "port", "list").findValuesAsText("ID").contains(portId));

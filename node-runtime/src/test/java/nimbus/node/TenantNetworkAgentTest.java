@@ -369,6 +369,21 @@ class TenantNetworkAgentTest {
     Eventually.await(WAIT, () -> dnsmasqOf(second.id()).isEmpty() ? true : null);
     assertEquals(404, api.delete(path + "/" + portId).status(), "a NIC detached is no longer there");
 
+    // a port the user made is plugged (ACTIVE), then unplugged when detached: DOWN and unbound, but still there
+    Api.Reply made = api.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \"" + second.id() + "\"}}");
+    assertEquals(201, made.status(), made.raw());
+    String own = made.body().path("port").path("id").asText();
+    assertEquals("DOWN", made.body().path("port").path("status").asText(), "DOWN until a host has plugged it");
+    assertEquals(200, api.post(path, "{\"interfaceAttachment\": {\"port_id\": \"" + own + "\"}}").status());
+    Eventually.await(WAIT, () -> ask(portRef(own), PortEntity.Get::new).status().equals("ACTIVE") ? true : null);
+    assertEquals(202, api.delete(path + "/" + own).status());
+    Port unplugged = Eventually.await(WAIT, () -> {
+      Port p = ask(portRef(own), PortEntity.Get::new);
+      return p.status().equals("DOWN") && p.hostId().isEmpty() ? p : null;
+    });
+    assertEquals("", unplugged.attributes().deviceId());
+    assertEquals(204, api.delete("/network/v2.0/ports/" + own).status());
+
     assertEquals("SHUTOFF", api.status(id), "back in the phase it was in");
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
   }

@@ -327,12 +327,15 @@ public final class HostAgent {
         guests.get().tell(new LocalGuests.UpdatePorts(c.serverId(), c.ports()));
       }
     }
+    String host = settings.name();
     if (m.report() instanceof ServerEntity.NicPlugged plugged) {
-      sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus("ACTIVE"));
+      sharding.entityRefFor(PortEntity.TYPE_KEY, plugged.portId()).tell(new PortEntity.ReportStatus(host, "ACTIVE"));
+    } else if (m.report() instanceof ServerEntity.NicUnplugged unplugged) {
+      sharding.entityRefFor(PortEntity.TYPE_KEY, unplugged.portId()).tell(new PortEntity.ReportStatus(host, "DOWN"));
     } else if (m.report() instanceof ServerEntity.Spawned || m.report() instanceof ServerEntity.TaskDone) {
       // its NICs are on their networks now: the ports say so (Neutron's port status)
       portsOf(m.command()).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
-          .tell(new PortEntity.ReportStatus("ACTIVE")));
+          .tell(new PortEntity.ReportStatus(host, "ACTIVE")));
     }
     if (m.report() instanceof ServerEntity.Destroyed) {
       lastFinished.remove(m.serverId());
@@ -415,7 +418,7 @@ public final class HostAgent {
     if (e instanceof PortsRefused) {
       // Neutron's failed binding: the ports say so too, not only the server
       portsOf(command).forEach(p -> sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId())
-          .tell(new PortEntity.ReportStatus(PortEntity.BINDING_FAILED)));
+          .tell(new PortEntity.ReportStatus(host, PortEntity.BINDING_FAILED)));
     }
     ctx.getLog().warn("{} of server {} failed on {}: {}", command.getClass().getSimpleName(),
         command.serverId(), host, reason);
