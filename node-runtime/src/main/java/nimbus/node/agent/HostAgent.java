@@ -251,9 +251,8 @@ public final class HostAgent {
 
   /** The ports a command builds a domain with: the NICs it gets on their networks. */
   private static List<ServerPort> portsOf(HostAgentCommand command) {
-    if (command instanceof SpawnServer c) return c.ports();
-    if (command instanceof HostAgentCommand.RebuildServer c) return c.spawn().ports();
-    if (command instanceof HostAgentCommand.ResizeServer c) return c.spawn().ports();
+    Optional<SpawnServer> spawn = spawnOf(command);
+    if (spawn.isPresent()) return spawn.get().ports();
     // a NIC is plugged on its network before it is attached; one detached stays until it is out of the guest
     if (command instanceof HostAgentCommand.AttachNic c) return c.ports();
     return List.of();
@@ -270,7 +269,10 @@ public final class HostAgent {
     return Optional.empty();
   }
 
-  /** Only a server with a config drive needs its networks' subnets here (its network_data.json). */
+  /**
+   * The subnets of a new domain's networks, for its network_data.json: a config drive cannot do
+   * without them; the metadata service can (its document then lists no NIC).
+   */
   private CompletableFuture<List<GuestNic>> guestNics(HostAgentCommand command) {
     Optional<SpawnServer> spawn = spawnOf(command)
         .filter(s -> (s.instance().configDrive() || guests.isPresent()) && !s.ports().isEmpty());
@@ -294,10 +296,9 @@ public final class HostAgent {
   private CompletableFuture<List<DomainSpec.Nic>> plug(HostAgentCommand command) {
     List<ServerPort> ports = portsOf(command);
     if (ports.isEmpty()) return CompletableFuture.completedFuture(List.of());
-    String name = command instanceof SpawnServer c ? c.name()
-        : command instanceof HostAgentCommand.RebuildServer c ? c.spawn().name()
-        : command instanceof HostAgentCommand.AttachNic c ? c.name()
-        : ((HostAgentCommand.ResizeServer) command).spawn().name();
+    // the commands with ports: those that make a domain, and a NIC's attach
+    String name = spawnOf(command).map(SpawnServer::name)
+        .orElseGet(() -> ((HostAgentCommand.AttachNic) command).name());
     return AskPattern.<TenantNetworks.Command, List<DomainSpec.Nic>>askWithStatus(tenants,
         replyTo -> new TenantNetworks.Plug(command.serverId(), name, ports, replyTo), PLUG_TIMEOUT,
         ctx.getSystem().scheduler()).toCompletableFuture();
