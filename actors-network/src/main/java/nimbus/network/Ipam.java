@@ -102,7 +102,8 @@ final class Ipam {
       keeping.add(r);
     }
     List<FixedIp> ips = requested(without, keeping, held.deviceOwner());
-    return new Attachment(held.projectId(), chosenMac, List.copyOf(ips), held.deviceOwner(), held.placement());
+    return new Attachment(held.projectId(), chosenMac, List.copyOf(ips), held.deviceOwner(), held.placement(),
+        held.security());
   }
 
   private static String checkedMac(Network net, String mac) {
