@@ -18,9 +18,9 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     if (nicChange == null) nicChange = Optional.empty();
   }
 
-  static Server requested(String id, ServerSpec spec, Instant at) {
-    return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(),
-        Optional.empty(), Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty())), List.of(),
+  static Server requested(String id, ServerSpec spec, Optional<String> requestId, Instant at) {
+    return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty(),
+        Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty(), requestId)), List.of(),
         Optional.empty());
   }
 
@@ -146,7 +146,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
   Server recording(ServerEntity.Event e) {
     List<InstanceAction> next = new ArrayList<>(actions);
     if (e instanceof ServerEntity.Request r) {
-      next.add(new InstanceAction(r.action(), e.at(), Optional.empty()));
+      next.add(new InstanceAction(r.action(), e.at(), Optional.empty(), r.requestId()));
     } else if (e instanceof ServerEntity.Failure && !next.isEmpty()) {
       next.set(next.size() - 1, next.get(next.size() - 1).failed());
     } else if (e instanceof ServerEntity.Refusal && !next.isEmpty()) {
@@ -161,6 +161,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return new ServerView(id, spec.name(), spec.projectId(), spec.userId(),
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
-        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive());
+        fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive(),
+        spec.access());
   }
 }

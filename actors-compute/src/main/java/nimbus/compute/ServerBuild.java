@@ -45,7 +45,7 @@ final class ServerBuild {
   void handlers(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forStateType(NoServer.class)
         .onCommand(Create.class, (s, c) -> effect
-            .persist(new ServerRequested(steps.serverId, c.spec(), steps.now()))
+            .persist(new ServerRequested(steps.serverId, c.spec(), steps.requestId(), steps.now()))
             .thenRun(steps::drive)
             .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
         .onCommand(ServerEntity.GetConsoleOutput.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
@@ -55,7 +55,7 @@ final class ServerBuild {
         .onCommand(ServerEntity.Reboot.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
-        .onCommand(ServerEntity.Rename.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.Update.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.AttachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.DetachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))

@@ -41,7 +41,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * here and renders the answer.
  *
  * <p>Programmatic use: send {@link Start} to
- * {@code ClusterSharding.get(system).entityRefFor(ServerCreation.TYPE_KEY, requestId)}; it answers
+ * {@code ClusterSharding.get(system).entityRefFor(ServerCreation.TYPE_KEY, requestId)} (the API
+ * request's id, which each server's create action records); it answers
  * with the ids of the servers once they exist (building), or with the {@link Rejection} that
  * stopped it. Sending the same {@code Start} again answers the same.
  */
@@ -57,7 +58,8 @@ public final class ServerCreation
 
     CompletionStage<Optional<Rejection>> join(String projectId, String groupId, List<String> serverIds);
 
-    CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec);
+    /** Creates the server on behalf of API request {@code requestId} (its create action records it). */
+    CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec, String requestId);
 
     /** Gives back the quota of servers that will not exist, and their places in their group. */
     CompletionStage<Void> undo(String projectId, Optional<String> groupId, List<String> serverIds);
@@ -197,6 +199,8 @@ public final class ServerCreation
   private static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(1);
 
   private final Steps steps;
+  /** The API request this creation is (its key): each server's create action records it. */
+  private final String requestId;
   private final Clock clock;
   private final ActorContext<Command> context;
   private final StepDriver<Command> driver;
@@ -214,6 +218,7 @@ public final class ServerCreation
       ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), requestId), Entities.JOURNAL_BACKOFF);
+    this.requestId = requestId;
     this.steps = steps;
     this.clock = clock;
     this.context = context;
@@ -311,7 +316,7 @@ public final class ServerCreation
         case JOIN_GROUP -> ask(GROUP, () -> steps.join(req.spec().projectId(),
             req.spec().group().orElseThrow().groupId(), req.serverIds()));
         case CREATE_SERVERS -> req.serverIds().stream().filter(id -> !r.answered(id))
-            .forEach(id -> ask(CREATE + id, () -> steps.create(id, req.specOf(id))));
+            .forEach(id -> ask(CREATE + id, () -> steps.create(id, req.specOf(id), requestId)));
       }
     } else if (state instanceof Undoing u) {
       ask(UNDO, () -> steps.undo(u.request().spec().projectId(), u.request().spec().group().map(Placement::groupId),

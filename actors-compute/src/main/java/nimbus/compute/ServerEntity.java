@@ -87,7 +87,12 @@ public final class ServerEntity
    */
   public record Lock(boolean locked, boolean byAdmin, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  public record Rename(String name, ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
+  /**
+   * Nova's server update: a new name, new access addresses (each one given replaces the old one),
+   * or both; answered with the server.
+   */
+  public record Update(Optional<String> name, AccessAddresses access, ActorRef<StatusReply<ServerView>> replyTo)
+      implements Command {}
 
   public record GetActions(ActorRef<StatusReply<Actions>> replyTo) implements Command {}
 
@@ -102,9 +107,12 @@ public final class ServerEntity
   /** A server's metadata items. */
   public record Metadata(Map<String, String> items) implements CborSerializable {}
 
-  /** Rebuild an ACTIVE server from another (or the same) image: its disk starts afresh. */
-  public record Rebuild(BootSource boot, Optional<String> name, ActorRef<StatusReply<ServerView>> replyTo)
-      implements Command {}
+  /**
+   * Rebuild an ACTIVE server from another (or the same) image: its disk starts afresh; a name and
+   * access addresses given replace the server's.
+   */
+  public record Rebuild(BootSource boot, Optional<String> name, AccessAddresses access,
+      ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
 
   /**
    * Snapshot the server's root disk into {@code image}, a queued image the server creates in the
@@ -131,6 +139,15 @@ public final class ServerEntity
 
   /** Nova's os-interface detach: answered once accepted; the port goes (or, the user's, stays unbound). */
   public record DetachNic(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * {@code command} on behalf of the API request {@code requestId} (Nova's
+   * {@code x-compute-request-id}): the action it begins records that id, as Nova's instance
+   * actions do, so a client finds the action by the id of its request.
+   */
+  public record ForRequest(String requestId,
+      // a server's own command, named by its class (every one is a record nested here)
+      @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) Command command) implements Command {}
 
   /** Delete the server; it answers once the deletion is accepted, and ends DELETED. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -198,6 +215,9 @@ public final class ServerEntity
     default String action() {
       return ACTIONS.get(getClass());
     }
+
+    /** The API request that asked for it (Nova's request_id; empty before requests were recorded). */
+    Optional<String> requestId();
   }
 
   private static final Map<Class<? extends Request>, String> ACTIONS = Map.ofEntries(
@@ -229,7 +249,9 @@ public final class ServerEntity
     String reason();
   }
 
-  public record ServerRequested(String serverId, ServerSpec spec, Instant at) implements Event {}
+  /** The create asked for, by the API request {@code requestId} (empty: before requests were recorded). */
+  public record ServerRequested(String serverId, ServerSpec spec, Optional<String> requestId, Instant at)
+      implements Event {}
 
   public record HostSelected(String host, Instant at) implements Event {}
 
@@ -239,7 +261,8 @@ public final class ServerEntity
   /** The server's ports are bound to the host it is being built on. */
   public record PortsBound(String host, Instant at) implements Event {}
 
-  public record NicAttachRequested(NicRequest nic, String portId, Instant at) implements Request {}
+  public record NicAttachRequested(NicRequest nic, String portId, Optional<String> requestId, Instant at)
+      implements Request {}
 
   public record NicAllocated(ServerPort port, Instant at) implements Event {}
 
@@ -250,7 +273,7 @@ public final class ServerEntity
   /** The attach did not happen; what it made is given back. */
   public record NicAttachFailed(String reason, Instant at) implements Failure {}
 
-  public record NicDetachRequested(String portId, Instant at) implements Request {}
+  public record NicDetachRequested(String portId, Optional<String> requestId, Instant at) implements Request {}
 
   /** The host took the NIC out of the domain. */
   public record NicDetached(Instant at) implements Event {}
@@ -268,45 +291,49 @@ public final class ServerEntity
 
   public record BuildFailed(String reason, Instant at) implements Failure {}
 
-  public record StopRequested(Instant at) implements Request {}
+  public record StopRequested(Optional<String> requestId, Instant at) implements Request {}
 
   /** Stopped, on request or because the host saw the domain go down. */
   public record ServerStopped(PowerState power, Instant at) implements Event {}
 
-  public record StartRequested(Instant at) implements Request {}
+  public record StartRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerStarted(Instant at) implements Event {}
 
-  public record RebootRequested(boolean hard, Instant at) implements Request {}
+  public record RebootRequested(boolean hard, Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerRebooted(Instant at) implements Event {}
 
-  public record PauseRequested(Instant at) implements Request {}
+  public record PauseRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerPaused(Instant at) implements Event {}
 
-  public record UnpauseRequested(Instant at) implements Request {}
+  public record UnpauseRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerUnpaused(Instant at) implements Event {}
 
-  public record SuspendRequested(Instant at) implements Request {}
+  public record SuspendRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerSuspended(Instant at) implements Event {}
 
-  public record ResumeRequested(Instant at) implements Request {}
+  public record ResumeRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerResumed(Instant at) implements Event {}
 
-  public record ServerLocked(boolean byAdmin, Instant at) implements Request {}
+  public record ServerLocked(boolean byAdmin, Optional<String> requestId, Instant at) implements Request {}
 
-  public record ServerUnlocked(Instant at) implements Request {}
+  public record ServerUnlocked(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerRenamed(String name, Instant at) implements Event {}
+
+  /** The server's access addresses are now {@code access}. */
+  public record AccessAddressesChanged(AccessAddresses access, Instant at) implements Event {}
 
   /** The server's metadata is now {@code metadata}. */
   public record MetadataChanged(Map<String, String> metadata, Instant at) implements Event {}
 
-  public record RebuildRequested(BootSource boot, Optional<String> name, Instant at) implements Request {}
+  public record RebuildRequested(BootSource boot, Optional<String> name, Optional<String> requestId, Instant at)
+      implements Request {}
 
   public record ServerRebuilt(Instant at) implements Event {}
 
@@ -316,7 +343,8 @@ public final class ServerEntity
    * A snapshot into {@code imageId}; {@code image} is the queued image the server creates first
    * (empty in events from before the server created it itself).
    */
-  public record SnapshotRequested(String imageId, Optional<Image> image, Instant at) implements Request {}
+  public record SnapshotRequested(String imageId, Optional<Image> image, Optional<String> requestId, Instant at)
+      implements Request {}
 
   /** The snapshot's queued image exists in the image service. */
   public record SnapshotImageCreated(Instant at) implements Event {}
@@ -329,7 +357,7 @@ public final class ServerEntity
   /** A failed snapshot's image, which will never have data, is deleted. */
   public record SnapshotImageDiscarded(Instant at) implements Event {}
 
-  public record ResizeRequested(Flavor flavor, Instant at) implements Request {}
+  public record ResizeRequested(Flavor flavor, Optional<String> requestId, Instant at) implements Request {}
 
   /** The project's quota holds the larger of the old and the new flavor for the server. */
   public record ResizeQuotaHeld(Instant at) implements Event {}
@@ -352,9 +380,9 @@ public final class ServerEntity
   /** The resize did not happen; the server keeps its flavor. */
   public record ResizeFailed(String reason, Instant at) implements Failure {}
 
-  public record ResizeConfirmed(Instant at) implements Request {}
+  public record ResizeConfirmed(Optional<String> requestId, Instant at) implements Request {}
 
-  public record RevertRequested(Instant at) implements Request {}
+  public record RevertRequested(Optional<String> requestId, Instant at) implements Request {}
 
   /** Back to {@code flavor}; {@code host} is where it runs again, if it had moved. */
   public record ResizeReverted(Flavor flavor, PowerState power, Optional<String> host, Instant at) implements Event {}
@@ -362,7 +390,7 @@ public final class ServerEntity
   /** After a resize ended, the quota and the host hold the server's flavor alone again. */
   public record ResizeSettled(Instant at) implements Event {}
 
-  public record DeleteRequested(Instant at) implements Request {}
+  public record DeleteRequested(Optional<String> requestId, Instant at) implements Request {}
 
   public record ServerDeleted(Instant at) implements Event {}
 
@@ -683,7 +711,10 @@ public final class ServerEntity
     new ServerNics(steps).handlers(builder);
     new ServerResize(steps).handlers(builder);
     new ServerPower(steps).handlers(builder);
-    return builder.build();
+    CommandHandlerWithReply<Command, Event, State> handlers = builder.build();
+    return (state, command) -> command instanceof ForRequest r
+        ? steps.forRequest(r.requestId(), () -> handlers.apply(state, r.command()))
+        : handlers.apply(state, command);
   }
 
   @Override
@@ -723,7 +754,7 @@ public final class ServerEntity
   private static EventHandler<State, Event> phaseEvents() {
     var builder = EventHandlerBuilder.<State, Event>builder();
     builder.forStateType(NoServer.class)
-        .onEvent(ServerRequested.class, (s, e) -> new Building(Server.requested(e.serverId(), e.spec(), e.at()),
+        .onEvent(ServerRequested.class, (s, e) -> new Building(Server.requested(e.serverId(), e.spec(), e.requestId(), e.at()),
             Optional.empty(), false, List.of(), 0, Optional.empty(), e.at()));
     builder.forStateType(Building.class)
         .onEvent(HostSelected.class, (s, e) -> new Building(s.server().at(e.at()),
@@ -852,6 +883,8 @@ public final class ServerEntity
         .onEvent(ServerLocked.class, (s, e) -> s.withServer(s.server().locked(Optional.of(e.byAdmin() ? "admin" : "owner")).at(e.at())))
         .onEvent(ServerUnlocked.class, (s, e) -> s.withServer(s.server().locked(Optional.empty()).at(e.at())))
         .onEvent(ServerRenamed.class, (s, e) -> s.withServer(s.server().renamed(e.name()).at(e.at())))
+        .onEvent(AccessAddressesChanged.class, (s, e) -> s.withServer(s.server()
+            .withSpec(s.server().spec().withAccess(e.access())).at(e.at())))
         .onEvent(MetadataChanged.class, (s, e) -> s.withServer(s.server().withMetadata(e.metadata()).at(e.at())))
         .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), s.vmState(),
             s instanceof Snapshotting snap ? Optional.of(snap.imageId()) : Optional.empty(), e.at()))

@@ -6,21 +6,36 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
+import nimbus.network.FixedIp;
 
 /** Server lists from the read side: by project, filtered, newest first, a page at a time. */
 public final class ServerListing {
 
-  /** What a list asks for; empty fields do not filter. {@code marker} is the last id seen. */
   /**
-   * What a list asks for; empty fields do not filter. {@code changedSince}: servers changed at or
-   * after it, deleted ones included (Nova's {@code changes-since}).
+   * What a list asks for; empty fields do not filter. {@code marker} is the last id seen.
+   * {@code changedSince}: servers changed at or after it, deleted ones included (Nova's
+   * {@code changes-since}). {@code ipv4}, {@code ipv6}: servers with a fixed address of that
+   * version that the pattern matches from its start (Nova's {@code ip} and {@code ip6}; given
+   * both, either will do).
    */
   public record Query(Optional<String> projectId, Optional<String> status, Optional<String> name,
       Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
-      Optional<String> marker, Optional<java.time.Instant> changedSince) {}
+      Optional<String> marker, Optional<java.time.Instant> changedSince, Optional<Pattern> ipv4,
+      Optional<Pattern> ipv6) {
+
+    boolean byAddress() {
+      return ipv4.isPresent() || ipv6.isPresent();
+    }
+
+    boolean matchesAddressOf(ServerView server) {
+      return server.ports().stream().flatMap(p -> p.fixedIps().stream()).map(FixedIp::ipAddress)
+          .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matcher(a).lookingAt()).isPresent());
+    }
+  }
 
   private static final java.time.Duration CATCH_UP_LIMIT = java.time.Duration.ofSeconds(2);
   private final ReadSideDatabase database;
@@ -57,8 +72,11 @@ public final class ServerListing {
         args.add(markerCreated.get());
         args.add(q.marker().get());
       }
-      sql.append(" ORDER BY created_at DESC, id ASC LIMIT ").append(q.limit());
-      return ReadSideRows.select(c, sql, args, ServerRow.class).stream().map(ServerRow::view).toList();
+      sql.append(" ORDER BY created_at DESC, id ASC");
+      // addresses are matched here, as Nova matches them after its database query: before the page is cut
+      if (!q.byAddress()) sql.append(" LIMIT ").append(q.limit());
+      return ReadSideRows.select(c, sql, args, ServerRow.class).stream().map(ServerRow::view)
+          .filter(v -> !q.byAddress() || q.matchesAddressOf(v)).limit(q.limit()).toList();
     }
   }
 }

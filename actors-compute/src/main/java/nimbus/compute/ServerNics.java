@@ -68,7 +68,7 @@ final class ServerNics {
       return effect.reply(c.replyTo(), Rejection.conflict("Port " + c.portId() + " is still in use."));
     }
     steps.await(c.replyTo());
-    return steps.persist(new ServerEntity.NicAttachRequested(c.nic(), c.portId(), steps.now()));
+    return steps.persist(new ServerEntity.NicAttachRequested(c.nic(), c.portId(), steps.requestId(), steps.now()));
   }
 
   private ReplyEffect<Event, State> detach(State s, ServerEntity.DetachNic c) {
@@ -76,7 +76,7 @@ final class ServerNics {
     if (s.server().ports().stream().noneMatch(p -> p.portId().equals(c.portId()))) {
       return effect.reply(c.replyTo(), Rejection.notFound("Port " + c.portId() + " is not attached"));
     }
-    return steps.accept(new ServerEntity.NicDetachRequested(c.portId(), steps.now()), c.replyTo());
+    return steps.accept(new ServerEntity.NicDetachRequested(c.portId(), steps.requestId(), steps.now()), c.replyTo());
   }
 
   private boolean step(ChangingNics s) {

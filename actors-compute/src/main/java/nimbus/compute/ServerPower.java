@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import nimbus.cluster.Rejection;
 import nimbus.compute.ServerEntity.Active;
@@ -99,16 +100,16 @@ final class ServerPower {
     b.forStateType(Active.class)
         .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
         .onCommand(ServerEntity.Stop.class, (s, c) -> steps.unlessBusy(s.task(), "stop",
-            new ServerEntity.StopRequested(steps.now()), c.replyTo()))
+            new ServerEntity.StopRequested(steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(ServerEntity.Reboot.class, (s, c) -> steps.unlessBusy(s.task(), "reboot",
-            new ServerEntity.RebootRequested(c.hard(), steps.now()), c.replyTo()))
+            new ServerEntity.RebootRequested(c.hard(), steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(ServerEntity.Pause.class, (s, c) -> steps.unlessBusy(s.task(), "pause",
-            new ServerEntity.PauseRequested(steps.now()), c.replyTo()))
+            new ServerEntity.PauseRequested(steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(ServerEntity.Suspend.class, (s, c) -> steps.unlessBusy(s.task(), "suspend",
-            new ServerEntity.SuspendRequested(steps.now()), c.replyTo()))
+            new ServerEntity.SuspendRequested(steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(ServerEntity.Rebuild.class, (s, c) -> s.task().isPresent()
             ? effect.reply(c.replyTo(), steps.busy("rebuild", s.task().get()))
-            : effect.persist(new ServerEntity.RebuildRequested(c.boot(), c.name(), steps.now())).thenRun(steps::drive)
+            : effect.persist(rebuilt(s, c)).thenRun(steps::drive)
                 .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
         .onCommand(TaskDone.class, (s, c) -> {
           if (s.task().isEmpty() || c.task() != s.task().get()) return effect.noReply();
@@ -144,7 +145,7 @@ final class ServerPower {
     b.forStateType(Stopped.class)
         .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
         .onCommand(ServerEntity.Start.class, (s, c) -> steps.unlessBusy(s.task(), "start",
-            new ServerEntity.StartRequested(steps.now()), c.replyTo()))
+            new ServerEntity.StartRequested(steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? steps.persist(new ServerEntity.ServerStarted(steps.now()))
             : effect.noReply())
@@ -170,10 +171,10 @@ final class ServerPower {
   private <S extends Resting, W extends Command> void resting(
       CommandHandlerWithReplyBuilder<Command, Event, State> b, Class<S> phase, Class<W> wake,
       Function<W, ActorRef<StatusReply<Done>>> replyTo, String action,
-      Function<Instant, Event> requested, Function<Instant, Event> done) {
+      BiFunction<Optional<String>, Instant, Event> requested, Function<Instant, Event> done) {
     b.forStateType(phase)
         .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
-        .onCommand(wake, (s, c) -> steps.unlessBusy(s.task(), action, requested.apply(steps.now()), replyTo.apply(c)))
+        .onCommand(wake, (s, c) -> steps.unlessBusy(s.task(), action, requested.apply(steps.requestId(), steps.now()), replyTo.apply(c)))
         .onCommand(TaskDone.class, (s, c) -> s.task().filter(t -> t == c.task()).isPresent()
             ? steps.persist(done.apply(steps.now()))
             : effect.noReply())
@@ -198,7 +199,7 @@ final class ServerPower {
         .onCommand(Get.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
-        .onCommand(ServerEntity.Rename.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.Update.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Create.class, (s, c) -> effect.reply(c.replyTo(),
@@ -238,15 +239,33 @@ final class ServerPower {
         .thenReply(c.replyTo(), after -> StatusReply.success(new ServerEntity.Metadata(after.server().spec().metadata())));
   }
 
+  /** A rebuild, and the access addresses it gives the server. */
+  private List<Event> rebuilt(State s, ServerEntity.Rebuild c) {
+    List<Event> events = new ArrayList<>();
+    events.add(new ServerEntity.RebuildRequested(c.boot(), c.name(), steps.requestId(), steps.now()));
+    events.addAll(renamedOrReaddressed(s, Optional.empty(), c.access()));
+    return events;
+  }
+
+  /** The events of a new name and new access addresses: none for addresses that stay as they are. */
+  private List<Event> renamedOrReaddressed(State s, Optional<String> name, AccessAddresses access) {
+    List<Event> events = new ArrayList<>();
+    name.ifPresent(n -> events.add(new ServerEntity.ServerRenamed(n, steps.now())));
+    AccessAddresses current = s.server().spec().access();
+    AccessAddresses next = current.changedBy(access);
+    if (!next.equals(current)) events.add(new ServerEntity.AccessAddressesChanged(next, steps.now()));
+    return events;
+  }
+
   private void anyState(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
     b.forAnyState()
         .onCommand(Delete.class, (s, c) -> delete(s, c.replyTo()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> s.server().lockedBy().isPresent() == c.locked()
             ? effect.reply(c.replyTo(), StatusReply.ack())
-            : effect.persist(c.locked() ? new ServerEntity.ServerLocked(c.byAdmin(), steps.now())
-                    : new ServerEntity.ServerUnlocked(steps.now()))
+            : effect.persist(c.locked() ? new ServerEntity.ServerLocked(c.byAdmin(), steps.requestId(), steps.now())
+                    : new ServerEntity.ServerUnlocked(steps.requestId(), steps.now()))
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
-        .onCommand(ServerEntity.Rename.class, (s, c) -> effect.persist(new ServerEntity.ServerRenamed(c.name(), steps.now()))
+        .onCommand(ServerEntity.Update.class, (s, c) -> effect.persist(renamedOrReaddressed(s, c.name(), c.access()))
             .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
         .onCommand(ServerEntity.ChangeMetadata.class, this::changeMetadata)
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(),
@@ -293,7 +312,7 @@ final class ServerPower {
   private ReplyEffect<Event, State> delete(State s, ActorRef<StatusReply<Done>> replyTo) {
     Server server = ServerEntity.placed(s);
     List<Event> events = new ArrayList<>();
-    events.add(new ServerEntity.DeleteRequested(steps.now()));
+    events.add(new ServerEntity.DeleteRequested(steps.requestId(), steps.now()));
     if (server.host().isEmpty()) events.add(new ServerEntity.ServerDeleted(steps.now()));
     return effect.persist(events).thenRun(steps::drive).thenReply(replyTo, n -> StatusReply.ack());
   }

@@ -44,7 +44,7 @@ final class ServerResize {
       b.forStateType(phase).onCommand(ServerEntity.Resize.class, (s, c) -> {
         if (s.task().isPresent()) return effect.reply(c.replyTo(), steps.busy("resize", s.task().get()));
         steps.await(c.replyTo());
-        return steps.persist(new ServerEntity.ResizeRequested(c.flavor(), steps.now()));
+        return steps.persist(new ServerEntity.ResizeRequested(c.flavor(), steps.requestId(), steps.now()));
       });
     }
     resizing(b);
@@ -152,10 +152,10 @@ final class ServerResize {
         .onCommand(ServerEntity.ConfirmResize.class, (s, c) -> {
           if (s.task().isPresent()) return effect.reply(c.replyTo(), steps.busy("confirmResize", s.task().get()));
           steps.await(c.replyTo()); // answered once the quota and the hosts hold the new flavor alone
-          return steps.persist(new ServerEntity.ResizeConfirmed(steps.now()));
+          return steps.persist(new ServerEntity.ResizeConfirmed(steps.requestId(), steps.now()));
         })
         .onCommand(ServerEntity.RevertResize.class, (s, c) -> steps.unlessBusy(s.task(), "revertResize",
-            new ServerEntity.RevertRequested(steps.now()), c.replyTo()))
+            new ServerEntity.RevertRequested(steps.requestId(), steps.now()), c.replyTo()))
         .onCommand(ServerEntity.TaskDone.class, (s, c) -> s.task().isPresent() && s.source().isEmpty()
                 && c.task() == Task.RESIZE_REVERTING
             ? steps.persist(new ServerEntity.ResizeReverted(s.oldFlavor(), c.power(), Optional.empty(), steps.now()))

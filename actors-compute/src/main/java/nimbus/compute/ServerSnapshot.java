@@ -57,7 +57,7 @@ final class ServerSnapshot {
   private ReplyEffect<Event, State> requested(State s, CreateImage c) {
     if (s.task().isPresent()) return effect.reply(c.replyTo(), steps.busy("createImage", s.task().get()));
     steps.await(c.replyTo());
-    return steps.persist(new ServerEntity.SnapshotRequested(c.image().id(), Optional.of(c.image()), steps.now()));
+    return steps.persist(new ServerEntity.SnapshotRequested(c.image().id(), Optional.of(c.image()), steps.requestId(), steps.now()));
   }
 
   private boolean step(Snapshotting s) {

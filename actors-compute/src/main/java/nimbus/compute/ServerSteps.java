@@ -51,6 +51,8 @@ final class ServerSteps {
   private final Map<Class<?>, Predicate<State>> steps = new HashMap<>();
   /** Clients waiting for a step's outcome (in memory: after a crash they ask again or time out). */
   private final List<ActorRef<StatusReply<Done>>> waiting = new ArrayList<>();
+  /** The API request of the command being handled (set only while {@link #forRequest} runs). */
+  private Optional<String> request = Optional.empty();
 
   ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports, ComputeSettings settings,
       Clock clock,
@@ -71,6 +73,24 @@ final class ServerSteps {
 
   EffectFactories<Event, State> effect() {
     return effect;
+  }
+
+  /**
+   * Handles a command on behalf of API request {@code requestId}: the request events its handler
+   * makes meanwhile carry that id ({@link #requestId}).
+   */
+  ReplyEffect<Event, State> forRequest(String requestId, Supplier<ReplyEffect<Event, State>> handle) {
+    request = Optional.of(requestId);
+    try {
+      return handle.get();
+    } finally {
+      request = Optional.empty();
+    }
+  }
+
+  /** The API request the command being handled came with, if it came with one. */
+  Optional<String> requestId() {
+    return request;
   }
 
   // ---------------------------------------------------------------- steps

@@ -31,10 +31,12 @@ public record ServerView(
     Optional<String> keyName,
     Optional<String> availabilityZone,
     List<ServerPort> ports,
-    boolean configDrive) implements CborSerializable {
+    boolean configDrive,
+    AccessAddresses access) implements CborSerializable {
 
   public ServerView {
     if (ports == null) ports = List.of();
+    if (access == null) access = AccessAddresses.NONE;
   }
 
   public boolean locked() {

@@ -36,9 +36,9 @@ final class ShardedCreationSteps implements ServerCreation.Steps {
   }
 
   @Override
-  public CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec) {
+  public CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec, String requestId) {
     return Answers.refusalOf(sharding.entityRefFor(ServerEntity.TYPE_KEY, serverId)
-        .<ServerView>askWithStatus(r -> new ServerEntity.Create(spec, r), timeout));
+        .<ServerView>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.Create(spec, r)), timeout));
   }
 
   @Override

@@ -38,7 +38,7 @@ class EarlierEventsTest extends EntityTestSupport {
     ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
         Map.of(), Optional.empty(), Optional.of(new Placement("p", "g", Placement.AFFINITY)), Optional.of("az"));
     var read = (ServerEntity.ServerRequested) withoutField(
-        new ServerEntity.ServerRequested("s", spec, Instant.now()), "group", "spec");
+        new ServerEntity.ServerRequested("s", spec, Optional.empty(), Instant.now()), "group", "spec");
     assertEquals(Optional.empty(), read.spec().group());
     assertEquals(Optional.of("az"), read.spec().availabilityZone());
     assertEquals("web", read.spec().name());
@@ -49,7 +49,7 @@ class EarlierEventsTest extends EntityTestSupport {
     ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
         Map.of(), Optional.of("k"), Optional.empty(), Optional.empty())
         .withGuestData(Optional.of("ssh-rsa AAAA"), Optional.of("aGk="), true);
-    Object event = new ServerEntity.ServerRequested("s", spec, Instant.now());
+    Object event = new ServerEntity.ServerRequested("s", spec, Optional.empty(), Instant.now());
     for (String field : new String[] {"publicKey", "userData", "configDrive"}) event = withoutField(event, field, "spec");
     var read = (ServerEntity.ServerRequested) event;
     assertEquals(Optional.empty(), read.spec().publicKey());
@@ -57,6 +57,20 @@ class EarlierEventsTest extends EntityTestSupport {
     assertEquals(false, read.spec().configDrive());
     assertEquals(Optional.of("k"), read.spec().keyName());
     assertEquals(InstanceMetadata.of("s", read.spec()).userData(), Optional.empty());
+  }
+
+  @Test
+  void eventsBeforeRequestIdsAndAccessAddressesHaveNone() throws Exception {
+    ServerSpec spec = new ServerSpec("web", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img"),
+        Map.of(), Optional.empty(), Optional.empty(), Optional.empty())
+        .withAccess(new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()));
+    var read = (ServerEntity.ServerRequested) withoutField(withoutField(
+        new ServerEntity.ServerRequested("s", spec, Optional.of("req-1"), Instant.now()), "requestId"), "access", "spec");
+    assertEquals(Optional.empty(), read.requestId());
+    assertEquals(AccessAddresses.NONE, read.spec().access());
+    var stop = (ServerEntity.StopRequested) withoutField(
+        new ServerEntity.StopRequested(Optional.of("req-2"), Instant.now()), "requestId");
+    assertEquals(Optional.empty(), stop.requestId());
   }
 
   @Test
@@ -77,7 +91,7 @@ class EarlierEventsTest extends EntityTestSupport {
   @Test
   void aSnapshotRequestedBeforeServersMadeTheirImagesHasNoImage() throws Exception {
     var read = (ServerEntity.SnapshotRequested) withoutField(
-        new ServerEntity.SnapshotRequested("img", Optional.empty(), Instant.now()), "image");
+        new ServerEntity.SnapshotRequested("img", Optional.empty(), Optional.empty(), Instant.now()), "image");
     assertEquals(Optional.empty(), read.image());
     assertEquals("img", read.imageId());
   }

@@ -68,7 +68,7 @@ class ServerCreationTest extends EntityTestSupport {
     }
 
     @Override
-    public CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec) {
+    public CompletionStage<Optional<Rejection>> create(String serverId, ServerSpec spec, String requestId) {
       return step("create " + spec.name());
     }
 

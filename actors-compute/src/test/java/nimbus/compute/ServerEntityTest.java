@@ -486,7 +486,7 @@ class ServerEntityTest extends EntityTestSupport {
     activeOn("h1");
     hosts.clearCommands();
     BootSource other = BootSource.none("other-image");
-    var reply = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Rebuild(other, Optional.of("rebuilt"), r));
+    var reply = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Rebuild(other, Optional.of("rebuilt"), AccessAddresses.NONE, r));
     assertEquals("rebuilding", reply.reply().getValue().taskState().orElseThrow());
     assertEquals("other-image", get().imageId());
     assertEquals("rebuilt", get().name());
@@ -500,6 +500,55 @@ class ServerEntityTest extends EntityTestSupport {
     kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBUILDING, PowerState.RUNNING));
     assertEquals("ACTIVE", get().status());
     assertTrue(get().taskState().isEmpty());
+  }
+
+  @Test
+  void eachActionRecordsTheRequestThatBeganItAndKeepsItOverARestart() {
+    hosts.up("h1");
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.ForRequest("req-create",
+        new ServerEntity.Create(spec(), r)));
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    awaitStatus("ACTIVE");
+    var stop = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.ForRequest("req-stop", new ServerEntity.Stop(r)));
+    assertTrue(stop.reply().isSuccess());
+    assertEquals(Optional.of("req-stop"), ((ServerEntity.StopRequested) stop.event()).requestId());
+    // a command that came without a request records none
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.POWERING_OFF, PowerState.SHUTDOWN));
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Start::new);
+    kit.restart();
+    List<InstanceAction> actions = kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new)
+        .reply().getValue().actions();
+    assertEquals(List.of("create", "stop", "start"), actions.stream().map(InstanceAction::action).toList());
+    assertEquals(List.of(Optional.of("req-create"), Optional.of("req-stop"), Optional.empty()),
+        actions.stream().map(InstanceAction::requestId).toList());
+  }
+
+  @Test
+  void accessAddressesAreSetAtCreateAndChangedOneByOneByUpdatesAndRebuilds() {
+    hosts.up("h1");
+    AccessAddresses given = new AccessAddresses(Optional.of("192.0.2.10"), Optional.of("2001:db8::10"));
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec().withAccess(given), r));
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    assertEquals(given, get().access());
+
+    var renamed = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Update(Optional.of("web-2"),
+        new AccessAddresses(Optional.of("192.0.2.20"), Optional.empty()), r));
+    assertEquals("web-2", renamed.reply().getValue().name());
+    assertEquals(new AccessAddresses(Optional.of("192.0.2.20"), Optional.of("2001:db8::10")),
+        renamed.reply().getValue().access());
+    var unchanged = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Update(Optional.empty(),
+        AccessAddresses.NONE, r));
+    assertTrue(unchanged.events().isEmpty(), "nothing to change, nothing persisted");
+    assertEquals("web-2", unchanged.reply().getValue().name());
+
+    var rebuilt = kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Rebuild(BootSource.none("img"),
+        Optional.empty(), new AccessAddresses(Optional.empty(), Optional.of("2001:db8::30")), r));
+    assertEquals(new AccessAddresses(Optional.of("192.0.2.20"), Optional.of("2001:db8::30")),
+        rebuilt.reply().getValue().access());
+    kit.restart();
+    assertEquals(new AccessAddresses(Optional.of("192.0.2.20"), Optional.of("2001:db8::30")), get().access());
   }
 
   @Test

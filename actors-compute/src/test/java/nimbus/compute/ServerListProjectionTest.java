@@ -56,46 +56,49 @@ class ServerListProjectionTest {
         Optional.empty(), Optional.empty(), at, at, Map.of()));
     ServerPort port = new ServerPort("port-" + random.nextInt(100), "net", "private", "fa:16:3e:00:00:01",
         List.of(new nimbus.network.FixedIp("sub", "10.0.0." + (2 + random.nextInt(200)))), true, Optional.empty());
+    Optional<String> request = Optional.of("req-" + random.nextInt(100));
     return List.of(new ServerEntity.PortsAllocated(List.of(port), at), new ServerEntity.PortsBound("host-a", at),
-        new ServerEntity.NicAttachRequested(NicRequest.onNetwork("net", Optional.empty()), "nic-" + random.nextInt(9), at),
+        new ServerEntity.NicAttachRequested(NicRequest.onNetwork("net", Optional.empty()), "nic-" + random.nextInt(9), request, at),
         new ServerEntity.NicAllocated(port, at), new ServerEntity.NicBound(at), new ServerEntity.NicAttached(at),
-        new ServerEntity.NicAttachFailed("the host said no", at), new ServerEntity.NicDetachRequested(port.portId(), at),
+        new ServerEntity.NicAttachFailed("the host said no", at), new ServerEntity.NicDetachRequested(port.portId(), request, at),
         new ServerEntity.NicDetached(at), new ServerEntity.NicReleased(at),
         new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),
         new ServerEntity.BuildFailed("No valid host was found.", at),
-        new ServerEntity.StopRequested(at), new ServerEntity.ServerStopped(PowerState.SHUTDOWN, at),
-        new ServerEntity.StartRequested(at), new ServerEntity.ServerStarted(at),
-        new ServerEntity.RebootRequested(random.nextBoolean(), at), new ServerEntity.ServerRebooted(at),
-        new ServerEntity.PauseRequested(at), new ServerEntity.ServerPaused(at),
-        new ServerEntity.UnpauseRequested(at), new ServerEntity.ServerUnpaused(at),
-        new ServerEntity.SuspendRequested(at), new ServerEntity.ServerSuspended(at),
-        new ServerEntity.ResumeRequested(at), new ServerEntity.ServerResumed(at),
-        new ServerEntity.ServerLocked(random.nextBoolean(), at), new ServerEntity.ServerUnlocked(at),
+        new ServerEntity.StopRequested(request, at), new ServerEntity.ServerStopped(PowerState.SHUTDOWN, at),
+        new ServerEntity.StartRequested(request, at), new ServerEntity.ServerStarted(at),
+        new ServerEntity.RebootRequested(random.nextBoolean(), request, at), new ServerEntity.ServerRebooted(at),
+        new ServerEntity.PauseRequested(request, at), new ServerEntity.ServerPaused(at),
+        new ServerEntity.UnpauseRequested(request, at), new ServerEntity.ServerUnpaused(at),
+        new ServerEntity.SuspendRequested(request, at), new ServerEntity.ServerSuspended(at),
+        new ServerEntity.ResumeRequested(request, at), new ServerEntity.ServerResumed(at),
+        new ServerEntity.ServerLocked(random.nextBoolean(), request, at), new ServerEntity.ServerUnlocked(request, at),
         new ServerEntity.ServerRenamed("renamed-" + random.nextInt(100), at),
+        new ServerEntity.AccessAddressesChanged(new AccessAddresses(Optional.of("192.0.2." + random.nextInt(200)),
+            random.nextBoolean() ? Optional.of("2001:db8::" + random.nextInt(200)) : Optional.empty()), at),
         new ServerEntity.MetadataChanged(Map.of("role", "r" + random.nextInt(9)), at),
-        new ServerEntity.RebuildRequested(BootSource.none("img-2"), Optional.of("rebuilt"), at),
+        new ServerEntity.RebuildRequested(BootSource.none("img-2"), Optional.of("rebuilt"), request, at),
         new ServerEntity.ServerRebuilt(at),
         new ServerEntity.TaskFailed(Task.POWERING_OFF, "the host said no", at),
-        new ServerEntity.SnapshotRequested(imageId, image, at), new ServerEntity.SnapshotImageCreated(at),
+        new ServerEntity.SnapshotRequested(imageId, image, request, at), new ServerEntity.SnapshotImageCreated(at),
         new ServerEntity.SnapshotRefused(Rejection.Kind.CONFLICT, "no image", at),
         new ServerEntity.ServerSnapshotted(at), new ServerEntity.SnapshotImageDiscarded(at),
-        new ServerEntity.ResizeRequested(flavor, at), new ServerEntity.ResizeQuotaHeld(at),
+        new ServerEntity.ResizeRequested(flavor, request, at), new ServerEntity.ResizeQuotaHeld(at),
         new ServerEntity.ResizeRefused(Rejection.Kind.FORBIDDEN, "Quota exceeded", at),
         new ServerEntity.ResizeTargetSelected("host-b", at), new ServerEntity.ResizeSettled(at),
         new ServerEntity.ResizeClaimed(at), new ServerEntity.DiskCopied(Optional.of("ab".repeat(64)), at),
         new ServerEntity.ServerResized(flavor, power, moved, at), new ServerEntity.ResizeFailed("no room", at),
-        new ServerEntity.ResizeConfirmed(at), new ServerEntity.RevertRequested(at),
+        new ServerEntity.ResizeConfirmed(request, at), new ServerEntity.RevertRequested(request, at),
         new ServerEntity.ResizeReverted(Flavor.byId("1").orElseThrow(), power, moved, at),
-        new ServerEntity.DeleteRequested(at), new ServerEntity.ServerDeleted(at), new ServerEntity.ServerReleased(at));
+        new ServerEntity.DeleteRequested(request, at), new ServerEntity.ServerDeleted(at), new ServerEntity.ServerReleased(at));
   }
 
   /** A history the entity accepts: each event one its state function takes in the phase it is in. */
   private static List<ServerEntity.Event> history(String id, Random random, Set<Class<?>> seen) {
     ServerSpec spec = new ServerSpec("gen", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img-1"),
         Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
-    List<ServerEntity.Event> events = new ArrayList<>(List.of(new ServerEntity.ServerRequested(id, spec, T0)));
+    List<ServerEntity.Event> events = new ArrayList<>(List.of(new ServerEntity.ServerRequested(id, spec, Optional.of("req-" + id), T0)));
     ServerEntity.State state = ServerEntity.next(new ServerEntity.NoServer(), events.get(0));
     for (int step = 1; step < 40; step++) {
       List<ServerEntity.Event> accepted = new ArrayList<>();

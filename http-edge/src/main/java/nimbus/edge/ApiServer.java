@@ -143,15 +143,16 @@ public final class ApiServer extends AllDirectives {
         pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.all(baseUrl))))),
         pathPrefix("v2.1", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.current(baseUrl))))),
-            ComputeVersions.negotiate(this, version -> computeApi(version, baseUrl)))),
+            ComputeVersions.negotiate(this, (version, requestId) -> computeApi(version, requestId, baseUrl)))),
         pathPrefix(PathMatchers.segment("v2"), () -> concat( // a whole segment: not v2.1
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, ComputeVersions.legacy(baseUrl))))),
-            ComputeVersions.legacy(this, version -> computeApi(version, baseUrl)))));
+            ComputeVersions.legacy(this, (version, requestId) -> computeApi(version, requestId, baseUrl)))));
   }
 
-  private Route computeApi(Microversion version, String baseUrl) {
+  /** Nova's API; {@code requestId} is the request's {@code x-compute-request-id}. */
+  private Route computeApi(Microversion version, String requestId, String baseUrl) {
     return projectScoped(ctx -> concat(
-        servers.route(ctx, version, baseUrl),
+        servers.route(ctx, version, requestId, baseUrl),
         flavors.route(ctx, baseUrl),
         computeImages.route(ctx, baseUrl),
         keypairs.route(ctx),

@@ -3,7 +3,7 @@ package nimbus.edge;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -24,17 +24,21 @@ final class ComputeVersions {
    * Every answer names the version it speaks (the one negotiated) and carries a request id, as
    * Nova's do (clients and tempest read {@code x-compute-request-id}).
    */
-  private static List<HttpHeader> answer(Microversion version) {
+  private static List<HttpHeader> answer(Microversion version, String requestId) {
     List<HttpHeader> headers = new java.util.ArrayList<>(List.of(
         RawHeader.create("X-OpenStack-Nova-API-Version", version.toString()),
         RawHeader.create("OpenStack-API-Version", "compute " + version),
         RawHeader.create("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version")));
-    headers.addAll(requestId());
+    headers.addAll(requestIdHeaders(requestId));
     return headers;
   }
 
-  private static List<HttpHeader> requestId() {
-    String requestId = "req-" + java.util.UUID.randomUUID();
+  /** A new request's id, as Nova makes them: the server actions it begins record it. */
+  private static String newRequestId() {
+    return "req-" + java.util.UUID.randomUUID();
+  }
+
+  private static List<HttpHeader> requestIdHeaders(String requestId) {
     return List.of(RawHeader.create("x-compute-request-id", requestId),
         RawHeader.create("x-openstack-request-id", requestId));
   }
@@ -44,7 +48,7 @@ final class ComputeVersions {
    * {@code OpenStack-API-Version: compute 2.x} or {@code X-OpenStack-Nova-API-Version: 2.x};
    * every answer says which version it speaks. Asking for one outside the range gets 406.
    */
-  static Route negotiate(AllDirectives d, Function<Microversion, Route> inner) {
+  static Route negotiate(AllDirectives d, BiFunction<Microversion, String, Route> inner) {
     return d.optionalHeaderValueByName("OpenStack-API-Version", generic ->
         d.optionalHeaderValueByName("X-OpenStack-Nova-API-Version", legacy -> {
           Optional<String> asked = generic.filter(v -> v.trim().startsWith("compute "))
@@ -62,13 +66,15 @@ final class ComputeVersions {
             }
           }
           Microversion negotiated = version;
-          return d.respondWithHeaders(answer(negotiated), () -> inner.apply(negotiated));
+          String requestId = newRequestId();
+          return d.respondWithHeaders(answer(negotiated, requestId), () -> inner.apply(negotiated, requestId));
         }));
   }
 
   /** The legacy v2 API speaks no microversions: its answers carry only the request id. */
-  static Route legacy(AllDirectives d, Function<Microversion, Route> inner) {
-    return d.respondWithHeaders(requestId(), () -> inner.apply(Microversion.of(MIN)));
+  static Route legacy(AllDirectives d, BiFunction<Microversion, String, Route> inner) {
+    String requestId = newRequestId();
+    return d.respondWithHeaders(requestIdHeaders(requestId), () -> inner.apply(Microversion.of(MIN), requestId));
   }
 
   static Map<String, List<VersionDoc>> all(String baseUrl) {

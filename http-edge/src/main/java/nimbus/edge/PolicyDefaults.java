@@ -59,6 +59,7 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN);
     r.put("os_compute_api:os-console-output", MEMBER);
     r.put("os_compute_api:os-instance-actions:list", READER);
+    r.put("os_compute_api:os-instance-actions:show", READER);
     r.put("os_compute_api:ips:index", READER);
     r.put("os_compute_api:ips:show", READER);
     r.put("os_compute_api:os-attach-interfaces:list", READER);

@@ -49,14 +49,15 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
     this.unlocked = unlocked;
   }
 
-  Route route(RequestContext ctx, String serverId) {
+  /** The routes of {@code serverId}'s NICs; {@code requestId}: the API request's (its actions record it). */
+  Route route(RequestContext ctx, String requestId, String serverId) {
     return pathPrefix("os-interface", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> respond(() -> list(ctx, serverId))),
-            post(() -> body(b -> respond(() -> attach(ctx, serverId, b)))))),
+            post(() -> body(b -> respond(() -> attach(ctx, requestId, serverId, b)))))),
         path(PathMatchers.segment(), portId -> concat(
             get(() -> respond(() -> show(ctx, serverId, portId))),
-            delete(() -> respond(() -> detach(ctx, serverId, portId)))))));
+            delete(() -> respond(() -> detach(ctx, requestId, serverId, portId)))))));
   }
 
   /** One NIC as Nova shows it. */
@@ -83,7 +84,7 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
         .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
   }
 
-  private CompletionStage<HttpResponse> attach(RequestContext ctx, String serverId, String body) {
+  private CompletionStage<HttpResponse> attach(RequestContext ctx, String requestId, String serverId, String body) {
     policy.enforce(ctx, "os_compute_api:os-attach-interfaces:create");
     JsonNode in = ATTACH.validate(Json.parseObject(body)).get("interfaceAttachment");
     Optional<String> portId = Fields.text(in, "port_id");
@@ -99,16 +100,16 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
     String newPort = portId.orElseGet(() -> UUID.randomUUID().toString());
     return unlocked.apply(ctx, serverId)
         .thenCompose(view -> networks.check(ctx, nic, 404))
-        .thenCompose(ok -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.AttachNic(nic, newPort, r), timeout))
+        .thenCompose(ok -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.AttachNic(nic, newPort, r)), timeout))
         .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, timeout))
         .thenCompose(view -> attachment(portOf(view, newPort)))
         .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
   }
 
-  private CompletionStage<HttpResponse> detach(RequestContext ctx, String serverId, String portId) {
+  private CompletionStage<HttpResponse> detach(RequestContext ctx, String requestId, String serverId, String portId) {
     policy.enforce(ctx, "os_compute_api:os-attach-interfaces:delete");
     return unlocked.apply(ctx, serverId)
-        .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.DetachNic(portId, r), timeout))
+        .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.DetachNic(portId, r)), timeout))
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }
 

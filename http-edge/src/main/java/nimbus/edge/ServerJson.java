@@ -83,19 +83,20 @@ final class ServerJson {
 
   /**
    * The basic view Nova answers an update and a rebuild with (2.1: none of the extensions'
-   * fields); a rebuild's carries the admin password, as a create's does.
+   * fields, addresses without their type and MAC); a rebuild's carries the admin password, as a
+   * create's does.
    */
   @JsonInclude(JsonInclude.Include.NON_ABSENT)
   record Basic(String id, String name, List<Link> links, String status, @JsonProperty("tenant_id") String tenantId,
       @JsonProperty("user_id") String userId, Map<String, String> metadata, String hostId, Ref image, Ref flavor,
-      String created, String updated, Map<String, Object> addresses, String accessIPv4, String accessIPv6,
+      String created, String updated, Map<String, List<PlainAddress>> addresses, String accessIPv4, String accessIPv6,
       @JsonProperty("OS-DCF:diskConfig") String diskConfig, Optional<Integer> progress, Optional<Fault> fault,
       Optional<String> adminPass) {}
 
   static Basic basic(ServerView s, String baseUrl, boolean admin, Optional<String> adminPass) {
     Detail d = detail(s, "", baseUrl, admin, Microversion.of(ComputeVersions.MIN));
     return new Basic(d.id(), d.name(), d.links(), d.status(), d.tenantId(), d.userId(), d.metadata(), d.hostId(),
-        d.image(), d.flavor(), d.created(), d.updated(), d.addresses(), d.accessIPv4(), d.accessIPv6(),
+        d.image(), d.flavor(), d.created(), d.updated(), plainAddresses(s), d.accessIPv4(), d.accessIPv6(),
         d.diskConfig(), d.progress(), d.fault(), adminPass);
   }
 
@@ -107,7 +108,8 @@ final class ServerJson {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
         s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
-        isoTime(s.updated()), addresses(s), "", "", "MANUAL", progress(s.status()), zone,
+        isoTime(s.updated()), addresses(s), s.access().ipv4().orElse(""), s.access().ipv6().orElse(""), "MANUAL",
+        progress(s.status()), zone,
         s.configDrive() ? "True" : "",
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
@@ -140,6 +142,17 @@ final class ServerJson {
       p.fixedIps().forEach(ip -> list.add(new Address(ip.ipAddress().contains(":") ? 6 : 4, ip.ipAddress(), "fixed",
           p.macAddress())));
     }
+    return out;
+  }
+
+  /** One address without the extension's fields (the basic view, {@code /ips}). */
+  record PlainAddress(int version, String addr) {}
+
+  /** The addresses by network name as the basic view and {@code /ips} show them. */
+  static Map<String, List<PlainAddress>> plainAddresses(ServerView s) {
+    Map<String, List<PlainAddress>> out = new java.util.LinkedHashMap<>();
+    addresses(s).forEach((name, list) -> out.put(name, ((List<?>) list).stream().map(a -> (Address) a)
+        .map(a -> new PlainAddress(a.version(), a.addr())).toList()));
     return out;
   }
 

@@ -26,7 +26,7 @@ final class ServerResizes {
     this.timeout = timeout;
   }
 
-  CompletionStage<HttpResponse> resize(RequestContext ctx, ServerView server, JsonNode args) {
+  CompletionStage<HttpResponse> resize(RequestContext ctx, ServerView server, JsonNode args, String requestId) {
     String flavorRef = Ids.lastSegment(args.get("flavorRef").asText()); // checked by server-action-resize.json
     Flavor old = server.flavor();
     return flavors.usable(ctx, flavorRef)
@@ -34,7 +34,7 @@ final class ServerResizes {
           if (flavor.id().equals(old.id())) throw ApiError.badRequest("When resizing, instances must change flavor!");
           if (flavor.diskGb() < old.diskGb()) throw ApiError.badRequest("Unable to resize disk down.");
           return sharding.entityRefFor(ServerEntity.TYPE_KEY, server.id())
-              .<Done>askWithStatus(r -> new ServerEntity.Resize(flavor, r), timeout);
+              .<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.Resize(flavor, r)), timeout);
         })
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import nimbus.compute.AccessAddresses;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
@@ -100,21 +101,26 @@ final class ServerRoutes extends ServiceRoutes {
     this.timeout = timeout;
   }
 
-  /** The routes under {@code /compute/v2.1/servers}; {@code baseUrl} ends with /compute. */
-  Route route(RequestContext ctx, Microversion version, String baseUrl) {
+  /**
+   * The routes under {@code /compute/v2.1/servers}; {@code baseUrl} ends with /compute. The
+   * server actions a request begins record its {@code requestId} (Nova's instance actions).
+   */
+  Route route(RequestContext ctx, Microversion version, String requestId, String baseUrl) {
     return pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
-            post(() -> body(b -> respond(() -> create(ctx, b, baseUrl)))))),
+            post(() -> body(b -> respond(() -> create(ctx, b, requestId, baseUrl)))))),
         path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, version, baseUrl))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> show(ctx, id, version, baseUrl))),
                 put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
-                delete(() -> respond(() -> delete(ctx, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, baseUrl))))),
-            path("os-instance-actions", () -> get(() -> respond(() -> actions(ctx, id)))),
-            interfaces.route(ctx, id),
+                delete(() -> respond(() -> delete(ctx, requestId, id))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, requestId, id, b, baseUrl))))),
+            pathPrefix("os-instance-actions", () -> concat(
+                pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id)))),
+                path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request)))))),
+            interfaces.route(ctx, requestId, id),
             metadata.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
@@ -123,7 +129,7 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ create
 
-  private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String baseUrl) {
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String requestId, String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:create");
     JsonNode request = CREATE.validate(Json.parseObject(body));
     JsonNode server = request.get("server");
@@ -150,18 +156,19 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,
-                key.map(Keypair::publicKey), userData, configDrive), max))))))
+                key.map(Keypair::publicKey), userData, configDrive, accessAddresses(server)), max, requestId))))))
         .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
   }
 
   /**
    * Creates {@code count} servers (Nova names several name-1, name-2, ...) through one durable
-   * {@link ServerCreation}: quota, group and servers as its persisted steps. Answers the first id.
+   * {@link ServerCreation}, keyed by the request: quota, group and servers as its persisted steps.
+   * Answers the first id.
    */
-  private CompletionStage<String> createAll(ServerSpec spec, int count) {
+  private CompletionStage<String> createAll(ServerSpec spec, int count, String requestId) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < count; i++) ids.add(UUID.randomUUID().toString());
-    return sharding.entityRefFor(ServerCreation.TYPE_KEY, UUID.randomUUID().toString())
+    return sharding.entityRefFor(ServerCreation.TYPE_KEY, requestId)
         .<ServerCreation.Created>askWithStatus(r -> new ServerCreation.Start(spec, ids, r), timeout)
         .thenApply(created -> created.serverIds().get(0));
   }
@@ -202,6 +209,11 @@ final class ServerRoutes extends ServiceRoutes {
         });
   }
 
+  /** {@code accessIPv4} and {@code accessIPv6} of a create, update or rebuild (their formats the schemas check). */
+  private static AccessAddresses accessAddresses(JsonNode request) {
+    return new AccessAddresses(Fields.text(request, "accessIPv4"), Fields.text(request, "accessIPv6"));
+  }
+
   /** {@code user_data}, which Nova's schema wants in base64 (its length the schema checks). */
   private static Optional<String> userData(JsonNode server) {
     Optional<String> userData = Fields.text(server, "user_data");
@@ -224,9 +236,7 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> ips(RequestContext ctx, String id, Optional<String> network) {
     policy.enforce(ctx, network.isEmpty() ? "os_compute_api:ips:index" : "os_compute_api:ips:show");
     return visible(ctx, id).thenApply(view -> {
-      Map<String, Object> all = new java.util.LinkedHashMap<>();
-      ServerJson.addresses(view).forEach((name, list) -> all.put(name, ((List<?>) list).stream()
-          .map(a -> (ServerJson.Address) a).map(a -> Map.of("version", a.version(), "addr", a.addr())).toList()));
+      Map<String, List<ServerJson.PlainAddress>> all = ServerJson.plainAddresses(view);
       if (network.isEmpty()) return Json.response(200, Map.of("addresses", all));
       if (!all.containsKey(network.get())) throw ApiError.notFound("Instance is not a member of specified network");
       return Json.response(200, Map.of(network.get(), all.get(network.get())));
@@ -269,13 +279,16 @@ final class ServerRoutes extends ServiceRoutes {
     // a filter the caller may not use is ignored, as before: not refused
     boolean allTenants = isTrue(q.get("all_tenants"))
         && policy.allows(ctx, "os_compute_api:servers:" + (detail ? "detail" : "index") + ":get_all_tenants");
-    Optional<String> host = policy.allows(ctx, "os_compute_api:servers:allow_all_filters")
-        ? Optional.ofNullable(q.get("host")) : Optional.empty();
+    boolean allFilters = policy.allows(ctx, "os_compute_api:servers:allow_all_filters");
+    Optional<String> host = allFilters ? Optional.ofNullable(q.get("host")) : Optional.empty();
+    // ip6 is every user's filter from 2.5 only
+    Optional<String> ip6 = allFilters ? Optional.ofNullable(q.get("ip6")) : Optional.empty();
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
         status, Optional.ofNullable(q.get("name")).map(ServerRoutes::namePattern), host,
         Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
         status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")),
-        Optional.ofNullable(q.get("changes-since")).map(ServerRoutes::changesSince));
+        Optional.ofNullable(q.get("changes-since")).map(ServerRoutes::changesSince),
+        Optional.ofNullable(q.get("ip")).map(ip -> addressPattern("ip", ip)), ip6.map(ip -> addressPattern("ip6", ip)));
   }
 
   /** An ISO 8601 time, with or without its zone (then UTC), as Nova reads {@code changes-since}. */
@@ -302,6 +315,19 @@ final class ServerRoutes extends ServiceRoutes {
     }
   }
 
+  /**
+   * Nova's {@code ip} and {@code ip6} filters: regular expressions (its query schema's "regex"
+   * format), matched against each fixed address from its start.
+   */
+  private static java.util.regex.Pattern addressPattern(String param, String regex) {
+    try {
+      return java.util.regex.Pattern.compile(regex);
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw ApiError.badRequest("Invalid input for query parameters " + param + ". Value: " + regex + ". '"
+          + regex + "' is not a 'regex'");
+    }
+  }
+
   private static boolean isTrue(String value) {
     return value != null && (value.isEmpty() || Set.of("1", "true", "yes", "on").contains(value.toLowerCase()));
   }
@@ -313,51 +339,64 @@ final class ServerRoutes extends ServiceRoutes {
     policy.enforce(ctx, "os_compute_api:servers:update");
     JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
     Optional<String> name = Fields.text(server, "name");
-    return unlocked(ctx, id).thenCompose(view -> name.isEmpty()
-            ? CompletableFuture.completedFuture(view)
-            : server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rename(name.get(), r), timeout))
-        .thenApply(view -> {
-          return Json.response(200, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx),
-              Optional.empty())));
-        });
+    return unlocked(ctx, id)
+        .thenCompose(view -> server(id).<ServerView>askWithStatus(
+            r -> new ServerEntity.Update(name, accessAddresses(server), r), timeout))
+        .thenApply(view -> Json.response(200, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx), Optional.empty()))));
   }
 
   private CompletionStage<HttpResponse> actions(RequestContext ctx, String id) {
     policy.enforce(ctx, "os_compute_api:os-instance-actions:list");
+    return history(ctx, id).thenApply(newestFirst -> Json.response(200, Map.of("instanceActions", newestFirst)));
+  }
+
+  /** Nova's {@code os-instance-actions/{request_id}}: the action that request began. */
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String requestId) {
+    policy.enforce(ctx, "os_compute_api:os-instance-actions:show");
+    return history(ctx, id).thenApply(actions -> actions.stream().filter(a -> requestId.equals(a.requestId()))
+        .findFirst().map(a -> Json.response(200, Map.of("instanceAction", a)))
+        .orElseThrow(() -> ApiError.notFound("Action " + requestId + " not found")));
+  }
+
+  /** The server's actions as Nova shows them, newest first. */
+  private CompletionStage<List<ServerJson.Action>> history(RequestContext ctx, String id) {
     return visible(ctx, id)
         .thenCompose(view -> server(id).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
             .thenApply(history -> {
               List<ServerJson.Action> newestFirst = new ArrayList<>();
               for (InstanceAction a : history.actions()) {
-                newestFirst.add(0, new ServerJson.Action(a.action(), id, null, view.userId(), view.projectId(),
-                    a.startTime().toString(), a.message().orElse(null)));
+                newestFirst.add(0, new ServerJson.Action(a.action(), view.id(), a.requestId().orElse(null), view.userId(),
+                    view.projectId(), a.startTime().toString(), a.message().orElse(null)));
               }
-              return Json.response(200, Map.of("instanceActions", newestFirst));
+              return newestFirst;
             }));
   }
 
   /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
-  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String id, JsonNode args,
+  private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String requestId, String id, JsonNode args,
       String baseUrl) {
     String imageRef = Ids.lastSegment(args.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     Optional<String> name = Fields.text(args, "name");
     return unlocked(ctx, id)
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
-        .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.Rebuild(boot, name, r), timeout))
-        .thenApply(view -> Json.response(202, Map.of("server", ServerJson.basic(view, baseUrl,
-            extendedAttributes(ctx), Optional.of(adminPass(args))))));
+        .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
+            new ServerEntity.Rebuild(boot, name, accessAddresses(args), r)), timeout))
+        .thenApply(view -> Json.response(202, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx),
+            Optional.of(adminPass(args)))))
+            .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id)));
   }
 
   /** Nova's lock rule: an owner may lift its own lock, only an admin lifts an admin's. */
-  private CompletionStage<HttpResponse> lock(RequestContext ctx, String id, boolean lock) {
+  private CompletionStage<HttpResponse> lock(RequestContext ctx, String requestId, String id, boolean lock) {
     return visible(ctx, id).thenCompose(view -> {
       if (!lock && view.lockedBy().filter("admin"::equals).isPresent()
           && !policy.allows(ctx, "os_compute_api:os-lock-server:unlock:unlock_override")) {
         throw new ApiError(409, "Instance " + id + " was locked by an admin; only an admin can unlock it");
       }
       boolean byAdmin = policy.allows(ctx, "context_is_admin");
-      return server(id).<Done>askWithStatus(r -> new ServerEntity.Lock(lock, byAdmin, r), timeout);
+      return server(id).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
+          new ServerEntity.Lock(lock, byAdmin, r)), timeout);
     }).thenApply(done -> HttpResponse.create().withStatus(202));
   }
 
@@ -369,14 +408,16 @@ final class ServerRoutes extends ServiceRoutes {
     });
   }
 
-  private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+  private CompletionStage<HttpResponse> delete(RequestContext ctx, String requestId, String id) {
     policy.enforce(ctx, "os_compute_api:servers:delete");
     return unlocked(ctx, id)
-        .thenCompose(v -> server(id).<Done>askWithStatus(ServerEntity.Delete::new, timeout))
+        .thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
+            new ServerEntity.Delete(r)), timeout))
         .thenApply(done -> HttpResponse.create().withStatus(204));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String body, String baseUrl) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String requestId, String id, String body,
+      String baseUrl) {
     JsonNode request = Json.parseObject(body);
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
@@ -385,26 +426,26 @@ final class ServerRoutes extends ServiceRoutes {
     policy.enforce(ctx, ACTION_RULES.getOrDefault(action, "project_member_or_admin"));
     Optional.ofNullable(ACTIONS.get(action)).ifPresent(schema -> schema.validate(request));
     return switch (action) {
-      case "os-start" -> accepted(ctx, id, ServerEntity.Start::new);
-      case "os-stop" -> accepted(ctx, id, ServerEntity.Stop::new);
+      case "os-start" -> accepted(ctx, requestId, id, ServerEntity.Start::new);
+      case "os-stop" -> accepted(ctx, requestId, id, ServerEntity.Stop::new);
       case "reboot" -> {
         boolean hard = rebootType(args);
-        yield accepted(ctx, id, replyTo -> new ServerEntity.Reboot(hard, replyTo));
+        yield accepted(ctx, requestId, id, replyTo -> new ServerEntity.Reboot(hard, replyTo));
       }
-      case "pause" -> accepted(ctx, id, ServerEntity.Pause::new);
-      case "unpause" -> accepted(ctx, id, ServerEntity.Unpause::new);
-      case "suspend" -> accepted(ctx, id, ServerEntity.Suspend::new);
-      case "resume" -> accepted(ctx, id, ServerEntity.Resume::new);
-      case "rebuild" -> rebuild(ctx, id, args, baseUrl);
-      case "lock" -> lock(ctx, id, true);
-      case "unlock" -> lock(ctx, id, false);
+      case "pause" -> accepted(ctx, requestId, id, ServerEntity.Pause::new);
+      case "unpause" -> accepted(ctx, requestId, id, ServerEntity.Unpause::new);
+      case "suspend" -> accepted(ctx, requestId, id, ServerEntity.Suspend::new);
+      case "resume" -> accepted(ctx, requestId, id, ServerEntity.Resume::new);
+      case "rebuild" -> rebuild(ctx, requestId, id, args, baseUrl);
+      case "lock" -> lock(ctx, requestId, id, true);
+      case "unlock" -> lock(ctx, requestId, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
       case "createImage" -> unlocked(ctx, id).thenCompose(view ->
-          snapshots.create(view, args, baseUrl.substring(0, baseUrl.lastIndexOf('/')) + "/image"));
-      case "resize" -> unlocked(ctx, id).thenCompose(view -> resizes.resize(ctx, view, args));
-      case "confirmResize" -> accepted(ctx, id, ServerEntity.ConfirmResize::new)
+          snapshots.create(view, args, baseUrl.substring(0, baseUrl.lastIndexOf('/')) + "/image", requestId));
+      case "resize" -> unlocked(ctx, id).thenCompose(view -> resizes.resize(ctx, view, args, requestId));
+      case "confirmResize" -> accepted(ctx, requestId, id, ServerEntity.ConfirmResize::new)
           .thenApply(r -> HttpResponse.create().withStatus(204));
-      case "revertResize" -> accepted(ctx, id, ServerEntity.RevertResize::new);
+      case "revertResize" -> accepted(ctx, requestId, id, ServerEntity.RevertResize::new);
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };
   }
@@ -413,10 +454,12 @@ final class ServerRoutes extends ServiceRoutes {
     return args.get("type").asText().equalsIgnoreCase("hard");
   }
 
-  private CompletionStage<HttpResponse> accepted(RequestContext ctx, String id,
+  /** The action, on behalf of request {@code requestId}, accepted (202). */
+  private CompletionStage<HttpResponse> accepted(RequestContext ctx, String requestId, String id,
       Function<ActorRef<StatusReply<Done>>, ServerEntity.Command> command) {
     return unlocked(ctx, id)
-        .thenCompose(v -> server(id).<Done>askWithStatus(command::apply, timeout))
+        .thenCompose(v -> server(id).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, command.apply(r)),
+            timeout))
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }
 

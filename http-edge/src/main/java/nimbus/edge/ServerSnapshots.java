@@ -43,7 +43,7 @@ final class ServerSnapshots {
     this.timeout = timeout;
   }
 
-  CompletionStage<HttpResponse> create(ServerView server, JsonNode args, String imageBaseUrl) {
+  CompletionStage<HttpResponse> create(ServerView server, JsonNode args, String imageBaseUrl, String requestId) {
     String name = args.get("name").asText(); // checked by server-action-createImage.json
     Map<String, String> metadata = Fields.metadata(args, "metadata");
     for (String key : metadata.keySet()) {
@@ -75,7 +75,7 @@ final class ServerSnapshots {
           return new Image(imageId, server.projectId(), "queued", m, Optional.empty(), Optional.empty(), now, now);
         })
         .thenCompose(image -> sharding.entityRefFor(ServerEntity.TYPE_KEY, server.id())
-            .<Done>askWithStatus(r -> new ServerEntity.CreateImage(image, r), timeout))
+            .<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.CreateImage(image, r)), timeout))
         .thenApply(done -> HttpResponse.create().withStatus(202)
             .addHeader(Location.create(imageBaseUrl + "/v2/images/" + imageId)));
   }

@@ -9,7 +9,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import nimbus.compute.AccessAddresses;
 import nimbus.compute.Flavor;
+import nimbus.compute.ServerPort;
+import nimbus.network.FixedIp;
 import nimbus.compute.ServerView;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +21,10 @@ class ServerJsonTest {
   private static final ServerView LOCKED_BY_ADMIN = new ServerView("8c8f7f4e-6b8e-4c1a-9a53-3b0f4f1f1a10", "s",
       "p", "u", "ACTIVE", "active", Optional.empty(), 1, Optional.of("host-1"), new Flavor("42", "f", 1, 64, 1),
       "image", Map.of(), Instant.EPOCH, Instant.EPOCH, Optional.of(Instant.EPOCH), Optional.empty(),
-      Optional.of("admin"), Optional.empty(), Optional.empty(), java.util.List.of(), false);
+      Optional.of("admin"), Optional.empty(), Optional.empty(),
+      List.of(new ServerPort("port-1", "net-1", "private", "fa:16:3e:00:00:01",
+          List.of(new FixedIp("subnet-1", "10.0.0.5")), true, Optional.of("host-1"))),
+      false, new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()));
 
   private static JsonNode render(String version) {
     return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, "nova", "http://x/compute", true,
@@ -56,6 +62,19 @@ class ServerJsonTest {
     JsonNode rebuilt = Json.MAPPER.valueToTree(ServerJson.basic(LOCKED_BY_ADMIN, "http://x/compute", false,
         Optional.of("pw")));
     assertEquals("pw", rebuilt.path("adminPass").asText());
+    // Nova's basic view lists each address by version and address only (2.75 extends it)
+    assertEquals("[{\"version\":4,\"addr\":\"10.0.0.5\"}]", rebuilt.path("addresses").path("private").toString());
+    assertEquals("192.0.2.1", rebuilt.path("accessIPv4").asText());
+  }
+
+  @Test
+  void theDetailShowsAccessAddressesAsGivenAndEmptyWhereNone() {
+    JsonNode server = render("2.1");
+    assertEquals("192.0.2.1", server.path("accessIPv4").asText());
+    assertEquals("", server.path("accessIPv6").asText());
+    JsonNode address = server.path("addresses").path("private").path(0);
+    assertEquals("fixed", address.path("OS-EXT-IPS:type").asText(), server.toString());
+    assertEquals("fa:16:3e:00:00:01", address.path("OS-EXT-IPS-MAC:mac_addr").asText());
   }
 
   /** tempest's test_update_server_name: a stopped server's view has no {@code progress}, as Nova's. */
@@ -64,7 +83,8 @@ class ServerJsonTest {
     assertEquals(100, render("2.1").path("progress").asInt());
     ServerView stopped = new ServerView(LOCKED_BY_ADMIN.id(), "s", "p", "u", "SHUTOFF", "stopped", Optional.empty(), 4,
         Optional.of("host-1"), LOCKED_BY_ADMIN.flavor(), "image", Map.of(), Instant.EPOCH, Instant.EPOCH,
-        Optional.of(Instant.EPOCH), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), false);
+        Optional.of(Instant.EPOCH), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), false,
+        AccessAddresses.NONE);
     JsonNode server = Json.MAPPER.valueToTree(ServerJson.detail(stopped, "nova", "http://x/compute", false,
         Microversion.of("2.1")));
     assertFalse(server.has("progress"), server.toString());

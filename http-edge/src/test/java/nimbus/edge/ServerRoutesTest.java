@@ -52,6 +52,63 @@ class ServerRoutesTest extends ApiRouteTest {
     assertEquals(name, json(api.run(get("/compute/v2.1/servers/" + id, member)), 200).path("server").path("name").asText());
   }
 
+  private static String requestIdOf(org.apache.pekko.http.javadsl.testkit.TestRouteResult result) {
+    return result.response().getHeader("x-compute-request-id").orElseThrow().value();
+  }
+
+  /** tempest's test_get_instance_action: an action is found by the request id its answer carried. */
+  @Test
+  void eachActionIsFoundByTheIdOfTheRequestThatBeganIt() {
+    var create = api.run(post("/compute/v2.1/servers", member, server("s4")));
+    String id = json(create, 202).path("server").path("id").asText();
+    String createRequest = requestIdOf(create);
+    var lock = api.run(post("/compute/v2.1/servers/" + id + "/action", member, "{\"lock\": null}"));
+    assertEquals(202, lock.statusCode());
+    String lockRequest = requestIdOf(lock);
+    assertFalse(createRequest.equals(lockRequest), "every request has its own id");
+
+    JsonNode action = json(api.run(get("/compute/v2.1/servers/" + id + "/os-instance-actions/" + createRequest,
+        reader)), 200).path("instanceAction");
+    assertEquals("create", action.path("action").asText());
+    assertEquals(createRequest, action.path("request_id").asText());
+    assertEquals(id, action.path("instance_uuid").asText());
+    JsonNode all = json(api.run(get("/compute/v2.1/servers/" + id + "/os-instance-actions", reader)), 200)
+        .path("instanceActions");
+    assertEquals(lockRequest, all.path(0).path("request_id").asText(), all.toString());
+    assertEquals("lock", all.path(0).path("action").asText());
+    assertEquals(createRequest, all.path(1).path("request_id").asText());
+    assertEquals("Action req-unknown not found", novaError(api.run(get("/compute/v2.1/servers/" + id
+        + "/os-instance-actions/req-unknown", member)), 404, "itemNotFound"));
+    novaError(api.run(get("/compute/v2.1/servers/" + id + "/os-instance-actions/" + createRequest, stranger)),
+        404, "itemNotFound");
+  }
+
+  /** tempest's test_verify_server_details and test_update_access_server_address. */
+  @Test
+  void accessAddressesAreKeptAsGivenChangedOneByOneAndCheckedAsNovaChecksThem() {
+    String id = json(api.run(post("/compute/v2.1/servers", member, "{\"server\": {\"name\": \"s5\", \"imageRef\": \""
+        + IMAGE + "\", \"flavorRef\": \"1\", \"accessIPv4\": \"1.1.1.1\", \"accessIPv6\": \"::babe:202:202\"}}")),
+        202).path("server").path("id").asText();
+    JsonNode shown = json(api.run(get("/compute/v2.1/servers/" + id, member)), 200).path("server");
+    assertEquals("1.1.1.1", shown.path("accessIPv4").asText());
+    assertEquals("::babe:202:202", shown.path("accessIPv6").asText());
+
+    JsonNode updated = json(api.run(put("/compute/v2.1/servers/" + id, member,
+        "{\"server\": {\"accessIPv4\": \"4.3.2.1\"}}")), 200).path("server");
+    assertEquals("4.3.2.1", updated.path("accessIPv4").asText());
+    assertEquals("::babe:202:202", updated.path("accessIPv6").asText(), "what an update leaves out stays");
+    assertEquals("s5", updated.path("name").asText());
+
+    String bad = novaError(api.run(put("/compute/v2.1/servers/" + id, member,
+        "{\"server\": {\"accessIPv4\": \"1.1.1\"}}")), 400, "badRequest");
+    assertTrue(bad.contains("accessIPv4"), bad);
+    bad = novaError(api.run(post("/compute/v2.1/servers", member, "{\"server\": {\"name\": \"s6\", \"imageRef\": \""
+        + IMAGE + "\", \"flavorRef\": \"1\", \"accessIPv6\": \"1.1.1.1\"}}")), 400, "badRequest");
+    assertTrue(bad.contains("accessIPv6"), bad);
+    assertEquals("4.3.2.1", json(api.run(get("/compute/v2.1/servers/" + id, member)), 200)
+        .path("server").path("accessIPv4").asText());
+  }
+
   @Test
   void aServerWithoutANameIsABadRequest() {
     String message = novaError(api.run(post("/compute/v2.1/servers", member,
