@@ -24,6 +24,7 @@ import nimbus.compute.ServerCreation;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
 import nimbus.compute.ServerSpec;
+import nimbus.network.IpNet;
 import nimbus.network.NetworkListing;
 import nimbus.compute.ServerView;
 import nimbus.storage.ImageQuotas;
@@ -209,9 +210,17 @@ final class ServerRoutes extends ServiceRoutes {
         });
   }
 
-  /** {@code accessIPv4} and {@code accessIPv6} of a create, update or rebuild (their formats the schemas check). */
+  /**
+   * {@code accessIPv4} and {@code accessIPv6} of a create, update or rebuild (their formats the
+   * schemas check), written as Nova writes them back: IPv6 compressed, in lower case.
+   */
   private static AccessAddresses accessAddresses(JsonNode request) {
-    return new AccessAddresses(Fields.text(request, "accessIPv4"), Fields.text(request, "accessIPv6"));
+    return new AccessAddresses(Fields.text(request, "accessIPv4").map(ServerRoutes::canonical),
+        Fields.text(request, "accessIPv6").map(ServerRoutes::canonical));
+  }
+
+  private static String canonical(String address) {
+    return IpNet.Address.parse(address).map(IpNet.Address::toString).orElse(address);
   }
 
   /** {@code user_data}, which Nova's schema wants in base64 (its length the schema checks). */
