@@ -48,6 +48,9 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
 
   public record SetLimits(Limits limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
 
+  /** Back to the cloud's defaults (Nova's quota set delete): the limits an admin set are gone. */
+  public record ClearLimits(ActorRef<StatusReply<Quota>> replyTo) implements Command {}
+
   public record Get(ActorRef<StatusReply<Quota>> replyTo) implements Command {}
 
   /** Facts about a project's quota. */
@@ -58,6 +61,8 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   public record Released(List<String> serverIds) implements Event {}
 
   public record LimitsSet(Limits limits) implements Event {}
+
+  public record LimitsCleared() implements Event {}
 
   /** The limits an admin set (empty: the cloud's defaults), the defaults, and what is held. */
   public record Quota(Optional<Limits> limits, Limits defaults, Map<String, Resources> held)
@@ -105,6 +110,9 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits()))
             .thenReply(c.replyTo(), StatusReply::success))
+        .onCommand(ClearLimits.class, (q, c) -> q.limits().isEmpty()
+            ? Effect().reply(c.replyTo(), StatusReply.success(q))
+            : Effect().persist(new LimitsCleared()).thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
         .build();
   }
@@ -151,6 +159,7 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
           return new Quota(q.limits(), defaults, Map.copyOf(next));
         })
         .onEvent(LimitsSet.class, (q, e) -> new Quota(Optional.of(e.limits()), defaults, q.held()))
+        .onEvent(LimitsCleared.class, (q, e) -> new Quota(Optional.empty(), defaults, q.held()))
         .build();
   }
 }

@@ -45,6 +45,23 @@ class ProjectQuotaEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void clearedLimitsAreTheDefaultsAgainAndWhatIsHeldStays() {
+    ProjectQuotaEntity.Limits defaults = new ProjectQuotaEntity.Limits(10, 20, 51200);
+    var kit = EventSourcedBehaviorTestKit.<ProjectQuotaEntity.Command, ProjectQuotaEntity.Event, ProjectQuotaEntity.Quota>create(
+        testKit.system(), ProjectQuotaEntity.create("p-" + System.nanoTime(), defaults));
+    kit.<StatusReply<ProjectQuotaEntity.Quota>>runCommand(r -> new ProjectQuotaEntity.SetLimits(
+        new ProjectQuotaEntity.Limits(1, 1, 512), r));
+    assertTrue(reserve(kit, Map.of("a", new Resources(1, 256, 1))).isSuccess());
+    var cleared = kit.<StatusReply<ProjectQuotaEntity.Quota>>runCommand(ProjectQuotaEntity.ClearLimits::new);
+    assertEquals(defaults, cleared.reply().getValue().effective());
+    kit.restart();
+    assertEquals(defaults, kit.getState().effective());
+    assertEquals(1, kit.getState().instancesUsed());
+    assertTrue(kit.<StatusReply<ProjectQuotaEntity.Quota>>runCommand(ProjectQuotaEntity.ClearLimits::new)
+        .events().isEmpty(), "nothing set, nothing to clear");
+  }
+
+  @Test
   void aResizeIsCheckedForItsGrowthOnlyAndAdjustedWhenItEnds() {
     var kit = EventSourcedBehaviorTestKit.<ProjectQuotaEntity.Command, ProjectQuotaEntity.Event, ProjectQuotaEntity.Quota>create(
         testKit.system(), ProjectQuotaEntity.create("p-" + System.nanoTime(), new ProjectQuotaEntity.Limits(10, 4, 4096)));

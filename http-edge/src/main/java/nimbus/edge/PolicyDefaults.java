@@ -96,6 +96,7 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-quota-sets:show", READER); // the target is the project asked about
     r.put("os_compute_api:os-quota-sets:defaults", "@");
     r.put("os_compute_api:os-quota-sets:update", ADMIN);
+    r.put("os_compute_api:os-quota-sets:delete", ADMIN);
     r.put("os_compute_api:os-quota-class-sets:show", ADMIN);
     for (String k : new String[] {"index", "create", "show", "delete"}) {
       r.put("os_compute_api:os-keypairs:" + k, "rule:context_is_admin or user_id:%(user_id)s");

@@ -1,5 +1,6 @@
 package nimbus.edge;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,7 +48,8 @@ final class QuotaRoutes extends ServiceRoutes {
         pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), project -> projectId(project, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> readable(ctx, project).thenApply(q -> set(project, q.effective())))),
-                put(() -> body(b -> respond(() -> update(ctx, project, b)))))),
+                put(() -> body(b -> respond(() -> update(ctx, project, b)))),
+                delete(() -> respond(() -> delete(ctx, project))))),
             path("defaults", () -> get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-quota-sets:defaults");
               return quota(project).thenApply(q -> set(project, q.defaults()));
@@ -92,8 +94,15 @@ final class QuotaRoutes extends ServiceRoutes {
       Limits next = new Limits(limit(in, "instances", now.instances()), limit(in, "cores", now.cores()),
           limit(in, "ram", now.ramMb()));
       return entity(project).<Quota>askWithStatus(r -> new ProjectQuotaEntity.SetLimits(next, r), timeout)
-          .thenApply(saved -> set(project, saved.effective()));
+          .thenApply(saved -> Json.response(200, Map.of("quota_set", QuotaValues.of(saved.effective()))));
     });
+  }
+
+  /** Nova's quota set delete: the project is back to the cloud's defaults (202, no body). */
+  private CompletionStage<HttpResponse> delete(RequestContext ctx, String project) {
+    policy.enforce(ctx, "os_compute_api:os-quota-sets:delete", Map.of("project_id", project));
+    return entity(project).<Quota>askWithStatus(ProjectQuotaEntity.ClearLimits::new, timeout)
+        .thenApply(cleared -> HttpResponse.create().withStatus(202));
   }
 
   private static int limit(JsonNode in, String field, int otherwise) {
@@ -107,10 +116,18 @@ final class QuotaRoutes extends ServiceRoutes {
   private static final int NOVA_NETWORK = -1;
 
   /** A project's quota set (microversion 2.1). */
+  record QuotaSet(String id, @JsonUnwrapped QuotaValues values) {}
+
+  /** A quota set's values; an update answers them alone, without the set's {@code id}, as Nova's. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record QuotaSet(String id, int instances, int cores, int ram, int floatingIps, int fixedIps, int metadataItems,
+  record QuotaValues(int instances, int cores, int ram, int floatingIps, int fixedIps, int metadataItems,
       int keyPairs, int securityGroups, int securityGroupRules, int serverGroups, int serverGroupMembers,
-      int injectedFiles, int injectedFileContentBytes, int injectedFilePathBytes) {}
+      int injectedFiles, int injectedFileContentBytes, int injectedFilePathBytes) {
+    static QuotaValues of(Limits l) {
+      return new QuotaValues(shown(l.instances()), shown(l.cores()), shown(l.ramMb()), NOVA_NETWORK, NOVA_NETWORK,
+          128, 100, NOVA_NETWORK, NOVA_NETWORK, 10, 10, 5, 10240, 255);
+    }
+  }
 
   /** The default quota class (2.1: as a quota set, without the server group quotas, as Nova). */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -133,8 +150,7 @@ final class QuotaRoutes extends ServiceRoutes {
   record LimitsView(List<Object> rate, Absolute absolute) {}
 
   private static HttpResponse set(String project, Limits l) {
-    return Json.response(200, Map.of("quota_set", new QuotaSet(project, shown(l.instances()), shown(l.cores()),
-        shown(l.ramMb()), NOVA_NETWORK, NOVA_NETWORK, 128, 100, NOVA_NETWORK, NOVA_NETWORK, 10, 10, 5, 10240, 255)));
+    return Json.response(200, Map.of("quota_set", new QuotaSet(project, QuotaValues.of(l))));
   }
 
   private static int shown(int limit) {

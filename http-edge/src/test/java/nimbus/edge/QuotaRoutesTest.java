@@ -15,8 +15,25 @@ class QuotaRoutesTest extends ApiRouteTest {
     assertEquals(project, own.path("quota_set").path("id").asText());
     JsonNode set = json(api.run(put("/compute/v2.1/os-quota-sets/" + project, admin, "{\"quota_set\": {\"instances\": 7}}")), 200);
     assertEquals(7, set.path("quota_set").path("instances").asInt());
+    assertTrue(!set.path("quota_set").has("id"), "Nova's update answers no id: " + set);
     JsonNode limits = json(api.run(get("/compute/v2.1/limits", member)), 200);
     assertEquals(7, limits.path("limits").path("absolute").path("maxTotalInstances").asInt(), limits.toString());
+  }
+
+  /** tempest's test_delete_quota: a deleted quota set is the cloud's defaults again. */
+  @Test
+  void aDeletedQuotaSetIsBackToTheDefaults() {
+    int defaultRam = json(api.run(get("/compute/v2.1/os-quota-sets/" + project + "/defaults", reader)), 200)
+        .path("quota_set").path("ram").asInt();
+    json(api.run(put("/compute/v2.1/os-quota-sets/" + project, admin, "{\"quota_set\": {\"ram\": 5120}}")), 200);
+    assertEquals(5120, json(api.run(get("/compute/v2.1/os-quota-sets/" + project, reader)), 200)
+        .path("quota_set").path("ram").asInt());
+    assertEquals("Policy doesn't allow os_compute_api:os-quota-sets:delete to be performed.",
+        novaError(api.run(delete("/compute/v2.1/os-quota-sets/" + project, member)), 403, "forbidden"));
+    assertEquals(202, api.run(delete("/compute/v2.1/os-quota-sets/" + project, admin)).statusCode());
+    assertEquals(defaultRam, json(api.run(get("/compute/v2.1/os-quota-sets/" + project, reader)), 200)
+        .path("quota_set").path("ram").asInt());
+    assertEquals(202, api.run(delete("/compute/v2.1/os-quota-sets/" + project, admin)).statusCode(), "again: no change");
   }
 
   @Test
