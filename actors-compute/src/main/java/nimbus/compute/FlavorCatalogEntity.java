@@ -54,6 +54,9 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
   public record SetExtraSpecs(String id, Map<String, String> specs, ActorRef<StatusReply<Entry>> replyTo)
       implements Command {}
 
+  /** Removes one extra spec of a flavor (Nova's 404 when it has none of that key). */
+  public record UnsetExtraSpec(String id, String key, ActorRef<StatusReply<Entry>> replyTo) implements Command {}
+
   public record Get(ActorRef<StatusReply<Catalog>> replyTo) implements Command {}
 
   /** Facts about flavors. */
@@ -103,6 +106,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
           Entry next = new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs));
           return Effect().persist(new FlavorSaved(next)).thenReply(c.replyTo(), n -> StatusReply.success(next));
         })
+        .onCommand(UnsetExtraSpec.class, this::unsetExtraSpec)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
         .build();
   }
@@ -116,6 +120,23 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
       return Effect().reply(c.replyTo(), Rejection.conflict("Flavor with name " + f.name() + " already exists."));
     }
     return Effect().persist(new FlavorSaved(c.entry())).thenReply(c.replyTo(), n -> StatusReply.success(c.entry()));
+  }
+
+  private ReplyEffect<Event, Catalog> unsetExtraSpec(Catalog s, UnsetExtraSpec c) {
+    Entry e = s.byId().get(c.id());
+    if (e == null) return Effect().reply(c.replyTo(), notFound(c.id()));
+    if (!e.extraSpecs().containsKey(c.key())) {
+      return Effect().reply(c.replyTo(), Rejection.notFound(noSuchSpec(c.id(), c.key())));
+    }
+    Map<String, String> specs = new HashMap<>(e.extraSpecs());
+    specs.remove(c.key());
+    Entry next = new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs));
+    return Effect().persist(new FlavorSaved(next)).thenReply(c.replyTo(), n -> StatusReply.success(next));
+  }
+
+  /** Nova's words for an extra spec a flavor does not have. */
+  public static String noSuchSpec(String flavorId, String key) {
+    return "Flavor " + flavorId + " has no extra specs with key " + key + ".";
   }
 
   private ReplyEffect<Event, Catalog> access(Catalog s, Access c) {

@@ -31,6 +31,7 @@ import org.apache.pekko.pattern.StatusReply;
 final class FlavorRoutes extends ServiceRoutes {
   private static final RequestSchema CREATE = RequestSchema.named("flavor-create");
   private static final RequestSchema EXTRA_SPECS = RequestSchema.named("flavor-extra-specs-create");
+  private static final RequestSchema EXTRA_SPEC = RequestSchema.named("flavor-extra-specs-update");
   private static final RequestSchema GRANT = RequestSchema.named("flavor-action-addTenantAccess");
   private static final RequestSchema REVOKE = RequestSchema.named("flavor-action-removeTenantAccess");
 
@@ -68,9 +69,14 @@ final class FlavorRoutes extends ServiceRoutes {
                 delete(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-manage:delete").thenCompose(x ->
                     catalog.<Done>askWithStatus(r -> new FlavorCatalogEntity.Delete(id, r), timeout))
                     .thenApply(d -> HttpResponse.create().withStatus(202)))))),
-            path("os-extra_specs", () -> concat(
-                get(() -> respond(() -> visible(ctx, id).thenApply(FlavorRoutes::specs))),
-                post(() -> body(b -> respond(() -> setSpecs(ctx, id, b)))))),
+            pathPrefix("os-extra_specs", () -> concat(
+                pathEndOrSingleSlash(() -> concat(
+                    get(() -> respond(() -> visible(ctx, id).thenApply(FlavorRoutes::specs))),
+                    post(() -> body(b -> respond(() -> setSpecs(ctx, id, b)))))),
+                path(PathMatchers.segment(), key -> concat(
+                    get(() -> respond(() -> spec(ctx, id, key))),
+                    put(() -> body(b -> respond(() -> setSpec(ctx, id, key, b)))),
+                    delete(() -> respond(() -> unsetSpec(ctx, id, key))))))),
             path("os-flavor-access", () -> get(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-access")
                 .thenCompose(x -> visible(ctx, id)).thenApply(FlavorRoutes::access)))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
@@ -138,6 +144,34 @@ final class FlavorRoutes extends ServiceRoutes {
       return catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.SetExtraSpecs(id, values, r), timeout)
           .thenApply(FlavorRoutes::specs);
     });
+  }
+
+  /** Nova's one extra spec: {@code {key: value}}. */
+  private CompletionStage<HttpResponse> spec(RequestContext ctx, String id, String key) {
+    policy.enforce(ctx, "os_compute_api:os-flavor-extra-specs:show");
+    return visible(ctx, id).thenApply(e -> {
+      String value = e.extraSpecs().get(key);
+      if (value == null) throw ApiError.notFound(FlavorCatalogEntity.noSuchSpec(id, key));
+      return Json.response(200, Map.of(key, value));
+    });
+  }
+
+  /** Sets one extra spec: the body is that one item, its key the path's (Nova's update). */
+  private CompletionStage<HttpResponse> setSpec(RequestContext ctx, String id, String key, String text) {
+    return admin(ctx, "os_compute_api:os-flavor-extra-specs:update").thenCompose(x -> {
+      JsonNode item = EXTRA_SPEC.validate(Json.parseObject(text));
+      if (!item.has(key)) throw ApiError.badRequest("Request body and URI mismatch");
+      Map<String, String> value = Map.of(key, item.get(key).asText());
+      return catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.SetExtraSpecs(id, value, r), timeout)
+          .thenApply(e -> Json.response(200, value));
+    });
+  }
+
+  /** Nova answers the delete of an extra spec with 200 and no body. */
+  private CompletionStage<HttpResponse> unsetSpec(RequestContext ctx, String id, String key) {
+    return admin(ctx, "os_compute_api:os-flavor-extra-specs:delete").thenCompose(x ->
+        catalog.<Entry>askWithStatus(r -> new FlavorCatalogEntity.UnsetExtraSpec(id, key, r), timeout))
+        .thenApply(e -> HttpResponse.create().withStatus(200));
   }
 
   private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String text) {

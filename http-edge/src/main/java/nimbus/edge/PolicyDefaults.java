@@ -78,6 +78,9 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-flavor-manage:create", ADMIN);
     r.put("os_compute_api:os-flavor-manage:delete", ADMIN);
     r.put("os_compute_api:os-flavor-extra-specs:create", ADMIN);
+    r.put("os_compute_api:os-flavor-extra-specs:update", ADMIN);
+    r.put("os_compute_api:os-flavor-extra-specs:delete", ADMIN);
+    r.put("os_compute_api:os-flavor-extra-specs:show", READER);
     r.put("os_compute_api:os-flavor-access", ADMIN);
     r.put("os_compute_api:os-flavor-access:add_tenant_access", ADMIN);
     r.put("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN);

@@ -41,6 +41,35 @@ class FlavorRoutesTest extends ApiRouteTest {
             "{\"addTenantAccess\": {\"tenant\": \"" + project + "\"}}")), 403, "forbidden"));
   }
 
+  /** tempest's test_flavor_set_get_update_show_unset_keys and its negative tests. */
+  @Test
+  void oneExtraSpecIsSetReadAndUnsetByItsKey() {
+    String id = "f-" + UUID.randomUUID();
+    json(api.run(post("/compute/v2.1/flavors", admin, "{\"flavor\": {\"name\": \"" + id + "\", \"id\": \"" + id
+        + "\", \"ram\": 64, \"vcpus\": 1, \"disk\": 1}}")), 200);
+    String specs = "/compute/v2.1/flavors/" + id + "/os-extra_specs";
+    json(api.run(post(specs, admin, "{\"extra_specs\": {\"hw:numa_nodes\": \"1\", \"hw:cpu_policy\": \"shared\"}}")), 200);
+    JsonNode updated = json(api.run(put(specs + "/hw:numa_nodes", admin, "{\"hw:numa_nodes\": \"2\"}")), 200);
+    assertEquals("{\"hw:numa_nodes\":\"2\"}", updated.toString());
+    assertEquals("{\"hw:numa_nodes\":\"2\"}", json(api.run(get(specs + "/hw:numa_nodes", member)), 200).toString());
+    assertEquals("shared", json(api.run(get(specs, member)), 200).path("extra_specs").path("hw:cpu_policy").asText());
+
+    assertEquals("Request body and URI mismatch", novaError(api.run(put(specs + "/hw:numa_nodes", admin,
+        "{\"hw:cpu_policy\": \"dedicated\"}")), 400, "badRequest"));
+    novaError(api.run(put(specs + "/hw:numa_nodes", admin, "{\"hw:numa_nodes\": \"1\", \"hw:cpu_policy\": \"x\"}")),
+        400, "badRequest");
+    assertEquals("Policy doesn't allow os_compute_api:os-flavor-extra-specs:update to be performed.",
+        novaError(api.run(put(specs + "/hw:numa_nodes", member, "{\"hw:numa_nodes\": \"3\"}")), 403, "forbidden"));
+    assertEquals("Policy doesn't allow os_compute_api:os-flavor-extra-specs:delete to be performed.",
+        novaError(api.run(delete(specs + "/hw:numa_nodes", member)), 403, "forbidden"));
+
+    assertEquals(200, api.run(delete(specs + "/hw:numa_nodes", admin)).statusCode());
+    assertEquals("Flavor " + id + " has no extra specs with key hw:numa_nodes.",
+        novaError(api.run(get(specs + "/hw:numa_nodes", member)), 404, "itemNotFound"));
+    novaError(api.run(delete(specs + "/hw:numa_nodes", admin)), 404, "itemNotFound");
+    assertEquals("{\"hw:cpu_policy\":\"shared\"}", json(api.run(get(specs, member)), 200).path("extra_specs").toString());
+  }
+
   @Test
   void aBadFlavorIsABadRequest() {
     String message = novaError(api.run(post("/compute/v2.1/flavors", admin,
