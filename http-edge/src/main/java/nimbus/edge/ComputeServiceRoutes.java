@@ -47,6 +47,12 @@ final class ComputeServiceRoutes extends ServiceRoutes {
   }
 
   Route route(RequestContext ctx) {
+    return concat(reads(ctx), pathPrefix("os-hosts", () -> pathPrefix(PathMatchers.segment(), host -> concat(
+        pathEndOrSingleSlash(() -> put(() -> body(b -> now(() -> updateHost(ctx, host, b))))),
+        path(PathMatchers.segment(), action -> get(() -> now(() -> powerAction(ctx, host, action))))))));
+  }
+
+  private Route reads(RequestContext ctx) {
     return get(() -> concat(
         path("os-services", () -> parameterMap(q -> now(() -> services(ctx, q)))),
         pathPrefix("os-hosts", () -> concat(
@@ -61,6 +67,36 @@ final class ComputeServiceRoutes extends ServiceRoutes {
               policy.enforce(ctx, "os_compute_api:os-instance-usage-audit-log:show");
               return Json.response(200, Map.of("instance_usage_audit_log", auditLog(timestamp(before))));
             }))))));
+  }
+
+  /**
+   * Nova's os-hosts update on libvirt: checked (the admin's, a valid body, a known compute host),
+   * then refused as not supported, as its libvirt driver refuses both enabling and maintenance.
+   * Hosts are taken out of scheduling through os-services there, and here by stopping their node.
+   */
+  private HttpResponse updateHost(RequestContext ctx, String name, String body) {
+    policy.enforce(ctx, "os_compute_api:os-hosts:update");
+    HOST_UPDATE.validate(Json.parseObject(body));
+    compute(name);
+    throw new ApiError(501, NOT_SUPPORTED);
+  }
+
+  /** Nova's host power actions (startup, shutdown, reboot): libvirt's driver has none (501). */
+  private HttpResponse powerAction(RequestContext ctx, String name, String action) {
+    if (!POWER_RULES.containsKey(action)) throw ApiError.notFound("The resource could not be found.");
+    policy.enforce(ctx, POWER_RULES.get(action));
+    compute(name);
+    throw new ApiError(501, NOT_SUPPORTED);
+  }
+
+  private static final RequestSchema HOST_UPDATE = RequestSchema.named("host-update");
+  private static final String NOT_SUPPORTED = "The requested functionality is not supported.";
+  private static final Map<String, String> POWER_RULES = Map.of("startup", "os_compute_api:os-hosts:start",
+      "shutdown", "os_compute_api:os-hosts:shutdown", "reboot", "os_compute_api:os-hosts:reboot");
+
+  private HostSummary compute(String name) {
+    return computes().stream().filter(x -> x.host().equals(name)).findFirst()
+        .orElseThrow(() -> ApiError.notFound("Compute host " + name + " could not be found."));
   }
 
   private Route now(Supplier<HttpResponse> response) {
@@ -129,8 +165,7 @@ final class ComputeServiceRoutes extends ServiceRoutes {
   /** A compute host's resources: its total and what its servers use (Nova's per-project rows are not kept). */
   private HttpResponse host(RequestContext ctx, String name) {
     policy.enforce(ctx, "os_compute_api:os-hosts:show");
-    HostSummary h = computes().stream().filter(x -> x.host().equals(name)).findFirst()
-        .orElseThrow(() -> ApiError.notFound("Compute host " + name + " could not be found."));
+    HostSummary h = compute(name);
     Resources total = h.inventory().physical();
     Resources used = h.used();
     return Json.response(200, Map.of("host", List.of(

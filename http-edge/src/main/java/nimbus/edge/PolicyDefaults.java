@@ -91,6 +91,10 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-services:list", ADMIN);
     r.put("os_compute_api:os-hosts:list", ADMIN);
     r.put("os_compute_api:os-hosts:show", ADMIN);
+    r.put("os_compute_api:os-hosts:update", ADMIN);
+    r.put("os_compute_api:os-hosts:start", ADMIN);
+    r.put("os_compute_api:os-hosts:shutdown", ADMIN);
+    r.put("os_compute_api:os-hosts:reboot", ADMIN);
     r.put("os_compute_api:os-instance-usage-audit-log:list", ADMIN);
     r.put("os_compute_api:os-instance-usage-audit-log:show", ADMIN);
     r.put("os_compute_api:os-availability-zone:list", "@");

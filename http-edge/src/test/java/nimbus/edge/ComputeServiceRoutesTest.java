@@ -47,6 +47,27 @@ class ComputeServiceRoutesTest extends ApiRouteTest {
         novaError(api.run(get("/compute/v2.1/os-instance_usage_audit_log/invalid_time", admin)), 400, "badRequest"));
   }
 
+  /** tempest's os-hosts negative tests: Nova's checks come before libvirt's "not supported". */
+  @Test
+  void hostUpdatesAndPowerActionsAreCheckedAsNovaChecksThem() {
+    assertEquals("Policy doesn't allow os_compute_api:os-hosts:update to be performed.",
+        novaError(api.run(put("/compute/v2.1/os-hosts/no-such-host", member, "{\"status\": \"enable\"}")), 403, "forbidden"));
+    for (String action : List.of("startup", "shutdown", "reboot")) {
+      String rule = action.equals("startup") ? "start" : action;
+      assertEquals("Policy doesn't allow os_compute_api:os-hosts:" + rule + " to be performed.",
+          novaError(api.run(get("/compute/v2.1/os-hosts/no-such-host/" + action, member)), 403, "forbidden"));
+      assertEquals("Compute host no-such-host could not be found.",
+          novaError(api.run(get("/compute/v2.1/os-hosts/no-such-host/" + action, admin)), 404, "itemNotFound"));
+    }
+    String bad = novaError(api.run(put("/compute/v2.1/os-hosts/no-such-host", admin, "{\"status\": \"invalid\"}")),
+        400, "badRequest");
+    assertTrue(bad.contains("status"), bad);
+    novaError(api.run(put("/compute/v2.1/os-hosts/no-such-host", admin, "{\"maintenance_mode\": \"invalid\"}")),
+        400, "badRequest");
+    assertEquals("Compute host no-such-host could not be found.", novaError(api.run(put(
+        "/compute/v2.1/os-hosts/no-such-host", admin, "{\"status\": \"enable\"}")), 404, "itemNotFound"));
+  }
+
   @Test
   void othersAreRefusedByNovasRuleNames() {
     assertEquals("Policy doesn't allow os_compute_api:os-services:list to be performed.",

@@ -376,6 +376,21 @@ class AllInOneApiTest {
     return shared;
   }
 
+  /** Nova's libvirt driver supports neither host updates nor host power actions: 501 once Nova's checks pass. */
+  @Test
+  void aComputeHostsUpdateAndPowerActionsAreNotSupportedAsOnLibvirt() {
+    JsonNode hosts = api.get("/compute/v2.1/os-hosts").body().path("hosts");
+    String host = null;
+    for (JsonNode h : hosts) if (h.path("service").asText().equals("compute")) host = h.path("host_name").asText();
+    assertTrue(host != null, hosts.toString());
+    Api.Reply update = api.send("PUT", "/compute/v2.1/os-hosts/" + host, "{\"status\": \"disable\"}");
+    assertEquals(501, update.status(), update.raw());
+    assertEquals("The requested functionality is not supported.",
+        update.body().path("notImplemented").path("message").asText(), update.raw());
+    assertEquals(501, api.get("/compute/v2.1/os-hosts/" + host + "/reboot").status());
+    assertEquals(404, api.get("/compute/v2.1/os-hosts/" + host + "/hibernate").status());
+  }
+
   @Test
   void healthAndVersionDocuments() {
     assertEquals(200, api.get("/healthz").status());
