@@ -48,7 +48,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * {@link Reboot}, {@link Delete} or {@link GetConsoleOutput} to
  * {@code ClusterSharding.get(system).entityRefFor(ServerEntity.TYPE_KEY, serverId)}; errors come
  * back as {@link StatusReply} errors readable with {@link Rejection#from}. Create servers through
- * {@link ServerCreation}, which holds their quota.
+ * {@link ServerCreation}, which holds their quota. A command wrapped in {@link ForRequest} records
+ * the caller's request id in the action it begins.
  */
 public final class ServerEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> {

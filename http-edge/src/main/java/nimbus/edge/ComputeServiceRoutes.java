@@ -72,7 +72,6 @@ final class ComputeServiceRoutes extends ServiceRoutes {
   /**
    * Nova's os-hosts update on libvirt: checked (the admin's, a valid body, a known compute host),
    * then refused as not supported, as its libvirt driver refuses both enabling and maintenance.
-   * Hosts are taken out of scheduling through os-services there, and here by stopping their node.
    */
   private HttpResponse updateHost(RequestContext ctx, String name, String body) {
     policy.enforce(ctx, "os_compute_api:os-hosts:update");
