@@ -124,6 +124,11 @@ public record Port(String id, String networkId, String projectId, PortAttributes
     return wanted;
   }
 
+  /** Whether it is a member of exactly the groups it should be, with its addresses. */
+  public boolean membershipSettled() {
+    return security.joined().equals(wantedMembership());
+  }
+
   /** Whether its groups and its network know the port as it is. */
   public boolean securitySettled() {
     boolean applied = !addressesHeld || phase != Phase.READY || security.applied().equals(wantedSecurity());

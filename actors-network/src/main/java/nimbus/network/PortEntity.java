@@ -56,6 +56,7 @@ public final class PortEntity
 
   public record Get(ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
+  /** Changes what its owner sets; answered once the port is in the security groups it names and out of others. */
   public record Update(PortAttributes attributes, ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
   /** Binds the port to a host (empty: unbinds it); the host's agent plugs it. */
@@ -181,6 +182,8 @@ public final class PortEntity
   /** The client of an address change (in memory: after a crash it asks again). */
   private final List<ActorRef<StatusReply<Port>>> waitingChange = new ArrayList<>();
   private final Runnable passivate;
+  /** Clients of an update, answered once the port's groups are as it says (in memory: after a crash they ask again). */
+  private final List<ActorRef<StatusReply<Port>>> waitingGroups = new ArrayList<>();
 
   private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), portId), Entities.JOURNAL_BACKOFF);
@@ -221,8 +224,11 @@ public final class PortEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.port())))
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s.port().projectId().equals(c.port().projectId())
             ? StatusReply.success(s.port()) : Rejection.conflict("Port " + portId + " already exists.")))
-        .onCommand(Update.class, (s, c) -> Effect().persist(new PortUpdated(c.attributes(), now()))
-            .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
+        .onCommand(Update.class, (s, c) -> Effect().persist(new PortUpdated(c.attributes(), now())).thenRun(next -> {
+          // answered once the port is in the groups it names and out of the others
+          waitingGroups.add(c.replyTo());
+          settled(next);
+        }).thenNoReply())
         .onCommand(Bind.class, (s, c) -> s.port().hostId().equals(c.hostId())
             ? Effect().reply(c.replyTo(), StatusReply.success(s.port()))
             : Effect().persist(new PortBound(c.hostId(), now()))
@@ -263,7 +269,7 @@ public final class PortEntity
         .onCommand(Idle.class, (s, c) -> {
           boolean busy = s instanceof Existing e && (!e.port().securitySettled()
               || e.port().phase() != Port.Phase.READY && e.port().phase() != Port.Phase.GONE);
-          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty()) passivate.run();
+          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty() && waitingGroups.isEmpty()) passivate.run();
           return Effect().noReply();
         })
         .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
@@ -404,13 +410,18 @@ public final class PortEntity
   }
 
   private ReplyEffect<Event, State> persist(Event event) {
-    return Effect().persist(event).thenRun(next -> {
-      if (next instanceof Ready r && !waitingCreate.isEmpty()) {
-        waitingCreate.forEach(to -> to.tell(StatusReply.success(r.port())));
-        waitingCreate.clear();
-      }
-      drive(next);
-    }).thenNoReply();
+    return Effect().persist(event).thenRun(this::settled).thenNoReply();
+  }
+
+  /** Answers a create and updates once the port is ready and in its groups, then goes on with the steps. */
+  private void settled(State next) {
+    if (next instanceof Ready r && r.port().membershipSettled()) {
+      waitingCreate.forEach(to -> to.tell(StatusReply.success(r.port())));
+      waitingCreate.clear();
+      waitingGroups.forEach(to -> to.tell(StatusReply.success(r.port())));
+      waitingGroups.clear();
+    }
+    drive(next);
   }
 
   private <T> StatusReply<T> notFound() {
