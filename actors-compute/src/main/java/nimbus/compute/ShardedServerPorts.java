@@ -70,8 +70,11 @@ final class ShardedServerPorts implements ServerPorts {
       if (!n.getValue().visibleTo(projectId)) return done(NetworkRefusal.networkNotFound(networkId));
       Optional<List<IpRequest>> ips = nic.fixedIp().map(ip -> List.of(new IpRequest(Optional.empty(), Optional.of(ip))));
       boolean secured = n.getValue().attributes().portSecurityEnabled();
-      // as Nova asks Neutron: the project's default group, on networks with port security
-      return defaultGroup(projectId, secured).thenCompose(groups -> {
+      // as Nova asks Neutron: the groups the server names, else the project's default group, on
+      // networks with port security
+      CompletionStage<List<String>> named = secured && !nic.securityGroups().isEmpty()
+          ? CompletableFuture.completedFuture(nic.securityGroups()) : defaultGroup(projectId, secured);
+      return named.thenCompose(groups -> {
         Port asked = Port.requested(portId, networkId, projectId, new PortAttributes("", "", true, serverId,
             DEVICE_OWNER, List.of(), secured, List.of(), groups), Optional.empty(), ips, Instant.now());
         return sharding.entityRefFor(PortEntity.TYPE_KEY, portId)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import nimbus.network.SecurityGroupEntity;
+import nimbus.storage.ImageSeeds;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -188,6 +189,30 @@ class SecurityGroupRoutesTest extends ApiRouteTest {
     assertEquals("SecurityGroupNotFound", neutronError(api.run(post(PortRoutesTest.PORTS, member,
         "{\"port\": {\"network_id\": \"" + net + "\", \"security_groups\": [\"" + theirId + "\"]}}")), 404)[0]);
     assertEquals(200, api.run(get(GROUPS + "/" + theirId, stranger)).statusCode(), "still there");
+  }
+
+  @Test
+  void aServersPortsAreInTheGroupsItNamesAndAnUnknownOneIsNovasBadRequest() {
+    String net = json(api.run(post(NetworkRoutesTest.NETWORKS, member, "{\"network\": {\"name\": \"srv\"}}")), 201)
+        .path("network").path("id").asText();
+    json(api.run(post(SubnetRoutesTest.SUBNETS, member, "{\"subnet\": {\"network_id\": \"" + net
+        + "\", \"ip_version\": 4, \"cidr\": \"10.8.0.0/24\"}}")), 201);
+    String g = group(member, "app").path("id").asText();
+    String image = ImageSeeds.idOf("nimbus-test-guest");
+    String unknown = novaError(api.run(post("/compute/v2.1/servers", member, "{\"server\": {\"name\": \"s\", "
+        + "\"imageRef\": \"" + image + "\", \"flavorRef\": \"1\", \"networks\": [{\"uuid\": \"" + net + "\"}], "
+        + "\"security_groups\": [{\"name\": \"nope\"}]}}")), 400, "badRequest");
+    assertEquals("Security group nope not found for project " + project + ".", unknown);
+    String server = json(api.run(post("/compute/v2.1/servers", member, "{\"server\": {\"name\": \"s\", "
+        + "\"imageRef\": \"" + image + "\", \"flavorRef\": \"1\", \"networks\": [{\"uuid\": \"" + net + "\"}], "
+        + "\"security_groups\": [{\"name\": \"app\"}]}}")), 202).path("server").path("id").asText();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    JsonNode ports = json(api.run(get(PortRoutesTest.PORTS + "?device_id=" + server, member)), 200).path("ports");
+    while (ports.isEmpty() && System.nanoTime() < deadline) {
+      ports = json(api.run(get(PortRoutesTest.PORTS + "?device_id=" + server, member)), 200).path("ports");
+    }
+    assertEquals(1, ports.size(), ports.toString());
+    assertEquals("[\"" + g + "\"]", ports.get(0).path("security_groups").toString());
   }
 
   private JsonNode port(String net, String extra) {
