@@ -212,15 +212,15 @@ final class FuzzRoutes {
       new Route("GET", NETWORK + "/security-groups?fields=id&fields=name&sort_key=name&limit=2"),
       new Route("POST", NETWORK + "/security-groups", "{\"security_group\": {\"name\": \"fuzz\", "
           + "\"description\": \"d\", \"stateful\": true}}"),
-      new Route("GET", NETWORK + "/security-groups/{security_group}"),
-      new Route("PUT", NETWORK + "/security-groups/{security_group}", "{\"security_group\": {\"name\": \"renamed\"}}"),
-      new Route("DELETE", NETWORK + "/security-groups/{security_group}"),
+      new Route("GET", NETWORK + "/security-groups/{secgroup}"),
+      new Route("PUT", NETWORK + "/security-groups/{secgroup}", "{\"security_group\": {\"name\": \"renamed\"}}"),
+      new Route("DELETE", NETWORK + "/security-groups/{secgroup}"),
       new Route("GET", NETWORK + "/security-group-rules?direction=egress&protocol=tcp"),
       new Route("POST", NETWORK + "/security-group-rules", "{\"security_group_rule\": {\"security_group_id\": "
-          + "\"@{security_group.own}\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 22, "
+          + "\"@{secgroup.own}\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 22, "
           + "\"port_range_max\": 22, \"remote_ip_prefix\": \"10.0.0.0/8\", \"ethertype\": \"IPv4\"}}"),
-      new Route("GET", NETWORK + "/security-group-rules/{security_group_rule}"),
-      new Route("DELETE", NETWORK + "/security-group-rules/{security_group_rule}"),
+      new Route("GET", NETWORK + "/security-group-rules/{secrule}"),
+      new Route("DELETE", NETWORK + "/security-group-rules/{secrule}"),
       new Route("GET", NETWORK + "/quotas"), new Route("GET", NETWORK + "/quotas/{project}"),
       new Route("GET", NETWORK + "/quotas/{project}/details.json"),
       new Route("PUT", NETWORK + "/quotas/{project}", "{\"quota\": {\"network\": 50, \"port\": 100}}"),

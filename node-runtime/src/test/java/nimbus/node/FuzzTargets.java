@@ -36,8 +36,8 @@ final class FuzzTargets {
       Map.entry("network", List.of("@{network.own}", "@{network.other}", "@{network.shared}")),
       Map.entry("subnet", List.of("@{subnet.own}", "@{subnet.other}", "@{subnet.shared}")),
       Map.entry("port", List.of("@{port.own}", "@{port.other}")),
-      Map.entry("security_group", List.of("@{security_group.own}", "@{security_group.other}")),
-      Map.entry("security_group_rule", List.of("@{security_group_rule.own}", "@{security_group_rule.other}")));
+      Map.entry("secgroup", List.of("@{secgroup.own}", "@{secgroup.other}")),
+      Map.entry("secrule", List.of("@{secrule.own}", "@{secrule.other}")));
 
   final Api admin;
   final Api fuzzer;
@@ -115,12 +115,12 @@ final class FuzzTargets {
     securityGroup(fuzzer, "own");
   }
 
-  /** A security group, as {@code security_group.WHO}, and one of its rules as {@code security_group_rule.WHO}. */
+  /** A security group, as {@code secgroup.WHO}, and one of its rules as {@code secrule.WHO}. */
   private void securityGroup(Api api, String who) {
     JsonNode g = expect(201, api.post("/network/v2.0/security-groups", "{\"security_group\": {\"name\": \"fuzz-"
         + who + "-" + generation + "\"}}")).path("security_group");
-    ids.put("security_group." + who, g.path("id").asText());
-    ids.put("security_group_rule." + who, g.path("security_group_rules").get(0).path("id").asText());
+    ids.put("secgroup." + who, g.path("id").asText());
+    ids.put("secrule." + who, g.path("security_group_rules").get(0).path("id").asText());
   }
 
   /** A network with a subnet of {@code cidr}, as {@code network.WHO} and {@code subnet.WHO}. */
