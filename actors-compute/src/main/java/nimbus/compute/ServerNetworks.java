@@ -14,6 +14,11 @@ public record ServerNetworks(List<NicRequest> nics, boolean hostLocal) implement
 
   public static final ServerNetworks NONE = new ServerNetworks(List.of(), false);
 
+  /** The same NICs, their new ports in these security groups. */
+  public ServerNetworks withSecurityGroups(List<String> groups) {
+    return new ServerNetworks(nics.stream().map(n -> n.withSecurityGroups(groups)).toList(), hostLocal);
+  }
+
   public static ServerNetworks of(List<NicRequest> nics) {
     return new ServerNetworks(List.copyOf(nics), false);
   }

@@ -16,6 +16,8 @@ import nimbus.network.NetworkRefusal;
 import nimbus.network.Port;
 import nimbus.network.PortAttributes;
 import nimbus.network.PortEntity;
+import nimbus.network.SecurityGroup;
+import nimbus.network.SecurityGroupEntity;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -67,14 +69,28 @@ final class ShardedServerPorts implements ServerPorts {
       if (n.isError()) return done(StatusReply.error(n.getError()));
       if (!n.getValue().visibleTo(projectId)) return done(NetworkRefusal.networkNotFound(networkId));
       Optional<List<IpRequest>> ips = nic.fixedIp().map(ip -> List.of(new IpRequest(Optional.empty(), Optional.of(ip))));
-      Port asked = Port.requested(portId, networkId, projectId,
-          new PortAttributes("", "", true, serverId, DEVICE_OWNER, List.of(), true, List.of()), Optional.empty(), ips,
-          Instant.now());
-      return sharding.entityRefFor(PortEntity.TYPE_KEY, portId)
-          .<StatusReply<Port>>ask(r -> new PortEntity.Create(asked, r), timeout)
+      boolean secured = n.getValue().attributes().portSecurityEnabled();
+      // as Nova asks Neutron: the groups the server names, else the project's default group, on
+      // networks with port security
+      CompletionStage<List<String>> named = secured && !nic.securityGroups().isEmpty()
+          ? CompletableFuture.completedFuture(nic.securityGroups()) : defaultGroup(projectId, secured);
+      return named.thenCompose(groups -> {
+        Port asked = Port.requested(portId, networkId, projectId, new PortAttributes("", "", true, serverId,
+            DEVICE_OWNER, List.of(), secured, List.of(), groups), Optional.empty(), ips, Instant.now());
+        return sharding.entityRefFor(PortEntity.TYPE_KEY, portId)
+            .<StatusReply<Port>>ask(r -> new PortEntity.Create(asked, r), timeout);
+      })
           .thenApply(p -> p.isError() ? StatusReply.error(p.getError()) : StatusReply.success(nicOf(p.getValue(),
               n.getValue(), true)));
     });
+  }
+
+  /** The project's default security group (made if it is not there yet), if the port is filtered. */
+  private CompletionStage<List<String>> defaultGroup(String projectId, boolean secured) {
+    if (!secured) return CompletableFuture.completedFuture(List.of());
+    return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, SecurityGroupEntity.defaultGroupId(projectId))
+        .<StatusReply<SecurityGroup>>ask(r -> new SecurityGroupEntity.EnsureDefault(projectId, r), timeout)
+        .thenApply(g -> g.isError() ? List.<String>of() : List.of(g.getValue().id()));
   }
 
   /** The user's port, taken as the server's NIC. */

@@ -27,6 +27,10 @@ public record Attachment(String projectId, String macAddress, List<FixedIp> fixe
   /** A port's host, by name and by its underlay address (where tunnels to it end). */
   public record Placement(String host, String underlayAddress) implements CborSerializable {}
 
+  Attachment secured(PortSecurity how) {
+    return new Attachment(projectId, macAddress, fixedIps, deviceOwner, placement, how);
+  }
+
   Attachment placed(Optional<Placement> where) {
     return new Attachment(projectId, macAddress, fixedIps, deviceOwner, where, security);
   }

@@ -41,4 +41,13 @@ public interface NetworkClaims {
 
   /** The port's addresses go back to its network. */
   CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId);
+
+  /** Port {@code portId} is in security group {@code groupId}, sending from {@code addresses} ({@link SecurityGroupEntity.Join}). */
+  CompletionStage<StatusReply<Done>> joinGroup(String groupId, String portId, List<String> addresses);
+
+  /** Port {@code portId} leaves security group {@code groupId}. */
+  CompletionStage<StatusReply<Done>> leaveGroup(String groupId, String portId);
+
+  /** The network holds how hosts filter the port ({@link NetworkEntity.SecurePort}). */
+  CompletionStage<StatusReply<Done>> securePort(String networkId, String portId, PortSecurity security);
 }

@@ -99,6 +99,13 @@ public final class NetworkEntity
   public record PlacePort(String portId, Optional<Attachment.Placement> placement, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
 
+  /**
+   * How hosts filter port {@code portId} from now on (held in its {@link Attachment}); answered also
+   * when the network does not hold the port (it has nothing to filter).
+   */
+  public record SecurePort(String portId, PortSecurity security, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /** Lets a port's addresses go; answered also when it held none. */
   public record DetachPort(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -268,6 +275,14 @@ public final class NetworkEntity
             && e.network().projectId().equals(c.network().projectId()) && !(s instanceof Gone || s instanceof Releasing)
             ? StatusReply.success(e.network()) : Rejection.conflict("Network " + networkId + " already exists.")))
         .onCommand(DetachPort.class, (s, c) -> detach(s, c))
+        .onCommand(SecurePort.class, (s, c) -> {
+          Attachment a = s instanceof Existing e ? e.network().ports().get(c.portId()) : null;
+          // the attachment itself is the fact: hosts see the port's filtering with its addresses
+          return a == null || a.security().equals(c.security())
+              ? Effect().reply(c.replyTo(), StatusReply.ack())
+              : Effect().persist(new PortAttached(c.portId(), a.secured(c.security()), now())).thenRun(this::changed)
+                  .thenReply(c.replyTo(), n -> StatusReply.ack());
+        })
         .onCommand(PlacePort.class, (s, c) -> {
           Attachment a = s instanceof Existing e ? e.network().ports().get(c.portId()) : null;
           return a == null || a.placement().equals(c.placement())

@@ -86,6 +86,21 @@ public final class NetworkListing {
       // its own and shared ones
       "(project_id = ? OR shared)", 1);
 
+  private static final Table<SecurityGroupListProjection.Row> SECURITY_GROUPS = new Table<>("security_group_list",
+      SecurityGroupEntity.TAG, SecurityGroupListProjection.NAME, SecurityGroupListProjection.Row.class, Map.of("id", "id",
+          "name", "name", "project_id", "project_id", "tenant_id", "project_id", "created_at", "created_at"),
+      "project_id = ?", 1);
+
+  private static final Table<SecurityGroupRule> SECURITY_GROUP_RULES = new Table<>("security_group_rule_list",
+      SecurityGroupEntity.TAG, SecurityGroupListProjection.NAME, SecurityGroupRule.class, Map.ofEntries(
+          Map.entry("id", "id"), Map.entry("security_group_id", "security_group_id"),
+          Map.entry("project_id", "project_id"), Map.entry("tenant_id", "project_id"),
+          Map.entry("direction", "direction"), Map.entry("ethertype", "ethertype"), Map.entry("protocol", "protocol"),
+          Map.entry("remote_group_id", "remote_group_id"), Map.entry("remote_ip_prefix", "remote_ip_prefix"),
+          Map.entry("created_at", "created_at")),
+      // the rules of its own groups
+      "security_group_id IN (SELECT id FROM security_group_list WHERE project_id = ?)", 1);
+
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
@@ -118,6 +133,25 @@ public final class NetworkListing {
   /** Subnet pools. Blocking JDBC. */
   public List<SubnetPool> subnetPools(Query<SubnetPool> q) throws SQLException {
     return list(SUBNET_POOLS, q, "1 = 1", "SubnetPoolNotFound: Subnet pool %s could not be found.");
+  }
+
+  /** Security groups that exist (a group's row holds its entity's state). Blocking JDBC. */
+  public List<SecurityGroup> securityGroups(Query<SecurityGroupListProjection.Row> q) throws SQLException {
+    return list(SECURITY_GROUPS, q, "phase = 'Active'", "SecurityGroupNotFound: Security group %s does not exist")
+        .stream().map(SecurityGroupListProjection.Row::group).toList();
+  }
+
+  /** Rules of security groups that exist. Blocking JDBC. */
+  public List<SecurityGroupRule> securityGroupRules(Query<SecurityGroupRule> q) throws SQLException {
+    return list(SECURITY_GROUP_RULES, q, "1 = 1", "SecurityGroupRuleNotFound: Security group rule %s does not exist");
+  }
+
+  /** The group rule {@code ruleId} belongs to, if it exists. Blocking JDBC. */
+  public Optional<String> groupOfRule(String ruleId) throws SQLException {
+    try (Connection c = database.connection()) {
+      ReadSideProjection.awaitCaughtUp(c, SecurityGroupListProjection.NAME, SecurityGroupEntity.TAG, CATCH_UP_LIMIT);
+      return SecurityGroupListProjection.groupOfRule(c, ruleId);
+    }
   }
 
   /** The network subnet {@code subnetId} belongs to (its entity holds the subnet), if it exists. Blocking JDBC. */

@@ -24,6 +24,9 @@ public final class Networking {
     Entities.initRemembered(system, PortEntity.TYPE_KEY,
         ctx -> PortEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
             java.util.Optional.of(ctx.getShard())));
+    Entities.initRemembered(system, SecurityGroupEntity.TYPE_KEY,
+        ctx -> SecurityGroupEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
     Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
@@ -50,7 +53,10 @@ public final class Networking {
   public static void initReadSide(ActorSystem<?> system) throws Exception {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       NetworkListProjection.createTables(c);
+      SecurityGroupListProjection.createTables(c);
     }
+    ReadSideProjection.run(system, SecurityGroupListProjection.NAME, SecurityGroupEntity.TAG,
+        SecurityGroupListProjection.Groups::new);
     ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
     ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
         NetworkListProjection.SubnetPools::new);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
@@ -32,7 +33,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * One Neutron port, keyed by its UUID. A create is a chain of persisted steps: the project's
  * port quota, then its MAC and addresses from its network ({@link NetworkEntity.AttachPort}),
  * answered once both are held. A refused or deleted port gives its addresses back to the network
- * and its quota to the project, each acknowledged, before it is gone.
+ * and its quota to the project, each acknowledged, before it is gone. Its security groups follow
+ * as steps too: it joins the groups it is in (with its addresses) and leaves the others
+ * ({@link SecurityGroupEntity.Join}), and its network holds its {@link PortSecurity} for the hosts
+ * ({@link NetworkEntity.SecurePort}).
  */
 public final class PortEntity
     extends EventSourcedBehaviorWithEnforcedReplies<PortEntity.Command, PortEntity.Event, PortEntity.State> {
@@ -52,6 +56,7 @@ public final class PortEntity
 
   public record Get(ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
+  /** Changes what its owner sets; answered once the port is in the security groups it names and out of others. */
   public record Update(PortAttributes attributes, ActorRef<StatusReply<Port>> replyTo) implements Command {}
 
   /** Binds the port to a host (empty: unbinds it); the host's agent plugs it. */
@@ -125,6 +130,14 @@ public final class PortEntity
 
   public record PortQuotaReleased(Instant at) implements Event {}
 
+  /** The port is a member of security group {@code groupId}, sending from {@code addresses}. */
+  public record GroupJoined(String groupId, List<String> addresses, Instant at) implements Event {}
+
+  public record GroupLeft(String groupId, Instant at) implements Event {}
+
+  /** Its network holds this as the port's filtering, for the hosts. */
+  public record SecurityApplied(PortSecurity security, Instant at) implements Event {}
+
   // ---------------------------------------------------------------- states
 
   /** A port's phases; all but {@link NoPort} hold the port. */
@@ -169,6 +182,8 @@ public final class PortEntity
   /** The client of an address change (in memory: after a crash it asks again). */
   private final List<ActorRef<StatusReply<Port>>> waitingChange = new ArrayList<>();
   private final Runnable passivate;
+  /** Clients of an update, answered once the port's groups are as it says (in memory: after a crash they ask again). */
+  private final List<ActorRef<StatusReply<Port>>> waitingGroups = new ArrayList<>();
 
   private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), portId), Entities.JOURNAL_BACKOFF);
@@ -209,8 +224,11 @@ public final class PortEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.port())))
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s.port().projectId().equals(c.port().projectId())
             ? StatusReply.success(s.port()) : Rejection.conflict("Port " + portId + " already exists.")))
-        .onCommand(Update.class, (s, c) -> Effect().persist(new PortUpdated(c.attributes(), now()))
-            .thenReply(c.replyTo(), n -> StatusReply.success(((Existing) n).port())))
+        .onCommand(Update.class, (s, c) -> Effect().persist(new PortUpdated(c.attributes(), now())).thenRun(next -> {
+          // answered once the port is in the groups it names and out of the others
+          waitingGroups.add(c.replyTo());
+          settled(next);
+        }).thenNoReply())
         .onCommand(Bind.class, (s, c) -> s.port().hostId().equals(c.hostId())
             ? Effect().reply(c.replyTo(), StatusReply.success(s.port()))
             : Effect().persist(new PortBound(c.hostId(), now()))
@@ -249,9 +267,9 @@ public final class PortEntity
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
-          boolean busy = s instanceof Existing e
-              && e.port().phase() != Port.Phase.READY && e.port().phase() != Port.Phase.GONE;
-          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty()) passivate.run();
+          boolean busy = s instanceof Existing e && (!e.port().securitySettled()
+              || e.port().phase() != Port.Phase.READY && e.port().phase() != Port.Phase.GONE);
+          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty() && waitingGroups.isEmpty()) passivate.run();
           return Effect().noReply();
         })
         .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
@@ -285,6 +303,7 @@ public final class PortEntity
             p.attributes().deviceOwner(), p.requestedMac(), p.requestedIps()));
       } else if (p.phase() == Port.Phase.RELEASING) {
         busy = true;
+        security(p);
         if (p.addressesHeld()) {
           steps.ask("release-addresses", () -> claims.detachPort(p.networkId(), portId));
         } else {
@@ -292,7 +311,29 @@ public final class PortEntity
         }
       }
     }
+    if (state instanceof Ready r && !r.port().securitySettled()) {
+      busy = true;
+      security(r.port());
+    }
     steps.keepTicking(busy);
+  }
+
+  /** Joins the groups the port should be in, leaves the others, then tells its network how to filter it. */
+  private void security(Port p) {
+    Map<String, List<String>> wanted = p.wantedMembership();
+    Map<String, List<String>> joined = p.security().joined();
+    wanted.forEach((group, addresses) -> {
+      if (!addresses.equals(joined.get(group))) {
+        // the step names what it asked: an answer to an older ask changes nothing
+        steps.ask("join " + group + " " + String.join(",", addresses), () -> claims.joinGroup(group, portId, addresses));
+      }
+    });
+    joined.keySet().stream().filter(g -> !wanted.containsKey(g))
+        .forEach(group -> steps.ask("leave " + group, () -> claims.leaveGroup(group, portId)));
+    PortSecurity security = p.wantedSecurity();
+    if (p.phase() == Port.Phase.READY && joined.equals(wanted) && !p.security().applied().equals(security)) {
+      steps.ask("secure " + security.hashCode(), () -> claims.securePort(p.networkId(), portId, security));
+    }
   }
 
   private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
@@ -300,7 +341,7 @@ public final class PortEntity
     steps.done(a);
     if (a.unanswered() || !(s instanceof Existing e)) return Effect().none().thenRun(this::drive).thenNoReply();
     Port p = e.port();
-    switch (a.step()) {
+    switch (a.step().contains(" ") ? a.step().substring(0, a.step().indexOf(' ')) : a.step()) {
       case "quota":
         if (p.phase() == Port.Phase.CREATING && !p.quotaHeld()) {
           return a.accepted() ? persist(new PortQuotaHeld(now())) : refuse(a.refusal().get());
@@ -327,11 +368,35 @@ public final class PortEntity
       case "release-addresses":
         if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.addressesHeld()) return persist(new AddressesReleased(now()));
         break;
+      case "join":
+        return joined(p, a);
+      case "leave":
+        return a.accepted() && p.security().joined().containsKey(a.step().substring("leave ".length()))
+            ? persist(new GroupLeft(a.step().substring("leave ".length()), now()))
+            : Effect().none().thenRun(this::drive).thenNoReply();
+      case "secure":
+        PortSecurity wanted = p.wantedSecurity();
+        return a.accepted() && a.step().equals("secure " + wanted.hashCode()) && !p.security().applied().equals(wanted)
+            ? persist(new SecurityApplied(wanted, now())) : Effect().none().thenRun(this::drive).thenNoReply();
       case "release-quota":
         if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.quotaHeld()) return persist(new PortQuotaReleased(now()));
         break;
       default:
         break;
+    }
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> joined(Port p, StepDriver.Answer a) {
+    String[] asked = a.step().split(" ", 3);
+    String group = asked[1];
+    List<String> addresses = asked.length < 3 || asked[2].isEmpty() ? List.of() : List.of(asked[2].split(","));
+    if (!addresses.equals(p.wantedMembership().get(group))) return Effect().none().thenRun(this::drive).thenNoReply();
+    if (a.accepted()) return persist(new GroupJoined(group, addresses, now()));
+    if (a.refusal().get().kind() == Rejection.Kind.NOT_FOUND) {
+      // the group went away meanwhile: the port is in it no more
+      List<String> groups = p.attributes().securityGroups().stream().filter(g -> !g.equals(group)).toList();
+      return persist(new PortUpdated(p.attributes().withSecurityGroups(groups), now()));
     }
     return Effect().none().thenRun(this::drive).thenNoReply();
   }
@@ -345,13 +410,18 @@ public final class PortEntity
   }
 
   private ReplyEffect<Event, State> persist(Event event) {
-    return Effect().persist(event).thenRun(next -> {
-      if (next instanceof Ready r && !waitingCreate.isEmpty()) {
-        waitingCreate.forEach(to -> to.tell(StatusReply.success(r.port())));
-        waitingCreate.clear();
-      }
-      drive(next);
-    }).thenNoReply();
+    return Effect().persist(event).thenRun(this::settled).thenNoReply();
+  }
+
+  /** Answers a create and updates once the port is ready and in its groups, then goes on with the steps. */
+  private void settled(State next) {
+    if (next instanceof Ready r && r.port().membershipSettled()) {
+      waitingCreate.forEach(to -> to.tell(StatusReply.success(r.port())));
+      waitingCreate.clear();
+      waitingGroups.forEach(to -> to.tell(StatusReply.success(r.port())));
+      waitingGroups.clear();
+    }
+    drive(next);
   }
 
   private <T> StatusReply<T> notFound() {

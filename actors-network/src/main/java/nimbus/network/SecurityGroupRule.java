@@ -26,7 +26,7 @@ public record SecurityGroupRule(String id, String securityGroupId, String projec
       Map.entry("ipv6-route", 43), Map.entry("ipv6-frag", 44), Map.entry("rsvp", 46), Map.entry("gre", 47),
       Map.entry("esp", 50), Map.entry("ah", 51), Map.entry("ipv6-icmp", 58), Map.entry("icmpv6", 58),
       Map.entry("ipv6-nonxt", 59), Map.entry("ipv6-opts", 60), Map.entry("ospf", 89), Map.entry("pgm", 113),
-      Map.entry("vrrp", 112), Map.entry("sctp", 132), Map.entry("udplite", 136));
+      Map.entry("vrrp", 112), Map.entry("sctp", 132), Map.entry("udplite", 136), Map.entry("dccp", 33));
 
   public boolean ingress() {
     return INGRESS.equals(direction);

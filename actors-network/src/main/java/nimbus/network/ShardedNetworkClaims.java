@@ -74,4 +74,22 @@ public final class ShardedNetworkClaims implements NetworkClaims {
     return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
         .ask(r -> new NetworkEntity.DetachPort(portId, r), timeout);
   }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> joinGroup(String groupId, String portId, List<String> addresses) {
+    return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, groupId)
+        .ask(r -> new SecurityGroupEntity.Join(portId, addresses, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> leaveGroup(String groupId, String portId) {
+    return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, groupId)
+        .ask(r -> new SecurityGroupEntity.Leave(portId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> securePort(String networkId, String portId, PortSecurity security) {
+    return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
+        .ask(r -> new NetworkEntity.SecurePort(portId, security, r), timeout);
+  }
 }

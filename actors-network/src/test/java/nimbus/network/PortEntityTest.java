@@ -143,6 +143,49 @@ class PortEntityTest extends EntityTestSupport {
     assertEquals("DOWN", status());
   }
 
+  @Test
+  void aPortJoinsItsGroupsThenItsNetworkFiltersItAndItLeavesThemWhenDeleted() {
+    claims.accept("reserve port " + id);
+    claims.answer("attach " + id, attachment);
+    TestProbe<StatusReply<Port>> client = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Create(Port.requested(id, "n1", "p1", new PortAttributes("port", "", true, "", "",
+        List.of(new PortAttributes.AddressPair("10.0.0.99", "")), true, List.of(), List.of("g1")), Optional.empty(),
+        Optional.empty(), Instant.now()), client.ref()));
+    awaitState(PortEntity.Ready.class);
+    client.expectNoMessage(Duration.ofMillis(300)); // answered once it is in its group
+    kit.restart(); // the join is asked again after a crash
+    claims.accept("join g1 " + id + " [10.0.0.5, 10.0.0.99]");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((PortEntity.Existing) kit.getState()).port().membershipSettled());
+      return null;
+    });
+    claims.accept("secure " + id + " true [g1]");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((PortEntity.Existing) kit.getState()).port().securitySettled());
+      return null;
+    });
+
+    // out of its group: it leaves it, and the network stops filtering it by the group
+    Port p = ((PortEntity.Existing) kit.getState()).port();
+    TestProbe<StatusReply<Port>> updater = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Update(p.attributes().withSecurityGroups(List.of()), updater.ref()));
+    updater.expectNoMessage(Duration.ofMillis(300));
+    claims.accept("leave g1 " + id);
+    assertTrue(updater.receiveMessage(Duration.ofSeconds(5)).getValue().security().joined().isEmpty());
+    claims.accept("secure " + id + " true []");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((PortEntity.Existing) kit.getState()).port().securitySettled());
+      return null;
+    });
+  }
+
+  @Test
+  void neutronsOwnPortsAreNeverFiltered() {
+    Port dhcp = Port.requested(id, "n1", "p1", new PortAttributes("", "", true, "", "network:dhcp", List.of(), true,
+        List.of(), List.of("g1")), Optional.empty(), Optional.empty(), Instant.now());
+    assertEquals(PortSecurity.OFF, dhcp.wantedSecurity());
+  }
+
   private String status() {
     return ((PortEntity.Existing) kit.getState()).port().status();
   }

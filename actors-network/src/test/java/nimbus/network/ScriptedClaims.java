@@ -89,4 +89,19 @@ final class ScriptedClaims implements NetworkClaims {
   public CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId) {
     return step("detach " + portId);
   }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> joinGroup(String groupId, String portId, List<String> addresses) {
+    return step("join " + groupId + " " + portId + " " + addresses);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> leaveGroup(String groupId, String portId) {
+    return step("leave " + groupId + " " + portId);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> securePort(String networkId, String portId, PortSecurity security) {
+    return step("secure " + portId + " " + security.enabled() + " " + security.securityGroups());
+  }
 }

@@ -23,7 +23,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Neutron's quotas (quotas and quota_details): a project's limits, its usage, the defaults; an
  * admin sets and resets them and lists the projects whose limits differ from the defaults. The
- * limits are those Nimbus counts (network, subnet, port, subnetpool), held and enforced by each
+ * limits are those Nimbus counts (network, subnet, port, subnetpool, security_group,
+ * security_group_rule), held and enforced by each
  * project's {@link NetworkQuotaEntity}.
  */
 final class NeutronQuotaRoutes extends ServiceRoutes {
@@ -120,7 +121,8 @@ final class NeutronQuotaRoutes extends ServiceRoutes {
     if (quota != null && quota.isObject()) {
       List<String> unknown = new ArrayList<>();
       quota.fieldNames().forEachRemaining(k -> {
-        if (!OPTIONS.contains(k) && !List.of("network", "subnet", "port", "subnetpool").contains(k)) unknown.add(k);
+        if (!OPTIONS.contains(k) && !List.of("network", "subnet", "port", "subnetpool", "security_group",
+            "security_group_rule").contains(k)) unknown.add(k);
       });
       if (!unknown.isEmpty()) {
         throw NeutronErrors.badRequest("Unrecognized attribute(s) '" + String.join(", ", unknown) + "'");

@@ -73,12 +73,16 @@ final class NeutronRoutes extends AllDirectives {
       Extension.of("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool",
           "2015-03-30T10:00:00-00:00"),
       Extension.of("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool "
-          + "as the default.", "2016-02-18T18:00:00-00:00"));
+          + "as the default.", "2016-02-18T18:00:00-00:00"),
+      Extension.of("security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"),
+      Extension.of("stateful-security-group", "Stateful security group",
+          "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"));
 
   private final NetworkRoutes networks;
   private final SubnetRoutes subnets;
   private final SubnetPoolRoutes subnetPools;
   private final PortRoutes ports;
+  private final SecurityGroupRoutes securityGroups;
   private final NeutronQuotaRoutes quotas;
 
   NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
@@ -87,7 +91,8 @@ final class NeutronRoutes extends AllDirectives {
     this.networks = new NetworkRoutes(sharding, listing, blocking, timeout, neutron, settings);
     this.subnetPools = new SubnetPoolRoutes(sharding, listing, blocking, timeout, neutron);
     this.subnets = new SubnetRoutes(sharding, listing, blocking, timeout, neutron, subnetPools);
-    this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron);
+    this.securityGroups = new SecurityGroupRoutes(sharding, listing, blocking, timeout, neutron);
+    this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron, securityGroups);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
   }
 
@@ -104,7 +109,9 @@ final class NeutronRoutes extends AllDirectives {
         pathPrefix("v2.0", () -> projectScoped.apply(ctx -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("resources", List.of(
                 resource("network", "networks", v2), resource("subnet", "subnets", v2),
-                resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2))))))),
+                resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2),
+                resource("security_group", "security-groups", v2),
+                resource("security_group_rule", "security-group-rules", v2))))))),
             pathPrefix("extensions", () -> concat(
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
@@ -115,6 +122,7 @@ final class NeutronRoutes extends AllDirectives {
             subnetPools.route(ctx, v2),
             subnets.route(ctx, v2),
             ports.route(ctx, v2),
+            securityGroups.route(ctx, v2),
             quotas.route(ctx))))));
   }
 

@@ -173,6 +173,14 @@ final class PolicyDefaults {
     r.put("update_subnetpool", MEMBER);
     r.put("update_subnetpool:is_default", ADMIN);
     r.put("delete_subnetpool", MEMBER);
+    // security groups and their rules: the project's own
+    r.put("create_security_group", MEMBER);
+    r.put("get_security_group", READER);
+    r.put("update_security_group", MEMBER);
+    r.put("delete_security_group", MEMBER);
+    r.put("create_security_group_rule", MEMBER);
+    r.put("get_security_group_rule", READER);
+    r.put("delete_security_group_rule", MEMBER);
     r.put("get_quota", READER);
     r.put("update_quota", ADMIN);
     r.put("delete_quota", ADMIN);

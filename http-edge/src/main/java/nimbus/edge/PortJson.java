@@ -27,6 +27,7 @@ final class PortJson {
       .add("status", "FS", NeutronAttributes.Kind.STRING)
       .add("port_security_enabled", "PU", NeutronAttributes.Kind.BOOLEAN)
       .add("allowed_address_pairs", "PU", NeutronAttributes.Kind.OTHER)
+      .add("security_groups", "PUF", NeutronAttributes.Kind.OTHER)
       .add("binding:vnic_type", "PUF", NeutronAttributes.Kind.STRING)
       .add("binding:host_id", "PUF", NeutronAttributes.Kind.STRING)
       .add("binding:profile", "PU", NeutronAttributes.Kind.OTHER)
@@ -47,7 +48,8 @@ final class PortJson {
       @JsonProperty("binding:host_id") String hostId, @JsonProperty("binding:profile") Map<String, Object> profile,
       @JsonProperty("binding:vif_type") String vifType,
       @JsonProperty("binding:vif_details") Map<String, Object> vifDetails,
-      @JsonProperty("port_security_enabled") boolean portSecurityEnabled, List<String> tags,
+      @JsonProperty("port_security_enabled") boolean portSecurityEnabled,
+      @JsonProperty("security_groups") List<String> securityGroups, List<String> tags,
       @JsonProperty("created_at") String createdAt, @JsonProperty("updated_at") String updatedAt,
       @JsonProperty("revision_number") int revisionNumber, @JsonProperty("project_id") String projectId) {}
 
@@ -62,7 +64,7 @@ final class PortJson {
         a.description(), "normal", p.hostId().orElse(""), Map.of(),
         // Nimbus's hosts plug ports into Linux bridges, unless the host refused the port
         p.hostId().isEmpty() ? "unbound" : p.status().equals(PortEntity.BINDING_FAILED) ? "binding_failed" : "bridge",
-        Map.of(), a.portSecurityEnabled(), a.tags(),
+        Map.of(), a.portSecurityEnabled(), a.securityGroups(), a.tags(),
         NetworkJson.time(p.createdAt()), NetworkJson.time(p.updatedAt()), p.revisionNumber(), p.projectId()));
   }
 

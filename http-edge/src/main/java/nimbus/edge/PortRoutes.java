@@ -23,6 +23,7 @@ import nimbus.network.NetworkQuotaEntity;
 import nimbus.network.Port;
 import nimbus.network.PortAttributes;
 import nimbus.network.PortEntity;
+import nimbus.network.SecurityGroupEntity;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -40,10 +41,12 @@ final class PortRoutes extends NeutronResourceRoutes {
   private static final RequestSchema CREATE = RequestSchema.named("port-create");
 
   private final NeutronTags tags;
+  private final SecurityGroupRoutes securityGroups;
 
   PortRoutes(ClusterSharding sharding, NetworkListing listing, Executor blocking, Duration timeout,
-      NeutronPolicy policy) {
+      NeutronPolicy policy, SecurityGroupRoutes securityGroups) {
     super(sharding, listing, blocking, timeout, policy);
+    this.securityGroups = securityGroups;
     this.tags = new NeutronTags((ctx, id) -> visible(ctx, id).thenApply(f -> f.port().attributes().tags()),
         (ctx, id, next) -> owned(ctx, id, "update_port", Json.MAPPER.createObjectNode())
             .thenCompose(f -> save(f.port(), withTags(f.port().attributes(), next), Optional.empty()))
@@ -159,8 +162,12 @@ final class PortRoutes extends NeutronResourceRoutes {
     if (next == items.size()) return CompletableFuture.completedFuture(made);
     ObjectNode item = items.get(next);
     return visibleNetwork(ctx, item.get("network_id").asText()).thenCompose(n -> {
-      Port p = requested(ctx, item, n);
-      return entity(p.id()).<Port>askWithStatus(r -> new PortEntity.Create(p, r), timeout)
+      Port asked = requested(ctx, item, n);
+      return groupsOnCreate(asked, item).thenCompose(groups -> {
+        Port p = Port.requested(asked.id(), asked.networkId(), asked.projectId(),
+            asked.attributes().withSecurityGroups(groups), asked.requestedMac(), asked.requestedIps(), asked.createdAt());
+        return entity(p.id()).<Port>askWithStatus(r -> new PortEntity.Create(p, r), timeout);
+      })
           .thenCompose(created -> bound(created, Fields.text(item, "binding:host_id").filter(h -> !h.isEmpty())))
           .thenApply(created -> new Found(created, n.projectId(), n.attributes().shared()));
     }).handle((created, failure) -> {
@@ -190,6 +197,70 @@ final class PortRoutes extends NeutronResourceRoutes {
         bool(item, "port_security_enabled", n.attributes().portSecurityEnabled()), List.of());
     Optional<String> mac = Fields.text(item, "mac_address").map(m -> m.replace('-', ':').toLowerCase());
     return Port.requested(UUID.randomUUID().toString(), n.id(), project, attributes, mac, ips, Instant.now());
+  }
+
+  // ---------------------------------------------------------------- security groups
+
+  /**
+   * A new port's security groups: those it names (its project's), else its project's default
+   * group; none for a port without port security, and none for Neutron's own ports (never filtered).
+   */
+  private CompletionStage<List<String>> groupsOnCreate(Port p, JsonNode item) {
+    PortAttributes a = p.attributes();
+    Optional<List<String>> named = groupIds(item);
+    checkPortSecurity(a.portSecurityEnabled(), named.orElse(List.of()), a.allowedAddressPairs(), false);
+    if (a.exemptFromFiltering() || !a.portSecurityEnabled()) return CompletableFuture.completedFuture(List.of());
+    if (named.isPresent()) return groupsOf(p.projectId(), named.get());
+    return securityGroups.defaultGroup(p.projectId()).thenApply(g -> List.of(g.id()));
+  }
+
+  /** The groups an update leaves the port in. */
+  private CompletionStage<List<String>> groupsOnUpdate(Port p, PortAttributes next, JsonNode item) {
+    Optional<List<String>> named = groupIds(item);
+    List<String> groups = named.orElse(p.attributes().securityGroups());
+    checkPortSecurity(next.portSecurityEnabled(), groups, next.allowedAddressPairs(), named.isEmpty());
+    if (next.exemptFromFiltering()) return CompletableFuture.completedFuture(List.of());
+    return named.isPresent() ? groupsOf(p.projectId(), named.get()) : CompletableFuture.completedFuture(groups);
+  }
+
+  /** {@code security_groups} as a request names them (null: none), if it does. */
+  private static Optional<List<String>> groupIds(JsonNode item) {
+    if (!item.has("security_groups")) return Optional.empty();
+    JsonNode v = item.get("security_groups");
+    if (v.isNull()) return Optional.of(List.of());
+    List<String> ids = new ArrayList<>();
+    if (v.isArray()) v.forEach(g -> ids.add(g.asText().toLowerCase()));
+    return Optional.of(ids.stream().distinct().toList());
+  }
+
+  /** Neutron's rules of port security: no groups and no address pairs on a port it is off for. */
+  private static void checkPortSecurity(boolean enabled, List<String> groups, List<PortAttributes.AddressPair> pairs,
+      boolean groupsKept) {
+    if (enabled) return;
+    if (!groups.isEmpty()) {
+      if (groupsKept) {
+        throw NeutronErrors.error(409, "PortSecurityPortHasSecurityGroup", "Port has security group associated. "
+            + "Cannot disable port security or IP address until security group is removed.");
+      }
+      throw NeutronErrors.error(400, "PortSecurityAndIPRequiredForSecurityGroups", "Port security must be enabled "
+          + "and port must have an IP address in order to use security groups.");
+    }
+    if (!pairs.isEmpty()) {
+      throw NeutronErrors.error(409, "AddressPairAndPortSecurityRequired",
+          "Port Security must be enabled in order to have allowed address pairs on a port.");
+    }
+  }
+
+  /** The groups by id, each the port's project's: another project's is as absent (404). */
+  private CompletionStage<List<String>> groupsOf(String projectId, List<String> ids) {
+    CompletionStage<List<String>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    for (String id : ids) {
+      all = all.thenCombine(securityGroups.ofProject(projectId, id), (list, g) -> {
+        list.add(g.id());
+        return list;
+      });
+    }
+    return all.thenApply(List::copyOf);
   }
 
   /** The addresses a create or update asks for ({@code fixed_ips}), if it names them. */
@@ -251,9 +322,10 @@ final class PortRoutes extends NeutronResourceRoutes {
           Fields.text(item, "description").orElse(a.description()), bool(item, "admin_state_up", a.adminStateUp()),
           Fields.text(item, "device_id").orElse(a.deviceId()), Fields.text(item, "device_owner").orElse(a.deviceOwner()),
           item.has("allowed_address_pairs") ? pairs(item.get("allowed_address_pairs")) : a.allowedAddressPairs(),
-          bool(item, "port_security_enabled", a.portSecurityEnabled()), a.tags());
-      return readdressed(f.port(), item).thenCompose(p -> save(p, next,
-              Optional.ofNullable(item.get("binding:host_id")).map(JsonNode::asText)))
+          bool(item, "port_security_enabled", a.portSecurityEnabled()), a.tags(), a.securityGroups());
+      return groupsOnUpdate(f.port(), next, item).thenCompose(groups -> readdressed(f.port(), item)
+          .thenCompose(p -> save(p, next.withSecurityGroups(groups),
+              Optional.ofNullable(item.get("binding:host_id")).map(JsonNode::asText))))
           .thenApply(p -> new Found(p, f.networkOwner(), f.shared()));
     }).thenApply(f -> one(200, "port", policy.visible(ctx, "port", PortJson.view(f.port()), f.target())));
   }
@@ -289,8 +361,8 @@ final class PortRoutes extends NeutronResourceRoutes {
   }
 
   /**
-   * Deletes the port, and gives its addresses back to its network and its quota to its project
-   * before answering (the port's own steps then find both given back: each is idempotent). So a
+   * Deletes the port, and gives its addresses back to its network and its quota to its project,
+   * and leaves its security groups, before answering (the port's own steps then find both given back: each is idempotent). So a
    * delete answered is done, as in Neutron: the network can be deleted and the quota used at once.
    */
   private CompletionStage<Done> deleted(Port p) {
@@ -299,12 +371,19 @@ final class PortRoutes extends NeutronResourceRoutes {
           .<Done>askWithStatus(r -> new NetworkEntity.DetachPort(p.id(), r), timeout);
       var released = sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, p.projectId())
           .<Done>askWithStatus(r -> new NetworkQuotaEntity.Release(List.of(p.id()), r), timeout);
-      return detached.thenCombine(released, (a, b) -> Done.getInstance());
+      CompletionStage<Done> left = CompletableFuture.completedFuture(Done.getInstance());
+      java.util.Set<String> groups = new java.util.LinkedHashSet<>(p.attributes().securityGroups());
+      groups.addAll(p.security().joined().keySet());
+      for (String group : groups) {
+        left = left.thenCompose(x -> sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, group)
+            .<Done>askWithStatus(r -> new SecurityGroupEntity.Leave(p.id(), r), timeout));
+      }
+      return detached.thenCombine(released, (a, b) -> Done.getInstance()).thenCombine(left, (a, b) -> b);
     });
   }
 
   private static PortAttributes withTags(PortAttributes a, List<String> tags) {
     return new PortAttributes(a.name(), a.description(), a.adminStateUp(), a.deviceId(), a.deviceOwner(),
-        a.allowedAddressPairs(), a.portSecurityEnabled(), tags);
+        a.allowedAddressPairs(), a.portSecurityEnabled(), tags, a.securityGroups());
   }
 }

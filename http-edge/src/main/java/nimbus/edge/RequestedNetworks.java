@@ -19,6 +19,8 @@ import nimbus.network.NetworkEntity;
 import nimbus.network.NetworkListing;
 import nimbus.network.Port;
 import nimbus.network.PortEntity;
+import nimbus.network.SecurityGroup;
+import nimbus.network.SecurityGroupEntity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -40,6 +42,48 @@ final class RequestedNetworks {
     this.listing = listing;
     this.blocking = blocking;
     this.timeout = timeout;
+  }
+
+  /**
+   * The security groups a server create names ({@code [{"name": ...}]}, by name or id, the
+   * project's), as ids; none named: none here (its ports get the default group). Unknown: Nova's 400.
+   */
+  CompletionStage<List<String>> securityGroups(RequestContext ctx, Optional<JsonNode> named) {
+    CompletionStage<List<String>> all = CompletableFuture.completedFuture(new ArrayList<>());
+    if (named.isEmpty() || !named.get().isArray()) return all;
+    for (JsonNode entry : named.get()) {
+      String name = entry.path("name").asText();
+      all = all.thenCompose(ids -> securityGroup(ctx.projectId(), name).thenApply(id -> {
+        if (!ids.contains(id)) ids.add(id);
+        return ids;
+      }));
+    }
+    return all.thenApply(List::copyOf);
+  }
+
+  private CompletionStage<String> securityGroup(String projectId, String name) {
+    ApiError unknown = ApiError.badRequest("Security group " + name + " not found for project " + projectId + ".");
+    if (name.equals(SecurityGroupEntity.DEFAULT)) {
+      return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, SecurityGroupEntity.defaultGroupId(projectId))
+          .<SecurityGroup>askWithStatus(r -> new SecurityGroupEntity.EnsureDefault(projectId, r), timeout)
+          .thenApply(SecurityGroup::id);
+    }
+    CompletionStage<Optional<String>> byId = !Ids.isUuid(name) ? CompletableFuture.completedFuture(Optional.empty())
+        : sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, name.toLowerCase())
+            .<SecurityGroup>askWithStatus(SecurityGroupEntity.Get::new, timeout)
+            .handle((g, e) -> g != null && g.projectId().equals(projectId) ? Optional.of(g.id()) : Optional.empty());
+    return byId.thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found.get())
+        : CompletableFuture.supplyAsync(() -> {
+          try {
+            List<SecurityGroup> groups = listing.securityGroups(new NetworkListing.Query<>(Optional.of(projectId),
+                Map.of("name", List.of(name)), Optional.empty(), (row, key) -> null, List.of(), 0, Optional.empty(),
+                false));
+            if (groups.size() != 1) throw unknown;
+            return groups.get(0).id();
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("read-side query failed", e);
+          }
+        }, blocking));
   }
 
   /** {@code count}: how many servers the request makes (a port or fixed address fits one only). */

@@ -23,6 +23,7 @@ import nimbus.compute.KeypairsEntity;
 import nimbus.compute.ServerCreation;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerListing;
+import nimbus.compute.ServerNetworks;
 import nimbus.compute.ServerSpec;
 import nimbus.network.IpNet;
 import nimbus.network.NetworkListing;
@@ -154,6 +155,8 @@ final class ServerRoutes extends ServiceRoutes {
     return serverGroups.hinted(ctx, request).thenCompose(group -> flavors.usable(ctx, flavorRef)
             .thenCompose(flavor -> keypair(ctx, keyName)
             .thenCompose(key -> networks.resolve(ctx, Optional.ofNullable(server.get("networks")), max)
+            .thenCombine(networks.securityGroups(ctx, Optional.ofNullable(server.get("security_groups"))),
+                ServerNetworks::withSecurityGroups)
             .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,

@@ -209,6 +209,18 @@ final class FuzzRoutes {
           + "\"is_default\": false, \"default_quota\": null, \"description\": \"d\"}}"),
       new Route("POST", NETWORK + "/subnets", "{\"subnet\": {\"network_id\": \"@{network.own}\", \"ip_version\": 4, "
           + "\"use_default_subnetpool\": true, \"prefixlen\": 26}}"),
+      new Route("GET", NETWORK + "/security-groups?fields=id&fields=name&sort_key=name&limit=2"),
+      new Route("POST", NETWORK + "/security-groups", "{\"security_group\": {\"name\": \"fuzz\", "
+          + "\"description\": \"d\", \"stateful\": true}}"),
+      new Route("GET", NETWORK + "/security-groups/{secgroup}"),
+      new Route("PUT", NETWORK + "/security-groups/{secgroup}", "{\"security_group\": {\"name\": \"renamed\"}}"),
+      new Route("DELETE", NETWORK + "/security-groups/{secgroup}"),
+      new Route("GET", NETWORK + "/security-group-rules?direction=egress&protocol=tcp"),
+      new Route("POST", NETWORK + "/security-group-rules", "{\"security_group_rule\": {\"security_group_id\": "
+          + "\"@{secgroup.own}\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 22, "
+          + "\"port_range_max\": 22, \"remote_ip_prefix\": \"10.0.0.0/8\", \"ethertype\": \"IPv4\"}}"),
+      new Route("GET", NETWORK + "/security-group-rules/{secrule}"),
+      new Route("DELETE", NETWORK + "/security-group-rules/{secrule}"),
       new Route("GET", NETWORK + "/quotas"), new Route("GET", NETWORK + "/quotas/{project}"),
       new Route("GET", NETWORK + "/quotas/{project}/details.json"),
       new Route("PUT", NETWORK + "/quotas/{project}", "{\"quota\": {\"network\": 50, \"port\": 100}}"),

@@ -35,7 +35,9 @@ final class FuzzTargets {
       Map.entry("hypervisor", List.of("@{hypervisor.id}")),
       Map.entry("network", List.of("@{network.own}", "@{network.other}", "@{network.shared}")),
       Map.entry("subnet", List.of("@{subnet.own}", "@{subnet.other}", "@{subnet.shared}")),
-      Map.entry("port", List.of("@{port.own}", "@{port.other}")));
+      Map.entry("port", List.of("@{port.own}", "@{port.other}")),
+      Map.entry("secgroup", List.of("@{secgroup.own}", "@{secgroup.other}")),
+      Map.entry("secrule", List.of("@{secrule.own}", "@{secrule.other}")));
 
   final Api admin;
   final Api fuzzer;
@@ -71,6 +73,9 @@ final class FuzzTargets {
     // servers the fuzzer manages to create stay few: past these, creates answer 403
     t.setQuota(t.id("project.own"), 6);
     t.setQuota(projectId(admin, "admin"), 4);
+    // every property makes its own security group: no limit to run into
+    expect(200, admin.send("PUT", "/network/v2.0/quotas/" + t.id("project.own"), "{\"quota\": {\"security_group\": -1, "
+        + "\"security_group_rule\": -1}}"));
 
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
@@ -82,6 +87,7 @@ final class FuzzTargets {
     t.network(t.other, "other", "10.55.0.0/24");
     t.ids.put("port.other", expect(201, t.other.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + t.id("network.other") + "\"}}")).path("port").path("id").asText());
+    t.securityGroup(t.other, "other");
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
@@ -106,6 +112,15 @@ final class FuzzTargets {
     network(fuzzer, "own", "10.66.0.0/24");
     ids.put("port.own", expect(201, fuzzer.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + id("network.own") + "\"}}")).path("port").path("id").asText());
+    securityGroup(fuzzer, "own");
+  }
+
+  /** A security group, as {@code secgroup.WHO}, and one of its rules as {@code secrule.WHO}. */
+  private void securityGroup(Api api, String who) {
+    JsonNode g = expect(201, api.post("/network/v2.0/security-groups", "{\"security_group\": {\"name\": \"fuzz-"
+        + who + "-" + generation + "\"}}")).path("security_group");
+    ids.put("secgroup." + who, g.path("id").asText());
+    ids.put("secrule." + who, g.path("security_group_rules").get(0).path("id").asText());
   }
 
   /** A network with a subnet of {@code cidr}, as {@code network.WHO} and {@code subnet.WHO}. */
