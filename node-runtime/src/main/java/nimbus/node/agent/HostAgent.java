@@ -33,6 +33,7 @@ import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.metadata.GuestNetworks;
 import nimbus.node.metadata.GuestNic;
 import nimbus.node.metadata.LocalGuests;
+import nimbus.node.tenant.SecurityGroupSource;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -132,7 +133,9 @@ public final class HostAgent {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
-    this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking), "tenant-networks");
+    // WIRED HERE: ask SecurityGroupEntity.Get
+    SecurityGroupSource groupSource = SecurityGroupSource.NONE;
+    this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking, groupSource), "tenant-networks");
   }
 
   private Behavior<Message> starting(StashBuffer<Message> stash) {

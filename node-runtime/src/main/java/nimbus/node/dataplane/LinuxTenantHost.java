@@ -19,7 +19,8 @@ import nimbus.node.agent.CommandRunner;
 /**
  * The tenant networks of a real Linux host: iproute2 devices ({@link TenantLinks}), a dnsmasq per
  * network ({@link TenantDnsmasq}), the metadata service's namespaces and proxy
- * ({@link TenantMetadata}), nftables rules ({@link TenantFirewall}) and the record of
+ * ({@link TenantMetadata}), nftables rules ({@link TenantFirewall}, and the ports' security groups:
+ * {@link PortFilter}) and the record of
  * plugged ports ({@link PortRecords}), all under {@code root} (the machine's DHCP directory), so
  * they outlive the agent and its restarts.
  */
@@ -31,6 +32,7 @@ public final class LinuxTenantHost implements TenantHost {
   private final TenantLinks links;
   private final TenantDnsmasq dnsmasq;
   private final PortRecords records;
+  private final PortFilter filter;
   private final TenantMetadata metadata;
   private final Optional<CompletionStage<Integer>> metadataPort;
   private final Map<String, String> physicalInterfaces;
@@ -55,6 +57,7 @@ public final class LinuxTenantHost implements TenantHost {
     this.physicalInterfaces = Map.copyOf(physicalInterfaces);
     this.dnsmasq = new TenantDnsmasq(run, root, metadataPort.isPresent());
     this.records = new PortRecords(root);
+    this.filter = new PortFilter(run);
     // beside the networks' directories (among them, the sweep of dnsmasq's files would take it)
     this.metadata = new TenantMetadata(run, root.resolveSibling(root.getFileName() + TenantMetadata.SUFFIX));
     this.metadataPort = metadataPort;
@@ -132,6 +135,11 @@ public final class LinuxTenantHost implements TenantHost {
     List<String> addresses = new ArrayList<>(n.subnets().stream().map(DhcpSubnet::serverAddress).toList());
     if (metadataPort.isPresent()) addresses.add(MetadataNamespace.ADDRESS);
     return addresses;
+  }
+
+  @Override
+  public void filter(List<FilteredPort> ports, Map<String, nimbus.network.SecurityGroup> groups) {
+    filter.apply(ports, groups);
   }
 
   @Override

@@ -37,6 +37,15 @@ public interface TenantHost {
   void protect(List<HostNetwork> networks);
 
   /**
+   * Filters these ports (those plugged here with port security on) by the rules of {@code groups}
+   * (a group a port names that is not there allows nothing), and sends every port only from its
+   * own addresses; every other port is not filtered.
+   */
+  default void filter(List<FilteredPort> ports, Map<String, nimbus.network.SecurityGroup> groups) {
+    // a host that filters nothing
+  }
+
+  /**
    * The metadata service answers on these networks (the ones this host carries, made by
    * {@link #apply}), and on no other.
    */

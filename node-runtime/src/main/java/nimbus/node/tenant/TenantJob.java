@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import nimbus.network.SecurityGroup;
+import nimbus.node.dataplane.FilteredPort;
 import nimbus.node.dataplane.HostNetwork;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.dataplane.TenantPort;
@@ -12,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One pass of the host's tenant networks over those changed since the last: each network's
- * ports recorded, then the network made, refused or removed; then the firewall and the metadata
+ * ports recorded, then the network made, refused or removed; then the firewall, the ports'
+ * security groups (when all are known) and the metadata
  * service of all of them, and, at a reconciliation, the sweep of what none uses. A network's failure is its own: the
  * others are made regardless. Blocking.
  */
@@ -29,11 +32,15 @@ final class TenantJob {
   record Step(String networkId, List<TenantPort> ports, boolean gone, Optional<String> refusal,
       Optional<HostNetwork> plan, Optional<HostNetwork> last) {}
 
+  /** The ports filtered here and the groups they need (a group not there allows nothing). */
+  record Filter(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {}
+
   /** The networks made as planned, and why the others failed, by network. */
   record Outcome(Map<String, HostNetwork> applied, Map<String, String> failures) {}
 
   /** {@code carried}: every network the host carries now (its firewall holds theirs alone). */
-  static Outcome run(TenantHost host, String hostName, List<Step> steps, List<HostNetwork> carried, boolean sweep) {
+  static Outcome run(TenantHost host, String hostName, List<Step> steps, List<HostNetwork> carried,
+      Optional<Filter> filter, boolean sweep) {
     Map<String, HostNetwork> applied = new HashMap<>();
     Map<String, String> failures = new HashMap<>();
     for (Step s : steps) {
@@ -56,6 +63,12 @@ final class TenantJob {
     } catch (RuntimeException e) {
       // a network the host cannot firewall is not safe to plug guests on
       steps.forEach(s -> failures.putIfAbsent(s.networkId(), "firewall of host " + hostName + ": " + e.getMessage()));
+    }
+    try {
+      if (filter.isPresent()) host.filter(filter.get().ports(), filter.get().groups());
+    } catch (RuntimeException e) {
+      // the rules last applied stay; the next job (at the latest the reconciliation's) tries again
+      log.warn("the security groups of host {} failed: {}", hostName, e.getMessage());
     }
     try {
       host.serveMetadata(carried);

@@ -17,6 +17,9 @@ import nimbus.config.HostSettings;
 import nimbus.network.Network;
 import nimbus.network.NetworkChanged;
 import nimbus.network.NetworkEntity;
+import nimbus.network.SecurityGroup;
+import nimbus.network.SecurityGroupChanged;
+import nimbus.node.dataplane.FilteredPort;
 import nimbus.node.dataplane.HostNetwork;
 import nimbus.node.dataplane.LinuxTenantHost;
 import nimbus.node.dataplane.NetworkType;
@@ -40,6 +43,12 @@ import org.apache.pekko.pattern.StatusReply;
  * reconciliation, since a topic says nothing of what was published before it was heard) and
  * makes the host match: segment, peers, DHCP, firewall ({@link TenantHost}). A server's spawn
  * plugs its ports here first ({@link Plug}) and gets their NICs; its destroy unplugs them.
+ *
+ * <p>Ports with port security on are filtered by their security groups: the host follows each
+ * group they use, and each group those groups' rules name as remote group, on its topic (asking
+ * the {@link SecurityGroupSource} once to start, at each change heard, and at every
+ * reconciliation), and every job applies the filter as the groups are now, once all of them have
+ * answered (until then the rules last applied stay).
  *
  * <p>All host work runs on the blocking executor, one job at a time, each job for every network
  * changed since the last began; the actor keeps only the bookkeeping.
@@ -75,9 +84,18 @@ public final class TenantNetworks {
 
   private record JobDone(TenantJob.Outcome outcome) implements Command {}
 
-  public static Behavior<Command> create(HostSettings settings, TenantHost host, Executor blocking) {
+  private record GroupChanged(SecurityGroupChanged changed) implements Command {}
+
+  private record GroupFetched(String groupId, long generation, Optional<SecurityGroup> group, Throwable error)
+      implements Command {}
+
+  private record GroupRefetch(String groupId) implements Command {}
+
+  /** Tenant networks whose filtered ports' security groups are asked of {@code groupSource}. */
+  public static Behavior<Command> create(HostSettings settings, TenantHost host, Executor blocking,
+      SecurityGroupSource groupSource) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
-        new TenantNetworks(ctx, timers, settings, host, blocking).starting(stash))));
+        new TenantNetworks(ctx, timers, settings, host, blocking, groupSource).starting(stash))));
   }
 
   private final ActorContext<Command> ctx;
@@ -87,6 +105,10 @@ public final class TenantNetworks {
   private final Executor blocking;
   private final ClusterSharding sharding;
   private final Watches watches;
+  private final SecurityGroupSource groupSource;
+  private final GroupWatches groups;
+  /** A group changed since the last job began. */
+  private boolean filterWanted;
   private final PluggedPorts plugged = new PluggedPorts();
   /** Networks changed since the last job began. */
   private final Set<String> dirty = new LinkedHashSet<>();
@@ -101,7 +123,7 @@ public final class TenantNetworks {
   private boolean sweepWanted = true;
 
   private TenantNetworks(ActorContext<Command> ctx, TimerScheduler<Command> timers, HostSettings settings,
-      TenantHost host, Executor blocking) {
+      TenantHost host, Executor blocking, SecurityGroupSource groupSource) {
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
@@ -109,6 +131,8 @@ public final class TenantNetworks {
     this.blocking = blocking;
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.watches = new Watches(ctx, ctx.messageAdapter(NetworkChanged.class, Changed::new));
+    this.groupSource = groupSource;
+    this.groups = new GroupWatches(ctx, ctx.messageAdapter(SecurityGroupChanged.class, GroupChanged::new));
   }
 
   private Behavior<Command> starting(StashBuffer<Command> stash) {
@@ -158,11 +182,21 @@ public final class TenantNetworks {
         .onMessage(Reconcile.class, m -> {
           // every network is asked again and rebuilt, and what no network uses is swept
           watches.ids().forEach(this::fetch);
+          groups.ids().forEach(this::fetchGroup);
           dirty.addAll(watches.ids());
           sweepWanted = true;
           return advance();
         })
         .onMessage(JobDone.class, this::jobDone)
+        .onMessage(GroupChanged.class, m -> {
+          if (groups.heard(m.changed().group())) filterWanted = true;
+          return advance();
+        })
+        .onMessage(GroupFetched.class, this::groupFetched)
+        .onMessage(GroupRefetch.class, m -> {
+          if (groups.isWatched(m.groupId())) fetchGroup(m.groupId());
+          return Behaviors.same();
+        })
         .build();
   }
 
@@ -226,7 +260,7 @@ public final class TenantNetworks {
         }));
       }
     }
-    if (!busy && (!dirty.isEmpty() || sweepWanted && plugged.networks().stream().allMatch(watches::known))) startJob();
+    if (!busy && (!dirty.isEmpty() || filterWanted || sweepWanted && plugged.networks().stream().allMatch(watches::known))) startJob();
     return Behaviors.same();
   }
 
@@ -284,6 +318,51 @@ public final class TenantNetworks {
     return advance();
   }
 
+  // ------------------------------------------------------------------ security groups
+
+  private void fetchGroup(String groupId) {
+    long generation = groups.generation(groupId);
+    ctx.pipeToSelf(groupSource.fetch(groupId), (g, e) -> new GroupFetched(groupId, generation, g, e));
+  }
+
+  private Behavior<Command> groupFetched(GroupFetched m) {
+    if (m.error() == null) {
+      if (groups.fetched(m.groupId(), m.generation(), m.group())) filterWanted = true;
+    } else {
+      timers.startSingleTimer("group-" + m.groupId(), new GroupRefetch(m.groupId()), REFETCH);
+    }
+    return advance();
+  }
+
+  /**
+   * The filter of the ports plugged on these networks with port security on, once every group it
+   * needs is known; follows the groups it needs now and no others.
+   */
+  private Optional<TenantJob.Filter> filter(Map<String, HostNetwork> carried) {
+    List<FilteredPort> ports = new ArrayList<>();
+    for (String networkId : carried.keySet()) {
+      Network n = watches.network(networkId).orElseThrow();
+      for (TenantPort p : plugged.on(networkId)) {
+        Optional.ofNullable(n.ports().get(p.portId())).filter(a -> a.security().enabled()).ifPresent(a ->
+            ports.add(new FilteredPort(p.tap(), TenantSegment.bridgeOf(networkId), a.macAddress(),
+                a.fixedIps().stream().map(nimbus.network.FixedIp::ipAddress).toList(),
+                a.security().allowedAddressPairs(), a.security().securityGroups())));
+      }
+    }
+    Set<String> used = new java.util.TreeSet<>();
+    ports.forEach(p -> used.addAll(p.securityGroups()));
+    Map<String, SecurityGroup> known = groups.groups();
+    used.addAll(nimbus.node.dataplane.PortFirewall.remoteGroups(List.copyOf(used), known));
+    used.forEach(id -> {
+      if (groups.watch(id)) fetchGroup(id);
+    });
+    groups.ids().stream().filter(id -> !used.contains(id)).forEach(groups::unwatch);
+    if (!used.stream().allMatch(groups::known)) return Optional.empty();
+    Map<String, SecurityGroup> needed = new HashMap<>(groups.groups());
+    needed.keySet().retainAll(used);
+    return Optional.of(new TenantJob.Filter(ports, needed));
+  }
+
   // ------------------------------------------------------------------ jobs
 
   /** One job ({@link TenantJob}) for every network changed since the last began. */
@@ -316,8 +395,10 @@ public final class TenantNetworks {
     boolean sweep = sweepWanted && plugged.networks().stream().allMatch(watches::known);
     if (sweep) sweepWanted = false;
     List<HostNetwork> all = List.copyOf(carried.values());
+    filterWanted = false;
+    Optional<TenantJob.Filter> filter = filter(carried);
     CompletableFuture<TenantJob.Outcome> job = CompletableFuture.supplyAsync(
-        () -> TenantJob.run(host, settings.name(), steps, all, sweep), blocking);
+        () -> TenantJob.run(host, settings.name(), steps, all, filter, sweep), blocking);
     ctx.pipeToSelf(job, (done, e) -> new JobDone(done != null ? done : new TenantJob.Outcome(Map.of(),
         Map.of("*", "tenant networks of host " + settings.name() + ": " + e.getMessage()))));
   }
