@@ -133,8 +133,7 @@ public final class HostAgent {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
-    // WIRED HERE: ask SecurityGroupEntity.Get
-    SecurityGroupSource groupSource = SecurityGroupSource.NONE;
+    SecurityGroupSource groupSource = SecurityGroupSource.sharded(sharding, java.time.Duration.ofSeconds(5));
     this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking, groupSource), "tenant-networks");
   }
 

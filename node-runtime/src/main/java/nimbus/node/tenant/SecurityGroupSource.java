@@ -1,9 +1,13 @@
 package nimbus.node.tenant;
 
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import nimbus.cluster.Rejection;
 import nimbus.network.SecurityGroup;
+import nimbus.network.SecurityGroupEntity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /** Where a host asks for a security group as it is now (empty: there is no such group). */
 public interface SecurityGroupSource {
@@ -11,6 +15,15 @@ public interface SecurityGroupSource {
   /** The group, or empty if it does not exist; fails if it cannot be asked now. */
   CompletionStage<Optional<SecurityGroup>> fetch(String securityGroupId);
 
-  /** Knows no group: filtered ports are let nothing in or out by rules (no port is filtered yet anyway). */
-  SecurityGroupSource NONE = id -> CompletableFuture.completedFuture(Optional.empty());
+  /** Asks the group's entity; its "not found" is an empty answer, any other failure fails. */
+  static SecurityGroupSource sharded(ClusterSharding sharding, Duration timeout) {
+    return id -> sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, id)
+        .<SecurityGroup>askWithStatus(SecurityGroupEntity.Get::new, timeout)
+        .handle((group, error) -> {
+          if (error == null) return Optional.of(group);
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (Rejection.from(cause).kind() == Rejection.Kind.NOT_FOUND) return Optional.<SecurityGroup>empty();
+          throw new CompletionException(error);
+        });
+  }
 }
