@@ -86,6 +86,11 @@ public final class NetworkListing {
       // its own and shared ones
       "(project_id = ? OR shared)", 1);
 
+  private static final Table<RouterState> ROUTERS = new Table<>("router_list", RouterEntity.TAG,
+      RouterListProjection.NAME, RouterState.class, Map.of("id", "id", "name", "name", "project_id", "project_id",
+          "tenant_id", "project_id", "status", "status", "created_at", "created_at"),
+      "project_id = ?", 1);
+
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
@@ -118,6 +123,23 @@ public final class NetworkListing {
   /** Subnet pools. Blocking JDBC. */
   public List<SubnetPool> subnetPools(Query<SubnetPool> q) throws SQLException {
     return list(SUBNET_POOLS, q, "1 = 1", "SubnetPoolNotFound: Subnet pool %s could not be found.");
+  }
+
+  /** Routers that are usable. Blocking JDBC. */
+  public List<RouterState> routers(Query<RouterState> q) throws SQLException {
+    return list(ROUTERS, q, "phase = 'ACTIVE'", "RouterNotFound: Router %s could not be found.");
+  }
+
+  /** How many routers each host carries (hosts with none are absent). Blocking JDBC. */
+  public Map<String, Integer> routersPerHost() throws SQLException {
+    Map<String, Integer> counts = new TreeMap<>();
+    try (Connection c = database.connection();
+        PreparedStatement st = c.prepareStatement("SELECT host, COUNT(*) FROM router_list WHERE host IS NOT NULL"
+            + " AND phase <> 'GONE' GROUP BY host");
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) counts.put(rs.getString(1), rs.getInt(2));
+    }
+    return counts;
   }
 
   /** The network subnet {@code subnetId} belongs to (its entity holds the subnet), if it exists. Blocking JDBC. */

@@ -16,6 +16,11 @@ public final class Networking {
   private Networking() {}
 
   public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock) {
+    init(system, settings, clock, RouterPlacement.NONE);
+  }
+
+  /** {@code placement}: the hosts routers may be placed on (the node knows its compute hosts). */
+  public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock, RouterPlacement placement) {
     NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT);
     // networks and ports carry out steps: remembered, so a crash mid-step resumes them
     Entities.initRemembered(system, NetworkEntity.TYPE_KEY,
@@ -23,6 +28,18 @@ public final class Networking {
             java.util.Optional.of(ctx.getShard())));
     Entities.initRemembered(system, PortEntity.TYPE_KEY,
         ctx -> PortEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
+    // the read side is opened only when a router is placed: entities run on control nodes, which have it
+    RouterClaims routerClaims = new ShardedRouterClaims(ClusterSharding.get(system), claims, ASK_TIMEOUT, placement,
+        () -> {
+          try {
+            return new NetworkListing(ReadSideDatabase.get(system)).routersPerHost();
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("read side: " + e.getMessage(), e);
+          }
+        }, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+    Entities.initRemembered(system, RouterEntity.TYPE_KEY,
+        ctx -> RouterEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
             java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
@@ -50,11 +67,13 @@ public final class Networking {
   public static void initReadSide(ActorSystem<?> system) throws Exception {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       NetworkListProjection.createTables(c);
+      RouterListProjection.createTables(c);
     }
     ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
     ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
         NetworkListProjection.SubnetPools::new);
     ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
+    ReadSideProjection.run(system, RouterListProjection.NAME, RouterEntity.TAG, RouterListProjection::new);
   }
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);

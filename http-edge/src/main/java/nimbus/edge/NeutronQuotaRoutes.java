@@ -120,7 +120,7 @@ final class NeutronQuotaRoutes extends ServiceRoutes {
     if (quota != null && quota.isObject()) {
       List<String> unknown = new ArrayList<>();
       quota.fieldNames().forEachRemaining(k -> {
-        if (!OPTIONS.contains(k) && !List.of("network", "subnet", "port", "subnetpool").contains(k)) unknown.add(k);
+        if (!OPTIONS.contains(k) && !List.of("network", "subnet", "port", "subnetpool", "router", "floatingip").contains(k)) unknown.add(k);
       });
       if (!unknown.isEmpty()) {
         throw NeutronErrors.badRequest("Unrecognized attribute(s) '" + String.join(", ", unknown) + "'");

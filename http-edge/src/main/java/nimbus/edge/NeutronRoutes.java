@@ -73,13 +73,24 @@ final class NeutronRoutes extends AllDirectives {
       Extension.of("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool",
           "2015-03-30T10:00:00-00:00"),
       Extension.of("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool "
-          + "as the default.", "2016-02-18T18:00:00-00:00"));
+          + "as the default.", "2016-02-18T18:00:00-00:00"),
+      Extension.of("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron "
+          + "networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"),
+      Extension.of("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router "
+          + "abstraction for specifying whether SNAT should occur on the external gateway",
+          "2013-03-28T10:00:00-00:00"),
+      Extension.of("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router",
+          "2013-02-01T10:00:00-00:00"),
+      Extension.of("extraroute-atomic", "Atomically add/remove extra routes",
+          "Edit extra routes of a router on server side by atomically adding/removing extra routes",
+          "2019-07-10T00:00:00-00:00"));
 
   private final NetworkRoutes networks;
   private final SubnetRoutes subnets;
   private final SubnetPoolRoutes subnetPools;
   private final PortRoutes ports;
   private final NeutronQuotaRoutes quotas;
+  private final RouterRoutes routers;
 
   NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
       Duration timeout, Policy policy, NetworkSettings settings) {
@@ -89,6 +100,7 @@ final class NeutronRoutes extends AllDirectives {
     this.subnets = new SubnetRoutes(sharding, listing, blocking, timeout, neutron, subnetPools);
     this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
+    this.routers = new RouterRoutes(sharding, listing, blocking, timeout, neutron);
   }
 
   /**
@@ -104,7 +116,8 @@ final class NeutronRoutes extends AllDirectives {
         pathPrefix("v2.0", () -> projectScoped.apply(ctx -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("resources", List.of(
                 resource("network", "networks", v2), resource("subnet", "subnets", v2),
-                resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2))))))),
+                resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2),
+                resource("router", "routers", v2))))))),
             pathPrefix("extensions", () -> concat(
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
@@ -115,6 +128,7 @@ final class NeutronRoutes extends AllDirectives {
             subnetPools.route(ctx, v2),
             subnets.route(ctx, v2),
             ports.route(ctx, v2),
+            routers.route(ctx, v2),
             quotas.route(ctx))))));
   }
 
