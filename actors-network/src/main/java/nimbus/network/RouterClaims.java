@@ -6,8 +6,9 @@ import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * What a router's workflow claims from other entities, and gives back: its project's quota, the
- * ports it makes or takes, and a host to carry it. Each call is idempotent by the ids it names,
+ * What the workflows of routers and floating IPs claim from other entities, and give back: a
+ * project's quota, the ports they make or take, a host to carry a router, and a router's
+ * translation of a floating IP. Each call is idempotent by the ids it names,
  * so a step asked again after a timeout or a crash changes nothing twice.
  */
 public interface RouterClaims {
@@ -31,4 +32,10 @@ public interface RouterClaims {
 
   /** The host that should carry the router (refused while no host can). */
   CompletionStage<StatusReply<String>> place(String routerId);
+
+  /** Router {@code routerId} translates the floating IP ({@link RouterEntity.AddFloatingIp}). */
+  CompletionStage<StatusReply<Done>> addFloatingIp(String routerId, Router.FloatingIpMapping mapping);
+
+  /** Router {@code routerId} no longer translates it (acknowledged if it did not). */
+  CompletionStage<StatusReply<Done>> removeFloatingIp(String routerId, String floatingIpId);
 }

@@ -75,4 +75,16 @@ public final class ShardedRouterClaims implements RouterClaims {
         .map(StatusReply::success)
         .orElseGet(() -> Rejection.of(Rejection.Kind.CONFLICT, "no host can carry routers yet")), blocking);
   }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> addFloatingIp(String routerId, Router.FloatingIpMapping mapping) {
+    return sharding.entityRefFor(RouterEntity.TYPE_KEY, routerId)
+        .ask(r -> new RouterEntity.AddFloatingIp(mapping, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeFloatingIp(String routerId, String floatingIpId) {
+    return sharding.entityRefFor(RouterEntity.TYPE_KEY, routerId)
+        .ask(r -> new RouterEntity.RemoveFloatingIp(floatingIpId, r), timeout);
+  }
 }

@@ -126,17 +126,17 @@ class RouterEntityTest extends EntityTestSupport {
     TestProbe<StatusReply<Router>> routes = testKit.createTestProbe();
     kit.runCommand(new RouterEntity.ChangeRoutes(List.of(new Router.Route("192.168.0.0/24", "10.9.0.5")),
         RouterEntity.RouteChange.REPLACE, routes.ref()));
-    assertTrue(routes.receiveMessage(WAIT).getError().getMessage().startsWith("InvalidRoutes: "));
+    assertTrue(routes.receiveMessage(WAIT).getError().getMessage().contains("InvalidRoutes: "));
     kit.runCommand(new RouterEntity.ChangeRoutes(List.of(new Router.Route("192.168.0.0/24", "10.0.0.5")),
         RouterEntity.RouteChange.ADD, routes.ref()));
     assertEquals(1, routes.receiveMessage(WAIT).getValue().routes().size());
 
     TestProbe<StatusReply<Done>> deleting = testKit.createTestProbe();
     kit.runCommand(new RouterEntity.Delete(deleting.ref()));
-    assertTrue(deleting.receiveMessage(WAIT).getError().getMessage().startsWith("RouterInUse: "));
+    assertTrue(deleting.receiveMessage(WAIT).getError().getMessage().contains("RouterInUse: "));
     TestProbe<StatusReply<Router.Interface>> removing = testKit.createTestProbe();
     kit.runCommand(new RouterEntity.RemoveInterface(Optional.of("s1"), Optional.empty(), removing.ref()));
-    assertTrue(removing.receiveMessage(WAIT).getError().getMessage().startsWith("RouterInterfaceInUseByRoute: "));
+    assertTrue(removing.receiveMessage(WAIT).getError().getMessage().contains("RouterInterfaceInUseByRoute: "));
     kit.runCommand(new RouterEntity.ChangeRoutes(List.of(new Router.Route("192.168.0.0/24", "10.0.0.5")),
         RouterEntity.RouteChange.REMOVE, routes.ref()));
     assertTrue(routes.receiveMessage(WAIT).getValue().routes().isEmpty());
@@ -168,7 +168,7 @@ class RouterEntityTest extends EntityTestSupport {
     TestProbe<StatusReply<Router.Interface>> adding = testKit.createTestProbe();
     kit.runCommand(new RouterEntity.AddInterface("n1", "s1", "10.0.0.0/24", Optional.empty(), Optional.of("user-port"),
         adding.ref()));
-    assertTrue(adding.receiveMessage(WAIT).getError().getMessage().startsWith("PortInUse: "));
+    assertTrue(adding.receiveMessage(WAIT).getError().getMessage().contains("PortInUse: "));
     assertTrue(state().router().interfaces().isEmpty());
     assertTrue(state().making().isEmpty());
   }

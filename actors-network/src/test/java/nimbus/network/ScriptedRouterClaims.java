@@ -77,6 +77,16 @@ final class ScriptedRouterClaims implements RouterClaims {
     return step("place");
   }
 
+  @Override
+  public CompletionStage<StatusReply<Done>> addFloatingIp(String routerId, Router.FloatingIpMapping mapping) {
+    return step("add fip " + mapping.floatingIpId() + " to " + routerId);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeFloatingIp(String routerId, String floatingIpId) {
+    return step("remove fip " + floatingIpId + " from " + routerId);
+  }
+
   /** The port asked for, holding {@code ip} in {@code subnetId}. */
   static StatusReply<Port> made(Port asked, String subnetId, String ip) {
     return StatusReply.success(new Port(asked.id(), asked.networkId(), asked.projectId(), asked.attributes(),

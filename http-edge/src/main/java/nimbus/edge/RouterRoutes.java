@@ -223,10 +223,10 @@ final class RouterRoutes extends NeutronResourceRoutes {
       Optional<String> subnet = Fields.text(body, "subnet_id");
       Optional<String> port = Fields.text(body, "port_id");
       if (subnet.isPresent() && port.isPresent()) {
-        throw NeutronErrors.badRequest("Bad router request: Cannot specify both subnet-id and port-id.");
+        throw NeutronErrors.error(400, "BadRequest", "Bad router request: Cannot specify both subnet-id and port-id.");
       }
       if (subnet.isEmpty() && port.isEmpty()) {
-        throw NeutronErrors.badRequest("Bad router request: Either subnet_id or port_id must be specified.");
+        throw NeutronErrors.error(400, "BadRequest", "Bad router request: Either subnet_id or port_id must be specified.");
       }
       return new InterfaceBody(subnet, port);
     }
@@ -238,10 +238,10 @@ final class RouterRoutes extends NeutronResourceRoutes {
       if (asked.portId().isPresent()) {
         return userPort(ctx, asked.portId().get()).thenCompose(p -> {
           if (p.fixedIps().isEmpty()) {
-            throw NeutronErrors.badRequest("Bad router request: Router port must have at least one fixed IP.");
+            throw NeutronErrors.error(400, "BadRequest", "Bad router request: Router port must have at least one fixed IP.");
           }
           if (p.fixedIps().size() > 1) {
-            throw NeutronErrors.badRequest("Bad router request: Cannot have multiple IPv4 subnets on router port.");
+            throw NeutronErrors.error(400, "BadRequest", "Bad router request: Cannot have multiple IPv4 subnets on router port.");
           }
           String subnetId = p.fixedIps().get(0).subnetId();
           return network(p.networkId()).thenCompose(n -> entity(id).<Router.Interface>askWithStatus(c ->
@@ -252,7 +252,7 @@ final class RouterRoutes extends NeutronResourceRoutes {
       String subnetId = asked.subnetId().get();
       return visibleSubnet(ctx, subnetId).thenCompose(s -> {
         if (s.gatewayIp().isEmpty()) {
-          throw NeutronErrors.badRequest("Bad router request: Subnet for router interface must have a gateway IP.");
+          throw NeutronErrors.error(400, "BadRequest", "Bad router request: Subnet for router interface must have a gateway IP.");
         }
         return entity(id).<Router.Interface>askWithStatus(c -> new RouterEntity.AddInterface(s.networkId(), s.id(),
             s.cidr(), s.gatewayIp(), Optional.empty(), c), timeout);
