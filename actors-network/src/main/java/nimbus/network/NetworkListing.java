@@ -91,6 +91,13 @@ public final class NetworkListing {
           "tenant_id", "project_id", "status", "status", "created_at", "created_at"),
       "project_id = ?", 1);
 
+  private static final Table<FloatingIp> FLOATING_IPS = new Table<>("floatingip_list", FloatingIpEntity.TAG,
+      FloatingIpListProjection.NAME, FloatingIp.class, Map.of("id", "id", "project_id", "project_id",
+          "tenant_id", "project_id", "floating_network_id", "floating_network_id", "floating_ip_address",
+          "floating_ip_address", "status", "status", "port_id", "port_id", "router_id", "router_id",
+          "created_at", "created_at"),
+      "project_id = ?", 1);
+
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(2);
   private final ReadSideDatabase database;
 
@@ -128,6 +135,11 @@ public final class NetworkListing {
   /** Routers that are usable. Blocking JDBC. */
   public List<RouterState> routers(Query<RouterState> q) throws SQLException {
     return list(ROUTERS, q, "phase = 'ACTIVE'", "RouterNotFound: Router %s could not be found.");
+  }
+
+  /** Floating IPs that hold their address. Blocking JDBC. */
+  public List<FloatingIp> floatingIps(Query<FloatingIp> q) throws SQLException {
+    return list(FLOATING_IPS, q, "phase = 'ACTIVE'", "FloatingIPNotFound: Floating IP %s could not be found.");
   }
 
   /** How many routers each host carries (hosts with none are absent). Blocking JDBC. */

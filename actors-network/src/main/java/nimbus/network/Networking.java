@@ -41,6 +41,9 @@ public final class Networking {
     Entities.initRemembered(system, RouterEntity.TYPE_KEY,
         ctx -> RouterEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
             java.util.Optional.of(ctx.getShard())));
+    Entities.initRemembered(system, FloatingIpEntity.TYPE_KEY,
+        ctx -> FloatingIpEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
     Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
@@ -68,12 +71,19 @@ public final class Networking {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       NetworkListProjection.createTables(c);
       RouterListProjection.createTables(c);
+      FloatingIpListProjection.createTables(c);
     }
     ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
     ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
         NetworkListProjection.SubnetPools::new);
     ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
     ReadSideProjection.run(system, RouterListProjection.NAME, RouterEntity.TAG, RouterListProjection::new);
+    ReadSideProjection.run(system, FloatingIpListProjection.NAME, FloatingIpEntity.TAG, FloatingIpListProjection::new);
+  }
+
+  /** Where the hosts that carry routers report their floating IPs' status (hand it to the node agent). */
+  public static FloatingIpReports floatingIpReports(ActorSystem<?> system) {
+    return new ShardedFloatingIpReports(ClusterSharding.get(system), ASK_TIMEOUT);
   }
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);

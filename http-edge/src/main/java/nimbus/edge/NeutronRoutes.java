@@ -91,6 +91,7 @@ final class NeutronRoutes extends AllDirectives {
   private final PortRoutes ports;
   private final NeutronQuotaRoutes quotas;
   private final RouterRoutes routers;
+  private final FloatingIpRoutes floatingIps;
 
   NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
       Duration timeout, Policy policy, NetworkSettings settings) {
@@ -101,6 +102,7 @@ final class NeutronRoutes extends AllDirectives {
     this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
     this.routers = new RouterRoutes(sharding, listing, blocking, timeout, neutron);
+    this.floatingIps = new FloatingIpRoutes(sharding, listing, blocking, timeout, neutron);
   }
 
   /**
@@ -117,7 +119,7 @@ final class NeutronRoutes extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("resources", List.of(
                 resource("network", "networks", v2), resource("subnet", "subnets", v2),
                 resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2),
-                resource("router", "routers", v2))))))),
+                resource("router", "routers", v2), resource("floatingip", "floatingips", v2))))))),
             pathPrefix("extensions", () -> concat(
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
@@ -129,6 +131,7 @@ final class NeutronRoutes extends AllDirectives {
             subnets.route(ctx, v2),
             ports.route(ctx, v2),
             routers.route(ctx, v2),
+            floatingIps.route(ctx, v2),
             quotas.route(ctx))))));
   }
 

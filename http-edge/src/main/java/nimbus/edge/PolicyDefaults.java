@@ -212,6 +212,11 @@ final class PolicyDefaults {
       r.put(verb, MEMBER);
     }
     r.put("get_router", READER);
+    for (String verb : new String[] {"create_floatingip", "update_floatingip", "delete_floatingip"}) {
+      r.put(verb, MEMBER);
+    }
+    r.put("get_floatingip", READER);
+    r.put("create_floatingip:floating_ip_address", ADMIN);
     for (String verb : new String[] {"create_router", "update_router"}) {
       r.put(verb + ":external_gateway_info:enable_snat", ADMIN);
       r.put(verb + ":external_gateway_info:external_fixed_ips", ADMIN);

@@ -35,7 +35,9 @@ final class FuzzTargets {
       Map.entry("hypervisor", List.of("@{hypervisor.id}")),
       Map.entry("network", List.of("@{network.own}", "@{network.other}", "@{network.shared}")),
       Map.entry("subnet", List.of("@{subnet.own}", "@{subnet.other}", "@{subnet.shared}")),
-      Map.entry("port", List.of("@{port.own}", "@{port.other}")));
+      Map.entry("port", List.of("@{port.own}", "@{port.other}")),
+      Map.entry("router", List.of("@{router.own}", "@{router.other}")),
+      Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")));
 
   final Api admin;
   final Api fuzzer;
@@ -82,6 +84,11 @@ final class FuzzTargets {
     t.network(t.other, "other", "10.55.0.0/24");
     t.ids.put("port.other", expect(201, t.other.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + t.id("network.other") + "\"}}")).path("port").path("id").asText());
+    t.network(admin, "external", "10.57.0.0/24");
+    expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.external"),
+        "{\"network\": {\"router:external\": true}}"));
+    t.ids.put("router.other", t.router(t.other));
+    t.ids.put("floatingip.other", t.floatingIp(t.other));
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
@@ -106,6 +113,20 @@ final class FuzzTargets {
     network(fuzzer, "own", "10.66.0.0/24");
     ids.put("port.own", expect(201, fuzzer.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + id("network.own") + "\"}}")).path("port").path("id").asText());
+    ids.put("router.own", router(fuzzer));
+    ids.put("floatingip.own", floatingIp(fuzzer));
+  }
+
+  /** A router with a gateway on the external network. */
+  private String router(Api api) {
+    return expect(201, api.post("/network/v2.0/routers", "{\"router\": {\"name\": \"fuzz\", "
+        + "\"external_gateway_info\": {\"network_id\": \"" + id("network.external") + "\"}}}"))
+        .path("router").path("id").asText();
+  }
+
+  private String floatingIp(Api api) {
+    return expect(201, api.post("/network/v2.0/floatingips", "{\"floatingip\": {\"floating_network_id\": \""
+        + id("network.external") + "\"}}")).path("floatingip").path("id").asText();
   }
 
   /** A network with a subnet of {@code cidr}, as {@code network.WHO} and {@code subnet.WHO}. */
