@@ -41,4 +41,9 @@ public interface NetworkClaims {
 
   /** The port's addresses go back to its network. */
   CompletionStage<StatusReply<Done>> detachPort(String networkId, String portId);
+
+  /** The floating IPs associated with the port let it go (a deleted port's, as Neutron does). */
+  default CompletionStage<StatusReply<Done>> releaseFloatingIps(String portId) {
+    return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+  }
 }

@@ -21,7 +21,9 @@ public final class Networking {
 
   /** {@code placement}: the hosts routers may be placed on (the node knows its compute hosts). */
   public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock, RouterPlacement placement) {
-    NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT);
+    NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT,
+        port -> java.util.concurrent.CompletableFuture.supplyAsync(() -> floatingIpsOf(system, port),
+            system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking())));
     // networks and ports carry out steps: remembered, so a crash mid-step resumes them
     Entities.initRemembered(system, NetworkEntity.TYPE_KEY,
         ctx -> NetworkEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
@@ -48,6 +50,18 @@ public final class Networking {
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
     Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
     Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));
+  }
+
+  /** The floating IPs associated with a port, from the read side (on control nodes, where entities run). */
+  static List<String> floatingIpsOf(ActorSystem<?> system, String portId) {
+    try {
+      var byPort = new NetworkListing.Query<FloatingIp>(java.util.Optional.empty(),
+          java.util.Map.of("port_id", List.<Object>of(portId)), java.util.Optional.empty(), (f, k) -> null, List.of(), 0,
+          java.util.Optional.empty(), false);
+      return new NetworkListing(ReadSideDatabase.get(system)).floatingIps(byPort).stream().map(FloatingIp::id).toList();
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("read side: " + e.getMessage(), e);
+    }
   }
 
   /** A pool's ranges from the settings, by its name ({@link Segment#pool}). */

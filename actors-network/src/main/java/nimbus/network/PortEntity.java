@@ -168,6 +168,8 @@ public final class PortEntity
   private final List<ActorRef<StatusReply<Port>>> waitingCreate = new ArrayList<>();
   /** The client of an address change (in memory: after a crash it asks again). */
   private final List<ActorRef<StatusReply<Port>>> waitingChange = new ArrayList<>();
+  /** A deleted port's floating IPs have let it go (in memory: after a crash they are asked again, idempotently). */
+  private boolean floatingIpsReleased;
   private final Runnable passivate;
 
   private PortEntity(String portId, NetworkClaims claims, Clock clock, StepDriver<Command> steps, Runnable passivate) {
@@ -285,7 +287,9 @@ public final class PortEntity
             p.attributes().deviceOwner(), p.requestedMac(), p.requestedIps()));
       } else if (p.phase() == Port.Phase.RELEASING) {
         busy = true;
-        if (p.addressesHeld()) {
+        if (p.addressesHeld() && !floatingIpsReleased) {
+          steps.ask("release-floating-ips", () -> claims.releaseFloatingIps(portId));
+        } else if (p.addressesHeld()) {
           steps.ask("release-addresses", () -> claims.detachPort(p.networkId(), portId));
         } else {
           steps.ask("release-quota", () -> claims.release(p.projectId(), List.of(portId)));
@@ -323,6 +327,9 @@ public final class PortEntity
             drive(next);
           }).thenNoReply();
         }
+        break;
+      case "release-floating-ips":
+        floatingIpsReleased = a.accepted();
         break;
       case "release-addresses":
         if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.addressesHeld()) return persist(new AddressesReleased(now()));

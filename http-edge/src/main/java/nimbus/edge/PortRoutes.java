@@ -299,7 +299,26 @@ final class PortRoutes extends NeutronResourceRoutes {
           .<Done>askWithStatus(r -> new NetworkEntity.DetachPort(p.id(), r), timeout);
       var released = sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, p.projectId())
           .<Done>askWithStatus(r -> new NetworkQuotaEntity.Release(List.of(p.id()), r), timeout);
-      return detached.thenCombine(released, (a, b) -> Done.getInstance());
+      return detached.thenCombine(released, (a, b) -> Done.getInstance()).thenCompose(x -> unassociated(p));
+    });
+  }
+
+  /**
+   * Its floating IPs let it go before the delete is answered (the port's own step does it too,
+   * idempotently), as Neutron disassociates them.
+   */
+  private CompletionStage<Done> unassociated(Port p) {
+    var byPort = new NetworkListing.Query<nimbus.network.FloatingIp>(Optional.empty(),
+        Map.of("port_id", List.<Object>of(p.id())), Optional.empty(), (f, k) -> null, List.of(), 0, Optional.empty(),
+        false);
+    return listed(() -> listing.floatingIps(byPort)).thenCompose(fips -> {
+      CompletableFuture<Done> all = CompletableFuture.completedFuture(Done.getInstance());
+      for (nimbus.network.FloatingIp f : fips) {
+        all = all.thenCompose(x -> sharding.entityRefFor(nimbus.network.FloatingIpEntity.TYPE_KEY, f.id())
+            .<nimbus.network.FloatingIp>askWithStatus(r -> new nimbus.network.FloatingIpEntity.Associate(
+                Optional.empty(), r), timeout).thenApply(g -> Done.getInstance())).toCompletableFuture();
+      }
+      return all;
     });
   }
 

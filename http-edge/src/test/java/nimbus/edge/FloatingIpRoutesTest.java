@@ -62,6 +62,10 @@ class FloatingIpRoutesTest extends ApiRouteTest {
     JsonNode moved = json(api.run(put(FIPS + "/" + id, member, "{\"floatingip\": {\"port_id\": \"" + portB
         + "\"}}")), 200).path("floatingip");
     assertEquals(portB, moved.path("port_id").asText());
+    // a deleted port's floating IP is let go, as Neutron does
+    assertEquals(204, api.run(delete(PortRoutesTest.PORTS + "/" + portB, member)).statusCode());
+    assertTrue(json(api.run(get(FIPS + "/" + id, member)), 200).path("floatingip").path("port_id").isNull());
+    json(api.run(put(FIPS + "/" + id, member, "{\"floatingip\": {\"port_id\": \"" + portA + "\"}}")), 200);
     JsonNode off = json(api.run(put(FIPS + "/" + id, member, "{\"floatingip\": {\"port_id\": null}}")), 200)
         .path("floatingip");
     assertTrue(off.path("port_id").isNull());
