@@ -91,8 +91,10 @@ public final class ShardedNetworkClaims implements NetworkClaims {
       for (String id : ids) {
         all = all.thenCompose(before -> sharding.entityRefFor(FloatingIpEntity.TYPE_KEY, id)
             .<StatusReply<FloatingIp>>ask(r -> new FloatingIpEntity.Associate(Optional.empty(), r), timeout)
-            .thenApply(r -> before.isError() ? before : r.isError() ? StatusReply.<Done>error(r.getError())
-                : StatusReply.ack())).toCompletableFuture();
+            // one released meanwhile is as good as let go
+            .thenApply(r -> before.isError() ? before
+                : r.isError() && nimbus.cluster.Rejection.from(r.getError()).kind() != nimbus.cluster.Rejection.Kind.NOT_FOUND
+                    ? StatusReply.<Done>error(r.getError()) : StatusReply.ack())).toCompletableFuture();
       }
       return all;
     });

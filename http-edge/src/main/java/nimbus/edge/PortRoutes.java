@@ -316,7 +316,8 @@ final class PortRoutes extends NeutronResourceRoutes {
       for (nimbus.network.FloatingIp f : fips) {
         all = all.thenCompose(x -> sharding.entityRefFor(nimbus.network.FloatingIpEntity.TYPE_KEY, f.id())
             .<nimbus.network.FloatingIp>askWithStatus(r -> new nimbus.network.FloatingIpEntity.Associate(
-                Optional.empty(), r), timeout).thenApply(g -> Done.getInstance())).toCompletableFuture();
+                // one released meanwhile needs nothing; one that refuses now is let go by the port's own step
+                Optional.empty(), r), timeout).handle((g, e) -> Done.getInstance())).toCompletableFuture();
       }
       return all;
     });
