@@ -425,6 +425,15 @@ public final class RouterEntity
                 + " cannot be deleted, as it is required by one or more routes."));
       }
     }
+    for (Router.FloatingIpMapping f : r.router().floatingIps()) {
+      Optional<IpNet.Address> fixed = IpNet.Address.parse(f.fixedIpAddress());
+      if (cidr != null && fixed.isPresent() && fixed.get().version() == IpNet.parse(cidr).version()
+          && IpNet.parse(cidr).contains(fixed.get())) {
+        return Effect().reply(c.replyTo(), NetworkRefusal.of(Rejection.Kind.CONFLICT, "RouterInterfaceInUseByFloatingIP",
+            "Router interface for subnet " + i.subnetId() + " on router " + routerId
+                + " cannot be deleted, as it is required by one or more floating IPs."));
+      }
+    }
     return Effect().persist(new InterfaceRemoved(i.portId(), now())).thenRun(next -> {
       waitingRemoval.put(i.portId(), c.replyTo());
       removing.put(i.portId(), i);

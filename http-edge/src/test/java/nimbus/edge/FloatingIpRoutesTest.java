@@ -66,6 +66,8 @@ class FloatingIpRoutesTest extends ApiRouteTest {
     assertEquals(204, api.run(delete(PortRoutesTest.PORTS + "/" + portB, member)).statusCode());
     assertTrue(json(api.run(get(FIPS + "/" + id, member)), 200).path("floatingip").path("port_id").isNull());
     json(api.run(put(FIPS + "/" + id, member, "{\"floatingip\": {\"port_id\": \"" + portA + "\"}}")), 200);
+    assertEquals("RouterInterfaceInUseByFloatingIP", neutronError(api.run(put(RouterRoutesTest.ROUTERS + "/" + router
+        + "/remove_router_interface", member, "{\"subnet_id\": \"" + sub + "\"}")), 409)[0]);
     JsonNode off = json(api.run(put(FIPS + "/" + id, member, "{\"floatingip\": {\"port_id\": null}}")), 200)
         .path("floatingip");
     assertTrue(off.path("port_id").isNull());
