@@ -71,9 +71,13 @@ public final class ShardedRouterClaims implements RouterClaims {
 
   @Override
   public CompletionStage<StatusReply<String>> place(String routerId) {
-    return CompletableFuture.supplyAsync(() -> RouterPlacement.fewestRouters(placement.hosts(), routersPerHost.get())
-        .map(StatusReply::success)
-        .orElseGet(() -> Rejection.of(Rejection.Kind.CONFLICT, "no host can carry routers yet")), blocking);
+    return CompletableFuture.supplyAsync(() -> {
+      java.util.Collection<String> hosts = placement.hosts();
+      // no host: no need to count what each carries
+      return (hosts.isEmpty() ? java.util.Optional.<String>empty()
+          : RouterPlacement.fewestRouters(hosts, routersPerHost.get())).map(StatusReply::success)
+          .orElseGet(() -> Rejection.of(Rejection.Kind.CONFLICT, "no host can carry routers yet"));
+    }, blocking);
   }
 
   @Override
