@@ -88,7 +88,7 @@ class L3ListProjectionTest {
         envelope(pid, new FloatingIpEntity.FloatingIpQuotaHeld(T0)),
         envelope(pid, new FloatingIpEntity.AddressAssigned("s1", "172.24.0.9", T0))));
     assertEquals(List.of("172.24.0.9"), column("SELECT floating_ip_address FROM floatingip_list"));
-    assertEquals(List.of((String) null), column("SELECT port_id FROM floatingip_list"), "not associated until the router knows");
+    assertEquals(java.util.Collections.singletonList(null), column("SELECT port_id FROM floatingip_list"), "not associated until the router knows");
     handler.process(new ReadSideSession(c), List.of(envelope(pid, new FloatingIpEntity.Associated(T0))));
     assertEquals(List.of("port-a"), column("SELECT port_id FROM floatingip_list"));
     assertEquals(List.of("r1"), column("SELECT router_id FROM floatingip_list"));
