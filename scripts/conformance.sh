@@ -161,6 +161,11 @@ NETWORK_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
 api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$NETWORK_ID\", \"ip_version\": 4,
   \"cidr\": \"10.254.0.0/16\", \"name\": \"conformance-subnet\"}}" >/dev/null
+# --- the external network routers' gateways and floating IPs use (network.public_network_id)
+PUBLIC_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-public", "router:external": true}}' \
+  | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
+api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$PUBLIC_ID\", \"ip_version\": 4,
+  \"cidr\": \"172.24.0.0/16\", \"name\": \"conformance-public-subnet\"}}" >/dev/null
 # the extensions tempest may use: exactly those Nimbus lists
 API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
   | $PY -c 'import json, sys; print(",".join(e["alias"] for e in json.load(sys.stdin)["extensions"]))')
@@ -272,8 +277,8 @@ os_glance_reserved = false
 manage_locations = false
 
 [network]
-public_network_id =
-floating_network_name =
+public_network_id = $PUBLIC_ID
+floating_network_name = conformance-public
 # tempest's own subnets (test projects' networks) and subnet pools (default_network)
 project_network_cidr = 10.100.0.0/16
 project_network_mask_bits = 28
@@ -285,9 +290,10 @@ build_timeout = 90
 build_interval = 1
 
 [network-feature-enabled]
-# no routers, floating IPs or security groups yet (not listed: tempest skips their tests)
+# no security groups yet (not listed: tempest skips their tests); floating IPs on for Neutron's
+# floating IP tests (it also lets the compute os-floating-ips tests run: see CONFORMANCE.md)
 api_extensions = $API_EXTENSIONS
-floating_ips = false
+floating_ips = true
 ipv6 = true
 ipv6_subnet_attributes = true
 port_admin_state_change = true

@@ -50,4 +50,8 @@ public interface NetworkClaims {
 
   /** The network holds how hosts filter the port ({@link NetworkEntity.SecurePort}). */
   CompletionStage<StatusReply<Done>> securePort(String networkId, String portId, PortSecurity security);
+  /** The floating IPs associated with the port let it go (a deleted port's, as Neutron does). */
+  default CompletionStage<StatusReply<Done>> releaseFloatingIps(String portId) {
+    return java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+  }
 }

@@ -100,6 +100,17 @@ public final class NetworkListing {
           Map.entry("created_at", "created_at")),
       // the rules of its own groups
       "security_group_id IN (SELECT id FROM security_group_list WHERE project_id = ?)", 1);
+  private static final Table<RouterState> ROUTERS = new Table<>("router_list", RouterEntity.TAG,
+      RouterListProjection.NAME, RouterState.class, Map.of("id", "id", "name", "name", "project_id", "project_id",
+          "tenant_id", "project_id", "status", "status", "created_at", "created_at"),
+      "project_id = ?", 1);
+
+  private static final Table<FloatingIp> FLOATING_IPS = new Table<>("floatingip_list", FloatingIpEntity.TAG,
+      FloatingIpListProjection.NAME, FloatingIp.class, Map.of("id", "id", "project_id", "project_id",
+          "tenant_id", "project_id", "floating_network_id", "floating_network_id", "floating_ip_address",
+          "floating_ip_address", "status", "status", "port_id", "port_id", "router_id", "router_id",
+          "created_at", "created_at"),
+      "project_id = ?", 1);
 
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(2);
   private final ReadSideDatabase database;
@@ -152,6 +163,28 @@ public final class NetworkListing {
       ReadSideProjection.awaitCaughtUp(c, SecurityGroupListProjection.NAME, SecurityGroupEntity.TAG, CATCH_UP_LIMIT);
       return SecurityGroupListProjection.groupOfRule(c, ruleId);
     }
+  }
+
+  /** Routers that are usable. Blocking JDBC. */
+  public List<RouterState> routers(Query<RouterState> q) throws SQLException {
+    return list(ROUTERS, q, "phase = 'ACTIVE'", "RouterNotFound: Router %s could not be found.");
+  }
+
+  /** Floating IPs that hold their address. Blocking JDBC. */
+  public List<FloatingIp> floatingIps(Query<FloatingIp> q) throws SQLException {
+    return list(FLOATING_IPS, q, "phase = 'ACTIVE'", "FloatingIPNotFound: Floating IP %s could not be found.");
+  }
+
+  /** How many routers each host carries (hosts with none are absent). Blocking JDBC. */
+  public Map<String, Integer> routersPerHost() throws SQLException {
+    Map<String, Integer> counts = new TreeMap<>();
+    try (Connection c = database.connection();
+        PreparedStatement st = c.prepareStatement("SELECT host, COUNT(*) FROM router_list WHERE host IS NOT NULL"
+            + " AND phase <> 'GONE' GROUP BY host");
+        ResultSet rs = st.executeQuery()) {
+      while (rs.next()) counts.put(rs.getString(1), rs.getInt(2));
+    }
+    return counts;
   }
 
   /** The network subnet {@code subnetId} belongs to (its entity holds the subnet), if it exists. Blocking JDBC. */

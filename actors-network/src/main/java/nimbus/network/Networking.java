@@ -16,7 +16,14 @@ public final class Networking {
   private Networking() {}
 
   public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock) {
-    NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT);
+    init(system, settings, clock, RouterPlacement.NONE);
+  }
+
+  /** {@code placement}: the hosts routers may be placed on (the node knows its compute hosts). */
+  public static void init(ActorSystem<?> system, NetworkSettings settings, Clock clock, RouterPlacement placement) {
+    NetworkClaims claims = new ShardedNetworkClaims(ClusterSharding.get(system), ASK_TIMEOUT,
+        port -> java.util.concurrent.CompletableFuture.supplyAsync(() -> floatingIpsOf(system, port),
+            system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking())));
     // networks and ports carry out steps: remembered, so a crash mid-step resumes them
     Entities.initRemembered(system, NetworkEntity.TYPE_KEY,
         ctx -> NetworkEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
@@ -27,10 +34,37 @@ public final class Networking {
     Entities.initRemembered(system, SecurityGroupEntity.TYPE_KEY,
         ctx -> SecurityGroupEntity.create(ctx.getEntityId(), claims, settings.stepRetryInterval(), clock,
             java.util.Optional.of(ctx.getShard())));
+    // the read side is opened only when a router is placed: entities run on control nodes, which have it
+    RouterClaims routerClaims = new ShardedRouterClaims(ClusterSharding.get(system), claims, ASK_TIMEOUT, placement,
+        () -> {
+          try {
+            return new NetworkListing(ReadSideDatabase.get(system)).routersPerHost();
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("read side: " + e.getMessage(), e);
+          }
+        }, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+    Entities.initRemembered(system, RouterEntity.TYPE_KEY,
+        ctx -> RouterEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
+    Entities.initRemembered(system, FloatingIpEntity.TYPE_KEY,
+        ctx -> FloatingIpEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
+            java.util.Optional.of(ctx.getShard())));
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
         ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
     Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
     Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));
+  }
+
+  /** The floating IPs associated with a port, from the read side (on control nodes, where entities run). */
+  static List<String> floatingIpsOf(ActorSystem<?> system, String portId) {
+    try {
+      var byPort = new NetworkListing.Query<FloatingIp>(java.util.Optional.empty(),
+          java.util.Map.of("port_id", List.<Object>of(portId)), java.util.Optional.empty(), (f, k) -> null, List.of(), 0,
+          java.util.Optional.empty(), false);
+      return new NetworkListing(ReadSideDatabase.get(system)).floatingIps(byPort).stream().map(FloatingIp::id).toList();
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("read side: " + e.getMessage(), e);
+    }
   }
 
   /** A pool's ranges from the settings, by its name ({@link Segment#pool}). */
@@ -54,6 +88,8 @@ public final class Networking {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       NetworkListProjection.createTables(c);
       SecurityGroupListProjection.createTables(c);
+      RouterListProjection.createTables(c);
+      FloatingIpListProjection.createTables(c);
     }
     ReadSideProjection.run(system, SecurityGroupListProjection.NAME, SecurityGroupEntity.TAG,
         SecurityGroupListProjection.Groups::new);
@@ -61,6 +97,13 @@ public final class Networking {
     ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
         NetworkListProjection.SubnetPools::new);
     ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
+    ReadSideProjection.run(system, RouterListProjection.NAME, RouterEntity.TAG, RouterListProjection::new);
+    ReadSideProjection.run(system, FloatingIpListProjection.NAME, FloatingIpEntity.TAG, FloatingIpListProjection::new);
+  }
+
+  /** Where the hosts that carry routers report their floating IPs' status (hand it to the node agent). */
+  public static FloatingIpReports floatingIpReports(ActorSystem<?> system) {
+    return new ShardedFloatingIpReports(ClusterSharding.get(system), ASK_TIMEOUT);
   }
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);

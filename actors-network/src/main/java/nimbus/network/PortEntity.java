@@ -181,6 +181,8 @@ public final class PortEntity
   private final List<ActorRef<StatusReply<Port>>> waitingCreate = new ArrayList<>();
   /** The client of an address change (in memory: after a crash it asks again). */
   private final List<ActorRef<StatusReply<Port>>> waitingChange = new ArrayList<>();
+  /** A deleted port's floating IPs have let it go (in memory: after a crash they are asked again, idempotently). */
+  private boolean floatingIpsReleased;
   private final Runnable passivate;
   /** Clients of an update, answered once the port's groups are as it says (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Port>>> waitingGroups = new ArrayList<>();
@@ -304,7 +306,9 @@ public final class PortEntity
       } else if (p.phase() == Port.Phase.RELEASING) {
         busy = true;
         security(p);
-        if (p.addressesHeld()) {
+        if (p.addressesHeld() && !floatingIpsReleased) {
+          steps.ask("release-floating-ips", () -> claims.releaseFloatingIps(portId));
+        } else if (p.addressesHeld()) {
           steps.ask("release-addresses", () -> claims.detachPort(p.networkId(), portId));
         } else {
           steps.ask("release-quota", () -> claims.release(p.projectId(), List.of(portId)));
@@ -364,6 +368,9 @@ public final class PortEntity
             drive(next);
           }).thenNoReply();
         }
+        break;
+      case "release-floating-ips":
+        floatingIpsReleased = a.accepted();
         break;
       case "release-addresses":
         if (a.accepted() && p.phase() == Port.Phase.RELEASING && p.addressesHeld()) return persist(new AddressesReleased(now()));

@@ -13,4 +13,13 @@ public record RouterChanged(Router router) implements CborSerializable {
   public static String topic(String routerId) {
     return "router-" + routerId;
   }
+
+  /**
+   * The name of the topic of the routers placed on {@code host}: every change of a router there
+   * (and of one that left it, or was deleted) is published here too, so a host's agent learns of
+   * the routers it must build and then follows each one's {@link #topic}.
+   */
+  public static String hostTopic(String host) {
+    return "routers-on-" + host;
+  }
 }

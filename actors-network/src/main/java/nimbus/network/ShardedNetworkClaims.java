@@ -12,10 +12,18 @@ import org.apache.pekko.pattern.StatusReply;
 public final class ShardedNetworkClaims implements NetworkClaims {
   private final ClusterSharding sharding;
   private final Duration timeout;
+  /** The floating IPs associated with a port (the read side's answer). */
+  private final java.util.function.Function<String, CompletionStage<List<String>>> floatingIpsOf;
 
   public ShardedNetworkClaims(ClusterSharding sharding, Duration timeout) {
+    this(sharding, timeout, port -> java.util.concurrent.CompletableFuture.completedFuture(List.of()));
+  }
+
+  public ShardedNetworkClaims(ClusterSharding sharding, Duration timeout,
+      java.util.function.Function<String, CompletionStage<List<String>>> floatingIpsOf) {
     this.sharding = sharding;
     this.timeout = timeout;
+    this.floatingIpsOf = floatingIpsOf;
   }
 
   @Override
@@ -91,5 +99,22 @@ public final class ShardedNetworkClaims implements NetworkClaims {
   public CompletionStage<StatusReply<Done>> securePort(String networkId, String portId, PortSecurity security) {
     return sharding.entityRefFor(NetworkEntity.TYPE_KEY, networkId)
         .ask(r -> new NetworkEntity.SecurePort(portId, security, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseFloatingIps(String portId) {
+    return floatingIpsOf.apply(portId).thenCompose(ids -> {
+      java.util.concurrent.CompletableFuture<StatusReply<Done>> all =
+          java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+      for (String id : ids) {
+        all = all.thenCompose(before -> sharding.entityRefFor(FloatingIpEntity.TYPE_KEY, id)
+            .<StatusReply<FloatingIp>>ask(r -> new FloatingIpEntity.Associate(Optional.empty(), r), timeout)
+            // one released meanwhile is as good as let go
+            .thenApply(r -> before.isError() ? before
+                : r.isError() && nimbus.cluster.Rejection.from(r.getError()).kind() != nimbus.cluster.Rejection.Kind.NOT_FOUND
+                    ? StatusReply.<Done>error(r.getError()) : StatusReply.ack())).toCompletableFuture();
+      }
+      return all;
+    });
   }
 }

@@ -122,7 +122,7 @@ final class NeutronQuotaRoutes extends ServiceRoutes {
       List<String> unknown = new ArrayList<>();
       quota.fieldNames().forEachRemaining(k -> {
         if (!OPTIONS.contains(k) && !List.of("network", "subnet", "port", "subnetpool", "security_group",
-            "security_group_rule").contains(k)) unknown.add(k);
+            "security_group_rule", "router", "floatingip").contains(k)) unknown.add(k);
       });
       if (!unknown.isEmpty()) {
         throw NeutronErrors.badRequest("Unrecognized attribute(s) '" + String.join(", ", unknown) + "'");

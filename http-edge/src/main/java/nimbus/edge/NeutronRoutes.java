@@ -76,7 +76,17 @@ final class NeutronRoutes extends AllDirectives {
           + "as the default.", "2016-02-18T18:00:00-00:00"),
       Extension.of("security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"),
       Extension.of("stateful-security-group", "Stateful security group",
-          "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"));
+          "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
+      Extension.of("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron "
+          + "networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"),
+      Extension.of("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router "
+          + "abstraction for specifying whether SNAT should occur on the external gateway",
+          "2013-03-28T10:00:00-00:00"),
+      Extension.of("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router",
+          "2013-02-01T10:00:00-00:00"),
+      Extension.of("extraroute-atomic", "Atomically add/remove extra routes",
+          "Edit extra routes of a router on server side by atomically adding/removing extra routes",
+          "2019-07-10T00:00:00-00:00"));
 
   private final NetworkRoutes networks;
   private final SubnetRoutes subnets;
@@ -84,6 +94,8 @@ final class NeutronRoutes extends AllDirectives {
   private final PortRoutes ports;
   private final SecurityGroupRoutes securityGroups;
   private final NeutronQuotaRoutes quotas;
+  private final RouterRoutes routers;
+  private final FloatingIpRoutes floatingIps;
 
   NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
       Duration timeout, Policy policy, NetworkSettings settings) {
@@ -94,6 +106,8 @@ final class NeutronRoutes extends AllDirectives {
     this.securityGroups = new SecurityGroupRoutes(sharding, listing, blocking, timeout, neutron);
     this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron, securityGroups);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
+    this.routers = new RouterRoutes(sharding, listing, blocking, timeout, neutron);
+    this.floatingIps = new FloatingIpRoutes(sharding, listing, blocking, timeout, neutron);
   }
 
   /**
@@ -111,7 +125,8 @@ final class NeutronRoutes extends AllDirectives {
                 resource("network", "networks", v2), resource("subnet", "subnets", v2),
                 resource("port", "ports", v2), resource("subnetpool", "subnetpools", v2),
                 resource("security_group", "security-groups", v2),
-                resource("security_group_rule", "security-group-rules", v2))))))),
+                resource("security_group_rule", "security-group-rules", v2),
+                resource("router", "routers", v2), resource("floatingip", "floatingips", v2))))))),
             pathPrefix("extensions", () -> concat(
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
@@ -123,6 +138,8 @@ final class NeutronRoutes extends AllDirectives {
             subnets.route(ctx, v2),
             ports.route(ctx, v2),
             securityGroups.route(ctx, v2),
+            routers.route(ctx, v2),
+            floatingIps.route(ctx, v2),
             quotas.route(ctx))))));
   }
 

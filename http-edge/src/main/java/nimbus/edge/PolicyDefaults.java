@@ -163,6 +163,7 @@ final class PolicyDefaults {
     r.put("update_subnet", "rule:network_member");
     r.put("delete_subnet", "rule:network_member");
     ports(r);
+    routers(r);
     // subnet pools: a project's own, usable (not writable) by all when shared; only admins share one
     // or make one the default
     r.put("shared_subnetpools", "field:subnetpools:shared=True");
@@ -209,6 +210,24 @@ final class PolicyDefaults {
     r.put("update_port:mac_address", ADMIN);
     for (String attr : new String[] {"vif_type", "vif_details", "host_id", "profile"}) {
       r.put("get_port:binding:" + attr, ADMIN);
+    }
+  }
+
+  /** Neutron's router rules: a project's own; SNAT and a gateway's addresses are the admin's to pick. */
+  private static void routers(Map<String, String> r) {
+    for (String verb : new String[] {"create_router", "update_router", "delete_router", "add_router_interface",
+        "remove_router_interface", "add_extraroutes", "remove_extraroutes"}) {
+      r.put(verb, MEMBER);
+    }
+    r.put("get_router", READER);
+    for (String verb : new String[] {"create_floatingip", "update_floatingip", "delete_floatingip"}) {
+      r.put(verb, MEMBER);
+    }
+    r.put("get_floatingip", READER);
+    r.put("create_floatingip:floating_ip_address", ADMIN);
+    for (String verb : new String[] {"create_router", "update_router"}) {
+      r.put(verb + ":external_gateway_info:enable_snat", ADMIN);
+      r.put(verb + ":external_gateway_info:external_fixed_ips", ADMIN);
     }
   }
 

@@ -362,7 +362,7 @@ final class PortRoutes extends NeutronResourceRoutes {
 
   /**
    * Deletes the port, and gives its addresses back to its network and its quota to its project,
-   * and leaves its security groups, before answering (the port's own steps then find both given back: each is idempotent). So a
+   * leaves its security groups and lets its floating IPs go, before answering (the port's own steps then find both given back: each is idempotent). So a
    * delete answered is done, as in Neutron: the network can be deleted and the quota used at once.
    */
   private CompletionStage<Done> deleted(Port p) {
@@ -378,7 +378,28 @@ final class PortRoutes extends NeutronResourceRoutes {
         left = left.thenCompose(x -> sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, group)
             .<Done>askWithStatus(r -> new SecurityGroupEntity.Leave(p.id(), r), timeout));
       }
-      return detached.thenCombine(released, (a, b) -> Done.getInstance()).thenCombine(left, (a, b) -> b);
+      return detached.thenCombine(released, (a, b) -> Done.getInstance()).thenCombine(left, (a, b) -> b)
+          .thenCompose(x -> unassociated(p));
+    });
+  }
+
+  /**
+   * Its floating IPs let it go before the delete is answered (the port's own step does it too,
+   * idempotently), as Neutron disassociates them.
+   */
+  private CompletionStage<Done> unassociated(Port p) {
+    var byPort = new NetworkListing.Query<nimbus.network.FloatingIp>(Optional.empty(),
+        Map.of("port_id", List.<Object>of(p.id())), Optional.empty(), (f, k) -> null, List.of(), 0, Optional.empty(),
+        false);
+    return listed(() -> listing.floatingIps(byPort)).thenCompose(fips -> {
+      CompletableFuture<Done> all = CompletableFuture.completedFuture(Done.getInstance());
+      for (nimbus.network.FloatingIp f : fips) {
+        all = all.thenCompose(x -> sharding.entityRefFor(nimbus.network.FloatingIpEntity.TYPE_KEY, f.id())
+            .<nimbus.network.FloatingIp>askWithStatus(r -> new nimbus.network.FloatingIpEntity.Associate(
+                // one released meanwhile needs nothing; one that refuses now is let go by the port's own step
+                Optional.empty(), r), timeout).handle((g, e) -> Done.getInstance())).toCompletableFuture();
+      }
+      return all;
     });
   }
 

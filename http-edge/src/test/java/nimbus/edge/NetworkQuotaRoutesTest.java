@@ -21,8 +21,10 @@ class NetworkQuotaRoutesTest extends ApiRouteTest {
     assertEquals("TenantQuotaNotFound", neutronError(api.run(delete(QUOTAS + project, admin)), 404)[0]);
     assertEquals(1, json(api.run(put(QUOTAS + project, admin, "{\"quota\": {\"network\": 1}}")), 200)
         .path("quota").path("network").asInt());
-    assertEquals("Unrecognized attribute(s) 'router'", neutronError(api.run(put(QUOTAS + project, admin,
-        "{\"quota\": {\"router\": 1}}")), 400)[1]);
+    assertEquals("Unrecognized attribute(s) 'rbac_policy'", neutronError(api.run(put(QUOTAS + project, admin,
+        "{\"quota\": {\"rbac_policy\": 1}}")), 400)[1]);
+    assertEquals(10, quota.path("router").asInt());
+    assertEquals(50, quota.path("floatingip").asInt());
 
     json(api.run(post(NetworkRoutesTest.NETWORKS, member, "{\"network\": {}}")), 201);
     String[] over = neutronError(api.run(post(NetworkRoutesTest.NETWORKS, member, "{\"network\": {}}")), 409);

@@ -154,8 +154,8 @@ class NetworkRoutesTest extends ApiRouteTest {
     assertTrue(extensions.findValuesAsText("alias").containsAll(List.of("provider", "external-net", "quotas")));
     JsonNode one = json(api.run(get("/network/v2.0/extensions/provider", member)), 200).path("extension");
     assertEquals("Provider Network", one.path("name").asText());
-    assertEquals("HTTPNotFound", neutronError(api.run(get("/network/v2.0/extensions/router", member)), 404)[0]);
-    assertEquals("HTTPNotFound", neutronError(api.run(get("/network/v2.0/routers", member)), 404)[0]);
+    assertEquals("HTTPNotFound", neutronError(api.run(get("/network/v2.0/extensions/trunk", member)), 404)[0]);
+    assertEquals("HTTPNotFound", neutronError(api.run(get("/network/v2.0/trunks", member)), 404)[0]);
   }
 
   List<String> ids(org.apache.pekko.http.javadsl.model.HttpRequest request) {

@@ -106,7 +106,9 @@ public final class Node implements AutoCloseable {
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), imageLimits);
-      Networking.init(sys, settings.network(), clock);
+      // routers go to the compute hosts that are up (their agents build them)
+      Networking.init(sys, settings.network(), clock, () -> HostDirectory.get(sys).hosts().stream()
+          .map(h -> h.host()).filter(h -> HostDirectory.get(sys).isUp(h, settings.compute().hostDownAfter())).toList());
       Identity.init(sys, clock, settings.has(Role.CONTROL));
       if (settings.has(Role.CONTROL)) {
         try {

@@ -229,7 +229,12 @@ class ApiFuzzTest {
         Map.entry("user", other.get("/identity/v3/users/" + targets.id("user.other")).body().path("user")),
         Map.entry("network", other.get("/network/v2.0/networks/" + targets.id("network.other")).body()),
         Map.entry("subnet", other.get("/network/v2.0/subnets/" + targets.id("subnet.other")).body()),
-        Map.entry("port", other.get("/network/v2.0/ports/" + targets.id("port.other")).body()));
+        Map.entry("port", other.get("/network/v2.0/ports/" + targets.id("port.other")).body()),
+        // not its status, revision or update time: its placement on a host may come at any moment
+        Map.entry("router", pick(other.get("/network/v2.0/routers/" + targets.id("router.other")).body().path("router"),
+            "id", "name", "admin_state_up", "external_gateway_info", "routes")),
+        Map.entry("floating IP", pick(other.get("/network/v2.0/floatingips/" + targets.id("floatingip.other")).body()
+            .path("floatingip"), "id", "floating_ip_address", "port_id", "router_id", "description")));
   }
 
   private static JsonNode pick(JsonNode from, String... fields) {

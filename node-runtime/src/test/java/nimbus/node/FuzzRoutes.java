@@ -221,6 +221,27 @@ final class FuzzRoutes {
           + "\"port_range_max\": 22, \"remote_ip_prefix\": \"10.0.0.0/8\", \"ethertype\": \"IPv4\"}}"),
       new Route("GET", NETWORK + "/security-group-rules/{secrule}"),
       new Route("DELETE", NETWORK + "/security-group-rules/{secrule}"),
+      new Route("GET", NETWORK + "/routers?limit=2&sort_key=name&sort_dir=asc"),
+      new Route("POST", NETWORK + "/routers", "{\"router\": {\"name\": \"r\", \"admin_state_up\": true, "
+          + "\"external_gateway_info\": {\"network_id\": \"@{network.external}\"}}}"),
+      new Route("GET", NETWORK + "/routers/{router}"),
+      new Route("PUT", NETWORK + "/routers/{router}", "{\"router\": {\"name\": \"renamed\", \"routes\": "
+          + "[{\"destination\": \"10.9.0.0/16\", \"nexthop\": \"10.66.0.5\"}], \"external_gateway_info\": {}}}"),
+      new Route("PUT", NETWORK + "/routers/{router}/add_router_interface", "{\"subnet_id\": \"@{subnet.own}\"}"),
+      new Route("PUT", NETWORK + "/routers/{router}/add_router_interface", "{\"port_id\": \"@{port.own}\"}"),
+      new Route("PUT", NETWORK + "/routers/{router}/add_extraroutes", "{\"router\": {\"routes\": "
+          + "[{\"destination\": \"10.8.0.0/16\", \"nexthop\": \"10.66.0.6\"}]}}"),
+      new Route("PUT", NETWORK + "/routers/{router}/remove_extraroutes", "{\"router\": {\"routes\": "
+          + "[{\"destination\": \"10.8.0.0/16\", \"nexthop\": \"10.66.0.6\"}]}}"),
+      new Route("PUT", NETWORK + "/routers/{router}/remove_router_interface", "{\"subnet_id\": \"@{subnet.own}\"}"),
+      new Route("DELETE", NETWORK + "/routers/{router}"),
+      new Route("GET", NETWORK + "/floatingips?status=DOWN&fields=id"),
+      new Route("POST", NETWORK + "/floatingips", "{\"floatingip\": {\"floating_network_id\": "
+          + "\"@{network.external}\", \"port_id\": \"@{port.own}\", \"description\": \"d\"}}"),
+      new Route("GET", NETWORK + "/floatingips/{floatingip}"),
+      new Route("PUT", NETWORK + "/floatingips/{floatingip}", "{\"floatingip\": {\"port_id\": \"@{port.own}\"}}"),
+      new Route("PUT", NETWORK + "/floatingips/{floatingip}", "{\"floatingip\": {\"port_id\": null}}"),
+      new Route("DELETE", NETWORK + "/floatingips/{floatingip}"),
       new Route("GET", NETWORK + "/quotas"), new Route("GET", NETWORK + "/quotas/{project}"),
       new Route("GET", NETWORK + "/quotas/{project}/details.json"),
       new Route("PUT", NETWORK + "/quotas/{project}", "{\"quota\": {\"network\": 50, \"port\": 100}}"),

@@ -37,7 +37,9 @@ final class FuzzTargets {
       Map.entry("subnet", List.of("@{subnet.own}", "@{subnet.other}", "@{subnet.shared}")),
       Map.entry("port", List.of("@{port.own}", "@{port.other}")),
       Map.entry("secgroup", List.of("@{secgroup.own}", "@{secgroup.other}")),
-      Map.entry("secrule", List.of("@{secrule.own}", "@{secrule.other}")));
+      Map.entry("secrule", List.of("@{secrule.own}", "@{secrule.other}")),
+      Map.entry("router", List.of("@{router.own}", "@{router.other}")),
+      Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")));
 
   final Api admin;
   final Api fuzzer;
@@ -88,6 +90,11 @@ final class FuzzTargets {
     t.ids.put("port.other", expect(201, t.other.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + t.id("network.other") + "\"}}")).path("port").path("id").asText());
     t.securityGroup(t.other, "other");
+    t.network(admin, "external", "10.57.0.0/24");
+    expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.external"),
+        "{\"network\": {\"router:external\": true}}"));
+    t.ids.put("router.other", t.router(t.other));
+    t.ids.put("floatingip.other", t.floatingIp(t.other));
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
@@ -113,6 +120,8 @@ final class FuzzTargets {
     ids.put("port.own", expect(201, fuzzer.post("/network/v2.0/ports", "{\"port\": {\"network_id\": \""
         + id("network.own") + "\"}}")).path("port").path("id").asText());
     securityGroup(fuzzer, "own");
+    ids.put("router.own", router(fuzzer));
+    ids.put("floatingip.own", floatingIp(fuzzer));
   }
 
   /** A security group, as {@code secgroup.WHO}, and one of its rules as {@code secrule.WHO}. */
@@ -121,6 +130,18 @@ final class FuzzTargets {
         + who + "-" + generation + "\"}}")).path("security_group");
     ids.put("secgroup." + who, g.path("id").asText());
     ids.put("secrule." + who, g.path("security_group_rules").get(0).path("id").asText());
+  }
+
+  /** A router with a gateway on the external network. */
+  private String router(Api api) {
+    return expect(201, api.post("/network/v2.0/routers", "{\"router\": {\"name\": \"fuzz\", "
+        + "\"external_gateway_info\": {\"network_id\": \"" + id("network.external") + "\"}}}"))
+        .path("router").path("id").asText();
+  }
+
+  private String floatingIp(Api api) {
+    return expect(201, api.post("/network/v2.0/floatingips", "{\"floatingip\": {\"floating_network_id\": \""
+        + id("network.external") + "\"}}")).path("floatingip").path("id").asText();
   }
 
   /** A network with a subnet of {@code cidr}, as {@code network.WHO} and {@code subnet.WHO}. */
