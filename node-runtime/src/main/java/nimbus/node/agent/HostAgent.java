@@ -26,13 +26,18 @@ import nimbus.compute.ServerEntity;
 import nimbus.compute.Task;
 import nimbus.config.HostSettings;
 import nimbus.compute.ServerPort;
+import nimbus.network.FloatingIpReports;
 import nimbus.network.PortEntity;
+import nimbus.node.dataplane.LinuxTenantHost;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
 import nimbus.node.metadata.GuestNetworks;
 import nimbus.node.metadata.GuestNic;
 import nimbus.node.metadata.LocalGuests;
+import nimbus.node.router.LinuxRouters;
+import nimbus.node.router.RouterAgent;
+import nimbus.node.router.RouterRecords;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -133,6 +138,13 @@ public final class HostAgent {
     this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
     this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking), "tenant-networks");
+    // routers need the real tenant dataplane: their legs are ports of its bridges
+    if (tenantHost instanceof LinuxTenantHost) {
+      FloatingIpReports reports = (fip, router, status) -> CompletableFuture.completedFuture(Done.getInstance()); // WIRED HERE: ShardedFloatingIpReports
+      RouterAgent.Lookup lookup = id -> CompletableFuture.failedFuture(new IllegalStateException("no router entity")); // WIRED HERE: ask RouterEntity
+      ctx.spawn(RouterAgent.create(settings, tenants, new LinuxRouters(new ProcessRunner()),
+          new RouterRecords(settings.dhcpDir().resolve("routers")), reports, lookup, blocking), "routers");
+    }
   }
 
   private Behavior<Message> starting(StashBuffer<Message> stash) {
@@ -477,6 +489,7 @@ public final class HostAgent {
       }
     }
     for (String id : m.leased()) {
+      if (RouterAgent.isRouterOwner(id)) continue; // the router agent's, which sweeps them itself
       if (!m.domains().containsKey(id) && !allocated.contains(id) && !running.containsKey(id)
           && !queued.containsKey(id) && !changedSince(id, m.readAt())) {
         ctx.getLog().info("releasing the orphan lease of server {} on host {}", id, settings.name());
