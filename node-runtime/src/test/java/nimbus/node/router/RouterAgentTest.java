@@ -197,11 +197,18 @@ class RouterAgentTest {
     ActorRef<TenantNetworks.Command> tenants = kit.spawn(TenantNetworks.create(settings(), new RecordingTenantHost(), blocking));
     ScriptedHost host = new ScriptedHost();
     host.namespaces.add(RouterCommands.namespaceOf("7e57b000-0000-4000-8000-0000000000b2")); // a stray router
+    // and its plug, left by an agent that stopped before it removed it
+    AskPattern.<TenantNetworks.Command, List<nimbus.node.hypervisor.DomainSpec.Nic>>askWithStatus(tenants,
+        replyTo -> new TenantNetworks.Plug("router-stray", "router-stray", List.of(new nimbus.compute.ServerPort(
+            "5a000000-0000-4000-8000-00000000005a", NET_A, NET_A, "fa:16:3e:00:00:5a", List.of(), false,
+            Optional.of(HOST))), replyTo), WAIT, kit.system().scheduler()).toCompletableFuture().join();
+    assertEquals(Set.of("router-stray"), owners(tenants));
     Reports reports = new Reports();
     Map<String, Optional<Router>> entities = new ConcurrentHashMap<>();
     ActorRef<RouterAgent.Command> agent = agent(tenants, host, reports, entities);
 
     await("the stray router namespace is swept", () -> host.namespaces.isEmpty());
+    await("and its plug", () -> owners(tenants).isEmpty());
     Router r1 = router(id, HOST, 1, false, List.of("fip-1", "fip-2"));
     publishUntil(r1, "the router is built", () -> reports.heard.containsAll(List.of("fip-1 ACTIVE", "fip-2 ACTIVE")));
     assertTrue(host.namespaces.contains(namespace));
