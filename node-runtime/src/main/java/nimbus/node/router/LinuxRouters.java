@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The routers of a real Linux host, a namespace each ({@link RouterCommands}, {@link RouterFirewall}):
  * applied idempotently from what the host holds, removed, and swept. The namespaces outlive the
- * agent, so a new instance finds them ({@link #namespaces}). Blocking: run it on the blocking executor.
+ * agent, so a new instance finds them ({@link #namespaces}): by the host's veths, since the
+ * namespaces' names are the machine's and several hosts may share one machine (simulated hosts).
+ * Blocking: run it on the blocking executor.
  */
 public final class LinuxRouters {
   private static final Logger log = LoggerFactory.getLogger(LinuxRouters.class);
@@ -37,7 +39,8 @@ public final class LinuxRouters {
     for (List<String> command : c.links(namespaces, devices)) run.run(command, TIMEOUT);
     String batch = c.addressBatch(RouterCommands.addresses(run.run(c.listAddresses(), TIMEOUT)));
     if (!batch.isEmpty()) withFile(batch, file -> run.run(c.applyBatch(file), TIMEOUT));
-    for (List<String> command : c.routes(run.run(c.listRoutes(), TIMEOUT))) run.run(command, TIMEOUT);
+    String routes = run.run(c.listRoutes("-4"), TIMEOUT) + "\n" + run.run(c.listRoutes("-6"), TIMEOUT);
+    for (List<String> command : c.routes(routes)) run.run(command, TIMEOUT);
     withFile(RouterFirewall.ruleset(plan), file -> run.run(c.applyFirewall(file), TIMEOUT));
   }
 
@@ -47,13 +50,17 @@ public final class LinuxRouters {
     if (namespaces().contains(namespace)) run.run(RouterCommands.remove(namespace), TIMEOUT);
   }
 
-  /** The routers' namespaces on this host. */
+  /**
+   * The namespaces of the routers on this host: those its veths lead to. A namespace with no leg
+   * (never finished) is nobody's that the sweep can tell; applying its router adopts it.
+   */
   public Set<String> namespaces() {
-    return RouterCommands.namespaces(run.run(List.of("ip", "netns", "list"), TIMEOUT)).stream()
-        .filter(RouterCommands::isRouterNamespace).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> existing = RouterCommands.namespaces(run.run(List.of("ip", "netns", "list"), TIMEOUT));
+    return RouterCommands.connected(run.run(RouterCommands.listVeths(), TIMEOUT)).stream()
+        .filter(existing::contains).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** Removes the namespace of every router here but {@code routerIds}. */
+  /** Removes the namespace of every router on this host but {@code routerIds}; other hosts' are left alone. */
   public void sweep(Set<String> routerIds) {
     Set<String> kept = routerIds.stream().map(RouterCommands::namespaceOf).collect(Collectors.toSet());
     for (String namespace : namespaces()) {

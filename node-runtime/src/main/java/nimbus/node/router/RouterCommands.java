@@ -54,6 +54,23 @@ public final class RouterCommands {
     return names;
   }
 
+  /** This host's veths, whose peers tell which router namespaces are this host's ({@link #connected}). */
+  public static List<String> listVeths() {
+    return List.of("ip", "-o", "link", "show", "type", "veth");
+  }
+
+  /**
+   * The router namespaces the host's veths lead to, in {@code ip -o link show type veth}'s output:
+   * the routers of this host. Namespace names are the machine's, so on a machine carrying several
+   * hosts (network namespaces of their own) the others' routers are not among them.
+   */
+  public static Set<String> connected(String ipLinkOutput) {
+    Set<String> names = new LinkedHashSet<>();
+    java.util.regex.Matcher m = Pattern.compile("link-netns (" + PREFIX + "[0-9a-f]{11})(\\s|$)").matcher(ipLinkOutput);
+    while (m.find()) names.add(m.group(1));
+    return names;
+  }
+
   public List<String> listDevices() {
     return List.of("ip", "-n", namespace, "-o", "link", "show");
   }
@@ -62,8 +79,9 @@ public final class RouterCommands {
     return List.of("ip", "-n", namespace, "-o", "addr", "show");
   }
 
-  public List<String> listRoutes() {
-    return List.of("ip", "-n", namespace, "route", "show", "proto", "static");
+  /** Nimbus's routes of one family ({@code -4} or {@code -6}): {@link #routes} reads both. */
+  public List<String> listRoutes(String family) {
+    return List.of("ip", family, "-n", namespace, "route", "show", "proto", "static");
   }
 
   /**
@@ -144,7 +162,7 @@ public final class RouterCommands {
   }
 
   /**
-   * The routes, given {@code ip route show proto static}'s output: the default route and the
+   * The routes, given {@code ip route show proto static}'s output of both families: the default route and the
    * static ones set (replace: idempotent), and those the plan no longer has deleted. Nimbus's
    * routes are {@code proto static}, so the connected ones of the legs are never touched.
    */

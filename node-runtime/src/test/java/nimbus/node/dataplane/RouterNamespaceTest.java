@@ -33,6 +33,7 @@ class RouterNamespaceTest {
   private static final String OUT = PREFIX + "out";
   private static final String ROUTER = "7e57a000-0000-4000-8000-000000000001";
   private static final String STRAY = "7e57b000-0000-4000-8000-000000000002";
+  private static final String OTHER_HOSTS = "7e57c000-0000-4000-8000-000000000003";
   private static final String NET_A = "a1000000-0000-4000-8000-0000000000a1";
   private static final String NET_B = "b2000000-0000-4000-8000-0000000000b2";
   private static final String NET_C = "c3000000-0000-4000-8000-0000000000c3";
@@ -99,7 +100,7 @@ class RouterNamespaceTest {
 
   @AfterEach
   void removeAll() {
-    for (String router : List.of(ROUTER, STRAY)) {
+    for (String router : List.of(ROUTER, STRAY, OTHER_HOSTS)) {
       String netns = RouterCommands.namespaceOf(router);
       if (Shell.namespaces().contains(netns)) must("ip netns delete " + netns);
     }
@@ -191,15 +192,24 @@ class RouterNamespaceTest {
   }
 
   @Test
-  void theSweepRemovesRoutersNotPlacedHereAndFindsThoseThatAre() {
+  void theSweepRemovesRoutersNotPlacedHereAndLeavesOtherHostsRouters() {
     new LinuxRouters(inHost).apply(plan(List.of(), true));
-    must("ip netns add " + RouterCommands.namespaceOf(STRAY));
+    new LinuxRouters(inHost).apply(new RouterPlan(STRAY, List.of(leg("1c000000-0000-4000-8000-00000000001c", NET_C,
+        "fa:16:3e:00:01:03", false, "10.3.0.1/24")), Optional.empty(), List.of(), Optional.empty(), List.of()));
+    Shell.assertPings(PREFIX + "gc", "10.3.0.1", "the stray router answers on its subnet");
+    // another host's router on this machine: no leg of it is on this host
+    must("ip netns add " + RouterCommands.namespaceOf(OTHER_HOSTS));
 
     LinuxRouters restarted = new LinuxRouters(inHost);
-    assertEquals(Set.of(RouterCommands.namespaceOf(ROUTER), RouterCommands.namespaceOf(STRAY)), restarted.namespaces());
+    assertEquals(Set.of(RouterCommands.namespaceOf(ROUTER), RouterCommands.namespaceOf(STRAY)), restarted.namespaces(),
+        "a new instance finds the routers of this host, and only those");
     restarted.sweep(Set.of(ROUTER));
 
     assertEquals(Set.of(RouterCommands.namespaceOf(ROUTER)), restarted.namespaces(), "the stray router is swept");
+    assertFalse(Shell.namespaces().contains(RouterCommands.namespaceOf(STRAY)));
+    assertFalse(hostDevices().contains("ntp-1c000000-00"), "with its veth");
+    assertTrue(Shell.namespaces().contains(RouterCommands.namespaceOf(OTHER_HOSTS)), "another host's router stays");
+    Shell.assertNoReply(PREFIX + "gc", "10.3.0.1", "the stray router answers no more");
     Shell.assertPings(PREFIX + "ga", "10.2.0.10", "the router placed here still routes");
   }
 

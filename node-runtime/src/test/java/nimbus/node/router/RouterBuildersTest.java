@@ -115,6 +115,11 @@ class RouterBuildersTest {
     assertFalse(RouterCommands.isRouterNamespace("nqr-7e57a000000x"));
     assertThrows(IllegalArgumentException.class, () -> RouterCommands.namespaceOf("../etc"));
     assertEquals(Set.of("nqr-7e57a000000", "other"), RouterCommands.namespaces("nqr-7e57a000000 (id: 3)\nother\n"));
+    assertEquals(Set.of("nqr-7e57a000000"), RouterCommands.connected(
+        "7: ntp-1a000000-00@if2: <BROADCAST,MULTICAST,UP> mtu 1450 master nbr-a1000000000\\    link/ether aa:17:fe:f7:d4:55"
+        + " brd ff:ff:ff:ff:ff:ff link-netns nqr-7e57a000000\n"
+        + "8: ntp-2b000000-00@if3: <BROADCAST> mtu 1450\\    link/ether aa:17:fe:f7:d4:56 brd ff:ff:ff:ff:ff:ff link-netns guest-ns\n"),
+        "the router namespaces this host's veths lead to");
   }
 
   @Test
@@ -157,9 +162,11 @@ class RouterBuildersTest {
   void routesAreReplacedAndStaleOnesDeleted() {
     RouterCommands c = new RouterCommands(RouterPlan.of(router(true, List.of()), NETWORKS));
     List<List<String>> routes = c.routes("default via 203.0.113.1 dev qg-1e000000-00 proto static\n"
-        + "172.16.0.0/12 via 10.1.0.9 dev qr-1a000000-00 proto static\n");
+        + "172.16.0.0/12 via 10.1.0.9 dev qr-1a000000-00 proto static\n"
+        + "\nfd00:9::/64 via fd00:1::9 dev qr-1a000000-00 proto static metric 1024 pref medium\n");
     assertEquals(List.of(
         List.of("ip", "-n", "nqr-7e57a000000", "route", "del", "172.16.0.0/12", "via", "10.1.0.9"),
+        List.of("ip", "-n", "nqr-7e57a000000", "route", "del", "fd00:9::/64", "via", "fd00:1::9"),
         List.of("ip", "-n", "nqr-7e57a000000", "route", "replace", "default", "via", "203.0.113.1", "proto", "static"),
         List.of("ip", "-n", "nqr-7e57a000000", "route", "replace", "198.51.100.0/24", "via", "10.1.0.6", "proto", "static")),
         routes);
