@@ -72,7 +72,7 @@ class RouterAgentTest {
   @TempDir
   Path dir;
 
-  /** The host's commands: namespaces kept as the kernel would, every command recorded. */
+  /** The host's commands: namespaces kept as the kernel would (each with a leg here), every command recorded. */
   static final class ScriptedHost implements CommandRunner {
     final Set<String> namespaces = ConcurrentHashMap.newKeySet();
     final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
@@ -81,6 +81,11 @@ class RouterAgentTest {
     public String run(List<String> command, Duration timeout) {
       commands.add(command);
       if (command.equals(List.of("ip", "netns", "list"))) return String.join("\n", namespaces);
+      // each router namespace has a leg on this host
+      if (command.equals(RouterCommands.listVeths())) {
+        return namespaces.stream().map(n -> "7: ntp-x@if2: <UP> mtu 1450\\    link/ether aa:17:fe:f7:d4:55 link-netns " + n)
+            .collect(java.util.stream.Collectors.joining("\n"));
+      }
       if (command.size() == 4 && command.subList(0, 3).equals(List.of("ip", "netns", "add"))) namespaces.add(command.get(3));
       if (command.size() == 4 && command.subList(0, 3).equals(List.of("ip", "netns", "delete"))) namespaces.remove(command.get(3));
       return "";
