@@ -27,13 +27,18 @@ import nimbus.compute.Task;
 import nimbus.config.HostSettings;
 import nimbus.compute.ServerPort;
 import nimbus.network.PortEntity;
+import nimbus.node.dataplane.LinuxTenantHost;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.DomainSpec;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.network.Networking;
 import nimbus.node.metadata.GuestNetworks;
 import nimbus.node.metadata.GuestNic;
 import nimbus.node.metadata.LocalGuests;
 import nimbus.node.tenant.SecurityGroupSource;
+import nimbus.node.router.LinuxRouters;
+import nimbus.node.router.RouterAgent;
+import nimbus.node.router.RouterRecords;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
 import org.apache.pekko.Done;
@@ -135,6 +140,12 @@ public final class HostAgent {
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
     SecurityGroupSource groupSource = SecurityGroupSource.sharded(sharding, java.time.Duration.ofSeconds(5));
     this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking, groupSource), "tenant-networks");
+    // routers need the real tenant dataplane: their legs are ports of its bridges
+    if (tenantHost instanceof LinuxTenantHost) {
+      ctx.spawn(RouterAgent.create(settings, tenants, new LinuxRouters(new ProcessRunner()),
+          new RouterRecords(settings.dhcpDir().resolve("routers")), Networking.floatingIpReports(ctx.getSystem()),
+          RouterAgent.Lookup.sharded(sharding, java.time.Duration.ofSeconds(5)), blocking), "routers");
+    }
   }
 
   private Behavior<Message> starting(StashBuffer<Message> stash) {
@@ -479,6 +490,7 @@ public final class HostAgent {
       }
     }
     for (String id : m.leased()) {
+      if (RouterAgent.isRouterOwner(id)) continue; // the router agent's, which sweeps them itself
       if (!m.domains().containsKey(id) && !allocated.contains(id) && !running.containsKey(id)
           && !queued.containsKey(id) && !changedSince(id, m.readAt())) {
         ctx.getLog().info("releasing the orphan lease of server {} on host {}", id, settings.name());
