@@ -137,6 +137,24 @@ class OpenstackCliTest {
     assertFalse(json("admin", "project", "list").findValuesAsText("Name").contains("cli-two"));
   }
 
+  /** Microversion 2.2 through the CLI: keypair types (ssh, x509) made and listed. */
+  @Test
+  void theCliMakesTypedKeypairsAtTwoTwo() throws Exception {
+    JsonNode ssh = json("admin", "--os-compute-api-version", "2.2", "keypair", "create", "--type", "ssh", "typed-ssh");
+    assertEquals("ssh", ssh.path("type").asText(), ssh.toString());
+    // the CLI prints the private key, here the certificate's key bundle
+    assertFalse(cli("admin", "--os-compute-api-version", "2.2", "keypair", "create", "--type", "x509", "typed-x509")
+        .isBlank());
+    JsonNode x509 = json("admin", "--os-compute-api-version", "2.2", "keypair", "show", "typed-x509");
+    assertEquals("x509", x509.path("type").asText(), x509.toString());
+    JsonNode listed = json("admin", "--os-compute-api-version", "2.2", "keypair", "list");
+    assertEquals("x509", listed.findValues("Type").get(listed.findValuesAsText("Name").indexOf("typed-x509")).asText(),
+        listed.toString());
+    cli("admin", "--os-compute-api-version", "2.2", "keypair", "delete", "typed-ssh");
+    cli("admin", "--os-compute-api-version", "2.2", "keypair", "delete", "typed-x509");
+    assertFalse(json("admin", "keypair", "list").findValuesAsText("Name").contains("typed-ssh"));
+  }
+
   @Test
   void theCliCreatesAServerWithUserDataAndAConfigDrive() throws Exception {
     Path userData = Files.writeString(NODE.data().resolve("user-data.yaml"), "#cloud-config\nhostname: from-cli\n");
