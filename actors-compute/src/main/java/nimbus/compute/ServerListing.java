@@ -32,13 +32,14 @@ public final class ServerListing {
       return name.isPresent() || ipv4.isPresent() || ipv6.isPresent();
     }
 
-    boolean matchesPatternsOf(ServerView server) {
-      return name.map(n -> n.find(server.name())).orElse(true) && (ipv4.isEmpty() && ipv6.isEmpty() || addressMatches(server));
+    boolean matchesPatternsOf(ServerView server, BoundedPattern.Budget budget) {
+      return name.map(n -> n.find(server.name(), budget)).orElse(true)
+          && (ipv4.isEmpty() && ipv6.isEmpty() || addressMatches(server, budget));
     }
 
-    private boolean addressMatches(ServerView server) {
+    private boolean addressMatches(ServerView server, BoundedPattern.Budget budget) {
       return server.ports().stream().flatMap(p -> p.fixedIps().stream()).map(FixedIp::ipAddress)
-          .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matchesStart(a)).isPresent());
+          .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matchesStart(a, budget)).isPresent());
     }
   }
 
@@ -78,8 +79,10 @@ public final class ServerListing {
       sql.append(" ORDER BY created_at DESC, id ASC");
       // patterns are matched here, as Nova matches addresses after its database query: before the page is cut
       if (!q.byPattern()) sql.append(" LIMIT ").append(q.limit());
-      return ReadSideRows.select(c, sql, args, ServerRow.class).stream().map(ServerRow::view)
-          .filter(v -> !q.byPattern() || q.matchesPatternsOf(v)).limit(q.limit()).toList();
+      List<ServerRow> rows = ReadSideRows.select(c, sql, args, ServerRow.class);
+      BoundedPattern.Budget budget = BoundedPattern.budget();
+      return rows.stream().map(ServerRow::view)
+          .filter(v -> !q.byPattern() || q.matchesPatternsOf(v, budget)).limit(q.limit()).toList();
     }
   }
 }
