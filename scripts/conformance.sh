@@ -170,6 +170,10 @@ api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$PUBLIC_ID\", \"
 API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
   | $PY -c 'import json, sys; print(",".join(e["alias"] for e in json.load(sys.stdin)["extensions"]))')
 
+# tempest runs a test with a min_microversion only up to max_microversion: the node's own range
+read -r COMPUTE_MIN COMPUTE_MAX < <(curl -sf "$API/compute/v2.1/" \
+  | $PY -c 'import json, sys; v = json.load(sys.stdin)["version"]; print(v["min_version"], v["version"])')
+
 # --- the tempest workspace and its configuration
 WS="$WORK/ws"
 # each run's workspace has its own name in tempest's registry (~/.tempest/workspace.yaml)
@@ -221,8 +225,8 @@ min_compute_nodes = 1
 # test:///default builds in a moment; a hung wait should fail fast, not after tempest's 300 s
 build_timeout = 90
 build_interval = 1
-min_microversion = 2.1
-max_microversion = 2.1
+min_microversion = $COMPUTE_MIN
+max_microversion = $COMPUTE_MAX
 fixed_network_name = conformance-net
 
 [compute-feature-enabled]

@@ -6,7 +6,6 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
@@ -18,22 +17,29 @@ public final class ServerListing {
   /**
    * What a list asks for; empty fields do not filter. {@code marker} is the last id seen.
    * {@code changedSince}: servers changed at or after it, deleted ones included (Nova's
-   * {@code changes-since}). {@code ipv4}, {@code ipv6}: servers with a fixed address of that
+   * {@code changes-since}). {@code name}: servers whose name the pattern matches somewhere, as
+   * Nova's database REGEXP does. {@code ipv4}, {@code ipv6}: servers with a fixed address of that
    * version that the pattern matches from its start (Nova's {@code ip} and {@code ip6}; given
-   * both, either will do).
+   * both, either will do). Patterns are matched with bounded work ({@link BoundedPattern}).
    */
-  public record Query(Optional<String> projectId, Optional<String> status, Optional<String> name,
+  public record Query(Optional<String> projectId, Optional<String> status, Optional<BoundedPattern> name,
       Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
-      Optional<String> marker, Optional<java.time.Instant> changedSince, Optional<Pattern> ipv4,
-      Optional<Pattern> ipv6) {
+      Optional<String> marker, Optional<java.time.Instant> changedSince, Optional<BoundedPattern> ipv4,
+      Optional<BoundedPattern> ipv6) {
 
-    boolean byAddress() {
-      return ipv4.isPresent() || ipv6.isPresent();
+    /** Whether a pattern filters: those are matched here, not in SQL, so that their work is bounded. */
+    boolean byPattern() {
+      return name.isPresent() || ipv4.isPresent() || ipv6.isPresent();
     }
 
-    boolean matchesAddressOf(ServerView server) {
+    boolean matchesPatternsOf(ServerView server, BoundedPattern.Budget budget) {
+      return name.map(n -> n.find(server.name(), budget)).orElse(true)
+          && (ipv4.isEmpty() && ipv6.isEmpty() || addressMatches(server, budget));
+    }
+
+    private boolean addressMatches(ServerView server, BoundedPattern.Budget budget) {
       return server.ports().stream().flatMap(p -> p.fixedIps().stream()).map(FixedIp::ipAddress)
-          .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matcher(a).lookingAt()).isPresent());
+          .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matchesStart(a, budget)).isPresent());
     }
   }
 
@@ -62,8 +68,6 @@ public final class ServerListing {
       q.host().ifPresent(h -> { sql.append(" AND host = ?"); args.add(h); });
       q.image().ifPresent(i -> { sql.append(" AND image_id = ?"); args.add(i); });
       q.flavor().ifPresent(f -> { sql.append(" AND flavor_id = ?"); args.add(f); });
-      // a regular expression, as in Nova; REGEXP_LIKE is H2's and PostgreSQL's (15+) alike
-      q.name().ifPresent(n -> { sql.append(" AND REGEXP_LIKE(name, ?)"); args.add(n); });
       q.changedSince().ifPresent(t -> { sql.append(" AND updated_at >= ?"); args.add(Timestamp.from(t)); });
       if (!q.includeDeleted() && q.changedSince().isEmpty()) sql.append(" AND status <> 'DELETED'");
       if (markerCreated.isPresent()) {
@@ -73,10 +77,12 @@ public final class ServerListing {
         args.add(q.marker().get());
       }
       sql.append(" ORDER BY created_at DESC, id ASC");
-      // addresses are matched here, as Nova matches them after its database query: before the page is cut
-      if (!q.byAddress()) sql.append(" LIMIT ").append(q.limit());
-      return ReadSideRows.select(c, sql, args, ServerRow.class).stream().map(ServerRow::view)
-          .filter(v -> !q.byAddress() || q.matchesAddressOf(v)).limit(q.limit()).toList();
+      // patterns are matched here, as Nova matches addresses after its database query: before the page is cut
+      if (!q.byPattern()) sql.append(" LIMIT ").append(q.limit());
+      List<ServerRow> rows = ReadSideRows.select(c, sql, args, ServerRow.class);
+      BoundedPattern.Budget budget = BoundedPattern.budget();
+      return rows.stream().map(ServerRow::view)
+          .filter(v -> !q.byPattern() || q.matchesPatternsOf(v, budget)).limit(q.limit()).toList();
     }
   }
 }

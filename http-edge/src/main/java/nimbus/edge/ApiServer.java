@@ -155,7 +155,7 @@ public final class ApiServer extends AllDirectives {
         servers.route(ctx, version, requestId, baseUrl),
         flavors.route(ctx, baseUrl),
         computeImages.route(ctx, baseUrl),
-        keypairs.route(ctx),
+        keypairs.route(ctx, version),
         quotas.route(ctx),
         serverGroups.route(ctx, version),
         hosts.route(ctx),

@@ -10,13 +10,13 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Nova's version documents: the API is v2.1, microversions 2.1 to 2.1 for now; v2.0 is listed
+ * Nova's version documents: the API is v2.1, microversions 2.1 to {@link #MAX}; v2.0 is listed
  * first and served at {@code /v2/} by the same routes at 2.1, as Nova serves its legacy v2 API
  * with the v2.1 code (clients that discover versions expect it: tempest checks the order).
  */
 final class ComputeVersions {
   static final String MIN = "2.1";
-  static final String MAX = "2.1";
+  static final String MAX = "2.2";
 
   private ComputeVersions() {}
 

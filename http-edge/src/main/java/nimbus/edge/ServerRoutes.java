@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import nimbus.compute.AccessAddresses;
+import nimbus.compute.BoundedPattern;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
 import nimbus.compute.Keypair;
@@ -272,7 +273,7 @@ final class ServerRoutes extends ServiceRoutes {
       return CompletableFuture.completedFuture(Json.response(200, Map.of("servers", List.of())));
     }
     ServerListing.Query query = listQuery(ctx, q, detail);
-    return readSide(() -> listing.list(query), blocking).thenApply(servers -> {
+    return readSide(() -> boundedList(query), blocking).thenApply(servers -> {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, extendedAttributes(ctx), version)
           : ServerJson.summary(s, baseUrl)).toList());
@@ -283,6 +284,15 @@ final class ServerRoutes extends ServiceRoutes {
       }
       return Json.response(200, body);
     });
+  }
+
+  /** A list whose pattern needs too much work is the client's error, as a bad pattern is. */
+  private List<ServerView> boundedList(ServerListing.Query query) throws java.sql.SQLException {
+    try {
+      return listing.list(query);
+    } catch (BoundedPattern.TooCostly e) {
+      throw ApiError.badRequest("Invalid filter: " + e.getMessage() + "; use a simpler pattern.");
+    }
   }
 
   private ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q, boolean detail) {
@@ -317,26 +327,24 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   /** Nova's name filter is a regular expression: one that does not compile is the client's error. */
-  private static String namePattern(String regex) {
-    if (regex.length() > 255) throw ApiError.badRequest("Invalid name filter: longer than 255 characters");
+  private static BoundedPattern namePattern(String regex) {
     try {
-      java.util.regex.Pattern.compile(regex);
-      return regex;
-    } catch (java.util.regex.PatternSyntaxException e) {
-      throw ApiError.badRequest("Invalid regular expression for name: " + e.getDescription());
+      return BoundedPattern.compile(regex);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("Invalid regular expression for name: " + e.getMessage());
     }
   }
 
   /**
    * Nova's {@code ip} and {@code ip6} filters: regular expressions (its query schema's "regex"
-   * format), matched against each fixed address from its start.
+   * format), matched against each fixed address from its start, with bounded work.
    */
-  private static java.util.regex.Pattern addressPattern(String param, String regex) {
+  private static BoundedPattern addressPattern(String param, String regex) {
     try {
-      return java.util.regex.Pattern.compile(regex);
-    } catch (java.util.regex.PatternSyntaxException e) {
+      return BoundedPattern.compile(regex);
+    } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("Invalid input for query parameters " + param + ". Value: " + regex + ". '"
-          + regex + "' is not a 'regex'");
+          + regex + "' is not a 'regex': " + e.getMessage());
     }
   }
 

@@ -1,10 +1,15 @@
 package nimbus.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.junit.jupiter.api.Test;
 
 /** Nova's keypairs: each user's own. */
@@ -35,5 +40,56 @@ class KeypairRoutesTest extends ApiRouteTest {
     String message = novaError(api.run(post("/compute/v2.1/os-keypairs", member,
         "{\"keypair\": {\"name\": \"no/slashes\"}}")), 400, "badRequest");
     assertTrue(message.contains("name"), message);
+  }
+
+  private static HttpRequest at(String version, HttpRequest request) {
+    return request.addHeader(RawHeader.create("OpenStack-API-Version", "compute " + version));
+  }
+
+  private static Set<String> fields(JsonNode node) {
+    Set<String> names = new HashSet<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  /** 2.1 has no types: none in a request, none in the views; a create answers 200, a delete 202. */
+  @Test
+  void atTwoOneAKeypairHasNoType() {
+    String message = novaError(api.run(post("/compute/v2.1/os-keypairs", member,
+        "{\"keypair\": {\"name\": \"typed\", \"type\": \"ssh\"}}")), 400, "badRequest");
+    assertTrue(message.contains("type"), message);
+    JsonNode made = json(api.run(at("2.1", post("/compute/v2.1/os-keypairs", member, "{\"keypair\": {\"name\": \"old\"}}"))), 200);
+    assertFalse(made.path("keypair").has("type"), made.toString());
+    assertFalse(json(api.run(get("/compute/v2.1/os-keypairs/old", member)), 200).path("keypair").has("type"));
+    JsonNode listed = json(api.run(get("/compute/v2.1/os-keypairs", member)), 200).path("keypairs").get(0).path("keypair");
+    assertEquals(Set.of("name", "public_key", "fingerprint"), fields(listed), listed.toString());
+    assertEquals(202, api.run(delete("/compute/v2.1/os-keypairs/old", member)).response().status().intValue());
+  }
+
+  /** 2.2: ssh by default, x509 on request; the type in every view; 201 and 204. */
+  @Test
+  void fromTwoTwoAKeypairHasATypeAndX509KeysAreMade() {
+    JsonNode ssh = json(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member, "{\"keypair\": {\"name\": \"s\"}}"))), 201);
+    assertEquals("ssh", ssh.path("keypair").path("type").asText(), ssh.toString());
+    JsonNode cert = json(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member,
+        "{\"keypair\": {\"name\": \"c\", \"type\": \"x509\"}}"))), 201).path("keypair");
+    assertEquals("x509", cert.path("type").asText(), cert.toString());
+    assertTrue(cert.path("public_key").asText().startsWith("-----BEGIN CERTIFICATE-----"), cert.toString());
+    assertEquals(59, cert.path("fingerprint").asText().length(), "a SHA-1 fingerprint: " + cert);
+    assertFalse(cert.path("private_key").asText().isEmpty());
+    JsonNode shown = json(api.run(at("2.2", get("/compute/v2.1/os-keypairs/c", member))), 200).path("keypair");
+    assertEquals("x509", shown.path("type").asText(), shown.toString());
+    JsonNode listed = json(api.run(at("2.2", get("/compute/v2.1/os-keypairs", member))), 200).path("keypairs");
+    assertEquals(Set.of("name", "public_key", "fingerprint", "type"), fields(listed.get(0).path("keypair")));
+    // an imported certificate keeps its fingerprint; an ssh key is no certificate
+    JsonNode imported = json(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member, "{\"keypair\": {\"name\": \"i\", "
+        + "\"type\": \"x509\", \"public_key\": " + cert.path("public_key") + "}}"))), 201).path("keypair");
+    assertEquals(cert.path("fingerprint"), imported.path("fingerprint"));
+    novaError(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member, "{\"keypair\": {\"name\": \"bad\", "
+        + "\"type\": \"x509\", \"public_key\": " + ssh.path("keypair").path("public_key") + "}}"))), 400, "badRequest");
+    novaError(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member,
+        "{\"keypair\": {\"name\": \"bad\", \"type\": \"rsa\"}}"))), 400, "badRequest");
+    assertEquals(204, api.run(at("2.2", delete("/compute/v2.1/os-keypairs/c", member))).response().status().intValue());
+    novaError(api.run(at("2.2", get("/compute/v2.1/os-keypairs/c", member))), 404, "itemNotFound");
   }
 }

@@ -137,6 +137,18 @@ class OpenstackCliTest {
     assertFalse(json("admin", "project", "list").findValuesAsText("Name").contains("cli-two"));
   }
 
+  /** Microversion 2.2 through the CLI: a typed keypair made, shown with its type and deleted. */
+  @Test
+  void theCliMakesTypedKeypairsAtTwoTwo() throws Exception {
+    // the CLI prints a generated private key as it is (no table)
+    assertTrue(cli("admin", "--os-compute-api-version", "2.2", "keypair", "create", "--type", "ssh", "typed-ssh")
+        .contains("BEGIN PRIVATE KEY"));
+    JsonNode ssh = json("admin", "--os-compute-api-version", "2.2", "keypair", "show", "typed-ssh");
+    assertEquals("ssh", ssh.path("type").asText(), ssh.toString());
+    cli("admin", "--os-compute-api-version", "2.2", "keypair", "delete", "typed-ssh");
+    assertFalse(json("admin", "keypair", "list").findValuesAsText("Name").contains("typed-ssh"));
+  }
+
   @Test
   void theCliCreatesAServerWithUserDataAndAConfigDrive() throws Exception {
     Path userData = Files.writeString(NODE.data().resolve("user-data.yaml"), "#cloud-config\nhostname: from-cli\n");
