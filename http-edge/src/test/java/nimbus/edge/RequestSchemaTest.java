@@ -45,7 +45,7 @@ class RequestSchemaTest {
             + "\"os-flavor-access:is_public\": false}}"),
         Arguments.of("flavor-action-addTenantAccess", "{\"addTenantAccess\": {\"tenant\": \"p1\"}}"),
         Arguments.of("flavor-extra-specs-create", "{\"extra_specs\": {\"hw:cpu_policy\": \"dedicated\", \"n\": 2}}"),
-        Arguments.of("keypair-create", "{\"keypair\": {\"name\": \"my key@home\", \"type\": \"ssh\"}}"),
+        Arguments.of("keypair-create-v2.2", "{\"keypair\": {\"name\": \"my key@home\", \"type\": \"ssh\"}}"),
         Arguments.of("server-group-create", "{\"server_group\": {\"name\": \"g\", \"policies\": [\"anti-affinity\"]}}"),
         Arguments.of("quota-set-update", "{\"quota_set\": {\"instances\": -1, \"cores\": \"20\", \"force\": true}}"),
         // Nova takes the nova-network quotas up to 2.35
@@ -116,7 +116,8 @@ class RequestSchemaTest {
             "field/attribute id."),
         Arguments.of("flavor-action-removeTenantAccess", "{\"removeTenantAccess\": {\"tenant\": \"\"}}", "field/attribute tenant."),
         Arguments.of("keypair-create", "{\"keypair\": {\"name\": \"a/b\"}}", "field/attribute name."),
-        Arguments.of("keypair-create", "{\"keypair\": {\"name\": \"k\", \"type\": \"pgp\"}}", "field/attribute type."),
+        Arguments.of("keypair-create-v2.2", "{\"keypair\": {\"name\": \"k\", \"type\": \"pgp\"}}", "field/attribute type."),
+        Arguments.of("keypair-create", "{\"keypair\": {\"name\": \"k\", \"type\": \"ssh\"}}", "field/attribute keypair."),
         Arguments.of("server-group-create", "{\"server_group\": {\"name\": \"g\", \"policies\": [\"nearby\"]}}", "field/attribute policies."),
         Arguments.of("server-group-create", "{\"server_group\": {\"name\": \"g\", \"policies\": \"affinity\"}}", "field/attribute policies."),
         Arguments.of("server-group-create", "{\"server_group\": {\"name\": \"g\", \"policies\": [\"affinity\", \"affinity\"]}}",
