@@ -75,9 +75,9 @@ final class FuzzTargets {
     // servers the fuzzer manages to create stay few: past these, creates answer 403
     t.setQuota(t.id("project.own"), 6);
     t.setQuota(projectId(admin, "admin"), 4);
-    // every property makes its own security group: no limit to run into
+    // every property makes its own security group, router and floating IP: no limit to run into
     expect(200, admin.send("PUT", "/network/v2.0/quotas/" + t.id("project.own"), "{\"quota\": {\"security_group\": -1, "
-        + "\"security_group_rule\": -1}}"));
+        + "\"security_group_rule\": -1, \"router\": -1, \"floatingip\": -1}}"));
 
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
