@@ -112,7 +112,13 @@ final class ServerRoutes extends ServiceRoutes {
    * server actions a request begins record its {@code requestId} (Nova's instance actions).
    */
   Route route(RequestContext ctx, Microversion version, String requestId, String baseUrl) {
-    return pathPrefix("servers", () -> concat(
+    return concat(path(PathMatchers.segment("os-security-groups").slash(PathMatchers.segment()), group ->
+        get(() -> respond(() -> {
+          // Nova's proxies to Neutron are gone from 2.36
+          if (version.atLeast("2.36")) throw ApiError.notFound("The resource could not be found.");
+          policy.enforce(ctx, "os_compute_api:os-security-groups:get");
+          return securityGroups.show(ctx, group);
+        }))), pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
             post(() -> body(b -> respond(() -> create(ctx, b, requestId, baseUrl)))))),
@@ -134,7 +140,7 @@ final class ServerRoutes extends ServiceRoutes {
             metadata.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
-                path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));
+                path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network))))))))))));
   }
 
   // ------------------------------------------------------------------ create

@@ -79,6 +79,27 @@ final class ServerSecurityGroups {
     });
   }
 
+  /**
+   * Nova's deprecated proxy {@code GET /os-security-groups/{id}} (what {@code openstack server add
+   * security group} looks a group up by): the caller's project's group (an admin's: any), else 404.
+   */
+  CompletionStage<HttpResponse> show(RequestContext ctx, String id) {
+    ApiError absent = ApiError.notFound("Security group " + id + " does not exist");
+    if (!Ids.isUuid(id)) throw absent;
+    return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, id.toLowerCase())
+        .<SecurityGroup>askWithStatus(SecurityGroupEntity.Get::new, timeout)
+        .handle((g, e) -> Optional.ofNullable(g).filter(x -> x.projectId().equals(ctx.projectId()) || ctx.isAdmin())
+            .orElseThrow(() -> absent))
+        .thenCompose(g -> {
+          Set<String> remotes = new LinkedHashSet<>();
+          g.rules().forEach(r -> r.remoteGroupId().ifPresent(remotes::add));
+          return ServiceRoutes.readSide(() -> byId(remotes), blocking).thenApply(remote -> {
+            remote.put(g.id(), g);
+            return Json.response(200, Map.of("security_group", novaGroup(g, remote)));
+          });
+        });
+  }
+
   private CompletionStage<Map<String, List<SecurityGroup>>> groupsByServer(Collection<ServerView> servers) {
     Map<String, String> serverOfPort = new HashMap<>();
     servers.forEach(s -> s.ports().forEach(p -> serverOfPort.put(p.portId(), s.id())));

@@ -153,5 +153,9 @@ class ServerSecurityGroupsTest extends ApiRouteTest {
         + "/action", stranger, action("removeSecurityGroup", "default"))), 404, "itemNotFound"));
     assertEquals(404, api.run(get(SERVERS + "/" + server + "/os-security-groups", stranger)).statusCode());
     assertEquals(List.of("default"), groupNames(server), "unchanged");
+    assertEquals("Security group " + theirs + " does not exist", novaError(api.run(get(
+        "/compute/v2.1/os-security-groups/" + theirs, member)), 404, "itemNotFound"));
+    assertEquals("mine", json(api.run(get("/compute/v2.1/os-security-groups/" + mine, member)), 200)
+        .path("security_group").path("name").asText(), "Nova's proxy shows the project's own");
   }
 }
