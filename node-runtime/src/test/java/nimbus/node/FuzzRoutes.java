@@ -112,6 +112,7 @@ final class FuzzRoutes {
       action("{\"addSecurityGroup\": {\"name\": \"@{secgroup.other}\"}}"),
       action("{\"removeSecurityGroup\": {\"name\": \"default\"}}"),
       new Route("GET", COMPUTE + "/servers/{server}/os-security-groups"),
+      new Route("GET", COMPUTE + "/os-security-groups/{secgroup}"),
       new Route("GET", COMPUTE + "/flavors"), new Route("GET", COMPUTE + "/flavors/detail"),
       new Route("GET", COMPUTE + "/flavors/{flavor}"), new Route("DELETE", COMPUTE + "/flavors/{flavor}"),
       new Route("POST", COMPUTE + "/flavors", "{\"flavor\": {\"name\": \"fuzz-flavor\", \"ram\": 64, \"vcpus\": 1, "
