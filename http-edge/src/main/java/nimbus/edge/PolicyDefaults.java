@@ -58,6 +58,10 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-lock-server:unlock", MEMBER);
     r.put("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN);
     r.put("os_compute_api:os-console-output", MEMBER);
+    r.put("os_compute_api:os-security-groups:add", MEMBER);
+    r.put("os_compute_api:os-security-groups:remove", MEMBER);
+    r.put("os_compute_api:os-security-groups:list", READER);
+    r.put("os_compute_api:os-security-groups:get", READER);
     r.put("os_compute_api:os-instance-actions:list", READER);
     r.put("os_compute_api:os-instance-actions:show", READER);
     r.put("os_compute_api:ips:index", READER);

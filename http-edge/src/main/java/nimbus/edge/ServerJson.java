@@ -61,14 +61,16 @@ final class ServerJson {
       @JsonProperty("OS-EXT-STS:power_state") int powerState,
       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Boolean> locked,
       @JsonProperty("os-extended-volumes:volumes_attached") List<Object> volumesAttached,
-      @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups,
+      // Nova shows no key for a server in no group
+      @JsonProperty("security_groups") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroupRef> securityGroups,
       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Fault> fault) {}
 
   /** The answer to a create: the new server's id and links, and its admin password. */
   record Created(String id, List<Link> links, @JsonProperty("OS-DCF:diskConfig") String diskConfig,
       @JsonProperty("security_groups") List<SecurityGroupRef> securityGroups, String adminPass) {
-    Created(String id, String adminPass, String baseUrl) {
-      this(id, ServerJson.links(baseUrl, "servers", id), "MANUAL", List.of(new SecurityGroupRef("default")), adminPass);
+    Created(String id, String adminPass, List<String> groups, String baseUrl) {
+      this(id, ServerJson.links(baseUrl, "servers", id), "MANUAL", groups.stream().map(SecurityGroupRef::new).toList(),
+          adminPass);
     }
   }
 
@@ -94,7 +96,7 @@ final class ServerJson {
       Optional<String> adminPass) {}
 
   static Basic basic(ServerView s, String baseUrl, boolean admin, Optional<String> adminPass) {
-    Detail d = detail(s, "", baseUrl, admin, Microversion.of(ComputeVersions.MIN));
+    Detail d = detail(s, List.of(), "", baseUrl, admin, Microversion.of(ComputeVersions.MIN));
     return new Basic(d.id(), d.name(), d.links(), d.status(), d.tenantId(), d.userId(), d.metadata(), d.hostId(),
         d.image(), d.flavor(), d.created(), d.updated(), plainAddresses(s), d.accessIPv4(), d.accessIPv6(),
         d.diskConfig(), d.progress(), d.fault(), adminPass);
@@ -104,7 +106,8 @@ final class ServerJson {
    * The full view. Where a server runs is for admins only (Nova's policy): others see neither
    * host names nor the scheduler's reasons, only the per-project {@code hostId}.
    */
-  static Detail detail(ServerView s, String zone, String baseUrl, boolean admin, Microversion version) {
+  static Detail detail(ServerView s, List<String> groups, String zone, String baseUrl, boolean admin,
+      Microversion version) {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
         s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
@@ -114,7 +117,7 @@ final class ServerJson {
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
         s.vmState(), s.taskState().orElse(null), s.powerState(),
-        version.atLeast("2.9") ? Optional.of(s.locked()) : Optional.empty(), List.of(), List.of(new SecurityGroupRef("default")),
+        version.atLeast("2.9") ? Optional.of(s.locked()) : Optional.empty(), List.of(), groups.stream().map(SecurityGroupRef::new).toList(),
         s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));

@@ -66,12 +66,15 @@ final class ServerRoutes extends ServiceRoutes {
       Map.entry("os-getConsoleOutput", "os_compute_api:os-console-output"),
       Map.entry("createImage", "os_compute_api:servers:create_image"), Map.entry("resize", "os_compute_api:servers:resize"),
       Map.entry("confirmResize", "os_compute_api:servers:confirm_resize"),
-      Map.entry("revertResize", "os_compute_api:servers:revert_resize"));
+      Map.entry("revertResize", "os_compute_api:servers:revert_resize"),
+      Map.entry("addSecurityGroup", "os_compute_api:os-security-groups:add"),
+      Map.entry("removeSecurityGroup", "os_compute_api:os-security-groups:remove"));
 
   private final ClusterSharding sharding;
   private final ServerListing listing;
   private final BootSources bootSources;
   private final RequestedNetworks networks;
+  private final ServerSecurityGroups securityGroups;
   private final ServerInterfaceRoutes interfaces;
   private final ServerMetadataRoutes metadata;
   private final Executor blocking;
@@ -96,6 +99,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
+    this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
     this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
@@ -109,7 +113,13 @@ final class ServerRoutes extends ServiceRoutes {
    * server actions a request begins record its {@code requestId} (Nova's instance actions).
    */
   Route route(RequestContext ctx, Microversion version, String requestId, String baseUrl) {
-    return pathPrefix("servers", () -> concat(
+    return concat(path(PathMatchers.segment("os-security-groups").slash(PathMatchers.segment()), group ->
+        get(() -> respond(() -> {
+          // Nova's proxies to Neutron are gone from 2.36
+          if (version.atLeast("2.36")) throw ApiError.notFound("The resource could not be found.");
+          policy.enforce(ctx, "os_compute_api:os-security-groups:get");
+          return securityGroups.show(ctx, group);
+        }))), pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
             post(() -> body(b -> respond(() -> create(ctx, b, requestId, baseUrl)))))),
@@ -124,10 +134,14 @@ final class ServerRoutes extends ServiceRoutes {
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id)))),
                 path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request)))))),
             interfaces.route(ctx, requestId, id),
+            path("os-security-groups", () -> get(() -> respond(() -> {
+              policy.enforce(ctx, "os_compute_api:os-security-groups:list");
+              return visible(ctx, id).thenCompose(securityGroups::list);
+            }))),
             metadata.route(ctx, id),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
-                path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network)))))))))));
+                path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network))))))))))));
   }
 
   // ------------------------------------------------------------------ create
@@ -162,7 +176,7 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,
                 key.map(Keypair::publicKey), userData, configDrive, accessAddresses(server)), max, requestId))))))
-        .thenApply(id -> created(id, reservation, adminPass(server), baseUrl));
+        .thenApply(id -> created(id, reservation, adminPass(server), askedGroups(server), baseUrl));
   }
 
   /**
@@ -193,9 +207,18 @@ final class ServerRoutes extends ServiceRoutes {
     return password.toString();
   }
 
-  private static HttpResponse created(String id, boolean reservation, String adminPass, String baseUrl) {
+  /** The groups a create names, as Nova's answer echoes them (its ports are not made yet): default if none. */
+  private static List<String> askedGroups(JsonNode server) {
+    JsonNode asked = server.path("security_groups");
+    List<String> names = new ArrayList<>();
+    asked.forEach(g -> names.add(g.path("name").asText()));
+    return names.isEmpty() ? List.of("default") : names;
+  }
+
+  private static HttpResponse created(String id, boolean reservation, String adminPass, List<String> groups,
+      String baseUrl) {
     if (reservation) return Json.response(202, Map.of("reservation_id", "r-" + id.substring(0, 8)));
-    return Json.response(202, Map.of("server", new ServerJson.Created(id, adminPass, baseUrl)))
+    return Json.response(202, Map.of("server", new ServerJson.Created(id, adminPass, groups, baseUrl)))
         .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
 
@@ -240,9 +263,9 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, Microversion version, String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:show");
-    return visible(ctx, id).thenApply(view -> {
-      return Json.response(200, Map.of("server", ServerJson.detail(view, zoneOf(view), baseUrl, extendedAttributes(ctx), version)));
-    });
+    return visible(ctx, id).thenCompose(view -> securityGroups.names(List.of(view)).thenApply(groups ->
+        Json.response(200, Map.of("server", ServerJson.detail(view, groups.getOrDefault(view.id(), List.of()),
+            zoneOf(view), baseUrl, extendedAttributes(ctx), version)))));
   }
 
   /** Nova's {@code /servers/{id}/ips[/{network}]}: the addresses by network name, version and address only. */
@@ -273,17 +296,19 @@ final class ServerRoutes extends ServiceRoutes {
       return CompletableFuture.completedFuture(Json.response(200, Map.of("servers", List.of())));
     }
     ServerListing.Query query = listQuery(ctx, q, detail);
-    return readSide(() -> boundedList(query), blocking).thenApply(servers -> {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, zoneOf(s), baseUrl, extendedAttributes(ctx), version)
-          : ServerJson.summary(s, baseUrl)).toList());
-      if (servers.size() == query.limit() && !servers.isEmpty()) {
-        String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
-            + "&marker=" + servers.get(servers.size() - 1).id();
-        body.put("servers_links", List.of(new Link("next", next)));
-      }
-      return Json.response(200, body);
-    });
+    return readSide(() -> boundedList(query), blocking).thenCompose(servers -> (detail
+        ? securityGroups.names(servers) : CompletableFuture.completedFuture(Map.<String, List<String>>of()))
+        .thenApply(groups -> {
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, groups.getOrDefault(s.id(), List.of()),
+              zoneOf(s), baseUrl, extendedAttributes(ctx), version) : ServerJson.summary(s, baseUrl)).toList());
+          if (servers.size() == query.limit() && !servers.isEmpty()) {
+            String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
+                + "&marker=" + servers.get(servers.size() - 1).id();
+            body.put("servers_links", List.of(new Link("next", next)));
+          }
+          return Json.response(200, body);
+        }));
   }
 
   /** A list whose pattern needs too much work is the client's error, as a bad pattern is. */
@@ -466,6 +491,9 @@ final class ServerRoutes extends ServiceRoutes {
       case "confirmResize" -> accepted(ctx, requestId, id, ServerEntity.ConfirmResize::new)
           .thenApply(r -> HttpResponse.create().withStatus(204));
       case "revertResize" -> accepted(ctx, requestId, id, ServerEntity.RevertResize::new);
+      // Nova checks neither the server's state nor its lock here
+      case "addSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.add(ctx, view, args));
+      case "removeSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.remove(ctx, view, args));
       default -> throw ApiError.badRequest("There is no such action: " + action);
     };
   }

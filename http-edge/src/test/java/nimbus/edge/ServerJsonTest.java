@@ -27,7 +27,7 @@ class ServerJsonTest {
       false, new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()));
 
   private static JsonNode render(String version) {
-    return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, "nova", "http://x/compute", true,
+    return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, List.of("default"), "nova", "http://x/compute", true,
         Microversion.of(version)));
   }
 
@@ -85,7 +85,7 @@ class ServerJsonTest {
         Optional.of("host-1"), LOCKED_BY_ADMIN.flavor(), "image", Map.of(), Instant.EPOCH, Instant.EPOCH,
         Optional.of(Instant.EPOCH), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), false,
         AccessAddresses.NONE);
-    JsonNode server = Json.MAPPER.valueToTree(ServerJson.detail(stopped, "nova", "http://x/compute", false,
+    JsonNode server = Json.MAPPER.valueToTree(ServerJson.detail(stopped, List.of(), "nova", "http://x/compute", false,
         Microversion.of("2.1")));
     assertFalse(server.has("progress"), server.toString());
     assertFalse(Json.MAPPER.valueToTree(ServerJson.basic(stopped, "http://x/compute", false, Optional.empty()))

@@ -108,6 +108,11 @@ final class FuzzRoutes {
       action("{\"createImage\": {\"name\": \"snap\", \"metadata\": {\"k\": \"v\"}}}"),
       action("{\"resize\": {\"flavorRef\": \"84\"}}"), action("{\"confirmResize\": null}"),
       action("{\"revertResize\": null}"),
+      action("{\"addSecurityGroup\": {\"name\": \"@{secgroup.own}\"}}"),
+      action("{\"addSecurityGroup\": {\"name\": \"@{secgroup.other}\"}}"),
+      action("{\"removeSecurityGroup\": {\"name\": \"default\"}}"),
+      new Route("GET", COMPUTE + "/servers/{server}/os-security-groups"),
+      new Route("GET", COMPUTE + "/os-security-groups/{secgroup}"),
       new Route("GET", COMPUTE + "/flavors"), new Route("GET", COMPUTE + "/flavors/detail"),
       new Route("GET", COMPUTE + "/flavors/{flavor}"), new Route("DELETE", COMPUTE + "/flavors/{flavor}"),
       new Route("POST", COMPUTE + "/flavors", "{\"flavor\": {\"name\": \"fuzz-flavor\", \"ram\": 64, \"vcpus\": 1, "

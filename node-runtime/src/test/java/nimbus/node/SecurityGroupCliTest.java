@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The real {@code openstack} CLI on security groups and their rules, and on ports' groups and port
- * security, by name as users type them.
+ * The real {@code openstack} CLI on security groups and their rules, on ports' groups and port
+ * security, and on servers' groups, by name as users type them.
  */
 class SecurityGroupCliTest {
   private static OpenstackCli cli;
@@ -79,5 +79,33 @@ class SecurityGroupCliTest {
 
     cli.run("user", "security", "group", "delete", "www");
     assertFalse(json("user", "security", "group", "list").findValuesAsText("Name").contains("www"));
+  }
+
+  @Test
+  void theCliPutsServersInGroupsAndTakesThemOut() throws Exception {
+    String app = json("user", "security", "group", "create", "app").path("id").asText();
+    String ops = json("user", "security", "group", "create", "ops").path("id").asText();
+    json("user", "network", "create", "sg-srv-net");
+    json("user", "subnet", "create", "--network", "sg-srv-net", "--subnet-range", "10.4.0.0/24", "sg-srv-sub");
+    String id = json("user", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE, "--network",
+        "sg-srv-net", "--security-group", "app", "--wait", "sg-srv").path("id").asText();
+    assertEquals("[{\"name\":\"app\"}]", groups(id));
+    // this CLI looks a group up in Nova's proxy by id (Nova's proxy has no lookup by name)
+    cli.run("user", "server", "add", "security", "group", "sg-srv", ops);
+    assertEquals("[{\"name\":\"app\"},{\"name\":\"ops\"}]", groups(id));
+    cli.run("user", "server", "remove", "security", "group", "sg-srv", app);
+    assertEquals("[{\"name\":\"ops\"}]", groups(id));
+    assertThrows(AssertionError.class, () -> cli.run("user", "server", "remove", "security", "group", "sg-srv", app));
+    // another project's group is not there for this project's server, nor this server for the other project
+    String theirs = json("other", "security", "group", "create", "theirs").path("id").asText();
+    assertThrows(AssertionError.class, () -> cli.run("user", "server", "add", "security", "group", "sg-srv", theirs));
+    String theirsToo = json("other", "security", "group", "create", "theirs-too").path("id").asText();
+    assertThrows(AssertionError.class, () -> cli.run("other", "server", "add", "security", "group", id, theirsToo));
+    assertEquals("[{\"name\":\"ops\"}]", groups(id));
+    cli.run("user", "server", "delete", "--wait", "sg-srv");
+  }
+
+  private static String groups(String server) throws Exception {
+    return json("user", "server", "show", server).path("security_groups").toString().replace(" ", "");
   }
 }
