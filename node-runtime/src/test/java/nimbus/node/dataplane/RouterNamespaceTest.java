@@ -209,6 +209,20 @@ class RouterNamespaceTest {
   }
 
   @Test
+  void aRouterWhoseLegsWentBeforeItIsRemovedToo() {
+    LinuxRouters routers = new LinuxRouters(inHost);
+    routers.apply(plan(List.of(FIP), true));
+    // its interfaces and its gateway removed, as a user does before deleting a router
+    RouterPlan legless = new RouterPlan(ROUTER, List.of(), Optional.empty(), List.of(), Optional.empty(), List.of());
+    routers.apply(legless);
+    routers.apply(legless);
+    assertTrue(Shell.namespaces().contains(RouterCommands.namespaceOf(ROUTER)), "the router is still there, legless");
+
+    routers.remove(ROUTER);
+    assertFalse(Shell.namespaces().contains(RouterCommands.namespaceOf(ROUTER)), "then gone with the router");
+  }
+
+  @Test
   void theSweepRemovesRoutersNotPlacedHereAndLeavesOtherHostsRouters() {
     new LinuxRouters(inHost).apply(plan(List.of(), true));
     new LinuxRouters(inHost).apply(new RouterPlan(STRAY, List.of(leg("1c000000-0000-4000-8000-00000000001c", NET_C,
