@@ -7,6 +7,12 @@
 # with nimbus.pingloop=S too it keeps pinging each reached address every S seconds (PING-OK or PING-LOST).
 # with nimbus.metadata=1 it reads its host name and public key from the metadata service and prints
 # META-HOSTNAME and META-KEY (or META-FAIL). Its DHCP client installs option 121 routes.
+# It prints its default route's gateway (GUEST-GATEWAY). With nimbus.listen=P,Q it answers HTTP on
+# those TCP ports (NIMBUS-HELLO P); with nimbus.tcp=ADDR:PORT,... it fetches each every pingloop
+# seconds (default 2) and prints TCP-OK or TCP-FAIL ADDR:PORT. With nimbus.spoof=IP (an unused address of
+# the peers' subnet) it pings its nimbus.ping peers one after another in a loop instead: its own
+# ping (PING-OK/PING-LOST), one from the forged source IP (SPOOF-IP-OK/SPOOF-IP-LOST) and one with
+# a forged MAC on eth0 (SPOOF-MAC-OK/SPOOF-MAC-LOST), every pingloop seconds (default 2).
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
 # Idempotent: does nothing while both outputs are newer than this script; downloaded .debs are
 # kept in OUTDIR/.cache.
@@ -101,17 +107,21 @@ udhcpc -i eth0 -n -q -t 10 -T 1 -O staticroutes -s /usr/share/udhcpc/default.scr
 # the address DHCP gave (empty without one), for tests that check the network
 echo "GUEST-IP \$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}')"
 echo "GUEST-MTU \$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+echo "GUEST-GATEWAY \$(ip -4 route show default 2>/dev/null | awk '{print \$3; exit}')"
 # nimbus.ping=A,B,... on the kernel command line (an image's os_command_line): ping each address
 # (but our own) for up to nimbus.pingwait seconds (default 20), then say PING-OK or PING-FAIL, and
 # after an OK whether a full 1450-byte packet (1422 bytes of data, DF: Linux's default) crosses
 self=\$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}' | cut -d/ -f1)
-peers=; pingwait=20; pingloop=; metadata=
+peers=; pingwait=20; pingloop=; metadata=; listen=; tcp=; spoof=
 for arg in \$(cat /proc/cmdline); do
   case \$arg in
     nimbus.ping=*) peers=\$(echo "\${arg#nimbus.ping=}" | tr , ' ') ;;
     nimbus.pingwait=*) pingwait=\${arg#nimbus.pingwait=} ;;
     nimbus.pingloop=*) pingloop=\${arg#nimbus.pingloop=} ;;
     nimbus.metadata=*) metadata=\${arg#nimbus.metadata=} ;;
+    nimbus.listen=*) listen=\$(echo "\${arg#nimbus.listen=}" | tr , ' ') ;;
+    nimbus.tcp=*) tcp=\$(echo "\${arg#nimbus.tcp=}" | tr , ' ') ;;
+    nimbus.spoof=*) spoof=\${arg#nimbus.spoof=} ;;
   esac
 done
 # nimbus.metadata=1: read the host name and public key from the metadata service (for up to 30 s),
@@ -132,6 +142,49 @@ if [ "\$metadata" = 1 ]; then
       echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";")"
     fi
   ) &
+fi
+# nimbus.listen=P,Q: a web server per port, each answering its own NIMBUS-HELLO line
+for port in \$listen; do
+  mkdir -p /tmp/www/\$port
+  echo "NIMBUS-HELLO \$port" > /tmp/www/\$port/index.html
+  httpd -p \$port -h /tmp/www/\$port && echo "LISTEN \$port"
+done
+# nimbus.tcp=ADDR:PORT,...: a TCP connection (an HTTP fetch) to each, one line per try
+if [ -n "\$tcp" ]; then
+  (
+    while :; do
+      for target in \$tcp; do
+        if timeout 3 wget -q -O - http://\$target/ 2>/dev/null | grep -q NIMBUS-HELLO; then
+          echo "TCP-OK \$target"
+        else
+          echo "TCP-FAIL \$target"
+        fi
+      done
+      sleep \${pingloop:-2}
+    done
+  ) &
+fi
+# nimbus.spoof=IP: one loop over the peers (a forged MAC on eth0 would disturb parallel pings):
+# a ping of its own, one from the forged address (held only meanwhile) and one with a forged MAC
+# (the neighbour caches flushed, so the ARP that resolves the peer carries the forged MAC too)
+if [ -n "\$spoof" ]; then
+  mac=\$(cat /sys/class/net/eth0/address)
+  (
+    while :; do
+      for peer in \$peers; do
+        [ "\$peer" = "\$self" ] && continue
+        if ping -c 1 -w 2 -W 1 \$peer >/dev/null 2>&1; then echo "PING-OK \$peer"; else echo "PING-LOST \$peer"; fi
+        ip addr add \$spoof/32 dev eth0
+        if ping -c 1 -w 2 -W 1 -I \$spoof \$peer >/dev/null 2>&1; then echo "SPOOF-IP-OK \$peer"; else echo "SPOOF-IP-LOST \$peer"; fi
+        ip addr del \$spoof/32 dev eth0
+        ip link set dev eth0 address 02:6e:69:6d:62:73; ip neigh flush dev eth0 >/dev/null 2>&1
+        if ping -c 1 -w 2 -W 1 \$peer >/dev/null 2>&1; then echo "SPOOF-MAC-OK \$peer"; else echo "SPOOF-MAC-LOST \$peer"; fi
+        ip link set dev eth0 address \$mac; ip neigh flush dev eth0 >/dev/null 2>&1
+      done
+      sleep \${pingloop:-2}
+    done
+  ) &
+  peers=
 fi
 for peer in \$peers; do
   [ "\$peer" = "\$self" ] && continue

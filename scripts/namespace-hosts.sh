@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several hypervisor hosts on one machine (RECIPES §3), as root:
-#   namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR]
+#   namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] [--provider-switch BR]
 #   namespace-hosts.sh underlay [--control-address ADDR]
 #   namespace-hosts.sh down
 #   namespace-hosts.sh status
@@ -18,6 +18,9 @@
 # (with ca.key: each host is issued credentials of its own) or credentials made by
 # `nimbus cert --out DIR` (every host gets a copy). Default: data/cluster-tls.
 # `underlay` makes only the bridge, for a control node started before the hosts.
+# With --provider-switch BR every host also has an eth1 on bridge BR in the root namespace (made
+# if missing, removed by down), the "physical" network physnet1 (nimbus.host.physical-interfaces
+# maps it to eth1) of flat and VLAN provider networks; BR: 11 characters at most.
 #
 # State (configuration, logs, pids, each host's directories) is kept in $NIMBUS_HOSTS_DIR,
 # default data/namespace-hosts. The Java of a node: $NIMBUS_JAVA (default: java on the PATH),
@@ -347,6 +350,11 @@ host_make() {
   quiet ip -n "host$k" addr add "$address/24" dev ul0
   quiet ip -n "host$k" link set dev ul0 up
   quiet ip -n "host$k" link set dev lo up
+  if [ -n "$PROVIDER_SWITCH" ]; then
+    quiet ip link add "$PROVIDER_SWITCH-h$k" type veth peer name eth1 netns "host$k"
+    quiet ip link set dev "$PROVIDER_SWITCH-h$k" master "$PROVIDER_SWITCH" up
+    quiet ip -n "host$k" link set dev eth1 up
+  fi
 
   : >"$hd/cgroup-procs"
   host_cgroups "$k"
@@ -399,6 +407,7 @@ host_start_node() {
     echo "    domain-type = qemu"
     echo "    availability-zone = \"host$k\""
     if setting_exists underlay-address; then echo "    underlay-address = \"$address\""; fi
+    if [ -n "$PROVIDER_SWITCH" ]; then echo "    physical-interfaces { physnet1 = eth1 }"; fi
     echo "  }"
     echo "}"
   } >"$hd/nimbus.conf"
@@ -460,6 +469,14 @@ cmd_up() {
   mkdir -p "$STATE"
   LOG="$STATE/namespace-hosts.log"
   underlay_up
+  if [ -n "$PROVIDER_SWITCH" ]; then
+    [ "${#PROVIDER_SWITCH}" -le 11 ] || die "--provider-switch: a name of 11 characters at most"
+    if ! ip link show dev "$PROVIDER_SWITCH" >/dev/null 2>&1; then
+      quiet ip link add name "$PROVIDER_SWITCH" type bridge
+      echo "$PROVIDER_SWITCH" >"$STATE/provider-switch"
+    fi
+    quiet ip link set dev "$PROVIDER_SWITCH" up
+  fi
   local own_control=no
   if [ -z "$JOIN" ]; then
     own_control=yes
@@ -523,6 +540,10 @@ cmd_down() {
   cgroups_parent_down
   control_down
   underlay_down
+  if [ -f "$STATE/provider-switch" ]; then
+    ip link del dev "$(cat "$STATE/provider-switch")" 2>/dev/null || true
+    rm -f "$STATE/provider-switch"
+  fi
   rm -f "$STATE/join"
   say "down (logs stay in $STATE)"
 }
@@ -562,6 +583,7 @@ parse_options() {
       --control-address) CONTROL_ADDRESS=${2:?--control-address ADDR}; shift 2 ;;
       --join) JOIN=${2:?--join HOST:PORT}; shift 2 ;;
       --certs) CERTS=${2:?--certs DIR}; shift 2 ;;
+      --provider-switch) PROVIDER_SWITCH=${2:?--provider-switch BRIDGE}; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -571,6 +593,7 @@ parse_options() {
 CONTROL_ADDRESS=10.252.0.1
 JOIN=""
 CERTS=""
+PROVIDER_SWITCH=""
 [ -f "$STATE/underlay" ] && CONTROL_ADDRESS=$(cat "$STATE/underlay")
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
@@ -580,5 +603,5 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   status) shift; cmd_status "$@" ;;
   _init) INIT_HOST=$2; host_init "$2" ;;
-  *) echo "usage: namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] | underlay | down | status" >&2; exit 2 ;;
+  *) echo "usage: namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] [--provider-switch BR] | underlay | down | status" >&2; exit 2 ;;
 esac

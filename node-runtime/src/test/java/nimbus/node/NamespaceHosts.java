@@ -28,6 +28,7 @@ final class NamespaceHosts implements AutoCloseable {
   private int count;
   private String join;
   private Path certs;
+  private List<String> options = List.of();
 
   private NamespaceHosts(Path state) {
     this.state = state;
@@ -53,7 +54,18 @@ final class NamespaceHosts implements AutoCloseable {
     count = n;
     this.join = join;
     this.certs = certs;
-    script("up", String.valueOf(n), "--control-address", CONTROL_ADDRESS, "--join", join, "--certs", certs.toString());
+    List<String> args = new ArrayList<>(List.of("up", String.valueOf(n), "--control-address", CONTROL_ADDRESS,
+        "--join", join, "--certs", certs.toString()));
+    args.addAll(options);
+    script(args.toArray(String[]::new));
+  }
+
+  /**
+   * Hosts started from now on have an {@code eth1} on {@code bridge} in the root namespace (the
+   * script makes it, and removes it on close), their physical network physnet1.
+   */
+  void providerSwitch(String bridge) {
+    options = List.of("--provider-switch", bridge);
   }
 
   List<String> names() {

@@ -17,8 +17,9 @@ import nimbus.node.dataplane.TenantSegment;
  * its devices (the names {@link TenantSegment#isNimbusDevice} knows, each with the bridge it is a
  * port of), the flood entries of its VXLAN devices, the dnsmasqs and haproxys running in the host
  * (in its UTS namespace, whatever network namespace they sit in) with their command lines, the
- * host's own network namespaces, and the rules of its nftables tables ({@link TenantFirewall#TABLE}). Names come from the naming code, so a
- * device kind added there is listed here too.
+ * host's own network namespaces (routers' too), and the rules of every nftables table of the host's
+ * namespace (Nimbus's {@link TenantFirewall#TABLE}, and any other: the host has none of its own). Names
+ * come from the naming code, so a device kind added there is listed here too.
  */
 final class NimbusTraces {
   /** The daemons the agent runs for its networks: DHCP, and the metadata service's proxy. */
@@ -58,9 +59,10 @@ final class NimbusTraces {
     }
     for (String table : run("ip", "netns", "exec", host, "nft", "list", "tables").lines().toList()) {
       String[] words = table.strip().split("\\s+");
-      if (words.length == 3 && words[2].equals(TenantFirewall.TABLE)) {
+      if (words.length == 3) { // every table: the host's namespace has none but Nimbus's
         for (String rule : run("ip", "netns", "exec", host, "nft", "list", "table", words[1], words[2]).lines().toList()) {
-          if (!rule.isBlank()) lines.add("nft " + words[1] + " " + rule.strip());
+          // what a counter has seen is traffic, not what Nimbus made
+          if (!rule.isBlank()) lines.add("nft " + words[1] + " " + rule.strip().replaceAll("counter packets \\d+ bytes \\d+", "counter"));
         }
       }
     }

@@ -5,21 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import nimbus.cluster.ClusterTls;
 import nimbus.compute.ServerPorts;
 import nimbus.node.dataplane.TenantSegment;
-import nimbus.testing.TestConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,52 +45,28 @@ import org.junit.jupiter.api.Test;
  */
 class TwoHostTenantNetworkTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final String V2 = "/network/v2.0";
+  private static final String V2 = GuestCloud.V2;
   private static final String A = "10.77.0.21";
   private static final String B = "10.77.0.22";
   private static final String C = "10.77.0.23";
-  private static Path dir;
+  private static GuestCloud cloud;
   private static NamespaceHosts hosts;
-  private static Node control;
   private static Api api;
 
   @BeforeAll
   static void startTheControlNodeAndTwoHosts() throws Exception {
-    dir = Files.createTempDirectory("nimbus-two-host-net");
-    hosts = NamespaceHosts.underlay(Path.of("target", "namespace-hosts").toAbsolutePath());
-    Map<String, Object> settings = new HashMap<>();
-    settings.put("nimbus.roles", List.of("control"));
-    settings.put("nimbus.cluster.hostname", NamespaceHosts.CONTROL_ADDRESS);
-    settings.put("nimbus.images", TestGuest.realHost().get("nimbus.images"));
-    control = Node.start(TestConfig.allInOne(dir.resolve("control"), settings), ConfigFactory.empty());
-    api = Api.adminOf(control);
-    Path certs = dir.resolve("host-tls");
-    ClusterTls.issue(TestConfig.sharedTls(), certs);
-    hosts.up(2, NamespaceHosts.CONTROL_ADDRESS + ":" + control.clusterPort(), certs);
+    cloud = GuestCloud.start("nimbus-two-host-net", 2, Optional.empty(), Map.of());
+    hosts = cloud.hosts;
+    api = cloud.api;
   }
 
   @AfterAll
   static void stopEverything() throws Exception {
-    try {
-      if (hosts != null) hosts.close(); // guests, dnsmasqs, devices and namespaces go with the hosts
-    } finally {
-      if (control != null) control.close();
-      if (dir != null) {
-        try (var files = Files.walk(dir)) {
-          for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-      }
-    }
+    if (cloud != null) cloud.close(); // guests, dnsmasqs, devices and namespaces go with the hosts
   }
 
   @Test
   void guestsOnTwoHostsShareAVxlanNetworkAndNoOtherAndLeaveNothing() throws Exception {
-    Eventually.until(WAIT, () -> {
-      JsonNode list = api.get("/compute/v2.1/os-hypervisors").body().path("hypervisors");
-      boolean allUp = list.size() == 2;
-      for (JsonNode h : list) allUp &= h.path("state").asText().equals("up");
-      return allUp;
-    });
     Map<String, List<String>> before = new HashMap<>();
     for (String host : hosts.names()) before.put(host, NimbusTraces.of(hosts, host));
     String net = create("networks", "network", "{\"network\": {\"name\": \"shared\"}}");
@@ -245,17 +217,12 @@ class TwoHostTenantNetworkTest {
     run("ip", "-n", "host1", "link", "del", "opbr0");
   }
 
-  /** Waits until the host has these traces of Nimbus's; if it never does, shows how they differ. */
   private static void sameTraces(List<String> expected, String host) throws Exception {
-    try {
-      Eventually.until(WAIT, () -> NimbusTraces.of(hosts, host).equals(expected));
-    } catch (AssertionError e) {
-      assertEquals(String.join("\n", expected), String.join("\n", NimbusTraces.of(hosts, host)), "what Nimbus has on " + host);
-    }
+    cloud.sameTraces(expected, host, WAIT);
   }
 
   private static int count(String text, String line) {
-    return (int) text.lines().filter(l -> l.strip().equals(line)).count();
+    return GuestCloud.count(text, line);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -265,16 +232,11 @@ class TwoHostTenantNetworkTest {
   }
 
   private static String create(String collection, String resource, String body) {
-    Api.Reply r = api.post(V2 + "/" + collection, body);
-    assertEquals(201, r.status(), r.raw());
-    return r.body().path(resource).path("id").asText();
+    return cloud.create(collection, resource, body);
   }
 
-  /** The test guest's image boots with this kernel command line from now on (Nova's os_command_line). */
   private static void commandLine(String line) {
-    Api.Reply r = api.jsonPatch("/image/v2/images/" + Api.TEST_IMAGE,
-        "[{\"op\": \"add\", \"path\": \"/os_command_line\", \"value\": \"" + line + "\"}]");
-    assertEquals(200, r.status(), r.raw());
+    cloud.commandLine(line);
   }
 
   /** Imports a key pair of the admin's: an Ed25519 public key of 32 bytes {@code fill}. */
@@ -300,8 +262,7 @@ class TwoHostTenantNetworkTest {
   }
 
   private static String console(String id) {
-    return api.post("/compute/v2.1/servers/" + id + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}")
-        .body().path("output").asText().replace("\r", "");
+    return cloud.console(id);
   }
 
   /** Where a host keeps a network's DHCP files (its /var/lib/nimbus/dhcp/networks/ID). */
@@ -342,26 +303,11 @@ class TwoHostTenantNetworkTest {
     return processes(host).stream().filter(c -> c.contains("dnsmasq") && c.contains("/networks/")).toList();
   }
 
-  /** The command lines of the processes in the host's namespace, each after its pid. */
   private static List<String> processes(String host) throws Exception {
-    List<String> found = new ArrayList<>();
-    for (String pid : run("ip", "netns", "pids", host).lines().map(String::strip).filter(s -> !s.isEmpty()).toList()) {
-      Path cmdline = Path.of("/proc", pid, "cmdline");
-      try {
-        found.add(pid + " " + Files.readString(cmdline).replace('\0', ' '));
-      } catch (java.io.IOException gone) {
-        // it ended while we looked
-      }
-    }
-    return found;
+    return GuestCloud.processes(host);
   }
 
   private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError(String.join(" ", command) + " failed: " + out);
-    }
-    return out;
+    return GuestCloud.run(command);
   }
 }

@@ -33,7 +33,8 @@ public final class LinuxRouters {
   /** Makes the router's namespace match the plan. The legs' bridges must exist (the tenant networks make them). */
   public void apply(RouterPlan plan) {
     RouterCommands c = new RouterCommands(plan);
-    Set<String> namespaces = namespaces();
+    // by name: a router placed here adopts its namespace even when no leg leads to it (yet, or any more)
+    Set<String> namespaces = existing();
     Set<String> devices = namespaces.contains(c.namespace())
         ? TenantCommands.deviceNames(run.run(c.listDevices(), TIMEOUT)) : Set.of();
     for (List<String> command : c.links(namespaces, devices)) run.run(command, TIMEOUT);
@@ -44,10 +45,22 @@ public final class LinuxRouters {
     withFile(RouterFirewall.ruleset(plan), file -> run.run(c.applyFirewall(file), TIMEOUT));
   }
 
-  /** Removes a router's namespace, and with it its legs and rules; nothing if it is not here. */
+  /**
+   * Removes a router's namespace, and with it its legs and rules; nothing if it is not here. A
+   * router whose legs all went before it (interfaces and gateway removed, then the router) has a
+   * namespace no veth leads to: it goes too if it holds nothing but its loopback.
+   */
   public void remove(String routerId) {
     String namespace = RouterCommands.namespaceOf(routerId);
-    if (namespaces().contains(namespace)) run.run(RouterCommands.remove(namespace), TIMEOUT);
+    if (!existing().contains(namespace)) return;
+    if (namespaces().contains(namespace)
+        || TenantCommands.deviceNames(run.run(List.of("ip", "-n", namespace, "-o", "link", "show"), TIMEOUT)).equals(Set.of("lo"))) {
+      run.run(RouterCommands.remove(namespace), TIMEOUT);
+    }
+  }
+
+  private Set<String> existing() {
+    return RouterCommands.namespaces(run.run(List.of("ip", "netns", "list"), TIMEOUT));
   }
 
   /**
@@ -55,7 +68,7 @@ public final class LinuxRouters {
    * (never finished) is nobody's that the sweep can tell; applying its router adopts it.
    */
   public Set<String> namespaces() {
-    Set<String> existing = RouterCommands.namespaces(run.run(List.of("ip", "netns", "list"), TIMEOUT));
+    Set<String> existing = existing();
     return RouterCommands.connected(run.run(RouterCommands.listVeths(), TIMEOUT)).stream()
         .filter(existing::contains).collect(Collectors.toCollection(TreeSet::new));
   }

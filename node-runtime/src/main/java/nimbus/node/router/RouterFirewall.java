@@ -30,7 +30,16 @@ public final class RouterFirewall {
     text.append("table ip ").append(TABLE).append(" {\n");
     map(text, "floating_in", plan.floatingIps().stream().map(f -> f.floatingAddress() + " : " + f.fixedAddress()).toList());
     map(text, "floating_out", plan.floatingIps().stream().map(f -> f.fixedAddress() + " : " + f.floatingAddress()).toList());
+    text.append("\tset floating_pairs {\n\t\ttype ipv4_addr . ipv4_addr\n");
+    if (!plan.floatingIps().isEmpty()) {
+      text.append("\t\telements = { ").append(plan.floatingIps().stream().map(f -> f.floatingAddress() + " . " + f.fixedAddress())
+          .collect(Collectors.joining(", "))).append(" }\n");
+    }
+    text.append("\t}\n");
     text.append("\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n");
+    // conntrack keeps translating a connection a floating IP let in after the mapping is gone:
+    // such a connection ends with its mapping (Neutron deletes its conntrack state)
+    text.append("\t\tct status dnat ct original ip daddr . ct reply ip saddr != @floating_pairs drop\n");
     if (!plan.legs().isEmpty()) {
       String legs = plan.legs().stream().map(l -> '"' + l.inside() + '"').collect(Collectors.joining(", ", "{ ", " }"));
       text.append("\t\tiifname ").append(legs).append(" oifname ").append(legs).append(" accept\n");

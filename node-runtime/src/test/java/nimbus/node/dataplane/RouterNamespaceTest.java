@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -131,7 +134,7 @@ class RouterNamespaceTest {
   }
 
   @Test
-  void aFloatingIpReachesItsGuestAndItsGuestLeavesFromIt() {
+  void aFloatingIpReachesItsGuestAndItsGuestLeavesFromIt() throws IOException {
     LinuxRouters routers = new LinuxRouters(inHost);
     routers.apply(plan(List.of(FIP), true));
 
@@ -142,7 +145,21 @@ class RouterNamespaceTest {
     Shell.assertPings(PREFIX + "gb", "203.0.113.1", "another guest still leaves through SNAT");
     assertTrue(seen("203.0.113.10") >= 3);
 
-    routers.apply(plan(List.of(), true));
+    // a ping that runs on while the floating IP goes: conntrack would go on translating its flow
+    Path log = Files.createTempFile("nrouter-ping", ".log");
+    Process running = Shell.background(log, "ip", "netns", "exec", OUT, "ping", "-n", "-O", "-i", "0.2", "203.0.113.50");
+    try {
+      Shell.await("the running ping is answered", () -> Shell.lines(log, "bytes from") >= 3);
+      routers.apply(plan(List.of(), true));
+      long atRemoval = Shell.lines(log, "bytes from");
+      long unansweredBefore = Shell.lines(log, "no answer yet");
+      Shell.await("pings go unanswered", () -> Shell.lines(log, "no answer yet") >= unansweredBefore + 5);
+      assertTrue(Shell.lines(log, "bytes from") <= atRemoval + 1,
+          "the flow that ran through the floating IP ends with it:\n" + Files.readString(log));
+    } finally {
+      running.destroyForcibly();
+      Files.deleteIfExists(log);
+    }
     Shell.assertNoReply(OUT, "203.0.113.50", "the floating address answers no more once it is removed");
     long before = seen("203.0.113.50");
     Shell.assertPings(PREFIX + "ga", "203.0.113.1", "and its guest leaves through SNAT again");
@@ -189,6 +206,20 @@ class RouterNamespaceTest {
       assertFalse(hostDevices().contains(leg.outside()), "veth " + leg.outside() + " is gone");
     }
     Shell.assertNoReply(OUT, "203.0.113.50", "its floating address answers no more");
+  }
+
+  @Test
+  void aRouterWhoseLegsWentBeforeItIsRemovedToo() {
+    LinuxRouters routers = new LinuxRouters(inHost);
+    routers.apply(plan(List.of(FIP), true));
+    // its interfaces and its gateway removed, as a user does before deleting a router
+    RouterPlan legless = new RouterPlan(ROUTER, List.of(), Optional.empty(), List.of(), Optional.empty(), List.of());
+    routers.apply(legless);
+    routers.apply(legless);
+    assertTrue(Shell.namespaces().contains(RouterCommands.namespaceOf(ROUTER)), "the router is still there, legless");
+
+    routers.remove(ROUTER);
+    assertFalse(Shell.namespaces().contains(RouterCommands.namespaceOf(ROUTER)), "then gone with the router");
   }
 
   @Test

@@ -102,6 +102,38 @@ final class Shell {
     if (!result.ok()) throw new AssertionError(command + ": " + result.output());
   }
 
+  /** Starts {@code command}, its output (stderr too) going to {@code output}, to run alongside the test. */
+  static Process background(java.nio.file.Path output, String... command) {
+    try {
+      return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    } catch (IOException e) {
+      throw new AssertionError(command[0] + " cannot run: " + e.getMessage(), e);
+    }
+  }
+
+  /** How many lines of the file contain {@code text}. */
+  static long lines(java.nio.file.Path file, String text) {
+    try {
+      return java.nio.file.Files.readString(file, StandardCharsets.UTF_8).lines().filter(l -> l.contains(text)).count();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Polls {@code condition} until it holds, for up to 15 s; fails saying {@code what} else. */
+  static void await(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError(what + ": not within 15 s");
+      try {
+        Thread.sleep(100); // between polls: each one reads a file
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+
   /** Three pings from namespace {@code netns} to {@code to}, each answered within 2 s or not at all. */
   static Result ping(String netns, String to, String... options) {
     List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns, "ping", "-n", "-c", "3", "-W", "2"));

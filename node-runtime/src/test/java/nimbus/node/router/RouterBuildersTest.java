@@ -184,5 +184,8 @@ class RouterBuildersTest {
     assertTrue(floating > 0 && snat > floating, "a floating IP's SNAT comes before the router's: " + rules);
     assertTrue(rules.contains("iifname { \"qr-1a000000-00\", \"qg-1e000000-00\" } oifname { \"qr-1a000000-00\", \"qg-1e000000-00\" } accept"));
     assertTrue(rules.contains("policy drop"), "nothing but the router's legs is forwarded");
+    assertTrue(rules.contains("elements = { 203.0.113.50 . 10.1.0.10 }"), rules);
+    int stale = rules.indexOf("ct status dnat ct original ip daddr . ct reply ip saddr != @floating_pairs drop");
+    assertTrue(stale > 0 && stale < rules.indexOf("oifname { "), "a connection whose floating IP is gone goes no further: " + rules);
   }
 }
