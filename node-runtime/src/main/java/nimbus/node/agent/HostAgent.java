@@ -38,6 +38,7 @@ import nimbus.node.metadata.LocalGuests;
 import nimbus.node.tenant.SecurityGroupSource;
 import nimbus.node.router.LinuxRouters;
 import nimbus.node.router.RouterAgent;
+import nimbus.node.router.RouterPortBinding;
 import nimbus.node.router.RouterRecords;
 import nimbus.node.tenant.TenantNetworks;
 import nimbus.node.dataplane.TenantSegment;
@@ -144,7 +145,8 @@ public final class HostAgent {
     if (tenantHost instanceof LinuxTenantHost) {
       ctx.spawn(RouterAgent.create(settings, tenants, new LinuxRouters(new ProcessRunner()),
           new RouterRecords(settings.dhcpDir().resolve("routers")), Networking.floatingIpReports(ctx.getSystem()),
-          RouterAgent.Lookup.sharded(sharding, java.time.Duration.ofSeconds(5)), blocking), "routers");
+          RouterAgent.Lookup.sharded(sharding, java.time.Duration.ofSeconds(5)),
+          RouterPortBinding.sharded(sharding, java.time.Duration.ofSeconds(5)), blocking), "routers");
     }
   }
 

@@ -20,8 +20,6 @@ import nimbus.network.Attachment;
 import nimbus.network.FloatingIpReports;
 import nimbus.network.Network;
 import nimbus.network.NetworkEntity;
-import nimbus.network.Port;
-import nimbus.network.PortEntity;
 import nimbus.network.Router;
 import nimbus.network.RouterChanged;
 import nimbus.network.RouterEntity;
@@ -101,9 +99,9 @@ public final class RouterAgent {
   }
 
   public static Behavior<Command> create(HostSettings settings, ActorRef<TenantNetworks.Command> tenants,
-      LinuxRouters routers, RouterRecords records, FloatingIpReports reports, Lookup lookup, Executor blocking) {
+      LinuxRouters routers, RouterRecords records, FloatingIpReports reports, Lookup lookup, RouterPortBinding binding, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(10_000, stash ->
-        new RouterAgent(ctx, timers, settings, tenants, routers, records, reports, lookup, blocking).starting(stash))));
+        new RouterAgent(ctx, timers, settings, tenants, routers, records, reports, lookup, binding, blocking).starting(stash))));
   }
 
   private final ActorContext<Command> ctx;
@@ -114,6 +112,7 @@ public final class RouterAgent {
   private final RouterRecords records;
   private final FloatingIpReports reports;
   private final Lookup lookup;
+  private final RouterPortBinding binding;
   private final Executor blocking;
   private final ClusterSharding sharding;
   /** What is built here, as recorded. */
@@ -128,7 +127,7 @@ public final class RouterAgent {
 
   private RouterAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, HostSettings settings,
       ActorRef<TenantNetworks.Command> tenants, LinuxRouters routers, RouterRecords records, FloatingIpReports reports,
-      Lookup lookup, Executor blocking) {
+      Lookup lookup, RouterPortBinding binding, Executor blocking) {
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
@@ -137,6 +136,7 @@ public final class RouterAgent {
     this.records = records;
     this.reports = reports;
     this.lookup = lookup;
+    this.binding = binding;
     this.blocking = blocking;
     this.sharding = ClusterSharding.get(ctx.getSystem());
   }
@@ -240,7 +240,8 @@ public final class RouterAgent {
     } else {
       CompletionStage<RouterPlan> plan = router.isPresent() ? planOf(router.get())
           : CompletableFuture.completedFuture(applied.get(id));
-      done = plan.thenCompose(p -> bind(p).thenCompose(b -> plug(p)).thenApplyAsync(v -> {
+      done = plan.thenCompose(p -> binding.bind(p.legs(), new Attachment.Placement(settings.name(), settings.underlayAddress()))
+          .thenCompose(b -> plug(p)).thenApplyAsync(v -> {
         routers.apply(p);
         records.write(p);
         return Optional.of(p);
@@ -262,28 +263,6 @@ public final class RouterAgent {
           .thenApply(n -> networks.put(id, n)).toCompletableFuture());
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> RouterPlan.of(r, networks));
-  }
-
-  /**
-   * Its ports are bound here and placed on their networks at this host's underlay address, so the
-   * other hosts of each network build their tunnels to this one (the router's entity chose this
-   * host; binding again is a no-op). The ports are then the host's to call ACTIVE, as a guest's.
-   */
-  private CompletionStage<Void> bind(RouterPlan plan) {
-    String host = settings.name();
-    var placement = Optional.of(new Attachment.Placement(host, settings.underlayAddress()));
-    List<CompletableFuture<?>> asks = new ArrayList<>();
-    for (RouterPlan.Leg leg : plan.legs()) {
-      asks.add(sharding.entityRefFor(PortEntity.TYPE_KEY, leg.portId())
-          .<Port>askWithStatus(r -> new PortEntity.Bind(Optional.of(host), r), ASK_TIMEOUT)
-          .thenRun(() -> sharding.entityRefFor(PortEntity.TYPE_KEY, leg.portId())
-              .tell(new PortEntity.ReportStatus(host, "ACTIVE")))
-          .toCompletableFuture());
-      asks.add(sharding.entityRefFor(NetworkEntity.TYPE_KEY, leg.networkId())
-          .<Done>askWithStatus(r -> new NetworkEntity.PlacePort(leg.portId(), placement, r), ASK_TIMEOUT)
-          .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
   }
 
   private CompletionStage<List<DomainSpec.Nic>> plug(RouterPlan plan) {

@@ -158,11 +158,17 @@ class RouterAgentTest {
       Reports reports, Map<String, Optional<Router>> entities) {
     RouterAgent.Lookup lookup = id -> entities.containsKey(id) ? CompletableFuture.completedFuture(entities.get(id))
         : CompletableFuture.failedFuture(new IllegalStateException("no answer"));
+    RouterPortBinding binding = (legs, here) -> {
+      legs.forEach(l -> bound.add(l.portId() + "@" + here.host() + "/" + here.underlayAddress()));
+      return CompletableFuture.completedFuture(null);
+    };
     return kit.spawn(RouterAgent.create(settings(), tenants, new LinuxRouters(host), new RouterRecords(dir.resolve("routers")),
-        reports, lookup, blocking));
+        reports, lookup, binding, blocking));
   }
 
   private static ActorRef<Topic.Command<RouterChanged>> topic;
+  /** The router ports the agents bound, as "port@host/underlay". */
+  private final List<String> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * Publishes {@code r} on the host's topic until {@code condition} holds: a topic delivers only to
@@ -222,6 +228,8 @@ class RouterAgentTest {
     assertTrue(host.commands.contains(List.of("ip", "link", "set", "dev", "ntp-1a000000-00", "mtu", "1450", "master",
         "nbr-a1000000000", "up")), "its leg is on its network's bridge");
     assertEquals(Set.of("router-" + id), owners(tenants), "its ports are plugged on their networks");
+    assertFalse(bound.isEmpty(), "and bound here");
+    assertTrue(bound.stream().allMatch(b -> b.endsWith("@" + HOST + "/192.0.2.10")), "at this host's underlay: " + bound);
     assertTrue(Files.exists(dir.resolve("routers").resolve(id + ".json")), "and it is recorded");
 
     publishUntil(router(id, HOST, 2, false, List.of("fip-2")), "a floating IP removed is reported DOWN",
