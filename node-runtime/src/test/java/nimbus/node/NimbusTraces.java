@@ -61,8 +61,10 @@ final class NimbusTraces {
       String[] words = table.strip().split("\\s+");
       if (words.length == 3) { // every table: the host's namespace has none but Nimbus's
         for (String rule : run("ip", "netns", "exec", host, "nft", "list", "table", words[1], words[2]).lines().toList()) {
-          // what a counter has seen is traffic, not what Nimbus made
-          if (!rule.isBlank()) lines.add("nft " + words[1] + " " + rule.strip().replaceAll("counter packets \\d+ bytes \\d+", "counter"));
+          // what a counter has seen is traffic, not what Nimbus made; a security group ruleset's
+          // generation (its connection mark) is new after every agent start, by design
+          if (!rule.isBlank()) lines.add("nft " + words[1] + " " + rule.strip().replaceAll("counter packets \\d+ bytes \\d+", "counter")
+              .replaceAll("ct mark (set )?0x[0-9a-f]+", "ct mark $1GENERATION"));
         }
       }
     }
