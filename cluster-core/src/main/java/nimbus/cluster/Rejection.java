@@ -45,6 +45,13 @@ public record Rejection(Kind kind, String message) {
     return new StatusReply.ErrorMessage(kind.name() + ": " + message);
   }
 
+  /** Whether a failure (as a future hands it over, perhaps wrapped) is a refusal as not found. */
+  public static boolean isNotFound(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return from(cause).kind() == Kind.NOT_FOUND;
+  }
+
   /** Reads a rejection back from a StatusReply error (or any failure: then UNAVAILABLE). */
   public static Rejection from(Throwable error) {
     String text = error.getMessage() == null ? error.toString() : error.getMessage();

@@ -86,9 +86,8 @@ public final class RouterAgent {
               boolean live = state.phase() == RouterState.Phase.CREATING || state.phase() == RouterState.Phase.ACTIVE;
               return live ? Optional.of(state.router()) : Optional.<Router>empty();
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (Rejection.from(cause).kind() == Rejection.Kind.NOT_FOUND) return Optional.<Router>empty();
-            throw new CompletionException(cause);
+            if (Rejection.isNotFound(error)) return Optional.<Router>empty();
+            throw new CompletionException(error);
           });
     }
   }

@@ -21,8 +21,7 @@ public interface SecurityGroupSource {
         .<SecurityGroup>askWithStatus(SecurityGroupEntity.Get::new, timeout)
         .handle((group, error) -> {
           if (error == null) return Optional.of(group);
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (Rejection.from(cause).kind() == Rejection.Kind.NOT_FOUND) return Optional.<SecurityGroup>empty();
+          if (Rejection.isNotFound(error)) return Optional.<SecurityGroup>empty();
           throw new CompletionException(error);
         });
   }
