@@ -6,7 +6,7 @@
 # addresses in the background and prints PING-OK/PING-FAIL and PING-MTU-OK/PING-MTU-FAIL per address;
 # with nimbus.pingloop=S too it keeps pinging each reached address every S seconds (PING-OK or PING-LOST).
 # with nimbus.metadata=1 it reads its host name and public key from the metadata service and prints
-# META-HOSTNAME and META-KEY (or META-FAIL). Its DHCP client installs option 121 routes.
+# META-HOSTNAME and META-KEY (or META-FAIL, with the last error). Its DHCP client installs option 121 routes.
 # It prints its default route's gateway (GUEST-GATEWAY). With nimbus.listen=P,Q it answers HTTP on
 # those TCP ports (NIMBUS-HELLO P); with nimbus.tcp=ADDR:PORT,... it fetches each every pingloop
 # seconds (default 2) and prints TCP-OK or TCP-FAIL ADDR:PORT. With nimbus.spoof=IP (an unused address of
@@ -124,22 +124,23 @@ for arg in \$(cat /proc/cmdline); do
     nimbus.spoof=*) spoof=\${arg#nimbus.spoof=} ;;
   esac
 done
-# nimbus.metadata=1: read the host name and public key from the metadata service (for up to 30 s),
-# then say META-HOSTNAME and META-KEY, or META-FAIL
+# nimbus.metadata=1: read the host name and public key from the metadata service, retrying for
+# up to 120 s as cloud-init does (a TCG guest on a loaded host is slow), then say META-HOSTNAME and
+# META-KEY, or META-FAIL with the routes and the last error
 if [ "\$metadata" = 1 ]; then
   (
     md=http://169.254.169.254
-    end=\$((\$(date +%s) + 30)); ok=
+    end=\$((\$(date +%s) + 120)); ok=; err=
     while [ \$(date +%s) -lt \$end ]; do
-      if timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json \\
-         && timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key; then ok=1; break; fi
+      if err=\$(timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json 2>&1) \\
+         && err=\$(timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key 2>&1); then ok=1; break; fi
       sleep 1
     done
     if [ -n "\$ok" ]; then
       echo "META-HOSTNAME \$(sed -n 's/.*"hostname": *"\\([^"]*\\)".*/\\1/p' /tmp/meta_data.json)"
       echo "META-KEY \$(cat /tmp/openssh-key)"
     else
-      echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";")"
+      echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";") last error: \$(echo \$err | tr "\\n" " ")"
     fi
   ) &
 fi

@@ -5,6 +5,7 @@
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
 #   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
+#   --require-pass   exit 1 when a selected test failed (./nimbus test uses it with --interop-only)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
 # temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_BUILD_LOCK=FILE
 # takes that lock (flock) around the build, for machines where several checkouts build at once.
@@ -18,11 +19,13 @@ PY=/usr/bin/python3
 
 MODE=all
 REGEX=""
+REQUIRE_PASS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --interop-only) MODE=interop ;;
     --regex) MODE=regex; REGEX="$2"; shift ;;
-    *) echo "usage: ./nimbus conformance [--interop-only] [--regex REGEX]" >&2; exit 2 ;;
+    --require-pass) REQUIRE_PASS=1 ;;
+    *) echo "usage: ./nimbus conformance [--interop-only] [--regex REGEX] [--require-pass]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -355,3 +358,7 @@ cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest
 # the copy must not keep the generated admin password
 sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$ROOT/target/conformance/tempest.conf" 2>/dev/null || true
 echo "conformance: tempest exited $RUN_STATUS; summary in $OUT" >&2
+if [ "$REQUIRE_PASS" = 1 ] && [ "$RUN_STATUS" -ne 0 ]; then
+  echo "conformance: a selected test failed (see the failures in $OUT)" >&2
+  exit 1
+fi

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The bootable test guest that {@code ./nimbus test} builds (scripts/build-test-guest.sh). */
 final class TestGuest {
@@ -17,6 +18,11 @@ final class TestGuest {
           + ": run ./nimbus test (it builds one) or scripts/build-test-guest.sh " + dir);
     }
     return dir;
+  }
+
+  /** What the guest's own init printed on its console, without the kernel's log: for failure messages. */
+  static String said(String console) {
+    return console.lines().filter(line -> !line.startsWith("[")).collect(Collectors.joining("\n"));
   }
 
   /** Settings for a node that runs real TCG guests on this machine's libvirtd. */
