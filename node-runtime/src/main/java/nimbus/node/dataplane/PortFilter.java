@@ -7,14 +7,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import nimbus.network.SecurityGroup;
 import nimbus.node.agent.CommandRunner;
 
 /**
- * Applies {@link PortFirewall}'s rules on this host: a new ruleset (under a new generation) only
- * when the ports or the groups' rules changed, otherwise only the remote groups' members, so a
- * membership change neither rebuilds the rules nor re-checks established flows. Bridges with
+ * Applies {@link PortFirewall}'s rules on this host: a new ruleset (under a new generation) when
+ * the ports or the groups' rules changed, or when a member left a remote group (so the flows it
+ * was let in for are re-checked and stop, as Neutron clears their conntrack entries); a member
+ * joining is only a set update, which neither rebuilds the rules nor re-checks flows. Bridges with
  * filtered ports hand their IP traffic to the inet hooks (br_netfilter). The first call after a
  * start always writes the whole ruleset, so what an earlier agent left is replaced. Blocking;
  * one call at a time.
@@ -25,6 +27,7 @@ public final class PortFilter {
   private final CommandRunner run;
   private Optional<String> shape = Optional.empty();
   private Optional<String> members = Optional.empty();
+  private Map<String, Set<String>> memberSets = Map.of();
   /** Seconds since the epoch at start: an agent that restarts never reuses an earlier generation. */
   private int generation = (int) (System.currentTimeMillis() / 1000 & 0x3fffffff);
 
@@ -40,7 +43,11 @@ public final class PortFilter {
     }
     String newShape = ports.isEmpty() ? PortFirewall.removal() : PortFirewall.ruleset(ports, groups, 0);
     String newMembers = ports.isEmpty() ? "" : PortFirewall.members(ports, groups);
-    if (shape.equals(Optional.of(newShape))) {
+    Map<String, Set<String>> newMemberSets = PortFirewall.memberSets(ports, groups);
+    boolean left = memberSets.entrySet().stream()
+        .anyMatch(set -> !newMemberSets.getOrDefault(set.getKey(), Set.of()).containsAll(set.getValue()));
+    memberSets = newMemberSets;
+    if (shape.equals(Optional.of(newShape)) && !left) {
       if (!members.equals(Optional.of(newMembers)) && !newMembers.isEmpty()) nft(newMembers);
     } else {
       generation++;

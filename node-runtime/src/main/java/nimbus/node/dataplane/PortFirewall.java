@@ -2,6 +2,7 @@ package nimbus.node.dataplane;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -75,20 +76,27 @@ public final class PortFirewall {
    */
   public static String members(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {
     StringBuilder text = new StringBuilder();
+    memberSets(ports, groups).forEach((set, addresses) -> {
+      text.append("flush set inet ").append(TABLE).append(' ').append(set).append('\n');
+      if (!addresses.isEmpty()) {
+        text.append("add element inet ").append(TABLE).append(' ').append(set).append(" { ")
+            .append(String.join(", ", addresses)).append(" }\n");
+      }
+    });
+    return text.toString();
+  }
+
+  /** The addresses each remote-group set holds, by set name, in order. */
+  public static Map<String, Set<String>> memberSets(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {
+    Map<String, Set<String>> sets = new LinkedHashMap<>();
     for (String remote : remoteGroups(usedGroups(ports), groups)) {
       Set<String> addresses = new TreeSet<>();
       Optional.ofNullable(groups.get(remote)).ifPresent(g -> g.members().values().forEach(addresses::addAll));
       for (boolean v6 : List.of(false, true)) {
-        String set = setName(remote, v6);
-        text.append("flush set inet ").append(TABLE).append(' ').append(set).append('\n');
-        List<String> family = addresses.stream().filter(a -> a.contains(":") == v6).toList();
-        if (!family.isEmpty()) {
-          text.append("add element inet ").append(TABLE).append(' ').append(set).append(" { ")
-              .append(String.join(", ", family)).append(" }\n");
-        }
+        sets.put(setName(remote, v6), new TreeSet<>(addresses.stream().filter(a -> a.contains(":") == v6).toList()));
       }
     }
-    return text.toString();
+    return sets;
   }
 
   /** The set of a remote group's member addresses of one IP version. */

@@ -160,7 +160,7 @@ class PortFilterNamespaceTest {
   }
 
   @Test
-  void aRemoteGroupRuleFollowsItsMembersAsASetUpdate() {
+  void aRemoteGroupRuleFollowsItsMembersAsASetUpdateAndALeavingMemberLosesItsFlows() throws Exception {
     SecurityGroup fromOther = PortFirewallTest.group(DEFAULT, List.of(
         PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", null, null, null, null, OTHER)), members(List.of(g1)));
     List<FilteredPort> ports = List.of(g1.port(DEFAULT), g2.port(OTHER), g3.port(OTHER));
@@ -174,8 +174,17 @@ class PortFilterNamespaceTest {
     String after = IN_HOST.run(List.of("nft", "list", "table", "inet", PortFirewall.TABLE), TIMEOUT);
     assertEquals(generationOf(rules), generationOf(after), "a membership change is a set update, not a new ruleset");
 
+    Path log = dir.resolve("member-ping.log");
+    Process ping = new ProcessBuilder("ip", "netns", "exec", g3.netns(), "ping", "-n", "-O", "-i", "0.2", "-W", "1", g1.ip())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    started.add(ping);
+    await("the member's running ping is answered", () -> replies(log) >= 3);
     filter.apply(ports, Map.of(DEFAULT, fromOther, OTHER, otherGroup(List.of(g2))));
-    Shell.assertNoReply(g3.netns(), g1.ip(), "and no longer when it leaves");
+    long atLeaving = replies(log);
+    long unansweredBefore = unanswered(log);
+    await("its pings go unanswered", () -> unanswered(log) >= unansweredBefore + 5);
+    assertTrue(replies(log) <= atLeaving + 1, "a member that leaves loses its established flow too:\n" + read(log));
+    Shell.assertNoReply(g3.netns(), g1.ip(), "and no new one gets in");
   }
 
   @Test
