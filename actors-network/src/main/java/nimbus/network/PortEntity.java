@@ -184,6 +184,11 @@ public final class PortEntity
   /** A deleted port's floating IPs have let it go (in memory: after a crash they are asked again, idempotently). */
   private boolean floatingIpsReleased;
   private final Runnable passivate;
+  /**
+   * Clients of a delete, answered once the port is gone: out of its groups, its floating IPs, addresses
+   * and quota given back, as a Neutron delete is (in memory: after a crash they ask again).
+   */
+  private final List<ActorRef<StatusReply<Done>>> waitingDelete = new ArrayList<>();
   /** Clients of an update, answered once the port's groups are as it says (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Port>>> waitingGroups = new ArrayList<>();
 
@@ -263,15 +268,24 @@ public final class PortEntity
             drive(next);
           }).thenNoReply();
         })
-        .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(this::drive)
-            .thenReply(c.replyTo(), n -> StatusReply.ack()));
+        .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(next -> {
+          waitingDelete.add(c.replyTo());
+          settled(next);
+        }).thenNoReply());
+    b.forStateType(Releasing.class)
+        .onCommand(Delete.class, (s, c) -> {
+          waitingDelete.add(c.replyTo());
+          return Effect().noReply();
+        });
     b.forAnyState()
         .onCommand(StepAnswered.class, this::answered)
         .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
           boolean busy = s instanceof Existing e && (!e.port().securitySettled()
               || e.port().phase() != Port.Phase.READY && e.port().phase() != Port.Phase.GONE);
-          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty() && waitingGroups.isEmpty()) passivate.run();
+          if (!busy && waitingCreate.isEmpty() && waitingChange.isEmpty() && waitingGroups.isEmpty() && waitingDelete.isEmpty()) {
+            passivate.run();
+          }
           return Effect().noReply();
         })
         .onCommand(ReportStatus.class, (s, c) -> Effect().noReply())
@@ -427,6 +441,10 @@ public final class PortEntity
       waitingCreate.clear();
       waitingGroups.forEach(to -> to.tell(StatusReply.success(r.port())));
       waitingGroups.clear();
+    }
+    if (next instanceof Gone) {
+      waitingDelete.forEach(to -> to.tell(StatusReply.ack()));
+      waitingDelete.clear();
     }
     drive(next);
   }

@@ -57,16 +57,9 @@ public final class ShardedRouterClaims implements RouterClaims {
 
   @Override
   public CompletionStage<StatusReply<Done>> deletePort(String portId, String networkId, String projectId) {
-    CompletionStage<StatusReply<Done>> deleted = sharding.entityRefFor(PortEntity.TYPE_KEY, portId)
-        .ask(PortEntity.Delete::new, timeout);
-    return deleted.thenCompose(d -> {
-      if (d.isError() && Rejection.from(d.getError()).kind() != Rejection.Kind.NOT_FOUND) {
-        return CompletableFuture.completedFuture(d);
-      }
-      // the port's own steps would give these back later; done here, a removed interface frees its subnet at once
-      return network.detachPort(networkId, portId)
-          .thenCombine(network.release(projectId, List.of(portId)), (a, b) -> a.isError() ? a : b);
-    });
+    // answered once the port is gone, its subnet address and quota given back; one gone already is as good
+    return sharding.entityRefFor(PortEntity.TYPE_KEY, portId).<StatusReply<Done>>ask(PortEntity.Delete::new, timeout)
+        .thenApply(d -> d.isError() && Rejection.from(d.getError()).kind() == Rejection.Kind.NOT_FOUND ? StatusReply.ack() : d);
   }
 
   @Override

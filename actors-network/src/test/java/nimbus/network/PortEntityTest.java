@@ -71,15 +71,20 @@ class PortEntityTest extends EntityTestSupport {
     claims.accept("reserve port " + id);
     claims.answer("attach " + id, attachment);
     create().receiveMessage(Duration.ofSeconds(5));
-    assertTrue(kit.<StatusReply<Done>>runCommand(PortEntity.Delete::new).reply().isSuccess());
+    TestProbe<StatusReply<Done>> deleter = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Delete(deleter.ref()));
     awaitState(PortEntity.Releasing.class);
     kit.restart();
+    TestProbe<StatusReply<Done>> again = testKit.createTestProbe(); // after a crash the client asks again
+    kit.runCommand(new PortEntity.Delete(again.ref()));
     claims.accept("detach " + id);
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertTrue(!((PortEntity.Existing) kit.getState()).port().addressesHeld());
       return null;
     });
+    again.expectNoMessage(Duration.ofMillis(300)); // answered once the quota is back too, as Neutron's delete is
     claims.accept("release [" + id + "]");
+    assertTrue(again.receiveMessage(Duration.ofSeconds(5)).isSuccess());
     awaitState(PortEntity.Gone.class);
     assertTrue(kit.<StatusReply<Port>>runCommand(PortEntity.Get::new).reply().isError());
   }
@@ -177,6 +182,21 @@ class PortEntityTest extends EntityTestSupport {
       assertTrue(((PortEntity.Existing) kit.getState()).port().securitySettled());
       return null;
     });
+
+    // back in its group, then deleted: the delete is answered once it left the group (so the group
+    // can be deleted the moment the port's delete is answered, as in Neutron)
+    kit.runCommand(new PortEntity.Update(p.attributes(), updater.ref()));
+    claims.accept("join g1 " + id + " [10.0.0.5, 10.0.0.99]");
+    updater.receiveMessage(Duration.ofSeconds(5));
+    claims.unscript("leave g1 " + id);
+    TestProbe<StatusReply<Done>> deleter = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Delete(deleter.ref()));
+    claims.accept("detach " + id);
+    claims.accept("release [" + id + "]");
+    deleter.expectNoMessage(Duration.ofMillis(500));
+    claims.accept("leave g1 " + id);
+    assertTrue(deleter.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+    awaitState(PortEntity.Gone.class);
   }
 
   @Test

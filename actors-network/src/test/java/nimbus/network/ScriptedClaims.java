@@ -30,6 +30,11 @@ final class ScriptedClaims implements NetworkClaims {
     answers.put(step, StatusReply.success(value));
   }
 
+  /** The step goes unanswered again. */
+  void unscript(String step) {
+    answers.remove(step);
+  }
+
   void refuse(String step, Rejection.Kind kind, String message) {
     answers.put(step, Rejection.of(kind, message));
   }

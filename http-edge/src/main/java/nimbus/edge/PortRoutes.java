@@ -17,13 +17,10 @@ import java.util.function.Predicate;
 import nimbus.network.FixedIp;
 import nimbus.network.IpRequest;
 import nimbus.network.Network;
-import nimbus.network.NetworkEntity;
 import nimbus.network.NetworkListing;
-import nimbus.network.NetworkQuotaEntity;
 import nimbus.network.Port;
 import nimbus.network.PortAttributes;
 import nimbus.network.PortEntity;
-import nimbus.network.SecurityGroupEntity;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -361,46 +358,12 @@ final class PortRoutes extends NeutronResourceRoutes {
   }
 
   /**
-   * Deletes the port, and gives its addresses back to its network and its quota to its project,
-   * leaves its security groups and lets its floating IPs go, before answering (the port's own steps then find both given back: each is idempotent). So a
-   * delete answered is done, as in Neutron: the network can be deleted and the quota used at once.
+   * Deletes the port: the port answers once it is gone (out of its groups, its floating IPs let go,
+   * its addresses and quota given back, each a persisted step of its own), so a delete answered is
+   * done, as in Neutron: the network or the group can be deleted and the quota used at once.
    */
   private CompletionStage<Done> deleted(Port p) {
-    return entity(p.id()).<Done>askWithStatus(PortEntity.Delete::new, timeout).thenCompose(d -> {
-      var detached = sharding.entityRefFor(NetworkEntity.TYPE_KEY, p.networkId())
-          .<Done>askWithStatus(r -> new NetworkEntity.DetachPort(p.id(), r), timeout);
-      var released = sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, p.projectId())
-          .<Done>askWithStatus(r -> new NetworkQuotaEntity.Release(List.of(p.id()), r), timeout);
-      CompletionStage<Done> left = CompletableFuture.completedFuture(Done.getInstance());
-      java.util.Set<String> groups = new java.util.LinkedHashSet<>(p.attributes().securityGroups());
-      groups.addAll(p.security().joined().keySet());
-      for (String group : groups) {
-        left = left.thenCompose(x -> sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, group)
-            .<Done>askWithStatus(r -> new SecurityGroupEntity.Leave(p.id(), r), timeout));
-      }
-      return detached.thenCombine(released, (a, b) -> Done.getInstance()).thenCombine(left, (a, b) -> b)
-          .thenCompose(x -> unassociated(p));
-    });
-  }
-
-  /**
-   * Its floating IPs let it go before the delete is answered (the port's own step does it too,
-   * idempotently), as Neutron disassociates them.
-   */
-  private CompletionStage<Done> unassociated(Port p) {
-    var byPort = new NetworkListing.Query<nimbus.network.FloatingIp>(Optional.empty(),
-        Map.of("port_id", List.<Object>of(p.id())), Optional.empty(), (f, k) -> null, List.of(), 0, Optional.empty(),
-        false);
-    return listed(() -> listing.floatingIps(byPort)).thenCompose(fips -> {
-      CompletableFuture<Done> all = CompletableFuture.completedFuture(Done.getInstance());
-      for (nimbus.network.FloatingIp f : fips) {
-        all = all.thenCompose(x -> sharding.entityRefFor(nimbus.network.FloatingIpEntity.TYPE_KEY, f.id())
-            .<nimbus.network.FloatingIp>askWithStatus(r -> new nimbus.network.FloatingIpEntity.Associate(
-                // one released meanwhile needs nothing; one that refuses now is let go by the port's own step
-                Optional.empty(), r), timeout).handle((g, e) -> Done.getInstance())).toCompletableFuture();
-      }
-      return all;
-    });
+    return entity(p.id()).askWithStatus(PortEntity.Delete::new, timeout);
   }
 
   private static PortAttributes withTags(PortAttributes a, List<String> tags) {

@@ -58,6 +58,23 @@ class ServerSecurityGroupsTest extends ApiRouteTest {
   }
 
   @Test
+  void aGroupCanBeDeletedTheMomentItsLastServerIsGone() {
+    String app = group(member, "app");
+    String server = server(net(), "{\"name\": \"app\"}");
+    assertEquals(409, api.run(delete(SecurityGroupRoutesTest.GROUPS + "/" + app, member)).statusCode(), "in use");
+    assertEquals(204, api.run(delete(SERVERS + "/" + server, member)).statusCode());
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (api.run(get(SERVERS + "/" + server, member)).statusCode() != 404) {
+      assertTrue(System.nanoTime() < deadline, "the server is deleted within 20 s");
+      Thread.onSpinWait();
+    }
+    // a server is gone once its ports are: out of their groups (what tempest's clean-up and
+    // terraform's destroy rely on when they delete the group right after)
+    var deleted = api.run(delete(SecurityGroupRoutesTest.GROUPS + "/" + app, member));
+    assertEquals(204, deleted.statusCode(), deleted.entityString());
+  }
+
+  @Test
   void addAndRemoveChangeTheServersPortsAndItsViewsAsNovaAnswers() {
     String net = net();
     group(member, "app");
