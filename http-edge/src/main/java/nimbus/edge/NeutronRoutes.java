@@ -75,8 +75,6 @@ final class NeutronRoutes extends AllDirectives {
       Extension.of("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool "
           + "as the default.", "2016-02-18T18:00:00-00:00"),
       Extension.of("security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"),
-      Extension.of("stateful-security-group", "Stateful security group",
-          "Indicates if the security group is stateful or not", "2019-11-26T09:00:00-00:00"),
       Extension.of("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron "
           + "networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"),
       Extension.of("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router "

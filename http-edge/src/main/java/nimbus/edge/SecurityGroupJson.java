@@ -8,8 +8,8 @@ import nimbus.network.SecurityGroup;
 import nimbus.network.SecurityGroupRule;
 
 /**
- * Security groups and their rules as Neutron (Zed) shows them (security-group, stateful-security-group,
- * standard attributes), their attribute maps and the targets their policy rules read.
+ * Security groups and their rules as Neutron (Zed) shows them (security-group, standard attributes;
+ * {@code stateful} always true), their attribute maps and the targets their policy rules read.
  */
 final class SecurityGroupJson {
   private SecurityGroupJson() {}

@@ -139,8 +139,13 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
       policy.enforceCreate(ctx, "create_security_group", Map.of("project_id", project, "tenant_id", project), item,
           SecurityGroupJson.GROUPS.names());
       String name = name(item).orElse("");
+      if (!bool(item, "stateful", true)) {
+        // the hosts' filter is built on connection tracking (replies pass as established): a group
+        // said to be stateless would still be stateful, so none is taken (no stateful-security-group)
+        throw NeutronErrors.badRequest("Stateless security groups are not supported by this cloud.");
+      }
       requested.add(SecurityGroupEntity.requested(UUID.randomUUID().toString(), project, name,
-          text(item, "description", 255).orElse(""), bool(item, "stateful", true), List.of(), Instant.now()));
+          text(item, "description", 255).orElse(""), true, List.of(), Instant.now()));
     }
     return createAll(requested, 0, new ArrayList<>()).thenApply(made -> created("security_group", "security_groups",
         made.stream().map(SecurityGroupJson::view).toList(), body.has("security_groups")));

@@ -66,6 +66,9 @@ class SecurityGroupRoutesTest extends ApiRouteTest {
     JsonNode made = group(member, "web");
     assertEquals(2, made.path("security_group_rules").size(), "egress IPv4 and IPv6");
     assertTrue(made.path("stateful").asBoolean());
+    var stateless = api.run(post(GROUPS, member, "{\"security_group\": {\"name\": \"s\", \"stateful\": false}}"));
+    assertEquals(400, stateless.statusCode(), "a stateless group would be filtered statefully: refused");
+    assertTrue(stateless.entityString().contains("Stateless security groups are not supported"), stateless.entityString());
     assertEquals(project, made.path("project_id").asText());
     assertTrue(made.has("created_at") && made.has("revision_number") && made.path("tags").isArray());
     String id = made.path("id").asText();
