@@ -47,8 +47,10 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>Ports with port security on are filtered by their security groups: the host follows each
  * group they use, and each group those groups' rules name as remote group, on its topic (asking
  * the {@link SecurityGroupSource} once to start, at each change heard, and at every
- * reconciliation), and every job applies the filter as the groups are now, once all of them have
- * answered (until then the rules last applied stay).
+ * reconciliation), and every job applies the filter as the groups are now. Until every group has
+ * answered once since the agent started, the rules an earlier agent applied stay (they hold what
+ * it knew); after that a group not yet answered (new to this host) allows nothing, so a port
+ * plugged while its group is fetched is filtered from its first packet, never open.
  *
  * <p>All host work runs on the blocking executor, one job at a time, each job for every network
  * changed since the last began; the actor keeps only the bookkeeping.
@@ -109,6 +111,8 @@ public final class TenantNetworks {
   private final GroupWatches groups;
   /** A group changed since the last job began. */
   private boolean filterWanted;
+  /** Every group was known at a filter of this agent's: from then on an unknown group is a new one. */
+  private boolean filteredWhole;
   private final PluggedPorts plugged = new PluggedPorts();
   /** Networks changed since the last job began. */
   private final Set<String> dirty = new LinkedHashSet<>();
@@ -335,8 +339,8 @@ public final class TenantNetworks {
   }
 
   /**
-   * The filter of the ports plugged on these networks with port security on, once every group it
-   * needs is known; follows the groups it needs now and no others.
+   * The filter of the ports plugged on these networks with port security on (none until every
+   * group has answered once: see the class's comment); follows the groups it needs now and no others.
    */
   private Optional<TenantJob.Filter> filter(Map<String, HostNetwork> carried) {
     List<FilteredPort> ports = new ArrayList<>();
@@ -357,7 +361,11 @@ public final class TenantNetworks {
       if (groups.watch(id)) fetchGroup(id);
     });
     groups.ids().stream().filter(id -> !used.contains(id)).forEach(groups::unwatch);
-    if (!used.stream().allMatch(groups::known)) return Optional.empty();
+    if (used.stream().allMatch(groups::known)) {
+      filteredWhole = true;
+    } else if (!filteredWhole) {
+      return Optional.empty();
+    }
     Map<String, SecurityGroup> needed = new HashMap<>(groups.groups());
     needed.keySet().retainAll(used);
     return Optional.of(new TenantJob.Filter(ports, needed));

@@ -57,17 +57,22 @@ import org.junit.jupiter.api.Test;
 class TenantNetworksSecurityGroupTest {
   private static final String NETWORK = "7e57a1b2-0000-4000-8000-000000000001";
   private static final String PORT = "7e57a1b2-0000-4000-8000-0000000000a1";
+  private static final String SLOW_PORT = "7e57a1b2-0000-4000-8000-0000000000a2";
   private static final String SERVER = "server-1";
   private static final String WEB = "7e57a1b2-0000-4000-8000-0000000000c1";
   private static final String ADMINS = "7e57a1b2-0000-4000-8000-0000000000c2";
+  private static final String SLOW = "7e57a1b2-0000-4000-8000-0000000000c3";
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static ActorTestKit kit;
 
   private final Map<String, SecurityGroup> groups = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> fetches = new ConcurrentHashMap<>();
+  /** Groups whose fetch the test answers itself, when it completes the future. */
+  private final Map<String, CompletableFuture<Optional<SecurityGroup>>> pending = new ConcurrentHashMap<>();
   private final SecurityGroupSource source = id -> {
     fetches.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-    return CompletableFuture.completedFuture(Optional.ofNullable(groups.get(id)));
+    CompletableFuture<Optional<SecurityGroup>> held = pending.get(id);
+    return held != null ? held : CompletableFuture.completedFuture(Optional.ofNullable(groups.get(id)));
   };
 
   @BeforeAll
@@ -96,9 +101,11 @@ class TenantNetworksSecurityGroupTest {
   private static Network network() {
     Attachment port = new Attachment("p", "fa:16:3e:00:00:a1", List.of(new FixedIp("s", "10.5.0.11")), "compute:nova",
         Optional.empty(), new PortSecurity(true, List.of(WEB), List.of()));
+    Attachment slow = new Attachment("p", "fa:16:3e:00:00:a2", List.of(new FixedIp("s", "10.5.0.12")), "compute:nova",
+        Optional.empty(), new PortSecurity(true, List.of(SLOW), List.of()));
     return new Network(NETWORK, "p", new NetworkAttributes("n", "", true, false, false, true, List.of(), List.of()),
         new Segment(nimbus.network.NetworkType.VXLAN, Optional.empty(), Optional.of(77)), 1450, Network.Phase.ACTIVE,
-        true, true, List.of(), List.of(), Map.of(PORT, port), List.of(), Instant.EPOCH, Instant.EPOCH, 0);
+        true, true, List.of(), List.of(), Map.of(PORT, port, SLOW_PORT, slow), List.of(), Instant.EPOCH, Instant.EPOCH, 0);
   }
 
   private static SecurityGroup group(String id, int revision, SecurityGroupRule... rules) {
@@ -234,5 +241,35 @@ class TenantNetworksSecurityGroupTest {
     AskPattern.<TenantNetworks.Command, org.apache.pekko.Done>askWithStatus(again,
         reply -> new TenantNetworks.Unplug(SERVER, reply), WAIT, kit.system().scheduler()).toCompletableFuture().get();
     restarted.await("no port left: nothing filtered", f -> f.getKey().isEmpty());
+  }
+
+  @Test
+  void aPortPluggedWhileItsGroupIsFetchedIsFilteredFromTheStartAllowingNothing() throws Exception {
+    groups.put(WEB, group(WEB, 1));
+    CompletableFuture<Optional<SecurityGroup>> slowAnswer = new CompletableFuture<>();
+    pending.put(SLOW, slowAnswer);
+    FilterHost host = new FilterHost(Map.of());
+    ActorRef<TenantNetworks.Command> tenants = spawn(host, "tenants-slow");
+    plug(tenants, "server-web", PORT, "fa:16:3e:00:00:a1", "10.5.0.11");
+    host.await("the first port filtered with its group", f -> f.getKey().size() == 1 && f.getValue().containsKey(WEB));
+
+    // the attack: a guest whose port is plugged (and could send) before its group has answered
+    plug(tenants, "server-slow", SLOW_PORT, "fa:16:3e:00:00:a2", "10.5.0.12");
+    var meanwhile = host.await("the new port is filtered at once, its group not there yet: it allows nothing",
+        f -> f.getKey().size() == 2 && !f.getValue().containsKey(SLOW));
+    assertTrue(meanwhile.getKey().stream().anyMatch(p -> p.securityGroups().equals(List.of(SLOW))), meanwhile.toString());
+
+    slowAnswer.complete(Optional.of(new SecurityGroup(SLOW, "p", SLOW, "", true, List.of(rule(SLOW, "icmp", null)),
+        Map.of(SLOW_PORT, List.of("10.5.0.12")), List.of(), Instant.EPOCH, Instant.EPOCH, 1, false)));
+    host.await("once it answers, its rules apply", f -> f.getKey().size() == 2 && f.getValue().containsKey(SLOW));
+    kit.stop(tenants);
+  }
+
+  private static void plug(ActorRef<TenantNetworks.Command> tenants, String server, String portId, String mac, String ip)
+      throws Exception {
+    ServerPort port = new ServerPort(portId, NETWORK, "n", mac, List.of(new FixedIp("s", ip)), true, Optional.empty());
+    AskPattern.<TenantNetworks.Command, List<nimbus.node.hypervisor.DomainSpec.Nic>>askWithStatus(tenants,
+        reply -> new TenantNetworks.Plug(server, "vm-" + server, List.of(port), reply), WAIT, kit.system().scheduler())
+        .toCompletableFuture().get();
   }
 }
