@@ -196,7 +196,9 @@ final class ServerPower {
             ? steps.persist(new ServerEntity.ServerDeleted(steps.now()))
             : steps.driveAgain());
     b.forStateType(Deleted.class)
-        .onCommand(Get.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        // shown (DELETED) until its ports and the rest are given back, so a client that waits for
+        // the 404 finds the ports gone and their groups free, as Nova deletes ports before the instance
+        .onCommand(Get.class, (s, c) -> s.released() ? effect.reply(c.replyTo(), steps.notFound()) : steps.reply(c.replyTo(), s))
         .onCommand(Delete.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Update.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
