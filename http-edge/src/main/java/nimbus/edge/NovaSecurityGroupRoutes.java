@@ -49,7 +49,9 @@ final class NovaSecurityGroupRoutes extends ServiceRoutes {
         pathPrefix("os-security-groups", () -> proxied(version, concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> parameterMap(q -> respond(() -> list(ctx, q)))),
-                post(() -> body(b -> respond(() -> create(ctx, b)))))),
+                post(() -> body(b -> respond(() -> create(ctx, b)))),
+                // Nova has no route for a delete without an id
+                delete(() -> complete(NovaErrors.response(404, "The resource could not be found."))))),
             path(PathMatchers.segment(), id -> concat(
                 get(() -> respond(() -> show(ctx, id))),
                 put(() -> body(b -> respond(() -> update(ctx, id, b)))),
