@@ -148,6 +148,10 @@ class NovaNetworkProxiesTest extends ApiRouteTest {
         + "\"description\": \"\"}}")).statusCode());
     assertEquals(404, api.run(delete(GROUPS + "/" + mine, stranger)).statusCode());
     assertFalse(json(api.run(get(GROUPS, stranger)), 200).path("security_groups").findValuesAsText("id").contains(mine));
+    assertFalse(json(api.run(get(GROUPS + "?all_tenants=1", stranger)), 200).path("security_groups")
+        .findValuesAsText("id").contains(mine), "all_tenants is for admins");
+    assertTrue(json(api.run(get(GROUPS + "?all_tenants=1", admin)), 200).path("security_groups")
+        .findValuesAsText("id").contains(mine));
     assertEquals(404, api.run(post(RULES, stranger, tcp(mine, 1, 2, "0.0.0.0/0"))).statusCode(),
         "a rule in another project's group");
     assertEquals(404, api.run(post(RULES, stranger, "{\"security_group_rule\": {\"parent_group_id\": \"" + theirs
