@@ -163,6 +163,24 @@ class NovaNetworkProxiesTest extends ApiRouteTest {
     assertEquals(1, kept.path("rules").size(), kept.toString());
   }
 
+  @Test
+  void theProxiesAreGoneFrom236() {
+    var ctx = new RequestContext(project, "u", java.util.Set.of("member"), false);
+    var sharding = org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(cloud.system);
+    var listing = new nimbus.network.NetworkListing(nimbus.cluster.ReadSideDatabase.get(cloud.system));
+    var blocking = ApiServer.blockingExecutor(cloud.system);
+    var groups = new NovaSecurityGroupRoutes(sharding, listing, blocking, Duration.ofSeconds(5), Policy.defaults());
+    var floatingIps = new NovaFloatingIpRoutes(sharding, listing, blocking, Duration.ofSeconds(5), Policy.defaults());
+    for (String path : List.of("/os-security-groups", "/os-floating-ips", "/os-floating-ip-pools")) {
+      var route = groups.concat(groups.route(ctx, Microversion.of("2.36")), floatingIps.route(ctx, Microversion.of("2.36")));
+      assertEquals("The resource could not be found.", novaError(testRoute(route).run(
+          org.apache.pekko.http.javadsl.model.HttpRequest.GET(path)), 404, "itemNotFound"), path);
+      var before = groups.concat(groups.route(ctx, Microversion.of("2.35")), floatingIps.route(ctx, Microversion.of("2.35")));
+      assertEquals(200, testRoute(before).run(org.apache.pekko.http.javadsl.model.HttpRequest.GET(path)).statusCode(),
+          path);
+    }
+  }
+
   // ---------------------------------------------------------------- floating IPs
 
   private String network(String token, String name, String extra) {
