@@ -113,13 +113,11 @@ final class NovaRules {
   static boolean exists(SecurityGroup group, Rule rule) {
     for (SecurityGroupRule r : group.rules()) {
       if (!r.ingress()) continue;
-      Object from = ServerSecurityGroups.novaRule(r, java.util.Map.of()).get("from_port");
-      Object to = ServerSecurityGroups.novaRule(r, java.util.Map.of()).get("to_port");
       if (Objects.equals(r.remoteGroupId(), rule.groupId())
           // Nova gives every rule of Neutron's an address range, even one from a group
           && Objects.equals(Optional.of(r.remoteIpPrefix().orElse("0.0.0.0/0")), rule.cidr())
-          && Objects.equals(Optional.ofNullable(from), rule.fromPort().map(Object.class::cast))
-          && Objects.equals(Optional.ofNullable(to), rule.toPort().map(Object.class::cast))
+          && Objects.equals(Optional.ofNullable(ServerSecurityGroups.novaPort(r, true)), rule.fromPort())
+          && Objects.equals(Optional.ofNullable(ServerSecurityGroups.novaPort(r, false)), rule.toPort())
           && Objects.equals(r.protocol().map(p -> p.toLowerCase(Locale.ROOT)),
               rule.protocol().map(p -> p.toLowerCase(Locale.ROOT)))) {
         return true;

@@ -149,10 +149,8 @@ final class ServerSecurityGroups {
     rule.put("id", r.id());
     rule.put("parent_group_id", r.securityGroupId());
     rule.put("ip_protocol", r.protocol().orElse(null));
-    boolean anyPort = r.protocol().isPresent() && r.portRangeMin().isEmpty() && r.portRangeMax().isEmpty();
-    boolean tcpOrUdp = r.protocol().filter(p -> p.equalsIgnoreCase("tcp") || p.equalsIgnoreCase("udp")).isPresent();
-    rule.put("from_port", anyPort ? Integer.valueOf(tcpOrUdp ? 1 : -1) : r.portRangeMin().orElse(null));
-    rule.put("to_port", anyPort ? Integer.valueOf(tcpOrUdp ? 65535 : -1) : r.portRangeMax().orElse(null));
+    rule.put("from_port", novaPort(r, true));
+    rule.put("to_port", novaPort(r, false));
     Map<String, Object> from = new LinkedHashMap<>();
     Map<String, Object> range = new LinkedHashMap<>();
     if (r.remoteGroupId().isPresent()) {
@@ -165,6 +163,14 @@ final class ServerSecurityGroups {
     rule.put("group", from);
     rule.put("ip_range", range);
     return rule;
+  }
+
+  /** A rule's first or last port as Nova shows it: a protocol without ports is its whole range (ICMP: -1). */
+  static Integer novaPort(SecurityGroupRule r, boolean from) {
+    boolean anyPort = r.protocol().isPresent() && r.portRangeMin().isEmpty() && r.portRangeMax().isEmpty();
+    if (!anyPort) return (from ? r.portRangeMin() : r.portRangeMax()).orElse(null);
+    boolean tcpOrUdp = r.protocol().filter(p -> p.equalsIgnoreCase("tcp") || p.equalsIgnoreCase("udp")).isPresent();
+    return tcpOrUdp ? (from ? 1 : 65535) : -1;
   }
 
   // ---------------------------------------------------------------- add, remove

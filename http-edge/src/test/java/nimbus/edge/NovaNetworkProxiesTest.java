@@ -111,6 +111,10 @@ class NovaNetworkProxiesTest extends ApiRouteTest {
     assertEquals("{\"name\":\"app\",\"tenant_id\":\"" + project + "\"}", fromApp.path("group").toString());
     assertEquals(65535, fromApp.path("to_port").asInt(), "a group's rule opens the whole range");
     assertEquals(3, json(api.run(get(GROUPS + "/" + web, reader)), 200).path("security_group").path("rules").size());
+    // a group with rules from groups (the default group's) takes more
+    String defaultGroup = SecurityGroupEntity.defaultGroupId(project);
+    assertEquals(200, api.run(post(RULES, member, tcp(defaultGroup, 22, 22, "10.0.0.0/8"))).statusCode());
+    assertEquals(200, api.run(post(RULES, member, tcp(web, 80, 80, "10.0.0.0/8"))).statusCode());
 
     assertEquals("Invalid port range 256:-1. For ICMP, the type:code must be valid", novaError(api.run(post(RULES,
         member, rule(web, "icmp", 256, -1))), 400, "badRequest"));
