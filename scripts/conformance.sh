@@ -162,13 +162,21 @@ api_post() {
 }
 NETWORK_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-net", "shared": true}}' \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
-api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$NETWORK_ID\", \"ip_version\": 4,
-  \"cidr\": \"10.254.0.0/16\", \"name\": \"conformance-subnet\"}}" >/dev/null
+SUBNET_ID=$(api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$NETWORK_ID\", \"ip_version\": 4,
+  \"cidr\": \"10.254.0.0/16\", \"name\": \"conformance-subnet\"}}" \
+  | $PY -c 'import json, sys; print(json.load(sys.stdin)["subnet"]["id"])')
 # --- the external network routers' gateways and floating IPs use (network.public_network_id)
 PUBLIC_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-public", "router:external": true}}' \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
 api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$PUBLIC_ID\", \"ip_version\": 4,
   \"cidr\": \"172.24.0.0/16\", \"name\": \"conformance-public-subnet\"}}" >/dev/null
+# a router from conformance-net to it, as devstack's: the compute floating IP tests associate
+# floating IPs with servers on conformance-net (Neutron needs a router for that)
+ROUTER_ID=$(api_post /network/v2.0/routers "{\"router\": {\"name\": \"conformance-router\",
+  \"external_gateway_info\": {\"network_id\": \"$PUBLIC_ID\"}}}" \
+  | $PY -c 'import json, sys; print(json.load(sys.stdin)["router"]["id"])')
+curl -sf -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+  "$API/network/v2.0/routers/$ROUTER_ID/add_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}" >/dev/null
 # the extensions tempest may use: exactly those Nimbus lists
 API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
   | $PY -c 'import json, sys; print(",".join(e["alias"] for e in json.load(sys.stdin)["extensions"]))')

@@ -55,6 +55,8 @@ public final class ApiServer extends AllDirectives {
   private final QuotaRoutes quotas;
   private final ServerGroupRoutes serverGroups;
   private final NeutronRoutes neutron;
+  private final NovaSecurityGroupRoutes novaSecurityGroups;
+  private final NovaFloatingIpRoutes novaFloatingIps;
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
@@ -88,6 +90,9 @@ public final class ApiServer extends AllDirectives {
         new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), blocking,
         settings.askTimeout(), policy);
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
+    this.novaSecurityGroups = new NovaSecurityGroupRoutes(sharding, networkListing, blocking, settings.askTimeout(),
+        policy);
+    this.novaFloatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, settings.askTimeout(), policy);
   }
 
   /** The name this control node's scheduler and conductor services go by: the machine's. */
@@ -159,7 +164,9 @@ public final class ApiServer extends AllDirectives {
         quotas.route(ctx),
         serverGroups.route(ctx, version),
         hosts.route(ctx),
-        services.route(ctx)));
+        services.route(ctx),
+        novaSecurityGroups.route(ctx, version),
+        novaFloatingIps.route(ctx, version)));
   }
 
   /**

@@ -63,7 +63,8 @@ final class FloatingIpRoutes extends NeutronResourceRoutes {
     return sharding.entityRefFor(FloatingIpEntity.TYPE_KEY, id.toLowerCase());
   }
 
-  private CompletionStage<FloatingIp> visible(RequestContext ctx, String id) {
+  /** The floating IP, if the caller may see it; otherwise as absent (404). */
+  CompletionStage<FloatingIp> visible(RequestContext ctx, String id) {
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(notFound("FloatingIPNotFound", "Floating IP", id));
     return entity(id).<FloatingIp>askWithStatus(FloatingIpEntity.Get::new, timeout).thenApply(f -> {
       if (!policy.allows(ctx, "get_floatingip", FloatingIpJson.target(f))) {
@@ -76,7 +77,11 @@ final class FloatingIpRoutes extends NeutronResourceRoutes {
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     List<ObjectNode> items = FloatingIpJson.ATTRIBUTES.created(Json.parseObject(raw));
     if (items.size() != 1) throw NeutronErrors.badRequest("Bulk operation not supported for floating IPs");
-    ObjectNode item = items.get(0);
+    return allocated(ctx, items.get(0)).thenApply(f -> one(201, "floatingip", FloatingIpJson.view(f)));
+  }
+
+  /** The floating IP a create asks for ({@code item}: Neutron's attributes), allocated as Neutron's API does. */
+  CompletionStage<FloatingIp> allocated(RequestContext ctx, ObjectNode item) {
     String project = projectOf(ctx, item);
     policy.enforceCreate(ctx, "create_floatingip", Map.of("project_id", project, "tenant_id", project), item,
         FloatingIpJson.ATTRIBUTES.names());
@@ -95,11 +100,16 @@ final class FloatingIpRoutes extends NeutronResourceRoutes {
           Fields.text(item, "subnet_id"), Fields.text(item, "floating_ip_address"),
           Fields.text(item, "description").orElse(""), wanted, Instant.now());
       return entity(f.id()).<FloatingIp>askWithStatus(r -> new FloatingIpEntity.Create(f, r), timeout);
-    }).thenApply(f -> one(201, "floatingip", FloatingIpJson.view(f)));
+    });
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
-    ObjectNode item = FloatingIpJson.ATTRIBUTES.updated(Json.parseObject(raw));
+    return updated(ctx, id, FloatingIpJson.ATTRIBUTES.updated(Json.parseObject(raw)))
+        .thenApply(f -> one(200, "floatingip", FloatingIpJson.view(f)));
+  }
+
+  /** The floating IP described or (dis)associated anew ({@code item}: Neutron's attributes), if the caller may. */
+  CompletionStage<FloatingIp> updated(RequestContext ctx, String id, ObjectNode item) {
     return visible(ctx, id).thenCompose(f -> {
       policy.enforceChange(ctx, "update_floatingip", "get_floatingip", FloatingIpJson.target(f), item,
           FloatingIpJson.ATTRIBUTES.names(), "FloatingIPNotFound: Floating IP " + id + " could not be found.");
@@ -119,15 +129,20 @@ final class FloatingIpRoutes extends NeutronResourceRoutes {
                 new FloatingIpEntity.Associate(wanted, r), timeout));
       }
       return next;
-    }).thenApply(f -> one(200, "floatingip", FloatingIpJson.view(f)));
+    });
   }
 
   private CompletionStage<HttpResponse> release(RequestContext ctx, String id) {
+    return released(ctx, id).thenApply(done -> HttpResponse.create().withStatus(204));
+  }
+
+  /** Releases the floating IP if the caller may. */
+  CompletionStage<Done> released(RequestContext ctx, String id) {
     return visible(ctx, id).thenCompose(f -> {
       policy.enforceChange(ctx, "delete_floatingip", "get_floatingip", FloatingIpJson.target(f),
           Json.MAPPER.createObjectNode(), List.of(), "FloatingIPNotFound: Floating IP " + id + " could not be found.");
       return entity(id).<Done>askWithStatus(FloatingIpEntity.Release::new, timeout);
-    }).thenApply(done -> HttpResponse.create().withStatus(204));
+    });
   }
 
   /**

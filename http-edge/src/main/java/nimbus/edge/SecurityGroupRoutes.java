@@ -132,7 +132,12 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String raw) {
     JsonNode body = Json.parseObject(raw);
-    List<ObjectNode> items = SecurityGroupJson.GROUPS.created(body);
+    return created(ctx, SecurityGroupJson.GROUPS.created(body)).thenApply(made -> created("security_group",
+        "security_groups", made.stream().map(SecurityGroupJson::view).toList(), body.has("security_groups")));
+  }
+
+  /** The groups a create asks for ({@code items}: Neutron's attributes), made as Neutron's API makes them. */
+  CompletionStage<List<SecurityGroup>> created(RequestContext ctx, List<ObjectNode> items) {
     List<SecurityGroup> requested = new ArrayList<>();
     for (ObjectNode item : items) {
       String project = projectOf(ctx, item);
@@ -147,8 +152,7 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
       requested.add(SecurityGroupEntity.requested(UUID.randomUUID().toString(), project, name,
           text(item, "description", 255).orElse(""), true, List.of(), Instant.now()));
     }
-    return createAll(requested, 0, new ArrayList<>()).thenApply(made -> created("security_group", "security_groups",
-        made.stream().map(SecurityGroupJson::view).toList(), body.has("security_groups")));
+    return createAll(requested, 0, new ArrayList<>());
   }
 
   /** A name Neutron takes (a string of at most 255, never {@code default}: there is one of those per project). */
@@ -191,23 +195,33 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String raw) {
-    ObjectNode item = SecurityGroupJson.GROUPS.updated(Json.parseObject(raw));
+    return updated(ctx, id, SecurityGroupJson.GROUPS.updated(Json.parseObject(raw)))
+        .thenApply(g -> one(200, "security_group", SecurityGroupJson.view(g)));
+  }
+
+  /** The group renamed or described anew ({@code item}: Neutron's attributes), if the caller may change it. */
+  CompletionStage<SecurityGroup> updated(RequestContext ctx, String id, ObjectNode item) {
     return owned(ctx, id, "update_security_group").thenCompose(g -> {
       Optional<String> name = name(item);
       Optional<String> description = text(item, "description", 255);
       return entity(g.id()).<SecurityGroup>askWithStatus(r -> new SecurityGroupEntity.Update(name, description,
           Optional.empty(), r), timeout);
-    }).thenApply(g -> one(200, "security_group", SecurityGroupJson.view(g)));
+    });
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {
+    return removed(ctx, id).thenApply(d -> HttpResponse.create().withStatus(204));
+  }
+
+  /** Deletes the group if the caller may (a project's default group: only an admin). */
+  CompletionStage<Done> removed(RequestContext ctx, String id) {
     return owned(ctx, id, "delete_security_group").thenCompose(g -> {
       if (g.id().equals(SecurityGroupEntity.defaultGroupId(g.projectId())) && !ctx.isAdmin()) {
         throw NeutronErrors.error(409, "SecurityGroupCannotRemoveDefault",
             "Insufficient rights for removing default security group.");
       }
       return deleted(g);
-    }).thenApply(d -> HttpResponse.create().withStatus(204));
+    });
   }
 
   /**
@@ -238,7 +252,7 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
   }
 
   /** The rule, if its group is one the caller may see. */
-  private CompletionStage<SecurityGroupRule> visibleRule(RequestContext ctx, String id) {
+  CompletionStage<SecurityGroupRule> visibleRule(RequestContext ctx, String id) {
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ruleNotFound(id));
     return listed(() -> listing.groupOfRule(id.toLowerCase())).thenCompose(group -> {
       if (group.isEmpty()) throw ruleNotFound(id);
@@ -252,6 +266,11 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
   }
 
   private CompletionStage<HttpResponse> deleteRule(RequestContext ctx, String id) {
+    return ruleRemoved(ctx, id).thenApply(d -> HttpResponse.create().withStatus(204));
+  }
+
+  /** Deletes the rule if the caller may change its group. */
+  CompletionStage<Done> ruleRemoved(RequestContext ctx, String id) {
     return visibleRule(ctx, id).thenCompose(r -> {
       policy.enforceChange(ctx, "delete_security_group_rule", "get_security_group_rule",
           Map.of("project_id", r.projectId(), "tenant_id", r.projectId()), Json.MAPPER.createObjectNode(),
@@ -259,13 +278,22 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
       return entity(r.securityGroupId()).<Done>askWithStatus(to -> new SecurityGroupEntity.RemoveRule(r.id(), to),
           timeout).thenCompose(d -> sharding.entityRefFor(NetworkQuotaEntity.TYPE_KEY, r.projectId())
               .<Done>askWithStatus(to -> new NetworkQuotaEntity.Release(List.of(r.id()), to), timeout));
-    }).thenApply(d -> HttpResponse.create().withStatus(204));
+    });
   }
 
   private CompletionStage<HttpResponse> createRules(RequestContext ctx, String raw) {
     JsonNode body = Json.parseObject(raw);
-    List<ObjectNode> items = SecurityGroupJson.RULES.created(body);
     boolean bulk = body.has("security_group_rules");
+    return rulesCreated(ctx, SecurityGroupJson.RULES.created(body), bulk)
+        .thenApply(made -> created("security_group_rule", "security_group_rules",
+            made.stream().map(SecurityGroupJson::rule).toList(), bulk));
+  }
+
+  /**
+   * The rules a create asks for ({@code items}: Neutron's attributes; {@code bulk}: as a list),
+   * checked and added as Neutron's API adds them.
+   */
+  CompletionStage<List<SecurityGroupRule>> rulesCreated(RequestContext ctx, List<ObjectNode> items, boolean bulk) {
     List<SecurityGroupRule> rules = new ArrayList<>();
     for (ObjectNode item : items) {
       String project = projectOf(ctx, item);
@@ -281,9 +309,7 @@ final class SecurityGroupRoutes extends NeutronResourceRoutes {
         throw NeutronErrors.error(409, "DuplicateSecurityGroupRuleInPost", "Duplicate Security Group Rule in POST.");
       }
     }
-    return checkedGroups(ctx, rules).thenCompose(ok -> addAll(rules, 0, new ArrayList<>()))
-        .thenApply(made -> created("security_group_rule", "security_group_rules",
-            made.stream().map(SecurityGroupJson::rule).toList(), bulk));
+    return checkedGroups(ctx, rules).thenCompose(ok -> addAll(rules, 0, new ArrayList<>()));
   }
 
   /** The rule a create asks for, checked as Neutron checks it. */

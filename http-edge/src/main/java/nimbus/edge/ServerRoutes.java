@@ -68,13 +68,16 @@ final class ServerRoutes extends ServiceRoutes {
       Map.entry("confirmResize", "os_compute_api:servers:confirm_resize"),
       Map.entry("revertResize", "os_compute_api:servers:revert_resize"),
       Map.entry("addSecurityGroup", "os_compute_api:os-security-groups:add"),
-      Map.entry("removeSecurityGroup", "os_compute_api:os-security-groups:remove"));
+      Map.entry("removeSecurityGroup", "os_compute_api:os-security-groups:remove"),
+      Map.entry("addFloatingIp", "os_compute_api:os-floating-ips:add"),
+      Map.entry("removeFloatingIp", "os_compute_api:os-floating-ips:remove"));
 
   private final ClusterSharding sharding;
   private final ServerListing listing;
   private final BootSources bootSources;
   private final RequestedNetworks networks;
   private final ServerSecurityGroups securityGroups;
+  private final NovaFloatingIpRoutes floatingIps;
   private final ServerInterfaceRoutes interfaces;
   private final ServerMetadataRoutes metadata;
   private final Executor blocking;
@@ -100,6 +103,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.bootSources = new BootSources(sharding, timeout);
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
+    this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
     this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
@@ -113,13 +117,7 @@ final class ServerRoutes extends ServiceRoutes {
    * server actions a request begins record its {@code requestId} (Nova's instance actions).
    */
   Route route(RequestContext ctx, Microversion version, String requestId, String baseUrl) {
-    return concat(path(PathMatchers.segment("os-security-groups").slash(PathMatchers.segment()), group ->
-        get(() -> respond(() -> {
-          // Nova's proxies to Neutron are gone from 2.36
-          if (version.atLeast("2.36")) throw ApiError.notFound("The resource could not be found.");
-          policy.enforce(ctx, "os_compute_api:os-security-groups:get");
-          return securityGroups.show(ctx, group);
-        }))), pathPrefix("servers", () -> concat(
+    return concat(pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
             post(() -> body(b -> respond(() -> create(ctx, b, requestId, baseUrl)))))),
@@ -129,7 +127,7 @@ final class ServerRoutes extends ServiceRoutes {
                 get(() -> respond(() -> show(ctx, id, version, baseUrl))),
                 put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, requestId, id))))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, requestId, id, b, baseUrl))))),
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, requestId, id, b, baseUrl, version))))),
             pathPrefix("os-instance-actions", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id)))),
                 path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request)))))),
@@ -462,7 +460,7 @@ final class ServerRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> action(RequestContext ctx, String requestId, String id, String body,
-      String baseUrl) {
+      String baseUrl, Microversion version) {
     JsonNode request = Json.parseObject(body);
     if (request.size() != 1) throw ApiError.badRequest("Exactly one action is required in the body");
     String action = request.fieldNames().next();
@@ -494,8 +492,21 @@ final class ServerRoutes extends ServiceRoutes {
       // Nova checks neither the server's state nor its lock here
       case "addSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.add(ctx, view, args));
       case "removeSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.remove(ctx, view, args));
-      default -> throw ApiError.badRequest("There is no such action: " + action);
+      // Nova's proxies to Neutron's floating IPs, gone from 2.44
+      case "addFloatingIp" -> {
+        if (version.atLeast("2.44")) throw unknownAction(action);
+        yield visible(ctx, id).thenCompose(view -> floatingIps.add(ctx, view, args));
+      }
+      case "removeFloatingIp" -> {
+        if (version.atLeast("2.44")) throw unknownAction(action);
+        yield floatingIps.remove(ctx, id, args);
+      }
+      default -> throw unknownAction(action);
     };
+  }
+
+  private static ApiError unknownAction(String action) {
+    return ApiError.badRequest("There is no such action: " + action);
   }
 
   private static boolean rebootType(JsonNode args) {

@@ -80,24 +80,16 @@ final class ServerSecurityGroups {
   }
 
   /**
-   * Nova's deprecated proxy {@code GET /os-security-groups/{id}} (what {@code openstack server add
-   * security group} looks a group up by): the caller's project's group (an admin's: any), else 404.
+   * The groups as Nova's API shows them ({@link #novaGroup}), with what the groups their rules
+   * name are called, in the order given.
    */
-  CompletionStage<HttpResponse> show(RequestContext ctx, String id) {
-    ApiError absent = ApiError.notFound("Security group " + id + " does not exist");
-    if (!Ids.isUuid(id)) throw absent;
-    return sharding.entityRefFor(SecurityGroupEntity.TYPE_KEY, id.toLowerCase())
-        .<SecurityGroup>askWithStatus(SecurityGroupEntity.Get::new, timeout)
-        .handle((g, e) -> Optional.ofNullable(g).filter(x -> x.projectId().equals(ctx.projectId()) || ctx.isAdmin())
-            .orElseThrow(() -> absent))
-        .thenCompose(g -> {
-          Set<String> remotes = new LinkedHashSet<>();
-          g.rules().forEach(r -> r.remoteGroupId().ifPresent(remotes::add));
-          return ServiceRoutes.readSide(() -> byId(remotes), blocking).thenApply(remote -> {
-            remote.put(g.id(), g);
-            return Json.response(200, Map.of("security_group", novaGroup(g, remote)));
-          });
-        });
+  CompletionStage<List<Map<String, Object>>> shown(List<SecurityGroup> groups) {
+    Set<String> remotes = new LinkedHashSet<>();
+    groups.forEach(g -> g.rules().forEach(r -> r.remoteGroupId().ifPresent(remotes::add)));
+    return ServiceRoutes.readSide(() -> byId(remotes), blocking).thenApply(remote -> {
+      groups.forEach(g -> remote.put(g.id(), g));
+      return groups.stream().map(g -> novaGroup(g, remote)).toList();
+    });
   }
 
   private CompletionStage<Map<String, List<SecurityGroup>>> groupsByServer(Collection<ServerView> servers) {
@@ -132,31 +124,12 @@ final class ServerSecurityGroups {
   }
 
   /** A group as Nova's API shows it: its ingress rules only, a rule naming a group that is gone left out. */
-  private static Map<String, Object> novaGroup(SecurityGroup g, Map<String, SecurityGroup> remote) {
+  static Map<String, Object> novaGroup(SecurityGroup g, Map<String, SecurityGroup> remote) {
     List<Map<String, Object>> rules = new ArrayList<>();
     for (SecurityGroupRule r : g.rules()) {
       if (!r.ingress()) continue;
       if (r.remoteGroupId().isPresent() && !remote.containsKey(r.remoteGroupId().get())) continue;
-      Map<String, Object> rule = new LinkedHashMap<>();
-      rule.put("id", r.id());
-      rule.put("parent_group_id", g.id());
-      rule.put("ip_protocol", r.protocol().orElse(null));
-      boolean anyPort = r.protocol().isPresent() && r.portRangeMin().isEmpty() && r.portRangeMax().isEmpty();
-      boolean tcpOrUdp = r.protocol().filter(p -> p.equalsIgnoreCase("tcp") || p.equalsIgnoreCase("udp")).isPresent();
-      rule.put("from_port", anyPort ? Integer.valueOf(tcpOrUdp ? 1 : -1) : r.portRangeMin().orElse(null));
-      rule.put("to_port", anyPort ? Integer.valueOf(tcpOrUdp ? 65535 : -1) : r.portRangeMax().orElse(null));
-      Map<String, Object> from = new LinkedHashMap<>();
-      Map<String, Object> range = new LinkedHashMap<>();
-      if (r.remoteGroupId().isPresent()) {
-        SecurityGroup source = remote.get(r.remoteGroupId().get());
-        from.put("name", source.name());
-        from.put("tenant_id", source.projectId());
-      } else {
-        range.put("cidr", r.remoteIpPrefix().orElse("0.0.0.0/0"));
-      }
-      rule.put("group", from);
-      rule.put("ip_range", range);
-      rules.add(rule);
+      rules.add(novaRule(r, remote));
     }
     Map<String, Object> shown = new LinkedHashMap<>();
     shown.put("id", g.id());
@@ -165,6 +138,39 @@ final class ServerSecurityGroups {
     shown.put("tenant_id", g.projectId());
     shown.put("rules", rules);
     return shown;
+  }
+
+  /**
+   * A rule as Nova's API shows it: a protocol without ports as its whole range, the group it
+   * names ({@code remote} holds it) by name and project, else its address range.
+   */
+  static Map<String, Object> novaRule(SecurityGroupRule r, Map<String, SecurityGroup> remote) {
+    Map<String, Object> rule = new LinkedHashMap<>();
+    rule.put("id", r.id());
+    rule.put("parent_group_id", r.securityGroupId());
+    rule.put("ip_protocol", r.protocol().orElse(null));
+    rule.put("from_port", novaPort(r, true));
+    rule.put("to_port", novaPort(r, false));
+    Map<String, Object> from = new LinkedHashMap<>();
+    Map<String, Object> range = new LinkedHashMap<>();
+    if (r.remoteGroupId().isPresent()) {
+      SecurityGroup source = remote.get(r.remoteGroupId().get());
+      from.put("name", source.name());
+      from.put("tenant_id", source.projectId());
+    } else {
+      range.put("cidr", r.remoteIpPrefix().orElse("0.0.0.0/0"));
+    }
+    rule.put("group", from);
+    rule.put("ip_range", range);
+    return rule;
+  }
+
+  /** A rule's first or last port as Nova shows it: a protocol without ports is its whole range (ICMP: -1). */
+  static Integer novaPort(SecurityGroupRule r, boolean from) {
+    boolean anyPort = r.protocol().isPresent() && r.portRangeMin().isEmpty() && r.portRangeMax().isEmpty();
+    if (!anyPort) return (from ? r.portRangeMin() : r.portRangeMax()).orElse(null);
+    boolean tcpOrUdp = r.protocol().filter(p -> p.equalsIgnoreCase("tcp") || p.equalsIgnoreCase("udp")).isPresent();
+    return tcpOrUdp ? (from ? 1 : 65535) : -1;
   }
 
   // ---------------------------------------------------------------- add, remove

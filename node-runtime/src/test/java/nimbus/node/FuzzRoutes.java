@@ -113,6 +113,24 @@ final class FuzzRoutes {
       action("{\"removeSecurityGroup\": {\"name\": \"default\"}}"),
       new Route("GET", COMPUTE + "/servers/{server}/os-security-groups"),
       new Route("GET", COMPUTE + "/os-security-groups/{secgroup}"),
+      // Nova's proxies to Neutron
+      new Route("GET", COMPUTE + "/os-security-groups"),
+      new Route("POST", COMPUTE + "/os-security-groups", "{\"security_group\": {\"name\": \"fuzz-sg\", "
+          + "\"description\": \"d\"}}"),
+      new Route("PUT", COMPUTE + "/os-security-groups/{secgroup}", "{\"security_group\": {\"name\": \"fuzz-sg2\", "
+          + "\"description\": \"d\"}}"),
+      new Route("DELETE", COMPUTE + "/os-security-groups/{secgroup}"),
+      new Route("POST", COMPUTE + "/os-security-group-rules", "{\"security_group_rule\": {\"parent_group_id\": "
+          + "\"@{secgroup.own}\", \"ip_protocol\": \"tcp\", \"from_port\": 22, \"to_port\": 22, "
+          + "\"cidr\": \"10.0.0.0/8\", \"group_id\": \"@{secgroup.other}\"}}"),
+      new Route("DELETE", COMPUTE + "/os-security-group-rules/{secrule}"),
+      new Route("GET", COMPUTE + "/os-floating-ips"),
+      new Route("POST", COMPUTE + "/os-floating-ips", "{\"pool\": \"@{network.external}\"}"),
+      new Route("GET", COMPUTE + "/os-floating-ips/{floatingip}"),
+      new Route("DELETE", COMPUTE + "/os-floating-ips/{floatingip}"),
+      new Route("GET", COMPUTE + "/os-floating-ip-pools"),
+      action("{\"addFloatingIp\": {\"address\": \"172.24.0.10\", \"fixed_address\": \"10.0.0.3\"}}"),
+      action("{\"removeFloatingIp\": {\"address\": \"172.24.0.10\"}}"),
       new Route("GET", COMPUTE + "/flavors"), new Route("GET", COMPUTE + "/flavors/detail"),
       new Route("GET", COMPUTE + "/flavors/{flavor}"), new Route("DELETE", COMPUTE + "/flavors/{flavor}"),
       new Route("POST", COMPUTE + "/flavors", "{\"flavor\": {\"name\": \"fuzz-flavor\", \"ram\": 64, \"vcpus\": 1, "

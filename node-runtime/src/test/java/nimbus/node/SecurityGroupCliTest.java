@@ -84,21 +84,24 @@ class SecurityGroupCliTest {
   @Test
   void theCliPutsServersInGroupsAndTakesThemOut() throws Exception {
     String app = json("user", "security", "group", "create", "app").path("id").asText();
-    String ops = json("user", "security", "group", "create", "ops").path("id").asText();
+    json("user", "security", "group", "create", "ops");
     json("user", "network", "create", "sg-srv-net");
     json("user", "subnet", "create", "--network", "sg-srv-net", "--subnet-range", "10.4.0.0/24", "sg-srv-sub");
     String id = json("user", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE, "--network",
         "sg-srv-net", "--security-group", "app", "--wait", "sg-srv").path("id").asText();
     assertEquals("[{\"name\":\"app\"}]", groups(id));
-    // this CLI looks a group up in Nova's proxy by id (Nova's proxy has no lookup by name)
-    cli.run("user", "server", "add", "security", "group", "sg-srv", ops);
+    // this CLI looks a group up in Nova's proxy: by id, else by name in the project's list
+    cli.run("user", "server", "add", "security", "group", "sg-srv", "ops");
     assertEquals("[{\"name\":\"app\"},{\"name\":\"ops\"}]", groups(id));
-    cli.run("user", "server", "remove", "security", "group", "sg-srv", app);
+    cli.run("user", "server", "remove", "security", "group", "sg-srv", "app");
     assertEquals("[{\"name\":\"ops\"}]", groups(id));
+    cli.run("user", "server", "add", "security", "group", "sg-srv", app);
+    cli.run("user", "server", "remove", "security", "group", "sg-srv", app);
     assertThrows(AssertionError.class, () -> cli.run("user", "server", "remove", "security", "group", "sg-srv", app));
     // another project's group is not there for this project's server, nor this server for the other project
     String theirs = json("other", "security", "group", "create", "theirs").path("id").asText();
     assertThrows(AssertionError.class, () -> cli.run("user", "server", "add", "security", "group", "sg-srv", theirs));
+    assertThrows(AssertionError.class, () -> cli.run("user", "server", "add", "security", "group", "sg-srv", "theirs"));
     String theirsToo = json("other", "security", "group", "create", "theirs-too").path("id").asText();
     assertThrows(AssertionError.class, () -> cli.run("other", "server", "add", "security", "group", id, theirsToo));
     assertEquals("[{\"name\":\"ops\"}]", groups(id));
