@@ -226,7 +226,14 @@ public final class PortEntity
         .onCommand(Create.class, (s, c) -> {
           waitingCreate.add(c.replyTo());
           return Effect().noReply();
-        });
+        })
+        // a server deleted while its port is made: the port must not live on (and join its groups)
+        .onCommand(Delete.class, (s, c) -> Effect().persist(new PortDeleted(now())).thenRun(next -> {
+          waitingCreate.forEach(to -> to.tell(notFound()));
+          waitingCreate.clear();
+          waitingDelete.add(c.replyTo());
+          settled(next);
+        }).thenNoReply());
     b.forStateType(Ready.class)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.port())))
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(), s.port().projectId().equals(c.port().projectId())

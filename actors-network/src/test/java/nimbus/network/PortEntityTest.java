@@ -90,6 +90,22 @@ class PortEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aPortDeletedWhileItIsMadeIsGoneAndNeverJoinsItsGroups() {
+    TestProbe<StatusReply<Port>> creator = create(); // its quota goes unanswered: still being made
+    awaitState(PortEntity.Creating.class);
+    TestProbe<StatusReply<Done>> deleter = testKit.createTestProbe();
+    kit.runCommand(new PortEntity.Delete(deleter.ref()));
+    assertTrue(creator.receiveMessage(Duration.ofSeconds(5)).isError(), "its create is told it is gone");
+    claims.accept("reserve port " + id); // the quota's answer arrives late: nothing follows from it
+    claims.answer("attach " + id, attachment);
+    claims.accept("detach " + id);
+    claims.accept("release [" + id + "]");
+    assertTrue(deleter.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+    awaitState(PortEntity.Gone.class);
+    assertTrue(claims.asked.stream().noneMatch(step -> step.startsWith("join")), claims.asked.toString());
+  }
+
+  @Test
   void anAddressChangeIsAStepAndARefusalKeepsTheOldAddresses() {
     claims.accept("reserve port " + id);
     claims.answer("attach " + id, attachment);
