@@ -257,6 +257,11 @@ final class PolicyDefaults {
     for (String grant : new String[] {"list_grants", "check_grant", "create_grant", "revoke_grant"}) {
       r.put("identity:" + grant, ADMIN);
     }
+    for (String g : new String[] {"create_group", "update_group", "delete_group", "list_groups", "get_group",
+        "list_users_in_group", "add_user_to_group", "check_user_in_group", "remove_user_from_group"}) {
+      r.put("identity:" + g, ADMIN);
+    }
+    r.put("identity:list_groups_for_user", "rule:admin_api or user_id:%(target.user.id)s");
     r.put("identity:list_role_assignments", "rule:admin_api or user_id:%(user.id)s");
     r.put("identity:validate_token", "rule:admin_api or rule:token_subject");
     r.put("identity:revoke_token", "rule:admin_api or rule:token_subject");
