@@ -56,6 +56,8 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-suspend-server:resume", MEMBER);
     r.put("os_compute_api:os-lock-server:lock", MEMBER);
     r.put("os_compute_api:os-lock-server:unlock", MEMBER);
+    r.put("os_compute_api:os-deferred-delete:restore", MEMBER);
+    r.put("os_compute_api:os-deferred-delete:force", MEMBER);
     r.put("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN);
     r.put("os_compute_api:os-console-output", MEMBER);
     r.put("os_compute_api:os-security-groups:add", MEMBER);
@@ -88,10 +90,13 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-flavor-access", ADMIN);
     r.put("os_compute_api:os-flavor-access:add_tenant_access", ADMIN);
     r.put("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN);
-    for (String h : new String[] {"list", "list-detail", "statistics", "show", "uptime"}) {
+    for (String h : new String[] {"list", "list-detail", "statistics", "show", "uptime", "search", "servers"}) {
       r.put("os_compute_api:os-hypervisors:" + h, ADMIN);
     }
-    r.put("os_compute_api:os-aggregates:index", ADMIN);
+    for (String a : new String[] {"index", "create", "show", "update", "delete", "add_host", "remove_host",
+        "set_metadata"}) {
+      r.put("os_compute_api:os-aggregates:" + a, ADMIN);
+    }
     r.put("os_compute_api:os-services:list", ADMIN);
     r.put("os_compute_api:os-hosts:list", ADMIN);
     r.put("os_compute_api:os-hosts:show", ADMIN);
