@@ -54,7 +54,8 @@ public final class AggregatesEntity extends EventSourcedBehaviorWithEnforcedRepl
 
   public record Get(int id, ActorRef<StatusReply<Aggregate>> replyTo) implements Command {}
 
-  public record ListAll(ActorRef<StatusReply<List<Aggregate>>> replyTo) implements Command {}
+  /** Answers every aggregate (in a record: a reply that crosses nodes keeps its element type). */
+  public record ListAll(ActorRef<StatusReply<Aggregates>> replyTo) implements Command {}
 
   /** Renames and/or sets the zone ({@code metadata} of the zone key only, or empty). */
   public record Update(int id, Optional<String> name, Map<String, String> metadata, List<String> unset,
@@ -112,8 +113,7 @@ public final class AggregatesEntity extends EventSourcedBehaviorWithEnforcedRepl
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Create.class, this::create)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), found(s, c.id())))
-        .onCommand(ListAll.class, (s, c) -> Effect().reply(c.replyTo(),
-            StatusReply.success(List.copyOf(s.byId().values()))))
+        .onCommand(ListAll.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
         .onCommand(Update.class, this::update)
         .onCommand(SetMetadata.class, this::setMetadata)
         .onCommand(AddHost.class, this::addHost)

@@ -61,8 +61,8 @@ final class AggregateRoutes extends ServiceRoutes {
         pathEndOrSingleSlash(() -> concat(
             get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-aggregates:index");
-              return aggregates().<List<Aggregate>>askWithStatus(AggregatesEntity.ListAll::new, timeout)
-                  .thenApply(all -> Json.response(200, Map.of("aggregates", all.stream()
+              return aggregates().<AggregatesEntity.Aggregates>askWithStatus(AggregatesEntity.ListAll::new, timeout)
+                  .thenApply(all -> Json.response(200, Map.of("aggregates", all.byId().values().stream()
                       .sorted(Comparator.comparingInt(Aggregate::id)).map(AggregateRoutes::view).toList())));
             })),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
