@@ -31,6 +31,7 @@ public final class Compute {
     Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));
     Entities.init(system, ServerGroupsEntity.TYPE_KEY, ctx -> ServerGroupsEntity.create(ctx.getEntityId(),
         settings.quotaServerGroups(), settings.quotaServerGroupMembers()));
+    Entities.init(system, AggregatesEntity.TYPE_KEY, ctx -> AggregatesEntity.create());
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->
         HostEntity.create(ctx.getEntityId(), directory::publish));
   }

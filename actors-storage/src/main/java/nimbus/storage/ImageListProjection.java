@@ -29,7 +29,7 @@ public final class ImageListProjection
    * and the tags table. Rows of an earlier version are dropped with the projection's offset, so
    * the projection rebuilds them from the journal.
    */
-  static final int ROW_VERSION = 2;
+  static final int ROW_VERSION = 3;
 
   private static final String DDL = """
       CREATE TABLE IF NOT EXISTS image_list (
@@ -52,6 +52,14 @@ public final class ImageListProjection
         tag VARCHAR(255) NOT NULL,
         PRIMARY KEY (image_id, tag))""";
 
+  /** An image's custom properties, one a row: lists filter on them by value (Nova's server and type filters too). */
+  private static final String PROPERTIES_DDL = """
+      CREATE TABLE IF NOT EXISTS image_properties (
+        image_id VARCHAR(36) NOT NULL,
+        name VARCHAR(255) NOT NULL,
+        prop_value VARCHAR(65535) NOT NULL,
+        PRIMARY KEY (image_id, name))""";
+
   /** Who a shared image is shared with, and their answers (lists show accepted ones). */
   private static final String MEMBERS_DDL = """
       CREATE TABLE IF NOT EXISTS image_members (
@@ -71,9 +79,12 @@ public final class ImageListProjection
       st.execute("CREATE INDEX IF NOT EXISTS image_members_project ON image_members (project_id, status)");
       st.execute(TAGS_DDL);
       st.execute("CREATE INDEX IF NOT EXISTS image_tags_tag ON image_tags (tag)");
+      st.execute(PROPERTIES_DDL);
+      // by name only: a value may be longer than an index entry can be
+      st.execute("CREATE INDEX IF NOT EXISTS image_properties_name ON image_properties (name)");
     }
     ReadSideProjection.rebuildIfStale(connection, NAME, "image_list", ROW_VERSION,
-        List.of("image_list", "image_members", "image_tags"));
+        List.of("image_list", "image_members", "image_tags", "image_properties"));
   }
 
   @Override
@@ -95,7 +106,7 @@ public final class ImageListProjection
 
   private static void save(Connection c, String id, Image image) throws Exception {
     for (String delete : List.of("DELETE FROM image_list WHERE id = ?", "DELETE FROM image_members WHERE image_id = ?",
-        "DELETE FROM image_tags WHERE image_id = ?")) {
+        "DELETE FROM image_tags WHERE image_id = ?", "DELETE FROM image_properties WHERE image_id = ?")) {
       try (PreparedStatement del = c.prepareStatement(delete)) {
         del.setString(1, id);
         del.executeUpdate();
@@ -115,6 +126,15 @@ public final class ImageListProjection
       for (String tag : new java.util.LinkedHashSet<>(image.metadata().tags())) {
         st.setString(1, id);
         st.setString(2, tag);
+        st.executeUpdate();
+      }
+    }
+    try (PreparedStatement st = c.prepareStatement(
+        "INSERT INTO image_properties (image_id, name, prop_value) VALUES (?, ?, ?)")) {
+      for (var property : image.metadata().properties().entrySet()) {
+        st.setString(1, id);
+        st.setString(2, property.getKey());
+        st.setString(3, property.getValue());
         st.executeUpdate();
       }
     }

@@ -54,15 +54,17 @@ public final class ImageListing {
    * What a list asks for; empty fields do not filter. {@code viewer} empty means an admin (who
    * sees every image). {@code visibility} "all" lists community images with the rest, which are
    * otherwise listed only when asked for. {@code equal} maps columns of {@link #FILTER_COLUMNS}
-   * to the values they may have; {@code tags} must all be the image's. The order is
+   * to the values they may have; {@code tags} must all be the image's, and so must each of
+   * {@code properties} (a custom property's name and value). The order is
    * {@code sort}, then newest first.
    */
   public record Query(Optional<String> viewer, Optional<String> visibility, Map<String, List<String>> equal,
       Optional<Long> size, Optional<Long> sizeMin, Optional<Long> sizeMax, List<String> tags, String memberStatus,
-      List<Sort> sort, int limit, Optional<String> marker) {
+      List<Sort> sort, int limit, Optional<String> marker, Map<String, String> properties) {
 
     public Query {
       equal = Map.copyOf(equal);
+      properties = Map.copyOf(properties);
       if (!FILTER_COLUMNS.containsAll(equal.keySet())) throw new IllegalArgumentException("no such filter: " + equal);
       if (!MEMBER_STATUSES.contains(memberStatus)) throw new IllegalArgumentException("member status " + memberStatus);
       tags = List.copyOf(tags);
@@ -72,7 +74,7 @@ public final class ImageListing {
     /** A list with the default filters and order. */
     public static Query of(Optional<String> viewer, int limit) {
       return new Query(viewer, Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
-          List.of(), "accepted", List.of(), limit, Optional.empty());
+          List.of(), "accepted", List.of(), limit, Optional.empty(), Map.of());
     }
   }
 
@@ -154,6 +156,8 @@ public final class ImageListing {
     q.sizeMin().ifPresent(v -> where.and("size >= ?", v));
     q.sizeMax().ifPresent(v -> where.and("size <= ?", v));
     for (String tag : q.tags()) where.and("id IN (SELECT image_id FROM image_tags WHERE tag = ?)", tag);
+    new java.util.TreeMap<>(q.properties()).forEach((name, value) -> where.and(
+        "id IN (SELECT image_id FROM image_properties WHERE name = ? AND prop_value = ?)", name, value));
   }
 
   /** The asked order, then Glance's tie-breakers (newest first, then by id): a total order, for pages. */

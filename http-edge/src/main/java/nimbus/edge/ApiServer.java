@@ -50,6 +50,7 @@ public final class ApiServer extends AllDirectives {
   private final ImageRoutes images;
   private final ComputeImageRoutes computeImages;
   private final HostRoutes hosts;
+  private final AggregateRoutes aggregates;
   private final ComputeServiceRoutes services;
   private final KeypairRoutes keypairs;
   private final QuotaRoutes quotas;
@@ -67,7 +68,6 @@ public final class ApiServer extends AllDirectives {
   public ApiServer(ActorSystem<?> system, ApiSettings settings, IdentityService identity,
       Optional<String> publicUrl, Duration hostDownAfter, Readiness readiness, ImageUploads uploads,
       Duration uploadTimeout, Policy policy, NetworkSettings network) {
-    this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy);
     this.services = new ComputeServiceRoutes(HostDirectory.get(system), hostDownAfter, controlHost(),
         java.time.Clock.systemUTC(), policy);
     this.settings = settings;
@@ -76,12 +76,16 @@ public final class ApiServer extends AllDirectives {
     this.identityRoutes = new IdentityRoutes(identity, policy);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
+    this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy,
+        new ServerListing(ReadSideDatabase.get(system)), blocking);
     ClusterSharding sharding = ClusterSharding.get(system);
     ImageListing imageListing = new ImageListing(ReadSideDatabase.get(system));
     this.images = new ImageRoutes(sharding, imageListing, uploads, blocking, settings.askTimeout(), uploadTimeout, policy);
     this.computeImages = new ComputeImageRoutes(images, imageListing, uploads.quotas(), blocking,
         settings.askTimeout(), policy);
     this.flavors = new FlavorRoutes(sharding, settings.askTimeout(), policy);
+    this.aggregates = new AggregateRoutes(sharding, HostDirectory.get(system), java.time.Clock.systemUTC(),
+        settings.askTimeout(), policy);
     this.quotas = new QuotaRoutes(sharding, settings.askTimeout(), policy);
     this.keypairs = new KeypairRoutes(sharding, blocking, settings.askTimeout(), policy);
     this.serverGroups = new ServerGroupRoutes(sharding, settings.askTimeout(), policy);
@@ -164,6 +168,7 @@ public final class ApiServer extends AllDirectives {
         quotas.route(ctx),
         serverGroups.route(ctx, version),
         hosts.route(ctx),
+        aggregates.route(ctx),
         services.route(ctx),
         novaSecurityGroups.route(ctx, version),
         novaFloatingIps.route(ctx, version)));

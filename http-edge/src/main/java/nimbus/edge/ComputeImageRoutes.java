@@ -80,10 +80,18 @@ final class ComputeImageRoutes extends ServiceRoutes {
     Map<String, List<String>> equal = new LinkedHashMap<>();
     Optional.ofNullable(q.get("name")).ifPresent(name -> equal.put("name", List.of(name)));
     Optional.ofNullable(q.get("status")).ifPresent(status -> equal.put("status", List.of(status.toLowerCase())));
+    // Nova's proxy asks Glance for the snapshot's properties: its server (an id or a link's last part) and type
+    Map<String, String> properties = new LinkedHashMap<>();
+    q.forEach((name, value) -> {
+      if (name.startsWith("property-")) properties.put(name.substring("property-".length()), value);
+    });
+    Optional.ofNullable(q.get("server"))
+        .ifPresent(server -> properties.put("instance_uuid", server.substring(server.lastIndexOf('/') + 1)));
+    Optional.ofNullable(q.get("type")).ifPresent(type -> properties.put("image_type", type));
     ImageListing.Query query = new ImageListing.Query(
         policy.allows(ctx, "context_is_admin") ? Optional.empty() : Optional.of(ctx.projectId()), Optional.empty(),
         equal, Optional.empty(), Optional.empty(), Optional.empty(), List.of(), "accepted", List.of(), limit,
-        Optional.ofNullable(q.get("marker")));
+        Optional.ofNullable(q.get("marker")), properties);
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("images", found.stream().map(i -> detail ? ComputeImageJson.detail(i, baseUrl)

@@ -155,7 +155,8 @@ final class ComputeServiceRoutes extends ServiceRoutes {
   /** os-hosts names a service by its topic: compute, scheduler, conductor. */
   private HttpResponse hosts(RequestContext ctx, Map<String, String> q) {
     policy.enforce(ctx, "os_compute_api:os-hosts:list");
-    Optional<String> zone = Optional.ofNullable(q.get("zone"));
+    // a blank zone is no filter, as Nova's (it tests the value's truth)
+    Optional<String> zone = Optional.ofNullable(q.get("zone")).filter(z -> !z.isEmpty());
     return Json.response(200, Map.of("hosts", all().stream()
         .map(s -> new Host(s.host(), s.binary().substring("nova-".length()), s.zone()))
         .filter(h -> zone.map(h.zone()::equals).orElse(true)).toList()));

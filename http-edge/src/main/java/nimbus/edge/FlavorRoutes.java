@@ -78,7 +78,7 @@ final class FlavorRoutes extends ServiceRoutes {
                     put(() -> body(b -> respond(() -> setSpec(ctx, id, key, b)))),
                     delete(() -> respond(() -> unsetSpec(ctx, id, key))))))),
             path("os-flavor-access", () -> get(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-access")
-                .thenCompose(x -> visible(ctx, id)).thenApply(FlavorRoutes::access)))),
+                .thenCompose(x -> visible(ctx, id)).thenApply(FlavorRoutes::accessList)))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
   }
 
@@ -197,6 +197,12 @@ final class FlavorRoutes extends ServiceRoutes {
       @JsonProperty("OS-FLV-DISABLED:disabled") boolean disabled) {}
 
   record Access(@JsonProperty("flavor_id") String flavorId, @JsonProperty("tenant_id") String tenantId) {}
+
+  /** A public flavor has no access list: Nova answers 404. */
+  private static HttpResponse accessList(Entry e) {
+    if (e.isPublic()) return NovaErrors.response(404, "Access list not available for public flavors.");
+    return access(e);
+  }
 
   private static HttpResponse access(Entry e) {
     return Json.response(200, Map.of("flavor_access",

@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.LinkedHashMap;
 import java.util.ArrayList;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.HostSummary;
+import nimbus.compute.ServerListing;
 import nimbus.compute.Resources;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -18,18 +21,25 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Nova's view of the hosts: {@code os-hypervisors} (list, detail, show, statistics; admin only)
- * and {@code os-availability-zone}: the zones are those the hosts report.
+ * and {@code os-availability-zone} ({@code os-aggregates} are {@link AggregateRoutes}): the zones are those the hosts report.
  */
 final class HostRoutes extends ServiceRoutes {
+  /** The most servers a hypervisor's server list shows (Nova shows all; a host holds far fewer). */
+  private static final int SERVERS_PER_HOST = 10_000;
   private final HostDirectory directory;
   private final Duration downAfter;
   private final Policy policy;
+  private final ServerListing servers;
+  private final java.util.concurrent.Executor blocking;
 
-  HostRoutes(HostDirectory directory, Duration downAfter, Policy policy) {
+  HostRoutes(HostDirectory directory, Duration downAfter, Policy policy, ServerListing servers,
+      java.util.concurrent.Executor blocking) {
     super(NovaErrors::response);
     this.directory = directory;
     this.downAfter = downAfter;
     this.policy = policy;
+    this.servers = servers;
+    this.blocking = blocking;
   }
 
   Route route(RequestContext ctx) {
@@ -39,12 +49,9 @@ final class HostRoutes extends ServiceRoutes {
             path("detail", () -> now(() -> hypervisors(ctx, true))),
             path("statistics", () -> now(() -> statistics(ctx))),
             path(PathMatchers.segment(), id -> now(() -> hypervisor(ctx, id))),
-            path(PathMatchers.segment().slash("uptime"), id -> now(() -> uptime(ctx, id))))),
-        // host aggregates are not made yet: the list is empty (the CLI reads it to show a hypervisor)
-        path("os-aggregates", () -> now(() -> {
-          policy.enforce(ctx, "os_compute_api:os-aggregates:index");
-          return Json.response(200, Map.of("aggregates", List.of()));
-        })),
+            path(PathMatchers.segment().slash("uptime"), id -> now(() -> uptime(ctx, id))),
+            path(PathMatchers.segment().slash("search"), pattern -> now(() -> search(ctx, pattern))),
+            path(PathMatchers.segment().slash("servers"), pattern -> respond(() -> withServers(ctx, pattern))))),
         pathPrefix("os-availability-zone", () -> concat(
             pathEndOrSingleSlash(() -> now(() -> {
               policy.enforce(ctx, "os_compute_api:os-availability-zone:list");
@@ -87,6 +94,37 @@ final class HostRoutes extends ServiceRoutes {
     return NovaErrors.response(501, "Virt driver does not implement uptime function.");
   }
 
+  /** Nova's hypervisor search (up to 2.52): the hosts whose name holds the pattern, 404 if none. */
+  private HttpResponse search(RequestContext ctx, String pattern) {
+    policy.enforce(ctx, "os_compute_api:os-hypervisors:search");
+    return Json.response(200, Map.of("hypervisors", matching(pattern).stream().map(this::summary).toList()));
+  }
+
+  /** The hosts a search finds, each with the servers on it (every project's), as Nova's {@code servers} up to 2.52. */
+  private CompletionStage<HttpResponse> withServers(RequestContext ctx, String pattern) {
+    policy.enforce(ctx, "os_compute_api:os-hypervisors:servers");
+    List<HostSummary> found = matching(pattern);
+    return readSide(() -> {
+      List<HypervisorServers> hypervisors = new ArrayList<>();
+      for (HostSummary h : found) {
+        List<ServerRef> on = servers.list(new ServerListing.Query(Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.of(h.host()), Optional.empty(), Optional.empty(), false, SERVERS_PER_HOST,
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()))
+            .stream().map(s -> new ServerRef(s.id(), s.name())).toList();
+        HypervisorSummary summary = summary(h);
+        hypervisors.add(new HypervisorServers(summary.id(), summary.hypervisorHostname(), summary.state(),
+            summary.status(), on.isEmpty() ? null : on));
+      }
+      return Json.response(200, Map.of("hypervisors", hypervisors));
+    }, blocking);
+  }
+
+  private List<HostSummary> matching(String pattern) {
+    List<HostSummary> found = hosts().stream().filter(h -> h.host().contains(pattern)).toList();
+    if (found.isEmpty()) throw ApiError.notFound("No hypervisor matching '" + pattern + "' could be found.");
+    return found;
+  }
+
   private HostSummary byId(String id) {
     return hosts().stream().filter(x -> String.valueOf(idOf(x.host())).equals(id)).findFirst()
         .orElseThrow(() -> ApiError.notFound("Hypervisor with ID '" + id + "' could not be found."));
@@ -94,6 +132,14 @@ final class HostRoutes extends ServiceRoutes {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record HypervisorSummary(int id, String hypervisorHostname, String state, String status) {}
+
+  /** A hypervisor with its servers; no {@code servers} when it has none, as Nova's. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record HypervisorServers(int id, String hypervisorHostname, String state, String status,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      List<ServerRef> servers) {}
+
+  record ServerRef(String uuid, String name) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Service(String host, int id, String disabledReason) {}

@@ -11,7 +11,8 @@ import nimbus.storage.ImageListing;
 /**
  * A Glance image list's query parameters as a read-side query, worded and checked as Glance's
  * request deserializer does (glance/api/v2/images.py): filters by value (a value {@code in:a,b}
- * is any of them), by size and by tags (each {@code tag} given), {@code member_status}, and the
+ * is any of them), by size, by tags (each {@code tag} given), by custom properties (any other
+ * parameter, as Glance's), {@code member_status}, and the
  * order in either of Glance's syntaxes ({@code sort=name:asc,size} or repeated
  * {@code sort_key}/{@code sort_dir}).
  */
@@ -19,6 +20,9 @@ final class ImageListParams {
   private static final int DEFAULT_LIMIT = 25;
   private static final int MAX_LIMIT = 1000;
   private static final Set<String> VISIBILITIES = Set.of("community", "public", "private", "shared", "all");
+  /** Parameters that are not custom properties: Glance filters on any other as one. */
+  private static final Set<String> NOT_PROPERTIES = Set.of("limit", "marker", "sort", "sort_key", "sort_dir",
+      "member_status", "tag", "size_min", "size_max", "changes-since");
 
   private ImageListParams() {}
 
@@ -39,8 +43,15 @@ final class ImageListParams {
     for (String column : ImageListing.FILTER_COLUMNS) first(q, column).ifPresent(v -> equal.put(column, values(v)));
     List<String> tags = q.getOrDefault("tag", List.of()).stream().map(String::strip).toList();
     int limit = Fields.limit(first(q, "limit").map(l -> Map.of("limit", l)).orElse(Map.of()), DEFAULT_LIMIT, MAX_LIMIT);
+    Map<String, String> properties = new LinkedHashMap<>();
+    q.forEach((name, values) -> {
+      if (!NOT_PROPERTIES.contains(name) && !ImageJson.BASE.contains(name) && !ImageJson.READ_ONLY.contains(name)
+          && !values.isEmpty()) {
+        properties.put(name, values.get(0));
+      }
+    });
     return new ImageListing.Query(viewer, visibility, equal, number(q, "size"), number(q, "size_min"),
-        number(q, "size_max"), tags, memberStatus, sort(q), limit, first(q, "marker"));
+        number(q, "size_max"), tags, memberStatus, sort(q), limit, first(q, "marker"), properties);
   }
 
   /** Glance's {@code in:} operator takes a comma-separated list; any other value is itself. */

@@ -56,6 +56,8 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-suspend-server:resume", MEMBER);
     r.put("os_compute_api:os-lock-server:lock", MEMBER);
     r.put("os_compute_api:os-lock-server:unlock", MEMBER);
+    r.put("os_compute_api:os-deferred-delete:restore", MEMBER);
+    r.put("os_compute_api:os-deferred-delete:force", MEMBER);
     r.put("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN);
     r.put("os_compute_api:os-console-output", MEMBER);
     r.put("os_compute_api:os-security-groups:add", MEMBER);
@@ -101,10 +103,13 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-flavor-access", ADMIN);
     r.put("os_compute_api:os-flavor-access:add_tenant_access", ADMIN);
     r.put("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN);
-    for (String h : new String[] {"list", "list-detail", "statistics", "show", "uptime"}) {
+    for (String h : new String[] {"list", "list-detail", "statistics", "show", "uptime", "search", "servers"}) {
       r.put("os_compute_api:os-hypervisors:" + h, ADMIN);
     }
-    r.put("os_compute_api:os-aggregates:index", ADMIN);
+    for (String a : new String[] {"index", "create", "show", "update", "delete", "add_host", "remove_host",
+        "set_metadata"}) {
+      r.put("os_compute_api:os-aggregates:" + a, ADMIN);
+    }
     r.put("os_compute_api:os-services:list", ADMIN);
     r.put("os_compute_api:os-hosts:list", ADMIN);
     r.put("os_compute_api:os-hosts:show", ADMIN);
@@ -270,6 +275,11 @@ final class PolicyDefaults {
     for (String grant : new String[] {"list_grants", "check_grant", "create_grant", "revoke_grant"}) {
       r.put("identity:" + grant, ADMIN);
     }
+    for (String g : new String[] {"create_group", "update_group", "delete_group", "list_groups", "get_group",
+        "list_users_in_group", "add_user_to_group", "check_user_in_group", "remove_user_from_group"}) {
+      r.put("identity:" + g, ADMIN);
+    }
+    r.put("identity:list_groups_for_user", "rule:admin_api or user_id:%(target.user.id)s");
     r.put("identity:list_role_assignments", "rule:admin_api or user_id:%(user.id)s");
     r.put("identity:validate_token", "rule:admin_api or rule:token_subject");
     r.put("identity:revoke_token", "rule:admin_api or rule:token_subject");

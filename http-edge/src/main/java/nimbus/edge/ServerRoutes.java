@@ -67,6 +67,8 @@ final class ServerRoutes extends ServiceRoutes {
       Map.entry("createImage", "os_compute_api:servers:create_image"), Map.entry("resize", "os_compute_api:servers:resize"),
       Map.entry("confirmResize", "os_compute_api:servers:confirm_resize"),
       Map.entry("revertResize", "os_compute_api:servers:revert_resize"),
+      Map.entry("restore", "os_compute_api:os-deferred-delete:restore"),
+      Map.entry("forceDelete", "os_compute_api:os-deferred-delete:force"),
       Map.entry("addSecurityGroup", "os_compute_api:os-security-groups:add"),
       Map.entry("removeSecurityGroup", "os_compute_api:os-security-groups:remove"),
       Map.entry("addFloatingIp", "os_compute_api:os-floating-ips:add"),
@@ -489,6 +491,11 @@ final class ServerRoutes extends ServiceRoutes {
       case "confirmResize" -> accepted(ctx, requestId, id, ServerEntity.ConfirmResize::new)
           .thenApply(r -> HttpResponse.create().withStatus(204));
       case "revertResize" -> accepted(ctx, requestId, id, ServerEntity.RevertResize::new);
+      // deletes are never deferred (Nova's reclaim_instance_interval 0): nothing is soft-deleted to restore
+      case "restore" -> visible(ctx, id).thenApply(view -> {
+        throw new ApiError(409, "Cannot 'restore' instance " + id + " while it is in vm_state " + view.vmState());
+      });
+      case "forceDelete" -> delete(ctx, requestId, id).thenApply(deleted -> HttpResponse.create().withStatus(202));
       // Nova checks neither the server's state nor its lock here
       case "addSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.add(ctx, view, args));
       case "removeSecurityGroup" -> visible(ctx, id).thenCompose(view -> securityGroups.remove(ctx, view, args));

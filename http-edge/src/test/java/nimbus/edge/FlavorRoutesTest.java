@@ -114,4 +114,10 @@ class FlavorRoutesTest extends ApiRouteTest {
     assertFalse(json(api.run(get("/compute/v2.1/flavors?is_public=false", member)), 200).path("flavors")
         .findValuesAsText("id").contains(id), "others' is_public is ignored");
   }
+
+  @Test
+  void aPublicFlavorHasNoAccessListAsInNova() {
+    assertEquals("Access list not available for public flavors.",
+        novaError(api.run(get("/compute/v2.1/flavors/1/os-flavor-access", admin)), 404, "itemNotFound"));
+  }
 }

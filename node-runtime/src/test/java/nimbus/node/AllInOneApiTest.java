@@ -376,6 +376,48 @@ class AllInOneApiTest {
     return shared;
   }
 
+  /** Deletes are never deferred: nothing can be restored, and a force delete is a delete. */
+  @Test
+  void aServerIsNeverSoftDeletedSoRestoreConflictsAndForceDeleteDeletes() {
+    String id = api.createServer("forced", "42");
+    api.awaitStatus(id, "ACTIVE", WAIT);
+    Api.Reply restore = api.post("/compute/v2.1/servers/" + id + "/action", "{\"restore\": null}");
+    assertEquals(409, restore.status(), restore.raw());
+    assertTrue(restore.body().path("conflictingRequest").path("message").asText().contains("vm_state active"),
+        restore.raw());
+    String unknown = "/compute/v2.1/servers/" + UUID.randomUUID() + "/action";
+    assertEquals(404, api.post(unknown, "{\"restore\": null}").status());
+    assertEquals(404, api.post(unknown, "{\"forceDelete\": null}").status());
+    api.createUserInProject("forcer", "forcer-pw-1", "force-elsewhere", "member");
+    Api other = api.as("forcer", "forcer-pw-1", "force-elsewhere");
+    assertEquals(404, other.post("/compute/v2.1/servers/" + id + "/action", "{\"forceDelete\": null}").status(),
+        "another project's server is not there for it");
+    assertEquals(202, api.post("/compute/v2.1/servers/" + id + "/action", "{\"forceDelete\": null}").status());
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/servers/" + id).status() == 404);
+  }
+
+  /** Nova's hypervisor search and server list up to 2.52: by a part of the host's name, admins only. */
+  @Test
+  void hypervisorsAreFoundByAPartOfTheirNameWithTheirServers() {
+    String server = sharedServer();
+    String host = node.settings().host().name();
+    String part = host.substring(1);
+    JsonNode found = api.get("/compute/v2.1/os-hypervisors/" + part + "/search").body().path("hypervisors");
+    assertEquals(List.of(host), found.findValuesAsText("hypervisor_hostname"), found.toString());
+    assertFalse(found.get(0).has("servers"));
+    Eventually.until(WAIT, () -> api.get("/compute/v2.1/os-hypervisors/" + part + "/servers").body()
+        .path("hypervisors").get(0).path("servers").findValuesAsText("uuid").contains(server));
+    JsonNode withServers = api.get("/compute/v2.1/os-hypervisors/" + part + "/servers").body().path("hypervisors");
+    assertEquals(host, withServers.get(0).path("hypervisor_hostname").asText());
+    assertEquals(404, api.get("/compute/v2.1/os-hypervisors/no-such-host/search").status());
+    assertEquals(404, api.get("/compute/v2.1/os-hypervisors/no-such-host/servers").status());
+    api.createUserInProject("hv-member", "hv-member-pw-1", "hv-project", "member");
+    Api member = api.as("hv-member", "hv-member-pw-1", "hv-project");
+    assertEquals(403, member.get("/compute/v2.1/os-hypervisors/" + part + "/search").status());
+    assertEquals(403, member.get("/compute/v2.1/os-hypervisors/" + part + "/servers").status(),
+        "a member does not learn which servers a host runs");
+  }
+
   /** Nova's libvirt driver supports neither host updates nor host power actions: 501 once Nova's checks pass. */
   @Test
   void aComputeHostsUpdateAndPowerActionsAreNotSupportedAsOnLibvirt() {
@@ -383,6 +425,8 @@ class AllInOneApiTest {
     String host = null;
     for (JsonNode h : hosts) if (h.path("service").asText().equals("compute")) host = h.path("host_name").asText();
     assertTrue(host != null, hosts.toString());
+    assertEquals(hosts.size(), api.get("/compute/v2.1/os-hosts?zone=").body().path("hosts").size(),
+        "a blank zone filters nothing, as in Nova");
     Api.Reply update = api.send("PUT", "/compute/v2.1/os-hosts/" + host, "{\"status\": \"disable\"}");
     assertEquals(501, update.status(), update.raw());
     assertEquals("The requested functionality is not supported.",

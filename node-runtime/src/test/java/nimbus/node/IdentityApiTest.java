@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import nimbus.testing.TestConfig;
@@ -415,5 +416,48 @@ class IdentityApiTest {
       assertEquals(200, user.get("/compute/v2.1/servers").status());
       Eventually.until(Duration.ofSeconds(10), () -> user.get("/compute/v2.1/servers").status() == 401);
     }
+  }
+
+  @Test
+  void groupsHoldUsersOfTheirDomainAndOnlyAdminsManageThem() {
+    String name = unique("ops");
+    Api.Reply created = admin.post("/identity/v3/groups", "{\"group\": {\"name\": \"" + name
+        + "\", \"description\": \"on call\"}}");
+    assertEquals(201, created.status(), created.raw());
+    String group = created.body().path("group").path("id").asText();
+    assertEquals("default", created.body().path("group").path("domain_id").asText());
+    assertKeystoneError(admin.post("/identity/v3/groups", "{\"group\": {\"name\": \"" + name + "\"}}"), 409);
+    assertKeystoneError(admin.post("/identity/v3/groups", "{\"group\": {\"description\": \"no name\"}}"), 400);
+
+    String user = admin.createUserInProject(unique("grouped"), "grouped-pw-1", unique("grouped-project"), "member");
+    assertEquals(204, admin.put("/identity/v3/groups/" + group + "/users/" + user).status());
+    assertEquals(204, admin.get("/identity/v3/groups/" + group + "/users/" + user).status());
+    assertEquals(List.of(user), admin.get("/identity/v3/groups/" + group + "/users").body().path("users")
+        .findValuesAsText("id"));
+    assertEquals(List.of(group), admin.get("/identity/v3/users/" + user + "/groups").body().path("groups")
+        .findValuesAsText("id"));
+    assertKeystoneError(admin.put("/identity/v3/groups/" + group + "/users/" + UUID.randomUUID().toString()
+        .replace("-", "")), 404);
+
+    Api.Reply renamed = admin.patch("/identity/v3/groups/" + group, "{\"group\": {\"name\": \"" + name + "-2\"}}");
+    assertEquals(200, renamed.status(), renamed.raw());
+    assertEquals("on call", renamed.body().path("group").path("description").asText());
+    assertTrue(admin.get("/identity/v3/groups?name=" + name + "-2").body().path("groups").findValuesAsText("id")
+        .contains(group));
+    assertEquals(List.of(user), admin.get("/identity/v3/groups/" + group + "/users").body().path("users")
+        .findValuesAsText("id"), "a rename keeps the members");
+
+    String memberName = unique("plain");
+    String memberProject = unique("plain-project");
+    admin.createUserInProject(memberName, "plain-pw-1", memberProject, "member");
+    Api member = admin.as(memberName, "plain-pw-1", memberProject);
+    assertKeystoneError(member.get("/identity/v3/groups"), 403);
+    assertKeystoneError(member.put("/identity/v3/groups/" + group + "/users/" + user), 403);
+    assertKeystoneError(member.get("/identity/v3/users/" + user + "/groups"), 403);
+
+    assertEquals(204, admin.delete("/identity/v3/groups/" + group + "/users/" + user).status());
+    assertKeystoneError(admin.get("/identity/v3/groups/" + group + "/users/" + user), 404);
+    assertEquals(204, admin.delete("/identity/v3/groups/" + group).status());
+    assertKeystoneError(admin.get("/identity/v3/groups/" + group), 404);
   }
 }

@@ -165,6 +165,33 @@ class ImageApiTest {
     assertEquals(400, admin.get(IMAGES + "?limit=many").status());
   }
 
+  /** Glance filters on any custom property; Nova's proxy on a snapshot's server and type, which are properties. */
+  @Test
+  void listsFilterOnCustomPropertiesInGlanceAndNovasProxy() {
+    String server = UUID.randomUUID().toString();
+    String snapshot = create(admin, "{\"name\": \"snap-of-" + server + "\", \"instance_uuid\": \"" + server
+        + "\", \"image_type\": \"snapshot\", \"hw_disk_bus\": \"scsi\"}").path("id").asText();
+    String plain = create(admin, "{\"name\": \"plain-" + server + "\", \"hw_disk_bus\": \"scsi\"}").path("id").asText();
+    Eventually.until(WAIT, () -> admin.get(IMAGES + "?instance_uuid=" + server).body().path("images").size() == 1);
+    assertEquals(snapshot, admin.get(IMAGES + "?instance_uuid=" + server).body().path("images").get(0).path("id").asText());
+    List<String> scsi = admin.get(IMAGES + "?hw_disk_bus=scsi&limit=1000").body().path("images").findValuesAsText("id");
+    assertTrue(scsi.containsAll(List.of(snapshot, plain)), scsi.toString());
+    assertTrue(admin.get(IMAGES + "?hw_disk_bus=ide&instance_uuid=" + server).body().path("images").isEmpty());
+
+    String compute = "/compute/v2.1/images";
+    assertEquals(List.of(snapshot), admin.get(compute + "?server=" + server).body().path("images").findValuesAsText("id"));
+    // a detailed image names its server ({"server": {"id": ...}}): count the images, then read the one's id
+    JsonNode byLink = admin.get(compute + "/detail?server=" + java.net.URLEncoder.encode(
+        "http://nimbus.example/compute/v2.1/servers/" + server, java.nio.charset.StandardCharsets.UTF_8))
+        .body().path("images");
+    assertEquals(1, byLink.size(), "a server's link names it too: " + byLink);
+    assertEquals(snapshot, byLink.get(0).path("id").asText());
+    List<String> snapshots = admin.get(compute + "?type=snapshot").body().path("images").findValuesAsText("id");
+    assertTrue(snapshots.contains(snapshot) && !snapshots.contains(plain), snapshots.toString());
+    assertEquals(List.of(snapshot), admin.get(compute + "?property-instance_uuid=" + server).body().path("images")
+        .findValuesAsText("id"));
+  }
+
   /** What tempest's ListUserImagesTest and BasicOperationsImagesTest ask of a list and an image. */
   @Test
   void listsSortAndFilterBySizeAndImagesDeactivate() {

@@ -4,9 +4,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import nimbus.cluster.CborSerializable;
@@ -69,12 +71,21 @@ public final class IdentityEntity
 
   public record Assignment(String userId, String projectId, String roleId) implements CborSerializable {}
 
+  /** A group of users of a domain (no roles of its own yet: a group grant is not offered). */
+  public record Group(String id, String name, String domainId, String description, Set<String> userIds)
+      implements CborSerializable {
+
+    Group withUsers(Set<String> users) {
+      return new Group(id, name, domainId, description, Set.copyOf(users));
+    }
+  }
+
   /** The whole catalog, as queries read it. */
   public record Directory(Map<String, Domain> domains, Map<String, Project> projects,
       Map<String, User> users, Map<String, Role> roles, List<Assignment> assignments,
       Map<String, Integer> userTokenGenerations, Map<String, Instant> revokedTokens,
       Map<String, Instant> lockedUntil, Map<String, Integer> projectTokenGenerations,
-      Map<String, Integer> failedLogins, ServiceCatalog catalog) implements CborSerializable {
+      Map<String, Integer> failedLogins, ServiceCatalog catalog, Map<String, Group> groups) implements CborSerializable {
 
     /** A snapshot from before a field existed reads that field as null: make it empty. */
     public Directory {
@@ -84,11 +95,12 @@ public final class IdentityEntity
       projectTokenGenerations = projectTokenGenerations == null ? Map.of() : projectTokenGenerations;
       failedLogins = failedLogins == null ? Map.of() : failedLogins;
       catalog = catalog == null ? ServiceCatalog.empty() : catalog;
+      groups = groups == null ? Map.of() : groups;
     }
 
     static Directory empty() {
       return new Directory(Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-          Map.of(), ServiceCatalog.empty());
+          Map.of(), ServiceCatalog.empty(), Map.of());
     }
 
     /** The catalog as reads see it: no password hash, no failed-login counts. */
@@ -96,7 +108,7 @@ public final class IdentityEntity
       Map<String, User> users = new HashMap<>();
       this.users.forEach((id, u) -> users.put(id, u.withoutSecret()));
       return new Directory(domains, projects, Map.copyOf(users), roles, assignments, userTokenGenerations,
-          revokedTokens, lockedUntil, projectTokenGenerations, Map.of(), catalog);
+          revokedTokens, lockedUntil, projectTokenGenerations, Map.of(), catalog, groups);
     }
 
     /**
@@ -112,7 +124,7 @@ public final class IdentityEntity
           user.map(u -> Map.of(u.id(), u)).orElse(Map.of()), roles,
           assignments.stream().filter(a -> a.userId().equals(userId)).toList(),
           only(userTokenGenerations, userId), Map.of(), only(lockedUntil, userId),
-          project.map(p -> only(projectTokenGenerations, p.id())).orElse(Map.of()), Map.of(), catalog);
+          project.map(p -> only(projectTokenGenerations, p.id())).orElse(Map.of()), Map.of(), catalog, Map.of());
     }
 
     private static <V> Map<String, V> only(Map<String, V> map, String key) {
@@ -173,19 +185,28 @@ public final class IdentityEntity
         UnaryOperator<List<Assignment>> a) {
       return new Directory(d.apply(domains), p.apply(projects), u.apply(users), r.apply(roles),
           a.apply(assignments), userTokenGenerations, revokedTokens, lockedUntil, projectTokenGenerations, failedLogins,
-          catalog);
+          catalog, groups);
     }
 
     Directory with(ServiceCatalog next) {
       return new Directory(domains, projects, users, roles, assignments, userTokenGenerations, revokedTokens,
-          lockedUntil, projectTokenGenerations, failedLogins, next);
+          lockedUntil, projectTokenGenerations, failedLogins, next, groups);
     }
 
     /** The same catalog with other revocations or lockouts. */
     Directory withAccess(Map<String, Integer> userGenerations, Map<String, Instant> revoked,
         Map<String, Instant> locked, Map<String, Integer> projectGenerations, Map<String, Integer> failed) {
       return new Directory(domains, projects, users, roles, assignments, userGenerations, revoked, locked,
-          projectGenerations, failed, catalog);
+          projectGenerations, failed, catalog, groups);
+    }
+
+    Directory withGroups(UnaryOperator<Map<String, Group>> g) {
+      return new Directory(domains, projects, users, roles, assignments, userTokenGenerations, revokedTokens,
+          lockedUntil, projectTokenGenerations, failedLogins, catalog, g.apply(groups));
+    }
+
+    public Optional<Group> groupByName(String name, String domainId) {
+      return groups.values().stream().filter(g -> g.name().equals(name) && g.domainId().equals(domainId)).findFirst();
     }
   }
 
@@ -220,6 +241,15 @@ public final class IdentityEntity
   public record DeleteUser(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record DeleteRole(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Creates or renames a group (its members are kept). */
+  public record SaveGroup(Group group, boolean create, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record DeleteGroup(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Adds ({@code member}) or removes a user from a group. */
+  public record SetGroupMember(String groupId, String userId, boolean member, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   public record Assign(Assignment assignment, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -272,6 +302,14 @@ public final class IdentityEntity
   public record RoleAssigned(Assignment assignment) implements Event {}
 
   public record RoleUnassigned(Assignment assignment) implements Event {}
+
+  public record GroupSaved(Group group) implements Event {}
+
+  public record GroupDeleted(String id) implements Event {}
+
+  public record GroupMemberAdded(String groupId, String userId) implements Event {}
+
+  public record GroupMemberRemoved(String groupId, String userId) implements Event {}
 
   /** The service catalog of a new cloud (or of one from before the catalog was state): Nimbus's own services. */
   public record CatalogSeeded(ServiceCatalog catalog) implements Event {}
@@ -384,6 +422,11 @@ public final class IdentityEntity
             ? persistAndAck(roleDeleted(s.directory(), c.id()), c.replyTo())
             : Effect().reply(c.replyTo(), Rejection.notFound("Could not find role: " + c.id() + ".")))
         .onCommand(Assign.class, this::assign)
+        .onCommand(SaveGroup.class, this::saveGroup)
+        .onCommand(DeleteGroup.class, (s, c) -> s.directory().groups().containsKey(c.id())
+            ? persistAndAck(List.of(new GroupDeleted(c.id())), c.replyTo())
+            : Effect().reply(c.replyTo(), Rejection.notFound("Could not find group: " + c.id() + ".")))
+        .onCommand(SetGroupMember.class, this::setGroupMember)
         .onCommand(Unassign.class, (s, c) -> s.directory().assignments().contains(c.assignment())
             ? persistAndAck(List.of(new RoleUnassigned(c.assignment()),
                 userRevoked(s.directory(), c.assignment().userId())), c.replyTo())
@@ -531,9 +574,40 @@ public final class IdentityEntity
           "Cannot delete a domain that is enabled, please disable it first."));
     }
     boolean inUse = s.directory().projects().values().stream().anyMatch(p -> p.domainId().equals(c.id()))
-        || s.directory().users().values().stream().anyMatch(u -> u.domainId().equals(c.id()));
+        || s.directory().users().values().stream().anyMatch(u -> u.domainId().equals(c.id()))
+        || s.directory().groups().values().stream().anyMatch(g -> g.domainId().equals(c.id()));
     if (inUse) return Effect().reply(c.replyTo(), Rejection.conflict("Domain " + c.id() + " still holds projects or users."));
     return persistAndAck(List.of(new DomainDeleted(c.id())), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> saveGroup(Ready s, SaveGroup c) {
+    Directory d = s.directory();
+    Group g = c.group();
+    if (!d.domains().containsKey(g.domainId())) {
+      return Effect().reply(c.replyTo(), Rejection.notFound("Could not find domain: " + g.domainId() + "."));
+    }
+    if (d.groupByName(g.name(), g.domainId()).filter(o -> !o.id().equals(g.id())).isPresent()) {
+      return Effect().reply(c.replyTo(), Rejection.conflict("Conflict occurred attempting to store group "
+          + g.name() + ". Duplicate entry found."));
+    }
+    Group before = d.groups().get(g.id());
+    return persistAndAck(List.of(new GroupSaved(before == null ? g : g.withUsers(before.userIds()))), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> setGroupMember(Ready s, SetGroupMember c) {
+    Directory d = s.directory();
+    Group g = d.groups().get(c.groupId());
+    if (g == null) return Effect().reply(c.replyTo(), Rejection.notFound("Could not find group: " + c.groupId() + "."));
+    if (!d.users().containsKey(c.userId())) {
+      return Effect().reply(c.replyTo(), Rejection.notFound("Could not find user: " + c.userId() + "."));
+    }
+    if (c.member() == g.userIds().contains(c.userId())) {
+      return c.member() ? Effect().reply(c.replyTo(), StatusReply.ack())
+          : Effect().reply(c.replyTo(), Rejection.notFound("User " + c.userId() + " is not a member of group "
+              + c.groupId() + "."));
+    }
+    return persistAndAck(List.of(c.member() ? new GroupMemberAdded(g.id(), c.userId())
+        : new GroupMemberRemoved(g.id(), c.userId())), c.replyTo());
   }
 
   private ReplyEffect<Event, State> assign(Ready s, Assign c) {
@@ -581,7 +655,22 @@ public final class IdentityEntity
       return d.with(same(), remove(x.id()), same(), same(), without(a -> a.projectId().equals(x.id())));
     }
     if (e instanceof UserDeleted x) {
-      return d.with(same(), same(), remove(x.id()), same(), without(a -> a.userId().equals(x.id())));
+      Map<String, Group> groups = new HashMap<>();
+      d.groups().forEach((id, g) -> groups.put(id, g.withUsers(minus(g.userIds(), x.id()))));
+      return d.with(same(), same(), remove(x.id()), same(), without(a -> a.userId().equals(x.id())))
+          .withGroups(g -> Map.copyOf(groups));
+    }
+    if (e instanceof GroupSaved x) return d.withGroups(put(x.group().id(), x.group()));
+    if (e instanceof GroupDeleted x) return d.withGroups(remove(x.id()));
+    if (e instanceof GroupMemberAdded x) {
+      Group g = d.groups().get(x.groupId());
+      Set<String> users = new HashSet<>(g.userIds());
+      users.add(x.userId());
+      return d.withGroups(put(g.id(), g.withUsers(users)));
+    }
+    if (e instanceof GroupMemberRemoved x) {
+      Group g = d.groups().get(x.groupId());
+      return d.withGroups(put(g.id(), g.withUsers(minus(g.userIds(), x.userId()))));
     }
     if (e instanceof RoleDeleted x) {
       return d.with(same(), same(), same(), remove(x.id()), without(a -> a.roleId().equals(x.id())));
@@ -634,6 +723,12 @@ public final class IdentityEntity
           d.projectTokenGenerations(), IdentityEntity.<Integer>remove(x.userId()).apply(d.failedLogins()));
     }
     return d;
+  }
+
+  private static Set<String> minus(Set<String> set, String gone) {
+    Set<String> rest = new HashSet<>(set);
+    rest.remove(gone);
+    return rest;
   }
 
   private static <T> UnaryOperator<T> same() {

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -19,6 +20,7 @@ import nimbus.edge.ServiceRoutes;
 import nimbus.edge.identity.IdentityEntity.Assignment;
 import nimbus.edge.identity.IdentityEntity.Directory;
 import nimbus.edge.identity.IdentityEntity.Domain;
+import nimbus.edge.identity.IdentityEntity.Group;
 import nimbus.edge.identity.IdentityEntity.Project;
 import nimbus.edge.identity.IdentityEntity.Role;
 import nimbus.edge.identity.IdentityEntity.User;
@@ -44,6 +46,8 @@ public final class IdentityRoutes extends ServiceRoutes {
   private static final RequestSchema USER_UPDATE = RequestSchema.named("identity-user-update");
   private static final RequestSchema ROLE_CREATE = RequestSchema.named("identity-role-create");
   private static final RequestSchema ROLE_UPDATE = RequestSchema.named("identity-role-update");
+  private static final RequestSchema GROUP_CREATE = RequestSchema.named("identity-group-create");
+  private static final RequestSchema GROUP_UPDATE = RequestSchema.named("identity-group-update");
   private static final RequestSchema REGION_CREATE = RequestSchema.named("identity-region-create");
   private static final RequestSchema REGION_UPDATE = RequestSchema.named("identity-region-update");
   private static final RequestSchema SERVICE_CREATE = RequestSchema.named("identity-service-create");
@@ -175,6 +179,12 @@ public final class IdentityRoutes extends ServiceRoutes {
             user -> get(() -> respond(() -> identity.directory().thenApply(d -> userProjects(d, user, caller, base))))),
         resource("users", caller, base, this::listUsers, this::showUser, this::createUser, this::updateUser,
             id -> r -> new IdentityEntity.DeleteUser(id, r)),
+        path(PathMatchers.segment("users").slash(PathMatchers.segment()).slash("groups"),
+            user -> get(() -> respond(() -> identity.directory().thenApply(d -> userGroups(d, user, caller, base))))),
+        pathPrefix(PathMatchers.segment("groups").slash(PathMatchers.segment()).slash("users"),
+            group -> members(caller, group, base)),
+        resource("groups", caller, base, this::listGroups, this::showGroup, this::createGroup, this::updateGroup,
+            id -> r -> new IdentityEntity.DeleteGroup(id, r)),
         resource("roles", caller, base, this::listRoles, this::showRole, this::createRole, this::updateRole,
             id -> r -> new IdentityEntity.DeleteRole(id, r)),
         path(PathMatchers.segment("regions").slash(PathMatchers.segment()), id -> put(() -> body(b -> respond(() ->
@@ -387,6 +397,80 @@ public final class IdentityRoutes extends ServiceRoutes {
     Role old = Optional.ofNullable(d.roles().get(id)).orElseThrow(() -> notFound("role", id));
     Role r = new Role(id, member(ROLE_UPDATE, body, "role").path("name").asText(old.name()));
     return save(x -> new IdentityEntity.SaveRole(r, false, x), 200, "role", KeystoneJson.role(r, base));
+  }
+
+  // groups: users of a domain, listed together (a group holds no roles: group grants are not offered)
+
+  private HttpResponse listGroups(Directory d, Map<String, String> q, Token caller, String base) {
+    requireAdmin(caller, "list_groups");
+    return listOf("groups", d.groups().values().stream()
+        .filter(g -> matches(q, "name", g.name()) && matches(q, "domain_id", g.domainId()))
+        .sorted(Comparator.comparing(Group::name)).map(g -> KeystoneJson.group(g, base)), base + "/groups");
+  }
+
+  private HttpResponse showGroup(Directory d, String id, Token caller, String base) {
+    requireAdmin(caller, "get_group");
+    return one("group", KeystoneJson.group(group(d, id), base));
+  }
+
+  private CompletionStage<HttpResponse> createGroup(Directory d, String unused, JsonNode body, String base) {
+    JsonNode in = member(GROUP_CREATE, body, "group");
+    Group g = new Group(IdentityEntity.newId(), in.get("name").asText(),
+        in.path("domain_id").asText(IdentityEntity.DEFAULT_DOMAIN), text(in, "description").orElse(""), Set.of());
+    return save(r -> new IdentityEntity.SaveGroup(g, true, r), 201, "group", KeystoneJson.group(g, base));
+  }
+
+  private CompletionStage<HttpResponse> updateGroup(Directory d, String id, JsonNode body, String base) {
+    Group old = group(d, id);
+    JsonNode in = member(GROUP_UPDATE, body, "group");
+    if (in.has("domain_id") && !in.get("domain_id").asText().equals(old.domainId())) {
+      throw ApiError.badRequest("Cannot change Domain ID");
+    }
+    Group g = new Group(id, in.path("name").asText(old.name()), old.domainId(),
+        in.has("description") ? text(in, "description").orElse("") : old.description(), old.userIds());
+    return save(r -> new IdentityEntity.SaveGroup(g, false, r), 200, "group", KeystoneJson.group(g, base));
+  }
+
+  private static Group group(Directory d, String id) {
+    return Optional.ofNullable(d.groups().get(id)).orElseThrow(() -> notFound("group", id));
+  }
+
+  /** {@code /groups/{group}/users[/{user}]}: the group's members, and a user's membership. */
+  private Route members(Token caller, String groupId, String base) {
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> respond(() -> identity.directory().thenApply(d -> {
+          requireAdmin(caller, "list_users_in_group");
+          Group g = group(d, groupId);
+          return listOf("users", g.userIds().stream().map(d.users()::get).filter(u -> u != null)
+              .sorted(Comparator.comparing(User::name)).map(u -> KeystoneJson.user(u, base)),
+              base + "/groups/" + groupId + "/users");
+        })))),
+        path(PathMatchers.segment(), user -> concat(
+            put(() -> respond(() -> admin(caller, "add_user_to_group")
+                .thenCompose(d -> identity.change(r -> new IdentityEntity.SetGroupMember(groupId, user, true, r)))
+                .thenApply(done -> HttpResponse.create().withStatus(204)))),
+            delete(() -> respond(() -> admin(caller, "remove_user_from_group")
+                .thenCompose(d -> identity.change(r -> new IdentityEntity.SetGroupMember(groupId, user, false, r)))
+                .thenApply(done -> HttpResponse.create().withStatus(204)))),
+            head(() -> respond(() -> identity.directory().thenApply(d -> membership(d, caller, groupId, user)))),
+            get(() -> respond(() -> identity.directory().thenApply(d -> membership(d, caller, groupId, user)))))));
+  }
+
+  private HttpResponse membership(Directory d, Token caller, String groupId, String userId) {
+    requireAdmin(caller, "check_user_in_group");
+    if (!d.users().containsKey(userId)) throw notFound("user", userId);
+    if (!group(d, groupId).userIds().contains(userId)) {
+      throw ApiError.notFound("User " + userId + " is not a member of group " + groupId + ".");
+    }
+    return HttpResponse.create().withStatus(204);
+  }
+
+  private HttpResponse userGroups(Directory d, String userId, Token caller, String base) {
+    policy.enforce(identity.callerOf(caller), "identity:list_groups_for_user", Map.of("target.user.id", userId));
+    if (!d.users().containsKey(userId)) throw notFound("user", userId);
+    return listOf("groups", d.groups().values().stream().filter(g -> g.userIds().contains(userId))
+        .sorted(Comparator.comparing(Group::name)).map(g -> KeystoneJson.group(g, base)),
+        base + "/users/" + userId + "/groups");
   }
 
   // the service catalog: regions, services, endpoints

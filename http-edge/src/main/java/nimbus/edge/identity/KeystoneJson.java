@@ -113,6 +113,13 @@ final class KeystoneJson {
         options, new SelfLink(base + "/users/" + u.id()));
   }
 
+  record GroupView(String id, String name, @JsonProperty("domain_id") String domainId, String description,
+      SelfLink links) {}
+
+  static GroupView group(IdentityEntity.Group g, String base) {
+    return new GroupView(g.id(), g.name(), g.domainId(), g.description(), new SelfLink(base + "/groups/" + g.id()));
+  }
+
   static RoleView role(Role r, String base) {
     return new RoleView(r.id(), r.name(), null, null, Map.of(), new SelfLink(base + "/roles/" + r.id()));
   }
