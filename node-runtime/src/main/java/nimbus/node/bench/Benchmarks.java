@@ -13,7 +13,7 @@ public final class Benchmarks {
              nimbus bench networks [--networks N] [--ports N] [--concurrency N] [--config FILE]
              nimbus bench lease [--rounds N] [--guest DIR] [--config FILE]
              nimbus bench groups [--ports N] [--rounds N]
-             nimbus bench group-rollout [--hosts N] [--ports N] [--rounds N]
+             nimbus bench group-rollout [--hosts N] [--ports N] [--rounds N] [--trace yes]
              nimbus bench router [--interfaces N] [--floating-ips N] [--rounds N]""";
 
   private Benchmarks() {}

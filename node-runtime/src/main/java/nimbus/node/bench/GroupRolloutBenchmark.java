@@ -84,7 +84,7 @@ final class GroupRolloutBenchmark {
         script("up", String.valueOf(hosts), "--control-address", CONTROL, "--join", CONTROL + ":" + h.node.clusterPort(),
             "--certs", tls.toString(), "--host-settings", hostSettings.toString());
         h.awaitHosts(hosts);
-        return new GroupRolloutBenchmark.Run(h, hosts, ports).measure(rounds);
+        return new GroupRolloutBenchmark.Run(h, hosts, ports).measure(rounds, options.containsKey("trace"));
       }
     } finally {
       cleanUp();
@@ -117,17 +117,18 @@ final class GroupRolloutBenchmark {
       this.pollers = Executors.newFixedThreadPool(hosts + 1);
     }
 
-    int measure(int rounds) throws Exception {
+    /** {@code trace}: each change's wall-clock time and its hosts' times, to set beside their logs. */
+    int measure(int rounds, boolean trace) throws Exception {
       try {
         long t = System.nanoTime();
         build();
         System.out.printf("%d hosts, %d ports each in one group, all plugged and filtered in %.1f s%n", hosts, ports,
             (System.nanoTime() - t) / 1e9);
         if (ping()) throw new IllegalStateException("the stand-in guests ping each other before any rule lets them");
-        Samples created = new Samples("rule created");
-        Samples deleted = new Samples("rule deleted");
-        Samples joined = new Samples("port joined the group");
-        Samples left = new Samples("port left the group");
+        Samples created = new Samples("rule created", trace);
+        Samples deleted = new Samples("rule deleted", trace);
+        Samples joined = new Samples("port joined the group", trace);
+        Samples left = new Samples("port left the group", trace);
         for (int r = 0; r < rounds; r++) {
           long request = System.nanoTime();
           HttpResponse<String> answer = h.http.send(h.post(NET + "/security-group-rules", """
@@ -319,9 +320,11 @@ final class GroupRolloutBenchmark {
     private final List<Long> lastHost = new ArrayList<>();
     private final List<Long> requestToLastHost = new ArrayList<>();
     private final List<Long> ping = new ArrayList<>();
+    private final boolean trace;
 
-    Samples(String what) {
+    Samples(String what, boolean trace) {
       this.what = what;
+      this.trace = trace;
     }
 
     void add(long request, long answered, long[] seen) {
@@ -334,6 +337,12 @@ final class GroupRolloutBenchmark {
       lastHost.add(last - answered);
       requestToLastHost.add(last - request);
       ping.add(seen[seen.length - 1] - answered);
+      if (trace) {
+        StringBuilder line = new StringBuilder(java.time.LocalTime.now().minusNanos(System.nanoTime() - answered)
+            + " " + what + ": answered " + (answered - request) / 1_000_000 + " ms after the request; then");
+        for (int i = 0; i < seen.length - 1; i++) line.append(" host").append(i + 1).append(' ').append((seen[i] - answered) / 1_000_000);
+        System.out.println(line.append(" ping ").append((seen[seen.length - 1] - answered) / 1_000_000).append(" ms"));
+      }
     }
 
     void print() {
