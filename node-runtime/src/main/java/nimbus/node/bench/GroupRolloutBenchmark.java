@@ -124,7 +124,7 @@ final class GroupRolloutBenchmark {
         build();
         System.out.printf("%d hosts, %d ports each in one group, all plugged and filtered in %.1f s%n", hosts, ports,
             (System.nanoTime() - t) / 1e9);
-        if (ping()) throw new IllegalStateException("the stand-in guests ping each other before any rule lets them");
+        awaitFiltered();
         Samples created = new Samples("rule created", trace);
         Samples deleted = new Samples("rule deleted", trace);
         Samples joined = new Samples("port joined the group", trace);
@@ -187,6 +187,29 @@ final class GroupRolloutBenchmark {
       awaitActive(all.size());
       joinerIp = standIn(1, joiner, 1);
       pingedIp = standIn(2, pinged, hosts);
+    }
+
+    /**
+     * Waits until every host filters with the group (a server is ACTIVE once its ports are
+     * plugged; their filter may come a job later) and the stand-ins do not ping each other.
+     */
+    private void awaitFiltered() throws Exception {
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (true) {
+        boolean all = true;
+        for (int k = 1; k <= hosts; k++) {
+          try {
+            inHost(k, "nft", "list", "chain", "inet", "nimbus-sg", "ingress-" + group);
+          } catch (IllegalStateException notYet) {
+            all = false;
+          }
+        }
+        if (all && !ping()) return;
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the stand-in guests still ping each other before any rule lets them");
+        }
+        Thread.sleep(100); // polling the hosts' kernels
+      }
     }
 
     /** A guest's NIC for the port on host {@code k}: a veth under its tap name; answers its address. */
