@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Several hypervisor hosts on one machine (RECIPES §3), as root:
 #   namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] [--provider-switch BR]
+#                           [--host-settings FILE]
 #   namespace-hosts.sh underlay [--control-address ADDR]
 #   namespace-hosts.sh down
 #   namespace-hosts.sh status
@@ -21,6 +22,9 @@
 # With --provider-switch BR every host also has an eth1 on bridge BR in the root namespace (made
 # if missing, removed by down), the "physical" network physnet1 (nimbus.host.physical-interfaces
 # maps it to eth1) of flat and VLAN provider networks; BR: 11 characters at most.
+# With --host-settings FILE every host's node configuration ends with FILE's HOCON, which so
+# overrides what is said above it (e.g. the test:///default hypervisor with the linux dataplane:
+# ports plugged and filtered for real, no guest booted).
 #
 # State (configuration, logs, pids, each host's directories) is kept in $NIMBUS_HOSTS_DIR,
 # default data/namespace-hosts. The Java of a node: $NIMBUS_JAVA (default: java on the PATH),
@@ -410,6 +414,7 @@ host_start_node() {
     if [ -n "$PROVIDER_SWITCH" ]; then echo "    physical-interfaces { physnet1 = eth1 }"; fi
     echo "  }"
     echo "}"
+    if [ -n "$HOST_SETTINGS" ]; then cat "$HOST_SETTINGS"; fi
   } >"$hd/nimbus.conf"
   rm -f "$hd/node.pid"
   fresh_log "$hd/node.log"
@@ -584,6 +589,7 @@ parse_options() {
       --join) JOIN=${2:?--join HOST:PORT}; shift 2 ;;
       --certs) CERTS=${2:?--certs DIR}; shift 2 ;;
       --provider-switch) PROVIDER_SWITCH=${2:?--provider-switch BRIDGE}; shift 2 ;;
+      --host-settings) HOST_SETTINGS=$(realpath "${2:?--host-settings FILE}"); [ -r "$HOST_SETTINGS" ] || die "no file $2"; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -594,6 +600,7 @@ CONTROL_ADDRESS=10.252.0.1
 JOIN=""
 CERTS=""
 PROVIDER_SWITCH=""
+HOST_SETTINGS=""
 [ -f "$STATE/underlay" ] && CONTROL_ADDRESS=$(cat "$STATE/underlay")
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
@@ -603,5 +610,5 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   status) shift; cmd_status "$@" ;;
   _init) INIT_HOST=$2; host_init "$2" ;;
-  *) echo "usage: namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] [--provider-switch BR] | underlay | down | status" >&2; exit 2 ;;
+  *) echo "usage: namespace-hosts.sh up N [--control-address ADDR] [--join HOST:PORT] [--certs DIR] [--provider-switch BR] [--host-settings FILE] | underlay | down | status" >&2; exit 2 ;;
 esac

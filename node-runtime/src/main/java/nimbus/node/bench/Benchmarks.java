@@ -2,7 +2,7 @@ package nimbus.node.bench;
 
 import java.util.Map;
 
-/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks|lease|groups|router [--option value]...}: see BENCHMARKS.md. */
+/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks|lease|groups|group-rollout|router [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
       nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
@@ -13,6 +13,7 @@ public final class Benchmarks {
              nimbus bench networks [--networks N] [--ports N] [--concurrency N] [--config FILE]
              nimbus bench lease [--rounds N] [--guest DIR] [--config FILE]
              nimbus bench groups [--ports N] [--rounds N]
+             nimbus bench group-rollout [--hosts N] [--ports N] [--rounds N] [--trace yes]
              nimbus bench router [--interfaces N] [--floating-ips N] [--rounds N]""";
 
   private Benchmarks() {}
@@ -27,6 +28,7 @@ public final class Benchmarks {
       case "networks" -> NetworkBenchmark.run(options);
       case "lease" -> LeaseBenchmark.run(options);
       case "groups" -> GroupBenchmark.run(options);
+      case "group-rollout" -> GroupRolloutBenchmark.run(options);
       case "router" -> RouterBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);

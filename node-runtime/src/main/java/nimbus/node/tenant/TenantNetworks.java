@@ -193,7 +193,10 @@ public final class TenantNetworks {
         })
         .onMessage(JobDone.class, this::jobDone)
         .onMessage(GroupChanged.class, m -> {
-          if (groups.heard(m.changed().group())) filterWanted = true;
+          boolean changed = groups.heard(m.changed().group());
+          if (changed) filterWanted = true;
+          ctx.getLog().debug("security group {} heard: {}", m.changed().group().id(),
+              !changed ? "no change" : busy ? "after the running job" : "applying");
           return advance();
         })
         .onMessage(GroupFetched.class, this::groupFetched)
