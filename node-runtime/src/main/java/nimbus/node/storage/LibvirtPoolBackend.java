@@ -75,6 +75,8 @@ public final class LibvirtPoolBackend implements StorageBackend {
 
   @Override
   public Map<String, Long> volumes() {
+    // no directory yet: no volume was ever made here, and listing starts no pool
+    if (dir.isPresent() && !java.nio.file.Files.isDirectory(dir.get()) && !poolExists()) return Map.of();
     return withPool(pool -> {
       pool.refresh(0);
       Map<String, Long> out = new HashMap<>();
@@ -152,6 +154,14 @@ public final class LibvirtPoolBackend implements StorageBackend {
         // nothing more to free
       }
     }
+  }
+
+  private boolean poolExists() {
+    return call(() -> {
+      Optional<StoragePool> pool = lookupPool();
+      if (pool.isPresent()) pool.get().free();
+      return pool.isPresent();
+    });
   }
 
   private Optional<StoragePool> lookupPool() throws LibvirtException {

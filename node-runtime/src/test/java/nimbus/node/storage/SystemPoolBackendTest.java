@@ -37,6 +37,8 @@ class SystemPoolBackendTest {
   void aVolumeFileIsMadeGrownAndRemovedInARealDirPool() throws Exception {
     Path volumes = dir.resolve("volumes");
     backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    assertTrue(backend.volumes().isEmpty());
+    assertFalse(Files.exists(volumes), "listing starts no pool before a volume is made");
     String id = UUID.randomUUID().toString();
     Path file = volumes.resolve(LibvirtPoolBackend.PREFIX + id);
     backend.create(id, GIB);
