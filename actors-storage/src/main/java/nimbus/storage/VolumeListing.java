@@ -28,8 +28,11 @@ public final class VolumeListing {
     this.database = database;
   }
 
+  /** Waits until the read side holds every volume event written before (a list shows its own writes). */
   public List<Volume> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {
+      nimbus.cluster.ReadSideProjection.awaitCaughtUp(c, VolumeListProjection.NAME, VolumeEntity.TAG,
+          java.time.Duration.ofSeconds(10));
       return list(c, q);
     }
   }
