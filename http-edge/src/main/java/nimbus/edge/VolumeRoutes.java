@@ -36,6 +36,8 @@ final class VolumeRoutes extends ServiceRoutes {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
       .withZone(ZoneOffset.UTC);
 
+  private static final java.util.regex.Pattern PROJECT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   private final ClusterSharding sharding;
   private final VolumeListing listing;
   private final Executor blocking;
@@ -78,7 +80,10 @@ final class VolumeRoutes extends ServiceRoutes {
                 ? Json.response(200, Map.of("volume_type", type()))
                 : NovaErrors.response(404, "Volume type " + id + " could not be found.")))))),
         path("limits", () -> get(() -> respond(() -> limits(ctx)))),
-        pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), target -> concat(
+        pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), target -> !PROJECT_ID.matcher(target).matches()
+            // the quota's entity is named by it: its journal holds no longer id, nor a NUL
+            ? complete(NovaErrors.response(400, "Invalid project id: at most 64 letters, digits, '-' and '_'."))
+            : concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> parameterMap(q -> respond(() -> quotaSet(ctx, target, truthy(q.get("usage")))))),
                 put(() -> body(b -> respond(() -> setQuota(ctx, target, b)))))),
@@ -163,6 +168,9 @@ final class VolumeRoutes extends ServiceRoutes {
 
   /** The volume, if the caller may see it (its project's, or any for the cloud's admin); else 404. */
   private CompletionStage<Volume> visible(RequestContext ctx, String id) {
+    // an id no volume can have names none: no entity is started for it
+    if (!Ids.isUuid(id)) return java.util.concurrent.CompletableFuture.failedFuture(
+        ApiError.notFound("Volume " + id + " could not be found."));
     return volume(id).<Volume>askWithStatus(VolumeEntity.Get::new, timeout).thenApply(v -> {
       if (!v.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
         throw ApiError.notFound("Volume " + id + " could not be found.");
