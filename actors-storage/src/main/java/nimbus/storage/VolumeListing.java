@@ -28,11 +28,14 @@ public final class VolumeListing {
     this.database = database;
   }
 
-  /** Waits until the read side holds every volume event written before (a list shows its own writes). */
+  /**
+   * Waits (at most 2 s, as image lists) until the read side holds every volume event written
+   * before, so a list shows the caller's own writes.
+   */
   public List<Volume> list(Query q) throws SQLException {
     try (Connection c = database.connection()) {
       nimbus.cluster.ReadSideProjection.awaitCaughtUp(c, VolumeListProjection.NAME, VolumeEntity.TAG,
-          java.time.Duration.ofSeconds(10));
+          java.time.Duration.ofSeconds(2));
       return list(c, q);
     }
   }
