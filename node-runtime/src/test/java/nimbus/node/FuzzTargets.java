@@ -81,6 +81,9 @@ final class FuzzTargets {
     expect(200, admin.send("PUT", "/network/v2.0/quotas/" + t.id("project.own"), "{\"quota\": {\"security_group\": -1, "
         + "\"security_group_rule\": -1, \"router\": -1, \"floatingip\": -1}}"));
 
+    // each property makes its own volume, whatever the fuzzer made before: no volume quota to run into
+    expect(200, admin.send("PUT", "/volume/v3/" + projectId(admin, "admin") + "/os-quota-sets/" + t.id("project.own"),
+        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1}}"));
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
     t.ids.put("image.shared", t.image(t.other, "bystanders-shared", "shared"));
