@@ -18,11 +18,27 @@ public final class Storage {
         ctx -> ImageQuotaEntity.create(ctx.getEntityId(), limits, uploadTimeout, clock));
   }
 
+  /**
+   * The volume entities and their projects' quotas; {@code stepRetry}: how long a volume's step
+   * waits for an answer before it is asked again.
+   */
+  public static void initVolumes(ActorSystem<?> system, Clock clock, Duration stepRetry) {
+    VolumeClaims claims = new ShardedVolumeClaims(system, stepRetry);
+    Entities.initRemembered(system, VolumeEntity.TYPE_KEY, ctx -> VolumeEntity.create(ctx.getEntityId(), claims,
+        stepRetry, clock, java.util.Optional.of(ctx.getShard())));
+    Entities.init(system, VolumeQuotaEntity.TYPE_KEY,
+        ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS));
+  }
+
   /** On control nodes: the image list table and the projection that fills it. */
   public static void initReadSide(ActorSystem<?> system) throws Exception {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       ImageListProjection.createTable(c);
     }
     ReadSideProjection.run(system, ImageListProjection.NAME, ImageEntity.TAG, ImageListProjection::new);
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      VolumeListProjection.createTable(c);
+    }
+    ReadSideProjection.run(system, VolumeListProjection.NAME, VolumeEntity.TAG, VolumeListProjection::new);
   }
 }

@@ -17,6 +17,7 @@ import nimbus.edge.identity.IdentityRoutes;
 import nimbus.edge.identity.IdentityService;
 import nimbus.network.NetworkListing;
 import nimbus.storage.ImageListing;
+import nimbus.storage.VolumeListing;
 import nimbus.storage.ImageUploads;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -61,6 +62,7 @@ public final class ApiServer extends AllDirectives {
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
+  private final VolumeRoutes volumes;
   private final Optional<String> publicUrl;
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
@@ -92,6 +94,8 @@ public final class ApiServer extends AllDirectives {
     NetworkListing networkListing = new NetworkListing(ReadSideDatabase.get(system));
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
         new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), blocking,
+        settings.askTimeout(), policy);
+    this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)), blocking,
         settings.askTimeout(), policy);
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
     this.novaSecurityGroups = new NovaSecurityGroupRoutes(sharding, networkListing, blocking, settings.askTimeout(),
@@ -142,7 +146,9 @@ public final class ApiServer extends AllDirectives {
                           OTHER_VERSIONS.route(api),
                           pathPrefix("compute", () -> compute(api + "/compute")),
                           pathPrefix("network", () -> neutron.route(api + "/network", this::projectScoped)),
-                          pathPrefix("image", () -> projectScoped(images::route)));
+                          pathPrefix("image", () -> projectScoped(images::route)),
+                          pathPrefix(PathMatchers.segment("volume").slash("v3").slash(PathMatchers.segment()),
+                              project -> projectScoped(ctx -> volumes.route(ctx, project, api + "/volume/v3"))));
                     }))))))));
   }
 

@@ -23,6 +23,7 @@ final class PolicyDefaults {
     servers(r);
     compute(r);
     images(r);
+    volumes(r);
     networks(r);
     identity(r);
     return r;
@@ -147,6 +148,18 @@ final class PolicyDefaults {
     r.put("publicize_image", ADMIN);
     r.put("get_member", "rule:context_is_admin or project_id:%(owner)s or project_id:%(member_id)s");
     r.put("modify_member", "rule:project_member_api and project_id:%(member_id)s"); // the member answers alone
+  }
+
+  /** Cinder's names: a project's members change its volumes, its readers see them. */
+  private static void volumes(Map<String, String> r) {
+    for (String change : new String[] {"volume:create", "volume:update", "volume:delete", "volume:extend"}) {
+      r.put(change, MEMBER);
+    }
+    r.put("volume:get", READER);
+    r.put("volume:get_all", READER);
+    r.put("limits_extension:used_limits", READER);
+    r.put("volume_extension:quotas:show", ADMIN);
+    r.put("volume_extension:quotas:update", ADMIN);
   }
 
   /**

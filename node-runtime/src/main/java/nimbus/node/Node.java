@@ -40,6 +40,10 @@ import nimbus.node.dataplane.RecordingDataplane;
 import nimbus.node.dataplane.RecordingTenantHost;
 import nimbus.node.dataplane.TenantHost;
 import nimbus.node.hypervisor.Hypervisor;
+import nimbus.node.storage.LibvirtPoolBackend;
+import nimbus.node.storage.StorageAgent;
+import nimbus.node.storage.StorageBackend;
+import nimbus.node.storage.VolumeLookup;
 import nimbus.node.hypervisor.HypervisorException;
 import nimbus.node.hypervisor.LibvirtHypervisor;
 import nimbus.storage.ImageFileService;
@@ -106,6 +110,7 @@ public final class Node implements AutoCloseable {
     ActorSystem<Void> system = NimbusNode.start(settings, extra, sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), imageLimits);
+      Storage.initVolumes(sys, clock, settings.compute().stepRetryInterval());
       // routers go to the compute hosts that are up (their agents build them)
       Networking.init(sys, settings.network(), clock, () -> HostDirectory.get(sys).hosts().stream()
           .map(h -> h.host()).filter(h -> HostDirectory.get(sys).isUp(h, settings.compute().hostDownAfter())).toList());
@@ -131,6 +136,10 @@ public final class Node implements AutoCloseable {
             .thenApply(b -> b.localAddress().getPort());
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings, metadataPort),
                 Optional.of(guests), blocking), "host-agent", Props.empty());
+        // every compute host is also a storage host (the all-in-one node among them)
+        sys.systemActorOf(StorageAgent.create(settings.host().name(), storageBackend(settings),
+                VolumeLookup.sharded(sys, settings.api().askTimeout()), settings.host().reconcileInterval(), blocking),
+            "storage-agent", Props.empty());
       }
     });
     ServerBinding binding = null;
@@ -197,6 +206,18 @@ public final class Node implements AutoCloseable {
       throw new SettingsException("nimbus.host.hypervisor-uri", e.getMessage(),
           "start libvirtd (./nimbus test sets it up) or use test:///default");
     }
+  }
+
+  /**
+   * Where the host keeps volumes: libvirt's own {@code default-pool} on the test driver, else a
+   * {@code dir} pool of files under the node's data directory (started on first use).
+   */
+  private static StorageBackend storageBackend(NimbusSettings settings) {
+    String uri = settings.host().hypervisorUri();
+    return settings.host().domainType().equals("test")
+        ? new LibvirtPoolBackend(uri, "default-pool", Optional.empty())
+        : new LibvirtPoolBackend(uri, LibvirtPoolBackend.poolNameFor(settings.dataDir().resolve("volumes")),
+            Optional.of(settings.dataDir().resolve("volumes")));
   }
 
   /** The host's dataplane, its local network made before anything is scheduled here. */

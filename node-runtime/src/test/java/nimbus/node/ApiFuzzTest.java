@@ -96,6 +96,11 @@ class ApiFuzzTest {
   }
 
   /** Each login checks a password with Argon2id, slow on purpose: fewer tries. */
+  @Property(tries = 600, edgeCases = EdgeCasesMode.NONE)
+  void volumesAnswerEveryRequestInCindersFormat(@ForAll("volumes") FuzzRequest request) {
+    exchange(request);
+  }
+
   @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
   void loginsAnswerInKeystonesFormat(@ForAll("logins") FuzzRequest request) {
     exchange(request);
@@ -145,6 +150,11 @@ class ApiFuzzTest {
   }
 
   @Provide
+  Arbitrary<FuzzRequest> volumes() {
+    return fuzzerAndAdmin(FuzzRoutes.VOLUME_ROUTES);
+  }
+
+  @Provide
   Arbitrary<FuzzRequest> logins() {
     return Arbitraries.oneOf(FuzzRoutes.requests(FuzzRoutes.LOGIN_ROUTES, Caller.NOBODY),
         FuzzRoutes.requests(FuzzRoutes.LOGIN_ROUTES, Caller.FUZZER));
@@ -159,7 +169,8 @@ class ApiFuzzTest {
   @Provide
   Arbitrary<FuzzRequest> oddIds() {
     List<FuzzRoutes.Route> withIds = Stream.of(FuzzRoutes.IDENTITY_ROUTES, FuzzRoutes.COMPUTE_ROUTES,
-        FuzzRoutes.IMAGE_ROUTES, FuzzRoutes.NETWORK_ROUTES).flatMap(List::stream).filter(r -> r.path().contains("{")).toList();
+        FuzzRoutes.IMAGE_ROUTES, FuzzRoutes.NETWORK_ROUTES, FuzzRoutes.VOLUME_ROUTES).flatMap(List::stream)
+        .filter(r -> r.path().contains("{")).toList();
     return Arbitraries.oneOf(FuzzRoutes.withOddIds(withIds, Caller.FUZZER), FuzzRoutes.withOddIds(withIds, Caller.ADMIN));
   }
 
@@ -167,7 +178,7 @@ class ApiFuzzTest {
   @Provide
   Arbitrary<FuzzRequest> oddHeaders() {
     List<FuzzRoutes.Route> reads = Stream.of(FuzzRoutes.IDENTITY_ROUTES, FuzzRoutes.COMPUTE_ROUTES, FuzzRoutes.IMAGE_ROUTES,
-            FuzzRoutes.NETWORK_ROUTES)
+            FuzzRoutes.NETWORK_ROUTES, FuzzRoutes.VOLUME_ROUTES)
         .flatMap(List::stream).filter(r -> r.method().equals("GET")).toList();
     Arbitrary<String> token = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(400),
         Arbitraries.of("", "gAAAAA", "@{token.fuzzer}x", "x@{token.fuzzer}", "@{token.other}", "a".repeat(7000)));

@@ -13,7 +13,7 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
   enum Caller { FUZZER, ADMIN, NOBODY }
 
   /** The service a path belongs to, by its prefix: its errors come in that service's format. */
-  enum Service { IDENTITY, COMPUTE, IMAGE, NETWORK }
+  enum Service { IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME }
 
   FuzzRequest {
     headers = new TreeMap<>(headers);
@@ -24,6 +24,7 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
     if (path.startsWith("/image")) return Service.IMAGE;
     if (path.startsWith("/compute")) return Service.COMPUTE;
     if (path.startsWith("/network")) return Service.NETWORK;
+    if (path.startsWith("/volume")) return Service.VOLUME;
     throw new IllegalStateException("no service for " + path);
   }
 

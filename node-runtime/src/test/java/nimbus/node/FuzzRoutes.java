@@ -209,6 +209,20 @@ final class FuzzRoutes {
       new Route("GET", "/image/v2/schemas/image"), new Route("GET", "/image/v2/schemas/images"),
       new Route("GET", "/image/v2/schemas/member"), new Route("GET", "/image/v2/schemas/members"));
 
+  private static final String VOLUMES = "/volume/v3/{project}";
+  static final List<Route> VOLUME_ROUTES = List.of(
+      new Route("GET", "/volume"), new Route("GET", VOLUMES + "/volumes"), new Route("GET", VOLUMES + "/volumes/detail"),
+      new Route("POST", VOLUMES + "/volumes", "{\"volume\": {\"size\": 1, \"name\": \"fuzz\", \"description\": \"d\", "
+          + "\"metadata\": {\"k\": \"v\"}, \"availability_zone\": \"nova\", \"volume_type\": \"__DEFAULT__\"}}"),
+      new Route("GET", VOLUMES + "/volumes/{volume}"), new Route("DELETE", VOLUMES + "/volumes/{volume}"),
+      new Route("PUT", VOLUMES + "/volumes/{volume}", "{\"volume\": {\"name\": \"renamed\", \"description\": \"d\", "
+          + "\"metadata\": {\"k\": \"v\"}}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-extend\": {\"new_size\": 2}}"),
+      new Route("GET", VOLUMES + "/types"), new Route("GET", VOLUMES + "/types/{volumetype}"),
+      new Route("GET", VOLUMES + "/limits"),
+      new Route("GET", VOLUMES + "/os-quota-sets/{project}"), new Route("GET", VOLUMES + "/os-quota-sets/{project}/defaults"),
+      new Route("PUT", VOLUMES + "/os-quota-sets/{project}", "{\"quota_set\": {\"volumes\": 10, \"gigabytes\": 1000}}"));
+
   private static final String NETWORK = "/network/v2.0";
   static final List<Route> NETWORK_ROUTES = List.of(
       new Route("GET", "/network"), new Route("GET", NETWORK), new Route("GET", NETWORK + "/extensions"),

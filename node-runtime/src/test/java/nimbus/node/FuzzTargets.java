@@ -39,7 +39,9 @@ final class FuzzTargets {
       Map.entry("secgroup", List.of("@{secgroup.own}", "@{secgroup.other}")),
       Map.entry("secrule", List.of("@{secrule.own}", "@{secrule.other}")),
       Map.entry("router", List.of("@{router.own}", "@{router.other}")),
-      Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")));
+      Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")),
+      Map.entry("volume", List.of("@{volume.own}", "@{volume.other}")),
+      Map.entry("volumetype", List.of("__DEFAULT__")));
 
   final Api admin;
   final Api fuzzer;
@@ -79,6 +81,9 @@ final class FuzzTargets {
     expect(200, admin.send("PUT", "/network/v2.0/quotas/" + t.id("project.own"), "{\"quota\": {\"security_group\": -1, "
         + "\"security_group_rule\": -1, \"router\": -1, \"floatingip\": -1}}"));
 
+    // each property makes its own volume, whatever the fuzzer made before: no volume quota to run into
+    expect(200, admin.send("PUT", "/volume/v3/" + projectId(admin, "admin") + "/os-quota-sets/" + t.id("project.own"),
+        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1}}"));
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
     t.ids.put("image.shared", t.image(t.other, "bystanders-shared", "shared"));
@@ -97,6 +102,7 @@ final class FuzzTargets {
     t.ids.put("floatingip.other", t.floatingIp(t.other));
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
+    t.ids.put("volume.other", volume(t.other, t.id("project.other")));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;
   }
@@ -122,6 +128,13 @@ final class FuzzTargets {
     securityGroup(fuzzer, "own");
     ids.put("router.own", router(fuzzer));
     ids.put("floatingip.own", floatingIp(fuzzer));
+    ids.put("volume.own", volume(fuzzer, id("project.own")));
+  }
+
+  /** A volume of 1 GB in the project. */
+  private static String volume(Api api, String projectId) {
+    return expect(202, api.post("/volume/v3/" + projectId + "/volumes", "{\"volume\": {\"size\": 1}}"))
+        .path("volume").path("id").asText();
   }
 
   /** A security group, as {@code secgroup.WHO}, and one of its rules as {@code secrule.WHO}. */

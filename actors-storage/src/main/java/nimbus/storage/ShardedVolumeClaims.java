@@ -1,0 +1,77 @@
+package nimbus.storage;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * {@link VolumeClaims} as messages: the quota to the sharded {@link VolumeQuotaEntity}, files to
+ * the storage hosts' agents found through the receptionist. No storage host up is no answer (the
+ * step asks again later).
+ */
+public final class ShardedVolumeClaims implements VolumeClaims {
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public ShardedVolumeClaims(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.Reserve(volumeId, gigabytes, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> release(String projectId, String volumeId) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.Release(volumeId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes) {
+    return ask(StorageHostCommand.ANY, r -> new StorageHostCommand.CreateVolume(volumeId, gigabytes, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.ResizeVolume(volumeId, gigabytes, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.RemoveVolume(volumeId, r));
+  }
+
+  private <T> CompletionStage<StatusReply<T>> ask(ServiceKey<StorageHostCommand> key,
+      Function<ActorRef<StatusReply<T>>, StorageHostCommand> command) {
+    return host(key).thenCompose(agent -> agent.isEmpty()
+        ? CompletableFuture.failedFuture(new IllegalStateException("no storage host " + key.id() + " is up"))
+        : AskPattern.ask(agent.get(), command::apply, timeout, system.scheduler()));
+  }
+
+  /** One agent registered under the key, any of them when there are several. */
+  private CompletionStage<Optional<ActorRef<StorageHostCommand>>> host(ServiceKey<StorageHostCommand> key) {
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenApply(listing -> {
+          var agents = java.util.List.copyOf(listing.getServiceInstances(key));
+          return agents.isEmpty() ? Optional.empty() : Optional.of(agents.get(ThreadLocalRandom.current().nextInt(agents.size())));
+        });
+  }
+}

@@ -1,0 +1,34 @@
+package nimbus.storage;
+
+import nimbus.cluster.CborSerializable;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What a volume's steps ask of a storage host's agent. Agents register with the receptionist under
+ * {@link #ANY} and under {@link #of} their host's name. Every command is idempotent; one the agent
+ * is busy with for the same volume goes unanswered, and the step asks again.
+ */
+public sealed interface StorageHostCommand extends CborSerializable {
+
+  /** Every storage host: a new volume goes to one of them. */
+  ServiceKey<StorageHostCommand> ANY = ServiceKey.create(StorageHostCommand.class, "storage-hosts");
+
+  /** The storage host named {@code host}: the one that holds a volume's file. */
+  static ServiceKey<StorageHostCommand> of(String host) {
+    return ServiceKey.create(StorageHostCommand.class, "storage-host:" + host);
+  }
+
+  /** Makes the volume's file of {@code gigabytes} GiB; answered with the host's name. */
+  record CreateVolume(String volumeId, int gigabytes, ActorRef<StatusReply<String>> replyTo)
+      implements StorageHostCommand {}
+
+  /** Grows the volume's file to {@code gigabytes} GiB. */
+  record ResizeVolume(String volumeId, int gigabytes, ActorRef<StatusReply<Done>> replyTo)
+      implements StorageHostCommand {}
+
+  /** Removes the volume's file (answered also when there is none). */
+  record RemoveVolume(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements StorageHostCommand {}
+}

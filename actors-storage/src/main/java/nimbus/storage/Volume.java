@@ -1,0 +1,95 @@
+package nimbus.storage;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import nimbus.cluster.CborSerializable;
+
+/**
+ * A block storage volume as the volume API shows it, with what its steps need: {@code quotaHeld}
+ * is the gigabytes its project's quota holds for it (0: none, and it is not counted as a volume),
+ * {@code targetSize} the size an extend asks for (0: none), {@code stored} whether its storage host
+ * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it.
+ *
+ * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
+ * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
+ * once gone (never shown).
+ */
+public record Volume(String id, String projectId, String name, String description, int size, String status,
+    Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
+    int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault)
+    implements CborSerializable {
+
+  public static final String CREATING = "creating";
+  public static final String AVAILABLE = "available";
+  public static final String EXTENDING = "extending";
+  public static final String DELETING = "deleting";
+  public static final String ERROR = "error";
+  public static final String ERROR_EXTENDING = "error_extending";
+  public static final String ERROR_DELETING = "error_deleting";
+  public static final String DELETED = "deleted";
+
+  public Volume {
+    metadata = Map.copyOf(metadata);
+  }
+
+  /** A volume asked for, before its quota or storage is held. */
+  public static Volume requested(String id, String projectId, String name, String description, int size,
+      Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
+    return new Volume(id, projectId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
+        0, 0, false, Optional.empty(), Optional.empty());
+  }
+
+  /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
+  public boolean deletable() {
+    return status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
+        || status.equals(ERROR_DELETING);
+  }
+
+  /** The gigabytes its quota should hold now: what an extend asks for while it runs, else its size. */
+  public int quotaWanted() {
+    return status.equals(EXTENDING) ? targetSize : size;
+  }
+
+  /** The volume after one of its events. */
+  public Volume after(VolumeEntity.Event event) {
+    Instant at = event.at();
+    if (event instanceof VolumeEntity.VolumeUpdated e) {
+      return new Volume(id, projectId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault);
+    }
+    if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
+    if (event instanceof VolumeEntity.VolumeRefused e) {
+      return with(DELETED, size, 0, 0, false, host, Optional.of(e.reason()), at);
+    }
+    if (event instanceof VolumeEntity.StorageCreated e) {
+      return with(AVAILABLE, size, quotaHeld, 0, true, Optional.of(e.host()), Optional.empty(), at);
+    }
+    if (event instanceof VolumeEntity.StorageFailed e) {
+      String failed = status.equals(CREATING) ? ERROR : status.equals(EXTENDING) ? ERROR_EXTENDING : ERROR_DELETING;
+      // a host that failed a create left no file (it removes what it began); a failed resize left one
+      return with(failed, size, quotaHeld, 0, !status.equals(CREATING), host, Optional.of(e.reason()), at);
+    }
+    if (event instanceof VolumeEntity.ExtendRequested e) {
+      return with(EXTENDING, size, quotaHeld, e.newSize(), stored, host, Optional.empty(), at);
+    }
+    if (event instanceof VolumeEntity.ExtendRefused) return with(AVAILABLE, size, quotaHeld, 0, stored, host, fault, at);
+    if (event instanceof VolumeEntity.Extended) return with(AVAILABLE, targetSize, quotaHeld, 0, stored, host, fault, at);
+    if (event instanceof VolumeEntity.DeleteRequested) return settled(with(DELETING, size, quotaHeld, 0, stored, host, fault, at));
+    if (event instanceof VolumeEntity.StorageRemoved) return settled(with(status, size, quotaHeld, 0, false, host, fault, at));
+    if (event instanceof VolumeEntity.QuotaReleased) return settled(with(status, size, 0, 0, stored, host, fault, at));
+    throw new IllegalArgumentException("not a change of a volume: " + event);
+  }
+
+  /** A deleting volume with no file and no quota left is gone. */
+  private static Volume settled(Volume v) {
+    return v.status.equals(DELETING) && !v.stored && v.quotaHeld == 0
+        ? v.with(DELETED, v.size, 0, 0, false, v.host, v.fault, v.updatedAt) : v;
+  }
+
+  private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
+      Instant at) {
+    return new Volume(id, projectId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
+        held, target, st, h, f);
+  }
+}

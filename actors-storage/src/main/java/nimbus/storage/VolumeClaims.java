@@ -1,0 +1,28 @@
+package nimbus.storage;
+
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What a volume's steps ask of others: its project's quota, and the storage host that holds its
+ * file. Every call is idempotent by the volume's id, so a step asked again after a timeout or a
+ * crash changes nothing twice.
+ */
+public interface VolumeClaims {
+
+  /** The project's quota holds {@code gigabytes} (and one volume) for the volume, in place of what it held. */
+  CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes);
+
+  /** The project's quota no longer holds anything for the volume. */
+  CompletionStage<StatusReply<Done>> release(String projectId, String volumeId);
+
+  /** A storage host makes the volume's file of {@code gigabytes}; answered with the host's name. */
+  CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes);
+
+  /** The volume's file on {@code host} grows to {@code gigabytes}. */
+  CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes);
+
+  /** The volume's file on {@code host} is removed (answered also when there is none). */
+  CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId);
+}

@@ -1,0 +1,389 @@
+package nimbus.storage;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import nimbus.cluster.CborSerializable;
+import nimbus.cluster.Entities;
+import nimbus.cluster.Rejection;
+import nimbus.cluster.StepDriver;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One block storage volume, keyed by its UUID, with Cinder's statuses. What it needs of others is
+ * claimed as persisted steps (ARCHITECTURE.md, "The workflow pattern"): its project's quota, then
+ * its file on a storage host. A create answers once the quota holds it (still {@code creating},
+ * as Cinder answers 202), an extend once the quota holds the new size; a delete removes the file,
+ * then gives the quota back, before the volume is gone. A failed extend gives back what the
+ * quota held beyond the volume's size.
+ */
+public final class VolumeEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<VolumeEntity.Command, VolumeEntity.Event, VolumeEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Volume");
+  public static final String TAG = "volume";
+  /** Idle this long with no step in flight, a volume stops (it is remembered only while it has work). */
+  static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
+
+  // ---------------------------------------------------------------- commands
+
+  /** Messages a volume understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the volume ({@link Volume#requested}); answered once its quota is held. */
+  public record Create(Volume volume, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  public record Get(ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** Replaces what is given of name, description and metadata. */
+  public record Update(Optional<String> name, Optional<String> description, Optional<Map<String, String>> metadata,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** Cinder's os-extend: an available volume grows to {@code newSize} GB; answered once its quota is held. */
+  public record Extend(int newSize, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** Begins the delete (answered at once, as Cinder's 202); refused unless {@link Volume#deletable}. */
+  public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** A step's answer. */
+  record StepAnswered(StepDriver.Answer answer) implements Command {}
+
+  /** Time to ask again the steps still unanswered. */
+  record Tick() implements Command {}
+
+  /** Nothing came for a while: stop unless a step is in flight. */
+  record Idle() implements Command {}
+
+  // ---------------------------------------------------------------- events
+
+  /** Facts in a volume's life. */
+  public sealed interface Event extends CborSerializable {
+    Instant at();
+  }
+
+  public record VolumeRequested(Volume volume, Instant at) implements Event {}
+
+  /** The project's quota holds {@code gigabytes} for the volume (more for an extend, less after a failed one). */
+  public record QuotaHeld(int gigabytes, Instant at) implements Event {}
+
+  /** The quota refused the volume: it never was. */
+  public record VolumeRefused(String reason, Instant at) implements Event {}
+
+  public record StorageCreated(String host, Instant at) implements Event {}
+
+  /** Its storage host could not create, resize or remove the file. */
+  public record StorageFailed(String reason, Instant at) implements Event {}
+
+  public record VolumeUpdated(String name, String description, Map<String, String> metadata, Instant at)
+      implements Event {}
+
+  public record ExtendRequested(int newSize, Instant at) implements Event {}
+
+  /** The quota refused the extend: the volume is as it was. */
+  public record ExtendRefused(String reason, Instant at) implements Event {}
+
+  public record Extended(Instant at) implements Event {}
+
+  public record DeleteRequested(Instant at) implements Event {}
+
+  public record StorageRemoved(Instant at) implements Event {}
+
+  public record QuotaReleased(Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- states
+
+  /** A volume's phases; all but {@link NoVolume} hold the volume. */
+  public sealed interface State extends CborSerializable {}
+
+  public record NoVolume() implements State {}
+
+  /** Phases with a volume. */
+  public sealed interface Existing extends State {
+    Volume volume();
+  }
+
+  /** Creating, extending or deleting: a step is under way. */
+  public record Busy(Volume volume) implements Existing {}
+
+  /** Available, or in an error status: at rest until asked. */
+  public record Resting(Volume volume) implements Existing {}
+
+  public record Gone(Volume volume) implements Existing {}
+
+  // ---------------------------------------------------------------- behavior
+
+  /**
+   * {@code shard}: where to ask to be passivated once idle; without it a remembered volume would
+   * stay in memory for good.
+   */
+  public static Behavior<Command> create(String volumeId, VolumeClaims claims, Duration stepRetry, Clock clock,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
+      return new VolumeEntity(volumeId, claims, clock, context,
+          new StepDriver<>(context, timers, stepRetry, new Tick(), StepAnswered::new), shard);
+    }));
+  }
+
+  private final String volumeId;
+  private final VolumeClaims claims;
+  private final Clock clock;
+  private final ActorContext<Command> context;
+  private final StepDriver<Command> steps;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
+  /** Clients waiting for a create's or an extend's quota (in memory: after a crash they ask again). */
+  private final List<ActorRef<StatusReply<Volume>>> waiting = new ArrayList<>();
+
+  private VolumeEntity(String volumeId, VolumeClaims claims, Clock clock, ActorContext<Command> context,
+      StepDriver<Command> steps, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+    super(PersistenceId.of(TYPE_KEY.name(), volumeId), Entities.JOURNAL_BACKOFF);
+    this.volumeId = volumeId;
+    this.claims = claims;
+    this.clock = clock;
+    this.context = context;
+    this.steps = steps;
+    this.shard = shard;
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoVolume();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::drive).build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(NoVolume.class)
+        .onCommand(Create.class, (s, c) -> {
+          if (!c.volume().id().equals(volumeId)) {
+            return Effect().reply(c.replyTo(), Rejection.invalid("volume id does not match its entity"));
+          }
+          waiting.add(c.replyTo());
+          return persist(new VolumeRequested(c.volume(), now()));
+        });
+    existing(b);
+    b.forAnyState()
+        .onCommand(StepAnswered.class, this::answered)
+        .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Idle.class, (s, c) -> {
+          if (!busy(s) && waiting.isEmpty()) shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+          return Effect().noReply();
+        })
+        .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
+            Rejection.conflict("Volume " + volumeId + " already exists.")))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Extend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+    return b.build();
+  }
+
+  private void existing(CommandHandlerWithReplyBuilder<Command, Event, State> b) {
+    b.forStateType(Busy.class)
+        .onCommand(Create.class, (s, c) -> {
+          // the same create again (a retried request) waits for the same answer
+          if (s.volume().status().equals(Volume.CREATING) && s.volume().quotaHeld() == 0
+              && s.volume().projectId().equals(c.volume().projectId())) {
+            waiting.add(c.replyTo());
+            return Effect().noReply();
+          }
+          return Effect().reply(c.replyTo(), Rejection.conflict("Volume " + volumeId + " already exists."));
+        });
+    for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
+      b.forStateType(live)
+          .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
+          .onCommand(Update.class, (s, c) -> {
+            Volume v = s.volume();
+            return Effect().persist(new VolumeUpdated(c.name().orElse(v.name()), c.description().orElse(v.description()),
+                c.metadata().orElse(v.metadata()), now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+          })
+          .onCommand(Extend.class, (s, c) -> extend(s.volume(), c))
+          .onCommand(Delete.class, (s, c) -> s.volume().deletable()
+              ? Effect().persist(new DeleteRequested(now())).thenRun(this::drive).thenReply(c.replyTo(), n -> StatusReply.ack())
+              : Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume status must be available or error"
+                  + " or error_restoring or error_extending or error_managing and must not be migrating, attached,"
+                  + " belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after"
+                  + " volume transfer.")));
+    }
+  }
+
+  private ReplyEffect<Event, State> extend(Volume v, Extend c) {
+    if (!v.status().equals(Volume.AVAILABLE)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
+          + " status must be available to extend, but current status is: " + v.status() + "."));
+    }
+    if (c.newSize() <= v.size()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid input received: New size for extend must be greater"
+          + " than current size. (current: " + v.size() + ", extended: " + c.newSize() + ")."));
+    }
+    waiting.add(c.replyTo());
+    return persist(new ExtendRequested(c.newSize(), now()));
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private static boolean busy(State state) {
+    return state instanceof Busy || state instanceof Existing e && quotaToSettle(e.volume());
+  }
+
+  /** A volume at rest whose quota holds other than its size (after a failed extend) gives the rest back. */
+  private static boolean quotaToSettle(Volume v) {
+    return !v.status().equals(Volume.DELETED) && v.quotaHeld() > 0 && v.quotaHeld() != v.quotaWanted()
+        && !v.status().equals(Volume.DELETING);
+  }
+
+  /** Asks whatever step the volume is in; the retry timer runs exactly while one is in flight. */
+  private void drive(State state) {
+    if (state instanceof Existing e) {
+      Volume v = e.volume();
+      String project = v.projectId();
+      switch (v.status()) {
+        case Volume.CREATING -> {
+          if (v.quotaHeld() == 0) {
+            steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
+          } else {
+            steps.ask("create", () -> claims.createStorage(volumeId, v.size()));
+          }
+        }
+        case Volume.EXTENDING -> {
+          if (v.quotaHeld() < v.targetSize()) {
+            steps.ask("quota:" + v.targetSize(), () -> claims.reserve(project, volumeId, v.targetSize()));
+          } else {
+            steps.ask("resize", () -> claims.resizeStorage(v.host().orElseThrow(), volumeId, v.targetSize()));
+          }
+        }
+        case Volume.DELETING -> {
+          if (v.stored()) {
+            steps.ask("remove", () -> claims.removeStorage(v.host().orElseThrow(), volumeId));
+          } else if (v.quotaHeld() > 0) {
+            steps.ask("release", () -> claims.release(project, volumeId));
+          }
+        }
+        default -> {
+          if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
+        }
+      }
+    }
+    steps.keepTicking(busy(state));
+  }
+
+  private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
+    StepDriver.Answer a = c.answer();
+    steps.done(a);
+    if (a.unanswered() || !(s instanceof Existing e)) return Effect().none().thenRun(this::drive).thenNoReply();
+    Volume v = e.volume();
+    String step = a.step();
+    if (step.startsWith("quota:")) {
+      int gigabytes = Integer.parseInt(step.substring("quota:".length()));
+      if (a.accepted()) {
+        return gigabytes == v.quotaHeld() ? Effect().none().thenRun(this::drive).thenNoReply()
+            : persist(new QuotaHeld(gigabytes, now()));
+      }
+      if (v.status().equals(Volume.CREATING) && v.quotaHeld() == 0) {
+        return refuse(new VolumeRefused(a.refusal().get().message(), now()), a.refusal().get());
+      }
+      if (v.status().equals(Volume.EXTENDING) && gigabytes == v.targetSize()) {
+        return refuse(new ExtendRefused(a.refusal().get().message(), now()), a.refusal().get());
+      }
+    }
+    if (step.equals("create") && v.status().equals(Volume.CREATING)) {
+      return persist(a.accepted() ? new StorageCreated(a.valueAs(String.class), now()) : failed(a));
+    }
+    if (step.equals("resize") && v.status().equals(Volume.EXTENDING)) {
+      return persist(a.accepted() ? new Extended(now()) : failed(a));
+    }
+    if (step.equals("remove") && v.status().equals(Volume.DELETING) && v.stored()) {
+      return persist(a.accepted() ? new StorageRemoved(now()) : failed(a));
+    }
+    if (step.equals("release") && a.accepted() && v.quotaHeld() > 0) return persist(new QuotaReleased(now()));
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private StorageFailed failed(StepDriver.Answer a) {
+    return new StorageFailed(a.refusal().get().message(), now());
+  }
+
+  /** The quota said no: the waiting client hears why, and the volume is as before (or never was). */
+  private ReplyEffect<Event, State> refuse(Event event, Rejection why) {
+    return Effect().persist(event).thenRun(next -> {
+      waiting.forEach(to -> to.tell(Rejection.of(why.kind(), why.message())));
+      waiting.clear();
+      drive(next);
+    }).thenNoReply();
+  }
+
+  /** Persists {@code event}, answers waiting clients once the quota holds what they asked, and drives on. */
+  private ReplyEffect<Event, State> persist(Event event) {
+    return Effect().persist(event).thenRun(next -> {
+      if (next instanceof Existing x && x.volume().quotaHeld() >= x.volume().quotaWanted() && !waiting.isEmpty()) {
+        waiting.forEach(to -> to.tell(StatusReply.success(x.volume())));
+        waiting.clear();
+      }
+      drive(next);
+    }).thenNoReply();
+  }
+
+  private static Volume volumeOf(State s) {
+    return ((Existing) s).volume();
+  }
+
+  private <T> StatusReply<T> notFound() {
+    return Rejection.notFound("Volume " + volumeId + " could not be found.");
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  // ---------------------------------------------------------------- events applied
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return VolumeEntity::next;
+  }
+
+  /** The phase an event leads to; shared with the read side, which replays the same events. */
+  public static State next(State before, Event event) {
+    if (event instanceof VolumeRequested e) return phaseOf(e.volume());
+    if (!(before instanceof Existing existing)) throw new IllegalStateException("event before creation: " + event);
+    return phaseOf(existing.volume().after(event));
+  }
+
+  private static State phaseOf(Volume v) {
+    return switch (v.status()) {
+      case Volume.CREATING, Volume.EXTENDING, Volume.DELETING -> new Busy(v);
+      case Volume.DELETED -> new Gone(v);
+      default -> new Resting(v);
+    };
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+}

@@ -1,0 +1,73 @@
+package nimbus.storage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideRows;
+
+/**
+ * Volume lists from the read side, newest first as Cinder sorts them (created_at, then id,
+ * descending). Blocking JDBC: call it on the blocking executor.
+ */
+public final class VolumeListing {
+
+  /**
+   * What to list: {@code projectId} empty lists every project's (admins' all_tenants); a marker
+   * names the last volume of the page before, and must be one the caller may see.
+   */
+  public record Query(Optional<String> projectId, Optional<String> name, Optional<String> status,
+      Optional<String> marker, int limit) {}
+
+  private final ReadSideDatabase database;
+
+  public VolumeListing(ReadSideDatabase database) {
+    this.database = database;
+  }
+
+  /**
+   * Waits (at most 2 s, as image lists) until the read side holds every volume event written
+   * before, so a list shows the caller's own writes.
+   */
+  public List<Volume> list(Query q) throws SQLException {
+    try (Connection c = database.connection()) {
+      nimbus.cluster.ReadSideProjection.awaitCaughtUp(c, VolumeListProjection.NAME, VolumeEntity.TAG,
+          java.time.Duration.ofSeconds(2));
+      return list(c, q);
+    }
+  }
+
+  /** On a connection of the caller's (tests use their own database). */
+  public static List<Volume> list(Connection c, Query q) throws SQLException {
+    StringBuilder scope = new StringBuilder("1 = 1");
+    List<Object> scopeArgs = new ArrayList<>();
+    q.projectId().ifPresent(p -> {
+      scope.append(" AND project_id = ?");
+      scopeArgs.add(p);
+    });
+    StringBuilder sql = new StringBuilder("SELECT row_json FROM volume_list WHERE ").append(scope);
+    List<Object> args = new ArrayList<>(scopeArgs);
+    q.name().ifPresent(n -> {
+      sql.append(" AND name = ?");
+      args.add(n);
+    });
+    q.status().ifPresent(s -> {
+      sql.append(" AND status = ?");
+      args.add(s);
+    });
+    if (q.marker().isPresent()) {
+      Timestamp at = ReadSideRows.markerCreatedAt(c, "volume_list", q.marker().get(), scope.toString(), scopeArgs,
+          "Marker " + q.marker().get() + " could not be found.");
+      sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+      args.add(at);
+      args.add(at);
+      args.add(q.marker().get());
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    args.add(q.limit());
+    return ReadSideRows.select(c, sql, args, Volume.class);
+  }
+}

@@ -1,0 +1,67 @@
+package nimbus.storage;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import nimbus.cluster.Rejection;
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+
+/** Answers each of a volume's steps as the test says; an unscripted one gets no answer (a lost message). */
+final class ScriptedVolumeClaims implements VolumeClaims {
+  final List<String> asked = new CopyOnWriteArrayList<>();
+  private final Map<String, StatusReply<?>> answers = new ConcurrentHashMap<>();
+
+  void accept(String step) {
+    answers.put(step, StatusReply.ack());
+  }
+
+  void answer(String step, Object value) {
+    answers.put(step, StatusReply.success(value));
+  }
+
+  void refuse(String step, Rejection.Kind kind, String message) {
+    answers.put(step, Rejection.of(kind, message));
+  }
+
+  long times(String step) {
+    return asked.stream().filter(step::equals).count();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletionStage<StatusReply<T>> step(String name) {
+    asked.add(name);
+    StatusReply<?> answer = answers.get(name);
+    return answer != null ? CompletableFuture.completedFuture((StatusReply<T>) answer)
+        : CompletableFuture.failedFuture(new TimeoutException("no answer to " + name));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes) {
+    return step("reserve " + gigabytes);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> release(String projectId, String volumeId) {
+    return step("release");
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes) {
+    return step("create " + gigabytes);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
+    return step("resize " + host + " " + gigabytes);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId) {
+    return step("remove " + host);
+  }
+}

@@ -1,0 +1,206 @@
+package nimbus.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import nimbus.cluster.Rejection;
+import nimbus.testing.EntityTestSupport;
+import nimbus.testing.ManualClock;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A volume's steps against scripted claims: quota, then its file on a storage host; each asked
+ * until answered, a refusal answered as the quota said, a failed extend giving its extra
+ * gigabytes back, a delete removing the file before the quota, a restart resuming the step.
+ */
+class VolumeEntityTest extends EntityTestSupport {
+  private static final Duration RETRY = Duration.ofMillis(100);
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private final String id = UUID.randomUUID().toString();
+  private final ManualClock clock = new ManualClock(T0);
+  private ScriptedVolumeClaims claims;
+  private EventSourcedBehaviorTestKit<VolumeEntity.Command, VolumeEntity.Event, VolumeEntity.State> kit;
+
+  @BeforeEach
+  void fresh() {
+    claims = new ScriptedVolumeClaims();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        VolumeEntity.create(id, claims, RETRY, clock, Optional.empty()));
+  }
+
+  private Volume requested(int size) {
+    return Volume.requested(id, "p1", "v", "d", size, Map.of("k", "v"), "nova", "__DEFAULT__", clock.instant());
+  }
+
+  private Volume awaitStatus(String status) {
+    return testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume v = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(status, v.status());
+      return v;
+    });
+  }
+
+  private <T> StatusReply<T> ask(Function<ActorRef<StatusReply<T>>, VolumeEntity.Command> command) {
+    TestProbe<StatusReply<T>> client = testKit.createTestProbe();
+    kit.runCommand(command.apply(client.ref()));
+    return client.receiveMessage(Duration.ofSeconds(5));
+  }
+
+  private Volume createAvailable(int size) {
+    claims.accept("reserve " + size);
+    claims.answer("create " + size, "host-a");
+    Volume v = this.<Volume>ask(r -> new VolumeEntity.Create(requested(size), r)).getValue();
+    assertEquals(size, v.quotaHeld());
+    return awaitStatus(Volume.AVAILABLE);
+  }
+
+  @Test
+  void aCreateAnswersCreatingOnceTheQuotaHoldsItAndIsAvailableOnceItsHostMadeTheFile() {
+    TestProbe<StatusReply<Volume>> client = testKit.createTestProbe();
+    kit.runCommand(new VolumeEntity.Create(requested(2), client.ref()));
+    client.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("reserve 2") >= 2, "asked again while unanswered");
+      return null;
+    });
+    client.expectNoMessage(Duration.ofMillis(50));
+    claims.accept("reserve 2");
+    Volume answered = client.receiveMessage(Duration.ofSeconds(5)).getValue();
+    assertEquals(Volume.CREATING, answered.status());
+    claims.answer("create 2", "host-a");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of("host-a"), v.host());
+    assertTrue(v.stored());
+    assertEquals(T0, v.createdAt());
+  }
+
+  @Test
+  void aQuotaRefusalIsTheClientsAnswerAndTheVolumeNeverWas() {
+    claims.refuse("reserve 5", Rejection.Kind.TOO_MANY, "VolumeSizeExceedsAvailableQuota: too big");
+    StatusReply<Volume> answer = ask(r -> new VolumeEntity.Create(requested(5), r));
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(answer.getError()).kind());
+    assertInstanceOf(VolumeEntity.Gone.class, kit.getState());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("create")), "no file for a refused volume");
+    assertEquals(Rejection.Kind.NOT_FOUND,
+        Rejection.from(this.<Volume>ask(VolumeEntity.Get::new).getError()).kind());
+  }
+
+  @Test
+  void aHostThatCannotMakeTheFileLeavesTheVolumeInErrorAndItsDeleteGivesTheQuotaBack() {
+    claims.accept("reserve 1");
+    claims.refuse("create 1", Rejection.Kind.UNAVAILABLE, "pool full");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(1), r));
+    Volume failed = awaitStatus(Volume.ERROR);
+    assertEquals(Optional.of("pool full"), failed.fault());
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host holds a file of it");
+  }
+
+  @Test
+  void anExtendHoldsTheNewSizeThenGrowsTheFile() {
+    createAvailable(1);
+    clock.advance(Duration.ofMinutes(1));
+    claims.accept("reserve 3");
+    Volume extending = this.<Volume>ask(r -> new VolumeEntity.Extend(3, r)).getValue();
+    assertEquals(Volume.EXTENDING, extending.status());
+    claims.accept("resize host-a 3");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(3, v.size());
+    assertEquals(3, v.quotaHeld());
+    assertEquals(T0.plus(Duration.ofMinutes(1)), v.updatedAt());
+  }
+
+  @Test
+  void anExtendBeyondTheQuotaIsRefusedAndTheVolumeStaysAsItWas() {
+    createAvailable(1);
+    claims.refuse("reserve 9", Rejection.Kind.TOO_MANY, "VolumeSizeExceedsAvailableQuota: no");
+    StatusReply<Volume> answer = ask(r -> new VolumeEntity.Extend(9, r));
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(answer.getError()).kind());
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(1, v.size());
+  }
+
+  @Test
+  void aFailedResizeGivesTheExtraGigabytesBack() {
+    createAvailable(1);
+    claims.accept("reserve 4");
+    claims.refuse("resize host-a 4", Rejection.Kind.UNAVAILABLE, "no space");
+    this.<Volume>ask(r -> new VolumeEntity.Extend(4, r));
+    awaitStatus(Volume.ERROR_EXTENDING);
+    claims.accept("reserve 1");
+    Volume v = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume now = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(1, now.quotaHeld());
+      return now;
+    });
+    assertEquals(1, v.size());
+  }
+
+  @Test
+  void anExtendMustGrowAnAvailableVolume() {
+    createAvailable(2);
+    StatusReply<Volume> same = ask(r -> new VolumeEntity.Extend(2, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(same.getError()).kind());
+    assertTrue(same.getError().getMessage().contains("(current: 2, extended: 2)"));
+  }
+
+  @Test
+  void aDeleteRemovesTheFileThenGivesTheQuotaBackAndSurvivesARestartBetween() {
+    createAvailable(1);
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    assertEquals(Volume.DELETING, ((VolumeEntity.Existing) kit.getState()).volume().status());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.Delete::new).getError()).kind(),
+        "a deleting volume cannot be deleted again");
+    claims.accept("remove host-a");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(!((VolumeEntity.Existing) kit.getState()).volume().stored());
+      return null;
+    });
+    kit.restart();
+    claims.accept("release");
+    awaitStatus(Volume.DELETED);
+    assertTrue(claims.asked.indexOf("remove host-a") < claims.asked.indexOf("release"), "the file goes first");
+  }
+
+  @Test
+  void aCreatingVolumeCannotBeDeletedOrExtended() {
+    claims.accept("reserve 1");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(1), r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.Delete::new).getError()).kind());
+    assertEquals(Rejection.Kind.INVALID,
+        Rejection.from(this.<Volume>ask(r -> new VolumeEntity.Extend(5, r)).getError()).kind());
+  }
+
+  @Test
+  void anUpdateChangesOnlyWhatItNames() {
+    createAvailable(1);
+    Volume v = this.<Volume>ask(r -> new VolumeEntity.Update(Optional.of("renamed"), Optional.empty(),
+        Optional.empty(), r)).getValue();
+    assertEquals("renamed", v.name());
+    assertEquals("d", v.description());
+    assertEquals(Map.of("k", "v"), v.metadata());
+  }
+
+  @Test
+  void aRestartWhileCreatingAsksForTheFileAgain() {
+    claims.accept("reserve 1");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(1), r));
+    kit.restart();
+    claims.answer("create 1", "host-b");
+    assertEquals(Optional.of("host-b"), awaitStatus(Volume.AVAILABLE).host());
+  }
+}

@@ -1,0 +1,70 @@
+package nimbus.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import nimbus.cluster.Rejection;
+import nimbus.testing.EntityTestSupport;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A project's volume quota: volumes and gigabytes, idempotent by volume, an extend's growth counted once. */
+class VolumeQuotaEntityTest extends EntityTestSupport {
+  private EventSourcedBehaviorTestKit<VolumeQuotaEntity.Command, VolumeQuotaEntity.Event, VolumeQuotaEntity.Quota> kit;
+
+  @BeforeEach
+  void fresh() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        VolumeQuotaEntity.create(UUID.randomUUID().toString(), Map.of("volumes", 2, "gigabytes", 10)));
+  }
+
+  private <T> StatusReply<T> run(Function<ActorRef<StatusReply<T>>, VolumeQuotaEntity.Command> command) {
+    return kit.<StatusReply<T>>runCommand(command::apply).reply();
+  }
+
+  private StatusReply<org.apache.pekko.Done> reserve(String id, int gb) {
+    return run(r -> new VolumeQuotaEntity.Reserve(id, gb, r));
+  }
+
+  @Test
+  void theEleventhGigabyteIsRefusedWithCindersMessage() {
+    assertTrue(reserve("a", 6).isSuccess());
+    StatusReply<org.apache.pekko.Done> over = reserve("b", 5);
+    Rejection why = Rejection.from(over.getError());
+    assertEquals(Rejection.Kind.TOO_MANY, why.kind());
+    assertTrue(why.message().contains("Requested 5G, quota is 10G and 6G has been consumed."), why.message());
+    assertTrue(reserve("b", 4).isSuccess());
+  }
+
+  @Test
+  void aThirdVolumeIsRefusedAndTheSameReserveTwiceCountsOnce() {
+    assertTrue(reserve("a", 1).isSuccess());
+    assertTrue(reserve("a", 1).isSuccess());
+    assertTrue(reserve("b", 1).isSuccess());
+    Rejection why = Rejection.from(reserve("c", 1).getError());
+    assertEquals(Rejection.Kind.TOO_MANY, why.kind());
+    assertTrue(why.message().contains("Maximum number of volumes allowed (2) exceeded for quota 'volumes'."));
+    assertEquals(2, kit.getState().used("gigabytes"));
+  }
+
+  @Test
+  void anExtendCountsOnlyItsGrowthAndShrinkingBackAlwaysPasses() {
+    assertTrue(reserve("a", 4).isSuccess());
+    assertTrue(reserve("b", 2).isSuccess());
+    assertTrue(reserve("a", 8).isSuccess(), "4 more: 10 in all");
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("gigabytes", 1), r));
+    assertTrue(reserve("a", 4).isSuccess(), "giving back passes even over a lowered limit");
+    assertEquals(6, kit.getState().used("gigabytes"));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Release("a", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Release("a", r)).isSuccess(), "released twice is fine");
+    assertEquals(1, kit.getState().used("volumes"));
+    kit.restart();
+    assertEquals(2, kit.getState().used("gigabytes"));
+  }
+}

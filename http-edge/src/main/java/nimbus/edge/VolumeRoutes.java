@@ -1,0 +1,343 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import nimbus.storage.Volume;
+import nimbus.storage.VolumeEntity;
+import nimbus.storage.VolumeListing;
+import nimbus.storage.VolumeQuotaEntity;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, list,
+ * detail, show, update, delete, {@code os-extend}), the one volume type {@code __DEFAULT__},
+ * absolute limits and the volume quota sets. Errors are Cinder's (the same fault bodies as Nova's).
+ * A project sees only its own volumes: another's id is a 404.
+ */
+final class VolumeRoutes extends ServiceRoutes {
+  static final String DEFAULT_TYPE = "__DEFAULT__";
+  static final String DEFAULT_TYPE_ID = UUID.nameUUIDFromBytes(DEFAULT_TYPE.getBytes()).toString();
+  static final String ZONE = "nova";
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+      .withZone(ZoneOffset.UTC);
+
+  private static final java.util.regex.Pattern PROJECT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  private final ClusterSharding sharding;
+  private final VolumeListing listing;
+  private final Executor blocking;
+  private final Duration timeout;
+  private final Policy policy;
+
+  VolumeRoutes(ClusterSharding sharding, VolumeListing listing, Executor blocking, Duration timeout, Policy policy) {
+    super(NovaErrors::response);
+    this.sharding = sharding;
+    this.listing = listing;
+    this.blocking = blocking;
+    this.timeout = timeout;
+    this.policy = policy;
+  }
+
+  /** The API of project {@code projectId} (the path's), for the caller {@code ctx}. */
+  Route route(RequestContext ctx, String projectId, String baseUrl) {
+    if (!projectId.equals(ctx.projectId()) && !ctx.isAdmin()) {
+      return complete(NovaErrors.response(404, "The resource could not be found."));
+    }
+    String base = baseUrl + "/" + projectId;
+    return concat(
+        pathPrefix("volumes", () -> concat(
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
+                post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
+            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base))))),
+            pathPrefix(PathMatchers.segment(), id -> concat(
+                pathEndOrSingleSlash(() -> concat(
+                    get(() -> respond(() -> {
+                      policy.enforce(ctx, "volume:get");
+                      return visible(ctx, id).thenApply(v -> one(200, v, base));
+                    })),
+                    put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
+                    delete(() -> respond(() -> remove(ctx, id))))),
+                path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b))))))))),
+        pathPrefix("types", () -> concat(
+            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("volume_types", List.of(type())))))),
+            path(PathMatchers.segment(), id -> get(() -> complete(id.equals(DEFAULT_TYPE_ID) || id.equals(DEFAULT_TYPE)
+                ? Json.response(200, Map.of("volume_type", type()))
+                : NovaErrors.response(404, "Volume type " + id + " could not be found.")))))),
+        path("limits", () -> get(() -> respond(() -> limits(ctx)))),
+        pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), target -> !PROJECT_ID.matcher(target).matches()
+            // the quota's entity is named by it: its journal holds no longer id, nor a NUL
+            ? complete(NovaErrors.response(400, "Invalid project id: at most 64 letters, digits, '-' and '_'."))
+            : concat(
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> parameterMap(q -> respond(() -> quotaSet(ctx, target, truthy(q.get("usage")))))),
+                put(() -> body(b -> respond(() -> setQuota(ctx, target, b)))))),
+            path("defaults", () -> get(() -> complete(Json.response(200,
+                Map.of("quota_set", quotaView(target, VolumeQuotaEntity.DEFAULTS))))))))));
+  }
+
+  // ---------------------------------------------------------------- volumes
+
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String text, String base) {
+    policy.enforce(ctx, "volume:create");
+    JsonNode in = Json.parseObject(text).get("volume");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'volume' in request body.");
+    int size = size(in.get("size"), "size");
+    String name = shortText(in, "name").orElse("");
+    String description = shortText(in, "description").orElse("");
+    Map<String, String> metadata = metadata(in);
+    String zone = shortText(in, "availability_zone").orElse(ZONE);
+    if (!zone.equals(ZONE)) throw ApiError.badRequest("Invalid input received: Availability zone '" + zone + "' is invalid.");
+    String type = shortText(in, "volume_type").orElse(DEFAULT_TYPE);
+    if (!type.equals(DEFAULT_TYPE) && !type.equals(DEFAULT_TYPE_ID)) {
+      throw ApiError.notFound("Volume type with name " + type + " could not be found.");
+    }
+    for (String unsupported : List.of("snapshot_id", "source_volid", "imageRef", "backup_id", "consistencygroup_id")) {
+      if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
+    }
+    String id = UUID.randomUUID().toString();
+    Volume asked = Volume.requested(id, ctx.projectId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
+    return volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(asked, r), timeout)
+        .thenApply(v -> one(202, v, base));
+  }
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
+    policy.enforce(ctx, "volume:get_all");
+    boolean all = truthy(q.get("all_tenants")) && ctx.isAdmin();
+    Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
+    var query = new VolumeListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
+        Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
+    return readSide(() -> listing.list(query), blocking).thenApply(vs -> Json.response(200, Map.of("volumes",
+        vs.stream().map(v -> detail ? view(v, base) : summary(v, base)).toList())));
+  }
+
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text, String base) {
+    policy.enforce(ctx, "volume:update");
+    JsonNode in = Json.parseObject(text).get("volume");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'volume' in request body.");
+    Optional<String> name = shortText(in, "name").or(() -> shortText(in, "display_name"));
+    Optional<String> description = shortText(in, "description").or(() -> shortText(in, "display_description"));
+    Optional<Map<String, String>> metadata = in.has("metadata") ? Optional.of(metadata(in)) : Optional.empty();
+    return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(
+        r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> one(200, v, base));
+  }
+
+  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
+    policy.enforce(ctx, "volume:delete");
+    return visible(ctx, id).thenCompose(v -> volume(id).<Done>askWithStatus(VolumeEntity.Delete::new, timeout))
+        .thenApply(d -> HttpResponse.create().withStatus(202));
+  }
+
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String text) {
+    JsonNode in = Json.parseObject(text);
+    JsonNode extend = in.get("os-extend");
+    if (in.size() != 1 || extend == null || !extend.isObject()) {
+      throw ApiError.badRequest("There is no such action: " + String.join(",", iterable(in.fieldNames())));
+    }
+    policy.enforce(ctx, "volume:extend");
+    int size = size(extend.get("new_size"), "new_size");
+    return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Extend(size, r), timeout))
+        .thenApply(v -> HttpResponse.create().withStatus(202));
+  }
+
+  /** A query's boolean, as Cinder reads one. */
+  private static boolean truthy(String value) {
+    return value != null && List.of("true", "1", "yes", "on", "t", "y").contains(value.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  private static List<String> iterable(java.util.Iterator<String> it) {
+    List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+
+  /** The volume, if the caller may see it (its project's, or any for the cloud's admin); else 404. */
+  private CompletionStage<Volume> visible(RequestContext ctx, String id) {
+    // an id no volume can have names none: no entity is started for it
+    if (!Ids.isUuid(id)) return java.util.concurrent.CompletableFuture.failedFuture(
+        ApiError.notFound("Volume " + id + " could not be found."));
+    return volume(id).<Volume>askWithStatus(VolumeEntity.Get::new, timeout).thenApply(v -> {
+      if (!v.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
+        throw ApiError.notFound("Volume " + id + " could not be found.");
+      }
+      return v;
+    });
+  }
+
+  private EntityRef<VolumeEntity.Command> volume(String id) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, id);
+  }
+
+  /** Cinder's positive integer: a JSON integer or a string of digits, 1 up to 2^31-1. */
+  static int size(JsonNode node, String field) {
+    String bad = "Invalid input for field/attribute " + field + ". Value: " + (node == null ? "None" : node.asText());
+    if (node == null || node.isNull()) throw ApiError.badRequest(bad + ". 'None' is not of type 'integer'");
+    long value;
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      value = node.longValue();
+    } else if (node.isTextual() && node.asText().matches("[0-9]{1,10}")) {
+      value = Long.parseLong(node.asText());
+    } else {
+      throw ApiError.badRequest(bad + ". It must be an integer.");
+    }
+    if (value < 1) throw ApiError.badRequest(bad + ". " + value + " is less than the minimum of 1");
+    if (value > Integer.MAX_VALUE) {
+      throw ApiError.badRequest(bad + ". " + value + " is greater than the maximum of " + Integer.MAX_VALUE);
+    }
+    return (int) value;
+  }
+
+  /** A name or description: a string of at most 255 characters, no control characters. */
+  private static Optional<String> shortText(JsonNode in, String field) {
+    JsonNode node = in.get(field);
+    if (node == null || node.isNull()) return Optional.empty();
+    if (!node.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute " + field + ". It must be a string.");
+    String s = node.asText();
+    if (s.length() > 255) throw ApiError.badRequest("Invalid input for field/attribute " + field + ". It is too long.");
+    return Optional.of(s);
+  }
+
+  private static Map<String, String> metadata(JsonNode in) {
+    JsonNode node = in.get("metadata");
+    if (node == null || node.isNull()) return Map.of();
+    if (!node.isObject()) throw ApiError.badRequest("Invalid input for field/attribute metadata. It must be an object.");
+    Map<String, String> out = new LinkedHashMap<>();
+    var fields = node.fields();
+    while (fields.hasNext()) {
+      var e = fields.next();
+      if (e.getKey().isEmpty() || e.getKey().length() > 255 || !e.getValue().isTextual() || e.getValue().asText().length() > 255) {
+        throw ApiError.badRequest("Invalid input for field/attribute metadata. Keys and values must be strings of 1 to 255 characters.");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private static Map<String, Object> summary(Volume v, String base) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", v.id());
+    m.put("name", v.name());
+    m.put("links", links(v, base));
+    return m;
+  }
+
+  private static List<Map<String, String>> links(Volume v, String base) {
+    return List.of(Map.of("rel", "self", "href", base + "/volumes/" + v.id()),
+        Map.of("rel", "bookmark", "href", base.replace("/v3/", "/") + "/volumes/" + v.id()));
+  }
+
+  /** Cinder's volume view (detail and show). */
+  static Map<String, Object> view(Volume v, String base) {
+    Map<String, Object> m = summary(v, base);
+    m.put("description", v.description());
+    m.put("size", v.size());
+    m.put("status", v.status());
+    m.put("availability_zone", v.availabilityZone());
+    m.put("created_at", TIME.format(v.createdAt()));
+    m.put("updated_at", TIME.format(v.updatedAt()));
+    m.put("volume_type", v.volumeType());
+    m.put("metadata", v.metadata());
+    m.put("bootable", "false");
+    m.put("encrypted", false);
+    m.put("multiattach", false);
+    m.put("attachments", List.of());
+    m.put("snapshot_id", null);
+    m.put("source_volid", null);
+    m.put("consistencygroup_id", null);
+    m.put("replication_status", null);
+    m.put("os-vol-tenant-attr:tenant_id", v.projectId());
+    return m;
+  }
+
+  private static HttpResponse one(int status, Volume v, String base) {
+    return Json.response(status, Map.of("volume", view(v, base)));
+  }
+
+  private static Map<String, Object> type() {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("id", DEFAULT_TYPE_ID);
+    t.put("name", DEFAULT_TYPE);
+    t.put("description", "Default Volume Type");
+    t.put("is_public", true);
+    t.put("os-volume-type-access:is_public", true);
+    t.put("qos_specs_id", null);
+    t.put("extra_specs", Map.of("volume_backend_name", "libvirt-pool"));
+    return t;
+  }
+
+  // ---------------------------------------------------------------- quotas and limits
+
+  private EntityRef<VolumeQuotaEntity.Command> quota(String projectId) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId);
+  }
+
+  private CompletionStage<HttpResponse> limits(RequestContext ctx) {
+    policy.enforce(ctx, "limits_extension:used_limits");
+    return quota(ctx.projectId()).<VolumeQuotaEntity.Quota>askWithStatus(VolumeQuotaEntity.Get::new, timeout)
+        .thenApply(q -> Json.response(200, Map.of("limits", Map.of("rate", List.of(), "absolute", Map.of(
+            "maxTotalVolumes", q.limit(VolumeQuotaEntity.VOLUMES),
+            "maxTotalVolumeGigabytes", q.limit(VolumeQuotaEntity.GIGABYTES),
+            "totalVolumesUsed", q.used(VolumeQuotaEntity.VOLUMES),
+            "totalGigabytesUsed", q.used(VolumeQuotaEntity.GIGABYTES))))));
+  }
+
+  private CompletionStage<HttpResponse> quotaSet(RequestContext ctx, String target, boolean usage) {
+    if (!target.equals(ctx.projectId())) policy.enforce(ctx, "volume_extension:quotas:show");
+    return quota(target).<VolumeQuotaEntity.Quota>askWithStatus(VolumeQuotaEntity.Get::new, timeout)
+        .thenApply(q -> Json.response(200, Map.of("quota_set", usage ? usageView(target, q) : quotaView(target, q.effective()))));
+  }
+
+  private CompletionStage<HttpResponse> setQuota(RequestContext ctx, String target, String text) {
+    policy.enforce(ctx, "volume_extension:quotas:update");
+    JsonNode in = Json.parseObject(text).get("quota_set");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'quota_set' in request body.");
+    Map<String, Integer> limits = new LinkedHashMap<>();
+    var fields = in.fields();
+    while (fields.hasNext()) {
+      var e = fields.next();
+      if (e.getKey().equals("tenant_id") || e.getKey().equals("id")) continue;
+      if (!VolumeQuotaEntity.DEFAULTS.containsKey(e.getKey())) {
+        throw ApiError.badRequest("Bad key(s) in quota set: " + e.getKey());
+      }
+      JsonNode n = e.getValue();
+      if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < -1) {
+        throw ApiError.badRequest("Quota limit " + n.asText() + " for " + e.getKey() + " must be an integer of -1 or more.");
+      }
+      limits.put(e.getKey(), n.intValue());
+    }
+    return quota(target).<VolumeQuotaEntity.Quota>askWithStatus(r -> new VolumeQuotaEntity.SetLimits(limits, r), timeout)
+        .thenApply(q -> Json.response(200, Map.of("quota_set", quotaView(null, q.effective()))));
+  }
+
+  private static Map<String, Object> quotaView(String projectId, Map<String, Integer> limits) {
+    Map<String, Object> m = new LinkedHashMap<>(limits);
+    if (projectId != null) m.put("id", projectId);
+    return m;
+  }
+
+  private static Map<String, Object> usageView(String projectId, VolumeQuotaEntity.Quota q) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", projectId);
+    for (String kind : List.of(VolumeQuotaEntity.VOLUMES, VolumeQuotaEntity.GIGABYTES)) {
+      m.put(kind, Map.of("limit", q.limit(kind), "in_use", q.used(kind), "reserved", 0, "allocated", 0));
+    }
+    return m;
+  }
+}

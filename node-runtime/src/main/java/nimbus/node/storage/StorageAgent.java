@@ -1,0 +1,157 @@
+package nimbus.node.storage;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import nimbus.storage.StorageHostCommand;
+import nimbus.storage.Volume;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * A storage host's agent: makes, grows and removes volumes' files in its {@link StorageBackend}
+ * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
+ * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
+ *
+ * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
+ * that is busy goes unanswered (the entity's step asks again once it is done).
+ */
+public final class StorageAgent {
+  private static final long GIB = 1024L * 1024 * 1024;
+
+  /** Messages the agent understands: the storage hosts' protocol, and its own. */
+  public sealed interface Message {}
+
+  private record Received(StorageHostCommand command) implements Message {}
+
+  private record Finished(String volumeId, Runnable answer) implements Message {}
+
+  private record Reconcile() implements Message {}
+
+  /** Volumes found in the backend, with what the entities say of each (empty: no such volume). */
+  private record Found(Map<String, Optional<Volume>> volumes) implements Message {}
+
+  private record ReconcileFailed(String reason) implements Message {}
+
+  /**
+   * The agent of storage host {@code host}; {@code lookup} reads a volume's entity (empty when
+   * there is no such volume, or it is gone).
+   */
+  public static Behavior<Message> create(String host, StorageBackend backend,
+      Function<String, CompletionStage<Optional<Volume>>> lookup, Duration reconcileInterval, Executor blocking) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
+      ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
+      ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
+      timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
+      return new StorageAgent(ctx, host, backend, lookup, blocking).running();
+    }));
+  }
+
+  private final ActorContext<Message> ctx;
+  private final String host;
+  private final StorageBackend backend;
+  private final Function<String, CompletionStage<Optional<Volume>>> lookup;
+  private final Executor blocking;
+  private final Set<String> busy = new HashSet<>();
+
+  private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
+      Function<String, CompletionStage<Optional<Volume>>> lookup, Executor blocking) {
+    this.ctx = ctx;
+    this.host = host;
+    this.backend = backend;
+    this.lookup = lookup;
+    this.blocking = blocking;
+  }
+
+  private Behavior<Message> running() {
+    return Behaviors.receive(Message.class)
+        .onMessage(Received.class, m -> {
+          accept(m.command());
+          return Behaviors.same();
+        })
+        .onMessage(Finished.class, m -> {
+          busy.remove(m.volumeId());
+          m.answer().run();
+          return Behaviors.same();
+        })
+        .onMessage(Reconcile.class, m -> {
+          reconcile();
+          return Behaviors.same();
+        })
+        .onMessage(Found.class, m -> {
+          m.volumes().forEach((id, volume) -> {
+            if (orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
+          });
+          return Behaviors.same();
+        })
+        .onMessage(ReconcileFailed.class, m -> {
+          if (org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isEmpty()) {
+            ctx.getLog().warn("reconciliation of storage host {} failed: {}", host, m.reason());
+          }
+          return Behaviors.same();
+        })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          CompletableFuture.runAsync(backend::close, blocking);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /** A file whose volume is gone, or is held by another host, is no volume's here. */
+  private boolean orphan(Optional<Volume> volume) {
+    if (volume.isEmpty()) return true;
+    Volume v = volume.get();
+    return v.host().isPresent() && !v.host().get().equals(host) && !v.status().equals(Volume.CREATING);
+  }
+
+  private void accept(StorageHostCommand command) {
+    if (command instanceof StorageHostCommand.CreateVolume c) {
+      run(c.volumeId(), () -> backend.create(c.volumeId(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.ResizeVolume c) {
+      run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.RemoveVolume c) {
+      run(c.volumeId(), () -> backend.remove(c.volumeId()),
+          done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    }
+  }
+
+  /** Runs {@code work} on the blocking executor unless the volume is busy; the answer is sent once it is done. */
+  private void run(String volumeId, Runnable work, java.util.function.Consumer<Done> ok,
+      java.util.function.Consumer<String> failed) {
+    if (!busy.add(volumeId)) return;
+    ctx.pipeToSelf(CompletableFuture.runAsync(work, blocking), (v, e) -> new Finished(volumeId,
+        e == null ? () -> ok.accept(Done.getInstance()) : () -> failed.accept(reason(e))));
+  }
+
+  private static String reason(Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  private void reconcile() {
+    CompletionStage<Map<String, Optional<Volume>>> found = CompletableFuture.supplyAsync(backend::volumes, blocking)
+        .thenCompose(files -> {
+          List<String> ids = List.copyOf(files.keySet());
+          Map<String, Optional<Volume>> out = new java.util.concurrent.ConcurrentHashMap<>();
+          CompletableFuture<?>[] asks = ids.stream().map(id -> lookup.apply(id).thenAccept(v -> out.put(id, v))
+              .toCompletableFuture()).toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(asks).thenApply(all -> Map.copyOf(out));
+        });
+    ctx.pipeToSelf(found, (volumes, e) -> e == null ? new Found(volumes) : new ReconcileFailed(reason(e)));
+  }
+}

@@ -1,0 +1,25 @@
+package nimbus.node.storage;
+
+import java.util.Map;
+
+/**
+ * Where a storage host keeps its volumes. Every call blocks: call it on the blocking executor,
+ * never on an actor thread. Every change is idempotent, so a step asked again changes nothing twice.
+ */
+public interface StorageBackend extends AutoCloseable {
+
+  /** The volumes it holds that Nimbus made, by volume id, with their capacity in bytes. */
+  Map<String, Long> volumes();
+
+  /** Makes the volume's storage of {@code bytes} unless it has it; a half-made one is removed on failure. */
+  void create(String volumeId, long bytes);
+
+  /** Grows the volume's storage to {@code bytes} (no change if it is that large already). */
+  void resize(String volumeId, long bytes);
+
+  /** Removes the volume's storage, if any. */
+  void remove(String volumeId);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,108 @@
+package nimbus.node.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import nimbus.storage.StorageHostCommand;
+import nimbus.storage.Volume;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A storage host's agent on libvirt's test driver: found through the receptionist by its host's
+ * name, it makes and removes volumes' files, and its reconciliation removes the files of volumes
+ * that are gone or another host's, and nothing else.
+ */
+class StorageAgentTest {
+  private static final long GIB = 1024L * 1024 * 1024;
+  private final ActorTestKit kit = ActorTestKit.create();
+  private final LibvirtPoolBackend backend = new LibvirtPoolBackend("test:///default", "default-pool", Optional.empty());
+  /** What the entities say of each volume; absent: no such volume. */
+  private final Map<String, Volume> entities = new ConcurrentHashMap<>();
+  private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+    backend.close();
+  }
+
+  private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
+    kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+        reconcileEvery, Executors.newCachedThreadPool()));
+    TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+    return listing.awaitAssert(Duration.ofSeconds(5), () -> {
+      kit.system().receptionist().tell(Receptionist.find(StorageHostCommand.of(host), listing.ref()));
+      var agents = listing.receiveMessage().getServiceInstances(StorageHostCommand.of(host));
+      assertEquals(1, agents.size());
+      return agents.iterator().next();
+    });
+  }
+
+  private Volume volume(String id, Optional<String> on) {
+    return new Volume(id, "p", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
+        Instant.now(), 1, 0, true, on, Optional.empty());
+  }
+
+  @Test
+  void aVolumesFileIsMadeAnsweredWithTheHostAndRemoved() {
+    ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
+    String id = UUID.randomUUID().toString();
+    TestProbe<StatusReply<String>> created = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.CreateVolume(id, 2, created.ref()));
+    assertEquals(host, created.receiveMessage(Duration.ofSeconds(10)).getValue());
+    assertEquals(2 * GIB, backend.volumes().get(id));
+    TestProbe<StatusReply<Done>> removed = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.RemoveVolume(id, removed.ref()));
+    assertTrue(removed.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    assertFalse(backend.volumes().containsKey(id));
+  }
+
+  @Test
+  void aFailureIsTheStepsAnswer() {
+    ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
+    TestProbe<StatusReply<Done>> resized = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.ResizeVolume(UUID.randomUUID().toString(), 3, resized.ref()));
+    StatusReply<Done> answer = resized.receiveMessage(Duration.ofSeconds(10));
+    assertTrue(answer.isError());
+    assertTrue(answer.getError().getMessage().contains("no storage for volume"), answer.getError().getMessage());
+  }
+
+  @Test
+  void theReconciliationRemovesTheFilesOfGoneAndOtherHostsVolumesOnly() {
+    String gone = UUID.randomUUID().toString();
+    String mine = UUID.randomUUID().toString();
+    String elsewhere = UUID.randomUUID().toString();
+    String creating = UUID.randomUUID().toString();
+    for (String id : new String[] {gone, mine, elsewhere, creating}) backend.create(id, GIB);
+    entities.put(mine, volume(mine, Optional.of(host)));
+    entities.put(elsewhere, volume(elsewhere, Optional.of("other-host")));
+    entities.put(creating, volume(creating, Optional.empty()));
+    start(Duration.ofMillis(200));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      Map<String, Long> left = backend.volumes();
+      assertFalse(left.containsKey(gone), "a gone volume's file is an orphan");
+      assertFalse(left.containsKey(elsewhere), "another host's volume is not here");
+      return null;
+    });
+    Map<String, Long> left = backend.volumes();
+    assertTrue(left.containsKey(mine) && left.containsKey(creating));
+    backend.remove(mine);
+    backend.remove(creating);
+  }
+}
