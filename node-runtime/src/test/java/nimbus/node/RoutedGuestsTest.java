@@ -29,23 +29,23 @@ import org.junit.jupiter.api.Test;
  * <p>Three subnets (net1, net2, net3) and an external flat network ({@code router:external}, on
  * the hosts' eth1 through a provider switch where a namespace stands for the outside world, at
  * the external subnet's gateway address). A router joins net1 and net2 and has its gateway on the
- * external network; the scheduler places it on a host, called R here (host1: every host has none,
- * ties go by name), which runs no guest, so that R can reboot without taking guests with it. Guest A
- * (net1, on O, the default group) listens on TCP 8080 and 8081; B (net2, on G, default group) and
- * A ping each other through the router; A reaches the outside through SNAT (the outside has no
- * route to the tenant subnets, so its replies reach A only if A's packets left from the router's
- * address); B reads its host name and key from the metadata service, its network routed as it is.
- * D (net1, on G, groups "others" and "clients") is of another group: it cannot ping A
- * until an ICMP rule lets it, then again not once the rule is removed; it forges its source IP
- * and its MAC in every round and is never let through so. A floating IP of A (on O, not the
- * router's host) is reached from the outside while a rule allows ICMP, and no more once
- * disassociated. Before that, while the outside pings A's floating address, R's agent is killed and
- * started again, then R itself is powered off and boots: see {@link #agentOfRouterHostKilledAndRestarted}
- * and {@link #routerHostRebooted}. A TCP rule for port 8080 lets D to 8080 only; a rule for 8081 from the group
- * "clients" lets D in while D is a member, and C, a guest that comes later on net3 in "clients",
- * once net3 is attached to the router (before that, net3 is reached by nobody); D leaving the
- * group and C's server and port going remove them from what A's host allows. Deleting
- * everything leaves both hosts as they were.
+ * external network; the scheduler places it on a host, called R here (host1: no host has a router
+ * yet, ties go by name), which runs no guest, so that R can reboot without taking guests with it;
+ * the guests run on O and G. Guest A (net1, on O, the default group) listens on TCP 8080 and 8081;
+ * B (net2, on G, default group) and A ping each other through the router; A reaches the outside
+ * through SNAT (the outside has no route to the tenant subnets, so its replies reach A only if A's
+ * packets left from the router's address); B reads its host name and key from the metadata
+ * service, its network routed as it is. D (net1, on G, groups "others" and "clients") is of
+ * another group: it cannot ping A until an ICMP rule lets it, then again not once the rule is
+ * removed; it forges its source IP and its MAC in every round and is never let through so. A
+ * floating IP of A (on O, not the router's host) is reached from the outside while a rule allows
+ * ICMP, and no more once disassociated. Before that, while the outside pings A's floating address,
+ * R's agent is killed and started again, then R itself is powered off and boots
+ * ({@link #agentOfRouterHostKilledAndRestarted}, {@link #routerHostRebooted}). A TCP rule for port
+ * 8080 lets D to 8080 only; a rule for 8081 from the group "clients" lets D in while D is a
+ * member, and C, a guest that comes later on net3 in "clients", once net3 is attached to the
+ * router (before that, net3 is reached by nobody); D leaving the group and C's server and port
+ * going remove them from what A's host allows. Deleting everything leaves every host as it was.
  *
  * <p>The guests say what they see on their consoles (scripts/build-test-guest.sh); how fast a
  * rule takes effect is measured with a ping from the outside namespace to A's floating address,
