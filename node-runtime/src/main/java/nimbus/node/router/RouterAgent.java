@@ -192,7 +192,8 @@ public final class RouterAgent {
         })
         .onMessage(LookupFailed.class, m -> Behaviors.same())
         .onMessage(Retry.class, m -> {
-          dirty.add(m.routerId());
+          // a router removed meanwhile (deleted, moved away) has nothing left to retry
+          if (applied.containsKey(m.routerId()) || heard.containsKey(m.routerId())) dirty.add(m.routerId());
           return advance();
         })
         .onMessage(JobDone.class, this::jobDone)
