@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -101,11 +104,30 @@ final class GuestCloud implements AutoCloseable {
 
   /** A server of the test guest, in availability zone {@code zone} (a host), on these networks (Nova's list). */
   String server(String name, String zone, String networks) {
+    return server(name, zone, networks, Optional.empty());
+  }
+
+  /** A server of the test guest as {@link #server(String, String, String)}, with the admin's key pair {@code keyName}. */
+  String server(String name, String zone, String networks, Optional<String> keyName) {
+    String key = keyName.map(k -> ", \"key_name\": \"" + k + "\"").orElse("");
     Api.Reply r = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"" + name + "\", \"imageRef\": \""
         + Api.TEST_IMAGE + "\", \"flavorRef\": \"42\", \"availability_zone\": \"" + zone + "\", \"networks\": "
-        + networks + "}}");
+        + networks + key + "}}");
     assertEquals(202, r.status(), r.raw());
     return r.body().path("server").path("id").asText();
+  }
+
+  /** Imports a key pair of the admin's: an Ed25519 public key of 32 bytes {@code fill}; answers the key. */
+  String keypair(String name, char fill) {
+    byte[] type = "ssh-ed25519".getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer blob = ByteBuffer.allocate(4 + type.length + 4 + 32);
+    blob.putInt(type.length).put(type).putInt(32);
+    while (blob.hasRemaining()) blob.put((byte) fill);
+    String key = "ssh-ed25519 " + Base64.getEncoder().encodeToString(blob.array()) + " " + name + "@nimbus";
+    Api.Reply r = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name
+        + "\", \"public_key\": \"" + key + "\"}}");
+    assertEquals(200, r.status(), r.raw());
+    return key;
   }
 
   /** The server's whole console output so far. */

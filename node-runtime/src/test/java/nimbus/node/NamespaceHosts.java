@@ -3,6 +3,7 @@ package nimbus.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,56 @@ final class NamespaceHosts implements AutoCloseable {
     node.onExit().get(30, TimeUnit.SECONDS);
   }
 
-  /** Starts the nodes that are not running again ({@code up} as before); the hosts' guests run on. */
+  /**
+   * Takes the host down as a power loss would: its node first, then every other process of the
+   * host (those in its mount namespace: libvirtd, guests, the dnsmasqs and haproxys its node ran)
+   * killed with SIGKILL, and its network namespace deleted, with the devices, nftables tables and
+   * named namespaces (a router's) in it. Its disk, the state directory, stays; {@link #restartNodes}
+   * boots it (the script's {@code up} makes the host afresh, as for a host that is down).
+   */
+  void powerOff(String host) throws Exception {
+    Object mounts = mountNamespace(libvirtd(host));
+    killNode(host);
+    List<ProcessHandle> all = ProcessHandle.allProcesses().filter(p -> mounts.equals(mountNamespace(p.pid()))).toList();
+    all.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle p : all) p.onExit().get(30, TimeUnit.SECONDS);
+    run("ip", "netns", "delete", host);
+    // the host's ends of its underlay and provider veths go with its namespace, which the kernel
+    // frees a moment later: the next up makes them again under the same names
+    String suffix = "-h" + host.substring("host".length());
+    Eventually.until(Duration.ofSeconds(30), () -> run("ip", "-o", "link", "show").lines()
+        .map(l -> l.split(":\\s+", 3)[1].split("@")[0]).noneMatch(n -> n.endsWith(suffix)));
+  }
+
+  /** Runs a command in the host's network and mount namespaces (where its named namespaces are); answers its output. */
+  String inHost(String host, String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of("nsenter", "-t", String.valueOf(libvirtd(host)), "-m", "-n", "--"));
+    args.addAll(List.of(command));
+    return run(args.toArray(String[]::new));
+  }
+
+  private static Object mountNamespace(long pid) {
+    try {
+      return Files.readAttributes(Path.of("/proc", String.valueOf(pid), "ns", "mnt"), BasicFileAttributes.class).fileKey();
+    } catch (IOException gone) {
+      return "gone";
+    }
+  }
+
+  private static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed: " + out);
+    }
+    return out;
+  }
+
+  /**
+   * Starts the nodes that are not running again ({@code up} as before), the hosts' guests running
+   * on; a host that is down ({@link #powerOff}) boots.
+   */
   void restartNodes() throws Exception {
     up(count, join, certs);
   }

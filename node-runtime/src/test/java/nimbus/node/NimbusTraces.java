@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 import nimbus.node.dataplane.TenantFirewall;
 import nimbus.node.dataplane.TenantSegment;
+import nimbus.node.router.RouterCommands;
 
 /**
  * What Nimbus has made on one namespace host ({@link NamespaceHosts}), as sorted lines to compare:
@@ -18,7 +19,8 @@ import nimbus.node.dataplane.TenantSegment;
  * port of), the flood entries of its VXLAN devices, the dnsmasqs and haproxys running in the host
  * (in its UTS namespace, whatever network namespace they sit in) with their command lines, the
  * host's own network namespaces (routers' too), and the rules of every nftables table of the host's
- * namespace (Nimbus's {@link TenantFirewall#TABLE}, and any other: the host has none of its own). Names
+ * namespace (Nimbus's {@link TenantFirewall#TABLE}, and any other: the host has none of its own), and
+ * what each router's namespace holds (devices, addresses, routes, rules). Names
  * come from the naming code, so a device kind added there is listed here too.
  */
 final class NimbusTraces {
@@ -54,7 +56,11 @@ final class NimbusTraces {
     Path namespaces = hosts.dir(host).resolve("run-netns"); // the host's own /run/netns
     if (Files.isDirectory(namespaces)) {
       try (var names = Files.list(namespaces)) {
-        names.forEach(n -> lines.add("netns " + n.getFileName()));
+        for (Path n : names.toList()) {
+          String name = n.getFileName().toString();
+          lines.add("netns " + name);
+          if (RouterCommands.isRouterNamespace(name)) lines.addAll(router(hosts, host, name));
+        }
       }
     }
     for (String table : run("ip", "netns", "exec", host, "nft", "list", "tables").lines().toList()) {
@@ -70,6 +76,33 @@ final class NimbusTraces {
     }
     Collections.sort(lines);
     return List.copyOf(lines);
+  }
+
+  /**
+   * What a router's namespace holds: its devices, addresses (without their flags: a new IPv6
+   * address is tentative a moment), routes and rules.
+   */
+  private static List<String> router(NamespaceHosts hosts, String host, String namespace) throws Exception {
+    List<String> lines = new ArrayList<>();
+    String in = namespace + " ";
+    for (String link : hosts.inHost(host, "ip", "-n", namespace, "-o", "link", "show").lines().toList()) {
+      String[] words = link.split("\\s+");
+      for (int i = 0; i + 1 < words.length; i++) {
+        if (words[i].startsWith("link/")) lines.add(in + "device " + words[1].split("@")[0].replace(":", "") + " " + words[i + 1]);
+      }
+    }
+    for (String address : hosts.inHost(host, "ip", "-n", namespace, "-o", "addr", "show").lines().toList()) {
+      String[] words = address.split("\\s+");
+      lines.add(in + "address " + words[1] + " " + words[2] + " " + words[3]);
+    }
+    for (String family : List.of("-4", "-6")) {
+      hosts.inHost(host, "ip", "-n", namespace, family, "route", "show", "table", "all").lines()
+          .forEach(route -> lines.add(in + "route " + route.strip()));
+    }
+    for (String rule : hosts.inHost(host, "ip", "netns", "exec", namespace, "nft", "list", "ruleset").lines().toList()) {
+      if (!rule.isBlank()) lines.add(in + "nft " + rule.strip().replaceAll("counter packets \\d+ bytes \\d+", "counter"));
+    }
+    return lines;
   }
 
   /** Those of the lines that name any of {@code words} (a network's bridge, VNI, taps, id). */

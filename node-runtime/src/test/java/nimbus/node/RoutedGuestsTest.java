@@ -23,25 +23,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Routers, SNAT, floating IPs and security groups with real TCG guests on two hosts, end to end
+ * Routers, SNAT, floating IPs and security groups with real TCG guests on three hosts, end to end
  * through the Neutron and Nova APIs only: what issue 11 says a user must see.
  *
  * <p>Three subnets (net1, net2, net3) and an external flat network ({@code router:external}, on
  * the hosts' eth1 through a provider switch where a namespace stands for the outside world, at
  * the external subnet's gateway address). A router joins net1 and net2 and has its gateway on the
- * external network; the scheduler places it on a host, called R here, the other O. Guest A
- * (net1, on O, the default group) listens on TCP 8080 and 8081; B (net2, on R, default group) and
- * A ping each other through the router; A reaches the outside through SNAT (the outside has no
- * route to the tenant subnets, so its replies reach A only if A's packets left from the router's
- * address). D (net1, on R, groups "others" and "clients") is of another group: it cannot ping A
- * until an ICMP rule lets it, then again not once the rule is removed; it forges its source IP
- * and its MAC in every round and is never let through so. A floating IP of A (on O, not the
- * router's host) is reached from the outside while a rule allows ICMP, and no more once
- * disassociated. A TCP rule for port 8080 lets D to 8080 only; a rule for 8081 from the group
- * "clients" lets D in while D is a member, and C, a guest that comes later on net3 in "clients",
- * once net3 is attached to the router (before that, net3 is reached by nobody); D leaving the
- * group and C's server and port going remove them from what A's host allows. Deleting
- * everything leaves both hosts as they were.
+ * external network; the scheduler places it on a host, called R here (host1: no host has a router
+ * yet, ties go by name), which runs no guest, so that R can reboot without taking guests with it;
+ * the guests run on O and G. Guest A (net1, on O, the default group) listens on TCP 8080 and 8081;
+ * B (net2, on G, default group) and A ping each other through the router; A reaches the outside
+ * through SNAT (the outside has no route to the tenant subnets, so its replies reach A only if A's
+ * packets left from the router's address); B reads its host name and key from the metadata
+ * service, its network routed as it is. D (net1, on G, groups "others" and "clients") is of
+ * another group: it cannot ping A until an ICMP rule lets it, then again not once the rule is
+ * removed; it forges its source IP and its MAC in every round and is never let through so. A
+ * floating IP of A (on O, not the router's host) is reached from the outside while a rule allows
+ * ICMP, and no more once disassociated. Before that, while the outside pings A's floating address,
+ * R's agent is killed and started again, then R itself is powered off and boots
+ * ({@link #agentOfRouterHostKilledAndRestarted}, {@link #routerHostRebooted}). A TCP rule for port
+ * 8080 lets D to 8080 only; a rule for 8081 from the group "clients" lets D in while D is a
+ * member, and C, a guest that comes later on net3 in "clients", once net3 is attached to the
+ * router (before that, net3 is reached by nobody); D leaving the group and C's server and port
+ * going remove them from what A's host allows. Deleting everything leaves every host as it was.
  *
  * <p>The guests say what they see on their consoles (scripts/build-test-guest.sh); how fast a
  * rule takes effect is measured with a ping from the outside namespace to A's floating address,
@@ -67,7 +71,7 @@ class RoutedGuestsTest {
   @BeforeAll
   static void startTheCloudAndTheOutside() throws Exception {
     removeOutside();
-    cloud = GuestCloud.start("nimbus-routed-guests", 2, Optional.of(SWITCH),
+    cloud = GuestCloud.start("nimbus-routed-guests", 3, Optional.of(SWITCH),
         Map.of("nimbus.network.flat-networks", List.of("physnet1")));
     api = cloud.api;
     GuestCloud.run("ip", "netns", "add", OUTSIDE_NETNS);
@@ -119,7 +123,9 @@ class RoutedGuestsTest {
       cloud.update("/routers/" + router + "/add_router_interface", "{\"subnet_id\": \"" + subnet + "\"}");
     }
     String routerHost = routerHost(namespacesBefore);
-    String otherHost = routerHost.equals("host1") ? "host2" : "host1";
+    List<String> guestHosts = cloud.hosts.names().stream().filter(h -> !h.equals(routerHost)).toList();
+    String otherHost = guestHosts.get(0); // A's
+    String guestHost = guestHosts.get(1); // B's, C's and D's
 
     // security groups: A and B in the project's default group, D in two others
     String defaultGroup = Eventually.await(WAIT, () -> { // made on the first list, listed once the read side has it
@@ -138,12 +144,13 @@ class RoutedGuestsTest {
     cloud.commandLine("console=ttyS0 nimbus.listen=8080,8081 nimbus.ping=" + B + "," + C + "," + OUTSIDE
         + " nimbus.pingwait=600 nimbus.pingloop=1");
     String a = cloud.server("a", otherHost, onPort(portA));
-    cloud.commandLine("console=ttyS0 nimbus.ping=" + A + " nimbus.pingwait=600 nimbus.pingloop=1");
-    String b = cloud.server("b", routerHost, onPort(portB));
+    String keyB = cloud.keypair("key-b", 'b');
+    cloud.commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + " nimbus.pingwait=600 nimbus.pingloop=1");
+    String b = cloud.server("b", guestHost, onPort(portB), Optional.of("key-b"));
     cloud.commandLine("console=ttyS0 nimbus.ping=" + A + " nimbus.spoof=" + FORGED + " nimbus.pingloop=1 nimbus.tcp="
         + WEB + "," + WEB_CLIENTS);
-    String d = cloud.server("d", routerHost, onPort(portD));
-    Map<String, String> hostOf = Map.of(a, otherHost, b, routerHost, d, routerHost);
+    String d = cloud.server("d", guestHost, onPort(portD));
+    Map<String, String> hostOf = Map.of(a, otherHost, b, guestHost, d, guestHost);
     Map<String, String> gatewayOf = Map.of(a, "10.81.1.1", b, "10.81.2.1", d, "10.81.1.1");
     Map<String, String> addressOf = Map.of(a, A, b, B, d, D);
     for (String id : List.of(a, b, d)) {
@@ -156,6 +163,12 @@ class RoutedGuestsTest {
           "its default route is its subnet's gateway, the router's (a test guest older than scripts/build-test-guest.sh"
               + " prints none): " + console);
     }
+
+    // metadata on a network with a router: B's DHCP lease routes 169.254.169.254 on-link, and its
+    // own host answers there (as Neutron's force_metadata does), the router has no part in it
+    String meta = cloud.awaitConsole(b, BOOT, c -> c.contains("META-KEY") || c.contains("META-FAIL"));
+    assertTrue(meta.contains("META-HOSTNAME b\n") && meta.contains("META-KEY " + keyB + "\n"),
+        "B reads its own host name and key from the metadata service: " + meta);
 
     // routing across hosts and subnets, and SNAT to the outside
     cloud.awaitConsole(a, BOOT, c -> c.contains("PING-OK " + B));
@@ -213,10 +226,14 @@ class RoutedGuestsTest {
       assertTrue(blocked.lines().filter(l -> l.startsWith("PING-")).skip(1).allMatch(l -> l.equals("PING-LOST " + A)),
           "D is blocked again: " + blocked);
 
-      // again allowed, then the floating IP disassociated: the outside no longer reaches A
+      // again allowed: R's agent killed and started again, then R rebooted, while the outside pings
       long again = System.currentTimeMillis();
       rule(defaultGroup, "\"protocol\": \"icmp\"");
       outside.awaitReplyAfter(again, WAIT);
+      agentOfRouterHostKilledAndRestarted(routerHost, outside, a, b, d);
+      routerHostRebooted(routerHost, outside, a, b, d);
+
+      // the floating IP disassociated (by R's agent, the one that booted): the outside no longer reaches A
       long disassociated = System.currentTimeMillis();
       cloud.update("/floatingips/" + fipId, "{\"floatingip\": {\"port_id\": null}}");
       outside.awaitSilence(Duration.ofSeconds(3), "a floating IP disassociated leads nowhere, a running flow neither");
@@ -242,7 +259,7 @@ class RoutedGuestsTest {
     // C comes, in "clients", on net3, which no router joins: nobody reaches it, it reaches nobody
     String portC = port(net3, subnet3, C, Optional.of(List.of(clients)));
     cloud.commandLine("console=ttyS0 nimbus.ping=" + A + " nimbus.pingwait=600 nimbus.pingloop=1 nimbus.tcp=" + WEB_CLIENTS);
-    String c = cloud.server("c", routerHost, onPort(portC));
+    String c = cloud.server("c", guestHost, onPort(portC));
     api.awaitStatus(c, "ACTIVE", WAIT);
     String isolated = cloud.awaitConsole(c, BOOT, out -> GuestCloud.count(out, "TCP-FAIL " + WEB_CLIENTS) >= 3);
     assertTrue(isolated.contains("GUEST-IP " + C + "/24"), isolated);
@@ -296,6 +313,109 @@ class RoutedGuestsTest {
       cloud.sameTraces(before.get(host), host, WAIT);
       assertEquals(List.of(), cloud.hosts.domains(host));
     }
+  }
+
+  /**
+   * R's agent killed with SIGKILL while A and B ping each other through the router, A pings the
+   * outside through its SNAT and the outside pings A's floating address: the kernel carries all of
+   * it meanwhile. Left while it is down: a router namespace of R's (a veth leads to it) that no
+   * router has, as a router deleted meanwhile would leave. Started again, the agent adopts the
+   * router it built as it is (the same namespace and devices: nothing rebuilt, no flow cut) and
+   * sweeps the orphan; R then has what it had, nothing twice. Security groups hold meanwhile: D
+   * gets in neither with a forged address nor to a port no rule opens.
+   */
+  private static void agentOfRouterHostKilledAndRestarted(String routerHost, OutsidePing outside, String a, String b,
+      String d) throws Exception {
+    List<String> made = NimbusTraces.of(cloud.hosts, routerHost);
+    String namespace = made.stream().filter(l -> l.startsWith("netns nqr-")).findFirst().orElseThrow().substring(6);
+    String identity = routerIdentity(routerHost, namespace);
+    int aSince = cloud.console(a).length();
+    int bSince = cloud.console(b).length();
+    int dSince = cloud.console(d).length();
+    long killed = System.currentTimeMillis();
+    cloud.hosts.killNode(routerHost);
+
+    String orphan = "nqr-0bad0bad0ba";
+    cloud.hosts.inHost(routerHost, "ip", "netns", "add", orphan);
+    cloud.hosts.inHost(routerHost, "ip", "link", "add", "ntp-0bad0bad0ba", "type", "veth", "peer", "name", "qr-0bad0bad0ba",
+        "netns", orphan);
+    assertTrue(NimbusTraces.of(cloud.hosts, routerHost).contains("netns " + orphan));
+    cloud.awaitConsole(a, WAIT, c -> GuestCloud.count(c.substring(aSince), "PING-OK " + B) >= 2
+        && GuestCloud.count(c.substring(aSince), "PING-OK " + OUTSIDE) >= 2);
+    cloud.awaitConsole(b, WAIT, c -> GuestCloud.count(c.substring(bSince), "PING-OK " + A) >= 2);
+    outside.awaitReplyAfter(System.currentTimeMillis(), WAIT);
+
+    long restart = System.currentTimeMillis();
+    cloud.hosts.restartNodes();
+    cloud.sameTraces(made, routerHost, WAIT); // the orphan swept: the agent has been through its routers
+    System.out.printf("R's agent restarted -> its orphan router namespace swept: %.1f s%n",
+        (System.currentTimeMillis() - restart) / 1000.0);
+    assertEquals(identity, routerIdentity(routerHost, namespace), "the router's namespace and legs are the ones it had");
+    int aNow = cloud.console(a).length();
+    cloud.awaitConsole(a, WAIT, c -> c.substring(aNow).contains("PING-OK " + B) && c.substring(aNow).contains("PING-OK " + OUTSIDE));
+    double longest = longestSilence(outside.replies(), killed);
+    System.out.printf("R's agent killed and restarted -> longest silence of the outside's ping: %.3f s%n", longest);
+    assertTrue(longest < 2.0, "the floating IP's flow ran on while R's agent died and came back: silent " + longest + " s");
+    String aMeanwhile = cloud.console(a).substring(aSince);
+    String bMeanwhile = cloud.console(b).substring(bSince);
+    assertFalse(aMeanwhile.contains("PING-LOST") || bMeanwhile.contains("PING-LOST"),
+        "no ping through the router or its SNAT was lost: " + aMeanwhile + bMeanwhile);
+    assertSecurityGroupsHeld(cloud.console(d).substring(dSince));
+  }
+
+  /**
+   * R reboots: powered off (every process of the host killed, its network namespace deleted with
+   * the router's namespace, devices, rules and daemons in it; {@link NamespaceHosts#powerOff}), so
+   * the router is gone: the outside's ping and A's to B go unanswered. R boots (the same state
+   * directory: its disk, with its router's record) and its agent builds the router again, from its
+   * record and the router's entity: routing, SNAT and the floating IP work again, and R has what it
+   * had before, nothing more.
+   */
+  private static void routerHostRebooted(String routerHost, OutsidePing outside, String a, String b, String d)
+      throws Exception {
+    List<String> made = NimbusTraces.of(cloud.hosts, routerHost);
+    int dSince = cloud.console(d).length();
+    cloud.hosts.powerOff(routerHost);
+    outside.awaitSilence(Duration.ofSeconds(2), "with the router's host off, A's floating address leads nowhere");
+    int aOff = cloud.console(a).length();
+    cloud.awaitConsole(a, WAIT, c -> c.substring(aOff).contains("PING-LOST " + B) && c.substring(aOff).contains("PING-LOST " + OUTSIDE));
+
+    long boot = System.currentTimeMillis();
+    cloud.hosts.restartNodes();
+    double back = outside.awaitReplyAfter(boot, WAIT);
+    System.out.printf("R booted -> the outside reaches A's floating IP again: %.1f s%n", back - boot / 1000.0);
+    int aBack = cloud.console(a).length();
+    int bBack = cloud.console(b).length();
+    cloud.awaitConsole(a, WAIT, c -> c.substring(aBack).contains("PING-OK " + B) && c.substring(aBack).contains("PING-OK " + OUTSIDE));
+    cloud.awaitConsole(b, WAIT, c -> c.substring(bBack).contains("PING-OK " + A));
+    cloud.sameTraces(made, routerHost, WAIT);
+    assertSecurityGroupsHeld(cloud.console(d).substring(dSince));
+  }
+
+  /** D, since some point: no forged packet and no TCP connection of it got through (no rule opens TCP yet). */
+  private static void assertSecurityGroupsHeld(String dConsole) {
+    assertFalse(dConsole.contains("SPOOF-IP-OK") || dConsole.contains("SPOOF-MAC-OK") || dConsole.contains("TCP-OK"),
+        "the security groups held: " + dConsole);
+    assertTrue(dConsole.contains("TCP-FAIL " + WEB), "D tried: " + dConsole);
+  }
+
+  /** The router namespace's inode and its devices with their indexes: what a namespace rebuilt would change. */
+  private static String routerIdentity(String host, String namespace) throws Exception {
+    return cloud.hosts.inHost(host, "stat", "-L", "-c", "%i", "/run/netns/" + namespace)
+        + cloud.hosts.inHost(host, "ip", "-n", namespace, "-o", "link", "show").lines()
+            .map(l -> l.split("\\s+")[0] + l.split("\\s+")[1]).toList();
+  }
+
+  /** The longest time with no reply, from {@code sinceMillis} (the epoch's) to the last reply. */
+  private static double longestSilence(List<Double> replies, long sinceMillis) {
+    double longest = 0;
+    double previous = sinceMillis / 1000.0;
+    for (double t : replies) {
+      if (t < previous) continue;
+      longest = Math.max(longest, t - previous);
+      previous = t;
+    }
+    return longest;
   }
 
   // ------------------------------------------------------------------ helpers

@@ -240,17 +240,8 @@ class TwoHostTenantNetworkTest {
     cloud.commandLine(line);
   }
 
-  /** Imports a key pair of the admin's: an Ed25519 public key of 32 bytes {@code fill}. */
   private static String keypair(String name, char fill) {
-    byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    java.nio.ByteBuffer blob = java.nio.ByteBuffer.allocate(4 + type.length + 4 + 32);
-    blob.putInt(type.length).put(type).putInt(32);
-    while (blob.hasRemaining()) blob.put((byte) fill);
-    String key = "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.array()) + " " + name + "@nimbus";
-    Api.Reply r = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name
-        + "\", \"public_key\": \"" + key + "\"}}");
-    assertEquals(200, r.status(), r.raw());
-    return key;
+    return cloud.keypair(name, fill);
   }
 
   private static String server(String name, String zone, String network, String fixedIp, String keyName) {

@@ -49,11 +49,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * since: a restarted agent rebuilds its recorded routers at once, and asks each one's entity
  * ({@link Lookup}) at every reconciliation, which catches a deletion or move it did not hear while
  * down. Only then does it sweep: router namespaces and {@code router-} plugs of no router of its
- * view are removed. Host work runs on the blocking executor, one router at a time.
+ * view are removed. A router whose work failed (its entities out of reach, as they are a moment
+ * after a node starts) is tried again after 1 s, then ever later up to the reconcile interval
+ * ({@link #retryDelay}). Host work runs on the blocking executor, one router at a time.
  */
 public final class RouterAgent {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration PLUG_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   static final String OWNER = "router-";
 
   /** What it is told, and tells itself. */
@@ -69,6 +72,9 @@ public final class RouterAgent {
       implements Command {}
 
   private record SweepDone(Throwable error) implements Command {}
+
+  /** A router whose job failed, done again. */
+  private record Retry(String routerId) implements Command {}
 
   /** A router's entity did not answer: it is asked again at the next reconciliation. */
   private record LookupFailed() implements Command {}
@@ -121,6 +127,8 @@ public final class RouterAgent {
   /** The floating IPs reported ACTIVE since this agent started, by router. */
   private final Map<String, Set<String>> active = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
+  /** How many times in a row each router's job failed. */
+  private final Map<String, Integer> failures = new HashMap<>();
   private boolean busy;
   private boolean sweepWanted;
 
@@ -183,6 +191,11 @@ public final class RouterAgent {
           return advance();
         })
         .onMessage(LookupFailed.class, m -> Behaviors.same())
+        .onMessage(Retry.class, m -> {
+          // a router removed meanwhile (deleted, moved away) has nothing left to retry
+          if (applied.containsKey(m.routerId()) || heard.containsKey(m.routerId())) dirty.add(m.routerId());
+          return advance();
+        })
         .onMessage(JobDone.class, this::jobDone)
         .onMessage(SweepDone.class, m -> {
           busy = false;
@@ -281,10 +294,15 @@ public final class RouterAgent {
     busy = false;
     String id = m.routerId();
     if (m.error() != null) {
-      // retried at the next reconciliation
-      ctx.getLog().warn("router {} on host {}: {}", id, settings.name(), m.error().getMessage());
+      // retried soon, not only at the next reconciliation: a node that has just started (a host
+      // rebooted) asks entities the cluster cannot reach yet, and its routers must come back
+      int failed = failures.merge(id, 1, Integer::sum);
+      Duration delay = retryDelay(failed, settings.reconcileInterval());
+      ctx.getLog().warn("router {} on host {} (again in {}): {}", id, settings.name(), delay, m.error().getMessage());
+      timers.startSingleTimer("retry-" + id, new Retry(id), delay);
       return advance();
     }
+    failures.remove(id);
     RouterPlan before = applied.get(id);
     Set<String> now = new HashSet<>();
     m.applied().ifPresent(p -> p.floatingIps().forEach(f -> now.add(f.floatingIpId())));
@@ -306,6 +324,12 @@ public final class RouterAgent {
       if (m.from().isPresent() && heard.get(id) == m.from().get()) heard.remove(id);
     }
     return advance();
+  }
+
+  /** After {@code failures} failures in a row: 1 s, doubled at each further failure, at most {@code ceiling}. */
+  static Duration retryDelay(int failures, Duration ceiling) {
+    Duration delay = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
+    return delay.compareTo(ceiling) < 0 ? delay : ceiling;
   }
 
   private void report(String floatingIpId, String routerId, String status) {

@@ -149,20 +149,29 @@ class RouterAgentTest {
   }
 
   private HostSettings settings() {
+    return settings(Duration.ofMillis(500));
+  }
+
+  private HostSettings settings(Duration reconcileInterval) {
     return new HostSettings(HOST, "test:///default", "test", dir.resolve("instances"), Duration.ofSeconds(1),
-        Duration.ofMillis(500), Duration.ofSeconds(1), 1.0, 1.0, 1.0, 10, "recording", "nimbus-rt0", "10.99.0.0/24",
+        reconcileInterval, Duration.ofSeconds(1), 1.0, 1.0, 1.0, 10, "recording", "nimbus-rt0", "10.99.0.0/24",
         dir.resolve("dhcp"), "nova", Duration.ofDays(1), "192.0.2.10", Map.of());
   }
 
   private ActorRef<RouterAgent.Command> agent(ActorRef<TenantNetworks.Command> tenants, ScriptedHost host,
       Reports reports, Map<String, Optional<Router>> entities) {
-    RouterAgent.Lookup lookup = id -> entities.containsKey(id) ? CompletableFuture.completedFuture(entities.get(id))
-        : CompletableFuture.failedFuture(new IllegalStateException("no answer"));
     RouterPortBinding binding = (legs, here) -> {
       legs.forEach(l -> bound.add(l.portId() + "@" + here.host() + "/" + here.underlayAddress()));
       return CompletableFuture.completedFuture(null);
     };
-    return kit.spawn(RouterAgent.create(settings(), tenants, new LinuxRouters(host), new RouterRecords(dir.resolve("routers")),
+    return agent(settings(), tenants, host, reports, entities, binding);
+  }
+
+  private ActorRef<RouterAgent.Command> agent(HostSettings settings, ActorRef<TenantNetworks.Command> tenants,
+      ScriptedHost host, Reports reports, Map<String, Optional<Router>> entities, RouterPortBinding binding) {
+    RouterAgent.Lookup lookup = id -> entities.containsKey(id) ? CompletableFuture.completedFuture(entities.get(id))
+        : CompletableFuture.failedFuture(new IllegalStateException("no answer"));
+    return kit.spawn(RouterAgent.create(settings, tenants, new LinuxRouters(host), new RouterRecords(dir.resolve("routers")),
         reports, lookup, binding, blocking));
   }
 
@@ -260,5 +269,42 @@ class RouterAgentTest {
     await("with its floating IPs DOWN", () -> after.heard.contains("fip-3 DOWN"));
     await("and its ports unplugged", () -> owners(tenants).isEmpty());
     kit.stop(agent);
+  }
+
+  /**
+   * A host that boots: its agent starts before the cluster lets it reach the router's entities, so
+   * binding the router's ports fails at first. The router is built again within seconds, not at
+   * the next reconciliation (an hour here).
+   */
+  @Test
+  void aRebootedHostsRouterWhoseFirstBuildFailsIsBuiltWithinSeconds() throws Exception {
+    String id = "7e57c000-0000-4000-8000-0000000000c3";
+    String namespace = RouterCommands.namespaceOf(id);
+    new RouterRecords(dir.resolve("routers")).write(RouterPlan.of(router(id, HOST, 1, false, List.of("fip-9")),
+        Map.of(NET_A, network(NET_A, "10.1.0.0/24", "10.1.0.1", PORT_A),
+            EXT, network(EXT, "203.0.113.0/24", "203.0.113.1", PORT_GW))));
+    HostSettings settings = settings(Duration.ofHours(1));
+    ActorRef<TenantNetworks.Command> tenants = kit.spawn(TenantNetworks.create(settings, new RecordingTenantHost(), blocking,
+        group -> CompletableFuture.completedFuture(Optional.empty())));
+    ScriptedHost host = new ScriptedHost(); // booted: no namespace
+    java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+    RouterPortBinding unreachableAtFirst = (legs, here) -> tries.incrementAndGet() <= 2
+        ? CompletableFuture.failedFuture(new IllegalStateException("Ask timed out"))
+        : CompletableFuture.completedFuture(null);
+    Reports reports = new Reports();
+    ActorRef<RouterAgent.Command> agent = agent(settings, tenants, host, reports, new ConcurrentHashMap<>(), unreachableAtFirst);
+    await("the router is built once its entities answer", () -> host.namespaces.contains(namespace));
+    await("and its floating IP reported", () -> reports.heard.contains("fip-9 ACTIVE"));
+    assertEquals(3, tries.get(), "two failures, then built");
+    kit.stop(agent);
+  }
+
+  @Test
+  void aFailedRoutersRetryWaitsLongerEachTimeUpToTheReconcileInterval() {
+    Duration ceiling = Duration.ofSeconds(60);
+    assertEquals(List.of(1L, 2L, 4L, 8L, 16L, 32L, 60L, 60L), java.util.stream.IntStream.rangeClosed(1, 8)
+        .mapToObj(n -> RouterAgent.retryDelay(n, ceiling).toSeconds()).toList());
+    assertEquals(Duration.ofMillis(500), RouterAgent.retryDelay(1, Duration.ofMillis(500)));
+    assertEquals(ceiling, RouterAgent.retryDelay(1000, ceiling));
   }
 }
