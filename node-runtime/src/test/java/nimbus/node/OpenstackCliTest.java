@@ -224,4 +224,27 @@ class OpenstackCliTest {
     cli("admin", "image", "delete", "cli-snap");
     assertFalse(json("admin", "image", "list").findValuesAsText("Name").contains("cli-snap"));
   }
+
+  @Test
+  void theCliShowsQuotasLimitsAndVersions() throws Exception {
+    // every service's version and microversion range, as the version documents declare them
+    Map<String, JsonNode> byService = new java.util.HashMap<>();
+    json("admin", "versions", "show").forEach(v -> byService.put(v.path("Service Type").asText(), v));
+    assertEquals("2.2", byService.get("compute").path("Max Microversion").asText(), byService.toString());
+    assertEquals("2.1", byService.get("compute").path("Min Microversion").asText());
+    assertTrue(byService.keySet().containsAll(List.of("identity", "image", "network", "block-storage")),
+        byService.keySet().toString());
+    // the absolute limits: compute's and the volume service's
+    Map<String, Integer> limits = new java.util.HashMap<>();
+    json("admin", "limits", "show", "--absolute").forEach(l -> limits.put(l.path("Name").asText(), l.path("Value").asInt()));
+    assertTrue(limits.keySet().containsAll(List.of("maxTotalInstances", "maxTotalCores", "totalInstancesUsed",
+        "maxTotalVolumes", "maxTotalVolumeGigabytes", "totalGigabytesUsed")), limits.toString());
+    // one project's quotas from compute, network and volume together, the same as each service's limits say
+    JsonNode quota = json("admin", "quota", "show", "admin");
+    assertEquals(limits.get("maxTotalInstances"), quota.path("instances").asInt(), quota.toString());
+    assertEquals(limits.get("maxTotalCores"), quota.path("cores").asInt(), quota.toString());
+    assertEquals(limits.get("maxTotalVolumes"), quota.path("volumes").asInt(), quota.toString());
+    assertEquals(limits.get("maxTotalVolumeGigabytes"), quota.path("gigabytes").asInt(), quota.toString());
+    assertTrue(quota.path("networks").asInt() > 0 && quota.path("ports").asInt() > 0, quota.toString());
+  }
 }
