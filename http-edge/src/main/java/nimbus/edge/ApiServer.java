@@ -58,6 +58,7 @@ public final class ApiServer extends AllDirectives {
   private final Readiness readiness;
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
+  private final DashboardRoutes dashboard;
   private final Optional<String> publicUrl;
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
@@ -72,6 +73,8 @@ public final class ApiServer extends AllDirectives {
     this.readiness = readiness;
     this.identity = identity;
     this.identityRoutes = new IdentityRoutes(identity, policy);
+    this.dashboard = new DashboardRoutes(new DashboardFiles(),
+        new DashboardEvents(identity, nimbus.compute.ServerChanges.get(system), java.time.Clock.systemUTC()), identity);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     ClusterSharding sharding = ClusterSharding.get(system);
@@ -126,6 +129,7 @@ public final class ApiServer extends AllDirectives {
                 withSizeLimit(settings.maxBodyBytes(), () -> drained(() -> concat(
                     path("healthz", () -> get(() -> complete(status(200, "ok")))),
                     path("readyz", () -> get(this::ready)),
+                    dashboard.route(),
                     extractUri(uri -> {
                       String api = publicUrl.orElseGet(() -> apiBase(uri));
                       return concat(
