@@ -74,48 +74,55 @@ export const api = {
   del: (path) => call('DELETE', path),
 };
 
-function passwordAuth(domain, user, password) {
-  return { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { name: domain }, password } } } } };
+function passwordAuth(domain, user, password, projectId) {
+  const auth = { identity: { methods: ['password'], password: { user: { name: user, domain: { name: domain }, password } } } };
+  if (projectId) auth.scope = { project: { id: projectId } };
+  return { auth };
 }
 
 function tokenAuth(token, projectId) {
   return { auth: { identity: { methods: ['token'], token: { id: token } }, scope: { project: { id: projectId } } } };
 }
 
-async function scopedTo(token, projectId) {
-  const reply = await send('POST', '/identity/v3/auth/tokens', tokenAuth(token, projectId));
-  return { token: reply.headers.get('X-Subject-Token'), body: reply.json.token };
-}
-
 function revoke(token) {
   return send('DELETE', '/identity/v3/auth/tokens', undefined, token, { 'X-Subject-Token': token });
 }
 
-/** Logs in: an unscoped token finds the user's projects, then a token scoped to the first (or the one named). */
+function sessionOf(reply, projects) {
+  const body = reply.json.token;
+  return { token: reply.headers.get('X-Subject-Token'), user: body.user, project: body.project, roles: body.roles, projects };
+}
+
+/**
+ * Logs in: an unscoped token finds the user's projects (and is revoked), then a token scoped to
+ * the first of them, or the one named.
+ */
 export async function login(domain, user, password, projectName) {
   const unscoped = await send('POST', '/identity/v3/auth/tokens', passwordAuth(domain, user, password));
   const first = unscoped.headers.get('X-Subject-Token');
+  let projects;
   try {
-    const projects = (await send('GET', '/identity/v3/auth/projects', undefined, first)).json.projects
+    projects = (await send('GET', '/identity/v3/auth/projects', undefined, first)).json.projects
       .sort((a, b) => a.name.localeCompare(b.name));
-    if (projects.length === 0) throw new ApiError(403, 'This user has a role on no project.');
-    const chosen = projects.find((p) => p.name === projectName) || projects[0];
-    const scoped = await scopedTo(first, chosen.id);
-    session = { token: scoped.token, user: scoped.body.user, project: scoped.body.project, roles: scoped.body.roles, projects };
   } finally {
     await revoke(first).catch(() => {});
   }
+  if (projects.length === 0) throw new ApiError(403, 'This user has a role on no project.');
+  const chosen = projects.find((p) => p.name === projectName) || projects[0];
+  const scoped = await send('POST', '/identity/v3/auth/tokens', passwordAuth(domain, user, password, chosen.id));
+  session = sessionOf(scoped, projects);
 }
 
-/** Moves the session to another of the user's projects: a new token for it, the old one revoked. */
+/**
+ * Moves the session to another of the user's projects. The new token shares the old one's audit
+ * chain (Keystone's rescope), so revoking it at log-out revokes both.
+ */
 export async function switchProject(projectId) {
-  const old = session;
-  const scoped = await scopedTo(old.token, projectId);
-  session = { ...old, token: scoped.token, project: scoped.body.project, roles: scoped.body.roles };
-  await revoke(old.token).catch(() => {});
+  const reply = await send('POST', '/identity/v3/auth/tokens', tokenAuth(session.token, projectId));
+  session = sessionOf(reply, session.projects);
 }
 
-/** Logs out: the token is revoked, then forgotten. */
+/** Logs out: the token (and the chain it was rescoped along) is revoked, then forgotten. */
 export async function logout() {
   const old = session;
   session = null;

@@ -68,6 +68,14 @@ class DashboardApiTest {
     assertTrue(script.headers().firstValue("Content-Type").orElseThrow().startsWith("application/javascript"));
     assertEquals(200, get("/dashboard/style.css").statusCode());
     assertTrue(get("/dashboard/style.css").headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+    // the pages build with text nodes and keep nothing in storage
+    for (String file : List.of("dom.js", "api.js", "app.js", "login.js", "instances.js", "launch.js", "server.js", "live.js")) {
+      String code = get("/dashboard/" + file).body();
+      for (String banned : List.of("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage",
+          "sessionStorage", "document.cookie", "eval(")) {
+        assertFalse(code.contains(banned), file + " uses " + banned);
+      }
+    }
     assertEquals(404, get("/dashboard/secret.properties").statusCode());
     assertEquals(404, get("/dashboard/..%2Freference.conf").statusCode());
     // the API keeps its own answers
@@ -83,7 +91,7 @@ class DashboardApiTest {
 
     String ticket = ticket(admin);
     try (Stream first = Stream.open(http, node.apiUrl(), ticket)) {
-      first.await("event: ready");
+      first.await("event:ready");
       assertEquals(401, get("/dashboard/v1/events?ticket=" + ticket).statusCode());
     }
   }
@@ -99,9 +107,9 @@ class DashboardApiTest {
     try (Stream ofOne = Stream.open(http, node.apiUrl(), ticket(one));
         Stream ofTwo = Stream.open(http, node.apiUrl(), ticket(two));
         Stream ofAdmin = Stream.open(http, node.apiUrl(), ticket(admin))) {
-      ofOne.await("event: ready");
-      ofTwo.await("event: ready");
-      ofAdmin.await("event: ready");
+      ofOne.await("event:ready");
+      ofTwo.await("event:ready");
+      ofAdmin.await("event:ready");
 
       String secret = one.createServer("secret-of-a", "42");
       ofOne.await("\"id\":\"" + secret + "\"");
