@@ -18,9 +18,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in Debian's headless Chromium against an all-in-one node: a user logs in,
@@ -69,12 +66,18 @@ class DashboardBrowserTest {
     waitFor(By.cssSelector("#live[data-live=on]"));
   }
 
+  /** The element, once the page shows it (polled with a deadline). */
   private WebElement waitFor(By by) {
-    return new WebDriverWait(browser, WAIT).until(ExpectedConditions.visibilityOfElementLocated(by));
+    return Eventually.await(WAIT, () -> browser.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
   }
 
   private void until(Duration within, java.util.function.Function<WebDriver, Boolean> condition) {
-    new WebDriverWait(browser, within).until(condition);
+    Eventually.until(within, () -> condition.apply(browser));
+  }
+
+  /** Chooses an option of a select by its value, as a user's click does. */
+  private void choose(String selectId, String value) {
+    browser.findElement(By.cssSelector("#" + selectId + " option[value='" + value + "']")).click();
   }
 
   private String statusOf(String id) {
@@ -96,8 +99,8 @@ class DashboardBrowserTest {
     browser.findElement(By.id("launch-submit")).click();
     until(WAIT, d -> d.findElement(By.id("launch-errors")).getText().contains("Give the instance a name."));
     browser.findElement(By.id("server-name")).sendKeys("from-the-browser");
-    new Select(browser.findElement(By.id("image"))).selectByValue(Api.TEST_IMAGE);
-    new Select(browser.findElement(By.id("flavor"))).selectByValue("42");
+    choose("image", Api.TEST_IMAGE);
+    choose("flavor", "42");
     browser.findElement(By.id("launch-submit")).click();
 
     WebElement link = waitFor(By.linkText("from-the-browser"));
