@@ -41,6 +41,8 @@ public final class Compute {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       ServerListProjection.createTable(c);
     }
-    ReadSideProjection.run(system, ServerListProjection.NAME, ServerEntity.TAG, ServerListProjection::new);
+    ServerChanges changes = ServerChanges.get(system);
+    ReadSideProjection.run(system, ServerListProjection.NAME, ServerEntity.TAG,
+        () -> new ServerListProjection(changes::publish));
   }
 }

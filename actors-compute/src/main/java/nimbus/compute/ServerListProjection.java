@@ -7,6 +7,7 @@ import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
@@ -17,7 +18,8 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 /**
  * Keeps the {@code server_list} table (what server lists and filters read) in step with server
  * events. A batch loads each server's row once, applies its events in order and writes it back,
- * in the projection's transaction.
+ * in the projection's transaction, and each server's new state goes to {@code changed} (the
+ * {@link ServerChanges} topic: live views follow the same events as the list).
  */
 public final class ServerListProjection
     extends JdbcHandler<List<EventEnvelope<ServerEntity.Event>>, ReadSideSession> {
@@ -29,6 +31,11 @@ public final class ServerListProjection
    * by rules of its own).
    */
   static final int ROW_VERSION = 5;
+  private final Consumer<ServerChange> changed;
+
+  public ServerListProjection(Consumer<ServerChange> changed) {
+    this.changed = changed;
+  }
 
   static final String DDL = """
       CREATE TABLE IF NOT EXISTS server_list (
@@ -80,6 +87,8 @@ public final class ServerListProjection
         rows.put(id, row.after(event));
       }
       for (var entry : rows.entrySet()) save(connection, entry.getValue(), isNew.get(entry.getKey()));
+      // a batch retried after a failed commit tells a change twice: harmless, each carries the whole state
+      for (ServerRow row : rows.values()) changed.accept(ServerChange.of(row.view()));
       return null;
     });
   }

@@ -142,7 +142,8 @@ class ServerListProjectionTest {
       next.put(id, at + 1);
       journal.add(EventEnvelope.create(Offset.sequence(++offset), "Server|" + id, at + 1L, histories.get(id).get(at), 0L));
     }
-    ServerListProjection projection = new ServerListProjection();
+    Map<String, ServerChange> told = new java.util.HashMap<>();
+    ServerListProjection projection = new ServerListProjection(change -> told.put(change.id(), change));
     for (int from = 0; from < journal.size(); ) {
       int to = Math.min(journal.size(), from + 1 + random.nextInt(40));
       ReadSideSession session = new ReadSideSession(c);
@@ -156,6 +157,8 @@ class ServerListProjectionTest {
       for (ServerEntity.Event e : entry.getValue()) entity = ServerEntity.next(entity, e);
       ServerRow row = ReadSideRows.byId(c, "server_list", entry.getKey(), ServerRow.class).orElseThrow();
       assertEquals(ServerEntity.view(entity), row.view(), entry.getKey() + " after " + entry.getValue());
+      // the last change told of each server is its state after all its events
+      assertEquals(ServerChange.of(ServerEntity.view(entity)), told.get(entry.getKey()), entry.getKey());
     }
     Set<Class<?>> types = new HashSet<>(List.of(ServerEntity.class.getDeclaredClasses())).stream()
         .filter(ServerEntity.Event.class::isAssignableFrom).filter(k -> !k.isInterface())

@@ -63,6 +63,7 @@ public final class ApiServer extends AllDirectives {
   private final IdentityService identity;
   private final IdentityRoutes identityRoutes;
   private final VolumeRoutes volumes;
+  private final DashboardRoutes dashboard;
   private final Optional<String> publicUrl;
   private static final OtherVersions OTHER_VERSIONS = new OtherVersions();
 
@@ -76,6 +77,8 @@ public final class ApiServer extends AllDirectives {
     this.readiness = readiness;
     this.identity = identity;
     this.identityRoutes = new IdentityRoutes(identity, policy);
+    this.dashboard = new DashboardRoutes(new DashboardFiles(),
+        new DashboardEvents(identity, nimbus.compute.ServerChanges.get(system), java.time.Clock.systemUTC()), identity);
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy,
@@ -139,6 +142,7 @@ public final class ApiServer extends AllDirectives {
                 withSizeLimit(settings.maxBodyBytes(), () -> drained(() -> concat(
                     path("healthz", () -> get(() -> complete(status(200, "ok")))),
                     path("readyz", () -> get(this::ready)),
+                    dashboard.route(),
                     extractUri(uri -> {
                       String api = publicUrl.orElseGet(() -> apiBase(uri));
                       return concat(

@@ -1,0 +1,88 @@
+// The shell: the navigation bar and the router from the location's hash (#/instances,
+// #/servers/ID) to the page modules. Without a session every route shows the login page.
+import { current, onExpired, logout, switchProject } from './api.js';
+import { el, errorBox } from './dom.js';
+import * as live from './live.js';
+import * as loginPage from './login.js';
+import * as instancesPage from './instances.js';
+import * as serverPage from './server.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+let leave = null; // what the shown page does when another replaces it
+
+function route() {
+  if (leave) leave();
+  leave = null;
+  main.replaceChildren();
+  renderNav();
+  if (!current()) {
+    loginPage.render(main, { message: pendingMessage, done: afterLogin });
+    pendingMessage = null;
+    return;
+  }
+  const hash = location.hash || '#/instances';
+  const server = /^#\/servers\/([^/]+)$/.exec(hash);
+  if (server) leave = serverPage.render(main, decodeURIComponent(server[1]));
+  else leave = instancesPage.render(main);
+  main.focus();
+}
+
+let pendingMessage = null;
+
+function afterLogin() {
+  live.start();
+  if (location.hash !== '#/instances') location.hash = '#/instances';
+  else route();
+}
+
+function renderNav() {
+  const session = current();
+  if (!session) {
+    nav.replaceChildren();
+    return;
+  }
+  const picker = el('select', { id: 'project', 'aria-label': 'Project', onchange: (e) => changeProject(e.target.value) },
+    session.projects.map((p) => el('option', { value: p.id, selected: p.id === session.project.id }, p.name)));
+  nav.replaceChildren(
+    el('a', { href: '#/instances' }, 'Instances'),
+    el('span', { class: 'spacer' }),
+    el('span', { class: 'live', id: 'live', 'data-live': live.isOn() ? 'on' : 'off' }, live.isOn() ? 'Live' : 'Connecting…'),
+    picker,
+    el('span', { id: 'user' }, session.user.name),
+    el('button', { id: 'logout', type: 'button', onclick: doLogout }, 'Log out'));
+}
+
+async function changeProject(projectId) {
+  try {
+    live.stop();
+    await switchProject(projectId);
+    live.start();
+    route();
+  } catch (e) {
+    main.prepend(errorBox(e.message));
+  }
+}
+
+async function doLogout() {
+  live.stop();
+  await logout();
+  pendingMessage = 'You are logged out.';
+  route();
+}
+
+live.onState((on) => {
+  const badge = document.getElementById('live');
+  if (!badge) return;
+  badge.setAttribute('data-live', on ? 'on' : 'off');
+  badge.textContent = on ? 'Live' : 'Reconnecting…';
+});
+
+onExpired(() => {
+  live.stop();
+  pendingMessage = 'Your session has expired or was revoked: log in again.';
+  route();
+});
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,35 @@
+// Builds the page from data as text only: nothing here parses HTML, so a name such as
+// <img src=x onerror=alert(1)> is shown as those characters and runs nothing.
+
+/** An element with attributes (on* names: listeners) and children (strings become text nodes). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, '');
+    else node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+/** Adds children: nodes as they are, anything else as text. */
+export function append(node, children) {
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** A message that screen readers announce. */
+export function errorBox(message) {
+  return el('p', { class: 'error', role: 'alert' }, message);
+}
+
+/** The addresses of a server document, as "net: a, b; net2: c". */
+export function addressText(addresses) {
+  return Object.entries(addresses || {})
+    .map(([net, list]) => `${net}: ${list.map((a) => a.addr).join(', ')}`)
+    .join('; ');
+}

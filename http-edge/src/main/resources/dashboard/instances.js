@@ -1,0 +1,144 @@
+// The instances page: the project's servers (every project's for the cloud's admin, with their
+// hosts), their actions, and the launch dialog. Rows follow the live feed: a change made
+// anywhere shows here without a reload.
+import { api } from './api.js';
+import { el, errorBox, addressText } from './dom.js';
+import * as live from './live.js';
+import * as launch from './launch.js';
+
+export const ACTIONS = [
+  { label: 'Start', body: { 'os-start': null }, when: ['SHUTOFF'] },
+  { label: 'Stop', body: { 'os-stop': null }, when: ['ACTIVE', 'PAUSED', 'SUSPENDED', 'ERROR'] },
+  { label: 'Reboot', body: { reboot: { type: 'SOFT' } }, when: ['ACTIVE'] },
+];
+
+/** The names of flavors and images by id, for the list and the server page. */
+export async function names() {
+  const [flavors, images] = await Promise.all([
+    api.get('/compute/v2.1/flavors').then((r) => r.flavors).catch(() => []),
+    api.get('/image/v2/images?limit=1000').then((r) => r.images).catch(() => []),
+  ]);
+  return {
+    flavor: new Map(flavors.map((f) => [f.id, f.name])),
+    image: new Map(images.map((i) => [i.id, i.name])),
+  };
+}
+
+export function render(main) {
+  const message = el('div', { 'aria-live': 'polite' });
+  const body = el('tbody', { id: 'servers' });
+  const head = el('thead');
+  const table = el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Instances' }, head, body));
+  main.append(
+    el('h1', {}, 'Instances'),
+    el('div', { class: 'toolbar' },
+      el('button', { type: 'button', class: 'primary', id: 'launch', onclick: () => launch.open(main, load) }, 'Launch instance')),
+    message, table);
+
+  let lookup = { flavor: new Map(), image: new Map() };
+  let withHost = false;
+  const rows = new Map();
+  let loading = null;
+
+  async function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        lookup = await names();
+        const all = await api.get('/compute/v2.1/servers/detail?all_tenants=1');
+        withHost = all.servers.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
+        show(all.servers);
+        message.replaceChildren();
+      } catch (e) {
+        message.replaceChildren(errorBox(e.message));
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  function show(servers) {
+    const columns = ['Name', 'Status', 'Task', 'Addresses', 'Flavor', 'Image'];
+    if (withHost) columns.push('Host');
+    columns.push('Actions');
+    head.replaceChildren(el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c))));
+    rows.clear();
+    body.replaceChildren(...servers.map(row));
+    if (servers.length === 0) body.append(el('tr', {}, el('td', { colspan: columns.length, class: 'notice' }, 'No instances.')));
+  }
+
+  function row(server) {
+    const tr = el('tr', { 'data-id': server.id },
+      el('td', { class: 'name' }, el('a', { href: '#/servers/' + encodeURIComponent(server.id) }, server.name)),
+      el('td', { class: 'status' }),
+      el('td', { class: 'task' }),
+      el('td', { class: 'addresses' }, addressText(server.addresses)),
+      el('td', {}, lookup.flavor.get(server.flavor.id) || server.flavor.id),
+      el('td', {}, server.image && server.image.id ? (lookup.image.get(server.image.id) || server.image.id) : ''),
+      withHost ? el('td', { class: 'host' }, server['OS-EXT-SRV-ATTR:host'] || '') : null,
+      el('td', { class: 'actions' }));
+    rows.set(server.id, tr);
+    update(tr, { name: server.name, status: server.status, task_state: server['OS-EXT-STS:task_state'] });
+    return tr;
+  }
+
+  function update(tr, change) {
+    const id = tr.getAttribute('data-id');
+    tr.querySelector('.name a').textContent = change.name;
+    const status = tr.querySelector('.status');
+    status.textContent = change.status;
+    status.className = 'status status-' + change.status;
+    tr.querySelector('.task').textContent = change.task_state || '';
+    const actions = tr.querySelector('.actions');
+    actions.replaceChildren(
+      ...ACTIONS.filter((a) => a.when.includes(change.status) && !change.task_state)
+        .map((a) => el('button', { type: 'button', 'data-action': a.label, onclick: () => act(id, a.body) }, a.label)),
+      deleteButton(id));
+  }
+
+  function deleteButton(id) {
+    const button = el('button', { type: 'button', class: 'danger', 'data-action': 'Delete' }, 'Delete');
+    button.addEventListener('click', async () => {
+      if (button.getAttribute('data-armed') !== 'yes') {
+        button.setAttribute('data-armed', 'yes');
+        button.textContent = 'Confirm delete';
+        return;
+      }
+      try {
+        await api.del('/compute/v2.1/servers/' + encodeURIComponent(id));
+      } catch (e) {
+        message.replaceChildren(errorBox(e.message));
+      }
+    });
+    return button;
+  }
+
+  async function act(id, actionBody) {
+    try {
+      await api.post('/compute/v2.1/servers/' + encodeURIComponent(id) + '/action', actionBody);
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function changed(change) {
+    if (change.ready) {
+      load(); // what happened before the stream opened
+      return;
+    }
+    const tr = rows.get(change.id);
+    if (tr && change.status === 'DELETED') {
+      tr.remove();
+      rows.delete(change.id);
+    } else if (tr) {
+      update(tr, change);
+    } else if (change.status !== 'DELETED') {
+      load(); // a new server: its addresses, flavor and image come with the list
+    }
+  }
+
+  const unsubscribe = live.subscribe(changed);
+  load();
+  return unsubscribe;
+}

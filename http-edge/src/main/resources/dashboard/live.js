@@ -1,0 +1,64 @@
+// The dashboard's live feed: the node's events API (README, "Events API"). A ticket bought with
+// the token opens the stream, so the token never goes into a URL; a broken stream is reopened
+// with a new ticket, and pages reload what they show when it is (re)opened, so nothing is missed.
+import { api, current } from './api.js';
+
+let source = null;
+let on = false;
+let wanted = false;
+const listeners = new Set();
+const stateListeners = [];
+
+/** Calls {@code listener} with each change ({id, name, status, task_state, ...}) and {ready: true} at each (re)open. */
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function onState(listener) {
+  stateListeners.push(listener);
+}
+
+export function isOn() {
+  return on;
+}
+
+function setOn(value) {
+  on = value;
+  stateListeners.forEach((listener) => listener(on));
+}
+
+export async function start() {
+  wanted = true;
+  let ticket;
+  try {
+    ticket = (await api.post('/dashboard/v1/event-tickets')).ticket;
+  } catch (e) {
+    if (current() && wanted) setTimeout(start, 2000);
+    return;
+  }
+  if (!wanted) return;
+  source = new EventSource('/dashboard/v1/events?ticket=' + encodeURIComponent(ticket));
+  source.addEventListener('ready', () => {
+    setOn(true);
+    listeners.forEach((listener) => listener({ ready: true }));
+  });
+  source.addEventListener('server', (event) => {
+    const change = JSON.parse(event.data);
+    listeners.forEach((listener) => listener(change));
+  });
+  source.addEventListener('error', () => {
+    // the browser would reconnect with the used ticket: open anew with a new one instead
+    source.close();
+    source = null;
+    setOn(false);
+    if (current() && wanted) setTimeout(start, 1000);
+  });
+}
+
+export function stop() {
+  wanted = false;
+  if (source) source.close();
+  source = null;
+  setOn(false);
+}

@@ -1,0 +1,179 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The dashboard's files and its events API over real HTTP on an all-in-one node: the headers
+ * that keep a page to its own scripts, tickets that open a stream once, and streams that carry
+ * only their token's project and end when the token is revoked.
+ */
+class DashboardApiTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static Node node;
+  private static Api admin;
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    node = n;
+    admin = a;
+  });
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .followRedirects(HttpClient.Redirect.NEVER).build();
+
+  private HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.apiUrl() + path)).GET();
+    if (headers.length > 0) b.headers(headers);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theRootSendsBrowsersToTheDashboardWhoseFilesComeWithTheirPolicy() throws Exception {
+    HttpResponse<String> root = get("/");
+    assertEquals(302, root.statusCode());
+    assertEquals("/dashboard/", root.headers().firstValue("Location").orElseThrow());
+
+    HttpResponse<String> index = get("/dashboard/");
+    assertEquals(200, index.statusCode());
+    assertTrue(index.headers().firstValue("Content-Type").orElseThrow().startsWith("text/html"));
+    assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+        + "frame-ancestors 'none'; base-uri 'none'", index.headers().firstValue("Content-Security-Policy").orElseThrow());
+    assertEquals("nosniff", index.headers().firstValue("X-Content-Type-Options").orElseThrow());
+    assertEquals("no-referrer", index.headers().firstValue("Referrer-Policy").orElseThrow());
+    assertEquals("no-cache", index.headers().firstValue("Cache-Control").orElseThrow());
+    // nothing inline for the policy to forbid: every script comes from a file
+    assertFalse(index.body().matches("(?s).*<script(?![^>]*\\ssrc=)[^>]*>.*"), index.body());
+    assertFalse(index.body().contains("style="));
+
+    String etag = index.headers().firstValue("ETag").orElseThrow();
+    assertEquals(304, get("/dashboard/", "If-None-Match", etag).statusCode());
+
+    HttpResponse<String> script = get("/dashboard/app.js");
+    assertEquals(200, script.statusCode());
+    assertTrue(script.headers().firstValue("Content-Type").orElseThrow().startsWith("application/javascript"));
+    assertEquals(200, get("/dashboard/style.css").statusCode());
+    assertTrue(get("/dashboard/style.css").headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+    // the pages build with text nodes and keep nothing in storage
+    for (String file : List.of("dom.js", "api.js", "app.js", "login.js", "instances.js", "launch.js", "server.js", "live.js")) {
+      String code = get("/dashboard/" + file).body();
+      for (String banned : List.of("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage",
+          "sessionStorage", "document.cookie", "eval(")) {
+        assertFalse(code.contains(banned), file + " uses " + banned);
+      }
+    }
+    assertEquals(404, get("/dashboard/secret.properties").statusCode());
+    assertEquals(404, get("/dashboard/..%2Freference.conf").statusCode());
+    // the API keeps its own answers
+    assertEquals(200, get("/compute/v2.1").statusCode());
+  }
+
+  @Test
+  void aTicketNeedsAValidTokenAndOpensOneStreamOnce() throws Exception {
+    assertEquals(401, admin.withToken("").post("/dashboard/v1/event-tickets", "").status());
+    assertEquals(401, admin.withToken("not-a-token").post("/dashboard/v1/event-tickets", "").status());
+    assertEquals(401, get("/dashboard/v1/events?ticket=made-up").statusCode());
+    assertEquals(401, get("/dashboard/v1/events").statusCode());
+
+    String ticket = ticket(admin);
+    try (Stream first = Stream.open(http, node.apiUrl(), ticket)) {
+      first.await("event:ready");
+      assertEquals(401, get("/dashboard/v1/events?ticket=" + ticket).statusCode());
+    }
+  }
+
+  @Test
+  void aStreamCarriesItsOwnProjectsServersOnlyAndEndsWhenItsTokenIsRevoked() throws Exception {
+    String a = "dash-a-" + UUID.randomUUID().toString().substring(0, 8);
+    String b = "dash-b-" + UUID.randomUUID().toString().substring(0, 8);
+    admin.createUserInProject(a, "pw-a", a, "member");
+    admin.createUserInProject(b, "pw-b", b, "member");
+    Api one = admin.as(a, "pw-a", a);
+    Api two = admin.as(b, "pw-b", b);
+    try (Stream ofOne = Stream.open(http, node.apiUrl(), ticket(one));
+        Stream ofTwo = Stream.open(http, node.apiUrl(), ticket(two));
+        Stream ofAdmin = Stream.open(http, node.apiUrl(), ticket(admin))) {
+      ofOne.await("event:ready");
+      ofTwo.await("event:ready");
+      ofAdmin.await("event:ready");
+
+      String secret = one.createServer("secret-of-a", "42");
+      ofOne.await("\"id\":\"" + secret + "\"");
+      ofOne.await("\"status\":\"ACTIVE\"");
+      ofAdmin.await("\"id\":\"" + secret + "\"");
+      // b's own server comes after a's on the same topic: once b has it, a's would have come too
+      String own = two.createServer("own-of-b", "42");
+      ofTwo.await("\"id\":\"" + own + "\"");
+      assertTrue(ofTwo.lines.stream().noneMatch(l -> l.contains(secret) || l.contains("secret-of-a")), ofTwo.lines.toString());
+      // the host is the admin's to know
+      assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains("\"host\"")));
+      assertTrue(ofAdmin.lines.stream().anyMatch(l -> l.contains("\"host\"")));
+
+      Api.Reply revoked = one.sendWithHeader("DELETE", "/identity/v3/auth/tokens", "X-Subject-Token", one.token());
+      assertEquals(204, revoked.status(), revoked.raw());
+      Eventually.until(WAIT, ofOne.ended::get);
+      assertFalse(ofTwo.ended.get());
+    }
+  }
+
+  private static String ticket(Api api) {
+    Api.Reply r = api.post("/dashboard/v1/event-tickets", "");
+    assertEquals(201, r.status(), r.raw());
+    return r.body().path("ticket").asText();
+  }
+
+  /** An open event stream: its lines as they arrive, and whether it ended. */
+  static final class Stream implements AutoCloseable {
+    final List<String> lines = new CopyOnWriteArrayList<>();
+    final AtomicBoolean ended = new AtomicBoolean();
+    private final InputStream body;
+
+    private Stream(InputStream body) {
+      this.body = body;
+      Thread reader = new Thread(this::read, "event-stream");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    static Stream open(HttpClient http, String base, String ticket) throws Exception {
+      HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/dashboard/v1/events?ticket=" + ticket))
+          .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, r.statusCode());
+      assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("text/event-stream"));
+      return new Stream(r.body());
+    }
+
+    private void read() {
+      try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(body, java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) lines.add(line);
+      } catch (IOException e) {
+        // closed by the test
+      } finally {
+        ended.set(true);
+      }
+    }
+
+    void await(String fragment) {
+      Eventually.until(WAIT, () -> lines.stream().anyMatch(l -> l.contains(fragment)));
+    }
+
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+}
