@@ -58,6 +58,8 @@ import org.apache.pekko.pattern.StatusReply;
 public final class TenantNetworks {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration REFETCH = Duration.ofSeconds(1);
+  /** How long a new topic subscription may take to reach the publishers (the receptionist's gossip). */
+  private static final Duration TOPIC_SETTLE = Duration.ofSeconds(5);
 
   /** What it is asked, and tells itself. */
   public interface Command {}
@@ -361,7 +363,12 @@ public final class TenantNetworks {
     Map<String, SecurityGroup> known = groups.groups();
     used.addAll(nimbus.node.dataplane.PortFirewall.remoteGroups(List.copyOf(used), known));
     used.forEach(id -> {
-      if (groups.watch(id)) fetchGroup(id);
+      if (groups.watch(id)) {
+        fetchGroup(id);
+        // a change published before the new subscription reached the group's node is not heard:
+        // asked once more when it has
+        timers.startSingleTimer("group-settle-" + id, new GroupRefetch(id), TOPIC_SETTLE);
+      }
     });
     groups.ids().stream().filter(id -> !used.contains(id)).forEach(groups::unwatch);
     if (used.stream().allMatch(groups::known)) {

@@ -265,6 +265,21 @@ class TenantNetworksSecurityGroupTest {
     kit.stop(tenants);
   }
 
+  @Test
+  void aChangeMadeBeforeTheHostsSubscriptionTookHoldIsLearnedAllTheSame() throws Exception {
+    groups.put(WEB, group(WEB, 1));
+    FilterHost host = new FilterHost(Map.of());
+    ActorRef<TenantNetworks.Command> tenants = spawn(host, "tenants-settle");
+    plug(tenants, "server-settle", PORT, "fa:16:3e:00:00:a1", "10.5.0.11");
+    host.await("filtered with the group as first fetched", f -> f.getValue().containsKey(WEB));
+    // changed without a word on its topic, as a change published before the subscription reached
+    // the group's node is lost to the host: asked again once the subscription has settled
+    groups.put(WEB, group(WEB, 2, rule(WEB, "tcp", null)));
+    host.await("the change is learned well before the next reconciliation",
+        f -> f.getValue().get(WEB) != null && f.getValue().get(WEB).revisionNumber() == 2);
+    kit.stop(tenants);
+  }
+
   private static void plug(ActorRef<TenantNetworks.Command> tenants, String server, String portId, String mac, String ip)
       throws Exception {
     ServerPort port = new ServerPort(portId, NETWORK, "n", mac, List.of(new FixedIp("s", ip)), true, Optional.empty());
