@@ -42,8 +42,8 @@ public final class PortFilter {
           "nf_call_ip6tables", "1"), TIMEOUT);
     }
     String newShape = ports.isEmpty() ? PortFirewall.removal() : PortFirewall.ruleset(ports, groups, 0);
-    String newMembers = ports.isEmpty() ? "" : PortFirewall.members(ports, groups);
     Map<String, Set<String>> newMemberSets = PortFirewall.memberSets(ports, groups);
+    String newMembers = ports.isEmpty() ? "" : PortFirewall.members(newMemberSets);
     boolean left = memberSets.entrySet().stream()
         .anyMatch(set -> !newMemberSets.getOrDefault(set.getKey(), Set.of()).containsAll(set.getValue()));
     memberSets = newMemberSets;

@@ -75,8 +75,13 @@ public final class PortFirewall {
    * change is this, not a new ruleset.
    */
   public static String members(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {
+    return members(memberSets(ports, groups));
+  }
+
+  /** The sets' members as {@link #members(List, Map)} writes them, from {@link #memberSets}. */
+  public static String members(Map<String, Set<String>> sets) {
     StringBuilder text = new StringBuilder();
-    memberSets(ports, groups).forEach((set, addresses) -> {
+    sets.forEach((set, addresses) -> {
       text.append("flush set inet ").append(TABLE).append(' ').append(set).append('\n');
       if (!addresses.isEmpty()) {
         text.append("add element inet ").append(TABLE).append(' ').append(set).append(" { ")
