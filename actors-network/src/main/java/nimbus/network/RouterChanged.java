@@ -3,21 +3,15 @@ package nimbus.network;
 import nimbus.cluster.CborSerializable;
 
 /**
- * A router as it is after a change, published to the hosts that subscribed to it ({@link #topic}):
- * the host it is placed on builds it, a host it left removes it. A deleted router is published
- * once more, {@link Router#deleted}.
+ * A router as it is after a change, published to its host ({@link #hostTopic}): the host it is
+ * placed on builds it, a host it left removes it. A deleted router is published once more,
+ * {@link Router#deleted}.
  */
 public record RouterChanged(Router router) implements CborSerializable {
 
-  /** The name of a router's topic. */
-  public static String topic(String routerId) {
-    return "router-" + routerId;
-  }
-
   /**
    * The name of the topic of the routers placed on {@code host}: every change of a router there
-   * (and of one that left it, or was deleted) is published here too, so a host's agent learns of
-   * the routers it must build and then follows each one's {@link #topic}.
+   * (and of one that left it, or was deleted) is published here.
    */
   public static String hostTopic(String host) {
     return "routers-on-" + host;

@@ -20,6 +20,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import nimbus.cluster.SharedTopics;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -39,8 +40,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * {@code network:router_gateway}; interfaces, {@code network:router_interface}) or takes (the
  * user's port as an interface) is a persisted step, one at a time; the ports it no longer uses
  * are deleted as steps too, and a deleted router gives them and its quota back before it is gone.
- * After every change it publishes itself ({@link RouterChanged}) on its own topic and on its
- * host's ({@link RouterChanged#hostTopic}).
+ * After every change it publishes itself ({@link RouterChanged}) on its host's topic
+ * ({@link RouterChanged#hostTopic}), and on the one of a host it left.
  */
 public final class RouterEntity
     extends EventSourcedBehaviorWithEnforcedReplies<RouterEntity.Command, RouterEntity.Event, RouterEntity.State> {
@@ -194,7 +195,6 @@ public final class RouterEntity
   private final ActorContext<Command> context;
   private final StepDriver<Command> steps;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
-  private final Map<String, ActorRef<Topic.Command<RouterChanged>>> topics = new HashMap<>();
   /** Clients waiting (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Router>>> waitingRouter = new ArrayList<>();
   private final List<ActorRef<StatusReply<Router.Interface>>> waitingInterface = new ArrayList<>();
@@ -470,7 +470,6 @@ public final class RouterEntity
     if (state instanceof Existing e) {
       Router r = e.router().router();
       RouterChanged news = new RouterChanged(r);
-      topic(RouterChanged.topic(routerId)).tell(Topic.publish(news));
       publishedHost.filter(h -> !r.host().equals(Optional.of(h)))
           .ifPresent(h -> topic(RouterChanged.hostTopic(h)).tell(Topic.publish(news)));
       r.host().ifPresent(h -> topic(RouterChanged.hostTopic(h)).tell(Topic.publish(news)));
@@ -481,7 +480,7 @@ public final class RouterEntity
   }
 
   private ActorRef<Topic.Command<RouterChanged>> topic(String name) {
-    return topics.computeIfAbsent(name, n -> context.spawn(Topic.create(RouterChanged.class, n), "topic-" + n));
+    return SharedTopics.get(context.getSystem()).topic(RouterChanged.class, name);
   }
 
   private void answerWaiting(RouterState r) {

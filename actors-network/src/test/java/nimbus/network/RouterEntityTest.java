@@ -147,7 +147,7 @@ class RouterEntityTest extends EntityTestSupport {
     claims.accept("delete " + i.portId());
     assertEquals(i, removing.receiveMessage(WAIT).getValue());
 
-    TestProbe<RouterChanged> routerTopic = listen(RouterChanged.topic(id));
+    TestProbe<RouterChanged> routerTopic = listen(RouterChanged.hostTopic("h1"));
     kit.runCommand(new RouterEntity.Delete(deleting.ref()));
     deleting.expectNoMessage(Duration.ofMillis(300));
     claims.accept("release [" + id + "]");

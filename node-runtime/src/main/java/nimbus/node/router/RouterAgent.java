@@ -50,13 +50,16 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * ({@link Lookup}) at every reconciliation, which catches a deletion or move it did not hear while
  * down. Only then does it sweep: router namespaces and {@code router-} plugs of no router of its
  * view are removed. A router whose work failed (its entities out of reach, as they are a moment
- * after a node starts) is tried again after 1 s, then ever later up to the reconcile interval
- * ({@link #retryDelay}). Host work runs on the blocking executor, one router at a time.
+ * after a node starts) is tried again after 1 s, then ever later up to 10 s ({@link #retryDelay});
+ * a changed version of it heard starts that count again. Host work runs on the blocking executor,
+ * one router at a time.
  */
 public final class RouterAgent {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration PLUG_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  /** The longest wait before a failed router is tried again: a few asks, cheap next to a router left unbuilt. */
+  private static final Duration LONGEST_RETRY = Duration.ofSeconds(10);
   static final String OWNER = "router-";
 
   /** What it is told, and tells itself. */
@@ -210,6 +213,8 @@ public final class RouterAgent {
     Router known = heard.get(r.id());
     if (known != null && known.revisionNumber() > r.revisionNumber() && !r.deleted()) return;
     if (!placedHere(r) && !applied.containsKey(r.id()) && !heard.containsKey(r.id())) return;
+    // what failed may work now (its ports made, its entities reachable): not a longer wait again
+    if (!r.equals(known)) failures.remove(r.id());
     heard.put(r.id(), r);
     dirty.add(r.id());
   }
@@ -297,7 +302,8 @@ public final class RouterAgent {
       // retried soon, not only at the next reconciliation: a node that has just started (a host
       // rebooted) asks entities the cluster cannot reach yet, and its routers must come back
       int failed = failures.merge(id, 1, Integer::sum);
-      Duration delay = retryDelay(failed, settings.reconcileInterval());
+      Duration delay = retryDelay(failed, LONGEST_RETRY.compareTo(settings.reconcileInterval()) < 0
+          ? LONGEST_RETRY : settings.reconcileInterval());
       ctx.getLog().warn("router {} on host {} (again in {}): {}", id, settings.name(), delay, m.error().getMessage());
       timers.startSingleTimer("retry-" + id, new Retry(id), delay);
       return advance();

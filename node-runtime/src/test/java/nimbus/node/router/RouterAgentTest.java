@@ -299,6 +299,40 @@ class RouterAgentTest {
     kit.stop(agent);
   }
 
+  /**
+   * A router whose build fails while it is being made (each interface added is a new version of it,
+   * heard at once, and fails again): once the cause is gone it is built within seconds, its earlier
+   * failures do not keep it waiting for the longest retry.
+   */
+  @Test
+  void aRouterChangedWhileItsBuildFailsIsTriedAgainSoonOnceItCan() throws Exception {
+    String id = "7e57d000-0000-4000-8000-0000000000d4";
+    HostSettings settings = settings(Duration.ofHours(1));
+    ActorRef<TenantNetworks.Command> tenants = kit.spawn(TenantNetworks.create(settings, new RecordingTenantHost(), blocking,
+        group -> CompletableFuture.completedFuture(Optional.empty())));
+    ScriptedHost host = new ScriptedHost();
+    java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+    RouterPortBinding binding = (legs, here) -> {
+      tries.incrementAndGet();
+      return failing.get() ? CompletableFuture.failedFuture(new IllegalStateException("port not made yet"))
+          : CompletableFuture.completedFuture(null);
+    };
+    ActorRef<RouterAgent.Command> agent = agent(settings, tenants, host, new Reports(), new ConcurrentHashMap<>(), binding);
+    for (int revision = 1; revision <= 6; revision++) {
+      int triedBefore = tries.get();
+      publishUntil(router(id, HOST, revision, false, List.of()), "version " + revision + " is tried",
+          () -> tries.get() > triedBefore);
+    }
+    failing.set(false);
+    long since = System.nanoTime();
+    await("the router is built", () -> host.namespaces.contains(RouterCommands.namespaceOf(id)));
+    Duration took = Duration.ofNanos(System.nanoTime() - since);
+    assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "built " + took + " after it could be (6 failures in a row"
+        + " would wait 10 s and more)");
+    kit.stop(agent);
+  }
+
   @Test
   void aFailedRoutersRetryWaitsLongerEachTimeUpToTheReconcileInterval() {
     Duration ceiling = Duration.ofSeconds(60);
