@@ -454,6 +454,23 @@ class RoutedGuestsTest {
    * network's metadata namespace ({@code nm-}).
    */
   private static String routerHost(Map<String, Set<String>> before) {
+    try {
+      return placedRouterHost(before);
+    } catch (AssertionError e) {
+      StringBuilder said = new StringBuilder(e.getMessage()).append("; what the hosts' router agents said:");
+      for (String host : cloud.hosts.names()) {
+        try (var lines = Files.lines(cloud.hosts.dir(host).resolve("node.log"))) {
+          lines.filter(l -> l.contains("RouterAgent") || l.contains("LinuxRouters"))
+              .forEach(l -> said.append('\n').append(host).append(": ").append(l));
+        } catch (IOException unreadable) {
+          said.append('\n').append(host).append(": ").append(unreadable);
+        }
+      }
+      throw new AssertionError(said.toString(), e);
+    }
+  }
+
+  private static String placedRouterHost(Map<String, Set<String>> before) {
     return Eventually.await(WAIT, () -> {
       List<String> found = new ArrayList<>();
       for (String host : cloud.hosts.names()) {
