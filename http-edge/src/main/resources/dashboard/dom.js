@@ -41,6 +41,7 @@ export function confirmButton(label, act, attrs = {}) {
     if (button.getAttribute('data-armed') !== 'yes') {
       button.setAttribute('data-armed', 'yes');
       button.textContent = 'Confirm ' + label.toLowerCase();
+      if (attrs['aria-label']) button.setAttribute('aria-label', 'Confirm: ' + attrs['aria-label']);
       return;
     }
     act();

@@ -2,7 +2,7 @@
 // (Glance's two steps: create the image, then PUT its bytes), edit name and visibility, delete,
 // and launch from an image in the launch dialog. Refreshes on its own actions (images have no
 // live feed yet).
-import { api, upload } from './api.js';
+import { api, upload, current } from './api.js';
 import { el, errorBox, confirmButton, table, field, emptyRow } from './dom.js';
 import * as launch from './launch.js';
 
@@ -17,6 +17,11 @@ function size(bytes) {
 
 const select = (id, values, chosen) => el('select', { id, name: id },
   values.map((v) => el('option', { value: v, selected: v === chosen }, v)));
+
+function mine(image) {
+  const session = current();
+  return image.owner === session.project.id || session.roles.some((r) => r.name === 'admin');
+}
 
 export function render(main) {
   const message = el('div', { 'aria-live': 'polite', id: 'images-message' });
@@ -51,8 +56,9 @@ export function render(main) {
       image.status === 'active'
         ? el('button', { type: 'button', 'data-action': 'Launch', onclick: () => launch.open(main, () => {}, { image: image.id }) }, 'Launch')
         : null,
-      el('button', { type: 'button', 'data-action': 'Edit', onclick: () => edit(image) }, 'Edit'),
-      confirmButton('Delete', () => act(() => api.del(path))));
+      // others' images (the cloud's public ones) are the admin's to change: no buttons the API would refuse
+      mine(image) ? el('button', { type: 'button', 'data-action': 'Edit', onclick: () => edit(image) }, 'Edit') : null,
+      mine(image) ? confirmButton('Delete', () => act(() => api.del(path))) : null);
     return el('tr', { 'data-id': image.id },
       el('td', { class: 'name' }, image.name || image.id),
       el('td', { class: 'status' }, image.status),

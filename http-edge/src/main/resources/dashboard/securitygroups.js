@@ -44,13 +44,13 @@ export function render(main) {
     const prefix = 'rule-' + g.id;
     const ruleForm = el('form', { class: 'rule-form', 'data-group': g.id },
       el('div', { class: 'inline-fields' },
-        field('Direction', el('select', { id: prefix + '-direction', name: 'direction' },
-          el('option', { value: 'ingress' }, 'ingress'), el('option', { value: 'egress' }, 'egress'))),
-        field('Protocol', el('select', { id: prefix + '-protocol', name: 'protocol' },
-          ['tcp', 'udp', 'icmp', 'any'].map((p) => el('option', { value: p }, p)))),
-        field('Port from', el('input', { id: prefix + '-min', name: 'min', inputmode: 'numeric', autocomplete: 'off' })),
-        field('Port to', el('input', { id: prefix + '-max', name: 'max', inputmode: 'numeric', autocomplete: 'off' })),
-        field('Remote CIDR', el('input', { id: prefix + '-cidr', name: 'cidr', placeholder: '0.0.0.0/0', autocomplete: 'off' }))),
+        el('div', {}, field('Direction', el('select', { id: prefix + '-direction', name: 'direction' },
+          el('option', { value: 'ingress' }, 'ingress'), el('option', { value: 'egress' }, 'egress')))),
+        el('div', {}, field('Protocol', el('select', { id: prefix + '-protocol', name: 'protocol' },
+          ['tcp', 'udp', 'icmp', 'any'].map((p) => el('option', { value: p }, p))))),
+        el('div', {}, field('Port from', el('input', { id: prefix + '-min', name: 'min', inputmode: 'numeric', autocomplete: 'off' }))),
+        el('div', {}, field('Port to', el('input', { id: prefix + '-max', name: 'max', inputmode: 'numeric', autocomplete: 'off' }))),
+        el('div', {}, field('Remote CIDR', el('input', { id: prefix + '-cidr', name: 'cidr', placeholder: '0.0.0.0/0', autocomplete: 'off' })))),
       el('button', { type: 'submit', 'data-action': 'Add rule' }, 'Add rule'));
     ruleForm.addEventListener('submit', (event) => {
       event.preventDefault();

@@ -90,6 +90,13 @@ class DashboardBrowserTest {
     browser.findElement(By.cssSelector("#nav a[href='#/" + page + "']")).click();
   }
 
+  /** Saves what the browser shows as target/dashboard-screenshots/NAME.png, a test artifact. */
+  private void screenshot(String name) throws java.io.IOException {
+    Path dir = Files.createDirectories(Path.of("target", "dashboard-screenshots"));
+    Files.write(dir.resolve(name + ".png"), ((org.openqa.selenium.TakesScreenshot) browser)
+        .getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+  }
+
   /** Clicks a button that asks for confirmation twice. */
   private void confirm(WebElement button) {
     button.click();
@@ -234,7 +241,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void theOverviewChartsTheProjectsQuotaUsageFromEachService() {
+  void theOverviewChartsTheProjectsQuotaUsageFromEachService() throws Exception {
     String user = "quota-" + UUID.randomUUID().toString().substring(0, 8);
     Api api = member(user);
     String project = admin.get("/identity/v3/projects?name=" + user).body().path("projects").get(0).path("id").asText();
@@ -259,6 +266,7 @@ class DashboardBrowserTest {
         .path("used").asInt();
     assertEquals(groups, Integer.parseInt(browser.findElement(By.cssSelector("li[data-quota=security_group]"))
         .getAttribute("data-used")));
+    screenshot("overview");
     assertEquals(List.of(), violations());
 
     // what the policy means in Chromium: a style attribute set by script is refused, CSSOM is not
@@ -295,6 +303,7 @@ class DashboardBrowserTest {
     until(WAIT, d -> "active".equals(d.findElement(By.cssSelector("tr[data-id='" + image + "'] td.status")).getText()));
     assertEquals("active", api.get("/image/v2/images/" + image).body().path("status").asText());
     assertEquals(size, api.get("/image/v2/images/" + image).body().path("size").asLong());
+    screenshot("images");
 
     // edited: the new name is text, whatever it holds
     browser.findElement(By.cssSelector("tr[data-id='" + image + "'] button[data-action=Edit]")).click();
@@ -325,11 +334,18 @@ class DashboardBrowserTest {
     String scratch = waitFor(By.xpath("//tbody[@id='networks']/tr[td[@class='name' and text()='scratch']]")).getAttribute("data-id");
     confirm(browser.findElement(By.cssSelector("tr[data-id='" + scratch + "'] td.actions button")));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + scratch + "']")).isEmpty());
+    screenshot("networks");
     assertEquals(404, api.get("/network/v2.0/networks/" + scratch).status());
 
-    // a router with an interface on the subnet
+    // a router with a gateway on the cloud's external network and an interface on the subnet
+    String external = admin.post("/network/v2.0/networks", "{\"network\": {\"name\": \"public-" + user
+        + "\", \"router:external\": true}}").body().path("network").path("id").asText();
+    assertEquals(201, admin.post("/network/v2.0/subnets", "{\"subnet\": {\"network_id\": \"" + external
+        + "\", \"cidr\": \"198.51.100.0/24\", \"ip_version\": 4}}").status());
     open("routers");
     type("router-name", "web-router");
+    until(WAIT, d -> !d.findElements(By.cssSelector("#router-gateway option[value='" + external + "']")).isEmpty());
+    choose("router-gateway", external);
     browser.findElement(By.id("router-create")).click();
     String router = waitFor(By.xpath("//tbody[@id='routers']/tr[td[@class='name' and text()='web-router']]")).getAttribute("data-id");
     String subnet = api.get("/network/v2.0/subnets?network_id=" + network).body().path("subnets").get(0).path("id").asText();
@@ -352,6 +368,25 @@ class DashboardBrowserTest {
     until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
     assertEquals(image, api.server(server).path("image").path("id").asText());
 
+    // a floating IP allocated, associated with the server's port, disassociated, released
+    String port = api.get("/network/v2.0/ports?device_id=" + server).body().path("ports").get(0).path("id").asText();
+    open("routers");
+    until(WAIT, d -> !d.findElements(By.cssSelector("#fip-network option[value='" + external + "']")).isEmpty());
+    choose("fip-network", external);
+    browser.findElement(By.id("fip-allocate")).click();
+    String fip = waitFor(By.cssSelector("#floating-ips tr[data-id]")).getAttribute("data-id");
+    until(WAIT, d -> !d.findElements(By.cssSelector("#associate-" + fip + " option[value='" + port + "']")).isEmpty());
+    choose("associate-" + fip, port);
+    browser.findElement(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]")).click();
+    WebElement disassociate = waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
+    assertEquals(port, api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").asText());
+    disassociate.click();
+    waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]"));
+    assertTrue(api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").isNull());
+    confirm(browser.findElement(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Release]")));
+    until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + fip + "']")).isEmpty());
+    assertEquals(404, api.get("/network/v2.0/floatingips/" + fip).status());
+
     // the picture joins the server and the router to the network, each label as text
     open("topology");
     // (a level line has no height, which Selenium counts as not displayed: present is enough)
@@ -360,11 +395,12 @@ class DashboardBrowserTest {
     assertEquals("from-upload", browser.findElement(By.cssSelector("g[data-id='" + server + "'] text.label")).getText());
     assertEquals("web-net", browser.findElement(By.cssSelector("g[data-id='" + network + "'] text.label")).getText());
     assertTrue(browser.findElement(By.id("topology-links")).getText().contains("server from-upload is on network web-net (10.20.30."));
+    screenshot("topology");
     assertEquals(List.of(), violations());
   }
 
   @Test
-  void aUserManagesSecurityGroupsAndKeyPairs() {
+  void aUserManagesSecurityGroupsAndKeyPairs() throws Exception {
     String user = "keys-" + UUID.randomUUID().toString().substring(0, 8);
     Api api = member(user);
     logIn(user, "pw-" + user);
@@ -379,6 +415,7 @@ class DashboardBrowserTest {
     type("rule-" + group + "-cidr", "192.0.2.0/24");
     section.findElement(By.cssSelector("button[data-action='Add rule']")).click();
     until(WAIT, d -> d.findElement(By.cssSelector("section[data-id='" + group + "']")).getText().contains("192.0.2.0/24"));
+    screenshot("security-groups");
     var rules = api.get("/network/v2.0/security-group-rules?security_group_id=" + group).body().path("security_group_rules");
     boolean ssh = false;
     for (var rule : rules) {
@@ -406,6 +443,7 @@ class DashboardBrowserTest {
     Eventually.until(WAIT, () -> Files.exists(saved) && Files.readString(saved).contains("PRIVATE KEY"));
     waitFor(By.cssSelector("tr[data-id='made']"));
     assertEquals(200, api.get("/compute/v2.1/os-keypairs/made").status());
+    screenshot("key-pairs");
 
     type("import-name", "imported");
     type("import-key", FuzzTargets.PUBLIC_KEY);
