@@ -23,9 +23,10 @@ export function onExpired(listener) {
 }
 
 async function send(method, path, body, token, extraHeaders = {}) {
-  const headers = { Accept: 'application/json', ...extraHeaders };
+  const headers = { Accept: 'application/json' };
   if (token) headers['X-Auth-Token'] = token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  Object.assign(headers, extraHeaders);
   const response = await fetch(path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'omit', cache: 'no-store',
@@ -44,14 +45,27 @@ function parse(text) {
   }
 }
 
-/** Every OpenStack API puts its message one level down: {"badRequest": {"message": ...}}, {"error": ...}, {"NeutronError": ...}. */
+/**
+ * OpenStack's APIs put their message one level down ({"badRequest": {"message": ...}}, {"error": ...},
+ * {"NeutronError": ...}), Glance's at the top ({"code", "title", "message"}).
+ */
 function messageOf(json, response) {
   if (json && typeof json === 'object') {
+    if (typeof json.message === 'string') return json.message;
     for (const value of Object.values(json)) {
       if (value && typeof value.message === 'string') return value.message;
     }
   }
   return `${response.status} ${response.statusText}`;
+}
+
+/** A refusal of the session's token (expired or revoked) ends the session. */
+function ended(e) {
+  if (e instanceof ApiError && e.status === 401 && session) {
+    session = null;
+    expiredListeners.forEach((listener) => listener());
+  }
+  return e;
 }
 
 /** A call with the session's token; a 401 ends the session. */
@@ -60,19 +74,45 @@ async function call(method, path, body, headers) {
   try {
     return (await send(method, path, body, session.token, headers)).json;
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401 && session) {
-      session = null;
-      expiredListeners.forEach((listener) => listener());
-    }
-    throw e;
+    throw ended(e);
   }
 }
 
 export const api = {
   get: (path) => call('GET', path),
   post: (path, body, headers) => call('POST', path, body, headers),
+  put: (path, body) => call('PUT', path, body),
   del: (path) => call('DELETE', path),
+  /** Glance's JSON patch: [{op, path, value}]. */
+  patch: (path, ops) => call('PATCH', path, ops, { 'Content-Type': 'application/openstack-images-v2.1-json-patch' }),
 };
+
+/**
+ * Sends a file's bytes with PUT, calling {@code progress(sent, total)} as they go (fetch reports
+ * no upload progress; XMLHttpRequest does). The token goes in a header, as with every call.
+ */
+export function upload(path, file, progress) {
+  if (!session) return Promise.reject(new ApiError(401, 'Not logged in.'));
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', path);
+    request.setRequestHeader('X-Auth-Token', session.token);
+    request.setRequestHeader('Content-Type', 'application/octet-stream');
+    request.setRequestHeader('Accept', 'application/json');
+    request.upload.addEventListener('progress', (e) => progress(e.loaded, e.lengthComputable ? e.total : file.size));
+    request.addEventListener('load', () => {
+      if (request.status >= 200 && request.status < 300) {
+        progress(file.size, file.size);
+        resolve();
+      } else {
+        const response = { status: request.status, statusText: request.statusText };
+        reject(ended(new ApiError(request.status, messageOf(parse(request.responseText), response))));
+      }
+    });
+    request.addEventListener('error', () => reject(new ApiError(0, 'The upload failed: the connection was lost.')));
+    request.send(file);
+  });
+}
 
 function passwordAuth(domain, user, password, projectId) {
   const auth = { identity: { methods: ['password'], password: { user: { name: user, domain: { name: domain }, password } } } };

@@ -1,4 +1,4 @@
-// The shell: the navigation bar and the router from the location's hash (#/instances,
+// The shell: the navigation bar and the router from the location's hash (#/overview, #/images, ...,
 // #/servers/ID) to the page modules. Without a session every route shows the login page.
 import { current, onExpired, logout, switchProject } from './api.js';
 import { el, errorBox } from './dom.js';
@@ -6,6 +6,20 @@ import * as live from './live.js';
 import * as loginPage from './login.js';
 import * as instancesPage from './instances.js';
 import * as serverPage from './server.js';
+import * as overviewPage from './overview.js';
+import * as imagesPage from './images.js';
+import * as networksPage from './networks.js';
+import * as routersPage from './routers.js';
+import * as groupsPage from './securitygroups.js';
+import * as keypairsPage from './keypairs.js';
+import * as topologyPage from './topology.js';
+
+/** The pages in the navigation, by their hash. */
+const PAGES = [
+  ['#/overview', 'Overview', overviewPage], ['#/instances', 'Instances', instancesPage], ['#/images', 'Images', imagesPage],
+  ['#/networks', 'Networks', networksPage], ['#/routers', 'Routers', routersPage],
+  ['#/security-groups', 'Security groups', groupsPage], ['#/key-pairs', 'Key pairs', keypairsPage],
+  ['#/topology', 'Topology', topologyPage]];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -23,8 +37,9 @@ function route() {
   }
   const hash = location.hash || '#/instances';
   const server = /^#\/servers\/([^/]+)$/.exec(hash);
+  const page = PAGES.find(([path]) => path === hash) || PAGES[1];
   if (server) leave = serverPage.render(main, decodeURIComponent(server[1]));
-  else leave = instancesPage.render(main);
+  else leave = page[2].render(main);
   main.focus();
 }
 
@@ -44,8 +59,9 @@ function renderNav() {
   }
   const picker = el('select', { id: 'project', 'aria-label': 'Project', onchange: (e) => changeProject(e.target.value) },
     session.projects.map((p) => el('option', { value: p.id, selected: p.id === session.project.id }, p.name)));
+  const hash = location.hash || '#/instances';
   nav.replaceChildren(
-    el('a', { href: '#/instances' }, 'Instances'),
+    ...PAGES.map(([path, label]) => el('a', { href: path, 'aria-current': hash === path ? 'page' : null }, label)),
     el('span', { class: 'spacer' }),
     el('span', { class: 'live', id: 'live', 'data-live': live.isOn() ? 'on' : 'off' }, live.isOn() ? 'Live' : 'Connecting…'),
     picker,

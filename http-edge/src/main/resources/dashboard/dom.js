@@ -33,3 +33,34 @@ export function addressText(addresses) {
     .map(([net, list]) => `${net}: ${list.map((a) => a.addr).join(', ')}`)
     .join('; ');
 }
+
+/** A button that asks once more before it acts ("Confirm delete"), so no stray key press deletes. */
+export function confirmButton(label, act, attrs = {}) {
+  const button = el('button', { type: 'button', class: 'danger', 'data-action': label, ...attrs }, label);
+  button.addEventListener('click', () => {
+    if (button.getAttribute('data-armed') !== 'yes') {
+      button.setAttribute('data-armed', 'yes');
+      button.textContent = 'Confirm ' + label.toLowerCase();
+      if (attrs['aria-label']) button.setAttribute('aria-label', 'Confirm: ' + attrs['aria-label']);
+      return;
+    }
+    act();
+  });
+  return button;
+}
+
+/** A table with a caption for screen readers, its header row, and the tbody given. */
+export function table(label, columns, body) {
+  return el('div', { class: 'table-wrap' }, el('table', { 'aria-label': label },
+    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c)))), body));
+}
+
+/** A label and its control. */
+export function field(label, control) {
+  return [el('label', { for: control.id }, label), control];
+}
+
+/** A row spanning the table that says it is empty. */
+export function emptyRow(columns, text) {
+  return el('tr', {}, el('td', { colspan: columns, class: 'notice' }, text));
+}

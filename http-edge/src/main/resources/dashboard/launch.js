@@ -3,7 +3,8 @@
 import { api } from './api.js';
 import { el, errorBox } from './dom.js';
 
-export async function open(main, launched) {
+/** Opens the dialog; {@code preset.image} chooses an image beforehand. */
+export async function open(main, launched, preset = {}) {
   const [images, flavors, networks, keypairs, groups] = await Promise.all([
     api.get('/image/v2/images?status=active&limit=1000').then((r) => r.images),
     api.get('/compute/v2.1/flavors/detail').then((r) => r.flavors),
@@ -60,6 +61,7 @@ export async function open(main, launched) {
       errors.replaceChildren(errorBox(e.message));
     }
   });
+  if (preset.image) form.elements.image.value = preset.image;
   main.append(dialog);
   dialog.showModal();
   form.elements['server-name'].focus();

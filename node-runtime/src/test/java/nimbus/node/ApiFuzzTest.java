@@ -101,6 +101,11 @@ class ApiFuzzTest {
     exchange(request);
   }
 
+  @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
+  void theDashboardAnswersEveryRequestInTheEdgesFormat(@ForAll("dashboard") FuzzRequest request) {
+    exchange(request);
+  }
+
   @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
   void loginsAnswerInKeystonesFormat(@ForAll("logins") FuzzRequest request) {
     exchange(request);
@@ -152,6 +157,11 @@ class ApiFuzzTest {
   @Provide
   Arbitrary<FuzzRequest> volumes() {
     return fuzzerAndAdmin(FuzzRoutes.VOLUME_ROUTES);
+  }
+
+  @Provide
+  Arbitrary<FuzzRequest> dashboard() {
+    return fuzzerAndAdmin(FuzzRoutes.DASHBOARD_ROUTES);
   }
 
   @Provide

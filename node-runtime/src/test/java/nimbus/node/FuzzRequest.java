@@ -13,7 +13,7 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
   enum Caller { FUZZER, ADMIN, NOBODY }
 
   /** The service a path belongs to, by its prefix: its errors come in that service's format. */
-  enum Service { IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME }
+  enum Service { IDENTITY, COMPUTE, IMAGE, NETWORK, VOLUME, DASHBOARD }
 
   FuzzRequest {
     headers = new TreeMap<>(headers);
@@ -25,6 +25,8 @@ record FuzzRequest(String route, Caller caller, String method, String path, Map<
     if (path.startsWith("/compute")) return Service.COMPUTE;
     if (path.startsWith("/network")) return Service.NETWORK;
     if (path.startsWith("/volume")) return Service.VOLUME;
+    // the edge answers the dashboard's errors as Nova's (its 401s as Keystone's)
+    if (path.startsWith("/dashboard")) return Service.DASHBOARD;
     throw new IllegalStateException("no service for " + path);
   }
 

@@ -209,6 +209,13 @@ final class FuzzRoutes {
       new Route("GET", "/image/v2/schemas/image"), new Route("GET", "/image/v2/schemas/images"),
       new Route("GET", "/image/v2/schemas/member"), new Route("GET", "/image/v2/schemas/members"));
 
+  /** The dashboard's files and events API (a made-up ticket: a real one would open a stream that never ends). */
+  static final List<Route> DASHBOARD_ROUTES = List.of(
+      new Route("GET", "/dashboard"), new Route("GET", "/dashboard/"), new Route("GET", "/dashboard/app.js"),
+      new Route("GET", "/dashboard/style.css"), new Route("GET", "/dashboard/images.js"),
+      new Route("POST", "/dashboard/v1/event-tickets"),
+      new Route("GET", "/dashboard/v1/events?ticket=fuzz-ticket"));
+
   private static final String VOLUMES = "/volume/v3/{project}";
   static final List<Route> VOLUME_ROUTES = List.of(
       new Route("GET", "/volume"), new Route("GET", VOLUMES + "/volumes"), new Route("GET", VOLUMES + "/volumes/detail"),
