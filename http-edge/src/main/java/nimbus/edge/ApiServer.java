@@ -96,8 +96,8 @@ public final class ApiServer extends AllDirectives {
     this.serverGroups = new ServerGroupRoutes(sharding, settings.askTimeout(), policy);
     NetworkListing networkListing = new NetworkListing(ReadSideDatabase.get(system));
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
-        new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), blocking,
-        settings.askTimeout(), policy);
+        new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), hostDownAfter,
+        blocking, settings.askTimeout(), policy);
     this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)), blocking,
         settings.askTimeout(), policy);
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
@@ -172,14 +172,14 @@ public final class ApiServer extends AllDirectives {
   private Route computeApi(Microversion version, String requestId, String baseUrl) {
     return projectScoped(ctx -> concat(
         servers.route(ctx, version, requestId, baseUrl),
-        flavors.route(ctx, baseUrl),
+        flavors.route(ctx, version, baseUrl),
         computeImages.route(ctx, baseUrl),
         keypairs.route(ctx, version),
         quotas.route(ctx),
         serverGroups.route(ctx, version),
         hosts.route(ctx),
         aggregates.route(ctx),
-        services.route(ctx),
+        services.route(ctx, version),
         novaSecurityGroups.route(ctx, version),
         novaFloatingIps.route(ctx, version)));
   }
