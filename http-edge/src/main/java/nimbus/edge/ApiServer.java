@@ -172,7 +172,7 @@ public final class ApiServer extends AllDirectives {
   private Route computeApi(Microversion version, String requestId, String baseUrl) {
     return projectScoped(ctx -> concat(
         servers.route(ctx, version, requestId, baseUrl),
-        flavors.route(ctx, version, baseUrl),
+        flavors.route(ctx, baseUrl),
         computeImages.route(ctx, baseUrl),
         keypairs.route(ctx, version),
         quotas.route(ctx),

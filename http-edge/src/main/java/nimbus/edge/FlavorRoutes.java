@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import nimbus.compute.Flavor;
@@ -58,7 +57,7 @@ final class FlavorRoutes extends ServiceRoutes {
     });
   }
 
-  Route route(RequestContext ctx, Microversion version, String baseUrl) {
+  Route route(RequestContext ctx, String baseUrl) {
     return pathPrefix("flavors", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, baseUrl, false)))),
@@ -80,7 +79,7 @@ final class FlavorRoutes extends ServiceRoutes {
                     delete(() -> respond(() -> unsetSpec(ctx, id, key))))))),
             path("os-flavor-access", () -> get(() -> respond(() -> admin(ctx, "os_compute_api:os-flavor-access")
                 .thenCompose(x -> visible(ctx, id)).thenApply(FlavorRoutes::accessList)))),
-            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b, version)))))))));
+            path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b)))))))));
   }
 
   private CompletionStage<Catalog> catalog() {
@@ -175,7 +174,7 @@ final class FlavorRoutes extends ServiceRoutes {
         .thenApply(e -> HttpResponse.create().withStatus(200));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String text, Microversion version) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String text) {
     JsonNode body = Json.parseObject(text);
     boolean grant = body.has("addTenantAccess");
     if (!grant && !body.has("removeTenantAccess")) throw ApiError.badRequest("There is no such action");
@@ -184,13 +183,7 @@ final class FlavorRoutes extends ServiceRoutes {
     Function<ActorRef<StatusReply<Entry>>, FlavorCatalogEntity.Command> command =
         r -> new FlavorCatalogEntity.Access(id, project, grant, r);
     String rule = "os_compute_api:os-flavor-access:" + (grant ? "add_tenant_access" : "remove_tenant_access");
-    return admin(ctx, rule)
-        // from 2.7 Nova refuses to grant access to a public flavor (before, it granted it, to no effect)
-        .thenCompose(x -> grant && version.atLeast("2.7") ? visible(ctx, id).thenApply(e -> {
-          if (e.isPublic()) throw new ApiError(409, "Can not add access to a public flavor.");
-          return e;
-        }) : CompletableFuture.<Entry>completedFuture(null))
-        .thenCompose(x -> catalog.<Entry>askWithStatus(command::apply, timeout))
+    return admin(ctx, rule).thenCompose(x -> catalog.<Entry>askWithStatus(command::apply, timeout))
         .thenApply(FlavorRoutes::access);
   }
 
