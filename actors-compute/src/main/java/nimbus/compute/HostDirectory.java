@@ -100,22 +100,30 @@ public final class HostDirectory implements Extension {
   /**
    * The scheduler's decision: filter the hosts that are up, fit, are in the zone asked for and
    * obey the server group's policy (anti-affinity: none of its members; affinity: where its
-   * members are, once one is placed), then order them by the weigher.
+   * members are, once one is placed), then order them by the soft policy's preference, if any,
+   * and the weigher.
    */
   public static List<String> rank(Collection<HostSummary> hosts, java.util.function.Predicate<String> up,
       Demand demand, Set<String> excluded, ComputeSettings settings) {
     Resources need = demand.need();
     java.util.Optional<Placement> placement = demand.group();
     java.util.function.Predicate<HostSummary> obeysGroup = h -> true;
+    Comparator<HostSummary> byGroup = (a, b) -> 0;
     if (placement.isPresent()) {
       String group = placement.get().groupId();
       boolean placed = hosts.stream().anyMatch(h -> h.groups().contains(group));
-      obeysGroup = placement.get().apart() ? h -> !h.groups().contains(group)
-          : h -> !placed || h.groups().contains(group);
+      if (placement.get().soft()) {
+        // Nova's soft weighers: a host with a member first (soft-affinity) or last (soft-anti-affinity)
+        boolean near = placement.get().policy().equals(Placement.SOFT_AFFINITY);
+        byGroup = Comparator.comparing(h -> h.groups().contains(group) != near);
+      } else {
+        obeysGroup = placement.get().apart() ? h -> !h.groups().contains(group)
+            : h -> !placed || h.groups().contains(group);
+      }
     }
     Comparator<HostSummary> byFreeRam = Comparator.comparingInt(h -> h.free().ramMb());
-    Comparator<HostSummary> order =
-        settings.weigher() == ComputeSettings.Weigher.SPREAD ? byFreeRam.reversed() : byFreeRam;
+    Comparator<HostSummary> order = byGroup.thenComparing(
+        settings.weigher() == ComputeSettings.Weigher.SPREAD ? byFreeRam.reversed() : byFreeRam);
     List<HostSummary> fit = new java.util.ArrayList<>(hosts.stream()
         .filter(h -> !excluded.contains(h.host()))
         .filter(h -> up.test(h.host()))

@@ -95,6 +95,14 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     return withSpec(spec.withMetadata(metadata));
   }
 
+  Server described(Optional<String> description) {
+    return withSpec(spec.withDescription(description));
+  }
+
+  Server tagged(List<String> tags) {
+    return withSpec(spec.withTags(tags));
+  }
+
   /** Locked by "admin" or "owner" (Nova's locked_by), or unlocked (empty). */
   Server locked(Optional<String> by) {
     return with(c -> c.lockedBy = by);
@@ -162,6 +170,6 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
         fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive(),
-        spec.access());
+        spec.access(), spec.description(), spec.tags(), spec.launch(), spec.userData());
   }
 }

@@ -57,6 +57,8 @@ final class ServerBuild {
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Update.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.ChangeTags.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.TriggerCrashDump.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.AttachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.DetachNic.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))

@@ -141,9 +141,12 @@ public final class ServerCreation
 
   /** What was asked. */
   public record Request(ServerSpec spec, List<String> serverIds) implements CborSerializable {
-    /** Each server's own spec: Nova names several servers name-1, name-2, ... */
+    /**
+     * Each server's own spec: Nova names several servers name-1, name-2, ...; they share the
+     * reservation id the create answers with when asked for it ({@link #reservationId}).
+     */
     ServerSpec specOf(String serverId) {
-      return serverIds.size() == 1 ? spec : spec.withName(spec.name() + "-" + (serverIds.indexOf(serverId) + 1));
+      return spec.launched(reservationId(serverIds), serverId, serverIds.size(), serverIds.indexOf(serverId));
     }
 
     Map<String, Resources> need() {
@@ -151,6 +154,11 @@ public final class ServerCreation
       serverIds.forEach(id -> need.put(id, spec.flavor().resources()));
       return need;
     }
+  }
+
+  /** The reservation id of the create that makes these servers: "r-" and the start of the first one's id. */
+  public static String reservationId(List<String> serverIds) {
+    return "r-" + serverIds.get(0).substring(0, 8);
   }
 
   /** The phase an event leads to: the one state function of a creation. */

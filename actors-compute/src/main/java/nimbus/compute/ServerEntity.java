@@ -92,8 +92,31 @@ public final class ServerEntity
    * Nova's server update: a new name, new access addresses (each one given replaces the old one),
    * or both; answered with the server.
    */
-  public record Update(Optional<String> name, AccessAddresses access, ActorRef<StatusReply<ServerView>> replyTo)
-      implements Command {}
+  public record Update(Optional<String> name, AccessAddresses access, Optional<NewDescription> description,
+      ActorRef<StatusReply<ServerView>> replyTo) implements Command {
+    public Update(Optional<String> name, AccessAddresses access, ActorRef<StatusReply<ServerView>> replyTo) {
+      this(name, access, Optional.empty(), replyTo);
+    }
+  }
+
+  /** A description an update or a rebuild gives the server (2.19): {@code text} empty is none (null). */
+  public record NewDescription(Optional<String> text) implements CborSerializable {}
+
+  /**
+   * Nova's server tags (2.26): {@code replace} them all, {@code add} one or {@code delete} one
+   * (none of them: only read); answered with the tags after the change. At most 50.
+   */
+  public record ChangeTags(Optional<List<String>> replace, Optional<String> add, Optional<String> delete,
+      ActorRef<StatusReply<Tags>> replyTo) implements Command {}
+
+  /**
+   * Nova's trigger_crash_dump (2.17): accepted on a server with a host in ACTIVE, PAUSED,
+   * RESIZED or ERROR; the dump itself then fails ({@link CrashDumpUnsupported}).
+   */
+  public record TriggerCrashDump(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** A server's tags, in the order they were added, and whether the change changed them. */
+  public record Tags(List<String> tags, boolean changed) implements CborSerializable {}
 
   public record GetActions(ActorRef<StatusReply<Actions>> replyTo) implements Command {}
 
@@ -113,7 +136,12 @@ public final class ServerEntity
    * access addresses given replace the server's.
    */
   public record Rebuild(BootSource boot, Optional<String> name, AccessAddresses access,
-      ActorRef<StatusReply<ServerView>> replyTo) implements Command {}
+      Optional<NewDescription> description, ActorRef<StatusReply<ServerView>> replyTo) implements Command {
+    public Rebuild(BootSource boot, Optional<String> name, AccessAddresses access,
+        ActorRef<StatusReply<ServerView>> replyTo) {
+      this(boot, name, access, Optional.empty(), replyTo);
+    }
+  }
 
   /**
    * Snapshot the server's root disk into {@code image}, a queued image the server creates in the
@@ -238,7 +266,8 @@ public final class ServerEntity
       Map.entry(RevertRequested.class, "revertResize"),
       Map.entry(DeleteRequested.class, "delete"),
       Map.entry(NicAttachRequested.class, "attach_interface"),
-      Map.entry(NicDetachRequested.class, "detach_interface"));
+      Map.entry(NicDetachRequested.class, "detach_interface"),
+      Map.entry(CrashDumpRequested.class, "trigger_crash_dump"));
 
   /** The action under way failed (its entry in the history says so). */
   public sealed interface Failure extends Event {}
@@ -333,6 +362,21 @@ public final class ServerEntity
   /** The server's metadata is now {@code metadata}. */
   public record MetadataChanged(Map<String, String> metadata, Instant at) implements Event {}
 
+  /** The server's description is now {@code description} (empty: none). */
+  public record DescriptionChanged(Optional<String> description, Instant at) implements Event {}
+
+  /** Nova's trigger_crash_dump (2.17), as its action records it. */
+  public record CrashDumpRequested(Optional<String> requestId, Instant at) implements Request {}
+
+  /**
+   * The crash dump failed as Nova's does on a driver without it: the hosts' libvirt binding has
+   * no NMI injection, so the action is recorded and fails.
+   */
+  public record CrashDumpUnsupported(Instant at) implements Failure {}
+
+  /** The server's tags are now {@code tags}. */
+  public record TagsChanged(List<String> tags, Instant at) implements Event {}
+
   public record RebuildRequested(BootSource boot, Optional<String> name, Optional<String> requestId, Instant at)
       implements Request {}
 
@@ -398,8 +442,11 @@ public final class ServerEntity
   /** The deleted server's host room, quota and group place are given back (each acknowledged). */
   public record ServerReleased(Instant at) implements Event {}
 
-  /** A server's history (Nova's instance actions), oldest first. */
-  public record Actions(List<InstanceAction> actions) implements CborSerializable {}
+  /**
+   * A server's history (Nova's instance actions), oldest first, with its project and user (a
+   * deleted server keeps its history, which Nova shows from 2.21).
+   */
+  public record Actions(List<InstanceAction> actions, String projectId, String userId) implements CborSerializable {}
 
   // ---------------------------------------------------------------- states
 
@@ -887,6 +934,11 @@ public final class ServerEntity
         .onEvent(AccessAddressesChanged.class, (s, e) -> s.withServer(s.server()
             .withSpec(s.server().spec().withAccess(e.access())).at(e.at())))
         .onEvent(MetadataChanged.class, (s, e) -> s.withServer(s.server().withMetadata(e.metadata()).at(e.at())))
+        .onEvent(DescriptionChanged.class, (s, e) -> s.withServer(s.server().described(e.description()).at(e.at())))
+        .onEvent(TagsChanged.class, (s, e) -> s.withServer(s.server().tagged(e.tags()).at(e.at())))
+        // only the history changes (next records them)
+        .onEvent(CrashDumpRequested.class, (s, e) -> s)
+        .onEvent(CrashDumpUnsupported.class, (s, e) -> s)
         .onEvent(DeleteRequested.class, (s, e) -> new Deleting(placed(s).at(e.at()), s.vmState(),
             s instanceof Snapshotting snap ? Optional.of(snap.imageId()) : Optional.empty(), e.at()))
         .onEvent(ServerDeleted.class, (s, e) -> new Deleted(s.server().at(e.at()), false));

@@ -25,21 +25,53 @@ public final class ServerListing {
   public record Query(Optional<String> projectId, Optional<String> status, Optional<BoundedPattern> name,
       Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
       Optional<String> marker, Optional<java.time.Instant> changedSince, Optional<BoundedPattern> ipv4,
-      Optional<BoundedPattern> ipv6) {
+      Optional<BoundedPattern> ipv6, TagFilter tags) {
 
-    /** Whether a pattern filters: those are matched here, not in SQL, so that their work is bounded. */
+    public Query {
+      if (tags == null) tags = TagFilter.NONE;
+    }
+
+    /** A query without tag filters. */
+    public Query(Optional<String> projectId, Optional<String> status, Optional<BoundedPattern> name,
+        Optional<String> host, Optional<String> image, Optional<String> flavor, boolean includeDeleted, int limit,
+        Optional<String> marker, Optional<java.time.Instant> changedSince, Optional<BoundedPattern> ipv4,
+        Optional<BoundedPattern> ipv6) {
+      this(projectId, status, name, host, image, flavor, includeDeleted, limit, marker, changedSince, ipv4, ipv6,
+          TagFilter.NONE);
+    }
+
+    /**
+     * Whether a pattern or tags filter: those are matched here, not in SQL (patterns so that their
+     * work is bounded; tags live in the row's state).
+     */
     boolean byPattern() {
-      return name.isPresent() || ipv4.isPresent() || ipv6.isPresent();
+      return name.isPresent() || ipv4.isPresent() || ipv6.isPresent() || !tags.equals(TagFilter.NONE);
     }
 
     boolean matchesPatternsOf(ServerView server, BoundedPattern.Budget budget) {
-      return name.map(n -> n.find(server.name(), budget)).orElse(true)
+      return tags.matches(server.tags()) && name.map(n -> n.find(server.name(), budget)).orElse(true)
           && (ipv4.isEmpty() && ipv6.isEmpty() || addressMatches(server, budget));
     }
 
     private boolean addressMatches(ServerView server, BoundedPattern.Budget budget) {
       return server.ports().stream().flatMap(p -> p.fixedIps().stream()).map(FixedIp::ipAddress)
           .anyMatch(a -> (a.contains(":") ? ipv6 : ipv4).filter(p -> p.matchesStart(a, budget)).isPresent());
+    }
+  }
+
+  /**
+   * Nova's tag filters (2.26), each a list of tags: servers with {@code all} of them, with
+   * {@code any} of them, without all of {@code notAll} together, and with none of {@code notAny};
+   * an empty list does not filter.
+   */
+  public record TagFilter(List<String> all, List<String> any, List<String> notAll, List<String> notAny) {
+    public static final TagFilter NONE = new TagFilter(List.of(), List.of(), List.of(), List.of());
+
+    public boolean matches(List<String> tags) {
+      return tags.containsAll(all)
+          && (any.isEmpty() || any.stream().anyMatch(tags::contains))
+          && (notAll.isEmpty() || !tags.containsAll(notAll))
+          && notAny.stream().noneMatch(tags::contains);
     }
   }
 

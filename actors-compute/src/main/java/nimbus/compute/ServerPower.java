@@ -203,7 +203,7 @@ final class ServerPower {
         .onCommand(ServerEntity.Lock.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Update.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.ChangeMetadata.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
-        .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
+        .onCommand(ServerEntity.ChangeTags.class, (s, c) -> effect.reply(c.replyTo(), steps.notFound()))
         .onCommand(ServerEntity.Create.class, (s, c) -> effect.reply(c.replyTo(),
             Rejection.conflict("Server " + steps.serverId + " was deleted")))
         .onCommand(ServerEntity.StepAnswered.class, (s, c) -> {
@@ -241,21 +241,71 @@ final class ServerPower {
         .thenReply(c.replyTo(), after -> StatusReply.success(new ServerEntity.Metadata(after.server().spec().metadata())));
   }
 
+  /** Nova's vm states that allow a crash dump (rescue aside, which Nimbus lacks). */
+  private static final Set<VmState> CRASH_DUMP_STATES =
+      EnumSet.of(VmState.ACTIVE, VmState.PAUSED, VmState.RESIZED, VmState.ERROR);
+
+  /** Nova's checks (a host, then the state), its action recorded, and its failure on a driver without NMI. */
+  private ReplyEffect<Event, State> triggerCrashDump(State s, ServerEntity.TriggerCrashDump c) {
+    if (s.server().host().isEmpty()) {
+      return effect.reply(c.replyTo(), Rejection.conflict("Instance " + steps.serverId + " is not ready"));
+    }
+    if (!CRASH_DUMP_STATES.contains(s.vmState())) {
+      return effect.reply(c.replyTo(), steps.wrongState("trigger_crash_dump", s.vmState()));
+    }
+    return effect.persist(List.of(new ServerEntity.CrashDumpRequested(steps.requestId(), steps.now()),
+            new ServerEntity.CrashDumpUnsupported(steps.now())))
+        .thenReply(c.replyTo(), n -> StatusReply.ack());
+  }
+
+  private static final int MAX_TAGS = 50;
+
+  /** Nova's tag changes: in the same settled states as metadata (a task may be under way). */
+  private ReplyEffect<Event, State> changeTags(State s, ServerEntity.ChangeTags c) {
+    if (!METADATA_STATES.contains(s.vmState())) {
+      String action = c.replace().isPresent() ? (c.replace().get().isEmpty() ? "delete tags" : "update tags")
+          : c.add().isPresent() ? "update tag" : "delete tag";
+      return effect.reply(c.replyTo(), steps.wrongState(action, s.vmState()));
+    }
+    List<String> current = s.server().spec().tags();
+    java.util.LinkedHashSet<String> next = new java.util.LinkedHashSet<>(c.replace().orElse(current));
+    if (c.add().isPresent() && !next.contains(c.add().get())) {
+      if (next.size() >= MAX_TAGS) {
+        return effect.reply(c.replyTo(), Rejection.invalid("The number of tags exceeded the per-server limit " + MAX_TAGS));
+      }
+      next.add(c.add().get());
+    }
+    if (c.delete().isPresent() && !next.remove(c.delete().get())) {
+      return effect.reply(c.replyTo(), Rejection.notFound("Instance " + steps.serverId + " has no tag '"
+          + c.delete().get() + "'"));
+    }
+    List<String> after = List.copyOf(next);
+    if (after.equals(current)) return effect.reply(c.replyTo(), StatusReply.success(new ServerEntity.Tags(current, false)));
+    return effect.persist(new ServerEntity.TagsChanged(after, steps.now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(new ServerEntity.Tags(n.server().spec().tags(), true)));
+  }
+
   /** A rebuild, and the access addresses it gives the server. */
   private List<Event> rebuilt(State s, ServerEntity.Rebuild c) {
     List<Event> events = new ArrayList<>();
     events.add(new ServerEntity.RebuildRequested(c.boot(), c.name(), steps.requestId(), steps.now()));
-    events.addAll(renamedOrReaddressed(s, Optional.empty(), c.access()));
+    events.addAll(renamedOrReaddressed(s, Optional.empty(), c.access(), c.description()));
     return events;
   }
 
-  /** The events of a new name and new access addresses: none for addresses that stay as they are. */
-  private List<Event> renamedOrReaddressed(State s, Optional<String> name, AccessAddresses access) {
+  /**
+   * The events of a new name, new access addresses and a new description: none for addresses
+   * or a description that stay as they are.
+   */
+  private List<Event> renamedOrReaddressed(State s, Optional<String> name, AccessAddresses access,
+      Optional<ServerEntity.NewDescription> description) {
     List<Event> events = new ArrayList<>();
     name.ifPresent(n -> events.add(new ServerEntity.ServerRenamed(n, steps.now())));
     AccessAddresses current = s.server().spec().access();
     AccessAddresses next = current.changedBy(access);
     if (!next.equals(current)) events.add(new ServerEntity.AccessAddressesChanged(next, steps.now()));
+    description.map(ServerEntity.NewDescription::text).filter(d -> !d.equals(s.server().spec().description()))
+        .ifPresent(d -> events.add(new ServerEntity.DescriptionChanged(d, steps.now())));
     return events;
   }
 
@@ -267,11 +317,15 @@ final class ServerPower {
             : effect.persist(c.locked() ? new ServerEntity.ServerLocked(c.byAdmin(), steps.requestId(), steps.now())
                     : new ServerEntity.ServerUnlocked(steps.requestId(), steps.now()))
                 .thenReply(c.replyTo(), next -> StatusReply.ack()))
-        .onCommand(ServerEntity.Update.class, (s, c) -> effect.persist(renamedOrReaddressed(s, c.name(), c.access()))
+        .onCommand(ServerEntity.Update.class, (s, c) -> effect.persist(
+                renamedOrReaddressed(s, c.name(), c.access(), c.description()))
             .thenReply(c.replyTo(), next -> StatusReply.success(ServerEntity.view(next))))
         .onCommand(ServerEntity.ChangeMetadata.class, this::changeMetadata)
+        .onCommand(ServerEntity.ChangeTags.class, this::changeTags)
+        .onCommand(ServerEntity.TriggerCrashDump.class, this::triggerCrashDump)
         .onCommand(ServerEntity.GetActions.class, (s, c) -> effect.reply(c.replyTo(),
-            StatusReply.success(new ServerEntity.Actions(s.server().actions()))))
+            StatusReply.success(new ServerEntity.Actions(s.server().actions(),
+                s.server().spec().projectId(), s.server().spec().userId()))))
         .onCommand(ServerEntity.Create.class, (s, c) -> s.server().spec().equals(c.spec())
             ? effect.reply(c.replyTo(), StatusReply.success(ServerEntity.view(s)))
             : effect.reply(c.replyTo(), Rejection.conflict("Server " + steps.serverId + " already exists")))

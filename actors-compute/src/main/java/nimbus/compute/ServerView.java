@@ -32,11 +32,36 @@ public record ServerView(
     Optional<String> availabilityZone,
     List<ServerPort> ports,
     boolean configDrive,
-    AccessAddresses access) implements CborSerializable {
+    AccessAddresses access,
+    Optional<String> description,
+    List<String> tags,
+    Optional<ServerSpec.Launch> launch,
+    Optional<String> userData) implements CborSerializable {
 
   public ServerView {
     if (ports == null) ports = List.of();
     if (access == null) access = AccessAddresses.NONE;
+    if (description == null) description = Optional.empty();
+    tags = tags == null ? List.of() : List.copyOf(tags);
+    if (launch == null) launch = Optional.empty();
+    if (userData == null) userData = Optional.empty();
+  }
+
+  /** A server without description, tags, launch or user data. */
+  public ServerView(String id, String name, String projectId, String userId, String status, String vmState,
+      Optional<String> taskState, int powerState, Optional<String> host, Flavor flavor, String imageId,
+      Map<String, String> metadata, Instant created, Instant updated, Optional<Instant> launchedAt,
+      Optional<Fault> fault, Optional<String> lockedBy, Optional<String> keyName, Optional<String> availabilityZone,
+      List<ServerPort> ports, boolean configDrive, AccessAddresses access) {
+    this(id, name, projectId, userId, status, vmState, taskState, powerState, host, flavor, imageId, metadata,
+        created, updated, launchedAt, fault, lockedBy, keyName, availabilityZone, ports, configDrive, access,
+        Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+  }
+
+  /** How its create made it; a server made before launches were kept was the only one of its create. */
+  public ServerSpec.Launch launched() {
+    return launch.orElseGet(() -> new ServerSpec.Launch(ServerCreation.reservationId(List.of(id)), 0,
+        Hostnames.of(name, id, 1, 0)));
   }
 
   public boolean locked() {

@@ -43,7 +43,7 @@ public final class ShardedHostGateway implements HostGateway {
       Optional<Placement> placement) {
     CompletionStage<StatusReply<Done>> claimed = sharding.entityRefFor(HostEntity.TYPE_KEY, host)
         .ask(replyTo -> new HostEntity.Claim(serverId, need, placement, replyTo), askTimeout);
-    Optional<Placement> together = placement.filter(p -> !p.apart());
+    Optional<Placement> together = placement.filter(Placement::together);
     if (together.isEmpty()) return claimed;
     // the host holds the room; the group decides whether it is the group's host (first one wins)
     Placement p = together.get();

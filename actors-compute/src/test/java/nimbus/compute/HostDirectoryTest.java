@@ -76,6 +76,21 @@ class HostDirectoryTest {
         inGroup("g-new", Placement.AFFINITY), Set.of(), spread)), "a new group may start anywhere");
   }
 
+  /** 2.15's soft policies refuse no host: they only put the preferred ones first, before the weigher. */
+  @Test
+  void softPoliciesPreferButNeverRefuse() {
+    Resources room = new Resources(8, 8192, 100);
+    List<HostSummary> grouped = List.of(
+        summary("a", room, new Resources(0, 4096, 0), Set.of("g")),
+        summary("b", room, Resources.NONE, Set.of()),
+        summary("c", room, new Resources(0, 2048, 0), Set.of()));
+    ComputeSettings spread = settings(ComputeSettings.Weigher.SPREAD);
+    assertEquals(List.of("a", "b", "c"), HostDirectory.rank(grouped, h -> true,
+        inGroup("g", Placement.SOFT_AFFINITY), Set.of(), spread), "the member's host first, though the fullest");
+    assertEquals(List.of("b", "c", "a"), HostDirectory.rank(grouped, h -> true,
+        inGroup("g", Placement.SOFT_ANTI_AFFINITY), Set.of(), spread), "the member's host last, yet a candidate");
+  }
+
   private Demand inGroup(String group, String policy) {
     return new Demand(need, Optional.empty(), Optional.of(new Placement("p", group, policy)));
   }

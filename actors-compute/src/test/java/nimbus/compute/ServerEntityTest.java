@@ -551,6 +551,39 @@ class ServerEntityTest extends EntityTestSupport {
     assertEquals(new AccessAddresses(Optional.of("192.0.2.20"), Optional.of("2001:db8::30")), get().access());
   }
 
+  /** Nova's tags: refused while building, one added once, 50 at most, a missing one 404; kept across a restart. */
+  @Test
+  void tagsAreChangedInSettledStatesAndKept() {
+    hosts.up("h1");
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec(), r));
+    var building = kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(Optional.empty(),
+        Optional.of("a"), Optional.empty(), r));
+    assertTrue(building.reply().getError().getMessage().contains("Cannot 'update tag' instance"),
+        building.reply().getError().getMessage());
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+
+    var replaced = kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(
+        Optional.of(List.of("b", "a", "b")), Optional.empty(), Optional.empty(), r));
+    assertEquals(List.of("b", "a"), replaced.reply().getValue().tags(), "each tag once, in order");
+    var again = kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(Optional.empty(),
+        Optional.of("a"), Optional.empty(), r));
+    assertFalse(again.reply().getValue().changed());
+    assertTrue(again.events().isEmpty(), "nothing to change, nothing persisted");
+    var missing = kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(Optional.empty(),
+        Optional.empty(), Optional.of("zz"), r));
+    assertTrue(missing.reply().isError());
+    List<String> fifty = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) fifty.add("t" + i);
+    kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(Optional.of(fifty),
+        Optional.empty(), Optional.empty(), r));
+    var tooMany = kit.<StatusReply<ServerEntity.Tags>>runCommand(r -> new ServerEntity.ChangeTags(Optional.empty(),
+        Optional.of("t50"), Optional.empty(), r));
+    assertTrue(tooMany.reply().getError().getMessage().contains("per-server limit 50"));
+    kit.restart();
+    assertEquals(fifty, get().tags());
+  }
+
   @Test
   void aDomainThatWentDownOnTheHostMakesTheServerShutoff() {
     activeOn("h1");

@@ -96,8 +96,8 @@ public final class ApiServer extends AllDirectives {
     this.serverGroups = new ServerGroupRoutes(sharding, settings.askTimeout(), policy);
     NetworkListing networkListing = new NetworkListing(ReadSideDatabase.get(system));
     this.servers = new ServerRoutes(sharding, flavors, serverGroups, uploads.quotas(),
-        new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), blocking,
-        settings.askTimeout(), policy);
+        new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), hostDownAfter,
+        blocking, settings.askTimeout(), policy);
     this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)), blocking,
         settings.askTimeout(), policy);
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
@@ -179,7 +179,7 @@ public final class ApiServer extends AllDirectives {
         serverGroups.route(ctx, version),
         hosts.route(ctx),
         aggregates.route(ctx),
-        services.route(ctx),
+        services.route(ctx, version),
         novaSecurityGroups.route(ctx, version),
         novaFloatingIps.route(ctx, version)));
   }

@@ -46,15 +46,15 @@ final class ComputeServiceRoutes extends ServiceRoutes {
     this.policy = policy;
   }
 
-  Route route(RequestContext ctx) {
-    return concat(reads(ctx), pathPrefix("os-hosts", () -> pathPrefix(PathMatchers.segment(), host -> concat(
+  Route route(RequestContext ctx, Microversion version) {
+    return concat(reads(ctx, version), pathPrefix("os-hosts", () -> pathPrefix(PathMatchers.segment(), host -> concat(
         pathEndOrSingleSlash(() -> put(() -> body(b -> now(() -> updateHost(ctx, host, b))))),
         path(PathMatchers.segment(), action -> get(() -> now(() -> powerAction(ctx, host, action))))))));
   }
 
-  private Route reads(RequestContext ctx) {
+  private Route reads(RequestContext ctx, Microversion version) {
     return get(() -> concat(
-        path("os-services", () -> parameterMap(q -> now(() -> services(ctx, q)))),
+        path("os-services", () -> parameterMap(q -> now(() -> services(ctx, q, version)))),
         pathPrefix("os-hosts", () -> concat(
             pathEndOrSingleSlash(() -> parameterMap(q -> now(() -> hosts(ctx, q)))),
             path(PathMatchers.segment(), host -> now(() -> host(ctx, host))))),
@@ -102,10 +102,24 @@ final class ComputeServiceRoutes extends ServiceRoutes {
     return respond(() -> CompletableFuture.completedFuture(response.get()));
   }
 
-  /** A service (2.1: a numeric id; forced_down waits for 2.11). */
+  /**
+   * A service (a numeric id, as up to 2.52; {@code forced_down} from 2.11: never, as Nimbus has
+   * no service update to force one down).
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Service(int id, String binary, String host, String zone, String status, String state, String updatedAt,
-      String disabledReason) {}
+      String disabledReason, @com.fasterxml.jackson.annotation.JsonInclude(
+          com.fasterxml.jackson.annotation.JsonInclude.Include.NON_ABSENT) Optional<Boolean> forcedDown) {
+    Service(int id, String binary, String host, String zone, String status, String state, String updatedAt,
+        String disabledReason) {
+      this(id, binary, host, zone, status, state, updatedAt, disabledReason, Optional.empty());
+    }
+
+    Service at(Microversion version) {
+      return new Service(id, binary, host, zone, status, state, updatedAt, disabledReason,
+          version.atLeast("2.11") ? Optional.of(false) : Optional.empty());
+    }
+  }
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Host(String hostName, String service, String zone) {}
@@ -143,13 +157,13 @@ final class ComputeServiceRoutes extends ServiceRoutes {
     return directory.zoneOf(host).orElse("nova");
   }
 
-  private HttpResponse services(RequestContext ctx, Map<String, String> q) {
+  private HttpResponse services(RequestContext ctx, Map<String, String> q, Microversion version) {
     policy.enforce(ctx, "os_compute_api:os-services:list");
     Optional<String> binary = Optional.ofNullable(q.get("binary"));
     Optional<String> host = Optional.ofNullable(q.get("host"));
     return Json.response(200, Map.of("services", all().stream()
         .filter(s -> binary.map(s.binary()::equals).orElse(true) && host.map(s.host()::equals).orElse(true))
-        .toList()));
+        .map(s -> s.at(version)).toList()));
   }
 
   /** os-hosts names a service by its topic: compute, scheduler, conductor. */

@@ -16,7 +16,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class ComputeVersions {
   static final String MIN = "2.1";
-  static final String MAX = "2.2";
+  static final String MAX = "2.26";
 
   private ComputeVersions() {}
 

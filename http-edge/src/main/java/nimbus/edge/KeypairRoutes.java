@@ -48,53 +48,74 @@ final class KeypairRoutes extends ServiceRoutes {
 
   Route route(RequestContext ctx, Microversion version) {
     boolean typed = version.atLeast("2.2");
-    return pathPrefix("os-keypairs", () -> concat(
+    return pathPrefix("os-keypairs", () -> parameterMap(q -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> respond(() -> list(ctx, typed))),
-            post(() -> body(b -> respond(() -> create(ctx, b, typed)))))),
+            get(() -> respond(() -> list(ctx, owner(ctx, q, version, "index"), typed))),
+            post(() -> body(b -> respond(() -> create(ctx, b, version)))))),
         path(PathMatchers.segment(), name -> concat(
             get(() -> respond(() -> {
-              policy.enforce(ctx, "os_compute_api:os-keypairs:show");
-              return keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
+              String user = owner(ctx, q, version, "show");
+              return keypairs(user).<Keypair>askWithStatus(r -> new KeypairsEntity.Get(name, r), timeout)
                   .thenApply(k -> one(200, k, Optional.empty(), true, typed));
             })),
             delete(() -> respond(() -> {
-              policy.enforce(ctx, "os_compute_api:os-keypairs:delete");
-              return keypairs(ctx).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
+              String user = owner(ctx, q, version, "delete");
+              return keypairs(user).<Done>askWithStatus(r -> new KeypairsEntity.Remove(name, r), timeout)
                   .thenApply(d -> HttpResponse.create().withStatus(typed ? 204 : 202));
-            }))))));
+            })))))));
   }
 
-  private EntityRef<KeypairsEntity.Command> keypairs(RequestContext ctx) {
-    return sharding.entityRefFor(KeypairsEntity.TYPE_KEY, ctx.userId());
+  /**
+   * Whose key pairs a request is about: from 2.10 an admin may name another user
+   * ({@code ?user_id=}); Nova's rule lets only admins or that user through (403 otherwise).
+   */
+  private String owner(RequestContext ctx, Map<String, String> q, Microversion version, String action) {
+    String user = version.atLeast("2.10") ? q.getOrDefault("user_id", ctx.userId()) : ctx.userId();
+    policy.enforce(ctx, "os_compute_api:os-keypairs:" + action, Map.of("user_id", user));
+    return user;
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, boolean typed) {
-    policy.enforce(ctx, "os_compute_api:os-keypairs:index");
-    return keypairs(ctx).<KeypairsEntity.Listing>askWithStatus(KeypairsEntity.ListAll::new, timeout).thenApply(l -> {
+  private EntityRef<KeypairsEntity.Command> keypairs(String userId) {
+    return sharding.entityRefFor(KeypairsEntity.TYPE_KEY, userId);
+  }
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, String user, boolean typed) {
+    return keypairs(user).<KeypairsEntity.Listing>askWithStatus(KeypairsEntity.ListAll::new, timeout).thenApply(l -> {
       return Json.response(200, Map.of("keypairs", l.keypairs().stream()
           .map(k -> Map.of("keypair", new Listed(k.name(), k.publicKey(), k.fingerprint(), type(k, typed)))).toList()));
     });
   }
 
-  private CompletionStage<HttpResponse> create(RequestContext ctx, String text, boolean typed) {
-    policy.enforce(ctx, "os_compute_api:os-keypairs:create");
-    JsonNode in = (typed ? CREATE_V22 : CREATE).validate(Json.parseObject(text)).get("keypair");
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String text, Microversion version) {
+    boolean typed = version.atLeast("2.2");
+    JsonNode body = Json.parseObject(text);
+    // 2.10's user_id: a key pair for another user (admins); the rest is 2.2's schema
+    JsonNode asked = body.path("keypair").path("user_id");
+    if (!asked.isMissingNode() && version.atLeast("2.10")) {
+      if (!asked.isTextual()) {
+        throw ApiError.badRequest("Invalid input for field/attribute user_id. Value: " + asked + ". " + asked
+            + " is not of type 'string'");
+      }
+      ((com.fasterxml.jackson.databind.node.ObjectNode) body.get("keypair")).remove("user_id");
+    }
+    String user = asked.isTextual() && version.atLeast("2.10") ? asked.asText() : ctx.userId();
+    policy.enforce(ctx, "os_compute_api:os-keypairs:create", Map.of("user_id", user));
+    JsonNode in = (typed ? CREATE_V22 : CREATE).validate(body).get("keypair");
     String name = in.get("name").asText();
     String type = Fields.text(in, "type").orElse("ssh");
     boolean x509 = type.equals("x509");
     Optional<String> imported = Fields.text(in, "public_key");
     // generating a key takes a moment of CPU (an x509 one runs openssl): not on the route's thread
     return CompletableFuture.supplyAsync(() -> imported.map(k -> new SshKeys.Generated(k, null))
-            .orElseGet(() -> x509 ? X509Keys.generate(ctx.userId()) : SshKeys.generate("Generated-by-Nimbus")), blocking)
+            .orElseGet(() -> x509 ? X509Keys.generate(user) : SshKeys.generate("Generated-by-Nimbus")), blocking)
         .thenCompose(pair -> {
           String fingerprint = (x509 ? X509Keys.fingerprint(pair.publicKey()) : SshKeys.fingerprint(pair.publicKey()))
               .orElseThrow(() -> ApiError.badRequest(x509 ? "Keypair data is invalid: failed to generate X509 fingerprint"
                   : "Keypair data is invalid: failed to generate fingerprint"));
           // a certificate keeps its line breaks; an ssh key is one line
           String publicKey = x509 ? pair.publicKey() : pair.publicKey().trim();
-          Keypair k = new Keypair(name, ctx.userId(), publicKey, fingerprint, type, Instant.now());
-          return keypairs(ctx).<Keypair>askWithStatus(r -> new KeypairsEntity.Add(k, r), timeout)
+          Keypair k = new Keypair(name, user, publicKey, fingerprint, type, Instant.now());
+          return keypairs(user).<Keypair>askWithStatus(r -> new KeypairsEntity.Add(k, r), timeout)
               .thenApply(saved -> one(typed ? 201 : 200, saved, Optional.ofNullable(pair.privateKey()), false, typed));
         });
   }

@@ -92,6 +92,13 @@ final class PolicyDefaults {
     for (String write : List.of("create", "update", "update_all", "delete")) {
       r.put("os_compute_api:server-metadata:" + write, MEMBER);
     }
+    r.put("os_compute_api:servers:show:host_status", ADMIN);
+    r.put("os_compute_api:servers:trigger_crash_dump", MEMBER);
+    r.put("os_compute_api:os-server-tags:index", READER);
+    r.put("os_compute_api:os-server-tags:show", READER);
+    for (String write : List.of("update", "update_all", "delete", "delete_all")) {
+      r.put("os_compute_api:os-server-tags:" + write, MEMBER);
+    }
   }
 
   private static void compute(Map<String, String> r) {

@@ -84,7 +84,12 @@ final class ServerGroupRoutes extends ServiceRoutes {
     policy.enforce(ctx, "os_compute_api:os-server-groups:create");
     JsonNode group = CREATE.validate(Json.parseObject(raw)).get("server_group");
     String name = group.get("name").asText();
-    String policyName = group.get("policies").get(0).asText(); // affinity or anti-affinity, as Placement names them
+    String policyName = group.get("policies").get(0).asText(); // as Placement names them
+    if (policyName.startsWith("soft-") && !version.atLeast("2.15")) {
+      // the soft policies are 2.15's; before, Nova's schema knows only the two others
+      throw ApiError.badRequest("Invalid input for field/attribute 0. Value: " + policyName
+          + ". '" + policyName + "' is not one of ['anti-affinity', 'affinity']");
+    }
     Group created = new Group(UUID.randomUUID().toString(), name, policyName, ctx.userId(), List.of(),
         Optional.empty());
     return groups(ctx).<Group>askWithStatus(r -> new ServerGroupsEntity.Create(created, r), timeout)

@@ -14,7 +14,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import nimbus.compute.ServerPort;
+import nimbus.compute.ServerSpec;
 import nimbus.compute.ServerView;
 
 /**
@@ -121,6 +123,46 @@ final class ServerJson {
         s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));
+  }
+
+  /**
+   * The full view with the fields of later microversions: for admins ({@code admin}) 2.3's
+   * extended attributes and 2.16's {@code host_status} (given), and 2.19's {@code description}
+   * and 2.26's {@code tags}.
+   */
+  static ObjectNode full(ServerView s, List<String> groups, String zone, String baseUrl, boolean admin,
+      Microversion version, Optional<String> hostStatus) {
+    ObjectNode node = Json.MAPPER.valueToTree(detail(s, groups, zone, baseUrl, admin, version));
+    if (admin && version.atLeast("2.3")) {
+      ServerSpec.Launch launch = s.launched();
+      node.put("OS-EXT-SRV-ATTR:reservation_id", launch.reservationId());
+      node.put("OS-EXT-SRV-ATTR:launch_index", launch.index());
+      node.put("OS-EXT-SRV-ATTR:hostname", launch.hostname());
+      // images here carry no separate kernel or ramdisk; Nova shows "" for those
+      node.put("OS-EXT-SRV-ATTR:kernel_id", "");
+      node.put("OS-EXT-SRV-ATTR:ramdisk_id", "");
+      // the root disk is the guest's first virtio disk once the host has made it
+      node.put("OS-EXT-SRV-ATTR:root_device_name", s.launchedAt().map(t -> "/dev/vda").orElse(null));
+      node.put("OS-EXT-SRV-ATTR:user_data", s.userData().orElse(null));
+    }
+    if (version.atLeast("2.16")) hostStatus.ifPresent(h -> node.put("host_status", h));
+    return later(node, s, version);
+  }
+
+  /** The basic view (update, rebuild) with 2.9's {@code locked}, 2.19's description and 2.26's tags. */
+  static ObjectNode updated(ServerView s, String baseUrl, Microversion version, Optional<String> adminPass) {
+    ObjectNode node = Json.MAPPER.valueToTree(basic(s, baseUrl, false, adminPass));
+    if (version.atLeast("2.9")) node.put("locked", s.locked());
+    return later(node, s, version);
+  }
+
+  private static ObjectNode later(ObjectNode node, ServerView s, Microversion version) {
+    if (version.atLeast("2.19")) node.put("description", s.description().orElse(null));
+    if (version.atLeast("2.26")) {
+      com.fasterxml.jackson.databind.node.ArrayNode tags = node.putArray("tags");
+      s.tags().forEach(tags::add);
+    }
+    return node;
   }
 
   /** Nova shows {@code progress} only in the statuses where something may be under way. */

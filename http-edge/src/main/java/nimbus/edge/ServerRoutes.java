@@ -72,7 +72,8 @@ final class ServerRoutes extends ServiceRoutes {
       Map.entry("addSecurityGroup", "os_compute_api:os-security-groups:add"),
       Map.entry("removeSecurityGroup", "os_compute_api:os-security-groups:remove"),
       Map.entry("addFloatingIp", "os_compute_api:os-floating-ips:add"),
-      Map.entry("removeFloatingIp", "os_compute_api:os-floating-ips:remove"));
+      Map.entry("removeFloatingIp", "os_compute_api:os-floating-ips:remove"),
+      Map.entry("trigger_crash_dump", "os_compute_api:servers:trigger_crash_dump"));
 
   private final ClusterSharding sharding;
   private final ServerListing listing;
@@ -82,6 +83,8 @@ final class ServerRoutes extends ServiceRoutes {
   private final NovaFloatingIpRoutes floatingIps;
   private final ServerInterfaceRoutes interfaces;
   private final ServerMetadataRoutes metadata;
+  private final ServerTagRoutes tags;
+  private final Duration hostDownAfter;
   private final Executor blocking;
   private final Duration timeout;
 
@@ -94,8 +97,9 @@ final class ServerRoutes extends ServiceRoutes {
 
   ServerRoutes(ClusterSharding sharding, FlavorRoutes flavors, ServerGroupRoutes serverGroups, ImageQuotas imageQuotas,
       ServerListing listing, NetworkListing networkListing,
-      HostDirectory directory, Executor blocking, Duration timeout, Policy policy) {
+      HostDirectory directory, Duration hostDownAfter, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
+    this.hostDownAfter = hostDownAfter;
     this.policy = policy;
     this.directory = directory;
     this.serverGroups = serverGroups;
@@ -108,6 +112,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
     this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
+    this.tags = new ServerTagRoutes(sharding, timeout, policy, this::visible);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
     this.blocking = blocking;
@@ -122,23 +127,25 @@ final class ServerRoutes extends ServiceRoutes {
     return concat(pathPrefix("servers", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, version, baseUrl)))),
-            post(() -> body(b -> respond(() -> create(ctx, b, requestId, baseUrl)))))),
+            post(() -> body(b -> respond(() -> create(ctx, b, requestId, version, baseUrl)))))),
         path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, version, baseUrl))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> show(ctx, id, version, baseUrl))),
-                put(() -> body(b -> respond(() -> update(ctx, id, b, baseUrl)))),
+                put(() -> body(b -> respond(() -> update(ctx, id, b, version, baseUrl)))),
                 delete(() -> respond(() -> delete(ctx, requestId, id))))),
             path("action", () -> post(() -> body(b -> respond(() -> action(ctx, requestId, id, b, baseUrl, version))))),
             pathPrefix("os-instance-actions", () -> concat(
-                pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id)))),
-                path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request)))))),
+                pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id, version)))),
+                path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request, version)))))),
             interfaces.route(ctx, requestId, id),
             path("os-security-groups", () -> get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-security-groups:list");
               return visible(ctx, id).thenCompose(securityGroups::list);
             }))),
             metadata.route(ctx, id),
+            // the tags API is 2.26's: before, Nova has no such route
+            version.atLeast("2.26") ? tags.route(ctx, id, baseUrl) : reject(),
             pathPrefix("ips", () -> concat(
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> ips(ctx, id, Optional.empty())))),
                 path(PathMatchers.segment(), network -> get(() -> respond(() -> ips(ctx, id, Optional.of(network))))))))))));
@@ -146,10 +153,12 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ create
 
-  private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String requestId, String baseUrl) {
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String body, String requestId, Microversion version,
+      String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:create");
     JsonNode request = CREATE.validate(Json.parseObject(body));
     JsonNode server = request.get("server");
+    Optional<String> description = description(server, version);
     String name = server.get("name").asText();
     String imageRef = Ids.lastSegment(server.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
@@ -175,7 +184,8 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,
-                key.map(Keypair::publicKey), userData, configDrive, accessAddresses(server)), max, requestId))))))
+                key.map(Keypair::publicKey), userData, configDrive, accessAddresses(server))
+                .withDescription(description), max, requestId))))))
         .thenApply(id -> created(id, reservation, adminPass(server), askedGroups(server), baseUrl));
   }
 
@@ -217,7 +227,7 @@ final class ServerRoutes extends ServiceRoutes {
 
   private static HttpResponse created(String id, boolean reservation, String adminPass, List<String> groups,
       String baseUrl) {
-    if (reservation) return Json.response(202, Map.of("reservation_id", "r-" + id.substring(0, 8)));
+    if (reservation) return Json.response(202, Map.of("reservation_id", ServerCreation.reservationId(List.of(id))));
     return Json.response(202, Map.of("server", new ServerJson.Created(id, adminPass, groups, baseUrl)))
         .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id));
   }
@@ -250,6 +260,20 @@ final class ServerRoutes extends ServiceRoutes {
     return IpNet.Address.parse(address).map(IpNet.Address::toString).orElse(address);
   }
 
+  /**
+   * The description a create, update or rebuild gives (2.19; null is none). Before 2.19 Nova's
+   * schemas have no such field, so it is refused as theirs refuse any unknown one.
+   */
+  private static Optional<String> description(JsonNode request, Microversion version) {
+    if (!request.has("description")) return Optional.empty();
+    if (!version.atLeast("2.19")) {
+      throw ApiError.badRequest("Additional properties are not allowed ('description' was unexpected)");
+    }
+    JsonNode d = request.get("description");
+    if (!d.isNull() && !d.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute description.");
+    return d.isNull() ? Optional.empty() : Optional.of(d.asText());
+  }
+
   /** {@code user_data}, which Nova's schema wants in base64 (its length the schema checks). */
   private static Optional<String> userData(JsonNode server) {
     Optional<String> userData = Fields.text(server, "user_data");
@@ -264,8 +288,8 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, Microversion version, String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:show");
     return visible(ctx, id).thenCompose(view -> securityGroups.names(List.of(view)).thenApply(groups ->
-        Json.response(200, Map.of("server", ServerJson.detail(view, groups.getOrDefault(view.id(), List.of()),
-            zoneOf(view), baseUrl, extendedAttributes(ctx), version)))));
+        Json.response(200, Map.of("server", ServerJson.full(view, groups.getOrDefault(view.id(), List.of()),
+            zoneOf(view), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, view))))));
   }
 
   /** Nova's {@code /servers/{id}/ips[/{network}]}: the addresses by network name, version and address only. */
@@ -295,13 +319,13 @@ final class ServerRoutes extends ServiceRoutes {
       // Nova before 2.38: a status no server can have matches no server
       return CompletableFuture.completedFuture(Json.response(200, Map.of("servers", List.of())));
     }
-    ServerListing.Query query = listQuery(ctx, q, detail);
+    ServerListing.Query query = listQuery(ctx, q, detail, version);
     return readSide(() -> boundedList(query), blocking).thenCompose(servers -> (detail
         ? securityGroups.names(servers) : CompletableFuture.completedFuture(Map.<String, List<String>>of()))
         .thenApply(groups -> {
           Map<String, Object> body = new LinkedHashMap<>();
-          body.put("servers", servers.stream().map(s -> detail ? ServerJson.detail(s, groups.getOrDefault(s.id(), List.of()),
-              zoneOf(s), baseUrl, extendedAttributes(ctx), version) : ServerJson.summary(s, baseUrl)).toList());
+          body.put("servers", servers.stream().<Object>map(s -> detail ? ServerJson.full(s, groups.getOrDefault(s.id(), List.of()),
+              zoneOf(s), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, s)) : ServerJson.summary(s, baseUrl)).toList());
           if (servers.size() == query.limit() && !servers.isEmpty()) {
             String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
                 + "&marker=" + servers.get(servers.size() - 1).id();
@@ -320,7 +344,8 @@ final class ServerRoutes extends ServiceRoutes {
     }
   }
 
-  private ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q, boolean detail) {
+  private ServerListing.Query listQuery(RequestContext ctx, Map<String, String> q, boolean detail,
+      Microversion version) {
     int limit = Fields.limit(q, MAX_LIMIT, MAX_LIMIT);
     Optional<String> status = Optional.ofNullable(q.get("status")).map(String::toUpperCase);
     // a filter the caller may not use is ignored, as before: not refused
@@ -329,13 +354,20 @@ final class ServerRoutes extends ServiceRoutes {
     boolean allFilters = policy.allows(ctx, "os_compute_api:servers:allow_all_filters");
     Optional<String> host = allFilters ? Optional.ofNullable(q.get("host")) : Optional.empty();
     // ip6 is every user's filter from 2.5 only
-    Optional<String> ip6 = allFilters ? Optional.ofNullable(q.get("ip6")) : Optional.empty();
+    Optional<String> ip6 = allFilters || version.atLeast("2.5") ? Optional.ofNullable(q.get("ip6")) : Optional.empty();
     return new ServerListing.Query(allTenants ? Optional.empty() : Optional.of(ctx.projectId()),
         status, Optional.ofNullable(q.get("name")).map(ServerRoutes::namePattern), host,
         Optional.ofNullable(q.get("image")).map(Ids::lastSegment), Optional.ofNullable(q.get("flavor")).map(Ids::lastSegment),
         status.filter("DELETED"::equals).isPresent(), limit, Optional.ofNullable(q.get("marker")),
         Optional.ofNullable(q.get("changes-since")).map(ServerRoutes::changesSince),
-        Optional.ofNullable(q.get("ip")).map(ip -> addressPattern("ip", ip)), ip6.map(ip -> addressPattern("ip6", ip)));
+        Optional.ofNullable(q.get("ip")).map(ip -> addressPattern("ip", ip)), ip6.map(ip -> addressPattern("ip6", ip)),
+        version.atLeast("2.26") ? new ServerListing.TagFilter(tagList(q, "tags"), tagList(q, "tags-any"),
+            tagList(q, "not-tags"), tagList(q, "not-tags-any")) : ServerListing.TagFilter.NONE);
+  }
+
+  /** A tag filter's tags: comma-separated, as Nova splits them. */
+  private static List<String> tagList(Map<String, String> q, String param) {
+    return Optional.ofNullable(q.get(param)).map(v -> List.of(v.split(","))).orElse(List.of());
   }
 
   /** An ISO 8601 time, with or without its zone (then UTC), as Nova reads {@code changes-since}. */
@@ -379,55 +411,74 @@ final class ServerRoutes extends ServiceRoutes {
 
   // ------------------------------------------------------------------ delete and actions
 
-  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body,
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String body, Microversion version,
       String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:update");
     JsonNode server = UPDATE.validate(Json.parseObject(body)).get("server");
     Optional<String> name = Fields.text(server, "name");
+    Optional<ServerEntity.NewDescription> description = newDescription(server, version);
     return unlocked(ctx, id)
         .thenCompose(view -> server(id).<ServerView>askWithStatus(
-            r -> new ServerEntity.Update(name, accessAddresses(server), r), timeout))
-        .thenApply(view -> Json.response(200, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx), Optional.empty()))));
+            r -> new ServerEntity.Update(name, accessAddresses(server), description, r), timeout))
+        .thenApply(view -> Json.response(200, Map.of("server", ServerJson.updated(view, baseUrl, version, Optional.empty()))));
   }
 
-  private CompletionStage<HttpResponse> actions(RequestContext ctx, String id) {
+  /** The description an update or a rebuild gives, if it gives one (null: none). */
+  private static Optional<ServerEntity.NewDescription> newDescription(JsonNode request, Microversion version) {
+    Optional<String> text = description(request, version);
+    return request.has("description") ? Optional.of(new ServerEntity.NewDescription(text)) : Optional.empty();
+  }
+
+  private CompletionStage<HttpResponse> actions(RequestContext ctx, String id, Microversion version) {
     policy.enforce(ctx, "os_compute_api:os-instance-actions:list");
-    return history(ctx, id).thenApply(newestFirst -> Json.response(200, Map.of("instanceActions", newestFirst)));
+    return history(ctx, id, version).thenApply(newestFirst -> Json.response(200, Map.of("instanceActions", newestFirst)));
   }
 
   /** Nova's {@code os-instance-actions/{request_id}}: the action that request began. */
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String requestId) {
+  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String requestId, Microversion version) {
     policy.enforce(ctx, "os_compute_api:os-instance-actions:show");
-    return history(ctx, id).thenApply(actions -> actions.stream().filter(a -> requestId.equals(a.requestId()))
+    return history(ctx, id, version).thenApply(actions -> actions.stream().filter(a -> requestId.equals(a.requestId()))
         .findFirst().map(a -> Json.response(200, Map.of("instanceAction", a)))
         .orElseThrow(() -> ApiError.notFound("Action " + requestId + " not found")));
   }
 
-  /** The server's actions as Nova shows them, newest first. */
-  private CompletionStage<List<ServerJson.Action>> history(RequestContext ctx, String id) {
-    return visible(ctx, id)
-        .thenCompose(view -> server(id).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
-            .thenApply(history -> {
-              List<ServerJson.Action> newestFirst = new ArrayList<>();
-              for (InstanceAction a : history.actions()) {
-                newestFirst.add(0, new ServerJson.Action(a.action(), view.id(), a.requestId().orElse(null), view.userId(),
-                    view.projectId(), a.startTime().toString(), a.message().orElse(null)));
-              }
-              return newestFirst;
-            }));
+  /**
+   * The server's actions as Nova shows them, newest first; from 2.21 a deleted server's too
+   * (before, a deleted server has none to show).
+   */
+  private CompletionStage<List<ServerJson.Action>> history(RequestContext ctx, String id, Microversion version) {
+    CompletionStage<String> found = version.atLeast("2.21")
+        ? CompletableFuture.completedFuture(Ids.isUuid(id) ? id.toLowerCase() : "")
+        : visible(ctx, id).thenApply(ServerView::id);
+    return found.thenCompose(serverId -> {
+      if (serverId.isEmpty()) throw notFound(id);
+      return server(serverId).<ServerEntity.Actions>askWithStatus(ServerEntity.GetActions::new, timeout)
+          .thenApply(history -> {
+            if (!policy.allows(ctx, "context_is_admin") && !history.projectId().equals(ctx.projectId())) {
+              throw notFound(id);
+            }
+            List<ServerJson.Action> newestFirst = new ArrayList<>();
+            for (InstanceAction a : history.actions()) {
+              newestFirst.add(0, new ServerJson.Action(a.action(), serverId, a.requestId().orElse(null),
+                  history.userId(), history.projectId(), a.startTime().toString(), a.message().orElse(null)));
+            }
+            return newestFirst;
+          });
+    });
   }
 
   /** Rebuild from {@code imageRef} (the project must be allowed to use it); 202 with the server. */
   private CompletionStage<HttpResponse> rebuild(RequestContext ctx, String requestId, String id, JsonNode args,
-      String baseUrl) {
+      String baseUrl, Microversion version) {
     String imageRef = Ids.lastSegment(args.get("imageRef").asText());
     if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     Optional<String> name = Fields.text(args, "name");
+    Optional<ServerEntity.NewDescription> description = newDescription(args, version);
     return unlocked(ctx, id)
         .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
-            new ServerEntity.Rebuild(boot, name, accessAddresses(args), r)), timeout))
-        .thenApply(view -> Json.response(202, Map.of("server", ServerJson.basic(view, baseUrl, extendedAttributes(ctx),
+            new ServerEntity.Rebuild(boot, name, accessAddresses(args), description, r)), timeout))
+        .thenApply(view -> Json.response(202, Map.of("server", ServerJson.updated(view, baseUrl, version,
             Optional.of(adminPass(args)))))
             .addHeader(Location.create(baseUrl + "/v2.1/servers/" + id)));
   }
@@ -481,7 +532,7 @@ final class ServerRoutes extends ServiceRoutes {
       case "unpause" -> accepted(ctx, requestId, id, ServerEntity.Unpause::new);
       case "suspend" -> accepted(ctx, requestId, id, ServerEntity.Suspend::new);
       case "resume" -> accepted(ctx, requestId, id, ServerEntity.Resume::new);
-      case "rebuild" -> rebuild(ctx, requestId, id, args, baseUrl);
+      case "rebuild" -> rebuild(ctx, requestId, id, args, baseUrl, version);
       case "lock" -> lock(ctx, requestId, id, true);
       case "unlock" -> lock(ctx, requestId, id, false);
       case "os-getConsoleOutput" -> consoleOutput(ctx, id, args);
@@ -507,6 +558,15 @@ final class ServerRoutes extends ServiceRoutes {
       case "removeFloatingIp" -> {
         if (version.atLeast("2.44")) throw unknownAction(action);
         yield floatingIps.remove(ctx, id, args);
+      }
+      // 2.17's; its body is null, as Nova's schema says
+      case "trigger_crash_dump" -> {
+        if (!version.atLeast("2.17")) throw unknownAction(action);
+        if (!args.isNull()) {
+          throw ApiError.badRequest("Invalid input for field/attribute trigger_crash_dump. Value: " + args
+              + ". " + args + " is not of type 'null'");
+        }
+        yield accepted(ctx, requestId, id, ServerEntity.TriggerCrashDump::new);
       }
       default -> throw unknownAction(action);
     };
@@ -549,6 +609,15 @@ final class ServerRoutes extends ServiceRoutes {
 
   private EntityRef<ServerEntity.Command> server(String id) {
     return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
+  }
+
+  /**
+   * Nova's {@code host_status} (2.16, admins by policy): UP while its host beats, UNKNOWN once
+   * it stops, "" for a server on no host; none for others.
+   */
+  private Optional<String> hostStatus(RequestContext ctx, ServerView view) {
+    if (!policy.allows(ctx, "os_compute_api:servers:show:host_status")) return Optional.empty();
+    return Optional.of(view.host().map(h -> directory.isUp(h, hostDownAfter) ? "UP" : "UNKNOWN").orElse(""));
   }
 
   /** Nova shows admins where a server runs (OS-EXT-SRV-ATTR). */

@@ -78,4 +78,17 @@ class ComputeServiceRoutesTest extends ApiRouteTest {
         novaError(api.run(get("/compute/v2.1/os-instance_usage_audit_log", reader)), 403, "forbidden"));
     assertFalse(api.run(get("/compute/v2.1/os-services", stranger)).statusCode() == 200);
   }
+
+  /** 2.11: every service shows forced_down (false: Nimbus forces none down). */
+  @Test
+  void fromTwoElevenServicesShowWhetherForcedDown() {
+    JsonNode services = json(api.run(get("/compute/v2.1/os-services", admin).addHeader(
+        org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version", "compute 2.11"))), 200)
+        .path("services");
+    for (JsonNode s : services) assertTrue(s.path("forced_down").isBoolean() && !s.path("forced_down").asBoolean(), s.toString());
+    JsonNode before = json(api.run(get("/compute/v2.1/os-services", admin).addHeader(
+        org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version", "compute 2.10"))), 200)
+        .path("services");
+    assertTrue(!before.get(0).has("forced_down"), before.toString());
+  }
 }

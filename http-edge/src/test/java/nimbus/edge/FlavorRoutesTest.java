@@ -120,4 +120,16 @@ class FlavorRoutesTest extends ApiRouteTest {
     assertEquals("Access list not available for public flavors.",
         novaError(api.run(get("/compute/v2.1/flavors/1/os-flavor-access", admin)), 404, "itemNotFound"));
   }
+
+  /**
+   * 2.7: granting a project access to a public flavor is a conflict. Nimbus refuses it at every
+   * version (before 2.7 Nova granted it, to no effect).
+   */
+  @Test
+  void accessToAPublicFlavorIsAConflict() {
+    String grant = "{\"addTenantAccess\": {\"tenant\": \"" + project + "\"}}";
+    assertEquals("Can not add access to a public flavor.", novaError(api.run(post("/compute/v2.1/flavors/1/action",
+        admin, grant).addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version",
+        "compute 2.7"))), 409, "conflictingRequest"));
+  }
 }

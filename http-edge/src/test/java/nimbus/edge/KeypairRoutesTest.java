@@ -92,4 +92,31 @@ class KeypairRoutesTest extends ApiRouteTest {
     assertEquals(204, api.run(at("2.2", delete("/compute/v2.1/os-keypairs/c", member))).response().status().intValue());
     novaError(api.run(at("2.2", get("/compute/v2.1/os-keypairs/c", member))), 404, "itemNotFound");
   }
+
+  /**
+   * 2.10: an admin names another user's key pairs ({@code ?user_id=}, and {@code user_id} in a
+   * create); anyone else naming another user is refused (the attack), and before 2.10 the
+   * parameter is ignored and the field refused.
+   */
+  @Test
+  void fromTwoTenAnAdminManagesAnotherUsersKeypairs() {
+    String owner = json(api.run(at("2.2", post("/compute/v2.1/os-keypairs", member, "{\"keypair\": {\"name\": \"k\"}}"))),
+        201).path("keypair").path("user_id").asText();
+    String asOwner = "/compute/v2.1/os-keypairs/k?user_id=" + owner;
+    assertEquals(owner, json(api.run(at("2.10", get(asOwner, admin))), 200).path("keypair").path("user_id").asText());
+    novaError(api.run(at("2.10", get(asOwner, stranger))), 403, "forbidden");
+    novaError(api.run(at("2.10", get("/compute/v2.1/os-keypairs?user_id=" + owner, stranger))), 403, "forbidden");
+    novaError(api.run(at("2.10", delete(asOwner, stranger))), 403, "forbidden");
+    novaError(api.run(at("2.9", get(asOwner, admin))), 404, "itemNotFound");
+
+    String forOwner = "{\"keypair\": {\"name\": \"given\", \"user_id\": \"" + owner + "\"}}";
+    novaError(api.run(at("2.9", post("/compute/v2.1/os-keypairs", admin, forOwner))), 400, "badRequest");
+    novaError(api.run(at("2.10", post("/compute/v2.1/os-keypairs", stranger, forOwner))), 403, "forbidden");
+    assertEquals(owner, json(api.run(at("2.10", post("/compute/v2.1/os-keypairs", admin, forOwner))), 201)
+        .path("keypair").path("user_id").asText());
+    assertTrue(json(api.run(at("2.10", get("/compute/v2.1/os-keypairs", member))), 200).findValuesAsText("name")
+        .contains("given"), "the owner sees the key pair made for it");
+    assertEquals(204, api.run(at("2.10", delete("/compute/v2.1/os-keypairs/given?user_id=" + owner, admin)))
+        .response().status().intValue());
+  }
 }

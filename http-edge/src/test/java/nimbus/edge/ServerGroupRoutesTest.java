@@ -1,5 +1,6 @@
 package nimbus.edge;
 
+import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,5 +39,19 @@ class ServerGroupRoutesTest extends ApiRouteTest {
     String message = novaError(api.run(post("/compute/v2.1/os-server-groups", member,
         "{\"server_group\": {\"name\": \"g\", \"policies\": [\"together\"]}}")), 400, "badRequest");
     assertTrue(message.contains("policies"), message);
+  }
+
+  /** 2.15's soft policies: refused before it, kept from it. */
+  @Test
+  void softPoliciesAreTwoFifteens() {
+    for (String policy : List.of("soft-affinity", "soft-anti-affinity")) {
+      String body = "{\"server_group\": {\"name\": \"s\", \"policies\": [\"" + policy + "\"]}}";
+      novaError(api.run(post("/compute/v2.1/os-server-groups", member, body).addHeader(
+          org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version", "compute 2.14"))),
+          400, "badRequest");
+      JsonNode made = json(api.run(post("/compute/v2.1/os-server-groups", member, body).addHeader(
+          org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version", "compute 2.15"))), 200);
+      assertEquals(policy, made.path("server_group").path("policies").path(0).asText(), made.toString());
+    }
   }
 }

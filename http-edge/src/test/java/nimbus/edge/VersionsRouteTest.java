@@ -55,4 +55,15 @@ class VersionsRouteTest extends ApiRouteTest {
     var none = api.run(get("/compute/v2.1/servers", member));
     assertEquals(ComputeVersions.MIN, none.response().getHeader("X-OpenStack-Nova-API-Version").get().value());
   }
+
+  /** The version document declares what the routes implement: 2.26 (server tags) at most. */
+  @Test
+  void theVersionDocumentDeclaresTwoTwentySix() {
+    JsonNode v = json(api.run(HttpRequest.GET("/compute/v2.1")), 200).path("version");
+    assertEquals("2.26", v.path("version").asText(), v.toString());
+    assertEquals("2.1", v.path("min_version").asText());
+    novaError(api.run(get("/compute/v2.1/servers", member)
+        .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("OpenStack-API-Version", "compute 2.27"))),
+        406, "notAcceptable");
+  }
 }

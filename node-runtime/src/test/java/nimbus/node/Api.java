@@ -134,6 +134,13 @@ final class Api {
         .method(method, HttpRequest.BodyPublishers.noBody()));
   }
 
+  /** A request at compute microversion {@code version} (Nova's OpenStack-API-Version header). */
+  Reply atVersion(String version, String method, String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .header("OpenStack-API-Version", "compute " + version)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   Reply send(String method, String path, String body) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));

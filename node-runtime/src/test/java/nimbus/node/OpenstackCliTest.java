@@ -149,6 +149,29 @@ class OpenstackCliTest {
     assertFalse(json("admin", "keypair", "list").findValuesAsText("Name").contains("typed-ssh"));
   }
 
+  /** 2.19's description and 2.26's tags, as the CLI sets, shows, filters by and unsets them. */
+  @Test
+  void theCliDescribesAndTagsServers() throws Exception {
+    String id = json("admin", "--os-compute-api-version", "2.19", "server", "create", "--flavor", "m1.nano",
+        "--image", Api.TEST_IMAGE, "--description", "the tagged one", "--wait", "cli-tagged").path("id").asText();
+    assertEquals("the tagged one", json("admin", "--os-compute-api-version", "2.19", "server", "show", id)
+        .path("description").asText());
+    cli("admin", "--os-compute-api-version", "2.26", "server", "set", "--tag", "a", "--tag", "b", id);
+    JsonNode tagged = json("admin", "--os-compute-api-version", "2.26", "server", "show", id);
+    assertTrue(tagged.path("tags").toString().contains("a") && tagged.path("tags").toString().contains("b"),
+        tagged.toString());
+    assertEquals(List.of(id), json("admin", "--os-compute-api-version", "2.26", "server", "list", "--tags", "a")
+        .findValuesAsText("ID"));
+    assertEquals(List.of(), json("admin", "--os-compute-api-version", "2.26", "server", "list", "--tags", "a,zz")
+        .findValuesAsText("ID"));
+    cli("admin", "--os-compute-api-version", "2.26", "server", "unset", "--tag", "a", id);
+    assertEquals(List.of(), json("admin", "--os-compute-api-version", "2.26", "server", "list", "--tags", "a")
+        .findValuesAsText("ID"));
+    assertEquals(List.of(id), json("admin", "--os-compute-api-version", "2.26", "server", "list", "--tags", "b")
+        .findValuesAsText("ID"));
+    cli("admin", "server", "delete", "--wait", id);
+  }
+
   @Test
   void theCliCreatesAServerWithUserDataAndAConfigDrive() throws Exception {
     Path userData = Files.writeString(NODE.data().resolve("user-data.yaml"), "#cloud-config\nhostname: from-cli\n");
@@ -230,7 +253,7 @@ class OpenstackCliTest {
     // every service's version and microversion range, as the version documents declare them
     Map<String, JsonNode> byService = new java.util.HashMap<>();
     json("admin", "versions", "show").forEach(v -> byService.put(v.path("Service Type").asText(), v));
-    assertEquals("2.2", byService.get("compute").path("Max Microversion").asText(), byService.toString());
+    assertEquals("2.26", byService.get("compute").path("Max Microversion").asText(), byService.toString());
     assertEquals("2.1", byService.get("compute").path("Min Microversion").asText());
     assertTrue(byService.keySet().containsAll(List.of("identity", "image", "network", "block-storage")),
         byService.keySet().toString());
