@@ -5,7 +5,7 @@
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
 #   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
-#   --require-pass   exit 1 when a selected test failed (./nimbus test uses it with --interop-only)
+#   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with --interop-only)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
 # temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_BUILD_LOCK=FILE
 # takes that lock (flock) around the build, for machines where several checkouts build at once.
@@ -366,7 +366,7 @@ cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest
 # the copy must not keep the generated admin password
 sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$ROOT/target/conformance/tempest.conf" 2>/dev/null || true
 echo "conformance: tempest exited $RUN_STATUS; summary in $OUT" >&2
-if [ "$REQUIRE_PASS" = 1 ] && [ "$RUN_STATUS" -ne 0 ]; then
-  echo "conformance: a selected test failed (see the failures in $OUT)" >&2
+if [ "$REQUIRE_PASS" = 1 ] && ! $PY "$ROOT/scripts/conformance-required.py" "$WORK/selected.txt" "$WORK/results.csv"; then
+  echo "conformance: a selected test failed or did not run (see the failures in $OUT)" >&2
   exit 1
 fi
