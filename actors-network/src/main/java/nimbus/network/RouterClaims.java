@@ -30,8 +30,11 @@ public interface RouterClaims {
    */
   CompletionStage<StatusReply<Done>> deletePort(String portId, String networkId, String projectId);
 
-  /** The host that should carry the router (refused while no host can). */
-  CompletionStage<StatusReply<String>> place(String routerId);
+  /**
+   * The host that should carry the router, one in its availability {@code zoneHints} if it has any
+   * (refused while no host can).
+   */
+  CompletionStage<StatusReply<String>> place(String routerId, List<String> zoneHints);
 
   /** Router {@code routerId} translates the floating IP ({@link RouterEntity.AddFloatingIp}). */
   CompletionStage<StatusReply<Done>> addFloatingIp(String routerId, Router.FloatingIpMapping mapping);

@@ -529,7 +529,7 @@ public final class RouterEntity
         steps.ask("delete-port", () -> claims.deletePort(p.portId(), p.networkId(), router.projectId()));
       }
       if (r.phase() == RouterState.Phase.ACTIVE && router.host().isEmpty()) {
-        steps.ask("place", () -> claims.place(routerId));
+        steps.ask("place", () -> claims.place(routerId, router.availabilityZoneHints()));
       }
       if (r.phase() == RouterState.Phase.DELETING && r.quotaHeld() && r.portsToDelete().isEmpty()) {
         steps.ask("release-quota", () -> claims.release(router.projectId(), List.of(routerId)));

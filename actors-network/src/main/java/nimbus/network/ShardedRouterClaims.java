@@ -13,7 +13,7 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * {@link RouterClaims} as messages to the sharded quota, port and network entities; a router's
- * host is the one of {@link RouterPlacement#hosts} carrying the fewest routers, as the read side
+ * host is the one of {@link RouterPlacement#hosts} in its zone hints carrying the fewest routers, as the read side
  * counts them ({@code routersPerHost}, blocking: run on {@code blocking}).
  */
 public final class ShardedRouterClaims implements RouterClaims {
@@ -63,13 +63,14 @@ public final class ShardedRouterClaims implements RouterClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> place(String routerId) {
+  public CompletionStage<StatusReply<String>> place(String routerId, List<String> zoneHints) {
     return CompletableFuture.supplyAsync(() -> {
-      java.util.Collection<String> hosts = placement.hosts();
+      Map<String, String> hosts = placement.hosts();
       // no host: no need to count what each carries
       return (hosts.isEmpty() ? java.util.Optional.<String>empty()
-          : RouterPlacement.fewestRouters(hosts, routersPerHost.get())).map(StatusReply::success)
-          .orElseGet(() -> Rejection.of(Rejection.Kind.CONFLICT, "no host can carry routers yet"));
+          : RouterPlacement.choose(hosts, zoneHints, routersPerHost.get())).map(StatusReply::success)
+          .orElseGet(() -> Rejection.of(Rejection.Kind.CONFLICT, zoneHints.isEmpty() ? "no host can carry routers yet"
+              : "no host of availability zones " + zoneHints + " can carry routers yet"));
     }, blocking);
   }
 

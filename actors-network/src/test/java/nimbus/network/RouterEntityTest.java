@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import nimbus.testing.EntityTestSupport;
@@ -35,10 +36,14 @@ class RouterEntityTest extends EntityTestSupport {
   }
 
   private TestProbe<StatusReply<Router>> create(boolean withGateway) {
+    return create(withGateway, List.of());
+  }
+
+  private TestProbe<StatusReply<Router>> create(boolean withGateway, List<String> zoneHints) {
     TestProbe<StatusReply<Router>> client = testKit.createTestProbe();
     Instant now = Instant.now();
     Router r = new Router(id, "p1", "r1", "", true, "BUILD", Optional.empty(), Optional.empty(), List.of(), List.of(),
-        List.of(), List.of(), List.of(), now, now, 0, false);
+        List.of(), zoneHints, List.of(), now, now, 0, false);
     kit.runCommand(new RouterEntity.Create(r, withGateway
         ? Optional.of(new RouterEntity.GatewayRequest("ext", true, Optional.empty())) : Optional.empty(), client.ref()));
     return client;
@@ -179,5 +184,37 @@ class RouterEntityTest extends EntityTestSupport {
         java.util.Map.of("a", 2, "c", 1)));
     assertEquals(Optional.of("a"), RouterPlacement.fewestRouters(List.of("c", "a"), java.util.Map.of()));
     assertEquals(Optional.empty(), RouterPlacement.fewestRouters(List.of(), java.util.Map.of("a", 1)));
+  }
+
+  @Test
+  void theSchedulerPlacesInTheHintedZonesOnlyAndAnywhereWithoutHints() {
+    Map<String, String> zones = Map.of("a", "az1", "b", "az2", "c", "az2", "d", "az3");
+    Map<String, Integer> load = Map.of("b", 3, "c", 1, "a", 0);
+    assertEquals(Optional.of("c"), RouterPlacement.choose(zones, List.of("az2"), load));
+    assertEquals(Optional.of("a"), RouterPlacement.choose(zones, List.of("az2", "az1"), load));
+    assertEquals(Optional.of("a"), RouterPlacement.choose(zones, List.of(), load));
+    assertEquals(Optional.of("d"), RouterPlacement.choose(zones, List.of("az3"), Map.of("d", 9)));
+    assertEquals(Optional.empty(), RouterPlacement.choose(zones, List.of("az4"), load));
+  }
+
+  @Test
+  void aRouterWhoseZonesHaveNoHostStaysBuildingUntilOneCanCarryIt() {
+    claims.accept("reserve router " + id);
+    claims.refuse("place", nimbus.cluster.Rejection.Kind.CONFLICT, "no host of availability zones [az2] can carry routers yet");
+    Router made = create(false, List.of("az2")).receiveMessage(WAIT).getValue();
+    assertEquals("BUILD", made.status());
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertTrue(claims.placeHints.size() >= 2, "asked again");
+      return null;
+    });
+    assertEquals(List.of("az2"), claims.placeHints.get(0));
+    assertEquals(Optional.empty(), state().router().host());
+    assertEquals("BUILD", state().router().status());
+    claims.answer("place", "h2");
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertEquals(Optional.of("h2"), state().router().host());
+      return null;
+    });
+    assertEquals("ACTIVE", state().router().status());
   }
 }

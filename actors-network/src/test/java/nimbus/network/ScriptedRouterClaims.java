@@ -27,6 +27,9 @@ final class ScriptedRouterClaims implements RouterClaims {
     answers.put(step, StatusReply.ack());
   }
 
+  /** The zone hints each placement was asked with. */
+  final List<List<String>> placeHints = new CopyOnWriteArrayList<>();
+
   void answer(String step, Object value) {
     answers.put(step, StatusReply.success(value));
   }
@@ -73,7 +76,8 @@ final class ScriptedRouterClaims implements RouterClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> place(String routerId) {
+  public CompletionStage<StatusReply<String>> place(String routerId, List<String> zoneHints) {
+    placeHints.add(zoneHints);
     return step("place");
   }
 

@@ -100,7 +100,8 @@ public final class ApiServer extends AllDirectives {
         blocking, settings.askTimeout(), policy);
     this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)), blocking,
         settings.askTimeout(), policy);
-    this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network);
+    this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network,
+        HostDirectory.get(system), hostDownAfter);
     this.novaSecurityGroups = new NovaSecurityGroupRoutes(sharding, networkListing, blocking, settings.askTimeout(),
         policy);
     this.novaFloatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, settings.askTimeout(), policy);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import nimbus.compute.HostDirectory;
 import nimbus.config.NetworkSettings;
 import nimbus.edge.identity.IdentityService;
 import nimbus.network.NetworkListing;
@@ -16,7 +17,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Neutron v2.0 under {@code /network}: its version documents, the extensions Nimbus implements,
- * availability zones, and the networks, subnets, ports, tags and quotas of its route classes.
+ * availability zones (networks' and routers'), and the networks, subnets, ports, tags and quotas of its route classes.
  */
 final class NeutronRoutes extends AllDirectives {
   /** One extension as Neutron lists it. */
@@ -60,6 +61,8 @@ final class NeutronRoutes extends AllDirectives {
           "2015-01-01T10:00:00-00:00"),
       Extension.of("network_availability_zone", "Network Availability Zone", "Availability zone support for network.",
           "2015-01-01T10:00:00-00:00"),
+      Extension.of("router_availability_zone", "Router Availability Zone", "Availability zone support for router.",
+          "2015-01-01T10:00:00-00:00"),
       Extension.of("l2_adjacency", "L2 Adjacency", "Display L2 Adjacency for Neutron Networks.",
           "2016-04-12T16:00:00-00:00"),
       Extension.of("pagination", "Pagination support", "Extension that indicates that pagination is enabled.",
@@ -95,8 +98,14 @@ final class NeutronRoutes extends AllDirectives {
   private final RouterRoutes routers;
   private final FloatingIpRoutes floatingIps;
 
+  private final HostDirectory directory;
+  private final Duration hostDownAfter;
+
+  /** {@code directory}: the hosts and their zones (routers' zones); down once silent {@code hostDownAfter}. */
   NeutronRoutes(ClusterSharding sharding, NetworkListing listing, IdentityService identity, Executor blocking,
-      Duration timeout, Policy policy, NetworkSettings settings) {
+      Duration timeout, Policy policy, NetworkSettings settings, HostDirectory directory, Duration hostDownAfter) {
+    this.directory = directory;
+    this.hostDownAfter = hostDownAfter;
     NeutronPolicy neutron = new NeutronPolicy(policy);
     this.networks = new NetworkRoutes(sharding, listing, blocking, timeout, neutron, settings);
     this.subnetPools = new SubnetPoolRoutes(sharding, listing, blocking, timeout, neutron);
@@ -104,7 +113,7 @@ final class NeutronRoutes extends AllDirectives {
     this.securityGroups = new SecurityGroupRoutes(sharding, listing, blocking, timeout, neutron);
     this.ports = new PortRoutes(sharding, listing, blocking, timeout, neutron, securityGroups);
     this.quotas = new NeutronQuotaRoutes(sharding, identity, timeout, neutron);
-    this.routers = new RouterRoutes(sharding, listing, blocking, timeout, neutron);
+    this.routers = new RouterRoutes(sharding, listing, blocking, timeout, neutron, directory);
     this.floatingIps = new FloatingIpRoutes(sharding, listing, blocking, timeout, neutron);
   }
 
@@ -129,7 +138,7 @@ final class NeutronRoutes extends AllDirectives {
                 pathEnd(() -> get(() -> complete(Json.response(200, Map.of("extensions", EXTENSIONS))))),
                 path(PathMatchers.segment(), alias -> get(() -> complete(extension(alias)))))),
             path("availability_zones", () -> get(() -> complete(Json.response(200, Map.of("availability_zones",
-                List.of(Map.of("name", "nova", "resource", "network", "state", "available"))))))),
+                zones()))))),
             networks.route(ctx, v2),
             // before subnets: "subnets" is a prefix of "subnetpools"
             subnetPools.route(ctx, v2),
@@ -139,6 +148,18 @@ final class NeutronRoutes extends AllDirectives {
             routers.route(ctx, v2),
             floatingIps.route(ctx, v2),
             quotas.route(ctx))))));
+  }
+
+  /**
+   * The zones: networks are in {@code nova} (every host serves every network, so hints do not
+   * place them); routers in each zone hosts report, available while one of its hosts is up.
+   */
+  private List<Map<String, String>> zones() {
+    List<Map<String, String>> zones = new java.util.ArrayList<>();
+    zones.add(Map.of("name", "nova", "resource", "network", "state", "available"));
+    directory.zones().forEach((name, hosts) -> zones.add(Map.of("name", name, "resource", "router", "state",
+        hosts.stream().anyMatch(h -> directory.isUp(h.host(), hostDownAfter)) ? "available" : "unavailable")));
+    return zones;
   }
 
   private static Map<String, Object> resource(String name, String collection, String v2) {

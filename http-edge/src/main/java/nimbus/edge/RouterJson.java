@@ -4,11 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import nimbus.network.Router;
 
 /**
- * A router as Neutron (Zed) shows it with the router, ext-gw-mode, extraroute and standard
- * attribute extensions; its attribute map, and the target its policy rules read.
+ * A router as Neutron (Zed) shows it with the router, ext-gw-mode, extraroute, router availability
+ * zone and standard attribute extensions; its attribute map, and the target its policy rules read.
  */
 final class RouterJson {
   private RouterJson() {}
@@ -21,7 +23,7 @@ final class RouterJson {
       .add("external_gateway_info", "PU", NeutronAttributes.Kind.OTHER)
       .add("routes", "PU", NeutronAttributes.Kind.OTHER)
       .standard()
-      .add("availability_zone_hints", "", NeutronAttributes.Kind.OTHER)
+      .add("availability_zone_hints", "P", NeutronAttributes.Kind.OTHER)
       .add("availability_zones", "", NeutronAttributes.Kind.OTHER)
       .build();
 
@@ -40,12 +42,13 @@ final class RouterJson {
       @JsonProperty("updated_at") String updatedAt, @JsonProperty("revision_number") int revisionNumber,
       @JsonProperty("project_id") String projectId) {}
 
-  static ObjectNode view(Router r) {
+  /** The router with {@code availability_zones} the zone of the host it runs on ({@code zoneOf}), if placed. */
+  static ObjectNode view(Router r, Function<String, Optional<String>> zoneOf) {
     GatewayView gateway = r.gateway().map(g -> new GatewayView(g.networkId(), g.enableSnat(),
         g.fixedIps().stream().map(f -> new FixedIpView(f.subnetId(), f.ipAddress())).toList())).orElse(null);
     return Json.MAPPER.valueToTree(new View(r.id(), r.name(), r.projectId(), r.adminStateUp(), r.status(), gateway,
         r.routes().stream().map(x -> new RouteView(x.destination(), x.nexthop())).toList(), r.description(), r.tags(),
-        r.availabilityZoneHints(), List.of(), NetworkJson.time(r.createdAt()), NetworkJson.time(r.updatedAt()),
+        r.availabilityZoneHints(), r.host().flatMap(zoneOf).stream().toList(), NetworkJson.time(r.createdAt()), NetworkJson.time(r.updatedAt()),
         r.revisionNumber(), r.projectId()));
   }
 

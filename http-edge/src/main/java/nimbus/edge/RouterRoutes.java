@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import nimbus.compute.HostDirectory;
 import nimbus.network.IpRequest;
 import nimbus.network.Network;
 import nimbus.network.NetworkListing;
@@ -29,16 +30,22 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Neutron's routers (router, ext-gw-mode, extraroute, extraroute-atomic). The edge finds and
+ * Neutron's routers (router, ext-gw-mode, extraroute, extraroute-atomic, router_availability_zone:
+ * a router's zone hints are zones hosts report, and its zone that of its host). The edge finds and
  * checks what a request names (the gateway's external network, the subnet or port of an
  * interface, each as the caller may see it) and sends the router's entity one command; the entity
  * makes or takes the ports as its own steps. A project sees only its own routers.
  */
 final class RouterRoutes extends NeutronResourceRoutes {
 
+  /** Neutron keeps a router's hints as one comma-joined column of this many characters. */
+  private static final int HINTS_LENGTH = 255;
+  private final HostDirectory directory;
+
   RouterRoutes(ClusterSharding sharding, NetworkListing listing, Executor blocking, Duration timeout,
-      NeutronPolicy policy) {
+      NeutronPolicy policy, HostDirectory directory) {
     super(sharding, listing, blocking, timeout, policy);
+    this.directory = directory;
   }
 
   Route route(RequestContext ctx, String baseUrl) {
@@ -50,7 +57,7 @@ final class RouterRoutes extends NeutronResourceRoutes {
             pathEnd(() -> concat(
                 get(() -> query(q -> respond(() -> {
                   NeutronQuery query = NeutronQuery.parse(q, RouterJson.ATTRIBUTES, Set.of());
-                  return visible(ctx, id).thenApply(r -> one(200, "router", query.fieldsOf(RouterJson.view(r))));
+                  return visible(ctx, id).thenApply(r -> one(200, "router", query.fieldsOf(view(r))));
                 }))),
                 put(() -> body(b -> respond(() -> update(ctx, id, b)))),
                 delete(() -> respond(() -> delete(ctx, id))))),
@@ -65,10 +72,14 @@ final class RouterRoutes extends NeutronResourceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, List<Map.Entry<String, String>> params, String url) {
     NeutronQuery q = NeutronQuery.parse(params, RouterJson.ATTRIBUTES, Set.of());
     Map<String, List<String>> tags = tagFilters(q);
-    var query = q.listing(viewer(ctx), attributes((RouterState r) -> RouterJson.view(r.router())),
+    var query = q.listing(viewer(ctx), attributes((RouterState r) -> view(r.router())),
         tags.isEmpty() ? Optional.empty() : Optional.of(r -> tagsMatch(r.router().tags(), tags)));
     return listed(() -> listing.routers(query)).thenApply(routers -> page("routers",
-        routers.stream().map(r -> q.fieldsOf(RouterJson.view(r.router()))).toList(), q, url));
+        routers.stream().map(r -> q.fieldsOf(view(r.router()))).toList(), q, url));
+  }
+
+  private ObjectNode view(Router r) {
+    return RouterJson.view(r, directory::zoneOf);
   }
 
   private EntityRef<RouterEntity.Command> entity(String id) {
@@ -109,13 +120,39 @@ final class RouterRoutes extends NeutronResourceRoutes {
     }
     String name = text(item, "name", "");
     String description = text(item, "description", "");
+    List<String> hints = zoneHints(item);
     Instant now = Instant.now();
     Router router = new Router(UUID.randomUUID().toString(), project, name, description,
         bool(item, "admin_state_up", true), "BUILD", Optional.empty(), Optional.empty(), List.of(), List.of(),
-        List.of(), List.of(), List.of(), now, now, 0, false);
+        List.of(), hints, List.of(), now, now, 0, false);
     return gateway(ctx, item.get("external_gateway_info"))
         .thenCompose(g -> entity(router.id()).<Router>askWithStatus(r -> new RouterEntity.Create(router, g, r), timeout))
-        .thenApply(r -> one(201, "router", RouterJson.view(r)));
+        .thenApply(r -> one(201, "router", view(r)));
+  }
+
+  /**
+   * The availability zones a new router asks for, as Neutron checks them: a list of distinct
+   * strings that fits its column (400), each the zone of a host (404 otherwise).
+   */
+  private List<String> zoneHints(JsonNode item) {
+    JsonNode given = item.get("availability_zone_hints");
+    if (given == null) return List.of();
+    String invalid = "Invalid input for availability_zone_hints. Reason: ";
+    if (!given.isArray()) throw NeutronErrors.badRequest(invalid + "'" + given + "' is not a list.");
+    List<String> hints = new ArrayList<>();
+    for (JsonNode h : given) {
+      if (!h.isTextual()) throw NeutronErrors.badRequest(invalid + "'" + h + "' is not a valid string.");
+      if (hints.contains(h.asText())) throw NeutronErrors.badRequest(invalid + "Duplicate items in the list: '" + h.asText() + "'");
+      hints.add(h.asText());
+    }
+    if (String.join(",", hints).length() > HINTS_LENGTH) {
+      throw NeutronErrors.error(400, "InvalidInput", "Invalid input for operation: Too many availability_zone_hints specified.");
+    }
+    Set<String> zones = directory.zones().keySet();
+    hints.stream().filter(h -> !zones.contains(h)).findFirst().ifPresent(h -> {
+      throw NeutronErrors.error(404, "AvailabilityZoneNotFound", "AvailabilityZone " + h + " could not be found.");
+    });
+    return List.copyOf(hints);
   }
 
   /** Only admins pick SNAT or the gateway's addresses (Neutron's policy). */
@@ -178,7 +215,7 @@ final class RouterRoutes extends NeutronResourceRoutes {
             new RouterEntity.ChangeRoutes(routes, RouterEntity.RouteChange.REPLACE, c), timeout));
       }
       return next;
-    }).thenApply(r -> one(200, "router", RouterJson.view(r)));
+    }).thenApply(r -> one(200, "router", view(r)));
   }
 
   private static List<Router.Route> routes(JsonNode routes) {
@@ -205,7 +242,7 @@ final class RouterRoutes extends NeutronResourceRoutes {
     List<Router.Route> routes = routes(router.get("routes"));
     return owned(ctx, id, action, Json.MAPPER.createObjectNode())
         .thenCompose(r -> entity(id).<Router>askWithStatus(c -> new RouterEntity.ChangeRoutes(routes, change, c), timeout))
-        .thenApply(r -> one(200, "router", RouterJson.view(r)));
+        .thenApply(r -> one(200, "router", view(r)));
   }
 
   private CompletionStage<HttpResponse> delete(RequestContext ctx, String id) {

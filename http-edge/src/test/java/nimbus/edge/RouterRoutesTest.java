@@ -170,4 +170,28 @@ class RouterRoutesTest extends ApiRouteTest {
     assertEquals("OverQuota", neutronError(api.run(post(ROUTERS, member, "{\"router\": {\"name\": \"two\"}}")), 409)[0]);
     assertEquals(List.of(1), List.of(json(api.run(get(ROUTERS, member)), 200).path("routers").size()));
   }
+
+  @Test
+  void zoneHintsMustBeDistinctStringsOfZonesHostsReport() {
+    JsonNode plain = router(member, "");
+    assertEquals(0, plain.path("availability_zone_hints").size(), plain.toString());
+    assertEquals(0, plain.path("availability_zones").size(), "not placed: no host, no zone");
+    // this cloud has no host: no zone exists
+    String[] unknown = neutronError(api.run(post(ROUTERS, member,
+        "{\"router\": {\"name\": \"r\", \"availability_zone_hints\": [\"nowhere\"]}}")), 404);
+    assertEquals("AvailabilityZoneNotFound", unknown[0]);
+    assertEquals("AvailabilityZone nowhere could not be found.", unknown[1]);
+    for (String bad : List.of("\"az1\"", "[\"az1\", \"az1\"]", "[1]", "[\"" + "z".repeat(256) + "\"]")) {
+      neutronError(api.run(post(ROUTERS, member,
+          "{\"router\": {\"name\": \"r\", \"availability_zone_hints\": " + bad + "}}")), 400);
+    }
+    String id = plain.path("id").asText();
+    neutronError(api.run(put(ROUTERS + "/" + id, member,
+        "{\"router\": {\"availability_zone_hints\": [\"nova\"]}}")), 400);
+    JsonNode extensions = json(api.run(get("/network/v2.0/extensions", member)), 200).path("extensions");
+    assertTrue(extensions.findValuesAsText("alias").containsAll(List.of("availability_zone", "router_availability_zone")));
+    JsonNode zones = json(api.run(get("/network/v2.0/availability_zones", member)), 200).path("availability_zones");
+    assertEquals("network", zones.get(0).path("resource").asText(), zones.toString());
+    assertFalse(zones.findValuesAsText("resource").contains("router"), "no host, no router zone: " + zones);
+  }
 }

@@ -111,9 +111,10 @@ public final class Node implements AutoCloseable {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), imageLimits);
       Storage.initVolumes(sys, clock, settings.compute().stepRetryInterval());
-      // routers go to the compute hosts that are up (their agents build them)
+      // routers go to the compute hosts that are up (their agents build them), in their zones
       Networking.init(sys, settings.network(), clock, () -> HostDirectory.get(sys).hosts().stream()
-          .map(h -> h.host()).filter(h -> HostDirectory.get(sys).isUp(h, settings.compute().hostDownAfter())).toList());
+          .filter(h -> HostDirectory.get(sys).isUp(h.host(), settings.compute().hostDownAfter()))
+          .collect(java.util.stream.Collectors.toMap(h -> h.host(), h -> h.inventory().availabilityZone())));
       Identity.init(sys, clock, settings.has(Role.CONTROL));
       if (settings.has(Role.CONTROL)) {
         try {

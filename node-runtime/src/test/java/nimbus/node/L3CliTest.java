@@ -78,4 +78,29 @@ class L3CliTest {
     assertFalse(json("user", "router", "list").findValuesAsText("ID").contains(routerId));
     assertTrue(json("admin", "port", "list", "--device-id", routerId).isEmpty(), "the router's ports are gone");
   }
+
+  @Test
+  void aRouterAskedIntoAZoneRunsOnAHostOfItAndShowsTheZone() throws Exception {
+    JsonNode made = json("user", "router", "create", "--availability-zone-hint", "nova", "cli-router-az");
+    assertEquals(List.of("nova"), textsOf(made.path("availability_zone_hints")), made.toString());
+    String id = made.path("id").asText();
+    Eventually.until(java.time.Duration.ofSeconds(30), () ->
+        textsOf(json("user", "router", "show", id).path("availability_zones")).equals(List.of("nova")));
+    AssertionError unknown = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () ->
+        cli.run("user", "router", "create", "--availability-zone-hint", "no-such-zone", "cli-router-nowhere"));
+    assertTrue(unknown.getMessage().contains("AvailabilityZone no-such-zone could not be found"), unknown.getMessage());
+    JsonNode zones = json("user", "availability", "zone", "list", "--network", "--long");
+    assertTrue(zones.findValuesAsText("Zone Resource").contains("router"), zones.toString());
+    cli.run("user", "router", "delete", id);
+  }
+
+  /** A list column as the CLI prints it in JSON (a list, or its items joined by commas). */
+  private static List<String> textsOf(JsonNode column) {
+    if (column.isArray()) {
+      List<String> out = new java.util.ArrayList<>();
+      column.forEach(e -> out.add(e.asText()));
+      return out;
+    }
+    return column.asText().isEmpty() ? List.of() : List.of(column.asText().split(",\\s*"));
+  }
 }

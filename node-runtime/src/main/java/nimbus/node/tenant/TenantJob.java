@@ -40,7 +40,8 @@ final class TenantJob {
 
   /**
    * {@code carried}: every network the host carries now (its firewall holds theirs alone). A job
-   * of no network and no sweep (a security group's change) leaves the firewall and the metadata
+   * of no network and no sweep (a security group's change, or a port's groups, address pairs or
+   * port security) leaves the firewall and the metadata
    * service alone: they depend on the networks only, and each is a process or two that would hold
    * the group's rules back (seconds on a loaded host).
    */

@@ -177,7 +177,8 @@ public final class TenantNetworks {
         })
         .onMessage(Changed.class, m -> {
           Network n = m.changed().network();
-          if (watches.heard(n)) dirty.add(n.id());
+          Optional<Network> before = watches.network(n.id());
+          if (watches.heard(n)) changed(n.id(), before, n);
           return advance();
         })
         .onMessage(Fetched.class, this::fetched)
@@ -318,13 +319,28 @@ public final class TenantNetworks {
 
   private Behavior<Command> fetched(Fetched m) {
     if (m.error() == null) {
-      if (watches.fetched(m.networkId(), m.generation(), m.network())) dirty.add(m.networkId());
+      Optional<Network> before = watches.network(m.networkId());
+      if (watches.fetched(m.networkId(), m.generation(), m.network())) changed(m.networkId(), before, m.network());
     } else if (Rejection.from(m.error()).kind() == Rejection.Kind.NOT_FOUND) {
       if (watches.lost(m.networkId(), m.generation(), Rejection.from(m.error()).message())) dirty.add(m.networkId());
     } else if (!watches.known(m.networkId())) {
       timers.startSingleTimer("fetch-" + m.networkId(), new Refetch(m.networkId()), REFETCH);
     }
     return advance();
+  }
+
+  /**
+   * A network changed: rebuilt, unless only its ports' filtering did; then only the filter is
+   * applied again, and only if one of those ports is plugged here (a rebuild takes seconds on a
+   * loaded host, a rule change should take effect at once).
+   */
+  private void changed(String networkId, Optional<Network> before, Network after) {
+    Optional<Set<String>> refiltered = before.flatMap(b -> TenantPlan.refilteredPorts(b, after));
+    if (refiltered.isEmpty()) {
+      dirty.add(networkId);
+    } else if (plugged.on(networkId).stream().anyMatch(p -> refiltered.get().contains(p.portId()))) {
+      filterWanted = true;
+    }
   }
 
   // ------------------------------------------------------------------ security groups

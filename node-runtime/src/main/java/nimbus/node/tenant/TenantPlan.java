@@ -27,6 +27,29 @@ final class TenantPlan {
   private TenantPlan() {}
 
   /**
+   * The ports whose filtering (port security, security groups, allowed address pairs) is all that
+   * differs between two versions of a network; empty when anything else does (then the network is
+   * rebuilt: {@link #of} never reads the filtering, so these ports need their filter alone).
+   */
+  static Optional<Set<String>> refilteredPorts(Network before, Network after) {
+    if (!unfiltered(before).equals(unfiltered(after))) return Optional.empty();
+    Set<String> ports = new java.util.TreeSet<>();
+    after.ports().forEach((id, a) -> {
+      if (!a.security().equals(before.ports().get(id).security())) ports.add(id);
+    });
+    return Optional.of(ports);
+  }
+
+  private static Network unfiltered(Network n) {
+    java.util.Map<String, Attachment> ports = new java.util.HashMap<>();
+    n.ports().forEach((id, a) -> ports.put(id, new Attachment(a.projectId(), a.macAddress(), a.fixedIps(),
+        a.deviceOwner(), a.placement())));
+    return new Network(n.id(), n.projectId(), n.attributes(), n.segment(), n.mtu(), n.phase(), n.quotaHeld(),
+        n.segmentHeld(), n.subnets(), n.pendingSubnets(), ports, n.quotaToRelease(), n.createdAt(), n.updatedAt(),
+        n.revisionNumber(), n.subnetsAwaitingCidr(), n.cidrsToRelease());
+  }
+
+  /**
    * The network on this host ({@code host}, at {@code underlay}) with the ports plugged here:
    * peers are the other hosts that have ports placed on it (l2population: a host that has none
    * gets no floods); DHCP serves the plugged ports the network places here (or nowhere yet), with

@@ -24,6 +24,7 @@ import nimbus.network.Attachment;
 import nimbus.network.FixedIp;
 import nimbus.network.Network;
 import nimbus.network.NetworkAttributes;
+import nimbus.network.NetworkChanged;
 import nimbus.network.NetworkEntity;
 import nimbus.network.PortSecurity;
 import nimbus.network.SecurityGroup;
@@ -130,7 +131,12 @@ class TenantNetworksSecurityGroupTest {
     @Override public Set<NetworkType> carries() { return EnumSet.allOf(NetworkType.class); }
     @Override public Optional<String> physicalNetworkRefusal(String physicalNetwork) { return Optional.empty(); }
     @Override public Map<String, List<TenantPort>> plugged() { return Map.copyOf(recorded); }
-    @Override public void apply(HostNetwork network) {}
+    /** How often a network was built: a port's filtering alone changing builds none. */
+    final AtomicInteger applies = new AtomicInteger();
+
+    @Override public void apply(HostNetwork network) {
+      applies.incrementAndGet();
+    }
     @Override public void remove(String networkId, Optional<HostNetwork> last) {}
     @Override public void protect(List<HostNetwork> networks) {}
     @Override public void sweep(List<HostNetwork> networks) {}
@@ -278,6 +284,52 @@ class TenantNetworksSecurityGroupTest {
     host.await("the change is learned well before the next reconciliation",
         f -> f.getValue().get(WEB) != null && f.getValue().get(WEB).revisionNumber() == 2);
     kit.stop(tenants);
+  }
+
+  @Test
+  void aPortsNewGroupsAreFilteredWithoutRebuildingItsNetworkAndOtherChangesStillRebuildIt() throws Exception {
+    groups.put(WEB, group(WEB, 1));
+    groups.put(ADMINS, group(ADMINS, 1));
+    FilterHost host = new FilterHost(Map.of());
+    ActorRef<TenantNetworks.Command> tenants = spawn(host, "tenants-refilter");
+    plug(tenants, "server-refilter", PORT, "fa:16:3e:00:00:a1", "10.5.0.11");
+    host.await("filtered with its group", f -> f.getKey().size() == 1 && f.getValue().containsKey(WEB));
+    int built = host.applies.get();
+    assertTrue(built >= 1, "the network was built for the plug");
+
+    ActorRef<Topic.Command<NetworkChanged>> topic = kit.spawn(Topic.create(NetworkChanged.class,
+        NetworkChanged.topic(NETWORK)));
+    Network before = network();
+    Map<String, Attachment> ports = new java.util.HashMap<>(before.ports());
+    Attachment a = ports.get(PORT);
+    ports.put(PORT, new Attachment(a.projectId(), a.macAddress(), a.fixedIps(), a.deviceOwner(), a.placement(),
+        new PortSecurity(true, List.of(ADMINS), List.of())));
+    Network regrouped = withPorts(before, ports);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!host.filters.get(host.filters.size() - 1).getKey().get(0).securityGroups().equals(List.of(ADMINS))) {
+      if (System.nanoTime() > deadline) throw new AssertionError("the port's new group is never applied: " + host.filters);
+      topic.tell(Topic.publish(new NetworkChanged(regrouped)));
+      for (int i = 0; i < 10; i++) pause();
+    }
+    assertEquals(built, host.applies.get(), "only the filter: the network is not built again");
+
+    // anything else about the network is built again (a new port, here)
+    ports.put("7e57a1b2-0000-4000-8000-0000000000a9", new Attachment("p", "fa:16:3e:00:00:a9",
+        List.of(new FixedIp("s", "10.5.0.19")), "compute:nova", Optional.empty()));
+    Network grown = withPorts(before, ports);
+    deadline = System.nanoTime() + WAIT.toNanos();
+    while (host.applies.get() == built) {
+      if (System.nanoTime() > deadline) throw new AssertionError("a new port does not rebuild the network");
+      topic.tell(Topic.publish(new NetworkChanged(grown)));
+      for (int i = 0; i < 10; i++) pause();
+    }
+    kit.stop(tenants);
+  }
+
+  private static Network withPorts(Network n, Map<String, Attachment> ports) {
+    return new Network(n.id(), n.projectId(), n.attributes(), n.segment(), n.mtu(), n.phase(), n.quotaHeld(),
+        n.segmentHeld(), n.subnets(), n.pendingSubnets(), Map.copyOf(ports), n.quotaToRelease(), n.createdAt(),
+        n.updatedAt(), n.revisionNumber());
   }
 
   private static void plug(ActorRef<TenantNetworks.Command> tenants, String server, String portId, String mac, String ip)

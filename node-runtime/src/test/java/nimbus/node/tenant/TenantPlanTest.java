@@ -112,4 +112,22 @@ class TenantPlanTest {
     assertEquals(new TenantPort("srv-9", port.portId(), "fa:16:3e:00:00:07", Optional.of("10.1.0.7"), "web-1"),
         TenantPlan.plugged("srv-9", "Web 1", port), "its first IPv4 address, its server's name sanitised");
   }
+
+  @Test
+  void aChangeOfPortsFilteringAloneNamesThosePortsAndAnyOtherChangeNone() {
+    Attachment plain = port("fa:16:3e:00:00:01", Optional.of(HERE), UNDERLAY, new FixedIp("s-4", "10.1.0.5"));
+    Network before = network(NetworkType.VXLAN, Optional.of(5), Map.of("p1", plain, "p2", plain));
+    Attachment grouped = new Attachment(plain.projectId(), plain.macAddress(), plain.fixedIps(), plain.deviceOwner(),
+        plain.placement(), new nimbus.network.PortSecurity(true, List.of("g"), List.of()));
+    Network regrouped = network(NetworkType.VXLAN, Optional.of(5), Map.of("p1", grouped, "p2", plain));
+    assertEquals(Optional.of(Set.of("p1")), TenantPlan.refilteredPorts(before, regrouped));
+    assertEquals(Optional.of(Set.of()), TenantPlan.refilteredPorts(before, before));
+    Attachment moved = port("fa:16:3e:00:00:01", Optional.of("host-b"), "192.0.2.12", new FixedIp("s-4", "10.1.0.5"));
+    assertEquals(Optional.empty(), TenantPlan.refilteredPorts(before,
+        network(NetworkType.VXLAN, Optional.of(5), Map.of("p1", moved, "p2", plain))));
+    assertEquals(Optional.empty(), TenantPlan.refilteredPorts(before,
+        network(NetworkType.VXLAN, Optional.of(5), Map.of("p1", grouped))));
+    assertEquals(Optional.empty(), TenantPlan.refilteredPorts(before,
+        network(NetworkType.VXLAN, Optional.of(6), Map.of("p1", plain, "p2", plain))));
+  }
 }
