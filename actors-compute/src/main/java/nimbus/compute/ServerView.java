@@ -32,10 +32,12 @@ public record ServerView(
     Optional<String> availabilityZone,
     List<ServerPort> ports,
     boolean configDrive,
-    AccessAddresses access) implements CborSerializable {
+    AccessAddresses access,
+    List<ServerVolume> volumes) implements CborSerializable {
 
   public ServerView {
     if (ports == null) ports = List.of();
+    if (volumes == null) volumes = List.of();
     if (access == null) access = AccessAddresses.NONE;
   }
 
