@@ -81,6 +81,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerSecurityGroups securityGroups;
   private final NovaFloatingIpRoutes floatingIps;
   private final ServerInterfaceRoutes interfaces;
+  private final ServerVolumeRoutes volumes;
   private final ServerMetadataRoutes metadata;
   private final Executor blocking;
   private final Duration timeout;
@@ -107,6 +108,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
     this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
+    this.volumes = new ServerVolumeRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);
@@ -134,6 +136,7 @@ final class ServerRoutes extends ServiceRoutes {
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id)))),
                 path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request)))))),
             interfaces.route(ctx, requestId, id),
+            volumes.route(ctx, version, requestId, id),
             path("os-security-groups", () -> get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-security-groups:list");
               return visible(ctx, id).thenCompose(securityGroups::list);

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import nimbus.storage.Volume;
+import nimbus.storage.VolumeAttachment;
 import nimbus.storage.VolumeEntity;
 import nimbus.storage.VolumeListing;
 import nimbus.storage.VolumeQuotaEntity;
@@ -257,12 +258,26 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("bootable", "false");
     m.put("encrypted", false);
     m.put("multiattach", false);
-    m.put("attachments", List.of());
+    m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
+        .orElse(List.of()));
     m.put("snapshot_id", null);
     m.put("source_volid", null);
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
+    return m;
+  }
+
+  /** One attachment as Cinder's volume view lists it (once the server's host has the disk). */
+  private static Map<String, Object> attachment(Volume v, VolumeAttachment a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", v.id());
+    m.put("attachment_id", a.id());
+    m.put("volume_id", v.id());
+    m.put("server_id", a.serverId());
+    m.put("host_name", a.hostName().orElse(null));
+    m.put("device", a.device().orElse(null));
+    m.put("attached_at", a.attachedAt().map(TIME::format).orElse(null));
     return m;
   }
 
