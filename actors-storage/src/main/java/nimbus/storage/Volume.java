@@ -15,7 +15,7 @@ import nimbus.cluster.CborSerializable;
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
  * once gone (never shown).
  */
-public record Volume(String id, String projectId, String name, String description, int size, String status,
+public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
     Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment)
@@ -35,13 +35,14 @@ public record Volume(String id, String projectId, String name, String descriptio
 
   public Volume {
     metadata = Map.copyOf(metadata);
+    if (userId == null) userId = "";
     if (attachment == null) attachment = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
-  public static Volume requested(String id, String projectId, String name, String description, int size,
+  public static Volume requested(String id, String projectId, String userId, String name, String description, int size,
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
-    return new Volume(id, projectId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
+    return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
         0, 0, false, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
@@ -60,7 +61,7 @@ public record Volume(String id, String projectId, String name, String descriptio
   public Volume after(VolumeEntity.Event event) {
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
-      return new Volume(id, projectId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
+      return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
           volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
@@ -100,7 +101,7 @@ public record Volume(String id, String projectId, String name, String descriptio
   }
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
-    return new Volume(id, projectId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
+    return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
         quotaHeld, targetSize, stored, host, fault, a);
   }
 
@@ -112,7 +113,7 @@ public record Volume(String id, String projectId, String name, String descriptio
 
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
-    return new Volume(id, projectId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
+    return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
         held, target, st, h, f, attachment);
   }
 }

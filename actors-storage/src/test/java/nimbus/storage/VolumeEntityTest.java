@@ -42,7 +42,7 @@ class VolumeEntityTest extends EntityTestSupport {
   }
 
   private Volume requested(int size) {
-    return Volume.requested(id, "p1", "v", "d", size, Map.of("k", "v"), "nova", "__DEFAULT__", clock.instant());
+    return Volume.requested(id, "p1", "u1", "v", "d", size, Map.of("k", "v"), "nova", "__DEFAULT__", clock.instant());
   }
 
   private Volume awaitStatus(String status) {

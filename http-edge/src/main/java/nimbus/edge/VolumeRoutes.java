@@ -112,9 +112,9 @@ final class VolumeRoutes extends ServiceRoutes {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    Volume asked = Volume.requested(id, ctx.projectId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
+    Volume asked = Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
     return volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(asked, r), timeout)
-        .thenApply(v -> one(202, v, base));
+        .thenApply(v -> changed(202, v, base));
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
@@ -135,7 +135,7 @@ final class VolumeRoutes extends ServiceRoutes {
     Optional<String> description = shortText(in, "description").or(() -> shortText(in, "display_description"));
     Optional<Map<String, String>> metadata = in.has("metadata") ? Optional.of(metadata(in)) : Optional.empty();
     return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(
-        r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> one(200, v, base));
+        r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> changed(200, v, base));
   }
 
   private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
@@ -265,6 +265,7 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
+    m.put("user_id", v.userId());
     return m;
   }
 
@@ -283,6 +284,13 @@ final class VolumeRoutes extends ServiceRoutes {
 
   private static HttpResponse one(int status, Volume v, String base) {
     return Json.response(status, Map.of("volume", view(v, base)));
+  }
+
+  /** A create's or an update's answer: Cinder adds the tenant attribute to shows and lists only. */
+  private static HttpResponse changed(int status, Volume v, String base) {
+    Map<String, Object> view = view(v, base);
+    view.remove("os-vol-tenant-attr:tenant_id");
+    return Json.response(status, Map.of("volume", view));
   }
 
   private static Map<String, Object> type() {

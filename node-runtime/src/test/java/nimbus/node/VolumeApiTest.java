@@ -41,6 +41,8 @@ class VolumeApiTest {
     Api.Reply r = t.api().post(t.path("/volumes"), body);
     assertEquals(202, r.status(), r.raw());
     assertEquals("creating", r.body().path("volume").path("status").asText(), r.raw());
+    assertTrue(!r.body().path("volume").has("os-vol-tenant-attr:tenant_id") && r.body().path("volume").has("user_id"),
+        "Cinder's create answer: " + r.raw());
     return r.body().path("volume").path("id").asText();
   }
 
@@ -208,6 +210,8 @@ class VolumeApiTest {
     assertEquals(server, a.path("serverId").asText());
     assertEquals("/dev/vdb", a.path("device").asText());
     JsonNode inUse = awaitStatus(owner, volume, "in-use");
+    assertEquals(owner.projectId(), inUse.path("os-vol-tenant-attr:tenant_id").asText());
+    assertTrue(!inUse.path("user_id").asText().isEmpty(), inUse.toString());
     JsonNode cinder = inUse.path("attachments").get(0);
     assertEquals(server, cinder.path("server_id").asText(), inUse.toString());
     assertEquals("/dev/vdb", cinder.path("device").asText());
