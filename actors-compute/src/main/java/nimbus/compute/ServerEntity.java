@@ -908,8 +908,10 @@ public final class ServerEntity
           .onEvent(VolumeAttachRequested.class, (s, e) -> new ChangingVolumes(s.server().changingVolume(Optional.of(
               VolumeChange.attaching(e.volumeId(), e.attachmentId(), e.device()))).at(e.at()), s.vmState(), e.at()))
           .onEvent(VolumeDetachRequested.class, (s, e) -> new ChangingVolumes(s.server().changingVolume(
-              s.server().volumes().stream().filter(v -> v.volumeId().equals(e.volumeId())).findFirst()
-                  .map(VolumeChange::detaching)).at(e.at()), s.vmState(), e.at()));
+              Optional.of(s.server().volumes().stream().filter(v -> v.volumeId().equals(e.volumeId())).findFirst()
+                  .map(VolumeChange::detaching)
+                  .orElseThrow(() -> new IllegalStateException("volume " + e.volumeId() + " is not attached"))))
+              .at(e.at()), s.vmState(), e.at()));
     }
     builder.forStateType(ChangingVolumes.class)
         .onEvent(VolumeReserved.class, (s, e) -> s.at(s.change().reservedOn(e.storageHost()), e.at()))
