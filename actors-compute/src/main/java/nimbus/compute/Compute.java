@@ -19,8 +19,9 @@ public final class Compute {
     HostGateway hosts = new ShardedHostGateway(system, settings);
     SnapshotImages images = new ShardedSnapshotImages(system, settings.stepRetryInterval().multipliedBy(3));
     ServerPorts ports = new ShardedServerPorts(system, settings.stepRetryInterval().multipliedBy(3));
-    Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx ->
-        ServerEntity.create(ctx.getEntityId(), hosts, images, ports, settings, clock, Optional.of(ctx.getShard())));
+    VolumeAttachments volumes = new ShardedVolumeAttachments(system, settings.stepRetryInterval().multipliedBy(3));
+    Entities.initRemembered(system, ServerEntity.TYPE_KEY, ctx -> ServerEntity.create(ctx.getEntityId(), hosts, images,
+        ports, volumes, settings, clock, Optional.of(ctx.getShard())));
     ServerCreation.Steps creationSteps = new ShardedCreationSteps(system, settings.stepRetryInterval().multipliedBy(3));
     Entities.initRemembered(system, ServerCreation.TYPE_KEY, ctx -> ServerCreation.create(ctx.getEntityId(),
         creationSteps, clock, settings.stepRetryInterval(), Optional.of(ctx.getShard())));

@@ -21,6 +21,8 @@ import nimbus.cluster.CborSerializable;
     @JsonSubTypes.Type(value = HostAgentCommand.StopServer.class, name = "stop"),
     @JsonSubTypes.Type(value = HostAgentCommand.AttachNic.class, name = "attach-nic"),
     @JsonSubTypes.Type(value = HostAgentCommand.DetachNic.class, name = "detach-nic"),
+    @JsonSubTypes.Type(value = HostAgentCommand.AttachVolume.class, name = "attach-volume"),
+    @JsonSubTypes.Type(value = HostAgentCommand.DetachVolume.class, name = "detach-volume"),
     @JsonSubTypes.Type(value = HostAgentCommand.StartServer.class, name = "start"),
     @JsonSubTypes.Type(value = HostAgentCommand.RebootServer.class, name = "reboot"),
     @JsonSubTypes.Type(value = HostAgentCommand.DestroyServer.class, name = "destroy"),
@@ -60,6 +62,15 @@ public interface HostAgentCommand extends CborSerializable {
 
   /** Takes the NIC of {@code port} out of the server's domain; {@code ports}: those it keeps. Answered with {@code NicUnplugged}. */
   record DetachNic(String serverId, String name, List<ServerPort> ports, ServerPort port) implements HostAgentCommand {}
+
+  /**
+   * Adds the volume's disk (the file at {@code path}) to the server's domain as virtio disk
+   * {@code device}, live and in its definition. Answered with {@code VolumePlugged}.
+   */
+  record AttachVolume(String serverId, String volumeId, String path, String device) implements HostAgentCommand {}
+
+  /** Takes disk {@code device} out of the server's domain (done also when it is not there). Answered with {@code VolumeUnplugged}. */
+  record DetachVolume(String serverId, String volumeId, String device) implements HostAgentCommand {}
 
   record StopServer(String serverId) implements HostAgentCommand {}
 

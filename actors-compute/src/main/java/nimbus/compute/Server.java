@@ -10,18 +10,21 @@ import nimbus.cluster.CborSerializable;
 /** The facts every phase of a {@link ServerEntity} keeps about its server. */
 public record Server(String id, ServerSpec spec, Instant created, Instant updated,
     Optional<String> host, PowerState power, Optional<Instant> launchedAt, Optional<Fault> fault,
-    Optional<String> lockedBy, List<InstanceAction> actions, List<ServerPort> ports, Optional<NicChange> nicChange)
+    Optional<String> lockedBy, List<InstanceAction> actions, List<ServerPort> ports, Optional<NicChange> nicChange,
+    List<ServerVolume> volumes, Optional<VolumeChange> volumeChange)
     implements CborSerializable {
 
   public Server {
     if (ports == null) ports = List.of();
     if (nicChange == null) nicChange = Optional.empty();
+    if (volumes == null) volumes = List.of();
+    if (volumeChange == null) volumeChange = Optional.empty();
   }
 
   static Server requested(String id, ServerSpec spec, Optional<String> requestId, Instant at) {
     return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty(),
         Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty(), requestId)), List.of(),
-        Optional.empty());
+        Optional.empty(), List.of(), Optional.empty());
   }
 
   /** Whether the ports it asked for are made (a server on the host-local network has none to make). */
@@ -40,6 +43,37 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
 
   Server changingNic(Optional<NicChange> change) {
     return with(c -> c.nicChange = change);
+  }
+
+  Server withVolumes(List<ServerVolume> changed) {
+    return with(c -> c.volumes = List.copyOf(changed));
+  }
+
+  Server changingVolume(Optional<VolumeChange> change) {
+    return with(c -> c.volumeChange = change);
+  }
+
+  /**
+   * The device a new volume gets: the one asked for if it is a free virtio disk name, else the
+   * next free one after the root disk ({@code /dev/vdb}, {@code /dev/vdc}, ...), as Nova picks it.
+   */
+  String nextDevice(java.util.Optional<String> asked) {
+    java.util.Set<String> taken = new java.util.HashSet<>(List.of("/dev/vda"));
+    volumes.forEach(v -> taken.add(v.device()));
+    volumeChange.ifPresent(v -> taken.add(v.device()));
+    if (asked.filter(d -> d.matches("/dev/vd[b-z]") && !taken.contains(d)).isPresent()) return asked.get();
+    for (char c = 'b'; c <= 'z'; c++) {
+      if (!taken.contains("/dev/vd" + c)) return "/dev/vd" + c;
+    }
+    throw new IllegalStateException("no free virtio disk name");
+  }
+
+  /** Every volume to let go when the server goes: those attached, and the one being attached or detached. */
+  List<ServerVolume> volumesToRelease() {
+    List<ServerVolume> all = new ArrayList<>(volumes);
+    volumeChange.filter(c -> volumes.stream().noneMatch(v -> v.attachmentId().equals(c.attachmentId())))
+        .ifPresent(c -> all.add(c.attached()));
+    return List.copyOf(all);
   }
 
   /**
@@ -117,7 +151,7 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     Copy c = new Copy(this);
     change.accept(c);
     return new Server(id, c.spec, created, c.updated, c.host, c.power, c.launchedAt, c.fault, c.lockedBy, c.actions,
-        c.ports, c.nicChange);
+        c.ports, c.nicChange, c.volumes, c.volumeChange);
   }
 
   /** The facts a copy may change. */
@@ -132,6 +166,8 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     List<InstanceAction> actions;
     List<ServerPort> ports;
     Optional<NicChange> nicChange;
+    List<ServerVolume> volumes;
+    Optional<VolumeChange> volumeChange;
 
     Copy(Server s) {
       spec = s.spec;
@@ -144,6 +180,8 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
       actions = s.actions;
       ports = s.ports;
       nicChange = s.nicChange;
+      volumes = s.volumes;
+      volumeChange = s.volumeChange;
     }
   }
 
@@ -170,6 +208,6 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
         ServerView.status(vmState.novaName, task), vmState.novaName, task.map(t -> t.novaName), power.code, host,
         spec.flavor(), spec.boot().imageId(), spec.metadata(), created, updated, launchedAt,
         fault, lockedBy, spec.keyName(), spec.availabilityZone(), ports, spec.configDrive(),
-        spec.access(), spec.description(), spec.tags(), spec.launch(), spec.userData());
+        spec.access(), spec.description(), spec.tags(), spec.launch(), spec.userData(), volumes);
   }
 }

@@ -170,6 +170,16 @@ public final class ServerEntity
   public record DetachNic(String portId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /**
+   * Nova's os-volume_attachments attach: volume {@code volumeId} as attachment {@code attachmentId},
+   * at {@code device} if that is free; answered once the volume is in use (ACTIVE, PAUSED or SHUTOFF servers).
+   */
+  public record AttachVolume(String volumeId, String attachmentId, Optional<String> device,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Nova's os-volume_attachments detach: answered once accepted; the volume then becomes available. */
+  public record DetachVolume(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
    * {@code command} on behalf of the API request {@code requestId} (Nova's
    * {@code x-compute-request-id}): the action it begins records that id, as Nova's instance
    * actions do, so a client finds the action by the id of its request.
@@ -199,6 +209,14 @@ public final class ServerEntity
 
   /** The host took the NIC out of the domain (or it was not there). */
   public record NicUnplugged(String host, String portId) implements HostReport {}
+
+  /** The host added the volume's disk to the domain. */
+  public record VolumePlugged(String host, String volumeId) implements HostReport {}
+
+  public record VolumePlugFailed(String host, String volumeId, String reason) implements HostReport {}
+
+  /** The host took the volume's disk out of the domain (or it was not there). */
+  public record VolumeUnplugged(String host, String volumeId) implements HostReport {}
 
   public record SpawnFailed(String host, String reason) implements HostReport {}
 
@@ -267,7 +285,9 @@ public final class ServerEntity
       Map.entry(DeleteRequested.class, "delete"),
       Map.entry(NicAttachRequested.class, "attach_interface"),
       Map.entry(NicDetachRequested.class, "detach_interface"),
-      Map.entry(CrashDumpRequested.class, "trigger_crash_dump"));
+      Map.entry(CrashDumpRequested.class, "trigger_crash_dump"),
+      Map.entry(VolumeAttachRequested.class, "attach_volume"),
+      Map.entry(VolumeDetachRequested.class, "detach_volume"));
 
   /** The action under way failed (its entry in the history says so). */
   public sealed interface Failure extends Event {}
@@ -310,6 +330,36 @@ public final class ServerEntity
 
   /** The port of the NIC change is given back: the change is over. */
   public record NicReleased(Instant at) implements Event {}
+
+  /** A volume's attach asked for, at {@code device}. */
+  public record VolumeAttachRequested(String volumeId, String attachmentId, String device,
+      Optional<String> requestId, Instant at) implements Request {}
+
+  /** The volume is reserved for the server; {@code storageHost} holds its file. */
+  public record VolumeReserved(String storageHost, Instant at) implements Event {}
+
+  /** The storage host made the volume reachable from the server's host at {@code path}. */
+  public record VolumeExported(String path, Instant at) implements Event {}
+
+  /** The server's host added the disk to the domain. */
+  public record VolumePluggedIn(Instant at) implements Event {}
+
+  /** The volume is in use by the server: the attach is over. */
+  public record VolumeAttached(Instant at) implements Event {}
+
+  /** The attach did not happen; what it did is undone (the disk unplugged, the volume released). */
+  public record VolumeAttachFailed(String reason, Instant at) implements Failure {}
+
+  public record VolumeDetachRequested(String volumeId, Optional<String> requestId, Instant at) implements Request {}
+
+  /** The volume knows it is being detached. */
+  public record VolumeDetachBegun(Instant at) implements Event {}
+
+  /** The server's host took the disk out of the domain. */
+  public record VolumeUnpluggedOut(Instant at) implements Event {}
+
+  /** The volume of the change is available again: the change is over. */
+  public record VolumeReleased(Instant at) implements Event {}
 
   /** The selected host holds room for the server. */
   public record HostClaimed(String host, Instant at) implements Event {}
@@ -461,6 +511,7 @@ public final class ServerEntity
       @JsonSubTypes.Type(value = Suspended.class, name = "suspended"),
       @JsonSubTypes.Type(value = Snapshotting.class, name = "snapshotting"),
       @JsonSubTypes.Type(value = ChangingNics.class, name = "changing-nics"),
+      @JsonSubTypes.Type(value = ChangingVolumes.class, name = "changing-volumes"),
       @JsonSubTypes.Type(value = Resizing.class, name = "resizing"),
       @JsonSubTypes.Type(value = Resized.class, name = "resized"),
       @JsonSubTypes.Type(value = ResizeEnding.class, name = "resize-ending"),
@@ -617,6 +668,22 @@ public final class ServerEntity
     }
   }
 
+  /** A volume being attached or detached ({@link Server#volumeChange}); then back to {@code vmState}. */
+  public record ChangingVolumes(Server server, VmState vmState, Instant since) implements State {
+    @Override
+    public State withServer(Server s) {
+      return new ChangingVolumes(s, vmState, since);
+    }
+
+    VolumeChange change() {
+      return server.volumeChange().orElseThrow();
+    }
+
+    ChangingVolumes at(VolumeChange next, Instant at) {
+      return new ChangingVolumes(server.changingVolume(Optional.of(next)).at(at), vmState, at);
+    }
+  }
+
   /**
    * Being resized to {@code flavor}: the quota held first ({@code quotaHeld}), then room claimed
    * (prep), then the resize (migrating). In place on its host when the host has room; otherwise
@@ -730,19 +797,21 @@ public final class ServerEntity
   // ---------------------------------------------------------------- behavior
 
   public static Behavior<Command> create(String serverId, HostGateway hosts, SnapshotImages images,
-      ServerPorts ports, ComputeSettings settings, Clock clock, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
+      ServerPorts ports, VolumeAttachments volumes, ComputeSettings settings, Clock clock,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new ServerEntity(serverId, hosts, images, ports, settings, clock, context, timers, shard)));
+        new ServerEntity(serverId, hosts, images, ports, volumes, settings, clock, context, timers, shard)));
   }
 
   private final ServerSteps steps;
 
   private ServerEntity(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports,
-      ComputeSettings settings,
+      VolumeAttachments volumes, ComputeSettings settings,
       Clock clock, ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
     super(PersistenceId.of(TYPE_KEY.name(), serverId), Entities.JOURNAL_BACKOFF);
-    this.steps = new ServerSteps(serverId, hosts, images, ports, settings, clock, context, timers, shard, Effect());
+    this.steps = new ServerSteps(serverId, hosts, images, ports, volumes, settings, clock, context, timers, shard,
+        Effect());
     context.setReceiveTimeout(IDLE_BEFORE_PASSIVATION, new Idle());
   }
 
@@ -757,6 +826,7 @@ public final class ServerEntity
     new ServerBuild(steps).handlers(builder);
     new ServerSnapshot(steps).handlers(builder);
     new ServerNics(steps).handlers(builder);
+    new ServerVolumes(steps).handlers(builder);
     new ServerResize(steps).handlers(builder);
     new ServerPower(steps).handlers(builder);
     CommandHandlerWithReply<Command, Event, State> handlers = builder.build();
@@ -880,6 +950,29 @@ public final class ServerEntity
                   .filter(p -> p.portId().equals(e.portId())).findFirst(), NicChange.Step.UNPLUGGING))).at(e.at()),
               s.vmState(), e.at()));
     }
+    for (Class<? extends State> phase : List.of(Active.class, Stopped.class, Paused.class)) {
+      builder.forStateType(phase)
+          .onEvent(VolumeAttachRequested.class, (s, e) -> new ChangingVolumes(s.server().changingVolume(Optional.of(
+              VolumeChange.attaching(e.volumeId(), e.attachmentId(), e.device()))).at(e.at()), s.vmState(), e.at()))
+          .onEvent(VolumeDetachRequested.class, (s, e) -> new ChangingVolumes(s.server().changingVolume(
+              Optional.of(s.server().volumes().stream().filter(v -> v.volumeId().equals(e.volumeId())).findFirst()
+                  .map(VolumeChange::detaching)
+                  .orElseThrow(() -> new IllegalStateException("volume " + e.volumeId() + " is not attached"))))
+              .at(e.at()), s.vmState(), e.at()));
+    }
+    builder.forStateType(ChangingVolumes.class)
+        .onEvent(VolumeReserved.class, (s, e) -> s.at(s.change().reservedOn(e.storageHost()), e.at()))
+        .onEvent(VolumeExported.class, (s, e) -> s.at(s.change().exportedAs(e.path()), e.at()))
+        .onEvent(VolumePluggedIn.class, (s, e) -> s.at(s.change().at(VolumeChange.Step.COMPLETING), e.at()))
+        .onEvent(VolumeAttached.class, (s, e) -> volumesSettled(s, withVolume(s.server(), s.change().attached()), e.at()))
+        // what was done is undone: a disk that may be in the domain comes out first
+        .onEvent(VolumeAttachFailed.class, (s, e) -> s.at(s.change().at(
+            s.change().step().compareTo(VolumeChange.Step.PLUGGING) >= 0
+                ? VolumeChange.Step.UNPLUGGING : VolumeChange.Step.RELEASING), e.at()))
+        .onEvent(VolumeDetachBegun.class, (s, e) -> s.at(s.change().at(VolumeChange.Step.UNPLUGGING), e.at()))
+        .onEvent(VolumeUnpluggedOut.class, (s, e) -> new ChangingVolumes(withoutVolume(s.server(), s.change().volumeId())
+            .changingVolume(Optional.of(s.change().at(VolumeChange.Step.RELEASING))).at(e.at()), s.vmState(), e.at()))
+        .onEvent(VolumeReleased.class, (s, e) -> volumesSettled(s, s.server(), e.at()));
     builder.forStateType(ChangingNics.class)
         .onEvent(NicAllocated.class, (s, e) -> s.at(s.change().with(e.port(), NicChange.Step.BINDING), e.at()))
         .onEvent(NicBound.class, (s, e) -> s.at(s.change().at(NicChange.Step.PLUGGING), e.at()))
@@ -975,6 +1068,26 @@ public final class ServerEntity
 
   private static Server withoutPort(Server server, String portId) {
     return server.withPorts(server.ports().stream().filter(p -> !p.portId().equals(portId)).toList());
+  }
+
+  private static Server withVolume(Server server, ServerVolume volume) {
+    List<ServerVolume> volumes = new ArrayList<>(server.volumes());
+    volumes.add(volume);
+    return server.withVolumes(volumes);
+  }
+
+  private static Server withoutVolume(Server server, String volumeId) {
+    return server.withVolumes(server.volumes().stream().filter(v -> !v.volumeId().equals(volumeId)).toList());
+  }
+
+  /** The volume change is over: back to the phase it began in. */
+  private static State volumesSettled(ChangingVolumes s, Server server, Instant at) {
+    Server done = server.changingVolume(Optional.empty()).at(at);
+    return switch (s.vmState()) {
+      case PAUSED -> new Paused(done, Optional.empty(), at);
+      case STOPPED -> new Stopped(done, Optional.empty(), at);
+      default -> new Active(done, Optional.empty(), at);
+    };
   }
 
   /** The NIC change is over: back to the phase it began in. */

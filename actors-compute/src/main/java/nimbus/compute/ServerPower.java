@@ -86,9 +86,21 @@ final class ServerPower {
       if (d.released()) return false;
       steps.ask(RELEASE, () -> steps.hosts.giveBack(d.server().spec(), d.server().host(), steps.serverId)
           .thenCombine(steps.ports.release(steps.serverId, d.server().portsToRelease()), (done, ports) -> ports)
+          .thenCombine(releaseVolumes(d.server()), (ports, volumes) -> ports.isError() ? ports : volumes)
           .thenApply(ports -> ports.isError() ? Optional.of(Rejection.from(ports.getError())) : Optional.<Rejection>empty()));
       return true;
     });
+  }
+
+  /** A deleted server's volumes become available again (its domain, and so their disks, are gone). */
+  private java.util.concurrent.CompletionStage<StatusReply<Done>> releaseVolumes(Server server) {
+    java.util.concurrent.CompletableFuture<StatusReply<Done>> all =
+        java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
+    for (ServerVolume v : server.volumesToRelease()) {
+      all = all.thenCombine(steps.volumes.release(v.volumeId(), v.attachmentId()),
+          (before, released) -> before.isError() ? before : released);
+    }
+    return all;
   }
 
   private boolean tell(State s, HostAgentCommand command) {
@@ -343,6 +355,8 @@ final class ServerPower {
         .onCommand(ServerEntity.RevertResize.class, (s, c) -> refuse(c.replyTo(), "revertResize", s))
         .onCommand(ServerEntity.AttachNic.class, (s, c) -> refuse(c.replyTo(), "attach_interface", s))
         .onCommand(ServerEntity.DetachNic.class, (s, c) -> refuse(c.replyTo(), "detach_interface", s))
+        .onCommand(ServerEntity.AttachVolume.class, (s, c) -> refuse(c.replyTo(), "attach_volume", s))
+        .onCommand(ServerEntity.DetachVolume.class, (s, c) -> refuse(c.replyTo(), "detach_volume", s))
         .onCommand(ServerEntity.GetConsoleOutput.class, (s, c) -> {
           Optional<String> host = s.server().host();
           if (host.isEmpty()) return effect.reply(c.replyTo(), StatusReply.success(""));

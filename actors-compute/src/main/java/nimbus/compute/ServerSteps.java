@@ -42,6 +42,7 @@ final class ServerSteps {
   final HostGateway hosts;
   final SnapshotImages images;
   final ServerPorts ports;
+  final VolumeAttachments volumes;
   final ComputeSettings settings;
   final ActorContext<Command> context;
   private final Clock clock;
@@ -54,7 +55,8 @@ final class ServerSteps {
   /** The API request of the command being handled (set only while {@link #forRequest} runs). */
   private Optional<String> request = Optional.empty();
 
-  ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports, ComputeSettings settings,
+  ServerSteps(String serverId, HostGateway hosts, SnapshotImages images, ServerPorts ports, VolumeAttachments volumes,
+      ComputeSettings settings,
       Clock clock,
       ActorContext<Command> context, TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard, EffectFactories<Event, State> effect) {
@@ -62,6 +64,7 @@ final class ServerSteps {
     this.hosts = hosts;
     this.images = images;
     this.ports = ports;
+    this.volumes = volumes;
     this.settings = settings;
     this.clock = clock;
     this.context = context;

@@ -36,10 +36,12 @@ public record ServerView(
     Optional<String> description,
     List<String> tags,
     Optional<ServerSpec.Launch> launch,
-    Optional<String> userData) implements CborSerializable {
+    Optional<String> userData,
+    List<ServerVolume> volumes) implements CborSerializable {
 
   public ServerView {
     if (ports == null) ports = List.of();
+    if (volumes == null) volumes = List.of();
     if (access == null) access = AccessAddresses.NONE;
     if (description == null) description = Optional.empty();
     tags = tags == null ? List.of() : List.copyOf(tags);
@@ -47,7 +49,7 @@ public record ServerView(
     if (userData == null) userData = Optional.empty();
   }
 
-  /** A server without description, tags, launch or user data. */
+  /** A server without description, tags, launch, user data or volumes. */
   public ServerView(String id, String name, String projectId, String userId, String status, String vmState,
       Optional<String> taskState, int powerState, Optional<String> host, Flavor flavor, String imageId,
       Map<String, String> metadata, Instant created, Instant updated, Optional<Instant> launchedAt,
@@ -55,7 +57,7 @@ public record ServerView(
       List<ServerPort> ports, boolean configDrive, AccessAddresses access) {
     this(id, name, projectId, userId, status, vmState, taskState, powerState, host, flavor, imageId, metadata,
         created, updated, launchedAt, fault, lockedBy, keyName, availabilityZone, ports, configDrive, access,
-        Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+        Optional.empty(), List.of(), Optional.empty(), Optional.empty(), List.of());
   }
 
   /** How its create made it; a server made before launches were kept was the only one of its create. */

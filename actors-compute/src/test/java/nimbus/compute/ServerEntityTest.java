@@ -40,6 +40,7 @@ class ServerEntityTest extends EntityTestSupport {
   private ScriptedHosts hosts;
   private final ScriptedImages images = new ScriptedImages();
   private ScriptedPorts ports;
+  private ScriptedVolumes volumes;
   private EventSourcedBehaviorTestKit<ServerEntity.Command, ServerEntity.Event, ServerEntity.State> kit;
   private String id;
 
@@ -47,9 +48,10 @@ class ServerEntityTest extends EntityTestSupport {
   void fresh() {
     hosts = new ScriptedHosts();
     ports = new ScriptedPorts();
+    volumes = new ScriptedVolumes();
     id = UUID.randomUUID().toString();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        ServerEntity.create(id, hosts, images, ports, settings, clock, Optional.empty()));
+        ServerEntity.create(id, hosts, images, ports, volumes, settings, clock, Optional.empty()));
   }
 
   private static ServerSpec spec() {
@@ -658,7 +660,7 @@ class ServerEntityTest extends EntityTestSupport {
     assertTrue(again.hasNoEvents());
 
     var other = EventSourcedBehaviorTestKit.<ServerEntity.Command, ServerEntity.Event, ServerEntity.State>create(
-        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, images, ports, settings, clock,
+        testKit.system(), ServerEntity.create(UUID.randomUUID().toString(), hosts, images, ports, volumes, settings, clock,
             Optional.empty()));
     var missing = other.<StatusReply<ServerView>>runCommand(ServerEntity.Get::new);
     assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(missing.reply().getError()).kind());
@@ -810,6 +812,184 @@ class ServerEntityTest extends EntityTestSupport {
   }
 
   /** Answers the ports step as the test says (none yet: no answer, as a lost message); binds and releases succeed. */
+  // ---------------------------------------------------------------- volumes
+
+  private TestProbe<StatusReply<Done>> attachVolume(String volumeId) {
+    TestProbe<StatusReply<Done>> client = testKit.createTestProbe();
+    kit.runCommand(new ServerEntity.AttachVolume(volumeId, "att-" + volumeId, Optional.empty(), client.ref()));
+    return client;
+  }
+
+  /** Attached on h1 (its own storage host) through every step, the client answered once it is in use. */
+  private void attached(String volumeId) {
+    TestProbe<StatusReply<Done>> client = attachVolume(volumeId);
+    hosts.awaitCommand("h1", HostAgentCommand.AttachVolume.class, c -> c.volumeId().equals(volumeId));
+    kit.runCommand(new ServerEntity.VolumePlugged("h1", volumeId));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+  }
+
+  @Test
+  void aVolumeIsReservedExportedPluggedThenInUseAndTheClientAnsweredOnlyThen() {
+    activeOn("h1");
+    TestProbe<StatusReply<Done>> client = attachVolume("v1");
+    HostAgentCommand.AttachVolume plug = hosts.awaitCommand("h1", HostAgentCommand.AttachVolume.class);
+    assertEquals(List.of("reserve v1 att-v1 " + id + " p1", "export h1 v1 h1"), volumes.calls);
+    assertEquals("/pool/nimbus-volume-v1", plug.path());
+    assertEquals("/dev/vdb", plug.device());
+    client.expectNoMessage(Duration.ofMillis(100));
+    kit.runCommand(new ServerEntity.VolumePlugged("h1", "v1"));
+    assertTrue(client.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+    assertTrue(volumes.calls.contains("complete v1 att-v1 /dev/vdb h1"));
+    assertEquals(List.of(new ServerVolume("v1", "att-v1", "/dev/vdb")), get().volumes());
+    assertEquals("ACTIVE", get().status());
+    assertTrue(kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new).reply().getValue()
+        .actions().stream().anyMatch(a -> a.action().equals("attach_volume")));
+    attached("v2");
+    assertEquals(List.of("/dev/vdb", "/dev/vdc"), get().volumes().stream().map(ServerVolume::device).toList(),
+        "the next free virtio disk, as Nova picks it");
+    var again = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.AttachVolume("v1", "att-x", Optional.empty(), r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(again.reply().getError()).kind());
+  }
+
+  @Test
+  void aVolumeTheVolumeOrItsStorageHostRefusesIsReleasedAndNeverPlugged() {
+    activeOn("h1");
+    volumes.reserveAnswer = Rejection.invalid("Invalid volume: Volume v1 status must be available to reserve");
+    TestProbe<StatusReply<Done>> client = attachVolume("v1");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(client.receiveMessage(Duration.ofSeconds(5)).getError()).kind());
+    awaitStatus("ACTIVE");
+    volumes.reserveAnswer = null;
+    volumes.exportAnswer = Rejection.conflict("Volume v2 is stored on host h2 and cannot be attached to a server on host h1");
+    client = attachVolume("v2");
+    StatusReply<Done> refused = client.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(refused.getError()).kind());
+    assertTrue(refused.getError().getMessage().contains("stored on host h2"), refused.getError().getMessage());
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(volumes.calls.contains("release v2 att-v2"), "the reservation is undone: " + volumes.calls);
+      assertInstanceOf(ServerEntity.Active.class, kit.getState());
+      return null;
+    });
+    assertTrue(get().volumes().isEmpty());
+    assertTrue(hosts.commands.stream().noneMatch(e -> e.getValue() instanceof HostAgentCommand.AttachVolume),
+        "never a half attach");
+    var notAttached = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachVolume("v9", r));
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(notAttached.reply().getError()).kind());
+  }
+
+  @Test
+  void anAttachStoppedBetweenStepsResumesAndOneTheHostCannotPlugIsUndone() {
+    activeOn("h1");
+    volumes.exportLost = true; // the storage host does not answer yet
+    TestProbe<StatusReply<Done>> client = attachVolume("v1");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(volumes.calls.contains("export h1 v1 h1"));
+      return null;
+    });
+    kit.restart(); // a crash between the reservation and the export
+    assertTrue(get().volumes().isEmpty());
+    volumes.exportLost = false;
+    hosts.awaitCommand("h1", HostAgentCommand.AttachVolume.class);
+    kit.restart(); // and between the plug and its report: the plug is sent again (idempotent)
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(2, hosts.commands.stream().filter(e -> e.getValue() instanceof HostAgentCommand.AttachVolume).count());
+      return null;
+    });
+    kit.runCommand(new ServerEntity.VolumePlugged("h1", "v1"));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(List.of("v1"), get().volumes().stream().map(ServerVolume::volumeId).toList());
+      return null;
+    });
+    client.expectNoMessage(Duration.ofMillis(50)); // its client went with the crash, as Nova's would time out
+
+    TestProbe<StatusReply<Done>> second = attachVolume("v2");
+    hosts.awaitCommand("h1", HostAgentCommand.AttachVolume.class, c -> c.volumeId().equals("v2"));
+    kit.runCommand(new ServerEntity.VolumePlugFailed("h1", "v2", "no such file"));
+    assertTrue(second.receiveMessage(Duration.ofSeconds(5)).getError().getMessage().contains("no such file"));
+    kit.restart(); // a crash while undoing resumes the undoing
+    hosts.awaitCommand("h1", HostAgentCommand.DetachVolume.class, c -> c.volumeId().equals("v2"));
+    kit.runCommand(new ServerEntity.VolumeUnplugged("h1", "v2"));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(volumes.calls.contains("release v2 att-v2"));
+      assertInstanceOf(ServerEntity.Active.class, kit.getState());
+      return null;
+    });
+    assertEquals(List.of("v1"), get().volumes().stream().map(ServerVolume::volumeId).toList());
+  }
+
+  @Test
+  void aDetachedVolumeIsUnpluggedThenAvailableAndADeletedServerReleasesTheRest() {
+    activeOn("h1");
+    attached("v1");
+    attached("v2");
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachVolume("v1", r)).reply().isSuccess());
+    assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachVolume("v2", r)).reply().isError(),
+        "one volume change at a time");
+    HostAgentCommand.DetachVolume unplug = hosts.awaitCommand("h1", HostAgentCommand.DetachVolume.class);
+    assertEquals("/dev/vdb", unplug.device());
+    assertTrue(volumes.calls.contains("detach v1 att-v1"), "the volume is detaching before its disk goes");
+    kit.runCommand(new ServerEntity.VolumeUnplugged("h1", "v1"));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(volumes.calls.contains("release v1 att-v1"));
+      assertInstanceOf(ServerEntity.Active.class, kit.getState());
+      return null;
+    });
+    assertEquals(List.of("v2"), get().volumes().stream().map(ServerVolume::volumeId).toList());
+
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    hosts.awaitCommand("h1", HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed("h1"));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((ServerEntity.Deleted) kit.getState()).released());
+      return null;
+    });
+    assertTrue(volumes.calls.contains("release v2 att-v2"), "its volumes are available again, not deleted");
+  }
+
+  /** The volumes and their storage host, answering as told (null: no answer, a lost message). */
+  static final class ScriptedVolumes implements VolumeAttachments {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile StatusReply<String> reserveAnswer;
+    volatile StatusReply<String> exportAnswer;
+    volatile boolean exportLost;
+
+    @Override
+    public CompletionStage<StatusReply<String>> reserve(String volumeId, String attachmentId, String serverId,
+        String projectId) {
+      calls.add("reserve " + volumeId + " " + attachmentId + " " + serverId + " " + projectId);
+      return answer(reserveAnswer == null ? StatusReply.success("h1") : reserveAnswer);
+    }
+
+    @Override
+    public CompletionStage<StatusReply<String>> export(String storageHost, String volumeId, String toHost) {
+      calls.add("export " + storageHost + " " + volumeId + " " + toHost);
+      if (exportLost) return answer(null);
+      return answer(exportAnswer == null ? StatusReply.success("/pool/nimbus-volume-" + volumeId) : exportAnswer);
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host) {
+      calls.add("complete " + volumeId + " " + attachmentId + " " + device + " " + host);
+      return answer(StatusReply.ack());
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> beginDetach(String volumeId, String attachmentId) {
+      calls.add("detach " + volumeId + " " + attachmentId);
+      return answer(StatusReply.ack());
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> release(String volumeId, String attachmentId) {
+      calls.add("release " + volumeId + " " + attachmentId);
+      return answer(StatusReply.ack());
+    }
+
+    private static <T> CompletionStage<StatusReply<T>> answer(StatusReply<T> reply) {
+      return reply != null ? CompletableFuture.completedFuture(reply)
+          : CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no answer"));
+    }
+  }
+
   static final class ScriptedPorts implements ServerPorts {
     final List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<String> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -916,6 +1096,14 @@ class ServerEntityTest extends EntityTestSupport {
 
     void clearCommands() {
       commands.clear();
+    }
+
+    <T extends HostAgentCommand> T awaitCommand(String host, Class<T> type, java.util.function.Predicate<T> which) {
+      TestProbe<Object> probe = testKit.createTestProbe();
+      return probe.awaitAssert(Duration.ofSeconds(5), () -> commands.stream()
+          .filter(e -> e.getKey().equals(host) && type.isInstance(e.getValue()) && which.test(type.cast(e.getValue())))
+          .map(e -> type.cast(e.getValue()))
+          .findFirst().orElseThrow(() -> new AssertionError("no such " + type.getSimpleName() + " to " + host)));
     }
 
     <T extends HostAgentCommand> T awaitCommand(String host, Class<T> type) {

@@ -57,11 +57,18 @@ class ServerListProjectionTest {
     ServerPort port = new ServerPort("port-" + random.nextInt(100), "net", "private", "fa:16:3e:00:00:01",
         List.of(new nimbus.network.FixedIp("sub", "10.0.0." + (2 + random.nextInt(200)))), true, Optional.empty());
     Optional<String> request = Optional.of("req-" + random.nextInt(100));
+    String volume = "vol-" + random.nextInt(3);
     return List.of(new ServerEntity.PortsAllocated(List.of(port), at), new ServerEntity.PortsBound("host-a", at),
         new ServerEntity.NicAttachRequested(NicRequest.onNetwork("net", Optional.empty()), "nic-" + random.nextInt(9), request, at),
         new ServerEntity.NicAllocated(port, at), new ServerEntity.NicBound(at), new ServerEntity.NicAttached(at),
         new ServerEntity.NicAttachFailed("the host said no", at), new ServerEntity.NicDetachRequested(port.portId(), request, at),
         new ServerEntity.NicDetached(at), new ServerEntity.NicReleased(at),
+        new ServerEntity.VolumeAttachRequested(volume, "att-" + volume, "/dev/vdb", request, at),
+        new ServerEntity.VolumeReserved("host-a", at), new ServerEntity.VolumeExported("/pool/" + volume, at),
+        new ServerEntity.VolumePluggedIn(at), new ServerEntity.VolumeAttached(at),
+        new ServerEntity.VolumeAttachFailed("the volume is in use", at),
+        new ServerEntity.VolumeDetachRequested(volume, request, at), new ServerEntity.VolumeDetachBegun(at),
+        new ServerEntity.VolumeUnpluggedOut(at), new ServerEntity.VolumeReleased(at),
         new ServerEntity.HostSelected("host-a", at), new ServerEntity.HostClaimed("host-a", at),
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),

@@ -31,4 +31,12 @@ public sealed interface StorageHostCommand extends CborSerializable {
 
   /** Removes the volume's file (answered also when there is none). */
   record RemoveVolume(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements StorageHostCommand {}
+
+  /**
+   * Makes the volume's file reachable from compute host {@code toHost}; answered with the path its
+   * guest opens. Today only the storage host itself can open it (a file attach): another host is
+   * refused (409) until a network transport is built.
+   */
+  record ExportVolume(String volumeId, String toHost, ActorRef<StatusReply<String>> replyTo)
+      implements StorageHostCommand {}
 }

@@ -15,9 +15,10 @@ import nimbus.cluster.CborSerializable;
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
  * once gone (never shown).
  */
-public record Volume(String id, String projectId, String name, String description, int size, String status,
+public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
     Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
-    int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault)
+    int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
+    Optional<VolumeAttachment> attachment)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -28,16 +29,21 @@ public record Volume(String id, String projectId, String name, String descriptio
   public static final String ERROR_EXTENDING = "error_extending";
   public static final String ERROR_DELETING = "error_deleting";
   public static final String DELETED = "deleted";
+  public static final String ATTACHING = "attaching";
+  public static final String IN_USE = "in-use";
+  public static final String DETACHING = "detaching";
 
   public Volume {
     metadata = Map.copyOf(metadata);
+    if (userId == null) userId = "";
+    if (attachment == null) attachment = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
-  public static Volume requested(String id, String projectId, String name, String description, int size,
+  public static Volume requested(String id, String projectId, String userId, String name, String description, int size,
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
-    return new Volume(id, projectId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
-        0, 0, false, Optional.empty(), Optional.empty());
+    return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
+        0, 0, false, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
@@ -55,9 +61,17 @@ public record Volume(String id, String projectId, String name, String descriptio
   public Volume after(VolumeEntity.Event event) {
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
-      return new Volume(id, projectId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault);
+      return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment);
     }
+    if (event instanceof VolumeEntity.VolumeReserved e) {
+      return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
+    }
+    if (event instanceof VolumeEntity.VolumeAttached e) {
+      return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), at)), at);
+    }
+    if (event instanceof VolumeEntity.DetachBegun) return attaching(DETACHING, attachment, at);
+    if (event instanceof VolumeEntity.VolumeReleased) return attaching(AVAILABLE, Optional.empty(), at);
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {
       return with(DELETED, size, 0, 0, false, host, Optional.of(e.reason()), at);
@@ -81,6 +95,16 @@ public record Volume(String id, String projectId, String name, String descriptio
     throw new IllegalArgumentException("not a change of a volume: " + event);
   }
 
+  /** Whether it is reserved for, attached to or being detached from the attachment {@code attachmentId}. */
+  public boolean heldBy(String attachmentId) {
+    return attachment.filter(a -> a.id().equals(attachmentId)).isPresent();
+  }
+
+  private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
+    return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
+        quotaHeld, targetSize, stored, host, fault, a);
+  }
+
   /** A deleting volume with no file and no quota left is gone. */
   private static Volume settled(Volume v) {
     return v.status.equals(DELETING) && !v.stored && v.quotaHeld == 0
@@ -89,7 +113,7 @@ public record Volume(String id, String projectId, String name, String descriptio
 
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
-    return new Volume(id, projectId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f);
+    return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
+        held, target, st, h, f, attachment);
   }
 }

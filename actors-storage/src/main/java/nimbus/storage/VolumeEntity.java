@@ -65,6 +65,27 @@ public final class VolumeEntity
   /** Begins the delete (answered at once, as Cinder's 202); refused unless {@link Volume#deletable}. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Reserves the volume for attachment {@code attachmentId} of server {@code serverId}
+   * ({@code attaching}); answered with the volume (its storage host). Idempotent by attachment;
+   * refused unless available, and not found for a server of another project.
+   */
+  public record Reserve(String attachmentId, String serverId, String projectId,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** The server's host has the disk as {@code device}: the volume is {@code in-use}. */
+  public record CompleteAttach(String attachmentId, String device, String hostName,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** The attachment's server begins to let the disk go ({@code detaching}). */
+  public record BeginDetach(String attachmentId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * The attachment is over (undone, detached, or its server deleted): the volume is available
+   * again. Answered also when the volume holds no such attachment, so a server can always finish.
+   */
+  public record Release(String attachmentId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -105,6 +126,15 @@ public final class VolumeEntity
   public record Extended(Instant at) implements Event {}
 
   public record DeleteRequested(Instant at) implements Event {}
+
+  public record VolumeReserved(String attachmentId, String serverId, Instant at) implements Event {}
+
+  public record VolumeAttached(String device, String hostName, Instant at) implements Event {}
+
+  public record DetachBegun(Instant at) implements Event {}
+
+  /** Its attachment is over: available again. */
+  public record VolumeReleased(Instant at) implements Event {}
 
   public record StorageRemoved(Instant at) implements Event {}
 
@@ -199,7 +229,12 @@ public final class VolumeEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Extend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        // nothing here to let go: the server's detach or delete may finish
+        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
     return b.build();
   }
 
@@ -214,6 +249,32 @@ public final class VolumeEntity
           }
           return Effect().reply(c.replyTo(), Rejection.conflict("Volume " + volumeId + " already exists."));
         });
+    b.forStateType(Resting.class)
+        .onCommand(Reserve.class, this::reserve)
+        .onCommand(CompleteAttach.class, (s, c) -> {
+          Volume v = s.volume();
+          if (v.heldBy(c.attachmentId()) && v.status().equals(Volume.ATTACHING)) {
+            return Effect().persist(new VolumeAttached(c.device(), c.hostName(), now()))
+                .thenReply(c.replyTo(), n -> StatusReply.ack());
+          }
+          return v.heldBy(c.attachmentId()) && v.status().equals(Volume.IN_USE)
+              ? Effect().reply(c.replyTo(), StatusReply.ack())
+              : Effect().reply(c.replyTo(), Rejection.conflict("Volume " + volumeId + " is not reserved for attachment "
+                  + c.attachmentId() + "."));
+        })
+        .onCommand(BeginDetach.class, (s, c) -> s.volume().heldBy(c.attachmentId())
+            && s.volume().status().equals(Volume.IN_USE)
+            ? Effect().persist(new DetachBegun(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
+            ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()));
+    b.forStateType(Busy.class)
+        .onCommand(Reserve.class, this::reserve)
+        .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
+            + volumeId + " is not reserved for attachment " + c.attachmentId() + ".")))
+        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
     for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
       b.forStateType(live)
           .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
@@ -230,6 +291,19 @@ public final class VolumeEntity
                   + " belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after"
                   + " volume transfer.")));
     }
+  }
+
+  /** The volume is the single writer of who holds it: one attachment at a time, of its own project's servers. */
+  private ReplyEffect<Event, State> reserve(Existing s, Reserve c) {
+    Volume v = s.volume();
+    if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
+    if (v.heldBy(c.attachmentId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
+    if (!v.status().equals(Volume.AVAILABLE)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
+          + " status must be available to reserve, but the status is " + v.status() + "."));
+    }
+    return Effect().persist(new VolumeReserved(c.attachmentId(), c.serverId(), now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
   private ReplyEffect<Event, State> extend(Volume v, Extend c) {

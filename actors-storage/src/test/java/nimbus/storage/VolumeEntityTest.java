@@ -42,7 +42,7 @@ class VolumeEntityTest extends EntityTestSupport {
   }
 
   private Volume requested(int size) {
-    return Volume.requested(id, "p1", "v", "d", size, Map.of("k", "v"), "nova", "__DEFAULT__", clock.instant());
+    return Volume.requested(id, "p1", "u1", "v", "d", size, Map.of("k", "v"), "nova", "__DEFAULT__", clock.instant());
   }
 
   private Volume awaitStatus(String status) {
@@ -202,5 +202,43 @@ class VolumeEntityTest extends EntityTestSupport {
     kit.restart();
     claims.answer("create 1", "host-b");
     assertEquals(Optional.of("host-b"), awaitStatus(Volume.AVAILABLE).host());
+  }
+
+  @Test
+  void aVolumeIsHeldByOneAttachmentOfItsOwnProjectAtATimeAndCannotBeDeletedMeanwhile() {
+    createAvailable(1);
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.Reserve("a0", "s0", "p2", r)).getError()).kind(), "another project's server");
+    Volume reserved = this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r)).getValue();
+    assertEquals(Volume.ATTACHING, reserved.status());
+    assertEquals(Optional.of("host-a"), reserved.host(), "the server learns where to ask for the export");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r)).isSuccess(), "idempotent");
+    StatusReply<Volume> other = this.ask(r -> new VolumeEntity.Reserve("a2", "s2", "p1", r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(other.getError()).kind());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r)).isSuccess());
+    Volume inUse = awaitStatus(Volume.IN_USE);
+    assertEquals(Optional.of("/dev/vdb"), inUse.attachment().orElseThrow().device());
+    assertEquals("s1", inUse.attachment().orElseThrow().serverId());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.Delete::new).getError()).kind(),
+        "a volume in use cannot be deleted");
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a2", r)).isSuccess(), "another attachment's release");
+    assertEquals(Volume.IN_USE, awaitStatus(Volume.IN_USE).status());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.BeginDetach("a1", r)).isSuccess());
+    awaitStatus(Volume.DETACHING);
+    kit.restart();
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess());
+    assertTrue(awaitStatus(Volume.AVAILABLE).attachment().isEmpty());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess(), "released twice changes nothing");
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+  }
+
+  @Test
+  void aReservationUndoneBeforeItsDiskWasPluggedMakesTheVolumeAvailable() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(this.<Done>ask(
+        r -> new VolumeEntity.CompleteAttach("a9", "/dev/vdb", "h1", r)).getError()).kind());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess());
+    assertEquals(Volume.AVAILABLE, awaitStatus(Volume.AVAILABLE).status());
   }
 }

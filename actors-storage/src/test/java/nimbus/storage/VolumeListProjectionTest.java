@@ -45,7 +45,7 @@ class VolumeListProjectionTest {
 
   private static VolumeEntity.VolumeRequested requested(String id, String project, String name, int second) {
     return new VolumeEntity.VolumeRequested(
-        Volume.requested(id, project, name, "", 1, Map.of(), "nova", "__DEFAULT__", at(second)), at(second));
+        Volume.requested(id, project, "u1", name, "", 1, Map.of(), "nova", "__DEFAULT__", at(second)), at(second));
   }
 
   @SafeVarargs

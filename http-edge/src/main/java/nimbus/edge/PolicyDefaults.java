@@ -86,6 +86,10 @@ final class PolicyDefaults {
     r.put("os_compute_api:os-attach-interfaces:show", READER);
     r.put("os_compute_api:os-attach-interfaces:create", MEMBER);
     r.put("os_compute_api:os-attach-interfaces:delete", MEMBER);
+    r.put("os_compute_api:os-volumes-attachments:index", READER);
+    r.put("os_compute_api:os-volumes-attachments:show", READER);
+    r.put("os_compute_api:os-volumes-attachments:create", MEMBER);
+    r.put("os_compute_api:os-volumes-attachments:delete", MEMBER);
     r.put("os_compute_api:os-extended-server-attributes", ADMIN);
     r.put("os_compute_api:server-metadata:index", READER);
     r.put("os_compute_api:server-metadata:show", READER);

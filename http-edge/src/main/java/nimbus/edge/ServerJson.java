@@ -119,7 +119,7 @@ final class ServerJson {
         s.keyName().orElse(null), s.launchedAt().map(USAGE_TIME::format).orElse(null), null,
         admin ? new Placement(s.host().orElse(null), s.host().orElse(null), "nimbus-" + s.id()) : null,
         s.vmState(), s.taskState().orElse(null), s.powerState(),
-        version.atLeast("2.9") ? Optional.of(s.locked()) : Optional.empty(), List.of(), groups.stream().map(SecurityGroupRef::new).toList(),
+        version.atLeast("2.9") ? Optional.of(s.locked()) : Optional.empty(), ServerVolumeRoutes.attached(s, version), groups.stream().map(SecurityGroupRef::new).toList(),
         s.fault().map(f -> new Fault(f.code(), isoTime(f.created()),
             admin || !f.message().startsWith(NO_VALID_HOST) ? f.message()
                 : NO_VALID_HOST + " There are not enough hosts available.")));

@@ -82,6 +82,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final ServerSecurityGroups securityGroups;
   private final NovaFloatingIpRoutes floatingIps;
   private final ServerInterfaceRoutes interfaces;
+  private final ServerVolumeRoutes volumes;
   private final ServerMetadataRoutes metadata;
   private final ServerTagRoutes tags;
   private final Duration hostDownAfter;
@@ -111,6 +112,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
     this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
     this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
+    this.volumes = new ServerVolumeRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
     this.tags = new ServerTagRoutes(sharding, timeout, policy, this::visible);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
@@ -139,6 +141,7 @@ final class ServerRoutes extends ServiceRoutes {
                 pathEndOrSingleSlash(() -> get(() -> respond(() -> actions(ctx, id, version)))),
                 path(PathMatchers.segment(), request -> get(() -> respond(() -> action(ctx, id, request, version)))))),
             interfaces.route(ctx, requestId, id),
+            volumes.route(ctx, version, requestId, id),
             path("os-security-groups", () -> get(() -> respond(() -> {
               policy.enforce(ctx, "os_compute_api:os-security-groups:list");
               return visible(ctx, id).thenCompose(securityGroups::list);

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import nimbus.storage.Volume;
+import nimbus.storage.VolumeAttachment;
 import nimbus.storage.VolumeEntity;
 import nimbus.storage.VolumeListing;
 import nimbus.storage.VolumeQuotaEntity;
@@ -111,9 +112,9 @@ final class VolumeRoutes extends ServiceRoutes {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    Volume asked = Volume.requested(id, ctx.projectId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
+    Volume asked = Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
     return volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(asked, r), timeout)
-        .thenApply(v -> one(202, v, base));
+        .thenApply(v -> changed(202, v, base));
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
@@ -134,7 +135,7 @@ final class VolumeRoutes extends ServiceRoutes {
     Optional<String> description = shortText(in, "description").or(() -> shortText(in, "display_description"));
     Optional<Map<String, String>> metadata = in.has("metadata") ? Optional.of(metadata(in)) : Optional.empty();
     return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(
-        r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> one(200, v, base));
+        r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> changed(200, v, base));
   }
 
   private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
@@ -257,17 +258,39 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("bootable", "false");
     m.put("encrypted", false);
     m.put("multiattach", false);
-    m.put("attachments", List.of());
+    m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
+        .orElse(List.of()));
     m.put("snapshot_id", null);
     m.put("source_volid", null);
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
+    m.put("user_id", v.userId());
+    return m;
+  }
+
+  /** One attachment as Cinder's volume view lists it (once the server's host has the disk). */
+  private static Map<String, Object> attachment(Volume v, VolumeAttachment a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", v.id());
+    m.put("attachment_id", a.id());
+    m.put("volume_id", v.id());
+    m.put("server_id", a.serverId());
+    m.put("host_name", a.hostName().orElse(null));
+    m.put("device", a.device().orElse(null));
+    m.put("attached_at", a.attachedAt().map(TIME::format).orElse(null));
     return m;
   }
 
   private static HttpResponse one(int status, Volume v, String base) {
     return Json.response(status, Map.of("volume", view(v, base)));
+  }
+
+  /** A create's or an update's answer: Cinder adds the tenant attribute to shows and lists only. */
+  private static HttpResponse changed(int status, Volume v, String base) {
+    Map<String, Object> view = view(v, base);
+    view.remove("os-vol-tenant-attr:tenant_id");
+    return Json.response(status, Map.of("volume", view));
   }
 
   private static Map<String, Object> type() {

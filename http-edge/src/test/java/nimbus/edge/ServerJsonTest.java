@@ -24,7 +24,8 @@ class ServerJsonTest {
       Optional.of("admin"), Optional.empty(), Optional.empty(),
       List.of(new ServerPort("port-1", "net-1", "private", "fa:16:3e:00:00:01",
           List.of(new FixedIp("subnet-1", "10.0.0.5")), true, Optional.of("host-1"))),
-      false, new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()));
+      false, new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()), Optional.empty(), List.of(), Optional.empty(),
+      Optional.empty(), List.of(new nimbus.compute.ServerVolume("vol-1", "att-1", "/dev/vdb")));
 
   private static JsonNode render(String version) {
     return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, List.of("default"), "nova", "http://x/compute", true,
@@ -37,6 +38,15 @@ class ServerJsonTest {
     assertFalse(server.has("locked"), server.toString());
     assertFalse(server.has("locked_by"), server.toString());
     assertEquals("ACTIVE", server.path("status").asText());
+  }
+
+  @Test
+  void attachedVolumesAreListedWithDeleteOnTerminationFrom23() {
+    JsonNode v21 = render("2.1").path("os-extended-volumes:volumes_attached");
+    assertEquals("[{\"id\":\"vol-1\"}]", v21.toString());
+    JsonNode v23 = render("2.3").path("os-extended-volumes:volumes_attached").get(0);
+    assertEquals("vol-1", v23.path("id").asText());
+    assertFalse(v23.path("delete_on_termination").asBoolean(true), v23.toString());
   }
 
   @Test

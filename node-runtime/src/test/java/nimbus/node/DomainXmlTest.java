@@ -111,4 +111,20 @@ class DomainXmlTest {
     assertEquals(definition, without, "only that NIC goes");
   }
 
+  @Test
+  void aVolumeIsARawVirtioDiskWithItsIdAsSerialAddedAndRemovedAlone() {
+    String disk = DomainXml.volumeDisk("/pool/nimbus-volume-v'1", "/dev/vdb", "v1");
+    assertTrue(disk.contains("<source file='/pool/nimbus-volume-v&apos;1'/>"), disk);
+    assertTrue(disk.contains("<target dev='vdb' bus='virtio'/>"), disk);
+    assertTrue(disk.contains("<driver name='qemu' type='raw' cache='none'/>"), disk);
+    assertTrue(disk.contains("<serial>v1</serial>"), disk);
+    String definition = "<domain>\n  <devices>\n    <disk type='file' device='disk'>\n"
+        + "      <source file='/i/disk'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
+    String with = DomainXml.withDisk(definition, "/dev/vdb", disk);
+    assertTrue(DomainXml.hasDisk(with, "/dev/vdb") && DomainXml.hasDisk(with, "vda"), with);
+    assertEquals(with, DomainXml.withDisk(with, "/dev/vdb", disk), "idempotent");
+    assertTrue(DomainXml.diskOf(with, "/dev/vdb").contains("nimbus-volume"), with);
+    assertEquals(definition, DomainXml.withoutDisk(with, "/dev/vdb"), "only that disk goes");
+    assertEquals(definition, DomainXml.withoutDisk(definition, "/dev/vdc"));
+  }
 }

@@ -41,6 +41,8 @@ class VolumeApiTest {
     Api.Reply r = t.api().post(t.path("/volumes"), body);
     assertEquals(202, r.status(), r.raw());
     assertEquals("creating", r.body().path("volume").path("status").asText(), r.raw());
+    assertTrue(!r.body().path("volume").has("os-vol-tenant-attr:tenant_id") && r.body().path("volume").has("user_id"),
+        "Cinder's create answer: " + r.raw());
     return r.body().path("volume").path("id").asText();
   }
 
@@ -171,5 +173,76 @@ class VolumeApiTest {
     assertEquals("libvirt-pool", types.get(0).path("extra_specs").path("volume_backend_name").asText());
     assertEquals(200, t.api().get(t.path("/types/" + types.get(0).path("id").asText())).status());
     for (String id : ids) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+  }
+
+  private static Api.Reply attach(Tenant t, String serverId, String volumeId) {
+    return t.api().post("/compute/v2.1/servers/" + serverId + "/os-volume_attachments",
+        "{\"volumeAttachment\": {\"volumeId\": \"" + volumeId + "\"}}");
+  }
+
+  @Test
+  void aVolumeIsAttachedToAServerDetachedAndGoesBackWhenTheServerIsDeleted() {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String server = owner.api().createServer("att-1", "42");
+    String second = owner.api().createServer("att-2", "42");
+    String strangers = other.api().createServer("att-3", "42");
+    String volume = create(owner, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(owner, volume, "available");
+    owner.api().awaitStatus(server, "ACTIVE", WAIT);
+    owner.api().awaitStatus(second, "ACTIVE", WAIT);
+    other.api().awaitStatus(strangers, "ACTIVE", WAIT);
+
+    // the attacks first: another project's volume, server and paths are not found
+    assertFault(attach(other, strangers, volume), 404, "itemNotFound");
+    assertFault(attach(other, server, volume), 404, "itemNotFound");
+    assertFault(other.api().get("/compute/v2.1/servers/" + server + "/os-volume_attachments"), 404, "itemNotFound");
+    assertFault(owner.api().post("/compute/v2.1/servers/" + server + "/os-volume_attachments",
+        "{\"volumeAttachment\": {\"device\": \"/dev/vdb\"}}"), 400, "badRequest");
+    assertFault(owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume), 404,
+        "itemNotFound");
+    assertEquals("available", awaitStatus(owner, volume, "available").path("status").asText());
+
+    Api.Reply attached = attach(owner, server, volume);
+    assertEquals(200, attached.status(), attached.raw());
+    JsonNode a = attached.body().path("volumeAttachment");
+    assertEquals(volume, a.path("volumeId").asText());
+    assertEquals(server, a.path("serverId").asText());
+    assertEquals("/dev/vdb", a.path("device").asText());
+    JsonNode inUse = awaitStatus(owner, volume, "in-use");
+    assertEquals(owner.projectId(), inUse.path("os-vol-tenant-attr:tenant_id").asText());
+    assertTrue(!inUse.path("user_id").asText().isEmpty(), inUse.toString());
+    JsonNode cinder = inUse.path("attachments").get(0);
+    assertEquals(server, cinder.path("server_id").asText(), inUse.toString());
+    assertEquals("/dev/vdb", cinder.path("device").asText());
+    assertEquals(volume, cinder.path("volume_id").asText());
+    assertTrue(!cinder.path("attachment_id").asText().isEmpty() && !cinder.path("host_name").asText().isEmpty(),
+        inUse.toString());
+    assertTrue(owner.api().server(server).path("os-extended-volumes:volumes_attached").toString().contains(volume));
+    assertEquals(volume, owner.api().get("/compute/v2.1/servers/" + server + "/os-volume_attachments").body()
+        .path("volumeAttachments").get(0).path("volumeId").asText());
+    assertEquals("/dev/vdb", owner.api().get("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume)
+        .body().path("volumeAttachment").path("device").asText());
+
+    // in use: not attached again, anywhere, nor deleted
+    assertFault(attach(owner, second, volume), 400, "badRequest");
+    assertFault(attach(owner, server, volume), 400, "badRequest");
+    assertFault(owner.api().delete(owner.path("/volumes/" + volume)), 400, "badRequest");
+    assertTrue(owner.api().get("/compute/v2.1/servers/" + second + "/os-volume_attachments").body()
+        .path("volumeAttachments").isEmpty());
+
+    assertEquals(202, owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume).status());
+    assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty());
+    Eventually.until(WAIT, () -> owner.api().get("/compute/v2.1/servers/" + server + "/os-volume_attachments").body()
+        .path("volumeAttachments").isEmpty());
+
+    assertEquals(200, attach(owner, second, volume).status());
+    awaitStatus(owner, volume, "in-use");
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + second).status());
+    assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty(),
+        "a deleted server's volume is available again, not deleted");
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + server).status());
+    assertEquals(204, other.api().delete("/compute/v2.1/servers/" + strangers).status());
+    assertEquals(202, owner.api().delete(owner.path("/volumes/" + volume)).status());
   }
 }

@@ -2,6 +2,7 @@ package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -9,7 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and delete. */
+/**
+ * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
+ * delete; server add volume, server volume list and server remove volume.
+ */
 class VolumeCliTest {
   private static OpenstackCli cli;
 
@@ -38,5 +42,24 @@ class VolumeCliTest {
     cli.run("user", "volume", "delete", "v2");
     Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "list").findValuesAsText("ID").contains(id));
     assertFalse(cli.run("user", "volume", "list").contains("v2"));
+  }
+
+  @Test
+  void theCliAddsAVolumeToAServerListsItAndRemovesIt() throws Exception {
+    String volumeId = cli.json("user", "volume", "create", "--size", "1", "cli-att-vol").path("id").asText();
+    String serverId = cli.json("user", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--wait", "cli-att-srv").path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
+    cli.run("user", "server", "add", "volume", "cli-att-srv", "cli-att-vol");
+    JsonNode shown = cli.json("user", "volume", "show", "cli-att-vol");
+    assertEquals("in-use", shown.path("status").asText(), shown.toString());
+    assertTrue(shown.path("attachments").toString().contains(serverId), shown.toString());
+    JsonNode listed = cli.json("user", "server", "volume", "list", "cli-att-srv");
+    assertEquals(volumeId, listed.get(0).path("Volume ID").asText(), listed.toString());
+    assertEquals("/dev/vdb", listed.get(0).path("Device").asText(), listed.toString());
+    cli.run("user", "server", "remove", "volume", "cli-att-srv", "cli-att-vol");
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
+    cli.run("user", "server", "delete", "--wait", "cli-att-srv");
+    cli.run("user", "volume", "delete", "cli-att-vol");
   }
 }

@@ -58,7 +58,7 @@ class VolumeWorkflowTest {
   void aVolumeGetsItsFileOnTheNodesPoolAndGivesFileAndQuotaBackWhenDeleted() throws Exception {
     String id = UUID.randomUUID().toString();
     String project = "p-" + UUID.randomUUID();
-    Volume asked = Volume.requested(id, project, "v", "", 1, Map.of(), "nova", "__DEFAULT__", Instant.now());
+    Volume asked = Volume.requested(id, project, "u", "v", "", 1, Map.of(), "nova", "__DEFAULT__", Instant.now());
     assertEquals(Volume.CREATING, ask(id, r -> new VolumeEntity.Create(asked, r)).getValue().status());
     Volume available = awaitStatus(id, Volume.AVAILABLE);
     assertEquals(Optional.of(node.settings().host().name()), available.host());
@@ -82,7 +82,7 @@ class VolumeWorkflowTest {
   void aVolumeOverTheProjectsQuotaIsRefusedWith413AndNeverMade() throws Exception {
     String project = "p-" + UUID.randomUUID();
     String id = UUID.randomUUID().toString();
-    Volume huge = Volume.requested(id, project, "big", "", 1001, Map.of(), "nova", "__DEFAULT__", Instant.now());
+    Volume huge = Volume.requested(id, project, "u", "big", "", 1001, Map.of(), "nova", "__DEFAULT__", Instant.now());
     StatusReply<Volume> refused = ask(id, r -> new VolumeEntity.Create(huge, r));
     assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(refused.getError()).kind());
     assertTrue(Rejection.isNotFound(ask(id, VolumeEntity.Get::new).getError()));

@@ -406,6 +406,14 @@ public final class HostAgent {
           Optional.empty(), Optional.of(TenantSegment.tapDevice(c.port().portId()))));
       return new ServerEntity.NicUnplugged(host, c.port().portId());
     }
+    if (command instanceof HostAgentCommand.AttachVolume c) {
+      operations.attachVolume(id, c.volumeId(), c.path(), c.device());
+      return new ServerEntity.VolumePlugged(host, c.volumeId());
+    }
+    if (command instanceof HostAgentCommand.DetachVolume c) {
+      operations.detachVolume(id, c.device());
+      return new ServerEntity.VolumeUnplugged(host, c.volumeId());
+    }
     if (command instanceof HostAgentCommand.SnapshotServer c) {
       operations.snapshot(id, c.imageId());
       return new ServerEntity.TaskDone(host, Task.IMAGE_SNAPSHOT, operations.state(id).orElse(PowerState.NOSTATE));
@@ -440,6 +448,9 @@ public final class HostAgent {
         command.serverId(), host, reason);
     if (command instanceof SpawnServer) return new ServerEntity.SpawnFailed(host, reason);
     if (command instanceof HostAgentCommand.AttachNic c) return new ServerEntity.NicPlugFailed(host, c.port().portId(), reason);
+    if (command instanceof HostAgentCommand.AttachVolume c) return new ServerEntity.VolumePlugFailed(host, c.volumeId(), reason);
+    // a volume's detach that failed is asked again by the server, as a NIC's is
+    if (command instanceof HostAgentCommand.DetachVolume) return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
     // a detach that failed is asked again by the server; what it sees meanwhile is its power
     if (command instanceof HostAgentCommand.DetachNic) return new ServerEntity.PowerObserved(host, PowerState.NOSTATE, true);
     // a failed destroy is retried by the entity; the report it waits for is Destroyed

@@ -102,6 +102,16 @@ public final class ServerOperations {
     hypervisor.attachNic(domainName(serverId), nic);
   }
 
+  /** Adds a volume's file to the server's domain (and its definition) as virtio disk {@code device}. */
+  public void attachVolume(String serverId, String volumeId, String path, String device) {
+    hypervisor.attachDisk(domainName(serverId), device, DomainXml.volumeDisk(path, device, volumeId));
+  }
+
+  /** Takes the disk at {@code device} out of the server's domain (and its definition). */
+  public void detachVolume(String serverId, String device) {
+    hypervisor.detachDisk(domainName(serverId), device);
+  }
+
   /** Takes a NIC out of the server's domain (and its definition). */
   public void detachNic(String serverId, DomainSpec.Nic nic) {
     hypervisor.detachNic(domainName(serverId), nic);

@@ -99,4 +99,48 @@ public final class DomainXml {
         + java.util.regex.Pattern.quote(mac.toLowerCase()) + "'/>(?:(?!</interface>).)*?</interface>", "");
   }
 
+  /**
+   * A volume's {@code <disk>}: its raw file as virtio disk {@code device} ({@code /dev/vdb} →
+   * {@code vdb}), with the volume's id as its serial, as Nova sets it (the guest finds it under
+   * {@code /dev/disk/by-id}).
+   */
+  public static String volumeDisk(String path, String device, String volumeId) {
+    return "    <disk type='file' device='disk'>\n"
+        + "      <driver name='qemu' type='raw' cache='none'/>\n"
+        + "      <source file='" + escape(path) + "'/>\n"
+        + "      <target dev='" + escape(targetOf(device)) + "' bus='virtio'/>\n"
+        + "      <serial>" + escape(volumeId) + "</serial>\n"
+        + "    </disk>\n";
+  }
+
+  /** The target name libvirt gives a device path: {@code /dev/vdb} → {@code vdb}. */
+  static String targetOf(String device) {
+    return device.startsWith("/dev/") ? device.substring("/dev/".length()) : device;
+  }
+
+  /** Whether a definition (libvirt's own XML) has a disk at {@code device}. */
+  public static boolean hasDisk(String definition, String device) {
+    return definition.contains("<target dev='" + targetOf(device) + "'");
+  }
+
+  /** The definition with the disk added (unless one is at its device already). */
+  public static String withDisk(String definition, String device, String disk) {
+    if (hasDisk(definition, device)) return definition;
+    int end = definition.lastIndexOf("</devices>");
+    return definition.substring(0, end) + disk + "  " + definition.substring(end);
+  }
+
+  /** The {@code <disk>} element at {@code device} of a definition (what a live detach names). */
+  public static String diskOf(String definition, String device) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)<disk\\b(?:(?!</disk>).)*?<target dev='"
+        + java.util.regex.Pattern.quote(targetOf(device)) + "'(?:(?!</disk>).)*?</disk>").matcher(definition);
+    if (!m.find()) throw new IllegalArgumentException("no disk at " + device);
+    return m.group();
+  }
+
+  /** The definition without the disk at {@code device}. */
+  public static String withoutDisk(String definition, String device) {
+    return definition.replaceAll("(?s)\\s*<disk\\b(?:(?!</disk>).)*?<target dev='"
+        + java.util.regex.Pattern.quote(targetOf(device)) + "'(?:(?!</disk>).)*?</disk>", "");
+  }
 }

@@ -39,6 +39,15 @@ public interface Hypervisor extends AutoCloseable {
   /** Takes the NIC of that MAC out of the domain's definition and, if it runs, out of the guest (idempotent). */
   void detachNic(String name, DomainSpec.Nic nic);
 
+  /**
+   * Adds disk {@code disk} (its XML) at {@code device} to the domain's definition and, if it
+   * runs, to the running guest (idempotent: a disk at that device already there is left alone).
+   */
+  void attachDisk(String name, String device, String disk);
+
+  /** Takes the disk at {@code device} out of the domain's definition and, if it runs, out of the guest (idempotent). */
+  void detachDisk(String name, String device);
+
   /** Starts the domain unless it runs. */
   void start(String name);
 

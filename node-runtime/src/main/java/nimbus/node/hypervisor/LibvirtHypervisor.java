@@ -163,6 +163,30 @@ public final class LibvirtHypervisor implements Hypervisor {
     });
   }
 
+  @Override
+  public void attachDisk(String name, String device, String disk) {
+    onDomain(name, d -> {
+      if (d.isActive() != 0 && !DomainXml.hasDisk(d.getXMLDesc(0), device)) {
+        unlessUnsupported(() -> d.attachDeviceFlags(disk, Domain.DeviceModifyFlags.LIVE));
+      }
+      String config = d.getXMLDesc(Domain.XMLFlags.INACTIVE);
+      if (!DomainXml.hasDisk(config, device)) connect.domainDefineXML(DomainXml.withDisk(config, device, disk)).free();
+    });
+  }
+
+  @Override
+  public void detachDisk(String name, String device) {
+    onDomain(name, d -> {
+      String live = d.getXMLDesc(0);
+      if (d.isActive() != 0 && DomainXml.hasDisk(live, device)) {
+        String disk = DomainXml.diskOf(live, device);
+        unlessUnsupported(() -> d.detachDeviceFlags(disk, Domain.DeviceModifyFlags.LIVE));
+      }
+      String config = d.getXMLDesc(Domain.XMLFlags.INACTIVE);
+      if (DomainXml.hasDisk(config, device)) connect.domainDefineXML(DomainXml.withoutDisk(config, device)).free();
+    });
+  }
+
   /** libvirt's test driver has no hot-plug: its domains run no guest, so their definition is all there is. */
   private static void unlessUnsupported(LibvirtRun f) throws LibvirtException {
     try {

@@ -128,6 +128,19 @@ public final class LibvirtPoolBackend implements StorageBackend {
   }
 
   @Override
+  public String path(String volumeId) {
+    return withPool(pool -> {
+      StorageVol v = lookup(pool, PREFIX + volumeId)
+          .orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
+      try {
+        return v.getPath();
+      } finally {
+        v.free();
+      }
+    });
+  }
+
+  @Override
   public void remove(String volumeId) {
     withPool(pool -> {
       Optional<StorageVol> v = lookup(pool, PREFIX + volumeId);

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import nimbus.cluster.Rejection;
 import nimbus.storage.StorageHostCommand;
 import nimbus.storage.Volume;
 import org.apache.pekko.Done;
@@ -124,6 +125,18 @@ public final class StorageAgent {
     } else if (command instanceof StorageHostCommand.ResizeVolume c) {
       run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.ExportVolume c) {
+      if (!c.toHost().equals(host)) {
+        // never a half attach: a guest elsewhere would need a network transport (NBD, iSCSI), not built yet
+        c.replyTo().tell(Rejection.conflict("Volume " + c.volumeId() + " is stored on host " + host
+            + " and cannot be attached to a server on host " + c.toHost()
+            + ": attaching over the network is not supported yet"));
+        return;
+      }
+      if (!busy.add(c.volumeId())) return;
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
+          (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
+              : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));

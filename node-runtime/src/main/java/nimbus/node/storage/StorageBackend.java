@@ -17,6 +17,9 @@ public interface StorageBackend extends AutoCloseable {
   /** Grows the volume's storage to {@code bytes} (no change if it is that large already). */
   void resize(String volumeId, long bytes);
 
+  /** The path of the volume's file, as a guest on this host opens it (fails when there is none). */
+  String path(String volumeId);
+
   /** Removes the volume's storage, if any. */
   void remove(String volumeId);
 

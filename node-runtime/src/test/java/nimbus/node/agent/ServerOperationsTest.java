@@ -98,6 +98,25 @@ class ServerOperationsTest {
   }
 
   @Test
+  void aVolumesDiskIsAddedToTheDomainAtItsDeviceOnceAndTakenOutAgain() throws IOException {
+    running(1);
+    operations.attachVolume(serverId, "vol-1", "/pool/nimbus-volume-vol-1", "/dev/vdb");
+    operations.attachVolume(serverId, "vol-1", "/pool/nimbus-volume-vol-1", "/dev/vdb");
+    // the test driver cannot hot-plug: its running domain shows the new definition once stopped
+    operations.stop(serverId);
+    String with = definition();
+    assertTrue(with.contains("<source file='/pool/nimbus-volume-vol-1'/>"), with);
+    assertTrue(with.contains("<target dev='vdb' bus='virtio'/>"), with);
+    assertEquals(1, with.split("<target dev='vdb'", -1).length - 1, "attached once: " + with);
+    assertTrue(with.contains("<target dev='vda' bus='virtio'/>"), "the root disk stays: " + with);
+    operations.detachVolume(serverId, "/dev/vdb");
+    operations.detachVolume(serverId, "/dev/vdb");
+    String without = definition();
+    assertFalse(without.contains("nimbus-volume-vol-1"), without);
+    assertTrue(without.contains("<target dev='vda' bus='virtio'/>"), without);
+  }
+
+  @Test
   void aSpawnMakesAnOverlayOverTheImageAndRunsTheDomainOnIt() throws Exception {
     Path base = qcow2Base();
     commands.thenAnswer("");

@@ -55,8 +55,8 @@ class StorageAgentTest {
   }
 
   private Volume volume(String id, Optional<String> on) {
-    return new Volume(id, "p", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
-        Instant.now(), 1, 0, true, on, Optional.empty());
+    return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
+        Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty());
   }
 
   @Test
@@ -71,6 +71,25 @@ class StorageAgentTest {
     agent.tell(new StorageHostCommand.RemoveVolume(id, removed.ref()));
     assertTrue(removed.receiveMessage(Duration.ofSeconds(10)).isSuccess());
     assertFalse(backend.volumes().containsKey(id));
+  }
+
+  @Test
+  void aVolumeIsExportedAsItsFileToItsOwnHostAndRefusedToAnother() {
+    ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
+    String id = UUID.randomUUID().toString();
+    TestProbe<StatusReply<String>> created = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.CreateVolume(id, 1, created.ref()));
+    created.receiveMessage(Duration.ofSeconds(10));
+    TestProbe<StatusReply<String>> exported = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.ExportVolume(id, host, exported.ref()));
+    assertTrue(exported.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + id));
+    agent.tell(new StorageHostCommand.ExportVolume(id, "elsewhere", exported.ref()));
+    StatusReply<String> refused = exported.receiveMessage(Duration.ofSeconds(10));
+    assertEquals(nimbus.cluster.Rejection.Kind.CONFLICT, nimbus.cluster.Rejection.from(refused.getError()).kind());
+    assertTrue(refused.getError().getMessage().contains("not supported"), refused.getError().getMessage());
+    agent.tell(new StorageHostCommand.ExportVolume(UUID.randomUUID().toString(), host, exported.ref()));
+    assertTrue(exported.receiveMessage(Duration.ofSeconds(10)).isError(), "no file, no export");
+    backend.remove(id);
   }
 
   @Test

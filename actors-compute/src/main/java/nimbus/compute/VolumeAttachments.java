@@ -1,0 +1,28 @@
+package nimbus.compute;
+
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What a server's volume attach and detach ask of the volume and its storage host. Every call is
+ * idempotent by the attachment's id, so a step asked again after a timeout or a crash changes
+ * nothing twice.
+ */
+public interface VolumeAttachments {
+
+  /** The volume is reserved for the attachment (refused unless available, or not the project's); answered with its storage host. */
+  CompletionStage<StatusReply<String>> reserve(String volumeId, String attachmentId, String serverId, String projectId);
+
+  /** The storage host makes the volume reachable from {@code toHost}; answered with the path the guest's disk opens. */
+  CompletionStage<StatusReply<String>> export(String storageHost, String volumeId, String toHost);
+
+  /** The volume is in use by the attachment as {@code device} on {@code host}. */
+  CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host);
+
+  /** The volume is being detached from the attachment. */
+  CompletionStage<StatusReply<Done>> beginDetach(String volumeId, String attachmentId);
+
+  /** The attachment is over: the volume is available (answered also when it holds no such attachment). */
+  CompletionStage<StatusReply<Done>> release(String volumeId, String attachmentId);
+}
