@@ -27,6 +27,22 @@ export function errorBox(message) {
   return el('p', { class: 'error', role: 'alert' }, message);
 }
 
+/**
+ * How a page acts: runs the call, shows its error in the API's words in `message` (or clears
+ * it), then reloads the page's data with `reload`.
+ */
+export function actor(message, reload) {
+  return async (call) => {
+    try {
+      await call();
+      message.replaceChildren();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+    await reload();
+  };
+}
+
 /** The addresses of a server document, as "net: a, b; net2: c". */
 export function addressText(addresses) {
   return Object.entries(addresses || {})

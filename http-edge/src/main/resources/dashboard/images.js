@@ -3,7 +3,7 @@
 // and launch from an image in the launch dialog. Refreshes on its own actions (images have no
 // live feed yet).
 import { api, upload, current } from './api.js';
-import { el, errorBox, confirmButton, table, field, emptyRow } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 import * as launch from './launch.js';
 
 const COLUMNS = ['Name', 'Status', 'Visibility', 'Disk format', 'Size', 'Actions'];
@@ -68,15 +68,7 @@ export function render(main) {
       actions);
   }
 
-  async function act(call) {
-    try {
-      await call();
-      message.replaceChildren();
-    } catch (e) {
-      message.replaceChildren(errorBox(e.message));
-    }
-    await load();
-  }
+  const act = actor(message, load);
 
   function edit(image) {
     const errors = el('div', { 'aria-live': 'assertive', id: 'edit-errors' });

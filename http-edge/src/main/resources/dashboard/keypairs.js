@@ -2,7 +2,7 @@
 // key once: offered here as a download from a Blob URL, kept nowhere, the URL revoked when the
 // page is left), importing a public key, deleting. Refreshes on its own actions.
 import { api } from './api.js';
-import { el, errorBox, confirmButton, table, field, emptyRow } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 
 const PATH = '/compute/v2.1/os-keypairs';
 const COLUMNS = ['Name', 'Type', 'Fingerprint', 'Actions'];
@@ -38,15 +38,7 @@ export function render(main) {
     }
   }
 
-  async function act(call) {
-    try {
-      await call();
-      message.replaceChildren();
-    } catch (e) {
-      message.replaceChildren(errorBox(e.message));
-    }
-    await load();
-  }
+  const act = actor(message, load);
 
   function forget() {
     if (blobUrl) URL.revokeObjectURL(blobUrl);

@@ -2,7 +2,7 @@
 // forms that create a network and a subnet, deletes, and the ports on them. Refreshes on its own
 // actions (networks have no live feed yet).
 import { api } from './api.js';
-import { el, errorBox, confirmButton, table, field, emptyRow } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 
 const NET = '/network/v2.0';
 const NETWORK_COLUMNS = ['Name', 'Subnets', 'Status', 'Shared', 'External', 'Actions'];
@@ -69,15 +69,7 @@ export function render(main) {
         { 'aria-label': `Delete network ${n.name || n.id}` })));
   }
 
-  async function act(call) {
-    try {
-      await call();
-      message.replaceChildren();
-    } catch (e) {
-      message.replaceChildren(errorBox(e.message));
-    }
-    await load();
-  }
+  const act = actor(message, load);
 
   networkForm.addEventListener('submit', (event) => {
     event.preventDefault();

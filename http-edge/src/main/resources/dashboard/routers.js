@@ -2,7 +2,7 @@
 // on a subnet; delete) and floating IPs (allocate from an external network, associate with a
 // port, disassociate, release). Refreshes on its own actions.
 import { api } from './api.js';
-import { el, errorBox, confirmButton, table, field, emptyRow } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 
 const NET = '/network/v2.0';
 const ROUTER_COLUMNS = ['Name', 'Status', 'External gateway', 'Interfaces', 'Actions'];
@@ -94,15 +94,7 @@ export function render(main) {
         confirmButton('Release', () => act(() => api.del(path)), { 'aria-label': 'Release ' + f.floating_ip_address })));
   }
 
-  async function act(call) {
-    try {
-      await call();
-      message.replaceChildren();
-    } catch (e) {
-      message.replaceChildren(errorBox(e.message));
-    }
-    await load();
-  }
+  const act = actor(message, load);
 
   routerForm.addEventListener('submit', (event) => {
     event.preventDefault();

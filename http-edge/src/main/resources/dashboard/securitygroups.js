@@ -1,7 +1,7 @@
 // The security groups page: the project's groups with their rules, creating a group, adding and
 // deleting rules, deleting a group. Refreshes on its own actions (no live feed for groups yet).
 import { api } from './api.js';
-import { el, errorBox, confirmButton, field } from './dom.js';
+import { el, errorBox, actor, confirmButton, field } from './dom.js';
 
 const NET = '/network/v2.0';
 
@@ -76,15 +76,7 @@ export function render(main) {
         { 'aria-label': 'Delete security group ' + g.name })));
   }
 
-  async function act(call) {
-    try {
-      await call();
-      message.replaceChildren();
-    } catch (e) {
-      message.replaceChildren(errorBox(e.message));
-    }
-    await load();
-  }
+  const act = actor(message, load);
 
   createForm.addEventListener('submit', (event) => {
     event.preventDefault();
