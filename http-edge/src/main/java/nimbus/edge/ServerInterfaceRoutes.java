@@ -2,13 +2,11 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import nimbus.compute.NicRequest;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerPort;
@@ -16,7 +14,6 @@ import nimbus.compute.ServerView;
 import nimbus.network.Port;
 import nimbus.network.PortEntity;
 import org.apache.pekko.Done;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -29,24 +26,13 @@ import org.apache.pekko.pattern.StatusReply;
 final class ServerInterfaceRoutes extends ServiceRoutes {
   private static final RequestSchema ATTACH = RequestSchema.named("interface-attach");
 
-  private final ClusterSharding sharding;
-  private final Duration timeout;
-  private final Policy policy;
+  private final ServerAccess access;
   private final RequestedNetworks networks;
-  /** The server if the caller may see it; the server if the caller may change it (unlocked). */
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> visible;
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked;
 
-  ServerInterfaceRoutes(ClusterSharding sharding, Duration timeout, Policy policy, RequestedNetworks networks,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> visible,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked) {
+  ServerInterfaceRoutes(ServerAccess access, RequestedNetworks networks) {
     super(NovaErrors::response);
-    this.sharding = sharding;
-    this.timeout = timeout;
-    this.policy = policy;
+    this.access = access;
     this.networks = networks;
-    this.visible = visible;
-    this.unlocked = unlocked;
   }
 
   /** The routes of {@code serverId}'s NICs; {@code requestId}: the API request's (its actions record it). */
@@ -68,8 +54,8 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
   record FixedIp(@JsonProperty("subnet_id") String subnetId, @JsonProperty("ip_address") String ipAddress) {}
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, String serverId) {
-    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:list");
-    return visible.apply(ctx, serverId).thenCompose(view -> {
+    access.policy().enforce(ctx, "os_compute_api:os-attach-interfaces:list");
+    return access.visible().apply(ctx, serverId).thenCompose(view -> {
       List<java.util.concurrent.CompletableFuture<Attachment>> each = view.ports().stream()
           .map(p -> attachment(p).toCompletableFuture()).toList();
       return java.util.concurrent.CompletableFuture.allOf(each.toArray(java.util.concurrent.CompletableFuture[]::new))
@@ -79,13 +65,13 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String serverId, String portId) {
-    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:show");
-    return visible.apply(ctx, serverId).thenCompose(view -> attachment(portOf(view, portId)))
+    access.policy().enforce(ctx, "os_compute_api:os-attach-interfaces:show");
+    return access.visible().apply(ctx, serverId).thenCompose(view -> attachment(portOf(view, portId)))
         .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
   }
 
   private CompletionStage<HttpResponse> attach(RequestContext ctx, String requestId, String serverId, String body) {
-    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:create");
+    access.policy().enforce(ctx, "os_compute_api:os-attach-interfaces:create");
     JsonNode in = ATTACH.validate(Json.parseObject(body)).get("interfaceAttachment");
     Optional<String> portId = Fields.text(in, "port_id");
     Optional<String> netId = Fields.text(in, "net_id");
@@ -98,18 +84,18 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
     }
     NicRequest nic = portId.map(NicRequest::port).orElseGet(() -> NicRequest.onNetwork(netId.get(), fixedIp));
     String newPort = portId.orElseGet(() -> UUID.randomUUID().toString());
-    return unlocked.apply(ctx, serverId)
+    return access.unlocked().apply(ctx, serverId)
         .thenCompose(view -> networks.check(ctx, nic, 404))
-        .thenCompose(ok -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.AttachNic(nic, newPort, r)), timeout))
-        .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, timeout))
+        .thenCompose(ok -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.AttachNic(nic, newPort, r)), access.timeout()))
+        .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, access.timeout()))
         .thenCompose(view -> attachment(portOf(view, newPort)))
         .thenApply(a -> Json.response(200, Map.of("interfaceAttachment", a)));
   }
 
   private CompletionStage<HttpResponse> detach(RequestContext ctx, String requestId, String serverId, String portId) {
-    policy.enforce(ctx, "os_compute_api:os-attach-interfaces:delete");
-    return unlocked.apply(ctx, serverId)
-        .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.DetachNic(portId, r)), timeout))
+    access.policy().enforce(ctx, "os_compute_api:os-attach-interfaces:delete");
+    return access.unlocked().apply(ctx, serverId)
+        .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId, new ServerEntity.DetachNic(portId, r)), access.timeout()))
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }
 
@@ -120,13 +106,13 @@ final class ServerInterfaceRoutes extends ServiceRoutes {
 
   /** The NIC with its port's state now (DOWN until its host plugged it). */
   private CompletionStage<Attachment> attachment(ServerPort p) {
-    return sharding.entityRefFor(PortEntity.TYPE_KEY, p.portId()).<StatusReply<Port>>ask(PortEntity.Get::new, timeout)
+    return access.sharding().entityRefFor(PortEntity.TYPE_KEY, p.portId()).<StatusReply<Port>>ask(PortEntity.Get::new, access.timeout())
         .thenApply(r -> new Attachment(r.isSuccess() ? r.getValue().status() : "DOWN",
             p.fixedIps().stream().map(f -> new FixedIp(f.subnetId(), f.ipAddress())).toList(), p.portId(),
             p.networkId(), p.macAddress()));
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<ServerEntity.Command> server(String id) {
-    return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
+    return access.sharding().entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
   }
 }

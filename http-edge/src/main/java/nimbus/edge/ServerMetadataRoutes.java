@@ -1,13 +1,9 @@
 package nimbus.edge;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import nimbus.compute.ServerEntity;
-import nimbus.compute.ServerView;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -21,22 +17,11 @@ final class ServerMetadataRoutes extends ServiceRoutes {
   private static final RequestSchema SET = RequestSchema.named("metadata-set");
   private static final RequestSchema ITEM = RequestSchema.named("metadata-item");
 
-  private final ClusterSharding sharding;
-  private final Duration timeout;
-  private final Policy policy;
-  /** The server if the caller may see it; the server if the caller may change it (unlocked). */
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> visible;
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked;
+  private final ServerAccess access;
 
-  ServerMetadataRoutes(ClusterSharding sharding, Duration timeout, Policy policy,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> visible,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked) {
+  ServerMetadataRoutes(ServerAccess access) {
     super(NovaErrors::response);
-    this.sharding = sharding;
-    this.timeout = timeout;
-    this.policy = policy;
-    this.visible = visible;
-    this.unlocked = unlocked;
+    this.access = access;
   }
 
   Route route(RequestContext ctx, String serverId) {
@@ -52,13 +37,13 @@ final class ServerMetadataRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, String serverId) {
-    policy.enforce(ctx, "os_compute_api:server-metadata:index");
-    return visible.apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("metadata", view.metadata())));
+    access.policy().enforce(ctx, "os_compute_api:server-metadata:index");
+    return access.visible().apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("metadata", view.metadata())));
   }
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String serverId, String key) {
-    policy.enforce(ctx, "os_compute_api:server-metadata:show");
-    return visible.apply(ctx, serverId).thenApply(view -> {
+    access.policy().enforce(ctx, "os_compute_api:server-metadata:show");
+    return access.visible().apply(ctx, serverId).thenApply(view -> {
       String value = view.metadata().get(key);
       if (value == null) throw ApiError.notFound("Metadata item was not found");
       return Json.response(200, Map.of("meta", Map.of(key, value)));
@@ -67,29 +52,29 @@ final class ServerMetadataRoutes extends ServiceRoutes {
 
   /** POST merges the items into the server's metadata and answers all of it; PUT replaces it. */
   private CompletionStage<HttpResponse> setAll(RequestContext ctx, String serverId, String raw, boolean replace) {
-    policy.enforce(ctx, replace ? "os_compute_api:server-metadata:update_all" : "os_compute_api:server-metadata:create");
+    access.policy().enforce(ctx, replace ? "os_compute_api:server-metadata:update_all" : "os_compute_api:server-metadata:create");
     Map<String, String> items = Fields.metadata(SET.validate(Json.parseObject(raw)), "metadata");
     return change(ctx, serverId, items, replace, Optional.empty())
         .thenApply(after -> Json.response(200, Map.of("metadata", after)));
   }
 
   private CompletionStage<HttpResponse> setOne(RequestContext ctx, String serverId, String key, String raw) {
-    policy.enforce(ctx, "os_compute_api:server-metadata:update");
+    access.policy().enforce(ctx, "os_compute_api:server-metadata:update");
     Map<String, String> meta = Fields.metadata(ITEM.validate(Json.parseObject(raw)), "meta");
     if (!meta.containsKey(key)) throw ApiError.badRequest("Request body and URI mismatch");
     return change(ctx, serverId, meta, false, Optional.empty()).thenApply(after -> Json.response(200, Map.of("meta", meta)));
   }
 
   private CompletionStage<HttpResponse> deleteOne(RequestContext ctx, String serverId, String key) {
-    policy.enforce(ctx, "os_compute_api:server-metadata:delete");
+    access.policy().enforce(ctx, "os_compute_api:server-metadata:delete");
     return change(ctx, serverId, Map.of(), false, Optional.of(key))
         .thenApply(after -> HttpResponse.create().withStatus(204));
   }
 
   private CompletionStage<Map<String, String>> change(RequestContext ctx, String serverId, Map<String, String> items,
       boolean replace, Optional<String> delete) {
-    return unlocked.apply(ctx, serverId).thenCompose(view -> sharding.entityRefFor(ServerEntity.TYPE_KEY, view.id())
-            .<ServerEntity.Metadata>askWithStatus(r -> new ServerEntity.ChangeMetadata(items, replace, delete, r), timeout))
+    return access.unlocked().apply(ctx, serverId).thenCompose(view -> access.sharding().entityRefFor(ServerEntity.TYPE_KEY, view.id())
+            .<ServerEntity.Metadata>askWithStatus(r -> new ServerEntity.ChangeMetadata(items, replace, delete, r), access.timeout()))
         .thenApply(ServerEntity.Metadata::items);
   }
 }

@@ -111,9 +111,10 @@ final class ServerRoutes extends ServiceRoutes {
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
     this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
-    this.interfaces = new ServerInterfaceRoutes(sharding, timeout, policy, networks, this::visible, this::unlocked);
-    this.volumes = new ServerVolumeRoutes(sharding, timeout, policy, this::visible, this::unlocked);
-    this.metadata = new ServerMetadataRoutes(sharding, timeout, policy, this::visible, this::unlocked);
+    ServerAccess access = new ServerAccess(sharding, timeout, policy, this::visible, this::unlocked);
+    this.interfaces = new ServerInterfaceRoutes(access, networks);
+    this.volumes = new ServerVolumeRoutes(access);
+    this.metadata = new ServerMetadataRoutes(access);
     this.tags = new ServerTagRoutes(sharding, timeout, policy, this::visible);
     this.snapshots = new ServerSnapshots(sharding, bootSources, imageQuotas, timeout);
     this.resizes = new ServerResizes(sharding, flavors, timeout);

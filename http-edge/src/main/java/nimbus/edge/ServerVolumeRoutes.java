@@ -2,21 +2,18 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import nimbus.compute.ServerEntity;
 import nimbus.compute.ServerVolume;
 import nimbus.compute.ServerView;
 import nimbus.storage.Volume;
 import nimbus.storage.VolumeEntity;
 import org.apache.pekko.Done;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -31,22 +28,11 @@ import org.apache.pekko.pattern.StatusReply;
 final class ServerVolumeRoutes extends ServiceRoutes {
   private static final RequestSchema ATTACH = RequestSchema.named("volume-attach");
 
-  private final ClusterSharding sharding;
-  private final Duration timeout;
-  private final Policy policy;
-  /** The server if the caller may see it; the server if the caller may change it (unlocked). */
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> visible;
-  private final BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked;
+  private final ServerAccess access;
 
-  ServerVolumeRoutes(ClusterSharding sharding, Duration timeout, Policy policy,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> visible,
-      BiFunction<RequestContext, String, CompletionStage<ServerView>> unlocked) {
+  ServerVolumeRoutes(ServerAccess access) {
     super(NovaErrors::response);
-    this.sharding = sharding;
-    this.timeout = timeout;
-    this.policy = policy;
-    this.visible = visible;
-    this.unlocked = unlocked;
+    this.access = access;
   }
 
   /** The routes of {@code serverId}'s volumes; {@code requestId}: the API request's (its actions record it). */
@@ -61,21 +47,21 @@ final class ServerVolumeRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Microversion version, String serverId) {
-    policy.enforce(ctx, "os_compute_api:os-volumes-attachments:index");
-    return visible.apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("volumeAttachments",
+    access.policy().enforce(ctx, "os_compute_api:os-volumes-attachments:index");
+    return access.visible().apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("volumeAttachments",
         view.volumes().stream().map(v -> attachment(view.id(), v, version)).toList())));
   }
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, Microversion version, String serverId,
       String volumeId) {
-    policy.enforce(ctx, "os_compute_api:os-volumes-attachments:show");
-    return visible.apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("volumeAttachment",
+    access.policy().enforce(ctx, "os_compute_api:os-volumes-attachments:show");
+    return access.visible().apply(ctx, serverId).thenApply(view -> Json.response(200, Map.of("volumeAttachment",
         attachment(view.id(), volumeOf(view, volumeId), version))));
   }
 
   private CompletionStage<HttpResponse> attach(RequestContext ctx, Microversion version, String requestId,
       String serverId, String body) {
-    policy.enforce(ctx, "os_compute_api:os-volumes-attachments:create");
+    access.policy().enforce(ctx, "os_compute_api:os-volumes-attachments:create");
     JsonNode in = ATTACH.validate(Json.parseObject(body)).get("volumeAttachment");
     String volumeId = Fields.text(in, "volumeId").orElseThrow().toLowerCase();
     if (in.path("delete_on_termination").asBoolean(false)) {
@@ -83,9 +69,9 @@ final class ServerVolumeRoutes extends ServiceRoutes {
     }
     Optional<String> device = Fields.text(in, "device");
     String attachmentId = UUID.randomUUID().toString();
-    return unlocked.apply(ctx, serverId)
+    return access.unlocked().apply(ctx, serverId)
         // another project's volume is no volume of this server's (the volume checks it again as it is reserved)
-        .thenCompose(view -> volume(volumeId).<StatusReply<Volume>>ask(VolumeEntity.Get::new, timeout)
+        .thenCompose(view -> volume(volumeId).<StatusReply<Volume>>ask(VolumeEntity.Get::new, access.timeout())
             .thenApply(r -> {
               if (r.isError() || !r.getValue().projectId().equals(view.projectId())) {
                 throw ApiError.notFound("Volume " + volumeId + " could not be found.");
@@ -93,18 +79,18 @@ final class ServerVolumeRoutes extends ServiceRoutes {
               return view;
             }))
         .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
-            new ServerEntity.AttachVolume(volumeId, attachmentId, device, r)), timeout))
-        .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, timeout))
+            new ServerEntity.AttachVolume(volumeId, attachmentId, device, r)), access.timeout()))
+        .thenCompose(done -> server(serverId).<ServerView>askWithStatus(ServerEntity.Get::new, access.timeout()))
         .thenApply(view -> Json.response(200, Map.of("volumeAttachment",
             attachment(view.id(), volumeOf(view, volumeId), version))));
   }
 
   private CompletionStage<HttpResponse> detach(RequestContext ctx, String requestId, String serverId,
       String volumeId) {
-    policy.enforce(ctx, "os_compute_api:os-volumes-attachments:delete");
-    return unlocked.apply(ctx, serverId)
+    access.policy().enforce(ctx, "os_compute_api:os-volumes-attachments:delete");
+    return access.unlocked().apply(ctx, serverId)
         .thenCompose(view -> server(serverId).<Done>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
-            new ServerEntity.DetachVolume(volumeId.toLowerCase(), r)), timeout))
+            new ServerEntity.DetachVolume(volumeId.toLowerCase(), r)), access.timeout()))
         .thenApply(done -> HttpResponse.create().withStatus(202));
   }
 
@@ -137,10 +123,10 @@ final class ServerVolumeRoutes extends ServiceRoutes {
   }
 
   private EntityRef<ServerEntity.Command> server(String id) {
-    return sharding.entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
+    return access.sharding().entityRefFor(ServerEntity.TYPE_KEY, id.toLowerCase());
   }
 
   private EntityRef<VolumeEntity.Command> volume(String id) {
-    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, id);
+    return access.sharding().entityRefFor(VolumeEntity.TYPE_KEY, id);
   }
 }
