@@ -73,7 +73,7 @@ class DashboardBrowserTest {
     WebElement form = waitFor(By.id("login"));
     browser.findElement(By.id("username")).sendKeys(user);
     browser.findElement(By.id("password")).sendKeys(password);
-    browser.findElement(By.cssSelector("#login button[type=submit]")).click();
+    click(By.cssSelector("#login button[type=submit]"));
     waitFor(By.cssSelector("#live[data-live=on]"));
     // the page stays loaded from here on (hash routes): what the policy refuses is recorded
     ((JavascriptExecutor) browser).executeScript("window.violations = [];"
@@ -87,7 +87,7 @@ class DashboardBrowserTest {
 
   /** Opens a page from the navigation bar, as a user does. */
   private void open(String page) {
-    browser.findElement(By.cssSelector("#nav a[href='#/" + page + "']")).click();
+    click(By.cssSelector("#nav a[href='#/" + page + "']"));
   }
 
   /** Saves what the browser shows as target/dashboard-screenshots/NAME.png, a test artifact. */
@@ -97,11 +97,28 @@ class DashboardBrowserTest {
         .getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
   }
 
-  /** Clicks a button that asks for confirmation twice. */
-  private void confirm(WebElement button) {
-    button.click();
-    until(WAIT, d -> "yes".equals(button.getAttribute("data-armed")));
-    button.click();
+  /** Clicks a button that asks for confirmation twice (found again whenever the page re-renders it). */
+  private void confirm(By button) {
+    Eventually.until(WAIT, () -> {
+      WebElement found = browser.findElement(button);
+      boolean armed = "yes".equals(found.getAttribute("data-armed"));
+      found.click();
+      return armed;
+    });
+  }
+
+  /** Clicks what BY finds, found again if the page re-rendered it in between. */
+  private void click(By by) {
+    Eventually.until(WAIT, () -> {
+      browser.findElement(by).click();
+      return true;
+    });
+  }
+
+  /** The data-id of the shown element BY finds, or of its nearest ancestor that has one (a table row). */
+  private String idOf(By by) {
+    return Eventually.await(WAIT, () -> browser.findElements(by).stream().filter(WebElement::isDisplayed).findFirst()
+        .map(e -> e.findElement(By.xpath("ancestor-or-self::*[@data-id][1]")).getAttribute("data-id")).orElse(null));
   }
 
   private void type(String id, String text) {
@@ -121,7 +138,7 @@ class DashboardBrowserTest {
 
   /** Chooses an option of a select by its value, as a user's click does. */
   private void choose(String selectId, String value) {
-    browser.findElement(By.cssSelector("#" + selectId + " option[value='" + value + "']")).click();
+    click(By.cssSelector("#" + selectId + " option[value='" + value + "']"));
   }
 
   private String statusOf(String id) {
@@ -137,29 +154,27 @@ class DashboardBrowserTest {
     JavascriptExecutor js = (JavascriptExecutor) browser;
     js.executeScript("window.notReloaded = true;");
 
-    browser.findElement(By.id("launch")).click();
+    click(By.id("launch"));
     waitFor(By.id("launch-dialog"));
     // the dialog checks before it sends
-    browser.findElement(By.id("launch-submit")).click();
+    click(By.id("launch-submit"));
     until(WAIT, d -> d.findElement(By.id("launch-errors")).getText().contains("Give the instance a name."));
     browser.findElement(By.id("server-name")).sendKeys("from-the-browser");
     choose("image", Api.TEST_IMAGE);
     choose("flavor", "42");
-    browser.findElement(By.id("launch-submit")).click();
+    click(By.id("launch-submit"));
 
-    WebElement link = waitFor(By.linkText("from-the-browser"));
-    String id = link.findElement(By.xpath("ancestor::tr")).getAttribute("data-id");
+    String id = idOf(By.linkText("from-the-browser"));
     until(WAIT, d -> "ACTIVE".equals(statusOf(id)));
 
     // stopped through the API, as the CLI does: the page shows it within a second of the API
     assertEquals(202, api.action(id, "{\"os-stop\": null}"));
     api.awaitStatus(id, "SHUTOFF", WAIT);
     until(Duration.ofSeconds(1), d -> "SHUTOFF".equals(statusOf(id)));
-    browser.findElement(By.cssSelector("tr[data-id='" + id + "'] button[data-action=Start]")).click();
+    click(By.cssSelector("tr[data-id='" + id + "'] button[data-action=Start]"));
     until(WAIT, d -> "ACTIVE".equals(statusOf(id)));
 
-    link = browser.findElement(By.linkText("from-the-browser"));
-    link.click();
+    click(By.linkText("from-the-browser"));
     until(WAIT, d -> d.findElement(By.id("history")).getText().contains("stop")
         && d.findElement(By.id("history")).getText().contains("create")
         && d.findElement(By.id("history")).getText().contains("start"));
@@ -170,10 +185,8 @@ class DashboardBrowserTest {
     until(WAIT, d -> d.findElement(By.id("console")).getText().strip().equals(shown));
     assertEquals("from-the-browser", browser.findElement(By.id("server-title")).getText());
 
-    browser.findElement(By.linkText("← Instances")).click();
-    WebElement delete = waitFor(By.cssSelector("tr[data-id='" + id + "'] button[data-action=Delete]"));
-    delete.click();
-    delete.click(); // the second click confirms
+    click(By.linkText("← Instances"));
+    confirm(By.cssSelector("tr[data-id='" + id + "'] button[data-action=Delete]"));
     until(WAIT, d -> statusOf(id) == null);
     assertEquals(404, api.get("/compute/v2.1/servers/" + id).status());
     assertEquals(Boolean.TRUE, js.executeScript("return window.notReloaded === true;"));
@@ -207,7 +220,7 @@ class DashboardBrowserTest {
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + id + "'] td.name a")).stream()
         .anyMatch(a -> a.getText().equals(hostile)));
     assertTrue(browser.findElements(By.tagName("img")).isEmpty());
-    browser.findElement(By.cssSelector("tr[data-id='" + id + "'] td.name a")).click();
+    click(By.cssSelector("tr[data-id='" + id + "'] td.name a"));
     until(WAIT, d -> d.findElement(By.id("server-title")).getText().equals(hostile));
     assertTrue(browser.findElements(By.tagName("img")).isEmpty());
   }
@@ -219,7 +232,7 @@ class DashboardBrowserTest {
     logIn(user, "pw-" + user);
     String token = token();
     assertEquals(200, admin.withToken(token).get("/compute/v2.1/servers").status());
-    browser.findElement(By.id("logout")).click();
+    click(By.id("logout"));
     until(WAIT, d -> d.findElement(By.id("login-message")).getText().contains("logged out"));
     assertEquals(401, admin.withToken(token).get("/compute/v2.1/servers").status());
     assertTrue(!browser.getPageSource().contains(token));
@@ -294,24 +307,23 @@ class DashboardBrowserTest {
     type("image-name", "uploaded");
     choose("image-format", "qcow2");
     browser.findElement(By.id("image-file")).sendKeys(disk.toString());
-    browser.findElement(By.id("upload")).click();
+    click(By.id("upload"));
     WebElement progress = browser.findElement(By.id("upload-progress"));
     until(WAIT, d -> String.valueOf(size).equals(progress.getDomProperty("max"))
         && String.valueOf(size).equals(progress.getDomProperty("value")));
-    WebElement row = waitFor(By.xpath("//tbody[@id='images']/tr[td[@class='name' and text()='uploaded']]"));
-    String image = row.getAttribute("data-id");
+    String image = idOf(By.xpath("//tbody[@id='images']/tr[td[@class='name' and text()='uploaded']]"));
     until(WAIT, d -> "active".equals(d.findElement(By.cssSelector("tr[data-id='" + image + "'] td.status")).getText()));
     assertEquals("active", api.get("/image/v2/images/" + image).body().path("status").asText());
     assertEquals(size, api.get("/image/v2/images/" + image).body().path("size").asLong());
     screenshot("images");
 
     // edited: the new name is text, whatever it holds
-    browser.findElement(By.cssSelector("tr[data-id='" + image + "'] button[data-action=Edit]")).click();
+    click(By.cssSelector("tr[data-id='" + image + "'] button[data-action=Edit]"));
     waitFor(By.id("edit-dialog"));
     String hostile = "<b>bold</b>";
     type("edit-name", hostile);
     choose("edit-visibility", "shared");
-    browser.findElement(By.id("edit-save")).click();
+    click(By.id("edit-save"));
     until(WAIT, d -> d.findElement(By.cssSelector("tr[data-id='" + image + "'] td.name")).getText().equals(hostile)
         && d.findElement(By.cssSelector("tr[data-id='" + image + "'] td.visibility")).getText().equals("shared"));
     assertTrue(browser.findElements(By.cssSelector("#images b")).isEmpty());
@@ -320,19 +332,18 @@ class DashboardBrowserTest {
     // a network and its subnet, made in the page; a scratch network deleted
     open("networks");
     type("network-name", "web-net");
-    browser.findElement(By.id("network-create")).click();
-    WebElement net = waitFor(By.xpath("//tbody[@id='networks']/tr[td[@class='name' and text()='web-net']]"));
-    String network = net.getAttribute("data-id");
+    click(By.id("network-create"));
+    String network = idOf(By.xpath("//tbody[@id='networks']/tr[td[@class='name' and text()='web-net']]"));
     until(WAIT, d -> !d.findElements(By.cssSelector("#subnet-network option[value='" + network + "']")).isEmpty());
     choose("subnet-network", network);
     type("subnet-name", "web-sub");
     type("subnet-cidr", "10.20.30.0/24");
-    browser.findElement(By.id("subnet-create")).click();
+    click(By.id("subnet-create"));
     until(WAIT, d -> d.findElement(By.cssSelector("tr[data-id='" + network + "'] td.subnets")).getText().contains("web-sub 10.20.30.0/24"));
     type("network-name", "scratch");
-    browser.findElement(By.id("network-create")).click();
-    String scratch = waitFor(By.xpath("//tbody[@id='networks']/tr[td[@class='name' and text()='scratch']]")).getAttribute("data-id");
-    confirm(browser.findElement(By.cssSelector("tr[data-id='" + scratch + "'] td.actions button")));
+    click(By.id("network-create"));
+    String scratch = idOf(By.xpath("//tbody[@id='networks']/tr[td[@class='name' and text()='scratch']]"));
+    confirm(By.cssSelector("tr[data-id='" + scratch + "'] td.actions button"));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + scratch + "']")).isEmpty());
     screenshot("networks");
     assertEquals(404, api.get("/network/v2.0/networks/" + scratch).status());
@@ -346,25 +357,25 @@ class DashboardBrowserTest {
     type("router-name", "web-router");
     until(WAIT, d -> !d.findElements(By.cssSelector("#router-gateway option[value='" + external + "']")).isEmpty());
     choose("router-gateway", external);
-    browser.findElement(By.id("router-create")).click();
-    String router = waitFor(By.xpath("//tbody[@id='routers']/tr[td[@class='name' and text()='web-router']]")).getAttribute("data-id");
+    click(By.id("router-create"));
+    String router = idOf(By.xpath("//tbody[@id='routers']/tr[td[@class='name' and text()='web-router']]"));
     String subnet = api.get("/network/v2.0/subnets?network_id=" + network).body().path("subnets").get(0).path("id").asText();
     choose("interface-" + router, subnet);
-    browser.findElement(By.cssSelector("tr[data-id='" + router + "'] button[data-action='Add interface']")).click();
+    click(By.cssSelector("tr[data-id='" + router + "'] button[data-action='Add interface']"));
     until(WAIT, d -> d.findElement(By.cssSelector("tr[data-id='" + router + "'] td.interfaces")).getText().contains("10.20.30.1"));
 
     // booted from the uploaded image, on the new network, from the image's own Launch button
     open("images");
-    waitFor(By.cssSelector("tr[data-id='" + image + "'] button[data-action=Launch]")).click();
+    click(By.cssSelector("tr[data-id='" + image + "'] button[data-action=Launch]"));
     waitFor(By.id("launch-dialog"));
     assertEquals(image, browser.findElement(By.id("image")).getDomProperty("value"));
     type("server-name", "from-upload");
     choose("flavor", "42");
     choose("network", network);
-    browser.findElement(By.id("launch-submit")).click();
+    click(By.id("launch-submit"));
     until(WAIT, d -> d.findElements(By.id("launch-dialog")).isEmpty());
     open("instances");
-    String server = waitFor(By.linkText("from-upload")).findElement(By.xpath("ancestor::tr")).getAttribute("data-id");
+    String server = idOf(By.linkText("from-upload"));
     until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
     assertEquals(image, api.server(server).path("image").path("id").asText());
 
@@ -373,17 +384,17 @@ class DashboardBrowserTest {
     open("routers");
     until(WAIT, d -> !d.findElements(By.cssSelector("#fip-network option[value='" + external + "']")).isEmpty());
     choose("fip-network", external);
-    browser.findElement(By.id("fip-allocate")).click();
-    String fip = waitFor(By.cssSelector("#floating-ips tr[data-id]")).getAttribute("data-id");
+    click(By.id("fip-allocate"));
+    String fip = idOf(By.cssSelector("#floating-ips tr[data-id]"));
     until(WAIT, d -> !d.findElements(By.cssSelector("#associate-" + fip + " option[value='" + port + "']")).isEmpty());
     choose("associate-" + fip, port);
-    browser.findElement(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]")).click();
-    WebElement disassociate = waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
+    click(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]"));
+    waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
     assertEquals(port, api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").asText());
-    disassociate.click();
+    click(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
     waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]"));
     assertTrue(api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").isNull());
-    confirm(browser.findElement(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Release]")));
+    confirm(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Release]"));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + fip + "']")).isEmpty());
     assertEquals(404, api.get("/network/v2.0/floatingips/" + fip).status());
 
@@ -407,13 +418,12 @@ class DashboardBrowserTest {
 
     open("security-groups");
     type("group-name", "web");
-    browser.findElement(By.id("group-create")).click();
-    WebElement section = waitFor(By.xpath("//section[@data-id][h2[text()='web']]"));
-    String group = section.getAttribute("data-id");
+    click(By.id("group-create"));
+    String group = idOf(By.xpath("//section[@data-id][h2[text()='web']]"));
     choose("rule-" + group + "-protocol", "tcp");
     type("rule-" + group + "-min", "22");
     type("rule-" + group + "-cidr", "192.0.2.0/24");
-    section.findElement(By.cssSelector("button[data-action='Add rule']")).click();
+    click(By.cssSelector("section[data-id='" + group + "'] button[data-action='Add rule']"));
     until(WAIT, d -> d.findElement(By.cssSelector("section[data-id='" + group + "']")).getText().contains("192.0.2.0/24"));
     screenshot("security-groups");
     var rules = api.get("/network/v2.0/security-group-rules?security_group_id=" + group).body().path("security_group_rules");
@@ -425,15 +435,15 @@ class DashboardBrowserTest {
     assertTrue(ssh, rules.toString());
     // Neutron's refusal, in its words
     type("rule-" + group + "-min", "70000");
-    browser.findElement(By.cssSelector("section[data-id='" + group + "'] button[data-action='Add rule']")).click();
+    click(By.cssSelector("section[data-id='" + group + "'] button[data-action='Add rule']"));
     until(WAIT, d -> !d.findElement(By.id("groups-message")).getText().isEmpty());
-    confirm(browser.findElement(By.cssSelector("section[data-id='" + group + "'] > .toolbar button[data-action=Delete]")));
+    confirm(By.cssSelector("section[data-id='" + group + "'] > .toolbar button[data-action=Delete]"));
     until(WAIT, d -> d.findElements(By.cssSelector("section[data-id='" + group + "']")).isEmpty());
     assertEquals(404, api.get("/network/v2.0/security-groups/" + group).status());
 
     open("key-pairs");
     type("keypair-name", "made");
-    browser.findElement(By.id("keypair-create")).click();
+    click(By.id("keypair-create"));
     WebElement link = waitFor(By.id("private-key-link"));
     assertTrue(link.getAttribute("href").startsWith("blob:"), link.getAttribute("href"));
     assertEquals("made.pem", link.getAttribute("download"));
@@ -447,10 +457,10 @@ class DashboardBrowserTest {
 
     type("import-name", "imported");
     type("import-key", FuzzTargets.PUBLIC_KEY);
-    browser.findElement(By.id("import")).click();
+    click(By.id("import"));
     String fingerprint = waitFor(By.cssSelector("tr[data-id='imported'] td.fingerprint")).getText();
     assertEquals(api.get("/compute/v2.1/os-keypairs/imported").body().path("keypair").path("fingerprint").asText(), fingerprint);
-    confirm(browser.findElement(By.cssSelector("tr[data-id='imported'] button[data-action=Delete]")));
+    confirm(By.cssSelector("tr[data-id='imported'] button[data-action=Delete]"));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='imported']")).isEmpty());
     assertEquals(404, api.get("/compute/v2.1/os-keypairs/imported").status());
     assertEquals(List.of(), violations());
