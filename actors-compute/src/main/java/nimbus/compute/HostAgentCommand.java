@@ -42,15 +42,23 @@ public interface HostAgentCommand extends CborSerializable {
   /**
    * Make the server's domain exist (and run, if {@code start}), with a NIC per port (none: one on
    * the host-local network, unless {@code hostLocal} is false); report {@code Spawned}.
-   * {@code instance}: what its guest may read about itself.
+   * {@code instance}: what its guest may read about itself; {@code volumes}: its attached volumes,
+   * disks of the domain as they were plugged.
    */
   record SpawnServer(String serverId, String name, Resources resources, BootSource boot,
-      boolean start, List<ServerPort> ports, boolean hostLocal, InstanceMetadata instance)
+      boolean start, List<ServerPort> ports, boolean hostLocal, InstanceMetadata instance, List<ServerVolume> volumes)
       implements HostAgentCommand {
     public SpawnServer {
       if (ports == null) ports = List.of();
       if (instance == null) instance = new InstanceMetadata(serverId, name, "", "nova", Map.of(),
           Optional.empty(), Optional.empty(), Optional.empty(), false);
+      volumes = volumes == null ? List.of() : List.copyOf(volumes);
+    }
+
+    /** A server with no volume attached (a new one). */
+    public SpawnServer(String serverId, String name, Resources resources, BootSource boot,
+        boolean start, List<ServerPort> ports, boolean hostLocal, InstanceMetadata instance) {
+      this(serverId, name, resources, boot, start, ports, hostLocal, instance, List.of());
     }
   }
 

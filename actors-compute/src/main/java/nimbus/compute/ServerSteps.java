@@ -222,7 +222,7 @@ final class ServerSteps {
   HostAgentCommand.SpawnServer spawnCommand(Server server, boolean start) {
     return new HostAgentCommand.SpawnServer(serverId, server.spec().name(),
         server.spec().flavor().resources(), server.spec().boot(), start, server.ports(),
-        server.spec().networks().hostLocal(), InstanceMetadata.of(serverId, server.spec()));
+        server.spec().networks().hostLocal(), InstanceMetadata.of(serverId, server.spec()), server.volumes());
   }
 
   /** Claims {@code need} on {@code host} for the server, as step {@code step}. */

@@ -40,6 +40,6 @@ public record VolumeChange(boolean attach, String volumeId, String attachmentId,
   }
 
   ServerVolume attached() {
-    return new ServerVolume(volumeId, attachmentId, device);
+    return new ServerVolume(volumeId, attachmentId, device, path);
   }
 }

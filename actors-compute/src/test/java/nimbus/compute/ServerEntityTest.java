@@ -840,7 +840,8 @@ class ServerEntityTest extends EntityTestSupport {
     kit.runCommand(new ServerEntity.VolumePlugged("h1", "v1"));
     assertTrue(client.receiveMessage(Duration.ofSeconds(5)).isSuccess());
     assertTrue(volumes.calls.contains("complete v1 att-v1 /dev/vdb h1"));
-    assertEquals(List.of(new ServerVolume("v1", "att-v1", "/dev/vdb")), get().volumes());
+    assertEquals(List.of(new ServerVolume("v1", "att-v1", "/dev/vdb", Optional.of("/pool/nimbus-volume-v1"))),
+        get().volumes());
     assertEquals("ACTIVE", get().status());
     assertTrue(kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new).reply().getValue()
         .actions().stream().anyMatch(a -> a.action().equals("attach_volume")));
@@ -849,6 +850,40 @@ class ServerEntityTest extends EntityTestSupport {
         "the next free virtio disk, as Nova picks it");
     var again = kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.AttachVolume("v1", "att-x", Optional.empty(), r));
     assertEquals(Rejection.Kind.INVALID, Rejection.from(again.reply().getError()).kind());
+  }
+
+  @Test
+  void aDomainDefinedAgainKeepsItsVolumesAndAServerWithVolumesIsNotMovedByAResize() {
+    activeOn("h1");
+    hosts.up("h2");
+    attached("v1");
+    Flavor tiny = Flavor.byId("1").orElseThrow();
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(tiny, r));
+    HostAgentCommand.ResizeServer resize = hosts.awaitCommand("h1", HostAgentCommand.ResizeServer.class);
+    assertEquals(List.of(new ServerVolume("v1", "att-v1", "/dev/vdb", Optional.of("/pool/nimbus-volume-v1"))),
+        resize.spawn().volumes(), "the domain is redefined with the volume's disk");
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.RESIZE_MIGRATING, PowerState.RUNNING));
+    assertTrue(kit.<StatusReply<Done>>runCommand(ServerEntity.ConfirmResize::new).reply().isSuccess());
+    hosts.clearCommands();
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Rebuild(BootSource.none("other-image"), Optional.empty(),
+        AccessAddresses.NONE, r));
+    assertEquals(List.of("/dev/vdb"), hosts.awaitCommand("h1", HostAgentCommand.RebuildServer.class).spawn().volumes()
+        .stream().map(ServerVolume::device).toList(), "a rebuild keeps the volume attached, as Nova's");
+    kit.runCommand(new ServerEntity.TaskDone("h1", Task.REBUILDING, PowerState.RUNNING));
+    awaitStatus("ACTIVE");
+
+    // its own host has no room: without volumes it would move to h2, whose host cannot reach the volume's file
+    hosts.clearCommands();
+    hosts.refuseClaimsOn("h1");
+    kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.Resize(Flavor.byId("42").orElseThrow(), r));
+    awaitStatus("ACTIVE");
+    assertEquals("1", get().flavor().id());
+    assertEquals(Optional.of("h1"), get().host());
+    List<InstanceAction> actions = kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new)
+        .reply().getValue().actions();
+    assertEquals("resize", actions.get(actions.size() - 1).action());
+    assertEquals(Optional.of("Error"), actions.get(actions.size() - 1).message());
+    assertFalse(hosts.claimedOn().contains("h2"), "no room was claimed on the other host");
   }
 
   @Test

@@ -83,7 +83,7 @@ class DomainXmlTest {
   void aConfigDriveIsAReadOnlyCdromBesideTheRootDisk() throws Exception {
     String xml = DomainXml.of(new DomainSpec("nimbus-3", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a13", "qemu",
         1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/3/disk")),
-        Path.of("/inst/3/console.log"), List.of(), Optional.of(Path.of("/inst/3/disk.config"))));
+        Path.of("/inst/3/console.log"), List.of(), Optional.of(Path.of("/inst/3/disk.config")), List.of()));
     assertEquals("2", xpath(xml, "count(/domain/devices/disk)"));
     assertEquals("disk", xpath(xml, "/domain/devices/disk[1]/@device"), "the root disk stays the first, booted from");
     assertEquals("vda", xpath(xml, "/domain/devices/disk[1]/target/@dev"));
@@ -96,6 +96,20 @@ class DomainXmlTest {
         1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/3/disk")),
         Path.of("/inst/3/console.log"), List.of()));
     assertEquals("0", xpath(without, "count(/domain/devices/disk[@device='cdrom'])"));
+  }
+
+  @Test
+  void attachedVolumesAreDisksOfTheDefinitionAfterTheRootDisk() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-4", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a14", "qemu",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.of(Path.of("/inst/4/disk")),
+        Path.of("/inst/4/console.log"), List.of(), Optional.empty(),
+        List.of(new DomainSpec.Volume("/pool/nimbus-volume-v1", "/dev/vdb", "v1"),
+            new DomainSpec.Volume("/pool/nimbus-volume-v2", "/dev/vdc", "v2"))));
+    assertEquals("3", xpath(xml, "count(/domain/devices/disk)"));
+    assertEquals("vda", xpath(xml, "/domain/devices/disk[1]/target/@dev"), "the root disk stays the first, booted from");
+    assertEquals("/pool/nimbus-volume-v1", xpath(xml, "/domain/devices/disk[target/@dev='vdb']/source/@file"));
+    assertEquals("v2", xpath(xml, "/domain/devices/disk[target/@dev='vdc']/serial"));
+    assertTrue(DomainXml.hasDisk(xml, "/dev/vdb") && DomainXml.hasDisk(xml, "/dev/vdc"), xml);
   }
 
   @Test

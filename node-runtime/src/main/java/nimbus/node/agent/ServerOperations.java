@@ -280,7 +280,13 @@ public final class ServerOperations {
     }
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"), nics(c, tenantNics), drive);
+        dir.resolve("console.log"), nics(c, tenantNics), drive, volumes(c));
+  }
+
+  /** The server's volumes as its storage host exported them (one attached before paths were kept is left out). */
+  private static List<DomainSpec.Volume> volumes(SpawnServer c) {
+    return c.volumes().stream().filter(v -> v.path().isPresent())
+        .map(v -> new DomainSpec.Volume(v.path().get(), v.device(), v.volumeId())).toList();
   }
 
   /** A NIC per port; with none, one on the host-local network if the server asked for it, else none. */

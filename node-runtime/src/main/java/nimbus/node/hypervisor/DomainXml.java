@@ -48,6 +48,7 @@ public final class DomainXml {
       x.append("      <readonly/>\n");
       x.append("    </disk>\n");
     });
+    for (DomainSpec.Volume v : spec.volumes()) x.append(volumeDisk(v.path(), v.device(), v.volumeId()));
     for (DomainSpec.Nic nic : spec.nics()) x.append(nic(nic));
     // the console's output goes through virtlogd, which rotates the file at its max_size (2 MiB
     // unless /etc/libvirt/virtlogd.conf says otherwise): a guest that writes without end cannot

@@ -206,6 +206,22 @@ class ServerOperationsTest {
   }
 
   @Test
+  void aResizedServerKeepsTheVolumesAttachedToIt() throws Exception {
+    running(1);
+    operations.attachVolume(serverId, "vol-1", "/pool/nimbus-volume-vol-1", "/dev/vdb");
+    commands.thenAnswer("{\"virtual-size\": " + GIB + "}");
+    SpawnServer resized = server(2, 256, 1, Optional.of(qcow2Base()), "qcow2");
+    var volume = new nimbus.compute.ServerVolume("vol-1", "att-1", "/dev/vdb", Optional.of("/pool/nimbus-volume-vol-1"));
+    assertEquals(PowerState.RUNNING, operations.resize(new SpawnServer(serverId, resized.name(), resized.resources(),
+        resized.boot(), true, List.of(), true, null, List.of(volume))));
+    operations.stop(serverId);
+    String definition = definition();
+    assertTrue(definition.contains(">2</vcpu>"), definition);
+    assertTrue(definition.contains("<source file='/pool/nimbus-volume-vol-1'/>"), definition);
+    assertTrue(definition.contains("<serial>vol-1</serial>"), definition);
+  }
+
+  @Test
   void aResizeNeverShrinksTheDisk() throws Exception {
     running(2);
     commands.thenAnswer("{\"virtual-size\": " + 2 * GIB + "}");
