@@ -1,16 +1,18 @@
-// The launch dialog: name, image, flavor, network, key pair and security groups, checked
+// The launch dialog: name, image, flavor, network, key pair, security groups and server group, checked
 // before the request goes; the API's refusal is shown in its own words.
 import { api } from './api.js';
 import { el, errorBox } from './dom.js';
+import * as serverGroups from './servergroups.js';
 
 /** Opens the dialog; {@code preset.image} chooses an image beforehand. */
 export async function open(main, launched, preset = {}) {
-  const [images, flavors, networks, keypairs, groups] = await Promise.all([
+  const [images, flavors, networks, keypairs, groups, serverGroupList] = await Promise.all([
     api.get('/image/v2/images?status=active&limit=1000').then((r) => r.images),
     api.get('/compute/v2.1/flavors/detail').then((r) => r.flavors),
     api.get('/network/v2.0/networks').then((r) => r.networks).catch(() => []),
     api.get('/compute/v2.1/os-keypairs').then((r) => r.keypairs.map((k) => k.keypair)).catch(() => []),
     api.get('/network/v2.0/security-groups').then((r) => r.security_groups).catch(() => []),
+    serverGroups.list().catch(() => []),
   ]);
   const errors = el('div', { 'aria-live': 'assertive', id: 'launch-errors' });
   const select = (id, label, options, blank) => [
@@ -28,6 +30,7 @@ export async function open(main, launched, preset = {}) {
     el('fieldset', { id: 'groups' }, el('legend', {}, 'Security groups'),
       groups.map((g) => el('label', { class: 'check' },
         el('input', { type: 'checkbox', name: 'group', value: g.name, checked: g.name === 'default' }), g.name))),
+    select('server-group', 'Server group', serverGroupList.map((g) => [g.id, `${g.name} (${(g.policies || [g.policy]).join(', ')})`]), 'None'),
     errors,
     el('div', { class: 'dialog-buttons' },
       el('button', { type: 'button', value: 'cancel', id: 'launch-cancel' }, 'Cancel'),
@@ -52,9 +55,11 @@ export async function open(main, launched, preset = {}) {
     if (value('keypair')) server.key_name = value('keypair');
     const chosen = [...form.querySelectorAll('input[name=group]:checked')].map((c) => ({ name: c.value }));
     if (chosen.length) server.security_groups = chosen;
+    const request = { server };
+    if (value('server-group')) request['os:scheduler_hints'] = { group: value('server-group') };
     errors.replaceChildren(el('p', { class: 'notice' }, 'Launching…'));
     try {
-      await api.post('/compute/v2.1/servers', { server });
+      await api.post('/compute/v2.1/servers', request);
       dialog.close();
       launched();
     } catch (e) {

@@ -1,0 +1,137 @@
+// The volumes page: the project's volumes (Cinder's detail list) with the server each is attached
+// to; create, extend, attach to one of the project's servers (Nova's os-volume_attachments),
+// detach, delete. Volumes have no live feed: the page polls while a volume is on its way from one
+// status to another, for a bounded time, and for a few seconds after each of its own actions
+// (the list is a read side: a change shows there shortly after the API answered it).
+import { api, current } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+
+const COLUMNS = ['Name', 'Size', 'Status', 'Attached to', 'Actions'];
+const TRANSIENT = ['creating', 'extending', 'deleting', 'attaching', 'detaching', 'reserved'];
+const POLL_MS = 1000;
+const SETTLE_MS = 5000;
+const BOUND_MS = 120000;
+
+const options = (list, blank) => [el('option', { value: '' }, blank),
+  ...list.map(([value, text]) => el('option', { value }, text))];
+
+export function render(main) {
+  const base = `/volume/v3/${encodeURIComponent(current().project.id)}/volumes`;
+  const message = el('div', { 'aria-live': 'polite', id: 'volumes-message' });
+  const body = el('tbody', { id: 'volumes' });
+  const createForm = el('form', { id: 'volume-form', class: 'panel' },
+    el('h2', {}, 'Create a volume'),
+    field('Name', el('input', { id: 'volume-name', name: 'volume-name', maxlength: 255, autocomplete: 'off' })),
+    field('Size (GB)', el('input', { id: 'volume-size', name: 'volume-size', type: 'number', min: 1, step: 1, value: 1 })),
+    field('Description', el('input', { id: 'volume-description', name: 'volume-description', maxlength: 255, autocomplete: 'off' })),
+    el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'volume-create' }, 'Create volume')));
+  main.append(el('h1', {}, 'Volumes'), message, table('Volumes', COLUMNS, body), el('div', { class: 'forms' }, createForm));
+
+  let shown = null; // what the rows show: rendered again only when it changes, so typing is not lost
+  let actedAt = Date.now();
+  let timer = null;
+  let left = false;
+  let loading = null;
+
+  function load() {
+    if (!loading) loading = fetchAndShow().finally(() => { loading = null; });
+    return loading;
+  }
+
+  async function fetchAndShow() {
+    let volumes = [];
+    try {
+      const [list, servers] = await Promise.all([
+        api.get(base + '/detail').then((r) => r.volumes),
+        api.get('/compute/v2.1/servers').then((r) => r.servers)]);
+      volumes = list;
+      const data = JSON.stringify([volumes, servers]);
+      if (data !== shown) {
+        shown = data;
+        show(volumes, servers);
+      }
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+    poll(volumes);
+  }
+
+  /** Polls again while a volume is in a transient status (up to a bound) or an action is fresh. */
+  function poll(volumes) {
+    clearTimeout(timer);
+    timer = null;
+    if (left) return;
+    const since = Date.now() - actedAt;
+    const busy = volumes.some((v) => TRANSIENT.includes(v.status));
+    if (since < SETTLE_MS || (busy && since < BOUND_MS)) timer = setTimeout(load, POLL_MS);
+  }
+
+  function show(volumes, servers) {
+    const names = new Map(servers.map((s) => [s.id, s.name]));
+    const choices = servers.map((s) => [s.id, s.name || s.id]);
+    body.replaceChildren(...volumes.map((v) => row(v, names, choices)));
+    if (volumes.length === 0) body.append(emptyRow(COLUMNS.length, 'No volumes.'));
+  }
+
+  function row(v, names, choices) {
+    const path = `${base}/${encodeURIComponent(v.id)}`;
+    const label = v.name || v.id;
+    const attachments = v.attachments || [];
+    const actions = [];
+    if (v.status === 'available') {
+      const size = el('input', { id: 'extend-' + v.id, type: 'number', min: 1, step: 1, class: 'size',
+        'aria-label': 'New size in GB of ' + label });
+      const server = el('select', { id: 'attach-' + v.id, 'aria-label': 'Server to attach ' + label + ' to' },
+        ...options(choices, 'Choose a server'));
+      actions.push(size, el('button', { type: 'button', 'data-action': 'Extend', onclick: () => size.value
+        ? act(() => api.post(path + '/action', { 'os-extend': { new_size: Number(size.value) } }))
+        : message.replaceChildren(errorBox('Give the new size in GB.')) }, 'Extend'),
+      server, el('button', { type: 'button', 'data-action': 'Attach', onclick: () => server.value
+        ? act(() => api.post(`/compute/v2.1/servers/${encodeURIComponent(server.value)}/os-volume_attachments`,
+          { volumeAttachment: { volumeId: v.id } }))
+        : message.replaceChildren(errorBox('Choose a server to attach the volume to.')) }, 'Attach'));
+    }
+    for (const a of attachments) {
+      actions.push(el('button', { type: 'button', 'data-action': 'Detach', 'aria-label': 'Detach ' + label,
+        onclick: () => act(() => api.del(`/compute/v2.1/servers/${encodeURIComponent(a.server_id)}`
+          + `/os-volume_attachments/${encodeURIComponent(v.id)}`)) }, 'Detach'));
+    }
+    actions.push(confirmButton('Delete', () => act(() => api.del(path)), { 'aria-label': 'Delete volume ' + label }));
+    return el('tr', { 'data-id': v.id },
+      el('td', { class: 'name' }, v.name || ''),
+      el('td', { class: 'size' }, `${v.size} GB`),
+      el('td', { class: 'status status-' + v.status }, v.status),
+      el('td', { class: 'attached' }, attachments.map((a) => el('span', { 'data-server': a.server_id },
+        el('a', { href: '#/servers/' + encodeURIComponent(a.server_id) }, names.get(a.server_id) || a.server_id),
+        a.device ? ' on ' + a.device : ''))),
+      el('td', { class: 'actions' }, actions));
+  }
+
+  const run = actor(message, load);
+  function act(call) {
+    actedAt = Date.now();
+    return run(call);
+  }
+
+  createForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const size = createForm.elements['volume-size'].value;
+    if (!size) {
+      message.replaceChildren(errorBox('Give the volume a size in GB.'));
+      return;
+    }
+    const volume = { size: Number(size), name: createForm.elements['volume-name'].value.trim() };
+    const description = createForm.elements['volume-description'].value.trim();
+    if (description) volume.description = description;
+    act(async () => {
+      await api.post(base, { volume });
+      createForm.reset();
+    });
+  });
+
+  load();
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
+}
