@@ -36,6 +36,7 @@ class DomainXmlTest {
     assertEquals("MiB", xpath(xml, "/domain/memory/@unit"));
     assertEquals("2", xpath(xml, "/domain/vcpu"));
     assertEquals("pc", xpath(xml, "/domain/os/type/@machine"));
+    assertEquals("1", xpath(xml, "count(/domain/features/acpi)"), "PCI hot-plug (volumes, NICs) needs ACPI");
     assertEquals("/img/vmlinuz", xpath(xml, "/domain/os/kernel"));
     assertEquals("/img/initrd.img", xpath(xml, "/domain/os/initrd"));
     assertEquals("pty", xpath(xml, "/domain/devices/serial/@type"));

@@ -60,12 +60,17 @@ class RealGuestTest {
   }
 
   /**
-   * A guest that writes to its console without end (here: 3 MB, typed into its shell through the
-   * console's pty) fills no disk: virtlogd rotates the log at its 2 MiB, and the API still reads
-   * the newest output.
+   * Typed into its shell through the console's pty: a volume attached to the running guest appears
+   * as its next virtio disk, with the volume's id as serial (the 20 characters virtio keeps), and
+   * what the guest writes there is in the volume's file on the storage host. Then a guest that
+   * writes to its console without end (3 MB) fills no disk: virtlogd rotates the log at its 2 MiB,
+   * and the API still reads the newest output.
    */
   @Test
-  void aFloodingGuestsConsoleLogIsRotatedAtItsCap() throws Exception {
+  void aGuestWritesToAnAttachedVolumeAndItsFloodedConsoleLogIsRotatedAtItsCap() throws Exception {
+    String project = api.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String volume = api.post("/volume/v3/" + project + "/volumes", "{\"volume\": {\"size\": 1}}").body()
+        .path("volume").path("id").asText();
     String id = api.createServer("chatty", "42");
     api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
     Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
@@ -87,6 +92,26 @@ class RealGuestTest {
       }, "console-drain");
       drain.setDaemon(true);
       drain.start();
+      Eventually.until(Duration.ofSeconds(30), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
+          .path("volume").path("status").asText().equals("available"));
+      Api.Reply attached = api.post("/compute/v2.1/servers/" + id + "/os-volume_attachments",
+          "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
+      assertEquals(200, attached.status(), attached.raw());
+      Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
+          .path("volume").path("status").asText().equals("in-use"));
+      // found by its serial: the guest names its disks itself (this one boots from no disk: vda here)
+      String serial = volume.substring(0, 20);
+      console.write(("while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;"
+          + " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4); echo DISK-$((6*7))-$(cat /sys/block/$d/serial);"
+          + " echo NIMBUS-VOLUME-DATA > /dev/$d; sync; echo WROTE-$((6*7))\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("WROTE-42"));
+      assertTrue(console(id).contains("DISK-42-" + serial), console(id));
+      byte[] head = new byte[18];
+      try (var file = Files.newInputStream(node.settings().dataDir().resolve("volumes/nimbus-volume-" + volume))) {
+        assertEquals(head.length, file.readNBytes(head, 0, head.length));
+      }
+      assertEquals("NIMBUS-VOLUME-DATA", new String(head, java.nio.charset.StandardCharsets.US_ASCII));
+
       console.write("yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))\n"
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       Eventually.until(Duration.ofSeconds(120), () -> console(id).contains("FLOOD-42"));
@@ -95,6 +120,9 @@ class RealGuestTest {
     assertTrue(Files.size(log) <= 2 * 1024 * 1024, "the log is capped: " + Files.size(log));
     assertTrue(Files.exists(log.resolveSibling("console.log.0")), "the older output was rotated out");
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    // the deleted server lets its volume go
+    Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
+        .path("volume").path("status").asText().equals("available"));
   }
 
   /**

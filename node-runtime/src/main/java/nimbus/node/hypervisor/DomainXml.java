@@ -27,6 +27,9 @@ public final class DomainXml {
     });
     if (spec.kernel().isEmpty()) x.append("    <boot dev='hd'/>\n");
     x.append("  </os>\n");
+    // ACPI, as Nova's libvirt driver gives every guest: without it QEMU's PCI bus takes no
+    // hot-plugged device, so no volume or NIC could be attached to a running guest
+    if (!spec.domainType().equals("test")) x.append("  <features><acpi/><apic/></features>\n");
     x.append("  <on_poweroff>destroy</on_poweroff>\n");
     x.append("  <on_reboot>restart</on_reboot>\n");
     x.append("  <on_crash>destroy</on_crash>\n");
