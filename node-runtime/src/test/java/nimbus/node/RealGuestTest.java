@@ -61,8 +61,9 @@ class RealGuestTest {
 
   /**
    * Typed into its shell through the console's pty: a volume attached to the running guest appears
-   * as its next virtio disk, with the volume's id as serial (the 20 characters virtio keeps), and
-   * what the guest writes there is in the volume's file on the storage host. Then a guest that
+   * as its next virtio disk, with the volume's id as serial (the 20 characters virtio keeps), what
+   * the guest writes there is in the volume's file on the storage host, and a detached volume leaves
+   * the guest. Then a guest that
    * writes to its console without end (3 MB) fills no disk: virtlogd rotates the log at its 2 MiB,
    * and the API still reads the newest output.
    */
@@ -111,6 +112,13 @@ class RealGuestTest {
         assertEquals(head.length, file.readNBytes(head, 0, head.length));
       }
       assertEquals("NIMBUS-VOLUME-DATA", new String(head, java.nio.charset.StandardCharsets.US_ASCII));
+      // detached: the guest lets the disk go (ACPI hot-unplug), and the volume is available again
+      assertEquals(202, api.delete("/compute/v2.1/servers/" + id + "/os-volume_attachments/" + volume).status());
+      console.write(("while grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done; echo GONE-$((6*7))\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("GONE-42"));
+      Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
+          .path("volume").path("status").asText().equals("available"));
 
       console.write("yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))\n"
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -120,9 +128,7 @@ class RealGuestTest {
     assertTrue(Files.size(log) <= 2 * 1024 * 1024, "the log is capped: " + Files.size(log));
     assertTrue(Files.exists(log.resolveSibling("console.log.0")), "the older output was rotated out");
     assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
-    // the deleted server lets its volume go
-    Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
-        .path("volume").path("status").asText().equals("available"));
+    assertEquals(202, api.delete("/volume/v3/" + project + "/volumes/" + volume).status());
   }
 
   /**
