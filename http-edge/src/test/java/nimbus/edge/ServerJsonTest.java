@@ -25,7 +25,7 @@ class ServerJsonTest {
       List.of(new ServerPort("port-1", "net-1", "private", "fa:16:3e:00:00:01",
           List.of(new FixedIp("subnet-1", "10.0.0.5")), true, Optional.of("host-1"))),
       false, new AccessAddresses(Optional.of("192.0.2.1"), Optional.empty()), Optional.empty(), List.of(), Optional.empty(),
-      Optional.empty(), List.of(new nimbus.compute.ServerVolume("vol-1", "att-1", "/dev/vdb")));
+      Optional.empty(), List.of(new nimbus.compute.ServerVolume("vol-1", "att-1", "/dev/vdb", Optional.empty())));
 
   private static JsonNode render(String version) {
     return Json.MAPPER.valueToTree(ServerJson.detail(LOCKED_BY_ADMIN, List.of("default"), "nova", "http://x/compute", true,
