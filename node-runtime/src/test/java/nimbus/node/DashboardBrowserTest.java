@@ -633,15 +633,13 @@ class DashboardBrowserTest {
     Api.Reply refused = madeUser.get("/compute/v2.1/os-hypervisors/detail");
     assertEquals(403, refused.status());
     ((JavascriptExecutor) browser).executeScript("location.hash = '#/admin-hypervisors';");
-    until(WAIT, d -> d.findElements(By.cssSelector("#main .error")).stream()
-        .anyMatch(e -> e.getText().equals(refused.body().path("forbidden").path("message").asText())));
+    assertEquals(refused.body().path("forbidden").path("message").asText(), waitFor(By.cssSelector("#main .error")).getText());
     assertEquals(List.of("H1", "P"), browser.findElements(By.cssSelector("#main > *")).stream().map(WebElement::getTagName)
         .map(String::toUpperCase).toList());
     Api.Reply keystone = madeUser.get("/identity/v3/projects");
     assertEquals(403, keystone.status());
     ((JavascriptExecutor) browser).executeScript("location.hash = '#/admin-identity';");
-    until(WAIT, d -> d.findElements(By.cssSelector("#main .error")).stream()
-        .anyMatch(e -> e.getText().equals(keystone.body().path("error").path("message").asText())));
+    assertEquals(keystone.body().path("error").path("message").asText(), waitFor(By.cssSelector("#main .error")).getText());
     assertEquals(2, browser.findElements(By.cssSelector("#main > *")).size());
     assertTrue(browser.findElements(By.cssSelector("#main table, #main form")).isEmpty());
   }
