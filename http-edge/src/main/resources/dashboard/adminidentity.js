@@ -13,9 +13,10 @@ function input(id, attrs = {}) {
   return el('input', { id, name: id, maxlength: 255, autocomplete: 'off', ...attrs });
 }
 
-function select(id, options, blank) {
+/** A choice of projects, users or roles by id; `preferred` names the one chosen at first. */
+function select(id, options, blank, preferred) {
   return el('select', { id, name: id }, blank ? el('option', { value: '' }, blank) : null,
-    options.map((o) => el('option', { value: o.id }, o.name)));
+    options.map((o) => el('option', { value: o.id, selected: o.name === preferred }, o.name)));
 }
 
 function grantPath(project, user, role) {
@@ -59,9 +60,9 @@ export function render(main) {
       const kept = [...userForm.elements, ...grantForm.elements].filter((c) => c.id).map((c) => [c.id, c.value]);
       userFields.replaceChildren(...field('Name', input('user-name')),
         ...field('Password', input('user-password', { type: 'password', autocomplete: 'new-password' })),
-        ...field('Project', select('user-project', projects, '(none)')), ...field('Role in it', select('user-role', roles)));
+        ...field('Project', select('user-project', projects, '(none)')), ...field('Role in it', select('user-role', roles, null, 'member')));
       grantFields.replaceChildren(...field('User', select('grant-user', users)),
-        ...field('Project', select('grant-project', projects)), ...field('Role', select('grant-role', roles)));
+        ...field('Project', select('grant-project', projects)), ...field('Role', select('grant-role', roles, null, 'member')));
       for (const [id, value] of kept) {
         const control = document.getElementById(id);
         if (control && (control.tagName !== 'SELECT' || [...control.options].some((o) => o.value === value))) control.value = value;

@@ -35,9 +35,16 @@ export function render(main) {
     }
   }
 
-  // the feed carries the admin's own project's changes: a new or deleted one of those reloads
+  // the admin's feed carries every project's servers: a status changes in place, a new or
+  // deleted server reloads the list
   const unsubscribe = live.subscribe((change) => {
-    if (change.ready || change.status === 'DELETED' || !known.has(change.id)) load();
+    const status = known.has(change.id) && body.querySelector(`tr[data-id="${CSS.escape(change.id)}"] td.status`);
+    if (status && change.status !== 'DELETED') {
+      status.textContent = change.status;
+      status.className = 'status status-' + change.status;
+    } else {
+      load();
+    }
   });
   load();
   return unsubscribe;
