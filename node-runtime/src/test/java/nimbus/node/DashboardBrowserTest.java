@@ -30,8 +30,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * user sees none of it; a hostile name stays text; logging out revokes the token. The other
  * pages: quota charts, an image uploaded with a progress bar and booted from on a network made
  * in the page, which the topology shows the server on; security groups and key pairs; a server
- * launched into a server group, and a volume attached to it, detached, extended and deleted. No
- * page breaks the Content-Security-Policy.
+ * launched into a server group, and a volume attached to it, detached, extended and deleted. The
+ * admin's pages: hypervisor usage as the API says, another project's server, a flavor, a project
+ * and a user with a role made in the page who then logs in and sees no admin page but the API's
+ * refusal. No page breaks the Content-Security-Policy.
  */
 class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
