@@ -15,6 +15,11 @@ import * as keypairsPage from './keypairs.js';
 import * as volumesPage from './volumes.js';
 import * as serverGroupsPage from './servergroups.js';
 import * as topologyPage from './topology.js';
+import * as hypervisorsPage from './adminhypervisors.js';
+import * as allInstancesPage from './admininstances.js';
+import * as flavorsPage from './adminflavors.js';
+import * as identityPage from './adminidentity.js';
+import * as quotasPage from './adminquotas.js';
 
 /** The pages in the navigation, by their hash. */
 const PAGES = [
@@ -23,6 +28,19 @@ const PAGES = [
   ['#/networks', 'Networks', networksPage], ['#/routers', 'Routers', routersPage],
   ['#/security-groups', 'Security groups', groupsPage], ['#/key-pairs', 'Key pairs', keypairsPage],
   ['#/topology', 'Topology', topologyPage]];
+
+/**
+ * The cloud admin's pages: in the navigation for a token with the admin role only. Opened by hand
+ * with another token, each shows the API's refusal.
+ */
+const ADMIN_PAGES = [
+  ['#/admin-hypervisors', 'Hypervisors', hypervisorsPage], ['#/admin-instances', 'All instances', allInstancesPage],
+  ['#/admin-flavors', 'Flavors', flavorsPage], ['#/admin-identity', 'Projects and users', identityPage],
+  ['#/admin-quotas', 'Quotas', quotasPage]];
+
+function isAdmin(session) {
+  return (session.roles || []).some((r) => r.name === 'admin');
+}
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -40,7 +58,7 @@ function route() {
   }
   const hash = location.hash || '#/instances';
   const server = /^#\/servers\/([^/]+)$/.exec(hash);
-  const page = PAGES.find(([path]) => path === hash) || PAGES[1];
+  const page = PAGES.concat(ADMIN_PAGES).find(([path]) => path === hash) || PAGES[1];
   if (server) leave = serverPage.render(main, decodeURIComponent(server[1]));
   else leave = page[2].render(main);
   main.focus();
@@ -63,8 +81,11 @@ function renderNav() {
   const picker = el('select', { id: 'project', 'aria-label': 'Project', onchange: (e) => changeProject(e.target.value) },
     session.projects.map((p) => el('option', { value: p.id, selected: p.id === session.project.id }, p.name)));
   const hash = location.hash || '#/instances';
+  const link = ([path, label]) => el('a', { href: path, 'aria-current': hash === path ? 'page' : null }, label);
   nav.replaceChildren(
-    ...PAGES.map(([path, label]) => el('a', { href: path, 'aria-current': hash === path ? 'page' : null }, label)),
+    ...PAGES.map(link),
+    isAdmin(session) ? el('span', { class: 'admin-nav', id: 'admin-nav', role: 'group', 'aria-label': 'Admin' },
+      el('span', { class: 'admin-title' }, 'Admin:'), ...ADMIN_PAGES.map(link)) : null,
     el('span', { class: 'spacer' }),
     el('span', { class: 'live', id: 'live', 'data-live': live.isOn() ? 'on' : 'off' }, live.isOn() ? 'Live' : 'Connecting…'),
     picker,

@@ -80,3 +80,33 @@ export function field(label, control) {
 export function emptyRow(columns, text) {
   return el('tr', {}, el('td', { colspan: columns, class: 'notice' }, text));
 }
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  return node;
+}
+
+/**
+ * A usage bar for `used` of `limit` (limit -1: unlimited), as SVG rectangles sized by attributes:
+ * the page's policy allows no inline style.
+ */
+export function usageBar(used, limit) {
+  const unlimited = limit < 0;
+  const share = unlimited || limit === 0 ? (used > 0 && limit === 0 ? 1 : 0) : Math.min(1, used / limit);
+  const level = share >= 0.9 ? 'full' : share >= 0.7 ? 'high' : 'ok';
+  const bar = svg('svg', { class: 'bar', viewBox: '0 0 100 6', preserveAspectRatio: 'none', 'aria-hidden': 'true' });
+  bar.append(svg('rect', { class: 'bar-track', x: 0, y: 0, width: 100, height: 6 }),
+    svg('rect', { class: 'bar-used bar-' + level, x: 0, y: 0, width: (share * 100).toFixed(2), height: 6 }));
+  return bar;
+}
+
+/**
+ * An admin page refused (a member's token: the API's 403): the page shows its heading and the
+ * API's words, nothing else. Does nothing if another page has replaced it meanwhile.
+ */
+export function refuse(main, heading, error) {
+  if (heading.isConnected) main.replaceChildren(heading, errorBox(error.message));
+}

@@ -1,26 +1,13 @@
 // The overview: the project's quota usage as bar charts, from the same answers the CLI's
-// `limits show` and `quota show` read (Nova's limits, Cinder's limits, Neutron's quota details).
-// Bars are SVG rectangles sized by attributes: the page's policy allows no inline style.
+// `limits show` and `quota show` read (Nova's limits, Cinder's limits, Neutron's quota details), as dom.js's usage bars.
 import { api, current } from './api.js';
-import { el, errorBox } from './dom.js';
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg(tag, attrs = {}) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  return node;
-}
+import { el, errorBox, usageBar } from './dom.js';
 
 /** One quota as a labelled bar: {key, label, used, limit} (limit -1: unlimited). */
 function chart({ key, label, used, limit, unit }) {
   const unlimited = limit < 0;
-  const share = unlimited || limit === 0 ? (used > 0 && limit === 0 ? 1 : 0) : Math.min(1, used / limit);
   const text = unlimited ? `${used}${unit} used, no limit` : `${used}${unit} of ${limit}${unit} used`;
-  const level = share >= 0.9 ? 'full' : share >= 0.7 ? 'high' : 'ok';
-  const bar = svg('svg', { class: 'bar', viewBox: '0 0 100 6', preserveAspectRatio: 'none', 'aria-hidden': 'true' });
-  bar.append(svg('rect', { class: 'bar-track', x: 0, y: 0, width: 100, height: 6 }),
-    svg('rect', { class: 'bar-used bar-' + level, x: 0, y: 0, width: (share * 100).toFixed(2), height: 6 }));
+  const bar = usageBar(used, limit);
   return el('li', { class: 'quota', 'data-quota': key, 'data-used': used, 'data-limit': limit },
     el('span', { class: 'quota-label' }, label), el('span', { class: 'quota-text' }, text), bar);
 }

@@ -25,7 +25,8 @@ import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 final class DashboardFiles {
   static final List<String> NAMES = List.of("index.html", "style.css", "dom.js", "api.js", "app.js",
       "login.js", "instances.js", "launch.js", "server.js", "live.js", "overview.js", "images.js", "networks.js",
-      "routers.js", "securitygroups.js", "keypairs.js", "topology.js", "volumes.js", "servergroups.js");
+      "routers.js", "securitygroups.js", "keypairs.js", "topology.js", "volumes.js", "servergroups.js",
+      "adminhypervisors.js", "admininstances.js", "adminflavors.js", "adminidentity.js", "adminquotas.js");
 
   /** One file: its bytes, content type and entity tag. */
   record File(byte[] bytes, ContentType type, EntityTag tag) {

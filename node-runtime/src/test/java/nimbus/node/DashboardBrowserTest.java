@@ -30,8 +30,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * user sees none of it; a hostile name stays text; logging out revokes the token. The other
  * pages: quota charts, an image uploaded with a progress bar and booted from on a network made
  * in the page, which the topology shows the server on; security groups and key pairs; a server
- * launched into a server group, and a volume attached to it, detached, extended and deleted. No
- * page breaks the Content-Security-Policy.
+ * launched into a server group, and a volume attached to it, detached, extended and deleted. The
+ * admin's pages: hypervisor usage as the API says, another project's server, a flavor, a project
+ * and a user with a role made in the page who then logs in and sees no admin page but the API's
+ * refusal. No page breaks the Content-Security-Policy.
  */
 class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -545,6 +547,103 @@ class DashboardBrowserTest {
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + group + "']")).isEmpty());
     assertEquals(404, api.get("/compute/v2.1/os-server-groups/" + group).status());
     assertEquals(List.of(), violations());
+  }
+
+  @Test
+  void theAdminSeesHypervisorsAndEveryProjectAndMakesAUserWhoLogsInWithoutTheAdminPages() throws Exception {
+    Api owner = member("else-" + UUID.randomUUID().toString().substring(0, 8));
+    String theirs = owner.createServer("elsewhere", "42");
+    owner.awaitStatus(theirs, "ACTIVE", WAIT);
+    logIn("admin", nimbus.testing.TestConfig.ADMIN_PASSWORD);
+
+    // each host's usage is what Nova's hypervisor detail says (opened again if a server moved it meanwhile)
+    Eventually.until(WAIT, () -> {
+      open("admin-instances");
+      open("admin-hypervisors");
+      var host = admin.get("/compute/v2.1/os-hypervisors/detail").body().path("hypervisors").get(0);
+      WebElement row = waitFor(By.cssSelector("#hypervisors tr[data-id='" + host.path("id").asText() + "']"));
+      return row.findElement(By.cssSelector("td.name")).getText().equals(host.path("hypervisor_hostname").asText())
+          && row.findElement(By.cssSelector("td.vcpus")).getAttribute("data-used").equals(host.path("vcpus_used").asText())
+          && row.findElement(By.cssSelector("td.vcpus")).getAttribute("data-total").equals(host.path("vcpus").asText())
+          && row.findElement(By.cssSelector("td.ram")).getAttribute("data-used").equals(host.path("memory_mb_used").asText())
+          && row.findElement(By.cssSelector("td.ram")).getAttribute("data-total").equals(host.path("memory_mb").asText())
+          && row.findElement(By.cssSelector("td.running")).getText().equals(host.path("running_vms").asText());
+    });
+    assertTrue(browser.findElements(By.cssSelector("#hypervisors svg.bar rect.bar-used")).size() >= 2);
+    screenshot("admin-hypervisors");
+
+    // another project's server, with its project's name and host, linked to its page
+    open("admin-instances");
+    String project = owner.get("/identity/v3/auth/projects").body().path("projects").get(0).path("name").asText();
+    until(WAIT, d -> !d.findElements(By.cssSelector("#all-servers tr[data-id='" + theirs + "'] td.host")).isEmpty()
+        && d.findElement(By.cssSelector("#all-servers tr[data-id='" + theirs + "'] td.project")).getText().equals(project)
+        && !d.findElement(By.cssSelector("#all-servers tr[data-id='" + theirs + "'] td.host")).getText().isEmpty());
+    click(By.cssSelector("#all-servers tr[data-id='" + theirs + "'] td.name a"));
+    until(WAIT, d -> d.findElement(By.id("server-title")).getText().equals("elsewhere"));
+
+    // a flavor made and deleted
+    open("admin-flavors");
+    type("flavor-name", "made-here");
+    type("flavor-vcpus", "1");
+    type("flavor-ram", "64");
+    type("flavor-disk", "0");
+    click(By.id("flavor-create"));
+    String flavor = idOf(By.xpath("//tbody[@id='flavors']/tr[td[@class='name' and text()='made-here']]"));
+    assertEquals(64, admin.get("/compute/v2.1/flavors/" + flavor).body().path("flavor").path("ram").asInt());
+    confirm(By.cssSelector("#flavors tr[data-id='" + flavor + "'] button[data-action=Delete]"));
+    until(WAIT, d -> d.findElements(By.cssSelector("#flavors tr[data-id='" + flavor + "']")).isEmpty());
+    assertEquals(404, admin.get("/compute/v2.1/flavors/" + flavor).status());
+
+    // a project (its name shown as text) and a user in it with the member role
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String projectName = "<b>x-" + suffix + "</b>";
+    String user = "made-" + suffix;
+    open("admin-identity");
+    type("project-name", projectName);
+    click(By.id("project-create"));
+    String made = idOf(By.xpath("//tbody[@id='projects']/tr[td[@class='name' and text()='" + projectName + "']]"));
+    assertTrue(browser.findElements(By.cssSelector("#projects b")).isEmpty());
+    String memberRole = admin.get("/identity/v3/roles?name=member").body().path("roles").get(0).path("id").asText();
+    type("user-name", user);
+    type("user-password", "pw-" + user);
+    choose("user-project", made);
+    choose("user-role", memberRole);
+    click(By.id("user-create"));
+    String userId = idOf(By.xpath("//tbody[@id='users']/tr[td[@class='name' and text()='" + user + "']]"));
+    WebElement grant = waitFor(By.cssSelector("#assignments tr[data-id='" + userId + "/" + made + "/" + memberRole + "']"));
+    assertEquals(projectName, grant.findElement(By.cssSelector("td.project")).getText());
+    assertEquals("member", grant.findElement(By.cssSelector("td.role")).getText());
+    screenshot("admin-identity");
+
+    // the project's compute quota changed in one value
+    open("admin-quotas");
+    choose("quota-project", made);
+    until(WAIT, d -> !d.findElements(By.cssSelector("#quotas-compute tr[data-id='compute/instances'][data-project='" + made + "']")).isEmpty());
+    type("quota-compute-instances", "7");
+    click(By.cssSelector("#quotas-compute tr[data-id='compute/instances'] button[data-action=Set]"));
+    until(WAIT, d -> d.findElement(By.cssSelector("#quotas-compute tr[data-id='compute/instances'] td.limit")).getText().equals("7"));
+    assertEquals(7, admin.get("/compute/v2.1/os-quota-sets/" + made).body().path("quota_set").path("instances").asInt());
+    assertEquals(List.of(), violations());
+
+    // the new user logs in to the new project: no admin pages in the bar, and one opened by hand
+    // shows the API's refusal and nothing else
+    click(By.id("logout"));
+    logIn(user, "pw-" + user);
+    assertEquals(projectName, browser.findElement(By.cssSelector("#project option[value='" + made + "']")).getText());
+    assertTrue(browser.findElements(By.cssSelector("#nav a[href^='#/admin-']")).isEmpty());
+    Api madeUser = admin.as(user, "pw-" + user, projectName);
+    Api.Reply refused = madeUser.get("/compute/v2.1/os-hypervisors/detail");
+    assertEquals(403, refused.status());
+    ((JavascriptExecutor) browser).executeScript("location.hash = '#/admin-hypervisors';");
+    assertEquals(refused.body().path("forbidden").path("message").asText(), waitFor(By.cssSelector("#main .error")).getText());
+    assertEquals(List.of("H1", "P"), browser.findElements(By.cssSelector("#main > *")).stream().map(WebElement::getTagName)
+        .map(String::toUpperCase).toList());
+    Api.Reply keystone = madeUser.get("/identity/v3/projects");
+    assertEquals(403, keystone.status());
+    ((JavascriptExecutor) browser).executeScript("location.hash = '#/admin-identity';");
+    assertEquals(keystone.body().path("error").path("message").asText(), waitFor(By.cssSelector("#main .error")).getText());
+    assertEquals(2, browser.findElements(By.cssSelector("#main > *")).size());
+    assertTrue(browser.findElements(By.cssSelector("#main table, #main form")).isEmpty());
   }
 
   private String volumeStatus(String id) {

@@ -1,0 +1,34 @@
+// The admin's hypervisors page: each host's state, its vCPUs and RAM used of its total as usage
+// bars, and its running servers, from Nova's os-hypervisors/detail at microversion 2.1 (the one
+// whose detail still carries the usage). Admin only: a member's page shows Nova's refusal.
+import { api } from './api.js';
+import { el, table, emptyRow, usageBar, refuse } from './dom.js';
+
+const COLUMNS = ['Name', 'State', 'Status', 'vCPUs', 'RAM', 'Running VMs'];
+
+/** A usage cell: "used of total unit" as text, the numbers as attributes, and the bar. */
+function usage(kind, used, total, unit) {
+  return el('td', { class: kind, 'data-used': used, 'data-total': total },
+    el('span', { class: 'quota-text' }, `${used}${unit} of ${total}${unit}`), usageBar(used, total));
+}
+
+export function render(main) {
+  const heading = el('h1', {}, 'Hypervisors');
+  const body = el('tbody', { id: 'hypervisors' });
+  const summary = el('p', { id: 'hypervisors-summary', class: 'notice' });
+  main.append(heading, summary, table('Hypervisors', COLUMNS, body));
+
+  api.get('/compute/v2.1/os-hypervisors/detail').then(({ hypervisors }) => {
+    body.replaceChildren(...hypervisors.map((h) => el('tr', { 'data-id': h.id },
+      el('td', { class: 'name' }, h.hypervisor_hostname),
+      el('td', { class: 'state' }, h.state),
+      el('td', { class: 'status' }, h.status),
+      usage('vcpus', h.vcpus_used, h.vcpus, ''),
+      usage('ram', h.memory_mb_used, h.memory_mb, ' MB'),
+      el('td', { class: 'running' }, String(h.running_vms)))));
+    if (hypervisors.length === 0) body.append(emptyRow(COLUMNS.length, 'No hypervisors have reported.'));
+    summary.textContent = `${hypervisors.length} hypervisor${hypervisors.length === 1 ? '' : 's'}, `
+      + `${hypervisors.filter((h) => h.state === 'up').length} up.`;
+  }, (e) => refuse(main, heading, e));
+  return null;
+}
