@@ -66,6 +66,11 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.CloneVolume(volumeId, sourceId, gigabytes, r));
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, int gigabytes) {
     return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
         .ask(r -> new VolumeQuotaEntity.ReserveSnapshot(snapshotId, gigabytes, r), timeout);

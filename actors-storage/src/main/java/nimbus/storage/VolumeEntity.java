@@ -377,6 +377,8 @@ public final class VolumeEntity
           } else {
             steps.ask("create", () -> v.snapshotId().isPresent()
                 ? claims.createStorageFrom(v.host().orElseThrow(), volumeId, v.snapshotId().get(), v.size())
+                : v.sourceVolid().isPresent()
+                ? claims.cloneStorage(v.host().orElseThrow(), volumeId, v.sourceVolid().get(), v.size())
                 : claims.createStorage(volumeId, v.size()));
           }
         }

@@ -281,4 +281,14 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(Optional.of("host-s"), v.host());
     assertTrue(claims.asked.stream().noneMatch(s -> s.equals("create 2")), "no empty file made instead");
   }
+
+  @Test
+  void aVolumeFromAVolumeIsACopyMadeOnTheSourcesHost() {
+    claims.accept("reserve 3");
+    claims.answer("clone host-s from v0 3", "host-s");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(3).fromVolume("v0", "host-s"), r));
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of("v0"), v.sourceVolid());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.equals("create 3")), "no empty file made instead");
+  }
 }

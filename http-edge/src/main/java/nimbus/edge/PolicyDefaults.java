@@ -169,7 +169,7 @@ final class PolicyDefaults {
     r.put("volume:get", READER);
     r.put("volume:get_all", READER);
     for (String change : new String[] {"volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
-        "volume:update_snapshot_metadata"}) {
+        "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"}) {
       r.put(change, MEMBER);
     }
     r.put("volume:get_snapshot", READER);

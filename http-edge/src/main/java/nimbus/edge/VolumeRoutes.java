@@ -26,7 +26,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, also
- * from a snapshot, list, detail, show, update, delete, {@code os-extend}), snapshots
+ * from a snapshot or another volume, list, detail, show, update, delete, {@code os-extend}), snapshots
  * ({@link SnapshotRoutes}), the one volume type {@code __DEFAULT__},
  * absolute limits and the volume quota sets. Errors are Cinder's (the same fault bodies as Nova's).
  * A project sees only its own volumes: another's id is a 404.
@@ -104,7 +104,11 @@ final class VolumeRoutes extends ServiceRoutes {
     JsonNode in = Json.parseObject(text).get("volume");
     if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'volume' in request body.");
     Optional<String> snapshotId = shortText(in, "snapshot_id");
-    Optional<Integer> asked = in.hasNonNull("size") || snapshotId.isEmpty()
+    Optional<String> sourceVolid = shortText(in, "source_volid");
+    if (snapshotId.isPresent() && sourceVolid.isPresent()) {
+      throw ApiError.badRequest("Invalid input received: only one of snapshot_id and source_volid may be given.");
+    }
+    Optional<Integer> asked = in.hasNonNull("size") || snapshotId.isEmpty() && sourceVolid.isEmpty()
         ? Optional.of(size(in.get("size"), "size")) : Optional.empty();
     String name = shortText(in, "name").orElse("");
     String description = shortText(in, "description").orElse("");
@@ -115,11 +119,12 @@ final class VolumeRoutes extends ServiceRoutes {
     if (!type.equals(DEFAULT_TYPE) && !type.equals(DEFAULT_TYPE_ID)) {
       throw ApiError.notFound("Volume type with name " + type + " could not be found.");
     }
-    for (String unsupported : List.of("source_volid", "imageRef", "backup_id", "consistencygroup_id")) {
+    for (String unsupported : List.of("imageRef", "backup_id", "consistencygroup_id")) {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    CompletionStage<Volume> requested = snapshotId.isEmpty()
+    CompletionStage<Volume> requested = sourceVolid.isPresent() ? cloneOf(ctx, sourceVolid.get(), asked, id, name,
+        description, metadata, zone) : snapshotId.isEmpty()
         ? java.util.concurrent.CompletableFuture.completedFuture(Volume.requested(id, ctx.projectId(), ctx.userId(), name,
             description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()))
         : snapshots.visible(ctx, snapshotId.get()).thenApply(s -> {
@@ -136,6 +141,24 @@ final class VolumeRoutes extends ServiceRoutes {
         });
     return requested.thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(v, r), timeout))
         .thenApply(v -> changed(202, v, base));
+  }
+
+  /** A volume asked as a copy of the caller's volume {@code source}, on its storage host; its size by default. */
+  private CompletionStage<Volume> cloneOf(RequestContext ctx, String source, Optional<Integer> asked, String id, String name,
+      String description, Map<String, String> metadata, String zone) {
+    return visible(ctx, source).thenApply(s -> {
+      if (!s.status().equals(Volume.AVAILABLE) && !s.status().equals(Volume.IN_USE) || s.host().isEmpty()) {
+        throw ApiError.badRequest("Invalid volume: Unable to create a volume from an originating source volume when its"
+            + " status is not 'available' or 'in-use'.");
+      }
+      int size = asked.orElse(s.size());
+      if (size < s.size()) {
+        throw ApiError.badRequest("Invalid input received: Volume size '" + size + "'GB cannot be smaller than original"
+            + " volume size " + s.size() + "GB. They must be >= original volume size.");
+      }
+      return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE,
+          Instant.now()).fromVolume(s.id(), s.host().get());
+    });
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
@@ -282,7 +305,7 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
         .orElse(List.of()));
     m.put("snapshot_id", v.snapshotId().orElse(null));
-    m.put("source_volid", null);
+    m.put("source_volid", v.sourceVolid().orElse(null));
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());

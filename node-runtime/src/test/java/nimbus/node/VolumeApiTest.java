@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Cinder's v3 API over real HTTP on an all-in-one node (libvirt's test driver holds the files):
  * a volume's life from create to delete, lists, paging and filters, extend, types, limits and quota
- * sets, snapshots and volumes from them, and the attacks: another project's volume or snapshot,
+ * sets, snapshots and volumes from them or from volumes, and the attacks: another project's volume or snapshot,
  * bad sizes, a path of another project, a quota passed.
  */
 class VolumeApiTest {
@@ -278,6 +278,12 @@ class VolumeApiTest {
     assertEquals("s2", renamed.body().path("snapshot").path("name").asText(), renamed.raw());
     assertEquals(200, t.api().send("PUT", t.path("/snapshots/" + id + "/metadata"), "{\"metadata\": {\"a\": \"b\"}}").status());
     assertEquals("{\"a\":\"b\"}", t.api().get(t.path("/snapshots/" + id + "/metadata")).body().path("metadata").toString());
+    assertEquals(200, t.api().send("PUT", t.path("/snapshots/" + id + "/metadata/c"), "{\"meta\": {\"c\": \"d\"}}").status());
+    assertEquals("d", t.api().get(t.path("/snapshots/" + id + "/metadata/c")).body().path("meta").path("c").asText());
+    assertEquals(200, t.api().delete(t.path("/snapshots/" + id + "/metadata/a")).status());
+    assertFault(t.api().get(t.path("/snapshots/" + id + "/metadata/a")), 404, "itemNotFound");
+    assertFault(t.api().send("PUT", t.path("/snapshots/" + id + "/metadata/x"), "{\"meta\": {\"y\": \"d\"}}"), 400,
+        "badRequest");
     Api.Reply refused = t.api().delete(t.path("/volumes/" + volume));
     assertFault(refused, 400, "badRequest");
     assertTrue(refused.raw().contains("have snapshots"), refused.raw());
@@ -287,6 +293,13 @@ class VolumeApiTest {
     JsonNode copied = awaitStatus(t, copy, "available");
     assertEquals(id, copied.path("snapshot_id").asText());
     assertEquals(1, copied.path("size").asInt(), "the snapshot's size by default");
+    String clone = create(t, "{\"volume\": {\"source_volid\": \"" + copy + "\", \"size\": 3}}");
+    JsonNode cloned = awaitStatus(t, clone, "available");
+    assertEquals(copy, cloned.path("source_volid").asText());
+    assertEquals(3, cloned.path("size").asInt());
+    assertFault(t.api().post(t.path("/volumes"), "{\"volume\": {\"source_volid\": \"" + copy + "\", \"size\": 0}}"),
+        400, "badRequest");
+    assertEquals(202, t.api().delete(t.path("/volumes/" + clone)).status());
     assertEquals(202, t.api().delete(t.path("/snapshots/" + id)).status());
     Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + id)).status() == 404);
     Eventually.until(WAIT, () -> t.api().delete(t.path("/volumes/" + volume)).status() == 202);
@@ -312,6 +325,8 @@ class VolumeApiTest {
         "itemNotFound");
     assertFault(other.api().get(other.path("/snapshots/" + id + "/metadata")), 404, "itemNotFound");
     assertFault(other.api().post(other.path("/volumes"), "{\"volume\": {\"snapshot_id\": \"" + id + "\"}}"), 404,
+        "itemNotFound");
+    assertFault(other.api().post(other.path("/volumes"), "{\"volume\": {\"source_volid\": \"" + volume + "\"}}"), 404,
         "itemNotFound");
     assertTrue(other.api().get(other.path("/snapshots/detail?all_tenants=1")).body().path("snapshots").isEmpty());
     assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {}}"), 400, "badRequest");

@@ -187,9 +187,14 @@ public final class LibvirtPoolBackend implements StorageBackend {
     copy(SNAPSHOT_PREFIX + snapshotId, PREFIX + volumeId, bytes);
   }
 
+  @Override
+  public void cloneVolume(String volumeId, String sourceId, long bytes) {
+    copy(PREFIX + sourceId, PREFIX + volumeId, bytes);
+  }
+
   /**
    * Makes {@code target} a full copy of {@code source} inside the pool (libvirt copies the data),
-   * then grows it to {@code bytes} if that is larger; nothing if {@code target} exists.
+   * of {@code bytes} if that is larger than the source; nothing if {@code target} exists.
    */
   private void copy(String source, String target, long bytes) {
     withPool(pool -> {
@@ -200,13 +205,9 @@ public final class LibvirtPoolBackend implements StorageBackend {
       }
       StorageVol from = lookup(pool, source).orElseThrow(() -> new StorageException("no storage " + source, null));
       try {
-        long capacity = from.getInfo().capacity;
-        StorageVol made = pool.storageVolCreateXMLFrom(rawXml(target, capacity), from, 0);
-        try {
-          if (bytes > capacity) made.resize(bytes, 0);
-        } finally {
-          made.free();
-        }
+        // libvirt sizes the new file as its definition says, then copies the source's bytes into it
+        long capacity = Math.max(bytes, from.getInfo().capacity);
+        pool.storageVolCreateXMLFrom(rawXml(target, capacity), from, 0).free();
       } catch (LibvirtException e) {
         // a copy half made must not stay as if it were whole
         lookup(pool, target).ifPresent(this::deleteQuietly);

@@ -147,6 +147,9 @@ public final class StorageAgent {
     } else if (command instanceof StorageHostCommand.CreateVolumeFrom c) {
       run(c.volumeId(), () -> backend.createFrom(c.volumeId(), c.snapshotId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.CloneVolume c) {
+      run(c.volumeId(), () -> backend.cloneVolume(c.volumeId(), c.sourceId(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));

@@ -35,6 +35,9 @@ public interface StorageBackend extends AutoCloseable {
    */
   void createFrom(String volumeId, String snapshotId, long bytes);
 
+  /** Makes the volume's storage as a copy of volume {@code sourceId}'s, grown to {@code bytes}, as {@link #createFrom}. */
+  void cloneVolume(String volumeId, String sourceId, long bytes);
+
   @Override
   void close();
 }

@@ -87,6 +87,15 @@ class SystemPoolBackendTest {
     }
     assertEquals(new String(marker, java.nio.charset.StandardCharsets.UTF_8),
         new String(read, java.nio.charset.StandardCharsets.UTF_8), "the bytes as they were at the snapshot");
+    String clone = UUID.randomUUID().toString();
+    backend.cloneVolume(clone, copy, 2 * GIB);
+    try (var f = new java.io.RandomAccessFile(backend.path(clone), "r")) {
+      f.seek(GIB / 2);
+      f.readFully(read);
+    }
+    assertEquals(new String(marker, java.nio.charset.StandardCharsets.UTF_8),
+        new String(read, java.nio.charset.StandardCharsets.UTF_8), "a volume from a volume has its bytes");
+    backend.remove(clone);
     backend.removeSnapshot(snapshot);
     backend.removeSnapshot(snapshot);
     assertFalse(Files.exists(snapshotFile));
