@@ -86,9 +86,10 @@ final class SnapshotRoutes extends ServiceRoutes {
     JsonNode in = Json.parseObject(text).get("snapshot");
     if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'snapshot' in request body.");
     JsonNode volume = in.get("volume_id");
-    if (volume == null || !volume.isTextual()) {
-      throw ApiError.badRequest("Invalid input for field/attribute volume_id. It must be a string.");
-    }
+    if (volume == null) throw ApiError.badRequest("Invalid input for field/attribute snapshot. 'volume_id' is a required property");
+    // Cinder's schema lets a null through, and then finds no such volume
+    if (volume.isNull()) throw ApiError.notFound("Volume None could not be found.");
+    if (!volume.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute volume_id. It must be a string.");
     boolean force = force(in.get("force"));
     String name = VolumeRoutes.shortText(in, "name").or(() -> VolumeRoutes.shortText(in, "display_name")).orElse("");
     String description = VolumeRoutes.shortText(in, "description")

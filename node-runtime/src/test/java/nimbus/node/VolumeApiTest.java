@@ -330,6 +330,7 @@ class VolumeApiTest {
         "itemNotFound");
     assertTrue(other.api().get(other.path("/snapshots/detail?all_tenants=1")).body().path("snapshots").isEmpty());
     assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {}}"), 400, "badRequest");
+    assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": null}}"), 404, "itemNotFound");
     assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume
         + "\", \"force\": \"maybe\"}}"), 400, "badRequest");
     assertFault(owner.api().get(owner.path("/snapshots/not-a-uuid")), 404, "itemNotFound");
