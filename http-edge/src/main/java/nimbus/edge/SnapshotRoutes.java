@@ -119,7 +119,13 @@ final class SnapshotRoutes extends ServiceRoutes {
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
         Optional.ofNullable(q.get("volume_id")), Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
-    return readSide(() -> listing.list(query), blocking).thenApply(ss -> Json.response(200, Map.of("snapshots",
+    return readSide(() -> {
+      try {
+        return listing.list(query);
+      } catch (nimbus.cluster.ReadSideRows.MarkerNotFound e) {
+        throw ApiError.notFound(e.getMessage()); // Cinder's MarkerNotFound is a 404
+      }
+    }, blocking).thenApply(ss -> Json.response(200, Map.of("snapshots",
         ss.stream().map(s -> view(ctx, s, detail)).toList())));
   }
 

@@ -334,6 +334,7 @@ class VolumeApiTest {
     assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume
         + "\", \"force\": \"maybe\"}}"), 400, "badRequest");
     assertFault(owner.api().get(owner.path("/snapshots/not-a-uuid")), 404, "itemNotFound");
+    assertFault(other.api().get(other.path("/snapshots?marker=" + id)), 404, "itemNotFound");
     assertFault(owner.api().post(owner.path("/volumes"), "{\"volume\": {\"snapshot_id\": \"" + id + "\", \"size\": 2,"
         + " \"name\": 5}}"), 400, "badRequest");
     assertEquals(202, owner.api().delete(owner.path("/snapshots/" + id)).status());
