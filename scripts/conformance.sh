@@ -7,7 +7,8 @@
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
 #   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with --interop-only)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
-# temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_BUILD_LOCK=FILE
+# temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_CONFORMANCE_CINDER=true
+# tells tempest the volume service is there (for --regex runs of tempest.api.volume); NIMBUS_BUILD_LOCK=FILE
 # takes that lock (flock) around the build, for machines where several checkouts build at once.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -317,11 +318,15 @@ port_security = true
 [validation]
 run_validation = false
 
+[volume]
+build_timeout = 90
+build_interval = 1
+
 [service_available]
 nova = true
 glance = true
 neutron = true
-cinder = false
+cinder = ${NIMBUS_CONFORMANCE_CINDER:-false}
 swift = false
 heat = false
 horizon = false

@@ -16,11 +16,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * {@link VolumeClaims} as messages: the quota to the sharded {@link VolumeQuotaEntity}, files to
+ * {@link VolumeClaims} and {@link SnapshotClaims} as messages: volumes to the sharded
+ * {@link VolumeEntity}, the quota to the sharded {@link VolumeQuotaEntity}, files to
  * the storage hosts' agents found through the receptionist. No storage host up is no answer (the
  * step asks again later).
  */
-public final class ShardedVolumeClaims implements VolumeClaims {
+public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
@@ -56,6 +57,51 @@ public final class ShardedVolumeClaims implements VolumeClaims {
   @Override
   public CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId) {
     return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.RemoveVolume(volumeId, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> createStorageFrom(String host, String volumeId, String snapshotId,
+      int gigabytes) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.CreateVolumeFrom(volumeId, snapshotId, gigabytes, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.CloneVolume(volumeId, sourceId, gigabytes, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, int gigabytes) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.ReserveSnapshot(snapshotId, gigabytes, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseSnapshot(String projectId, String snapshotId) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.ReleaseSnapshot(snapshotId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Volume>> link(String volumeId, String snapshotId, String projectId, boolean force) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volumeId)
+        .ask(r -> new VolumeEntity.AddSnapshot(snapshotId, projectId, force, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> unlink(String volumeId, String snapshotId) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volumeId)
+        .ask(r -> new VolumeEntity.RemoveSnapshot(snapshotId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> createSnapshotStorage(String host, String volumeId, String snapshotId) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.SnapshotVolume(volumeId, snapshotId, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeSnapshotStorage(String host, String snapshotId) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.RemoveSnapshot(snapshotId, r));
   }
 
   private <T> CompletionStage<StatusReply<T>> ask(ServiceKey<StorageHostCommand> key,

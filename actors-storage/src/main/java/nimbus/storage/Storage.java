@@ -19,12 +19,14 @@ public final class Storage {
   }
 
   /**
-   * The volume entities and their projects' quotas; {@code stepRetry}: how long a volume's step
+   * The volume and snapshot entities and their projects' quotas; {@code stepRetry}: how long a volume's step
    * waits for an answer before it is asked again.
    */
   public static void initVolumes(ActorSystem<?> system, Clock clock, Duration stepRetry) {
-    VolumeClaims claims = new ShardedVolumeClaims(system, stepRetry);
+    ShardedVolumeClaims claims = new ShardedVolumeClaims(system, stepRetry);
     Entities.initRemembered(system, VolumeEntity.TYPE_KEY, ctx -> VolumeEntity.create(ctx.getEntityId(), claims,
+        stepRetry, clock, java.util.Optional.of(ctx.getShard())));
+    Entities.initRemembered(system, SnapshotEntity.TYPE_KEY, ctx -> SnapshotEntity.create(ctx.getEntityId(), claims,
         stepRetry, clock, java.util.Optional.of(ctx.getShard())));
     Entities.init(system, VolumeQuotaEntity.TYPE_KEY,
         ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS));
@@ -40,5 +42,9 @@ public final class Storage {
       VolumeListProjection.createTable(c);
     }
     ReadSideProjection.run(system, VolumeListProjection.NAME, VolumeEntity.TAG, VolumeListProjection::new);
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      SnapshotListProjection.createTable(c);
+    }
+    ReadSideProjection.run(system, SnapshotListProjection.NAME, SnapshotEntity.TAG, SnapshotListProjection::new);
   }
 }

@@ -39,4 +39,19 @@ public sealed interface StorageHostCommand extends CborSerializable {
    */
   record ExportVolume(String volumeId, String toHost, ActorRef<StatusReply<String>> replyTo)
       implements StorageHostCommand {}
+
+  /** Makes snapshot {@code snapshotId}'s file, a full copy of the volume's (idempotent). */
+  record SnapshotVolume(String volumeId, String snapshotId, ActorRef<StatusReply<Done>> replyTo)
+      implements StorageHostCommand {}
+
+  /** Removes the snapshot's file (answered also when there is none). */
+  record RemoveSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements StorageHostCommand {}
+
+  /** Makes the volume's file of {@code gigabytes} GiB as a copy of volume {@code sourceId}'s; answered with the host's name. */
+  record CloneVolume(String volumeId, String sourceId, int gigabytes, ActorRef<StatusReply<String>> replyTo)
+      implements StorageHostCommand {}
+
+  /** Makes the volume's file of {@code gigabytes} GiB as a copy of the snapshot's; answered with the host's name. */
+  record CreateVolumeFrom(String volumeId, String snapshotId, int gigabytes, ActorRef<StatusReply<String>> replyTo)
+      implements StorageHostCommand {}
 }

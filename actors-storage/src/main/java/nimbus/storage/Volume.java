@@ -9,7 +9,9 @@ import nimbus.cluster.CborSerializable;
  * A block storage volume as the volume API shows it, with what its steps need: {@code quotaHeld}
  * is the gigabytes its project's quota holds for it (0: none, and it is not counted as a volume),
  * {@code targetSize} the size an extend asks for (0: none), {@code stored} whether its storage host
- * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it.
+ * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it,
+ * {@code snapshotId} and {@code sourceVolid} the snapshot or volume it was copied from,
+ * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
@@ -18,7 +20,8 @@ import nimbus.cluster.CborSerializable;
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
     Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
-    Optional<VolumeAttachment> attachment)
+    Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
+    java.util.Set<String> snapshots)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -37,19 +40,36 @@ public record Volume(String id, String projectId, String userId, String name, St
     metadata = Map.copyOf(metadata);
     if (userId == null) userId = "";
     if (attachment == null) attachment = Optional.empty();
+    if (snapshotId == null) snapshotId = Optional.empty();
+    if (sourceVolid == null) sourceVolid = Optional.empty();
+    snapshots = snapshots == null ? java.util.Set.of() : java.util.Set.copyOf(snapshots);
   }
 
   /** A volume asked for, before its quota or storage is held. */
   public static Volume requested(String id, String projectId, String userId, String name, String description, int size,
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
-        0, 0, false, Optional.empty(), Optional.empty(), Optional.empty());
+        0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of());
+  }
+
+  /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
+  public Volume fromSnapshot(String snapshot, String snapshotHost) {
+    return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
+        createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
+        Optional.of(snapshot), sourceVolid, snapshots);
+  }
+
+  /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
+  public Volume fromVolume(String source, String sourceHost) {
+    return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
+        createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
+        snapshotId, Optional.of(source), snapshots);
   }
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
   public boolean deletable() {
-    return status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
-        || status.equals(ERROR_DELETING);
+    return snapshots.isEmpty() && (status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
+        || status.equals(ERROR_DELETING));
   }
 
   /** The gigabytes its quota should hold now: what an extend asks for while it runs, else its size. */
@@ -62,7 +82,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -71,6 +91,8 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), at)), at);
     }
     if (event instanceof VolumeEntity.DetachBegun) return attaching(DETACHING, attachment, at);
+    if (event instanceof VolumeEntity.SnapshotAdded e) return withSnapshots(e.snapshotId(), true, at);
+    if (event instanceof VolumeEntity.SnapshotRemoved e) return withSnapshots(e.snapshotId(), false, at);
     if (event instanceof VolumeEntity.VolumeReleased) return attaching(AVAILABLE, Optional.empty(), at);
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {
@@ -102,7 +124,15 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots);
+  }
+
+  private Volume withSnapshots(String snapshot, boolean add, Instant at) {
+    java.util.Set<String> dependents = new java.util.HashSet<>(snapshots);
+    if (add) dependents.add(snapshot);
+    else dependents.remove(snapshot);
+    return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -114,6 +144,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots);
   }
 }

@@ -20,6 +20,18 @@ public interface VolumeClaims {
   /** A storage host makes the volume's file of {@code gigabytes}; answered with the host's name. */
   CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes);
 
+  /**
+   * The storage host {@code host} makes the volume's file of {@code gigabytes} as a copy of snapshot
+   * {@code snapshotId}'s; answered with the host's name.
+   */
+  CompletionStage<StatusReply<String>> createStorageFrom(String host, String volumeId, String snapshotId, int gigabytes);
+
+  /**
+   * The storage host {@code host} makes the volume's file of {@code gigabytes} as a copy of volume
+   * {@code sourceId}'s; answered with the host's name.
+   */
+  CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes);
+
   /** The volume's file on {@code host} grows to {@code gigabytes}. */
   CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes);
 

@@ -86,6 +86,17 @@ public final class VolumeEntity
    */
   public record Release(String attachmentId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Snapshot {@code snapshotId} of project {@code projectId} depends on the volume from now on
+   * (answered with the volume: its storage host). Idempotent by snapshot; refused unless available
+   * (or in-use, with {@code force}), and not found for another project's snapshot.
+   */
+  public record AddSnapshot(String snapshotId, String projectId, boolean force, ActorRef<StatusReply<Volume>> replyTo)
+      implements Command {}
+
+  /** The snapshot is gone (or never was made): the volume no longer depends on it. Always answered. */
+  public record RemoveSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -137,6 +148,10 @@ public final class VolumeEntity
   public record VolumeReleased(Instant at) implements Event {}
 
   public record StorageRemoved(Instant at) implements Event {}
+
+  public record SnapshotAdded(String snapshotId, Instant at) implements Event {}
+
+  public record SnapshotRemoved(String snapshotId, Instant at) implements Event {}
 
   public record QuotaReleased(Instant at) implements Event {}
 
@@ -232,6 +247,8 @@ public final class VolumeEntity
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(AddSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(RemoveSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         // nothing here to let go: the server's detach or delete may finish
         .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
@@ -284,6 +301,10 @@ public final class VolumeEntity
                 c.metadata().orElse(v.metadata()), now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
           })
           .onCommand(Extend.class, (s, c) -> extend(s.volume(), c))
+          .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
+          .onCommand(RemoveSnapshot.class, (s, c) -> s.volume().snapshots().contains(c.snapshotId())
+              ? Effect().persist(new SnapshotRemoved(c.snapshotId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+              : Effect().reply(c.replyTo(), StatusReply.ack()))
           .onCommand(Delete.class, (s, c) -> s.volume().deletable()
               ? Effect().persist(new DeleteRequested(now())).thenRun(this::drive).thenReply(c.replyTo(), n -> StatusReply.ack())
               : Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume status must be available or error"
@@ -303,6 +324,19 @@ public final class VolumeEntity
           + " status must be available to reserve, but the status is " + v.status() + "."));
     }
     return Effect().persist(new VolumeReserved(c.attachmentId(), c.serverId(), now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+  }
+
+  /** Cinder snapshots an available volume, or with {@code force} one in use. */
+  private ReplyEffect<Event, State> addSnapshot(Volume v, AddSnapshot c) {
+    if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
+    if (v.snapshots().contains(c.snapshotId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
+    boolean usable = v.status().equals(Volume.AVAILABLE) || c.force() && v.status().equals(Volume.IN_USE);
+    if (!usable) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be "
+          + (c.force() ? "available, in-use" : "available") + ", but current status is: " + v.status() + "."));
+    }
+    return Effect().persist(new SnapshotAdded(c.snapshotId(), now()))
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
@@ -341,7 +375,11 @@ public final class VolumeEntity
           if (v.quotaHeld() == 0) {
             steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
           } else {
-            steps.ask("create", () -> claims.createStorage(volumeId, v.size()));
+            steps.ask("create", () -> v.snapshotId().isPresent()
+                ? claims.createStorageFrom(v.host().orElseThrow(), volumeId, v.snapshotId().get(), v.size())
+                : v.sourceVolid().isPresent()
+                ? claims.cloneStorage(v.host().orElseThrow(), volumeId, v.sourceVolid().get(), v.size())
+                : claims.createStorage(volumeId, v.size()));
           }
         }
         case Volume.EXTENDING -> {

@@ -17,8 +17,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * One project's block storage quota (Cinder's {@code volumes} and {@code gigabytes}): its limits
- * and the gigabytes each of its volumes holds. A single writer per project, so concurrent creates
+ * One project's block storage quota (Cinder's {@code volumes}, {@code snapshots} and
+ * {@code gigabytes}): its limits and the gigabytes each of its volumes and snapshots holds. A single writer per project, so concurrent creates
  * never together pass a limit; holding and giving back are idempotent by the volume's id.
  */
 public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedReplies<
@@ -27,8 +27,9 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "VolumeQuota");
   public static final String VOLUMES = "volumes";
   public static final String GIGABYTES = "gigabytes";
-  /** Cinder's defaults (quota_volumes, quota_gigabytes). */
-  public static final Map<String, Integer> DEFAULTS = Map.of(VOLUMES, 10, GIGABYTES, 1000);
+  public static final String SNAPSHOTS = "snapshots";
+  /** Cinder's defaults (quota_volumes, quota_gigabytes, quota_snapshots). */
+  public static final Map<String, Integer> DEFAULTS = Map.of(VOLUMES, 10, GIGABYTES, 1000, SNAPSHOTS, 10);
 
   /** Messages a project's volume quota understands. */
   public sealed interface Command extends CborSerializable {}
@@ -41,6 +42,12 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   /** Gives back what the volume holds, answered once done. */
   public record Release(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Holds a snapshot and its {@code gigabytes}, unless a limit would be passed (413, as Cinder); idempotent. */
+  public record ReserveSnapshot(String snapshotId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Gives back what the snapshot holds, answered once done. */
+  public record ReleaseSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** Sets limits (-1: unlimited); kinds not named keep theirs. */
   public record SetLimits(Map<String, Integer> limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
@@ -56,17 +63,28 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   public record LimitsSet(Map<String, Integer> limits) implements Event {}
 
-  /** The limits an admin set over the defaults, and the gigabytes held per volume. */
-  public record Quota(Map<String, Integer> limits, Map<String, Integer> defaults, Map<String, Integer> held)
-      implements CborSerializable {
+  public record SnapshotReserved(String snapshotId, int gigabytes) implements Event {}
+
+  public record SnapshotReleased(String snapshotId) implements Event {}
+
+  /** The limits an admin set over the defaults, and the gigabytes held per volume and per snapshot. */
+  public record Quota(Map<String, Integer> limits, Map<String, Integer> defaults, Map<String, Integer> held,
+      Map<String, Integer> snapshots) implements CborSerializable {
+
+    public Quota {
+      if (snapshots == null) snapshots = Map.of();
+    }
 
     public int limit(String kind) {
       return limits.getOrDefault(kind, defaults.getOrDefault(kind, -1));
     }
 
-    /** What is in use of {@code kind}: volumes held, or their gigabytes. */
+    /** What is in use of {@code kind}: volumes held, snapshots held, or the gigabytes of both. */
     public int used(String kind) {
-      return kind.equals(VOLUMES) ? held.size() : held.values().stream().mapToInt(Integer::intValue).sum();
+      if (kind.equals(VOLUMES)) return held.size();
+      if (kind.equals(SNAPSHOTS)) return snapshots.size();
+      return held.values().stream().mapToInt(Integer::intValue).sum()
+          + snapshots.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** Every kind with its limit. */
@@ -90,7 +108,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   @Override
   public Quota emptyState() {
-    return new Quota(Map.of(), defaults, Map.of());
+    return new Quota(Map.of(), defaults, Map.of(), Map.of());
   }
 
   @Override
@@ -99,6 +117,10 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onCommand(Reserve.class, this::reserve)
         .onCommand(Release.class, (q, c) -> q.held().containsKey(c.volumeId())
             ? Effect().persist(new Released(c.volumeId())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(ReserveSnapshot.class, this::reserveSnapshot)
+        .onCommand(ReleaseSnapshot.class, (q, c) -> q.snapshots().containsKey(c.snapshotId())
+            ? Effect().persist(new SnapshotReleased(c.snapshotId())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(Map.copyOf(c.limits())))
             .thenReply(c.replyTo(), StatusReply::success))
@@ -126,23 +148,51 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
     return Effect().persist(new Reserved(c.volumeId(), c.gigabytes())).thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, Quota> reserveSnapshot(Quota q, ReserveSnapshot c) {
+    if (q.snapshots().containsKey(c.snapshotId())) return Effect().reply(c.replyTo(), StatusReply.ack());
+    int snapshots = q.limit(SNAPSHOTS);
+    if (snapshots >= 0 && q.used(SNAPSHOTS) + 1 > snapshots) {
+      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+          "SnapshotLimitExceeded: Maximum number of snapshots allowed (" + snapshots + ") exceeded"));
+    }
+    int gigabytes = q.limit(GIGABYTES);
+    int consumed = q.used(GIGABYTES);
+    if (gigabytes >= 0 && consumed + c.gigabytes() > gigabytes) {
+      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+          "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
+              + c.gigabytes() + "G, quota is " + gigabytes + "G and " + consumed + "G has been consumed."));
+    }
+    return Effect().persist(new SnapshotReserved(c.snapshotId(), c.gigabytes()))
+        .thenReply(c.replyTo(), n -> StatusReply.ack());
+  }
+
   @Override
   public EventHandler<Quota, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
         .onEvent(Reserved.class, (q, e) -> {
           Map<String, Integer> held = new HashMap<>(q.held());
           held.put(e.volumeId(), e.gigabytes());
-          return new Quota(q.limits(), defaults, Map.copyOf(held));
+          return new Quota(q.limits(), defaults, Map.copyOf(held), q.snapshots());
         })
         .onEvent(Released.class, (q, e) -> {
           Map<String, Integer> held = new HashMap<>(q.held());
           held.remove(e.volumeId());
-          return new Quota(q.limits(), defaults, Map.copyOf(held));
+          return new Quota(q.limits(), defaults, Map.copyOf(held), q.snapshots());
         })
         .onEvent(LimitsSet.class, (q, e) -> {
           Map<String, Integer> limits = new HashMap<>(q.limits());
           limits.putAll(e.limits());
-          return new Quota(Map.copyOf(limits), defaults, q.held());
+          return new Quota(Map.copyOf(limits), defaults, q.held(), q.snapshots());
+        })
+        .onEvent(SnapshotReserved.class, (q, e) -> {
+          Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
+          snapshots.put(e.snapshotId(), e.gigabytes());
+          return new Quota(q.limits(), defaults, q.held(), Map.copyOf(snapshots));
+        })
+        .onEvent(SnapshotReleased.class, (q, e) -> {
+          Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
+          snapshots.remove(e.snapshotId());
+          return new Quota(q.limits(), defaults, q.held(), Map.copyOf(snapshots));
         })
         .build();
   }

@@ -56,6 +56,17 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> createStorageFrom(String host, String volumeId, String snapshotId,
+      int gigabytes) {
+    return step("create " + host + " from " + snapshotId + " " + gigabytes);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes) {
+    return step("clone " + host + " from " + sourceId + " " + gigabytes);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
     return step("resize " + host + " " + gigabytes);
   }

@@ -241,4 +241,54 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess());
     assertEquals(Volume.AVAILABLE, awaitStatus(Volume.AVAILABLE).status());
   }
+
+  @Test
+  void aVolumeWithSnapshotsIsNotDeletedAndIsSnapshottedInUseOnlyWithForce() {
+    createAvailable(1);
+    Volume linked = this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s1", "p1", false, r)).getValue();
+    assertEquals(java.util.Set.of("s1"), linked.snapshots());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s1", "p1", false, r)).isSuccess(), "idempotent");
+    StatusReply<Done> refused = ask(VolumeEntity.Delete::new);
+    assertTrue(refused.getError().getMessage().contains("have snapshots"), refused.getError().getMessage());
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(
+        this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s2", "other", false, r)).getError()).kind(),
+        "another project's snapshot does not see the volume");
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "server", "p1", r));
+    this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h", r));
+    StatusReply<Volume> inUse = ask(r -> new VolumeEntity.AddSnapshot("s3", "p1", false, r));
+    assertEquals("Invalid volume: Volume " + id + " status must be available, but current status is: in-use.",
+        Rejection.from(inUse.getError()).message());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s3", "p1", true, r)).isSuccess());
+    this.<Done>ask(r -> new VolumeEntity.Release("a1", r));
+    kit.restart();
+    this.<Done>ask(r -> new VolumeEntity.RemoveSnapshot("s1", r));
+    this.<Done>ask(r -> new VolumeEntity.RemoveSnapshot("s3", r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.RemoveSnapshot("s3", r)).isSuccess(), "idempotent");
+    claims.accept("remove host-a");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
+  }
+
+  @Test
+  void aVolumeFromASnapshotIsACopyMadeOnTheSnapshotsHost() {
+    claims.accept("reserve 2");
+    claims.answer("create host-s from s1 2", "host-s");
+    Volume asked = requested(2).fromSnapshot("s1", "host-s");
+    this.<Volume>ask(r -> new VolumeEntity.Create(asked, r));
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of("s1"), v.snapshotId());
+    assertEquals(Optional.of("host-s"), v.host());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.equals("create 2")), "no empty file made instead");
+  }
+
+  @Test
+  void aVolumeFromAVolumeIsACopyMadeOnTheSourcesHost() {
+    claims.accept("reserve 3");
+    claims.answer("clone host-s from v0 3", "host-s");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(3).fromVolume("v0", "host-s"), r));
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of("v0"), v.sourceVolid());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.equals("create 3")), "no empty file made instead");
+  }
 }

@@ -14,14 +14,14 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A project's volume quota: volumes and gigabytes, idempotent by volume, an extend's growth counted once. */
+/** A project's volume quota: volumes, snapshots and gigabytes, idempotent by volume and snapshot, an extend's growth counted once. */
 class VolumeQuotaEntityTest extends EntityTestSupport {
   private EventSourcedBehaviorTestKit<VolumeQuotaEntity.Command, VolumeQuotaEntity.Event, VolumeQuotaEntity.Quota> kit;
 
   @BeforeEach
   void fresh() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        VolumeQuotaEntity.create(UUID.randomUUID().toString(), Map.of("volumes", 2, "gigabytes", 10)));
+        VolumeQuotaEntity.create(UUID.randomUUID().toString(), Map.of("volumes", 2, "gigabytes", 10, "snapshots", 2)));
   }
 
   private <T> StatusReply<T> run(Function<ActorRef<StatusReply<T>>, VolumeQuotaEntity.Command> command) {
@@ -66,5 +66,29 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
     assertEquals(1, kit.getState().used("volumes"));
     kit.restart();
     assertEquals(2, kit.getState().used("gigabytes"));
+  }
+
+  @Test
+  void snapshotsCountAsSnapshotsAndTheirGigabytesAndAreGivenBackOnce() {
+    assertTrue(reserve("a", 4).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s1", 4, r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s1", 4, r)).isSuccess(), "the same twice counts once");
+    StatusReply<org.apache.pekko.Done> big = this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s2", 3, r));
+    assertEquals("VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested"
+        + " 3G, quota is 10G and 8G has been consumed.", Rejection.from(big.getError()).message());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s2", 1, r)).isSuccess());
+    StatusReply<org.apache.pekko.Done> third = this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s3", 1, r));
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(third.getError()).kind());
+    assertEquals("SnapshotLimitExceeded: Maximum number of snapshots allowed (2) exceeded", Rejection.from(third.getError()).message());
+    VolumeQuotaEntity.Quota q = this.<VolumeQuotaEntity.Quota>run(VolumeQuotaEntity.Get::new).getValue();
+    assertEquals(2, q.used(VolumeQuotaEntity.SNAPSHOTS));
+    assertEquals(1, q.used(VolumeQuotaEntity.VOLUMES));
+    assertEquals(9, q.used(VolumeQuotaEntity.GIGABYTES));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReleaseSnapshot("s1", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReleaseSnapshot("s1", r)).isSuccess());
+    kit.restart();
+    q = this.<VolumeQuotaEntity.Quota>run(VolumeQuotaEntity.Get::new).getValue();
+    assertEquals(1, q.used(VolumeQuotaEntity.SNAPSHOTS));
+    assertEquals(5, q.used(VolumeQuotaEntity.GIGABYTES));
   }
 }

@@ -168,6 +168,14 @@ final class PolicyDefaults {
     }
     r.put("volume:get", READER);
     r.put("volume:get_all", READER);
+    for (String change : new String[] {"volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
+        "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"}) {
+      r.put(change, MEMBER);
+    }
+    r.put("volume:get_snapshot", READER);
+    r.put("volume:get_all_snapshots", READER);
+    r.put("volume:get_snapshot_metadata", READER);
+    r.put("volume_extension:extended_snapshot_attributes", READER);
     r.put("limits_extension:used_limits", READER);
     r.put("volume_extension:quotas:show", ADMIN);
     r.put("volume_extension:quotas:update", ADMIN);

@@ -25,8 +25,9 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, list,
- * detail, show, update, delete, {@code os-extend}), the one volume type {@code __DEFAULT__},
+ * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, also
+ * from a snapshot or another volume, list, detail, show, update, delete, {@code os-extend}), snapshots
+ * ({@link SnapshotRoutes}), the one volume type {@code __DEFAULT__},
  * absolute limits and the volume quota sets. Errors are Cinder's (the same fault bodies as Nova's).
  * A project sees only its own volumes: another's id is a 404.
  */
@@ -34,7 +35,7 @@ final class VolumeRoutes extends ServiceRoutes {
   static final String DEFAULT_TYPE = "__DEFAULT__";
   static final String DEFAULT_TYPE_ID = UUID.nameUUIDFromBytes(DEFAULT_TYPE.getBytes()).toString();
   static final String ZONE = "nova";
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
       .withZone(ZoneOffset.UTC);
 
   private static final java.util.regex.Pattern PROJECT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -44,9 +45,12 @@ final class VolumeRoutes extends ServiceRoutes {
   private final Executor blocking;
   private final Duration timeout;
   private final Policy policy;
+  private final SnapshotRoutes snapshots;
 
-  VolumeRoutes(ClusterSharding sharding, VolumeListing listing, Executor blocking, Duration timeout, Policy policy) {
+  VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
+      Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
+    this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
     this.sharding = sharding;
     this.listing = listing;
     this.blocking = blocking;
@@ -61,6 +65,7 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     String base = baseUrl + "/" + projectId;
     return concat(
+        snapshots.route(ctx),
         pathPrefix("volumes", () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
@@ -98,7 +103,13 @@ final class VolumeRoutes extends ServiceRoutes {
     policy.enforce(ctx, "volume:create");
     JsonNode in = Json.parseObject(text).get("volume");
     if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'volume' in request body.");
-    int size = size(in.get("size"), "size");
+    Optional<String> snapshotId = shortText(in, "snapshot_id");
+    Optional<String> sourceVolid = shortText(in, "source_volid");
+    if (snapshotId.isPresent() && sourceVolid.isPresent()) {
+      throw ApiError.badRequest("Invalid input received: only one of snapshot_id and source_volid may be given.");
+    }
+    Optional<Integer> asked = in.hasNonNull("size") || snapshotId.isEmpty() && sourceVolid.isEmpty()
+        ? Optional.of(size(in.get("size"), "size")) : Optional.empty();
     String name = shortText(in, "name").orElse("");
     String description = shortText(in, "description").orElse("");
     Map<String, String> metadata = metadata(in);
@@ -108,13 +119,46 @@ final class VolumeRoutes extends ServiceRoutes {
     if (!type.equals(DEFAULT_TYPE) && !type.equals(DEFAULT_TYPE_ID)) {
       throw ApiError.notFound("Volume type with name " + type + " could not be found.");
     }
-    for (String unsupported : List.of("snapshot_id", "source_volid", "imageRef", "backup_id", "consistencygroup_id")) {
+    for (String unsupported : List.of("imageRef", "backup_id", "consistencygroup_id")) {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    Volume asked = Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE, Instant.now());
-    return volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(asked, r), timeout)
+    CompletionStage<Volume> requested = sourceVolid.isPresent() ? cloneOf(ctx, sourceVolid.get(), asked, id, name,
+        description, metadata, zone) : snapshotId.isEmpty()
+        ? java.util.concurrent.CompletableFuture.completedFuture(Volume.requested(id, ctx.projectId(), ctx.userId(), name,
+            description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()))
+        : snapshots.visible(ctx, snapshotId.get()).thenApply(s -> {
+          if (!s.status().equals(nimbus.storage.Snapshot.AVAILABLE) || s.host().isEmpty()) {
+            throw ApiError.badRequest("Invalid snapshot: Originating snapshot status must be one of 'available' values");
+          }
+          int size = asked.orElse(s.size());
+          if (size < s.size()) {
+            throw ApiError.badRequest("Invalid input received: Volume size '" + size + "'GB cannot be smaller than the"
+                + " snapshot size " + s.size() + "GB. They must be >= original snapshot size.");
+          }
+          return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone,
+              DEFAULT_TYPE, Instant.now()).fromSnapshot(s.id(), s.host().get());
+        });
+    return requested.thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(v, r), timeout))
         .thenApply(v -> changed(202, v, base));
+  }
+
+  /** A volume asked as a copy of the caller's volume {@code source}, on its storage host; its size by default. */
+  private CompletionStage<Volume> cloneOf(RequestContext ctx, String source, Optional<Integer> asked, String id, String name,
+      String description, Map<String, String> metadata, String zone) {
+    return visible(ctx, source).thenApply(s -> {
+      if (!s.status().equals(Volume.AVAILABLE) && !s.status().equals(Volume.IN_USE) || s.host().isEmpty()) {
+        throw ApiError.badRequest("Invalid volume: Unable to create a volume from an originating source volume when its"
+            + " status is not 'available' or 'in-use'.");
+      }
+      int size = asked.orElse(s.size());
+      if (size < s.size()) {
+        throw ApiError.badRequest("Invalid input received: Volume size '" + size + "'GB cannot be smaller than original"
+            + " volume size " + s.size() + "GB. They must be >= original volume size.");
+      }
+      return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE,
+          Instant.now()).fromVolume(s.id(), s.host().get());
+    });
   }
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
@@ -157,7 +201,7 @@ final class VolumeRoutes extends ServiceRoutes {
   }
 
   /** A query's boolean, as Cinder reads one. */
-  private static boolean truthy(String value) {
+  static boolean truthy(String value) {
     return value != null && List.of("true", "1", "yes", "on", "t", "y").contains(value.toLowerCase(java.util.Locale.ROOT));
   }
 
@@ -204,7 +248,7 @@ final class VolumeRoutes extends ServiceRoutes {
   }
 
   /** A name or description: a string of at most 255 characters, no control characters. */
-  private static Optional<String> shortText(JsonNode in, String field) {
+  static Optional<String> shortText(JsonNode in, String field) {
     JsonNode node = in.get(field);
     if (node == null || node.isNull()) return Optional.empty();
     if (!node.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute " + field + ". It must be a string.");
@@ -213,7 +257,7 @@ final class VolumeRoutes extends ServiceRoutes {
     return Optional.of(s);
   }
 
-  private static Map<String, String> metadata(JsonNode in) {
+  static Map<String, String> metadata(JsonNode in) {
     JsonNode node = in.get("metadata");
     if (node == null || node.isNull()) return Map.of();
     if (!node.isObject()) throw ApiError.badRequest("Invalid input for field/attribute metadata. It must be an object.");
@@ -260,8 +304,8 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("multiattach", false);
     m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
         .orElse(List.of()));
-    m.put("snapshot_id", null);
-    m.put("source_volid", null);
+    m.put("snapshot_id", v.snapshotId().orElse(null));
+    m.put("source_volid", v.sourceVolid().orElse(null));
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
@@ -317,8 +361,10 @@ final class VolumeRoutes extends ServiceRoutes {
         .thenApply(q -> Json.response(200, Map.of("limits", Map.of("rate", List.of(), "absolute", Map.of(
             "maxTotalVolumes", q.limit(VolumeQuotaEntity.VOLUMES),
             "maxTotalVolumeGigabytes", q.limit(VolumeQuotaEntity.GIGABYTES),
+            "maxTotalSnapshots", q.limit(VolumeQuotaEntity.SNAPSHOTS),
             "totalVolumesUsed", q.used(VolumeQuotaEntity.VOLUMES),
-            "totalGigabytesUsed", q.used(VolumeQuotaEntity.GIGABYTES))))));
+            "totalGigabytesUsed", q.used(VolumeQuotaEntity.GIGABYTES),
+            "totalSnapshotsUsed", q.used(VolumeQuotaEntity.SNAPSHOTS))))));
   }
 
   private CompletionStage<HttpResponse> quotaSet(RequestContext ctx, String target, boolean usage) {
@@ -358,7 +404,7 @@ final class VolumeRoutes extends ServiceRoutes {
   private static Map<String, Object> usageView(String projectId, VolumeQuotaEntity.Quota q) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", projectId);
-    for (String kind : List.of(VolumeQuotaEntity.VOLUMES, VolumeQuotaEntity.GIGABYTES)) {
+    for (String kind : List.of(VolumeQuotaEntity.VOLUMES, VolumeQuotaEntity.GIGABYTES, VolumeQuotaEntity.SNAPSHOTS)) {
       m.put(kind, Map.of("limit", q.limit(kind), "in_use", q.used(kind), "reserved", 0, "allocated", 0));
     }
     return m;

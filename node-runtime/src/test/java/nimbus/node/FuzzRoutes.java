@@ -240,7 +240,20 @@ final class FuzzRoutes {
       new Route("GET", VOLUMES + "/types"), new Route("GET", VOLUMES + "/types/{volumetype}"),
       new Route("GET", VOLUMES + "/limits"),
       new Route("GET", VOLUMES + "/os-quota-sets/{project}"), new Route("GET", VOLUMES + "/os-quota-sets/{project}/defaults"),
-      new Route("PUT", VOLUMES + "/os-quota-sets/{project}", "{\"quota_set\": {\"volumes\": 10, \"gigabytes\": 1000}}"));
+      new Route("PUT", VOLUMES + "/os-quota-sets/{project}", "{\"quota_set\": {\"volumes\": 10, \"gigabytes\": 1000}}"),
+      new Route("POST", VOLUMES + "/volumes", "{\"volume\": {\"snapshot_id\": \"@{snapshot.own}\", \"name\": \"fuzz\"}}"),
+      new Route("POST", VOLUMES + "/volumes", "{\"volume\": {\"source_volid\": \"@{volume.own}\", \"size\": 2}}"),
+      new Route("GET", VOLUMES + "/snapshots"), new Route("GET", VOLUMES + "/snapshots/detail"),
+      new Route("POST", VOLUMES + "/snapshots", "{\"snapshot\": {\"volume_id\": \"@{volume.own}\", \"name\": \"fuzz\", "
+          + "\"description\": \"d\", \"force\": true, \"metadata\": {\"k\": \"v\"}}}"),
+      new Route("GET", VOLUMES + "/snapshots/{snapshot}"), new Route("DELETE", VOLUMES + "/snapshots/{snapshot}"),
+      new Route("PUT", VOLUMES + "/snapshots/{snapshot}", "{\"snapshot\": {\"name\": \"renamed\", \"description\": \"d\"}}"),
+      new Route("GET", VOLUMES + "/snapshots/{snapshot}/metadata"),
+      new Route("PUT", VOLUMES + "/snapshots/{snapshot}/metadata", "{\"metadata\": {\"k\": \"v\"}}"),
+      new Route("POST", VOLUMES + "/snapshots/{snapshot}/metadata", "{\"metadata\": {\"k2\": \"v\"}}"),
+      new Route("GET", VOLUMES + "/snapshots/{snapshot}/metadata/k"),
+      new Route("PUT", VOLUMES + "/snapshots/{snapshot}/metadata/k", "{\"meta\": {\"k\": \"v2\"}}"),
+      new Route("DELETE", VOLUMES + "/snapshots/{snapshot}/metadata/k"));
 
   private static final String NETWORK = "/network/v2.0";
   static final List<Route> NETWORK_ROUTES = List.of(

@@ -41,6 +41,7 @@ final class FuzzTargets {
       Map.entry("router", List.of("@{router.own}", "@{router.other}")),
       Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")),
       Map.entry("volume", List.of("@{volume.own}", "@{volume.other}")),
+      Map.entry("snapshot", List.of("@{snapshot.own}", "@{snapshot.other}")),
       Map.entry("volumetype", List.of("__DEFAULT__")));
 
   final Api admin;
@@ -83,7 +84,7 @@ final class FuzzTargets {
 
     // each property makes its own volume, whatever the fuzzer made before: no volume quota to run into
     expect(200, admin.send("PUT", "/volume/v3/" + projectId(admin, "admin") + "/os-quota-sets/" + t.id("project.own"),
-        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1}}"));
+        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1, \"snapshots\": -1}}"));
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
     t.ids.put("image.shared", t.image(t.other, "bystanders-shared", "shared"));
@@ -103,6 +104,7 @@ final class FuzzTargets {
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.ids.put("volume.other", volume(t.other, t.id("project.other")));
+    t.ids.put("snapshot.other", snapshot(t.other, t.id("project.other"), t.id("volume.other")));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;
   }
@@ -129,6 +131,16 @@ final class FuzzTargets {
     ids.put("router.own", router(fuzzer));
     ids.put("floatingip.own", floatingIp(fuzzer));
     ids.put("volume.own", volume(fuzzer, id("project.own")));
+    ids.put("snapshot.own", snapshot(fuzzer, id("project.own"), volume(fuzzer, id("project.own"))));
+  }
+
+  /** A snapshot of the volume once it is available (its own volume: a property may delete {@code volume.own}). */
+  private static String snapshot(Api api, String projectId, String volumeId) {
+    String base = "/volume/v3/" + projectId;
+    Eventually.until(WAIT, () -> api.get(base + "/volumes/" + volumeId).body().path("volume").path("status").asText()
+        .equals("available"));
+    return expect(202, api.post(base + "/snapshots", "{\"snapshot\": {\"volume_id\": \"" + volumeId + "\"}}"))
+        .path("snapshot").path("id").asText();
   }
 
   /** A volume of 1 GB in the project. */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Cinder's v3 API over real HTTP on an all-in-one node (libvirt's test driver holds the files):
  * a volume's life from create to delete, lists, paging and filters, extend, types, limits and quota
- * sets, and the attacks: another project's volume, bad sizes, a path of another project, a quota
- * passed.
+ * sets, snapshots and volumes from them or from volumes, and the attacks: another project's volume or snapshot,
+ * bad sizes, a path of another project, a quota passed.
  */
 class VolumeApiTest {
   private static Api admin;
@@ -244,5 +244,112 @@ class VolumeApiTest {
     assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + server).status());
     assertEquals(204, other.api().delete("/compute/v2.1/servers/" + strangers).status());
     assertEquals(202, owner.api().delete(owner.path("/volumes/" + volume)).status());
+  }
+
+  private static JsonNode awaitSnapshot(Tenant t, String id, String status) {
+    return Eventually.await(WAIT, () -> {
+      JsonNode s = t.api().get(t.path("/snapshots/" + id)).body().path("snapshot");
+      return s.path("status").asText().equals(status) ? s : null;
+    });
+  }
+
+  @Test
+  void aSnapshotIsMadeListedAndKeepsItsVolumeUntilDeletedAndAVolumeIsMadeFromIt() {
+    Tenant t = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    Api.Reply made = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume
+        + "\", \"name\": \"s1\", \"metadata\": {\"k\": \"v\"}}}");
+    assertEquals(202, made.status(), made.raw());
+    String id = made.body().path("snapshot").path("id").asText();
+    assertEquals("creating", made.body().path("snapshot").path("status").asText(), made.raw());
+    JsonNode shown = awaitSnapshot(t, id, "available");
+    assertEquals(volume, shown.path("volume_id").asText());
+    assertEquals(1, shown.path("size").asInt());
+    assertEquals("s1", shown.path("name").asText());
+    assertEquals("v", shown.path("metadata").path("k").asText());
+    assertEquals(t.projectId(), shown.path("os-extended-snapshot-attributes:project_id").asText(), shown.toString());
+    assertEquals("100%", shown.path("os-extended-snapshot-attributes:progress").asText());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/detail")).body().path("snapshots").toString().contains(id));
+    assertEquals(id, t.api().get(t.path("/snapshots?volume_id=" + volume)).body().path("snapshots").get(0).path("id").asText());
+    assertEquals(1, t.api().get(t.path("/limits")).body().path("limits").path("absolute").path("totalSnapshotsUsed").asInt());
+    assertEquals(2, t.api().get(t.path("/limits")).body().path("limits").path("absolute").path("totalGigabytesUsed").asInt());
+    Api.Reply renamed = t.api().send("PUT", t.path("/snapshots/" + id), "{\"snapshot\": {\"name\": \"s2\"}}");
+    assertEquals("s2", renamed.body().path("snapshot").path("name").asText(), renamed.raw());
+    assertEquals(200, t.api().send("PUT", t.path("/snapshots/" + id + "/metadata"), "{\"metadata\": {\"a\": \"b\"}}").status());
+    assertEquals("{\"a\":\"b\"}", t.api().get(t.path("/snapshots/" + id + "/metadata")).body().path("metadata").toString());
+    assertEquals(200, t.api().send("PUT", t.path("/snapshots/" + id + "/metadata/c"), "{\"meta\": {\"c\": \"d\"}}").status());
+    assertEquals("d", t.api().get(t.path("/snapshots/" + id + "/metadata/c")).body().path("meta").path("c").asText());
+    assertEquals(200, t.api().delete(t.path("/snapshots/" + id + "/metadata/a")).status());
+    assertFault(t.api().get(t.path("/snapshots/" + id + "/metadata/a")), 404, "itemNotFound");
+    assertFault(t.api().send("PUT", t.path("/snapshots/" + id + "/metadata/x"), "{\"meta\": {\"y\": \"d\"}}"), 400,
+        "badRequest");
+    Api.Reply refused = t.api().delete(t.path("/volumes/" + volume));
+    assertFault(refused, 400, "badRequest");
+    assertTrue(refused.raw().contains("have snapshots"), refused.raw());
+    assertFault(t.api().post(t.path("/volumes"), "{\"volume\": {\"snapshot_id\": \"" + id + "\", \"size\": 0}}"),
+        400, "badRequest");
+    String copy = create(t, "{\"volume\": {\"snapshot_id\": \"" + id + "\"}}");
+    JsonNode copied = awaitStatus(t, copy, "available");
+    assertEquals(id, copied.path("snapshot_id").asText());
+    assertEquals(1, copied.path("size").asInt(), "the snapshot's size by default");
+    String clone = create(t, "{\"volume\": {\"source_volid\": \"" + copy + "\", \"size\": 3}}");
+    JsonNode cloned = awaitStatus(t, clone, "available");
+    assertEquals(copy, cloned.path("source_volid").asText());
+    assertEquals(3, cloned.path("size").asInt());
+    assertFault(t.api().post(t.path("/volumes"), "{\"volume\": {\"source_volid\": \"" + copy + "\", \"size\": 0}}"),
+        400, "badRequest");
+    assertEquals(202, t.api().delete(t.path("/volumes/" + clone)).status());
+    assertEquals(202, t.api().delete(t.path("/snapshots/" + id)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + id)).status() == 404);
+    Eventually.until(WAIT, () -> t.api().delete(t.path("/volumes/" + volume)).status() == 202);
+    assertEquals(202, t.api().delete(t.path("/volumes/" + copy)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/limits")).body().path("limits").path("absolute")
+        .path("totalGigabytesUsed").asInt() == 0);
+  }
+
+  @Test
+  void anotherProjectsSnapshotAndVolumeAreNotFoundAndBadSnapshotsAreRefused() {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String volume = create(owner, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(owner, volume, "available");
+    assertFault(other.api().post(other.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}"),
+        404, "itemNotFound");
+    String id = owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}")
+        .body().path("snapshot").path("id").asText();
+    awaitSnapshot(owner, id, "available");
+    assertFault(other.api().get(other.path("/snapshots/" + id)), 404, "itemNotFound");
+    assertFault(other.api().delete(other.path("/snapshots/" + id)), 404, "itemNotFound");
+    assertFault(other.api().send("PUT", other.path("/snapshots/" + id), "{\"snapshot\": {\"name\": \"x\"}}"), 404,
+        "itemNotFound");
+    assertFault(other.api().get(other.path("/snapshots/" + id + "/metadata")), 404, "itemNotFound");
+    assertFault(other.api().post(other.path("/volumes"), "{\"volume\": {\"snapshot_id\": \"" + id + "\"}}"), 404,
+        "itemNotFound");
+    assertFault(other.api().post(other.path("/volumes"), "{\"volume\": {\"source_volid\": \"" + volume + "\"}}"), 404,
+        "itemNotFound");
+    assertTrue(other.api().get(other.path("/snapshots/detail?all_tenants=1")).body().path("snapshots").isEmpty());
+    assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {}}"), 400, "badRequest");
+    assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": null}}"), 404, "itemNotFound");
+    assertFault(owner.api().post(owner.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume
+        + "\", \"force\": \"maybe\"}}"), 400, "badRequest");
+    assertFault(owner.api().get(owner.path("/snapshots/not-a-uuid")), 404, "itemNotFound");
+    assertFault(other.api().get(other.path("/snapshots?marker=" + id)), 404, "itemNotFound");
+    assertFault(owner.api().post(owner.path("/volumes"), "{\"volume\": {\"snapshot_id\": \"" + id + "\", \"size\": 2,"
+        + " \"name\": 5}}"), 400, "badRequest");
+    assertEquals(202, owner.api().delete(owner.path("/snapshots/" + id)).status());
+  }
+
+  @Test
+  void theSnapshotQuotaStopsTheOneTooMany() {
+    Tenant t = newProject();
+    assertEquals(200, admin.send("PUT", "/volume/v3/" + t.projectId() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"snapshots\": 1}}").status());
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    assertEquals(202, t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}").status());
+    Api.Reply over = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}");
+    assertFault(over, 413, "overLimit");
+    assertTrue(over.raw().contains("SnapshotLimitExceeded"), over.raw());
   }
 }

@@ -2,6 +2,7 @@ package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
- * delete; server add volume, server volume list and server remove volume.
+ * delete; server add volume, server volume list and server remove volume; volume snapshot create,
+ * list, show and delete, and volumes created from a snapshot and from a volume.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -61,5 +63,37 @@ class VolumeCliTest {
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
     cli.run("user", "server", "delete", "--wait", "cli-att-srv");
     cli.run("user", "volume", "delete", "cli-att-vol");
+  }
+
+  @Test
+  void theCliSnapshotsAVolumeMakesAVolumeFromItAndTheVolumeWaitsForItsSnapshot() throws Exception {
+    String volumeId = cli.json("user", "volume", "create", "--size", "1", "cli-snap-src").path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-snap-src").equals("available"));
+    JsonNode snapshot = cli.json("user", "volume", "snapshot", "create", "--volume", "cli-snap-src", "cli-snap");
+    assertEquals(volumeId, snapshot.path("volume_id").asText(), snapshot.toString());
+    String snapshotId = snapshot.path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "snapshot", "show", "cli-snap")
+        .path("status").asText().equals("available"));
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "snapshot", "list")
+        .findValuesAsText("ID").contains(snapshotId));
+    JsonNode copy = cli.json("user", "volume", "create", "--snapshot", "cli-snap", "--size", "2", "cli-snap-copy");
+    assertEquals(snapshotId, copy.path("snapshot_id").asText(), copy.toString());
+    String copyId = copy.path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-snap-copy").equals("available"));
+    assertEquals(2, cli.json("user", "volume", "show", "cli-snap-copy").path("size").asInt());
+    JsonNode clone = cli.json("user", "volume", "create", "--source", "cli-snap-copy", "cli-snap-clone");
+    assertEquals(copyId, clone.path("source_volid").asText(), clone.toString());
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-snap-clone").equals("available"));
+    cli.run("user", "volume", "delete", "cli-snap-clone");
+    AssertionError refused = assertThrows(AssertionError.class, () -> cli.run("user", "volume", "delete", "cli-snap-src"));
+    assertTrue(refused.getMessage().contains("snapshots"), refused.getMessage());
+    cli.run("user", "volume", "snapshot", "delete", "cli-snap");
+    Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "snapshot", "list")
+        .findValuesAsText("ID").contains(snapshotId));
+    cli.run("user", "volume", "delete", "cli-snap-src", "cli-snap-copy");
+    Eventually.until(Duration.ofSeconds(30), () -> {
+      var listed = cli.json("user", "volume", "list").findValuesAsText("ID");
+      return !listed.contains(volumeId) && !listed.contains(copyId);
+    });
   }
 }

@@ -19,6 +19,8 @@ import org.libvirt.StorageVol;
  */
 public final class LibvirtPoolBackend implements StorageBackend {
   public static final String PREFIX = "nimbus-volume-";
+  /** Snapshots' files: not volumes, so the reconciliation of volumes leaves them alone. */
+  public static final String SNAPSHOT_PREFIX = "nimbus-snapshot-";
   // held for the life of the process: libvirt calls it from native code
   private static final org.libvirt.ErrorCallback SILENT_ERRORS = new org.libvirt.ErrorCallback();
 
@@ -53,7 +55,12 @@ public final class LibvirtPoolBackend implements StorageBackend {
 
   /** The raw volume's libvirt definition. */
   static String volumeXml(String volumeId, long bytes) {
-    return "<volume><name>" + PREFIX + volumeId + "</name><capacity unit='bytes'>" + bytes
+    return rawXml(PREFIX + volumeId, bytes);
+  }
+
+  /** A raw file's libvirt definition. */
+  static String rawXml(String name, long bytes) {
+    return "<volume><name>" + name + "</name><capacity unit='bytes'>" + bytes
         + "</capacity><allocation unit='bytes'>0</allocation><target><format type='raw'/></target></volume>";
   }
 
@@ -150,6 +157,63 @@ public final class LibvirtPoolBackend implements StorageBackend {
         } finally {
           v.get().free();
         }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void snapshot(String volumeId, String snapshotId) {
+    copy(PREFIX + volumeId, SNAPSHOT_PREFIX + snapshotId, 0);
+  }
+
+  @Override
+  public void removeSnapshot(String snapshotId) {
+    withPool(pool -> {
+      Optional<StorageVol> v = lookup(pool, SNAPSHOT_PREFIX + snapshotId);
+      if (v.isPresent()) {
+        try {
+          v.get().delete(0);
+        } finally {
+          v.get().free();
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void createFrom(String volumeId, String snapshotId, long bytes) {
+    copy(SNAPSHOT_PREFIX + snapshotId, PREFIX + volumeId, bytes);
+  }
+
+  @Override
+  public void cloneVolume(String volumeId, String sourceId, long bytes) {
+    copy(PREFIX + sourceId, PREFIX + volumeId, bytes);
+  }
+
+  /**
+   * Makes {@code target} a full copy of {@code source} inside the pool (libvirt copies the data),
+   * of {@code bytes} if that is larger than the source; nothing if {@code target} exists.
+   */
+  private void copy(String source, String target, long bytes) {
+    withPool(pool -> {
+      Optional<StorageVol> existing = lookup(pool, target);
+      if (existing.isPresent()) {
+        existing.get().free();
+        return null;
+      }
+      StorageVol from = lookup(pool, source).orElseThrow(() -> new StorageException("no storage " + source, null));
+      try {
+        // libvirt sizes the new file as its definition says, then copies the source's bytes into it
+        long capacity = Math.max(bytes, from.getInfo().capacity);
+        pool.storageVolCreateXMLFrom(rawXml(target, capacity), from, 0).free();
+      } catch (LibvirtException e) {
+        // a copy half made must not stay as if it were whole
+        lookup(pool, target).ifPresent(this::deleteQuietly);
+        throw e;
+      } finally {
+        from.free();
       }
       return null;
     });

@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A storage host's agent: makes, grows and removes volumes' files in its {@link StorageBackend}
+ * A storage host's agent: makes, grows, copies and removes volumes' and snapshots' files in its
+ * {@link StorageBackend}
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
  * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
  *
@@ -137,6 +138,18 @@ public final class StorageAgent {
       ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
           (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
               : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+    } else if (command instanceof StorageHostCommand.SnapshotVolume c) {
+      run(c.snapshotId(), () -> backend.snapshot(c.volumeId(), c.snapshotId()),
+          done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.RemoveSnapshot c) {
+      run(c.snapshotId(), () -> backend.removeSnapshot(c.snapshotId()),
+          done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.CreateVolumeFrom c) {
+      run(c.volumeId(), () -> backend.createFrom(c.volumeId(), c.snapshotId(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.CloneVolume c) {
+      run(c.volumeId(), () -> backend.cloneVolume(c.volumeId(), c.sourceId(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));

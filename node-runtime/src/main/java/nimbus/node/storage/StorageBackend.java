@@ -23,6 +23,21 @@ public interface StorageBackend extends AutoCloseable {
   /** Removes the volume's storage, if any. */
   void remove(String volumeId);
 
+  /** Makes the snapshot's storage, a full copy of the volume's, unless it has it; a half-made copy is removed on failure. */
+  void snapshot(String volumeId, String snapshotId);
+
+  /** Removes the snapshot's storage, if any. */
+  void removeSnapshot(String snapshotId);
+
+  /**
+   * Makes the volume's storage as a copy of the snapshot's, grown to {@code bytes} if that is
+   * larger, unless it has it; a half-made one is removed on failure.
+   */
+  void createFrom(String volumeId, String snapshotId, long bytes);
+
+  /** Makes the volume's storage as a copy of volume {@code sourceId}'s, grown to {@code bytes}, as {@link #createFrom}. */
+  void cloneVolume(String volumeId, String sourceId, long bytes);
+
   @Override
   void close();
 }

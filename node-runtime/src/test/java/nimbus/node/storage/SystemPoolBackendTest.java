@@ -54,4 +54,52 @@ class SystemPoolBackendTest {
     backend.remove(id);
     assertFalse(Files.exists(file));
   }
+
+  @Test
+  void aSnapshotIsACopyOfTheVolumesBytesAndAVolumeFromItCopiesThemAgain() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    String source = UUID.randomUUID().toString();
+    String snapshot = UUID.randomUUID().toString();
+    String copy = UUID.randomUUID().toString();
+    backend.create(source, GIB);
+    byte[] marker = "written before the snapshot".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (var f = new java.io.RandomAccessFile(backend.path(source), "rw")) {
+      f.seek(GIB / 2);
+      f.write(marker);
+    }
+    backend.snapshot(source, snapshot);
+    backend.snapshot(source, snapshot);
+    Path snapshotFile = volumes.resolve(LibvirtPoolBackend.SNAPSHOT_PREFIX + snapshot);
+    assertEquals(GIB, Files.size(snapshotFile));
+    assertFalse(backend.volumes().containsKey(snapshot), "a snapshot is no volume");
+    try (var f = new java.io.RandomAccessFile(backend.path(source), "rw")) {
+      f.seek(GIB / 2);
+      f.write(new byte[marker.length]);
+    }
+    backend.createFrom(copy, snapshot, 2 * GIB);
+    backend.createFrom(copy, snapshot, 2 * GIB);
+    assertEquals(2 * GIB, Files.size(Path.of(backend.path(copy))), "grown to the size asked");
+    byte[] read = new byte[marker.length];
+    try (var f = new java.io.RandomAccessFile(backend.path(copy), "r")) {
+      f.seek(GIB / 2);
+      f.readFully(read);
+    }
+    assertEquals(new String(marker, java.nio.charset.StandardCharsets.UTF_8),
+        new String(read, java.nio.charset.StandardCharsets.UTF_8), "the bytes as they were at the snapshot");
+    String clone = UUID.randomUUID().toString();
+    backend.cloneVolume(clone, copy, 2 * GIB);
+    try (var f = new java.io.RandomAccessFile(backend.path(clone), "r")) {
+      f.seek(GIB / 2);
+      f.readFully(read);
+    }
+    assertEquals(new String(marker, java.nio.charset.StandardCharsets.UTF_8),
+        new String(read, java.nio.charset.StandardCharsets.UTF_8), "a volume from a volume has its bytes");
+    backend.remove(clone);
+    backend.removeSnapshot(snapshot);
+    backend.removeSnapshot(snapshot);
+    assertFalse(Files.exists(snapshotFile));
+    backend.remove(source);
+    backend.remove(copy);
+  }
 }

@@ -1,0 +1,77 @@
+package nimbus.storage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import nimbus.cluster.ReadSideDatabase;
+import nimbus.cluster.ReadSideRows;
+
+/**
+ * Snapshot lists from the read side, newest first as Cinder sorts them (created_at, then id,
+ * descending). Blocking JDBC: call it on the blocking executor.
+ */
+public final class SnapshotListing {
+
+  /**
+   * What to list: {@code projectId} empty lists every project's (admins' all_tenants); a marker
+   * names the last snapshot of the page before, and must be one the caller may see.
+   */
+  public record Query(Optional<String> projectId, Optional<String> name, Optional<String> status, Optional<String> volumeId,
+      Optional<String> marker, int limit) {}
+
+  private final ReadSideDatabase database;
+
+  public SnapshotListing(ReadSideDatabase database) {
+    this.database = database;
+  }
+
+  /**
+   * Waits (at most 2 s, as image lists) until the read side holds every snapshot event written
+   * before, so a list shows the caller's own writes.
+   */
+  public List<Snapshot> list(Query q) throws SQLException {
+    try (Connection c = database.connection()) {
+      nimbus.cluster.ReadSideProjection.awaitCaughtUp(c, SnapshotListProjection.NAME, SnapshotEntity.TAG,
+          java.time.Duration.ofSeconds(2));
+      return list(c, q);
+    }
+  }
+
+  /** On a connection of the caller's (tests use their own database). */
+  public static List<Snapshot> list(Connection c, Query q) throws SQLException {
+    StringBuilder scope = new StringBuilder("1 = 1");
+    List<Object> scopeArgs = new ArrayList<>();
+    q.projectId().ifPresent(p -> {
+      scope.append(" AND project_id = ?");
+      scopeArgs.add(p);
+    });
+    StringBuilder sql = new StringBuilder("SELECT row_json FROM snapshot_list WHERE ").append(scope);
+    List<Object> args = new ArrayList<>(scopeArgs);
+    q.name().ifPresent(n -> {
+      sql.append(" AND name = ?");
+      args.add(n);
+    });
+    q.status().ifPresent(s -> {
+      sql.append(" AND status = ?");
+      args.add(s);
+    });
+    q.volumeId().ifPresent(v -> {
+      sql.append(" AND volume_id = ?");
+      args.add(v);
+    });
+    if (q.marker().isPresent()) {
+      Timestamp at = ReadSideRows.markerCreatedAt(c, "snapshot_list", q.marker().get(), scope.toString(), scopeArgs,
+          "Marker " + q.marker().get() + " could not be found.");
+      sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+      args.add(at);
+      args.add(at);
+      args.add(q.marker().get());
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    args.add(q.limit());
+    return ReadSideRows.select(c, sql, args, Snapshot.class);
+  }
+}

@@ -1,0 +1,237 @@
+package nimbus.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import nimbus.storage.Snapshot;
+import nimbus.storage.SnapshotEntity;
+import nimbus.storage.SnapshotListing;
+import nimbus.storage.Volume;
+import org.apache.pekko.Done;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Cinder's v3 snapshot routes under {@code /volume/v3/{project_id}/snapshots}: create (of an
+ * in-use volume only with {@code force}), list, detail, show, update, delete and metadata, in
+ * Cinder's views (shows and detail lists with the {@code os-extended-snapshot-attributes}). A
+ * project sees only its own snapshots, and snapshots only its own volumes: another's id is a 404.
+ */
+final class SnapshotRoutes extends ServiceRoutes {
+  private static final String EXTENDED = "os-extended-snapshot-attributes:";
+
+  private final ClusterSharding sharding;
+  private final SnapshotListing listing;
+  private final Executor blocking;
+  private final Duration timeout;
+  private final Policy policy;
+  /** The volume of the given id if the caller may see it, else a 404 (VolumeRoutes'). */
+  private final java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes;
+
+  SnapshotRoutes(ClusterSharding sharding, SnapshotListing listing, Executor blocking, Duration timeout, Policy policy,
+      java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes) {
+    super(NovaErrors::response);
+    this.sharding = sharding;
+    this.listing = listing;
+    this.blocking = blocking;
+    this.timeout = timeout;
+    this.policy = policy;
+    this.volumes = volumes;
+  }
+
+  Route route(RequestContext ctx) {
+    return pathPrefix("snapshots", () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false)))),
+            post(() -> body(b -> respond(() -> create(ctx, b)))))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> respond(() -> {
+                  policy.enforce(ctx, "volume:get_snapshot");
+                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("snapshot", view(ctx, s, true))));
+                })),
+                put(() -> body(b -> respond(() -> update(ctx, id, b)))),
+                delete(() -> respond(() -> remove(ctx, id))))),
+            path("metadata", () -> concat(
+                get(() -> respond(() -> {
+                  policy.enforce(ctx, "volume:get_snapshot_metadata");
+                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("metadata", s.metadata())));
+                })),
+                post(() -> body(b -> respond(() -> setMetadata(ctx, id, b, false)))),
+                put(() -> body(b -> respond(() -> setMetadata(ctx, id, b, true)))))),
+            path(PathMatchers.segment("metadata").slash(PathMatchers.segment()), key -> concat(
+                get(() -> respond(() -> {
+                  policy.enforce(ctx, "volume:get_snapshot_metadata");
+                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("meta", Map.of(key, item(s, key)))));
+                })),
+                put(() -> body(b -> respond(() -> setItem(ctx, id, key, b)))),
+                delete(() -> respond(() -> deleteItem(ctx, id, key)))))))));
+  }
+
+  private CompletionStage<HttpResponse> create(RequestContext ctx, String text) {
+    policy.enforce(ctx, "volume:create_snapshot");
+    JsonNode in = Json.parseObject(text).get("snapshot");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'snapshot' in request body.");
+    JsonNode volume = in.get("volume_id");
+    if (volume == null) throw ApiError.badRequest("Invalid input for field/attribute snapshot. 'volume_id' is a required property");
+    // Cinder's schema lets a null through, and then finds no such volume
+    if (volume.isNull()) throw ApiError.notFound("Volume None could not be found.");
+    if (!volume.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute volume_id. It must be a string.");
+    boolean force = force(in.get("force"));
+    String name = VolumeRoutes.shortText(in, "name").or(() -> VolumeRoutes.shortText(in, "display_name")).orElse("");
+    String description = VolumeRoutes.shortText(in, "description")
+        .or(() -> VolumeRoutes.shortText(in, "display_description")).orElse("");
+    Map<String, String> metadata = VolumeRoutes.metadata(in);
+    String id = UUID.randomUUID().toString();
+    return volumes.apply(ctx, volume.asText()).thenCompose(v -> snapshot(id).<Snapshot>askWithStatus(r ->
+            new SnapshotEntity.Create(Snapshot.requested(id, ctx.projectId(), ctx.userId(), v.id(), name, description,
+                v.size(), metadata, force, Instant.now()), r), timeout))
+        .thenApply(s -> Json.response(202, Map.of("snapshot", view(ctx, s, false))));
+  }
+
+  /** Cinder's {@code force}: a boolean, or a string it reads strictly as one. */
+  private static boolean force(JsonNode node) {
+    if (node == null || node.isNull()) return false;
+    if (node.isBoolean()) return node.booleanValue();
+    String s = node.isTextual() ? node.asText().toLowerCase(java.util.Locale.ROOT) : "";
+    if (List.of("true", "1", "yes", "on", "t", "y").contains(s)) return true;
+    if (List.of("false", "0", "no", "off", "f", "n").contains(s)) return false;
+    throw ApiError.badRequest("Invalid input for field/attribute force. Value: " + node.asText()
+        + ". It is not a valid boolean.");
+  }
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail) {
+    policy.enforce(ctx, "volume:get_all_snapshots");
+    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
+    Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
+    var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
+        Optional.ofNullable(q.get("volume_id")), Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
+    return readSide(() -> {
+      try {
+        return listing.list(query);
+      } catch (nimbus.cluster.ReadSideRows.MarkerNotFound e) {
+        throw ApiError.notFound(e.getMessage()); // Cinder's MarkerNotFound is a 404
+      }
+    }, blocking).thenApply(ss -> Json.response(200, Map.of("snapshots",
+        ss.stream().map(s -> view(ctx, s, detail)).toList())));
+  }
+
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text) {
+    policy.enforce(ctx, "volume:update_snapshot");
+    JsonNode in = Json.parseObject(text).get("snapshot");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'snapshot' in request body.");
+    Optional<String> name = VolumeRoutes.shortText(in, "name").or(() -> VolumeRoutes.shortText(in, "display_name"));
+    Optional<String> description = VolumeRoutes.shortText(in, "description")
+        .or(() -> VolumeRoutes.shortText(in, "display_description"));
+    return change(ctx, id, r -> new SnapshotEntity.Update(name, description, Optional.empty(), r))
+        .thenApply(s -> Json.response(200, Map.of("snapshot", view(ctx, s, false))));
+  }
+
+  /** PUT replaces the metadata, POST adds to it. */
+  private CompletionStage<HttpResponse> setMetadata(RequestContext ctx, String id, String text, boolean replace) {
+    policy.enforce(ctx, "volume:update_snapshot_metadata");
+    JsonNode in = Json.parseObject(text);
+    if (!in.has("metadata")) throw ApiError.badRequest("Malformed request body");
+    Map<String, String> given = VolumeRoutes.metadata(in);
+    return changeMetadata(ctx, id, m -> {
+      if (replace) m.clear();
+      m.putAll(given);
+    }).thenApply(s -> Json.response(200, Map.of("metadata", s.metadata())));
+  }
+
+  private static String item(Snapshot s, String key) {
+    String value = s.metadata().get(key);
+    if (value == null) throw ApiError.notFound("Metadata item was not found");
+    return value;
+  }
+
+  /** Cinder's {@code {"meta": {key: value}}}: one item, named as in the path. */
+  private CompletionStage<HttpResponse> setItem(RequestContext ctx, String id, String key, String text) {
+    policy.enforce(ctx, "volume:update_snapshot_metadata");
+    JsonNode meta = Json.parseObject(text).get("meta");
+    if (meta == null || !meta.isObject()) throw ApiError.badRequest("Malformed request body");
+    if (meta.size() != 1) throw ApiError.badRequest("Request body contains too many items");
+    if (!meta.has(key)) throw ApiError.badRequest("Request body and URI mismatch");
+    Map<String, String> given = VolumeRoutes.metadata(Json.parseObject("{\"metadata\": " + meta + "}"));
+    return changeMetadata(ctx, id, m -> m.putAll(given)).thenApply(s -> Json.response(200, Map.of("meta", given)));
+  }
+
+  private CompletionStage<HttpResponse> deleteItem(RequestContext ctx, String id, String key) {
+    policy.enforce(ctx, "volume:delete_snapshot_metadata");
+    return changeMetadata(ctx, id, m -> {
+      if (m.remove(key) == null) throw ApiError.notFound("Metadata item was not found");
+    }).thenApply(s -> HttpResponse.create().withStatus(200));
+  }
+
+  private CompletionStage<Snapshot> changeMetadata(RequestContext ctx, String id,
+      java.util.function.Consumer<Map<String, String>> change) {
+    return visible(ctx, id).thenCompose(s -> {
+      Map<String, String> metadata = new LinkedHashMap<>(s.metadata());
+      change.accept(metadata);
+      return snapshot(id).<Snapshot>askWithStatus(r -> new SnapshotEntity.Update(Optional.empty(), Optional.empty(),
+          Optional.of(metadata), r), timeout);
+    });
+  }
+
+  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
+    policy.enforce(ctx, "volume:delete_snapshot");
+    return visible(ctx, id).thenCompose(s -> snapshot(id).<Done>askWithStatus(SnapshotEntity.Delete::new, timeout))
+        .thenApply(d -> HttpResponse.create().withStatus(202));
+  }
+
+  private CompletionStage<Snapshot> change(RequestContext ctx, String id,
+      Function<org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<Snapshot>>, SnapshotEntity.Command> command) {
+    return visible(ctx, id).thenCompose(s -> snapshot(id).askWithStatus(command::apply, timeout));
+  }
+
+  /** The snapshot, if the caller may see it (its project's, or any for the cloud's admin); else 404. */
+  CompletionStage<Snapshot> visible(RequestContext ctx, String id) {
+    // an id no snapshot can have names none: no entity is started for it
+    if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.notFound("Snapshot " + id + " could not be found."));
+    return snapshot(id).<Snapshot>askWithStatus(SnapshotEntity.Get::new, timeout).thenApply(s -> {
+      if (!s.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
+        throw ApiError.notFound("Snapshot " + id + " could not be found.");
+      }
+      return s;
+    });
+  }
+
+  private EntityRef<SnapshotEntity.Command> snapshot(String id) {
+    return sharding.entityRefFor(SnapshotEntity.TYPE_KEY, id);
+  }
+
+  /**
+   * Cinder's snapshot view; {@code extended}: with the {@code os-extended-snapshot-attributes}
+   * (shows and detail lists, for those its policy allows).
+   */
+  private Map<String, Object> view(RequestContext ctx, Snapshot s, boolean extended) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", s.id());
+    m.put("created_at", VolumeRoutes.TIME.format(s.createdAt()));
+    m.put("updated_at", VolumeRoutes.TIME.format(s.updatedAt()));
+    m.put("name", s.name());
+    m.put("description", s.description());
+    m.put("volume_id", s.volumeId());
+    m.put("status", s.status());
+    m.put("size", s.size());
+    m.put("metadata", s.metadata());
+    if (extended && policy.allows(ctx, "volume_extension:extended_snapshot_attributes")) {
+      m.put(EXTENDED + "project_id", s.projectId());
+      m.put(EXTENDED + "progress", s.status().equals(Snapshot.CREATING) ? "0%" : "100%");
+    }
+    return m;
+  }
+}
