@@ -1,5 +1,6 @@
 package nimbus.node;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,12 @@ class RealGuestTest {
     node = n;
     api = a;
   });
+
+  /** Polls the volume's Cinder status until it is {@code status}. */
+  private static void awaitVolume(String project, String volume, String status, Duration within) {
+    Eventually.until(within, () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
+        .path("volume").path("status").asText().equals(status));
+  }
 
   private static String console(String id) {
     return api.post("/compute/v2.1/servers/" + id + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}")
@@ -93,35 +100,32 @@ class RealGuestTest {
       }, "console-drain");
       drain.setDaemon(true);
       drain.start();
-      Eventually.until(Duration.ofSeconds(30), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
-          .path("volume").path("status").asText().equals("available"));
+      awaitVolume(project, volume, "available", Duration.ofSeconds(30));
       Api.Reply attached = api.post("/compute/v2.1/servers/" + id + "/os-volume_attachments",
           "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
       assertEquals(200, attached.status(), attached.raw());
-      Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
-          .path("volume").path("status").asText().equals("in-use"));
+      awaitVolume(project, volume, "in-use", Duration.ofSeconds(60));
       // found by its serial: the guest names its disks itself (this one boots from no disk: vda here)
       String serial = volume.substring(0, 20);
       console.write(("while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;"
           + " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4); echo DISK-$((6*7))-$(cat /sys/block/$d/serial);"
-          + " echo NIMBUS-VOLUME-DATA > /dev/$d; sync; echo WROTE-$((6*7))\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          + " echo NIMBUS-VOLUME-DATA > /dev/$d; sync; echo WROTE-$((6*7))\n").getBytes(US_ASCII));
       Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("WROTE-42"));
       assertTrue(console(id).contains("DISK-42-" + serial), console(id));
       byte[] head = new byte[18];
       try (var file = Files.newInputStream(node.settings().dataDir().resolve("volumes/nimbus-volume-" + volume))) {
         assertEquals(head.length, file.readNBytes(head, 0, head.length));
       }
-      assertEquals("NIMBUS-VOLUME-DATA", new String(head, java.nio.charset.StandardCharsets.US_ASCII));
+      assertEquals("NIMBUS-VOLUME-DATA", new String(head, US_ASCII));
       // detached: the guest lets the disk go (ACPI hot-unplug), and the volume is available again
       assertEquals(202, api.delete("/compute/v2.1/servers/" + id + "/os-volume_attachments/" + volume).status());
       console.write(("while grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done; echo GONE-$((6*7))\n")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          .getBytes(US_ASCII));
       Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("GONE-42"));
-      Eventually.until(Duration.ofSeconds(60), () -> api.get("/volume/v3/" + project + "/volumes/" + volume).body()
-          .path("volume").path("status").asText().equals("available"));
+      awaitVolume(project, volume, "available", Duration.ofSeconds(60));
 
       console.write("yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))\n"
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          .getBytes(US_ASCII));
       Eventually.until(Duration.ofSeconds(120), () -> console(id).contains("FLOOD-42"));
     }
     Path log = node.settings().host().instancesDir().resolve(id).resolve("console.log");
