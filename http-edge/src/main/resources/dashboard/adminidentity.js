@@ -1,7 +1,7 @@
 // The admin's identity page, from the node's Keystone: projects (create, delete), users (create
 // with a password, in a project with a role; delete) and role assignments (grant a role to a user
 // on a project, revoke). Keystone refuses a member's lists: their page shows that refusal only.
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, refuse } from './dom.js';
 
 const KEYSTONE = '/identity/v3';
@@ -47,7 +47,7 @@ export function render(main) {
 
   async function load() {
     try {
-      const [projects, users, roles, assignments] = await Promise.all([
+      const [projects, users, roles, assignments] = await all([
         api.get(`${KEYSTONE}/projects`).then((r) => r.projects.sort((a, b) => a.name.localeCompare(b.name))),
         api.get(`${KEYSTONE}/users`).then((r) => r.users.sort((a, b) => a.name.localeCompare(b.name))),
         api.get(`${KEYSTONE}/roles`).then((r) => r.roles.sort((a, b) => a.name.localeCompare(b.name))),

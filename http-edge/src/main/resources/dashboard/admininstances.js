@@ -2,7 +2,7 @@
 // host, status and flavor, each name a link to the server's own page. Admin only: Nova answers a
 // member's all_tenants with that member's own servers, so the page asks the identity API first,
 // which refuses a member in its words.
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, table, emptyRow, refuse } from './dom.js';
 import * as live from './live.js';
 
@@ -16,7 +16,7 @@ export function render(main) {
 
   async function load() {
     try {
-      const [projects, flavors, servers] = await Promise.all([
+      const [projects, flavors, servers] = await all([
         api.get('/identity/v3/projects').then((r) => r.projects),
         api.get('/compute/v2.1/flavors/detail?is_public=None').then((r) => r.flavors),
         api.get('/compute/v2.1/servers/detail?all_tenants=1').then((r) => r.servers)]);

@@ -88,6 +88,17 @@ export const api = {
 };
 
 /**
+ * Like Promise.all, but a failure is the first one in the order asked, not the first to arrive,
+ * so a page refused by several calls always shows the same refusal.
+ */
+export async function all(requests) {
+  const settled = await Promise.allSettled(requests);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => s.value);
+}
+
+/**
  * Sends a file's bytes with PUT, calling {@code progress(sent, total)} as they go (fetch reports
  * no upload progress; XMLHttpRequest does). The token goes in a header, as with every call.
  */

@@ -1,12 +1,12 @@
 // The launch dialog: name, image, flavor, network, key pair, security groups and server group, checked
 // before the request goes; the API's refusal is shown in its own words.
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, errorBox } from './dom.js';
 import * as serverGroups from './servergroups.js';
 
 /** Opens the dialog; {@code preset.image} chooses an image beforehand. */
 export async function open(main, launched, preset = {}) {
-  const [images, flavors, networks, keypairs, groups, serverGroupList] = await Promise.all([
+  const [images, flavors, networks, keypairs, groups, serverGroupList] = await all([
     api.get('/image/v2/images?status=active&limit=1000').then((r) => r.images),
     api.get('/compute/v2.1/flavors/detail').then((r) => r.flavors),
     api.get('/network/v2.0/networks').then((r) => r.networks).catch(() => []),

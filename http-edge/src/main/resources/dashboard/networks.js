@@ -1,7 +1,7 @@
 // The networks page: the project's networks (and those shared with it) with their subnets, the
 // forms that create a network and a subnet, deletes, and the ports on them. Refreshes on its own
 // actions (networks have no live feed yet).
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 
 const NET = '/network/v2.0';
@@ -32,7 +32,7 @@ export function render(main) {
 
   async function load() {
     try {
-      const [networks, subnets, ports] = await Promise.all([
+      const [networks, subnets, ports] = await all([
         api.get(NET + '/networks').then((r) => r.networks),
         api.get(NET + '/subnets').then((r) => r.subnets),
         api.get(NET + '/ports').then((r) => r.ports)]);

@@ -1,7 +1,7 @@
 // The routers page: routers (create, with an external gateway if one is chosen; add an interface
 // on a subnet; delete) and floating IPs (allocate from an external network, associate with a
 // port, disassociate, release). Refreshes on its own actions.
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 
 const NET = '/network/v2.0';
@@ -32,7 +32,7 @@ export function render(main) {
 
   async function load() {
     try {
-      const [routers, networks, subnets, ports, fips] = await Promise.all([
+      const [routers, networks, subnets, ports, fips] = await all([
         api.get(NET + '/routers').then((r) => r.routers),
         api.get(NET + '/networks').then((r) => r.networks),
         api.get(NET + '/subnets').then((r) => r.subnets),

@@ -1,7 +1,7 @@
 // The server groups page: the project's server groups with their policy and members; creating one
 // (the soft policies are Nova's 2.15, so the create asks for that microversion), deleting. The
 // launch dialog puts a server in a group. Refreshes on its own actions and when servers change.
-import { api } from './api.js';
+import { all, api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
 import * as live from './live.js';
 
@@ -29,7 +29,7 @@ export function render(main) {
 
   async function load() {
     try {
-      const [groups, servers] = await Promise.all([list(),
+      const [groups, servers] = await all([list(),
         api.get('/compute/v2.1/servers').then((r) => r.servers)]);
       known = new Set(servers.map((s) => s.id));
       const names = new Map(servers.map((s) => [s.id, s.name]));
