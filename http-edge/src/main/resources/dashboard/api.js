@@ -17,6 +17,15 @@ export function current() {
   return session;
 }
 
+/**
+ * Whether the session's token may change the project's resources: a member or an admin. A reader
+ * (Keystone's third standard role) only sees them, so the pages offer it no change. The API stays
+ * the authority: this only leaves out buttons it would refuse.
+ */
+export function canChange() {
+  return !!session && (session.roles || []).some((r) => r.name === 'member' || r.name === 'admin');
+}
+
 /** Called when the API answers 401 to the session's token (expired or revoked elsewhere). */
 export function onExpired(listener) {
   expiredListeners.push(listener);

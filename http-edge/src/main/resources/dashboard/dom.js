@@ -22,6 +22,11 @@ export function append(node, children) {
   }
 }
 
+/** What a page shows instead of its forms and buttons to a token that may not change anything. */
+export function readOnlyNotice() {
+  return el('p', { class: 'notice', id: 'read-only' }, 'Your role on this project lets you see its resources, not change them.');
+}
+
 /** A message that screen readers announce. */
 export function errorBox(message) {
   return el('p', { class: 'error', role: 'alert' }, message);

@@ -2,11 +2,11 @@
 // (Glance's two steps: create the image, then PUT its bytes), edit name and visibility, delete,
 // and launch from an image in the launch dialog. Refreshes on its own actions (images have no
 // live feed yet).
-import { api, upload, current } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import { api, upload, current, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 import * as launch from './launch.js';
 
-const COLUMNS = ['Name', 'Status', 'Visibility', 'Disk format', 'Size', 'Actions'];
+const COLUMNS = ['Name', 'Status', 'Visibility', 'Disk format', 'Size'];
 const VISIBILITIES = ['private', 'shared', 'community', 'public'];
 
 function size(bytes) {
@@ -20,7 +20,7 @@ const select = (id, values, chosen) => el('select', { id, name: id },
 
 function mine(image) {
   const session = current();
-  return image.owner === session.project.id || session.roles.some((r) => r.name === 'admin');
+  return canChange() && (image.owner === session.project.id || session.roles.some((r) => r.name === 'admin'));
 }
 
 export function render(main) {
@@ -36,13 +36,15 @@ export function render(main) {
     field('File', el('input', { id: 'image-file', name: 'image-file', type: 'file' })),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'upload' }, 'Upload'),
       progress, progressText));
-  main.append(el('h1', {}, 'Images'), message, table('Images', COLUMNS, body), form);
+  const changes = canChange();
+  const columns = changes ? [...COLUMNS, 'Actions'] : COLUMNS;
+  main.append(el('h1', {}, 'Images'), message, table('Images', columns, body), changes ? form : readOnlyNotice());
 
   async function load() {
     try {
       const images = (await api.get('/image/v2/images?limit=1000')).images;
       body.replaceChildren(...images.map(row));
-      if (images.length === 0) body.append(emptyRow(COLUMNS.length, 'No images.'));
+      if (images.length === 0) body.append(emptyRow(columns.length, 'No images.'));
       return images;
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
@@ -52,7 +54,7 @@ export function render(main) {
 
   function row(image) {
     const path = '/image/v2/images/' + encodeURIComponent(image.id);
-    const actions = el('td', { class: 'actions' },
+    const actions = changes && el('td', { class: 'actions' },
       image.status === 'active'
         ? el('button', { type: 'button', 'data-action': 'Launch', onclick: () => launch.open(main, () => {}, { image: image.id }) }, 'Launch')
         : null,

@@ -1,8 +1,8 @@
 // The instances page: the project's servers (every project's for the cloud's admin, with their
 // hosts), their actions, and the launch dialog. Rows follow the live feed: a change made
 // anywhere shows here without a reload.
-import { api } from './api.js';
-import { el, errorBox, addressText } from './dom.js';
+import { api, canChange } from './api.js';
+import { el, errorBox, addressText, readOnlyNotice } from './dom.js';
 import * as live from './live.js';
 import * as launch from './launch.js';
 
@@ -29,10 +29,12 @@ export function render(main) {
   const body = el('tbody', { id: 'servers' });
   const head = el('thead');
   const table = el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Instances' }, head, body));
+  const changes = canChange();
   main.append(
     el('h1', {}, 'Instances'),
-    el('div', { class: 'toolbar' },
-      el('button', { type: 'button', class: 'primary', id: 'launch', onclick: () => launch.open(main, load) }, 'Launch instance')),
+    changes ? el('div', { class: 'toolbar' },
+      el('button', { type: 'button', class: 'primary', id: 'launch', onclick: () => launch.open(main, load) }, 'Launch instance'))
+      : readOnlyNotice(),
     message, table);
 
   let lookup = { flavor: new Map(), image: new Map() };
@@ -61,7 +63,7 @@ export function render(main) {
   function show(servers) {
     const columns = ['Name', 'Status', 'Task', 'Addresses', 'Flavor', 'Image'];
     if (withHost) columns.push('Host');
-    columns.push('Actions');
+    if (changes) columns.push('Actions');
     head.replaceChildren(el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c))));
     rows.clear();
     body.replaceChildren(...servers.map(row));
@@ -77,7 +79,7 @@ export function render(main) {
       el('td', {}, lookup.flavor.get(server.flavor.id) || server.flavor.id),
       el('td', {}, server.image && server.image.id ? (lookup.image.get(server.image.id) || server.image.id) : ''),
       withHost ? el('td', { class: 'host' }, server['OS-EXT-SRV-ATTR:host'] || '') : null,
-      el('td', { class: 'actions' }));
+      changes ? el('td', { class: 'actions' }) : null);
     rows.set(server.id, tr);
     update(tr, { name: server.name, status: server.status, task_state: server['OS-EXT-STS:task_state'] });
     return tr;
@@ -91,6 +93,7 @@ export function render(main) {
     status.className = 'status status-' + change.status;
     tr.querySelector('.task').textContent = change.task_state || '';
     const actions = tr.querySelector('.actions');
+    if (!actions) return; // a reader's rows have none
     actions.replaceChildren(
       ...ACTIONS.filter((a) => a.when.includes(change.status) && !change.task_state)
         .map((a) => el('button', { type: 'button', 'data-action': a.label, onclick: () => act(id, a.body) }, a.label)),

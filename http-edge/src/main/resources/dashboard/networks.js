@@ -1,11 +1,11 @@
 // The networks page: the project's networks (and those shared with it) with their subnets, the
 // forms that create a network and a subnet, deletes, and the ports on them. Refreshes on its own
 // actions (networks have no live feed yet).
-import { all, api } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import { all, api, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 
 const NET = '/network/v2.0';
-const NETWORK_COLUMNS = ['Name', 'Subnets', 'Status', 'Shared', 'External', 'Actions'];
+const NETWORK_COLUMNS = ['Name', 'Subnets', 'Status', 'Shared', 'External'];
 const PORT_COLUMNS = ['Name', 'Network', 'Fixed IPs', 'Attached to', 'Status'];
 
 export function render(main) {
@@ -25,9 +25,11 @@ export function render(main) {
     field('Gateway (empty: the first address)', el('input', { id: 'subnet-gateway', name: 'subnet-gateway', autocomplete: 'off' })),
     el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'subnet-dhcp', name: 'subnet-dhcp', checked: true }), 'DHCP'),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'subnet-create' }, 'Create subnet')));
+  const changes = canChange();
+  const columns = changes ? [...NETWORK_COLUMNS, 'Actions'] : NETWORK_COLUMNS;
   main.append(el('h1', {}, 'Networks'), message,
-    table('Networks', NETWORK_COLUMNS, networksBody),
-    el('div', { class: 'forms' }, networkForm, subnetForm),
+    table('Networks', columns, networksBody),
+    changes ? el('div', { class: 'forms' }, networkForm, subnetForm) : readOnlyNotice(),
     el('h2', {}, 'Ports'), table('Ports', PORT_COLUMNS, portsBody));
 
   async function load() {
@@ -38,7 +40,7 @@ export function render(main) {
         api.get(NET + '/ports').then((r) => r.ports)]);
       const names = new Map(networks.map((n) => [n.id, n.name || n.id]));
       networksBody.replaceChildren(...networks.map((n) => networkRow(n, subnets.filter((s) => s.network_id === n.id))));
-      if (networks.length === 0) networksBody.append(emptyRow(NETWORK_COLUMNS.length, 'No networks.'));
+      if (networks.length === 0) networksBody.append(emptyRow(columns.length, 'No networks.'));
       const chosen = subnetNetwork.value;
       subnetNetwork.replaceChildren(...networks.filter((n) => !n['router:external'] || n.shared)
         .map((n) => el('option', { value: n.id, selected: n.id === chosen }, n.name || n.id)));
@@ -57,7 +59,7 @@ export function render(main) {
   function networkRow(n, subnets) {
     const list = el('ul', { class: 'plain' }, subnets.map((s) => el('li', { 'data-subnet': s.id },
       `${s.name ? s.name + ' ' : ''}${s.cidr}`, ' ',
-      confirmButton('Delete', () => act(() => api.del(`${NET}/subnets/${encodeURIComponent(s.id)}`)),
+      changes && confirmButton('Delete', () => act(() => api.del(`${NET}/subnets/${encodeURIComponent(s.id)}`)),
         { 'aria-label': `Delete subnet ${s.name || s.cidr}` }))));
     return el('tr', { 'data-id': n.id },
       el('td', { class: 'name' }, n.name || n.id),
@@ -65,7 +67,7 @@ export function render(main) {
       el('td', {}, n.status),
       el('td', {}, n.shared ? 'yes' : 'no'),
       el('td', {}, n['router:external'] ? 'yes' : 'no'),
-      el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${NET}/networks/${encodeURIComponent(n.id)}`)),
+      changes && el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${NET}/networks/${encodeURIComponent(n.id)}`)),
         { 'aria-label': `Delete network ${n.name || n.id}` })));
   }
 

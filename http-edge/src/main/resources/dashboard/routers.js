@@ -1,12 +1,12 @@
 // The routers page: routers (create, with an external gateway if one is chosen; add an interface
 // on a subnet; delete) and floating IPs (allocate from an external network, associate with a
 // port, disassociate, release). Refreshes on its own actions.
-import { all, api } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import { all, api, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 
 const NET = '/network/v2.0';
-const ROUTER_COLUMNS = ['Name', 'Status', 'External gateway', 'Interfaces', 'Actions'];
-const FIP_COLUMNS = ['Address', 'Network', 'Fixed address', 'Port', 'Actions'];
+const ROUTER_COLUMNS = ['Name', 'Status', 'External gateway', 'Interfaces'];
+const FIP_COLUMNS = ['Address', 'Network', 'Fixed address', 'Port'];
 
 const options = (list, blank) => [blank ? el('option', { value: '' }, blank) : null,
   ...list.map(([value, text]) => el('option', { value }, text))];
@@ -26,9 +26,11 @@ export function render(main) {
     el('h2', {}, 'Allocate a floating IP'),
     field('External network', pool),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'fip-allocate' }, 'Allocate')));
-  main.append(el('h1', {}, 'Routers'), message, table('Routers', ROUTER_COLUMNS, routersBody),
-    el('h2', {}, 'Floating IPs'), table('Floating IPs', FIP_COLUMNS, fipsBody),
-    el('div', { class: 'forms' }, routerForm, fipForm));
+  const changes = canChange();
+  const withActions = (columns) => (changes ? [...columns, 'Actions'] : columns);
+  main.append(el('h1', {}, 'Routers'), message, table('Routers', withActions(ROUTER_COLUMNS), routersBody),
+    el('h2', {}, 'Floating IPs'), table('Floating IPs', withActions(FIP_COLUMNS), fipsBody),
+    changes ? el('div', { class: 'forms' }, routerForm, fipForm) : readOnlyNotice());
 
   async function load() {
     try {
@@ -44,11 +46,11 @@ export function render(main) {
       pool.replaceChildren(...options(external));
       const subnetOptions = subnets.map((s) => [s.id, `${s.name || s.id} (${s.cidr}, ${netName.get(s.network_id) || s.network_id})`]);
       routersBody.replaceChildren(...routers.map((r) => routerRow(r, ports, subnets, subnetOptions, netName)));
-      if (routers.length === 0) routersBody.append(emptyRow(ROUTER_COLUMNS.length, 'No routers.'));
+      if (routers.length === 0) routersBody.append(emptyRow(withActions(ROUTER_COLUMNS).length, 'No routers.'));
       const attachable = ports.filter((p) => (p.device_owner || '').startsWith('compute:'))
         .map((p) => [p.id, `${(p.fixed_ips || []).map((ip) => ip.ip_address).join(', ')} (${p.device_id})`]);
       fipsBody.replaceChildren(...fips.map((f) => fipRow(f, netName, attachable)));
-      if (fips.length === 0) fipsBody.append(emptyRow(FIP_COLUMNS.length, 'No floating IPs.'));
+      if (fips.length === 0) fipsBody.append(emptyRow(withActions(FIP_COLUMNS).length, 'No floating IPs.'));
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -59,7 +61,7 @@ export function render(main) {
     const cidr = new Map(subnets.map((s) => [s.id, s.cidr]));
     const interfaces = ports.filter((p) => p.device_id === r.id && p.device_owner === 'network:router_interface')
       .flatMap((p) => p.fixed_ips || []).map((ip) => el('li', {}, `${ip.ip_address} (${cidr.get(ip.subnet_id) || ip.subnet_id}) `,
-        confirmButton('Remove', () => act(() => api.put(path + '/remove_router_interface', { subnet_id: ip.subnet_id })),
+        changes && confirmButton('Remove', () => act(() => api.put(path + '/remove_router_interface', { subnet_id: ip.subnet_id })),
           { 'aria-label': 'Remove interface ' + ip.ip_address })));
     const subnet = el('select', { id: 'interface-' + r.id, 'aria-label': 'Subnet for a new interface of ' + (r.name || r.id) },
       ...options(subnetOptions, 'Choose a subnet'));
@@ -69,7 +71,7 @@ export function render(main) {
       el('td', {}, r.status),
       el('td', {}, gw ? `${netName.get(gw.network_id) || gw.network_id} ${(gw.external_fixed_ips || []).map((i) => i.ip_address).join(', ')}` : ''),
       el('td', { class: 'interfaces' }, el('ul', { class: 'plain' }, interfaces)),
-      el('td', { class: 'actions' }, subnet,
+      changes && el('td', { class: 'actions' }, subnet,
         el('button', { type: 'button', 'data-action': 'Add interface', onclick: () => subnet.value
           ? act(() => api.put(path + '/add_router_interface', { subnet_id: subnet.value }))
           : message.replaceChildren(errorBox('Choose a subnet for the interface.')) }, 'Add interface'),
@@ -90,7 +92,7 @@ export function render(main) {
       el('td', {}, netName.get(f.floating_network_id) || f.floating_network_id),
       el('td', {}, f.fixed_ip_address || ''),
       el('td', {}, f.port_id || ''),
-      el('td', { class: 'actions' }, associate,
+      changes && el('td', { class: 'actions' }, associate,
         confirmButton('Release', () => act(() => api.del(path)), { 'aria-label': 'Release ' + f.floating_ip_address })));
   }
 

@@ -1,7 +1,7 @@
 // The security groups page: the project's groups with their rules, creating a group, adding and
 // deleting rules, deleting a group. Refreshes on its own actions (no live feed for groups yet).
-import { api } from './api.js';
-import { el, errorBox, actor, confirmButton, field } from './dom.js';
+import { api, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, field, readOnlyNotice } from './dom.js';
 
 const NET = '/network/v2.0';
 
@@ -23,7 +23,8 @@ export function render(main) {
     field('Name', el('input', { id: 'group-name', name: 'group-name', maxlength: 255, autocomplete: 'off' })),
     field('Description', el('input', { id: 'group-description', name: 'group-description', maxlength: 255, autocomplete: 'off' })),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'group-create' }, 'Create group')));
-  main.append(el('h1', {}, 'Security groups'), message, list, createForm);
+  const changes = canChange();
+  main.append(el('h1', {}, 'Security groups'), message, changes ? null : readOnlyNotice(), list, changes ? createForm : null);
 
   async function load() {
     try {
@@ -39,7 +40,7 @@ export function render(main) {
     const rules = el('tbody', {}, (g.security_group_rules || []).map((r) => el('tr', { 'data-rule': r.id },
       el('td', {}, r.direction), el('td', {}, r.ethertype), el('td', {}, r.protocol || 'any'),
       el('td', {}, ports(r)), el('td', {}, remote(r, names)),
-      el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${NET}/security-group-rules/${encodeURIComponent(r.id)}`)),
+      changes && el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${NET}/security-group-rules/${encodeURIComponent(r.id)}`)),
         { 'aria-label': 'Delete rule' })))));
     const prefix = 'rule-' + g.id;
     const ruleForm = el('form', { class: 'rule-form', 'data-group': g.id },
@@ -69,10 +70,10 @@ export function render(main) {
       el('h2', {}, g.name),
       g.description ? el('p', { class: 'notice' }, g.description) : null,
       el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Rules of ' + g.name },
-        el('thead', {}, el('tr', {}, ['Direction', 'Ether type', 'Protocol', 'Ports', 'Remote', 'Actions']
-          .map((c) => el('th', { scope: 'col' }, c)))), rules)),
-      ruleForm,
-      el('div', { class: 'toolbar' }, confirmButton('Delete', () => act(() => api.del(`${NET}/security-groups/${encodeURIComponent(g.id)}`)),
+        el('thead', {}, el('tr', {}, ['Direction', 'Ether type', 'Protocol', 'Ports', 'Remote', changes && 'Actions']
+          .filter(Boolean).map((c) => el('th', { scope: 'col' }, c)))), rules)),
+      changes && ruleForm,
+      changes && el('div', { class: 'toolbar' }, confirmButton('Delete', () => act(() => api.del(`${NET}/security-groups/${encodeURIComponent(g.id)}`)),
         { 'aria-label': 'Delete security group ' + g.name })));
   }
 

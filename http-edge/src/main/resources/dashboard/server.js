@@ -1,6 +1,6 @@
 // A server's page: its details, actions, console log and history of actions, kept current by
 // the live feed.
-import { api } from './api.js';
+import { api, canChange } from './api.js';
 import { el, errorBox, addressText } from './dom.js';
 import * as live from './live.js';
 import { ACTIONS, names } from './instances.js';
@@ -45,6 +45,7 @@ export function render(main, id) {
       ['Created', s.created], ['Updated', s.updated]];
     if ('OS-EXT-SRV-ATTR:host' in s) rows.push(['Host', s['OS-EXT-SRV-ATTR:host'] || '']);
     details.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]));
+    if (!canChange()) return;
     actions.replaceChildren(...ACTIONS.filter((a) => a.when.includes(s.status) && !s['OS-EXT-STS:task_state'])
       .map((a) => el('button', { type: 'button', 'data-action': a.label, onclick: () => act(a.body) }, a.label)));
   }

@@ -1,12 +1,12 @@
 // The server groups page: the project's server groups with their policy and members; creating one
 // (the soft policies are Nova's 2.15, so the create asks for that microversion), deleting. The
 // launch dialog puts a server in a group. Refreshes on its own actions and when servers change.
-import { all, api } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import { all, api, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 import * as live from './live.js';
 
 const PATH = '/compute/v2.1/os-server-groups';
-const COLUMNS = ['Name', 'Policy', 'Members', 'Actions'];
+const COLUMNS = ['Name', 'Policy', 'Members'];
 const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'];
 
 /** The project's server groups, for the launch dialog too. */
@@ -23,7 +23,10 @@ export function render(main) {
     field('Policy', el('select', { id: 'server-group-policy', name: 'server-group-policy' },
       POLICIES.map((p) => el('option', { value: p }, p)))),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'server-group-create' }, 'Create group')));
-  main.append(el('h1', {}, 'Server groups'), message, table('Server groups', COLUMNS, body), el('div', { class: 'forms' }, form));
+  const changes = canChange();
+  const columns = changes ? [...COLUMNS, 'Actions'] : COLUMNS;
+  main.append(el('h1', {}, 'Server groups'), message, table('Server groups', columns, body),
+    changes ? el('div', { class: 'forms' }, form) : readOnlyNotice());
 
   let known = new Set();
 
@@ -38,9 +41,9 @@ export function render(main) {
         el('td', { class: 'policy' }, (g.policies || [g.policy]).join(', ')),
         el('td', { class: 'members' }, el('ul', { class: 'plain' }, g.members.map((id) => el('li', { 'data-server': id },
           el('a', { href: '#/servers/' + encodeURIComponent(id) }, names.get(id) || id))))),
-        el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(g.id)}`)),
+        changes && el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(g.id)}`)),
           { 'aria-label': 'Delete server group ' + g.name })))));
-      if (groups.length === 0) body.append(emptyRow(COLUMNS.length, 'No server groups.'));
+      if (groups.length === 0) body.append(emptyRow(columns.length, 'No server groups.'));
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }

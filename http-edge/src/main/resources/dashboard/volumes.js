@@ -3,10 +3,10 @@
 // detach, delete. Volumes have no live feed: the page polls while a volume is on its way from one
 // status to another, for a bounded time, and for a few seconds after each of its own actions
 // (the list is a read side: a change shows there shortly after the API answered it).
-import { api, current } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import { api, current, canChange } from './api.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 
-const COLUMNS = ['Name', 'Size', 'Status', 'Attached to', 'Actions'];
+const COLUMNS = ['Name', 'Size', 'Status', 'Attached to'];
 const TRANSIENT = ['creating', 'extending', 'deleting', 'attaching', 'detaching', 'reserved'];
 const POLL_MS = 1000;
 const SETTLE_MS = 5000;
@@ -25,7 +25,10 @@ export function render(main) {
     field('Size (GB)', el('input', { id: 'volume-size', name: 'volume-size', type: 'number', min: 1, step: 1, value: 1 })),
     field('Description', el('input', { id: 'volume-description', name: 'volume-description', maxlength: 255, autocomplete: 'off' })),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'volume-create' }, 'Create volume')));
-  main.append(el('h1', {}, 'Volumes'), message, table('Volumes', COLUMNS, body), el('div', { class: 'forms' }, createForm));
+  const changes = canChange();
+  const columns = changes ? [...COLUMNS, 'Actions'] : COLUMNS;
+  main.append(el('h1', {}, 'Volumes'), message, table('Volumes', columns, body),
+    changes ? el('div', { class: 'forms' }, createForm) : readOnlyNotice());
 
   let shown = null; // what the rows show: rendered again only when it changes, so typing is not lost
   let actedAt = Date.now();
@@ -70,7 +73,7 @@ export function render(main) {
     const names = new Map(servers.map((s) => [s.id, s.name]));
     const choices = servers.map((s) => [s.id, s.name || s.id]);
     body.replaceChildren(...volumes.map((v) => row(v, names, choices)));
-    if (volumes.length === 0) body.append(emptyRow(COLUMNS.length, 'No volumes.'));
+    if (volumes.length === 0) body.append(emptyRow(columns.length, 'No volumes.'));
   }
 
   function row(v, names, choices) {
@@ -104,7 +107,7 @@ export function render(main) {
       el('td', { class: 'attached' }, attachments.map((a) => el('span', { 'data-server': a.server_id },
         el('a', { href: '#/servers/' + encodeURIComponent(a.server_id) }, names.get(a.server_id) || a.server_id),
         a.device ? ' on ' + a.device : ''))),
-      el('td', { class: 'actions' }, actions));
+      changes ? el('td', { class: 'actions' }, actions) : null);
   }
 
   const run = actor(message, load);
