@@ -84,8 +84,9 @@ function renderNav() {
   const link = ([path, label]) => el('a', { href: path, 'aria-current': hash === path ? 'page' : null }, label);
   nav.replaceChildren(
     ...PAGES.map(link),
-    isAdmin(session) ? el('span', { class: 'admin-nav', id: 'admin-nav', role: 'group', 'aria-label': 'Admin' },
-      el('span', { class: 'admin-title' }, 'Admin:'), ...ADMIN_PAGES.map(link)) : null,
+    // (replaceChildren writes a null as the text "null": no admin group is no child at all)
+    ...(isAdmin(session) ? [el('span', { class: 'admin-nav', id: 'admin-nav', role: 'group', 'aria-label': 'Admin' },
+      el('span', { class: 'admin-title' }, 'Admin:'), ...ADMIN_PAGES.map(link))] : []),
     el('span', { class: 'spacer' }),
     el('span', { class: 'live', id: 'live', 'data-live': live.isOn() ? 'on' : 'off' }, live.isOn() ? 'Live' : 'Connecting…'),
     picker,

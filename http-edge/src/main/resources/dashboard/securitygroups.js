@@ -1,7 +1,7 @@
 // The security groups page: the project's groups with their rules, creating a group, adding and
 // deleting rules, deleting a group. Refreshes on its own actions (no live feed for groups yet).
 import { api, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, field, readOnlyNotice } from './dom.js';
+import { el, append, errorBox, actor, confirmButton, field, readOnlyNotice } from './dom.js';
 
 const NET = '/network/v2.0';
 
@@ -24,7 +24,7 @@ export function render(main) {
     field('Description', el('input', { id: 'group-description', name: 'group-description', maxlength: 255, autocomplete: 'off' })),
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'group-create' }, 'Create group')));
   const changes = canChange();
-  main.append(el('h1', {}, 'Security groups'), message, changes ? null : readOnlyNotice(), list, changes ? createForm : null);
+  append(main, [el('h1', {}, 'Security groups'), message, !changes && readOnlyNotice(), list, changes && createForm]);
 
   async function load() {
     try {

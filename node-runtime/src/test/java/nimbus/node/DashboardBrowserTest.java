@@ -380,6 +380,7 @@ class DashboardBrowserTest {
     open("instances");
     String server = idOf(By.linkText("from-upload"));
     until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
+    screenshot("instances");
     assertEquals(image, api.server(server).path("image").path("id").asText());
 
     // a floating IP allocated, associated with the server's port, disassociated, released
@@ -528,7 +529,7 @@ class DashboardBrowserTest {
     assertEquals(server, api.get(volumes + volume).body().path("volume").path("attachments").get(0).path("server_id").asText());
     screenshot("volumes");
     assertEquals(List.of(), violations());
-    aReaderSeesTheProjectButCannotChangeIt(user, project, server, volume);
+    aReaderSeesTheProjectButCannotChangeIt(user, project, server, volume, group);
     logIn(user, "pw-" + user);
     open("volumes");
     click(By.cssSelector("tr[data-id='" + volume + "'] button[data-action=Detach]"));
@@ -652,10 +653,11 @@ class DashboardBrowserTest {
 
   /**
    * A user with only the reader role on the project logs in: the instances, volumes, images and
-   * networks pages list what a member's API answers, and offer no button or form; the API refuses
-   * the reader's stop. Ends logged out.
+   * networks pages list what a member's API answers, and they and the other pages that change
+   * things offer no button or form; the API refuses the reader's stop. Ends logged out.
    */
-  private void aReaderSeesTheProjectButCannotChangeIt(String member, String project, String server, String volume) {
+  private void aReaderSeesTheProjectButCannotChangeIt(String member, String project, String server, String volume,
+      String group) {
     Api memberApi = admin.as(member, "pw-" + member, member);
     String reader = "reader-" + member;
     String userId = admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + reader + "\", \"password\": \"pw-"
@@ -666,6 +668,7 @@ class DashboardBrowserTest {
     logIn(reader, "pw-" + reader);
 
     until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
+    assertTrue(!browser.findElement(By.id("nav")).getText().contains("null"), browser.findElement(By.id("nav")).getText());
     assertNothingToChange();
     open("volumes");
     until(WAIT, d -> "in-use".equals(volumeStatus(volume))
@@ -676,6 +679,15 @@ class DashboardBrowserTest {
     assertNothingToChange();
     open("networks");
     until(WAIT, d -> idsOf(memberApi.get("/network/v2.0/networks").body().path("networks")).equals(shownIds("networks")));
+    assertNothingToChange();
+    open("server-groups");
+    waitFor(By.cssSelector("#server-groups tr[data-id='" + group + "']"));
+    assertNothingToChange();
+    open("security-groups");
+    waitFor(By.cssSelector("#security-groups section[data-id]"));
+    assertNothingToChange();
+    open("routers");
+    waitFor(By.cssSelector("#routers tr"));
     assertNothingToChange();
     assertEquals(List.of(), violations());
 
@@ -688,9 +700,9 @@ class DashboardBrowserTest {
 
   /** The page says the role only reads, and has no button or form in it. */
   private void assertNothingToChange() {
-    waitFor(By.id("read-only"));
     assertEquals(List.of(), browser.findElements(By.cssSelector("#main button, #main form, #main dialog")).stream()
         .map(e -> e.getTagName() + " " + e.getText()).toList());
+    waitFor(By.id("read-only"));
   }
 
   /** The data-ids of the rows of tbody ID, sorted; null until it shows a row (or its notice that it has none). */
