@@ -91,6 +91,17 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), at)), at);
     }
     if (event instanceof VolumeEntity.DetachBegun) return attaching(DETACHING, attachment, at);
+    if (event instanceof VolumeEntity.AttachmentDeclared e) {
+      return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
+          e.serverId(), e.device(), e.hostName(), e.device().map(d -> at))), at);
+    }
+    if (event instanceof VolumeEntity.StatusReset e) {
+      Volume reset = with(e.status(), size, quotaHeld, 0, mayBeStored(), host, fault, at);
+      return e.detached() ? reset.attaching(e.status(), Optional.empty(), at) : reset;
+    }
+    if (event instanceof VolumeEntity.ForceDeleteRequested) {
+      return settled(with(DELETING, size, quotaHeld, 0, mayBeStored(), host, fault, at));
+    }
     if (event instanceof VolumeEntity.SnapshotAdded e) return withSnapshots(e.snapshotId(), true, at);
     if (event instanceof VolumeEntity.SnapshotRemoved e) return withSnapshots(e.snapshotId(), false, at);
     if (event instanceof VolumeEntity.VolumeReleased) return attaching(AVAILABLE, Optional.empty(), at);
@@ -115,6 +126,11 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.StorageRemoved) return settled(with(status, size, quotaHeld, 0, false, host, fault, at));
     if (event instanceof VolumeEntity.QuotaReleased) return settled(with(status, size, 0, 0, stored, host, fault, at));
     throw new IllegalArgumentException("not a change of a volume: " + event);
+  }
+
+  /** A create stopped midway may have left a file on the host it was asked of: a delete removes whatever is there. */
+  private boolean mayBeStored() {
+    return stored || status.equals(CREATING) && host.isPresent();
   }
 
   /** Whether it is reserved for, attached to or being detached from the attachment {@code attachmentId}. */

@@ -97,6 +97,38 @@ public final class VolumeEntity
   /** The snapshot is gone (or never was made): the volume no longer depends on it. Always answered. */
   public record RemoveSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Cinder's os-reserve: an available volume is held ({@code attaching}) for an attach its caller
+   * will declare; answered with the volume.
+   */
+  public record DeclareReservation(String attachmentId, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** Cinder's os-unreserve: a volume reserved through os-reserve is available again; else nothing changes. */
+  public record WithdrawReservation(ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /**
+   * Cinder's os-attach: records that server {@code serverId} (or host {@code hostName}) uses the
+   * volume at {@code device}; no host of this cloud does anything (whoever declares it connects it).
+   */
+  public record DeclareAttachment(String attachmentId, String serverId, Optional<String> hostName, String device,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /**
+   * Cinder's os-detach: ends a declared attachment (the one named, or the volume's only one). One
+   * the compute API made is refused: only its server may let the disk go.
+   */
+  public record DeclareDetached(Optional<String> attachmentId, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /**
+   * Cinder's os-reset_status (admins): the volume's status as given (one it can rest in), and with
+   * {@code detach} its attachment ended; the steps it was in stop.
+   */
+  public record ResetStatus(Optional<String> status, boolean detach, ActorRef<StatusReply<Volume>> replyTo)
+      implements Command {}
+
+  /** Cinder's os-force_delete (admins): a delete whatever the status, unless attached or with snapshots. */
+  public record ForceDelete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -154,6 +186,16 @@ public final class VolumeEntity
   public record SnapshotRemoved(String snapshotId, Instant at) implements Event {}
 
   public record QuotaReleased(Instant at) implements Event {}
+
+  /** Through Cinder's API: reserved (no {@code device}), or in use by {@code serverId} at {@code device}. */
+  public record AttachmentDeclared(String attachmentId, String serverId, Optional<String> hostName,
+      Optional<String> device, Instant at) implements Event {}
+
+  /** An admin set the status; {@code detached}: its attachment is over. */
+  public record StatusReset(String status, boolean detached, Instant at) implements Event {}
+
+  /** An admin deletes it whatever its status was. */
+  public record ForceDeleteRequested(Instant at) implements Event {}
 
   // ---------------------------------------------------------------- states
 
@@ -248,6 +290,12 @@ public final class VolumeEntity
         .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(AddSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(DeclareReservation.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(WithdrawReservation.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(DeclareAttachment.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(DeclareDetached.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ResetStatus.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ForceDelete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(RemoveSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         // nothing here to let go: the server's detach or delete may finish
         .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
@@ -286,6 +334,17 @@ public final class VolumeEntity
         .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
             ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()));
+    CinderDeclarations declarations = new CinderDeclarations();
+    b.forStateType(Resting.class)
+        .onCommand(DeclareReservation.class, declarations::reserve)
+        .onCommand(WithdrawReservation.class, declarations::unreserve)
+        .onCommand(DeclareAttachment.class, declarations::attach)
+        .onCommand(DeclareDetached.class, declarations::detach);
+    b.forStateType(Busy.class)
+        .onCommand(DeclareReservation.class, (s, c) -> Effect().reply(c.replyTo(), notReservable(s.volume())))
+        .onCommand(WithdrawReservation.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
+        .onCommand(DeclareAttachment.class, (s, c) -> Effect().reply(c.replyTo(), notReservable(s.volume())))
+        .onCommand(DeclareDetached.class, (s, c) -> Effect().reply(c.replyTo(), notDetachable()));
     b.forStateType(Busy.class)
         .onCommand(Reserve.class, this::reserve)
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
@@ -301,6 +360,8 @@ public final class VolumeEntity
                 c.metadata().orElse(v.metadata()), now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
           })
           .onCommand(Extend.class, (s, c) -> extend(s.volume(), c))
+          .onCommand(ResetStatus.class, (s, c) -> resetStatus(s.volume(), c))
+          .onCommand(ForceDelete.class, (s, c) -> forceDelete(s.volume(), c))
           .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
           .onCommand(RemoveSnapshot.class, (s, c) -> s.volume().snapshots().contains(c.snapshotId())
               ? Effect().persist(new SnapshotRemoved(c.snapshotId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
@@ -325,6 +386,102 @@ public final class VolumeEntity
     }
     return Effect().persist(new VolumeReserved(c.attachmentId(), c.serverId(), now()))
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+  }
+
+  /**
+   * What Cinder's volume actions declare, with no host involved: reservations and attachments
+   * made by whoever connects the disk themselves. The compute API's attachments are the server's.
+   */
+  private final class CinderDeclarations {
+    ReplyEffect<Event, State> reserve(Resting s, DeclareReservation c) {
+      Volume v = s.volume();
+      if (!v.status().equals(Volume.AVAILABLE)) return Effect().reply(c.replyTo(), notReservable(v));
+      return Effect().persist(new AttachmentDeclared(c.attachmentId(), "", Optional.empty(), Optional.empty(), now()))
+          .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    ReplyEffect<Event, State> unreserve(Resting s, WithdrawReservation c) {
+      Volume v = s.volume();
+      boolean declaredReservation = v.status().equals(Volume.ATTACHING)
+          && v.attachment().filter(a -> a.declared() && a.device().isEmpty()).isPresent();
+      // as Cinder: a volume not reserved is left as it is
+      return declaredReservation
+          ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)))
+          : Effect().reply(c.replyTo(), StatusReply.success(v));
+    }
+
+    ReplyEffect<Event, State> attach(Resting s, DeclareAttachment c) {
+      Volume v = s.volume();
+      boolean free = v.status().equals(Volume.AVAILABLE) || v.status().equals(Volume.ATTACHING)
+          && v.attachment().filter(a -> a.declared() && a.device().isEmpty()).isPresent();
+      if (!free) return Effect().reply(c.replyTo(), notReservable(v));
+      return Effect().persist(new AttachmentDeclared(c.attachmentId(), c.serverId(), c.hostName(), Optional.of(c.device()),
+          now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    ReplyEffect<Event, State> detach(Resting s, DeclareDetached c) {
+      Volume v = s.volume();
+      Optional<VolumeAttachment> held = v.attachment().filter(a -> a.attachedAt().isPresent());
+      if (held.isEmpty() || !v.status().equals(Volume.IN_USE) && !v.status().equals(Volume.DETACHING)) {
+        return Effect().reply(c.replyTo(), notDetachable());
+      }
+      VolumeAttachment a = held.get();
+      if (c.attachmentId().isPresent() && !c.attachmentId().get().equals(a.id())) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Error detaching volume - VolumeAttachmentNotFound: Volume"
+            + " attachment could not be found with filter: attachment_id = " + c.attachmentId().get() + "."));
+      }
+      if (!a.declared()) {
+        return Effect().reply(c.replyTo(), Rejection.conflict("Detach volume from instance " + a.serverId()
+            + " using the Compute API"));
+      }
+      return Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+  }
+
+  private <T> StatusReply<T> notReservable(Volume v) {
+    return Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be available to reserve, but the"
+        + " status is " + v.status() + ".");
+  }
+
+  private static <T> StatusReply<T> notDetachable() {
+    return Rejection.invalid("Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status"
+        + " must be 'attached' to detach.");
+  }
+
+  /** The statuses an admin may set: those a volume rests in, with nothing left for a step to do. */
+  static final Set<String> RESETTABLE = Set.of(Volume.AVAILABLE, Volume.ERROR, Volume.ERROR_EXTENDING, Volume.IN_USE);
+
+  private ReplyEffect<Event, State> resetStatus(Volume v, ResetStatus c) {
+    String status = c.status().orElse(v.status());
+    if (!RESETTABLE.contains(status) && c.status().isPresent() || v.status().equals(Volume.DELETING)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Cannot reset-state to " + status + "."));
+    }
+    // a create's quota is the one thing not yet held that a reset cannot settle: let that step end first
+    if (v.status().equals(Volume.CREATING) && v.quotaHeld() == 0) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
+          + " is still waiting for its quota; try again."));
+    }
+    boolean attached = v.attachment().filter(a -> a.attachedAt().isPresent()).isPresent() && !c.detach();
+    if (status.equals(Volume.IN_USE) && !attached) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(
+          "Cannot reset-state to in-use because volume does not have any attachments."));
+    }
+    return Effect().persist(new StatusReset(status, c.detach(), now())).thenRun(this::drive)
+        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+  }
+
+  private ReplyEffect<Event, State> forceDelete(Volume v, ForceDelete c) {
+    if (v.status().equals(Volume.DELETING)) return Effect().reply(c.replyTo(), StatusReply.ack());
+    if (v.attachment().isPresent() || !v.snapshots().isEmpty()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume must not be attached or reserved,"
+          + " nor have snapshots, to be deleted."));
+    }
+    if (v.status().equals(Volume.CREATING) && v.quotaHeld() == 0) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
+          + " is still waiting for its quota; try again."));
+    }
+    return Effect().persist(new ForceDeleteRequested(now())).thenRun(this::drive)
+        .thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
   /** Cinder snapshots an available volume, or with {@code force} one in use. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -290,5 +291,80 @@ class VolumeEntityTest extends EntityTestSupport {
     Volume v = awaitStatus(Volume.AVAILABLE);
     assertEquals(Optional.of("v0"), v.sourceVolid());
     assertTrue(claims.asked.stream().noneMatch(s -> s.equals("create 3")), "no empty file made instead");
+  }
+
+  @Test
+  void cindersActionsOnlyDeclareAttachmentsAndNeverEndOneTheComputeApiMade() {
+    createAvailable(1);
+    assertEquals(Volume.ATTACHING, this.<Volume>ask(r -> new VolumeEntity.DeclareReservation("r1", r)).getValue().status());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.DeclareReservation("r2", r)).getError()).kind(), "reserved twice");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(VolumeEntity.WithdrawReservation::new).getValue().status());
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(VolumeEntity.WithdrawReservation::new).getValue().status(),
+        "a volume not reserved is left as it is");
+
+    Volume declared = this.<Volume>ask(r -> new VolumeEntity.DeclareAttachment("d1", "s9", Optional.empty(), "/dev/vdc", r))
+        .getValue();
+    assertEquals(Volume.IN_USE, declared.status());
+    VolumeAttachment a = declared.attachment().orElseThrow();
+    assertEquals(List.of("d1", "s9", "/dev/vdc", true, true), List.of(a.id(), a.serverId(), a.device().orElseThrow(),
+        a.declared(), a.attachedAt().isPresent()));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r))
+        .getError()).kind(), "the compute API cannot take a volume in use");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.DeclareDetached(Optional.of("other"), r)).getError()).kind());
+    kit.restart();
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r))
+        .getValue().status());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.DeclareDetached(Optional.empty(), r)).getError()).kind(), "nothing attached");
+
+    // the compute API's attachment: the server's host holds the disk, only the server lets it go
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    assertEquals(Volume.ATTACHING, this.<Volume>ask(VolumeEntity.WithdrawReservation::new).getValue().status(),
+        "os-unreserve leaves a server's reservation alone");
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r)).isSuccess());
+    StatusReply<Volume> refused = this.ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(refused.getError()).kind());
+    assertEquals("Detach volume from instance s1 using the Compute API", Rejection.from(refused.getError()).message());
+    assertEquals(Volume.IN_USE, awaitStatus(Volume.IN_USE).status());
+  }
+
+  @Test
+  void anAdminResetsAStuckVolumeAndForceDeletesIt() {
+    TestProbe<StatusReply<Volume>> creator = testKit.createTestProbe();
+    kit.runCommand(new VolumeEntity.Create(requested(1), creator.ref())); // its quota is not answered yet
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.ForceDelete::new).getError()).kind(),
+        "not before its quota's answer, which could come after");
+    claims.accept("reserve 1"); // its host never answers: the volume is stuck creating
+    creator.receiveMessage(Duration.ofSeconds(5));
+    for (String bad : List.of("creating", "deleting", "in-use")) {
+      assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+          r -> new VolumeEntity.ResetStatus(Optional.of(bad), false, r)).getError()).kind(), bad);
+    }
+    assertEquals(Volume.ERROR, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("error"), false, r))
+        .getValue().status());
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host was named: nothing to remove");
+  }
+
+  @Test
+  void aResetToAvailableWithItsAttachmentDetachedFreesTheVolume() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.ForceDelete::new).getError()).kind(),
+        "attached");
+    Volume kept = this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("error"), false, r)).getValue();
+    assertTrue(kept.attachment().isPresent(), "the status alone");
+    Volume freed = this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("available"), true, r)).getValue();
+    assertEquals(Volume.AVAILABLE, freed.status());
+    assertTrue(freed.attachment().isEmpty());
+    claims.accept("remove host-a");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
   }
 }

@@ -168,6 +168,16 @@ final class PolicyDefaults {
     }
     r.put("volume:get", READER);
     r.put("volume:get_all", READER);
+    for (String change : new String[] {"volume:create_volume_metadata", "volume:update_volume_metadata",
+        "volume:delete_volume_metadata"}) {
+      r.put(change, MEMBER);
+    }
+    r.put("volume:get_volume_metadata", READER);
+    for (String action : new String[] {"reserve", "unreserve", "attach", "detach"}) {
+      r.put("volume_extension:volume_actions:" + action, MEMBER);
+    }
+    r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);
+    r.put("volume_extension:volume_admin_actions:force_delete", ADMIN);
     for (String change : new String[] {"volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
         "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"}) {
       r.put(change, MEMBER);

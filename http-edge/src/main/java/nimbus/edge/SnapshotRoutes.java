@@ -39,6 +39,7 @@ final class SnapshotRoutes extends ServiceRoutes {
   private final Policy policy;
   /** The volume of the given id if the caller may see it, else a 404 (VolumeRoutes'). */
   private final java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes;
+  private final CinderMetadataRoutes metadata;
 
   SnapshotRoutes(ClusterSharding sharding, SnapshotListing listing, Executor blocking, Duration timeout, Policy policy,
       java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes) {
@@ -49,6 +50,22 @@ final class SnapshotRoutes extends ServiceRoutes {
     this.timeout = timeout;
     this.policy = policy;
     this.volumes = volumes;
+    this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_snapshot_metadata",
+        "volume:update_snapshot_metadata", "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"),
+        new CinderMetadataRoutes.Store() {
+          @Override
+          public CompletionStage<Map<String, String>> read(RequestContext ctx, String id) {
+            return visible(ctx, id).thenApply(Snapshot::metadata);
+          }
+
+          @Override
+          public CompletionStage<Map<String, String>> change(RequestContext ctx, String id,
+              java.util.function.Consumer<Map<String, String>> change) {
+            return visible(ctx, id).thenCompose(s -> snapshot(id).<Snapshot>askWithStatus(r -> new SnapshotEntity.Update(
+                Optional.empty(), Optional.empty(), Optional.of(CinderMetadataRoutes.changed(s.metadata(), change)), r),
+                timeout)).thenApply(Snapshot::metadata);
+          }
+        });
   }
 
   Route route(RequestContext ctx) {
@@ -65,20 +82,7 @@ final class SnapshotRoutes extends ServiceRoutes {
                 })),
                 put(() -> body(b -> respond(() -> update(ctx, id, b)))),
                 delete(() -> respond(() -> remove(ctx, id))))),
-            path("metadata", () -> concat(
-                get(() -> respond(() -> {
-                  policy.enforce(ctx, "volume:get_snapshot_metadata");
-                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("metadata", s.metadata())));
-                })),
-                post(() -> body(b -> respond(() -> setMetadata(ctx, id, b, false)))),
-                put(() -> body(b -> respond(() -> setMetadata(ctx, id, b, true)))))),
-            path(PathMatchers.segment("metadata").slash(PathMatchers.segment()), key -> concat(
-                get(() -> respond(() -> {
-                  policy.enforce(ctx, "volume:get_snapshot_metadata");
-                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("meta", Map.of(key, item(s, key)))));
-                })),
-                put(() -> body(b -> respond(() -> setItem(ctx, id, key, b)))),
-                delete(() -> respond(() -> deleteItem(ctx, id, key)))))))));
+            metadata.route(ctx, id)))));
   }
 
   private CompletionStage<HttpResponse> create(RequestContext ctx, String text) {
@@ -138,52 +142,6 @@ final class SnapshotRoutes extends ServiceRoutes {
         .or(() -> VolumeRoutes.shortText(in, "display_description"));
     return change(ctx, id, r -> new SnapshotEntity.Update(name, description, Optional.empty(), r))
         .thenApply(s -> Json.response(200, Map.of("snapshot", view(ctx, s, false))));
-  }
-
-  /** PUT replaces the metadata, POST adds to it. */
-  private CompletionStage<HttpResponse> setMetadata(RequestContext ctx, String id, String text, boolean replace) {
-    policy.enforce(ctx, "volume:update_snapshot_metadata");
-    JsonNode in = Json.parseObject(text);
-    if (!in.has("metadata")) throw ApiError.badRequest("Malformed request body");
-    Map<String, String> given = VolumeRoutes.metadata(in);
-    return changeMetadata(ctx, id, m -> {
-      if (replace) m.clear();
-      m.putAll(given);
-    }).thenApply(s -> Json.response(200, Map.of("metadata", s.metadata())));
-  }
-
-  private static String item(Snapshot s, String key) {
-    String value = s.metadata().get(key);
-    if (value == null) throw ApiError.notFound("Metadata item was not found");
-    return value;
-  }
-
-  /** Cinder's {@code {"meta": {key: value}}}: one item, named as in the path. */
-  private CompletionStage<HttpResponse> setItem(RequestContext ctx, String id, String key, String text) {
-    policy.enforce(ctx, "volume:update_snapshot_metadata");
-    JsonNode meta = Json.parseObject(text).get("meta");
-    if (meta == null || !meta.isObject()) throw ApiError.badRequest("Malformed request body");
-    if (meta.size() != 1) throw ApiError.badRequest("Request body contains too many items");
-    if (!meta.has(key)) throw ApiError.badRequest("Request body and URI mismatch");
-    Map<String, String> given = VolumeRoutes.metadata(Json.parseObject("{\"metadata\": " + meta + "}"));
-    return changeMetadata(ctx, id, m -> m.putAll(given)).thenApply(s -> Json.response(200, Map.of("meta", given)));
-  }
-
-  private CompletionStage<HttpResponse> deleteItem(RequestContext ctx, String id, String key) {
-    policy.enforce(ctx, "volume:delete_snapshot_metadata");
-    return changeMetadata(ctx, id, m -> {
-      if (m.remove(key) == null) throw ApiError.notFound("Metadata item was not found");
-    }).thenApply(s -> HttpResponse.create().withStatus(200));
-  }
-
-  private CompletionStage<Snapshot> changeMetadata(RequestContext ctx, String id,
-      java.util.function.Consumer<Map<String, String>> change) {
-    return visible(ctx, id).thenCompose(s -> {
-      Map<String, String> metadata = new LinkedHashMap<>(s.metadata());
-      change.accept(metadata);
-      return snapshot(id).<Snapshot>askWithStatus(r -> new SnapshotEntity.Update(Optional.empty(), Optional.empty(),
-          Optional.of(metadata), r), timeout);
-    });
   }
 
   private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {

@@ -46,6 +46,8 @@ final class VolumeRoutes extends ServiceRoutes {
   private final Duration timeout;
   private final Policy policy;
   private final SnapshotRoutes snapshots;
+  private final CinderMetadataRoutes metadata;
+  private final VolumeActions actions;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
       Executor blocking, Duration timeout, Policy policy) {
@@ -56,6 +58,23 @@ final class VolumeRoutes extends ServiceRoutes {
     this.blocking = blocking;
     this.timeout = timeout;
     this.policy = policy;
+    this.actions = new VolumeActions(policy, timeout, this::visible, this::volume);
+    this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
+        "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
+        new CinderMetadataRoutes.Store() {
+          @Override
+          public CompletionStage<Map<String, String>> read(RequestContext ctx, String id) {
+            return visible(ctx, id).thenApply(Volume::metadata);
+          }
+
+          @Override
+          public CompletionStage<Map<String, String>> change(RequestContext ctx, String id,
+              java.util.function.Consumer<Map<String, String>> change) {
+            return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Update(
+                Optional.empty(), Optional.empty(), Optional.of(CinderMetadataRoutes.changed(v.metadata(), change)), r),
+                timeout)).thenApply(Volume::metadata);
+          }
+        });
   }
 
   /** The API of project {@code projectId} (the path's), for the caller {@code ctx}. */
@@ -67,7 +86,8 @@ final class VolumeRoutes extends ServiceRoutes {
     return concat(
         snapshots.route(ctx),
         pathPrefix("volumes", () -> concat(
-            pathEndOrSingleSlash(() -> concat(
+            // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
+            pathEnd(() -> concat(
                 get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
                 post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
             path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base))))),
@@ -79,7 +99,11 @@ final class VolumeRoutes extends ServiceRoutes {
                     })),
                     put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
                     delete(() -> respond(() -> remove(ctx, id))))),
-                path("action", () -> post(() -> body(b -> respond(() -> action(ctx, id, b))))))))),
+                path("action", () -> post(() -> body(b -> respond(() -> actions.act(ctx, id, b))))),
+                metadata.route(ctx, id))))),
+        path("extensions", () -> get(() -> complete(Json.response(200, Map.of("extensions", CinderExtensions.ALL))))),
+        path("os-availability-zone", () -> get(() -> complete(Json.response(200, Map.of("availabilityZoneInfo",
+            List.of(Map.of("zoneName", ZONE, "zoneState", Map.of("available", true)))))))),
         pathPrefix("types", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("volume_types", List.of(type())))))),
             path(PathMatchers.segment(), id -> get(() -> complete(id.equals(DEFAULT_TYPE_ID) || id.equals(DEFAULT_TYPE)
@@ -188,27 +212,9 @@ final class VolumeRoutes extends ServiceRoutes {
         .thenApply(d -> HttpResponse.create().withStatus(202));
   }
 
-  private CompletionStage<HttpResponse> action(RequestContext ctx, String id, String text) {
-    JsonNode in = Json.parseObject(text);
-    JsonNode extend = in.get("os-extend");
-    if (in.size() != 1 || extend == null || !extend.isObject()) {
-      throw ApiError.badRequest("There is no such action: " + String.join(",", iterable(in.fieldNames())));
-    }
-    policy.enforce(ctx, "volume:extend");
-    int size = size(extend.get("new_size"), "new_size");
-    return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Extend(size, r), timeout))
-        .thenApply(v -> HttpResponse.create().withStatus(202));
-  }
-
   /** A query's boolean, as Cinder reads one. */
   static boolean truthy(String value) {
     return value != null && List.of("true", "1", "yes", "on", "t", "y").contains(value.toLowerCase(java.util.Locale.ROOT));
-  }
-
-  private static List<String> iterable(java.util.Iterator<String> it) {
-    List<String> out = new java.util.ArrayList<>();
-    it.forEachRemaining(out::add);
-    return out;
   }
 
   /** The volume, if the caller may see it (its project's, or any for the cloud's admin); else 404. */
@@ -320,7 +326,7 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("attachment_id", a.id());
     m.put("volume_id", v.id());
     m.put("server_id", a.serverId());
-    m.put("host_name", a.hostName().orElse(null));
+    m.put("host_name", a.hostName().filter(h -> !h.isEmpty()).orElse(null));
     m.put("device", a.device().orElse(null));
     m.put("attached_at", a.attachedAt().map(TIME::format).orElse(null));
     return m;

@@ -237,6 +237,22 @@ final class FuzzRoutes {
       new Route("PUT", VOLUMES + "/volumes/{volume}", "{\"volume\": {\"name\": \"renamed\", \"description\": \"d\", "
           + "\"metadata\": {\"k\": \"v\"}}}"),
       new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-extend\": {\"new_size\": 2}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-reserve\": null}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-unreserve\": null}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-attach\": {\"instance_uuid\": "
+          + "\"0b7a4a4e-6a1c-4d38-9a55-2f1f6d0a3c11\", \"mountpoint\": \"/dev/vdc\", \"mode\": \"rw\"}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-detach\": {\"attachment_id\": null}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-reset_status\": {\"status\": \"error\", "
+          + "\"attach_status\": \"detached\"}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-force_delete\": {}}"),
+      new Route("GET", VOLUMES + "/volumes/{volume}/metadata"),
+      new Route("PUT", VOLUMES + "/volumes/{volume}/metadata", "{\"metadata\": {\"k\": \"v\"}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/metadata", "{\"metadata\": {\"k2\": \"v\"}}"),
+      new Route("GET", VOLUMES + "/volumes/{volume}/metadata/k"),
+      new Route("PUT", VOLUMES + "/volumes/{volume}/metadata/k", "{\"meta\": {\"k\": \"v2\"}}"),
+      new Route("DELETE", VOLUMES + "/volumes/{volume}/metadata/k"),
+      new Route("GET", "/volume/v3"), new Route("GET", VOLUMES + "/extensions"),
+      new Route("GET", VOLUMES + "/os-availability-zone"),
       new Route("GET", VOLUMES + "/types"), new Route("GET", VOLUMES + "/types/{volumetype}"),
       new Route("GET", VOLUMES + "/limits"),
       new Route("GET", VOLUMES + "/os-quota-sets/{project}"), new Route("GET", VOLUMES + "/os-quota-sets/{project}/defaults"),

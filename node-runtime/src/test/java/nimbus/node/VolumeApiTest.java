@@ -230,6 +230,12 @@ class VolumeApiTest {
     assertFault(owner.api().delete(owner.path("/volumes/" + volume)), 400, "badRequest");
     assertTrue(owner.api().get("/compute/v2.1/servers/" + second + "/os-volume_attachments").body()
         .path("volumeAttachments").isEmpty());
+    // Cinder's os-detach would leave the disk in the guest while the volume went elsewhere (Cinder's bug 2004555)
+    assertFault(owner.api().post(owner.path("/volumes/" + volume + "/action"), "{\"os-detach\": {}}"), 409,
+        "conflictingRequest");
+    assertFault(owner.api().post(owner.path("/volumes/" + volume + "/action"), "{\"os-reset_status\": {\"status\": "
+        + "\"available\", \"attach_status\": \"detached\"}}"), 403, "forbidden");
+    assertEquals("in-use", awaitStatus(owner, volume, "in-use").path("status").asText());
 
     assertEquals(202, owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume).status());
     assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty());
@@ -351,5 +357,77 @@ class VolumeApiTest {
     Api.Reply over = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}");
     assertFault(over, 413, "overLimit");
     assertTrue(over.raw().contains("SnapshotLimitExceeded"), over.raw());
+  }
+
+  @Test
+  void cindersActionsRecordAnAttachmentAndAdminsResetAndForceDeleteAVolume() {
+    Tenant t = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    String actions = t.path("/volumes/" + volume + "/action");
+    String server = UUID.randomUUID().toString();
+
+    assertEquals(202, t.api().post(actions, "{\"os-reserve\": null}").status());
+    assertEquals("attaching", awaitStatus(t, volume, "attaching").path("status").asText());
+    assertFault(t.api().post(actions, "{\"os-reserve\": null}"), 400, "badRequest");
+    assertEquals(202, t.api().post(actions, "{\"os-unreserve\": null}").status());
+    awaitStatus(t, volume, "available");
+
+    for (String bad : List.of("{\"os-attach\": {\"instance_uuid\": \"" + server + "\"}}",
+        "{\"os-attach\": {\"mountpoint\": \"/dev/vdc\"}}",
+        "{\"os-attach\": {\"instance_uuid\": \"not-a-uuid\", \"mountpoint\": \"/dev/vdc\"}}",
+        "{\"os-attach\": {\"instance_uuid\": \"" + server + "\", \"mountpoint\": \"/dev/vdc\", \"mode\": \"x\"}}",
+        "{\"os-attach\": {\"instance_uuid\": \"" + server + "\", \"mountpoint\": \"/dev/vdc\", \"extra\": 1}}",
+        "{\"os-frobnicate\": {}}", "{\"os-reserve\": null, \"os-unreserve\": null}")) {
+      assertFault(t.api().post(actions, bad), 400, "badRequest");
+    }
+    assertEquals(202, t.api().post(actions, "{\"os-attach\": {\"instance_uuid\": \"" + server
+        + "\", \"mountpoint\": \"/dev/vdc\"}}").status());
+    JsonNode attachment = awaitStatus(t, volume, "in-use").path("attachments").get(0);
+    assertEquals(List.of(server, "/dev/vdc", volume), List.of(attachment.path("server_id").asText(),
+        attachment.path("device").asText(), attachment.path("volume_id").asText()));
+    assertFault(t.api().post(actions, "{\"os-detach\": {\"attachment_id\": \"" + UUID.randomUUID() + "\"}}"), 400,
+        "badRequest");
+    assertEquals(202, t.api().post(actions, "{\"os-detach\": {}}").status());
+    assertTrue(awaitStatus(t, volume, "available").path("attachments").isEmpty());
+    assertFault(t.api().post(t.path("/volumes/" + UUID.randomUUID() + "/action"), "{\"os-detach\": {}}"), 404,
+        "itemNotFound");
+
+    // metadata, as Cinder's routes for it
+    String metadata = t.path("/volumes/" + volume + "/metadata");
+    assertEquals(200, t.api().post(metadata, "{\"metadata\": {\"a\": \"1\", \"b\": \"2\"}}").status());
+    assertEquals(200, t.api().send("PUT", metadata + "/a", "{\"meta\": {\"a\": \"9\"}}").status());
+    assertEquals(200, t.api().delete(metadata + "/b").status());
+    assertFault(t.api().delete(metadata + "/b"), 404, "itemNotFound");
+    assertFault(t.api().send("PUT", metadata + "/a", "{\"meta\": {\"c\": \"9\"}}"), 400, "badRequest");
+    assertEquals("9", t.api().get(metadata + "/a").body().path("meta").path("a").asText());
+    assertEquals("{\"a\":\"9\"}", t.api().get(metadata).body().path("metadata").toString());
+    assertEquals(200, t.api().send("PUT", metadata, "{\"metadata\": {\"c\": \"3\"}}").status());
+    assertEquals("{\"c\":\"3\"}", awaitStatus(t, volume, "available").path("metadata").toString());
+
+    // the admins' actions: a member may not; an admin resets a status and deletes whatever the status
+    assertFault(t.api().post(actions, "{\"os-force_delete\": {}}"), 403, "forbidden");
+    String asAdmin = actions; // an admin reaches any project's path
+    assertFault(admin.post(asAdmin, "{\"os-reset_status\": {\"status\": \"deleting\"}}"), 400, "badRequest");
+    assertEquals(202, admin.post(asAdmin, "{\"os-reset_status\": {\"status\": \"error\"}}").status());
+    awaitStatus(t, volume, "error");
+    assertEquals(202, admin.post(asAdmin, "{\"os-force_delete\": {}}").status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + volume)).status() == 404);
+  }
+
+  @Test
+  void cindersDocumentsNameItsVersionExtensionsAndZoneAndAnEmptyIdIsNotFound() {
+    Tenant t = newProject();
+    JsonNode version = t.api().get("/volume/v3/").body().path("versions").get(0);
+    assertEquals("v3.0", version.path("id").asText());
+    assertTrue(version.has("updated") && version.has("media-types") && version.has("min_version"), version.toString());
+    assertEquals(300, t.api().get("/volume/").status());
+    List<String> aliases = new java.util.ArrayList<>();
+    t.api().get(t.path("/extensions")).body().path("extensions").forEach(e -> aliases.add(e.path("alias").asText()));
+    assertTrue(aliases.containsAll(List.of("os-volume-actions", "os-admin-actions", "os-vol-tenant-attr")), aliases.toString());
+    assertEquals("nova", t.api().get(t.path("/os-availability-zone")).body().path("availabilityZoneInfo").get(0)
+        .path("zoneName").asText());
+    assertFault(t.api().get(t.path("/volumes/")), 404, "itemNotFound");
+    assertFault(t.api().delete(t.path("/volumes/")), 404, "itemNotFound");
   }
 }
