@@ -35,10 +35,12 @@ import nimbus.network.SecurityGroupRule;
  *       named sets of member addresses.
  * </ul>
  *
- * <p>A connection admitted is marked with the ruleset's {@code generation}; replies of known
- * connections always pass, but a connection's own direction passes unchecked only under the
- * generation that admitted it. A new ruleset (a new generation) so re-checks every flow once: a
- * removed rule stops the flows it allowed, as Neutron's semantics say.
+ * <p>A connection admitted is marked with the {@code generation}; replies of known connections
+ * always pass, but a connection's own direction passes unchecked only under the generation that
+ * admitted it. A new generation (a new ruleset, a rule change, a member leaving) so re-checks
+ * every flow once: a removed rule stops the flows it allowed, as Neutron's semantics say. Only
+ * two chains name the generation ({@code allow} and {@code forward}), so a new one replaces them
+ * and nothing else.
  */
 public final class PortFirewall {
   public static final String TABLE = "nimbus-sg";
