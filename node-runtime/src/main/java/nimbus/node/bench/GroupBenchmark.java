@@ -17,7 +17,7 @@ import nimbus.node.dataplane.PortFilter;
 /**
  * {@code nimbus bench groups}: security groups on one host (a network namespace with a bridge and
  * two guest namespaces, plus {@code --ports} filtered ports in all): the time from a group change
- * to its rules in force, for a rule change (a new ruleset) and a membership change (a set
+ * to its rules in force, for a rule change (the group's chains replaced) and a membership change (a set
  * update); and a ping's round trip through a port whose group has 1 rule and 1,000 rules. Needs
  * root; everything it makes is named {@code nsgb-} and removed at the end.
  */
@@ -62,6 +62,8 @@ final class GroupBenchmark {
       PortFilter filter = new PortFilter(inHost);
       List<Long> ruleChanges = new ArrayList<>();
       List<Long> memberChanges = new ArrayList<>();
+      // the ports' first filter is the whole ruleset, as an agent's start writes it: not a change
+      filter.apply(filtered, Map.of(GROUP, group(2, 2)));
       for (int r = 0; r < rounds; r++) {
         long t0 = System.nanoTime();
         filter.apply(filtered, Map.of(GROUP, group(r % 2 == 0 ? 1 : 2, 2)));
@@ -70,7 +72,7 @@ final class GroupBenchmark {
         filter.apply(filtered, Map.of(GROUP, group(r % 2 == 0 ? 1 : 2, 3 + r)));
         memberChanges.add(System.nanoTime() - t1);
       }
-      System.out.printf("rule change to in force (new ruleset, %d ports): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+      System.out.printf("rule change to in force (its group's chains, %d ports): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           ports, BenchHarness.percentileMs(ruleChanges, 50), BenchHarness.percentileMs(ruleChanges, 99),
           BenchHarness.percentileMs(ruleChanges, 100));
       System.out.printf("membership change to in force (set update, %d ports): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",

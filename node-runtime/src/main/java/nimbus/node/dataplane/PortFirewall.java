@@ -1,6 +1,7 @@
 package nimbus.node.dataplane;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import nimbus.network.PortAttributes;
 import nimbus.network.SecurityGroup;
@@ -18,7 +20,8 @@ import nimbus.network.SecurityGroupRule;
 /**
  * The security groups of the ports on this host, as the text {@code nft -f} reads. Two tables
  * named {@value #TABLE} (bridge and inet families) belong to it entirely and are replaced whole in
- * one transaction, as {@link TenantFirewall}'s are. Pure.
+ * one transaction, as {@link TenantFirewall}'s are, when the ports change; a change of a group's
+ * rules replaces only that group's chains ({@link #ruleChange}). Pure.
  *
  * <p>The kernel has no connection tracking in the bridge family, so the work is split:
  * <ul>
@@ -28,17 +31,21 @@ import nimbus.network.SecurityGroupRule;
  *       filtered port's tap gets that port's number in the high 16 bits;
  *   <li>inet (forward hook, reached by bridged packets through br_netfilter): stateful filtering
  *       by those marks: the sending port's egress rules, then the receiving port's ingress rules,
- *       each group's rules one chain, remote groups as named sets of member addresses.
+ *       each group's rules one chain per direction, shared by the group's ports, remote groups as
+ *       named sets of member addresses.
  * </ul>
  *
- * <p>A connection admitted is marked with the ruleset's {@code generation}; replies of known
- * connections always pass, but a connection's own direction passes unchecked only under the
- * generation that admitted it. A new ruleset (a new generation) so re-checks every flow once: a
- * removed rule stops the flows it allowed, as Neutron's semantics say.
+ * <p>A connection admitted is marked with the {@code generation}; replies of known connections
+ * always pass, but a connection's own direction passes unchecked only under the generation that
+ * admitted it. A new generation (a new ruleset, a rule change, a member leaving) so re-checks
+ * every flow once: a removed rule stops the flows it allowed, as Neutron's semantics say. Only
+ * two chains name the generation ({@code allow} and {@code forward}), so a new one replaces them
+ * and nothing else.
  */
 public final class PortFirewall {
   public static final String TABLE = "nimbus-sg";
   private static final Set<Integer> PORTED = Set.of(6, 17, 33, 132, 136);
+  private static final String FORWARD_HOOK = "type filter hook forward priority filter; policy accept;";
   private static final String NEIGHBOUR_DISCOVERY = "icmpv6 type { nd-router-solicit, nd-router-advert,"
       + " nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report,"
       + " mld-listener-done, mld2-listener-report }";
@@ -110,7 +117,7 @@ public final class PortFirewall {
   }
 
   /** The groups the ports use, in order. */
-  private static List<String> usedGroups(List<FilteredPort> ports) {
+  public static List<String> usedGroups(List<FilteredPort> ports) {
     Set<String> used = new TreeSet<>();
     ports.forEach(p -> used.addAll(p.securityGroups()));
     return List.copyOf(used);
@@ -190,12 +197,7 @@ public final class PortFirewall {
   private static void inetTable(StringBuilder text, List<FilteredPort> ports, List<String> used,
       Map<String, SecurityGroup> groups, int generation) {
     text.append("table inet ").append(TABLE).append(" {\n");
-    for (String remote : remoteGroups(used, groups)) {
-      for (boolean v6 : List.of(false, true)) {
-        text.append("\tset ").append(setName(remote, v6)).append(" {\n\t\ttype ")
-            .append(v6 ? "ipv6_addr" : "ipv4_addr").append("\n\t\tflags interval\n\t\tauto-merge\n\t}\n");
-      }
-    }
+    remoteGroups(used, groups).forEach(remote -> remoteSets(text, remote));
     StringBuilder egress = new StringBuilder();
     StringBuilder ingress = new StringBuilder();
     for (int i = 0; i < ports.size(); i++) {
@@ -215,31 +217,104 @@ public final class PortFirewall {
       text.append("\t}\n");
     }
     for (String id : used) {
-      List<SecurityGroupRule> rules = Optional.ofNullable(groups.get(id)).map(SecurityGroup::rules).orElse(List.of());
-      for (boolean in : List.of(false, true)) {
-        text.append("\tchain ").append(in ? "ingress-" : "egress-").append(id).append(" {\n");
-        for (SecurityGroupRule r : rules) {
-          if (r.ingress() == in) rule(text, match(r) + (in ? " ct mark set " + generation + " accept" : " jump admit"));
-        }
+      groupChains(id, groups).forEach((chain, rules) -> {
+        text.append("\tchain ").append(chain).append(" {\n");
+        rules.forEach(r -> rule(text, r));
         text.append("\t}\n");
-      }
+      });
     }
     verdictMap(text, "egress", "mark", egress);
     verdictMap(text, "ingress", "mark", ingress);
     // the sender's egress let it out: the receiver's ingress (if it is filtered) decides
     text.append("\tchain admit {\n");
     rule(text, "meta mark and 0xffff0000 vmap @ingress");
-    rule(text, "ct mark set " + generation + " accept");
+    rule(text, "jump allow");
     text.append("\t}\n");
-    text.append("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n");
-    rule(text, "meta mark and 0xffffffff == 0x0 accept");
-    rule(text, NEIGHBOUR_DISCOVERY + " accept");
-    rule(text, "ct state invalid drop");
-    rule(text, "ct state established,related ct direction reply accept");
-    rule(text, "ct state established,related ct mark " + generation + " accept");
-    rule(text, "meta mark and 0x0000ffff vmap @egress");
-    rule(text, "jump admit");
-    text.append("\t}\n}\n");
+    generationChains(generation).forEach((chain, rules) -> {
+      text.append("\tchain ").append(chain).append(" {\n");
+      if (chain.equals("forward")) text.append("\t\t").append(FORWARD_HOOK).append('\n');
+      rules.forEach(r -> rule(text, r));
+      text.append("\t}\n");
+    });
+    text.append("}\n");
+  }
+
+  /**
+   * A group's two chains by name, each its rules: the ports' chains jump to them. They hold no
+   * generation, so a rule change of another group (or a new generation) leaves them as they are.
+   */
+  public static Map<String, List<String>> groupChains(String id, Map<String, SecurityGroup> groups) {
+    List<SecurityGroupRule> rules = Optional.ofNullable(groups.get(id)).map(SecurityGroup::rules).orElse(List.of());
+    Map<String, List<String>> chains = new LinkedHashMap<>();
+    for (boolean in : List.of(false, true)) {
+      chains.put((in ? "ingress-" : "egress-") + id, rules.stream().filter(r -> r.ingress() == in)
+          .map(r -> match(r) + (in ? " jump allow" : " jump admit")).toList());
+    }
+    return chains;
+  }
+
+  /** The only chains that name the generation: what a connection is marked with, and what passes on it. */
+  private static Map<String, List<String>> generationChains(int generation) {
+    return new TreeMap<>(Map.of("allow", List.of("ct mark set " + generation + " accept"),
+        "forward", List.of("meta mark and 0xffffffff == 0x0 accept", NEIGHBOUR_DISCOVERY + " accept",
+            "ct state invalid drop", "ct state established,related ct direction reply accept",
+            "ct state established,related ct mark " + generation + " accept",
+            "meta mark and 0x0000ffff vmap @egress", "jump admit")));
+  }
+
+  /**
+   * The transaction for a change of the rules of {@code changed} groups (used on this host, their
+   * chains already there) under a new {@code generation}: the remote-group sets the rules name
+   * from now on that were not there are added and filled ({@code newMembers}: their members), the
+   * groups' chains flushed and refilled, the generation's chains replaced, and the sets no rule
+   * names any more removed. Nothing else of the ruleset is touched; {@code nft -f} applies it
+   * whole or not at all, so the ports are under the old rules or the new, never between.
+   */
+  public static String ruleChange(Collection<String> changed, Map<String, SecurityGroup> groups,
+      Collection<String> remoteBefore, Collection<String> remoteAfter, Map<String, Set<String>> newMembers,
+      int generation) {
+    StringBuilder text = new StringBuilder();
+    List<String> added = remoteAfter.stream().filter(g -> !remoteBefore.contains(g)).sorted().toList();
+    if (!added.isEmpty()) {
+      text.append("table inet ").append(TABLE).append(" {\n");
+      added.forEach(g -> remoteSets(text, g));
+      text.append("}\n");
+    }
+    text.append(members(newMembers));
+    for (String id : new TreeSet<>(changed)) replaceChains(text, groupChains(id, groups));
+    text.append(regeneration(generation));
+    for (String g : new TreeSet<>(remoteBefore)) {
+      if (remoteAfter.contains(g)) continue;
+      for (boolean v6 : List.of(false, true)) {
+        text.append("delete set inet ").append(TABLE).append(' ').append(setName(g, v6)).append('\n');
+      }
+    }
+    return text.toString();
+  }
+
+  /**
+   * A new generation alone (its two chains replaced): every connection's next packet is checked
+   * again, as after a member left a remote group.
+   */
+  public static String regeneration(int generation) {
+    StringBuilder text = new StringBuilder();
+    replaceChains(text, generationChains(generation));
+    return text.toString();
+  }
+
+  private static void replaceChains(StringBuilder text, Map<String, List<String>> chains) {
+    new TreeMap<>(chains).forEach((chain, rules) -> {
+      text.append("flush chain inet ").append(TABLE).append(' ').append(chain).append('\n');
+      rules.forEach(r -> text.append("add rule inet ").append(TABLE).append(' ').append(chain).append(' ')
+          .append(r).append('\n'));
+    });
+  }
+
+  private static void remoteSets(StringBuilder text, String remote) {
+    for (boolean v6 : List.of(false, true)) {
+      text.append("\tset ").append(setName(remote, v6)).append(" {\n\t\ttype ")
+          .append(v6 ? "ipv6_addr" : "ipv4_addr").append("\n\t\tflags interval\n\t\tauto-merge\n\t}\n");
+    }
   }
 
   /** What a rule matches, on the packet's remote side (its source in, its destination out). */

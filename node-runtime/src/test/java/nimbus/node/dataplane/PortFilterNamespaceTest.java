@@ -188,6 +188,44 @@ class PortFilterNamespaceTest {
   }
 
   @Test
+  void aRuleChangeReplacesItsGroupsChainsOnlyAndAGroupNoLongerUsedLeavesNothing() {
+    List<FilteredPort> ports = List.of(g1.port(DEFAULT), g2.port(DEFAULT), g3.port(OTHER));
+    filter.apply(ports, Map.of(DEFAULT, defaultGroup(List.of(g1, g2)), OTHER, otherGroup(List.of(g3))));
+    Shell.assertPings(g2.netns(), g1.ip(), "a member pings in");
+    Shell.assertNoReply(g3.netns(), g1.ip(), "the other group's guest cannot");
+    List<String> untouched = List.of("inet ingress-" + OTHER, "inet egress-" + OTHER, "inet egress-" + g3.tap(),
+        "inet ingress-" + g1.tap(), "inet egress-" + g1.tap(), "bridge from-" + g1.tap(), "bridge from-" + g3.tap());
+    Map<String, String> before = listings(untouched);
+    assertTrue(before.get("inet egress-" + g1.tap()).contains("jump egress-" + DEFAULT), before.toString());
+
+    // the default group's rules change: its members' set is no longer named, an ICMP rule is new
+    SecurityGroup icmpOnly = PortFirewallTest.group(DEFAULT, List.of(
+        PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", "icmp", null, null, "0.0.0.0/0", null),
+        PortFirewallTest.rule(DEFAULT, "egress", "IPv4", null, null, null, null, null)), members(List.of(g1, g2)));
+    filter.apply(ports, Map.of(DEFAULT, icmpOnly, OTHER, otherGroup(List.of(g3))));
+    Shell.assertPings(g3.netns(), g1.ip(), "the new rule is in force");
+    // rules rewritten would have new handles: these are the very rules of before
+    assertEquals(before, listings(untouched), "the other group's chains and the ports' chains are as they were");
+    String sets = IN_HOST.run(List.of("nft", "list", "sets", "inet"), TIMEOUT);
+    assertFalse(sets.contains("r4-" + DEFAULT), "no rule names the group's members any more: their set is gone\n" + sets);
+
+    filter.apply(List.of(g1.port(DEFAULT), g2.port(DEFAULT), g3.port(DEFAULT)), Map.of(DEFAULT, icmpOnly));
+    String table = IN_HOST.run(List.of("nft", "list", "table", "inet", PortFirewall.TABLE), TIMEOUT);
+    assertFalse(table.contains(OTHER), "no port uses the other group: nothing of it is left\n" + table);
+    Shell.assertPings(g3.netns(), g1.ip(), "and its guest is under the default group's rules");
+  }
+
+  /** {@code nft -a list chain} (rules with their handles) of each "family chain". */
+  private static Map<String, String> listings(List<String> chains) {
+    Map<String, String> listed = new java.util.LinkedHashMap<>();
+    for (String chain : chains) {
+      String[] parts = chain.split(" ");
+      listed.put(chain, IN_HOST.run(List.of("nft", "-a", "list", "chain", parts[0], PortFirewall.TABLE, parts[1]), TIMEOUT));
+    }
+    return listed;
+  }
+
+  @Test
   void dhcpServerRepliesFromAGuestAreDropped() {
     filter.apply(List.of(g1.port(DEFAULT), g2.port(DEFAULT)), Map.of(DEFAULT, defaultGroup(List.of(g1, g2))));
     Path heard = dir.resolve("heard");
@@ -205,11 +243,15 @@ class PortFilterNamespaceTest {
 
   @Test
   void aRestartedAgentReplacesTheRulesAndNoPortsLeaveNoTables() {
-    filter.apply(List.of(g1.port(DEFAULT), g2.port(DEFAULT)), Map.of(DEFAULT, defaultGroup(List.of(g1, g2))));
+    filter.apply(List.of(g1.port(DEFAULT), g2.port(DEFAULT), g3.port(OTHER)),
+        Map.of(DEFAULT, defaultGroup(List.of(g1, g2)), OTHER, otherGroup(List.of(g3))));
     Shell.assertPings(g2.netns(), g1.ip(), "filtered and reachable");
     PortFilter restarted = new PortFilter(IN_HOST);
     restarted.apply(List.of(g1.port(DEFAULT)), Map.of(DEFAULT, defaultGroup(List.of(g1))));
     Shell.assertNoReply(g2.netns(), g1.ip(), "the new agent's rules are in force, not the old ones");
+    String table = IN_HOST.run(List.of("nft", "list", "table", "inet", PortFirewall.TABLE), TIMEOUT);
+    assertFalse(table.contains(OTHER) || table.contains(g3.tap()),
+        "the group and port the earlier agent filtered and this one does not are gone\n" + table);
     restarted.apply(List.of(), Map.of());
     String tables = IN_HOST.run(List.of("nft", "list", "tables"), TIMEOUT);
     assertFalse(tables.contains(PortFirewall.TABLE), tables);
