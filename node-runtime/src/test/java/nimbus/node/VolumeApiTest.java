@@ -9,20 +9,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.nio.file.Path;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cinder's v3 API over real HTTP on an all-in-one node (libvirt's test driver holds the files):
  * a volume's life from create to delete, lists, paging and filters, extend, types, limits and quota
- * sets, snapshots and volumes from them or from volumes, and the attacks: another project's volume or snapshot,
- * bad sizes, a path of another project, a quota passed.
+ * sets, snapshots and volumes from them, from volumes or from images, and the attacks: another project's volume or snapshot,
+ * bad sizes, a path of another project, a quota passed, another project's private image, a crafted image.
  */
 class VolumeApiTest {
   private static Api admin;
   @RegisterExtension
   static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> admin = a);
   private static final Duration WAIT = Duration.ofSeconds(20);
+  @TempDir
+  static Path files;
 
   private record Tenant(Api api, String projectId) {
     String path(String rest) {
@@ -351,5 +356,83 @@ class VolumeApiTest {
     Api.Reply over = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}");
     assertFault(over, 413, "overLimit");
     assertTrue(over.raw().contains("SnapshotLimitExceeded"), over.raw());
+  }
+
+  private static int gigabytesUsed(Tenant t) {
+    return t.api().get(t.path("/limits")).body().path("limits").path("absolute").path("totalGigabytesUsed").asInt();
+  }
+
+  @Test
+  void aVolumeIsMadeFromAnImageAndIsBootableWithTheImagesMetadata() throws Exception {
+    Tenant t = newProject();
+    String image = t.api().uploadImage("cirros-vol", "qcow2", TestImages.qcow2(files.resolve("small.qcow2"), "64M"));
+    JsonNode shown = t.api().get("/image/v2/images/" + image).body();
+    String id = create(t, "{\"volume\": {\"size\": 1, \"name\": \"boot\", \"imageRef\": \"" + image + "\"}}");
+    JsonNode v = awaitStatus(t, id, "available");
+    assertEquals("true", v.path("bootable").asText(), v.toString());
+    JsonNode meta = v.path("volume_image_metadata");
+    assertEquals(image, meta.path("image_id").asText(), v.toString());
+    assertEquals("cirros-vol", meta.path("image_name").asText());
+    assertEquals("qcow2", meta.path("disk_format").asText());
+    assertEquals("bare", meta.path("container_format").asText());
+    assertEquals("0", meta.path("min_disk").asText());
+    assertEquals("0", meta.path("min_ram").asText());
+    assertEquals(shown.path("size").asText(), meta.path("size").asText());
+    assertEquals(shown.path("checksum").asText(), meta.path("checksum").asText());
+    assertEquals("true", t.api().get(t.path("/volumes/detail")).body().path("volumes").get(0).path("bootable").asText());
+    assertEquals(1, gigabytesUsed(t));
+    // an image whose virtual size exceeds the volume: its host refuses to convert it, and the quota is given back
+    String big = t.api().uploadImage("big", "qcow2", TestImages.qcow2(files.resolve("big.qcow2"), "2G"));
+    String failed = create(t, "{\"volume\": {\"size\": 1, \"imageRef\": \"" + big + "\"}}");
+    awaitStatus(t, failed, "error");
+    Eventually.until(WAIT, () -> gigabytesUsed(t) == 1);
+    assertEquals(202, t.api().delete(t.path("/volumes/" + failed)).status());
+    assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+    assertEquals(0, gigabytesUsed(t));
+  }
+
+  @Test
+  void imagesAProjectMayNotUseOrThatDoNotFitAreRefusedWith400() throws Exception {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String image = owner.api().uploadImage("private", "qcow2", TestImages.qcow2(files.resolve("private.qcow2"), "1M"));
+    Api.Reply r = other.api().post(other.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid image identifier or unable to access requested image.",
+        r.body().path("badRequest").path("message").asText());
+    r = other.api().post(other.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + UUID.randomUUID() + "\"}}");
+    assertEquals("Invalid image identifier or unable to access requested image.",
+        r.body().path("badRequest").path("message").asText(), r.raw());
+    String queued = owner.api().createImage("queued", "qcow2");
+    r = owner.api().post(owner.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + queued + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid input received: Image " + queued + " is not active.", r.body().path("badRequest").path("message").asText());
+    Api.Reply patched = owner.api().jsonPatch("/image/v2/images/" + image,
+        "[{\"op\": \"replace\", \"path\": \"/min_disk\", \"value\": 5}]");
+    assertEquals(200, patched.status(), patched.raw());
+    r = owner.api().post(owner.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertEquals("Invalid input received: Volume size 1GB cannot be smaller than the image minDisk size 5GB.",
+        r.body().path("badRequest").path("message").asText(), r.raw());
+    assertFault(owner.api().post(owner.path("/volumes"), "{\"volume\": {\"imageRef\": \"" + image + "\"}}"),
+        400, "badRequest");
+    assertEquals(0, gigabytesUsed(owner));
+    assertEquals(0, gigabytesUsed(other));
+  }
+
+  @Test
+  void aQcow2WhoseBackingFileNamesAHostFileNeverBecomesAVolume() throws Exception {
+    Tenant t = newProject();
+    Path secret = files.resolve("host-secret");
+    java.nio.file.Files.writeString(secret, "the host's secret");
+    Path hostile = TestImages.create(files.resolve("hostile.qcow2"), "1M", "-f", "qcow2", "-u", "-F", "raw", "-b",
+        secret.toString());
+    String image = t.api().createImage("hostile", "qcow2");
+    assertEquals(400, t.api().putBytes("/image/v2/images/" + image + "/file", java.nio.file.Files.readAllBytes(hostile))
+        .status(), "refused at upload");
+    Api.Reply r = t.api().post(t.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid input received: Image " + image + " is not active.", r.body().path("badRequest").path("message").asText());
+    assertTrue(t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
   }
 }
