@@ -67,12 +67,12 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     String base = baseUrl + "/" + projectId;
     return concat(
-        snapshots.route(ctx),
+        snapshots.route(ctx, base),
         pathPrefix("volumes", () -> concat(
             pathEndOrSingleSlash(() -> concat(
-                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
+                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base, "/volumes")))),
                 post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
-            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base))))),
+            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base, "/volumes/detail"))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> respond(() -> {
@@ -203,14 +203,30 @@ final class VolumeRoutes extends ServiceRoutes {
     });
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
+  /** Cinder's volume sort keys (its model's columns a view shows; name sorts as display_name too). */
+  private static final CinderPaging<Volume> PAGING = new CinderPaging<>(Map.ofEntries(
+      Map.entry("name", Volume::name), Map.entry("display_name", Volume::name), Map.entry("status", Volume::status),
+      Map.entry("size", Volume::size), Map.entry("created_at", Volume::createdAt), Map.entry("updated_at", Volume::updatedAt),
+      Map.entry("availability_zone", Volume::availabilityZone), Map.entry("volume_type", Volume::volumeType),
+      Map.entry("description", Volume::description), Map.entry("display_description", Volume::description),
+      Map.entry("bootable", v -> v.image().isPresent()), Map.entry("project_id", Volume::projectId),
+      Map.entry("user_id", Volume::userId)), Volume::id);
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base,
+      String collection) {
     policy.enforce(ctx, "volume:get_all");
     boolean all = truthy(q.get("all_tenants")) && ctx.isAdmin();
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
+    PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new VolumeListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
-    return readSide(() -> listing.list(query), blocking).thenApply(vs -> Json.response(200, Map.of("volumes",
-        vs.stream().map(v -> detail ? view(v, base) : summary(v, base)).toList())));
+        Optional.empty(), CinderPaging.MAX_ROWS);
+    return readSide(() -> listing.list(query), blocking).thenApply(found -> {
+      CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("volumes", page.rows().stream().map(v -> detail ? view(v, base) : summary(v, base)).toList());
+      if (!page.links().isEmpty()) body.put("volumes_links", page.links());
+      return Json.response(200, body);
+    });
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text, String base) {

@@ -171,7 +171,8 @@ class VolumeApiTest {
     assertEquals(1, rest.size());
     assertEquals(all.get(2).path("id").asText(), rest.get(0).path("id").asText());
     assertEquals(1, t.api().get(t.path("/volumes?name=n1")).body().path("volumes").size());
-    assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 400, "badRequest");
+    // Cinder's MarkerNotFound is a 404
+    assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 404, "itemNotFound");
     assertFault(t.api().get(t.path("/volumes?limit=x")), 400, "badRequest");
     JsonNode types = t.api().get(t.path("/types")).body().path("volume_types");
     assertEquals("__DEFAULT__", types.get(0).path("name").asText());
@@ -434,5 +435,77 @@ class VolumeApiTest {
     assertFault(r, 400, "badRequest");
     assertEquals("Invalid input received: Image " + image + " is not active.", r.body().path("badRequest").path("message").asText());
     assertTrue(t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+  }
+
+  private static List<String> names(JsonNode rows) {
+    List<String> out = new ArrayList<>();
+    rows.forEach(r -> out.add(r.path("name").asText()));
+    return out;
+  }
+
+  @Test
+  void listsSortByCindersKeysAndPageByMarkerOffsetAndNextLinks() {
+    Tenant t = newProject();
+    List<String> ids = new ArrayList<>();
+    for (String[] nv : new String[][] {{"b", "2"}, {"a", "1"}, {"c", "1"}}) {
+      ids.add(create(t, "{\"volume\": {\"size\": " + nv[1] + ", \"name\": \"" + nv[0] + "\"}}"));
+    }
+    for (String id : ids) awaitStatus(t, id, "available");
+    assertEquals(List.of("a", "b", "c"), names(t.api().get(t.path("/volumes?sort=name:asc")).body().path("volumes")));
+    assertEquals(List.of("c", "b", "a"), names(t.api().get(t.path("/volumes/detail?sort_key=name&sort_dir=desc")).body()
+        .path("volumes")));
+    assertEquals(List.of("a", "c", "b"), names(t.api().get(t.path("/volumes/detail?sort=size:asc,name:asc")).body()
+        .path("volumes")), "a second key breaks the first's ties");
+    assertEquals(List.of("c", "a", "b"), names(t.api().get(t.path("/volumes?sort=size:asc,name")).body().path("volumes")),
+        "a key without a direction is descending");
+    List<String> sortedIds = new ArrayList<>(ids);
+    java.util.Collections.sort(sortedIds);
+    JsonNode byId = t.api().get(t.path("/volumes?sort=id:asc")).body().path("volumes");
+    assertEquals(sortedIds.get(0), byId.get(0).path("id").asText());
+    // the first page is full: a next link carries the query on, from its last volume
+    JsonNode first = t.api().get(t.path("/volumes?sort=name:asc&limit=2")).body();
+    assertEquals(List.of("a", "b"), names(first.path("volumes")));
+    JsonNode next = first.path("volumes_links").get(0);
+    assertEquals("next", next.path("rel").asText(), first.toString());
+    String href = next.path("href").asText();
+    assertTrue(href.contains("/volume/v3/" + t.projectId() + "/volumes?") && href.contains("sort=name%3Aasc")
+        && href.contains("marker=" + first.path("volumes").get(1).path("id").asText()), href);
+    JsonNode second = t.api().get(href.substring(href.indexOf("/volume/v3/"))).body();
+    assertEquals(List.of("c"), names(second.path("volumes")));
+    assertTrue(second.path("volumes_links").isMissingNode(), "the last page has no next link: " + second);
+    assertEquals(List.of("b", "c"), names(t.api().get(t.path("/volumes?sort=name:asc&offset=1")).body().path("volumes")));
+    assertEquals(List.of("c"), names(t.api().get(t.path("/volumes?sort=name:asc&offset=1&marker=" + ids.get(1))).body()
+        .path("volumes")), "the offset counts from the marker");
+    assertTrue(t.api().get(t.path("/volumes?offset=5")).body().path("volumes").isEmpty());
+    Api.Reply bad = t.api().get(t.path("/volumes?sort=nosuchkey:asc"));
+    assertFault(bad, 400, "badRequest");
+    assertEquals("Invalid input received: Invalid sort key", bad.body().path("badRequest").path("message").asText());
+    bad = t.api().get(t.path("/volumes/detail?sort=name:sideways"));
+    assertEquals("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'.",
+        bad.body().path("badRequest").path("message").asText(), bad.raw());
+    assertFault(t.api().get(t.path("/volumes?sort=name&sort_key=size")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/volumes?offset=-1")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/volumes?offset=x")), 400, "badRequest");
+    // snapshots sort and page the same way
+    List<String> snaps = new ArrayList<>();
+    for (String name : List.of("s-b", "s-a", "s-c")) {
+      Api.Reply made = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + ids.get(0)
+          + "\", \"name\": \"" + name + "\"}}");
+      assertEquals(202, made.status(), made.raw());
+      snaps.add(made.body().path("snapshot").path("id").asText());
+    }
+    for (String id : snaps) awaitSnapshot(t, id, "available");
+    assertEquals(List.of("s-a", "s-b", "s-c"), names(t.api().get(t.path("/snapshots?sort=name:asc")).body()
+        .path("snapshots")));
+    assertEquals(List.of("s-c", "s-b", "s-a"), names(t.api().get(t.path("/snapshots/detail?sort_key=display_name"
+        + "&sort_dir=desc")).body().path("snapshots")));
+    JsonNode page = t.api().get(t.path("/snapshots/detail?sort=name:asc&limit=1&offset=1")).body();
+    assertEquals(List.of("s-b"), names(page.path("snapshots")));
+    assertTrue(page.path("snapshots_links").get(0).path("href").asText().contains("/snapshots/detail?"), page.toString());
+    assertFault(t.api().get(t.path("/snapshots?sort=nosuchkey")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/snapshots?marker=" + UUID.randomUUID())), 404, "itemNotFound");
+    for (String id : snaps) assertEquals(202, t.api().delete(t.path("/snapshots/" + id)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots")).body().path("snapshots").isEmpty());
+    for (String id : ids) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
   }
 }
