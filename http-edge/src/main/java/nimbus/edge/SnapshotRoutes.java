@@ -127,7 +127,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.ofNullable(q.get("volume_id")), Optional.empty(), CinderPaging.MAX_ROWS);
+        Optional.ofNullable(q.get("volume_id")), CinderPaging.MAX_ROWS);
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
       CinderPaging.Page<Snapshot> page = PAGING.page(found, q, collection);
       Map<String, Object> body = new java.util.LinkedHashMap<>();

@@ -219,7 +219,7 @@ final class VolumeRoutes extends ServiceRoutes {
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new VolumeListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.empty(), CinderPaging.MAX_ROWS);
+        CinderPaging.MAX_ROWS);
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
       CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
       Map<String, Object> body = new LinkedHashMap<>();
@@ -403,10 +403,11 @@ final class VolumeRoutes extends ServiceRoutes {
     return Json.response(status, Map.of("volume", view(v, base)));
   }
 
-  /** A create's or an update's answer: Cinder adds the tenant attribute to shows and lists only. */
+  /** A create's or an update's answer: Cinder adds the tenant attribute and the image's metadata to shows and lists only. */
   private static HttpResponse changed(int status, Volume v, String base) {
     Map<String, Object> view = view(v, base);
     view.remove("os-vol-tenant-attr:tenant_id");
+    view.remove("volume_image_metadata");
     return Json.response(status, Map.of("volume", view));
   }
 

@@ -370,6 +370,8 @@ class VolumeApiTest {
     JsonNode shown = t.api().get("/image/v2/images/" + image).body();
     String id = create(t, "{\"volume\": {\"size\": 1, \"name\": \"boot\", \"imageRef\": \"" + image + "\"}}");
     JsonNode v = awaitStatus(t, id, "available");
+    Api.Reply renamed = t.api().send("PUT", t.path("/volumes/" + id), "{\"volume\": {\"name\": \"boot\"}}");
+    assertTrue(!renamed.body().path("volume").has("volume_image_metadata"), "as Cinder's update answers: " + renamed.raw());
     assertEquals("true", v.path("bootable").asText(), v.toString());
     JsonNode meta = v.path("volume_image_metadata");
     assertEquals(image, meta.path("image_id").asText(), v.toString());
