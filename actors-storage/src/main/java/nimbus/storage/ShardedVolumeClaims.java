@@ -50,6 +50,12 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes) {
+    return ask(StorageHostCommand.ANY,
+        r -> new StorageHostCommand.CreateVolumeFromImage(volumeId, image.file(), image.diskFormat(), gigabytes, r));
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
     return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.ResizeVolume(volumeId, gigabytes, r));
   }

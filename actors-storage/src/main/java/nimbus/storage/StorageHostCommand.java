@@ -54,4 +54,12 @@ public sealed interface StorageHostCommand extends CborSerializable {
   /** Makes the volume's file of {@code gigabytes} GiB as a copy of the snapshot's; answered with the host's name. */
   record CreateVolumeFrom(String volumeId, String snapshotId, int gigabytes, ActorRef<StatusReply<String>> replyTo)
       implements StorageHostCommand {}
+
+  /**
+   * Makes the volume's file of {@code gigabytes} GiB from the image file {@code file} (as
+   * {@link VolumeImage#file}), inspected as {@code diskFormat} and converted to raw; refused when
+   * the bytes fail the inspection or their virtual size exceeds the volume. Answered with the host's name.
+   */
+  record CreateVolumeFromImage(String volumeId, String file, String diskFormat, int gigabytes,
+      ActorRef<StatusReply<String>> replyTo) implements StorageHostCommand {}
 }

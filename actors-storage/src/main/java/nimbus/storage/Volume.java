@@ -11,7 +11,8 @@ import nimbus.cluster.CborSerializable;
  * {@code targetSize} the size an extend asks for (0: none), {@code stored} whether its storage host
  * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it,
  * {@code snapshotId} and {@code sourceVolid} the snapshot or volume it was copied from,
- * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any).
+ * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any),
+ * {@code image} the image its bytes were converted from (it is then bootable).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
@@ -21,7 +22,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
-    java.util.Set<String> snapshots)
+    java.util.Set<String> snapshots, Optional<VolumeImage> image)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -43,27 +44,41 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (snapshotId == null) snapshotId = Optional.empty();
     if (sourceVolid == null) sourceVolid = Optional.empty();
     snapshots = snapshots == null ? java.util.Set.of() : java.util.Set.copyOf(snapshots);
+    if (image == null) image = Optional.empty(); // absent in volumes of earlier versions
   }
 
   /** A volume asked for, before its quota or storage is held. */
   public static Volume requested(String id, String projectId, String userId, String name, String description, int size,
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
-        0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of());
+        0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
+        Optional.empty());
   }
 
   /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
   public Volume fromSnapshot(String snapshot, String snapshotHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
-        Optional.of(snapshot), sourceVolid, snapshots);
+        Optional.of(snapshot), sourceVolid, snapshots, image);
   }
 
   /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
   public Volume fromVolume(String source, String sourceHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
-        snapshotId, Optional.of(source), snapshots);
+        snapshotId, Optional.of(source), snapshots, image);
+  }
+
+  /** The requested volume made by converting the bytes of {@code source} (on whichever storage host takes it). */
+  public Volume fromImage(VolumeImage source) {
+    return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
+        createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
+        Optional.of(source));
+  }
+
+  /** Whether a create that failed still holds quota: it gives it back, as nothing of it was made. */
+  public boolean quotaToReturn() {
+    return status.equals(ERROR) && image.isPresent() && quotaHeld > 0 && !stored;
   }
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
@@ -82,7 +97,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -140,7 +155,7 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image);
   }
 
   private Volume withSnapshots(String snapshot, boolean add, Instant at) {
@@ -148,7 +163,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (add) dependents.add(snapshot);
     else dependents.remove(snapshot);
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
-        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents);
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -160,6 +175,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image);
   }
 }

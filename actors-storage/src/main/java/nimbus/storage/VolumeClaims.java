@@ -32,6 +32,9 @@ public interface VolumeClaims {
    */
   CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes);
 
+  /** A storage host makes the volume's file of {@code gigabytes} from the image's bytes; answered with the host's name. */
+  CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes);
+
   /** The volume's file on {@code host} grows to {@code gigabytes}. */
   CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes);
 

@@ -32,7 +32,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * One block storage volume, keyed by its UUID, with Cinder's statuses. What it needs of others is
  * claimed as persisted steps (ARCHITECTURE.md, "The workflow pattern"): its project's quota, then
- * its file on a storage host. A create answers once the quota holds it (still {@code creating},
+ * its file on a storage host (empty, or a copy of a snapshot, a volume or an image's bytes; a copy of
+ * an image that fails gives its quota back, as nothing of it was made). A create answers once the quota holds it (still {@code creating},
  * as Cinder answers 202), an extend once the quota holds the new size; a delete removes the file,
  * then gives the quota back, before the volume is gone. A failed extend gives back what the
  * quota held beyond the volume's size.
@@ -513,13 +514,14 @@ public final class VolumeEntity
   // ---------------------------------------------------------------- steps
 
   private static boolean busy(State state) {
-    return state instanceof Busy || state instanceof Existing e && quotaToSettle(e.volume());
+    return state instanceof Busy
+        || state instanceof Existing e && (quotaToSettle(e.volume()) || e.volume().quotaToReturn());
   }
 
   /** A volume at rest whose quota holds other than its size (after a failed extend) gives the rest back. */
   private static boolean quotaToSettle(Volume v) {
     return !v.status().equals(Volume.DELETED) && v.quotaHeld() > 0 && v.quotaHeld() != v.quotaWanted()
-        && !v.status().equals(Volume.DELETING);
+        && !v.status().equals(Volume.DELETING) && !v.quotaToReturn();
   }
 
   /** Asks whatever step the volume is in; the retry timer runs exactly while one is in flight. */
@@ -536,6 +538,7 @@ public final class VolumeEntity
                 ? claims.createStorageFrom(v.host().orElseThrow(), volumeId, v.snapshotId().get(), v.size())
                 : v.sourceVolid().isPresent()
                 ? claims.cloneStorage(v.host().orElseThrow(), volumeId, v.sourceVolid().get(), v.size())
+                : v.image().isPresent() ? claims.createStorageFromImage(volumeId, v.image().get(), v.size())
                 : claims.createStorage(volumeId, v.size()));
           }
         }
@@ -554,7 +557,8 @@ public final class VolumeEntity
           }
         }
         default -> {
-          if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
+          if (v.quotaToReturn()) steps.ask("release", () -> claims.release(project, volumeId));
+          else if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
         }
       }
     }

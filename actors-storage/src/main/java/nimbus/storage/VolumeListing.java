@@ -2,7 +2,6 @@ package nimbus.storage;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,11 +15,11 @@ import nimbus.cluster.ReadSideRows;
 public final class VolumeListing {
 
   /**
-   * What to list: {@code projectId} empty lists every project's (admins' all_tenants); a marker
-   * names the last volume of the page before, and must be one the caller may see.
+   * What to list: {@code projectId} empty lists every project's (admins' all_tenants); at most
+   * {@code limit} of them (the edge sorts and pages them as Cinder does).
    */
   public record Query(Optional<String> projectId, Optional<String> name, Optional<String> status,
-      Optional<String> marker, int limit) {}
+      int limit) {}
 
   private final ReadSideDatabase database;
 
@@ -58,14 +57,6 @@ public final class VolumeListing {
       sql.append(" AND status = ?");
       args.add(s);
     });
-    if (q.marker().isPresent()) {
-      Timestamp at = ReadSideRows.markerCreatedAt(c, "volume_list", q.marker().get(), scope.toString(), scopeArgs,
-          "Marker " + q.marker().get() + " could not be found.");
-      sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-      args.add(at);
-      args.add(at);
-      args.add(q.marker().get());
-    }
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
     args.add(q.limit());
     return ReadSideRows.select(c, sql, args, Volume.class);

@@ -67,6 +67,11 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes) {
+    return step("convert " + image.imageId() + " " + image.diskFormat() + " " + gigabytes);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
     return step("resize " + host + " " + gigabytes);
   }

@@ -111,6 +111,50 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host holds a file of it");
   }
 
+  private static final VolumeImage IMAGE = new VolumeImage("img-1", "cirros", "bare", "qcow2", 1, 64, 12345L, "abc",
+      "store:" + "0".repeat(128));
+
+  @Test
+  void aVolumeFromAnImageHasAHostConvertTheImageAndKeepsWhatItWasMadeFrom() {
+    claims.accept("reserve 2");
+    TestProbe<StatusReply<Volume>> client = testKit.createTestProbe();
+    kit.runCommand(new VolumeEntity.Create(requested(2).fromImage(IMAGE), client.ref()));
+    assertEquals(Volume.CREATING, client.receiveMessage(Duration.ofSeconds(5)).getValue().status());
+    client.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("convert img-1 qcow2 2") >= 2, "asked again while unanswered");
+      return null;
+    });
+    claims.answer("convert img-1 qcow2 2", "host-a");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of("host-a"), v.host());
+    assertEquals(Optional.of(IMAGE), v.image());
+    assertTrue(v.stored());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("create")), "no empty file besides the conversion");
+    // replayed after a crash, the volume is as it was and asks nothing again
+    kit.restart();
+    assertEquals(Optional.of(IMAGE), ((VolumeEntity.Existing) kit.getState()).volume().image());
+  }
+
+  @Test
+  void aConversionTheHostRefusesEndsInErrorAndGivesTheQuotaBackAtOnce() {
+    claims.accept("reserve 1");
+    claims.refuse("convert img-1 qcow2 1", Rejection.Kind.UNAVAILABLE, "Image refused: qcow2 has a backing file");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(1).fromImage(IMAGE), r));
+    Volume failed = awaitStatus(Volume.ERROR);
+    assertEquals(Optional.of("Image refused: qcow2 has a backing file"), failed.fault());
+    claims.accept("release");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume v = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(0, v.quotaHeld(), "the quota holds nothing for a volume never made");
+      assertEquals(Volume.ERROR, v.status());
+      return null;
+    });
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host holds a file of it");
+    assertTrue(claims.times("release") >= 1, "the quota was asked to let it go");
+  }
+
   @Test
   void anExtendHoldsTheNewSizeThenGrowsTheFile() {
     createAvailable(1);

@@ -68,12 +68,13 @@ final class SnapshotRoutes extends ServiceRoutes {
         });
   }
 
-  Route route(RequestContext ctx) {
+  /** The snapshot routes; {@code base}: the project's URL, for the lists' next links. */
+  Route route(RequestContext ctx, String base) {
     return pathPrefix("snapshots", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false)))),
+            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base + "/snapshots")))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
-        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true))))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base + "/snapshots/detail"))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> {
@@ -117,20 +118,27 @@ final class SnapshotRoutes extends ServiceRoutes {
         + ". It is not a valid boolean.");
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail) {
+  /** Cinder's snapshot sort keys (a snapshot's name sorts as display_name too). */
+  private static final CinderPaging<Snapshot> PAGING = new CinderPaging<>(Map.of(
+      "name", Snapshot::name, "display_name", Snapshot::name, "status", Snapshot::status, "size", Snapshot::size,
+      "volume_size", Snapshot::size, "created_at", Snapshot::createdAt, "updated_at", Snapshot::updatedAt,
+      "volume_id", Snapshot::volumeId, "description", Snapshot::description, "project_id", Snapshot::projectId),
+      Snapshot::id);
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String collection) {
     policy.enforce(ctx, "volume:get_all_snapshots");
     boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
+    PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.ofNullable(q.get("volume_id")), Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
-    return readSide(() -> {
-      try {
-        return listing.list(query);
-      } catch (nimbus.cluster.ReadSideRows.MarkerNotFound e) {
-        throw ApiError.notFound(e.getMessage()); // Cinder's MarkerNotFound is a 404
-      }
-    }, blocking).thenApply(ss -> Json.response(200, Map.of("snapshots",
-        ss.stream().map(s -> view(ctx, s, detail)).toList())));
+        Optional.ofNullable(q.get("volume_id")), CinderPaging.MAX_ROWS);
+    return readSide(() -> listing.list(query), blocking).thenApply(found -> {
+      CinderPaging.Page<Snapshot> page = PAGING.page(found, q, collection);
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("snapshots", page.rows().stream().map(s -> view(ctx, s, detail)).toList());
+      if (!page.links().isEmpty()) body.put("snapshots_links", page.links());
+      return Json.response(200, body);
+    });
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text) {

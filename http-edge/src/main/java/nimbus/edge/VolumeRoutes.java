@@ -26,7 +26,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, also
- * from a snapshot or another volume, list, detail, show, update, delete, {@code os-extend}), snapshots
+ * from a snapshot, another volume or an image, list, detail, show, update, delete, {@code os-extend}), snapshots
  * ({@link SnapshotRoutes}), the one volume type {@code __DEFAULT__},
  * absolute limits and the volume quota sets. Errors are Cinder's (the same fault bodies as Nova's).
  * A project sees only its own volumes: another's id is a 404.
@@ -48,10 +48,12 @@ final class VolumeRoutes extends ServiceRoutes {
   private final SnapshotRoutes snapshots;
   private final CinderMetadataRoutes metadata;
   private final VolumeActions actions;
+  private final BootSources images;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
       Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
+    this.images = new BootSources(sharding, timeout);
     this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
     this.sharding = sharding;
     this.listing = listing;
@@ -84,13 +86,13 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     String base = baseUrl + "/" + projectId;
     return concat(
-        snapshots.route(ctx),
+        snapshots.route(ctx, base),
         pathPrefix("volumes", () -> concat(
             // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
             pathEnd(() -> concat(
-                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
+                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base, "/volumes")))),
                 post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
-            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base))))),
+            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base, "/volumes/detail"))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> respond(() -> {
@@ -143,11 +145,18 @@ final class VolumeRoutes extends ServiceRoutes {
     if (!type.equals(DEFAULT_TYPE) && !type.equals(DEFAULT_TYPE_ID)) {
       throw ApiError.notFound("Volume type with name " + type + " could not be found.");
     }
-    for (String unsupported : List.of("imageRef", "backup_id", "consistencygroup_id")) {
+    Optional<String> imageRef = shortText(in, "imageRef");
+    if (imageRef.isPresent() && (snapshotId.isPresent() || sourceVolid.isPresent())) {
+      throw ApiError.badRequest("Invalid input received: only one of snapshot_id, source_volid and imageRef may be given.");
+    }
+    for (String unsupported : List.of("backup_id", "consistencygroup_id")) {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    CompletionStage<Volume> requested = sourceVolid.isPresent() ? cloneOf(ctx, sourceVolid.get(), asked, id, name,
+    CompletionStage<Volume> requested = imageRef.isPresent()
+        ? imageOf(ctx, imageRef.get()).thenApply(image -> Volume.requested(id, ctx.projectId(), ctx.userId(), name,
+            description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()).fromImage(fitting(image, asked.get())))
+        : sourceVolid.isPresent() ? cloneOf(ctx, sourceVolid.get(), asked, id, name,
         description, metadata, zone) : snapshotId.isEmpty()
         ? java.util.concurrent.CompletableFuture.completedFuture(Volume.requested(id, ctx.projectId(), ctx.userId(), name,
             description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()))
@@ -165,6 +174,39 @@ final class VolumeRoutes extends ServiceRoutes {
         });
     return requested.thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(v, r), timeout))
         .thenApply(v -> changed(202, v, base));
+  }
+
+  /** The image, if the caller may see it and it is active (Glance's visibility, as a server's boot applies it); else 400. */
+  private CompletionStage<nimbus.storage.Image> imageOf(RequestContext ctx, String imageId) {
+    return images.find(imageId).thenApply(found -> {
+      nimbus.storage.Image image = found.filter(i -> ctx.isAdmin() || i.visibleTo(ctx.projectId()))
+          .filter(i -> !i.status().equals("deleted"))
+          .orElseThrow(() -> ApiError.badRequest("Invalid image identifier or unable to access requested image."));
+      if (!image.status().equals("active")) {
+        throw ApiError.badRequest("Invalid input received: Image " + imageId + " is not active.");
+      }
+      return image;
+    });
+  }
+
+  /** What the volume keeps of the image, once its sizes fit the volume's {@code size} GB (Cinder's checks); else 400. */
+  static nimbus.storage.VolumeImage fitting(nimbus.storage.Image image, int size) {
+    long gib = 1024L * 1024 * 1024;
+    long bytes = image.file().map(nimbus.storage.StoredFile::size).orElse(0L);
+    long imageGb = (bytes + gib - 1) / gib;
+    if (imageGb > size) {
+      throw ApiError.badRequest("Invalid input received: Size of specified image " + imageGb
+          + "GB is larger than volume size " + size + "GB.");
+    }
+    if (size < image.metadata().minDisk()) {
+      throw ApiError.badRequest("Invalid input received: Volume size " + size
+          + "GB cannot be smaller than the image minDisk size " + image.metadata().minDisk() + "GB.");
+    }
+    String file = BootSources.fileOf(image)
+        .orElseThrow(() -> ApiError.badRequest("Invalid input received: Image " + image.id() + " has no data."));
+    return new nimbus.storage.VolumeImage(image.id(), image.name(), image.metadata().containerFormat(), image.diskFormat(),
+        image.metadata().minDisk(), image.metadata().minRam(), bytes, image.file().map(nimbus.storage.StoredFile::md5)
+        .orElse(""), file);
   }
 
   /** A volume asked as a copy of the caller's volume {@code source}, on its storage host; its size by default. */
@@ -185,14 +227,30 @@ final class VolumeRoutes extends ServiceRoutes {
     });
   }
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
+  /** Cinder's volume sort keys (its model's columns a view shows; name sorts as display_name too). */
+  private static final CinderPaging<Volume> PAGING = new CinderPaging<>(Map.ofEntries(
+      Map.entry("name", Volume::name), Map.entry("display_name", Volume::name), Map.entry("status", Volume::status),
+      Map.entry("size", Volume::size), Map.entry("created_at", Volume::createdAt), Map.entry("updated_at", Volume::updatedAt),
+      Map.entry("availability_zone", Volume::availabilityZone), Map.entry("volume_type", Volume::volumeType),
+      Map.entry("description", Volume::description), Map.entry("display_description", Volume::description),
+      Map.entry("bootable", v -> v.image().isPresent()), Map.entry("project_id", Volume::projectId),
+      Map.entry("user_id", Volume::userId)), Volume::id);
+
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base,
+      String collection) {
     policy.enforce(ctx, "volume:get_all");
     boolean all = truthy(q.get("all_tenants")) && ctx.isAdmin();
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
+    PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new VolumeListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
-        Optional.ofNullable(q.get("marker")), Fields.limit(q, 1000, 1000));
-    return readSide(() -> listing.list(query), blocking).thenApply(vs -> Json.response(200, Map.of("volumes",
-        vs.stream().map(v -> detail ? view(v, base) : summary(v, base)).toList())));
+        CinderPaging.MAX_ROWS);
+    return readSide(() -> listing.list(query), blocking).thenApply(found -> {
+      CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("volumes", page.rows().stream().map(v -> detail ? view(v, base) : summary(v, base)).toList());
+      if (!page.links().isEmpty()) body.put("volumes_links", page.links());
+      return Json.response(200, body);
+    });
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text, String base) {
@@ -305,7 +363,8 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("updated_at", TIME.format(v.updatedAt()));
     m.put("volume_type", v.volumeType());
     m.put("metadata", v.metadata());
-    m.put("bootable", "false");
+    m.put("bootable", v.image().isPresent() ? "true" : "false");
+    v.image().ifPresent(i -> m.put("volume_image_metadata", imageMetadata(i)));
     m.put("encrypted", false);
     m.put("multiattach", false);
     m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
@@ -316,6 +375,20 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("replication_status", null);
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
     m.put("user_id", v.userId());
+    return m;
+  }
+
+  /** The image's properties as Cinder copies them to a volume made from it (all strings, as Cinder shows them). */
+  private static Map<String, String> imageMetadata(nimbus.storage.VolumeImage i) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("image_id", i.imageId());
+    m.put("image_name", i.name());
+    m.put("container_format", i.containerFormat());
+    m.put("disk_format", i.diskFormat());
+    m.put("min_disk", String.valueOf(i.minDisk()));
+    m.put("min_ram", String.valueOf(i.minRam()));
+    m.put("size", String.valueOf(i.size()));
+    m.put("checksum", i.checksum());
     return m;
   }
 
@@ -336,10 +409,11 @@ final class VolumeRoutes extends ServiceRoutes {
     return Json.response(status, Map.of("volume", view(v, base)));
   }
 
-  /** A create's or an update's answer: Cinder adds the tenant attribute to shows and lists only. */
+  /** A create's or an update's answer: Cinder adds the tenant attribute and the image's metadata to shows and lists only. */
   private static HttpResponse changed(int status, Volume v, String base) {
     Map<String, Object> view = view(v, base);
     view.remove("os-vol-tenant-attr:tenant_id");
+    view.remove("volume_image_metadata");
     return Json.response(status, Map.of("volume", view));
   }
 

@@ -128,8 +128,9 @@ public final class Node implements AutoCloseable {
       if (hypervisor != null) {
         Executor blocking = ApiServer.blockingExecutor(sys);
         ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
+        ImageCache imageCache = new ImageCache(settings.host().instancesDir().resolve("_base"), store);
         ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
-            new ImageCache(settings.host().instancesDir().resolve("_base"), store), store);
+            imageCache, store);
         // the metadata service: the host's guests as the agent knows them, served on its loopback
         ActorRef<LocalGuests.Command> guests = sys.systemActorOf(
             LocalGuests.create(settings.host().instancesDir().resolve("_metadata"), blocking), "local-guests", Props.empty());
@@ -139,7 +140,10 @@ public final class Node implements AutoCloseable {
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
         sys.systemActorOf(StorageAgent.create(settings.host().name(), storageBackend(settings),
-                VolumeLookup.sharded(sys, settings.api().askTimeout()), settings.host().reconcileInterval(), blocking),
+                VolumeLookup.sharded(sys, settings.api().askTimeout()),
+                ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
+                    ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
+                settings.host().reconcileInterval(), blocking),
             "storage-agent", Props.empty());
       }
     });

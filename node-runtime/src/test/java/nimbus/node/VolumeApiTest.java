@@ -9,20 +9,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.nio.file.Path;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cinder's v3 API over real HTTP on an all-in-one node (libvirt's test driver holds the files):
  * a volume's life from create to delete, lists, paging and filters, extend, types, limits and quota
- * sets, snapshots and volumes from them or from volumes, and the attacks: another project's volume or snapshot,
- * bad sizes, a path of another project, a quota passed.
+ * sets, snapshots and volumes from them, from volumes or from images, and the attacks: another project's volume or snapshot,
+ * bad sizes, a path of another project, a quota passed, another project's private image, a crafted image.
  */
 class VolumeApiTest {
   private static Api admin;
   @RegisterExtension
   static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> admin = a);
   private static final Duration WAIT = Duration.ofSeconds(20);
+  @TempDir
+  static Path files;
 
   private record Tenant(Api api, String projectId) {
     String path(String rest) {
@@ -166,7 +171,8 @@ class VolumeApiTest {
     assertEquals(1, rest.size());
     assertEquals(all.get(2).path("id").asText(), rest.get(0).path("id").asText());
     assertEquals(1, t.api().get(t.path("/volumes?name=n1")).body().path("volumes").size());
-    assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 400, "badRequest");
+    // Cinder's MarkerNotFound is a 404
+    assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 404, "itemNotFound");
     assertFault(t.api().get(t.path("/volumes?limit=x")), 400, "badRequest");
     JsonNode types = t.api().get(t.path("/types")).body().path("volume_types");
     assertEquals("__DEFAULT__", types.get(0).path("name").asText());
@@ -429,5 +435,157 @@ class VolumeApiTest {
         .path("zoneName").asText());
     assertFault(t.api().get(t.path("/volumes/")), 404, "itemNotFound");
     assertFault(t.api().delete(t.path("/volumes/")), 404, "itemNotFound");
+  }
+
+  private static int gigabytesUsed(Tenant t) {
+    return t.api().get(t.path("/limits")).body().path("limits").path("absolute").path("totalGigabytesUsed").asInt();
+  }
+
+  @Test
+  void aVolumeIsMadeFromAnImageAndIsBootableWithTheImagesMetadata() throws Exception {
+    Tenant t = newProject();
+    String image = t.api().uploadImage("cirros-vol", "qcow2", TestImages.qcow2(files.resolve("small.qcow2"), "64M"));
+    JsonNode shown = t.api().get("/image/v2/images/" + image).body();
+    String id = create(t, "{\"volume\": {\"size\": 1, \"name\": \"boot\", \"imageRef\": \"" + image + "\"}}");
+    JsonNode v = awaitStatus(t, id, "available");
+    Api.Reply renamed = t.api().send("PUT", t.path("/volumes/" + id), "{\"volume\": {\"name\": \"boot\"}}");
+    assertTrue(!renamed.body().path("volume").has("volume_image_metadata"), "as Cinder's update answers: " + renamed.raw());
+    assertEquals("true", v.path("bootable").asText(), v.toString());
+    JsonNode meta = v.path("volume_image_metadata");
+    assertEquals(image, meta.path("image_id").asText(), v.toString());
+    assertEquals("cirros-vol", meta.path("image_name").asText());
+    assertEquals("qcow2", meta.path("disk_format").asText());
+    assertEquals("bare", meta.path("container_format").asText());
+    assertEquals("0", meta.path("min_disk").asText());
+    assertEquals("0", meta.path("min_ram").asText());
+    assertEquals(shown.path("size").asText(), meta.path("size").asText());
+    assertEquals(shown.path("checksum").asText(), meta.path("checksum").asText());
+    assertEquals("true", t.api().get(t.path("/volumes/detail")).body().path("volumes").get(0).path("bootable").asText());
+    assertEquals(1, gigabytesUsed(t));
+    // an image whose virtual size exceeds the volume: its host refuses to convert it, and the quota is given back
+    String big = t.api().uploadImage("big", "qcow2", TestImages.qcow2(files.resolve("big.qcow2"), "2G"));
+    String failed = create(t, "{\"volume\": {\"size\": 1, \"imageRef\": \"" + big + "\"}}");
+    awaitStatus(t, failed, "error");
+    Eventually.until(WAIT, () -> gigabytesUsed(t) == 1);
+    assertEquals(202, t.api().delete(t.path("/volumes/" + failed)).status());
+    assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+    assertEquals(0, gigabytesUsed(t));
+  }
+
+  @Test
+  void imagesAProjectMayNotUseOrThatDoNotFitAreRefusedWith400() throws Exception {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String image = owner.api().uploadImage("private", "qcow2", TestImages.qcow2(files.resolve("private.qcow2"), "1M"));
+    Api.Reply r = other.api().post(other.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid image identifier or unable to access requested image.",
+        r.body().path("badRequest").path("message").asText());
+    r = other.api().post(other.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + UUID.randomUUID() + "\"}}");
+    assertEquals("Invalid image identifier or unable to access requested image.",
+        r.body().path("badRequest").path("message").asText(), r.raw());
+    String queued = owner.api().createImage("queued", "qcow2");
+    r = owner.api().post(owner.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + queued + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid input received: Image " + queued + " is not active.", r.body().path("badRequest").path("message").asText());
+    Api.Reply patched = owner.api().jsonPatch("/image/v2/images/" + image,
+        "[{\"op\": \"replace\", \"path\": \"/min_disk\", \"value\": 5}]");
+    assertEquals(200, patched.status(), patched.raw());
+    r = owner.api().post(owner.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertEquals("Invalid input received: Volume size 1GB cannot be smaller than the image minDisk size 5GB.",
+        r.body().path("badRequest").path("message").asText(), r.raw());
+    assertFault(owner.api().post(owner.path("/volumes"), "{\"volume\": {\"imageRef\": \"" + image + "\"}}"),
+        400, "badRequest");
+    assertEquals(0, gigabytesUsed(owner));
+    assertEquals(0, gigabytesUsed(other));
+  }
+
+  @Test
+  void aQcow2WhoseBackingFileNamesAHostFileNeverBecomesAVolume() throws Exception {
+    Tenant t = newProject();
+    Path secret = files.resolve("host-secret");
+    java.nio.file.Files.writeString(secret, "the host's secret");
+    Path hostile = TestImages.create(files.resolve("hostile.qcow2"), "1M", "-f", "qcow2", "-u", "-F", "raw", "-b",
+        secret.toString());
+    String image = t.api().createImage("hostile", "qcow2");
+    assertEquals(400, t.api().putBytes("/image/v2/images/" + image + "/file", java.nio.file.Files.readAllBytes(hostile))
+        .status(), "refused at upload");
+    Api.Reply r = t.api().post(t.path("/volumes"), "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    assertFault(r, 400, "badRequest");
+    assertEquals("Invalid input received: Image " + image + " is not active.", r.body().path("badRequest").path("message").asText());
+    assertTrue(t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+  }
+
+  private static List<String> names(JsonNode rows) {
+    List<String> out = new ArrayList<>();
+    rows.forEach(r -> out.add(r.path("name").asText()));
+    return out;
+  }
+
+  @Test
+  void listsSortByCindersKeysAndPageByMarkerOffsetAndNextLinks() {
+    Tenant t = newProject();
+    List<String> ids = new ArrayList<>();
+    for (String[] nv : new String[][] {{"b", "2"}, {"a", "1"}, {"c", "1"}}) {
+      ids.add(create(t, "{\"volume\": {\"size\": " + nv[1] + ", \"name\": \"" + nv[0] + "\"}}"));
+    }
+    for (String id : ids) awaitStatus(t, id, "available");
+    assertEquals(List.of("a", "b", "c"), names(t.api().get(t.path("/volumes?sort=name:asc")).body().path("volumes")));
+    assertEquals(List.of("c", "b", "a"), names(t.api().get(t.path("/volumes/detail?sort_key=name&sort_dir=desc")).body()
+        .path("volumes")));
+    assertEquals(List.of("a", "c", "b"), names(t.api().get(t.path("/volumes/detail?sort=size:asc,name:asc")).body()
+        .path("volumes")), "a second key breaks the first's ties");
+    assertEquals(List.of("c", "a", "b"), names(t.api().get(t.path("/volumes?sort=size:asc,name")).body().path("volumes")),
+        "a key without a direction is descending");
+    List<String> sortedIds = new ArrayList<>(ids);
+    java.util.Collections.sort(sortedIds);
+    JsonNode byId = t.api().get(t.path("/volumes?sort=id:asc")).body().path("volumes");
+    assertEquals(sortedIds.get(0), byId.get(0).path("id").asText());
+    // the first page is full: a next link carries the query on, from its last volume
+    JsonNode first = t.api().get(t.path("/volumes?sort=name:asc&limit=2")).body();
+    assertEquals(List.of("a", "b"), names(first.path("volumes")));
+    JsonNode next = first.path("volumes_links").get(0);
+    assertEquals("next", next.path("rel").asText(), first.toString());
+    String href = next.path("href").asText();
+    assertTrue(href.contains("/volume/v3/" + t.projectId() + "/volumes?") && href.contains("sort=name%3Aasc")
+        && href.contains("marker=" + first.path("volumes").get(1).path("id").asText()), href);
+    JsonNode second = t.api().get(href.substring(href.indexOf("/volume/v3/"))).body();
+    assertEquals(List.of("c"), names(second.path("volumes")));
+    assertTrue(second.path("volumes_links").isMissingNode(), "the last page has no next link: " + second);
+    assertEquals(List.of("b", "c"), names(t.api().get(t.path("/volumes?sort=name:asc&offset=1")).body().path("volumes")));
+    assertEquals(List.of("c"), names(t.api().get(t.path("/volumes?sort=name:asc&offset=1&marker=" + ids.get(1))).body()
+        .path("volumes")), "the offset counts from the marker");
+    assertTrue(t.api().get(t.path("/volumes?offset=5")).body().path("volumes").isEmpty());
+    Api.Reply bad = t.api().get(t.path("/volumes?sort=nosuchkey:asc"));
+    assertFault(bad, 400, "badRequest");
+    assertEquals("Invalid input received: Invalid sort key", bad.body().path("badRequest").path("message").asText());
+    bad = t.api().get(t.path("/volumes/detail?sort=name:sideways"));
+    assertEquals("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'.",
+        bad.body().path("badRequest").path("message").asText(), bad.raw());
+    assertFault(t.api().get(t.path("/volumes?sort=name&sort_key=size")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/volumes?offset=-1")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/volumes?offset=x")), 400, "badRequest");
+    // snapshots sort and page the same way
+    List<String> snaps = new ArrayList<>();
+    for (String name : List.of("s-b", "s-a", "s-c")) {
+      Api.Reply made = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + ids.get(0)
+          + "\", \"name\": \"" + name + "\"}}");
+      assertEquals(202, made.status(), made.raw());
+      snaps.add(made.body().path("snapshot").path("id").asText());
+    }
+    for (String id : snaps) awaitSnapshot(t, id, "available");
+    assertEquals(List.of("s-a", "s-b", "s-c"), names(t.api().get(t.path("/snapshots?sort=name:asc")).body()
+        .path("snapshots")));
+    assertEquals(List.of("s-c", "s-b", "s-a"), names(t.api().get(t.path("/snapshots/detail?sort_key=display_name"
+        + "&sort_dir=desc")).body().path("snapshots")));
+    JsonNode page = t.api().get(t.path("/snapshots/detail?sort=name:asc&limit=1&offset=1")).body();
+    assertEquals(List.of("s-b"), names(page.path("snapshots")));
+    assertTrue(page.path("snapshots_links").get(0).path("href").asText().contains("/snapshots/detail?"), page.toString());
+    assertFault(t.api().get(t.path("/snapshots?sort=nosuchkey")), 400, "badRequest");
+    assertFault(t.api().get(t.path("/snapshots?marker=" + UUID.randomUUID())), 404, "itemNotFound");
+    for (String id : snaps) assertEquals(202, t.api().delete(t.path("/snapshots/" + id)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots")).body().path("snapshots").isEmpty());
+    for (String id : ids) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
   }
 }

@@ -8,20 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Map;
+import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
  * delete; server add volume, server volume list and server remove volume; volume snapshot create,
- * list, show and delete, and volumes created from a snapshot and from a volume.
+ * list, show and delete, and volumes created from a snapshot, from a volume and from an image.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
+  private static java.nio.file.Path dataDir;
 
   @RegisterExtension
   static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
     a.createUserInProject("cli-vol-user", "pw-vol", "cli-vol", "member");
+    dataDir = n.settings().dataDir();
     cli = new OpenstackCli(n, n.settings().dataDir()).cloud("user", "cli-vol-user", "pw-vol", "cli-vol");
   });
 
@@ -95,5 +98,20 @@ class VolumeCliTest {
       var listed = cli.json("user", "volume", "list").findValuesAsText("ID");
       return !listed.contains(volumeId) && !listed.contains(copyId);
     });
+  }
+
+  @Test
+  void theCliMakesABootableVolumeFromAnImage() throws Exception {
+    java.nio.file.Path file = TestImages.qcow2(dataDir.resolve("cli-vol-image.qcow2"), "16M");
+    String imageId = cli.json("user", "image", "create", "--disk-format", "qcow2", "--container-format", "bare",
+        "--file", file.toString(), "cli-vol-image").path("id").asText();
+    JsonNode created = cli.json("user", "volume", "create", "--image", "cli-vol-image", "--size", "1", "cli-img-vol");
+    assertEquals("cli-img-vol", created.path("name").asText(), created.toString());
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-img-vol").equals("available"));
+    JsonNode shown = cli.json("user", "volume", "show", "cli-img-vol");
+    assertEquals("true", shown.path("bootable").asText(), shown.toString());
+    assertTrue(shown.path("volume_image_metadata").toString().contains(imageId), shown.toString());
+    cli.run("user", "volume", "delete", "cli-img-vol");
+    Eventually.until(Duration.ofSeconds(30), () -> !cli.run("user", "volume", "list").contains("cli-img-vol"));
   }
 }

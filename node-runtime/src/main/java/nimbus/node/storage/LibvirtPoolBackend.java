@@ -1,9 +1,18 @@
 package nimbus.node.storage;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import nimbus.node.agent.CommandRunner;
+import nimbus.storage.ImageInspector;
 import org.libvirt.Connect;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
@@ -21,18 +30,32 @@ public final class LibvirtPoolBackend implements StorageBackend {
   public static final String PREFIX = "nimbus-volume-";
   /** Snapshots' files: not volumes, so the reconciliation of volumes leaves them alone. */
   public static final String SNAPSHOT_PREFIX = "nimbus-snapshot-";
+  /** An image's bytes being converted into a volume: not yet the volume, and never listed as one. */
+  public static final String PARTIAL_PREFIX = "nimbus-partial-";
+  private static final Duration CONVERT_TIMEOUT = Duration.ofMinutes(30);
+  private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\"\\s*:\\s*(\\d+)");
+  /** qemu-img's driver for each image disk format it converts (kernels, ramdisks and ISOs are raw bytes). */
+  private static final Map<String, String> QEMU_FORMATS = Map.of("raw", "raw", "qcow2", "qcow2", "vmdk", "vmdk",
+      "vhd", "vpc", "vhdx", "vhdx", "vdi", "vdi", "iso", "raw", "aki", "raw", "ari", "raw", "ami", "raw");
   // held for the life of the process: libvirt calls it from native code
   private static final org.libvirt.ErrorCallback SILENT_ERRORS = new org.libvirt.ErrorCallback();
 
   private final Connect connect;
   private final String poolName;
   private final Optional<Path> dir;
+  private final CommandRunner commands;
   /** Whether this backend started the pool (and so stops it on close). */
   private volatile boolean started;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** A backend that runs qemu-img as processes. */
   public LibvirtPoolBackend(String uri, String poolName, Optional<Path> dir) {
+    this(uri, poolName, dir, new nimbus.node.agent.ProcessRunner());
+  }
+
+  public LibvirtPoolBackend(String uri, String poolName, Optional<Path> dir, CommandRunner commands) {
     this.poolName = poolName;
+    this.commands = commands;
     this.dir = dir;
     try {
       // errors reach us as exceptions; libvirt's default handler would also print them to stderr
@@ -190,6 +213,99 @@ public final class LibvirtPoolBackend implements StorageBackend {
   @Override
   public void cloneVolume(String volumeId, String sourceId, long bytes) {
     copy(PREFIX + sourceId, PREFIX + volumeId, bytes);
+  }
+
+  @Override
+  public void createFromImage(String volumeId, Path image, String diskFormat, long bytes) {
+    if (exists(PREFIX + volumeId)) return;
+    String format = qemuFormat(diskFormat);
+    try {
+      // the bytes are a tenant's: looked at again here, before qemu-img opens them
+      ImageInspector.check(image, diskFormat);
+    } catch (ImageInspector.Refused e) {
+      throw new StorageException("Image refused: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new StorageException("cannot read the image: " + e.getMessage(), e);
+    }
+    long virtual = virtualSize(commands.run(infoCommand(format, image), Duration.ofMinutes(1)));
+    if (virtual > bytes) {
+      throw new StorageException("Image virtual size is " + gigabytes(virtual) + "GB and doesn't fit in a volume of size "
+          + gigabytes(bytes) + "GB.", null);
+    }
+    if (dir.isEmpty()) {
+      // a pool without files (libvirt's test driver, whose guests boot without files): no bytes to write
+      create(volumeId, bytes);
+      return;
+    }
+    withPool(pool -> null); // started, so its directory is there
+    Path partial = dir.get().resolve(PARTIAL_PREFIX + volumeId);
+    try {
+      // a conversion cut short by a crash is made again from the start: only a whole one becomes the volume
+      commands.run(convertCommand(format, image, partial), CONVERT_TIMEOUT);
+      commands.run(resizeCommand(partial, bytes), Duration.ofMinutes(1));
+      Files.move(partial, dir.get().resolve(PREFIX + volumeId), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // the step's retry converts it again over it
+      }
+      throw e instanceof StorageException s ? s : new StorageException("cannot convert the image: " + e.getMessage(), e);
+    }
+    withPool(pool -> {
+      pool.refresh(0);
+      return null;
+    });
+  }
+
+  /** qemu-img's name of a disk format; a format it is not given explicitly is never converted. */
+  static String qemuFormat(String diskFormat) {
+    String format = QEMU_FORMATS.get(diskFormat);
+    if (format == null) throw new StorageException("Disk format " + diskFormat + " cannot be made into a volume", null);
+    return format;
+  }
+
+  /** Reads the image's virtual size, its format given (never probed). */
+  static List<String> infoCommand(String format, Path image) {
+    return List.of("qemu-img", "info", "-f", format, "--output=json", image.toString());
+  }
+
+  /** Converts the image, its format given, to a new raw file. */
+  static List<String> convertCommand(String format, Path image, Path target) {
+    return List.of("qemu-img", "convert", "-q", "-f", format, "-O", "raw", image.toString(), target.toString());
+  }
+
+  /** Grows the raw file to the volume's size. */
+  static List<String> resizeCommand(Path raw, long bytes) {
+    return List.of("qemu-img", "resize", "-q", "-f", "raw", raw.toString(), String.valueOf(bytes));
+  }
+
+  /** The virtual size in {@code qemu-img info --output=json}'s answer. */
+  static long virtualSize(String infoJson) {
+    Matcher m = VIRTUAL_SIZE.matcher(infoJson);
+    if (!m.find()) throw new StorageException("qemu-img reported no virtual size", null);
+    return Long.parseLong(m.group(1));
+  }
+
+  private static long gigabytes(long bytes) {
+    long gib = 1024L * 1024 * 1024;
+    return (bytes + gib - 1) / gib;
+  }
+
+  private boolean exists(String name) {
+    return withPool(pool -> {
+      Optional<StorageVol> v = lookup(pool, name);
+      v.ifPresent(this::freeQuietly);
+      return v.isPresent();
+    });
+  }
+
+  private void freeQuietly(StorageVol v) {
+    try {
+      v.free();
+    } catch (LibvirtException e) {
+      // nothing more to free
+    }
   }
 
   /**

@@ -22,7 +22,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A storage host's agent: makes, grows, copies and removes volumes' and snapshots' files in its
+ * A storage host's agent: makes (empty or from images), grows, copies and removes volumes' and snapshots' files in its
  * {@link StorageBackend}
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
  * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
@@ -47,18 +47,25 @@ public final class StorageAgent {
 
   private record ReconcileFailed(String reason) implements Message {}
 
+  /** Where the host finds an image's bytes, as {@code VolumeImage#file} names them. Blocking (it may fetch them). */
+  @FunctionalInterface
+  public interface ImageFiles {
+    java.nio.file.Path file(String ref) throws java.io.IOException;
+  }
+
   /**
    * The agent of storage host {@code host}; {@code lookup} reads a volume's entity (empty when
-   * there is no such volume, or it is gone).
+   * there is no such volume, or it is gone), {@code images} finds images' bytes on this host.
    */
   public static Behavior<Message> create(String host, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, Duration reconcileInterval, Executor blocking) {
+      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, Duration reconcileInterval,
+      Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
       timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
-      return new StorageAgent(ctx, host, backend, lookup, blocking).running();
+      return new StorageAgent(ctx, host, backend, lookup, images, blocking).running();
     }));
   }
 
@@ -67,11 +74,13 @@ public final class StorageAgent {
   private final StorageBackend backend;
   private final Function<String, CompletionStage<Optional<Volume>>> lookup;
   private final Executor blocking;
+  private final ImageFiles images;
   private final Set<String> busy = new HashSet<>();
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, Executor blocking) {
+      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, Executor blocking) {
     this.ctx = ctx;
+    this.images = images;
     this.host = host;
     this.backend = backend;
     this.lookup = lookup;
@@ -150,6 +159,9 @@ public final class StorageAgent {
     } else if (command instanceof StorageHostCommand.CloneVolume c) {
       run(c.volumeId(), () -> backend.cloneVolume(c.volumeId(), c.sourceId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.CreateVolumeFromImage c) {
+      run(c.volumeId(), () -> backend.createFromImage(c.volumeId(), imageFile(c.file()), c.diskFormat(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
@@ -162,6 +174,14 @@ public final class StorageAgent {
     if (!busy.add(volumeId)) return;
     ctx.pipeToSelf(CompletableFuture.runAsync(work, blocking), (v, e) -> new Finished(volumeId,
         e == null ? () -> ok.accept(Done.getInstance()) : () -> failed.accept(reason(e))));
+  }
+
+  private java.nio.file.Path imageFile(String ref) {
+    try {
+      return images.file(ref);
+    } catch (java.io.IOException e) {
+      throw new StorageException("Image file unavailable: " + e.getMessage(), e);
+    }
   }
 
   private static String reason(Throwable e) {

@@ -38,6 +38,14 @@ public interface StorageBackend extends AutoCloseable {
   /** Makes the volume's storage as a copy of volume {@code sourceId}'s, grown to {@code bytes}, as {@link #createFrom}. */
   void cloneVolume(String volumeId, String sourceId, long bytes);
 
+  /**
+   * Makes the volume's storage of {@code bytes} from the image file {@code image}, unless it has it:
+   * the file is inspected as {@code diskFormat} (the format is never probed), refused if it
+   * references anything besides itself or its virtual size exceeds {@code bytes}, then converted
+   * to raw. A half-made one is removed on failure.
+   */
+  void createFromImage(String volumeId, java.nio.file.Path image, String diskFormat, long bytes);
+
   @Override
   void close();
 }

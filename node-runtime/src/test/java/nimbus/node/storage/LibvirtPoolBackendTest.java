@@ -54,4 +54,17 @@ class LibvirtPoolBackendTest {
       assertTrue(e.getMessage().contains("no-such-pool"), e.getMessage());
     }
   }
+
+  @Test
+  void imagesAreConvertedWithTheirFormatGivenNeverProbed() {
+    java.nio.file.Path image = java.nio.file.Path.of("/cache/abc");
+    java.nio.file.Path target = java.nio.file.Path.of("/pool/nimbus-partial-v");
+    assertEquals(java.util.List.of("qemu-img", "convert", "-q", "-f", "vpc", "-O", "raw", "/cache/abc",
+        "/pool/nimbus-partial-v"), LibvirtPoolBackend.convertCommand(LibvirtPoolBackend.qemuFormat("vhd"), image, target));
+    assertEquals(java.util.List.of("qemu-img", "info", "-f", "raw", "--output=json", "/cache/abc"),
+        LibvirtPoolBackend.infoCommand(LibvirtPoolBackend.qemuFormat("iso"), image));
+    assertThrows(StorageException.class, () -> LibvirtPoolBackend.qemuFormat("ploop"));
+    assertEquals(2147483648L, LibvirtPoolBackend.virtualSize("{\n  \"virtual-size\": 2147483648,\n  \"filename\": \"x\"}"));
+    assertThrows(StorageException.class, () -> LibvirtPoolBackend.virtualSize("{}"));
+  }
 }

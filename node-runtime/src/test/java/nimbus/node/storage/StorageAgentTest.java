@@ -44,6 +44,7 @@ class StorageAgentTest {
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
     kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+        java.nio.file.Path::of,
         reconcileEvery, Executors.newCachedThreadPool()));
     TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
     return listing.awaitAssert(Duration.ofSeconds(5), () -> {
@@ -56,7 +57,8 @@ class StorageAgentTest {
 
   private Volume volume(String id, Optional<String> on) {
     return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
-        Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of());
+        Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
+        Optional.empty());
   }
 
   @Test

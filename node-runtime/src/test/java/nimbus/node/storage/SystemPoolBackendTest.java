@@ -2,6 +2,7 @@ package nimbus.node.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -101,5 +102,83 @@ class SystemPoolBackendTest {
     assertFalse(Files.exists(snapshotFile));
     backend.remove(source);
     backend.remove(copy);
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+  }
+
+  /** The volume's files and half-made files in the pool's directory. */
+  private static java.util.List<String> ours(Path volumes) throws Exception {
+    try (var files = Files.list(volumes)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("nimbus-")).toList();
+    }
+  }
+
+  @Test
+  void aVolumeFromAQcow2ImageHoldsTheRawImagesBytesAndIsMadeOnce() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    byte[] content = new byte[3 * 1024 * 1024 + 512];
+    new java.util.Random(7).nextBytes(content);
+    Path raw = dir.resolve("image.raw");
+    Files.write(raw, content);
+    Path qcow2 = dir.resolve("image.qcow2");
+    run("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
+    String id = UUID.randomUUID().toString();
+    backend.createFromImage(id, qcow2, "qcow2", GIB);
+    Path file = volumes.resolve(LibvirtPoolBackend.PREFIX + id);
+    assertEquals(GIB, Files.size(file), "grown to the volume's size");
+    byte[] head = new byte[content.length];
+    try (var f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+      f.readFully(head);
+    }
+    assertTrue(java.util.Arrays.equals(content, head), "the volume holds the image's bytes, converted to raw");
+    assertEquals(GIB, backend.volumes().get(id));
+    Files.write(file, "written by the guest".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        java.nio.file.StandardOpenOption.WRITE);
+    backend.createFromImage(id, qcow2, "qcow2", GIB);
+    try (var f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+      byte[] again = new byte[20];
+      f.readFully(again);
+      assertEquals("written by the guest", new String(again, java.nio.charset.StandardCharsets.UTF_8),
+          "a replayed step leaves the volume as it is");
+    }
+    assertEquals(java.util.List.of(LibvirtPoolBackend.PREFIX + id), ours(volumes), "no half-made file left");
+    backend.remove(id);
+  }
+
+  @Test
+  void aQcow2WhoseBackingFileNamesAHostFileIsRefusedAndLeavesNothing() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    Path secret = dir.resolve("host-secret");
+    Files.writeString(secret, "root:the host's secret");
+    Path hostile = dir.resolve("hostile.qcow2");
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", secret.toString(), hostile.toString(), "1M");
+    String id = UUID.randomUUID().toString();
+    StorageException refused = assertThrows(StorageException.class,
+        () -> backend.createFromImage(id, hostile, "qcow2", GIB));
+    assertTrue(refused.getMessage().startsWith("Image refused"), refused.getMessage());
+    // declared raw, the same bytes are refused too: qemu-img never opens them as anything
+    StorageException asRaw = assertThrows(StorageException.class, () -> backend.createFromImage(id, hostile, "raw", GIB));
+    assertTrue(asRaw.getMessage().contains("not the declared disk format raw"), asRaw.getMessage());
+    assertFalse(backend.volumes().containsKey(id));
+    assertTrue(!Files.exists(volumes) || ours(volumes).isEmpty(), "nothing left in the pool");
+  }
+
+  @Test
+  void anImageLargerThanTheVolumeIsRefusedAndLeavesNothing() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    Path big = dir.resolve("big.qcow2");
+    run("qemu-img", "create", "-q", "-f", "qcow2", big.toString(), "2G");
+    String id = UUID.randomUUID().toString();
+    StorageException refused = assertThrows(StorageException.class, () -> backend.createFromImage(id, big, "qcow2", GIB));
+    assertEquals("Image virtual size is 2GB and doesn't fit in a volume of size 1GB.", refused.getMessage());
+    assertFalse(backend.volumes().containsKey(id));
+    assertTrue(!Files.exists(volumes) || ours(volumes).isEmpty(), "nothing left in the pool");
   }
 }
