@@ -12,7 +12,9 @@ import nimbus.cluster.CborSerializable;
  * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it,
  * {@code snapshotId} and {@code sourceVolid} the snapshot or volume it was copied from,
  * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any),
- * {@code image} the image its bytes were converted from (it is then bootable).
+ * {@code image} the image its bytes were converted from (it is then bootable), {@code bootable}
+ * and {@code readonly} Cinder's flags ({@code os-set_bootable}, {@code os-update_readonly_flag}; the
+ * latter empty until first set, as Cinder shows it only then).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
@@ -22,7 +24,8 @@ public record Volume(String id, String projectId, String userId, String name, St
     Map<String, String> metadata, String availabilityZone, String volumeType, Instant createdAt, Instant updatedAt,
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
-    java.util.Set<String> snapshots, Optional<VolumeImage> image)
+    java.util.Set<String> snapshots, Optional<VolumeImage> image, boolean bootable,
+    Optional<Boolean> readonly)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -45,6 +48,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (sourceVolid == null) sourceVolid = Optional.empty();
     snapshots = snapshots == null ? java.util.Set.of() : java.util.Set.copyOf(snapshots);
     if (image == null) image = Optional.empty(); // absent in volumes of earlier versions
+    if (readonly == null) readonly = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
@@ -52,33 +56,38 @@ public record Volume(String id, String projectId, String userId, String name, St
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
         0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty());
+        Optional.empty(), false, Optional.empty());
   }
 
   /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
   public Volume fromSnapshot(String snapshot, String snapshotHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
-        Optional.of(snapshot), sourceVolid, snapshots, image);
+        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly);
   }
 
   /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
   public Volume fromVolume(String source, String sourceHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
-        snapshotId, Optional.of(source), snapshots, image);
+        snapshotId, Optional.of(source), snapshots, image, bootable, readonly);
   }
 
   /** The requested volume made by converting the bytes of {@code source} (on whichever storage host takes it). */
   public Volume fromImage(VolumeImage source) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
-        Optional.of(source));
+        Optional.of(source), true, readonly);
   }
 
   /** Whether a create that failed still holds quota: it gives it back, as nothing of it was made. */
   public boolean quotaToReturn() {
     return status.equals(ERROR) && image.isPresent() && quotaHeld > 0 && !stored;
+  }
+
+  /** Whether it may be attached read-only only. */
+  public boolean isReadonly() {
+    return readonly.orElse(false);
   }
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
@@ -97,7 +106,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -106,6 +115,11 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), at)), at);
     }
     if (event instanceof VolumeEntity.DetachBegun) return attaching(DETACHING, attachment, at);
+    if (event instanceof VolumeEntity.FlagsSet e) {
+      return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
+          createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image,
+          e.bootable(), e.readonly());
+    }
     if (event instanceof VolumeEntity.AttachmentDeclared e) {
       return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
           e.serverId(), e.device(), e.hostName(), e.device().map(d -> at))), at);
@@ -155,7 +169,7 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
   }
 
   private Volume withSnapshots(String snapshot, boolean add, Instant at) {
@@ -163,7 +177,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (add) dependents.add(snapshot);
     else dependents.remove(snapshot);
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
-        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image);
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -175,6 +189,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
   }
 }

@@ -109,10 +109,11 @@ public final class VolumeEntity
 
   /**
    * Cinder's os-attach: records that server {@code serverId} (or host {@code hostName}) uses the
-   * volume at {@code device}; no host of this cloud does anything (whoever declares it connects it).
+   * volume at {@code device}, read-only or not; no host of this cloud does anything (whoever
+   * declares it connects it). A read-only volume is declared read-only only.
    */
   public record DeclareAttachment(String attachmentId, String serverId, Optional<String> hostName, String device,
-      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+      boolean readOnlyMode, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
   /**
    * Cinder's os-detach: ends a declared attachment (the one named, or the volume's only one). One
@@ -125,6 +126,10 @@ public final class VolumeEntity
    * {@code detach} its attachment ended; the steps it was in stop.
    */
   public record ResetStatus(Optional<String> status, boolean detach, ActorRef<StatusReply<Volume>> replyTo)
+      implements Command {}
+
+  /** Cinder's os-set_bootable and os-update_readonly_flag: the flags given, the others as they are. */
+  public record SetFlags(Optional<Boolean> bootable, Optional<Boolean> readonly, ActorRef<StatusReply<Volume>> replyTo)
       implements Command {}
 
   /** Cinder's os-force_delete (admins): a delete whatever the status, unless attached or with snapshots. */
@@ -191,6 +196,8 @@ public final class VolumeEntity
   /** Through Cinder's API: reserved (no {@code device}), or in use by {@code serverId} at {@code device}. */
   public record AttachmentDeclared(String attachmentId, String serverId, Optional<String> hostName,
       Optional<String> device, Instant at) implements Event {}
+
+  public record FlagsSet(boolean bootable, Optional<Boolean> readonly, Instant at) implements Event {}
 
   /** An admin set the status; {@code detached}: its attachment is over. */
   public record StatusReset(String status, boolean detached, Instant at) implements Event {}
@@ -297,6 +304,7 @@ public final class VolumeEntity
         .onCommand(DeclareDetached.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ResetStatus.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ForceDelete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(SetFlags.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(RemoveSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         // nothing here to let go: the server's detach or delete may finish
         .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
@@ -362,6 +370,15 @@ public final class VolumeEntity
           })
           .onCommand(Extend.class, (s, c) -> extend(s.volume(), c))
           .onCommand(ResetStatus.class, (s, c) -> resetStatus(s.volume(), c))
+          .onCommand(SetFlags.class, (s, c) -> {
+            Volume v = s.volume();
+            if (c.readonly().isPresent() && !v.status().equals(Volume.AVAILABLE)) {
+              return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be"
+                  + " available to update readonly flag, but current status is: " + v.status() + "."));
+            }
+            return Effect().persist(new FlagsSet(c.bootable().orElse(v.bootable()), c.readonly().or(v::readonly), now()))
+                .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+          })
           .onCommand(ForceDelete.class, (s, c) -> forceDelete(s.volume(), c))
           .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
           .onCommand(RemoveSnapshot.class, (s, c) -> s.volume().snapshots().contains(c.snapshotId())
@@ -381,6 +398,11 @@ public final class VolumeEntity
     Volume v = s.volume();
     if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
     if (v.heldBy(c.attachmentId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
+    if (v.isReadonly()) {
+      // Nova would attach it read-only; this cloud's hosts attach read-write only, so it is not attached at all
+      return Effect().reply(c.replyTo(), Rejection.conflict("Volume " + volumeId + " is read-only, and volumes are"
+          + " attached read-write only: clear its read-only flag (os-update_readonly_flag) to attach it."));
+    }
     if (!v.status().equals(Volume.AVAILABLE)) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
           + " status must be available to reserve, but the status is " + v.status() + "."));
@@ -416,6 +438,9 @@ public final class VolumeEntity
       boolean free = v.status().equals(Volume.AVAILABLE) || v.status().equals(Volume.ATTACHING)
           && v.attachment().filter(a -> a.declared() && a.device().isEmpty()).isPresent();
       if (!free) return Effect().reply(c.replyTo(), notReservable(v));
+      if (v.isReadonly() && !c.readOnlyMode()) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Invalid attaching mode 'rw' for volume " + volumeId + "."));
+      }
       return Effect().persist(new AttachmentDeclared(c.attachmentId(), c.serverId(), c.hostName(), Optional.of(c.device()),
           now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
     }

@@ -347,7 +347,7 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(Volume.AVAILABLE, this.<Volume>ask(VolumeEntity.WithdrawReservation::new).getValue().status(),
         "a volume not reserved is left as it is");
 
-    Volume declared = this.<Volume>ask(r -> new VolumeEntity.DeclareAttachment("d1", "s9", Optional.empty(), "/dev/vdc", r))
+    Volume declared = this.<Volume>ask(r -> new VolumeEntity.DeclareAttachment("d1", "s9", Optional.empty(), "/dev/vdc", false, r))
         .getValue();
     assertEquals(Volume.IN_USE, declared.status());
     VolumeAttachment a = declared.attachment().orElseThrow();
@@ -410,5 +410,25 @@ class VolumeEntityTest extends EntityTestSupport {
     claims.accept("release");
     assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
     awaitStatus(Volume.DELETED);
+  }
+
+  @Test
+  void theFlagsAreSetAloneAndAReadOnlyVolumeIsDeclaredReadOnlyAndNeverAttachedReadWrite() {
+    createAvailable(1);
+    Volume flagged = this.<Volume>ask(r -> new VolumeEntity.SetFlags(Optional.of(true), Optional.empty(), r)).getValue();
+    assertEquals(List.of(true, Optional.empty()), List.of(flagged.bootable(), flagged.readonly()));
+    flagged = this.<Volume>ask(r -> new VolumeEntity.SetFlags(Optional.empty(), Optional.of(true), r)).getValue();
+    assertEquals(List.of(true, Optional.of(true)), List.of(flagged.bootable(), flagged.readonly()));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r))
+        .getError()).kind(), "the compute API attaches read-write only");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.DeclareAttachment("d1", "s9", Optional.empty(), "/dev/vdc", false, r)).getError()).kind());
+    assertEquals(Volume.IN_USE, this.<Volume>ask(
+        r -> new VolumeEntity.DeclareAttachment("d1", "s9", Optional.empty(), "/dev/vdc", true, r)).getValue().status());
+    kit.restart();
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(r -> new VolumeEntity.SetFlags(Optional.empty(),
+        Optional.of(false), r)).getError()).kind(), "the read-only flag changes while available only");
+    Volume kept = awaitStatus(Volume.IN_USE);
+    assertEquals(List.of(true, Optional.of(true)), List.of(kept.bootable(), kept.readonly()));
   }
 }

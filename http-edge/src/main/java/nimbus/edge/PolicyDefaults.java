@@ -173,7 +173,8 @@ final class PolicyDefaults {
       r.put(change, MEMBER);
     }
     r.put("volume:get_volume_metadata", READER);
-    for (String action : new String[] {"reserve", "unreserve", "attach", "detach"}) {
+    r.put("volume:update_readonly_flag", MEMBER);
+    for (String action : new String[] {"reserve", "unreserve", "attach", "detach", "set_bootable"}) {
       r.put("volume_extension:volume_actions:" + action, MEMBER);
     }
     r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);

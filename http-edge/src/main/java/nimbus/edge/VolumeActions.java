@@ -18,7 +18,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * Cinder's volume actions ({@code POST …/volumes/{id}/action}), each body one action by name:
- * {@code os-extend}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
+ * {@code os-extend}; {@code os-set_bootable} and {@code os-update_readonly_flag}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
  * {@code os-detach}, which only record an attachment whoever calls them makes themselves (as
  * Cinder's do: the disk reaches a guest of this cloud through the compute API); and the admins'
  * {@code os-reset_status} and {@code os-force_delete}.
@@ -68,6 +68,16 @@ final class VolumeActions {
         Optional<String> attachment = body.isObject() ? uuid(body, "attachment_id") : Optional.empty();
         return ask(ctx, id, r -> new VolumeEntity.DeclareDetached(attachment, r));
       }
+      case "os-set_bootable" -> {
+        policy.enforce(ctx, "volume_extension:volume_actions:set_bootable");
+        boolean bootable = flag(body, "bootable");
+        return ask(ctx, id, r -> new VolumeEntity.SetFlags(Optional.of(bootable), Optional.empty(), r));
+      }
+      case "os-update_readonly_flag" -> {
+        policy.enforce(ctx, "volume:update_readonly_flag");
+        boolean readonly = flag(body, "readonly");
+        return ask(ctx, id, r -> new VolumeEntity.SetFlags(Optional.empty(), Optional.of(readonly), r));
+      }
       case "os-reset_status" -> {
         policy.enforce(ctx, "volume_extension:volume_admin_actions:reset_status");
         return resetStatus(ctx, id, body);
@@ -104,7 +114,8 @@ final class VolumeActions {
       throw ApiError.badRequest("Invalid input for field/attribute mode. Value: " + mode + ". It must be rw or ro.");
     }
     String attachment = UUID.randomUUID().toString();
-    return ask(ctx, id, r -> new VolumeEntity.DeclareAttachment(attachment, server.orElse(""), host, mountpoint, r));
+    return ask(ctx, id, r -> new VolumeEntity.DeclareAttachment(attachment, server.orElse(""), host, mountpoint,
+        mode.equals("ro"), r));
   }
 
   private CompletionStage<HttpResponse> resetStatus(RequestContext ctx, String id, JsonNode body) {
@@ -130,6 +141,17 @@ final class VolumeActions {
 
   private static HttpResponse accepted() {
     return HttpResponse.create().withStatus(202);
+  }
+
+  /** Cinder's boolean: JSON's, or one of the strings it reads as one. */
+  private static boolean flag(JsonNode body, String field) {
+    JsonNode node = body.isObject() ? body.get(field) : null;
+    if (node != null && node.isBoolean()) return node.booleanValue();
+    String text = node != null && node.isTextual() ? node.asText().toLowerCase(Locale.ROOT) : "";
+    if (List.of("true", "1", "yes", "on", "t", "y").contains(text)) return true;
+    if (List.of("false", "0", "no", "off", "f", "n").contains(text)) return false;
+    throw ApiError.badRequest("Invalid input for field/attribute " + field + ". Value: "
+        + (node == null ? "None" : node.toString()) + ". It must be a boolean.");
   }
 
   private static Optional<String> text(JsonNode body, String field, int max) {

@@ -233,7 +233,7 @@ final class VolumeRoutes extends ServiceRoutes {
       Map.entry("size", Volume::size), Map.entry("created_at", Volume::createdAt), Map.entry("updated_at", Volume::updatedAt),
       Map.entry("availability_zone", Volume::availabilityZone), Map.entry("volume_type", Volume::volumeType),
       Map.entry("description", Volume::description), Map.entry("display_description", Volume::description),
-      Map.entry("bootable", v -> v.image().isPresent()), Map.entry("project_id", Volume::projectId),
+      Map.entry("bootable", Volume::bootable), Map.entry("project_id", Volume::projectId),
       Map.entry("user_id", Volume::userId)), Volume::id);
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base,
@@ -362,8 +362,8 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("created_at", TIME.format(v.createdAt()));
     m.put("updated_at", TIME.format(v.updatedAt()));
     m.put("volume_type", v.volumeType());
-    m.put("metadata", v.metadata());
-    m.put("bootable", v.image().isPresent() ? "true" : "false");
+    m.put("metadata", metadataShown(v));
+    m.put("bootable", v.bootable() ? "true" : "false");
     v.image().ifPresent(i -> m.put("volume_image_metadata", imageMetadata(i)));
     m.put("encrypted", false);
     m.put("multiattach", false);
@@ -390,6 +390,14 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("size", String.valueOf(i.size()));
     m.put("checksum", i.checksum());
     return m;
+  }
+
+  /** Its metadata with the read-only flag once set, as Cinder shows its admin metadata there. */
+  private static Map<String, String> metadataShown(Volume v) {
+    if (v.readonly().isEmpty()) return v.metadata();
+    Map<String, String> shown = new LinkedHashMap<>(v.metadata());
+    shown.put("readonly", v.readonly().get() ? "True" : "False");
+    return shown;
   }
 
   /** One attachment as Cinder's volume view lists it (once the server's host has the disk). */

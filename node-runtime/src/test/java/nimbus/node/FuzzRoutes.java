@@ -238,6 +238,8 @@ final class FuzzRoutes {
           + "\"metadata\": {\"k\": \"v\"}}}"),
       new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-extend\": {\"new_size\": 2}}"),
       new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-reserve\": null}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-set_bootable\": {\"bootable\": true}}"),
+      new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-update_readonly_flag\": {\"readonly\": true}}"),
       new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-unreserve\": null}"),
       new Route("POST", VOLUMES + "/volumes/{volume}/action", "{\"os-attach\": {\"instance_uuid\": "
           + "\"0b7a4a4e-6a1c-4d38-9a55-2f1f6d0a3c11\", \"mountpoint\": \"/dev/vdc\", \"mode\": \"rw\"}}"),

@@ -399,6 +399,19 @@ class VolumeApiTest {
     assertFault(t.api().post(t.path("/volumes/" + UUID.randomUUID() + "/action"), "{\"os-detach\": {}}"), 404,
         "itemNotFound");
 
+    // the flags: bootable, and read-only (shown in the metadata once set, as Cinder shows it)
+    assertEquals(202, t.api().post(actions, "{\"os-set_bootable\": {\"bootable\": \"true\"}}").status());
+    assertEquals("true", t.api().get(t.path("/volumes/" + volume)).body().path("volume").path("bootable").asText());
+    assertFault(t.api().post(actions, "{\"os-set_bootable\": {\"bootable\": \"maybe\"}}"), 400, "badRequest");
+    assertEquals(202, t.api().post(actions, "{\"os-update_readonly_flag\": {\"readonly\": true}}").status());
+    assertEquals("True", t.api().get(t.path("/volumes/" + volume)).body().path("volume").path("metadata")
+        .path("readonly").asText());
+    assertFault(t.api().post(actions, "{\"os-attach\": {\"instance_uuid\": \"" + server
+        + "\", \"mountpoint\": \"/dev/vdc\"}}"), 400, "badRequest");
+    assertEquals(202, t.api().post(actions, "{\"os-update_readonly_flag\": {\"readonly\": false}}").status());
+    assertEquals("False", t.api().get(t.path("/volumes/" + volume)).body().path("volume").path("metadata")
+        .path("readonly").asText());
+
     // metadata, as Cinder's routes for it
     String metadata = t.path("/volumes/" + volume + "/metadata");
     assertEquals(200, t.api().post(metadata, "{\"metadata\": {\"a\": \"1\", \"b\": \"2\"}}").status());
@@ -407,9 +420,9 @@ class VolumeApiTest {
     assertFault(t.api().delete(metadata + "/b"), 404, "itemNotFound");
     assertFault(t.api().send("PUT", metadata + "/a", "{\"meta\": {\"c\": \"9\"}}"), 400, "badRequest");
     assertEquals("9", t.api().get(metadata + "/a").body().path("meta").path("a").asText());
-    assertEquals("{\"a\":\"9\"}", t.api().get(metadata).body().path("metadata").toString());
+    assertEquals("{\"a\":\"9\"}", t.api().get(metadata).body().path("metadata").toString(), "the user's own only");
     assertEquals(200, t.api().send("PUT", metadata, "{\"metadata\": {\"c\": \"3\"}}").status());
-    assertEquals("{\"c\":\"3\"}", awaitStatus(t, volume, "available").path("metadata").toString());
+    assertEquals("{\"c\":\"3\",\"readonly\":\"False\"}", awaitStatus(t, volume, "available").path("metadata").toString());
 
     // the admins' actions: a member may not; an admin resets a status and deletes whatever the status
     assertFault(t.api().post(actions, "{\"os-force_delete\": {}}"), 403, "forbidden");

@@ -58,7 +58,7 @@ class StorageAgentTest {
   private Volume volume(String id, Optional<String> on) {
     return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
         Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty());
+        Optional.empty(), false, Optional.empty());
   }
 
   @Test
