@@ -7,9 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import nimbus.network.SecurityGroup;
 import nimbus.node.agent.CommandRunner;
@@ -17,10 +15,11 @@ import nimbus.node.agent.CommandRunner;
 /**
  * Applies {@link PortFirewall}'s rules on this host, each change as small as what changed: a new
  * ruleset when the ports changed (their addresses, groups, the ports themselves: so a group no
- * longer used leaves no chain); a change of a group's rules replaces that group's chains alone,
- * under a new generation; a member leaving a remote group is a set update under a new generation
- * (so the flows it was let in for are re-checked and stop, as Neutron clears their conntrack
- * entries); a member joining is only a set update, which re-checks no flow. Bridges with filtered
+ * longer used leaves no chain); a change of a group's rules, or of the members of a remote group
+ * its rules name, is a refill of that group's sets alone (its chains never change); when a set
+ * lets less than before (a rule removed, a member gone) under a new generation, so the flows it let
+ * in are re-checked and stop, as Neutron clears their conntrack entries; a rule added or a member
+ * joining re-checks no flow. Bridges with filtered
  * ports hand their IP traffic to the inet hooks (br_netfilter). The first call after a start, and
  * the first after a failed one, writes the whole ruleset, so what an earlier agent left (chains
  * and sets of groups no longer used too) is replaced. Blocking; one call at a time.
@@ -31,9 +30,7 @@ public final class PortFilter {
   private final CommandRunner run;
   /** The ports' part of the ruleset last applied (empty: unknown, the next call writes it whole). */
   private Optional<String> shape = Optional.empty();
-  private Map<String, Map<String, List<String>>> chains = Map.of();
-  private List<String> remote = List.of();
-  private Map<String, Set<String>> memberSets = Map.of();
+  private Map<String, List<List<RuleSpace.Range>>> sets = Map.of();
   /** Seconds since the epoch at start: an agent that restarts never reuses an earlier generation. */
   private int generation = (int) (System.currentTimeMillis() / 1000 & 0x3fffffff);
 
@@ -47,40 +44,29 @@ public final class PortFilter {
       run.run(List.of("ip", "link", "set", "dev", bridge, "type", "bridge", "nf_call_iptables", "1",
           "nf_call_ip6tables", "1"), TIMEOUT);
     }
-    String newShape = ports.isEmpty() ? PortFirewall.removal() : PortFirewall.ruleset(ports, Map.of(), 0);
-    Map<String, Map<String, List<String>>> newChains = new LinkedHashMap<>();
-    PortFirewall.usedGroups(ports).forEach(id -> newChains.put(id, PortFirewall.groupChains(id, groups)));
-    List<String> newRemote = PortFirewall.remoteGroups(PortFirewall.usedGroups(ports), groups);
-    Map<String, Set<String>> newMemberSets = PortFirewall.memberSets(ports, groups);
-    Map<String, Set<String>> changedSets = new LinkedHashMap<>();
-    newMemberSets.forEach((set, addresses) -> {
-      if (!addresses.equals(memberSets.get(set))) changedSets.put(set, addresses);
+    String newShape = ports.isEmpty() ? PortFirewall.removal() : PortFirewall.ruleset(ports, 0);
+    Map<String, List<List<RuleSpace.Range>>> newSets = PortFirewall.elements(ports, groups);
+    Map<String, List<List<RuleSpace.Range>>> changed = new LinkedHashMap<>();
+    newSets.forEach((set, elements) -> {
+      if (!elements.equals(sets.get(set))) changed.put(set, elements);
     });
-    boolean left = memberSets.entrySet().stream()
-        .anyMatch(set -> newMemberSets.containsKey(set.getKey()) && !newMemberSets.get(set.getKey()).containsAll(set.getValue()));
-    List<String> changedGroups = newChains.keySet().stream()
-        .filter(id -> !Objects.equals(newChains.get(id), chains.get(id))).toList();
+    // a set that lets less than before (a rule removed, a member gone): its flows are checked again
+    boolean lost = changed.keySet().stream().anyMatch(set -> !RuleSpace.covers(newSets.get(set), sets.getOrDefault(set, List.of())));
     String transaction;
     if (!shape.equals(Optional.of(newShape))) {
       generation++;
-      transaction = ports.isEmpty() ? newShape
-          : PortFirewall.ruleset(ports, groups, generation) + PortFirewall.members(newMemberSets);
-    } else if (!changedGroups.isEmpty()) {
+      transaction = ports.isEmpty() ? newShape : PortFirewall.ruleset(ports, generation) + PortFirewall.fill(newSets);
+    } else if (lost) {
       generation++;
-      transaction = PortFirewall.ruleChange(changedGroups, groups, remote, newRemote, changedSets, generation);
-    } else if (left) {
-      generation++;
-      transaction = PortFirewall.members(changedSets) + PortFirewall.regeneration(generation);
+      transaction = PortFirewall.fill(changed) + PortFirewall.regeneration(generation);
     } else {
-      transaction = PortFirewall.members(changedSets);
+      transaction = PortFirewall.fill(changed);
     }
     // until it is known to be in force, nothing is: a failed call leaves the next one to write it whole
     shape = Optional.empty();
     if (!transaction.isEmpty()) nft(transaction);
     shape = Optional.of(newShape);
-    chains = newChains;
-    remote = newRemote;
-    memberSets = newMemberSets;
+    sets = newSets;
   }
 
   private void nft(String rules) {

@@ -1,7 +1,6 @@
 package nimbus.node.dataplane;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -9,19 +8,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import nimbus.network.PortAttributes;
 import nimbus.network.SecurityGroup;
-import nimbus.network.SecurityGroupRule;
 
 /**
  * The security groups of the ports on this host, as the text {@code nft -f} reads. Two tables
  * named {@value #TABLE} (bridge and inet families) belong to it entirely and are replaced whole in
  * one transaction, as {@link TenantFirewall}'s are, when the ports change; a change of a group's
- * rules replaces only that group's chains ({@link #ruleChange}). Pure.
+ * rules refills only that group's sets ({@link #fill}). Pure.
  *
  * <p>The kernel has no connection tracking in the bridge family, so the work is split:
  * <ul>
@@ -31,20 +28,20 @@ import nimbus.network.SecurityGroupRule;
  *       filtered port's tap gets that port's number in the high 16 bits;
  *   <li>inet (forward hook, reached by bridged packets through br_netfilter): stateful filtering
  *       by those marks: the sending port's egress rules, then the receiving port's ingress rules,
- *       each group's rules one chain per direction, shared by the group's ports, remote groups as
- *       named sets of member addresses.
+ *       each group one chain per direction, shared by the group's ports, of six lookups in the
+ *       group's sets ({@link GroupSets}: its rules as set elements, remote groups' members in them),
+ *       so a packet meets the same few rules whatever the number of rules.
  * </ul>
  *
  * <p>A connection admitted is marked with the {@code generation}; replies of known connections
  * always pass, but a connection's own direction passes unchecked only under the generation that
- * admitted it. A new generation (a new ruleset, a rule change, a member leaving) so re-checks
+ * admitted it. A new generation (a new ruleset, a rule removed, a member leaving) so re-checks
  * every flow once: a removed rule stops the flows it allowed, as Neutron's semantics say. Only
  * two chains name the generation ({@code allow} and {@code forward}), so a new one replaces them
  * and nothing else.
  */
 public final class PortFirewall {
   public static final String TABLE = "nimbus-sg";
-  private static final Set<Integer> PORTED = Set.of(6, 17, 33, 132, 136);
   private static final String FORWARD_HOOK = "type filter hook forward priority filter; policy accept;";
   private static final String NEIGHBOUR_DISCOVERY = "icmpv6 type { nd-router-solicit, nd-router-advert,"
       + " nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report,"
@@ -53,16 +50,15 @@ public final class PortFirewall {
   private PortFirewall() {}
 
   /**
-   * The whole ruleset for these ports and the groups known ({@code groups}; a group not there
-   * allows nothing), its remote-group sets empty: fill them with {@link #members} in the same
-   * transaction.
+   * The whole ruleset for these ports, its groups' sets empty (allowing nothing): fill them with
+   * {@link #fill} of {@link #elements} in the same transaction.
    */
-  public static String ruleset(List<FilteredPort> ports, Map<String, SecurityGroup> groups, int generation) {
+  public static String ruleset(List<FilteredPort> ports, int generation) {
     List<FilteredPort> sorted = ports.stream().sorted(Comparator.comparing(FilteredPort::tap)).toList();
     if (sorted.size() > 0xffff) throw new IllegalArgumentException("at most 65535 filtered ports on a host");
     StringBuilder text = new StringBuilder(removal());
     bridgeTable(text, sorted);
-    inetTable(text, sorted, usedGroups(sorted), groups, generation);
+    inetTable(text, sorted, usedGroups(sorted), generation);
     return text.toString();
   }
 
@@ -78,42 +74,19 @@ public final class PortFirewall {
   }
 
   /**
-   * The members of every remote group the rules name, replacing what the sets held: a membership
-   * change is this, not a new ruleset.
+   * The sets of every group the ports use, each with its elements (the group's rules, its remote
+   * groups' members in them; a group not in {@code groups} allows nothing), in order.
    */
-  public static String members(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {
-    return members(memberSets(ports, groups));
-  }
-
-  /** The sets' members as {@link #members(List, Map)} writes them, from {@link #memberSets}. */
-  public static String members(Map<String, Set<String>> sets) {
-    StringBuilder text = new StringBuilder();
-    sets.forEach((set, addresses) -> {
-      text.append("flush set inet ").append(TABLE).append(' ').append(set).append('\n');
-      if (!addresses.isEmpty()) {
-        text.append("add element inet ").append(TABLE).append(' ').append(set).append(" { ")
-            .append(String.join(", ", addresses)).append(" }\n");
-      }
-    });
-    return text.toString();
-  }
-
-  /** The addresses each remote-group set holds, by set name, in order. */
-  public static Map<String, Set<String>> memberSets(List<FilteredPort> ports, Map<String, SecurityGroup> groups) {
-    Map<String, Set<String>> sets = new LinkedHashMap<>();
-    for (String remote : remoteGroups(usedGroups(ports), groups)) {
-      Set<String> addresses = new TreeSet<>();
-      Optional.ofNullable(groups.get(remote)).ifPresent(g -> g.members().values().forEach(addresses::addAll));
-      for (boolean v6 : List.of(false, true)) {
-        sets.put(setName(remote, v6), new TreeSet<>(addresses.stream().filter(a -> a.contains(":") == v6).toList()));
-      }
-    }
+  static Map<String, List<List<RuleSpace.Range>>> elements(List<FilteredPort> ports,
+      Map<String, SecurityGroup> groups) {
+    Map<String, List<List<RuleSpace.Range>>> sets = new LinkedHashMap<>();
+    usedGroups(ports).forEach(id -> sets.putAll(GroupSets.elements(id, groups)));
     return sets;
   }
 
-  /** The set of a remote group's member addresses of one IP version. */
-  static String setName(String groupId, boolean v6) {
-    return (v6 ? "r6-" : "r4-") + groupId;
+  /** Replaces what these sets hold (a flush and their elements each): a rule or membership change is this. */
+  static String fill(Map<String, List<List<RuleSpace.Range>>> sets) {
+    return GroupSets.fill(sets);
   }
 
   /** The groups the ports use, in order. */
@@ -194,10 +167,9 @@ public final class PortFirewall {
 
   // ------------------------------------------------------------------ inet: stateful rules by mark
 
-  private static void inetTable(StringBuilder text, List<FilteredPort> ports, List<String> used,
-      Map<String, SecurityGroup> groups, int generation) {
+  private static void inetTable(StringBuilder text, List<FilteredPort> ports, List<String> used, int generation) {
     text.append("table inet ").append(TABLE).append(" {\n");
-    remoteGroups(used, groups).forEach(remote -> remoteSets(text, remote));
+    used.forEach(id -> groupSets(text, id));
     StringBuilder egress = new StringBuilder();
     StringBuilder ingress = new StringBuilder();
     for (int i = 0; i < ports.size(); i++) {
@@ -217,7 +189,7 @@ public final class PortFirewall {
       text.append("\t}\n");
     }
     for (String id : used) {
-      groupChains(id, groups).forEach((chain, rules) -> {
+      groupChains(id).forEach((chain, rules) -> {
         text.append("\tchain ").append(chain).append(" {\n");
         rules.forEach(r -> rule(text, r));
         text.append("\t}\n");
@@ -240,15 +212,24 @@ public final class PortFirewall {
   }
 
   /**
-   * A group's two chains by name, each its rules: the ports' chains jump to them. They hold no
-   * generation, so a rule change of another group (or a new generation) leaves them as they are.
+   * A group's two chains by name, the same few lookups whatever its rules (those are the elements
+   * of its sets, {@link #elements}): a packet meets a constant number of rules per group. They
+   * hold no generation, so a rule change (of this group or another) leaves them as they are.
    */
-  public static Map<String, List<String>> groupChains(String id, Map<String, SecurityGroup> groups) {
-    List<SecurityGroupRule> rules = Optional.ofNullable(groups.get(id)).map(SecurityGroup::rules).orElse(List.of());
+  public static Map<String, List<String>> groupChains(String id) {
     Map<String, List<String>> chains = new LinkedHashMap<>();
     for (boolean in : List.of(false, true)) {
-      chains.put((in ? "ingress-" : "egress-") + id, rules.stream().filter(r -> r.ingress() == in)
-          .map(r -> match(r) + (in ? " jump allow" : " jump admit")).toList());
+      List<String> rules = new ArrayList<>();
+      for (boolean v6 : List.of(false, true)) {
+        String address = (v6 ? "ip6" : "ip") + (in ? " saddr" : " daddr");
+        String verdict = in ? " jump allow" : " jump admit";
+        rules.add(address + " . meta l4proto @" + GroupSets.setName(id, in, v6, GroupSets.Kind.PROTOCOL) + verdict);
+        rules.add(address + " . meta l4proto . th dport @" + GroupSets.setName(id, in, v6, GroupSets.Kind.PORTS) + verdict);
+        String icmp = v6 ? "icmpv6" : "icmp";
+        rules.add("meta l4proto " + (v6 ? "ipv6-icmp " : "icmp ") + address + " . " + icmp + " type . " + icmp + " code @"
+            + GroupSets.setName(id, in, v6, GroupSets.Kind.ICMP) + verdict);
+      }
+      chains.put((in ? "ingress-" : "egress-") + id, rules);
     }
     return chains;
   }
@@ -260,36 +241,6 @@ public final class PortFirewall {
             "ct state invalid drop", "ct state established,related ct direction reply accept",
             "ct state established,related ct mark " + generation + " accept",
             "meta mark and 0x0000ffff vmap @egress", "jump admit")));
-  }
-
-  /**
-   * The transaction for a change of the rules of {@code changed} groups (used on this host, their
-   * chains already there) under a new {@code generation}: the remote-group sets the rules name
-   * from now on that were not there are added and filled ({@code newMembers}: their members), the
-   * groups' chains flushed and refilled, the generation's chains replaced, and the sets no rule
-   * names any more removed. Nothing else of the ruleset is touched; {@code nft -f} applies it
-   * whole or not at all, so the ports are under the old rules or the new, never between.
-   */
-  public static String ruleChange(Collection<String> changed, Map<String, SecurityGroup> groups,
-      Collection<String> remoteBefore, Collection<String> remoteAfter, Map<String, Set<String>> newMembers,
-      int generation) {
-    StringBuilder text = new StringBuilder();
-    List<String> added = remoteAfter.stream().filter(g -> !remoteBefore.contains(g)).sorted().toList();
-    if (!added.isEmpty()) {
-      text.append("table inet ").append(TABLE).append(" {\n");
-      added.forEach(g -> remoteSets(text, g));
-      text.append("}\n");
-    }
-    text.append(members(newMembers));
-    for (String id : new TreeSet<>(changed)) replaceChains(text, groupChains(id, groups));
-    text.append(regeneration(generation));
-    for (String g : new TreeSet<>(remoteBefore)) {
-      if (remoteAfter.contains(g)) continue;
-      for (boolean v6 : List.of(false, true)) {
-        text.append("delete set inet ").append(TABLE).append(' ').append(setName(g, v6)).append('\n');
-      }
-    }
-    return text.toString();
   }
 
   /**
@@ -310,37 +261,15 @@ public final class PortFirewall {
     });
   }
 
-  private static void remoteSets(StringBuilder text, String remote) {
-    for (boolean v6 : List.of(false, true)) {
-      text.append("\tset ").append(setName(remote, v6)).append(" {\n\t\ttype ")
-          .append(v6 ? "ipv6_addr" : "ipv4_addr").append("\n\t\tflags interval\n\t\tauto-merge\n\t}\n");
-    }
-  }
-
-  /** What a rule matches, on the packet's remote side (its source in, its destination out). */
-  static String match(SecurityGroupRule r) {
-    List<String> parts = new ArrayList<>();
-    String ip = r.ipv6() ? "ip6" : "ip";
-    String remote = r.ingress() ? " saddr " : " daddr ";
-    parts.add("meta nfproto " + (r.ipv6() ? "ipv6" : "ipv4"));
-    r.remoteIpPrefix().filter(p -> !p.equals("0.0.0.0/0") && !p.equals("::/0"))
-        .ifPresent(p -> parts.add(ip + remote + p));
-    r.remoteGroupId().ifPresent(g -> parts.add(ip + remote + "@" + setName(g, r.ipv6())));
-    OptionalInt protocol = r.protocolNumber();
-    if (protocol.isPresent()) {
-      int number = protocol.getAsInt();
-      parts.add("meta l4proto " + number);
-      if (number == 1 || number == 58) {
-        String icmp = number == 1 ? "icmp" : "icmpv6";
-        r.portRangeMin().ifPresent(type -> parts.add(icmp + " type " + type));
-        r.portRangeMax().ifPresent(code -> parts.add(icmp + " code " + code));
-      } else if (PORTED.contains(number) && r.portRangeMin().isPresent()) {
-        int min = r.portRangeMin().get();
-        int max = r.portRangeMax().orElse(min);
-        parts.add("th dport " + (min == max ? String.valueOf(min) : min + "-" + max));
+  private static void groupSets(StringBuilder text, String id) {
+    for (boolean in : List.of(false, true)) {
+      for (boolean v6 : List.of(false, true)) {
+        for (GroupSets.Kind kind : GroupSets.Kind.values()) {
+          text.append("\tset ").append(GroupSets.setName(id, in, v6, kind)).append(" {\n\t\ttype ").append(kind.type(v6))
+              .append("\n\t\tflags interval\n\t}\n");
+        }
       }
     }
-    return String.join(" ", parts);
   }
 
   private static void verdictMap(StringBuilder text, String name, String type, StringBuilder elements) {

@@ -134,10 +134,19 @@ class PortFilterNamespaceTest {
   }
 
   @Test
-  void aTcpRuleLetsItsPortOnly() {
-    SecurityGroupRule web = PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", "tcp", 8080, 8080, null, null);
+  void aTcpRuleLetsItsPortOnlyAmongAThousandRules() {
+    // 999 rules that must not let 8081 in from g3: from anywhere, overlapping TCP ranges above it and UDP 8081;
+    // TCP 8081 itself only from other prefixes
+    List<SecurityGroupRule> rules = new ArrayList<>(List.of(
+        PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", "udp", 8081, 8081, null, null)));
+    for (int i = 1; i < 999; i++) {
+      String prefix = i % 3 == 0 ? null : i % 3 == 1 ? "192.0." + (i % 250) + ".0/24" : "10.66.0.200/29";
+      int port = prefix == null ? 8082 + i : 8000 + i % 100;
+      rules.add(PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", "tcp", port, port + i % 5, prefix, null));
+    }
+    rules.add(PortFirewallTest.rule(DEFAULT, "ingress", "IPv4", "tcp", 8080, 8080, null, null));
     filter.apply(List.of(g1.port(DEFAULT), g3.port(OTHER)),
-        Map.of(DEFAULT, defaultGroup(List.of(g1), web), OTHER, otherGroup(List.of(g3))));
+        Map.of(DEFAULT, defaultGroup(List.of(g1), rules.toArray(SecurityGroupRule[]::new)), OTHER, otherGroup(List.of(g3))));
     listen(g1, "8080");
     listen(g1, "8081");
     await("both listen", () -> connects(g1, g1.ip(), "8081") && connects(g1, g1.ip(), "8080"));
@@ -206,8 +215,8 @@ class PortFilterNamespaceTest {
     Shell.assertPings(g3.netns(), g1.ip(), "the new rule is in force");
     // rules rewritten would have new handles: these are the very rules of before
     assertEquals(before, listings(untouched), "the other group's chains and the ports' chains are as they were");
-    String sets = IN_HOST.run(List.of("nft", "list", "sets", "inet"), TIMEOUT);
-    assertFalse(sets.contains("r4-" + DEFAULT), "no rule names the group's members any more: their set is gone\n" + sets);
+    String sets = IN_HOST.run(List.of("nft", "list", "set", "inet", PortFirewall.TABLE, "in4p-" + DEFAULT), TIMEOUT);
+    assertFalse(sets.contains(g2.ip()), "no rule names the group's members any more: their addresses are gone\n" + sets);
 
     filter.apply(List.of(g1.port(DEFAULT), g2.port(DEFAULT), g3.port(DEFAULT)), Map.of(DEFAULT, icmpOnly));
     String table = IN_HOST.run(List.of("nft", "list", "table", "inet", PortFirewall.TABLE), TIMEOUT);

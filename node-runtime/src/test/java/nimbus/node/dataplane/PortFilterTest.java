@@ -53,30 +53,40 @@ class PortFilterTest {
   }
 
   @Test
-  void aRuleChangeWritesItsGroupsChainsOnlyAndAMemberJoiningItsSetOnly() {
+  void aRuleOrMemberChangeRefillsTheSetsThatChangedAndLettingLessIsANewGeneration() {
     filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, DB_GROUP));
     assertTrue(last().contains("delete table inet nimbus-sg"), "the first call writes the whole ruleset: " + last());
 
     SecurityGroup db = group(DB, List.of(rule(DB, "ingress", "IPv4", "tcp", 5432, 5432, null, WEB)), DB_GROUP.members());
     filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, db));
-    assertTrue(last().startsWith("flush chain inet nimbus-sg egress-" + DB), last());
-    assertFalse(last().contains("table") || last().contains("chain inet nimbus-sg ingress-" + WEB)
-        || last().contains("ntp-"), "nothing but the db group's chains and the generation's: " + last());
+    assertTrue(last().startsWith("flush set inet nimbus-sg in4p-" + DB + "\nflush set inet nimbus-sg in4pp-" + DB
+        + "\nadd element inet nimbus-sg in4pp-" + DB + " { 10.0.0.5 . 6 . 5432 }\nflush set inet nimbus-sg in4i-" + DB
+        + "\nflush set inet nimbus-sg in6p-" + DB + "\nflush chain inet nimbus-sg allow\n"),
+        "rules removed: the db group's sets that changed and a new generation: " + last());
+    assertFalse(last().contains("table") || last().contains(WEB) || last().contains("ntp-"), last());
+
+    SecurityGroup more = group(DB, List.of(db.rules().get(0), rule(DB, "ingress", "IPv4", "tcp", 5433, 5433, null, WEB)),
+        DB_GROUP.members());
+    filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, more));
+    assertEquals("flush set inet nimbus-sg in4pp-" + DB + "\nadd element inet nimbus-sg in4pp-" + DB
+        + " { 10.0.0.5 . 6 . 5432-5433 }\n", last(), "a rule added: its set, no new generation");
 
     Map<String, List<String>> members = new java.util.HashMap<>(DB_GROUP.members());
     members.put("db-3", List.of("10.0.0.7"));
-    SecurityGroup joined = group(DB, db.rules(), members);
+    SecurityGroup joined = group(DB, more.rules(), members);
     filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, joined));
-    assertEquals("flush set inet nimbus-sg r4-" + DB + "\nadd element inet nimbus-sg r4-" + DB
-        + " { 10.0.0.6, 10.0.0.7, 10.0.1.0/28 }\n", last(), "a member joining: its set, nothing else");
+    assertEquals("flush set inet nimbus-sg in4p-" + WEB + "\nadd element inet nimbus-sg in4p-" + WEB
+        + " { 10.0.0.6/31 . 0-255, 10.0.1.0/28 . 0-255 }\n", last(),
+        "a member joining: the set of the group naming its group, nothing else");
 
     int count = written.size();
     filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, joined));
     assertEquals(count, written.size(), "no change, no transaction");
 
-    filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, db));
-    assertTrue(last().startsWith("flush set inet nimbus-sg r4-" + DB + "\nadd element inet nimbus-sg r4-" + DB
-        + " { 10.0.0.6, 10.0.1.0/28 }\nflush chain inet nimbus-sg allow\n"), "a member leaving: its set and a new generation: " + last());
+    filter.apply(ports, Map.of(WEB, WEB_GROUP, DB, more));
+    assertTrue(last().startsWith("flush set inet nimbus-sg in4p-" + WEB + "\nadd element inet nimbus-sg in4p-" + WEB
+        + " { 10.0.0.6 . 0-255, 10.0.1.0/28 . 0-255 }\nflush chain inet nimbus-sg allow\n"),
+        "a member leaving: the set and a new generation: " + last());
     assertFalse(last().contains("chain inet nimbus-sg ingress-"), last());
   }
 

@@ -56,26 +56,60 @@ class PortFirewallTest {
       rule(DB, "ingress", "IPv4", "112", null, null, null, null)),
       Map.of("db-port", List.of("10.0.0.6"), "db-2", List.of("10.0.1.0/28", "2001:db8:1::7")));
 
+  /** The elements of one of the sets as {@code add element} writes them ("" for none). */
+  static String elements(Map<String, List<List<RuleSpace.Range>>> sets, String kind, String group) {
+    String name = kind + "-" + group;
+    assertTrue(sets.containsKey(name), name + " in " + sets.keySet());
+    String text = PortFirewall.fill(Map.of(name, sets.get(name)));
+    int start = text.indexOf("{ ");
+    return start < 0 ? "" : text.substring(start + 2, text.lastIndexOf(" }"));
+  }
+
   @Test
-  void rulesMatchTheirProtocolsPortsIcmpTypesAndRemotes() {
-    assertEquals("meta nfproto ipv4 meta l4proto 6 th dport 80", PortFirewall.match(WEB_GROUP.rules().get(0)));
-    assertEquals("meta nfproto ipv4 ip saddr @r4-" + DB, PortFirewall.match(WEB_GROUP.rules().get(1)));
-    assertEquals("meta nfproto ipv4", PortFirewall.match(WEB_GROUP.rules().get(2)), "any protocol, anywhere");
-    assertEquals("meta nfproto ipv6", PortFirewall.match(WEB_GROUP.rules().get(3)), "::/0 is anywhere");
-    assertEquals("meta nfproto ipv4 ip saddr 10.0.0.0/24 meta l4proto 1 icmp type 8 icmp code 0",
-        PortFirewall.match(DB_GROUP.rules().get(0)));
-    assertEquals("meta nfproto ipv6 meta l4proto 58", PortFirewall.match(DB_GROUP.rules().get(1)),
-        "icmp on an IPv6 rule means ICMPv6");
-    assertEquals("meta nfproto ipv4 ip saddr @r4-" + WEB + " meta l4proto 17 th dport 5000-5010",
-        PortFirewall.match(DB_GROUP.rules().get(2)));
-    assertEquals("meta nfproto ipv4 meta l4proto 112", PortFirewall.match(DB_GROUP.rules().get(3)), "by number");
-    assertEquals("meta nfproto ipv4 ip daddr 192.0.2.0/24 meta l4proto 6 th dport 22",
-        PortFirewall.match(rule(WEB, "egress", "IPv4", "tcp", 22, null, "192.0.2.0/24", null)), "egress: the destination");
+  void rulesAreSetElementsByProtocolPortsIcmpTypeAndRemote() {
+    var sets = PortFirewall.elements(List.of(WEB_PORT, DB_PORT), Map.of(WEB, WEB_GROUP, DB, DB_GROUP));
+    assertEquals("0.0.0.0/0 . 6 . 80", elements(sets, "in4pp", WEB));
+    assertEquals("10.0.0.6 . 0-255, 10.0.1.0/28 . 0-255", elements(sets, "in4p", WEB),
+        "any protocol from the remote group's members (its IPv4 ones: this is an IPv4 rule)");
+    assertEquals("0.0.0.0/0 . 0-255", elements(sets, "eg4p", WEB), "any protocol, anywhere");
+    assertEquals("::/0 . 0-255", elements(sets, "eg6p", WEB), "::/0 is anywhere");
+    assertEquals("", elements(sets, "in6p", WEB) + elements(sets, "in4i", WEB) + elements(sets, "eg4pp", WEB));
+    assertEquals("10.0.0.0/24 . 8 . 0", elements(sets, "in4i", DB), "ICMP by type and code");
+    assertEquals("::/0 . 58", elements(sets, "in6p", DB), "icmp on an IPv6 rule means ICMPv6; no type: any");
+    assertEquals("10.0.0.5 . 17 . 5000-5010", elements(sets, "in4pp", DB), "a port range from a remote group's members");
+    assertEquals("0.0.0.0/0 . 112", elements(sets, "in4p", DB), "a protocol by number");
+    var egress = PortFirewall.elements(List.of(WEB_PORT), Map.of(WEB, group(WEB, List.of(
+        rule(WEB, "egress", "IPv4", "tcp", 22, null, "192.0.2.0/24", null),
+        rule(WEB, "egress", "IPv4", "tcp", null, null, "192.0.2.0/24", null),
+        rule(WEB, "egress", "IPv6", "icmp", 128, null, "2001:db8::/32", null)), Map.of())));
+    assertEquals("192.0.2.0/24 . 6 . 22", elements(egress, "eg4pp", WEB), "egress: the destination; a minimum alone is one port");
+    assertEquals("192.0.2.0/24 . 6", elements(egress, "eg4p", WEB), "tcp with no port: any port");
+    assertEquals("2001:db8::/32 . 128 . 0-255", elements(egress, "eg6i", WEB), "a type alone: any code");
+  }
+
+  @Test
+  void overlappingAndDuplicateRulesMergeIntoDisjointElements() {
+    var sets = PortFirewall.elements(List.of(WEB_PORT), Map.of(WEB, group(WEB, List.of(
+        rule(WEB, "ingress", "IPv4", "tcp", 80, 80, "10.0.0.0/24", null),
+        rule(WEB, "ingress", "IPv4", "tcp", 70, 90, "10.0.0.0/16", null),
+        rule(WEB, "ingress", "IPv4", "6", 80, 80, "10.0.0.5/32", null),
+        rule(WEB, "ingress", "IPv4", "tcp", 91, 100, "10.0.0.0/16", null),
+        rule(WEB, "ingress", "IPv4", "udp", 53, 53, null, null),
+        rule(WEB, "ingress", "IPv4", "udp", 53, 53, "0.0.0.0/0", null),
+        rule(WEB, "ingress", "IPv6", "tcp", 22, 22, "2001:db8::/32", null),
+        rule(WEB, "ingress", "IPv6", "tcp", 22, 22, "2001:db8:1::/48", null),
+        rule(WEB, "ingress", "IPv4", null, null, null, "10.9.0.0/24", null),
+        rule(WEB, "ingress", "IPv4", "icmp", null, null, "10.9.0.7", null)), Map.of())));
+    assertEquals("0.0.0.0-9.255.255.255 . 17 . 53, 10.0.0.0/16 . 6 . 70-100, 10.0.0.0/16 . 17 . 53,"
+        + " 10.1.0.0-255.255.255.255 . 17 . 53", elements(sets, "in4pp", WEB),
+        "ranges inside others, adjacent ranges and duplicates are one element each; the kernel takes no overlap");
+    assertEquals("2001:db8::/32 . 6 . 22", elements(sets, "in6pp", WEB));
+    assertEquals("10.9.0.0/24 . 0-255", elements(sets, "in4p", WEB), "ICMP from one address is in any protocol from its /24");
   }
 
   @Test
   void aPortSendsOnlyFromItsMacAndAddressesAndNeverAsADhcpServerOrRouter() {
-    String rules = PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), Map.of(WEB, WEB_GROUP, DB, DB_GROUP), 7);
+    String rules = PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), 7);
     String web = chain(rules, "from-ntp-aaaaaaaaaaa");
     assertTrue(web.contains("meta mark set meta mark or 0x00000001\n"), web);
     assertTrue(web.contains("ether saddr != { fa:16:3e:00:00:01, fa:16:3e:00:00:99 } drop"), web);
@@ -95,7 +129,7 @@ class PortFirewallTest {
 
   @Test
   void portsTakeTheirGroupsRulesStatefullyUnderTheGeneration() {
-    String rules = PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), Map.of(WEB, WEB_GROUP, DB, DB_GROUP), 7);
+    String rules = PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), 7);
     assertEquals("""
         		udp sport 68 udp dport 67 jump admit
         		udp sport 546 udp dport 547 jump admit
@@ -104,10 +138,17 @@ class PortFirewallTest {
         """.formatted(WEB), chain(rules, "egress-ntp-aaaaaaaaaaa"));
     assertEquals("\t\tjump ingress-" + DB + "\n\t\tdrop\n", chain(rules, "ingress-ntp-bbbbbbbbbbb"));
     assertEquals("""
-        		meta nfproto ipv4 meta l4proto 6 th dport 80 jump allow
-        		meta nfproto ipv4 ip saddr @r4-%s jump allow
-        """.formatted(DB), chain(rules, "ingress-" + WEB));
-    assertEquals("\t\tmeta nfproto ipv4 jump admit\n\t\tmeta nfproto ipv6 jump admit\n", chain(rules, "egress-" + WEB));
+        		ip saddr . meta l4proto @in4p-%1$s jump allow
+        		ip saddr . meta l4proto . th dport @in4pp-%1$s jump allow
+        		meta l4proto icmp ip saddr . icmp type . icmp code @in4i-%1$s jump allow
+        		ip6 saddr . meta l4proto @in6p-%1$s jump allow
+        		ip6 saddr . meta l4proto . th dport @in6pp-%1$s jump allow
+        		meta l4proto ipv6-icmp ip6 saddr . icmpv6 type . icmpv6 code @in6i-%1$s jump allow
+        """.formatted(WEB), chain(rules, "ingress-" + WEB), "a handful of lookups, whatever the rules");
+    assertTrue(chain(rules, "egress-" + WEB).startsWith("\t\tip daddr . meta l4proto @eg4p-" + WEB + " jump admit\n"),
+        chain(rules, "egress-" + WEB));
+    assertTrue(rules.contains("\tset in4pp-" + WEB + " {\n\t\ttype ipv4_addr . inet_proto . inet_service\n\t\tflags interval\n"), rules);
+    assertTrue(rules.contains("\tset eg6i-" + DB + " {\n\t\ttype ipv6_addr . icmpv6_type . icmpv6_code\n"), rules);
     assertTrue(rules.contains("0x00000001 : jump egress-ntp-aaaaaaaaaaa, 0x00000002 : jump egress-ntp-bbbbbbbbbbb"), rules);
     assertTrue(rules.contains("0x00010000 : jump ingress-ntp-aaaaaaaaaaa, 0x00020000 : jump ingress-ntp-bbbbbbbbbbb"), rules);
     assertEquals("""
@@ -125,40 +166,6 @@ class PortFirewallTest {
   }
 
   @Test
-  void aRuleChangeReplacesTheGroupsChainsAndTheGenerationOnly() {
-    SecurityGroup web = group(WEB, List.of(rule(WEB, "ingress", "IPv4", "tcp", 443, 443, null, null),
-        rule(WEB, "egress", "IPv4", null, null, null, null, null)), WEB_GROUP.members());
-    Map<String, SecurityGroup> groups = Map.of(WEB, web, DB, DB_GROUP);
-    String change = PortFirewall.ruleChange(List.of(WEB), groups, List.of(WEB, DB), List.of(WEB), Map.of(), 8);
-    assertEquals("""
-        flush chain inet nimbus-sg egress-%1$s
-        add rule inet nimbus-sg egress-%1$s meta nfproto ipv4 jump admit
-        flush chain inet nimbus-sg ingress-%1$s
-        add rule inet nimbus-sg ingress-%1$s meta nfproto ipv4 meta l4proto 6 th dport 443 jump allow
-        flush chain inet nimbus-sg allow
-        add rule inet nimbus-sg allow ct mark set 8 accept
-        flush chain inet nimbus-sg forward
-        """.formatted(WEB), change.substring(0, change.indexOf("add rule inet nimbus-sg forward")));
-    assertTrue(change.contains("add rule inet nimbus-sg forward ct state established,related ct mark 8 accept\n"), change);
-    assertTrue(change.endsWith("delete set inet nimbus-sg r4-%1$s\ndelete set inet nimbus-sg r6-%1$s\n".formatted(DB)),
-        "the web group's rules named the db group, none does now: " + change);
-    assertFalse(change.contains(DB + " ") || change.contains("ntp-") || change.contains("table"),
-        "no other group's chain, no port's chain, no table is touched: " + change);
-  }
-
-  @Test
-  void aRuleNamingANewRemoteGroupAddsItsSetsFilledBeforeTheRuleThatUsesThem() {
-    Map<String, SecurityGroup> groups = Map.of(WEB, WEB_GROUP, DB, DB_GROUP);
-    String change = PortFirewall.ruleChange(List.of(WEB), groups, List.of(), List.of(DB),
-        Map.of("r4-" + DB, java.util.Set.of("10.0.0.6")), 9);
-    int set = change.indexOf("\tset r4-" + DB + " {");
-    int element = change.indexOf("add element inet nimbus-sg r4-" + DB + " { 10.0.0.6 }");
-    int rule = change.indexOf("@r4-" + DB);
-    assertTrue(set >= 0 && set < element && element < rule, change);
-    assertFalse(change.contains("delete"), change);
-  }
-
-  @Test
   void aNewGenerationReplacesItsTwoChains() {
     String text = PortFirewall.regeneration(12);
     assertTrue(text.startsWith("flush chain inet nimbus-sg allow\nadd rule inet nimbus-sg allow ct mark set 12 accept\n"
@@ -168,27 +175,22 @@ class PortFirewallTest {
 
   @Test
   void aGroupNotKnownAllowsNothingAndARemoteGroupNotKnownHasNoMembers() {
-    String rules = PortFirewall.ruleset(List.of(WEB_PORT), Map.of(), 1);
-    assertEquals("", chain(rules, "ingress-" + WEB));
-    assertEquals("", chain(rules, "egress-" + WEB));
-    assertFalse(rules.contains("set r4-"), "no rule names a remote group");
-    assertEquals("flush set inet nimbus-sg r4-" + DB + "\nflush set inet nimbus-sg r6-" + DB + "\n",
-        PortFirewall.members(List.of(WEB_PORT), Map.of(WEB, WEB_GROUP)));
+    var sets = PortFirewall.elements(List.of(WEB_PORT), Map.of());
+    assertEquals(12, sets.size(), "three kinds, two directions, two IP versions: " + sets.keySet());
+    assertTrue(sets.values().stream().allMatch(List::isEmpty), sets.toString());
+    assertEquals("", elements(PortFirewall.elements(List.of(WEB_PORT), Map.of(WEB, WEB_GROUP)), "in4p", WEB),
+        "the db group is not known: its rule lets no one in");
+    assertEquals(List.of(WEB, DB), PortFirewall.remoteGroups(List.of(WEB, DB), Map.of(WEB, WEB_GROUP, DB, DB_GROUP)));
   }
 
   @Test
-  void remoteGroupsAreSetsOfTheirMembersAddressesReplacedWhole() {
-    Map<String, SecurityGroup> groups = Map.of(WEB, WEB_GROUP, DB, DB_GROUP);
-    assertEquals(List.of(WEB, DB), PortFirewall.remoteGroups(List.of(WEB, DB), groups));
-    assertEquals("""
-        flush set inet nimbus-sg r4-%1$s
-        add element inet nimbus-sg r4-%1$s { 10.0.0.5 }
-        flush set inet nimbus-sg r6-%1$s
-        flush set inet nimbus-sg r4-%2$s
-        add element inet nimbus-sg r4-%2$s { 10.0.0.6, 10.0.1.0/28 }
-        flush set inet nimbus-sg r6-%2$s
-        add element inet nimbus-sg r6-%2$s { 2001:db8:1::7 }
-        """.formatted(WEB, DB), PortFirewall.members(List.of(WEB_PORT, DB_PORT), groups));
+  void aFillReplacesEachSetsElements() {
+    var sets = PortFirewall.elements(List.of(DB_PORT), Map.of(DB, DB_GROUP, WEB, WEB_GROUP));
+    String fill = PortFirewall.fill(sets);
+    assertTrue(fill.startsWith("flush set inet nimbus-sg eg4p-" + DB + "\nflush set inet nimbus-sg eg4pp-" + DB + "\n"), fill);
+    assertTrue(fill.contains("flush set inet nimbus-sg in4pp-" + DB + "\nadd element inet nimbus-sg in4pp-" + DB
+        + " { 10.0.0.5 . 17 . 5000-5010 }\n"), fill);
+    assertEquals(12, fill.split("flush set").length - 1, fill);
   }
 
   @Test
@@ -204,18 +206,23 @@ class PortFirewallTest {
   @Test
   void thisMachinesNftAcceptsTheRulesAndTheirMembers() throws IOException {
     Map<String, SecurityGroup> groups = Map.of(WEB, WEB_GROUP, DB, DB_GROUP);
+    List<FilteredPort> both = List.of(WEB_PORT, DB_PORT);
+    SecurityGroup overlapping = group(WEB, List.of(
+        rule(WEB, "ingress", "IPv4", "tcp", 80, 80, "10.0.0.0/24", null),
+        rule(WEB, "ingress", "IPv4", "tcp", 70, 90, "10.0.0.0/16", null),
+        rule(WEB, "ingress", "IPv4", "udp", 53, 53, null, null),
+        rule(WEB, "ingress", "IPv6", "icmp", 128, 0, "2001:db8::/32", null),
+        rule(WEB, "ingress", "IPv6", "58", null, null, "2001:db8::/64", null),
+        rule(WEB, "egress", "IPv6", "udp", 1000, 2000, null, DB)), Map.of());
     for (String rules : List.of(
-        PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), groups, 7) + PortFirewall.members(List.of(WEB_PORT, DB_PORT), groups),
-        PortFirewall.ruleset(List.of(WEB_PORT), Map.of(), 1),
-        PortFirewall.ruleset(List.of(), Map.of(), 1),
+        PortFirewall.ruleset(both, 7) + PortFirewall.fill(PortFirewall.elements(both, groups)),
+        PortFirewall.ruleset(List.of(WEB_PORT), 1),
+        PortFirewall.ruleset(List.of(), 1),
         PortFirewall.removal(),
-        // one transaction: the ruleset, then a rule change (a set's removal is tried for real in PortFilterNamespaceTest:
-        // the kernel refuses it in the transaction that made the rules naming it)
-        PortFirewall.ruleset(List.of(WEB_PORT, DB_PORT), groups, 7) + PortFirewall.members(List.of(WEB_PORT, DB_PORT), groups)
-            + PortFirewall.ruleChange(List.of(DB), Map.of(WEB, WEB_GROUP, DB, group(DB, List.of(), DB_GROUP.members())),
-                List.of(WEB, DB), List.of(WEB, DB), Map.of(), 8),
-        PortFirewall.ruleset(List.of(WEB_PORT), Map.of(), 1) + PortFirewall.ruleChange(List.of(WEB), groups, List.of(),
-            List.of(DB), PortFirewall.memberSets(List.of(WEB_PORT), groups), 2) + PortFirewall.regeneration(3))) {
+        // one transaction: the ruleset, then a rule change (a refill of the group's sets) under a new generation
+        PortFirewall.ruleset(both, 7) + PortFirewall.fill(PortFirewall.elements(both, groups))
+            + PortFirewall.fill(PortFirewall.elements(both, Map.of(WEB, overlapping, DB, DB_GROUP)))
+            + PortFirewall.regeneration(8))) {
       Path file = Files.writeString(dir.resolve("rules.nft"), rules);
       Shell.Result check = Shell.run(List.of("nft", "-c", "-f", file.toString()));
       assertTrue(check.ok(), check.output() + "\n" + rules);
