@@ -28,7 +28,7 @@ export function render(main) {
   const message = el('div', { 'aria-live': 'polite' });
   const body = el('tbody', { id: 'servers' });
   const head = el('thead');
-  const table = el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Instances' }, head, body));
+  const table = el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Instances', class: 'servers' }, head, body));
   const changes = canChange();
   main.append(
     el('h1', {}, 'Instances'),
@@ -40,16 +40,18 @@ export function render(main) {
   let lookup = { flavor: new Map(), image: new Map() };
   let withHost = false;
   const rows = new Map();
+  const pending = new Map(); // new servers whose details are on their way: id -> their last change
   let loading = null;
 
   async function load() {
     if (loading) return loading;
     loading = (async () => {
       try {
-        lookup = await names();
-        const all = await api.get('/compute/v2.1/servers/detail?all_tenants=1');
-        withHost = all.servers.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
-        show(all.servers);
+        // the names and the list at once: with 1,000 servers the list's answer is most of the wait
+        const [found, servers] = await Promise.all([names(), allServers()]);
+        lookup = found;
+        withHost = servers.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
+        show(servers);
         message.replaceChildren();
       } catch (e) {
         message.replaceChildren(errorBox(e.message));
@@ -60,13 +62,27 @@ export function render(main) {
     return loading;
   }
 
+  /** Every page of the list (Nova answers at most 1,000 servers a page). */
+  async function allServers() {
+    const servers = [];
+    for (let marker = ''; ;) {
+      const page = (await api.get('/compute/v2.1/servers/detail?all_tenants=1&limit=1000' + marker)).servers;
+      servers.push(...page);
+      if (page.length < 1000) return servers;
+      marker = '&marker=' + encodeURIComponent(page[page.length - 1].id);
+    }
+  }
+
   function show(servers) {
     const columns = ['Name', 'Status', 'Task', 'Addresses', 'Flavor', 'Image'];
     if (withHost) columns.push('Host');
     if (changes) columns.push('Actions');
-    head.replaceChildren(el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c))));
+    head.replaceChildren(el('tr', {}, columns.map((c) => el('th', { scope: 'col', class: 'col-' + c.toLowerCase() }, c))));
     rows.clear();
-    body.replaceChildren(...servers.map(row));
+    // built off the document, then put in at once: one layout for the whole list
+    const built = document.createDocumentFragment();
+    servers.forEach((server) => built.append(row(server)));
+    body.replaceChildren(built);
     if (servers.length === 0) body.append(el('tr', {}, el('td', { colspan: columns.length, class: 'notice' }, 'No instances.')));
   }
 
@@ -130,6 +146,10 @@ export function render(main) {
       load(); // what happened before the stream opened
       return;
     }
+    if (pending.has(change.id)) {
+      pending.set(change.id, change); // applied once its row is in
+      return;
+    }
     const tr = rows.get(change.id);
     if (tr && change.status === 'DELETED') {
       tr.remove();
@@ -137,8 +157,34 @@ export function render(main) {
     } else if (tr) {
       update(tr, change);
     } else if (change.status !== 'DELETED') {
-      load(); // a new server: its addresses, flavor and image come with the list
+      added(change.id);
     }
+  }
+
+  /**
+   * A new server: its row alone, from its details (the list again if its flavor or image is new
+   * here); the changes that come meanwhile wait in `pending`, the last one applies.
+   */
+  async function added(id) {
+    pending.set(id, null);
+    let server = null;
+    try {
+      if (loading) await loading;
+      if (!rows.has(id)) server = (await api.get('/compute/v2.1/servers/' + encodeURIComponent(id))).server;
+    } catch (e) {
+      server = null; // gone already: its deletion is on the feed
+    }
+    const latest = pending.get(id);
+    pending.delete(id);
+    if (server === null || rows.has(id) || (latest && latest.status === 'DELETED')) return;
+    const knownImage = !server.image || !server.image.id || lookup.image.has(server.image.id);
+    if (!lookup.flavor.has(server.flavor.id) || !knownImage || rows.size === 0) {
+      load();
+      return;
+    }
+    const tr = row(server);
+    body.prepend(tr); // the list is newest first
+    if (latest) update(tr, latest);
   }
 
   const unsubscribe = live.subscribe(changed);

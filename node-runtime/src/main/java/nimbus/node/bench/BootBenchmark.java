@@ -66,7 +66,7 @@ final class BootBenchmark {
    * Waits until the list of ACTIVE servers holds them all (a read-side query, so it costs the
    * node one page per poll rather than one show per server), failing on the first ERROR.
    */
-  private static int awaitAllActive(BenchHarness h, int expected) throws Exception {
+  static int awaitAllActive(BenchHarness h, int expected) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (System.nanoTime() < deadline) {
       // cheap polls (one row) until nothing builds, then the full count

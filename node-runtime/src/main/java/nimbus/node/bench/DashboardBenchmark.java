@@ -1,0 +1,273 @@
+package nimbus.node.bench;
+
+import java.io.File;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import nimbus.storage.ImageSeeds;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * {@code nimbus bench dashboard}: the dashboard's instance list with many servers, in Debian's
+ * headless Chromium against an all-in-one node ({@code test:///default}). Every time is taken
+ * inside the page ({@code performance.now()} when a MutationObserver sees the change), not by
+ * the driver's polling: login to the first page with every row, overview and instances pages
+ * opened from the navigation, a stop or start made through the API until its row shows the new
+ * status (pushed, and whether any other row was rebuilt), and a click on a row's button until
+ * its handler has run, with and without a stream of other servers' changes.
+ */
+final class DashboardBenchmark {
+  /**
+   * The page's probe: {@code benchUntil(test)} resolves with the {@code performance.now()} at
+   * which {@code test} first holds, checked on every change of the document.
+   */
+  private static final String PROBE = """
+      window.benchUntil = (test) => new Promise((resolve) => {
+        if (test()) { resolve(performance.now()); return; }
+        const observer = new MutationObserver(() => {
+          if (test()) { observer.disconnect(); resolve(performance.now()); }
+        });
+        observer.observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
+      });
+      window.benchRows = (n) => () => {
+        const body = document.getElementById('servers');
+        return body !== null && body.querySelectorAll('tr[data-id]').length >= n;
+      };
+      window.benchFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()))));
+      window.benchFetch = (part) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part))
+        .reduce((sum, e) => sum + e.responseEnd - e.startTime, 0);
+      """;
+
+  private DashboardBenchmark() {}
+
+  static int run(Map<String, String> options) throws Exception {
+    int servers = Integer.parseInt(options.getOrDefault("servers", "1000"));
+    int rounds = Integer.parseInt(options.getOrDefault("rounds", "20"));
+    int clicks = Integer.parseInt(options.getOrDefault("clicks", "20"));
+    int updateRate = Integer.parseInt(options.getOrDefault("updates-per-second", "20"));
+    if (servers < 2 * clicks + 51) throw new IllegalArgumentException("--servers must be at least 2 * --clicks + 51");
+    Map<String, Object> settings = Map.of(
+        "nimbus.host.ram-allocation-ratio", 1000.0,
+        "nimbus.host.cpu-allocation-ratio", 1000.0,
+        "nimbus.host.disk-allocation-ratio", 1000.0);
+    try (BenchHarness h = new BenchHarness(options, settings)) {
+      List<String> ids = create(h, servers);
+      WebDriver browser = browser();
+      try {
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        logIn(h, browser, js, servers);
+        pages(browser, js, servers, 5);
+        boolean allRowsKept = updates(h, js, ids.get(0), rounds);
+        clicks(h, browser, js, ids.subList(51, 51 + clicks), List.of(), 0, "no other changes");
+        // other rows than before: a second click on an armed button deletes its server
+        clicks(h, browser, js, ids.subList(51 + clicks, 51 + 2 * clicks), ids.subList(1, 51), updateRate,
+            "while " + updateRate + " other servers' stops and starts a second stream in");
+        return allRowsKept ? 0 : 1;
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  /** Creates the servers through the API (the harness's project has no quota limit) and waits until all are ACTIVE. */
+  private static List<String> create(BenchHarness h, int servers) throws Exception {
+    String body = "{\"server\": {\"name\": \"bench\", \"imageRef\": \""
+        + ImageSeeds.idOf("nimbus-test-guest") + "\", \"flavorRef\": \"42\"}}";
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    long t0 = System.nanoTime();
+    BenchHarness.runConcurrently(servers, 16, i ->
+        h.http.sendAsync(h.post("/compute/v2.1/servers", body), HttpResponse.BodyHandlers.ofString())
+            .thenAccept(r -> {
+              if (r.statusCode() != 202) throw new IllegalStateException("create: " + r.statusCode() + " " + r.body());
+              ids.add(BenchHarness.read(r.body()).path("server").path("id").asText());
+            }));
+    BootBenchmark.awaitAllActive(h, servers);
+    System.out.printf("%d servers ACTIVE in %.1f s%n", servers, (System.nanoTime() - t0) / 1e9);
+    return new ArrayList<>(ids);
+  }
+
+  private static WebDriver browser() {
+    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
+        // as root in a container Chromium's sandbox lacks the user namespaces it needs
+        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+    WebDriver browser = new ChromeDriver(service, options);
+    browser.manage().timeouts().scriptTimeout(Duration.ofMinutes(2));
+    return browser;
+  }
+
+  /** (a) The login page's load, then login to the first page (the instances) with every row in the document. */
+  private static void logIn(BenchHarness h, WebDriver browser, JavascriptExecutor js, int servers) {
+    browser.get(h.api + "/");
+    Number loaded = (Number) js.executeScript("return performance.getEntriesByType('navigation')[0].loadEventEnd;");
+    browser.findElement(By.id("username")).sendKeys("admin");
+    browser.findElement(By.id("password")).sendKeys(h.password);
+    js.executeScript(PROBE);
+    @SuppressWarnings("unchecked")
+    List<Number> t = (List<Number>) js.executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        const t0 = performance.now();
+        const rows = benchUntil(benchRows(arguments[0]));
+        document.querySelector('#login button[type=submit]').click();
+        rows.then((t) => benchFrame().then((f) => done([t - t0, f - t0, benchFetch('/servers/detail')])));
+        """, servers);
+    System.out.printf("login page loaded (navigation to load event): %.0f ms%n", loaded.doubleValue());
+    System.out.printf("login to the first page (instances) with %d rows: %.0f ms, next frame %.0f ms"
+        + " (of which the list's GETs %.0f ms)%n", servers, t.get(0).doubleValue(), t.get(1).doubleValue(), t.get(2).doubleValue());
+  }
+
+  /** (b) The overview and the instances page opened from the navigation, alternately. */
+  private static void pages(WebDriver browser, JavascriptExecutor js, int servers, int times) {
+    List<Long> overview = new ArrayList<>();
+    List<Long> instances = new ArrayList<>();
+    List<Long> frames = new ArrayList<>();
+    List<Long> fetches = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      overview.add(millisToNanos((Number) js.executeAsyncScript("""
+          const done = arguments[arguments.length - 1];
+          const t0 = performance.now();
+          const shown = benchUntil(() => document.querySelector('#overview[aria-busy=false]') !== null);
+          document.querySelector("#nav a[href='#/overview']").click();
+          shown.then((t) => done(t - t0));
+          """)));
+      @SuppressWarnings("unchecked")
+      List<Number> t = (List<Number>) js.executeAsyncScript("""
+          const done = arguments[arguments.length - 1];
+          performance.clearResourceTimings();
+          const t0 = performance.now();
+          const rows = benchUntil(benchRows(arguments[0]));
+          document.querySelector("#nav a[href='#/instances']").click();
+          rows.then((t) => benchFrame().then((f) => done([t - t0, f - t0, benchFetch('/servers/detail')])));
+          """, servers);
+      instances.add(millisToNanos(t.get(0)));
+      frames.add(millisToNanos(t.get(1)));
+      fetches.add(millisToNanos(t.get(2)));
+    }
+    System.out.printf("overview usable (charts shown), %d times: p50 %.0f ms, max %.0f ms%n", times,
+        BenchHarness.percentileMs(overview, 50), BenchHarness.percentileMs(overview, 100));
+    System.out.printf("instances page to %d rows in the document: p50 %.0f ms, max %.0f ms; next frame p50 %.0f ms;"
+        + " the list's GETs p50 %.0f ms%n", servers, BenchHarness.percentileMs(instances, 50),
+        BenchHarness.percentileMs(instances, 100), BenchHarness.percentileMs(frames, 50), BenchHarness.percentileMs(fetches, 50));
+  }
+
+  /**
+   * (c) Stops and starts one server through the API, alternately: from the API's answer until
+   * its row shows the new status. Answers whether every update left the other rows in place.
+   */
+  private static boolean updates(BenchHarness h, JavascriptExecutor js, String id, int rounds) throws Exception {
+    List<Long> latencies = new ArrayList<>();
+    int rebuilt = 0;
+    for (int i = 0; i < rounds; i++) {
+      boolean stop = i % 2 == 0;
+      js.executeScript("""
+          const [id, want] = arguments;
+          window.benchAdded = 0;
+          const body = document.getElementById('servers');
+          const added = new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((n) => {
+            if (n.nodeName === 'TR') window.benchAdded++;
+          })));
+          added.observe(body, { childList: true });
+          window.benchShown = benchUntil(() => {
+            const row = document.querySelector(`tr[data-id="${id}"]`);
+            return row !== null && row.querySelector('td.status').textContent === want
+              && row.querySelector('td.task').textContent === '';
+          }).then((t) => { added.disconnect(); return performance.timeOrigin + t; });
+          """, id, stop ? "SHUTOFF" : "ACTIVE");
+      HttpResponse<String> r = h.http.send(h.post("/compute/v2.1/servers/" + id + "/action",
+          stop ? "{\"os-stop\": null}" : "{\"os-start\": null}"), HttpResponse.BodyHandlers.ofString());
+      Instant answered = Instant.now();
+      if (r.statusCode() != 202) throw new IllegalStateException((stop ? "stop: " : "start: ") + r.statusCode() + " " + r.body());
+      double shownAt = ((Number) js.executeAsyncScript("window.benchShown.then(arguments[arguments.length - 1]);")).doubleValue();
+      double answeredAt = answered.getEpochSecond() * 1e3 + answered.getNano() / 1e6;
+      latencies.add(Math.round((shownAt - answeredAt) * 1e6));
+      rebuilt += ((Number) js.executeScript("return window.benchAdded;")).intValue();
+    }
+    System.out.printf("stop/start through the API, answer to the row's new status (pushed), %d rounds:"
+        + " p50 %.0f ms, p99 %.0f ms; rows rebuilt meanwhile: %d%n", rounds,
+        BenchHarness.percentileMs(latencies, 50), BenchHarness.percentileMs(latencies, 99), rebuilt);
+    return rebuilt == 0;
+  }
+
+  /**
+   * (d) A click on each row's Delete button (its first click only arms it: nothing is sent),
+   * from the input event until its handler has changed the button, and to the next frame; while
+   * {@code streamed} servers are stopped and started at {@code rate} a second.
+   */
+  private static void clicks(BenchHarness h, WebDriver browser, JavascriptExecutor js, List<String> rows,
+      List<String> streamed, int rate, String during) throws Exception {
+    AtomicBoolean streaming = new AtomicBoolean(true);
+    AtomicInteger changes = new AtomicInteger();
+    Thread stream = new Thread(() -> stream(h, streamed, rate, streaming, changes), "dashboard-bench-stream");
+    stream.start();
+    List<Long> handled = new ArrayList<>();
+    List<Long> framed = new ArrayList<>();
+    long t0 = System.nanoTime();
+    try {
+      for (String id : rows) {
+        js.executeScript("""
+            const button = document.querySelector(`tr[data-id="${arguments[0]}"] button[data-action=Delete]`);
+            button.scrollIntoView({ block: 'center' });
+            window.benchHandled = new Promise((resolve) => {
+              let clicked = 0;
+              button.addEventListener('click', (e) => { clicked = e.timeStamp; }, { capture: true, once: true });
+              const armed = new MutationObserver(() => {
+                armed.disconnect();
+                const t = performance.now();
+                benchFrame().then((f) => resolve([t - clicked, f - clicked]));
+              });
+              armed.observe(button, { attributes: true, attributeFilter: ['data-armed'] });
+            });
+            """, id);
+        browser.findElement(By.cssSelector("tr[data-id='" + id + "'] button[data-action=Delete]")).click();
+        @SuppressWarnings("unchecked")
+        List<Number> t = (List<Number>) js.executeAsyncScript("window.benchHandled.then(arguments[arguments.length - 1]);");
+        handled.add(millisToNanos(t.get(0)));
+        framed.add(millisToNanos(t.get(1)));
+      }
+    } finally {
+      streaming.set(false);
+      stream.join();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("click to handled (%s; %d changes in %.1f s): p50 %.1f ms, p99 %.1f ms;"
+        + " to the next frame p50 %.1f ms, p99 %.1f ms%n", during, changes.get(), seconds,
+        BenchHarness.percentileMs(handled, 50), BenchHarness.percentileMs(handled, 99),
+        BenchHarness.percentileMs(framed, 50), BenchHarness.percentileMs(framed, 99));
+  }
+
+  /** Stops and starts {@code ids} in turn at about {@code rate} requests a second; a 409 (still changing) is retried later. */
+  private static void stream(BenchHarness h, List<String> ids, int rate, AtomicBoolean streaming, AtomicInteger changes) {
+    boolean[] stopped = new boolean[ids.size()];
+    int i = 0;
+    try {
+      while (streaming.get() && !ids.isEmpty()) {
+        int k = i++ % ids.size();
+        HttpResponse<String> r = h.http.send(h.post("/compute/v2.1/servers/" + ids.get(k) + "/action",
+            stopped[k] ? "{\"os-start\": null}" : "{\"os-stop\": null}"), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 202) {
+          stopped[k] = !stopped[k];
+          changes.incrementAndGet();
+        }
+        Thread.sleep(1000 / rate); // pacing the load, not waiting for a result
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("the stream of changes failed", e);
+    }
+  }
+
+  private static long millisToNanos(Number ms) {
+    return Math.round(ms.doubleValue() * 1e6);
+  }
+}
