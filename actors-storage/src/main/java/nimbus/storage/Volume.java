@@ -85,8 +85,8 @@ public record Volume(String id, String projectId, String userId, String name, St
     return status.equals(ERROR) && image.isPresent() && quotaHeld > 0 && !stored;
   }
 
-  /** Whether it may be attached read-only only. */
-  public boolean isReadonly() {
+  /** Whether it may be attached read-only only (not named as a getter: Jackson would write it as the flag). */
+  public boolean attachedReadOnlyOnly() {
     return readonly.orElse(false);
   }
 

@@ -398,7 +398,7 @@ public final class VolumeEntity
     Volume v = s.volume();
     if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
     if (v.heldBy(c.attachmentId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
-    if (v.isReadonly()) {
+    if (v.attachedReadOnlyOnly()) {
       // Nova would attach it read-only; this cloud's hosts attach read-write only, so it is not attached at all
       return Effect().reply(c.replyTo(), Rejection.conflict("Volume " + volumeId + " is read-only, and volumes are"
           + " attached read-write only: clear its read-only flag (os-update_readonly_flag) to attach it."));
@@ -438,7 +438,7 @@ public final class VolumeEntity
       boolean free = v.status().equals(Volume.AVAILABLE) || v.status().equals(Volume.ATTACHING)
           && v.attachment().filter(a -> a.declared() && a.device().isEmpty()).isPresent();
       if (!free) return Effect().reply(c.replyTo(), notReservable(v));
-      if (v.isReadonly() && !c.readOnlyMode()) {
+      if (v.attachedReadOnlyOnly() && !c.readOnlyMode()) {
         return Effect().reply(c.replyTo(), Rejection.invalid("Invalid attaching mode 'rw' for volume " + volumeId + "."));
       }
       return Effect().persist(new AttachmentDeclared(c.attachmentId(), c.serverId(), c.hostName(), Optional.of(c.device()),

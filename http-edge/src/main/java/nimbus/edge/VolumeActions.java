@@ -71,7 +71,9 @@ final class VolumeActions {
       case "os-set_bootable" -> {
         policy.enforce(ctx, "volume_extension:volume_actions:set_bootable");
         boolean bootable = flag(body, "bootable");
-        return ask(ctx, id, r -> new VolumeEntity.SetFlags(Optional.of(bootable), Optional.empty(), r));
+        // Cinder answers this one action with 200
+        return ask(ctx, id, r -> new VolumeEntity.SetFlags(Optional.of(bootable), Optional.empty(), r))
+            .thenApply(accepted -> HttpResponse.create().withStatus(200));
       }
       case "os-update_readonly_flag" -> {
         policy.enforce(ctx, "volume:update_readonly_flag");
