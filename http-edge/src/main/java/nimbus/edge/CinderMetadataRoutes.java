@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -17,7 +19,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class CinderMetadataRoutes extends ServiceRoutes {
 
   /** One kind of resource's metadata: reading it, and changing it (answered with what it holds after). */
-  interface Store {
+  private interface Store {
     CompletionStage<Map<String, String>> read(RequestContext ctx, String id);
 
     CompletionStage<Map<String, String>> change(RequestContext ctx, String id, Consumer<Map<String, String>> change);
@@ -30,11 +32,27 @@ final class CinderMetadataRoutes extends ServiceRoutes {
   private final Policies names;
   private final Store store;
 
-  CinderMetadataRoutes(Policy policy, Policies names, Store store) {
+  /**
+   * {@code visible}: the resource of an id if the caller may see it (else a 404), {@code metadataOf}
+   * its metadata, {@code replace}: the resource's metadata replaced, answered with the resource.
+   */
+  <T> CinderMetadataRoutes(Policy policy, Policies names, BiFunction<RequestContext, String, CompletionStage<T>> visible,
+      Function<T, Map<String, String>> metadataOf, BiFunction<String, Map<String, String>, CompletionStage<T>> replace) {
     super(NovaErrors::response);
     this.policy = policy;
     this.names = names;
-    this.store = store;
+    this.store = new Store() {
+      @Override
+      public CompletionStage<Map<String, String>> read(RequestContext ctx, String id) {
+        return visible.apply(ctx, id).thenApply(metadataOf);
+      }
+
+      @Override
+      public CompletionStage<Map<String, String>> change(RequestContext ctx, String id, Consumer<Map<String, String>> change) {
+        return visible.apply(ctx, id).thenCompose(r -> replace.apply(id, changed(metadataOf.apply(r), change)))
+            .thenApply(metadataOf);
+      }
+    };
   }
 
   /** The metadata routes of resource {@code id}, for the caller {@code ctx}. */
@@ -93,7 +111,7 @@ final class CinderMetadataRoutes extends ServiceRoutes {
   }
 
   /** A copy of {@code metadata} that {@code change} may alter, in its order. */
-  static Map<String, String> changed(Map<String, String> metadata, Consumer<Map<String, String>> change) {
+  private static Map<String, String> changed(Map<String, String> metadata, Consumer<Map<String, String>> change) {
     Map<String, String> copy = new LinkedHashMap<>(metadata);
     change.accept(copy);
     return copy;

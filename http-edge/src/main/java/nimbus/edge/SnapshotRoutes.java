@@ -52,20 +52,8 @@ final class SnapshotRoutes extends ServiceRoutes {
     this.volumes = volumes;
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_snapshot_metadata",
         "volume:update_snapshot_metadata", "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"),
-        new CinderMetadataRoutes.Store() {
-          @Override
-          public CompletionStage<Map<String, String>> read(RequestContext ctx, String id) {
-            return visible(ctx, id).thenApply(Snapshot::metadata);
-          }
-
-          @Override
-          public CompletionStage<Map<String, String>> change(RequestContext ctx, String id,
-              java.util.function.Consumer<Map<String, String>> change) {
-            return visible(ctx, id).thenCompose(s -> snapshot(id).<Snapshot>askWithStatus(r -> new SnapshotEntity.Update(
-                Optional.empty(), Optional.empty(), Optional.of(CinderMetadataRoutes.changed(s.metadata(), change)), r),
-                timeout)).thenApply(Snapshot::metadata);
-          }
-        });
+        this::visible, Snapshot::metadata, (id, metadata) -> snapshot(id).<Snapshot>askWithStatus(r -> new SnapshotEntity.Update(
+            Optional.empty(), Optional.empty(), Optional.of(metadata), r), timeout));
   }
 
   /** The snapshot routes; {@code base}: the project's URL, for the lists' next links. */

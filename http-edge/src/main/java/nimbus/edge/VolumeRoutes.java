@@ -63,20 +63,8 @@ final class VolumeRoutes extends ServiceRoutes {
     this.actions = new VolumeActions(policy, timeout, this::visible, this::volume);
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
         "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
-        new CinderMetadataRoutes.Store() {
-          @Override
-          public CompletionStage<Map<String, String>> read(RequestContext ctx, String id) {
-            return visible(ctx, id).thenApply(Volume::metadata);
-          }
-
-          @Override
-          public CompletionStage<Map<String, String>> change(RequestContext ctx, String id,
-              java.util.function.Consumer<Map<String, String>> change) {
-            return visible(ctx, id).thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Update(
-                Optional.empty(), Optional.empty(), Optional.of(CinderMetadataRoutes.changed(v.metadata(), change)), r),
-                timeout)).thenApply(Volume::metadata);
-          }
-        });
+        this::visible, Volume::metadata, (id, metadata) -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Update(
+            Optional.empty(), Optional.empty(), Optional.of(metadata), r), timeout));
   }
 
   /** The API of project {@code projectId} (the path's), for the caller {@code ctx}. */
