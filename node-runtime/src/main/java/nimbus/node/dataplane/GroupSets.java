@@ -1,8 +1,6 @@
 package nimbus.node.dataplane;
 
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import nimbus.network.IpNet;
 import nimbus.network.SecurityGroup;
 import nimbus.network.SecurityGroupRule;
 import nimbus.node.dataplane.RuleSpace.Range;
@@ -109,23 +108,14 @@ final class GroupSets {
   /** An address or prefix as the range of addresses it covers (host bits of a prefix ignored). */
   static Range range(String prefix) {
     String[] parts = prefix.split("/");
-    byte[] bytes = bytes(parts[0]);
-    int bits = bytes.length * 8;
+    IpNet.Address address = IpNet.Address.parse(parts[0])
+        .orElseThrow(() -> new IllegalArgumentException("not an address: " + prefix));
+    int bits = address.bits();
     int length = parts.length > 1 ? Integer.parseInt(parts[1]) : bits;
     if (length < 0 || length > bits) throw new IllegalArgumentException("not a prefix: " + prefix);
     BigInteger host = BigInteger.ONE.shiftLeft(bits - length).subtract(BigInteger.ONE);
-    BigInteger lo = new BigInteger(1, bytes).andNot(host);
+    BigInteger lo = address.value().andNot(host);
     return new Range(lo, lo.or(host));
-  }
-
-  private static byte[] bytes(String address) {
-    // a literal only: never a name to look up
-    if (!address.matches("[0-9a-fA-F:.]+")) throw new IllegalArgumentException("not an address: " + address);
-    try {
-      return InetAddress.getByName(address).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("not an address: " + address, e);
-    }
   }
 
   /** Replaces what the sets hold: a flush and the elements of each, in order. */
@@ -158,34 +148,7 @@ final class GroupSets {
   }
 
   private static String text(BigInteger value, boolean v6) {
-    byte[] raw = value.toByteArray();
-    byte[] bytes = new byte[v6 ? 16 : 4];
-    int copy = Math.min(raw.length, bytes.length);
-    System.arraycopy(raw, raw.length - copy, bytes, bytes.length - copy, copy);
-    try {
-      String full = InetAddress.getByAddress(bytes).getHostAddress();
-      return v6 ? compressed(full) : full;
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** An IPv6 address with its longest run of zero groups as "::" (so "::/0", not eight zeros). */
-  private static String compressed(String full) {
-    String[] groups = full.split(":");
-    int best = -1;
-    int bestLength = 1;
-    for (int i = 0; i < groups.length; i++) {
-      int j = i;
-      while (j < groups.length && groups[j].equals("0")) j++;
-      if (j - i > bestLength) {
-        best = i;
-        bestLength = j - i;
-      }
-    }
-    if (best < 0) return full;
-    return String.join(":", java.util.Arrays.copyOfRange(groups, 0, best)) + "::"
-        + String.join(":", java.util.Arrays.copyOfRange(groups, best + bestLength, groups.length));
+    return new IpNet.Address(v6 ? 6 : 4, value).toString();
   }
 
   private static String number(Range range) {
