@@ -197,6 +197,7 @@ final class NamespaceHosts implements AutoCloseable {
     pb.environment().put("NIMBUS_HOSTS_DIR", state.toString());
     pb.environment().put("NIMBUS_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
     pb.environment().put("NIMBUS_CLASSPATH", System.getProperty("java.class.path"));
+    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", NodeProcess.JVM_OPTIONS));
     Process p = pb.start();
     p.getOutputStream().close();
     if (!p.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
