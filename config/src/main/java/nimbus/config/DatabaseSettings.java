@@ -26,8 +26,11 @@ public record DatabaseSettings(Kind kind, String url, String user, String passwo
       // WRITE_DELAY=0: a commit is written before it is acknowledged, so an accepted request
       // survives a killed process (H2 otherwise buffers commits for up to half a second).
       // DB_CLOSE_ON_EXIT=FALSE: the database closes with the node, not before it at JVM exit.
+      // RETENTION_TIME: H2 reuses the space of chunks older than this (default 45 s); a node
+      // killed twice within it lost what it had committed since the first kill (H2 reopened at
+      // an older chunk), so keep them for 10 minutes, at the cost of a larger file under load.
       url = "jdbc:h2:file:" + dataDir.resolve("db/nimbus")
-          + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+          + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;RETENTION_TIME=600000";
     }
     String expected = kind == Kind.H2 ? "jdbc:h2:" : "jdbc:postgresql:";
     if (!url.startsWith(expected)) {

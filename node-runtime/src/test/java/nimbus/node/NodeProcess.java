@@ -35,6 +35,19 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code nimbus up --config config} with the JVM options given and waits until it is ready. */
   static NodeProcess start(Path config, String apiUrl, String... jvmOptions) throws IOException {
+    return start(false, config, apiUrl, jvmOptions);
+  }
+
+  /**
+   * Starts the node and waits until it is ready or has died: one started to die at a step may
+   * reach it while it starts, as the work it resumes gets there at once.
+   */
+  static NodeProcess startOrDie(Path config, String apiUrl, String... jvmOptions) throws IOException {
+    return start(true, config, apiUrl, jvmOptions);
+  }
+
+  private static NodeProcess start(boolean mayDie, Path config, String apiUrl, String... jvmOptions)
+      throws IOException {
     Path log = Files.createDirectories(Path.of("target", "crash-test")).resolve("node-" + System.nanoTime() + ".log");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED"));
@@ -46,14 +59,35 @@ final class NodeProcess implements AutoCloseable {
     Api anonymous = new Api(apiUrl);
     try {
       Eventually.until(Duration.ofSeconds(60), () -> {
-        if (!process.isAlive()) throw new IllegalStateException("node exited: " + Files.readString(log));
+        if (!process.isAlive()) {
+          if (mayDie) return true;
+          throw new IllegalStateException("node exited: " + Files.readString(log));
+        }
         return anonymous.get("/readyz").status() == 200;
       });
     } catch (AssertionError e) {
       process.destroyForcibly();
       throw new AssertionError(e.getMessage() + "\n" + Files.readString(log), e);
     }
-    return new NodeProcess(process, log, anonymous.asAdmin());
+    return new NodeProcess(process, log, admin(anonymous, process, mayDie));
+  }
+
+  private static Api admin(Api anonymous, Process process, boolean mayDie) {
+    try {
+      return anonymous.asAdmin();
+    } catch (AssertionError e) {
+      if (mayDie && awaitExit(process)) return anonymous; // it died at its step as it came up
+      throw e;
+    }
+  }
+
+  private static boolean awaitExit(Process process) {
+    try {
+      return process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** SIGKILL: no shutdown hooks, no goodbyes. */

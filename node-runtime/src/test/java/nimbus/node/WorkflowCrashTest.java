@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import nimbus.testing.TestImages;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,27 +64,28 @@ class WorkflowCrashTest {
     assertEquals(ids, members, "the group lists exactly the servers that exist");
   }
 
-  @ParameterizedTest(name = "killed before {0}")
-  @ValueSource(strings = {"Server.ResizeQuotaHeld", "Server.ResizeClaimed", "Server.ServerResized",
-      "Server.ResizeSettled"})
-  void aResizeResumesAndTheQuotaMatchesWhatExists(String step) throws Exception {
-    startDyingBefore(step);
+  /**
+   * One resize, its node killed at each of its steps in turn, the next start dying at the next
+   * step, the confirm included. It replaces one test per step: each start resumes what the one
+   * before it left. (A node killed this way a second time within H2's chunk retention lost what
+   * it had committed since the first kill, so the resize never settled: see DatabaseSettings.)
+   */
+  @Test
+  void aResizeKilledAtEachStepSettlesAndTheQuotaMatchesWhatExists() throws Exception {
+    startDyingBefore("Server.ResizeQuotaHeld");
     String id = bootServer();
-    boolean dieOnConfirm = step.equals("Server.ResizeSettled");
-    if (dieOnConfirm) {
-      assertEquals(202, api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
-      api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
-      CompletableFuture.runAsync(() -> api().action(id, "{\"confirmResize\": null}"));
-    } else {
-      CompletableFuture.runAsync(() -> api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
+    CompletableFuture.runAsync(() -> api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
+    for (String step : List.of("Server.ResizeClaimed", "Server.ServerResized")) {
+      assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
+      node = NodeProcess.startOrDie(config, apiUrl, "-Dnimbus.halt-before=" + step);
     }
+    assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
+    node = NodeProcess.start(config, apiUrl, "-Dnimbus.halt-before=Server.ResizeSettled");
+    api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
+    assertQuotaHolds(1, 1, 2048); // the larger of the two flavors, until the resize is confirmed
+    CompletableFuture.runAsync(() -> api().action(id, "{\"confirmResize\": null}"));
     restartAfterDeath();
 
-    if (!dieOnConfirm) {
-      api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
-      assertQuotaHolds(1, 1, 2048); // the larger of the two flavors, until the resize is confirmed
-      assertEquals(204, api().post("/compute/v2.1/servers/" + id + "/action", "{\"confirmResize\": null}").status());
-    }
     JsonNode server = api().awaitStatus(id, "ACTIVE", WAIT);
     assertEquals("2", server.path("flavor").path("id").asText(server.path("flavor").path("original_name").asText()));
     assertQuotaHolds(1, 1, 2048);
