@@ -22,8 +22,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * {@code nimbus bench dashboard}: the dashboard's instance list with many servers, in Debian's
  * headless Chromium against an all-in-one node ({@code test:///default}). Every time is taken
  * inside the page ({@code performance.now()} when a MutationObserver sees the change), not by
- * the driver's polling: login to the first page with every row, overview and instances pages
- * opened from the navigation, a stop or start made through the API until its row shows the new
+ * the driver's polling: login to the first page, usable (the rows that fill the window are in,
+ * with their buttons) and with every row, overview and instances pages opened from the
+ * navigation (the same two times), a stop or start made through the API until its row shows the new
  * status (pushed, and whether any other row was rebuilt), and a click on a row's button until
  * its handler has run, with and without a stream of other servers' changes.
  */
