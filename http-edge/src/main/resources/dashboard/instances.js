@@ -24,7 +24,10 @@ export async function names() {
   };
 }
 
-/** The rows put in a frame at a time, after the first request's. */
+/**
+ * The rows put in the first frame after the first request's; each next frame puts in twice as
+ * many: every frame lays out the whole table again, so few frames keep the total short.
+ */
 const CHUNK = 100;
 
 /** The servers asked for first: more than the window shows (no row is under 24 pixels high). */
@@ -111,26 +114,26 @@ export function render(main) {
   }
 
   /**
-   * Appends the rows of {@code servers}: the first chunk now, the others one a frame after it, so
-   * the page paints and answers its user between chunks. Each chunk is built off the document
-   * and put in at once; a server deleted meanwhile is left out, a change to it is in its row.
-   * After the {@code last} servers' rows the table is no longer busy.
+   * Appends the rows of {@code servers}: the first chunk now, the others one a frame after it, each
+   * twice the one before, so the page paints and answers its user between chunks. Each chunk is
+   * built off the document and put in at once; a server deleted meanwhile is left out, a change to
+   * it is in its row. After the {@code last} servers' rows the table is no longer busy.
    */
   function more(servers, run, last) {
     servers.forEach((server) => { if (!rows.has(server.id)) waiting.set(server.id, server); });
-    const chunk = (from) => {
+    const chunk = (from, size) => {
       if (run !== shown) return;
       const built = document.createDocumentFragment();
-      servers.slice(from, from + CHUNK).forEach((server) => {
+      servers.slice(from, from + size).forEach((server) => {
         if (waiting.get(server.id) !== server) return;
         waiting.delete(server.id);
         built.append(row(server));
       });
       body.append(built);
-      if (from + CHUNK < servers.length) requestAnimationFrame(() => chunk(from + CHUNK));
+      if (from + size < servers.length) requestAnimationFrame(() => chunk(from + size, 2 * size));
       else if (last) list.setAttribute('aria-busy', 'false');
     };
-    chunk(0);
+    chunk(0, CHUNK);
   }
 
   function row(server) {
