@@ -24,11 +24,24 @@ export async function names() {
   };
 }
 
+/**
+ * The rows put in the first frame after the first request's; each next frame puts in twice as
+ * many: every frame lays out the whole table again, so few frames keep the total short.
+ */
+const CHUNK = 100;
+
+/** The servers asked for first: more than the window shows (no row is under 24 pixels high). */
+function firstCount() {
+  return Math.max(10, Math.ceil(window.innerHeight / 24));
+}
+
 export function render(main) {
   const message = el('div', { 'aria-live': 'polite' });
   const body = el('tbody', { id: 'servers' });
   const head = el('thead');
-  const table = el('div', { class: 'table-wrap' }, el('table', { 'aria-label': 'Instances', class: 'servers' }, head, body));
+  // busy (for screen readers, which then wait) until the last rows of the list are in
+  const list = el('table', { 'aria-label': 'Instances', class: 'servers', 'aria-busy': 'true' }, head, body);
+  const table = el('div', { class: 'table-wrap' }, list);
   const changes = canChange();
   main.append(
     el('h1', {}, 'Instances'),
@@ -40,20 +53,30 @@ export function render(main) {
   let lookup = { flavor: new Map(), image: new Map() };
   let withHost = false;
   const rows = new Map();
+  // servers listed but whose rows are not built yet (the list goes in a chunk a frame): id -> server,
+  // kept current by the feed until their row is built
+  const waiting = new Map();
   const pending = new Map(); // new servers whose details are on their way: id -> their last change
   let loading = null;
+  let shown = 0; // which load's rows are going in: a newer load stops an older one's chunks
 
   async function load() {
     if (loading) return loading;
     loading = (async () => {
+      const run = ++shown;
+      list.setAttribute('aria-busy', 'true');
       try {
-        // the names and the list at once: with 1,000 servers the list's answer is most of the wait
-        const [found, servers] = await Promise.all([names(), allServers()]);
+        // the names and a screenful of servers first, at once: the window fills without waiting
+        // for the whole list, whose answer (1,000 servers) takes a second or more
+        const limit = firstCount();
+        const [found, first] = await Promise.all([names(), serverPage('', limit)]);
         lookup = found;
-        withHost = servers.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
-        show(servers);
+        withHost = first.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
+        show(first, run, first.length < limit);
         message.replaceChildren();
+        if (first.length === limit) more(await allServers(first[first.length - 1].id), run, true);
       } catch (e) {
+        list.setAttribute('aria-busy', 'false');
         message.replaceChildren(errorBox(e.message));
       } finally {
         loading = null;
@@ -62,28 +85,55 @@ export function render(main) {
     return loading;
   }
 
-  /** Every page of the list (Nova answers at most 1,000 servers a page). */
-  async function allServers() {
+  function serverPage(marker, limit) {
+    return api.get('/compute/v2.1/servers/detail?all_tenants=1&limit=' + limit
+      + (marker ? '&marker=' + encodeURIComponent(marker) : '')).then((r) => r.servers);
+  }
+
+  /** Every page of the list after {@code marker} (Nova answers at most 1,000 servers a page). */
+  async function allServers(marker) {
     const servers = [];
-    for (let marker = ''; ;) {
-      const page = (await api.get('/compute/v2.1/servers/detail?all_tenants=1&limit=1000' + marker)).servers;
+    for (;;) {
+      const page = await serverPage(marker, 1000);
       servers.push(...page);
       if (page.length < 1000) return servers;
-      marker = '&marker=' + encodeURIComponent(page[page.length - 1].id);
+      marker = page[page.length - 1].id;
     }
   }
 
-  function show(servers) {
+  function show(servers, run, last) {
     const columns = ['Name', 'Status', 'Task', 'Addresses', 'Flavor', 'Image'];
     if (withHost) columns.push('Host');
     if (changes) columns.push('Actions');
     head.replaceChildren(el('tr', {}, columns.map((c) => el('th', { scope: 'col', class: 'col-' + c.toLowerCase() }, c))));
     rows.clear();
-    // built off the document, then put in at once: one layout for the whole list
-    const built = document.createDocumentFragment();
-    servers.forEach((server) => built.append(row(server)));
-    body.replaceChildren(built);
+    waiting.clear();
+    body.replaceChildren();
+    more(servers, run, last);
     if (servers.length === 0) body.append(el('tr', {}, el('td', { colspan: columns.length, class: 'notice' }, 'No instances.')));
+  }
+
+  /**
+   * Appends the rows of {@code servers}: the first chunk now, the others one a frame after it, each
+   * twice the one before, so the page paints and answers its user between chunks. Each chunk is
+   * built off the document and put in at once; a server deleted meanwhile is left out, a change to
+   * it is in its row. After the {@code last} servers' rows the table is no longer busy.
+   */
+  function more(servers, run, last) {
+    servers.forEach((server) => { if (!rows.has(server.id)) waiting.set(server.id, server); });
+    const chunk = (from, size) => {
+      if (run !== shown) return;
+      const built = document.createDocumentFragment();
+      servers.slice(from, from + size).forEach((server) => {
+        if (waiting.get(server.id) !== server) return;
+        waiting.delete(server.id);
+        built.append(row(server));
+      });
+      body.append(built);
+      if (from + size < servers.length) requestAnimationFrame(() => chunk(from + size, 2 * size));
+      else if (last) list.setAttribute('aria-busy', 'false');
+    };
+    chunk(0, CHUNK);
   }
 
   function row(server) {
@@ -150,6 +200,11 @@ export function render(main) {
       pending.set(change.id, change); // applied once its row is in
       return;
     }
+    const listed = waiting.get(change.id);
+    if (listed) {
+      listedChange(listed, change);
+      return;
+    }
     const tr = rows.get(change.id);
     if (tr && change.status === 'DELETED') {
       tr.remove();
@@ -161,6 +216,17 @@ export function render(main) {
     }
   }
 
+  /** A change to a listed server whose row is not built yet: its row will show it, or be left out. */
+  function listedChange(server, change) {
+    if (change.status === 'DELETED') {
+      waiting.delete(server.id);
+      return;
+    }
+    server.name = change.name;
+    server.status = change.status;
+    server['OS-EXT-STS:task_state'] = change.task_state;
+  }
+
   /**
    * A new server: its row alone, from its details (the list again if its flavor or image is new
    * here); the changes that come meanwhile wait in `pending`, the last one applies.
@@ -170,15 +236,19 @@ export function render(main) {
     let server = null;
     try {
       if (loading) await loading;
-      if (!rows.has(id)) server = (await api.get('/compute/v2.1/servers/' + encodeURIComponent(id))).server;
+      if (!rows.has(id) && !waiting.has(id)) server = (await api.get('/compute/v2.1/servers/' + encodeURIComponent(id))).server;
     } catch (e) {
       server = null; // gone already: its deletion is on the feed
     }
     const latest = pending.get(id);
     pending.delete(id);
-    if (server === null || rows.has(id) || (latest && latest.status === 'DELETED')) return;
+    if (rows.has(id) || waiting.has(id)) {
+      if (latest) changed(latest); // listed by the load it waited for: the change may be newer
+      return;
+    }
+    if (server === null || (latest && latest.status === 'DELETED')) return;
     const knownImage = !server.image || !server.image.id || lookup.image.has(server.image.id);
-    if (!lookup.flavor.has(server.flavor.id) || !knownImage || rows.size === 0) {
+    if (!lookup.flavor.has(server.flavor.id) || !knownImage || rows.size + waiting.size === 0) {
       load();
       return;
     }

@@ -195,6 +195,47 @@ class DashboardBrowserTest {
     assertEquals(Boolean.TRUE, js.executeScript("return window.notReloaded === true;"));
   }
 
+  /**
+   * The list asks first for the rows the window shows, then for the rest after the last of them
+   * (Nova's marker): every server shows once, the table is busy until all are in, and a server
+   * from the second answer follows the feed.
+   */
+  @Test
+  void aListLongerThanTheWindowShowsEveryServerOnceAndFollowsTheFeed() {
+    String user = "many-" + UUID.randomUUID().toString().substring(0, 8);
+    Api api = member(user);
+    String project = admin.get("/identity/v3/projects?name=" + user).body().path("projects").get(0).path("id").asText();
+    Api.Reply quota = admin.send("PUT", "/compute/v2.1/os-quota-sets/" + project,
+        "{\"quota_set\": {\"instances\": 20, \"cores\": 20}}");
+    assertEquals(200, quota.status(), quota.raw());
+    // a flavor small enough that the 20 fit the test host's memory beside the other tests' servers
+    Api.Reply flavor = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + user + "\", \"id\": \""
+        + user + "\", \"vcpus\": 1, \"ram\": 16, \"disk\": 1}}");
+    assertEquals(200, flavor.status(), flavor.raw());
+    Api.Reply made = api.post("/compute/v2.1/servers", "{\"server\": {\"name\": \"many\", \"imageRef\": \""
+        + Api.TEST_IMAGE + "\", \"flavorRef\": \"" + user + "\", \"min_count\": 20, \"max_count\": 20}}");
+    assertEquals(202, made.status(), made.raw());
+    List<String> ids = new java.util.ArrayList<>();
+    api.get("/compute/v2.1/servers").body().path("servers").forEach(s -> ids.add(s.path("id").asText()));
+    assertEquals(20, ids.size());
+    ids.forEach(id -> api.awaitStatus(id, "ACTIVE", WAIT));
+    // a window of at most 16 rows: the first answer holds fewer than the 20 servers
+    browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 400));
+    logIn(user, "pw-" + user);
+    waitFor(By.cssSelector("table.servers[aria-busy=false]"));
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    @SuppressWarnings("unchecked")
+    List<String> shown = (List<String>) js.executeScript(
+        "return [...document.querySelectorAll('#servers tr[data-id]')].map((r) => r.getAttribute('data-id'));");
+    assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(shown));
+    assertEquals(20, shown.size());
+    assertEquals(Boolean.TRUE, js.executeScript("return performance.getEntriesByType('resource')"
+        + ".some((e) => e.name.includes('/servers/detail') && e.name.includes('marker='));"));
+    String last = shown.get(shown.size() - 1);
+    assertEquals(202, api.post("/compute/v2.1/servers/" + last + "/action", "{\"os-stop\": null}").status());
+    until(WAIT, d -> "SHUTOFF".equals(statusOf(last)));
+  }
+
   @Test
   void anotherProjectsUserSeesNoneOfIt() {
     Api owner = member("own-" + UUID.randomUUID().toString().substring(0, 8));
