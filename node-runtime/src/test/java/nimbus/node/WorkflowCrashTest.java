@@ -39,15 +39,15 @@ class WorkflowCrashTest {
     if (node != null) node.close();
   }
 
-  @ParameterizedTest(name = "killed before {0}")
-  @ValueSource(strings = {"ServerCreation.QuotaReserved", "ServerCreation.GroupJoined",
-      "ServerCreation.ServerCreated", "Server.HostClaimed"})
-  void aMultiCreateResumesAndTheQuotaMatchesWhatExists(String step) throws Exception {
-    startDyingBefore(step);
+  /** A multi-create whose node is killed at each of its steps in turn, each start resuming what the one before left. */
+  @Test
+  void aMultiCreateKilledAtEachStepResumesAndTheQuotaMatchesWhatExists() throws Exception {
+    startDyingBefore("ServerCreation.QuotaReserved");
     String group = createGroup();
     String body = "{\"server\": {\"name\": \"many\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\","
         + " \"min_count\": 3, \"max_count\": 3}, \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
     CompletableFuture.runAsync(() -> api().post("/compute/v2.1/servers", body)); // its answer may never come
+    dieAtEach("ServerCreation.GroupJoined", "ServerCreation.ServerCreated", "Server.HostClaimed");
     restartAfterDeath();
 
     List<JsonNode> servers = Eventually.await(WAIT, () -> {
@@ -75,10 +75,7 @@ class WorkflowCrashTest {
     startDyingBefore("Server.ResizeQuotaHeld");
     String id = bootServer();
     CompletableFuture.runAsync(() -> api().action(id, "{\"resize\": {\"flavorRef\": \"2\"}}"));
-    for (String step : List.of("Server.ResizeClaimed", "Server.ServerResized")) {
-      assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
-      node = NodeProcess.startOrDie(config, apiUrl, "-Dnimbus.halt-before=" + step);
-    }
+    dieAtEach("Server.ResizeClaimed", "Server.ServerResized");
     assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
     node = NodeProcess.start(config, apiUrl, "-Dnimbus.halt-before=Server.ResizeSettled");
     api().awaitStatus(id, "VERIFY_RESIZE", WAIT);
@@ -143,6 +140,17 @@ class WorkflowCrashTest {
     return api().post("/compute/v2.1/os-server-groups",
         "{\"server_group\": {\"name\": \"crash\", \"policies\": [\"affinity\"]}}").body()
         .path("server_group").path("id").asText();
+  }
+
+  /**
+   * For each step in turn: waits for the node to kill itself at its step, then starts it again
+   * to die at the next one (which it may reach while it starts).
+   */
+  private void dieAtEach(String... steps) throws Exception {
+    for (String step : steps) {
+      assertEquals(137, node.awaitDeath(WAIT), "killed by SIGKILL at the step");
+      node = NodeProcess.startOrDie(config, apiUrl, "-Dnimbus.halt-before=" + step);
+    }
   }
 
   /** Waits for the node to kill itself at its step, then starts it again, without the fault. */
