@@ -15,15 +15,14 @@ import java.util.concurrent.CompletableFuture;
 import nimbus.testing.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The issue's crash test: a node killed with SIGKILL at each step of a multi-create, a resize and
  * a snapshot ({@code -Dnimbus.halt-before=Entity.Event} makes the process kill itself just before
  * that step's event is written, so the step's work is done and not recorded), then started again
- * on the same database. Afterwards every server is in a stable state, the project's quota usage
+ * on the same database to die at the next step, and so on: each start resumes what the one before
+ * left, as after repeated crashes. Afterwards every server is in a stable state, the project's quota usage
  * equals the servers that exist, and no image is left queued without a snapshot behind it.
  */
 class WorkflowCrashTest {
@@ -88,12 +87,13 @@ class WorkflowCrashTest {
     assertQuotaHolds(1, 1, 2048);
   }
 
-  @ParameterizedTest(name = "killed before {0}")
-  @ValueSource(strings = {"Server.SnapshotImageCreated", "Server.ServerSnapshotted"})
-  void aSnapshotResumesAndLeavesNoQueuedImage(String step) throws Exception {
-    startDyingBefore(step);
+  /** A snapshot whose node is killed at each of its steps in turn. */
+  @Test
+  void aSnapshotKilledAtEachStepResumesAndLeavesNoQueuedImage() throws Exception {
+    startDyingBefore("Server.SnapshotImageCreated");
     String id = bootServer();
     CompletableFuture.runAsync(() -> api().action(id, "{\"createImage\": {\"name\": \"crash-snap\"}}"));
+    dieAtEach("Server.ServerSnapshotted");
     restartAfterDeath();
 
     Eventually.until(WAIT, () -> api().server(id).path("OS-EXT-STS:task_state").isNull());
@@ -105,16 +105,17 @@ class WorkflowCrashTest {
     assertEquals(List.of("active"), snapshots, "the one snapshot was taken; nothing is left queued");
   }
 
-  @ParameterizedTest(name = "killed before {0}")
-  @ValueSource(strings = {"Server.ServerDeleted", "Server.ServerReleased"})
-  void aDeleteResumesAndGivesBackWhatTheServerHeld(String step) throws Exception {
-    startDyingBefore(step);
+  /** A delete whose node is killed at each of its steps in turn. */
+  @Test
+  void aDeleteKilledAtEachStepResumesAndGivesBackWhatTheServerHeld() throws Exception {
+    startDyingBefore("Server.ServerDeleted");
     String group = createGroup();
     String body = "{\"server\": {\"name\": \"gone\", \"imageRef\": \"" + uploadImage() + "\", \"flavorRef\": \"1\"},"
         + " \"os:scheduler_hints\": {\"group\": \"" + group + "\"}}";
     String id = api().post("/compute/v2.1/servers", body).body().path("server").path("id").asText();
     api().awaitStatus(id, "ACTIVE", WAIT);
     CompletableFuture.runAsync(() -> api().delete("/compute/v2.1/servers/" + id));
+    dieAtEach("Server.ServerReleased");
     restartAfterDeath();
 
     Eventually.until(WAIT, () -> api().get("/compute/v2.1/servers/" + id).status() == 404);
