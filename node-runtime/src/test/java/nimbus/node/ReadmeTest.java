@@ -260,10 +260,14 @@ class ReadmeTest {
     return root;
   }
 
-  /** The environment of a user's shell: none of the test run's OpenStack or Nimbus settings. */
+  /**
+   * The environment of a user's shell: none of the test run's OpenStack or Nimbus settings, but
+   * the JVM options of the nodes tests start (which change how fast, not what).
+   */
   private static ProcessBuilder userShell(Path root, Map<String, String> env, String script) {
     ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script).directory(root.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("OS_") || k.startsWith("NIMBUS_"));
+    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", NodeProcess.JVM_OPTIONS));
     pb.environment().putAll(env);
     return pb;
   }
