@@ -560,6 +560,36 @@ class VolumeApiTest {
   }
 
   @Test
+  void aServerBootsFromANewVolumeItsBuildMakesFromAnImageInItsProjectAndQuota() throws Exception {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String image = t.api().uploadImage("bfv-image", "qcow2", TestImages.qcow2(files.resolve("bfv.qcow2"), "64M"));
+    String mapping = "{\"source_type\": \"image\", \"destination_type\": \"volume\", \"uuid\": \"" + image
+        + "\", \"boot_index\": 0, \"volume_size\": 1, \"delete_on_termination\": true}";
+    // a private image of another project is not found; a new volume needs a size
+    assertBadMapping(bootFrom(other, mapping), "Block Device Mapping is Invalid: failed to get image " + image + ".");
+    assertBadMapping(bootFrom(t, mapping.replace("\"volume_size\": 1, ", "")),
+        "Images with destination_type 'volume' need to have a non-zero size specified");
+    assertTrue(t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+
+    Api.Reply created = bootFrom(t, mapping);
+    assertEquals(202, created.status(), created.raw());
+    String server = created.body().path("server").path("id").asText();
+    JsonNode active = t.api().awaitStatus(server, "ACTIVE", WAIT);
+    assertEquals("", active.path("image").asText("not a string"), active.toString());
+    String volume = active.path("os-extended-volumes:volumes_attached").get(0).path("id").asText();
+    JsonNode inUse = awaitStatus(t, volume, "in-use");
+    assertEquals("true", inUse.path("bootable").asText(), inUse.toString());
+    assertEquals(image, inUse.path("volume_image_metadata").path("image_id").asText(), inUse.toString());
+    assertEquals("/dev/vda", inUse.path("attachments").get(0).path("device").asText(), inUse.toString());
+    assertEquals(1, gigabytesUsed(t), "the new volume counts in the project's volume quota");
+
+    assertEquals(204, t.api().delete("/compute/v2.1/servers/" + server).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + volume)).status() == 404);
+    Eventually.until(WAIT, () -> gigabytesUsed(t) == 0);
+  }
+
+  @Test
   void imagesAProjectMayNotUseOrThatDoNotFitAreRefusedWith400() throws Exception {
     Tenant owner = newProject();
     Tenant other = newProject();
