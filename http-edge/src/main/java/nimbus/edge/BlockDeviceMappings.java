@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
+import nimbus.compute.BootSource;
 import nimbus.compute.BootVolume;
+import nimbus.compute.Flavor;
 import nimbus.storage.Volume;
 import nimbus.storage.VolumeEntity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -37,9 +39,18 @@ final class BlockDeviceMappings {
     this.timeout = timeout;
   }
 
-  /** The volume a boot mapping names: an existing one of the project's, or a new one made from an image. */
-  CompletionStage<BootVolume> volume(JsonNode boot, RequestContext ctx) {
-    return boot.path("source_type").asText().equals("image") ? fromImage(boot, ctx) : existing(boot, ctx.projectId());
+  /**
+   * What a server boots from a boot mapping: an existing volume of the project's, or a new one made
+   * from an image; from an image with a kernel and ramdisk ({@code kernel_id}, {@code ramdisk_id})
+   * those boot the guest, with the volume as its first disk, as Nova boots such an image's volume.
+   */
+  CompletionStage<BootSource> boot(JsonNode boot, RequestContext ctx, Flavor flavor) {
+    if (!boot.path("source_type").asText().equals("image")) {
+      return existing(boot, ctx.projectId()).thenApply(BootSource::fromVolume);
+    }
+    return fromImage(boot, ctx).thenCompose(volume -> images.resolve(boot.path("uuid").asText(), ctx.projectId(), flavor)
+        .thenApply(image -> new BootSource("", Optional.empty(), Optional.empty(), image.kernel(), image.ramdisk(),
+            image.commandLine(), Optional.of(volume))));
   }
 
   /**

@@ -205,7 +205,7 @@ final class ServerRoutes extends ServiceRoutes {
   private CompletionStage<BootSource> bootSource(Optional<JsonNode> bootMapping, String imageRef, RequestContext ctx,
       nimbus.compute.Flavor flavor) {
     if (bootMapping.isEmpty()) return bootSources.resolve(imageRef, ctx.projectId(), flavor);
-    return bootMappings.volume(bootMapping.get(), ctx).thenApply(BootSource::fromVolume);
+    return bootMappings.boot(bootMapping.get(), ctx, flavor);
   }
 
   /**
