@@ -60,7 +60,7 @@ final class BlockDeviceMappings {
    */
   CompletionStage<BootVolume> fromImage(JsonNode boot, RequestContext ctx) {
     String imageId = boot.path("uuid").asText();
-    int size = Fields.integer(boot, "volume_size").orElse(0);
+    int size = volumeSize(boot);
     if (size <= 0) {
       throw ApiError.badRequest("Images with destination_type 'volume' need to have a non-zero size specified");
     }
@@ -116,6 +116,15 @@ final class BlockDeviceMappings {
     boolean uuid = m.hasNonNull("uuid") && !m.get("uuid").asText().isEmpty();
     if (source.equals("blank") && uuid) throw ApiError.badRequest("Block Device Mapping is Invalid: Invalid device UUID.");
     if (!source.equals("blank") && !uuid) throw ApiError.badRequest("Block Device Mapping is Invalid: Missing device UUID.");
+  }
+
+  /** Its volume_size in GB (0: none given); one past an int is invalid, as Nova's database column bounds it. */
+  private static int volumeSize(JsonNode m) {
+    try {
+      return Fields.integer(m, "volume_size").orElse(0);
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("Block Device Mapping is Invalid: Invalid volume_size.");
+    }
   }
 
   /** Its boot index: absent or null is none (Nova's -1). */

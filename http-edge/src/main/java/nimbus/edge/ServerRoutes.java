@@ -494,7 +494,14 @@ final class ServerRoutes extends ServiceRoutes {
     Optional<String> name = Fields.text(args, "name");
     Optional<ServerEntity.NewDescription> description = newDescription(args, version);
     return unlocked(ctx, id)
-        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
+        .thenCompose(view -> {
+          // its root disk is its volume: a new image would give it a second first disk
+          if (view.imageId().isEmpty()) {
+            throw ApiError.badRequest("Image " + imageRef + " is unacceptable: Unable to rebuild with a different image"
+                + " for a volume-backed server.");
+          }
+          return bootSources.resolve(imageRef, ctx.projectId(), view.flavor());
+        })
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
             new ServerEntity.Rebuild(boot, name, accessAddresses(args), description, r)), timeout))
         .thenApply(view -> Json.response(202, Map.of("server", ServerJson.updated(view, baseUrl, version,

@@ -313,6 +313,8 @@ class VolumeApiTest {
     assertEquals("/dev/vda", inUse.path("attachments").get(0).path("device").asText(), inUse.toString());
     assertBadMapping(owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume),
         "Cannot detach a root device volume");
+    assertBadMapping(owner.api().post("/compute/v2.1/servers/" + server + "/action", "{\"rebuild\": {\"imageRef\": \""
+        + Api.TEST_IMAGE + "\"}}"), "Unable to rebuild with a different image for a volume-backed server.");
 
     // a volume in use boots no second server: that one ends in ERROR with a fault, the volume stays the first's
     String second = bootFrom(owner, volumeMapping(volume, "0", false)).body().path("server").path("id").asText();
