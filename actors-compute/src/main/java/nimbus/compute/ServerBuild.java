@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import nimbus.storage.Volume;
 import nimbus.compute.ServerEntity.Building;
 import nimbus.compute.ServerEntity.BuildFailed;
 import nimbus.compute.ServerEntity.Command;
@@ -18,6 +17,7 @@ import nimbus.compute.ServerEntity.ServerActivated;
 import nimbus.compute.ServerEntity.ServerRequested;
 import nimbus.compute.ServerEntity.State;
 import nimbus.compute.ServerEntity.StepAnswered;
+import nimbus.storage.Volume;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
@@ -27,7 +27,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * A server's build: {@code ServerRequested} → its ports made on their networks
  * ({@code PortsAllocated}) → {@code HostSelected} → the claim on that host ({@code HostClaimed})
  * → the ports bound to it ({@code PortsBound}) → the spawn there → {@code ServerActivated}. A
- * server booted from a volume reserves it first ({@code VolumeReserved}, before a host is chosen),
+ * server booted from a volume (a new one from an image created first: {@code BootVolumeCreated}
+ * once available) reserves it ({@code VolumeReserved}, before a host is chosen),
  * and once its host is claimed has it exported there ({@code VolumeExported}) and in use
  * ({@code VolumeAttached}) before the spawn; a refusal of any of these ends the build. Ports
  * that cannot be made end the build ({@code BuildFailed}); they go with the server's delete.
