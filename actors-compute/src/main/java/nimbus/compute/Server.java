@@ -21,10 +21,19 @@ public record Server(String id, ServerSpec spec, Instant created, Instant update
     if (volumeChange == null) volumeChange = Optional.empty();
   }
 
+  /** A server asked for; one that boots from a volume begins by attaching it (its build's first volume step). */
   static Server requested(String id, ServerSpec spec, Optional<String> requestId, Instant at) {
     return new Server(id, spec, at, at, Optional.empty(), PowerState.NOSTATE, Optional.empty(), Optional.empty(),
         Optional.empty(), List.of(new InstanceAction("create", at, Optional.empty(), requestId)), List.of(),
-        Optional.empty(), List.of(), Optional.empty());
+        Optional.empty(), List.of(), spec.boot().volume().map(v -> {
+          VolumeChange attach = VolumeChange.attaching(v.volumeId(), BootVolume.attachmentId(id), BootVolume.DEVICE);
+          return v.create().isPresent() ? attach.at(VolumeChange.Step.CREATING) : attach;
+        }));
+  }
+
+  /** Whether its boot volume is still being attached (its build's volume steps are not done). */
+  boolean attachingBootVolume() {
+    return spec.boot().volume().isPresent() && volumeChange.isPresent();
   }
 
   /** Whether the ports it asked for are made (a server on the host-local network has none to make). */

@@ -2,6 +2,7 @@ package nimbus.compute;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import nimbus.compute.ServerEntity.Building;
 import nimbus.compute.ServerEntity.BuildFailed;
@@ -16,6 +17,7 @@ import nimbus.compute.ServerEntity.ServerActivated;
 import nimbus.compute.ServerEntity.ServerRequested;
 import nimbus.compute.ServerEntity.State;
 import nimbus.compute.ServerEntity.StepAnswered;
+import nimbus.storage.Volume;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
@@ -24,7 +26,11 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * A server's build: {@code ServerRequested} → its ports made on their networks
  * ({@code PortsAllocated}) → {@code HostSelected} → the claim on that host ({@code HostClaimed})
- * → the ports bound to it ({@code PortsBound}) → the spawn there → {@code ServerActivated}. Ports
+ * → the ports bound to it ({@code PortsBound}) → the spawn there → {@code ServerActivated}. A
+ * server booted from a volume (a new one from an image created first: {@code BootVolumeCreated}
+ * once available) reserves it ({@code VolumeReserved}, before a host is chosen),
+ * and once its host is claimed has it exported there ({@code VolumeExported}) and in use
+ * ({@code VolumeAttached}) before the spawn; a refusal of any of these ends the build. Ports
  * that cannot be made end the build ({@code BuildFailed}); they go with the server's delete.
  * A refused claim or a failed
  * spawn is {@code HostRejected} (the claim released, the half-built domain destroyed) and the
@@ -34,6 +40,7 @@ final class ServerBuild {
   private static final String CLAIM = "claim:";
   private static final String PORTS = "ports";
   private static final String BIND = "bind:";
+  private static final String BOOT_VOLUME = "boot-volume:";
   private final ServerSteps steps;
   private final EffectFactories<Event, State> effect;
 
@@ -87,20 +94,79 @@ final class ServerBuild {
 
   private boolean build(Building b) {
     Server server = b.server();
+    Optional<VolumeChange> bootVolume = server.attachingBootVolume() ? server.volumeChange() : Optional.empty();
     if (!server.portsAllocated()) {
       steps.askFor(PORTS, () -> steps.ports.allocate(steps.serverId, server.spec().projectId(),
           server.spec().networks().nics()));
+    } else if (bootVolume.filter(v -> v.step() == VolumeChange.Step.CREATING).isPresent()) {
+      // asked again at every tick until the volume is available (its image converted)
+      Volume asked = server.spec().boot().volume().orElseThrow().create().orElseThrow();
+      steps.askFor(BOOT_VOLUME + "create", () -> steps.volumes.create(asked));
+    } else if (bootVolume.filter(v -> v.step() == VolumeChange.Step.RESERVING).isPresent()) {
+      // reserved before a host is chosen: a volume in use fails the build before it holds any room
+      VolumeChange v = bootVolume.get();
+      steps.askFor(BOOT_VOLUME + "reserve", () -> steps.volumes.reserve(v.volumeId(), v.attachmentId(), steps.serverId,
+          server.spec().projectId()));
     } else if (b.host().isEmpty()) {
       steps.context.getSelf().tell(new ServerEntity.ScheduleNext());
     } else if (b.claimed() && !server.portsBoundTo(b.host().get())) {
       String host = b.host().get();
       steps.ask(BIND + host, () -> Answers.refusalOfReply(steps.ports.bind(server.ports(), host)));
+    } else if (b.claimed() && bootVolume.isPresent()) {
+      attachBootVolume(bootVolume.get(), b.host().get());
     } else if (b.claimed()) {
       steps.hosts.tellAgent(b.host().get(), steps.spawnCommand(b.server(), true));
     } else {
       steps.claim(CLAIM + b.host().get(), b.host().get(), b.server().spec().flavor().resources(), b.server());
     }
     return true;
+  }
+
+  /**
+   * The boot volume's steps on the chosen host, as an attach's: exported by its storage host to
+   * this host, then in use by the server at {@link BootVolume#DEVICE}; the spawn then opens it.
+   */
+  private void attachBootVolume(VolumeChange v, String host) {
+    if (v.step() == VolumeChange.Step.EXPORTING) {
+      steps.askFor(BOOT_VOLUME + "export", () -> steps.volumes.export(v.storageHost().orElseThrow(), v.volumeId(), host));
+    } else {
+      steps.ask(BOOT_VOLUME + "complete", () -> Answers.refusalOfReply(
+          steps.volumes.complete(v.volumeId(), v.attachmentId(), v.device(), host)));
+    }
+  }
+
+  private ReplyEffect<Event, State> bootVolumeAnswered(Building s, StepAnswered c) {
+    Optional<VolumeChange> v = s.server().attachingBootVolume() ? s.server().volumeChange() : Optional.empty();
+    if (v.isEmpty() || c.unanswered()) return effect.noReply(); // the next tick asks again
+    String step = c.step().substring(BOOT_VOLUME.length());
+    VolumeChange.Step at = v.get().step();
+    boolean current = step.equals("create") ? at == VolumeChange.Step.CREATING
+        : step.equals("reserve") ? at == VolumeChange.Step.RESERVING
+        : step.equals("export") ? at == VolumeChange.Step.EXPORTING && s.claimed()
+        : at == VolumeChange.Step.PLUGGING && s.claimed();
+    if (!current) return effect.noReply();
+    if (c.refusal().isPresent()) {
+      Optional<String> claimed = s.claimed() ? s.host() : Optional.empty();
+      return effect.persist(new BuildFailed("Build of instance " + steps.serverId + " aborted: "
+          + c.refusal().get().message(), steps.now())).thenRun(next -> {
+            claimed.ifPresent(host -> steps.hosts.release(host, steps.serverId)); // the errored server holds no room
+            steps.drive(next);
+          }).thenNoReply();
+    }
+    if (at == VolumeChange.Step.CREATING) return created(v.get(), (String) c.value().orElseThrow());
+    return switch (at) {
+      case RESERVING -> steps.persist(new ServerEntity.VolumeReserved((String) c.value().orElseThrow(), steps.now()));
+      case EXPORTING -> steps.persist(new ServerEntity.VolumeExported((String) c.value().orElseThrow(), steps.now()));
+      default -> steps.persist(new ServerEntity.VolumeAttached(steps.now()));
+    };
+  }
+
+  /** The new boot volume's status: available, it is reserved next; in error, the build fails; else wait. */
+  private ReplyEffect<Event, State> created(VolumeChange v, String status) {
+    if (status.equals(Volume.AVAILABLE)) return steps.persist(new ServerEntity.BootVolumeCreated(steps.now()));
+    if (status.equals(Volume.CREATING)) return effect.noReply(); // the next tick asks again
+    return steps.persist(new BuildFailed("Build of instance " + steps.serverId + " aborted: volume " + v.volumeId()
+        + " did not become available; it is " + status + ".", steps.now()));
   }
 
   private ReplyEffect<Event, State> scheduleNext(Building s) {
@@ -122,6 +188,7 @@ final class ServerBuild {
   private ReplyEffect<Event, State> claimAnswered(Building s, StepAnswered c) {
     steps.answered(c);
     if (c.step().equals(PORTS)) return portsAnswered(s, c);
+    if (c.step().startsWith(BOOT_VOLUME)) return bootVolumeAnswered(s, c);
     if (c.step().startsWith(BIND)) {
       boolean current = s.host().isPresent() && c.step().equals(BIND + s.host().get()) && s.claimed();
       if (!current || c.unanswered() || s.server().portsBoundTo(s.host().get())) return effect.noReply();

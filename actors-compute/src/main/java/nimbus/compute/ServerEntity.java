@@ -361,6 +361,12 @@ public final class ServerEntity
   /** The volume of the change is available again: the change is over. */
   public record VolumeReleased(Instant at) implements Event {}
 
+  /** The new volume a server boots from is available (made from its image): it is reserved next. */
+  public record BootVolumeCreated(Instant at) implements Event {}
+
+  /** A server whose build failed let its volumes go (available again): it holds none. */
+  public record BuildVolumesReleased(Instant at) implements Event {}
+
   /** The selected host holds room for the server. */
   public record HostClaimed(String host, Instant at) implements Event {}
 
@@ -894,7 +900,20 @@ public final class ServerEntity
             s.server().onHost(Optional.of(e.host()), e.power()).launched(e.at()).at(e.at()),
             Optional.empty(), e.at()))
         .onEvent(BuildFailed.class, (s, e) -> new Errored(s.server()
-            .onHost(Optional.empty(), PowerState.NOSTATE).failed(new Fault(500, e.reason(), e.at())).at(e.at())));
+            .onHost(Optional.empty(), PowerState.NOSTATE).failed(new Fault(500, e.reason(), e.at())).at(e.at())))
+        // the boot volume's steps, before the spawn (the domain opens the volume as its first disk)
+        .onEvent(BootVolumeCreated.class, (s, e) -> s.withServer(s.server().changingVolume(
+            s.server().volumeChange().map(c -> c.at(VolumeChange.Step.RESERVING))).at(e.at())))
+        .onEvent(VolumeReserved.class, (s, e) -> s.withServer(s.server().changingVolume(
+            s.server().volumeChange().map(c -> c.reservedOn(e.storageHost()))).at(e.at())))
+        .onEvent(VolumeExported.class, (s, e) -> s.withServer(s.server().changingVolume(
+            s.server().volumeChange().map(c -> c.exportedAs(e.path()))).at(e.at())))
+        .onEvent(VolumeAttached.class, (s, e) -> s.withServer(withVolume(s.server(), s.server().volumeChange().orElseThrow()
+            .attached().deletedWithServer(s.server().spec().boot().volume().orElseThrow().deleteOnTermination()))
+            .changingVolume(Optional.empty()).at(e.at())));
+    builder.forStateType(Errored.class)
+        .onEvent(BuildVolumesReleased.class, (s, e) -> new Errored(s.server().withVolumes(List.of())
+            .changingVolume(Optional.empty()).at(e.at())));
     builder.forStateType(Active.class)
         .onEvent(StopRequested.class, (s, e) -> new Active(s.server().at(e.at()), Optional.of(Task.POWERING_OFF), e.at()))
         .onEvent(RebootRequested.class, (s, e) -> new Active(s.server().at(e.at()),

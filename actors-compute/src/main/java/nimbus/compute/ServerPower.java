@@ -43,6 +43,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  */
 final class ServerPower {
   private static final String RELEASE = "release";
+  private static final String RELEASE_VOLUMES = "release-volumes";
   private final ServerSteps steps;
   private final EffectFactories<Event, State> effect;
 
@@ -60,6 +61,13 @@ final class ServerPower {
         ServerEntity.ResumeRequested::new, ServerEntity.ServerResumed::new);
     b.forStateType(Errored.class)
         .onCommand(Get.class, (s, c) -> steps.reply(c.replyTo(), s))
+        .onCommand(ServerEntity.StepAnswered.class, (s, c) -> {
+          steps.answered(c);
+          return c.step().equals(RELEASE_VOLUMES) && !c.unanswered() && c.refusal().isEmpty()
+              && !s.server().volumesToRelease().isEmpty()
+              ? steps.persist(new ServerEntity.BuildVolumesReleased(steps.now())) : effect.noReply();
+        })
+        .onCommand(ServerEntity.Tick.class, (s, c) -> steps.driveAgain())
         .onCommand(Idle.class, (s, c) -> steps.passivate());
     deleting(b);
     anyState(b);
@@ -80,19 +88,26 @@ final class ServerPower {
     });
     steps.onStep(Errored.class, e -> {
       e.server().host().ifPresent(h -> steps.hosts.release(h, steps.serverId));
-      return false;
+      if (e.server().volumesToRelease().isEmpty()) return false;
+      // a failed build leaves no volume reserved or attached: its boot volume is available again
+      steps.ask(RELEASE_VOLUMES, () -> releaseVolumes(e.server())
+          .thenApply(r -> r.isError() ? Optional.of(Rejection.from(r.getError())) : Optional.<Rejection>empty()));
+      return true;
     });
     steps.onStep(Deleted.class, d -> {
       if (d.released()) return false;
       steps.ask(RELEASE, () -> steps.hosts.giveBack(d.server().spec(), d.server().host(), steps.serverId)
           .thenCombine(steps.ports.release(steps.serverId, d.server().portsToRelease()), (done, ports) -> ports)
-          .thenCombine(releaseVolumes(d.server()), (ports, volumes) -> ports.isError() ? ports : volumes)
+          .thenCombine(giveBackVolumes(d.server()), (ports, volumes) -> ports.isError() ? ports : volumes)
           .thenApply(ports -> ports.isError() ? Optional.of(Rejection.from(ports.getError())) : Optional.<Rejection>empty()));
       return true;
     });
   }
 
-  /** A deleted server's volumes become available again (its domain, and so their disks, are gone). */
+  /**
+   * A deleted server's volumes become available again (its domain, and so their disks, are gone);
+   * a boot volume to delete on termination is deleted once released.
+   */
   private java.util.concurrent.CompletionStage<StatusReply<Done>> releaseVolumes(Server server) {
     java.util.concurrent.CompletableFuture<StatusReply<Done>> all =
         java.util.concurrent.CompletableFuture.completedFuture(StatusReply.ack());
@@ -101,6 +116,15 @@ final class ServerPower {
           (before, released) -> before.isError() ? before : released);
     }
     return all;
+  }
+
+  /** What a deleted server gives back of its volumes: each released, and its boot volume deleted if it asked so. */
+  private java.util.concurrent.CompletionStage<StatusReply<Done>> giveBackVolumes(Server server) {
+    Optional<BootVolume> doomed = server.spec().boot().volume().filter(BootVolume::deleteOnTermination);
+    if (doomed.isEmpty()) return releaseVolumes(server);
+    return releaseVolumes(server).thenCompose(released -> released.isError()
+        ? java.util.concurrent.CompletableFuture.completedFuture(released)
+        : steps.volumes.delete(doomed.get().volumeId()));
   }
 
   private boolean tell(State s, HostAgentCommand command) {

@@ -83,6 +83,9 @@ final class ServerVolumes {
       return effect.reply(c.replyTo(), Rejection.notFound("Volume " + c.volumeId()
           + " is not attached to instance " + steps.serverId + "."));
     }
+    if (s.server().spec().boot().volume().filter(v -> v.volumeId().equals(c.volumeId())).isPresent()) {
+      return effect.reply(c.replyTo(), Rejection.invalid("Cannot detach a root device volume"));
+    }
     return steps.accept(new ServerEntity.VolumeDetachRequested(c.volumeId(), steps.requestId(), steps.now()),
         c.replyTo());
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import nimbus.cluster.Rejection;
 import nimbus.storage.StorageHostCommand;
 import nimbus.storage.Volume;
 import nimbus.storage.VolumeEntity;
@@ -28,6 +29,15 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> create(Volume asked) {
+    return volume(asked.id()).<StatusReply<Volume>>ask(r -> new VolumeEntity.Create(asked, r), timeout)
+        .thenCompose(r -> r.isSuccess() || Rejection.from(r.getError()).kind() != Rejection.Kind.CONFLICT
+            ? CompletableFuture.completedFuture(r)
+            : volume(asked.id()).<StatusReply<Volume>>ask(VolumeEntity.Get::new, timeout)) // asked before: how is it now
+        .thenApply(r -> r.isSuccess() ? StatusReply.success(r.getValue().status()) : StatusReply.<String>error(r.getError()));
   }
 
   @Override
@@ -67,6 +77,12 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
   @Override
   public CompletionStage<StatusReply<Done>> release(String volumeId, String attachmentId) {
     return volume(volumeId).ask(r -> new VolumeEntity.Release(attachmentId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> delete(String volumeId) {
+    return volume(volumeId).<StatusReply<Done>>ask(VolumeEntity.Delete::new, timeout)
+        .thenApply(r -> r.isError() && Rejection.from(r.getError()).kind() == Rejection.Kind.NOT_FOUND ? StatusReply.ack() : r);
   }
 
   private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<VolumeEntity.Command> volume(String id) {

@@ -1,6 +1,7 @@
 package nimbus.compute;
 
 import java.util.concurrent.CompletionStage;
+import nimbus.storage.Volume;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
 
@@ -10,6 +11,12 @@ import org.apache.pekko.pattern.StatusReply;
  * nothing twice.
  */
 public interface VolumeAttachments {
+
+  /**
+   * Creates {@code volume} (as asked: its id, project, size and image) unless it exists; answered
+   * with its status ({@code creating}, {@code available}, {@code error}), so asking again follows it.
+   */
+  CompletionStage<StatusReply<String>> create(Volume volume);
 
   /** The volume is reserved for the attachment (refused unless available, or not the project's); answered with its storage host. */
   CompletionStage<StatusReply<String>> reserve(String volumeId, String attachmentId, String serverId, String projectId);
@@ -25,4 +32,7 @@ public interface VolumeAttachments {
 
   /** The attachment is over: the volume is available (answered also when it holds no such attachment). */
   CompletionStage<StatusReply<Done>> release(String volumeId, String attachmentId);
+
+  /** The volume is deleted (a boot volume that goes with its server); answered also when it is gone already. */
+  CompletionStage<StatusReply<Done>> delete(String volumeId);
 }

@@ -12,11 +12,11 @@ public record VolumeChange(boolean attach, String volumeId, String attachmentId,
     Optional<String> storageHost, Optional<String> path, Step step) implements CborSerializable {
 
   /**
-   * Attach: reserving (the volume) → exporting (its storage host) → plugging (the server's host)
+   * Attach: (a server's new boot volume: creating it →) reserving (the volume) → exporting (its storage host) → plugging (the server's host)
    * → completing (the volume in-use). Detach: detaching (the volume) → unplugging → releasing.
    * A failed attach unplugs what was plugged, then releases the volume.
    */
-  public enum Step { RESERVING, EXPORTING, PLUGGING, COMPLETING, DETACHING, UNPLUGGING, RELEASING }
+  public enum Step { CREATING, RESERVING, EXPORTING, PLUGGING, COMPLETING, DETACHING, UNPLUGGING, RELEASING }
 
   static VolumeChange attaching(String volumeId, String attachmentId, String device) {
     return new VolumeChange(true, volumeId, attachmentId, device, Optional.empty(), Optional.empty(), Step.RESERVING);

@@ -980,12 +980,137 @@ class ServerEntityTest extends EntityTestSupport {
     assertTrue(volumes.calls.contains("release v2 att-v2"), "its volumes are available again, not deleted");
   }
 
+  // ---------------------------------------------------------------- boot from volume
+
+  private ServerView createFromVolume(boolean deleteOnTermination) {
+    ServerSpec spec = spec().withBoot(BootSource.fromVolume(BootVolume.existing("v1", deleteOnTermination)));
+    return kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec, r)).reply().getValue();
+  }
+
+  private void deleteOn(String host) {
+    kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
+    hosts.awaitCommand(host, HostAgentCommand.DestroyServer.class);
+    kit.runCommand(new ServerEntity.Destroyed(host));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(((ServerEntity.Deleted) kit.getState()).released());
+      return null;
+    });
+  }
+
+  @Test
+  void aServerBootsFromItsVolumeReservedExportedAndInUseBeforeTheSpawn() {
+    hosts.up("h1");
+    ServerView building = createFromVolume(false);
+    assertEquals("", building.imageId(), "a volume-backed server has no image, as Nova shows it");
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    String attachment = BootVolume.attachmentId(id);
+    assertEquals(List.of("reserve v1 " + attachment + " " + id + " p1", "export h1 v1 h1",
+        "complete v1 " + attachment + " /dev/vda h1"), volumes.calls, "in use before the domain opens it");
+    assertEquals(List.of(new ServerVolume("v1", attachment, "/dev/vda", Optional.of("/pool/nimbus-volume-v1"))),
+        spawn.volumes(), "the domain's first disk is the volume's file");
+    assertTrue(spawn.boot().disk().isEmpty(), "no root disk of its own");
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    assertEquals("ACTIVE", get().status());
+    assertEquals(List.of("v1"), get().volumes().stream().map(ServerVolume::volumeId).toList());
+    assertTrue(kit.<StatusReply<ServerEntity.Actions>>runCommand(ServerEntity.GetActions::new).reply().getValue()
+        .actions().stream().noneMatch(a -> a.action().equals("attach_volume")), "the create's own step, not an action");
+    attached("v2");
+    assertEquals("/dev/vdb", get().volumes().get(1).device(), "a later volume comes after the boot disk");
+
+    deleteOn("h1");
+    assertTrue(volumes.calls.contains("release v1 " + attachment), "the volume survives its server: " + volumes.calls);
+    assertFalse(volumes.calls.contains("delete v1"));
+  }
+
+  @Test
+  void aBootVolumeToDeleteOnTerminationGoesWithItsServerOnceReleased() {
+    hosts.up("h1");
+    createFromVolume(true);
+    hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    kit.runCommand(new ServerEntity.Spawned("h1", PowerState.RUNNING));
+    deleteOn("h1");
+    List<String> calls = volumes.calls;
+    int released = calls.indexOf("release v1 " + BootVolume.attachmentId(id));
+    assertTrue(released >= 0 && calls.indexOf("delete v1") > released, "released, then deleted: " + calls);
+  }
+
+  @Test
+  void aNewBootVolumeIsCreatedFromItsImageAndBootedOnceAvailable() {
+    hosts.up("h1");
+    nimbus.storage.Volume asked = nimbus.storage.Volume.requested("v9", "p1", "u1", "", "", 3, Map.of(), "nova",
+        "__DEFAULT__", clock.instant());
+    volumes.createStatuses.addAll(List.of("creating", "creating", "available"));
+    ServerSpec spec = spec().withBoot(BootSource.fromVolume(BootVolume.created(asked, true)));
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(spec, r));
+    HostAgentCommand.SpawnServer spawn = hosts.awaitCommand("h1", HostAgentCommand.SpawnServer.class);
+    assertEquals("create v9 p1 3", volumes.calls.get(0));
+    assertEquals(3, volumes.calls.stream().filter(c -> c.startsWith("create")).count(), "asked until available");
+    assertEquals("reserve v9 " + BootVolume.attachmentId(id) + " " + id + " p1", volumes.calls.get(3));
+    assertEquals("/dev/vda", spawn.volumes().get(0).device());
+    assertTrue(spawn.volumes().get(0).deleteOnTermination());
+  }
+
+  @Test
+  void aNewBootVolumeInErrorFailsTheBuild() {
+    hosts.up("h1");
+    nimbus.storage.Volume asked = nimbus.storage.Volume.requested("v9", "p1", "u1", "", "", 1, Map.of(), "nova",
+        "__DEFAULT__", clock.instant());
+    volumes.createStatuses.add("error");
+    kit.<StatusReply<ServerView>>runCommand(r -> new ServerEntity.Create(
+        spec().withBoot(BootSource.fromVolume(BootVolume.created(asked, false))), r));
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("volume v9 did not become available"), get().toString());
+    assertTrue(hosts.claimedOn().isEmpty());
+  }
+
+  @Test
+  void aBootVolumeInUseFailsTheBuildBeforeAnyHostIsClaimedAndLeavesNothingHeld() {
+    hosts.up("h1");
+    volumes.reserveAnswer = Rejection.invalid("Invalid volume: Volume v1 status must be available to reserve,"
+        + " but the status is in-use.");
+    createFromVolume(false);
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("status must be available"), get().fault().toString());
+    assertTrue(hosts.claimedOn().isEmpty(), "no room held on any host");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(get().volumes().isEmpty(), "the errored server holds no volume");
+      assertTrue(((ServerEntity.Errored) kit.getState()).server().volumeChange().isEmpty());
+      return null;
+    });
+  }
+
+  @Test
+  void aBootVolumeItsStorageHostCannotExportEndsTheBuildWithTheHostAndTheVolumeLetGo() {
+    hosts.up("h1");
+    volumes.exportAnswer = Rejection.conflict("Volume v1 is stored on host h2 and cannot be attached to a server on"
+        + " host h1");
+    createFromVolume(false);
+    awaitStatus("ERROR");
+    assertTrue(get().fault().orElseThrow().message().contains("cannot be attached"), get().fault().toString());
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(hosts.released().contains("h1"), "the claim on h1 released");
+      assertTrue(volumes.calls.contains("release v1 " + BootVolume.attachmentId(id)), volumes.calls.toString());
+      assertTrue(get().volumes().isEmpty());
+      return null;
+    });
+  }
+
   /** The volumes and their storage host, answering as told (null: no answer, a lost message). */
   static final class ScriptedVolumes implements VolumeAttachments {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile StatusReply<String> reserveAnswer;
     volatile StatusReply<String> exportAnswer;
     volatile boolean exportLost;
+
+    /** The statuses a new volume answers with, one per ask (the last one stays). */
+    final java.util.Deque<String> createStatuses = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    @Override
+    public CompletionStage<StatusReply<String>> create(nimbus.storage.Volume volume) {
+      calls.add("create " + volume.id() + " " + volume.projectId() + " " + volume.size());
+      String status = createStatuses.size() > 1 ? createStatuses.poll() : createStatuses.peek();
+      return answer(StatusReply.success(status == null ? "available" : status));
+    }
 
     @Override
     public CompletionStage<StatusReply<String>> reserve(String volumeId, String attachmentId, String serverId,
@@ -1016,6 +1141,12 @@ class ServerEntityTest extends EntityTestSupport {
     @Override
     public CompletionStage<StatusReply<Done>> release(String volumeId, String attachmentId) {
       calls.add("release " + volumeId + " " + attachmentId);
+      return answer(StatusReply.ack());
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> delete(String volumeId) {
+      calls.add("delete " + volumeId);
       return answer(StatusReply.ack());
     }
 

@@ -50,7 +50,7 @@ final class ServerJson {
   /** The full view; fields in the order Nova writes them. */
   record Detail(String id, String name, List<Link> links, String status,
       @JsonProperty("tenant_id") String tenantId, @JsonProperty("user_id") String userId,
-      Map<String, String> metadata, String hostId, Ref image, Ref flavor, String created, String updated,
+      Map<String, String> metadata, String hostId, Object image, Ref flavor, String created, String updated,
       Map<String, Object> addresses, String accessIPv4, String accessIPv6,
       @JsonProperty("OS-DCF:diskConfig") String diskConfig,
       @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> progress,
@@ -81,6 +81,11 @@ final class ServerJson {
       @JsonProperty("request_id") String requestId, @JsonProperty("user_id") String userId,
       @JsonProperty("project_id") String projectId, @JsonProperty("start_time") String startTime, String message) {}
 
+  /** The server's image, or "" for one booted from a volume (as Nova shows a volume-backed server). */
+  private static Object image(ServerView s, String baseUrl) {
+    return s.imageId().isEmpty() ? "" : new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId()));
+  }
+
   static Summary summary(ServerView s, String baseUrl) {
     return new Summary(s.id(), s.name(), links(baseUrl, "servers", s.id()));
   }
@@ -92,7 +97,7 @@ final class ServerJson {
    */
   @JsonInclude(JsonInclude.Include.NON_ABSENT)
   record Basic(String id, String name, List<Link> links, String status, @JsonProperty("tenant_id") String tenantId,
-      @JsonProperty("user_id") String userId, Map<String, String> metadata, String hostId, Ref image, Ref flavor,
+      @JsonProperty("user_id") String userId, Map<String, String> metadata, String hostId, Object image, Ref flavor,
       String created, String updated, Map<String, List<PlainAddress>> addresses, String accessIPv4, String accessIPv6,
       @JsonProperty("OS-DCF:diskConfig") String diskConfig, Optional<Integer> progress, Optional<Fault> fault,
       Optional<String> adminPass) {}
@@ -111,7 +116,7 @@ final class ServerJson {
   static Detail detail(ServerView s, List<String> groups, String zone, String baseUrl, boolean admin,
       Microversion version) {
     return new Detail(s.id(), s.name(), links(baseUrl, "servers", s.id()), s.status(), s.projectId(), s.userId(),
-        s.metadata(), hostId(s), new Ref(s.imageId(), bookmark(baseUrl, "images", s.imageId())),
+        s.metadata(), hostId(s), image(s, baseUrl),
         new Ref(s.flavor().id(), bookmark(baseUrl, "flavors", s.flavor().id())), isoTime(s.created()),
         isoTime(s.updated()), addresses(s), s.access().ipv4().orElse(""), s.access().ipv6().orElse(""), "MANUAL",
         progress(s.status()), zone,

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import nimbus.compute.AccessAddresses;
+import nimbus.compute.BootSource;
 import nimbus.compute.BoundedPattern;
 import nimbus.compute.HostDirectory;
 import nimbus.compute.InstanceAction;
@@ -78,6 +79,7 @@ final class ServerRoutes extends ServiceRoutes {
   private final ClusterSharding sharding;
   private final ServerListing listing;
   private final BootSources bootSources;
+  private final BlockDeviceMappings bootMappings;
   private final RequestedNetworks networks;
   private final ServerSecurityGroups securityGroups;
   private final NovaFloatingIpRoutes floatingIps;
@@ -108,6 +110,7 @@ final class ServerRoutes extends ServiceRoutes {
     this.sharding = sharding;
     this.listing = listing;
     this.bootSources = new BootSources(sharding, timeout);
+    this.bootMappings = new BlockDeviceMappings(sharding, bootSources, timeout);
     this.networks = new RequestedNetworks(sharding, networkListing, blocking, timeout);
     this.securityGroups = new ServerSecurityGroups(sharding, networkListing, blocking, timeout);
     this.floatingIps = new NovaFloatingIpRoutes(sharding, networkListing, blocking, timeout, policy);
@@ -164,8 +167,10 @@ final class ServerRoutes extends ServiceRoutes {
     JsonNode server = request.get("server");
     Optional<String> description = description(server, version);
     String name = server.get("name").asText();
-    String imageRef = Ids.lastSegment(server.get("imageRef").asText());
-    if (!Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
+    String imageRef = Ids.lastSegment(server.path("imageRef").asText(""));
+    Optional<JsonNode> bootMapping = BlockDeviceMappings.bootMapping(server, !imageRef.isEmpty());
+    if (imageRef.isEmpty() && bootMapping.isEmpty()) throw ApiError.badRequest("Missing imageRef attribute");
+    if (bootMapping.isEmpty() && !Ids.isUuid(imageRef)) throw ApiError.badRequest("Invalid imageRef provided.");
     String flavorRef = Ids.lastSegment(server.get("flavorRef").asText());
     Map<String, String> metadata = Fields.metadata(server, "metadata");
     Optional<String> zone = Fields.text(server, "availability_zone");
@@ -175,6 +180,9 @@ final class ServerRoutes extends ServiceRoutes {
     int min = Fields.integer(server, "min_count").orElse(1);
     int max = Fields.integer(server, "max_count").orElse(min);
     if (min > max) throw ApiError.badRequest("min_count must be <= max_count");
+    if (bootMapping.isPresent() && max > 1) {
+      throw ApiError.badRequest("Cannot attach one or more volumes to multiple instances");
+    }
     boolean reservation = Fields.isTrue(server, "return_reservation_id");
     Optional<String> keyName = Fields.text(server, "key_name");
     Optional<String> userData = userData(server);
@@ -185,12 +193,19 @@ final class ServerRoutes extends ServiceRoutes {
             .thenCompose(key -> networks.resolve(ctx, Optional.ofNullable(server.get("networks")), max)
             .thenCombine(networks.securityGroups(ctx, Optional.ofNullable(server.get("security_groups"))),
                 ServerNetworks::withSecurityGroups)
-            .thenCompose(nics -> bootSources.resolve(imageRef, ctx.projectId(), flavor)
+            .thenCompose(nics -> bootSource(bootMapping, imageRef, ctx, flavor)
             .thenCompose(boot -> createAll(new ServerSpec(name, ctx.projectId(), ctx.userId(), flavor, boot,
                 metadata, keyName, group.map(g -> g.placement(ctx.projectId())), zone, nics,
                 key.map(Keypair::publicKey), userData, configDrive, accessAddresses(server))
                 .withDescription(description), max, requestId))))))
         .thenApply(id -> created(id, reservation, adminPass(server), askedGroups(server), baseUrl));
+  }
+
+  /** What the server boots: its boot mapping's volume, or its image. */
+  private CompletionStage<BootSource> bootSource(Optional<JsonNode> bootMapping, String imageRef, RequestContext ctx,
+      nimbus.compute.Flavor flavor) {
+    if (bootMapping.isEmpty()) return bootSources.resolve(imageRef, ctx.projectId(), flavor);
+    return bootMappings.boot(bootMapping.get(), ctx, flavor);
   }
 
   /**
@@ -479,7 +494,14 @@ final class ServerRoutes extends ServiceRoutes {
     Optional<String> name = Fields.text(args, "name");
     Optional<ServerEntity.NewDescription> description = newDescription(args, version);
     return unlocked(ctx, id)
-        .thenCompose(view -> bootSources.resolve(imageRef, ctx.projectId(), view.flavor()))
+        .thenCompose(view -> {
+          // its root disk is its volume: a new image would give it a second first disk
+          if (view.imageId().isEmpty()) {
+            throw ApiError.badRequest("Image " + imageRef + " is unacceptable: Unable to rebuild with a different image"
+                + " for a volume-backed server.");
+          }
+          return bootSources.resolve(imageRef, ctx.projectId(), view.flavor());
+        })
         .thenCompose(boot -> server(id).<ServerView>askWithStatus(r -> new ServerEntity.ForRequest(requestId,
             new ServerEntity.Rebuild(boot, name, accessAddresses(args), description, r)), timeout))
         .thenApply(view -> Json.response(202, Map.of("server", ServerJson.updated(view, baseUrl, version,

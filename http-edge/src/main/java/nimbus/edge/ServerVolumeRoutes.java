@@ -107,7 +107,7 @@ final class ServerVolumeRoutes extends ServiceRoutes {
     m.put("volumeId", v.volumeId());
     m.put("device", v.device());
     if (version.atLeast("2.70")) m.put("tag", null);
-    if (version.atLeast("2.79")) m.put("delete_on_termination", false);
+    if (version.atLeast("2.79")) m.put("delete_on_termination", v.deleteOnTermination());
     if (version.atLeast("2.89")) {
       m.put("attachment_id", v.attachmentId());
       m.put("bdm_uuid", UUID.nameUUIDFromBytes((serverId + "/bdm/" + v.volumeId()).getBytes(StandardCharsets.UTF_8))
@@ -119,7 +119,7 @@ final class ServerVolumeRoutes extends ServiceRoutes {
   /** Nova's {@code os-extended-volumes:volumes_attached} of a server view. */
   static List<Object> attached(ServerView s, Microversion version) {
     return s.volumes().stream().<Object>map(v -> version.atLeast("2.3")
-        ? Map.of("id", v.volumeId(), "delete_on_termination", false) : Map.of("id", v.volumeId())).toList();
+        ? Map.of("id", v.volumeId(), "delete_on_termination", v.deleteOnTermination()) : Map.of("id", v.volumeId())).toList();
   }
 
   private EntityRef<ServerEntity.Command> server(String id) {

@@ -114,6 +114,24 @@ class DomainXmlTest {
   }
 
   @Test
+  void aServerBootedFromAVolumeBootsTheVolumesFileAsItsFirstDiskAndHasNoRootDisk() throws Exception {
+    String xml = DomainXml.of(new DomainSpec("nimbus-5", "0b6f5e4e-1c39-4c7c-9d0a-2f0e6f4c1a15", "qemu",
+        1, 64, Optional.empty(), Optional.empty(), "", Optional.empty(),
+        Path.of("/inst/5/console.log"), List.of(), Optional.of(Path.of("/inst/5/disk.config")),
+        List.of(new DomainSpec.Volume("/pool/nimbus-volume-boot", "/dev/vda", "boot"),
+            new DomainSpec.Volume("/pool/nimbus-volume-v2", "/dev/vdb", "v2"))));
+    assertEquals("3", xpath(xml, "count(/domain/devices/disk)"), "the two volumes and the config drive, no root disk");
+    assertEquals("/pool/nimbus-volume-boot", xpath(xml, "/domain/devices/disk[1]/source/@file"));
+    assertEquals("vda", xpath(xml, "/domain/devices/disk[1]/target/@dev"));
+    assertEquals("virtio", xpath(xml, "/domain/devices/disk[1]/target/@bus"));
+    assertEquals("raw", xpath(xml, "/domain/devices/disk[1]/driver/@type"));
+    assertEquals("1", xpath(xml, "/domain/devices/disk[1]/boot/@order"), "booted first");
+    assertEquals("0", xpath(xml, "count(/domain/os/boot)"), "libvirt takes per-device boot order or os/boot, not both");
+    assertEquals("1", xpath(xml, "count(/domain/devices/disk[target/@dev='vda'])"), "listed once");
+    assertEquals("0", xpath(xml, "count(/domain/devices/disk[target/@dev='vdb']/boot)"));
+  }
+
+  @Test
   void aNicIsAddedToAndTakenOutOfADefinitionByItsMac() {
     String definition = "<domain>\n  <devices>\n    <interface type='bridge'>\n      <mac address='fa:16:3e:00:00:01'/>\n"
         + "    </interface>\n  </devices>\n</domain>\n";

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,6 +163,23 @@ class RealGuestTest {
     String domain = node.hypervisor().definition("nimbus-" + id).orElseThrow();
     assertTrue(domain.contains("_base/" + sha512), "the domain boots the cached kernel: " + domain);
     cli.run("admin", "server", "delete", "--wait", id);
+
+    // booted from a new volume the build makes from the image: the image's kernel boots the guest, the volume is its first disk
+    String fromVolume = cli.json("admin", "server", "create", "--image", "uploaded-guest", "--boot-from-volume", "1",
+        "--flavor", "m1.nano", "--wait", "from-volume").path("id").asText();
+    Eventually.until(Duration.ofSeconds(90), () -> cli.run("admin", "console", "log", "show", fromVolume)
+        .contains("GUEST-READY"));
+    JsonNode server = api.server(fromVolume);
+    assertEquals("", server.path("image").asText("not a string"), server.toString());
+    String volume = server.path("os-extended-volumes:volumes_attached").get(0).path("id").asText();
+    assertEquals("in-use", cli.json("admin", "volume", "show", volume).path("status").asText());
+    String booted = nimbus.node.hypervisor.DomainXml.diskOf(node.hypervisor().definition("nimbus-" + fromVolume)
+        .orElseThrow(), "/dev/vda");
+    assertTrue(booted.contains("nimbus-volume-" + volume), booted);
+    cli.run("admin", "server", "delete", "--wait", fromVolume);
+    assertEquals("available", cli.json("admin", "volume", "show", volume).path("status").asText(),
+        "the CLI's delete_on_termination is false: the volume survives its server");
+    cli.run("admin", "volume", "delete", volume);
   }
 
   static List<String> virshNames() throws Exception {

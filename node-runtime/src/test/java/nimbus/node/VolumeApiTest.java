@@ -264,6 +264,75 @@ class VolumeApiTest {
     assertEquals(202, owner.api().delete(owner.path("/volumes/" + volume)).status());
   }
 
+  /** A create that boots from {@code mappings} (block_device_mapping_v2), with no image. */
+  private static Api.Reply bootFrom(Tenant t, String mappings) {
+    return t.api().post("/compute/v2.1/servers", "{\"server\": {\"name\": \"bfv\", \"imageRef\": \"\", "
+        + "\"flavorRef\": \"42\", \"block_device_mapping_v2\": [" + mappings + "]}}");
+  }
+
+  private static String volumeMapping(String volumeId, String bootIndex, boolean deleteOnTermination) {
+    return "{\"source_type\": \"volume\", \"destination_type\": \"volume\", \"uuid\": \"" + volumeId
+        + "\", \"boot_index\": " + bootIndex + ", \"delete_on_termination\": " + deleteOnTermination + "}";
+  }
+
+  private static void assertBadMapping(Api.Reply r, String message) {
+    assertFault(r, 400, "badRequest");
+    assertTrue(r.body().path("badRequest").path("message").asText().contains(message), r.raw());
+  }
+
+  @Test
+  void aServerBootsFromItsVolumeWhichSurvivesItOrGoesWithItAndBadMappingsAreNovas400s() {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String volume = create(owner, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(owner, volume, "available");
+
+    // the attack: another project's volume is not found, as Nova reads it with the user's token
+    assertBadMapping(bootFrom(other, volumeMapping(volume, "0", false)),
+        "Block Device Mapping is Invalid: failed to get volume " + volume + ".");
+    assertBadMapping(bootFrom(owner, volumeMapping(volume, "0", false) + ", " + volumeMapping(volume, "0", false)),
+        "Boot sequence for the instance and image/block device mapping combination is not valid.");
+    assertBadMapping(bootFrom(owner, volumeMapping(volume, "-1", false)), "Boot sequence");
+    assertFault(bootFrom(owner, volumeMapping(volume, "0", false).replace("\"source_type\": \"volume\"",
+        "\"source_type\": \"floppy\"")), 400, "badRequest");
+    assertFault(bootFrom(owner, volumeMapping(volume, "0", false).replace("\"destination_type\": \"volume\"",
+        "\"destination_type\": \"tape\"")), 400, "badRequest");
+    assertBadMapping(bootFrom(owner, "{\"source_type\": \"volume\", \"boot_index\": 0}"), "Missing device UUID.");
+    assertBadMapping(owner.api().post("/compute/v2.1/servers", "{\"server\": {\"name\": \"bfv\", \"flavorRef\": \"42\"}}"),
+        "Missing imageRef attribute");
+    assertEquals("available", awaitStatus(owner, volume, "available").path("status").asText(), "nothing reserved");
+
+    Api.Reply created = bootFrom(owner, volumeMapping(volume, "0", false));
+    assertEquals(202, created.status(), created.raw());
+    String server = created.body().path("server").path("id").asText();
+    JsonNode active = owner.api().awaitStatus(server, "ACTIVE", WAIT);
+    assertEquals("", active.path("image").asText("not a string"), "a volume-backed server has no image: " + active);
+    assertEquals(volume, active.path("os-extended-volumes:volumes_attached").get(0).path("id").asText(), active.toString());
+    JsonNode inUse = awaitStatus(owner, volume, "in-use");
+    assertEquals(server, inUse.path("attachments").get(0).path("server_id").asText(), inUse.toString());
+    assertEquals("/dev/vda", inUse.path("attachments").get(0).path("device").asText(), inUse.toString());
+    assertBadMapping(owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume),
+        "Cannot detach a root device volume");
+    assertBadMapping(owner.api().post("/compute/v2.1/servers/" + server + "/action", "{\"rebuild\": {\"imageRef\": \""
+        + Api.TEST_IMAGE + "\"}}"), "Unable to rebuild with a different image for a volume-backed server.");
+
+    // a volume in use boots no second server: that one ends in ERROR with a fault, the volume stays the first's
+    String second = bootFrom(owner, volumeMapping(volume, "0", false)).body().path("server").path("id").asText();
+    JsonNode failed = owner.api().awaitStatus(second, "ERROR", WAIT);
+    assertTrue(failed.path("fault").path("message").asText().contains("status must be available"), failed.toString());
+    assertEquals(server, awaitStatus(owner, volume, "in-use").path("attachments").get(0).path("server_id").asText());
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + second).status());
+
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + server).status());
+    assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty(),
+        "delete_on_termination false: the volume survives its server");
+
+    String doomed = bootFrom(owner, volumeMapping(volume, "\"0\"", true)).body().path("server").path("id").asText();
+    owner.api().awaitStatus(doomed, "ACTIVE", WAIT);
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + doomed).status());
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/volumes/" + volume)).status() == 404);
+  }
+
   private static JsonNode awaitSnapshot(Tenant t, String id, String status) {
     return Eventually.await(WAIT, () -> {
       JsonNode s = t.api().get(t.path("/snapshots/" + id)).body().path("snapshot");
@@ -490,6 +559,36 @@ class VolumeApiTest {
     assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
     Eventually.until(WAIT, () -> t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
     assertEquals(0, gigabytesUsed(t));
+  }
+
+  @Test
+  void aServerBootsFromANewVolumeItsBuildMakesFromAnImageInItsProjectAndQuota() throws Exception {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String image = t.api().uploadImage("bfv-image", "qcow2", TestImages.qcow2(files.resolve("bfv.qcow2"), "64M"));
+    String mapping = "{\"source_type\": \"image\", \"destination_type\": \"volume\", \"uuid\": \"" + image
+        + "\", \"boot_index\": 0, \"volume_size\": 1, \"delete_on_termination\": true}";
+    // a private image of another project is not found; a new volume needs a size
+    assertBadMapping(bootFrom(other, mapping), "Block Device Mapping is Invalid: failed to get image " + image + ".");
+    assertBadMapping(bootFrom(t, mapping.replace("\"volume_size\": 1, ", "")),
+        "Images with destination_type 'volume' need to have a non-zero size specified");
+    assertTrue(t.api().get(t.path("/volumes")).body().path("volumes").isEmpty());
+
+    Api.Reply created = bootFrom(t, mapping);
+    assertEquals(202, created.status(), created.raw());
+    String server = created.body().path("server").path("id").asText();
+    JsonNode active = t.api().awaitStatus(server, "ACTIVE", WAIT);
+    assertEquals("", active.path("image").asText("not a string"), active.toString());
+    String volume = active.path("os-extended-volumes:volumes_attached").get(0).path("id").asText();
+    JsonNode inUse = awaitStatus(t, volume, "in-use");
+    assertEquals("true", inUse.path("bootable").asText(), inUse.toString());
+    assertEquals(image, inUse.path("volume_image_metadata").path("image_id").asText(), inUse.toString());
+    assertEquals("/dev/vda", inUse.path("attachments").get(0).path("device").asText(), inUse.toString());
+    assertEquals(1, gigabytesUsed(t), "the new volume counts in the project's volume quota");
+
+    assertEquals(204, t.api().delete("/compute/v2.1/servers/" + server).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + volume)).status() == 404);
+    Eventually.until(WAIT, () -> gigabytesUsed(t) == 0);
   }
 
   @Test

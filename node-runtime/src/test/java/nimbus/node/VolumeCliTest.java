@@ -14,8 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
- * delete; server add volume, server volume list and server remove volume; volume snapshot create,
- * list, show and delete, and volumes created from a snapshot, from a volume and from an image.
+ * delete; server add volume, server volume list and server remove volume; server create --volume
+ * (boot from volume); volume snapshot create, list, show and delete, and volumes created from a
+ * snapshot, from a volume and from an image.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -65,6 +66,15 @@ class VolumeCliTest {
     cli.run("user", "server", "remove", "volume", "cli-att-srv", "cli-att-vol");
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
     cli.run("user", "server", "delete", "--wait", "cli-att-srv");
+
+    // booted from the volume: its first disk, kept when the server goes (the CLI's delete_on_termination is false)
+    cli.json("user", "server", "create", "--flavor", "m1.nano", "--volume", "cli-att-vol", "--wait", "cli-bfv-srv");
+    JsonNode boot = cli.json("user", "server", "volume", "list", "cli-bfv-srv");
+    assertEquals(volumeId, boot.get(0).path("Volume ID").asText(), boot.toString());
+    assertEquals("/dev/vda", boot.get(0).path("Device").asText(), boot.toString());
+    assertEquals("in-use", status("cli-att-vol"));
+    cli.run("user", "server", "delete", "--wait", "cli-bfv-srv");
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
     cli.run("user", "volume", "delete", "cli-att-vol");
   }
 

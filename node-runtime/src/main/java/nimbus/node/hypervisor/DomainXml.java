@@ -1,8 +1,10 @@
 package nimbus.node.hypervisor;
 
+import java.util.Optional;
+
 /**
  * Builds libvirt domain XML from a {@link DomainSpec}: direct kernel boot when a kernel is
- * given, a virtio root disk when a disk is given, a read-only cdrom for a config drive, a virtio NIC (with its MAC, and on tenant
+ * given, a virtio root disk when a disk is given (else the volume at {@code /dev/vda}, booted first), a read-only cdrom for a config drive, a virtio NIC (with its MAC, and on tenant
  * networks its MTU and tap name) on its bridge for each NIC given,
  * the serial console logged to a file by virtlogd (that file is what the console-output API reads), no graphics
  * (headless).
@@ -25,7 +27,8 @@ public final class DomainXml {
       spec.ramdisk().ifPresent(r -> x.append("    <initrd>").append(escape(r.toString())).append("</initrd>\n"));
       x.append("    <cmdline>").append(escape(spec.cmdline())).append("</cmdline>\n");
     });
-    if (spec.kernel().isEmpty()) x.append("    <boot dev='hd'/>\n");
+    Optional<DomainSpec.Volume> bootVolume = bootVolume(spec);
+    if (spec.kernel().isEmpty() && bootVolume.isEmpty()) x.append("    <boot dev='hd'/>\n");
     x.append("  </os>\n");
     // ACPI, as Nova's libvirt driver gives every guest: without it QEMU's PCI bus takes no
     // hot-plugged device, so no volume or NIC could be attached to a running guest
@@ -34,6 +37,9 @@ public final class DomainXml {
     x.append("  <on_reboot>restart</on_reboot>\n");
     x.append("  <on_crash>destroy</on_crash>\n");
     x.append("  <devices>\n");
+    // a server booted from a volume: the volume's file is its first disk, and the one it boots
+    bootVolume.ifPresent(v -> x.append(volumeDisk(v.path(), v.device(), v.volumeId())
+        .replace("    </disk>\n", "      <boot order='1'/>\n    </disk>\n")));
     spec.disk().ifPresent(d -> {
       x.append("    <disk type='file' device='disk'>\n");
       x.append("      <driver name='qemu' type='qcow2'/>\n");
@@ -51,7 +57,9 @@ public final class DomainXml {
       x.append("      <readonly/>\n");
       x.append("    </disk>\n");
     });
-    for (DomainSpec.Volume v : spec.volumes()) x.append(volumeDisk(v.path(), v.device(), v.volumeId()));
+    for (DomainSpec.Volume v : spec.volumes()) {
+      if (bootVolume.filter(v::equals).isEmpty()) x.append(volumeDisk(v.path(), v.device(), v.volumeId()));
+    }
     for (DomainSpec.Nic nic : spec.nics()) x.append(nic(nic));
     // the console's output goes through virtlogd, which rotates the file at its max_size (2 MiB
     // unless /etc/libvirt/virtlogd.conf says otherwise): a guest that writes without end cannot
@@ -65,7 +73,13 @@ public final class DomainXml {
     return x.toString();
   }
 
-  static String escape(String s) {
+  /** The volume a domain without root disk or kernel boots: the one at its first virtio disk. */
+  private static Optional<DomainSpec.Volume> bootVolume(DomainSpec spec) {
+    if (spec.disk().isPresent() || spec.kernel().isPresent()) return Optional.empty();
+    return spec.volumes().stream().filter(v -> targetOf(v.device()).equals("vda")).findFirst();
+  }
+
+    static String escape(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("'", "&apos;").replace("\"", "&quot;");
   }

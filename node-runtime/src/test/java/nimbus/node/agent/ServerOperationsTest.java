@@ -222,6 +222,23 @@ class ServerOperationsTest {
   }
 
   @Test
+  void aServerBootedFromAVolumeRunsFromTheVolumesFileWithNoDiskOfItsOwn() throws Exception {
+    var volume = new nimbus.compute.ServerVolume("vol-boot", "att-1", "/dev/vda",
+        Optional.of("/pool/nimbus-volume-vol-boot"), true);
+    SpawnServer fromVolume = new SpawnServer(serverId, "vm", new Resources(1, 128, 1),
+        BootSource.fromVolume(nimbus.compute.BootVolume.existing("vol-boot", true)), true, List.of(), true, null,
+        List.of(volume));
+    assertEquals(PowerState.RUNNING, operations.spawn(fromVolume));
+    assertEquals(List.of(), commands.calls(), "no overlay to make: the volume is the disk");
+    assertFalse(Files.exists(disk));
+    String definition = definition();
+    String boot = nimbus.node.hypervisor.DomainXml.diskOf(definition, "/dev/vda");
+    assertTrue(boot.contains("<source file='/pool/nimbus-volume-vol-boot'/>"), definition);
+    assertTrue(boot.contains("bus='virtio'") && boot.contains("<boot order='1'/>"), definition);
+    assertFalse(definition.contains("<boot dev="), definition);
+  }
+
+  @Test
   void aResizeNeverShrinksTheDisk() throws Exception {
     running(2);
     commands.thenAnswer("{\"virtual-size\": " + 2 * GIB + "}");
