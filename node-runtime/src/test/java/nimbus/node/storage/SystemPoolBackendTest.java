@@ -181,4 +181,32 @@ class SystemPoolBackendTest {
     assertFalse(backend.volumes().containsKey(id));
     assertTrue(!Files.exists(volumes) || ours(volumes).isEmpty(), "nothing left in the pool");
   }
+
+  @Test
+  void aVolumeIsExportedAsQcow2WhoseBytesAsRawAreTheVolumesAndOnlyAsRawOrQcow2() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    String id = UUID.randomUUID().toString();
+    backend.create(id, GIB);
+    byte[] marker = "uploaded into an image".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (var f = new java.io.RandomAccessFile(backend.path(id), "rw")) {
+      f.seek(GIB / 3);
+      f.write(marker);
+    }
+    Path qcow2 = backend.exportImage(id, "qcow2");
+    assertEquals(java.util.Set.of(id), backend.volumes().keySet(), "an upload's file is no volume");
+    byte[] head = new byte[4];
+    try (var in = Files.newInputStream(qcow2)) {
+      assertEquals(4, in.read(head));
+    }
+    assertEquals("QFI\u00fb", new String(head, java.nio.charset.StandardCharsets.ISO_8859_1), "a qcow2 file");
+    Path raw = dir.resolve("back.raw");
+    Process p = new ProcessBuilder("qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString())
+        .redirectErrorStream(true).start();
+    assertEquals(0, p.waitFor());
+    assertEquals(-1L, Files.mismatch(raw, Path.of(backend.path(id))), "the image's bytes as raw are the volume's");
+    Path asRaw = backend.exportImage(id, "raw");
+    assertEquals(-1L, Files.mismatch(asRaw, Path.of(backend.path(id))));
+    assertThrows(StorageException.class, () -> backend.exportImage(id, "vmdk"));
+  }
 }
