@@ -267,7 +267,7 @@ public final class LibvirtPoolBackend implements StorageBackend {
     if (!UPLOAD_FORMATS.contains(diskFormat)) {
       throw new StorageException("A volume is uploaded as raw or qcow2, not " + diskFormat, null);
     }
-    if (dir.isEmpty()) throw new StorageException("A volume of a pool without files has no bytes to upload", null);
+    if (dir.isEmpty()) return zeros(volumeId, diskFormat);
     Path source = Path.of(path(volumeId));
     // one name per volume: a copy cut short by a crash is overwritten by the next
     Path target = dir.get().resolve(UPLOAD_PREFIX + volumeId);
@@ -282,6 +282,20 @@ public final class LibvirtPoolBackend implements StorageBackend {
       throw e instanceof StorageException s ? s : new StorageException("cannot convert the volume: " + e.getMessage(), e);
     }
     return target;
+  }
+
+  /** A pool without files (libvirt's test driver) holds no bytes: its volume uploads as zeros of its size. */
+  private Path zeros(String volumeId, String diskFormat) {
+    Long bytes = volumes().get(volumeId);
+    if (bytes == null) throw new StorageException("no storage for volume " + volumeId, null);
+    try {
+      Path target = Files.createTempFile(UPLOAD_PREFIX + volumeId, "." + diskFormat);
+      commands.run(List.of("qemu-img", "create", "-q", "-f", diskFormat, target.toString(), String.valueOf(bytes)),
+          Duration.ofMinutes(1));
+      return target;
+    } catch (IOException e) {
+      throw new StorageException("cannot write the volume's image: " + e.getMessage(), e);
+    }
   }
 
   /** Converts a volume's raw file to {@code diskFormat} in a new file. */

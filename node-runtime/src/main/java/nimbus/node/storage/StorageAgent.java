@@ -177,8 +177,11 @@ public final class StorageAgent {
       run(c.volumeId(), () -> backend.createFromImage(c.volumeId(), imageFile(c.file()), c.diskFormat(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.UploadToImage c) {
-      run(c.volumeId(), () -> upload(c), done -> c.replyTo().tell(StatusReply.ack()),
-          failed -> c.replyTo().tell(StatusReply.error(failed)));
+      run(c.volumeId(), () -> upload(c), done -> c.replyTo().tell(StatusReply.ack()), failed -> {
+        // the tenant sees only that the image never became active: the operator reads why here
+        ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
+        c.replyTo().tell(StatusReply.error(failed));
+      });
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));

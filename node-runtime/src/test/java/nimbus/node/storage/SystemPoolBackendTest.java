@@ -209,4 +209,29 @@ class SystemPoolBackendTest {
     assertEquals(-1L, Files.mismatch(asRaw, Path.of(backend.path(id))));
     assertThrows(StorageException.class, () -> backend.exportImage(id, "vmdk"));
   }
+
+  /** The round trip: an image's bytes into a volume, the volume out as qcow2, whose content is the image's. */
+  @Test
+  void aVolumeMadeFromAnImageIsExportedWithTheImagesContent() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    Path original = dir.resolve("content.raw");
+    byte[] content = new byte[2 * 1024 * 1024];
+    new java.util.Random(12).nextBytes(content);
+    Files.write(original, content);
+    String id = UUID.randomUUID().toString();
+    backend.createFromImage(id, original, "raw", GIB);
+    Path exported = backend.exportImage(id, "qcow2");
+    // qemu-img compares what a guest reads: past the image's 2 MiB, the volume's GiB must be zeros
+    Process compare = new ProcessBuilder("qemu-img", "compare", "-f", "raw", "-F", "qcow2", original.toString(),
+        exported.toString()).redirectErrorStream(true).start();
+    String said = new String(compare.getInputStream().readAllBytes());
+    assertEquals(0, compare.waitFor(), said);
+    content[1000] ^= 1;
+    Files.write(original, content);
+    Process differs = new ProcessBuilder("qemu-img", "compare", "-f", "raw", "-F", "qcow2", original.toString(),
+        exported.toString()).redirectErrorStream(true).start();
+    differs.getInputStream().readAllBytes();
+    assertEquals(1, differs.waitFor(), "the comparison can fail");
+  }
 }
