@@ -30,6 +30,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# the interop run requires the volume area too (every required volume test passes): tempest is told Cinder is there
+CINDER="${NIMBUS_CONFORMANCE_CINDER:-false}"
+[ "$MODE" = interop ] && CINDER=true
 
 # --- what the run needs: tempest (with stestr and subunit), qemu-img, curl, a JDK and Maven
 missing=()
@@ -331,7 +334,7 @@ backup = false
 nova = true
 glance = true
 neutron = true
-cinder = ${NIMBUS_CONFORMANCE_CINDER:-false}
+cinder = $CINDER
 swift = false
 heat = false
 horizon = false
@@ -340,8 +343,8 @@ chmod 600 "$WS/etc/tempest.conf"
 
 # --- the run: one tempest at a time, at most NIMBUS_CONFORMANCE_CONCURRENCY workers
 INTEROP_FILE="$WORK/interop.txt"
-# the required tests of the three areas, one regex each, as tempest's --include-list reads them
-grep -oE 'tempest\.api\.(identity|compute|image|network)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
+# the required tests of the areas, one regex each, as tempest's --include-list reads them
+grep -oE 'tempest\.api\.(identity|compute|image|network|volume)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
 case "$MODE" in
   all) SELECT=(--regex "$AREAS_REGEX") ;;
   interop) SELECT=(--include-list "$INTEROP_FILE") ;;
