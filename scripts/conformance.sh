@@ -3,7 +3,7 @@
 # Runs tempest's API tests for identity, compute, image and network against a fresh all-in-one node
 # (test:///default, temporary data dir, free ports), then writes the counts and the failures
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
-#   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
+#   --interop-only   only the interop 2020.06 required tests of those areas and the volume area (a quick check)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
 #   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with --interop-only)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
