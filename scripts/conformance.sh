@@ -3,7 +3,7 @@
 # Runs tempest's API tests for identity, compute, image and network against a fresh all-in-one node
 # (test:///default, temporary data dir, free ports), then writes the counts and the failures
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
-#   --interop-only   only the interop 2020.06 required tests of those areas (a quick check)
+#   --interop-only   only the interop 2020.06 required tests of those areas and the volume area (a quick check)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
 #   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with --interop-only)
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
@@ -30,6 +30,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# the interop run requires the volume area too (every required volume test passes): tempest is told Cinder is there
+CINDER="${NIMBUS_CONFORMANCE_CINDER:-false}"
+[ "$MODE" = interop ] && CINDER=true
 
 # --- what the run needs: tempest (with stestr and subunit), qemu-img, curl, a JDK and Maven
 missing=()
@@ -331,7 +334,7 @@ backup = false
 nova = true
 glance = true
 neutron = true
-cinder = ${NIMBUS_CONFORMANCE_CINDER:-false}
+cinder = $CINDER
 swift = false
 heat = false
 horizon = false
@@ -340,8 +343,8 @@ chmod 600 "$WS/etc/tempest.conf"
 
 # --- the run: one tempest at a time, at most NIMBUS_CONFORMANCE_CONCURRENCY workers
 INTEROP_FILE="$WORK/interop.txt"
-# the required tests of the three areas, one regex each, as tempest's --include-list reads them
-grep -oE 'tempest\.api\.(identity|compute|image|network)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
+# the required tests of the areas, one regex each, as tempest's --include-list reads them
+grep -oE 'tempest\.api\.(identity|compute|image|network|volume)\.[^ ]+' "$INTEROP_LIST" | sed -E 's/\[id-([0-9a-f-]+)\]$/[^ ]*id-\1/' | sort -u > "$INTEROP_FILE"
 case "$MODE" in
   all) SELECT=(--regex "$AREAS_REGEX") ;;
   interop) SELECT=(--include-list "$INTEROP_FILE") ;;

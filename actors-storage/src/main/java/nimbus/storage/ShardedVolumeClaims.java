@@ -17,7 +17,8 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * {@link VolumeClaims} and {@link SnapshotClaims} as messages: volumes to the sharded
- * {@link VolumeEntity}, the quota to the sharded {@link VolumeQuotaEntity}, files to
+ * {@link VolumeEntity}, the quota to the sharded {@link VolumeQuotaEntity}, images to the sharded
+ * {@link ImageEntity}, files to
  * the storage hosts' agents found through the receptionist. No storage host up is no answer (the
  * step asks again later).
  */
@@ -74,6 +75,23 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   @Override
   public CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes) {
     return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.CloneVolume(volumeId, sourceId, gigabytes, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> createImage(Image image) {
+    return sharding.entityRefFor(ImageEntity.TYPE_KEY, image.id())
+        .<StatusReply<Image>>ask(r -> new ImageEntity.Create(image, r), timeout)
+        .thenApply(created -> created.isSuccess() ? StatusReply.ack() : StatusReply.error(created.getError()));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> uploadToImage(String host, String volumeId, String imageId, String diskFormat) {
+    return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.UploadToImage(volumeId, imageId, diskFormat, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> discardImage(String imageId) {
+    return sharding.entityRefFor(ImageEntity.TYPE_KEY, imageId).ask(ImageEntity.Discard::new, timeout);
   }
 
   @Override

@@ -62,4 +62,12 @@ public sealed interface StorageHostCommand extends CborSerializable {
    */
   record CreateVolumeFromImage(String volumeId, String file, String diskFormat, int gigabytes,
       ActorRef<StatusReply<String>> replyTo) implements StorageHostCommand {}
+
+  /**
+   * Converts the volume's file to {@code diskFormat} ({@code qemu-img convert -f raw -O FMT}) and
+   * uploads it through the image store as the data of the queued image {@code imageId}; answered
+   * once the image is active (also when it was already).
+   */
+  record UploadToImage(String volumeId, String imageId, String diskFormat, ActorRef<StatusReply<Done>> replyTo)
+      implements StorageHostCommand {}
 }

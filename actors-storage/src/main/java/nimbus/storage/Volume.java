@@ -14,10 +14,11 @@ import nimbus.cluster.CborSerializable;
  * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any),
  * {@code image} the image its bytes were converted from (it is then bootable), {@code bootable}
  * and {@code readonly} Cinder's flags ({@code os-set_bootable}, {@code os-update_readonly_flag}; the
- * latter empty until first set, as Cinder shows it only then).
+ * latter empty until first set, as Cinder shows it only then), {@code upload} its copy into an image
+ * while one runs ({@code uploading}).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
- * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}; {@code deleted}
+ * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}; {@code deleted}
  * once gone (never shown).
  */
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
@@ -25,7 +26,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
     java.util.Set<String> snapshots, Optional<VolumeImage> image, boolean bootable,
-    Optional<Boolean> readonly)
+    Optional<Boolean> readonly, Optional<VolumeUpload> upload)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -39,6 +40,7 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String ATTACHING = "attaching";
   public static final String IN_USE = "in-use";
   public static final String DETACHING = "detaching";
+  public static final String UPLOADING = "uploading";
 
   public Volume {
     metadata = Map.copyOf(metadata);
@@ -49,6 +51,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     snapshots = snapshots == null ? java.util.Set.of() : java.util.Set.copyOf(snapshots);
     if (image == null) image = Optional.empty(); // absent in volumes of earlier versions
     if (readonly == null) readonly = Optional.empty();
+    if (upload == null) upload = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
@@ -56,28 +59,28 @@ public record Volume(String id, String projectId, String userId, String name, St
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
         0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty());
   }
 
   /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
   public Volume fromSnapshot(String snapshot, String snapshotHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
-        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly);
+        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly, upload);
   }
 
   /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
   public Volume fromVolume(String source, String sourceHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
-        snapshotId, Optional.of(source), snapshots, image, bootable, readonly);
+        snapshotId, Optional.of(source), snapshots, image, bootable, readonly, upload);
   }
 
   /** The requested volume made by converting the bytes of {@code source} (on whichever storage host takes it). */
   public Volume fromImage(VolumeImage source) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
-        Optional.of(source), true, readonly);
+        Optional.of(source), true, readonly, upload);
   }
 
   /** Whether a create that failed still holds quota: it gives it back, as nothing of it was made. */
@@ -106,7 +109,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -118,14 +121,16 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.FlagsSet e) {
       return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
           createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image,
-          e.bootable(), e.readonly());
+          e.bootable(), e.readonly(), upload);
     }
     if (event instanceof VolumeEntity.AttachmentDeclared e) {
       return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
           e.serverId(), e.device(), e.hostName(), e.device().map(d -> at))), at);
     }
     if (event instanceof VolumeEntity.StatusReset e) {
-      Volume reset = with(e.status(), size, quotaHeld, 0, mayBeStored(), host, fault, at);
+      // the steps stop, an upload's with them (its image stays as it is, for its owner to delete)
+      Volume reset = with(e.status(), size, quotaHeld, 0, mayBeStored(), host, fault, at).uploading(e.status(),
+          Optional.empty(), at);
       return e.detached() ? reset.attaching(e.status(), Optional.empty(), at) : reset;
     }
     if (event instanceof VolumeEntity.ForceDeleteRequested) {
@@ -133,7 +138,19 @@ public record Volume(String id, String projectId, String userId, String name, St
     }
     if (event instanceof VolumeEntity.SnapshotAdded e) return withSnapshots(e.snapshotId(), true, at);
     if (event instanceof VolumeEntity.SnapshotRemoved e) return withSnapshots(e.snapshotId(), false, at);
-    if (event instanceof VolumeEntity.VolumeReleased) return attaching(AVAILABLE, Optional.empty(), at);
+    if (event instanceof VolumeEntity.VolumeReleased) {
+      // released during a forced upload: the copy goes on, and the volume is available once it is over
+      return status.equals(UPLOADING) ? uploading(UPLOADING, upload.map(u -> u.returningTo(AVAILABLE)), at)
+          .attaching(UPLOADING, Optional.empty(), at) : attaching(AVAILABLE, Optional.empty(), at);
+    }
+    if (event instanceof VolumeEntity.UploadRequested e) {
+      return uploading(UPLOADING, Optional.of(new VolumeUpload(e.image(), status, false, Optional.empty())), at);
+    }
+    if (event instanceof VolumeEntity.UploadImageCreated) return uploading(status, upload.map(VolumeUpload::created), at);
+    if (event instanceof VolumeEntity.UploadFailed e) return uploading(status, upload.map(u -> u.failed(e.reason())), at);
+    if (event instanceof VolumeEntity.UploadEnded) {
+      return uploading(upload.map(VolumeUpload::priorStatus).orElse(status), Optional.empty(), at);
+    }
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {
       return with(DELETED, size, 0, 0, false, host, Optional.of(e.reason()), at);
@@ -169,7 +186,12 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
+  }
+
+  private Volume uploading(String s, Optional<VolumeUpload> u, Instant at) {
+    return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
+        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, u);
   }
 
   private Volume withSnapshots(String snapshot, boolean add, Instant at) {
@@ -177,7 +199,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (add) dependents.add(snapshot);
     else dependents.remove(snapshot);
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
-        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly);
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly, upload);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -189,6 +211,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
   }
 }

@@ -40,4 +40,16 @@ public interface VolumeClaims {
 
   /** The volume's file on {@code host} is removed (answered also when there is none). */
   CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId);
+
+  /** Image {@code image} is created as it is given (queued); answered also when it exists already. */
+  CompletionStage<StatusReply<Done>> createImage(Image image);
+
+  /**
+   * The storage host {@code host} converts the volume's file to {@code diskFormat} and uploads it as
+   * the data of image {@code imageId}; answered once the image is active (also when it was already).
+   */
+  CompletionStage<StatusReply<Done>> uploadToImage(String host, String volumeId, String imageId, String diskFormat);
+
+  /** Image {@code imageId} is deleted unless it has its data (answered also when there is nothing to do). */
+  CompletionStage<StatusReply<Done>> discardImage(String imageId);
 }

@@ -36,7 +36,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * an image that fails gives its quota back, as nothing of it was made). A create answers once the quota holds it (still {@code creating},
  * as Cinder answers 202), an extend once the quota holds the new size; a delete removes the file,
  * then gives the quota back, before the volume is gone. A failed extend gives back what the
- * quota held beyond the volume's size.
+ * quota held beyond the volume's size. An upload into an image creates the image, has the storage
+ * host copy the file into it, and discards the image if the copy fails; the volume is then as it was.
  */
 public final class VolumeEntity
     extends EventSourcedBehaviorWithEnforcedReplies<VolumeEntity.Command, VolumeEntity.Event, VolumeEntity.State> {
@@ -135,6 +136,13 @@ public final class VolumeEntity
   /** Cinder's os-force_delete (admins): a delete whatever the status, unless attached or with snapshots. */
   public record ForceDelete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Cinder's os-volume_upload_image: the volume's bytes into {@code image} (queued, of the volume's
+   * project), as its disk format; refused unless available (or in-use, with {@code force}).
+   * Answered once the upload is recorded ({@code uploading}); idempotent by image.
+   */
+  public record UploadToImage(Image image, boolean force, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -202,6 +210,18 @@ public final class VolumeEntity
   /** An admin set the status; {@code detached}: its attachment is over. */
   public record StatusReset(String status, boolean detached, Instant at) implements Event {}
 
+  /** An upload into {@code image} began: the volume is {@code uploading}. */
+  public record UploadRequested(Image image, Instant at) implements Event {}
+
+  /** The upload's image exists (queued). */
+  public record UploadImageCreated(Instant at) implements Event {}
+
+  /** The copy failed: its image is discarded before the upload ends. */
+  public record UploadFailed(String reason, Instant at) implements Event {}
+
+  /** The upload is over (its image active, or discarded): the volume is as it was before. */
+  public record UploadEnded(Instant at) implements Event {}
+
   /** An admin deletes it whatever its status was. */
   public record ForceDeleteRequested(Instant at) implements Event {}
 
@@ -217,7 +237,7 @@ public final class VolumeEntity
     Volume volume();
   }
 
-  /** Creating, extending or deleting: a step is under way. */
+  /** Creating, extending, uploading or deleting: a step is under way. */
   public record Busy(Volume volume) implements Existing {}
 
   /** Available, or in an error status: at rest until asked. */
@@ -294,6 +314,7 @@ public final class VolumeEntity
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Extend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(UploadToImage.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -359,7 +380,11 @@ public final class VolumeEntity
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
             + volumeId + " is not reserved for attachment " + c.attachmentId() + ".")))
         .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
-        .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
+        // a server may let go of a volume it is uploading with force: the copy goes on
+        .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
+            && s.volume().status().equals(Volume.UPLOADING)
+            ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()));
     for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
       b.forStateType(live)
           .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
@@ -381,6 +406,7 @@ public final class VolumeEntity
           })
           .onCommand(ForceDelete.class, (s, c) -> forceDelete(s.volume(), c))
           .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
+          .onCommand(UploadToImage.class, (s, c) -> upload(s.volume(), c))
           .onCommand(RemoveSnapshot.class, (s, c) -> s.volume().snapshots().contains(c.snapshotId())
               ? Effect().persist(new SnapshotRemoved(c.snapshotId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
               : Effect().reply(c.replyTo(), StatusReply.ack()))
@@ -523,6 +549,20 @@ public final class VolumeEntity
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
+  /** Cinder uploads an available volume, or with {@code force} one in use. */
+  private ReplyEffect<Event, State> upload(Volume v, UploadToImage c) {
+    if (v.upload().filter(u -> u.imageId().equals(c.image().id())).isPresent()) {
+      return Effect().reply(c.replyTo(), StatusReply.success(v));
+    }
+    boolean usable = v.status().equals(Volume.AVAILABLE) || c.force() && v.status().equals(Volume.IN_USE);
+    if (!usable) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be "
+          + (c.force() ? "available or in-use" : "available") + "."));
+    }
+    return Effect().persist(new UploadRequested(c.image(), now())).thenRun(this::drive)
+        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+  }
+
   private ReplyEffect<Event, State> extend(Volume v, Extend c) {
     if (!v.status().equals(Volume.AVAILABLE)) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
@@ -574,6 +614,7 @@ public final class VolumeEntity
             steps.ask("resize", () -> claims.resizeStorage(v.host().orElseThrow(), volumeId, v.targetSize()));
           }
         }
+        case Volume.UPLOADING -> v.upload().ifPresent(u -> driveUpload(v, u));
         case Volume.DELETING -> {
           if (v.stored()) {
             steps.ask("remove", () -> claims.removeStorage(v.host().orElseThrow(), volumeId));
@@ -588,6 +629,17 @@ public final class VolumeEntity
       }
     }
     steps.keepTicking(busy(state));
+  }
+
+  /** Its image made, then the host's copy into it; a failed copy's image is discarded before the upload ends. */
+  private void driveUpload(Volume v, VolumeUpload u) {
+    if (u.failure().isPresent()) {
+      steps.ask("discard", () -> claims.discardImage(u.imageId()));
+    } else if (!u.imageCreated()) {
+      steps.ask("image", () -> claims.createImage(u.image()));
+    } else {
+      steps.ask("upload", () -> claims.uploadToImage(v.host().orElseThrow(), volumeId, u.imageId(), u.image().diskFormat()));
+    }
   }
 
   private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
@@ -619,6 +671,17 @@ public final class VolumeEntity
       return persist(a.accepted() ? new StorageRemoved(now()) : failed(a));
     }
     if (step.equals("release") && a.accepted() && v.quotaHeld() > 0) return persist(new QuotaReleased(now()));
+    Optional<VolumeUpload> upload = v.upload().filter(u -> v.status().equals(Volume.UPLOADING));
+    if (upload.isPresent()) {
+      VolumeUpload u = upload.get();
+      if (step.equals("image") && !u.imageCreated() && u.failure().isEmpty()) {
+        return persist(a.accepted() ? new UploadImageCreated(now()) : new UploadFailed(a.refusal().get().message(), now()));
+      }
+      if (step.equals("upload") && u.imageCreated() && u.failure().isEmpty()) {
+        return persist(a.accepted() ? new UploadEnded(now()) : new UploadFailed(a.refusal().get().message(), now()));
+      }
+      if (step.equals("discard") && u.failure().isPresent() && a.accepted()) return persist(new UploadEnded(now()));
+    }
     return Effect().none().thenRun(this::drive).thenNoReply();
   }
 
@@ -674,7 +737,7 @@ public final class VolumeEntity
 
   private static State phaseOf(Volume v) {
     return switch (v.status()) {
-      case Volume.CREATING, Volume.EXTENDING, Volume.DELETING -> new Busy(v);
+      case Volume.CREATING, Volume.EXTENDING, Volume.DELETING, Volume.UPLOADING -> new Busy(v);
       case Volume.DELETED -> new Gone(v);
       default -> new Resting(v);
     };

@@ -80,4 +80,19 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   public CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId) {
     return step("remove " + host);
   }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> createImage(Image image) {
+    return step("image " + image.id());
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> uploadToImage(String host, String volumeId, String imageId, String diskFormat) {
+    return step("upload " + host + " " + imageId + " " + diskFormat);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> discardImage(String imageId) {
+    return step("discard " + imageId);
+  }
 }

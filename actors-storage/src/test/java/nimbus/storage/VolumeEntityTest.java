@@ -431,4 +431,82 @@ class VolumeEntityTest extends EntityTestSupport {
     Volume kept = awaitStatus(Volume.IN_USE);
     assertEquals(List.of(true, Optional.of(true)), List.of(kept.bootable(), kept.readonly()));
   }
+
+  private static Image queuedImage(String imageId, String diskFormat) {
+    ImageMetadata metadata = new ImageMetadata("from-volume", diskFormat, "bare", "private", false, 0, 0, Map.of(),
+        List.of());
+    return new Image(imageId, "p1", "queued", metadata, Optional.empty(), Optional.empty(), T0, T0);
+  }
+
+  @Test
+  void anUploadCreatesTheImageThenHasTheHostCopyTheFileAndResumesAfterARestart() {
+    createAvailable(1);
+    Image image = queuedImage("img-up", "qcow2");
+    Volume uploading = this.<Volume>ask(r -> new VolumeEntity.UploadToImage(image, false, r)).getValue();
+    assertEquals(Volume.UPLOADING, uploading.status());
+    assertEquals("img-up", uploading.upload().orElseThrow().imageId());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.UploadToImage(image, false, r)).isSuccess(), "idempotent");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.UploadToImage(queuedImage("img-other", "raw"), false, r)).getError()).kind(),
+        "one upload at a time");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.Delete::new).getError()).kind(),
+        "an uploading volume is not deleted");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("image img-up") >= 2, "asked again while unanswered");
+      return null;
+    });
+    assertEquals(0, claims.times("upload host-a img-up qcow2"), "no copy before its image exists");
+    claims.accept("image img-up");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("upload host-a img-up qcow2") >= 1);
+      return null;
+    });
+    kit.restart();
+    assertTrue(((VolumeEntity.Existing) kit.getState()).volume().upload().orElseThrow().imageCreated());
+    long before = claims.times("upload host-a img-up qcow2");
+    claims.accept("upload host-a img-up qcow2");
+    Volume done = awaitStatus(Volume.AVAILABLE);
+    assertTrue(claims.times("upload host-a img-up qcow2") > before, "the copy is asked again after the restart");
+    assertTrue(done.upload().isEmpty());
+    assertEquals(0, claims.times("discard img-up"));
+  }
+
+  @Test
+  void anInUseVolumeIsUploadedOnlyWithForceAndAFailedCopyDiscardsTheImageAndLeavesItInUse() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r));
+    awaitStatus(Volume.IN_USE);
+    Image image = queuedImage("img-f", "raw");
+    StatusReply<Volume> refused = ask(r -> new VolumeEntity.UploadToImage(image, false, r));
+    assertEquals("Invalid volume: Volume " + id + " status must be available.",
+        Rejection.from(refused.getError()).message());
+    assertEquals(Volume.UPLOADING, this.<Volume>ask(r -> new VolumeEntity.UploadToImage(image, true, r)).getValue().status());
+    claims.accept("image img-f");
+    claims.refuse("upload host-a img-f raw", Rejection.Kind.UNAVAILABLE, "qemu-img failed");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Optional.of("qemu-img failed"),
+          ((VolumeEntity.Existing) kit.getState()).volume().upload().orElseThrow().failure());
+      return null;
+    });
+    assertEquals(Volume.UPLOADING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "until its image is discarded");
+    claims.accept("discard img-f");
+    Volume back = awaitStatus(Volume.IN_USE);
+    assertEquals("s1", back.attachment().orElseThrow().serverId());
+    assertTrue(back.upload().isEmpty());
+  }
+
+  @Test
+  void aVolumeReleasedDuringAForcedUploadIsAvailableOnceTheUploadIsOver() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r));
+    awaitStatus(Volume.IN_USE);
+    this.<Volume>ask(r -> new VolumeEntity.UploadToImage(queuedImage("img-r", "raw"), true, r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess());
+    assertEquals(Volume.UPLOADING, ((VolumeEntity.Existing) kit.getState()).volume().status());
+    claims.accept("image img-r");
+    claims.accept("upload host-a img-r raw");
+    assertTrue(awaitStatus(Volume.AVAILABLE).attachment().isEmpty());
+  }
 }

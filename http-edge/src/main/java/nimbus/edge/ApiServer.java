@@ -99,7 +99,8 @@ public final class ApiServer extends AllDirectives {
         new ServerListing(ReadSideDatabase.get(system)), networkListing, HostDirectory.get(system), hostDownAfter,
         blocking, settings.askTimeout(), policy);
     this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)),
-        new nimbus.storage.SnapshotListing(ReadSideDatabase.get(system)), blocking, settings.askTimeout(), policy);
+        new nimbus.storage.SnapshotListing(ReadSideDatabase.get(system)), uploads.quotas(), blocking, settings.askTimeout(),
+        policy);
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network,
         HostDirectory.get(system), hostDownAfter);
     this.novaSecurityGroups = new NovaSecurityGroupRoutes(sharding, networkListing, blocking, settings.askTimeout(),

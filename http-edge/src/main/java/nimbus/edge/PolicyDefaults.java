@@ -174,9 +174,10 @@ final class PolicyDefaults {
     }
     r.put("volume:get_volume_metadata", READER);
     r.put("volume:update_readonly_flag", MEMBER);
-    for (String action : new String[] {"reserve", "unreserve", "attach", "detach", "set_bootable"}) {
+    for (String action : new String[] {"reserve", "unreserve", "attach", "detach", "set_bootable", "upload_image"}) {
       r.put("volume_extension:volume_actions:" + action, MEMBER);
     }
+    r.put("volume_extension:volume_actions:upload_public", ADMIN);
     r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);
     r.put("volume_extension:volume_admin_actions:force_delete", ADMIN);
     for (String change : new String[] {"volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",

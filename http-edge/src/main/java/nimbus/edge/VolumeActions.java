@@ -21,18 +21,23 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
  * {@code os-extend}; {@code os-set_bootable} and {@code os-update_readonly_flag}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
  * {@code os-detach}, which only record an attachment whoever calls them makes themselves (as
  * Cinder's do: the disk reaches a guest of this cloud through the compute API); and the admins'
- * {@code os-reset_status} and {@code os-force_delete}.
+ * {@code os-reset_status} and {@code os-force_delete}; and {@code os-volume_upload_image}, whose image the
+ * volume's own steps create and fill (counted against the project's image quota as uploads are).
  */
 final class VolumeActions {
+  private static final Set<String> UPLOAD_FIELDS = Set.of("image_name", "force", "disk_format", "container_format",
+      "visibility", "protected");
   private static final Set<String> ATTACH_FIELDS = Set.of("instance_uuid", "mountpoint", "host_name", "mode");
 
   private final Policy policy;
   private final Duration timeout;
   private final BiFunction<RequestContext, String, CompletionStage<Volume>> visible;
   private final Function<String, EntityRef<VolumeEntity.Command>> volume;
+  private final nimbus.storage.ImageQuotas imageQuotas;
 
   VolumeActions(Policy policy, Duration timeout, BiFunction<RequestContext, String, CompletionStage<Volume>> visible,
-      Function<String, EntityRef<VolumeEntity.Command>> volume) {
+      Function<String, EntityRef<VolumeEntity.Command>> volume, nimbus.storage.ImageQuotas imageQuotas) {
+    this.imageQuotas = imageQuotas;
     this.policy = policy;
     this.timeout = timeout;
     this.visible = visible;
@@ -89,8 +94,74 @@ final class VolumeActions {
         return visible.apply(ctx, id).thenCompose(v -> volume.apply(id).<Done>askWithStatus(VolumeEntity.ForceDelete::new,
             timeout)).thenApply(d -> accepted());
       }
+      case "os-volume_upload_image" -> {
+        policy.enforce(ctx, "volume_extension:volume_actions:upload_image");
+        return uploadImage(ctx, id, body);
+      }
       default -> throw ApiError.badRequest("There is no such action: " + String.join(",", names(in)));
     }
+  }
+
+  /** Cinder's schema; its volumes are uploaded as raw or qcow2 files (those its generic driver writes), bare. */
+  private CompletionStage<HttpResponse> uploadImage(RequestContext ctx, String id, JsonNode body) {
+    if (!body.isObject()) throw ApiError.badRequest("Invalid input for field/attribute os-volume_upload_image.");
+    for (String field : names(body)) {
+      if (!UPLOAD_FIELDS.contains(field)) {
+        throw ApiError.badRequest("Invalid input for field/attribute os-volume_upload_image. Additional properties are"
+            + " not allowed ('" + field + "' was unexpected)");
+      }
+    }
+    String name = text(body, "image_name", 255).orElseThrow(() -> ApiError.badRequest(
+        "Invalid input for field/attribute os-volume_upload_image. 'image_name' is a required property"));
+    if (name.isEmpty()) throw ApiError.badRequest("Invalid input for field/attribute image_name. It is too short.");
+    String diskFormat = text(body, "disk_format", 255).orElse("raw");
+    if (!diskFormat.equals("raw") && !diskFormat.equals("qcow2")) {
+      throw ApiError.badRequest("Invalid input for field/attribute disk_format. Value: " + diskFormat
+          + ". It must be one of: raw, qcow2.");
+    }
+    String containerFormat = text(body, "container_format", 255).orElse("bare");
+    if (!containerFormat.equals("bare")) {
+      throw ApiError.badRequest("Invalid input for field/attribute container_format. Value: " + containerFormat
+          + ". It must be bare.");
+    }
+    String visibility = text(body, "visibility", 255).orElse("private");
+    if (!nimbus.storage.ImageMetadata.VISIBILITIES.contains(visibility)) {
+      throw ApiError.badRequest("Invalid input for field/attribute visibility. Value: " + visibility
+          + ". It must be one of: community, public, private, shared.");
+    }
+    if (visibility.equals("public")) policy.enforce(ctx, "volume_extension:volume_actions:upload_public");
+    boolean force = body.has("force") && flag(body, "force");
+    boolean isProtected = body.has("protected") && flag(body, "protected");
+    return visible.apply(ctx, id).thenCompose(v -> imageQuotas.checkRoomForImage(v.projectId()).thenCompose(room -> {
+      java.time.Instant now = java.time.Instant.now();
+      // what Cinder carries over of the image the volume was made from
+      int minDisk = v.image().map(nimbus.storage.VolumeImage::minDisk).orElse(0);
+      int minRam = v.image().map(nimbus.storage.VolumeImage::minRam).orElse(0);
+      nimbus.storage.Image image = new nimbus.storage.Image(UUID.randomUUID().toString(), v.projectId(), "queued",
+          new nimbus.storage.ImageMetadata(name, diskFormat, containerFormat, visibility, isProtected, minDisk, minRam,
+              java.util.Map.of(), List.of()), Optional.empty(), Optional.empty(), now, now);
+      return volume.apply(id).<Volume>askWithStatus(r -> new VolumeEntity.UploadToImage(image, force, r), timeout)
+          .thenApply(uploading -> Json.response(202, java.util.Map.of("os-volume_upload_image",
+              uploadView(uploading, image))));
+    }));
+  }
+
+  /** Cinder's answer to an upload: the volume, uploading, and the image it goes into. */
+  private static java.util.Map<String, Object> uploadView(Volume v, nimbus.storage.Image image) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("id", v.id());
+    m.put("updated_at", VolumeRoutes.TIME.format(v.updatedAt()));
+    m.put("status", v.status());
+    m.put("display_description", v.description());
+    m.put("size", v.size());
+    m.put("volume_type", VolumeRoutes.type());
+    m.put("image_id", image.id());
+    m.put("container_format", image.metadata().containerFormat());
+    m.put("disk_format", image.diskFormat());
+    m.put("image_name", image.name());
+    m.put("protected", image.metadata().deletionProtected());
+    m.put("visibility", image.visibility());
+    return m;
   }
 
   /** Cinder's schema: a mountpoint, and a server or a host that uses the volume. */

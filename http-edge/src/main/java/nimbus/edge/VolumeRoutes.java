@@ -51,7 +51,7 @@ final class VolumeRoutes extends ServiceRoutes {
   private final BootSources images;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
-      Executor blocking, Duration timeout, Policy policy) {
+      nimbus.storage.ImageQuotas imageQuotas, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.images = new BootSources(sharding, timeout);
     this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
@@ -60,7 +60,7 @@ final class VolumeRoutes extends ServiceRoutes {
     this.blocking = blocking;
     this.timeout = timeout;
     this.policy = policy;
-    this.actions = new VolumeActions(policy, timeout, this::visible, this::volume);
+    this.actions = new VolumeActions(policy, timeout, this::visible, this::volume, imageQuotas);
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
         "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
         this::visible, Volume::metadata, (id, metadata) -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Update(
@@ -413,7 +413,7 @@ final class VolumeRoutes extends ServiceRoutes {
     return Json.response(status, Map.of("volume", view));
   }
 
-  private static Map<String, Object> type() {
+  static Map<String, Object> type() {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("id", DEFAULT_TYPE_ID);
     t.put("name", DEFAULT_TYPE);

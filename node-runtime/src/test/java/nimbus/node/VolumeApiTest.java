@@ -561,6 +561,87 @@ class VolumeApiTest {
     assertEquals(0, gigabytesUsed(t));
   }
 
+  /** The round trip through the API: an image into a volume, the volume into a new image of the project. */
+  @Test
+  void aVolumeMadeFromAnImageIsUploadedIntoANewActiveImageOfItsProject() throws Exception {
+    Tenant t = newProject();
+    Path original = files.resolve("content.raw");
+    byte[] content = new byte[2 * 1024 * 1024];
+    new java.util.Random(12).nextBytes(content);
+    java.nio.file.Files.write(original, content);
+    String source = t.api().uploadImage("content", "raw", original);
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"imageRef\": \"" + source + "\"}}");
+    JsonNode made = awaitStatus(t, volume, "available");
+    Api.Reply r = t.api().post(t.path("/volumes/" + volume + "/action"), "{\"os-volume_upload_image\": {\"image_name\":"
+        + " \"uploaded\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", \"force\": false}}");
+    assertEquals(202, r.status(), r.raw());
+    JsonNode answer = r.body().path("os-volume_upload_image");
+    assertEquals(volume, answer.path("id").asText(), r.raw());
+    assertEquals("uploading", answer.path("status").asText());
+    assertEquals("qcow2", answer.path("disk_format").asText());
+    assertEquals("bare", answer.path("container_format").asText());
+    assertEquals("uploaded", answer.path("image_name").asText());
+    assertEquals(1, answer.path("size").asInt());
+    assertTrue(answer.path("volume_type").isObject() && answer.has("updated_at") && answer.has("display_description"),
+        r.raw());
+    String image = answer.path("image_id").asText();
+    JsonNode active = Eventually.await(WAIT, () -> {
+      JsonNode i = t.api().get("/image/v2/images/" + image).body();
+      return i.path("status").asText().equals("active") ? i : null;
+    });
+    assertEquals(t.projectId(), active.path("owner").asText(), active.toString());
+    assertEquals("uploaded", active.path("name").asText());
+    assertEquals("private", active.path("visibility").asText());
+    assertEquals(made.path("volume_image_metadata").path("min_disk").asInt(), active.path("min_disk").asInt());
+    awaitStatus(t, volume, "available");
+    byte[] data = t.api().getBytes("/image/v2/images/" + image + "/file").body();
+    assertEquals(data.length, active.path("size").asLong());
+    assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data)),
+        active.path("checksum").asText());
+    Path uploaded = files.resolve("uploaded.qcow2");
+    java.nio.file.Files.write(uploaded, data);
+    // the test driver's volumes hold no bytes (SystemPoolBackendTest converts real ones): a qcow2 of the volume's size
+    String info = TestImages.info(uploaded);
+    assertTrue(info.contains("(1073741824 bytes)") && info.contains("file format: qcow2"), info);
+  }
+
+  @Test
+  void anUploadIsRefusedForBadFormatsABusyVolumeAReaderAndAnotherProject() {
+    Tenant t = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    String action = t.path("/volumes/" + volume + "/action");
+    assertFault(t.api().post(action, "{\"os-volume_upload_image\": {\"image_name\": \"x\", \"disk_format\": \"vmdk\"}}"),
+        400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-volume_upload_image\": {\"disk_format\": \"raw\"}}"), 400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-volume_upload_image\": {\"image_name\": \"x\", \"container_format\":"
+        + " \"ovf\"}}"), 400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-volume_upload_image\": {\"image_name\": \"x\", \"visibility\":"
+        + " \"public\"}}"), 403, "forbidden");
+    assertEquals(202, t.api().post(action, "{\"os-reserve\": {}}").status());
+    Api.Reply busy = t.api().post(action, "{\"os-volume_upload_image\": {\"image_name\": \"x\", \"force\": true}}");
+    assertFault(busy, 400, "badRequest");
+    assertEquals("Invalid volume: Volume " + volume + " status must be available or in-use.",
+        busy.body().path("badRequest").path("message").asText(), busy.raw());
+    assertEquals(202, t.api().post(action, "{\"os-unreserve\": {}}").status());
+    Tenant other = newProject();
+    assertFault(other.api().post(other.path("/volumes/" + volume + "/action"),
+        "{\"os-volume_upload_image\": {\"image_name\": \"stolen\"}}"), 404, "itemNotFound");
+    assertFault(other.api().post(t.path("/volumes/" + volume + "/action"),
+        "{\"os-volume_upload_image\": {\"image_name\": \"stolen\"}}"), 404, "itemNotFound");
+    String reader = "reader-" + UUID.randomUUID().toString().substring(0, 8);
+    String userId = admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + reader + "\", \"password\": \"pw-"
+        + reader + "\", \"default_project_id\": \"" + t.projectId() + "\"}}").body().path("user").path("id").asText();
+    String roleId = admin.get("/identity/v3/roles?name=reader").body().path("roles").get(0).path("id").asText();
+    assertEquals(204, admin.put("/identity/v3/projects/" + t.projectId() + "/users/" + userId + "/roles/" + roleId).status());
+    String project = admin.get("/identity/v3/projects/" + t.projectId()).body().path("project").path("name").asText();
+    Api readerApi = admin.as(reader, "pw-" + reader, project);
+    assertFault(readerApi.post(action, "{\"os-volume_upload_image\": {\"image_name\": \"x\"}}"), 403, "forbidden");
+    assertEquals("available", awaitStatus(t, volume, "available").path("status").asText());
+    assertTrue(t.api().get("/image/v2/images?owner=" + t.projectId()).body().path("images").isEmpty(),
+        "no refused upload made an image");
+  }
+
   @Test
   void aServerBootsFromANewVolumeItsBuildMakesFromAnImageInItsProjectAndQuota() throws Exception {
     Tenant t = newProject();

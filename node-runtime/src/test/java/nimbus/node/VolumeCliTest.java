@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
  * delete; server add volume, server volume list and server remove volume; server create --volume
- * (boot from volume); volume snapshot create, list, show and delete, and volumes created from a
- * snapshot, from a volume and from an image.
+ * (boot from volume); volume snapshot create, list, show and delete, volumes created from a
+ * snapshot, from a volume and from an image, and an image created from a volume
+ * ({@code image create --volume}).
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -121,6 +122,14 @@ class VolumeCliTest {
     JsonNode shown = cli.json("user", "volume", "show", "cli-img-vol");
     assertEquals("true", shown.path("bootable").asText(), shown.toString());
     assertTrue(shown.path("volume_image_metadata").toString().contains(imageId), shown.toString());
+    JsonNode upload = cli.json("user", "image", "create", "--volume", "cli-img-vol", "--disk-format", "qcow2",
+        "cli-vol-upload");
+    assertEquals("cli-vol-upload", upload.path("image_name").asText(), upload.toString());
+    String uploaded = upload.path("image_id").asText();
+    Eventually.until(Duration.ofSeconds(30),
+        () -> cli.json("user", "image", "show", uploaded).path("status").asText().equals("active"));
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-img-vol").equals("available"));
+    assertEquals("qcow2", cli.json("user", "image", "show", uploaded).path("disk_format").asText());
     cli.run("user", "volume", "delete", "cli-img-vol");
     Eventually.until(Duration.ofSeconds(30), () -> !cli.run("user", "volume", "list").contains("cli-img-vol"));
   }

@@ -32,6 +32,10 @@ public final class LibvirtPoolBackend implements StorageBackend {
   public static final String SNAPSHOT_PREFIX = "nimbus-snapshot-";
   /** An image's bytes being converted into a volume: not yet the volume, and never listed as one. */
   public static final String PARTIAL_PREFIX = "nimbus-partial-";
+  /** A volume's bytes being converted for an upload into the image service: never listed as a volume. */
+  public static final String UPLOAD_PREFIX = "nimbus-upload-";
+  /** The formats a volume is uploaded as (Cinder's generic driver's). */
+  static final java.util.Set<String> UPLOAD_FORMATS = java.util.Set.of("raw", "qcow2");
   private static final Duration CONVERT_TIMEOUT = Duration.ofMinutes(30);
   private static final Pattern VIRTUAL_SIZE = Pattern.compile("\"virtual-size\"\\s*:\\s*(\\d+)");
   /** qemu-img's driver for each image disk format it converts (kernels, ramdisks and ISOs are raw bytes). */
@@ -256,6 +260,47 @@ public final class LibvirtPoolBackend implements StorageBackend {
       pool.refresh(0);
       return null;
     });
+  }
+
+  @Override
+  public Path exportImage(String volumeId, String diskFormat) {
+    if (!UPLOAD_FORMATS.contains(diskFormat)) {
+      throw new StorageException("A volume is uploaded as raw or qcow2, not " + diskFormat, null);
+    }
+    if (dir.isEmpty()) return zeros(volumeId, diskFormat);
+    Path source = Path.of(path(volumeId));
+    // one name per volume: a copy cut short by a crash is overwritten by the next
+    Path target = dir.get().resolve(UPLOAD_PREFIX + volumeId);
+    try {
+      commands.run(exportCommand(source, diskFormat, target), CONVERT_TIMEOUT);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(target);
+      } catch (IOException ignored) {
+        // overwritten by the step's retry
+      }
+      throw e instanceof StorageException s ? s : new StorageException("cannot convert the volume: " + e.getMessage(), e);
+    }
+    return target;
+  }
+
+  /** A pool without files (libvirt's test driver) holds no bytes: its volume uploads as zeros of its size. */
+  private Path zeros(String volumeId, String diskFormat) {
+    Long bytes = volumes().get(volumeId);
+    if (bytes == null) throw new StorageException("no storage for volume " + volumeId, null);
+    try {
+      Path target = Files.createTempFile(UPLOAD_PREFIX + volumeId, "." + diskFormat);
+      commands.run(List.of("qemu-img", "create", "-q", "-f", diskFormat, target.toString(), String.valueOf(bytes)),
+          Duration.ofMinutes(1));
+      return target;
+    } catch (IOException e) {
+      throw new StorageException("cannot write the volume's image: " + e.getMessage(), e);
+    }
+  }
+
+  /** Converts a volume's raw file to {@code diskFormat} in a new file. */
+  static List<String> exportCommand(Path raw, String diskFormat, Path target) {
+    return List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", diskFormat, raw.toString(), target.toString());
   }
 
   /** qemu-img's name of a disk format; a format it is not given explicitly is never converted. */

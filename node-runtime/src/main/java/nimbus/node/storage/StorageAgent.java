@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A storage host's agent: makes (empty or from images), grows, copies and removes volumes' and snapshots' files in its
+ * A storage host's agent: makes (empty or from images), grows, copies, uploads into images and removes volumes' and
+ * snapshots' files in its
  * {@link StorageBackend}
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
  * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
@@ -53,19 +54,29 @@ public final class StorageAgent {
     java.nio.file.Path file(String ref) throws java.io.IOException;
   }
 
+  /** Where the host uploads volumes' bytes as images' data (the image store's own upload). Blocking. */
+  public interface ImageSink {
+    /** Whether the image has its data already (an upload asked again after it was done). */
+    boolean hasData(String imageId) throws java.io.IOException;
+
+    /** Uploads {@code file} as the data of the queued image; returns once the image is active. */
+    void upload(String imageId, java.nio.file.Path file) throws java.io.IOException;
+  }
+
   /**
    * The agent of storage host {@code host}; {@code lookup} reads a volume's entity (empty when
-   * there is no such volume, or it is gone), {@code images} finds images' bytes on this host.
+   * there is no such volume, or it is gone), {@code images} finds images' bytes on this host,
+   * {@code uploads} takes volumes' bytes into images.
    */
   public static Behavior<Message> create(String host, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, Duration reconcileInterval,
-      Executor blocking) {
+      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
+      Duration reconcileInterval, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
       timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
-      return new StorageAgent(ctx, host, backend, lookup, images, blocking).running();
+      return new StorageAgent(ctx, host, backend, lookup, images, uploads, blocking).running();
     }));
   }
 
@@ -75,11 +86,14 @@ public final class StorageAgent {
   private final Function<String, CompletionStage<Optional<Volume>>> lookup;
   private final Executor blocking;
   private final ImageFiles images;
+  private final ImageSink uploads;
   private final Set<String> busy = new HashSet<>();
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, Executor blocking) {
+      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
+      Executor blocking) {
     this.ctx = ctx;
+    this.uploads = uploads;
     this.images = images;
     this.host = host;
     this.backend = backend;
@@ -162,6 +176,12 @@ public final class StorageAgent {
     } else if (command instanceof StorageHostCommand.CreateVolumeFromImage c) {
       run(c.volumeId(), () -> backend.createFromImage(c.volumeId(), imageFile(c.file()), c.diskFormat(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.UploadToImage c) {
+      run(c.volumeId(), () -> upload(c), done -> c.replyTo().tell(StatusReply.ack()), failed -> {
+        // the tenant sees only that the image never became active: the operator reads why here
+        ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
+        c.replyTo().tell(StatusReply.error(failed));
+      });
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> backend.remove(c.volumeId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
@@ -174,6 +194,21 @@ public final class StorageAgent {
     if (!busy.add(volumeId)) return;
     ctx.pipeToSelf(CompletableFuture.runAsync(work, blocking), (v, e) -> new Finished(volumeId,
         e == null ? () -> ok.accept(Done.getInstance()) : () -> failed.accept(reason(e))));
+  }
+
+  /** The volume's bytes converted, then uploaded; an image that has its data already is left as it is. */
+  private void upload(StorageHostCommand.UploadToImage c) {
+    try {
+      if (uploads.hasData(c.imageId())) return;
+      java.nio.file.Path file = backend.exportImage(c.volumeId(), c.diskFormat());
+      try {
+        uploads.upload(c.imageId(), file);
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    } catch (java.io.IOException e) {
+      throw new StorageException("Upload to image failed: " + e.getMessage(), e);
+    }
   }
 
   private java.nio.file.Path imageFile(String ref) {

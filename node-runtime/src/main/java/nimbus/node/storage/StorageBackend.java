@@ -46,6 +46,12 @@ public interface StorageBackend extends AutoCloseable {
    */
   void createFromImage(String volumeId, java.nio.file.Path image, String diskFormat, long bytes);
 
+  /**
+   * A new file of the volume's bytes as {@code diskFormat} ({@code raw} or {@code qcow2}), for an
+   * upload into the image service; the caller removes it once it is uploaded.
+   */
+  java.nio.file.Path exportImage(String volumeId, String diskFormat);
+
   @Override
   void close();
 }

@@ -34,6 +34,8 @@ class StorageAgentTest {
   private final LibvirtPoolBackend backend = new LibvirtPoolBackend("test:///default", "default-pool", Optional.empty());
   /** What the entities say of each volume; absent: no such volume. */
   private final Map<String, Volume> entities = new ConcurrentHashMap<>();
+  private final java.util.Set<String> imagesWithData = ConcurrentHashMap.newKeySet();
+  private final java.util.List<String> uploaded = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
 
   @AfterEach
@@ -44,7 +46,17 @@ class StorageAgentTest {
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
     kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
-        java.nio.file.Path::of,
+        java.nio.file.Path::of, new StorageAgent.ImageSink() {
+          @Override
+          public boolean hasData(String imageId) {
+            return imagesWithData.contains(imageId);
+          }
+
+          @Override
+          public void upload(String imageId, java.nio.file.Path file) {
+            uploaded.add(imageId);
+          }
+        },
         reconcileEvery, Executors.newCachedThreadPool()));
     TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
     return listing.awaitAssert(Duration.ofSeconds(5), () -> {
@@ -58,7 +70,7 @@ class StorageAgentTest {
   private Volume volume(String id, Optional<String> on) {
     return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
         Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty());
   }
 
   @Test
@@ -125,5 +137,26 @@ class StorageAgentTest {
     assertTrue(left.containsKey(mine) && left.containsKey(creating));
     backend.remove(mine);
     backend.remove(creating);
+  }
+
+  @Test
+  void anUploadAskedAgainAfterItsImageHasItsDataIsAnsweredAndAnotherFormatIsRefused() {
+    ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
+    String id = UUID.randomUUID().toString();
+    TestProbe<StatusReply<String>> created = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.CreateVolume(id, 1, created.ref()));
+    created.receiveMessage(Duration.ofSeconds(10));
+    imagesWithData.add("img-done");
+    TestProbe<StatusReply<Done>> answer = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.UploadToImage(id, "img-done", "raw", answer.ref()));
+    assertTrue(answer.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    assertTrue(uploaded.isEmpty(), "nothing uploaded again: " + uploaded);
+    agent.tell(new StorageHostCommand.UploadToImage(id, "img-new", "qcow2", answer.ref()));
+    assertTrue(answer.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    assertEquals(java.util.List.of("img-new"), uploaded);
+    agent.tell(new StorageHostCommand.UploadToImage(id, "img-vmdk", "vmdk", answer.ref()));
+    StatusReply<Done> refused = answer.receiveMessage(Duration.ofSeconds(10));
+    assertTrue(refused.isError());
+    assertTrue(refused.getError().getMessage().contains("raw or qcow2"), refused.getError().getMessage());
   }
 }

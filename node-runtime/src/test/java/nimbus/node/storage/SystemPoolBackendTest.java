@@ -181,4 +181,57 @@ class SystemPoolBackendTest {
     assertFalse(backend.volumes().containsKey(id));
     assertTrue(!Files.exists(volumes) || ours(volumes).isEmpty(), "nothing left in the pool");
   }
+
+  @Test
+  void aVolumeIsExportedAsQcow2WhoseBytesAsRawAreTheVolumesAndOnlyAsRawOrQcow2() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    String id = UUID.randomUUID().toString();
+    backend.create(id, GIB);
+    byte[] marker = "uploaded into an image".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (var f = new java.io.RandomAccessFile(backend.path(id), "rw")) {
+      f.seek(GIB / 3);
+      f.write(marker);
+    }
+    Path qcow2 = backend.exportImage(id, "qcow2");
+    assertEquals(java.util.Set.of(id), backend.volumes().keySet(), "an upload's file is no volume");
+    byte[] head = new byte[4];
+    try (var in = Files.newInputStream(qcow2)) {
+      assertEquals(4, in.read(head));
+    }
+    assertEquals("QFI\u00fb", new String(head, java.nio.charset.StandardCharsets.ISO_8859_1), "a qcow2 file");
+    Path raw = dir.resolve("back.raw");
+    Process p = new ProcessBuilder("qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString())
+        .redirectErrorStream(true).start();
+    assertEquals(0, p.waitFor());
+    assertEquals(-1L, Files.mismatch(raw, Path.of(backend.path(id))), "the image's bytes as raw are the volume's");
+    Path asRaw = backend.exportImage(id, "raw");
+    assertEquals(-1L, Files.mismatch(asRaw, Path.of(backend.path(id))));
+    assertThrows(StorageException.class, () -> backend.exportImage(id, "vmdk"));
+  }
+
+  /** The round trip: an image's bytes into a volume, the volume out as qcow2, whose content is the image's. */
+  @Test
+  void aVolumeMadeFromAnImageIsExportedWithTheImagesContent() throws Exception {
+    Path volumes = dir.resolve("volumes");
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    Path original = dir.resolve("content.raw");
+    byte[] content = new byte[2 * 1024 * 1024];
+    new java.util.Random(12).nextBytes(content);
+    Files.write(original, content);
+    String id = UUID.randomUUID().toString();
+    backend.createFromImage(id, original, "raw", GIB);
+    Path exported = backend.exportImage(id, "qcow2");
+    // qemu-img compares what a guest reads: past the image's 2 MiB, the volume's GiB must be zeros
+    Process compare = new ProcessBuilder("qemu-img", "compare", "-f", "raw", "-F", "qcow2", original.toString(),
+        exported.toString()).redirectErrorStream(true).start();
+    String said = new String(compare.getInputStream().readAllBytes());
+    assertEquals(0, compare.waitFor(), said);
+    content[1000] ^= 1;
+    Files.write(original, content);
+    Process differs = new ProcessBuilder("qemu-img", "compare", "-f", "raw", "-F", "qcow2", original.toString(),
+        exported.toString()).redirectErrorStream(true).start();
+    differs.getInputStream().readAllBytes();
+    assertEquals(1, differs.waitFor(), "the comparison can fail");
+  }
 }
