@@ -73,6 +73,7 @@ class ServerListProjectionTest {
         new ServerEntity.HostRejected("host-a", "no room", random.nextBoolean(), at),
         new ServerEntity.ServerActivated("host-a", PowerState.RUNNING, at),
         new ServerEntity.BuildFailed("No valid host was found.", at),
+        new ServerEntity.BootVolumeCreated(at), new ServerEntity.BuildVolumesReleased(at),
         new ServerEntity.StopRequested(request, at), new ServerEntity.ServerStopped(PowerState.SHUTDOWN, at),
         new ServerEntity.StartRequested(request, at), new ServerEntity.ServerStarted(at),
         new ServerEntity.RebootRequested(random.nextBoolean(), request, at), new ServerEntity.ServerRebooted(at),
@@ -106,7 +107,9 @@ class ServerListProjectionTest {
 
   /** A history the entity accepts: each event one its state function takes in the phase it is in. */
   private static List<ServerEntity.Event> history(String id, Random random, Set<Class<?>> seen) {
-    ServerSpec spec = new ServerSpec("gen", "p", "u", Flavor.byId("1").orElseThrow(), BootSource.none("img-1"),
+    BootSource boot = random.nextBoolean() ? BootSource.none("img-1")
+        : BootSource.fromVolume(BootVolume.existing("vol-boot", random.nextBoolean()));
+    ServerSpec spec = new ServerSpec("gen", "p", "u", Flavor.byId("1").orElseThrow(), boot,
         Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
     List<ServerEntity.Event> events = new ArrayList<>(List.of(new ServerEntity.ServerRequested(id, spec, Optional.of("req-" + id), T0)));
     ServerEntity.State state = ServerEntity.next(new ServerEntity.NoServer(), events.get(0));
