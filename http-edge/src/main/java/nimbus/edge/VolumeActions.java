@@ -2,16 +2,23 @@ package nimbus.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import nimbus.storage.Image;
+import nimbus.storage.ImageMetadata;
+import nimbus.storage.ImageQuotas;
 import nimbus.storage.Volume;
 import nimbus.storage.VolumeEntity;
+import nimbus.storage.VolumeImage;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -33,10 +40,10 @@ final class VolumeActions {
   private final Duration timeout;
   private final BiFunction<RequestContext, String, CompletionStage<Volume>> visible;
   private final Function<String, EntityRef<VolumeEntity.Command>> volume;
-  private final nimbus.storage.ImageQuotas imageQuotas;
+  private final ImageQuotas imageQuotas;
 
   VolumeActions(Policy policy, Duration timeout, BiFunction<RequestContext, String, CompletionStage<Volume>> visible,
-      Function<String, EntityRef<VolumeEntity.Command>> volume, nimbus.storage.ImageQuotas imageQuotas) {
+      Function<String, EntityRef<VolumeEntity.Command>> volume, ImageQuotas imageQuotas) {
     this.imageQuotas = imageQuotas;
     this.policy = policy;
     this.timeout = timeout;
@@ -125,7 +132,7 @@ final class VolumeActions {
           + ". It must be bare.");
     }
     String visibility = text(body, "visibility", 255).orElse("private");
-    if (!nimbus.storage.ImageMetadata.VISIBILITIES.contains(visibility)) {
+    if (!ImageMetadata.VISIBILITIES.contains(visibility)) {
       throw ApiError.badRequest("Invalid input for field/attribute visibility. Value: " + visibility
           + ". It must be one of: community, public, private, shared.");
     }
@@ -133,22 +140,22 @@ final class VolumeActions {
     boolean force = body.has("force") && flag(body, "force");
     boolean isProtected = body.has("protected") && flag(body, "protected");
     return visible.apply(ctx, id).thenCompose(v -> imageQuotas.checkRoomForImage(v.projectId()).thenCompose(room -> {
-      java.time.Instant now = java.time.Instant.now();
+      Instant now = Instant.now();
       // what Cinder carries over of the image the volume was made from
-      int minDisk = v.image().map(nimbus.storage.VolumeImage::minDisk).orElse(0);
-      int minRam = v.image().map(nimbus.storage.VolumeImage::minRam).orElse(0);
-      nimbus.storage.Image image = new nimbus.storage.Image(UUID.randomUUID().toString(), v.projectId(), "queued",
-          new nimbus.storage.ImageMetadata(name, diskFormat, containerFormat, visibility, isProtected, minDisk, minRam,
-              java.util.Map.of(), List.of()), Optional.empty(), Optional.empty(), now, now);
+      int minDisk = v.image().map(VolumeImage::minDisk).orElse(0);
+      int minRam = v.image().map(VolumeImage::minRam).orElse(0);
+      Image image = new Image(UUID.randomUUID().toString(), v.projectId(), "queued",
+          new ImageMetadata(name, diskFormat, containerFormat, visibility, isProtected, minDisk, minRam,
+              Map.of(), List.of()), Optional.empty(), Optional.empty(), now, now);
       return volume.apply(id).<Volume>askWithStatus(r -> new VolumeEntity.UploadToImage(image, force, r), timeout)
-          .thenApply(uploading -> Json.response(202, java.util.Map.of("os-volume_upload_image",
+          .thenApply(uploading -> Json.response(202, Map.of("os-volume_upload_image",
               uploadView(uploading, image))));
     }));
   }
 
   /** Cinder's answer to an upload: the volume, uploading, and the image it goes into. */
-  private static java.util.Map<String, Object> uploadView(Volume v, nimbus.storage.Image image) {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+  private static Map<String, Object> uploadView(Volume v, Image image) {
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", v.id());
     m.put("updated_at", VolumeRoutes.TIME.format(v.updatedAt()));
     m.put("status", v.status());

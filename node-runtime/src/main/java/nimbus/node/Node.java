@@ -143,17 +143,7 @@ public final class Node implements AutoCloseable {
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
-                new StorageAgent.ImageSink() {
-                  @Override
-                  public boolean hasData(String imageId) throws java.io.IOException {
-                    return store.hasData(imageId);
-                  }
-
-                  @Override
-                  public void upload(String imageId, java.nio.file.Path file) throws java.io.IOException {
-                    store.upload(imageId, file);
-                  }
-                },
+                store,
                 settings.host().reconcileInterval(), blocking),
             "storage-agent", Props.empty());
       }

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import nimbus.node.storage.StorageAgent;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
 import nimbus.storage.ImageFileService;
@@ -35,7 +36,7 @@ import org.apache.pekko.util.ByteString;
  * A host's way to the image store: it streams image files from the cluster's image file
  * service and streams snapshots into it. Blocking: call it on the blocking dispatcher.
  */
-public final class ImageStoreClient {
+public final class ImageStoreClient implements StorageAgent.ImageSink {
   /** How long a host waits for the image file service to become known (a node that just started). */
   private static final Duration FIND_SERVICE = Duration.ofSeconds(30);
 
@@ -65,10 +66,11 @@ public final class ImageStoreClient {
     return source.getSource().runWith(StreamConverters.asInputStream(timeout), Materializer.matFromSystem(system));
   }
 
-  /** Uploads {@code file} as the data of the queued image {@code imageId}; answers the active image. */
-  public Image upload(String imageId, Path file) throws IOException {
+  /** Uploads {@code file} as the data of the queued image {@code imageId}; returns once the image is active. */
+  @Override
+  public void upload(String imageId, Path file) throws IOException {
     SourceRef<ByteString> data = FileIO.fromPath(file).runWith(StreamRefs.sourceRef(), Materializer.matFromSystem(system));
-    return ask(r -> new ImageFileService.Upload(imageId, data, r), "upload image " + imageId);
+    this.<Image>ask(r -> new ImageFileService.Upload(imageId, data, r), "upload image " + imageId);
   }
 
   /** Keeps {@code file} in the image store (a disk moving to another host); answers its SHA-512. */
@@ -78,7 +80,8 @@ public final class ImageStoreClient {
         .sha512();
   }
 
-  /** Whether the image has its data already (a snapshot sent again after it was taken). */
+  /** Whether the image has its data already (a snapshot or a volume's upload sent again after it was done). */
+  @Override
   public boolean hasData(String imageId) throws IOException {
     try {
       return await(image(imageId).<Image>askWithStatus(ImageEntity.Get::new, timeout)).status().equals("active");
