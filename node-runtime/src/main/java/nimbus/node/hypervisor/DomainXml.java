@@ -38,8 +38,7 @@ public final class DomainXml {
     x.append("  <on_crash>destroy</on_crash>\n");
     x.append("  <devices>\n");
     // a server booted from a volume: the volume's file is its first disk, and the one it boots
-    bootVolume.ifPresent(v -> x.append(volumeDisk(v.path(), v.device(), v.volumeId())
-        .replace("    </disk>\n", "      <boot order='1'/>\n    </disk>\n")));
+    bootVolume.ifPresent(v -> x.append(volumeDisk(v.path(), v.device(), v.volumeId(), true)));
     spec.disk().ifPresent(d -> {
       x.append("    <disk type='file' device='disk'>\n");
       x.append("      <driver name='qemu' type='qcow2'/>\n");
@@ -79,7 +78,7 @@ public final class DomainXml {
     return spec.volumes().stream().filter(v -> targetOf(v.device()).equals("vda")).findFirst();
   }
 
-    static String escape(String s) {
+  static String escape(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("'", "&apos;").replace("\"", "&quot;");
   }
@@ -123,11 +122,17 @@ public final class DomainXml {
    * {@code /dev/disk/by-id}).
    */
   public static String volumeDisk(String path, String device, String volumeId) {
+    return volumeDisk(path, device, volumeId, false);
+  }
+
+  /** A volume's {@code <disk>}, the one the domain boots first when {@code boot}. */
+  private static String volumeDisk(String path, String device, String volumeId, boolean boot) {
     return "    <disk type='file' device='disk'>\n"
         + "      <driver name='qemu' type='raw' cache='none'/>\n"
         + "      <source file='" + escape(path) + "'/>\n"
         + "      <target dev='" + escape(targetOf(device)) + "' bus='virtio'/>\n"
         + "      <serial>" + escape(volumeId) + "</serial>\n"
+        + (boot ? "      <boot order='1'/>\n" : "")
         + "    </disk>\n";
   }
 
