@@ -13,6 +13,10 @@
 # the peers' subnet) it pings its nimbus.ping peers one after another in a loop instead: its own
 # ping (PING-OK/PING-LOST), one from the forged source IP (SPOOF-IP-OK/SPOOF-IP-LOST) and one with
 # a forged MAC on eth0 (SPOOF-MAC-OK/SPOOF-MAC-LOST), every pingloop seconds (default 2).
+# With nimbus.sshd=1 it reads its metadata as nimbus.metadata=1 does, then, as cloud-init does, takes
+# the metadata's host name as its own and the key as root's (/root/.ssh/authorized_keys), and runs
+# an SSH server (Debian's dropbear, key logins only) on port 22: SSHD-READY (or SSHD-FAIL); a root
+# shell there has busybox's applets (hostname, grep, cat...). tempest's instance validation uses it.
 # Usage: build-test-guest.sh [OUTDIR]   (default ./data/guest) -> OUTDIR/vmlinuz, OUTDIR/initrd.img
 # Idempotent: does nothing while both outputs are newer than this script; downloaded .debs are
 # kept in OUTDIR/.cache.
@@ -31,7 +35,7 @@ if [ "$OUTDIR/vmlinuz" -nt "$SELF" ] && [ "$OUTDIR/initrd.img" -nt "$SELF" ]; th
   exit 0
 fi
 
-for tool in apt-cache apt-get dpkg cpio gzip; do
+for tool in apt-cache apt-get dpkg dpkg-deb cpio gzip readelf; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 
@@ -71,15 +75,48 @@ fetch_deb() {  # $1 = package name -> prints path of the cached .deb
 }
 kdeb=$(fetch_deb "$kpkg")
 bbdeb=$(fetch_deb busybox-static)
+# dropbear and the packages it depends on, transitively (its shared libraries come from them, not
+# from this machine)
+sshdebs=; queue=dropbear-bin; seen=
+while [ -n "$queue" ]; do
+  set -- $queue; pkg=$1; shift; queue="$*"
+  case " $seen " in *" $pkg "*) continue ;; esac
+  seen="$seen $pkg"
+  deb=$(fetch_deb "$pkg")
+  sshdebs="$sshdebs $deb"
+  queue="$queue $(dpkg-deb -f "$deb" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' | sed -E 's/[(|:].*//; s/ //g' | tr '\n' ' ')"
+done
 # Older kernel ABIs are never used again: drop them from the cache.
 find "$CACHE" -maxdepth 1 -name 'linux-image-*.deb' ! -name "${kpkg}_*.deb" -delete
 
 dpkg -x "$kdeb" "$tmp/k"
 dpkg -x "$bbdeb" "$tmp/bb"
+for deb in $sshdebs; do dpkg -x "$deb" "$tmp/ssh"; done
 
 ir=$tmp/ir
 mkdir -p "$ir"/{bin,sbin,proc,sys,dev,lib/modules,etc,tmp,usr/share/udhcpc}
 cp "$tmp/bb/bin/busybox" "$ir/bin/"
+
+# dropbear with the libraries it needs (their NEEDED entries, transitively) and the dynamic loader
+mkdir -p "$ir"/{usr/sbin,lib/x86_64-linux-gnu,lib64,etc/dropbear,root,var/run}
+cp "$tmp/ssh/usr/sbin/dropbear" "$ir/usr/sbin/"
+copy_libs() {  # $1 = an ELF file in the initramfs
+  local lib src
+  for lib in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+    [ -e "$ir/lib/x86_64-linux-gnu/$lib" ] && continue
+    src=$(find "$tmp/ssh" -name "$lib" -print -quit)
+    [ -n "$src" ] || die "$lib (needed by $(basename "$1")) is in none of dropbear's dependencies"
+    cp -L "$src" "$ir/lib/x86_64-linux-gnu/$lib"
+    copy_libs "$ir/lib/x86_64-linux-gnu/$lib"
+  done
+}
+copy_libs "$ir/usr/sbin/dropbear"
+cp -L "$(find "$tmp/ssh" -name ld-linux-x86-64.so.2 -print -quit)" "$ir/lib64/ld-linux-x86-64.so.2"
+# root's account for key logins: dropbear takes only shells that /etc/shells lists
+echo 'root:x:0:0:root:/root:/bin/sh' > "$ir/etc/passwd"
+echo 'root:x:0:' > "$ir/etc/group"
+echo /bin/sh > "$ir/etc/shells"
+printf 'passwd: files\ngroup: files\nshadow: files\n' > "$ir/etc/nsswitch.conf"
 
 # Bookworm ships plain .ko files, but newer kernels compress them (.ko.xz/.ko.zst/.ko.gz) and
 # busybox insmod may not decompress: always store plain .ko in the initramfs.
@@ -99,6 +136,7 @@ cat > "$ir/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+mkdir -p /dev/pts; mount -t devpts devpts /dev/pts
 for m in $MODULES; do insmod /lib/modules/\$m.ko; done
 ip link set lo up; ip link set eth0 up
 echo GUEST-BOOTED
@@ -112,7 +150,7 @@ echo "GUEST-GATEWAY \$(ip -4 route show default 2>/dev/null | awk '{print \$3; e
 # (but our own) for up to nimbus.pingwait seconds (default 20), then say PING-OK or PING-FAIL, and
 # after an OK whether a full 1450-byte packet (1422 bytes of data, DF: Linux's default) crosses
 self=\$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{print \$4}' | cut -d/ -f1)
-peers=; pingwait=20; pingloop=; metadata=; listen=; tcp=; spoof=
+peers=; pingwait=20; pingloop=; metadata=; listen=; tcp=; spoof=; sshd=
 for arg in \$(cat /proc/cmdline); do
   case \$arg in
     nimbus.ping=*) peers=\$(echo "\${arg#nimbus.ping=}" | tr , ' ') ;;
@@ -122,25 +160,44 @@ for arg in \$(cat /proc/cmdline); do
     nimbus.listen=*) listen=\$(echo "\${arg#nimbus.listen=}" | tr , ' ') ;;
     nimbus.tcp=*) tcp=\$(echo "\${arg#nimbus.tcp=}" | tr , ' ') ;;
     nimbus.spoof=*) spoof=\${arg#nimbus.spoof=} ;;
+    nimbus.sshd=*) sshd=\${arg#nimbus.sshd=} ;;
   esac
 done
-# nimbus.metadata=1: read the host name and public key from the metadata service, retrying for
-# up to 120 s as cloud-init does (a TCG guest on a loaded host is slow), then say META-HOSTNAME and
-# META-KEY, or META-FAIL with the routes and the last error
+# the metadata's host name and public key (/tmp/meta_data.json, /tmp/openssh-key), retrying for up
+# to 120 s as cloud-init does (a TCG guest on a loaded host is slow); on failure \$err says why
+fetch_metadata() {
+  md=http://169.254.169.254
+  end=\$((\$(date +%s) + 120)); err=
+  while [ \$(date +%s) -lt \$end ]; do
+    if err=\$(timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json 2>&1) \\
+       && err=\$(timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key 2>&1); then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+meta_hostname() { sed -n 's/.*"hostname": *"\\([^"]*\\)".*/\\1/p' /tmp/meta_data.json; }
+# nimbus.metadata=1: say META-HOSTNAME and META-KEY, or META-FAIL with the routes and the last error
 if [ "\$metadata" = 1 ]; then
   (
-    md=http://169.254.169.254
-    end=\$((\$(date +%s) + 120)); ok=; err=
-    while [ \$(date +%s) -lt \$end ]; do
-      if err=\$(timeout 10 wget -q -O /tmp/meta_data.json \$md/openstack/latest/meta_data.json 2>&1) \\
-         && err=\$(timeout 10 wget -q -O /tmp/openssh-key \$md/latest/meta-data/public-keys/0/openssh-key 2>&1); then ok=1; break; fi
-      sleep 1
-    done
-    if [ -n "\$ok" ]; then
-      echo "META-HOSTNAME \$(sed -n 's/.*"hostname": *"\\([^"]*\\)".*/\\1/p' /tmp/meta_data.json)"
+    if fetch_metadata; then
+      echo "META-HOSTNAME \$(meta_hostname)"
       echo "META-KEY \$(cat /tmp/openssh-key)"
     else
       echo "META-FAIL routes: \$(ip -4 route | tr "\\n" ";") last error: \$(echo \$err | tr "\\n" " ")"
+    fi
+  ) &
+fi
+# nimbus.sshd=1: the metadata's host name and root's key, then dropbear (host keys made at the
+# first connection, -R; key logins only, -s) once the key is in place, so no login finds none
+if [ "\$sshd" = 1 ]; then
+  (
+    if fetch_metadata; then
+      hostname "\$(meta_hostname)"
+      mkdir -p /root/.ssh; chmod 700 /root /root/.ssh
+      cp /tmp/openssh-key /root/.ssh/authorized_keys; chmod 600 /root/.ssh/authorized_keys
+      if /usr/sbin/dropbear -R -s -p 22; then echo "SSHD-READY \$(hostname)"; else echo "SSHD-FAIL dropbear did not start"; fi
+    else
+      echo "SSHD-FAIL no metadata: \$(echo \$err | tr "\\n" " ")"
     fi
   ) &
 fi
