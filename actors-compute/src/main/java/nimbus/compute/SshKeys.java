@@ -3,11 +3,13 @@ package nimbus.compute;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
+import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -19,7 +21,11 @@ public final class SshKeys {
   private static final Set<String> TYPES = Set.of("ssh-rsa", "ssh-ed25519", "ssh-dss",
       "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521");
 
-  /** A generated pair: the OpenSSH public key and the PEM (PKCS#8) private key. */
+  /**
+   * A generated pair: the OpenSSH public key and the PEM private key in PKCS#1 form
+   * ({@code BEGIN RSA PRIVATE KEY}), as Nova gives it: the form paramiko (tempest) and every SSH
+   * client read.
+   */
   public record Generated(String publicKey, String privateKey) {}
 
   private SshKeys() {}
@@ -56,13 +62,41 @@ public final class SshKeys {
       writeBytes(out, pub.getPublicExponent().toByteArray());
       writeBytes(out, pub.getModulus().toByteArray());
       String publicKey = "ssh-rsa " + Base64.getEncoder().encodeToString(blob.toByteArray()) + " " + comment;
-      String pem = "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPrivate().getEncoded())
-          + "\n-----END PRIVATE KEY-----\n";
+      String pem = "-----BEGIN RSA PRIVATE KEY-----\n"
+          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+              .encodeToString(pkcs1((RSAPrivateCrtKey) pair.getPrivate()))
+          + "\n-----END RSA PRIVATE KEY-----\n";
       return new Generated(publicKey, pem);
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot generate a key pair", e);
     }
+  }
+
+  /** PKCS#1's RSAPrivateKey (RFC 8017, A.1.2) in DER: version 0 and the key's eight numbers. */
+  static byte[] pkcs1(RSAPrivateCrtKey key) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    for (BigInteger n : new BigInteger[] {BigInteger.ZERO, key.getModulus(), key.getPublicExponent(),
+        key.getPrivateExponent(), key.getPrimeP(), key.getPrimeQ(), key.getPrimeExponentP(),
+        key.getPrimeExponentQ(), key.getCrtCoefficient()}) {
+      // two's complement, minimal, with a leading zero byte when the top bit is set: DER's INTEGER
+      derElement(body, 0x02, n.toByteArray());
+    }
+    ByteArrayOutputStream sequence = new ByteArrayOutputStream();
+    derElement(sequence, 0x30, body.toByteArray());
+    return sequence.toByteArray();
+  }
+
+  private static void derElement(ByteArrayOutputStream out, int tag, byte[] content) {
+    out.write(tag);
+    int length = content.length;
+    if (length < 0x80) {
+      out.write(length);
+    } else {
+      int bytes = length < 0x100 ? 1 : length < 0x10000 ? 2 : 3;
+      out.write(0x80 | bytes);
+      for (int i = bytes - 1; i >= 0; i--) out.write(length >>> (8 * i));
+    }
+    out.write(content, 0, length);
   }
 
   private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {

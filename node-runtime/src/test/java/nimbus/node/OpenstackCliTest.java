@@ -69,7 +69,7 @@ class OpenstackCliTest {
     assertEquals("cli-two", json("admin", "project", "show", "cli-two").path("name").asText());
 
     // keypairs: one generated (its private key is printed once), one imported
-    assertTrue(cli("one", "keypair", "create", "generated").contains("BEGIN PRIVATE KEY"));
+    assertTrue(cli("one", "keypair", "create", "generated").contains("BEGIN RSA PRIVATE KEY"));
     Path publicKey = Files.writeString(NODE.data().resolve("imported.pub"),
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHcy8w3XLgRW1yPBWrChHLPctauBr8Ems747PxHw1V8O test@nimbus\n");
     assertEquals("ea:e3:38:49:07:86:61:f4:61:71:31:be:fa:8a:af:2b", json("one", "keypair", "create",
@@ -142,7 +142,7 @@ class OpenstackCliTest {
   void theCliMakesTypedKeypairsAtTwoTwo() throws Exception {
     // the CLI prints a generated private key as it is (no table)
     assertTrue(cli("admin", "--os-compute-api-version", "2.2", "keypair", "create", "--type", "ssh", "typed-ssh")
-        .contains("BEGIN PRIVATE KEY"));
+        .contains("BEGIN RSA PRIVATE KEY"));
     JsonNode ssh = json("admin", "--os-compute-api-version", "2.2", "keypair", "show", "typed-ssh");
     assertEquals("ssh", ssh.path("type").asText(), ssh.toString());
     cli("admin", "--os-compute-api-version", "2.2", "keypair", "delete", "typed-ssh");
@@ -213,7 +213,7 @@ class OpenstackCliTest {
 
     json("admin", "flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1", "cli.one");
     json("admin", "flavor", "create", "--ram", "512", "--vcpus", "2", "--disk", "2", "cli.two");
-    assertTrue(cli("admin", "keypair", "create", "cli-key").contains("BEGIN PRIVATE KEY"));
+    assertTrue(cli("admin", "keypair", "create", "cli-key").contains("BEGIN RSA PRIVATE KEY"));
 
     String server = json("admin", "server", "create", "--flavor", "cli.one", "--image", "cli-root",
         "--key-name", "cli-key", "--wait", "cli-vm").path("id").asText();
