@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Exit 1 unless every selected tempest test passed or was skipped (conformance.sh --require-pass).
+With --no-skip (conformance.sh --validation) a skipped test fails the check too.
 
 A selected test that failed, or never ran (its class's setUpClass failed), fails the check; one
 whose class tempest skipped as a whole (setUpClass skipped: a service declared absent) is skipped. An
@@ -10,7 +11,9 @@ import csv
 import re
 import sys
 
-selected_file, results_file = sys.argv[1], sys.argv[2]
+args = sys.argv[1:]
+no_skip = "--no-skip" in args
+selected_file, results_file = [a for a in args if a != "--no-skip"]
 selected = [line.strip() for line in open(selected_file) if line.strip().startswith("tempest.")]
 status = {}
 with open(results_file, newline="") as f:
@@ -26,6 +29,9 @@ def class_of(test_id):
 
 missing = [t for t in selected if status.get(t) is None and class_of(t) not in skipped_classes]
 failed = [t for t in selected if status.get(t) not in (None, "success", "skip")]
+if no_skip:
+    missing += [t for t in selected if status.get(t) is None and class_of(t) in skipped_classes]
+    failed += [t for t in selected if status.get(t) == "skip"]
 teardown = [t for t, s in status.items() if t.startswith("tearDownClass") and s not in ("success", "skip")]
 for t in teardown:
     print(f"conformance: WARNING: clean-up failed: {t} (see tempest.log)", file=sys.stderr)

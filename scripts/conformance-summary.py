@@ -255,9 +255,10 @@ def main():
 
     lines = [START, ""]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines.append("Last run: %s, %s, `./nimbus conformance%s` (test:///default, concurrency 2)."
-                 % (now, args.tempest_version.strip() or "tempest",
-                    " --interop-only" if args.mode == "interop" else ""))
+    flag = {"interop": " --interop-only", "validation": " --validation"}.get(args.mode, "")
+    hypervisor = "qemu:///system, TCG guests" if args.mode == "validation" else "test:///default"
+    lines.append("Last run: %s, %s, `./nimbus conformance%s` (%s, concurrency 2)."
+                 % (now, args.tempest_version.strip() or "tempest", flag, hypervisor))
     lines.append("")
     if args.mode != "interop":
         lines.append("### All API tests (`tempest.api.identity\\|compute\\|image\\|network`)")

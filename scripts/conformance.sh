@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# ./nimbus conformance [--interop-only] [--regex REGEX]
+# ./nimbus conformance [--interop-only | --validation] [--regex REGEX]
 # Runs tempest's API tests for identity, compute, image and network against a fresh all-in-one node
 # (test:///default, temporary data dir, free ports), then writes the counts and the failures
 # grouped by cause into CONFORMANCE.md (between its markers; the rest of the file is kept).
 #   --interop-only   only the interop 2020.06 required tests of those areas and the volume area (a quick check)
+#   --validation     only the interop required tests that log into their server over SSH (tempest's
+#                    [validation]), against real TCG guests: the node runs on qemu:///system (root;
+#                    scripts/host-setup.sh and scripts/build-test-guest.sh are run first), tempest's
+#                    image is the test guest booting with nimbus.sshd=1, and tempest reaches it at a
+#                    floating IP of a flat external network whose gateway address this machine holds
+#                    on a veth pair (CONFORMANCE.md is left alone)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
-#   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with --interop-only)
+#   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with
+#                    --interop-only and --validation); with --validation a skipped test fails too
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
 # temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_CONFORMANCE_CINDER=true
 # tells tempest the volume service is there (for --regex runs of tempest.api.volume); NIMBUS_BUILD_LOCK=FILE
@@ -24,9 +31,10 @@ REQUIRE_PASS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --interop-only) MODE=interop ;;
+    --validation) MODE=validation ;;
     --regex) MODE=regex; REGEX="$2"; shift ;;
     --require-pass) REQUIRE_PASS=1 ;;
-    *) echo "usage: ./nimbus conformance [--interop-only] [--regex REGEX] [--require-pass]" >&2; exit 2 ;;
+    *) echo "usage: ./nimbus conformance [--interop-only | --validation] [--regex REGEX] [--require-pass]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -42,6 +50,11 @@ command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ "$MODE" = validation ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "conformance: --validation runs real guests: run it as root" >&2; exit 1; }
+  # tempest's SSH client
+  [ -d /usr/lib/python3/dist-packages/paramiko ] || missing+=(python3-paramiko)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
@@ -50,6 +63,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "conformance: install ${missing[*]} (apt-get install ${missing[*]}), or run as root" >&2
     exit 1
   fi
+fi
+
+# --- real guests: libvirtd with QEMU, the dataplane's tools, and the test guest (each idempotent)
+if [ "$MODE" = validation ]; then
+  "$ROOT/scripts/host-setup.sh"
+  "$ROOT/scripts/build-test-guest.sh" "$ROOT/data/guest"
 fi
 
 # --- build without `mvn install`: install would replace the jars in ~/.m2 that other
@@ -71,12 +90,17 @@ fi
 # --- a fresh node on free ports
 WORK=$(mktemp -d /tmp/nimbus-conformance.XXXXXX)
 NODE_PID=""
+VETH=""
 stop_node() {
+  # what the node built on this machine (router namespace, bridges, DHCP and metadata daemons)
+  # goes with the resources it built them for, while the node still runs
+  [ -n "$VETH" ] && [ -n "${ROUTER_ID:-}" ] && remove_networks
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill "$NODE_PID" 2>/dev/null || true
     for _ in $(seq 1 30); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 1; done
     kill -9 "$NODE_PID" 2>/dev/null || true
   fi
+  [ -n "$VETH" ] && ip link del "$VETH-o" 2>/dev/null
   [ -n "${WS_NAME:-}" ] && tempest workspace remove --name "$WS_NAME" >/dev/null 2>&1
   if [ "${NIMBUS_CONFORMANCE_KEEP:-0}" = 1 ]; then
     echo "conformance: kept $WORK (node.log, tempest workspace in ws/)" >&2
@@ -99,6 +123,33 @@ EOF
 ADMIN_PASSWORD=$($PY -c 'import secrets; print(secrets.token_urlsafe(24))')
 API="http://127.0.0.1:$API_PORT"
 mkdir -p "$WORK/data"
+if [ "$MODE" = validation ]; then
+  # the external network's wire: one end (VETH-p) is physnet1, which the flat external network's
+  # bridge takes in; the other (VETH-o) holds its gateway address, so this machine (tempest)
+  # reaches the floating IPs behind it
+  VETH=ncv$($PY -c 'import secrets; print(secrets.token_hex(3))')
+  ip link add "$VETH-o" type veth peer name "$VETH-p"
+  ip addr add 172.24.0.1/16 dev "$VETH-o"
+  ip link set "$VETH-o" up
+  ip link set "$VETH-p" up
+  HOST_CONF="hypervisor-uri = \"qemu:///system\"
+    domain-type = qemu
+    graceful-shutdown-timeout = 2s
+    physical-interfaces { physnet1 = \"$VETH-p\" }"
+  # the test guest (AMI-style: kernel and ramdisk images), registered at start
+  IMAGES="[{ name = \"nimbus-validation-guest\", kernel = \"$ROOT/data/guest/vmlinuz\",
+    ramdisk = \"$ROOT/data/guest/initrd.img\", disk = \"\", disk-format = qcow2 }]"
+  NETWORK_CONF='network { flat-networks = [physnet1] }'
+else
+  HOST_CONF='hypervisor-uri = "test:///default"
+    # tempest keeps many small servers alive at once; the simulated host must not say NoValidHost
+    ram-allocation-ratio = 16.0
+    cpu-allocation-ratio = 16.0
+    disk-gb = 10000'
+  # no seeded test guest: tempest's images are uploaded through the API below
+  IMAGES='[]'
+  NETWORK_CONF=''
+fi
 cat > "$WORK/node.conf" <<EOF
 nimbus {
   roles = [control, compute]
@@ -106,15 +157,11 @@ nimbus {
   cluster { port = $CLUSTER_PORT }
   api { host = "127.0.0.1", port = $API_PORT, policy-file = "$WORK/policy.json" }
   host {
-    hypervisor-uri = "test:///default"
-    # tempest keeps many small servers alive at once; the simulated host must not say NoValidHost
-    ram-allocation-ratio = 16.0
-    cpu-allocation-ratio = 16.0
-    disk-gb = 10000
+    $HOST_CONF
   }
+  $NETWORK_CONF
   identity { admin-password = "$ADMIN_PASSWORD" }
-  # no seeded test guest: tempest's images are uploaded through the API below
-  images = []
+  images = $IMAGES
 }
 EOF
 chmod 600 "$WORK/node.conf"
@@ -156,8 +203,18 @@ upload_image() {
     --data-binary "@$file" "$API/image/v2/images/$id/file" >/dev/null
   echo "$id"
 }
-IMAGE_REF=$(upload_image conformance-image)
-IMAGE_REF_ALT=$(upload_image conformance-image-alt)
+if [ "$MODE" = validation ]; then
+  # the test guest, seeded at start: it boots with an SSH server, its host name and key from metadata
+  IMAGE_REF=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/image/v2/images?name=nimbus-validation-guest" \
+    | $PY -c 'import json, sys; print(json.load(sys.stdin)["images"][0]["id"])')
+  curl -sf -X PATCH -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/openstack-images-v2.1-json-patch' \
+    "$API/image/v2/images/$IMAGE_REF" \
+    -d '[{"op": "add", "path": "/os_command_line", "value": "console=ttyS0 nimbus.sshd=1"}]' >/dev/null
+  IMAGE_REF_ALT=$IMAGE_REF
+else
+  IMAGE_REF=$(upload_image conformance-image)
+  IMAGE_REF_ALT=$(upload_image conformance-image-alt)
+fi
 
 # --- the network tempest's servers use (compute.fixed_network_name): shared, with one subnet,
 # made by the admin, so every test project may put NICs on it
@@ -170,7 +227,9 @@ SUBNET_ID=$(api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$NET
   \"cidr\": \"10.254.0.0/16\", \"name\": \"conformance-subnet\"}}" \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["subnet"]["id"])')
 # --- the external network routers' gateways and floating IPs use (network.public_network_id)
-PUBLIC_ID=$(api_post /network/v2.0/networks '{"network": {"name": "conformance-public", "router:external": true}}' \
+PUBLIC_PROVIDER=""
+[ "$MODE" = validation ] && PUBLIC_PROVIDER=', "provider:network_type": "flat", "provider:physical_network": "physnet1"'
+PUBLIC_ID=$(api_post /network/v2.0/networks "{\"network\": {\"name\": \"conformance-public\", \"router:external\": true$PUBLIC_PROVIDER}}" \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["network"]["id"])')
 api_post /network/v2.0/subnets "{\"subnet\": {\"network_id\": \"$PUBLIC_ID\", \"ip_version\": 4,
   \"cidr\": \"172.24.0.0/16\", \"name\": \"conformance-public-subnet\"}}" >/dev/null
@@ -181,6 +240,26 @@ ROUTER_ID=$(api_post /network/v2.0/routers "{\"router\": {\"name\": \"conformanc
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["router"]["id"])')
 curl -sf -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
   "$API/network/v2.0/routers/$ROUTER_ID/add_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}" >/dev/null
+# the router, then the networks; then the node takes down what it built for them (the router's
+# namespace nqr-ID, each network's bridge nbr-ID: 11 characters of the id without dashes); at most 60 s
+remove_networks() {
+  local end=$(($(date +%s) + 60)) id name left
+  curl -s -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+    "$API/network/v2.0/routers/$ROUTER_ID/remove_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}"
+  for path in routers/$ROUTER_ID networks/$NETWORK_ID networks/$PUBLIC_ID; do
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/$path")" = 204 ] \
+        || [ "$(date +%s)" -ge "$end" ]; do sleep 1; done
+  done
+  while [ "$(date +%s)" -lt "$end" ]; do
+    left=""
+    for id in "$ROUTER_ID" "$NETWORK_ID" "$PUBLIC_ID"; do
+      name=$(echo "$id" | tr -d - | cut -c1-11)
+      { ip netns list | grep -q "^nqr-$name" || ip link show "nbr-$name" >/dev/null 2>&1; } && left=1
+    done
+    [ -z "$left" ] && break
+    sleep 1
+  done
+}
 # the extensions tempest may use: exactly those Nimbus lists
 API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
   | $PY -c 'import json, sys; print(",".join(e["alias"] for e in json.load(sys.stdin)["extensions"]))')
@@ -188,6 +267,25 @@ API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extension
 # tempest runs a test with a min_microversion only up to max_microversion: the node's own range
 read -r COMPUTE_MIN COMPUTE_MAX < <(curl -sf "$API/compute/v2.1/" \
   | $PY -c 'import json, sys; v = json.load(sys.stdin)["version"]; print(v["min_version"], v["version"])')
+
+# --- instance validation: tempest logs into its servers (the key pair Nova makes: RSA) at a floating IP
+if [ "$MODE" = validation ]; then
+  VALIDATION_CONF="run_validation = true
+connect_method = floating
+auth_method = keypair
+image_ssh_user = root
+ssh_key_type = rsa
+ip_version_for_ssh = 4
+network_for_ssh = conformance-net
+security_group = true
+security_group_rules = true
+# a TCG guest on a loaded 2-core machine boots in about a minute
+ping_timeout = 180
+connect_timeout = 60
+ssh_timeout = 240"
+else
+  VALIDATION_CONF="run_validation = false"
+fi
 
 # --- the tempest workspace and its configuration
 WS="$WORK/ws"
@@ -319,7 +417,7 @@ port_admin_state_change = true
 port_security = true
 
 [validation]
-run_validation = false
+$VALIDATION_CONF
 
 [volume]
 build_timeout = 90
@@ -349,11 +447,16 @@ case "$MODE" in
   all) SELECT=(--regex "$AREAS_REGEX") ;;
   interop) SELECT=(--include-list "$INTEROP_FILE") ;;
   regex) SELECT=(--regex "$REGEX") ;;
+  validation)
+    # the required tests tempest skips without [validation] (they share one server, ServersTestJSON's)
+    grep -E 'ServersTestJSON\.test_(host_name_is_same_as_server_name|verify_created_server_vcpus)' "$INTEROP_FILE" \
+      > "$WORK/validation.txt"
+    SELECT=(--include-list "$WORK/validation.txt") ;;
 esac
 cd "$WS"
 # every test the selection names, so a class whose setUpClass failed still counts its tests
 case "$MODE" in
-  interop) stestr list --include-list "$INTEROP_FILE" > "$WORK/selected.txt" ;;
+  interop|validation) stestr list "${SELECT[@]}" > "$WORK/selected.txt" ;;
   *) stestr list "${SELECT[1]}" > "$WORK/selected.txt" ;;
 esac
 echo "conformance: running $(wc -l < "$WORK/selected.txt") tests with concurrency $CONCURRENCY" >&2
@@ -368,18 +471,20 @@ subunit2csv < "$WORK/results.subunit" > "$WORK/results.csv" 2>/dev/null || true
 
 # --- the summary
 OUT="$ROOT/CONFORMANCE.md"
-[ "$MODE" = regex ] && OUT="$WORK/CONFORMANCE.md"
+{ [ "$MODE" = regex ] || [ "$MODE" = validation ]; } && OUT="$WORK/CONFORMANCE.md"
 $PY "$ROOT/scripts/conformance-summary.py" --subunit "$WORK/results.subunit" \
   --selected "$WORK/selected.txt" --interop "$INTEROP_LIST" --areas-regex "$AREAS_REGEX" \
   --mode "$MODE" --out "$OUT" --log "$WS/tempest.log" --tempest-version "$TEMPEST_VERSION"
-[ "$MODE" = regex ] && cat "$OUT"
+{ [ "$MODE" = regex ] || [ "$MODE" = validation ]; } && cat "$OUT"
 # a copy of the raw results next to the summary, for whoever fixes the causes
 mkdir -p "$ROOT/target/conformance"
 cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest-run.log" "$WS/tempest.log" "$WS/etc/tempest.conf" "$ROOT/target/conformance/" 2>/dev/null || true
 # the copy must not keep the generated admin password
 sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$ROOT/target/conformance/tempest.conf" 2>/dev/null || true
 echo "conformance: tempest exited $RUN_STATUS; summary in $OUT" >&2
-if [ "$REQUIRE_PASS" = 1 ] && ! $PY "$ROOT/scripts/conformance-required.py" "$WORK/selected.txt" "$WORK/results.csv"; then
+NO_SKIP=()
+[ "$MODE" = validation ] && NO_SKIP=(--no-skip)
+if [ "$REQUIRE_PASS" = 1 ] && ! $PY "$ROOT/scripts/conformance-required.py" "${NO_SKIP[@]}" "$WORK/selected.txt" "$WORK/results.csv"; then
   echo "conformance: a selected test failed or did not run (see the failures in $OUT)" >&2
   exit 1
 fi
