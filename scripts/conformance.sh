@@ -173,7 +173,9 @@ cat > "$WORK/policy.json" <<EOF
 {"admin_api": "role:admin or is_admin:True"}
 EOF
 echo "conformance: starting a node on $API (log: $WORK/node.log)" >&2
-(cd "$WORK" && exec java ${NIMBUS_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
+# the node ignores Ctrl-C (SIGINT stays ignored across exec, and the JVM keeps it so): stop_node
+# stops it, after taking down through it what it built on this machine
+(cd "$WORK" && trap '' INT && exec java ${NIMBUS_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
     -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 \
     -cp "$ROOT/node-runtime/target/classes:$(cat "$CLASSPATH_FILE")" \
     nimbus.node.Main up --config "$WORK/node.conf" > "$WORK/node.log" 2>&1) &
@@ -240,25 +242,33 @@ ROUTER_ID=$(api_post /network/v2.0/routers "{\"router\": {\"name\": \"conformanc
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["router"]["id"])')
 curl -sf -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
   "$API/network/v2.0/routers/$ROUTER_ID/add_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}" >/dev/null
-# the router, then the networks; then the node takes down what it built for them (the router's
-# namespace nqr-ID, each network's bridge nbr-ID: 11 characters of the id without dashes); at most 60 s
+# what an interrupted tempest left (servers: real guests; floating IPs, which keep the router's
+# interface in use), the router, then the networks, each asked again until gone; then the node takes
+# down what it built for them (the router's namespace nqr-ID, each network's bridge nbr-ID: 11
+# characters of the id without dashes); at most 90 s
 remove_networks() {
-  local end=$(($(date +%s) + 60)) id name left
-  curl -s -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
-    "$API/network/v2.0/routers/$ROUTER_ID/remove_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}"
-  for path in routers/$ROUTER_ID networks/$NETWORK_ID networks/$PUBLIC_ID; do
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/$path")" = 204 ] \
-        || [ "$(date +%s)" -ge "$end" ]; do sleep 1; done
-  done
-  while [ "$(date +%s)" -lt "$end" ]; do
+  local end=$(($(date +%s) + 90)) id name left
+  while :; do
+    for id in $(api_ids /compute/v2.1/servers?all_tenants=1 servers); do api_delete "/compute/v2.1/servers/$id"; done
+    for id in $(api_ids /network/v2.0/floatingips floatingips); do api_delete "/network/v2.0/floatingips/$id"; done
+    curl -s -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+      "$API/network/v2.0/routers/$ROUTER_ID/remove_router_interface" -d "{\"subnet_id\": \"$SUBNET_ID\"}" || true
+    for path in routers/$ROUTER_ID networks/$NETWORK_ID networks/$PUBLIC_ID; do api_delete "/network/v2.0/$path"; done
     left=""
     for id in "$ROUTER_ID" "$NETWORK_ID" "$PUBLIC_ID"; do
       name=$(echo "$id" | tr -d - | cut -c1-11)
       { ip netns list | grep -q "^nqr-$name" || ip link show "nbr-$name" >/dev/null 2>&1; } && left=1
     done
-    [ -z "$left" ] && break
-    sleep 1
+    { [ -z "$left" ] || [ "$(date +%s)" -ge "$end" ]; } && break
+    sleep 2
   done
+}
+api_ids() {  # $1 = a list's path, $2 = its collection -> the ids in it
+  curl -s -H "X-Auth-Token: $TOKEN" "$API$1" \
+    | $PY -c "import json, sys; print(' '.join(r['id'] for r in json.load(sys.stdin)['$2']))" 2>/dev/null || true
+}
+api_delete() {  # what it answers does not matter: the loop looks again (and set -e must not end the clean-up)
+  curl -s -o /dev/null -X DELETE -H "X-Auth-Token: $TOKEN" "$API$1" || true
 }
 # the extensions tempest may use: exactly those Nimbus lists
 API_EXTENSIONS=$(curl -sf -H "X-Auth-Token: $TOKEN" "$API/network/v2.0/extensions" \
