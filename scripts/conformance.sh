@@ -12,7 +12,7 @@
 #                    on a veth pair (CONFORMANCE.md is left alone)
 #   --regex REGEX    only the tests matching REGEX (CONFORMANCE.md is then left alone)
 #   --require-pass   exit 1 when a selected test failed or did not run (./nimbus test uses it with
-#                    --interop-only and --validation); with --validation a skipped test fails too
+#                    --interop-only, .ci/run with --validation); with --validation a skipped test fails too
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
 # temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_CONFORMANCE_CINDER=true
 # tells tempest the volume service is there (for --regex runs of tempest.api.volume); NIMBUS_BUILD_LOCK=FILE
@@ -100,7 +100,7 @@ stop_node() {
     for _ in $(seq 1 30); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 1; done
     kill -9 "$NODE_PID" 2>/dev/null || true
   fi
-  [ -n "$VETH" ] && ip link del "$VETH-o" 2>/dev/null
+  [ -n "$VETH" ] && { ip link del "$VETH-o" 2>/dev/null || true; }
   [ -n "${WS_NAME:-}" ] && tempest workspace remove --name "$WS_NAME" >/dev/null 2>&1
   if [ "${NIMBUS_CONFORMANCE_KEEP:-0}" = 1 ]; then
     echo "conformance: kept $WORK (node.log, tempest workspace in ws/)" >&2
@@ -487,10 +487,13 @@ $PY "$ROOT/scripts/conformance-summary.py" --subunit "$WORK/results.subunit" \
   --mode "$MODE" --out "$OUT" --log "$WS/tempest.log" --tempest-version "$TEMPEST_VERSION"
 { [ "$MODE" = regex ] || [ "$MODE" = validation ]; } && cat "$OUT"
 # a copy of the raw results next to the summary, for whoever fixes the causes
-mkdir -p "$ROOT/target/conformance"
-cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest-run.log" "$WS/tempest.log" "$WS/etc/tempest.conf" "$ROOT/target/conformance/" 2>/dev/null || true
+# (the validation run's apart: CI runs it after the interop run)
+RESULTS="$ROOT/target/conformance"
+[ "$MODE" = validation ] && RESULTS="$ROOT/target/conformance/validation"
+mkdir -p "$RESULTS"
+cp "$WORK/results.subunit" "$WORK/results.csv" "$WORK/causes.txt" "$WORK/tempest-run.log" "$WS/tempest.log" "$WS/etc/tempest.conf" "$RESULTS/" 2>/dev/null || true
 # the copy must not keep the generated admin password
-sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$ROOT/target/conformance/tempest.conf" 2>/dev/null || true
+sed -i 's/^admin_password = .*/admin_password = (generated per run)/' "$RESULTS/tempest.conf" 2>/dev/null || true
 echo "conformance: tempest exited $RUN_STATUS; summary in $OUT" >&2
 NO_SKIP=()
 [ "$MODE" = validation ] && NO_SKIP=(--no-skip)
