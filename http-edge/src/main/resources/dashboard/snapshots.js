@@ -79,7 +79,7 @@ export function render(main) {
     const label = s.name || s.id;
     const actions = [];
     if (s.status === 'available') {
-      const name = el('input', { id: 'from-snapshot-' + s.id, maxlength: 255, autocomplete: 'off',
+      const name = el('input', { id: 'from-snapshot-' + s.id, class: 'name', maxlength: 255, autocomplete: 'off',
         'aria-label': 'Name of a new volume from ' + label, placeholder: 'New volume name' });
       actions.push(name, el('button', { type: 'button', 'data-action': 'Create volume',
         'aria-label': 'Create a volume from ' + label,
