@@ -154,22 +154,21 @@ function sessionOf(reply, projects) {
 }
 
 /**
- * Logs in: an unscoped token finds the user's projects (and is revoked), then a token scoped to
- * the first of them, or the one named.
+ * Logs in: an unscoped token finds the user's projects, then that token is re-scoped to the first
+ * of them, or the one named (Keystone's token method: the password's slow hash is checked once per
+ * login). The scoped token shares the unscoped one's audit chain, so logging out revokes both.
  */
 export async function login(domain, user, password, projectName) {
   const unscoped = await send('POST', '/identity/v3/auth/tokens', passwordAuth(domain, user, password));
   const first = unscoped.headers.get('X-Subject-Token');
-  let projects;
-  try {
-    projects = (await send('GET', '/identity/v3/auth/projects', undefined, first)).json.projects
-      .sort((a, b) => a.name.localeCompare(b.name));
-  } finally {
+  const projects = (await send('GET', '/identity/v3/auth/projects', undefined, first)).json.projects
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (projects.length === 0) {
     await revoke(first).catch(() => {});
+    throw new ApiError(403, 'This user has a role on no project.');
   }
-  if (projects.length === 0) throw new ApiError(403, 'This user has a role on no project.');
   const chosen = projects.find((p) => p.name === projectName) || projects[0];
-  const scoped = await send('POST', '/identity/v3/auth/tokens', passwordAuth(domain, user, password, chosen.id));
+  const scoped = await send('POST', '/identity/v3/auth/tokens', tokenAuth(first, chosen.id));
   session = sessionOf(scoped, projects);
 }
 

@@ -13,6 +13,7 @@ import * as routersPage from './routers.js';
 import * as groupsPage from './securitygroups.js';
 import * as keypairsPage from './keypairs.js';
 import * as volumesPage from './volumes.js';
+import * as snapshotsPage from './snapshots.js';
 import * as serverGroupsPage from './servergroups.js';
 import * as topologyPage from './topology.js';
 import * as hypervisorsPage from './adminhypervisors.js';
@@ -24,7 +25,8 @@ import * as quotasPage from './adminquotas.js';
 /** The pages in the navigation, by their hash. */
 const PAGES = [
   ['#/overview', 'Overview', overviewPage], ['#/instances', 'Instances', instancesPage], ['#/images', 'Images', imagesPage],
-  ['#/volumes', 'Volumes', volumesPage], ['#/server-groups', 'Server groups', serverGroupsPage],
+  ['#/volumes', 'Volumes', volumesPage], ['#/volume-snapshots', 'Snapshots', snapshotsPage],
+  ['#/server-groups', 'Server groups', serverGroupsPage],
   ['#/networks', 'Networks', networksPage], ['#/routers', 'Routers', routersPage],
   ['#/security-groups', 'Security groups', groupsPage], ['#/key-pairs', 'Key pairs', keypairsPage],
   ['#/topology', 'Topology', topologyPage]];

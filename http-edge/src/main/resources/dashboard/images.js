@@ -1,7 +1,8 @@
 // The images page: the images this project sees, an upload from the browser with a progress bar
 // (Glance's two steps: create the image, then PUT its bytes), edit name and visibility, delete,
-// and launch from an image in the launch dialog. Refreshes on its own actions (images have no
-// live feed yet).
+// and launch from an image in the launch dialog. Sharing (Glance's image members): the owner adds
+// and removes the projects a shared image is offered to; a project offered one accepts it (it
+// is then in the list) or rejects it. Refreshes on its own actions (images have no live feed yet).
 import { api, upload, current, canChange } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 import * as launch from './launch.js';
@@ -38,18 +39,42 @@ export function render(main) {
       progress, progressText));
   const changes = canChange();
   const columns = changes ? [...COLUMNS, 'Actions'] : COLUMNS;
-  main.append(el('h1', {}, 'Images'), message, table('Images', columns, body), changes ? form : readOnlyNotice());
+  const offered = el('tbody', { id: 'offered-images' });
+  const offeredColumns = changes ? ['Name', 'Owner', 'Disk format', 'Size', 'Actions'] : ['Name', 'Owner', 'Disk format', 'Size'];
+  main.append(el('h1', {}, 'Images'), message, table('Images', columns, body),
+    el('h2', {}, 'Offered to this project'), table('Images offered to this project', offeredColumns, offered),
+    changes ? form : readOnlyNotice());
 
   async function load() {
     try {
-      const images = (await api.get('/image/v2/images?limit=1000')).images;
+      const [images, pending] = await Promise.all([
+        api.get('/image/v2/images?limit=1000').then((r) => r.images),
+        api.get('/image/v2/images?limit=1000&visibility=shared&member_status=pending').then((r) => r.images)]);
       body.replaceChildren(...images.map(row));
       if (images.length === 0) body.append(emptyRow(columns.length, 'No images.'));
+      offered.replaceChildren(...pending.map(offeredRow));
+      if (pending.length === 0) offered.append(emptyRow(offeredColumns.length, 'No image waits for an answer.'));
       return images;
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
       return [];
     }
+  }
+
+  /** An image another project offers this one: accepted, it is in the list above; rejected, it is gone. */
+  function offeredRow(image) {
+    const answer = (status) => act(() => api.put(`/image/v2/images/${encodeURIComponent(image.id)}/members/`
+      + encodeURIComponent(current().project.id), { status }));
+    const label = image.name || image.id;
+    return el('tr', { 'data-id': image.id },
+      el('td', { class: 'name' }, label),
+      el('td', { class: 'owner' }, image.owner || ''),
+      el('td', {}, image.disk_format || ''),
+      el('td', {}, size(image.size)),
+      changes ? el('td', { class: 'actions' },
+        el('button', { type: 'button', 'data-action': 'Accept', 'aria-label': 'Accept ' + label, onclick: () => answer('accepted') }, 'Accept'),
+        el('button', { type: 'button', 'data-action': 'Reject', 'aria-label': 'Reject ' + label, onclick: () => answer('rejected') }, 'Reject'))
+        : null);
   }
 
   function row(image) {
@@ -60,6 +85,8 @@ export function render(main) {
         : null,
       // others' images (the cloud's public ones) are the admin's to change: no buttons the API would refuse
       mine(image) ? el('button', { type: 'button', 'data-action': 'Edit', onclick: () => edit(image) }, 'Edit') : null,
+      mine(image) && image.visibility === 'shared'
+        ? el('button', { type: 'button', 'data-action': 'Members', onclick: () => members(image) }, 'Members') : null,
       mine(image) ? confirmButton('Delete', () => act(() => api.del(path))) : null);
     return el('tr', { 'data-id': image.id },
       el('td', { class: 'name' }, image.name || image.id),
@@ -100,6 +127,62 @@ export function render(main) {
     main.append(dialog);
     dialog.showModal();
     editForm.elements['edit-name'].focus();
+  }
+
+  /** The projects a shared image is offered to, with their answers: add one by its id, remove one. */
+  function members(image) {
+    const path = `/image/v2/images/${encodeURIComponent(image.id)}/members`;
+    const errors = el('div', { 'aria-live': 'assertive', id: 'members-errors' });
+    const list = el('tbody', { id: 'members' });
+    const project = el('input', { id: 'member-project', name: 'member-project', maxlength: 64, autocomplete: 'off' });
+    const addForm = el('form', { id: 'member-form' },
+      field('Project ID', project),
+      el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'member-add' }, 'Add project')));
+    const close = el('button', { type: 'button', id: 'members-close' }, 'Close');
+    const dialog = el('dialog', { id: 'members-dialog', 'aria-label': 'Members of image ' + (image.name || image.id) },
+      el('h2', {}, 'Members of ', image.name || image.id), errors,
+      table('Members', ['Project', 'Status', 'Actions'], list), addForm,
+      el('div', { class: 'dialog-buttons' }, close));
+    const change = async (call) => {
+      try {
+        await call();
+        errors.replaceChildren();
+      } catch (e) {
+        errors.replaceChildren(errorBox(e.message));
+      }
+      await show();
+    };
+    async function show() {
+      try {
+        const found = (await api.get(path)).members;
+        list.replaceChildren(...found.map((m) => el('tr', { 'data-id': m.member_id },
+          el('td', { class: 'project' }, m.member_id),
+          el('td', { class: 'status' }, m.status),
+          el('td', { class: 'actions' }, confirmButton('Remove', () => change(() => api.del(`${path}/${encodeURIComponent(m.member_id)}`)),
+            { 'aria-label': 'Remove project ' + m.member_id })))));
+        if (found.length === 0) list.append(emptyRow(3, 'Offered to no project.'));
+      } catch (e) {
+        errors.replaceChildren(errorBox(e.message));
+      }
+    }
+    addForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const member = project.value.trim();
+      if (!member) {
+        errors.replaceChildren(errorBox('Give the ID of the project to offer the image to.'));
+        return;
+      }
+      change(async () => {
+        await api.post(path, { member });
+        addForm.reset();
+      });
+    });
+    close.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => dialog.remove());
+    main.append(dialog);
+    dialog.showModal();
+    project.focus();
+    show();
   }
 
   form.addEventListener('submit', async (event) => {

@@ -25,10 +25,11 @@ export async function names() {
 }
 
 /**
- * The rows put in the first frame after the first request's; each next frame puts in twice as
- * many: every frame lays out the whole table again, so few frames keep the total short.
+ * The rows put in the first frame after the list's answer; the next frame puts in the rest: every
+ * frame lays out the whole table again, so two frames keep the total short (a screenful of rows
+ * is in before the list's answer).
  */
-const CHUNK = 100;
+const CHUNK = 300;
 
 /** The servers asked for first: more than the window shows (no row is under 24 pixels high). */
 function firstCount() {
@@ -66,15 +67,18 @@ export function render(main) {
       const run = ++shown;
       list.setAttribute('aria-busy', 'true');
       try {
-        // the names and a screenful of servers first, at once: the window fills without waiting
-        // for the whole list, whose answer (1,000 servers) takes a second or more
+        // the names, a screenful of servers and the whole list, all at once: the window fills
+        // without waiting for the whole list, whose answer (1,000 servers) takes a second or more,
+        // and the list is not asked for after the screenful (whose rows it skips)
         const limit = firstCount();
+        const whole = allServers('');
+        whole.catch(() => {}); // not awaited when the screenful is the whole list
         const [found, first] = await Promise.all([names(), serverPage('', limit)]);
         lookup = found;
         withHost = first.some((s) => 'OS-EXT-SRV-ATTR:host' in s);
         show(first, run, first.length < limit);
         message.replaceChildren();
-        if (first.length === limit) more(await allServers(first[first.length - 1].id), run, true);
+        if (first.length === limit) more(await whole, run, true);
       } catch (e) {
         list.setAttribute('aria-busy', 'false');
         message.replaceChildren(errorBox(e.message));
@@ -114,8 +118,8 @@ export function render(main) {
   }
 
   /**
-   * Appends the rows of {@code servers}: the first chunk now, the others one a frame after it, each
-   * twice the one before, so the page paints and answers its user between chunks. Each chunk is
+   * Appends the rows of {@code servers}: the first chunk now, the rest in the next frame, so the
+   * page paints and answers its user between them. Each chunk is
    * built off the document and put in at once; a server deleted meanwhile is left out, a change to
    * it is in its row. After the {@code last} servers' rows the table is no longer busy.
    */
@@ -130,7 +134,7 @@ export function render(main) {
         built.append(row(server));
       });
       body.append(built);
-      if (from + size < servers.length) requestAnimationFrame(() => chunk(from + size, 2 * size));
+      if (from + size < servers.length) requestAnimationFrame(() => chunk(from + size, servers.length));
       else if (last) list.setAttribute('aria-busy', 'false');
     };
     chunk(0, CHUNK);

@@ -25,7 +25,7 @@ import org.apache.pekko.http.javadsl.model.headers.EntityTag;
 final class DashboardFiles {
   static final List<String> NAMES = List.of("index.html", "style.css", "dom.js", "api.js", "app.js",
       "login.js", "instances.js", "launch.js", "server.js", "live.js", "overview.js", "images.js", "networks.js",
-      "routers.js", "securitygroups.js", "keypairs.js", "topology.js", "volumes.js", "servergroups.js",
+      "routers.js", "securitygroups.js", "keypairs.js", "topology.js", "volumes.js", "snapshots.js", "servergroups.js",
       "adminhypervisors.js", "admininstances.js", "adminflavors.js", "adminidentity.js", "adminquotas.js");
 
   /** One file: its bytes, content type and entity tag. */

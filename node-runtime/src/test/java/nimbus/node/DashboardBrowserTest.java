@@ -32,7 +32,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * booted from on a network made in the page, which the topology shows the server on; security
  * groups and key pairs; a server launched into a server group, and a volume attached to it (which
  * a reader of the project sees with no button to change anything, while the API refuses its
- * change), detached, extended and deleted. The admin's pages: hypervisor usage as the API says,
+ * change), detached, extended and deleted; a snapshot of a volume, a volume made from it, both
+ * deleted; an image offered to two projects, one offer taken back, the other accepted in that
+ * project's page (and another image rejected). The admin's pages: hypervisor usage as the API says,
  * another project's server, a flavor, a project and a user with a role made in the page who then
  * logs in and sees no admin page but the API's refusal. No page breaks the Content-Security-Policy.
  */
@@ -73,8 +75,14 @@ class DashboardBrowserTest {
   }
 
   private void logIn(String user, String password) {
+    logIn(user, password, "");
+  }
+
+  /** Logs in, having run {@code script} in the login page first. */
+  private void logIn(String user, String password, String script) {
     browser.get(node.apiUrl() + "/");
     WebElement form = waitFor(By.id("login"));
+    ((JavascriptExecutor) browser).executeScript(script);
     browser.findElement(By.id("username")).sendKeys(user);
     browser.findElement(By.id("password")).sendKeys(password);
     click(By.cssSelector("#login button[type=submit]"));
@@ -196,9 +204,9 @@ class DashboardBrowserTest {
   }
 
   /**
-   * The list asks first for the rows the window shows, then for the rest after the last of them
-   * (Nova's marker): every server shows once, the table is busy until all are in, and a server
-   * from the second answer follows the feed.
+   * The list asks for the rows the window shows and, at once, for the whole list (whose rows
+   * already shown it skips): every server shows once, the table is busy until all are in, and a
+   * server from the second answer follows the feed.
    */
   @Test
   void aListLongerThanTheWindowShowsEveryServerOnceAndFollowsTheFeed() {
@@ -229,8 +237,12 @@ class DashboardBrowserTest {
         "return [...document.querySelectorAll('#servers tr[data-id]')].map((r) => r.getAttribute('data-id'));");
     assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(shown));
     assertEquals(20, shown.size());
-    assertEquals(Boolean.TRUE, js.executeScript("return performance.getEntriesByType('resource')"
-        + ".some((e) => e.name.includes('/servers/detail') && e.name.includes('marker='));"));
+    @SuppressWarnings("unchecked")
+    List<String> asked = (List<String>) js.executeScript("return performance.getEntriesByType('resource')"
+        + ".filter((e) => e.name.includes('/servers/detail')).map((e) => new URL(e.name).searchParams.get('limit'));");
+    // (the feed's opening may load the list once more: each load makes both requests)
+    assertTrue(asked.contains("1000") && asked.stream().anyMatch(l -> Integer.parseInt(l) < 20)
+        && asked.stream().allMatch(l -> l.equals("1000") || Integer.parseInt(l) < 20), asked.toString());
     String last = shown.get(shown.size() - 1);
     assertEquals(202, api.post("/compute/v2.1/servers/" + last + "/action", "{\"os-stop\": null}").status());
     until(WAIT, d -> "SHUTOFF".equals(statusOf(last)));
@@ -273,12 +285,22 @@ class DashboardBrowserTest {
   void loggingOutRevokesTheTokenAndARevokedSessionReturnsToTheLoginPage() {
     String user = "out-" + UUID.randomUUID().toString().substring(0, 8);
     member(user);
-    logIn(user, "pw-" + user);
+    // every token the login is issued (the unscoped one it re-scopes too), as the page's fetch sees them
+    logIn(user, "pw-" + user, "window.issued = []; const original = window.fetch;"
+        + "window.fetch = (...args) => original(...args).then((r) => {"
+        + "  const t = r.headers.get('X-Subject-Token'); if (t) window.issued.push(t); return r; });");
     String token = token();
+    @SuppressWarnings("unchecked")
+    List<String> issued = (List<String>) ((JavascriptExecutor) browser).executeScript("return window.issued;");
+    assertEquals(2, issued.size());
+    assertEquals(token, issued.get(1));
+    assertEquals(200, admin.withToken(issued.get(0)).get("/identity/v3/auth/projects").status());
     assertEquals(200, admin.withToken(token).get("/compute/v2.1/servers").status());
     click(By.id("logout"));
     until(WAIT, d -> d.findElement(By.id("login-message")).getText().contains("logged out"));
     assertEquals(401, admin.withToken(token).get("/compute/v2.1/servers").status());
+    // the unscoped token died with it: nothing the login was issued outlives the log-out
+    assertEquals(401, admin.withToken(issued.get(0)).get("/identity/v3/auth/projects").status());
     assertTrue(!browser.getPageSource().contains(token));
 
     // a token revoked elsewhere: the page notices and asks for a new login
@@ -690,6 +712,111 @@ class DashboardBrowserTest {
     assertEquals(keystone.body().path("error").path("message").asText(), waitFor(By.cssSelector("#main .error")).getText());
     assertEquals(2, browser.findElements(By.cssSelector("#main > *")).size());
     assertTrue(browser.findElements(By.cssSelector("#main table, #main form")).isEmpty());
+  }
+
+  @Test
+  void aUserTakesASnapshotOfAVolumeMakesAVolumeFromItAndDeletesIt() throws Exception {
+    String user = "snap-" + UUID.randomUUID().toString().substring(0, 8);
+    Api api = member(user);
+    String project = admin.get("/identity/v3/projects?name=" + user).body().path("projects").get(0).path("id").asText();
+    String base = "/volume/v3/" + project;
+    String source = api.post(base + "/volumes", "{\"volume\": {\"size\": 1, \"name\": \"source\"}}")
+        .body().path("volume").path("id").asText();
+    Eventually.until(WAIT, () -> "available".equals(api.get(base + "/volumes/" + source).body().path("volume").path("status").asText()));
+    logIn(user, "pw-" + user);
+
+    // a snapshot taken of the volume chosen in the form, followed until it is available
+    open("volume-snapshots");
+    choose("snapshot-volume", source);
+    type("snapshot-name", "before-upgrade");
+    type("snapshot-description", "kept");
+    click(By.id("snapshot-create"));
+    String snapshot = idOf(By.xpath("//tbody[@id='snapshots']/tr[td[@class='name' and text()='before-upgrade']]"));
+    until(WAIT, d -> "available".equals(d.findElement(By.cssSelector("#snapshots tr[data-id='" + snapshot + "'] td.status")).getText()));
+    assertEquals("source", browser.findElement(By.cssSelector("#snapshots tr[data-id='" + snapshot + "'] td.volume")).getText());
+    Api.Reply shown = api.get(base + "/snapshots/" + snapshot);
+    assertEquals(source, shown.body().path("snapshot").path("volume_id").asText());
+    assertEquals("kept", shown.body().path("snapshot").path("description").asText());
+
+    // a volume made from it, in the volumes page once it is available
+    type("from-snapshot-" + snapshot, "restored");
+    click(By.cssSelector("#snapshots tr[data-id='" + snapshot + "'] button[data-action='Create volume']"));
+    String restored = Eventually.await(WAIT, () -> {
+      for (var v : api.get(base + "/volumes/detail").body().path("volumes")) {
+        if (v.path("name").asText().equals("restored")) return v;
+      }
+      return null;
+    }).path("id").asText();
+    assertEquals(snapshot, api.get(base + "/volumes/" + restored).body().path("volume").path("snapshot_id").asText());
+    screenshot("volume-snapshots");
+    open("volumes");
+    until(WAIT, d -> "available".equals(volumeStatus(restored)));
+    assertEquals("restored", browser.findElement(By.cssSelector("#volumes tr[data-id='" + restored + "'] td.name")).getText());
+
+    // the volume made from it deleted, then the snapshot, from its page
+    confirm(By.cssSelector("#volumes tr[data-id='" + restored + "'] button[data-action=Delete]"));
+    until(WAIT, d -> d.findElements(By.cssSelector("#volumes tr[data-id='" + restored + "']")).isEmpty());
+    open("volume-snapshots");
+    confirm(By.cssSelector("#snapshots tr[data-id='" + snapshot + "'] button[data-action=Delete]"));
+    until(WAIT, d -> d.findElements(By.cssSelector("#snapshots tr[data-id='" + snapshot + "']")).isEmpty());
+    assertEquals(404, api.get(base + "/snapshots/" + snapshot).status());
+    assertEquals(List.of(), violations());
+  }
+
+  @Test
+  void anOwnerSharesAnImageWithAnotherProjectWhichAcceptsItAndRejectsAnother() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String owner = "owner-" + suffix;
+    Api owners = member(owner);
+    Api takers = member("taker-" + suffix);
+    Api others = member("other-" + suffix);
+    String taker = takers.get("/identity/v3/auth/projects").body().path("projects").get(0).path("id").asText();
+    String other = others.get("/identity/v3/auth/projects").body().path("projects").get(0).path("id").asText();
+    String image = owners.post("/image/v2/images", "{\"name\": \"golden-" + suffix
+        + "\", \"disk_format\": \"raw\", \"container_format\": \"bare\", \"visibility\": \"shared\"}").body().path("id").asText();
+    String refused = owners.post("/image/v2/images", "{\"name\": \"unwanted-" + suffix
+        + "\", \"disk_format\": \"raw\", \"container_format\": \"bare\", \"visibility\": \"shared\"}").body().path("id").asText();
+    assertEquals(200, owners.post("/image/v2/images/" + refused + "/members", "{\"member\": \"" + taker + "\"}").status());
+
+    // the owner offers the image to two projects and takes one offer back, in the members dialog
+    logIn(owner, "pw-" + owner);
+    open("images");
+    click(By.cssSelector("#images tr[data-id='" + image + "'] button[data-action=Members]"));
+    waitFor(By.id("members-dialog"));
+    for (String project : List.of(taker, other)) {
+      type("member-project", project);
+      click(By.id("member-add"));
+      until(WAIT, d -> !d.findElements(By.cssSelector("#members tr[data-id='" + project + "']")).isEmpty());
+    }
+    assertEquals("pending", browser.findElement(By.cssSelector("#members tr[data-id='" + taker + "'] td.status")).getText());
+    screenshot("image-members");
+    confirm(By.cssSelector("#members tr[data-id='" + other + "'] button[data-action=Remove]"));
+    until(WAIT, d -> d.findElements(By.cssSelector("#members tr[data-id='" + other + "']")).isEmpty());
+    assertEquals(404, owners.get("/image/v2/images/" + image + "/members/" + other).status());
+    assertEquals("pending", owners.get("/image/v2/images/" + image + "/members/" + taker).body().path("status").asText());
+    click(By.id("members-close"));
+    assertEquals(List.of(), violations());
+    click(By.id("logout"));
+
+    // the project it is offered to sees both offers, not in its list until it accepts; accepts one, rejects the other
+    logIn("taker-" + suffix, "pw-taker-" + suffix);
+    open("images");
+    waitFor(By.cssSelector("#offered-images tr[data-id='" + image + "']"));
+    waitFor(By.cssSelector("#offered-images tr[data-id='" + refused + "']"));
+    assertTrue(browser.findElements(By.cssSelector("#images tr[data-id='" + image + "']")).isEmpty());
+    click(By.cssSelector("#offered-images tr[data-id='" + image + "'] button[data-action=Accept]"));
+    waitFor(By.cssSelector("#images tr[data-id='" + image + "']"));
+    click(By.cssSelector("#offered-images tr[data-id='" + refused + "'] button[data-action=Reject]"));
+    until(WAIT, d -> d.findElements(By.cssSelector("#offered-images tr[data-id]")).isEmpty());
+    assertTrue(browser.findElements(By.cssSelector("#images tr[data-id='" + refused + "']")).isEmpty());
+    screenshot("images-shared");
+    assertEquals("accepted", owners.get("/image/v2/images/" + image + "/members/" + taker).body().path("status").asText());
+    assertEquals("rejected", owners.get("/image/v2/images/" + refused + "/members/" + taker).body().path("status").asText());
+    assertTrue(takers.get("/image/v2/images").raw().contains(image));
+    assertTrue(!takers.get("/image/v2/images").raw().contains(refused));
+    // a project it was taken back from sees it nowhere
+    assertEquals(404, others.get("/image/v2/images/" + image).status());
+    assertEquals(List.of(), violations());
   }
 
   /**

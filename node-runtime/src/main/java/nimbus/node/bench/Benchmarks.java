@@ -15,7 +15,7 @@ public final class Benchmarks {
              nimbus bench groups [--ports N] [--rounds N]
              nimbus bench group-rollout [--hosts N] [--ports N] [--rounds N] [--trace yes]
              nimbus bench router [--interfaces N] [--floating-ips N] [--rounds N]
-             nimbus bench dashboard [--servers N] [--rounds N] [--clicks N] [--updates-per-second N] [--config FILE]""";
+             nimbus bench dashboard [--servers N] [--rounds N] [--clicks N] [--updates-per-second N] [--logins N] [--config FILE]""";
 
   private Benchmarks() {}
 
