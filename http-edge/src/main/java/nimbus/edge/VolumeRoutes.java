@@ -467,8 +467,8 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     return types.catalog().thenCompose(c -> {
       for (String kind : limits.keySet()) {
-        if (!VolumeQuotaEntity.DEFAULTS.containsKey(kind)
-            && c.byId().values().stream().noneMatch(t -> kind.endsWith("_" + t.name()))) {
+        if (!VolumeQuotaEntity.DEFAULTS.containsKey(kind) && c.byId().values().stream()
+            .noneMatch(t -> KINDS.stream().anyMatch(k -> kind.equals(k + "_" + t.name())))) {
           throw ApiError.badRequest("Bad key(s) in quota set: " + kind);
         }
       }
