@@ -85,16 +85,21 @@ final class VolumeTypeRoutes extends ServiceRoutes {
 
   /** The type a volume of {@code ctx}'s project may be created with, by id or name; else 404 as Cinder. */
   CompletionStage<VolumeType> usable(RequestContext ctx, String idOrName) {
-    return catalog().thenApply(c -> c.find(idOrName).filter(t -> t.usableBy(ctx.projectId()) || ctx.isAdmin())
+    return catalog().thenApply(c -> c.find(idOrName).filter(t -> t.usableBy(ctx.projectId()) || seesAll(ctx))
         .orElseThrow(() -> ApiError.notFound(Ids.isUuid(idOrName) ? "Volume type " + idOrName + " could not be found."
             : "Volume type with name " + idOrName + " could not be found.")));
+  }
+
+  /** Cinder's admin context (its {@code is_admin}) sees and uses every type, private ones too. */
+  private boolean seesAll(RequestContext ctx) {
+    return policy.allows(ctx, "context_is_admin");
   }
 
   /** The type {@code id} ({@code default}: the default type), if the caller may see it; else 404. */
   private CompletionStage<VolumeType> visible(RequestContext ctx, String id) {
     String wanted = id.equals("default") ? VolumeType.DEFAULT_ID : id;
     return catalog().thenApply(c -> Optional.ofNullable(c.byId().get(wanted))
-        .filter(t -> t.usableBy(ctx.projectId()) || ctx.isAdmin())
+        .filter(t -> t.usableBy(ctx.projectId()) || seesAll(ctx))
         .orElseThrow(() -> ApiError.notFound("Volume type " + id + " could not be found.")));
   }
 
@@ -104,7 +109,7 @@ final class VolumeTypeRoutes extends ServiceRoutes {
    */
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q) {
     policy.enforce(ctx, "volume_extension:type_get_all");
-    String isPublic = ctx.isAdmin() ? q.getOrDefault("is_public", "true").toLowerCase(Locale.ROOT) : "true";
+    String isPublic = seesAll(ctx) ? q.getOrDefault("is_public", "true").toLowerCase(Locale.ROOT) : "true";
     Optional<Boolean> wanted = isPublic.equals("none") ? Optional.empty() : Optional.of(bool(isPublic, "is_public"));
     return catalog().thenApply(c -> Json.response(200, Map.of("volume_types", c.sorted().stream()
         .filter(t -> wanted.isEmpty()
@@ -165,8 +170,8 @@ final class VolumeTypeRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> setSpecs(RequestContext ctx, String id, String text) {
     policy.enforce(ctx, "volume_extension:types_extra_specs:create");
     JsonNode body = Json.parseObject(text);
-    if (!body.has("extra_specs")) {
-      throw ApiError.badRequest("Invalid input for field/attribute extra_specs. 'extra_specs' is a required property");
+    if (!body.path("extra_specs").isObject()) {
+      throw ApiError.badRequest("Invalid input for field/attribute extra_specs. It must be an object.");
     }
     Map<String, String> specs = specs(body.get("extra_specs"), "extra_specs");
     return visible(ctx, id).thenCompose(t -> unused(t, "Volume Type is currently in use."))
