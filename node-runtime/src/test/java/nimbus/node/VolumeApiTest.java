@@ -297,10 +297,12 @@ class VolumeApiTest {
     // Cinder's MarkerNotFound is a 404
     assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 404, "itemNotFound");
     assertFault(t.api().get(t.path("/volumes?limit=x")), 400, "badRequest");
-    JsonNode types = t.api().get(t.path("/types")).body().path("volume_types");
-    assertEquals("__DEFAULT__", types.get(0).path("name").asText());
-    assertEquals("libvirt-pool", types.get(0).path("extra_specs").path("volume_backend_name").asText());
-    assertEquals(200, t.api().get(t.path("/types/" + types.get(0).path("id").asText())).status());
+    JsonNode defaultType = null;
+    for (JsonNode type : t.api().get(t.path("/types")).body().path("volume_types")) {
+      if (type.path("name").asText().equals("__DEFAULT__")) defaultType = type;
+    }
+    assertTrue(defaultType != null && defaultType.path("extra_specs").isEmpty(), "the default type asks for no backend");
+    assertEquals(200, t.api().get(t.path("/types/" + defaultType.path("id").asText())).status());
     for (String id : ids) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
   }
 
