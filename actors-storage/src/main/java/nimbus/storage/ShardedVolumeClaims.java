@@ -34,9 +34,9 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes) {
+  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, String volumeType, int gigabytes) {
     return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
-        .ask(r -> new VolumeQuotaEntity.Reserve(volumeId, gigabytes, r), timeout);
+        .ask(r -> new VolumeQuotaEntity.Reserve(volumeId, gigabytes, volumeType, r), timeout);
   }
 
   @Override
@@ -46,14 +46,30 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes) {
-    return ask(StorageHostCommand.ANY, r -> new StorageHostCommand.CreateVolume(volumeId, gigabytes, r));
+  public CompletionStage<StatusReply<String>> createStorage(String volumeId, Optional<String> backend, int gigabytes) {
+    return onBackend(backend, r -> new StorageHostCommand.CreateVolume(volumeId, gigabytes, r));
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes) {
-    return ask(StorageHostCommand.ANY,
+  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image,
+      Optional<String> backend, int gigabytes) {
+    return onBackend(backend,
         r -> new StorageHostCommand.CreateVolumeFromImage(volumeId, image.file(), image.diskFormat(), gigabytes, r));
+  }
+
+  /**
+   * Asks a storage host of the backend (any host when none is named). While no storage host is up
+   * there is no answer (the step asks again); with hosts up of which none serves the backend, the
+   * answer is Cinder's scheduler's refusal, and the volume ends in {@code error}.
+   */
+  private CompletionStage<StatusReply<String>> onBackend(Optional<String> backend,
+      Function<ActorRef<StatusReply<String>>, StorageHostCommand> command) {
+    if (backend.isEmpty()) return ask(StorageHostCommand.ANY, command);
+    ServiceKey<StorageHostCommand> key = StorageHostCommand.backend(backend.get());
+    return host(StorageHostCommand.ANY).thenCompose(any -> any.isEmpty() ? ask(StorageHostCommand.ANY, command)
+        : host(key).thenCompose(served -> served.isPresent() ? ask(key, command)
+            : CompletableFuture.completedFuture(nimbus.cluster.Rejection.<String>invalid(
+                "No valid backend was found. No storage host serves volume_backend_name " + backend.get() + "."))));
   }
 
   @Override

@@ -30,6 +30,7 @@ public final class Storage {
         stepRetry, clock, java.util.Optional.of(ctx.getShard())));
     Entities.init(system, VolumeQuotaEntity.TYPE_KEY,
         ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS));
+    Entities.init(system, VolumeTypeCatalogEntity.TYPE_KEY, ctx -> VolumeTypeCatalogEntity.create());
   }
 
   /** On control nodes: the image list table and the projection that fills it. */

@@ -21,6 +21,11 @@ public sealed interface StorageHostCommand extends CborSerializable {
     return ServiceKey.create(StorageHostCommand.class, "storage-host:" + host);
   }
 
+  /** The storage hosts of backend {@code name} (a volume type's {@code volume_backend_name} chooses one). */
+  static ServiceKey<StorageHostCommand> backend(String name) {
+    return ServiceKey.create(StorageHostCommand.class, "storage-backend:" + name);
+  }
+
   /** Makes the volume's file of {@code gigabytes} GiB; answered with the host's name. */
   record CreateVolume(String volumeId, int gigabytes, ActorRef<StatusReply<String>> replyTo)
       implements StorageHostCommand {}

@@ -15,7 +15,8 @@ import nimbus.cluster.CborSerializable;
  * {@code image} the image its bytes were converted from (it is then bootable), {@code bootable}
  * and {@code readonly} Cinder's flags ({@code os-set_bootable}, {@code os-update_readonly_flag}; the
  * latter empty until first set, as Cinder shows it only then), {@code upload} its copy into an image
- * while one runs ({@code uploading}).
+ * while one runs ({@code uploading}), {@code backend} the storage backend its type asks for
+ * ({@code volume_backend_name}; empty: any).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}; {@code deleted}
@@ -26,7 +27,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
     java.util.Set<String> snapshots, Optional<VolumeImage> image, boolean bootable,
-    Optional<Boolean> readonly, Optional<VolumeUpload> upload)
+    Optional<Boolean> readonly, Optional<VolumeUpload> upload, Optional<String> backend)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -52,6 +53,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (image == null) image = Optional.empty(); // absent in volumes of earlier versions
     if (readonly == null) readonly = Optional.empty();
     if (upload == null) upload = Optional.empty();
+    if (backend == null) backend = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
@@ -59,28 +61,35 @@ public record Volume(String id, String projectId, String userId, String name, St
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
         0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty(), Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /** The requested volume, to be made on a storage host of backend {@code name} (its type's {@code volume_backend_name}). */
+  public Volume onBackend(Optional<String> name) {
+    return new Volume(id, projectId, userId, this.name, description, size, status, metadata, availabilityZone, volumeType,
+        createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
+        image, bootable, readonly, upload, name);
   }
 
   /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
   public Volume fromSnapshot(String snapshot, String snapshotHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
-        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly, upload);
+        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly, upload, backend);
   }
 
   /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
   public Volume fromVolume(String source, String sourceHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
-        snapshotId, Optional.of(source), snapshots, image, bootable, readonly, upload);
+        snapshotId, Optional.of(source), snapshots, image, bootable, readonly, upload, backend);
   }
 
   /** The requested volume made by converting the bytes of {@code source} (on whichever storage host takes it). */
   public Volume fromImage(VolumeImage source) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
-        Optional.of(source), true, readonly, upload);
+        Optional.of(source), true, readonly, upload, backend);
   }
 
   /** Whether a create that failed still holds quota: it gives it back, as nothing of it was made. */
@@ -109,7 +118,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -121,7 +130,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.FlagsSet e) {
       return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
           createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image,
-          e.bootable(), e.readonly(), upload);
+          e.bootable(), e.readonly(), upload, backend);
     }
     if (event instanceof VolumeEntity.AttachmentDeclared e) {
       return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
@@ -186,12 +195,12 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
   }
 
   private Volume uploading(String s, Optional<VolumeUpload> u, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, u);
+        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, u, backend);
   }
 
   private Volume withSnapshots(String snapshot, boolean add, Instant at) {
@@ -199,7 +208,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (add) dependents.add(snapshot);
     else dependents.remove(snapshot);
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
-        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly, upload);
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly, upload, backend);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -211,6 +220,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
   }
 }

@@ -1,5 +1,6 @@
 package nimbus.storage;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
@@ -11,14 +12,20 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface VolumeClaims {
 
-  /** The project's quota holds {@code gigabytes} (and one volume) for the volume, in place of what it held. */
-  CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes);
+  /**
+   * The project's quota holds {@code gigabytes} (and one volume) for the volume of type
+   * {@code volumeType} (its name), in place of what it held.
+   */
+  CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, String volumeType, int gigabytes);
 
   /** The project's quota no longer holds anything for the volume. */
   CompletionStage<StatusReply<Done>> release(String projectId, String volumeId);
 
-  /** A storage host makes the volume's file of {@code gigabytes}; answered with the host's name. */
-  CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes);
+  /**
+   * A storage host of backend {@code backend} (any when empty) makes the volume's file of
+   * {@code gigabytes}; answered with the host's name, or refused when no host up serves that backend.
+   */
+  CompletionStage<StatusReply<String>> createStorage(String volumeId, Optional<String> backend, int gigabytes);
 
   /**
    * The storage host {@code host} makes the volume's file of {@code gigabytes} as a copy of snapshot
@@ -32,8 +39,9 @@ public interface VolumeClaims {
    */
   CompletionStage<StatusReply<String>> cloneStorage(String host, String volumeId, String sourceId, int gigabytes);
 
-  /** A storage host makes the volume's file of {@code gigabytes} from the image's bytes; answered with the host's name. */
-  CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes);
+  /** As {@link #createStorage}, the file made from the image's bytes. */
+  CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, Optional<String> backend,
+      int gigabytes);
 
   /** The volume's file on {@code host} grows to {@code gigabytes}. */
   CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes);

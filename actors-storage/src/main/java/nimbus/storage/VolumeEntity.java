@@ -597,19 +597,19 @@ public final class VolumeEntity
       switch (v.status()) {
         case Volume.CREATING -> {
           if (v.quotaHeld() == 0) {
-            steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
+            steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.volumeType(), v.size()));
           } else {
             steps.ask("create", () -> v.snapshotId().isPresent()
                 ? claims.createStorageFrom(v.host().orElseThrow(), volumeId, v.snapshotId().get(), v.size())
                 : v.sourceVolid().isPresent()
                 ? claims.cloneStorage(v.host().orElseThrow(), volumeId, v.sourceVolid().get(), v.size())
-                : v.image().isPresent() ? claims.createStorageFromImage(volumeId, v.image().get(), v.size())
-                : claims.createStorage(volumeId, v.size()));
+                : v.image().isPresent() ? claims.createStorageFromImage(volumeId, v.image().get(), v.backend(), v.size())
+                : claims.createStorage(volumeId, v.backend(), v.size()));
           }
         }
         case Volume.EXTENDING -> {
           if (v.quotaHeld() < v.targetSize()) {
-            steps.ask("quota:" + v.targetSize(), () -> claims.reserve(project, volumeId, v.targetSize()));
+            steps.ask("quota:" + v.targetSize(), () -> claims.reserve(project, volumeId, v.volumeType(), v.targetSize()));
           } else {
             steps.ask("resize", () -> claims.resizeStorage(v.host().orElseThrow(), volumeId, v.targetSize()));
           }
@@ -624,7 +624,7 @@ public final class VolumeEntity
         }
         default -> {
           if (v.quotaToReturn()) steps.ask("release", () -> claims.release(project, volumeId));
-          else if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.size()));
+          else if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.volumeType(), v.size()));
         }
       }
     }

@@ -39,6 +39,19 @@ public final class VolumeListing {
     }
   }
 
+  /**
+   * Whether any volume (of any project) is of the type named {@code typeName}: a type in use is
+   * neither deleted nor changed. Reads every row: an admin's rare question.
+   */
+  public boolean anyOfType(String typeName) throws SQLException {
+    try (Connection c = database.connection()) {
+      nimbus.cluster.ReadSideProjection.awaitCaughtUp(c, VolumeListProjection.NAME, VolumeEntity.TAG,
+          java.time.Duration.ofSeconds(2));
+      return ReadSideRows.select(c, new StringBuilder("SELECT row_json FROM volume_list"), List.of(), Volume.class)
+          .stream().anyMatch(v -> v.volumeType().equals(typeName));
+    }
+  }
+
   /** On a connection of the caller's (tests use their own database). */
   public static List<Volume> list(Connection c, Query q) throws SQLException {
     StringBuilder scope = new StringBuilder("1 = 1");

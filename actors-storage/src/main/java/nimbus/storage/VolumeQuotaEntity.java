@@ -18,7 +18,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * One project's block storage quota (Cinder's {@code volumes}, {@code snapshots} and
- * {@code gigabytes}): its limits and the gigabytes each of its volumes and snapshots holds. A single writer per project, so concurrent creates
+ * {@code gigabytes}, and per volume type {@code volumes_TYPE} and {@code gigabytes_TYPE}, unlimited
+ * unless set): its limits and the gigabytes each of its volumes and snapshots holds. A single writer per project, so concurrent creates
  * never together pass a limit; holding and giving back are idempotent by the volume's id.
  */
 public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedReplies<
@@ -35,10 +36,17 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Holds {@code gigabytes} for the volume in place of what it held (a new volume also counts as
-   * one), unless a limit would be passed (413, as Cinder).
+   * Holds {@code gigabytes} for the volume of type {@code volumeType} (its name; null: counted under
+   * no type) in place of what it held (a new volume also counts as one), unless a limit, also its
+   * type's, would be passed (413, as Cinder).
    */
-  public record Reserve(String volumeId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  public record Reserve(String volumeId, int gigabytes, String volumeType, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
+
+    public Reserve(String volumeId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) {
+      this(volumeId, gigabytes, null, replyTo);
+    }
+  }
 
   /** Gives back what the volume holds, answered once done. */
   public record Release(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -57,7 +65,8 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   /** Facts about a project's volume quota. */
   public sealed interface Event extends CborSerializable {}
 
-  public record Reserved(String volumeId, int gigabytes) implements Event {}
+  /** {@code volumeType} is null in events written before volume types. */
+  public record Reserved(String volumeId, int gigabytes, String volumeType) implements Event {}
 
   public record Released(String volumeId) implements Event {}
 
@@ -67,16 +76,33 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   public record SnapshotReleased(String snapshotId) implements Event {}
 
-  /** The limits an admin set over the defaults, and the gigabytes held per volume and per snapshot. */
+  /**
+   * The limits an admin set over the defaults, the gigabytes held per volume and per snapshot, and
+   * each held volume's type.
+   */
   public record Quota(Map<String, Integer> limits, Map<String, Integer> defaults, Map<String, Integer> held,
-      Map<String, Integer> snapshots) implements CborSerializable {
+      Map<String, Integer> snapshots, Map<String, String> types) implements CborSerializable {
 
     public Quota {
       if (snapshots == null) snapshots = Map.of();
+      if (types == null) types = Map.of();
     }
 
+    /** A kind's limit; a per-type kind ({@code volumes_TYPE}) unset is unlimited, as Cinder's. */
     public int limit(String kind) {
       return limits.getOrDefault(kind, defaults.getOrDefault(kind, -1));
+    }
+
+    /** What the volumes of type {@code type} hold: {@code volumes} (how many) or {@code gigabytes}. */
+    public int usedOfType(String kind, String type) {
+      var ofType = held.entrySet().stream().filter(e -> type.equals(types.get(e.getKey())));
+      return kind.equals(VOLUMES) ? (int) ofType.count() : ofType.mapToInt(Map.Entry::getValue).sum();
+    }
+
+    Quota with(Map<String, Integer> newLimits, Map<String, Integer> newHeld, Map<String, Integer> newSnapshots,
+        Map<String, String> newTypes) {
+      return new Quota(Map.copyOf(newLimits), defaults, Map.copyOf(newHeld), Map.copyOf(newSnapshots),
+          Map.copyOf(newTypes));
     }
 
     /** What is in use of {@code kind}: volumes held, snapshots held, or the gigabytes of both. */
@@ -108,7 +134,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   @Override
   public Quota emptyState() {
-    return new Quota(Map.of(), defaults, Map.of(), Map.of());
+    return new Quota(Map.of(), defaults, Map.of(), Map.of(), Map.of());
   }
 
   @Override
@@ -145,7 +171,24 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
           "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
               + c.gigabytes() + "G, quota is " + gigabytes + "G and " + consumed + "G has been consumed."));
     }
-    return Effect().persist(new Reserved(c.volumeId(), c.gigabytes())).thenReply(c.replyTo(), n -> StatusReply.ack());
+    if (c.volumeType() != null) {
+      String type = c.volumeType();
+      int ofType = q.limit(VOLUMES + "_" + type);
+      if (before == null && ofType >= 0 && q.usedOfType(VOLUMES, type) + 1 > ofType) {
+        return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY, "VolumeLimitExceeded: Maximum number"
+            + " of volumes allowed (" + ofType + ") exceeded for quota '" + VOLUMES + "_" + type + "'."));
+      }
+      int gigabytesOfType = q.limit(GIGABYTES + "_" + type);
+      int consumedOfType = q.usedOfType(GIGABYTES, type) - (before == null ? 0 : before);
+      if (growing && gigabytesOfType >= 0 && consumedOfType + c.gigabytes() > gigabytesOfType) {
+        return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed " + GIGABYTES + "_" + type
+                + " quota. Requested " + c.gigabytes() + "G, quota is " + gigabytesOfType + "G and " + consumedOfType
+                + "G has been consumed."));
+      }
+    }
+    String type = c.volumeType() != null ? c.volumeType() : q.types().get(c.volumeId());
+    return Effect().persist(new Reserved(c.volumeId(), c.gigabytes(), type)).thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, Quota> reserveSnapshot(Quota q, ReserveSnapshot c) {
@@ -172,27 +215,31 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onEvent(Reserved.class, (q, e) -> {
           Map<String, Integer> held = new HashMap<>(q.held());
           held.put(e.volumeId(), e.gigabytes());
-          return new Quota(q.limits(), defaults, Map.copyOf(held), q.snapshots());
+          Map<String, String> types = new HashMap<>(q.types());
+          if (e.volumeType() != null) types.put(e.volumeId(), e.volumeType());
+          return q.with(q.limits(), held, q.snapshots(), types);
         })
         .onEvent(Released.class, (q, e) -> {
           Map<String, Integer> held = new HashMap<>(q.held());
           held.remove(e.volumeId());
-          return new Quota(q.limits(), defaults, Map.copyOf(held), q.snapshots());
+          Map<String, String> types = new HashMap<>(q.types());
+          types.remove(e.volumeId());
+          return q.with(q.limits(), held, q.snapshots(), types);
         })
         .onEvent(LimitsSet.class, (q, e) -> {
           Map<String, Integer> limits = new HashMap<>(q.limits());
           limits.putAll(e.limits());
-          return new Quota(Map.copyOf(limits), defaults, q.held(), q.snapshots());
+          return q.with(limits, q.held(), q.snapshots(), q.types());
         })
         .onEvent(SnapshotReserved.class, (q, e) -> {
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
           snapshots.put(e.snapshotId(), e.gigabytes());
-          return new Quota(q.limits(), defaults, q.held(), Map.copyOf(snapshots));
+          return q.with(q.limits(), q.held(), snapshots, q.types());
         })
         .onEvent(SnapshotReleased.class, (q, e) -> {
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
           snapshots.remove(e.snapshotId());
-          return new Quota(q.limits(), defaults, q.held(), Map.copyOf(snapshots));
+          return q.with(q.limits(), q.held(), snapshots, q.types());
         })
         .build();
   }

@@ -41,7 +41,7 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, int gigabytes) {
+  public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, String volumeType, int gigabytes) {
     return step("reserve " + gigabytes);
   }
 
@@ -51,7 +51,7 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> createStorage(String volumeId, int gigabytes) {
+  public CompletionStage<StatusReply<String>> createStorage(String volumeId, java.util.Optional<String> backend, int gigabytes) {
     return step("create " + gigabytes);
   }
 
@@ -67,7 +67,8 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, int gigabytes) {
+  public CompletionStage<StatusReply<String>> createStorageFromImage(String volumeId, VolumeImage image, java.util.Optional<String> backend,
+      int gigabytes) {
     return step("convert " + image.imageId() + " " + image.diskFormat() + " " + gigabytes);
   }
 

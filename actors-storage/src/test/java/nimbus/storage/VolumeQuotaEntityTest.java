@@ -43,6 +43,30 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aTypesLimitStopsTheNextVolumeOfThatTypeOnlyAndItsGigabytesAreCountedApart() {
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("volumes", 5, "volumes_gold", 1,
+        "gigabytes_silver", 3), r));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 1, "gold", r)).isSuccess());
+    Rejection why = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.Reserve("b", 1, "gold", r)).getError());
+    assertEquals(Rejection.Kind.TOO_MANY, why.kind());
+    assertEquals("VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_gold'.", why.message());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("b", 2, "silver", r)).isSuccess());
+    Rejection big = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.Reserve("c", 2, "silver", r)).getError());
+    assertTrue(big.message().contains("exceeds allowed gigabytes_silver quota. Requested 2G, quota is 3G and 2G has been"
+        + " consumed."), big.message());
+    assertTrue(reserve("c", 2).isSuccess(), "an untyped volume counts against no type");
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 1, "gold", r)).isSuccess(),
+        "the same volume again is not one more");
+    kit.restart();
+    assertEquals(1, kit.getState().usedOfType("volumes", "gold"));
+    assertEquals(2, kit.getState().usedOfType("gigabytes", "silver"));
+    this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Release("a", r));
+    assertEquals(0, kit.getState().usedOfType("volumes", "gold"));
+  }
+
+  @Test
   void aThirdVolumeIsRefusedAndTheSameReserveTwiceCountsOnce() {
     assertTrue(reserve("a", 1).isSuccess());
     assertTrue(reserve("a", 1).isSuccess());

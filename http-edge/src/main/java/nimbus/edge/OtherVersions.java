@@ -24,7 +24,7 @@ final class OtherVersions extends AllDirectives {
   }
 
   private static Map<String, List<VersionDoc>> volume(String apiBase) {
-    return Map.of("versions", List.of(VersionDoc.of("v3.0", "CURRENT", apiBase + "/volume/v3/").microversions("3.0", "3.0")
+    return Map.of("versions", List.of(VersionDoc.of("v3.0", "CURRENT", apiBase + "/volume/v3/").microversions(VolumeVersions.MIN, VolumeVersions.MAX)
         .described("2016-02-08T12:20:21Z", "application/vnd.openstack.volume+json;version=3")));
   }
 

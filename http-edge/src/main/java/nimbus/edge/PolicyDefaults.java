@@ -191,6 +191,25 @@ final class PolicyDefaults {
     r.put("limits_extension:used_limits", READER);
     r.put("volume_extension:quotas:show", ADMIN);
     r.put("volume_extension:quotas:update", ADMIN);
+    volumeTypes(r);
+  }
+
+  /** Cinder's volume type names: admins manage types, every project reads the ones open to it. */
+  private static void volumeTypes(Map<String, String> r) {
+    for (String manage : new String[] {"volume_extension:types_manage", "volume_extension:type_create",
+        "volume_extension:type_update", "volume_extension:type_delete", "volume_extension:access_types_qos_specs_id",
+        "volume_extension:types_extra_specs:create", "volume_extension:types_extra_specs:update",
+        "volume_extension:types_extra_specs:delete", "volume_extension:types_extra_specs:read_sensitive",
+        "volume_extension:volume_type_access:addProjectAccess", "volume_extension:volume_type_access:removeProjectAccess",
+        "volume_extension:volume_type_access:get_all_for_type"}) {
+      r.put(manage, ADMIN);
+    }
+    r.put("volume_extension:type_get", READER);
+    r.put("volume_extension:type_get_all", READER);
+    r.put("volume_extension:access_types_extra_specs", READER);
+    r.put("volume_extension:types_extra_specs:index", READER);
+    r.put("volume_extension:types_extra_specs:show", READER);
+    r.put("volume_extension:volume_type_access", READER);
   }
 
   /**

@@ -161,7 +161,7 @@ final class VolumeActions {
     m.put("status", v.status());
     m.put("display_description", v.description());
     m.put("size", v.size());
-    m.put("volume_type", VolumeRoutes.type());
+    m.put("volume_type", VolumeRoutes.typeOf(v));
     m.put("image_id", image.id());
     m.put("container_format", image.metadata().containerFormat());
     m.put("disk_format", image.diskFormat());

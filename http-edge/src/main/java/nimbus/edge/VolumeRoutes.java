@@ -25,15 +25,14 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversion 3.0: volumes (create, also
+ * Cinder's v3 API under {@code /volume/v3/{project_id}}, microversions as {@link VolumeVersions} negotiates them: volumes (create, also
  * from a snapshot, another volume or an image, list, detail, show, update, delete, {@code os-extend}), snapshots
- * ({@link SnapshotRoutes}), the one volume type {@code __DEFAULT__},
- * absolute limits and the volume quota sets. Errors are Cinder's (the same fault bodies as Nova's).
+ * ({@link SnapshotRoutes}), volume types ({@link VolumeTypeRoutes}: a volume's type chooses its backend),
+ * absolute limits and the volume quota sets, per type too. Errors are Cinder's (the same fault bodies as Nova's).
  * A project sees only its own volumes: another's id is a 404.
  */
 final class VolumeRoutes extends ServiceRoutes {
-  static final String DEFAULT_TYPE = "__DEFAULT__";
-  static final String DEFAULT_TYPE_ID = UUID.nameUUIDFromBytes(DEFAULT_TYPE.getBytes()).toString();
+  static final String DEFAULT_TYPE = nimbus.storage.VolumeType.DEFAULT_NAME;
   static final String ZONE = "nova";
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
       .withZone(ZoneOffset.UTC);
@@ -49,11 +48,13 @@ final class VolumeRoutes extends ServiceRoutes {
   private final CinderMetadataRoutes metadata;
   private final VolumeActions actions;
   private final BootSources images;
+  private final VolumeTypeRoutes types;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
       nimbus.storage.ImageQuotas imageQuotas, Executor blocking, Duration timeout, Policy policy) {
     super(NovaErrors::response);
     this.images = new BootSources(sharding, timeout);
+    this.types = new VolumeTypeRoutes(sharding, listing, blocking, timeout, policy);
     this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
     this.sharding = sharding;
     this.listing = listing;
@@ -73,7 +74,7 @@ final class VolumeRoutes extends ServiceRoutes {
       return complete(NovaErrors.response(404, "The resource could not be found."));
     }
     String base = baseUrl + "/" + projectId;
-    return concat(
+    return VolumeVersions.negotiate(this, () -> concat(
         snapshots.route(ctx, base),
         pathPrefix("volumes", () -> concat(
             // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
@@ -94,11 +95,7 @@ final class VolumeRoutes extends ServiceRoutes {
         path("extensions", () -> get(() -> complete(Json.response(200, Map.of("extensions", CinderExtensions.ALL))))),
         path("os-availability-zone", () -> get(() -> complete(Json.response(200, Map.of("availabilityZoneInfo",
             List.of(Map.of("zoneName", ZONE, "zoneState", Map.of("available", true)))))))),
-        pathPrefix("types", () -> concat(
-            pathEndOrSingleSlash(() -> get(() -> complete(Json.response(200, Map.of("volume_types", List.of(type())))))),
-            path(PathMatchers.segment(), id -> get(() -> complete(id.equals(DEFAULT_TYPE_ID) || id.equals(DEFAULT_TYPE)
-                ? Json.response(200, Map.of("volume_type", type()))
-                : NovaErrors.response(404, "Volume type " + id + " could not be found.")))))),
+        types.route(ctx),
         path("limits", () -> get(() -> respond(() -> limits(ctx)))),
         pathPrefix("os-quota-sets", () -> pathPrefix(PathMatchers.segment(), target -> !PROJECT_ID.matcher(target).matches()
             // the quota's entity is named by it: its journal holds no longer id, nor a NUL
@@ -107,8 +104,8 @@ final class VolumeRoutes extends ServiceRoutes {
             pathEndOrSingleSlash(() -> concat(
                 get(() -> parameterMap(q -> respond(() -> quotaSet(ctx, target, truthy(q.get("usage")))))),
                 put(() -> body(b -> respond(() -> setQuota(ctx, target, b)))))),
-            path("defaults", () -> get(() -> complete(Json.response(200,
-                Map.of("quota_set", quotaView(target, VolumeQuotaEntity.DEFAULTS))))))))));
+            path("defaults", () -> get(() -> respond(() -> types.catalog().thenApply(c -> Json.response(200,
+                Map.of("quota_set", quotaView(target, VolumeQuotaEntity.DEFAULTS, c))))))))))));
   }
 
   // ---------------------------------------------------------------- volumes
@@ -129,10 +126,7 @@ final class VolumeRoutes extends ServiceRoutes {
     Map<String, String> metadata = metadata(in);
     String zone = shortText(in, "availability_zone").orElse(ZONE);
     if (!zone.equals(ZONE)) throw ApiError.badRequest("Invalid input received: Availability zone '" + zone + "' is invalid.");
-    String type = shortText(in, "volume_type").orElse(DEFAULT_TYPE);
-    if (!type.equals(DEFAULT_TYPE) && !type.equals(DEFAULT_TYPE_ID)) {
-      throw ApiError.notFound("Volume type with name " + type + " could not be found.");
-    }
+    String typeAsked = shortText(in, "volume_type").orElse(DEFAULT_TYPE);
     Optional<String> imageRef = shortText(in, "imageRef");
     if (imageRef.isPresent() && (snapshotId.isPresent() || sourceVolid.isPresent())) {
       throw ApiError.badRequest("Invalid input received: only one of snapshot_id, source_volid and imageRef may be given.");
@@ -141,13 +135,23 @@ final class VolumeRoutes extends ServiceRoutes {
       if (in.hasNonNull(unsupported)) throw ApiError.badRequest("Invalid input received: " + unsupported + " is not supported.");
     }
     String id = UUID.randomUUID().toString();
-    CompletionStage<Volume> requested = imageRef.isPresent()
+    return types.usable(ctx, typeAsked).thenCompose(type -> requested(ctx, id, type.name(), asked, name, description,
+            metadata, zone, imageRef, sourceVolid, snapshotId).thenApply(v -> v.onBackend(type.backend())))
+        .thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(v, r), timeout))
+        .thenApply(v -> changed(202, v, base));
+  }
+
+  /** The volume asked for, of the type named {@code type}: blank, or a copy of an image, a volume or a snapshot. */
+  private CompletionStage<Volume> requested(RequestContext ctx, String id, String type, Optional<Integer> asked,
+      String name, String description, Map<String, String> metadata, String zone, Optional<String> imageRef,
+      Optional<String> sourceVolid, Optional<String> snapshotId) {
+    return imageRef.isPresent()
         ? imageOf(ctx, imageRef.get()).thenApply(image -> Volume.requested(id, ctx.projectId(), ctx.userId(), name,
-            description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()).fromImage(fitting(image, asked.get())))
+            description, asked.get(), metadata, zone, type, Instant.now()).fromImage(fitting(image, asked.get())))
         : sourceVolid.isPresent() ? cloneOf(ctx, sourceVolid.get(), asked, id, name,
-        description, metadata, zone) : snapshotId.isEmpty()
+        description, metadata, zone, type) : snapshotId.isEmpty()
         ? java.util.concurrent.CompletableFuture.completedFuture(Volume.requested(id, ctx.projectId(), ctx.userId(), name,
-            description, asked.get(), metadata, zone, DEFAULT_TYPE, Instant.now()))
+            description, asked.get(), metadata, zone, type, Instant.now()))
         : snapshots.visible(ctx, snapshotId.get()).thenApply(s -> {
           if (!s.status().equals(nimbus.storage.Snapshot.AVAILABLE) || s.host().isEmpty()) {
             throw ApiError.badRequest("Invalid snapshot: Originating snapshot status must be one of 'available' values");
@@ -158,10 +162,8 @@ final class VolumeRoutes extends ServiceRoutes {
                 + " snapshot size " + s.size() + "GB. They must be >= original snapshot size.");
           }
           return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone,
-              DEFAULT_TYPE, Instant.now()).fromSnapshot(s.id(), s.host().get());
+              type, Instant.now()).fromSnapshot(s.id(), s.host().get());
         });
-    return requested.thenCompose(v -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Create(v, r), timeout))
-        .thenApply(v -> changed(202, v, base));
   }
 
   /** The image, if the caller may see it and it is active (Glance's visibility, as a server's boot applies it); else 400. */
@@ -199,7 +201,7 @@ final class VolumeRoutes extends ServiceRoutes {
 
   /** A volume asked as a copy of the caller's volume {@code source}, on its storage host; its size by default. */
   private CompletionStage<Volume> cloneOf(RequestContext ctx, String source, Optional<Integer> asked, String id, String name,
-      String description, Map<String, String> metadata, String zone) {
+      String description, Map<String, String> metadata, String zone, String type) {
     return visible(ctx, source).thenApply(s -> {
       if (!s.status().equals(Volume.AVAILABLE) && !s.status().equals(Volume.IN_USE) || s.host().isEmpty()) {
         throw ApiError.badRequest("Invalid volume: Unable to create a volume from an originating source volume when its"
@@ -210,7 +212,7 @@ final class VolumeRoutes extends ServiceRoutes {
         throw ApiError.badRequest("Invalid input received: Volume size '" + size + "'GB cannot be smaller than original"
             + " volume size " + s.size() + "GB. They must be >= original volume size.");
       }
-      return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, DEFAULT_TYPE,
+      return Volume.requested(id, ctx.projectId(), ctx.userId(), name, description, size, metadata, zone, type,
           Instant.now()).fromVolume(s.id(), s.host().get());
     });
   }
@@ -413,15 +415,10 @@ final class VolumeRoutes extends ServiceRoutes {
     return Json.response(status, Map.of("volume", view));
   }
 
-  static Map<String, Object> type() {
+  /** The volume's type as an upload's answer names it (Cinder gives the whole type; its name is what clients read). */
+  static Map<String, Object> typeOf(Volume v) {
     Map<String, Object> t = new LinkedHashMap<>();
-    t.put("id", DEFAULT_TYPE_ID);
-    t.put("name", DEFAULT_TYPE);
-    t.put("description", "Default Volume Type");
-    t.put("is_public", true);
-    t.put("os-volume-type-access:is_public", true);
-    t.put("qos_specs_id", null);
-    t.put("extra_specs", Map.of("volume_backend_name", "libvirt-pool"));
+    t.put("name", v.volumeType());
     return t;
   }
 
@@ -446,7 +443,8 @@ final class VolumeRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> quotaSet(RequestContext ctx, String target, boolean usage) {
     if (!target.equals(ctx.projectId())) policy.enforce(ctx, "volume_extension:quotas:show");
     return quota(target).<VolumeQuotaEntity.Quota>askWithStatus(VolumeQuotaEntity.Get::new, timeout)
-        .thenApply(q -> Json.response(200, Map.of("quota_set", usage ? usageView(target, q) : quotaView(target, q.effective()))));
+        .thenCombine(types.catalog(), (q, c) -> Json.response(200, Map.of("quota_set", usage ? usageView(target, q, c)
+            : quotaView(target, q.effective(), c))));
   }
 
   private CompletionStage<HttpResponse> setQuota(RequestContext ctx, String target, String text) {
@@ -458,7 +456,7 @@ final class VolumeRoutes extends ServiceRoutes {
     while (fields.hasNext()) {
       var e = fields.next();
       if (e.getKey().equals("tenant_id") || e.getKey().equals("id")) continue;
-      if (!VolumeQuotaEntity.DEFAULTS.containsKey(e.getKey())) {
+      if (!VolumeQuotaEntity.DEFAULTS.containsKey(e.getKey()) && !perTypeKind(e.getKey())) {
         throw ApiError.badRequest("Bad key(s) in quota set: " + e.getKey());
       }
       JsonNode n = e.getValue();
@@ -467,21 +465,50 @@ final class VolumeRoutes extends ServiceRoutes {
       }
       limits.put(e.getKey(), n.intValue());
     }
-    return quota(target).<VolumeQuotaEntity.Quota>askWithStatus(r -> new VolumeQuotaEntity.SetLimits(limits, r), timeout)
-        .thenApply(q -> Json.response(200, Map.of("quota_set", quotaView(null, q.effective()))));
+    return types.catalog().thenCompose(c -> {
+      for (String kind : limits.keySet()) {
+        if (!VolumeQuotaEntity.DEFAULTS.containsKey(kind) && c.byId().values().stream()
+            .noneMatch(t -> KINDS.stream().anyMatch(k -> kind.equals(k + "_" + t.name())))) {
+          throw ApiError.badRequest("Bad key(s) in quota set: " + kind);
+        }
+      }
+      return quota(target).<VolumeQuotaEntity.Quota>askWithStatus(r -> new VolumeQuotaEntity.SetLimits(limits, r), timeout)
+          .thenApply(q -> Json.response(200, Map.of("quota_set", quotaView(null, q.effective(), c))));
+    });
   }
 
-  private static Map<String, Object> quotaView(String projectId, Map<String, Integer> limits) {
+  private static final List<String> KINDS =
+      List.of(VolumeQuotaEntity.VOLUMES, VolumeQuotaEntity.GIGABYTES, VolumeQuotaEntity.SNAPSHOTS);
+
+  /** A per-type kind's key: {@code volumes_TYPE}, {@code gigabytes_TYPE} or {@code snapshots_TYPE}. */
+  private static boolean perTypeKind(String key) {
+    return KINDS.stream().anyMatch(k -> key.startsWith(k + "_") && key.length() > k.length() + 1);
+  }
+
+  /** The limits, with each type's (unlimited unless set), as Cinder lists them. */
+  private static Map<String, Object> quotaView(String projectId, Map<String, Integer> limits,
+      nimbus.storage.VolumeTypeCatalogEntity.Catalog types) {
     Map<String, Object> m = new LinkedHashMap<>(limits);
+    for (nimbus.storage.VolumeType t : types.sorted()) {
+      for (String kind : KINDS) m.putIfAbsent(kind + "_" + t.name(), -1);
+    }
     if (projectId != null) m.put("id", projectId);
     return m;
   }
 
-  private static Map<String, Object> usageView(String projectId, VolumeQuotaEntity.Quota q) {
+  private static Map<String, Object> usageView(String projectId, VolumeQuotaEntity.Quota q,
+      nimbus.storage.VolumeTypeCatalogEntity.Catalog types) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", projectId);
-    for (String kind : List.of(VolumeQuotaEntity.VOLUMES, VolumeQuotaEntity.GIGABYTES, VolumeQuotaEntity.SNAPSHOTS)) {
+    for (String kind : KINDS) {
       m.put(kind, Map.of("limit", q.limit(kind), "in_use", q.used(kind), "reserved", 0, "allocated", 0));
+    }
+    for (nimbus.storage.VolumeType t : types.sorted()) {
+      for (String kind : KINDS) {
+        int used = kind.equals(VolumeQuotaEntity.SNAPSHOTS) ? 0 : q.usedOfType(kind, t.name());
+        m.put(kind + "_" + t.name(), Map.of("limit", q.limit(kind + "_" + t.name()), "in_use", used, "reserved", 0,
+            "allocated", 0));
+      }
     }
     return m;
   }

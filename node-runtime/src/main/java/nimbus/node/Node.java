@@ -139,7 +139,8 @@ public final class Node implements AutoCloseable {
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings, metadataPort),
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
-        sys.systemActorOf(StorageAgent.create(settings.host().name(), storageBackend(settings),
+        sys.systemActorOf(StorageAgent.create(settings.host().name(),
+                sys.settings().config().getString("nimbus.host.volume-backend-name"), storageBackend(settings),
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),

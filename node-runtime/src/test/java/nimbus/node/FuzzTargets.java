@@ -42,7 +42,7 @@ final class FuzzTargets {
       Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")),
       Map.entry("volume", List.of("@{volume.own}", "@{volume.other}")),
       Map.entry("snapshot", List.of("@{snapshot.own}", "@{snapshot.other}")),
-      Map.entry("volumetype", List.of("__DEFAULT__")));
+      Map.entry("volumetype", List.of("@{volumetype.default}", "@{volumetype.private}")));
 
   final Api admin;
   final Api fuzzer;
@@ -104,6 +104,10 @@ final class FuzzTargets {
     t.network(admin, "shared", "10.56.0.0/24");
     expect(200, admin.send("PUT", "/network/v2.0/networks/" + t.id("network.shared"), "{\"network\": {\"shared\": true}}"));
     t.ids.put("volume.other", volume(t.other, t.id("project.other")));
+    t.ids.put("volumetype.default", nimbus.storage.VolumeType.DEFAULT_ID);
+    t.ids.put("volumetype.private", expect(200, admin.post("/volume/v3/" + projectId(admin, "admin") + "/types",
+        "{\"volume_type\": {\"name\": \"bystanders-type\", \"os-volume-type-access:is_public\": false}}"))
+        .path("volume_type").path("id").asText());
     t.ids.put("snapshot.other", snapshot(t.other, t.id("project.other"), t.id("volume.other")));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;

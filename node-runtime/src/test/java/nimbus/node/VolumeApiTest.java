@@ -160,6 +160,123 @@ class VolumeApiTest {
     }
   }
 
+  private static JsonNode createType(String body) {
+    Api.Reply r = admin.post("/volume/v3/" + adminProject() + "/types", body);
+    assertEquals(200, r.status(), r.raw());
+    return r.body().path("volume_type");
+  }
+
+  private static String adminProject() {
+    return admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+  }
+
+  @Test
+  void anAdminManagesTypesAndTheirExtraSpecsAMemberCannotAndAPrivateTypeIsOnlyItsProjects() {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String name = "gold-" + UUID.randomUUID().toString().substring(0, 6);
+    JsonNode gold = createType("{\"volume_type\": {\"name\": \"" + name + "\", \"description\": \"fast\","
+        + " \"extra_specs\": {\"volume_backend_name\": \"nimbus-pool\", \"multiattach\": \"<is> False\"}}}");
+    assertEquals("nimbus-pool", gold.path("extra_specs").path("volume_backend_name").asText(), gold.toString());
+    assertTrue(gold.path("os-volume-type-access:is_public").asBoolean() && !gold.has("qos_specs_id"), gold.toString());
+    String id = gold.path("id").asText();
+    assertFault(admin.post("/volume/v3/" + adminProject() + "/types", "{\"volume_type\": {\"name\": \"" + name + "\"}}"),
+        409, "conflictingRequest");
+    // members: they list and read it, with only the extra specs Cinder shows users, and change nothing
+    JsonNode seen = t.api().get(t.path("/types/" + id)).body().path("volume_type");
+    assertEquals(name, seen.path("name").asText(), seen.toString());
+    assertEquals("{\"multiattach\":\"<is> False\"}", seen.path("extra_specs").toString());
+    assertTrue(t.api().get(t.path("/types")).body().toString().contains(id));
+    assertFault(t.api().post(t.path("/types"), "{\"volume_type\": {\"name\": \"mine\"}}"), 403, "forbidden");
+    assertFault(t.api().send("PUT", t.path("/types/" + id), "{\"volume_type\": {\"name\": \"x\"}}"), 403, "forbidden");
+    assertFault(t.api().delete(t.path("/types/" + id)), 403, "forbidden");
+    assertFault(t.api().post(t.path("/types/" + id + "/extra_specs"), "{\"extra_specs\": {\"a\": \"b\"}}"), 403,
+        "forbidden");
+    assertFault(t.api().delete(t.path("/types/" + id + "/extra_specs/multiattach")), 403, "forbidden");
+    // the admin's extra specs: set, one read, one replaced, one removed
+    String specs = "/volume/v3/" + adminProject() + "/types/" + id + "/extra_specs";
+    assertEquals(200, admin.post(specs, "{\"extra_specs\": {\"k\": \"v\"}}").status());
+    assertEquals("{\"k\":\"v\"}", admin.get(specs + "/k").body().toString());
+    assertEquals(200, admin.send("PUT", specs + "/k", "{\"k\": \"w\"}").status());
+    assertFault(admin.send("PUT", specs + "/k", "{\"other\": \"w\"}"), 400, "badRequest");
+    assertEquals(202, admin.delete(specs + "/k").status());
+    assertFault(admin.get(specs + "/k"), 404, "itemNotFound");
+    assertEquals(2, admin.get(specs).body().path("extra_specs").size());
+    Api.Reply renamed = admin.send("PUT", "/volume/v3/" + adminProject() + "/types/" + id,
+        "{\"volume_type\": {\"description\": \"faster\"}}");
+    assertEquals("faster", renamed.body().path("volume_type").path("description").asText(), renamed.raw());
+    // a private type: only the projects given access see it or make volumes of it
+    JsonNode secret = createType("{\"volume_type\": {\"name\": \"secret-" + name + "\","
+        + " \"os-volume-type-access:is_public\": false}}");
+    String secretId = secret.path("id").asText();
+    String action = "/volume/v3/" + adminProject() + "/types/" + secretId + "/action";
+    assertEquals(202, admin.post(action, "{\"addProjectAccess\": {\"project\": \"" + t.projectId() + "\"}}").status());
+    assertEquals(t.projectId(), admin.get("/volume/v3/" + adminProject() + "/types/" + secretId + "/os-volume-type-access")
+        .body().path("volume_type_access").get(0).path("project_id").asText());
+    assertEquals(200, t.api().get(t.path("/types/" + secretId)).status());
+    assertFault(other.api().get(other.path("/types/" + secretId)), 404, "itemNotFound");
+    assertTrue(!other.api().get(other.path("/types")).body().toString().contains(secretId));
+    assertTrue(admin.get("/volume/v3/" + adminProject() + "/types?is_public=None").body().toString().contains(secretId));
+    assertFault(other.api().post(other.path("/volumes"), "{\"volume\": {\"size\": 1, \"volume_type\": \"" + secretId
+        + "\"}}"), 404, "itemNotFound");
+    assertFault(other.api().post(other.path("/types/" + secretId + "/action"),
+        "{\"addProjectAccess\": {\"project\": \"" + other.projectId() + "\"}}"), 403, "forbidden");
+    // a volume of the type: shown by the type's name; the type is then neither deleted nor changed
+    String v = create(t, "{\"volume\": {\"size\": 1, \"volume_type\": \"" + id + "\"}}");
+    assertEquals(name, awaitStatus(t, v, "available").path("volume_type").asText());
+    assertFault(admin.delete("/volume/v3/" + adminProject() + "/types/" + id), 400, "badRequest");
+    assertFault(admin.post(specs, "{\"extra_specs\": {\"k\": \"v\"}}"), 400, "badRequest");
+    assertFault(admin.delete("/volume/v3/" + adminProject() + "/types/" + nimbus.storage.VolumeType.DEFAULT_ID), 400, "badRequest");
+    assertEquals(202, t.api().delete(t.path("/volumes/" + v)).status());
+    Eventually.until(WAIT, () -> admin.delete("/volume/v3/" + adminProject() + "/types/" + id).status() == 202);
+    assertFault(t.api().get(t.path("/types/" + id)), 404, "itemNotFound");
+    assertEquals("__DEFAULT__", t.api().get(t.path("/types/default")).body().path("volume_type").path("name").asText());
+  }
+
+  @Test
+  void aVolumeOfATypeWhoseBackendNoHostServesEndsInErrorAndTheHostsBackendTakesIt() {
+    Tenant t = newProject();
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    createType("{\"volume_type\": {\"name\": \"nowhere-" + suffix + "\", \"extra_specs\":"
+        + " {\"volume_backend_name\": \"ceph-" + suffix + "\"}}}");
+    createType("{\"volume_type\": {\"name\": \"here-" + suffix + "\", \"extra_specs\":"
+        + " {\"volume_backend_name\": \"nimbus-pool\"}}}");
+    String lost = create(t, "{\"volume\": {\"size\": 1, \"volume_type\": \"nowhere-" + suffix + "\"}}");
+    String made = create(t, "{\"volume\": {\"size\": 1, \"volume_type\": \"here-" + suffix + "\"}}");
+    assertEquals("nowhere-" + suffix, awaitStatus(t, lost, "error").path("volume_type").asText());
+    assertEquals("here-" + suffix, awaitStatus(t, made, "available").path("volume_type").asText());
+    for (String id : List.of(lost, made)) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+  }
+
+  @Test
+  void aPerTypeQuotaStopsTheNextVolumeOfThatTypeOnly() {
+    Tenant t = newProject();
+    String type = "bronze-" + UUID.randomUUID().toString().substring(0, 6);
+    createType("{\"volume_type\": {\"name\": \"" + type + "\"}}");
+    JsonNode shown = admin.get("/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId()).body().path("quota_set");
+    assertEquals(-1, shown.path("volumes_" + type).asInt(-2), shown.toString());
+    assertEquals(-1, shown.path("gigabytes_" + type).asInt(-2), shown.toString());
+    assertEquals(-1, shown.path("snapshots_" + type).asInt(-2), shown.toString());
+    Api.Reply set = admin.send("PUT", "/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"volumes_" + type + "\": 1}}");
+    assertEquals(200, set.status(), set.raw());
+    assertEquals(1, set.body().path("quota_set").path("volumes_" + type).asInt());
+    assertFault(admin.send("PUT", "/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"volumes_no-such-type\": 1}}"), 400, "badRequest");
+    String first = create(t, "{\"volume\": {\"size\": 1, \"volume_type\": \"" + type + "\"}}");
+    Api.Reply over = t.api().post(t.path("/volumes"), "{\"volume\": {\"size\": 1, \"volume_type\": \"" + type + "\"}}");
+    assertFault(over, 413, "overLimit");
+    assertTrue(over.raw().contains("Maximum number of volumes allowed (1) exceeded for quota 'volumes_" + type + "'."),
+        over.raw());
+    String untyped = create(t, "{\"volume\": {\"size\": 1}}");
+    JsonNode usage = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body().path("quota_set");
+    assertEquals(1, usage.path("volumes_" + type).path("in_use").asInt(), usage.toString());
+    for (String id : List.of(first, untyped)) {
+      awaitStatus(t, id, "available");
+      assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+    }
+  }
+
   @Test
   void listsPageByMarkerAndFilterByNameAndStatus() {
     Tenant t = newProject();
@@ -180,10 +297,12 @@ class VolumeApiTest {
     // Cinder's MarkerNotFound is a 404
     assertFault(t.api().get(t.path("/volumes?marker=" + UUID.randomUUID())), 404, "itemNotFound");
     assertFault(t.api().get(t.path("/volumes?limit=x")), 400, "badRequest");
-    JsonNode types = t.api().get(t.path("/types")).body().path("volume_types");
-    assertEquals("__DEFAULT__", types.get(0).path("name").asText());
-    assertEquals("libvirt-pool", types.get(0).path("extra_specs").path("volume_backend_name").asText());
-    assertEquals(200, t.api().get(t.path("/types/" + types.get(0).path("id").asText())).status());
+    JsonNode defaultType = null;
+    for (JsonNode type : t.api().get(t.path("/types")).body().path("volume_types")) {
+      if (type.path("name").asText().equals("__DEFAULT__")) defaultType = type;
+    }
+    assertTrue(defaultType != null && defaultType.path("extra_specs").isEmpty(), "the default type asks for no backend");
+    assertEquals(200, t.api().get(t.path("/types/" + defaultType.path("id").asText())).status());
     for (String id : ids) assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
   }
 
@@ -515,6 +634,8 @@ class VolumeApiTest {
     JsonNode version = t.api().get("/volume/v3/").body().path("versions").get(0);
     assertEquals("v3.0", version.path("id").asText());
     assertTrue(version.has("updated") && version.has("media-types") && version.has("min_version"), version.toString());
+    assertEquals("3.0", version.path("min_version").asText());
+    assertEquals("3.1", version.path("version").asText(), "3.1's upload fields are built, 3.2's bootable filter is not");
     assertEquals(300, t.api().get("/volume/").status());
     List<String> aliases = new java.util.ArrayList<>();
     t.api().get(t.path("/extensions")).body().path("extensions").forEach(e -> aliases.add(e.path("alias").asText()));
@@ -523,6 +644,22 @@ class VolumeApiTest {
         .path("zoneName").asText());
     assertFault(t.api().get(t.path("/volumes/")), 404, "itemNotFound");
     assertFault(t.api().delete(t.path("/volumes/")), 404, "itemNotFound");
+  }
+
+  @Test
+  void theVolumeMicroversionIsNegotiatedEchoedAndOneOutOfRangeIs406() {
+    Tenant t = newProject();
+    Api.Reply plain = t.api().get(t.path("/types"));
+    assertEquals("volume 3.0", plain.headers().firstValue("OpenStack-API-Version").orElse(""), "no header: 3.0");
+    assertTrue(plain.headers().firstValue("Vary").orElse("").contains("OpenStack-API-Version"));
+    Api.Reply asked = t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.1");
+    assertEquals(200, asked.status(), asked.raw());
+    assertEquals("volume 3.1", asked.headers().firstValue("OpenStack-API-Version").orElse(""));
+    assertEquals("volume 3.1", t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume latest")
+        .headers().firstValue("OpenStack-API-Version").orElse(""));
+    assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.2"), 406, "notAcceptable");
+    assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 2.0"), 406, "notAcceptable");
+    assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.x"), 400, "badRequest");
   }
 
   private static int gigabytesUsed(Tenant t) {

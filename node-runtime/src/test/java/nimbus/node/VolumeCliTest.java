@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Map;
+import nimbus.testing.TestConfig;
 import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,7 +28,8 @@ class VolumeCliTest {
   static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
     a.createUserInProject("cli-vol-user", "pw-vol", "cli-vol", "member");
     dataDir = n.settings().dataDir();
-    cli = new OpenstackCli(n, n.settings().dataDir()).cloud("user", "cli-vol-user", "pw-vol", "cli-vol");
+    cli = new OpenstackCli(n, n.settings().dataDir()).cloud("user", "cli-vol-user", "pw-vol", "cli-vol")
+        .cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
   });
 
   private static String status(String name) throws Exception {
@@ -49,6 +51,37 @@ class VolumeCliTest {
     cli.run("user", "volume", "delete", "v2");
     Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "list").findValuesAsText("ID").contains(id));
     assertFalse(cli.run("user", "volume", "list").contains("v2"));
+  }
+
+  @Test
+  void theCliManagesAVolumeTypeWithPropertiesAndAVolumeOfItIsMadeOnItsBackend() throws Exception {
+    JsonNode created = cli.json("admin", "volume", "type", "create", "--property", "volume_backend_name=nimbus-pool",
+        "--description", "on the pool", "cli-type");
+    assertEquals("cli-type", created.path("name").asText(), created.toString());
+    assertTrue(cli.run("admin", "volume", "type", "list").contains("cli-type"));
+    assertTrue(cli.run("user", "volume", "type", "list").contains("cli-type"), "a public type is every project's");
+    cli.run("admin", "volume", "type", "set", "--property", "color=blue", "cli-type");
+    JsonNode shown = cli.json("admin", "volume", "type", "show", "cli-type");
+    assertTrue(shown.path("properties").toString().contains("volume_backend_name")
+        && shown.path("properties").toString().contains("blue"), shown.toString());
+    cli.run("admin", "volume", "type", "unset", "--property", "color", "cli-type");
+    assertFalse(cli.json("admin", "volume", "type", "show", "cli-type").path("properties").toString().contains("blue"));
+    assertThrows(AssertionError.class, () -> cli.run("user", "volume", "type", "create", "not-mine"));
+
+    JsonNode volume = cli.json("user", "volume", "create", "--size", "1", "--type", "cli-type", "cli-typed");
+    assertEquals("cli-type", volume.path("type").asText(), volume.toString());
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-typed").equals("available"));
+    cli.run("user", "volume", "delete", "cli-typed");
+    Eventually.until(Duration.ofSeconds(30), () -> !cli.run("user", "volume", "list").contains("cli-typed"));
+    Eventually.until(Duration.ofSeconds(30), () -> {
+      try {
+        cli.run("admin", "volume", "type", "delete", "cli-type");
+        return true;
+      } catch (AssertionError stillInUse) {
+        return false;
+      }
+    });
+    assertFalse(cli.run("admin", "volume", "type", "list").contains("cli-type"));
   }
 
   @Test

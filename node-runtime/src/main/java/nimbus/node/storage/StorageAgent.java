@@ -64,17 +64,19 @@ public final class StorageAgent {
   }
 
   /**
-   * The agent of storage host {@code host}; {@code lookup} reads a volume's entity (empty when
+   * The agent of storage host {@code host}, serving backend {@code backendName} (what a volume
+   * type's {@code volume_backend_name} asks for); {@code lookup} reads a volume's entity (empty when
    * there is no such volume, or it is gone), {@code images} finds images' bytes on this host,
    * {@code uploads} takes volumes' bytes into images.
    */
-  public static Behavior<Message> create(String host, StorageBackend backend,
+  public static Behavior<Message> create(String host, String backendName, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
       Duration reconcileInterval, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
+      ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.backend(backendName), inbox));
       timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
       return new StorageAgent(ctx, host, backend, lookup, images, uploads, blocking).running();
     }));

@@ -45,7 +45,7 @@ class StorageAgentTest {
   }
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
-    kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+    kit.spawn(StorageAgent.create(host, "nimbus-pool", backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
         java.nio.file.Path::of, new StorageAgent.ImageSink() {
           @Override
           public boolean hasData(String imageId) {
@@ -70,7 +70,7 @@ class StorageAgentTest {
   private Volume volume(String id, Optional<String> on) {
     return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
         Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty(), Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   @Test
