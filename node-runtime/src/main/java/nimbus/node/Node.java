@@ -141,6 +141,7 @@ public final class Node implements AutoCloseable {
         // every compute host is also a storage host (the all-in-one node among them)
         sys.systemActorOf(StorageAgent.create(settings.host().name(), storageBackend(settings),
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
+                VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
                 store,
