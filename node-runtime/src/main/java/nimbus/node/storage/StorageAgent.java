@@ -156,11 +156,15 @@ public final class StorageAgent {
         .build();
   }
 
-  /** A file whose volume is gone, or is held by another host, is no volume's here. */
+  /**
+   * A file whose volume is gone, is held by another host, or is stored nowhere (a create that
+   * failed or timed out, whose host made the file late) is no volume's here.
+   */
   private boolean orphan(Optional<Volume> volume) {
     if (volume.isEmpty()) return true;
     Volume v = volume.get();
-    return v.host().isPresent() && !v.host().get().equals(host) && !v.status().equals(Volume.CREATING);
+    if (v.status().equals(Volume.CREATING)) return false;
+    return !v.stored() || v.host().isPresent() && !v.host().get().equals(host);
   }
 
   private void accept(StorageHostCommand command) {
