@@ -262,16 +262,20 @@ class SystemPoolBackendTest {
     Path volumes = dir.resolve("volumes");
     java.util.List<java.util.List<String>> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
     nimbus.node.agent.ProcessRunner processes = new nimbus.node.agent.ProcessRunner();
-    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes), (command, timeout) -> {
+    nimbus.node.agent.CommandRunner recording = (command, timeout) -> {
       ran.add(command);
       return processes.run(command, timeout);
-    });
+    };
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes), recording);
     String id = UUID.randomUUID().toString();
     backend.create(id, GIB);
     Path volume = Path.of(backend.path(id));
     try (var f = new java.io.RandomAccessFile(volume.toFile(), "rw")) {
       f.write(Files.readAllBytes(header));
     }
+    // as after the node's restart: libvirt starts the pool again and probes its files afresh
+    backend.close();
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes), recording);
     byte[] head = Files.readAllBytes(header);
     assertEquals(GIB, backend.volumes().get(id), "its size is the file's, not the header's");
     String snapshot = UUID.randomUUID().toString();
