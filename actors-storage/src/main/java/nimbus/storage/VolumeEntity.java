@@ -46,6 +46,12 @@ public final class VolumeEntity
   public static final String TAG = "volume";
   /** Idle this long with no step in flight, a volume stops (it is remembered only while it has work). */
   static final Duration IDLE_BEFORE_PASSIVATION = Duration.ofMinutes(2);
+  /**
+   * A create whose storage host has not made its file this long after the request ends in
+   * {@code error}: longer than a host's longest copy (an image's conversion, 30 minutes), so only a
+   * host that never answers reaches it. The host's late file is an orphan its agent removes.
+   */
+  public static final Duration CREATE_TIMEOUT = Duration.ofMinutes(40);
 
   // ---------------------------------------------------------------- commands
 
@@ -304,7 +310,10 @@ public final class VolumeEntity
     existing(b);
     b.forAnyState()
         .onCommand(StepAnswered.class, this::answered)
-        .onCommand(Tick.class, (s, c) -> Effect().none().thenRun(this::drive).thenNoReply())
+        .onCommand(Tick.class, (s, c) -> createTimedOut(s)
+            ? persist(new StorageFailed("No storage host made the volume within " + CREATE_TIMEOUT.toMinutes()
+                + " minutes.", now()))
+            : Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
           if (!busy(s) && waiting.isEmpty()) shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
           return Effect().noReply();
@@ -683,6 +692,14 @@ public final class VolumeEntity
       if (step.equals("discard") && u.failure().isPresent() && a.accepted()) return persist(new UploadEnded(now()));
     }
     return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  /** A create whose quota is held but whose file no host made in time (a quota not yet held is the quota's to answer). */
+  private boolean createTimedOut(State s) {
+    if (!(s instanceof Existing e)) return false;
+    Volume v = e.volume();
+    return v.status().equals(Volume.CREATING) && v.quotaHeld() > 0
+        && !now().isBefore(v.createdAt().plus(CREATE_TIMEOUT));
   }
 
   private StorageFailed failed(StepDriver.Answer a) {

@@ -1,6 +1,7 @@
 package nimbus.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +86,26 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(Optional.of("host-a"), v.host());
     assertTrue(v.stored());
     assertEquals(T0, v.createdAt());
+  }
+
+  @Test
+  void aCreateWhoseStorageHostNeverAnswersEndsInErrorAfterTheTimeoutAndCanBeDeleted() {
+    claims.accept("reserve 1");
+    assertEquals(Volume.CREATING, this.<Volume>ask(r -> new VolumeEntity.Create(requested(1), r)).getValue().status());
+    clock.advance(VolumeEntity.CREATE_TIMEOUT.minusSeconds(1));
+    long asked = claims.times("create 1");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("create 1") >= asked + 2, "still asked just before the timeout");
+      return null;
+    });
+    assertEquals(Volume.CREATING, ((VolumeEntity.Existing) kit.getState()).volume().status());
+    clock.advance(Duration.ofSeconds(1));
+    Volume v = awaitStatus(Volume.ERROR);
+    assertEquals(Optional.of("No storage host made the volume within 40 minutes."), v.fault());
+    assertFalse(v.stored(), "no host is known to hold a file: a late one is its agent's orphan");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
   }
 
   @Test

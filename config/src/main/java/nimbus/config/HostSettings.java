@@ -36,10 +36,21 @@ public record HostSettings(
     String availabilityZone,
     Duration imageCacheKeep,
     String underlayAddress,
-    Map<String, String> physicalInterfaces) {
+    Map<String, String> physicalInterfaces,
+    String storagePoolType) {
 
   public HostSettings {
     physicalInterfaces = Map.copyOf(physicalInterfaces);
+  }
+
+  /** A host whose volumes are files in a {@code dir} pool (the default). */
+  public HostSettings(String name, String hypervisorUri, String domainType, Path instancesDir, Duration heartbeatInterval,
+      Duration reconcileInterval, Duration gracefulShutdownTimeout, double cpuAllocationRatio, double ramAllocationRatio,
+      double diskAllocationRatio, int diskGb, String dataplane, String bridge, String cidr, Path dhcpDir,
+      String availabilityZone, Duration imageCacheKeep, String underlayAddress, Map<String, String> physicalInterfaces) {
+    this(name, hypervisorUri, domainType, instancesDir, heartbeatInterval, reconcileInterval, gracefulShutdownTimeout,
+        cpuAllocationRatio, ramAllocationRatio, diskAllocationRatio, diskGb, dataplane, bridge, cidr, dhcpDir,
+        availabilityZone, imageCacheKeep, underlayAddress, physicalInterfaces, "dir");
   }
 
   private static final Set<String> SCHEMES =
@@ -77,7 +88,16 @@ public record HostSettings(
         c.getDuration("image-cache-keep"),
         c.getString("underlay-address").isBlank()
             ? Underlay.defaultAddress(name, bridge) : Underlay.literal(c.getString("underlay-address")),
-        physicalInterfaces(c.getConfig("physical-interfaces")));
+        physicalInterfaces(c.getConfig("physical-interfaces")),
+        storagePoolType(c.getString("storage-pool-type")));
+  }
+
+  private static String storagePoolType(String value) {
+    if (!Set.of("dir", "logical").contains(value)) {
+      throw new SettingsException("nimbus.host.storage-pool-type", "unknown pool type '" + value + "'",
+          "use dir (files in data-dir/volumes) or logical (LVM)");
+    }
+    return value;
   }
 
   /** Physical network name to interface name, e.g. {@code physnet1 = eth1}. */

@@ -85,6 +85,10 @@ public final class Node implements AutoCloseable {
 
   /** Starts a node; a setting that cannot work stops it with a {@link SettingsException}. */
   public static Node start(NimbusSettings settings, Config extra) {
+    if (settings.has(Role.COMPUTE)) {
+      nimbus.node.storage.StoragePools.requireSupported(settings.host().storagePoolType(),
+          nimbus.node.storage.StoragePools.MAPPER_CONTROL);
+    }
     if (settings.has(Role.CONTROL)) {
       Ports.requireFree("nimbus.api.port", settings.api().host(), settings.api().port());
       if (!settings.cluster().seedNodes().isEmpty() && settings.identity().tokenKeys().isEmpty()) {
@@ -142,6 +146,7 @@ public final class Node implements AutoCloseable {
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
                 sys.settings().config().getString("nimbus.host.volume-backend-name"), storageBackend(settings),
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
+                VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
                 store,

@@ -25,12 +25,17 @@ import org.libvirt.StorageVol;
  * stopped on {@link #close} (the files stay; nothing is left in libvirt's configuration); without,
  * the pool must exist (as {@code test:///default}'s {@code default-pool} does). Its files are
  * named {@link #PREFIX} and the volume id, so it knows its own from anything else in the pool.
+ *
+ * <p>A volume's bytes are its guest's, so they may look like a qcow2 whose backing file names a
+ * host file: libvirt probes a {@code dir} pool's files for their format, and its copy and resize
+ * of a file it takes for qcow2 would follow that reference. Once a file exists, only
+ * {@code qemu-img} with {@code -f raw} (never probing) or plain file calls touch it here.
  */
 public final class LibvirtPoolBackend implements StorageBackend {
   public static final String PREFIX = "nimbus-volume-";
   /** Snapshots' files: not volumes, so the reconciliation of volumes leaves them alone. */
   public static final String SNAPSHOT_PREFIX = "nimbus-snapshot-";
-  /** An image's bytes being converted into a volume: not yet the volume, and never listed as one. */
+  /** A volume or snapshot being written (converted or copied), named by its id: never listed as one. */
   public static final String PARTIAL_PREFIX = "nimbus-partial-";
   /** A volume's bytes being converted for an upload into the image service: never listed as a volume. */
   public static final String UPLOAD_PREFIX = "nimbus-upload-";
@@ -111,6 +116,7 @@ public final class LibvirtPoolBackend implements StorageBackend {
   public Map<String, Long> volumes() {
     // no directory yet: no volume was ever made here, and listing starts no pool
     if (dir.isPresent() && !java.nio.file.Files.isDirectory(dir.get()) && !poolExists()) return Map.of();
+    if (dir.isPresent()) return files(PREFIX);
     return withPool(pool -> {
       pool.refresh(0);
       Map<String, Long> out = new HashMap<>();
@@ -126,6 +132,59 @@ public final class LibvirtPoolBackend implements StorageBackend {
       }
       return out;
     });
+  }
+
+  @Override
+  public java.util.Set<String> snapshots() {
+    if (dir.isPresent()) return Files.isDirectory(dir.get()) ? files(SNAPSHOT_PREFIX).keySet() : java.util.Set.of();
+    return withPool(pool -> {
+      pool.refresh(0);
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (String name : pool.listVolumes()) {
+        if (name.startsWith(SNAPSHOT_PREFIX)) out.add(name.substring(SNAPSHOT_PREFIX.length()));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Map<String, String> leftovers() {
+    // a pool without files holds no half-made ones: its copies are libvirt's, whole or none
+    if (dir.isEmpty() || !Files.isDirectory(dir.get())) return Map.of();
+    Map<String, String> out = new HashMap<>();
+    files(PARTIAL_PREFIX).keySet().forEach(id -> out.put(PARTIAL_PREFIX + id, id));
+    files(UPLOAD_PREFIX).keySet().forEach(id -> out.put(UPLOAD_PREFIX + id, id));
+    return out;
+  }
+
+  @Override
+  public void removeLeftover(String name) {
+    if (!name.startsWith(PARTIAL_PREFIX) && !name.startsWith(UPLOAD_PREFIX) || name.contains("/") || dir.isEmpty()) {
+      throw new StorageException("not a leftover of this pool: " + name, null);
+    }
+    try {
+      Files.deleteIfExists(dir.get().resolve(name));
+    } catch (IOException e) {
+      throw new StorageException("cannot remove " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The regular files of the pool's directory named {@code prefix} and an id, by id, with their sizes (never probed). */
+  private Map<String, Long> files(String prefix) {
+    Map<String, Long> out = new HashMap<>();
+    try (var list = Files.newDirectoryStream(dir.get(), prefix + "*")) {
+      for (Path f : list) {
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+        try {
+          out.put(f.getFileName().toString().substring(prefix.length()), Files.size(f));
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // removed between the listing and this look
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot list " + dir.get() + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   @Override
@@ -149,6 +208,16 @@ public final class LibvirtPoolBackend implements StorageBackend {
 
   @Override
   public void resize(String volumeId, long bytes) {
+    if (dir.isPresent()) {
+      Path file = Path.of(path(volumeId));
+      try {
+        if (Files.size(file) < bytes) commands.run(resizeCommand(file, bytes), Duration.ofMinutes(1));
+      } catch (IOException e) {
+        throw new StorageException("cannot read the size of volume " + volumeId + ": " + e.getMessage(), e);
+      }
+      refresh();
+      return;
+    }
     withPool(pool -> {
       StorageVol v = lookup(pool, PREFIX + volumeId)
           .orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
@@ -256,10 +325,7 @@ public final class LibvirtPoolBackend implements StorageBackend {
       }
       throw e instanceof StorageException s ? s : new StorageException("cannot convert the image: " + e.getMessage(), e);
     }
-    withPool(pool -> {
-      pool.refresh(0);
-      return null;
-    });
+    refresh();
   }
 
   @Override
@@ -358,6 +424,10 @@ public final class LibvirtPoolBackend implements StorageBackend {
    * of {@code bytes} if that is larger than the source; nothing if {@code target} exists.
    */
   private void copy(String source, String target, long bytes) {
+    if (dir.isPresent()) {
+      copyFile(source, target, bytes);
+      return;
+    }
     withPool(pool -> {
       Optional<StorageVol> existing = lookup(pool, target);
       if (existing.isPresent()) {
@@ -376,6 +446,46 @@ public final class LibvirtPoolBackend implements StorageBackend {
       } finally {
         from.free();
       }
+      return null;
+    });
+  }
+
+  /**
+   * {@link #copy} in the pool's directory: the bytes copied as raw (never as what they look like)
+   * into a partial file, grown, then renamed, so only a whole copy ever bears the target's name.
+   */
+  private void copyFile(String source, String target, long bytes) {
+    withPool(pool -> null); // started, so its directory is there
+    Path to = dir.get().resolve(target);
+    if (Files.exists(to)) return;
+    Path from = dir.get().resolve(source);
+    if (!Files.isRegularFile(from)) throw new StorageException("no storage " + source, null);
+    String id = target.startsWith(PREFIX) ? target.substring(PREFIX.length()) : target.substring(SNAPSHOT_PREFIX.length());
+    Path partial = dir.get().resolve(PARTIAL_PREFIX + id);
+    try {
+      commands.run(copyCommand(from, partial), CONVERT_TIMEOUT);
+      if (Files.size(partial) < bytes) commands.run(resizeCommand(partial, bytes), Duration.ofMinutes(1));
+      Files.move(partial, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // the step's retry copies it again over it; the reconciliation removes it otherwise
+      }
+      throw e instanceof StorageException s ? s : new StorageException("cannot copy " + source + ": " + e.getMessage(), e);
+    }
+    refresh();
+  }
+
+  /** Copies a raw file's bytes, sparse, as raw: qemu-img never looks at what they hold. */
+  static List<String> copyCommand(Path raw, Path target) {
+    return List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "raw", raw.toString(), target.toString());
+  }
+
+  /** libvirt learns of files written beside it. */
+  private void refresh() {
+    withPool(pool -> {
+      pool.refresh(0);
       return null;
     });
   }

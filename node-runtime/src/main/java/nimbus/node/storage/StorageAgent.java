@@ -26,7 +26,10 @@ import org.apache.pekko.pattern.StatusReply;
  * snapshots' files in its
  * {@link StorageBackend}
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
- * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
+ * entities when it starts and then periodically: a file of Nimbus's whose volume is gone, or
+ * belongs to another host, is removed, as is a snapshot's whose snapshot is gone, and its own
+ * leftovers (partial copies, upload temporaries) once no work for their volume or snapshot runs.
+ * Nothing the backend does not name as its own is touched.
  *
  * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
  * that is busy goes unanswered (the entity's step asks again once it is done).
@@ -43,8 +46,14 @@ public final class StorageAgent {
 
   private record Reconcile() implements Message {}
 
-  /** Volumes found in the backend, with what the entities say of each (empty: no such volume). */
-  private record Found(Map<String, Optional<Volume>> volumes) implements Message {}
+  /**
+   * Volumes found in the backend, with what the entities say of each (empty: no such volume), and
+   * the snapshots' files whose snapshot is gone.
+   */
+  private record Found(Map<String, Optional<Volume>> volumes, Set<String> goneSnapshots) implements Message {}
+
+  /** The backend's leftovers: file name to the id of the volume or snapshot it was written for. */
+  private record Leftovers(Map<String, String> files) implements Message {}
 
   private record ReconcileFailed(String reason) implements Message {}
 
@@ -66,19 +75,22 @@ public final class StorageAgent {
   /**
    * The agent of storage host {@code host}, serving backend {@code backendName} (what a volume
    * type's {@code volume_backend_name} asks for); {@code lookup} reads a volume's entity (empty when
-   * there is no such volume, or it is gone), {@code images} finds images' bytes on this host,
-   * {@code uploads} takes volumes' bytes into images.
+   * there is no such volume, or it is gone), {@code snapshotGone} whether a snapshot is gone (a
+   * failure when it cannot tell), {@code images} finds images' bytes on this host, {@code uploads}
+   * takes volumes' bytes into images.
    */
   public static Behavior<Message> create(String host, String backendName, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
+      Function<String, CompletionStage<Optional<Volume>>> lookup,
+      Function<String, CompletionStage<Boolean>> snapshotGone, ImageFiles images, ImageSink uploads,
       Duration reconcileInterval, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.backend(backendName), inbox));
+      ctx.getSelf().tell(new Reconcile()); // a crash's leftovers go at start, not an interval later
       timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
-      return new StorageAgent(ctx, host, backend, lookup, images, uploads, blocking).running();
+      return new StorageAgent(ctx, host, backend, lookup, snapshotGone, images, uploads, blocking).running();
     }));
   }
 
@@ -86,15 +98,18 @@ public final class StorageAgent {
   private final String host;
   private final StorageBackend backend;
   private final Function<String, CompletionStage<Optional<Volume>>> lookup;
+  private final Function<String, CompletionStage<Boolean>> snapshotGone;
   private final Executor blocking;
   private final ImageFiles images;
   private final ImageSink uploads;
   private final Set<String> busy = new HashSet<>();
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
-      Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
+      Function<String, CompletionStage<Optional<Volume>>> lookup,
+      Function<String, CompletionStage<Boolean>> snapshotGone, ImageFiles images, ImageSink uploads,
       Executor blocking) {
     this.ctx = ctx;
+    this.snapshotGone = snapshotGone;
     this.uploads = uploads;
     this.images = images;
     this.host = host;
@@ -122,6 +137,12 @@ public final class StorageAgent {
           m.volumes().forEach((id, volume) -> {
             if (orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
           });
+          m.goneSnapshots().forEach(id -> run(id, () -> backend.removeSnapshot(id), done -> {}, failed -> {}));
+          return Behaviors.same();
+        })
+        .onMessage(Leftovers.class, m -> {
+          // a leftover is removed only while no work for its id runs: that work may be writing it
+          m.files().forEach((name, id) -> run(id, () -> backend.removeLeftover(name), done -> {}, failed -> {}));
           return Behaviors.same();
         })
         .onMessage(ReconcileFailed.class, m -> {
@@ -137,11 +158,15 @@ public final class StorageAgent {
         .build();
   }
 
-  /** A file whose volume is gone, or is held by another host, is no volume's here. */
+  /**
+   * A file whose volume is gone, is held by another host, or is stored nowhere (a create that
+   * failed or timed out, whose host made the file late) is no volume's here.
+   */
   private boolean orphan(Optional<Volume> volume) {
     if (volume.isEmpty()) return true;
     Volume v = volume.get();
-    return v.host().isPresent() && !v.host().get().equals(host) && !v.status().equals(Volume.CREATING);
+    if (v.status().equals(Volume.CREATING)) return false;
+    return !v.stored() || v.host().isPresent() && !v.host().get().equals(host);
   }
 
   private void accept(StorageHostCommand command) {
@@ -227,7 +252,7 @@ public final class StorageAgent {
   }
 
   private void reconcile() {
-    CompletionStage<Map<String, Optional<Volume>>> found = CompletableFuture.supplyAsync(backend::volumes, blocking)
+    CompletionStage<Map<String, Optional<Volume>>> volumes = CompletableFuture.supplyAsync(backend::volumes, blocking)
         .thenCompose(files -> {
           List<String> ids = List.copyOf(files.keySet());
           Map<String, Optional<Volume>> out = new java.util.concurrent.ConcurrentHashMap<>();
@@ -235,6 +260,17 @@ public final class StorageAgent {
               .toCompletableFuture()).toArray(CompletableFuture[]::new);
           return CompletableFuture.allOf(asks).thenApply(all -> Map.copyOf(out));
         });
-    ctx.pipeToSelf(found, (volumes, e) -> e == null ? new Found(volumes) : new ReconcileFailed(reason(e)));
+    CompletionStage<Set<String>> gone = CompletableFuture.supplyAsync(backend::snapshots, blocking)
+        .thenCompose(ids -> {
+          Set<String> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
+          CompletableFuture<?>[] asks = ids.stream().map(id -> snapshotGone.apply(id).thenAccept(g -> {
+            if (g) out.add(id);
+          }).toCompletableFuture()).toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(asks).thenApply(all -> Set.copyOf(out));
+        });
+    ctx.pipeToSelf(volumes.thenCombine(gone, Found::new), (f, e) -> e == null ? f : new ReconcileFailed(reason(e)));
+    // the leftovers need no entity: removed even while the entities cannot answer
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(backend::leftovers, blocking),
+        (files, e) -> e == null ? new Leftovers(files) : new ReconcileFailed(reason(e)));
   }
 }

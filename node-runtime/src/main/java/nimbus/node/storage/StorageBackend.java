@@ -11,6 +11,18 @@ public interface StorageBackend extends AutoCloseable {
   /** The volumes it holds that Nimbus made, by volume id, with their capacity in bytes. */
   Map<String, Long> volumes();
 
+  /** The ids of the snapshots whose storage it holds. */
+  java.util.Set<String> snapshots();
+
+  /**
+   * Its own leftovers: files of a create, copy or upload cut short (a crash), by name, each with
+   * the id of the volume or snapshot it was written for. Never anything it did not make.
+   */
+  Map<String, String> leftovers();
+
+  /** Removes one of its {@link #leftovers}; refuses any other name. */
+  void removeLeftover(String name);
+
   /** Makes the volume's storage of {@code bytes} unless it has it; a half-made one is removed on failure. */
   void create(String volumeId, long bytes);
 

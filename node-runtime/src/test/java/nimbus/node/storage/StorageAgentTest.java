@@ -34,6 +34,8 @@ class StorageAgentTest {
   private final LibvirtPoolBackend backend = new LibvirtPoolBackend("test:///default", "default-pool", Optional.empty());
   /** What the entities say of each volume; absent: no such volume. */
   private final Map<String, Volume> entities = new ConcurrentHashMap<>();
+  /** The snapshots that exist; any other is gone. */
+  private final java.util.Set<String> liveSnapshots = ConcurrentHashMap.newKeySet();
   private final java.util.Set<String> imagesWithData = ConcurrentHashMap.newKeySet();
   private final java.util.List<String> uploaded = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
@@ -45,7 +47,12 @@ class StorageAgentTest {
   }
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
+    return start(backend, reconcileEvery);
+  }
+
+  private ActorRef<StorageHostCommand> start(StorageBackend backend, Duration reconcileEvery) {
     kit.spawn(StorageAgent.create(host, "nimbus-pool", backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+        id -> CompletableFuture.completedFuture(!liveSnapshots.contains(id)),
         java.nio.file.Path::of, new StorageAgent.ImageSink() {
           @Override
           public boolean hasData(String imageId) {
@@ -137,6 +144,56 @@ class StorageAgentTest {
     assertTrue(left.containsKey(mine) && left.containsKey(creating));
     backend.remove(mine);
     backend.remove(creating);
+  }
+
+  /**
+   * A real {@code dir} pool ({@code qemu:///system}) after a crash: at its start the agent removes
+   * its partial copies, upload temporaries and gone snapshots' files, and keeps live snapshots'
+   * and every file it did not make.
+   */
+  @Test
+  void atStartTheAgentRemovesItsLeftoversAndGoneSnapshotsFilesAndNothingForeign(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    String pool = "nimbus-test-" + UUID.randomUUID().toString().substring(0, 8);
+    java.nio.file.Path volumes = dir.resolve("volumes");
+    LibvirtPoolBackend real = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes));
+    try {
+      String mine = UUID.randomUUID().toString();
+      real.create(mine, GIB);
+      entities.put(mine, volume(mine, Optional.of(host)));
+      String live = UUID.randomUUID().toString();
+      String deleted = UUID.randomUUID().toString();
+      real.snapshot(mine, live);
+      real.snapshot(mine, deleted);
+      liveSnapshots.add(live);
+      java.util.List<java.nio.file.Path> leftovers = java.util.List.of(
+          volumes.resolve(LibvirtPoolBackend.PARTIAL_PREFIX + UUID.randomUUID()),
+          volumes.resolve(LibvirtPoolBackend.UPLOAD_PREFIX + mine));
+      for (java.nio.file.Path f : leftovers) java.nio.file.Files.write(f, new byte[4096]);
+      java.util.List<java.nio.file.Path> foreign = java.util.List.of(volumes.resolve("operator-notes.img"),
+          volumes.resolve("nimbus-volume"), volumes.resolve("nimbus-partial"));
+      for (java.nio.file.Path f : foreign) java.nio.file.Files.writeString(f, "not Nimbus's");
+      java.nio.file.Path snapshotFile = volumes.resolve(LibvirtPoolBackend.SNAPSHOT_PREFIX + deleted);
+      // an hour between reconciliations: only the one at start can remove them in time
+      start(real, Duration.ofHours(1));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+        for (java.nio.file.Path f : leftovers) assertFalse(java.nio.file.Files.exists(f), f + " is a leftover");
+        assertFalse(java.nio.file.Files.exists(snapshotFile), "a gone snapshot's file is an orphan");
+        return null;
+      });
+      assertEquals(java.util.Set.of(live), real.snapshots(), "a live snapshot's file stays");
+      assertEquals(java.util.Set.of(mine), real.volumes().keySet());
+      for (java.nio.file.Path f : foreign) assertTrue(java.nio.file.Files.exists(f), f + " is not the agent's");
+      org.junit.jupiter.api.Assertions.assertThrows(StorageException.class, () -> real.removeLeftover("operator-notes.img"));
+      org.junit.jupiter.api.Assertions.assertThrows(StorageException.class,
+          () -> real.removeLeftover(LibvirtPoolBackend.PARTIAL_PREFIX + "../../etc"));
+    } finally {
+      real.close();
+      for (String command : new String[] {"pool-destroy", "pool-undefine"}) {
+        new ProcessBuilder("virsh", "-c", "qemu:///system", command, pool).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      }
+    }
   }
 
   @Test

@@ -234,4 +234,95 @@ class SystemPoolBackendTest {
     differs.getInputStream().readAllBytes();
     assertEquals(1, differs.waitFor(), "the comparison can fail");
   }
+
+  /**
+   * The attack: a guest writes, into its volume, a qcow2 header whose backing file (or external
+   * data file) names a host file. libvirt probes the pool's files and takes it for qcow2; every
+   * path that reads the volume's bytes (snapshot, volume from snapshot, volume from volume, grow,
+   * upload as qcow2 and raw) must copy the bytes as they are and never the host file's.
+   */
+  @Test
+  void aVolumeWhoseBytesAreAQcow2NamingAHostFileIsCopiedGrownAndExportedAsItsOwnBytes() throws Exception {
+    Path secret = dir.resolve("host-secret");
+    Files.writeString(secret, "SECRET-OF-THE-HOST-" + UUID.randomUUID());
+    Path backingHeader = dir.resolve("backing.qcow2");
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", secret.toString(), backingHeader.toString(), "64M");
+    Path dataSecret = dir.resolve("data-secret");
+    Path dataHeader = dir.resolve("data.qcow2");
+    // qemu-img makes the data file empty: the secret is written into it afterwards
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=" + dataSecret + ",data_file_raw=on",
+        dataHeader.toString(), "64M");
+    Files.writeString(dataSecret, Files.readString(secret));
+    for (Path header : java.util.List.of(backingHeader, dataHeader)) {
+      hostileVolumeLeaksNothing(header, Files.readString(secret));
+    }
+  }
+
+  private void hostileVolumeLeaksNothing(Path header, String secret) throws Exception {
+    Path volumes = dir.resolve("volumes");
+    java.util.List<java.util.List<String>> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+    nimbus.node.agent.ProcessRunner processes = new nimbus.node.agent.ProcessRunner();
+    nimbus.node.agent.CommandRunner recording = (command, timeout) -> {
+      ran.add(command);
+      return processes.run(command, timeout);
+    };
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes), recording);
+    String id = UUID.randomUUID().toString();
+    backend.create(id, GIB);
+    Path volume = Path.of(backend.path(id));
+    try (var f = new java.io.RandomAccessFile(volume.toFile(), "rw")) {
+      f.write(Files.readAllBytes(header));
+    }
+    // as after the node's restart: libvirt starts the pool again and probes its files afresh
+    backend.close();
+    backend = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(volumes), recording);
+    byte[] head = Files.readAllBytes(header);
+    assertEquals(GIB, backend.volumes().get(id), "its size is the file's, not the header's");
+    String snapshot = UUID.randomUUID().toString();
+    backend.snapshot(id, snapshot);
+    String fromSnapshot = UUID.randomUUID().toString();
+    backend.createFrom(fromSnapshot, snapshot, 2 * GIB);
+    String fromVolume = UUID.randomUUID().toString();
+    backend.cloneVolume(fromVolume, id, GIB);
+    backend.resize(id, 2 * GIB);
+    Path exported = backend.exportImage(id, "qcow2");
+    // the upload's file is one per volume: kept aside before the raw upload makes it again
+    Path qcow2 = dir.resolve("export.qcow2");
+    Files.move(exported, qcow2);
+    Path qcow2AsRaw = dir.resolve("export.raw");
+    run("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", qcow2.toString(), qcow2AsRaw.toString());
+    Path raw = backend.exportImage(id, "raw");
+    java.util.List<Path> outputs = java.util.List.of(volume, volumes.resolve(LibvirtPoolBackend.SNAPSHOT_PREFIX + snapshot),
+        Path.of(backend.path(fromSnapshot)), Path.of(backend.path(fromVolume)), qcow2, qcow2AsRaw, raw);
+    for (Path out : outputs) {
+      assertFalse(contains(out, secret), out + " holds the host's secret");
+      if (out.equals(qcow2)) continue; // a qcow2 of its own: compared through its conversion
+      byte[] start = new byte[head.length];
+      try (var f = new java.io.RandomAccessFile(out.toFile(), "r")) {
+        f.readFully(start);
+      }
+      assertTrue(java.util.Arrays.equals(head, start), out + " holds the volume's bytes as they were");
+    }
+    assertEquals(2 * GIB, Files.size(volume), "grown as raw bytes");
+    // qemu-img compares allocated blocks only: a byte-wise comparison of 2 GiB files takes seconds
+    run("qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", volume.toString(), raw.toString());
+    run("qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", volume.toString(), qcow2AsRaw.toString());
+    for (java.util.List<String> command : ran) {
+      int f = command.indexOf("-f");
+      assertTrue(f > 0 && command.get(f + 1).equals("raw"), "never probed nor read as qcow2: " + command);
+    }
+    assertFalse(ran.isEmpty(), "qemu-img ran");
+    for (String v : new String[] {id, fromSnapshot, fromVolume}) backend.remove(v);
+    backend.removeSnapshot(snapshot);
+    for (Path f : new Path[] {qcow2, qcow2AsRaw, raw}) Files.delete(f);
+    backend.close();
+  }
+
+  /** Whether the file holds {@code text} anywhere (GNU grep skips a sparse file's holes). */
+  private static boolean contains(Path file, String text) throws Exception {
+    Process grep = new ProcessBuilder("grep", "-qF", text, file.toString()).redirectErrorStream(true).start();
+    int rc = grep.waitFor();
+    assertTrue(rc == 0 || rc == 1, "grep failed on " + file);
+    return rc == 0;
+  }
 }
