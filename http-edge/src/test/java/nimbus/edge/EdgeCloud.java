@@ -61,6 +61,7 @@ final class EdgeCloud {
     system = NimbusNode.start(settings, ConfigFactory.empty(), sys -> {
       Compute.init(sys, settings.compute(), clock);
       Storage.init(sys, clock, settings.imageStore().uploadTimeout(), limits);
+      Storage.initVolumes(sys, clock, settings.compute().stepRetryInterval());
       Networking.init(sys, settings.network(), clock);
       Identity.init(sys, clock, true);
       try {
