@@ -28,6 +28,10 @@ import org.apache.pekko.pattern.StatusReply;
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
  * entities: a file of Nimbus's whose volume is gone, or belongs to another host, is removed.
  *
+ * <p>A volume attached to a server on another host is exported over NBD ({@link NbdExports}); the
+ * reconciliation, also run as the agent starts, stops the exports no attachment needs and starts
+ * again the daemons of those it needs that are gone.
+ *
  * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
  * that is busy goes unanswered (the entity's step asks again once it is done).
  */
@@ -41,10 +45,15 @@ public final class StorageAgent {
 
   private record Finished(String volumeId, Runnable answer) implements Message {}
 
-  private record Reconcile() implements Message {}
+  /** {@code files}: the backend's files too, not only the exports. */
+  private record Reconcile(boolean files) implements Message {}
 
-  /** Volumes found in the backend, with what the entities say of each (empty: no such volume). */
-  private record Found(Map<String, Optional<Volume>> volumes) implements Message {}
+  /**
+   * Volumes found in the backend ({@code files}) and exported ({@code exported}), with what the
+   * entities say of each (empty: no such volume).
+   */
+  private record Found(Set<String> files, Set<String> exported, Map<String, Optional<Volume>> volumes)
+      implements Message {}
 
   private record ReconcileFailed(String reason) implements Message {}
 
@@ -66,17 +75,20 @@ public final class StorageAgent {
   /**
    * The agent of storage host {@code host}; {@code lookup} reads a volume's entity (empty when
    * there is no such volume, or it is gone), {@code images} finds images' bytes on this host,
-   * {@code uploads} takes volumes' bytes into images.
+   * {@code uploads} takes volumes' bytes into images, {@code exports} serves volumes to other
+   * hosts (none: a backend without files, whose volumes no other host can open).
    */
   public static Behavior<Message> create(String host, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
-      Duration reconcileInterval, Executor blocking) {
+      Optional<NbdExports> exports, Duration reconcileInterval, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
-      timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
-      return new StorageAgent(ctx, host, backend, lookup, images, uploads, blocking).running();
+      timers.startTimerWithFixedDelay("reconcile", new Reconcile(true), reconcileInterval);
+      // exports at once: a guest elsewhere may be waiting for a daemon that went with the host
+      if (exports.isPresent()) ctx.getSelf().tell(new Reconcile(false));
+      return new StorageAgent(ctx, host, backend, lookup, images, uploads, exports, blocking).running();
     }));
   }
 
@@ -87,12 +99,16 @@ public final class StorageAgent {
   private final Executor blocking;
   private final ImageFiles images;
   private final ImageSink uploads;
+  private final Optional<NbdExports> exports;
   private final Set<String> busy = new HashSet<>();
+  /** Volumes exported since the running reconciliation read the entities: it must not stop their exports. */
+  private final Set<String> exportedSince = new HashSet<>();
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
-      Executor blocking) {
+      Optional<NbdExports> exports, Executor blocking) {
     this.ctx = ctx;
+    this.exports = exports;
     this.uploads = uploads;
     this.images = images;
     this.host = host;
@@ -113,13 +129,20 @@ public final class StorageAgent {
           return Behaviors.same();
         })
         .onMessage(Reconcile.class, m -> {
-          reconcile();
+          reconcile(m.files());
           return Behaviors.same();
         })
         .onMessage(Found.class, m -> {
           m.volumes().forEach((id, volume) -> {
-            if (orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
+            if (m.files().contains(id) && orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
           });
+          exports.ifPresent(nbd -> m.exported().forEach(id -> {
+            if (exportNeeded(m.volumes().get(id))) {
+              run(id, () -> nbd.export(id, java.nio.file.Path.of(backend.path(id))), done -> {}, failed -> {});
+            } else if (!exportedSince.contains(id)) {
+              run(id, () -> nbd.unexport(id), done -> {}, failed -> {});
+            }
+          }));
           return Behaviors.same();
         })
         .onMessage(ReconcileFailed.class, m -> {
@@ -142,6 +165,15 @@ public final class StorageAgent {
     return v.host().isPresent() && !v.host().get().equals(host) && !v.status().equals(Volume.CREATING);
   }
 
+  /**
+   * An export is needed while its volume is attached, or being attached, to a server on another
+   * host (and kept while the entity cannot be read).
+   */
+  private boolean exportNeeded(Optional<Volume> volume) {
+    if (volume == null) return true;
+    return volume.flatMap(Volume::attachment).filter(a -> !a.hostName().equals(Optional.of(host))).isPresent();
+  }
+
   private void accept(StorageHostCommand command) {
     if (command instanceof StorageHostCommand.CreateVolume c) {
       run(c.volumeId(), () -> backend.create(c.volumeId(), c.gigabytes() * GIB),
@@ -150,15 +182,17 @@ public final class StorageAgent {
       run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.ExportVolume c) {
-      if (!c.toHost().equals(host)) {
-        // never a half attach: a guest elsewhere would need a network transport (NBD, iSCSI), not built yet
+      if (!c.toHost().equals(host) && exports.isEmpty()) {
         c.replyTo().tell(Rejection.conflict("Volume " + c.volumeId() + " is stored on host " + host
             + " and cannot be attached to a server on host " + c.toHost()
-            + ": attaching over the network is not supported yet"));
+            + ": this host's storage keeps no files to serve over the network"));
         return;
       }
       if (!busy.add(c.volumeId())) return;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
+      if (!c.toHost().equals(host)) exportedSince.add(c.volumeId());
+      // the storage host's own guests open the file; any other host's reach it over NBD
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? backend.path(c.volumeId())
+              : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(), blocking),
           (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
               : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
     } else if (command instanceof StorageHostCommand.SnapshotVolume c) {
@@ -183,7 +217,10 @@ public final class StorageAgent {
         c.replyTo().tell(StatusReply.error(failed));
       });
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
-      run(c.volumeId(), () -> backend.remove(c.volumeId()),
+      run(c.volumeId(), () -> {
+        exports.ifPresent(nbd -> nbd.unexport(c.volumeId()));
+        backend.remove(c.volumeId());
+      },
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     }
   }
@@ -224,15 +261,21 @@ public final class StorageAgent {
     return cause.getMessage() == null ? cause.toString() : cause.getMessage();
   }
 
-  private void reconcile() {
-    CompletionStage<Map<String, Optional<Volume>>> found = CompletableFuture.supplyAsync(backend::volumes, blocking)
-        .thenCompose(files -> {
-          List<String> ids = List.copyOf(files.keySet());
+  private void reconcile(boolean withFiles) {
+    exportedSince.clear();
+    CompletionStage<Found> found = CompletableFuture.supplyAsync(() -> new Found(
+            withFiles ? Set.copyOf(backend.volumes().keySet()) : Set.of(),
+            exports.map(NbdExports::volumes).map(Set::copyOf).orElse(Set.of()), Map.of()), blocking)
+        .thenCompose(listed -> {
+          Set<String> ids = new HashSet<>(listed.files());
+          ids.addAll(listed.exported());
           Map<String, Optional<Volume>> out = new java.util.concurrent.ConcurrentHashMap<>();
-          CompletableFuture<?>[] asks = ids.stream().map(id -> lookup.apply(id).thenAccept(v -> out.put(id, v))
-              .toCompletableFuture()).toArray(CompletableFuture[]::new);
-          return CompletableFuture.allOf(asks).thenApply(all -> Map.copyOf(out));
+          CompletableFuture<?>[] asks = List.copyOf(ids).stream().map(id -> lookup.apply(id)
+              .thenAccept(v -> out.put(id, v)).exceptionally(unread -> null).toCompletableFuture())
+              .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(asks)
+              .thenApply(all -> new Found(listed.files(), listed.exported(), Map.copyOf(out)));
         });
-    ctx.pipeToSelf(found, (volumes, e) -> e == null ? new Found(volumes) : new ReconcileFailed(reason(e)));
+    ctx.pipeToSelf(found, (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
   }
 }

@@ -45,6 +45,10 @@ class StorageAgentTest {
   }
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
+    return start(reconcileEvery, backend, Optional.empty());
+  }
+
+  private ActorRef<StorageHostCommand> start(Duration reconcileEvery, StorageBackend backend, Optional<NbdExports> exports) {
     kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
         java.nio.file.Path::of, new StorageAgent.ImageSink() {
           @Override
@@ -57,7 +61,7 @@ class StorageAgentTest {
             uploaded.add(imageId);
           }
         },
-        reconcileEvery, Executors.newCachedThreadPool()));
+        exports, reconcileEvery, Executors.newCachedThreadPool()));
     TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
     return listing.awaitAssert(Duration.ofSeconds(5), () -> {
       kit.system().receptionist().tell(Receptionist.find(StorageHostCommand.of(host), listing.ref()));
@@ -88,7 +92,7 @@ class StorageAgentTest {
   }
 
   @Test
-  void aVolumeIsExportedAsItsFileToItsOwnHostAndRefusedToAnother() {
+  void aVolumeIsExportedAsItsFileToItsOwnHostAndRefusedToAnotherWhereThereAreNoFilesToServe() {
     ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
     String id = UUID.randomUUID().toString();
     TestProbe<StatusReply<String>> created = kit.createTestProbe();
@@ -100,7 +104,7 @@ class StorageAgentTest {
     agent.tell(new StorageHostCommand.ExportVolume(id, "elsewhere", exported.ref()));
     StatusReply<String> refused = exported.receiveMessage(Duration.ofSeconds(10));
     assertEquals(nimbus.cluster.Rejection.Kind.CONFLICT, nimbus.cluster.Rejection.from(refused.getError()).kind());
-    assertTrue(refused.getError().getMessage().contains("not supported"), refused.getError().getMessage());
+    assertTrue(refused.getError().getMessage().contains("no files to serve"), refused.getError().getMessage());
     agent.tell(new StorageHostCommand.ExportVolume(UUID.randomUUID().toString(), host, exported.ref()));
     assertTrue(exported.receiveMessage(Duration.ofSeconds(10)).isError(), "no file, no export");
     backend.remove(id);
