@@ -37,6 +37,7 @@ class StorageAgentTest {
   private final java.util.Set<String> imagesWithData = ConcurrentHashMap.newKeySet();
   private final java.util.List<String> uploaded = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
+  private ActorRef<StorageAgent.Message> spawned;
 
   @AfterEach
   void stop() {
@@ -49,7 +50,7 @@ class StorageAgentTest {
   }
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery, StorageBackend backend, Optional<NbdExports> exports) {
-    kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+    spawned = kit.spawn(StorageAgent.create(host, backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
         java.nio.file.Path::of, new StorageAgent.ImageSink() {
           @Override
           public boolean hasData(String imageId) {
@@ -62,10 +63,12 @@ class StorageAgentTest {
           }
         },
         exports, reconcileEvery, Executors.newCachedThreadPool()));
+    ActorRef<StorageAgent.Message> agent = spawned;
     TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
     return listing.awaitAssert(Duration.ofSeconds(5), () -> {
       kit.system().receptionist().tell(Receptionist.find(StorageHostCommand.of(host), listing.ref()));
-      var agents = listing.receiveMessage().getServiceInstances(StorageHostCommand.of(host));
+      var agents = listing.receiveMessage().getServiceInstances(StorageHostCommand.of(host)).stream()
+          .filter(a -> a.path().parent().equals(agent.path())).toList();
       assertEquals(1, agents.size());
       return agents.iterator().next();
     });
@@ -162,5 +165,91 @@ class StorageAgentTest {
     StatusReply<Done> refused = answer.receiveMessage(Duration.ofSeconds(10));
     assertTrue(refused.isError());
     assertTrue(refused.getError().getMessage().contains("raw or qcow2"), refused.getError().getMessage());
+  }
+
+  private Volume attached(String id, String toHost) {
+    Volume v = volume(id, Optional.of(host));
+    return new Volume(id, v.projectId(), v.userId(), v.name(), v.description(), v.size(), Volume.IN_USE, v.metadata(),
+        v.availabilityZone(), v.volumeType(), v.createdAt(), v.updatedAt(), v.quotaHeld(), v.targetSize(), v.stored(),
+        v.host(), v.fault(), Optional.of(new nimbus.storage.VolumeAttachment("att-" + id, "server", Optional.of("/dev/vdb"),
+            Optional.of(toHost), Optional.of(Instant.now()), false)), v.snapshotId(), v.sourceVolid(), v.snapshots(),
+        v.image(), v.bootable(), v.readonly(), v.upload());
+  }
+
+  /**
+   * In a real {@code dir} pool of the system libvirtd, with real {@code qemu-storage-daemon}s on
+   * loopback: a volume asked for by another host is exported over NBD (QEMU's client reads and
+   * writes it); the reconciliation stops the export of a volume no attachment needs, starts again
+   * the daemon of one still attached elsewhere (also as a new agent starts, the old one gone with
+   * its daemon), and a removed volume's export goes with it.
+   */
+  @Test
+  void aVolumeIsExportedOverNbdToAnotherHostAndOnlyTheExportsAttachmentsNeedAreKept(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    String pool = "nimbus-test-" + UUID.randomUUID().toString().substring(0, 8);
+    NbdExports nbd = new NbdExports(dir.resolve("exports"), "127.0.0.1", new nimbus.node.agent.ProcessRunner());
+    LibvirtPoolBackend files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
+    try {
+      ActorRef<StorageHostCommand> agent = start(Duration.ofMillis(300), files, Optional.of(nbd));
+      String kept = UUID.randomUUID().toString();
+      String detached = UUID.randomUUID().toString();
+      java.util.Map<String, nimbus.storage.NbdExport> export = new java.util.HashMap<>();
+      for (String id : new String[] {kept, detached}) {
+        entities.put(id, attached(id, "host-b"));
+        TestProbe<StatusReply<String>> created = kit.createTestProbe();
+        agent.tell(new StorageHostCommand.CreateVolume(id, 1, created.ref()));
+        assertTrue(created.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+        TestProbe<StatusReply<String>> exported = kit.createTestProbe();
+        agent.tell(new StorageHostCommand.ExportVolume(id, "host-b", exported.ref()));
+        StatusReply<String> answer = exported.receiveMessage(Duration.ofSeconds(30));
+        assertTrue(answer.isSuccess(), () -> answer.getError().getMessage());
+        export.put(id, nimbus.storage.NbdExport.parse(answer.getValue()));
+      }
+      NbdExportsTest.io(export.get(kept), "write -P 0x4b 0 512");
+      TestProbe<StatusReply<String>> local = kit.createTestProbe();
+      agent.tell(new StorageHostCommand.ExportVolume(kept, host, local.ref()));
+      assertTrue(local.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + kept),
+          "its own host gets the file");
+
+      entities.put(detached, volume(detached, Optional.of(host)));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the detached volume's export is stopped");
+        return null;
+      });
+      assertFalse(NbdExportsTest.reachable(export.get(detached)));
+
+      // the storage host's agent goes, and the daemon with it; a new agent serves the export again at its start
+      kit.stop(spawned);
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertTrue(new ProcessBuilder("virsh", "-c", "qemu:///system", "pool-info", pool)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() != 0);
+        return null;
+      });
+      long pid = Long.parseLong(java.nio.file.Files.readString(dir.resolve("exports/" + kept + ".pid")).strip());
+      ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+      daemon.destroyForcibly();
+      daemon.onExit().get();
+      files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
+      agent = start(Duration.ofHours(1), files, Optional.of(nbd));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertTrue(nbd.running(kept));
+        return null;
+      });
+      assertTrue(NbdExportsTest.io(export.get(kept), "read -P 0x4b 0 512").contains("read 512/512"),
+          "the same URI serves the same bytes");
+
+      TestProbe<StatusReply<Done>> removed = kit.createTestProbe();
+      agent.tell(new StorageHostCommand.RemoveVolume(kept, removed.ref()));
+      assertTrue(removed.receiveMessage(Duration.ofSeconds(30)).isSuccess());
+      assertEquals(java.util.Set.of(), nbd.volumes());
+      assertFalse(NbdExportsTest.reachable(export.get(kept)));
+      files.remove(detached);
+    } finally {
+      nbd.volumes().forEach(nbd::unexport);
+      kit.stop(spawned);
+      files.close();
+      new ProcessBuilder("virsh", "-c", "qemu:///system", "pool-destroy", pool).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
   }
 }
