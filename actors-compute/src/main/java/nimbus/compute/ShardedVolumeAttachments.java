@@ -65,6 +65,15 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
   }
 
   @Override
+  public void checkExport(String storageHost, String volumeId) {
+    var key = StorageHostCommand.of(storageHost);
+    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenAccept(listing -> listing.getServiceInstances(key)
+            .forEach(agent -> agent.tell(new StorageHostCommand.CheckExport(volumeId))));
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host) {
     return volume(volumeId).ask(r -> new VolumeEntity.CompleteAttach(attachmentId, device, host, r), timeout);
   }

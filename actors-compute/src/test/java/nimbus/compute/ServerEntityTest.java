@@ -954,7 +954,9 @@ class ServerEntityTest extends EntityTestSupport {
   @Test
   void aDetachedVolumeIsUnpluggedThenAvailableAndADeletedServerReleasesTheRest() {
     activeOn("h1");
+    volumes.reserveAnswer = StatusReply.success("h2"); // v1 is stored on another host, served over the network
     attached("v1");
+    volumes.reserveAnswer = null;
     attached("v2");
     assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachVolume("v1", r)).reply().isSuccess());
     assertTrue(kit.<StatusReply<Done>>runCommand(r -> new ServerEntity.DetachVolume("v2", r)).reply().isError(),
@@ -968,6 +970,8 @@ class ServerEntityTest extends EntityTestSupport {
       assertInstanceOf(ServerEntity.Active.class, kit.getState());
       return null;
     });
+    assertTrue(volumes.calls.contains("check-export h2 v1"), "its storage host hears the attachment is over: "
+        + volumes.calls);
     assertEquals(List.of("v2"), get().volumes().stream().map(ServerVolume::volumeId).toList());
 
     kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
@@ -1124,6 +1128,11 @@ class ServerEntityTest extends EntityTestSupport {
       calls.add("export " + storageHost + " " + volumeId + " " + toHost);
       if (exportLost) return answer(null);
       return answer(exportAnswer == null ? StatusReply.success("/pool/nimbus-volume-" + volumeId) : exportAnswer);
+    }
+
+    @Override
+    public void checkExport(String storageHost, String volumeId) {
+      calls.add("check-export " + storageHost + " " + volumeId);
     }
 
     @Override

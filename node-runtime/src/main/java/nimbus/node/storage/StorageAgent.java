@@ -52,7 +52,7 @@ public final class StorageAgent {
    * Volumes found in the backend ({@code files}) and exported ({@code exported}), with what the
    * entities say of each (empty: no such volume).
    */
-  private record Found(Set<String> files, Set<String> exported, Map<String, Optional<Volume>> volumes)
+  private record Found(Set<String> files, Set<String> exported, Map<String, Optional<Volume>> volumes, long asOf)
       implements Message {}
 
   private record ReconcileFailed(String reason) implements Message {}
@@ -101,8 +101,12 @@ public final class StorageAgent {
   private final ImageSink uploads;
   private final Optional<NbdExports> exports;
   private final Set<String> busy = new HashSet<>();
-  /** Volumes exported since the running reconciliation read the entities: it must not stop their exports. */
-  private final Set<String> exportedSince = new HashSet<>();
+  /**
+   * When each volume was last exported, counted in exports: a reconciliation that read the entities
+   * before it must not stop that export.
+   */
+  private final Map<String, Long> lastExport = new java.util.HashMap<>();
+  private long exportsGiven;
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup, ImageFiles images, ImageSink uploads,
@@ -139,7 +143,7 @@ public final class StorageAgent {
           exports.ifPresent(nbd -> m.exported().forEach(id -> {
             if (exportNeeded(m.volumes().get(id))) {
               run(id, () -> nbd.export(id, java.nio.file.Path.of(backend.path(id))), done -> {}, failed -> {});
-            } else if (!exportedSince.contains(id)) {
+            } else if (lastExport.getOrDefault(id, 0L) <= m.asOf()) {
               run(id, () -> nbd.unexport(id), done -> {}, failed -> {});
             }
           }));
@@ -189,7 +193,7 @@ public final class StorageAgent {
         return;
       }
       if (!busy.add(c.volumeId())) return;
-      if (!c.toHost().equals(host)) exportedSince.add(c.volumeId());
+      if (!c.toHost().equals(host)) lastExport.put(c.volumeId(), ++exportsGiven);
       // the storage host's own guests open the file; any other host's reach it over NBD
       ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? backend.path(c.volumeId())
               : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(), blocking),
@@ -216,6 +220,13 @@ public final class StorageAgent {
         ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
         c.replyTo().tell(StatusReply.error(failed));
       });
+    } else if (command instanceof StorageHostCommand.CheckExport c) {
+      if (exports.isPresent()) {
+        long asOf = exportsGiven;
+        ctx.pipeToSelf(lookup.apply(c.volumeId()), (volume, e) -> e == null
+            ? new Found(Set.of(), Set.of(c.volumeId()), Map.of(c.volumeId(), volume), asOf)
+            : new ReconcileFailed(reason(e)));
+      }
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> {
         exports.ifPresent(nbd -> nbd.unexport(c.volumeId()));
@@ -262,10 +273,10 @@ public final class StorageAgent {
   }
 
   private void reconcile(boolean withFiles) {
-    exportedSince.clear();
+    long asOf = exportsGiven;
     CompletionStage<Found> found = CompletableFuture.supplyAsync(() -> new Found(
             withFiles ? Set.copyOf(backend.volumes().keySet()) : Set.of(),
-            exports.map(NbdExports::volumes).map(Set::copyOf).orElse(Set.of()), Map.of()), blocking)
+            exports.map(NbdExports::volumes).map(Set::copyOf).orElse(Set.of()), Map.of(), asOf), blocking)
         .thenCompose(listed -> {
           Set<String> ids = new HashSet<>(listed.files());
           ids.addAll(listed.exported());
@@ -274,7 +285,7 @@ public final class StorageAgent {
               .thenAccept(v -> out.put(id, v)).exceptionally(unread -> null).toCompletableFuture())
               .toArray(CompletableFuture[]::new);
           return CompletableFuture.allOf(asks)
-              .thenApply(all -> new Found(listed.files(), listed.exported(), Map.copyOf(out)));
+              .thenApply(all -> new Found(listed.files(), listed.exported(), Map.copyOf(out), asOf));
         });
     ctx.pipeToSelf(found, (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
   }

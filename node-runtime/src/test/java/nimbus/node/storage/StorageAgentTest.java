@@ -179,9 +179,10 @@ class StorageAgentTest {
   /**
    * In a real {@code dir} pool of the system libvirtd, with real {@code qemu-storage-daemon}s on
    * loopback: a volume asked for by another host is exported over NBD (QEMU's client reads and
-   * writes it); the reconciliation stops the export of a volume no attachment needs, starts again
-   * the daemon of one still attached elsewhere (also as a new agent starts, the old one gone with
-   * its daemon), and a removed volume's export goes with it.
+   * writes it); told an attachment is over, the agent stops the export of a volume no attachment
+   * needs and keeps the others; a new agent (the old one gone, and a daemon with it) starts again
+   * the daemon of a volume still attached elsewhere on its URI and stops an export nothing needs;
+   * a removed volume's export goes with it.
    */
   @Test
   void aVolumeIsExportedOverNbdToAnotherHostAndOnlyTheExportsAttachmentsNeedAreKept(@org.junit.jupiter.api.io.TempDir
@@ -190,7 +191,7 @@ class StorageAgentTest {
     NbdExports nbd = new NbdExports(dir.resolve("exports"), "127.0.0.1", new nimbus.node.agent.ProcessRunner());
     LibvirtPoolBackend files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
     try {
-      ActorRef<StorageHostCommand> agent = start(Duration.ofMillis(300), files, Optional.of(nbd));
+      ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1), files, Optional.of(nbd));
       String kept = UUID.randomUUID().toString();
       String detached = UUID.randomUUID().toString();
       java.util.Map<String, nimbus.storage.NbdExport> export = new java.util.HashMap<>();
@@ -211,12 +212,18 @@ class StorageAgentTest {
       assertTrue(local.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + kept),
           "its own host gets the file");
 
+      // the compute host says an attachment is over: the agent reads the volumes again first
       entities.put(detached, volume(detached, Optional.of(host)));
+      agent.tell(new StorageHostCommand.CheckExport(kept));
+      agent.tell(new StorageHostCommand.CheckExport(detached));
       kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
-        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the detached volume's export is stopped");
+        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the detached volume's export is stopped, not the other");
         return null;
       });
       assertFalse(NbdExportsTest.reachable(export.get(detached)));
+      // an export no volume needs (its volume gone while the agent was down): the next agent stops it
+      String stale = UUID.randomUUID().toString();
+      nbd.export(stale, dir.resolve("volumes/nimbus-volume-" + detached));
 
       // the storage host's agent goes, and the daemon with it; a new agent serves the export again at its start
       kit.stop(spawned);
@@ -233,6 +240,7 @@ class StorageAgentTest {
       agent = start(Duration.ofHours(1), files, Optional.of(nbd));
       kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
         assertTrue(nbd.running(kept));
+        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the stale export is stopped");
         return null;
       });
       assertTrue(NbdExportsTest.io(export.get(kept), "read -P 0x4b 0 512").contains("read 512/512"),
