@@ -170,7 +170,6 @@ class DomainXmlTest {
         + "      <driver name='qemu' type='raw' cache='none'/>\n"
         + "      <source protocol='nbd' name='" + name + "'>\n"
         + "        <host name='10.252.0.11' port='41234'/>\n"
-        + "        <reconnect delay='10'/>\n"
         + "      </source>\n"
         + "      <target dev='vdc' bus='virtio'/>\n"
         + "      <serial>v2</serial>\n"

@@ -224,8 +224,10 @@ class TwoHostTenantNetworkTest {
    * to the storage host's {@code qemu-storage-daemon} on its underlay address), detached, then read
    * by the guest on the storage host (its file): the marker is there. Attached again to the first
    * guest, the storage host's node is killed and its export's daemon with it; the node started again
-   * serves the export again on the same URI, and the guest (whose client reconnects) reads the
-   * marker back and writes another, which reaches the file.
+   * serves the export again on the same URI, and the guest (whose client connects again: its first
+   * request after the daemon's death fails, and is asked again) reads the marker back and writes
+   * another, which reaches the file; a tenant's guest that routes to the storage host's address gets
+   * no answer from its NBD port.
    */
   private static void aVolumeWrittenOnOneHostIsReadOnTheOtherAcrossItsStorageHostsRestart(Map<String, String> guestOn)
       throws Exception {
@@ -274,7 +276,11 @@ class TwoHostTenantNetworkTest {
     Eventually.until(WAIT, () -> Files.exists(exports.resolve(volume + ".pid"))
         && ProcessHandle.of(Long.parseLong(Files.readString(exports.resolve(volume + ".pid")).strip())).isPresent());
     assertEquals(uri, Files.readString(exports.resolve(volume + ".export")).strip(), "served again on the same URI");
-    typeInto(elsewhere, remote, findDisk + " echo 3 > /proc/sys/vm/drop_caches; head -c 15 /dev/$d | tr A-Z a-z; echo;"
+    // the first request after the daemon's death fails as the client finds its connection broken
+    // and connects again; the page cache is dropped so that the reads go to the disk
+    typeInto(elsewhere, remote, findDisk + " echo 3 > /proc/sys/vm/drop_caches;"
+        + " until head -c 15 /dev/$d >/dev/null 2>&1; do sleep 1; echo 3 > /proc/sys/vm/drop_caches; done;"
+        + " echo 3 > /proc/sys/vm/drop_caches; head -c 15 /dev/$d | tr A-Z a-z; echo;"
         + " echo NIMBUS-NBD-AGAIN | dd of=/dev/$d bs=512 seek=1 conv=fsync 2>/dev/null; echo REMOTE-READ-$((6*7))",
         "REMOTE-READ-42");
     assertEquals(1, count(console(remote), "nimbus-nbd-mark"), "read back over NBD after the restart: "
