@@ -140,9 +140,8 @@ final class ServerVolumes {
       }
       case RELEASING -> {
         if (c.refusal().isPresent()) return effect.noReply();
-        // the volume is free: its storage host serves it to this host no more (a file of its own needs no word)
-        change.storageHost().filter(storage -> !s.server().host().equals(Optional.of(storage)))
-            .ifPresent(storage -> steps.volumes.checkExport(storage, change.volumeId()));
+        // the volume is free: its storage host serves it to this host no more
+        steps.volumes.checkExport(change.volumeId());
         return steps.persist(new ServerEntity.VolumeReleased(steps.now()));
       }
       default -> {

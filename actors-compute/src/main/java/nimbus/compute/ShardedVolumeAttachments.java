@@ -65,8 +65,9 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
   }
 
   @Override
-  public void checkExport(String storageHost, String volumeId) {
-    var key = StorageHostCommand.of(storageHost);
+  public void checkExport(String volumeId) {
+    // every storage host: a detach knows the volume, not its storage host, and the others hold no export of it
+    var key = StorageHostCommand.ANY;
     AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
             r -> Receptionist.find(key, r), timeout, system.scheduler())
         .thenAccept(listing -> listing.getServiceInstances(key)

@@ -25,10 +25,10 @@ public interface VolumeAttachments {
   CompletionStage<StatusReply<String>> export(String storageHost, String volumeId, String toHost);
 
   /**
-   * Tells the storage host that an attachment of the volume is over, so it stops serving the volume
-   * to other hosts unless another attachment needs it (no answer: its reconciliation does it too).
+   * Tells the storage hosts that an attachment of the volume is over, so the one that serves it to
+   * other hosts stops unless another attachment needs it (no answer: its reconciliation does it too).
    */
-  void checkExport(String storageHost, String volumeId);
+  void checkExport(String volumeId);
 
   /** The volume is in use by the attachment as {@code device} on {@code host}. */
   CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host);

@@ -42,9 +42,9 @@ public sealed interface StorageHostCommand extends CborSerializable {
       implements StorageHostCommand {}
 
   /**
-   * The volume's attachment is over: the storage host stops serving it over NBD unless the volume
-   * (read again) is attached to another host by now. Told, not answered: the agent's
-   * reconciliation does the same later if this is lost.
+   * The volume's attachment is over: a storage host that serves it over NBD stops unless the volume
+   * (read again) is attached to another host by now; any other ignores it. Told to every storage
+   * host, not answered: the agent's reconciliation does the same later if this is lost.
    */
   record CheckExport(String volumeId) implements StorageHostCommand {}
 

@@ -223,9 +223,13 @@ public final class StorageAgent {
     } else if (command instanceof StorageHostCommand.CheckExport c) {
       if (exports.isPresent()) {
         long asOf = exportsGiven;
-        ctx.pipeToSelf(lookup.apply(c.volumeId()), (volume, e) -> e == null
-            ? new Found(Set.of(), Set.of(c.volumeId()), Map.of(c.volumeId(), volume), asOf)
-            : new ReconcileFailed(reason(e)));
+        NbdExports nbd = exports.get();
+        // only a host that serves the volume reads its entity
+        CompletionStage<Found> found = CompletableFuture.supplyAsync(() -> nbd.recorded(c.volumeId()).isPresent(), blocking)
+            .thenCompose(serving -> serving ? lookup.apply(c.volumeId())
+                .thenApply(volume -> new Found(Set.of(), Set.of(c.volumeId()), Map.of(c.volumeId(), volume), asOf))
+                : CompletableFuture.completedFuture(new Found(Set.of(), Set.of(), Map.of(), asOf)));
+        ctx.pipeToSelf(found, (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
       }
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
       run(c.volumeId(), () -> {
