@@ -281,7 +281,7 @@ class TwoHostTenantNetworkTest {
     typeInto(elsewhere, remote, findDisk + " echo 3 > /proc/sys/vm/drop_caches;"
         + " until head -c 15 /dev/$d >/dev/null 2>&1; do sleep 1; echo 3 > /proc/sys/vm/drop_caches; done;"
         + " echo 3 > /proc/sys/vm/drop_caches; head -c 15 /dev/$d | tr A-Z a-z; echo;"
-        + " echo NIMBUS-NBD-AGAIN | dd of=/dev/$d bs=512 seek=1 conv=fsync 2>/dev/null; echo REMOTE-READ-$((6*7))",
+        + " echo NIMBUS-NBD-AGAIN | dd of=/dev/$d bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; echo REMOTE-READ-$((6*7))",
         "REMOTE-READ-42");
     assertEquals(1, count(console(remote), "nimbus-nbd-mark"), "read back over NBD after the restart: "
         + TestGuest.said(console(remote)));
