@@ -195,7 +195,7 @@ public final class StorageAgent {
       if (!busy.add(c.volumeId())) return;
       if (!c.toHost().equals(host)) lastExport.put(c.volumeId(), ++exportsGiven);
       // the storage host's own guests open the file; any other host's reach it over NBD
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? backend.path(c.volumeId())
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? localPath(c.volumeId())
               : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(), blocking),
           (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
               : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
@@ -238,6 +238,16 @@ public final class StorageAgent {
       },
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     }
+  }
+
+  /**
+   * The file's path for a guest of this host. A volume attaches to one server at a time, so no other
+   * host needs its export any more: stopped first (its detach's word may not have come yet), as the
+   * daemon holds the file's write lock. Blocking.
+   */
+  private String localPath(String volumeId) {
+    exports.ifPresent(nbd -> nbd.unexport(volumeId));
+    return backend.path(volumeId);
   }
 
   /** Runs {@code work} on the blocking executor unless the volume is busy; the answer is sent once it is done. */

@@ -207,10 +207,15 @@ class StorageAgentTest {
         export.put(id, nimbus.storage.NbdExport.parse(answer.getValue()));
       }
       NbdExportsTest.io(export.get(kept), "write -P 0x4b 0 512");
+      // attached to a server of its own host next: the export (and its lock on the file) goes first
       TestProbe<StatusReply<String>> local = kit.createTestProbe();
-      agent.tell(new StorageHostCommand.ExportVolume(kept, host, local.ref()));
-      assertTrue(local.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + kept),
+      agent.tell(new StorageHostCommand.ExportVolume(detached, host, local.ref()));
+      assertTrue(local.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + detached),
           "its own host gets the file");
+      assertEquals(java.util.Set.of(kept), nbd.volumes());
+      assertFalse(NbdExportsTest.reachable(export.get(detached)));
+      agent.tell(new StorageHostCommand.ExportVolume(detached, "host-b", local.ref()));
+      export.put(detached, nimbus.storage.NbdExport.parse(local.receiveMessage(Duration.ofSeconds(30)).getValue()));
 
       // the compute host says an attachment is over: the agent reads the volumes again first
       entities.put(detached, volume(detached, Optional.of(host)));
