@@ -133,7 +133,8 @@ final class ServerResize {
     // the server's own host refusing is not the end: the resize moves it to the best other host with room
     String why = "No valid host was found. " + c.refusal().get().message();
     if (s.move().isPresent()) return failed(s, why);
-    // its volumes are files its host reaches: it moves to no other host while they are attached
+    // its volumes' disks are what their storage hosts exported to this host (a file here, or NBD):
+    // it moves to no other host while they are attached, as a move would need each exported anew
     if (!s.server().volumes().isEmpty()) return failed(s, why + " A server with volumes attached is resized on its own host.");
     Demand demand = s.server().resizedTo(s.flavor()).spec().demand();
     List<String> targets = steps.hosts.candidates(demand, Set.of(claimedOn));

@@ -17,8 +17,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * Nova's os-volume_attachments, as persisted steps of the server across the volume, its storage
  * host and the server's host. Attach: {@code VolumeAttachRequested} → the volume reserved for the
  * server ({@code VolumeReserved}, refused unless available) → exported by its storage host
- * ({@code VolumeExported}: the file's path; refused when the server's host is another, as no
- * network transport is built) → added to the domain by the server's host ({@code VolumePluggedIn})
+ * ({@code VolumeExported}: the file's path, or the storage host's NBD export for a server on
+ * another host) → added to the domain by the server's host ({@code VolumePluggedIn})
  * → the volume in use ({@code VolumeAttached}, and then the client's answer). Detach:
  * {@code VolumeDetachRequested} → the volume detaching ({@code VolumeDetachBegun}) → out of the
  * domain ({@code VolumeUnpluggedOut}) → the volume available ({@code VolumeReleased}). An attach
@@ -139,7 +139,10 @@ final class ServerVolumes {
             : steps.persist(new ServerEntity.VolumeDetachBegun(steps.now()));
       }
       case RELEASING -> {
-        return c.refusal().isPresent() ? effect.noReply() : steps.persist(new ServerEntity.VolumeReleased(steps.now()));
+        if (c.refusal().isPresent()) return effect.noReply();
+        // the volume is free: its storage host serves it to this host no more
+        steps.volumes.checkExport(change.volumeId());
+        return steps.persist(new ServerEntity.VolumeReleased(steps.now()));
       }
       default -> {
         return effect.noReply();

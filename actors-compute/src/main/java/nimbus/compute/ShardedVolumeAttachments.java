@@ -65,6 +65,16 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
   }
 
   @Override
+  public void checkExport(String volumeId) {
+    // every storage host: a detach knows the volume, not its storage host, and the others hold no export of it
+    var key = StorageHostCommand.ANY;
+    AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenAccept(listing -> listing.getServiceInstances(key)
+            .forEach(agent -> agent.tell(new StorageHostCommand.CheckExport(volumeId))));
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host) {
     return volume(volumeId).ask(r -> new VolumeEntity.CompleteAttach(attachmentId, device, host, r), timeout);
   }

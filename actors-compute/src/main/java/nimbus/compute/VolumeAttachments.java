@@ -24,6 +24,12 @@ public interface VolumeAttachments {
   /** The storage host makes the volume reachable from {@code toHost}; answered with the path the guest's disk opens. */
   CompletionStage<StatusReply<String>> export(String storageHost, String volumeId, String toHost);
 
+  /**
+   * Tells the storage hosts that an attachment of the volume is over, so the one that serves it to
+   * other hosts stops unless another attachment needs it (no answer: its reconciliation does it too).
+   */
+  void checkExport(String volumeId);
+
   /** The volume is in use by the attachment as {@code device} on {@code host}. */
   CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host);
 

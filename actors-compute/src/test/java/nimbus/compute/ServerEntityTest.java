@@ -968,6 +968,8 @@ class ServerEntityTest extends EntityTestSupport {
       assertInstanceOf(ServerEntity.Active.class, kit.getState());
       return null;
     });
+    assertTrue(volumes.calls.contains("check-export v1"), "the storage hosts hear the attachment is over: "
+        + volumes.calls);
     assertEquals(List.of("v2"), get().volumes().stream().map(ServerVolume::volumeId).toList());
 
     kit.<StatusReply<Done>>runCommand(ServerEntity.Delete::new);
@@ -1124,6 +1126,11 @@ class ServerEntityTest extends EntityTestSupport {
       calls.add("export " + storageHost + " " + volumeId + " " + toHost);
       if (exportLost) return answer(null);
       return answer(exportAnswer == null ? StatusReply.success("/pool/nimbus-volume-" + volumeId) : exportAnswer);
+    }
+
+    @Override
+    public void checkExport(String volumeId) {
+      calls.add("check-export " + volumeId);
     }
 
     @Override

@@ -38,12 +38,20 @@ public sealed interface StorageHostCommand extends CborSerializable {
   record RemoveVolume(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements StorageHostCommand {}
 
   /**
-   * Makes the volume's file reachable from compute host {@code toHost}; answered with the path its
-   * guest opens. Today only the storage host itself can open it (a file attach): another host is
-   * refused (409) until a network transport is built.
+   * Makes the volume's file reachable from compute host {@code toHost}; answered with what its
+   * guest opens: the file's path for the storage host itself, else the URI of an NBD export
+   * ({@link NbdExport#uri}) served on the storage host's own address (409 where the storage host
+   * keeps no files, as under libvirt's test driver).
    */
   record ExportVolume(String volumeId, String toHost, ActorRef<StatusReply<String>> replyTo)
       implements StorageHostCommand {}
+
+  /**
+   * The volume's attachment is over: a storage host that serves it over NBD stops unless the volume
+   * (read again) is attached to another host by now; any other ignores it. Told to every storage
+   * host, not answered: the agent's reconciliation does the same later if this is lost.
+   */
+  record CheckExport(String volumeId) implements StorageHostCommand {}
 
   /** Makes snapshot {@code snapshotId}'s file, a full copy of the volume's (idempotent). */
   record SnapshotVolume(String volumeId, String snapshotId, ActorRef<StatusReply<Done>> replyTo)

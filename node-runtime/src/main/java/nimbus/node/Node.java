@@ -149,7 +149,7 @@ public final class Node implements AutoCloseable {
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
-                store,
+                store, nbdExports(settings),
                 settings.host().reconcileInterval(), blocking),
             "storage-agent", Props.empty());
       }
@@ -230,6 +230,16 @@ public final class Node implements AutoCloseable {
         ? new LibvirtPoolBackend(uri, "default-pool", Optional.empty())
         : new LibvirtPoolBackend(uri, LibvirtPoolBackend.poolNameFor(settings.dataDir().resolve("volumes")),
             Optional.of(settings.dataDir().resolve("volumes")));
+  }
+
+  /**
+   * The host's NBD exports, served on its underlay address (where other hosts reach it, never a
+   * tenant network's); none under libvirt's test driver, whose volumes have no files.
+   */
+  private static Optional<nimbus.node.storage.NbdExports> nbdExports(NimbusSettings settings) {
+    if (settings.host().domainType().equals("test")) return Optional.empty();
+    return Optional.of(new nimbus.node.storage.NbdExports(settings.dataDir().resolve("nbd-exports"),
+        settings.host().underlayAddress(), new ProcessRunner()));
   }
 
   /** The host's dataplane, its local network made before anything is scheduled here. */

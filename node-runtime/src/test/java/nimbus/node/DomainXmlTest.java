@@ -2,6 +2,7 @@ package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
@@ -159,5 +160,28 @@ class DomainXmlTest {
     assertTrue(DomainXml.diskOf(with, "/dev/vdb").contains("nimbus-volume"), with);
     assertEquals(definition, DomainXml.withoutDisk(with, "/dev/vdb"), "only that disk goes");
     assertEquals(definition, DomainXml.withoutDisk(definition, "/dev/vdc"));
+  }
+
+  @Test
+  void aVolumeOnAnotherHostIsANetworkDiskOfItsNbdExportAndNothingElseIsTakenForOne() {
+    String name = "0123456789abcdef0123456789abcdef";
+    String disk = DomainXml.volumeDisk("nbd://10.252.0.11:41234/" + name, "/dev/vdc", "v2");
+    assertEquals("    <disk type='network' device='disk'>\n"
+        + "      <driver name='qemu' type='raw' cache='none'/>\n"
+        + "      <source protocol='nbd' name='" + name + "'>\n"
+        + "        <host name='10.252.0.11' port='41234'/>\n"
+        + "      </source>\n"
+        + "      <target dev='vdc' bus='virtio'/>\n"
+        + "      <serial>v2</serial>\n"
+        + "    </disk>\n", disk);
+    String definition = "<domain>\n  <devices>\n  </devices>\n</domain>\n";
+    String with = DomainXml.withDisk(definition, "/dev/vdc", disk);
+    assertTrue(DomainXml.diskOf(with, "/dev/vdc").contains("protocol='nbd'"), with);
+    assertEquals(definition, DomainXml.withoutDisk(with, "/dev/vdc"));
+    // an answer that claims to be an export but is not exactly of its form opens nothing
+    for (String bad : List.of("nbd://10.252.0.11:41234/" + name + "'/><source file='/etc/shadow",
+        "nbd://evil.example:10809/" + name, "nbd+unix:///x?socket=/run/libvirt/libvirt-sock")) {
+      assertThrows(IllegalArgumentException.class, () -> DomainXml.volumeDisk(bad, "/dev/vdc", "v2"), bad);
+    }
   }
 }

@@ -123,6 +123,7 @@ class TwoHostTenantNetworkTest {
     }
 
     agentOfHost1KilledAndRestarted(a, b);
+    aVolumeWrittenOnOneHostIsReadOnTheOtherAcrossItsStorageHostsRestart(Map.of("host1", a, "host2", b));
 
     // a guest on the other network, same CIDR, on host1 beside a: it reaches neither a nor b
     commandLine("console=ttyS0 nimbus.metadata=1 nimbus.ping=" + A + "," + B + " nimbus.pingwait=15");
@@ -216,6 +217,144 @@ class TwoHostTenantNetworkTest {
     sameTraces(made, "host1");
     assertTrue(run("ip", "-n", "host1", "-o", "link", "show", "dev", "opbr0").contains("opbr0"), "the operator's bridge stays");
     run("ip", "-n", "host1", "link", "del", "opbr0");
+  }
+
+  /**
+   * A volume written by the guest on the host that does not store it (over NBD: QEMU's own client
+   * to the storage host's {@code qemu-storage-daemon} on its underlay address), detached, then read
+   * by the guest on the storage host (its file): the marker is there. Attached again to the first
+   * guest, the storage host's node is killed and its export's daemon with it; the node started again
+   * serves the export again on the same URI, and the guest (whose client connects again: its first
+   * request after the daemon's death fails, and is asked again) reads the marker back and writes
+   * another, which reaches the file; a tenant's guest that routes to the storage host's address gets
+   * no answer from its NBD port.
+   */
+  private static void aVolumeWrittenOnOneHostIsReadOnTheOtherAcrossItsStorageHostsRestart(Map<String, String> guestOn)
+      throws Exception {
+    String project = api.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String volume = api.post("/volume/v3/" + project + "/volumes", "{\"volume\": {\"size\": 1}}").body()
+        .path("volume").path("id").asText();
+    Eventually.until(WAIT, () -> volumeStatus(project, volume).equals("available"));
+    String storage = hosts.names().stream().filter(h -> Files.exists(volumeFile(h, volume))).findFirst().orElseThrow();
+    String elsewhere = storage.equals("host1") ? "host2" : "host1";
+    String remote = guestOn.get(elsewhere);
+    String local = guestOn.get(storage);
+    String serial = volume.substring(0, 20);
+    String findDisk = "while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;"
+        + " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4);";
+
+    attachVolume(remote, volume, project);
+    String disk = hosts.virsh(elsewhere, "dumpxml", "nimbus-" + remote);
+    assertTrue(disk.contains("protocol='nbd'") && disk.contains("<host name='"
+        + NamespaceHosts.address(Integer.parseInt(storage.substring(4))) + "'"), "a network disk from " + storage + ": " + disk);
+    typeInto(elsewhere, remote, findDisk + " echo NIMBUS-NBD-MARK > /dev/$d; sync; echo NBD-WROTE-$((6*7))", "NBD-WROTE-42");
+    assertEquals("NIMBUS-NBD-MARK", head(volumeFile(storage, volume), 15), "the write over NBD is in the volume's file");
+    detachVolume(elsewhere, remote, volume, project, serial);
+
+    attachVolume(local, volume, project);
+    assertTrue(hosts.virsh(storage, "dumpxml", "nimbus-" + local).contains("nimbus-volume-" + volume),
+        "the storage host's guest opens the file");
+    typeInto(storage, local, findDisk + " head -c 15 /dev/$d | tr A-Z a-z; echo; echo LOCAL-READ-$((6*7))", "LOCAL-READ-42");
+    assertEquals(1, count(console(local), "nimbus-nbd-mark"), "read back on " + storage + ": "
+        + TestGuest.said(console(local)));
+    detachVolume(storage, local, volume, project, serial);
+
+    attachVolume(remote, volume, project);
+    Path exports = hosts.dir(storage).resolve("data/nbd-exports");
+    String uri = Files.readString(exports.resolve(volume + ".export")).strip();
+    // the storage host's node dies, and the daemon with it (as a host's processes killed together would)
+    hosts.killNode(storage);
+    ProcessHandle daemon = ProcessHandle.of(Long.parseLong(Files.readString(exports.resolve(volume + ".pid")).strip()))
+        .orElseThrow();
+    daemon.destroyForcibly();
+    daemon.onExit().get();
+    hosts.restartNodes();
+    Eventually.until(WAIT, () -> {
+      Api.Reply r = api.post("/compute/v2.1/servers/" + local + "/action", "{\"os-getConsoleOutput\": {\"length\": -1}}");
+      return r.status() == 200;
+    });
+    Eventually.until(WAIT, () -> Files.exists(exports.resolve(volume + ".pid"))
+        && ProcessHandle.of(Long.parseLong(Files.readString(exports.resolve(volume + ".pid")).strip())).isPresent());
+    assertEquals(uri, Files.readString(exports.resolve(volume + ".export")).strip(), "served again on the same URI");
+    // the first request after the daemon's death fails as the client finds its connection broken
+    // and connects again; the page cache is dropped so that the reads go to the disk
+    typeInto(elsewhere, remote, findDisk + " echo 3 > /proc/sys/vm/drop_caches;"
+        + " until head -c 15 /dev/$d >/dev/null 2>&1; do sleep 1; echo 3 > /proc/sys/vm/drop_caches; done;"
+        + " echo 3 > /proc/sys/vm/drop_caches; head -c 15 /dev/$d | tr A-Z a-z; echo;"
+        + " echo NIMBUS-NBD-AGAIN | dd of=/dev/$d bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; echo REMOTE-READ-$((6*7))",
+        "REMOTE-READ-42");
+    assertEquals(1, count(console(remote), "nimbus-nbd-mark"), "read back over NBD after the restart: "
+        + TestGuest.said(console(remote)));
+    assertEquals("NIMBUS-NBD-MARK\nNIMBUS-NBD-AGAIN", head(volumeFile(storage, volume), 528).replace("\0", "")
+        .replaceFirst("\n$", ""), "written after the restart, into the file");
+    // the attack: the guest on the storage host routes to the host's own address and asks its NBD
+    // port, as QEMU does; what reaches the host from a tenant network is dropped, so no server greets it
+    nimbus.storage.NbdExport export = nimbus.storage.NbdExport.parse(uri);
+    typeInto(storage, local, "ip route add " + export.address() + " dev eth0; timeout 5 nc " + export.address() + " "
+        + export.port() + " </dev/null 2>/dev/null | head -c 8; echo; echo NBD-PROBED-$((6*7))", "NBD-PROBED-42");
+    assertFalse(console(local).contains("NBDMAGIC"), "a tenant's guest reaches no NBD server: " + TestGuest.said(console(local)));
+    detachVolume(elsewhere, remote, volume, project, serial);
+    Eventually.until(WAIT, () -> !Files.exists(exports.resolve(volume + ".export")));
+    assertEquals(202, api.delete("/volume/v3/" + project + "/volumes/" + volume).status());
+    Eventually.until(WAIT, () -> !Files.exists(volumeFile(storage, volume)));
+  }
+
+  private static Path volumeFile(String host, String volume) {
+    return hosts.dir(host).resolve("data/volumes/nimbus-volume-" + volume);
+  }
+
+  private static String volumeStatus(String project, String volume) {
+    return api.get("/volume/v3/" + project + "/volumes/" + volume).body().path("volume").path("status").asText();
+  }
+
+  private static String head(Path file, int n) throws Exception {
+    try (var in = Files.newInputStream(file)) {
+      return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
+  private static void attachVolume(String server, String volume, String project) {
+    Api.Reply attached = api.post("/compute/v2.1/servers/" + server + "/os-volume_attachments",
+        "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
+    assertEquals(200, attached.status(), attached.raw());
+    Eventually.until(WAIT, () -> volumeStatus(project, volume).equals("in-use"));
+  }
+
+  /** Detached: the guest lets the disk go (ACPI hot-unplug), and the volume is available again. */
+  private static void detachVolume(String host, String server, String volume, String project, String serial)
+      throws Exception {
+    assertEquals(202, api.delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume).status());
+    typeInto(host, server, "while grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done; echo GONE-$((6*7))",
+        "GONE-42");
+    Eventually.until(WAIT, () -> volumeStatus(project, volume).equals("available"));
+  }
+
+  /**
+   * Types {@code line} into the guest's shell through its console's pty (QEMU passes input on only
+   * while someone holds the pty open, and a full pty would stall the guest: held and drained) until
+   * the console shows {@code done} one more time than before.
+   */
+  private static void typeInto(String host, String server, String line, String done) throws Exception {
+    int before = count(console(server), done);
+    java.util.regex.Matcher pty = java.util.regex.Pattern.compile("<serial type='pty'>\\s*<source path='([^']+)'")
+        .matcher(hosts.virsh(host, "dumpxml", "nimbus-" + server));
+    assertTrue(pty.find(), "the running domain names its console's pty");
+    try (var console = new java.io.RandomAccessFile(pty.group(1), "rw")) {
+      Thread drain = new Thread(() -> {
+        byte[] echoed = new byte[65536];
+        try {
+          while (console.read(echoed) >= 0) {
+            // discarded: the test reads the log
+          }
+        } catch (java.io.IOException closed) {
+          // the pty went with the test's file
+        }
+      }, "console-drain");
+      drain.setDaemon(true);
+      drain.start();
+      console.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Eventually.until(WAIT, () -> count(console(server), done) > before);
+    }
   }
 
   private static void sameTraces(List<String> expected, String host) throws Exception {

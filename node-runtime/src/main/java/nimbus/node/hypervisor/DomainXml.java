@@ -117,23 +117,42 @@ public final class DomainXml {
   }
 
   /**
-   * A volume's {@code <disk>}: its raw file as virtio disk {@code device} ({@code /dev/vdb} →
-   * {@code vdb}), with the volume's id as its serial, as Nova sets it (the guest finds it under
-   * {@code /dev/disk/by-id}).
+   * A volume's {@code <disk>} as virtio disk {@code device} ({@code /dev/vdb} → {@code vdb}), with
+   * the volume's id as its serial, as Nova sets it (the guest finds it under
+   * {@code /dev/disk/by-id}): its raw file when {@code exported} is the storage host's path (this
+   * host is the storage host), else the storage host's NBD export ({@link nimbus.storage.NbdExport}'s
+   * URI, refused unless exactly of its form), which QEMU's own NBD client opens.
    */
-  public static String volumeDisk(String path, String device, String volumeId) {
-    return volumeDisk(path, device, volumeId, false);
+  public static String volumeDisk(String exported, String device, String volumeId) {
+    return volumeDisk(exported, device, volumeId, false);
   }
 
   /** A volume's {@code <disk>}, the one the domain boots first when {@code boot}. */
-  private static String volumeDisk(String path, String device, String volumeId, boolean boot) {
-    return "    <disk type='file' device='disk'>\n"
-        + "      <driver name='qemu' type='raw' cache='none'/>\n"
-        + "      <source file='" + escape(path) + "'/>\n"
+  private static String volumeDisk(String exported, String device, String volumeId, boolean boot) {
+    if (!nimbus.storage.NbdExport.isNbd(exported) && !exported.startsWith("/")) {
+      throw new IllegalArgumentException("neither a file's path nor an NBD export: " + exported);
+    }
+    return (nimbus.storage.NbdExport.isNbd(exported) ? nbdSource(nimbus.storage.NbdExport.parse(exported))
+            : "    <disk type='file' device='disk'>\n"
+                + "      <driver name='qemu' type='raw' cache='none'/>\n"
+                + "      <source file='" + escape(exported) + "'/>\n")
         + "      <target dev='" + escape(targetOf(device)) + "' bus='virtio'/>\n"
         + "      <serial>" + escape(volumeId) + "</serial>\n"
         + (boot ? "      <boot order='1'/>\n" : "")
         + "    </disk>\n";
+  }
+
+  /**
+   * An NBD export's disk and source. When the connection breaks (the storage host's daemon started
+   * again by its agent), QEMU's client connects again at the guest's next request; the request that
+   * found it broken fails (libvirt 9.0 has no {@code <reconnect>} for NBD disks to make it wait).
+   */
+  private static String nbdSource(nimbus.storage.NbdExport export) {
+    return "    <disk type='network' device='disk'>\n"
+        + "      <driver name='qemu' type='raw' cache='none'/>\n"
+        + "      <source protocol='nbd' name='" + escape(export.name()) + "'>\n"
+        + "        <host name='" + escape(export.address()) + "' port='" + export.port() + "'/>\n"
+        + "      </source>\n";
   }
 
   /** The target name libvirt gives a device path: {@code /dev/vdb} → {@code vdb}. */

@@ -31,6 +31,10 @@ import org.apache.pekko.pattern.StatusReply;
  * leftovers (partial copies, upload temporaries) once no work for their volume or snapshot runs.
  * Nothing the backend does not name as its own is touched.
  *
+ * <p>A volume attached to a server on another host is exported over NBD ({@link NbdExports}); the
+ * reconciliation, also run as the agent starts, stops the exports no attachment needs and starts
+ * again the daemons of those it needs that are gone.
+ *
  * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
  * that is busy goes unanswered (the entity's step asks again once it is done).
  */
@@ -47,10 +51,11 @@ public final class StorageAgent {
   private record Reconcile() implements Message {}
 
   /**
-   * Volumes found in the backend, with what the entities say of each (empty: no such volume), and
-   * the snapshots' files whose snapshot is gone.
+   * Volumes found in the backend ({@code files}) and exported ({@code exported}), with what the
+   * entities say of each (empty: no such volume), and the snapshots' files whose snapshot is gone.
    */
-  private record Found(Map<String, Optional<Volume>> volumes, Set<String> goneSnapshots) implements Message {}
+  private record Found(Set<String> files, Set<String> exported, Map<String, Optional<Volume>> volumes,
+      Set<String> goneSnapshots, long asOf) implements Message {}
 
   /** The backend's leftovers: file name to the id of the volume or snapshot it was written for. */
   private record Leftovers(Map<String, String> files) implements Message {}
@@ -77,20 +82,23 @@ public final class StorageAgent {
    * type's {@code volume_backend_name} asks for); {@code lookup} reads a volume's entity (empty when
    * there is no such volume, or it is gone), {@code snapshotGone} whether a snapshot is gone (a
    * failure when it cannot tell), {@code images} finds images' bytes on this host, {@code uploads}
-   * takes volumes' bytes into images.
+   * takes volumes' bytes into images, {@code exports} serves volumes to other hosts (none: a backend
+   * without files, whose volumes no other host can open).
    */
   public static Behavior<Message> create(String host, String backendName, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup,
       Function<String, CompletionStage<Boolean>> snapshotGone, ImageFiles images, ImageSink uploads,
-      Duration reconcileInterval, Executor blocking) {
+      Optional<NbdExports> exports, Duration reconcileInterval, Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ActorRef<StorageHostCommand> inbox = ctx.messageAdapter(StorageHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.ANY, inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.of(host), inbox));
       ctx.getSystem().receptionist().tell(Receptionist.register(StorageHostCommand.backend(backendName), inbox));
-      ctx.getSelf().tell(new Reconcile()); // a crash's leftovers go at start, not an interval later
+      // at once, not an interval later: a crash's leftovers, and exports a guest elsewhere may be
+      // waiting for (their daemons may have gone with the host)
+      ctx.getSelf().tell(new Reconcile());
       timers.startTimerWithFixedDelay("reconcile", new Reconcile(), reconcileInterval);
-      return new StorageAgent(ctx, host, backend, lookup, snapshotGone, images, uploads, blocking).running();
+      return new StorageAgent(ctx, host, backend, lookup, snapshotGone, images, uploads, exports, blocking).running();
     }));
   }
 
@@ -102,14 +110,22 @@ public final class StorageAgent {
   private final Executor blocking;
   private final ImageFiles images;
   private final ImageSink uploads;
+  private final Optional<NbdExports> exports;
   private final Set<String> busy = new HashSet<>();
+  /**
+   * When each volume was last exported, counted in exports: a reconciliation that read the entities
+   * before it must not stop that export.
+   */
+  private final Map<String, Long> lastExport = new java.util.HashMap<>();
+  private long exportsGiven;
 
   private StorageAgent(ActorContext<Message> ctx, String host, StorageBackend backend,
       Function<String, CompletionStage<Optional<Volume>>> lookup,
       Function<String, CompletionStage<Boolean>> snapshotGone, ImageFiles images, ImageSink uploads,
-      Executor blocking) {
+      Optional<NbdExports> exports, Executor blocking) {
     this.ctx = ctx;
     this.snapshotGone = snapshotGone;
+    this.exports = exports;
     this.uploads = uploads;
     this.images = images;
     this.host = host;
@@ -135,9 +151,16 @@ public final class StorageAgent {
         })
         .onMessage(Found.class, m -> {
           m.volumes().forEach((id, volume) -> {
-            if (orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
+            if (m.files().contains(id) && orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
           });
           m.goneSnapshots().forEach(id -> run(id, () -> backend.removeSnapshot(id), done -> {}, failed -> {}));
+          exports.ifPresent(nbd -> m.exported().forEach(id -> {
+            if (exportNeeded(m.volumes().get(id))) {
+              run(id, () -> nbd.export(id, java.nio.file.Path.of(backend.path(id))), done -> {}, failed -> {});
+            } else if (lastExport.getOrDefault(id, 0L) <= m.asOf()) {
+              run(id, () -> nbd.unexport(id), done -> {}, failed -> {});
+            }
+          }));
           return Behaviors.same();
         })
         .onMessage(Leftovers.class, m -> {
@@ -169,6 +192,15 @@ public final class StorageAgent {
     return !v.stored() || v.host().isPresent() && !v.host().get().equals(host);
   }
 
+  /**
+   * An export is needed while its volume is attached, or being attached, to a server on another
+   * host (and kept while the entity cannot be read).
+   */
+  private boolean exportNeeded(Optional<Volume> volume) {
+    if (volume == null) return true;
+    return volume.flatMap(Volume::attachment).filter(a -> !a.hostName().equals(Optional.of(host))).isPresent();
+  }
+
   private void accept(StorageHostCommand command) {
     if (command instanceof StorageHostCommand.CreateVolume c) {
       run(c.volumeId(), () -> backend.create(c.volumeId(), c.gigabytes() * GIB),
@@ -177,15 +209,17 @@ public final class StorageAgent {
       run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.ExportVolume c) {
-      if (!c.toHost().equals(host)) {
-        // never a half attach: a guest elsewhere would need a network transport (NBD, iSCSI), not built yet
+      if (!c.toHost().equals(host) && exports.isEmpty()) {
         c.replyTo().tell(Rejection.conflict("Volume " + c.volumeId() + " is stored on host " + host
             + " and cannot be attached to a server on host " + c.toHost()
-            + ": attaching over the network is not supported yet"));
+            + ": this host's storage keeps no files to serve over the network"));
         return;
       }
       if (!busy.add(c.volumeId())) return;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
+      if (!c.toHost().equals(host)) lastExport.put(c.volumeId(), ++exportsGiven);
+      // the storage host's own guests open the file; any other host's reach it over NBD
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? localPath(c.volumeId())
+              : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(), blocking),
           (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
               : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
     } else if (command instanceof StorageHostCommand.SnapshotVolume c) {
@@ -209,10 +243,34 @@ public final class StorageAgent {
         ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
         c.replyTo().tell(StatusReply.error(failed));
       });
+    } else if (command instanceof StorageHostCommand.CheckExport c) {
+      if (exports.isPresent()) {
+        long asOf = exportsGiven;
+        NbdExports nbd = exports.get();
+        // only a host that serves the volume reads its entity
+        CompletionStage<Found> found = CompletableFuture.supplyAsync(() -> nbd.recorded(c.volumeId()).isPresent(), blocking)
+            .thenCompose(serving -> serving ? lookup.apply(c.volumeId())
+                .thenApply(volume -> new Found(Set.of(), Set.of(c.volumeId()), Map.of(c.volumeId(), volume), Set.of(), asOf))
+                : CompletableFuture.completedFuture(new Found(Set.of(), Set.of(), Map.of(), Set.of(), asOf)));
+        ctx.pipeToSelf(found, (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
+      }
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
-      run(c.volumeId(), () -> backend.remove(c.volumeId()),
+      run(c.volumeId(), () -> {
+        exports.ifPresent(nbd -> nbd.unexport(c.volumeId()));
+        backend.remove(c.volumeId());
+      },
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     }
+  }
+
+  /**
+   * The file's path for a guest of this host. A volume attaches to one server at a time, so no other
+   * host needs its export any more: stopped first (its detach's word may not have come yet), as the
+   * daemon holds the file's write lock. Blocking.
+   */
+  private String localPath(String volumeId) {
+    exports.ifPresent(nbd -> nbd.unexport(volumeId));
+    return backend.path(volumeId);
   }
 
   /** Runs {@code work} on the blocking executor unless the volume is busy; the answer is sent once it is done. */
@@ -252,13 +310,19 @@ public final class StorageAgent {
   }
 
   private void reconcile() {
-    CompletionStage<Map<String, Optional<Volume>>> volumes = CompletableFuture.supplyAsync(backend::volumes, blocking)
-        .thenCompose(files -> {
-          List<String> ids = List.copyOf(files.keySet());
+    long asOf = exportsGiven;
+    CompletionStage<Found> found = CompletableFuture.supplyAsync(() -> new Found(
+            Set.copyOf(backend.volumes().keySet()),
+            exports.map(NbdExports::volumes).map(Set::copyOf).orElse(Set.of()), Map.of(), Set.of(), asOf), blocking)
+        .thenCompose(listed -> {
+          Set<String> ids = new HashSet<>(listed.files());
+          ids.addAll(listed.exported());
           Map<String, Optional<Volume>> out = new java.util.concurrent.ConcurrentHashMap<>();
-          CompletableFuture<?>[] asks = ids.stream().map(id -> lookup.apply(id).thenAccept(v -> out.put(id, v))
-              .toCompletableFuture()).toArray(CompletableFuture[]::new);
-          return CompletableFuture.allOf(asks).thenApply(all -> Map.copyOf(out));
+          CompletableFuture<?>[] asks = List.copyOf(ids).stream().map(id -> lookup.apply(id)
+              .thenAccept(v -> out.put(id, v)).exceptionally(unread -> null).toCompletableFuture())
+              .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(asks)
+              .thenApply(all -> new Found(listed.files(), listed.exported(), Map.copyOf(out), Set.of(), asOf));
         });
     CompletionStage<Set<String>> gone = CompletableFuture.supplyAsync(backend::snapshots, blocking)
         .thenCompose(ids -> {
@@ -268,7 +332,8 @@ public final class StorageAgent {
           }).toCompletableFuture()).toArray(CompletableFuture[]::new);
           return CompletableFuture.allOf(asks).thenApply(all -> Set.copyOf(out));
         });
-    ctx.pipeToSelf(volumes.thenCombine(gone, Found::new), (f, e) -> e == null ? f : new ReconcileFailed(reason(e)));
+    ctx.pipeToSelf(found.thenCombine(gone, (f, g) -> new Found(f.files(), f.exported(), f.volumes(), g, f.asOf())),
+        (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
     // the leftovers need no entity: removed even while the entities cannot answer
     ctx.pipeToSelf(CompletableFuture.supplyAsync(backend::leftovers, blocking),
         (files, e) -> e == null ? new Leftovers(files) : new ReconcileFailed(reason(e)));

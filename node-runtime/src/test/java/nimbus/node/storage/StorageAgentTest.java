@@ -39,6 +39,7 @@ class StorageAgentTest {
   private final java.util.Set<String> imagesWithData = ConcurrentHashMap.newKeySet();
   private final java.util.List<String> uploaded = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
+  private ActorRef<StorageAgent.Message> spawned;
 
   @AfterEach
   void stop() {
@@ -47,11 +48,11 @@ class StorageAgentTest {
   }
 
   private ActorRef<StorageHostCommand> start(Duration reconcileEvery) {
-    return start(backend, reconcileEvery);
+    return start(reconcileEvery, backend, Optional.empty());
   }
 
-  private ActorRef<StorageHostCommand> start(StorageBackend backend, Duration reconcileEvery) {
-    kit.spawn(StorageAgent.create(host, "nimbus-pool", backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+  private ActorRef<StorageHostCommand> start(Duration reconcileEvery, StorageBackend backend, Optional<NbdExports> exports) {
+    spawned = kit.spawn(StorageAgent.create(host, "nimbus-pool", backend, id -> CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
         id -> CompletableFuture.completedFuture(!liveSnapshots.contains(id)),
         java.nio.file.Path::of, new StorageAgent.ImageSink() {
           @Override
@@ -64,11 +65,13 @@ class StorageAgentTest {
             uploaded.add(imageId);
           }
         },
-        reconcileEvery, Executors.newCachedThreadPool()));
+        exports, reconcileEvery, Executors.newCachedThreadPool()));
+    ActorRef<StorageAgent.Message> agent = spawned;
     TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
     return listing.awaitAssert(Duration.ofSeconds(5), () -> {
       kit.system().receptionist().tell(Receptionist.find(StorageHostCommand.of(host), listing.ref()));
-      var agents = listing.receiveMessage().getServiceInstances(StorageHostCommand.of(host));
+      var agents = listing.receiveMessage().getServiceInstances(StorageHostCommand.of(host)).stream()
+          .filter(a -> a.path().parent().equals(agent.path())).toList();
       assertEquals(1, agents.size());
       return agents.iterator().next();
     });
@@ -95,7 +98,7 @@ class StorageAgentTest {
   }
 
   @Test
-  void aVolumeIsExportedAsItsFileToItsOwnHostAndRefusedToAnother() {
+  void aVolumeIsExportedAsItsFileToItsOwnHostAndRefusedToAnotherWhereThereAreNoFilesToServe() {
     ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
     String id = UUID.randomUUID().toString();
     TestProbe<StatusReply<String>> created = kit.createTestProbe();
@@ -107,7 +110,7 @@ class StorageAgentTest {
     agent.tell(new StorageHostCommand.ExportVolume(id, "elsewhere", exported.ref()));
     StatusReply<String> refused = exported.receiveMessage(Duration.ofSeconds(10));
     assertEquals(nimbus.cluster.Rejection.Kind.CONFLICT, nimbus.cluster.Rejection.from(refused.getError()).kind());
-    assertTrue(refused.getError().getMessage().contains("not supported"), refused.getError().getMessage());
+    assertTrue(refused.getError().getMessage().contains("no files to serve"), refused.getError().getMessage());
     agent.tell(new StorageHostCommand.ExportVolume(UUID.randomUUID().toString(), host, exported.ref()));
     assertTrue(exported.receiveMessage(Duration.ofSeconds(10)).isError(), "no file, no export");
     backend.remove(id);
@@ -175,7 +178,7 @@ class StorageAgentTest {
       for (java.nio.file.Path f : foreign) java.nio.file.Files.writeString(f, "not Nimbus's");
       java.nio.file.Path snapshotFile = volumes.resolve(LibvirtPoolBackend.SNAPSHOT_PREFIX + deleted);
       // an hour between reconciliations: only the one at start can remove them in time
-      start(real, Duration.ofHours(1));
+      start(Duration.ofHours(1), real, Optional.empty());
       kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
         for (java.nio.file.Path f : leftovers) assertFalse(java.nio.file.Files.exists(f), f + " is a leftover");
         assertFalse(java.nio.file.Files.exists(snapshotFile), "a gone snapshot's file is an orphan");
@@ -215,5 +218,104 @@ class StorageAgentTest {
     StatusReply<Done> refused = answer.receiveMessage(Duration.ofSeconds(10));
     assertTrue(refused.isError());
     assertTrue(refused.getError().getMessage().contains("raw or qcow2"), refused.getError().getMessage());
+  }
+
+  private Volume attached(String id, String toHost) {
+    Volume v = volume(id, Optional.of(host));
+    return new Volume(id, v.projectId(), v.userId(), v.name(), v.description(), v.size(), Volume.IN_USE, v.metadata(),
+        v.availabilityZone(), v.volumeType(), v.createdAt(), v.updatedAt(), v.quotaHeld(), v.targetSize(), v.stored(),
+        v.host(), v.fault(), Optional.of(new nimbus.storage.VolumeAttachment("att-" + id, "server", Optional.of("/dev/vdb"),
+            Optional.of(toHost), Optional.of(Instant.now()), false)), v.snapshotId(), v.sourceVolid(), v.snapshots(),
+        v.image(), v.bootable(), v.readonly(), v.upload(), v.backend());
+  }
+
+  /**
+   * In a real {@code dir} pool of the system libvirtd, with real {@code qemu-storage-daemon}s on
+   * loopback: a volume asked for by another host is exported over NBD (QEMU's client reads and
+   * writes it); told an attachment is over, the agent stops the export of a volume no attachment
+   * needs and keeps the others; a new agent (the old one gone, and a daemon with it) starts again
+   * the daemon of a volume still attached elsewhere on its URI and stops an export nothing needs;
+   * a removed volume's export goes with it.
+   */
+  @Test
+  void aVolumeIsExportedOverNbdToAnotherHostAndOnlyTheExportsAttachmentsNeedAreKept(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    String pool = "nimbus-test-" + UUID.randomUUID().toString().substring(0, 8);
+    NbdExports nbd = new NbdExports(dir.resolve("exports"), "127.0.0.1", new nimbus.node.agent.ProcessRunner());
+    LibvirtPoolBackend files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
+    try {
+      ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1), files, Optional.of(nbd));
+      String kept = UUID.randomUUID().toString();
+      String detached = UUID.randomUUID().toString();
+      java.util.Map<String, nimbus.storage.NbdExport> export = new java.util.HashMap<>();
+      for (String id : new String[] {kept, detached}) {
+        entities.put(id, attached(id, "host-b"));
+        TestProbe<StatusReply<String>> created = kit.createTestProbe();
+        agent.tell(new StorageHostCommand.CreateVolume(id, 1, created.ref()));
+        assertTrue(created.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+        TestProbe<StatusReply<String>> exported = kit.createTestProbe();
+        agent.tell(new StorageHostCommand.ExportVolume(id, "host-b", exported.ref()));
+        StatusReply<String> answer = exported.receiveMessage(Duration.ofSeconds(30));
+        assertTrue(answer.isSuccess(), () -> answer.getError().getMessage());
+        export.put(id, nimbus.storage.NbdExport.parse(answer.getValue()));
+      }
+      NbdExportsTest.io(export.get(kept), "write -P 0x4b 0 512");
+      // attached to a server of its own host next: the export (and its lock on the file) goes first
+      TestProbe<StatusReply<String>> local = kit.createTestProbe();
+      agent.tell(new StorageHostCommand.ExportVolume(detached, host, local.ref()));
+      assertTrue(local.receiveMessage(Duration.ofSeconds(10)).getValue().endsWith("nimbus-volume-" + detached),
+          "its own host gets the file");
+      assertEquals(java.util.Set.of(kept), nbd.volumes());
+      assertFalse(NbdExportsTest.reachable(export.get(detached)));
+      agent.tell(new StorageHostCommand.ExportVolume(detached, "host-b", local.ref()));
+      export.put(detached, nimbus.storage.NbdExport.parse(local.receiveMessage(Duration.ofSeconds(30)).getValue()));
+
+      // the compute host says an attachment is over: the agent reads the volumes again first
+      entities.put(detached, volume(detached, Optional.of(host)));
+      agent.tell(new StorageHostCommand.CheckExport(kept));
+      agent.tell(new StorageHostCommand.CheckExport(detached));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the detached volume's export is stopped, not the other");
+        return null;
+      });
+      assertFalse(NbdExportsTest.reachable(export.get(detached)));
+      // an export no volume needs (its volume gone while the agent was down): the next agent stops it
+      String stale = UUID.randomUUID().toString();
+      nbd.export(stale, dir.resolve("volumes/nimbus-volume-" + detached));
+
+      // the storage host's agent goes, and the daemon with it; a new agent serves the export again at its start
+      kit.stop(spawned);
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertTrue(new ProcessBuilder("virsh", "-c", "qemu:///system", "pool-info", pool)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() != 0);
+        return null;
+      });
+      long pid = Long.parseLong(java.nio.file.Files.readString(dir.resolve("exports/" + kept + ".pid")).strip());
+      ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+      daemon.destroyForcibly();
+      daemon.onExit().get();
+      files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
+      agent = start(Duration.ofHours(1), files, Optional.of(nbd));
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+        assertTrue(nbd.running(kept));
+        assertEquals(java.util.Set.of(kept), nbd.volumes(), "the stale export is stopped");
+        return null;
+      });
+      assertTrue(NbdExportsTest.io(export.get(kept), "read -P 0x4b 0 512").contains("read 512/512"),
+          "the same URI serves the same bytes");
+
+      TestProbe<StatusReply<Done>> removed = kit.createTestProbe();
+      agent.tell(new StorageHostCommand.RemoveVolume(kept, removed.ref()));
+      assertTrue(removed.receiveMessage(Duration.ofSeconds(30)).isSuccess());
+      assertEquals(java.util.Set.of(), nbd.volumes());
+      assertFalse(NbdExportsTest.reachable(export.get(kept)));
+      files.remove(detached);
+    } finally {
+      nbd.volumes().forEach(nbd::unexport);
+      kit.stop(spawned);
+      files.close();
+      new ProcessBuilder("virsh", "-c", "qemu:///system", "pool-destroy", pool).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
   }
 }
