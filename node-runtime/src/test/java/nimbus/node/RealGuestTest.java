@@ -83,52 +83,33 @@ class RealGuestTest {
     String id = api.createServer("chatty", "42");
     api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
     Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
-    java.util.regex.Matcher pty = java.util.regex.Pattern.compile("<serial type='pty'>\\s*<source path='([^']+)'")
-        .matcher(node.hypervisor().definition("nimbus-" + id).orElseThrow());
-    assertTrue(pty.find(), "the running domain names its console's pty");
-    // QEMU passes the pty on only while someone holds it open, and a full pty would stall the
-    // guest's console: hold it, drain what the guest echoes there, type the command
-    try (var console = new java.io.RandomAccessFile(pty.group(1), "rw")) {
-      Thread drain = new Thread(() -> {
-        byte[] echoed = new byte[65536];
-        try {
-          while (console.read(echoed) >= 0) {
-            // discarded: the test reads the log
-          }
-        } catch (java.io.IOException closed) {
-          // the pty went with the test's file or the domain
-        }
-      }, "console-drain");
-      drain.setDaemon(true);
-      drain.start();
-      awaitVolume(project, volume, "available", Duration.ofSeconds(30));
-      Api.Reply attached = api.post("/compute/v2.1/servers/" + id + "/os-volume_attachments",
-          "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
-      assertEquals(200, attached.status(), attached.raw());
-      awaitVolume(project, volume, "in-use", Duration.ofSeconds(60));
-      // found by its serial: the guest names its disks itself (this one boots from no disk: vda here)
-      String serial = volume.substring(0, 20);
-      console.write(("while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;"
-          + " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4); echo DISK-$((6*7))-$(cat /sys/block/$d/serial);"
-          + " echo NIMBUS-VOLUME-DATA > /dev/$d; sync; echo WROTE-$((6*7))\n").getBytes(US_ASCII));
-      Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("WROTE-42"));
-      assertTrue(console(id).contains("DISK-42-" + serial), console(id));
-      byte[] head = new byte[18];
-      try (var file = Files.newInputStream(node.settings().dataDir().resolve("volumes/nimbus-volume-" + volume))) {
-        assertEquals(head.length, file.readNBytes(head, 0, head.length));
-      }
-      assertEquals("NIMBUS-VOLUME-DATA", new String(head, US_ASCII));
-      // detached: the guest lets the disk go (ACPI hot-unplug), and the volume is available again
-      assertEquals(202, api.delete("/compute/v2.1/servers/" + id + "/os-volume_attachments/" + volume).status());
-      console.write(("while grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done; echo GONE-$((6*7))\n")
-          .getBytes(US_ASCII));
-      Eventually.until(Duration.ofSeconds(60), () -> console(id).contains("GONE-42"));
-      awaitVolume(project, volume, "available", Duration.ofSeconds(60));
-
-      console.write("yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))\n"
-          .getBytes(US_ASCII));
-      Eventually.until(Duration.ofSeconds(120), () -> console(id).contains("FLOOD-42"));
+    String definition = node.hypervisor().definition("nimbus-" + id).orElseThrow();
+    awaitVolume(project, volume, "available", Duration.ofSeconds(30));
+    Api.Reply attached = api.post("/compute/v2.1/servers/" + id + "/os-volume_attachments",
+        "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
+    assertEquals(200, attached.status(), attached.raw());
+    awaitVolume(project, volume, "in-use", Duration.ofSeconds(60));
+    // found by its serial: the guest names its disks itself (this one boots from no disk: vda here)
+    String serial = volume.substring(0, 20);
+    TestGuest.typeInto(definition, "while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;"
+        + " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4); echo DISK-$((6*7))-$(cat /sys/block/$d/serial);"
+        + " echo NIMBUS-VOLUME-DATA > /dev/$d; sync; echo WROTE-$((6*7))",
+        Duration.ofSeconds(60), () -> console(id).contains("WROTE-42"));
+    assertTrue(console(id).contains("DISK-42-" + serial), console(id));
+    byte[] head = new byte[18];
+    try (var file = Files.newInputStream(node.settings().dataDir().resolve("volumes/nimbus-volume-" + volume))) {
+      assertEquals(head.length, file.readNBytes(head, 0, head.length));
     }
+    assertEquals("NIMBUS-VOLUME-DATA", new String(head, US_ASCII));
+    // detached: the guest lets the disk go (ACPI hot-unplug), and the volume is available again
+    assertEquals(202, api.delete("/compute/v2.1/servers/" + id + "/os-volume_attachments/" + volume).status());
+    TestGuest.typeInto(definition, "while grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done; echo GONE-$((6*7))",
+        Duration.ofSeconds(60), () -> console(id).contains("GONE-42"));
+    awaitVolume(project, volume, "available", Duration.ofSeconds(60));
+
+    TestGuest.typeInto(definition,
+        "yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 3000000; echo FLOOD-$((6*7))",
+        Duration.ofSeconds(120), () -> console(id).contains("FLOOD-42"));
     Path log = node.settings().host().instancesDir().resolve(id).resolve("console.log");
     assertTrue(Files.size(log) <= 2 * 1024 * 1024, "the log is capped: " + Files.size(log));
     assertTrue(Files.exists(log.resolveSibling("console.log.0")), "the older output was rotated out");

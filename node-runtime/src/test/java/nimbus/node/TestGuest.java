@@ -20,6 +20,35 @@ final class TestGuest {
     return dir;
   }
 
+  /**
+   * Types {@code line} into the guest's shell through the console's pty that its running domain's
+   * {@code definition} names, until {@code done} holds. QEMU passes input on only while someone
+   * holds the pty open, and a full pty would stall the guest's console: held, and drained of what
+   * the guest echoes there (the tests read the console log).
+   */
+  static void typeInto(String definition, String line, java.time.Duration wait,
+      java.util.concurrent.Callable<Boolean> done) throws Exception {
+    java.util.regex.Matcher pty = java.util.regex.Pattern.compile("<serial type='pty'>\\s*<source path='([^']+)'")
+        .matcher(definition);
+    if (!pty.find()) throw new AssertionError("the running domain names no console pty: " + definition);
+    try (var console = new java.io.RandomAccessFile(pty.group(1), "rw")) {
+      Thread drain = new Thread(() -> {
+        byte[] echoed = new byte[65536];
+        try {
+          while (console.read(echoed) >= 0) {
+            // discarded: the test reads the log
+          }
+        } catch (java.io.IOException closed) {
+          // the pty went with the test's file or the domain
+        }
+      }, "console-drain");
+      drain.setDaemon(true);
+      drain.start();
+      console.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Eventually.until(wait, done);
+    }
+  }
+
   /** What the guest's own init printed on its console, without the kernel's log: for failure messages. */
   static String said(String console) {
     return console.lines().filter(line -> !line.startsWith("[")).collect(Collectors.joining("\n"));

@@ -329,32 +329,11 @@ class TwoHostTenantNetworkTest {
     Eventually.until(WAIT, () -> volumeStatus(project, volume).equals("available"));
   }
 
-  /**
-   * Types {@code line} into the guest's shell through its console's pty (QEMU passes input on only
-   * while someone holds the pty open, and a full pty would stall the guest: held and drained) until
-   * the console shows {@code done} one more time than before.
-   */
+  /** Types {@code line} into the guest's shell until its console shows {@code done} once more. */
   private static void typeInto(String host, String server, String line, String done) throws Exception {
     int before = count(console(server), done);
-    java.util.regex.Matcher pty = java.util.regex.Pattern.compile("<serial type='pty'>\\s*<source path='([^']+)'")
-        .matcher(hosts.virsh(host, "dumpxml", "nimbus-" + server));
-    assertTrue(pty.find(), "the running domain names its console's pty");
-    try (var console = new java.io.RandomAccessFile(pty.group(1), "rw")) {
-      Thread drain = new Thread(() -> {
-        byte[] echoed = new byte[65536];
-        try {
-          while (console.read(echoed) >= 0) {
-            // discarded: the test reads the log
-          }
-        } catch (java.io.IOException closed) {
-          // the pty went with the test's file
-        }
-      }, "console-drain");
-      drain.setDaemon(true);
-      drain.start();
-      console.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      Eventually.until(WAIT, () -> count(console(server), done) > before);
-    }
+    TestGuest.typeInto(hosts.virsh(host, "dumpxml", "nimbus-" + server), line, WAIT,
+        () -> count(console(server), done) > before);
   }
 
   private static void sameTraces(List<String> expected, String host) throws Exception {
