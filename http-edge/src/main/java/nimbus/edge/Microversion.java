@@ -1,6 +1,8 @@
 package nimbus.edge;
 
 import java.math.BigInteger;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * A compute microversion a request negotiated ({@link ComputeVersions#negotiate}): views render
@@ -17,6 +19,16 @@ record Microversion(BigInteger major, BigInteger minor) implements Comparable<Mi
   /** Whether this version has what Nova added at {@code version}. */
   boolean atLeast(String version) {
     return compareTo(of(version)) >= 0;
+  }
+
+  /**
+   * Nova's and Cinder's 406 for this version, asked as {@code asked}, outside {@code min}..{@code max};
+   * empty when it is within them.
+   */
+  Optional<HttpResponse> unsupported(String asked, String min, String max) {
+    if (atLeast(min) && compareTo(of(max)) <= 0) return Optional.empty();
+    return Optional.of(NovaErrors.response(406, "Version " + asked + " is not supported by the API."
+        + " Minimum is " + min + " and maximum is " + max + "."));
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -38,10 +39,8 @@ final class VolumeVersions {
               + " Must be of format MajorNum.MinorNum."));
         } else {
           version = Microversion.of(asked.get());
-          if (version.compareTo(Microversion.of(MIN)) < 0 || version.compareTo(Microversion.of(MAX)) > 0) {
-            return d.complete(NovaErrors.response(406, "Version " + asked.get() + " is not supported by the API."
-                + " Minimum is " + MIN + " and maximum is " + MAX + "."));
-          }
+          Optional<HttpResponse> unsupported = version.unsupported(asked.get(), MIN, MAX);
+          if (unsupported.isPresent()) return d.complete(unsupported.get());
         }
       }
       Microversion negotiated = version;
