@@ -21,11 +21,12 @@ import nimbus.storage.NbdExport;
  * A storage host's NBD exports: one {@code qemu-storage-daemon} per exported volume, listening on the
  * host's own address (the underlay, which other hosts reach and tenants' guests do not), on a port
  * of the configured {@link NbdPorts}, which only the cluster's compute hosts may connect to
- * ({@link NbdAccess}, in force before any export starts), under an export name of 128 random bits. Each export is recorded in its directory ({@code ID.export}, the
- * URI, written before the daemon starts; {@code ID.pid}, the daemon's pid file), and the daemons
- * run on their own: they outlive the agent, and an agent started again finds them by their records
- * (a record whose daemon is gone is started again on its port under its name, so a guest's NBD
- * client reconnects to the same URI). Every call blocks, and every change is idempotent.
+ * ({@link NbdAccess}, in force before any export starts), under an export name of 128 random
+ * bits. Each export is recorded in its directory ({@code ID.export}, the URI, written before the
+ * daemon starts; {@code ID.pid}, the daemon's pid file), and the daemons run on their own: they
+ * outlive the agent, and an agent started again finds them by their records (a record whose
+ * daemon is gone is started again on its port under its name, so a guest's NBD client reconnects
+ * to the same URI). Every call blocks, and every change is idempotent.
  */
 public final class NbdExports {
   private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
