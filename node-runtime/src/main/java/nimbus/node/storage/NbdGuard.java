@@ -15,7 +15,7 @@ import nimbus.node.agent.CommandRunner;
  * The driver of {@link NbdFirewall}: lets the compute hosts' addresses, as {@code members} names
  * them now, reach the NBD ports, and nothing else. The first call writes the chains (keeping the
  * sets the host had); later calls change the sets only when the members changed, each change one
- * {@code nft -f} transaction. An address that is not an IP literal is left out.
+ * {@code nft -f} transaction, and write the chains again if the table is gone. An address that is not an IP literal is left out.
  */
 public final class NbdGuard implements NbdAccess {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -48,12 +48,24 @@ public final class NbdGuard implements NbdAccess {
     Set<String> addresses = new TreeSet<>();
     now.addresses().stream().filter(NbdFirewall::literal).forEach(addresses::add);
     Members wanted = new Members(addresses, now.complete());
-    if (applied.equals(Optional.of(wanted))) return;
-    String text = (applied.isEmpty() ? NbdFirewall.ruleset(ports) : "") + NbdFirewall.members(addresses, now.complete());
+    boolean there = inForce();
+    if (there && applied.equals(Optional.of(wanted))) return;
+    String text = (there && applied.isPresent() ? "" : NbdFirewall.ruleset(ports))
+        + NbdFirewall.members(addresses, now.complete());
     // until it is known to be in force, nothing is: a failed call leaves the next one to write it whole
     applied = Optional.empty();
     if (!text.isEmpty()) nft(text);
     applied = Optional.of(wanted);
+  }
+
+  /** Whether the table is there (nobody removed it, or flushed the ruleset, behind the guard's back). */
+  private boolean inForce() {
+    try {
+      commands.run(List.of("nft", "list", "chain", "inet", NbdFirewall.TABLE, "nbd"), TIMEOUT);
+      return true;
+    } catch (IllegalStateException missing) {
+      return false;
+    }
   }
 
   private void nft(String rules) {

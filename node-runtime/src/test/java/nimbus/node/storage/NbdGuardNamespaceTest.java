@@ -108,6 +108,13 @@ class NbdGuardNamespaceTest {
     restarted.protect();
     assertTrue(connects(COMPUTE));
     assertFalse(connects(STRANGER), "a host that left connects no more");
+
+    // the table removed behind the agent's back: its next reconciliation writes it again
+    IN_HOST.run(List.of("nft", "delete", "table", "inet", NbdFirewall.TABLE), Duration.ofSeconds(10));
+    assertTrue(connects(STRANGER));
+    restarted.protect();
+    assertTrue(connects(COMPUTE));
+    assertFalse(connects(STRANGER), "in force again");
   }
 
   /** Whether QEMU's NBD client in namespace {@code ns} opens the export within a few seconds (a dropped SYN never answers). */
