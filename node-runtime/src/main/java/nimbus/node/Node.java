@@ -149,7 +149,7 @@ public final class Node implements AutoCloseable {
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
                     ? imageCache.file(ref.substring(nimbus.compute.BootSource.STORE_PREFIX.length())) : java.nio.file.Path.of(ref),
-                store, nbdExports(settings),
+                store, nbdExports(settings, sys),
                 settings.host().reconcileInterval(), blocking),
             "storage-agent", Props.empty());
       }
@@ -234,12 +234,29 @@ public final class Node implements AutoCloseable {
 
   /**
    * The host's NBD exports, served on its underlay address (where other hosts reach it, never a
-   * tenant network's); none under libvirt's test driver, whose volumes have no files.
+   * tenant network's) on the configured ports, which only the compute hosts that are up may reach
+   * (their addresses as their agents report them to the host directory, this host's own among
+   * them); none under libvirt's test driver, whose volumes have no files.
    */
-  private static Optional<nimbus.node.storage.NbdExports> nbdExports(NimbusSettings settings) {
+  private static Optional<nimbus.node.storage.NbdExports> nbdExports(NimbusSettings settings, ActorSystem<?> sys) {
     if (settings.host().domainType().equals("test")) return Optional.empty();
-    return Optional.of(new nimbus.node.storage.NbdExports(settings.dataDir().resolve("nbd-exports"),
-        settings.host().underlayAddress(), new ProcessRunner()));
+    nimbus.node.storage.NbdPorts ports;
+    try {
+      ports = nimbus.node.storage.NbdPorts.parse(sys.settings().config().getString("nimbus.host.nbd-ports"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("nimbus.host.nbd-ports", e.getMessage(), "a range such as 10809-11308");
+    }
+    Duration down = settings.compute().hostDownAfter();
+    String self = settings.host().underlayAddress();
+    HostDirectory directory = HostDirectory.get(sys);
+    nimbus.node.storage.NbdGuard guard = new nimbus.node.storage.NbdGuard(ports, new ProcessRunner(), () -> {
+      java.util.Set<String> up = new java.util.TreeSet<>(java.util.Set.of(self));
+      directory.hosts().stream().filter(h -> directory.isUp(h.host(), down)).forEach(h -> up.add(h.inventory().hostIp()));
+      // a node that has not listened for a host's beats that long may not know of every host yet
+      return new nimbus.node.storage.NbdGuard.Members(up, directory.listeningFor(down));
+    });
+    return Optional.of(new nimbus.node.storage.NbdExports(settings.dataDir().resolve("nbd-exports"), self, ports,
+        new ProcessRunner(), guard));
   }
 
   /** The host's dataplane, its local network made before anything is scheduled here. */

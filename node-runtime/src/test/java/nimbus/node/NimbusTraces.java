@@ -19,7 +19,8 @@ import nimbus.node.router.RouterCommands;
  * port of), the flood entries of its VXLAN devices, the dnsmasqs and haproxys running in the host
  * (in its UTS namespace, whatever network namespace they sit in) with their command lines, the
  * host's own network namespaces (routers' too), and the rules of every nftables table of the host's
- * namespace (Nimbus's {@link TenantFirewall#TABLE}, and any other: the host has none of its own), and
+ * namespace (Nimbus's {@link TenantFirewall#TABLE}, and any other: the host has none of its own; the
+ * NBD firewall's without its sets' elements), and
  * what each router's namespace holds (devices, addresses, routes, rules). Names
  * come from the naming code, so a device kind added there is listed here too.
  */
@@ -66,7 +67,13 @@ final class NimbusTraces {
     for (String table : run("ip", "netns", "exec", host, "nft", "list", "tables").lines().toList()) {
       String[] words = table.strip().split("\\s+");
       if (words.length == 3) { // every table: the host's namespace has none but Nimbus's
-        for (String rule : run("ip", "netns", "exec", host, "nft", "list", "table", words[1], words[2]).lines().toList()) {
+        // the NBD firewall's sets hold the cluster's compute hosts, which come and go with the hosts,
+        // not with what tenants make: its rules are compared, not its sets' elements (-t)
+        List<String> list = words[2].equals("nimbus-nbd") ? List.of("nft", "-t", "list", "table", words[1], words[2])
+            : List.of("nft", "list", "table", words[1], words[2]);
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", host));
+        command.addAll(list);
+        for (String rule : run(command.toArray(String[]::new)).lines().toList()) {
           // what a counter has seen is traffic, not what Nimbus made; a security group ruleset's
           // generation (its connection mark) is new after every agent start, by design
           if (!rule.isBlank()) lines.add("nft " + words[1] + " " + rule.strip().replaceAll("counter packets \\d+ bytes \\d+", "counter")

@@ -227,7 +227,9 @@ class TwoHostTenantNetworkTest {
    * serves the export again on the same URI, and the guest (whose client connects again: its first
    * request after the daemon's death fails, and is asked again) reads the marker back and writes
    * another, which reaches the file; a tenant's guest that routes to the storage host's address gets
-   * no answer from its NBD port.
+   * no answer from its NBD port, nor does a machine on the underlay that is no compute host (the
+   * storage host's firewall lets in the compute hosts alone: {@code NbdGuardNamespaceTest} shows a
+   * host-local network's guest kept out too).
    */
   private static void aVolumeWrittenOnOneHostIsReadOnTheOtherAcrossItsStorageHostsRestart(Map<String, String> guestOn)
       throws Exception {
@@ -293,6 +295,16 @@ class TwoHostTenantNetworkTest {
     typeInto(storage, local, "ip route add " + export.address() + " dev eth0; timeout 5 nc " + export.address() + " "
         + export.port() + " </dev/null 2>/dev/null | head -c 8; echo; echo NBD-PROBED-$((6*7))", "NBD-PROBED-42");
     assertFalse(console(local).contains("NBDMAGIC"), "a tenant's guest reaches no NBD server: " + TestGuest.said(console(local)));
+    // the storage host's firewall lets in the compute hosts (both, from the host directory), and no
+    // other machine of the underlay: the root namespace's 10.252.0.1 (the control node's, no
+    // compute host) gets no answer to QEMU's client, where the other host's client opens the export
+    String members = hosts.inHost(storage, "nft", "list", "set", "inet", "nimbus-nbd", "computes4");
+    assertTrue(members.contains(NamespaceHosts.address(1)) && members.contains(NamespaceHosts.address(2)), members);
+    assertTrue(hosts.inHost(elsewhere, "timeout", "10", "qemu-img", "info", "-f", "raw", uri).contains("virtual size"));
+    Process stranger = new ProcessBuilder("timeout", "5", "qemu-img", "info", "-f", "raw", uri)
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    assertTrue(stranger.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && stranger.exitValue() != 0,
+        "a machine on the underlay that is no compute host reaches no NBD server");
     detachVolume(elsewhere, remote, volume, project, serial);
     Eventually.until(WAIT, () -> !Files.exists(exports.resolve(volume + ".export")));
     assertEquals(202, api.delete("/volume/v3/" + project + "/volumes/" + volume).status());

@@ -2,7 +2,7 @@ package nimbus.node.bench;
 
 import java.util.Map;
 
-/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks|lease|groups|group-rollout|router|dashboard|volume-create [--option value]...}: see BENCHMARKS.md. */
+/** {@code nimbus bench boot|tokens|scheduler|images|guest|networks|lease|groups|group-rollout|router|dashboard|volume-create|volume-write [--option value]...}: see BENCHMARKS.md. */
 public final class Benchmarks {
   public static final String USAGE = """
       nimbus bench boot [--servers N] [--concurrency N] [--reads N] [--read-concurrency N] [--hosts N] [--config FILE]
@@ -16,7 +16,8 @@ public final class Benchmarks {
              nimbus bench group-rollout [--hosts N] [--ports N] [--rounds N] [--trace yes]
              nimbus bench router [--interfaces N] [--floating-ips N] [--rounds N]
              nimbus bench dashboard [--servers N] [--rounds N] [--clicks N] [--updates-per-second N] [--logins N] [--config FILE]
-             nimbus bench volume-create [--volumes N] [--rate N] [--concurrency N] [--hypervisor-uri URI] [--config FILE]""";
+             nimbus bench volume-create [--volumes N] [--rate N] [--concurrency N] [--hypervisor-uri URI] [--config FILE]
+             nimbus bench volume-write [--size-mb N] [--rounds N] [--guest DIR]""";
 
   private Benchmarks() {}
 
@@ -34,6 +35,7 @@ public final class Benchmarks {
       case "router" -> RouterBenchmark.run(options);
       case "dashboard" -> DashboardBenchmark.run(options);
       case "volume-create" -> VolumeBenchmark.run(options);
+      case "volume-write" -> VolumeWriteBenchmark.run(options);
       default -> {
         System.err.println("usage: " + USAGE);
         yield 2;

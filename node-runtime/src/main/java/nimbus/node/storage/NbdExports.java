@@ -19,12 +19,14 @@ import nimbus.storage.NbdExport;
 
 /**
  * A storage host's NBD exports: one {@code qemu-storage-daemon} per exported volume, listening on the
- * host's own address (the underlay, which other hosts reach and tenants' guests do not), under an
- * export name of 128 random bits. Each export is recorded in its directory ({@code ID.export}, the
- * URI, written before the daemon starts; {@code ID.pid}, the daemon's pid file), and the daemons
- * run on their own: they outlive the agent, and an agent started again finds them by their records
- * (a record whose daemon is gone is started again on its port under its name, so a guest's NBD
- * client reconnects to the same URI). Every call blocks, and every change is idempotent.
+ * host's own address (the underlay, which other hosts reach and tenants' guests do not), on a port
+ * of the configured {@link NbdPorts}, which only the cluster's compute hosts may connect to
+ * ({@link NbdAccess}, in force before any export starts), under an export name of 128 random
+ * bits. Each export is recorded in its directory ({@code ID.export}, the URI, written before the
+ * daemon starts; {@code ID.pid}, the daemon's pid file), and the daemons run on their own: they
+ * outlive the agent, and an agent started again finds them by their records (a record whose
+ * daemon is gone is started again on its port under its name, so a guest's NBD client reconnects
+ * to the same URI). Every call blocks, and every change is idempotent.
  */
 public final class NbdExports {
   private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
@@ -34,13 +36,25 @@ public final class NbdExports {
 
   private final Path dir;
   private final String address;
+  private final NbdPorts ports;
   private final CommandRunner commands;
+  private final NbdAccess access;
 
-  /** Exports recorded in {@code dir}, served on {@code address} (an IP address of this host). */
-  public NbdExports(Path dir, String address, CommandRunner commands) {
+  /**
+   * Exports recorded in {@code dir}, served on {@code address} (an IP address of this host) and a
+   * port of {@code ports}, reachable as {@code access} allows.
+   */
+  public NbdExports(Path dir, String address, NbdPorts ports, CommandRunner commands, NbdAccess access) {
     this.dir = dir;
     this.address = address;
+    this.ports = ports;
     this.commands = commands;
+    this.access = access;
+  }
+
+  /** Brings the rules for who may connect up to date (the agent's reconciliation). Blocking. */
+  public void protect() {
+    access.protect();
   }
 
   /** The volume's export of {@code file}: the one it has (its daemon started again if gone), or a new one. */
@@ -109,6 +123,7 @@ public final class NbdExports {
 
   private void start(String volumeId, Path file, NbdExport export) {
     if (!Files.exists(file)) throw new StorageException("no file to export for volume " + volumeId, null);
+    access.protect();
     commands.run(NbdCommands.serve(file, export, dir.resolve(volumeId + ".pid")), START_TIMEOUT);
   }
 
@@ -151,12 +166,27 @@ public final class NbdExports {
     }
   }
 
-  /** A port free on the address now (the daemon binds it a moment later; a start that loses the race fails). */
+  /**
+   * A port of the range that no other export holds and that is free on the address now, from a
+   * random start (the daemon binds it a moment later; a start that loses the race fails).
+   */
   private int freePort() {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(address))) {
-      return probe.getLocalPort();
+    Set<Integer> held = new TreeSet<>();
+    for (String id : volumes()) recorded(id).ifPresent(e -> held.add(e.port()));
+    int size = ports.last() - ports.first() + 1;
+    int start = RANDOM.nextInt(size);
+    for (int i = 0; i < size; i++) {
+      int port = ports.first() + (start + i) % size;
+      if (!held.contains(port) && free(port)) return port;
+    }
+    throw new StorageException("no port of " + ports + " is free on " + address + " for another NBD export", null);
+  }
+
+  private boolean free(int port) {
+    try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(address))) {
+      return true;
     } catch (IOException e) {
-      throw new StorageException("no port free on " + address + ": " + e.getMessage(), e);
+      return false;
     }
   }
 

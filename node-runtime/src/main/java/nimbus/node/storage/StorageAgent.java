@@ -32,8 +32,9 @@ import org.apache.pekko.pattern.StatusReply;
  * Nothing the backend does not name as its own is touched.
  *
  * <p>A volume attached to a server on another host is exported over NBD ({@link NbdExports}); the
- * reconciliation, also run as the agent starts, stops the exports no attachment needs and starts
- * again the daemons of those it needs that are gone.
+ * reconciliation, also run as the agent starts, stops the exports no attachment needs, starts
+ * again the daemons of those it needs that are gone, and brings up to date which hosts may
+ * connect to the exports' ports (the cluster's compute hosts, joining and leaving).
  *
  * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
  * that is busy goes unanswered (the entity's step asks again once it is done).
@@ -61,6 +62,9 @@ public final class StorageAgent {
   private record Leftovers(Map<String, String> files) implements Message {}
 
   private record ReconcileFailed(String reason) implements Message {}
+
+  /** The NBD ports' rules are up to date. */
+  private record Protected() implements Message {}
 
   /** Where the host finds an image's bytes, as {@code VolumeImage#file} names them. Blocking (it may fetch them). */
   @FunctionalInterface
@@ -168,6 +172,7 @@ public final class StorageAgent {
           m.files().forEach((name, id) -> run(id, () -> backend.removeLeftover(name), done -> {}, failed -> {}));
           return Behaviors.same();
         })
+        .onMessage(Protected.class, m -> Behaviors.same())
         .onMessage(ReconcileFailed.class, m -> {
           if (org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isEmpty()) {
             ctx.getLog().warn("reconciliation of storage host {} failed: {}", host, m.reason());
@@ -334,6 +339,8 @@ public final class StorageAgent {
         });
     ctx.pipeToSelf(found.thenCombine(gone, (f, g) -> new Found(f.files(), f.exported(), f.volumes(), g, f.asOf())),
         (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
+    exports.ifPresent(nbd -> ctx.pipeToSelf(CompletableFuture.runAsync(nbd::protect, blocking),
+        (v, e) -> e == null ? new Protected() : new ReconcileFailed(reason(e))));
     // the leftovers need no entity: removed even while the entities cannot answer
     ctx.pipeToSelf(CompletableFuture.supplyAsync(backend::leftovers, blocking),
         (files, e) -> e == null ? new Leftovers(files) : new ReconcileFailed(reason(e)));

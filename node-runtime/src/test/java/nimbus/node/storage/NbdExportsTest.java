@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NbdExportsTest {
   private static final ProcessRunner RUN = new ProcessRunner();
+  /** Ports no other test's exports use. */
+  static final NbdPorts PORTS = new NbdPorts(42100, 42199);
   @TempDir
   Path dir;
   private NbdExports exports;
@@ -52,9 +54,12 @@ class NbdExportsTest {
   void anExportServesTheFileOutlivesItsAgentComesBackAfterItsDaemonDiedAndGoes() throws Exception {
     Path file = dir.resolve("nimbus-volume-v1");
     RUN.run(List.of("qemu-img", "create", "-q", "-f", "raw", file.toString(), "16M"), Duration.ofSeconds(30));
-    exports = new NbdExports(dir.resolve("exports"), "127.0.0.1", RUN);
+    java.util.concurrent.atomic.AtomicInteger protections = new java.util.concurrent.atomic.AtomicInteger();
+    exports = new NbdExports(dir.resolve("exports"), "127.0.0.1", PORTS, RUN, protections::incrementAndGet);
     NbdExport export = exports.export("v1", file);
     assertEquals("127.0.0.1", export.address());
+    assertTrue(export.port() >= PORTS.first() && export.port() <= PORTS.last(), "a port of the range: " + export);
+    assertEquals(1, protections.get(), "who may connect is in force before the daemon starts");
     assertEquals(32, export.name().length());
     assertEquals(export, exports.export("v1", file), "asked again: the same export");
     io(export, "write -P 0x4e 0 4096");
@@ -69,7 +74,7 @@ class NbdExportsTest {
     assertFalse(reachable(new NbdExport("127.0.0.1", export.port(), "f".repeat(32))));
 
     // the agent goes; a new one finds the export by its record, its daemon still serving
-    exports = new NbdExports(dir.resolve("exports"), "127.0.0.1", RUN);
+    exports = new NbdExports(dir.resolve("exports"), "127.0.0.1", PORTS, RUN, protections::incrementAndGet);
     assertEquals(Set.of("v1"), exports.volumes());
     assertTrue(exports.running("v1"));
     assertEquals(export, exports.export("v1", file));

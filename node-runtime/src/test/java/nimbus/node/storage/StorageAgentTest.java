@@ -241,7 +241,8 @@ class StorageAgentTest {
   void aVolumeIsExportedOverNbdToAnotherHostAndOnlyTheExportsAttachmentsNeedAreKept(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path dir) throws Exception {
     String pool = "nimbus-test-" + UUID.randomUUID().toString().substring(0, 8);
-    NbdExports nbd = new NbdExports(dir.resolve("exports"), "127.0.0.1", new nimbus.node.agent.ProcessRunner());
+    NbdExports nbd = new NbdExports(dir.resolve("exports"), "127.0.0.1", NbdExportsTest.PORTS,
+        new nimbus.node.agent.ProcessRunner(), () -> {});
     LibvirtPoolBackend files = new LibvirtPoolBackend("qemu:///system", pool, Optional.of(dir.resolve("volumes")));
     try {
       ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1), files, Optional.of(nbd));
