@@ -14,7 +14,7 @@ public record RbdCommands(Path conf, Path keyring, String user, String pool) {
   /** A Ceph pool's or user's name: nothing that could end a field of QEMU's {@code rbd:} string. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   /** An entity's id: what follows an image's prefix. */
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
 
   public RbdCommands {
     if (!NAME.matcher(user).matches()) throw new IllegalArgumentException("not a Ceph user name: " + user);

@@ -135,6 +135,96 @@ class RbdBackendTest {
     }
   }
 
+  @Test
+  void qemuOpensTheVolumeThroughLibvirtsSecretOfTheClientsKeyAndNothingWithoutIt() throws Exception {
+    String id = UUID.randomUUID().toString();
+    backend.create(id, 16 * MIB);
+    String domain = "nimbus-rbd-probe-" + id.substring(0, 8);
+    Path xml = tmp.resolve("domain.xml");
+    Files.writeString(xml, "<domain type='qemu'><name>" + domain + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+        + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\n"
+        + nimbus.node.hypervisor.DomainXml.volumeDisk(backend.path(id), "/dev/vdb", id) + "</devices></domain>");
+    java.util.UUID secret = nimbus.node.hypervisor.DomainXml.cephSecretUuid("nimbus");
+    ProcessRunner run = new ProcessRunner();
+    try (var hypervisor = new nimbus.node.hypervisor.LibvirtHypervisor("qemu:///system")) {
+      byte[] key = CephKeyring.key(Files.readString(cluster.dir.resolve("nimbus.keyring")), "nimbus");
+      hypervisor.defineCephSecret(secret, "nimbus", key);
+      hypervisor.defineCephSecret(secret, "nimbus", key);
+      run.run(List.of("virsh", "-c", "qemu:///system", "create", "--paused", xml.toString()), Duration.ofMinutes(1));
+      try {
+        // QEMU opened the image itself (librbd, as client nimbus with the secret's key): it knows its size
+        String info = run.run(List.of("virsh", "-c", "qemu:///system", "domblkinfo", domain, "vdb"), Duration.ofMinutes(1));
+        assertTrue(info.matches("(?s).*Capacity:\\s+" + 16 * MIB + "\\b.*"), info);
+      } finally {
+        run.run(List.of("virsh", "-c", "qemu:///system", "destroy", domain), Duration.ofMinutes(1));
+      }
+      // the secret's value is private: libvirt never gives it back
+      IllegalStateException hidden = assertThrows(IllegalStateException.class, () -> run.run(
+          List.of("virsh", "-c", "qemu:///system", "secret-get-value", secret.toString()), Duration.ofMinutes(1)));
+      assertFalse(hidden.getMessage().contains(cluster.key()));
+      // without the secret (a host whose agent never defined it) the disk opens nothing
+      run.run(List.of("virsh", "-c", "qemu:///system", "secret-undefine", secret.toString()), Duration.ofMinutes(1));
+      IllegalStateException noSecret = assertThrows(IllegalStateException.class, () -> run.run(
+          List.of("virsh", "-c", "qemu:///system", "create", "--paused", xml.toString()), Duration.ofMinutes(1)));
+      assertTrue(noSecret.getMessage().contains(secret.toString()), noSecret.getMessage());
+    } finally {
+      new ProcessBuilder("virsh", "-c", "qemu:///system", "secret-undefine", secret.toString())
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start().waitFor();
+      backend.remove(id);
+    }
+  }
+
+  @Test
+  void theStorageAgentServesAnyHostTheImageItselfAndReconcilesThePool() throws Exception {
+    var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+    String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
+    java.util.Map<String, nimbus.storage.Volume> entities = new java.util.concurrent.ConcurrentHashMap<>();
+    String orphan = UUID.randomUUID().toString();
+    String halfMade = UUID.randomUUID().toString();
+    backend.create(orphan, MIB);
+    new ProcessRunner().run(cluster.commands().create(LibvirtPoolBackend.PARTIAL_PREFIX + halfMade, MIB), Duration.ofMinutes(1));
+    try {
+      var spawned = kit.spawn(StorageAgent.create(host, "ceph", backend,
+          id -> java.util.concurrent.CompletableFuture.completedFuture(Optional.ofNullable(entities.get(id))),
+          id -> java.util.concurrent.CompletableFuture.completedFuture(true), Path::of, null, Optional.empty(),
+          Duration.ofHours(1), java.util.concurrent.Executors.newCachedThreadPool()));
+      var listing = kit.<org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>createTestProbe();
+      var agent = listing.awaitAssert(Duration.ofSeconds(10), () -> {
+        kit.system().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.find(
+            nimbus.storage.StorageHostCommand.backend("ceph"), listing.ref()));
+        return listing.receiveMessage().getServiceInstances(nimbus.storage.StorageHostCommand.backend("ceph")).stream()
+            .filter(a -> a.path().parent().equals(spawned.path())).findFirst().orElseThrow();
+      });
+      // at start: a volume no entity knows and a half-made copy are its own leftovers, removed
+      listing.awaitAssert(Duration.ofSeconds(30), () -> {
+        assertFalse(backend.volumes().containsKey(orphan));
+        assertTrue(backend.leftovers().isEmpty());
+        return null;
+      });
+
+      String id = UUID.randomUUID().toString();
+      var created = kit.<org.apache.pekko.pattern.StatusReply<String>>createTestProbe();
+      agent.tell(new nimbus.storage.StorageHostCommand.CreateVolume(id, 1, created.ref()));
+      assertEquals(host, created.receiveMessage(Duration.ofSeconds(30)).getValue());
+      assertEquals(1L << 30, backend.volumes().get(id));
+      var exported = kit.<org.apache.pekko.pattern.StatusReply<String>>createTestProbe();
+      for (String to : List.of(host, "another-host")) {
+        agent.tell(new nimbus.storage.StorageHostCommand.ExportVolume(id, to, exported.ref()));
+        RbdSource source = RbdSource.parse(exported.receiveMessage(Duration.ofSeconds(30)).getValue());
+        assertEquals(LibvirtPoolBackend.PREFIX + id, source.image(), "every host, the storage host's own too, opens the image");
+        assertEquals(cluster.monitors(), source.monitors());
+      }
+      var removed = kit.<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>>createTestProbe();
+      agent.tell(new nimbus.storage.StorageHostCommand.RemoveVolume(id, removed.ref()));
+      assertTrue(removed.receiveMessage(Duration.ofSeconds(30)).isSuccess());
+      assertFalse(backend.volumes().containsKey(id));
+    } finally {
+      kit.shutdownTestKit();
+      backend.remove(orphan);
+      backend.removeLeftover(LibvirtPoolBackend.PARTIAL_PREFIX + halfMade);
+    }
+  }
+
   /** A qcow2 of 8 MiB whose first bytes are {@code marker}. */
   private Path marked(String marker) throws Exception {
     Path raw = tmp.resolve("raw-" + UUID.randomUUID());
