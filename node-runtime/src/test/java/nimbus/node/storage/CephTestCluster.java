@@ -14,16 +14,16 @@ import nimbus.storage.RbdSource;
  * (about 11 s to start): one per test class that needs it, stopped (and its directory removed) by
  * {@link #close}. Its pool is {@code volumes}, its client {@code nimbus}.
  */
-final class CephTestCluster implements AutoCloseable {
+public final class CephTestCluster implements AutoCloseable {
   private static final Path SCRIPT = Path.of("..", "scripts", "ceph-test-cluster.sh").toAbsolutePath().normalize();
-  final Path dir;
+  public final Path dir;
 
   private CephTestCluster(Path dir) {
     this.dir = dir;
   }
 
   /** Starts a cluster in a new directory under {@code parent}. */
-  static CephTestCluster start(Path parent) throws IOException, InterruptedException {
+  public static CephTestCluster start(Path parent) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory(parent, "ceph");
     Files.delete(dir); // the script makes it, refusing one that holds a cluster
     CephTestCluster cluster = new CephTestCluster(dir);
@@ -39,7 +39,7 @@ final class CephTestCluster implements AutoCloseable {
     return RbdBackend.monitors(Files.readString(dir.resolve("ceph.conf")));
   }
 
-  RbdBackend backend() throws IOException {
+  public RbdBackend backend() throws IOException {
     return new RbdBackend(commands(), monitors(), new ProcessRunner());
   }
 
