@@ -222,8 +222,9 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Where the host keeps volumes: libvirt's own {@code default-pool} on the test driver, else a
-   * {@code dir} pool of files under the node's data directory (started on first use).
+   * Where the host keeps volumes: a Ceph pool with {@code storage-backend = rbd}, else libvirt's
+   * own {@code default-pool} on the test driver, else a {@code dir} pool of files under the node's
+   * data directory (started on first use).
    */
   private static StorageBackend storageBackend(NimbusSettings settings, nimbus.config.CephSettings ceph) {
     if (ceph.rbd()) return rbdBackend(ceph);
