@@ -133,7 +133,7 @@ public final class Node implements AutoCloseable {
         Executor blocking = ApiServer.blockingExecutor(sys);
         ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
         ImageCache imageCache = new ImageCache(settings.host().instancesDir().resolve("_base"), store);
-        nimbus.config.CephSettings ceph = nimbus.config.CephSettings.from(sys.settings().config().getConfig("nimbus.host"));
+        nimbus.config.VolumeBackendSettings ceph = settings.volumeBackend();
         ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
             imageCache, store, ceph.keyring());
         // the metadata service: the host's guests as the agent knows them, served on its loopback
@@ -145,7 +145,7 @@ public final class Node implements AutoCloseable {
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
-                sys.settings().config().getString("nimbus.host.volume-backend-name"), storageBackend(settings, ceph),
+                ceph.name(), storageBackend(settings, ceph),
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
@@ -226,7 +226,7 @@ public final class Node implements AutoCloseable {
    * own {@code default-pool} on the test driver, else a {@code dir} pool of files under the node's
    * data directory (started on first use).
    */
-  private static StorageBackend storageBackend(NimbusSettings settings, nimbus.config.CephSettings ceph) {
+  private static StorageBackend storageBackend(NimbusSettings settings, nimbus.config.VolumeBackendSettings ceph) {
     if (ceph.rbd()) return rbdBackend(ceph);
     String uri = settings.host().hypervisorUri();
     return settings.host().domainType().equals("test")
@@ -236,7 +236,7 @@ public final class Node implements AutoCloseable {
   }
 
   /** Volumes as images in the Ceph pool, its monitors read from the cluster's configuration. */
-  private static StorageBackend rbdBackend(nimbus.config.CephSettings ceph) {
+  private static StorageBackend rbdBackend(nimbus.config.VolumeBackendSettings ceph) {
     java.nio.file.Path conf = ceph.conf().orElseThrow();
     try {
       return new nimbus.node.storage.RbdBackend(

@@ -80,7 +80,7 @@ public record RbdCommands(Path conf, Path keyring, String user, String pool) {
   }
 
   /** QEMU's name of the image: pool, image, user and the cluster's files (the key is read from the keyring). */
-  String qemu(String image) {
+  public String qemu(String image) {
     return "rbd:" + spec(image) + ":id=" + user + ":conf=" + conf + ":keyring=" + keyring;
   }
 

@@ -31,7 +31,7 @@ public final class CephTestCluster implements AutoCloseable {
     return cluster;
   }
 
-  RbdCommands commands() {
+  public RbdCommands commands() {
     return new RbdCommands(dir.resolve("ceph.conf"), dir.resolve("nimbus.keyring"), "nimbus", "volumes");
   }
 

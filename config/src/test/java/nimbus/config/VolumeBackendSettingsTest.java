@@ -12,28 +12,28 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CephSettingsTest {
+class VolumeBackendSettingsTest {
 
-  private static CephSettings load(String settings) {
-    return CephSettings.from(ConfigFactory.parseString(settings).withFallback(ConfigFactory.defaultReference())
+  private static VolumeBackendSettings load(String settings) {
+    return VolumeBackendSettings.from(ConfigFactory.parseString(settings).withFallback(ConfigFactory.defaultReference())
         .getConfig("nimbus.host"));
   }
 
   @Test
   void thePoolBackendNeedsNoCephAndRbdNeedsItsFiles(@TempDir Path dir) throws Exception {
-    CephSettings none = load("");
+    VolumeBackendSettings none = load("");
     assertFalse(none.rbd());
     assertEquals(Optional.empty(), none.keyring());
     Path conf = Files.writeString(dir.resolve("ceph.conf"), "mon host = 127.0.0.1\n");
     Path keyring = Files.writeString(dir.resolve("nimbus.keyring"), "[client.nimbus]\nkey = a2V5\n");
-    CephSettings rbd = load("nimbus.host.storage-backend = rbd\nnimbus.host.ceph { conf = \"" + conf + "\", keyring = \""
+    VolumeBackendSettings rbd = load("nimbus.host.storage-backend = rbd\nnimbus.host.ceph { conf = \"" + conf + "\", keyring = \""
         + keyring + "\", pool = images }");
     assertTrue(rbd.rbd());
-    assertEquals(new CephSettings("rbd", Optional.of(conf), Optional.of(keyring), "nimbus", "images"), rbd);
+    assertEquals(new VolumeBackendSettings("rbd", "nimbus-pool", Optional.of(conf), Optional.of(keyring), "nimbus", "images"), rbd);
   }
 
   @Test
-  void badCephSettingsStopStartupWithOneClearLine(@TempDir Path dir) {
+  void badVolumeBackendSettingsStopStartupWithOneClearLine(@TempDir Path dir) {
     for (String[] bad : new String[][] {
         {"nimbus.host.storage-backend = lvm", "nimbus.host.storage-backend: unknown storage backend 'lvm'"},
         {"nimbus.host.storage-backend = rbd", "nimbus.host.ceph.conf: storage-backend = rbd needs the cluster's conf"},

@@ -6,18 +6,21 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A host's Ceph client ({@code nimbus.host.ceph}) and which storage backend its storage agent
- * serves ({@code nimbus.host.storage-backend}: {@code pool} or {@code rbd}). The keyring is also
- * what a compute host's guests open RBD volumes with; without it, the host attaches none.
+ * Which storage backend a host's storage agent serves ({@code nimbus.host.storage-backend}:
+ * {@code pool} or {@code rbd}), under which name ({@code nimbus.host.volume-backend-name}, what a
+ * volume type's {@code volume_backend_name} asks for), and its Ceph client ({@code nimbus.host.ceph}).
+ * The keyring is also what a compute host's guests open RBD volumes with; without it, the host
+ * attaches none.
  */
-public record CephSettings(String storageBackend, Optional<Path> conf, Optional<Path> keyring, String user, String pool) {
+public record VolumeBackendSettings(String storageBackend, String name, Optional<Path> conf, Optional<Path> keyring,
+    String user, String pool) {
 
   public boolean rbd() {
     return storageBackend.equals("rbd");
   }
 
   /** Reads {@code host}, the {@code nimbus.host} section. */
-  public static CephSettings from(Config host) {
+  public static VolumeBackendSettings from(Config host) {
     String backend = host.getString("storage-backend");
     if (!backend.equals("pool") && !backend.equals("rbd")) {
       throw new SettingsException("nimbus.host.storage-backend", "unknown storage backend '" + backend + "'",
@@ -28,7 +31,7 @@ public record CephSettings(String storageBackend, Optional<Path> conf, Optional<
     String pool = name(c, "pool");
     Optional<Path> conf = file(c, "conf", backend.equals("rbd"));
     Optional<Path> keyring = file(c, "keyring", backend.equals("rbd"));
-    return new CephSettings(backend, conf, keyring, user, pool);
+    return new VolumeBackendSettings(backend, host.getString("volume-backend-name"), conf, keyring, user, pool);
   }
 
   private static String name(Config c, String key) {
