@@ -26,7 +26,8 @@ public record NimbusSettings(
     NetworkSettings network,
     IdentitySettings identity,
     ImageStoreSettings imageStore,
-    List<ImageSeed> images) {
+    List<ImageSeed> images,
+    VolumeBackendSettings volumeBackend) {
 
   public boolean has(Role role) {
     return roles.contains(role);
@@ -83,7 +84,8 @@ public record NimbusSettings(
           NetworkSettings.from(c.getConfig("network")),
           IdentitySettings.from(c.getConfig("identity")),
           ImageStoreSettings.from(c.getConfig("image-store"), dataDir),
-          ImageSeed.listFrom(c, Path.of("").toAbsolutePath()));
+          ImageSeed.listFrom(c, Path.of("").toAbsolutePath()),
+          VolumeBackendSettings.from(c.getConfig("host")));
     } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
       throw new SettingsException("configuration", firstLine(e.getMessage()),
           "see config/src/main/resources/reference.conf for its form");

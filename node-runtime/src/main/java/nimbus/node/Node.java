@@ -133,8 +133,9 @@ public final class Node implements AutoCloseable {
         Executor blocking = ApiServer.blockingExecutor(sys);
         ImageStoreClient store = new ImageStoreClient(sys, settings.imageStore().uploadTimeout());
         ImageCache imageCache = new ImageCache(settings.host().instancesDir().resolve("_base"), store);
+        nimbus.config.VolumeBackendSettings ceph = settings.volumeBackend();
         ServerOperations operations = new ServerOperations(hypervisor, settings.host(), new ProcessRunner(), dataplane,
-            imageCache, store);
+            imageCache, store, ceph.keyring());
         // the metadata service: the host's guests as the agent knows them, served on its loopback
         ActorRef<LocalGuests.Command> guests = sys.systemActorOf(
             LocalGuests.create(settings.host().instancesDir().resolve("_metadata"), blocking), "local-guests", Props.empty());
@@ -144,7 +145,7 @@ public final class Node implements AutoCloseable {
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
-                sys.settings().config().getString("nimbus.host.volume-backend-name"), storageBackend(settings),
+                ceph.name(), storageBackend(settings, ceph),
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
@@ -221,15 +222,30 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Where the host keeps volumes: libvirt's own {@code default-pool} on the test driver, else a
-   * {@code dir} pool of files under the node's data directory (started on first use).
+   * Where the host keeps volumes: a Ceph pool with {@code storage-backend = rbd}, else libvirt's
+   * own {@code default-pool} on the test driver, else a {@code dir} pool of files under the node's
+   * data directory (started on first use).
    */
-  private static StorageBackend storageBackend(NimbusSettings settings) {
+  private static StorageBackend storageBackend(NimbusSettings settings, nimbus.config.VolumeBackendSettings ceph) {
+    if (ceph.rbd()) return rbdBackend(ceph);
     String uri = settings.host().hypervisorUri();
     return settings.host().domainType().equals("test")
         ? new LibvirtPoolBackend(uri, "default-pool", Optional.empty())
         : new LibvirtPoolBackend(uri, LibvirtPoolBackend.poolNameFor(settings.dataDir().resolve("volumes")),
             Optional.of(settings.dataDir().resolve("volumes")));
+  }
+
+  /** Volumes as images in the Ceph pool, its monitors read from the cluster's configuration. */
+  private static StorageBackend rbdBackend(nimbus.config.VolumeBackendSettings ceph) {
+    java.nio.file.Path conf = ceph.conf().orElseThrow();
+    try {
+      return new nimbus.node.storage.RbdBackend(
+          new nimbus.node.storage.RbdCommands(conf, ceph.keyring().orElseThrow(), ceph.user(), ceph.pool()),
+          nimbus.node.storage.RbdBackend.monitors(java.nio.file.Files.readString(conf)), new ProcessRunner());
+    } catch (java.io.IOException e) {
+      throw new nimbus.config.SettingsException("nimbus.host.ceph.conf", "cannot read " + conf + ": " + e.getMessage(),
+          "give the path of the cluster's ceph.conf");
+    }
   }
 
   /**

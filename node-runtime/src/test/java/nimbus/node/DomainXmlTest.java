@@ -184,4 +184,31 @@ class DomainXmlTest {
       assertThrows(IllegalArgumentException.class, () -> DomainXml.volumeDisk(bad, "/dev/vdc", "v2"), bad);
     }
   }
+
+  @Test
+  void aVolumeInCephIsAnRbdDiskWithTheSecretOfItsUserAndOnlyItsOwnImage() {
+    String secret = DomainXml.cephSecretUuid("nimbus").toString();
+    String disk = DomainXml.volumeDisk("rbd://nimbus@127.0.0.1:6789,[fd00::1]:3300/volumes/nimbus-volume-v3", "/dev/vdd", "v3");
+    assertEquals("    <disk type='network' device='disk'>\n"
+        + "      <driver name='qemu' type='raw' cache='none'/>\n"
+        + "      <auth username='nimbus'>\n"
+        + "        <secret type='ceph' uuid='" + secret + "'/>\n"
+        + "      </auth>\n"
+        + "      <source protocol='rbd' name='volumes/nimbus-volume-v3'>\n"
+        + "        <host name='127.0.0.1' port='6789'/>\n"
+        + "        <host name='fd00::1' port='3300'/>\n"
+        + "      </source>\n"
+        + "      <target dev='vdd' bus='virtio'/>\n"
+        + "      <serial>v3</serial>\n"
+        + "    </disk>\n", disk);
+    assertEquals(secret, DomainXml.cephSecretUuid("nimbus").toString(), "the same secret on every host");
+    assertFalse(secret.equals(DomainXml.cephSecretUuid("admin").toString()));
+    // another volume's image, an image of no volume, a name to resolve, or a field smuggled into the name: refused
+    for (String bad : List.of("rbd://nimbus@127.0.0.1:6789/volumes/nimbus-volume-v4",
+        "rbd://nimbus@127.0.0.1:6789/volumes/someone-elses", "rbd://nimbus@ceph.example:6789/volumes/nimbus-volume-v3",
+        "rbd://nimbus@127.0.0.1:6789/volumes/nimbus-volume-v3:conf=/etc/ceph/x.conf",
+        "rbd://admin'/><source file='/etc/shadow@127.0.0.1:6789/volumes/nimbus-volume-v3")) {
+      assertThrows(IllegalArgumentException.class, () -> DomainXml.volumeDisk(bad, "/dev/vdd", "v3"), bad);
+    }
+  }
 }

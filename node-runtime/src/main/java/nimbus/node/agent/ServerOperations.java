@@ -48,9 +48,20 @@ public final class ServerOperations {
   private final ImageCache images;
   private final ImageStoreClient store;
   private final ConfigDrive configDrive;
+  private final Optional<Path> cephKeyring;
 
   public ServerOperations(Hypervisor hypervisor, HostSettings settings, CommandRunner processes,
       Dataplane dataplane, ImageCache images, ImageStoreClient store) {
+    this(hypervisor, settings, processes, dataplane, images, store, Optional.empty());
+  }
+
+  /**
+   * {@code cephKeyring}: the Ceph keyring whose client keys this host's guests open RBD volumes
+   * with (none: this host attaches no RBD volume).
+   */
+  public ServerOperations(Hypervisor hypervisor, HostSettings settings, CommandRunner processes,
+      Dataplane dataplane, ImageCache images, ImageStoreClient store, Optional<Path> cephKeyring) {
+    this.cephKeyring = cephKeyring;
     this.images = images;
     this.store = store;
     this.hypervisor = hypervisor;
@@ -104,6 +115,7 @@ public final class ServerOperations {
 
   /** Adds a volume's file to the server's domain (and its definition) as virtio disk {@code device}. */
   public void attachVolume(String serverId, String volumeId, String path, String device) {
+    cephSecret(path);
     hypervisor.attachDisk(domainName(serverId), device, DomainXml.volumeDisk(path, device, volumeId));
   }
 
@@ -280,7 +292,30 @@ public final class ServerOperations {
     }
     return new DomainSpec(domainName(c.serverId()), c.serverId(), settings.domainType(),
         c.resources().vcpus(), c.resources().ramMb(), kernel, ramdisk, cmdline, disk,
-        dir.resolve("console.log"), nics(c, tenantNics), drive, volumes(c));
+        dir.resolve("console.log"), nics(c, tenantNics), drive, withCephSecrets(volumes(c)));
+  }
+
+  private List<DomainSpec.Volume> withCephSecrets(List<DomainSpec.Volume> volumes) {
+    volumes.forEach(v -> cephSecret(v.path()));
+    return volumes;
+  }
+
+  /**
+   * For a volume in Ceph, its user's key defined as the libvirt secret its disk names, from this
+   * host's own keyring (never from the answer, which names only the user).
+   */
+  private void cephSecret(String exported) {
+    if (!nimbus.storage.RbdSource.isRbd(exported)) return;
+    String user = nimbus.storage.RbdSource.parse(exported).user();
+    Path keyring = cephKeyring.orElseThrow(() -> new IllegalStateException(
+        "this host has no Ceph keyring (nimbus.host.ceph.keyring) to open RBD volumes with"));
+    byte[] key;
+    try {
+      key = nimbus.node.storage.CephKeyring.key(Files.readString(keyring), user);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the Ceph keyring " + keyring + ": " + e.getMessage(), e);
+    }
+    hypervisor.defineCephSecret(DomainXml.cephSecretUuid(user), user, key);
   }
 
   /** The server's volumes as its storage host exported them (one attached before paths were kept is left out). */

@@ -129,10 +129,11 @@ public final class DomainXml {
 
   /** A volume's {@code <disk>}, the one the domain boots first when {@code boot}. */
   private static String volumeDisk(String exported, String device, String volumeId, boolean boot) {
-    if (!nimbus.storage.NbdExport.isNbd(exported) && !exported.startsWith("/")) {
-      throw new IllegalArgumentException("neither a file's path nor an NBD export: " + exported);
+    if (!nimbus.storage.NbdExport.isNbd(exported) && !nimbus.storage.RbdSource.isRbd(exported) && !exported.startsWith("/")) {
+      throw new IllegalArgumentException("neither a file's path, an NBD export nor an RBD image: " + exported);
     }
     return (nimbus.storage.NbdExport.isNbd(exported) ? nbdSource(nimbus.storage.NbdExport.parse(exported))
+            : nimbus.storage.RbdSource.isRbd(exported) ? rbdSource(nimbus.storage.RbdSource.parse(exported), volumeId)
             : "    <disk type='file' device='disk'>\n"
                 + "      <driver name='qemu' type='raw' cache='none'/>\n"
                 + "      <source file='" + escape(exported) + "'/>\n")
@@ -153,6 +154,36 @@ public final class DomainXml {
         + "      <source protocol='nbd' name='" + escape(export.name()) + "'>\n"
         + "        <host name='" + escape(export.address()) + "' port='" + export.port() + "'/>\n"
         + "      </source>\n";
+  }
+
+  /**
+   * An RBD image's disk and source, opened by QEMU's librbd as the source's user with the key in
+   * libvirt's secret {@link #cephSecretUuid}. The image is the volume's own, named from its id
+   * (anything else is refused), so no answer can attach another image of the pool.
+   */
+  private static String rbdSource(nimbus.storage.RbdSource source, String volumeId) {
+    if (!source.image().equals(nimbus.node.storage.LibvirtPoolBackend.PREFIX + volumeId)) {
+      throw new IllegalArgumentException("RBD image " + source.image() + " is not volume " + volumeId + "'s");
+    }
+    StringBuilder x = new StringBuilder()
+        .append("    <disk type='network' device='disk'>\n")
+        .append("      <driver name='qemu' type='raw' cache='none'/>\n")
+        .append("      <auth username='").append(escape(source.user())).append("'>\n")
+        .append("        <secret type='ceph' uuid='").append(cephSecretUuid(source.user())).append("'/>\n")
+        .append("      </auth>\n")
+        .append("      <source protocol='rbd' name='").append(escape(source.pool() + "/" + source.image())).append("'>\n");
+    for (nimbus.storage.RbdSource.Monitor m : source.monitors()) {
+      x.append("        <host name='").append(escape(m.address())).append("' port='").append(m.port()).append("'/>\n");
+    }
+    return x.append("      </source>\n").toString();
+  }
+
+  /**
+   * The UUID of the libvirt secret that holds Ceph client {@code user}'s key on every host: the
+   * same everywhere, so a domain's definition moves between hosts unchanged.
+   */
+  public static java.util.UUID cephSecretUuid(String user) {
+    return java.util.UUID.nameUUIDFromBytes(("nimbus ceph client." + user).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** The target name libvirt gives a device path: {@code /dev/vdb} → {@code vdb}. */

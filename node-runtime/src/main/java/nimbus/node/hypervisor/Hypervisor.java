@@ -48,6 +48,12 @@ public interface Hypervisor extends AutoCloseable {
   /** Takes the disk at {@code device} out of the domain's definition and, if it runs, out of the guest (idempotent). */
   void detachDisk(String name, String device);
 
+  /**
+   * Defines (or updates) the secret {@code uuid} that holds Ceph client {@code user}'s key, as RBD
+   * disks name it: private, so libvirt never gives the value back (idempotent).
+   */
+  void defineCephSecret(java.util.UUID uuid, String user, byte[] key);
+
   /** Starts the domain unless it runs. */
   void start(String name);
 

@@ -187,6 +187,24 @@ public final class LibvirtHypervisor implements Hypervisor {
     });
   }
 
+  @Override
+  public void defineCephSecret(java.util.UUID uuid, String user, byte[] key) {
+    run(() -> {
+      org.libvirt.Secret secret = connect.secretDefineXML(cephSecretXml(uuid, user));
+      try {
+        secret.setValue(key);
+      } finally {
+        secret.free();
+      }
+    });
+  }
+
+  /** A private, persistent secret of Ceph usage for client {@code user}, named as Nimbus's own. */
+  static String cephSecretXml(java.util.UUID uuid, String user) {
+    return "<secret ephemeral='no' private='yes'><uuid>" + uuid + "</uuid><usage type='ceph'><name>nimbus client."
+        + DomainXml.escape(user) + " secret</name></usage></secret>";
+  }
+
   /** libvirt's test driver has no hot-plug: its domains run no guest, so their definition is all there is. */
   private static void unlessUnsupported(LibvirtRun f) throws LibvirtException {
     try {

@@ -214,6 +214,14 @@ public final class StorageAgent {
       run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.ExportVolume c) {
+      if (backend.direct()) {
+        // a network store: every host opens the volume itself, nothing to export
+        if (!busy.add(c.volumeId())) return;
+        ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
+            (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
+                : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+        return;
+      }
       if (!c.toHost().equals(host) && exports.isEmpty()) {
         c.replyTo().tell(Rejection.conflict("Volume " + c.volumeId() + " is stored on host " + host
             + " and cannot be attached to a server on host " + c.toHost()

@@ -29,8 +29,16 @@ public interface StorageBackend extends AutoCloseable {
   /** Grows the volume's storage to {@code bytes} (no change if it is that large already). */
   void resize(String volumeId, long bytes);
 
-  /** The path of the volume's file, as a guest on this host opens it (fails when there is none). */
+  /**
+   * The path of the volume's file, as a guest on this host opens it, or for a {@link #direct}
+   * backend the network source any host opens (fails when there is none).
+   */
   String path(String volumeId);
+
+  /** Whether every compute host opens its volumes directly by {@link #path} (a network store), with no export. */
+  default boolean direct() {
+    return false;
+  }
 
   /** Removes the volume's storage, if any. */
   void remove(String volumeId);
