@@ -6,7 +6,8 @@ set -euo pipefail
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           dnsmasq-base iproute2 iputils-ping nftables haproxy procps busybox isc-dhcp-client cpio
-          python3-openstackclient postgresql curl genisoimage chromium chromium-driver)
+          python3-openstackclient postgresql curl genisoimage chromium chromium-driver
+          ceph-mon ceph-osd ceph-mgr ceph-common libvirt-daemon-driver-storage-rbd)
 VIRSH=(virsh -q -c qemu:///system)
 PG_VERSION=15
 PG_CLUSTER=main
