@@ -1,8 +1,9 @@
 // The routers page: routers (create, with an external gateway if one is chosen; add an interface
 // on a subnet; delete) and floating IPs (allocate from an external network, associate with a
-// port, disassociate, release). Refreshes on its own actions.
+// port, disassociate, release). Follows the live feed of routers, floating IPs and networks.
 import { all, api, canChange } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import * as live from './live.js';
 
 const NET = '/network/v2.0';
 const ROUTER_COLUMNS = ['Name', 'Status', 'External gateway', 'Interfaces'];
@@ -117,6 +118,7 @@ export function render(main) {
     act(() => api.post(NET + '/floatingips', { floatingip: { floating_network_id: pool.value } }));
   });
 
+  const unfollow = live.follow(['router', 'floatingip', 'network'], load);
   load();
-  return null;
+  return unfollow;
 }

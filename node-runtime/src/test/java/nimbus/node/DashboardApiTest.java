@@ -73,7 +73,7 @@ class DashboardApiTest {
     // the pages build with text nodes and keep nothing in storage
     for (String file : List.of("dom.js", "api.js", "app.js", "login.js", "instances.js", "launch.js", "server.js", "live.js",
         "overview.js", "images.js", "networks.js", "routers.js", "securitygroups.js", "keypairs.js", "topology.js",
-        "volumes.js", "servergroups.js", "adminhypervisors.js", "admininstances.js", "adminflavors.js",
+        "volumes.js", "snapshots.js", "servergroups.js", "adminhypervisors.js", "admininstances.js", "adminflavors.js",
         "adminidentity.js", "adminquotas.js")) {
       String code = get("/dashboard/" + file).body();
       for (String banned : List.of("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage",
