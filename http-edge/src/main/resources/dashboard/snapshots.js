@@ -2,7 +2,7 @@
 // was taken of; take one of a volume, make a new volume from one, delete one. Follows the live
 // feed of snapshots and volumes, as the volumes page does.
 import { api, current, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice, keepingInput } from './dom.js';
 import * as live from './live.js';
 
 const COLUMNS = ['Name', 'Size', 'Status', 'Volume', 'Created'];
@@ -34,7 +34,7 @@ export function render(main) {
       const data = JSON.stringify([snapshots, volumes.map((v) => [v.id, v.name, v.status])]);
       if (data !== shown) {
         shown = data;
-        show(snapshots, volumes);
+        keepingInput(main, () => show(snapshots, volumes));
       }
     } catch (e) {
       message.replaceChildren(errorBox(e.message));

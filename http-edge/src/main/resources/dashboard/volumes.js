@@ -3,7 +3,7 @@
 // detach, delete. The list follows the live feed: a change of a volume (or a server, whose names
 // it shows) made anywhere shows here without a reload.
 import { api, current, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice, keepingInput } from './dom.js';
 import * as live from './live.js';
 
 const COLUMNS = ['Name', 'Size', 'Status', 'Attached to'];
@@ -36,7 +36,7 @@ export function render(main) {
       const data = JSON.stringify([volumes, servers]);
       if (data !== shown) {
         shown = data;
-        show(volumes, servers);
+        keepingInput(body, () => show(volumes, servers));
       }
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
