@@ -7,13 +7,13 @@ import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
-import nimbus.cluster.ResourceChange;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -76,6 +76,7 @@ public final class NetworkListProjection {
     public Networks(Consumer<ResourceChange> changed) {
       this.changed = changed;
     }
+
     @Override
     public void process(ReadSideSession session, List<EventEnvelope<NetworkEntity.Event>> envelopes) throws Exception {
       session.withConnection(c -> {
@@ -143,6 +144,7 @@ public final class NetworkListProjection {
     public Ports(Consumer<ResourceChange> changed) {
       this.changed = changed;
     }
+
     @Override
     public void process(ReadSideSession session, List<EventEnvelope<PortEntity.Event>> envelopes) throws Exception {
       session.withConnection(c -> {

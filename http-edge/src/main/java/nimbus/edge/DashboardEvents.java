@@ -58,13 +58,13 @@ final class DashboardEvents {
 
   /** The stream a ticket opens, once on this node: empty for a forged, used or expired ticket, or a token no longer valid. */
   Optional<Source<ServerSentEvent, NotUsed>> open(String ticket) {
-    Optional<TokenCodec.Ticket> opened = identity.openTicket(ticket);
+    Optional<TokenCodec.Ticket> sealed = identity.openTicket(ticket);
     Instant now = clock.instant();
-    if (opened.isEmpty() || !opened.get().expiresAt().isAfter(now)) return Optional.empty();
-    Token token = opened.get().token();
+    if (sealed.isEmpty() || !sealed.get().expiresAt().isAfter(now)) return Optional.empty();
+    Token token = sealed.get().token();
     if (!identity.stillValid(token)) return Optional.empty();
-    this.opened.values().removeIf(expiry -> !expiry.isAfter(now));
-    if (this.opened.putIfAbsent(opened.get().id(), opened.get().expiresAt()) != null) return Optional.empty();
+    opened.values().removeIf(expiry -> !expiry.isAfter(now));
+    if (opened.putIfAbsent(sealed.get().id(), sealed.get().expiresAt()) != null) return Optional.empty();
     RequestContext ctx = identity.callerOf(token);
     Source<ServerSentEvent, NotUsed> serverChanges = ActorSource.<ServerChange>actorRef(m -> false,
             m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
