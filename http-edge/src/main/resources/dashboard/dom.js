@@ -33,6 +33,26 @@ export function errorBox(message) {
 }
 
 /**
+ * Runs `render`, which rebuilds what is in `root`, keeping what the user had typed or chosen in
+ * its fields (by id) and the focus: a change pushed by the live feed must not undo them.
+ */
+export function keepingInput(root, render) {
+  const values = new Map();
+  root.querySelectorAll('input[id], select[id], textarea[id]').forEach((field) => {
+    if (field.type !== 'file' && field.type !== 'checkbox' && field.type !== 'radio') values.set(field.id, field.value);
+  });
+  const focused = root.contains(document.activeElement) ? document.activeElement.id : '';
+  render();
+  values.forEach((value, id) => {
+    const field = document.getElementById(id);
+    if (field === null || !root.contains(field) || field.value === value) return;
+    if (field.tagName !== 'SELECT' || [...field.options].some((option) => option.value === value)) field.value = value;
+  });
+  const again = focused && document.getElementById(focused);
+  if (again && again !== document.activeElement) again.focus();
+}
+
+/**
  * How a page acts: runs the call, shows its error in the API's words in `message` (or clears
  * it), then reloads the page's data with `reload`.
  */

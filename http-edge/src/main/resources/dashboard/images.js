@@ -2,10 +2,11 @@
 // (Glance's two steps: create the image, then PUT its bytes), edit name and visibility, delete,
 // and launch from an image in the launch dialog. Sharing (Glance's image members): the owner adds
 // and removes the projects a shared image is offered to; a project offered one accepts it (it
-// is then in the list) or rejects it. Refreshes on its own actions (images have no live feed yet).
+// is then in the list) or rejects it. Follows the live feed of images (another project's sharing too).
 import { api, upload, current, canChange } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
 import * as launch from './launch.js';
+import * as live from './live.js';
 
 const COLUMNS = ['Name', 'Status', 'Visibility', 'Disk format', 'Size'];
 const VISIBILITIES = ['private', 'shared', 'community', 'public'];
@@ -221,6 +222,7 @@ export function render(main) {
     }
   });
 
+  const unfollow = live.follow(['image'], load);
   load();
-  return null;
+  return unfollow;
 }

@@ -3,16 +3,54 @@
 // with a new ticket, and pages reload what they show when it is (re)opened, so nothing is missed.
 import { api, current } from './api.js';
 
+/** The resources whose changes the stream tells by id (the page reads the rest through the API). */
+const KINDS = ['volume', 'snapshot', 'image', 'network', 'port', 'router', 'floatingip', 'security_group'];
+
 let source = null;
 let on = false;
 let wanted = false;
 const listeners = new Set();
+const followers = new Set();
 const stateListeners = [];
 
 /** Calls {@code listener} with each change ({id, name, status, task_state, ...}) and {ready: true} at each (re)open. */
 export function subscribe(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/**
+ * Calls {@code reload} at each change of a resource of one of {@code kinds} ('server' among them
+ * for servers) and at each (re)open of the stream; never twice at once: changes that come while
+ * it runs call it once more after. Answers the function that stops following.
+ */
+export function follow(kinds, reload) {
+  let running = null;
+  let again = false;
+  const follower = {
+    kinds,
+    changed() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = Promise.resolve(reload()).finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          follower.changed();
+        }
+      });
+    },
+  };
+  followers.add(follower);
+  return () => followers.delete(follower);
+}
+
+function tell(kind) {
+  followers.forEach((follower) => {
+    if (kind === null || follower.kinds.includes(kind)) follower.changed();
+  });
 }
 
 export function onState(listener) {
@@ -42,11 +80,14 @@ export async function start() {
   source.addEventListener('ready', () => {
     setOn(true);
     listeners.forEach((listener) => listener({ ready: true }));
+    tell(null);
   });
   source.addEventListener('server', (event) => {
     const change = JSON.parse(event.data);
     listeners.forEach((listener) => listener(change));
+    tell('server');
   });
+  for (const kind of KINDS) source.addEventListener(kind, () => tell(kind));
   source.addEventListener('error', () => {
     // the browser would reconnect with the used ticket: open anew with a new one instead
     source.close();

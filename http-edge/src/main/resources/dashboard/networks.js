@@ -1,8 +1,9 @@
 // The networks page: the project's networks (and those shared with it) with their subnets, the
-// forms that create a network and a subnet, deletes, and the ports on them. Refreshes on its own
-// actions (networks have no live feed yet).
+// forms that create a network and a subnet, deletes, and the ports on them. Follows the live feed
+// of networks (a subnet changes with its network) and ports.
 import { all, api, canChange } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import * as live from './live.js';
 
 const NET = '/network/v2.0';
 const NETWORK_COLUMNS = ['Name', 'Subnets', 'Status', 'Shared', 'External'];
@@ -98,6 +99,7 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['network', 'port'], load);
   load();
-  return null;
+  return unfollow;
 }

@@ -1,8 +1,9 @@
 // The routers page: routers (create, with an external gateway if one is chosen; add an interface
 // on a subnet; delete) and floating IPs (allocate from an external network, associate with a
-// port, disassociate, release). Refreshes on its own actions.
+// port, disassociate, release). Follows the live feed of routers, floating IPs and networks.
 import { all, api, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice, keepingInput } from './dom.js';
+import * as live from './live.js';
 
 const NET = '/network/v2.0';
 const ROUTER_COLUMNS = ['Name', 'Status', 'External gateway', 'Interfaces'];
@@ -40,20 +41,24 @@ export function render(main) {
         api.get(NET + '/subnets').then((r) => r.subnets),
         api.get(NET + '/ports').then((r) => r.ports),
         api.get(NET + '/floatingips').then((r) => r.floatingips)]);
-      const netName = new Map(networks.map((n) => [n.id, n.name || n.id]));
-      const external = networks.filter((n) => n['router:external']).map((n) => [n.id, n.name || n.id]);
-      gateway.replaceChildren(...options(external, 'None'));
-      pool.replaceChildren(...options(external));
-      const subnetOptions = subnets.map((s) => [s.id, `${s.name || s.id} (${s.cidr}, ${netName.get(s.network_id) || s.network_id})`]);
-      routersBody.replaceChildren(...routers.map((r) => routerRow(r, ports, subnets, subnetOptions, netName)));
-      if (routers.length === 0) routersBody.append(emptyRow(withActions(ROUTER_COLUMNS).length, 'No routers.'));
-      const attachable = ports.filter((p) => (p.device_owner || '').startsWith('compute:'))
-        .map((p) => [p.id, `${(p.fixed_ips || []).map((ip) => ip.ip_address).join(', ')} (${p.device_id})`]);
-      fipsBody.replaceChildren(...fips.map((f) => fipRow(f, netName, attachable)));
-      if (fips.length === 0) fipsBody.append(emptyRow(withActions(FIP_COLUMNS).length, 'No floating IPs.'));
+      keepingInput(main, () => show(routers, networks, subnets, ports, fips));
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
+  }
+
+  function show(routers, networks, subnets, ports, fips) {
+    const netName = new Map(networks.map((n) => [n.id, n.name || n.id]));
+    const external = networks.filter((n) => n['router:external']).map((n) => [n.id, n.name || n.id]);
+    gateway.replaceChildren(...options(external, 'None'));
+    pool.replaceChildren(...options(external));
+    const subnetOptions = subnets.map((s) => [s.id, `${s.name || s.id} (${s.cidr}, ${netName.get(s.network_id) || s.network_id})`]);
+    routersBody.replaceChildren(...routers.map((r) => routerRow(r, ports, subnets, subnetOptions, netName)));
+    if (routers.length === 0) routersBody.append(emptyRow(withActions(ROUTER_COLUMNS).length, 'No routers.'));
+    const attachable = ports.filter((p) => (p.device_owner || '').startsWith('compute:'))
+      .map((p) => [p.id, `${(p.fixed_ips || []).map((ip) => ip.ip_address).join(', ')} (${p.device_id})`]);
+    fipsBody.replaceChildren(...fips.map((f) => fipRow(f, netName, attachable)));
+    if (fips.length === 0) fipsBody.append(emptyRow(withActions(FIP_COLUMNS).length, 'No floating IPs.'));
   }
 
   function routerRow(r, ports, subnets, subnetOptions, netName) {
@@ -117,6 +122,7 @@ export function render(main) {
     act(() => api.post(NET + '/floatingips', { floatingip: { floating_network_id: pool.value } }));
   });
 
+  const unfollow = live.follow(['router', 'floatingip', 'network'], load);
   load();
-  return null;
+  return unfollow;
 }

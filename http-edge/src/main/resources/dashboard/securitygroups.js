@@ -1,7 +1,8 @@
 // The security groups page: the project's groups with their rules, creating a group, adding and
-// deleting rules, deleting a group. Refreshes on its own actions (no live feed for groups yet).
+// deleting rules, deleting a group. Follows the live feed of security groups (their rules too).
 import { api, canChange } from './api.js';
-import { el, append, errorBox, actor, confirmButton, field, readOnlyNotice } from './dom.js';
+import { el, append, errorBox, actor, confirmButton, field, readOnlyNotice, keepingInput } from './dom.js';
+import * as live from './live.js';
 
 const NET = '/network/v2.0';
 
@@ -30,7 +31,7 @@ export function render(main) {
     try {
       const groups = (await api.get(NET + '/security-groups')).security_groups;
       const names = new Map(groups.map((g) => [g.id, g.name]));
-      list.replaceChildren(...groups.map((g) => group(g, names)));
+      keepingInput(list, () => list.replaceChildren(...groups.map((g) => group(g, names))));
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -92,6 +93,7 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['security_group'], load);
   load();
-  return null;
+  return unfollow;
 }

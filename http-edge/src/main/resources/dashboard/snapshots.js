@@ -1,15 +1,11 @@
 // The volume snapshots page: the project's snapshots (Cinder's detail list) with the volume each
-// was taken of; take one of a volume, make a new volume from one, delete one. Like the volumes
-// page it polls while a snapshot or a volume made from one is on its way to a settled status,
-// for a bounded time, and for a few seconds after each of its own actions.
+// was taken of; take one of a volume, make a new volume from one, delete one. Follows the live
+// feed of snapshots and volumes, as the volumes page does.
 import { api, current, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice, keepingInput } from './dom.js';
+import * as live from './live.js';
 
 const COLUMNS = ['Name', 'Size', 'Status', 'Volume', 'Created'];
-const TRANSIENT = ['creating', 'deleting', 'restoring', 'downloading'];
-const POLL_MS = 1000;
-const SETTLE_MS = 5000;
-const BOUND_MS = 120000;
 
 export function render(main) {
   const base = `/volume/v3/${encodeURIComponent(current().project.id)}`;
@@ -29,41 +25,20 @@ export function render(main) {
     changes ? el('div', { class: 'forms' }, createForm) : readOnlyNotice());
 
   let shown = null; // what the page shows: rendered again only when it changes, so typing is not lost
-  let actedAt = Date.now();
-  let timer = null;
-  let left = false;
-  let loading = null;
 
-  function load() {
-    if (!loading) loading = fetchAndShow().finally(() => { loading = null; });
-    return loading;
-  }
-
-  async function fetchAndShow() {
-    let busy = false;
+  async function load() {
     try {
       const [snapshots, volumes] = await Promise.all([
         api.get(base + '/snapshots/detail').then((r) => r.snapshots),
         api.get(base + '/volumes/detail').then((r) => r.volumes)]);
-      busy = snapshots.some((s) => TRANSIENT.includes(s.status)) || volumes.some((v) => v.status === 'creating');
       const data = JSON.stringify([snapshots, volumes.map((v) => [v.id, v.name, v.status])]);
       if (data !== shown) {
         shown = data;
-        show(snapshots, volumes);
+        keepingInput(main, () => show(snapshots, volumes));
       }
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
-    poll(busy);
-  }
-
-  /** Polls again while something is in a transient status (up to a bound) or an action is fresh. */
-  function poll(busy) {
-    clearTimeout(timer);
-    timer = null;
-    if (left) return;
-    const since = Date.now() - actedAt;
-    if (since < SETTLE_MS || (busy && since < BOUND_MS)) timer = setTimeout(load, POLL_MS);
   }
 
   function show(snapshots, volumes) {
@@ -97,11 +72,7 @@ export function render(main) {
       changes ? el('td', { class: 'actions' }, actions) : null);
   }
 
-  const run = actor(message, load);
-  function act(call) {
-    actedAt = Date.now();
-    return run(call);
-  }
+  const act = actor(message, load);
 
   createForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -118,9 +89,7 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['snapshot', 'volume'], load);
   load();
-  return () => {
-    left = true;
-    clearTimeout(timer);
-  };
+  return unfollow;
 }

@@ -1,7 +1,7 @@
 // The topology: routers, networks and servers as an SVG picture, joined where a port of the one
 // is on the other (a port's device_owner and device_id say whose it is), every label as text,
-// and the same links as a list for screen readers. Follows the live feed for servers; networks
-// and routers show as they were when the page loaded or a server changed.
+// and the same links as a list for screen readers. Follows the live feed of servers, networks,
+// routers and ports.
 import { api } from './api.js';
 import { el, errorBox } from './dom.js';
 import * as live from './live.js';
@@ -129,7 +129,7 @@ export function render(main) {
     return loading;
   }
 
-  const unsubscribe = live.subscribe(() => load());
+  const unfollow = live.follow(['server', 'network', 'router', 'port'], load);
   load();
-  return unsubscribe;
+  return unfollow;
 }

@@ -1,16 +1,12 @@
 // The volumes page: the project's volumes (Cinder's detail list) with the server each is attached
 // to; create, extend, attach to one of the project's servers (Nova's os-volume_attachments),
-// detach, delete. Volumes have no live feed: the page polls while a volume is on its way from one
-// status to another, for a bounded time, and for a few seconds after each of its own actions
-// (the list is a read side: a change shows there shortly after the API answered it).
+// detach, delete. The list follows the live feed: a change of a volume (or a server, whose names
+// it shows) made anywhere shows here without a reload.
 import { api, current, canChange } from './api.js';
-import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice } from './dom.js';
+import { el, errorBox, actor, confirmButton, table, field, emptyRow, readOnlyNotice, keepingInput } from './dom.js';
+import * as live from './live.js';
 
 const COLUMNS = ['Name', 'Size', 'Status', 'Attached to'];
-const TRANSIENT = ['creating', 'extending', 'deleting', 'attaching', 'detaching', 'reserved'];
-const POLL_MS = 1000;
-const SETTLE_MS = 5000;
-const BOUND_MS = 120000;
 
 const options = (list, blank) => [el('option', { value: '' }, blank),
   ...list.map(([value, text]) => el('option', { value }, text))];
@@ -31,42 +27,20 @@ export function render(main) {
     changes ? el('div', { class: 'forms' }, createForm) : readOnlyNotice());
 
   let shown = null; // what the rows show: rendered again only when it changes, so typing is not lost
-  let actedAt = Date.now();
-  let timer = null;
-  let left = false;
-  let loading = null;
 
-  function load() {
-    if (!loading) loading = fetchAndShow().finally(() => { loading = null; });
-    return loading;
-  }
-
-  async function fetchAndShow() {
-    let volumes = [];
+  async function load() {
     try {
-      const [list, servers] = await Promise.all([
+      const [volumes, servers] = await Promise.all([
         api.get(base + '/detail').then((r) => r.volumes),
         api.get('/compute/v2.1/servers').then((r) => r.servers)]);
-      volumes = list;
       const data = JSON.stringify([volumes, servers]);
       if (data !== shown) {
         shown = data;
-        show(volumes, servers);
+        keepingInput(body, () => show(volumes, servers));
       }
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
-    poll(volumes);
-  }
-
-  /** Polls again while a volume is in a transient status (up to a bound) or an action is fresh. */
-  function poll(volumes) {
-    clearTimeout(timer);
-    timer = null;
-    if (left) return;
-    const since = Date.now() - actedAt;
-    const busy = volumes.some((v) => TRANSIENT.includes(v.status));
-    if (since < SETTLE_MS || (busy && since < BOUND_MS)) timer = setTimeout(load, POLL_MS);
   }
 
   function show(volumes, servers) {
@@ -110,11 +84,7 @@ export function render(main) {
       changes ? el('td', { class: 'actions' }, actions) : null);
   }
 
-  const run = actor(message, load);
-  function act(call) {
-    actedAt = Date.now();
-    return run(call);
-  }
+  const act = actor(message, load);
 
   createForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -132,9 +102,7 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['volume', 'server'], load);
   load();
-  return () => {
-    left = true;
-    clearTimeout(timer);
-  };
+  return unfollow;
 }

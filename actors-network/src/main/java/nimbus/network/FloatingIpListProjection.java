@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -23,6 +25,12 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 public final class FloatingIpListProjection
     extends JdbcHandler<List<EventEnvelope<FloatingIpEntity.Event>>, ReadSideSession> {
   public static final String NAME = "floatingip-list";
+  private final Consumer<ResourceChange> changed;
+
+  /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+  public FloatingIpListProjection(Consumer<ResourceChange> changed) {
+    this.changed = changed;
+  }
   static final int ROW_VERSION = 1;
 
   public static void createTables(Connection c) throws SQLException {
@@ -52,7 +60,12 @@ public final class FloatingIpListProjection
         changed.put(id, before.map(f -> f.after(event))
             .orElseGet(() -> ((FloatingIpEntity.FloatingIpRequested) event).floatingIp()));
       }
-      for (FloatingIp f : changed.values()) save(c, f);
+      for (FloatingIp f : changed.values()) {
+        save(c, f);
+        ResourceChange change = ResourceChange.owned("floatingip", f.id(), f.projectId(),
+            f.phase() == FloatingIp.Phase.GONE);
+        session.afterCommit(() -> this.changed.accept(change));
+      }
       return null;
     });
   }

@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -68,6 +70,13 @@ public final class NetworkListProjection {
 
   /** Networks and their subnets. */
   public static final class Networks extends JdbcHandler<List<EventEnvelope<NetworkEntity.Event>>, ReadSideSession> {
+    private final Consumer<ResourceChange> changed;
+
+    /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+    public Networks(Consumer<ResourceChange> changed) {
+      this.changed = changed;
+    }
+
     @Override
     public void process(ReadSideSession session, List<EventEnvelope<NetworkEntity.Event>> envelopes) throws Exception {
       session.withConnection(c -> {
@@ -80,7 +89,13 @@ public final class NetworkListProjection {
           if (before.isEmpty() && !(event instanceof NetworkEntity.NetworkRequested)) continue;
           changed.put(id, before.map(n -> n.after(event)).orElseGet(() -> ((NetworkEntity.NetworkRequested) event).network()));
         }
-        for (Network n : changed.values()) save(c, n);
+        for (Network n : changed.values()) {
+          save(c, n);
+          // shared and external networks are every project's to list; a subnet changes with its network
+          ResourceChange change = new ResourceChange("network", n.id(), n.projectId(),
+              n.attributes().shared() || n.attributes().external(), List.of(), n.phase() == Network.Phase.GONE);
+          session.afterCommit(() -> this.changed.accept(change));
+        }
         return null;
       });
     }
@@ -123,6 +138,13 @@ public final class NetworkListProjection {
 
   /** Ports and their addresses. */
   public static final class Ports extends JdbcHandler<List<EventEnvelope<PortEntity.Event>>, ReadSideSession> {
+    private final Consumer<ResourceChange> changed;
+
+    /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+    public Ports(Consumer<ResourceChange> changed) {
+      this.changed = changed;
+    }
+
     @Override
     public void process(ReadSideSession session, List<EventEnvelope<PortEntity.Event>> envelopes) throws Exception {
       session.withConnection(c -> {
@@ -135,7 +157,11 @@ public final class NetworkListProjection {
           if (before.isEmpty() && !(event instanceof PortEntity.PortRequested)) continue;
           changed.put(id, before.map(p -> p.after(event)).orElseGet(() -> ((PortEntity.PortRequested) event).port()));
         }
-        for (Port p : changed.values()) save(c, p);
+        for (Port p : changed.values()) {
+          save(c, p);
+          ResourceChange change = ResourceChange.owned("port", p.id(), p.projectId(), p.phase() == Port.Phase.GONE);
+          session.afterCommit(() -> this.changed.accept(change));
+        }
         return null;
       });
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import nimbus.cluster.Entities;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
+import nimbus.cluster.ResourceChanges;
 import nimbus.config.NetworkSettings;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -91,14 +92,19 @@ public final class Networking {
       RouterListProjection.createTables(c);
       FloatingIpListProjection.createTables(c);
     }
+    ResourceChanges changes = ResourceChanges.get(system);
     ReadSideProjection.run(system, SecurityGroupListProjection.NAME, SecurityGroupEntity.TAG,
-        SecurityGroupListProjection.Groups::new);
-    ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG, NetworkListProjection.Networks::new);
+        () -> new SecurityGroupListProjection.Groups(changes::publish));
+    ReadSideProjection.run(system, NetworkListProjection.NETWORKS, NetworkEntity.TAG,
+        () -> new NetworkListProjection.Networks(changes::publish));
     ReadSideProjection.run(system, NetworkListProjection.SUBNET_POOLS, SubnetPoolEntity.TAG,
         NetworkListProjection.SubnetPools::new);
-    ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG, NetworkListProjection.Ports::new);
-    ReadSideProjection.run(system, RouterListProjection.NAME, RouterEntity.TAG, RouterListProjection::new);
-    ReadSideProjection.run(system, FloatingIpListProjection.NAME, FloatingIpEntity.TAG, FloatingIpListProjection::new);
+    ReadSideProjection.run(system, NetworkListProjection.PORTS, PortEntity.TAG,
+        () -> new NetworkListProjection.Ports(changes::publish));
+    ReadSideProjection.run(system, RouterListProjection.NAME, RouterEntity.TAG,
+        () -> new RouterListProjection(changes::publish));
+    ReadSideProjection.run(system, FloatingIpListProjection.NAME, FloatingIpEntity.TAG,
+        () -> new FloatingIpListProjection(changes::publish));
   }
 
   /** Where the hosts that carry routers report their floating IPs' status (hand it to the node agent). */

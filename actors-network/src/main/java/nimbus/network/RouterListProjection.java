@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -22,6 +24,12 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  */
 public final class RouterListProjection extends JdbcHandler<List<EventEnvelope<RouterEntity.Event>>, ReadSideSession> {
   public static final String NAME = "router-list";
+  private final Consumer<ResourceChange> changed;
+
+  /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+  public RouterListProjection(Consumer<ResourceChange> changed) {
+    this.changed = changed;
+  }
   static final int ROW_VERSION = 1;
 
   public static void createTables(Connection c) throws SQLException {
@@ -51,7 +59,12 @@ public final class RouterListProjection extends JdbcHandler<List<EventEnvelope<R
           return RouterState.requested(e.router(), e.gateway());
         }));
       }
-      for (RouterState r : changed.values()) save(c, r);
+      for (RouterState r : changed.values()) {
+        save(c, r);
+        ResourceChange change = ResourceChange.owned("router", r.router().id(), r.router().projectId(),
+            r.phase() == RouterState.Phase.GONE);
+        session.afterCommit(() -> this.changed.accept(change));
+      }
       return null;
     });
   }

@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -67,6 +69,13 @@ public final class SecurityGroupListProjection {
   /** Groups and their rules. */
   public static final class Groups
       extends JdbcHandler<List<EventEnvelope<SecurityGroupEntity.Event>>, ReadSideSession> {
+    private final Consumer<ResourceChange> changed;
+
+    /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+    public Groups(Consumer<ResourceChange> changed) {
+      this.changed = changed;
+    }
+
     @Override
     public void process(ReadSideSession session, List<EventEnvelope<SecurityGroupEntity.Event>> envelopes)
         throws Exception {
@@ -83,7 +92,13 @@ public final class SecurityGroupListProjection {
           }
           changed.put(id, SecurityGroupEntity.next(before, event));
         }
-        for (SecurityGroupEntity.State s : changed.values()) save(c, (SecurityGroupEntity.Existing) s);
+        for (SecurityGroupEntity.State s : changed.values()) {
+          SecurityGroupEntity.Existing group = (SecurityGroupEntity.Existing) s;
+          save(c, group);
+          ResourceChange change = ResourceChange.owned("security_group", group.group().id(), group.group().projectId(),
+              group instanceof SecurityGroupEntity.Gone);
+          session.afterCommit(() -> this.changed.accept(change));
+        }
         return null;
       });
     }

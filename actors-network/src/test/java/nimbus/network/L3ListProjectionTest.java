@@ -62,7 +62,7 @@ class L3ListProjectionTest {
     String pid = "Router|" + id;
     Router router = new Router(id, "p1", "r1", "", true, "BUILD", Optional.empty(), Optional.empty(), List.of(),
         List.of(), List.of(), List.of(), List.of(), T0, T0, 0, false);
-    RouterListProjection handler = new RouterListProjection();
+    RouterListProjection handler = new RouterListProjection(c -> { });
     handler.process(new ReadSideSession(c), List.of(envelope(pid, new RouterEntity.RouterRequested(router,
         Optional.empty(), T0))));
     assertEquals(List.of("CREATING"), column("SELECT phase FROM router_list"));
@@ -81,7 +81,7 @@ class L3ListProjectionTest {
   void aFloatingIpIsListedWithItsAddressPortAndRouter() throws Exception {
     String id = UUID.randomUUID().toString();
     String pid = "FloatingIp|" + id;
-    FloatingIpListProjection handler = new FloatingIpListProjection();
+    FloatingIpListProjection handler = new FloatingIpListProjection(c -> { });
     handler.process(new ReadSideSession(c), List.of(
         envelope(pid, new FloatingIpEntity.FloatingIpRequested(FloatingIp.requested(id, "p1", "ext", Optional.empty(),
             Optional.empty(), "", Optional.of(new FloatingIp.Association("port-a", "10.0.0.5", "r1")), T0), T0)),

@@ -67,7 +67,7 @@ class NetworkListProjectionTest {
     List<NetworkEntity.Event> events = List.of(new NetworkEntity.NetworkRequested(requested, T0),
         new NetworkEntity.NetworkQuotaHeld(T0), new NetworkEntity.SegmentAllocated(5, T0),
         new NetworkEntity.SubnetRequested(subnet, T0), new NetworkEntity.SubnetAdded("s1", T0));
-    NetworkListProjection.Networks handler = new NetworkListProjection.Networks();
+    NetworkListProjection.Networks handler = new NetworkListProjection.Networks(c -> { });
     ReadSideSession session = new ReadSideSession(c);
     handler.process(session, List.of(envelope("Network|" + id, events.get(0)), envelope("Network|" + id, events.get(1))));
     session.commit();
@@ -99,7 +99,7 @@ class NetworkListProjectionTest {
         List.of()), Optional.empty(), Optional.empty(), T0);
     Attachment a = new Attachment("p1", "fa:16:3e:00:00:09", List.of(new FixedIp("s1", "10.0.0.9")), "",
         Optional.empty());
-    NetworkListProjection.Ports handler = new NetworkListProjection.Ports();
+    NetworkListProjection.Ports handler = new NetworkListProjection.Ports(c -> { });
     ReadSideSession session = new ReadSideSession(c);
     handler.process(session, List.of(envelope("Port|" + id, new PortEntity.PortRequested(requested, T0)),
         envelope("Port|" + id, new PortEntity.PortQuotaHeld(T0)),

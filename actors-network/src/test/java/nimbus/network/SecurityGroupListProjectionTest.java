@@ -50,7 +50,7 @@ class SecurityGroupListProjectionTest {
       offset++;
       envelopes.add(EventEnvelope.create(Offset.sequence(offset), "SecurityGroup|" + id, offset, e, 0L));
     }
-    new SecurityGroupListProjection.Groups().process(session, envelopes);
+    new SecurityGroupListProjection.Groups(c -> { }).process(session, envelopes);
     session.commit();
   }
 

@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideProjection;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -23,6 +25,12 @@ public final class ImageListProjection
     extends JdbcHandler<List<EventEnvelope<ImageEntity.Event>>, ReadSideSession> {
 
   public static final String NAME = "image-list";
+  private final Consumer<ResourceChange> changed;
+
+  /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+  public ImageListProjection(Consumer<ResourceChange> changed) {
+    this.changed = changed;
+  }
 
   /**
    * The rows' layout: 2 added the columns lists filter and sort on (formats, size, update time)
@@ -99,9 +107,21 @@ public final class ImageListProjection
         ImageEntity.State next = ImageEntity.next(before, envelope.event());
         images.put(id, Optional.of(((ImageEntity.Existing) next).image()));
       }
-      for (var entry : images.entrySet()) save(connection, entry.getKey(), entry.getValue().orElseThrow());
+      for (var entry : images.entrySet()) {
+        Image image = entry.getValue().orElseThrow();
+        save(connection, entry.getKey(), image);
+        ResourceChange change = change(image);
+        session.afterCommit(() -> changed.accept(change));
+      }
       return null;
     });
+  }
+
+  /** Public and community images are every project's to see, shared ones their members' too. */
+  static ResourceChange change(Image image) {
+    boolean everyone = image.visibility().equals("public") || image.visibility().equals("community");
+    return new ResourceChange("image", image.id(), image.ownerProjectId(), everyone,
+        List.copyOf(image.members().keySet()), image.status().equals("deleted"));
   }
 
   private static void save(Connection c, String id, Image image) throws Exception {

@@ -7,9 +7,11 @@ import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -21,6 +23,12 @@ public final class SnapshotListProjection
     extends JdbcHandler<List<EventEnvelope<SnapshotEntity.Event>>, ReadSideSession> {
 
   public static final String NAME = "snapshot-list";
+  private final Consumer<ResourceChange> changed;
+
+  /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+  public SnapshotListProjection(Consumer<ResourceChange> changed) {
+    this.changed = changed;
+  }
 
   private static final String DDL = """
       CREATE TABLE IF NOT EXISTS snapshot_list (
@@ -55,7 +63,11 @@ public final class SnapshotListProjection
         snapshots.put(id, SnapshotEntity.next(before, envelope.event()));
       }
       for (var entry : snapshots.entrySet()) {
-        if (entry.getValue() instanceof SnapshotEntity.Existing e) save(connection, entry.getKey(), e.snapshot());
+        if (!(entry.getValue() instanceof SnapshotEntity.Existing e)) continue;
+        save(connection, entry.getKey(), e.snapshot());
+        ResourceChange change = ResourceChange.owned("snapshot", entry.getKey(), e.snapshot().projectId(),
+            e.snapshot().status().equals(Snapshot.DELETED));
+        session.afterCommit(() -> changed.accept(change));
       }
       return null;
     });

@@ -6,6 +6,7 @@ import java.time.Duration;
 import nimbus.cluster.Entities;
 import nimbus.cluster.ReadSideDatabase;
 import nimbus.cluster.ReadSideProjection;
+import nimbus.cluster.ResourceChanges;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /** Registers the storage entities and their read side on a node. */
@@ -38,14 +39,18 @@ public final class Storage {
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       ImageListProjection.createTable(c);
     }
-    ReadSideProjection.run(system, ImageListProjection.NAME, ImageEntity.TAG, ImageListProjection::new);
+    ResourceChanges changes = ResourceChanges.get(system);
+    ReadSideProjection.run(system, ImageListProjection.NAME, ImageEntity.TAG,
+        () -> new ImageListProjection(changes::publish));
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       VolumeListProjection.createTable(c);
     }
-    ReadSideProjection.run(system, VolumeListProjection.NAME, VolumeEntity.TAG, VolumeListProjection::new);
+    ReadSideProjection.run(system, VolumeListProjection.NAME, VolumeEntity.TAG,
+        () -> new VolumeListProjection(changes::publish));
     try (Connection c = ReadSideDatabase.get(system).connection()) {
       SnapshotListProjection.createTable(c);
     }
-    ReadSideProjection.run(system, SnapshotListProjection.NAME, SnapshotEntity.TAG, SnapshotListProjection::new);
+    ReadSideProjection.run(system, SnapshotListProjection.NAME, SnapshotEntity.TAG,
+        () -> new SnapshotListProjection(changes::publish));
   }
 }

@@ -7,9 +7,11 @@ import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -21,6 +23,12 @@ public final class VolumeListProjection
     extends JdbcHandler<List<EventEnvelope<VolumeEntity.Event>>, ReadSideSession> {
 
   public static final String NAME = "volume-list";
+  private final Consumer<ResourceChange> changed;
+
+  /** {@code changed} hears of each resource this projection changed, once its batch has committed. */
+  public VolumeListProjection(Consumer<ResourceChange> changed) {
+    this.changed = changed;
+  }
 
   private static final String DDL = """
       CREATE TABLE IF NOT EXISTS volume_list (
@@ -54,7 +62,11 @@ public final class VolumeListProjection
         volumes.put(id, VolumeEntity.next(before, envelope.event()));
       }
       for (var entry : volumes.entrySet()) {
-        if (entry.getValue() instanceof VolumeEntity.Existing e) save(connection, entry.getKey(), e.volume());
+        if (!(entry.getValue() instanceof VolumeEntity.Existing e)) continue;
+        save(connection, entry.getKey(), e.volume());
+        ResourceChange change = ResourceChange.owned("volume", entry.getKey(), e.volume().projectId(),
+            e.volume().status().equals(Volume.DELETED));
+        session.afterCommit(() -> changed.accept(change));
       }
       return null;
     });

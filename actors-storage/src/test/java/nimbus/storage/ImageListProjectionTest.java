@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class ImageListProjectionTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final StoredFile FILE = new StoredFile("ab".repeat(64), "cd".repeat(16), 4096);
-  private final ImageListProjection projection = new ImageListProjection();
+  private final ImageListProjection projection = new ImageListProjection(c -> { });
   private Connection c;
   private long offset;
 

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import nimbus.cluster.ReadSideRows;
+import nimbus.cluster.ResourceChange;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class VolumeListProjectionTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  private final VolumeListProjection projection = new VolumeListProjection();
+  private final List<ResourceChange> told = new ArrayList<>();
+  private final VolumeListProjection projection = new VolumeListProjection(told::add);
   private Connection c;
   private long offset;
 
@@ -82,6 +85,22 @@ class VolumeListProjectionTest {
     assertEquals("deleting", ReadSideRows.byId(c, "volume_list", id, Volume.class).orElseThrow().status());
     project(envelope(id, new VolumeEntity.QuotaReleased(at(6))));
     assertEquals(Optional.empty(), ReadSideRows.byId(c, "volume_list", id, Volume.class));
+  }
+
+  @Test
+  void changesAreToldOnceCommittedAndNeverAfterARollback() throws Exception {
+    ReadSideSession rolledBack = new ReadSideSession(c);
+    projection.process(rolledBack, List.of(envelope("v1", requested("v1", "p1", "a", 0))));
+    rolledBack.rollback();
+    ReadSideSession session = new ReadSideSession(c);
+    projection.process(session, List.of(envelope("v1", requested("v1", "p1", "a", 0))));
+    assertEquals(List.of(), told, "nothing is told before the commit: a list read then would not show it");
+    session.commit();
+    assertEquals(List.of(ResourceChange.owned("volume", "v1", "p1", false)), told);
+    project(envelope("v1", new VolumeEntity.QuotaHeld(1, at(1))), envelope("v1", new VolumeEntity.StorageCreated("host-a", at(2))));
+    project(envelope("v1", new VolumeEntity.DeleteRequested(at(4))), envelope("v1", new VolumeEntity.StorageRemoved(at(5))),
+        envelope("v1", new VolumeEntity.QuotaReleased(at(6))));
+    assertEquals(ResourceChange.owned("volume", "v1", "p1", true), told.get(told.size() - 1));
   }
 
   @Test

@@ -2,12 +2,15 @@ package nimbus.cluster;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.projection.jdbc.JdbcSession;
 
 /** One transaction on the read-side database, in which a projection writes rows and its offset. */
 public final class ReadSideSession implements JdbcSession {
   private final Connection connection;
+  private final List<Runnable> afterCommit = new ArrayList<>();
 
   public ReadSideSession(ReadSideDatabase database) {
     try {
@@ -29,13 +32,25 @@ public final class ReadSideSession implements JdbcSession {
     return func.apply(connection);
   }
 
+  /**
+   * Runs {@code action} once the transaction has committed (never if it rolls back): a change is
+   * told to live views only when a list read after it already shows it.
+   */
+  public void afterCommit(Runnable action) {
+    afterCommit.add(action);
+  }
+
   @Override
   public void commit() throws SQLException {
     connection.commit();
+    List<Runnable> actions = List.copyOf(afterCommit);
+    afterCommit.clear();
+    actions.forEach(Runnable::run);
   }
 
   @Override
   public void rollback() throws SQLException {
+    afterCommit.clear();
     connection.rollback();
   }
 

@@ -78,7 +78,8 @@ public final class ApiServer extends AllDirectives {
     this.identity = identity;
     this.identityRoutes = new IdentityRoutes(identity, policy);
     this.dashboard = new DashboardRoutes(new DashboardFiles(),
-        new DashboardEvents(identity, nimbus.compute.ServerChanges.get(system), java.time.Clock.systemUTC()), identity);
+        new DashboardEvents(identity, nimbus.compute.ServerChanges.get(system),
+            nimbus.cluster.ResourceChanges.get(system), java.time.Clock.systemUTC()));
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy,

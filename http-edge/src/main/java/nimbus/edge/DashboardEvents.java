@@ -1,17 +1,19 @@
 package nimbus.edge;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import nimbus.cluster.ResourceChange;
+import nimbus.cluster.ResourceChanges;
 import nimbus.compute.ServerChange;
 import nimbus.compute.ServerChanges;
 import nimbus.edge.identity.IdentityService;
+import nimbus.edge.identity.Token;
+import nimbus.edge.identity.TokenCodec;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.stream.OverflowStrategy;
@@ -22,63 +24,70 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * The event streams of the dashboard's events API. A browser's {@code EventSource} cannot send
  * the token in a header, and a token must never sit in a URL (logs, history, referrers): so the
  * token buys a ticket (single use, short-lived) and the stream is opened with the ticket. A
- * stream carries the server changes its token may see (its project's; every one for the cloud's
- * admin) and ends when the token expires or is revoked.
+ * ticket is the token's content and the ticket's expiry sealed under the cluster's token keys
+ * (never the token's text, and never readable as a token): any node opens it, so streams work
+ * behind a load balancer. Each node refuses a ticket it has already opened; a ticket could open
+ * one stream on each of the nodes within its life, each for the same token. A stream carries the
+ * changes its token may see (its project's; shared networks and public images to everyone; every
+ * one for the cloud's admin) and ends when the token expires or is revoked.
  */
 final class DashboardEvents {
   static final Duration TICKET_LIFETIME = Duration.ofSeconds(30);
   static final Duration HEARTBEAT = Duration.ofSeconds(5);
   private static final int BUFFER = 1024;
 
-  /** What a ticket stands for: the token it was bought with, and until when it can be used. */
-  private record Ticket(String token, RequestContext context, Instant expiresAt) {}
-
-  private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
-  private final SecureRandom random = new SecureRandom();
+  /** The tickets this node has opened, by id, until they expire. */
+  private final Map<String, Instant> opened = new ConcurrentHashMap<>();
   private final IdentityService identity;
-  private final ServerChanges changes;
+  private final ServerChanges servers;
+  private final ResourceChanges resources;
   private final Clock clock;
 
-  DashboardEvents(IdentityService identity, ServerChanges changes, Clock clock) {
+  DashboardEvents(IdentityService identity, ServerChanges servers, ResourceChanges resources, Clock clock) {
     this.identity = identity;
-    this.changes = changes;
+    this.servers = servers;
+    this.resources = resources;
     this.clock = clock;
   }
 
-  /** A new ticket for the holder of {@code token}, whose context is {@code context}. */
-  String ticket(String token, RequestContext context) {
-    Instant now = clock.instant();
-    tickets.values().removeIf(t -> !t.expiresAt().isAfter(now));
-    byte[] bytes = new byte[32];
-    random.nextBytes(bytes);
-    String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    tickets.put(ticket, new Ticket(token, context, now.plus(TICKET_LIFETIME)));
-    return ticket;
+  /** A new ticket for the holder of {@code token} (an {@link ApiError} 401 unless it is valid and project-scoped). */
+  String ticket(String token) {
+    identity.contextOf(token);
+    return identity.ticket(identity.validate(token).orElseThrow(), clock.instant().plus(TICKET_LIFETIME));
   }
 
-  /** The stream a ticket opens, once: empty for an unknown, used or expired ticket, or a token no longer valid. */
+  /** The stream a ticket opens, once on this node: empty for a forged, used or expired ticket, or a token no longer valid. */
   Optional<Source<ServerSentEvent, NotUsed>> open(String ticket) {
-    Ticket t = tickets.remove(ticket);
-    if (t == null || !t.expiresAt().isAfter(clock.instant()) || !valid(t.token())) return Optional.empty();
-    RequestContext ctx = t.context();
+    Optional<TokenCodec.Ticket> sealed = identity.openTicket(ticket);
+    Instant now = clock.instant();
+    if (sealed.isEmpty() || !sealed.get().expiresAt().isAfter(now)) return Optional.empty();
+    Token token = sealed.get().token();
+    if (!identity.stillValid(token)) return Optional.empty();
+    opened.values().removeIf(expiry -> !expiry.isAfter(now));
+    if (opened.putIfAbsent(sealed.get().id(), sealed.get().expiresAt()) != null) return Optional.empty();
+    RequestContext ctx = identity.callerOf(token);
     Source<ServerSentEvent, NotUsed> serverChanges = ActorSource.<ServerChange>actorRef(m -> false,
             m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
         .mapMaterializedValue(ref -> {
-          changes.subscribe(ref);
+          servers.subscribe(ref);
           return NotUsed.notUsed();
         })
         .filter(c -> ctx.isAdmin() || c.projectId().equals(ctx.projectId()))
         .map(c -> event(c, ctx.isAdmin()));
+    Source<ServerSentEvent, NotUsed> resourceChanges = ActorSource.<ResourceChange>actorRef(m -> false,
+            m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
+        .mapMaterializedValue(ref -> {
+          resources.subscribe(ref);
+          return NotUsed.notUsed();
+        })
+        .filter(c -> c.visibleTo(ctx.projectId(), ctx.isAdmin()))
+        .map(DashboardEvents::event);
     Source<ServerSentEvent, NotUsed> beats = Source.tick(HEARTBEAT, HEARTBEAT, ServerSentEvent.heartbeat())
         .mapMaterializedValue(c -> NotUsed.notUsed());
     // a stream is checked at every event and beat: a revoked or expired token stops it within a beat
     return Optional.of(Source.single(ServerSentEvent.create("{}", "ready"))
-        .concat(serverChanges.merge(beats))
-        .takeWhile(e -> valid(t.token())));
-  }
-
-  private boolean valid(String token) {
-    return identity.validate(token).isPresent();
+        .concat(serverChanges.merge(resourceChanges).merge(beats))
+        .takeWhile(e -> identity.stillValid(token)));
   }
 
   static ServerSentEvent event(ServerChange c, boolean admin) {
@@ -90,8 +99,21 @@ final class DashboardEvents {
     body.put("task_state", c.taskState().orElse(null));
     // the host is the admins' to know, as in Nova's server documents
     if (admin) body.put("host", c.host().orElse(null));
+    return ServerSentEvent.create(json(body), "server");
+  }
+
+  /** A resource's change: which one, and whether it is gone; the page reads the rest through the API. */
+  static ServerSentEvent event(ResourceChange c) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", c.id());
+    body.put("project_id", c.projectId());
+    body.put("deleted", c.deleted());
+    return ServerSentEvent.create(json(body), c.kind());
+  }
+
+  private static String json(Map<String, Object> body) {
     try {
-      return ServerSentEvent.create(Json.MAPPER.writeValueAsString(body), "server");
+      return Json.MAPPER.writeValueAsString(body);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -3,7 +3,6 @@ package nimbus.edge;
 import java.util.List;
 import java.util.Map;
 import nimbus.edge.identity.IdentityRoutes;
-import nimbus.edge.identity.IdentityService;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -33,12 +32,10 @@ final class DashboardRoutes extends AllDirectives {
   private static final String HOME = "/dashboard/";
   private final DashboardFiles files;
   private final DashboardEvents events;
-  private final IdentityService identity;
 
-  DashboardRoutes(DashboardFiles files, DashboardEvents events, IdentityService identity) {
+  DashboardRoutes(DashboardFiles files, DashboardEvents events) {
     this.files = files;
     this.events = events;
-    this.identity = identity;
   }
 
   Route route() {
@@ -61,13 +58,13 @@ final class DashboardRoutes extends AllDirectives {
   private Route eventsApi() {
     return concat(
         path("event-tickets", () -> post(() -> optionalHeaderValueByName("X-Auth-Token", token -> {
-          RequestContext ctx;
+          String ticket;
           try {
-            ctx = identity.contextOf(token.orElse(""));
+            ticket = events.ticket(token.orElse(""));
           } catch (ApiError e) {
             return complete(IdentityRoutes.error(401, e.getMessage()));
           }
-          return complete(Json.response(201, Map.of("ticket", events.ticket(token.get(), ctx),
+          return complete(Json.response(201, Map.of("ticket", ticket,
               "expires_in", DashboardEvents.TICKET_LIFETIME.toSeconds())));
         }))),
         path("events", () -> get(() -> parameterOptional("ticket", ticket -> events.open(ticket.orElse(""))

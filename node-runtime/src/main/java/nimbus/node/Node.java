@@ -22,6 +22,7 @@ import nimbus.config.Role;
 import nimbus.config.SettingsException;
 import nimbus.edge.ApiServer;
 import nimbus.edge.Policy;
+import nimbus.edge.EdgeWarmup;
 import nimbus.edge.Readiness;
 import nimbus.edge.identity.Identity;
 import nimbus.edge.identity.IdentityService;
@@ -186,6 +187,8 @@ public final class Node implements AutoCloseable {
             settings.compute().hostDownAfter(), readiness, uploads, settings.imageStore().uploadTimeout(), policy,
             settings.network())
             .bind(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        EdgeWarmup.start(system, settings.api().scheme() + "://" + settings.api().host() + ":"
+            + binding.localAddress().getPort(), ApiServer.blockingExecutor(system));
       }
     } catch (Exception e) {
       system.terminate();

@@ -11,11 +11,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import nimbus.edge.identity.Token;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -71,7 +73,7 @@ class DashboardApiTest {
     // the pages build with text nodes and keep nothing in storage
     for (String file : List.of("dom.js", "api.js", "app.js", "login.js", "instances.js", "launch.js", "server.js", "live.js",
         "overview.js", "images.js", "networks.js", "routers.js", "securitygroups.js", "keypairs.js", "topology.js",
-        "volumes.js", "servergroups.js", "adminhypervisors.js", "admininstances.js", "adminflavors.js",
+        "volumes.js", "snapshots.js", "servergroups.js", "adminhypervisors.js", "admininstances.js", "adminflavors.js",
         "adminidentity.js", "adminquotas.js")) {
       String code = get("/dashboard/" + file).body();
       for (String banned : List.of("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage",
@@ -100,6 +102,29 @@ class DashboardApiTest {
   }
 
   @Test
+  void forgedExpiredAndTokenTicketsOpenNothing() throws Exception {
+    // a token is no ticket: it would not be accepted even if it sat in a URL
+    assertEquals(401, get("/dashboard/v1/events?ticket=" + admin.token()).statusCode());
+    // a ticket altered anywhere (here: its last character) does not open
+    String ticket = ticket(admin);
+    String altered = ticket.substring(0, ticket.length() - 1) + (ticket.endsWith("A") ? "B" : "A");
+    assertEquals(401, get("/dashboard/v1/events?ticket=" + altered).statusCode());
+    // a genuine ticket past its expiry (made as the node makes them, with an expiry gone by)
+    Token token = node.identity().validate(admin.token()).orElseThrow();
+    String expired = node.identity().ticket(token, Instant.now().minusSeconds(1));
+    assertEquals(401, get("/dashboard/v1/events?ticket=" + expired).statusCode());
+    // a genuine unexpired ticket made the same way opens: the refusals above were for their faults alone
+    try (Stream stream = Stream.open(http, node.apiUrl(), node.identity().ticket(token, Instant.now().plusSeconds(30)))) {
+      stream.await("event:ready");
+    }
+    // a ticket for a token since revoked opens nothing
+    Api gone = admin.asAdmin();
+    String ofGone = ticket(gone);
+    assertEquals(204, admin.sendWithHeader("DELETE", "/identity/v3/auth/tokens", "X-Subject-Token", gone.token()).status());
+    assertEquals(401, get("/dashboard/v1/events?ticket=" + ofGone).statusCode());
+  }
+
+  @Test
   void aStreamCarriesItsOwnProjectsServersOnlyAndEndsWhenItsTokenIsRevoked() throws Exception {
     String a = "dash-a-" + UUID.randomUUID().toString().substring(0, 8);
     String b = "dash-b-" + UUID.randomUUID().toString().substring(0, 8);
@@ -122,6 +147,23 @@ class DashboardApiTest {
       String own = two.createServer("own-of-b", "42");
       ofTwo.await("\"id\":\"" + own + "\"");
       assertTrue(ofTwo.lines.stream().noneMatch(l -> l.contains(secret) || l.contains("secret-of-a")), ofTwo.lines.toString());
+      // volumes too: a's volume reaches a's stream and the admin's, never b's
+      String projectOfA = admin.get("/identity/v3/projects?name=" + a).body().path("projects").get(0).path("id").asText();
+      String projectOfB = admin.get("/identity/v3/projects?name=" + b).body().path("projects").get(0).path("id").asText();
+      String volumeOfA = volume(one, projectOfA, "secret-volume-of-a");
+      ofOne.await("event:volume");
+      ofOne.await("\"id\":\"" + volumeOfA + "\"");
+      ofAdmin.await("\"id\":\"" + volumeOfA + "\"");
+      String volumeOfB = volume(two, projectOfB, "volume-of-b");
+      ofTwo.await("\"id\":\"" + volumeOfB + "\"");
+      String pathOfA = "/volume/v3/" + projectOfA + "/volumes/" + volumeOfA;
+      Eventually.until(WAIT, () -> one.get(pathOfA).body().path("volume").path("status").asText().equals("available"));
+      assertEquals(202, one.delete(pathOfA).status());
+      ofOne.await("\"deleted\":true");
+      // b's stream has b's volume after a's events were published: a's would have come before it
+      String lastOfB = volume(two, projectOfB, "last-of-b");
+      ofTwo.await("\"id\":\"" + lastOfB + "\"");
+      assertTrue(ofTwo.lines.stream().noneMatch(l -> l.contains(volumeOfA)), ofTwo.lines.toString());
       // the host is the admin's to know
       assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains("\"host\"")));
       assertTrue(ofAdmin.lines.stream().anyMatch(l -> l.contains("\"host\"")));
@@ -131,6 +173,12 @@ class DashboardApiTest {
       Eventually.until(WAIT, ofOne.ended::get);
       assertFalse(ofTwo.ended.get());
     }
+  }
+
+  private static String volume(Api api, String project, String name) {
+    Api.Reply r = api.post("/volume/v3/" + project + "/volumes", "{\"volume\": {\"size\": 1, \"name\": \"" + name + "\"}}");
+    assertEquals(202, r.status(), r.raw());
+    return r.body().path("volume").path("id").asText();
   }
 
   private static String ticket(Api api) {

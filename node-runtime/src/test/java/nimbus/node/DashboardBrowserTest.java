@@ -33,8 +33,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * groups and key pairs; a server launched into a server group, and a volume attached to it (which
  * a reader of the project sees with no button to change anything, while the API refuses its
  * change), detached, extended and deleted; a snapshot of a volume, a volume made from it, both
- * deleted; an image offered to two projects, one offer taken back, the other accepted in that
- * project's page (and another image rejected). The admin's pages: hypervisor usage as the API says,
+ * deleted, while a volume renamed with the CLI, a volume and a snapshot made through the API show
+ * within a second, pushed (an HTML name as text); an image offered to two projects, one offer
+ * taken back, the other accepted in that project's page (and another image rejected), and one
+ * with an HTML name offered while the page is open shows within a second, as text. The admin's pages: hypervisor usage as the API says,
  * another project's server, a flavor, a project and a user with a role made in the page who then
  * logs in and sees no admin page but the API's refusal. No page breaks the Content-Security-Policy.
  */
@@ -715,7 +717,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void aUserTakesASnapshotOfAVolumeMakesAVolumeFromItAndDeletesIt() throws Exception {
+  void aUserTakesASnapshotOfAVolumeMakesAVolumeFromItAndDeletesIt(@TempDir Path cliDir) throws Exception {
     String user = "snap-" + UUID.randomUUID().toString().substring(0, 8);
     Api api = member(user);
     String project = admin.get("/identity/v3/projects?name=" + user).body().path("projects").get(0).path("id").asText();
@@ -737,6 +739,18 @@ class DashboardBrowserTest {
     Api.Reply shown = api.get(base + "/snapshots/" + snapshot);
     assertEquals(source, shown.body().path("snapshot").path("volume_id").asText());
     assertEquals("kept", shown.body().path("snapshot").path("description").asText());
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    js.executeScript("window.notReloaded = true;");
+
+    // a snapshot taken through the API shows within a second of the answer (pushed), its HTML name as text
+    String hostile = "<img src=x onerror=alert(1)>";
+    Api.Reply taken = api.post(base + "/snapshots", "{\"snapshot\": {\"volume_id\": \"" + source + "\", \"name\": \""
+        + hostile + "\"}}");
+    assertEquals(202, taken.status(), taken.raw());
+    String hostileSnapshot = taken.body().path("snapshot").path("id").asText();
+    until(Duration.ofSeconds(1), d -> d.findElements(By.cssSelector("#snapshots tr[data-id='" + hostileSnapshot + "'] td.name"))
+        .stream().anyMatch(cell -> cell.getText().equals(hostile)));
+    assertTrue(browser.findElements(By.tagName("img")).isEmpty());
 
     // a volume made from it, in the volumes page once it is available
     type("from-snapshot-" + snapshot, "restored");
@@ -752,6 +766,19 @@ class DashboardBrowserTest {
     open("volumes");
     until(WAIT, d -> "available".equals(volumeStatus(restored)));
     assertEquals("restored", browser.findElement(By.cssSelector("#volumes tr[data-id='" + restored + "'] td.name")).getText());
+
+    // renamed with the real CLI: the page shows it within a second of the CLI's exit (pushed, not reloaded)
+    new OpenstackCli(node, cliDir).cloud("user", user, "pw-" + user, user)
+        .run("user", "volume", "set", "--name", "renamed-by-cli", restored);
+    until(Duration.ofSeconds(1), d -> d.findElements(By.cssSelector("#volumes tr[data-id='" + restored + "'] td.name"))
+        .stream().anyMatch(cell -> cell.getText().equals("renamed-by-cli")));
+    // created through the API: its row comes within a second of the answer, and follows it to available
+    Api.Reply created = api.post(base + "/volumes", "{\"volume\": {\"size\": 1, \"name\": \"pushed\"}}");
+    assertEquals(202, created.status(), created.raw());
+    String pushed = created.body().path("volume").path("id").asText();
+    until(Duration.ofSeconds(1), d -> volumeStatus(pushed) != null);
+    until(WAIT, d -> "available".equals(volumeStatus(pushed)));
+    assertEquals(Boolean.TRUE, js.executeScript("return window.notReloaded === true;"));
 
     // the volume made from it deleted, then the snapshot, from its page
     confirm(By.cssSelector("#volumes tr[data-id='" + restored + "'] button[data-action=Delete]"));
@@ -816,6 +843,15 @@ class DashboardBrowserTest {
     assertTrue(!takers.get("/image/v2/images").raw().contains(refused));
     // a project it was taken back from sees it nowhere
     assertEquals(404, others.get("/image/v2/images/" + image).status());
+
+    // an image offered while the page is open shows within a second of the offer (pushed), its HTML name as text
+    String hostile = "<img src=x onerror=alert(1)>";
+    String offered = owners.post("/image/v2/images", "{\"name\": \"" + hostile
+        + "\", \"disk_format\": \"raw\", \"container_format\": \"bare\", \"visibility\": \"shared\"}").body().path("id").asText();
+    assertEquals(200, owners.post("/image/v2/images/" + offered + "/members", "{\"member\": \"" + taker + "\"}").status());
+    until(Duration.ofSeconds(1), d -> d.findElements(By.cssSelector("#offered-images tr[data-id='" + offered + "'] td.name"))
+        .stream().anyMatch(cell -> cell.getText().equals(hostile)));
+    assertTrue(browser.findElements(By.tagName("img")).isEmpty());
     assertEquals(List.of(), violations());
   }
 

@@ -3,6 +3,10 @@ package nimbus.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two control nodes on one PostgreSQL: a token revoked through one node's API (by itself, by a
  * password change, by losing its role) is refused by the other, which learns of it from the
- * journal; so does a node that joins after the revocations.
+ * journal (and ends the event streams it serves); so does a node that joins after the revocations.
+ * A dashboard ticket bought on one node opens a stream on the other.
  */
 class RevocationAcrossNodesTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -24,7 +29,7 @@ class RevocationAcrossNodesTest {
   Path data;
 
   @Test
-  void aTokenRevokedOnOneNodeIsRefusedByTheOthers() {
+  void aTokenRevokedOnOneNodeIsRefusedByTheOthers() throws Exception {
     byte[] key = new byte[32];
     new java.security.SecureRandom().nextBytes(key);
     List<String> keys = List.of(java.util.Base64.getEncoder().encodeToString(key)); // shared by control nodes
@@ -48,8 +53,20 @@ class RevocationAcrossNodesTest {
         Api tenant = admin.as(name, "secret-" + name, name);
         Api sameTokenElsewhere = elsewhere.withToken(tenant.token());
         assertEquals(200, sameTokenElsewhere.get(SERVERS).status());
-        assertEquals(204, admin.sendWithHeader("DELETE", "/identity/v3/auth/tokens", "X-Subject-Token",
-            tenant.token()).status());
+        // a ticket bought on one node opens a stream on the other (behind a load balancer), once there
+        Api.Reply bought = tenant.post("/dashboard/v1/event-tickets", "");
+        assertEquals(201, bought.status(), bought.raw());
+        String ticket = bought.body().path("ticket").asText();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (DashboardApiTest.Stream stream = DashboardApiTest.Stream.open(http, other.apiUrl(), ticket)) {
+          stream.await("event:ready");
+          assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(other.apiUrl() + "/dashboard/v1/events?ticket="
+              + ticket)).build(), HttpResponse.BodyHandlers.discarding()).statusCode(), "used on this node");
+          assertEquals(204, admin.sendWithHeader("DELETE", "/identity/v3/auth/tokens", "X-Subject-Token",
+              tenant.token()).status());
+          // the revocation, made on the first node, ends the stream on the other
+          Eventually.until(WAIT, stream.ended::get);
+        }
         Eventually.until(WAIT, () -> sameTokenElsewhere.get(SERVERS).status() == 401);
 
         // every token of the user, by a password change

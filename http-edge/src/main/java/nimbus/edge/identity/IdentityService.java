@@ -194,6 +194,21 @@ public final class IdentityService {
         .filter(t -> !revocations.isRevoked(t));
   }
 
+  /** A ticket standing for {@code token} until {@code expiresAt} ({@link TokenCodec#encodeTicket}). */
+  public String ticket(Token token, Instant expiresAt) {
+    return codec.encodeTicket(token, expiresAt);
+  }
+
+  /** What a ticket holds if one of the cluster's token keys made it; its expiry is the caller's to check. */
+  public Optional<TokenCodec.Ticket> openTicket(String text) {
+    return text == null || text.isEmpty() ? Optional.empty() : codec.decodeTicket(text);
+  }
+
+  /** Whether a token that was genuine is still unexpired and not revoked. No I/O. */
+  public boolean stillValid(Token t) {
+    return t.expiresAt().isAfter(Instant.now()) && !revocations.isRevoked(t);
+  }
+
   /** The request context of a project-scoped token (401 for anything else). */
   public RequestContext contextOf(String tokenText) {
     Token t = validate(tokenText).orElseThrow(IdentityService::unauthorized);

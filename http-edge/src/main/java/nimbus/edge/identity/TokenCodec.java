@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class TokenCodec {
   // 2: with revocation generations (tokens of version 1 are refused: their holders log in again)
   private static final byte VERSION = 2;
+  private static final byte TICKET = 0x54;
   private static final int NONCE_BYTES = 12;
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -40,36 +42,87 @@ public final class TokenCodec {
 
   public String encode(Token token) {
     try {
-      byte[] nonce = new byte[NONCE_BYTES];
-      random.nextBytes(nonce);
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, keys.get(0), new GCMParameterSpec(128, nonce));
-      cipher.updateAAD(new byte[] {VERSION});
-      byte[] sealed = cipher.doFinal(payload(token));
-      return B64.encodeToString(ByteBuffer.allocate(1 + NONCE_BYTES + sealed.length)
-          .put(VERSION).put(nonce).put(sealed).array());
-    } catch (GeneralSecurityException | IOException e) {
+      return seal(VERSION, payload(token));
+    } catch (IOException e) {
       throw new IllegalStateException("cannot make a token", e);
     }
   }
 
   /** The token a string holds, if one of the keys made it; empty for anything else. */
   public Optional<Token> decode(String text) {
+    return open(VERSION, text).flatMap(plain -> {
+      try {
+        return Optional.of(read(new DataInputStream(new ByteArrayInputStream(plain))));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * A ticket: {@code token} and the ticket's own expiry, sealed like a token under the same keys
+   * but with another kind byte, which the seal covers: a ticket never opens as a token, nor a
+   * token as a ticket. Every node with the cluster's token keys opens it.
+   */
+  public String encodeTicket(Token token, Instant expiresAt) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(160);
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeLong(expiresAt.toEpochMilli());
+      out.write(payload(token));
+      return seal(TICKET, bytes.toByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot make a ticket", e);
+    }
+  }
+
+  /** What a ticket holds, if one of the keys made it as a ticket; {@code id} is unique to it (its nonce). */
+  public Optional<Ticket> decodeTicket(String text) {
+    return open(TICKET, text).flatMap(plain -> {
+      try {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain));
+        Instant expiresAt = Instant.ofEpochMilli(in.readLong());
+        String id = B64.encodeToString(Arrays.copyOf(B64D.decode(text), 1 + NONCE_BYTES));
+        return Optional.of(new Ticket(id, read(in), expiresAt));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /** A ticket opened: its id, the token it was bought with, and until when it opens a stream. */
+  public record Ticket(String id, Token token, Instant expiresAt) {}
+
+  private String seal(byte kind, byte[] plain) {
+    try {
+      byte[] nonce = new byte[NONCE_BYTES];
+      random.nextBytes(nonce);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, keys.get(0), new GCMParameterSpec(128, nonce));
+      cipher.updateAAD(new byte[] {kind});
+      byte[] sealed = cipher.doFinal(plain);
+      return B64.encodeToString(ByteBuffer.allocate(1 + NONCE_BYTES + sealed.length)
+          .put(kind).put(nonce).put(sealed).array());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot seal", e);
+    }
+  }
+
+  private Optional<byte[]> open(byte kind, String text) {
     byte[] raw;
     try {
       raw = B64D.decode(text);
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    if (raw.length < 1 + NONCE_BYTES + 16 || raw[0] != VERSION) return Optional.empty();
+    if (raw.length < 1 + NONCE_BYTES + 16 || raw[0] != kind) return Optional.empty();
     for (SecretKeySpec key : keys) {
       try {
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
         cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, raw, 1, NONCE_BYTES));
-        cipher.updateAAD(new byte[] {VERSION});
-        byte[] plain = cipher.doFinal(raw, 1 + NONCE_BYTES, raw.length - 1 - NONCE_BYTES);
-        return Optional.of(read(plain));
-      } catch (GeneralSecurityException | IOException e) {
+        cipher.updateAAD(new byte[] {kind});
+        return Optional.of(cipher.doFinal(raw, 1 + NONCE_BYTES, raw.length - 1 - NONCE_BYTES));
+      } catch (GeneralSecurityException e) {
         // not this key: try the next
       }
     }
@@ -93,8 +146,7 @@ public final class TokenCodec {
     return bytes.toByteArray();
   }
 
-  private static Token read(byte[] plain) throws IOException {
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain));
+  private static Token read(DataInputStream in) throws IOException {
     String user = in.readUTF();
     String project = in.readUTF();
     List<String> roles = new ArrayList<>();
