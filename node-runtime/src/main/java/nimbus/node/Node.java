@@ -143,8 +143,12 @@ public final class Node implements AutoCloseable {
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings, metadataPort),
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
+        var volumes = storageBackend(settings);
+        sys.systemActorOf(nimbus.node.storage.BackupAgent.create(settings.host().name(), volumes,
+            new nimbus.node.storage.BackupChunks(settings.dataDir().resolve("backups")), blocking), "backup-agent",
+            Props.empty());
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
-                sys.settings().config().getString("nimbus.host.volume-backend-name"), storageBackend(settings),
+                sys.settings().config().getString("nimbus.host.volume-backend-name"), volumes,
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)
