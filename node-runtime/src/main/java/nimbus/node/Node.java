@@ -145,7 +145,8 @@ public final class Node implements AutoCloseable {
         // every compute host is also a storage host (the all-in-one node among them)
         var volumes = storageBackend(settings);
         sys.systemActorOf(nimbus.node.storage.BackupAgent.create(settings.host().name(), volumes,
-            new nimbus.node.storage.BackupChunks(settings.dataDir().resolve("backups")), blocking), "backup-agent",
+            new nimbus.node.storage.BackupChunks(settings.dataDir().resolve("backups")),
+            settings.host().domainType().equals("test"), blocking), "backup-agent",
             Props.empty());
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
                 sys.settings().config().getString("nimbus.host.volume-backend-name"), volumes,

@@ -31,15 +31,19 @@ public final class BackupAgent {
 
   private record Finished(String backupId, Runnable answer) implements Message {}
 
-  /** The agent of storage host {@code host}: the backend's volumes backed up into {@code chunks}. */
-  public static Behavior<Message> create(String host, StorageBackend backend, BackupChunks chunks, Executor blocking) {
+  /**
+   * The agent of storage host {@code host}: the backend's volumes backed up into {@code chunks};
+   * {@code fileless}: the backend keeps no files (libvirt's test driver), its volumes read as zeros.
+   */
+  public static Behavior<Message> create(String host, StorageBackend backend, BackupChunks chunks, boolean fileless,
+      Executor blocking) {
     return Behaviors.setup(ctx -> {
       ActorRef<BackupHostCommand> inbox = ctx.messageAdapter(BackupHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(BackupHostCommand.of(host), inbox));
       Set<String> busy = new HashSet<>();
       return Behaviors.receive(Message.class)
           .onMessage(Received.class, m -> {
-            accept(ctx, busy, m.command(), backend, chunks, blocking);
+            accept(ctx, busy, m.command(), backend, chunks, fileless, blocking);
             return Behaviors.same();
           })
           .onMessage(Finished.class, m -> {
@@ -52,13 +56,21 @@ public final class BackupAgent {
   }
 
   private static void accept(ActorContext<Message> ctx, Set<String> busy, BackupHostCommand command,
-      StorageBackend backend, BackupChunks chunks, Executor blocking) {
+      StorageBackend backend, BackupChunks chunks, boolean fileless, Executor blocking) {
     if (command instanceof BackupHostCommand.StoreChunks c) {
-      run(ctx, busy, c.backupId(), () -> chunks.store(c.backupId(), Path.of(backend.path(c.volumeId()))), c.replyTo(),
-          blocking);
+      run(ctx, busy, c.backupId(), () -> {
+        Path file = Path.of(backend.path(c.volumeId()));
+        return fileless ? chunks.storeZeros(c.backupId(), backend.volumes().getOrDefault(c.volumeId(), 0L))
+            : chunks.store(c.backupId(), file);
+      }, c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RestoreChunks c) {
       run(ctx, busy, c.backupId(), () -> {
-        chunks.restore(c.chunks(), Path.of(backend.path(c.volumeId())));
+        Path file = Path.of(backend.path(c.volumeId()));
+        if (!fileless) {
+          chunks.restore(c.chunks(), file);
+        } else if (c.chunks().stream().anyMatch(h -> !h.isEmpty())) {
+          throw new StorageException("Volume " + c.volumeId() + " has no file to restore the backup's bytes into", null);
+        }
         return Done.getInstance();
       }, c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RemoveChunks c) {

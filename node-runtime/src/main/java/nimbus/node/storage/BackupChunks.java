@@ -106,6 +106,27 @@ public final class BackupChunks {
   }
 
   /**
+   * Stores a volume of {@code bytes} that has no file (a pool without files, as libvirt's test
+   * driver's, whose volumes read as zeros) as backup {@code backupId}: chunks of zeros only.
+   */
+  public synchronized BackupHostCommand.Manifest storeZeros(String backupId, long bytes) {
+    Path manifest = manifest(backupId);
+    try {
+      if (Files.exists(manifest)) return read(manifest);
+      int count = (int) ((bytes + chunkBytes - 1) / chunkBytes);
+      List<String> lines = new ArrayList<>();
+      lines.add("0");
+      for (int i = 0; i < count; i++) lines.add(ZEROS);
+      Path partial = incoming.resolve(UUID.randomUUID().toString());
+      Files.write(partial, lines);
+      Files.move(partial, manifest, StandardCopyOption.ATOMIC_MOVE);
+      return read(manifest);
+    } catch (IOException e) {
+      throw new StorageException("Backup of the volume failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Writes the chunks into {@code volume} from its start, each verified against its name as it is
    * read; a chunk of zeros is written only where the volume holds something else.
    */
