@@ -3,6 +3,7 @@ package nimbus.storage;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
@@ -21,7 +22,8 @@ import nimbus.cluster.CborSerializable;
 public record Backup(String id, String projectId, String userId, String volumeId, String name, String description,
     int size, boolean incremental, Optional<String> parentId, String status, Instant createdAt, Instant updatedAt,
     Holds holds, List<String> chunks, long bytesWritten, Set<String> dependents, Optional<String> host,
-    Optional<String> fault, Optional<BackupRestore> restore) implements CborSerializable {
+    Optional<String> fault, Optional<BackupRestore> restore, String container, Map<String, String> volumeMetadata)
+    implements CborSerializable {
 
   public static final String CREATING = "creating";
   public static final String AVAILABLE = "available";
@@ -62,13 +64,21 @@ public record Backup(String id, String projectId, String userId, String volumeId
   public Backup {
     chunks = List.copyOf(chunks);
     dependents = Set.copyOf(dependents);
+    if (container == null) container = "";
+    volumeMetadata = volumeMetadata == null ? Map.of() : Map.copyOf(volumeMetadata);
   }
 
   /** A backup of a volume of {@code size} GB asked for, before anything is held; incremental when it has a parent. */
   public static Backup requested(String id, String projectId, String userId, String volumeId, String name,
       String description, int size, Optional<String> parentId, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, parentId.isPresent(), parentId, CREATING,
-        at, at, Holds.NONE, List.of(), 0, Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
+        at, at, Holds.NONE, List.of(), 0, Set.of(), Optional.empty(), Optional.empty(), Optional.empty(), "", Map.of());
+  }
+
+  /** The backup kept in the container named {@code name} (Cinder's, shown as given). */
+  public Backup inContainer(String name) {
+    return new Backup(id, projectId, userId, volumeId, this.name, description, size, incremental, parentId, status,
+        createdAt, updatedAt, holds, chunks, bytesWritten, dependents, host, fault, restore, name, volumeMetadata);
   }
 
   /** Whether a delete may begin: at rest or failed, and no incremental backup depends on it. */
@@ -87,15 +97,21 @@ public record Backup(String id, String projectId, String userId, String volumeId
     if (event instanceof BackupEntity.QuotaHeld) return with(status, holds.quota(true), at);
     if (event instanceof BackupEntity.ParentLinked) return with(status, holds.parent(true), at);
     if (event instanceof BackupEntity.VolumeHeld e) {
+      // the volume's metadata as it was backed up: a restore into a new volume gives it back
       return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
-          createdAt, at, holds.volume(true), chunks, bytesWritten, dependents, Optional.of(e.host()), fault, restore);
+          createdAt, at, holds.volume(true), chunks, bytesWritten, dependents, Optional.of(e.host()), fault, restore,
+          container, e.volumeMetadata() == null ? Map.of() : e.volumeMetadata());
+    }
+    if (event instanceof BackupEntity.BackupUpdated e) {
+      return new Backup(id, projectId, userId, volumeId, e.name(), e.description(), size, incremental, parentId, status,
+          createdAt, at, holds, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata);
     }
     if (event instanceof BackupEntity.BackupRefused e) {
       return settled(with(DELETING, holds, at).failing(e.reason()));
     }
     if (event instanceof BackupEntity.ChunksStored e) {
       return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
-          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore);
+          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore, container, volumeMetadata);
     }
     if (event instanceof BackupEntity.StorageFailed e) {
       // a host that failed a create removed what it began; a failed remove left the chunks
@@ -138,17 +154,17 @@ public record Backup(String id, String projectId, String userId, String volumeId
 
   private Backup failing(String reason) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status, createdAt,
-        updatedAt, holds, chunks, bytesWritten, dependents, host, Optional.of(reason), restore);
+        updatedAt, holds, chunks, bytesWritten, dependents, host, Optional.of(reason), restore, container, volumeMetadata);
   }
 
   private Backup with(String s, Holds h, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, s, createdAt, at,
-        h, chunks, bytesWritten, dependents, host, fault, restore);
+        h, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata);
   }
 
   private Backup restoring(String s, Optional<BackupRestore> r, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, s, createdAt, at,
-        holds, chunks, bytesWritten, dependents, host, fault, r);
+        holds, chunks, bytesWritten, dependents, host, fault, r, container, volumeMetadata);
   }
 
   private Backup withDependent(String backup, boolean add, Instant at) {
@@ -156,6 +172,6 @@ public record Backup(String id, String projectId, String userId, String volumeId
     if (add) d.add(backup);
     else d.remove(backup);
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status, createdAt,
-        at, holds, chunks, bytesWritten, d, host, fault, restore);
+        at, holds, chunks, bytesWritten, d, host, fault, restore, container, volumeMetadata);
   }
 }

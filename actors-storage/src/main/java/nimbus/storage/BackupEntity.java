@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import nimbus.cluster.CborSerializable;
@@ -53,6 +54,10 @@ public final class BackupEntity
 
   public record Get(ActorRef<StatusReply<Backup>> replyTo) implements Command {}
 
+  /** Replaces what is given of name and description. */
+  public record Update(Optional<String> name, Optional<String> description, ActorRef<StatusReply<Backup>> replyTo)
+      implements Command {}
+
   /**
    * Begins the delete (answered at once, as Cinder's 202); refused unless {@link Backup#deletable}
    * or, with {@code force} (admins), whatever its status, unless backups depend on it.
@@ -96,8 +101,10 @@ public final class BackupEntity
 
   public record ParentLinked(Instant at) implements Event {}
 
-  /** Its volume is held {@code backing-up}; {@code host} holds the volume's file. */
-  public record VolumeHeld(String host, Instant at) implements Event {}
+  /** Its volume is held {@code backing-up}; {@code host} holds the volume's file; the volume's metadata then. */
+  public record VolumeHeld(String host, Map<String, String> volumeMetadata, Instant at) implements Event {}
+
+  public record BackupUpdated(String name, String description, Instant at) implements Event {}
 
   /** The quota, the parent or the volume refused it: what was held is given back, and it never was. */
   public record BackupRefused(String reason, Instant at) implements Event {}
@@ -223,6 +230,9 @@ public final class BackupEntity
     for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
       b.forStateType(live)
           .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.backup())))
+          .onCommand(Update.class, (s, c) -> Effect().persist(new BackupUpdated(c.name().orElse(s.backup().name()),
+              c.description().orElse(s.backup().description()), now()))
+              .thenReply(c.replyTo(), n -> StatusReply.success(backupOf(n))))
           .onCommand(Delete.class, (s, c) -> delete(s.backup(), c))
           .onCommand(Restore.class, (s, c) -> restore(s.backup(), c))
           .onCommand(AddDependent.class, (s, c) -> addDependent(s.backup(), c))
@@ -243,6 +253,7 @@ public final class BackupEntity
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
             Rejection.conflict("Backup " + backupId + " already exists.")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Restore.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(AddDependent.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -379,7 +390,8 @@ public final class BackupEntity
       }
       case "hold" -> {
         if (creating && !h.volume() && !h.stored()) {
-          return a.accepted() ? persist(new VolumeHeld(a.valueAs(Volume.class).host().orElse(""), now()))
+          return a.accepted() ? persist(new VolumeHeld(a.valueAs(Volume.class).host().orElse(""),
+              a.valueAs(Volume.class).metadata(), now()))
               : refuse(a.refusal().get());
         }
       }

@@ -28,7 +28,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Cinder's v3 backup routes under {@code /volume/v3/{project_id}/backups}: create (full, or
  * incremental on the volume's latest available backup), list, detail, show, delete, restore (into
- * an existing volume or a new one), and the admins' {@code os-reset_status} and
+ * an existing volume or a new one, which gets the backed-up volume's metadata), update (3.9), and the admins' {@code os-reset_status} and
  * {@code os-force_delete}, in Cinder's views. A project sees only its own backups, and backs up and
  * restores into only its own volumes: another's id is a 404.
  */
@@ -65,6 +65,7 @@ final class BackupRoutes extends ServiceRoutes {
                   policy.enforce(ctx, "backup:get");
                   return visible(ctx, id).thenApply(x -> Json.response(200, Map.of("backup", detail(x, base))));
                 })),
+                put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
                 delete(() -> respond(() -> remove(ctx, id, false))))),
             path("restore", () -> post(() -> body(b -> respond(() -> restore(ctx, id, b))))),
             path("action", () -> post(() -> body(b -> respond(() -> act(ctx, id, b)))))))));
@@ -88,11 +89,13 @@ final class BackupRoutes extends ServiceRoutes {
     flag(in, "force");
     String name = VolumeRoutes.shortText(in, "name").orElse("");
     String description = VolumeRoutes.shortText(in, "description").orElse("");
+    String container = VolumeRoutes.shortText(in, "container").orElse("");
     String id = UUID.randomUUID().toString();
     return volumes.apply(ctx, volume.asText())
         .thenCompose(v -> (incremental ? parentOf(v) : CompletableFuture.completedFuture(Optional.<String>empty()))
             .thenCompose(parent -> backup(id).<Backup>askWithStatus(r -> new BackupEntity.Create(Backup.requested(id,
-                v.projectId(), ctx.userId(), v.id(), name, description, v.size(), parent, Instant.now()), r), timeout)))
+                v.projectId(), ctx.userId(), v.id(), name, description, v.size(), parent, Instant.now()).inContainer(container), r),
+                timeout)))
         .thenApply(x -> Json.response(202, Map.of("backup", summary(x, base))));
   }
 
@@ -142,6 +145,18 @@ final class BackupRoutes extends ServiceRoutes {
     });
   }
 
+  /** Cinder's backup update (3.9): name and description. */
+  private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text, String base) {
+    policy.enforce(ctx, "backup:update");
+    JsonNode in = Json.parseObject(text).get("backup");
+    if (in == null || !in.isObject()) throw ApiError.badRequest("Missing required element 'backup' in request body.");
+    Optional<String> name = VolumeRoutes.shortText(in, "name");
+    Optional<String> description = VolumeRoutes.shortText(in, "description");
+    return visible(ctx, id).thenCompose(x -> backup(id).<Backup>askWithStatus(
+            r -> new BackupEntity.Update(name, description, r), timeout))
+        .thenApply(x -> Json.response(200, Map.of("backup", summary(x, base))));
+  }
+
   private CompletionStage<HttpResponse> remove(RequestContext ctx, String id, boolean force) {
     policy.enforce(ctx, force ? "volume_extension:backup_admin_actions:force_delete" : "backup:delete");
     return visible(ctx, id).thenCompose(x -> backup(id).<Done>askWithStatus(r -> new BackupEntity.Delete(force, r), timeout))
@@ -160,7 +175,8 @@ final class BackupRoutes extends ServiceRoutes {
     return visible(ctx, id).thenCompose(x -> {
       CompletionStage<BackupRestore> into = volume == null || volume.isNull()
           ? CompletableFuture.completedFuture(BackupRestore.intoNew(Volume.requested(UUID.randomUUID().toString(),
-              x.projectId(), ctx.userId(), name.orElse("restore_backup_" + id), "", x.size(), Map.of(), VolumeRoutes.ZONE,
+              x.projectId(), ctx.userId(), name.orElse("restore_backup_" + id), "", x.size(), x.volumeMetadata(),
+              VolumeRoutes.ZONE,
               VolumeRoutes.DEFAULT_TYPE, Instant.now())))
           : volumes.apply(ctx, volume.asText()).thenApply(v -> BackupRestore.into(v.id(), v.name()));
       return into.thenCompose(r -> backup(id).<BackupRestore>askWithStatus(to -> new BackupEntity.Restore(r, to), timeout));
@@ -226,7 +242,7 @@ final class BackupRoutes extends ServiceRoutes {
     m.put("size", x.size());
     m.put("object_count", x.objectCount());
     m.put("availability_zone", VolumeRoutes.ZONE);
-    m.put("container", x.host().orElse(null));
+    m.put("container", x.container().isEmpty() ? null : x.container());
     m.put("created_at", VolumeRoutes.TIME.format(x.createdAt()));
     m.put("updated_at", VolumeRoutes.TIME.format(x.updatedAt()));
     m.put("name", x.name().isEmpty() ? null : x.name());

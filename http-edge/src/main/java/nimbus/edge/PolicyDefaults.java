@@ -188,7 +188,7 @@ final class PolicyDefaults {
     r.put("volume:get_all_snapshots", READER);
     r.put("volume:get_snapshot_metadata", READER);
     r.put("volume_extension:extended_snapshot_attributes", READER);
-    for (String change : new String[] {"backup:create", "backup:delete", "backup:restore"}) {
+    for (String change : new String[] {"backup:create", "backup:update", "backup:delete", "backup:restore"}) {
       r.put(change, MEMBER);
     }
     r.put("backup:get", READER);

@@ -291,6 +291,7 @@ final class FuzzRoutes {
       new Route("POST", VOLUMES + "/backups", "{\"backup\": {\"volume_id\": \"@{volume.own}\", \"name\": \"fuzz\", "
           + "\"description\": \"d\", \"incremental\": false, \"force\": true}}"),
       new Route("GET", VOLUMES + "/backups/{backup}"), new Route("DELETE", VOLUMES + "/backups/{backup}"),
+      new Route("PUT", VOLUMES + "/backups/{backup}", "{\"backup\": {\"name\": \"renamed\", \"description\": \"d\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"name\": \"fuzz\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"volume_id\": \"@{volume.own}\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-reset_status\": {\"status\": \"error\"}}"),

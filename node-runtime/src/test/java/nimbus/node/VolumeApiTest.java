@@ -121,7 +121,7 @@ class VolumeApiTest {
   void aVolumeIsBackedUpIncrementallyRestoredAndItsBackupsAreDeletedDependentsFirst() {
     Tenant t = newProject();
     Tenant other = newProject();
-    String volume = create(t, "{\"volume\": {\"size\": 1, \"name\": \"source\"}}");
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"name\": \"source\", \"metadata\": {\"k\": \"v\"}}}");
     awaitStatus(t, volume, "available");
     assertFault(t.api().post(t.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": true}}"),
         400, "badRequest");
@@ -130,8 +130,14 @@ class VolumeApiTest {
     assertFault(t.api().post(t.path("/backups"), "{\"backup\": {}}"), 400, "badRequest");
     assertFault(t.api().post(t.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": \"x\"}}"),
         400, "badRequest");
-    String full = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"name\": \"full\"}}");
+    String full = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"name\": \"full\", \"container\": \"c\"}}");
     JsonNode shown = awaitBackup(t, full, "available");
+    assertEquals("c", shown.path("container").asText());
+    Api.Reply renamed = t.api().send("PUT", t.path("/backups/" + full), "{\"backup\": {\"description\": \"all of it\"}}");
+    assertEquals(200, renamed.status(), renamed.raw());
+    assertEquals("full", renamed.body().path("backup").path("name").asText());
+    shown = t.api().get(t.path("/backups/" + full)).body().path("backup");
+    assertEquals("all of it", shown.path("description").asText());
     assertEquals(volume, shown.path("volume_id").asText());
     assertEquals(1, shown.path("size").asInt());
     assertEquals(false, shown.path("is_incremental").asBoolean());
@@ -164,7 +170,9 @@ class VolumeApiTest {
     assertEquals(202, restored.status(), restored.raw());
     assertEquals(incremental, restored.body().path("restore").path("backup_id").asText());
     String into = restored.body().path("restore").path("volume_id").asText();
-    assertEquals("back", awaitStatus(t, into, "available").path("name").asText());
+    JsonNode intoShown = awaitStatus(t, into, "available");
+    assertEquals("back", intoShown.path("name").asText());
+    assertEquals("v", intoShown.path("metadata").path("k").asText(), "the backed-up volume's metadata comes back");
     awaitBackup(t, incremental, "available");
     Api.Reply again = t.api().post(t.path("/backups/" + full + "/restore"), "{\"restore\": {\"volume_id\": \"" + volume + "\"}}");
     assertEquals(202, again.status(), again.raw());
