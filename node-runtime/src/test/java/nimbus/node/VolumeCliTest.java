@@ -138,8 +138,11 @@ class VolumeCliTest {
     Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "backup", "show", backupId)
         .path("status").asText().equals("available"));
     assertTrue(cli.json("user", "volume", "backup", "list").findValuesAsText("ID").contains(backupId));
-    JsonNode restored = cli.json("user", "volume", "backup", "restore", backupId, "cli-bak-vol");
-    assertEquals(backupId, restored.path("backup_id").asText(), restored.toString());
+    // this openstackclient sends the restore, then fails to print Cinder's answer (its own bug: it
+    // unpacks the answer as a table); the restore is done all the same
+    AssertionError printing = assertThrows(AssertionError.class,
+        () -> cli.run("user", "volume", "backup", "restore", backupId, "cli-bak-vol"));
+    assertTrue(printing.getMessage().contains("cannot unpack non-iterable VolumeBackupsRestore"), printing.getMessage());
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-bak-vol").equals("available"));
     Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "backup", "show", backupId)
         .path("status").asText().equals("available"));
