@@ -20,7 +20,7 @@ public final class Storage {
   }
 
   /**
-   * The volume and snapshot entities and their projects' quotas; {@code stepRetry}: how long a volume's step
+   * The volume, snapshot and backup entities and their projects' quotas; {@code stepRetry}: how long a volume's step
    * waits for an answer before it is asked again.
    */
   public static void initVolumes(ActorSystem<?> system, Clock clock, Duration stepRetry) {
@@ -28,6 +28,9 @@ public final class Storage {
     Entities.initRemembered(system, VolumeEntity.TYPE_KEY, ctx -> VolumeEntity.create(ctx.getEntityId(), claims,
         stepRetry, clock, java.util.Optional.of(ctx.getShard())));
     Entities.initRemembered(system, SnapshotEntity.TYPE_KEY, ctx -> SnapshotEntity.create(ctx.getEntityId(), claims,
+        stepRetry, clock, java.util.Optional.of(ctx.getShard())));
+    ShardedBackupClaims backupClaims = new ShardedBackupClaims(system, stepRetry);
+    Entities.initRemembered(system, BackupEntity.TYPE_KEY, ctx -> BackupEntity.create(ctx.getEntityId(), backupClaims,
         stepRetry, clock, java.util.Optional.of(ctx.getShard())));
     Entities.init(system, VolumeQuotaEntity.TYPE_KEY,
         ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS));
@@ -52,5 +55,9 @@ public final class Storage {
     }
     ReadSideProjection.run(system, SnapshotListProjection.NAME, SnapshotEntity.TAG,
         () -> new SnapshotListProjection(changes::publish));
+    try (Connection c = ReadSideDatabase.get(system).connection()) {
+      BackupListProjection.createTable(c);
+    }
+    ReadSideProjection.run(system, BackupListProjection.NAME, BackupEntity.TAG, BackupListProjection::new);
   }
 }

@@ -11,7 +11,8 @@ import nimbus.cluster.CborSerializable;
  * {@code targetSize} the size an extend asks for (0: none), {@code stored} whether its storage host
  * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it,
  * {@code snapshotId} and {@code sourceVolid} the snapshot or volume it was copied from,
- * {@code snapshots} the snapshots of it that exist (it is not deleted while it has any),
+ * {@code snapshots} the snapshots of it that exist, and the backup that reads or writes it while one
+ * runs (it is not deleted while it has any),
  * {@code image} the image its bytes were converted from (it is then bootable), {@code bootable}
  * and {@code readonly} Cinder's flags ({@code os-set_bootable}, {@code os-update_readonly_flag}; the
  * latter empty until first set, as Cinder shows it only then), {@code upload} its copy into an image
@@ -19,7 +20,8 @@ import nimbus.cluster.CborSerializable;
  * ({@code volume_backend_name}; empty: any).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
- * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}; {@code deleted}
+ * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}, {@code backing-up}, {@code restoring-backup},
+ * {@code error_restoring}; {@code deleted}
  * once gone (never shown).
  */
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
@@ -42,6 +44,9 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String IN_USE = "in-use";
   public static final String DETACHING = "detaching";
   public static final String UPLOADING = "uploading";
+  public static final String BACKING_UP = "backing-up";
+  public static final String RESTORING_BACKUP = "restoring-backup";
+  public static final String ERROR_RESTORING = "error_restoring";
 
   public Volume {
     metadata = Map.copyOf(metadata);
@@ -105,7 +110,7 @@ public record Volume(String id, String projectId, String userId, String name, St
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
   public boolean deletable() {
     return snapshots.isEmpty() && (status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
-        || status.equals(ERROR_DELETING));
+        || status.equals(ERROR_DELETING) || status.equals(ERROR_RESTORING));
   }
 
   /** The gigabytes its quota should hold now: what an extend asks for while it runs, else its size. */
@@ -147,6 +152,13 @@ public record Volume(String id, String projectId, String userId, String name, St
     }
     if (event instanceof VolumeEntity.SnapshotAdded e) return withSnapshots(e.snapshotId(), true, at);
     if (event instanceof VolumeEntity.SnapshotRemoved e) return withSnapshots(e.snapshotId(), false, at);
+    // a backup's hold counts among the dependents, so the volume is not deleted under it
+    if (event instanceof VolumeEntity.BackupHoldTaken e) {
+      return withSnapshots(e.backupId(), true, at).with(e.status(), size, quotaHeld, targetSize, stored, host, fault, at);
+    }
+    if (event instanceof VolumeEntity.BackupHoldEnded e) {
+      return withSnapshots(e.backupId(), false, at).with(e.status(), size, quotaHeld, targetSize, stored, host, fault, at);
+    }
     if (event instanceof VolumeEntity.VolumeReleased) {
       // released during a forced upload: the copy goes on, and the volume is available once it is over
       return status.equals(UPLOADING) ? uploading(UPLOADING, upload.map(u -> u.returningTo(AVAILABLE)), at)

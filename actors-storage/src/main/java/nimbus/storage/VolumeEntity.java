@@ -149,6 +149,18 @@ public final class VolumeEntity
    */
   public record UploadToImage(Image image, boolean force, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
+  /**
+   * Backup {@code backupId} of project {@code projectId} holds the available volume while it reads
+   * it ({@code backing-up}) or, with {@code restoring}, writes it ({@code restoring-backup}; refused
+   * when smaller than {@code minSize} GB). Answered with the volume (its storage host); idempotent
+   * by backup. A volume still being created gets no answer yet: the backup's step asks again.
+   */
+  public record HoldForBackup(String backupId, String projectId, boolean restoring, int minSize,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** The backup's hold is over: the volume is {@code status} ({@code available}, or {@code error_restoring}). Always answered. */
+  public record FreeFromBackup(String backupId, String status, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -230,6 +242,12 @@ public final class VolumeEntity
 
   /** An admin deletes it whatever its status was. */
   public record ForceDeleteRequested(Instant at) implements Event {}
+
+  /** A backup holds it as {@code status} ({@code backing-up} or {@code restoring-backup}). */
+  public record BackupHoldTaken(String backupId, String status, Instant at) implements Event {}
+
+  /** The backup's hold is over: the volume is {@code status}. */
+  public record BackupHoldEnded(String backupId, String status, Instant at) implements Event {}
 
   // ---------------------------------------------------------------- states
 
@@ -336,6 +354,8 @@ public final class VolumeEntity
         .onCommand(ForceDelete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(SetFlags.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(RemoveSnapshot.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(HoldForBackup.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(FreeFromBackup.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         // nothing here to let go: the server's detach or delete may finish
         .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()));
@@ -416,6 +436,10 @@ public final class VolumeEntity
           .onCommand(ForceDelete.class, (s, c) -> forceDelete(s.volume(), c))
           .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
           .onCommand(UploadToImage.class, (s, c) -> upload(s.volume(), c))
+          .onCommand(HoldForBackup.class, (s, c) -> holdForBackup(s.volume(), c))
+          .onCommand(FreeFromBackup.class, (s, c) -> s.volume().snapshots().contains(c.backupId())
+              ? Effect().persist(new BackupHoldEnded(c.backupId(), c.status(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
+              : Effect().reply(c.replyTo(), StatusReply.ack()))
           .onCommand(RemoveSnapshot.class, (s, c) -> s.volume().snapshots().contains(c.snapshotId())
               ? Effect().persist(new SnapshotRemoved(c.snapshotId(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
               : Effect().reply(c.replyTo(), StatusReply.ack()))
@@ -555,6 +579,26 @@ public final class VolumeEntity
           + (c.force() ? "available, in-use" : "available") + ", but current status is: " + v.status() + "."));
     }
     return Effect().persist(new SnapshotAdded(c.snapshotId(), now()))
+        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+  }
+
+  /** Cinder backs up and restores into available volumes only; a backup's hold keeps deletes and attaches away. */
+  private ReplyEffect<Event, State> holdForBackup(Volume v, HoldForBackup c) {
+    if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
+    if (v.snapshots().contains(c.backupId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
+    if (v.status().equals(Volume.CREATING)) return Effect().noReply();
+    if (!v.status().equals(Volume.AVAILABLE)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid(c.restoring()
+          ? "Invalid volume: Volume to be restored to must be available"
+          : "Invalid volume: Volume to be backed up must be available or in-use, but the current status is \""
+              + v.status() + "\"."));
+    }
+    if (c.restoring() && v.size() < c.minSize()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: volume size " + v.size()
+          + " is too small to restore backup of size " + c.minSize() + "."));
+    }
+    String status = c.restoring() ? Volume.RESTORING_BACKUP : Volume.BACKING_UP;
+    return Effect().persist(new BackupHoldTaken(c.backupId(), status, now()))
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 

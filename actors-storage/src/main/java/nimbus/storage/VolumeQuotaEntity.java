@@ -29,8 +29,11 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   public static final String VOLUMES = "volumes";
   public static final String GIGABYTES = "gigabytes";
   public static final String SNAPSHOTS = "snapshots";
-  /** Cinder's defaults (quota_volumes, quota_gigabytes, quota_snapshots). */
-  public static final Map<String, Integer> DEFAULTS = Map.of(VOLUMES, 10, GIGABYTES, 1000, SNAPSHOTS, 10);
+  public static final String BACKUPS = "backups";
+  public static final String BACKUP_GIGABYTES = "backup_gigabytes";
+  /** Cinder's defaults (quota_volumes, quota_gigabytes, quota_snapshots, quota_backups, quota_backup_gigabytes). */
+  public static final Map<String, Integer> DEFAULTS = Map.of(VOLUMES, 10, GIGABYTES, 1000, SNAPSHOTS, 10, BACKUPS, 10,
+      BACKUP_GIGABYTES, 1000);
 
   /** Messages a project's volume quota understands. */
   public sealed interface Command extends CborSerializable {}
@@ -57,6 +60,12 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   /** Gives back what the snapshot holds, answered once done. */
   public record ReleaseSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** Holds a backup and its {@code gigabytes} (backups, backup_gigabytes), unless a limit would be passed (413); idempotent. */
+  public record ReserveBackup(String backupId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Gives back what the backup holds, answered once done. */
+  public record ReleaseBackup(String backupId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** Sets limits (-1: unlimited); kinds not named keep theirs. */
   public record SetLimits(Map<String, Integer> limits, ActorRef<StatusReply<Quota>> replyTo) implements Command {}
 
@@ -76,16 +85,21 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   public record SnapshotReleased(String snapshotId) implements Event {}
 
+  public record BackupReserved(String backupId, int gigabytes) implements Event {}
+
+  public record BackupReleased(String backupId) implements Event {}
+
   /**
    * The limits an admin set over the defaults, the gigabytes held per volume and per snapshot, and
-   * each held volume's type.
+   * each held volume's type, and the gigabytes held per backup (counted apart, as Cinder's backup_gigabytes).
    */
   public record Quota(Map<String, Integer> limits, Map<String, Integer> defaults, Map<String, Integer> held,
-      Map<String, Integer> snapshots, Map<String, String> types) implements CborSerializable {
+      Map<String, Integer> snapshots, Map<String, String> types, Map<String, Integer> backups) implements CborSerializable {
 
     public Quota {
       if (snapshots == null) snapshots = Map.of();
       if (types == null) types = Map.of();
+      if (backups == null) backups = Map.of();
     }
 
     /** A kind's limit; a per-type kind ({@code volumes_TYPE}) unset is unlimited, as Cinder's. */
@@ -102,13 +116,19 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
     Quota with(Map<String, Integer> newLimits, Map<String, Integer> newHeld, Map<String, Integer> newSnapshots,
         Map<String, String> newTypes) {
       return new Quota(Map.copyOf(newLimits), defaults, Map.copyOf(newHeld), Map.copyOf(newSnapshots),
-          Map.copyOf(newTypes));
+          Map.copyOf(newTypes), backups);
+    }
+
+    Quota withBackups(Map<String, Integer> newBackups) {
+      return new Quota(limits, defaults, held, snapshots, types, Map.copyOf(newBackups));
     }
 
     /** What is in use of {@code kind}: volumes held, snapshots held, or the gigabytes of both. */
     public int used(String kind) {
       if (kind.equals(VOLUMES)) return held.size();
       if (kind.equals(SNAPSHOTS)) return snapshots.size();
+      if (kind.equals(BACKUPS)) return backups.size();
+      if (kind.equals(BACKUP_GIGABYTES)) return backups.values().stream().mapToInt(Integer::intValue).sum();
       return held.values().stream().mapToInt(Integer::intValue).sum()
           + snapshots.values().stream().mapToInt(Integer::intValue).sum();
     }
@@ -134,7 +154,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   @Override
   public Quota emptyState() {
-    return new Quota(Map.of(), defaults, Map.of(), Map.of(), Map.of());
+    return new Quota(Map.of(), defaults, Map.of(), Map.of(), Map.of(), Map.of());
   }
 
   @Override
@@ -147,6 +167,10 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onCommand(ReserveSnapshot.class, this::reserveSnapshot)
         .onCommand(ReleaseSnapshot.class, (q, c) -> q.snapshots().containsKey(c.snapshotId())
             ? Effect().persist(new SnapshotReleased(c.snapshotId())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(ReserveBackup.class, this::reserveBackup)
+        .onCommand(ReleaseBackup.class, (q, c) -> q.backups().containsKey(c.backupId())
+            ? Effect().persist(new BackupReleased(c.backupId())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(Map.copyOf(c.limits())))
             .thenReply(c.replyTo(), StatusReply::success))
@@ -209,6 +233,23 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
+  private ReplyEffect<Event, Quota> reserveBackup(Quota q, ReserveBackup c) {
+    if (q.backups().containsKey(c.backupId())) return Effect().reply(c.replyTo(), StatusReply.ack());
+    int backups = q.limit(BACKUPS);
+    if (backups >= 0 && q.used(BACKUPS) + 1 > backups) {
+      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+          "BackupLimitExceeded: Maximum number of backups allowed (" + backups + ") exceeded"));
+    }
+    int gigabytes = q.limit(BACKUP_GIGABYTES);
+    int consumed = q.used(BACKUP_GIGABYTES);
+    if (gigabytes >= 0 && consumed + c.gigabytes() > gigabytes) {
+      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+          "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested "
+              + c.gigabytes() + "G, quota is " + gigabytes + "G and " + consumed + "G has been consumed."));
+    }
+    return Effect().persist(new BackupReserved(c.backupId(), c.gigabytes())).thenReply(c.replyTo(), n -> StatusReply.ack());
+  }
+
   @Override
   public EventHandler<Quota, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
@@ -235,6 +276,16 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
           snapshots.put(e.snapshotId(), e.gigabytes());
           return q.with(q.limits(), q.held(), snapshots, q.types());
+        })
+        .onEvent(BackupReserved.class, (q, e) -> {
+          Map<String, Integer> backups = new HashMap<>(q.backups());
+          backups.put(e.backupId(), e.gigabytes());
+          return q.withBackups(backups);
+        })
+        .onEvent(BackupReleased.class, (q, e) -> {
+          Map<String, Integer> backups = new HashMap<>(q.backups());
+          backups.remove(e.backupId());
+          return q.withBackups(backups);
         })
         .onEvent(SnapshotReleased.class, (q, e) -> {
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());

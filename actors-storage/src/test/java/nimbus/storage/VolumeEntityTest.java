@@ -337,6 +337,35 @@ class VolumeEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aBackupHoldsAnAvailableVolumeBackingUpOrRestoringAndNothingElseHasItMeanwhile() {
+    createAvailable(1);
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(
+        this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b0", "other", false, 0, r)).getError()).kind(),
+        "another project's backup does not see the volume");
+    Volume held = this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b1", "p1", false, 0, r)).getValue();
+    assertEquals(Volume.BACKING_UP, held.status());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b1", "p1", false, 0, r)).isSuccess(), "idempotent");
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(
+        this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b2", "p1", false, 0, r)).getError()).kind(), "one at a time");
+    assertFalse(this.<Done>ask(VolumeEntity.Delete::new).isSuccess());
+    assertFalse(this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "server", "p1", r)).isSuccess());
+    kit.restart();
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b1", Volume.AVAILABLE, r)).isSuccess());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b1", Volume.ERROR_RESTORING, r)).isSuccess());
+    assertEquals(Volume.AVAILABLE, awaitStatus(Volume.AVAILABLE).status(), "freed once, not twice");
+    Rejection small = Rejection.from(this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b3", "p1", true, 2, r))
+        .getError());
+    assertEquals("Invalid volume: volume size 1 is too small to restore backup of size 2.", small.message());
+    assertEquals(Volume.RESTORING_BACKUP, this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b3", "p1", true, 1, r))
+        .getValue().status());
+    this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b3", Volume.ERROR_RESTORING, r));
+    awaitStatus(Volume.ERROR_RESTORING);
+    claims.accept("remove host-a");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isSuccess(), "a failed restore's volume is deleted");
+  }
+
+  @Test
   void aVolumeFromASnapshotIsACopyMadeOnTheSnapshotsHost() {
     claims.accept("reserve 2");
     claims.answer("create host-s from s1 2", "host-s");

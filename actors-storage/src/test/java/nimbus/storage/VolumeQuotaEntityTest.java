@@ -67,6 +67,27 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void backupsAreCountedApartFromVolumesWithCindersLimitsAndMessages() {
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("backups", 2, "backup_gigabytes", 5), r));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveBackup("b1", 3, r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveBackup("b1", 3, r)).isSuccess());
+    Rejection big = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.ReserveBackup("b2", 3, r)).getError());
+    assertEquals(Rejection.Kind.TOO_MANY, big.kind());
+    assertTrue(big.message().contains("Requested 3G, quota is 5G and 3G has been consumed."), big.message());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveBackup("b2", 2, r)).isSuccess());
+    Rejection many = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.ReserveBackup("b3", 0, r)).getError());
+    assertTrue(many.message().startsWith("BackupLimitExceeded"), many.message());
+    kit.restart();
+    assertEquals(2, kit.getState().used("backups"));
+    assertEquals(5, kit.getState().used("backup_gigabytes"));
+    assertEquals(0, kit.getState().used("gigabytes"), "volumes' gigabytes are not backups'");
+    this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReleaseBackup("b1", r));
+    assertEquals(1, kit.getState().used("backups"));
+  }
+
+  @Test
   void aThirdVolumeIsRefusedAndTheSameReserveTwiceCountsOnce() {
     assertTrue(reserve("a", 1).isSuccess());
     assertTrue(reserve("a", 1).isSuccess());

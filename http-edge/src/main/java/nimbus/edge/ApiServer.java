@@ -101,7 +101,7 @@ public final class ApiServer extends AllDirectives {
         blocking, settings.askTimeout(), policy);
     this.volumes = new VolumeRoutes(sharding, new VolumeListing(ReadSideDatabase.get(system)),
         new nimbus.storage.SnapshotListing(ReadSideDatabase.get(system)), uploads.quotas(), blocking, settings.askTimeout(),
-        policy);
+        policy, new nimbus.storage.BackupListing(ReadSideDatabase.get(system)));
     this.neutron = new NeutronRoutes(sharding, networkListing, identity, blocking, settings.askTimeout(), policy, network,
         HostDirectory.get(system), hostDownAfter);
     this.novaSecurityGroups = new NovaSecurityGroupRoutes(sharding, networkListing, blocking, settings.askTimeout(),

@@ -188,6 +188,13 @@ final class PolicyDefaults {
     r.put("volume:get_all_snapshots", READER);
     r.put("volume:get_snapshot_metadata", READER);
     r.put("volume_extension:extended_snapshot_attributes", READER);
+    for (String change : new String[] {"backup:create", "backup:update", "backup:delete", "backup:restore"}) {
+      r.put(change, MEMBER);
+    }
+    r.put("backup:get", READER);
+    r.put("backup:get_all", READER);
+    r.put("volume_extension:backup_admin_actions:reset_status", ADMIN);
+    r.put("volume_extension:backup_admin_actions:force_delete", ADMIN);
     r.put("limits_extension:used_limits", READER);
     r.put("volume_extension:quotas:show", ADMIN);
     r.put("volume_extension:quotas:update", ADMIN);

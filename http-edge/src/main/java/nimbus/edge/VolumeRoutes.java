@@ -45,17 +45,20 @@ final class VolumeRoutes extends ServiceRoutes {
   private final Duration timeout;
   private final Policy policy;
   private final SnapshotRoutes snapshots;
+  private final BackupRoutes backups;
   private final CinderMetadataRoutes metadata;
   private final VolumeActions actions;
   private final BootSources images;
   private final VolumeTypeRoutes types;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
-      nimbus.storage.ImageQuotas imageQuotas, Executor blocking, Duration timeout, Policy policy) {
+      nimbus.storage.ImageQuotas imageQuotas, Executor blocking, Duration timeout, Policy policy,
+      nimbus.storage.BackupListing backupListing) {
     super(NovaErrors::response);
     this.images = new BootSources(sharding, timeout);
     this.types = new VolumeTypeRoutes(sharding, listing, blocking, timeout, policy);
     this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
+    this.backups = new BackupRoutes(sharding, backupListing, blocking, timeout, policy, this::visible);
     this.sharding = sharding;
     this.listing = listing;
     this.blocking = blocking;
@@ -76,6 +79,7 @@ final class VolumeRoutes extends ServiceRoutes {
     String base = baseUrl + "/" + projectId;
     return VolumeVersions.negotiate(this, () -> concat(
         snapshots.route(ctx, base),
+        backups.route(ctx, base),
         pathPrefix("volumes", () -> concat(
             // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
             pathEnd(() -> concat(
@@ -437,7 +441,11 @@ final class VolumeRoutes extends ServiceRoutes {
             "maxTotalSnapshots", q.limit(VolumeQuotaEntity.SNAPSHOTS),
             "totalVolumesUsed", q.used(VolumeQuotaEntity.VOLUMES),
             "totalGigabytesUsed", q.used(VolumeQuotaEntity.GIGABYTES),
-            "totalSnapshotsUsed", q.used(VolumeQuotaEntity.SNAPSHOTS))))));
+            "totalSnapshotsUsed", q.used(VolumeQuotaEntity.SNAPSHOTS),
+            "maxTotalBackups", q.limit(VolumeQuotaEntity.BACKUPS),
+            "maxTotalBackupGigabytes", q.limit(VolumeQuotaEntity.BACKUP_GIGABYTES),
+            "totalBackupsUsed", q.used(VolumeQuotaEntity.BACKUPS),
+            "totalBackupGigabytesUsed", q.used(VolumeQuotaEntity.BACKUP_GIGABYTES))))));
   }
 
   private CompletionStage<HttpResponse> quotaSet(RequestContext ctx, String target, boolean usage) {
@@ -501,6 +509,9 @@ final class VolumeRoutes extends ServiceRoutes {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", projectId);
     for (String kind : KINDS) {
+      m.put(kind, Map.of("limit", q.limit(kind), "in_use", q.used(kind), "reserved", 0, "allocated", 0));
+    }
+    for (String kind : List.of(VolumeQuotaEntity.BACKUPS, VolumeQuotaEntity.BACKUP_GIGABYTES)) {
       m.put(kind, Map.of("limit", q.limit(kind), "in_use", q.used(kind), "reserved", 0, "allocated", 0));
     }
     for (nimbus.storage.VolumeType t : types.sorted()) {

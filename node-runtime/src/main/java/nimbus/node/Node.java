@@ -145,8 +145,13 @@ public final class Node implements AutoCloseable {
         sys.systemActorOf(HostAgent.create(settings.host(), hypervisor, operations, tenantHost(settings, metadataPort),
                 Optional.of(guests), blocking), "host-agent", Props.empty());
         // every compute host is also a storage host (the all-in-one node among them)
+        var volumes = storageBackend(settings, ceph);
+        sys.systemActorOf(nimbus.node.storage.BackupAgent.create(settings.host().name(), volumes,
+            new nimbus.node.storage.BackupChunks(settings.dataDir().resolve("backups")),
+            settings.host().domainType().equals("test"), blocking), "backup-agent",
+            Props.empty());
         sys.systemActorOf(StorageAgent.create(settings.host().name(),
-                ceph.name(), storageBackend(settings, ceph),
+                ceph.name(), volumes,
                 VolumeLookup.sharded(sys, settings.api().askTimeout()),
                 VolumeLookup.snapshotGone(sys, settings.api().askTimeout()),
                 ref -> ref.startsWith(nimbus.compute.BootSource.STORE_PREFIX)

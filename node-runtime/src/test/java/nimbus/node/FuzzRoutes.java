@@ -286,7 +286,16 @@ final class FuzzRoutes {
       new Route("POST", VOLUMES + "/snapshots/{snapshot}/metadata", "{\"metadata\": {\"k2\": \"v\"}}"),
       new Route("GET", VOLUMES + "/snapshots/{snapshot}/metadata/k"),
       new Route("PUT", VOLUMES + "/snapshots/{snapshot}/metadata/k", "{\"meta\": {\"k\": \"v2\"}}"),
-      new Route("DELETE", VOLUMES + "/snapshots/{snapshot}/metadata/k"));
+      new Route("DELETE", VOLUMES + "/snapshots/{snapshot}/metadata/k"),
+      new Route("GET", VOLUMES + "/backups"), new Route("GET", VOLUMES + "/backups/detail"),
+      new Route("POST", VOLUMES + "/backups", "{\"backup\": {\"volume_id\": \"@{volume.own}\", \"name\": \"fuzz\", "
+          + "\"description\": \"d\", \"incremental\": false, \"force\": true}}"),
+      new Route("GET", VOLUMES + "/backups/{backup}"), new Route("DELETE", VOLUMES + "/backups/{backup}"),
+      new Route("PUT", VOLUMES + "/backups/{backup}", "{\"backup\": {\"name\": \"renamed\", \"description\": \"d\"}}"),
+      new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"name\": \"fuzz\"}}"),
+      new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"volume_id\": \"@{volume.own}\"}}"),
+      new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-reset_status\": {\"status\": \"error\"}}"),
+      new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-force_delete\": {}}"));
 
   private static final String NETWORK = "/network/v2.0";
   static final List<Route> NETWORK_ROUTES = List.of(

@@ -42,6 +42,7 @@ final class FuzzTargets {
       Map.entry("floatingip", List.of("@{floatingip.own}", "@{floatingip.other}")),
       Map.entry("volume", List.of("@{volume.own}", "@{volume.other}")),
       Map.entry("snapshot", List.of("@{snapshot.own}", "@{snapshot.other}")),
+      Map.entry("backup", List.of("@{backup.own}", "@{backup.other}")),
       Map.entry("volumetype", List.of("@{volumetype.default}", "@{volumetype.private}")));
 
   final Api admin;
@@ -84,7 +85,7 @@ final class FuzzTargets {
 
     // each property makes its own volume, whatever the fuzzer made before: no volume quota to run into
     expect(200, admin.send("PUT", "/volume/v3/" + projectId(admin, "admin") + "/os-quota-sets/" + t.id("project.own"),
-        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1, \"snapshots\": -1}}"));
+        "{\"quota_set\": {\"volumes\": -1, \"gigabytes\": -1, \"snapshots\": -1, \"backups\": -1, \"backup_gigabytes\": -1}}"));
     t.ids.put("server.other", serverWithoutNic(t.other, "bystanders-server"));
     t.ids.put("image.other", t.image(t.other, "bystanders-private", "private"));
     t.ids.put("image.shared", t.image(t.other, "bystanders-shared", "shared"));
@@ -109,6 +110,7 @@ final class FuzzTargets {
         "{\"volume_type\": {\"name\": \"bystanders-type\", \"os-volume-type-access:is_public\": false}}"))
         .path("volume_type").path("id").asText());
     t.ids.put("snapshot.other", snapshot(t.other, t.id("project.other"), t.id("volume.other")));
+    t.ids.put("backup.other", backup(t.other, t.id("project.other"), volume(t.other, t.id("project.other"))));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;
   }
@@ -136,6 +138,16 @@ final class FuzzTargets {
     ids.put("floatingip.own", floatingIp(fuzzer));
     ids.put("volume.own", volume(fuzzer, id("project.own")));
     ids.put("snapshot.own", snapshot(fuzzer, id("project.own"), volume(fuzzer, id("project.own"))));
+    ids.put("backup.own", backup(fuzzer, id("project.own"), volume(fuzzer, id("project.own"))));
+  }
+
+  /** A backup of the volume once it is available (its own volume, as a snapshot's). */
+  private static String backup(Api api, String projectId, String volumeId) {
+    String base = "/volume/v3/" + projectId;
+    Eventually.until(WAIT, () -> api.get(base + "/volumes/" + volumeId).body().path("volume").path("status").asText()
+        .equals("available"));
+    return expect(202, api.post(base + "/backups", "{\"backup\": {\"volume_id\": \"" + volumeId + "\"}}"))
+        .path("backup").path("id").asText();
   }
 
   /** A snapshot of the volume once it is available (its own volume: a property may delete {@code volume.own}). */

@@ -103,6 +103,95 @@ class VolumeApiTest {
     assertEquals(0, t.api().get(t.path("/limits")).body().path("limits").path("absolute").path("totalVolumesUsed").asInt());
   }
 
+  private static JsonNode awaitBackup(Tenant t, String id, String status) {
+    return Eventually.await(WAIT, () -> {
+      JsonNode b = t.api().get(t.path("/backups/" + id)).body().path("backup");
+      return b.path("status").asText().equals(status) ? b : null;
+    });
+  }
+
+  private static String backup(Tenant t, String body) {
+    Api.Reply r = t.api().post(t.path("/backups"), body);
+    assertEquals(202, r.status(), r.raw());
+    assertTrue(r.body().path("backup").has("links") && r.body().path("backup").has("name"), r.raw());
+    return r.body().path("backup").path("id").asText();
+  }
+
+  @Test
+  void aVolumeIsBackedUpIncrementallyRestoredAndItsBackupsAreDeletedDependentsFirst() {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"name\": \"source\", \"metadata\": {\"k\": \"v\"}}}");
+    awaitStatus(t, volume, "available");
+    assertFault(t.api().post(t.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": true}}"),
+        400, "badRequest");
+    assertFault(other.api().post(other.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\"}}"), 404,
+        "itemNotFound");
+    assertFault(t.api().post(t.path("/backups"), "{\"backup\": {}}"), 400, "badRequest");
+    assertFault(t.api().post(t.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": \"x\"}}"),
+        400, "badRequest");
+    String full = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"name\": \"full\", \"container\": \"c\"}}");
+    JsonNode shown = awaitBackup(t, full, "available");
+    assertEquals("c", shown.path("container").asText());
+    Api.Reply renamed = t.api().send("PUT", t.path("/backups/" + full), "{\"backup\": {\"description\": \"all of it\"}}");
+    assertEquals(200, renamed.status(), renamed.raw());
+    assertEquals("full", renamed.body().path("backup").path("name").asText());
+    shown = t.api().get(t.path("/backups/" + full)).body().path("backup");
+    assertEquals("all of it", shown.path("description").asText());
+    assertEquals(volume, shown.path("volume_id").asText());
+    assertEquals(1, shown.path("size").asInt());
+    assertEquals(false, shown.path("is_incremental").asBoolean());
+    assertEquals(0, shown.path("object_count").asInt(), "a volume of zeros is stored as nothing");
+    awaitStatus(t, volume, "available");
+    String incremental = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": true}}");
+    assertTrue(awaitBackup(t, incremental, "available").path("is_incremental").asBoolean());
+    assertTrue(t.api().get(t.path("/backups/" + full)).body().path("backup").path("has_dependent_backups").asBoolean());
+    assertFault(t.api().delete(t.path("/backups/" + full)), 400, "badRequest");
+    Eventually.until(WAIT, () -> t.api().get(t.path("/backups/detail")).body().path("backups").size() == 2
+        && t.api().get(t.path("/backups")).body().path("backups").size() == 2);
+    assertTrue(other.api().get(other.path("/backups")).body().path("backups").isEmpty());
+    JsonNode limits = t.api().get(t.path("/limits")).body().path("limits").path("absolute");
+    assertEquals(2, limits.path("totalBackupsUsed").asInt(), limits.toString());
+    assertEquals(2, limits.path("totalBackupGigabytesUsed").asInt(), limits.toString());
+    assertEquals(10, t.api().get(t.path("/os-quota-sets/" + t.projectId())).body().path("quota_set").path("backups").asInt());
+
+    // another project's backup: not found, whatever is asked of it
+    assertFault(other.api().get(other.path("/backups/" + full)), 404, "itemNotFound");
+    assertFault(other.api().delete(other.path("/backups/" + incremental)), 404, "itemNotFound");
+    assertFault(other.api().post(other.path("/backups/" + full + "/restore"), "{\"restore\": {}}"), 404, "itemNotFound");
+    String theirs = create(other, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(other, theirs, "available");
+    assertFault(t.api().post(t.path("/backups/" + full + "/restore"), "{\"restore\": {\"volume_id\": \"" + theirs + "\"}}"),
+        404, "itemNotFound");
+    assertFault(t.api().post(t.path("/backups/" + full + "/action"), "{\"os-reset_status\": {\"status\": \"error\"}}"),
+        403, "forbidden");
+
+    Api.Reply restored = t.api().post(t.path("/backups/" + incremental + "/restore"), "{\"restore\": {\"name\": \"back\"}}");
+    assertEquals(202, restored.status(), restored.raw());
+    assertEquals(incremental, restored.body().path("restore").path("backup_id").asText());
+    String into = restored.body().path("restore").path("volume_id").asText();
+    JsonNode intoShown = awaitStatus(t, into, "available");
+    assertEquals("back", intoShown.path("name").asText());
+    assertEquals("v", intoShown.path("metadata").path("k").asText(), "the backed-up volume's metadata comes back");
+    awaitBackup(t, incremental, "available");
+    Api.Reply again = t.api().post(t.path("/backups/" + full + "/restore"), "{\"restore\": {\"volume_id\": \"" + volume + "\"}}");
+    assertEquals(202, again.status(), again.raw());
+    assertEquals("source", again.body().path("restore").path("volume_name").asText());
+    awaitStatus(t, volume, "available");
+    awaitBackup(t, full, "available");
+
+    assertEquals(202, admin.post("/volume/v3/" + t.projectId() + "/backups/" + full + "/action",
+        "{\"os-reset_status\": {\"status\": \"error\"}}").status());
+    assertEquals("error", awaitBackup(t, full, "error").path("status").asText());
+    assertEquals(202, t.api().delete(t.path("/backups/" + incremental)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/backups/" + incremental)).status() == 404);
+    assertEquals(202, t.api().delete(t.path("/backups/" + full)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/backups/" + full)).status() == 404);
+    Eventually.until(WAIT, () -> t.api().get(t.path("/limits")).body().path("limits").path("absolute")
+        .path("totalBackupsUsed").asInt() == 0);
+    assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status(), "no backup holds the volume any more");
+  }
+
   @Test
   void anotherProjectsVolumeIsNotFoundAndItsPathIsNotAnotherProjects() {
     Tenant owner = newProject();

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The real {@code openstack} CLI against an all-in-one node: volume create, list, show, set and
  * delete; server add volume, server volume list and server remove volume; server create --volume
  * (boot from volume); volume snapshot create, list, show and delete, volumes created from a
- * snapshot, from a volume and from an image, and an image created from a volume
- * ({@code image create --volume}).
+ * snapshot, from a volume and from an image, an image created from a volume
+ * ({@code image create --volume}), and volume backup create, show, list, restore and delete.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -132,6 +132,24 @@ class VolumeCliTest {
     assertEquals(copyId, clone.path("source_volid").asText(), clone.toString());
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-snap-clone").equals("available"));
     cli.run("user", "volume", "delete", "cli-snap-clone");
+    // a backup of the copy, restored into a new volume
+    JsonNode backup = cli.json("user", "volume", "backup", "create", "--name", "cli-bak", "cli-snap-copy");
+    String backupId = backup.path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "backup", "show", backupId)
+        .path("status").asText().equals("available"));
+    assertTrue(cli.json("user", "volume", "backup", "list").findValuesAsText("ID").contains(backupId));
+    // this openstackclient sends the restore, then fails to print Cinder's answer (its own bug: it
+    // unpacks the answer as a table); the restore is done all the same
+    AssertionError printing = assertThrows(AssertionError.class,
+        () -> cli.run("user", "volume", "backup", "restore", backupId, "cli-bak-vol"));
+    assertTrue(printing.getMessage().contains("cannot unpack non-iterable VolumeBackupsRestore"), printing.getMessage());
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-bak-vol").equals("available"));
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "backup", "show", backupId)
+        .path("status").asText().equals("available"));
+    cli.run("user", "volume", "backup", "delete", backupId);
+    Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "backup", "list")
+        .findValuesAsText("ID").contains(backupId));
+    cli.run("user", "volume", "delete", "cli-bak-vol");
     AssertionError refused = assertThrows(AssertionError.class, () -> cli.run("user", "volume", "delete", "cli-snap-src"));
     assertTrue(refused.getMessage().contains("snapshots"), refused.getMessage());
     cli.run("user", "volume", "snapshot", "delete", "cli-snap");

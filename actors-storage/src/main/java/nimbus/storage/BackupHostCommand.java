@@ -1,0 +1,48 @@
+package nimbus.storage;
+
+import java.util.List;
+import nimbus.cluster.CborSerializable;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * What a backup's steps ask of the backup agent of the storage host that holds the volume: it
+ * registers under {@link #of} its host's name. Every command is idempotent by backup; one the agent
+ * is busy with goes unanswered, and the step asks again.
+ */
+public sealed interface BackupHostCommand extends CborSerializable {
+
+  /** The size of a backup's chunks: a manifest names one per 4 MiB of the volume. */
+  int CHUNK_BYTES = 4 * 1024 * 1024;
+
+  static ServiceKey<BackupHostCommand> of(String host) {
+    return ServiceKey.create(BackupHostCommand.class, "backup-host:" + host);
+  }
+
+  /**
+   * A backup's chunks: {@code chunks} the SHA-512 (hex) of each chunk of the volume in order, empty
+   * for a chunk of zeros; {@code bytesWritten} what its create wrote (chunks stored already cost nothing).
+   */
+  record Manifest(List<String> chunks, long bytesWritten) implements CborSerializable {
+    public Manifest {
+      chunks = List.copyOf(chunks);
+    }
+  }
+
+  /** Reads the volume's file as raw bytes and stores its chunks for backup {@code backupId}. */
+  record StoreChunks(String backupId, String volumeId, ActorRef<StatusReply<Manifest>> replyTo)
+      implements BackupHostCommand {}
+
+  /** Writes the chunks into the volume's file, each verified against its hash as it is read. */
+  record RestoreChunks(String backupId, String volumeId, List<String> chunks, ActorRef<StatusReply<Done>> replyTo)
+      implements BackupHostCommand {
+    public RestoreChunks {
+      chunks = List.copyOf(chunks);
+    }
+  }
+
+  /** Forgets the backup: its manifest, and every chunk of it no other backup names (answered also when there is none). */
+  record RemoveChunks(String backupId, ActorRef<StatusReply<Done>> replyTo) implements BackupHostCommand {}
+}

@@ -1,0 +1,107 @@
+package nimbus.storage;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * {@link BackupClaims} as messages: the quota to the sharded {@link VolumeQuotaEntity}, volumes to
+ * the sharded {@link VolumeEntity}, parents to the sharded {@link BackupEntity}, chunks to the
+ * storage hosts' backup agents found through the receptionist. No agent up is no answer (the step
+ * asks again later).
+ */
+public final class ShardedBackupClaims implements BackupClaims {
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+
+  public ShardedBackupClaims(ActorSystem<?> system, Duration timeout) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> reserveBackup(String projectId, String backupId, int gigabytes) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.ReserveBackup(backupId, gigabytes, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> releaseBackup(String projectId, String backupId) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.ReleaseBackup(backupId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> linkParent(String parentId, String backupId, String projectId) {
+    return sharding.entityRefFor(BackupEntity.TYPE_KEY, parentId)
+        .ask(r -> new BackupEntity.AddDependent(backupId, projectId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> unlinkParent(String parentId, String backupId) {
+    return sharding.entityRefFor(BackupEntity.TYPE_KEY, parentId)
+        .ask(r -> new BackupEntity.RemoveDependent(backupId, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Volume>> holdVolume(String volumeId, String backupId, String projectId,
+      boolean restoring, int minSize) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volumeId)
+        .ask(r -> new VolumeEntity.HoldForBackup(backupId, projectId, restoring, minSize, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> freeVolume(String volumeId, String backupId, String status) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volumeId)
+        .ask(r -> new VolumeEntity.FreeFromBackup(backupId, status, r), timeout);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> createVolume(Volume volume) {
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volume.id())
+        .<StatusReply<Volume>>ask(r -> new VolumeEntity.Create(volume, r), timeout)
+        // asked again after it was made: the volume exists, which is all the step needs
+        .thenApply(made -> made.isSuccess() || made.getError().getMessage().endsWith("already exists.")
+            ? StatusReply.ack() : StatusReply.error(made.getError()));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId,
+      String volumeId) {
+    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> restoreChunks(String host, String backupId, String volumeId,
+      List<String> chunks) {
+    return ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks, r));
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> removeChunks(String host, String backupId) {
+    return ask(host, r -> new BackupHostCommand.RemoveChunks(backupId, r));
+  }
+
+  private <T> CompletionStage<StatusReply<T>> ask(String host, Function<ActorRef<StatusReply<T>>, BackupHostCommand> command) {
+    ServiceKey<BackupHostCommand> key = BackupHostCommand.of(host);
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenApply(listing -> listing.getServiceInstances(key).stream().findAny())
+        .thenCompose((Optional<ActorRef<BackupHostCommand>> agent) -> agent.isEmpty()
+            ? CompletableFuture.failedFuture(new IllegalStateException("no backup agent on host " + host + " is up"))
+            : AskPattern.ask(agent.get(), command::apply, timeout, system.scheduler()));
+  }
+}
