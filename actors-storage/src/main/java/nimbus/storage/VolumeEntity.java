@@ -559,8 +559,9 @@ public final class VolumeEntity
       }
       // as Cinder: a read-only volume's attachments are read-only; else the mode comes with the connector
       String mode = v.attachedReadOnlyOnly() ? "ro" : "null";
+      Instant at = now();
       return Effect().persist(new AttachmentCreated(VolumeAttachment.created(c.attachmentId(), c.serverId(), mode,
-          c.connector()), now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+          c.connector(), at), at)).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
     }
 
     ReplyEffect<Event, State> update(Existing s, UpdateAttachment c) {
