@@ -91,7 +91,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     String id = UUID.randomUUID().toString();
     return volumes.apply(ctx, volume.asText()).thenCompose(v -> snapshot(id).<Snapshot>askWithStatus(r ->
             new SnapshotEntity.Create(Snapshot.requested(id, ctx.projectId(), ctx.userId(), v.id(), name, description,
-                v.size(), metadata, force, Instant.now()), r), timeout))
+                v.size(), metadata, force, Instant.now()).ofType(v.volumeType()), r), timeout))
         .thenApply(s -> Json.response(202, Map.of("snapshot", view(ctx, s, false))));
   }
 

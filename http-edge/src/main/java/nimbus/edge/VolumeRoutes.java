@@ -526,8 +526,8 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     for (nimbus.storage.VolumeType t : types.sorted()) {
       for (String kind : KINDS) {
-        int used = kind.equals(VolumeQuotaEntity.SNAPSHOTS) ? 0 : q.usedOfType(kind, t.name());
-        m.put(kind + "_" + t.name(), Map.of("limit", q.limit(kind + "_" + t.name()), "in_use", used, "reserved", 0,
+        m.put(kind + "_" + t.name(), Map.of("limit", q.limit(kind + "_" + t.name()), "in_use", q.usedOfType(kind, t.name()),
+            "reserved", 0,
             "allocated", 0));
       }
     }

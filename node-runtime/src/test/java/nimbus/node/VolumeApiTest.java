@@ -249,7 +249,7 @@ class VolumeApiTest {
   }
 
   @Test
-  void aPerTypeQuotaStopsTheNextVolumeOfThatTypeOnly() {
+  void aPerTypeQuotaStopsTheNextVolumeOrSnapshotOfThatTypeOnly() {
     Tenant t = newProject();
     String type = "bronze-" + UUID.randomUUID().toString().substring(0, 6);
     createType("{\"volume_type\": {\"name\": \"" + type + "\"}}");
@@ -271,8 +271,30 @@ class VolumeApiTest {
     String untyped = create(t, "{\"volume\": {\"size\": 1}}");
     JsonNode usage = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body().path("quota_set");
     assertEquals(1, usage.path("volumes_" + type).path("in_use").asInt(), usage.toString());
+    // a snapshot counts under its volume's type, in the same quota step as the project's snapshots
+    assertEquals(200, admin.send("PUT", "/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"snapshots_" + type + "\": 1}}").status());
+    awaitStatus(t, first, "available");
+    awaitStatus(t, untyped, "available");
+    Api.Reply snapshot = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + first + "\"}}");
+    assertEquals(202, snapshot.status(), snapshot.raw());
+    Api.Reply tooMany = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + first + "\"}}");
+    assertFault(tooMany, 413, "overLimit");
+    assertTrue(tooMany.raw().contains("SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded"),
+        tooMany.raw());
+    Api.Reply ofUntyped = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + untyped + "\"}}");
+    assertEquals(202, ofUntyped.status(), ofUntyped.raw());
+    JsonNode withSnapshots = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body()
+        .path("quota_set");
+    assertEquals(1, withSnapshots.path("snapshots_" + type).path("in_use").asInt(), withSnapshots.toString());
+    for (JsonNode s : List.of(snapshot.body(), ofUntyped.body())) {
+      String sid = s.path("snapshot").path("id").asText();
+      Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + sid)).body().path("snapshot").path("status")
+          .asText().equals("available"));
+      assertEquals(202, t.api().delete(t.path("/snapshots/" + sid)).status());
+      Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + sid)).status() == 404);
+    }
     for (String id : List.of(first, untyped)) {
-      awaitStatus(t, id, "available");
       assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
     }
   }
