@@ -95,7 +95,8 @@ final class AttachmentRoutes extends ServiceRoutes {
     String volumeId = uuid(in, "volume_uuid").orElseThrow(
         () -> ApiError.badRequest("Invalid input for field/attribute attachment. 'volume_uuid' is a required property"));
     String instance = uuid(in, "instance_uuid").orElse("");
-    Optional<VolumeAttachment.Connector> connector = in.hasNonNull("connector")
+    // as Cinder: an empty connector (what the CLI sends without --connect) is none
+    Optional<VolumeAttachment.Connector> connector = in.hasNonNull("connector") && !in.get("connector").isEmpty()
         ? Optional.of(connector(in.get("connector"), true)) : Optional.empty();
     String attachmentId = UUID.randomUUID().toString();
     policy.enforce(ctx, "volume:attachment_create");
