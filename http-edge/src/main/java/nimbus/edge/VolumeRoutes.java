@@ -77,7 +77,7 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     String base = baseUrl + "/" + projectId;
     return VolumeVersions.negotiate(this, version -> concat(
-        snapshots.route(ctx, base),
+        snapshots.route(ctx, version, base),
         attachments.route(ctx, version, base),
         pathPrefix("volumes", () -> concat(
             // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
@@ -97,7 +97,8 @@ final class VolumeRoutes extends ServiceRoutes {
                           VolumeFilters.shown(view(v, base), version))));
                     })),
                     put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
-                    delete(() -> respond(() -> remove(ctx, id))))),
+                    delete(() -> parameterMap(q -> respond(() -> remove(ctx, id, version.atLeast("3.23")
+                        && truthy(q.get("force")))))))),
                 path("action", () -> post(() -> body(b -> respond(() -> actions.act(ctx, id, b))))),
                 metadata.route(ctx, id))))),
         path("extensions", () -> get(() -> complete(Json.response(200, Map.of("extensions", CinderExtensions.ALL))))),
@@ -275,9 +276,12 @@ final class VolumeRoutes extends ServiceRoutes {
         r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> changed(200, v, base));
   }
 
-  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
+  /** A delete; {@code force} (3.23's {@code ?force=true}) is the admins' os-force_delete. */
+  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id, boolean force) {
     policy.enforce(ctx, "volume:delete");
-    return visible(ctx, id).thenCompose(v -> volume(id).<Done>askWithStatus(VolumeEntity.Delete::new, timeout))
+    if (force) policy.enforce(ctx, "volume_extension:volume_admin_actions:force_delete");
+    return visible(ctx, id).thenCompose(v -> volume(id).<Done>askWithStatus(force ? VolumeEntity.ForceDelete::new
+            : VolumeEntity.Delete::new, timeout))
         .thenApply(d -> HttpResponse.create().withStatus(202));
   }
 

@@ -803,7 +803,22 @@ class VolumeApiTest {
         .has("provider_id"));
     assertTrue(!t.api().atVolumeVersion("3.20", "GET", t.path("/volumes/" + id), null).body().path("volume")
         .has("provider_id"));
-    assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
+    // 3.41: a snapshot shows its user
+    String snapshot = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + id + "\"}}").body()
+        .path("snapshot").path("id").asText();
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + snapshot)).body().path("snapshot").path("status")
+        .asText().equals("available"));
+    assertTrue(!t.api().atVolumeVersion("3.41", "GET", t.path("/snapshots/" + snapshot), null).body().path("snapshot")
+        .path("user_id").asText().isEmpty());
+    assertTrue(!t.api().atVolumeVersion("3.40", "GET", t.path("/snapshots/" + snapshot), null).body().path("snapshot")
+        .has("user_id"));
+    assertEquals(202, t.api().delete(t.path("/snapshots/" + snapshot)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + snapshot)).status() == 404);
+    // 3.23: a delete with force is the admins' force delete
+    assertFault(t.api().atVolumeVersion("3.23", "DELETE", t.path("/volumes/" + id + "?force=true"), null), 403,
+        "forbidden");
+    assertEquals(202, admin.atVolumeVersion("3.23", "DELETE", t.path("/volumes/" + id + "?force=true"), null).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + id)).status() == 404);
   }
 
   private static int gigabytesUsed(Tenant t) {
