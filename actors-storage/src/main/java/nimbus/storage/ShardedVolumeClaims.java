@@ -111,9 +111,10 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, int gigabytes) {
+  public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, String volumeType,
+      int gigabytes) {
     return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
-        .ask(r -> new VolumeQuotaEntity.ReserveSnapshot(snapshotId, gigabytes, r), timeout);
+        .ask(r -> new VolumeQuotaEntity.ReserveSnapshot(snapshotId, gigabytes, volumeType, r), timeout);
   }
 
   @Override

@@ -9,14 +9,15 @@ import nimbus.cluster.CborSerializable;
  * A volume snapshot as the volume API shows it, with what its steps need: whether its project's
  * quota holds it ({@code quotaHeld}), whether its volume counts it as a dependent ({@code linked}),
  * whether its storage host may hold its file ({@code stored}), and that host ({@code host}, the
- * volume's).
+ * volume's), and its volume's type ({@code volumeType}, what its per-type quota counts it under;
+ * null in snapshots asked before per-type snapshot quotas, counted under no type).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code deleting},
  * {@code error}, {@code error_deleting}; {@code deleted} once gone (never shown).
  */
 public record Snapshot(String id, String projectId, String userId, String volumeId, String name, String description,
     int size, String status, Map<String, String> metadata, boolean force, Instant createdAt, Instant updatedAt,
-    boolean quotaHeld, boolean linked, boolean stored, Optional<String> host, Optional<String> fault)
+    boolean quotaHeld, boolean linked, boolean stored, Optional<String> host, Optional<String> fault, String volumeType)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -34,7 +35,13 @@ public record Snapshot(String id, String projectId, String userId, String volume
   public static Snapshot requested(String id, String projectId, String userId, String volumeId, String name,
       String description, int size, Map<String, String> metadata, boolean force, Instant at) {
     return new Snapshot(id, projectId, userId, volumeId, name, description, size, CREATING, metadata, force, at, at,
-        false, false, false, Optional.empty(), Optional.empty());
+        false, false, false, Optional.empty(), Optional.empty(), null);
+  }
+
+  /** The requested snapshot, of a volume of type {@code type} (its name). */
+  public Snapshot ofType(String type) {
+    return new Snapshot(id, projectId, userId, volumeId, name, description, size, status, metadata, force, createdAt,
+        updatedAt, quotaHeld, linked, stored, host, fault, type);
   }
 
   /** Whether a delete may begin: at rest, or after a failure. */
@@ -47,7 +54,7 @@ public record Snapshot(String id, String projectId, String userId, String volume
     Instant at = event.at();
     if (event instanceof SnapshotEntity.SnapshotUpdated e) {
       return new Snapshot(id, projectId, userId, volumeId, e.name(), e.description(), size, status, e.metadata(), force,
-          createdAt, at, quotaHeld, linked, stored, host, fault);
+          createdAt, at, quotaHeld, linked, stored, host, fault, volumeType);
     }
     if (event instanceof SnapshotEntity.QuotaHeld) return with(status, true, linked, stored, host, fault, at);
     if (event instanceof SnapshotEntity.VolumeLinked e) {
@@ -77,6 +84,6 @@ public record Snapshot(String id, String projectId, String userId, String volume
 
   private Snapshot with(String s, boolean held, boolean l, boolean st, Optional<String> h, Optional<String> f, Instant at) {
     return new Snapshot(id, projectId, userId, volumeId, name, description, size, s, metadata, force, createdAt, at,
-        held, l, st, h, f);
+        held, l, st, h, f, volumeType);
   }
 }

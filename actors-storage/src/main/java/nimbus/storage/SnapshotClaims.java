@@ -11,8 +11,11 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public interface SnapshotClaims {
 
-  /** The project's quota holds one snapshot and {@code gigabytes} for it. */
-  CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, int gigabytes);
+  /**
+   * The project's quota holds one snapshot and {@code gigabytes} for it, counted also under its
+   * volume's type {@code volumeType} (null: under none).
+   */
+  CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, String volumeType, int gigabytes);
 
   /** The project's quota no longer holds anything for the snapshot. */
   CompletionStage<StatusReply<Done>> releaseSnapshot(String projectId, String snapshotId);

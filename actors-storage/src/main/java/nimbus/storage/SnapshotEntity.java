@@ -227,7 +227,7 @@ public final class SnapshotEntity
       switch (s.status()) {
         case Snapshot.CREATING -> {
           if (!s.quotaHeld()) {
-            steps.ask("quota", () -> claims.reserveSnapshot(project, snapshotId, s.size()));
+            steps.ask("quota", () -> claims.reserveSnapshot(project, snapshotId, s.volumeType(), s.size()));
           } else if (!s.linked()) {
             steps.ask("link", () -> claims.link(s.volumeId(), snapshotId, project, s.force()));
           } else {

@@ -47,6 +47,8 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String BACKING_UP = "backing-up";
   public static final String RESTORING_BACKUP = "restoring-backup";
   public static final String ERROR_RESTORING = "error_restoring";
+  /** Held by an attachment of Cinder's attachments API that has no connector yet. */
+  public static final String RESERVED = "reserved";
 
   public Volume {
     metadata = Map.copyOf(metadata);
@@ -140,6 +142,16 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.AttachmentDeclared e) {
       return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
           e.serverId(), e.device(), e.hostName(), e.device().map(d -> at))), at);
+    }
+    if (event instanceof VolumeEntity.AttachmentCreated e) {
+      return attaching(e.attachment().status().equals(VolumeAttachment.RESERVED) ? RESERVED : ATTACHING,
+          Optional.of(e.attachment()), at);
+    }
+    if (event instanceof VolumeEntity.AttachmentConnected e) {
+      return attaching(ATTACHING, attachment.map(a -> a.connected(e.connector())), at);
+    }
+    if (event instanceof VolumeEntity.AttachmentCompleted) {
+      return attaching(IN_USE, attachment.map(a -> a.completed(at)), at);
     }
     if (event instanceof VolumeEntity.StatusReset e) {
       // the steps stop, an upload's with them (its image stays as it is, for its owner to delete)

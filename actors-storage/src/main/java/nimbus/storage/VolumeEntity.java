@@ -161,6 +161,24 @@ public final class VolumeEntity
   /** The backup's hold is over: the volume is {@code status} ({@code available}, or {@code error_restoring}). Always answered. */
   public record FreeFromBackup(String backupId, String status, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /**
+   * Cinder's attachments API: attachment {@code attachmentId} of {@code serverId} (empty: none
+   * named) is created, reserved, or with a connector {@code attaching}; refused unless the volume is
+   * available (it is never attached twice). Answered with the volume. Idempotent by attachment.
+   */
+  public record CreateAttachment(String attachmentId, String serverId, Optional<VolumeAttachment.Connector> connector,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** The attachment's consumer gives its connector: the attachment is {@code attaching}. */
+  public record UpdateAttachment(String attachmentId, VolumeAttachment.Connector connector,
+      ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** Cinder's os-complete: the consumer has the disk, the volume is {@code in-use}. */
+  public record CompleteAttachment(String attachmentId, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
+  /** The attachment is deleted: the volume is available again (one the compute API made is refused). */
+  public record DeleteAttachment(String attachmentId, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -222,6 +240,15 @@ public final class VolumeEntity
   /** Through Cinder's API: reserved (no {@code device}), or in use by {@code serverId} at {@code device}. */
   public record AttachmentDeclared(String attachmentId, String serverId, Optional<String> hostName,
       Optional<String> device, Instant at) implements Event {}
+
+  /** Through Cinder's attachments API: the volume is {@code reserved} (no connector) or {@code attaching}. */
+  public record AttachmentCreated(VolumeAttachment attachment, Instant at) implements Event {}
+
+  /** The attachment's consumer gave its connector. */
+  public record AttachmentConnected(VolumeAttachment.Connector connector, Instant at) implements Event {}
+
+  /** The attachment's consumer has the disk: {@code in-use}. */
+  public record AttachmentCompleted(Instant at) implements Event {}
 
   public record FlagsSet(boolean bootable, Optional<Boolean> readonly, Instant at) implements Event {}
 
@@ -350,6 +377,11 @@ public final class VolumeEntity
         .onCommand(WithdrawReservation.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(DeclareAttachment.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(DeclareDetached.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(CreateAttachment.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(UpdateAttachment.class, (s, c) -> Effect().reply(c.replyTo(), AttachmentsApi.notFound(c.attachmentId())))
+        .onCommand(CompleteAttachment.class, (s, c) -> Effect().reply(c.replyTo(),
+            AttachmentsApi.notFound(c.attachmentId())))
+        .onCommand(DeleteAttachment.class, (s, c) -> Effect().reply(c.replyTo(), AttachmentsApi.notFound(c.attachmentId())))
         .onCommand(ResetStatus.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ForceDelete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(SetFlags.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -404,6 +436,14 @@ public final class VolumeEntity
         .onCommand(WithdrawReservation.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
         .onCommand(DeclareAttachment.class, (s, c) -> Effect().reply(c.replyTo(), notReservable(s.volume())))
         .onCommand(DeclareDetached.class, (s, c) -> Effect().reply(c.replyTo(), notDetachable()));
+    AttachmentsApi attachments = new AttachmentsApi();
+    for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
+      b.forStateType(live)
+          .onCommand(CreateAttachment.class, attachments::create)
+          .onCommand(UpdateAttachment.class, attachments::update)
+          .onCommand(CompleteAttachment.class, attachments::complete)
+          .onCommand(DeleteAttachment.class, attachments::delete);
+    }
     b.forStateType(Busy.class)
         .onCommand(Reserve.class, this::reserve)
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
@@ -520,6 +560,76 @@ public final class VolumeEntity
             + " using the Compute API"));
       }
       return Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+  }
+
+  /**
+   * Cinder's attachments API, as a record only: whoever creates the attachment connects the disk
+   * themselves (Cinder does not call Nova). A volume holds one attachment at a time, whichever API
+   * made it, so it is never attached twice; one the compute API made only its server ends.
+   */
+  private final class AttachmentsApi {
+    ReplyEffect<Event, State> create(Existing s, CreateAttachment c) {
+      Volume v = s.volume();
+      if (v.heldBy(c.attachmentId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
+      if (v.status().contains("error")) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume attachments can not be created if"
+            + " the volume is in an error state. The Volume " + volumeId + " currently has a status of: " + v.status()
+            + " "));
+      }
+      if (!v.status().equals(Volume.AVAILABLE)) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be"
+            + " available or downloading to reserve, but the current status is " + v.status() + "."));
+      }
+      // as Cinder: a read-only volume's attachments are read-only; else the mode comes with the connector
+      String mode = v.attachedReadOnlyOnly() ? "ro" : "null";
+      Instant at = now();
+      return Effect().persist(new AttachmentCreated(VolumeAttachment.created(c.attachmentId(), c.serverId(), mode,
+          c.connector(), at), at)).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    ReplyEffect<Event, State> update(Existing s, UpdateAttachment c) {
+      Optional<StatusReply<Volume>> refused = refused(s, c.attachmentId());
+      if (refused.isPresent()) return Effect().reply(c.replyTo(), refused.get());
+      if (s.volume().status().contains("error")) {
+        return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume attachments can not be updated if"
+            + " the volume is in an error state. The Volume " + volumeId + " currently has a status of: "
+            + s.volume().status() + " "));
+      }
+      return Effect().persist(new AttachmentConnected(c.connector(), now()))
+          .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    ReplyEffect<Event, State> complete(Existing s, CompleteAttachment c) {
+      Optional<StatusReply<Volume>> refused = refused(s, c.attachmentId());
+      if (refused.isPresent()) return Effect().reply(c.replyTo(), refused.get());
+      return s.volume().status().equals(Volume.IN_USE) ? Effect().reply(c.replyTo(), StatusReply.success(s.volume()))
+          : Effect().persist(new AttachmentCompleted(now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    ReplyEffect<Event, State> delete(Existing s, DeleteAttachment c) {
+      Optional<StatusReply<Volume>> refused = refused(s, c.attachmentId());
+      if (refused.isPresent()) return Effect().reply(c.replyTo(), refused.get());
+      return Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    }
+
+    /** Why the attachment may not be changed through this API: not the volume's, the compute API's, or the volume busy. */
+    private Optional<StatusReply<Volume>> refused(Existing s, String attachmentId) {
+      Volume v = s.volume();
+      if (!v.heldBy(attachmentId)) return Optional.of(notFound(attachmentId));
+      VolumeAttachment a = v.attachment().get();
+      if (!a.declared()) {
+        return Optional.of(Rejection.conflict("Detach volume from instance " + a.serverId() + " using the Compute API"));
+      }
+      if (s instanceof Busy) {
+        return Optional.of(Rejection.invalid("Invalid volume: Volume " + volumeId + " is " + v.status()
+            + "; try again once it is over."));
+      }
+      return Optional.empty();
+    }
+
+    static <T> StatusReply<T> notFound(String attachmentId) {
+      return Rejection.notFound("Volume attachment could not be found with filter: attachment_id = " + attachmentId + ".");
     }
   }
 

@@ -18,8 +18,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * One project's block storage quota (Cinder's {@code volumes}, {@code snapshots} and
- * {@code gigabytes}, and per volume type {@code volumes_TYPE} and {@code gigabytes_TYPE}, unlimited
- * unless set): its limits and the gigabytes each of its volumes and snapshots holds. A single writer per project, so concurrent creates
+ * {@code gigabytes}, and per volume type {@code volumes_TYPE}, {@code snapshots_TYPE} and
+ * {@code gigabytes_TYPE}, unlimited unless set; a snapshot counts under its volume's type): its limits and the gigabytes each of its volumes and snapshots holds. A single writer per project, so concurrent creates
  * never together pass a limit; holding and giving back are idempotent by the volume's id.
  */
 public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedReplies<
@@ -54,8 +54,17 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   /** Gives back what the volume holds, answered once done. */
   public record Release(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  /** Holds a snapshot and its {@code gigabytes}, unless a limit would be passed (413, as Cinder); idempotent. */
-  public record ReserveSnapshot(String snapshotId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Holds a snapshot of a volume of type {@code volumeType} (null: counted under no type) and its
+   * {@code gigabytes}, unless a limit, also its type's, would be passed (413, as Cinder); idempotent.
+   */
+  public record ReserveSnapshot(String snapshotId, int gigabytes, String volumeType, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {
+
+    public ReserveSnapshot(String snapshotId, int gigabytes, ActorRef<StatusReply<Done>> replyTo) {
+      this(snapshotId, gigabytes, null, replyTo);
+    }
+  }
 
   /** Gives back what the snapshot holds, answered once done. */
   public record ReleaseSnapshot(String snapshotId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -81,7 +90,8 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   public record LimitsSet(Map<String, Integer> limits) implements Event {}
 
-  public record SnapshotReserved(String snapshotId, int gigabytes) implements Event {}
+  /** {@code volumeType} is null in events written before per-type snapshot quotas. */
+  public record SnapshotReserved(String snapshotId, int gigabytes, String volumeType) implements Event {}
 
   public record SnapshotReleased(String snapshotId) implements Event {}
 
@@ -91,15 +101,18 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   /**
    * The limits an admin set over the defaults, the gigabytes held per volume and per snapshot, and
-   * each held volume's type, and the gigabytes held per backup (counted apart, as Cinder's backup_gigabytes).
+   * each held volume's and snapshot's type, and the gigabytes held per backup (counted apart, as
+   * Cinder's backup_gigabytes).
    */
   public record Quota(Map<String, Integer> limits, Map<String, Integer> defaults, Map<String, Integer> held,
-      Map<String, Integer> snapshots, Map<String, String> types, Map<String, Integer> backups) implements CborSerializable {
+      Map<String, Integer> snapshots, Map<String, String> types, Map<String, String> snapshotTypes,
+      Map<String, Integer> backups) implements CborSerializable {
 
     public Quota {
       if (snapshots == null) snapshots = Map.of();
       if (types == null) types = Map.of();
       if (backups == null) backups = Map.of();
+      if (snapshotTypes == null) snapshotTypes = Map.of();
     }
 
     /** A kind's limit; a per-type kind ({@code volumes_TYPE}) unset is unlimited, as Cinder's. */
@@ -107,20 +120,30 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
       return limits.getOrDefault(kind, defaults.getOrDefault(kind, -1));
     }
 
-    /** What the volumes of type {@code type} hold: {@code volumes} (how many) or {@code gigabytes}. */
+    /**
+     * What is held of type {@code type}: {@code volumes} or {@code snapshots} (how many), or the
+     * {@code gigabytes} of both.
+     */
     public int usedOfType(String kind, String type) {
-      var ofType = held.entrySet().stream().filter(e -> type.equals(types.get(e.getKey())));
-      return kind.equals(VOLUMES) ? (int) ofType.count() : ofType.mapToInt(Map.Entry::getValue).sum();
+      var volumesOfType = held.entrySet().stream().filter(e -> type.equals(types.get(e.getKey())));
+      var snapshotsOfType = snapshots.entrySet().stream().filter(e -> type.equals(snapshotTypes.get(e.getKey())));
+      if (kind.equals(VOLUMES)) return (int) volumesOfType.count();
+      if (kind.equals(SNAPSHOTS)) return (int) snapshotsOfType.count();
+      return volumesOfType.mapToInt(Map.Entry::getValue).sum() + snapshotsOfType.mapToInt(Map.Entry::getValue).sum();
     }
 
     Quota with(Map<String, Integer> newLimits, Map<String, Integer> newHeld, Map<String, Integer> newSnapshots,
         Map<String, String> newTypes) {
       return new Quota(Map.copyOf(newLimits), defaults, Map.copyOf(newHeld), Map.copyOf(newSnapshots),
-          Map.copyOf(newTypes), backups);
+          Map.copyOf(newTypes), snapshotTypes, backups);
     }
 
     Quota withBackups(Map<String, Integer> newBackups) {
-      return new Quota(limits, defaults, held, snapshots, types, Map.copyOf(newBackups));
+      return new Quota(limits, defaults, held, snapshots, types, snapshotTypes, Map.copyOf(newBackups));
+    }
+
+    Quota withSnapshotTypes(Map<String, String> newSnapshotTypes) {
+      return new Quota(limits, defaults, held, snapshots, types, Map.copyOf(newSnapshotTypes), backups);
     }
 
     /** What is in use of {@code kind}: volumes held, snapshots held, or the gigabytes of both. */
@@ -154,7 +177,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   @Override
   public Quota emptyState() {
-    return new Quota(Map.of(), defaults, Map.of(), Map.of(), Map.of(), Map.of());
+    return new Quota(Map.of(), defaults, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
   }
 
   @Override
@@ -218,10 +241,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   private ReplyEffect<Event, Quota> reserveSnapshot(Quota q, ReserveSnapshot c) {
     if (q.snapshots().containsKey(c.snapshotId())) return Effect().reply(c.replyTo(), StatusReply.ack());
     int snapshots = q.limit(SNAPSHOTS);
-    if (snapshots >= 0 && q.used(SNAPSHOTS) + 1 > snapshots) {
-      return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
-          "SnapshotLimitExceeded: Maximum number of snapshots allowed (" + snapshots + ") exceeded"));
-    }
+    if (snapshots >= 0 && q.used(SNAPSHOTS) + 1 > snapshots) return Effect().reply(c.replyTo(), tooManySnapshots(snapshots));
     int gigabytes = q.limit(GIGABYTES);
     int consumed = q.used(GIGABYTES);
     if (gigabytes >= 0 && consumed + c.gigabytes() > gigabytes) {
@@ -229,7 +249,23 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
           "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
               + c.gigabytes() + "G, quota is " + gigabytes + "G and " + consumed + "G has been consumed."));
     }
-    return Effect().persist(new SnapshotReserved(c.snapshotId(), c.gigabytes()))
+    if (c.volumeType() != null) {
+      // as Cinder: a snapshot counts under its volume's type, one snapshot and its gigabytes
+      String type = c.volumeType();
+      int ofType = q.limit(SNAPSHOTS + "_" + type);
+      if (ofType >= 0 && q.usedOfType(SNAPSHOTS, type) + 1 > ofType) {
+        return Effect().reply(c.replyTo(), tooManySnapshots(ofType));
+      }
+      int gigabytesOfType = q.limit(GIGABYTES + "_" + type);
+      int consumedOfType = q.usedOfType(GIGABYTES, type);
+      if (gigabytesOfType >= 0 && consumedOfType + c.gigabytes() > gigabytesOfType) {
+        return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed " + GIGABYTES + "_" + type
+                + " quota. Requested " + c.gigabytes() + "G, quota is " + gigabytesOfType + "G and " + consumedOfType
+                + "G has been consumed."));
+      }
+    }
+    return Effect().persist(new SnapshotReserved(c.snapshotId(), c.gigabytes(), c.volumeType()))
         .thenReply(c.replyTo(), n -> StatusReply.ack());
   }
 
@@ -248,6 +284,11 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
               + c.gigabytes() + "G, quota is " + gigabytes + "G and " + consumed + "G has been consumed."));
     }
     return Effect().persist(new BackupReserved(c.backupId(), c.gigabytes())).thenReply(c.replyTo(), n -> StatusReply.ack());
+  }
+
+  private static <T> StatusReply<T> tooManySnapshots(int allowed) {
+    return Rejection.of(Rejection.Kind.TOO_MANY, "SnapshotLimitExceeded: Maximum number of snapshots allowed (" + allowed
+        + ") exceeded");
   }
 
   @Override
@@ -275,7 +316,9 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onEvent(SnapshotReserved.class, (q, e) -> {
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
           snapshots.put(e.snapshotId(), e.gigabytes());
-          return q.with(q.limits(), q.held(), snapshots, q.types());
+          Map<String, String> types = new HashMap<>(q.snapshotTypes());
+          if (e.volumeType() != null) types.put(e.snapshotId(), e.volumeType());
+          return q.with(q.limits(), q.held(), snapshots, q.types()).withSnapshotTypes(types);
         })
         .onEvent(BackupReserved.class, (q, e) -> {
           Map<String, Integer> backups = new HashMap<>(q.backups());
@@ -290,7 +333,9 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onEvent(SnapshotReleased.class, (q, e) -> {
           Map<String, Integer> snapshots = new HashMap<>(q.snapshots());
           snapshots.remove(e.snapshotId());
-          return q.with(q.limits(), q.held(), snapshots, q.types());
+          Map<String, String> types = new HashMap<>(q.snapshotTypes());
+          types.remove(e.snapshotId());
+          return q.with(q.limits(), q.held(), snapshots, q.types()).withSnapshotTypes(types);
         })
         .build();
   }

@@ -60,7 +60,8 @@ class SnapshotEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, int gigabytes) {
+    public CompletionStage<StatusReply<Done>> reserveSnapshot(String projectId, String snapshotId, String volumeType,
+        int gigabytes) {
       return step("reserve " + gigabytes);
     }
 

@@ -315,7 +315,7 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(java.util.Set.of("s1"), linked.snapshots());
     assertTrue(this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s1", "p1", false, r)).isSuccess(), "idempotent");
     StatusReply<Done> refused = ask(VolumeEntity.Delete::new);
-    assertTrue(refused.getError().getMessage().contains("have snapshots"), refused.getError().getMessage());
+    assertTrue(refused.getError().getMessage().contains("have snapshots"), Rejection.from(refused.getError()).message());
     assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(
         this.<Volume>ask(r -> new VolumeEntity.AddSnapshot("s2", "other", false, r)).getError()).kind(),
         "another project's snapshot does not see the volume");
@@ -558,5 +558,72 @@ class VolumeEntityTest extends EntityTestSupport {
     claims.accept("image img-r");
     claims.accept("upload host-a img-r raw");
     assertTrue(awaitStatus(Volume.AVAILABLE).attachment().isEmpty());
+  }
+
+  private static final VolumeAttachment.Connector CONNECTOR =
+      new VolumeAttachment.Connector("host-x", "/dev/vdc", "rw", "{\"host\":\"host-x\"}");
+
+  @Test
+  void anAttachmentOfCindersApiIsReservedConnectedCompletedAndDeletedAcrossARestart() {
+    createAvailable(1);
+    Volume reserved = this.<Volume>ask(r -> new VolumeEntity.CreateAttachment("at1", "s1", Optional.empty(), r)).getValue();
+    assertEquals(Volume.RESERVED, reserved.status());
+    assertEquals(VolumeAttachment.RESERVED, reserved.attachment().orElseThrow().status());
+    assertEquals("null", reserved.attachment().orElseThrow().mode(), "the mode comes with the connector");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.CreateAttachment("at1", "s1", Optional.empty(), r)).isSuccess(),
+        "the same attachment again changes nothing");
+    kit.restart();
+    assertEquals(Volume.RESERVED, awaitStatus(Volume.RESERVED).status(), "a reservation outlives a restart");
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.UpdateAttachment("other", CONNECTOR, r)).getError()).kind());
+    Volume attaching = this.<Volume>ask(r -> new VolumeEntity.UpdateAttachment("at1", CONNECTOR, r)).getValue();
+    assertEquals(Volume.ATTACHING, attaching.status());
+    VolumeAttachment a = attaching.attachment().orElseThrow();
+    assertEquals(List.of(VolumeAttachment.ATTACHING, Optional.of("/dev/vdc"), Optional.of("host-x"), "rw",
+        Optional.of("{\"host\":\"host-x\"}")), List.of(a.status(), a.device(), a.hostName(), a.mode(), a.connector()));
+    kit.restart();
+    Volume inUse = this.<Volume>ask(r -> new VolumeEntity.CompleteAttachment("at1", r)).getValue();
+    assertEquals(Volume.IN_USE, inUse.status());
+    assertEquals(VolumeAttachment.ATTACHED, inUse.attachment().orElseThrow().status());
+    assertEquals(Optional.of(T0), inUse.attachment().orElseThrow().attachedAt());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(VolumeEntity.Delete::new).getError()).kind());
+    kit.restart();
+    Volume freed = this.<Volume>ask(r -> new VolumeEntity.DeleteAttachment("at1", r)).getValue();
+    assertEquals(Volume.AVAILABLE, freed.status());
+    assertTrue(freed.attachment().isEmpty());
+    assertEquals(Rejection.Kind.NOT_FOUND, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.DeleteAttachment("at1", r)).getError()).kind(), "deleted once");
+  }
+
+  @Test
+  void aVolumeIsNeverAttachedTwiceWhicheverApiHoldsIt() {
+    createAvailable(1);
+    Volume attaching = this.<Volume>ask(r -> new VolumeEntity.CreateAttachment("at1", "s1", Optional.of(CONNECTOR), r))
+        .getValue();
+    assertEquals(Volume.ATTACHING, attaching.status(), "with a connector it is attaching at once");
+    StatusReply<Volume> second = ask(r -> new VolumeEntity.CreateAttachment("at2", "s2", Optional.empty(), r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(second.getError()).kind());
+    assertEquals("Invalid volume: Volume " + id + " status must be available or downloading to reserve, but the current"
+        + " status is attaching.", Rejection.from(second.getError()).message());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.Reserve("a3", "s3", "p1", r)).getError()).kind(), "nor by the compute API");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.DeleteAttachment("at1", r)).isSuccess());
+    // the compute API's attachment is its server's: Cinder's API shows it but does not end it
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a4", "s4", "p1", r)).getValue();
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a4", "/dev/vdb", "h1", r)).isSuccess());
+    StatusReply<Volume> refused = ask(r -> new VolumeEntity.DeleteAttachment("a4", r));
+    assertEquals(Rejection.Kind.CONFLICT, Rejection.from(refused.getError()).kind());
+    assertEquals("Detach volume from instance s4 using the Compute API", Rejection.from(refused.getError()).message());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.CreateAttachment("at5", "s5", Optional.empty(), r)).getError()).kind());
+  }
+
+  @Test
+  void aReadOnlyVolumesAttachmentIsReadOnly() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.SetFlags(Optional.empty(), Optional.of(true), r)).getValue();
+    this.<Volume>ask(r -> new VolumeEntity.CreateAttachment("at1", "", Optional.empty(), r)).getValue();
+    Volume v = this.<Volume>ask(r -> new VolumeEntity.UpdateAttachment("at1", CONNECTOR, r)).getValue();
+    assertEquals("ro", v.attachment().orElseThrow().mode());
   }
 }

@@ -3,6 +3,7 @@ package nimbus.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -135,5 +136,29 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
     q = this.<VolumeQuotaEntity.Quota>run(VolumeQuotaEntity.Get::new).getValue();
     assertEquals(1, q.used(VolumeQuotaEntity.SNAPSHOTS));
     assertEquals(5, q.used(VolumeQuotaEntity.GIGABYTES));
+  }
+
+  @Test
+  void aSnapshotCountsUnderItsVolumesTypeAndTheTypesSnapshotLimitStopsTheNextOfThatTypeOnly() {
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("snapshots_gold", 1, "snapshots", 10,
+        "gigabytes", 100), r));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s1", 2, "gold", r)).isSuccess());
+    StatusReply<org.apache.pekko.Done> over = run(r -> new VolumeQuotaEntity.ReserveSnapshot("s2", 2, "gold", r));
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(over.getError()).kind());
+    assertEquals("SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded",
+        Rejection.from(over.getError()).message());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s3", 2, "silver", r)).isSuccess(),
+        "another type's");
+    kit.restart();
+    VolumeQuotaEntity.Quota q = this.<VolumeQuotaEntity.Quota>run(VolumeQuotaEntity.Get::new).getValue();
+    assertEquals(List.of(1, 2, 1), List.of(q.usedOfType(VolumeQuotaEntity.SNAPSHOTS, "gold"),
+        q.usedOfType(VolumeQuotaEntity.GIGABYTES, "gold"), q.usedOfType(VolumeQuotaEntity.SNAPSHOTS, "silver")));
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("gigabytes_silver", 3), r));
+    StatusReply<org.apache.pekko.Done> big = run(r -> new VolumeQuotaEntity.ReserveSnapshot("s4", 2, "silver", r));
+    assertTrue(Rejection.from(big.getError()).message().contains("exceeds allowed gigabytes_silver quota"),
+        Rejection.from(big.getError()).message());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReleaseSnapshot("s1", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.ReserveSnapshot("s2", 2, "gold", r)).isSuccess(),
+        "room again once one is given back");
   }
 }

@@ -177,6 +177,9 @@ final class PolicyDefaults {
     for (String action : new String[] {"reserve", "unreserve", "attach", "detach", "set_bootable", "upload_image"}) {
       r.put("volume_extension:volume_actions:" + action, MEMBER);
     }
+    for (String attachment : new String[] {"create", "update", "delete", "complete"}) {
+      r.put("volume:attachment_" + attachment, MEMBER);
+    }
     r.put("volume_extension:volume_actions:upload_public", ADMIN);
     r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);
     r.put("volume_extension:volume_admin_actions:force_delete", ADMIN);

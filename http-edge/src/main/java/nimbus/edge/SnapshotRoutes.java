@@ -57,17 +57,19 @@ final class SnapshotRoutes extends ServiceRoutes {
   }
 
   /** The snapshot routes; {@code base}: the project's URL, for the lists' next links. */
-  Route route(RequestContext ctx, String base) {
+  Route route(RequestContext ctx, Microversion version, String base) {
     return pathPrefix("snapshots", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base + "/snapshots")))),
+            get(() -> parameterMap(q -> respond(() -> list(ctx, version, q, false, base + "/snapshots")))),
             post(() -> body(b -> respond(() -> create(ctx, b)))))),
-        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base + "/snapshots/detail"))))),
+        path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, version, q, true,
+            base + "/snapshots/detail"))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> {
                   policy.enforce(ctx, "volume:get_snapshot");
-                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("snapshot", view(ctx, s, true))));
+                  return visible(ctx, id).thenApply(s -> Json.response(200, Map.of("snapshot",
+                      withUser(view(ctx, s, true), s, version))));
                 })),
                 put(() -> body(b -> respond(() -> update(ctx, id, b)))),
                 delete(() -> respond(() -> remove(ctx, id))))),
@@ -91,7 +93,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     String id = UUID.randomUUID().toString();
     return volumes.apply(ctx, volume.asText()).thenCompose(v -> snapshot(id).<Snapshot>askWithStatus(r ->
             new SnapshotEntity.Create(Snapshot.requested(id, ctx.projectId(), ctx.userId(), v.id(), name, description,
-                v.size(), metadata, force, Instant.now()), r), timeout))
+                v.size(), metadata, force, Instant.now()).ofType(v.volumeType()), r), timeout))
         .thenApply(s -> Json.response(202, Map.of("snapshot", view(ctx, s, false))));
   }
 
@@ -113,7 +115,8 @@ final class SnapshotRoutes extends ServiceRoutes {
       "volume_id", Snapshot::volumeId, "description", Snapshot::description, "project_id", Snapshot::projectId),
       Snapshot::id);
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String collection) {
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Microversion version, Map<String, String> q, boolean detail,
+      String collection) {
     policy.enforce(ctx, "volume:get_all_snapshots");
     boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
@@ -123,7 +126,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
       CinderPaging.Page<Snapshot> page = PAGING.page(found, q, collection);
       Map<String, Object> body = new java.util.LinkedHashMap<>();
-      body.put("snapshots", page.rows().stream().map(s -> view(ctx, s, detail)).toList());
+      body.put("snapshots", page.rows().stream().map(s -> withUser(view(ctx, s, detail), s, version)).toList());
       if (!page.links().isEmpty()) body.put("snapshots_links", page.links());
       return Json.response(200, body);
     });
@@ -171,6 +174,12 @@ final class SnapshotRoutes extends ServiceRoutes {
    * Cinder's snapshot view; {@code extended}: with the {@code os-extended-snapshot-attributes}
    * (shows and detail lists, for those its policy allows).
    */
+  /** Cinder's 3.41 adds the snapshot's {@code user_id} to shows and lists. */
+  private static Map<String, Object> withUser(Map<String, Object> view, Snapshot s, Microversion version) {
+    if (version.atLeast("3.41")) view.put("user_id", s.userId());
+    return view;
+  }
+
   private Map<String, Object> view(RequestContext ctx, Snapshot s, boolean extended) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id());

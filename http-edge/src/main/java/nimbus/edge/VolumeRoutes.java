@@ -50,6 +50,7 @@ final class VolumeRoutes extends ServiceRoutes {
   private final VolumeActions actions;
   private final BootSources images;
   private final VolumeTypeRoutes types;
+  private final AttachmentRoutes attachments;
 
   VolumeRoutes(ClusterSharding sharding, VolumeListing listing, nimbus.storage.SnapshotListing snapshotListing,
       nimbus.storage.ImageQuotas imageQuotas, Executor blocking, Duration timeout, Policy policy,
@@ -64,6 +65,7 @@ final class VolumeRoutes extends ServiceRoutes {
     this.blocking = blocking;
     this.timeout = timeout;
     this.policy = policy;
+    this.attachments = new AttachmentRoutes(listing, blocking, timeout, policy, this::visible, this::volume);
     this.actions = new VolumeActions(policy, timeout, this::visible, this::volume, imageQuotas);
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
         "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
@@ -77,23 +79,30 @@ final class VolumeRoutes extends ServiceRoutes {
       return complete(NovaErrors.response(404, "The resource could not be found."));
     }
     String base = baseUrl + "/" + projectId;
-    return VolumeVersions.negotiate(this, () -> concat(
-        snapshots.route(ctx, base),
+    return VolumeVersions.negotiate(this, version -> concat(
+        snapshots.route(ctx, version, base),
         backups.route(ctx, base),
+        attachments.route(ctx, version, base),
         pathPrefix("volumes", () -> concat(
             // Cinder answers "volumes/" (an empty id) with 404, as tempest checks
             pathEnd(() -> concat(
-                get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base, "/volumes")))),
+                get(() -> parameterMap(q -> respond(() -> list(ctx, version, q, false, base, "/volumes")))),
                 post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
-            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base, "/volumes/detail"))))),
+            path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, version, q, true, base,
+                "/volumes/detail"))))),
+            path("summary", () -> version.atLeast(VolumeFilters.SUMMARY)
+                ? get(() -> parameterMap(q -> respond(() -> summary(ctx, version, q))))
+                : complete(NovaErrors.response(404, "Volume summary could not be found."))),
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> respond(() -> {
                       policy.enforce(ctx, "volume:get");
-                      return visible(ctx, id).thenApply(v -> one(200, v, base));
+                      return visible(ctx, id).thenApply(v -> Json.response(200, Map.of("volume",
+                          VolumeFilters.shown(view(v, base), version))));
                     })),
                     put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
-                    delete(() -> respond(() -> remove(ctx, id))))),
+                    delete(() -> parameterMap(q -> respond(() -> remove(ctx, id, version.atLeast("3.23")
+                        && truthy(q.get("force")))))))),
                 path("action", () -> post(() -> body(b -> respond(() -> actions.act(ctx, id, b))))),
                 metadata.route(ctx, id))))),
         path("extensions", () -> get(() -> complete(Json.response(200, Map.of("extensions", CinderExtensions.ALL))))),
@@ -230,21 +239,34 @@ final class VolumeRoutes extends ServiceRoutes {
       Map.entry("bootable", Volume::bootable), Map.entry("project_id", Volume::projectId),
       Map.entry("user_id", Volume::userId)), Volume::id);
 
-  private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base,
-      String collection) {
+  private CompletionStage<HttpResponse> list(RequestContext ctx, Microversion version, Map<String, String> q,
+      boolean detail, String base, String collection) {
+    return listed(ctx, version, q).thenApply(found -> {
+      CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("volumes", page.rows().stream().map(v -> detail ? VolumeFilters.shown(view(v, base), version)
+          : summary(v, base)).toList());
+      if (!page.links().isEmpty()) body.put("volumes_links", page.links());
+      return Json.response(200, body);
+    });
+  }
+
+  /** The caller's volumes (an admin's all_tenants: every project's) that the query's filters keep, as Cinder at {@code version}. */
+  private CompletionStage<List<Volume>> listed(RequestContext ctx, Microversion version, Map<String, String> q) {
     policy.enforce(ctx, "volume:get_all");
     boolean all = truthy(q.get("all_tenants")) && ctx.isAdmin();
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
+    java.util.function.Predicate<Volume> kept = VolumeFilters.of(q, version); // and a bad filter
     var query = new VolumeListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
         CinderPaging.MAX_ROWS);
-    return readSide(() -> listing.list(query), blocking).thenApply(found -> {
-      CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("volumes", page.rows().stream().map(v -> detail ? view(v, base) : summary(v, base)).toList());
-      if (!page.links().isEmpty()) body.put("volumes_links", page.links());
-      return Json.response(200, body);
-    });
+    return readSide(() -> listing.list(query), blocking).thenApply(found -> found.stream().filter(kept).toList());
+  }
+
+  /** Cinder's volume summary (3.12; 3.36 adds the metadata's values by key). */
+  private CompletionStage<HttpResponse> summary(RequestContext ctx, Microversion version, Map<String, String> q) {
+    return listed(ctx, version, q).thenApply(found -> Json.response(200, Map.of("volume-summary",
+        VolumeFilters.summary(found, version))));
   }
 
   private CompletionStage<HttpResponse> update(RequestContext ctx, String id, String text, String base) {
@@ -258,9 +280,12 @@ final class VolumeRoutes extends ServiceRoutes {
         r -> new VolumeEntity.Update(name, description, metadata, r), timeout)).thenApply(v -> changed(200, v, base));
   }
 
-  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id) {
+  /** A delete; {@code force} (3.23's {@code ?force=true}) is the admins' os-force_delete. */
+  private CompletionStage<HttpResponse> remove(RequestContext ctx, String id, boolean force) {
     policy.enforce(ctx, "volume:delete");
-    return visible(ctx, id).thenCompose(v -> volume(id).<Done>askWithStatus(VolumeEntity.Delete::new, timeout))
+    if (force) policy.enforce(ctx, "volume_extension:volume_admin_actions:force_delete");
+    return visible(ctx, id).thenCompose(v -> volume(id).<Done>askWithStatus(force ? VolumeEntity.ForceDelete::new
+            : VolumeEntity.Delete::new, timeout))
         .thenApply(d -> HttpResponse.create().withStatus(202));
   }
 
@@ -361,7 +386,7 @@ final class VolumeRoutes extends ServiceRoutes {
     v.image().ifPresent(i -> m.put("volume_image_metadata", imageMetadata(i)));
     m.put("encrypted", false);
     m.put("multiattach", false);
-    m.put("attachments", v.attachment().filter(a -> a.attachedAt().isPresent()).map(a -> List.of(attachment(v, a)))
+    m.put("attachments", v.attachment().filter(a -> a.status().equals(VolumeAttachment.ATTACHED)).map(a -> List.of(attachment(v, a)))
         .orElse(List.of()));
     m.put("snapshot_id", v.snapshotId().orElse(null));
     m.put("source_volid", v.sourceVolid().orElse(null));
@@ -516,8 +541,8 @@ final class VolumeRoutes extends ServiceRoutes {
     }
     for (nimbus.storage.VolumeType t : types.sorted()) {
       for (String kind : KINDS) {
-        int used = kind.equals(VolumeQuotaEntity.SNAPSHOTS) ? 0 : q.usedOfType(kind, t.name());
-        m.put(kind + "_" + t.name(), Map.of("limit", q.limit(kind + "_" + t.name()), "in_use", used, "reserved", 0,
+        m.put(kind + "_" + t.name(), Map.of("limit", q.limit(kind + "_" + t.name()), "in_use", q.usedOfType(kind, t.name()),
+            "reserved", 0,
             "allocated", 0));
       }
     }

@@ -2,7 +2,6 @@ package nimbus.edge;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -10,23 +9,24 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Cinder's microversions: 3.0 up to {@link #MAX}, the highest whose changes are built (3.1: an
- * upload to an image takes {@code visibility} and {@code protected}; 3.2's {@code bootable} list
- * filter is not). A request asks with {@code OpenStack-API-Version: volume 3.x}; every answer
+ * Cinder's microversions: 3.0 up to {@link #MAX}, 3.44 (the attachments API of 3.27 with 3.44's
+ * {@code os-complete}). What each version between changes, and what of it is built, is in
+ * ARCHITECTURE.md ("Cinder's microversions"); a resource of a version whose feature Nimbus does
+ * not have (messages, groups, clusters, backups, ...) answers 404, as Cinder's routes answer for an
+ * API it does not hold. A request asks with {@code OpenStack-API-Version: volume 3.x}; every answer
  * names the version it speaks.
  */
 final class VolumeVersions {
   static final String MIN = "3.0";
-  static final String MAX = "3.1";
+  static final String MAX = "3.44";
 
   private VolumeVersions() {}
 
   /**
    * No header is {@link #MIN}, {@code latest} is {@link #MAX}; a malformed one is a 400, one
-   * outside the range a 406, as Cinder answers them. No route differs between 3.0 and 3.1 (the
-   * upload takes its two fields at every version), so the routes need not know which was asked.
+   * outside the range a 406, as Cinder answers them; the routes are given the version negotiated.
    */
-  static Route negotiate(AllDirectives d, Supplier<Route> inner) {
+  static Route negotiate(AllDirectives d, java.util.function.Function<Microversion, Route> inner) {
     return d.optionalHeaderValueByName("OpenStack-API-Version", header -> {
       Optional<String> asked = header.map(String::trim).filter(v -> v.toLowerCase(java.util.Locale.ROOT).startsWith("volume "))
           .map(v -> v.substring("volume ".length()).trim());
@@ -46,7 +46,7 @@ final class VolumeVersions {
       Microversion negotiated = version;
       List<HttpHeader> answer = List.of(RawHeader.create("OpenStack-API-Version", "volume " + negotiated),
           RawHeader.create("Vary", "OpenStack-API-Version"));
-      return d.respondWithHeaders(answer, inner);
+      return d.respondWithHeaders(answer, () -> inner.apply(negotiated));
     });
   }
 }

@@ -193,7 +193,7 @@ class ApiFuzzTest {
     Arbitrary<String> token = Arbitraries.oneOf(Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(400),
         Arbitraries.of("", "gAAAAA", "@{token.fuzzer}x", "x@{token.fuzzer}", "@{token.other}", "a".repeat(7000)));
     Arbitrary<String> version = Arbitraries.of("compute 2.1", "compute latest", "compute 2.99999999999999999999",
-        "compute 1e400", "compute -1.0", "compute 2.", "compute", "volume 3.0", "compute 2.1.1", "2.1", "");
+        "compute 1e400", "compute -1.0", "compute 2.", "compute", "volume 3.0", "volume 3.44", "compute 2.1.1", "2.1", "");
     Arbitrary<String> accept = Arbitraries.of("application/json", "text/html", "application/xml", "*/*", "garbage");
     return Combinators.combine(FuzzRoutes.requests(reads, Caller.NOBODY), token, version, accept,
             Arbitraries.integers().between(0, 3))

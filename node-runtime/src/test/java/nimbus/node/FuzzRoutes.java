@@ -295,7 +295,15 @@ final class FuzzRoutes {
       new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"name\": \"fuzz\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"volume_id\": \"@{volume.own}\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-reset_status\": {\"status\": \"error\"}}"),
-      new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-force_delete\": {}}"));
+      new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-force_delete\": {}}"),
+      // below 3.27 (no header) Cinder's attachments API is not there; ApiFuzzTest's odd headers read it at 3.44
+      new Route("GET", VOLUMES + "/attachments"), new Route("GET", VOLUMES + "/attachments/detail?status=reserved"),
+      new Route("POST", VOLUMES + "/attachments", "{\"attachment\": {\"volume_uuid\": \"@{volume.own}\", "
+          + "\"instance_uuid\": \"@{server.own}\", \"connector\": {\"host\": \"h\", \"mountpoint\": \"/dev/vdb\"}}}"),
+      new Route("GET", VOLUMES + "/attachments/{attachment}"), new Route("DELETE", VOLUMES + "/attachments/{attachment}"),
+      new Route("PUT", VOLUMES + "/attachments/{attachment}", "{\"attachment\": {\"connector\": {\"host\": \"h\"}}}"),
+      new Route("POST", VOLUMES + "/attachments/{attachment}/action", "{\"os-complete\": null}"),
+      new Route("GET", VOLUMES + "/volumes/summary"));
 
   private static final String NETWORK = "/network/v2.0";
   static final List<Route> NETWORK_ROUTES = List.of(

@@ -43,6 +43,7 @@ final class FuzzTargets {
       Map.entry("volume", List.of("@{volume.own}", "@{volume.other}")),
       Map.entry("snapshot", List.of("@{snapshot.own}", "@{snapshot.other}")),
       Map.entry("backup", List.of("@{backup.own}", "@{backup.other}")),
+      Map.entry("attachment", List.of("@{attachment.other}")),
       Map.entry("volumetype", List.of("@{volumetype.default}", "@{volumetype.private}")));
 
   final Api admin;
@@ -111,6 +112,7 @@ final class FuzzTargets {
         .path("volume_type").path("id").asText());
     t.ids.put("snapshot.other", snapshot(t.other, t.id("project.other"), t.id("volume.other")));
     t.ids.put("backup.other", backup(t.other, t.id("project.other"), volume(t.other, t.id("project.other"))));
+    t.ids.put("attachment.other", attachment(t.other, t.id("project.other"), volume(t.other, t.id("project.other"))));
     t.other.awaitStatus(t.id("server.other"), "ACTIVE", WAIT);
     return t;
   }
@@ -157,6 +159,15 @@ final class FuzzTargets {
         .equals("available"));
     return expect(202, api.post(base + "/snapshots", "{\"snapshot\": {\"volume_id\": \"" + volumeId + "\"}}"))
         .path("snapshot").path("id").asText();
+  }
+
+  /** An attachment (Cinder's attachments API, reserved) of the volume once it is available. */
+  private static String attachment(Api api, String projectId, String volumeId) {
+    String base = "/volume/v3/" + projectId;
+    Eventually.until(WAIT, () -> api.get(base + "/volumes/" + volumeId).body().path("volume").path("status").asText()
+        .equals("available"));
+    return expect(200, api.atVolumeVersion("3.44", "POST", base + "/attachments", "{\"attachment\": {\"volume_uuid\": \""
+        + volumeId + "\"}}")).path("attachment").path("id").asText();
   }
 
   /** A volume of 1 GB in the project. */

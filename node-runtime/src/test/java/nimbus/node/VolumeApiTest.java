@@ -338,7 +338,7 @@ class VolumeApiTest {
   }
 
   @Test
-  void aPerTypeQuotaStopsTheNextVolumeOfThatTypeOnly() {
+  void aPerTypeQuotaStopsTheNextVolumeOrSnapshotOfThatTypeOnly() {
     Tenant t = newProject();
     String type = "bronze-" + UUID.randomUUID().toString().substring(0, 6);
     createType("{\"volume_type\": {\"name\": \"" + type + "\"}}");
@@ -360,8 +360,30 @@ class VolumeApiTest {
     String untyped = create(t, "{\"volume\": {\"size\": 1}}");
     JsonNode usage = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body().path("quota_set");
     assertEquals(1, usage.path("volumes_" + type).path("in_use").asInt(), usage.toString());
+    // a snapshot counts under its volume's type, in the same quota step as the project's snapshots
+    assertEquals(200, admin.send("PUT", "/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"snapshots_" + type + "\": 1}}").status());
+    awaitStatus(t, first, "available");
+    awaitStatus(t, untyped, "available");
+    Api.Reply snapshot = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + first + "\"}}");
+    assertEquals(202, snapshot.status(), snapshot.raw());
+    Api.Reply tooMany = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + first + "\"}}");
+    assertFault(tooMany, 413, "overLimit");
+    assertTrue(tooMany.raw().contains("SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded"),
+        tooMany.raw());
+    Api.Reply ofUntyped = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + untyped + "\"}}");
+    assertEquals(202, ofUntyped.status(), ofUntyped.raw());
+    JsonNode withSnapshots = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body()
+        .path("quota_set");
+    assertEquals(1, withSnapshots.path("snapshots_" + type).path("in_use").asInt(), withSnapshots.toString());
+    for (JsonNode s : List.of(snapshot.body(), ofUntyped.body())) {
+      String sid = s.path("snapshot").path("id").asText();
+      Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + sid)).body().path("snapshot").path("status")
+          .asText().equals("available"));
+      assertEquals(202, t.api().delete(t.path("/snapshots/" + sid)).status());
+      Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + sid)).status() == 404);
+    }
     for (String id : List.of(first, untyped)) {
-      awaitStatus(t, id, "available");
       assertEquals(202, t.api().delete(t.path("/volumes/" + id)).status());
     }
   }
@@ -718,13 +740,112 @@ class VolumeApiTest {
   }
 
   @Test
+  void cindersAttachmentsApiReservesConnectsCompletesAndDeletesAnAttachmentOfTheVolumesOwnProjectOnce() {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    String server = UUID.randomUUID().toString();
+    String reserve = "{\"attachment\": {\"volume_uuid\": \"" + volume + "\", \"instance_uuid\": \"" + server + "\"}}";
+    // below 3.27 there is no such API, as Cinder answers a method of a later version
+    assertFault(t.api().post(t.path("/attachments"), reserve), 404, "itemNotFound");
+    assertFault(t.api().atVolumeVersion("3.26", "GET", t.path("/attachments"), null), 404, "itemNotFound");
+
+    Api.Reply created = t.api().atVolumeVersion("3.27", "POST", t.path("/attachments"), reserve);
+    assertEquals(200, created.status(), created.raw());
+    JsonNode a = created.body().path("attachment");
+    String id = a.path("id").asText();
+    assertEquals(List.of("reserved", server, volume, "", "{}"), List.of(a.path("status").asText(),
+        a.path("instance").asText(), a.path("volume_id").asText(), a.path("attached_at").asText(),
+        a.path("connection_info").toString()), created.raw());
+    assertEquals("reserved", awaitStatus(t, volume, "reserved").path("status").asText());
+    // not attached twice: neither through this API nor through Cinder's actions
+    Api.Reply second = t.api().atVolumeVersion("3.44", "POST", t.path("/attachments"), reserve);
+    assertFault(second, 400, "badRequest");
+    assertTrue(second.raw().contains("status must be available or downloading to reserve, but the current status is"
+        + " reserved"), second.raw());
+    assertFault(t.api().post(t.path("/volumes/" + volume + "/action"), "{\"os-reserve\": null}"), 400, "badRequest");
+    // another project sees neither the attachment nor the volume to attach
+    assertFault(other.api().atVolumeVersion("3.44", "GET", other.path("/attachments/" + id), null), 404, "itemNotFound");
+    assertFault(other.api().atVolumeVersion("3.44", "DELETE", other.path("/attachments/" + id), null), 404,
+        "itemNotFound");
+    assertFault(other.api().atVolumeVersion("3.44", "PUT", other.path("/attachments/" + id),
+        "{\"attachment\": {\"connector\": {\"host\": \"evil\"}}}"), 404, "itemNotFound");
+    assertFault(other.api().atVolumeVersion("3.44", "POST", other.path("/attachments"), reserve), 404, "itemNotFound");
+    assertTrue(other.api().atVolumeVersion("3.44", "GET", other.path("/attachments"), null).body().path("attachments")
+        .isEmpty());
+    for (String bad : List.of("{}", "{\"attachment\": {}}", "{\"attachment\": {\"volume_uuid\": \"x\"}}",
+        "{\"attachment\": {\"volume_uuid\": \"" + volume + "\", \"extra\": 1}}",
+        "{\"attachment\": {\"volume_uuid\": \"" + volume + "\", \"connector\": 5}}")) {
+      assertFault(t.api().atVolumeVersion("3.44", "POST", t.path("/attachments"), bad), 400, "badRequest");
+    }
+
+    String attachment = t.path("/attachments/" + id);
+    assertFault(t.api().atVolumeVersion("3.44", "PUT", attachment, "{\"attachment\": {\"connector\": {}}}"), 400,
+        "badRequest");
+    Api.Reply updated = t.api().atVolumeVersion("3.44", "PUT", attachment,
+        "{\"attachment\": {\"connector\": {\"host\": \"consumer-1\", \"mountpoint\": \"/dev/vdc\","
+        + " \"initiator\": \"iqn.1993-08.org.debian:01:x\"}}}");
+    assertEquals(200, updated.status(), updated.raw());
+    JsonNode connected = updated.body().path("attachment");
+    assertEquals(List.of("attaching", "rw", "file", id), List.of(connected.path("status").asText(),
+        connected.path("attach_mode").asText(), connected.path("connection_info").path("driver_volume_type").asText(),
+        connected.path("connection_info").path("attachment_id").asText()), updated.raw());
+    assertTrue(awaitStatus(t, volume, "attaching").path("attachments").isEmpty(), "shown once attached only");
+    // os-complete is 3.44's
+    assertFault(t.api().atVolumeVersion("3.43", "POST", attachment + "/action", "{\"os-complete\": null}"), 404,
+        "itemNotFound");
+    assertEquals(204, t.api().atVolumeVersion("3.44", "POST", attachment + "/action", "{\"os-complete\": null}")
+        .status());
+    JsonNode shown = awaitStatus(t, volume, "in-use").path("attachments").get(0);
+    assertEquals(List.of(id, server, "/dev/vdc", "consumer-1"), List.of(shown.path("attachment_id").asText(),
+        shown.path("server_id").asText(), shown.path("device").asText(), shown.path("host_name").asText()));
+    JsonNode got = t.api().atVolumeVersion("3.44", "GET", attachment, null).body().path("attachment");
+    assertEquals("attached", got.path("status").asText(), got.toString());
+    assertTrue(!got.path("attached_at").asText().isEmpty(), got.toString());
+
+    // lists and their filters
+    String list = t.path("/attachments");
+    assertEquals(id, t.api().atVolumeVersion("3.44", "GET", list, null).body().path("attachments").get(0).path("id")
+        .asText());
+    JsonNode detailed = t.api().atVolumeVersion("3.44", "GET", list + "/detail?volume_id=" + volume + "&status=attached",
+        null).body().path("attachments");
+    assertEquals(1, detailed.size(), detailed.toString());
+    assertEquals("rw", detailed.get(0).path("attach_mode").asText());
+    assertTrue(t.api().atVolumeVersion("3.44", "GET", list + "?instance_id=" + UUID.randomUUID(), null).body()
+        .path("attachments").isEmpty());
+    assertTrue(t.api().atVolumeVersion("3.44", "GET", list + "?status=reserved", null).body().path("attachments")
+        .isEmpty());
+    assertFault(t.api().delete(t.path("/volumes/" + volume)), 400, "badRequest");
+
+    Api.Reply deleted = t.api().atVolumeVersion("3.44", "DELETE", attachment, null);
+    assertEquals(200, deleted.status(), deleted.raw());
+    assertEquals("[]", deleted.body().path("attachments").toString());
+    assertTrue(awaitStatus(t, volume, "available").path("attachments").isEmpty());
+    assertFault(t.api().atVolumeVersion("3.44", "GET", attachment, null), 404, "itemNotFound");
+    assertFault(t.api().atVolumeVersion("3.44", "DELETE", attachment, null), 404, "itemNotFound");
+
+    // with a connector it is attaching at once
+    Api.Reply direct = t.api().atVolumeVersion("3.44", "POST", list, "{\"attachment\": {\"volume_uuid\": \"" + volume
+        + "\", \"connector\": {\"host\": \"consumer-2\"}}}");
+    assertEquals(200, direct.status(), direct.raw());
+    assertEquals("attaching", direct.body().path("attachment").path("status").asText());
+    assertTrue(direct.body().path("attachment").path("instance").isNull(), direct.raw());
+    awaitStatus(t, volume, "attaching");
+    assertEquals(200, t.api().atVolumeVersion("3.44", "DELETE", t.path("/attachments/"
+        + direct.body().path("attachment").path("id").asText()), null).status());
+    awaitStatus(t, volume, "available");
+    assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status());
+  }
+
+  @Test
   void cindersDocumentsNameItsVersionExtensionsAndZoneAndAnEmptyIdIsNotFound() {
     Tenant t = newProject();
     JsonNode version = t.api().get("/volume/v3/").body().path("versions").get(0);
     assertEquals("v3.0", version.path("id").asText());
     assertTrue(version.has("updated") && version.has("media-types") && version.has("min_version"), version.toString());
     assertEquals("3.0", version.path("min_version").asText());
-    assertEquals("3.1", version.path("version").asText(), "3.1's upload fields are built, 3.2's bootable filter is not");
+    assertEquals("3.44", version.path("version").asText(), "up to 3.44's os-complete of an attachment");
     assertEquals(300, t.api().get("/volume/").status());
     List<String> aliases = new java.util.ArrayList<>();
     t.api().get(t.path("/extensions")).body().path("extensions").forEach(e -> aliases.add(e.path("alias").asText()));
@@ -744,11 +865,49 @@ class VolumeApiTest {
     Api.Reply asked = t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.1");
     assertEquals(200, asked.status(), asked.raw());
     assertEquals("volume 3.1", asked.headers().firstValue("OpenStack-API-Version").orElse(""));
-    assertEquals("volume 3.1", t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume latest")
+    assertEquals("volume 3.44", t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume latest")
         .headers().firstValue("OpenStack-API-Version").orElse(""));
-    assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.2"), 406, "notAcceptable");
+    assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.45"), 406, "notAcceptable");
     assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 2.0"), 406, "notAcceptable");
     assertFault(t.api().sendWithHeader("GET", t.path("/types"), "OpenStack-API-Version", "volume 3.x"), 400, "badRequest");
+
+    // what the versions between change in volume lists: 3.2's bootable filter, 3.12's summary, 3.36's metadata in it
+    String id = create(t, "{\"volume\": {\"size\": 2, \"metadata\": {\"k\": \"v\"}}}");
+    awaitStatus(t, id, "available");
+    assertEquals(0, t.api().get(t.path("/volumes?bootable=maybe")).body().path("volumes").size(),
+        "before 3.2 anything but false is bootable");
+    assertEquals(1, t.api().get(t.path("/volumes?bootable=False")).body().path("volumes").size());
+    assertFault(t.api().atVolumeVersion("3.2", "GET", t.path("/volumes?bootable=maybe"), null), 400, "badRequest");
+    assertEquals(1, t.api().atVolumeVersion("3.2", "GET", t.path("/volumes?bootable=0"), null).body().path("volumes")
+        .size());
+    assertEquals(0, t.api().atVolumeVersion("3.10", "GET", t.path("/volumes?group_id=" + UUID.randomUUID()), null)
+        .body().path("volumes").size(), "no volume is in a group");
+    assertFault(t.api().atVolumeVersion("3.11", "GET", t.path("/volumes/summary"), null), 404, "itemNotFound");
+    JsonNode summary = t.api().atVolumeVersion("3.12", "GET", t.path("/volumes/summary"), null).body()
+        .path("volume-summary");
+    assertEquals("{\"total_size\":2,\"total_count\":1}", summary.toString());
+    assertEquals("{\"k\":[\"v\"]}", t.api().atVolumeVersion("3.36", "GET", t.path("/volumes/summary"), null).body()
+        .path("volume-summary").path("metadata").toString());
+    assertTrue(t.api().atVolumeVersion("3.21", "GET", t.path("/volumes/" + id), null).body().path("volume")
+        .has("provider_id"));
+    assertTrue(!t.api().atVolumeVersion("3.20", "GET", t.path("/volumes/" + id), null).body().path("volume")
+        .has("provider_id"));
+    // 3.41: a snapshot shows its user
+    String snapshot = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + id + "\"}}").body()
+        .path("snapshot").path("id").asText();
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + snapshot)).body().path("snapshot").path("status")
+        .asText().equals("available"));
+    assertTrue(!t.api().atVolumeVersion("3.41", "GET", t.path("/snapshots/" + snapshot), null).body().path("snapshot")
+        .path("user_id").asText().isEmpty());
+    assertTrue(!t.api().atVolumeVersion("3.40", "GET", t.path("/snapshots/" + snapshot), null).body().path("snapshot")
+        .has("user_id"));
+    assertEquals(202, t.api().delete(t.path("/snapshots/" + snapshot)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + snapshot)).status() == 404);
+    // 3.23: a delete with force is the admins' force delete
+    assertFault(t.api().atVolumeVersion("3.23", "DELETE", t.path("/volumes/" + id + "?force=true"), null), 403,
+        "forbidden");
+    assertEquals(202, admin.atVolumeVersion("3.23", "DELETE", t.path("/volumes/" + id + "?force=true"), null).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + id)).status() == 404);
   }
 
   private static int gigabytesUsed(Tenant t) {

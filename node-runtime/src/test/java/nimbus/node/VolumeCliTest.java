@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import nimbus.testing.TestConfig;
 import nimbus.testing.TestImages;
@@ -98,6 +99,24 @@ class VolumeCliTest {
     assertEquals(volumeId, listed.get(0).path("Volume ID").asText(), listed.toString());
     assertEquals("/dev/vdb", listed.get(0).path("Device").asText(), listed.toString());
     cli.run("user", "server", "remove", "volume", "cli-att-srv", "cli-att-vol");
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
+
+    // Cinder's attachments API (3.27, complete 3.44): a record for whoever connects the disk, Cinder's alone
+    JsonNode created = cli.json("user", "--os-volume-api-version", "3.44", "volume", "attachment", "create", "--connect",
+        "--host", "cli-host", "--mountpoint", "/dev/vdc", "cli-att-vol", "cli-att-srv");
+    String attachmentId = created.path("ID").asText();
+    assertEquals(List.of("attaching", serverId, volumeId), List.of(created.path("Status").asText(),
+        created.path("Instance ID").asText(), created.path("Volume ID").asText()), created.toString());
+    JsonNode attachments = cli.json("user", "--os-volume-api-version", "3.44", "volume", "attachment", "list");
+    assertTrue(attachments.toString().contains(attachmentId), attachments.toString());
+    cli.run("user", "--os-volume-api-version", "3.44", "volume", "attachment", "set", "--host", "cli-host-2",
+        "--mountpoint", "/dev/vdd", attachmentId);
+    cli.run("user", "--os-volume-api-version", "3.44", "volume", "attachment", "complete", attachmentId);
+    JsonNode attachment = cli.json("user", "--os-volume-api-version", "3.44", "volume", "attachment", "show",
+        attachmentId);
+    assertEquals("attached", attachment.path("Status").asText(), attachment.toString());
+    assertEquals("in-use", status("cli-att-vol"));
+    cli.run("user", "--os-volume-api-version", "3.44", "volume", "attachment", "delete", attachmentId);
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-att-vol").equals("available"));
     cli.run("user", "server", "delete", "--wait", "cli-att-srv");
 

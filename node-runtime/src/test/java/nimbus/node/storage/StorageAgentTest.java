@@ -225,7 +225,8 @@ class StorageAgentTest {
     return new Volume(id, v.projectId(), v.userId(), v.name(), v.description(), v.size(), Volume.IN_USE, v.metadata(),
         v.availabilityZone(), v.volumeType(), v.createdAt(), v.updatedAt(), v.quotaHeld(), v.targetSize(), v.stored(),
         v.host(), v.fault(), Optional.of(new nimbus.storage.VolumeAttachment("att-" + id, "server", Optional.of("/dev/vdb"),
-            Optional.of(toHost), Optional.of(Instant.now()), false)), v.snapshotId(), v.sourceVolid(), v.snapshots(),
+            Optional.of(toHost), Optional.of(Instant.now()), false, "attached", "rw", Optional.empty(),
+            Optional.empty())), v.snapshotId(), v.sourceVolid(), v.snapshots(),
         v.image(), v.bootable(), v.readonly(), v.upload(), v.backend());
   }
 
