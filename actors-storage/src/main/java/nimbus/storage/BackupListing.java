@@ -2,11 +2,9 @@ package nimbus.storage;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nimbus.cluster.ReadSideDatabase;
-import nimbus.cluster.ReadSideRows;
 
 /**
  * Backup lists from the read side, newest first as Cinder sorts them (created_at, then id,
@@ -41,28 +39,6 @@ public final class BackupListing {
 
   /** On a connection of the caller's (tests use their own database). */
   public static List<Backup> list(Connection c, Query q) throws SQLException {
-    StringBuilder scope = new StringBuilder("1 = 1");
-    List<Object> scopeArgs = new ArrayList<>();
-    q.projectId().ifPresent(p -> {
-      scope.append(" AND project_id = ?");
-      scopeArgs.add(p);
-    });
-    StringBuilder sql = new StringBuilder("SELECT row_json FROM backup_list WHERE ").append(scope);
-    List<Object> args = new ArrayList<>(scopeArgs);
-    q.name().ifPresent(n -> {
-      sql.append(" AND name = ?");
-      args.add(n);
-    });
-    q.status().ifPresent(s -> {
-      sql.append(" AND status = ?");
-      args.add(s);
-    });
-    q.volumeId().ifPresent(v -> {
-      sql.append(" AND volume_id = ?");
-      args.add(v);
-    });
-    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    args.add(q.limit());
-    return ReadSideRows.select(c, sql, args, Backup.class);
+    return VolumeRows.select(c, "backup_list", q.projectId(), q.name(), q.status(), q.volumeId(), q.limit(), Backup.class);
   }
 }
