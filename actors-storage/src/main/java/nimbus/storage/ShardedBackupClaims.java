@@ -22,6 +22,12 @@ import org.apache.pekko.pattern.StatusReply;
  * asks again later).
  */
 public final class ShardedBackupClaims implements BackupClaims {
+  /**
+   * How long a store or restore of a volume's bytes is waited for: as long as the bytes take, since
+   * a step is asked once at a time and an answer after its ask ended would be lost (the agent answers
+   * every asker of the work under way, so an entity restarted meanwhile hears the outcome too).
+   */
+  static final Duration MOVING_BYTES = Duration.ofHours(6);
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration timeout;
@@ -81,27 +87,28 @@ public final class ShardedBackupClaims implements BackupClaims {
   @Override
   public CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId,
       String volumeId) {
-    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, r));
+    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, r), MOVING_BYTES);
   }
 
   @Override
   public CompletionStage<StatusReply<Done>> restoreChunks(String host, String backupId, String volumeId,
       List<String> chunks) {
-    return ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks, r));
+    return ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks, r), MOVING_BYTES);
   }
 
   @Override
   public CompletionStage<StatusReply<Done>> removeChunks(String host, String backupId) {
-    return ask(host, r -> new BackupHostCommand.RemoveChunks(backupId, r));
+    return ask(host, r -> new BackupHostCommand.RemoveChunks(backupId, r), timeout);
   }
 
-  private <T> CompletionStage<StatusReply<T>> ask(String host, Function<ActorRef<StatusReply<T>>, BackupHostCommand> command) {
+  private <T> CompletionStage<StatusReply<T>> ask(String host, Function<ActorRef<StatusReply<T>>, BackupHostCommand> command,
+      Duration answerWithin) {
     ServiceKey<BackupHostCommand> key = BackupHostCommand.of(host);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
             r -> Receptionist.find(key, r), timeout, system.scheduler())
         .thenApply(listing -> listing.getServiceInstances(key).stream().findAny())
         .thenCompose((Optional<ActorRef<BackupHostCommand>> agent) -> agent.isEmpty()
             ? CompletableFuture.failedFuture(new IllegalStateException("no backup agent on host " + host + " is up"))
-            : AskPattern.ask(agent.get(), command::apply, timeout, system.scheduler()));
+            : AskPattern.ask(agent.get(), command::apply, answerWithin, system.scheduler()));
   }
 }

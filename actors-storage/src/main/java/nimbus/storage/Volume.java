@@ -169,7 +169,10 @@ public record Volume(String id, String projectId, String userId, String name, St
       return withSnapshots(e.backupId(), true, at).with(e.status(), size, quotaHeld, targetSize, stored, host, fault, at);
     }
     if (event instanceof VolumeEntity.BackupHoldEnded e) {
-      return withSnapshots(e.backupId(), false, at).with(e.status(), size, quotaHeld, targetSize, stored, host, fault, at);
+      // a status an admin reset meanwhile (and what followed, an attach) is not the backup's to undo
+      boolean held = status.equals(BACKING_UP) || status.equals(RESTORING_BACKUP);
+      return withSnapshots(e.backupId(), false, at).with(held ? e.status() : status, size, quotaHeld, targetSize, stored,
+          host, fault, at);
     }
     if (event instanceof VolumeEntity.VolumeReleased) {
       // released during a forced upload: the copy goes on, and the volume is available once it is over

@@ -366,6 +366,18 @@ class VolumeEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void theEndOfABackupsHoldLeavesAStatusAnAdminResetMeanwhile() {
+    createAvailable(1);
+    assertEquals(Volume.BACKING_UP, this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b1", "p1", false, 0, r))
+        .getValue().status());
+    assertEquals(Volume.ERROR, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.ERROR), false, r))
+        .getValue().status());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b1", Volume.AVAILABLE, r)).isSuccess());
+    kit.restart();
+    assertEquals(Volume.ERROR, awaitStatus(Volume.ERROR).status());
+  }
+
+  @Test
   void aVolumeFromASnapshotIsACopyMadeOnTheSnapshotsHost() {
     claims.accept("reserve 2");
     claims.answer("create host-s from s1 2", "host-s");

@@ -13,7 +13,7 @@ import java.util.Optional;
  * attaches none.
  */
 public record VolumeBackendSettings(String storageBackend, String name, Optional<Path> conf, Optional<Path> keyring,
-    String user, String pool) {
+    String user, String pool, String nbdPorts) {
 
   public boolean rbd() {
     return storageBackend.equals("rbd");
@@ -31,7 +31,8 @@ public record VolumeBackendSettings(String storageBackend, String name, Optional
     String pool = name(c, "pool");
     Optional<Path> conf = file(c, "conf", backend.equals("rbd"));
     Optional<Path> keyring = file(c, "keyring", backend.equals("rbd"));
-    return new VolumeBackendSettings(backend, host.getString("volume-backend-name"), conf, keyring, user, pool);
+    return new VolumeBackendSettings(backend, host.getString("volume-backend-name"), conf, keyring, user, pool,
+        host.getString("nbd-ports"));
   }
 
   private static String name(Config c, String key) {

@@ -29,7 +29,8 @@ class VolumeBackendSettingsTest {
     VolumeBackendSettings rbd = load("nimbus.host.storage-backend = rbd\nnimbus.host.ceph { conf = \"" + conf + "\", keyring = \""
         + keyring + "\", pool = images }");
     assertTrue(rbd.rbd());
-    assertEquals(new VolumeBackendSettings("rbd", "nimbus-pool", Optional.of(conf), Optional.of(keyring), "nimbus", "images"), rbd);
+    assertEquals(new VolumeBackendSettings("rbd", "nimbus-pool", Optional.of(conf), Optional.of(keyring), "nimbus", "images",
+        "10809-11308"), rbd);
   }
 
   @Test

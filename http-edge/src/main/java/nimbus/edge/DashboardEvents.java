@@ -52,8 +52,10 @@ final class DashboardEvents {
 
   /** A new ticket for the holder of {@code token} (an {@link ApiError} 401 unless it is valid and project-scoped). */
   String ticket(String token) {
-    identity.contextOf(token);
-    return identity.ticket(identity.validate(token).orElseThrow(), clock.instant().plus(TICKET_LIFETIME));
+    // validated once: a revocation between two checks would otherwise be an error, not a 401
+    Token valid = identity.validate(token).filter(t -> t.projectId().isPresent())
+        .orElseThrow(IdentityService::unauthorized);
+    return identity.ticket(valid, clock.instant().plus(TICKET_LIFETIME));
   }
 
   /** The stream a ticket opens, once on this node: empty for a forged, used or expired ticket, or a token no longer valid. */

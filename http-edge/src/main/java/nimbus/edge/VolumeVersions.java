@@ -12,7 +12,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Cinder's microversions: 3.0 up to {@link #MAX}, 3.44 (the attachments API of 3.27 with 3.44's
  * {@code os-complete}). What each version between changes, and what of it is built, is in
  * ARCHITECTURE.md ("Cinder's microversions"); a resource of a version whose feature Nimbus does
- * not have (messages, groups, clusters, backups, ...) answers 404, as Cinder's routes answer for an
+ * not have (messages, groups, clusters, ...) answers 404, as Cinder's routes answer for an
  * API it does not hold. A request asks with {@code OpenStack-API-Version: volume 3.x}; every answer
  * names the version it speaks.
  */

@@ -266,9 +266,15 @@ public final class Node implements AutoCloseable {
     if (settings.host().domainType().equals("test")) return Optional.empty();
     nimbus.node.storage.NbdPorts ports;
     try {
-      ports = nimbus.node.storage.NbdPorts.parse(sys.settings().config().getString("nimbus.host.nbd-ports"));
+      ports = nimbus.node.storage.NbdPorts.parse(settings.volumeBackend().nbdPorts());
     } catch (IllegalArgumentException e) {
       throw new SettingsException("nimbus.host.nbd-ports", e.getMessage(), "a range such as 10809-11308");
+    }
+    Optional<String> clash = ports.clash(java.util.Map.of("nimbus.api.port", settings.api().port(),
+        "nimbus.cluster.port", settings.cluster().port()), outgoingPorts());
+    if (clash.isPresent()) {
+      throw new SettingsException("nimbus.host.nbd-ports", ports + " cannot be the exports' ports: " + clash.get(),
+          "a range such as 10809-11308");
     }
     Duration down = settings.compute().hostDownAfter();
     String self = settings.host().underlayAddress();
@@ -281,6 +287,17 @@ public final class Node implements AutoCloseable {
     });
     return Optional.of(new nimbus.node.storage.NbdExports(settings.dataDir().resolve("nbd-exports"), self, ports,
         new ProcessRunner(), guard));
+  }
+
+  /** The kernel's range of local ports for outgoing connections (Linux's default if it cannot be read). */
+  private static nimbus.node.storage.NbdPorts outgoingPorts() {
+    try {
+      String[] range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .strip().split("\\s+");
+      return new nimbus.node.storage.NbdPorts(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+    } catch (java.io.IOException | RuntimeException e) {
+      return new nimbus.node.storage.NbdPorts(32768, 60999);
+    }
   }
 
   /** The host's dataplane, its local network made before anything is scheduled here. */

@@ -81,6 +81,7 @@ final class OpenstackCli {
     try {
       line = CompletableFuture.supplyAsync(this::answer, READER).get(90, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       batch = null;
       throw new AssertionError("openstack " + String.join(" ", args) + " did not finish");

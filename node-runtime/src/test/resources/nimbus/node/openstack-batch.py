@@ -40,6 +40,8 @@ for line in sys.stdin:
     pid = os.fork()
     if pid == 0:
         os.close(readable)
+        # the requests' pipe is the parent's alone
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         with os.fdopen(writable, "w") as answer:
             json.dump(run(request), answer)
         os._exit(0)

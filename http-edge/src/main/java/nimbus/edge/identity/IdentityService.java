@@ -233,7 +233,8 @@ public final class IdentityService {
     return change(r -> new IdentityEntity.RevokeToken(token.auditId(), token.expiresAt(), r));
   }
 
-  static ApiError unauthorized() {
+  /** The 401 of a missing, invalid, expired or revoked token. */
+  public static ApiError unauthorized() {
     return new ApiError(401, UNAUTHORIZED);
   }
 }

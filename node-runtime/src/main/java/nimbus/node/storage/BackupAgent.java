@@ -1,8 +1,10 @@
 package nimbus.node.storage;
 
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -18,8 +20,9 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * A storage host's backup agent: stores its volumes' chunks ({@link BackupChunks}), writes them
  * back into volumes, and forgets backups. It registers under {@link BackupHostCommand#of} its host;
- * the work runs on the blocking executor, one piece at a time per backup (a command for a backup
- * being worked on goes unanswered, and its step asks again).
+ * the work runs on the blocking executor, one piece at a time per backup. A repeat of the work under
+ * way (a restarted entity asking again) hears its outcome too; another command for that backup goes
+ * unanswered, and its step asks again.
  */
 public final class BackupAgent {
   private BackupAgent() {}
@@ -29,7 +32,10 @@ public final class BackupAgent {
 
   private record Received(BackupHostCommand command) implements Message {}
 
-  private record Finished(String backupId, Runnable answer) implements Message {}
+  private record Finished(String backupId, StatusReply<?> outcome) implements Message {}
+
+  /** The work under way per backup: what it is (command kind and volume), and who waits for it. */
+  private record Work(String what, List<ActorRef<StatusReply<?>>> askers) {}
 
   /**
    * The agent of storage host {@code host}: the backend's volumes backed up into {@code chunks};
@@ -40,31 +46,30 @@ public final class BackupAgent {
     return Behaviors.setup(ctx -> {
       ActorRef<BackupHostCommand> inbox = ctx.messageAdapter(BackupHostCommand.class, Received::new);
       ctx.getSystem().receptionist().tell(Receptionist.register(BackupHostCommand.of(host), inbox));
-      Set<String> busy = new HashSet<>();
+      Map<String, Work> busy = new HashMap<>();
       return Behaviors.receive(Message.class)
           .onMessage(Received.class, m -> {
             accept(ctx, busy, m.command(), backend, chunks, fileless, blocking);
             return Behaviors.same();
           })
           .onMessage(Finished.class, m -> {
-            busy.remove(m.backupId());
-            m.answer().run();
+            busy.remove(m.backupId()).askers().forEach(asker -> asker.tell(m.outcome()));
             return Behaviors.same();
           })
           .build();
     });
   }
 
-  private static void accept(ActorContext<Message> ctx, Set<String> busy, BackupHostCommand command,
+  private static void accept(ActorContext<Message> ctx, Map<String, Work> busy, BackupHostCommand command,
       StorageBackend backend, BackupChunks chunks, boolean fileless, Executor blocking) {
     if (command instanceof BackupHostCommand.StoreChunks c) {
-      run(ctx, busy, c.backupId(), () -> {
+      run(ctx, busy, c.backupId(), "store " + c.volumeId(), () -> {
         Path file = Path.of(backend.path(c.volumeId()));
         return fileless ? chunks.storeZeros(c.backupId(), backend.volumes().getOrDefault(c.volumeId(), 0L))
             : chunks.store(c.backupId(), file);
       }, c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RestoreChunks c) {
-      run(ctx, busy, c.backupId(), () -> {
+      run(ctx, busy, c.backupId(), "restore " + c.volumeId(), () -> {
         Path file = Path.of(backend.path(c.volumeId()));
         if (!fileless) {
           chunks.restore(c.chunks(), file);
@@ -74,18 +79,26 @@ public final class BackupAgent {
         return Done.getInstance();
       }, c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RemoveChunks c) {
-      run(ctx, busy, c.backupId(), () -> {
+      run(ctx, busy, c.backupId(), "remove", () -> {
         chunks.remove(c.backupId());
         return Done.getInstance();
       }, c.replyTo(), blocking);
     }
   }
 
-  private static <T> void run(ActorContext<Message> ctx, Set<String> busy, String backupId, Supplier<T> work,
-      ActorRef<StatusReply<T>> replyTo, Executor blocking) {
-    if (!busy.add(backupId)) return;
+  @SuppressWarnings("unchecked")
+  private static <T> void run(ActorContext<Message> ctx, Map<String, Work> busy, String backupId, String what,
+      Supplier<T> work, ActorRef<StatusReply<T>> replyTo, Executor blocking) {
+    // the outcome is this work's own, of type T, whoever of its askers hears it
+    ActorRef<StatusReply<?>> asker = (ActorRef<StatusReply<?>>) (Object) replyTo;
+    Work underWay = busy.get(backupId);
+    if (underWay != null) {
+      if (underWay.what().equals(what)) underWay.askers().add(asker);
+      return;
+    }
+    busy.put(backupId, new Work(what, new ArrayList<>(List.of(asker))));
     ctx.pipeToSelf(CompletableFuture.supplyAsync(work, blocking), (value, e) -> new Finished(backupId,
-        e == null ? () -> replyTo.tell(StatusReply.success(value)) : () -> replyTo.tell(StatusReply.error(reason(e)))));
+        e == null ? StatusReply.success(value) : StatusReply.error(reason(e))));
   }
 
   private static String reason(Throwable e) {

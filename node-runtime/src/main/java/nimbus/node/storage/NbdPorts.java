@@ -22,6 +22,23 @@ public record NbdPorts(int first, int last) {
     }
   }
 
+  /**
+   * Why this range cannot be the exports' (the firewall drops what other machines send to these
+   * ports): it holds a privileged port (SSH's among them), one of the node's own ports, or a port
+   * of the kernel's range for outgoing connections (whose answers would be dropped); empty if none.
+   */
+  public java.util.Optional<String> clash(java.util.Map<String, Integer> ownPorts, NbdPorts outgoing) {
+    if (first < 1024) return java.util.Optional.of("it holds privileged ports (below 1024)");
+    for (var own : ownPorts.entrySet()) {
+      if (own.getValue() >= first && own.getValue() <= last) {
+        return java.util.Optional.of("it holds " + own.getKey() + " " + own.getValue());
+      }
+    }
+    return first <= outgoing.last && outgoing.first <= last
+        ? java.util.Optional.of("it overlaps the kernel's ports for outgoing connections (" + outgoing + ")")
+        : java.util.Optional.empty();
+  }
+
   @Override
   public String toString() {
     return first + "-" + last;

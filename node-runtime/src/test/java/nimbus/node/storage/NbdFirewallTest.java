@@ -6,10 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class NbdFirewallTest {
+  @Test
+  void aRangeHoldingSshTheNodesOwnPortsOrOutgoingPortsIsNoExportRange() {
+    Map<String, Integer> own = Map.of("nimbus.api.port", 8774, "nimbus.cluster.port", 25520);
+    NbdPorts outgoing = new NbdPorts(32768, 60999);
+    assertEquals(Optional.empty(), NbdPorts.parse("10809-11308").clash(own, outgoing));
+    assertEquals(Optional.of("it holds privileged ports (below 1024)"), NbdPorts.parse("22-2000").clash(own, outgoing));
+    assertEquals(Optional.of("it holds nimbus.api.port 8774"), NbdPorts.parse("8000-9000").clash(own, outgoing));
+    assertEquals(Optional.of("it overlaps the kernel's ports for outgoing connections (32768-60999)"),
+        NbdPorts.parse("30000-33000").clash(own, outgoing));
+  }
+
   @Test
   void theChainsLetOnlyTheSetsMembersReachTheNbdPortsAndKeepTheSets() {
     assertEquals("""
