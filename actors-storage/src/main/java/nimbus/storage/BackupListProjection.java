@@ -1,13 +1,10 @@
 package nimbus.storage;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -22,21 +19,8 @@ public final class BackupListProjection
 
   public static final String NAME = "backup-list";
 
-  private static final String DDL = """
-      CREATE TABLE IF NOT EXISTS backup_list (
-        id VARCHAR(36) PRIMARY KEY,
-        project_id VARCHAR(64) NOT NULL,
-        volume_id VARCHAR(36) NOT NULL,
-        name VARCHAR(255) NOT NULL,
-        status VARCHAR(32) NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        row_json TEXT NOT NULL)""";
-
   public static void createTable(Connection connection) throws SQLException {
-    try (var st = connection.createStatement()) {
-      st.execute(DDL);
-      st.execute("CREATE INDEX IF NOT EXISTS backup_list_project ON backup_list (project_id, created_at)");
-    }
+    VolumeRows.createTable(connection, "backup_list");
   }
 
   @Override
@@ -62,21 +46,7 @@ public final class BackupListProjection
   }
 
   private static void save(Connection c, String id, Backup backup) throws Exception {
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM backup_list WHERE id = ?")) {
-      del.setString(1, id);
-      del.executeUpdate();
-    }
-    if (backup.status().equals(Backup.DELETED)) return;
-    try (PreparedStatement st = c.prepareStatement("INSERT INTO backup_list (id, project_id, volume_id, name, status,"
-        + " created_at, row_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      st.setString(1, id);
-      st.setString(2, backup.projectId());
-      st.setString(3, backup.volumeId());
-      st.setString(4, backup.name());
-      st.setString(5, backup.status());
-      st.setTimestamp(6, Timestamp.from(backup.createdAt()));
-      st.setString(7, ReadSideJson.MAPPER.writeValueAsString(backup));
-      st.executeUpdate();
-    }
+    VolumeRows.save(c, "backup_list", id, backup.projectId(), backup.volumeId(), backup.name(), backup.status(),
+        backup.createdAt(), backup, backup.status().equals(Backup.DELETED));
   }
 }

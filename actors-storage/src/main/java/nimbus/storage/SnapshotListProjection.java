@@ -1,14 +1,11 @@
 package nimbus.storage;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import nimbus.cluster.ReadSideJson;
 import nimbus.cluster.ReadSideRows;
 import nimbus.cluster.ReadSideSession;
 import nimbus.cluster.ResourceChange;
@@ -30,21 +27,8 @@ public final class SnapshotListProjection
     this.changed = changed;
   }
 
-  private static final String DDL = """
-      CREATE TABLE IF NOT EXISTS snapshot_list (
-        id VARCHAR(36) PRIMARY KEY,
-        project_id VARCHAR(64) NOT NULL,
-        volume_id VARCHAR(36) NOT NULL,
-        name VARCHAR(255) NOT NULL,
-        status VARCHAR(32) NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        row_json TEXT NOT NULL)""";
-
   public static void createTable(Connection connection) throws SQLException {
-    try (var st = connection.createStatement()) {
-      st.execute(DDL);
-      st.execute("CREATE INDEX IF NOT EXISTS snapshot_list_project ON snapshot_list (project_id, created_at)");
-    }
+    VolumeRows.createTable(connection, "snapshot_list");
   }
 
   @Override
@@ -74,21 +58,7 @@ public final class SnapshotListProjection
   }
 
   private static void save(Connection c, String id, Snapshot snapshot) throws Exception {
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM snapshot_list WHERE id = ?")) {
-      del.setString(1, id);
-      del.executeUpdate();
-    }
-    if (snapshot.status().equals(Snapshot.DELETED)) return;
-    try (PreparedStatement st = c.prepareStatement("INSERT INTO snapshot_list (id, project_id, volume_id, name, status,"
-        + " created_at, row_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      st.setString(1, id);
-      st.setString(2, snapshot.projectId());
-      st.setString(3, snapshot.volumeId());
-      st.setString(4, snapshot.name());
-      st.setString(5, snapshot.status());
-      st.setTimestamp(6, Timestamp.from(snapshot.createdAt()));
-      st.setString(7, ReadSideJson.MAPPER.writeValueAsString(snapshot));
-      st.executeUpdate();
-    }
+    VolumeRows.save(c, "snapshot_list", id, snapshot.projectId(), snapshot.volumeId(), snapshot.name(), snapshot.status(),
+        snapshot.createdAt(), snapshot, snapshot.status().equals(Snapshot.DELETED));
   }
 }

@@ -2,9 +2,6 @@ package nimbus.cluster;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Extension;
-import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 
 /**
@@ -13,16 +10,16 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  * transaction has committed, and every node's edge passes them to the event streams it serves.
  * A subscriber that stops leaves the topic by itself.
  */
-public final class ResourceChanges implements Extension {
+public final class ResourceChanges {
   private final ActorRef<Topic.Command<ResourceChange>> topic;
 
-  private ResourceChanges(ActorSystem<?> system) {
-    topic = system.systemActorOf(Topic.create(ResourceChange.class, "nimbus-resource-changes"),
-        "nimbus-resource-changes", Props.empty());
+  private ResourceChanges(ActorRef<Topic.Command<ResourceChange>> topic) {
+    this.topic = topic;
   }
 
+  /** The node's one topic actor for resource changes ({@link SharedTopics}). */
   public static ResourceChanges get(ActorSystem<?> system) {
-    return Id.INSTANCE.apply(system);
+    return new ResourceChanges(SharedTopics.get(system).topic(ResourceChange.class, "nimbus-resource-changes"));
   }
 
   public void publish(ResourceChange change) {
@@ -31,14 +28,5 @@ public final class ResourceChanges implements Extension {
 
   public void subscribe(ActorRef<ResourceChange> subscriber) {
     topic.tell(Topic.subscribe(subscriber));
-  }
-
-  private static final class Id extends ExtensionId<ResourceChanges> {
-    static final Id INSTANCE = new Id();
-
-    @Override
-    public ResourceChanges createExtension(ActorSystem<?> system) {
-      return new ResourceChanges(system);
-    }
   }
 }

@@ -166,11 +166,7 @@ final class AttachmentRoutes extends ServiceRoutes {
     boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
     return rows(ctx, all).thenApply(found -> {
       List<Row> matching = found.stream().filter(r -> matches(r, q)).toList();
-      CinderPaging.Page<Row> page = PAGING.page(matching, q, url);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("attachments", page.rows().stream().map(r -> detail ? detail(r) : summary(r)).toList());
-      if (!page.links().isEmpty()) body.put("attachments_links", page.links());
-      return Json.response(200, body);
+      return PAGING.page(matching, q, url).answer("attachments", r -> detail ? detail(r) : summary(r));
     });
   }
 

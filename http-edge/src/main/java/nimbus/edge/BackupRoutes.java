@@ -85,8 +85,8 @@ final class BackupRoutes extends ServiceRoutes {
       throw ApiError.badRequest("Invalid input received: backups of snapshots are not supported by this cloud; back up"
           + " the volume.");
     }
-    boolean incremental = flag(in, "incremental");
-    flag(in, "force");
+    boolean incremental = VolumeRoutes.flag(in, "incremental");
+    VolumeRoutes.flag(in, "force");
     String name = VolumeRoutes.shortText(in, "name").orElse("");
     String description = VolumeRoutes.shortText(in, "description").orElse("");
     String container = VolumeRoutes.shortText(in, "container").orElse("");
@@ -111,17 +111,6 @@ final class BackupRoutes extends ServiceRoutes {
   }
 
   /** Cinder's booleans in a backup's body: true or false, or a string it reads strictly as one. */
-  private static boolean flag(JsonNode in, String field) {
-    JsonNode node = in.get(field);
-    if (node == null || node.isNull()) return false;
-    if (node.isBoolean()) return node.booleanValue();
-    String s = node.isTextual() ? node.asText().toLowerCase(java.util.Locale.ROOT) : "";
-    if (List.of("true", "1", "yes", "on", "t", "y").contains(s)) return true;
-    if (List.of("false", "0", "no", "off", "f", "n").contains(s)) return false;
-    throw ApiError.badRequest("Invalid input for field/attribute " + field + ". Value: " + node.asText()
-        + ". It is not a valid boolean.");
-  }
-
   /** Cinder's backup sort keys. */
   private static final CinderPaging<Backup> PAGING = new CinderPaging<>(Map.of(
       "name", Backup::name, "display_name", Backup::name, "status", Backup::status, "size", Backup::size,
@@ -137,11 +126,7 @@ final class BackupRoutes extends ServiceRoutes {
         Optional.ofNullable(q.get("volume_id")), CinderPaging.MAX_ROWS);
     String collection = base + (detail ? "/backups/detail" : "/backups");
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
-      CinderPaging.Page<Backup> page = PAGING.page(found, q, collection);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("backups", page.rows().stream().map(x -> detail ? detail(x, base) : summary(x, base)).toList());
-      if (!page.links().isEmpty()) body.put("backups_links", page.links());
-      return Json.response(200, body);
+      return PAGING.page(found, q, collection).answer("backups", x -> detail ? detail(x, base) : summary(x, base));
     });
   }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * Cinder's list sorting and paging over the rows a list found (a project's, or all for an admin):
@@ -33,7 +34,15 @@ final class CinderPaging<T> {
   }
 
   /** One page, and its links (a {@code next} link when the page is full). */
-  record Page<T>(List<T> rows, List<Map<String, String>> links) {}
+  record Page<T>(List<T> rows, List<Map<String, String>> links) {
+    /** Cinder's list answer: the rows as {@code name}, each through {@code view}, and {@code name_links} if any. */
+    HttpResponse answer(String name, Function<T, Object> view) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put(name, rows.stream().map(view).toList());
+      if (!links.isEmpty()) body.put(name + "_links", links);
+      return Json.response(200, body);
+    }
+  }
 
   /** The page of {@code rows} the query asks for; {@code collection} is the list's URL, without query. */
   Page<T> page(List<T> rows, Map<String, String> q, String collection) {

@@ -15,6 +15,7 @@ import nimbus.edge.identity.IdentityService;
 import nimbus.edge.identity.Token;
 import nimbus.edge.identity.TokenCodec;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
@@ -68,20 +69,10 @@ final class DashboardEvents {
     opened.values().removeIf(expiry -> !expiry.isAfter(now));
     if (opened.putIfAbsent(sealed.get().id(), sealed.get().expiresAt()) != null) return Optional.empty();
     RequestContext ctx = identity.callerOf(token);
-    Source<ServerSentEvent, NotUsed> serverChanges = ActorSource.<ServerChange>actorRef(m -> false,
-            m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
-        .mapMaterializedValue(ref -> {
-          servers.subscribe(ref);
-          return NotUsed.notUsed();
-        })
+    Source<ServerSentEvent, NotUsed> serverChanges = subscribed(servers::subscribe)
         .filter(c -> ctx.isAdmin() || c.projectId().equals(ctx.projectId()))
         .map(c -> event(c, ctx.isAdmin()));
-    Source<ServerSentEvent, NotUsed> resourceChanges = ActorSource.<ResourceChange>actorRef(m -> false,
-            m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
-        .mapMaterializedValue(ref -> {
-          resources.subscribe(ref);
-          return NotUsed.notUsed();
-        })
+    Source<ServerSentEvent, NotUsed> resourceChanges = subscribed(resources::subscribe)
         .filter(c -> c.visibleTo(ctx.projectId(), ctx.isAdmin()))
         .map(DashboardEvents::event);
     Source<ServerSentEvent, NotUsed> beats = Source.tick(HEARTBEAT, HEARTBEAT, ServerSentEvent.heartbeat())
@@ -90,6 +81,15 @@ final class DashboardEvents {
     return Optional.of(Source.single(ServerSentEvent.create("{}", "ready"))
         .concat(serverChanges.merge(resourceChanges).merge(beats))
         .takeWhile(e -> identity.stillValid(token)));
+  }
+
+  /** What a topic publishes from now on, through {@code subscribe}; a slow reader's overflow ends the stream. */
+  private static <T> Source<T, NotUsed> subscribed(java.util.function.Consumer<ActorRef<T>> subscribe) {
+    return ActorSource.<T>actorRef(m -> false, m -> Optional.empty(), BUFFER, OverflowStrategy.fail())
+        .mapMaterializedValue(ref -> {
+          subscribe.accept(ref);
+          return NotUsed.notUsed();
+        });
   }
 
   static ServerSentEvent event(ServerChange c, boolean admin) {

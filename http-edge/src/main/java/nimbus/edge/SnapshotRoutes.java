@@ -85,7 +85,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     // Cinder's schema lets a null through, and then finds no such volume
     if (volume.isNull()) throw ApiError.notFound("Volume None could not be found.");
     if (!volume.isTextual()) throw ApiError.badRequest("Invalid input for field/attribute volume_id. It must be a string.");
-    boolean force = force(in.get("force"));
+    boolean force = VolumeRoutes.flag(in, "force");
     String name = VolumeRoutes.shortText(in, "name").or(() -> VolumeRoutes.shortText(in, "display_name")).orElse("");
     String description = VolumeRoutes.shortText(in, "description")
         .or(() -> VolumeRoutes.shortText(in, "display_description")).orElse("");
@@ -98,16 +98,6 @@ final class SnapshotRoutes extends ServiceRoutes {
   }
 
   /** Cinder's {@code force}: a boolean, or a string it reads strictly as one. */
-  private static boolean force(JsonNode node) {
-    if (node == null || node.isNull()) return false;
-    if (node.isBoolean()) return node.booleanValue();
-    String s = node.isTextual() ? node.asText().toLowerCase(java.util.Locale.ROOT) : "";
-    if (List.of("true", "1", "yes", "on", "t", "y").contains(s)) return true;
-    if (List.of("false", "0", "no", "off", "f", "n").contains(s)) return false;
-    throw ApiError.badRequest("Invalid input for field/attribute force. Value: " + node.asText()
-        + ". It is not a valid boolean.");
-  }
-
   /** Cinder's snapshot sort keys (a snapshot's name sorts as display_name too). */
   private static final CinderPaging<Snapshot> PAGING = new CinderPaging<>(Map.of(
       "name", Snapshot::name, "display_name", Snapshot::name, "status", Snapshot::status, "size", Snapshot::size,
@@ -124,11 +114,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
         Optional.ofNullable(q.get("volume_id")), CinderPaging.MAX_ROWS);
     return readSide(() -> listing.list(query), blocking).thenApply(found -> {
-      CinderPaging.Page<Snapshot> page = PAGING.page(found, q, collection);
-      Map<String, Object> body = new java.util.LinkedHashMap<>();
-      body.put("snapshots", page.rows().stream().map(s -> withUser(view(ctx, s, detail), s, version)).toList());
-      if (!page.links().isEmpty()) body.put("snapshots_links", page.links());
-      return Json.response(200, body);
+      return PAGING.page(found, q, collection).answer("snapshots", s -> withUser(view(ctx, s, detail), s, version));
     });
   }
 
@@ -170,16 +156,16 @@ final class SnapshotRoutes extends ServiceRoutes {
     return sharding.entityRefFor(SnapshotEntity.TYPE_KEY, id);
   }
 
-  /**
-   * Cinder's snapshot view; {@code extended}: with the {@code os-extended-snapshot-attributes}
-   * (shows and detail lists, for those its policy allows).
-   */
   /** Cinder's 3.41 adds the snapshot's {@code user_id} to shows and lists. */
   private static Map<String, Object> withUser(Map<String, Object> view, Snapshot s, Microversion version) {
     if (version.atLeast("3.41")) view.put("user_id", s.userId());
     return view;
   }
 
+  /**
+   * Cinder's snapshot view; {@code extended}: with the {@code os-extended-snapshot-attributes}
+   * (shows and detail lists, for those its policy allows).
+   */
   private Map<String, Object> view(RequestContext ctx, Snapshot s, boolean extended) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id());

@@ -38,7 +38,8 @@ final class VolumeFilters {
     String glance = q.get("glance_metadata");
     if (glance != null && version.atLeast(GLANCE_METADATA)) {
       Map<String, String> wanted = glanceMetadata(glance);
-      kept = kept.and(v -> v.image().isPresent() && imageMetadata(v).entrySet().containsAll(wanted.entrySet()));
+      kept = kept.and(v -> v.image().isPresent()
+          && VolumeRoutes.imageMetadata(v.image().get()).entrySet().containsAll(wanted.entrySet()));
     }
     if (q.containsKey("group_id") && version.atLeast(GROUP)) kept = v -> false;
     return kept;
@@ -69,14 +70,6 @@ final class VolumeFilters {
       m.put(e.getKey(), e.getValue().asText());
     }
     return m;
-  }
-
-  /** The image properties a volume made from an image shows, as its view names them. */
-  private static Map<String, String> imageMetadata(Volume v) {
-    var i = v.image().orElseThrow();
-    return Map.of("image_id", i.imageId(), "image_name", i.name(), "container_format", i.containerFormat(),
-        "disk_format", i.diskFormat(), "min_disk", String.valueOf(i.minDisk()), "min_ram", String.valueOf(i.minRam()),
-        "size", String.valueOf(i.size()), "checksum", i.checksum());
   }
 
   /** A volume's view at {@code version}. */

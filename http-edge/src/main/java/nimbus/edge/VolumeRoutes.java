@@ -242,12 +242,8 @@ final class VolumeRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, Microversion version, Map<String, String> q,
       boolean detail, String base, String collection) {
     return listed(ctx, version, q).thenApply(found -> {
-      CinderPaging.Page<Volume> page = PAGING.page(found, q, base + collection);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("volumes", page.rows().stream().map(v -> detail ? VolumeFilters.shown(view(v, base), version)
-          : summary(v, base)).toList());
-      if (!page.links().isEmpty()) body.put("volumes_links", page.links());
-      return Json.response(200, body);
+      return PAGING.page(found, q, base + collection).answer("volumes",
+          v -> detail ? VolumeFilters.shown(view(v, base), version) : summary(v, base));
     });
   }
 
@@ -292,6 +288,18 @@ final class VolumeRoutes extends ServiceRoutes {
   /** A query's boolean, as Cinder reads one. */
   static boolean truthy(String value) {
     return value != null && List.of("true", "1", "yes", "on", "t", "y").contains(value.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** A body's boolean {@code field} of {@code in}, as Cinder reads one (absent: false); else 400. */
+  static boolean flag(JsonNode in, String field) {
+    JsonNode node = in.get(field);
+    if (node == null || node.isNull()) return false;
+    if (node.isBoolean()) return node.booleanValue();
+    String s = node.isTextual() ? node.asText().toLowerCase(java.util.Locale.ROOT) : "";
+    if (List.of("true", "1", "yes", "on", "t", "y").contains(s)) return true;
+    if (List.of("false", "0", "no", "off", "f", "n").contains(s)) return false;
+    throw ApiError.badRequest("Invalid input for field/attribute " + field + ". Value: " + node.asText()
+        + ". It is not a valid boolean.");
   }
 
   /** The volume, if the caller may see it (its project's, or any for the cloud's admin); else 404. */
@@ -398,7 +406,7 @@ final class VolumeRoutes extends ServiceRoutes {
   }
 
   /** The image's properties as Cinder copies them to a volume made from it (all strings, as Cinder shows them). */
-  private static Map<String, String> imageMetadata(nimbus.storage.VolumeImage i) {
+  static Map<String, String> imageMetadata(nimbus.storage.VolumeImage i) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("image_id", i.imageId());
     m.put("image_name", i.name());

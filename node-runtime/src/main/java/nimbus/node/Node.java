@@ -263,7 +263,8 @@ public final class Node implements AutoCloseable {
    * them); none under libvirt's test driver, whose volumes have no files.
    */
   private static Optional<nimbus.node.storage.NbdExports> nbdExports(NimbusSettings settings, ActorSystem<?> sys) {
-    if (settings.host().domainType().equals("test")) return Optional.empty();
+    // an RBD host's volumes are attached straight from the cluster: it exports nothing
+    if (settings.host().domainType().equals("test") || settings.volumeBackend().rbd()) return Optional.empty();
     nimbus.node.storage.NbdPorts ports;
     try {
       ports = nimbus.node.storage.NbdPorts.parse(settings.volumeBackend().nbdPorts());

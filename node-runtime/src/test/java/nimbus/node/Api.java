@@ -136,15 +136,17 @@ final class Api {
 
   /** A request at compute microversion {@code version} (Nova's OpenStack-API-Version header). */
   Reply atVersion(String version, String method, String path, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .header("OpenStack-API-Version", "compute " + version)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+    return atServiceVersion("compute " + version, method, path, body);
   }
 
   /** A request at volume microversion {@code version} (Cinder's OpenStack-API-Version header). */
   Reply atVolumeVersion(String version, String method, String path, String body) {
+    return atServiceVersion("volume " + version, method, path, body);
+  }
+
+  private Reply atServiceVersion(String serviceVersion, String method, String path, String body) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .header("OpenStack-API-Version", "volume " + version)
+        .header("OpenStack-API-Version", serviceVersion)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
   }
 

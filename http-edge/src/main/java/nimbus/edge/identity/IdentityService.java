@@ -189,9 +189,7 @@ public final class IdentityService {
   /** The token a string holds if it is genuine, unexpired and not revoked. No I/O. */
   public Optional<Token> validate(String text) {
     if (text == null || text.isEmpty()) return Optional.empty();
-    return codec.decode(text)
-        .filter(t -> t.expiresAt().isAfter(Instant.now()))
-        .filter(t -> !revocations.isRevoked(t));
+    return codec.decode(text).filter(this::stillValid);
   }
 
   /** A ticket standing for {@code token} until {@code expiresAt} ({@link TokenCodec#encodeTicket}). */

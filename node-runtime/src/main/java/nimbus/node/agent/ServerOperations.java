@@ -296,17 +296,18 @@ public final class ServerOperations {
   }
 
   private List<DomainSpec.Volume> withCephSecrets(List<DomainSpec.Volume> volumes) {
-    volumes.forEach(v -> cephSecret(v.path()));
+    volumes.stream().map(DomainSpec.Volume::path).filter(nimbus.storage.RbdSource::isRbd)
+        .map(p -> nimbus.storage.RbdSource.parse(p).user()).distinct().forEach(this::defineCephSecret);
     return volumes;
   }
 
-  /**
-   * For a volume in Ceph, its user's key defined as the libvirt secret its disk names, from this
-   * host's own keyring (never from the answer, which names only the user).
-   */
+  /** For a volume in Ceph, its user's key defined as the libvirt secret its disk names. */
   private void cephSecret(String exported) {
-    if (!nimbus.storage.RbdSource.isRbd(exported)) return;
-    String user = nimbus.storage.RbdSource.parse(exported).user();
+    if (nimbus.storage.RbdSource.isRbd(exported)) defineCephSecret(nimbus.storage.RbdSource.parse(exported).user());
+  }
+
+  /** {@code user}'s key from this host's own keyring (never from an answer, which names only the user). */
+  private void defineCephSecret(String user) {
     Path keyring = cephKeyring.orElseThrow(() -> new IllegalStateException(
         "this host has no Ceph keyring (nimbus.host.ceph.keyring) to open RBD volumes with"));
     byte[] key;

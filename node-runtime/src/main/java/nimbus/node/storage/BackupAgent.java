@@ -98,11 +98,6 @@ public final class BackupAgent {
     }
     busy.put(backupId, new Work(what, new ArrayList<>(List.of(asker))));
     ctx.pipeToSelf(CompletableFuture.supplyAsync(work, blocking), (value, e) -> new Finished(backupId,
-        e == null ? StatusReply.success(value) : StatusReply.error(reason(e))));
-  }
-
-  private static String reason(Throwable e) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        e == null ? StatusReply.success(value) : StatusReply.error(StorageAgent.reason(e))));
   }
 }

@@ -27,7 +27,6 @@ import nimbus.storage.BackupHostCommand;
  * serialized: a chunk is never removed while a backup that needs it is being stored.
  */
 public final class BackupChunks {
-  private static final Pattern HASH = Pattern.compile("[0-9a-f]{128}");
   private static final Pattern ID = Pattern.compile("[0-9A-Za-z-]{1,64}");
   /** How a manifest writes a chunk of zeros (stored as nothing). */
   private static final String ZEROS = "-";
@@ -147,7 +146,7 @@ public final class BackupChunks {
           buffer.clear();
           buffer.put(new byte[chunkBytes]).flip();
         } else {
-          if (!HASH.matcher(hash).matches()) throw new StorageException("Not a chunk's name: " + hash, null);
+          if (!nimbus.storage.StoredFile.SHA512.matcher(hash).matches()) throw new StorageException("Not a chunk's name: " + hash, null);
           try (FileChannel in = FileChannel.open(chunk(hash), StandardOpenOption.READ)) {
             if (in.size() > chunkBytes) throw new StorageException("Chunk " + hash + " is corrupt", null);
             fill(in, buffer);

@@ -317,7 +317,8 @@ public final class StorageAgent {
     }
   }
 
-  private static String reason(Throwable e) {
+  /** A failure's own words, unwrapped from the future that carried it. */
+  static String reason(Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     return cause.getMessage() == null ? cause.toString() : cause.getMessage();
   }
