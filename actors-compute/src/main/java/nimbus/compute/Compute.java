@@ -27,9 +27,11 @@ public final class Compute {
         creationSteps, clock, settings.stepRetryInterval(), Optional.of(ctx.getShard())));
     ProjectQuotaEntity.Limits quota = new ProjectQuotaEntity.Limits(settings.quotaInstances(),
         settings.quotaCores(), settings.quotaRamMb());
-    Entities.init(system, ProjectQuotaEntity.TYPE_KEY, ctx -> ProjectQuotaEntity.create(ctx.getEntityId(), quota));
-    Entities.init(system, FlavorCatalogEntity.TYPE_KEY, ctx -> FlavorCatalogEntity.create());
-    Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId()));
+    nimbus.cluster.ResourceChanges changes = nimbus.cluster.ResourceChanges.get(system);
+    Entities.init(system, ProjectQuotaEntity.TYPE_KEY, ctx -> ProjectQuotaEntity.create(ctx.getEntityId(), quota,
+        changes::publish));
+    Entities.init(system, FlavorCatalogEntity.TYPE_KEY, ctx -> FlavorCatalogEntity.create(changes::publish));
+    Entities.init(system, KeypairsEntity.TYPE_KEY, ctx -> KeypairsEntity.create(ctx.getEntityId(), changes::publish));
     Entities.init(system, ServerGroupsEntity.TYPE_KEY, ctx -> ServerGroupsEntity.create(ctx.getEntityId(),
         settings.quotaServerGroups(), settings.quotaServerGroupMembers()));
     Entities.init(system, AggregatesEntity.TYPE_KEY, ctx -> AggregatesEntity.create());

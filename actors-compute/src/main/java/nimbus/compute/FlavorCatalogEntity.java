@@ -6,9 +6,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -23,7 +25,9 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * The cloud's flavors: the built-in ones ({@link Flavor#DEFAULTS}) and those admins create,
  * public or private to the projects given access, with their extra specs. One entity holds the
- * whole catalog: it is small, and ids and names must stay unique.
+ * whole catalog: it is small, and ids and names must stay unique. Each change, once persisted,
+ * is told to {@code changed} (the events API's {@code flavor}: to everyone for a public flavor, to
+ * the projects that had or have access to a private one).
  */
 public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedReplies<
     FlavorCatalogEntity.Command, FlavorCatalogEntity.Event, FlavorCatalogEntity.Catalog> {
@@ -75,12 +79,29 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
     }
   }
 
-  public static Behavior<Command> create() {
-    return new FlavorCatalogEntity();
+  private final Consumer<ResourceChange> changed;
+
+  public static Behavior<Command> create(Consumer<ResourceChange> changed) {
+    return new FlavorCatalogEntity(changed);
   }
 
-  private FlavorCatalogEntity() {
+  private FlavorCatalogEntity(Consumer<ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), ENTITY_ID), Entities.JOURNAL_BACKOFF);
+    this.changed = changed;
+  }
+
+  /** Persists a flavor's new entry and tells who could see it before or sees it now. */
+  private ReplyEffect<Event, Catalog> save(Catalog s, Entry next, ActorRef<StatusReply<Entry>> replyTo) {
+    Entry before = s.byId().get(next.flavor().id());
+    return Effect().persist(new FlavorSaved(next)).thenRun(n -> tell(before, next, false))
+        .thenReply(replyTo, n -> StatusReply.success(next));
+  }
+
+  private void tell(Entry before, Entry after, boolean deleted) {
+    Set<String> projects = new HashSet<>(after.projects());
+    if (before != null) projects.addAll(before.projects());
+    boolean everyone = after.isPublic() || (before != null && before.isPublic());
+    changed.accept(new ResourceChange("flavor", after.flavor().id(), "", everyone, List.copyOf(projects), deleted));
   }
 
   @Override
@@ -95,7 +116,8 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Create.class, this::create)
         .onCommand(Delete.class, (s, c) -> s.byId().containsKey(c.id())
-            ? Effect().persist(new FlavorDeleted(c.id())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            ? Effect().persist(new FlavorDeleted(c.id())).thenRun(n -> tell(s.byId().get(c.id()), s.byId().get(c.id()), true))
+                .thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), notFound(c.id())))
         .onCommand(Access.class, this::access)
         .onCommand(SetExtraSpecs.class, (s, c) -> {
@@ -103,8 +125,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
           if (e == null) return Effect().reply(c.replyTo(), notFound(c.id()));
           Map<String, String> specs = new HashMap<>(e.extraSpecs());
           specs.putAll(c.specs());
-          Entry next = new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs));
-          return Effect().persist(new FlavorSaved(next)).thenReply(c.replyTo(), n -> StatusReply.success(next));
+          return save(s, new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs)), c.replyTo());
         })
         .onCommand(UnsetExtraSpec.class, this::unsetExtraSpec)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s)))
@@ -119,7 +140,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
     if (s.byId().values().stream().anyMatch(e -> e.flavor().name().equals(f.name()))) {
       return Effect().reply(c.replyTo(), Rejection.conflict("Flavor with name " + f.name() + " already exists."));
     }
-    return Effect().persist(new FlavorSaved(c.entry())).thenReply(c.replyTo(), n -> StatusReply.success(c.entry()));
+    return save(s, c.entry(), c.replyTo());
   }
 
   private ReplyEffect<Event, Catalog> unsetExtraSpec(Catalog s, UnsetExtraSpec c) {
@@ -130,8 +151,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
     }
     Map<String, String> specs = new HashMap<>(e.extraSpecs());
     specs.remove(c.key());
-    Entry next = new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs));
-    return Effect().persist(new FlavorSaved(next)).thenReply(c.replyTo(), n -> StatusReply.success(next));
+    return save(s, new Entry(e.flavor(), e.isPublic(), e.projects(), Map.copyOf(specs)), c.replyTo());
   }
 
   /** Nova's words for an extra spec a flavor does not have. */
@@ -154,8 +174,7 @@ public final class FlavorCatalogEntity extends EventSourcedBehaviorWithEnforcedR
           : Effect().reply(c.replyTo(), Rejection.notFound("Flavor access not found for " + c.id() + " / "
               + c.projectId() + " combination."));
     }
-    Entry next = new Entry(e.flavor(), false, Set.copyOf(projects), e.extraSpecs());
-    return Effect().persist(new FlavorSaved(next)).thenReply(c.replyTo(), n -> StatusReply.success(next));
+    return save(s, new Entry(e.flavor(), false, Set.copyOf(projects), e.extraSpecs()), c.replyTo());
   }
 
   private static <T> StatusReply<T> notFound(String id) {

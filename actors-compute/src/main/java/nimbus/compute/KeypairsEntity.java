@@ -3,9 +3,11 @@ package nimbus.compute;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import nimbus.cluster.CborSerializable;
 import nimbus.cluster.Entities;
 import nimbus.cluster.Rejection;
+import nimbus.cluster.ResourceChange;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -18,7 +20,9 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 
 /**
  * One user's keypairs, keyed by the user's id: keypairs belong to users (not projects), names
- * are unique per user, and a user's list is one question to one entity.
+ * are unique per user, and a user's list is one question to one entity. Each change, once
+ * persisted, is told to {@code changed} (the events API's {@code keypair}, the name as its id, for
+ * the user alone).
  */
 public final class KeypairsEntity
     extends EventSourcedBehaviorWithEnforcedReplies<KeypairsEntity.Command, KeypairsEntity.Event, KeypairsEntity.State> {
@@ -53,12 +57,21 @@ public final class KeypairsEntity
   /** All of a user's keypairs. */
   public record State(Map<String, Keypair> byName) implements CborSerializable {}
 
-  public static Behavior<Command> create(String userId) {
-    return new KeypairsEntity(userId);
+  private final String userId;
+  private final Consumer<ResourceChange> changed;
+
+  public static Behavior<Command> create(String userId, Consumer<ResourceChange> changed) {
+    return new KeypairsEntity(userId, changed);
   }
 
-  private KeypairsEntity(String userId) {
+  private KeypairsEntity(String userId, Consumer<ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), userId), Entities.JOURNAL_BACKOFF);
+    this.userId = userId;
+    this.changed = changed;
+  }
+
+  private void tell(String name, boolean deleted) {
+    changed.accept(ResourceChange.personal("keypair", name, userId, deleted));
   }
 
   @Override
@@ -76,10 +89,12 @@ public final class KeypairsEntity
           if (s.byName().size() >= MAX_KEYPAIRS) {
             return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.FORBIDDEN, "Quota exceeded, too many key pairs."));
           }
-          return Effect().persist(new KeypairAdded(c.keypair())).thenReply(c.replyTo(), n -> StatusReply.success(c.keypair()));
+          return Effect().persist(new KeypairAdded(c.keypair()))
+              .thenRun(n -> tell(c.keypair().name(), false)).thenReply(c.replyTo(), n -> StatusReply.success(c.keypair()));
         })
         .onCommand(Remove.class, (s, c) -> s.byName().containsKey(c.name())
-            ? Effect().persist(new KeypairRemoved(c.name())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            ? Effect().persist(new KeypairRemoved(c.name()))
+                .thenRun(n -> tell(c.name(), true)).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), notFound(c.name())))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), s.byName().containsKey(c.name())
             ? StatusReply.success(s.byName().get(c.name())) : notFound(c.name())))

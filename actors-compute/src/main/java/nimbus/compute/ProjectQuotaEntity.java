@@ -82,14 +82,29 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
   }
 
   public static Behavior<Command> create(String projectId, Limits defaults) {
-    return new ProjectQuotaEntity(projectId, defaults);
+    return create(projectId, defaults, change -> {});
   }
 
-  private final Limits defaults;
+  /** The project's quota; a change of its limits, once persisted, is told to {@code changed} (the events API's {@code quota}). */
+  public static Behavior<Command> create(String projectId, Limits defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
+    return new ProjectQuotaEntity(projectId, defaults, changed);
+  }
 
-  private ProjectQuotaEntity(String projectId, Limits defaults) {
+  private final String projectId;
+  private final Limits defaults;
+  private final java.util.function.Consumer<nimbus.cluster.ResourceChange> changed;
+
+  private ProjectQuotaEntity(String projectId, Limits defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
+    this.projectId = projectId;
     this.defaults = defaults;
+    this.changed = changed;
+  }
+
+  private void tell() {
+    changed.accept(nimbus.cluster.ResourceChange.owned("quota", projectId, projectId, false));
   }
 
   @Override
@@ -108,11 +123,11 @@ public final class ProjectQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
                 && !q.held().get(c.serverId()).equals(c.resources())
             ? Effect().persist(new Reserved(Map.of(c.serverId(), c.resources()))).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
-        .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits()))
+        .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(c.limits())).thenRun(n -> tell())
             .thenReply(c.replyTo(), StatusReply::success))
         .onCommand(ClearLimits.class, (q, c) -> q.limits().isEmpty()
             ? Effect().reply(c.replyTo(), StatusReply.success(q))
-            : Effect().persist(new LimitsCleared()).thenReply(c.replyTo(), StatusReply::success))
+            : Effect().persist(new LimitsCleared()).thenRun(n -> tell()).thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
         .build();
   }

@@ -77,15 +77,26 @@ public final class NetworkQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
     }
   }
 
-  public static Behavior<Command> create(String projectId, Map<String, Integer> defaults) {
-    return new NetworkQuotaEntity(projectId, defaults);
+  /** The project's quota; a change of its limits, once persisted, is told to {@code changed} (the events API's {@code quota}). */
+  public static Behavior<Command> create(String projectId, Map<String, Integer> defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
+    return new NetworkQuotaEntity(projectId, defaults, changed);
   }
 
+  private final String projectId;
   private final Map<String, Integer> defaults;
+  private final java.util.function.Consumer<nimbus.cluster.ResourceChange> changed;
 
-  private NetworkQuotaEntity(String projectId, Map<String, Integer> defaults) {
+  private NetworkQuotaEntity(String projectId, Map<String, Integer> defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
+    this.projectId = projectId;
     this.defaults = Map.copyOf(defaults);
+    this.changed = changed;
+  }
+
+  private void tell() {
+    changed.accept(nimbus.cluster.ResourceChange.owned("quota", projectId, projectId, false));
   }
 
   @Override
@@ -100,9 +111,9 @@ public final class NetworkQuotaEntity extends EventSourcedBehaviorWithEnforcedRe
         .onCommand(Release.class, (q, c) -> q.held().values().stream().anyMatch(ids -> c.ids().stream().anyMatch(ids::contains))
             ? Effect().persist(new Released(List.copyOf(c.ids()))).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
-        .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(Map.copyOf(c.limits())))
+        .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(Map.copyOf(c.limits()))).thenRun(n -> tell())
             .thenReply(c.replyTo(), StatusReply::success))
-        .onCommand(ResetLimits.class, (q, c) -> Effect().persist(new LimitsReset())
+        .onCommand(ResetLimits.class, (q, c) -> Effect().persist(new LimitsReset()).thenRun(n -> tell())
             .thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
         .build();

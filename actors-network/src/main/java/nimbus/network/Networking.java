@@ -50,8 +50,9 @@ public final class Networking {
     Entities.initRemembered(system, FloatingIpEntity.TYPE_KEY,
         ctx -> FloatingIpEntity.create(ctx.getEntityId(), routerClaims, settings.stepRetryInterval(), clock,
             java.util.Optional.of(ctx.getShard())));
+    ResourceChanges quotaChanges = ResourceChanges.get(system);
     Entities.init(system, NetworkQuotaEntity.TYPE_KEY,
-        ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota()));
+        ctx -> NetworkQuotaEntity.create(ctx.getEntityId(), settings.defaultQuota(), quotaChanges::publish));
     Entities.init(system, SubnetPoolEntity.TYPE_KEY, ctx -> SubnetPoolEntity.create(ctx.getEntityId(), clock));
     Entities.init(system, SegmentPoolEntity.TYPE_KEY, ctx -> pool(ctx.getEntityId(), settings));
   }

@@ -32,8 +32,9 @@ public final class Storage {
     ShardedBackupClaims backupClaims = new ShardedBackupClaims(system, stepRetry);
     Entities.initRemembered(system, BackupEntity.TYPE_KEY, ctx -> BackupEntity.create(ctx.getEntityId(), backupClaims,
         stepRetry, clock, java.util.Optional.of(ctx.getShard())));
+    nimbus.cluster.ResourceChanges quotaChanges = nimbus.cluster.ResourceChanges.get(system);
     Entities.init(system, VolumeQuotaEntity.TYPE_KEY,
-        ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS));
+        ctx -> VolumeQuotaEntity.create(ctx.getEntityId(), VolumeQuotaEntity.DEFAULTS, quotaChanges::publish));
     Entities.init(system, VolumeTypeCatalogEntity.TYPE_KEY, ctx -> VolumeTypeCatalogEntity.create());
   }
 

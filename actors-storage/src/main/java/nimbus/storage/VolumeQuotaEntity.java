@@ -165,14 +165,25 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
   }
 
   public static Behavior<Command> create(String projectId, Map<String, Integer> defaults) {
-    return new VolumeQuotaEntity(projectId, defaults);
+    return create(projectId, defaults, change -> {});
   }
 
-  private final Map<String, Integer> defaults;
+  /** The project's quota; a change of its limits, once persisted, is told to {@code changed} (the events API's {@code quota}). */
+  public static Behavior<Command> create(String projectId, Map<String, Integer> defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
+    return new VolumeQuotaEntity(projectId, defaults, changed);
+  }
 
-  private VolumeQuotaEntity(String projectId, Map<String, Integer> defaults) {
+  private final String projectId;
+  private final Map<String, Integer> defaults;
+  private final java.util.function.Consumer<nimbus.cluster.ResourceChange> changed;
+
+  private VolumeQuotaEntity(String projectId, Map<String, Integer> defaults,
+      java.util.function.Consumer<nimbus.cluster.ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), projectId), Entities.JOURNAL_BACKOFF);
+    this.projectId = projectId;
     this.defaults = Map.copyOf(defaults);
+    this.changed = changed;
   }
 
   @Override
@@ -196,6 +207,7 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
             ? Effect().persist(new BackupReleased(c.backupId())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(SetLimits.class, (q, c) -> Effect().persist(new LimitsSet(Map.copyOf(c.limits())))
+            .thenRun(n -> changed.accept(nimbus.cluster.ResourceChange.owned("quota", projectId, projectId, false)))
             .thenReply(c.replyTo(), StatusReply::success))
         .onCommand(Get.class, (q, c) -> Effect().reply(c.replyTo(), StatusReply.success(q)))
         .build();

@@ -30,7 +30,7 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * behind a load balancer. Each node refuses a ticket it has already opened; a ticket could open
  * one stream on each of the nodes within its life, each for the same token. A stream carries the
  * changes its token may see (its project's; shared networks and public images to everyone; every
- * one for the cloud's admin) and ends when the token expires or is revoked.
+ * one for the cloud's admin; a key pair to its user alone) and ends when the token expires or is revoked.
  */
 final class DashboardEvents {
   static final Duration TICKET_LIFETIME = Duration.ofSeconds(30);
@@ -73,7 +73,7 @@ final class DashboardEvents {
         .filter(c -> ctx.isAdmin() || c.projectId().equals(ctx.projectId()))
         .map(c -> event(c, ctx.isAdmin()));
     Source<ServerSentEvent, NotUsed> resourceChanges = subscribed(resources::subscribe)
-        .filter(c -> c.visibleTo(ctx.projectId(), ctx.isAdmin()))
+        .filter(c -> c.visibleTo(ctx.projectId(), ctx.userId(), ctx.isAdmin()))
         .map(DashboardEvents::event);
     Source<ServerSentEvent, NotUsed> beats = Source.tick(HEARTBEAT, HEARTBEAT, ServerSentEvent.heartbeat())
         .mapMaterializedValue(c -> NotUsed.notUsed());

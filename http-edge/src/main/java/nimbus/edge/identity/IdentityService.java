@@ -41,6 +41,7 @@ public final class IdentityService {
   private final TokenCodec codec;
   private final PasswordHasher hasher = new PasswordHasher();
   private final Revocations revocations;
+  private final nimbus.cluster.ResourceChanges changes;
   private final Executor blocking;
   /** Password checks running or queued: bounded, so a flood of logins cannot grow the queue. */
   private final java.util.concurrent.Semaphore pendingChecks;
@@ -53,6 +54,7 @@ public final class IdentityService {
     this.settings = settings;
     this.codec = codec;
     this.revocations = Revocations.get(system);
+    this.changes = nimbus.cluster.ResourceChanges.get(system);
     this.blocking = blocking;
     this.pendingChecks = new java.util.concurrent.Semaphore(settings.maxPendingPasswordChecks());
     this.timeout = timeout;
@@ -96,9 +98,38 @@ public final class IdentityService {
     return entity.askWithStatus(r -> new IdentityEntity.GetLogin(user, scope, r), timeout);
   }
 
-  /** Sends a change to the catalog. */
+  /**
+   * Sends a change to the catalog; once it is persisted, a change of a project, user, role or role
+   * assignment goes on the resource changes' topic, for the cloud's admin (who alone lists them).
+   */
   public CompletionStage<Done> change(Function<ActorRef<StatusReply<Done>>, IdentityEntity.Command> command) {
-    return entity.askWithStatus(command::apply, timeout);
+    java.util.concurrent.atomic.AtomicReference<IdentityEntity.Command> sent = new java.util.concurrent.atomic.AtomicReference<>();
+    return entity.<Done>askWithStatus(r -> {
+      IdentityEntity.Command c = command.apply(r);
+      sent.set(c);
+      return c;
+    }, timeout).thenApply(done -> {
+      changeOf(sent.get()).ifPresent(changes::publish);
+      return done;
+    });
+  }
+
+  /** What the events API tells of a catalog change (its kind and the resource's id), if it tells it. */
+  static Optional<nimbus.cluster.ResourceChange> changeOf(IdentityEntity.Command c) {
+    if (c instanceof IdentityEntity.SaveProject s) return Optional.of(told("project", s.project().id(), false));
+    if (c instanceof IdentityEntity.DeleteProject d) return Optional.of(told("project", d.id(), true));
+    if (c instanceof IdentityEntity.SaveUser s) return Optional.of(told("user", s.user().id(), false));
+    if (c instanceof IdentityEntity.DeleteUser d) return Optional.of(told("user", d.id(), true));
+    if (c instanceof IdentityEntity.SaveRole s) return Optional.of(told("role", s.role().id(), false));
+    if (c instanceof IdentityEntity.DeleteRole d) return Optional.of(told("role", d.id(), true));
+    // an assignment is told by its user's id: the page reads the user's assignments again
+    if (c instanceof IdentityEntity.Assign a) return Optional.of(told("role_assignment", a.assignment().userId(), false));
+    if (c instanceof IdentityEntity.Unassign a) return Optional.of(told("role_assignment", a.assignment().userId(), true));
+    return Optional.empty();
+  }
+
+  private static nimbus.cluster.ResourceChange told(String kind, String id, boolean deleted) {
+    return nimbus.cluster.ResourceChange.adminOnly(kind, id, deleted);
   }
 
   public String hash(String password) {
