@@ -1,8 +1,10 @@
 // The admin's flavors page: every flavor, private ones too (Nova's flavors/detail?is_public=None),
 // creating one (name, vCPUs, RAM, disk, public or not) and deleting one. A member who opens it
 // sees the flavors the project may use; Nova refuses their create and delete in its words.
+// Follows the live feed (a flavor made or deleted anywhere shows here).
 import { api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, refuse } from './dom.js';
+import * as live from './live.js';
 
 const PATH = '/compute/v2.1/flavors';
 const COLUMNS = ['Name', 'ID', 'vCPUs', 'RAM', 'Disk', 'Public', 'Actions'];
@@ -56,6 +58,7 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['flavor'], load);
   load();
-  return null;
+  return unfollow;
 }

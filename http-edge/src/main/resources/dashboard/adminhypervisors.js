@@ -1,8 +1,10 @@
 // The admin's hypervisors page: each host's state, its vCPUs and RAM used of its total as usage
 // bars, and its running servers, from Nova's os-hypervisors/detail at microversion 2.1 (the one
-// whose detail still carries the usage). Admin only: a member's page shows Nova's refusal.
+// whose detail still carries the usage). Admin only: a member's page shows Nova's refusal. The
+// usage follows the live feed's server changes (a server placed, resized or deleted anywhere).
 import { api } from './api.js';
 import { el, table, emptyRow, usageBar, refuse } from './dom.js';
+import * as live from './live.js';
 
 const COLUMNS = ['Name', 'State', 'Status', 'vCPUs', 'RAM', 'Running VMs'];
 
@@ -18,7 +20,8 @@ export function render(main) {
   const summary = el('p', { id: 'hypervisors-summary', class: 'notice' });
   main.append(heading, summary, table('Hypervisors', COLUMNS, body));
 
-  api.get('/compute/v2.1/os-hypervisors/detail').then(({ hypervisors }) => {
+  let refused = false;
+  const load = () => api.get('/compute/v2.1/os-hypervisors/detail').then(({ hypervisors }) => {
     body.replaceChildren(...hypervisors.map((h) => el('tr', { 'data-id': h.id },
       el('td', { class: 'name' }, h.hypervisor_hostname),
       el('td', { class: 'state' }, h.state),
@@ -29,6 +32,11 @@ export function render(main) {
     if (hypervisors.length === 0) body.append(emptyRow(COLUMNS.length, 'No hypervisors have reported.'));
     summary.textContent = `${hypervisors.length} hypervisor${hypervisors.length === 1 ? '' : 's'}, `
       + `${hypervisors.filter((h) => h.state === 'up').length} up.`;
-  }, (e) => refuse(main, heading, e));
-  return null;
+  }, (e) => {
+    refused = true;
+    refuse(main, heading, e);
+  });
+  const unfollow = live.follow(['server'], () => (refused ? null : load()));
+  load();
+  return unfollow;
 }

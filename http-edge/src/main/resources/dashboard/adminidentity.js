@@ -1,8 +1,10 @@
 // The admin's identity page, from the node's Keystone: projects (create, delete), users (create
 // with a password, in a project with a role; delete) and role assignments (grant a role to a user
 // on a project, revoke). Keystone refuses a member's lists: their page shows that refusal only.
+// Follows the live feed: the catalog changed anywhere (the CLI, another admin) shows here.
 import { all, api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow, refuse } from './dom.js';
+import * as live from './live.js';
 
 const KEYSTONE = '/identity/v3';
 const PROJECTS = ['Name', 'ID', 'Description', 'Enabled', 'Actions'];
@@ -138,6 +140,7 @@ export function render(main) {
     act(() => api.put(grantPath(value('grant-project'), value('grant-user'), value('grant-role'))));
   });
 
+  const unfollow = live.follow(['project', 'user', 'role', 'role_assignment'], load);
   load();
-  return null;
+  return unfollow;
 }

@@ -38,6 +38,7 @@ export function render(main) {
   // the admin's feed carries every project's servers: a status changes in place, a new or
   // deleted server reloads the list
   const unsubscribe = live.subscribe((change) => {
+    if (change.ready) return; // the follow below reloads at each (re)open
     const status = known.has(change.id) && body.querySelector(`tr[data-id="${CSS.escape(change.id)}"] td.status`);
     if (status && change.status !== 'DELETED') {
       status.textContent = change.status;
@@ -46,6 +47,11 @@ export function render(main) {
       load();
     }
   });
+  // a project's or flavor's new name
+  const unfollow = live.follow(['project', 'flavor'], load);
   load();
-  return unsubscribe;
+  return () => {
+    unsubscribe();
+    unfollow();
+  };
 }

@@ -1,8 +1,11 @@
 // The admin's quotas page: a chosen project's limits in each service (Nova's and Cinder's
 // os-quota-sets/{project}, Neutron's quotas/{project}), each one changeable on its own (-1: no
 // limit). The project list is Keystone's, which refuses a member: their page shows that only.
+// Follows the live feed: a limit changed anywhere (the CLI, another admin) or a new project shows
+// here, keeping what is typed in the fields.
 import { api, current } from './api.js';
-import { el, errorBox, actor, table, field, emptyRow, refuse } from './dom.js';
+import { el, errorBox, actor, table, field, emptyRow, refuse, keepingInput } from './dom.js';
+import * as live from './live.js';
 
 const COLUMNS = ['Quota', 'Limit', 'Change'];
 
@@ -29,15 +32,15 @@ export function render(main) {
 
   async function load() {
     try {
-      if (!shown) {
-        const projects = (await api.get('/identity/v3/projects')).projects.sort((a, b) => a.name.localeCompare(b.name));
-        picker.replaceChildren(...projects.map((p) => el('option', { value: p.id, selected: p.id === current().project.id }, p.name)));
-        shown = true;
-      }
+      const projects = (await api.get('/identity/v3/projects')).projects.sort((a, b) => a.name.localeCompare(b.name));
+      const chosen = shown ? picker.value : current().project.id;
+      picker.replaceChildren(...projects.map((p) => el('option', { value: p.id, selected: p.id === chosen }, p.name)));
+      shown = true;
       const project = picker.value;
       const sets = await Promise.all(SERVICES.map((s) => api.get(s.path(project)).then((r) => ({ values: s.read(r) }),
         (e) => ({ error: e.message }))));
-      sections.replaceChildren(...SERVICES.map((s, i) => section(s, project, sets[i])));
+      if (project !== picker.value) return; // another project was chosen meanwhile: its load shows it
+      keepingInput(sections, () => sections.replaceChildren(...SERVICES.map((s, i) => section(s, project, sets[i]))));
     } catch (e) {
       if (shown) message.replaceChildren(errorBox(e.message));
       else refuse(main, heading, e);
@@ -61,6 +64,7 @@ export function render(main) {
   }
 
   const act = actor(message, load);
+  const unfollow = live.follow(['quota', 'project'], load);
   load();
-  return null;
+  return unfollow;
 }

@@ -39,7 +39,10 @@ export function errorBox(message) {
 export function keepingInput(root, render) {
   const values = new Map();
   root.querySelectorAll('input[id], select[id], textarea[id]').forEach((field) => {
-    if (field.type !== 'file' && field.type !== 'checkbox' && field.type !== 'radio') values.set(field.id, field.value);
+    if (field.type === 'file' || field.type === 'checkbox' || field.type === 'radio') return;
+    // a field as the page filled it (a quota's limit) takes the new value: only what was typed stays
+    if (field.tagName !== 'SELECT' && field.value === field.defaultValue) return;
+    values.set(field.id, field.value);
   });
   const focused = root.contains(document.activeElement) ? document.activeElement.id : '';
   render();

@@ -1,6 +1,6 @@
 // The instances page: the project's servers (every project's for the cloud's admin, with their
 // hosts), their actions, and the launch dialog. Rows follow the live feed: a change made
-// anywhere shows here without a reload.
+// anywhere shows here without a reload, in its own row only (never the whole list read again).
 import { api, canChange } from './api.js';
 import { el, errorBox, addressText, readOnlyNotice } from './dom.js';
 import * as live from './live.js';
@@ -142,17 +142,56 @@ export function render(main) {
 
   function row(server) {
     const tr = el('tr', { 'data-id': server.id },
-      el('td', { class: 'name' }, el('a', { href: '#/servers/' + encodeURIComponent(server.id) }, server.name)),
+      el('td', { class: 'name' }, el('a', { href: '#/servers/' + encodeURIComponent(server.id) })),
       el('td', { class: 'status' }),
       el('td', { class: 'task' }),
-      el('td', { class: 'addresses' }, addressText(server.addresses)),
-      el('td', {}, lookup.flavor.get(server.flavor.id) || server.flavor.id),
-      el('td', {}, server.image && server.image.id ? (lookup.image.get(server.image.id) || server.image.id) : ''),
-      withHost ? el('td', { class: 'host' }, server['OS-EXT-SRV-ATTR:host'] || '') : null,
+      el('td', { class: 'addresses' }),
+      el('td', { class: 'flavor' }),
+      el('td', { class: 'image' }),
+      withHost ? el('td', { class: 'host' }) : null,
       changes ? el('td', { class: 'actions' }) : null);
     rows.set(server.id, tr);
-    update(tr, { name: server.name, status: server.status, task_state: server['OS-EXT-STS:task_state'] });
+    fill(tr, server);
     return tr;
+  }
+
+  /** Puts a server's details in its row's cells (the row itself stays: no other row is touched). */
+  function fill(tr, server) {
+    const text = (selector, value) => {
+      const cell = tr.querySelector(selector);
+      if (cell && cell.textContent !== value) cell.textContent = value;
+    };
+    text('.addresses', addressText(server.addresses));
+    text('.flavor', lookup.flavor.get(server.flavor.id) || server.flavor.id);
+    text('.image', server.image && server.image.id ? (lookup.image.get(server.image.id) || server.image.id) : '');
+    text('.host', server['OS-EXT-SRV-ATTR:host'] || '');
+    update(tr, { name: server.name, status: server.status, task_state: server['OS-EXT-STS:task_state'] });
+  }
+
+  /**
+   * A pushed change's status is in its row at once; then the row's other cells (addresses, flavor,
+   * host: they change without a status of their own) are read again from that one server's
+   * details. A burst of changes to one server reads it at most twice: once under way, once after.
+   */
+  const rereading = new Map(); // id -> whether a change came while its details were on their way
+  async function reread(id) {
+    if (rereading.has(id)) {
+      rereading.set(id, true);
+      return;
+    }
+    rereading.set(id, false);
+    try {
+      const server = (await api.get('/compute/v2.1/servers/' + encodeURIComponent(id))).server;
+      const tr = rows.get(id);
+      // a change that came meanwhile reads it again: its status would be older than the row's
+      if (tr && !rereading.get(id)) fill(tr, server);
+    } catch (e) {
+      // gone: its deletion is on the feed
+    } finally {
+      const again = rereading.get(id);
+      rereading.delete(id);
+      if (again && rows.has(id)) reread(id);
+    }
   }
 
   function update(tr, change) {
@@ -215,6 +254,7 @@ export function render(main) {
       rows.delete(change.id);
     } else if (tr) {
       update(tr, change);
+      reread(change.id);
     } else if (change.status !== 'DELETED') {
       added(change.id);
     }

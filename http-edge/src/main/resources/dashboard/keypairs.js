@@ -1,8 +1,10 @@
 // The key pairs page: the user's key pairs, creating one (Nova makes it and answers its private
 // key once: offered here as a download from a Blob URL, kept nowhere, the URL revoked when the
-// page is left), importing a public key, deleting. Refreshes on its own actions.
+// page is left), importing a public key, deleting. Follows the live feed: a key pair made or
+// deleted anywhere (the CLI, another window) shows here; the feed tells a user of their own only.
 import { api } from './api.js';
 import { el, errorBox, actor, confirmButton, table, field, emptyRow } from './dom.js';
+import * as live from './live.js';
 
 const PATH = '/compute/v2.1/os-keypairs';
 const COLUMNS = ['Name', 'Type', 'Fingerprint', 'Actions'];
@@ -69,6 +71,10 @@ export function render(main) {
     });
   });
 
+  const unfollow = live.follow(['keypair'], load);
   load();
-  return forget;
+  return () => {
+    unfollow();
+    forget();
+  };
 }

@@ -1,7 +1,10 @@
 // The overview: the project's quota usage as bar charts, from the same answers the CLI's
 // `limits show` and `quota show` read (Nova's limits, Cinder's limits, Neutron's quota details), as dom.js's usage bars.
+// Follows the live feed: what the project uses or may use changes with its servers, volumes,
+// network resources and limits, wherever they are changed.
 import { api, current } from './api.js';
 import { el, errorBox, usageBar } from './dom.js';
+import * as live from './live.js';
 
 /** One quota as a labelled bar: {key, label, used, limit} (limit -1: unlimited). */
 function chart({ key, label, used, limit, unit }) {
@@ -41,15 +44,21 @@ async function network(project) {
     .map(([key, label]) => ({ key, label, used: q[key].used, limit: q[key].limit, unit: '' }));
 }
 
+/** The feed's kinds whose changes move the charts: what they count, and the limits themselves. */
+const USED_BY = ['server', 'volume', 'network', 'port', 'router', 'floatingip', 'security_group', 'quota'];
+
 export function render(main) {
   const project = current().project;
   const body = el('div', { id: 'overview', 'aria-busy': 'true' });
   main.append(el('h1', {}, 'Overview of ', project.name), body);
   const settle = (p) => p.then((items) => ({ items }), (e) => ({ items: [], error: e.message }));
-  Promise.all([settle(compute()), settle(volumes(project.id)), settle(network(project.id))]).then(([c, v, n]) => {
-    body.replaceChildren(section('Compute', c.items, c.error), section('Volumes', v.items, v.error),
-      section('Network', n.items, n.error));
-    body.setAttribute('aria-busy', 'false');
-  });
-  return null;
+  const load = () => Promise.all([settle(compute()), settle(volumes(project.id)), settle(network(project.id))])
+    .then(([c, v, n]) => {
+      body.replaceChildren(section('Compute', c.items, c.error), section('Volumes', v.items, v.error),
+        section('Network', n.items, n.error));
+      body.setAttribute('aria-busy', 'false');
+    });
+  const unfollow = live.follow(USED_BY, load);
+  load();
+  return unfollow;
 }

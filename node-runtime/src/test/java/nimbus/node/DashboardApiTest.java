@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The dashboard's files and its events API over real HTTP on an all-in-one node: the headers
  * that keep a page to its own scripts, tickets that open a stream once, and streams that carry
- * only their token's project and end when the token is revoked.
+ * only their token's project (a key pair its user's alone, the identity catalog the admin's, a
+ * private flavor its projects') and end when the token is revoked.
  */
 class DashboardApiTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -173,6 +174,83 @@ class DashboardApiTest {
       Eventually.until(WAIT, ofOne.ended::get);
       assertFalse(ofTwo.ended.get());
     }
+  }
+
+  @Test
+  void keyPairsQuotasFlavorsAndTheIdentityCatalogReachOnlyThoseWhoMayListThem() throws Exception {
+    String a = "kinds-a-" + UUID.randomUUID().toString().substring(0, 8);
+    String b = "kinds-b-" + UUID.randomUUID().toString().substring(0, 8);
+    admin.createUserInProject(a, "pw-a", a, "member");
+    admin.createUserInProject(b, "pw-b", b, "member");
+    Api one = admin.as(a, "pw-a", a);
+    Api two = admin.as(b, "pw-b", b);
+    String projectOfA = admin.get("/identity/v3/projects?name=" + a).body().path("projects").get(0).path("id").asText();
+    String projectOfB = admin.get("/identity/v3/projects?name=" + b).body().path("projects").get(0).path("id").asText();
+    try (Stream ofOne = Stream.open(http, node.apiUrl(), ticket(one));
+        Stream ofTwo = Stream.open(http, node.apiUrl(), ticket(two));
+        Stream ofAdmin = Stream.open(http, node.apiUrl(), ticket(admin))) {
+      ofOne.await("event:ready");
+      ofTwo.await("event:ready");
+      ofAdmin.await("event:ready");
+
+      // a key pair is its user's alone: not even the admin's stream has it
+      keypair(one, "secret-key-of-" + a);
+      ofOne.await("event:keypair");
+      ofOne.await("\"id\":\"secret-key-of-" + a + "\"");
+      // a's project's limits, in each service, go to a (and the admin)
+      put(admin, "/compute/v2.1/os-quota-sets/" + projectOfA, "{\"quota_set\": {\"instances\": 5}}");
+      put(admin, "/network/v2.0/quotas/" + projectOfA, "{\"quota\": {\"port\": 20}}");
+      put(admin, "/volume/v3/" + projectOfA + "/os-quota-sets/" + projectOfA, "{\"quota_set\": {\"volumes\": 4}}");
+      Eventually.until(WAIT, () -> ofOne.lines.stream().filter(l -> l.equals("event:quota")).count() == 3);
+      ofAdmin.await("\"id\":\"" + projectOfA + "\"");
+      // a private flavor to a's project: a and the admin hear of it, b does not; a public one, everyone
+      String privateFlavor = flavor("private-for-" + a, false);
+      assertEquals(200, admin.post("/compute/v2.1/flavors/" + privateFlavor + "/action",
+          "{\"addTenantAccess\": {\"tenant\": \"" + projectOfA + "\"}}").status());
+      ofOne.await("\"id\":\"" + privateFlavor + "\"");
+      ofAdmin.await("\"id\":\"" + privateFlavor + "\"");
+      // the identity catalog is the admin's
+      Api.Reply project = admin.post("/identity/v3/projects", "{\"project\": {\"name\": \"catalog-" + a + "\"}}");
+      assertEquals(201, project.status(), project.raw());
+      String projectId = project.body().path("project").path("id").asText();
+      ofAdmin.await("event:project");
+      ofAdmin.await("\"id\":\"" + projectId + "\"");
+      String publicFlavor = flavor("public-" + a, true);
+      ofOne.await("\"id\":\"" + publicFlavor + "\"");
+      ofTwo.await("\"id\":\"" + publicFlavor + "\"");
+      // the admin's own key pair, after a's: once the admin has it, a's would have come before
+      keypair(admin, "admin-key-" + a);
+      ofAdmin.await("\"id\":\"admin-key-" + a + "\"");
+      assertTrue(ofAdmin.lines.stream().noneMatch(l -> l.contains("secret-key-of-")), ofAdmin.lines.toString());
+      // b's own key pair and limits come after all of a's: none of a's reached b
+      keypair(two, "own-key-of-" + b);
+      put(admin, "/compute/v2.1/os-quota-sets/" + projectOfB, "{\"quota_set\": {\"instances\": 6}}");
+      ofTwo.await("\"id\":\"own-key-of-" + b + "\"");
+      ofTwo.await("\"id\":\"" + projectOfB + "\"");
+      assertTrue(ofTwo.lines.stream().noneMatch(l -> l.contains("secret-key-of-") || l.contains(projectOfA)
+          || l.contains(privateFlavor) || l.contains(projectId)), ofTwo.lines.toString());
+      // nor did the catalog's change reach a: a's own key pair after it is there, the project is not
+      keypair(one, "later-key-of-" + a);
+      ofOne.await("\"id\":\"later-key-of-" + a + "\"");
+      assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains(projectId) || l.equals("event:project")), ofOne.lines.toString());
+    }
+  }
+
+  private static void keypair(Api api, String name) {
+    Api.Reply r = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name + "\"}}");
+    assertEquals(200, r.status(), r.raw());
+  }
+
+  private static void put(Api api, String path, String body) {
+    Api.Reply r = api.send("PUT", path, body);
+    assertEquals(200, r.status(), r.raw());
+  }
+
+  private static String flavor(String name, boolean isPublic) {
+    Api.Reply r = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + name + "\", \"vcpus\": 1,"
+        + " \"ram\": 64, \"disk\": 0, \"os-flavor-access:is_public\": " + isPublic + "}}");
+    assertEquals(200, r.status(), r.raw());
+    return r.body().path("flavor").path("id").asText();
   }
 
   private static String volume(Api api, String project, String name) {

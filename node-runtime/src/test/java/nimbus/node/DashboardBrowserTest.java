@@ -535,6 +535,91 @@ class DashboardBrowserTest {
     assertEquals(List.of(), violations());
   }
 
+  /** Marks the loaded page: the mark is gone if the page is loaded again (a reload, a login). */
+  private void markPage() {
+    ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+  }
+
+  private boolean stillTheSamePage() {
+    return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"));
+  }
+
+  /** Waits for what only a pushed change shows (no page asks again by itself), on the page as it was loaded. */
+  private void pushed(java.util.function.Function<WebDriver, Boolean> condition) {
+    until(WAIT, condition);
+    assertTrue(stillTheSamePage(), "the page was loaded again");
+  }
+
+  @Test
+  void keyPairsQuotasFlavorsAndProjectsChangedThroughTheApiShowOnTheOpenPages() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String user = "live-" + suffix;
+    Api api = member(user);
+    String project = admin.get("/identity/v3/projects?name=" + user).body().path("projects").get(0).path("id").asText();
+    logIn(user, "pw-" + user);
+    markPage();
+
+    // a key pair made and deleted through the API, as the CLI does, while the page is open
+    open("key-pairs");
+    waitFor(By.id("keypair-form"));
+    String keypair = "made-by-api-" + suffix;
+    Api.Reply made = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + keypair + "\"}}");
+    assertEquals(200, made.status(), made.raw());
+    pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "'] td.fingerprint")).stream()
+        .anyMatch(c -> c.getText().equals(made.body().path("keypair").path("fingerprint").asText())));
+    screenshot("key-pairs-pushed");
+    assertEquals(202, api.delete("/compute/v2.1/os-keypairs/" + keypair).status());
+    pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "']")).isEmpty());
+
+    // the project's limits changed by the admin: the overview's chart follows
+    open("overview");
+    waitFor(By.cssSelector("li[data-quota=instances]"));
+    Api.Reply quota = admin.send("PUT", "/compute/v2.1/os-quota-sets/" + project, "{\"quota_set\": {\"instances\": 3}}");
+    assertEquals(200, quota.status(), quota.raw());
+    pushed(d -> "3".equals(d.findElement(By.cssSelector("li[data-quota=instances]")).getAttribute("data-limit")));
+    Api.Reply ports = admin.send("PUT", "/network/v2.0/quotas/" + project, "{\"quota\": {\"port\": 17}}");
+    assertEquals(200, ports.status(), ports.raw());
+    pushed(d -> "17".equals(d.findElement(By.cssSelector("li[data-quota=port]")).getAttribute("data-limit")));
+    // and its usage: a server made through the API counts
+    String server = api.createServer("counted-live", "42");
+    pushed(d -> "1".equals(d.findElement(By.cssSelector("li[data-quota=instances]")).getAttribute("data-used")));
+    assertEquals(List.of(), violations());
+
+    // the admin's pages: a flavor (an HTML name, shown as text) and a project made through the API
+    click(By.id("logout"));
+    logIn("admin", nimbus.testing.TestConfig.ADMIN_PASSWORD);
+    markPage();
+    open("admin-flavors");
+    waitFor(By.cssSelector("#flavors tr"));
+    String hostile = "<img src=x onerror=alert(1)>f-" + suffix;
+    Api.Reply flavor = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + hostile
+        + "\", \"vcpus\": 1, \"ram\": 64, \"disk\": 0}}");
+    assertEquals(200, flavor.status(), flavor.raw());
+    String flavorId = flavor.body().path("flavor").path("id").asText();
+    pushed(d -> d.findElements(By.cssSelector("#flavors tr[data-id='" + flavorId + "'] td.name")).stream()
+        .anyMatch(c -> c.getText().equals(hostile)));
+    assertTrue(browser.findElements(By.tagName("img")).isEmpty());
+    screenshot("admin-flavors-pushed");
+    assertEquals(202, admin.delete("/compute/v2.1/flavors/" + flavorId).status());
+    pushed(d -> d.findElements(By.cssSelector("#flavors tr[data-id='" + flavorId + "']")).isEmpty());
+
+    open("admin-quotas");
+    choose("quota-project", project);
+    until(WAIT, d -> !d.findElements(By.cssSelector("#quotas-compute tr[data-id='compute/cores'][data-project='" + project + "']")).isEmpty());
+    Api.Reply cores = admin.send("PUT", "/compute/v2.1/os-quota-sets/" + project, "{\"quota_set\": {\"cores\": 9}}");
+    assertEquals(200, cores.status(), cores.raw());
+    pushed(d -> d.findElement(By.cssSelector("#quotas-compute tr[data-id='compute/cores'] td.limit")).getText().equals("9"));
+
+    open("admin-identity");
+    waitFor(By.cssSelector("#projects tr"));
+    String projectName = "pushed-" + suffix;
+    Api.Reply created = admin.post("/identity/v3/projects", "{\"project\": {\"name\": \"" + projectName + "\"}}");
+    assertEquals(201, created.status(), created.raw());
+    pushed(d -> !d.findElements(By.xpath("//tbody[@id='projects']/tr[td[@class='name' and text()='" + projectName + "']]")).isEmpty());
+    api.awaitStatus(server, "ACTIVE", WAIT);
+    assertEquals(List.of(), violations());
+  }
+
   @Test
   void aUserLaunchesIntoAServerGroupAndCreatesExtendsAttachesDetachesAndDeletesAVolume() throws Exception {
     String user = "vol-" + UUID.randomUUID().toString().substring(0, 8);
