@@ -203,6 +203,11 @@ export function render(main) {
     tr.querySelector('.task').textContent = change.task_state || '';
     const actions = tr.querySelector('.actions');
     if (!actions) return; // a reader's rows have none
+    // the same status and task again (the row read again after its change): the buttons stay as
+    // they are, an armed Delete too
+    const state = change.status + '/' + (change.task_state || '');
+    if (tr.getAttribute('data-state') === state) return;
+    tr.setAttribute('data-state', state);
     actions.replaceChildren(
       ...ACTIONS.filter((a) => a.when.includes(change.status) && !change.task_state)
         .map((a) => el('button', { type: 'button', 'data-action': a.label, onclick: () => act(id, a.body) }, a.label)),

@@ -199,9 +199,11 @@ class DashboardApiTest {
       ofOne.await("\"id\":\"secret-key-of-" + a + "\"");
       // a's project's limits, in each service, go to a (and the admin)
       put(admin, "/compute/v2.1/os-quota-sets/" + projectOfA, "{\"quota_set\": {\"instances\": 5}}");
+      ofOne.awaitCount("event:quota", 1);
       put(admin, "/network/v2.0/quotas/" + projectOfA, "{\"quota\": {\"port\": 20}}");
+      ofOne.awaitCount("event:quota", 2);
       put(admin, "/volume/v3/" + projectOfA + "/os-quota-sets/" + projectOfA, "{\"quota_set\": {\"volumes\": 4}}");
-      Eventually.until(WAIT, () -> ofOne.lines.stream().filter(l -> l.equals("event:quota")).count() == 3);
+      ofOne.awaitCount("event:quota", 3);
       ofAdmin.await("\"id\":\"" + projectOfA + "\"");
       // a private flavor to a's project: a and the admin hear of it, b does not; a public one, everyone
       String privateFlavor = flavor("private-for-" + a, false);
@@ -298,6 +300,11 @@ class DashboardApiTest {
 
     void await(String fragment) {
       Eventually.until(WAIT, () -> lines.stream().anyMatch(l -> l.contains(fragment)));
+    }
+
+    /** Waits until exactly {@code count} lines are {@code line}. */
+    void awaitCount(String line, long count) {
+      Eventually.until(WAIT, () -> lines.stream().filter(line::equals).count() == count);
     }
 
     @Override
