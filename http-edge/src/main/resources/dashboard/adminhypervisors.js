@@ -1,7 +1,7 @@
 // The admin's hypervisors page: each host's state, its vCPUs and RAM used of its total as usage
 // bars, and its running servers, from Nova's os-hypervisors/detail at microversion 2.1 (the one
 // whose detail still carries the usage). Admin only: a member's page shows Nova's refusal. The
-// usage follows the live feed's server changes (a server placed, resized or deleted anywhere).
+// usage follows the live feed (a host's capacity claimed or released, its inventory reported).
 import { api } from './api.js';
 import { el, table, emptyRow, usageBar, refuse } from './dom.js';
 import * as live from './live.js';
@@ -36,7 +36,7 @@ export function render(main) {
     refused = true;
     refuse(main, heading, e);
   });
-  const unfollow = live.follow(['server'], () => (refused ? null : load()));
+  const unfollow = live.follow(['hypervisor'], () => (refused ? null : load()));
   load();
   return unfollow;
 }

@@ -5,7 +5,7 @@ import { api, current } from './api.js';
 
 /** The resources whose changes the stream tells by id (the page reads the rest through the API). */
 const KINDS = ['volume', 'snapshot', 'image', 'network', 'port', 'router', 'floatingip', 'security_group',
-  'keypair', 'flavor', 'quota', 'project', 'user', 'role', 'role_assignment'];
+  'keypair', 'flavor', 'quota', 'project', 'user', 'role', 'role_assignment', 'hypervisor'];
 
 let source = null;
 let on = false;

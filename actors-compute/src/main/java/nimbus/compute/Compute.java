@@ -36,7 +36,7 @@ public final class Compute {
         settings.quotaServerGroups(), settings.quotaServerGroupMembers()));
     Entities.init(system, AggregatesEntity.TYPE_KEY, ctx -> AggregatesEntity.create());
     Entities.init(system, HostEntity.TYPE_KEY, ctx ->
-        HostEntity.create(ctx.getEntityId(), directory::publish));
+        HostEntity.create(ctx.getEntityId(), directory::publish, changes::publish));
   }
 
   /** On control nodes: the read-side tables and the projections that fill them. */

@@ -104,16 +104,33 @@ public final class HostEntity
   }
 
   public static Behavior<Command> create(String host, Consumer<HostSummary> publisher) {
-    return new HostEntity(host, publisher);
+    return create(host, publisher, change -> {});
+  }
+
+  /**
+   * The host; each persisted change (its inventory, a claim or release of capacity) is also told
+   * to {@code changed} (the events API's {@code hypervisor}, for the cloud's admin).
+   */
+  public static Behavior<Command> create(String host, Consumer<HostSummary> publisher,
+      Consumer<nimbus.cluster.ResourceChange> changed) {
+    return new HostEntity(host, publisher, changed);
   }
 
   private final String host;
   private final Consumer<HostSummary> publisher;
+  private final Consumer<nimbus.cluster.ResourceChange> changed;
 
-  private HostEntity(String host, Consumer<HostSummary> publisher) {
+  private HostEntity(String host, Consumer<HostSummary> publisher, Consumer<nimbus.cluster.ResourceChange> changed) {
     super(PersistenceId.of(TYPE_KEY.name(), host), Entities.JOURNAL_BACKOFF);
     this.host = host;
     this.publisher = publisher;
+    this.changed = changed;
+  }
+
+  /** After a persisted change: the summary for placement, and the change for live views. */
+  private void persisted(State state) {
+    publish(state);
+    changed.accept(nimbus.cluster.ResourceChange.adminOnly("hypervisor", host, false));
   }
 
   @Override
@@ -134,10 +151,10 @@ public final class HostEntity
     builder.forStateType(Registered.class)
         .onCommand(Claim.class, this::claim)
         .onCommand(Release.class, (s, c) -> s.allocations().containsKey(c.serverId())
-            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::publish).thenNoReply()
+            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::persisted).thenNoReply()
             : Effect().noReply())
         .onCommand(ReleaseConfirmed.class, (s, c) -> s.allocations().containsKey(c.serverId())
-            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::publish)
+            ? Effect().persist(new CapacityReleased(c.serverId())).thenRun(this::persisted)
                 .thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(GetAllocations.class, (s, c) -> Effect().reply(c.replyTo(),
@@ -162,14 +179,14 @@ public final class HostEntity
           Rejection.conflict("Host " + host + " has too little " + shortfall.get()));
     }
     return Effect().persist(new CapacityClaimed(cmd.serverId(), cmd.resources(), cmd.placement().map(Placement::groupId)))
-        .thenRun(this::publish)
+        .thenRun(this::persisted)
         .thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> reportInventory(State state, ReportInventory cmd) {
     boolean changed = !(state instanceof Registered r) || !r.inventory().equals(cmd.inventory());
     if (changed) {
-      return Effect().persist(new InventoryReported(cmd.inventory())).thenRun(this::publish).thenNoReply();
+      return Effect().persist(new InventoryReported(cmd.inventory())).thenRun(this::persisted).thenNoReply();
     }
     publish(state);
     return Effect().noReply();
