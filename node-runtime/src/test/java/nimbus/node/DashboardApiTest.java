@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The dashboard's files and its events API over real HTTP on an all-in-one node: the headers
  * that keep a page to its own scripts, tickets that open a stream once, and streams that carry
  * only their token's project (a key pair its user's alone, the identity catalog the admin's, a
- * private flavor its projects') and end when the token is revoked.
+ * private flavor its projects', hosts the admin's) and end when the token is revoked.
  */
 class DashboardApiTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -217,6 +217,9 @@ class DashboardApiTest {
       String projectId = project.body().path("project").path("id").asText();
       ofAdmin.await("event:project");
       ofAdmin.await("\"id\":\"" + projectId + "\"");
+      // a server placed claims its host's capacity: the admin hears of the hypervisor
+      one.createServer("placed-" + a, "42");
+      ofAdmin.await("event:hypervisor");
       String publicFlavor = flavor("public-" + a, true);
       ofOne.await("\"id\":\"" + publicFlavor + "\"");
       ofTwo.await("\"id\":\"" + publicFlavor + "\"");
@@ -234,7 +237,9 @@ class DashboardApiTest {
       // nor did the catalog's change reach a: a's own key pair after it is there, the project is not
       keypair(one, "later-key-of-" + a);
       ofOne.await("\"id\":\"later-key-of-" + a + "\"");
-      assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains(projectId) || l.equals("event:project")), ofOne.lines.toString());
+      assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains(projectId) || l.equals("event:project")
+          || l.equals("event:hypervisor")), ofOne.lines.toString());
+      assertTrue(ofTwo.lines.stream().noneMatch(l -> l.equals("event:hypervisor")), ofTwo.lines.toString());
     }
   }
 
