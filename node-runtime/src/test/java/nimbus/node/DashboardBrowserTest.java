@@ -38,7 +38,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * taken back, the other accepted in that project's page (and another image rejected), and one
  * with an HTML name offered while the page is open shows within a second, as text. The admin's pages: hypervisor usage as the API says,
  * another project's server, a flavor, a project and a user with a role made in the page who then
- * logs in and sees no admin page but the API's refusal. No page breaks the Content-Security-Policy.
+ * logs in and sees no admin page but the API's refusal. Changes made through the API show on the
+ * open page, pushed, without a reload: a key pair made and deleted on the key pairs page, limits
+ * and a new server on the overview's charts, a flavor (an HTML name, as text) on the admin's
+ * flavors, a limit on the admin's quotas, a project on the identity page. No page breaks the
+ * Content-Security-Policy.
  */
 class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
