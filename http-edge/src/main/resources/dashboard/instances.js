@@ -196,11 +196,16 @@ export function render(main) {
 
   function update(tr, change) {
     const id = tr.getAttribute('data-id');
-    tr.querySelector('.name a').textContent = change.name;
+    // only what differs is written: the row read again after a change mostly says what the change
+    // did, and each write has the browser lay the 1,000-row table out again
+    const set = (node, text) => {
+      if (node.textContent !== text) node.textContent = text;
+    };
+    set(tr.querySelector('.name a'), change.name);
     const status = tr.querySelector('.status');
-    status.textContent = change.status;
-    status.className = 'status status-' + change.status;
-    tr.querySelector('.task').textContent = change.task_state || '';
+    set(status, change.status);
+    if (status.className !== 'status status-' + change.status) status.className = 'status status-' + change.status;
+    set(tr.querySelector('.task'), change.task_state || '');
     const actions = tr.querySelector('.actions');
     if (!actions) return; // a reader's rows have none
     // the same status and task again (the row read again after its change): the buttons stay as
