@@ -196,8 +196,11 @@ final class NamespaceHosts implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("NIMBUS_HOSTS_DIR", state.toString());
     pb.environment().put("NIMBUS_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    pb.environment().put("NIMBUS_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", NodeProcess.JVM_OPTIONS));
+    NodeClassData.Launch launch = NodeClassData.launch();
+    pb.environment().put("NIMBUS_CLASSPATH", launch.classPath());
+    List<String> options = new ArrayList<>(NodeProcess.JVM_OPTIONS);
+    options.addAll(launch.jvmOptions());
+    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", options));
     Process p = pb.start();
     p.getOutputStream().close();
     if (!p.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
