@@ -185,7 +185,8 @@ final class NamespaceHosts implements AutoCloseable {
 
   /**
    * Runs the script as {@code ./nimbus hosts} would, with this JVM's java and class path (the
-   * classes under test); its output goes to a file, so the nodes it leaves running hold no pipe
+   * classes under test, with its directories packed into jars and the class-data archive of
+   * {@link NodeClassData}); its output goes to a file, so the nodes it leaves running hold no pipe
    * of ours.
    */
   private String script(String... args) throws Exception {
