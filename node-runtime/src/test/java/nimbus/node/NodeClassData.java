@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * node loads until it is ready, made once per test run by one node started for that, and the
  * class path it was made for. Measured (BENCHMARKS.md, "A node's start"), a node that maps the
  * archive instead of loading, parsing and verifying its classes from the jars comes up with
- * about 40 % less CPU; tests start some thirty nodes in processes of their own.
+ * about 30 % less CPU and wall time; tests start some thirty nodes in processes of their own.
  *
  * <p>Class data sharing reads classes only from jars, so the class path's directories (this
  * build's target/classes and test-classes) are packed into jars first. The jars are written
