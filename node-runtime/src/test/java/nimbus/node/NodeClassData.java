@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * How the tests start node processes of this build: an application class-data archive of what a
  * node loads until it is ready, made once per test run by one node started for that, and the
- * class path it was made for. Measured (BENCHMARKS.md, "A node's start"), a node that maps the
+ * class path it was made for. Measured (BENCHMARKS.md, its class-data archive section), a node that maps the
  * archive instead of loading, parsing and verifying its classes from the jars comes up with
  * about 30 % less CPU and wall time; tests start some thirty nodes in processes of their own.
  *
