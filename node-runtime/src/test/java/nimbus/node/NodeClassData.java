@@ -17,9 +17,10 @@ import java.util.stream.Stream;
 /**
  * How the tests start node processes of this build: an application class-data archive of what a
  * node loads until it is ready, made once per test run by one node started for that, and the
- * class path it was made for. Measured (BENCHMARKS.md, its class-data archive section), a node that maps the
- * archive instead of loading, parsing and verifying its classes from the jars comes up with
- * about 30 % less CPU and wall time; tests start some thirty nodes in processes of their own.
+ * class path it was made for. Measured (BENCHMARKS.md, its class-data archive section), a node
+ * that maps the archive instead of loading, parsing and verifying its classes from the jars comes
+ * up with about 30 % less CPU and wall time; tests start some thirty nodes in processes of their
+ * own.
  *
  * <p>Class data sharing reads classes only from jars, so the class path's directories (this
  * build's target/classes and test-classes) are packed into jars first. The jars are written
@@ -66,7 +67,8 @@ final class NodeClassData {
         entries.add(entry);
         continue;
       }
-      Path module = path.getParent() == null || path.getParent().getParent() == null ? path : path.getParent().getParent();
+      Path module = path.getParent() == null || path.getParent().getParent() == null ? path
+          : path.getParent().getParent();
       Path jar = DIR.resolve((n++) + "-" + module.getFileName() + "-" + path.getFileName() + ".jar");
       byte[] bytes = jarOf(path);
       if (!Files.exists(jar) || !Arrays.equals(bytes, Files.readAllBytes(jar))) {
@@ -118,7 +120,9 @@ final class NodeClassData {
         return anonymous.get("/readyz").status() == 200;
       });
       process.destroy(); // a clean exit: the JVM writes the archive as it exits
-      if (!process.waitFor(TRAINING.toSeconds(), TimeUnit.SECONDS)) throw new AssertionError("the training node did not stop");
+      if (!process.waitFor(TRAINING.toSeconds(), TimeUnit.SECONDS)) {
+        throw new AssertionError("the training node did not stop");
+      }
       if (!Files.exists(part)) throw new AssertionError("no archive written: " + Files.readString(log));
       Files.move(part, ARCHIVE, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
