@@ -185,7 +185,8 @@ final class NamespaceHosts implements AutoCloseable {
 
   /**
    * Runs the script as {@code ./nimbus hosts} would, with this JVM's java and class path (the
-   * classes under test); its output goes to a file, so the nodes it leaves running hold no pipe
+   * classes under test, with its directories packed into jars and the class-data archive of
+   * {@link NodeClassData}); its output goes to a file, so the nodes it leaves running hold no pipe
    * of ours.
    */
   private String script(String... args) throws Exception {
@@ -196,8 +197,11 @@ final class NamespaceHosts implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("NIMBUS_HOSTS_DIR", state.toString());
     pb.environment().put("NIMBUS_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    pb.environment().put("NIMBUS_CLASSPATH", System.getProperty("java.class.path"));
-    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", NodeProcess.JVM_OPTIONS));
+    NodeClassData.Launch launch = NodeClassData.launch();
+    pb.environment().put("NIMBUS_CLASSPATH", launch.classPath());
+    List<String> options = new ArrayList<>(NodeProcess.JVM_OPTIONS);
+    options.addAll(launch.jvmOptions());
+    pb.environment().put("NIMBUS_JAVA_OPTS", String.join(" ", options));
     Process p = pb.start();
     p.getOutputStream().close();
     if (!p.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

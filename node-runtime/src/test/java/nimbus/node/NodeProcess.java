@@ -51,9 +51,11 @@ final class NodeProcess implements AutoCloseable {
     Path log = Files.createDirectories(Path.of("target", "crash-test")).resolve("node-" + System.nanoTime() + ".log");
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED"));
+    NodeClassData.Launch launch = NodeClassData.launch();
     command.addAll(JVM_OPTIONS);
+    command.addAll(launch.jvmOptions());
     command.addAll(List.of(jvmOptions));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "nimbus.node.Main", "up", "--config",
+    command.addAll(List.of("-cp", launch.classPath(), "nimbus.node.Main", "up", "--config",
         config.toString()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Api anonymous = new Api(apiUrl);
