@@ -86,8 +86,23 @@ public final class ShardedBackupClaims implements BackupClaims {
 
   @Override
   public CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId,
-      String volumeId) {
-    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, r), MOVING_BYTES);
+      String volumeId, Optional<String> snapshotId) {
+    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, snapshotId, r), MOVING_BYTES);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> adoptChunks(String host, String backupId, List<String> chunks) {
+    // a record may name a host that is not (or no longer) this cloud's: refused, not asked forever
+    CompletionStage<StatusReply<Done>> asked =
+        this.<Done>ask(host, r -> new BackupHostCommand.AdoptChunks(backupId, chunks, r), timeout);
+    return asked.handle((answer, e) -> {
+      if (e == null) return CompletableFuture.completedFuture(answer);
+      if (e instanceof IllegalStateException || e.getCause() instanceof IllegalStateException) {
+        return CompletableFuture.completedFuture(
+            StatusReply.<Done>error("Invalid backup: no storage host " + host + " holds backups"));
+      }
+      return CompletableFuture.<StatusReply<Done>>failedFuture(e);
+    }).thenCompose(f -> f);
   }
 
   @Override

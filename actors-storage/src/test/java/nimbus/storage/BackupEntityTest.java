@@ -99,8 +99,13 @@ class BackupEntityTest extends EntityTestSupport {
 
     @Override
     public CompletionStage<StatusReply<nimbus.storage.BackupHostCommand.Manifest>> storeChunks(String host,
-        String backupId, String volumeId) {
-      return step("store " + host + " " + volumeId);
+        String backupId, String volumeId, Optional<String> snapshotId) {
+      return step("store " + host + " " + volumeId + snapshotId.map(id -> " snapshot " + id).orElse(""));
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> adoptChunks(String host, String backupId, List<String> chunks) {
+      return step("adopt " + host + " " + chunks.size());
     }
 
     @Override
