@@ -193,6 +193,51 @@ class BackupEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aSnapshotsBackupReadsTheSnapshotOnItsHostAndHoldsNoVolume() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("store host-b vol snapshot snap", StatusReply.success(new BackupHostCommand.Manifest(List.of(HASH), 4096)));
+    Backup asked = requested(Optional.empty()).ofSnapshot("snap").onHost("host-b");
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(asked, r));
+    assertTrue(answer.isSuccess(), "answered once the quota holds it");
+    Backup b = awaitStatus(Backup.AVAILABLE);
+    assertEquals(Optional.of("snap"), b.snapshotId());
+    assertEquals(List.of("reserve 2", "store host-b vol snapshot snap"), claims.asked.stream().distinct().toList(),
+        "its volume is never held nor freed");
+  }
+
+  @Test
+  void anImportedRecordsBackupIsAvailableOnceItsHostAdoptsTheChunksAndOneRefusedNeverWas() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("adopt host-a 2", StatusReply.ack());
+    Backup record = Backup.imported(id, "p1", "u1", "vol", "b", "d", 2, "", List.of(HASH, ""), "host-a", Map.of("k", "v"),
+        clock.instant());
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(record, r));
+    assertTrue(answer.isSuccess(), answer.toString());
+    Backup b = awaitStatus(Backup.AVAILABLE);
+    assertEquals(List.of(HASH, ""), b.chunks());
+    assertEquals(Map.of("k", "v"), b.volumeMetadata());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("hold") || s.startsWith("store")), "no volume is read");
+    // deleted as any other: its host forgets it (removing only the chunks no other backup names)
+    claims.answer("remove host-a", StatusReply.ack());
+    claims.answer("release", StatusReply.ack());
+    assertTrue(this.<Done>ask(r -> new BackupEntity.Delete(false, r)).isSuccess());
+    awaitStatus(Backup.DELETED);
+  }
+
+  @Test
+  void anImportedRecordWhoseHostDoesNotHoldItsChunksIsRefusedAndGivesTheQuotaBack() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("adopt host-a 2", Rejection.invalid("Chunk ab is not in this host's backup store"));
+    claims.answer("release", StatusReply.ack());
+    Backup record = Backup.imported(id, "p1", "u1", "vol", "b", "d", 2, "", List.of(HASH, ""), "host-a", Map.of(),
+        clock.instant());
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(record, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(answer.getError()).kind());
+    awaitStatus(Backup.DELETED);
+    assertTrue(claims.asked.contains("release") && claims.asked.stream().noneMatch(s -> s.startsWith("remove")));
+  }
+
+  @Test
   void aQuotaRefusalIsTheClientsAnswerAndTheBackupNeverWas() {
     claims.answer("reserve 2", Rejection.of(Rejection.Kind.TOO_MANY, "BackupLimitExceeded: Maximum number of backups"
         + " allowed (0) exceeded"));

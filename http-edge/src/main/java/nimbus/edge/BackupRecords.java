@@ -107,7 +107,6 @@ final class BackupRecords {
       }
       chunks.add(c.asText());
     }
-    if (chunks.stream().allMatch(String::isEmpty)) throw invalid("chunks name no data");
     Map<String, String> metadata = metadata(r.get("volume_metadata"));
     return CompletableFuture.completedFuture(Backup.imported(id, ctx.projectId(), ctx.userId(), volumeId, name,
         description, size.intValue(), container, chunks, host, metadata, Instant.now()));
