@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -96,10 +97,14 @@ public final class ShardedBackupClaims implements BackupClaims {
     CompletionStage<StatusReply<Done>> asked =
         this.<Done>ask(host, r -> new BackupHostCommand.AdoptChunks(backupId, chunks, r), timeout);
     return asked.handle((answer, e) -> {
-      if (e == null) return CompletableFuture.completedFuture(answer);
+      // the host's refusal (a chunk it does not hold) is the importer's mistake, a 400 as Cinder's
+      if (e == null) {
+        return CompletableFuture.completedFuture(answer.isSuccess() ? answer
+            : Rejection.<Done>invalid("Invalid backup: " + answer.getError().getMessage()));
+      }
       if (e instanceof IllegalStateException || e.getCause() instanceof IllegalStateException) {
         return CompletableFuture.completedFuture(
-            StatusReply.<Done>error("Invalid backup: no storage host " + host + " holds backups"));
+            Rejection.<Done>invalid("Invalid backup: no storage host " + host + " holds backups"));
       }
       return CompletableFuture.<StatusReply<Done>>failedFuture(e);
     }).thenCompose(f -> f);
