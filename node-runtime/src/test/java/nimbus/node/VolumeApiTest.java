@@ -243,7 +243,7 @@ class VolumeApiTest {
     String traversal = "../../../../etc/passwd";
     var hostile = new ArrayList<com.fasterxml.jackson.databind.node.ObjectNode>();
     var badChunk = r.deepCopy().put("id", UUID.randomUUID().toString());
-    ((com.fasterxml.jackson.databind.node.ArrayNode) badChunk.path("chunks")).set(0, com.fasterxml.jackson.databind.node.TextNode.valueOf(traversal));
+    ((com.fasterxml.jackson.databind.node.ArrayNode) badChunk.path("chunks")).set(0, Json.MAPPER.valueToTree(traversal));
     hostile.add(badChunk);
     hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("host", "../../backups"));
     hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("size", 2));
@@ -258,7 +258,7 @@ class VolumeApiTest {
     // well-formed, but the chunk it names is not in the host's store, or the host is no host of this cloud
     String absentId = UUID.randomUUID().toString();
     var absent = r.deepCopy().put("id", absentId);
-    ((com.fasterxml.jackson.databind.node.ArrayNode) absent.path("chunks")).set(0, com.fasterxml.jackson.databind.node.TextNode.valueOf("ab".repeat(64)));
+    ((com.fasterxml.jackson.databind.node.ArrayNode) absent.path("chunks")).set(0, Json.MAPPER.valueToTree("ab".repeat(64)));
     assertFault(importRecord(admin, adm.projectId(), service, record(absent)), 400, "badRequest");
     String nowhereId = UUID.randomUUID().toString();
     assertFault(importRecord(admin, adm.projectId(), service, record(r.deepCopy().put("id", nowhereId)
