@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -193,7 +196,7 @@ class VolumeApiTest {
     assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status(), "no backup holds the volume any more");
   }
 
-  private static String record(com.fasterxml.jackson.databind.node.ObjectNode r) {
+  private static String record(ObjectNode r) {
     return java.util.Base64.getEncoder().encodeToString(r.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
@@ -219,7 +222,7 @@ class VolumeApiTest {
     assertEquals(200, exported.status(), exported.raw());
     String service = exported.body().path("backup-record").path("backup_service").asText();
     assertTrue(service.startsWith("cinder.backup.drivers"), exported.raw());
-    var r = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(java.util.Base64.getDecoder()
+    var r = (ObjectNode) Json.MAPPER.readTree(java.util.Base64.getDecoder()
         .decode(exported.body().path("backup-record").path("backup_url").asText()));
     assertEquals(full, r.path("id").asText());
     assertEquals(256, r.path("chunks").size(), "a 1 GB volume's 4 MiB chunks");
@@ -241,9 +244,9 @@ class VolumeApiTest {
 
     // hostile records: never a path, a chunk the host does not hold, another host's name, a size out of shape
     String traversal = "../../../../etc/passwd";
-    var hostile = new ArrayList<com.fasterxml.jackson.databind.node.ObjectNode>();
+    var hostile = new ArrayList<ObjectNode>();
     var badChunk = r.deepCopy().put("id", UUID.randomUUID().toString());
-    ((com.fasterxml.jackson.databind.node.ArrayNode) badChunk.path("chunks")).set(0, Json.MAPPER.valueToTree(traversal));
+    ((ArrayNode) badChunk.path("chunks")).set(0, TextNode.valueOf(traversal));
     hostile.add(badChunk);
     hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("host", "../../backups"));
     hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("size", 2));
@@ -258,7 +261,7 @@ class VolumeApiTest {
     // well-formed, but the chunk it names is not in the host's store, or the host is no host of this cloud
     String absentId = UUID.randomUUID().toString();
     var absent = r.deepCopy().put("id", absentId);
-    ((com.fasterxml.jackson.databind.node.ArrayNode) absent.path("chunks")).set(0, Json.MAPPER.valueToTree("ab".repeat(64)));
+    ((ArrayNode) absent.path("chunks")).set(0, TextNode.valueOf("ab".repeat(64)));
     assertFault(importRecord(admin, adm.projectId(), service, record(absent)), 400, "badRequest");
     String nowhereId = UUID.randomUUID().toString();
     assertFault(importRecord(admin, adm.projectId(), service, record(r.deepCopy().put("id", nowhereId)
