@@ -146,8 +146,10 @@ public record Backup(String id, String projectId, String userId, String volumeId
       return settled(with(DELETING, holds, at).failing(e.reason()));
     }
     if (event instanceof BackupEntity.ChunksStored e) {
-      return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
-          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore, container, volumeMetadata, snapshotId);
+      // a snapshot's backup and an import hold no volume: stored, they are available
+      return settled(new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
+          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore, container,
+          volumeMetadata, snapshotId));
     }
     if (event instanceof BackupEntity.StorageFailed e) {
       // a host that failed a create removed what it began; a failed remove left the chunks
