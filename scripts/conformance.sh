@@ -16,7 +16,8 @@
 # Environment: NIMBUS_CONFORMANCE_CONCURRENCY (2), NIMBUS_CONFORMANCE_KEEP=1 keeps the
 # temporary directory (node log, tempest workspace) for a look afterwards; NIMBUS_CONFORMANCE_CINDER=true
 # tells tempest the volume service is there (for --regex runs of tempest.api.volume); NIMBUS_BUILD_LOCK=FILE
-# takes that lock (flock) around the build, for machines where several checkouts build at once.
+# takes that lock (flock) around the build, for machines where several checkouts build at once;
+# NIMBUS_CONFORMANCE_BACKUP=true tells tempest volume backups are there (for --regex runs of its backup tests).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 INTEROP_LIST="${NIMBUS_INTEROP_LIST:-$ROOT/scripts/interop-2020.06-required-tests.txt}"
@@ -436,7 +437,7 @@ build_interval = 1
 [volume-feature-enabled]
 # the extensions Cinder's /extensions lists here (tempest's default, "all", looks for ones not built)
 api_extensions = os-volume-actions, os-admin-actions, os-availability-zone, os-extended-snapshot-attributes, os-quota-sets, os-used-limits, os-vol-tenant-attr
-backup = false
+backup = ${NIMBUS_CONFORMANCE_BACKUP:-false}
 
 [service_available]
 nova = true

@@ -14,7 +14,8 @@ import nimbus.cluster.CborSerializable;
  * for a chunk of zeros), the bytes its create actually wrote ({@code bytesWritten}: chunks the
  * store held already cost nothing), the incremental backups that depend on it
  * ({@code dependents}), the storage host that holds its chunks ({@code host}) and a restore while
- * one runs ({@code restore}).
+ * one runs ({@code restore}), and the snapshot of the volume it backs up instead of the volume
+ * ({@code snapshotId}, Cinder's backup of a snapshot).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code deleting},
  * {@code restoring}, {@code error}; {@code deleted} once gone (never shown).
@@ -22,7 +23,8 @@ import nimbus.cluster.CborSerializable;
 public record Backup(String id, String projectId, String userId, String volumeId, String name, String description,
     int size, boolean incremental, Optional<String> parentId, String status, Instant createdAt, Instant updatedAt,
     Holds holds, List<String> chunks, long bytesWritten, Set<String> dependents, Optional<String> host,
-    Optional<String> fault, Optional<BackupRestore> restore, String container, Map<String, String> volumeMetadata)
+    Optional<String> fault, Optional<BackupRestore> restore, String container, Map<String, String> volumeMetadata,
+    Optional<String> snapshotId)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -66,19 +68,53 @@ public record Backup(String id, String projectId, String userId, String volumeId
     dependents = Set.copyOf(dependents);
     if (container == null) container = "";
     volumeMetadata = volumeMetadata == null ? Map.of() : Map.copyOf(volumeMetadata);
+    if (snapshotId == null) snapshotId = Optional.empty(); // absent in backups of earlier versions
   }
 
   /** A backup of a volume of {@code size} GB asked for, before anything is held; incremental when it has a parent. */
   public static Backup requested(String id, String projectId, String userId, String volumeId, String name,
       String description, int size, Optional<String> parentId, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, parentId.isPresent(), parentId, CREATING,
-        at, at, Holds.NONE, List.of(), 0, Set.of(), Optional.empty(), Optional.empty(), Optional.empty(), "", Map.of());
+        at, at, Holds.NONE, List.of(), 0, Set.of(), Optional.empty(), Optional.empty(), Optional.empty(), "", Map.of(),
+        Optional.empty());
+  }
+
+  /**
+   * A backup imported from another cloud's record ({@code export_record}): its chunks are on
+   * storage host {@code host} already, and its create only makes that host's store name them for
+   * it. Always a full backup (its manifest names every chunk), of the importing project.
+   */
+  public static Backup imported(String id, String projectId, String userId, String volumeId, String name,
+      String description, int size, String container, List<String> chunks, String host,
+      Map<String, String> volumeMetadata, Instant at) {
+    return new Backup(id, projectId, userId, volumeId, name, description, size, false, Optional.empty(), CREATING, at,
+        at, Holds.NONE, chunks, 0, Set.of(), Optional.of(host), Optional.empty(), Optional.empty(), container,
+        volumeMetadata, Optional.empty());
+  }
+
+  /** Whether its create imports a record: chunks named before any were stored (a volume's backup has them once stored). */
+  public boolean importing() {
+    return status.equals(CREATING) && !chunks.isEmpty() && !holds.stored();
+  }
+
+  /** The requested backup, of snapshot {@code snapshot} of its volume instead of the volume. */
+  public Backup ofSnapshot(String snapshot) {
+    return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
+        createdAt, updatedAt, holds, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata,
+        Optional.of(snapshot));
+  }
+
+  /** The requested backup, whose bytes storage host {@code name} holds (a snapshot's, known before any step). */
+  public Backup onHost(String name) {
+    return new Backup(id, projectId, userId, volumeId, this.name, description, size, incremental, parentId, status,
+        createdAt, updatedAt, holds, chunks, bytesWritten, dependents, Optional.of(name), fault, restore, container,
+        volumeMetadata, snapshotId);
   }
 
   /** The backup kept in the container named {@code name} (Cinder's, shown as given). */
   public Backup inContainer(String name) {
     return new Backup(id, projectId, userId, volumeId, this.name, description, size, incremental, parentId, status,
-        createdAt, updatedAt, holds, chunks, bytesWritten, dependents, host, fault, restore, name, volumeMetadata);
+        createdAt, updatedAt, holds, chunks, bytesWritten, dependents, host, fault, restore, name, volumeMetadata, snapshotId);
   }
 
   /** Whether a delete may begin: at rest or failed, and no incremental backup depends on it. */
@@ -100,18 +136,20 @@ public record Backup(String id, String projectId, String userId, String volumeId
       // the volume's metadata as it was backed up: a restore into a new volume gives it back
       return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
           createdAt, at, holds.volume(true), chunks, bytesWritten, dependents, Optional.of(e.host()), fault, restore,
-          container, e.volumeMetadata() == null ? Map.of() : e.volumeMetadata());
+          container, e.volumeMetadata() == null ? Map.of() : e.volumeMetadata(), snapshotId);
     }
     if (event instanceof BackupEntity.BackupUpdated e) {
       return new Backup(id, projectId, userId, volumeId, e.name(), e.description(), size, incremental, parentId, status,
-          createdAt, at, holds, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata);
+          createdAt, at, holds, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata, snapshotId);
     }
     if (event instanceof BackupEntity.BackupRefused e) {
       return settled(with(DELETING, holds, at).failing(e.reason()));
     }
     if (event instanceof BackupEntity.ChunksStored e) {
-      return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
-          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore, container, volumeMetadata);
+      // a snapshot's backup and an import hold no volume: stored, they are available
+      return settled(new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status,
+          createdAt, at, holds.stored(true), e.chunks(), e.bytesWritten(), dependents, host, fault, restore, container,
+          volumeMetadata, snapshotId));
     }
     if (event instanceof BackupEntity.StorageFailed e) {
       // a host that failed a create removed what it began; a failed remove left the chunks
@@ -154,17 +192,17 @@ public record Backup(String id, String projectId, String userId, String volumeId
 
   private Backup failing(String reason) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status, createdAt,
-        updatedAt, holds, chunks, bytesWritten, dependents, host, Optional.of(reason), restore, container, volumeMetadata);
+        updatedAt, holds, chunks, bytesWritten, dependents, host, Optional.of(reason), restore, container, volumeMetadata, snapshotId);
   }
 
   private Backup with(String s, Holds h, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, s, createdAt, at,
-        h, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata);
+        h, chunks, bytesWritten, dependents, host, fault, restore, container, volumeMetadata, snapshotId);
   }
 
   private Backup restoring(String s, Optional<BackupRestore> r, Instant at) {
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, s, createdAt, at,
-        holds, chunks, bytesWritten, dependents, host, fault, r, container, volumeMetadata);
+        holds, chunks, bytesWritten, dependents, host, fault, r, container, volumeMetadata, snapshotId);
   }
 
   private Backup withDependent(String backup, boolean add, Instant at) {
@@ -172,6 +210,6 @@ public record Backup(String id, String projectId, String userId, String volumeId
     if (add) d.add(backup);
     else d.remove(backup);
     return new Backup(id, projectId, userId, volumeId, name, description, size, incremental, parentId, status, createdAt,
-        at, holds, chunks, bytesWritten, d, host, fault, restore, container, volumeMetadata);
+        at, holds, chunks, bytesWritten, d, host, fault, restore, container, volumeMetadata, snapshotId);
   }
 }

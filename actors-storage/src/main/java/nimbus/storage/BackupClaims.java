@@ -1,6 +1,7 @@
 package nimbus.storage;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.pattern.StatusReply;
@@ -34,8 +35,18 @@ public interface BackupClaims {
   /** Creates the volume a restore writes ({@link Volume#requested}); answered once its quota holds it. */
   CompletionStage<StatusReply<Done>> createVolume(Volume volume);
 
-  /** The storage host {@code host} stores the volume's chunks; answered with the backup's manifest. */
-  CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId, String volumeId);
+  /**
+   * The storage host {@code host} stores the chunks of the volume (or of its snapshot
+   * {@code snapshotId}); answered with the backup's manifest.
+   */
+  CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId, String volumeId,
+      Optional<String> snapshotId);
+
+  /**
+   * The storage host {@code host} makes the imported backup name {@code chunks}, which it must
+   * hold; refused when it does not, or when no such host is up (an imported record names it).
+   */
+  CompletionStage<StatusReply<Done>> adoptChunks(String host, String backupId, List<String> chunks);
 
   /** The storage host {@code host} writes the chunks into the volume, verifying each. */
   CompletionStage<StatusReply<Done>> restoreChunks(String host, String backupId, String volumeId, List<String> chunks);

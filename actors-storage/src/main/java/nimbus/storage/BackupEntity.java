@@ -31,8 +31,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * One volume backup, keyed by its UUID, with Cinder's statuses. Its create is a chain of persisted
  * steps (ARCHITECTURE.md, "The workflow pattern"): its project's quota holds it, its parent (for an
- * incremental backup) counts it as a dependent, its volume is held {@code backing-up}, the volume's
- * storage host stores its chunks, then the volume is freed. The create answers once the volume is
+ * incremental backup) counts it as a dependent, its volume is held {@code backing-up} (an in-use one
+ * stays attached, and is in-use again after), the volume's storage host stores its chunks, then the
+ * volume is freed. A backup of a snapshot reads the snapshot's file and holds no volume; an imported
+ * record's create has its host's store name the chunks the record names (refused unless it holds them). The create answers once the volume is
  * held (still {@code creating}, as Cinder's 202); a refusal of any is the client's answer and gives
  * back what was held. A failed store leaves it in {@code error} with its volume freed. A restore
  * creates its volume (or holds an existing one {@code restoring-backup}), writes the chunks, then
@@ -220,8 +222,7 @@ public final class BackupEntity
         .onCommand(Create.class, (s, c) -> {
           // the same create again (a retried request) waits for the same answer
           Backup x = s.backup();
-          if (x.status().equals(Backup.CREATING) && !x.holds().volume() && !x.holds().stored()
-              && x.projectId().equals(c.backup().projectId())) {
+          if (x.status().equals(Backup.CREATING) && !accepted(x) && x.projectId().equals(c.backup().projectId())) {
             waiting.add(c.replyTo());
             return Effect().noReply();
           }
@@ -328,12 +329,15 @@ public final class BackupEntity
         case Backup.CREATING -> {
           if (!h.quota()) {
             steps.ask("quota", () -> claims.reserveBackup(project, backupId, x.size()));
+          } else if (x.importing()) {
+            steps.ask("adopt", () -> claims.adoptChunks(x.host().orElseThrow(), backupId, x.chunks()));
           } else if (x.parentId().isPresent() && !h.parent()) {
             steps.ask("parent", () -> claims.linkParent(x.parentId().get(), backupId, project));
-          } else if (!h.volume() && !h.stored()) {
+          } else if (x.snapshotId().isEmpty() && !h.volume() && !h.stored()) {
+            // a snapshot's file is read where it is, with its volume left as it is (Cinder's)
             steps.ask("hold", () -> claims.holdVolume(x.volumeId(), backupId, project, false, 0));
           } else if (!h.stored()) {
-            steps.ask("store", () -> claims.storeChunks(x.host().orElseThrow(), backupId, x.volumeId()));
+            steps.ask("store", () -> claims.storeChunks(x.host().orElseThrow(), backupId, x.volumeId(), x.snapshotId()));
           } else {
             steps.ask("free", () -> claims.freeVolume(x.volumeId(), backupId, Volume.AVAILABLE));
           }
@@ -402,6 +406,12 @@ public final class BackupEntity
           return persist(new ChunksStored(m.chunks(), m.bytesWritten(), now()));
         }
       }
+      case "adopt" -> {
+        // a record naming chunks its host does not hold is the importer's mistake: refused, nothing kept
+        if (x.importing()) {
+          return a.accepted() ? persist(new ChunksStored(x.chunks(), 0, now())) : refuse(a.refusal().get());
+        }
+      }
       case "free" -> {
         if (a.accepted() && h.volume()) return persist(new VolumeFreed(now()));
       }
@@ -462,13 +472,23 @@ public final class BackupEntity
   /** Persists {@code event}, answers waiting clients once the volume is held (or the restore's made), and drives on. */
   private ReplyEffect<Event, State> persist(Event event) {
     return Effect().persist(event).thenRun(next -> {
-      if (next instanceof Existing x && (x.backup().holds().volume() || x.backup().holds().stored()) && !waiting.isEmpty()) {
+      if (next instanceof Existing x && accepted(x.backup()) && !waiting.isEmpty()) {
         waiting.forEach(to -> to.tell(StatusReply.success(x.backup())));
         waiting.clear();
       }
       answerRestore(next);
       drive(next);
     }).thenNoReply();
+  }
+
+  /**
+   * Whether its create has got past what may refuse it: its volume is held, or its chunks stored
+   * (an import's adopted), or for a snapshot's backup (no volume to hold) its quota and parent hold it.
+   */
+  private static boolean accepted(Backup b) {
+    Backup.Holds h = b.holds();
+    return h.volume() || h.stored()
+        || b.snapshotId().isPresent() && h.quota() && (b.parentId().isEmpty() || h.parent());
   }
 
   /** Answers the clients of a restore once its volume is held, or (a new one) created. */

@@ -1,6 +1,7 @@
 package nimbus.storage;
 
 import java.util.List;
+import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,9 +32,27 @@ public sealed interface BackupHostCommand extends CborSerializable {
     }
   }
 
-  /** Reads the volume's file as raw bytes and stores its chunks for backup {@code backupId}. */
-  record StoreChunks(String backupId, String volumeId, ActorRef<StatusReply<Manifest>> replyTo)
-      implements BackupHostCommand {}
+  /**
+   * Reads the volume's file (or, given {@code snapshotId}, that snapshot's file of it) as raw bytes
+   * and stores its chunks for backup {@code backupId}.
+   */
+  record StoreChunks(String backupId, String volumeId, Optional<String> snapshotId,
+      ActorRef<StatusReply<Manifest>> replyTo) implements BackupHostCommand {
+    public StoreChunks {
+      if (snapshotId == null) snapshotId = Optional.empty();
+    }
+  }
+
+  /**
+   * Makes backup {@code backupId} (an imported record's) name {@code chunks}, which the host's
+   * store must hold already; refused for any name that is not a chunk it holds.
+   */
+  record AdoptChunks(String backupId, List<String> chunks, ActorRef<StatusReply<Done>> replyTo)
+      implements BackupHostCommand {
+    public AdoptChunks {
+      chunks = List.copyOf(chunks);
+    }
+  }
 
   /** Writes the chunks into the volume's file, each verified against its hash as it is read. */
   record RestoreChunks(String backupId, String volumeId, List<String> chunks, ActorRef<StatusReply<Done>> replyTo)

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import nimbus.cluster.Rejection;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -86,8 +87,27 @@ public final class ShardedBackupClaims implements BackupClaims {
 
   @Override
   public CompletionStage<StatusReply<BackupHostCommand.Manifest>> storeChunks(String host, String backupId,
-      String volumeId) {
-    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, r), MOVING_BYTES);
+      String volumeId, Optional<String> snapshotId) {
+    return ask(host, r -> new BackupHostCommand.StoreChunks(backupId, volumeId, snapshotId, r), MOVING_BYTES);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<Done>> adoptChunks(String host, String backupId, List<String> chunks) {
+    // a record may name a host that is not (or no longer) this cloud's: refused, not asked forever
+    CompletionStage<StatusReply<Done>> asked =
+        this.<Done>ask(host, r -> new BackupHostCommand.AdoptChunks(backupId, chunks, r), timeout);
+    return asked.handle((answer, e) -> {
+      // the host's refusal (a chunk it does not hold) is the importer's mistake, a 400 as Cinder's
+      if (e == null) {
+        return CompletableFuture.completedFuture(answer.isSuccess() ? answer
+            : Rejection.<Done>invalid("Invalid backup: " + answer.getError().getMessage()));
+      }
+      if (e instanceof IllegalStateException || e.getCause() instanceof IllegalStateException) {
+        return CompletableFuture.completedFuture(
+            Rejection.<Done>invalid("Invalid backup: no storage host " + host + " holds backups"));
+      }
+      return CompletableFuture.<StatusReply<Done>>failedFuture(e);
+    }).thenCompose(f -> f);
   }
 
   @Override

@@ -171,7 +171,9 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.BackupHoldEnded e) {
       // a status an admin reset meanwhile (and what followed, an attach) is not the backup's to undo
       boolean held = status.equals(BACKING_UP) || status.equals(RESTORING_BACKUP);
-      return withSnapshots(e.backupId(), false, at).with(held ? e.status() : status, size, quotaHeld, targetSize, stored,
+      // an attached volume backed up with force is in use again, as Cinder's previous_status
+      String after = held && e.status().equals(AVAILABLE) && attachment.isPresent() ? IN_USE : e.status();
+      return withSnapshots(e.backupId(), false, at).with(held ? after : status, size, quotaHeld, targetSize, stored,
           host, fault, at);
     }
     if (event instanceof VolumeEntity.VolumeReleased) {

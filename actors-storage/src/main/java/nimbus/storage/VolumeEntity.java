@@ -150,8 +150,8 @@ public final class VolumeEntity
   public record UploadToImage(Image image, boolean force, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
   /**
-   * Backup {@code backupId} of project {@code projectId} holds the available volume while it reads
-   * it ({@code backing-up}) or, with {@code restoring}, writes it ({@code restoring-backup}; refused
+   * Backup {@code backupId} of project {@code projectId} holds the available or in-use volume while
+   * it reads it ({@code backing-up}, attached throughout) or, with {@code restoring}, writes it ({@code restoring-backup}; refused
    * when smaller than {@code minSize} GB). Answered with the volume (its storage host); idempotent
    * by backup. A volume still being created gets no answer yet: the backup's step asks again.
    */
@@ -692,12 +692,17 @@ public final class VolumeEntity
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
-  /** Cinder backs up and restores into available volumes only; a backup's hold keeps deletes and attaches away. */
+  /**
+   * Cinder backs up available volumes, and in-use ones (with {@code force}, which its API checks),
+   * and restores into available ones only; a backup's hold keeps deletes, attaches and detaches away.
+   */
   private ReplyEffect<Event, State> holdForBackup(Volume v, HoldForBackup c) {
     if (!v.projectId().equals(c.projectId())) return Effect().reply(c.replyTo(), notFound());
     if (v.snapshots().contains(c.backupId())) return Effect().reply(c.replyTo(), StatusReply.success(v));
     if (v.status().equals(Volume.CREATING)) return Effect().noReply();
-    if (!v.status().equals(Volume.AVAILABLE)) {
+    // an attached volume is backed up where it is, attached throughout (the API asks for force first)
+    boolean usable = v.status().equals(Volume.AVAILABLE) || !c.restoring() && v.status().equals(Volume.IN_USE);
+    if (!usable) {
       return Effect().reply(c.replyTo(), Rejection.invalid(c.restoring()
           ? "Invalid volume: Volume to be restored to must be available"
           : "Invalid volume: Volume to be backed up must be available or in-use, but the current status is \""

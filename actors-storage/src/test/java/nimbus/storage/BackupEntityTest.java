@@ -99,8 +99,13 @@ class BackupEntityTest extends EntityTestSupport {
 
     @Override
     public CompletionStage<StatusReply<nimbus.storage.BackupHostCommand.Manifest>> storeChunks(String host,
-        String backupId, String volumeId) {
-      return step("store " + host + " " + volumeId);
+        String backupId, String volumeId, Optional<String> snapshotId) {
+      return step("store " + host + " " + volumeId + snapshotId.map(id -> " snapshot " + id).orElse(""));
+    }
+
+    @Override
+    public CompletionStage<StatusReply<Done>> adoptChunks(String host, String backupId, List<String> chunks) {
+      return step("adopt " + host + " " + chunks.size());
     }
 
     @Override
@@ -185,6 +190,51 @@ class BackupEntityTest extends EntityTestSupport {
     assertEquals(4096, b.bytesWritten());
     assertEquals(List.of("reserve 2", "link parent", "hold vol", "store host-a vol", "free vol available"),
         claims.asked.stream().distinct().toList(), "quota, parent, volume, chunks, then the volume freed");
+  }
+
+  @Test
+  void aSnapshotsBackupReadsTheSnapshotOnItsHostAndHoldsNoVolume() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("store host-b vol snapshot snap", StatusReply.success(new BackupHostCommand.Manifest(List.of(HASH), 4096)));
+    Backup asked = requested(Optional.empty()).ofSnapshot("snap").onHost("host-b");
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(asked, r));
+    assertTrue(answer.isSuccess(), "answered once the quota holds it");
+    Backup b = awaitStatus(Backup.AVAILABLE);
+    assertEquals(Optional.of("snap"), b.snapshotId());
+    assertEquals(List.of("reserve 2", "store host-b vol snapshot snap"), claims.asked.stream().distinct().toList(),
+        "its volume is never held nor freed");
+  }
+
+  @Test
+  void anImportedRecordsBackupIsAvailableOnceItsHostAdoptsTheChunksAndOneRefusedNeverWas() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("adopt host-a 2", StatusReply.ack());
+    Backup record = Backup.imported(id, "p1", "u1", "vol", "b", "d", 2, "", List.of(HASH, ""), "host-a", Map.of("k", "v"),
+        clock.instant());
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(record, r));
+    assertTrue(answer.isSuccess(), answer.toString());
+    Backup b = awaitStatus(Backup.AVAILABLE);
+    assertEquals(List.of(HASH, ""), b.chunks());
+    assertEquals(Map.of("k", "v"), b.volumeMetadata());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("hold") || s.startsWith("store")), "no volume is read");
+    // deleted as any other: its host forgets it (removing only the chunks no other backup names)
+    claims.answer("remove host-a", StatusReply.ack());
+    claims.answer("release", StatusReply.ack());
+    assertTrue(this.<Done>ask(r -> new BackupEntity.Delete(false, r)).isSuccess());
+    awaitStatus(Backup.DELETED);
+  }
+
+  @Test
+  void anImportedRecordWhoseHostDoesNotHoldItsChunksIsRefusedAndGivesTheQuotaBack() {
+    claims.answer("reserve 2", StatusReply.ack());
+    claims.answer("adopt host-a 2", Rejection.invalid("Chunk ab is not in this host's backup store"));
+    claims.answer("release", StatusReply.ack());
+    Backup record = Backup.imported(id, "p1", "u1", "vol", "b", "d", 2, "", List.of(HASH, ""), "host-a", Map.of(),
+        clock.instant());
+    StatusReply<Backup> answer = ask(r -> new BackupEntity.Create(record, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(answer.getError()).kind());
+    awaitStatus(Backup.DELETED);
+    assertTrue(claims.asked.contains("release") && claims.asked.stream().noneMatch(s -> s.startsWith("remove")));
   }
 
   @Test

@@ -366,6 +366,24 @@ class VolumeEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void anInUseVolumeIsHeldForABackupAttachedThroughoutAndIsInUseAgainAfterButNeverRestoredInto() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", "h1", r)).isSuccess());
+    awaitStatus(Volume.IN_USE);
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
+        r -> new VolumeEntity.HoldForBackup("r1", "p1", true, 1, r)).getError()).kind(), "no restore into it");
+    Volume held = this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b1", "p1", false, 0, r)).getValue();
+    assertEquals(Volume.BACKING_UP, held.status());
+    assertEquals("s1", held.attachment().orElseThrow().serverId(), "still attached");
+    kit.restart();
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b1", Volume.AVAILABLE, r)).isSuccess());
+    Volume after = awaitStatus(Volume.IN_USE);
+    assertEquals(Optional.of("/dev/vdb"), after.attachment().orElseThrow().device());
+    assertTrue(after.snapshots().isEmpty());
+  }
+
+  @Test
   void theEndOfABackupsHoldLeavesAStatusAnAdminResetMeanwhile() {
     createAvailable(1);
     assertEquals(Volume.BACKING_UP, this.<Volume>ask(r -> new VolumeEntity.HoldForBackup("b1", "p1", false, 0, r))

@@ -17,6 +17,7 @@ import nimbus.storage.Backup;
 import nimbus.storage.BackupEntity;
 import nimbus.storage.BackupListing;
 import nimbus.storage.BackupRestore;
+import nimbus.storage.Snapshot;
 import nimbus.storage.Volume;
 import org.apache.pekko.Done;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -29,8 +30,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Cinder's v3 backup routes under {@code /volume/v3/{project_id}/backups}: create (full, or
  * incremental on the volume's latest available backup), list, detail, show, delete, restore (into
  * an existing volume or a new one, which gets the backed-up volume's metadata), update (3.9), and the admins' {@code os-reset_status} and
- * {@code os-force_delete}, in Cinder's views. A project sees only its own backups, and backs up and
- * restores into only its own volumes: another's id is a 404.
+ * {@code os-force_delete}, {@code export_record} and {@code import_record}, in Cinder's views. A
+ * project sees only its own backups, and backs up and restores into only its own volumes (and backs
+ * up only its own snapshots): another's id is a 404. The cloud's admin ({@code context_is_admin})
+ * sees and acts on every project's.
  */
 final class BackupRoutes extends ServiceRoutes {
   private final ClusterSharding sharding;
@@ -40,9 +43,12 @@ final class BackupRoutes extends ServiceRoutes {
   private final Policy policy;
   /** The volume of the given id if the caller may see it, else a 404 (VolumeRoutes'). */
   private final BiFunction<RequestContext, String, CompletionStage<Volume>> volumes;
+  /** The snapshot of the given id if the caller may see it, else a 404 (SnapshotRoutes'). */
+  private final BiFunction<RequestContext, String, CompletionStage<Snapshot>> snapshots;
 
   BackupRoutes(ClusterSharding sharding, BackupListing listing, Executor blocking, Duration timeout, Policy policy,
-      BiFunction<RequestContext, String, CompletionStage<Volume>> volumes) {
+      BiFunction<RequestContext, String, CompletionStage<Volume>> volumes,
+      BiFunction<RequestContext, String, CompletionStage<Snapshot>> snapshots) {
     super(NovaErrors::response);
     this.sharding = sharding;
     this.listing = listing;
@@ -50,6 +56,7 @@ final class BackupRoutes extends ServiceRoutes {
     this.timeout = timeout;
     this.policy = policy;
     this.volumes = volumes;
+    this.snapshots = snapshots;
   }
 
   /** The backup routes; {@code base}: the project's URL, for links. */
@@ -59,6 +66,9 @@ final class BackupRoutes extends ServiceRoutes {
             get(() -> parameterMap(q -> respond(() -> list(ctx, q, false, base)))),
             post(() -> body(b -> respond(() -> create(ctx, b, base)))))),
         path("detail", () -> get(() -> parameterMap(q -> respond(() -> list(ctx, q, true, base))))),
+        path("import_record", () -> post(() -> body(b -> respond(() -> BackupRecords.importRecord(ctx, b, policy)
+            .thenCompose(x -> backup(x.id()).<Backup>askWithStatus(r -> new BackupEntity.Create(x, r), timeout))
+            .thenApply(x -> Json.response(201, Map.of("backup", summary(x, base)))))))),
         pathPrefix(PathMatchers.segment(), id -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> respond(() -> {
@@ -68,6 +78,10 @@ final class BackupRoutes extends ServiceRoutes {
                 put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
                 delete(() -> respond(() -> remove(ctx, id, false))))),
             path("restore", () -> post(() -> body(b -> respond(() -> restore(ctx, id, b))))),
+            path("export_record", () -> get(() -> respond(() -> {
+              policy.enforce(ctx, "backup:export-import");
+              return visible(ctx, id).thenApply(x -> Json.response(200, Map.of("backup-record", BackupRecords.export(x))));
+            }))),
             path("action", () -> post(() -> body(b -> respond(() -> act(ctx, id, b)))))))));
   }
 
@@ -81,22 +95,52 @@ final class BackupRoutes extends ServiceRoutes {
           + " must be a string.");
     }
     JsonNode snapshot = in.get("snapshot_id");
-    if (snapshot != null && !snapshot.isNull()) {
-      throw ApiError.badRequest("Invalid input received: backups of snapshots are not supported by this cloud; back up"
-          + " the volume.");
+    if (snapshot != null && !snapshot.isNull() && !snapshot.isTextual()) {
+      throw ApiError.badRequest("Invalid input for field/attribute snapshot_id. It must be a string.");
     }
+    Optional<String> snapshotId = snapshot == null || snapshot.isNull() ? Optional.empty() : Optional.of(snapshot.asText());
     boolean incremental = VolumeRoutes.flag(in, "incremental");
-    VolumeRoutes.flag(in, "force");
+    boolean force = VolumeRoutes.flag(in, "force");
     String name = VolumeRoutes.shortText(in, "name").orElse("");
     String description = VolumeRoutes.shortText(in, "description").orElse("");
     String container = VolumeRoutes.shortText(in, "container").orElse("");
     String id = UUID.randomUUID().toString();
     return volumes.apply(ctx, volume.asText())
-        .thenCompose(v -> (incremental ? parentOf(v) : CompletableFuture.completedFuture(Optional.<String>empty()))
-            .thenCompose(parent -> backup(id).<Backup>askWithStatus(r -> new BackupEntity.Create(Backup.requested(id,
-                v.projectId(), ctx.userId(), v.id(), name, description, v.size(), parent, Instant.now()).inContainer(container), r),
-                timeout)))
+        .thenCompose(v -> source(ctx, v, snapshotId, force).thenCompose(from -> (incremental ? parentOf(v)
+                : CompletableFuture.completedFuture(Optional.<String>empty()))
+            .thenCompose(parent -> {
+              Backup requested = Backup.requested(id, v.projectId(), ctx.userId(), v.id(), name, description, v.size(),
+                  parent, Instant.now()).inContainer(container);
+              Backup asked = from.map(s -> requested.ofSnapshot(s.id()).onHost(s.host().orElse(""))).orElse(requested);
+              return backup(id).<Backup>askWithStatus(r -> new BackupEntity.Create(asked, r), timeout);
+            })))
         .thenApply(x -> Json.response(202, Map.of("backup", summary(x, base))));
+  }
+
+  /**
+   * Cinder's checks of what a backup reads: the snapshot, if one is named, must be the caller's,
+   * of that volume and available; else the volume must be available, or in-use with {@code force}.
+   */
+  private CompletionStage<Optional<Snapshot>> source(RequestContext ctx, Volume v, Optional<String> snapshotId,
+      boolean force) {
+    if (snapshotId.isEmpty()) {
+      if (v.status().equals(Volume.IN_USE) && !force) {
+        throw ApiError.badRequest("Invalid volume: Backing up an in-use volume must use the force flag.");
+      }
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return snapshots.apply(ctx, snapshotId.get()).thenApply(s -> {
+      if (!s.projectId().equals(v.projectId())) throw ApiError.notFound("Snapshot " + s.id() + " could not be found.");
+      if (!s.volumeId().equals(v.id())) {
+        throw ApiError.badRequest("Invalid volume: Volume " + v.id() + " does not match with snapshot.volume_id "
+            + s.volumeId() + ".");
+      }
+      if (!s.status().equals(Snapshot.AVAILABLE) || s.host().isEmpty()) {
+        throw ApiError.badRequest("Invalid snapshot: Snapshot to be backed up must be available, but the current"
+            + " status is \"" + s.status() + "\".");
+      }
+      return Optional.of(s);
+    });
   }
 
   /** Cinder's parent of an incremental backup: the volume's latest available backup. */
@@ -119,7 +163,7 @@ final class BackupRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String base) {
     policy.enforce(ctx, "backup:get_all");
-    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
+    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && cloudAdmin(ctx);
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new BackupListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
@@ -195,11 +239,16 @@ final class BackupRoutes extends ServiceRoutes {
     // an id no backup can have names none: no entity is started for it
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.notFound("Backup " + id + " could not be found."));
     return backup(id).<Backup>askWithStatus(BackupEntity.Get::new, timeout).thenApply(x -> {
-      if (!x.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
+      if (!x.projectId().equals(ctx.projectId()) && !cloudAdmin(ctx)) {
         throw ApiError.notFound("Backup " + id + " could not be found.");
       }
       return x;
     });
+  }
+
+  /** Whether the caller is the cloud's admin as the policy says ({@code context_is_admin}), as Nova's and Glance's routes ask. */
+  private boolean cloudAdmin(RequestContext ctx) {
+    return policy.allows(ctx, "context_is_admin");
   }
 
   private EntityRef<BackupEntity.Command> backup(String id) {
@@ -237,7 +286,7 @@ final class BackupRoutes extends ServiceRoutes {
     m.put("links", links(x, base));
     m.put("is_incremental", x.incremental());
     m.put("has_dependent_backups", !x.dependents().isEmpty());
-    m.put("snapshot_id", null);
+    m.put("snapshot_id", x.snapshotId().orElse(null));
     m.put("data_timestamp", VolumeRoutes.TIME.format(x.createdAt()));
     m.put("metadata", Map.of());
     m.put("user_id", x.userId());

@@ -198,6 +198,8 @@ final class PolicyDefaults {
     r.put("backup:get_all", READER);
     r.put("volume_extension:backup_admin_actions:reset_status", ADMIN);
     r.put("volume_extension:backup_admin_actions:force_delete", ADMIN);
+    r.put("backup:export-import", ADMIN); // Cinder's names: export_record
+    r.put("backup:backup-import", ADMIN); // and import_record
     r.put("limits_extension:used_limits", READER);
     r.put("volume_extension:quotas:show", ADMIN);
     r.put("volume_extension:quotas:update", ADMIN);

@@ -59,7 +59,7 @@ final class VolumeRoutes extends ServiceRoutes {
     this.images = new BootSources(sharding, timeout);
     this.types = new VolumeTypeRoutes(sharding, listing, blocking, timeout, policy);
     this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
-    this.backups = new BackupRoutes(sharding, backupListing, blocking, timeout, policy, this::visible);
+    this.backups = new BackupRoutes(sharding, backupListing, blocking, timeout, policy, this::visible, snapshots::visible);
     this.sharding = sharding;
     this.listing = listing;
     this.blocking = blocking;

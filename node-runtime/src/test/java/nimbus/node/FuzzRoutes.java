@@ -296,6 +296,9 @@ final class FuzzRoutes {
       new Route("POST", VOLUMES + "/backups/{backup}/restore", "{\"restore\": {\"volume_id\": \"@{volume.own}\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-reset_status\": {\"status\": \"error\"}}"),
       new Route("POST", VOLUMES + "/backups/{backup}/action", "{\"os-force_delete\": {}}"),
+      new Route("GET", VOLUMES + "/backups/{backup}/export_record"),
+      new Route("POST", VOLUMES + "/backups/import_record", "{\"backup-record\": {\"backup_service\": "
+          + "\"cinder.backup.drivers.nimbus_chunks\", \"backup_url\": \"e30=\"}}"),
       // below 3.27 (no header) Cinder's attachments API is not there; ApiFuzzTest's odd headers read it at 3.44
       new Route("GET", VOLUMES + "/attachments"), new Route("GET", VOLUMES + "/attachments/detail?status=reserved"),
       new Route("POST", VOLUMES + "/attachments", "{\"attachment\": {\"volume_uuid\": \"@{volume.own}\", "

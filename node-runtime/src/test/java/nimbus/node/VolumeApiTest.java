@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.nio.file.Path;
+import nimbus.edge.Json;
 import nimbus.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -190,6 +194,119 @@ class VolumeApiTest {
     Eventually.until(WAIT, () -> t.api().get(t.path("/limits")).body().path("limits").path("absolute")
         .path("totalBackupsUsed").asInt() == 0);
     assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status(), "no backup holds the volume any more");
+  }
+
+  private static String record(ObjectNode r) {
+    return java.util.Base64.getEncoder().encodeToString(r.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static Api.Reply importRecord(Api api, String project, String service, String url) {
+    return api.post("/volume/v3/" + project + "/backups/import_record", "{\"backup-record\": {\"backup_service\": \""
+        + service + "\", \"backup_url\": \"" + url + "\"}}");
+  }
+
+  @Test
+  void anAdminExportsABackupsRecordAndImportsItAsAnotherBackupAndAHostileRecordIsRefused() throws Exception {
+    Tenant t = newProject();
+    Tenant adm = new Tenant(admin, adminProject());
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"metadata\": {\"k\": \"v\"}}}");
+    awaitStatus(t, volume, "available");
+    String full = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"name\": \"full\"}}");
+    awaitBackup(t, full, "available");
+    // Cinder's policy: export and import are the admin's
+    assertFault(t.api().get(t.path("/backups/" + full + "/export_record")), 403, "forbidden");
+    assertFault(importRecord(t.api(), t.projectId(), "cinder.backup.drivers.nimbus_chunks", "e30="), 403, "forbidden");
+    // the admin sees the tenant's backup from its own project, and exports its record
+    assertEquals(200, admin.get(adm.path("/backups/" + full)).status());
+    Api.Reply exported = admin.get(adm.path("/backups/" + full + "/export_record"));
+    assertEquals(200, exported.status(), exported.raw());
+    String service = exported.body().path("backup-record").path("backup_service").asText();
+    assertTrue(service.startsWith("cinder.backup.drivers"), exported.raw());
+    var r = (ObjectNode) Json.MAPPER.readTree(java.util.Base64.getDecoder()
+        .decode(exported.body().path("backup-record").path("backup_url").asText()));
+    assertEquals(full, r.path("id").asText());
+    assertEquals(256, r.path("chunks").size(), "a 1 GB volume's 4 MiB chunks");
+
+    // imported under another id: the admin's project's backup, on the same chunks
+    String copy = UUID.randomUUID().toString();
+    Api.Reply imported = importRecord(admin, adm.projectId(), service, record(r.deepCopy().put("id", copy)));
+    assertEquals(201, imported.status(), imported.raw());
+    assertEquals(copy, imported.body().path("backup").path("id").asText());
+    JsonNode shown = awaitBackup(adm, copy, "available");
+    assertEquals("full", shown.path("name").asText());
+    assertFault(t.api().get(t.path("/backups/" + copy)), 404, "itemNotFound");
+    assertEquals(409, importRecord(admin, adm.projectId(), service, record(r.deepCopy().put("id", copy))).status(),
+        "an id that is taken");
+    Api.Reply restored = admin.post(adm.path("/backups/" + copy + "/restore"), "{\"restore\": {}}");
+    assertEquals(202, restored.status(), restored.raw());
+    String into = restored.body().path("restore").path("volume_id").asText();
+    assertEquals("v", awaitStatus(adm, into, "available").path("metadata").path("k").asText());
+
+    // hostile records: never a path, a chunk the host does not hold, another host's name, a size out of shape
+    String traversal = "../../../../etc/passwd";
+    var hostile = new ArrayList<ObjectNode>();
+    var badChunk = r.deepCopy().put("id", UUID.randomUUID().toString());
+    ((ArrayNode) badChunk.path("chunks")).set(0, TextNode.valueOf(traversal));
+    hostile.add(badChunk);
+    hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("host", "../../backups"));
+    hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("size", 2));
+    hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("size", 0));
+    hostile.add(r.deepCopy().put("id", "../" + UUID.randomUUID()));
+    hostile.add(r.deepCopy().put("id", UUID.randomUUID().toString()).put("volume_id", "x"));
+    for (var h : hostile) {
+      assertFault(importRecord(admin, adm.projectId(), service, record(h)), 400, "badRequest");
+    }
+    assertFault(importRecord(admin, adm.projectId(), "cinder.backup.drivers.swift", record(r)), 400, "badRequest");
+    assertFault(importRecord(admin, adm.projectId(), service, "%%%not base64"), 400, "badRequest");
+    // well-formed, but the chunk it names is not in the host's store, or the host is no host of this cloud
+    String absentId = UUID.randomUUID().toString();
+    var absent = r.deepCopy().put("id", absentId);
+    ((ArrayNode) absent.path("chunks")).set(0, TextNode.valueOf("ab".repeat(64)));
+    assertFault(importRecord(admin, adm.projectId(), service, record(absent)), 400, "badRequest");
+    String nowhereId = UUID.randomUUID().toString();
+    assertFault(importRecord(admin, adm.projectId(), service, record(r.deepCopy().put("id", nowhereId)
+        .put("host", "no-such-host"))), 400, "badRequest");
+    for (String gone : List.of(absentId, nowhereId)) {
+      Eventually.until(WAIT, () -> admin.get(adm.path("/backups/" + gone)).status() == 404);
+    }
+
+    // both deleted: the second removes the chunks the first left
+    assertEquals(202, admin.delete(adm.path("/backups/" + copy)).status());
+    Eventually.until(WAIT, () -> admin.get(adm.path("/backups/" + copy)).status() == 404);
+    assertEquals("available", t.api().get(t.path("/backups/" + full)).body().path("backup").path("status").asText());
+    assertEquals(202, t.api().delete(t.path("/backups/" + full)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/backups/" + full)).status() == 404);
+    Eventually.until(WAIT, () -> admin.get(adm.path("/limits")).body().path("limits").path("absolute")
+        .path("totalBackupsUsed").asInt() == 0);
+  }
+
+  @Test
+  void aSnapshotOfTheVolumeIsBackedUpWithCindersChecks() {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    String second = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    awaitStatus(t, second, "available");
+    Api.Reply snap = t.api().post(t.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}");
+    assertEquals(202, snap.status(), snap.raw());
+    String snapshot = snap.body().path("snapshot").path("id").asText();
+    Eventually.until(WAIT, () -> t.api().get(t.path("/snapshots/" + snapshot)).body().path("snapshot").path("status")
+        .asText().equals("available"));
+    // Cinder's checks: the snapshot of that volume, the caller's own
+    assertFault(t.api().post(t.path("/backups"), "{\"backup\": {\"volume_id\": \"" + second + "\", \"snapshot_id\": \""
+        + snapshot + "\"}}"), 400, "badRequest");
+    String theirs = create(other, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(other, theirs, "available");
+    assertFault(other.api().post(other.path("/backups"), "{\"backup\": {\"volume_id\": \"" + theirs
+        + "\", \"snapshot_id\": \"" + snapshot + "\"}}"), 404, "itemNotFound");
+    String b = backup(t, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"snapshot_id\": \"" + snapshot + "\"}}");
+    JsonNode shown = awaitBackup(t, b, "available");
+    assertEquals(snapshot, shown.path("snapshot_id").asText(), shown.toString());
+    assertEquals(volume, shown.path("volume_id").asText());
+    assertEquals("available", awaitStatus(t, volume, "available").path("status").asText());
+    assertEquals(202, t.api().delete(t.path("/backups/" + b)).status());
+    Eventually.until(WAIT, () -> t.api().get(t.path("/backups/" + b)).status() == 404);
   }
 
   @Test
@@ -478,6 +595,20 @@ class VolumeApiTest {
     assertFault(owner.api().post(owner.path("/volumes/" + volume + "/action"), "{\"os-reset_status\": {\"status\": "
         + "\"available\", \"attach_status\": \"detached\"}}"), 403, "forbidden");
     assertEquals("in-use", awaitStatus(owner, volume, "in-use").path("status").asText());
+
+    // backed up in use only with force (Cinder's 400 without), attached throughout, and in-use again after
+    assertFault(owner.api().post(owner.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume + "\"}}"), 400,
+        "badRequest");
+    Api.Reply forced = owner.api().post(owner.path("/backups"), "{\"backup\": {\"volume_id\": \"" + volume
+        + "\", \"force\": true}}");
+    assertEquals(202, forced.status(), forced.raw());
+    String backedUp = forced.body().path("backup").path("id").asText();
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/backups/" + backedUp)).body().path("backup")
+        .path("status").asText().equals("available"));
+    JsonNode after = awaitStatus(owner, volume, "in-use");
+    assertEquals(server, after.path("attachments").get(0).path("server_id").asText(), after.toString());
+    assertEquals(202, owner.api().delete(owner.path("/backups/" + backedUp)).status());
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/backups/" + backedUp)).status() == 404);
 
     assertEquals(202, owner.api().delete("/compute/v2.1/servers/" + server + "/os-volume_attachments/" + volume).status());
     assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty());

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * delete; server add volume, server volume list and server remove volume; server create --volume
  * (boot from volume); volume snapshot create, list, show and delete, volumes created from a
  * snapshot, from a volume and from an image, an image created from a volume
- * ({@code image create --volume}), and volume backup create, show, list, restore and delete.
+ * ({@code image create --volume}), and volume backup create (of a volume or a snapshot), show, list, restore,
+ * delete and record export.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -169,6 +170,17 @@ class VolumeCliTest {
     Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "backup", "list")
         .findValuesAsText("ID").contains(backupId));
     cli.run("user", "volume", "delete", "cli-bak-vol");
+    // a backup of the snapshot, whose record the admin exports
+    String ofSnapshot = cli.json("user", "volume", "backup", "create", "--snapshot", "cli-snap", "--name", "cli-snap-bak",
+        "cli-snap-src").path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("user", "volume", "backup", "show", ofSnapshot)
+        .path("status").asText().equals("available"));
+    assertEquals(snapshotId, cli.json("user", "volume", "backup", "show", ofSnapshot).path("snapshot_id").asText());
+    String record = cli.json("admin", "volume", "backup", "record", "export", ofSnapshot).toString();
+    assertTrue(record.contains("cinder.backup.drivers"), record);
+    cli.run("user", "volume", "backup", "delete", ofSnapshot);
+    Eventually.until(Duration.ofSeconds(30), () -> !cli.json("user", "volume", "backup", "list")
+        .findValuesAsText("ID").contains(ofSnapshot));
     AssertionError refused = assertThrows(AssertionError.class, () -> cli.run("user", "volume", "delete", "cli-snap-src"));
     assertTrue(refused.getMessage().contains("snapshots"), refused.getMessage());
     cli.run("user", "volume", "snapshot", "delete", "cli-snap");

@@ -63,8 +63,9 @@ public final class BackupAgent {
   private static void accept(ActorContext<Message> ctx, Map<String, Work> busy, BackupHostCommand command,
       StorageBackend backend, BackupChunks chunks, boolean fileless, Executor blocking) {
     if (command instanceof BackupHostCommand.StoreChunks c) {
-      run(ctx, busy, c.backupId(), "store " + c.volumeId(), () -> {
-        Path file = Path.of(backend.path(c.volumeId()));
+      run(ctx, busy, c.backupId(), "store " + c.volumeId() + c.snapshotId().map(s -> " snapshot " + s).orElse(""), () -> {
+        Path file = Path.of(c.snapshotId().isPresent() ? backend.snapshotPath(c.snapshotId().get())
+            : backend.path(c.volumeId()));
         return fileless ? chunks.storeZeros(c.backupId(), backend.volumes().getOrDefault(c.volumeId(), 0L))
             : chunks.store(c.backupId(), file);
       }, c.replyTo(), blocking);
@@ -76,6 +77,11 @@ public final class BackupAgent {
         } else if (c.chunks().stream().anyMatch(h -> !h.isEmpty())) {
           throw new StorageException("Volume " + c.volumeId() + " has no file to restore the backup's bytes into", null);
         }
+        return Done.getInstance();
+      }, c.replyTo(), blocking);
+    } else if (command instanceof BackupHostCommand.AdoptChunks c) {
+      run(ctx, busy, c.backupId(), "adopt", () -> {
+        chunks.adopt(c.backupId(), c.chunks());
         return Done.getInstance();
       }, c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RemoveChunks c) {

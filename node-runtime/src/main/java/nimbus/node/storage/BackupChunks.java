@@ -126,6 +126,42 @@ public final class BackupChunks {
   }
 
   /**
+   * Makes backup {@code backupId} name {@code hashes}, chunks this store holds already (an imported
+   * record's): each must be a chunk's name, or empty for one of zeros, and be here as a plain file,
+   * so a record never makes the store name (or later read or remove) anything outside it. Adopted
+   * already with the same chunks: nothing changes.
+   */
+  public synchronized void adopt(String backupId, List<String> hashes) {
+    Path manifest = manifest(backupId);
+    try {
+      if (Files.exists(manifest)) {
+        if (read(manifest).chunks().equals(hashes)) return;
+        throw new StorageException("Backup " + backupId + " exists with other chunks", null);
+      }
+      List<String> lines = new ArrayList<>();
+      lines.add("0");
+      for (String hash : hashes) {
+        if (hash.isEmpty()) {
+          lines.add(ZEROS);
+          continue;
+        }
+        if (!nimbus.storage.StoredFile.SHA512.matcher(hash).matches()) {
+          throw new StorageException("Not a chunk's name: " + hash, null);
+        }
+        if (!Files.isRegularFile(chunk(hash), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          throw new StorageException("Chunk " + hash + " is not in this host's backup store", null);
+        }
+        lines.add(hash);
+      }
+      Path partial = incoming.resolve(UUID.randomUUID().toString());
+      Files.write(partial, lines);
+      Files.move(partial, manifest, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StorageException("Import of the backup failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Writes the chunks into {@code volume} from its start, each verified against its name as it is
    * read; a chunk of zeros is written only where the volume holds something else.
    */

@@ -244,6 +244,19 @@ public final class LibvirtPoolBackend implements StorageBackend {
   }
 
   @Override
+  public String snapshotPath(String snapshotId) {
+    return withPool(pool -> {
+      StorageVol v = lookup(pool, SNAPSHOT_PREFIX + snapshotId)
+          .orElseThrow(() -> new StorageException("no storage for snapshot " + snapshotId, null));
+      try {
+        return v.getPath();
+      } finally {
+        v.free();
+      }
+    });
+  }
+
+  @Override
   public void remove(String volumeId) {
     withPool(pool -> {
       Optional<StorageVol> v = lookup(pool, PREFIX + volumeId);

@@ -46,6 +46,11 @@ public interface StorageBackend extends AutoCloseable {
   /** Makes the snapshot's storage, a full copy of the volume's, unless it has it; a half-made copy is removed on failure. */
   void snapshot(String volumeId, String snapshotId);
 
+  /** The path of the snapshot's file on this host, read as raw bytes by a backup of it (fails when there is none). */
+  default String snapshotPath(String snapshotId) {
+    throw new StorageException("This storage backend keeps no snapshot files to back up", null);
+  }
+
   /** Removes the snapshot's storage, if any. */
   void removeSnapshot(String snapshotId);
 

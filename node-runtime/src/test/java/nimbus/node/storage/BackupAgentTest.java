@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -43,11 +44,11 @@ class BackupAgentTest {
     ActorRef<BackupHostCommand> agent = agentOf("h1");
 
     TestProbe<StatusReply<BackupHostCommand.Manifest>> first = kit.createTestProbe();
-    agent.tell(new BackupHostCommand.StoreChunks("b1", "v1", first.getRef()));
+    agent.tell(new BackupHostCommand.StoreChunks("b1", "v1", Optional.empty(), first.getRef()));
     assertEquals(true, reading.await(10, TimeUnit.SECONDS));
     // the entity's ask ended (or the entity restarted) and it asks again while the bytes still move
     TestProbe<StatusReply<BackupHostCommand.Manifest>> again = kit.createTestProbe();
-    agent.tell(new BackupHostCommand.StoreChunks("b1", "v1", again.getRef()));
+    agent.tell(new BackupHostCommand.StoreChunks("b1", "v1", Optional.empty(), again.getRef()));
     TestProbe<StatusReply<Done>> removal = kit.createTestProbe();
     agent.tell(new BackupHostCommand.RemoveChunks("b1", removal.getRef()));
     release.countDown();

@@ -116,6 +116,40 @@ class BackupChunksTest {
     assertFalse(Files.exists(dir.resolve("escape")));
   }
 
+  @Test
+  void anImportedRecordsBackupNamesOnlyChunksTheStoreHoldsAndOutlivesTheBackupItCameFrom() throws Exception {
+    BackupChunks store = new BackupChunks(dir.resolve("backups"), 4096);
+    Path volume = dir.resolve("volume");
+    Files.write(volume, new byte[3 * 4096]);
+    writeRandom(volume, 0, 4096);
+    writeRandom(volume, 2 * 4096, 4096);
+    BackupHostCommand.Manifest m = store.store("original", volume);
+    store.adopt("imported", m.chunks());
+    store.adopt("imported", m.chunks()); // asked again: the same
+    assertThrows(StorageException.class, () -> store.adopt("imported", List.of("", "", "")),
+        "an id adopted already with other chunks");
+
+    // a record's names never reach outside the store: paths, names of no chunk, a link planted in the store
+    Files.writeString(dir.resolve("secret"), "not a chunk");
+    String outside = "0".repeat(128);
+    Files.createSymbolicLink(dir.resolve("backups/sha512").resolve(outside), dir.resolve("secret"));
+    for (List<String> hostile : List.of(List.of("../../secret"), List.of("/etc/passwd"), List.of("ab".repeat(64)),
+        List.of(outside), List.of(m.chunks().get(0).toUpperCase(java.util.Locale.ROOT)))) {
+      assertThrows(StorageException.class, () -> store.adopt("evil", hostile), hostile.toString());
+    }
+    assertThrows(StorageException.class, () -> store.adopt("../evil", m.chunks()));
+    assertEquals(Set.of("original", "imported"), store.backups());
+
+    store.remove("original");
+    Path target = dir.resolve("target");
+    Files.write(target, new byte[3 * 4096]);
+    store.restore(m.chunks(), target);
+    assertEquals(sha256(volume), sha256(target), "the chunks the imported backup names stay");
+    store.remove("imported");
+    assertEquals(Set.of(outside), store.chunks(), "the last backup's remove takes its chunks (the planted link is none)");
+    assertTrue(Files.exists(dir.resolve("secret")));
+  }
+
   private void writeRandom(Path file, long at, int length) throws Exception {
     byte[] bytes = new byte[length];
     random.nextBytes(bytes);
