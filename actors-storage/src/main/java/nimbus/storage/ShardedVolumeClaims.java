@@ -57,6 +57,14 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
         r -> new StorageHostCommand.CreateVolumeFromImage(volumeId, image.file(), image.diskFormat(), gigabytes, r));
   }
 
+  @Override
+  public CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId, Optional<String> backend,
+      int gigabytes) {
+    return this.<String>ask(StorageHostCommand.of(fromHost), r -> new StorageHostCommand.SourceOf(volumeId, r))
+        .thenCompose(source -> source.isError() ? CompletableFuture.completedFuture(source)
+            : onBackend(backend, r -> new StorageHostCommand.ReceiveVolume(volumeId, fromHost, source.getValue(), gigabytes, r)));
+  }
+
   /**
    * Asks a storage host of the backend (any host when none is named). While no storage host is up
    * there is no answer (the step asks again); with hosts up of which none serves the backend, the

@@ -83,4 +83,19 @@ public sealed interface StorageHostCommand extends CborSerializable {
    */
   record UploadToImage(String volumeId, String imageId, String diskFormat, ActorRef<StatusReply<Done>> replyTo)
       implements StorageHostCommand {}
+
+  /**
+   * Where the volume's bytes are read from for a copy to another host: a network source
+   * ({@link RbdSource#uri}) for a backend every host opens, else the file's path on this host.
+   */
+  record SourceOf(String volumeId, ActorRef<StatusReply<String>> replyTo) implements StorageHostCommand {}
+
+  /**
+   * Makes the volume's storage of {@code gigabytes} GiB as a raw copy of its bytes at {@code source}
+   * (as {@link SourceOf} answered on storage host {@code fromHost}; never probed for a format),
+   * unless it has it; answered with the host's name. Refused for a file on another host (moving
+   * bytes between hosts that keep files needs NBD between storage hosts, not built).
+   */
+  record ReceiveVolume(String volumeId, String fromHost, String source, int gigabytes,
+      ActorRef<StatusReply<String>> replyTo) implements StorageHostCommand {}
 }
