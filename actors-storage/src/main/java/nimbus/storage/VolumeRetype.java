@@ -11,9 +11,9 @@ import nimbus.cluster.CborSerializable;
  * under {@code toType} ({@code quotaMoved}); with a migration, a host of the new backend
  * ({@code targetHost}) makes the volume's storage as a raw copy of its bytes and the volume switches
  * to it ({@code switched}), then the storage on {@code fromHost} is removed. A failed copy
- * ({@code failure}) moves the quota back, and the volume keeps its type and bytes. {@code migrationStatus} is Cinder's
- * {@code migration_status}: empty for a retype without migration, {@code migrating},
- * {@code success} or {@code error}.
+ * ({@code failure}) moves the quota back, and the volume keeps its type and bytes.
+ * {@code migrationStatus} is Cinder's {@code migration_status}: empty for a retype without
+ * migration, {@code migrating}, {@code success} or {@code error}.
  */
 public record VolumeRetype(String fromType, Optional<String> fromBackend, String toType, Optional<String> toBackend,
     boolean migrate, String priorStatus, Optional<String> fromHost, boolean quotaMoved, Optional<String> targetHost,
