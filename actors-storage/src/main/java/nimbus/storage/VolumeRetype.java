@@ -47,7 +47,9 @@ public record VolumeRetype(String fromType, Optional<String> fromBackend, String
   }
 
   VolumeRetype ended() {
-    Optional<String> status = migrate ? Optional.of(failure.isPresent() ? ERROR : SUCCESS) : Optional.empty();
+    // a new backend served by the volume's own host moved nothing: no migration to show
+    boolean moved = migrate && (failure.isPresent() || !targetHost.equals(fromHost));
+    Optional<String> status = moved ? Optional.of(failure.isPresent() ? ERROR : SUCCESS) : Optional.empty();
     return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, quotaMoved,
         targetHost, switched, failure, status);
   }

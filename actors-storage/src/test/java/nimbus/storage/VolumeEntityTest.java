@@ -736,6 +736,7 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals("gold", v.volumeType());
     assertEquals(Optional.of("host-a"), v.host());
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "its only storage is kept");
+    assertEquals(Optional.empty(), v.migrationStatus(), "nothing migrated");
   }
 
   @Test

@@ -52,9 +52,11 @@ class CraftedVolumeApiTest {
   void aVolumeWhoseBytesAreAQcow2NamingAHostFileIsCopiedUploadedAndBackedUpAsItsOwnBytes() throws Exception {
     for (String reference : List.of("backing", "data-file")) {
       Path secret = dir.resolve("secret-" + reference);
+      byte[] hostFile = (SECRET + "\n").repeat(1 << 14).getBytes(US_ASCII);
+      Files.write(secret, hostFile);
       byte[] header = crafted(reference, secret);
-      // the host file, written after qemu-img made the header (it creates an external data file)
-      Files.write(secret, (SECRET + "\n").repeat(1 << 14).getBytes(US_ASCII));
+      // written again after qemu-img made the header (it makes an external data file anew)
+      Files.write(secret, hostFile);
       attack(header, reference);
     }
   }

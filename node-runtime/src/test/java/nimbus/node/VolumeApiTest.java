@@ -352,7 +352,9 @@ class VolumeApiTest {
     awaitStatus(t, volume, "available");
     String action = t.path("/volumes/" + volume + "/action");
     // the same backend: the type changes, and the per-type quota counts it under the new one
-    Api.Reply retyped = t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + gold + "\"}}");
+    // (the volume's type named no backend: whether the new one's is its own is for the step to find)
+    Api.Reply retyped = t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + gold
+        + "\", \"migration_policy\": \"on-demand\"}}");
     assertEquals(202, retyped.status(), retyped.raw());
     JsonNode v = Eventually.await(WAIT, () -> {
       JsonNode shown = t.api().get(t.path("/volumes/" + volume)).body().path("volume");

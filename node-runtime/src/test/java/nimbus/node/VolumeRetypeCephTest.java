@@ -39,7 +39,7 @@ class VolumeRetypeCephTest {
       "nimbus.host.ceph.keyring", CLUSTER.dir.resolve("nimbus.keyring").toString()), (n, a) -> admin = a)
       .joinedBy("files", dir -> {
         filesData = dir;
-        return Map.of("nimbus.host.name", "files-host",
+        return Map.of("nimbus.roles", java.util.List.of("compute"), "nimbus.host.name", "files-host",
             "nimbus.host.hypervisor-uri", "qemu:///system", "nimbus.host.domain-type", "qemu",
             "nimbus.host.volume-backend-name", "files",
             "nimbus.host.ceph.conf", CLUSTER.dir.resolve("ceph.conf").toString(),
