@@ -58,17 +58,46 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   /**
+   * A host of the new backend is found; if it is the volume's own, nothing moves. Into a backend
+   * every host opens (RBD) the volume's host writes the bytes; out of one the new host reads them.
+   * Between two hosts that keep files the bytes would travel over NBD between storage hosts: refused
+   * (not built).
+   */
+  @Override
+  public CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId, Optional<String> backend,
+      int gigabytes) {
+    return this.<StorageHostCommand.Receiver>onBackend(backend, r -> new StorageHostCommand.ReceiverOf(volumeId, r))
+        .thenCompose(found -> {
+          if (found.isError()) return CompletableFuture.completedFuture(StatusReply.<String>error(found.getError()));
+          StorageHostCommand.Receiver target = found.getValue();
+          if (target.host().equals(fromHost)) return CompletableFuture.completedFuture(StatusReply.success(fromHost));
+          if (target.rbd().isPresent()) {
+            return this.<Done>ask(StorageHostCommand.of(fromHost),
+                    r -> new StorageHostCommand.SendVolume(volumeId, target.rbd().get(), gigabytes, r))
+                .thenApply(sent -> sent.isError() ? StatusReply.<String>error(sent.getError()) : StatusReply.success(target.host()));
+          }
+          return this.<String>ask(StorageHostCommand.of(fromHost), r -> new StorageHostCommand.SourceOf(volumeId, r))
+              .thenCompose(source -> source.isError()
+                  ? CompletableFuture.completedFuture(nimbus.cluster.Rejection.<String>invalid("Volume " + volumeId
+                      + " cannot move from storage host " + fromHost + " to " + target.host() + ": both keep files, and"
+                      + " moving bytes between such hosts is not built."))
+                  : ask(StorageHostCommand.of(target.host()),
+                      r -> new StorageHostCommand.ReceiveVolume(volumeId, source.getValue(), gigabytes, r)));
+        });
+  }
+
+  /**
    * Asks a storage host of the backend (any host when none is named). While no storage host is up
    * there is no answer (the step asks again); with hosts up of which none serves the backend, the
    * answer is Cinder's scheduler's refusal, and the volume ends in {@code error}.
    */
-  private CompletionStage<StatusReply<String>> onBackend(Optional<String> backend,
-      Function<ActorRef<StatusReply<String>>, StorageHostCommand> command) {
+  private <T> CompletionStage<StatusReply<T>> onBackend(Optional<String> backend,
+      Function<ActorRef<StatusReply<T>>, StorageHostCommand> command) {
     if (backend.isEmpty()) return ask(StorageHostCommand.ANY, command);
     ServiceKey<StorageHostCommand> key = StorageHostCommand.backend(backend.get());
     return host(StorageHostCommand.ANY).thenCompose(any -> any.isEmpty() ? ask(StorageHostCommand.ANY, command)
         : host(key).thenCompose(served -> served.isPresent() ? ask(key, command)
-            : CompletableFuture.completedFuture(nimbus.cluster.Rejection.<String>invalid(
+            : CompletableFuture.completedFuture(nimbus.cluster.Rejection.<T>invalid(
                 "No valid backend was found. No storage host serves volume_backend_name " + backend.get() + "."))));
   }
 

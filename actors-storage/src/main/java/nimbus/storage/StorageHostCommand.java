@@ -83,4 +83,31 @@ public sealed interface StorageHostCommand extends CborSerializable {
    */
   record UploadToImage(String volumeId, String imageId, String diskFormat, ActorRef<StatusReply<Done>> replyTo)
       implements StorageHostCommand {}
+
+  /**
+   * A host of a volume's new backend, as a retype's migration finds it: its name, and for a backend
+   * every host opens (RBD) where the volume's storage is to be written ({@link RbdSource#uri}).
+   */
+  record Receiver(String host, java.util.Optional<String> rbd) implements CborSerializable {}
+
+  /** Answers this host as a {@link Receiver} of the volume's bytes. */
+  record ReceiverOf(String volumeId, ActorRef<StatusReply<Receiver>> replyTo) implements StorageHostCommand {}
+
+  /** Where the volume's bytes are read from by another host: its RBD source ({@link RbdSource#uri}); 409 for a file. */
+  record SourceOf(String volumeId, ActorRef<StatusReply<String>> replyTo) implements StorageHostCommand {}
+
+  /**
+   * Makes the volume's storage of {@code gigabytes} GiB as a raw copy of the RBD image {@code source}
+   * ({@link RbdSource#uri}, read with this host's own Ceph client; never probed for a format), unless
+   * it has it; answered with the host's name.
+   */
+  record ReceiveVolume(String volumeId, String source, int gigabytes, ActorRef<StatusReply<String>> replyTo)
+      implements StorageHostCommand {}
+
+  /**
+   * Writes the volume's bytes, raw, as the RBD image {@code target} ({@link RbdSource#uri}, a
+   * {@link Receiver}'s, written with this host's own Ceph client) of {@code gigabytes} GiB, unless it is there.
+   */
+  record SendVolume(String volumeId, String target, int gigabytes, ActorRef<StatusReply<Done>> replyTo)
+      implements StorageHostCommand {}
 }

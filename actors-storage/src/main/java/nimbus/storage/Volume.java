@@ -17,11 +17,11 @@ import nimbus.cluster.CborSerializable;
  * and {@code readonly} Cinder's flags ({@code os-set_bootable}, {@code os-update_readonly_flag}; the
  * latter empty until first set, as Cinder shows it only then), {@code upload} its copy into an image
  * while one runs ({@code uploading}), {@code backend} the storage backend its type asks for
- * ({@code volume_backend_name}; empty: any).
+ * ({@code volume_backend_name}; empty: any), {@code retype} its last change of type ({@code retyping} while it runs).
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}, {@code backing-up}, {@code restoring-backup},
- * {@code error_restoring}; {@code deleted}
+ * {@code error_restoring}, {@code retyping}; {@code deleted}
  * once gone (never shown).
  */
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
@@ -29,7 +29,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     int quotaHeld, int targetSize, boolean stored, Optional<String> host, Optional<String> fault,
     Optional<VolumeAttachment> attachment, Optional<String> snapshotId, Optional<String> sourceVolid,
     java.util.Set<String> snapshots, Optional<VolumeImage> image, boolean bootable,
-    Optional<Boolean> readonly, Optional<VolumeUpload> upload, Optional<String> backend)
+    Optional<Boolean> readonly, Optional<VolumeUpload> upload, Optional<String> backend, Optional<VolumeRetype> retype)
     implements CborSerializable {
 
   public static final String CREATING = "creating";
@@ -49,6 +49,8 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String ERROR_RESTORING = "error_restoring";
   /** Held by an attachment of Cinder's attachments API that has no connector yet. */
   public static final String RESERVED = "reserved";
+  /** Changing type (Cinder's os-retype), its bytes perhaps moving to another backend. */
+  public static final String RETYPING = "retyping";
 
   public Volume {
     metadata = Map.copyOf(metadata);
@@ -61,6 +63,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (readonly == null) readonly = Optional.empty();
     if (upload == null) upload = Optional.empty();
     if (backend == null) backend = Optional.empty();
+    if (retype == null) retype = Optional.empty();
   }
 
   /** A volume asked for, before its quota or storage is held. */
@@ -68,35 +71,35 @@ public record Volume(String id, String projectId, String userId, String name, St
       Map<String, String> metadata, String availabilityZone, String volumeType, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, CREATING, metadata, availabilityZone, volumeType, at, at,
         0, 0, false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /** The requested volume, to be made on a storage host of backend {@code name} (its type's {@code volume_backend_name}). */
   public Volume onBackend(Optional<String> name) {
     return new Volume(id, projectId, userId, this.name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
-        image, bootable, readonly, upload, name);
+        image, bootable, readonly, upload, name, retype);
   }
 
   /** The requested volume made as a copy of snapshot {@code snapshot}, on the storage host {@code snapshotHost} that holds it. */
   public Volume fromSnapshot(String snapshot, String snapshotHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(snapshotHost), fault, attachment,
-        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly, upload, backend);
+        Optional.of(snapshot), sourceVolid, snapshots, image, bootable, readonly, upload, backend, retype);
   }
 
   /** The requested volume made as a copy of volume {@code source}, on the storage host {@code sourceHost} that holds it. */
   public Volume fromVolume(String source, String sourceHost) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, Optional.of(sourceHost), fault, attachment,
-        snapshotId, Optional.of(source), snapshots, image, bootable, readonly, upload, backend);
+        snapshotId, Optional.of(source), snapshots, image, bootable, readonly, upload, backend, retype);
   }
 
   /** The requested volume made by converting the bytes of {@code source} (on whichever storage host takes it). */
   public Volume fromImage(VolumeImage source) {
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
         createdAt, updatedAt, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots,
-        Optional.of(source), true, readonly, upload, backend);
+        Optional.of(source), true, readonly, upload, backend, retype);
   }
 
   /** Whether a create that failed still holds quota: it gives it back, as nothing of it was made. */
@@ -107,6 +110,11 @@ public record Volume(String id, String projectId, String userId, String name, St
   /** Whether it may be attached read-only only (not named as a getter: Jackson would write it as the flag). */
   public boolean attachedReadOnlyOnly() {
     return readonly.orElse(false);
+  }
+
+  /** Cinder's {@code migration_status}: of its last retype that moved it, if any. */
+  public Optional<String> migrationStatus() {
+    return retype.flatMap(VolumeRetype::migrationStatus);
   }
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
@@ -125,7 +133,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     Instant at = event.at();
     if (event instanceof VolumeEntity.VolumeUpdated e) {
       return new Volume(id, projectId, userId, e.name(), e.description(), size, status, e.metadata(), availabilityZone,
-          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
+          volumeType, createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend, retype);
     }
     if (event instanceof VolumeEntity.VolumeReserved e) {
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
@@ -137,7 +145,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.FlagsSet e) {
       return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
           createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image,
-          e.bootable(), e.readonly(), upload, backend);
+          e.bootable(), e.readonly(), upload, backend, retype);
     }
     if (event instanceof VolumeEntity.AttachmentDeclared e) {
       return attaching(e.device().isPresent() ? IN_USE : ATTACHING, Optional.of(VolumeAttachment.declared(e.attachmentId(),
@@ -189,6 +197,27 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.UploadEnded) {
       return uploading(upload.map(VolumeUpload::priorStatus).orElse(status), Optional.empty(), at);
     }
+    if (event instanceof VolumeEntity.RetypeRequested e) {
+      return retyping(RETYPING, Optional.of(VolumeRetype.requested(this, e.toType(), e.toBackend(), e.migrate())), at);
+    }
+    if (event instanceof VolumeEntity.RetypeRefused) {
+      return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), Optional.empty(), at);
+    }
+    if (event instanceof VolumeEntity.RetypeQuotaMoved) return retyping(status, retype.map(r -> r.quotaMoved(true)), at);
+    if (event instanceof VolumeEntity.RetypeFailed e) return retyping(status, retype.map(r -> r.failed(e.reason())), at);
+    if (event instanceof VolumeEntity.Retyped || event instanceof VolumeEntity.MigrationSwitched) {
+      // the volume is of its new type from here on (and with a migration, on its new host)
+      VolumeRetype r = event instanceof VolumeEntity.MigrationSwitched e ? retype.orElseThrow().switchedTo(e.host())
+          : retype.orElseThrow();
+      Volume switched = new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone,
+          r.toType(), createdAt, at, quotaHeld, targetSize, stored, r.targetHost().or(() -> host), fault, attachment,
+          snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, r.toBackend(), Optional.of(r));
+      return event instanceof VolumeEntity.Retyped ? switched.retyping(r.priorStatus(), switched.retype.map(VolumeRetype::ended), at)
+          : switched;
+    }
+    if (event instanceof VolumeEntity.RetypeEnded) {
+      return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), retype.map(VolumeRetype::ended), at);
+    }
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {
       return with(DELETED, size, 0, 0, false, host, Optional.of(e.reason()), at);
@@ -224,12 +253,18 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   private Volume attaching(String s, Optional<VolumeAttachment> a, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
+        quotaHeld, targetSize, stored, host, fault, a, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend, retype);
+  }
+
+  private Volume retyping(String s, Optional<VolumeRetype> r, Instant at) {
+    return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
+        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly,
+        upload, backend, r);
   }
 
   private Volume uploading(String s, Optional<VolumeUpload> u, Instant at) {
     return new Volume(id, projectId, userId, name, description, size, s, metadata, availabilityZone, volumeType, createdAt, at,
-        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, u, backend);
+        quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, u, backend, retype);
   }
 
   private Volume withSnapshots(String snapshot, boolean add, Instant at) {
@@ -237,7 +272,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (add) dependents.add(snapshot);
     else dependents.remove(snapshot);
     return new Volume(id, projectId, userId, name, description, size, status, metadata, availabilityZone, volumeType,
-        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly, upload, backend);
+        createdAt, at, quotaHeld, targetSize, stored, host, fault, attachment, snapshotId, sourceVolid, dependents, image, bootable, readonly, upload, backend, retype);
   }
 
   /** A deleting volume with no file and no quota left is gone. */
@@ -249,6 +284,6 @@ public record Volume(String id, String projectId, String userId, String name, St
   private Volume with(String s, int sz, int held, int target, boolean st, Optional<String> h, Optional<String> f,
       Instant at) {
     return new Volume(id, projectId, userId, name, description, sz, s, metadata, availabilityZone, volumeType, createdAt, at,
-        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend);
+        held, target, st, h, f, attachment, snapshotId, sourceVolid, snapshots, image, bootable, readonly, upload, backend, retype);
   }
 }

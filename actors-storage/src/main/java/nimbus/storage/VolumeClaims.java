@@ -46,6 +46,14 @@ public interface VolumeClaims {
   /** The volume's file on {@code host} grows to {@code gigabytes}. */
   CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes);
 
+  /**
+   * A storage host of backend {@code backend} makes the volume's storage of {@code gigabytes} as a
+   * raw copy of its bytes on storage host {@code fromHost} (a volume retyped to another backend);
+   * answered with the new host's name (which is {@code fromHost} when that host serves the backend).
+   */
+  CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId, Optional<String> backend,
+      int gigabytes);
+
   /** The volume's file on {@code host} is removed (answered also when there is none). */
   CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId);
 

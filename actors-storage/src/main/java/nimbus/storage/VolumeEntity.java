@@ -179,6 +179,15 @@ public final class VolumeEntity
   /** The attachment is deleted: the volume is available again (one the compute API made is refused). */
   public record DeleteAttachment(String attachmentId, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
+  /**
+   * Cinder's os-retype: the volume becomes of type {@code toType}, whose {@code volume_backend_name}
+   * is {@code toBackend} (empty: any). A type of another backend moves the bytes there, when
+   * {@code onDemand} allows it (Cinder's {@code migration_policy}). Answered once the project's quota
+   * counts the volume under the new type ({@code retyping}), or with its 413.
+   */
+  public record Retype(String toType, Optional<String> toBackend, boolean onDemand, ActorRef<StatusReply<Volume>> replyTo)
+      implements Command {}
+
   /** A step's answer. */
   record StepAnswered(StepDriver.Answer answer) implements Command {}
 
@@ -276,6 +285,33 @@ public final class VolumeEntity
   /** The backup's hold is over: the volume is {@code status}. */
   public record BackupHoldEnded(String backupId, String status, Instant at) implements Event {}
 
+  /** A retype began: the volume is {@code retyping}; {@code migrate}: its bytes move to a host of {@code toBackend}. */
+  public record RetypeRequested(String toType, Optional<String> toBackend, boolean migrate, Instant at) implements Event {}
+
+  /** The quota refused the new type (413): the volume is as it was. */
+  public record RetypeRefused(String reason, Instant at) implements Event {}
+
+  /** The project's quota counts the volume under its new type. */
+  public record RetypeQuotaMoved(Instant at) implements Event {}
+
+  /** Without a migration: the volume is of its new type, and as it was before otherwise. */
+  public record Retyped(Instant at) implements Event {}
+
+  /**
+   * Storage host {@code host} of the new backend holds a whole copy of the bytes: the volume is of
+   * its new type there (the old storage still to remove, unless it is the same host).
+   */
+  public record MigrationSwitched(String host, Instant at) implements Event {}
+
+  /**
+   * The copy failed: the quota moves back before the retype ends. The new host removed what it
+   * began; a whole copy whose answer was lost is no volume's there, and its agent removes it.
+   */
+  public record RetypeFailed(String reason, Instant at) implements Event {}
+
+  /** The retype is over: the volume is back in the status it had (with its new type, or its old one after a failure). */
+  public record RetypeEnded(Instant at) implements Event {}
+
   // ---------------------------------------------------------------- states
 
   /** A volume's phases; all but {@link NoVolume} hold the volume. */
@@ -319,6 +355,8 @@ public final class VolumeEntity
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   /** Clients waiting for a create's or an extend's quota (in memory: after a crash they ask again). */
   private final List<ActorRef<StatusReply<Volume>>> waiting = new ArrayList<>();
+  /** Clients waiting for a retype's quota (in memory, as {@link #waiting}). */
+  private final List<ActorRef<StatusReply<Volume>>> retypeWaiting = new ArrayList<>();
 
   private VolumeEntity(String volumeId, VolumeClaims claims, Clock clock, ActorContext<Command> context,
       StepDriver<Command> steps, Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
@@ -369,6 +407,7 @@ public final class VolumeEntity
         .onCommand(Update.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Extend.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(UploadToImage.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Retype.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(Reserve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
@@ -476,6 +515,7 @@ public final class VolumeEntity
           .onCommand(ForceDelete.class, (s, c) -> forceDelete(s.volume(), c))
           .onCommand(AddSnapshot.class, (s, c) -> addSnapshot(s.volume(), c))
           .onCommand(UploadToImage.class, (s, c) -> upload(s.volume(), c))
+          .onCommand(Retype.class, (s, c) -> retype(s.volume(), c))
           .onCommand(HoldForBackup.class, (s, c) -> holdForBackup(s.volume(), c))
           .onCommand(FreeFromBackup.class, (s, c) -> s.volume().snapshots().contains(c.backupId())
               ? Effect().persist(new BackupHoldEnded(c.backupId(), c.status(), now())).thenReply(c.replyTo(), n -> StatusReply.ack())
@@ -731,6 +771,42 @@ public final class VolumeEntity
         .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
+  /**
+   * Cinder's retype checks: an available or in-use volume, to another type; a move to another
+   * backend only with {@code on-demand}, of an available volume (an attached one would need the
+   * compute service's swap volume, not built) without snapshots (as Cinder's migration).
+   */
+  private ReplyEffect<Event, State> retype(Volume v, Retype c) {
+    if (v.status().equals(Volume.RETYPING) && v.retype().filter(r -> r.toType().equals(c.toType())).isPresent()) {
+      retypeWaiting.add(c.replyTo());
+      return Effect().noReply();
+    }
+    if (!v.status().equals(Volume.AVAILABLE) && !v.status().equals(Volume.IN_USE)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
+          + " status must be available or in-use, but current status is: " + v.status() + "."));
+    }
+    if (v.volumeType().equals(c.toType())) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid input received: New volume_type same as original: "
+          + c.toType() + "."));
+    }
+    boolean migrate = c.toBackend().isPresent() && !c.toBackend().equals(v.backend());
+    if (migrate && !c.onDemand()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Retype requires migration but is not"
+          + " allowed (migration_policy is never): volume type " + c.toType() + " is of backend "
+          + c.toBackend().get() + "."));
+    }
+    if (migrate && !v.status().equals(Volume.AVAILABLE)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " is in-use, and"
+          + " retyping it to another backend would move its bytes under its server (Nova's swap volume is not built"
+          + " in this cloud): detach it first."));
+    }
+    if (migrate && !v.snapshots().isEmpty()) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume must not have snapshots."));
+    }
+    retypeWaiting.add(c.replyTo());
+    return persist(new RetypeRequested(c.toType(), c.toBackend(), migrate, now()));
+  }
+
   private ReplyEffect<Event, State> extend(Volume v, Extend c) {
     if (!v.status().equals(Volume.AVAILABLE)) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
@@ -783,6 +859,7 @@ public final class VolumeEntity
           }
         }
         case Volume.UPLOADING -> v.upload().ifPresent(u -> driveUpload(v, u));
+        case Volume.RETYPING -> v.retype().ifPresent(r -> driveRetype(v, r));
         case Volume.DELETING -> {
           if (v.stored()) {
             steps.ask("remove", () -> claims.removeStorage(v.host().orElseThrow(), volumeId));
@@ -810,12 +887,80 @@ public final class VolumeEntity
     }
   }
 
+  /**
+   * The quota moved to the new type, then with a migration: a host of the new backend makes the
+   * volume's storage as a raw copy of its bytes, the volume switches to it, the old storage is
+   * removed. A failed copy moves the quota back.
+   */
+  private void driveRetype(Volume v, VolumeRetype r) {
+    String project = v.projectId();
+    if (r.failure().isPresent()) {
+      steps.ask("retype:quota-back", () -> claims.reserve(project, volumeId, r.fromType(), v.size()));
+    } else if (!r.quotaMoved()) {
+      steps.ask("retype:quota", () -> claims.reserve(project, volumeId, r.toType(), v.size()));
+    } else if (!r.switched()) {
+      steps.ask("retype:copy", () -> claims.migrateStorage(r.fromHost().orElseThrow(), volumeId, r.toBackend(), v.size()));
+    } else {
+      steps.ask("retype:drop", () -> claims.removeStorage(r.fromHost().orElseThrow(), volumeId));
+    }
+  }
+
+  private ReplyEffect<Event, State> retypeAnswered(Volume v, VolumeRetype r, StepDriver.Answer a) {
+    Instant at = now();
+    switch (a.step()) {
+      case "retype:quota" -> {
+        if (r.quotaMoved() || r.failure().isPresent()) break;
+        if (!a.accepted()) {
+          Rejection why = a.refusal().get();
+          return Effect().persist(new RetypeRefused(why.message(), at)).thenRun(next -> {
+            retypeWaiting.forEach(to -> to.tell(Rejection.of(why.kind(), why.message())));
+            retypeWaiting.clear();
+            drive(next);
+          }).thenNoReply();
+        }
+        Event moved = r.migrate() ? new RetypeQuotaMoved(at) : new Retyped(at);
+        return Effect().persist(moved).thenRun(next -> {
+          retypeWaiting.forEach(to -> to.tell(StatusReply.success(volumeOf(next))));
+          retypeWaiting.clear();
+          drive(next);
+        }).thenNoReply();
+      }
+      case "retype:copy" -> {
+        if (r.switched() || r.failure().isPresent()) break;
+        if (!a.accepted()) return persist(new RetypeFailed(a.refusal().get().message(), at));
+        String host = a.valueAs(String.class);
+        // the host that holds the bytes serves the new backend too: nothing moved, nothing to remove
+        return host.equals(r.fromHost().orElse(null))
+            ? persistAll(List.of(new MigrationSwitched(host, at), new RetypeEnded(at)))
+            : persist(new MigrationSwitched(host, at));
+      }
+      case "retype:drop" -> {
+        // the old storage stays only if its host refuses for good; its agent's reconciliation removes it then
+        if (r.switched() && r.failure().isEmpty()) return persist(new RetypeEnded(at));
+      }
+      case "retype:quota-back" -> {
+        if (r.failure().isPresent() && a.accepted()) return persist(new RetypeEnded(at));
+      }
+      default -> {
+      }
+    }
+    return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> persistAll(List<Event> events) {
+    return Effect().persist(events).thenRun(this::drive).thenNoReply();
+  }
+
   private ReplyEffect<Event, State> answered(State s, StepAnswered c) {
     StepDriver.Answer a = c.answer();
     steps.done(a);
     if (a.unanswered() || !(s instanceof Existing e)) return Effect().none().thenRun(this::drive).thenNoReply();
     Volume v = e.volume();
     String step = a.step();
+    if (step.startsWith("retype:")) {
+      return v.status().equals(Volume.RETYPING) && v.retype().isPresent() ? retypeAnswered(v, v.retype().get(), a)
+          : Effect().none().thenRun(this::drive).thenNoReply();
+    }
     if (step.startsWith("quota:")) {
       int gigabytes = Integer.parseInt(step.substring("quota:".length()));
       if (a.accepted()) {
@@ -913,7 +1058,7 @@ public final class VolumeEntity
 
   private static State phaseOf(Volume v) {
     return switch (v.status()) {
-      case Volume.CREATING, Volume.EXTENDING, Volume.DELETING, Volume.UPLOADING -> new Busy(v);
+      case Volume.CREATING, Volume.EXTENDING, Volume.DELETING, Volume.UPLOADING, Volume.RETYPING -> new Busy(v);
       case Volume.DELETED -> new Gone(v);
       default -> new Resting(v);
     };

@@ -215,7 +215,9 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
 
   private ReplyEffect<Event, Quota> reserve(Quota q, Reserve c) {
     Integer before = q.held().get(c.volumeId());
-    if (before != null && before == c.gigabytes()) return Effect().reply(c.replyTo(), StatusReply.ack());
+    // a retype moves the volume to another type's count in this same step (Cinder's retype quota)
+    boolean retyped = before != null && c.volumeType() != null && !c.volumeType().equals(q.types().get(c.volumeId()));
+    if (before != null && before == c.gigabytes() && !retyped) return Effect().reply(c.replyTo(), StatusReply.ack());
     int volumes = q.limit(VOLUMES);
     if (before == null && volumes >= 0 && q.used(VOLUMES) + 1 > volumes) {
       return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
@@ -233,13 +235,13 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
     if (c.volumeType() != null) {
       String type = c.volumeType();
       int ofType = q.limit(VOLUMES + "_" + type);
-      if (before == null && ofType >= 0 && q.usedOfType(VOLUMES, type) + 1 > ofType) {
+      if ((before == null || retyped) && ofType >= 0 && q.usedOfType(VOLUMES, type) + 1 > ofType) {
         return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY, "VolumeLimitExceeded: Maximum number"
             + " of volumes allowed (" + ofType + ") exceeded for quota '" + VOLUMES + "_" + type + "'."));
       }
       int gigabytesOfType = q.limit(GIGABYTES + "_" + type);
-      int consumedOfType = q.usedOfType(GIGABYTES, type) - (before == null ? 0 : before);
-      if (growing && gigabytesOfType >= 0 && consumedOfType + c.gigabytes() > gigabytesOfType) {
+      int consumedOfType = q.usedOfType(GIGABYTES, type) - (before == null || retyped ? 0 : before);
+      if ((growing || retyped) && gigabytesOfType >= 0 && consumedOfType + c.gigabytes() > gigabytesOfType) {
         return Effect().reply(c.replyTo(), Rejection.of(Rejection.Kind.TOO_MANY,
             "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed " + GIGABYTES + "_" + type
                 + " quota. Requested " + c.gigabytes() + "G, quota is " + gigabytesOfType + "G and " + consumedOfType

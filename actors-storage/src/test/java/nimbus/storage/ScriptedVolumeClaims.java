@@ -28,6 +28,11 @@ final class ScriptedVolumeClaims implements VolumeClaims {
     answers.put(step, Rejection.of(kind, message));
   }
 
+  /** The step gets no answer from now on. */
+  void forget(String step) {
+    answers.remove(step);
+  }
+
   long times(String step) {
     return asked.stream().filter(step::equals).count();
   }
@@ -42,7 +47,17 @@ final class ScriptedVolumeClaims implements VolumeClaims {
 
   @Override
   public CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, String volumeType, int gigabytes) {
+    // a test that scripts a type's own answer (a retype's quota) tells it apart
+    String typed = "reserve " + gigabytes + " as " + volumeType;
+    if (answers.containsKey(typed)) return step(typed);
+    asked.add(typed);
     return step("reserve " + gigabytes);
+  }
+
+  @Override
+  public CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId,
+      java.util.Optional<String> backend, int gigabytes) {
+    return step("migrate from " + fromHost + " to " + backend.orElse("any"));
   }
 
   @Override

@@ -656,4 +656,125 @@ class VolumeEntityTest extends EntityTestSupport {
     Volume v = this.<Volume>ask(r -> new VolumeEntity.UpdateAttachment("at1", CONNECTOR, r)).getValue();
     assertEquals("ro", v.attachment().orElseThrow().mode());
   }
+
+  // ---------------------------------------------------------------- retype
+
+  @Test
+  void aRetypeOnItsOwnBackendMovesTheQuotaToTheNewTypeAndKeepsTheBytesWhereTheyAre() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    Volume answered = this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), false, r)).getValue();
+    assertEquals("gold", answered.volumeType());
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals("gold", v.volumeType());
+    assertEquals(Optional.of("host-a"), v.host());
+    assertEquals(Optional.empty(), v.migrationStatus(), "nothing migrated");
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("migrate") || s.startsWith("remove")));
+  }
+
+  @Test
+  void aRetypeTheNewTypesQuotaRefusesIsTheClientsAnswerAndTheVolumeIsAsItWas() {
+    createAvailable(1);
+    claims.refuse("reserve 1 as gold", Rejection.Kind.TOO_MANY, "VolumeLimitExceeded: volumes_gold");
+    StatusReply<Volume> answer = ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    assertEquals(Rejection.Kind.TOO_MANY, Rejection.from(answer.getError()).kind());
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals("__DEFAULT__", v.volumeType());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("migrate")));
+  }
+
+  @Test
+  void aRetypeIsRefusedAsCinderDoes() {
+    createAvailable(1);
+    StatusReply<Volume> sameType = ask(r -> new VolumeEntity.Retype("__DEFAULT__", Optional.empty(), true, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(sameType.getError()).kind());
+    StatusReply<Volume> never = ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), false, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(never.getError()).kind());
+    assertTrue(never.getError().getMessage().contains("Retype requires migration but is not allowed"));
+    assertEquals(Volume.AVAILABLE, ((VolumeEntity.Existing) kit.getState()).volume().status());
+  }
+
+  @Test
+  void aRetypeToAnotherBackendCopiesTheBytesSwitchesThenRemovesTheOldStorageAcrossRestarts() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    Volume answered = this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r)).getValue();
+    assertEquals(Volume.RETYPING, answered.status());
+    assertEquals(Optional.of(VolumeRetype.MIGRATING), answered.migrationStatus());
+    // the copy is not answered (a crash of the new host, or a long copy): asked again after a restart
+    awaitAsked("migrate from host-a to ceph", 1);
+    kit.restart();
+    awaitAsked("migrate from host-a to ceph", 2);
+    assertEquals("__DEFAULT__", ((VolumeEntity.Existing) kit.getState()).volume().volumeType(), "not switched yet");
+    claims.answer("migrate from host-a to ceph", "host-ceph");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume v = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(Optional.of("host-ceph"), v.host());
+      assertEquals("gold", v.volumeType());
+      assertEquals(Optional.of("ceph"), v.backend());
+      return null;
+    });
+    awaitAsked("remove host-a", 1);
+    kit.restart();
+    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the old storage is still to remove");
+    awaitAsked("remove host-a", 2);
+    claims.accept("remove host-a");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals(Optional.of(VolumeRetype.SUCCESS), v.migrationStatus());
+    assertEquals(Optional.of("host-ceph"), v.host());
+    assertTrue(v.stored());
+  }
+
+  @Test
+  void aFailedCopyMovesTheQuotaBackAndTheVolumeKeepsItsTypeAndHost() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    claims.forget("reserve 1");
+    claims.refuse("migrate from host-a to ceph", Rejection.Kind.UNAVAILABLE, "the pool is full");
+    awaitAsked("reserve 1 as __DEFAULT__", 1);
+    kit.restart();
+    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
+    claims.accept("reserve 1 as __DEFAULT__");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals("__DEFAULT__", v.volumeType());
+    assertEquals(Optional.of("host-a"), v.host());
+    assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
+    assertEquals(Optional.of("the pool is full"), v.retype().flatMap(VolumeRetype::failure));
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "the bytes stay where they were");
+  }
+
+  @Test
+  void aTypeOfTheBackendTheVolumeIsOnAlreadyMovesNothing() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    claims.answer("migrate from host-a to nimbus-pool", "host-a");
+    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("nimbus-pool"), true, r));
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals("gold", v.volumeType());
+    assertEquals(Optional.of("host-a"), v.host());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "its only storage is kept");
+    assertEquals(Optional.empty(), v.migrationStatus(), "nothing migrated");
+  }
+
+  @Test
+  void anAttachedVolumeIsNotMovedToAnotherBackend() {
+    createAvailable(1);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("att-1", "server-1", "p1", r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("att-1", "/dev/vdb", "host-a", r)).isSuccess());
+    StatusReply<Volume> answer = ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    assertTrue(answer.getError().getMessage().contains("swap volume"), answer.getError().getMessage());
+    claims.accept("reserve 1 as gold");
+    assertEquals("gold", this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), true, r))
+        .getValue().volumeType(), "a retype on its own backend is fine");
+    Volume v = awaitStatus(Volume.IN_USE);
+    assertEquals("gold", v.volumeType());
+  }
+
+  private void awaitAsked(String step, long times) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times(step) >= times, step + " asked " + claims.times(step) + " times: " + claims.asked);
+      return null;
+    });
+  }
 }

@@ -34,6 +34,29 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
   }
 
   @Test
+  void aRetypeMovesTheVolumeToTheNewTypesCountsInOneStepUnlessTheNewTypesLimitsRefuse() {
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("volumes_gold", 1,
+        "gigabytes_silver", 2), r));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 2, "bronze", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("b", 3, "bronze", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 2, "gold", r)).isSuccess());
+    assertEquals(1, kit.getState().usedOfType("volumes", "gold"));
+    assertEquals(2, kit.getState().usedOfType("gigabytes", "gold"));
+    assertEquals(1, kit.getState().usedOfType("volumes", "bronze"), "no longer counted under its old type");
+    assertEquals(3, kit.getState().usedOfType("gigabytes", "bronze"));
+    Rejection full = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.Reserve("b", 3, "gold", r)).getError());
+    assertEquals(Rejection.Kind.TOO_MANY, full.kind());
+    assertEquals("VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_gold'.", full.message());
+    Rejection big = Rejection.from(this.<org.apache.pekko.Done>run(
+        r -> new VolumeQuotaEntity.Reserve("b", 3, "silver", r)).getError());
+    assertTrue(big.message().contains("gigabytes_silver quota. Requested 3G, quota is 2G and 0G has been consumed."),
+        big.message());
+    assertEquals(1, kit.getState().usedOfType("volumes", "bronze"), "a refused retype leaves the volume where it was");
+    assertEquals(5, kit.getState().used("gigabytes"), "a retype changes no total");
+  }
+
+  @Test
   void theEleventhGigabyteIsRefusedWithCindersMessage() {
     assertTrue(reserve("a", 6).isSuccess());
     StatusReply<org.apache.pekko.Done> over = reserve("b", 5);

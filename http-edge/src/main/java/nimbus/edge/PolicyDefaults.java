@@ -163,7 +163,8 @@ final class PolicyDefaults {
 
   /** Cinder's names: a project's members change its volumes, its readers see them. */
   private static void volumes(Map<String, String> r) {
-    for (String change : new String[] {"volume:create", "volume:update", "volume:delete", "volume:extend"}) {
+    for (String change : new String[] {"volume:create", "volume:update", "volume:delete", "volume:extend",
+        "volume:retype"}) {
       r.put(change, MEMBER);
     }
     r.put("volume:get", READER);

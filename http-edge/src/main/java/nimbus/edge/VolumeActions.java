@@ -29,7 +29,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
  * {@code os-detach}, which only record an attachment whoever calls them makes themselves (as
  * Cinder's do: the disk reaches a guest of this cloud through the compute API); and the admins'
  * {@code os-reset_status} and {@code os-force_delete}; and {@code os-volume_upload_image}, whose image the
- * volume's own steps create and fill (counted against the project's image quota as uploads are).
+ * volume's own steps create and fill (counted against the project's image quota as uploads are);
+ * and {@code os-retype}, whose quota and migration are the volume's own steps too.
  */
 final class VolumeActions {
   private static final Set<String> UPLOAD_FIELDS = Set.of("image_name", "force", "disk_format", "container_format",
@@ -41,10 +42,13 @@ final class VolumeActions {
   private final BiFunction<RequestContext, String, CompletionStage<Volume>> visible;
   private final Function<String, EntityRef<VolumeEntity.Command>> volume;
   private final ImageQuotas imageQuotas;
+  private final BiFunction<RequestContext, String, CompletionStage<nimbus.storage.VolumeType>> usableType;
 
   VolumeActions(Policy policy, Duration timeout, BiFunction<RequestContext, String, CompletionStage<Volume>> visible,
-      Function<String, EntityRef<VolumeEntity.Command>> volume, ImageQuotas imageQuotas) {
+      Function<String, EntityRef<VolumeEntity.Command>> volume, ImageQuotas imageQuotas,
+      BiFunction<RequestContext, String, CompletionStage<nimbus.storage.VolumeType>> usableType) {
     this.imageQuotas = imageQuotas;
+    this.usableType = usableType;
     this.policy = policy;
     this.timeout = timeout;
     this.visible = visible;
@@ -101,12 +105,44 @@ final class VolumeActions {
         return visible.apply(ctx, id).thenCompose(v -> volume.apply(id).<Done>askWithStatus(VolumeEntity.ForceDelete::new,
             timeout)).thenApply(d -> accepted());
       }
+      case "os-retype" -> {
+        policy.enforce(ctx, "volume:retype");
+        return retype(ctx, id, body);
+      }
       case "os-volume_upload_image" -> {
         policy.enforce(ctx, "volume_extension:volume_actions:upload_image");
         return uploadImage(ctx, id, body);
       }
       default -> throw ApiError.badRequest("There is no such action: " + String.join(",", names(in)));
     }
+  }
+
+  /**
+   * Cinder's os-retype: {@code new_type} (a name or id of a type the caller may use; 404 else) and
+   * {@code migration_policy} ({@code never}, the default, or {@code on-demand}); the volume's own
+   * steps do the rest (a type of another backend moves its bytes there).
+   */
+  private CompletionStage<HttpResponse> retype(RequestContext ctx, String id, JsonNode body) {
+    if (!body.isObject()) throw ApiError.badRequest("Invalid input for field/attribute os-retype.");
+    for (String field : names(body)) {
+      if (!field.equals("new_type") && !field.equals("migration_policy")) {
+        throw ApiError.badRequest("Invalid input for field/attribute os-retype. Additional properties are not allowed ('"
+            + field + "' was unexpected)");
+      }
+    }
+    String newType = text(body, "new_type", 255).filter(t -> !t.isEmpty()).orElseThrow(() -> ApiError.badRequest(
+        "Invalid input for field/attribute os-retype. 'new_type' is a required property"));
+    String policyAsked = text(body, "migration_policy", 255).orElse("never");
+    if (!policyAsked.equals("never") && !policyAsked.equals("on-demand")) {
+      throw ApiError.badRequest("Invalid input for field/attribute migration_policy. Value: " + policyAsked
+          + ". It must be one of: on-demand, never.");
+    }
+    boolean onDemand = policyAsked.equals("on-demand");
+    // the volume first: another project's is 404 whatever type is named
+    return visible.apply(ctx, id).thenCompose(v -> usableType.apply(ctx, newType))
+        .thenCompose(type -> volume.apply(id).<Volume>askWithStatus(
+            r -> new VolumeEntity.Retype(type.name(), type.backend(), onDemand, r), timeout))
+        .thenApply(v -> accepted());
   }
 
   /** Cinder's schema; its volumes are uploaded as raw or qcow2 files (those its generic driver writes), bare. */

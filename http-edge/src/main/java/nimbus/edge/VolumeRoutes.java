@@ -66,7 +66,7 @@ final class VolumeRoutes extends ServiceRoutes {
     this.timeout = timeout;
     this.policy = policy;
     this.attachments = new AttachmentRoutes(listing, blocking, timeout, policy, this::visible, this::volume);
-    this.actions = new VolumeActions(policy, timeout, this::visible, this::volume, imageQuotas);
+    this.actions = new VolumeActions(policy, timeout, this::visible, this::volume, imageQuotas, types::usable);
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
         "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
         this::visible, Volume::metadata, (id, metadata) -> volume(id).<Volume>askWithStatus(r -> new VolumeEntity.Update(
@@ -400,6 +400,7 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("source_volid", v.sourceVolid().orElse(null));
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
+    m.put("migration_status", v.migrationStatus().orElse(null));
     m.put("os-vol-tenant-attr:tenant_id", v.projectId());
     m.put("user_id", v.userId());
     return m;

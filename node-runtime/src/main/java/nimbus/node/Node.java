@@ -240,7 +240,14 @@ public final class Node implements AutoCloseable {
     return settings.host().domainType().equals("test")
         ? new LibvirtPoolBackend(uri, "default-pool", Optional.empty())
         : new LibvirtPoolBackend(uri, LibvirtPoolBackend.poolNameFor(settings.dataDir().resolve("volumes")),
-            Optional.of(settings.dataDir().resolve("volumes")));
+            Optional.of(settings.dataDir().resolve("volumes")), new ProcessRunner(), cephClient(ceph));
+  }
+
+  /** The host's own Ceph client where it has one (its ceph.conf and keyring): a retype moves volumes with it. */
+  private static Optional<nimbus.node.storage.RbdCommands> cephClient(nimbus.config.VolumeBackendSettings ceph) {
+    return ceph.conf().isPresent() && ceph.keyring().isPresent()
+        ? Optional.of(new nimbus.node.storage.RbdCommands(ceph.conf().get(), ceph.keyring().get(), ceph.user(), ceph.pool()))
+        : Optional.empty();
   }
 
   /** Volumes as images in the Ceph pool, its monitors read from the cluster's configuration. */

@@ -455,6 +455,103 @@ class VolumeApiTest {
   }
 
   @Test
+  void aVolumeIsRetypedOnItsBackendItsTypesQuotaMovesAndAMoveNoHostTakesIsUndone() {
+    Tenant t = newProject();
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String silver = "silver-" + suffix;
+    String gold = "gold-" + suffix;
+    String elsewhere = "elsewhere-" + suffix;
+    createType("{\"volume_type\": {\"name\": \"" + silver + "\"}}");
+    createType("{\"volume_type\": {\"name\": \"" + gold + "\", \"extra_specs\": {\"volume_backend_name\": \"nimbus-pool\"}}}");
+    createType("{\"volume_type\": {\"name\": \"" + elsewhere + "\", \"extra_specs\":"
+        + " {\"volume_backend_name\": \"ceph-" + suffix + "\"}}}");
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"volume_type\": \"" + silver + "\"}}");
+    awaitStatus(t, volume, "available");
+    String action = t.path("/volumes/" + volume + "/action");
+    // the same backend: the type changes, and the per-type quota counts it under the new one
+    // (the volume's type named no backend: whether the new one's is its own is for the step to find)
+    Api.Reply retyped = t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + gold
+        + "\", \"migration_policy\": \"on-demand\"}}");
+    assertEquals(202, retyped.status(), retyped.raw());
+    JsonNode v = Eventually.await(WAIT, () -> {
+      JsonNode shown = t.api().get(t.path("/volumes/" + volume)).body().path("volume");
+      return shown.path("volume_type").asText().equals(gold) && shown.path("status").asText().equals("available") ? shown : null;
+    });
+    assertTrue(v.path("migration_status").isNull(), "nothing migrated: " + v);
+    JsonNode usage = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body().path("quota_set");
+    assertEquals(1, usage.path("volumes_" + gold).path("in_use").asInt(), usage.toString());
+    assertEquals(0, usage.path("volumes_" + silver).path("in_use").asInt(), usage.toString());
+    assertEquals(1, usage.path("gigabytes_" + gold).path("in_use").asInt(), usage.toString());
+    // the new type's quota: Cinder's 413, and the volume stays as it is
+    assertEquals(200, admin.send("PUT", "/volume/v3/" + adminProject() + "/os-quota-sets/" + t.projectId(),
+        "{\"quota_set\": {\"volumes_" + silver + "\": 0}}").status());
+    Api.Reply over = t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + silver + "\"}}");
+    assertFault(over, 413, "overLimit");
+    assertEquals(gold, awaitStatus(t, volume, "available").path("volume_type").asText());
+    // another backend: never with migration_policy never; with on-demand a backend no host serves fails the move
+    Api.Reply never = t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + elsewhere
+        + "\", \"migration_policy\": \"never\"}}");
+    assertFault(never, 400, "badRequest");
+    assertTrue(never.raw().contains("Retype requires migration but is not allowed"), never.raw());
+    assertEquals(202, t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + elsewhere
+        + "\", \"migration_policy\": \"on-demand\"}}").status());
+    JsonNode undone = Eventually.await(WAIT, () -> {
+      JsonNode shown = t.api().get(t.path("/volumes/" + volume)).body().path("volume");
+      return shown.path("migration_status").asText().equals("error") ? shown : null;
+    });
+    assertEquals("available", undone.path("status").asText(), undone.toString());
+    assertEquals(gold, undone.path("volume_type").asText(), "the volume keeps its type: " + undone);
+    JsonNode after = t.api().get(t.path("/os-quota-sets/" + t.projectId() + "?usage=True")).body().path("quota_set");
+    assertEquals(1, after.path("volumes_" + gold).path("in_use").asInt(), "the quota moved back: " + after);
+    assertEquals(0, after.path("volumes_" + elsewhere).path("in_use").asInt(), after.toString());
+    assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status());
+  }
+
+  @Test
+  void aRetypeIsRefusedForBadBodiesAnotherProjectsVolumeOrPrivateTypeAndAReader() {
+    Tenant t = newProject();
+    Tenant other = newProject();
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String open = "open-" + suffix;
+    createType("{\"volume_type\": {\"name\": \"" + open + "\"}}");
+    String secret = createType("{\"volume_type\": {\"name\": \"secret-" + suffix + "\","
+        + " \"os-volume-type-access:is_public\": false}}").path("id").asText();
+    assertEquals(202, admin.post("/volume/v3/" + adminProject() + "/types/" + secret + "/action",
+        "{\"addProjectAccess\": {\"project\": \"" + other.projectId() + "\"}}").status());
+    String volume = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, volume, "available");
+    String action = t.path("/volumes/" + volume + "/action");
+    assertFault(t.api().post(action, "{\"os-retype\": {}}"), 400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + open + "\", \"migration_policy\": \"now\"}}"),
+        400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + open + "\", \"x\": 1}}"), 400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"__DEFAULT__\"}}"), 400, "badRequest");
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"no-such-" + suffix + "\"}}"), 404, "itemNotFound");
+    // a private type of another project's is not found, by id or name
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + secret + "\"}}"), 404, "itemNotFound");
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"secret-" + suffix + "\"}}"), 404, "itemNotFound");
+    // another project's volume: 404, even with a type it may use
+    assertFault(other.api().post(other.path("/volumes/" + volume + "/action"),
+        "{\"os-retype\": {\"new_type\": \"" + secret + "\"}}"), 404, "itemNotFound");
+    assertFault(other.api().post(action, "{\"os-retype\": {\"new_type\": \"" + open + "\"}}"), 404, "itemNotFound");
+    String reader = "reader-" + UUID.randomUUID().toString().substring(0, 8);
+    String userId = admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + reader + "\", \"password\": \"pw-"
+        + reader + "\", \"default_project_id\": \"" + t.projectId() + "\"}}").body().path("user").path("id").asText();
+    String roleId = admin.get("/identity/v3/roles?name=reader").body().path("roles").get(0).path("id").asText();
+    assertEquals(204, admin.put("/identity/v3/projects/" + t.projectId() + "/users/" + userId + "/roles/" + roleId).status());
+    String project = admin.get("/identity/v3/projects/" + t.projectId()).body().path("project").path("name").asText();
+    assertFault(admin.as(reader, "pw-" + reader, project).post(action, "{\"os-retype\": {\"new_type\": \"" + open + "\"}}"),
+        403, "forbidden");
+    // a busy volume: Cinder's 400
+    assertEquals(202, t.api().post(action, "{\"os-reserve\": {}}").status());
+    assertFault(t.api().post(action, "{\"os-retype\": {\"new_type\": \"" + open + "\"}}"), 400, "badRequest");
+    assertEquals(202, t.api().post(action, "{\"os-unreserve\": {}}").status());
+    JsonNode v = awaitStatus(t, volume, "available");
+    assertEquals("__DEFAULT__", v.path("volume_type").asText(), "no refused retype changed it: " + v);
+    assertEquals(202, t.api().delete(t.path("/volumes/" + volume)).status());
+  }
+
+  @Test
   void aPerTypeQuotaStopsTheNextVolumeOrSnapshotOfThatTypeOnly() {
     Tenant t = newProject();
     String type = "bronze-" + UUID.randomUUID().toString().substring(0, 6);

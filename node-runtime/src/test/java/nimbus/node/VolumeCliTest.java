@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * delete; server add volume, server volume list and server remove volume; server create --volume
  * (boot from volume); volume snapshot create, list, show and delete, volumes created from a
  * snapshot, from a volume and from an image, an image created from a volume
- * ({@code image create --volume}), and volume backup create (of a volume or a snapshot), show, list, restore,
- * delete and record export.
+ * ({@code image create --volume}), a volume retyped ({@code volume set --type --retype-policy}),
+ * and volume backup create (of a volume or a snapshot), show, list, restore, delete and record
+ * export.
  */
 class VolumeCliTest {
   private static OpenstackCli cli;
@@ -73,16 +74,25 @@ class VolumeCliTest {
     JsonNode volume = cli.json("user", "volume", "create", "--size", "1", "--type", "cli-type", "cli-typed");
     assertEquals("cli-type", volume.path("type").asText(), volume.toString());
     Eventually.until(Duration.ofSeconds(30), () -> status("cli-typed").equals("available"));
+    // a retype to the other type, on the same backend (the CLI's os-retype)
+    cli.run("admin", "volume", "type", "create", "--property", "volume_backend_name=nimbus-pool", "cli-type-2");
+    cli.run("user", "volume", "set", "--type", "cli-type-2", "--retype-policy", "on-demand", "cli-typed");
+    Eventually.until(Duration.ofSeconds(30), () -> {
+      JsonNode retyped = cli.json("user", "volume", "show", "cli-typed");
+      return retyped.path("type").asText().equals("cli-type-2") && retyped.path("status").asText().equals("available");
+    });
     cli.run("user", "volume", "delete", "cli-typed");
     Eventually.until(Duration.ofSeconds(30), () -> !cli.run("user", "volume", "list").contains("cli-typed"));
-    Eventually.until(Duration.ofSeconds(30), () -> {
-      try {
-        cli.run("admin", "volume", "type", "delete", "cli-type");
-        return true;
-      } catch (AssertionError stillInUse) {
-        return false;
-      }
-    });
+    for (String type : List.of("cli-type-2", "cli-type")) {
+      Eventually.until(Duration.ofSeconds(30), () -> {
+        try {
+          cli.run("admin", "volume", "type", "delete", type);
+          return true;
+        } catch (AssertionError stillInUse) {
+          return false;
+        }
+      });
+    }
     assertFalse(cli.run("admin", "volume", "type", "list").contains("cli-type"));
   }
 

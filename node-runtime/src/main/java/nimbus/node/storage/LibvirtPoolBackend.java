@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import nimbus.node.agent.CommandRunner;
+import nimbus.storage.RbdSource;
 import nimbus.storage.ImageInspector;
 import org.libvirt.Connect;
 import org.libvirt.Error.ErrorNumber;
@@ -53,6 +54,7 @@ public final class LibvirtPoolBackend implements StorageBackend {
   private final String poolName;
   private final Optional<Path> dir;
   private final CommandRunner commands;
+  private final Optional<RbdCommands> ceph;
   /** Whether this backend started the pool (and so stops it on close). */
   private volatile boolean started;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -63,6 +65,16 @@ public final class LibvirtPoolBackend implements StorageBackend {
   }
 
   public LibvirtPoolBackend(String uri, String poolName, Optional<Path> dir, CommandRunner commands) {
+    this(uri, poolName, dir, commands, Optional.empty());
+  }
+
+  /**
+   * {@code ceph}: this host's own Ceph client (its keyring; the pool is the one each copy names),
+   * with which it moves its volumes' bytes to and from RBD backends (a volume's retype).
+   */
+  public LibvirtPoolBackend(String uri, String poolName, Optional<Path> dir, CommandRunner commands,
+      Optional<RbdCommands> ceph) {
+    this.ceph = ceph;
     this.poolName = poolName;
     this.commands = commands;
     this.dir = dir;
@@ -488,6 +500,48 @@ public final class LibvirtPoolBackend implements StorageBackend {
       throw e instanceof StorageException s ? s : new StorageException("cannot copy " + source + ": " + e.getMessage(), e);
     }
     refresh();
+  }
+
+  @Override
+  public void receive(String volumeId, String rbdSource, long bytes) {
+    RbdCommands client = ceph.orElseThrow(() -> new StorageException("This storage host has no Ceph client (ceph.conf"
+        + " and keyring) to read volume " + volumeId + " from its RBD backend.", null));
+    String source = RbdBackend.qemuSource(client, volumeId, rbdSource);
+    if (exists(PREFIX + volumeId)) return;
+    if (dir.isEmpty()) {
+      // a pool without files (libvirt's test driver): no bytes to write
+      create(volumeId, bytes);
+      return;
+    }
+    withPool(pool -> null); // started, so its directory is there
+    Path partial = dir.get().resolve(PARTIAL_PREFIX + volumeId);
+    try {
+      // raw in, raw out: a volume's bytes are its tenant's, never probed for a format
+      commands.run(List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "raw", source, partial.toString()),
+          CONVERT_TIMEOUT);
+      if (Files.size(partial) < bytes) commands.run(resizeCommand(partial, bytes), Duration.ofMinutes(1));
+      Files.move(partial, dir.get().resolve(PREFIX + volumeId), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // the step's retry copies it again over it; the reconciliation removes it otherwise
+      }
+      throw e instanceof StorageException s ? s : new StorageException("cannot copy volume " + volumeId + ": "
+          + e.getMessage(), e);
+    }
+    refresh();
+  }
+
+  @Override
+  public void send(String volumeId, String rbdTarget, long bytes) {
+    RbdCommands client = ceph.orElseThrow(() -> new StorageException("This storage host has no Ceph client (ceph.conf"
+        + " and keyring) to write volume " + volumeId + " into an RBD backend.", null));
+    if (dir.isEmpty()) throw new StorageException("This storage host keeps no files to send.", null);
+    if (!RbdSource.parse(rbdTarget).image().equals(PREFIX + volumeId)) {
+      throw new StorageException("not volume " + volumeId + "'s image", null);
+    }
+    RbdBackend.of(client, rbdTarget, commands).receiveRaw(volumeId, path(volumeId), bytes);
   }
 
   /** Copies a raw file's bytes, sparse, as raw: qemu-img never looks at what they hold. */

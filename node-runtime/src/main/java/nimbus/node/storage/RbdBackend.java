@@ -174,6 +174,51 @@ public final class RbdBackend implements StorageBackend {
   }
 
   @Override
+  public Optional<String> rbdTarget(String volumeId) {
+    return Optional.of(new RbdSource(rbd.user(), monitors, rbd.pool(), volumeImage(volumeId)).uri());
+  }
+
+  @Override
+  public void receive(String volumeId, String rbdSource, long bytes) {
+    receiveRaw(volumeId, qemuSource(rbd, volumeId, rbdSource), bytes);
+  }
+
+  @Override
+  public void send(String volumeId, String rbdTarget, long bytes) {
+    if (!RbdSource.parse(rbdTarget).image().equals(volumeImage(volumeId))) {
+      throw new StorageException("not volume " + volumeId + "'s image", null);
+    }
+    of(rbd, rbdTarget, commands).receiveRaw(volumeId, rbd.qemu(volumeImage(volumeId)), bytes);
+  }
+
+  /**
+   * Writes the volume's image as a raw copy of {@code qemuSource} (a file of another backend on this
+   * host, or an image as QEMU names it), unless it has it: the bytes are never probed for a format.
+   */
+  void receiveRaw(String volumeId, String qemuSource, long bytes) {
+    if (image(volumeImage(volumeId)).isPresent()) return;
+    whole(volumeId, bytes, partial -> run(List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "raw", qemuSource,
+        rbd.qemu(partial)), CONVERT_TIMEOUT));
+  }
+
+  /**
+   * QEMU's name of the volume's image {@code rbdSource} names, read as this host's client
+   * {@code client} (its own keyring; the pool the source names). Refused unless it is the volume's own image.
+   */
+  static String qemuSource(RbdCommands client, String volumeId, String rbdSource) {
+    RbdSource source = RbdSource.parse(rbdSource);
+    if (!source.image().equals(volumeImage(volumeId))) throw new StorageException("not volume " + volumeId + "'s image", null);
+    return new RbdCommands(client.conf(), client.keyring(), client.user(), source.pool()).qemu(source.image());
+  }
+
+  /** A backend of the pool {@code rbdTarget} names, as this host's client {@code client} writes it. */
+  static RbdBackend of(RbdCommands client, String rbdTarget, CommandRunner commands) {
+    RbdSource target = RbdSource.parse(rbdTarget);
+    return new RbdBackend(new RbdCommands(client.conf(), client.keyring(), client.user(), target.pool()), target.monitors(),
+        commands);
+  }
+
+  @Override
   public void remove(String volumeId) {
     String image = volumeImage(volumeId);
     if (image(image).isPresent()) run(rbd.remove(image), CONVERT_TIMEOUT);

@@ -22,8 +22,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A storage host's agent: makes (empty or from images), grows, copies, uploads into images and removes volumes' and
- * snapshots' files in its
+ * A storage host's agent: makes (empty or from images), grows, copies, uploads into images, moves to and
+ * from RBD backends (a retype) and removes volumes' and snapshots' files in its
  * {@link StorageBackend}
  * as volume entities ask ({@link StorageHostCommand}), and reconciles the backend with the
  * entities when it starts and then periodically: a file of Nimbus's whose volume is gone, or
@@ -193,7 +193,8 @@ public final class StorageAgent {
   private boolean orphan(Optional<Volume> volume) {
     if (volume.isEmpty()) return true;
     Volume v = volume.get();
-    if (v.status().equals(Volume.CREATING)) return false;
+    // a retype's new host holds the bytes before the volume names it
+    if (v.status().equals(Volume.CREATING) || v.status().equals(Volume.RETYPING)) return false;
     return !v.stored() || v.host().isPresent() && !v.host().get().equals(host);
   }
 
@@ -256,6 +257,24 @@ public final class StorageAgent {
         ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
         c.replyTo().tell(StatusReply.error(failed));
       });
+    } else if (command instanceof StorageHostCommand.ReceiverOf c) {
+      if (!busy.add(c.volumeId())) return;
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> new StorageHostCommand.Receiver(host, backend.rbdTarget(c.volumeId())),
+          blocking), (found, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(found))
+              : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+    } else if (command instanceof StorageHostCommand.SourceOf c) {
+      if (!busy.add(c.volumeId())) return;
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.volumes().containsKey(c.volumeId())
+              ? backend.rbdTarget(c.volumeId()) : Optional.<String>empty(), blocking),
+          (found, e) -> new Finished(c.volumeId(), () -> c.replyTo().tell(e == null && found.isPresent()
+              ? StatusReply.success(found.get())
+              : Rejection.conflict("Volume " + c.volumeId() + " is no image of an RBD backend on host " + host + "."))));
+    } else if (command instanceof StorageHostCommand.ReceiveVolume c) {
+      run(c.volumeId(), () -> backend.receive(c.volumeId(), c.source(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
+    } else if (command instanceof StorageHostCommand.SendVolume c) {
+      run(c.volumeId(), () -> backend.send(c.volumeId(), c.target(), c.gigabytes() * GIB),
+          done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.CheckExport c) {
       if (exports.isPresent()) {
         long asOf = exportsGiven;

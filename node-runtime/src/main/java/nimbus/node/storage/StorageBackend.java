@@ -77,6 +77,31 @@ public interface StorageBackend extends AutoCloseable {
    */
   java.nio.file.Path exportImage(String volumeId, String diskFormat);
 
+  /**
+   * For a backend every host opens (RBD): where the volume's storage is, or is to be written by
+   * another host ({@code RbdSource#uri}); empty for a backend of files.
+   */
+  default java.util.Optional<String> rbdTarget(String volumeId) {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Makes the volume's storage of {@code bytes} as a raw copy (never probed for a format) of the
+   * RBD image {@code rbdSource} ({@code RbdSource#uri}), read with this host's own Ceph client,
+   * unless it has it; a half-made one is removed on failure.
+   */
+  default void receive(String volumeId, String rbdSource, long bytes) {
+    throw new StorageException("This storage host has no Ceph client to read volume " + volumeId + " from.", null);
+  }
+
+  /**
+   * Writes the volume's bytes, raw, as the RBD image {@code rbdTarget} (the volume's own name in
+   * another pool or cluster) of {@code bytes}, with this host's own Ceph client, unless it is there.
+   */
+  default void send(String volumeId, String rbdTarget, long bytes) {
+    throw new StorageException("This storage host has no Ceph client to write volume " + volumeId + " with.", null);
+  }
+
   @Override
   void close();
 }

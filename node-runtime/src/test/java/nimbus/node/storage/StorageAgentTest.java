@@ -80,7 +80,7 @@ class StorageAgentTest {
   private Volume volume(String id, Optional<String> on) {
     return new Volume(id, "p", "u", "v", "", 1, Volume.AVAILABLE, Map.of(), "nova", "__DEFAULT__", Instant.now(),
         Instant.now(), 1, 0, true, on, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), java.util.Set.of(),
-        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   @Test
@@ -227,7 +227,7 @@ class StorageAgentTest {
         v.host(), v.fault(), Optional.of(new nimbus.storage.VolumeAttachment("att-" + id, "server", Optional.of("/dev/vdb"),
             Optional.of(toHost), Optional.of(Instant.now()), false, "attached", "rw", Optional.empty(),
             Optional.empty())), v.snapshotId(), v.sourceVolid(), v.snapshots(),
-        v.image(), v.bootable(), v.readonly(), v.upload(), v.backend());
+        v.image(), v.bootable(), v.readonly(), v.upload(), v.backend(), v.retype());
   }
 
   /**

@@ -1,0 +1,149 @@
+package nimbus.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import nimbus.node.storage.CephTestCluster;
+import nimbus.node.storage.LibvirtPoolBackend;
+import nimbus.node.storage.RbdBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A volume retyped between two real backends through Cinder's API: the all-in-one node's storage
+ * host serves {@code ceph} (a real one-node Ceph cluster, {@link CephTestCluster}), a joined node's
+ * serves {@code files} (raw files in a libvirt dir pool of {@code qemu:///system}) with its own
+ * Ceph client. A volume of the files type, its file written with bytes (a qcow2 header among
+ * them, which must stay bytes), moves to RBD ({@code migration_policy on-demand}) and back, and
+ * each time the new backend holds exactly those bytes and the old one holds the volume no more.
+ */
+class VolumeRetypeCephTest {
+  private static final CephTestCluster CLUSTER = startCluster();
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static Api admin;
+  private static Path filesData;
+  @RegisterExtension
+  static final RunningNode NODE = RunningNode.allInOne(Map.of("nimbus.host.storage-backend", "rbd",
+      "nimbus.host.volume-backend-name", "ceph",
+      "nimbus.host.ceph.conf", CLUSTER.dir.resolve("ceph.conf").toString(),
+      "nimbus.host.ceph.keyring", CLUSTER.dir.resolve("nimbus.keyring").toString()), (n, a) -> admin = a)
+      .joinedBy("files", dir -> {
+        filesData = dir;
+        return Map.of("nimbus.roles", java.util.List.of("compute"), "nimbus.host.name", "files-host",
+            "nimbus.host.hypervisor-uri", "qemu:///system", "nimbus.host.domain-type", "qemu",
+            "nimbus.host.volume-backend-name", "files",
+            "nimbus.host.ceph.conf", CLUSTER.dir.resolve("ceph.conf").toString(),
+            "nimbus.host.ceph.keyring", CLUSTER.dir.resolve("nimbus.keyring").toString());
+      });
+
+  private static CephTestCluster startCluster() {
+    try {
+      return CephTestCluster.start(Path.of(System.getProperty("java.io.tmpdir")));
+    } catch (Exception e) {
+      throw new IllegalStateException("the Ceph test cluster did not start", e);
+    }
+  }
+
+  @AfterAll
+  static void stopClusterAfterTheNodes() {
+    NODE.closeAfter(CLUSTER);
+  }
+
+  @Test
+  void aVolumeMovesFromFilesToRbdAndBackWithItsBytes() throws Exception {
+    RbdBackend ceph = CLUSTER.backend();
+    String project = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    for (String backend : new String[] {"files", "ceph"}) {
+      Api.Reply typed = admin.post("/volume/v3/" + project + "/types", "{\"volume_type\": {\"name\": \"" + backend + "-"
+          + suffix + "\", \"extra_specs\": {\"volume_backend_name\": \"" + backend + "\"}}}");
+      assertEquals(200, typed.status(), typed.raw());
+    }
+    Api.Reply created = admin.post("/volume/v3/" + project + "/volumes",
+        "{\"volume\": {\"size\": 1, \"volume_type\": \"files-" + suffix + "\"}}");
+    assertEquals(202, created.status(), created.raw());
+    String volume = created.body().path("volume").path("id").asText();
+    await(project, volume, v -> v.path("status").asText().equals("available"));
+    Path file = filesData.resolve("volumes").resolve(LibvirtPoolBackend.PREFIX + volume);
+    assertTrue(Files.isRegularFile(file), "the volume is a file of the files host");
+    // as a guest writes its disk: random bytes, and a qcow2 header at the start, which is only bytes
+    byte[] written = new byte[4 << 20];
+    new Random(42).nextBytes(written);
+    byte[] header = qcow2Naming(Path.of("/etc/shadow"));
+    System.arraycopy(header, 0, written, 0, header.length);
+    try (var out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      out.write(java.nio.ByteBuffer.wrap(written));
+    }
+
+    retype(project, volume, "ceph-" + suffix);
+    JsonNode onCeph = await(project, volume, v -> v.path("volume_type").asText().equals("ceph-" + suffix)
+        && v.path("status").asText().equals("available"));
+    assertEquals("success", onCeph.path("migration_status").asText(), onCeph.toString());
+    assertEquals(1L << 30, ceph.volumes().get(volume), "an image of the volume's size in the pool");
+    Path exported = ceph.exportImage(volume, "raw");
+    try {
+      assertArrayEquals(written, head(exported, written.length), "the image holds the file's bytes, raw");
+      assertEquals(1L << 30, Files.size(exported));
+    } finally {
+      Files.deleteIfExists(exported);
+    }
+    Eventually.until(WAIT, () -> !Files.exists(file));
+
+    retype(project, volume, "files-" + suffix);
+    JsonNode back = await(project, volume, v -> v.path("volume_type").asText().equals("files-" + suffix)
+        && v.path("status").asText().equals("available"));
+    assertEquals("success", back.path("migration_status").asText(), back.toString());
+    assertArrayEquals(written, head(file, written.length), "the file holds the image's bytes, raw");
+    assertEquals(1L << 30, Files.size(file));
+    Eventually.until(WAIT, () -> !ceph.volumes().containsKey(volume));
+
+    assertEquals(202, admin.delete("/volume/v3/" + project + "/volumes/" + volume).status());
+    Eventually.until(WAIT, () -> admin.get("/volume/v3/" + project + "/volumes/" + volume).status() == 404);
+    assertFalse(Files.exists(file));
+  }
+
+  private static void retype(String project, String volume, String type) {
+    Api.Reply r = admin.post("/volume/v3/" + project + "/volumes/" + volume + "/action",
+        "{\"os-retype\": {\"new_type\": \"" + type + "\", \"migration_policy\": \"on-demand\"}}");
+    assertEquals(202, r.status(), r.raw());
+  }
+
+  private static JsonNode await(String project, String volume, java.util.function.Predicate<JsonNode> done) {
+    return Eventually.await(WAIT, () -> {
+      JsonNode v = admin.get("/volume/v3/" + project + "/volumes/" + volume).body().path("volume");
+      if (v.path("status").asText().startsWith("error") || v.path("migration_status").asText().equals("error")) {
+        throw new AssertionError("volume failed: " + v);
+      }
+      return done.test(v) ? v : null;
+    });
+  }
+
+  /** A qcow2 header whose backing file is the host file {@code secret}, as qemu-img writes one. */
+  private static byte[] qcow2Naming(Path secret) throws Exception {
+    Path crafted = Files.createTempFile("crafted", ".qcow2");
+    try {
+      Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", "-b", secret.toString(), "-F", "raw",
+          crafted.toString(), "1G").redirectErrorStream(true).start();
+      assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+      return head(crafted, 64 << 10);
+    } finally {
+      Files.deleteIfExists(crafted);
+    }
+  }
+
+  private static byte[] head(Path file, int n) throws java.io.IOException {
+    try (var in = Files.newInputStream(file)) {
+      return in.readNBytes(n);
+    }
+  }
+}
