@@ -147,7 +147,7 @@ class RealGuestTest {
         "1 GiB in 512-byte sectors: " + TestGuest.said(console(id)));
 
     // Cinder's CLI asks 3.42 for a volume in use; below it, Cinder's 400
-    Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+    AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
         () -> cli.run("admin", "volume", "set", "--size", "2", volume));
     assertTrue(refused.getMessage().contains("must be available"), refused.getMessage());
     cli.run("admin", "--os-volume-api-version", "3.42", "volume", "set", "--size", "2", volume);
