@@ -131,7 +131,7 @@ final class ServerBuild {
       steps.askFor(BOOT_VOLUME + "export", () -> steps.volumes.export(v.storageHost().orElseThrow(), v.volumeId(), host));
     } else {
       steps.ask(BOOT_VOLUME + "complete", () -> Answers.refusalOfReply(
-          steps.volumes.complete(v.volumeId(), v.attachmentId(), v.device(), host)));
+          steps.volumes.complete(v.volumeId(), v.attachmentId(), v.device(), host, v.path())));
     }
   }
 

@@ -104,7 +104,7 @@ final class ServerVolumes {
       case PLUGGING -> steps.hosts.tellAgent(host, new HostAgentCommand.AttachVolume(steps.serverId, volume,
           change.path().orElseThrow(), change.device()));
       case COMPLETING -> steps.ask(stepName(stepOf(change.step()), change), () -> Answers.refusalOfReply(
-          steps.volumes.complete(volume, attachment, change.device(), host)));
+          steps.volumes.complete(volume, attachment, change.device(), host, change.path())));
       case DETACHING -> steps.ask(stepName(stepOf(change.step()), change), () -> Answers.refusalOfReply(
           steps.volumes.beginDetach(volume, attachment)));
       case UNPLUGGING -> steps.hosts.tellAgent(host, new HostAgentCommand.DetachVolume(steps.serverId, volume,

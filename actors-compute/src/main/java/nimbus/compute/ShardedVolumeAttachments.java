@@ -75,8 +75,10 @@ public final class ShardedVolumeAttachments implements VolumeAttachments {
   }
 
   @Override
-  public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host) {
-    return volume(volumeId).ask(r -> new VolumeEntity.CompleteAttach(attachmentId, device, host, r), timeout);
+  public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host,
+      java.util.Optional<String> path) {
+    java.util.Optional<String> transport = path.map(nimbus.storage.VolumeAttachment::transportOf);
+    return volume(volumeId).ask(r -> new VolumeEntity.CompleteAttach(attachmentId, device, host, transport, r), timeout);
   }
 
   @Override

@@ -30,8 +30,12 @@ public interface VolumeAttachments {
    */
   void checkExport(String volumeId);
 
-  /** The volume is in use by the attachment as {@code device} on {@code host}. */
-  CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host);
+  /**
+   * The volume is in use by the attachment as {@code device} on {@code host}, which opens it at
+   * {@code path} (as its storage host exported it; an extend needs to know how).
+   */
+  CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host,
+      java.util.Optional<String> path);
 
   /** The volume is being detached from the attachment. */
   CompletionStage<StatusReply<Done>> beginDetach(String volumeId, String attachmentId);

@@ -1134,7 +1134,8 @@ class ServerEntityTest extends EntityTestSupport {
     }
 
     @Override
-    public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host) {
+    public CompletionStage<StatusReply<Done>> complete(String volumeId, String attachmentId, String device, String host,
+        java.util.Optional<String> path) {
       calls.add("complete " + volumeId + " " + attachmentId + " " + device + " " + host);
       return answer(StatusReply.ack());
     }

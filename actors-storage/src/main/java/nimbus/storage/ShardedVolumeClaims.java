@@ -107,6 +107,23 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Done>> growAttachedDisk(String computeHost, String serverId, String volumeId,
+      String device, int gigabytes) {
+    ServiceKey<AttachedDiskCommand> key = AttachedDiskCommand.of(computeHost);
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenCompose(listing -> {
+          var agents = java.util.List.copyOf(listing.getServiceInstances(key));
+          // a compute host that is not up gives no answer: the step asks again
+          return agents.isEmpty()
+              ? CompletableFuture.<StatusReply<Done>>failedFuture(new IllegalStateException("compute host " + computeHost + " is not up"))
+              : AskPattern.<AttachedDiskCommand, StatusReply<Done>>ask(agents.get(0),
+                  r -> new AttachedDiskCommand.GrowDisk(serverId, volumeId, device, gigabytes * (1L << 30), r), timeout,
+                  system.scheduler());
+        });
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId) {
     return ask(StorageHostCommand.of(host), r -> new StorageHostCommand.RemoveVolume(volumeId, r));
   }

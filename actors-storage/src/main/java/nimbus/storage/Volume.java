@@ -8,7 +8,8 @@ import nimbus.cluster.CborSerializable;
 /**
  * A block storage volume as the volume API shows it, with what its steps need: {@code quotaHeld}
  * is the gigabytes its project's quota holds for it (0: none, and it is not counted as a volume),
- * {@code targetSize} the size an extend asks for (0: none), {@code stored} whether its storage host
+ * {@code targetSize} the size an extend asks for (0: none; an extend of a volume in use takes it as its
+ * {@code size} once its bytes are grown, before its guest's disk grows), {@code stored} whether its storage host
  * may hold a file of it (so a delete removes it), {@code host} the storage host that holds it,
  * {@code snapshotId} and {@code sourceVolid} the snapshot or volume it was copied from,
  * {@code snapshots} the snapshots of it that exist, and the backup that reads or writes it while one
@@ -139,7 +140,7 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(ATTACHING, Optional.of(VolumeAttachment.reserved(e.attachmentId(), e.serverId())), at);
     }
     if (event instanceof VolumeEntity.VolumeAttached e) {
-      return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), at)), at);
+      return attaching(IN_USE, attachment.map(a -> a.attached(e.device(), e.hostName(), e.transport(), at)), at);
     }
     if (event instanceof VolumeEntity.DetachBegun) return attaching(DETACHING, attachment, at);
     if (event instanceof VolumeEntity.FlagsSet e) {
@@ -233,12 +234,19 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.ExtendRequested e) {
       return with(EXTENDING, size, quotaHeld, e.newSize(), stored, host, Optional.empty(), at);
     }
-    if (event instanceof VolumeEntity.ExtendRefused) return with(AVAILABLE, size, quotaHeld, 0, stored, host, fault, at);
-    if (event instanceof VolumeEntity.Extended) return with(AVAILABLE, targetSize, quotaHeld, 0, stored, host, fault, at);
+    // an extend ends where it began: available, or in use by its attachment (microversion 3.42)
+    if (event instanceof VolumeEntity.ExtendRefused) return with(restingStatus(), size, quotaHeld, 0, stored, host, fault, at);
+    if (event instanceof VolumeEntity.StorageGrown) return with(status, targetSize, quotaHeld, targetSize, stored, host, fault, at);
+    if (event instanceof VolumeEntity.Extended) return with(restingStatus(), targetSize, quotaHeld, 0, stored, host, fault, at);
     if (event instanceof VolumeEntity.DeleteRequested) return settled(with(DELETING, size, quotaHeld, 0, stored, host, fault, at));
     if (event instanceof VolumeEntity.StorageRemoved) return settled(with(status, size, quotaHeld, 0, false, host, fault, at));
     if (event instanceof VolumeEntity.QuotaReleased) return settled(with(status, size, 0, 0, stored, host, fault, at));
     throw new IllegalArgumentException("not a change of a volume: " + event);
+  }
+
+  /** Available, or in use while an attachment has the disk. */
+  private String restingStatus() {
+    return attachment.filter(a -> a.attachedAt().isPresent()).isPresent() ? IN_USE : AVAILABLE;
   }
 
   /** A create stopped midway may have left a file on the host it was asked of: a delete removes whatever is there. */

@@ -54,6 +54,13 @@ public interface VolumeClaims {
   CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId, Optional<String> backend,
       int gigabytes);
 
+  /**
+   * The compute host {@code computeHost} grows disk {@code device} of server {@code serverId}'s
+   * running guest to the volume's {@code gigabytes} (its bytes grown already).
+   */
+  CompletionStage<StatusReply<Done>> growAttachedDisk(String computeHost, String serverId, String volumeId, String device,
+      int gigabytes);
+
   /** The volume's file on {@code host} is removed (answered also when there is none). */
   CompletionStage<StatusReply<Done>> removeStorage(String host, String volumeId);
 

@@ -52,6 +52,12 @@ public final class VolumeEntity
    * host that never answers reaches it. The host's late file is an orphan its agent removes.
    */
   public static final Duration CREATE_TIMEOUT = Duration.ofMinutes(40);
+  /**
+   * An in-use extend whose guest's compute host has not grown its disk this long after the bytes
+   * grew ends in {@code error_extending} (a block resize takes milliseconds: only a host that is
+   * not up reaches it).
+   */
+  public static final Duration GUEST_GROW_TIMEOUT = Duration.ofMinutes(10);
 
   // ---------------------------------------------------------------- commands
 
@@ -67,8 +73,18 @@ public final class VolumeEntity
   public record Update(Optional<String> name, Optional<String> description, Optional<Map<String, String>> metadata,
       ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
-  /** Cinder's os-extend: an available volume grows to {@code newSize} GB; answered once its quota is held. */
-  public record Extend(int newSize, ActorRef<StatusReply<Volume>> replyTo) implements Command {}
+  /**
+   * Cinder's os-extend: an available volume, or with {@code whileAttached} (microversion 3.42) one
+   * in use, grows to {@code newSize} GB; answered once its quota is held. One in use by a guest of
+   * this cloud grows in the running guest too; one a guest reaches over NBD is refused (QEMU's NBD
+   * client cannot grow a disk).
+   */
+  public record Extend(int newSize, boolean whileAttached, ActorRef<StatusReply<Volume>> replyTo) implements Command {
+    /** Cinder's before 3.42: available volumes only. */
+    public Extend(int newSize, ActorRef<StatusReply<Volume>> replyTo) {
+      this(newSize, false, replyTo);
+    }
+  }
 
   /** Begins the delete (answered at once, as Cinder's 202); refused unless {@link Volume#deletable}. */
   public record Delete(ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -81,9 +97,16 @@ public final class VolumeEntity
   public record Reserve(String attachmentId, String serverId, String projectId,
       ActorRef<StatusReply<Volume>> replyTo) implements Command {}
 
-  /** The server's host has the disk as {@code device}: the volume is {@code in-use}. */
-  public record CompleteAttach(String attachmentId, String device, String hostName,
-      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * The server's host has the disk as {@code device}, opened as {@code transport}
+   * ({@link VolumeAttachment#transportOf}): the volume is {@code in-use}.
+   */
+  public record CompleteAttach(String attachmentId, String device, String hostName, Optional<String> transport,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public CompleteAttach(String attachmentId, String device, String hostName, ActorRef<StatusReply<Done>> replyTo) {
+      this(attachmentId, device, hostName, Optional.empty(), replyTo);
+    }
+  }
 
   /** The attachment's server begins to let the disk go ({@code detaching}). */
   public record BeginDetach(String attachmentId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -227,11 +250,22 @@ public final class VolumeEntity
 
   public record Extended(Instant at) implements Event {}
 
+  /**
+   * The storage host grew the bytes of a volume in use by a guest of this cloud: its size is the
+   * new one, and the guest's disk grows next (still {@code extending}).
+   */
+  public record StorageGrown(Instant at) implements Event {}
+
   public record DeleteRequested(Instant at) implements Event {}
 
   public record VolumeReserved(String attachmentId, String serverId, Instant at) implements Event {}
 
-  public record VolumeAttached(String device, String hostName, Instant at) implements Event {}
+  /** {@code transport}: how the host opens the disk (empty in events recorded before it was kept). */
+  public record VolumeAttached(String device, String hostName, Optional<String> transport, Instant at) implements Event {
+    public VolumeAttached {
+      if (transport == null) transport = Optional.empty();
+    }
+  }
 
   public record DetachBegun(Instant at) implements Event {}
 
@@ -396,6 +430,9 @@ public final class VolumeEntity
         .onCommand(Tick.class, (s, c) -> createTimedOut(s)
             ? persist(new StorageFailed("No storage host made the volume within " + CREATE_TIMEOUT.toMinutes()
                 + " minutes.", now()))
+            : guestGrowTimedOut(s) ? persist(new StorageFailed("The compute host did not grow the guest's disk within "
+                + GUEST_GROW_TIMEOUT.toMinutes() + " minutes; the volume's bytes are grown, and its guest sees them once"
+                + " its server starts again.", now()))
             : Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
           if (!busy(s) && waiting.isEmpty()) shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
@@ -449,7 +486,7 @@ public final class VolumeEntity
         .onCommand(CompleteAttach.class, (s, c) -> {
           Volume v = s.volume();
           if (v.heldBy(c.attachmentId()) && v.status().equals(Volume.ATTACHING)) {
-            return Effect().persist(new VolumeAttached(c.device(), c.hostName(), now()))
+            return Effect().persist(new VolumeAttached(c.device(), c.hostName(), c.transport(), now()))
                 .thenReply(c.replyTo(), n -> StatusReply.ack());
           }
           return v.heldBy(c.attachmentId()) && v.status().equals(Volume.IN_USE)
@@ -487,12 +524,15 @@ public final class VolumeEntity
         .onCommand(Reserve.class, this::reserve)
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
             + volumeId + " is not reserved for attachment " + c.attachmentId() + ".")))
-        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.ack()))
+        // the guest's disk is grown while extending: its server lets it go once that is over (it asks again)
+        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), extendingFor(s.volume(), c.attachmentId())
+            ? notWhileExtending() : StatusReply.ack()))
         // a server may let go of a volume it is uploading with force: the copy goes on
         .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
             && s.volume().status().equals(Volume.UPLOADING)
             ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
-            : Effect().reply(c.replyTo(), StatusReply.ack()));
+            : Effect().reply(c.replyTo(), extendingFor(s.volume(), c.attachmentId()) ? notWhileExtending()
+                : StatusReply.ack()));
     for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
       b.forStateType(live)
           .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.volume())))
@@ -808,16 +848,59 @@ public final class VolumeEntity
   }
 
   private ReplyEffect<Event, State> extend(Volume v, Extend c) {
-    if (!v.status().equals(Volume.AVAILABLE)) {
-      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
-          + " status must be available to extend, but current status is: " + v.status() + "."));
+    boolean inUse = v.status().equals(Volume.IN_USE);
+    if (!v.status().equals(Volume.AVAILABLE) && !(inUse && c.whileAttached())) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + " status must be "
+          + (c.whileAttached() ? "available or in-use" : "available") + " to extend, but current status is: "
+          + v.status() + "."));
     }
     if (c.newSize() <= v.size()) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Invalid input received: New size for extend must be greater"
           + " than current size. (current: " + v.size() + ", extended: " + c.newSize() + ")."));
     }
+    Optional<String> why = inUse ? notGrowableInGuest(v) : Optional.empty();
+    if (why.isPresent()) return Effect().reply(c.replyTo(), Rejection.invalid(why.get()));
     waiting.add(c.replyTo());
     return persist(new ExtendRequested(c.newSize(), now()));
+  }
+
+  /**
+   * Why the guest that has the volume could not see it grow, refused before anything changes: QEMU's
+   * NBD client cannot grow a disk ("Cannot grow NBD nodes"; ARCHITECTURE.md, "Volumes"), and an
+   * attachment recorded before its transport was kept says not how its host opens it, unless that
+   * host is the storage host itself (its file).
+   */
+  private Optional<String> notGrowableInGuest(Volume v) {
+    VolumeAttachment a = v.attachment().orElseThrow();
+    if (a.declared()) return Optional.empty(); // its consumer, not this cloud, opens the disk
+    String host = a.hostName().orElse("");
+    String transport = a.transport().orElse(host.equals(v.host().orElse(null)) ? VolumeAttachment.FILE : "");
+    if (transport.equals(VolumeAttachment.NBD)) {
+      return Optional.of("Invalid volume: Volume " + volumeId + " is attached to server " + a.serverId()
+          + " over NBD (served by its storage host " + v.host().orElse("") + " to compute host " + host + "), and QEMU's"
+          + " NBD client cannot grow a disk while its guest runs (Cannot grow NBD nodes). Detach the volume to extend it.");
+    }
+    if (transport.isEmpty()) {
+      return Optional.of("Invalid volume: Volume " + volumeId + " was attached to server " + a.serverId()
+          + " before its attachments recorded how their host opens them; detach and attach it again to extend it"
+          + " while in use.");
+    }
+    return Optional.empty();
+  }
+
+  /** Whether the volume is extending while attachment {@code attachmentId} holds it (its guest's disk grows). */
+  private static boolean extendingFor(Volume v, String attachmentId) {
+    return v.status().equals(Volume.EXTENDING) && v.heldBy(attachmentId);
+  }
+
+  private <T> StatusReply<T> notWhileExtending() {
+    return Rejection.invalid("Invalid volume: Volume " + volumeId + " is extending; it can be detached once that is over.");
+  }
+
+  /** Whether an extend grows the disk of a guest of this cloud too, once the bytes are grown. */
+  private static boolean growsInGuest(Volume v) {
+    return v.attachment().filter(a -> !a.declared() && a.attachedAt().isPresent() && a.hostName().isPresent()
+        && a.device().isPresent()).isPresent();
   }
 
   // ---------------------------------------------------------------- steps
@@ -854,8 +937,12 @@ public final class VolumeEntity
         case Volume.EXTENDING -> {
           if (v.quotaHeld() < v.targetSize()) {
             steps.ask("quota:" + v.targetSize(), () -> claims.reserve(project, volumeId, v.volumeType(), v.targetSize()));
-          } else {
+          } else if (v.size() < v.targetSize()) {
             steps.ask("resize", () -> claims.resizeStorage(v.host().orElseThrow(), volumeId, v.targetSize()));
+          } else {
+            VolumeAttachment a = v.attachment().orElseThrow();
+            steps.ask("grow-disk", () -> claims.growAttachedDisk(a.hostName().orElseThrow(), a.serverId(), volumeId,
+                a.device().orElseThrow(), v.targetSize()));
           }
         }
         case Volume.UPLOADING -> v.upload().ifPresent(u -> driveUpload(v, u));
@@ -977,7 +1064,11 @@ public final class VolumeEntity
     if (step.equals("create") && v.status().equals(Volume.CREATING)) {
       return persist(a.accepted() ? new StorageCreated(a.valueAs(String.class), now()) : failed(a));
     }
-    if (step.equals("resize") && v.status().equals(Volume.EXTENDING)) {
+    if (step.equals("resize") && v.status().equals(Volume.EXTENDING) && v.size() < v.targetSize()) {
+      if (!a.accepted()) return persist(failed(a));
+      return persist(growsInGuest(v) ? new StorageGrown(now()) : new Extended(now()));
+    }
+    if (step.equals("grow-disk") && v.status().equals(Volume.EXTENDING) && v.size() == v.targetSize()) {
       return persist(a.accepted() ? new Extended(now()) : failed(a));
     }
     if (step.equals("remove") && v.status().equals(Volume.DELETING) && v.stored()) {
@@ -996,6 +1087,14 @@ public final class VolumeEntity
       if (step.equals("discard") && u.failure().isPresent() && a.accepted()) return persist(new UploadEnded(now()));
     }
     return Effect().none().thenRun(this::drive).thenNoReply();
+  }
+
+  /** An extend whose bytes are grown but whose guest's compute host never answered in time (it is not up). */
+  private boolean guestGrowTimedOut(State s) {
+    if (!(s instanceof Existing e)) return false;
+    Volume v = e.volume();
+    return v.status().equals(Volume.EXTENDING) && v.targetSize() > 0 && v.size() == v.targetSize()
+        && !now().isBefore(v.updatedAt().plus(GUEST_GROW_TIMEOUT));
   }
 
   /** A create whose quota is held but whose file no host made in time (a quota not yet held is the quota's to answer). */

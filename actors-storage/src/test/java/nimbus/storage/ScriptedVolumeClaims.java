@@ -88,6 +88,12 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Done>> growAttachedDisk(String computeHost, String serverId, String volumeId,
+      String device, int gigabytes) {
+    return step("grow-disk " + computeHost + " " + serverId + " " + device + " " + gigabytes);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> resizeStorage(String host, String volumeId, int gigabytes) {
     return step("resize " + host + " " + gigabytes);
   }

@@ -224,6 +224,131 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(same.getError().getMessage().contains("(current: 2, extended: 2)"));
   }
 
+  /** An available volume of {@code size} attached to server s1 on compute host {@code host}, opened as {@code transport}. */
+  private Volume inUse(int size, String host, Optional<String> transport) {
+    createAvailable(size);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a1", "/dev/vdb", host, transport, r)).isSuccess());
+    return awaitStatus(Volume.IN_USE);
+  }
+
+  @Test
+  void anInUseExtendHoldsTheQuotaGrowsTheBytesThenTheGuestsDiskAndResumesAfterRestartsBetween() {
+    inUse(1, "compute-1", Optional.of(VolumeAttachment.RBD));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(r -> new VolumeEntity.Extend(3, r)).getError())
+        .kind(), "below 3.42 only available volumes grow");
+    TestProbe<StatusReply<Volume>> client = testKit.createTestProbe();
+    kit.runCommand(new VolumeEntity.Extend(3, true, client.ref()));
+    client.expectNoMessage(Duration.ofMillis(50));
+    kit.restart(); // the quota not yet held: asked again after the crash
+    claims.accept("reserve 3");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(3, ((VolumeEntity.Existing) kit.getState()).volume().quotaHeld());
+      return null;
+    });
+    kit.restart(); // the bytes not yet grown
+    assertEquals(Volume.EXTENDING, ((VolumeEntity.Existing) kit.getState()).volume().status());
+    claims.accept("resize host-a 3");
+    Volume grown = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume v = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(3, v.size(), "the bytes are grown");
+      return v;
+    });
+    assertEquals(Volume.EXTENDING, grown.status(), "the guest's disk is still to grow");
+    kit.restart(); // the guest's disk not yet grown: its host is asked, the bytes are not grown again
+    long resizes = claims.times("resize host-a 3");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("grow-disk compute-1 s1 /dev/vdb 3") >= 2, "asked again while unanswered");
+      return null;
+    });
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(r -> new VolumeEntity.BeginDetach("a1", r))
+        .getError()).kind(), "the server's detach waits for the extend");
+    claims.accept("grow-disk compute-1 s1 /dev/vdb 3");
+    Volume v = awaitStatus(Volume.IN_USE);
+    assertEquals(3, v.size());
+    assertEquals(3, v.quotaHeld());
+    assertEquals(0, v.targetSize());
+    assertEquals("s1", v.attachment().orElseThrow().serverId());
+    assertEquals(resizes, claims.times("resize host-a 3"), "grown once");
+    assertTrue(claims.asked.indexOf("resize host-a 3") < claims.asked.indexOf("grow-disk compute-1 s1 /dev/vdb 3"));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.BeginDetach("a1", r)).isSuccess());
+    awaitStatus(Volume.DETACHING);
+  }
+
+  @Test
+  void anInUseExtendWhoseBytesCannotGrowEndsInErrorExtendingAndGivesTheExtraBack() {
+    inUse(1, "host-a", Optional.of(VolumeAttachment.FILE));
+    claims.accept("reserve 4");
+    claims.refuse("resize host-a 4", Rejection.Kind.UNAVAILABLE, "no space");
+    assertEquals(Volume.EXTENDING, this.<Volume>ask(r -> new VolumeEntity.Extend(4, true, r)).getValue().status());
+    awaitStatus(Volume.ERROR_EXTENDING);
+    claims.accept("reserve 1");
+    Volume v = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume now = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertEquals(1, now.quotaHeld());
+      return now;
+    });
+    assertEquals(1, v.size());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("grow-disk")), "no guest is told of bytes never grown");
+  }
+
+  @Test
+  void anInUseExtendWhoseGuestCannotGrowEndsInErrorExtendingWithTheBytesItHas() {
+    inUse(1, "host-a", Optional.of(VolumeAttachment.FILE));
+    claims.accept("reserve 2");
+    claims.accept("resize host-a 2");
+    claims.refuse("grow-disk host-a s1 /dev/vdb 2", Rejection.Kind.UNAVAILABLE, "block resize failed");
+    this.<Volume>ask(r -> new VolumeEntity.Extend(2, true, r));
+    Volume v = awaitStatus(Volume.ERROR_EXTENDING);
+    assertEquals(2, v.size(), "its bytes are grown");
+    assertEquals(2, v.quotaHeld(), "the quota holds what the bytes take");
+    assertEquals(Optional.of("block resize failed"), v.fault());
+  }
+
+  @Test
+  void anInUseExtendWhoseComputeHostNeverAnswersEndsInErrorExtendingAfterTheTimeout() {
+    inUse(1, "compute-1", Optional.of(VolumeAttachment.RBD));
+    claims.accept("reserve 2");
+    claims.accept("resize host-a 2");
+    this.<Volume>ask(r -> new VolumeEntity.Extend(2, true, r));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(claims.times("grow-disk compute-1 s1 /dev/vdb 2") >= 1);
+      return null;
+    });
+    assertEquals(Volume.EXTENDING, ((VolumeEntity.Existing) kit.getState()).volume().status());
+    clock.advance(VolumeEntity.GUEST_GROW_TIMEOUT);
+    Volume v = awaitStatus(Volume.ERROR_EXTENDING);
+    assertEquals(2, v.size());
+    assertTrue(v.fault().orElseThrow().contains("did not grow the guest's disk"));
+  }
+
+  @Test
+  void anExtendOfAVolumeAGuestReachesOverNbdIsRefusedBeforeAnythingChanges() {
+    inUse(1, "compute-1", Optional.of(VolumeAttachment.NBD));
+    StatusReply<Volume> answer = ask(r -> new VolumeEntity.Extend(2, true, r));
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(answer.getError()).kind());
+    assertTrue(answer.getError().getMessage().contains("Cannot grow NBD nodes"), answer.getError().getMessage());
+    Volume v = awaitStatus(Volume.IN_USE);
+    assertEquals(1, v.size());
+    assertEquals(0, v.targetSize());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("reserve 2") || s.startsWith("resize")));
+  }
+
+  @Test
+  void anAttachmentRecordedWithoutItsTransportIsExtendedOnlyWhereItIsTheStorageHostsOwnFile() {
+    inUse(1, "compute-1", Optional.empty());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(r -> new VolumeEntity.Extend(2, true, r))
+        .getError()).kind(), "another host's: NBD or RBD, unknown");
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.BeginDetach("a1", r)).isSuccess());
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.Release("a1", r)).isSuccess());
+    awaitStatus(Volume.AVAILABLE);
+    this.<Volume>ask(r -> new VolumeEntity.Reserve("a2", "s1", "p1", r));
+    assertTrue(this.<Done>ask(r -> new VolumeEntity.CompleteAttach("a2", "/dev/vdb", "host-a", r)).isSuccess());
+    awaitStatus(Volume.IN_USE);
+    claims.accept("reserve 2");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Extend(2, true, r)).isSuccess(), "the storage host's own guest");
+  }
+
   @Test
   void aDeleteRemovesTheFileThenGivesTheQuotaBackAndSurvivesARestartBetween() {
     createAvailable(1);

@@ -25,7 +25,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
  * Cinder's volume actions ({@code POST …/volumes/{id}/action}), each body one action by name:
- * {@code os-extend}; {@code os-set_bootable} and {@code os-update_readonly_flag}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
+ * {@code os-extend} (of volumes in use too from 3.42, their guest's disk grown live); {@code os-set_bootable} and {@code os-update_readonly_flag}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
  * {@code os-detach}, which only record an attachment whoever calls them makes themselves (as
  * Cinder's do: the disk reaches a guest of this cloud through the compute API); and the admins'
  * {@code os-reset_status} and {@code os-force_delete}; and {@code os-volume_upload_image}, whose image the
@@ -55,7 +55,10 @@ final class VolumeActions {
     this.volume = volume;
   }
 
-  CompletionStage<HttpResponse> act(RequestContext ctx, String id, String text) {
+  /** Cinder's microversion from which {@code os-extend} grows volumes in use too. */
+  static final String EXTEND_IN_USE = "3.42";
+
+  CompletionStage<HttpResponse> act(RequestContext ctx, Microversion version, String id, String text) {
     JsonNode in = Json.parseObject(text);
     String name = in.size() == 1 ? in.fieldNames().next() : "";
     JsonNode body = in.path(name);
@@ -64,7 +67,8 @@ final class VolumeActions {
         policy.enforce(ctx, "volume:extend");
         if (!body.isObject()) throw ApiError.badRequest("Invalid input for field/attribute os-extend.");
         int size = VolumeRoutes.size(body.get("new_size"), "new_size");
-        return ask(ctx, id, r -> new VolumeEntity.Extend(size, r));
+        boolean whileAttached = version.atLeast(EXTEND_IN_USE);
+        return ask(ctx, id, r -> new VolumeEntity.Extend(size, whileAttached, r));
       }
       case "os-reserve" -> {
         policy.enforce(ctx, "volume_extension:volume_actions:reserve");

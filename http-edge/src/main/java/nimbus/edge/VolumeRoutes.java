@@ -103,7 +103,7 @@ final class VolumeRoutes extends ServiceRoutes {
                     put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
                     delete(() -> parameterMap(q -> respond(() -> remove(ctx, id, version.atLeast("3.23")
                         && truthy(q.get("force")))))))),
-                path("action", () -> post(() -> body(b -> respond(() -> actions.act(ctx, id, b))))),
+                path("action", () -> post(() -> body(b -> respond(() -> actions.act(ctx, version, id, b))))),
                 metadata.route(ctx, id))))),
         path("extensions", () -> get(() -> complete(Json.response(200, Map.of("extensions", CinderExtensions.ALL))))),
         path("os-availability-zone", () -> get(() -> complete(Json.response(200, Map.of("availabilityZoneInfo",

@@ -118,6 +118,57 @@ class RealGuestTest {
   }
 
   /**
+   * Cinder's extend of a volume in use (microversion 3.42, through the real CLI): the running
+   * guest's virtio disk grows live (the storage host grew the file, then libvirt's block resize on
+   * the guest's host), so the guest's kernel reads the new size in /sys/block, and the volume is
+   * in use again with its new size.
+   */
+  @Test
+  void aVolumeExtendedWhileAttachedGrowsInTheRunningGuest() throws Exception {
+    OpenstackCli cli = new OpenstackCli(node, NODE.data()).cloud("admin", "admin", TestConfig.ADMIN_PASSWORD, "admin");
+    String project = api.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String volume = api.post("/volume/v3/" + project + "/volumes", "{\"volume\": {\"size\": 1}}").body()
+        .path("volume").path("id").asText();
+    String id = api.createServer("growing", "42");
+    api.awaitStatus(id, "ACTIVE", Duration.ofSeconds(60));
+    Eventually.until(Duration.ofSeconds(90), () -> console(id).contains("GUEST-READY"));
+    String definition = node.hypervisor().definition("nimbus-" + id).orElseThrow();
+    awaitVolume(project, volume, "available", Duration.ofSeconds(30));
+    Api.Reply attached = api.post("/compute/v2.1/servers/" + id + "/os-volume_attachments",
+        "{\"volumeAttachment\": {\"volumeId\": \"" + volume + "\"}}");
+    assertEquals(200, attached.status(), attached.raw());
+    awaitVolume(project, volume, "in-use", Duration.ofSeconds(60));
+    String serial = volume.substring(0, 20);
+    String disk = " d=$(grep -ls " + serial + " /sys/block/vd*/serial | cut -d/ -f4);";
+    TestGuest.typeInto(definition, "while ! grep -qs " + serial + " /sys/block/vd*/serial; do sleep 1; done;" + disk
+        + " echo SECTORS-$((6*7))-$(cat /sys/block/$d/size)", Duration.ofSeconds(60),
+        () -> console(id).contains("SECTORS-42-"));
+    assertTrue(console(id).contains("SECTORS-42-2097152\n") || console(id).contains("SECTORS-42-2097152\r"),
+        "1 GiB in 512-byte sectors: " + TestGuest.said(console(id)));
+
+    // Cinder's CLI asks 3.42 for a volume in use; below it, Cinder's 400
+    AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+        () -> cli.run("admin", "volume", "set", "--size", "2", volume));
+    assertTrue(refused.getMessage().contains("must be available"), refused.getMessage());
+    cli.run("admin", "--os-volume-api-version", "3.42", "volume", "set", "--size", "2", volume);
+    Eventually.until(Duration.ofSeconds(60), () -> {
+      JsonNode v = api.get("/volume/v3/" + project + "/volumes/" + volume).body().path("volume");
+      return v.path("status").asText().equals("in-use") && v.path("size").asInt() == 2;
+    });
+    assertEquals(2L << 30, Files.size(node.settings().dataDir().resolve("volumes/nimbus-volume-" + volume)),
+        "the storage host grew the file");
+    TestGuest.typeInto(definition, disk + " while [ $(cat /sys/block/$d/size) -lt 4194304 ]; do sleep 1; done;"
+        + " echo GROWN-$((6*7))-$(cat /sys/block/$d/size)", Duration.ofSeconds(60),
+        () -> console(id).contains("GROWN-42-"));
+    assertTrue(console(id).contains("GROWN-42-4194304"), "2 GiB seen by the running guest: " + TestGuest.said(console(id)));
+    assertTrue(node.hypervisor().definition("nimbus-" + id).orElseThrow().contains(serial), "still attached");
+
+    assertEquals(204, api.delete("/compute/v2.1/servers/" + id).status());
+    awaitVolume(project, volume, "available", Duration.ofSeconds(60));
+    assertEquals(202, api.delete("/volume/v3/" + project + "/volumes/" + volume).status());
+  }
+
+  /**
    * The image service's path end to end: the guest's kernel, ramdisk and a root disk are
    * uploaded with the CLI (the root image names the others as kernel_id and ramdisk_id), the
    * host fetches and caches them, and the guest that boots from them says GUEST-READY in the

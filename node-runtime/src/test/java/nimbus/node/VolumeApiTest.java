@@ -722,6 +722,47 @@ class VolumeApiTest {
     assertEquals(202, owner.api().delete(owner.path("/volumes/" + volume)).status());
   }
 
+  private static Api.Reply extendAt(Tenant t, String version, String volumeId, int size) {
+    return t.api().atVolumeVersion(version, "POST", t.path("/volumes/" + volumeId + "/action"),
+        "{\"os-extend\": {\"new_size\": " + size + "}}");
+  }
+
+  @Test
+  void anInUseVolumeIsExtendedFromMicroversion342OnlyWithinItsQuotaAndOnlyByItsProject() {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    String server = owner.api().createServer("ext-1", "42");
+    String volume = create(owner, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(owner, volume, "available");
+    owner.api().awaitStatus(server, "ACTIVE", WAIT);
+    assertEquals(200, attach(owner, server, volume).status());
+    awaitStatus(owner, volume, "in-use");
+
+    // Cinder's 400 below 3.42, as for any volume not available
+    assertFault(owner.api().post(owner.path("/volumes/" + volume + "/action"), "{\"os-extend\": {\"new_size\": 2}}"),
+        400, "badRequest");
+    Api.Reply old = extendAt(owner, "3.41", volume, 2);
+    assertFault(old, 400, "badRequest");
+    assertTrue(old.body().path("badRequest").path("message").asText().contains("must be available"), old.raw());
+    assertFault(extendAt(owner, "3.42", volume, 1), 400, "badRequest");
+    assertFault(extendAt(owner, "3.42", volume, 1001), 413, "overLimit");
+    assertFault(extendAt(other, "3.42", volume, 2), 404, "itemNotFound");
+    JsonNode unchanged = awaitStatus(owner, volume, "in-use");
+    assertEquals(1, unchanged.path("size").asInt());
+    assertEquals(1, owner.api().get(owner.path("/limits")).body().path("limits").path("absolute")
+        .path("totalGigabytesUsed").asInt(), "a refused extend holds nothing");
+
+    Api.Reply accepted = extendAt(owner, "3.42", volume, 2);
+    assertEquals(202, accepted.status(), accepted.raw());
+    // the test driver's pool cannot resize: the extend fails as a backend would, its extra gigabyte given back
+    JsonNode failed = awaitStatus(owner, volume, "error_extending");
+    assertEquals(1, failed.path("size").asInt());
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/limits")).body().path("limits").path("absolute")
+        .path("totalGigabytesUsed").asInt() == 1);
+    assertEquals(server, failed.path("attachments").get(0).path("server_id").asText(), "still attached");
+    assertEquals(204, owner.api().delete("/compute/v2.1/servers/" + server).status());
+  }
+
   /** A create that boots from {@code mappings} (block_device_mapping_v2), with no image. */
   private static Api.Reply bootFrom(Tenant t, String mappings) {
     return t.api().post("/compute/v2.1/servers", "{\"server\": {\"name\": \"bfv\", \"imageRef\": \"\", "

@@ -142,6 +142,33 @@ class VolumeCliTest {
     cli.run("user", "volume", "delete", "cli-att-vol");
   }
 
+  /**
+   * {@code volume set --size} of an attached volume: the CLI itself refuses it below 3.42, and at
+   * 3.42 Nimbus takes it. This node's test driver pool cannot resize, so the extend ends in
+   * {@code error_extending} with the volume still attached (RealGuestTest grows a real guest's disk
+   * with the same command).
+   */
+  @Test
+  void theCliExtendsAnAttachedVolumeFromMicroversion342() throws Exception {
+    cli.json("user", "volume", "create", "--size", "1", "cli-ext-vol");
+    String serverId = cli.json("user", "server", "create", "--flavor", "m1.nano", "--image", Api.TEST_IMAGE,
+        "--wait", "cli-ext-srv").path("id").asText();
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-ext-vol").equals("available"));
+    cli.run("user", "server", "add", "volume", "cli-ext-srv", "cli-ext-vol");
+    assertEquals("in-use", status("cli-ext-vol"));
+    AssertionError refused = assertThrows(AssertionError.class,
+        () -> cli.run("user", "volume", "set", "--size", "2", "cli-ext-vol"));
+    assertTrue(refused.getMessage().contains("it must be available before size can be extended"), refused.getMessage());
+    cli.run("user", "--os-volume-api-version", "3.42", "volume", "set", "--size", "2", "cli-ext-vol");
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-ext-vol").equals("error_extending"));
+    JsonNode shown = cli.json("user", "volume", "show", "cli-ext-vol");
+    assertEquals(1, shown.path("size").asInt(), shown.toString());
+    assertTrue(shown.path("attachments").toString().contains(serverId), shown.toString());
+    cli.run("user", "server", "delete", "--wait", "cli-ext-srv");
+    Eventually.until(Duration.ofSeconds(30), () -> status("cli-ext-vol").equals("available"));
+    cli.run("user", "volume", "delete", "cli-ext-vol");
+  }
+
   @Test
   void theCliSnapshotsAVolumeMakesAVolumeFromItAndTheVolumeWaitsForItsSnapshot() throws Exception {
     String volumeId = cli.json("user", "volume", "create", "--size", "1", "cli-snap-src").path("id").asText();

@@ -73,6 +73,9 @@ public final class HostAgent {
 
   record Received(HostAgentCommand command) implements Message {}
 
+  /** A volume's step asks this host to grow its guest's disk (an extend of a volume in use). */
+  record DiskAsked(nimbus.storage.AttachedDiskCommand command) implements Message {}
+
   record Finished(String serverId, HostAgentCommand command, ServerEntity.HostReport report)
       implements Message {}
 
@@ -139,6 +142,9 @@ public final class HostAgent {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.directory = HostDirectory.get(ctx.getSystem());
     this.inbox = ctx.messageAdapter(HostAgentCommand.class, Received::new);
+    ctx.getSystem().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.register(
+        nimbus.storage.AttachedDiskCommand.of(settings.name()),
+        ctx.messageAdapter(nimbus.storage.AttachedDiskCommand.class, DiskAsked::new)));
     SecurityGroupSource groupSource = SecurityGroupSource.sharded(sharding, java.time.Duration.ofSeconds(5));
     this.tenants = ctx.spawn(TenantNetworks.create(settings, tenantHost, blocking, groupSource), "tenant-networks");
     // routers need the real tenant dataplane: their legs are ports of its bridges
@@ -190,6 +196,10 @@ public final class HostAgent {
           return Behaviors.same();
         })
         .onMessage(Finished.class, this::finished)
+        .onMessage(DiskAsked.class, m -> {
+          growDisk(m.command());
+          return Behaviors.same();
+        })
         .onMessage(DomainChanged.class, m -> {
           ServerOperations.serverIdOf(m.domainName()).ifPresent(this::observe);
           return Behaviors.same();
@@ -211,6 +221,23 @@ public final class HostAgent {
   }
 
   // ------------------------------------------------------------------ commands
+
+  /** libvirt's block resize on the blocking executor; asked again, a disk that large already is left alone. */
+  private void growDisk(nimbus.storage.AttachedDiskCommand command) {
+    if (command instanceof nimbus.storage.AttachedDiskCommand.GrowDisk c) {
+      onBlocking(() -> {
+        operations.growVolume(c.serverId(), c.device(), c.bytes());
+        return Done.getInstance();
+      }, done -> {
+        c.replyTo().tell(StatusReply.ack());
+        return null;
+      }, e -> {
+        c.replyTo().tell(StatusReply.error("host " + settings.name() + " could not grow disk " + c.device()
+            + " of server " + c.serverId() + ": " + e.getMessage()));
+        return null;
+      });
+    }
+  }
 
   private void accept(HostAgentCommand command) {
     if (command instanceof ReadConsole read) {

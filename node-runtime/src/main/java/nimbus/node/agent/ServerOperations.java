@@ -119,6 +119,11 @@ public final class ServerOperations {
     hypervisor.attachDisk(domainName(serverId), device, DomainXml.volumeDisk(path, device, volumeId));
   }
 
+  /** The running guest's disk at {@code device} (a volume whose bytes are grown) grows to {@code bytes}. */
+  public void growVolume(String serverId, String device, long bytes) {
+    hypervisor.growDisk(domainName(serverId), device, bytes);
+  }
+
   /** Takes the disk at {@code device} out of the server's domain (and its definition). */
   public void detachVolume(String serverId, String device) {
     hypervisor.detachDisk(domainName(serverId), device);

@@ -49,6 +49,12 @@ public interface Hypervisor extends AutoCloseable {
   void detachDisk(String name, String device);
 
   /**
+   * The running guest's disk at {@code device} grows to {@code bytes} (its source grown already),
+   * live; nothing for a domain that does not run or lacks the disk, nor for one already that large.
+   */
+  void growDisk(String name, String device, long bytes);
+
+  /**
    * Defines (or updates) the secret {@code uuid} that holds Ceph client {@code user}'s key, as RBD
    * disks name it: private, so libvirt never gives the value back (idempotent).
    */

@@ -226,7 +226,7 @@ class StorageAgentTest {
         v.availabilityZone(), v.volumeType(), v.createdAt(), v.updatedAt(), v.quotaHeld(), v.targetSize(), v.stored(),
         v.host(), v.fault(), Optional.of(new nimbus.storage.VolumeAttachment("att-" + id, "server", Optional.of("/dev/vdb"),
             Optional.of(toHost), Optional.of(Instant.now()), false, "attached", "rw", Optional.empty(),
-            Optional.empty())), v.snapshotId(), v.sourceVolid(), v.snapshots(),
+            Optional.empty(), Optional.empty())), v.snapshotId(), v.sourceVolid(), v.snapshots(),
         v.image(), v.bootable(), v.readonly(), v.upload(), v.backend(), v.retype());
   }
 
