@@ -40,6 +40,12 @@ public final class ShardedVolumeClaims implements VolumeClaims, SnapshotClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Done>> countAgainAs(String projectId, String volumeId, String volumeType) {
+    return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
+        .ask(r -> new VolumeQuotaEntity.CountAgainAs(volumeId, volumeType, r), timeout);
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> release(String projectId, String volumeId) {
     return sharding.entityRefFor(VolumeQuotaEntity.TYPE_KEY, projectId)
         .ask(r -> new VolumeQuotaEntity.Release(volumeId, r), timeout);

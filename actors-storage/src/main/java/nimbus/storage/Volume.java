@@ -120,7 +120,8 @@ public record Volume(String id, String projectId, String userId, String name, St
 
   /** Whether a delete may begin: Cinder deletes volumes at rest, and those whose last step failed. */
   public boolean deletable() {
-    return snapshots.isEmpty() && (status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
+    // an extend that failed in use leaves its attachment: the guest still has the disk
+    return snapshots.isEmpty() && attachment.isEmpty() && (status.equals(AVAILABLE) || status.equals(ERROR) || status.equals(ERROR_EXTENDING)
         || status.equals(ERROR_DELETING) || status.equals(ERROR_RESTORING));
   }
 

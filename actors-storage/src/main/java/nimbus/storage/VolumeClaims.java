@@ -18,6 +18,12 @@ public interface VolumeClaims {
    */
   CompletionStage<StatusReply<Done>> reserve(String projectId, String volumeId, String volumeType, int gigabytes);
 
+  /**
+   * The project's quota counts what it holds for the volume under type {@code volumeType} again,
+   * never refused (a failed retype's quota moved back: the limits may have filled meanwhile).
+   */
+  CompletionStage<StatusReply<Done>> countAgainAs(String projectId, String volumeId, String volumeType);
+
   /** The project's quota no longer holds anything for the volume. */
   CompletionStage<StatusReply<Done>> release(String projectId, String volumeId);
 

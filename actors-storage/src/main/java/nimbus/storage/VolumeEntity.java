@@ -497,8 +497,11 @@ public final class VolumeEntity
         .onCommand(BeginDetach.class, (s, c) -> s.volume().heldBy(c.attachmentId())
             && s.volume().status().equals(Volume.IN_USE)
             ? Effect().persist(new DetachBegun(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
-            : Effect().reply(c.replyTo(), StatusReply.ack()))
-        .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
+            : Effect().reply(c.replyTo(), keepsItsAttachment(s.volume(), c.attachmentId()) ? notWhileBusy(s.volume())
+                : StatusReply.ack()))
+        .onCommand(Release.class, (s, c) -> keepsItsAttachment(s.volume(), c.attachmentId())
+            ? Effect().reply(c.replyTo(), notWhileBusy(s.volume()))
+            : s.volume().heldBy(c.attachmentId())
             ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()));
     CinderDeclarations declarations = new CinderDeclarations();
@@ -525,13 +528,13 @@ public final class VolumeEntity
         .onCommand(CompleteAttach.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.conflict("Volume "
             + volumeId + " is not reserved for attachment " + c.attachmentId() + ".")))
         // the guest's disk is grown while extending: its server lets it go once that is over (it asks again)
-        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), extendingFor(s.volume(), c.attachmentId())
-            ? notWhileExtending() : StatusReply.ack()))
+        .onCommand(BeginDetach.class, (s, c) -> Effect().reply(c.replyTo(), keepsItsAttachment(s.volume(), c.attachmentId())
+            ? notWhileBusy(s.volume()) : StatusReply.ack()))
         // a server may let go of a volume it is uploading with force: the copy goes on
         .onCommand(Release.class, (s, c) -> s.volume().heldBy(c.attachmentId())
             && s.volume().status().equals(Volume.UPLOADING)
             ? Effect().persist(new VolumeReleased(now())).thenReply(c.replyTo(), n -> StatusReply.ack())
-            : Effect().reply(c.replyTo(), extendingFor(s.volume(), c.attachmentId()) ? notWhileExtending()
+            : Effect().reply(c.replyTo(), keepsItsAttachment(s.volume(), c.attachmentId()) ? notWhileBusy(s.volume())
                 : StatusReply.ack()));
     for (Class<? extends Existing> live : List.of(Busy.class, Resting.class)) {
       b.forStateType(live)
@@ -888,13 +891,19 @@ public final class VolumeEntity
     return Optional.empty();
   }
 
-  /** Whether the volume is extending while attachment {@code attachmentId} holds it (its guest's disk grows). */
-  private static boolean extendingFor(Volume v, String attachmentId) {
-    return v.status().equals(Volume.EXTENDING) && v.heldBy(attachmentId);
+  /**
+   * Whether attachment {@code attachmentId} holds the volume through work that needs it attached:
+   * an extend (its guest's disk grows), a retype, a backup of it in use. Its server lets it go once
+   * that is over (its step asks again).
+   */
+  private static boolean keepsItsAttachment(Volume v, String attachmentId) {
+    return v.heldBy(attachmentId) && (v.status().equals(Volume.EXTENDING) || v.status().equals(Volume.RETYPING)
+        || v.status().equals(Volume.BACKING_UP));
   }
 
-  private <T> StatusReply<T> notWhileExtending() {
-    return Rejection.invalid("Invalid volume: Volume " + volumeId + " is extending; it can be detached once that is over.");
+  private <T> StatusReply<T> notWhileBusy(Volume v) {
+    return Rejection.invalid("Invalid volume: Volume " + volumeId + " is " + v.status()
+        + "; it can be detached once that is over.");
   }
 
   /** Whether an extend grows the disk of a guest of this cloud too, once the bytes are grown. */
@@ -982,7 +991,7 @@ public final class VolumeEntity
   private void driveRetype(Volume v, VolumeRetype r) {
     String project = v.projectId();
     if (r.failure().isPresent()) {
-      steps.ask("retype:quota-back", () -> claims.reserve(project, volumeId, r.fromType(), v.size()));
+      steps.ask("retype:quota-back", () -> claims.countAgainAs(project, volumeId, r.fromType()));
     } else if (!r.quotaMoved()) {
       steps.ask("retype:quota", () -> claims.reserve(project, volumeId, r.toType(), v.size()));
     } else if (!r.switched()) {

@@ -51,6 +51,13 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
     }
   }
 
+  /**
+   * Counts what the volume holds under type {@code volumeType} again, whatever the limits (a failed
+   * retype's quota moved back); answered once done, also when it holds nothing.
+   */
+  public record CountAgainAs(String volumeId, String volumeType, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   /** Gives back what the volume holds, answered once done. */
   public record Release(String volumeId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -201,6 +208,11 @@ public final class VolumeQuotaEntity extends EventSourcedBehaviorWithEnforcedRep
         .onCommand(ReserveSnapshot.class, this::reserveSnapshot)
         .onCommand(ReleaseSnapshot.class, (q, c) -> q.snapshots().containsKey(c.snapshotId())
             ? Effect().persist(new SnapshotReleased(c.snapshotId())).thenReply(c.replyTo(), n -> StatusReply.ack())
+            : Effect().reply(c.replyTo(), StatusReply.ack()))
+        .onCommand(CountAgainAs.class, (q, c) -> q.held().containsKey(c.volumeId())
+            && !c.volumeType().equals(q.types().get(c.volumeId()))
+            ? Effect().persist(new Reserved(c.volumeId(), q.held().get(c.volumeId()), c.volumeType()))
+                .thenReply(c.replyTo(), n -> StatusReply.ack())
             : Effect().reply(c.replyTo(), StatusReply.ack()))
         .onCommand(ReserveBackup.class, this::reserveBackup)
         .onCommand(ReleaseBackup.class, (q, c) -> q.backups().containsKey(c.backupId())

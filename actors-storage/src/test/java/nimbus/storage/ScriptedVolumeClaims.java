@@ -55,6 +55,11 @@ final class ScriptedVolumeClaims implements VolumeClaims {
   }
 
   @Override
+  public CompletionStage<StatusReply<Done>> countAgainAs(String projectId, String volumeId, String volumeType) {
+    return step("count again as " + volumeType);
+  }
+
+  @Override
   public CompletionStage<StatusReply<String>> migrateStorage(String fromHost, String volumeId,
       java.util.Optional<String> backend, int gigabytes) {
     return step("migrate from " + fromHost + " to " + backend.orElse("any"));

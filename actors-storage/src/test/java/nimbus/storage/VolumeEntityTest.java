@@ -303,6 +303,8 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(2, v.size(), "its bytes are grown");
     assertEquals(2, v.quotaHeld(), "the quota holds what the bytes take");
     assertEquals(Optional.of("block resize failed"), v.fault());
+    StatusReply<Done> deleted = this.<Done>ask(r -> new VolumeEntity.Delete(r));
+    assertTrue(deleted.isError(), "its guest still has the disk: no delete while attached");
   }
 
   @Test
@@ -502,6 +504,12 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(Volume.BACKING_UP, held.status());
     assertEquals("s1", held.attachment().orElseThrow().serverId(), "still attached");
     kit.restart();
+    // the server's detach (or its delete) waits until the backup has read the volume
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(r -> new VolumeEntity.BeginDetach("a1", r))
+        .getError()).kind());
+    assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Done>ask(r -> new VolumeEntity.Release("a1", r))
+        .getError()).kind());
+    assertEquals(Volume.BACKING_UP, ((VolumeEntity.Existing) kit.getState()).volume().status());
     assertTrue(this.<Done>ask(r -> new VolumeEntity.FreeFromBackup("b1", Volume.AVAILABLE, r)).isSuccess());
     Volume after = awaitStatus(Volume.IN_USE);
     assertEquals(Optional.of("/dev/vdb"), after.attachment().orElseThrow().device());
@@ -857,10 +865,10 @@ class VolumeEntityTest extends EntityTestSupport {
     this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
     claims.forget("reserve 1");
     claims.refuse("migrate from host-a to ceph", Rejection.Kind.UNAVAILABLE, "the pool is full");
-    awaitAsked("reserve 1 as __DEFAULT__", 1);
+    awaitAsked("count again as __DEFAULT__", 1);
     kit.restart();
     assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
-    claims.accept("reserve 1 as __DEFAULT__");
+    claims.accept("count again as __DEFAULT__");
     Volume v = awaitStatus(Volume.AVAILABLE);
     assertEquals("__DEFAULT__", v.volumeType());
     assertEquals(Optional.of("host-a"), v.host());

@@ -56,6 +56,27 @@ class VolumeQuotaEntityTest extends EntityTestSupport {
     assertEquals(5, kit.getState().used("gigabytes"), "a retype changes no total");
   }
 
+  /**
+   * A retype whose copy failed moves its quota back to the old type even when that type's limits
+   * filled meanwhile (a reserve would be refused, and the volume would stay retyping for ever).
+   */
+  @Test
+  void aFailedRetypesQuotaMovesBackWhateverTheOldTypesLimits() {
+    this.<VolumeQuotaEntity.Quota>run(r -> new VolumeQuotaEntity.SetLimits(Map.of("volumes_bronze", 1), r));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 2, "bronze", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 2, "gold", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("b", 1, "bronze", r)).isSuccess());
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.Reserve("a", 2, "bronze", r)).isError(),
+        "a reserve is refused: bronze is full");
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.CountAgainAs("a", "bronze", r)).isSuccess());
+    assertEquals(2, kit.getState().usedOfType("volumes", "bronze"));
+    assertEquals(0, kit.getState().usedOfType("volumes", "gold"));
+    assertEquals(3, kit.getState().used("gigabytes"));
+    assertTrue(this.<org.apache.pekko.Done>run(r -> new VolumeQuotaEntity.CountAgainAs("gone", "bronze", r)).isSuccess(),
+        "nothing held: nothing to count");
+    assertEquals(2, kit.getState().used("volumes"));
+  }
+
   @Test
   void theEleventhGigabyteIsRefusedWithCindersMessage() {
     assertTrue(reserve("a", 6).isSuccess());

@@ -18,6 +18,7 @@ public record ResourceChange(String kind, String id, String projectId, boolean e
 
   public ResourceChange {
     sharedWith = List.copyOf(sharedWith);
+    if (userId == null) userId = ""; // sent by a node from before personal changes
   }
 
   /** A change of a resource of a project, not of one user. */

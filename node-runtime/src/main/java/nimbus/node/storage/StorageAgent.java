@@ -36,8 +36,10 @@ import org.apache.pekko.pattern.StatusReply;
  * again the daemons of those it needs that are gone, and brings up to date which hosts may
  * connect to the exports' ports (the cluster's compute hosts, joining and leaving).
  *
- * <p>Backend calls run on the blocking executor, one at a time per volume; a command for a volume
- * that is busy goes unanswered (the entity's step asks again once it is done).
+ * <p>Backend calls run on the blocking executor, one at a time per volume. The same command asked
+ * again while its work runs (its entity restarted, or its ask timed out on a long copy) is answered
+ * with that work's outcome when it ends, so work that outlasts an ask is never started over; any
+ * other command for a busy volume goes unanswered (the entity's step asks again).
  */
 public final class StorageAgent {
   private static final long GIB = 1024L * 1024 * 1024;
@@ -47,7 +49,18 @@ public final class StorageAgent {
 
   private record Received(StorageHostCommand command) implements Message {}
 
-  private record Finished(String volumeId, Runnable answer) implements Message {}
+  private record Finished(String volumeId, Object value, Optional<String> failure) implements Message {}
+
+  /**
+   * Work under way for a volume: what it does (a command's kind and arguments, its asker aside; or
+   * the reconciliation's, which nobody asks), and the answers owed to its askers.
+   */
+  private record Work(Object what, List<Answer> answers) {}
+
+  /** How one asker is answered, with the work's value or its failure. */
+  private interface Answer {
+    void with(Object value, Optional<String> failure);
+  }
 
   private record Reconcile() implements Message {}
 
@@ -115,7 +128,7 @@ public final class StorageAgent {
   private final ImageFiles images;
   private final ImageSink uploads;
   private final Optional<NbdExports> exports;
-  private final Set<String> busy = new HashSet<>();
+  private final Map<String, Work> busy = new java.util.HashMap<>();
   /**
    * When each volume was last exported, counted in exports: a reconciliation that read the entities
    * before it must not stop that export.
@@ -145,8 +158,7 @@ public final class StorageAgent {
           return Behaviors.same();
         })
         .onMessage(Finished.class, m -> {
-          busy.remove(m.volumeId());
-          m.answer().run();
+          busy.remove(m.volumeId()).answers().forEach(a -> a.with(m.value(), m.failure()));
           return Behaviors.same();
         })
         .onMessage(Reconcile.class, m -> {
@@ -155,21 +167,21 @@ public final class StorageAgent {
         })
         .onMessage(Found.class, m -> {
           m.volumes().forEach((id, volume) -> {
-            if (m.files().contains(id) && orphan(volume)) run(id, () -> backend.remove(id), done -> {}, failed -> {});
+            if (m.files().contains(id) && orphan(volume)) run(Reconcile.class, id, () -> backend.remove(id), done -> {}, failed -> {});
           });
-          m.goneSnapshots().forEach(id -> run(id, () -> backend.removeSnapshot(id), done -> {}, failed -> {}));
+          m.goneSnapshots().forEach(id -> run(Reconcile.class, id, () -> backend.removeSnapshot(id), done -> {}, failed -> {}));
           exports.ifPresent(nbd -> m.exported().forEach(id -> {
             if (exportNeeded(m.volumes().get(id))) {
-              run(id, () -> nbd.export(id, java.nio.file.Path.of(backend.path(id))), done -> {}, failed -> {});
+              run(Reconcile.class, id, () -> nbd.export(id, java.nio.file.Path.of(backend.path(id))), done -> {}, failed -> {});
             } else if (lastExport.getOrDefault(id, 0L) <= m.asOf()) {
-              run(id, () -> nbd.unexport(id), done -> {}, failed -> {});
+              run(Reconcile.class, id, () -> nbd.unexport(id), done -> {}, failed -> {});
             }
           }));
           return Behaviors.same();
         })
         .onMessage(Leftovers.class, m -> {
           // a leftover is removed only while no work for its id runs: that work may be writing it
-          m.files().forEach((name, id) -> run(id, () -> backend.removeLeftover(name), done -> {}, failed -> {}));
+          m.files().forEach((name, id) -> run(Reconcile.class, id, () -> backend.removeLeftover(name), done -> {}, failed -> {}));
           return Behaviors.same();
         })
         .onMessage(Protected.class, m -> Behaviors.same())
@@ -209,18 +221,16 @@ public final class StorageAgent {
 
   private void accept(StorageHostCommand command) {
     if (command instanceof StorageHostCommand.CreateVolume c) {
-      run(c.volumeId(), () -> backend.create(c.volumeId(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.create(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.ResizeVolume c) {
-      run(c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.resize(c.volumeId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.ExportVolume c) {
       if (backend.direct()) {
         // a network store: every host opens the volume itself, nothing to export
-        if (!busy.add(c.volumeId())) return;
-        ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.path(c.volumeId()), blocking),
-            (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
-                : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+        work(c, c.volumeId(), () -> backend.path(c.volumeId()), path -> c.replyTo().tell(StatusReply.success(path)),
+            failed -> c.replyTo().tell(StatusReply.error(failed)));
         return;
       }
       if (!c.toHost().equals(host) && exports.isEmpty()) {
@@ -229,51 +239,46 @@ public final class StorageAgent {
             + ": this host's storage keeps no files to serve over the network"));
         return;
       }
-      if (!busy.add(c.volumeId())) return;
-      if (!c.toHost().equals(host)) lastExport.put(c.volumeId(), ++exportsGiven);
+      if (!c.toHost().equals(host) && !busy.containsKey(c.volumeId())) lastExport.put(c.volumeId(), ++exportsGiven);
       // the storage host's own guests open the file; any other host's reach it over NBD
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> c.toHost().equals(host) ? localPath(c.volumeId())
-              : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(), blocking),
-          (path, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(path))
-              : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+      work(c, c.volumeId(), () -> c.toHost().equals(host) ? localPath(c.volumeId())
+              : exports.orElseThrow().export(c.volumeId(), java.nio.file.Path.of(backend.path(c.volumeId()))).uri(),
+          path -> c.replyTo().tell(StatusReply.success(path)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.SnapshotVolume c) {
-      run(c.snapshotId(), () -> backend.snapshot(c.volumeId(), c.snapshotId()),
+      run(c, c.snapshotId(), () -> backend.snapshot(c.volumeId(), c.snapshotId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.RemoveSnapshot c) {
-      run(c.snapshotId(), () -> backend.removeSnapshot(c.snapshotId()),
+      run(c, c.snapshotId(), () -> backend.removeSnapshot(c.snapshotId()),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.CreateVolumeFrom c) {
-      run(c.volumeId(), () -> backend.createFrom(c.volumeId(), c.snapshotId(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.createFrom(c.volumeId(), c.snapshotId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.CloneVolume c) {
-      run(c.volumeId(), () -> backend.cloneVolume(c.volumeId(), c.sourceId(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.cloneVolume(c.volumeId(), c.sourceId(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.CreateVolumeFromImage c) {
-      run(c.volumeId(), () -> backend.createFromImage(c.volumeId(), imageFile(c.file()), c.diskFormat(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.createFromImage(c.volumeId(), imageFile(c.file()), c.diskFormat(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.UploadToImage c) {
-      run(c.volumeId(), () -> upload(c), done -> c.replyTo().tell(StatusReply.ack()), failed -> {
+      run(c, c.volumeId(), () -> upload(c), done -> c.replyTo().tell(StatusReply.ack()), failed -> {
         // the tenant sees only that the image never became active: the operator reads why here
         ctx.getLog().warn("upload of volume {} into image {} failed: {}", c.volumeId(), c.imageId(), failed);
         c.replyTo().tell(StatusReply.error(failed));
       });
     } else if (command instanceof StorageHostCommand.ReceiverOf c) {
-      if (!busy.add(c.volumeId())) return;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> new StorageHostCommand.Receiver(host, backend.rbdTarget(c.volumeId())),
-          blocking), (found, e) -> new Finished(c.volumeId(), e == null ? () -> c.replyTo().tell(StatusReply.success(found))
-              : () -> c.replyTo().tell(StatusReply.error(reason(e)))));
+      work(c, c.volumeId(), () -> new StorageHostCommand.Receiver(host, backend.rbdTarget(c.volumeId())),
+          found -> c.replyTo().tell(StatusReply.success(found)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.SourceOf c) {
-      if (!busy.add(c.volumeId())) return;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> backend.volumes().containsKey(c.volumeId())
-              ? backend.rbdTarget(c.volumeId()) : Optional.<String>empty(), blocking),
-          (found, e) -> new Finished(c.volumeId(), () -> c.replyTo().tell(e == null && found.isPresent()
-              ? StatusReply.success(found.get())
-              : Rejection.conflict("Volume " + c.volumeId() + " is no image of an RBD backend on host " + host + "."))));
+      StatusReply<String> noImage = Rejection.conflict("Volume " + c.volumeId() + " is no image of an RBD backend on host "
+          + host + ".");
+      work(c, c.volumeId(), () -> backend.volumes().containsKey(c.volumeId()) ? backend.rbdTarget(c.volumeId())
+              : Optional.<String>empty(),
+          found -> c.replyTo().tell(found.map(StatusReply::success).orElse(noImage)), failed -> c.replyTo().tell(noImage));
     } else if (command instanceof StorageHostCommand.ReceiveVolume c) {
-      run(c.volumeId(), () -> backend.receive(c.volumeId(), c.source(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.receive(c.volumeId(), c.source(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.success(host)), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.SendVolume c) {
-      run(c.volumeId(), () -> backend.send(c.volumeId(), c.target(), c.gigabytes() * GIB),
+      run(c, c.volumeId(), () -> backend.send(c.volumeId(), c.target(), c.gigabytes() * GIB),
           done -> c.replyTo().tell(StatusReply.ack()), failed -> c.replyTo().tell(StatusReply.error(failed)));
     } else if (command instanceof StorageHostCommand.CheckExport c) {
       if (exports.isPresent()) {
@@ -287,7 +292,7 @@ public final class StorageAgent {
         ctx.pipeToSelf(found, (result, e) -> e == null ? result : new ReconcileFailed(reason(e)));
       }
     } else if (command instanceof StorageHostCommand.RemoveVolume c) {
-      run(c.volumeId(), () -> {
+      run(c, c.volumeId(), () -> {
         exports.ifPresent(nbd -> nbd.unexport(c.volumeId()));
         backend.remove(c.volumeId());
       },
@@ -305,12 +310,50 @@ public final class StorageAgent {
     return backend.path(volumeId);
   }
 
-  /** Runs {@code work} on the blocking executor unless the volume is busy; the answer is sent once it is done. */
-  private void run(String volumeId, Runnable work, java.util.function.Consumer<Done> ok,
+  /** {@link #work} of what answers nothing but done. */
+  private void run(Object kind, String volumeId, Runnable work, java.util.function.Consumer<Done> ok,
       java.util.function.Consumer<String> failed) {
-    if (!busy.add(volumeId)) return;
-    ctx.pipeToSelf(CompletableFuture.runAsync(work, blocking), (v, e) -> new Finished(volumeId,
-        e == null ? () -> ok.accept(Done.getInstance()) : () -> failed.accept(reason(e))));
+    work(kind, volumeId, () -> {
+      work.run();
+      return Done.getInstance();
+    }, ok, failed);
+  }
+
+  /**
+   * Runs {@code work} on the blocking executor unless the volume is busy, and answers once it is
+   * done; while work of the same {@code kind} (a command, or the reconciliation) runs, this asker is
+   * answered with its outcome instead.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> void work(Object kind, String volumeId, java.util.function.Supplier<T> work,
+      java.util.function.Consumer<T> ok, java.util.function.Consumer<String> failed) {
+    Answer answer = (value, failure) -> {
+      if (failure.isPresent()) failed.accept(failure.get());
+      else ok.accept((T) value);
+    };
+    Object what = kind instanceof StorageHostCommand c ? sameWork(c) : kind;
+    Work underWay = busy.get(volumeId);
+    if (underWay != null) {
+      if (underWay.what().equals(what) && what != Reconcile.class) underWay.answers().add(answer);
+      return;
+    }
+    busy.put(volumeId, new Work(what, new java.util.ArrayList<>(List.of(answer))));
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(work, blocking),
+        (value, e) -> new Finished(volumeId, value, e == null ? Optional.empty() : Optional.of(reason(e))));
+  }
+
+  /** What a command asks done: its kind and its arguments, whoever asks. */
+  private static List<Object> sameWork(StorageHostCommand command) {
+    List<Object> what = new java.util.ArrayList<>(List.of(command.getClass()));
+    for (java.lang.reflect.RecordComponent part : command.getClass().getRecordComponents()) {
+      if (part.getName().equals("replyTo")) continue;
+      try {
+        what.add(part.getAccessor().invoke(command));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return what;
   }
 
   /** The volume's bytes converted, then uploaded; an image that has its data already is left as it is. */

@@ -38,6 +38,8 @@ class StorageAgentTest {
   private final java.util.Set<String> liveSnapshots = ConcurrentHashMap.newKeySet();
   private final java.util.Set<String> imagesWithData = ConcurrentHashMap.newKeySet();
   private final java.util.List<String> uploaded = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Uploads wait for it (a long copy); open unless a test closes it. */
+  private volatile java.util.concurrent.CountDownLatch uploadsGo = new java.util.concurrent.CountDownLatch(0);
   private final String host = "storage-" + UUID.randomUUID().toString().substring(0, 8);
   private ActorRef<StorageAgent.Message> spawned;
 
@@ -62,6 +64,11 @@ class StorageAgentTest {
 
           @Override
           public void upload(String imageId, java.nio.file.Path file) {
+            try {
+              uploadsGo.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
             uploaded.add(imageId);
           }
         },
@@ -218,6 +225,33 @@ class StorageAgentTest {
     StatusReply<Done> refused = answer.receiveMessage(Duration.ofSeconds(10));
     assertTrue(refused.isError());
     assertTrue(refused.getError().getMessage().contains("raw or qcow2"), refused.getError().getMessage());
+  }
+
+  /**
+   * A step's ask ends before a long copy does, and the step asks again: the copy is not started
+   * over, and the later asker hears its outcome (before, it went unanswered and the copy ran again
+   * for every ask, forever when each took longer than an ask).
+   */
+  @Test
+  void theSameCommandAskedAgainWhileItsWorkRunsIsAnsweredWithItsOutcomeAndNotRunTwice() {
+    ActorRef<StorageHostCommand> agent = start(Duration.ofHours(1));
+    String id = UUID.randomUUID().toString();
+    TestProbe<StatusReply<String>> created = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.CreateVolume(id, 1, created.ref()));
+    created.receiveMessage(Duration.ofSeconds(10));
+    uploadsGo = new java.util.concurrent.CountDownLatch(1);
+    TestProbe<StatusReply<Done>> first = kit.createTestProbe();
+    TestProbe<StatusReply<Done>> again = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.UploadToImage(id, "img-long", "raw", first.ref()));
+    agent.tell(new StorageHostCommand.UploadToImage(id, "img-long", "raw", again.ref()));
+    TestProbe<StatusReply<String>> other = kit.createTestProbe();
+    agent.tell(new StorageHostCommand.ExportVolume(id, host, other.ref()));
+    again.expectNoMessage(Duration.ofMillis(200));
+    uploadsGo.countDown();
+    assertTrue(first.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    assertTrue(again.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    assertEquals(java.util.List.of("img-long"), uploaded, "uploaded once");
+    other.expectNoMessage(Duration.ofMillis(200)); // another command for the busy volume: its step asks again
   }
 
   private Volume attached(String id, String toHost) {
