@@ -270,7 +270,9 @@ class VolumeApiTest {
       Eventually.until(WAIT, () -> admin.get(adm.path("/backups/" + gone)).status() == 404);
     }
 
-    // both deleted: the second removes the chunks the first left
+    // both deleted: the second removes the chunks the first left (the restore ends the backup's
+    // restoring a moment after its volume's, and a restoring backup is not deleted)
+    awaitBackup(adm, copy, "available");
     assertEquals(202, admin.delete(adm.path("/backups/" + copy)).status());
     Eventually.until(WAIT, () -> admin.get(adm.path("/backups/" + copy)).status() == 404);
     assertEquals("available", t.api().get(t.path("/backups/" + full)).body().path("backup").path("status").asText());
