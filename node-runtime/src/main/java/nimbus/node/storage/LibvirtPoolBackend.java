@@ -250,22 +250,18 @@ public final class LibvirtPoolBackend implements StorageBackend {
 
   @Override
   public String path(String volumeId) {
-    return withPool(pool -> {
-      StorageVol v = lookup(pool, PREFIX + volumeId)
-          .orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
-      try {
-        return v.getPath();
-      } finally {
-        v.free();
-      }
-    });
+    return pathOf(PREFIX + volumeId, "volume " + volumeId);
   }
 
   @Override
   public String snapshotPath(String snapshotId) {
+    return pathOf(SNAPSHOT_PREFIX + snapshotId, "snapshot " + snapshotId);
+  }
+
+  /** The file of the pool's volume {@code name}, which holds {@code what}. */
+  private String pathOf(String name, String what) {
     return withPool(pool -> {
-      StorageVol v = lookup(pool, SNAPSHOT_PREFIX + snapshotId)
-          .orElseThrow(() -> new StorageException("no storage for snapshot " + snapshotId, null));
+      StorageVol v = lookup(pool, name).orElseThrow(() -> new StorageException("no storage for " + what, null));
       try {
         return v.getPath();
       } finally {
