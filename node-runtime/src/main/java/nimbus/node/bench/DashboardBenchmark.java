@@ -1,6 +1,5 @@
 package nimbus.node.bench;
 
-import java.io.File;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +13,6 @@ import nimbus.storage.ImageSeeds;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * {@code nimbus bench dashboard}: the dashboard's instance list with many servers, in Debian's
@@ -127,12 +123,7 @@ final class DashboardBenchmark {
   }
 
   private static WebDriver browser() {
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-        // as root in a container Chromium's sandbox lacks the user namespaces it needs
-        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
-    WebDriver browser = new ChromeDriver(service, options);
+    WebDriver browser = HeadlessChromium.open(Map.of());
     browser.manage().timeouts().scriptTimeout(Duration.ofMinutes(2));
     return browser;
   }
