@@ -164,9 +164,12 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(IN_USE, attachment.map(a -> a.completed(at)), at);
     }
     if (event instanceof VolumeEntity.StatusReset e) {
-      // the steps stop, an upload's with them (its image stays as it is, for its owner to delete)
+      // the steps stop, an upload's with them (its image stays as it is, for its owner to delete); a retype's
+      // too, but for its quota: counted under the new type, it moves back unless the volume switched to it
+      Optional<VolumeRetype> r = status.equals(RETYPING) ? retype.map(t -> t.switched() ? t.ended()
+          : t.interruptedBy("The volume's status was reset to " + e.status() + " during its retype.")) : retype;
       Volume reset = with(e.status(), size, quotaHeld, 0, mayBeStored(), host, fault, at).uploading(e.status(),
-          Optional.empty(), at);
+          Optional.empty(), at).retyping(e.status(), r, at);
       return e.detached() ? reset.attaching(e.status(), Optional.empty(), at) : reset;
     }
     if (event instanceof VolumeEntity.ForceDeleteRequested) {
@@ -205,7 +208,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.RetypeRefused) {
       return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), Optional.empty(), at);
     }
-    if (event instanceof VolumeEntity.RetypeQuotaMoved) return retyping(status, retype.map(r -> r.quotaMoved(true)), at);
+    if (event instanceof VolumeEntity.RetypeQuotaMoved) return retyping(status, retype.map(r -> r.quotaMoved(true, at)), at);
     if (event instanceof VolumeEntity.RetypeFailed e) return retyping(status, retype.map(r -> r.failed(e.reason())), at);
     if (event instanceof VolumeEntity.Retyped || event instanceof VolumeEntity.MigrationSwitched) {
       // the volume is of its new type from here on (and with a migration, on its new host)
@@ -218,7 +221,9 @@ public record Volume(String id, String projectId, String userId, String name, St
           : switched;
     }
     if (event instanceof VolumeEntity.RetypeEnded) {
-      return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), retype.map(VolumeRetype::ended), at);
+      // one an admin's reset interrupted leaves the volume in the status the admin gave it
+      String after = status.equals(RETYPING) ? retype.map(VolumeRetype::priorStatus).orElse(status) : status;
+      return retyping(after, retype.map(VolumeRetype::ended), at);
     }
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {
