@@ -22,7 +22,7 @@ import nimbus.cluster.CborSerializable;
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}, {@code backing-up}, {@code restoring-backup},
- * {@code error_restoring}, {@code retyping}; {@code deleted}
+ * {@code error_restoring}, {@code retyping}, {@code maintenance} (an admin's reset); {@code deleted}
  * once gone (never shown).
  */
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
@@ -50,6 +50,8 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String ERROR_RESTORING = "error_restoring";
   /** Held by an attachment of Cinder's attachments API that has no connector yet. */
   public static final String RESERVED = "reserved";
+  /** Set by an admin's reset only: the volume rests, and only a forced delete or another reset changes it. */
+  public static final String MAINTENANCE = "maintenance";
   /** Changing type (Cinder's os-retype), its bytes perhaps moving to another backend. */
   public static final String RETYPING = "retyping";
 

@@ -639,6 +639,10 @@ public final class VolumeEntity
     ReplyEffect<Event, State> detach(Resting s, DeclareDetached c) {
       Volume v = s.volume();
       Optional<VolumeAttachment> held = v.attachment().filter(a -> a.attachedAt().isPresent());
+      // Cinder detaches an available volume with nothing attached as a no-op (after an admin's force detach)
+      if (v.attachment().isEmpty() && v.status().equals(Volume.AVAILABLE)) {
+        return Effect().reply(c.replyTo(), StatusReply.success(v));
+      }
       if (held.isEmpty() || !v.status().equals(Volume.IN_USE) && !v.status().equals(Volume.DETACHING)) {
         return Effect().reply(c.replyTo(), notDetachable());
       }
@@ -735,8 +739,12 @@ public final class VolumeEntity
         + " must be 'attached' to detach.");
   }
 
-  /** The statuses an admin may set: those a volume rests in, with nothing left for a step to do. */
-  static final Set<String> RESETTABLE = Set.of(Volume.AVAILABLE, Volume.ERROR, Volume.ERROR_EXTENDING, Volume.IN_USE);
+  /**
+   * The statuses an admin may set: those a volume rests in, with nothing left for a step to do
+   * (Cinder's {@code maintenance} is one: nothing but a forced delete or another reset takes it out).
+   */
+  static final Set<String> RESETTABLE = Set.of(Volume.AVAILABLE, Volume.ERROR, Volume.ERROR_EXTENDING, Volume.IN_USE,
+      Volume.MAINTENANCE);
 
   private ReplyEffect<Event, State> resetStatus(Volume v, ResetStatus c) {
     String status = c.status().orElse(v.status());

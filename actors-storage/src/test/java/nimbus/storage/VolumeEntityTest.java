@@ -573,8 +573,14 @@ class VolumeEntityTest extends EntityTestSupport {
     kit.restart();
     assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r))
         .getValue().status());
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r))
+        .getValue().status(), "nothing attached: Cinder's no-op");
+    assertEquals(Volume.ERROR, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.ERROR), false, r))
+        .getValue().status());
     assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
-        r -> new VolumeEntity.DeclareDetached(Optional.empty(), r)).getError()).kind(), "nothing attached");
+        r -> new VolumeEntity.DeclareDetached(Optional.empty(), r)).getError()).kind(), "an error volume is not detached");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.AVAILABLE), false,
+        r)).getValue().status());
 
     // the compute API's attachment: the server's host holds the disk, only the server lets it go
     this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
@@ -605,6 +611,24 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
     awaitStatus(Volume.DELETED);
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host was named: nothing to remove");
+  }
+
+  @Test
+  void aVolumeAnAdminPutInMaintenanceRestsUntilResetOrForceDeleted() {
+    createAvailable(1);
+    assertEquals(Volume.MAINTENANCE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.MAINTENANCE),
+        false, r)).getValue().status());
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isError(), "not deleted but forced");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Extend(2, false, r)).isError());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), false, r)).isError());
+    assertEquals(Volume.MAINTENANCE, ((VolumeEntity.Existing) kit.getState()).volume().status(), "nothing drives it");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.AVAILABLE),
+        false, r)).getValue().status());
+    this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.MAINTENANCE), false, r));
+    claims.accept("remove host-a");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
   }
 
   @Test

@@ -184,6 +184,7 @@ final class PolicyDefaults {
     r.put("volume_extension:volume_actions:upload_public", ADMIN);
     r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);
     r.put("volume_extension:volume_admin_actions:force_delete", ADMIN);
+    r.put("volume_extension:volume_admin_actions:force_detach", ADMIN);
     // the attributes of a volume's view: its project for its readers, where it is stored for admins only
     r.put("volume_extension:volume_tenant_attribute", READER);
     r.put("volume_extension:volume_host_attribute", ADMIN);

@@ -413,11 +413,28 @@ class VolumeApiTest {
     assertFault(other.api().post(other.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}"),
         404, "itemNotFound");
     assertFault(other.api().delete(other.path("/snapshots/" + snapshot)), 404, "itemNotFound");
-    assertFault(projectAdmin.post(other.path("/volumes/" + volume + "/action"),
-        "{\"os-reset_status\": {\"status\": \"error\"}}"), 404, "itemNotFound");
-    assertFault(projectAdmin.post(other.path("/volumes/" + volume + "/action"), "{\"os-force_delete\": {}}"), 404,
-        "itemNotFound");
+    // a project's admin is not the cloud's: the admins' actions are refused before any volume is read
+    for (String adminAction : List.of("{\"os-reset_status\": {\"status\": \"error\"}}", "{\"os-force_delete\": {}}",
+        "{\"os-force_detach\": {}}")) {
+      assertFault(projectAdmin.post(other.path("/volumes/" + volume + "/action"), adminAction), 403, "forbidden");
+      assertFault(projectAdmin.post(owner.path("/volumes/" + volume + "/action"), adminAction), 404, "itemNotFound");
+    }
     assertEquals("owned", owner.api().get(owner.path("/volumes/" + volume)).body().path("volume").path("name").asText());
+
+    // an attachment the owner declared, ended by the admin's os-force_detach (the named one only)
+    String ownerActions = owner.path("/volumes/" + volume + "/action");
+    assertEquals(202, owner.api().post(ownerActions, "{\"os-attach\": {\"instance_uuid\": \"" + UUID.randomUUID()
+        + "\", \"mountpoint\": \"/dev/vdc\"}}").status());
+    String attachment = awaitStatus(owner, volume, "in-use").path("attachments").get(0).path("attachment_id").asText();
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-reset_status\": {\"status\": \"error\"}}").status());
+    assertFault(admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + UUID.randomUUID()
+        + "\", \"connector\": null}}"), 404, "itemNotFound");
+    assertFault(admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + attachment
+        + "\", \"extra\": 1}}"), 400, "badRequest");
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + attachment
+        + "\", \"connector\": null}}").status());
+    assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty());
+    assertEquals(202, owner.api().post(ownerActions, "{\"os-detach\": {}}").status(), "Cinder's no-op once detached");
 
     // the admin's own: a snapshot deleted, a status reset and a forced delete, all at its path
     assertEquals(202, admin.delete(adm.path("/snapshots/" + snapshot)).status());
