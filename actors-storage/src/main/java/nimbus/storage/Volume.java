@@ -22,7 +22,7 @@ import nimbus.cluster.CborSerializable;
  *
  * <p>{@code status} is Cinder's: {@code creating}, {@code available}, {@code extending},
  * {@code deleting}, {@code error}, {@code error_extending}, {@code error_deleting}, {@code uploading}, {@code backing-up}, {@code restoring-backup},
- * {@code error_restoring}, {@code retyping}; {@code deleted}
+ * {@code error_restoring}, {@code retyping}, {@code maintenance} (an admin's reset); {@code deleted}
  * once gone (never shown).
  */
 public record Volume(String id, String projectId, String userId, String name, String description, int size, String status,
@@ -50,6 +50,8 @@ public record Volume(String id, String projectId, String userId, String name, St
   public static final String ERROR_RESTORING = "error_restoring";
   /** Held by an attachment of Cinder's attachments API that has no connector yet. */
   public static final String RESERVED = "reserved";
+  /** Set by an admin's reset only: the volume rests, and only a forced delete or another reset changes it. */
+  public static final String MAINTENANCE = "maintenance";
   /** Changing type (Cinder's os-retype), its bytes perhaps moving to another backend. */
   public static final String RETYPING = "retyping";
 
@@ -164,9 +166,12 @@ public record Volume(String id, String projectId, String userId, String name, St
       return attaching(IN_USE, attachment.map(a -> a.completed(at)), at);
     }
     if (event instanceof VolumeEntity.StatusReset e) {
-      // the steps stop, an upload's with them (its image stays as it is, for its owner to delete)
+      // the steps stop, an upload's with them (its image stays as it is, for its owner to delete); a retype's
+      // too, but for its quota: counted under the new type, it moves back unless the volume switched to it
+      Optional<VolumeRetype> r = status.equals(RETYPING) ? retype.map(t -> t.switched() ? t.ended()
+          : t.interruptedBy("The volume's status was reset to " + e.status() + " during its retype.")) : retype;
       Volume reset = with(e.status(), size, quotaHeld, 0, mayBeStored(), host, fault, at).uploading(e.status(),
-          Optional.empty(), at);
+          Optional.empty(), at).retyping(e.status(), r, at);
       return e.detached() ? reset.attaching(e.status(), Optional.empty(), at) : reset;
     }
     if (event instanceof VolumeEntity.ForceDeleteRequested) {
@@ -205,7 +210,7 @@ public record Volume(String id, String projectId, String userId, String name, St
     if (event instanceof VolumeEntity.RetypeRefused) {
       return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), Optional.empty(), at);
     }
-    if (event instanceof VolumeEntity.RetypeQuotaMoved) return retyping(status, retype.map(r -> r.quotaMoved(true)), at);
+    if (event instanceof VolumeEntity.RetypeQuotaMoved) return retyping(status, retype.map(r -> r.quotaMoved(true, at)), at);
     if (event instanceof VolumeEntity.RetypeFailed e) return retyping(status, retype.map(r -> r.failed(e.reason())), at);
     if (event instanceof VolumeEntity.Retyped || event instanceof VolumeEntity.MigrationSwitched) {
       // the volume is of its new type from here on (and with a migration, on its new host)
@@ -218,7 +223,9 @@ public record Volume(String id, String projectId, String userId, String name, St
           : switched;
     }
     if (event instanceof VolumeEntity.RetypeEnded) {
-      return retyping(retype.map(VolumeRetype::priorStatus).orElse(status), retype.map(VolumeRetype::ended), at);
+      // one an admin's reset interrupted leaves the volume in the status the admin gave it
+      String after = status.equals(RETYPING) ? retype.map(VolumeRetype::priorStatus).orElse(status) : status;
+      return retyping(after, retype.map(VolumeRetype::ended), at);
     }
     if (event instanceof VolumeEntity.QuotaHeld e) return with(status, size, e.gigabytes(), targetSize, stored, host, fault, at);
     if (event instanceof VolumeEntity.VolumeRefused e) {

@@ -58,6 +58,12 @@ public final class VolumeEntity
    * not up reaches it).
    */
   public static final Duration GUEST_GROW_TIMEOUT = Duration.ofMinutes(10);
+  /**
+   * A retype's copy to a host of the new backend that has not ended this long after it was first
+   * asked fails, and its quota moves back: longer than a host's longest copy (30 minutes), so only a
+   * host that never answers reaches it. A copy that ends later is no volume's there, and its agent removes it.
+   */
+  public static final Duration RETYPE_COPY_TIMEOUT = Duration.ofMinutes(40);
 
   // ---------------------------------------------------------------- commands
 
@@ -433,6 +439,9 @@ public final class VolumeEntity
             : guestGrowTimedOut(s) ? persist(new StorageFailed("The compute host did not grow the guest's disk within "
                 + GUEST_GROW_TIMEOUT.toMinutes() + " minutes; the volume's bytes are grown, and its guest sees them once"
                 + " its server starts again.", now()))
+            : retypeCopyTimedOut(s) ? persist(new RetypeFailed("No storage host of backend "
+                + volumeOf(s).retype().flatMap(VolumeRetype::toBackend).orElse("") + " copied the volume within "
+                + RETYPE_COPY_TIMEOUT.toMinutes() + " minutes.", now()))
             : Effect().none().thenRun(this::drive).thenNoReply())
         .onCommand(Idle.class, (s, c) -> {
           if (!busy(s) && waiting.isEmpty()) shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
@@ -630,6 +639,10 @@ public final class VolumeEntity
     ReplyEffect<Event, State> detach(Resting s, DeclareDetached c) {
       Volume v = s.volume();
       Optional<VolumeAttachment> held = v.attachment().filter(a -> a.attachedAt().isPresent());
+      // Cinder detaches an available volume with nothing attached as a no-op (after an admin's force detach)
+      if (v.attachment().isEmpty() && v.status().equals(Volume.AVAILABLE)) {
+        return Effect().reply(c.replyTo(), StatusReply.success(v));
+      }
       if (held.isEmpty() || !v.status().equals(Volume.IN_USE) && !v.status().equals(Volume.DETACHING)) {
         return Effect().reply(c.replyTo(), notDetachable());
       }
@@ -726,8 +739,12 @@ public final class VolumeEntity
         + " must be 'attached' to detach.");
   }
 
-  /** The statuses an admin may set: those a volume rests in, with nothing left for a step to do. */
-  static final Set<String> RESETTABLE = Set.of(Volume.AVAILABLE, Volume.ERROR, Volume.ERROR_EXTENDING, Volume.IN_USE);
+  /**
+   * The statuses an admin may set: those a volume rests in, with nothing left for a step to do
+   * (Cinder's {@code maintenance} is one: nothing but a forced delete or another reset takes it out).
+   */
+  static final Set<String> RESETTABLE = Set.of(Volume.AVAILABLE, Volume.ERROR, Volume.ERROR_EXTENDING, Volume.IN_USE,
+      Volume.MAINTENANCE);
 
   private ReplyEffect<Event, State> resetStatus(Volume v, ResetStatus c) {
     String status = c.status().orElse(v.status());
@@ -744,8 +761,13 @@ public final class VolumeEntity
       return Effect().reply(c.replyTo(), Rejection.invalid(
           "Cannot reset-state to in-use because volume does not have any attachments."));
     }
-    return Effect().persist(new StatusReset(status, c.detach(), now())).thenRun(this::drive)
-        .thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
+    return Effect().persist(new StatusReset(status, c.detach(), now())).thenRun(n -> {
+      // a retype the reset interrupted before its quota answered is over for whoever asked it
+      retypeWaiting.forEach(to -> to.tell(Rejection.invalid("Invalid volume: Volume " + volumeId
+          + "'s status was reset during its retype.")));
+      retypeWaiting.clear();
+      drive(n);
+    }).thenReply(c.replyTo(), n -> StatusReply.success(volumeOf(n)));
   }
 
   private ReplyEffect<Event, State> forceDelete(Volume v, ForceDelete c) {
@@ -823,6 +845,10 @@ public final class VolumeEntity
     if (v.status().equals(Volume.RETYPING) && v.retype().filter(r -> r.toType().equals(c.toType())).isPresent()) {
       retypeWaiting.add(c.replyTo());
       return Effect().noReply();
+    }
+    if (retypeToUndo(v)) {
+      return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId + "'s last retype,"
+          + " interrupted by a reset of its status, is still being undone; try again."));
     }
     if (!v.status().equals(Volume.AVAILABLE) && !v.status().equals(Volume.IN_USE)) {
       return Effect().reply(c.replyTo(), Rejection.invalid("Invalid volume: Volume " + volumeId
@@ -916,7 +942,13 @@ public final class VolumeEntity
 
   private static boolean busy(State state) {
     return state instanceof Busy
-        || state instanceof Existing e && (quotaToSettle(e.volume()) || e.volume().quotaToReturn());
+        || state instanceof Existing e && (quotaToSettle(e.volume()) || e.volume().quotaToReturn()
+        || retypeToUndo(e.volume()));
+  }
+
+  /** A retype an admin's reset interrupted, whose quota is still to move back to the old type. */
+  private static boolean retypeToUndo(Volume v) {
+    return !v.status().equals(Volume.DELETED) && v.retype().filter(VolumeRetype::undoing).isPresent();
   }
 
   /** A volume at rest whose quota holds other than its size (after a failed extend) gives the rest back. */
@@ -964,6 +996,9 @@ public final class VolumeEntity
           }
         }
         default -> {
+          if (retypeToUndo(v)) {
+            steps.ask("retype:quota-back", () -> claims.countAgainAs(project, volumeId, v.retype().get().fromType()));
+          }
           if (v.quotaToReturn()) steps.ask("release", () -> claims.release(project, volumeId));
           else if (quotaToSettle(v)) steps.ask("quota:" + v.size(), () -> claims.reserve(project, volumeId, v.volumeType(), v.size()));
         }
@@ -1054,7 +1089,8 @@ public final class VolumeEntity
     Volume v = e.volume();
     String step = a.step();
     if (step.startsWith("retype:")) {
-      return v.status().equals(Volume.RETYPING) && v.retype().isPresent() ? retypeAnswered(v, v.retype().get(), a)
+      return (v.status().equals(Volume.RETYPING) || retypeToUndo(v)) && v.retype().isPresent()
+          ? retypeAnswered(v, v.retype().get(), a)
           : Effect().none().thenRun(this::drive).thenNoReply();
     }
     if (step.startsWith("quota:")) {
@@ -1104,6 +1140,15 @@ public final class VolumeEntity
     Volume v = e.volume();
     return v.status().equals(Volume.EXTENDING) && v.targetSize() > 0 && v.size() == v.targetSize()
         && !now().isBefore(v.updatedAt().plus(GUEST_GROW_TIMEOUT));
+  }
+
+  /** A retype whose copy to the new backend's host has not ended in time (the host is not up, or lost the work). */
+  private boolean retypeCopyTimedOut(State s) {
+    if (!(s instanceof Existing e)) return false;
+    Volume v = e.volume();
+    return v.status().equals(Volume.RETYPING) && v.retype().filter(r -> r.migrate() && r.quotaMoved() && !r.switched()
+        && r.failure().isEmpty() && r.copyBegan().filter(at -> !now().isBefore(at.plus(RETYPE_COPY_TIMEOUT))).isPresent())
+        .isPresent();
   }
 
   /** A create whose quota is held but whose file no host made in time (a quota not yet held is the quota's to answer). */

@@ -1,5 +1,6 @@
 package nimbus.storage;
 
+import java.time.Instant;
 import java.util.Optional;
 import nimbus.cluster.CborSerializable;
 
@@ -13,12 +14,20 @@ import nimbus.cluster.CborSerializable;
  * to it ({@code switched}), then the storage on {@code fromHost} is removed. A failed copy
  * ({@code failure}) moves the quota back, and the volume keeps its type and bytes.
  * {@code migrationStatus} is Cinder's {@code migration_status}: empty for a retype without
- * migration, {@code migrating}, {@code success} or {@code error}.
+ * migration, {@code migrating}, {@code success} or {@code error}. {@code copyBegan}: when the copy
+ * was first asked (its timeout counts from there). {@code interrupted}: an admin reset the volume's
+ * status before it switched; the retype failed, and the quota is still to move back, the volume
+ * resting in the status the admin gave meanwhile.
  */
 public record VolumeRetype(String fromType, Optional<String> fromBackend, String toType, Optional<String> toBackend,
     boolean migrate, String priorStatus, Optional<String> fromHost, boolean quotaMoved, Optional<String> targetHost,
-    boolean switched, Optional<String> failure, Optional<String> migrationStatus)
+    boolean switched, Optional<String> failure, Optional<String> migrationStatus, Optional<Instant> copyBegan,
+    boolean interrupted)
     implements CborSerializable {
+
+  public VolumeRetype {
+    if (copyBegan == null) copyBegan = Optional.empty(); // absent in retypes of earlier versions
+  }
 
   public static final String MIGRATING = "migrating";
   public static final String SUCCESS = "success";
@@ -27,23 +36,36 @@ public record VolumeRetype(String fromType, Optional<String> fromBackend, String
   /** A retype asked of a volume of {@code v}'s type, host and status. */
   static VolumeRetype requested(Volume v, String toType, Optional<String> toBackend, boolean migrate) {
     return new VolumeRetype(v.volumeType(), v.backend(), toType, toBackend, migrate, v.status(), v.host(), false,
-        Optional.empty(), false, Optional.empty(), migrate ? Optional.of(MIGRATING) : Optional.empty());
+        Optional.empty(), false, Optional.empty(), migrate ? Optional.of(MIGRATING) : Optional.empty(), Optional.empty(),
+        false);
   }
 
-  VolumeRetype quotaMoved(boolean moved) {
+  /** The quota counts it under the new type at {@code at}: a copy, if any, is asked from then on. */
+  VolumeRetype quotaMoved(boolean moved, Instant at) {
     return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, moved, targetHost,
-        switched, failure, migrationStatus);
+        switched, failure, migrationStatus, Optional.of(at), interrupted);
   }
 
   /** The bytes are whole on {@code host}: the volume is there from now on. */
   VolumeRetype switchedTo(String host) {
     return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, quotaMoved,
-        Optional.of(host), true, failure, migrationStatus);
+        Optional.of(host), true, failure, migrationStatus, copyBegan, interrupted);
   }
 
   VolumeRetype failed(String reason) {
     return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, quotaMoved,
-        targetHost, switched, Optional.of(reason), migrationStatus);
+        targetHost, switched, Optional.of(reason), migrationStatus, copyBegan, interrupted);
+  }
+
+  /** An admin reset the volume's status midway: the retype failed, its quota still to move back. */
+  VolumeRetype interruptedBy(String reason) {
+    return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, quotaMoved,
+        targetHost, switched, Optional.of(reason), migrationStatus, copyBegan, true);
+  }
+
+  /** Whether an interrupted retype's quota is still to move back (the volume rests meanwhile). */
+  public boolean undoing() {
+    return interrupted && failure.isPresent();
   }
 
   VolumeRetype ended() {
@@ -51,7 +73,7 @@ public record VolumeRetype(String fromType, Optional<String> fromBackend, String
     boolean moved = migrate && (failure.isPresent() || !targetHost.equals(fromHost));
     Optional<String> status = moved ? Optional.of(failure.isPresent() ? ERROR : SUCCESS) : Optional.empty();
     return new VolumeRetype(fromType, fromBackend, toType, toBackend, migrate, priorStatus, fromHost, quotaMoved,
-        targetHost, switched, failure, status);
+        targetHost, switched, failure, status, copyBegan, false);
   }
 
 }

@@ -573,8 +573,14 @@ class VolumeEntityTest extends EntityTestSupport {
     kit.restart();
     assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r))
         .getValue().status());
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.DeclareDetached(Optional.empty(), r))
+        .getValue().status(), "nothing attached: Cinder's no-op");
+    assertEquals(Volume.ERROR, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.ERROR), false, r))
+        .getValue().status());
     assertEquals(Rejection.Kind.INVALID, Rejection.from(this.<Volume>ask(
-        r -> new VolumeEntity.DeclareDetached(Optional.empty(), r)).getError()).kind(), "nothing attached");
+        r -> new VolumeEntity.DeclareDetached(Optional.empty(), r)).getError()).kind(), "an error volume is not detached");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.AVAILABLE), false,
+        r)).getValue().status());
 
     // the compute API's attachment: the server's host holds the disk, only the server lets it go
     this.<Volume>ask(r -> new VolumeEntity.Reserve("a1", "s1", "p1", r));
@@ -605,6 +611,24 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
     awaitStatus(Volume.DELETED);
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "no host was named: nothing to remove");
+  }
+
+  @Test
+  void aVolumeAnAdminPutInMaintenanceRestsUntilResetOrForceDeleted() {
+    createAvailable(1);
+    assertEquals(Volume.MAINTENANCE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.MAINTENANCE),
+        false, r)).getValue().status());
+    assertTrue(this.<Done>ask(VolumeEntity.Delete::new).isError(), "not deleted but forced");
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Extend(2, false, r)).isError());
+    assertTrue(this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), false, r)).isError());
+    assertEquals(Volume.MAINTENANCE, ((VolumeEntity.Existing) kit.getState()).volume().status(), "nothing drives it");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.AVAILABLE),
+        false, r)).getValue().status());
+    this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.MAINTENANCE), false, r));
+    claims.accept("remove host-a");
+    claims.accept("release");
+    assertTrue(this.<Done>ask(VolumeEntity.ForceDelete::new).isSuccess());
+    awaitStatus(Volume.DELETED);
   }
 
   @Test
@@ -875,6 +899,80 @@ class VolumeEntityTest extends EntityTestSupport {
     assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
     assertEquals(Optional.of("the pool is full"), v.retype().flatMap(VolumeRetype::failure));
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "the bytes stay where they were");
+  }
+
+  @Test
+  void aCopyNoHostEverEndsFailsAfterItsPersistedTimeoutAndTheQuotaMovesBack() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    claims.forget("reserve 1");
+    awaitAsked("migrate from host-a to ceph", 1);
+    clock.advance(VolumeEntity.RETYPE_COPY_TIMEOUT.minusSeconds(1));
+    awaitAsked("migrate from host-a to ceph", claims.times("migrate from host-a to ceph") + 2);
+    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "still copying");
+    // the deadline counts from the copy's first ask, kept in the volume's events: a restart does not renew it
+    kit.restart();
+    clock.advance(Duration.ofSeconds(1));
+    awaitAsked("count again as __DEFAULT__", 1);
+    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
+    claims.accept("count again as __DEFAULT__");
+    Volume v = awaitStatus(Volume.AVAILABLE);
+    assertEquals("__DEFAULT__", v.volumeType());
+    assertEquals(Optional.of("host-a"), v.host());
+    assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
+    assertEquals(Optional.of("No storage host of backend ceph copied the volume within 40 minutes."),
+        v.retype().flatMap(VolumeRetype::failure));
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "the bytes stay where they were");
+  }
+
+  @Test
+  void aResetDuringARetypeLeavesTheStatusTheAdminGaveAndMovesTheQuotaBackAcrossARestart() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    claims.forget("reserve 1");
+    awaitAsked("migrate from host-a to ceph", 1);
+    Volume reset = this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("error"), false, r)).getValue();
+    assertEquals(Volume.ERROR, reset.status());
+    assertEquals("__DEFAULT__", reset.volumeType(), "it never switched");
+    assertTrue(reset.retype().orElseThrow().undoing(), "its quota counts it under gold still");
+    StatusReply<Volume> again = ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), false, r));
+    assertTrue(again.getError().getMessage().contains("still being undone"), again.getError().getMessage());
+    awaitAsked("count again as __DEFAULT__", 1);
+    kit.restart();
+    awaitAsked("count again as __DEFAULT__", 2);
+    claims.accept("count again as __DEFAULT__");
+    Volume v = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      Volume now = ((VolumeEntity.Existing) kit.getState()).volume();
+      assertFalse(now.retype().orElseThrow().undoing());
+      return now;
+    });
+    assertEquals(Volume.ERROR, v.status(), "the admin's status stays");
+    assertEquals("__DEFAULT__", v.volumeType());
+    assertEquals(Optional.of("host-a"), v.host());
+    assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
+    long copies = claims.times("migrate from host-a to ceph");
+    assertEquals(Volume.AVAILABLE, this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("available"), false, r))
+        .getValue().status());
+    assertEquals("gold", this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.empty(), false, r)).getValue()
+        .volumeType(), "retyped again once undone");
+    assertEquals(copies, claims.times("migrate from host-a to ceph"), "the interrupted copy is not asked again");
+  }
+
+  @Test
+  void aResetOnceTheVolumeSwitchedKeepsItsNewTypeAndHost() {
+    createAvailable(1);
+    claims.accept("reserve 1 as gold");
+    claims.answer("migrate from host-a to ceph", "host-ceph");
+    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
+    awaitAsked("remove host-a", 1);
+    Volume v = this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("available"), false, r)).getValue();
+    assertEquals("gold", v.volumeType());
+    assertEquals(Optional.of("host-ceph"), v.host());
+    assertEquals(Optional.of(VolumeRetype.SUCCESS), v.migrationStatus());
+    assertFalse(v.retype().orElseThrow().undoing());
+    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("count again")), "its quota is where it should be");
   }
 
   @Test

@@ -45,10 +45,14 @@ final class AttachmentRoutes extends ServiceRoutes {
   private final BiFunction<RequestContext, String, CompletionStage<Volume>> visible;
   private final Function<String, EntityRef<VolumeEntity.Command>> volume;
 
+  /** Whether the caller is the cloud's admin (VolumeRoutes' {@code context_is_admin}): it sees every project's. */
+  private final java.util.function.Predicate<RequestContext> cloudAdmin;
+
   AttachmentRoutes(VolumeListing listing, Executor blocking, Duration timeout, Policy policy,
       BiFunction<RequestContext, String, CompletionStage<Volume>> visible,
-      Function<String, EntityRef<VolumeEntity.Command>> volume) {
+      Function<String, EntityRef<VolumeEntity.Command>> volume, java.util.function.Predicate<RequestContext> cloudAdmin) {
     super(NovaErrors::response);
+    this.cloudAdmin = cloudAdmin;
     this.listing = listing;
     this.blocking = blocking;
     this.timeout = timeout;
@@ -148,7 +152,7 @@ final class AttachmentRoutes extends ServiceRoutes {
   }
 
   private CompletionStage<List<Row>> rows(RequestContext ctx, boolean everyProject) {
-    Optional<String> project = everyProject && ctx.isAdmin() ? Optional.empty() : Optional.of(ctx.projectId());
+    Optional<String> project = everyProject && cloudAdmin.test(ctx) ? Optional.empty() : Optional.of(ctx.projectId());
     var query = new VolumeListing.Query(project, Optional.empty(), Optional.empty(), CinderPaging.MAX_ROWS);
     return readSide(() -> listing.list(query), blocking).thenApply(volumes -> volumes.stream()
         .filter(v -> v.attachment().isPresent()).map(v -> new Row(v, v.attachment().get())).toList());
@@ -163,7 +167,7 @@ final class AttachmentRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> list(RequestContext ctx, Map<String, String> q, boolean detail, String url) {
     PAGING.order(q); // a bad sort is refused before the read side is asked
-    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
+    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && cloudAdmin.test(ctx);
     return rows(ctx, all).thenApply(found -> {
       List<Row> matching = found.stream().filter(r -> matches(r, q)).toList();
       return PAGING.page(matching, q, url).answer("attachments", r -> detail ? detail(r) : summary(r));

@@ -184,6 +184,11 @@ final class PolicyDefaults {
     r.put("volume_extension:volume_actions:upload_public", ADMIN);
     r.put("volume_extension:volume_admin_actions:reset_status", ADMIN);
     r.put("volume_extension:volume_admin_actions:force_delete", ADMIN);
+    r.put("volume_extension:volume_admin_actions:force_detach", ADMIN);
+    // the attributes of a volume's view: its project for its readers, where it is stored for admins only
+    r.put("volume_extension:volume_tenant_attribute", READER);
+    r.put("volume_extension:volume_host_attribute", ADMIN);
+    r.put("volume_extension:volume_mig_status_attribute", ADMIN);
     for (String change : new String[] {"volume:create_snapshot", "volume:update_snapshot", "volume:delete_snapshot",
         "volume:update_snapshot_metadata", "volume:delete_snapshot_metadata"}) {
       r.put(change, MEMBER);

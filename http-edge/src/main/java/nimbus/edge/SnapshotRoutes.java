@@ -40,10 +40,14 @@ final class SnapshotRoutes extends ServiceRoutes {
   /** The volume of the given id if the caller may see it, else a 404 (VolumeRoutes'). */
   private final java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes;
   private final CinderMetadataRoutes metadata;
+  /** Whether the caller is the cloud's admin (VolumeRoutes' {@code context_is_admin}): it sees every project's. */
+  private final java.util.function.Predicate<RequestContext> cloudAdmin;
 
   SnapshotRoutes(ClusterSharding sharding, SnapshotListing listing, Executor blocking, Duration timeout, Policy policy,
-      java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes) {
+      java.util.function.BiFunction<RequestContext, String, CompletionStage<Volume>> volumes,
+      java.util.function.Predicate<RequestContext> cloudAdmin) {
     super(NovaErrors::response);
+    this.cloudAdmin = cloudAdmin;
     this.sharding = sharding;
     this.listing = listing;
     this.blocking = blocking;
@@ -91,8 +95,9 @@ final class SnapshotRoutes extends ServiceRoutes {
         .or(() -> VolumeRoutes.shortText(in, "display_description")).orElse("");
     Map<String, String> metadata = VolumeRoutes.metadata(in);
     String id = UUID.randomUUID().toString();
+    // the volume's project's (an admin's snapshot of another project's volume too): its quota counts it
     return volumes.apply(ctx, volume.asText()).thenCompose(v -> snapshot(id).<Snapshot>askWithStatus(r ->
-            new SnapshotEntity.Create(Snapshot.requested(id, ctx.projectId(), ctx.userId(), v.id(), name, description,
+            new SnapshotEntity.Create(Snapshot.requested(id, v.projectId(), ctx.userId(), v.id(), name, description,
                 v.size(), metadata, force, Instant.now()).ofType(v.volumeType()), r), timeout))
         .thenApply(s -> Json.response(202, Map.of("snapshot", view(ctx, s, false))));
   }
@@ -108,7 +113,7 @@ final class SnapshotRoutes extends ServiceRoutes {
   private CompletionStage<HttpResponse> list(RequestContext ctx, Microversion version, Map<String, String> q, boolean detail,
       String collection) {
     policy.enforce(ctx, "volume:get_all_snapshots");
-    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && ctx.isAdmin();
+    boolean all = VolumeRoutes.truthy(q.get("all_tenants")) && cloudAdmin.test(ctx);
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
     var query = new SnapshotListing.Query(project, Optional.ofNullable(q.get("name")), Optional.ofNullable(q.get("status")),
@@ -145,7 +150,7 @@ final class SnapshotRoutes extends ServiceRoutes {
     // an id no snapshot can have names none: no entity is started for it
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.notFound("Snapshot " + id + " could not be found."));
     return snapshot(id).<Snapshot>askWithStatus(SnapshotEntity.Get::new, timeout).thenApply(s -> {
-      if (!s.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
+      if (!s.projectId().equals(ctx.projectId()) && !cloudAdmin.test(ctx)) {
         throw ApiError.notFound("Snapshot " + id + " could not be found.");
       }
       return s;

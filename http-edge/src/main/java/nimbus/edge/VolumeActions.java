@@ -24,7 +24,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * Cinder's volume actions ({@code POST …/volumes/{id}/action}), each body one action by name:
+ * Cinder's volume actions ({@code POST …/volumes/{id}/action}), each body one action by name
+ * (the admins' {@code os-force_detach} too):
  * {@code os-extend} (of volumes in use too from 3.42, their guest's disk grown live); {@code os-set_bootable} and {@code os-update_readonly_flag}; {@code os-reserve}, {@code os-unreserve}, {@code os-attach} and
  * {@code os-detach}, which only record an attachment whoever calls them makes themselves (as
  * Cinder's do: the disk reaches a guest of this cloud through the compute API); and the admins'
@@ -103,6 +104,10 @@ final class VolumeActions {
       case "os-reset_status" -> {
         policy.enforce(ctx, "volume_extension:volume_admin_actions:reset_status");
         return resetStatus(ctx, id, body);
+      }
+      case "os-force_detach" -> {
+        policy.enforce(ctx, "volume_extension:volume_admin_actions:force_detach");
+        return forceDetach(ctx, id, body);
       }
       case "os-force_delete" -> {
         policy.enforce(ctx, "volume_extension:volume_admin_actions:force_delete");
@@ -251,6 +256,30 @@ final class VolumeActions {
     }
     boolean detach = attachStatus.filter("detached"::equals).isPresent();
     return ask(ctx, id, r -> new VolumeEntity.ResetStatus(status, detach, r));
+  }
+
+  /**
+   * Cinder's os-force_detach (admins): the volume's attachment ({@code attachment_id}, if given,
+   * must be it) ends whatever its status, and the volume is available, as a reset with
+   * {@code attach_status} {@code detached} does (a guest that had the disk is the admin's to mind).
+   */
+  private CompletionStage<HttpResponse> forceDetach(RequestContext ctx, String id, JsonNode body) {
+    if (!body.isObject()) throw ApiError.badRequest("Invalid input for field/attribute os-force_detach.");
+    for (String field : names(body)) {
+      if (!field.equals("attachment_id") && !field.equals("connector")) {
+        throw ApiError.badRequest("Invalid input for field/attribute os-force_detach. Additional properties are not"
+            + " allowed ('" + field + "' was unexpected)");
+      }
+    }
+    Optional<String> attachment = uuid(body, "attachment_id");
+    return visible.apply(ctx, id).thenCompose(v -> {
+      if (v.attachment().isEmpty() || attachment.isPresent() && !v.heldBy(attachment.get())) {
+        throw ApiError.notFound("Volume attachment could not be found with filter: attachment_id = "
+            + attachment.orElse("None") + ".");
+      }
+      return volume.apply(id).<Volume>askWithStatus(r -> new VolumeEntity.ResetStatus(Optional.of(Volume.AVAILABLE),
+          true, r), timeout);
+    }).thenApply(v -> accepted());
   }
 
   private CompletionStage<HttpResponse> ask(RequestContext ctx, String id,

@@ -29,7 +29,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * from a snapshot, another volume or an image, list, detail, show, update, delete, {@code os-extend}), snapshots
  * ({@link SnapshotRoutes}), volume types ({@link VolumeTypeRoutes}: a volume's type chooses its backend),
  * absolute limits and the volume quota sets, per type too. Errors are Cinder's (the same fault bodies as Nova's).
- * A project sees only its own volumes: another's id is a 404.
+ * A project sees only its own volumes: another's id is a 404. The cloud's admin ({@code context_is_admin})
+ * sees and acts on every project's by id at its own project's path, its actions counted in the volume's project.
  */
 final class VolumeRoutes extends ServiceRoutes {
   static final String DEFAULT_TYPE = nimbus.storage.VolumeType.DEFAULT_NAME;
@@ -58,14 +59,16 @@ final class VolumeRoutes extends ServiceRoutes {
     super(NovaErrors::response);
     this.images = new BootSources(sharding, timeout);
     this.types = new VolumeTypeRoutes(sharding, listing, blocking, timeout, policy);
-    this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible);
+    this.snapshots = new SnapshotRoutes(sharding, snapshotListing, blocking, timeout, policy, this::visible,
+        this::cloudAdmin);
     this.backups = new BackupRoutes(sharding, backupListing, blocking, timeout, policy, this::visible, snapshots::visible);
     this.sharding = sharding;
     this.listing = listing;
     this.blocking = blocking;
     this.timeout = timeout;
     this.policy = policy;
-    this.attachments = new AttachmentRoutes(listing, blocking, timeout, policy, this::visible, this::volume);
+    this.attachments = new AttachmentRoutes(listing, blocking, timeout, policy, this::visible, this::volume,
+        this::cloudAdmin);
     this.actions = new VolumeActions(policy, timeout, this::visible, this::volume, imageQuotas, types::usable);
     this.metadata = new CinderMetadataRoutes(policy, new CinderMetadataRoutes.Policies("volume:get_volume_metadata",
         "volume:create_volume_metadata", "volume:update_volume_metadata", "volume:delete_volume_metadata"),
@@ -75,7 +78,7 @@ final class VolumeRoutes extends ServiceRoutes {
 
   /** The API of project {@code projectId} (the path's), for the caller {@code ctx}. */
   Route route(RequestContext ctx, String projectId, String baseUrl) {
-    if (!projectId.equals(ctx.projectId()) && !ctx.isAdmin()) {
+    if (!projectId.equals(ctx.projectId()) && !cloudAdmin(ctx)) {
       return complete(NovaErrors.response(404, "The resource could not be found."));
     }
     String base = baseUrl + "/" + projectId;
@@ -98,7 +101,7 @@ final class VolumeRoutes extends ServiceRoutes {
                     get(() -> respond(() -> {
                       policy.enforce(ctx, "volume:get");
                       return visible(ctx, id).thenApply(v -> Json.response(200, Map.of("volume",
-                          VolumeFilters.shown(view(v, base), version))));
+                          VolumeFilters.shown(detailed(ctx, v, base), version))));
                     })),
                     put(() -> body(b -> respond(() -> update(ctx, id, b, base)))),
                     delete(() -> parameterMap(q -> respond(() -> remove(ctx, id, version.atLeast("3.23")
@@ -182,7 +185,7 @@ final class VolumeRoutes extends ServiceRoutes {
   /** The image, if the caller may see it and it is active (Glance's visibility, as a server's boot applies it); else 400. */
   private CompletionStage<nimbus.storage.Image> imageOf(RequestContext ctx, String imageId) {
     return images.find(imageId).thenApply(found -> {
-      nimbus.storage.Image image = found.filter(i -> ctx.isAdmin() || i.visibleTo(ctx.projectId()))
+      nimbus.storage.Image image = found.filter(i -> cloudAdmin(ctx) || i.visibleTo(ctx.projectId()))
           .filter(i -> !i.status().equals("deleted"))
           .orElseThrow(() -> ApiError.badRequest("Invalid image identifier or unable to access requested image."));
       if (!image.status().equals("active")) {
@@ -243,14 +246,14 @@ final class VolumeRoutes extends ServiceRoutes {
       boolean detail, String base, String collection) {
     return listed(ctx, version, q).thenApply(found -> {
       return PAGING.page(found, q, base + collection).answer("volumes",
-          v -> detail ? VolumeFilters.shown(view(v, base), version) : summary(v, base));
+          v -> detail ? VolumeFilters.shown(detailed(ctx, v, base), version) : summary(v, base));
     });
   }
 
   /** The caller's volumes (an admin's all_tenants: every project's) that the query's filters keep, as Cinder at {@code version}. */
   private CompletionStage<List<Volume>> listed(RequestContext ctx, Microversion version, Map<String, String> q) {
     policy.enforce(ctx, "volume:get_all");
-    boolean all = truthy(q.get("all_tenants")) && ctx.isAdmin();
+    boolean all = truthy(q.get("all_tenants")) && cloudAdmin(ctx);
     Optional<String> project = all ? Optional.ofNullable(q.get("project_id")) : Optional.of(ctx.projectId());
     PAGING.order(q); // a bad sort is refused before the read side is asked
     java.util.function.Predicate<Volume> kept = VolumeFilters.of(q, version); // and a bad filter
@@ -308,11 +311,20 @@ final class VolumeRoutes extends ServiceRoutes {
     if (!Ids.isUuid(id)) return java.util.concurrent.CompletableFuture.failedFuture(
         ApiError.notFound("Volume " + id + " could not be found."));
     return volume(id).<Volume>askWithStatus(VolumeEntity.Get::new, timeout).thenApply(v -> {
-      if (!v.projectId().equals(ctx.projectId()) && !ctx.isAdmin()) {
+      if (!v.projectId().equals(ctx.projectId()) && !cloudAdmin(ctx)) {
         throw ApiError.notFound("Volume " + id + " could not be found.");
       }
       return v;
     });
+  }
+
+  /**
+   * Whether the caller is the cloud's admin as the policy says ({@code context_is_admin}, Cinder's
+   * is_admin): it reads and acts on every project's volumes, snapshots and attachments, by id at its own
+   * project's path, and lists them all with {@code all_tenants}.
+   */
+  boolean cloudAdmin(RequestContext ctx) {
+    return policy.allows(ctx, "context_is_admin");
   }
 
   private EntityRef<VolumeEntity.Command> volume(String id) {
@@ -379,6 +391,39 @@ final class VolumeRoutes extends ServiceRoutes {
         Map.of("rel", "bookmark", "href", base.replace("/v3/", "/") + "/volumes/" + v.id()));
   }
 
+  /** Cinder's extended attributes of a volume's view, each shown as a policy of its own allows. */
+  static final String HOST_ATTRIBUTE = "os-vol-host-attr:host";
+  static final String MIGRATION_STATUS_ATTRIBUTE = "os-vol-mig-status-attr:migstat";
+  static final String NAME_ID_ATTRIBUTE = "os-vol-mig-status-attr:name_id";
+  static final String TENANT_ATTRIBUTE = "os-vol-tenant-attr:tenant_id";
+
+  /**
+   * A show's or a detail list's view for {@code ctx}, with the attributes Cinder's policies give it:
+   * the project (its readers), and the storage host and the migration's status (the cloud's admins).
+   */
+  private Map<String, Object> detailed(RequestContext ctx, Volume v, String base) {
+    Map<String, Object> m = view(v, base);
+    if (!policy.allows(ctx, "volume_extension:volume_tenant_attribute", Map.of("project_id", v.projectId()))) {
+      m.remove(TENANT_ATTRIBUTE);
+    }
+    if (policy.allows(ctx, "volume_extension:volume_host_attribute")) m.put(HOST_ATTRIBUTE, hostAttribute(v));
+    if (policy.allows(ctx, "volume_extension:volume_mig_status_attribute")) {
+      m.put(MIGRATION_STATUS_ATTRIBUTE, v.migrationStatus().orElse(null));
+      // a migration here keeps the volume's id on its new host: no other volume's name holds its bytes
+      m.put(NAME_ID_ATTRIBUTE, null);
+    }
+    return m;
+  }
+
+  /**
+   * Cinder's {@code host@backend#pool} of the storage host that holds the volume (null before one
+   * does): the backend its type names, {@code default} when it names none (any host's).
+   */
+  static String hostAttribute(Volume v) {
+    String backend = v.backend().orElse("default");
+    return v.host().map(h -> h + "@" + backend + "#" + backend).orElse(null);
+  }
+
   /** Cinder's volume view (detail and show). */
   static Map<String, Object> view(Volume v, String base) {
     Map<String, Object> m = summary(v, base);
@@ -401,7 +446,7 @@ final class VolumeRoutes extends ServiceRoutes {
     m.put("consistencygroup_id", null);
     m.put("replication_status", null);
     m.put("migration_status", v.migrationStatus().orElse(null));
-    m.put("os-vol-tenant-attr:tenant_id", v.projectId());
+    m.put(TENANT_ATTRIBUTE, v.projectId());
     m.put("user_id", v.userId());
     return m;
   }
@@ -448,7 +493,7 @@ final class VolumeRoutes extends ServiceRoutes {
   /** A create's or an update's answer: Cinder adds the tenant attribute and the image's metadata to shows and lists only. */
   private static HttpResponse changed(int status, Volume v, String base) {
     Map<String, Object> view = view(v, base);
-    view.remove("os-vol-tenant-attr:tenant_id");
+    view.remove(TENANT_ATTRIBUTE);
     view.remove("volume_image_metadata");
     return Json.response(status, Map.of("volume", view));
   }

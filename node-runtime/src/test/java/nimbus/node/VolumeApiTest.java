@@ -331,6 +331,122 @@ class VolumeApiTest {
     assertEquals(202, owner.api().delete(owner.path("/volumes/" + id)).status());
   }
 
+  /** A user with only {@code role} on {@code t}'s project, as an API client of it. */
+  private static Api withRole(Tenant t, String role) {
+    String user = role + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String userId = admin.post("/identity/v3/users", "{\"user\": {\"name\": \"" + user + "\", \"password\": \"pw-"
+        + user + "\", \"default_project_id\": \"" + t.projectId() + "\"}}").body().path("user").path("id").asText();
+    String roleId = admin.get("/identity/v3/roles?name=" + role).body().path("roles").get(0).path("id").asText();
+    assertEquals(204, admin.put("/identity/v3/projects/" + t.projectId() + "/users/" + userId + "/roles/" + roleId).status());
+    String project = admin.get("/identity/v3/projects/" + t.projectId()).body().path("project").path("name").asText();
+    return admin.as(user, "pw-" + user, project);
+  }
+
+  @Test
+  void theCloudAdminActsOnAnyProjectsVolumeAtItsOwnPathCountedInTheVolumesProjectAndNoOneElseDoes() {
+    Tenant owner = newProject();
+    Tenant other = newProject();
+    Tenant adm = new Tenant(admin, adminProject());
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String gold = "gold-" + suffix;
+    createType("{\"volume_type\": {\"name\": \"" + gold + "\"}}");
+    String volume = create(owner, "{\"volume\": {\"size\": 1, \"name\": \"owned\"}}");
+    awaitStatus(owner, volume, "available");
+    String atAdmin = adm.path("/volumes/" + volume);
+
+    // the admin reads it at its own project's path, with Cinder's admin attributes; its owner without them
+    JsonNode shown = admin.get(atAdmin).body().path("volume");
+    assertEquals(owner.projectId(), shown.path("os-vol-tenant-attr:tenant_id").asText(), shown.toString());
+    assertTrue(shown.path("os-vol-host-attr:host").asText().matches(".+@.+#.+"), "tempest's pattern: " + shown);
+    assertTrue(shown.has("os-vol-mig-status-attr:migstat") && shown.path("os-vol-mig-status-attr:migstat").isNull(),
+        shown.toString());
+    assertTrue(shown.has("os-vol-mig-status-attr:name_id") && shown.path("os-vol-mig-status-attr:name_id").isNull(),
+        shown.toString());
+    JsonNode own = owner.api().get(owner.path("/volumes/" + volume)).body().path("volume");
+    assertEquals(owner.projectId(), own.path("os-vol-tenant-attr:tenant_id").asText(), own.toString());
+    for (String adminOnly : List.of("os-vol-host-attr:host", "os-vol-mig-status-attr:migstat",
+        "os-vol-mig-status-attr:name_id")) {
+      assertTrue(!own.has(adminOnly), adminOnly + " is the admins': " + own);
+    }
+    Eventually.until(WAIT, () -> {
+      JsonNode all = admin.get(adm.path("/volumes/detail?all_tenants=1&name=owned")).body().path("volumes");
+      return all.toString().contains(volume) && all.get(0).has("os-vol-host-attr:host");
+    });
+    assertTrue(admin.get(adm.path("/volumes")).body().path("volumes").toString().indexOf(volume) < 0,
+        "without all_tenants an admin lists its own project's");
+
+    // its actions there count in the volume's project: a retype moves the owner's per-type quota
+    assertEquals(200, admin.post(atAdmin + "/metadata", "{\"metadata\": {\"by\": \"admin\"}}").status());
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-retype\": {\"new_type\": \"" + gold + "\"}}").status());
+    assertEquals(gold, awaitStatus(owner, volume, "available").path("volume_type").asText());
+    JsonNode usage = admin.get(adm.path("/os-quota-sets/" + owner.projectId() + "?usage=True")).body().path("quota_set");
+    assertEquals(1, usage.path("volumes_" + gold).path("in_use").asInt(), usage.toString());
+    JsonNode adminUsage = admin.get(adm.path("/os-quota-sets/" + adm.projectId() + "?usage=True")).body()
+        .path("quota_set");
+    assertEquals(0, adminUsage.path("volumes_" + gold).path("in_use").asInt(), adminUsage.toString());
+    // a snapshot the admin takes of it is the volume's project's, in its quota, and the owner's to see
+    Api.Reply snap = admin.post(adm.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}");
+    assertEquals(202, snap.status(), snap.raw());
+    String snapshot = snap.body().path("snapshot").path("id").asText();
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/snapshots/" + snapshot)).body().path("snapshot")
+        .path("status").asText().equals("available"));
+    assertEquals(1, owner.api().get(owner.path("/limits")).body().path("limits").path("absolute")
+        .path("totalSnapshotsUsed").asInt());
+    assertEquals(200, admin.get(adm.path("/snapshots/" + snapshot)).status());
+
+    // no one else reaches either: another project's member, its reader, its own admin, at their path or the owner's
+    Api reader = withRole(other, "reader");
+    Api projectAdmin = withRole(other, "admin");
+    for (Api stranger : List.of(other.api(), reader, projectAdmin)) {
+      String theirs = other.path("/volumes/" + volume);
+      assertFault(stranger.get(theirs), 404, "itemNotFound");
+      assertFault(stranger.get(other.path("/snapshots/" + snapshot)), 404, "itemNotFound");
+      assertFault(stranger.get(theirs + "/metadata"), 404, "itemNotFound");
+      assertFault(stranger.get(owner.path("/volumes/" + volume)), 404, "itemNotFound");
+      assertTrue(!stranger.get(other.path("/volumes/detail?all_tenants=1")).body().toString().contains(volume));
+      assertTrue(!stranger.get(other.path("/snapshots?all_tenants=1")).body().toString().contains(snapshot));
+    }
+    assertFault(other.api().post(other.path("/volumes/" + volume + "/action"), "{\"os-extend\": {\"new_size\": 2}}"),
+        404, "itemNotFound");
+    assertFault(other.api().send("PUT", other.path("/volumes/" + volume), "{\"volume\": {\"name\": \"x\"}}"), 404,
+        "itemNotFound");
+    assertFault(other.api().post(other.path("/snapshots"), "{\"snapshot\": {\"volume_id\": \"" + volume + "\"}}"),
+        404, "itemNotFound");
+    assertFault(other.api().delete(other.path("/snapshots/" + snapshot)), 404, "itemNotFound");
+    // a project's admin is not the cloud's: the admins' actions are refused before any volume is read
+    for (String adminAction : List.of("{\"os-reset_status\": {\"status\": \"error\"}}", "{\"os-force_delete\": {}}",
+        "{\"os-force_detach\": {}}")) {
+      assertFault(projectAdmin.post(other.path("/volumes/" + volume + "/action"), adminAction), 403, "forbidden");
+      assertFault(projectAdmin.post(owner.path("/volumes/" + volume + "/action"), adminAction), 404, "itemNotFound");
+    }
+    assertEquals("owned", owner.api().get(owner.path("/volumes/" + volume)).body().path("volume").path("name").asText());
+
+    // an attachment the owner declared, ended by the admin's os-force_detach (the named one only)
+    String ownerActions = owner.path("/volumes/" + volume + "/action");
+    assertEquals(202, owner.api().post(ownerActions, "{\"os-attach\": {\"instance_uuid\": \"" + UUID.randomUUID()
+        + "\", \"mountpoint\": \"/dev/vdc\"}}").status());
+    String attachment = awaitStatus(owner, volume, "in-use").path("attachments").get(0).path("attachment_id").asText();
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-reset_status\": {\"status\": \"error\"}}").status());
+    assertFault(admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + UUID.randomUUID()
+        + "\", \"connector\": null}}"), 404, "itemNotFound");
+    assertFault(admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + attachment
+        + "\", \"extra\": 1}}"), 400, "badRequest");
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-force_detach\": {\"attachment_id\": \"" + attachment
+        + "\", \"connector\": null}}").status());
+    assertTrue(awaitStatus(owner, volume, "available").path("attachments").isEmpty());
+    assertEquals(202, owner.api().post(ownerActions, "{\"os-detach\": {}}").status(), "Cinder's no-op once detached");
+
+    // the admin's own: a snapshot deleted, a status reset and a forced delete, all at its path
+    assertEquals(202, admin.delete(adm.path("/snapshots/" + snapshot)).status());
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/snapshots/" + snapshot)).status() == 404);
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-reset_status\": {\"status\": \"error\"}}").status());
+    awaitStatus(owner, volume, "error");
+    assertEquals(202, admin.post(atAdmin + "/action", "{\"os-force_delete\": {}}").status());
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/volumes/" + volume)).status() == 404);
+    Eventually.until(WAIT, () -> owner.api().get(owner.path("/limits")).body().path("limits").path("absolute")
+        .path("totalVolumesUsed").asInt() == 0);
+  }
+
   @Test
   void badSizesAreRefusedWith400() {
     Tenant t = newProject();
