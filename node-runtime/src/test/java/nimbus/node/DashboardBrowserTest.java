@@ -467,6 +467,21 @@ class DashboardBrowserTest {
     click(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
     waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]"));
     assertTrue(api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").isNull());
+    // associated elsewhere (the API), the floating IP shows in the open instances page's row, and
+    // leaves it once disassociated; Nova's addresses list it beside the fixed one
+    String address = api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("floating_ip_address").asText();
+    By addresses = By.cssSelector("tr[data-id='" + server + "'] td.addresses");
+    open("instances");
+    until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
+    markPage();
+    assertEquals(200, api.send("PUT", "/network/v2.0/floatingips/" + fip,
+        "{\"floatingip\": {\"port_id\": \"" + port + "\"}}").status());
+    pushed(d -> d.findElement(addresses).getText().contains(address));
+    assertTrue(api.server(server).path("addresses").toString().contains("\"addr\":\"" + address
+        + "\",\"OS-EXT-IPS:type\":\"floating\""), api.server(server).toString());
+    assertEquals(200, api.send("PUT", "/network/v2.0/floatingips/" + fip, "{\"floatingip\": {\"port_id\": null}}").status());
+    pushed(d -> !d.findElement(addresses).getText().contains(address));
+    open("routers");
     confirm(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Release]"));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + fip + "']")).isEmpty());
     assertEquals(404, api.get("/network/v2.0/floatingips/" + fip).status());
