@@ -55,6 +55,40 @@ export function follow(kinds, reload) {
   return () => followers.delete(follower);
 }
 
+/**
+ * Reads again, one by one, the resources of {@code kind} among {@code changes}: {@code readOne(id)}
+ * answers one (or fails with 404 or 403 once it is gone or not the caller's to see); {@code keep}
+ * says whether one read belongs in the page's list. Answers [{id, item}], item null for one gone.
+ */
+export function reread(changes, kind, readOne, keep = () => true) {
+  return Promise.all(changes.filter((c) => c.kind === kind).map(async (c) => {
+    if (c.deleted) return { id: c.id, item: null };
+    try {
+      const item = await readOne(c.id);
+      return { id: c.id, item: item && keep(item) ? item : null };
+    } catch (e) {
+      if (e.status === 404 || e.status === 403) return { id: c.id, item: null };
+      throw e;
+    }
+  }));
+}
+
+/**
+ * A copy of {@code items} with what {@link reread} read put in: in its place, removed when gone,
+ * a new one first (lists newest first) or last ({@code last}: lists in another order).
+ */
+export function merge(items, read, { last = false, idOf = (item) => item.id } = {}) {
+  const next = [...items];
+  for (const { id, item } of read) {
+    const at = next.findIndex((x) => idOf(x) === id);
+    if (item && at >= 0) next[at] = item;
+    else if (item && last) next.push(item);
+    else if (item) next.unshift(item);
+    else if (at >= 0) next.splice(at, 1);
+  }
+  return next;
+}
+
 /** Tells the followers of {@code kind} of one change ({kind, id, deleted}), or all of them of everything (kind null). */
 function tell(kind, change) {
   followers.forEach((follower) => {
