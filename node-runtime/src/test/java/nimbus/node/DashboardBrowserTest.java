@@ -1,6 +1,7 @@
 package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -563,6 +564,17 @@ class DashboardBrowserTest {
     return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"));
   }
 
+  /** From now on, the page's requests are noted (window.fetched: their URLs), to see which it reads again. */
+  private void recordFetches() {
+    ((JavascriptExecutor) browser).executeScript("window.fetched = []; const original = window.fetch;"
+        + " window.fetch = (url, options) => { window.fetched.push(String(url)); return original(url, options); };");
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> fetched() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return window.fetched;");
+  }
+
   /** Waits for what only a pushed change shows (no page asks again by itself), on the page as it was loaded. */
   private void pushed(java.util.function.Function<WebDriver, Boolean> condition) {
     until(WAIT, condition);
@@ -582,6 +594,7 @@ class DashboardBrowserTest {
     open("key-pairs");
     waitFor(By.id("keypair-form"));
     String keypair = "made-by-api-" + suffix;
+    recordFetches();
     Api.Reply made = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + keypair + "\"}}");
     assertEquals(200, made.status(), made.raw());
     pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "'] td.fingerprint")).stream()
@@ -589,6 +602,9 @@ class DashboardBrowserTest {
     screenshot("key-pairs-pushed");
     assertEquals(202, api.delete("/compute/v2.1/os-keypairs/" + keypair).status());
     pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "']")).isEmpty());
+    // the page read the one key pair again, never its whole list
+    assertTrue(fetched().contains("/compute/v2.1/os-keypairs/" + keypair), fetched().toString());
+    assertFalse(fetched().contains("/compute/v2.1/os-keypairs"), fetched().toString());
 
     // the project's limits changed by the admin: the overview's chart follows
     open("overview");
@@ -611,6 +627,7 @@ class DashboardBrowserTest {
     open("admin-flavors");
     waitFor(By.cssSelector("#flavors tr"));
     String hostile = "<img src=x onerror=alert(1)>f-" + suffix;
+    recordFetches();
     Api.Reply flavor = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + hostile
         + "\", \"vcpus\": 1, \"ram\": 64, \"disk\": 0}}");
     assertEquals(200, flavor.status(), flavor.raw());
@@ -621,6 +638,8 @@ class DashboardBrowserTest {
     screenshot("admin-flavors-pushed");
     assertEquals(202, admin.delete("/compute/v2.1/flavors/" + flavorId).status());
     pushed(d -> d.findElements(By.cssSelector("#flavors tr[data-id='" + flavorId + "']")).isEmpty());
+    assertTrue(fetched().contains("/compute/v2.1/flavors/" + flavorId), fetched().toString());
+    assertTrue(fetched().stream().noneMatch(u -> u.startsWith("/compute/v2.1/flavors/detail")), fetched().toString());
 
     open("admin-quotas");
     choose("quota-project", project);
