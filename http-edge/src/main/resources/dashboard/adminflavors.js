@@ -27,22 +27,40 @@ export function render(main) {
     el('div', { class: 'toolbar' }, el('button', { type: 'submit', class: 'primary', id: 'flavor-create' }, 'Create flavor')));
   main.append(heading, message, table('Flavors', COLUMNS, body), el('div', { class: 'forms' }, form));
   let shown = false;
+  let flavors = null;
 
   async function load() {
     try {
-      const flavors = (await api.get(PATH + '/detail?is_public=None')).flavors;
-      body.replaceChildren(...flavors.map((f) => el('tr', { 'data-id': f.id },
-        el('td', { class: 'name' }, f.name), el('td', { class: 'id' }, f.id), el('td', {}, String(f.vcpus)),
-        el('td', {}, `${f.ram} MB`), el('td', {}, `${f.disk} GB`),
-        el('td', { class: 'public' }, f['os-flavor-access:is_public'] === false ? 'no' : 'yes'),
-        el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(f.id)}`)),
-          { 'aria-label': 'Delete flavor ' + f.name })))));
-      if (flavors.length === 0) body.append(emptyRow(COLUMNS.length, 'No flavors.'));
+      flavors = (await api.get(PATH + '/detail?is_public=None')).flavors;
+      show();
       shown = true;
     } catch (e) {
       if (shown) message.replaceChildren(errorBox(e.message));
       else refuse(main, heading, e);
     }
+  }
+
+  /** A flavor's change reads that flavor again, or removes it once it is gone. */
+  async function changed(changes) {
+    if (changes === null || flavors === null) return load();
+    try {
+      const read = await live.reread(changes, 'flavor',
+        (id) => api.get(`${PATH}/${encodeURIComponent(id)}`).then((r) => r.flavor));
+      flavors = live.merge(flavors, read, { last: true });
+      show();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function show() {
+    body.replaceChildren(...flavors.map((f) => el('tr', { 'data-id': f.id },
+      el('td', { class: 'name' }, f.name), el('td', { class: 'id' }, f.id), el('td', {}, String(f.vcpus)),
+      el('td', {}, `${f.ram} MB`), el('td', {}, `${f.disk} GB`),
+      el('td', { class: 'public' }, f['os-flavor-access:is_public'] === false ? 'no' : 'yes'),
+      el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(f.id)}`)),
+        { 'aria-label': 'Delete flavor ' + f.name })))));
+    if (flavors.length === 0) body.append(emptyRow(COLUMNS.length, 'No flavors.'));
   }
 
   const act = actor(message, load);
@@ -58,7 +76,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['flavor'], load);
+  const unfollow = live.follow(['flavor'], changed);
   load();
   return unfollow;
 }

@@ -162,6 +162,8 @@ export function render(main) {
       if (cell && cell.textContent !== value) cell.textContent = value;
     };
     text('.addresses', addressText(server.addresses));
+    floatingOf.set(server.id, Object.values(server.addresses || {}).flat()
+      .filter((a) => a['OS-EXT-IPS:type'] === 'floating').map((a) => a.addr));
     text('.flavor', lookup.flavor.get(server.flavor.id) || server.flavor.id);
     text('.image', server.image && server.image.id ? (lookup.image.get(server.image.id) || server.image.id) : '');
     text('.host', server['OS-EXT-SRV-ATTR:host'] || '');
@@ -262,6 +264,7 @@ export function render(main) {
     if (tr && change.status === 'DELETED') {
       tr.remove();
       rows.delete(change.id);
+      floatingOf.delete(change.id);
     } else if (tr) {
       update(tr, change);
       reread(change.id);
@@ -311,7 +314,48 @@ export function render(main) {
     if (latest) update(tr, latest);
   }
 
+  /**
+   * A floating IP associated or disassociated changes a server's addresses, but the change names
+   * only the floating IP: the rows that showed its address and the server of the port it is now
+   * on are read again (every row with a floating address when one released is not known here).
+   */
+  const floatingOf = new Map(); // server id -> the floating addresses its row shows
+  const floatingAddress = new Map(); // floating IP id -> its address, once read
+  async function floatingChanged(changes) {
+    if (changes === null) return; // the stream (re)opened: the whole list is read again
+    await Promise.all(changes.map(async (change) => {
+      let fip = null;
+      try {
+        if (!change.deleted) fip = (await api.get('/network/v2.0/floatingips/' + encodeURIComponent(change.id))).floatingip;
+      } catch (e) {
+        fip = null; // gone
+      }
+      const address = fip ? fip.floating_ip_address : floatingAddress.get(change.id);
+      if (fip) floatingAddress.set(change.id, address);
+      else floatingAddress.delete(change.id);
+      const servers = new Set();
+      floatingOf.forEach((addresses, id) => {
+        if (address === undefined ? addresses.length > 0 : addresses.includes(address)) servers.add(id);
+      });
+      if (fip && fip.port_id) {
+        try {
+          const port = (await api.get('/network/v2.0/ports/' + encodeURIComponent(fip.port_id))).port;
+          if (port.device_id) servers.add(port.device_id);
+        } catch (e) {
+          // the port is gone: its server's own change follows
+        }
+      }
+      servers.forEach((id) => {
+        if (rows.has(id)) reread(id);
+      });
+    }));
+  }
+
   const unsubscribe = live.subscribe(changed);
+  const unfollow = live.follow(['floatingip'], floatingChanged);
   load();
-  return unsubscribe;
+  return () => {
+    unsubscribe();
+    unfollow();
+  };
 }

@@ -27,17 +27,36 @@ export function render(main) {
   main.append(el('h1', {}, 'Key pairs'), message, table('Key pairs', COLUMNS, body),
     el('div', { class: 'forms' }, createForm, importForm));
 
+  let keypairs = null;
+
   async function load() {
     try {
-      const keypairs = (await api.get(PATH)).keypairs.map((k) => k.keypair);
-      body.replaceChildren(...keypairs.map((k) => el('tr', { 'data-id': k.name },
-        el('td', { class: 'name' }, k.name), el('td', {}, k.type || 'ssh'), el('td', { class: 'fingerprint' }, k.fingerprint),
-        el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(k.name)}`)),
-          { 'aria-label': 'Delete key pair ' + k.name })))));
-      if (keypairs.length === 0) body.append(emptyRow(COLUMNS.length, 'No key pairs.'));
+      keypairs = (await api.get(PATH)).keypairs.map((k) => k.keypair);
+      show();
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
+  }
+
+  /** A key pair's change (the id is its name) reads that one again, or removes it once it is gone. */
+  async function changed(changes) {
+    if (changes === null || keypairs === null) return load();
+    try {
+      const read = await live.reread(changes, 'keypair',
+        (name) => api.get(`${PATH}/${encodeURIComponent(name)}`).then((r) => r.keypair));
+      keypairs = live.merge(keypairs, read, { last: true, idOf: (k) => k.name });
+      show();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function show() {
+    body.replaceChildren(...keypairs.map((k) => el('tr', { 'data-id': k.name },
+      el('td', { class: 'name' }, k.name), el('td', {}, k.type || 'ssh'), el('td', { class: 'fingerprint' }, k.fingerprint),
+      el('td', { class: 'actions' }, confirmButton('Delete', () => act(() => api.del(`${PATH}/${encodeURIComponent(k.name)}`)),
+        { 'aria-label': 'Delete key pair ' + k.name })))));
+    if (keypairs.length === 0) body.append(emptyRow(COLUMNS.length, 'No key pairs.'));
   }
 
   const act = actor(message, load);
@@ -71,7 +90,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['keypair'], load);
+  const unfollow = live.follow(['keypair'], changed);
   load();
   return () => {
     unfollow();

@@ -23,34 +23,76 @@ export function subscribe(listener) {
 /**
  * Calls {@code reload} at each change of a resource of one of {@code kinds} ('server' among them
  * for servers) and at each (re)open of the stream; never twice at once: changes that come while
- * it runs call it once more after. Answers the function that stops following.
+ * it runs call it once more after. {@code reload} is given the changes ({kind, id, deleted}, the
+ * last of each resource) or null when everything may have changed (the stream (re)opened), so a
+ * page can read again only what changed. Answers the function that stops following.
  */
 export function follow(kinds, reload) {
   let running = null;
-  let again = false;
+  let waiting; // undefined: nothing; null: everything; else the changes by kind and id
+  const run = (changes) => {
+    running = Promise.resolve(reload(changes)).finally(() => {
+      running = null;
+      if (waiting !== undefined) {
+        const next = waiting === null ? null : [...waiting.values()];
+        waiting = undefined;
+        run(next);
+      }
+    });
+  };
   const follower = {
     kinds,
-    changed() {
-      if (running) {
-        again = true;
+    changed(change) {
+      if (!running) {
+        run(change === null ? null : [change]);
         return;
       }
-      running = Promise.resolve(reload()).finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          follower.changed();
-        }
-      });
+      if (change === null) waiting = null;
+      else if (waiting !== null) (waiting || (waiting = new Map())).set(change.kind + '/' + change.id, change);
     },
   };
   followers.add(follower);
   return () => followers.delete(follower);
 }
 
-function tell(kind) {
+/**
+ * Reads again, one by one, the resources of {@code kind} among {@code changes}: {@code readOne(id)}
+ * answers one (or fails with 404 or 403 once it is gone or not the caller's to see); {@code keep}
+ * says whether one read belongs in the page's list. Answers [{id, item}], item null for one gone.
+ */
+export function reread(changes, kind, readOne, keep = () => true) {
+  return Promise.all(changes.filter((c) => c.kind === kind).map(async (c) => {
+    if (c.deleted) return { id: c.id, item: null };
+    try {
+      const item = await readOne(c.id);
+      return { id: c.id, item: item && keep(item) ? item : null };
+    } catch (e) {
+      if (e.status === 404 || e.status === 403) return { id: c.id, item: null };
+      throw e;
+    }
+  }));
+}
+
+/**
+ * A copy of {@code items} with what {@link reread} read put in: in its place, removed when gone,
+ * a new one first (lists newest first) or last ({@code last}: lists in another order).
+ */
+export function merge(items, read, { last = false, idOf = (item) => item.id } = {}) {
+  const next = [...items];
+  for (const { id, item } of read) {
+    const at = next.findIndex((x) => idOf(x) === id);
+    if (item && at >= 0) next[at] = item;
+    else if (item && last) next.push(item);
+    else if (item) next.unshift(item);
+    else if (at >= 0) next.splice(at, 1);
+  }
+  return next;
+}
+
+/** Tells the followers of {@code kind} of one change ({kind, id, deleted}), or all of them of everything (kind null). */
+function tell(kind, change) {
   followers.forEach((follower) => {
-    if (kind === null || follower.kinds.includes(kind)) follower.changed();
+    if (kind === null || follower.kinds.includes(kind)) follower.changed(kind === null ? null : change);
   });
 }
 
@@ -86,9 +128,14 @@ export async function start() {
   source.addEventListener('server', (event) => {
     const change = JSON.parse(event.data);
     listeners.forEach((listener) => listener(change));
-    tell('server');
+    tell('server', { kind: 'server', id: change.id, deleted: change.status === 'DELETED' });
   });
-  for (const kind of KINDS) source.addEventListener(kind, () => tell(kind));
+  for (const kind of KINDS) {
+    source.addEventListener(kind, (event) => {
+      const change = JSON.parse(event.data);
+      tell(kind, { kind, id: change.id, deleted: change.deleted === true });
+    });
+  }
   source.addEventListener('error', () => {
     // the browser would reconnect with the used ticket: open anew with a new one instead
     source.close();

@@ -33,28 +33,64 @@ export function render(main) {
     changes ? el('div', { class: 'forms' }, networkForm, subnetForm) : readOnlyNotice(),
     el('h2', {}, 'Ports'), table('Ports', PORT_COLUMNS, portsBody));
 
+  let networks = null;
+  let subnets = null;
+  let ports = null;
+
   async function load() {
     try {
-      const [networks, subnets, ports] = await all([
+      [networks, subnets, ports] = await all([
         api.get(NET + '/networks').then((r) => r.networks),
         api.get(NET + '/subnets').then((r) => r.subnets),
         api.get(NET + '/ports').then((r) => r.ports)]);
-      const names = new Map(networks.map((n) => [n.id, n.name || n.id]));
-      networksBody.replaceChildren(...networks.map((n) => networkRow(n, subnets.filter((s) => s.network_id === n.id))));
-      if (networks.length === 0) networksBody.append(emptyRow(columns.length, 'No networks.'));
-      const chosen = subnetNetwork.value;
-      subnetNetwork.replaceChildren(...networks.filter((n) => !n['router:external'] || n.shared)
-        .map((n) => el('option', { value: n.id, selected: n.id === chosen }, n.name || n.id)));
-      portsBody.replaceChildren(...ports.map((p) => el('tr', { 'data-id': p.id },
-        el('td', {}, p.name || p.id),
-        el('td', {}, names.get(p.network_id) || p.network_id),
-        el('td', {}, (p.fixed_ips || []).map((ip) => ip.ip_address).join(', ')),
-        el('td', {}, p.device_owner ? `${p.device_owner} ${p.device_id}` : ''),
-        el('td', {}, p.status))));
-      if (ports.length === 0) portsBody.append(emptyRow(PORT_COLUMNS.length, 'No ports.'));
+      show();
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
+  }
+
+  /**
+   * A network's change reads that network and its subnets again (its subnets change with it), a
+   * port's that port; one gone is removed.
+   */
+  async function changed(changes) {
+    if (changes === null || networks === null) return load();
+    try {
+      const [ofNetworks, ofPorts] = await all([
+        live.reread(changes, 'network', (id) => all([
+          api.get(`${NET}/networks/${encodeURIComponent(id)}`).then((r) => r.network),
+          api.get(`${NET}/subnets?network_id=${encodeURIComponent(id)}`).then((r) => r.subnets)])
+          .then(([network, itsSubnets]) => ({ ...network, itsSubnets }))),
+        live.reread(changes, 'port', (id) => api.get(`${NET}/ports/${encodeURIComponent(id)}`).then((r) => r.port))]);
+      const changedNetworks = new Set(ofNetworks.map((n) => n.id));
+      subnets = [...subnets.filter((sub) => !changedNetworks.has(sub.network_id)),
+        ...ofNetworks.flatMap(({ item }) => (item ? item.itsSubnets : []))];
+      networks = live.merge(networks, ofNetworks.map(({ id, item }) => {
+        if (!item) return { id, item };
+        const { itsSubnets, ...network } = item;
+        return { id, item: network };
+      }), { last: true });
+      ports = live.merge(ports, ofPorts, { last: true });
+      show();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function show() {
+    const names = new Map(networks.map((n) => [n.id, n.name || n.id]));
+    networksBody.replaceChildren(...networks.map((n) => networkRow(n, subnets.filter((s) => s.network_id === n.id))));
+    if (networks.length === 0) networksBody.append(emptyRow(columns.length, 'No networks.'));
+    const chosen = subnetNetwork.value;
+    subnetNetwork.replaceChildren(...networks.filter((n) => !n['router:external'] || n.shared)
+      .map((n) => el('option', { value: n.id, selected: n.id === chosen }, n.name || n.id)));
+    portsBody.replaceChildren(...ports.map((p) => el('tr', { 'data-id': p.id },
+      el('td', {}, p.name || p.id),
+      el('td', {}, names.get(p.network_id) || p.network_id),
+      el('td', {}, (p.fixed_ips || []).map((ip) => ip.ip_address).join(', ')),
+      el('td', {}, p.device_owner ? `${p.device_owner} ${p.device_id}` : ''),
+      el('td', {}, p.status))));
+    if (ports.length === 0) portsBody.append(emptyRow(PORT_COLUMNS.length, 'No ports.'));
   }
 
   function networkRow(n, subnets) {
@@ -99,7 +135,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['network', 'port'], load);
+  const unfollow = live.follow(['network', 'port'], changed);
   load();
   return unfollow;
 }

@@ -33,15 +33,43 @@ export function render(main) {
     el('h2', {}, 'Floating IPs'), table('Floating IPs', withActions(FIP_COLUMNS), fipsBody),
     changes ? el('div', { class: 'forms' }, routerForm, fipForm) : readOnlyNotice());
 
+  let listed = null; // [routers, networks, subnets, ports, fips] as last read
+
   async function load() {
     try {
-      const [routers, networks, subnets, ports, fips] = await all([
+      listed = await all([
         api.get(NET + '/routers').then((r) => r.routers),
         api.get(NET + '/networks').then((r) => r.networks),
         api.get(NET + '/subnets').then((r) => r.subnets),
         api.get(NET + '/ports').then((r) => r.ports),
         api.get(NET + '/floatingips').then((r) => r.floatingips)]);
-      keepingInput(main, () => show(routers, networks, subnets, ports, fips));
+      keepingInput(main, () => show(...listed));
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  /**
+   * A router's change reads that router and its ports (its interfaces) again, a floating IP's that
+   * floating IP; a network's (the external ones, the subnets' names) reads everything again.
+   */
+  async function changed(changes) {
+    if (changes === null || listed === null || changes.some((c) => c.kind === 'network')) return load();
+    try {
+      const [ofRouters, ofFips] = await all([
+        live.reread(changes, 'router', (id) => all([
+          api.get(`${NET}/routers/${encodeURIComponent(id)}`).then((r) => r.router),
+          api.get(`${NET}/ports?device_id=${encodeURIComponent(id)}`).then((r) => r.ports)])
+          .then(([router, itsPorts]) => ({ router, itsPorts }))),
+        live.reread(changes, 'floatingip', (id) => api.get(`${NET}/floatingips/${encodeURIComponent(id)}`).then((r) => r.floatingip))]);
+      const [routers, networks, subnets, ports, fips] = listed;
+      const changedRouters = new Set(ofRouters.map((r) => r.id));
+      listed = [
+        live.merge(routers, ofRouters.map(({ id, item }) => ({ id, item: item && item.router })), { last: true }),
+        networks, subnets,
+        [...ports.filter((p) => !changedRouters.has(p.device_id)), ...ofRouters.flatMap(({ item }) => (item ? item.itsPorts : []))],
+        live.merge(fips, ofFips, { last: true })];
+      keepingInput(main, () => show(...listed));
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -122,7 +150,7 @@ export function render(main) {
     act(() => api.post(NET + '/floatingips', { floatingip: { floating_network_id: pool.value } }));
   });
 
-  const unfollow = live.follow(['router', 'floatingip', 'network'], load);
+  const unfollow = live.follow(['router', 'floatingip', 'network'], changed);
   load();
   return unfollow;
 }

@@ -27,11 +27,30 @@ export function render(main) {
   const changes = canChange();
   append(main, [el('h1', {}, 'Security groups'), message, !changes && readOnlyNotice(), list, changes && createForm]);
 
+  let groups = null;
+
   async function load() {
     try {
-      const groups = (await api.get(NET + '/security-groups')).security_groups;
-      const names = new Map(groups.map((g) => [g.id, g.name]));
-      keepingInput(list, () => list.replaceChildren(...groups.map((g) => group(g, names))));
+      groups = (await api.get(NET + '/security-groups')).security_groups;
+      show();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function show() {
+    const names = new Map(groups.map((g) => [g.id, g.name]));
+    keepingInput(list, () => list.replaceChildren(...groups.map((g) => group(g, names))));
+  }
+
+  /** A group's change (its rules' too) reads that group again, or removes it once it is gone. */
+  async function changed(changes) {
+    if (changes === null || groups === null) return load();
+    try {
+      const read = await live.reread(changes, 'security_group',
+        (id) => api.get(`${NET}/security-groups/${encodeURIComponent(id)}`).then((r) => r.security_group));
+      groups = live.merge(groups, read, { last: true });
+      show();
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -93,7 +112,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['security_group'], load);
+  const unfollow = live.follow(['security_group'], changed);
   load();
   return unfollow;
 }

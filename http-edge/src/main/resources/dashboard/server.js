@@ -80,9 +80,15 @@ export function render(main, id) {
       else load();
     }
   });
+  // a floating IP associated or disassociated changes the addresses (the change names the
+  // floating IP alone): the one server is read again
+  const unfollow = live.follow(['floatingip'], (changes) => (changes ? load() : null));
   names().then((n) => {
     lookup = n;
     load();
   });
-  return unsubscribe;
+  return () => {
+    unsubscribe();
+    unfollow();
+  };
 }

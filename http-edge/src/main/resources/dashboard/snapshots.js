@@ -25,17 +25,41 @@ export function render(main) {
     changes ? el('div', { class: 'forms' }, createForm) : readOnlyNotice());
 
   let shown = null; // what the page shows: rendered again only when it changes, so typing is not lost
+  const project = current().project.id;
+  let snapshots = null;
+  let volumes = null;
 
   async function load() {
     try {
-      const [snapshots, volumes] = await Promise.all([
+      [snapshots, volumes] = await Promise.all([
         api.get(base + '/snapshots/detail').then((r) => r.snapshots),
         api.get(base + '/volumes/detail').then((r) => r.volumes)]);
-      const data = JSON.stringify([snapshots, volumes.map((v) => [v.id, v.name, v.status])]);
-      if (data !== shown) {
-        shown = data;
-        keepingInput(main, () => show(snapshots, volumes));
-      }
+      refresh();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function refresh() {
+    const data = JSON.stringify([snapshots, volumes.map((v) => [v.id, v.name, v.status])]);
+    if (data !== shown) {
+      shown = data;
+      keepingInput(main, () => show(snapshots, volumes));
+    }
+  }
+
+  /** A change of a snapshot or a volume reads that one again (the cloud's admin hears of other projects': left out). */
+  async function changed(changes) {
+    if (changes === null || snapshots === null) return load();
+    try {
+      const [ofSnapshots, ofVolumes] = await Promise.all([
+        live.reread(changes, 'snapshot', (id) => api.get(`${base}/snapshots/${encodeURIComponent(id)}`).then((r) => r.snapshot),
+          (s) => (s['os-extended-snapshot-attributes:project_id'] || project) === project),
+        live.reread(changes, 'volume', (id) => api.get(`${base}/volumes/${encodeURIComponent(id)}`).then((r) => r.volume),
+          (v) => (v['os-vol-tenant-attr:tenant_id'] || project) === project)]);
+      snapshots = live.merge(snapshots, ofSnapshots);
+      volumes = live.merge(volumes, ofVolumes);
+      refresh();
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -89,7 +113,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['snapshot', 'volume'], load);
+  const unfollow = live.follow(['snapshot', 'volume'], changed);
   load();
   return unfollow;
 }

@@ -27,17 +27,42 @@ export function render(main) {
     changes ? el('div', { class: 'forms' }, createForm) : readOnlyNotice());
 
   let shown = null; // what the rows show: rendered again only when it changes, so typing is not lost
+  const project = current().project.id;
+  let volumes = null;
+  let servers = null; // the project's, {id, name}: the names of the servers volumes are attached to
 
   async function load() {
     try {
-      const [volumes, servers] = await Promise.all([
+      [volumes, servers] = await Promise.all([
         api.get(base + '/detail').then((r) => r.volumes),
-        api.get('/compute/v2.1/servers').then((r) => r.servers)]);
-      const data = JSON.stringify([volumes, servers]);
-      if (data !== shown) {
-        shown = data;
-        keepingInput(body, () => show(volumes, servers));
-      }
+        api.get('/compute/v2.1/servers').then((r) => r.servers.map(({ id, name }) => ({ id, name })))]);
+      refresh();
+    } catch (e) {
+      message.replaceChildren(errorBox(e.message));
+    }
+  }
+
+  function refresh() {
+    const data = JSON.stringify([volumes, servers]);
+    if (data !== shown) {
+      shown = data;
+      keepingInput(body, () => show(volumes, servers));
+    }
+  }
+
+  /** A change of a volume or a server reads that one again (the cloud's admin hears of other projects': left out). */
+  async function changed(changes) {
+    if (changes === null || volumes === null) return load();
+    try {
+      const [ofVolumes, ofServers] = await Promise.all([
+        live.reread(changes, 'volume', (id) => api.get(`${base}/${encodeURIComponent(id)}`).then((r) => r.volume),
+          (v) => (v['os-vol-tenant-attr:tenant_id'] || project) === project),
+        live.reread(changes, 'server', (id) => api.get('/compute/v2.1/servers/' + encodeURIComponent(id))
+          .then(({ server }) => ({ id: server.id, name: server.name, project: server.tenant_id })),
+        (s) => s.project === project)]);
+      volumes = live.merge(volumes, ofVolumes);
+      servers = live.merge(servers, ofServers.map(({ id, item }) => ({ id, item: item && { id: item.id, name: item.name } })));
+      refresh();
     } catch (e) {
       message.replaceChildren(errorBox(e.message));
     }
@@ -102,7 +127,7 @@ export function render(main) {
     });
   });
 
-  const unfollow = live.follow(['volume', 'server'], load);
+  const unfollow = live.follow(['volume', 'server'], changed);
   load();
   return unfollow;
 }

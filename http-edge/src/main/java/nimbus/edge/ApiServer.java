@@ -79,7 +79,8 @@ public final class ApiServer extends AllDirectives {
     this.identityRoutes = new IdentityRoutes(identity, policy);
     this.dashboard = new DashboardRoutes(new DashboardFiles(),
         new DashboardEvents(identity, nimbus.compute.ServerChanges.get(system),
-            nimbus.cluster.ResourceChanges.get(system), java.time.Clock.systemUTC()));
+            nimbus.cluster.ResourceChanges.get(system), java.time.Clock.systemUTC(),
+            () -> hostsUp(HostDirectory.get(system), hostDownAfter)));
     this.publicUrl = publicUrl;
     Executor blocking = blockingExecutor(system);
     this.hosts = new HostRoutes(HostDirectory.get(system), hostDownAfter, policy,
@@ -110,6 +111,13 @@ public final class ApiServer extends AllDirectives {
   }
 
   /** The name this control node's scheduler and conductor services go by: the machine's. */
+  /** Whether each host this node knows of is up (its beats arrive), by name. */
+  private static Map<String, Boolean> hostsUp(HostDirectory directory, Duration downAfter) {
+    Map<String, Boolean> up = new java.util.HashMap<>();
+    directory.hosts().forEach(h -> up.put(h.host(), directory.isUp(h.host(), downAfter)));
+    return up;
+  }
+
   private static String controlHost() {
     try {
       return java.net.InetAddress.getLocalHost().getHostName();

@@ -4,9 +4,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import nimbus.cluster.ResourceChange;
 import nimbus.cluster.ResourceChanges;
 import nimbus.compute.ServerChange;
@@ -35,6 +37,8 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
 final class DashboardEvents {
   static final Duration TICKET_LIFETIME = Duration.ofSeconds(30);
   static final Duration HEARTBEAT = Duration.ofSeconds(5);
+  /** How often an admin's stream looks whether a host went up or down (this node's view of the beats). */
+  static final Duration HOST_CHECK = Duration.ofMillis(500);
   private static final int BUFFER = 1024;
 
   /** The tickets this node has opened, by id, until they expire. */
@@ -43,12 +47,16 @@ final class DashboardEvents {
   private final ServerChanges servers;
   private final ResourceChanges resources;
   private final Clock clock;
+  private final Supplier<Map<String, Boolean>> hostsUp;
 
-  DashboardEvents(IdentityService identity, ServerChanges servers, ResourceChanges resources, Clock clock) {
+  /** {@code hostsUp}: whether each host this node knows is up, by name (its beats arrive). */
+  DashboardEvents(IdentityService identity, ServerChanges servers, ResourceChanges resources, Clock clock,
+      Supplier<Map<String, Boolean>> hostsUp) {
     this.identity = identity;
     this.servers = servers;
     this.resources = resources;
     this.clock = clock;
+    this.hostsUp = hostsUp;
   }
 
   /** A new ticket for the holder of {@code token} (an {@link ApiError} 401 unless it is valid and project-scoped). */
@@ -77,10 +85,32 @@ final class DashboardEvents {
         .map(DashboardEvents::event);
     Source<ServerSentEvent, NotUsed> beats = Source.tick(HEARTBEAT, HEARTBEAT, ServerSentEvent.heartbeat())
         .mapMaterializedValue(c -> NotUsed.notUsed());
+    Source<ServerSentEvent, NotUsed> hosts = ctx.isAdmin() ? hostStates() : Source.empty();
     // a stream is checked at every event and beat: a revoked or expired token stops it within a beat
     return Optional.of(Source.single(ServerSentEvent.create("{}", "ready"))
-        .concat(serverChanges.merge(resourceChanges).merge(beats))
+        .concat(serverChanges.merge(resourceChanges).merge(hosts).merge(beats))
         .takeWhile(e -> identity.stillValid(token)));
+  }
+
+  /**
+   * A {@code hypervisor} event for each host that goes down or up. Up or down is each node's own
+   * view (heartbeats are not persisted, and each node times them by its own clock), so each
+   * stream watches its node's view rather than a cluster topic that every node would fill.
+   */
+  private Source<ServerSentEvent, NotUsed> hostStates() {
+    return Source.tick(HOST_CHECK, HOST_CHECK, "check").mapMaterializedValue(c -> NotUsed.notUsed())
+        .statefulMapConcat(() -> {
+          var last = new java.util.concurrent.atomic.AtomicReference<>(hostsUp.get());
+          return check -> flipped(last.getAndSet(hostsUp.get()), last.get());
+        })
+        .map(host -> event(ResourceChange.adminOnly("hypervisor", host, false)));
+  }
+
+  /** The hosts known before and now whose state is not what it was (a new host's report has its own event). */
+  static List<String> flipped(Map<String, Boolean> before, Map<String, Boolean> now) {
+    return now.entrySet().stream()
+        .filter(e -> before.containsKey(e.getKey()) && !before.get(e.getKey()).equals(e.getValue()))
+        .map(Map.Entry::getKey).sorted().toList();
   }
 
   /** What a topic publishes from now on, through {@code subscribe}; a slow reader's overflow ends the stream. */

@@ -160,6 +160,23 @@ final class NovaFloatingIpRoutes extends ServiceRoutes {
     }, blocking);
   }
 
+  /**
+   * The floating IPs associated with the servers' ports, by port, as Nova's {@code addresses}
+   * show them (beside the fixed address each translates to). One read for the whole list.
+   */
+  CompletionStage<Map<String, List<ServerJson.Floating>>> ofServers(java.util.Collection<ServerView> servers) {
+    List<Object> ports = servers.stream().flatMap(s -> s.ports().stream()).<Object>map(ServerPort::portId).toList();
+    if (ports.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Map.of());
+    return readSide(() -> {
+      Map<String, List<ServerJson.Floating>> byPort = new HashMap<>();
+      for (FloatingIp f : listing.floatingIps(query(Optional.empty(), Map.of("port_id", ports)))) {
+        f.association().ifPresent(a -> byPort.computeIfAbsent(a.portId(), p -> new java.util.ArrayList<>())
+            .add(new ServerJson.Floating(a.fixedIpAddress(), f.floatingIpAddress())));
+      }
+      return byPort;
+    }, blocking);
+  }
+
   private static <T> NetworkListing.Query<T> query(Optional<String> viewer, Map<String, List<Object>> filters) {
     return new NetworkListing.Query<T>(viewer, filters, Optional.empty(), (x, k) -> null, List.of(), 0,
         Optional.empty(), false);

@@ -137,7 +137,16 @@ final class ServerJson {
    */
   static ObjectNode full(ServerView s, List<String> groups, String zone, String baseUrl, boolean admin,
       Microversion version, Optional<String> hostStatus) {
+    return full(s, groups, zone, baseUrl, admin, version, hostStatus, Map.of());
+  }
+
+  /** The full view with the floating IPs associated with the server's ports ({@code floating}: by port id). */
+  static ObjectNode full(ServerView s, List<String> groups, String zone, String baseUrl, boolean admin,
+      Microversion version, Optional<String> hostStatus, Map<String, List<Floating>> floating) {
     ObjectNode node = Json.MAPPER.valueToTree(detail(s, groups, zone, baseUrl, admin, version));
+    if (s.ports().stream().anyMatch(p -> floating.containsKey(p.portId()))) {
+      node.set("addresses", Json.MAPPER.valueToTree(addresses(s, floating)));
+    }
     if (admin && version.atLeast("2.3")) {
       ServerSpec.Launch launch = s.launched();
       node.put("OS-EXT-SRV-ATTR:reservation_id", launch.reservationId());
@@ -191,6 +200,28 @@ final class ServerJson {
       List<Address> list = (List<Address>) out.computeIfAbsent(p.networkName(), n -> new java.util.ArrayList<Address>());
       p.fixedIps().forEach(ip -> list.add(new Address(ip.ipAddress().contains(":") ? 6 : 4, ip.ipAddress(), "fixed",
           p.macAddress())));
+    }
+    return out;
+  }
+
+  /** A floating IP associated with a server's port: the fixed address it translates to, and its own. */
+  record Floating(String fixedIp, String address) {}
+
+  /**
+   * The addresses with the floating IPs of each port ({@code floating}: by port id), each after
+   * the fixed address it translates to, as Nova lists them.
+   */
+  static Map<String, Object> addresses(ServerView s, Map<String, List<Floating>> floating) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (ServerPort p : s.ports()) {
+      @SuppressWarnings("unchecked")
+      List<Address> list = (List<Address>) out.computeIfAbsent(p.networkName(), n -> new java.util.ArrayList<Address>());
+      List<Floating> ofPort = floating.getOrDefault(p.portId(), List.of());
+      p.fixedIps().forEach(ip -> {
+        list.add(new Address(ip.ipAddress().contains(":") ? 6 : 4, ip.ipAddress(), "fixed", p.macAddress()));
+        ofPort.stream().filter(f -> f.fixedIp().equals(ip.ipAddress()))
+            .forEach(f -> list.add(new Address(f.address().contains(":") ? 6 : 4, f.address(), "floating", p.macAddress())));
+      });
     }
     return out;
   }

@@ -306,9 +306,10 @@ final class ServerRoutes extends ServiceRoutes {
 
   private CompletionStage<HttpResponse> show(RequestContext ctx, String id, Microversion version, String baseUrl) {
     policy.enforce(ctx, "os_compute_api:servers:show");
-    return visible(ctx, id).thenCompose(view -> securityGroups.names(List.of(view)).thenApply(groups ->
+    return visible(ctx, id).thenCompose(view -> securityGroups.names(List.of(view))
+        .thenCombine(floatingIps.ofServers(List.of(view)), (groups, floating) ->
         Json.response(200, Map.of("server", ServerJson.full(view, groups.getOrDefault(view.id(), List.of()),
-            zoneOf(view), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, view))))));
+            zoneOf(view), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, view), floating)))));
   }
 
   /** Nova's {@code /servers/{id}/ips[/{network}]}: the addresses by network name, version and address only. */
@@ -341,10 +342,12 @@ final class ServerRoutes extends ServiceRoutes {
     ServerListing.Query query = listQuery(ctx, q, detail, version);
     return readSide(() -> boundedList(query), blocking).thenCompose(servers -> (detail
         ? securityGroups.names(servers) : CompletableFuture.completedFuture(Map.<String, List<String>>of()))
-        .thenApply(groups -> {
+        .thenCombine(detail ? floatingIps.ofServers(servers)
+            : CompletableFuture.completedFuture(Map.<String, List<ServerJson.Floating>>of()), (groups, floating) -> {
           Map<String, Object> body = new LinkedHashMap<>();
           body.put("servers", servers.stream().<Object>map(s -> detail ? ServerJson.full(s, groups.getOrDefault(s.id(), List.of()),
-              zoneOf(s), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, s)) : ServerJson.summary(s, baseUrl)).toList());
+              zoneOf(s), baseUrl, extendedAttributes(ctx), version, hostStatus(ctx, s), floating)
+              : ServerJson.summary(s, baseUrl)).toList());
           if (servers.size() == query.limit() && !servers.isEmpty()) {
             String next = baseUrl + "/v2.1/servers" + (detail ? "/detail" : "") + "?limit=" + query.limit()
                 + "&marker=" + servers.get(servers.size() - 1).id();

@@ -197,6 +197,16 @@ class NovaNetworkProxiesTest extends ApiRouteTest {
         + "\", \"ip_version\": 4, \"cidr\": \"" + cidr + "\"}}")), 201).path("subnet").path("id").asText();
   }
 
+  /** The types of the server's addresses on its one network, and that {@code floating} is there if a floating one is. */
+  private static List<String> addressTypes(JsonNode server, String floating) {
+    List<String> types = new java.util.ArrayList<>();
+    server.path("addresses").forEach(list -> list.forEach(a -> {
+      types.add(a.path("OS-EXT-IPS:type").asText());
+      if (a.path("OS-EXT-IPS:type").asText().equals("floating")) assertEquals(floating, a.path("addr").asText());
+    }));
+    return types;
+  }
+
   /** A server of the member's on {@code net}, once it has its address. */
   private String server(String net) {
     String id = json(api.run(post(ServerSecurityGroupsTest.SERVERS, member, "{\"server\": {\"name\": \"s\", "
@@ -247,11 +257,20 @@ class NovaNetworkProxiesTest extends ApiRouteTest {
     assertEquals("floating IP not found", novaError(api.run(post(action, member,
         "{\"addFloatingIp\": {\"address\": \"172.27.0.250\"}}")), 404, "itemNotFound"));
     assertEquals(400, api.run(post(action, member, "{\"addFloatingIp\": {\"address\": \"x\"}}")).statusCode());
+    // Nova's addresses list it after the fixed address it translates to, in the server and the list
+    assertEquals(List.of("fixed", "floating"), addressTypes(json(api.run(get(ServerSecurityGroupsTest.SERVERS + "/"
+        + server, member)), 200).path("server"), address));
+    JsonNode listed = json(api.run(get(ServerSecurityGroupsTest.SERVERS + "/detail", member)), 200).path("servers");
+    for (JsonNode s : listed) {
+      if (s.path("id").asText().equals(server)) assertEquals(List.of("fixed", "floating"), addressTypes(s, address));
+    }
 
     assertEquals(202, api.run(post(action, member, "{\"removeFloatingIp\": {\"address\": \"" + address + "\"}}"))
         .statusCode());
     assertTrue(json(api.run(get(FloatingIpRoutesTest.FIPS + "/" + id, member)), 200).path("floatingip")
         .path("port_id").isNull());
+    assertEquals(List.of("fixed"), addressTypes(json(api.run(get(ServerSecurityGroupsTest.SERVERS + "/"
+        + server, member)), 200).path("server"), address));
     assertEquals("Floating IP " + address + " is not associated with instance " + server + ".", novaError(api.run(
         post(action, member, "{\"removeFloatingIp\": {\"address\": \"" + address + "\"}}")), 409,
         "conflictingRequest"));

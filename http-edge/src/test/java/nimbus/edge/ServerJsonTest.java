@@ -32,6 +32,23 @@ class ServerJsonTest {
         Microversion.of(version)));
   }
 
+  /** Nova lists a port's floating IP after the fixed address it translates to, with the port's MAC. */
+  @Test
+  void aFloatingIpFollowsItsFixedAddress() {
+    JsonNode server = ServerJson.full(LOCKED_BY_ADMIN, List.of(), "nova", "http://x/compute", true,
+        Microversion.of("2.1"), Optional.empty(), Map.of("port-1", List.of(new ServerJson.Floating("10.0.0.5", "203.0.113.7"))));
+    JsonNode addresses = server.path("addresses").path("private");
+    assertEquals(2, addresses.size(), server.toString());
+    assertEquals("fixed", addresses.get(0).path("OS-EXT-IPS:type").asText());
+    assertEquals("203.0.113.7", addresses.get(1).path("addr").asText());
+    assertEquals("floating", addresses.get(1).path("OS-EXT-IPS:type").asText());
+    assertEquals("fa:16:3e:00:00:01", addresses.get(1).path("OS-EXT-IPS-MAC:mac_addr").asText());
+    assertEquals(4, addresses.get(1).path("version").asInt());
+    JsonNode without = ServerJson.full(LOCKED_BY_ADMIN, List.of(), "nova", "http://x/compute", true,
+        Microversion.of("2.1"), Optional.empty(), Map.of("another-port", List.of(new ServerJson.Floating("10.0.0.5", "203.0.113.7"))));
+    assertEquals(1, without.path("addresses").path("private").size(), without.toString());
+  }
+
   @Test
   void version21ShowsNoLock() {
     JsonNode server = render("2.1");

@@ -243,6 +243,49 @@ class DashboardApiTest {
     }
   }
 
+  /**
+   * A host going down (its beats stop) and up again reaches the admin's stream within a second of
+   * this node's view changing, and no member's. The host here is a ghost: a report and beats
+   * published as an agent's would be, with nothing to offer, so nothing is ever scheduled on it.
+   */
+  @Test
+  void aHostGoingDownAndUpReachesTheAdminAlone() throws Exception {
+    String a = "hosts-a-" + UUID.randomUUID().toString().substring(0, 8);
+    admin.createUserInProject(a, "pw-a", a, "member");
+    Api one = admin.as(a, "pw-a", a);
+    String ghost = "ghost-" + UUID.randomUUID().toString().substring(0, 8);
+    nimbus.compute.HostDirectory directory = nimbus.compute.HostDirectory.get(node.system());
+    directory.publish(new nimbus.compute.HostSummary(ghost, new nimbus.compute.HostInventory("QEMU", 1, "10.0.0.9",
+        nimbus.compute.Resources.NONE, 1.0, 1.0, 1.0, "nova"), nimbus.compute.Resources.NONE, 0, java.util.Set.of()));
+    directory.beat(ghost, node.system().ignoreRef());
+    Eventually.until(WAIT, () -> "up".equals(stateOf(ghost)));
+    try (Stream ofOne = Stream.open(http, node.apiUrl(), ticket(one));
+        Stream ofAdmin = Stream.open(http, node.apiUrl(), ticket(admin))) {
+      ofOne.await("event:ready");
+      ofAdmin.await("event:ready");
+      String event = "\"id\":\"" + ghost + "\"";
+      // no beat for host-down-after (10 s): down, and the admin's stream says so
+      Eventually.until(Duration.ofSeconds(40), () -> ofAdmin.lines.stream().filter(l -> l.contains(event)).count() == 1);
+      assertEquals("down", stateOf(ghost));
+      directory.beat(ghost, node.system().ignoreRef());
+      Eventually.until(WAIT, () -> ofAdmin.lines.stream().filter(l -> l.contains(event)).count() == 2);
+      assertEquals("up", stateOf(ghost));
+      // a's own key pair after both: a's stream would have had the host's changes before it
+      keypair(one, "after-hosts-" + a);
+      ofOne.await("\"id\":\"after-hosts-" + a + "\"");
+      assertTrue(ofOne.lines.stream().noneMatch(l -> l.contains(ghost) || l.equals("event:hypervisor")),
+          ofOne.lines.toString());
+    }
+  }
+
+  /** A host's state in Nova's hypervisor list, as the admin reads it ("" when not listed). */
+  private static String stateOf(String host) {
+    for (var h : admin.get("/compute/v2.1/os-hypervisors/detail").body().path("hypervisors")) {
+      if (h.path("hypervisor_hostname").asText().equals(host)) return h.path("state").asText();
+    }
+    return "";
+  }
+
   private static void keypair(Api api, String name) {
     Api.Reply r = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + name + "\"}}");
     assertEquals(200, r.status(), r.raw());

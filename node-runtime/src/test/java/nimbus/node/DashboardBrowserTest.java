@@ -1,6 +1,7 @@
 package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -458,6 +459,21 @@ class DashboardBrowserTest {
     click(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Disassociate]"));
     waitFor(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Associate]"));
     assertTrue(api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("port_id").isNull());
+    // associated elsewhere (the API), the floating IP shows in the open instances page's row, and
+    // leaves it once disassociated; Nova's addresses list it beside the fixed one
+    String address = api.get("/network/v2.0/floatingips/" + fip).body().path("floatingip").path("floating_ip_address").asText();
+    By addresses = By.cssSelector("tr[data-id='" + server + "'] td.addresses");
+    open("instances");
+    until(WAIT, d -> "ACTIVE".equals(statusOf(server)));
+    markPage();
+    assertEquals(200, api.send("PUT", "/network/v2.0/floatingips/" + fip,
+        "{\"floatingip\": {\"port_id\": \"" + port + "\"}}").status());
+    pushed(d -> d.findElement(addresses).getText().contains(address));
+    assertTrue(api.server(server).path("addresses").toString().contains("\"addr\":\"" + address
+        + "\",\"OS-EXT-IPS:type\":\"floating\""), api.server(server).toString());
+    assertEquals(200, api.send("PUT", "/network/v2.0/floatingips/" + fip, "{\"floatingip\": {\"port_id\": null}}").status());
+    pushed(d -> !d.findElement(addresses).getText().contains(address));
+    open("routers");
     confirm(By.cssSelector("tr[data-id='" + fip + "'] button[data-action=Release]"));
     until(WAIT, d -> d.findElements(By.cssSelector("tr[data-id='" + fip + "']")).isEmpty());
     assertEquals(404, api.get("/network/v2.0/floatingips/" + fip).status());
@@ -539,6 +555,17 @@ class DashboardBrowserTest {
     return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"));
   }
 
+  /** From now on, the page's requests are noted (window.fetched: their URLs), to see which it reads again. */
+  private void recordFetches() {
+    ((JavascriptExecutor) browser).executeScript("window.fetched = []; const original = window.fetch;"
+        + " window.fetch = (url, options) => { window.fetched.push(String(url)); return original(url, options); };");
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> fetched() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return window.fetched;");
+  }
+
   /** Waits for what only a pushed change shows (no page asks again by itself), on the page as it was loaded. */
   private void pushed(java.util.function.Function<WebDriver, Boolean> condition) {
     until(WAIT, condition);
@@ -558,6 +585,7 @@ class DashboardBrowserTest {
     open("key-pairs");
     waitFor(By.id("keypair-form"));
     String keypair = "made-by-api-" + suffix;
+    recordFetches();
     Api.Reply made = api.post("/compute/v2.1/os-keypairs", "{\"keypair\": {\"name\": \"" + keypair + "\"}}");
     assertEquals(200, made.status(), made.raw());
     pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "'] td.fingerprint")).stream()
@@ -565,6 +593,9 @@ class DashboardBrowserTest {
     screenshot("key-pairs-pushed");
     assertEquals(202, api.delete("/compute/v2.1/os-keypairs/" + keypair).status());
     pushed(d -> d.findElements(By.cssSelector("#keypairs tr[data-id='" + keypair + "']")).isEmpty());
+    // the page read the one key pair again, never its whole list
+    assertTrue(fetched().contains("/compute/v2.1/os-keypairs/" + keypair), fetched().toString());
+    assertFalse(fetched().contains("/compute/v2.1/os-keypairs"), fetched().toString());
 
     // the project's limits changed by the admin: the overview's chart follows
     open("overview");
@@ -587,6 +618,7 @@ class DashboardBrowserTest {
     open("admin-flavors");
     waitFor(By.cssSelector("#flavors tr"));
     String hostile = "<img src=x onerror=alert(1)>f-" + suffix;
+    recordFetches();
     Api.Reply flavor = admin.post("/compute/v2.1/flavors", "{\"flavor\": {\"name\": \"" + hostile
         + "\", \"vcpus\": 1, \"ram\": 64, \"disk\": 0}}");
     assertEquals(200, flavor.status(), flavor.raw());
@@ -597,6 +629,8 @@ class DashboardBrowserTest {
     screenshot("admin-flavors-pushed");
     assertEquals(202, admin.delete("/compute/v2.1/flavors/" + flavorId).status());
     pushed(d -> d.findElements(By.cssSelector("#flavors tr[data-id='" + flavorId + "']")).isEmpty());
+    assertTrue(fetched().contains("/compute/v2.1/flavors/" + flavorId), fetched().toString());
+    assertTrue(fetched().stream().noneMatch(u -> u.startsWith("/compute/v2.1/flavors/detail")), fetched().toString());
 
     open("admin-quotas");
     choose("quota-project", project);
