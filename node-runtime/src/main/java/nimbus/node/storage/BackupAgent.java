@@ -70,8 +70,9 @@ public final class BackupAgent {
           c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RestoreChunks c) {
       run(ctx, busy, c.backupId(), "restore " + c.volumeId(), () -> {
-        if (!fileless) {
-          try (RawWriter volume = backend.rawWriter(c.volumeId())) {
+        if (!fileless || c.rbdImage().isPresent()) {
+          try (RawWriter volume = c.rbdImage().isPresent() ? backend.rawWriterOf(c.volumeId(), c.rbdImage().get())
+              : backend.rawWriter(c.volumeId())) {
             chunks.restore(c.chunks(), volume);
           } catch (IOException e) {
             throw new StorageException("Restore of the backup failed: " + e.getMessage(), e);

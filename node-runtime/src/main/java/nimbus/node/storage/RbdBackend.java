@@ -255,6 +255,19 @@ public final class RbdBackend implements StorageBackend {
   }
 
   @Override
+  public RawWriter rawWriterOf(String volumeId, String rbdImage) throws IOException {
+    return writerOf(rbd, volumeId, rbdImage, commands);
+  }
+
+  /** A writer into the volume's own image {@code rbdImage} names, as this host's client {@code client}; any other refused. */
+  static RawWriter writerOf(RbdCommands client, String volumeId, String rbdImage, CommandRunner commands) throws IOException {
+    if (!RbdSource.parse(rbdImage).image().equals(volumeImage(volumeId))) {
+      throw new StorageException("not volume " + volumeId + "'s image", null);
+    }
+    return of(client, rbdImage, commands).rawWriter(volumeId);
+  }
+
+  @Override
   public void removeSnapshot(String snapshotId) {
     Optional<String> image = imageOfSnapshot(snapshotId);
     if (image.isPresent()) run(rbd.removeSnapshot(image.get(), snapshotName(snapshotId)), QUICK);

@@ -67,6 +67,14 @@ public interface StorageBackend extends AutoCloseable {
     return RawWriter.file(java.nio.file.Path.of(path(volumeId)));
   }
 
+  /**
+   * A writer of the volume's raw bytes into {@code rbdImage} ({@code RbdSource#uri}), the volume's own
+   * RBD image that another host serves, with this host's own Ceph client; the caller closes it.
+   */
+  default RawWriter rawWriterOf(String volumeId, String rbdImage) throws java.io.IOException {
+    throw new StorageException("This storage host has no Ceph client to write volume " + volumeId + " with.", null);
+  }
+
   /** Removes the snapshot's storage, if any. */
   void removeSnapshot(String snapshotId);
 
