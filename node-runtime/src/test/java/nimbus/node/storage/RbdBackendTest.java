@@ -299,6 +299,12 @@ class RbdBackendTest {
       store.restore(ofFile.chunks(), out);
     }
     assertArrayEquals(first, bytesOf(fromFile, 16 * MIB));
+    // a restore for another host writes the volume's own image only, whatever else its command names
+    try (RawWriter out = backend.rawWriterOf(fromFile, backend.path(fromFile))) {
+      store.restore(incremental.chunks(), out);
+    }
+    assertArrayEquals(second, bytesOf(fromFile, 16 * MIB));
+    assertThrows(StorageException.class, () -> backend.rawWriterOf(fromFile, backend.path(id)));
 
     // a volume smaller than the backup, or no image at all, is refused and nothing is stored
     String small = UUID.randomUUID().toString();
