@@ -54,11 +54,16 @@ public sealed interface BackupHostCommand extends CborSerializable {
     }
   }
 
-  /** Writes the chunks into the volume's file, each verified against its hash as it is read. */
-  record RestoreChunks(String backupId, String volumeId, List<String> chunks, ActorRef<StatusReply<Done>> replyTo)
-      implements BackupHostCommand {
+  /**
+   * Writes the chunks into the volume's storage, each verified against its hash as it is read: the
+   * host's own, or given {@code rbdImage} ({@link RbdSource#uri}) the volume's RBD image that another
+   * host serves, written with this host's own Ceph client.
+   */
+  record RestoreChunks(String backupId, String volumeId, List<String> chunks, Optional<String> rbdImage,
+      ActorRef<StatusReply<Done>> replyTo) implements BackupHostCommand {
     public RestoreChunks {
       chunks = List.copyOf(chunks);
+      if (rbdImage == null) rbdImage = Optional.empty();
     }
   }
 

@@ -113,7 +113,33 @@ public final class ShardedBackupClaims implements BackupClaims {
   @Override
   public CompletionStage<StatusReply<Done>> restoreChunks(String host, String backupId, String volumeId,
       List<String> chunks) {
-    return ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks, r), MOVING_BYTES);
+    // a volume of another storage host is written by the backup's host only where every host opens it (RBD)
+    return sharding.entityRefFor(VolumeEntity.TYPE_KEY, volumeId).<StatusReply<Volume>>ask(VolumeEntity.Get::new, timeout)
+        .thenCompose(found -> {
+          Optional<String> volumeHost = found.isSuccess() ? found.getValue().host() : Optional.empty();
+          if (volumeHost.isEmpty() || volumeHost.get().equals(host)) {
+            return ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks, Optional.empty(), r),
+                MOVING_BYTES);
+          }
+          return this.<String>askStorage(volumeHost.get(), r -> new StorageHostCommand.SourceOf(volumeId, r))
+              .thenCompose(image -> image.isError()
+                  ? CompletableFuture.completedFuture(StatusReply.<Done>error("Volume " + volumeId + " is a file of storage"
+                      + " host " + volumeHost.get() + ", and backup " + backupId + "'s chunks are on " + host
+                      + ": a restore into a file of another host is not built."))
+                  : ask(host, r -> new BackupHostCommand.RestoreChunks(backupId, volumeId, chunks,
+                      Optional.of(image.getValue()), r), MOVING_BYTES));
+        });
+  }
+
+  private <T> CompletionStage<StatusReply<T>> askStorage(String host,
+      Function<ActorRef<StatusReply<T>>, StorageHostCommand> command) {
+    ServiceKey<StorageHostCommand> key = StorageHostCommand.of(host);
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+            r -> Receptionist.find(key, r), timeout, system.scheduler())
+        .thenApply(listing -> listing.getServiceInstances(key).stream().findAny())
+        .thenCompose((Optional<ActorRef<StorageHostCommand>> agent) -> agent.isEmpty()
+            ? CompletableFuture.failedFuture(new IllegalStateException("no storage agent on host " + host + " is up"))
+            : AskPattern.ask(agent.get(), command::apply, timeout, system.scheduler()));
   }
 
   @Override

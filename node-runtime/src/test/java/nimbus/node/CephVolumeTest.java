@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through Cinder's API; and a real TCG guest ({@code NIMBUS_TEST_GUEST}) gets an RBD volume
  * hot-plugged as the host agent plugs it ({@link ServerOperations#attachVolume} with the storage
  * host's answer: the client's key defined as a libvirt secret from the host's keyring), reads the
- * bytes the volume was made with and writes its own, which the cluster then holds.
+ * bytes the volume was made with and writes its own, which the cluster then holds; an RBD volume is
+ * backed up, incrementally, and each backup restores its bytes into a new RBD volume.
  */
 class CephVolumeTest {
   private static final CephTestCluster CLUSTER = startCluster();
@@ -89,6 +90,81 @@ class CephVolumeTest {
     }
     Eventually.until(Duration.ofSeconds(30), () -> !backend.volumes().containsKey(volume)
         && !backend.volumes().containsKey(fromSnapshot) && !backend.snapshots().contains(snapshot));
+  }
+
+  @Test
+  void anRbdVolumeIsBackedUpIncrementallyAndEachBackupRestoresItsBytesIntoANewVolume() throws Exception {
+    RbdBackend backend = CLUSTER.backend();
+    String project = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String volume = create(project, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(project, "volumes/" + volume, "volume", "available");
+    // a qcow2 header naming a host file, then data in the next chunks: backed up and restored as bytes
+    int chunk = nimbus.storage.BackupHostCommand.CHUNK_BYTES;
+    byte[] first = new byte[3 * chunk];
+    new java.util.Random(3).nextBytes(first);
+    Path hostile = dir.resolve("hostile.qcow2");
+    new ProcessRunner().run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw",
+        hostile.toString(), "1M"), Duration.ofMinutes(1));
+    byte[] header = Files.readAllBytes(hostile);
+    java.util.Arrays.fill(first, 0, chunk, (byte) 0);
+    System.arraycopy(header, 0, first, 0, Math.min(header.length, chunk));
+    writeVolume(volume, first);
+    String full = backup(project, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"name\": \"full\"}}");
+
+    byte[] second = first.clone();
+    byte[] changed = new byte[4096];
+    new java.util.Random(4).nextBytes(changed);
+    System.arraycopy(changed, 0, second, 2 * chunk + 8192, changed.length);
+    writeVolume(volume, second);
+    String incremental = backup(project, "{\"backup\": {\"volume_id\": \"" + volume + "\", \"incremental\": true}}");
+    assertTrue(admin.get("/volume/v3/" + project + "/backups/" + incremental).body().path("backup")
+        .path("is_incremental").asBoolean());
+
+    for (var expected : Map.of(full, first, incremental, second).entrySet()) {
+      Api.Reply restored = admin.post("/volume/v3/" + project + "/backups/" + expected.getKey() + "/restore", "{\"restore\": {}}");
+      assertEquals(202, restored.status(), restored.raw());
+      String into = restored.body().path("restore").path("volume_id").asText();
+      // the backup is restoring until its volume is written and freed
+      awaitStatus(project, "backups/" + expected.getKey(), "backup", "available");
+      awaitStatus(project, "volumes/" + into, "volume", "available");
+      assertEquals(1L << 30, backend.volumes().get(into), "restored into an image of the pool");
+      Path bytes = backend.exportImage(into, "raw");
+      try (var in = Files.newInputStream(bytes)) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.getValue(), in.readNBytes(expected.getValue().length),
+            "backup " + expected.getKey() + "'s bytes, the qcow2 header among them, as they were");
+        byte[] rest = in.readAllBytes();
+        assertEquals((1L << 30) - expected.getValue().length, rest.length);
+        assertTrue(java.util.stream.IntStream.range(0, rest.length).allMatch(i -> rest[i] == 0), "zeros after");
+      } finally {
+        Files.deleteIfExists(bytes);
+      }
+      assertEquals(202, admin.delete("/volume/v3/" + project + "/volumes/" + into).status());
+    }
+    for (String gone : List.of("backups/" + incremental, "backups/" + full, "volumes/" + volume)) {
+      awaitGone(project, gone);
+    }
+  }
+
+  /** Writes {@code bytes} at the volume's start with qemu-img, told raw. */
+  private void writeVolume(String volume, byte[] bytes) throws Exception {
+    Path raw = dir.resolve("write-" + UUID.randomUUID());
+    Files.write(raw, bytes);
+    new ProcessRunner().run(List.of("qemu-img", "convert", "-q", "-n", "-f", "raw", "-O", "raw", raw.toString(),
+        CLUSTER.commands().qemu(nimbus.node.storage.LibvirtPoolBackend.PREFIX + volume)), Duration.ofMinutes(1));
+  }
+
+  private static String backup(String project, String body) {
+    Api.Reply r = admin.post("/volume/v3/" + project + "/backups", body);
+    assertEquals(202, r.status(), r.raw());
+    String id = r.body().path("backup").path("id").asText();
+    awaitStatus(project, "backups/" + id, "backup", "available");
+    return id;
+  }
+
+  /** Deletes the resource and waits until it is gone. */
+  private static void awaitGone(String project, String path) {
+    assertEquals(202, admin.delete("/volume/v3/" + project + "/" + path).status(), path);
+    Eventually.until(Duration.ofSeconds(60), () -> admin.get("/volume/v3/" + project + "/" + path).status() == 404);
   }
 
   private static String create(String project, String body) {

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * serves {@code files} (raw files in a libvirt dir pool of {@code qemu:///system}) with its own
  * Ceph client. A volume of the files type, its file written with bytes (a qcow2 header among
  * them, which must stay bytes), moves to RBD ({@code migration_policy on-demand}) and back, and
- * each time the new backend holds exactly those bytes and the old one holds the volume no more.
+ * each time the new backend holds exactly those bytes and the old one holds the volume no more. A
+ * backup of a file volume restores into an RBD volume (the files host writes the image with its own
+ * Ceph client); the reverse, a file of another host than the chunks', fails into {@code error_restoring}.
  */
 class VolumeRetypeCephTest {
   private static final CephTestCluster CLUSTER = startCluster();
@@ -106,6 +108,77 @@ class VolumeRetypeCephTest {
     assertEquals(202, admin.delete("/volume/v3/" + project + "/volumes/" + volume).status());
     Eventually.until(WAIT, () -> admin.get("/volume/v3/" + project + "/volumes/" + volume).status() == 404);
     assertFalse(Files.exists(file));
+  }
+
+  @Test
+  void aFileVolumesBackupRestoresIntoAnRbdVolumeAndNotTheReverseAcrossHosts() throws Exception {
+    RbdBackend ceph = CLUSTER.backend();
+    String project = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    for (String backend : new String[] {"files", "ceph"}) {
+      Api.Reply typed = admin.post("/volume/v3/" + project + "/types", "{\"volume_type\": {\"name\": \"" + backend + "-"
+          + suffix + "\", \"extra_specs\": {\"volume_backend_name\": \"" + backend + "\"}}}");
+      assertEquals(200, typed.status(), typed.raw());
+    }
+    String fileVolume = createOnceServed(project, "files-" + suffix);
+    Path file = filesData.resolve("volumes").resolve(LibvirtPoolBackend.PREFIX + fileVolume);
+    byte[] written = new byte[6 << 20];
+    new Random(43).nextBytes(written);
+    byte[] header = qcow2Naming(Path.of("/etc/shadow"));
+    System.arraycopy(header, 0, written, 0, header.length);
+    try (var out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      out.write(java.nio.ByteBuffer.wrap(written));
+    }
+    String ofFile = backup(project, fileVolume);
+
+    // the files host holds the chunks and writes them into the image with its own Ceph client
+    String rbdVolume = createOnceServed(project, "ceph-" + suffix);
+    restore(project, ofFile, rbdVolume);
+    awaitBackup(project, ofFile);
+    await(project, rbdVolume, v -> v.path("status").asText().equals("available"));
+    Path exported = ceph.exportImage(rbdVolume, "raw");
+    try {
+      assertArrayEquals(written, head(exported, written.length), "the image holds the file's bytes, raw");
+    } finally {
+      Files.deleteIfExists(exported);
+    }
+
+    // the ceph host's chunks cannot reach a file of the files host: the restore fails, the backup stays whole
+    String ofImage = backup(project, rbdVolume);
+    restore(project, ofImage, fileVolume);
+    awaitBackup(project, ofImage);
+    Eventually.until(WAIT, () -> admin.get("/volume/v3/" + project + "/volumes/" + fileVolume).body().path("volume")
+        .path("status").asText().equals("error_restoring"));
+    assertArrayEquals(written, head(file, written.length), "the file is untouched");
+
+    for (String gone : new String[] {"backups/" + ofImage, "backups/" + ofFile, "volumes/" + rbdVolume,
+        "volumes/" + fileVolume}) {
+      assertEquals(202, admin.delete("/volume/v3/" + project + "/" + gone).status(), gone);
+      Eventually.until(WAIT, () -> admin.get("/volume/v3/" + project + "/" + gone).status() == 404);
+    }
+  }
+
+  private static String backup(String project, String volume) {
+    Api.Reply r = admin.post("/volume/v3/" + project + "/backups", "{\"backup\": {\"volume_id\": \"" + volume + "\"}}");
+    assertEquals(202, r.status(), r.raw());
+    String id = r.body().path("backup").path("id").asText();
+    awaitBackup(project, id);
+    return id;
+  }
+
+  private static void restore(String project, String backup, String volume) {
+    Api.Reply r = admin.post("/volume/v3/" + project + "/backups/" + backup + "/restore",
+        "{\"restore\": {\"volume_id\": \"" + volume + "\"}}");
+    assertEquals(202, r.status(), r.raw());
+  }
+
+  /** Waits until the backup is available (made, or its restore over). */
+  private static void awaitBackup(String project, String backup) {
+    Eventually.until(WAIT, () -> {
+      JsonNode b = admin.get("/volume/v3/" + project + "/backups/" + backup).body().path("backup");
+      if (b.path("status").asText().equals("error")) throw new AssertionError("backup failed: " + b);
+      return b.path("status").asText().equals("available");
+    });
   }
 
   /**

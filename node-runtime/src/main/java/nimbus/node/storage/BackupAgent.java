@@ -1,6 +1,6 @@
 package nimbus.node.storage;
 
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,8 +18,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * A storage host's backup agent: stores its volumes' chunks ({@link BackupChunks}), writes them
- * back into volumes, and forgets backups. It registers under {@link BackupHostCommand#of} its host;
+ * A storage host's backup agent: stores its volumes' chunks ({@link BackupChunks}), read as raw
+ * bytes through its backend (a file, or an RBD image's {@code rbd export}), writes them back into
+ * volumes (a file, or {@code rbd import-diff}), and forgets backups. It registers under {@link BackupHostCommand#of} its host;
  * the work runs on the blocking executor, one piece at a time per backup. A repeat of the work under
  * way (a restarted entity asking again) hears its outcome too; another command for that backup goes
  * unanswered, and its step asks again.
@@ -63,17 +64,19 @@ public final class BackupAgent {
   private static void accept(ActorContext<Message> ctx, Map<String, Work> busy, BackupHostCommand command,
       StorageBackend backend, BackupChunks chunks, boolean fileless, Executor blocking) {
     if (command instanceof BackupHostCommand.StoreChunks c) {
-      run(ctx, busy, c.backupId(), "store " + c.volumeId() + c.snapshotId().map(s -> " snapshot " + s).orElse(""), () -> {
-        Path file = Path.of(c.snapshotId().isPresent() ? backend.snapshotPath(c.snapshotId().get())
-            : backend.path(c.volumeId()));
-        return fileless ? chunks.storeZeros(c.backupId(), backend.volumes().getOrDefault(c.volumeId(), 0L))
-            : chunks.store(c.backupId(), file);
-      }, c.replyTo(), blocking);
+      run(ctx, busy, c.backupId(), "store " + c.volumeId() + c.snapshotId().map(s -> " snapshot " + s).orElse(""), () ->
+          fileless ? chunks.storeZeros(c.backupId(), backend.volumes().getOrDefault(c.volumeId(), 0L))
+              : chunks.store(c.backupId(), () -> backend.openRaw(c.volumeId(), c.snapshotId())),
+          c.replyTo(), blocking);
     } else if (command instanceof BackupHostCommand.RestoreChunks c) {
       run(ctx, busy, c.backupId(), "restore " + c.volumeId(), () -> {
-        Path file = Path.of(backend.path(c.volumeId()));
-        if (!fileless) {
-          chunks.restore(c.chunks(), file);
+        if (!fileless || c.rbdImage().isPresent()) {
+          try (RawWriter volume = c.rbdImage().isPresent() ? backend.rawWriterOf(c.volumeId(), c.rbdImage().get())
+              : backend.rawWriter(c.volumeId())) {
+            chunks.restore(c.chunks(), volume);
+          } catch (IOException e) {
+            throw new StorageException("Restore of the backup failed: " + e.getMessage(), e);
+          }
         } else if (c.chunks().stream().anyMatch(h -> !h.isEmpty())) {
           throw new StorageException("Volume " + c.volumeId() + " has no file to restore the backup's bytes into", null);
         }

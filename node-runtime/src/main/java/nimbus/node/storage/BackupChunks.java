@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -63,14 +64,26 @@ public final class BackupChunks {
    * Stores {@code volume}'s chunks as backup {@code backupId}'s; a backup stored already answers
    * with its manifest as it was. A failed store leaves no chunk that no backup names.
    */
-  public synchronized BackupHostCommand.Manifest store(String backupId, Path volume) {
+  public BackupHostCommand.Manifest store(String backupId, Path volume) {
+    return store(backupId, () -> FileChannel.open(volume, StandardOpenOption.READ));
+  }
+
+  /** Where a backup reads a volume's raw bytes from its start: opened only if the backup is not stored yet. */
+  @FunctionalInterface
+  public interface Source {
+    /** The bytes; closing the channel fails if reading them failed (an RBD export's command). */
+    ReadableByteChannel open() throws IOException;
+  }
+
+  /** As {@link #store(String, Path)}, the bytes read from {@code volume}. */
+  public synchronized BackupHostCommand.Manifest store(String backupId, Source volume) {
     Path manifest = manifest(backupId);
     try {
       if (Files.exists(manifest)) return read(manifest);
       List<String> hashes = new ArrayList<>();
       List<String> written = new ArrayList<>();
       long bytes = 0;
-      try (FileChannel in = FileChannel.open(volume, StandardOpenOption.READ)) {
+      try (ReadableByteChannel in = volume.open()) {
         ByteBuffer buffer = ByteBuffer.allocate(chunkBytes);
         while (fill(in, buffer) > 0) {
           buffer.flip();
@@ -165,8 +178,20 @@ public final class BackupChunks {
    * Writes the chunks into {@code volume} from its start, each verified against its name as it is
    * read; a chunk of zeros is written only where the volume holds something else.
    */
-  public synchronized void restore(List<String> hashes, Path volume) {
-    try (FileChannel out = FileChannel.open(volume, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+  public void restore(List<String> hashes, Path volume) {
+    try (RawWriter out = RawWriter.file(volume)) {
+      restore(hashes, out);
+    } catch (IOException e) {
+      throw new StorageException("Restore of the backup failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the chunks through {@code out} from the volume's start, each verified against its name as
+   * it is read, a chunk of zeros as a range of zeros, then finishes the write.
+   */
+  public synchronized void restore(List<String> hashes, RawWriter out) {
+    try {
       if (out.size() < (long) hashes.size() * chunkBytes) {
         throw new StorageException("The volume is smaller than the backup", null);
       }
@@ -176,23 +201,19 @@ public final class BackupChunks {
         String hash = hashes.get(i);
         buffer.clear();
         if (hash.isEmpty()) {
-          fillAt(out, buffer, at);
-          buffer.flip();
-          if (zeros(buffer)) continue;
-          buffer.clear();
-          buffer.put(new byte[chunkBytes]).flip();
-        } else {
-          if (!nimbus.storage.StoredFile.SHA512.matcher(hash).matches()) throw new StorageException("Not a chunk's name: " + hash, null);
-          try (FileChannel in = FileChannel.open(chunk(hash), StandardOpenOption.READ)) {
-            if (in.size() > chunkBytes) throw new StorageException("Chunk " + hash + " is corrupt", null);
-            fill(in, buffer);
-          }
-          buffer.flip();
-          if (!sha512(buffer).equals(hash)) throw new StorageException("Chunk " + hash + " is corrupt", null);
+          out.zero(at, chunkBytes);
+          continue;
         }
-        while (buffer.hasRemaining()) out.write(buffer, at + buffer.position());
+        if (!nimbus.storage.StoredFile.SHA512.matcher(hash).matches()) throw new StorageException("Not a chunk's name: " + hash, null);
+        try (FileChannel in = FileChannel.open(chunk(hash), StandardOpenOption.READ)) {
+          if (in.size() > chunkBytes) throw new StorageException("Chunk " + hash + " is corrupt", null);
+          fill(in, buffer);
+        }
+        buffer.flip();
+        if (!sha512(buffer).equals(hash)) throw new StorageException("Chunk " + hash + " is corrupt", null);
+        out.write(at, buffer);
       }
-      out.force(false);
+      out.finish();
     } catch (IOException e) {
       throw new StorageException("Restore of the backup failed: " + e.getMessage(), e);
     }
@@ -276,7 +297,7 @@ public final class BackupChunks {
   }
 
   /** Reads until the buffer is full or the file ends; the bytes read. */
-  private static int fill(FileChannel in, ByteBuffer buffer) throws IOException {
+  private static int fill(ReadableByteChannel in, ByteBuffer buffer) throws IOException {
     int total = 0;
     while (buffer.hasRemaining()) {
       int n = in.read(buffer);
@@ -284,13 +305,6 @@ public final class BackupChunks {
       total += n;
     }
     return total;
-  }
-
-  private static void fillAt(FileChannel in, ByteBuffer buffer, long at) throws IOException {
-    while (buffer.hasRemaining()) {
-      int n = in.read(buffer, at + buffer.position());
-      if (n < 0) break;
-    }
   }
 
   private static boolean zeros(ByteBuffer b) {

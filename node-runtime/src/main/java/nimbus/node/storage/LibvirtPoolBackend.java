@@ -546,6 +546,13 @@ public final class LibvirtPoolBackend implements StorageBackend {
     RbdBackend.of(client, rbdTarget, commands).receiveRaw(volumeId, path(volumeId), bytes);
   }
 
+  @Override
+  public RawWriter rawWriterOf(String volumeId, String rbdImage) throws IOException {
+    RbdCommands client = ceph.orElseThrow(() -> new StorageException("This storage host has no Ceph client (ceph.conf"
+        + " and keyring) to write volume " + volumeId + " into an RBD backend.", null));
+    return RbdBackend.writerOf(client, volumeId, rbdImage, commands);
+  }
+
   /** Copies a raw file's bytes, sparse, as raw: qemu-img never looks at what they hold. */
   static List<String> copyCommand(Path raw, Path target) {
     return List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "raw", raw.toString(), target.toString());

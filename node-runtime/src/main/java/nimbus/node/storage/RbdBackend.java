@@ -232,6 +232,41 @@ public final class RbdBackend implements StorageBackend {
     run(rbd.snapshot(image, snapshotName(snapshotId)), QUICK);
   }
 
+  /** Streams the image's (or its snapshot's) bytes out of {@code rbd export}: no temporary copy. */
+  @Override
+  public java.nio.channels.ReadableByteChannel openRaw(String volumeId, Optional<String> snapshotId) throws IOException {
+    String image = snapshotId.isPresent()
+        ? imageOfSnapshot(snapshotId.get()).orElseThrow(() -> new StorageException("no storage for snapshot " + snapshotId.get(), null))
+        : image(volumeImage(volumeId)).map(Entry::image).orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
+    return StreamedCommand.reading("rbd export", rbd.export(image, snapshotId.map(RbdBackend::snapshotName))).output();
+  }
+
+  /** Streams the bytes into the image through {@code rbd import-diff} ({@link RbdDiffWriter}): no temporary copy. */
+  @Override
+  public RawWriter rawWriter(String volumeId) throws IOException {
+    Entry image = image(volumeImage(volumeId)).orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
+    StreamedCommand command = StreamedCommand.writing("rbd import-diff", rbd.importDiff(image.image()));
+    try {
+      return new RbdDiffWriter(command.input(), image.size(), command::await, command::stop);
+    } catch (IOException | RuntimeException e) {
+      command.stop();
+      throw e;
+    }
+  }
+
+  @Override
+  public RawWriter rawWriterOf(String volumeId, String rbdImage) throws IOException {
+    return writerOf(rbd, volumeId, rbdImage, commands);
+  }
+
+  /** A writer into the volume's own image {@code rbdImage} names, as this host's client {@code client}; any other refused. */
+  static RawWriter writerOf(RbdCommands client, String volumeId, String rbdImage, CommandRunner commands) throws IOException {
+    if (!RbdSource.parse(rbdImage).image().equals(volumeImage(volumeId))) {
+      throw new StorageException("not volume " + volumeId + "'s image", null);
+    }
+    return of(client, rbdImage, commands).rawWriter(volumeId);
+  }
+
   @Override
   public void removeSnapshot(String snapshotId) {
     Optional<String> image = imageOfSnapshot(snapshotId);

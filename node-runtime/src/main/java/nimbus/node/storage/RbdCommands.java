@@ -61,6 +61,16 @@ public record RbdCommands(Path conf, Path keyring, String user, String pool) {
     return rbd("cp", "--no-progress", spec(image) + snapshot.map(s -> "@" + name(s)).orElse(""), spec(target));
   }
 
+  /** Writes the raw bytes of the image, or of one of its snapshots, to standard output (a backup's read). */
+  public List<String> export(String image, java.util.Optional<String> snapshot) {
+    return rbd("export", "--no-progress", spec(image) + snapshot.map(s -> "@" + name(s)).orElse(""), "-");
+  }
+
+  /** Applies the {@code rbd diff v1} stream on standard input to the image ({@link RbdDiffWriter}: a restore's write). */
+  public List<String> importDiff(String image) {
+    return rbd("import-diff", "--no-progress", "-", spec(image));
+  }
+
   public List<String> snapshot(String image, String snapshot) {
     return rbd("snap", "create", "--no-progress", spec(image) + "@" + name(snapshot));
   }

@@ -51,6 +51,30 @@ public interface StorageBackend extends AutoCloseable {
     throw new StorageException("This storage backend keeps no snapshot files to back up", null);
   }
 
+  /**
+   * Opens the volume's bytes, or given {@code snapshotId} that snapshot's of it, as raw bytes for a
+   * backup (never probed for a format); the caller closes the channel, which then fails if the read
+   * did. Files by default: {@link #path} and {@link #snapshotPath}.
+   */
+  default java.nio.channels.ReadableByteChannel openRaw(String volumeId, java.util.Optional<String> snapshotId)
+      throws java.io.IOException {
+    String file = snapshotId.isPresent() ? snapshotPath(snapshotId.get()) : path(volumeId);
+    return java.nio.channels.FileChannel.open(java.nio.file.Path.of(file), java.nio.file.StandardOpenOption.READ);
+  }
+
+  /** A writer of the volume's raw bytes for a restore; the caller closes it. Files by default: {@link #path}. */
+  default RawWriter rawWriter(String volumeId) throws java.io.IOException {
+    return RawWriter.file(java.nio.file.Path.of(path(volumeId)));
+  }
+
+  /**
+   * A writer of the volume's raw bytes into {@code rbdImage} ({@code RbdSource#uri}), the volume's own
+   * RBD image that another host serves, with this host's own Ceph client; the caller closes it.
+   */
+  default RawWriter rawWriterOf(String volumeId, String rbdImage) throws java.io.IOException {
+    throw new StorageException("This storage host has no Ceph client to write volume " + volumeId + " with.", null);
+  }
+
   /** Removes the snapshot's storage, if any. */
   void removeSnapshot(String snapshotId);
 
