@@ -86,6 +86,8 @@ final class BootSources {
 
   private CompletableFuture<Optional<String>> location(Optional<String> imageId, String projectId) {
     if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+    // an image id is a UUID: anything else (a path, say) is no image, and no entity is asked for it
+    if (!Ids.isUuid(imageId.get())) return CompletableFuture.failedFuture(ApiError.badRequest("Can not find requested image"));
     return image(imageId.get(), projectId).thenApply(BootSources::fileOf).toCompletableFuture();
   }
 
