@@ -135,6 +135,37 @@ class VolumeEntityTest extends EntityTestSupport {
   private static final VolumeImage IMAGE = new VolumeImage("img-1", "cirros", "bare", "qcow2", 1, 64, 12345L, "abc",
       "store:" + "0".repeat(128));
 
+  /**
+   * The image's properties are the volume's (Cinder's glance metadata): kept through a restart;
+   * a volume requested before volumes kept them reads back with none.
+   */
+  @Test
+  void aVolumeKeepsItsImagesPropertiesAndAnOlderRequestReadsWithNone() throws Exception {
+    VolumeImage withKernel = new VolumeImage("img-2", "guest", "bare", "qcow2", 0, 0, 1L, "abc", "store:" + "1".repeat(128),
+        Map.of("kernel_id", "k-1", "ramdisk_id", "r-1", "os_distro", "nimbus"));
+    claims.accept("reserve 1");
+    this.<Volume>ask(r -> new VolumeEntity.Create(requested(1).fromImage(withKernel), r));
+    claims.answer("convert img-2 qcow2 1", "host-a");
+    awaitStatus(Volume.AVAILABLE);
+    kit.restart();
+    assertEquals(withKernel.properties(), ((VolumeEntity.Existing) kit.getState()).volume().image().orElseThrow().properties());
+
+    // an event journaled before VolumeImage had properties: the same bytes without the field
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system().classicSystem());
+    VolumeEntity.VolumeRequested event = new VolumeEntity.VolumeRequested(requested(1).fromImage(withKernel), T0);
+    var serializer = serialization.findSerializerFor(event);
+    String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, event);
+    var cbor = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.cbor.CBORFactory());
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(serializer.toBinary(event));
+    var image = (com.fasterxml.jackson.databind.node.ObjectNode) tree.path("volume").path("image");
+    assertTrue(image.has("properties"), tree.toString());
+    image.remove("properties");
+    Object old = serialization.deserialize(cbor.writeValueAsBytes(tree), serializer.identifier(), manifest).get();
+    VolumeImage read = ((VolumeEntity.VolumeRequested) old).volume().image().orElseThrow();
+    assertEquals(Map.of(), read.properties());
+    assertEquals("img-2", read.imageId());
+  }
+
   @Test
   void aVolumeFromAnImageHasAHostConvertTheImageAndKeepsWhatItWasMadeFrom() {
     claims.accept("reserve 2");

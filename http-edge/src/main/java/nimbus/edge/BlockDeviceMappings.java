@@ -43,10 +43,13 @@ final class BlockDeviceMappings {
    * What a server boots from a boot mapping: an existing volume of the project's, or a new one made
    * from an image; from an image with a kernel and ramdisk ({@code kernel_id}, {@code ramdisk_id})
    * those boot the guest, with the volume as its first disk, as Nova boots such an image's volume.
+   * An existing volume's image properties are those of its {@code volume_image_metadata}, as Nova
+   * reads them there.
    */
   CompletionStage<BootSource> boot(JsonNode boot, RequestContext ctx, Flavor flavor) {
     if (!boot.path("source_type").asText().equals("image")) {
-      return existing(boot, ctx.projectId()).thenApply(BootSource::fromVolume);
+      return existing(boot, ctx.projectId()).thenCompose(volume -> images.withVolume(
+          BootVolume.existing(volume.id(), Fields.isTrue(boot, "delete_on_termination")), volume.image(), ctx.projectId()));
     }
     return fromImage(boot, ctx).thenCompose(volume -> images.resolve(boot.path("uuid").asText(), ctx.projectId(), flavor)
         .thenApply(image -> new BootSource("", Optional.empty(), Optional.empty(), image.kernel(), image.ramdisk(),
@@ -143,7 +146,7 @@ final class BlockDeviceMappings {
    * user's token: another project's is not found), as the server's boot volume. Whether it is
    * available is the build's step: one in use fails the build, as a volume gone does.
    */
-  CompletionStage<BootVolume> existing(JsonNode boot, String projectId) {
+  CompletionStage<Volume> existing(JsonNode boot, String projectId) {
     String id = boot.path("uuid").asText();
     String invalid = "Block Device Mapping is Invalid: failed to get volume " + id + ".";
     if (!Ids.isUuid(id)) return CompletableFuture.failedFuture(ApiError.badRequest(invalid));
@@ -152,7 +155,7 @@ final class BlockDeviceMappings {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (cause != null && Rejection.from(cause).kind() != Rejection.Kind.NOT_FOUND) throw new CompletionException(cause);
           if (cause != null || !volume.projectId().equals(projectId)) throw ApiError.badRequest(invalid);
-          return BootVolume.existing(id, Fields.isTrue(boot, "delete_on_termination"));
+          return volume;
         });
   }
 }

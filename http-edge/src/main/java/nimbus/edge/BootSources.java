@@ -1,14 +1,17 @@
 package nimbus.edge;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import nimbus.cluster.Rejection;
 import nimbus.compute.BootSource;
+import nimbus.compute.BootVolume;
 import nimbus.compute.Flavor;
 import nimbus.storage.Image;
 import nimbus.storage.ImageEntity;
+import nimbus.storage.VolumeImage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -42,6 +45,22 @@ final class BootSources {
   }
 
   /**
+   * What a server boots with an existing {@code volume} as its first disk: as Nova reads a volume's
+   * image properties from its {@code volume_image_metadata}, the kernel_id and ramdisk_id images
+   * there boot it (each one {@code projectId} may use, as on an image boot: the values are whoever
+   * made the image's, never a host's path), with its os_command_line. A volume not made from an
+   * image boots by itself.
+   */
+  CompletionStage<BootSource> withVolume(BootVolume volume, Optional<VolumeImage> made, String projectId) {
+    Map<String, String> properties = made.map(VolumeImage::properties).orElse(Map.of());
+    CompletableFuture<Optional<String>> kernel = location(Optional.ofNullable(properties.get("kernel_id")), projectId);
+    CompletableFuture<Optional<String>> ramdisk = location(Optional.ofNullable(properties.get("ramdisk_id")), projectId);
+    Optional<String> commandLine = Optional.ofNullable(properties.get("os_command_line")).filter(line -> !line.isBlank());
+    return kernel.thenCombine(ramdisk, (k, r) -> new BootSource("", Optional.empty(), Optional.empty(), k, r,
+        commandLine, Optional.of(volume)));
+  }
+
+  /**
    * Nova's checks of an image against the flavor (compute API's _validate_flavor_image): its
    * min_ram, and on a local root disk (a flavor of 0 GB is not checked) its size and min_disk.
    */
@@ -67,6 +86,8 @@ final class BootSources {
 
   private CompletableFuture<Optional<String>> location(Optional<String> imageId, String projectId) {
     if (imageId.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+    // an image id is a UUID: anything else (a path, say) is no image, and no entity is asked for it
+    if (!Ids.isUuid(imageId.get())) return CompletableFuture.failedFuture(ApiError.badRequest("Can not find requested image"));
     return image(imageId.get(), projectId).thenApply(BootSources::fileOf).toCompletableFuture();
   }
 

@@ -191,11 +191,31 @@ final class VolumeActions {
       int minRam = v.image().map(VolumeImage::minRam).orElse(0);
       Image image = new Image(UUID.randomUUID().toString(), v.projectId(), "queued",
           new ImageMetadata(name, diskFormat, containerFormat, visibility, isProtected, minDisk, minRam,
-              Map.of(), List.of()), Optional.empty(), Optional.empty(), now, now);
+              carriedProperties(v), List.of()), Optional.empty(), Optional.empty(), now, now);
       return volume.apply(id).<Volume>askWithStatus(r -> new VolumeEntity.UploadToImage(image, force, r), timeout)
           .thenApply(uploading -> Json.response(202, Map.of("os-volume_upload_image",
               uploadView(uploading, image))));
     }));
+  }
+
+  /** Cinder's glance_core_properties: what it never copies from a volume's image metadata into an uploaded image. */
+  private static final Set<String> CORE_PROPERTIES = Set.of("checksum", "container_format", "disk_format",
+      "image_name", "image_id", "min_disk", "min_ram", "name", "size");
+  /** Glance's reserved namespaces, which Cinder filters out of an uploaded image's properties. */
+  private static final List<String> RESERVED_NAMESPACES = List.of("os_glance", "img_signature");
+
+  /**
+   * The properties of the image the volume was made from, as Cinder's upload merges them into the
+   * new image (volume API's _merge_volume_image_meta, then its reserved namespaces filter). The values
+   * stay the image owner's: a kernel_id here is resolved as the booting caller's image, as any is.
+   */
+  static Map<String, String> carriedProperties(Volume v) {
+    Map<String, String> carried = new java.util.TreeMap<>();
+    v.image().ifPresent(i -> i.properties().forEach((key, value) -> {
+      if (CORE_PROPERTIES.contains(key) || RESERVED_NAMESPACES.stream().anyMatch(key::startsWith)) return;
+      carried.put(key, value);
+    }));
+    return carried;
   }
 
   /** Cinder's answer to an upload: the volume, uploading, and the image it goes into. */

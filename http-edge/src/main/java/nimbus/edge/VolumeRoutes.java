@@ -212,7 +212,7 @@ final class VolumeRoutes extends ServiceRoutes {
         .orElseThrow(() -> ApiError.badRequest("Invalid input received: Image " + image.id() + " has no data."));
     return new nimbus.storage.VolumeImage(image.id(), image.name(), image.metadata().containerFormat(), image.diskFormat(),
         image.metadata().minDisk(), image.metadata().minRam(), bytes, image.file().map(nimbus.storage.StoredFile::md5)
-        .orElse(""), file);
+        .orElse(""), file, image.metadata().properties());
   }
 
   /** A volume asked as a copy of the caller's volume {@code source}, on its storage host; its size by default. */
@@ -451,9 +451,12 @@ final class VolumeRoutes extends ServiceRoutes {
     return m;
   }
 
-  /** The image's properties as Cinder copies them to a volume made from it (all strings, as Cinder shows them). */
+  /**
+   * The image's attributes and properties as Cinder copies them to a volume made from it (all
+   * strings, as Cinder shows them; its attributes win over a property of the same name).
+   */
   static Map<String, String> imageMetadata(nimbus.storage.VolumeImage i) {
-    Map<String, String> m = new LinkedHashMap<>();
+    Map<String, String> m = new LinkedHashMap<>(new java.util.TreeMap<>(i.properties()));
     m.put("image_id", i.imageId());
     m.put("image_name", i.name());
     m.put("container_format", i.containerFormat());

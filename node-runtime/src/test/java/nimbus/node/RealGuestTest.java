@@ -172,7 +172,10 @@ class RealGuestTest {
    * The image service's path end to end: the guest's kernel, ramdisk and a root disk are
    * uploaded with the CLI (the root image names the others as kernel_id and ramdisk_id), the
    * host fetches and caches them, and the guest that boots from them says GUEST-READY in the
-   * console log the CLI shows.
+   * console log the CLI shows. Then from volumes: a new volume the build makes from the image; that
+   * volume, kept after its server, boots another server by itself (its kernel and ramdisk found
+   * through its volume_image_metadata, as Nova finds them); and the volume uploaded into a new
+   * image with the CLI gives an image with the same kernel_id and ramdisk_id, which boots.
    */
   @Test
   void aGuestBootsFromImagesUploadedWithTheCli() throws Exception {
@@ -209,8 +212,40 @@ class RealGuestTest {
         .orElseThrow(), "/dev/vda");
     assertTrue(booted.contains("nimbus-volume-" + volume), booted);
     cli.run("admin", "server", "delete", "--wait", fromVolume);
-    assertEquals("available", cli.json("admin", "volume", "show", volume).path("status").asText(),
+    JsonNode kept = cli.json("admin", "volume", "show", volume);
+    assertEquals("available", kept.path("status").asText(),
         "the CLI's delete_on_termination is false: the volume survives its server");
+    assertTrue(kept.path("volume_image_metadata").toString().contains(kernel), "it keeps the image's kernel_id: " + kept);
+
+    // the kept volume boots another server: its kernel and ramdisk are found through its volume_image_metadata
+    String again = cli.json("admin", "server", "create", "--volume", volume, "--flavor", "m1.nano", "--wait",
+        "from-kept-volume").path("id").asText();
+    Eventually.until(Duration.ofSeconds(90), () -> cli.run("admin", "console", "log", "show", again).contains("GUEST-READY"));
+    String rebooted = nimbus.node.hypervisor.DomainXml.diskOf(node.hypervisor().definition("nimbus-" + again)
+        .orElseThrow(), "/dev/vda");
+    assertTrue(rebooted.contains("nimbus-volume-" + volume), rebooted);
+    assertTrue(node.hypervisor().definition("nimbus-" + again).orElseThrow().contains("_base/" + sha512),
+        "the volume's kernel_id boots it");
+    cli.run("admin", "server", "delete", "--wait", again);
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("admin", "volume", "show", volume).path("status").asText()
+        .equals("available"));
+
+    // the volume uploaded into a new image with the CLI: the image gets the volume's kernel_id and ramdisk_id, and boots
+    cli.json("admin", "image", "create", "--volume", volume, "--disk-format", "qcow2", "from-kept-volume-image");
+    JsonNode image = Eventually.await(Duration.ofSeconds(60), () -> {
+      JsonNode i = cli.json("admin", "image", "show", "from-kept-volume-image");
+      return i.path("status").asText().equals("active") ? i : null;
+    });
+    assertTrue(image.path("properties").toString().contains("\"kernel_id\":\"" + kernel + "\"")
+        && image.path("properties").toString().contains("\"ramdisk_id\":\"" + ramdisk + "\""), image.toString());
+    String fromUpload = cli.json("admin", "server", "create", "--image", "from-kept-volume-image", "--flavor", "m1.nano",
+        "--wait", "from-volume-image").path("id").asText();
+    Eventually.until(Duration.ofSeconds(90), () -> cli.run("admin", "console", "log", "show", fromUpload)
+        .contains("GUEST-READY"));
+    cli.run("admin", "server", "delete", "--wait", fromUpload);
+    cli.run("admin", "image", "delete", "from-kept-volume-image");
+    Eventually.until(Duration.ofSeconds(30), () -> cli.json("admin", "volume", "show", volume).path("status").asText()
+        .equals("available"));
     cli.run("admin", "volume", "delete", volume);
   }
 

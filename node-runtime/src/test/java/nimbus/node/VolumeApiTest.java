@@ -1,6 +1,7 @@
 package nimbus.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,8 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VolumeApiTest {
   private static Api admin;
+  private static Node node;
   @RegisterExtension
-  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> admin = a);
+  static final RunningNode NODE = RunningNode.allInOne(Map.of(), (n, a) -> {
+    node = n;
+    admin = a;
+  });
   private static final Duration WAIT = Duration.ofSeconds(20);
   @TempDir
   static Path files;
@@ -1442,6 +1447,132 @@ class VolumeApiTest {
     assertEquals(204, t.api().delete("/compute/v2.1/servers/" + server).status());
     Eventually.until(WAIT, () -> t.api().get(t.path("/volumes/" + volume)).status() == 404);
     Eventually.until(WAIT, () -> gigabytesUsed(t) == 0);
+  }
+
+  /** An image of {@code body}'s attributes and properties, with {@code bytes} uploaded as its data; answers its id. */
+  private static String imageOf(Tenant t, String body, byte[] bytes) {
+    Api.Reply r = t.api().post("/image/v2/images", body);
+    assertEquals(201, r.status(), r.raw());
+    String id = r.body().path("id").asText();
+    Api.Reply uploaded = t.api().putBytes("/image/v2/images/" + id + "/file", bytes);
+    assertEquals(204, uploaded.status(), uploaded.raw());
+    return id;
+  }
+
+  private static String kernelImage(Tenant t, String format, String name) {
+    return imageOf(t, "{\"name\": \"" + name + "\", \"disk_format\": \"" + format + "\", \"container_format\": \""
+        + format + "\"}", (name + " bytes").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  /** A qcow2 root image whose properties are {@code properties} (JSON members). */
+  private static String rootImage(Tenant t, String name, String properties) throws Exception {
+    return imageOf(t, "{\"name\": \"" + name + "\", \"disk_format\": \"qcow2\", \"container_format\": \"bare\", "
+        + properties + "}", java.nio.file.Files.readAllBytes(TestImages.qcow2(files.resolve(name + ".qcow2"), "16M")));
+  }
+
+  /** Uploads the volume into a new qcow2 image and waits until the image is active; answers the image. */
+  private static JsonNode uploaded(Tenant t, String volume, String name) {
+    Api.Reply r = t.api().post(t.path("/volumes/" + volume + "/action"), "{\"os-volume_upload_image\": {\"image_name\":"
+        + " \"" + name + "\", \"disk_format\": \"qcow2\"}}");
+    assertEquals(202, r.status(), r.raw());
+    String image = r.body().path("os-volume_upload_image").path("image_id").asText();
+    JsonNode active = Eventually.await(WAIT, () -> {
+      JsonNode i = t.api().get("/image/v2/images/" + image).body();
+      return i.path("status").asText().equals("active") ? i : null;
+    });
+    awaitStatus(t, volume, "available");
+    return active;
+  }
+
+  /** The kernel the server's domain boots, as its definition names it (empty: none). */
+  private static String bootedKernel(String server) {
+    String domain = node.hypervisor().definition("nimbus-" + server).orElseThrow();
+    int at = domain.indexOf("<kernel>");
+    return at < 0 ? "" : domain.substring(at + "<kernel>".length(), domain.indexOf("</kernel>"));
+  }
+
+  /**
+   * Cinder keeps the image's properties in the volume's glance metadata: the volume shows them in
+   * volume_image_metadata; a server booted later from the volume (as Nova reads its image properties
+   * there) boots its kernel_id and ramdisk_id; an image uploaded from it gets them, less Cinder's
+   * core properties, and a server booted from that image boots the same kernel.
+   */
+  @Test
+  void aVolumeKeepsItsImagesPropertiesForABootFromItAndForAnImageUploadedFromIt() throws Exception {
+    Tenant t = newProject();
+    String kernel = kernelImage(t, "aki", "vol-kernel");
+    String ramdisk = kernelImage(t, "ari", "vol-ramdisk");
+    String kernelHash = t.api().get("/image/v2/images/" + kernel).body().path("os_hash_value").asText();
+    String image = rootImage(t, "with-kernel", "\"kernel_id\": \"" + kernel + "\", \"ramdisk_id\": \"" + ramdisk
+        + "\", \"os_distro\": \"nimbus\", \"image_name\": \"a property, not the name\"");
+    String volume = create(t, "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+    JsonNode meta = awaitStatus(t, volume, "available").path("volume_image_metadata");
+    assertEquals(kernel, meta.path("kernel_id").asText(), meta.toString());
+    assertEquals(ramdisk, meta.path("ramdisk_id").asText(), meta.toString());
+    assertEquals("nimbus", meta.path("os_distro").asText(), meta.toString());
+    assertEquals("with-kernel", meta.path("image_name").asText(), "the image's own attribute wins: " + meta);
+    assertEquals(image, meta.path("image_id").asText(), meta.toString());
+
+    Api.Reply created = bootFrom(t, volumeMapping(volume, "0", false));
+    assertEquals(202, created.status(), created.raw());
+    String server = created.body().path("server").path("id").asText();
+    t.api().awaitStatus(server, "ACTIVE", WAIT);
+    assertTrue(bootedKernel(server).endsWith("_base/" + kernelHash), "the volume's kernel_id boots it: " + bootedKernel(server));
+    assertTrue(node.hypervisor().definition("nimbus-" + server).orElseThrow().contains("<initrd>"), "and its ramdisk_id");
+    assertEquals(204, t.api().delete("/compute/v2.1/servers/" + server).status());
+    awaitStatus(t, volume, "available");
+
+    JsonNode fromVolume = uploaded(t, volume, "from-volume");
+    assertEquals(kernel, fromVolume.path("kernel_id").asText(), fromVolume.toString());
+    assertEquals(ramdisk, fromVolume.path("ramdisk_id").asText(), fromVolume.toString());
+    assertEquals("nimbus", fromVolume.path("os_distro").asText(), fromVolume.toString());
+    assertEquals("from-volume", fromVolume.path("name").asText());
+    assertFalse(fromVolume.has("image_name") || fromVolume.has("image_id"), "Cinder's core properties stay: " + fromVolume);
+    String booted = t.api().post("/compute/v2.1/servers", "{\"server\": {\"name\": \"from-uploaded\", \"imageRef\": \""
+        + fromVolume.path("id").asText() + "\", \"flavorRef\": \"42\"}}").body().path("server").path("id").asText();
+    t.api().awaitStatus(booted, "ACTIVE", WAIT);
+    assertTrue(bootedKernel(booted).endsWith("_base/" + kernelHash), bootedKernel(booted));
+    assertEquals(204, t.api().delete("/compute/v2.1/servers/" + booted).status());
+
+    // a volume not made from an image boots by itself, as before
+    String blank = create(t, "{\"volume\": {\"size\": 1}}");
+    awaitStatus(t, blank, "available");
+    String plain = bootFrom(t, volumeMapping(blank, "0", true)).body().path("server").path("id").asText();
+    t.api().awaitStatus(plain, "ACTIVE", WAIT);
+    assertEquals("", bootedKernel(plain));
+    assertEquals(204, t.api().delete("/compute/v2.1/servers/" + plain).status());
+  }
+
+  /**
+   * The attack: a tenant's image names another project's private kernel (or a host path) as its
+   * kernel_id, a volume keeps that, and a server booted from the volume, or from an image uploaded
+   * from it, would boot that kernel. The value is resolved as the caller's image, as on an image
+   * boot: not found, a 400, and nothing boots.
+   */
+  @Test
+  void aVolumesKernelIdNamingAnotherProjectsPrivateKernelOrAPathBootsNothing() throws Exception {
+    Tenant owner = newProject();
+    Tenant attacker = newProject();
+    String privateKernel = kernelImage(owner, "aki", "private-kernel");
+    for (String named : List.of(privateKernel, "/etc/shadow", "../../../../etc/shadow")) {
+      String image = rootImage(attacker, "stolen-" + UUID.randomUUID().toString().substring(0, 8),
+          "\"kernel_id\": \"" + named + "\"");
+      String volume = create(attacker, "{\"volume\": {\"size\": 1, \"imageRef\": \"" + image + "\"}}");
+      assertEquals(named, awaitStatus(attacker, volume, "available").path("volume_image_metadata").path("kernel_id")
+          .asText(), "Cinder keeps the value as it was given");
+      Api.Reply refused = bootFrom(attacker, volumeMapping(volume, "0", false));
+      assertFault(refused, 400, "badRequest");
+      assertEquals("Can not find requested image", refused.body().path("badRequest").path("message").asText(),
+          refused.raw());
+
+      JsonNode carried = uploaded(attacker, volume, "carried");
+      assertEquals(named, carried.path("kernel_id").asText(), carried.toString());
+      Api.Reply again = attacker.api().post("/compute/v2.1/servers", "{\"server\": {\"name\": \"x\", \"imageRef\": \""
+          + carried.path("id").asText() + "\", \"flavorRef\": \"42\"}}");
+      assertFault(again, 400, "badRequest");
+      assertEquals("available", awaitStatus(attacker, volume, "available").path("status").asText(), "nothing reserved");
+    }
+    assertTrue(attacker.api().get("/compute/v2.1/servers").body().path("servers").isEmpty(), "no server was made");
   }
 
   @Test
