@@ -52,4 +52,21 @@ class TokenCodecTest {
     assertTrue(codec.decodeTicket("").isEmpty());
     assertTrue(codec.decodeTicket("not base64 !").isEmpty());
   }
+
+  @Test
+  void aTicketOrTokenOpensFromItsOwnStringAloneNotFromOneWhoseLastCharacterDiffers() {
+    TokenCodec codec = new TokenCodec(List.of(KEY));
+    String ticket = codec.encodeTicket(TOKEN, Instant.parse("2026-01-01T00:00:30Z"));
+    String token = codec.encode(TOKEN);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (char c : alphabet.toCharArray()) {
+      String otherTicket = ticket.substring(0, ticket.length() - 1) + c;
+      String otherToken = token.substring(0, token.length() - 1) + c;
+      // the last character carries unused bits when the bytes are not a multiple of three: its neighbours decode alike
+      if (!otherTicket.equals(ticket)) assertTrue(codec.decodeTicket(otherTicket).isEmpty(), otherTicket);
+      if (!otherToken.equals(token)) assertTrue(codec.decode(otherToken).isEmpty(), otherToken);
+    }
+    assertTrue(codec.decodeTicket(ticket).isPresent() && codec.decode(token).isPresent());
+    assertTrue(ticket.length() % 4 != 0 || token.length() % 4 != 0, "a string with unused bits is among them");
+  }
 }

@@ -238,7 +238,13 @@ public final class RbdBackend implements StorageBackend {
     String image = snapshotId.isPresent()
         ? imageOfSnapshot(snapshotId.get()).orElseThrow(() -> new StorageException("no storage for snapshot " + snapshotId.get(), null))
         : image(volumeImage(volumeId)).map(Entry::image).orElseThrow(() -> new StorageException("no storage for volume " + volumeId, null));
-    return StreamedCommand.reading("rbd export", rbd.export(image, snapshotId.map(RbdBackend::snapshotName))).output();
+    StreamedCommand command = StreamedCommand.reading("rbd export", rbd.export(image, snapshotId.map(RbdBackend::snapshotName)));
+    try {
+      return command.output();
+    } catch (IOException | RuntimeException e) {
+      command.stop();
+      throw e;
+    }
   }
 
   /** Streams the bytes into the image through {@code rbd import-diff} ({@link RbdDiffWriter}): no temporary copy. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,6 +23,12 @@ import java.util.concurrent.TimeUnit;
 final class StreamedCommand {
   /** How long a command may take to exit once its stream has ended. */
   private static final Duration EXIT = Duration.ofMinutes(10);
+  /**
+   * How long a command may run at all, the backup and restore steps' own limit: a command stalled
+   * on its cluster (Ceph's OSD requests wait for ever by default) is killed, so the read or write
+   * blocked on it fails and lets go of the chunk store.
+   */
+  private static final Duration LIMIT = Duration.ofHours(6);
 
   private final String what;
   private final Process process;
@@ -46,7 +53,11 @@ final class StreamedCommand {
   private static StreamedCommand start(String what, ProcessBuilder builder) throws IOException {
     Path errors = Files.createTempFile("nimbus-stream", ".err");
     try {
-      return new StreamedCommand(what, builder.redirectError(errors.toFile()).start(), errors);
+      Process process = builder.redirectError(errors.toFile()).start();
+      CompletableFuture.delayedExecutor(LIMIT.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (process.isAlive()) process.destroyForcibly();
+      });
+      return new StreamedCommand(what, process, errors);
     } catch (IOException e) {
       Files.deleteIfExists(errors);
       throw e;
