@@ -913,31 +913,38 @@ class VolumeEntityTest extends EntityTestSupport {
     assertTrue(v.stored());
   }
 
-  @Test
-  void aFailedCopyMovesTheQuotaBackAndTheVolumeKeepsItsTypeAndHost() {
+  /** An available 1 GiB volume asked to retype to {@code gold} on the ceph backend, its quota moved. */
+  private void retypeToCephWithItsQuotaMoved() {
     createAvailable(1);
     claims.accept("reserve 1 as gold");
     this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
     claims.forget("reserve 1");
-    claims.refuse("migrate from host-a to ceph", Rejection.Kind.UNAVAILABLE, "the pool is full");
-    awaitAsked("count again as __DEFAULT__", 1);
-    kit.restart();
-    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
+  }
+
+  /** The quota moved back, the volume is available where and as it was, its retype failed for {@code why}. */
+  private void assertTheCopyFailedWhereItWas(String why) {
     claims.accept("count again as __DEFAULT__");
     Volume v = awaitStatus(Volume.AVAILABLE);
     assertEquals("__DEFAULT__", v.volumeType());
     assertEquals(Optional.of("host-a"), v.host());
     assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
-    assertEquals(Optional.of("the pool is full"), v.retype().flatMap(VolumeRetype::failure));
+    assertEquals(Optional.of(why), v.retype().flatMap(VolumeRetype::failure));
     assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "the bytes stay where they were");
   }
 
   @Test
+  void aFailedCopyMovesTheQuotaBackAndTheVolumeKeepsItsTypeAndHost() {
+    retypeToCephWithItsQuotaMoved();
+    claims.refuse("migrate from host-a to ceph", Rejection.Kind.UNAVAILABLE, "the pool is full");
+    awaitAsked("count again as __DEFAULT__", 1);
+    kit.restart();
+    assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
+    assertTheCopyFailedWhereItWas("the pool is full");
+  }
+
+  @Test
   void aCopyNoHostEverEndsFailsAfterItsPersistedTimeoutAndTheQuotaMovesBack() {
-    createAvailable(1);
-    claims.accept("reserve 1 as gold");
-    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
-    claims.forget("reserve 1");
+    retypeToCephWithItsQuotaMoved();
     awaitAsked("migrate from host-a to ceph", 1);
     clock.advance(VolumeEntity.RETYPE_COPY_TIMEOUT.minusSeconds(1));
     awaitAsked("migrate from host-a to ceph", claims.times("migrate from host-a to ceph") + 2);
@@ -947,22 +954,12 @@ class VolumeEntityTest extends EntityTestSupport {
     clock.advance(Duration.ofSeconds(1));
     awaitAsked("count again as __DEFAULT__", 1);
     assertEquals(Volume.RETYPING, ((VolumeEntity.Existing) kit.getState()).volume().status(), "the quota is still to move back");
-    claims.accept("count again as __DEFAULT__");
-    Volume v = awaitStatus(Volume.AVAILABLE);
-    assertEquals("__DEFAULT__", v.volumeType());
-    assertEquals(Optional.of("host-a"), v.host());
-    assertEquals(Optional.of(VolumeRetype.ERROR), v.migrationStatus());
-    assertEquals(Optional.of("No storage host of backend ceph copied the volume within 40 minutes."),
-        v.retype().flatMap(VolumeRetype::failure));
-    assertTrue(claims.asked.stream().noneMatch(s -> s.startsWith("remove")), "the bytes stay where they were");
+    assertTheCopyFailedWhereItWas("No storage host of backend ceph copied the volume within 40 minutes.");
   }
 
   @Test
   void aResetDuringARetypeLeavesTheStatusTheAdminGaveAndMovesTheQuotaBackAcrossARestart() {
-    createAvailable(1);
-    claims.accept("reserve 1 as gold");
-    this.<Volume>ask(r -> new VolumeEntity.Retype("gold", Optional.of("ceph"), true, r));
-    claims.forget("reserve 1");
+    retypeToCephWithItsQuotaMoved();
     awaitAsked("migrate from host-a to ceph", 1);
     Volume reset = this.<Volume>ask(r -> new VolumeEntity.ResetStatus(Optional.of("error"), false, r)).getValue();
     assertEquals(Volume.ERROR, reset.status());

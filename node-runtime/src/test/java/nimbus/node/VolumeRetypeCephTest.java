@@ -65,23 +65,11 @@ class VolumeRetypeCephTest {
   void aVolumeMovesFromFilesToRbdAndBackWithItsBytes() throws Exception {
     RbdBackend ceph = CLUSTER.backend();
     String project = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
-    String suffix = UUID.randomUUID().toString().substring(0, 6);
-    for (String backend : new String[] {"files", "ceph"}) {
-      Api.Reply typed = admin.post("/volume/v3/" + project + "/types", "{\"volume_type\": {\"name\": \"" + backend + "-"
-          + suffix + "\", \"extra_specs\": {\"volume_backend_name\": \"" + backend + "\"}}}");
-      assertEquals(200, typed.status(), typed.raw());
-    }
+    String suffix = typesOfBothBackends(project);
     String volume = createOnceServed(project, "files-" + suffix);
     Path file = filesData.resolve("volumes").resolve(LibvirtPoolBackend.PREFIX + volume);
     assertTrue(Files.isRegularFile(file), "the volume is a file of the files host");
-    // as a guest writes its disk: random bytes, and a qcow2 header at the start, which is only bytes
-    byte[] written = new byte[4 << 20];
-    new Random(42).nextBytes(written);
-    byte[] header = qcow2Naming(Path.of("/etc/shadow"));
-    System.arraycopy(header, 0, written, 0, header.length);
-    try (var out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-      out.write(java.nio.ByteBuffer.wrap(written));
-    }
+    byte[] written = writeAsAGuest(file, 4 << 20, 42);
 
     retype(project, volume, "ceph-" + suffix);
     JsonNode onCeph = await(project, volume, v -> v.path("volume_type").asText().equals("ceph-" + suffix)
@@ -114,21 +102,10 @@ class VolumeRetypeCephTest {
   void aFileVolumesBackupRestoresIntoAnRbdVolumeAndNotTheReverseAcrossHosts() throws Exception {
     RbdBackend ceph = CLUSTER.backend();
     String project = admin.get("/identity/v3/projects?name=admin").body().path("projects").get(0).path("id").asText();
-    String suffix = UUID.randomUUID().toString().substring(0, 6);
-    for (String backend : new String[] {"files", "ceph"}) {
-      Api.Reply typed = admin.post("/volume/v3/" + project + "/types", "{\"volume_type\": {\"name\": \"" + backend + "-"
-          + suffix + "\", \"extra_specs\": {\"volume_backend_name\": \"" + backend + "\"}}}");
-      assertEquals(200, typed.status(), typed.raw());
-    }
+    String suffix = typesOfBothBackends(project);
     String fileVolume = createOnceServed(project, "files-" + suffix);
     Path file = filesData.resolve("volumes").resolve(LibvirtPoolBackend.PREFIX + fileVolume);
-    byte[] written = new byte[6 << 20];
-    new Random(43).nextBytes(written);
-    byte[] header = qcow2Naming(Path.of("/etc/shadow"));
-    System.arraycopy(header, 0, written, 0, header.length);
-    try (var out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-      out.write(java.nio.ByteBuffer.wrap(written));
-    }
+    byte[] written = writeAsAGuest(file, 6 << 20, 43);
     String ofFile = backup(project, fileVolume);
 
     // the files host holds the chunks and writes them into the image with its own Ceph client
@@ -156,6 +133,32 @@ class VolumeRetypeCephTest {
       assertEquals(202, admin.delete("/volume/v3/" + project + "/" + gone).status(), gone);
       Eventually.until(WAIT, () -> admin.get("/volume/v3/" + project + "/" + gone).status() == 404);
     }
+  }
+
+  /** Makes a type of each backend, {@code files-<suffix>} and {@code ceph-<suffix>}; answers the suffix. */
+  private static String typesOfBothBackends(String project) {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    for (String backend : new String[] {"files", "ceph"}) {
+      Api.Reply typed = admin.post("/volume/v3/" + project + "/types", "{\"volume_type\": {\"name\": \"" + backend + "-"
+          + suffix + "\", \"extra_specs\": {\"volume_backend_name\": \"" + backend + "\"}}}");
+      assertEquals(200, typed.status(), typed.raw());
+    }
+    return suffix;
+  }
+
+  /**
+   * Writes {@code size} bytes at the file's start as a guest writes its disk: random bytes (from
+   * {@code seed}) with a qcow2 header naming a host file at the start, which must stay only bytes.
+   */
+  private static byte[] writeAsAGuest(Path file, int size, long seed) throws Exception {
+    byte[] written = new byte[size];
+    new Random(seed).nextBytes(written);
+    byte[] header = qcow2Naming(Path.of("/etc/shadow"));
+    System.arraycopy(header, 0, written, 0, header.length);
+    try (var out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      out.write(java.nio.ByteBuffer.wrap(written));
+    }
+    return written;
   }
 
   private static String backup(String project, String volume) {
